@@ -1,0 +1,25 @@
+/** Why an input was rejected. Stable codes that callers (CLI, HTTP API) can map. */
+export type GarchErrorCode =
+  | "EMPTY_SERIES"
+  | "TOO_SHORT"
+  | "NON_FINITE"
+  | "CONSTANT_SERIES"
+  | "INVALID_ORDER"
+  | "INVALID_OPTION"
+  | "INVALID_PARAMS"
+  | "INVALID_JSON";
+
+/**
+ * Bad input to the GARCH core: a series, an order, an option or stored JSON that cannot be
+ * used. The message names the field and the rule. Numerical trouble while estimating is not
+ * an error: it is reported on the fit (`converged`, `message`).
+ */
+export class GarchInputError extends Error {
+  override readonly name = "GarchInputError";
+  constructor(
+    readonly code: GarchErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
