@@ -111,3 +111,16 @@ export interface GarchOptions {
   /** Iteration cap of the optimiser. @default 200 */
   readonly maxIterations?: number;
 }
+
+/**
+ * What a forecast needs from the end of the sample, most recent value last. Where the sample
+ * is shorter than an order, the pre-sample values stand in (as in the likelihood).
+ */
+export interface ForecastState {
+  /** Last max(p, 1) residuals e_t. */
+  readonly residuals: readonly number[];
+  /** Last max(q, 1) conditional variances h_t. */
+  readonly variances: readonly number[];
+  /** Last `lags` returns (AR mean; empty otherwise). */
+  readonly returns: readonly number[];
+}
