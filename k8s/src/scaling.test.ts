@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCALING, validateScalingSettings, withScalingDefaults } from "./scaling.js";
+
+describe("DEFAULT_SCALING", () => {
+  it("carries the platform's defaults", () => {
+    expect(DEFAULT_SCALING).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 20,
+      targetRequestsPerSecond: 10,
+    });
+    expect(DEFAULT_SCALING.behavior.scaleUp).toEqual({
+      stabilizationWindowSeconds: 0,
+      selectPolicy: "Max",
+      policies: [
+        { type: "Percent", value: 100, periodSeconds: 30 },
+        { type: "Pods", value: 4, periodSeconds: 30 },
+      ],
+    });
+    expect(DEFAULT_SCALING.behavior.scaleDown).toEqual({
+      stabilizationWindowSeconds: 300,
+      selectPolicy: "Min",
+      policies: [
+        { type: "Percent", value: 50, periodSeconds: 60 },
+        { type: "Pods", value: 2, periodSeconds: 60 },
+      ],
+    });
+    expect(() => validateScalingSettings("autoscaling", DEFAULT_SCALING)).not.toThrow();
+  });
+
+  it("is frozen, so no caller can change another's defaults", () => {
+    expect(Object.isFrozen(DEFAULT_SCALING.behavior.scaleUp.policies)).toBe(true);
+  });
+});
+
+describe("withScalingDefaults", () => {
+  it("replaces only the given fields and directions", () => {
+    const s = withScalingDefaults({
+      maxReplicas: 8,
+      behavior: {
+        scaleDown: { ...DEFAULT_SCALING.behavior.scaleDown, stabilizationWindowSeconds: 60 },
+      },
+    } as never);
+    expect(s.maxReplicas).toBe(8);
+    expect(s.minReplicas).toBe(2);
+    expect(s.behavior.scaleUp).toBe(DEFAULT_SCALING.behavior.scaleUp);
+    expect(s.behavior.scaleDown.stabilizationWindowSeconds).toBe(60);
+  });
+});
+
+describe("validateScalingSettings", () => {
+  const bad = (patch: object) => () =>
+    validateScalingSettings("autoscaling", { ...DEFAULT_SCALING, ...patch } as never);
+  const badUp = (patch: object) =>
+    bad({
+      behavior: {
+        ...DEFAULT_SCALING.behavior,
+        scaleUp: { ...DEFAULT_SCALING.behavior.scaleUp, ...patch },
+      },
+    });
+
+  it("names the field and the rule", () => {
+    expect(bad({ minReplicas: 0 })).toThrow("autoscaling.minReplicas: 0 must be an integer >= 1");
+    expect(bad({ maxReplicas: 1 })).toThrow(
+      "autoscaling.maxReplicas: 1 must be an integer >= minReplicas (2)",
+    );
+    expect(bad({ targetRequestsPerSecond: 0 })).toThrow(
+      "autoscaling.targetRequestsPerSecond: 0 must be a positive number",
+    );
+    expect(badUp({ stabilizationWindowSeconds: 4000 })).toThrow(
+      "autoscaling.behavior.scaleUp.stabilizationWindowSeconds: 4000 must be an integer in 0-3600",
+    );
+    expect(badUp({ selectPolicy: "Largest" })).toThrow(
+      'autoscaling.behavior.scaleUp.selectPolicy: "Largest" must be Max, Min or Disabled',
+    );
+    expect(badUp({ policies: [] })).toThrow(
+      "autoscaling.behavior.scaleUp.policies: at least one policy is required",
+    );
+    expect(badUp({ policies: [{ type: "Podz", value: 1, periodSeconds: 15 }] })).toThrow(
+      'autoscaling.behavior.scaleUp.policies[0].type: "Podz" must be Pods or Percent',
+    );
+    expect(badUp({ policies: [{ type: "Pods", value: 0, periodSeconds: 15 }] })).toThrow(
+      "autoscaling.behavior.scaleUp.policies[0].value: 0 must be a positive integer",
+    );
+    expect(badUp({ policies: [{ type: "Pods", value: 1, periodSeconds: 1801 }] })).toThrow(
+      "autoscaling.behavior.scaleUp.policies[0].periodSeconds: 1801 must be an integer in 1-1800",
+    );
+  });
+});
