@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseDataset, stratifiedSplit, takeRows } from "./dataset.js";
+import { DatasetError, OptionError } from "./errors.js";
+
+const DEMO = new URL("../data/demo-classification.csv", import.meta.url);
+const csv = (text: string) => new TextEncoder().encode(text);
+
+/** A CSV of `perClass` rows for each label, features f0 (row number) and f1. */
+function table(labels: string[], perClass = 5, extra = ""): string {
+  const lines = ["f0,f1,y"];
+  labels.forEach((label, k) => {
+    for (let i = 0; i < perClass; i++) lines.push(`${k * perClass + i},${i % 2},${label}`);
+  });
+  return `${lines.join("\n")}\n${extra}`;
+}
+
+function thrown(text: string, label = "y"): DatasetError {
+  try {
+    parseDataset(csv(text), { label });
+  } catch (error) {
+    if (error instanceof DatasetError) return error;
+    throw error;
+  }
+  throw new Error("no DatasetError was thrown");
+}
+
+describe("parseDataset", () => {
+  it("reads the demo file with its split column and hashes its bytes", () => {
+    const bytes = readFileSync(DEMO);
+    const data = parseDataset(bytes, { label: "label" });
+    expect(data.featureNames).toEqual(["f0", "f1", "f2", "f3", "f4"]);
+    expect(data.classNames).toEqual(["0", "1"]);
+    expect(data.y.length).toBe(10_000);
+    expect([data.split.train.length, data.split.test.length]).toEqual([8000, 2000]);
+    expect(data.splitSource).toBe("column");
+    expect(data.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(data.x[0]).toBe(1.3571854745057867);
+  });
+
+  it("orders integer labels numerically and other labels by code point", () => {
+    expect(parseDataset(csv(table(["10", "2", "-1"])), { label: "y" }).classNames).toEqual([
+      "-1",
+      "2",
+      "10",
+    ]);
+    const names = parseDataset(csv(table(["b", "B", "a"])), { label: "y" });
+    expect(names.classNames).toEqual(["B", "a", "b"]);
+    expect(Array.from(names.y.subarray(0, 1))).toEqual([2]);
+  });
+
+  it("splits 80/20 per class, seeded, when there is no split column", () => {
+    const text = csv(table(["a", "b", "c"], 20));
+    const one = parseDataset(text, { label: "y", seed: 7 });
+    expect(one.splitSource).toBe("stratified");
+    expect(one.split.test.length).toBe(12);
+    for (let k = 0; k < 3; k++) {
+      expect(Array.from(one.split.test).filter((i) => one.y[i] === k)).toHaveLength(4);
+    }
+    expect(parseDataset(text, { label: "y", seed: 7 }).split).toEqual(one.split);
+    expect(parseDataset(text, { label: "y", seed: 8 }).split).not.toEqual(one.split);
+  });
+
+  it("names the row and column of a bad cell", () => {
+    const bad = thrown(table(["a", "b"], 5).replace("3,1,a", "3,x1,a"));
+    expect(bad.message).toBe('row 4 (line 5) column "f1": "x1" is not a decimal number');
+    expect([bad.row, bad.line, bad.column]).toEqual([4, 5, "f1"]);
+    expect(thrown(table(["a", "b"]).replace("2,0,a", "2,,a")).message).toBe(
+      'row 3 (line 4) column "f1": is empty',
+    );
+    expect(thrown(table(["a", "b"]).replace("2,0,a", "2,NaN,a")).column).toBe("f1");
+    expect(thrown(table(["a", "b"]).replace("2,0,a", "2,1e999,a")).message).toMatch(/out of range/);
+    expect(thrown(table(["a", "b"]).replace("2,0,a", "2,0,")).message).toBe(
+      'row 3 (line 4) column "y": the label is empty',
+    );
+    expect(thrown(table(["a", "b"]).replace("2,0,a", "2,0")).message).toBe(
+      "row 3 (line 4): has 2 fields, the header has 3",
+    );
+  });
+
+  it("rejects bad headers and label columns", () => {
+    expect(thrown("f0,f0,y\n1,2,a\n").message).toBe('(line 1) column "f0": duplicate column name');
+    expect(thrown("f0,,y\n1,2,a\n").message).toMatch(/header field 2 is empty/);
+    expect(thrown(table(["a", "b"]), "target").message).toMatch(
+      /^column "target": the label column is missing/,
+    );
+    expect(thrown("y\na\n").message).toMatch(/no feature columns/);
+    expect(thrown("").message).toMatch(/empty/);
+    expect(thrown("f0,y\n").message).toMatch(/no rows/);
+  });
+
+  it("needs two classes with enough rows each", () => {
+    expect(thrown(table(["a"])).message).toBe('column "y": needs at least 2 classes, found 1');
+    expect(thrown(table(["a", "b"], 4)).message).toBe(
+      'column "y": class "a" has 4 rows; each class needs at least 5',
+    );
+  });
+
+  it("checks the split column's values and that each part has every class", () => {
+    const rows = (parts: string[]) =>
+      ["f0,y,split", ...parts.map((p, i) => `${i},${i < 5 ? "a" : "b"},${p}`)].join("\n");
+    const ok = [..."trtttrtttt"].map((c) => (c === "t" ? "train" : "test"));
+    expect(parseDataset(csv(rows(ok)), { label: "y" }).split.test).toEqual(Int32Array.of(1, 5));
+    const bad = thrown(rows(ok.map((p, i) => (i === 3 ? "valid" : p))));
+    expect([bad.row, bad.column]).toEqual([4, "split"]);
+    expect(thrown(rows(ok.map((p, i) => (i === 5 ? "train" : p)))).message).toBe(
+      'column "split": the test part has no row of class "b"; every class must be in both parts',
+    );
+  });
+
+  it("validates its options", () => {
+    expect(() => parseDataset(csv(table(["a", "b"])), { label: "y", testFraction: 1 })).toThrow(
+      new OptionError("testFraction", "must be a number in (0, 1)", 1),
+    );
+    expect(() => parseDataset(csv(table(["a", "b"])), { label: "y", seed: -1 })).toThrow(
+      /^seed must be an integer/,
+    );
+  });
+
+  it("takes rows in the given order", () => {
+    const data = parseDataset(csv(table(["a", "b"])), { label: "y" });
+    const rows = takeRows(data, Int32Array.of(9, 0));
+    expect(Array.from(rows.x)).toEqual([9, 0, 0, 0]);
+    expect(Array.from(rows.y)).toEqual([1, 0]);
+  });
+});
+
+describe("stratifiedSplit", () => {
+  it("partitions every row and holds out ≈ the fraction of each class", () => {
+    const labels = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 200 });
+    fc.assert(
+      fc.property(
+        labels,
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.nat(),
+        (raw, fraction, seed) => {
+          // Make each class present at least twice.
+          const y = Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3, ...raw]);
+          const { train, test } = stratifiedSplit(y, 4, fraction, seed);
+          expect([...train, ...test].sort((a, b) => a - b)).toEqual(Array.from(y.keys()));
+          for (let k = 0; k < 4; k++) {
+            const n = y.filter((v) => v === k).length;
+            const held = Array.from(test).filter((i) => y[i] === k).length;
+            expect(held).toBe(Math.min(n - 1, Math.max(1, Math.round(fraction * n))));
+          }
+        },
+      ),
+    );
+  });
+});

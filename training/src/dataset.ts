@@ -1,0 +1,279 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parseCsv } from "./csv.js";
+import { DatasetError, OptionError } from "./errors.js";
+import { MAX_SEED, Rng } from "./rng.js";
+
+/** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */
+export const MIN_ROWS_PER_CLASS = 5;
+
+/** A validated, numeric classification dataset. */
+export interface Dataset {
+  /** Feature column names, in file order. */
+  readonly featureNames: readonly string[];
+  /** The label column's name. */
+  readonly labelName: string;
+  /**
+   * Class names; class index k is `classNames[k]`. Order: ascending numeric order when every
+   * label is an integer, else ascending code-point order of the label strings.
+   */
+  readonly classNames: readonly string[];
+  /** Row-major features: row i, feature j at `x[i * featureNames.length + j]`. */
+  readonly x: Float64Array;
+  /** Class index of each row, 0..classNames.length−1. */
+  readonly y: Int32Array;
+  /** Rows of the training and test parts: the `split` column's, or seeded stratified. */
+  readonly split: DatasetSplit;
+  /** Where the split came from. */
+  readonly splitSource: "column" | "stratified";
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  readonly sha256: string;
+}
+
+/** Row indexes (ascending) of the training and the held-out parts. */
+export interface DatasetSplit {
+  readonly train: Int32Array;
+  readonly test: Int32Array;
+}
+
+/** How to read a dataset. */
+export interface DatasetOptions {
+  /** Name of the target column. */
+  label: string;
+  /**
+   * Name of the optional column whose values (`train` / `test`) fix the split.
+   * @default "split"
+   */
+  splitColumn?: string;
+  /**
+   * Fraction of each class held out when the file has no split column; in (0, 1).
+   * @default 0.2
+   */
+  testFraction?: number;
+  /**
+   * Seed of the stratified split when the file has no split column.
+   * @default 42
+   */
+  seed?: number;
+}
+
+/** Reads and validates a CSV file; see {@link parseDataset}. */
+export async function loadDataset(path: string, options: DatasetOptions): Promise<Dataset> {
+  return parseDataset(await readFile(path), options);
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * Validates a CSV's bytes into a {@link Dataset}: a header of unique non-empty names, the label
+ * column present, at least one feature column, every feature cell a finite decimal number, no
+ * empty label, ≥ 2 classes with ≥ {@link MIN_ROWS_PER_CLASS} rows each, and (with a split column)
+ * only `train`/`test` values with every class present in both parts. Errors name the row and
+ * column.
+ */
+export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Dataset {
+  const splitColumn = options.splitColumn ?? "split";
+  const testFraction = options.testFraction ?? 0.2;
+  const seed = options.seed ?? 42;
+  if (!(testFraction > 0 && testFraction < 1)) {
+    throw new OptionError("testFraction", "must be a number in (0, 1)", testFraction);
+  }
+  checkSeed(seed);
+
+  const records = parseCsv(new TextDecoder("utf-8", { fatal: false }).decode(bytes));
+  while (records.length > 1 && isBlank(records[records.length - 1].fields)) records.pop();
+  if (records.length === 0) throw new DatasetError("the file is empty: a header is required");
+  const header = records[0].fields.map((name) => name.trim());
+  const seen = new Set<string>();
+  header.forEach((name, j) => {
+    if (name === "") throw new DatasetError(`header field ${j + 1} is empty`, { line: 1 });
+    if (seen.has(name)) throw new DatasetError("duplicate column name", { line: 1, column: name });
+    seen.add(name);
+  });
+  const labelIndex = header.indexOf(options.label);
+  if (labelIndex < 0) {
+    throw new DatasetError(`the label column is missing (columns: ${header.join(", ")})`, {
+      column: options.label,
+    });
+  }
+  const splitIndex = options.label === splitColumn ? -1 : header.indexOf(splitColumn);
+  const featureIndexes = header.flatMap((_, j) =>
+    j === labelIndex || j === splitIndex ? [] : [j],
+  );
+  if (featureIndexes.length === 0) throw new DatasetError("no feature columns besides the label");
+
+  const rows = records.slice(1);
+  if (rows.length === 0) throw new DatasetError("the file has a header but no rows");
+  const nFeatures = featureIndexes.length;
+  const x = new Float64Array(rows.length * nFeatures);
+  const labels: string[] = new Array(rows.length);
+  const parts: ("train" | "test")[] = [];
+  rows.forEach((record, i) => {
+    const where = { row: i + 1, line: record.line };
+    if (record.fields.length !== header.length) {
+      throw new DatasetError(
+        `has ${record.fields.length} fields, the header has ${header.length}`,
+        where,
+      );
+    }
+    featureIndexes.forEach((j, f) => {
+      const cell = record.fields[j].trim();
+      if (!DECIMAL.test(cell)) {
+        const what = cell === "" ? "is empty" : `${JSON.stringify(cell)} is not a decimal number`;
+        throw new DatasetError(what, { ...where, column: header[j] });
+      }
+      const value = Number(cell);
+      if (!Number.isFinite(value)) {
+        throw new DatasetError(`${cell} is out of range`, { ...where, column: header[j] });
+      }
+      x[i * nFeatures + f] = value;
+    });
+    const label = record.fields[labelIndex].trim();
+    if (label === "")
+      throw new DatasetError("the label is empty", { ...where, column: header[labelIndex] });
+    labels[i] = label;
+    if (splitIndex >= 0) {
+      const part = record.fields[splitIndex].trim();
+      if (part !== "train" && part !== "test") {
+        throw new DatasetError(`${JSON.stringify(part)} is not "train" or "test"`, {
+          ...where,
+          column: splitColumn,
+        });
+      }
+      parts.push(part);
+    }
+  });
+
+  const classNames = orderClasses(labels);
+  const classOf = new Map(classNames.map((name, k) => [name, k]));
+  const y = Int32Array.from(labels, (label) => classOf.get(label)!);
+  const labelName = header[labelIndex];
+  checkClassCounts(y, classNames, labelName);
+  const split =
+    splitIndex >= 0
+      ? splitFromColumn(parts, y, classNames, splitColumn)
+      : stratifiedSplit(y, classNames.length, testFraction, seed);
+  return {
+    featureNames: featureIndexes.map((j) => header[j]),
+    labelName,
+    classNames,
+    x,
+    y,
+    split,
+    splitSource: splitIndex >= 0 ? "column" : "stratified",
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
+}
+
+/**
+ * Splits row indexes per class: each class's rows are shuffled with `seed` and
+ * round(testFraction · count) of them (at least 1, at most count − 1) are held out.
+ */
+export function stratifiedSplit(
+  y: Int32Array,
+  nClasses: number,
+  testFraction: number,
+  seed: number,
+): DatasetSplit {
+  if (!(testFraction > 0 && testFraction < 1)) {
+    throw new OptionError("testFraction", "must be a number in (0, 1)", testFraction);
+  }
+  checkSeed(seed);
+  const rng = new Rng(seed);
+  const isTest = new Uint8Array(y.length);
+  for (let k = 0; k < nClasses; k++) {
+    const members = Int32Array.from(y.keys()).filter((i) => y[i] === k);
+    if (members.length < 2) {
+      throw new OptionError("y", `needs at least 2 rows of class ${k} to split`, members.length);
+    }
+    rng.shuffle(members);
+    const nTest = Math.min(
+      members.length - 1,
+      Math.max(1, Math.round(testFraction * members.length)),
+    );
+    for (let t = 0; t < nTest; t++) isTest[members[t]] = 1;
+  }
+  const all = Int32Array.from(y.keys());
+  return { train: all.filter((i) => isTest[i] === 0), test: all.filter((i) => isTest[i] === 1) };
+}
+
+function checkSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new OptionError("seed", `must be an integer in [0, ${MAX_SEED}]`, seed);
+  }
+}
+
+function isBlank(fields: string[]): boolean {
+  return fields.length === 1 && fields[0].trim() === "";
+}
+
+function orderClasses(labels: string[]): string[] {
+  const distinct = [...new Set(labels)];
+  if (distinct.every((label) => INTEGER.test(label))) {
+    // Numeric order; "01" and "1" stay distinct classes, ordered by their string after that.
+    return distinct.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+  return distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function checkClassCounts(y: Int32Array, classNames: readonly string[], labelName: string): void {
+  if (classNames.length < 2) {
+    throw new DatasetError(`needs at least 2 classes, found ${classNames.length}`, {
+      column: labelName,
+    });
+  }
+  const counts = new Int32Array(classNames.length);
+  for (const k of y) counts[k]++;
+  counts.forEach((count, k) => {
+    if (count < MIN_ROWS_PER_CLASS) {
+      throw new DatasetError(
+        `class ${JSON.stringify(classNames[k])} has ${count} rows; each class needs at least ${MIN_ROWS_PER_CLASS}`,
+        { column: labelName },
+      );
+    }
+  });
+}
+
+function splitFromColumn(
+  parts: ("train" | "test")[],
+  y: Int32Array,
+  classNames: readonly string[],
+  splitColumn: string,
+): DatasetSplit {
+  const all = Int32Array.from(y.keys());
+  const split = {
+    train: all.filter((i) => parts[i] === "train"),
+    test: all.filter((i) => parts[i] === "test"),
+  };
+  for (const part of ["train", "test"] as const) {
+    const present = new Set(Array.from(split[part], (i) => y[i]));
+    classNames.forEach((name, k) => {
+      if (!present.has(k)) {
+        throw new DatasetError(
+          `the ${part} part has no row of class ${JSON.stringify(name)}; every class must be in both parts`,
+          { column: splitColumn },
+        );
+      }
+    });
+  }
+  return split;
+}
+
+/** The given rows of a dataset as training input for {@link fitForest}-style consumers. */
+export function takeRows(
+  dataset: Dataset,
+  rows: Int32Array,
+): { x: Float64Array; y: Int32Array; nFeatures: number; classNames: readonly string[] } {
+  const nFeatures = dataset.featureNames.length;
+  const x = new Float64Array(rows.length * nFeatures);
+  rows.forEach((row, i) => {
+    x.set(dataset.x.subarray(row * nFeatures, (row + 1) * nFeatures), i * nFeatures);
+  });
+  return {
+    x,
+    y: Int32Array.from(rows, (row) => dataset.y[row]),
+    nFeatures,
+    classNames: dataset.classNames,
+  };
+}

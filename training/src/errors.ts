@@ -1,0 +1,49 @@
+/**
+ * A problem with the input data. `row` is the 1-based data row (the header is not counted) and
+ * `line` the 1-based line of the file where that row starts; both are absent for file-level
+ * problems. `column` names the CSV column when one is at fault.
+ */
+export class DatasetError extends Error {
+  override readonly name = "DatasetError";
+  readonly row: number | undefined;
+  readonly line: number | undefined;
+  readonly column: string | undefined;
+
+  constructor(message: string, where: { row?: number; line?: number; column?: string } = {}) {
+    const place = [
+      where.row === undefined ? "" : `row ${where.row}`,
+      where.line === undefined ? "" : `(line ${where.line})`,
+      where.column === undefined ? "" : `column "${where.column}"`,
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
+    super(place === "" ? message : `${place}: ${message}`);
+    this.row = where.row;
+    this.line = where.line;
+    this.column = where.column;
+  }
+}
+
+/** An option (hyperparameter, split setting, metric argument) outside its allowed range. */
+export class OptionError extends RangeError {
+  override readonly name = "OptionError";
+  /** The option's name as the caller spelled it, e.g. `maxFeatures`. */
+  readonly option: string;
+
+  constructor(option: string, rule: string, value: unknown) {
+    super(`${option} ${rule} (got ${describe(value)})`);
+    this.option = option;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}

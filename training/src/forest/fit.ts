@@ -1,0 +1,221 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { OptionError } from "../errors.js";
+import { growTrees, type TreeBatch } from "./batch.js";
+import { trainingMatrix } from "./cart.js";
+import { ForestPredictor, forestToJSON, type RandomForestJSON, VoteTally } from "./model.js";
+import {
+  classWeights,
+  type ForestOptions,
+  type ForestParams,
+  resolveForestOptions,
+  treeParams,
+} from "./options.js";
+import { createTrainingPool, type TrainingPool } from "./pool.js";
+import type { FlatTree } from "./tree.js";
+
+/** Labeled rows: row-major features and class indexes. */
+export interface LabeledRows {
+  /** Row-major features, `nFeatures` per row. */
+  readonly x: Float64Array;
+  /** Class index of each row. */
+  readonly y: Int32Array;
+}
+
+/** What a forest is fitted on. */
+export interface TrainingData extends LabeledRows {
+  readonly nFeatures: number;
+  /** Class names by index (they key the `classWeight` map and fix the number of classes). */
+  readonly classNames: readonly string[];
+}
+
+/** A progress report while trees are added. */
+export interface TrainingProgress {
+  /** Trees finished, counted as a prefix in tree order (so reports do not depend on threads). */
+  readonly treesDone: number;
+  readonly nEstimators: number;
+  /** Accuracy of the forest of the first `treesDone` trees on `validation`, when given. */
+  readonly validationAccuracy: number | undefined;
+}
+
+/** How to run a fit (none of these change the trees). */
+export interface FitOptions {
+  /**
+   * Worker threads; 1 trains on the calling thread. Ignored when `pool` is given.
+   * @default 1
+   */
+  threads?: number;
+  /** Worker threads to reuse (see {@link createTrainingPool}); the caller closes it. */
+  pool?: TrainingPool;
+  /** Rows scored in progress reports. */
+  validation?: LabeledRows;
+  /** Report every this many trees (and after the last). @default 10 */
+  progressEvery?: number;
+  /** Called with each report, in tree order. To stop early, abort `signal` from here. */
+  onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * Stops training: the fit resolves with the trees finished so far (a prefix in tree order,
+   * `stoppedEarly: true`), or rejects with the signal's reason if no tree is finished.
+   */
+  signal?: AbortSignal;
+}
+
+/** A fitted forest. */
+export interface FitResult {
+  /** ml-random-forest JSON: `RandomForestClassifier.load(model)` predicts as {@link predictor}. */
+  readonly model: RandomForestJSON;
+  readonly predictor: ForestPredictor;
+  readonly params: ForestParams;
+  /** Trees in the model (fewer than `params.nEstimators` when stopped early). */
+  readonly nTrees: number;
+  readonly stoppedEarly: boolean;
+}
+
+/**
+ * Fits a random forest (see {@link growTree} for the learner). Tree t's randomness depends only
+ * on (`seed`, t), so the model's JSON is byte-identical for any `threads`.
+ */
+export async function fitForest(
+  data: TrainingData,
+  options: ForestOptions = {},
+  fit: FitOptions = {},
+): Promise<FitResult> {
+  const params = resolveForestOptions(options);
+  const { nFeatures, classNames } = data;
+  checkRows("data", data, nFeatures, classNames.length);
+  if (fit.validation) checkRows("validation", fit.validation, nFeatures, classNames.length);
+  const progressEvery = fit.progressEvery ?? 10;
+  if (!Number.isInteger(progressEvery) || progressEvery < 1) {
+    throw new OptionError("progressEvery", "must be an integer ≥ 1", progressEvery);
+  }
+  const threads = fit.pool?.threads ?? fit.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new OptionError("threads", "must be an integer ≥ 1", threads);
+  }
+  const tree = treeParams(params, nFeatures);
+  const weights = classWeights(params, classNames, data.y);
+  const shared = threads > 1;
+  const matrix = trainingMatrix(data.x, data.y, nFeatures, classNames.length, weights, shared);
+
+  const total = params.nEstimators;
+  // Batches small enough to balance the threads and to report on time; trees do not depend on them.
+  const batchSize = Math.max(
+    1,
+    Math.min(fit.onProgress ? progressEvery : total, Math.ceil(total / (threads * 4))),
+  );
+  const batches: TreeBatch[] = [];
+  for (let from = 0; from < total; from += batchSize) {
+    batches.push({
+      data: matrix,
+      params: tree,
+      seed: params.seed,
+      from,
+      to: Math.min(total, from + batchSize),
+    });
+  }
+
+  const trees: FlatTree[] = [];
+  const tracker = new ProgressTracker(data, fit, progressEvery, total);
+  const done = new Map<number, FlatTree[]>();
+  let nextBatch = 0;
+  const accept = (index: number, grown: FlatTree[]): void => {
+    done.set(index, grown);
+    // Trees join the forest strictly in order, however the batches finish.
+    for (; done.has(nextBatch); nextBatch++) {
+      for (const t of done.get(nextBatch)!) {
+        trees.push(t);
+        tracker.add(t);
+      }
+      done.delete(nextBatch);
+    }
+  };
+
+  const { signal } = fit;
+  if (threads === 1) {
+    for (const [index, batch] of batches.entries()) {
+      if (signal?.aborted) break;
+      accept(index, growTrees(batch));
+      // Let timers and I/O (and so an abort) in between batches.
+      await nextTurn();
+    }
+  } else {
+    const pool = fit.pool ?? createTrainingPool(threads);
+    try {
+      await Promise.all(
+        batches.map((batch, index) =>
+          pool.run(batch, signal).then(
+            (grown) => accept(index, grown),
+            (error: unknown) => {
+              if (!signal?.aborted) throw error;
+            },
+          ),
+        ),
+      );
+    } finally {
+      if (!fit.pool) await pool.close();
+    }
+  }
+
+  if (trees.length === 0) throw signal?.reason ?? new Error("no tree was trained");
+  return {
+    model: forestToJSON(trees, nFeatures, tree, params.seed),
+    predictor: ForestPredictor.fromTrees(trees, nFeatures),
+    params,
+    nTrees: trees.length,
+    stoppedEarly: trees.length < total,
+  };
+}
+
+/** Scores the growing forest on the validation rows and calls `onProgress` on schedule. */
+class ProgressTracker {
+  private readonly tally: VoteTally | undefined;
+  private readonly validation: LabeledRows | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly data: TrainingData,
+    private readonly fit: FitOptions,
+    private readonly every: number,
+    private readonly total: number,
+  ) {
+    this.validation = fit.onProgress ? fit.validation : undefined;
+    this.tally = this.validation
+      ? new VoteTally(this.validation.y.length, data.classNames.length)
+      : undefined;
+  }
+
+  add(tree: FlatTree): void {
+    if (!this.fit.onProgress || this.fit.signal?.aborted) return;
+    this.count++;
+    if (this.tally && this.validation) {
+      const one = ForestPredictor.fromTrees([tree], this.data.nFeatures);
+      this.tally.add(one.treeVotes(0, this.validation.x));
+    }
+    if (this.count % this.every !== 0 && this.count !== this.total) return;
+    let validationAccuracy: number | undefined;
+    if (this.tally && this.validation) {
+      const { y } = this.validation;
+      let correct = 0;
+      for (let i = 0; i < y.length; i++) if (this.tally.prediction[i] === y[i]) correct++;
+      validationAccuracy = correct / y.length;
+    }
+    this.fit.onProgress({ treesDone: this.count, nEstimators: this.total, validationAccuracy });
+  }
+}
+
+function checkRows(option: string, rows: LabeledRows, nFeatures: number, nClasses: number): void {
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new OptionError("nFeatures", "must be an integer ≥ 1", nFeatures);
+  }
+  if (rows.y.length === 0 || rows.x.length !== rows.y.length * nFeatures) {
+    throw new OptionError(
+      `${option}.x`,
+      `must hold ${nFeatures} features for each of the ${rows.y.length} labels (at least one)`,
+      rows.x.length,
+    );
+  }
+  for (const k of rows.y) {
+    if (!Number.isInteger(k) || k < 0 || k >= nClasses) {
+      throw new OptionError(`${option}.y`, `must hold class indexes in [0, ${nClasses - 1}]`, k);
+    }
+  }
+}

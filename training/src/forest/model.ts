@@ -1,0 +1,191 @@
+import { OptionError } from "../errors.js";
+import type { TreeParams } from "./options.js";
+import { type CartNodeJSON, type FlatTree, treeFromJSON, treeToJSON, treeVote } from "./tree.js";
+
+/** ml-cart 2.1's tree options as stored beside every tree (read back, but unused, by its loader). */
+export interface CartOptionsJSON {
+  gainFunction: "gini";
+  splitFunction: "mean";
+  minNumSamples: number;
+  maxDepth: number | null;
+  gainThreshold: number;
+  kind: "classifier";
+}
+
+/** One serialized ml-cart `DecisionTreeClassifier`. */
+export interface CartTreeJSON {
+  name: "DTClassifier";
+  options: CartOptionsJSON;
+  root: CartNodeJSON;
+}
+
+/**
+ * A serialized ml-random-forest 2.1 `RandomForestClassifier`: `RandomForestClassifier.load`
+ * accepts it. Trees trained here see every feature (`indexes[t]` = 0..F−1) and draw features per
+ * node instead, which the format permits because a tree records only the columns it splits on.
+ */
+export interface RandomForestJSON {
+  name: "RFClassifier";
+  baseModel: {
+    indexes: number[][];
+    n: number;
+    replacement: boolean;
+    maxFeatures: number;
+    nEstimators: number;
+    treeOptions: CartOptionsJSON;
+    isClassifier: true;
+    seed: number;
+    estimators: CartTreeJSON[];
+    useSampleBagging: boolean;
+  };
+}
+
+/** Assembles trees into ml-random-forest's classifier JSON. */
+export function forestToJSON(
+  trees: readonly FlatTree[],
+  nFeatures: number,
+  params: TreeParams,
+  seed: number,
+): RandomForestJSON {
+  const options: CartOptionsJSON = {
+    gainFunction: "gini",
+    splitFunction: "mean",
+    minNumSamples: params.minSamplesSplit,
+    maxDepth: Number.isFinite(params.maxDepth) ? params.maxDepth : null,
+    gainThreshold: 0,
+    kind: "classifier",
+  };
+  const allColumns = Array.from({ length: nFeatures }, (_, f) => f);
+  return {
+    name: "RFClassifier",
+    baseModel: {
+      indexes: trees.map(() => allColumns),
+      n: nFeatures,
+      replacement: false,
+      maxFeatures: 1,
+      nEstimators: trees.length,
+      treeOptions: options,
+      isClassifier: true,
+      seed,
+      estimators: trees.map((tree) => ({ name: "DTClassifier", options, root: treeToJSON(tree) })),
+      useSampleBagging: params.bootstrap,
+    },
+  };
+}
+
+/**
+ * Per-row running vote counts over trees added one at a time, with ml-array-mode's tie rule: the
+ * class that first reaches the largest count wins.
+ */
+export class VoteTally {
+  private readonly counts: Int32Array;
+  private readonly best: Int32Array;
+  /** Current winning class of each row. */
+  readonly prediction: Int32Array;
+
+  constructor(
+    readonly nRows: number,
+    readonly nClasses: number,
+  ) {
+    this.counts = new Int32Array(nRows * nClasses);
+    this.best = new Int32Array(nRows);
+    this.prediction = new Int32Array(nRows);
+  }
+
+  /** Adds one tree's vote for each row. */
+  add(votes: Int32Array): void {
+    for (let i = 0; i < this.nRows; i++) {
+      const c = ++this.counts[i * this.nClasses + votes[i]];
+      if (c > this.best[i]) {
+        this.best[i] = c;
+        this.prediction[i] = votes[i];
+      }
+    }
+  }
+}
+
+/**
+ * Predicts with a forest exactly as ml-random-forest 2.1 does after `load`: same routing, same
+ * majority vote and tie rule, same probabilities.
+ */
+export class ForestPredictor {
+  private constructor(
+    readonly trees: readonly FlatTree[],
+    readonly nFeatures: number,
+    readonly nClasses: number,
+  ) {}
+
+  /** A predictor over trees the learner produced. */
+  static fromTrees(trees: readonly FlatTree[], nFeatures: number): ForestPredictor {
+    if (trees.length === 0) throw new OptionError("trees", "must hold at least one tree", 0);
+    return new ForestPredictor(trees, nFeatures, trees[0].nClasses);
+  }
+
+  /**
+   * A predictor over a saved model. `nClasses` sizes the probability rows (a forest does not
+   * record it); `nFeatures` is the width of the rows it will be given.
+   */
+  static fromJSON(model: RandomForestJSON, nFeatures: number, nClasses: number): ForestPredictor {
+    if (model?.name !== "RFClassifier" || !Array.isArray(model.baseModel?.estimators)) {
+      throw new OptionError(
+        "model",
+        'must be ml-random-forest JSON with name "RFClassifier"',
+        model?.name,
+      );
+    }
+    const { estimators, indexes } = model.baseModel;
+    const trees = estimators.map((tree, t) => treeFromJSON(tree.root, nClasses, indexes[t]));
+    return ForestPredictor.fromTrees(trees, nFeatures);
+  }
+
+  /** Vote of one tree for every row of the row-major `x`. */
+  treeVotes(tree: number, x: Float64Array): Int32Array {
+    const nRows = this.rowCount(x);
+    const votes = new Int32Array(nRows);
+    for (let i = 0; i < nRows; i++) votes[i] = treeVote(this.trees[tree], x, i, this.nFeatures);
+    return votes;
+  }
+
+  /** Majority-vote class of every row (ml-random-forest's `predict`). */
+  predict(x: Float64Array): Int32Array {
+    const tally = new VoteTally(this.rowCount(x), this.nClasses);
+    for (let t = 0; t < this.trees.length; t++) tally.add(this.treeVotes(t, x));
+    return tally.prediction;
+  }
+
+  /**
+   * Class probabilities, row-major `nRows × nClasses`, equal to ml-random-forest 2.1's
+   * `predictProbability(x, k)` for each class k. That method folds the votes with a `reduce`
+   * that has no initial value, so the first tree's vote (a class index) is added as a number
+   * instead of as one vote: probabilities are ≈ the share of trees 2..T voting for the class,
+   * plus (first tree's class)/10⁶, rounded to 6 decimals. They are reproduced here operation for
+   * operation, so metrics describe what a server that loads the model returns.
+   */
+  predictProbabilities(x: Float64Array): Float64Array {
+    const nRows = this.rowCount(x);
+    const nTrees = this.trees.length;
+    const K = this.nClasses;
+    const votes = this.trees.map((_, t) => this.treeVotes(t, x));
+    const roundFactor = 10 ** 6;
+    const step = roundFactor / nTrees;
+    const out = new Float64Array(nRows * K);
+    const acc = new Float64Array(K);
+    for (let i = 0; i < nRows; i++) {
+      acc.fill(votes[0][i]);
+      for (let t = 1; t < nTrees; t++) acc[votes[t][i]] += step;
+      for (let k = 0; k < K; k++) out[i * K + k] = Math.round(acc[k]) / roundFactor;
+    }
+    return out;
+  }
+
+  private rowCount(x: Float64Array): number {
+    if (x.length % this.nFeatures !== 0) {
+      throw new OptionError(
+        "x",
+        `length must be a multiple of the ${this.nFeatures} features`,
+        x.length,
+      );
+    }
+    return x.length / this.nFeatures;
+  }
+}

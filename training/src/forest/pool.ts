@@ -1,0 +1,41 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Piscina } from "piscina";
+import { OptionError } from "../errors.js";
+import type { TreeBatch } from "./batch.js";
+import type { FlatTree } from "./tree.js";
+
+/** Worker threads that grow trees; reuse one across fits to pay the thread start-up once. */
+export interface TrainingPool {
+  readonly threads: number;
+  /** Grows a batch in a worker; rejects with an AbortError when `signal` aborts first. */
+  run(batch: TreeBatch, signal?: AbortSignal): Promise<FlatTree[]>;
+  /** Stops the threads. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `threads` worker threads. From TypeScript sources (tsx, vitest) the worker entry is
+ * `worker.ts` and each thread loads tsx first; from compiled output it is `worker.js`.
+ */
+export function createTrainingPool(threads: number): TrainingPool {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new OptionError("threads", "must be an integer ≥ 1", threads);
+  }
+  const fromSource = import.meta.url.endsWith(".ts");
+  const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const piscina = new Piscina<TreeBatch, FlatTree[]>({
+    filename,
+    minThreads: threads,
+    maxThreads: threads,
+    // Tasks are whole batches; queueing more than the threads can take only delays aborts.
+    concurrentTasksPerWorker: 1,
+    execArgv: fromSource ? ["--import", tsx] : [],
+  });
+  return {
+    threads,
+    run: (batch, signal) => piscina.run(batch, signal ? { signal } : {}),
+    close: () => piscina.destroy(),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * A decision tree as parallel typed arrays: what the learner produces, what worker threads post,
+ * and what the predictor walks. Node 0 is the root. Routing is ml-cart's: a row goes left when
+ * `row[feature] < threshold`, else right (NaN therefore goes right).
+ */
+export interface FlatTree {
+  readonly nClasses: number;
+  /** Split feature (a column of the full feature matrix), or −1 for a leaf. */
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  /** Weighted Gini decrease of the split (0 at leaves). */
+  readonly gain: Float64Array;
+  /** Rows reaching the node, counting bootstrap repeats. */
+  readonly samples: Float64Array;
+  /** Leaf class distribution, `nClasses` per node (zeros at internal nodes). */
+  readonly value: Float64Array;
+  /** The class a leaf votes for: the first largest entry of its distribution (ml-matrix's maxRowIndex). */
+  readonly leafClass: Int32Array;
+}
+
+/** An internal node as ml-cart 2.1 serializes it (the fields its loader and featureImportance read). */
+export interface CartSplitJSON {
+  splitValue: number;
+  splitColumn: number;
+  gain: number;
+  numberSamples: number;
+  left: CartNodeJSON;
+  right: CartNodeJSON;
+}
+
+/** A leaf as ml-cart 2.1 serializes it: a one-row matrix of class probabilities. */
+export interface CartLeafJSON {
+  distribution: number[][];
+}
+
+export type CartNodeJSON = CartSplitJSON | CartLeafJSON;
+
+/** Index of the first largest value in `values[from, from + n)`, relative to `from`. */
+export function firstArgmax(values: ArrayLike<number>, from: number, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (values[from + k] > values[from + best]) best = k;
+  return best;
+}
+
+/** The class tree `tree` votes for on row `row` of the row-major matrix `x` with `nFeatures` columns. */
+export function treeVote(tree: FlatTree, x: Float64Array, row: number, nFeatures: number): number {
+  const base = row * nFeatures;
+  let node = 0;
+  for (;;) {
+    const f = tree.feature[node];
+    if (f < 0) return tree.leafClass[node];
+    node = x[base + f] < tree.threshold[node] ? tree.left[node] : tree.right[node];
+  }
+}
+
+/** Serializes a tree to ml-cart's nested node layout. */
+export function treeToJSON(tree: FlatTree): CartNodeJSON {
+  const build = (node: number): CartNodeJSON => {
+    if (tree.feature[node] < 0) {
+      const from = node * tree.nClasses;
+      return { distribution: [Array.from(tree.value.subarray(from, from + tree.nClasses))] };
+    }
+    return {
+      splitValue: tree.threshold[node],
+      splitColumn: tree.feature[node],
+      gain: tree.gain[node],
+      numberSamples: tree.samples[node],
+      left: build(tree.left[node]),
+      right: build(tree.right[node]),
+    };
+  };
+  return build(0);
+}
+
+/**
+ * Reads ml-cart's node layout back into a {@link FlatTree}. `columns` maps the tree's column
+ * numbers to feature-matrix columns (ml-random-forest's per-tree `indexes`). Leaves may hold
+ * fewer than `nClasses` entries (ml-cart sizes them by the largest class seen); missing ones are 0.
+ */
+export function treeFromJSON(
+  root: CartNodeJSON,
+  nClasses: number,
+  columns: readonly number[],
+): FlatTree {
+  const nodes: CartNodeJSON[] = [];
+  const walk: CartNodeJSON[] = [root];
+  while (walk.length > 0) {
+    const node = walk.pop()!;
+    nodes.push(node);
+    if (!("distribution" in node)) walk.push(node.right, node.left);
+  }
+  const n = nodes.length;
+  const tree = emptyTree(n, nClasses);
+  const id = new Map(nodes.map((node, i) => [node, i]));
+  nodes.forEach((node, i) => {
+    if ("distribution" in node) {
+      const row = node.distribution[0];
+      tree.feature[i] = -1;
+      tree.value.set(row.slice(0, nClasses), i * nClasses);
+      tree.leafClass[i] = firstArgmax(row, 0, row.length);
+    } else {
+      tree.feature[i] = columns[node.splitColumn];
+      tree.threshold[i] = node.splitValue;
+      tree.left[i] = id.get(node.left)!;
+      tree.right[i] = id.get(node.right)!;
+      tree.gain[i] = node.gain;
+      tree.samples[i] = node.numberSamples;
+    }
+  });
+  return tree;
+}
+
+/** A tree of `n` zeroed nodes. */
+export function emptyTree(n: number, nClasses: number): FlatTree {
+  return {
+    nClasses,
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+    gain: new Float64Array(n),
+    samples: new Float64Array(n),
+    value: new Float64Array(n * nClasses),
+    leafClass: new Int32Array(n),
+  };
+}

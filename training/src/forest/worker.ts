@@ -1,0 +1,11 @@
+/**
+ * Worker-thread entry (piscina): grows a batch of trees. It receives the training matrix as
+ * SharedArrayBuffer views and returns typed-array trees, never ml-matrix objects (a structured
+ * clone would drop their prototypes).
+ */
+import { growTrees, type TreeBatch } from "./batch.js";
+import type { FlatTree } from "./tree.js";
+
+export default function trainBatch(batch: TreeBatch): FlatTree[] {
+  return growTrees(batch);
+}

@@ -1,0 +1,28 @@
+export { type CsvRecord, parseCsv } from "./csv.js";
+export {
+  type Dataset,
+  type DatasetOptions,
+  type DatasetSplit,
+  loadDataset,
+  MIN_ROWS_PER_CLASS,
+  parseDataset,
+  stratifiedSplit,
+  takeRows,
+} from "./dataset.js";
+export { DatasetError, OptionError } from "./errors.js";
+export {
+  type FitOptions,
+  type FitResult,
+  fitForest,
+  type LabeledRows,
+  type TrainingData,
+  type TrainingProgress,
+} from "./forest/fit.js";
+export {
+  type CartTreeJSON,
+  ForestPredictor,
+  type RandomForestJSON,
+} from "./forest/model.js";
+export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
+export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
+export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
