@@ -26,3 +26,14 @@ export {
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
 export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
+export {
+  accuracy,
+  balancedAccuracy,
+  brierScore,
+  type ClassificationMetrics,
+  classificationMetrics,
+  confusionMatrix,
+  logLoss,
+  precisionRecallF1,
+  rocAuc,
+} from "./metrics.js";
