@@ -1,0 +1,194 @@
+/**
+ * Request and response bodies of the prediction API. Limits here are hard ceilings; the server
+ * may configure tighter ones (`batchPredictRequestSchema(maxRows)`).
+ */
+import { z } from "zod";
+import { AliasSchema } from "./model-ref.js";
+import { OutcomeValueSchema, ProbabilitiesSchema, VariantAggregateSchema } from "./predictions.js";
+import {
+  ClassLabelSchema,
+  EpochMsSchema,
+  IdSchema,
+  JsonValueSchema,
+  MAX_TEXT,
+  NameSchema,
+  ServedVariantSchema,
+  UserIdSchema,
+  VariantNameSchema,
+  VersionSchema,
+} from "./primitives.js";
+import { ModelKindSchema, ModelVersionSchema } from "./registry.js";
+
+/** Hard ceiling on features per row. */
+export const MAX_FEATURES = 1024;
+/** Hard ceiling on rows per batch request (the server's configured limit is at most this). */
+export const MAX_BATCH_ROWS = 10_000;
+/** Limits on `POST /garch/fit-forecast`: series length, orders and horizon. */
+export const GARCH_LIMITS = {
+  minReturns: 100,
+  maxReturns: 20_000,
+  maxP: 5,
+  maxQ: 5,
+  maxHorizon: 1000,
+} as const;
+
+/** One row of numeric features, in the order of the model's feature schema. */
+export const FeatureRowSchema = z.array(z.number()).min(1).max(MAX_FEATURES);
+
+/** `POST /predict`. */
+export const PredictRequestSchema = z.strictObject({
+  features: FeatureRowSchema,
+  /** Keeps a user on one arm in split mode; optional (a random arm otherwise). */
+  user_id: UserIdSchema.optional(),
+});
+export type PredictRequest = z.infer<typeof PredictRequestSchema>;
+
+/** The served model. */
+export const ServedModelSchema = z.object({ name: NameSchema, version: VersionSchema });
+export type ServedModel = z.infer<typeof ServedModelSchema>;
+
+/** `POST /predict` → 200. */
+export const PredictResponseSchema = z.object({
+  request_id: IdSchema,
+  prediction: ClassLabelSchema,
+  probabilities: ProbabilitiesSchema,
+  variant: ServedVariantSchema,
+  model: ServedModelSchema,
+  experiment_id: NameSchema,
+});
+export type PredictResponse = z.infer<typeof PredictResponseSchema>;
+
+/** `POST /predict/batch` with at most `maxRows` rows (≤ `MAX_BATCH_ROWS`). */
+export function batchPredictRequestSchema(maxRows: number) {
+  return z.strictObject({
+    rows: z.array(FeatureRowSchema).min(1).max(Math.min(maxRows, MAX_BATCH_ROWS)),
+    user_id: UserIdSchema.optional(),
+  });
+}
+/** `POST /predict/batch` at the hard ceiling. */
+export const BatchPredictRequestSchema = batchPredictRequestSchema(MAX_BATCH_ROWS);
+export type BatchPredictRequest = z.infer<typeof BatchPredictRequestSchema>;
+
+/** `POST /predict/batch` → 200: one entry per row, in order, each with its own request id. */
+export const BatchPredictResponseSchema = z.object({
+  predictions: z
+    .array(
+      z.object({
+        request_id: IdSchema,
+        prediction: ClassLabelSchema,
+        probabilities: ProbabilitiesSchema,
+      }),
+    )
+    .max(MAX_BATCH_ROWS),
+  variant: ServedVariantSchema,
+  model: ServedModelSchema,
+  experiment_id: NameSchema,
+});
+export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
+
+const HorizonSchema = z.number().int().min(1).max(GARCH_LIMITS.maxHorizon);
+
+/** `POST /garch/forecast`: `model` is `NAME`, `NAME@version` or `NAME@alias`. */
+export const GarchForecastRequestSchema = z.strictObject({
+  model: z.string().min(1).max(128),
+  horizon: HorizonSchema,
+});
+export type GarchForecastRequest = z.infer<typeof GarchForecastRequestSchema>;
+
+/** Conditional variance and volatility (its square root) for steps 1..horizon. */
+export const ForecastPathSchema = z.object({
+  horizon: HorizonSchema,
+  variance: z.array(z.number().min(0)).max(GARCH_LIMITS.maxHorizon),
+  volatility: z.array(z.number().min(0)).max(GARCH_LIMITS.maxHorizon),
+});
+
+/** `POST /garch/forecast` → 200. */
+export const GarchForecastResponseSchema = ForecastPathSchema.extend({ model: ServedModelSchema });
+export type GarchForecastResponse = z.infer<typeof GarchForecastResponseSchema>;
+
+/** Error distributions the GARCH core fits. */
+export const GarchDistSchema = z.enum(["normal", "t", "skewt", "ged"]);
+
+/** `POST /garch/fit-forecast`: fit GARCH(p,q) on the posted returns, then forecast. */
+export const GarchFitForecastRequestSchema = z.strictObject({
+  returns: z.array(z.number()).min(GARCH_LIMITS.minReturns).max(GARCH_LIMITS.maxReturns),
+  p: z.number().int().min(1).max(GARCH_LIMITS.maxP).default(1),
+  q: z.number().int().min(0).max(GARCH_LIMITS.maxQ).default(1),
+  dist: GarchDistSchema.default("normal"),
+  mean: z.enum(["zero", "constant"]).default("constant"),
+  horizon: HorizonSchema,
+});
+export type GarchFitForecastRequest = z.infer<typeof GarchFitForecastRequestSchema>;
+
+/** `POST /garch/fit-forecast` → 200: the fit's parameters and criteria, then the forecast. */
+export const GarchFitForecastResponseSchema = ForecastPathSchema.extend({
+  params: z.record(z.string().max(64), z.number()),
+  log_likelihood: z.number(),
+  aic: z.number(),
+  bic: z.number(),
+  converged: z.boolean(),
+});
+export type GarchFitForecastResponse = z.infer<typeof GarchFitForecastResponseSchema>;
+
+/** `POST /feedback`. */
+export const FeedbackRequestSchema = z.strictObject({
+  request_id: IdSchema,
+  outcome: OutcomeValueSchema,
+});
+export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>;
+
+/** `POST /feedback` → 202: `duplicate` when an outcome for the request was already recorded. */
+export const FeedbackResponseSchema = z.object({
+  request_id: IdSchema,
+  duplicate: z.boolean(),
+});
+export type FeedbackResponse = z.infer<typeof FeedbackResponseSchema>;
+
+/** `GET /ab-test/stats` → 200: sufficient statistics per variant plus the current analysis. */
+export const AbStatsResponseSchema = z.object({
+  experiment_id: NameSchema,
+  generated_at: EpochMsSchema,
+  weights: z.record(VariantNameSchema, z.number().int().min(0).max(100)),
+  variants: z.array(VariantAggregateSchema).max(16),
+  /** The analysis as `@mlops/experiments` reports it; null before there is enough data. */
+  analysis: z.record(z.string().max(256), JsonValueSchema).nullable(),
+});
+export type AbStatsResponse = z.infer<typeof AbStatsResponseSchema>;
+
+/** `GET /models` → 200: what this process serves, and what the registry holds. */
+export const ModelsResponseSchema = z.object({
+  served: z.array(
+    z.object({
+      variant: ServedVariantSchema.or(z.literal("garch")),
+      name: NameSchema,
+      version: VersionSchema,
+      kind: ModelKindSchema,
+    }),
+  ),
+  registered: z.array(
+    z.object({
+      name: NameSchema,
+      kind: ModelKindSchema,
+      latest_version: VersionSchema,
+      aliases: z.record(AliasSchema, VersionSchema),
+    }),
+  ),
+});
+export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** `GET /models/:name` → 200: every version, newest first, and where the aliases point. */
+export const ModelDetailResponseSchema = z.object({
+  name: NameSchema,
+  versions: z.array(ModelVersionSchema),
+  aliases: z.record(AliasSchema, VersionSchema),
+});
+export type ModelDetailResponse = z.infer<typeof ModelDetailResponseSchema>;
+
+/** Every 4xx/5xx body. `issues` lists field paths and rules on 400; 5xx never carry internals. */
+export const ErrorResponseSchema = z.object({
+  error: z.string().min(1).max(64),
+  message: z.string().max(MAX_TEXT),
+  request_id: IdSchema.optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;

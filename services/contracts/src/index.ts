@@ -1,0 +1,16 @@
+/**
+ * `@mlops/contracts`: what two packages must agree on, defined once — API bodies, records, the
+ * model manifest, the serving config (parser and renderer), the Cosmos layout and metric names.
+ */
+export * from "./api.js";
+export * from "./cosmos-layout.js";
+export type { EnvRecord } from "./env.js";
+export * from "./errors.js";
+export * from "./experiments.js";
+export * from "./metrics.js";
+export * from "./model-ref.js";
+export * from "./predictions.js";
+export * from "./primitives.js";
+export * from "./registry.js";
+export * from "./serving-config.js";
+export * from "./store-config.js";

@@ -1,0 +1,81 @@
+/**
+ * Prometheus metric names the prediction API exports and the autoscaler and dashboards query.
+ * Both sides import them from here so a rename cannot silently break scaling.
+ */
+
+/** A metric's name, type, labels and help text as `prom-client` registers it. */
+export interface MetricSpec {
+  readonly name: string;
+  readonly type: "counter" | "gauge" | "histogram";
+  readonly labels: readonly string[];
+  readonly help: string;
+}
+
+/** Counter of prediction requests; `status` is `ok` or `error`. The autoscaler's signal. */
+export const PREDICTION_REQUESTS: MetricSpec = {
+  name: "prediction_requests_total",
+  type: "counter",
+  labels: ["variant", "model", "status"],
+  help: "Prediction requests served, by variant, model (name@version) and status.",
+};
+
+/** Histogram of prediction latency in seconds (Prometheus base unit). */
+export const PREDICTION_LATENCY: MetricSpec = {
+  name: "prediction_latency_seconds",
+  type: "histogram",
+  labels: ["variant", "model"],
+  help: "Time to compute a prediction, in seconds.",
+};
+
+/** Bucket upper bounds for `PREDICTION_LATENCY`: 0.5 ms to 2.5 s, dense where p99 targets sit. */
+export const PREDICTION_LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
+
+/** Gauge of prediction records waiting in the log writer's buffer. */
+export const PREDICTION_LOG_QUEUE_DEPTH: MetricSpec = {
+  name: "prediction_log_queue_depth",
+  type: "gauge",
+  labels: [],
+  help: "Prediction records buffered for the store.",
+};
+
+/** Counter of prediction records dropped because the log buffer was full. */
+export const PREDICTION_LOG_DROPPED: MetricSpec = {
+  name: "prediction_log_dropped_total",
+  type: "counter",
+  labels: [],
+  help: "Prediction records dropped because the log buffer was full.",
+};
+
+/** Counter of prediction-log batches that failed to write (and were retried). */
+export const PREDICTION_LOG_WRITE_FAILURES: MetricSpec = {
+  name: "prediction_log_write_failures_total",
+  type: "counter",
+  labels: [],
+  help: "Failed attempts to write a batch of prediction records to the store.",
+};
+
+/**
+ * The per-pod rate a custom-metrics adapter exposes for an `autoscaling/v2` Pods metric (the
+ * alternative to KEDA): `rate(prediction_requests_total[window])` per pod.
+ */
+export const PREDICTIONS_PER_SECOND_POD_METRIC = "prediction_requests_per_second";
+
+/** Every metric the API exports, for registration and for dashboards. */
+export const SERVING_METRICS: readonly MetricSpec[] = [
+  PREDICTION_REQUESTS,
+  PREDICTION_LATENCY,
+  PREDICTION_LOG_QUEUE_DEPTH,
+  PREDICTION_LOG_DROPPED,
+  PREDICTION_LOG_WRITE_FAILURES,
+];
+
+/**
+ * PromQL for the prediction rate of the pods matching `selector` (label matchers without braces,
+ * e.g. `namespace="serving",variant="challenger"`), summed over pods.
+ */
+export function predictionRateQuery(selector: string, window = "1m"): string {
+  const matchers = selector === "" ? "" : `{${selector}}`;
+  return `sum(rate(${PREDICTION_REQUESTS.name}${matchers}[${window}]))`;
+}

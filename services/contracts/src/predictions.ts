@@ -1,0 +1,125 @@
+/**
+ * Prediction logs, the outcomes clients post later, and the per-variant sufficient statistics the
+ * A/B analysis reads (so a million records need no second pass).
+ */
+import { z } from "zod";
+import {
+  ClassLabelSchema,
+  EpochMsSchema,
+  IdSchema,
+  NameSchema,
+  ProbabilitySchema,
+  UserIdSchema,
+  VariantNameSchema,
+  VersionSchema,
+} from "./primitives.js";
+
+/** Class label → probability; at most 1000 classes. */
+export const ProbabilitiesSchema = z
+  .record(ClassLabelSchema, ProbabilitySchema)
+  .refine((p) => Object.keys(p).length <= 1000, { error: "must have at most 1000 classes" });
+export type Probabilities = z.infer<typeof ProbabilitiesSchema>;
+
+/** `ok`: a prediction was returned; `error`: the model failed (counted by the error guardrail). */
+export const PredictionStatusSchema = z.enum(["ok", "error"]);
+export type PredictionStatus = z.infer<typeof PredictionStatusSchema>;
+
+/** One logged prediction. `request_id` is its id: writing it twice keeps one record. */
+export const PredictionRecordSchema = z
+  .object({
+    request_id: IdSchema,
+    experiment_id: NameSchema,
+    variant: VariantNameSchema,
+    model_name: NameSchema,
+    model_version: VersionSchema,
+    user_id: UserIdSchema.nullable(),
+    /** The predicted class; null when `status` is `error`. */
+    prediction: ClassLabelSchema.nullable(),
+    probabilities: ProbabilitiesSchema.nullable(),
+    latency_ms: z.number().min(0).max(3_600_000),
+    status: PredictionStatusSchema,
+    timestamp: EpochMsSchema,
+  })
+  .refine((r) => r.status === "error" || r.prediction !== null, {
+    error: "prediction is required when status is 'ok'",
+    path: ["prediction"],
+  });
+export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
+
+/** Ground truth: a class label, or a number for numeric outcomes (revenue, clicks, …). */
+export const OutcomeValueSchema = z.union([ClassLabelSchema, z.number()]);
+export type OutcomeValue = z.infer<typeof OutcomeValueSchema>;
+
+/** An outcome for an earlier prediction; `request_id` is its id (one outcome per request). */
+export const OutcomeRecordSchema = z.object({
+  request_id: IdSchema,
+  outcome: OutcomeValueSchema,
+  timestamp: EpochMsSchema,
+});
+export type OutcomeRecord = z.infer<typeof OutcomeRecordSchema>;
+
+/**
+ * The class an outcome names: labels as given, numbers as their shortest decimal text (so an
+ * outcome of `1` matches the class label "1" that a CSV produced).
+ */
+export function outcomeClass(outcome: OutcomeValue): string {
+  return typeof outcome === "number" ? String(outcome) : outcome;
+}
+
+/**
+ * Log-loss terms clip the predicted probability to [ε, 1 − ε] so a confident miss costs
+ * −log(1e-15) ≈ 34.5 rather than infinity (scikit-learn's historical default).
+ */
+export const LOG_LOSS_EPSILON = 1e-15;
+
+/** A half-open time window [from, to) in epoch milliseconds, on the prediction's timestamp. */
+export const TimeWindowSchema = z
+  .object({ from: EpochMsSchema, to: EpochMsSchema })
+  .refine((w) => w.from <= w.to, { error: "from must not be after to", path: ["from"] });
+export type TimeWindow = z.infer<typeof TimeWindowSchema>;
+
+/** What to aggregate: one experiment, the named variants, an optional time window. */
+export const AggregateQuerySchema = z.object({
+  experiment_id: NameSchema,
+  variants: z.array(VariantNameSchema).min(1).max(16),
+  window: TimeWindowSchema.optional(),
+});
+export type AggregateQuery = z.infer<typeof AggregateQuerySchema>;
+
+const count = z.number().int().min(0);
+
+/**
+ * Sufficient statistics of one variant. Prediction terms cover every record in the window;
+ * outcome terms cover `ok` predictions that have an outcome: `correct_count` where the outcome's
+ * class equals the prediction, numeric sums over numeric outcomes, and log loss over records that
+ * carry probabilities (−ln of the clipped probability of the observed class).
+ */
+export const VariantAggregateSchema = z.object({
+  variant: VariantNameSchema,
+  count,
+  error_count: count,
+  latency_sum: z.number().min(0),
+  latency_sum_sq: z.number().min(0),
+  outcome_count: count,
+  correct_count: count,
+  outcome_value_count: count,
+  outcome_sum: z.number(),
+  outcome_sum_sq: z.number().min(0),
+  log_loss_count: count,
+  log_loss_sum: z.number().min(0),
+});
+export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
+
+/** A prediction joined with its outcome, as the sequential analysis replays them in time order. */
+export const JoinedPairSchema = z.object({
+  request_id: IdSchema,
+  variant: VariantNameSchema,
+  timestamp: EpochMsSchema,
+  prediction: ClassLabelSchema.nullable(),
+  probabilities: ProbabilitiesSchema.nullable(),
+  latency_ms: z.number().min(0),
+  status: PredictionStatusSchema,
+  outcome: OutcomeValueSchema,
+  outcome_timestamp: EpochMsSchema,
+});
+export type JoinedPair = z.infer<typeof JoinedPairSchema>;

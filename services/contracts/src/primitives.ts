@@ -1,0 +1,106 @@
+/**
+ * Building blocks with their limits, so every schema that carries a name, an id, a number or
+ * a timestamp rejects bad values the same way.
+ */
+import { z } from "zod";
+
+/** Upper bound on any free-text field (reasons, descriptions). */
+export const MAX_TEXT = 4096;
+
+/**
+ * Names of models, experiments and metrics: start with a letter or digit, then letters, digits,
+ * `.`, `_`, `-`; at most 64 characters. No `@` (it separates a model reference) and no `/` or
+ * `:` (they appear in artifact URIs and Cosmos ids).
+ */
+export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error:
+    "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+});
+
+/** Opaque ids (request ids, run ids, decision ids): 1-128 URL-safe characters. */
+export const IdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, {
+  error: "must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
+});
+
+/** A user id as clients send it: any text without control characters, 1-256 characters. */
+export const UserIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\p{Cc}]*$/u, { error: "must not contain control characters" });
+
+/** Model version numbers start at 1. */
+export const VersionSchema = z.number().int().min(1).max(1_000_000_000);
+
+/** Milliseconds since the Unix epoch (UTC); integers compare and index fast in both stores. */
+export const EpochMsSchema = z.number().int().min(0).max(8_640_000_000_000_000);
+
+/** Finite numbers only: zod 4 rejects NaN and ±Infinity for `z.number()`. */
+export const FiniteSchema = z.number();
+
+/** A probability in [0, 1]. */
+export const ProbabilitySchema = z.number().min(0).max(1);
+
+/** Lower-case SHA-256 hex digest. */
+export const Sha256HexSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { error: "must be a lower-case SHA-256 hex digest (64 characters)" });
+
+/** A git commit, abbreviated (7+) or full (40 hex). */
+export const GitShaSchema = z
+  .string()
+  .regex(/^[0-9a-f]{7,40}$/, { error: "must be 7-40 lower-case hex characters" });
+
+/** A class label as the model emits it (labels from CSV files are kept as text). */
+export const ClassLabelSchema = z.string().min(1).max(128);
+
+/**
+ * Variants of an experiment. The platform runs `champion` and `challenger`; experiments may name
+ * other arms with the same rules as names (lower-case, at most 32 characters).
+ */
+export const VariantNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, {
+  error:
+    "must be 1-32 characters of lower-case letters, digits, '_' or '-', starting with a letter",
+});
+export type VariantName = z.infer<typeof VariantNameSchema>;
+
+/** The two arms every deployment knows. */
+export const ServedVariantSchema = z.enum(["champion", "challenger"]);
+export type ServedVariant = z.infer<typeof ServedVariantSchema>;
+
+/** Parameters as MLflow stores them: scalar values, keys ≤ 250 characters, values ≤ 6000. */
+export const ParamsSchema = z
+  .record(z.string().min(1).max(250), z.union([z.string().max(6000), z.number(), z.boolean()]))
+  .refine((p) => Object.keys(p).length <= 1000, { error: "must have at most 1000 entries" });
+export type Params = z.infer<typeof ParamsSchema>;
+
+/** Named finite metric values (accuracy, log_loss, …). */
+export const MetricsSchema = z
+  .record(z.string().min(1).max(250), z.number())
+  .refine((m) => Object.keys(m).length <= 1000, { error: "must have at most 1000 entries" });
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+/** Free-form string tags (MLflow tag values are limited to 8000 characters). */
+export const TagsSchema = z
+  .record(z.string().min(1).max(250), z.string().max(8000))
+  .refine((t) => Object.keys(t).length <= 1000, { error: "must have at most 1000 entries" });
+export type Tags = z.infer<typeof TagsSchema>;
+
+/** A JSON value (for evidence attached to decisions and analyses). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string().max(MAX_TEXT),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValueSchema).max(10_000),
+    z.record(z.string().max(256), JsonValueSchema),
+  ]),
+);

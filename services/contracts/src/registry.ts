@@ -1,0 +1,159 @@
+/**
+ * The model registry's records: a version of a named model with its lineage, the artifact
+ * manifest written beside every model file, and tracked runs (MLflow's shape, snake_case).
+ */
+import { z } from "zod";
+import { AliasSchema } from "./model-ref.js";
+import {
+  ClassLabelSchema,
+  EpochMsSchema,
+  GitShaSchema,
+  IdSchema,
+  MAX_TEXT,
+  MetricsSchema,
+  NameSchema,
+  ParamsSchema,
+  Sha256HexSchema,
+  TagsSchema,
+  VersionSchema,
+} from "./primitives.js";
+
+/** What a model version holds: a random-forest classifier or a GARCH fit. */
+export const ModelKindSchema = z.enum(["classifier", "garch"]);
+export type ModelKind = z.infer<typeof ModelKindSchema>;
+
+/** Where an artifact lives (`file:`/relative path locally, `https:`/`azureml:` in the cloud). */
+export const ArtifactUriSchema = z.string().min(1).max(2048);
+
+/** An artifact and the SHA-256 of its bytes, checked before a server loads it. */
+export const ArtifactRefSchema = z.object({
+  uri: ArtifactUriSchema,
+  sha256: Sha256HexSchema,
+});
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+/** What a caller supplies to register a version; the store assigns `version` and `created_at`. */
+export const ModelVersionInputSchema = z.object({
+  name: NameSchema,
+  kind: ModelKindSchema,
+  run_id: IdSchema.nullable(),
+  data_hash: Sha256HexSchema.nullable(),
+  git_sha: GitShaSchema.nullable(),
+  params: ParamsSchema,
+  metrics: MetricsSchema,
+  artifact: ArtifactRefSchema,
+  description: z.string().max(MAX_TEXT).default(""),
+});
+export type ModelVersionInput = z.input<typeof ModelVersionInputSchema>;
+
+/** A registered version as the store returns it, with the aliases that point at it now. */
+export const ModelVersionSchema = ModelVersionInputSchema.extend({
+  version: VersionSchema,
+  created_at: EpochMsSchema,
+  aliases: z.array(AliasSchema).max(100),
+});
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+
+/** One feature column of a classifier's input, in the order `features` arrays use. */
+export const FeatureSpecSchema = z.object({
+  name: z.string().min(1).max(128),
+  type: z.literal("number"),
+});
+
+/** The input a model expects. */
+export const FeatureSchemaSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("classifier"),
+    features: z
+      .array(FeatureSpecSchema)
+      .min(1)
+      .max(1024)
+      .refine((fs) => new Set(fs.map((f) => f.name)).size === fs.length, {
+        error: "feature names must be unique",
+      }),
+    target: z.string().min(1).max(128),
+    classes: z.array(ClassLabelSchema).min(2).max(1000),
+  }),
+  z.object({
+    kind: z.literal("garch"),
+    /** The series the fit was estimated on, e.g. "returns" (in percent). */
+    series: z.string().min(1).max(128),
+  }),
+]);
+export type FeatureSchema = z.infer<typeof FeatureSchemaSchema>;
+
+/**
+ * `manifest.json`, written beside the model file: enough to load, check and trace the model
+ * without the registry.
+ */
+export const ModelManifestSchema = z
+  .object({
+    format_version: z.literal(1),
+    name: NameSchema,
+    version: VersionSchema,
+    kind: ModelKindSchema,
+    feature_schema: FeatureSchemaSchema,
+    metrics: MetricsSchema,
+    params: ParamsSchema,
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    data_hash: Sha256HexSchema,
+    git_sha: GitShaSchema.nullable(),
+    run_id: IdSchema,
+    /** ISO-8601 UTC, e.g. 2026-08-01T12:00:00.000Z. */
+    created: z.iso.datetime(),
+    /** The model file beside the manifest (e.g. `model.json`) and its SHA-256. */
+    model_file: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, { error: "must be a plain file name without a path" }),
+    model_sha256: Sha256HexSchema,
+  })
+  .refine((m) => m.kind === m.feature_schema.kind, {
+    error: "feature_schema.kind must equal kind",
+    path: ["feature_schema", "kind"],
+  });
+export type ModelManifest = z.infer<typeof ModelManifestSchema>;
+
+/** MLflow's run states. */
+export const RunStatusSchema = z.enum(["RUNNING", "FINISHED", "FAILED", "KILLED"]);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** One point of a metric's history. */
+export const MetricPointSchema = z.object({
+  key: z.string().min(1).max(250),
+  value: z.number(),
+  step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  timestamp: EpochMsSchema,
+});
+export type MetricPoint = z.infer<typeof MetricPointSchema>;
+
+/** A file a run produced. */
+export const RunArtifactSchema = z.object({
+  path: z.string().min(1).max(1024),
+  uri: ArtifactUriSchema,
+});
+export type RunArtifact = z.infer<typeof RunArtifactSchema>;
+
+/** What a caller supplies to start a run. */
+export const RunInputSchema = z.object({
+  run_id: IdSchema,
+  experiment_name: NameSchema,
+  run_name: z.string().max(250).default(""),
+  parent_run_id: IdSchema.nullable().default(null),
+  start_time: EpochMsSchema,
+  params: ParamsSchema.default({}),
+  tags: TagsSchema.default({}),
+});
+export type RunInput = z.input<typeof RunInputSchema>;
+
+/** A tracked run: params, metric histories by step (per key, ordered by step), tags, artifacts. */
+export const TrackedRunSchema = RunInputSchema.extend({
+  status: RunStatusSchema,
+  end_time: EpochMsSchema.nullable(),
+  metrics: z.record(z.string(), z.array(MetricPointSchema)),
+  artifacts: z.array(RunArtifactSchema).max(10_000),
+});
+export type TrackedRun = z.infer<typeof TrackedRunSchema>;

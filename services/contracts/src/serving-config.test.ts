@@ -1,0 +1,203 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ContractValidationError } from "./errors.js";
+import type { ModelRef } from "./model-ref.js";
+import {
+  parseServingConfig,
+  renderServingEnv,
+  SERVING_DEFAULTS,
+  type ServingConfig,
+} from "./serving-config.js";
+import { parseStoreConfig, renderStoreEnv, type StoreConfig } from "./store-config.js";
+
+function errorOf(fn: () => unknown): ContractValidationError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ContractValidationError) return error;
+    throw error;
+  }
+  throw new Error("expected a ContractValidationError");
+}
+
+describe("parseServingConfig", () => {
+  it("gives the local defaults for an empty environment", () => {
+    const config = parseServingConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.mode).toBe("split");
+    expect(config.variant).toBeNull();
+    expect(config.challengerWeight).toBe(SERVING_DEFAULTS.challengerWeight);
+    expect(config.championModel).toEqual({
+      name: "classifier",
+      selector: "alias",
+      alias: "champion",
+    });
+    expect(config.store).toEqual({ kind: "sqlite", path: ".mlops/platform.db" });
+    expect(config.apiKeySha256).toEqual([]);
+    expect(config.appInsights).toEqual({ connectionString: null, samplingRatio: 0.1 });
+  });
+
+  it("treats blank variables as unset", () => {
+    expect(parseServingConfig({ PORT: "  ", MLOPS_VARIANT: "" }).port).toBe(8080);
+  });
+
+  it.each([
+    [{ PORT: "80a" }, "PORT", "integer"],
+    [{ PORT: "70000" }, "PORT", "65535"],
+    [{ MLOPS_CHALLENGER_WEIGHT: "150" }, "MLOPS_CHALLENGER_WEIGHT", "100"],
+    [{ MLOPS_CHALLENGER_WEIGHT: "12.5" }, "MLOPS_CHALLENGER_WEIGHT", "integer"],
+    [{ MLOPS_MODE: "both" }, "MLOPS_MODE", "single"],
+    [{ MLOPS_MODE: "single" }, "MLOPS_VARIANT", "required"],
+    [{ MLOPS_VARIANT: "champion" }, "MLOPS_VARIANT", "unset"],
+    [{ MLOPS_CHAMPION_MODEL: "classifier" }, "MLOPS_CHAMPION_MODEL", "pin"],
+    [{ MLOPS_CHAMPION_MODEL: "bad name@1" }, "MLOPS_CHAMPION_MODEL", "model name"],
+    [{ MLOPS_STORE: "postgres://x" }, "MLOPS_STORE", "sqlite:<path>"],
+    [{ MLOPS_STORE: "cosmos" }, "COSMOS_ENDPOINT", "required"],
+    [{ MLOPS_STORE: "cosmos", COSMOS_ENDPOINT: "ftp://x" }, "COSMOS_ENDPOINT", "http"],
+    [{ MLOPS_API_KEY_SHA256: "abc" }, "MLOPS_API_KEY_SHA256[0]", "SHA-256"],
+    [{ MLOPS_TELEMETRY_SAMPLING: "2" }, "MLOPS_TELEMETRY_SAMPLING", "1"],
+    [
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: "x" },
+      "APPLICATIONINSIGHTS_CONNECTION_STRING",
+      "InstrumentationKey",
+    ],
+    [
+      { MLOPS_LOG_BATCH_SIZE: "600", MLOPS_LOG_QUEUE_SIZE: "500" },
+      "MLOPS_LOG_BATCH_SIZE",
+      "MLOPS_LOG_QUEUE_SIZE",
+    ],
+    [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", "info"],
+  ])("rejects %o naming %s", (env, variable, rule) => {
+    const error = errorOf(() => parseServingConfig(env));
+    const issue = error.issues.find((i) => i.path === variable);
+    expect(issue, error.message).toBeDefined();
+    expect(issue?.message).toContain(rule);
+    expect(error.message).toContain(`${variable}: `);
+  });
+
+  it("reports every bad variable at once", () => {
+    const error = errorOf(() => parseServingConfig({ PORT: "0", LOG_LEVEL: "loud" }));
+    expect(error.issues.map((i) => i.path).sort()).toEqual(["LOG_LEVEL", "PORT"]);
+  });
+
+  it("reads a cosmos store with and without a key", () => {
+    const env = { MLOPS_STORE: "cosmos", COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/" };
+    expect(parseStoreConfig(env)).toEqual({
+      kind: "cosmos",
+      endpoint: "https://acct.documents.azure.com:443/",
+      database: "mlops",
+      key: null,
+    });
+    expect(parseStoreConfig({ ...env, COSMOS_KEY: "k" })).toMatchObject({ key: "k" });
+  });
+});
+
+const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,20}$/);
+const alias = name.filter((a) => a !== "latest" && !/^v\d+$/.test(a));
+const modelRef: fc.Arbitrary<ModelRef> = fc.oneof(
+  fc.record({
+    name,
+    selector: fc.constant("version" as const),
+    version: fc.integer({ min: 1, max: 1_000_000 }),
+  }),
+  fc.record({ name, selector: fc.constant("alias" as const), alias }),
+);
+const path = fc.stringMatching(/^[A-Za-z0-9_./-]{1,40}$/);
+const storeConfig: fc.Arbitrary<StoreConfig> = fc.oneof(
+  fc.record({ kind: fc.constant("sqlite" as const), path }),
+  fc.record({
+    kind: fc.constant("cosmos" as const),
+    endpoint: fc.constantFrom("https://acct.documents.azure.com:443/", "http://127.0.0.1:8081/"),
+    database: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,20}$/),
+    key: fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{1,40}$/), { nil: null }),
+  }),
+);
+const sha = fc.stringMatching(/^[0-9a-f]{64}$/);
+
+const servingConfig: fc.Arbitrary<ServingConfig> = fc
+  .record({
+    port: fc.integer({ min: 1, max: 65_535 }),
+    host: fc.constantFrom("0.0.0.0", "127.0.0.1", "::", "api.internal"),
+    single: fc.option(fc.constantFrom("champion" as const, "challenger" as const), { nil: null }),
+    experimentId: name,
+    challengerWeight: fc.integer({ min: 0, max: 100 }),
+    championModel: modelRef,
+    challengerModel: modelRef,
+    garchModel: fc.option(modelRef, { nil: null }),
+    store: storeConfig,
+    artifactDir: path,
+    batchMaxRows: fc.integer({ min: 1, max: 10_000 }),
+    queueSize: fc.integer({ min: 1000, max: 1_000_000 }),
+    batchSize: fc.integer({ min: 1, max: 1000 }),
+    flushIntervalMs: fc.integer({ min: 10, max: 600_000 }),
+    rateLimitPerMinute: fc.integer({ min: 0, max: 1_000_000 }),
+    apiKeySha256: fc.array(sha, { maxLength: 3 }),
+    connectionString: fc.option(
+      fc.uuid().map((u) => `InstrumentationKey=${u};IngestionEndpoint=https://127.0.0.1:9/`),
+      { nil: null },
+    ),
+    samplingRatio: fc.double({ min: 0, max: 1, noNaN: true }),
+    logLevel: fc.constantFrom(
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent" as const,
+    ),
+  })
+  .map(
+    (r): ServingConfig => ({
+      port: r.port,
+      host: r.host,
+      mode: r.single === null ? "split" : "single",
+      variant: r.single,
+      experimentId: r.experimentId,
+      challengerWeight: r.challengerWeight,
+      championModel: r.championModel,
+      challengerModel: r.challengerModel,
+      garchModel: r.garchModel,
+      store: r.store,
+      artifactDir: r.artifactDir,
+      batchMaxRows: r.batchMaxRows,
+      predictionLog: {
+        queueSize: r.queueSize,
+        batchSize: r.batchSize,
+        flushIntervalMs: r.flushIntervalMs,
+      },
+      rateLimitPerMinute: r.rateLimitPerMinute,
+      apiKeySha256: r.apiKeySha256,
+      appInsights: { connectionString: r.connectionString, samplingRatio: r.samplingRatio },
+      logLevel: r.logLevel,
+    }),
+  );
+
+describe("renderServingEnv", () => {
+  it("renders exactly what the parser reads back", () => {
+    fc.assert(
+      fc.property(servingConfig, (config) => {
+        expect(parseServingConfig(renderServingEnv(config))).toEqual(config);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("renders only string values with env var names", () => {
+    const env = renderServingEnv(parseServingConfig({}));
+    for (const [key, value] of Object.entries(env)) {
+      expect(key).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      expect(typeof value).toBe("string");
+    }
+    expect(env.PORT).toBe("8080");
+    expect(env.MLOPS_STORE).toBe("sqlite:.mlops/platform.db");
+  });
+
+  it("round-trips store settings alone", () => {
+    fc.assert(
+      fc.property(storeConfig, (config) => {
+        expect(parseStoreConfig(renderStoreEnv(config))).toEqual(config);
+      }),
+    );
+  });
+});

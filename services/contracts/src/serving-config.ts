@@ -1,0 +1,239 @@
+/**
+ * The prediction server's configuration, read from the environment. `parseServingConfig` is what
+ * the server runs at start; `renderServingEnv` is what Kubernetes manifests use, so a pod gets
+ * exactly the variables the server parses (`parse(render(c))` equals `c`).
+ */
+import { z } from "zod";
+import { type EnvRecord, enumVar, intVar, listVar, numberVar, textVar } from "./env.js";
+import { parseOrThrow } from "./errors.js";
+import { formatModelRef, type ModelRef, PinnedModelRefSchema } from "./model-ref.js";
+import {
+  NameSchema,
+  type ServedVariant,
+  ServedVariantSchema,
+  Sha256HexSchema,
+} from "./primitives.js";
+import {
+  renderStoreEnv,
+  STORE_ENV,
+  type StoreConfig,
+  storeConfigFromEnv,
+  storeEnvShape,
+} from "./store-config.js";
+
+/** Env var names, one per setting. */
+export const SERVING_ENV = {
+  port: "PORT",
+  host: "HOST",
+  mode: "MLOPS_MODE",
+  variant: "MLOPS_VARIANT",
+  experimentId: "MLOPS_EXPERIMENT_ID",
+  challengerWeight: "MLOPS_CHALLENGER_WEIGHT",
+  championModel: "MLOPS_CHAMPION_MODEL",
+  challengerModel: "MLOPS_CHALLENGER_MODEL",
+  garchModel: "MLOPS_GARCH_MODEL",
+  artifactDir: "MLOPS_ARTIFACT_DIR",
+  batchMaxRows: "MLOPS_BATCH_MAX_ROWS",
+  logQueueSize: "MLOPS_LOG_QUEUE_SIZE",
+  logBatchSize: "MLOPS_LOG_BATCH_SIZE",
+  logFlushMs: "MLOPS_LOG_FLUSH_MS",
+  rateLimit: "MLOPS_RATE_LIMIT_PER_MINUTE",
+  apiKeyHashes: "MLOPS_API_KEY_SHA256",
+  appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  telemetrySampling: "MLOPS_TELEMETRY_SAMPLING",
+  logLevel: "LOG_LEVEL",
+  ...STORE_ENV,
+} as const;
+
+/**
+ * Variables that carry credentials: manifests should source them from a Secret (Key Vault), not
+ * from plain values.
+ */
+export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey, SERVING_ENV.appInsights];
+
+export const SERVING_MODES = ["single", "split"] as const;
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Defaults: the local `pnpm start` setup (split mode, embedded store). */
+export const SERVING_DEFAULTS = {
+  port: 8080,
+  host: "0.0.0.0",
+  mode: "split",
+  experimentId: "default",
+  /** Integer percent, the same scale as ingress-nginx `canary-weight` (0–100). */
+  challengerWeight: 10,
+  championModel: "classifier@champion",
+  challengerModel: "classifier@challenger",
+  artifactDir: ".mlops/artifacts",
+  batchMaxRows: 1000,
+  logQueueSize: 10_000,
+  logBatchSize: 500,
+  logFlushMs: 1000,
+  /** 0 disables the per-client limit (the ingress limits first in the cloud). */
+  rateLimitPerMinute: 0,
+  telemetrySampling: 0.1,
+  logLevel: "info",
+} as const;
+
+/** The typed configuration the server runs with. */
+export interface ServingConfig {
+  readonly port: number;
+  readonly host: string;
+  /** `single`: this process serves `variant` (one Deployment per arm); `split`: both arms. */
+  readonly mode: (typeof SERVING_MODES)[number];
+  /** The arm this process serves; set exactly when `mode` is `single`. */
+  readonly variant: ServedVariant | null;
+  readonly experimentId: string;
+  /** Percent of users sent to the challenger in split mode (0–100, like `canary-weight`). */
+  readonly challengerWeight: number;
+  readonly championModel: ModelRef;
+  readonly challengerModel: ModelRef;
+  readonly garchModel: ModelRef | null;
+  readonly store: StoreConfig;
+  readonly artifactDir: string;
+  readonly batchMaxRows: number;
+  readonly predictionLog: {
+    readonly queueSize: number;
+    readonly batchSize: number;
+    readonly flushIntervalMs: number;
+  };
+  readonly rateLimitPerMinute: number;
+  /** SHA-256 hex of accepted API keys; empty → predictions need no key. */
+  readonly apiKeySha256: readonly string[];
+  readonly appInsights: {
+    readonly connectionString: string | null;
+    readonly samplingRatio: number;
+  };
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+const HostSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { error: "must be a host name or IP address" });
+
+const PathSchema = z.string().min(1).max(1024);
+
+const ConnectionStringSchema = z
+  .string()
+  .max(4096)
+  .regex(/(^|;)\s*InstrumentationKey=[^;]+/i, {
+    error: "must be an Application Insights connection string containing InstrumentationKey=…",
+  });
+
+const E = SERVING_ENV;
+const D = SERVING_DEFAULTS;
+
+const servingEnvShape = {
+  [E.port]: intVar(D.port, 1, 65_535),
+  [E.host]: textVar(HostSchema, D.host),
+  [E.mode]: enumVar(SERVING_MODES, D.mode),
+  [E.variant]: textVar(ServedVariantSchema, null),
+  [E.experimentId]: textVar(NameSchema, D.experimentId),
+  [E.challengerWeight]: intVar(D.challengerWeight, 0, 100),
+  [E.championModel]: textVar(PinnedModelRefSchema, PinnedModelRefSchema.parse(D.championModel)),
+  [E.challengerModel]: textVar(PinnedModelRefSchema, PinnedModelRefSchema.parse(D.challengerModel)),
+  [E.garchModel]: textVar(PinnedModelRefSchema, null),
+  [E.artifactDir]: textVar(PathSchema, D.artifactDir),
+  [E.batchMaxRows]: intVar(D.batchMaxRows, 1, 10_000),
+  [E.logQueueSize]: intVar(D.logQueueSize, 1, 10_000_000),
+  [E.logBatchSize]: intVar(D.logBatchSize, 1, 100_000),
+  [E.logFlushMs]: intVar(D.logFlushMs, 10, 600_000),
+  [E.rateLimit]: intVar(D.rateLimitPerMinute, 0, 100_000_000),
+  [E.apiKeyHashes]: listVar(Sha256HexSchema, 100),
+  [E.appInsights]: textVar(ConnectionStringSchema, null),
+  [E.telemetrySampling]: numberVar(D.telemetrySampling, 0, 1),
+  [E.logLevel]: enumVar(LOG_LEVELS, D.logLevel),
+  ...storeEnvShape,
+};
+
+/** Env record → `ServingConfig`; issues are reported on the variable that broke the rule. */
+export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): ServingConfig => {
+  const mode = env[E.mode];
+  const variant = env[E.variant];
+  if (mode === "single" && variant === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.variant],
+      message: "is required when MLOPS_MODE is 'single' (champion or challenger)",
+    });
+  }
+  if (mode === "split" && variant !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.variant],
+      message: "must be unset when MLOPS_MODE is 'split' (one process serves both variants)",
+    });
+  }
+  if (env[E.logBatchSize] > env[E.logQueueSize]) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.logBatchSize],
+      message: `must not exceed ${E.logQueueSize}`,
+    });
+  }
+  const store = storeConfigFromEnv(env, ctx);
+  return {
+    port: env[E.port],
+    host: env[E.host] as string,
+    mode,
+    variant,
+    experimentId: env[E.experimentId] as string,
+    challengerWeight: env[E.challengerWeight],
+    championModel: env[E.championModel] as ModelRef,
+    challengerModel: env[E.challengerModel] as ModelRef,
+    garchModel: env[E.garchModel],
+    store,
+    artifactDir: env[E.artifactDir] as string,
+    batchMaxRows: env[E.batchMaxRows],
+    predictionLog: {
+      queueSize: env[E.logQueueSize],
+      batchSize: env[E.logBatchSize],
+      flushIntervalMs: env[E.logFlushMs],
+    },
+    rateLimitPerMinute: env[E.rateLimit],
+    apiKeySha256: env[E.apiKeyHashes],
+    appInsights: { connectionString: env[E.appInsights], samplingRatio: env[E.telemetrySampling] },
+    logLevel: env[E.logLevel],
+  };
+});
+
+/**
+ * Parse the serving config from a `process.env`-like record. Throws `ContractValidationError`
+ * whose message names each bad VARIABLE and its rule, e.g. `PORT: Too big: expected number to
+ * be <=65535`.
+ */
+export function parseServingConfig(env: EnvRecord): ServingConfig {
+  return parseOrThrow(ServingEnvSchema, env, "serving config");
+}
+
+/**
+ * The env vars for `config`: every setting explicit (defaults included, so a pod's environment
+ * documents itself); unset optionals are omitted.
+ */
+export function renderServingEnv(config: ServingConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    [E.port]: String(config.port),
+    [E.host]: config.host,
+    [E.mode]: config.mode,
+    [E.experimentId]: config.experimentId,
+    [E.challengerWeight]: String(config.challengerWeight),
+    [E.championModel]: formatModelRef(config.championModel),
+    [E.challengerModel]: formatModelRef(config.challengerModel),
+    [E.artifactDir]: config.artifactDir,
+    [E.batchMaxRows]: String(config.batchMaxRows),
+    [E.logQueueSize]: String(config.predictionLog.queueSize),
+    [E.logBatchSize]: String(config.predictionLog.batchSize),
+    [E.logFlushMs]: String(config.predictionLog.flushIntervalMs),
+    [E.rateLimit]: String(config.rateLimitPerMinute),
+    [E.telemetrySampling]: String(config.appInsights.samplingRatio),
+    [E.logLevel]: config.logLevel,
+    ...renderStoreEnv(config.store),
+  };
+  if (config.variant !== null) env[E.variant] = config.variant;
+  if (config.garchModel !== null) env[E.garchModel] = formatModelRef(config.garchModel);
+  if (config.apiKeySha256.length > 0) env[E.apiKeyHashes] = config.apiKeySha256.join(",");
+  if (config.appInsights.connectionString !== null) {
+    env[E.appInsights] = config.appInsights.connectionString;
+  }
+  return env;
+}
