@@ -15,9 +15,10 @@ import { RandomForestClassifier } from "ml-random-forest";
 import {
   createTrainingPool,
   type FitOptions,
-  fitForest,
   loadDataset,
+  type TrainOutcome,
   takeRows,
+  trainAndEvaluate,
 } from "../src/index.js";
 
 const SKLEARN_ACCURACY = 0.9615;
@@ -48,7 +49,6 @@ function positiveInteger(flag: string, text: string, min = 1): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const dataset = await loadDataset(values.data, { label: values.label, seed });
-const train = takeRows(dataset, dataset.split.train);
 const test = takeRows(dataset, dataset.split.test);
 
 async function sklearn(): Promise<{ version: string; accuracy: number; fitMs: number[] }> {
@@ -86,27 +86,26 @@ async function ours(
   cold = false,
 ): Promise<Omit<Row, "ratio">> {
   const times: number[] = [];
-  let result: Awaited<ReturnType<typeof fitForest>> | undefined;
+  let outcome: TrainOutcome | undefined;
   for (let r = 0; r < repeat; r++) {
     const options = fit();
-    const start = performance.now();
-    result = await fitForest(train, { nEstimators: trees, seed }, options);
-    times.push(performance.now() - start);
+    outcome = await trainAndEvaluate(dataset, { nEstimators: trees, seed }, options);
+    times.push(outcome.fitMs);
     if (cold) await options.pool?.close();
   }
-  const predicted = result!.predictor.predict(test.x);
-  const accuracy = predicted.filter((p, i) => p === test.y[i]).length / test.y.length;
-  const json = JSON.stringify(result!.model);
+  const { fit: result, metrics } = outcome!;
+  const json = JSON.stringify(result.model);
   const loadStart = performance.now();
   const loaded = RandomForestClassifier.load(JSON.parse(json));
   const loadMs = performance.now() - loadStart;
   const rows = Array.from({ length: test.y.length }, (_, i) =>
-    Array.from(test.x.subarray(i * train.nFeatures, (i + 1) * train.nFeatures)),
+    Array.from(test.x.subarray(i * test.nFeatures, (i + 1) * test.nFeatures)),
   );
+  const predicted = result.predictor.predict(test.x);
   const sameAsLoaded = loaded.predict(rows).every((p, i) => p === predicted[i]);
   return {
     trainer: label,
-    accuracy,
+    accuracy: metrics.accuracy,
     fitMs: median(times),
     modelBytes: Buffer.byteLength(json),
     loadMs,
@@ -117,7 +116,7 @@ async function ours(
 const reference = await sklearn();
 const warmPool = createTrainingPool(2);
 // Start the threads (and tsx in them) before timing.
-await fitForest(train, { nEstimators: 2 }, { pool: warmPool });
+await trainAndEvaluate(dataset, { nEstimators: 2 }, { pool: warmPool });
 const measured = [
   await ours("@mlops/training, 1 thread", () => ({ threads: 1 })),
   await ours("@mlops/training, 2 threads (pool started)", () => ({ pool: warmPool })),
@@ -151,7 +150,7 @@ if (values.json) {
       trees,
       repeat,
       seed,
-      trainRows: train.y.length,
+      trainRows: dataset.split.train.length,
       testRows: test.y.length,
       rows,
       bar,
@@ -159,7 +158,7 @@ if (values.json) {
   );
 } else {
   console.log(
-    `${trees} trees, ${train.y.length} × ${train.nFeatures} training rows, ${test.y.length} test rows; median of ${repeat} fits\n`,
+    `${trees} trees, ${dataset.split.train.length} × ${test.nFeatures} training rows, ${test.y.length} test rows; median of ${repeat} fits\n`,
   );
   const header = [
     "trainer",

@@ -37,3 +37,4 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
+export { type TrainOutcome, trainAndEvaluate } from "./train.js";
