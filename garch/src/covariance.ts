@@ -1,0 +1,87 @@
+/**
+ * Covariance of the ML estimates, three ways, from the Hessian H of the log-likelihood and the
+ * outer product of the per-observation scores B = sum_t s_t s_t':
+ *
+ * - `hessian`: (-H)^{-1} (the information matrix equality holds: correct distribution);
+ * - `opg`: B^{-1} (Berndt-Hall-Hall-Hausman);
+ * - `robust`: H^{-1} B H^{-1} (Bollerslev-Wooldridge QMLE sandwich: valid when the innovation
+ *   distribution is wrong, the usual case for Normal GARCH on returns).
+ *
+ * A singular matrix gives NaN standard errors and a note, never an exception.
+ */
+import { inverseSpd, matMul } from "./linalg.js";
+import { normalSf } from "./special.js";
+import type { CovarianceKind } from "./types.js";
+
+export const COVARIANCE_KINDS: readonly CovarianceKind[] = ["hessian", "opg", "robust"];
+
+export interface CovarianceResult {
+  /** Standard errors per kind, in θ order (NaN where unavailable). */
+  readonly stdErrors: Record<CovarianceKind, Float64Array>;
+  /** Why some standard errors are NaN (empty when all are available). */
+  readonly notes: readonly string[];
+}
+
+/** Outer product of per-observation scores (rows of a nobs x k row-major array). */
+export function outerProduct(scores: Float64Array, nobs: number, k: number): Float64Array {
+  const b = new Float64Array(k * k);
+  for (let t = 0; t < nobs; t++) {
+    const row = t * k;
+    for (let a = 0; a < k; a++) {
+      const sa = scores[row + a]!;
+      for (let c = 0; c <= a; c++) b[a * k + c] += sa * scores[row + c]!;
+    }
+  }
+  for (let a = 0; a < k; a++) for (let c = 0; c < a; c++) b[c * k + a] = b[a * k + c]!;
+  return b;
+}
+
+function diagSqrt(cov: Float64Array | null, k: number): Float64Array {
+  const se = new Float64Array(k).fill(Number.NaN);
+  if (cov) for (let i = 0; i < k; i++) se[i] = Math.sqrt(cov[i * k + i]!);
+  return se;
+}
+
+/**
+ * Standard errors of each kind from the log-likelihood Hessian (k x k, null if unavailable)
+ * and the score outer product.
+ */
+export function covariances(
+  hessian: Float64Array | null,
+  opg: Float64Array,
+  k: number,
+): CovarianceResult {
+  const notes: string[] = [];
+  const negInv = hessian
+    ? inverseSpd(
+        hessian.map((v) => -v),
+        k,
+      )
+    : null;
+  if (!negInv)
+    notes.push(
+      "the Hessian is not negative definite: hessian and robust standard errors unavailable",
+    );
+  const opgInv = inverseSpd(opg, k);
+  if (!opgInv)
+    notes.push("the outer product of the scores is singular: opg standard errors unavailable");
+  const robust = negInv && opgInv ? matMul(negInv, matMul(opg, negInv, k), k) : null;
+  return {
+    stdErrors: {
+      hessian: diagSqrt(negInv, k),
+      opg: diagSqrt(opgInv, k),
+      robust: diagSqrt(robust, k),
+    },
+    notes,
+  };
+}
+
+/** t-statistics θ / se. */
+export function tStatistics(theta: ArrayLike<number>, se: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: se.length }, (_, i) => theta[i]! / se[i]!);
+}
+
+/** Two-sided p-values of t-statistics under the standard normal. */
+export function pValues(t: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: t.length }, (_, i) => 2 * normalSf(Math.abs(t[i]!)));
+}

@@ -1,0 +1,328 @@
+/**
+ * `fit`: exact maximum likelihood for a GARCH(p,q) model, and `GarchFit`, the immutable result
+ * that can be stored (`toJSON`), restored (`GarchFit.fromJSON`) and forecast from.
+ */
+import { z } from "zod";
+import { COVARIANCE_KINDS, covariances, outerProduct, pValues, tStatistics } from "./covariance.js";
+import { GarchInputError } from "./errors.js";
+import { estimate } from "./estimate.js";
+import { buildModel, evaluate, persistence } from "./likelihood.js";
+import { fromParams, paramNames, toParams } from "./params.js";
+import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
+import type {
+  CovarianceKind,
+  ForecastState,
+  GarchOptions,
+  GarchParams,
+  GarchSpec,
+  ParamStat,
+} from "./types.js";
+
+/** Version of the JSON layout written by `toJSON`. */
+export const FIT_FORMAT = "mlops-garch-fit/1";
+
+/** Everything a fit is made of; the derived statistics are computed from it. */
+interface FitData {
+  readonly spec: GarchSpec;
+  readonly params: GarchParams;
+  readonly logLikelihood: number;
+  readonly stdErrors: Record<CovarianceKind, ParamStat>;
+  readonly converged: boolean;
+  readonly iterations: number;
+  readonly message: string;
+  /** Pre-sample value of e^2 and h at the estimate. */
+  readonly backcast: number;
+  /** h_t aligned with the input (NaN before the first fitted observation). */
+  readonly conditionalVariance: Float64Array;
+  /** e_t aligned with the input (NaN before the first fitted observation). */
+  readonly residuals: Float64Array;
+  /** The last AR-lags returns (empty for zero and constant means). */
+  readonly lastReturns: readonly number[];
+}
+
+function statFrom(spec: GarchSpec, values: ArrayLike<number>): ParamStat {
+  return toParams(spec, values, Number.NaN) as ParamStat;
+}
+
+/**
+ * A fitted GARCH model: named parameters, log-likelihood (full, with constants), information
+ * criteria, standard errors of each kind with t-statistics and p-values, convergence, and the
+ * in-sample residuals and conditional variances aligned with the input series.
+ *
+ * Immutable: array accessors return copies.
+ */
+export class GarchFit {
+  readonly spec: GarchSpec;
+  readonly params: GarchParams;
+  /** Names of the estimated parameters in θ order ("mu", "omega", "alpha[1]", …). */
+  readonly paramNames: readonly string[];
+  /** Observations in the likelihood (the series length minus the AR lags). */
+  readonly nobs: number;
+  /** Number of estimated parameters (omega is not estimated under variance targeting). */
+  readonly numParams: number;
+  readonly logLikelihood: number;
+  /** -2 LL + 2 k */
+  readonly aic: number;
+  /** -2 LL + k ln n */
+  readonly bic: number;
+  /** -2 LL + 2 k ln ln n */
+  readonly hqic: number;
+  /** Standard errors; under variance targeting omega has none (NaN). */
+  readonly stdErrors: Readonly<Record<CovarianceKind, ParamStat>>;
+  readonly tStats: Readonly<Record<CovarianceKind, ParamStat>>;
+  /** Two-sided p-values under the standard normal. */
+  readonly pValues: Readonly<Record<CovarianceKind, ParamStat>>;
+  readonly converged: boolean;
+  readonly iterations: number;
+  /** How the optimiser ended, and any note on the standard errors. */
+  readonly message: string;
+  readonly #data: FitData;
+
+  /** Use `fit` or `GarchFit.fromJSON`. */
+  constructor(data: FitData) {
+    this.#data = data;
+    const { spec } = data;
+    this.spec = spec;
+    this.params = data.params;
+    this.paramNames = Object.freeze(paramNames(spec));
+    this.nobs = data.residuals.length - meanLags(spec.mean);
+    this.numParams = paramCount(spec);
+    this.logLikelihood = data.logLikelihood;
+    const k = this.numParams;
+    const n = this.nobs;
+    this.aic = -2 * data.logLikelihood + 2 * k;
+    this.bic = -2 * data.logLikelihood + k * Math.log(n);
+    this.hqic = -2 * data.logLikelihood + 2 * k * Math.log(Math.log(n));
+    this.stdErrors = Object.freeze({ ...data.stdErrors });
+    const theta = fromParams(spec, data.params, false);
+    const t: Partial<Record<CovarianceKind, ParamStat>> = {};
+    const pv: Partial<Record<CovarianceKind, ParamStat>> = {};
+    for (const kind of COVARIANCE_KINDS) {
+      const ts = tStatistics(theta, fromParams(spec, data.stdErrors[kind], false));
+      t[kind] = statFrom(spec, ts);
+      pv[kind] = statFrom(spec, pValues(ts));
+    }
+    this.tStats = Object.freeze(t as Record<CovarianceKind, ParamStat>);
+    this.pValues = Object.freeze(pv as Record<CovarianceKind, ParamStat>);
+    this.converged = data.converged;
+    this.iterations = data.iterations;
+    this.message = data.message;
+    Object.freeze(this);
+  }
+
+  /** h_t aligned with the input series (NaN where an AR mean has no fitted value). */
+  get conditionalVariance(): Float64Array {
+    return this.#data.conditionalVariance.slice();
+  }
+
+  /** e_t = r_t - mean_t aligned with the input series (NaN where an AR mean has no fitted value). */
+  get residuals(): Float64Array {
+    return this.#data.residuals.slice();
+  }
+
+  /** e_t / sqrt(h_t) aligned with the input series. */
+  get standardizedResiduals(): Float64Array {
+    const { residuals: e, conditionalVariance: h } = this.#data;
+    return e.map((v, i) => v / Math.sqrt(h[i]!));
+  }
+
+  /** What a forecast needs from the end of the sample (most recent last). */
+  forecastState(): ForecastState {
+    const { spec, residuals: e, conditionalVariance: h, backcast, lastReturns } = this.#data;
+    const tail = (xs: Float64Array, count: number, pad: number): number[] => {
+      const out = Array.from(xs.subarray(Math.max(0, xs.length - count)));
+      const valid = out.filter((v) => !Number.isNaN(v));
+      return [...Array<number>(count - valid.length).fill(pad), ...valid];
+    };
+    return {
+      residuals: tail(e, Math.max(spec.p, 1), Math.sqrt(backcast)),
+      variances: tail(h, Math.max(spec.q, 1), backcast),
+      returns: [...lastReturns],
+    };
+  }
+
+  /** A plain JSON object (NaN becomes null) that `GarchFit.fromJSON` restores. */
+  toJSON(): GarchFitJson {
+    const d = this.#data;
+    const arr = (xs: Float64Array) => Array.from(xs, (v) => (Number.isFinite(v) ? v : null));
+    return {
+      format: FIT_FORMAT,
+      spec: d.spec,
+      params: d.params,
+      logLikelihood: d.logLikelihood,
+      stdErrors: d.stdErrors,
+      converged: d.converged,
+      iterations: d.iterations,
+      message: d.message,
+      backcast: d.backcast,
+      conditionalVariance: arr(d.conditionalVariance),
+      residuals: arr(d.residuals),
+      lastReturns: [...d.lastReturns],
+    };
+  }
+
+  /**
+   * Restores a fit from `toJSON()` output (or its JSON.parse).
+   * @throws GarchInputError INVALID_JSON naming the first bad field.
+   */
+  static fromJSON(json: unknown): GarchFit {
+    const parsed = fitJsonSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new GarchInputError(
+        "INVALID_JSON",
+        `fit JSON field "${issue.path.join(".") || "(root)"}": ${issue.message}`,
+      );
+    }
+    const j = parsed.data;
+    let spec: GarchSpec;
+    let params: GarchParams;
+    try {
+      spec = checkSpec(j.spec as GarchOptions);
+      params = toParams(spec, fromParams(spec, j.params as GarchParams), j.params.omega);
+    } catch (error) {
+      if (error instanceof GarchInputError) {
+        throw new GarchInputError(
+          "INVALID_JSON",
+          `fit JSON field "${error.code === "INVALID_PARAMS" ? "params" : "spec"}": ${error.message}`,
+        );
+      }
+      throw error;
+    }
+    if (j.residuals.length !== j.conditionalVariance.length) {
+      throw new GarchInputError(
+        "INVALID_JSON",
+        'fit JSON field "residuals": must have as many entries as conditionalVariance',
+      );
+    }
+    if (j.lastReturns.length !== meanLags(spec.mean)) {
+      throw new GarchInputError(
+        "INVALID_JSON",
+        `fit JSON field "lastReturns": must hold ${meanLags(spec.mean)} returns for this mean`,
+      );
+    }
+    const stat = (values: z.infer<typeof statSchema>): ParamStat =>
+      statFrom(spec, fromParams(spec, values as ParamStat, false));
+    return new GarchFit({
+      spec,
+      params,
+      logLikelihood: j.logLikelihood,
+      stdErrors: {
+        hessian: stat(j.stdErrors.hessian),
+        opg: stat(j.stdErrors.opg),
+        robust: stat(j.stdErrors.robust),
+      },
+      converged: j.converged,
+      iterations: j.iterations,
+      message: j.message,
+      backcast: j.backcast,
+      conditionalVariance: Float64Array.from(j.conditionalVariance),
+      residuals: Float64Array.from(j.residuals),
+      lastReturns: j.lastReturns,
+    });
+  }
+}
+
+/** Statistics and in-sample arrays: NaN is stored as null. */
+const num = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+const statSchema = z.object({
+  mu: num.optional(),
+  ar: z.array(num).optional(),
+  omega: num.optional(),
+  alpha: z.array(num),
+  beta: z.array(num),
+  nu: num.optional(),
+  lambda: num.optional(),
+});
+const fitJsonSchema = z.object({
+  format: z.literal(FIT_FORMAT),
+  spec: z.record(z.string(), z.unknown()),
+  params: z.object({
+    mu: z.number().optional(),
+    ar: z.array(z.number()).optional(),
+    omega: z.number(),
+    alpha: z.array(z.number()),
+    beta: z.array(z.number()),
+    nu: z.number().optional(),
+    lambda: z.number().optional(),
+  }),
+  logLikelihood: z.number(),
+  stdErrors: z.object({ hessian: statSchema, opg: statSchema, robust: statSchema }),
+  converged: z.boolean(),
+  iterations: z.number().int().nonnegative(),
+  message: z.string(),
+  backcast: z.number().positive(),
+  conditionalVariance: z.array(num),
+  residuals: z.array(num),
+  lastReturns: z.array(z.number()),
+});
+
+/** The JSON form of a fit (`GarchFit.toJSON`). */
+export type GarchFitJson = {
+  readonly format: typeof FIT_FORMAT;
+  readonly spec: GarchSpec;
+  readonly params: GarchParams;
+  readonly logLikelihood: number;
+  readonly stdErrors: Record<CovarianceKind, ParamStat>;
+  readonly converged: boolean;
+  readonly iterations: number;
+  readonly message: string;
+  readonly backcast: number;
+  readonly conditionalVariance: (number | null)[];
+  readonly residuals: (number | null)[];
+  readonly lastReturns: number[];
+};
+
+/**
+ * Fits a GARCH(p,q) model by exact maximum likelihood (see `GarchOptions` for the defaults).
+ * Non-convergence is reported on the result (`converged`, `message`), never thrown.
+ * @throws GarchInputError for a bad series or bad options.
+ */
+export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): GarchFit {
+  const spec = checkSpec(options);
+  const maxIterations = checkMaxIterations(options.maxIterations);
+  const r = checkSeries(returns, spec);
+  const model = buildModel(r, spec);
+  const est = estimate(model, maxIterations);
+  const { layout, t0, n, nEff } = model;
+  const k = layout.k;
+  const theta = est.theta;
+  // One pass at the estimate: residuals, variances and the per-observation scores.
+  const scores = new Float64Array(nEff * k);
+  evaluate(model, theta, null, scores);
+  const opg = outerProduct(scores, nEff, k);
+  const cov = covariances(est.hessian, opg, k);
+  let s2 = 0;
+  for (let t = t0; t < n; t++) s2 += model.e[t]! * model.e[t]!;
+  s2 /= nEff;
+  const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
+  const omega = spec.varianceTargeting ? s2 * (1 - persistence(layout, theta)) : Number.NaN;
+  const params = toParams(spec, theta, omega);
+  const notes = [...cov.notes];
+  if (spec.varianceTargeting)
+    notes.push("omega is variance-targeted, not estimated: it has no standard error");
+  const h = model.h.slice();
+  const e = model.e.slice();
+  h.fill(Number.NaN, 0, t0);
+  e.fill(Number.NaN, 0, t0);
+  return new GarchFit({
+    spec,
+    params,
+    logLikelihood: est.logLikelihood,
+    stdErrors: {
+      hessian: statFrom(spec, cov.stdErrors.hessian),
+      opg: statFrom(spec, cov.stdErrors.opg),
+      robust: statFrom(spec, cov.stdErrors.robust),
+    },
+    converged: est.converged,
+    iterations: est.iterations,
+    message: [est.message, ...notes].join("; "),
+    backcast,
+    conditionalVariance: h,
+    residuals: e,
+    lastReturns: Array.from(r.subarray(n - t0)),
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * The composed model's log-likelihood, in arch's three steps: residuals from the mean model,
+ * conditional variances from the volatility recursion, log-densities from the distribution.
+ * One pass gives the total, the analytic gradient and (optionally) the per-observation scores
+ * that the OPG and sandwich covariances need.
+ *
+ * An AR(k) mean makes the likelihood conditional on the first k observations: the sum runs over
+ * t = k..n-1 (N = n - k terms), and "the sample" below means those N residuals.
+ */
+import { type Distribution, distribution } from "./distributions.js";
+import { fromParams, type Layout, layoutOf } from "./params.js";
+import { ewmaBackcast, garchRecursion, garchRecursionGrad, varianceBounds } from "./recursions.js";
+import { checkSeries, checkSpec, meanLags } from "./spec.js";
+import type { GarchParams, GarchSpec } from "./types.js";
+
+/** A spec bound to a series, with the workspace every evaluation reuses. */
+export interface Model {
+  readonly spec: GarchSpec;
+  readonly layout: Layout;
+  readonly dist: Distribution;
+  readonly r: Float64Array;
+  readonly n: number;
+  /** First observation with a likelihood term (AR lags). */
+  readonly t0: number;
+  /** Number of likelihood terms, n - t0. */
+  readonly nEff: number;
+  /** Pre-sample value for ewma and fixed inits (NaN for fcp, where it depends on θ). */
+  readonly fixedBackcast: number;
+  /** Sample variance of the returns: the scale of the variance bounds and of FD steps. */
+  readonly variance: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** de_t / dθ_k for the mean parameters (n x nMean): constant in θ for these means. */
+  readonly de: Float64Array;
+  /** Residuals e_t of the last evaluation (t >= t0). */
+  readonly e: Float64Array;
+  /** Conditional variances h_t of the last evaluation (t >= t0). */
+  readonly h: Float64Array;
+  readonly dh: Float64Array;
+  readonly dOmega: Float64Array;
+  readonly dBackcast: Float64Array;
+  readonly dLog: Float64Array;
+}
+
+/** Binds a checked spec to a checked series (see `checkSeries`). */
+export function buildModel(r: Float64Array, spec: GarchSpec): Model {
+  const layout = layoutOf(spec);
+  const n = r.length;
+  const t0 = meanLags(spec.mean);
+  const m = layout.nMean;
+  const de = new Float64Array(n * m);
+  for (let t = t0; t < n; t++) {
+    if (m > 0) de[t * m] = -1;
+    for (let i = 1; i < m; i++) de[t * m + i] = -r[t - i]!;
+  }
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += r[t]!;
+  mean /= n;
+  let variance = 0;
+  for (let t = 0; t < n; t++) variance += (r[t]! - mean) ** 2;
+  variance /= n;
+  const [lo, hi] = varianceBounds(variance);
+  const fixedBackcast =
+    spec.init.kind === "ewma"
+      ? ewmaBackcast(r)
+      : spec.init.kind === "fixed"
+        ? spec.init.value
+        : Number.NaN;
+  return {
+    spec,
+    layout,
+    dist: distribution(spec.dist),
+    r,
+    n,
+    t0,
+    nEff: n - t0,
+    fixedBackcast,
+    variance,
+    lo,
+    hi,
+    de,
+    e: new Float64Array(n),
+    h: new Float64Array(n),
+    dh: new Float64Array(n * layout.k),
+    dOmega: new Float64Array(layout.k),
+    dBackcast: new Float64Array(layout.k),
+    dLog: new Float64Array(2 + layout.nShape),
+  };
+}
+
+/** Writes the residuals e_t = r_t - mu - sum phi_i r_{t-i} (t >= t0) into model.e. */
+function residuals(model: Model, theta: Float64Array): void {
+  const { r, n, t0, e, spec } = model;
+  if (spec.mean.kind === "zero") {
+    e.set(r);
+    return;
+  }
+  const mu = theta[0]!;
+  const lags = model.layout.nMean - 1;
+  for (let t = t0; t < n; t++) {
+    let v = r[t]! - mu;
+    for (let i = 1; i <= lags; i++) v -= theta[i]! * r[t - i]!;
+    e[t] = v;
+  }
+}
+
+/** Sum of the ARCH and GARCH coefficients. */
+export function persistence(layout: Layout, theta: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = layout.alpha; i < layout.shape; i++) s += theta[i]!;
+  return s;
+}
+
+/**
+ * Mean of e_t^2 over the sample at the current mean parameters: the fcp pre-sample value and
+ * the "sample variance of the residuals" that variance targeting scales. When `ds2` is given,
+ * writes its derivatives with respect to the mean parameters.
+ */
+function meanSquare(model: Model, ds2: Float64Array | null): number {
+  const { e, t0, n, nEff, de } = model;
+  const m = model.layout.nMean;
+  let s2 = 0;
+  for (let t = t0; t < n; t++) s2 += e[t]! * e[t]!;
+  if (ds2) {
+    ds2.fill(0);
+    for (let t = t0; t < n; t++) {
+      const et = e[t]!;
+      for (let k = 0; k < m; k++) ds2[k] += (2 * et * de[t * m + k]!) / nEff;
+    }
+  }
+  return s2 / nEff;
+}
+
+/**
+ * Log-likelihood (full, with constants) at θ. Leaves the residuals and conditional variances in
+ * model.e and model.h. With `grad`, writes dLL/dθ; with `scores` (nEff x k, row-major), the
+ * per-observation gradients. Returns NaN outside the shape parameters' domain.
+ */
+export function evaluate(
+  model: Model,
+  theta: Float64Array,
+  grad: Float64Array | null = null,
+  scores: Float64Array | null = null,
+): number {
+  const { layout, spec, t0, n, e, h, dh, dOmega, dBackcast, dLog, lo, hi } = model;
+  const { k, nMean: m } = layout;
+  const wantGrad = grad !== null || scores !== null;
+  residuals(model, theta);
+  const needS2 = spec.init.kind === "fcp" || spec.varianceTargeting;
+  const s2 = needS2 ? meanSquare(model, wantGrad ? dBackcast : null) : Number.NaN;
+  // dBackcast holds d(s2)/dθ here; it becomes d(backcast)/dθ below.
+  const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
+  let omega: number;
+  if (spec.varianceTargeting) {
+    const slack = 1 - persistence(layout, theta);
+    omega = s2 * slack;
+    if (wantGrad) {
+      for (let kk = 0; kk < k; kk++) dOmega[kk] = kk < m ? slack * dBackcast[kk]! : 0;
+      for (let kk = layout.alpha; kk < layout.shape; kk++) dOmega[kk] = -s2;
+    }
+  } else {
+    omega = theta[layout.omega]!;
+    if (wantGrad) {
+      dOmega.fill(0);
+      dOmega[layout.omega] = 1;
+    }
+  }
+  if (wantGrad && spec.init.kind !== "fcp") dBackcast.fill(0);
+
+  const { p, q } = spec;
+  if (wantGrad) {
+    garchRecursionGrad(
+      theta,
+      omega,
+      layout.alpha,
+      p,
+      layout.beta,
+      q,
+      e,
+      t0,
+      n,
+      backcast,
+      lo,
+      hi,
+      k,
+      m,
+      dOmega,
+      dBackcast,
+      model.de,
+      h,
+      dh,
+    );
+  } else {
+    garchRecursion(theta, omega, layout.alpha, p, layout.beta, q, e, t0, n, backcast, lo, hi, h);
+  }
+
+  const kernel = model.dist.kernel(theta, layout.shape);
+  if (!wantGrad) {
+    let ll = 0;
+    for (let t = t0; t < n; t++) ll += kernel.logDensity(e[t]!, h[t]!, null);
+    return ll;
+  }
+  if (grad) grad.fill(0);
+  const de = model.de;
+  const { shape } = layout;
+  let ll = 0;
+  for (let t = t0; t < n; t++) {
+    ll += kernel.logDensity(e[t]!, h[t]!, dLog);
+    const le = dLog[0]!;
+    const lh = dLog[1]!;
+    const row = t * k;
+    const srow = (t - t0) * k;
+    for (let kk = 0; kk < k; kk++) {
+      let g = lh * dh[row + kk]!;
+      if (kk < m) g += le * de[t * m + kk]!;
+      else if (kk >= shape) g += dLog[2 + kk - shape]!;
+      if (grad) grad[kk] += g;
+      if (scores) scores[srow + kk] = g;
+    }
+  }
+  return ll;
+}
+
+/**
+ * Log-likelihood of `returns` under `spec` at fixed parameters (full, with constants), on the
+ * same conventions as `fit`. Under variance targeting `params.omega` is ignored (implied by the
+ * data). Returns NaN where the parameters leave the distribution's domain.
+ * @throws GarchInputError for a bad series or missing/non-finite parameters.
+ */
+export function logLikelihood(
+  returns: ArrayLike<number>,
+  spec: GarchSpec,
+  params: GarchParams,
+): number {
+  const checked = checkSpec(spec);
+  const model = buildModel(checkSeries(returns, checked), checked);
+  return evaluate(model, fromParams(checked, params));
+}

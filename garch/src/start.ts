@@ -1,0 +1,82 @@
+/**
+ * Starting values: mean parameters by least squares, then a grid over persistence
+ * (sum alpha + sum beta) and the ARCH share of it, with omega from variance targeting
+ * (omega = s^2 (1 - persistence)), ranked by the log-likelihood. Starting from the best grid
+ * points rather than one guess is what keeps the optimiser out of the poor local optima that
+ * flat GARCH likelihoods have.
+ */
+
+import { evaluate, type Model } from "./likelihood.js";
+import { cholesky, choleskySolve } from "./linalg.js";
+
+const PERSISTENCE = [0.5, 0.8, 0.9, 0.95, 0.98, 0.995];
+const ARCH_TOTAL = [0.03, 0.07, 0.15, 0.3];
+
+/** Least-squares mean parameters (sample mean; AR by OLS on the conditional sample). */
+function meanStart(model: Model, theta: Float64Array): void {
+  const m = model.layout.nMean;
+  if (m === 0) return;
+  const { r, t0, n } = model;
+  // Normal equations of r_t on (1, r_{t-1}, ..., r_{t-lags}).
+  const xtx = new Float64Array(m * m);
+  const xty = new Float64Array(m);
+  const row = new Float64Array(m);
+  for (let t = t0; t < n; t++) {
+    row[0] = 1;
+    for (let i = 1; i < m; i++) row[i] = r[t - i]!;
+    for (let a = 0; a < m; a++) {
+      xty[a] += row[a]! * r[t]!;
+      for (let b = 0; b < m; b++) xtx[a * m + b] += row[a]! * row[b]!;
+    }
+  }
+  const l = cholesky(xtx, m);
+  if (l) theta.set(choleskySolve(l, m, xty), 0);
+  else theta[0] = xty[0]! / (n - t0);
+}
+
+/** Spreads a total over `count` lags with geometrically decaying weights (most on lag 1). */
+function spread(theta: Float64Array, from: number, count: number, total: number): void {
+  let w = 0;
+  for (let i = 0; i < count; i++) w += 0.5 ** i;
+  for (let i = 0; i < count; i++) theta[from + i] = (total * 0.5 ** i) / w;
+}
+
+/** A candidate start and its log-likelihood. */
+export interface Start {
+  readonly theta: Float64Array;
+  readonly ll: number;
+}
+
+/** Grid starts, best first (NaN likelihoods dropped). */
+export function startingValues(model: Model): Start[] {
+  const { layout, spec, r, t0, n } = model;
+  const base = new Float64Array(layout.k);
+  meanStart(model, base);
+  // Residual mean square at the least-squares mean.
+  let s2 = 0;
+  for (let t = t0; t < n; t++) {
+    let e = spec.mean.kind === "zero" ? r[t]! : r[t]! - base[0]!;
+    for (let i = 1; i < layout.nMean; i++) e -= base[i]! * r[t - i]!;
+    s2 += e * e;
+  }
+  s2 /= n - t0;
+  model.dist.shapeStart.forEach((v, i) => {
+    base[layout.shape + i] = v;
+  });
+  const starts: Start[] = [];
+  const grid: [number, number][] = [];
+  if (spec.q === 0) {
+    for (const a of [0.1, 0.3, 0.6]) grid.push([a, a]);
+  } else {
+    for (const pers of PERSISTENCE) for (const a of ARCH_TOTAL) if (a < pers) grid.push([pers, a]);
+  }
+  for (const [pers, a] of grid) {
+    const theta = Float64Array.from(base);
+    if (layout.omega >= 0) theta[layout.omega] = s2 * (1 - pers);
+    spread(theta, layout.alpha, spec.p, a);
+    if (spec.q > 0) spread(theta, layout.beta, spec.q, pers - a);
+    const ll = evaluate(model, theta);
+    if (Number.isFinite(ll)) starts.push({ theta, ll });
+  }
+  return starts.sort((x, y) => y.ll - x.ll);
+}
