@@ -1,0 +1,382 @@
+import {
+  predictionRateQuery,
+  renderServingEnv,
+  SECRET_ENV_VARS,
+  type ServedVariant,
+  type ServingConfig,
+} from "@mlops/contracts";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { assertPinnedImage } from "./image.js";
+import { assertDns1123Label } from "./names.js";
+import {
+  type AutoscalerKind,
+  type KedaPrometheusSource,
+  PredictionAutoscaler,
+} from "./prediction-autoscaler.js";
+import {
+  type ContainerResources,
+  DEFAULT_RESOURCES,
+  toResourceRequirements,
+  validateResources,
+} from "./resources.js";
+import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
+
+/** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
+export const APP_NAME = "prediction-api";
+/** Label that tells champion and challenger pods apart; the selector's second key. */
+export const VARIANT_LABEL = "mlops.platform/variant";
+/** Name of the container port, referenced by probes, Service and scrape config. */
+const PORT_NAME = "http";
+/**
+ * Seconds the pod keeps serving after it is marked terminating: ingress-nginx
+ * needs a few seconds to drop the endpoint, and requests it sends meanwhile
+ * must not hit a closed socket.
+ */
+const PRE_STOP_SLEEP_SECONDS = 5;
+/** Slack between the server's own drain deadline and the kubelet's SIGKILL. */
+const TERMINATION_MARGIN_SECONDS = 5;
+
+/** HTTP paths of the server's health routes. */
+export interface HealthPaths {
+  /** Liveness: the process is not wedged. */
+  readonly live: string;
+  /** Readiness: the model is loaded and requests can be served. */
+  readonly ready: string;
+}
+
+/** The serving API's health routes (liveness, readiness). */
+export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({
+  live: "/health/live",
+  ready: "/health/ready",
+});
+
+/** Seconds the server is given to finish in-flight requests after SIGTERM. */
+export const DEFAULT_DRAIN_SECONDS = 10;
+
+/** Autoscaling for one model Deployment. */
+export interface ModelAutoscaling {
+  /** KEDA (default) or a plain HPA. @default "keda" */
+  readonly kind?: AutoscalerKind;
+  /** Replica bounds, per-pod target and behaviour. @default DEFAULT_SCALING */
+  readonly scaling?: ScalingSettings;
+  /** Managed Prometheus endpoint and identity; required for KEDA. */
+  readonly prometheus?: KedaPrometheusSource;
+  /** CPU utilisation percent that also triggers scale-up. @default 70 */
+  readonly cpuUtilizationPercent?: number;
+}
+
+/** Workload identity the pods authenticate to Azure with. */
+export interface WorkloadIdentity {
+  /** Client ID of the user-assigned managed identity federated with this ServiceAccount. */
+  readonly clientId: pulumi.Input<string>;
+  /** Entra tenant of the identity; the webhook's default tenant when absent. */
+  readonly tenantId?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link ModelDeployment}. */
+export interface ModelDeploymentArgs {
+  /** The Kubernetes provider of the target cluster. */
+  readonly provider: k8s.Provider;
+  /** Namespace to deploy into (from {@link ServingNamespace.name}, which carries the dependency). */
+  readonly namespace: pulumi.Input<string>;
+  /** Serving image, pinned by digest or by an immutable tag. */
+  readonly image: string;
+  /**
+   * The server's configuration, rendered into the container's environment
+   * with the contracts renderer, so the pod gets exactly what the server
+   * parses. Must be `mode: "single"` with its `variant` set: one Deployment
+   * per arm; the variant also labels every object. Its `port` is the
+   * container port.
+   */
+  readonly servingConfig: ServingConfig;
+  /**
+   * Secret (e.g. synced from Key Vault by the CSI driver) holding the
+   * credential variables the config sets (`SECRET_ENV_VARS`), one key per
+   * variable name. Required when the config carries any.
+   */
+  readonly secretName?: pulumi.Input<string>;
+  /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
+  readonly drainSeconds?: number;
+  /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
+  readonly healthPaths?: HealthPaths;
+  /** Identity for Cosmos DB, Key Vault and Application Insights. */
+  readonly workloadIdentity: WorkloadIdentity;
+  /** Container requests and limits. @default DEFAULT_RESOURCES */
+  readonly resources?: ContainerResources;
+  /**
+   * Autoscaler to create; `spec.replicas` is then left to it. Absent: a
+   * fixed `replicas` count.
+   */
+  readonly autoscaling?: ModelAutoscaling;
+  /** Fixed replica count when no autoscaler is set (>= 1). @default 2 */
+  readonly replicas?: number;
+}
+
+/** Throws, naming the field and the rule, unless `args` describe a deployable model variant. */
+export function validateModelDeploymentArgs(name: string, args: ModelDeploymentArgs): void {
+  // The name becomes the Deployment, Service, ServiceAccount and PDB name; a Service name is a label.
+  assertDns1123Label("name", name);
+  assertPinnedImage("image", args.image);
+  const config = args.servingConfig;
+  if (config.mode !== "single" || config.variant === null) {
+    throw new Error(
+      `servingConfig.mode: "${config.mode}" must be "single" with a variant on Kubernetes (one Deployment per arm)`,
+    );
+  }
+  if (args.secretName === undefined) {
+    const secrets = Object.keys(renderServingEnv(config)).filter((k) =>
+      SECRET_ENV_VARS.includes(k),
+    );
+    if (secrets.length > 0) {
+      throw new Error(
+        `secretName: required because servingConfig sets ${secrets.join(", ")}; credentials come from a Secret, never a plain env value`,
+      );
+    }
+  }
+  const drain = args.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
+  if (!Number.isInteger(drain) || drain < 0) {
+    throw new Error(`drainSeconds: ${drain} must be an integer >= 0`);
+  }
+  const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
+  for (const key of ["live", "ready"] as const) {
+    if (!health[key].startsWith("/")) {
+      throw new Error(`healthPaths.${key}: "${health[key]}" must start with '/'`);
+    }
+  }
+  validateResources("resources", args.resources ?? DEFAULT_RESOURCES);
+  const replicas = args.replicas ?? 2;
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
+  }
+  if (args.autoscaling !== undefined && args.replicas !== undefined) {
+    throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
+  }
+}
+
+/** Labels that select one variant's pods; stable for the Deployment's lifetime. */
+export function selectorLabels(variant: ServedVariant): Record<string, string> {
+  return { "app.kubernetes.io/name": APP_NAME, [VARIANT_LABEL]: variant };
+}
+
+/** Seconds the kubelet waits before SIGKILL: pre-stop delay + the server's drain + margin. */
+export function terminationGraceSeconds(drainSeconds: number): number {
+  return PRE_STOP_SLEEP_SECONDS + drainSeconds + TERMINATION_MARGIN_SECONDS;
+}
+
+/**
+ * The container environment: the contracts rendering of `config`, credential
+ * variables read from `secretName` instead of carried in the manifest.
+ */
+export function containerEnv(
+  config: ServingConfig,
+  secretName: pulumi.Input<string> | undefined,
+): k8s.types.input.core.v1.EnvVar[] {
+  return Object.entries(renderServingEnv(config)).map(([name, value]) =>
+    SECRET_ENV_VARS.includes(name) && secretName !== undefined
+      ? { name, valueFrom: { secretKeyRef: { name: secretName, key: name } } }
+      : { name, value },
+  );
+}
+
+/**
+ * The pod template of one model variant: hardened (non-root, read-only root,
+ * no capabilities, RuntimeDefault seccomp, no API token), probed on the
+ * health routes, spread over zones and nodes, scraped by Prometheus.
+ */
+export function podTemplate(
+  args: ModelDeploymentArgs,
+  serviceAccountName: pulumi.Input<string>,
+): k8s.types.input.core.v1.PodTemplateSpec {
+  const port = { port: PORT_NAME };
+  const config = args.servingConfig;
+  const selector = selectorLabels(config.variant!);
+  const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
+  return {
+    metadata: {
+      labels: { ...selector, "azure.workload.identity/use": "true" },
+      annotations: {
+        // Honoured by the managed Prometheus agent once pod-annotation scraping is on for this namespace.
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": String(config.port),
+        "prometheus.io/path": "/metrics",
+      },
+    },
+    spec: {
+      serviceAccountName,
+      // The workload-identity webhook projects its own token; the Kubernetes API token is not needed.
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: terminationGraceSeconds(
+        args.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
+      ),
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        fsGroup: 10001,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: "topology.kubernetes.io/zone",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: selector },
+        },
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: selector },
+        },
+      ],
+      containers: [
+        {
+          name: "server",
+          image: args.image,
+          imagePullPolicy: "IfNotPresent",
+          ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
+          env: containerEnv(config, args.secretName),
+          resources: toResourceRequirements(args.resources ?? DEFAULT_RESOURCES),
+          // Model loading can take a while; liveness only starts counting once this passes.
+          startupProbe: {
+            httpGet: { path: health.live, ...port },
+            periodSeconds: 5,
+            failureThreshold: 24,
+          },
+          livenessProbe: {
+            httpGet: { path: health.live, ...port },
+            periodSeconds: 10,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+          },
+          readinessProbe: {
+            httpGet: { path: health.ready, ...port },
+            periodSeconds: 5,
+            timeoutSeconds: 2,
+            failureThreshold: 2,
+          },
+          lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+          },
+          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+        },
+      ],
+      // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+    },
+  };
+}
+
+/**
+ * One model variant on the cluster: ServiceAccount (workload identity),
+ * Deployment, Service, PodDisruptionBudget and, when configured, its
+ * autoscaler. Champion and challenger are two instances of this component.
+ */
+export class ModelDeployment extends pulumi.ComponentResource {
+  /** Name of the Deployment (also of the Service, ServiceAccount and PDB). */
+  public readonly deploymentName: pulumi.Output<string>;
+  /** Name of the ClusterIP Service in front of the pods. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** Port the Service listens on. */
+  public readonly servicePort: number;
+
+  constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:k8s:ModelDeployment", name, {}, opts);
+    validateModelDeploymentArgs(name, args);
+    const child = { parent: this, provider: args.provider };
+    const variant = args.servingConfig.variant!;
+    const selector = selectorLabels(variant);
+    const metadata = { name, namespace: args.namespace, labels: selector };
+    this.servicePort = 80;
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: {
+          ...metadata,
+          annotations: {
+            "azure.workload.identity/client-id": args.workloadIdentity.clientId,
+            ...(args.workloadIdentity.tenantId === undefined
+              ? {}
+              : { "azure.workload.identity/tenant-id": args.workloadIdentity.tenantId }),
+          },
+        },
+        automountServiceAccountToken: false,
+      },
+      child,
+    );
+
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata,
+        spec: {
+          // With an autoscaler, a replicas field here would reset the fleet on every `pulumi up`.
+          ...(args.autoscaling === undefined ? { replicas: args.replicas ?? 2 } : {}),
+          selector: { matchLabels: selector },
+          strategy: {
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
+          },
+          revisionHistoryLimit: 5,
+          template: podTemplate(args, serviceAccount.metadata.name),
+        },
+      },
+      child,
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata,
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [
+            { name: PORT_NAME, port: this.servicePort, targetPort: PORT_NAME, protocol: "TCP" },
+          ],
+        },
+      },
+      child,
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+      child,
+    );
+
+    if (args.autoscaling !== undefined) {
+      const scaling = args.autoscaling.scaling ?? DEFAULT_SCALING;
+      new PredictionAutoscaler(
+        `${name}-autoscaler`,
+        {
+          provider: args.provider,
+          namespace: args.namespace,
+          deploymentName: name,
+          kind: args.autoscaling.kind,
+          scaling,
+          prometheus: args.autoscaling.prometheus,
+          cpuUtilizationPercent: args.autoscaling.cpuUtilizationPercent,
+          requestRateQuery: pulumi
+            .output(args.namespace)
+            .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+        },
+        { parent: this, dependsOn: [deployment] },
+      );
+    }
+
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.registerOutputs({
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+      servicePort: this.servicePort,
+    });
+  }
+}

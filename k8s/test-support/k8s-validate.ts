@@ -1,0 +1,56 @@
+/**
+ * Validates captured Kubernetes objects: core kinds with kubernetes-models
+ * (OpenAPI schema of Kubernetes 1.33.0, the version kubernetes-models 4.5.x
+ * is generated from), KEDA kinds with their CRD schemas.
+ */
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { LimitRange } from "kubernetes-models/v1/LimitRange";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { kedaValidators } from "./keda-schema.js";
+
+/** The Kubernetes minor version the schemas are pinned to (AKS 1.33 line). */
+export const KUBERNETES_SCHEMA_VERSION = "1.33.0";
+
+// biome-ignore lint/suspicious/noExplicitAny: validators take arbitrary Kubernetes JSON.
+type Validate = (object: Record<string, any>) => void;
+const model =
+  // biome-ignore lint/suspicious/noExplicitAny: each model class takes its own input type.
+    (Model: new (data: any) => { validate(): void }): Validate =>
+    (object) =>
+      new Model(object).validate();
+
+const core: Record<string, Validate> = {
+  "kubernetes:core/v1:Namespace": model(Namespace),
+  "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),
+  "kubernetes:core/v1:Service": model(Service),
+  "kubernetes:core/v1:ResourceQuota": model(ResourceQuota),
+  "kubernetes:core/v1:LimitRange": model(LimitRange),
+  "kubernetes:apps/v1:Deployment": model(Deployment),
+  "kubernetes:policy/v1:PodDisruptionBudget": model(PodDisruptionBudget),
+  "kubernetes:networking.k8s.io/v1:Ingress": model(Ingress),
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": model(NetworkPolicy),
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": model(HorizontalPodAutoscaler),
+};
+
+/** Throws if `object` (registered as `type`) is not valid; also throws for a kind with no validator. */
+// biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON.
+export function validateObject(type: string, object: Record<string, any>): void {
+  const validate = core[type];
+  if (validate) {
+    validate(object);
+    return;
+  }
+  const keda = kedaValidators.get(`${object.apiVersion}/${object.kind}`);
+  if (!keda) throw new Error(`no validator for ${type}`);
+  const errors = keda(object);
+  if (errors.length > 0) {
+    throw new Error(`${type} ${object.metadata?.name}: ${errors.join("; ")}`);
+  }
+}
