@@ -47,3 +47,8 @@ function describe(value: unknown): string {
     return typeof value;
   }
 }
+
+/** A model artifact that cannot be written or does not check out on reading. */
+export class ArtifactError extends Error {
+  override readonly name = "ArtifactError";
+}

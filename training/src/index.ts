@@ -1,3 +1,13 @@
+export {
+  type ArtifactIdentity,
+  classifierManifest,
+  forestParamsRecord,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  metricsRecord,
+  readModelArtifact,
+  writeModelArtifact,
+} from "./artifact.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {
   type Dataset,
@@ -9,7 +19,7 @@ export {
   stratifiedSplit,
   takeRows,
 } from "./dataset.js";
-export { DatasetError, OptionError } from "./errors.js";
+export { ArtifactError, DatasetError, OptionError } from "./errors.js";
 export {
   type FitOptions,
   type FitResult,
