@@ -8,6 +8,7 @@ export {
   readModelArtifact,
   writeModelArtifact,
 } from "./artifact.js";
+export { type ModelCardInput, renderModelCard } from "./card.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {
   type Dataset,

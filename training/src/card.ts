@@ -1,0 +1,105 @@
+import type { ModelManifest } from "@mlops/contracts";
+import type { Dataset } from "./dataset.js";
+import type { ClassificationMetrics } from "./metrics.js";
+
+/** What a model card is written from: the version's manifest and its held-out evaluation. */
+export interface ModelCardInput {
+  readonly manifest: ModelManifest;
+  readonly dataset: Dataset;
+  readonly metrics: ClassificationMetrics;
+  /** Where the data came from (a path or URI), as the user gave it. */
+  readonly dataSource: string;
+}
+
+const METRIC_LABELS: Readonly<Record<string, string>> = {
+  accuracy: "Accuracy",
+  balanced_accuracy: "Balanced accuracy",
+  precision: "Precision",
+  recall: "Recall",
+  f1: "F1",
+  roc_auc: "ROC AUC",
+  log_loss: "Log loss",
+  brier: "Brier score (multiclass form)",
+};
+
+/** A Markdown model card: data, metrics with the confusion matrix, params, lineage, use, limits. */
+export function renderModelCard({
+  manifest,
+  dataset,
+  metrics,
+  dataSource,
+}: ModelCardInput): string {
+  const classes = dataset.classNames;
+  const binary = classes.length === 2;
+  const count = (rows: Int32Array, k: number) =>
+    rows.reduce((n, i) => n + (dataset.y[i] === k ? 1 : 0), 0);
+  const esc = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const table = (header: string[], rows: string[][]) =>
+    [header, header.map(() => "---"), ...rows]
+      .map((r) => `| ${r.map(esc).join(" | ")} |`)
+      .join("\n");
+
+  return `# Model card: ${manifest.name} v${manifest.version}
+
+A random-forest classifier (${manifest.params.n_estimators} trees) predicting \`${dataset.labelName}\` from ${dataset.featureNames.length} numeric features. The model file is ml-random-forest JSON (\`${manifest.model_file}\`).
+
+## Data
+
+- Source: \`${esc(dataSource)}\`, SHA-256 \`${manifest.data_hash}\`
+- Features: ${dataset.featureNames.map((f) => `\`${esc(f)}\``).join(", ")}
+- Split: ${dataset.splitSource === "column" ? "the file's `split` column" : `seeded stratified split (held-out share per class, seed ${manifest.seed})`}: ${dataset.split.train.length} training rows, ${dataset.split.test.length} held-out rows
+
+${table(
+  ["class", "training rows", "held-out rows"],
+  classes.map((name, k) => [
+    name,
+    String(count(dataset.split.train, k)),
+    String(count(dataset.split.test, k)),
+  ]),
+)}
+
+## Metrics on the held-out rows
+
+${binary ? `Precision, recall, F1 and ROC AUC treat \`${esc(classes[1])}\` as the positive class.` : "Precision, recall, F1 and ROC AUC are macro averages (ROC AUC one-vs-rest)."}
+
+${table(
+  ["metric", "value"],
+  Object.entries(manifest.metrics).map(([key, value]) => [
+    METRIC_LABELS[key] ?? key,
+    value.toFixed(4),
+  ]),
+)}
+
+Confusion matrix (rows: true class, columns: predicted class):
+
+${table(
+  ["true \\ predicted", ...classes],
+  metrics.confusionMatrix.map((row, k) => [classes[k], ...row.map(String)]),
+)}
+
+## Parameters
+
+${table(
+  ["parameter", "value"],
+  Object.entries(manifest.params).map(([key, value]) => [key, String(value)]),
+)}
+
+## Lineage
+
+- Run: \`${manifest.run_id}\`
+- Git commit: ${manifest.git_sha === null ? "unknown (not a git checkout)" : `\`${manifest.git_sha}\``}
+- Created: ${manifest.created}
+- Model file SHA-256: \`${manifest.model_sha256}\`
+
+## Intended use
+
+Scoring rows with the same ${dataset.featureNames.length} features, measured the same way as in the training data, into one of: ${classes.map((c) => `\`${esc(c)}\``).join(", ")}. Use the class probabilities to rank or threshold; check the metrics above against the cost of each kind of error before acting on predictions.
+
+## Limits
+
+- Valid only for data like the training data: the held-out metrics say nothing about rows from another population or after drift.
+- Probabilities are vote shares of the trees as ml-random-forest 2.1 computes them (the first tree's vote is not counted and they are rounded to 6 decimals); they are not calibrated.
+- The forest cannot extrapolate: feature values beyond the training range are treated like the nearest values seen.
+- Missing values are not supported; every feature must be a finite number.
+`;
+}
