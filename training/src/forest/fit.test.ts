@@ -309,3 +309,23 @@ describe("progress and early stopping", () => {
     );
   });
 });
+
+describe("ForestPredictor.fromJSON", () => {
+  it("names the malformed part of a saved model", async () => {
+    const { model } = await fitForest(takeRows(demo, demo.split.train.subarray(0, 200)), {
+      nEstimators: 2,
+    });
+    const broken = JSON.parse(JSON.stringify(model));
+    broken.baseModel.estimators[1].root.left = { splitColumn: 7, splitValue: 0 };
+    expect(() => ForestPredictor.fromJSON(broken, 5, 2)).toThrow(
+      "model.baseModel.estimators[1].root.left splitColumn must be an integer in [0, 4] (got 7)",
+    );
+    broken.baseModel.indexes = [];
+    expect(() => ForestPredictor.fromJSON(broken, 5, 2)).toThrow(
+      /^model.baseModel.indexes\[0\] must list/,
+    );
+    expect(() => ForestPredictor.fromJSON({ name: "DTClassifier" } as never, 5, 2)).toThrow(
+      /^model must be ml-random-forest JSON/,
+    );
+  });
+});

@@ -134,7 +134,21 @@ export class ForestPredictor {
       );
     }
     const { estimators, indexes } = model.baseModel;
-    const trees = estimators.map((tree, t) => treeFromJSON(tree.root, nClasses, indexes[t]));
+    const trees = estimators.map((tree, t) => {
+      if (!Array.isArray(indexes?.[t])) {
+        throw new OptionError(
+          `model.baseModel.indexes[${t}]`,
+          "must list the tree's feature columns",
+          indexes?.[t],
+        );
+      }
+      return treeFromJSON(
+        tree?.root,
+        nClasses,
+        indexes[t],
+        `model.baseModel.estimators[${t}].root`,
+      );
+    });
     return ForestPredictor.fromTrees(trees, nFeatures);
   }
 

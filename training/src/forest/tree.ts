@@ -1,3 +1,5 @@
+import { OptionError } from "../errors.js";
+
 /**
  * A decision tree as parallel typed arrays: what the learner produces, what worker threads post,
  * and what the predictor walks. Node 0 is the root. Routing is ml-cart's: a row goes left when
@@ -78,18 +80,26 @@ export function treeToJSON(tree: FlatTree): CartNodeJSON {
  * Reads ml-cart's node layout back into a {@link FlatTree}. `columns` maps the tree's column
  * numbers to feature-matrix columns (ml-random-forest's per-tree `indexes`). Leaves may hold
  * fewer than `nClasses` entries (ml-cart sizes them by the largest class seen); missing ones are 0.
+ * A malformed node throws an {@link OptionError} named by its `path` from the root.
  */
 export function treeFromJSON(
   root: CartNodeJSON,
   nClasses: number,
   columns: readonly number[],
+  path = "root",
 ): FlatTree {
   const nodes: CartNodeJSON[] = [];
-  const walk: CartNodeJSON[] = [root];
+  const walk: { node: unknown; path: string }[] = [{ node: root, path }];
   while (walk.length > 0) {
-    const node = walk.pop()!;
-    nodes.push(node);
-    if (!("distribution" in node)) walk.push(node.right, node.left);
+    const { node, path } = walk.pop()!;
+    nodes.push(checkNode(node, path, columns.length));
+    if (!("distribution" in (node as CartNodeJSON))) {
+      const split = node as CartSplitJSON;
+      walk.push(
+        { node: split.right, path: `${path}.right` },
+        { node: split.left, path: `${path}.left` },
+      );
+    }
   }
   const n = nodes.length;
   const tree = emptyTree(n, nClasses);
@@ -110,6 +120,35 @@ export function treeFromJSON(
     }
   });
   return tree;
+}
+
+/** Checks one node of a saved tree; `path` names it in the error (e.g. `root.left.right`). */
+function checkNode(node: unknown, path: string, nColumns: number): CartNodeJSON {
+  const fail = (rule: string, value: unknown): never => {
+    throw new OptionError(path, rule, value);
+  };
+  if (typeof node !== "object" || node === null) return fail("must be a tree node object", node);
+  if ("distribution" in node) {
+    const { distribution } = node;
+    if (
+      !Array.isArray(distribution) ||
+      !Array.isArray(distribution[0]) ||
+      distribution[0].length === 0
+    ) {
+      fail("distribution must be a one-row matrix of class probabilities", distribution);
+    }
+    return node as CartLeafJSON;
+  }
+  const split = node as Partial<CartSplitJSON>;
+  if (
+    !Number.isInteger(split.splitColumn) ||
+    split.splitColumn! < 0 ||
+    split.splitColumn! >= nColumns
+  ) {
+    fail(`splitColumn must be an integer in [0, ${nColumns - 1}]`, split.splitColumn);
+  }
+  if (typeof split.splitValue !== "number") fail("splitValue must be a number", split.splitValue);
+  return node as CartSplitJSON;
 }
 
 /** A tree of `n` zeroed nodes. */
