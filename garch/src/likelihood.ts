@@ -26,8 +26,11 @@ export interface Model {
   readonly nEff: number;
   /** Pre-sample value for ewma and fixed inits (NaN for fcp, where it depends on θ). */
   readonly fixedBackcast: number;
-  /** Sample variance of the returns: the scale of the variance bounds and of FD steps. */
+  /** Sample mean and variance of the returns (variance: the scale of the bounds and FD steps). */
+  readonly mean: number;
   readonly variance: number;
+  /** Whether the fused GARCH(1,1)-Normal pass applies (zero or constant mean, omega estimated). */
+  readonly fused: boolean;
   readonly lo: number;
   readonly hi: number;
   /** de_t / dθ_k for the mean parameters (n x nMean): constant in θ for these means. */
@@ -75,7 +78,14 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     t0,
     nEff: n - t0,
     fixedBackcast,
+    mean,
     variance,
+    fused:
+      spec.p === 1 &&
+      spec.q === 1 &&
+      spec.dist === "normal" &&
+      !spec.varianceTargeting &&
+      spec.mean.kind !== "ar",
     lo,
     hi,
     de,
@@ -131,6 +141,93 @@ function meanSquare(model: Model, ds2: Float64Array | null): number {
   return s2 / nEff;
 }
 
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * GARCH(1,1) with Normal innovations and a zero or constant mean in one fused pass: the same
+ * quantities as the general path (which the tests hold it to), at a fraction of the cost, since
+ * this is the model most fits are of. The fcp pre-sample value needs no extra pass:
+ * mean((r - mu)^2) = variance + (mean - mu)^2. Returns NaN if a variance leaves the soft
+ * bounds, so the caller can fall back to the general path.
+ */
+function fusedGarch11Normal(
+  model: Model,
+  theta: Float64Array,
+  grad: Float64Array | null,
+  scores: Float64Array | null,
+): number {
+  const { r, n, e, h, lo, hi, spec } = model;
+  const hasMu = spec.mean.kind === "constant";
+  const o = hasMu ? 1 : 0;
+  const mu = hasMu ? theta[0]! : 0;
+  const omega = theta[o]!;
+  const alpha = theta[o + 1]!;
+  const beta = theta[o + 2]!;
+  const fcp = spec.init.kind === "fcp";
+  const back = fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
+  // d backcast / d mu under fcp.
+  const dBackMu = fcp && hasMu ? -2 * (model.mean - mu) : 0;
+  const k = o + 3;
+  let prevE2 = back;
+  let prevH = back;
+  let dMu = dBackMu;
+  let dOm = 0;
+  let dAl = 0;
+  let dBe = 0;
+  // The pre-sample e^2 carries d backcast / d mu too.
+  let dPrevE2Mu = dBackMu;
+  let sumLogH = 0;
+  let sumE2H = 0;
+  let gMu = 0;
+  let gOm = 0;
+  let gAl = 0;
+  let gBe = 0;
+  const wantGrad = grad !== null || scores !== null;
+  for (let t = 0; t < n; t++) {
+    const ht = omega + alpha * prevE2 + beta * prevH;
+    if (!(ht >= lo && ht <= hi)) return Number.NaN;
+    const et = r[t]! - mu;
+    const e2 = et * et;
+    const inv = 1 / ht;
+    e[t] = et;
+    h[t] = ht;
+    sumLogH += Math.log(ht);
+    sumE2H += e2 * inv;
+    if (wantGrad) {
+      dMu = alpha * dPrevE2Mu + beta * dMu;
+      dOm = 1 + beta * dOm;
+      dAl = prevE2 + beta * dAl;
+      dBe = prevH + beta * dBe;
+      const lh = 0.5 * (e2 * inv - 1) * inv;
+      const sMu = et * inv + lh * dMu;
+      const sOm = lh * dOm;
+      const sAl = lh * dAl;
+      const sBe = lh * dBe;
+      gMu += sMu;
+      gOm += sOm;
+      gAl += sAl;
+      gBe += sBe;
+      if (scores) {
+        const row = t * k;
+        if (hasMu) scores[row] = sMu;
+        scores[row + o] = sOm;
+        scores[row + o + 1] = sAl;
+        scores[row + o + 2] = sBe;
+      }
+      dPrevE2Mu = -2 * et;
+    }
+    prevE2 = e2;
+    prevH = ht;
+  }
+  if (grad) {
+    if (hasMu) grad[0] = gMu;
+    grad[o] = gOm;
+    grad[o + 1] = gAl;
+    grad[o + 2] = gBe;
+  }
+  return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
+}
+
 /**
  * Log-likelihood (full, with constants) at θ. Leaves the residuals and conditional variances in
  * model.e and model.h. With `grad`, writes dLL/dθ; with `scores` (nEff x k, row-major), the
@@ -145,6 +242,11 @@ export function evaluate(
   const { layout, spec, t0, n, e, h, dh, dOmega, dBackcast, dLog, lo, hi } = model;
   const { k, nMean: m } = layout;
   const wantGrad = grad !== null || scores !== null;
+  if (model.fused) {
+    const ll = fusedGarch11Normal(model, theta, grad, scores);
+    // NaN: a variance left the soft bounds; the general pass below applies them.
+    if (!Number.isNaN(ll)) return ll;
+  }
   residuals(model, theta);
   const needS2 = spec.init.kind === "fcp" || spec.varianceTargeting;
   const s2 = needS2 ? meanSquare(model, wantGrad ? dBackcast : null) : Number.NaN;

@@ -1,0 +1,12 @@
+/**
+ * @mlops/garch: univariate GARCH(p,q) estimation, forecasting and simulation in pure
+ * TypeScript. Order convention: p = number of ARCH terms (alpha), q = number of GARCH terms
+ * (beta).
+ */
+
+export { type GarchErrorCode, GarchInputError } from "./errors.js";
+export { FIT_FORMAT, fit, GarchFit, type GarchFitJson } from "./fit.js";
+export { logLikelihood } from "./likelihood.js";
+export { paramNames } from "./params.js";
+export { checkSeries, checkSpec, minimumLength } from "./spec.js";
+export type * from "./types.js";
