@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Subdomain } from "./names.js";
+import { validateFor } from "./validation.js";
 
 /** IngressClass of the AKS application-routing add-on (managed ingress-nginx). */
 export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
@@ -187,7 +188,7 @@ export class CanaryIngress extends pulumi.ComponentResource {
 
   constructor(name: string, args: CanaryIngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:CanaryIngress", name, {}, opts);
-    validateCanaryIngressArgs(name, args);
+    validateFor(this, () => validateCanaryIngressArgs(name, args));
     const child = { parent: this, provider: args.provider };
     const affinity = affinityAnnotations(args.affinityCookie ?? "mlops-arm");
 

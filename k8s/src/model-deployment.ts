@@ -13,6 +13,8 @@ import {
   type AutoscalerKind,
   type KedaPrometheusSource,
   PredictionAutoscaler,
+  type PredictionAutoscalerArgs,
+  validatePredictionAutoscalerArgs,
 } from "./prediction-autoscaler.js";
 import {
   type ContainerResources,
@@ -21,11 +23,14 @@ import {
   validateResources,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
+import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
 export const APP_NAME = "prediction-api";
 /** Label that tells champion and challenger pods apart; the selector's second key. */
 export const VARIANT_LABEL = "mlops.platform/variant";
+/** Port of every variant's ClusterIP Service. */
+export const SERVICE_PORT = 80;
 /** Name of the container port, referenced by probes, Service and scrape config. */
 const PORT_NAME = "http";
 /**
@@ -152,6 +157,31 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
   if (args.autoscaling !== undefined && args.replicas !== undefined) {
     throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
   }
+  // Checked here too, so a bad autoscaler fails before the Deployment is registered.
+  if (args.autoscaling !== undefined) {
+    validatePredictionAutoscalerArgs(autoscalerArgs(name, args, args.autoscaling));
+  }
+}
+
+/** The autoscaler of deployment `name`: its own per-variant request rate, in its namespace. */
+export function autoscalerArgs(
+  name: string,
+  args: ModelDeploymentArgs,
+  autoscaling: ModelAutoscaling,
+): PredictionAutoscalerArgs {
+  const variant = args.servingConfig.variant;
+  return {
+    provider: args.provider,
+    namespace: args.namespace,
+    deploymentName: name,
+    kind: autoscaling.kind,
+    scaling: autoscaling.scaling ?? DEFAULT_SCALING,
+    prometheus: autoscaling.prometheus,
+    cpuUtilizationPercent: autoscaling.cpuUtilizationPercent,
+    requestRateQuery: pulumi
+      .output(args.namespace)
+      .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+  };
 }
 
 /** Labels that select one variant's pods; stable for the Deployment's lifetime. */
@@ -287,12 +317,11 @@ export class ModelDeployment extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ModelDeployment", name, {}, opts);
-    validateModelDeploymentArgs(name, args);
+    validateFor(this, () => validateModelDeploymentArgs(name, args));
     const child = { parent: this, provider: args.provider };
-    const variant = args.servingConfig.variant!;
-    const selector = selectorLabels(variant);
+    const selector = selectorLabels(args.servingConfig.variant!);
     const metadata = { name, namespace: args.namespace, labels: selector };
-    this.servicePort = 80;
+    this.servicePort = SERVICE_PORT;
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-service-account`,
@@ -352,23 +381,10 @@ export class ModelDeployment extends pulumi.ComponentResource {
     );
 
     if (args.autoscaling !== undefined) {
-      const scaling = args.autoscaling.scaling ?? DEFAULT_SCALING;
-      new PredictionAutoscaler(
-        `${name}-autoscaler`,
-        {
-          provider: args.provider,
-          namespace: args.namespace,
-          deploymentName: name,
-          kind: args.autoscaling.kind,
-          scaling,
-          prometheus: args.autoscaling.prometheus,
-          cpuUtilizationPercent: args.autoscaling.cpuUtilizationPercent,
-          requestRateQuery: pulumi
-            .output(args.namespace)
-            .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
-        },
-        { parent: this, dependsOn: [deployment] },
-      );
+      new PredictionAutoscaler(`${name}-autoscaler`, autoscalerArgs(name, args, args.autoscaling), {
+        parent: this,
+        dependsOn: [deployment],
+      });
     }
 
     this.deploymentName = deployment.metadata.name;

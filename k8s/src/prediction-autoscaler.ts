@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Subdomain } from "./names.js";
 import { DEFAULT_SCALING, type ScalingSettings, validateScalingSettings } from "./scaling.js";
+import { validateFor } from "./validation.js";
 
 /** Which machinery turns prediction volume into replicas. */
 export const AutoscalerKind = {
@@ -111,7 +112,7 @@ export class PredictionAutoscaler extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("mlops:k8s:PredictionAutoscaler", name, {}, opts);
-    validatePredictionAutoscalerArgs(args);
+    validateFor(this, () => validatePredictionAutoscalerArgs(args));
     const child = { parent: this, provider: args.provider };
     const scaling = args.scaling ?? DEFAULT_SCALING;
     const cpu = args.cpuUtilizationPercent ?? 70;

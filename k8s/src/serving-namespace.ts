@@ -8,6 +8,7 @@ import {
   toQuantities,
   validateResources,
 } from "./resources.js";
+import { validateFor } from "./validation.js";
 
 /**
  * Namespace of the AKS application-routing add-on's NGINX controller: the
@@ -112,7 +113,7 @@ export class ServingNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServingNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ServingNamespace", name, {}, opts);
-    validateServingNamespaceArgs(args);
+    validateFor(this, () => validateServingNamespaceArgs(args));
     const child = { parent: this, provider: args.provider };
     const port = args.containerPort;
     const defaults = args.containerDefaults ?? DEFAULT_RESOURCES;

@@ -447,3 +447,64 @@ describe("the validators themselves", () => {
     ).toThrow(/must be equal to one of the allowed values/);
   });
 });
+
+describe("ServingStack argument checks", () => {
+  it("rejects bad arguments before registering any object", async () => {
+    const { ServingStack } = await import("./serving-stack.js");
+    const provider = new k8s.Provider("aks-bad", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+    const cases: [Partial<ServingStackArgs>, string][] = [
+      [
+        { canary: { rules: [{ host: "api.ml.example.com" }], weight: 101 } },
+        "canaryWeight: 101 must be an integer in 0-100",
+      ],
+      [
+        { challenger: { image: "registry.example/mlops/serving:latest" } },
+        'image: "registry.example/mlops/serving:latest" must be pinned by digest',
+      ],
+      [
+        {
+          challenger: {
+            image: "registry.example/s:1",
+            scaling: { ...DEFAULT_SCALING, maxReplicas: 40 },
+          },
+        },
+        "challenger.scaling.maxReplicas: 40 must be <= the champion's (20)",
+      ],
+      [{ prometheus: undefined }, "prometheus: required when kind is keda"],
+      [{ namespace: "ML" }, 'namespace: "ML" must be a DNS-1123 label'],
+    ];
+    for (const [patch, message] of cases) {
+      resetRegistered();
+      expect(() => new ServingStack("bad", stackArgs(provider, patch))).toThrow(message);
+      await settle();
+      expect(k8sObjects(registered), message).toHaveLength(0);
+    }
+  });
+
+  it("sizes quotas from replicas, surge and resources", async () => {
+    const { quotaFor } = await import("./serving-stack.js");
+    expect(
+      quotaFor([
+        {
+          resources: {
+            requests: { cpuMillis: 250, memoryMiB: 512 },
+            limits: { cpuMillis: 500, memoryMiB: 512 },
+          },
+          maxReplicas: 4,
+        },
+      ]),
+    ).toEqual({
+      requests: { cpuMillis: 1250, memoryMiB: 2560 },
+      limits: { cpuMillis: 2500, memoryMiB: 2560 },
+      pods: 5,
+    });
+  });
+
+  it("defaults the challenger's scaling to the champion's and refuses a larger minimum", async () => {
+    const { challengerScaling } = await import("./serving-stack.js");
+    expect(challengerScaling(DEFAULT_SCALING)).toBe(DEFAULT_SCALING);
+    expect(() =>
+      challengerScaling(DEFAULT_SCALING, { ...DEFAULT_SCALING, minReplicas: 3 }),
+    ).toThrow("challenger.scaling.minReplicas: 3 must be <= the champion's (2)");
+  });
+});

@@ -1,11 +1,18 @@
 import { CHALLENGER, CHAMPION, type ServedVariant, type ServingConfig } from "@mlops/contracts";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CanaryIngress, type IngressRule } from "./canary-ingress.js";
+import {
+  CanaryIngress,
+  type CanaryIngressArgs,
+  type IngressRule,
+  validateCanaryIngressArgs,
+} from "./canary-ingress.js";
 import {
   type HealthPaths,
   ModelDeployment,
   type ModelDeploymentArgs,
+  SERVICE_PORT,
+  validateModelDeploymentArgs,
   type WorkloadIdentity,
 } from "./model-deployment.js";
 import type { AutoscalerKind, KedaPrometheusSource } from "./prediction-autoscaler.js";
@@ -17,7 +24,13 @@ import {
   scaleAmounts,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
-import { type NamespaceQuota, ServingNamespace } from "./serving-namespace.js";
+import {
+  type NamespaceQuota,
+  ServingNamespace,
+  type ServingNamespaceArgs,
+  validateServingNamespaceArgs,
+} from "./serving-namespace.js";
+import { validateFor } from "./validation.js";
 
 /** One model variant of the stack. */
 export interface VariantArgs {
@@ -133,6 +146,97 @@ export function variantConfig(
   return { ...config, mode: "single", variant, challengerWeight: canaryWeight };
 }
 
+/** The namespace, its quota sized for both arms at their maximum. */
+function namespaceArgs(args: ServingStackArgs): ServingNamespaceArgs {
+  const champion = args.champion.resources ?? DEFAULT_RESOURCES;
+  const challenger = args.challenger.resources ?? DEFAULT_RESOURCES;
+  const championMax = (args.champion.scaling ?? DEFAULT_SCALING).maxReplicas;
+  const challengerMax = (args.challenger.scaling ?? args.champion.scaling ?? DEFAULT_SCALING)
+    .maxReplicas;
+  return {
+    provider: args.provider,
+    namespace: args.namespace,
+    containerPort: args.servingConfig.port,
+    quota: quotaFor([
+      { resources: champion, maxReplicas: championMax },
+      { resources: challenger, maxReplicas: challengerMax },
+    ]),
+    containerMax: maxLimits(champion.limits, challenger.limits),
+    egressCidrs: args.egressCidrs,
+    ingressControllerNamespace: args.ingressControllerNamespace,
+  };
+}
+
+/** One arm's Deployment; the same function for both, so they differ only in data. */
+function deploymentArgs(
+  args: ServingStackArgs,
+  variant: ServedVariant,
+  namespace: pulumi.Input<string>,
+): ModelDeploymentArgs {
+  const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
+  const v = variant === CHAMPION ? args.champion : args.challenger;
+  return {
+    provider: args.provider,
+    namespace,
+    image: v.image,
+    servingConfig: variantConfig(args.servingConfig, variant, args.canary.weight),
+    secretName: args.secretName,
+    drainSeconds: args.drainSeconds,
+    healthPaths: args.healthPaths,
+    workloadIdentity: args.workloadIdentity,
+    resources: v.resources,
+    autoscaling: {
+      kind: args.autoscalerKind,
+      scaling:
+        variant === CHAMPION ? championScaling : challengerScaling(championScaling, v.scaling),
+      prometheus: args.prometheus,
+    },
+  };
+}
+
+/** The split between the two arms' Services. */
+function ingressArgs(
+  args: ServingStackArgs,
+  namespace: pulumi.Input<string>,
+  stable: { serviceName: pulumi.Input<string>; servicePort: number },
+  canary: { serviceName: pulumi.Input<string>; servicePort: number },
+): CanaryIngressArgs {
+  return {
+    provider: args.provider,
+    namespace,
+    rules: args.canary.rules,
+    stable: { name: stable.serviceName, port: stable.servicePort },
+    canary: { name: canary.serviceName, port: canary.servicePort },
+    canaryWeight: args.canary.weight,
+    canaryHeader: args.canary.header,
+    canaryCookie: args.canary.cookie,
+    ingressClassName: args.canary.ingressClassName,
+    tlsSecretName: args.canary.tlsSecretName,
+  };
+}
+
+/**
+ * Throws, naming the field and the rule, unless every child of the stack
+ * would accept its arguments; the children's own checks, run up front.
+ */
+export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
+  validateServingNamespaceArgs(namespaceArgs(args));
+  for (const variant of [CHAMPION, CHALLENGER] as const) {
+    validateModelDeploymentArgs(
+      `${name}-${variant}`,
+      deploymentArgs(args, variant, args.namespace),
+    );
+  }
+  const service = (variant: ServedVariant) => ({
+    serviceName: `${name}-${variant}`,
+    servicePort: SERVICE_PORT,
+  });
+  validateCanaryIngressArgs(
+    `${name}-ingress`,
+    ingressArgs(args, args.namespace, service(CHAMPION), service(CHALLENGER)),
+  );
+}
+
 /** Element-wise maximum of container limits, for the LimitRange ceiling. */
 function maxLimits(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
   return {
@@ -158,68 +262,20 @@ export class ServingStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServingStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ServingStack", name, {}, opts);
-    const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
-    const challengerScaled = challengerScaling(championScaling, args.challenger.scaling);
-    const championResources = args.champion.resources ?? DEFAULT_RESOURCES;
-    const challengerResources = args.challenger.resources ?? DEFAULT_RESOURCES;
+    // Everything is checked before the first child exists: nothing half-created on bad args.
+    validateFor(this, () => validateServingStackArgs(name, args));
 
-    const ns = new ServingNamespace(
-      `${name}-namespace`,
-      {
-        provider: args.provider,
-        namespace: args.namespace,
-        containerPort: args.servingConfig.port,
-        quota: quotaFor([
-          { resources: championResources, maxReplicas: championScaling.maxReplicas },
-          { resources: challengerResources, maxReplicas: challengerScaled.maxReplicas },
-        ]),
-        containerMax: maxLimits(championResources.limits, challengerResources.limits),
-        egressCidrs: args.egressCidrs,
-        ingressControllerNamespace: args.ingressControllerNamespace,
-      },
-      { parent: this },
+    const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
+    const [champion, challenger] = ([CHAMPION, CHALLENGER] as const).map(
+      (variant) =>
+        new ModelDeployment(`${name}-${variant}`, deploymentArgs(args, variant, ns.name), {
+          parent: this,
+        }),
     );
-
-    const variant = (
-      variantName: ServedVariant,
-      v: VariantArgs,
-      scaling: ScalingSettings,
-    ): ModelDeployment => {
-      const deploymentArgs: ModelDeploymentArgs = {
-        provider: args.provider,
-        namespace: ns.name,
-        image: v.image,
-        servingConfig: variantConfig(args.servingConfig, variantName, args.canary.weight),
-        secretName: args.secretName,
-        drainSeconds: args.drainSeconds,
-        healthPaths: args.healthPaths,
-        workloadIdentity: args.workloadIdentity,
-        resources: v.resources,
-        autoscaling: {
-          kind: args.autoscalerKind,
-          scaling,
-          prometheus: args.prometheus,
-        },
-      };
-      return new ModelDeployment(`${name}-${variantName}`, deploymentArgs, { parent: this });
-    };
-    const champion = variant(CHAMPION, args.champion, championScaling);
-    const challenger = variant(CHALLENGER, args.challenger, challengerScaled);
 
     const ingress = new CanaryIngress(
       `${name}-ingress`,
-      {
-        provider: args.provider,
-        namespace: ns.name,
-        rules: args.canary.rules,
-        stable: { name: champion.serviceName, port: champion.servicePort },
-        canary: { name: challenger.serviceName, port: challenger.servicePort },
-        canaryWeight: args.canary.weight,
-        canaryHeader: args.canary.header,
-        canaryCookie: args.canary.cookie,
-        ingressClassName: args.canary.ingressClassName,
-        tlsSecretName: args.canary.tlsSecretName,
-      },
+      ingressArgs(args, ns.name, champion, challenger),
       { parent: this },
     );
 

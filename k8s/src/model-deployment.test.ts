@@ -1,0 +1,108 @@
+import { parseServingConfig, type ServingConfig } from "@mlops/contracts";
+import { describe, expect, it } from "vitest";
+import {
+  containerEnv,
+  type ModelDeploymentArgs,
+  podTemplate,
+  terminationGraceSeconds,
+  validateModelDeploymentArgs,
+} from "./model-deployment.js";
+
+const single: ServingConfig = parseServingConfig({
+  MLOPS_MODE: "single",
+  MLOPS_VARIANT: "challenger",
+  MLOPS_CHALLENGER_MODEL: "classifier@8",
+});
+
+const base: ModelDeploymentArgs = {
+  provider: undefined as never,
+  namespace: "ml-serving",
+  image: "registry.example/mlops/serving:8-3f9c2ab",
+  servingConfig: single,
+  workloadIdentity: { clientId: "client" },
+};
+
+describe("validateModelDeploymentArgs", () => {
+  const check =
+    (patch: Partial<ModelDeploymentArgs>, name = "serving-challenger") =>
+    () =>
+      validateModelDeploymentArgs(name, { ...base, ...patch });
+
+  it("accepts a single-variant config with a pinned image", () => {
+    expect(check({})).not.toThrow();
+  });
+
+  it("names the field and the rule", () => {
+    expect(check({}, "Serving")).toThrow('name: "Serving" must be a DNS-1123 label');
+    expect(check({}, "x".repeat(64))).toThrow("must be 1-63 characters long");
+    expect(check({ image: "registry.example/mlops/serving:latest" })).toThrow(
+      'image: "registry.example/mlops/serving:latest" must be pinned by digest',
+    );
+    expect(check({ servingConfig: parseServingConfig({}) })).toThrow(
+      'servingConfig.mode: "split" must be "single" with a variant on Kubernetes (one Deployment per arm)',
+    );
+    const withKey = {
+      ...single,
+      appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
+    };
+    expect(check({ servingConfig: withKey })).toThrow(
+      "secretName: required because servingConfig sets APPLICATIONINSIGHTS_CONNECTION_STRING; credentials come from a Secret, never a plain env value",
+    );
+    expect(check({ drainSeconds: -1 })).toThrow("drainSeconds: -1 must be an integer >= 0");
+    expect(check({ healthPaths: { live: "health", ready: "/ready" } })).toThrow(
+      `healthPaths.live: "health" must start with '/'`,
+    );
+    expect(check({ replicas: 0 })).toThrow("replicas: 0 must be an integer >= 1");
+    expect(check({ replicas: 3, autoscaling: {} })).toThrow(
+      "replicas: leave unset when autoscaling is set; the autoscaler owns the count",
+    );
+    expect(
+      check({
+        resources: {
+          requests: { cpuMillis: 500, memoryMiB: 2048 },
+          limits: { cpuMillis: 500, memoryMiB: 1024 },
+        },
+      }),
+    ).toThrow("resources.limits.memoryMiB: 1024 must be >= requests.memoryMiB (2048)");
+  });
+});
+
+describe("containerEnv", () => {
+  it("is exactly the contracts rendering, and parses back to the config", () => {
+    const env = containerEnv(single, undefined);
+    const parsed = parseServingConfig(
+      Object.fromEntries(env.map((e) => [e.name, e.value as string])),
+    );
+    expect(parsed).toEqual(single);
+  });
+
+  it("reads credential variables from the Secret instead of carrying them", () => {
+    const withKey = {
+      ...single,
+      appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
+    };
+    const env = containerEnv(withKey, "serving-secrets");
+    expect(env.find((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual({
+      name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+      valueFrom: {
+        secretKeyRef: { name: "serving-secrets", key: "APPLICATIONINSIGHTS_CONNECTION_STRING" },
+      },
+    });
+    expect(JSON.stringify(env)).not.toContain("InstrumentationKey=abc");
+  });
+});
+
+describe("podTemplate", () => {
+  it("gives the kubelet longer than the pre-stop delay plus the server's drain", () => {
+    const pod = podTemplate({ ...base, drainSeconds: 25 }, "sa") as {
+      spec: { terminationGracePeriodSeconds: number };
+    };
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(terminationGraceSeconds(25));
+    expect(terminationGraceSeconds(25)).toBeGreaterThan(25 + 5);
+  });
+
+  it("labels pods with the config's variant", () => {
+    const pod = podTemplate(base, "sa") as { metadata: { labels: Record<string, string> } };
+    expect(pod.metadata.labels["mlops.platform/variant"]).toBe("challenger");
+  });
+});
