@@ -117,6 +117,28 @@ describe("worker threads", () => {
     expect(JSON.stringify(other.model)).not.toBe(JSON.stringify(one.model));
   });
 
+  it("stop early when told, and the pool keeps working afterwards", async () => {
+    const small = takeRows(demo, demo.split.train.subarray(0, 2000));
+    const controller = new AbortController();
+    const result = await fitForest(
+      small,
+      { nEstimators: 60 },
+      {
+        pool,
+        progressEvery: 5,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.treesDone >= 10) controller.abort();
+        },
+      },
+    );
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.nTrees).toBeGreaterThanOrEqual(10);
+    expect(result.nTrees).toBeLessThan(200);
+    const again = await fitForest(small, { nEstimators: 4 }, { pool });
+    expect(again.nTrees).toBe(4);
+  });
+
   it("start their own pool when given a thread count", async () => {
     const small = takeRows(demo, demo.split.train.subarray(0, 500));
     const one = await fitForest(small, { nEstimators: 4 }, { threads: 1 });
