@@ -122,7 +122,7 @@ describe("worker threads", () => {
     const controller = new AbortController();
     const result = await fitForest(
       small,
-      { nEstimators: 60 },
+      { nEstimators: 200 },
       {
         pool,
         progressEvery: 5,
