@@ -30,6 +30,8 @@ import {
 
 /** Series longer than this are first fitted on a leading block of this length. */
 export const WARM_START_LENGTH = 3000;
+/** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
+export const CENTRAL_HESSIAN_MAX = 20_000;
 /** Newton decrement (≈ 2 x log-likelihood still to gain) that counts as converged. */
 export const DECREMENT_TOL = 1e-7;
 /** Where BFGS hands over to Newton polishing. */
@@ -74,23 +76,30 @@ function fdStep(model: Model, theta: ArrayLike<number>, i: number): number {
 }
 
 /**
- * Hessian of the log-likelihood at θ by central differences of the analytic gradient
- * (2k passes), symmetrised.
+ * Hessian of the log-likelihood at θ by differences of the analytic gradient, symmetrised:
+ * central (2k passes, relative error ~1e-10) up to `CENTRAL_HESSIAN_MAX` observations, forward
+ * beyond (k + 1 passes, ~1e-5: far below the sampling error of standard errors from that many
+ * observations, and enough for Newton steps).
  */
 export function hessianAt(model: Model, theta: Float64Array): Float64Array {
   const k = model.layout.k;
   const hess = new Float64Array(k * k);
   const gp = new Float64Array(k);
   const gm = new Float64Array(k);
+  const central = model.nEff <= CENTRAL_HESSIAN_MAX;
+  if (!central) evaluate(model, theta, gm);
   const x = Float64Array.from(theta);
   for (let i = 0; i < k; i++) {
     const step = fdStep(model, theta, i);
     x[i] = theta[i]! + step;
     evaluate(model, x, gp);
-    x[i] = theta[i]! - step;
-    evaluate(model, x, gm);
+    if (central) {
+      x[i] = theta[i]! - step;
+      evaluate(model, x, gm);
+    }
     x[i] = theta[i]!;
-    for (let j = 0; j < k; j++) hess[j * k + i] = (gp[j]! - gm[j]!) / (2 * step);
+    const width = central ? 2 * step : step;
+    for (let j = 0; j < k; j++) hess[j * k + i] = (gp[j]! - gm[j]!) / width;
   }
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < i; j++) {

@@ -9,8 +9,8 @@
 import { evaluate, type Model } from "./likelihood.js";
 import { cholesky, choleskySolve } from "./linalg.js";
 
-const PERSISTENCE = [0.5, 0.8, 0.9, 0.95, 0.98, 0.995];
-const ARCH_TOTAL = [0.03, 0.07, 0.15, 0.3];
+const PERSISTENCE = [0.6, 0.9, 0.97, 0.995];
+const ARCH_TOTAL = [0.04, 0.1, 0.25];
 
 /** Least-squares mean parameters (sample mean; AR by OLS on the conditional sample). */
 function meanStart(model: Model, theta: Float64Array): void {
