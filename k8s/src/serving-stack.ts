@@ -150,15 +150,14 @@ export function variantConfig(
 function namespaceArgs(args: ServingStackArgs): ServingNamespaceArgs {
   const champion = args.champion.resources ?? DEFAULT_RESOURCES;
   const challenger = args.challenger.resources ?? DEFAULT_RESOURCES;
-  const championMax = (args.champion.scaling ?? DEFAULT_SCALING).maxReplicas;
-  const challengerMax = (args.challenger.scaling ?? args.champion.scaling ?? DEFAULT_SCALING)
-    .maxReplicas;
+  const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
+  const challengerMax = challengerScaling(championScaling, args.challenger.scaling).maxReplicas;
   return {
     provider: args.provider,
     namespace: args.namespace,
     containerPort: args.servingConfig.port,
     quota: quotaFor([
-      { resources: champion, maxReplicas: championMax },
+      { resources: champion, maxReplicas: championScaling.maxReplicas },
       { resources: challenger, maxReplicas: challengerMax },
     ]),
     containerMax: maxLimits(champion.limits, challenger.limits),
