@@ -1,0 +1,47 @@
+/**
+ * @mlops/experiments: A/B statistics (streaming sufficient statistics, fixed-horizon and
+ * sequential tests, sample ratio mismatch, power, multiple testing) and promotion decisions.
+ */
+export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
+export {
+  bernoulliMoments,
+  EMPTY_MOMENTS,
+  MomentAccumulator,
+  type Moments,
+  mergeMoments,
+  momentsFromSums,
+  momentsOf,
+  summarize,
+} from "./moments.js";
+export { benjaminiHochbergAdjust, holmAdjust } from "./multiple.js";
+export {
+  mdeMeans,
+  mdeProportions,
+  type PowerOptions,
+  powerProportions,
+  type SampleSize,
+  sampleSizeMeans,
+  sampleSizeProportions,
+} from "./power.js";
+export {
+  DEFAULT_STANDARDIZED_TAU,
+  type DifferenceEstimate,
+  msprt,
+  msprtMeans,
+  msprtPath,
+  msprtProportions,
+  type SequentialOptions,
+  type SequentialResult,
+} from "./sequential.js";
+export { DEFAULT_SRM_THRESHOLD, type SrmOptions, type SrmResult, srmTest } from "./srm.js";
+export {
+  type IntervalOptions,
+  type LiftResult,
+  type ProportionTestResult,
+  relativeLift,
+  twoProportionZTest,
+  type WelchResult,
+  welchTTest,
+  welchTTestFromSummary,
+} from "./two-sample.js";
+export type { ProportionCounts, SampleSummary } from "./types.js";

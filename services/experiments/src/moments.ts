@@ -1,0 +1,116 @@
+/**
+ * Streaming sufficient statistics of one metric: count, mean and M2 (the sum of squared
+ * deviations from the mean). Updates use Welford's recurrence and merges Chan et al.'s pairwise
+ * formula, so batches and replicas combine exactly as if every value had been seen in one pass,
+ * without the cancellation that Σx² − (Σx)²/n suffers when the mean is large against the spread.
+ */
+import { ExperimentsInputError } from "./errors.js";
+import type { SampleSummary } from "./types.js";
+import { requireCount, requireFinite } from "./validate.js";
+
+/** Count, mean and M2 = Σ(x − mean)² of the values seen so far. */
+export interface Moments {
+  readonly n: number;
+  readonly mean: number;
+  readonly m2: number;
+}
+
+/** No values seen. */
+export const EMPTY_MOMENTS: Moments = Object.freeze({ n: 0, mean: 0, m2: 0 });
+
+/**
+ * Mutable accumulator for hot loops (a million records without an allocation per value).
+ * `add` is Welford's update; `merge` is Chan's; `moments()` returns an immutable snapshot.
+ */
+export class MomentAccumulator {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+
+  /** Add one value. The caller guarantees it is finite (records are validated at the edge). */
+  add(x: number): void {
+    this.n += 1;
+    const delta = x - this.mean;
+    this.mean += delta / this.n;
+    this.m2 += delta * (x - this.mean);
+  }
+
+  /** Fold in the moments of another batch or replica. */
+  merge(other: Moments): void {
+    const merged = mergeMoments(this, other);
+    this.n = merged.n;
+    this.mean = merged.mean;
+    this.m2 = merged.m2;
+  }
+
+  /** The moments so far. */
+  moments(): Moments {
+    return { n: this.n, mean: this.mean, m2: this.m2 };
+  }
+}
+
+/**
+ * Moments of an array held in memory, in two passes: the mean (refined by the mean residual, as
+ * R's `mean` does), then M2 about it. When all values are at hand this is a few ulps more
+ * accurate than the streaming update, which matters when the spread is tiny against the mean.
+ */
+export function momentsOf(values: readonly number[]): Moments {
+  const n = values.length;
+  if (n === 0) return EMPTY_MOMENTS;
+  let sum = 0;
+  for (const x of values) sum += x;
+  let mean = sum / n;
+  let residual = 0;
+  for (const x of values) residual += x - mean;
+  mean += residual / n;
+  let m2 = 0;
+  for (const x of values) m2 += (x - mean) * (x - mean);
+  return { n, mean, m2 };
+}
+
+/** Moments of the union of two disjoint batches (Chan, Golub and LeVeque's pairwise update). */
+export function mergeMoments(a: Moments, b: Moments): Moments {
+  if (a.n === 0) return { n: b.n, mean: b.mean, m2: b.m2 };
+  if (b.n === 0) return { n: a.n, mean: a.mean, m2: a.m2 };
+  const n = a.n + b.n;
+  const delta = b.mean - a.mean;
+  // Weighting by the share of each side keeps the mean stable when one batch dwarfs the other.
+  const mean = a.mean + delta * (b.n / n);
+  const m2 = a.m2 + b.m2 + delta * delta * ((a.n * b.n) / n);
+  return { n, mean, m2 };
+}
+
+/**
+ * Moments from the plain sums a database aggregates (count, Σx, Σx²). Fine for 0/1 outcomes
+ * (Σx² = Σx); for continuous values the variance loses digits when mean² ≫ variance, so streams that can
+ * keep Welford state should. A tiny negative M2 from rounding is clamped to 0.
+ */
+export function momentsFromSums(n: number, sum: number, sumSq: number): Moments {
+  requireCount("n", n);
+  requireFinite("sum", sum);
+  requireFinite("sumSq", sumSq);
+  if (n === 0) return EMPTY_MOMENTS;
+  const mean = sum / n;
+  return { n, mean, m2: Math.max(0, sumSq - sum * mean) };
+}
+
+/** Moments of n Bernoulli trials with `successes` ones: mean p̂, M2 = n·p̂(1 − p̂). */
+export function bernoulliMoments(successes: number, n: number): Moments {
+  requireCount("successes", successes);
+  requireCount("n", n);
+  if (successes > n) {
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      "successes",
+      `must not exceed n (${n}), got ${successes}`,
+    );
+  }
+  if (n === 0) return EMPTY_MOMENTS;
+  const p = successes / n;
+  return { n, mean: p, m2: n * p * (1 - p) };
+}
+
+/** The summary (n, mean, unbiased variance) of moments with n ≥ 2. */
+export function summarize(m: Moments): SampleSummary {
+  return { n: m.n, mean: m.mean, variance: m.n > 1 ? m.m2 / (m.n - 1) : Number.NaN };
+}

@@ -1,0 +1,111 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ExperimentsInputError } from "./errors.js";
+import { momentsOf, summarize } from "./moments.js";
+import { expectClose, R } from "./test-support.js";
+import {
+  relativeLift,
+  twoProportionZTest,
+  welchTTest,
+  welchTTestFromSummary,
+} from "./two-sample.js";
+
+const TOL = 1e-10;
+
+describe("welchTTest against R t.test(b, a)", () => {
+  it.each(R.welch.map((c, i) => [i, c] as const))("case %i", (_, c) => {
+    const r = welchTTest(c.a, c.b, { confidence: c.confidence });
+    expectClose(r.t, c.t, TOL, "t");
+    expectClose(r.df, c.df, TOL, "df");
+    expectClose(r.pValue, c.pValue, TOL, "pValue");
+    expectClose(r.ci[0], c.ci[0], TOL, "ci lo");
+    expectClose(r.ci[1], c.ci[1], TOL, "ci hi");
+    expectClose(r.diff, c.diff, TOL, "diff");
+  });
+
+  it("gives the same answer from sufficient statistics as from the raw samples", () => {
+    const c = R.welch[2]!;
+    const fromSummary = welchTTestFromSummary(
+      summarize(momentsOf(c.a)),
+      summarize(momentsOf(c.b)),
+      { confidence: c.confidence },
+    );
+    expect(fromSummary).toEqual(welchTTest(c.a, c.b, { confidence: c.confidence }));
+  });
+
+  it("is antisymmetric: swapping the arms negates t, diff and the interval", () => {
+    const value = fc.integer({ min: -100_000, max: 100_000 }).map((k) => k / 100);
+    const sample = fc.array(value, {
+      minLength: 2,
+      maxLength: 30,
+    });
+    fc.assert(
+      fc.property(sample, sample, (a, b) => {
+        fc.pre(new Set(a).size > 1 || new Set(b).size > 1);
+        const ab = welchTTest(a, b);
+        const ba = welchTTest(b, a);
+        expect(ba.t).toBeCloseTo(-ab.t, 9);
+        expect(ba.pValue).toBeCloseTo(ab.pValue, 12);
+        expect(ba.ci[0]).toBeCloseTo(-ab.ci[1], 6);
+        expect(ab.pValue).toBeGreaterThanOrEqual(0);
+        expect(ab.pValue).toBeLessThanOrEqual(1);
+        expect(ab.ci[0]).toBeLessThanOrEqual(ab.diff);
+        expect(ab.ci[1]).toBeGreaterThanOrEqual(ab.diff);
+      }),
+    );
+  });
+
+  it.each([
+    [[], [1, 2], "a: must not be empty"],
+    [[1], [1, 2], "a: needs at least 2 observations, got 1"],
+    [[1, 2], [1, Number.NaN], "b[1]: must be a finite number, got NaN"],
+    [[1, Number.POSITIVE_INFINITY], [1, 2], "a[1]: must be a finite number, got Infinity"],
+    [[3, 3], [5, 5], "a, b: must not both have zero variance"],
+  ])("rejects %j vs %j: %s", (a, b, message) => {
+    expect(() => welchTTest(a, b)).toThrow(ExperimentsInputError);
+    expect(() => welchTTest(a, b)).toThrow(message);
+  });
+
+  it("rejects a confidence outside (0, 1), naming the option", () => {
+    expect(() => welchTTest([1, 2], [3, 4], { confidence: 95 })).toThrow(
+      "opts.confidence: must lie in (0, 1), got 95",
+    );
+  });
+});
+
+describe("relativeLift (delta method) against the same formula in R", () => {
+  it.each(R.lift.map((c, i) => [i, c] as const))("case %i", (_, c) => {
+    const r = relativeLift(c.a, c.b, { confidence: c.confidence });
+    expectClose(r.lift, c.lift, TOL, "lift");
+    expectClose(r.se, c.se, TOL, "se");
+    expectClose(r.ci[0], c.ci[0], TOL, "ci lo");
+    expectClose(r.ci[1], c.ci[1], TOL, "ci hi");
+    expectClose(r.pValue, c.pValue, TOL, "pValue");
+  });
+
+  it("rejects a zero baseline mean", () => {
+    expect(() =>
+      relativeLift({ n: 10, mean: 0, variance: 1 }, { n: 10, mean: 1, variance: 1 }),
+    ).toThrow("a.mean: must not be 0 for a relative lift");
+  });
+});
+
+describe("twoProportionZTest against R prop.test(correct = FALSE)", () => {
+  it.each(R.proportions.map((c, i) => [i, c] as const))("case %i", (_, c) => {
+    const r = twoProportionZTest(c.a, c.b, { confidence: c.confidence });
+    expectClose(r.z, c.z, TOL, "z");
+    expectClose(r.pValue, c.pValue, TOL, "pValue");
+    expectClose(r.ci[0], c.ci[0], TOL, "ci lo");
+    expectClose(r.ci[1], c.ci[1], TOL, "ci hi");
+    expectClose(r.diff, c.diff, TOL, "diff");
+  });
+
+  it.each([
+    [{ successes: 5, trials: 4 }, "a.successes: must not exceed a.trials (4), got 5"],
+    [{ successes: -1, trials: 4 }, "a.successes: must be ≥ 0, got -1"],
+    [{ successes: 1.5, trials: 4 }, "a.successes: must be a whole number, got 1.5"],
+    [{ successes: 0, trials: 0 }, "a.trials: must not be empty"],
+  ])("rejects arm a = %j", (a, message) => {
+    expect(() => twoProportionZTest(a, { successes: 1, trials: 2 })).toThrow(message);
+  });
+});
