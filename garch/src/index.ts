@@ -8,5 +8,6 @@ export { type GarchErrorCode, GarchInputError } from "./errors.js";
 export { FIT_FORMAT, fit, GarchFit, type GarchFitJson } from "./fit.js";
 export { logLikelihood } from "./likelihood.js";
 export { paramNames } from "./params.js";
+export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
 export { checkSeries, checkSpec, minimumLength } from "./spec.js";
 export type * from "./types.js";
