@@ -508,3 +508,32 @@ describe("ServingStack argument checks", () => {
     ).toThrow("challenger.scaling.minReplicas: 3 must be <= the champion's (2)");
   });
 });
+
+describe("ModelDeployment without an autoscaler", () => {
+  it("pins spec.replicas and creates no autoscaling objects", async () => {
+    const { ModelDeployment } = await import("./model-deployment.js");
+    const { variantConfig } = await import("./serving-stack.js");
+    const provider = new k8s.Provider("aks-fixed", {
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
+    });
+    resetRegistered();
+    new ModelDeployment("fixed-champion", {
+      provider,
+      namespace: "ml-serving",
+      image: `registry.example/mlops/serving${DIGEST}`,
+      servingConfig: variantConfig(servingConfig, "champion", 0),
+      workloadIdentity: { clientId: "00000000-0000-0000-0000-00000000c11e" },
+      replicas: 3,
+    });
+    await settle();
+    const objects = k8sObjects(registered);
+    expect(objects.map((r) => r.type).sort()).toEqual([
+      "kubernetes:apps/v1:Deployment",
+      "kubernetes:core/v1:Service",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:policy/v1:PodDisruptionBudget",
+    ]);
+    for (const r of objects) validateObject(r.type, r.inputs);
+    expect(byType(objects, "kubernetes:apps/v1:Deployment")[0].inputs.spec.replicas).toBe(3);
+  });
+});
