@@ -12,7 +12,7 @@ const state11: ForecastState = { residuals: [2], variances: [1.5], returns: [] }
 
 function expectAllClose(actual: readonly number[], expected: readonly number[], digits = 12): void {
   expect(actual).toHaveLength(expected.length);
-  expected.forEach((v, i) => expect(actual[i]).toBeCloseTo(v, digits));
+  for (const [i, v] of expected.entries()) expect(actual[i]).toBeCloseTo(v, digits);
 }
 
 describe("forecast, analytic", () => {
@@ -51,12 +51,22 @@ describe("forecast, analytic", () => {
 
   it("AR(1) and AR(2) means: forecasts stand in for future returns", () => {
     const ar1 = checkSpec({ mean: { kind: "ar", lags: 1 } });
-    const f1 = forecast(ar1, { ...params11, mu: 0.1, ar: [0.5] }, { ...state11, returns: [2] }, 400);
+    const f1 = forecast(
+      ar1,
+      { ...params11, mu: 0.1, ar: [0.5] },
+      { ...state11, returns: [2] },
+      400,
+    );
     // 0.1 + 0.5 x 2 = 1.1; 0.1 + 0.5 x 1.1 = 0.65; limit 0.1 / (1 - 0.5) = 0.2.
     expectAllClose(f1.mean.slice(0, 2), [1.1, 0.65]);
     expect(f1.mean[399]).toBeCloseTo(0.2, 12);
     const ar2 = checkSpec({ mean: { kind: "ar", lags: 2 } });
-    const f2 = forecast(ar2, { ...params11, mu: 0, ar: [0.5, 0.25] }, { ...state11, returns: [4, 2] }, 3);
+    const f2 = forecast(
+      ar2,
+      { ...params11, mu: 0, ar: [0.5, 0.25] },
+      { ...state11, returns: [4, 2] },
+      3,
+    );
     // 0.5 x 2 + 0.25 x 4 = 2; 0.5 x 2 + 0.25 x 2 = 1.5; 0.5 x 1.5 + 0.25 x 2 = 1.25.
     expectAllClose(f2.mean, [2, 1.5, 1.25]);
   });
@@ -68,7 +78,9 @@ describe("forecast, analytic", () => {
 
   it("forecasts a fitted model from its state: the first step from the last residual and variance", () => {
     const spec = checkSpec({});
-    const x = simulate(spec, { mu: 0.05, omega: 0.05, alpha: [0.08], beta: [0.9] }, 1500, { seed: 21 }).returns;
+    const x = simulate(spec, { mu: 0.05, omega: 0.05, alpha: [0.08], beta: [0.9] }, 1500, {
+      seed: 21,
+    }).returns;
     const fitted = fit(x);
     const e = fitted.residuals;
     const h = fitted.conditionalVariance;
@@ -82,7 +94,14 @@ describe("forecast, analytic", () => {
 
 describe("forecast, simulation", () => {
   const spec = checkSpec({ mean: { kind: "ar", lags: 1 }, dist: "t" });
-  const params: GarchParams = { mu: 0.1, ar: [0.4], omega: 0.1, alpha: [0.15], beta: [0.75], nu: 8 };
+  const params: GarchParams = {
+    mu: 0.1,
+    ar: [0.4],
+    omega: 0.1,
+    alpha: [0.15],
+    beta: [0.75],
+    nu: 8,
+  };
   const state: ForecastState = { residuals: [2.5], variances: [1.2], returns: [1.5] };
   const horizon = 8;
 
@@ -96,12 +115,20 @@ describe("forecast, simulation", () => {
   it("approaches the analytic forecast within the Monte Carlo error of its paths", () => {
     const analytic = forecast(spec, params, state, horizon);
     const paths = 20_000;
-    const sim = forecast(spec, params, state, horizon, { method: "simulation", simulations: paths, seed: 1 });
+    const sim = forecast(spec, params, state, horizon, {
+      method: "simulation",
+      simulations: paths,
+      seed: 1,
+    });
     // The per-path spread of the simulated return and variance at each step, from 2000
     // single-path forecasts (independent seeds); the average of `paths` paths then has standard
     // error sd / sqrt(paths). Bounds at 5 standard errors.
     const single = Array.from({ length: 2000 }, (_, s) =>
-      forecast(spec, params, state, horizon, { method: "simulation", simulations: 1, seed: 1000 + s }),
+      forecast(spec, params, state, horizon, {
+        method: "simulation",
+        simulations: 1,
+        seed: 1000 + s,
+      }),
     );
     const sd = (pick: (f: (typeof single)[number]) => number) => {
       const xs = single.map(pick);
@@ -124,27 +151,78 @@ describe("forecast, simulation", () => {
 describe("forecast, bad input", () => {
   const sim = (o: ForecastOptions) => () => forecast(garch11, params11, state11, 5, o);
   it.each<[string, () => unknown, RegExp]>([
-    ["horizon 0", () => forecast(garch11, params11, state11, 0), /horizon must be an integer from 1 to 10000 \(got 0\)/],
+    [
+      "horizon 0",
+      () => forecast(garch11, params11, state11, 0),
+      /horizon must be an integer from 1 to 10000 \(got 0\)/,
+    ],
     ["horizon 1e9", () => forecast(garch11, params11, state11, 1e9), /horizon must be an integer/],
     ["horizon 2.5", () => forecast(garch11, params11, state11, 2.5), /horizon must be an integer/],
     ["horizon NaN", () => forecast(garch11, params11, state11, Number.NaN), /horizon/],
-    ["simulations 0", sim({ method: "simulation", simulations: 0 }), /simulations must be an integer from 1 to 1000000/],
-    ["simulations 1.5", sim({ method: "simulation", simulations: 1.5 }), /simulations must be an integer/],
+    [
+      "simulations 0",
+      sim({ method: "simulation", simulations: 0 }),
+      /simulations must be an integer from 1 to 1000000/,
+    ],
+    [
+      "simulations 1.5",
+      sim({ method: "simulation", simulations: 1.5 }),
+      /simulations must be an integer/,
+    ],
     ["simulations 2e6", sim({ method: "simulation", simulations: 2e6 }), /simulations/],
     [
       "simulations x horizon too large",
-      () => forecast(garch11, params11, state11, 10_000, { method: "simulation", simulations: 1e6 }),
+      () =>
+        forecast(garch11, params11, state11, 10_000, { method: "simulation", simulations: 1e6 }),
       /simulations x horizon must be at most/,
     ],
-    ["seed -1", sim({ method: "simulation", seed: -1 }), /seed must be a non-negative safe integer/],
-    ["an unknown method", sim({ method: "bootstrap" as "analytic" }), /method must be "analytic" or "simulation"/],
+    [
+      "seed -1",
+      sim({ method: "simulation", seed: -1 }),
+      /seed must be a non-negative safe integer/,
+    ],
+    [
+      "an unknown method",
+      sim({ method: "bootstrap" as "analytic" }),
+      /method must be "analytic" or "simulation"/,
+    ],
     ["an unknown option", sim({ paths: 3 } as ForecastOptions), /unknown forecast option "paths"/],
-    ["too few residuals", () => forecast(checkSpec({ p: 2 }), { ...params11, alpha: [0.1, 0.1] }, state11, 5), /state\.residuals must be an array of at least 2/],
-    ["a zero variance", () => forecast(garch11, params11, { ...state11, variances: [0] }, 5), /state\.variances\[0\] must be a finite number > 0/],
-    ["a NaN residual", () => forecast(garch11, params11, { ...state11, residuals: [Number.NaN] }, 5), /state\.residuals\[0\] must be a finite number/],
-    ["no returns for an AR mean", () => forecast(checkSpec({ mean: { kind: "ar", lags: 1 } }), { ...params11, ar: [0.2] }, state11, 5), /state\.returns must be an array of at least 1/],
-    ["a missing state", () => forecast(garch11, params11, null as unknown as ForecastState, 5), /state must be an object/],
-    ["negative alpha", () => forecast(garch11, { ...params11, alpha: [-0.2] }, state11, 5), /params\.alpha\[0\] must be >= 0/],
+    [
+      "too few residuals",
+      () => forecast(checkSpec({ p: 2 }), { ...params11, alpha: [0.1, 0.1] }, state11, 5),
+      /state\.residuals must be an array of at least 2/,
+    ],
+    [
+      "a zero variance",
+      () => forecast(garch11, params11, { ...state11, variances: [0] }, 5),
+      /state\.variances\[0\] must be a finite number > 0/,
+    ],
+    [
+      "a NaN residual",
+      () => forecast(garch11, params11, { ...state11, residuals: [Number.NaN] }, 5),
+      /state\.residuals\[0\] must be a finite number/,
+    ],
+    [
+      "no returns for an AR mean",
+      () =>
+        forecast(
+          checkSpec({ mean: { kind: "ar", lags: 1 } }),
+          { ...params11, ar: [0.2] },
+          state11,
+          5,
+        ),
+      /state\.returns must be an array of at least 1/,
+    ],
+    [
+      "a missing state",
+      () => forecast(garch11, params11, null as unknown as ForecastState, 5),
+      /state must be an object/,
+    ],
+    [
+      "negative alpha",
+      () => forecast(garch11, { ...params11, alpha: [-0.2] }, state11, 5),
+      /params\.alpha\[0\] must be >= 0/,
+    ],
   ])("rejects %s with a GarchInputError naming it", (_, call, message) => {
     expect(call).toThrow(GarchInputError);
     expect(call).toThrow(message);

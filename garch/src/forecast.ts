@@ -39,7 +39,12 @@ function checkInteger(name: string, value: unknown, max: number): number {
 }
 
 /** Checks one array of the state: at least `count` finite numbers (positive ones if `positive`). */
-function checkTail(field: string, values: unknown, count: number, positive: boolean): readonly number[] {
+function checkTail(
+  field: string,
+  values: unknown,
+  count: number,
+  positive: boolean,
+): readonly number[] {
   if (!Array.isArray(values) || values.length < count) {
     throw optionError(
       `state.${field} must be an array of at least ${count} numbers for this model (got ${JSON.stringify(values)})`,
@@ -110,7 +115,8 @@ export function forecast(
   const spec = checkSpec(model);
   checkParams(spec, params);
   checkInteger("horizon", horizon, MAX_HORIZON);
-  if (typeof options !== "object" || options === null) throw optionError("forecast options must be an object");
+  if (typeof options !== "object" || options === null)
+    throw optionError("forecast options must be an object");
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
       throw optionError(`unknown forecast option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`);
