@@ -189,7 +189,7 @@ export class PredictionAutoscaler extends pulumi.ComponentResource {
                   serverAddress: prometheus.serverAddress,
                   query: args.requestRateQuery,
                   threshold: String(scaling.targetRequestsPerSecond),
-                  // Managed Prometheus is a Prometheus-compatible API; no data means no traffic.
+                  // No series yet (a fresh challenger at weight 0) is zero load, not a scaler error.
                   ignoreNullValues: "true",
                 },
                 authenticationRef: { name: auth.metadata.name },
