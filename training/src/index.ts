@@ -48,4 +48,23 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
+export {
+  type Assignment,
+  checkSpace,
+  gridAssignments,
+  type ParameterExpression,
+  type ParameterValue,
+  randomAssignment,
+  type SearchSpace,
+} from "./sweep/space.js";
+export {
+  checkPolicy,
+  decide,
+  type Goal,
+  isEvaluatedAt,
+  type PolicySchedule,
+  type TerminationDecision,
+  type TerminationPolicy,
+  type TrialHistory,
+} from "./sweep/termination.js";
 export { type TrainOutcome, trainAndEvaluate } from "./train.js";
