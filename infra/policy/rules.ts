@@ -1,0 +1,249 @@
+import { type AzureNames, namingRules } from "../src/names.js";
+
+/**
+ * The platform's guardrails as pure functions over resources as a policy engine sees them (type
+ * token, logical name, input properties). The CrossGuard pack in index.ts runs them on every
+ * `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked program.
+ */
+
+/** A resource as policies see it. */
+export interface PolicyResource {
+  /** Type token, e.g. `azure-native:keyvault:Vault`. */
+  type: string;
+  /** Logical (Pulumi) name. */
+  name: string;
+  /** Input properties. */
+  props: Record<string, unknown>;
+  /** Output property names the resource asks the engine to keep secret. */
+  additionalSecretOutputs?: readonly string[];
+}
+
+/** One guardrail: checks one resource and explains each breach. */
+export interface ResourceRule {
+  /** Policy name (kebab-case, as CrossGuard shows it). */
+  name: string;
+  /** What the rule protects and why. */
+  description: string;
+  /** Breach messages for `resource`; empty when it complies. */
+  check(resource: PolicyResource): string[];
+}
+
+/** Tags every taggable resource carries (see placement.ts). */
+export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
+
+/**
+ * azure-native types this program uses whose ARM resources take no tags (sub-resources,
+ * extension resources and role assignments). Anything else from azure-native must be tagged;
+ * tags.test.ts checks this list against the SDK's argument types.
+ */
+export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+  "azure-native:authorization:RoleAssignment",
+  "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+  "azure-native:managedidentity:FederatedIdentityCredential",
+  "azure-native:monitor:DataCollectionRuleAssociation",
+  "azure-native:monitor:DiagnosticSetting",
+  "azure-native:network:PrivateDnsZoneGroup",
+  "azure-native:network:Subnet",
+]);
+
+function get(obj: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>(
+    (o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
+    obj,
+  );
+}
+
+/** A rule that applies to one type and requires each path to hold exactly `true` or `false`. */
+function requireFlags(
+  name: string,
+  description: string,
+  type: string,
+  flags: readonly { path: readonly string[]; value: boolean; why: string }[],
+): ResourceRule {
+  return {
+    name,
+    description,
+    check: (r) =>
+      r.type !== type
+        ? []
+        : flags
+            .filter((f) => get(r.props, f.path) !== f.value)
+            .map((f) => `${r.name}: ${f.path.join(".")} must be ${f.value} (${f.why})`),
+  };
+}
+
+export const acrNoAdminUser = requireFlags(
+  "acr-no-admin-user",
+  "Container registries have the shared admin user disabled; pulls and pushes use Entra identities.",
+  "azure-native:containerregistry:Registry",
+  [{ path: ["adminUserEnabled"], value: false, why: "the admin user is a shared password" }],
+);
+
+export const keyVaultRbacPurgeProtection = requireFlags(
+  "keyvault-rbac-purge-protection",
+  "Key Vaults use Azure RBAC (no access policies) and keep deleted secrets recoverable.",
+  "azure-native:keyvault:Vault",
+  [
+    {
+      path: ["properties", "enableRbacAuthorization"],
+      value: true,
+      why: "access is granted by role, per resource",
+    },
+    {
+      path: ["properties", "enablePurgeProtection"],
+      value: true,
+      why: "a deleted vault must stay recoverable",
+    },
+    {
+      path: ["properties", "enableSoftDelete"],
+      value: true,
+      why: "deleted secrets must stay recoverable",
+    },
+  ],
+);
+
+export const cosmosLocalAuthDisabled = requireFlags(
+  "cosmos-local-auth-disabled",
+  "Cosmos DB accounts accept Entra ID only; account keys are disabled.",
+  "azure-native:cosmosdb:DatabaseAccount",
+  [
+    {
+      path: ["disableLocalAuth"],
+      value: true,
+      why: "account keys grant full data access to anyone holding them",
+    },
+  ],
+);
+
+export const aksIdentityHardening = requireFlags(
+  "aks-no-local-accounts-workload-identity",
+  "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
+  "azure-native:containerservice:ManagedCluster",
+  [
+    {
+      path: ["disableLocalAccounts"],
+      value: true,
+      why: "the local admin kubeconfig bypasses Entra ID",
+    },
+    {
+      path: ["aadProfile", "enableAzureRBAC"],
+      value: true,
+      why: "Kubernetes access is granted as Azure roles",
+    },
+    {
+      path: ["oidcIssuerProfile", "enabled"],
+      value: true,
+      why: "workload identity trusts the cluster's issuer",
+    },
+    {
+      path: ["securityProfile", "workloadIdentity", "enabled"],
+      value: true,
+      why: "pods sign in without secrets",
+    },
+  ],
+);
+
+export const requiredTags: ResourceRule = {
+  name: "required-tags",
+  description: `Every taggable Azure resource carries the ${REQUIRED_TAGS.join(", ")} tags.`,
+  check: (r) => {
+    if (!r.type.startsWith("azure-native:") || UNTAGGABLE_TYPES.has(r.type)) return [];
+    const tags = (r.props.tags ?? {}) as Record<string, unknown>;
+    const missing = REQUIRED_TAGS.filter((t) => typeof tags[t] !== "string" || tags[t] === "");
+    return missing.length === 0 ? [] : [`${r.name}: missing tag(s) ${missing.join(", ")}`];
+  },
+};
+
+/** Where each limited name sits in a resource's inputs. */
+const NAME_FIELDS: readonly { type: string; prop: string; kind: keyof AzureNames }[] = [
+  { type: "azure-native:storage:StorageAccount", prop: "accountName", kind: "storageAccount" },
+  { type: "azure-native:containerregistry:Registry", prop: "registryName", kind: "registry" },
+  { type: "azure-native:keyvault:Vault", prop: "vaultName", kind: "keyVault" },
+  { type: "azure-native:cosmosdb:DatabaseAccount", prop: "accountName", kind: "cosmosAccount" },
+  {
+    type: "azure-native:machinelearningservices:Workspace",
+    prop: "workspaceName",
+    kind: "mlWorkspace",
+  },
+  {
+    type: "azure-native:containerservice:ManagedCluster",
+    prop: "resourceName",
+    kind: "aksCluster",
+  },
+  { type: "azure-native:containerservice:ManagedCluster", prop: "dnsPrefix", kind: "aksDnsPrefix" },
+];
+
+export const azureNamingLimits: ResourceRule = {
+  name: "azure-naming-limits",
+  description:
+    "Globally unique and length-limited Azure names are set explicitly and fit their rules.",
+  check: (r) =>
+    NAME_FIELDS.filter((f) => f.type === r.type).flatMap(({ prop, kind }) => {
+      const value = r.props[prop];
+      const { pattern, rule } = namingRules[kind];
+      if (typeof value !== "string") return [`${r.name}: ${prop} must be set explicitly (${rule})`];
+      return pattern.test(value) ? [] : [`${r.name}: ${prop} "${value}" breaks the rule: ${rule}`];
+    }),
+};
+
+/** Outputs that carry credentials, per type: they must be declared secret. */
+export const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
+  "azure-native:applicationinsights:Component": ["connectionString", "instrumentationKey"],
+};
+
+export const secretOutputs: ResourceRule = {
+  name: "secret-outputs",
+  description: "Outputs that carry credentials are stored and shown only as secrets.",
+  check: (r) => {
+    const required = SECRET_OUTPUTS[r.type] ?? [];
+    const declared = new Set(r.additionalSecretOutputs ?? []);
+    return required
+      .filter((o) => !declared.has(o))
+      .map((o) => `${r.name}: output ${o} must be an additional secret output`);
+  },
+};
+
+/** A resource id below a resource group, i.e. a resource (or a resource group's child), never wider. */
+const RESOURCE_SCOPE =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
+
+export const roleAssignmentsResourceScoped: ResourceRule = {
+  name: "role-assignments-resource-scoped",
+  description:
+    "Role assignments are scoped to one resource, never to a subscription or resource group.",
+  check: (r) => {
+    if (
+      r.type !== "azure-native:authorization:RoleAssignment" &&
+      r.type !== "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"
+    ) {
+      return [];
+    }
+    const scope = r.props.scope;
+    return typeof scope === "string" && RESOURCE_SCOPE.test(scope)
+      ? []
+      : [
+          `${r.name}: scope "${String(scope)}" must be a resource id, not a subscription or resource group`,
+        ];
+  },
+};
+
+export const rules: readonly ResourceRule[] = [
+  acrNoAdminUser,
+  keyVaultRbacPurgeProtection,
+  cosmosLocalAuthDisabled,
+  aksIdentityHardening,
+  requiredTags,
+  azureNamingLimits,
+  secretOutputs,
+  roleAssignmentsResourceScoped,
+];
+
+/** Every breach of every rule over `resources`, as `rule: message` lines. */
+export function violations(
+  resources: readonly PolicyResource[],
+  only: readonly ResourceRule[] = rules,
+): string[] {
+  return resources.flatMap((r) =>
+    only.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${m}`)),
+  );
+}

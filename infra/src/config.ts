@@ -1,0 +1,266 @@
+import { NameSchema, PinnedModelRefSchema } from "@mlops/contracts";
+import { assertPinnedImage, DEFAULT_SCALING } from "@mlops/k8s";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
+
+/**
+ * Stack configuration, parsed once with zod at the edge of the program.
+ * Every error names the config key (`mlops-platform:ml.minNodes`) and the rule that failed,
+ * so a platform engineer can fix the stack file without reading this code.
+ */
+
+const cidr = z.string().refine(isCidr, { message: "must be an IPv4 CIDR such as 10.40.0.0/16" });
+
+/** ISO-8601 durations as Azure ML and Azure Monitor accept them (PT15M, PT1H, P1D). */
+const isoDuration = z
+  .string()
+  .regex(
+    /^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/,
+    "must be an ISO-8601 duration such as PT15M",
+  )
+  .refine((s) => s !== "P" && !s.endsWith("T"), "must be an ISO-8601 duration such as PT15M");
+
+/** A VM pool that the cluster autoscaler may resize between `minCount` and `maxCount`. */
+const nodePoolSchema = z
+  .object({
+    vmSize: z.string().min(1),
+    minCount: z.number().int().min(1).max(1000),
+    maxCount: z.number().int().min(1).max(1000),
+  })
+  .refine((p) => p.minCount <= p.maxCount, {
+    message: "minCount must not exceed maxCount",
+    path: ["maxCount"],
+  });
+
+const networkSchema = z
+  .object({
+    addressSpace: cidr.default("10.40.0.0/16"),
+    aksSubnet: cidr.default("10.40.0.0/20"),
+    mlSubnet: cidr.default("10.40.16.0/22"),
+    endpointsSubnet: cidr.default("10.40.20.0/24"),
+    /** Overlay pod range: never routed in the VNet, but must not collide with it. */
+    podCidr: cidr.default("192.168.0.0/16"),
+    serviceCidr: cidr.default("172.16.0.0/16"),
+    dnsServiceIp: z.ipv4().default("172.16.0.10"),
+  })
+  .superRefine((n, ctx) => {
+    // A malformed range already has its own issue; comparing it would only add noise.
+    const ranges = [
+      n.addressSpace,
+      n.aksSubnet,
+      n.mlSubnet,
+      n.endpointsSubnet,
+      n.podCidr,
+      n.serviceCidr,
+    ];
+    if (!ranges.every(isCidr)) return;
+    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet"] as const) {
+      if (!cidrContains(n.addressSpace, n[key])) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `must lie inside addressSpace ${n.addressSpace}`,
+        });
+      }
+    }
+    const subnets = [
+      ["aksSubnet", "mlSubnet"],
+      ["aksSubnet", "endpointsSubnet"],
+      ["mlSubnet", "endpointsSubnet"],
+    ] as const;
+    for (const [a, b] of subnets) {
+      if (cidrsOverlap(n[a], n[b])) {
+        ctx.addIssue({ code: "custom", path: [b], message: `must not overlap ${a} ${n[a]}` });
+      }
+    }
+    for (const key of ["podCidr", "serviceCidr"] as const) {
+      if (cidrsOverlap(n.addressSpace, n[key])) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `must not overlap addressSpace ${n.addressSpace}`,
+        });
+      }
+    }
+    if (!cidrContains(n.serviceCidr, `${n.dnsServiceIp}/32`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dnsServiceIp"],
+        message: `must lie inside serviceCidr ${n.serviceCidr}`,
+      });
+    }
+  });
+
+const aksSchema = z.object({
+  /** Unset: AKS picks its default version, and the upgrade channel moves it. */
+  kubernetesVersion: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/, "must look like 1.33 or 1.33.2")
+    .optional(),
+  upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
+  nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
+  skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard"),
+  systemPool: nodePoolSchema,
+  userPool: nodePoolSchema,
+});
+
+const mlSchema = z
+  .object({
+    vmSize: z.string().min(1),
+    vmPriority: z.enum(["Dedicated", "LowPriority"]).default("Dedicated"),
+    minNodes: z.number().int().min(0).default(0),
+    maxNodes: z.number().int().min(1).max(1000),
+    idleTimeBeforeScaleDown: isoDuration.default("PT15M"),
+  })
+  .refine((m) => m.minNodes <= m.maxNodes, {
+    message: "minNodes must not exceed maxNodes",
+    path: ["minNodes"],
+  });
+
+const cosmosSchema = z.discriminatedUnion("capacity", [
+  z.object({ capacity: z.literal("serverless") }),
+  z.object({
+    capacity: z.literal("autoscale"),
+    /** Autoscale scales between 10 % of this and this; Cosmos wants steps of 1000 RU/s. */
+    maxThroughput: z
+      .number()
+      .int()
+      .min(1000)
+      .max(1_000_000)
+      .refine((n) => n % 1000 === 0, "must be a multiple of 1000 RU/s"),
+  }),
+]);
+
+/** A model reference pinned to a version or alias, exactly as the serving config parses it. */
+const pinnedModelRef = z.string().refine((ref) => PinnedModelRefSchema.safeParse(ref).success, {
+  message: "must pin a model as name@version or name@alias (e.g. classifier@7)",
+});
+
+/** True when `tag` is immutable-looking by the same rule the k8s components enforce. */
+function isPinnedTag(tag: string): boolean {
+  try {
+    assertPinnedImage("tag", `image:${tag}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const imageTag = z.string().refine(isPinnedTag, {
+  message: "must be an immutable image tag (a version or git sha), not a moving one like latest",
+});
+
+const servingSchema = z
+  .object({
+    /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
+    /** Public host name the ingress answers on; the health check and smoke tests use it. */
+    host: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "must be a DNS name",
+      ),
+    /** Repository of the API image in the platform registry. */
+    imageRepository: z
+      .string()
+      .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
+      .default("prediction-api"),
+    championImageTag: imageTag,
+    challengerImageTag: imageTag,
+    championModel: pinnedModelRef,
+    challengerModel: pinnedModelRef,
+    /** Experiment the two arms belong to (the A/B records carry it). */
+    experimentId: z.string().refine((id) => NameSchema.safeParse(id).success, {
+      message: "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric",
+    }),
+    /** Share of traffic (percent) the NGINX canary Ingress sends to the challenger. */
+    canaryWeight: z.number().int().min(0).max(100),
+    minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
+    maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
+    /** Prediction requests per second one pod should carry before the autoscaler adds another. */
+    targetRequestsPerSecond: z.number().positive().default(DEFAULT_SCALING.targetRequestsPerSecond),
+  })
+  .refine((s) => s.minReplicas <= s.maxReplicas, {
+    message: "minReplicas must not exceed maxReplicas",
+    path: ["minReplicas"],
+  });
+
+const stackConfigSchema = z.object({
+  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
+  owner: z.string().min(1, "must name the owning team or person"),
+  privateNetworking: z.boolean().default(true),
+  logRetentionDays: z.number().int().min(30).max(730).default(30),
+  alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+  network: networkSchema.prefault({}),
+  aks: aksSchema,
+  ml: mlSchema,
+  cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
+  serving: servingSchema,
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+
+/** The keys this program reads from its own config namespace (everything but `location`). */
+const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");
+
+/** Raised for stack config that fails validation; the message lists every offending key. */
+export class StackConfigError extends Error {
+  override name = "StackConfigError";
+}
+
+/**
+ * Where config values come from: Pulumi's config store in a program, a plain map in tests.
+ * Values are the strings Pulumi stores: structured YAML values arrive as JSON text.
+ */
+export interface ConfigSource {
+  /** The raw string for `key` in the program's namespace, or undefined when unset. */
+  get(key: string): string | undefined;
+  /** The Azure region (`azure-native:location`), or undefined when unset. */
+  location(): string | undefined;
+}
+
+/** Pulumi keeps numbers, booleans and objects as JSON text; plain strings stay strings. */
+function decode(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Parses stack config for project `project`, throwing a StackConfigError naming each bad key. */
+export function parseStackConfig(source: ConfigSource, project: string): StackConfig {
+  const raw: Record<string, unknown> = { location: source.location() };
+  for (const key of programKeys) {
+    const value = source.get(key);
+    if (value !== undefined) raw[key] = decode(value);
+  }
+  const result = stackConfigSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const [head, ...rest] = issue.path.map(String);
+    const namespace = head === "location" ? "azure-native" : project;
+    const key = [`${namespace}:${head}`, ...rest].join(".");
+    const missing = issue.code === "invalid_type" && issue.input === undefined;
+    return `  ${key}: ${missing ? "is required" : issue.message}`;
+  });
+  throw new StackConfigError(`invalid stack config:\n${lines.join("\n")}`);
+}
+
+/** Reads and validates the current stack's config from Pulumi. */
+export function loadStackConfig(): StackConfig {
+  const own = new pulumi.Config();
+  const azure = new pulumi.Config("azure-native");
+  return parseStackConfig(
+    { get: (key) => own.get(key), location: () => azure.get("location") },
+    pulumi.getProject(),
+  );
+}

@@ -1,0 +1,135 @@
+import type { CosmosContainerSpec } from "@mlops/contracts";
+import * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { CosmosCapacity } from "./config.js";
+import type { Grantees } from "./grants.js";
+import type { PlacementArgs } from "./placement.js";
+import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
+import { COSMOS_DATA_CONTRIBUTOR_ROLE } from "./roles.js";
+
+export interface CosmosStoreArgs extends PlacementArgs {
+  /** Account name (3–44 characters, globally unique; see names.ts). */
+  accountName: string;
+  /** Database the store uses (from `@mlops/contracts`). */
+  databaseName: string;
+  /** Containers the store expects (from `@mlops/contracts`): ids, partition keys, TTLs. */
+  containers: readonly CosmosContainerSpec[];
+  /** Serverless, or provisioned autoscale throughput shared by the database. */
+  capacity: CosmosCapacity;
+  /** Principals that read and write documents (serving pods, training jobs). */
+  dataContributors: Grantees;
+  /** Private endpoint placement; when set, the account refuses public traffic. */
+  privateLink?: PrivateLinkArgs;
+}
+
+/** The document endpoint of an account, as the SDKs expect it. */
+export function cosmosEndpoint(accountName: string): string {
+  return `https://${accountName}.documents.azure.com:443/`;
+}
+
+/**
+ * The Cosmos DB (NoSQL) account behind `@mlops/store`: Entra ID only (local key auth off), the
+ * database and containers of the shared layout with TTL where the layout sets one, and the
+ * built-in Data Contributor SQL role for the workload identities, scoped to the database.
+ */
+export class CosmosStore extends pulumi.ComponentResource {
+  /** Account resource id. */
+  readonly accountId: pulumi.Output<string>;
+  /** Document endpoint (`https://<account>.documents.azure.com:443/`). */
+  readonly endpoint: pulumi.Output<string>;
+  /** Database name. */
+  readonly databaseName: pulumi.Output<string>;
+
+  constructor(name: string, args: CosmosStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:CosmosStore", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+    const serverless = args.capacity.capacity === "serverless";
+
+    const account = new cosmosdb.DatabaseAccount(
+      `${name}-account`,
+      {
+        ...placement,
+        accountName: args.accountName,
+        kind: "GlobalDocumentDB",
+        databaseAccountOfferType: "Standard",
+        locations: [
+          { locationName: args.location, failoverPriority: 0, isZoneRedundant: !serverless },
+        ],
+        consistencyPolicy: { defaultConsistencyLevel: "Session" },
+        capabilities: serverless ? [{ name: "EnableServerless" }] : [],
+        disableLocalAuth: true,
+        // Control-plane changes (containers, throughput) only through ARM, never with data-plane keys.
+        disableKeyBasedMetadataWriteAccess: true,
+        minimalTlsVersion: "Tls12",
+        publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
+        backupPolicy: { type: "Continuous", continuousModeProperties: { tier: "Continuous7Days" } },
+      },
+      { parent: this },
+    );
+    if (args.privateLink) {
+      createPrivateEndpoints(name, account.id, ["Sql"], args.privateLink, placement, this);
+    }
+
+    const database = new cosmosdb.SqlResourceSqlDatabase(
+      `${name}-db`,
+      {
+        ...placement,
+        accountName: account.name,
+        databaseName: args.databaseName,
+        resource: { id: args.databaseName },
+        // Serverless accounts reject throughput settings; autoscale is shared by all containers.
+        options:
+          args.capacity.capacity === "autoscale"
+            ? { autoscaleSettings: { maxThroughput: args.capacity.maxThroughput } }
+            : undefined,
+      },
+      { parent: this },
+    );
+
+    for (const spec of args.containers) {
+      new cosmosdb.SqlResourceSqlContainer(
+        `${name}-${spec.id}`,
+        {
+          ...placement,
+          accountName: account.name,
+          databaseName: database.name,
+          containerName: spec.id,
+          resource: {
+            id: spec.id,
+            partitionKey: { paths: [spec.partitionKeyPath], kind: "Hash", version: 2 },
+            defaultTtl: spec.defaultTtlSeconds,
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    const databaseScope = pulumi.interpolate`${account.id}/dbs/${args.databaseName}`;
+    for (const [holder, principalId] of Object.entries(args.dataContributors)) {
+      new cosmosdb.SqlResourceSqlRoleAssignment(
+        `${name}-data-${holder}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: account.name,
+          principalId,
+          roleDefinitionId: pulumi.interpolate`${account.id}/sqlRoleDefinitions/${COSMOS_DATA_CONTRIBUTOR_ROLE}`,
+          scope: databaseScope,
+        },
+        { parent: this, dependsOn: [database] },
+      );
+    }
+
+    this.accountId = account.id;
+    this.endpoint = account.documentEndpoint;
+    this.databaseName = database.name;
+    this.registerOutputs({
+      accountId: this.accountId,
+      endpoint: this.endpoint,
+      databaseName: this.databaseName,
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlacementArgs } from "./placement.js";
+import { grantRole } from "./roles.js";
+
+/** Audience AKS workload identity tokens carry; Entra ID accepts only this one for the exchange. */
+export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
+
+/** A Kubernetes service account that may sign in as a managed identity. */
+export interface ServiceAccountRef {
+  /** Namespace of the service account. */
+  namespace: string;
+  /** Name of the service account. */
+  name: string;
+}
+
+/** The subject claim the cluster's OIDC issuer puts in a service account's token. */
+export function serviceAccountSubject(sa: ServiceAccountRef): string {
+  return `system:serviceaccount:${sa.namespace}:${sa.name}`;
+}
+
+/** KEDA's operator account on the AKS add-on: it is what queries managed Prometheus. */
+export const KEDA_OPERATOR: ServiceAccountRef = { namespace: "kube-system", name: "keda-operator" };
+
+export interface IdentityArgs extends PlacementArgs {
+  /** Issuer URL of the AKS cluster's OIDC issuer. */
+  oidcIssuerUrl: pulumi.Input<string>;
+  /** Service accounts of the serving pods (one per variant). */
+  servingServiceAccounts: readonly ServiceAccountRef[];
+  /** Azure Monitor workspace the autoscaler reads prediction rates from. */
+  monitorWorkspaceId: pulumi.Input<string>;
+}
+
+/** The ids callers need of one user-assigned identity. */
+export interface IdentityRef {
+  /** Resource id, for attaching the identity to Azure resources. */
+  id: pulumi.Output<string>;
+  /** Client id, for workload-identity annotations and SDK credentials. */
+  clientId: pulumi.Output<string>;
+  /** Object (principal) id, for role assignments. */
+  principalId: pulumi.Output<string>;
+}
+
+/**
+ * The workload identities: serving pods (federated with their service accounts), training jobs
+ * (attached to the Azure ML compute cluster), and the KEDA operator (federated, with read access
+ * to the managed Prometheus workspace so it can scale on prediction volume). Each gets only the
+ * roles other components grant it, resource by resource.
+ */
+export class Identity extends pulumi.ComponentResource {
+  /** Identity of the prediction API pods. */
+  readonly serving: IdentityRef;
+  /** Identity of Azure ML training jobs. */
+  readonly training: IdentityRef;
+  /** Identity KEDA uses to query managed Prometheus. */
+  readonly autoscaler: IdentityRef;
+
+  constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:Identity", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+
+    const create = (role: string, accounts: readonly ServiceAccountRef[]): IdentityRef => {
+      const identity = new managedidentity.UserAssignedIdentity(`${name}-${role}`, placement, {
+        parent: this,
+      });
+      let previous: pulumi.Resource | undefined;
+      for (const sa of accounts) {
+        // Azure rejects concurrent writes of federated credentials on one identity.
+        previous = new managedidentity.FederatedIdentityCredential(
+          `${name}-${role}-${sa.namespace}-${sa.name}`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            resourceName: identity.name,
+            issuer: args.oidcIssuerUrl,
+            subject: serviceAccountSubject(sa),
+            audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+          },
+          { parent: this, dependsOn: previous ? [previous] : [] },
+        );
+      }
+      return { id: identity.id, clientId: identity.clientId, principalId: identity.principalId };
+    };
+
+    this.serving = create("serving", args.servingServiceAccounts);
+    this.training = create("training", []);
+    this.autoscaler = create("autoscaler", [KEDA_OPERATOR]);
+    grantRole(
+      `${name}-autoscaler-prometheus-reader`,
+      {
+        scope: args.monitorWorkspaceId,
+        principalId: this.autoscaler.principalId,
+        role: "monitoringDataReader",
+        principalType: "ServicePrincipal",
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      servingClientId: this.serving.clientId,
+      trainingClientId: this.training.clientId,
+      autoscalerClientId: this.autoscaler.clientId,
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices/index.js";
+import * as storage from "@pulumi/azure-native/storage/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./config.js";
+import { type Grantees, grantToAll } from "./grants.js";
+import type { IdentityRef } from "./identity.js";
+import type { PlacementArgs } from "./placement.js";
+import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
+
+export interface MlWorkspaceArgs extends PlacementArgs {
+  /** Workspace name (3–33 characters; see names.ts). */
+  workspaceName: string;
+  /** Storage account name (3–24 lowercase alphanumerics, globally unique; see names.ts). */
+  storageAccountName: string;
+  /** Key Vault the workspace keeps its connection secrets in. */
+  keyVaultId: pulumi.Input<string>;
+  /** Application Insights component the workspace reports to. */
+  appInsightsId: pulumi.Input<string>;
+  /** Container registry for environment images. */
+  registryId: pulumi.Input<string>;
+  /** Subnet of the compute cluster's nodes. */
+  subnetId: pulumi.Input<string>;
+  /** Identity the training jobs run as. */
+  trainingIdentity: IdentityRef;
+  /** Compute cluster VM size, priority, node bounds and idle time. */
+  compute: StackConfig["ml"];
+  /** Principals that read and write the workspace's blobs (training jobs). */
+  blobContributors: Grantees;
+  /** Private endpoint placement for the storage account; when set, storage refuses public traffic. */
+  privateLink?: PrivateLinkArgs;
+}
+
+/** Compute cluster name: Azure ML allows 2–16 characters, unique within the workspace. */
+export const TRAINING_CLUSTER_NAME = "train-cpu";
+
+/**
+ * The Azure ML workspace: its storage account (no shared keys, no public blobs), links to the
+ * platform's Key Vault, App Insights and registry, a system identity, and a CPU compute cluster in
+ * the ML subnet that scales down to its minimum (zero by default) when idle.
+ */
+export class MlWorkspace extends pulumi.ComponentResource {
+  /** Workspace resource id. */
+  readonly workspaceId: pulumi.Output<string>;
+  /** Workspace name, for `az ml` and the pipeline. */
+  readonly workspaceName: pulumi.Output<string>;
+  /** Compute cluster name jobs target. */
+  readonly computeName: pulumi.Output<string>;
+
+  constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:MlWorkspace", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+
+    const account = new storage.StorageAccount(
+      `${name}-storage`,
+      {
+        ...placement,
+        accountName: args.storageAccountName,
+        kind: "StorageV2",
+        sku: { name: "Standard_ZRS" },
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+        allowBlobPublicAccess: false,
+        // Identities only: the workspace uses identity-based datastores (below).
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
+        networkRuleSet: {
+          defaultAction: args.privateLink ? "Deny" : "Allow",
+          bypass: "AzureServices",
+        },
+      },
+      { parent: this },
+    );
+    if (args.privateLink) {
+      createPrivateEndpoints(name, account.id, ["blob", "file"], args.privateLink, placement, this);
+    }
+    grantToAll(
+      `${name}-blob`,
+      account.id,
+      "storageBlobDataContributor",
+      args.blobContributors,
+      this,
+    );
+
+    const workspace = new machinelearningservices.Workspace(
+      `${name}-workspace`,
+      {
+        ...placement,
+        workspaceName: args.workspaceName,
+        kind: "Default",
+        sku: { name: "Basic", tier: "Basic" },
+        identity: { type: "SystemAssigned" },
+        storageAccount: account.id,
+        keyVault: args.keyVaultId,
+        applicationInsights: args.appInsightsId,
+        containerRegistry: args.registryId,
+        systemDatastoresAuthMode: "identity",
+        publicNetworkAccess: "Enabled",
+      },
+      { parent: this },
+    );
+
+    const { compute } = args;
+    const cluster = new machinelearningservices.Compute(
+      `${name}-compute`,
+      {
+        ...placement,
+        workspaceName: workspace.name,
+        computeName: TRAINING_CLUSTER_NAME,
+        identity: { type: "UserAssigned", userAssignedIdentities: [args.trainingIdentity.id] },
+        properties: {
+          computeType: "AmlCompute",
+          properties: {
+            vmSize: compute.vmSize,
+            vmPriority: compute.vmPriority,
+            osType: "Linux",
+            scaleSettings: {
+              minNodeCount: compute.minNodes,
+              maxNodeCount: compute.maxNodes,
+              nodeIdleTimeBeforeScaleDown: compute.idleTimeBeforeScaleDown,
+            },
+            subnet: { id: args.subnetId },
+            // Nodes stay off the internet: no public IP, no SSH.
+            enableNodePublicIp: false,
+            remoteLoginPortPublicAccess: "Disabled",
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    this.workspaceId = workspace.id;
+    this.workspaceName = workspace.name;
+    this.computeName = cluster.name;
+    this.registerOutputs({
+      workspaceId: this.workspaceId,
+      workspaceName: this.workspaceName,
+      computeName: this.computeName,
+    });
+  }
+}

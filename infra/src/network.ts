@@ -1,0 +1,201 @@
+import * as network from "@pulumi/azure-native/network/index.js";
+import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkConfig } from "./config.js";
+import type { PlacementArgs } from "./placement.js";
+import { type PrivateLinkArgs, type PrivateLinkGroup, privateDnsZones } from "./private-link.js";
+
+export interface NetworkArgs extends PlacementArgs {
+  /** Address ranges of the VNet and its subnets. */
+  ranges: NetworkConfig;
+  /** Create private DNS zones linked to the VNet, so data planes can drop public access. */
+  privateNetworking: boolean;
+}
+
+/**
+ * Inbound rules the Azure ML compute subnet needs: the Azure ML service and Batch node management
+ * reach the compute nodes on these ports; without them a cluster never leaves "resizing".
+ */
+export const mlComputeInboundRules = [
+  {
+    name: "AzureMachineLearning",
+    sourceAddressPrefix: "AzureMachineLearning",
+    destinationPortRange: "44224",
+    priority: 100,
+  },
+  {
+    name: "BatchNodeManagement",
+    sourceAddressPrefix: "BatchNodeManagement",
+    destinationPortRange: "29876-29877",
+    priority: 110,
+  },
+] as const;
+
+/**
+ * The VNet: one subnet for AKS nodes (pods use the CNI overlay, so they take no VNet addresses),
+ * one for Azure ML compute, one for private endpoints, each behind an NSG; and, with private
+ * networking, the private DNS zones that resolve the data planes' private endpoints.
+ */
+export class Network extends pulumi.ComponentResource {
+  /** VNet resource id. */
+  readonly vnetId: pulumi.Output<string>;
+  /** Subnet for AKS node pools. */
+  readonly aksSubnetId: pulumi.Output<string>;
+  /** Subnet for the Azure ML compute cluster. */
+  readonly mlSubnetId: pulumi.Output<string>;
+  /** Subnet for private endpoints. */
+  readonly endpointsSubnetId: pulumi.Output<string>;
+  /** What components need to put private endpoints here; undefined without private networking. */
+  readonly privateLink: PrivateLinkArgs | undefined;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:Network", name, {}, opts);
+    const { resourceGroupName, location, tags, ranges } = args;
+
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        addressSpace: { addressPrefixes: [ranges.addressSpace] },
+      },
+      { parent: this },
+    );
+
+    const mlNsg = new network.NetworkSecurityGroup(
+      `${name}-ml-nsg`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        securityRules: mlComputeInboundRules.map((rule) => ({
+          ...rule,
+          access: "Allow",
+          direction: "Inbound",
+          protocol: "Tcp",
+          sourcePortRange: "*",
+          destinationAddressPrefix: "VirtualNetwork",
+        })),
+      },
+      { parent: this },
+    );
+
+    // The application-routing NGINX sits behind a public load balancer in this subnet; a subnet
+    // NSG without these rules would drop client traffic before AKS's own NSG sees it.
+    const aksNsg = new network.NetworkSecurityGroup(
+      `${name}-aks-nsg`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        securityRules: [
+          {
+            name: "HttpsFromInternet",
+            priority: 100,
+            access: "Allow",
+            direction: "Inbound",
+            protocol: "Tcp",
+            sourceAddressPrefix: "Internet",
+            sourcePortRange: "*",
+            destinationAddressPrefix: "*",
+            destinationPortRanges: ["80", "443"],
+          },
+        ],
+      },
+      { parent: this },
+    );
+
+    const endpointsNsg = new network.NetworkSecurityGroup(
+      `${name}-endpoints-nsg`,
+      { resourceGroupName, location, tags },
+      { parent: this },
+    );
+
+    // Subnets are created one after another: Azure rejects concurrent writes to one VNet.
+    const aksSubnet = new network.Subnet(
+      `${name}-aks`,
+      {
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: ranges.aksSubnet,
+        networkSecurityGroup: { id: aksNsg.id },
+      },
+      { parent: this },
+    );
+    const mlSubnet = new network.Subnet(
+      `${name}-ml`,
+      {
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: ranges.mlSubnet,
+        networkSecurityGroup: { id: mlNsg.id },
+      },
+      { parent: this, dependsOn: [aksSubnet] },
+    );
+    const endpointsSubnet = new network.Subnet(
+      `${name}-endpoints`,
+      {
+        resourceGroupName,
+        virtualNetworkName: vnet.name,
+        addressPrefix: ranges.endpointsSubnet,
+        networkSecurityGroup: { id: endpointsNsg.id },
+        // Let the NSG apply to private endpoints too.
+        privateEndpointNetworkPolicies: "Enabled",
+      },
+      { parent: this, dependsOn: [mlSubnet] },
+    );
+
+    this.vnetId = vnet.id;
+    this.aksSubnetId = aksSubnet.id;
+    this.mlSubnetId = mlSubnet.id;
+    this.endpointsSubnetId = endpointsSubnet.id;
+    this.privateLink = args.privateNetworking
+      ? { subnetId: endpointsSubnet.id, dnsZoneIds: this.createPrivateDnsZones(name, args, vnet) }
+      : undefined;
+
+    this.registerOutputs({
+      vnetId: this.vnetId,
+      aksSubnetId: this.aksSubnetId,
+      mlSubnetId: this.mlSubnetId,
+      endpointsSubnetId: this.endpointsSubnetId,
+    });
+  }
+
+  /** One private DNS zone per Private Link group, linked to the VNet. */
+  private createPrivateDnsZones(
+    name: string,
+    args: NetworkArgs,
+    vnet: network.VirtualNetwork,
+  ): Record<PrivateLinkGroup, pulumi.Output<string>> {
+    const entries = (Object.entries(privateDnsZones) as [PrivateLinkGroup, string][]).map(
+      ([group, zoneName]) => {
+        const role = `${name}-dns-${group.toLowerCase()}`;
+        const zone = new privatedns.PrivateZone(
+          role,
+          {
+            resourceGroupName: args.resourceGroupName,
+            privateZoneName: zoneName,
+            location: "global",
+            tags: args.tags,
+          },
+          { parent: this },
+        );
+        new privatedns.VirtualNetworkLink(
+          `${role}-link`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            privateZoneName: zone.name,
+            location: "global",
+            tags: args.tags,
+            virtualNetwork: { id: vnet.id },
+            registrationEnabled: false,
+          },
+          { parent: this },
+        );
+        return [group, zone.id] as const;
+      },
+    );
+    return Object.fromEntries(entries) as Record<PrivateLinkGroup, pulumi.Output<string>>;
+  }
+}

@@ -1,0 +1,311 @@
+import "./testing/mocks.js";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { violations } from "../policy/rules.js";
+import {
+  type CapturedResource,
+  captured,
+  DEPLOYER_OBJECT_ID,
+  KUBECONFIG,
+  OIDC_ISSUER,
+  PROJECT,
+} from "./testing/mocks.js";
+import { stackFileConfig } from "./testing/stack-config.js";
+
+type Program = typeof import("./index.js");
+
+function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Resolves once no new resource has been registered for a few ticks of the event loop. */
+async function settled(): Promise<void> {
+  let last = -1;
+  while (last !== captured.length) {
+    last = captured.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ofType = (type: string): CapturedResource[] => captured.filter((r) => r.type === type);
+const one = (type: string, name: string): CapturedResource => {
+  const found = captured.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+};
+
+/** The cluster inputs the assertions read. */
+interface ClusterProps {
+  agentPoolProfiles: {
+    mode: string;
+    availabilityZones: string[];
+    enableAutoScaling: boolean;
+    minCount: number;
+    maxCount: number;
+  }[];
+  networkProfile: unknown;
+  workloadAutoScalerProfile: unknown;
+  azureMonitorProfile: { metrics: { enabled: boolean } };
+  addonProfiles: { omsagent: { enabled: boolean } };
+  ingressProfile: unknown;
+  autoUpgradeProfile: unknown;
+}
+
+/** The compute inputs the assertions read. */
+interface ComputeProps {
+  properties: { properties: { scaleSettings: unknown; subnet: { id: string } } };
+}
+
+let program: Program;
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  pulumi.runtime.setAllConfig(stackFileConfig());
+  program = await import("./index.js");
+  const exported = Object.entries(program).filter(([, v]) => pulumi.Output.isInstance(v)) as [
+    string,
+    pulumi.Output<unknown>,
+  ][];
+  outputs = Object.fromEntries(
+    await Promise.all(exported.map(async ([k, v]) => [k, await resolved(v)] as const)),
+  );
+  await settled();
+}, 60_000);
+
+describe("the prod program under mocks", () => {
+  it("creates every resource the platform needs", () => {
+    const counts = new Map<string, number>();
+    for (const r of captured) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const inventory = [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, count]) => ({ type, count }));
+    console.table(inventory);
+
+    const expected: Record<string, number> = {
+      "azure-native:resources:ResourceGroup": 1,
+      "azure-native:network:VirtualNetwork": 1,
+      "azure-native:network:Subnet": 3,
+      "azure-native:network:NetworkSecurityGroup": 3,
+      "azure-native:privatedns:PrivateZone": 5,
+      "azure-native:privatedns:VirtualNetworkLink": 5,
+      // registry, vault, cosmos, storage blob + file
+      "azure-native:network:PrivateEndpoint": 5,
+      "azure-native:network:PrivateDnsZoneGroup": 5,
+      "azure-native:containerregistry:Registry": 1,
+      "azure-native:containerservice:ManagedCluster": 1,
+      "azure-native:managedidentity:UserAssignedIdentity": 4,
+      // serving champion + challenger, KEDA operator
+      "azure-native:managedidentity:FederatedIdentityCredential": 3,
+      "azure-native:machinelearningservices:Workspace": 1,
+      "azure-native:machinelearningservices:Compute": 1,
+      "azure-native:storage:StorageAccount": 1,
+      "azure-native:cosmosdb:DatabaseAccount": 1,
+      "azure-native:cosmosdb:SqlResourceSqlDatabase": 1,
+      "azure-native:cosmosdb:SqlResourceSqlContainer": Object.keys(COSMOS_LAYOUT.containers).length,
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": 2,
+      "azure-native:keyvault:Vault": 1,
+      "azure-native:operationalinsights:Workspace": 1,
+      "azure-native:applicationinsights:Component": 1,
+      "azure-native:applicationinsights:WebTest": 1,
+      "azure-native:monitor:AzureMonitorWorkspace": 1,
+      "azure-native:monitor:DataCollectionEndpoint": 1,
+      "azure-native:monitor:DataCollectionRule": 2,
+      "azure-native:monitor:DataCollectionRuleAssociation": 3,
+      "azure-native:monitor:ActionGroup": 1,
+      "azure-native:monitor:ScheduledQueryRule": 2,
+      "azure-native:monitor:MetricAlert": 1,
+      "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
+      "azure-native:monitor:DiagnosticSetting": 4,
+      "azure-native:portal:Dashboard": 1,
+      "pulumi:providers:kubernetes": 1,
+      "mlops:k8s:ServingStack": 1,
+    };
+    expect(Object.fromEntries([...counts].filter(([t]) => t in expected))).toEqual(expected);
+  });
+
+  it("breaks none of the policies", () => {
+    expect(violations(captured)).toEqual([]);
+  });
+
+  it("exports the outputs the pipeline reads, credentials only as secrets", async () => {
+    expect(outputs).toMatchObject({
+      acrLoginServer: expect.stringMatching(/^[a-z0-9]+\.azurecr\.io$/),
+      clusterName: expect.stringMatching(/^aks-prod-/),
+      cosmosEndpoint: expect.stringMatching(
+        /^https:\/\/cosmos-prod-[0-9a-f]{8}\.documents\.azure\.com:443\/$/,
+      ),
+      cosmosDatabase: COSMOS_LAYOUT.defaultDatabase,
+      keyVaultUri: expect.stringMatching(/^https:\/\/kv-prod-[0-9a-f]{8}\.vault\.azure\.net\/$/),
+      mlWorkspaceName: expect.stringMatching(/^mlw-prod-/),
+      kubeconfig: KUBECONFIG,
+    });
+    expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);
+    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(true);
+    expect(await pulumi.isSecret(program.acrLoginServer)).toBe(false);
+    expect(program.ingressHost).toBe("predict.mlops.contoso.com");
+  });
+
+  it("grants each built-in role on the one resource that needs it", () => {
+    const grants = ofType("azure-native:authorization:RoleAssignment").map((r) => ({
+      name: r.name,
+      role: String(r.props.roleDefinitionId).split("/").pop(),
+      scope: String(r.props.scope).split("/").slice(-2).join("/"),
+    }));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        {
+          name: "registry-pull-kubelet",
+          role: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+          scope: "Registry/registry-acr",
+        },
+        {
+          name: "vault-secrets-user-serving",
+          role: "4633458b-17de-408a-b874-0445c86b69e6",
+          scope: "Vault/vault-kv",
+        },
+        {
+          name: "aks-control-plane-subnet",
+          role: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+          scope: "Subnet/network-aks",
+        },
+        {
+          name: "identity-autoscaler-prometheus-reader",
+          role: "b0d8363b-8ddd-447d-831f-62ca05bff136",
+          scope: "AzureMonitorWorkspace/telemetry-prometheus",
+        },
+        {
+          name: "aks-deployer-admin",
+          role: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+          scope: "ManagedCluster/aks-cluster",
+        },
+      ]),
+    );
+    expect(
+      one("azure-native:authorization:RoleAssignment", "aks-deployer-admin").props.principalId,
+    ).toBe(DEPLOYER_OBJECT_ID);
+    const cosmos = one(
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+      "cosmos-data-serving",
+    ).props;
+    expect(cosmos.principalId).toBe("identity-serving-principal-id");
+    expect(cosmos.roleDefinitionId).toMatch(
+      /\/sqlRoleDefinitions\/00000000-0000-0000-0000-000000000002$/,
+    );
+    expect(cosmos.scope).toMatch(new RegExp(`/dbs/${COSMOS_LAYOUT.defaultDatabase}$`));
+  });
+
+  it("federates the serving and KEDA service accounts with the cluster's issuer", () => {
+    const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
+      (r) => r.props,
+    );
+    expect(creds.map((c) => c.subject).sort()).toEqual([
+      "system:serviceaccount:kube-system:keda-operator",
+      "system:serviceaccount:serving:serving-challenger",
+      "system:serviceaccount:serving:serving-champion",
+    ]);
+    for (const c of creds) {
+      expect(c.issuer).toBe(OIDC_ISSUER);
+      expect(c.audiences).toEqual(["api://AzureADTokenExchange"]);
+    }
+  });
+
+  it("opens the Azure ML subnet to the Azure ML and Batch management service tags", () => {
+    const rules = one("azure-native:network:NetworkSecurityGroup", "network-ml-nsg").props
+      .securityRules as Record<string, unknown>[];
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sourceAddressPrefix: "AzureMachineLearning",
+          destinationPortRange: "44224",
+          direction: "Inbound",
+          access: "Allow",
+        }),
+        expect.objectContaining({
+          sourceAddressPrefix: "BatchNodeManagement",
+          destinationPortRange: "29876-29877",
+          direction: "Inbound",
+          access: "Allow",
+        }),
+      ]),
+    );
+  });
+
+  it("builds the cluster with zoned autoscaled pools, overlay CNI, KEDA, Prometheus, Insights and app routing", () => {
+    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster")
+      .props as unknown as ClusterProps;
+    expect(
+      aks.agentPoolProfiles.map((p) => [
+        p.mode,
+        p.availabilityZones,
+        p.enableAutoScaling,
+        p.minCount,
+        p.maxCount,
+      ]),
+    ).toEqual([
+      ["System", ["1", "2", "3"], true, 3, 5],
+      ["User", ["1", "2", "3"], true, 3, 12],
+    ]);
+    expect(aks.networkProfile).toMatchObject({
+      networkPlugin: "azure",
+      networkPluginMode: "overlay",
+      networkPolicy: "cilium",
+    });
+    expect(aks.workloadAutoScalerProfile).toEqual({ keda: { enabled: true } });
+    expect(aks.azureMonitorProfile.metrics.enabled).toBe(true);
+    expect(aks.addonProfiles.omsagent.enabled).toBe(true);
+    expect(aks.ingressProfile).toEqual({ webAppRouting: { enabled: true } });
+    expect(aks.autoUpgradeProfile).toEqual({
+      upgradeChannel: "stable",
+      nodeOSUpgradeChannel: "NodeImage",
+    });
+  });
+
+  it("links the ML workspace to its storage, vault, App Insights and registry, with a compute cluster that idles to zero", () => {
+    const ws = one("azure-native:machinelearningservices:Workspace", "ml-workspace").props;
+    expect(ws.identity).toEqual({ type: "SystemAssigned" });
+    for (const link of ["storageAccount", "keyVault", "applicationInsights", "containerRegistry"]) {
+      expect(ws[link]).toMatch(/^\/subscriptions\//);
+    }
+    const compute = one("azure-native:machinelearningservices:Compute", "ml-compute")
+      .props as unknown as ComputeProps;
+    expect(compute.properties.properties.scaleSettings).toEqual({
+      minNodeCount: 0,
+      maxNodeCount: 8,
+      nodeIdleTimeBeforeScaleDown: "PT15M",
+    });
+    expect(compute.properties.properties.subnet.id).toMatch(/Subnet\/network-ml$/);
+  });
+
+  it("provisions the store's containers from the contracts layout, with TTL on prediction logs", () => {
+    const containers = ofType("azure-native:cosmosdb:SqlResourceSqlContainer").map(
+      (r) => (r.props as { resource: { id: string; defaultTtl?: number } }).resource,
+    );
+    const expected = Object.values(COSMOS_LAYOUT.containers).map((c) => ({
+      id: c.id,
+      partitionKey: { paths: [c.partitionKeyPath], kind: "Hash", version: 2 },
+      ...("defaultTtlSeconds" in c ? { defaultTtl: c.defaultTtlSeconds } : {}),
+    }));
+    expect(containers).toEqual(expected);
+    expect(
+      containers.find((c) => c.id === COSMOS_LAYOUT.containers.predictions.id)?.defaultTtl,
+    ).toBeGreaterThan(0);
+    const db = one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").props;
+    expect(db.options).toEqual({ autoscaleSettings: { maxThroughput: 4000 } });
+  });
+
+  it("hands the k8s provider the cluster's kubeconfig and tags every resource with the project", () => {
+    const provider = one("pulumi:providers:kubernetes", "aks-k8s").props;
+    // Inputs that are secrets reach the engine wrapped as secrets, so state never holds them in clear.
+    expect(provider.kubeconfig).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: KUBECONFIG,
+    });
+    const group = one("azure-native:resources:ResourceGroup", "platform").props;
+    expect(group.tags).toEqual({
+      project: PROJECT,
+      environment: "prod",
+      owner: "ml-platform-team",
+    });
+  });
+});

@@ -1,0 +1,57 @@
+import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import { type Grantees, grantToAll } from "./grants.js";
+import type { PlacementArgs } from "./placement.js";
+import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
+
+export interface RegistryArgs extends PlacementArgs {
+  /** Registry name (5–50 alphanumerics, globally unique; see names.ts). */
+  registryName: string;
+  /** Principals allowed to pull images (the AKS kubelet, training jobs). */
+  pullers: Grantees;
+  /** Private endpoint placement; when set, the registry is reachable only through it. */
+  privateLink?: PrivateLinkArgs;
+}
+
+/**
+ * The container registry: Premium (private endpoints and zone redundancy need it), admin user
+ * off so every pull and push is an Entra identity, and AcrPull for the identities that run images.
+ */
+export class Registry extends pulumi.ComponentResource {
+  /** Registry resource id. */
+  readonly registryId: pulumi.Output<string>;
+  /** Login server the pipeline pushes to (`<name>.azurecr.io`). */
+  readonly loginServer: pulumi.Output<string>;
+
+  constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:Registry", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+
+    const registry = new containerregistry.Registry(
+      `${name}-acr`,
+      {
+        ...placement,
+        registryName: args.registryName,
+        sku: { name: "Premium" },
+        adminUserEnabled: false,
+        anonymousPullEnabled: false,
+        zoneRedundancy: "Enabled",
+        publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
+        networkRuleBypassOptions: "AzureServices",
+      },
+      { parent: this },
+    );
+    if (args.privateLink) {
+      createPrivateEndpoints(name, registry.id, ["registry"], args.privateLink, placement, this);
+    }
+    grantToAll(`${name}-pull`, registry.id, "acrPull", args.pullers, this);
+
+    this.registryId = registry.id;
+    this.loginServer = registry.loginServer;
+    this.registerOutputs({ registryId: this.registryId, loginServer: this.loginServer });
+  }
+}

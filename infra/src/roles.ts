@@ -1,0 +1,70 @@
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Built-in Azure role definition ids. They are the same in every tenant, so they are constants
+ * rather than look-ups; each one is the narrowest role that lets its holder do its job.
+ */
+export const builtInRoles = {
+  /** Pull images from a container registry. */
+  acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  /** Read secret contents from a Key Vault in RBAC mode. */
+  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  /** Join a subnet: what the AKS control plane needs on a bring-your-own subnet. */
+  networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+  /** Query an Azure Monitor workspace (managed Prometheus), as KEDA does to scale. */
+  monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
+  /** Read and write blobs: training jobs reach the ML storage account without keys. */
+  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  /** Full Kubernetes access through Azure RBAC: what `pulumi up` needs to deploy workloads. */
+  aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+} as const;
+
+export type BuiltInRole = keyof typeof builtInRoles;
+
+/** The id of Cosmos DB's built-in "Data Contributor" SQL role, relative to its account. */
+export const COSMOS_DATA_CONTRIBUTOR_ROLE = "00000000-0000-0000-0000-000000000002";
+
+/** One role for one principal, on one resource. */
+export interface RoleGrant {
+  /** Resource id the role applies to; never a subscription or resource group. */
+  scope: pulumi.Input<string>;
+  /** Object id of the principal receiving the role. */
+  principalId: pulumi.Input<string>;
+  /** Which built-in role to grant. */
+  role: BuiltInRole;
+  /**
+   * Set to ServicePrincipal for managed identities: Azure then skips the directory look-up that
+   * fails while a fresh identity is still replicating.
+   */
+  principalType?: "ServicePrincipal" | "User" | "Group";
+}
+
+/** The subscription segment of a resource id (`/subscriptions/<id>/…`). */
+export function subscriptionOf(resourceId: string): string {
+  const match = /^\/subscriptions\/([^/]+)\//i.exec(resourceId);
+  if (!match) throw new Error(`not an Azure resource id: ${resourceId}`);
+  return match[1];
+}
+
+/** Assigns a built-in role, scoped to the resource in `grant.scope`. */
+export function grantRole(
+  name: string,
+  grant: RoleGrant,
+  opts: pulumi.CustomResourceOptions,
+): authorization.RoleAssignment {
+  const scope = pulumi.output(grant.scope);
+  return new authorization.RoleAssignment(
+    name,
+    {
+      scope,
+      principalId: grant.principalId,
+      principalType: grant.principalType,
+      roleDefinitionId: scope.apply(
+        (s) =>
+          `/subscriptions/${subscriptionOf(s)}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoles[grant.role]}`,
+      ),
+    },
+    opts,
+  );
+}

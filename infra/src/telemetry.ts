@@ -1,0 +1,101 @@
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights/index.js";
+import * as monitor from "@pulumi/azure-native/monitor/index.js";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlacementArgs } from "./placement.js";
+
+export interface TelemetryArgs extends PlacementArgs {
+  /** Days Log Analytics keeps data (30–730). */
+  retentionInDays: number;
+  /** Addresses the action group mails when an alert fires. */
+  alertEmails: readonly string[];
+}
+
+/**
+ * Where the estate's signals go: Log Analytics (logs, Container Insights, diagnostic settings),
+ * workspace-based Application Insights (the API's requests and custom metrics), an Azure Monitor
+ * workspace (managed Prometheus) and the action group alerts notify. Created before the things
+ * that report into it; `Monitors` adds the alerts and the dashboard once those things exist.
+ */
+export class Telemetry extends pulumi.ComponentResource {
+  /** Log Analytics workspace resource id. */
+  readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
+  /** Application Insights component resource id. */
+  readonly appInsightsId: pulumi.Output<string>;
+  /** Application Insights connection string: it carries the ingestion key, so it is secret. */
+  readonly appInsightsConnectionString: pulumi.Output<string>;
+  /** Azure Monitor workspace (managed Prometheus) resource id. */
+  readonly monitorWorkspaceId: pulumi.Output<string>;
+  /** PromQL query endpoint of the Azure Monitor workspace, for KEDA and dashboards. */
+  readonly prometheusQueryEndpoint: pulumi.Output<string>;
+  /** Action group resource id that every alert notifies. */
+  readonly actionGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: TelemetryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:Telemetry", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+
+    const logs = new operationalinsights.Workspace(
+      `${name}-logs`,
+      { ...placement, sku: { name: "PerGB2018" }, retentionInDays: args.retentionInDays },
+      { parent: this },
+    );
+
+    const appInsights = new applicationinsights.Component(
+      `${name}-appinsights`,
+      {
+        ...placement,
+        kind: "web",
+        applicationType: "web",
+        // Workspace-based: requests land in Log Analytics (AppRequests, AppMetrics), where the
+        // scheduled query alerts and the dashboard read them.
+        workspaceResourceId: logs.id,
+        ingestionMode: "LogAnalytics",
+      },
+      { parent: this, additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
+    );
+
+    const prometheus = new monitor.AzureMonitorWorkspace(`${name}-prometheus`, placement, {
+      parent: this,
+    });
+
+    const actionGroup = new monitor.ActionGroup(
+      `${name}-oncall`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        tags: args.tags,
+        // Action groups are global resources.
+        location: "global",
+        enabled: true,
+        groupShortName: "mlops-oncall",
+        emailReceivers: args.alertEmails.map((emailAddress, i) => ({
+          name: `email-${i}`,
+          emailAddress,
+          useCommonAlertSchema: true,
+        })),
+      },
+      { parent: this },
+    );
+
+    this.logAnalyticsWorkspaceId = logs.id;
+    this.appInsightsId = appInsights.id;
+    this.appInsightsConnectionString = pulumi.secret(appInsights.connectionString);
+    this.monitorWorkspaceId = prometheus.id;
+    this.prometheusQueryEndpoint = prometheus.metrics.apply(
+      (m) => m?.prometheusQueryEndpoint ?? "",
+    );
+    this.actionGroupId = actionGroup.id;
+    this.registerOutputs({
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      appInsightsId: this.appInsightsId,
+      appInsightsConnectionString: this.appInsightsConnectionString,
+      monitorWorkspaceId: this.monitorWorkspaceId,
+      prometheusQueryEndpoint: this.prometheusQueryEndpoint,
+      actionGroupId: this.actionGroupId,
+    });
+  }
+}
