@@ -266,14 +266,23 @@ export function takeRows(
   rows: Int32Array,
 ): { x: Float64Array; y: Int32Array; nFeatures: number; classNames: readonly string[] } {
   const nFeatures = dataset.featureNames.length;
-  const x = new Float64Array(rows.length * nFeatures);
-  rows.forEach((row, i) => {
-    x.set(dataset.x.subarray(row * nFeatures, (row + 1) * nFeatures), i * nFeatures);
-  });
   return {
-    x,
-    y: Int32Array.from(rows, (row) => dataset.y[row]),
+    ...selectRows(dataset.x, dataset.y, nFeatures, rows),
     nFeatures,
     classNames: dataset.classNames,
   };
+}
+
+/** Rows `rows` (in that order) of row-major features `x` and labels `y`. */
+export function selectRows(
+  x: Float64Array,
+  y: Int32Array,
+  nFeatures: number,
+  rows: Int32Array,
+): { x: Float64Array; y: Int32Array } {
+  const picked = new Float64Array(rows.length * nFeatures);
+  rows.forEach((row, i) => {
+    picked.set(x.subarray(row * nFeatures, (row + 1) * nFeatures), i * nFeatures);
+  });
+  return { x: picked, y: Int32Array.from(rows, (row) => y[row]) };
 }

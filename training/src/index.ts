@@ -17,6 +17,7 @@ export {
   loadDataset,
   MIN_ROWS_PER_CLASS,
   parseDataset,
+  selectRows,
   stratifiedSplit,
   takeRows,
 } from "./dataset.js";
@@ -48,6 +49,14 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
+export {
+  runSweep,
+  type SweepDefinition,
+  type SweepResult,
+  type SweepRunOptions,
+  type TrialResult,
+  type TrialStatus,
+} from "./sweep/run.js";
 export {
   type Assignment,
   checkSpace,

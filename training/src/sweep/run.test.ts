@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { type Dataset, parseDataset } from "../dataset.js";
+import { OptionError } from "../errors.js";
+import { runSweep, type SweepDefinition } from "./run.js";
+
+// 2,000 rows of the demo file keep each trial to a few milliseconds.
+const text = readFileSync(new URL("../../data/demo-classification.csv", import.meta.url), "utf8")
+  .split("\n")
+  .slice(0, 2001)
+  .join("\n");
+const dataset: Dataset = parseDataset(new TextEncoder().encode(text), { label: "label" });
+
+const base: SweepDefinition = {
+  space: { maxDepth: { type: "choice", values: [12, 1, 10, 1] } },
+  sampling: { kind: "grid" },
+  fixed: { nEstimators: 20 },
+  maxTrials: 4,
+  reportEvery: 5,
+};
+
+describe("runSweep", () => {
+  it("runs every grid trial and reports validation accuracy at each interval", async () => {
+    const seen: number[] = [];
+    const sweep = await runSweep(dataset, base, { onTrial: (t) => seen.push(t.index) });
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(sweep.trials.map((t) => t.status)).toEqual([
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+    ]);
+    expect(sweep.trials.map((t) => t.history.length)).toEqual([4, 4, 4, 4]);
+    expect(sweep.trials.map((t) => t.nTrees)).toEqual([20, 20, 20, 20]);
+    // Stumps (depth 1) are worse than deep trees on this data.
+    expect(sweep.best?.assignment.maxDepth).not.toBe(1);
+    expect(sweep.terminated).toBe(0);
+  });
+
+  it("terminates trials by the Bandit rule and says why", async () => {
+    const sweep = await runSweep(dataset, {
+      ...base,
+      policy: { kind: "bandit", slackFactor: 0.01 },
+    });
+    const byDepth = sweep.trials.map((t) => [t.assignment.maxDepth, t.status]);
+    expect(byDepth).toEqual([
+      [12, "completed"],
+      [1, "terminated"],
+      [10, "completed"],
+      [1, "terminated"],
+    ]);
+    expect(sweep.terminated).toBe(2);
+    const stump = sweep.trials[1];
+    expect(stump.nTrees).toBe(5);
+    expect(stump.history).toHaveLength(1);
+    expect(stump.reason).toMatch(/^bandit at interval 1: .* outside the slack$/);
+  });
+
+  it("records a trial whose options are invalid as failed and carries on", async () => {
+    const sweep = await runSweep(dataset, {
+      ...base,
+      space: { minSamplesLeaf: { type: "choice", values: [0, 3] } },
+      maxTrials: 2,
+    });
+    expect(sweep.trials.map((t) => t.status)).toEqual(["failed", "completed"]);
+    expect(sweep.trials[0].reason).toBe("minSamplesLeaf must be an integer ≥ 1 (got 0)");
+  });
+
+  it("runs trials concurrently and draws random assignments reproducibly", async () => {
+    const random: SweepDefinition = {
+      ...base,
+      space: {
+        maxDepth: { type: "randint", upper: 8 },
+        maxFeatures: { type: "choice", values: ["sqrt", "all"] },
+      },
+      sampling: { kind: "random", seed: 5 },
+      maxTrials: 3,
+      maxConcurrent: 2,
+    };
+    const one = await runSweep(dataset, random);
+    const two = await runSweep(dataset, random);
+    expect(one.trials.map((t) => t.assignment)).toEqual(two.trials.map((t) => t.assignment));
+    expect(one.trials.map((t) => t.index)).toEqual([0, 1, 2]);
+  });
+
+  it("cancels what runs when the timeout passes", async () => {
+    const sweep = await runSweep(dataset, {
+      ...base,
+      fixed: { nEstimators: 500 },
+      maxTrials: 4,
+      timeoutMs: 0,
+    });
+    expect(sweep.timedOut).toBe(true);
+    expect(sweep.trials.length).toBeLessThan(4);
+    expect(sweep.trials.every((t) => t.status === "cancelled")).toBe(true);
+  });
+
+  it("validates the definition", async () => {
+    await expect(runSweep(dataset, { ...base, maxTrials: 0 })).rejects.toThrow(OptionError);
+    await expect(
+      runSweep(dataset, { ...base, policy: { kind: "truncation", truncationPercentage: 0 } }),
+    ).rejects.toThrow(/^truncationPercentage/);
+    await expect(runSweep(dataset, { ...base, timeoutMs: -1 })).rejects.toThrow(/^timeoutMs/);
+  });
+});

@@ -1,0 +1,210 @@
+import { type Dataset, selectRows, stratifiedSplit, takeRows } from "../dataset.js";
+import { OptionError } from "../errors.js";
+import { fitForest, type TrainingData } from "../forest/fit.js";
+import type { ForestOptions } from "../forest/options.js";
+import type { TrainingPool } from "../forest/pool.js";
+import {
+  type Assignment,
+  checkSpace,
+  gridAssignments,
+  randomAssignment,
+  type SearchSpace,
+} from "./space.js";
+import { checkPolicy, decide, type TerminationPolicy, type TrialHistory } from "./termination.js";
+
+/** A hyperparameter sweep over random-forest options. */
+export interface SweepDefinition {
+  /** Forest options to search; each trial's values override `fixed`. */
+  space: SearchSpace;
+  /** `grid` tries every combination (choice only); `random` draws seeded assignments. */
+  sampling: { kind: "grid" } | { kind: "random"; seed?: number };
+  /** Forest options every trial shares. @default {} */
+  fixed?: ForestOptions;
+  /** Trials to run at most. */
+  maxTrials: number;
+  /** Trials running at once. @default 1 */
+  maxConcurrent?: number;
+  /** Stop starting trials and stop running ones after this many milliseconds. */
+  timeoutMs?: number;
+  /** Early termination; none by default. */
+  policy?: TerminationPolicy;
+  /** Trees per metric report: each report of validation accuracy is one interval. @default 10 */
+  reportEvery?: number;
+  /** Seed of the validation rows carved from the training part. @default 42 */
+  validationSeed?: number;
+}
+
+/** How a trial ended. */
+export type TrialStatus = "completed" | "terminated" | "cancelled" | "failed";
+
+/** One trial of a sweep. */
+export interface TrialResult {
+  readonly index: number;
+  readonly assignment: Assignment;
+  readonly status: TrialStatus;
+  /** Validation accuracy at each interval (the primary metric's history, step = interval). */
+  readonly history: readonly number[];
+  /** Validation accuracy of the trees trained (the last report), when any were. */
+  readonly accuracy: number | undefined;
+  readonly nTrees: number;
+  /** Why a trial was terminated, cancelled or failed. */
+  readonly reason: string | undefined;
+}
+
+/** A finished sweep. */
+export interface SweepResult {
+  readonly trials: readonly TrialResult[];
+  /** The completed trial with the highest validation accuracy (earliest on ties). */
+  readonly best: TrialResult | undefined;
+  readonly terminated: number;
+  readonly timedOut: boolean;
+}
+
+/** How to run a sweep. */
+export interface SweepRunOptions {
+  /** Worker threads the trials share; without one, trials train on the calling thread. */
+  pool?: TrainingPool;
+  /** Called as each trial ends. */
+  onTrial?: (trial: TrialResult) => void;
+}
+
+/**
+ * Runs a sweep on `dataset`'s training part: a stratified 20 % of it (seeded) is the validation
+ * set that trials report accuracy on while trees are added, and the rest is what they fit. The
+ * held-out part stays untouched for the chosen model. The policy (Azure ML's rules, see
+ * {@link decide}) judges each trial at every report; a terminated trial keeps its last report.
+ */
+export async function runSweep(
+  dataset: Dataset,
+  definition: SweepDefinition,
+  options: SweepRunOptions = {},
+): Promise<SweepResult> {
+  const {
+    maxTrials,
+    maxConcurrent = 1,
+    reportEvery = 10,
+    validationSeed = 42,
+    policy,
+  } = definition;
+  checkSpace(definition.space);
+  if (policy) checkPolicy(policy);
+  for (const [name, value, min] of [
+    ["maxTrials", maxTrials, 1],
+    ["maxConcurrent", maxConcurrent, 1],
+    ["reportEvery", reportEvery, 1],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min) {
+      throw new OptionError(name, `must be an integer ≥ ${min}`, value);
+    }
+  }
+  if (definition.timeoutMs !== undefined && !(definition.timeoutMs >= 0)) {
+    throw new OptionError("timeoutMs", "must be a number ≥ 0", definition.timeoutMs);
+  }
+  const assignments =
+    definition.sampling.kind === "grid"
+      ? gridAssignments(definition.space).slice(0, maxTrials)
+      : Array.from({ length: maxTrials }, (_, i) =>
+          randomAssignment(
+            definition.space,
+            (definition.sampling as { seed?: number }).seed ?? 42,
+            i,
+          ),
+        );
+
+  const train = takeRows(dataset, dataset.split.train);
+  const parts = stratifiedSplit(train.y, dataset.classNames.length, 0.2, validationSeed);
+  const fitRows: TrainingData = {
+    ...selectRows(train.x, train.y, train.nFeatures, parts.train),
+    nFeatures: train.nFeatures,
+    classNames: train.classNames,
+  };
+  const validation = selectRows(train.x, train.y, train.nFeatures, parts.test);
+
+  const deadline = new AbortController();
+  const timer =
+    definition.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => deadline.abort(new Error("timeout")), definition.timeoutMs);
+  const histories: TrialHistory[] = [];
+  const results: TrialResult[] = [];
+
+  const runTrial = async (index: number): Promise<void> => {
+    const assignment = assignments[index];
+    const history: number[] = [];
+    const record = { id: String(index), values: history, finished: false };
+    histories.push(record);
+    const stop = new AbortController();
+    const onDeadline = () => stop.abort(deadline.signal.reason);
+    deadline.signal.addEventListener("abort", onDeadline);
+    let reason: string | undefined;
+    let status: TrialStatus = "completed";
+    let nTrees = 0;
+    try {
+      const fit = await fitForest(
+        fitRows,
+        { ...definition.fixed, ...assignment } as ForestOptions,
+        {
+          pool: options.pool,
+          validation,
+          progressEvery: reportEvery,
+          signal: stop.signal,
+          onProgress: ({ validationAccuracy }) => {
+            history.push(validationAccuracy!);
+            if (!policy) return;
+            const decision = decide(policy, "maximize", histories, record.id, history.length);
+            if (decision.terminate) {
+              reason = decision.reason;
+              stop.abort(new Error(decision.reason));
+            }
+          },
+        },
+      );
+      nTrees = fit.nTrees;
+      if (fit.stoppedEarly) status = reason ? "terminated" : "cancelled";
+    } catch (error) {
+      if (stop.signal.aborted) status = reason ? "terminated" : "cancelled";
+      else {
+        status = "failed";
+        reason = error instanceof Error ? error.message : String(error);
+      }
+    } finally {
+      deadline.signal.removeEventListener("abort", onDeadline);
+      record.finished = true;
+    }
+    if (status === "cancelled") reason = "the sweep's timeout passed";
+    const result: TrialResult = {
+      index,
+      assignment,
+      status,
+      history,
+      accuracy: history.at(-1),
+      nTrees,
+      reason,
+    };
+    results.push(result);
+    options.onTrial?.(result);
+  };
+
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < assignments.length && !deadline.signal.aborted) await runTrial(next++);
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(maxConcurrent, assignments.length) }, lane));
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const trials = results.sort((a, b) => a.index - b.index);
+  const completed = trials.filter((t) => t.status === "completed");
+  const best = completed.reduce<TrialResult | undefined>(
+    (b, t) => (b === undefined || t.accuracy! > b.accuracy! ? t : b),
+    undefined,
+  );
+  return {
+    trials,
+    best,
+    terminated: trials.filter((t) => t.status === "terminated").length,
+    timedOut: deadline.signal.aborted,
+  };
+}
