@@ -1,0 +1,153 @@
+import type * as authorization from "@pulumi/azure-native/authorization/index.js";
+import type * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
+import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import type * as monitor from "@pulumi/azure-native/monitor/index.js";
+import type * as network from "@pulumi/azure-native/network/index.js";
+import { describe, expect, it } from "vitest";
+import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
+
+const tags = { project: "p", environment: "prod", owner: "team" };
+const resource = (
+  type: string,
+  props: Record<string, unknown>,
+  extra: Partial<PolicyResource> = {},
+): PolicyResource => ({
+  type,
+  name: "r",
+  props: { tags, ...props },
+  ...extra,
+});
+
+describe("policy rules", () => {
+  it("flag an ACR admin user", () => {
+    expect(
+      violations([
+        resource("azure-native:containerregistry:Registry", {
+          registryName: "mlcrabc12345",
+          adminUserEnabled: true,
+        }),
+      ]),
+    ).toEqual([
+      "acr-no-admin-user: r: adminUserEnabled must be false (the admin user is a shared password)",
+    ]);
+  });
+
+  it("flag a Key Vault without RBAC mode or purge protection", () => {
+    const found = violations([
+      resource("azure-native:keyvault:Vault", {
+        vaultName: "kv-prod-1",
+        properties: { enableRbacAuthorization: false, enableSoftDelete: true },
+      }),
+    ]);
+    expect(found).toHaveLength(2);
+    expect(found.join("\n")).toMatch(/enableRbacAuthorization must be true/);
+    expect(found.join("\n")).toMatch(/enablePurgeProtection must be true/);
+  });
+
+  it("flag Cosmos key auth and AKS local accounts or missing workload identity", () => {
+    expect(
+      violations([resource("azure-native:cosmosdb:DatabaseAccount", { accountName: "cosmos-1" })]),
+    ).toEqual([
+      "cosmos-local-auth-disabled: r: disableLocalAuth must be true (account keys grant full data access to anyone holding them)",
+    ]);
+    const aks = violations([
+      resource("azure-native:containerservice:ManagedCluster", {
+        resourceName: "aks-1",
+        dnsPrefix: "aks-1",
+        disableLocalAccounts: false,
+        aadProfile: { enableAzureRBAC: true },
+        oidcIssuerProfile: { enabled: true },
+      }),
+    ]);
+    expect(aks.join("\n")).toMatch(/disableLocalAccounts must be true/);
+    expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
+  });
+
+  it("flag missing tags on taggable resources only", () => {
+    expect(
+      violations([
+        {
+          type: "azure-native:network:VirtualNetwork",
+          name: "v",
+          props: { tags: { project: "p" } },
+        },
+      ]),
+    ).toEqual(["required-tags: v: missing tag(s) environment, owner"]);
+    expect(violations([{ type: "azure-native:network:Subnet", name: "s", props: {} }])).toEqual([]);
+  });
+
+  it("flag names outside Azure limits or left to auto-naming", () => {
+    expect(
+      violations([
+        resource("azure-native:storage:StorageAccount", {
+          accountName: "Way-Too-Long-And-Dashed-Name",
+        }),
+      ]),
+    ).toEqual([
+      'azure-naming-limits: r: accountName "Way-Too-Long-And-Dashed-Name" breaks the rule: 3–24 lowercase letters and digits',
+    ]);
+    expect(
+      violations([
+        resource("azure-native:containerregistry:Registry", { adminUserEnabled: false }),
+      ]),
+    ).toEqual([
+      "azure-naming-limits: r: registryName must be set explicitly (5–50 letters and digits)",
+    ]);
+  });
+
+  it("flag credentials that are not secret outputs", () => {
+    const component = "azure-native:applicationinsights:Component";
+    expect(
+      violations([resource(component, {}, { additionalSecretOutputs: ["connectionString"] })]),
+    ).toEqual(["secret-outputs: r: output instrumentationKey must be an additional secret output"]);
+    expect(
+      violations([
+        resource(
+          component,
+          {},
+          { additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
+        ),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("flag role assignments on a subscription or resource group", () => {
+    const assignment = (scope: string) => ({
+      type: "azure-native:authorization:RoleAssignment",
+      name: "a",
+      props: { scope },
+    });
+    expect(violations([assignment("/subscriptions/s")])).toHaveLength(1);
+    expect(violations([assignment("/subscriptions/s/resourceGroups/g")])).toHaveLength(1);
+    expect(
+      violations([
+        assignment("/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v"),
+      ]),
+    ).toEqual([]);
+  });
+});
+
+/** True when the SDK's argument type for a resource has no `tags` input. */
+type Untaggable<Args> = "tags" extends keyof Args ? false : true;
+
+describe("UNTAGGABLE_TYPES", () => {
+  it("lists exactly types whose arguments take no tags", () => {
+    // Compile-time half: each listed type's Args lacks `tags` (tsc fails otherwise).
+    const checked: Record<string, true> = {
+      "azure-native:authorization:RoleAssignment":
+        true satisfies Untaggable<authorization.RoleAssignmentArgs>,
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
+        true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,
+      "azure-native:managedidentity:FederatedIdentityCredential":
+        true satisfies Untaggable<managedidentity.FederatedIdentityCredentialArgs>,
+      "azure-native:monitor:DataCollectionRuleAssociation":
+        true satisfies Untaggable<monitor.DataCollectionRuleAssociationArgs>,
+      "azure-native:monitor:DiagnosticSetting":
+        true satisfies Untaggable<monitor.DiagnosticSettingArgs>,
+      "azure-native:network:PrivateDnsZoneGroup":
+        true satisfies Untaggable<network.PrivateDnsZoneGroupArgs>,
+      "azure-native:network:Subnet": true satisfies Untaggable<network.SubnetArgs>,
+    };
+    expect(new Set(Object.keys(checked))).toEqual(UNTAGGABLE_TYPES);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, type StackConfig, StackConfigError } from "./config.js";
+import { stackFileConfig } from "./testing/stack-config.js";
+
+const PROJECT = "mlops-platform";
+
+/** A ConfigSource over the shipped prod stack file, with `overrides` applied (undefined deletes). */
+function source(overrides: Record<string, string | undefined> = {}) {
+  const values: Record<string, string | undefined> = { ...stackFileConfig(), ...overrides };
+  return {
+    get: (key: string) => values[`${PROJECT}:${key}`],
+    location: () => values["azure-native:location"],
+  };
+}
+
+function parse(overrides: Record<string, string | undefined>): StackConfig {
+  return parseStackConfig(source(overrides), PROJECT);
+}
+
+/** The JSON Pulumi stores for the prod `key`, with `patch` merged into it. */
+function patched(key: string, patch: Record<string, unknown>): string {
+  return JSON.stringify({ ...JSON.parse(stackFileConfig()[`${PROJECT}:${key}`]), ...patch });
+}
+
+describe("parseStackConfig", () => {
+  it("accepts the shipped prod stack and applies defaults", () => {
+    const cfg = parse({});
+    expect(cfg.location).toBe("westeurope");
+    expect(cfg.privateNetworking).toBe(true);
+    expect(cfg.cosmos).toEqual({ capacity: "autoscale", maxThroughput: 4000 });
+    expect(cfg.ml.minNodes).toBe(0);
+  });
+
+  it("names a missing key and says it is required", () => {
+    expect(() => parse({ [`${PROJECT}:owner`]: undefined })).toThrow(
+      /mlops-platform:owner: is required/,
+    );
+    expect(() => parse({ "azure-native:location": undefined })).toThrow(
+      /azure-native:location: is required/,
+    );
+  });
+
+  it("names a key of the wrong type", () => {
+    expect(() => parse({ [`${PROJECT}:ml`]: patched("ml", { maxNodes: "eight" }) })).toThrow(
+      /mlops-platform:ml\.maxNodes: .*expected number/,
+    );
+    expect(() => parse({ [`${PROJECT}:privateNetworking`]: "yes" })).toThrow(
+      /mlops-platform:privateNetworking: .*expected boolean/,
+    );
+  });
+
+  it("rejects a canary weight of 150", () => {
+    expect(() =>
+      parse({ [`${PROJECT}:serving`]: patched("serving", { canaryWeight: 150 }) }),
+    ).toThrow(/mlops-platform:serving\.canaryWeight: .*<=100/);
+  });
+
+  it("rejects more minimum than maximum nodes", () => {
+    expect(() => parse({ [`${PROJECT}:ml`]: patched("ml", { minNodes: 9, maxNodes: 8 }) })).toThrow(
+      /mlops-platform:ml\.minNodes: minNodes must not exceed maxNodes/,
+    );
+    const aks = JSON.parse(stackFileConfig()[`${PROJECT}:aks`]);
+    aks.userPool = { ...aks.userPool, minCount: 20, maxCount: 12 };
+    expect(() => parse({ [`${PROJECT}:aks`]: JSON.stringify(aks) })).toThrow(
+      /mlops-platform:aks\.userPool\.maxCount: minCount must not exceed maxCount/,
+    );
+  });
+
+  it("rejects overlapping ranges, moving image tags and unpinned models, naming each key", () => {
+    let error: unknown;
+    try {
+      parse({
+        [`${PROJECT}:network`]: patched("network", { mlSubnet: "10.40.0.0/22" }),
+        [`${PROJECT}:serving`]: patched("serving", {
+          championImageTag: "latest",
+          challengerModel: "classifier",
+        }),
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StackConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/mlops-platform:network\.mlSubnet: must not overlap aksSubnet/);
+    expect(message).toMatch(
+      /mlops-platform:serving\.championImageTag: must be an immutable image tag/,
+    );
+    expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a model/);
+  });
+});
