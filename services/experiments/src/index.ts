@@ -2,6 +2,19 @@
  * @mlops/experiments: A/B statistics (streaming sufficient statistics, fixed-horizon and
  * sequential tests, sample ratio mismatch, power, multiple testing) and promotion decisions.
  */
+
+export {
+  type DecisionInput,
+  type DecisionPolicy,
+  type DecisionResult,
+  decide,
+  type GuardrailEvidence,
+  PRIMARY_METRIC_DIRECTION,
+  PRIMARY_P_VALUE_KEY,
+  type PrimaryEvidence,
+  previousPValueOf,
+  toDecisionRecord,
+} from "./decide.js";
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
 export {
   bernoulliMoments,
@@ -45,3 +58,11 @@ export {
   welchTTestFromSummary,
 } from "./two-sample.js";
 export type { ProportionCounts, SampleSummary } from "./types.js";
+export {
+  mergeVariantMetrics,
+  metricMoments,
+  type OutcomeContribution,
+  type VariantMetrics,
+  VariantMetricsAccumulator,
+  variantMetricsFromAggregate,
+} from "./variant-metrics.js";

@@ -1,0 +1,284 @@
+import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
+import { describe, expect, it } from "vitest";
+import { type DecisionInput, decide, previousPValueOf, toDecisionRecord } from "./decide.js";
+import { bernoulliMoments, summarize } from "./moments.js";
+import { welchTTestFromSummary } from "./two-sample.js";
+import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
+
+type ExperimentDef = DecisionInput["experiment"];
+
+const experiment = (over: Partial<ExperimentDef> = {}): ExperimentDef => ({
+  id: "exp-1",
+  variants: [
+    { name: "champion", weight: 50, model: "iris@3" },
+    { name: "challenger", weight: 50, model: "iris@4" },
+  ],
+  primary_metric: "accuracy",
+  guardrails: [{ metric: "error_rate", max_relative_increase: 0.5 }],
+  alpha: 0.05,
+  ...over,
+});
+
+interface ArmSpec {
+  readonly count: number;
+  readonly errors?: number;
+  readonly correct: number;
+  readonly outcomes?: number;
+  readonly latencyMean?: number;
+  readonly latencySd?: number;
+}
+
+/** A store aggregate for an arm with the given counts (latencies with the given mean and sd). */
+function arm(variant: string, s: ArmSpec): VariantMetrics {
+  const mean = s.latencyMean ?? 20;
+  const sd = s.latencySd ?? 5;
+  const agg: VariantAggregate = {
+    variant,
+    count: s.count,
+    error_count: s.errors ?? 0,
+    latency_sum: s.count * mean,
+    latency_sum_sq: (s.count - 1) * sd * sd + s.count * mean * mean,
+    outcome_count: s.outcomes ?? s.count,
+    correct_count: s.correct,
+    outcome_value_count: 0,
+    outcome_sum: 0,
+    outcome_sum_sq: 0,
+    log_loss_count: 0,
+    log_loss_sum: 0,
+  };
+  return variantMetricsFromAggregate(agg);
+}
+
+describe("decide", () => {
+  it("promotes a clearly better challenger with guardrails inside their limits", () => {
+    const r = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 5000, errors: 50, correct: 4000 }),
+        arm("challenger", { count: 5000, errors: 52, correct: 4250 }),
+      ],
+    });
+    expect(r.decision).toBe("promote");
+    expect(r.primary!.sequential.pValue).toBeLessThan(0.05);
+    expect(r.primary!.sequential.ci[0]).toBeGreaterThan(0);
+    expect(r.guardrails.map((g) => g.status)).toEqual(["ok"]);
+    expect(r.reasons[0]).toMatch(/^challenger is significantly better: accuracy: challenger 0\.85/);
+    expect(r.srm!.mismatch).toBe(false);
+  });
+
+  it("rolls back a clearly worse challenger, and a lower-is-better metric flips the direction", () => {
+    const metrics = [
+      arm("champion", { count: 5000, correct: 4250 }),
+      arm("challenger", { count: 5000, correct: 4000 }),
+    ];
+    expect(decide({ experiment: experiment(), metrics }).decision).toBe("rollback");
+    const logLoss = (variant: string, mean: number): VariantMetrics => ({
+      ...arm(variant, { count: 3000, correct: 0 }),
+      logLoss: { n: 3000, mean, m2: 2999 * 0.25 },
+    });
+    const lower = decide({
+      experiment: experiment({ primary_metric: "log_loss", guardrails: [] }),
+      metrics: [logLoss("champion", 0.5), logLoss("challenger", 0.4)],
+    });
+    expect(lower.decision).toBe("promote");
+    expect(lower.primary!.better).toBe("lower");
+  });
+
+  it("rolls back on a guardrail breach even when the primary metric improved", () => {
+    const r = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 5000, errors: 50, correct: 4000 }),
+        arm("challenger", { count: 5000, errors: 200, correct: 4250 }),
+      ],
+    });
+    expect(r.decision).toBe("rollback");
+    expect(r.guardrails[0]!.status).toBe("breach");
+    expect(r.guardrails[0]!.ci![0]).toBeGreaterThan(r.guardrails[0]!.limit);
+    expect(r.reasons[0]).toMatch(
+      /^guardrail breached: error_rate: challenger 0\.04 vs champion 0\.01/,
+    );
+  });
+
+  it("continues while a better challenger's guardrail is above its limit but not conclusively", () => {
+    const r = decide({
+      experiment: experiment({
+        guardrails: [{ metric: "latency_mean_ms", max_relative_increase: 0.05 }],
+      }),
+      metrics: [
+        arm("champion", { count: 5000, correct: 4000, latencyMean: 20, latencySd: 40 }),
+        arm("challenger", { count: 5000, correct: 4250, latencyMean: 21.5, latencySd: 40 }),
+      ],
+    });
+    expect(r.guardrails[0]!.status).toBe("inconclusive");
+    expect(r.decision).toBe("continue");
+  });
+
+  it("continues without enough data or without significance", () => {
+    const few = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 50, correct: 40 }),
+        arm("challenger", { count: 50, correct: 45 }),
+      ],
+    });
+    expect(few.decision).toBe("continue");
+    expect(few.reasons[0]).toMatch(/^not enough data: accuracy has 50 observations/);
+    const close = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 2000, correct: 1600 }),
+        arm("challenger", { count: 2000, correct: 1610 }),
+      ],
+    });
+    expect(close.decision).toBe("continue");
+    expect(close.reasons[0]).toMatch(/^not significant yet/);
+    expect(close.primary!.mde).toBeGreaterThan(0);
+  });
+
+  it("is invalid on sample ratio mismatch and on missing data", () => {
+    const srm = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 5000, correct: 4000 }),
+        arm("challenger", { count: 4500, correct: 3700 }),
+      ],
+    });
+    expect(srm.decision).toBe("invalid");
+    expect(srm.srm!.pValue).toBeLessThan(0.001);
+    expect(srm.reasons[0]).toMatch(/^sample ratio mismatch: champion 5000 \(weight 50\)/);
+    const missing = decide({
+      experiment: experiment(),
+      metrics: [arm("champion", { count: 10, correct: 5 })],
+    });
+    expect(missing.decision).toBe("invalid");
+    expect(missing.reasons[0]).toBe("missing data: no statistics for variant challenger");
+    const noVariance = decide({
+      experiment: experiment({ primary_metric: "log_loss" }),
+      metrics: [
+        arm("champion", { count: 500, correct: 5 }),
+        arm("challenger", { count: 500, correct: 5 }),
+      ],
+    });
+    expect(noVariance.decision).toBe("invalid");
+    expect(noVariance.reasons[0]).toMatch(/variance of log_loss is not available/);
+  });
+
+  it("rejects a policy naming arms the experiment does not have", () => {
+    const input = { experiment: experiment(), metrics: [] };
+    expect(() => decide(input, { treatment: "canary" })).toThrow(
+      "policy.treatment: must name a variant of experiment exp-1 (champion, challenger), got canary",
+    );
+    expect(() => decide(input, { control: "champion", treatment: "champion" })).toThrow(
+      "policy.treatment: must differ from policy.control",
+    );
+  });
+
+  it("writes a decision record the contracts accept and reads the running p-value back", () => {
+    const r = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 2000, correct: 1600 }),
+        arm("challenger", { count: 2000, correct: 1610 }),
+      ],
+      previousPValue: 0.3,
+    });
+    const record = toDecisionRecord(r, {
+      id: "d-1",
+      experimentId: "exp-1",
+      decidedAt: 1_700_000_000_000,
+    });
+    expect(DecisionSchema.parse(record)).toEqual(record);
+    expect(previousPValueOf([record])).toBe(Math.min(0.3, r.primary!.sequential.pValue));
+    const later = toDecisionRecord(
+      decide({ experiment: experiment(), metrics: [arm("champion", { count: 9, correct: 5 })] }),
+      { id: "d-2", experimentId: "exp-1", decidedAt: 1_700_000_100_000 },
+    );
+    expect(previousPValueOf([record, later])).toBe(previousPValueOf([record]));
+    expect(previousPValueOf([])).toBe(1);
+  });
+});
+
+/** Mulberry32: a small seeded PRNG, so the simulation is the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SimulationOutcome {
+  readonly promoted: number;
+  /** Experiments a fixed-horizon Welch test, re-run at every look, would have promoted. */
+  readonly naivePromoted: number;
+}
+
+/**
+ * `experiments` A/B tests of accuracy (champion rate `p`, challenger `p + effect`), each looked at
+ * every `every` observations per arm up to `horizon`, stopping at the first promote or rollback.
+ */
+function simulate(seed: number, experiments: number, p: number, effect: number): SimulationOutcome {
+  const rand = mulberry32(seed);
+  const every = 250;
+  const horizon = 5000;
+  let promoted = 0;
+  let naivePromoted = 0;
+  const def = experiment({ guardrails: [] });
+  for (let e = 0; e < experiments; e++) {
+    let correctA = 0;
+    let correctB = 0;
+    let previousPValue = 1;
+    let stopped = false;
+    let naiveStopped = false;
+    for (let n = every; n <= horizon && !(stopped && naiveStopped); n += every) {
+      for (let i = 0; i < every; i++) {
+        if (rand() < p) correctA++;
+        if (rand() < p + effect) correctB++;
+      }
+      const metrics = [
+        arm("champion", { count: n, correct: correctA }),
+        arm("challenger", { count: n, correct: correctB }),
+      ];
+      if (!stopped) {
+        const r = decide({ experiment: def, metrics, previousPValue });
+        previousPValue = r.primary?.sequential.pValue ?? previousPValue;
+        if (r.decision === "promote") promoted++;
+        stopped = r.decision === "promote" || r.decision === "rollback";
+      }
+      if (!naiveStopped) {
+        const w = welchTTestFromSummary(
+          summarize(bernoulliMoments(correctA, n)),
+          summarize(bernoulliMoments(correctB, n)),
+        );
+        if (w.pValue < def.alpha) {
+          naiveStopped = true;
+          if (w.diff > 0) naivePromoted++;
+        }
+      }
+    }
+  }
+  return { promoted, naivePromoted };
+}
+
+describe("decide under repeated looks (seeded simulation)", () => {
+  const experiments = 400;
+  const alpha = 0.05;
+  // Three binomial standard errors of a rate of alpha over this many experiments.
+  const tolerance = 3 * Math.sqrt((alpha * (1 - alpha)) / experiments);
+
+  it("keeps the false-promotion rate under no effect at or below alpha across 20 looks", () => {
+    const { promoted, naivePromoted } = simulate(7, experiments, 0.8, 0);
+    expect(promoted / experiments).toBeLessThanOrEqual(alpha + tolerance);
+    // The same looks with a fixed-horizon test do inflate it: the simulation can tell the two apart.
+    expect(naivePromoted / experiments).toBeGreaterThan(alpha + tolerance);
+  });
+
+  it("promotes a real effect of 4 points of accuracy with high probability", () => {
+    const { promoted } = simulate(11, 200, 0.8, 0.04);
+    expect(promoted / 200).toBeGreaterThanOrEqual(0.9);
+  });
+});

@@ -1,0 +1,116 @@
+import type { VariantAggregate } from "@mlops/contracts";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  mergeVariantMetrics,
+  metricMoments,
+  VariantMetricsAccumulator,
+  variantMetricsFromAggregate,
+} from "./variant-metrics.js";
+
+const record = fc.record({
+  latency: fc.integer({ min: 0, max: 5000 }),
+  failed: fc.boolean(),
+  outcome: fc.option(
+    fc.record({
+      correct: fc.constantFrom(0 as const, 1 as const),
+      value: fc.option(fc.integer({ min: -100, max: 100 })),
+      logLoss: fc.option(fc.double({ min: 0, max: 35, noNaN: true })),
+    }),
+  ),
+});
+type Rec = typeof record extends fc.Arbitrary<infer T> ? T : never;
+
+function accumulate(variant: string, records: readonly Rec[]) {
+  const acc = new VariantMetricsAccumulator(variant);
+  for (const r of records) {
+    acc.addPrediction(r.latency, r.failed);
+    if (!r.failed && r.outcome !== null) acc.addOutcome(r.outcome);
+  }
+  return acc.metrics();
+}
+
+/** The sums a store's aggregate would return for the same records. */
+function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate {
+  const agg = {
+    variant,
+    count: 0,
+    error_count: 0,
+    latency_sum: 0,
+    latency_sum_sq: 0,
+    outcome_count: 0,
+    correct_count: 0,
+    outcome_value_count: 0,
+    outcome_sum: 0,
+    outcome_sum_sq: 0,
+    log_loss_count: 0,
+    log_loss_sum: 0,
+  };
+  for (const r of records) {
+    agg.count++;
+    agg.error_count += r.failed ? 1 : 0;
+    agg.latency_sum += r.latency;
+    agg.latency_sum_sq += r.latency * r.latency;
+    if (r.failed || r.outcome === null) continue;
+    agg.outcome_count++;
+    agg.correct_count += r.outcome.correct;
+    if (r.outcome.value !== null) {
+      agg.outcome_value_count++;
+      agg.outcome_sum += r.outcome.value;
+      agg.outcome_sum_sq += r.outcome.value ** 2;
+    }
+    if (r.outcome.logLoss !== null) {
+      agg.log_loss_count++;
+      agg.log_loss_sum += r.outcome.logLoss;
+    }
+  }
+  return agg;
+}
+
+const METRICS = ["latency_mean_ms", "error_rate", "accuracy", "outcome_mean"] as const;
+
+describe("variant metrics", () => {
+  it("a streamed accumulator and a store aggregate of the same records agree", () => {
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 200 }), (records) => {
+        const streamed = accumulate("champion", records);
+        const fromStore = variantMetricsFromAggregate(aggregateOf("champion", records));
+        for (const metric of METRICS) {
+          const a = metricMoments(streamed, metric)!;
+          const b = metricMoments(fromStore, metric)!;
+          expect(a.n).toBe(b.n);
+          expect(a.mean).toBeCloseTo(b.mean, 6);
+          expect(Math.abs(a.m2 - b.m2)).toBeLessThanOrEqual(1e-6 * Math.max(1, b.m2));
+        }
+        expect(fromStore.logLoss).toBeNull();
+        expect(streamed.logLoss!.n).toBe(aggregateOf("c", records).log_loss_count);
+      }),
+    );
+  });
+
+  it("merging two replicas' metrics equals streaming all their records", () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { maxLength: 100 }),
+        fc.array(record, { maxLength: 100 }),
+        (a, b) => {
+          const merged = mergeVariantMetrics(accumulate("x", a), accumulate("x", b));
+          const whole = accumulate("x", [...a, ...b]);
+          for (const metric of [...METRICS, "log_loss"] as const) {
+            const m = metricMoments(merged, metric)!;
+            const w = metricMoments(whole, metric)!;
+            expect(m.n).toBe(w.n);
+            expect(m.mean).toBeCloseTo(w.mean, 6);
+            expect(Math.abs(m.m2 - w.m2)).toBeLessThanOrEqual(1e-6 * Math.max(1, w.m2));
+          }
+        },
+      ),
+    );
+  });
+
+  it("refuses to merge different variants", () => {
+    expect(() => mergeVariantMetrics(accumulate("a", []), accumulate("b", []))).toThrow(
+      "b.variant: must equal a.variant (a), got b",
+    );
+  });
+});
