@@ -1,0 +1,134 @@
+import { createServer } from "node:net";
+import { CosmosClient } from "@azure/cosmos";
+import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../errors.js";
+import { openStore } from "../open-store.js";
+import { describeStoreContract, generateTraffic } from "../store-contract.js";
+import { type Emulator, startEmulator } from "./emulator.js";
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator?.close();
+});
+
+let seq = 0;
+const openFresh = (database = `db${++seq}`) =>
+  openStore(
+    { kind: "cosmos", endpoint: emulator.endpoint, database, key: "emulator-key" },
+    { cosmos: { retry: { maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 500 } } },
+  );
+
+describeStoreContract(
+  "cosmos (emulator)",
+  async () => {
+    const store = await openFresh();
+    return { store, dispose: () => store.close() };
+  },
+  { concurrency: 8, trafficSize: 300 },
+);
+
+describe("cosmos adapter", () => {
+  it("creates the containers of the contracts layout, with the prediction TTL", async () => {
+    const store = await openFresh("layout");
+    await store.close();
+    const client = new CosmosClient({
+      endpoint: emulator.endpoint,
+      key: "k",
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    const db = client.database("layout");
+    for (const spec of Object.values(COSMOS_LAYOUT.containers)) {
+      const { resource } = await db.container(spec.id).read();
+      expect(resource?.partitionKey?.paths).toEqual([spec.partitionKeyPath]);
+      const ttl = "defaultTtlSeconds" in spec ? spec.defaultTtlSeconds : undefined;
+      expect(resource?.defaultTtl).toBe(ttl);
+    }
+    expect(COSMOS_LAYOUT.containers.predictions.defaultTtlSeconds).toBe(PREDICTION_TTL_SECONDS);
+    client.dispose();
+  });
+
+  it("opens an existing database without recreating it", async () => {
+    const a = await openFresh("reopen");
+    await a.models.register({
+      name: "kept",
+      kind: "garch",
+      run_id: null,
+      data_hash: null,
+      git_sha: null,
+      params: {},
+      metrics: {},
+      artifact: { uri: "file:g.json", sha256: "e".repeat(64) },
+    });
+    await a.close();
+    const b = await openFresh("reopen");
+    expect((await b.models.resolve("kept")).version).toBe(1);
+    await b.close();
+  });
+
+  it("retries 429 answers after the server's retry-after hint", async () => {
+    const store = await openFresh("throttled");
+    const { predictions } = generateTraffic({ seed: 7, count: 5, experimentId: "thr" });
+    await store.predictions.insertMany(predictions);
+    const before = emulator.throttled();
+    const id = (predictions[0] as { request_id: string }).request_id;
+    emulator.throttle(
+      (req) => req.method === "GET" && (req.url ?? "").includes(`/docs/${id}`),
+      2,
+      40,
+    );
+    const started = Date.now();
+    expect(await store.predictions.get(id)).toEqual(predictions[0]);
+    expect(emulator.throttled() - before).toBe(2);
+    // Two hinted waits of 40 ms happened (a lower bound, never an upper one).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(80);
+    await store.close();
+  });
+
+  it("names the endpoint when throttling outlasts the retry policy", async () => {
+    const store = await openFresh("exhausted");
+    emulator.throttle((req) => req.method === "GET" && (req.url ?? "").includes("/docs/"), 100, 5);
+    const error = await store.predictions.get("any").catch((e: unknown) => e);
+    emulator.throttle(() => false, 0, 0);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`cosmos ${emulator.endpoint}`);
+    expect((error as Error).message).toMatch(/429 after 5 attempts/);
+    await store.close();
+  });
+
+  it("names the endpoint when nothing listens there", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const error = await openStore(
+      { kind: "cosmos", endpoint, database: "x", key: "k" },
+      { cosmos: { timeoutMs: 3000, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } } },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`cosmos ${endpoint}`);
+  });
+
+  it("names the endpoint when the server accepts but never answers", async () => {
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const error = await openStore(
+      { kind: "cosmos", endpoint, database: "x", key: "k" },
+      { cosmos: { timeoutMs: 500, retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 } } },
+    ).catch((e: unknown) => e);
+    for (const s of sockets) s.destroy();
+    silent.close();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`cosmos ${endpoint}`);
+  });
+});

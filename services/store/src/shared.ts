@@ -1,0 +1,36 @@
+/** Rules both adapters apply identically. */
+import type { ModelRef, Params } from "@mlops/contracts";
+import { StoreConflictError } from "./errors.js";
+
+/** A reference as error messages show it. */
+export function describeRef(ref: ModelRef): string {
+  if (ref.selector === "latest") return `${ref.name} (latest)`;
+  return ref.selector === "version" ? `${ref.name}@${ref.version}` : `${ref.name}@${ref.alias}`;
+}
+
+/** MLflow's rule: a param, once logged, keeps its value; logging a different value conflicts. */
+export function mergeParams(
+  store: string,
+  run: { readonly run_id: string; readonly params: Params },
+  added: Params,
+): Params {
+  for (const [key, value] of Object.entries(added)) {
+    if (Object.hasOwn(run.params, key) && run.params[key] !== value) {
+      throw new StoreConflictError(
+        store,
+        `run ${run.run_id} already has param ${key}=${String(run.params[key])}; params cannot change`,
+      );
+    }
+  }
+  return { ...run.params, ...added };
+}
+
+/** The conflict message of a stale alias move. */
+export function staleAliasMessage(
+  model: string,
+  alias: string,
+  current: number | null,
+  expected: number | null,
+): string {
+  return `alias ${model}@${alias} points at ${current ?? "nothing"}, expected ${expected ?? "nothing"} (it moved since it was read)`;
+}

@@ -1,0 +1,141 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../errors.js";
+import { openStore } from "../open-store.js";
+import { describeStoreContract } from "../store-contract.js";
+import { MIGRATIONS } from "./migrations.js";
+import { openSqliteStore } from "./sqlite-store.js";
+
+const root = mkdtempSync(join(tmpdir(), "mlops-store-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let seq = 0;
+const freshPath = () => join(root, `case-${++seq}`, ".mlops", "platform.db");
+
+describeStoreContract("sqlite", async () => {
+  const store = openSqliteStore(freshPath());
+  return { store, dispose: () => store.close() };
+});
+
+const sha = "c".repeat(64);
+const model = (name: string) => ({
+  name,
+  kind: "garch" as const,
+  run_id: null,
+  data_hash: null,
+  git_sha: null,
+  params: {},
+  metrics: {},
+  artifact: { uri: "file:garch.json", sha256: sha },
+});
+
+describe("sqlite adapter", () => {
+  it("creates the file and its directories on first use, migrated once", async () => {
+    const path = freshPath();
+    expect(existsSync(path)).toBe(false);
+    const store = await openStore({ kind: "sqlite", path });
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+    const reopened = openSqliteStore(path);
+    await reopened.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_version").all()).toEqual(
+      MIGRATIONS.map((_, i) => ({ version: i + 1 })),
+    );
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+  });
+
+  it("keeps data across connections", async () => {
+    const path = freshPath();
+    const a = openSqliteStore(path);
+    await a.models.register(model("persist"));
+    await a.close();
+    const b = openSqliteStore(path);
+    expect((await b.models.resolve("persist")).version).toBe(1);
+    await b.close();
+  });
+
+  it("gives distinct versions to two connections registering at once", async () => {
+    const path = freshPath();
+    const a = openSqliteStore(path);
+    const b = openSqliteStore(path);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).models.register(model("two"))),
+    );
+    expect(new Set(results.map((r) => r.version)).size).toBe(20);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("stays consistent with a child process writing at the same time", async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    await store.models.register(model("shared"));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "concurrent-writer.fixture.ts"),
+        path,
+        "shared",
+        "40",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const mine: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      mine.push((await store.models.register(model("shared"))).version);
+      await store.predictions.insertMany([]);
+    }
+    expect(await exited, stderr).toBe(0);
+    const versions = (await store.models.list("shared")).map((v) => v.version);
+    expect(versions).toHaveLength(81);
+    expect(new Set(versions).size).toBe(81);
+    expect(Math.max(...versions)).toBe(81);
+    await store.close();
+  });
+
+  it("names the file when another connection holds the lock past the timeout", async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path, { busyTimeoutMs: 100 });
+    const holder = new Database(path);
+    holder.exec("BEGIN IMMEDIATE");
+    const started = Date.now();
+    const error = await store.models.register(model("locked")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`sqlite:${path}`);
+    expect((error as Error).message).toMatch(/locked/);
+    // A bound, not a timing assertion: "never hangs" means well under the test timeout.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    holder.exec("ROLLBACK");
+    holder.close();
+    await expect(store.models.register(model("locked"))).resolves.toMatchObject({ version: 1 });
+    await store.close();
+  });
+
+  it("names the file when it is not a database", () => {
+    const path = join(root, "corrupt.db");
+    writeFileSync(
+      path,
+      "this is not a sqlite database, just text that is long enough to have a header",
+    );
+    expect(() => openSqliteStore(path)).toThrow(StoreUnavailableError);
+    expect(() => openSqliteStore(path)).toThrow(`sqlite:${path}`);
+  });
+
+  it("names the path when the directory cannot be created", () => {
+    const blocker = join(root, "blocker");
+    writeFileSync(blocker, "");
+    expect(() => openSqliteStore(join(blocker, "x.db"))).toThrow(StoreUnavailableError);
+    expect(() => openSqliteStore(join(blocker, "x.db"))).toThrow(/blocker/);
+  });
+});

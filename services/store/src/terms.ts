@@ -1,0 +1,41 @@
+/**
+ * What one outcome contributes to its variant's statistics. Both adapters store these terms on
+ * the prediction when the two meet (whichever arrives second), so the aggregate is a plain sum
+ * over predictions and the numbers are the same on SQLite and Cosmos DB.
+ */
+import {
+  LOG_LOSS_EPSILON,
+  type OutcomeValue,
+  outcomeClass,
+  type PredictionRecord,
+} from "@mlops/contracts";
+
+/** The terms of one (prediction, outcome) pair; null for failed predictions (no outcome terms). */
+export interface OutcomeTerms {
+  /** 1 when the outcome's class equals the predicted class. */
+  readonly correct: 0 | 1;
+  /** The outcome when numeric. */
+  readonly value: number | null;
+  /** −ln of the clipped predicted probability of the observed class; null without probabilities. */
+  readonly logLoss: number | null;
+}
+
+/** The outcome terms of `prediction` given `outcome`. */
+export function outcomeTerms(
+  prediction: Pick<PredictionRecord, "status" | "prediction" | "probabilities">,
+  outcome: OutcomeValue,
+): OutcomeTerms | null {
+  if (prediction.status !== "ok") return null;
+  const observed = outcomeClass(outcome);
+  const probs = prediction.probabilities;
+  // hasOwn: a label such as "constructor" must not read Object.prototype.
+  const p = probs !== null && Object.hasOwn(probs, observed) ? (probs[observed] as number) : 0;
+  return {
+    correct: prediction.prediction === observed ? 1 : 0,
+    value: typeof outcome === "number" ? outcome : null,
+    logLoss:
+      probs === null
+        ? null
+        : -Math.log(Math.min(Math.max(p, LOG_LOSS_EPSILON), 1 - LOG_LOSS_EPSILON)),
+  };
+}
