@@ -2,6 +2,7 @@ import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide, previousPValueOf, toDecisionRecord } from "./decide.js";
 import { bernoulliMoments, summarize } from "./moments.js";
+import { seededUniform } from "./random.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
 
@@ -199,18 +200,6 @@ describe("decide", () => {
   });
 });
 
-/** Mulberry32: a small seeded PRNG, so the simulation is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface SimulationOutcome {
   readonly promoted: number;
   /** Experiments a fixed-horizon Welch test, re-run at every look, would have promoted. */
@@ -222,7 +211,7 @@ interface SimulationOutcome {
  * every `every` observations per arm up to `horizon`, stopping at the first promote or rollback.
  */
 function simulate(seed: number, experiments: number, p: number, effect: number): SimulationOutcome {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const every = 250;
   const horizon = 5000;
   let promoted = 0;

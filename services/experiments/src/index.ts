@@ -36,6 +36,7 @@ export {
   sampleSizeMeans,
   sampleSizeProportions,
 } from "./power.js";
+export { seededUniform } from "./random.js";
 export {
   DEFAULT_STANDARDIZED_TAU,
   type DifferenceEstimate,
