@@ -53,8 +53,9 @@ export interface FitOptions {
   /** Called with each report, in tree order. To stop early, abort `signal` from here. */
   onProgress?: (progress: TrainingProgress) => void;
   /**
-   * Stops training: the fit resolves with the trees finished so far (a prefix in tree order,
-   * `stoppedEarly: true`), or rejects with the signal's reason if no tree is finished.
+   * Stops training: no further batch starts, batches already running finish, and the fit
+   * resolves with the trees finished (a prefix in tree order, `stoppedEarly: true`), or rejects
+   * with the signal's reason if no tree is finished.
    */
   signal?: AbortSignal;
 }
@@ -139,17 +140,17 @@ export async function fitForest(
     }
   } else {
     const pool = fit.pool ?? createTrainingPool(threads);
+    // At most one batch per thread in flight: an abort then only has to stop launching. Aborting
+    // a running piscina task would end its thread, and restarting one (with tsx) costs ~0.4 s.
+    let launched = 0;
+    const lane = async (): Promise<void> => {
+      while (launched < batches.length && !signal?.aborted) {
+        const index = launched++;
+        accept(index, await pool.run(batches[index]));
+      }
+    };
     try {
-      await Promise.all(
-        batches.map((batch, index) =>
-          pool.run(batch, signal).then(
-            (grown) => accept(index, grown),
-            (error: unknown) => {
-              if (!signal?.aborted) throw error;
-            },
-          ),
-        ),
-      );
+      await Promise.all(Array.from({ length: Math.min(pool.threads, batches.length) }, lane));
     } finally {
       if (!fit.pool) await pool.close();
     }

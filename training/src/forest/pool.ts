@@ -8,8 +8,8 @@ import type { FlatTree } from "./tree.js";
 /** Worker threads that grow trees; reuse one across fits to pay the thread start-up once. */
 export interface TrainingPool {
   readonly threads: number;
-  /** Grows a batch in a worker; rejects with an AbortError when `signal` aborts first. */
-  run(batch: TreeBatch, signal?: AbortSignal): Promise<FlatTree[]>;
+  /** Grows a batch in a worker thread. */
+  run(batch: TreeBatch): Promise<FlatTree[]>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -29,13 +29,13 @@ export function createTrainingPool(threads: number): TrainingPool {
     filename,
     minThreads: threads,
     maxThreads: threads,
-    // Tasks are whole batches; queueing more than the threads can take only delays aborts.
+    // Tasks are whole batches of CPU-bound work: one at a time per thread.
     concurrentTasksPerWorker: 1,
     execArgv: fromSource ? ["--import", tsx] : [],
   });
   return {
     threads,
-    run: (batch, signal) => piscina.run(batch, signal ? { signal } : {}),
+    run: (batch) => piscina.run(batch),
     close: () => piscina.destroy(),
   };
 }
