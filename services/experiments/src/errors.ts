@@ -9,7 +9,8 @@ export type ExperimentsErrorCode =
   | "LENGTH_MISMATCH"
   | "OUT_OF_RANGE"
   | "DEGENERATE"
-  | "UNKNOWN_VARIANT";
+  | "UNKNOWN_VARIANT"
+  | "UNKNOWN_EXPERIMENT";
 
 /**
  * Bad input to the A/B statistics: `argument` names the offending argument (or field path) and

@@ -1,0 +1,107 @@
+import type { ExperimentInput, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import { openSqliteStore, type Store } from "@mlops/store";
+import { afterEach, describe, expect, it } from "vitest";
+import { analyzeExperiment } from "./analyze.js";
+import { toDecisionRecord } from "./decide.js";
+import { momentsOf } from "./moments.js";
+import { seededUniform } from "./random.js";
+
+let store: Store;
+afterEach(async () => {
+  await store.close();
+});
+
+const definition = (id: string, over: Partial<ExperimentInput> = {}): ExperimentInput => ({
+  id,
+  variants: [
+    { name: "champion", weight: 50, model: "iris@1" },
+    { name: "challenger", weight: 50, model: "iris@2" },
+  ],
+  primary_metric: "accuracy",
+  guardrails: [{ metric: "error_rate", max_relative_increase: 1 }],
+  alpha: 0.05,
+  state: "running",
+  ...over,
+});
+
+/**
+ * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
+ * challenger with 0.8 + effect; the predicted class's probability is 0.7 when right.
+ */
+async function seedTraffic(id: string, perArm: number, effect: number, seed: number) {
+  const u = seededUniform(seed);
+  const predictions: PredictionRecord[] = [];
+  const outcomes: OutcomeRecord[] = [];
+  for (let i = 0; i < 2 * perArm; i++) {
+    const variant = i % 2 === 0 ? "champion" : "challenger";
+    const right = u() < 0.8 + (variant === "challenger" ? effect : 0);
+    const request_id = `${id}-${i}`;
+    predictions.push({
+      request_id,
+      experiment_id: id,
+      variant,
+      model_name: "iris",
+      model_version: variant === "champion" ? 1 : 2,
+      user_id: null,
+      prediction: "a",
+      probabilities: { a: 0.7, b: 0.3 },
+      latency_ms: 10 + 10 * u(),
+      status: "ok",
+      timestamp: 1_700_000_000_000 + i,
+    });
+    outcomes.push({ request_id, outcome: right ? "a" : "b", timestamp: 1_700_000_100_000 + i });
+  }
+  await store.predictions.insertMany(predictions);
+  await store.outcomes.insertMany(outcomes);
+  return predictions.map((p, i) => ({
+    variant: p.variant,
+    logLoss: -Math.log(outcomes[i]!.outcome === "a" ? 0.7 : 0.3),
+  }));
+}
+
+describe("analyzeExperiment on the embedded SQLite store", () => {
+  it("promotes a challenger with a real effect and continues without one", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("effect"));
+    await store.experiments.create(definition("null"));
+    await seedTraffic("effect", 3000, 0.06, 1);
+    await seedTraffic("null", 3000, 0, 2);
+    const effect = await analyzeExperiment(store, "effect");
+    expect(effect.result.decision).toBe("promote");
+    expect(effect.metrics.map((m) => m.accuracy.n)).toEqual([3000, 3000]);
+    const none = await analyzeExperiment(store, "null");
+    expect(none.result.decision).toBe("continue");
+  });
+
+  it("streams log loss from joined pairs and carries the running p-value from stored decisions", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("ll", { primary_metric: "log_loss" }));
+    const expected = await seedTraffic("ll", 400, 0, 3);
+    const first = await analyzeExperiment(store, "ll");
+    for (const m of first.metrics) {
+      const direct = momentsOf(
+        expected.filter((e) => e.variant === m.variant).map((e) => e.logLoss),
+      );
+      expect(m.logLoss!.n).toBe(direct.n);
+      expect(m.logLoss!.mean).toBeCloseTo(direct.mean, 12);
+      expect(m.logLoss!.m2).toBeCloseTo(direct.m2, 8);
+    }
+    expect(first.previousPValue).toBe(1);
+    await store.experiments.appendDecision(
+      toDecisionRecord(first.result, {
+        id: "ll-1",
+        experimentId: "ll",
+        decidedAt: 1_700_000_200_000,
+      }),
+    );
+    const second = await analyzeExperiment(store, "ll");
+    expect(second.previousPValue).toBe(first.result.primary!.sequential.pValue);
+  });
+
+  it("rejects an unknown experiment by name", async () => {
+    store = openSqliteStore(":memory:");
+    await expect(analyzeExperiment(store, "nope")).rejects.toThrow(
+      "experimentId: must name an experiment in the store, got nope",
+    );
+  });
+});
