@@ -1,0 +1,140 @@
+/**
+ * The prediction API as a Fastify instance that does not listen: `server.ts` listens, tests
+ * `inject`. Registration order is fixed and explicit — protection first (headers, rate limit,
+ * load shedding), then the app's services (metrics, prediction log, docs), then the routes —
+ * rather than autoloaded, so the same order holds under tsx, vitest and the compiled image.
+ */
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { IdSchema, type ServingConfig } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { ZodType } from "zod";
+import { errorHandler, validationError } from "./errors.js";
+import { createMetrics, type ServingMetrics } from "./metrics.js";
+import type { ServedModels } from "./models/served.js";
+import predictionLog from "./plugins/prediction-log.js";
+import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import experimentRoutes from "./routes/experiment.js";
+import garchRoutes from "./routes/garch.js";
+import healthRoutes from "./routes/health.js";
+import metricsRoutes from "./routes/metrics.js";
+import modelRoutes from "./routes/models.js";
+import predictRoutes from "./routes/predict.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    config: ServingConfig;
+    store: Store;
+    served: ServedModels;
+    metrics: ServingMetrics;
+  }
+}
+
+/** What the app runs with; everything is created by the caller and closed by it. */
+export interface AppDeps {
+  readonly config: ServingConfig;
+  readonly store: Store;
+  readonly served: ServedModels;
+  /** Pino options, or false for silence; default: JSON at `config.logLevel`. */
+  readonly logger?: FastifyServerOptions["logger"];
+  /** Event-loop delay (ms) above which requests are shed with 503. */
+  readonly maxEventLoopDelayMs?: number;
+  /** How often the event loop is sampled (ms). */
+  readonly pressureSampleMs?: number;
+  /** Longest the prediction log's final flush may take on close (ms). */
+  readonly logFlushDeadlineMs?: number;
+}
+
+/** Request bodies stay small: a batch at the row ceiling of 5 features is ~1 MB of JSON. */
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** A client's `x-request-id` when it is a valid id (retries then log once), else a new UUID. */
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === "string" && IdSchema.safeParse(header).success ? header : randomUUID();
+}
+
+/** Builds the API; call `ready()` (or `listen`) next. */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, served } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers["x-request-id"]),
+    // In-flight requests finish on close; new ones get 503 while the server drains.
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // Bodies are checked with the contracts' zod schemas; a failure lists each field and rule.
+  app.setValidatorCompiler<ZodType>(({ schema, method, url, httpPart }) => (data) => {
+    const result = schema.safeParse(data);
+    return result.success
+      ? { value: result.data }
+      : { error: validationError(`${method} ${url} ${httpPart}`, result.error) };
+  });
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: "NOT_FOUND",
+      message: `no route ${request.method} ${request.url.split("?")[0]}`,
+      request_id: request.id,
+    }),
+  );
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  app.decorate("config", config);
+  app.decorate("store", store);
+  app.decorate("served", served);
+
+  await app.register(security, {
+    config,
+    maxEventLoopDelayMs: deps.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+    pressureSampleMs: deps.pressureSampleMs ?? 500,
+  });
+  await app.register(predictionLog, {
+    config,
+    store,
+    closeDeadlineMs: deps.logFlushDeadlineMs ?? 10_000,
+  });
+  app.decorate(
+    "metrics",
+    createMetrics(() => app.predictionLog.stats),
+  );
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "mlops-platform prediction API",
+        description: "Predictions, GARCH forecasts, feedback and A/B statistics.",
+        version: "1",
+      },
+      components: {
+        securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  // The UI's assets are served from this origin (no CDN), under a CSP that allows only them.
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+
+  await app.register(healthRoutes);
+  await app.register(metricsRoutes);
+  await app.register(async (scope) => {
+    // Predictions and feedback are what an API key protects; probes, docs and metrics are not.
+    if (config.apiKeySha256.length > 0) scope.addHook("onRequest", apiKeyHook(config.apiKeySha256));
+    await scope.register(predictRoutes);
+    await scope.register(experimentRoutes);
+    await scope.register(garchRoutes);
+  });
+  await app.register(modelRoutes);
+  return app;
+}

@@ -1,0 +1,88 @@
+/**
+ * A served random-forest classifier: the ml-random-forest model training saved, predicted with
+ * training's `ForestPredictor`, which gives ml-random-forest's answers (same votes, tie rule and
+ * probabilities) about 3.5× faster on one row than `RandomForestClassifier.predict`.
+ */
+import type { ModelManifest, Probabilities } from "@mlops/contracts";
+import { ForestPredictor, type RandomForestJSON } from "@mlops/training";
+import { ServingError } from "../errors.js";
+import type { LoadedArtifact } from "./artifacts.js";
+
+/** One answer: the predicted class and the probability of each class. */
+export interface Classification {
+  readonly prediction: string;
+  readonly probabilities: Probabilities;
+}
+
+/** A loaded classifier version. */
+export interface Classifier {
+  readonly name: string;
+  readonly version: number;
+  readonly classes: readonly string[];
+  readonly featureNames: readonly string[];
+  readonly manifest: ModelManifest;
+  /** Classifies one row; throws FEATURE_COUNT_MISMATCH when its length is wrong. */
+  classify(features: readonly number[]): Classification;
+  /** Classifies many rows in one pass over the trees. */
+  classifyBatch(rows: readonly (readonly number[])[]): Classification[];
+}
+
+/** Builds a classifier from a verified artifact of kind `classifier`. */
+export function loadClassifier(artifact: LoadedArtifact): Classifier {
+  const { manifest } = artifact;
+  if (manifest.feature_schema.kind !== "classifier") {
+    throw new Error(`model ${manifest.name}@${manifest.version} is not a classifier`);
+  }
+  const classes = manifest.feature_schema.classes;
+  const featureNames = manifest.feature_schema.features.map((f) => f.name);
+  const nFeatures = featureNames.length;
+  const predictor = ForestPredictor.fromJSON(
+    JSON.parse(artifact.model.toString("utf8")) as RandomForestJSON,
+    nFeatures,
+    classes.length,
+  );
+  const checkLength = (features: readonly number[], field: string) => {
+    if (features.length !== nFeatures) {
+      throw new ServingError(
+        "FEATURE_COUNT_MISMATCH",
+        `${field} must hold ${nFeatures} numbers (${featureNames.join(", ")}), got ${features.length}`,
+        [{ path: field, message: `must hold exactly ${nFeatures} numbers` }],
+      );
+    }
+  };
+  const answers = (x: Float64Array, nRows: number): Classification[] => {
+    const labels = predictor.predict(x);
+    const p = predictor.predictProbabilities(x);
+    const out: Classification[] = new Array(nRows);
+    for (let i = 0; i < nRows; i++) {
+      const probabilities: Record<string, number> = {};
+      for (let k = 0; k < classes.length; k++) {
+        probabilities[classes[k]] = p[i * classes.length + k];
+      }
+      out[i] = { prediction: classes[labels[i]], probabilities };
+    }
+    return out;
+  };
+  // One reusable row buffer: classify runs synchronously, so requests never share it mid-use.
+  const row = new Float64Array(nFeatures);
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    classes,
+    featureNames,
+    manifest,
+    classify(features) {
+      checkLength(features, "features");
+      row.set(features);
+      return answers(row, 1)[0];
+    },
+    classifyBatch(rows) {
+      const x = new Float64Array(rows.length * nFeatures);
+      rows.forEach((r, i) => {
+        checkLength(r, `rows[${i}]`);
+        x.set(r, i * nFeatures);
+      });
+      return answers(x, rows.length);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The models this process serves, resolved once at start from the configured references
+ * (`classifier@champion`, …) through the registry and loaded from verified artifacts. Other
+ * registered GARCH fits are loaded on first use and kept in a small cache.
+ */
+import {
+  formatModelRef,
+  type ModelKind,
+  type ModelRef,
+  ModelRefSchema,
+  type ModelVersion,
+  type ServedVariant,
+  type ServingConfig,
+} from "@mlops/contracts";
+import type { GarchFit } from "@mlops/garch";
+import { type Store, StoreNotFoundError } from "@mlops/store";
+import { ServingError } from "../errors.js";
+import { readArtifact } from "./artifacts.js";
+import { type Classifier, loadClassifier } from "./classifier.js";
+import { loadGarch } from "./garch.js";
+
+/** A GARCH fit and the version it came from. */
+export interface ServedGarch {
+  readonly name: string;
+  readonly version: number;
+  readonly fit: GarchFit;
+}
+
+/** Most GARCH fits kept in memory besides the configured one. */
+const GARCH_CACHE_SIZE = 16;
+
+export interface ServedModels {
+  /** Classifier per variant this process serves (one in single mode, both in split mode). */
+  readonly classifiers: Partial<Record<ServedVariant, Classifier>>;
+  /** The configured GARCH fit, if any. */
+  readonly garch: ServedGarch | null;
+  /** The classifier for `variant`; it is always loaded for the variants assignment yields. */
+  classifier(variant: ServedVariant): Classifier;
+  /** A registered GARCH fit by reference text (`name`, `name@3`, `name@alias`). */
+  garchFit(ref: string): Promise<ServedGarch>;
+}
+
+/** Resolves `ref`; a reference nothing matches is MODEL_NOT_FOUND. */
+async function resolve(store: Store, ref: ModelRef, kind: ModelKind): Promise<ModelVersion> {
+  let version: ModelVersion;
+  try {
+    version = await store.models.resolve(ref);
+  } catch (error) {
+    if (error instanceof StoreNotFoundError) {
+      throw new ServingError(
+        "MODEL_NOT_FOUND",
+        `no registered model matches ${formatModelRef(ref)}`,
+      );
+    }
+    throw error;
+  }
+  if (version.kind !== kind) {
+    throw new ServingError(
+      "MODEL_NOT_FOUND",
+      `${version.name}@${version.version} is a ${version.kind} model, not ${kind}`,
+    );
+  }
+  return version;
+}
+
+/** Resolves and loads what `config` names; throws naming the reference that failed. */
+export async function loadServedModels(config: ServingConfig, store: Store): Promise<ServedModels> {
+  const variants: ServedVariant[] =
+    config.mode === "single" ? [config.variant!] : ["champion", "challenger"];
+  const classifiers: Partial<Record<ServedVariant, Classifier>> = {};
+  for (const variant of variants) {
+    const ref = variant === "champion" ? config.championModel : config.challengerModel;
+    const version = await resolve(store, ref, "classifier");
+    classifiers[variant] = loadClassifier(await readArtifact(config.artifactDir, version.artifact));
+  }
+  const cache = new Map<string, ServedGarch>();
+  const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
+    const fit = loadGarch(await readArtifact(config.artifactDir, version.artifact));
+    const served = { name: version.name, version: version.version, fit };
+    if (cache.size >= GARCH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(`${version.name}@${version.version}`, served);
+    return served;
+  };
+  const garch = config.garchModel
+    ? await loadFit(await resolve(store, config.garchModel, "garch"))
+    : null;
+  return {
+    classifiers,
+    garch,
+    classifier(variant) {
+      return classifiers[variant]!;
+    },
+    async garchFit(text) {
+      const ref = ModelRefSchema.safeParse(text);
+      if (!ref.success) {
+        const message = ref.error.issues[0]?.message ?? "must be NAME, NAME@version or NAME@alias";
+        throw new ServingError("VALIDATION_FAILED", `model ${message}`, [
+          { path: "model", message },
+        ]);
+      }
+      const version = await resolve(store, ref.data, "garch");
+      return cache.get(`${version.name}@${version.version}`) ?? loadFit(version);
+    },
+  };
+}

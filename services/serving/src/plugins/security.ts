@@ -1,0 +1,74 @@
+/**
+ * Cross-cutting protection, registered before any route: security headers, per-client rate
+ * limiting, load shedding when the event loop saturates, and optional API-key auth on the
+ * prediction routes.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import underPressure from "@fastify/under-pressure";
+import type { ErrorResponse, ServingConfig } from "@mlops/contracts";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import fp from "fastify-plugin";
+import { ServingError } from "../errors.js";
+
+/** When the event loop lags this long the server sheds load (503) rather than queue it. */
+export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
+
+export interface SecurityOptions {
+  readonly config: ServingConfig;
+  /** Event-loop delay (ms) above which requests get 503. */
+  readonly maxEventLoopDelayMs: number;
+  /** How often under-pressure samples the event loop (ms). */
+  readonly pressureSampleMs: number;
+}
+
+/** The header carrying an API key. */
+export const API_KEY_HEADER = "x-api-key";
+
+/**
+ * A hook that admits requests whose `x-api-key` hashes (SHA-256) to one of `hashes`. Only
+ * hashes are configured, so the server never holds a usable key; comparisons run in constant
+ * time over equal-length digests.
+ */
+export function apiKeyHook(hashes: readonly string[]): onRequestHookHandler {
+  const accepted = hashes.map((h) => Buffer.from(h, "hex"));
+  return async (request: FastifyRequest) => {
+    const key = request.headers[API_KEY_HEADER];
+    if (typeof key !== "string" || key === "") {
+      throw new ServingError("UNAUTHORIZED", `header ${API_KEY_HEADER} is required`);
+    }
+    const digest = createHash("sha256").update(key).digest();
+    if (!accepted.some((h) => timingSafeEqual(h, digest))) {
+      throw new ServingError("UNAUTHORIZED", `header ${API_KEY_HEADER} is not an accepted key`);
+    }
+  };
+}
+
+export default fp(
+  async function security(app: FastifyInstance, opts: SecurityOptions) {
+    await app.register(helmet, { global: true });
+    if (opts.config.rateLimitPerMinute > 0) {
+      await app.register(rateLimit, {
+        max: opts.config.rateLimitPerMinute,
+        timeWindow: "1 minute",
+        // Health probes and scrapes come from the platform, not clients.
+        allowList: (request) => /^\/(health|metrics)/.test(request.url),
+      });
+    }
+    await app.register(underPressure, {
+      maxEventLoopDelay: opts.maxEventLoopDelayMs,
+      sampleInterval: opts.pressureSampleMs,
+      retryAfter: 1,
+      pressureHandler: (request, reply, type) => {
+        const body: ErrorResponse = {
+          error: "OVERLOADED",
+          message: `the server is overloaded (${type}); retry shortly`,
+          request_id: request.id,
+        };
+        reply.code(503).header("retry-after", "1").send(body);
+      },
+    });
+  },
+  { name: "security" },
+);

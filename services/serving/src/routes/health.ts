@@ -1,0 +1,88 @@
+/**
+ * Probes: `/health/live` (the process answers), `/health/ready` (models loaded and the store
+ * answers: traffic may come), `/health` (a summary for people).
+ */
+import { ErrorResponseSchema, ServedModelSchema, ServedVariantSchema } from "@mlops/contracts";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { ServingError } from "../errors.js";
+
+const LiveSchema = z.object({ status: z.literal("live") });
+const ReadySchema = z.object({ status: z.literal("ready") });
+const SummarySchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  mode: z.enum(["single", "split"]),
+  variant: ServedVariantSchema.nullable(),
+  experiment_id: z.string(),
+  models: z.record(z.string(), ServedModelSchema),
+  store: z.object({ kind: z.enum(["sqlite", "cosmos"]), ok: z.boolean() }),
+  uptime_s: z.number(),
+});
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { config, served, store } = app;
+  const startedAt = Date.now();
+  const storeOk = () =>
+    store.ping().then(
+      () => true,
+      (err: unknown) => {
+        app.log.warn({ err }, "store ping failed");
+        return false;
+      },
+    );
+  const models = () => {
+    const out: Record<string, { name: string; version: number }> = {};
+    for (const [variant, m] of Object.entries(served.classifiers)) {
+      out[variant] = { name: m.name, version: m.version };
+    }
+    if (served.garch) out.garch = { name: served.garch.name, version: served.garch.version };
+    return out;
+  };
+
+  app.get(
+    "/health/live",
+    { schema: { summary: "Liveness", response: { 200: LiveSchema } } },
+    async () => ({ status: "live" as const }),
+  );
+
+  app.get(
+    "/health/ready",
+    {
+      schema: {
+        summary: "Readiness: models loaded and the store answers",
+        response: { 200: ReadySchema, 503: ErrorResponseSchema },
+      },
+    },
+    async () => {
+      if (!(await storeOk())) {
+        throw new ServingError("STORE_UNAVAILABLE", "the store did not answer");
+      }
+      return { status: "ready" as const };
+    },
+  );
+
+  app.get(
+    "/health",
+    {
+      schema: {
+        summary: "Status, variant, model versions, uptime",
+        response: { 200: SummarySchema },
+      },
+    },
+    async () => {
+      const ok = await storeOk();
+      return {
+        status: ok ? ("ok" as const) : ("degraded" as const),
+        mode: config.mode,
+        variant: config.variant,
+        experiment_id: config.experimentId,
+        models: models(),
+        // The kind only: the store's name holds a file path or an account endpoint.
+        store: { kind: config.store.kind, ok },
+        uptime_s: (Date.now() - startedAt) / 1000,
+      };
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,61 @@
+/**
+ * The serving process: parse the config once (failing fast, naming the variable), start
+ * telemetry if configured, open the store, load the configured models, listen. On SIGTERM or
+ * SIGINT it stops accepting, lets in-flight requests finish, flushes the prediction log, closes
+ * telemetry and the store, and exits.
+ */
+import { pathToFileURL } from "node:url";
+import { ContractValidationError, parseServingConfig, type ServingConfig } from "@mlops/contracts";
+import { openStore } from "@mlops/store";
+import closeWithGrace from "close-with-grace";
+import type { FastifyInstance } from "fastify";
+import { loadServedModels } from "./models/served.js";
+import { startTelemetry } from "./telemetry.js";
+
+/** Longest a graceful stop may take before the process exits anyway. */
+const GRACE_MS = 20_000;
+
+/** Parses the serving config from `env`; on a bad value prints what to fix and exits 1. */
+export function configOrExit(env: NodeJS.ProcessEnv): ServingConfig {
+  try {
+    return parseServingConfig(env);
+  } catch (error) {
+    if (error instanceof ContractValidationError) {
+      process.stderr.write(`mlops serving: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Starts the server for `config` and installs the graceful-stop handlers. */
+export async function runServer(config: ServingConfig): Promise<FastifyInstance> {
+  const telemetry = await startTelemetry(config);
+  const store = await openStore(config.store);
+  let app: FastifyInstance | undefined;
+  try {
+    const served = await loadServedModels(config, store);
+    // Loaded after telemetry so its instrumentation sees Fastify's HTTP server being created.
+    const { createApp } = await import("./app.js");
+    app = await createApp({ config, store, served });
+  } catch (error) {
+    await store.close();
+    await telemetry?.close();
+    throw error;
+  }
+  const server = app;
+  closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
+    if (err) server.log.error({ err }, "stopping after an uncaught error");
+    else server.log.info({ signal }, "stopping: draining requests and the prediction log");
+    await server.close();
+    await telemetry?.close();
+    await store.close();
+  });
+  await server.listen({ port: config.port, host: config.host });
+  return server;
+}
+
+// Run directly (`tsx src/server.ts`, the image's command): serve what the config names.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runServer(configOrExit(process.env));
+}
