@@ -85,7 +85,9 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
       spec.q === 1 &&
       spec.dist === "normal" &&
       !spec.varianceTargeting &&
-      spec.mean.kind !== "ar",
+      spec.mean.kind !== "ar" &&
+      lo > FUSED_BOUNDS[0] &&
+      hi < FUSED_BOUNDS[1],
     lo,
     hi,
     de,
@@ -142,19 +144,38 @@ function meanSquare(model: Model, ds2: Float64Array | null): number {
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+const PRODUCT_MAX = 1e100;
+const PRODUCT_MIN = 1e-100;
+/** Variance bounds within which a running product of variances cannot overflow or underflow. */
+const FUSED_BOUNDS: readonly [number, number] = [1e-200, 1e200];
 
 /**
  * GARCH(1,1) with Normal innovations and a zero or constant mean in one fused pass: the same
  * quantities as the general path (which the tests hold it to), at a fraction of the cost, since
- * this is the model most fits are of. The fcp pre-sample value needs no extra pass:
+ * this is the model most fits are of. The fcp pre-sample value B needs no extra pass:
  * mean((r - mu)^2) = variance + (mean - mu)^2. Returns NaN if a variance leaves the soft
  * bounds, so the caller can fall back to the general path.
+ *
+ * With `hess` it also writes the exact Hessian of the log-likelihood (k x k, row-major). With
+ * D_i = dh_t/dθ_i and S_ij = d²h_t/dθ_i dθ_j, each term l_t = -(log h_t + e_t²/h_t)/2 has
+ *
+ *   d²l_t/dθ_i dθ_j = a S_ij + c D_i D_j - w ([i=mu] D_j + [j=mu] D_i) - [i=j=mu] / h_t,
+ *   a = (e² - h) / (2h²),  c = (h - 2e²) / (2h³),  w = e / h²,
+ *
+ * and, differentiating h_t = omega + alpha E_{t-1} + beta h_{t-1} (E = e², or B before the
+ * sample) twice, the only non-zero S are
+ *   S_mu,mu = alpha E''_{t-1} + beta S_mu,mu    S_mu,alpha = E'_{t-1} + beta S_mu,alpha
+ *   S_mu,beta = D_mu + beta S_mu,beta          S_omega,beta = D_omega + beta S_omega,beta
+ *   S_alpha,beta = D_alpha + beta S_alpha,beta  S_beta,beta = 2 D_beta + beta S_beta,beta
+ * (right-hand sides at t-1; E' and E'' are derivatives in mu: -2e and 2, or B' and B'' before
+ * the sample; S_mu,mu starts at B'').
  */
 function fusedGarch11Normal(
   model: Model,
   theta: Float64Array,
   grad: Float64Array | null,
   scores: Float64Array | null,
+  hess: Float64Array | null = null,
 ): number {
   const { r, n, e, h, lo, hi, spec } = model;
   const hasMu = spec.mean.kind === "constant";
@@ -165,8 +186,9 @@ function fusedGarch11Normal(
   const beta = theta[o + 2]!;
   const fcp = spec.init.kind === "fcp";
   const back = fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
-  // d backcast / d mu under fcp.
+  // First and second derivatives of the backcast in mu under fcp.
   const dBackMu = fcp && hasMu ? -2 * (model.mean - mu) : 0;
+  const d2BackMu = fcp && hasMu ? 2 : 0;
   const k = o + 3;
   let prevE2 = back;
   let prevH = back;
@@ -174,15 +196,38 @@ function fusedGarch11Normal(
   let dOm = 0;
   let dAl = 0;
   let dBe = 0;
-  // The pre-sample e^2 carries d backcast / d mu too.
+  // The pre-sample e^2 carries the backcast's derivatives in mu too.
   let dPrevE2Mu = dBackMu;
+  let d2PrevE2Mu = d2BackMu;
+  let sMuMu = d2BackMu;
+  let sMuAl = 0;
+  let sMuBe = 0;
+  let sOmBe = 0;
+  let sAlBe = 0;
+  let sBeBe = 0;
+  let hMuMu = 0;
+  let hMuOm = 0;
+  let hMuAl = 0;
+  let hMuBe = 0;
+  let hOmOm = 0;
+  let hOmAl = 0;
+  let hOmBe = 0;
+  let hAlAl = 0;
+  let hAlBe = 0;
+  let hBeBe = 0;
+  // Σ log h_t as logs of running products: one Math.log per few hundred terms instead of one
+  // per observation (the log is most of the cost of a pass). Every factor lies within the soft
+  // bounds [lo, hi] (see buildModel), so renormalising whenever the product leaves
+  // [PRODUCT_MIN, PRODUCT_MAX] keeps it finite and normal; the rounding error is ~1e-16 per log.
+  let product = 1;
   let sumLogH = 0;
   let sumE2H = 0;
   let gMu = 0;
   let gOm = 0;
   let gAl = 0;
   let gBe = 0;
-  const wantGrad = grad !== null || scores !== null;
+  const wantHess = hess !== null;
+  const wantGrad = grad !== null || scores !== null || wantHess;
   for (let t = 0; t < n; t++) {
     const ht = omega + alpha * prevE2 + beta * prevH;
     if (!(ht >= lo && ht <= hi)) return Number.NaN;
@@ -191,9 +236,22 @@ function fusedGarch11Normal(
     const inv = 1 / ht;
     e[t] = et;
     h[t] = ht;
-    sumLogH += Math.log(ht);
+    product *= ht;
+    if (product > PRODUCT_MAX || product < PRODUCT_MIN) {
+      sumLogH += Math.log(product);
+      product = 1;
+    }
     sumE2H += e2 * inv;
     if (wantGrad) {
+      if (wantHess) {
+        // Second derivatives from the first derivatives at t-1, before those move on.
+        sMuMu = alpha * d2PrevE2Mu + beta * sMuMu;
+        sMuAl = dPrevE2Mu + beta * sMuAl;
+        sMuBe = dMu + beta * sMuBe;
+        sOmBe = dOm + beta * sOmBe;
+        sAlBe = dAl + beta * sAlBe;
+        sBeBe = 2 * dBe + beta * sBeBe;
+      }
       dMu = alpha * dPrevE2Mu + beta * dMu;
       dOm = 1 + beta * dOm;
       dAl = prevE2 + beta * dAl;
@@ -214,6 +272,21 @@ function fusedGarch11Normal(
         scores[row + o + 1] = sAl;
         scores[row + o + 2] = sBe;
       }
+      if (wantHess) {
+        const c = 0.5 * (1 - 2 * e2 * inv) * inv * inv;
+        const w = et * inv * inv;
+        hMuMu += lh * sMuMu + c * dMu * dMu - 2 * w * dMu - inv;
+        hMuOm += c * dMu * dOm - w * dOm;
+        hMuAl += lh * sMuAl + c * dMu * dAl - w * dAl;
+        hMuBe += lh * sMuBe + c * dMu * dBe - w * dBe;
+        hOmOm += c * dOm * dOm;
+        hOmAl += c * dOm * dAl;
+        hOmBe += lh * sOmBe + c * dOm * dBe;
+        hAlAl += c * dAl * dAl;
+        hAlBe += lh * sAlBe + c * dAl * dBe;
+        hBeBe += lh * sBeBe + c * dBe * dBe;
+        d2PrevE2Mu = 2;
+      }
       dPrevE2Mu = -2 * et;
     }
     prevE2 = e2;
@@ -225,7 +298,38 @@ function fusedGarch11Normal(
     grad[o + 1] = gAl;
     grad[o + 2] = gBe;
   }
+  if (hess) {
+    const vol = [
+      [hOmOm, hOmAl, hOmBe],
+      [hOmAl, hAlAl, hAlBe],
+      [hOmBe, hAlBe, hBeBe],
+    ];
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) hess[(o + i) * k + o + j] = vol[i]![j]!;
+    if (hasMu) {
+      const cross = [hMuOm, hMuAl, hMuBe];
+      hess[0] = hMuMu;
+      for (let j = 0; j < 3; j++) {
+        hess[o + j] = cross[j]!;
+        hess[(o + j) * k] = cross[j]!;
+      }
+    }
+  }
+  sumLogH += Math.log(product);
   return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
+}
+
+/**
+ * The exact Hessian of the log-likelihood at θ in one pass, for models the fused GARCH(1,1)
+ * pass covers; also writes the gradient. Returns the log-likelihood, or NaN when the model is
+ * not fused or a variance leaves the soft bounds (the caller then differences gradients).
+ */
+export function evaluateHessian(
+  model: Model,
+  theta: Float64Array,
+  grad: Float64Array,
+  hess: Float64Array,
+): number {
+  return model.fused ? fusedGarch11Normal(model, theta, grad, null, hess) : Number.NaN;
 }
 
 /**
