@@ -6,11 +6,14 @@ import { z } from "zod";
 import { COVARIANCE_KINDS, covariances, outerProduct, pValues, tStatistics } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { estimate } from "./estimate.js";
+import { forecast } from "./forecast.js";
 import { buildModel, evaluate, persistence } from "./likelihood.js";
 import { fromParams, paramNames, toParams } from "./params.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
+  Forecast,
+  ForecastOptions,
   ForecastState,
   GarchOptions,
   GarchParams,
@@ -139,6 +142,11 @@ export class GarchFit {
       variances: tail(h, Math.max(spec.q, 1), backcast),
       returns: [...lastReturns],
     };
+  }
+
+  /** Forecasts h = 1..horizon steps past the end of the sample (see `forecast`). */
+  forecast(horizon: number, options?: ForecastOptions): Forecast {
+    return forecast(this.spec, this.params, this.forecastState(), horizon, options);
   }
 
   /** A plain JSON object (NaN becomes null) that `GarchFit.fromJSON` restores. */

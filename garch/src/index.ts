@@ -4,10 +4,19 @@
  * (beta).
  */
 
+export {
+  type LjungBoxOptions,
+  type LjungBoxResult,
+  ljungBox,
+  type ResidualDiagnostics,
+  residualDiagnostics,
+} from "./diagnostics.js";
 export { type GarchErrorCode, GarchInputError } from "./errors.js";
 export { FIT_FORMAT, fit, GarchFit, type GarchFitJson } from "./fit.js";
+export { forecast, MAX_HORIZON } from "./forecast.js";
 export { logLikelihood } from "./likelihood.js";
 export { paramNames } from "./params.js";
+export { type Candidate, type Selection, type SelectOptions, selectOrder } from "./select.js";
 export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
 export { checkSeries, checkSpec, minimumLength } from "./spec.js";
 export type * from "./types.js";

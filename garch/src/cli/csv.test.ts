@@ -21,14 +21,12 @@ describe("parseCsv", () => {
     const cell = fc.stringMatching(/^[a-z0-9.]{1,6}$/);
     fc.assert(
       fc.property(
-        fc
-          .integer({ min: 1, max: 4 })
-          .chain((w) =>
-            fc.array(fc.array(cell, { minLength: w, maxLength: w }), {
-              minLength: 1,
-              maxLength: 8,
-            }),
-          ),
+        fc.integer({ min: 1, max: 4 }).chain((w) =>
+          fc.array(fc.array(cell, { minLength: w, maxLength: w }), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+        ),
         (table) => {
           const parsed = parseCsv(table.map((r) => r.join(",")).join("\n"));
           expect([parsed.header, ...parsed.rows]).toEqual(table);
@@ -50,7 +48,7 @@ describe("parseNumber", () => {
 
 describe("readSeries", () => {
   const csv = "date,r,note\n2020-01-01,0.5,x\n2020-01-02,-0.25,y\n";
-  it("defaults to the first numeric column", () => {
+  it("defaults to the first column that starts with a number", () => {
     const s = readSeries(csv);
     expect(s.column).toBe("r");
     expect(Array.from(s.values)).toEqual([0.5, -0.25]);
@@ -60,7 +58,8 @@ describe("readSeries", () => {
       'line 3, column "r": "oops" is not a finite number',
     );
     expect(() => readSeries(csv, "missing")).toThrow(/column "missing" is not in the header/);
-    expect(() => readSeries("a,b\nx,y\n")).toThrow(/no column holds only numbers/);
+    expect(() => readSeries("a,b\nx,y\n")).toThrow(/no column starts with a number/);
+    expect(() => readSeries("d,r\nx,1\ny,2\nz,oops\n")).toThrow('line 4, column "r"');
     expect(() => readSeries("r\n")).toThrow(/no data rows/);
   });
   it("rejects overflowing numbers", () => {

@@ -92,7 +92,9 @@ export interface Series {
 }
 
 /**
- * The named column, or else the first column whose every cell is a number, as a Float64Array.
+ * The named column, or else the first column whose first data cell is a number, as a
+ * Float64Array. Every cell of the chosen column must be a finite number: the error names the
+ * line and column of the first that is not.
  */
 export function readSeries(text: string, column?: string): Series {
   const { header, rows, lines } = parseCsv(text);
@@ -104,10 +106,10 @@ export function readSeries(text: string, column?: string): Series {
       throw new CsvError(`column "${column}" is not in the header (${header.join(", ")})`);
     }
   } else {
-    index = header.findIndex((_, c) => rows.every((row) => parseNumber(row[c]!) !== undefined));
+    index = header.findIndex((_, c) => parseNumber(rows[0]![c]!) !== undefined);
     if (index < 0) {
       throw new CsvError(
-        `no column holds only numbers (header: ${header.join(", ")}); name one with --column`,
+        `no column starts with a number (header: ${header.join(", ")}); name one with --column`,
       );
     }
   }
