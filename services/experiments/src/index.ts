@@ -3,6 +3,7 @@
  * sequential tests, sample ratio mismatch, power, multiple testing) and promotion decisions.
  */
 
+export { type Analysis, type AnalyzeOptions, analyzeExperiment } from "./analyze.js";
 export {
   type DecisionInput,
   type DecisionPolicy,
