@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDataset, takeRows, trainAndEvaluate } from "@mlops/training";
+import { RandomForestClassifier } from "ml-random-forest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_DATA } from "../bootstrap.js";
+import { artifactPath, readArtifact, writeArtifact } from "./artifacts.js";
+import { loadClassifier } from "./classifier.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-artifacts-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const manifestFields = {
+  name: "m",
+  version: 1,
+  kind: "classifier" as const,
+  feature_schema: {
+    kind: "classifier" as const,
+    features: [{ name: "a", type: "number" as const }],
+    target: "y",
+    classes: ["0", "1"],
+  },
+  metrics: { accuracy: 0.9 },
+  params: { n_estimators: 1 },
+  seed: 1,
+  data_hash: "a".repeat(64),
+  git_sha: null,
+  run_id: "run-1",
+  created: "2026-01-01T00:00:00.000Z",
+  model_file: "model.json",
+};
+
+describe("artifacts", () => {
+  it("round-trips the model bytes under a relative URI", async () => {
+    const ref = await writeArtifact(dir, manifestFields, Buffer.from('{"x":1}'));
+    expect(ref.uri).toBe("m/1/manifest.json");
+    const loaded = await readArtifact(dir, ref);
+    expect(loaded.model.toString()).toBe('{"x":1}');
+    expect(loaded.manifest).toMatchObject({ name: "m", version: 1, format_version: 1 });
+  });
+
+  it("refuses a manifest or a model whose bytes changed", async () => {
+    const ref = await writeArtifact(dir, { ...manifestFields, version: 2 }, Buffer.from("{}"));
+    await expect(readArtifact(dir, { ...ref, sha256: "0".repeat(64) })).rejects.toThrow(
+      /manifest.json: SHA-256 differs from the registry's/,
+    );
+    await writeFile(join(dir, "m", "2", "model.json"), "{ }");
+    await expect(readArtifact(dir, ref)).rejects.toThrow(
+      /model.json: SHA-256 differs from the manifest's/,
+    );
+  });
+
+  it("refuses a manifest that breaks the contract, naming the field", async () => {
+    await expect(
+      writeArtifact(dir, { ...manifestFields, run_id: "bad id" }, Buffer.from("{}")),
+    ).rejects.toThrow(/run_id/);
+  });
+
+  it("keeps relative URIs inside the artifact directory", () => {
+    expect(artifactPath("/srv/models", "m/1/manifest.json")).toBe("/srv/models/m/1/manifest.json");
+    expect(() => artifactPath("/srv/models", "../../etc/passwd")).toThrow(
+      /leaves the artifact directory/,
+    );
+  });
+});
+
+describe("served classifier", () => {
+  it("answers exactly as ml-random-forest does on the model training saved", async () => {
+    const dataset = await loadDataset(DEMO_DATA.classification, { label: "label" });
+    const outcome = await trainAndEvaluate(dataset, { nEstimators: 15, seed: 3 });
+    const ref = await writeArtifact(
+      dir,
+      {
+        ...manifestFields,
+        name: "rf",
+        feature_schema: {
+          kind: "classifier",
+          features: dataset.featureNames.map((name) => ({ name, type: "number" as const })),
+          target: "label",
+          classes: [...dataset.classNames],
+        },
+      },
+      Buffer.from(JSON.stringify(outcome.fit.model)),
+    );
+    const served = loadClassifier(await readArtifact(dir, ref));
+    const saved = JSON.parse(await readFile(join(dir, "rf", "1", "model.json"), "utf8"));
+    const reference = RandomForestClassifier.load(saved);
+    const test = takeRows(dataset, dataset.split.test.subarray(0, 200));
+    const nf = dataset.featureNames.length;
+    const rows = Array.from({ length: 200 }, (_, i) =>
+      Array.from(test.x.subarray(i * nf, (i + 1) * nf)),
+    );
+    const expected = reference.predict(rows);
+    const p1 = reference.predictProbability(rows, 1);
+    const batch = served.classifyBatch(rows);
+    rows.forEach((r, i) => {
+      const one = served.classify(r);
+      expect(one).toEqual(batch[i]);
+      expect(one.prediction).toBe(dataset.classNames[expected[i]]);
+      expect(one.probabilities["1"]).toBe(p1[i]);
+    });
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Running `pnpm start`'s entry point as a real process on a loopback port: spawn, wait for the
+ * ready banner, talk HTTP, stop with a signal and collect the exit.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { ZodType, z } from "zod";
+
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+
+/** The `pnpm start` entry point. */
+export const START = fileURLToPath(new URL("../../services/serving/src/start.ts", import.meta.url));
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** A started process and what it printed. */
+export interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  stdout: string;
+  stderr: string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `script` in `cwd` with `env` and resolves once it prints its URL. */
+export async function start(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<Started> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const child = spawn(process.execPath, [tsxCli, script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const started: Started = {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    stdout: "",
+    stderr: "",
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  child.stdout!.on("data", (d) => (started.stdout += d));
+  child.stderr!.on("data", (d) => (started.stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (started.stdout.includes(started.url)) resolve();
+    };
+    child.stdout!.on("data", check);
+    exited.then((code) =>
+      reject(new Error(`exited with ${code} before ready:\n${started.stderr}`)),
+    );
+  });
+  return started;
+}
+
+/** JSON over HTTP; the answer is checked with `schema` (the API's contract). */
+export async function call<S extends ZodType>(
+  url: string,
+  path: string,
+  schema: S,
+  body?: unknown,
+): Promise<{ status: number; body: z.output<S> }> {
+  const res = await fetch(`${url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: schema.parse(await res.json()) };
+}
+
+/** Runs `script` to its exit (for start-up failures). */
+export function runToExit(script: string, cwd: string, env: Record<string, string>) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [tsxCli, script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (code) => resolve({ code, stderr }));
+  });
+}
