@@ -4,7 +4,8 @@ import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
-import { describeStoreContract, generateTraffic } from "../store-contract.js";
+import { describeStoreContract } from "../store-contract.js";
+import { generateTraffic } from "../traffic.js";
 import { type Emulator, startEmulator } from "./emulator.js";
 
 let emulator: Emulator;

@@ -132,6 +132,15 @@ describe("sqlite adapter", () => {
     expect(() => openSqliteStore(path)).toThrow(`sqlite:${path}`);
   });
 
+  it("refuses a file written by a newer schema", async () => {
+    const path = freshPath();
+    await openSqliteStore(path).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(MIGRATIONS.length + 1);
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(/newer than this code knows/);
+  });
+
   it("names the path when the directory cannot be created", () => {
     const blocker = join(root, "blocker");
     writeFileSync(blocker, "");

@@ -32,7 +32,7 @@ import type {
 } from "../store.js";
 import { outcomeTerms } from "../terms.js";
 import { check } from "../validate.js";
-import { migrate } from "./migrations.js";
+import { MIGRATIONS, migrate } from "./migrations.js";
 
 /** Options of the SQLite adapter. */
 export interface SqliteStoreOptions {
@@ -83,7 +83,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the tail.
       handle.pragma("synchronous = NORMAL");
       handle.pragma("foreign_keys = ON");
-      migrate(handle);
+      // 64 MB page cache: the aggregate index and the key B-trees of a million logs stay hot.
+      handle.pragma("cache_size = -65536");
+      const version = migrate(handle);
+      if (version > MIGRATIONS.length) {
+        throw new StoreUnavailableError(
+          name,
+          `schema version ${version} is newer than this code knows (${MIGRATIONS.length}); upgrade @mlops/store`,
+        );
+      }
       return handle;
     } catch (error) {
       handle.close();
