@@ -38,7 +38,7 @@ const definition: SweepDefinition = {
 };
 
 const pool = createTrainingPool(2);
-await runSweep(dataset, { ...definition, maxTrials: 1, fixed: { nEstimators: 4 } }, { pool });
+await pool.ready();
 const rows = [];
 for (const [label, policy] of [
   ["no early termination", undefined],

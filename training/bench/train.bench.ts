@@ -116,7 +116,7 @@ async function ours(
 const reference = await sklearn();
 const warmPool = createTrainingPool(2);
 // Start the threads (and tsx in them) before timing.
-await trainAndEvaluate(dataset, { nEstimators: 2 }, { pool: warmPool });
+await warmPool.ready();
 const measured = [
   await ours("@mlops/training, 1 thread", () => ({ threads: 1 })),
   await ours("@mlops/training, 2 threads (pool started)", () => ({ pool: warmPool })),

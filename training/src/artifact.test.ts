@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { RandomForestClassifier } from "ml-random-forest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CARD_FILE,
   forestParamsRecord,
   MANIFEST_FILE,
   MODEL_FILE,
@@ -40,7 +41,7 @@ describe("model artifacts", () => {
 
   it("writes the model and a manifest that read back and load in ml-random-forest", async () => {
     const dir = join(root, "demo", "3");
-    const written = await writeModelArtifact(dir, identity, dataset, outcome);
+    const written = await writeModelArtifact(dir, identity, dataset, outcome, "demo.csv");
     expect(written).toMatchObject({
       name: "demo",
       version: 3,
@@ -58,6 +59,8 @@ describe("model artifacts", () => {
       seed: 42,
     });
     expect((await readdir(join(root, "demo"))).sort()).toEqual(["3"]);
+    expect((await readdir(dir)).sort()).toEqual([CARD_FILE, MANIFEST_FILE, MODEL_FILE]);
+    expect(await readFile(join(dir, CARD_FILE), "utf8")).toContain("# Model card: demo v3");
     const { manifest, model } = await readModelArtifact(dir);
     expect(manifest).toEqual(written);
     expect(RandomForestClassifier.load(model as never).predict([[35, 2]])).toEqual([1]);
@@ -65,8 +68,8 @@ describe("model artifacts", () => {
 
   it("never overwrites a version and leaves nothing half-written", async () => {
     const dir = join(root, "demo", "4");
-    await writeModelArtifact(dir, identity, dataset, outcome);
-    await expect(writeModelArtifact(dir, identity, dataset, outcome)).rejects.toThrow(
+    await writeModelArtifact(dir, identity, dataset, outcome, "demo.csv");
+    await expect(writeModelArtifact(dir, identity, dataset, outcome, "demo.csv")).rejects.toThrow(
       ArtifactError,
     );
     expect((await readdir(join(root, "demo"))).sort()).toEqual(["3", "4"]);
@@ -74,7 +77,7 @@ describe("model artifacts", () => {
 
   it("refuses a model file that does not match its checksum", async () => {
     const dir = join(root, "demo", "5");
-    await writeModelArtifact(dir, identity, dataset, outcome);
+    await writeModelArtifact(dir, identity, dataset, outcome, "demo.csv");
     const text = await readFile(join(dir, MODEL_FILE), "utf8");
     await writeFile(join(dir, MODEL_FILE), text.replace('"seed":42', '"seed":43'));
     await expect(readModelArtifact(dir)).rejects.toThrow(
@@ -84,7 +87,13 @@ describe("model artifacts", () => {
 
   it("rejects identities the contract does not allow", async () => {
     await expect(
-      writeModelArtifact(join(root, "bad"), { ...identity, name: "no spaces" }, dataset, outcome),
+      writeModelArtifact(
+        join(root, "bad"),
+        { ...identity, name: "no spaces" },
+        dataset,
+        outcome,
+        "demo.csv",
+      ),
     ).rejects.toThrow(/name/);
   });
 });

@@ -7,6 +7,7 @@ import {
   ModelManifestSchema,
   type Params,
 } from "@mlops/contracts";
+import { renderModelCard } from "./card.js";
 import type { Dataset } from "./dataset.js";
 import { ArtifactError } from "./errors.js";
 import type { RandomForestJSON } from "./forest/model.js";
@@ -17,6 +18,7 @@ import type { TrainOutcome } from "./train.js";
 /** File names inside a model artifact directory. */
 export const MODEL_FILE = "model.json";
 export const MANIFEST_FILE = "manifest.json";
+export const CARD_FILE = "card.md";
 
 /** Forest hyperparameters as MLflow-style params (scikit-learn's snake_case names, scalars). */
 export function forestParamsRecord(params: ForestParams): Params {
@@ -94,7 +96,8 @@ export function classifierManifest(
 }
 
 /**
- * Writes `model.json` (ml-random-forest JSON) and `manifest.json` into the new directory `dir`.
+ * Writes `model.json` (ml-random-forest JSON), `manifest.json` and the model card `card.md`
+ * (`dataSource` names the data in it) into the new directory `dir`.
  * Both are written into a temporary sibling that is renamed into place, so `dir` either holds a
  * complete artifact or does not exist; an existing `dir` is never overwritten.
  */
@@ -103,6 +106,7 @@ export async function writeModelArtifact(
   identity: ArtifactIdentity,
   dataset: Dataset,
   outcome: TrainOutcome,
+  dataSource: string,
 ): Promise<ModelManifest> {
   const model = JSON.stringify(outcome.fit.model);
   const manifest = classifierManifest(identity, dataset, outcome, sha256(model));
@@ -112,6 +116,8 @@ export async function writeModelArtifact(
     await mkdir(staging);
     await writeFile(join(staging, MODEL_FILE), model);
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const card = renderModelCard({ manifest, dataset, metrics: outcome.metrics, dataSource });
+    await writeFile(join(staging, CARD_FILE), card);
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -141,7 +147,8 @@ export async function readModelArtifact(
   return { manifest, model: JSON.parse(text) as RandomForestJSON };
 }
 
-function sha256(text: string): string {
+/** Lower-case hex SHA-256 of a model file's text. */
+export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 

@@ -1,11 +1,13 @@
 export {
   type ArtifactIdentity,
+  CARD_FILE,
   classifierManifest,
   forestParamsRecord,
   MANIFEST_FILE,
   MODEL_FILE,
   metricsRecord,
   readModelArtifact,
+  sha256,
   writeModelArtifact,
 } from "./artifact.js";
 export { type ModelCardInput, renderModelCard } from "./card.js";
@@ -38,6 +40,7 @@ export {
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
 export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
+export { runTrainJob, type TrainJobInput, type TrainJobOutput } from "./jobs/train.js";
 export {
   accuracy,
   balancedAccuracy,

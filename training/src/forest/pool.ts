@@ -10,6 +10,8 @@ export interface TrainingPool {
   readonly threads: number;
   /** Grows a batch in a worker thread. */
   run(batch: TreeBatch): Promise<FlatTree[]>;
+  /** Resolves once every thread has started and loaded the worker (so timings exclude it). */
+  ready(): Promise<void>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export function createTrainingPool(threads: number): TrainingPool {
   const fromSource = import.meta.url.endsWith(".ts");
   const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  const piscina = new Piscina<TreeBatch, FlatTree[]>({
+  const piscina = new Piscina<TreeBatch | null, FlatTree[]>({
     filename,
     minThreads: threads,
     maxThreads: threads,
@@ -36,6 +38,10 @@ export function createTrainingPool(threads: number): TrainingPool {
   return {
     threads,
     run: (batch) => piscina.run(batch),
+    // One ping per thread: with one task per thread at a time, each lands on its own thread.
+    ready: async () => {
+      await Promise.all(Array.from({ length: threads }, () => piscina.run(null)));
+    },
     close: () => piscina.destroy(),
   };
 }

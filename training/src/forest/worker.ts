@@ -6,6 +6,7 @@
 import { growTrees, type TreeBatch } from "./batch.js";
 import type { FlatTree } from "./tree.js";
 
-export default function trainBatch(batch: TreeBatch): FlatTree[] {
-  return growTrees(batch);
+/** Grows the batch's trees; `null` is a ping that answers once the thread has loaded. */
+export default function trainBatch(batch: TreeBatch | null): FlatTree[] {
+  return batch === null ? [] : growTrees(batch);
 }

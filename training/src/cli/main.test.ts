@@ -1,0 +1,157 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqliteStore, type Store } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, main } from "./main.js";
+
+let root: string;
+let data: string;
+const dbPath = () => join(root, "platform.db");
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${dbPath()}` },
+    isTTY: false,
+  };
+  const code = await main(argv, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+const train = (...extra: string[]) =>
+  run([
+    "train",
+    "--data",
+    data,
+    "--label",
+    "label",
+    "--trees",
+    "10",
+    "--artifacts",
+    join(root, "artifacts"),
+    "--json",
+    ...extra,
+  ]);
+
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openSqliteStore(dbPath());
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-cli-"));
+  const demo = await readFile(
+    new URL("../../data/demo-classification.csv", import.meta.url),
+    "utf8",
+  );
+  data = join(root, "churn.csv");
+  await writeFile(data, demo.split("\n").slice(0, 1501).join("\n"));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("mlops train --json", () => {
+  it("prints one JSON object, tracks the run and registers increasing versions", async () => {
+    const first = await train("--seed", "3", "--threads", "2");
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe("");
+    const result = JSON.parse(first.stdout);
+    expect(first.stdout.trim().split("\n")).toHaveLength(1);
+    expect(result).toMatchObject({ model: { name: "churn", version: 1 }, classes: ["0", "1"] });
+    expect(result.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(Object.keys(result.metrics).sort()).toEqual([
+      "accuracy",
+      "balanced_accuracy",
+      "brier",
+      "f1",
+      "log_loss",
+      "precision",
+      "recall",
+      "roc_auc",
+    ]);
+    expect(typeof result.fit_ms).toBe("number");
+    expect((await readdir(result.artifact)).sort()).toEqual([
+      "card.md",
+      "manifest.json",
+      "model.json",
+    ]);
+
+    await withStore(async (store) => {
+      const tracked = await store.runs.get(result.run_id);
+      expect(tracked?.status).toBe("FINISHED");
+      expect(tracked?.params).toMatchObject({ n_estimators: 10, seed: 3, label: "label" });
+      expect(tracked?.tags["mlops.data_hash"]).toBe(result.data_hash);
+      expect(tracked?.tags["mlops.model"]).toBe("churn@1");
+      expect(tracked?.metrics.accuracy_by_trees.map((p) => p.step)).toEqual([10]);
+      expect(tracked?.metrics.accuracy[0].value).toBe(result.metrics.accuracy);
+      const version = await store.models.get("churn", 1);
+      expect(version).toMatchObject({
+        run_id: result.run_id,
+        data_hash: result.data_hash,
+        kind: "classifier",
+      });
+    });
+
+    const second = JSON.parse((await train()).stdout);
+    expect(second.model).toEqual({ name: "churn", version: 2 });
+  });
+
+  it("fails with a message naming the problem and a non-zero exit", async () => {
+    const noColumn = await run(["train", "--data", data, "--label", "target", "--json"]);
+    expect(noColumn.code).toBe(1);
+    expect(noColumn.stdout).toBe("");
+    expect(noColumn.stderr).toMatch(/^error: column "target": the label column is missing/);
+
+    const badTrees = await run(["train", "--data", data, "--label", "label", "--trees", "0"]);
+    expect(badTrees.code).toBe(1);
+    expect(badTrees.stderr).toContain('--trees must be an integer ≥ 1 (got "0")');
+
+    const noData = await run(["train", "--label", "label"]);
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toContain("required option '--data <file>' not specified");
+  });
+
+  it("refuses a model name the registry would not accept, before tracking anything", async () => {
+    const bad = await train("--name", "no spaces");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: name must be 1-64 characters/);
+  });
+
+  it("marks the run FAILED, and registers nothing, when the artifacts cannot be written", async () => {
+    const blocker = join(root, "not-a-dir");
+    await writeFile(blocker, "");
+    const before = await withStore((store) => store.models.list("churn"));
+    const bad = await run([
+      "train",
+      "--data",
+      data,
+      "--label",
+      "label",
+      "--trees",
+      "2",
+      "--artifacts",
+      blocker,
+      "--json",
+    ]);
+    expect(bad.code).toBe(1);
+    await withStore(async (store) => {
+      const failed = (await store.runs.list()).filter((r) => r.status === "FAILED");
+      expect(failed).toHaveLength(1);
+      expect(failed[0].tags["mlops.error"]).toMatch(/ENOTDIR|EEXIST/);
+      expect(await store.models.list("churn")).toHaveLength(before.length);
+    });
+  });
+
+  it("has --help on the subcommand", async () => {
+    const help = await run(["train", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--data <file>");
+  });
+});

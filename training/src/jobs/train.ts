@@ -1,0 +1,177 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, extname, join } from "node:path";
+import { promisify } from "node:util";
+import { type MetricPoint, NameSchema } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+import {
+  forestParamsRecord,
+  MODEL_FILE,
+  metricsRecord,
+  sha256,
+  writeModelArtifact,
+} from "../artifact.js";
+import { loadDataset } from "../dataset.js";
+import { OptionError } from "../errors.js";
+import type { TrainingProgress } from "../forest/fit.js";
+import { resolveForestOptions } from "../forest/options.js";
+import { createTrainingPool } from "../forest/pool.js";
+import { trainAndEvaluate } from "../train.js";
+
+/** What `mlops train` does, as a function. */
+export interface TrainJobInput {
+  /** CSV file to train on. */
+  readonly data: string;
+  /** Label column. */
+  readonly label: string;
+  /** Registered model name. @default the file's base name */
+  readonly name?: string;
+  /** @default 100 */
+  readonly trees?: number;
+  /** Seed of the forest (and of the split when the file has none). @default 42 */
+  readonly seed?: number;
+  /** @default 1 */
+  readonly threads?: number;
+  /** Where tracking records and the registry live. */
+  readonly store: Store;
+  /** Directory under which each run's artifacts are written (`<root>/<run_id>/model`). */
+  readonly artifactRoot: string;
+  /** Commit recorded as lineage; looked up with `git rev-parse HEAD` when absent. */
+  readonly gitSha?: string | null;
+  /** Progress while trees are added. */
+  readonly onProgress?: (progress: TrainingProgress) => void;
+}
+
+/** The result scripts read (`mlops train --json`). */
+export interface TrainJobOutput {
+  readonly run_id: string;
+  readonly model: { readonly name: string; readonly version: number };
+  /** Held-out metrics, snake_case (accuracy, balanced_accuracy, f1, roc_auc, log_loss, …). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Held-out confusion matrix: rows true class, columns predicted, in `classes` order. */
+  readonly confusion_matrix: number[][];
+  readonly classes: readonly string[];
+  /** Wall time of the fit alone, in milliseconds. */
+  readonly fit_ms: number;
+  readonly data_hash: string;
+  /** The artifact directory (model.json, manifest.json, card.md). */
+  readonly artifact: string;
+}
+
+/**
+ * Trains a forest on a CSV and records everything: a tracked run (params, held-out metrics, the
+ * accuracy curve by number of trees, tags for git sha, data hash, seed and host), a registered
+ * model version with lineage, and the artifact with its manifest and model card. A failure after
+ * the run starts marks the run FAILED before it is rethrown.
+ */
+export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput> {
+  const seed = input.seed ?? 42;
+  const params = resolveForestOptions({ nEstimators: input.trees ?? 100, seed });
+  const threads = input.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new OptionError("threads", "must be an integer ≥ 1", threads);
+  const dataset = await loadDataset(input.data, { label: input.label, seed });
+  const name = input.name ?? basename(input.data, extname(input.data));
+  const checkedName = NameSchema.safeParse(name);
+  if (!checkedName.success) {
+    throw new OptionError(
+      "name",
+      checkedName.error.issues[0]?.message ?? "is not a valid model name",
+      name,
+    );
+  }
+  const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
+  const { store } = input;
+  const runId = randomUUID().replaceAll("-", "");
+  const started = Date.now();
+  await store.runs.create({
+    run_id: runId,
+    experiment_name: name,
+    run_name: `train ${name}`,
+    start_time: started,
+    params: { ...forestParamsRecord(params), data: input.data, label: input.label },
+    tags: {
+      "mlops.git_sha": gitSha ?? "unknown",
+      "mlops.data_hash": dataset.sha256,
+      "mlops.seed": String(seed),
+      "mlops.host": hostname(),
+      "mlops.split": dataset.splitSource,
+    },
+  });
+  try {
+    const curve: MetricPoint[] = [];
+    // Threads start before the fit is timed: fit_ms excludes start-up.
+    const pool = threads > 1 ? createTrainingPool(threads) : undefined;
+    await pool?.ready();
+    const outcome = await trainAndEvaluate(dataset, params, {
+      pool,
+      onProgress: (progress) => {
+        curve.push({
+          key: "accuracy_by_trees",
+          value: progress.validationAccuracy!,
+          step: progress.treesDone,
+          timestamp: Date.now(),
+        });
+        input.onProgress?.(progress);
+      },
+    }).finally(() => pool?.close());
+    const metrics = metricsRecord(outcome.metrics);
+    const now = Date.now();
+    await store.runs.logMetrics(runId, [
+      ...Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
+      ...curve,
+    ]);
+    const dir = join(input.artifactRoot, runId, "model");
+    // Fail on an unusable artifact directory before a version is registered that has no files.
+    await mkdir(dirname(dir), { recursive: true });
+    const version = await store.models.register({
+      name,
+      kind: "classifier",
+      run_id: runId,
+      data_hash: dataset.sha256,
+      git_sha: gitSha,
+      params: forestParamsRecord(params),
+      metrics,
+      artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(JSON.stringify(outcome.fit.model)) },
+      description: `Random forest on ${basename(input.data)} predicting ${dataset.labelName}`,
+    });
+    await writeModelArtifact(
+      dir,
+      { name, version: version.version, runId, gitSha },
+      dataset,
+      outcome,
+      input.data,
+    );
+    await store.runs.addArtifacts(runId, [{ path: "model", uri: dir }]);
+    await store.runs.setTags(runId, { "mlops.model": `${name}@${version.version}` });
+    await store.runs.finish(runId, "FINISHED", Date.now());
+    return {
+      run_id: runId,
+      model: { name, version: version.version },
+      metrics,
+      confusion_matrix: outcome.metrics.confusionMatrix,
+      classes: dataset.classNames,
+      fit_ms: outcome.fitMs,
+      data_hash: dataset.sha256,
+      artifact: dir,
+    };
+  } catch (error) {
+    await store.runs.setTags(runId, {
+      "mlops.error": error instanceof Error ? error.message : String(error),
+    });
+    await store.runs.finish(runId, "FAILED", Date.now());
+    throw error;
+  }
+}
+
+/** The checked-out commit, or null outside a git work tree. */
+async function headCommit(): Promise<string | null> {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["rev-parse", "HEAD"]);
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
