@@ -1,10 +1,10 @@
-import type { ExperimentInput, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import type { ExperimentInput } from "@mlops/contracts";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, describe, expect, it } from "vitest";
 import { analyzeExperiment } from "./analyze.js";
 import { toDecisionRecord } from "./decide.js";
 import { momentsOf } from "./moments.js";
-import { seededUniform } from "./random.js";
+import { seedTraffic } from "./test-support.js";
 
 let store: Store;
 afterEach(async () => {
@@ -24,48 +24,13 @@ const definition = (id: string, over: Partial<ExperimentInput> = {}): Experiment
   ...over,
 });
 
-/**
- * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
- * challenger with 0.8 + effect; the predicted class's probability is 0.7 when right.
- */
-async function seedTraffic(id: string, perArm: number, effect: number, seed: number) {
-  const u = seededUniform(seed);
-  const predictions: PredictionRecord[] = [];
-  const outcomes: OutcomeRecord[] = [];
-  for (let i = 0; i < 2 * perArm; i++) {
-    const variant = i % 2 === 0 ? "champion" : "challenger";
-    const right = u() < 0.8 + (variant === "challenger" ? effect : 0);
-    const request_id = `${id}-${i}`;
-    predictions.push({
-      request_id,
-      experiment_id: id,
-      variant,
-      model_name: "iris",
-      model_version: variant === "champion" ? 1 : 2,
-      user_id: null,
-      prediction: "a",
-      probabilities: { a: 0.7, b: 0.3 },
-      latency_ms: 10 + 10 * u(),
-      status: "ok",
-      timestamp: 1_700_000_000_000 + i,
-    });
-    outcomes.push({ request_id, outcome: right ? "a" : "b", timestamp: 1_700_000_100_000 + i });
-  }
-  await store.predictions.insertMany(predictions);
-  await store.outcomes.insertMany(outcomes);
-  return predictions.map((p, i) => ({
-    variant: p.variant,
-    logLoss: -Math.log(outcomes[i]!.outcome === "a" ? 0.7 : 0.3),
-  }));
-}
-
 describe("analyzeExperiment on the embedded SQLite store", () => {
   it("promotes a challenger with a real effect and continues without one", async () => {
     store = openSqliteStore(":memory:");
     await store.experiments.create(definition("effect"));
     await store.experiments.create(definition("null"));
-    await seedTraffic("effect", 3000, 0.06, 1);
-    await seedTraffic("null", 3000, 0, 2);
+    await seedTraffic(store, "effect", 3000, 0.06, 1);
+    await seedTraffic(store, "null", 3000, 0, 2);
     const effect = await analyzeExperiment(store, "effect");
     expect(effect.result.decision).toBe("promote");
     expect(effect.metrics.map((m) => m.accuracy.n)).toEqual([3000, 3000]);
@@ -76,7 +41,7 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
   it("streams log loss from joined pairs and carries the running p-value from stored decisions", async () => {
     store = openSqliteStore(":memory:");
     await store.experiments.create(definition("ll", { primary_metric: "log_loss" }));
-    const expected = await seedTraffic("ll", 400, 0, 3);
+    const expected = await seedTraffic(store, "ll", 400, 0, 3);
     const first = await analyzeExperiment(store, "ll");
     for (const m of first.metrics) {
       const direct = momentsOf(

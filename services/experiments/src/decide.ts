@@ -108,6 +108,8 @@ export interface GuardrailEvidence {
 /** The decision with every number behind it. */
 export interface DecisionResult {
   readonly decision: DecisionKind;
+  /** The arms compared: `control` serves now, `treatment` may replace it. */
+  readonly arms: { readonly control: string; readonly treatment: string };
   /** Readable sentences, most important first. */
   readonly reasons: string[];
   readonly srm: SrmResult | null;
@@ -176,14 +178,23 @@ function checkPolicy(input: DecisionInput, policy: DecisionPolicy) {
   return { control, treatment, minSamplePerArm, srmThreshold, power, previousPValue };
 }
 
-function verdict(
+type Verdict = (
   decision: DecisionKind,
   reasons: string[],
   srm: SrmResult | null,
-  primary: PrimaryEvidence | null = null,
-  guardrails: GuardrailEvidence[] = [],
-): DecisionResult {
-  return { decision, reasons, srm, primary, guardrails };
+  primary?: PrimaryEvidence | null,
+  guardrails?: GuardrailEvidence[],
+) => DecisionResult;
+
+function verdictFor(arms: DecisionResult["arms"]): Verdict {
+  return (decision, reasons, srm, primary = null, guardrails = []) => ({
+    decision,
+    arms,
+    reasons,
+    srm,
+    primary,
+    guardrails,
+  });
 }
 
 /** SRM over the arms with traffic weight; a zero-weight arm that received traffic is a mismatch. */
@@ -272,6 +283,7 @@ function describeGuardrail(g: GuardrailEvidence, arms: Arms): string {
  */
 export function decide(input: DecisionInput, policy: DecisionPolicy = {}): DecisionResult {
   const p = checkPolicy(input, policy);
+  const verdict = verdictFor({ control: p.control, treatment: p.treatment });
   const alpha = input.experiment.alpha;
   const byName = new Map(input.metrics.map((m) => [m.variant, m]));
   const missing = input.experiment.variants.filter((v) => !byName.has(v.name)).map((v) => v.name);
@@ -401,6 +413,7 @@ export function toDecisionRecord(
   const evidence = JSON.parse(
     JSON.stringify({
       [PRIMARY_P_VALUE_KEY]: result.primary?.sequential.pValue ?? null,
+      arms: result.arms,
       srm: result.srm,
       primary: result.primary,
       guardrails: result.guardrails,

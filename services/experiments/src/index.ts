@@ -4,6 +4,7 @@
  */
 
 export { type Analysis, type AnalyzeOptions, analyzeExperiment } from "./analyze.js";
+export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
 export {
   type DecisionInput,
   type DecisionPolicy,

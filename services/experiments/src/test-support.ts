@@ -1,6 +1,9 @@
 /** Helpers shared by this package's tests (excluded from the build). */
+import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
 import { expect } from "vitest";
 import reference from "../fixtures/reference.json" with { type: "json" };
+import { seededUniform } from "./random.js";
 
 /** Values R computed for the same inputs (fixtures/reference.R). */
 export const R = reference;
@@ -12,4 +15,45 @@ export const R = reference;
 export function expectClose(actual: number, expected: number, tol: number, label = ""): void {
   const err = Math.abs(actual - expected) / (expected === 0 ? 1 : Math.abs(expected));
   expect(err, `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
+}
+
+/**
+ * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
+ * challenger with 0.8 + effect; the predicted class's probability is 0.7 when right.
+ */
+export async function seedTraffic(
+  store: Store,
+  id: string,
+  perArm: number,
+  effect: number,
+  seed: number,
+): Promise<{ variant: string; logLoss: number }[]> {
+  const u = seededUniform(seed);
+  const predictions: PredictionRecord[] = [];
+  const outcomes: OutcomeRecord[] = [];
+  for (let i = 0; i < 2 * perArm; i++) {
+    const variant = i % 2 === 0 ? "champion" : "challenger";
+    const right = u() < 0.8 + (variant === "challenger" ? effect : 0);
+    const request_id = `${id}-${i}`;
+    predictions.push({
+      request_id,
+      experiment_id: id,
+      variant,
+      model_name: "iris",
+      model_version: variant === "champion" ? 1 : 2,
+      user_id: null,
+      prediction: "a",
+      probabilities: { a: 0.7, b: 0.3 },
+      latency_ms: 10 + 10 * u(),
+      status: "ok",
+      timestamp: 1_700_000_000_000 + i,
+    });
+    outcomes.push({ request_id, outcome: right ? "a" : "b", timestamp: 1_700_000_100_000 + i });
+  }
+  await store.predictions.insertMany(predictions);
+  await store.outcomes.insertMany(outcomes);
+  return predictions.map((p, i) => ({
+    variant: p.variant,
+    logLoss: -Math.log(outcomes[i]!.outcome === "a" ? 0.7 : 0.3),
+  }));
 }
