@@ -155,3 +155,63 @@ describe("mlops train --json", () => {
     expect(help.stdout).toContain("--data <file>");
   });
 });
+
+describe("mlops train --auto-promote", () => {
+  const promote = async (...extra: string[]) => {
+    const result = await train("--name", "gated", "--auto-promote", ...extra);
+    expect(result.stderr).toBe("");
+    return JSON.parse(result.stdout);
+  };
+
+  it("makes a version challenger only past the threshold and not worse than the champion", async () => {
+    const high = await promote("--promotion-threshold", "0.999");
+    expect(high.promotion).toMatchObject({ promoted: false, champion: null });
+    expect(high.promotion.reason).toMatch(/^accuracy 0\.\d{4} does not clear the threshold 0\.999/);
+
+    const passed = await promote("--promotion-threshold", "0.5");
+    expect(passed.promotion).toMatchObject({ promoted: true, champion: null });
+    await withStore(async (store) => {
+      expect(await store.models.aliases("gated")).toEqual({ challenger: passed.model.version });
+      // Only an A/B decision moves champion; here the test plays that part.
+      await store.models.setAlias("gated", "champion", passed.model.version);
+      const tracked = await store.runs.get(passed.run_id);
+      expect(tracked?.tags["mlops.promotion"]).toBe("challenger");
+    });
+
+    const weaker = await promote("--promotion-threshold", "0.5", "--trees", "1");
+    expect(weaker.promotion.promoted).toBe(false);
+    expect(weaker.promotion.champion).toEqual({
+      version: passed.model.version,
+      value: passed.metrics.accuracy,
+    });
+    expect(weaker.promotion.reason).toMatch(/is worse than champion v\d+'s/);
+
+    const lossGate = await promote(
+      "--promotion-threshold",
+      "5",
+      "--metric",
+      "log_loss",
+      "--trees",
+      "30",
+      "--seed",
+      "9",
+    );
+    expect(lossGate.promotion.reason).toMatch(/^log_loss .* clears the threshold 5/);
+  });
+
+  it("checks the gate's options before training", async () => {
+    const noThreshold = await train("--auto-promote");
+    expect(noThreshold.code).toBe(1);
+    expect(noThreshold.stderr).toBe(
+      "error: --promotion-threshold is required with --auto-promote (got undefined)\n",
+    );
+    const badMetric = await train(
+      "--auto-promote",
+      "--promotion-threshold",
+      "0.5",
+      "--metric",
+      "speed",
+    );
+    expect(badMetric.stderr).toMatch(/^error: metric must be one of accuracy, /);
+  });
+});

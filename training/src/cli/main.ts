@@ -2,6 +2,8 @@ import { parseStoreConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { OptionError } from "../errors.js";
+import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { runTrainJob } from "../jobs/train.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
@@ -28,6 +30,16 @@ function integer(flag: string, min: number) {
   };
 }
 
+function number(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) {
+      throw new InvalidArgumentError(`${flag} must be a number (got ${JSON.stringify(text)})`);
+    }
+    return n;
+  };
+}
+
 /** The `mlops` program. */
 export function createProgram(io: CliIo): Command {
   const program = new Command("mlops")
@@ -47,8 +59,25 @@ export function createProgram(io: CliIo): Command {
     .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
+    .option(
+      "--promotion-threshold <x>",
+      "the gate: --metric must reach this value",
+      number("--promotion-threshold"),
+    )
+    .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
     .option("--json", "print one JSON object (run_id, model, metrics, fit_ms) instead of text")
     .action(async (opts: TrainFlags) => {
+      if (opts.autoPromote && opts.promotionThreshold === undefined) {
+        throw new OptionError(
+          "--promotion-threshold",
+          "is required with --auto-promote",
+          undefined,
+        );
+      }
+      const promotion = opts.autoPromote
+        ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+        : undefined;
       const store = await openStore(parseStoreConfig(io.env));
       const bar =
         io.isTTY && !opts.json
@@ -66,6 +95,7 @@ export function createProgram(io: CliIo): Command {
           store,
           artifactRoot: opts.artifacts,
           onProgress: (p) => bar?.update(p.treesDone),
+          promotion,
         });
         bar?.stop();
         if (opts.json) {
@@ -76,7 +106,10 @@ export function createProgram(io: CliIo): Command {
             `${result.model.name} v${result.model.version} (run ${result.run_id})\n` +
               `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
               `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
-              `artifact ${result.artifact}\n`,
+              `artifact ${result.artifact}\n` +
+              (result.promotion
+                ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
+                : ""),
           );
         }
       } finally {
@@ -95,6 +128,9 @@ interface TrainFlags {
   seed: number;
   threads: number;
   artifacts: string;
+  autoPromote?: boolean;
+  promotionThreshold?: number;
+  metric: string;
   json?: boolean;
 }
 

@@ -19,6 +19,12 @@ import type { TrainingProgress } from "../forest/fit.js";
 import { resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 import { trainAndEvaluate } from "../train.js";
+import {
+  checkGate,
+  decidePromotion,
+  type PromotionDecision,
+  type PromotionGate,
+} from "./promotion.js";
 
 /** What `mlops train` does, as a function. */
 export interface TrainJobInput {
@@ -42,6 +48,8 @@ export interface TrainJobInput {
   readonly gitSha?: string | null;
   /** Progress while trees are added. */
   readonly onProgress?: (progress: TrainingProgress) => void;
+  /** `--auto-promote`: make the new version `challenger` if it passes this gate. */
+  readonly promotion?: PromotionGate;
 }
 
 /** The result scripts read (`mlops train --json`). */
@@ -58,6 +66,8 @@ export interface TrainJobOutput {
   readonly data_hash: string;
   /** The artifact directory (model.json, manifest.json, card.md). */
   readonly artifact: string;
+  /** The auto-promotion decision, when a gate was given. */
+  readonly promotion: PromotionDecision | null;
 }
 
 /**
@@ -70,6 +80,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   const seed = input.seed ?? 42;
   const params = resolveForestOptions({ nEstimators: input.trees ?? 100, seed });
   const threads = input.threads ?? 1;
+  if (input.promotion) checkGate(input.promotion);
   if (!Number.isInteger(threads) || threads < 1)
     throw new OptionError("threads", "must be an integer ≥ 1", threads);
   const dataset = await loadDataset(input.data, { label: input.label, seed });
@@ -146,6 +157,22 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     );
     await store.runs.addArtifacts(runId, [{ path: "model", uri: dir }]);
     await store.runs.setTags(runId, { "mlops.model": `${name}@${version.version}` });
+    const promotion = input.promotion
+      ? await decidePromotion(
+          store,
+          name,
+          version.version,
+          metrics[input.promotion.metric],
+          input.promotion,
+          dataset,
+        )
+      : null;
+    if (promotion) {
+      await store.runs.setTags(runId, {
+        "mlops.promotion": promotion.promoted ? "challenger" : "not promoted",
+        "mlops.promotion_reason": promotion.reason,
+      });
+    }
     await store.runs.finish(runId, "FINISHED", Date.now());
     return {
       run_id: runId,
@@ -156,6 +183,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       fit_ms: outcome.fitMs,
       data_hash: dataset.sha256,
       artifact: dir,
+      promotion,
     };
   } catch (error) {
     await store.runs.setTags(runId, {
