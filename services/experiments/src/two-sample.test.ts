@@ -83,6 +83,16 @@ describe("relativeLift (delta method) against the same formula in R", () => {
     expectClose(r.pValue, c.pValue, TOL, "pValue");
   });
 
+  it("rejects summaries with fewer than 2 observations or a negative variance", () => {
+    const b = { n: 10, mean: 1, variance: 1 };
+    expect(() => relativeLift({ n: 1, mean: 1, variance: 0 }, b)).toThrow(
+      "a.n: needs at least 2 observations, got 1",
+    );
+    expect(() => welchTTestFromSummary(b, { n: 5, mean: 1, variance: -1 })).toThrow(
+      "b.variance: must be ≥ 0, got -1",
+    );
+  });
+
   it("rejects a zero baseline mean", () => {
     expect(() =>
       relativeLift({ n: 10, mean: 0, variance: 1 }, { n: 10, mean: 1, variance: 1 }),
@@ -104,7 +114,7 @@ describe("twoProportionZTest against R prop.test(correct = FALSE)", () => {
     [{ successes: 5, trials: 4 }, "a.successes: must not exceed a.trials (4), got 5"],
     [{ successes: -1, trials: 4 }, "a.successes: must be ≥ 0, got -1"],
     [{ successes: 1.5, trials: 4 }, "a.successes: must be a whole number, got 1.5"],
-    [{ successes: 0, trials: 0 }, "a.trials: must not be empty"],
+    [{ successes: 0, trials: 0 }, "a.trials: needs at least 1 trial, got 0"],
   ])("rejects arm a = %j", (a, message) => {
     expect(() => twoProportionZTest(a, { successes: 1, trials: 2 })).toThrow(message);
   });

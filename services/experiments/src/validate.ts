@@ -45,9 +45,14 @@ export function requireCount(name: string, x: number): void {
   }
 }
 
-/** At least `min` observations (or arms, or counts). */
+/** An array of at least `min` entries (observations, arms, p-values). */
 export function requireAtLeast(name: string, n: number, min: number, what: string): void {
   if (n === 0) throw new ExperimentsInputError("EMPTY", name, `must not be empty`);
+  requireMinimum(name, n, min, what);
+}
+
+/** A count of at least `min` (a sample size given as a number rather than an array). */
+function requireMinimum(name: string, n: number, min: number, what: string): void {
   if (n < min) {
     throw new ExperimentsInputError("TOO_FEW", name, `needs at least ${min} ${what}, got ${n}`);
   }
@@ -78,7 +83,7 @@ export function requireSameLength(
 /** Sufficient statistics of an arm with n ≥ 2 whole observations, a finite mean, variance ≥ 0. */
 export function requireSummary(name: string, s: SampleSummary): void {
   requireCount(`${name}.n`, s.n);
-  requireAtLeast(`${name}.n`, s.n, 2, "observations");
+  requireMinimum(`${name}.n`, s.n, 2, "observations");
   requireFinite(`${name}.mean`, s.mean);
   requireNonNegative(`${name}.variance`, s.variance);
 }
@@ -86,7 +91,7 @@ export function requireSummary(name: string, s: SampleSummary): void {
 /** Whole successes out of at least one whole trial. */
 export function requireProportion(name: string, p: ProportionCounts): void {
   requireCount(`${name}.trials`, p.trials);
-  requireAtLeast(`${name}.trials`, p.trials, 1, "trials");
+  requireMinimum(`${name}.trials`, p.trials, 1, "trial");
   requireCount(`${name}.successes`, p.successes);
   if (p.successes > p.trials) {
     throw new ExperimentsInputError(
