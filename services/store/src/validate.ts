@@ -19,12 +19,19 @@ import {
   RunArtifactSchema,
   RunInputSchema,
   TagsSchema,
+  TimeWindowSchema,
+  VariantNameSchema,
   VersionSchema,
 } from "@mlops/contracts";
 import { z } from "zod";
 
 const predictionBatch = z.array(PredictionRecordSchema).max(1_000_000);
 const outcomeBatch = z.array(OutcomeRecordSchema).max(1_000_000);
+const JoinedQuerySchema = z.object({
+  experiment_id: NameSchema,
+  variant: VariantNameSchema,
+  window: TimeWindowSchema.optional(),
+});
 const metricBatch = z.array(MetricPointSchema).max(100_000);
 const artifactBatch = z.array(RunArtifactSchema).max(10_000);
 
@@ -45,4 +52,5 @@ export const check = {
   predictions: (v: unknown) => parseOrThrow(predictionBatch, v, "prediction records"),
   outcomes: (v: unknown) => parseOrThrow(outcomeBatch, v, "outcome records"),
   aggregateQuery: (v: unknown) => parseOrThrow(AggregateQuerySchema, v, "aggregate query"),
+  joinedQuery: (v: unknown) => parseOrThrow(JoinedQuerySchema, v, "joined-pairs query"),
 };

@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CosmosClient } from "@azure/cosmos";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
-import { describeStoreContract } from "../store-contract.js";
+import { describeStoreContract, expectSameAggregate } from "../store-contract.js";
 import { generateTraffic } from "../traffic.js";
 import { type Emulator, startEmulator } from "./emulator.js";
 
@@ -50,6 +53,49 @@ describe("cosmos adapter", () => {
     }
     expect(COSMOS_LAYOUT.containers.predictions.defaultTtlSeconds).toBe(PREDICTION_TTL_SECONDS);
     client.dispose();
+  });
+
+  it("gives the same numbers as SQLite for the same traffic", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlops-cross-"));
+    const sqlite = await openStore({ kind: "sqlite", path: join(dir, "cross.db") });
+    const cosmos = await openFresh("cross");
+    const { predictions, outcomes } = generateTraffic({
+      seed: 99,
+      count: 200,
+      experimentId: "cross",
+    });
+    for (const store of [sqlite, cosmos]) {
+      await store.outcomes.insertMany(outcomes.slice(0, 30));
+      await store.predictions.insertMany(predictions);
+      await store.outcomes.insertMany(outcomes);
+    }
+    const window = {
+      from: (predictions[20] as { timestamp: number }).timestamp,
+      to: (predictions[180] as { timestamp: number }).timestamp,
+    };
+    for (const query of [
+      { experiment_id: "cross", variants: ["champion", "challenger"] },
+      { experiment_id: "cross", variants: ["challenger", "champion"], window },
+    ]) {
+      const [a, b] = await Promise.all([
+        sqlite.predictions.aggregate(query),
+        cosmos.predictions.aggregate(query),
+      ]);
+      expect(a.map((x) => x.variant)).toEqual(b.map((x) => x.variant));
+      for (const [i, agg] of a.entries()) expectSameAggregate(b[i] as typeof agg, agg);
+    }
+    const pairs = async (store: typeof sqlite) => {
+      const out = [];
+      for await (const p of store.predictions.joined({
+        experiment_id: "cross",
+        variant: "champion",
+      }))
+        out.push(p);
+      return out;
+    };
+    expect(await pairs(cosmos)).toEqual(await pairs(sqlite));
+    await Promise.all([sqlite.close(), cosmos.close()]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("opens an existing database without recreating it", async () => {

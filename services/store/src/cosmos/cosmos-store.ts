@@ -923,7 +923,8 @@ function cosmosStore(
     },
   };
 
-  async function* iterateJoined(q: JoinedQuery): AsyncGenerator<JoinedPair> {
+  async function* iterateJoined(input: JoinedQuery): AsyncGenerator<JoinedPair> {
+    const q = check.joinedQuery(input);
     const { from, to } = windowOf(q.window);
     const iterator = c.predictions.items.query<PredictionDoc>(
       {

@@ -556,7 +556,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
   };
 
-  async function* iterateJoined(query: JoinedQuery): AsyncGenerator<JoinedPair> {
+  async function* iterateJoined(input: JoinedQuery): AsyncGenerator<JoinedPair> {
+    const query = check.joinedQuery(input);
     const [from, to] = window(query.window);
     // Pages, so no statement stays open while the consumer awaits between pairs.
     const page = 10_000;
