@@ -115,6 +115,21 @@ describe("decide", () => {
     expect(r.decision).toBe("continue");
   });
 
+  it("does not judge guardrails on a handful of requests", () => {
+    const r = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 5, errors: 0, correct: 4 }),
+        arm("challenger", { count: 5, errors: 5, correct: 0, outcomes: 0 }),
+      ],
+    });
+    expect(r.decision).toBe("continue");
+    expect(r.guardrails).toEqual([]);
+    expect(r.reasons).toContain(
+      "error_rate: fewer than 100 observations in an arm, not yet checked",
+    );
+  });
+
   it("continues without enough data or without significance", () => {
     const few = decide({
       experiment: experiment(),

@@ -231,15 +231,21 @@ function checkSplit(
   };
 }
 
+/**
+ * One guardrail, or null while either arm has fewer than `minSample` observations of it. The
+ * limit is relative to the control, so a control with a zero error rate allows no increase: any
+ * challenger errors keep the guardrail above its limit (never `ok`) until the evidence settles it.
+ */
 function checkGuardrail(
   metric: GuardrailMetric,
   maxRelativeIncrease: number,
   arms: Arms,
   alpha: number,
+  minSample: number,
 ): GuardrailEvidence | null {
   const c = metricMoments(arms.control, metric)!;
   const t = metricMoments(arms.treatment, metric)!;
-  if (c.n < 2 || t.n < 2) return null;
+  if (c.n < minSample || t.n < minSample) return null;
   const control = summarize(c);
   const treatment = summarize(t);
   const limit = maxRelativeIncrease * control.mean;
@@ -312,9 +318,17 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   const guardrails: GuardrailEvidence[] = [];
   const reasons: string[] = [];
   for (const g of input.experiment.guardrails) {
-    const evidence = checkGuardrail(g.metric, g.max_relative_increase, arms, alpha);
+    const evidence = checkGuardrail(
+      g.metric,
+      g.max_relative_increase,
+      arms,
+      alpha,
+      p.minSamplePerArm,
+    );
     if (evidence === null) {
-      reasons.push(`${g.metric}: fewer than 2 observations in an arm, guardrail not yet checked`);
+      reasons.push(
+        `${g.metric}: fewer than ${p.minSamplePerArm} observations in an arm, not yet checked`,
+      );
       continue;
     }
     guardrails.push(evidence);
