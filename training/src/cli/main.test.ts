@@ -215,3 +215,42 @@ describe("mlops train --auto-promote", () => {
     expect(badMetric.stderr).toMatch(/^error: metric must be one of accuracy, /);
   });
 });
+
+describe("mlops models and runs", () => {
+  it("list, show and print cards of what training recorded", async () => {
+    const trained = JSON.parse((await train("--name", "listed")).stdout);
+    const list = JSON.parse((await run(["models", "list", "--json"])).stdout);
+    expect(list).toContainEqual(expect.objectContaining({ name: "listed", latest_version: 1 }));
+
+    const shown = await run(["models", "show", "listed@1", "--json"]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      name: "listed",
+      version: 1,
+      run_id: trained.run_id,
+    });
+    expect((await run(["models", "show", "listed"])).stdout).toContain(`run ${trained.run_id}`);
+
+    const card = await run(["models", "card", "listed@1"]);
+    expect(card.stdout).toMatch(/^# Model card: listed v1/);
+
+    const runs = JSON.parse(
+      (await run(["runs", "list", "--experiment", "listed", "--json"])).stdout,
+    );
+    expect(runs.map((r: { run_id: string }) => r.run_id)).toEqual([trained.run_id]);
+    expect((await run(["runs", "list"])).stdout).toContain(`${trained.run_id}\tlisted\tFINISHED`);
+    expect(JSON.parse((await run(["runs", "show", trained.run_id, "--json"])).stdout).status).toBe(
+      "FINISHED",
+    );
+  });
+
+  it("names what it cannot find", async () => {
+    const missing = await run(["runs", "show", "nope"]);
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      'error: run-id names no tracked run (got "nope")\n',
+    ]);
+    const noModel = await run(["models", "show", "ghost@3"]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toMatch(/^error: .*ghost/);
+  });
+});

@@ -1,7 +1,10 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { parseStoreConfig } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
+import { openStore, type Store } from "@mlops/store";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { CARD_FILE } from "../artifact.js";
 import { OptionError } from "../errors.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { runTrainJob } from "../jobs/train.js";
@@ -47,6 +50,17 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
+  const withStore = async (run: (store: Store) => Promise<void>): Promise<void> => {
+    const store = await openStore(parseStoreConfig(io.env));
+    try {
+      await run(store);
+    } finally {
+      await store.close();
+    }
+  };
+  const print = (json: boolean | undefined, value: unknown, text: () => string) =>
+    io.stdout(json ? `${JSON.stringify(value)}\n` : text());
+
   program
     .command("train")
     .description(
@@ -78,12 +92,11 @@ export function createProgram(io: CliIo): Command {
       const promotion = opts.autoPromote
         ? { metric: opts.metric, threshold: opts.promotionThreshold! }
         : undefined;
-      const store = await openStore(parseStoreConfig(io.env));
       const bar =
         io.isTTY && !opts.json
           ? new SingleBar({ format: "training {bar} {value}/{total} trees" })
           : undefined;
-      try {
+      await withStore(async (store) => {
         bar?.start(opts.trees, 0);
         const result = await runTrainJob({
           data: opts.data,
@@ -96,27 +109,108 @@ export function createProgram(io: CliIo): Command {
           artifactRoot: opts.artifacts,
           onProgress: (p) => bar?.update(p.treesDone),
           promotion,
-        });
-        bar?.stop();
-        if (opts.json) {
-          io.stdout(`${JSON.stringify(result)}\n`);
-        } else {
-          const m = result.metrics;
-          io.stdout(
+        }).finally(() => bar?.stop());
+        const m = result.metrics;
+        print(
+          opts.json,
+          result,
+          () =>
             `${result.model.name} v${result.model.version} (run ${result.run_id})\n` +
-              `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
-              `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
-              `artifact ${result.artifact}\n` +
-              (result.promotion
-                ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
-                : ""),
-          );
-        }
-      } finally {
-        bar?.stop();
-        await store.close();
-      }
+            `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
+            `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
+            `artifact ${result.artifact}\n` +
+            (result.promotion
+              ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
+              : ""),
+        );
+      });
     });
+
+  const models = program.command("models").description("Registered models and their versions.");
+  models
+    .command("list")
+    .description("Every registered model with its latest version and aliases.")
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) =>
+      withStore(async (store) => {
+        const all = await store.models.summaries();
+        print(opts.json, all, () =>
+          all
+            .map((m) => {
+              const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`);
+              return `${m.name}\t${m.kind}\tlatest v${m.latest_version}\t${aliases.join(" ")}\n`;
+            })
+            .join(""),
+        );
+      }),
+    );
+  models
+    .command("show")
+    .description(
+      "One version with its lineage: NAME, NAME@VERSION or NAME@ALIAS (NAME: the latest).",
+    )
+    .argument("<ref>", "model reference")
+    .option("--json", "print JSON")
+    .action((ref: string, opts: { json?: boolean }) =>
+      withStore(async (store) => {
+        const v = await store.models.resolve(ref);
+        print(opts.json, v, () =>
+          [
+            `${v.name} v${v.version} (${v.kind})${v.aliases.length ? ` [${v.aliases.join(", ")}]` : ""}`,
+            `run ${v.run_id ?? "-"}, data ${v.data_hash ?? "-"}, git ${v.git_sha ?? "-"}`,
+            `artifact ${v.artifact.uri} (sha256 ${v.artifact.sha256})`,
+            `params ${JSON.stringify(v.params)}`,
+            `metrics ${JSON.stringify(v.metrics)}`,
+            "",
+          ].join("\n"),
+        );
+      }),
+    );
+  models
+    .command("card")
+    .description("Print a version's model card (Markdown).")
+    .argument("<ref>", "model reference")
+    .action((ref: string) =>
+      withStore(async (store) => {
+        const v = await store.models.resolve(ref);
+        io.stdout(await readFile(join(dirname(v.artifact.uri), CARD_FILE), "utf8"));
+      }),
+    );
+
+  const runs = program.command("runs").description("Tracked runs.");
+  runs
+    .command("list")
+    .description("Runs, optionally of one experiment (a model name for `mlops train`).")
+    .option("--experiment <name>", "only this experiment")
+    .option("--json", "print JSON")
+    .action((opts: { experiment?: string; json?: boolean }) =>
+      withStore(async (store) => {
+        const all = await store.runs.list(
+          opts.experiment ? { experimentName: opts.experiment } : {},
+        );
+        print(opts.json, all, () =>
+          all
+            .map((r) => {
+              const accuracy = r.metrics.accuracy?.at(-1)?.value;
+              const shown = accuracy === undefined ? "" : `accuracy ${accuracy.toFixed(4)}`;
+              return `${r.run_id}\t${r.experiment_name}\t${r.status}\t${new Date(r.start_time).toISOString()}\t${shown}\n`;
+            })
+            .join(""),
+        );
+      }),
+    );
+  runs
+    .command("show")
+    .description("One run: params, tags, metrics and artifacts.")
+    .argument("<run-id>", "the run id")
+    .option("--json", "print JSON")
+    .action((runId: string, opts: { json?: boolean }) =>
+      withStore(async (store) => {
+        const r = await store.runs.get(runId);
+        if (!r) throw new OptionError("run-id", "names no tracked run", runId);
+        print(opts.json, r, () => `${JSON.stringify(r, null, 2)}\n`);
+      }),
+    );
   return program;
 }
 
