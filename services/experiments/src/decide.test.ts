@@ -1,10 +1,15 @@
 import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide, previousPValueOf, toDecisionRecord } from "./decide.js";
-import { bernoulliMoments, summarize } from "./moments.js";
+import { summarize } from "./moments.js";
 import { seededUniform } from "./random.js";
 import { welchTTestFromSummary } from "./two-sample.js";
-import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
+import {
+  metricMoments,
+  type VariantMetrics,
+  VariantMetricsAccumulator,
+  variantMetricsFromAggregate,
+} from "./variant-metrics.js";
 
 type ExperimentDef = DecisionInput["experiment"];
 
@@ -221,32 +226,45 @@ interface SimulationOutcome {
   readonly naivePromoted: number;
 }
 
+/** One observation of the primary metric in an arm (0/1 for accuracy, a number otherwise). */
+type Draw = (arm: "champion" | "challenger") => number;
+
 /**
- * `experiments` A/B tests of accuracy (champion rate `p`, challenger `p + effect`), each looked at
- * every `every` observations per arm up to `horizon`, stopping at the first promote or rollback.
+ * `experiments` A/B tests, each looked at every 250 observations per arm up to 5000 (20 looks),
+ * stopping at the first promote or rollback. Records stream through the same accumulators a
+ * replica would use.
  */
-function simulate(seed: number, experiments: number, p: number, effect: number): SimulationOutcome {
-  const rand = seededUniform(seed);
+function simulate(
+  experiments: number,
+  metric: "accuracy" | "outcome_mean",
+  draw: Draw,
+): SimulationOutcome {
   const every = 250;
   const horizon = 5000;
   let promoted = 0;
   let naivePromoted = 0;
-  const def = experiment({ guardrails: [] });
+  const def = experiment({ guardrails: [], primary_metric: metric });
   for (let e = 0; e < experiments; e++) {
-    let correctA = 0;
-    let correctB = 0;
+    const accs = [
+      new VariantMetricsAccumulator("champion"),
+      new VariantMetricsAccumulator("challenger"),
+    ];
     let previousPValue = 1;
     let stopped = false;
     let naiveStopped = false;
     for (let n = every; n <= horizon && !(stopped && naiveStopped); n += every) {
       for (let i = 0; i < every; i++) {
-        if (rand() < p) correctA++;
-        if (rand() < p + effect) correctB++;
+        for (const acc of accs) {
+          const x = draw(acc.variant as "champion" | "challenger");
+          acc.addPrediction(10, false);
+          acc.addOutcome(
+            metric === "accuracy"
+              ? { correct: x as 0 | 1, value: null, logLoss: null }
+              : { correct: 0, value: x, logLoss: null },
+          );
+        }
       }
-      const metrics = [
-        arm("champion", { count: n, correct: correctA }),
-        arm("challenger", { count: n, correct: correctB }),
-      ];
+      const metrics = accs.map((a) => a.metrics());
       if (!stopped) {
         const r = decide({ experiment: def, metrics, previousPValue });
         previousPValue = r.primary?.sequential.pValue ?? previousPValue;
@@ -254,10 +272,8 @@ function simulate(seed: number, experiments: number, p: number, effect: number):
         stopped = r.decision === "promote" || r.decision === "rollback";
       }
       if (!naiveStopped) {
-        const w = welchTTestFromSummary(
-          summarize(bernoulliMoments(correctA, n)),
-          summarize(bernoulliMoments(correctB, n)),
-        );
+        const [a, b] = metrics.map((m) => summarize(metricMoments(m, metric)!));
+        const w = welchTTestFromSummary(a!, b!);
         if (w.pValue < def.alpha) {
           naiveStopped = true;
           if (w.diff > 0) naivePromoted++;
@@ -268,21 +284,39 @@ function simulate(seed: number, experiments: number, p: number, effect: number):
   return { promoted, naivePromoted };
 }
 
+/** Accuracy: right with probability `p`, `p + effect` for the challenger. */
+function bernoulliDraw(seed: number, p: number, effect: number): Draw {
+  const u = seededUniform(seed);
+  return (arm) => (u() < p + (arm === "challenger" ? effect : 0) ? 1 : 0);
+}
+
+/** A skewed numeric outcome (exponential, mean 10), shifted by `effect` for the challenger. */
+function exponentialDraw(seed: number, effect: number): Draw {
+  const u = seededUniform(seed);
+  return (arm) => -10 * Math.log(1 - u()) + (arm === "challenger" ? effect : 0);
+}
+
 describe("decide under repeated looks (seeded simulation)", () => {
   const experiments = 400;
   const alpha = 0.05;
   // Three binomial standard errors of a rate of alpha over this many experiments.
   const tolerance = 3 * Math.sqrt((alpha * (1 - alpha)) / experiments);
 
-  it("keeps the false-promotion rate under no effect at or below alpha across 20 looks", () => {
-    const { promoted, naivePromoted } = simulate(7, experiments, 0.8, 0);
+  it.each([
+    ["accuracy", bernoulliDraw(7, 0.8, 0)],
+    ["outcome_mean", exponentialDraw(8, 0)],
+  ] as const)("keeps false promotions on %s at or below alpha across 20 looks", (metric, draw) => {
+    const { promoted, naivePromoted } = simulate(experiments, metric, draw);
     expect(promoted / experiments).toBeLessThanOrEqual(alpha + tolerance);
     // The same looks with a fixed-horizon test do inflate it: the simulation can tell the two apart.
     expect(naivePromoted / experiments).toBeGreaterThan(alpha + tolerance);
   });
 
-  it("promotes a real effect of 4 points of accuracy with high probability", () => {
-    const { promoted } = simulate(11, 200, 0.8, 0.04);
+  it.each([
+    ["accuracy", "4 points of accuracy", bernoulliDraw(11, 0.8, 0.04)],
+    ["outcome_mean", "a tenth of a standard deviation", exponentialDraw(12, 1)],
+  ] as const)("promotes a real effect on %s (%s) with high probability", (metric, _, draw) => {
+    const { promoted } = simulate(200, metric, draw);
     expect(promoted / 200).toBeGreaterThanOrEqual(0.9);
   });
 });
