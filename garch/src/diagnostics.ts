@@ -3,6 +3,7 @@
  * autocorrelation in the mean) and on their squares (left-over ARCH effects).
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import { chiSquareSf } from "./special.js";
 
 /** Result of a Ljung–Box test. */
@@ -48,7 +49,7 @@ function series(x: ArrayLike<number>): Float64Array {
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new GarchInputError(
         "NON_FINITE",
-        `x[${i}] is ${String(v)}: after any leading NaN every value must be a finite number`,
+        `x[${i}] is ${formatValue(v)}: after any leading NaN every value must be a finite number`,
       );
     }
     out[i - start] = v;
@@ -77,13 +78,24 @@ export function ljungBox(
   const n = z.length;
   if (typeof lags !== "number" || !Number.isInteger(lags) || lags < 1 || lags >= n) {
     throw optionError(
-      `lags must be an integer from 1 to n - 1 = ${n - 1} for ${n} values (got ${String(lags)})`,
+      `lags must be an integer from 1 to n - 1 = ${n - 1} for ${n} values (got ${formatValue(lags)})`,
     );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw optionError("ljungBox options must be an object");
   }
   const dof = options.dof ?? 0;
   if (typeof dof !== "number" || !Number.isInteger(dof) || dof < 0 || dof >= lags) {
     throw optionError(
-      `dof must be an integer from 0 to lags - 1 = ${lags - 1} (got ${String(dof)})`,
+      `dof must be an integer from 0 to lags - 1 = ${lags - 1} (got ${formatValue(dof)})`,
+    );
+  }
+  // Compared exactly, before demeaning: the rounding of the mean would leave a constant series
+  // with tiny non-zero deviations and meaningless autocorrelations.
+  if (z.every((v) => v === z[0])) {
+    throw new GarchInputError(
+      "CONSTANT_SERIES",
+      "x is constant: its autocorrelations are undefined",
     );
   }
   let mean = 0;
@@ -92,12 +104,6 @@ export function ljungBox(
   for (let t = 0; t < n; t++) z[t]! -= mean;
   let c0 = 0;
   for (let t = 0; t < n; t++) c0 += z[t]! * z[t]!;
-  if (c0 === 0) {
-    throw new GarchInputError(
-      "CONSTANT_SERIES",
-      "x is constant: its autocorrelations are undefined",
-    );
-  }
   let sum = 0;
   for (let k = 1; k <= lags; k++) {
     let ck = 0;
@@ -131,7 +137,7 @@ export function residualDiagnostics(
   lags: readonly number[] = [10, 20],
 ): ResidualDiagnostics {
   if (!Array.isArray(lags) || lags.length === 0) {
-    throw optionError(`lags must be a non-empty array of integers (got ${JSON.stringify(lags)})`);
+    throw optionError(`lags must be a non-empty array of integers (got ${formatValue(lags)})`);
   }
   const z = series(standardizedResiduals);
   const z2 = z.map((v) => v * v);

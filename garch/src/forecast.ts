@@ -12,6 +12,7 @@
  * mu + sum_i phi_i r_{T+k-i} with forecasts standing in for future returns (AR).
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import { checkSeed, Random } from "./random.js";
 import { innovationSampler } from "./sampling.js";
 import { checkParams, type PathHistory, type PathOutput, runPath } from "./simulate.js";
@@ -33,7 +34,7 @@ function optionError(message: string): GarchInputError {
 
 function checkInteger(name: string, value: unknown, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    throw optionError(`${name} must be an integer from 1 to ${max} (got ${String(value)})`);
+    throw optionError(`${name} must be an integer from 1 to ${max} (got ${formatValue(value)})`);
   }
   return value;
 }
@@ -47,14 +48,14 @@ function checkTail(
 ): readonly number[] {
   if (!Array.isArray(values) || values.length < count) {
     throw optionError(
-      `state.${field} must be an array of at least ${count} numbers for this model (got ${JSON.stringify(values)})`,
+      `state.${field} must be an array of at least ${count} numbers for this model (got ${formatValue(values)})`,
     );
   }
   for (let i = values.length - count; i < values.length; i++) {
     const v: unknown = values[i];
     if (typeof v !== "number" || !Number.isFinite(v) || (positive && v <= 0)) {
       throw optionError(
-        `state.${field}[${i}] must be a finite number${positive ? " > 0" : ""} (got ${String(v)})`,
+        `state.${field}[${i}] must be a finite number${positive ? " > 0" : ""} (got ${formatValue(v)})`,
       );
     }
   }
@@ -124,7 +125,7 @@ export function forecast(
   }
   const method = options.method ?? "analytic";
   if (method !== "analytic" && method !== "simulation") {
-    throw optionError(`method must be "analytic" or "simulation" (got ${JSON.stringify(method)})`);
+    throw optionError(`method must be "analytic" or "simulation" (got ${formatValue(method)})`);
   }
   const simulations = checkInteger("simulations", options.simulations ?? 1000, MAX_SIMULATIONS);
   const seed = checkSeed(options.seed ?? 42);

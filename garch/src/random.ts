@@ -5,6 +5,7 @@
  * on every JavaScript engine.
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 
 /** 2^-32 and 2^-53: scale factors from integer draws to [0, 1). */
 const TWO_POW_M32 = 2 ** -32;
@@ -20,7 +21,7 @@ export function checkSeed(seed: unknown): number {
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `seed must be a non-negative safe integer (got ${String(seed)})`,
+      `seed must be a non-negative safe integer (got ${formatValue(seed)})`,
     );
   }
   return seed;

@@ -7,6 +7,7 @@
  * - ged: |z| from a gamma variate, with a random sign (see `gedSampler`).
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import type { Random } from "./random.js";
 import { lgamma } from "./special.js";
 import type { DistName } from "./types.js";
@@ -25,7 +26,7 @@ export type InnovationSampler = () => number;
 function shapeError(field: string, rule: string, value: unknown): GarchInputError {
   return new GarchInputError(
     "INVALID_PARAMS",
-    `params.${field} must be ${rule} (got ${String(value)})`,
+    `params.${field} must be ${rule} (got ${formatValue(value)})`,
   );
 }
 

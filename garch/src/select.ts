@@ -4,6 +4,7 @@
  */
 import { GarchInputError } from "./errors.js";
 import { fit, type GarchFit } from "./fit.js";
+import { formatValue } from "./format.js";
 import { checkSeries, checkSpec, MAX_ORDER } from "./spec.js";
 import type { DistName, GarchOptions } from "./types.js";
 
@@ -53,7 +54,7 @@ function checkBound(name: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > MAX_ORDER) {
     throw new GarchInputError(
       "INVALID_ORDER",
-      `${name} must be an integer from ${min} to ${MAX_ORDER} (got ${String(value)})`,
+      `${name} must be an integer from ${min} to ${MAX_ORDER} (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -89,7 +90,7 @@ export function bestCandidate(entries: readonly Ranked[], criterion: "aic" | "bi
 
 function describe(error: unknown): string {
   if (error instanceof GarchInputError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }
 
 /**
@@ -125,14 +126,14 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
   if (criterion !== "aic" && criterion !== "bic") {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `criterion must be "aic" or "bic" (got ${JSON.stringify(criterion)})`,
+      `criterion must be "aic" or "bic" (got ${formatValue(criterion)})`,
     );
   }
   const dists = options.dists ?? ["normal"];
   if (!Array.isArray(dists) || dists.length === 0 || new Set(dists).size !== dists.length) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `dists must be a non-empty array of distinct distributions (got ${JSON.stringify(dists)})`,
+      `dists must be a non-empty array of distinct distributions (got ${formatValue(dists)})`,
     );
   }
   const base = options.base ?? {};

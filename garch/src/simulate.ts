@@ -8,6 +8,7 @@
  * with z_t drawn from the spec's standardised distribution (see `sampling.ts`).
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import { fromParams } from "./params.js";
 import { checkSeed, Random } from "./random.js";
 import { checkShape, type InnovationSampler, innovationSampler } from "./sampling.js";
@@ -140,7 +141,7 @@ function checkCount(name: string, value: unknown, min: number): number {
   ) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `${name} must be an integer from ${min} to ${MAX_SIMULATION_LENGTH} (got ${String(value)})`,
+      `${name} must be an integer from ${min} to ${MAX_SIMULATION_LENGTH} (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -168,6 +169,9 @@ export function simulate(
   const spec = checkSpec(model);
   checkParams(spec, params);
   checkCount("n", n, 1);
+  if (typeof options !== "object" || options === null) {
+    throw new GarchInputError("INVALID_OPTION", "simulate options must be an object");
+  }
   const burn = checkCount("burn", options.burn ?? DEFAULT_BURN, 0);
   const seed = checkSeed(options.seed ?? 42);
   const persistence = persistenceOf(params);
