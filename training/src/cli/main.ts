@@ -7,7 +7,11 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CARD_FILE } from "../artifact.js";
 import { OptionError } from "../errors.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
+import { runSweepJob } from "../jobs/sweep.js";
 import { runTrainJob } from "../jobs/train.js";
+import type { SweepDefinition } from "../sweep/run.js";
+import { checkSpace, type SearchSpace } from "../sweep/space.js";
+import type { TerminationPolicy } from "../sweep/termination.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
 export interface CliIo {
@@ -126,6 +130,97 @@ export function createProgram(io: CliIo): Command {
       });
     });
 
+  program
+    .command("sweep")
+    .description(
+      "Search forest hyperparameters: each trial is a child run; early termination follows Azure ML's rules.",
+    )
+    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
+    .requiredOption("--label <column>", "the label column")
+    .requiredOption(
+      "--space <file>",
+      'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}',
+    )
+    .option("--sampling <kind>", "grid or random", "random")
+    .option("--seed <s>", "seed of random sampling", integer("--seed", 0), 42)
+    .option("--max-trials <n>", "trials at most", integer("--max-trials", 1), 20)
+    .option("--max-concurrent <n>", "trials at once", integer("--max-concurrent", 1), 1)
+    .option("--timeout <seconds>", "stop the sweep after this long", number("--timeout"))
+    .option(
+      "--trees <n>",
+      "trees per trial (unless the space sets nEstimators)",
+      integer("--trees", 1),
+      100,
+    )
+    .option("--report-every <n>", "trees per reported interval", integer("--report-every", 1), 10)
+    .option("--policy <kind>", "none, bandit, median or truncation", "none")
+    .option(
+      "--slack-factor <x>",
+      "bandit: allowed ratio to the best trial",
+      number("--slack-factor"),
+    )
+    .option(
+      "--slack-amount <x>",
+      "bandit: allowed distance to the best trial",
+      number("--slack-amount"),
+    )
+    .option(
+      "--evaluation-interval <n>",
+      "policy: every n intervals",
+      integer("--evaluation-interval", 1),
+      1,
+    )
+    .option(
+      "--delay-evaluation <n>",
+      "policy: from interval n on",
+      integer("--delay-evaluation", 0),
+      0,
+    )
+    .option(
+      "--truncation-percentage <p>",
+      "truncation: percentage stopped",
+      integer("--truncation-percentage", 1),
+    )
+    .option("--threads <t>", "worker threads the trials share", integer("--threads", 1), 1)
+    .option("--experiment <name>", "experiment name (default: <file>-sweep)")
+    .option("--json", "print one JSON object instead of text")
+    .action((opts: SweepFlags) =>
+      withStore(async (store) => {
+        const definition: SweepDefinition = {
+          space: await readSpace(opts.space),
+          sampling: samplingOf(opts),
+          fixed: { nEstimators: opts.trees },
+          maxTrials: opts.maxTrials,
+          maxConcurrent: opts.maxConcurrent,
+          timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+          policy: policyOf(opts),
+          reportEvery: opts.reportEvery,
+        };
+        const result = await runSweepJob({
+          data: opts.data,
+          label: opts.label,
+          definition,
+          experiment: opts.experiment,
+          threads: opts.threads,
+          store,
+          onTrial: (t) => {
+            if (!opts.json)
+              io.stderr(`trial ${t.index}: ${t.status}${t.reason ? ` (${t.reason})` : ""}\n`);
+          },
+        });
+        print(
+          opts.json,
+          result,
+          () =>
+            `sweep ${result.run_id}: ${result.trials} trials, ${result.terminated} stopped early, ${result.failed} failed` +
+            `${result.timed_out ? ", timed out" : ""}\n` +
+            (result.best
+              ? `best: run ${result.best.run_id} ${JSON.stringify(result.best.params)} validation accuracy ${result.best.validation_accuracy.toFixed(4)}\n`
+              : "no trial completed\n"),
+        );
+      }),
+    );
+
   const models = program.command("models").description("Registered models and their versions.");
   models
     .command("list")
@@ -212,6 +307,80 @@ export function createProgram(io: CliIo): Command {
       }),
     );
   return program;
+}
+
+interface SweepFlags {
+  data: string;
+  label: string;
+  space: string;
+  sampling: string;
+  seed: number;
+  maxTrials: number;
+  maxConcurrent: number;
+  timeout?: number;
+  trees: number;
+  reportEvery: number;
+  policy: string;
+  slackFactor?: number;
+  slackAmount?: number;
+  evaluationInterval: number;
+  delayEvaluation: number;
+  truncationPercentage?: number;
+  threads: number;
+  experiment?: string;
+  json?: boolean;
+}
+
+async function readSpace(path: string): Promise<SearchSpace> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new OptionError(
+      "--space",
+      `must be a readable JSON file: ${(error as Error).message}`,
+      path,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new OptionError("--space", "must hold a JSON object of parameter expressions", path);
+  }
+  checkSpace(parsed as SearchSpace);
+  return parsed as SearchSpace;
+}
+
+function samplingOf(opts: SweepFlags): SweepDefinition["sampling"] {
+  if (opts.sampling === "grid") return { kind: "grid" };
+  if (opts.sampling === "random") return { kind: "random", seed: opts.seed };
+  throw new OptionError("--sampling", 'must be "grid" or "random"', opts.sampling);
+}
+
+function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
+  const schedule = {
+    evaluationInterval: opts.evaluationInterval,
+    delayEvaluation: opts.delayEvaluation,
+  };
+  switch (opts.policy) {
+    case "none":
+      return undefined;
+    case "bandit":
+      return {
+        kind: "bandit",
+        slackFactor: opts.slackFactor,
+        slackAmount: opts.slackAmount,
+        ...schedule,
+      };
+    case "median":
+      return { kind: "median", ...schedule };
+    case "truncation":
+      return { kind: "truncation", truncationPercentage: opts.truncationPercentage!, ...schedule };
+    default:
+      throw new OptionError(
+        "--policy",
+        'must be "none", "bandit", "median" or "truncation"',
+        opts.policy,
+      );
+  }
 }
 
 interface TrainFlags {

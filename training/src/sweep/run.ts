@@ -49,6 +49,9 @@ export interface TrialResult {
   readonly nTrees: number;
   /** Why a trial was terminated, cancelled or failed. */
   readonly reason: string | undefined;
+  /** Start and end, epoch milliseconds. */
+  readonly startTime: number;
+  readonly endTime: number;
 }
 
 /** A finished sweep. */
@@ -133,6 +136,7 @@ export async function runSweep(
     const history: number[] = [];
     const record = { id: String(index), values: history, finished: false };
     histories.push(record);
+    const startTime = Date.now();
     const stop = new AbortController();
     const onDeadline = () => stop.abort(deadline.signal.reason);
     deadline.signal.addEventListener("abort", onDeadline);
@@ -180,6 +184,8 @@ export async function runSweep(
       accuracy: history.at(-1),
       nTrees,
       reason,
+      startTime,
+      endTime: Date.now(),
     };
     results.push(result);
     options.onTrial?.(result);

@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { basename, extname } from "node:path";
+import type { RunStatus } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+import { loadDataset } from "../dataset.js";
+import { OptionError } from "../errors.js";
+import { createTrainingPool } from "../forest/pool.js";
+import {
+  runSweep,
+  type SweepDefinition,
+  type TrialResult,
+  type TrialStatus,
+} from "../sweep/run.js";
+
+/** What `mlops sweep` does, as a function. */
+export interface SweepJobInput {
+  readonly data: string;
+  readonly label: string;
+  readonly definition: SweepDefinition;
+  /** Experiment name. @default "<file base name>-sweep" */
+  readonly experiment?: string;
+  /** Worker threads the trials share. @default 1 */
+  readonly threads?: number;
+  readonly store: Store;
+  /** Called as each trial ends. */
+  readonly onTrial?: (trial: TrialResult) => void;
+}
+
+/** The result scripts read (`mlops sweep --json`). */
+export interface SweepJobOutput {
+  /** The parent run; every trial is a child run of it. */
+  readonly run_id: string;
+  readonly trials: number;
+  readonly terminated: number;
+  readonly failed: number;
+  readonly timed_out: boolean;
+  readonly best: {
+    readonly run_id: string;
+    readonly params: TrialResult["assignment"];
+    readonly validation_accuracy: number;
+  } | null;
+}
+
+const RUN_STATUS: Record<TrialStatus, Exclude<RunStatus, "RUNNING">> = {
+  completed: "FINISHED",
+  terminated: "KILLED",
+  cancelled: "KILLED",
+  failed: "FAILED",
+};
+
+/**
+ * Runs a sweep and tracks it: a parent run with the sweep's settings, and one child run per trial
+ * with its parameters, the validation-accuracy history (step = trees), its status (terminated
+ * and timed-out trials are KILLED) and the reason.
+ */
+export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput> {
+  const threads = input.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new OptionError("threads", "must be an integer ≥ 1", threads);
+  const dataset = await loadDataset(input.data, {
+    label: input.label,
+    seed: input.definition.validationSeed ?? 42,
+  });
+  const { store, definition } = input;
+  const experiment = input.experiment ?? `${basename(input.data, extname(input.data))}-sweep`;
+  const parent = randomUUID().replaceAll("-", "");
+  await store.runs.create({
+    run_id: parent,
+    experiment_name: experiment,
+    run_name: `sweep ${experiment}`,
+    start_time: Date.now(),
+    params: {
+      sampling: definition.sampling.kind,
+      max_trials: definition.maxTrials,
+      max_concurrent: definition.maxConcurrent ?? 1,
+      policy: definition.policy ? JSON.stringify(definition.policy) : "none",
+      space: JSON.stringify(definition.space),
+      fixed: JSON.stringify(definition.fixed ?? {}),
+      data: input.data,
+      label: input.label,
+    },
+    tags: { "mlops.data_hash": dataset.sha256, "mlops.host": hostname(), "mlops.kind": "sweep" },
+  });
+  const pool = threads > 1 ? createTrainingPool(threads) : undefined;
+  const children = new Map<number, string>();
+  const tracked: Promise<void>[] = [];
+  try {
+    await pool?.ready();
+    const reportEvery = definition.reportEvery ?? 10;
+    const result = await runSweep(dataset, definition, {
+      pool,
+      onTrial: (trial) => {
+        const runId = randomUUID().replaceAll("-", "");
+        children.set(trial.index, runId);
+        tracked.push(trackTrial(store, experiment, parent, runId, trial, reportEvery));
+        input.onTrial?.(trial);
+      },
+    });
+    await Promise.all(tracked);
+    const best = result.best;
+    const failed = result.trials.filter((t) => t.status === "failed").length;
+    await store.runs.setTags(parent, {
+      "mlops.sweep.terminated": String(result.terminated),
+      "mlops.sweep.timed_out": String(result.timedOut),
+      ...(best ? { "mlops.sweep.best_run": children.get(best.index)! } : {}),
+    });
+    await store.runs.finish(parent, "FINISHED", Date.now());
+    return {
+      run_id: parent,
+      trials: result.trials.length,
+      terminated: result.terminated,
+      failed,
+      timed_out: result.timedOut,
+      best: best
+        ? {
+            run_id: children.get(best.index)!,
+            params: best.assignment,
+            validation_accuracy: best.accuracy!,
+          }
+        : null,
+    };
+  } catch (error) {
+    await Promise.allSettled(tracked);
+    await store.runs.finish(parent, "FAILED", Date.now());
+    throw error;
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function trackTrial(
+  store: Store,
+  experiment: string,
+  parent: string,
+  runId: string,
+  trial: TrialResult,
+  reportEvery: number,
+): Promise<void> {
+  await store.runs.create({
+    run_id: runId,
+    experiment_name: experiment,
+    run_name: `trial ${trial.index}`,
+    parent_run_id: parent,
+    start_time: trial.startTime,
+    params: trial.assignment,
+    tags: {
+      "mlops.trial.status": trial.status,
+      ...(trial.reason ? { "mlops.trial.reason": trial.reason } : {}),
+    },
+  });
+  await store.runs.logMetrics(
+    runId,
+    trial.history.map((value, i) => ({
+      key: "validation_accuracy",
+      value,
+      step: Math.min((i + 1) * reportEvery, trial.nTrees),
+      timestamp: trial.endTime,
+    })),
+  );
+  await store.runs.finish(runId, RUN_STATUS[trial.status], trial.endTime);
+}
