@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { describeStoreContract } from "../store-contract.js";
+import { generateTraffic } from "../traffic.js";
 import { MIGRATIONS } from "./migrations.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
@@ -91,16 +92,32 @@ describe("sqlite adapter", () => {
       stderr += String(d);
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // Start together; a child that dies first fails the test below instead of stalling it.
+    await Promise.race([
+      new Promise<void>((resolve) => child.stdout.once("data", () => resolve())),
+      exited,
+    ]);
     const mine: number[] = [];
     for (let i = 0; i < 40; i++) {
       mine.push((await store.models.register(model("shared"))).version);
-      await store.predictions.insertMany([]);
+      const { predictions } = generateTraffic({
+        seed: i,
+        count: 50,
+        first: i * 50,
+        prefix: "parent",
+      });
+      await store.predictions.insertMany(predictions);
     }
     expect(await exited, stderr).toBe(0);
     const versions = (await store.models.list("shared")).map((v) => v.version);
     expect(versions).toHaveLength(81);
     expect(new Set(versions).size).toBe(81);
     expect(Math.max(...versions)).toBe(81);
+    const [champion, challenger] = await store.predictions.aggregate({
+      experiment_id: "exp-1",
+      variants: ["champion", "challenger"],
+    });
+    expect((champion?.count ?? 0) + (challenger?.count ?? 0)).toBe(2 * 40 * 50);
     await store.close();
   });
 
