@@ -82,7 +82,7 @@ export interface PrimaryEvidence {
   readonly sequential: SequentialResult;
   /** Fixed-horizon Welch test, for reference only (not valid under repeated looks). */
   readonly welch: WelchResult;
-  /** Relative lift; null when the control mean is 0. */
+  /** Relative lift with a fixed-horizon interval, for reference; null when the control mean is 0. */
   readonly lift: LiftResult | null;
   /** Smallest |difference| detectable now at the experiment's alpha and the policy's power. */
   readonly mde: number;
