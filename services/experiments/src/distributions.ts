@@ -18,11 +18,6 @@ export function normalCdf(x: number): number {
   return normalCdfImpl(x, 0, 1);
 }
 
-/** Standard normal density φ(x). */
-export function normalPdf(x: number): number {
-  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-}
-
 /**
  * Standard normal quantile Φ⁻¹(p) = −√2·erfcinv(2p). Through erfcinv rather than erfinv(2p − 1)
  * (what stdlib's normal quantile does): forming 2p − 1 throws away the digits of a small p, which
