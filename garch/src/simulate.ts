@@ -61,7 +61,7 @@ export function checkParams(spec: GarchSpec, params: GarchParams): void {
 }
 
 /** Sum of alpha and beta: the persistence of the variance. */
-export function persistenceOf(params: GarchParams): number {
+function persistenceOf(params: GarchParams): number {
   let s = 0;
   for (const a of params.alpha) s += a;
   for (const b of params.beta) s += b;
@@ -153,7 +153,9 @@ function checkCount(name: string, value: unknown, min: number): number {
  * below 1, and at omega otherwise (arch's choice: a non-stationary model has no unconditional
  * variance); an AR mean starts its pre-sample returns at mu / (1 - sum phi) when sum phi < 1,
  * else at mu. The first `burn` observations are then discarded so the start is forgotten.
- * Same spec, params, n, seed and burn: the same series on every platform.
+ * An explosive model (persistence above 1) is simulated as specified and its variance can
+ * overflow to Infinity on long runs. Same spec, params, n, seed and burn: the same series on
+ * every platform.
  * @throws GarchInputError INVALID_ORDER / INVALID_OPTION for a bad spec (as `checkSpec`);
  *   INVALID_PARAMS (see `checkParams`); INVALID_OPTION for n outside
  *   1..10^7, burn outside 0..10^7, or a bad seed.
