@@ -6,6 +6,7 @@ import { SingleBar } from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CARD_FILE } from "../artifact.js";
 import { OptionError } from "../errors.js";
+import { runEvaluateJob } from "../jobs/evaluate.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { runTrainJob } from "../jobs/train.js";
@@ -217,6 +218,32 @@ export function createProgram(io: CliIo): Command {
             (result.best
               ? `best: run ${result.best.run_id} ${JSON.stringify(result.best.params)} validation accuracy ${result.best.validation_accuracy.toFixed(4)}\n`
               : "no trial completed\n"),
+        );
+      }),
+    );
+
+  program
+    .command("evaluate")
+    .description("Score a registered model version on a CSV (columns matched by name).")
+    .requiredOption("--model <ref>", "NAME, NAME@VERSION or NAME@ALIAS")
+    .requiredOption("--data <file>", "CSV with the model's feature columns and the label column")
+    .requiredOption("--label <column>", "the label column")
+    .option("--rows <which>", "all rows, or the held-out part (test)", "all")
+    .option("--json", "print one JSON object instead of text")
+    .action((opts: { model: string; data: string; label: string; rows: string; json?: boolean }) =>
+      withStore(async (store) => {
+        if (opts.rows !== "all" && opts.rows !== "test") {
+          throw new OptionError("--rows", 'must be "all" or "test"', opts.rows);
+        }
+        const result = await runEvaluateJob({ ...opts, rows: opts.rows, store });
+        print(
+          opts.json,
+          result,
+          () =>
+            `${result.model.name} v${result.model.version} on ${result.rows} rows: ` +
+            `${Object.entries(result.metrics)
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(", ")}\n`,
         );
       }),
     );

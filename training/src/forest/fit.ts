@@ -53,9 +53,10 @@ export interface FitOptions {
   /** Called with each report, in tree order. To stop early, abort `signal` from here. */
   onProgress?: (progress: TrainingProgress) => void;
   /**
-   * Stops training: no further batch starts, batches already running finish, and the fit
-   * resolves with the trees finished (a prefix in tree order, `stoppedEarly: true`), or rejects
-   * with the signal's reason if no tree is finished.
+   * Stops training: no further batch starts, batches already running finish but are dropped, and
+   * the fit resolves with the trees added before the abort (a prefix in tree order; aborting from
+   * `onProgress` keeps exactly the trees that report counted; `stoppedEarly: true`), or rejects
+   * with the signal's reason if there are none.
    */
   signal?: AbortSignal;
 }
@@ -121,8 +122,10 @@ export async function fitForest(
   const accept = (index: number, grown: FlatTree[]): void => {
     done.set(index, grown);
     // Trees join the forest strictly in order, however the batches finish.
-    for (; done.has(nextBatch); nextBatch++) {
+    // After an abort no tree joins: a stop from onProgress keeps exactly the trees reported.
+    for (; done.has(nextBatch) && !signal?.aborted; nextBatch++) {
       for (const t of done.get(nextBatch)!) {
+        if (signal?.aborted) break;
         trees.push(t);
         tracker.add(t);
       }

@@ -165,6 +165,8 @@ export async function runSweep(
       );
       nTrees = fit.nTrees;
       if (fit.stoppedEarly) status = reason ? "terminated" : "cancelled";
+      // A stop decided at the last report came too late to save work: the trial completed.
+      else reason = undefined;
     } catch (error) {
       if (stop.signal.aborted) status = reason ? "terminated" : "cancelled";
       else {
