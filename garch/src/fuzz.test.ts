@@ -13,7 +13,7 @@ import { forecast } from "./forecast.js";
 import { selectOrder } from "./select.js";
 import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
-import type { GarchOptions, GarchParams } from "./types.js";
+import type { ForecastState, GarchOptions, GarchParams, GarchSpec } from "./types.js";
 
 const DISTS = ["normal", "t", "skewt", "ged"];
 
@@ -59,6 +59,9 @@ const badOrder = fc.oneof(
   fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, "1", true),
 );
 
+const spec11 = checkSpec({});
+const params11: GarchParams = { mu: 0, omega: 0.1, alpha: [0.1], beta: [0.8] };
+const state11: ForecastState = { residuals: [1], variances: [1], returns: [] };
 const valid = Array.from({ length: 300 }, (_, i) => Math.sin(i * 0.7) + 0.3 * Math.cos(i * 1.9));
 
 describe("fuzz: bad series", () => {
@@ -121,6 +124,12 @@ describe("fuzz: bad series", () => {
         returnsOrRejectsCleanly(() => ljungBox(a as number[], b as number));
         returnsOrRejectsCleanly(() => residualDiagnostics(valid, a as number[]));
         returnsOrRejectsCleanly(() => GarchFit.fromJSON(a));
+        returnsOrRejectsCleanly(() => simulate(a as GarchSpec, b as GarchParams, 10));
+        returnsOrRejectsCleanly(() => simulate(spec11, params11, 10, b as object));
+        returnsOrRejectsCleanly(() =>
+          forecast(spec11, params11, a as ForecastState, 3, b as object),
+        );
+        returnsOrRejectsCleanly(() => forecast(spec11, a as GarchParams, state11, 3));
       }),
       { numRuns: 150 },
     );
@@ -176,9 +185,7 @@ describe("fuzz: impossible orders and options", () => {
     );
   });
 
-  const spec = checkSpec({});
-  const params: GarchParams = { mu: 0, omega: 0.1, alpha: [0.1], beta: [0.8] };
-  const state = { residuals: [1], variances: [1], returns: [] };
+  const [spec, params, state] = [spec11, params11, state11];
 
   it("rejects horizons that are not integers from 1 to 10000", () => {
     fc.assert(
@@ -245,6 +252,9 @@ describe("fuzz: valid series always give a fit", () => {
         if (fitted.converged) expect(Number.isFinite(fitted.logLikelihood)).toBe(true);
         const f = forecast(fitted.spec, fitted.params, fitted.forecastState(), 3);
         expect(f.variance.every((v) => v > 0 && Number.isFinite(v))).toBe(true);
+        // Diagnostics take the fit's residuals as they come, NaN-padded for an AR mean.
+        const d = residualDiagnostics(fitted.standardizedResiduals, [5]);
+        expect(d.squaredResiduals[0]!.pValue).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: 12 },
     );
