@@ -11,13 +11,14 @@ import type {
   ExperimentInput,
   ExperimentState,
   JoinedPair,
+  MetricPoint,
   ModelRef,
   ModelVersion,
   ModelVersionInput,
   OutcomeRecord,
   PredictionRecord,
-  RunArtifact,
   TrackedRun,
+  VariantAggregate,
 } from "@mlops/contracts";
 import Database from "better-sqlite3";
 import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from "../errors.js";
@@ -242,11 +243,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
     return { ...body, metrics };
   };
-  const updateRun = <A extends unknown[]>(change: (body: RunBody, ...args: A) => RunBody) =>
-    immediate((runId: string, ...args: A) => {
-      const next = change(runBody(runId), ...args);
-      r.update.run(JSON.stringify(next), runId);
-    });
+  /** Read-modify-write of a run's body inside one IMMEDIATE transaction. */
+  const updateRun = immediate((runId: string, change: (body: RunBody) => RunBody) => {
+    r.update.run(JSON.stringify(change(runBody(runId))), runId);
+  });
+  const appendMetrics = immediate((runId: string, points: readonly MetricPoint[]) => {
+    runBody(runId);
+    for (const pt of points) r.metric.run(runId, pt.key, pt.step, pt.timestamp, pt.value);
+  });
 
   // ---------------------------------------------------------------- experiments
   const e = {
@@ -368,6 +372,23 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const window = (w: { from: number; to: number } | undefined): [number, number] =>
     w === undefined ? [0, Number.MAX_SAFE_INTEGER] : [w.from, w.to];
 
+  const setExperimentState = immediate(
+    (id: string, state: ExperimentState, expected: ExperimentState | undefined): Experiment => {
+      const row = e.get.get(id);
+      if (row === undefined) throw new StoreNotFoundError(name, `experiment ${id} does not exist`);
+      const current = JSON.parse(row.body) as Experiment;
+      if (expected !== undefined && current.state !== expected) {
+        throw new StoreConflictError(
+          name,
+          `experiment ${id} is ${current.state}, expected ${expected} (it changed since it was read)`,
+        );
+      }
+      const next: Experiment = { ...current, state, updated_at: now() };
+      e.update.run(JSON.stringify(next), id);
+      return next;
+    },
+  );
+
   const store: Store = {
     name,
     models: {
@@ -421,28 +442,21 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           const row = r.body.get(runId);
           return row === undefined ? null : withMetrics(JSON.parse(row.body) as RunBody);
         }),
-      logParams: async (runId, params) =>
-        updateRun((body, added: typeof params) => ({
-          ...body,
-          params: mergeParams(name, body, added),
-        }))(runId, check.params(params)),
-      logMetrics: async (runId, points) =>
-        immediate((id: string, checked: ReturnType<typeof check.metrics>) => {
-          runBody(id);
-          for (const pt of checked) r.metric.run(id, pt.key, pt.step, pt.timestamp, pt.value);
-        })(runId, check.metrics(points)),
-      setTags: async (runId, tags) =>
-        updateRun((body, added: typeof tags) => ({ ...body, tags: { ...body.tags, ...added } }))(
-          runId,
-          check.tags(tags),
-        ),
-      addArtifacts: async (runId, artifacts) =>
-        updateRun((body, added: readonly RunArtifact[]) => ({
-          ...body,
-          artifacts: [...body.artifacts, ...added],
-        }))(runId, check.artifacts(artifacts)),
+      logParams: async (runId, params) => {
+        const added = check.params(params);
+        updateRun(runId, (body) => ({ ...body, params: mergeParams(name, body, added) }));
+      },
+      logMetrics: async (runId, points) => appendMetrics(runId, check.metrics(points)),
+      setTags: async (runId, tags) => {
+        const added = check.tags(tags);
+        updateRun(runId, (body) => ({ ...body, tags: { ...body.tags, ...added } }));
+      },
+      addArtifacts: async (runId, artifacts) => {
+        const added = check.artifacts(artifacts);
+        updateRun(runId, (body) => ({ ...body, artifacts: [...body.artifacts, ...added] }));
+      },
       finish: async (runId, status, endTime) =>
-        updateRun((body) => ({ ...body, status, end_time: endTime }))(runId),
+        updateRun(runId, (body) => ({ ...body, status, end_time: endTime })),
       list: async (filter: RunFilter = {}) =>
         guard(() => {
           const where: string[] = [];
@@ -485,21 +499,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         }),
       list: async () => guard(() => e.all.all().map((row) => JSON.parse(row.body) as Experiment)),
       setState: async (id: string, state: ExperimentState, expected?: ExperimentState) =>
-        immediate(() => {
-          const row = e.get.get(id);
-          if (row === undefined)
-            throw new StoreNotFoundError(name, `experiment ${id} does not exist`);
-          const current = JSON.parse(row.body) as Experiment;
-          if (expected !== undefined && current.state !== expected) {
-            throw new StoreConflictError(
-              name,
-              `experiment ${id} is ${current.state}, expected ${expected} (it changed since it was read)`,
-            );
-          }
-          const next: Experiment = { ...current, state, updated_at: now() };
-          e.update.run(JSON.stringify(next), id);
-          return next;
-        })(),
+        setExperimentState(id, state, expected),
       appendDecision: async (decision: Decision) =>
         guard(() => {
           const parsed = check.decision(decision);
@@ -529,7 +529,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           const [from, to] = window(parsed.window);
           return parsed.variants.map((variant) => {
             const row = p.aggregate.get(parsed.experiment_id, variant, from, to) as Row;
-            return { variant, ...(row as Record<string, number>) } as never;
+            // The SQL aliases are the VariantAggregate keys.
+            return { variant, ...row } as VariantAggregate;
           });
         }),
       joined: (query: JoinedQuery) => iterateJoined(query),
