@@ -105,6 +105,12 @@ describe("selectOrder", () => {
       "INVALID_OPTION",
       /init as a fixed pre-sample variance must be a finite number > 0/,
     ],
+    [
+      "a base that is not an object",
+      { base: 5 as unknown as object },
+      "INVALID_OPTION",
+      /base must be an object of fit options \(got 5\)/,
+    ],
     ["an unknown option", { maxR: 1 } as SelectOptions, "INVALID_OPTION", /unknown option "maxR"/],
   ])("rejects %s", (_, options, code, message) => {
     const call = () => selectOrder(normal2000, options);

@@ -88,7 +88,7 @@ export function bestCandidate(entries: readonly Ranked[], criterion: "aic" | "bi
   return best;
 }
 
-function describe(error: unknown): string {
+function failureMessage(error: unknown): string {
   if (error instanceof GarchInputError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }
@@ -102,7 +102,7 @@ function describe(error: unknown): string {
  * message.
  * @throws GarchInputError INVALID_ORDER for bounds outside 1..20 (p) or 0..20 (q) or min > max;
  *   INVALID_OPTION for unknown options, an empty, unknown or repeated distribution, a criterion
- *   other than "aic" / "bic", or bad `base` options (as `fit`); the series errors of `fit`
+ *   other than "aic" / "bic", a `base` that is not an object or holds bad options (as `fit`); the series errors of `fit`
  *   (EMPTY_SERIES, NON_FINITE, CONSTANT_SERIES, TOO_SHORT for the smallest candidate); and
  *   INVALID_OPTION when no candidate converged (raising `base.maxIterations` may help).
  */
@@ -137,6 +137,12 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
     );
   }
   const base = options.base ?? {};
+  if (typeof base !== "object" || base === null || Array.isArray(base)) {
+    throw new GarchInputError(
+      "INVALID_OPTION",
+      `base must be an object of fit options (got ${formatValue(base)})`,
+    );
+  }
   // Checking every distribution's smallest model up front turns a bad `base` option or
   // distribution, or a bad series, into one error instead of a grid of failed candidates.
   for (const dist of dists) checkSeries(returns, checkSpec({ ...base, p: minP, q: minQ, dist }));
@@ -153,7 +159,7 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
           fitted = fit(returns, { ...base, p, q, dist });
           message = fitted.message;
         } catch (error) {
-          message = describe(error);
+          message = failureMessage(error);
         }
         const stats = fitted ?? {
           logLikelihood: Number.NaN,
