@@ -59,6 +59,16 @@ async function fill(store: Store, total: number, batch: number): Promise<FillRat
   return { wall: total / (writing / 1000), cpu: total / (cpuMs / 1000) };
 }
 
+/** Wall time to iterate every joined (prediction, outcome) pair of both variants; and how many. */
+async function timeJoined(store: Store): Promise<{ ms: number; pairs: number }> {
+  const started = performance.now();
+  let pairs = 0;
+  for (const variant of VARIANTS) {
+    for await (const _ of store.predictions.joined({ experiment_id: "bench", variant })) pairs++;
+  }
+  return { ms: performance.now() - started, pairs };
+}
+
 /** Median wall time of `runs` aggregate queries over both variants. */
 async function timeAggregate(store: Store, runs: number): Promise<number> {
   const times: number[] = [];
@@ -77,6 +87,7 @@ try {
   const sqlite = await openStore({ kind: "sqlite", path: join(dir, "bench.db") });
   const sqliteWrites = await fill(sqlite, SQLITE_RECORDS, BATCH);
   const sqliteAggregate = await timeAggregate(sqlite, 5);
+  const sqliteJoined = await timeJoined(sqlite);
   await sqlite.close();
 
   log(`Cosmos emulator: writing ${COSMOS_RECORDS} prediction records in batches of ${BATCH}`);
@@ -132,6 +143,9 @@ try {
         "-",
       ],
     ];
+    console.log(
+      `sqlite: iterating ${sqliteJoined.pairs} joined pairs (both variants, time order) took ${Math.round(sqliteJoined.ms)} ms`,
+    );
     const widths =
       rows[0]?.map((_, k) => Math.max(...rows.map((r) => (r[k] as string).length))) ?? [];
     for (const row of rows)

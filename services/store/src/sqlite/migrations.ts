@@ -83,6 +83,13 @@ export const MIGRATIONS: readonly string[] = [
     ts INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: request_id right after ts in the covering index, so joined pairs come out in
+  // (ts, request_id) order straight from the index (no sort per page); the aggregate stays covered.
+  `
+  DROP INDEX predictions_aggregate;
+  CREATE INDEX predictions_aggregate ON predictions
+    (experiment_id, variant, ts, request_id, is_error, latency_ms, t_correct, t_value, t_logloss);
+  `,
 ];
 
 /** Bring `db` to the latest schema version; returns the version it is at. */

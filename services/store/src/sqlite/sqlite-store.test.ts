@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../errors.js";
@@ -47,6 +47,31 @@ describe("sqlite adapter", () => {
       MIGRATIONS.map((_, i) => ({ version: i + 1 })),
     );
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+  });
+
+  it("migrates a file written at schema version 1 without losing data", async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+    old.exec(MIGRATIONS[0] as string);
+    old.prepare("INSERT INTO schema_version (version) VALUES (1)").run();
+    old
+      .prepare(
+        `INSERT INTO predictions (request_id, experiment_id, variant, ts, is_error, latency_ms,
+          model_name, model_version) VALUES ('r1', 'e', 'champion', 5, 0, 2.5, 'm', 1)`,
+      )
+      .run();
+    old.close();
+    const store = openSqliteStore(path);
+    const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
+    expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({
+      v: MIGRATIONS.length,
+    });
     db.close();
   });
 
