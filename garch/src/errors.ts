@@ -7,12 +7,14 @@ export type GarchErrorCode =
   | "INVALID_ORDER"
   | "INVALID_OPTION"
   | "INVALID_PARAMS"
-  | "INVALID_JSON";
+  | "INVALID_JSON"
+  | "NO_CONVERGENCE";
 
 /**
  * Bad input to the GARCH core: a series, an order, an option or stored JSON that cannot be
- * used. The message names the field and the rule. Numerical trouble while estimating is not
- * an error: it is reported on the fit (`converged`, `message`).
+ * used. The message names the field and the rule. Numerical trouble while estimating one model
+ * is not an error: it is reported on the fit (`converged`, `message`); NO_CONVERGENCE is for a
+ * search (order selection) in which no candidate converged, so there is nothing to return.
  */
 export class GarchInputError extends Error {
   override readonly name = "GarchInputError";

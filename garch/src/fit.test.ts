@@ -201,6 +201,20 @@ describe("estimation", () => {
 });
 
 describe("bad input", () => {
+  it("names values that cannot be printed plainly instead of failing on them", () => {
+    const bare = Object.create(null) as unknown as number;
+    const series = Array.from({ length: 200 }, (_, i) => Math.sin(i));
+    const cases: unknown[][] = [
+      [[...series.slice(0, 100), bare, ...series.slice(100)]],
+      [series, { p: 1n }],
+      [series, { mean: Object.create(null) }],
+      [series, { init: { kind: "fixed", value: 10n } }],
+    ];
+    for (const args of cases) {
+      expect(() => (fit as (...a: unknown[]) => unknown)(...args)).toThrow(GarchInputError);
+    }
+  });
+
   const codeOf = (f: () => unknown) => {
     try {
       f();

@@ -5,6 +5,7 @@
  *       | alpha[1..p] | beta[1..q] | shape (nu | nu, lambda) ]
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import { meanParamCount, shapeParamCount } from "./spec.js";
 import type { GarchParams, GarchSpec, ParamStat } from "./types.js";
 
@@ -71,7 +72,7 @@ function need(field: string, value: unknown, strict: boolean): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new GarchInputError(
       "INVALID_PARAMS",
-      `params.${field} must be a finite number (got ${String(value)})`,
+      `params.${field} must be a finite number (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -81,7 +82,7 @@ function needArray(field: string, value: unknown, length: number, strict: boolea
   if (!Array.isArray(value) || value.length !== length) {
     throw new GarchInputError(
       "INVALID_PARAMS",
-      `params.${field} must be an array of ${length} numbers for this model (got ${JSON.stringify(value)})`,
+      `params.${field} must be an array of ${length} numbers for this model (got ${formatValue(value)})`,
     );
   }
   return value.map((v, i) => need(`${field}[${i}]`, v, strict));

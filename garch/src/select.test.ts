@@ -67,6 +67,7 @@ describe("selectOrder", () => {
     const call = () => selectOrder(normal2000, { ...grid, base: { maxIterations: 1 } });
     expect(call).toThrow(GarchInputError);
     expect(call).toThrow(/none of the 1 candidate models converged/);
+    expect(() => call()).toThrow(expect.objectContaining({ code: "NO_CONVERGENCE" }));
   });
 
   it.each<[string, SelectOptions, string, RegExp]>([

@@ -104,7 +104,7 @@ function failureMessage(error: unknown): string {
  *   INVALID_OPTION for unknown options, an empty, unknown or repeated distribution, a criterion
  *   other than "aic" / "bic", a `base` that is not an object or holds bad options (as `fit`); the series errors of `fit`
  *   (EMPTY_SERIES, NON_FINITE, CONSTANT_SERIES, TOO_SHORT for the smallest candidate); and
- *   INVALID_OPTION when no candidate converged (raising `base.maxIterations` may help).
+ *   NO_CONVERGENCE when no candidate converged (raising `base.maxIterations` may help).
  */
 export function selectOrder(returns: ArrayLike<number>, options: SelectOptions = {}): Selection {
   if (typeof options !== "object" || options === null) {
@@ -192,7 +192,7 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
   const best = fits[bestCandidate(ranked, criterion)];
   if (!best) {
     throw new GarchInputError(
-      "INVALID_OPTION",
+      "NO_CONVERGENCE",
       `none of the ${candidates.length} candidate models converged (first: ${candidates[0]!.message}); raising base.maxIterations may help`,
     );
   }

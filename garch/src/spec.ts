@@ -4,6 +4,7 @@
  * `GarchInputError` with a message that names the field and the rule.
  */
 import { GarchInputError } from "./errors.js";
+import { formatValue } from "./format.js";
 import type { DistName, GarchOptions, GarchSpec, InitSpec, MeanSpec } from "./types.js";
 
 /** Largest ARCH or GARCH order accepted: beyond it a GARCH model is a modelling error. */
@@ -29,7 +30,7 @@ function checkOrder(name: string, value: unknown, min: number, max: number): num
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new GarchInputError(
       "INVALID_ORDER",
-      `${name} must be an integer from ${min} to ${max} (got ${String(value)})`,
+      `${name} must be an integer from ${min} to ${max} (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -48,7 +49,7 @@ function checkMean(value: unknown): MeanSpec {
   }
   throw new GarchInputError(
     "INVALID_OPTION",
-    `mean must be "zero", "constant" or {kind: "ar", lags} (got ${JSON.stringify(value)})`,
+    `mean must be "zero", "constant" or {kind: "ar", lags} (got ${formatValue(value)})`,
   );
 }
 
@@ -65,13 +66,13 @@ function checkInit(value: unknown): InitSpec {
   if (fixed === undefined) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `init must be "fcp", "ewma", a positive number or {kind: "fixed", value} (got ${JSON.stringify(value)})`,
+      `init must be "fcp", "ewma", a positive number or {kind: "fixed", value} (got ${formatValue(value)})`,
     );
   }
   if (typeof fixed !== "number" || !Number.isFinite(fixed) || fixed <= 0) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `init as a fixed pre-sample variance must be a finite number > 0 (got ${String(fixed)})`,
+      `init as a fixed pre-sample variance must be a finite number > 0 (got ${formatValue(fixed)})`,
     );
   }
   return { kind: "fixed", value: fixed };
@@ -82,7 +83,7 @@ function checkBoolean(name: string, value: unknown, fallback: boolean): boolean 
   if (typeof value !== "boolean") {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `${name} must be true or false (got ${String(value)})`,
+      `${name} must be true or false (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -113,7 +114,7 @@ export function checkSpec(options: GarchOptions = {}): GarchSpec {
   if (!DISTS.includes(dist)) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `dist must be one of ${DISTS.join(", ")} (got ${JSON.stringify(dist)})`,
+      `dist must be one of ${DISTS.join(", ")} (got ${formatValue(dist)})`,
     );
   }
   const init = checkInit(options.init);
@@ -135,7 +136,7 @@ export function checkMaxIterations(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 100_000) {
     throw new GarchInputError(
       "INVALID_OPTION",
-      `maxIterations must be an integer from 1 to 100000 (got ${String(value)})`,
+      `maxIterations must be an integer from 1 to 100000 (got ${formatValue(value)})`,
     );
   }
   return value;
@@ -196,7 +197,7 @@ export function checkSeries(returns: ArrayLike<number>, spec: GarchSpec): Float6
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new GarchInputError(
         "NON_FINITE",
-        `returns[${i}] is ${String(v)}: every return must be a finite number`,
+        `returns[${i}] is ${formatValue(v)}: every return must be a finite number`,
       );
     }
     x[i] = v;
