@@ -100,6 +100,8 @@ const NO_TERMS: TermFields = {
   t_ll: 0,
 };
 const BULK_CHUNK = 100;
+/** Attempts of an optimistic read-modify-write before it reports a conflict. */
+const MAX_RACES = 100;
 
 /** The document without the server's system properties (`_rid`, `_etag`, …). */
 function stripMeta<T extends object>(doc: T): T {
@@ -239,6 +241,16 @@ function cosmosStore(
       return resources;
     });
 
+  /**
+   * Optimistic loops re-read after losing a race; under pathological contention they give up
+   * with a conflict rather than spin forever.
+   */
+  const lostRaces = (race: number, what: string) => {
+    if (race > MAX_RACES) {
+      throw new StoreConflictError(name, `${what}: lost ${MAX_RACES} concurrent races in a row`);
+    }
+  };
+
   /** A point read; null on 404. */
   const read = async <T extends ItemDefinition>(
     container: Container,
@@ -297,7 +309,8 @@ function cosmosStore(
     what: string,
     change: (doc: T) => T,
   ): Promise<T> => {
-    for (;;) {
+    for (let race = 1; ; race++) {
+      lostRaces(race, what);
       const current = await read<T>(container, id, pk, what);
       if (current === null) throw new StoreNotFoundError(name, `${what}: not found`);
       const next = change(current.doc);
@@ -358,7 +371,8 @@ function cosmosStore(
     target: number | null,
     pre: AliasPrecondition | undefined,
   ) => {
-    for (;;) {
+    for (let race = 1; ; race++) {
+      lostRaces(race, `move alias ${model}@${alias}`);
       const current = await read<AliasDoc>(
         c.models,
         aliasId(alias),
@@ -481,7 +495,8 @@ function cosmosStore(
 
   /** Fold an outcome into its prediction document, if that is stored and not yet joined. */
   const join = async (outcome: OutcomeRecord) => {
-    for (;;) {
+    for (let race = 1; ; race++) {
+      lostRaces(race, `join outcome ${outcome.request_id}`);
       const current = await read<PredictionDoc>(
         c.predictions,
         outcome.request_id,
@@ -570,7 +585,8 @@ function cosmosStore(
     models: {
       register: async (input) => {
         const parsed = check.modelInput(input);
-        for (;;) {
+        for (let race = 1; ; race++) {
+          lostRaces(race, `register ${parsed.name}`);
           const [max] = await query<number | undefined>(
             c.models,
             `latest version of ${parsed.name}`,
