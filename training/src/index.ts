@@ -79,4 +79,10 @@ export {
   type TerminationPolicy,
   type TrialHistory,
 } from "./sweep/termination.js";
+export {
+  checkBayesianSpace,
+  type Observation,
+  type TpeOptions,
+  tpeAssignment,
+} from "./sweep/tpe.js";
 export { type TrainOutcome, trainAndEvaluate } from "./train.js";

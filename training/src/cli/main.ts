@@ -142,8 +142,8 @@ export function createProgram(io: CliIo): Command {
       "--space <file>",
       'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}',
     )
-    .option("--sampling <kind>", "grid or random", "random")
-    .option("--seed <s>", "seed of random sampling", integer("--seed", 0), 42)
+    .option("--sampling <kind>", "grid, random or bayesian (TPE)", "random")
+    .option("--seed <s>", "seed of random and Bayesian sampling", integer("--seed", 0), 42)
     .option("--max-trials <n>", "trials at most", integer("--max-trials", 1), 20)
     .option("--max-concurrent <n>", "trials at once", integer("--max-concurrent", 1), 1)
     .option("--timeout <seconds>", "stop the sweep after this long", number("--timeout"))
@@ -378,8 +378,10 @@ async function readSpace(path: string): Promise<SearchSpace> {
 
 function samplingOf(opts: SweepFlags): SweepDefinition["sampling"] {
   if (opts.sampling === "grid") return { kind: "grid" };
-  if (opts.sampling === "random") return { kind: "random", seed: opts.seed };
-  throw new OptionError("--sampling", 'must be "grid" or "random"', opts.sampling);
+  if (opts.sampling === "random" || opts.sampling === "bayesian") {
+    return { kind: opts.sampling, seed: opts.seed };
+  }
+  throw new OptionError("--sampling", 'must be "grid", "random" or "bayesian"', opts.sampling);
 }
 
 function policyOf(opts: SweepFlags): TerminationPolicy | undefined {

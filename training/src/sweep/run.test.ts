@@ -83,6 +83,30 @@ describe("runSweep", () => {
     expect(one.trials.map((t) => t.index)).toEqual([0, 1, 2]);
   });
 
+  it("samples by TPE from the trials completed so far, without early termination", async () => {
+    const bayesian: SweepDefinition = {
+      ...base,
+      space: {
+        maxDepth: { type: "quniform", min: 1, max: 12, q: 1 },
+        maxFeatures: { type: "choice", values: ["sqrt", "all"] },
+      },
+      sampling: { kind: "bayesian", seed: 2 },
+      maxTrials: 7,
+    };
+    const sweep = await runSweep(dataset, bayesian);
+    expect(sweep.trials.map((t) => t.status)).toEqual(Array(7).fill("completed"));
+    for (const t of sweep.trials) {
+      expect(Number.isInteger(t.assignment.maxDepth)).toBe(true);
+      expect(["sqrt", "all"]).toContain(t.assignment.maxFeatures);
+    }
+    await expect(runSweep(dataset, { ...bayesian, policy: { kind: "median" } })).rejects.toThrow(
+      'policy is not supported with Bayesian sampling (got "median")',
+    );
+    await expect(
+      runSweep(dataset, { ...bayesian, space: { maxDepth: { type: "randint", upper: 5 } } }),
+    ).rejects.toThrow(/^space.maxDepth must be choice, uniform or quniform/);
+  });
+
   it("cancels what runs when the timeout passes", async () => {
     const sweep = await runSweep(dataset, {
       ...base,

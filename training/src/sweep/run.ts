@@ -11,13 +11,21 @@ import {
   type SearchSpace,
 } from "./space.js";
 import { checkPolicy, decide, type TerminationPolicy, type TrialHistory } from "./termination.js";
+import { checkBayesianSpace, type Observation, tpeAssignment } from "./tpe.js";
 
 /** A hyperparameter sweep over random-forest options. */
 export interface SweepDefinition {
   /** Forest options to search; each trial's values override `fixed`. */
   space: SearchSpace;
-  /** `grid` tries every combination (choice only); `random` draws seeded assignments. */
-  sampling: { kind: "grid" } | { kind: "random"; seed?: number };
+  /**
+   * `grid` tries every combination (choice only); `random` draws seeded assignments; `bayesian`
+   * (TPE, see {@link tpeAssignment}) learns from completed trials: choice, uniform and quniform
+   * only and no early termination, as in Azure ML.
+   */
+  sampling:
+    | { kind: "grid" }
+    | { kind: "random"; seed?: number }
+    | { kind: "bayesian"; seed?: number };
   /** Forest options every trial shares. @default {} */
   fixed?: ForestOptions;
   /** Trials to run at most. */
@@ -103,16 +111,25 @@ export async function runSweep(
   if (definition.timeoutMs !== undefined && !(definition.timeoutMs >= 0)) {
     throw new OptionError("timeoutMs", "must be a number ≥ 0", definition.timeoutMs);
   }
-  const assignments =
-    definition.sampling.kind === "grid"
-      ? gridAssignments(definition.space).slice(0, maxTrials)
-      : Array.from({ length: maxTrials }, (_, i) =>
-          randomAssignment(
-            definition.space,
-            (definition.sampling as { seed?: number }).seed ?? 42,
-            i,
-          ),
-        );
+  const { sampling } = definition;
+  if (sampling.kind === "bayesian") {
+    checkBayesianSpace(definition.space);
+    // Azure ML's Bayesian sampling takes no early-termination policy; keep definitions portable.
+    if (policy)
+      throw new OptionError("policy", "is not supported with Bayesian sampling", policy.kind);
+  }
+  const grid =
+    sampling.kind === "grid" ? gridAssignments(definition.space).slice(0, maxTrials) : [];
+  const total = sampling.kind === "grid" ? grid.length : maxTrials;
+  const seed = sampling.kind === "grid" ? 0 : (sampling.seed ?? 42);
+  // Bayesian trials learn from the trials completed before they start.
+  const observed: Observation[] = [];
+  const assignmentFor = (index: number): Assignment =>
+    sampling.kind === "grid"
+      ? grid[index]
+      : sampling.kind === "random"
+        ? randomAssignment(definition.space, seed, index)
+        : tpeAssignment(definition.space, observed, seed, index);
 
   const train = takeRows(dataset, dataset.split.train);
   const parts = stratifiedSplit(train.y, dataset.classNames.length, 0.2, validationSeed);
@@ -132,7 +149,7 @@ export async function runSweep(
   const results: TrialResult[] = [];
 
   const runTrial = async (index: number): Promise<void> => {
-    const assignment = assignments[index];
+    const assignment = assignmentFor(index);
     const history: number[] = [];
     const record = { id: String(index), values: history, finished: false };
     histories.push(record);
@@ -190,15 +207,16 @@ export async function runSweep(
       endTime: Date.now(),
     };
     results.push(result);
+    if (status === "completed") observed.push({ assignment, value: result.accuracy! });
     options.onTrial?.(result);
   };
 
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < assignments.length && !deadline.signal.aborted) await runTrial(next++);
+    while (next < total && !deadline.signal.aborted) await runTrial(next++);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(maxConcurrent, assignments.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(maxConcurrent, total) }, lane));
   } finally {
     clearTimeout(timer);
   }
