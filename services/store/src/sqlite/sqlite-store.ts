@@ -289,7 +289,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ),
     // Keyset paging on (ts, request_id): each page is an index range, whatever the offset.
     joinedPage: sql<Row>(
-      `SELECT p.*, o.label AS o_label, o.value AS o_value, o.ts AS o_ts
+      `SELECT p.request_id, p.variant, p.ts, p.prediction, p.probabilities, p.latency_ms,
+         p.is_error, o.label AS o_label, o.value AS o_value, o.ts AS o_ts
        FROM predictions p JOIN outcomes o ON o.request_id = p.request_id
        WHERE p.experiment_id = ? AND p.variant = ? AND p.ts < ? AND (p.ts, p.request_id) > (?, ?)
        ORDER BY p.ts, p.request_id LIMIT ?`,
@@ -312,9 +313,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     model_version: row.model_version as number,
     user_id: row.user_id as string | null,
     prediction: row.prediction as string | null,
-    probabilities: row.probabilities === null ? null : JSON.parse(row.probabilities as string),
+    probabilities: probabilitiesOf(row),
     latency_ms: row.latency_ms as number,
-    status: row.is_error === 1 ? "error" : "ok",
+    status: statusOf(row),
     timestamp: row.ts as number,
   });
   const outcomeOf = (label: unknown, value: unknown) =>
@@ -568,15 +569,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         p.joinedPage.all(query.experiment_id, query.variant, to, after[0], after[1], page),
       );
       for (const row of rows) {
-        const rec = toPrediction(row);
         yield {
-          request_id: rec.request_id,
-          variant: rec.variant,
-          timestamp: rec.timestamp,
-          prediction: rec.prediction,
-          probabilities: rec.probabilities,
-          latency_ms: rec.latency_ms,
-          status: rec.status,
+          request_id: row.request_id as string,
+          variant: row.variant as string,
+          timestamp: row.ts as number,
+          prediction: row.prediction as string | null,
+          probabilities: probabilitiesOf(row),
+          latency_ms: row.latency_ms as number,
+          status: statusOf(row),
           outcome: outcomeOf(row.o_label, row.o_value),
           outcome_timestamp: row.o_ts as number,
         };
@@ -588,4 +588,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   }
 
   return store;
+}
+
+function probabilitiesOf(row: Row): PredictionRecord["probabilities"] {
+  return row.probabilities === null ? null : JSON.parse(row.probabilities as string);
+}
+
+function statusOf(row: Row): PredictionRecord["status"] {
+  return row.is_error === 1 ? "error" : "ok";
 }
