@@ -1,0 +1,135 @@
+/**
+ * The Application Insights scenario, run by `telemetry.test.ts` inside a network namespace with
+ * only loopback: a local HTTPS collector, `pnpm start`'s entry point with a connection string
+ * pointing at it and every `connect()` traced by strace, twelve predictions, a graceful stop.
+ * Prints one JSON line: the server's exit code, the envelopes received, and any connection
+ * attempt to a non-loopback address.
+ *
+ *   tsx telemetry-scenario.ts WORKDIR
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { START } from "./process.js";
+
+const dir = process.argv[2];
+const require = createRequire(import.meta.url);
+const tsxCli = require.resolve("tsx/cli");
+// The server runs with tsx as a loader, so it is strace's only direct child: that is the
+// process to signal (a signal to strace would detach it and leave the server running).
+const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
+const cert = join(dir, "cert.pem");
+const key = join(dir, "key.pem");
+const received = join(dir, "envelopes.jsonl");
+const trace = join(dir, "connect.trace");
+
+execFileSync(
+  "openssl",
+  [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ],
+  { stdio: "ignore" },
+);
+
+/** Spawns a process and resolves when its stdout matches `ready`. */
+function launch(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
+  const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const matched = new Promise<RegExpExecArray>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    });
+    exited.then((code) => reject(new Error(`${args.join(" ")} exited with ${code}: ${err}`)));
+  });
+  return { child, exited, matched };
+}
+
+const collector = launch(
+  process.execPath,
+  [tsxCli, fileURLToPath(new URL("./collector.ts", import.meta.url)), cert, key, received],
+  { PATH: process.env.PATH },
+  /listening (\d+)/,
+);
+const port = Number((await collector.matched)[1]);
+
+const server = launch(
+  "strace",
+  ["-f", "-qq", "-e", "trace=connect", "-o", trace, process.execPath, "--import", tsxLoader, START],
+  {
+    PATH: process.env.PATH,
+    HOST: "127.0.0.1",
+    PORT: "18090",
+    LOG_LEVEL: "warn",
+    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://127.0.0.1:${port}/`,
+    MLOPS_TELEMETRY_SAMPLING: "1",
+    NODE_EXTRA_CA_CERTS: cert,
+    // Without these the SDK asks the Azure instance-metadata address and sends statsbeat.
+    APPLICATION_INSIGHTS_NO_STATSBEAT: "true",
+    APPLICATIONINSIGHTS_SDKSTATS_DISABLED: "true",
+    CLUSTER_RESOURCE_ID:
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
+  },
+  /serving split/,
+);
+await server.matched;
+for (let i = 0; i < 12; i++) {
+  const res = await fetch("http://127.0.0.1:18090/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ features: [0.5, -1.2, 0.3, 1.1, -0.4], user_id: `u${i}` }),
+  });
+  await res.arrayBuffer();
+}
+const tracee = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, "utf8");
+process.kill(Number(tracee.trim().split(" ")[0]), "SIGTERM");
+const exitCode = await server.exited;
+collector.child.kill("SIGTERM");
+await collector.exited;
+
+const envelopes = existsSync(received)
+  ? readFileSync(received, "utf8")
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            data?: { baseType?: string; baseData?: { url?: string; name?: string } };
+          },
+      )
+  : [];
+// Every connect() the server's processes made: loopback, Unix sockets, or something else.
+const nonLoopback = readFileSync(trace, "utf8")
+  .split("\n")
+  .filter((l) => /connect\(/.test(l) && /sa_family=AF_INET6?/.test(l))
+  .filter((l) => !/inet_addr\("127\.0\.0\.1"\)|inet_pton\(AF_INET6, "::1"/.test(l));
+process.stdout.write(
+  `${JSON.stringify({
+    exitCode,
+    requests: envelopes
+      .filter((e) => e.data?.baseType === "RequestData")
+      .map((e) => e.data?.baseData?.url ?? e.data?.baseData?.name ?? ""),
+    baseTypes: [...new Set(envelopes.map((e) => e.data?.baseType))],
+    nonLoopback,
+  })}\n`,
+);

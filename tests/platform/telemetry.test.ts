@@ -1,0 +1,49 @@
+/**
+ * Application Insights end to end, with no traffic beyond loopback: the scenario runs inside
+ * its own network namespace (`unshare -n`, loopback only) and traces every connect() of the
+ * server, so a call to the instance-metadata address or any other host is both blocked and
+ * reported.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+const scenario = fileURLToPath(new URL("./telemetry-scenario.ts", import.meta.url));
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-telemetry-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("Application Insights", () => {
+  it("sends every sampled request to the configured endpoint and connects nowhere else", () => {
+    for (const tool of ["unshare", "strace", "openssl", "ip"]) {
+      expect(spawnSync("sh", ["-c", `command -v ${tool}`]).status, `${tool} is required`).toBe(0);
+    }
+    const out = execFileSync(
+      "unshare",
+      [
+        "-n",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$0" "$@"',
+        process.execPath,
+        tsxCli,
+        scenario,
+        dir,
+      ],
+      { encoding: "utf8", timeout: 110_000 },
+    );
+    const result = JSON.parse(out.trim().split("\n").at(-1)!);
+    expect(result.exitCode).toBe(0);
+    expect(result.nonLoopback).toEqual([]);
+    expect(result.baseTypes).toContain("RequestData");
+    expect(result.requests.filter((url: string) => url.includes("/predict"))).toHaveLength(12);
+  });
+});
