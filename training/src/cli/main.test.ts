@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
 import { type CliIo, main } from "./main.js";
 
 let root: string;
@@ -404,5 +405,51 @@ describe("mlops evaluate", () => {
     expect(unknown.stderr).toMatch(
       /^error: column "label": label "yes" is not a class of the model \(0, 1\)/,
     );
+  });
+});
+
+describe("MLFLOW_TRACKING_URI", () => {
+  it("tracks mlops train on an MLflow server while the registry stays in the store", async () => {
+    const mlflow = new MlflowServer();
+    const uri = await mlflow.start();
+    try {
+      const out: string[] = [];
+      const code = await main(
+        [
+          "train",
+          "--data",
+          data,
+          "--label",
+          "label",
+          "--trees",
+          "5",
+          "--name",
+          "remote",
+          "--artifacts",
+          join(root, "artifacts"),
+          "--json",
+        ],
+        {
+          stdout: (t) => out.push(t),
+          stderr: (t) => out.push(t),
+          env: { MLOPS_STORE: `sqlite:${dbPath()}`, MLFLOW_TRACKING_URI: uri },
+          isTTY: false,
+        },
+      );
+      expect(code).toBe(0);
+      const result = JSON.parse(out.join(""));
+      expect(mlflow.violations).toEqual([]);
+      const run = mlflow.runs.get(result.run_id)!;
+      expect(run.status).toBe("FINISHED");
+      expect(run.params).toMatchObject({ n_estimators: "5", label: "label" });
+      expect(run.tags["mlops.model"]).toBe("remote@1");
+      expect(run.metrics.find((m) => m.key === "accuracy")?.value).toBe(result.metrics.accuracy);
+      await withStore(async (store) => {
+        expect((await store.models.get("remote", 1))?.run_id).toBe(result.run_id);
+        expect(await store.runs.get(result.run_id)).toBeNull();
+      });
+    } finally {
+      await mlflow.stop();
+    }
   });
 });

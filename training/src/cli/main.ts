@@ -13,6 +13,7 @@ import { runTrainJob } from "../jobs/train.js";
 import type { SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
+import { selectTracker } from "../tracking/select.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
 export interface CliIo {
@@ -111,6 +112,7 @@ export function createProgram(io: CliIo): Command {
           seed: opts.seed,
           threads: opts.threads,
           store,
+          tracker: selectTracker(io.env, store),
           artifactRoot: opts.artifacts,
           onProgress: (p) => bar?.update(p.treesDone),
           promotion,
@@ -203,7 +205,7 @@ export function createProgram(io: CliIo): Command {
           definition,
           experiment: opts.experiment,
           threads: opts.threads,
-          store,
+          tracker: selectTracker(io.env, store),
           onTrial: (t) => {
             if (!opts.json)
               io.stderr(`trial ${t.index}: ${t.status}${t.reason ? ` (${t.reason})` : ""}\n`);

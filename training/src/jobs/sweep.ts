@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { basename, extname } from "node:path";
 import type { RunStatus } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
@@ -12,6 +11,7 @@ import {
   type TrialResult,
   type TrialStatus,
 } from "../sweep/run.js";
+import type { RunTracker } from "../tracking/tracker.js";
 
 /** What `mlops sweep` does, as a function. */
 export interface SweepJobInput {
@@ -22,7 +22,8 @@ export interface SweepJobInput {
   readonly experiment?: string;
   /** Worker threads the trials share. @default 1 */
   readonly threads?: number;
-  readonly store: Store;
+  /** Where runs are tracked. */
+  readonly tracker: RunTracker;
   /** Called as each trial ends. */
   readonly onTrial?: (trial: TrialResult) => void;
 }
@@ -62,11 +63,10 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     label: input.label,
     seed: input.definition.validationSeed ?? 42,
   });
-  const { store, definition } = input;
+  const { tracker, definition } = input;
   const experiment = input.experiment ?? `${basename(input.data, extname(input.data))}-sweep`;
-  const parent = randomUUID().replaceAll("-", "");
-  await store.runs.create({
-    run_id: parent,
+  const { run_id: parent } = await tracker.create({
+    run_id: randomUUID().replaceAll("-", ""),
     experiment_name: experiment,
     run_name: `sweep ${experiment}`,
     start_time: Date.now(),
@@ -91,21 +91,23 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     const result = await runSweep(dataset, definition, {
       pool,
       onTrial: (trial) => {
-        const runId = randomUUID().replaceAll("-", "");
-        children.set(trial.index, runId);
-        tracked.push(trackTrial(store, experiment, parent, runId, trial, reportEvery));
+        tracked.push(
+          trackTrial(tracker, experiment, parent, trial, reportEvery).then((id) => {
+            children.set(trial.index, id);
+          }),
+        );
         input.onTrial?.(trial);
       },
     });
     await Promise.all(tracked);
     const best = result.best;
     const failed = result.trials.filter((t) => t.status === "failed").length;
-    await store.runs.setTags(parent, {
+    await tracker.setTags(parent, {
       "mlops.sweep.terminated": String(result.terminated),
       "mlops.sweep.timed_out": String(result.timedOut),
       ...(best ? { "mlops.sweep.best_run": children.get(best.index)! } : {}),
     });
-    await store.runs.finish(parent, "FINISHED", Date.now());
+    await tracker.finish(parent, "FINISHED", Date.now());
     return {
       run_id: parent,
       trials: result.trials.length,
@@ -122,23 +124,23 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     };
   } catch (error) {
     await Promise.allSettled(tracked);
-    await store.runs.finish(parent, "FAILED", Date.now());
+    await tracker.finish(parent, "FAILED", Date.now());
     throw error;
   } finally {
     await pool?.close();
   }
 }
 
+/** Records a finished trial as a child run; returns its run id. */
 async function trackTrial(
-  store: Store,
+  tracker: RunTracker,
   experiment: string,
   parent: string,
-  runId: string,
   trial: TrialResult,
   reportEvery: number,
-): Promise<void> {
-  await store.runs.create({
-    run_id: runId,
+): Promise<string> {
+  const { run_id: runId } = await tracker.create({
+    run_id: randomUUID().replaceAll("-", ""),
     experiment_name: experiment,
     run_name: `trial ${trial.index}`,
     parent_run_id: parent,
@@ -149,7 +151,7 @@ async function trackTrial(
       ...(trial.reason ? { "mlops.trial.reason": trial.reason } : {}),
     },
   });
-  await store.runs.logMetrics(
+  await tracker.logMetrics(
     runId,
     trial.history.map((value, i) => ({
       key: "validation_accuracy",
@@ -158,5 +160,6 @@ async function trackTrial(
       timestamp: trial.endTime,
     })),
   );
-  await store.runs.finish(runId, RUN_STATUS[trial.status], trial.endTime);
+  await tracker.finish(runId, RUN_STATUS[trial.status], trial.endTime);
+  return runId;
 }

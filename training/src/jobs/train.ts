@@ -18,6 +18,7 @@ import { OptionError } from "../errors.js";
 import type { TrainingProgress } from "../forest/fit.js";
 import { resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
+import type { RunTracker } from "../tracking/tracker.js";
 import { trainAndEvaluate } from "../train.js";
 import {
   checkGate,
@@ -40,8 +41,10 @@ export interface TrainJobInput {
   readonly seed?: number;
   /** @default 1 */
   readonly threads?: number;
-  /** Where tracking records and the registry live. */
+  /** Where the registry lives (and runs, unless `tracker` is given). */
   readonly store: Store;
+  /** Where runs are tracked. @default store.runs */
+  readonly tracker?: RunTracker;
   /** Directory under which each run's artifacts are written (`<root>/<run_id>/model`). */
   readonly artifactRoot: string;
   /** Commit recorded as lineage; looked up with `git rev-parse HEAD` when absent. */
@@ -95,10 +98,11 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   }
   const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
   const { store } = input;
-  const runId = randomUUID().replaceAll("-", "");
+  const tracker = input.tracker ?? store.runs;
   const started = Date.now();
-  await store.runs.create({
-    run_id: runId,
+  // The backend may assign its own id (MLflow does); use the one it returns.
+  const { run_id: runId } = await tracker.create({
+    run_id: randomUUID().replaceAll("-", ""),
     experiment_name: name,
     run_name: `train ${name}`,
     start_time: started,
@@ -130,7 +134,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     }).finally(() => pool?.close());
     const metrics = metricsRecord(outcome.metrics);
     const now = Date.now();
-    await store.runs.logMetrics(runId, [
+    await tracker.logMetrics(runId, [
       ...Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
       ...curve,
     ]);
@@ -155,8 +159,8 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       outcome,
       input.data,
     );
-    await store.runs.addArtifacts(runId, [{ path: "model", uri: dir }]);
-    await store.runs.setTags(runId, { "mlops.model": `${name}@${version.version}` });
+    await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);
+    await tracker.setTags(runId, { "mlops.model": `${name}@${version.version}` });
     const promotion = input.promotion
       ? await decidePromotion(
           store,
@@ -168,12 +172,12 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
         )
       : null;
     if (promotion) {
-      await store.runs.setTags(runId, {
+      await tracker.setTags(runId, {
         "mlops.promotion": promotion.promoted ? "challenger" : "not promoted",
         "mlops.promotion_reason": promotion.reason,
       });
     }
-    await store.runs.finish(runId, "FINISHED", Date.now());
+    await tracker.finish(runId, "FINISHED", Date.now());
     return {
       run_id: runId,
       model: { name, version: version.version },
@@ -186,10 +190,10 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       promotion,
     };
   } catch (error) {
-    await store.runs.setTags(runId, {
+    await tracker.setTags(runId, {
       "mlops.error": error instanceof Error ? error.message : String(error),
     });
-    await store.runs.finish(runId, "FAILED", Date.now());
+    await tracker.finish(runId, "FAILED", Date.now());
     throw error;
   }
 }

@@ -1,0 +1,93 @@
+import { openSqliteStore } from "@mlops/store";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { OptionError } from "../errors.js";
+import { MlflowError, MlflowTracker } from "./mlflow.js";
+import { MlflowServer } from "./mlflow-server.test-support.js";
+import { selectTracker } from "./select.js";
+
+const mlflow = new MlflowServer();
+let uri: string;
+beforeAll(async () => {
+  uri = await mlflow.start();
+});
+afterAll(() => mlflow.stop());
+beforeEach(() => {
+  mlflow.violations.length = 0;
+});
+
+describe("MlflowTracker", () => {
+  it("creates experiments and runs, and logs in batches within MLflow's limits", async () => {
+    const tracker = new MlflowTracker(uri);
+    const params = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, i]));
+    const run = await tracker.create({
+      run_id: "ours",
+      experiment_name: "limits",
+      run_name: "big",
+      start_time: 1000,
+      params,
+      tags: { a: "1" },
+    });
+    expect(run.run_id).not.toBe("ours");
+    const child = await tracker.create({
+      run_id: "x",
+      experiment_name: "limits",
+      parent_run_id: run.run_id,
+      start_time: 1001,
+    });
+    await tracker.logMetrics(
+      run.run_id,
+      Array.from({ length: 1500 }, (_, i) => ({
+        key: "loss",
+        value: 1 / (i + 1),
+        step: i,
+        timestamp: 2000,
+      })),
+    );
+    await tracker.addArtifacts(run.run_id, [{ path: "model", uri: "/tmp/model" }]);
+    await tracker.finish(run.run_id, "FINISHED", 3000);
+
+    expect(mlflow.violations).toEqual([]);
+    expect(mlflow.experiments.get("limits")).toBeDefined();
+    const stored = mlflow.runs.get(run.run_id)!;
+    expect(Object.keys(stored.params)).toHaveLength(150);
+    expect(stored.params.p7).toBe("7");
+    expect(stored.metrics).toHaveLength(1500);
+    expect(stored.tags).toMatchObject({
+      a: "1",
+      "mlflow.runName": "big",
+      "mlops.artifact.model": "/tmp/model",
+    });
+    expect([stored.status, stored.end_time]).toEqual(["FINISHED", 3000]);
+    expect(mlflow.runs.get(child.run_id)!.tags["mlflow.parentRunId"]).toBe(run.run_id);
+    // One experiment lookup-or-create per name, then reuse.
+    expect(mlflow.calls.filter((c) => c.includes("experiments/create"))).toHaveLength(1);
+  });
+
+  it("turns MLflow errors into MlflowError with the error code", async () => {
+    const tracker = new MlflowTracker(uri);
+    const error = await tracker.finish("no-such-run", "FINISHED", 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlflowError);
+    expect((error as MlflowError).errorCode).toBe("INVALID_PARAMETER_VALUE");
+    expect((error as MlflowError).message).toMatch(
+      /^MLflow POST runs\/update: INVALID_PARAMETER_VALUE/,
+    );
+  });
+});
+
+describe("selectTracker", () => {
+  it("picks the store, an MLflow server, or names a bad MLFLOW_TRACKING_URI", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      expect(selectTracker({}, store)).toBe(store.runs);
+      expect(selectTracker({ MLFLOW_TRACKING_URI: uri }, store)).toBeInstanceOf(MlflowTracker);
+      expect(() => selectTracker({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store)).toThrow(
+        OptionError,
+      );
+      expect(() => selectTracker({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store)).toThrow(
+        /^MLFLOW_TRACKING_URI must be unset/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

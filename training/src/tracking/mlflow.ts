@@ -1,0 +1,176 @@
+import type {
+  MetricPoint,
+  Params,
+  RunArtifact,
+  RunInput,
+  RunStatus,
+  Tags,
+  TrackedRun,
+} from "@mlops/contracts";
+import { OptionError } from "../errors.js";
+import type { RunTracker } from "./tracker.js";
+
+/** MLflow's log-batch limits per request (REST reference, `runs/log-batch`). */
+const MAX_METRICS = 1000;
+const MAX_PARAMS = 100;
+const MAX_TAGS = 100;
+
+/** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
+export class MlflowError extends Error {
+  override readonly name = "MlflowError";
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Tracks runs on an MLflow tracking server over its REST API (`/api/2.0/mlflow/…`): experiments
+ * by name (created on first use), runs, params/metrics/tags through `log-batch` (split to its
+ * limits), and status through `runs/update`. A parent run is the `mlflow.parentRunId` tag;
+ * artifact locations are recorded as `mlops.artifact.<path>` tags.
+ */
+export class MlflowTracker implements RunTracker {
+  private readonly experiments = new Map<string, string>();
+
+  /** `baseUrl` is the tracking URI, e.g. `http://127.0.0.1:5000`. */
+  constructor(private readonly baseUrl: string) {
+    if (!/^https?:\/\//.test(baseUrl)) {
+      throw new OptionError(
+        "MLFLOW_TRACKING_URI",
+        "must be an http(s) URL for the MLflow REST client",
+        baseUrl,
+      );
+    }
+  }
+
+  async create(input: RunInput): Promise<TrackedRun> {
+    const experimentId = await this.experimentId(input.experiment_name);
+    const tags: Tags = { ...input.tags, "mlflow.runName": input.run_name ?? "" };
+    if (input.parent_run_id) tags["mlflow.parentRunId"] = input.parent_run_id;
+    const created = await this.call<{ run: { info: { run_id: string } } }>("POST", "runs/create", {
+      experiment_id: experimentId,
+      run_name: input.run_name ?? "",
+      start_time: input.start_time,
+      tags: pairs(tags),
+    });
+    const runId = created.run.info.run_id;
+    await this.logBatch(runId, { params: input.params ?? {} });
+    return {
+      run_id: runId,
+      experiment_name: input.experiment_name,
+      run_name: input.run_name ?? "",
+      parent_run_id: input.parent_run_id ?? null,
+      start_time: input.start_time,
+      params: input.params ?? {},
+      tags,
+      status: "RUNNING",
+      end_time: null,
+      metrics: {},
+      artifacts: [],
+    };
+  }
+
+  async logMetrics(runId: string, points: readonly MetricPoint[]): Promise<void> {
+    await this.logBatch(runId, { metrics: points });
+  }
+
+  async setTags(runId: string, tags: Tags): Promise<void> {
+    await this.logBatch(runId, { tags });
+  }
+
+  async addArtifacts(runId: string, artifacts: readonly RunArtifact[]): Promise<void> {
+    await this.setTags(
+      runId,
+      Object.fromEntries(artifacts.map((a) => [`mlops.artifact.${a.path}`, a.uri])),
+    );
+  }
+
+  async finish(
+    runId: string,
+    status: Exclude<RunStatus, "RUNNING">,
+    endTime: number,
+  ): Promise<void> {
+    await this.call("POST", "runs/update", { run_id: runId, status, end_time: endTime });
+  }
+
+  private async experimentId(name: string): Promise<string> {
+    const known = this.experiments.get(name);
+    if (known) return known;
+    let id: string;
+    try {
+      const found = await this.call<{ experiment: { experiment_id: string } }>(
+        "GET",
+        `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+      );
+      id = found.experiment.experiment_id;
+    } catch (error) {
+      if (!(error instanceof MlflowError && error.errorCode === "RESOURCE_DOES_NOT_EXIST"))
+        throw error;
+      id = (await this.call<{ experiment_id: string }>("POST", "experiments/create", { name }))
+        .experiment_id;
+    }
+    this.experiments.set(name, id);
+    return id;
+  }
+
+  private async logBatch(
+    runId: string,
+    batch: { metrics?: readonly MetricPoint[]; params?: Params; tags?: Tags },
+  ): Promise<void> {
+    const metrics = (batch.metrics ?? []).map(({ key, value, timestamp, step }) => ({
+      key,
+      value,
+      timestamp,
+      step,
+    }));
+    const params = Object.entries(batch.params ?? {}).map(([key, value]) => ({
+      key,
+      value: String(value),
+    }));
+    const tags = pairs(batch.tags ?? {});
+    for (let m = 0, p = 0, t = 0; m < metrics.length || p < params.length || t < tags.length; ) {
+      await this.call("POST", "runs/log-batch", {
+        run_id: runId,
+        metrics: metrics.slice(m, m + MAX_METRICS),
+        params: params.slice(p, p + MAX_PARAMS),
+        tags: tags.slice(t, t + MAX_TAGS),
+      });
+      m += MAX_METRICS;
+      p += MAX_PARAMS;
+      t += MAX_TAGS;
+    }
+  }
+
+  private async call<T = unknown>(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const response = await fetch(`${this.baseUrl.replace(/\/+$/, "")}/api/2.0/mlflow/${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+    if (!response.ok) {
+      const code =
+        typeof parsed.error_code === "string" ? parsed.error_code : `HTTP_${response.status}`;
+      const message = typeof parsed.message === "string" ? parsed.message : text;
+      throw new MlflowError(
+        response.status,
+        code,
+        `MLflow ${method} ${path.split("?")[0]}: ${code}: ${message}`,
+      );
+    }
+    return parsed as T;
+  }
+}
+
+function pairs(record: Readonly<Record<string, string>>): { key: string; value: string }[] {
+  return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
