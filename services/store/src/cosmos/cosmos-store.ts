@@ -102,6 +102,8 @@ const NO_TERMS: TermFields = {
 const BULK_CHUNK = 100;
 /** Attempts of an optimistic read-modify-write before it reports a conflict. */
 const MAX_RACES = 100;
+/** Bulk requests in flight at once: enough to keep several partitions busy, few enough to pace RUs. */
+const BULK_PARALLEL = 4;
 
 /** The document without the server's system properties (`_rid`, `_etag`, …). */
 function stripMeta<T extends object>(doc: T): T {
@@ -525,8 +527,10 @@ function cosmosStore(
     what: string,
   ): Promise<Set<string>> => {
     const created = new Set<string>();
-    for (let i = 0; i < docs.length; i += BULK_CHUNK) {
-      let pending = docs.slice(i, i + BULK_CHUNK);
+    const chunks: ItemDefinition[][] = [];
+    for (let i = 0; i < docs.length; i += BULK_CHUNK) chunks.push(docs.slice(i, i + BULK_CHUNK));
+    await eachLimited(chunks, BULK_PARALLEL, async (chunk) => {
+      let pending = chunk;
       // Throttled operations inside a bulk response are retried alone, under the same policy.
       await call(what, async () => {
         const ops: OperationInput[] = pending.map((resourceBody) => ({
@@ -537,19 +541,17 @@ function cosmosStore(
         const retry: ItemDefinition[] = [];
         results.forEach((result, k) => {
           const doc = pending[k] as ItemDefinition;
+          const failure = { code: result.statusCode };
           if (result.statusCode === 201) created.add(doc.id as string);
           else if (result.statusCode === 409) return;
-          else if (
-            result.statusCode === 429 ||
-            result.statusCode === 503 ||
-            result.statusCode === 408
-          )
-            retry.push(doc);
-          else
-            throw Object.assign(
-              new Error(`${what}: item ${doc.id} failed with ${result.statusCode}`),
-              { code: result.statusCode },
+          else if (isTransient(failure)) retry.push(doc);
+          else {
+            throw new StoreUnavailableError(
+              name,
+              `${what}: item ${doc.id} failed with ${result.statusCode}`,
+              { cause: failure },
             );
+          }
         });
         if (retry.length > 0) {
           pending = retry;
@@ -558,7 +560,7 @@ function cosmosStore(
           });
         }
       });
-    }
+    });
     return created;
   };
 
@@ -569,12 +571,16 @@ function cosmosStore(
   ) => {
     for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
   };
-  const eachLimited = async <T>(items: readonly T[], fn: (item: T) => Promise<void>) => {
+  const eachLimited = async <T>(
+    items: readonly T[],
+    limit: number,
+    fn: (item: T) => Promise<void>,
+  ) => {
     let next = 0;
     const worker = async () => {
       while (next < items.length) await fn(items[next++] as T);
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   };
 
   const windowOf = (w: { from: number; to: number } | undefined) =>
@@ -846,7 +852,7 @@ function cosmosStore(
             "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
             [{ name: "@ids", value: chunk.map((d) => d.id) }],
           );
-          await eachLimited(early, join);
+          await eachLimited(early, concurrency, join);
         });
         return { inserted: created.size };
       },
@@ -912,6 +918,7 @@ function cosmosStore(
         const created = await bulkCreate(c.outcomes, docs, "write outcomes");
         await eachLimited(
           parsed.filter((o) => created.has(o.request_id)),
+          concurrency,
           join,
         );
         return { inserted: created.size };
