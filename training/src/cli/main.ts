@@ -14,6 +14,7 @@ import type { SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracker } from "../tracking/select.js";
+import { registerPipelineCommands } from "./pipeline.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
 export interface CliIo {
@@ -335,6 +336,7 @@ export function createProgram(io: CliIo): Command {
         print(opts.json, r, () => `${JSON.stringify(r, null, 2)}\n`);
       }),
     );
+  registerPipelineCommands(program, io);
   return program;
 }
 
