@@ -88,8 +88,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       request_id: request.id,
     }),
   );
-  app.addHook("onSend", async (request, reply) => {
+  // Set on arrival so every answer carries it, errors and shed requests included.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   app.decorate("config", config);
