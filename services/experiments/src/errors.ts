@@ -10,7 +10,8 @@ export type ExperimentsErrorCode =
   | "OUT_OF_RANGE"
   | "DEGENERATE"
   | "UNKNOWN_VARIANT"
-  | "UNKNOWN_EXPERIMENT";
+  | "UNKNOWN_EXPERIMENT"
+  | "INVALID_URL";
 
 /**
  * Bad input to the A/B statistics: `argument` names the offending argument (or field path) and

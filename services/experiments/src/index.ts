@@ -18,6 +18,15 @@ export {
   toDecisionRecord,
 } from "./decide.js";
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
+export { type LiftChartOptions, liftChartSvg } from "./lift-chart.js";
+export { type LiftHistoryOptions, readLiftPath } from "./lift-history.js";
+export {
+  type LiftPathOptions,
+  type LiftPoint,
+  liftPath,
+  MAX_LIFT_POINTS,
+  type TimedValue,
+} from "./lift-path.js";
 export {
   bernoulliMoments,
   EMPTY_MOMENTS,
@@ -30,6 +39,15 @@ export {
 } from "./moments.js";
 export { benjaminiHochbergAdjust, holmAdjust } from "./multiple.js";
 export {
+  type Plan,
+  type PlanInput,
+  type PlanMetric,
+  type PlanSize,
+  planExperiment,
+  type ReachableMde,
+  reachableMde,
+} from "./plan.js";
+export {
   mdeMeans,
   mdeProportions,
   type PowerOptions,
@@ -39,6 +57,7 @@ export {
   sampleSizeProportions,
 } from "./power.js";
 export { seededUniform } from "./random.js";
+export { type ReportOptions, renderLiftChart, renderReport } from "./report.js";
 export {
   DEFAULT_STANDARDIZED_TAU,
   type DifferenceEstimate,
@@ -50,6 +69,15 @@ export {
   type SequentialResult,
 } from "./sequential.js";
 export { DEFAULT_SRM_THRESHOLD, type SrmOptions, type SrmResult, srmTest } from "./srm.js";
+export {
+  type ArmTraffic,
+  MAX_SIMULATED_CONCURRENCY,
+  MAX_SIMULATED_REQUESTS,
+  simulateTraffic,
+  TrafficError,
+  type TrafficOptions,
+  type TrafficSummary,
+} from "./traffic.js";
 export {
   type IntervalOptions,
   type LiftResult,

@@ -1,0 +1,65 @@
+/**
+ * Reading the cumulative lift of an analysed experiment from a store: the primary metric of each
+ * joined (prediction, outcome) pair of the two compared arms, in time order, replayed by
+ * `liftPath` with the τ² the decision used.
+ */
+import type { PrimaryMetric, TimeWindow } from "@mlops/contracts";
+import { type OutcomeTerms, outcomeTerms, type Store } from "@mlops/store";
+import type { Analysis } from "./analyze.js";
+import { type LiftPoint, liftPath, type TimedValue } from "./lift-path.js";
+
+/** The value a pair contributes to each primary metric (null: it contributes nothing). */
+const VALUE_OF: Readonly<Record<PrimaryMetric, (terms: OutcomeTerms) => number | null>> = {
+  accuracy: (terms) => terms.correct,
+  log_loss: (terms) => terms.logLoss,
+  outcome_mean: (terms) => terms.value,
+};
+
+/** Options of `readLiftPath`. */
+export interface LiftHistoryOptions {
+  /** Looks at most (see `liftPath`). Default 60. */
+  readonly points?: number;
+  /** The window the analysis read. Default: all. */
+  readonly window?: TimeWindow;
+}
+
+async function observationsOf(
+  store: Pick<Store, "predictions">,
+  experimentId: string,
+  variant: string,
+  metric: PrimaryMetric,
+  window: TimeWindow | undefined,
+): Promise<TimedValue[]> {
+  const metricOf = VALUE_OF[metric];
+  const out: TimedValue[] = [];
+  const query = { experiment_id: experimentId, variant, ...(window ? { window } : {}) };
+  for await (const pair of store.predictions.joined(query)) {
+    const terms = outcomeTerms(pair, pair.outcome);
+    const x = terms === null ? null : metricOf(terms);
+    if (x !== null) out.push({ t: pair.timestamp, x });
+  }
+  return out;
+}
+
+/**
+ * The cumulative lift of `analysis`'s comparison, or null when the decision computed no primary
+ * comparison (too little data, SRM, missing data): without it there is no τ² to replay with.
+ */
+export async function readLiftPath(
+  store: Pick<Store, "predictions">,
+  analysis: Analysis,
+  opts: LiftHistoryOptions = {},
+): Promise<LiftPoint[] | null> {
+  const { experiment, result } = analysis;
+  if (result.primary === null) return null;
+  const [control, treatment] = await Promise.all(
+    [result.arms.control, result.arms.treatment].map((arm) =>
+      observationsOf(store, experiment.id, arm, experiment.primary_metric, opts.window),
+    ),
+  );
+  return liftPath(control!, treatment!, {
+    tau2: result.primary.sequential.tau2,
+    alpha: experiment.alpha,
+    ...(opts.points === undefined ? {} : { points: opts.points }),
+  });
+}

@@ -1,0 +1,101 @@
+import type { Experiment } from "@mlops/contracts";
+import { describe, expect, it } from "vitest";
+import type { Analysis } from "./analyze.js";
+import { decide } from "./decide.js";
+import { bernoulliMoments, EMPTY_MOMENTS } from "./moments.js";
+import { planExperiment, reachableMde } from "./plan.js";
+import { mdeMeans, sampleSizeMeans, sampleSizeProportions } from "./power.js";
+import { msprt } from "./sequential.js";
+import type { VariantMetrics } from "./variant-metrics.js";
+
+describe("planExperiment", () => {
+  it("sizes an accuracy test both ways and turns traffic into days for the smaller arm", () => {
+    const plan = planExperiment({
+      metric: "accuracy",
+      baseline: 0.7,
+      mde: 0.02,
+      trafficPerDay: 10_000,
+      challengerWeight: 20,
+    });
+    const fixed = sampleSizeProportions(0.7, 0.72).perArm;
+    expect(plan.fixedHorizon).toEqual({ perArm: fixed, days: fixed / 2000 });
+    // The always-valid test needs more than a single look.
+    expect(plan.sequential.perArm).toBeGreaterThan(fixed);
+    expect(plan.sequential.days).toBe(plan.sequential.perArm / 2000);
+    expect(plan.target).toBeCloseTo(0.72, 15);
+  });
+
+  it("gives the smallest n at which the mSPRT rejects a difference equal to the MDE", () => {
+    const plan = planExperiment({ metric: "mean", baseline: 10, mde: 0.5, sd: 2 });
+    expect(plan.fixedHorizon).toEqual({ perArm: sampleSizeMeans(0.5, 2).perArm, days: null });
+    const n = plan.sequential.perArm;
+    const look = (k: number) =>
+      msprt({ diff: 0.5, variance: 8 / k }, { tau2: 0.01 * 4, alpha: 0.05 }).rejected;
+    expect(look(n)).toBe(true);
+    expect(look(n - 1)).toBe(false);
+  });
+
+  it("names the field and the rule on bad input", () => {
+    expect(() => planExperiment({ metric: "accuracy", baseline: 0.99, mde: 0.02 })).toThrow(
+      "mde: baseline + mde must stay below 1 for accuracy, got 0.99 + 0.02",
+    );
+    expect(() => planExperiment({ metric: "accuracy", baseline: 1.5, mde: 0.02 })).toThrow(
+      "baseline: must lie in (0, 1), got 1.5",
+    );
+    expect(() => planExperiment({ metric: "mean", baseline: 1, mde: 0.1 })).toThrow(
+      "sd: is required for a mean outcome",
+    );
+    expect(() => planExperiment({ metric: "mean", baseline: 1, mde: -1, sd: 1 })).toThrow(
+      "mde: must be > 0, got -1",
+    );
+    expect(() =>
+      planExperiment({ metric: "accuracy", baseline: 0.5, mde: 0.1, challengerWeight: 100 }),
+    ).toThrow("challengerWeight: must lie in (0, 100), got 100");
+  });
+});
+
+describe("reachableMde", () => {
+  const experiment: Experiment = {
+    id: "e",
+    description: "",
+    variants: [
+      { name: "champion", weight: 50, model: "m@1" },
+      { name: "challenger", weight: 50, model: "m@2" },
+    ],
+    primary_metric: "accuracy",
+    guardrails: [],
+    alpha: 0.05,
+    state: "running",
+    created_at: 0,
+    updated_at: 0,
+  };
+  const arm = (variant: string, correct: number, n: number): VariantMetrics => ({
+    variant,
+    latency: bernoulliMoments(0, n),
+    errorRate: bernoulliMoments(0, n),
+    accuracy: bernoulliMoments(correct, n),
+    outcome: EMPTY_MOMENTS,
+    logLoss: null,
+  });
+  const analysisOf = (metrics: VariantMetrics[]): Analysis => ({
+    experiment,
+    metrics,
+    previousPValue: 1,
+    result: decide({ experiment, metrics }),
+  });
+
+  it("is what the traffic so far can detect, even before the decision compares the arms", () => {
+    const early = reachableMde(analysisOf([arm("champion", 30, 50), arm("challenger", 20, 40)]));
+    const sd = (p: number, n: number) => Math.sqrt((p * (1 - p) * n) / (n - 1));
+    expect(early).toEqual({
+      controlN: 50,
+      treatmentN: 40,
+      mde: mdeMeans(50, 40, sd(0.6, 50), sd(0.5, 40)),
+    });
+    expect(reachableMde(analysisOf([arm("champion", 0, 0), arm("challenger", 1, 1)]))).toEqual({
+      controlN: 0,
+      treatmentN: 1,
+      mde: null,
+    });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Planning an experiment: how many observations per arm a minimum detectable effect needs, how
+ * long that takes at a given traffic, and what a running experiment can detect with the traffic
+ * it has had. Two sizes are reported because the decision uses the always-valid mSPRT, which
+ * pays for the freedom to look at any time with more data than a test looked at once.
+ */
+import type { Analysis } from "./analyze.js";
+import { ExperimentsInputError } from "./errors.js";
+import { summarize } from "./moments.js";
+import { mdeMeans, sampleSizeMeans, sampleSizeProportions } from "./power.js";
+import { DEFAULT_STANDARDIZED_TAU, msprt } from "./sequential.js";
+import { requireOpenInterval, requirePositive } from "./validate.js";
+import { metricMoments } from "./variant-metrics.js";
+
+/** What the planned metric is: a rate (accuracy) or the mean of a numeric outcome. */
+export type PlanMetric = "accuracy" | "mean";
+
+/** What to plan for. */
+export interface PlanInput {
+  readonly metric: PlanMetric;
+  /** The champion's accuracy (in (0, 1)) or mean outcome. */
+  readonly baseline: number;
+  /** Smallest absolute improvement worth detecting (accuracy points as a fraction, or outcome units). */
+  readonly mde: number;
+  /** Per-observation standard deviation of the outcome; required for `mean`. */
+  readonly sd?: number;
+  /** Default 0.05. */
+  readonly alpha?: number;
+  /** Default 0.8. */
+  readonly power?: number;
+  /** Predictions per day over both arms; without it no duration is given. */
+  readonly trafficPerDay?: number;
+  /** The challenger's share of traffic in percent, (0, 100). Default 50. */
+  readonly challengerWeight?: number;
+}
+
+/** Observations per arm and, with traffic, days until the smaller arm has them. */
+export interface PlanSize {
+  readonly perArm: number;
+  readonly days: number | null;
+}
+
+/** The plan. */
+export interface Plan {
+  readonly metric: PlanMetric;
+  readonly baseline: number;
+  readonly target: number;
+  readonly mde: number;
+  readonly alpha: number;
+  readonly power: number;
+  /** A test looked at once, at the end (two-sided, `power`). */
+  readonly fixedHorizon: PlanSize;
+  /**
+   * The always-valid test the decision uses: the per-arm size at which it rejects when the
+   * observed difference is exactly the MDE (with the decision's default mixing variance).
+   */
+  readonly sequential: PlanSize;
+}
+
+/** Smallest n per arm at which the mSPRT rejects an observed difference `diff`. */
+function sequentialPerArm(diff: number, varA: number, varB: number, alpha: number): number {
+  const tau2 = DEFAULT_STANDARDIZED_TAU ** 2 * ((varA + varB) / 2);
+  const rejects = (n: number) =>
+    msprt({ diff, variance: varA / n + varB / n }, { tau2, alpha }).rejected;
+  // ln Λ grows with n once n is past the mixture's scale: double to a rejecting n, then bisect.
+  let hi = 2;
+  while (!rejects(hi)) hi *= 2;
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (rejects(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** Sizes and durations for `input`; throws `ExperimentsInputError` naming the bad field. */
+export function planExperiment(input: PlanInput): Plan {
+  const alpha = input.alpha ?? 0.05;
+  const power = input.power ?? 0.8;
+  requireOpenInterval("alpha", alpha, 0, 1);
+  requireOpenInterval("power", power, 0, 1);
+  requirePositive("mde", input.mde);
+  const weight = input.challengerWeight ?? 50;
+  requireOpenInterval("challengerWeight", weight, 0, 100);
+  if (input.trafficPerDay !== undefined) requirePositive("trafficPerDay", input.trafficPerDay);
+  const target = input.baseline + input.mde;
+  let fixed: number;
+  let varA: number;
+  let varB: number;
+  if (input.metric === "accuracy") {
+    requireOpenInterval("baseline", input.baseline, 0, 1);
+    if (!(target < 1)) {
+      throw new ExperimentsInputError(
+        "OUT_OF_RANGE",
+        "mde",
+        `baseline + mde must stay below 1 for accuracy, got ${input.baseline} + ${input.mde}`,
+      );
+    }
+    fixed = sampleSizeProportions(input.baseline, target, { alpha, power }).perArm;
+    varA = input.baseline * (1 - input.baseline);
+    varB = target * (1 - target);
+  } else {
+    if (input.sd === undefined) {
+      throw new ExperimentsInputError("NOT_POSITIVE", "sd", "is required for a mean outcome");
+    }
+    requirePositive("sd", input.sd);
+    fixed = sampleSizeMeans(input.mde, input.sd, { alpha, power }).perArm;
+    varA = input.sd * input.sd;
+    varB = varA;
+  }
+  // The smaller arm sets the pace.
+  const perDayInSmallerArm =
+    input.trafficPerDay === undefined
+      ? null
+      : (input.trafficPerDay * Math.min(weight, 100 - weight)) / 100;
+  const size = (perArm: number): PlanSize => ({
+    perArm,
+    days: perDayInSmallerArm === null ? null : perArm / perDayInSmallerArm,
+  });
+  return {
+    metric: input.metric,
+    baseline: input.baseline,
+    target,
+    mde: input.mde,
+    alpha,
+    power,
+    fixedHorizon: size(fixed),
+    sequential: size(sequentialPerArm(input.mde, varA, varB, alpha)),
+  };
+}
+
+/** What a running experiment can detect now. */
+export interface ReachableMde {
+  readonly controlN: number;
+  readonly treatmentN: number;
+  /** Smallest |difference| of the primary metric detectable now; null while it cannot be estimated. */
+  readonly mde: number | null;
+}
+
+/**
+ * The MDE reachable with an analysed experiment's traffic so far, at its alpha and `power`
+ * (default 0.8), from whatever each arm has, with the formula the decision reports (`mdeMeans`);
+ * null before both arms have observations that vary.
+ */
+export function reachableMde(analysis: Analysis, power = 0.8): ReachableMde {
+  requireOpenInterval("power", power, 0, 1);
+  const { experiment, result } = analysis;
+  const momentsOf = (arm: string) => {
+    const m = analysis.metrics.find((v) => v.variant === arm);
+    return m === undefined ? null : metricMoments(m, experiment.primary_metric);
+  };
+  const c = momentsOf(result.arms.control);
+  const t = momentsOf(result.arms.treatment);
+  const controlN = c?.n ?? 0;
+  const treatmentN = t?.n ?? 0;
+  if (c === null || t === null || controlN < 2 || treatmentN < 2) {
+    return { controlN, treatmentN, mde: null };
+  }
+  const sdC = Math.sqrt(summarize(c).variance);
+  const sdT = Math.sqrt(summarize(t).variance);
+  if (!(sdC > 0 && sdT > 0)) return { controlN, treatmentN, mde: null };
+  return {
+    controlN,
+    treatmentN,
+    mde: mdeMeans(controlN, treatmentN, sdC, sdT, { alpha: experiment.alpha, power }),
+  };
+}

@@ -1,0 +1,100 @@
+import type { ExperimentInput } from "@mlops/contracts";
+import { openSqliteStore, type Store } from "@mlops/store";
+import { XMLValidator } from "fast-xml-parser";
+import { afterEach, describe, expect, it } from "vitest";
+import { analyzeExperiment } from "./analyze.js";
+import { readLiftPath } from "./lift-history.js";
+import { renderLiftChart, renderReport } from "./report.js";
+import { seedTraffic } from "./test-support.js";
+
+let store: Store;
+afterEach(async () => {
+  await store.close();
+});
+
+const definition = (id: string, over: Partial<ExperimentInput> = {}): ExperimentInput => ({
+  id,
+  description: "iris v2 | against v1",
+  variants: [
+    { name: "champion", weight: 50, model: "iris@1" },
+    { name: "challenger", weight: 50, model: "iris@2" },
+  ],
+  primary_metric: "accuracy",
+  guardrails: [
+    { metric: "error_rate", max_relative_increase: 1 },
+    { metric: "latency_mean_ms", max_relative_increase: 0.5 },
+  ],
+  alpha: 0.05,
+  state: "running",
+  ...over,
+});
+
+const generatedAt = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+
+describe("renderReport and readLiftPath on the embedded SQLite store", () => {
+  it("reports every number behind a promotion and links a chart whose last look is the decision's interval", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("effect"));
+    await seedTraffic(store, "effect", 3000, 0.06, 1);
+    const analysis = await analyzeExperiment(store, "effect");
+    expect(analysis.result.decision).toBe("promote");
+
+    const path = (await readLiftPath(store, analysis, { points: 30 }))!;
+    expect(path).toHaveLength(30);
+    const last = path.at(-1)!;
+    const decided = analysis.result.primary!.sequential;
+    expect(last.observations).toBe(6000);
+    expect(last.diff).toBeCloseTo(decided.diff, 12);
+    expect(last.ci[0]).toBeCloseTo(decided.ci[0], 10);
+    expect(last.ci[1]).toBeCloseTo(decided.ci[1], 10);
+
+    const svg = renderLiftChart(analysis, path);
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).toContain("challenger − champion accuracy");
+    expect(svg).toContain("always-valid 95% band");
+
+    const md = renderReport(analysis, { chartFile: "effect report.lift.svg", generatedAt });
+    const sections = [...md.matchAll(/^## (.*)$/gm)].map((m) => m[1]);
+    expect(sections).toEqual([
+      "Decision: promote",
+      "Arms",
+      "Sample ratio",
+      "Primary metric: accuracy",
+      "Guardrails",
+      "Cumulative lift",
+    ]);
+    expect(md).toMatch(/^# A\/B report: effect$/m);
+    expect(md).toContain("> iris v2 | against v1");
+    expect(md).toContain("| generated | 2026-01-02T03:04:05.000Z |");
+    expect(md).toContain("| champion | 50% | iris@1 | 3000 | 0 | 3000 |");
+    expect(md).toMatch(/OK: the split follows the weights\. χ² = 0, df = 1, p = 1\./);
+    expect(md).toContain(`1. ${analysis.result.reasons[0]}`);
+    const ci = (x: number) => String(Number(x.toPrecision(4)));
+    expect(md).toContain(`| always-valid 95% CI | [${ci(decided.ci[0])}, ${ci(decided.ci[1])}] |`);
+    expect(md).toContain(
+      `| always-valid p-value (running minimum over looks) | ${ci(decided.pValue)} |`,
+    );
+    expect(md).toMatch(/\| error_rate \| 0 \| 0 \| 0 \| exact \| \+0 \(100%\) \| ok \|/);
+    expect(md).toMatch(
+      /\| latency_mean_ms \| [\d.]+ \| [\d.]+ \| -?[\d.e-]+ \| \[.*\] \| \+[\d.]+ \(50%\) \| ok \|/,
+    );
+    // The link is URI-encoded, so a file name with a space still resolves.
+    expect(md).toContain("](effect%20report.lift.svg)");
+  });
+
+  it("says why there is no comparison and no chart while an arm lacks data", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("early"));
+    await seedTraffic(store, "early", 40, 0, 2);
+    const analysis = await analyzeExperiment(store, "early");
+    expect(analysis.result.decision).toBe("continue");
+    expect(await readLiftPath(store, analysis)).toBeNull();
+    const md = renderReport(analysis, { chartFile: null, generatedAt });
+    expect(md).toContain(
+      "No comparison yet: not enough data: accuracy has 40 observations in champion and 40 in challenger, 100 needed per arm.",
+    );
+    expect(md).toContain("No chart: not enough data");
+    expect(md).toContain("| latency_mean_ms | – | – | – | – | +50% | not checked |");
+    expect(md).not.toContain("![");
+  });
+});
