@@ -35,6 +35,7 @@ export {
 export {
   type CartTreeJSON,
   ForestPredictor,
+  mergeForests,
   type RandomForestJSON,
 } from "./forest/model.js";
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";

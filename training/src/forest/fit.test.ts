@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDataset, takeRows } from "../dataset.js";
 import { Rng } from "../rng.js";
 import { type FitResult, fitForest, type TrainingData, type TrainingProgress } from "./fit.js";
-import { ForestPredictor } from "./model.js";
+import { ForestPredictor, mergeForests } from "./model.js";
 import type { ForestOptions } from "./options.js";
 import { createTrainingPool, type TrainingPool } from "./pool.js";
 import type { CartNodeJSON } from "./tree.js";
@@ -348,5 +348,31 @@ describe("ForestPredictor.fromJSON", () => {
     expect(() => ForestPredictor.fromJSON({ name: "DTClassifier" } as never, 5, 2)).toThrow(
       /^model must be ml-random-forest JSON/,
     );
+  });
+});
+
+describe("forests trained in shares", () => {
+  const rows = takeRows(demo, demo.split.train.subarray(0, 1000));
+
+  it("merge into the whole forest, byte for byte", async () => {
+    const options: ForestOptions = { nEstimators: 12, seed: 4 };
+    const whole = await fitForest(rows, options);
+    const first = await fitForest(rows, options, { treeRange: { from: 0, to: 5 } });
+    const second = await fitForest(rows, options, { treeRange: { from: 5, to: 12 }, threads: 2 });
+    expect(first.nTrees).toBe(5);
+    expect(JSON.stringify(mergeForests([first.model, second.model]))).toBe(
+      JSON.stringify(whole.model),
+    );
+  });
+
+  it("refuse shares of different forests and bad ranges", async () => {
+    const a = await fitForest(rows, { nEstimators: 2, seed: 1 });
+    const b = await fitForest(rows, { nEstimators: 2, seed: 2 });
+    expect(() => mergeForests([a.model, b.model])).toThrow(
+      /^parts\[1\] must have the features, tree options, seed/,
+    );
+    await expect(
+      fitForest(rows, { nEstimators: 4 }, { treeRange: { from: 3, to: 3 } }),
+    ).rejects.toThrow(/^treeRange must satisfy 0 ≤ from < to ≤ nEstimators \(4\)/);
   });
 });

@@ -59,6 +59,13 @@ export interface FitOptions {
    * with the signal's reason if there are none.
    */
   signal?: AbortSignal;
+  /**
+   * Train only trees `from`..`to`−1 of the forest (a node's share when several machines train
+   * one forest). Tree t still grows from (seed, t), so {@link mergeForests} of the shares in order
+   * equals the whole forest byte for byte.
+   * @default { from: 0, to: nEstimators }
+   */
+  treeRange?: { from: number; to: number };
 }
 
 /** A fitted forest. */
@@ -98,20 +105,34 @@ export async function fitForest(
   const shared = threads > 1;
   const matrix = trainingMatrix(data.x, data.y, nFeatures, classNames.length, weights, shared);
 
-  const total = params.nEstimators;
+  const { from: first = 0, to: end = params.nEstimators } = fit.treeRange ?? {};
+  if (
+    !Number.isInteger(first) ||
+    !Number.isInteger(end) ||
+    first < 0 ||
+    end > params.nEstimators ||
+    first >= end
+  ) {
+    throw new OptionError(
+      "treeRange",
+      `must satisfy 0 ≤ from < to ≤ nEstimators (${params.nEstimators}), integers`,
+      fit.treeRange,
+    );
+  }
+  const total = end - first;
   // Batches small enough to balance the threads and to report on time; trees do not depend on them.
   const batchSize = Math.max(
     1,
     Math.min(fit.onProgress ? progressEvery : total, Math.ceil(total / (threads * 4))),
   );
   const batches: TreeBatch[] = [];
-  for (let from = 0; from < total; from += batchSize) {
+  for (let from = first; from < end; from += batchSize) {
     batches.push({
       data: matrix,
       params: tree,
       seed: params.seed,
       from,
-      to: Math.min(total, from + batchSize),
+      to: Math.min(end, from + batchSize),
     });
   }
 
