@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -172,6 +172,28 @@ describe("sqlite adapter", () => {
     );
     expect(() => openSqliteStore(path)).toThrow(StoreUnavailableError);
     expect(() => openSqliteStore(path)).toThrow(`sqlite:${path}`);
+  });
+
+  it("names the file when its pages are corrupt", async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path);
+    await store.models.register(model("doomed"));
+    await store.close();
+    // Keep page 1 (header and schema), overwrite every table page with garbage.
+    const bytes = readFileSync(path);
+    const pageSize = bytes.readUInt16BE(16);
+    bytes.fill(0xa5, pageSize);
+    writeFileSync(path, bytes);
+    const error = (() => {
+      try {
+        return openSqliteStore(path);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`sqlite:${path}`);
+    expect((error as Error).message).toMatch(/CORRUPT/);
   });
 
   it("refuses a file written by a newer schema", async () => {
