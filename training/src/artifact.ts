@@ -97,9 +97,8 @@ export function classifierManifest(
 
 /**
  * Writes `model.json` (ml-random-forest JSON), `manifest.json` and the model card `card.md`
- * (`dataSource` names the data in it) into the new directory `dir`.
- * Both are written into a temporary sibling that is renamed into place, so `dir` either holds a
- * complete artifact or does not exist; an existing `dir` is never overwritten.
+ * (`dataSource` names the data in it) into the new directory `dir`, all or nothing (see
+ * {@link writeArtifactFiles}).
  */
 export async function writeModelArtifact(
   dir: string,
@@ -110,14 +109,28 @@ export async function writeModelArtifact(
 ): Promise<ModelManifest> {
   const model = JSON.stringify(outcome.fit.model);
   const manifest = classifierManifest(identity, dataset, outcome, sha256(model));
+  await writeArtifactFiles(dir, {
+    [MODEL_FILE]: model,
+    [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
+    [CARD_FILE]: renderModelCard({ manifest, dataset, metrics: outcome.metrics, dataSource }),
+  });
+  return manifest;
+}
+
+/**
+ * Writes `files` (name → text) into the new directory `dir`: staged in a temporary sibling that
+ * is renamed into place, so `dir` either holds every file or does not exist; an existing `dir`
+ * is never overwritten ({@link ArtifactError}).
+ */
+export async function writeArtifactFiles(
+  dir: string,
+  files: Readonly<Record<string, string>>,
+): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
   const staging = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await mkdir(staging);
-    await writeFile(join(staging, MODEL_FILE), model);
-    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    const card = renderModelCard({ manifest, dataset, metrics: outcome.metrics, dataSource });
-    await writeFile(join(staging, CARD_FILE), card);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -128,7 +141,6 @@ export async function writeModelArtifact(
     }
     throw error;
   }
-  return manifest;
 }
 
 /** Reads an artifact back, checking the manifest against the contract and the model's SHA-256. */

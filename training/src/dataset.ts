@@ -118,16 +118,7 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
       );
     }
     featureIndexes.forEach((j, f) => {
-      const cell = record.fields[j].trim();
-      if (!DECIMAL.test(cell)) {
-        const what = cell === "" ? "is empty" : `${JSON.stringify(cell)} is not a decimal number`;
-        throw new DatasetError(what, { ...where, column: header[j] });
-      }
-      const value = Number(cell);
-      if (!Number.isFinite(value)) {
-        throw new DatasetError(`${cell} is out of range`, { ...where, column: header[j] });
-      }
-      x[i * nFeatures + f] = value;
+      x[i * nFeatures + f] = parseDecimal(record.fields[j], { ...where, column: header[j] });
     });
     const label = record.fields[labelIndex].trim();
     if (label === "")
@@ -164,6 +155,26 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
     splitSource: splitIndex >= 0 ? "column" : "stratified",
     sha256: createHash("sha256").update(bytes).digest("hex"),
   };
+}
+
+/**
+ * A CSV cell as a finite decimal number (surrounding spaces allowed); anything else — empty,
+ * `NaN`, hex, out of double range — throws a {@link DatasetError} at `where`.
+ */
+export function parseDecimal(
+  cell: string,
+  where: { row?: number; line?: number; column?: string },
+): number {
+  const text = cell.trim();
+  if (!DECIMAL.test(text)) {
+    throw new DatasetError(
+      text === "" ? "is empty" : `${JSON.stringify(text)} is not a decimal number`,
+      where,
+    );
+  }
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new DatasetError(`${text} is out of range`, where);
+  return value;
 }
 
 /**

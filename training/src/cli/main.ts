@@ -14,6 +14,7 @@ import type { SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracker } from "../tracking/select.js";
+import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
@@ -336,6 +337,13 @@ export function createProgram(io: CliIo): Command {
         print(opts.json, r, () => `${JSON.stringify(r, null, 2)}\n`);
       }),
     );
+  registerGarchCommands(program, {
+    env: io.env,
+    withStore,
+    print,
+    integer,
+    defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
+  });
   registerPipelineCommands(program, io);
   return program;
 }

@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
-import { promisify } from "node:util";
 import { type MetricPoint, NameSchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import {
@@ -20,6 +18,7 @@ import { resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import { trainAndEvaluate } from "../train.js";
+import { headCommit } from "./git.js";
 import {
   checkGate,
   decidePromotion,
@@ -195,15 +194,5 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     });
     await tracker.finish(runId, "FAILED", Date.now());
     throw error;
-  }
-}
-
-/** The checked-out commit, or null outside a git work tree. */
-async function headCommit(): Promise<string | null> {
-  try {
-    const { stdout } = await promisify(execFile)("git", ["rev-parse", "HEAD"]);
-    return stdout.trim() || null;
-  } catch {
-    return null;
   }
 }

@@ -1,0 +1,108 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkSpec, GarchFit, simulate } from "@mlops/garch";
+import { openSqliteStore } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, main } from "./main.js";
+
+let root: string;
+let returnsCsv: string;
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}` },
+    isTTY: false,
+  };
+  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-garch-"));
+  // 1,500 returns from a known GARCH(1,1), two columns so --column matters.
+  const sim = simulate(
+    checkSpec({ p: 1, q: 1, mean: "constant" }),
+    { mu: 0.05, omega: 0.1, alpha: [0.1], beta: [0.8] },
+    1500,
+    { seed: 5 },
+  );
+  returnsCsv = join(root, "returns.csv");
+  await writeFile(
+    returnsCsv,
+    ["day,r", ...Array.from(sim.returns, (r, i) => `${i},${r}`)].join("\n"),
+  );
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("mlops garch fit", () => {
+  it("selects, tracks and registers a GARCH model whose artifact restores the fit", async () => {
+    const fit = await run([
+      "garch",
+      "fit",
+      "--data",
+      returnsCsv,
+      "--column",
+      "r",
+      "--name",
+      "vol",
+      "--max-p",
+      "1",
+      "--max-q",
+      "1",
+      "--dist",
+      "normal",
+      "--artifacts",
+      join(root, "artifacts"),
+      "--json",
+    ]);
+    expect(fit.stderr).toBe("");
+    const result = JSON.parse(fit.stdout);
+    expect(result).toMatchObject({
+      model: { name: "vol", version: 1 },
+      spec: { p: 1, q: 1, dist: "normal" },
+    });
+    const restored = GarchFit.fromJSON(
+      JSON.parse(await readFile(join(result.artifact, "model.json"), "utf8")),
+    );
+    expect(restored.logLikelihood).toBe(result.metrics.log_likelihood);
+    expect(restored.params.alpha[0]).toBeGreaterThan(0.03);
+    const store = openSqliteStore(join(root, "platform.db"));
+    try {
+      expect(await store.models.get("vol", 1)).toMatchObject({
+        kind: "garch",
+        run_id: result.run_id,
+      });
+      expect((await store.runs.get(result.run_id))?.status).toBe("FINISHED");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("names the column to use and bad cells", async () => {
+    const noColumn = await run(["garch", "fit", "--data", returnsCsv, "--name", "vol"]);
+    expect(noColumn.stderr).toBe(
+      "error: column must name the returns column (columns: day, r) (got undefined)\n",
+    );
+    const broken = join(root, "broken.csv");
+    await writeFile(broken, "r\n0.1\nabc\n0.2\n");
+    const bad = await run(["garch", "fit", "--data", broken, "--name", "vol"]);
+    expect(bad.stderr).toBe('error: row 2 (line 3) column "r": "abc" is not a decimal number\n');
+    const dist = await run([
+      "garch",
+      "fit",
+      "--data",
+      returnsCsv,
+      "--column",
+      "r",
+      "--name",
+      "vol",
+      "--dist",
+      "cauchy",
+    ]);
+    expect(dist.stderr).toMatch(/^error: --dist must list distributions of normal, t, skewt, ged/);
+  });
+});

@@ -1,0 +1,86 @@
+import type { DistName } from "@mlops/garch";
+import type { Store } from "@mlops/store";
+import type { Command } from "commander";
+import { OptionError } from "../errors.js";
+import { runGarchJob } from "../jobs/garch.js";
+import { selectTracker } from "../tracking/select.js";
+
+/** What the `garch` commands borrow from the program (store access, output, option parsers). */
+export interface GarchCommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
+  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
+  readonly integer: (flag: string, min: number) => (text: string) => number;
+  readonly defaultArtifactRoot: string;
+}
+
+const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
+
+/** Adds `mlops garch fit`. */
+export function registerGarchCommands(program: Command, ctx: GarchCommandContext): void {
+  const garch = program.command("garch").description("GARCH volatility models.");
+  garch
+    .command("fit")
+    .description(
+      "Select and fit a GARCH(p,q) model on a returns CSV, track the run and register it (kind garch).",
+    )
+    .requiredOption("--data <file>", "CSV of returns with a header")
+    .requiredOption("--name <name>", "registered model name")
+    .option("--column <name>", "the returns column (default: the only column)")
+    .option("--max-p <p>", "largest ARCH order tried", ctx.integer("--max-p", 1), 2)
+    .option("--max-q <q>", "largest GARCH order tried", ctx.integer("--max-q", 0), 2)
+    .option(
+      "--dist <list>",
+      `error distributions tried, comma-separated (${DISTS.join(", ")})`,
+      "normal,t",
+    )
+    .option("--criterion <c>", "aic or bic", "bic")
+    .option("--artifacts <dir>", "directory for run artifacts", ctx.defaultArtifactRoot)
+    .option("--json", "print one JSON object instead of text")
+    .action((opts: GarchFlags) =>
+      ctx.withStore(async (store) => {
+        const dists = opts.dist.split(",").map((d) => d.trim());
+        for (const d of dists) {
+          if (!(DISTS as readonly string[]).includes(d)) {
+            throw new OptionError("--dist", `must list distributions of ${DISTS.join(", ")}`, d);
+          }
+        }
+        if (opts.criterion !== "aic" && opts.criterion !== "bic") {
+          throw new OptionError("--criterion", 'must be "aic" or "bic"', opts.criterion);
+        }
+        const result = await runGarchJob({
+          data: opts.data,
+          column: opts.column,
+          name: opts.name,
+          maxP: opts.maxP,
+          maxQ: opts.maxQ,
+          dists: dists as DistName[],
+          criterion: opts.criterion,
+          store,
+          tracker: selectTracker(ctx.env, store),
+          artifactRoot: opts.artifacts,
+        });
+        ctx.print(
+          opts.json,
+          result,
+          () =>
+            `${result.model.name} v${result.model.version} (run ${result.run_id}): ` +
+            `GARCH(${result.spec.p},${result.spec.q}) ${result.spec.dist}, ` +
+            `log-likelihood ${result.metrics.log_likelihood.toFixed(3)}, bic ${result.metrics.bic.toFixed(3)} ` +
+            `(${result.candidates} candidates, ${result.fit_ms.toFixed(0)} ms)\n`,
+        );
+      }),
+    );
+}
+
+interface GarchFlags {
+  data: string;
+  name: string;
+  column?: string;
+  maxP: number;
+  maxQ: number;
+  dist: string;
+  criterion: string;
+  artifacts: string;
+  json?: boolean;
+}

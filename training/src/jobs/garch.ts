@@ -1,0 +1,197 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { type ModelManifest, ModelManifestSchema, NameSchema, type Params } from "@mlops/contracts";
+import { type DistName, selectOrder } from "@mlops/garch";
+import type { Store } from "@mlops/store";
+import { MANIFEST_FILE, MODEL_FILE, sha256, writeArtifactFiles } from "../artifact.js";
+import { parseCsv } from "../csv.js";
+import { parseDecimal } from "../dataset.js";
+import { DatasetError, OptionError } from "../errors.js";
+import type { RunTracker } from "../tracking/tracker.js";
+import { headCommit } from "./git.js";
+
+/** What `mlops garch fit` does, as a function. */
+export interface GarchJobInput {
+  /** CSV of returns with a header. */
+  readonly data: string;
+  /** The returns column; may be omitted when the file has one column. */
+  readonly column?: string;
+  readonly name: string;
+  /** @default 2 */
+  readonly maxP?: number;
+  /** @default 2 */
+  readonly maxQ?: number;
+  /** @default ["normal", "t"] */
+  readonly dists?: readonly DistName[];
+  /** @default "bic" */
+  readonly criterion?: "aic" | "bic";
+  readonly store: Store;
+  /** @default store.runs */
+  readonly tracker?: RunTracker;
+  /** Run artifacts go to `<root>/<run_id>/model`. */
+  readonly artifactRoot: string;
+  /** @default `git rev-parse HEAD`, or null */
+  readonly gitSha?: string | null;
+}
+
+/** The result scripts read (`mlops garch fit --json`). */
+export interface GarchJobOutput {
+  readonly run_id: string;
+  readonly model: { readonly name: string; readonly version: number };
+  /** The selected model. */
+  readonly spec: { readonly p: number; readonly q: number; readonly dist: DistName };
+  readonly metrics: { readonly log_likelihood: number; readonly aic: number; readonly bic: number };
+  /** Candidates fitted during order selection. */
+  readonly candidates: number;
+  readonly fit_ms: number;
+  readonly data_hash: string;
+  readonly artifact: string;
+}
+
+/**
+ * Selects and fits a GARCH(p, q) model with `@mlops/garch` (orders up to maxP/maxQ, each
+ * distribution, lowest criterion), tracks the run, and registers a version of kind `garch` whose
+ * artifact is the stored fit (`GarchFit.toJSON()`, which `GarchFit.fromJSON` restores to forecast).
+ */
+export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput> {
+  const name = NameSchema.safeParse(input.name);
+  if (!name.success)
+    throw new OptionError("name", name.error.issues[0]?.message ?? "is not valid", input.name);
+  const bytes = await readFile(input.data);
+  const { column, returns } = readReturns(new TextDecoder().decode(bytes), input.column);
+  const dataHash = createHash("sha256").update(bytes).digest("hex");
+  const options = {
+    maxP: input.maxP ?? 2,
+    maxQ: input.maxQ ?? 2,
+    dists: input.dists ?? (["normal", "t"] as const),
+    criterion: input.criterion ?? "bic",
+  };
+  const params: Params = {
+    max_p: options.maxP,
+    max_q: options.maxQ,
+    dists: options.dists.join(","),
+    criterion: options.criterion,
+    column,
+    data: input.data,
+  };
+  const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
+  const tracker = input.tracker ?? input.store.runs;
+  const { run_id: runId } = await tracker.create({
+    run_id: randomUUID().replaceAll("-", ""),
+    experiment_name: input.name,
+    run_name: `garch fit ${input.name}`,
+    start_time: Date.now(),
+    params,
+    tags: {
+      "mlops.git_sha": gitSha ?? "unknown",
+      "mlops.data_hash": dataHash,
+      "mlops.host": hostname(),
+      "mlops.kind": "garch",
+    },
+  });
+  try {
+    const start = performance.now();
+    const selection = selectOrder(returns, options);
+    const fitMs = performance.now() - start;
+    const best = selection.best;
+    const metrics = { log_likelihood: best.logLikelihood, aic: best.aic, bic: best.bic };
+    const now = Date.now();
+    await tracker.logMetrics(
+      runId,
+      Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
+    );
+    const model = JSON.stringify(best.toJSON());
+    const dir = join(input.artifactRoot, runId, "model");
+    // Fail on an unusable artifact directory before a version is registered that has no files.
+    await mkdir(dirname(dir), { recursive: true });
+    const modelParams: Params = { ...params, p: best.spec.p, q: best.spec.q, dist: best.spec.dist };
+    const version = await input.store.models.register({
+      name: input.name,
+      kind: "garch",
+      run_id: runId,
+      data_hash: dataHash,
+      git_sha: gitSha,
+      params: modelParams,
+      metrics,
+      artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(model) },
+      description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
+    });
+    const manifest: ModelManifest = ModelManifestSchema.parse({
+      format_version: 1,
+      name: input.name,
+      version: version.version,
+      kind: "garch",
+      feature_schema: { kind: "garch", series: column },
+      metrics,
+      params: modelParams,
+      seed: 0,
+      data_hash: dataHash,
+      git_sha: gitSha,
+      run_id: runId,
+      created: new Date().toISOString(),
+      model_file: MODEL_FILE,
+      model_sha256: sha256(model),
+    });
+    await writeArtifactFiles(dir, {
+      [MODEL_FILE]: model,
+      [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
+    });
+    await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);
+    await tracker.setTags(runId, { "mlops.model": `${input.name}@${version.version}` });
+    await tracker.finish(runId, "FINISHED", Date.now());
+    return {
+      run_id: runId,
+      model: { name: input.name, version: version.version },
+      spec: { p: best.spec.p, q: best.spec.q, dist: best.spec.dist },
+      metrics,
+      candidates: selection.candidates.length,
+      fit_ms: fitMs,
+      data_hash: dataHash,
+      artifact: dir,
+    };
+  } catch (error) {
+    await tracker.setTags(runId, {
+      "mlops.error": error instanceof Error ? error.message : String(error),
+    });
+    await tracker.finish(runId, "FAILED", Date.now());
+    throw error;
+  }
+}
+
+/** The returns column of a CSV: every cell a finite decimal, errors naming row and column. */
+function readReturns(
+  text: string,
+  wanted: string | undefined,
+): { column: string; returns: Float64Array } {
+  const [header, ...rows] = parseCsv(text).filter(
+    (r, i, all) => !(i === all.length - 1 && r.fields.join("") === ""),
+  );
+  if (!header) throw new DatasetError("the file is empty: a header is required");
+  const names = header.fields.map((f) => f.trim());
+  const column = wanted ?? (names.length === 1 ? names[0] : undefined);
+  if (column === undefined) {
+    throw new OptionError(
+      "column",
+      `must name the returns column (columns: ${names.join(", ")})`,
+      undefined,
+    );
+  }
+  const j = names.indexOf(column);
+  if (j < 0)
+    throw new DatasetError(`the returns column is missing (columns: ${names.join(", ")})`, {
+      column,
+    });
+  const returns = Float64Array.from(rows, (record, i) => {
+    const where = { row: i + 1, line: record.line, column };
+    if (record.fields.length !== names.length) {
+      throw new DatasetError(
+        `has ${record.fields.length} fields, the header has ${names.length}`,
+        where,
+      );
+    }
+    return parseDecimal(record.fields[j], where);
+  });
+  return { column, returns };
+}
