@@ -92,7 +92,8 @@ const count = z.number().int().min(0);
  * Sufficient statistics of one variant. Prediction terms cover every record in the window;
  * outcome terms cover `ok` predictions that have an outcome: `correct_count` where the outcome's
  * class equals the prediction, numeric sums over numeric outcomes, and log loss over records that
- * carry probabilities (−ln of the clipped probability of the observed class).
+ * carry probabilities (−ln of the clipped probability of the observed class). Each metric comes
+ * with its sum of squares, so a variance (and a test) needs no second pass over the records.
  */
 export const VariantAggregateSchema = z.object({
   variant: VariantNameSchema,
@@ -107,6 +108,7 @@ export const VariantAggregateSchema = z.object({
   outcome_sum_sq: z.number().min(0),
   log_loss_count: count,
   log_loss_sum: z.number().min(0),
+  log_loss_sum_sq: z.number().min(0),
 });
 export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
 

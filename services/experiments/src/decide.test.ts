@@ -51,6 +51,7 @@ function arm(variant: string, s: ArmSpec): VariantMetrics {
     outcome_sum_sq: 0,
     log_loss_count: 0,
     log_loss_sum: 0,
+    log_loss_sum_sq: 0,
   };
   return variantMetricsFromAggregate(agg);
 }

@@ -45,6 +45,7 @@ function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate
     outcome_sum_sq: 0,
     log_loss_count: 0,
     log_loss_sum: 0,
+    log_loss_sum_sq: 0,
   };
   for (const r of records) {
     agg.count++;
@@ -62,6 +63,7 @@ function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate
     if (r.outcome.logLoss !== null) {
       agg.log_loss_count++;
       agg.log_loss_sum += r.outcome.logLoss;
+      agg.log_loss_sum_sq += r.outcome.logLoss ** 2;
     }
   }
   return agg;

@@ -102,6 +102,7 @@ export function referenceAggregate(
     outcome_sum_sq: 0,
     log_loss_count: 0,
     log_loss_sum: 0,
+    log_loss_sum_sq: 0,
   };
   for (const p of predictions) {
     if (p.experiment_id !== experimentId || p.variant !== variant) continue;
@@ -123,6 +124,7 @@ export function referenceAggregate(
     if (terms.logLoss !== null) {
       agg.log_loss_count++;
       agg.log_loss_sum += terms.logLoss;
+      agg.log_loss_sum_sq += terms.logLoss * terms.logLoss;
     }
   }
   return agg;

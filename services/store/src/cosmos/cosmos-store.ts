@@ -879,7 +879,7 @@ function cosmosStore(
                  SUM(c.t_has) AS outcome_count, SUM(c.t_correct) AS correct_count,
                  SUM(c.t_vhas) AS outcome_value_count, SUM(c.t_value) AS outcome_sum,
                  SUM(c.t_value_sq) AS outcome_sum_sq, SUM(c.t_lhas) AS log_loss_count,
-                 SUM(c.t_ll) AS log_loss_sum
+                 SUM(c.t_ll) AS log_loss_sum, SUM(c.t_ll * c.t_ll) AS log_loss_sum_sq
                FROM c
                WHERE c.experiment_id = @experiment AND c.variant = @variant
                  AND c.timestamp >= @from AND c.timestamp < @to`,
@@ -905,6 +905,7 @@ function cosmosStore(
               outcome_sum_sq: v("outcome_sum_sq"),
               log_loss_count: v("log_loss_count"),
               log_loss_sum: v("log_loss_sum"),
+              log_loss_sum_sq: v("log_loss_sum_sq"),
             };
           }),
         );

@@ -283,7 +283,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
          COUNT(t_correct) AS outcome_count, TOTAL(t_correct) AS correct_count,
          COUNT(t_value) AS outcome_value_count, TOTAL(t_value) AS outcome_sum,
          TOTAL(t_value * t_value) AS outcome_sum_sq,
-         COUNT(t_logloss) AS log_loss_count, TOTAL(t_logloss) AS log_loss_sum
+         COUNT(t_logloss) AS log_loss_count, TOTAL(t_logloss) AS log_loss_sum,
+         TOTAL(t_logloss * t_logloss) AS log_loss_sum_sq
        FROM predictions
        WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?`,
     ),
