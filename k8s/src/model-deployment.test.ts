@@ -46,7 +46,18 @@ describe("validateModelDeploymentArgs", () => {
       appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
     };
     expect(check({ servingConfig: withKey })).toThrow(
-      "secretName: required because servingConfig sets APPLICATIONINSIGHTS_CONNECTION_STRING; credentials come from a Secret, never a plain env value",
+      "secretEnv: must source APPLICATIONINSIGHTS_CONNECTION_STRING because servingConfig sets it; credentials come from a Secret, never a plain env value",
+    );
+    expect(
+      check({ secretEnv: { secretName: "s", keys: { MLOPS_EXPERIMENT_ID: "experiment" } } }),
+    ).toThrow("secretEnv.keys.MLOPS_EXPERIMENT_ID: not a credential variable");
+    expect(
+      check({
+        secretEnv: { secretName: "s", keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "a/b" } },
+      }),
+    ).toThrow('secretEnv.keys.APPLICATIONINSIGHTS_CONNECTION_STRING: "a/b" must be a Secret key');
+    expect(check({ secretEnv: { secretName: "s", keys: {} } })).toThrow(
+      "secretEnv.keys: must name at least one variable",
     );
     expect(check({ drainSeconds: -1 })).toThrow("drainSeconds: -1 must be an integer >= 0");
     expect(check({ healthPaths: { live: "health", ready: "/ready" } })).toThrow(
@@ -70,25 +81,39 @@ describe("validateModelDeploymentArgs", () => {
 describe("containerEnv", () => {
   it("is exactly the contracts rendering, and parses back to the config", () => {
     const env = containerEnv(single, undefined);
+    expect(env.every((e) => e.valueFrom === undefined)).toBe(true);
     const parsed = parseServingConfig(
       Object.fromEntries(env.map((e) => [e.name, e.value as string])),
     );
     expect(parsed).toEqual(single);
   });
 
+  const secretEnv = {
+    secretName: "serving-secrets",
+    keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "app-insights" },
+  };
+  const fromSecret = {
+    name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    valueFrom: { secretKeyRef: { name: "serving-secrets", key: "app-insights" } },
+  };
+
   it("reads credential variables from the Secret instead of carrying them", () => {
     const withKey = {
       ...single,
       appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
     };
-    const env = containerEnv(withKey, "serving-secrets");
-    expect(env.find((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual({
-      name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-      valueFrom: {
-        secretKeyRef: { name: "serving-secrets", key: "APPLICATIONINSIGHTS_CONNECTION_STRING" },
-      },
-    });
+    const env = containerEnv(withKey, secretEnv);
+    expect(env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual([
+      fromSecret,
+    ]);
     expect(JSON.stringify(env)).not.toContain("InstrumentationKey=abc");
+  });
+
+  it("sources a credential from the Secret even when the config holds no value for it", () => {
+    expect(single.appInsights.connectionString).toBeNull();
+    const env = containerEnv(single, secretEnv);
+    expect(env).toContainEqual(fromSecret);
+    expect(env.filter((e) => e.valueFrom !== undefined)).toHaveLength(1);
   });
 });
 

@@ -23,6 +23,7 @@ import {
   validateResources,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
+import { type SecretEnv, secretEnvVars, validateSecretEnv } from "./secret-env.js";
 import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
@@ -50,14 +51,24 @@ export interface HealthPaths {
   readonly ready: string;
 }
 
-/** The serving API's health routes (liveness, readiness). */
+/**
+ * The serving API's health routes (`services/serving/src/routes/health.ts`).
+ * Contracts does not export them yet; `serving-api.test.ts` fails if the
+ * server's routes move away from these.
+ */
 export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({
   live: "/health/live",
   ready: "/health/ready",
 });
 
-/** Seconds the server is given to finish in-flight requests after SIGTERM. */
-export const DEFAULT_DRAIN_SECONDS = 10;
+/**
+ * Seconds the server may take to stop after SIGTERM: its close-with-grace
+ * deadline (`GRACE_MS` in `services/serving/src/server.ts`), which bounds
+ * draining requests, the final prediction-log flush and closing telemetry
+ * and store. Not configurable on the server; `serving-api.test.ts` fails if
+ * it changes there.
+ */
+export const DEFAULT_DRAIN_SECONDS = 20;
 
 /** Autoscaling for one model Deployment. */
 export interface ModelAutoscaling {
@@ -96,11 +107,11 @@ export interface ModelDeploymentArgs {
    */
   readonly servingConfig: ServingConfig;
   /**
-   * Secret (e.g. synced from Key Vault by the CSI driver) holding the
-   * credential variables the config sets (`SECRET_ENV_VARS`), one key per
-   * variable name. Required when the config carries any.
+   * Credential variables (`SECRET_ENV_VARS`) read from a Secret, whether or
+   * not the config holds a value for them; required for every credential
+   * the config does set, which is then never rendered in clear.
    */
-  readonly secretName?: pulumi.Input<string>;
+  readonly secretEnv?: SecretEnv;
   /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -129,15 +140,14 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
       `servingConfig.mode: "${config.mode}" must be "single" with a variant on Kubernetes (one Deployment per arm)`,
     );
   }
-  if (args.secretName === undefined) {
-    const secrets = Object.keys(renderServingEnv(config)).filter((k) =>
-      SECRET_ENV_VARS.includes(k),
+  if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
+  const uncovered = Object.keys(renderServingEnv(config)).filter(
+    (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
+  );
+  if (uncovered.length > 0) {
+    throw new Error(
+      `secretEnv: must source ${uncovered.join(", ")} because servingConfig sets it; credentials come from a Secret, never a plain env value`,
     );
-    if (secrets.length > 0) {
-      throw new Error(
-        `secretName: required because servingConfig sets ${secrets.join(", ")}; credentials come from a Secret, never a plain env value`,
-      );
-    }
   }
   const drain = args.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
   if (!Number.isInteger(drain) || drain < 0) {
@@ -195,18 +205,20 @@ export function terminationGraceSeconds(drainSeconds: number): number {
 }
 
 /**
- * The container environment: the contracts rendering of `config`, credential
- * variables read from `secretName` instead of carried in the manifest.
+ * The container environment: the contracts rendering of `config` without
+ * the variables `secretEnv` sources, then those read from their Secret, so
+ * no credential is ever carried in the manifest.
  */
 export function containerEnv(
   config: ServingConfig,
-  secretName: pulumi.Input<string> | undefined,
+  secretEnv: SecretEnv | undefined,
 ): k8s.types.input.core.v1.EnvVar[] {
-  return Object.entries(renderServingEnv(config)).map(([name, value]) =>
-    SECRET_ENV_VARS.includes(name) && secretName !== undefined
-      ? { name, valueFrom: { secretKeyRef: { name: secretName, key: name } } }
-      : { name, value },
-  );
+  const fromSecret = secretEnv === undefined ? [] : secretEnvVars(secretEnv);
+  const sourced = new Set(fromSecret.map((e) => e.name));
+  const plain = Object.entries(renderServingEnv(config))
+    .filter(([name]) => !sourced.has(name))
+    .map(([name, value]) => ({ name, value }));
+  return [...plain, ...fromSecret];
 }
 
 /**
@@ -266,7 +278,7 @@ export function podTemplate(
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
-          env: containerEnv(config, args.secretName),
+          env: containerEnv(config, args.secretEnv),
           resources: toResourceRequirements(args.resources ?? DEFAULT_RESOURCES),
           // Model loading can take a while; liveness only starts counting once this passes.
           startupProbe: {
@@ -312,6 +324,8 @@ export class ModelDeployment extends pulumi.ComponentResource {
   public readonly deploymentName: pulumi.Output<string>;
   /** Name of the ClusterIP Service in front of the pods. */
   public readonly serviceName: pulumi.Output<string>;
+  /** Name of the ServiceAccount the pods run as (the workload-identity subject). */
+  public readonly serviceAccountName: pulumi.Output<string>;
   /** Port the Service listens on. */
   public readonly servicePort: number;
 
@@ -389,9 +403,11 @@ export class ModelDeployment extends pulumi.ComponentResource {
 
     this.deploymentName = deployment.metadata.name;
     this.serviceName = service.metadata.name;
+    this.serviceAccountName = serviceAccount.metadata.name;
     this.registerOutputs({
       deploymentName: this.deploymentName,
       serviceName: this.serviceName,
+      serviceAccountName: this.serviceAccountName,
       servicePort: this.servicePort,
     });
   }

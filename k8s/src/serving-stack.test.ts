@@ -15,6 +15,7 @@ import {
   resetRegistered,
   settle,
 } from "../test-support/pulumi-mocks.js";
+import { DEFAULT_DRAIN_SECONDS } from "./model-deployment.js";
 import { DEFAULT_SCALING } from "./scaling.js";
 import type { ServingStackArgs } from "./serving-stack.js";
 
@@ -50,6 +51,10 @@ function stackArgs(
       identityClientId: "00000000-0000-0000-0000-0000000ceda0",
     },
     egressCidrs: ["10.20.8.0/24", "20.50.0.0/16"],
+    secretEnv: {
+      secretName: "serving-telemetry",
+      keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "connection-string" },
+    },
     ...overrides,
   };
 }
@@ -79,7 +84,11 @@ beforeAll(async () => {
   resetRegistered();
   new ServingStack(
     "serving-hpa",
-    stackArgs(provider, { namespace: "ml-serving-hpa", autoscalerKind: "hpa" }),
+    stackArgs(provider, {
+      namespace: "ml-serving-hpa",
+      autoscalerKind: "hpa",
+      managedPrometheusScraping: false,
+    }),
   );
   await settle();
   hpaStack = [...registered];
@@ -100,7 +109,8 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
     expect(count("kubernetes:keda.sh/v1alpha1:TriggerAuthentication")).toBe(2);
     expect(count("kubernetes:keda.sh/v1alpha1:ScaledObject")).toBe(2);
     expect(count("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")).toBe(0);
-    expect(k8sObjects(kedaStack)).toHaveLength(22);
+    expect(count("kubernetes:core/v1:ConfigMap")).toBe(1);
+    expect(k8sObjects(kedaStack)).toHaveLength(23);
   });
 
   it("validates every Kubernetes object against the 1.33 OpenAPI schema or KEDA's CRD schema", () => {
@@ -122,7 +132,10 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       const { name, namespace } = r.inputs.metadata;
       // Every kind created here is DNS-1123-label-named (Services require it; the rest stay well inside 253).
       expect(name, r.name).toMatch(label);
-      if (namespace !== undefined) expect(namespace).toBe("ml-serving");
+      // The managed-Prometheus settings are the one object outside the serving namespace.
+      if (namespace !== undefined && r.type !== "kubernetes:core/v1:ConfigMap") {
+        expect(namespace).toBe("ml-serving");
+      }
     }
     // KEDA names its HPA keda-hpa-<name>; that must still be a valid object name.
     for (const so of byType(kedaStack, "kubernetes:keda.sh/v1alpha1:ScaledObject")) {
@@ -184,7 +197,9 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       );
       expect(zones).toContain("topology.kubernetes.io/zone");
       // Grace covers the pre-stop delay plus the server's drain.
-      expect(spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(10 + 5);
+      expect(spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+        DEFAULT_DRAIN_SECONDS + 5,
+      );
       expect(spec.template.metadata.annotations["prometheus.io/scrape"]).toBe("true");
       expect(spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
     }
@@ -209,16 +224,93 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
     }
   });
 
-  it("renders an env the serving-config schema parses back to the variant's config", async () => {
-    const { variantConfig } = await import("./serving-stack.js");
-    for (const variant of ["champion", "challenger"] as const) {
+  describe("the container env", () => {
+    type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }[];
+    const envOf = (variant: string) =>
+      containersOf(one(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`))[0]
+        .env as Env;
+    const connectionString =
+      "InstrumentationKey=00000000-0000-0000-0000-00000000a1a1;IngestionEndpoint=https://ingest.example/";
+    /** The env the kubelet hands the server once it has read `secret`. */
+    const resolve = (env: Env, secret: Record<string, string>) =>
+      Object.fromEntries(
+        env.flatMap((e) => {
+          if (e.value !== undefined) return [[e.name, e.value]];
+          const value = secret[e.valueFrom?.secretKeyRef.key ?? ""];
+          return value === undefined ? [] : [[e.name, value]];
+        }),
+      );
+
+    it("reads the App Insights connection string from the Secret, never a plain value", () => {
+      for (const variant of ["champion", "challenger"]) {
+        const env = envOf(variant);
+        const entries = env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING");
+        expect(entries).toEqual([
+          {
+            name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            valueFrom: {
+              secretKeyRef: { name: "serving-telemetry", key: "connection-string" },
+            },
+          },
+        ]);
+        expect(env.filter((e) => e.value === undefined)).toEqual(entries);
+      }
+    });
+
+    it("parses with the serving-config schema back to the variant's config, with and without the secret", async () => {
+      const { variantConfig } = await import("./serving-stack.js");
+      for (const variant of ["champion", "challenger"] as const) {
+        const env = envOf(variant);
+        const expected = variantConfig(servingConfig, variant, 10);
+        // Before the Secret is read (or where it lacks the key) the server runs without telemetry.
+        expect(parseServingConfig(resolve(env, {}))).toEqual(expected);
+        const withSecret = parseServingConfig(
+          resolve(env, { "connection-string": connectionString }),
+        );
+        expect(withSecret).toEqual({
+          ...expected,
+          appInsights: { ...expected.appInsights, connectionString },
+        });
+        expect(withSecret).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
+        const container = containersOf(
+          one(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`),
+        )[0];
+        expect(container.ports[0].containerPort).toBe(withSecret.port);
+      }
+    });
+  });
+
+  it("creates the ServiceAccounts servingServiceAccounts() promises, and runs the pods as them", async () => {
+    const { servingServiceAccounts } = await import("./serving-stack.js");
+    const created = byType(kedaStack, "kubernetes:core/v1:ServiceAccount").map((r) => ({
+      namespace: r.inputs.metadata.namespace,
+      name: r.inputs.metadata.name,
+    }));
+    expect(created).toEqual(servingServiceAccounts("serving", "ml-serving"));
+    for (const variant of ["champion", "challenger"]) {
       const d = one(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`);
-      const env = containersOf(d)[0].env as { name: string; value?: string }[];
-      expect(env.every((e) => typeof e.value === "string")).toBe(true);
-      const parsed = parseServingConfig(Object.fromEntries(env.map((e) => [e.name, e.value])));
-      expect(parsed).toEqual(variantConfig(servingConfig, variant, 10));
-      expect(parsed).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
-      expect(containersOf(d)[0].ports[0].containerPort).toBe(parsed.port);
+      expect(d.inputs.spec.template.spec.serviceAccountName).toBe(`serving-${variant}`);
+    }
+  });
+
+  it("turns on managed-Prometheus pod-annotation scraping for the serving namespace", () => {
+    const [settings] = byType(kedaStack, "kubernetes:core/v1:ConfigMap");
+    expect(settings.inputs.metadata).toEqual({
+      name: "ama-metrics-settings-configmap",
+      namespace: "kube-system",
+    });
+    expect(settings.inputs.data).toEqual({
+      "schema-version": "v1",
+      "config-version": "ver1",
+      "pod-annotation-based-scraping": 'podannotationnamespaceregex = "ml-serving"',
+    });
+    // The pods carry the annotations that scraping mode reads.
+    for (const d of byType(kedaStack, "kubernetes:apps/v1:Deployment")) {
+      expect(d.inputs.spec.template.metadata.annotations).toEqual({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "8080",
+        "prometheus.io/path": "/metrics",
+      });
     }
   });
 
@@ -404,6 +496,8 @@ describe("ServingStack with the plain HPA alternative", () => {
     const hpas = byType(hpaStack, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
     expect(hpas).toHaveLength(2);
     expect(hpaStack.some((r) => r.type.includes("keda.sh"))).toBe(false);
+    // Scraping left to whoever manages the cluster's settings ConfigMap.
+    expect(byType(hpaStack, "kubernetes:core/v1:ConfigMap")).toHaveLength(0);
     for (const hpa of hpas) {
       validateObject(hpa.type, hpa.inputs);
       expect(Object.keys(hpa.inputs.spec).sort()).toEqual([

@@ -16,6 +16,7 @@ import {
   type WorkloadIdentity,
 } from "./model-deployment.js";
 import type { AutoscalerKind, KedaPrometheusSource } from "./prediction-autoscaler.js";
+import { amaMetricsSettingsData, createAmaMetricsSettings } from "./prometheus-scrape.js";
 import {
   addAmounts,
   type ContainerResources,
@@ -24,6 +25,7 @@ import {
   scaleAmounts,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
+import type { SecretEnv } from "./secret-env.js";
 import {
   type NamespaceQuota,
   ServingNamespace,
@@ -58,8 +60,12 @@ export interface ServingStackArgs {
    * reports the split that is live.
    */
   readonly servingConfig: ServingConfig;
-  /** Secret holding the credential variables, when the config sets any. */
-  readonly secretName?: pulumi.Input<string>;
+  /**
+   * Credential variables both arms read from a Secret in the namespace
+   * (e.g. the App Insights connection string), independent of the config's
+   * values. @default none
+   */
+  readonly secretEnv?: SecretEnv;
   /** Seconds the server drains in-flight requests on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -93,6 +99,42 @@ export interface ServingStackArgs {
   readonly egressCidrs?: readonly string[];
   /** Namespace of the ingress controller. @default the AKS application-routing namespace */
   readonly ingressControllerNamespace?: string;
+  /**
+   * Create the AKS managed-Prometheus settings ConfigMap
+   * (`AMA_METRICS_SETTINGS`) that turns on pod-annotation scraping for this
+   * namespace; KEDA and the alerts read the rate it scrapes. Turn off when
+   * the cluster's settings ConfigMap is managed elsewhere (it is one per
+   * cluster) or the cluster is not AKS. @default true
+   */
+  readonly managedPrometheusScraping?: boolean;
+}
+
+/** A Kubernetes service account, as workload identity federates it. */
+export interface ServiceAccountRef {
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Name of the service account. */
+  readonly name: string;
+}
+
+/**
+ * Name of one arm's ModelDeployment in ServingStack `stackName`, and so of
+ * its Deployment, Service, ServiceAccount and PodDisruptionBudget.
+ */
+export function variantName(stackName: string, variant: ServedVariant): string {
+  return `${stackName}-${variant}`;
+}
+
+/**
+ * The service accounts ServingStack `stackName` creates in `namespace`, one
+ * per arm. Known before the stack exists, so identities can federate them
+ * before the pods that use them are created.
+ */
+export function servingServiceAccounts(stackName: string, namespace: string): ServiceAccountRef[] {
+  return ([CHAMPION, CHALLENGER] as const).map((variant) => ({
+    namespace,
+    name: variantName(stackName, variant),
+  }));
 }
 
 /** Fraction of replicas a rolling update may add (Deployment `maxSurge`). */
@@ -179,7 +221,7 @@ function deploymentArgs(
     namespace,
     image: v.image,
     servingConfig: variantConfig(args.servingConfig, variant, args.canary.weight),
-    secretName: args.secretName,
+    secretEnv: args.secretEnv,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,
@@ -220,14 +262,15 @@ function ingressArgs(
  */
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
+  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData([args.namespace]);
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
-      `${name}-${variant}`,
+      variantName(name, variant),
       deploymentArgs(args, variant, args.namespace),
     );
   }
   const service = (variant: ServedVariant) => ({
-    serviceName: `${name}-${variant}`,
+    serviceName: variantName(name, variant),
     servicePort: SERVICE_PORT,
   });
   validateCanaryIngressArgs(
@@ -267,10 +310,17 @@ export class ServingStack extends pulumi.ComponentResource {
     const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
     const [champion, challenger] = ([CHAMPION, CHALLENGER] as const).map(
       (variant) =>
-        new ModelDeployment(`${name}-${variant}`, deploymentArgs(args, variant, ns.name), {
+        new ModelDeployment(variantName(name, variant), deploymentArgs(args, variant, ns.name), {
           parent: this,
         }),
     );
+
+    if (args.managedPrometheusScraping ?? true) {
+      createAmaMetricsSettings(`${name}-prometheus-scraping`, [args.namespace], {
+        parent: this,
+        provider: args.provider,
+      });
+    }
 
     const ingress = new CanaryIngress(
       `${name}-ingress`,

@@ -8,6 +8,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
@@ -28,6 +29,7 @@ const model =
 
 const core: Record<string, Validate> = {
   "kubernetes:core/v1:Namespace": model(Namespace),
+  "kubernetes:core/v1:ConfigMap": model(ConfigMap),
   "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),
   "kubernetes:core/v1:Service": model(Service),
   "kubernetes:core/v1:ResourceQuota": model(ResourceQuota),
