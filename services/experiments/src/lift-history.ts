@@ -19,6 +19,11 @@ const VALUE_OF: Readonly<Record<PrimaryMetric, (terms: OutcomeTerms) => number |
 export interface LiftHistoryOptions {
   /** Looks at most (see `liftPath`). Default 60. */
   readonly points?: number;
+  /**
+   * No look before each arm has this many observations. Default 100, the decision's default
+   * minimum: earlier bands are so wide that they would flatten the rest of the chart.
+   */
+  readonly minSamplePerArm?: number;
   /** The window the analysis read. Default: all. */
   readonly window?: TimeWindow;
 }
@@ -60,6 +65,7 @@ export async function readLiftPath(
   return liftPath(control!, treatment!, {
     tau2: result.primary.sequential.tau2,
     alpha: experiment.alpha,
+    minSamplePerArm: opts.minSamplePerArm ?? 100,
     ...(opts.points === undefined ? {} : { points: opts.points }),
   });
 }

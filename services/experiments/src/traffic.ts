@@ -258,7 +258,7 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
   };
   await Promise.all(Array.from({ length: s.concurrency }, worker));
   if (unreachable !== null) {
-    throw new TrafficError(`url: could not reach ${s.base.href}: ${unreachable}`);
+    throw new TrafficError(`could not reach ${s.base.href}: ${unreachable}`);
   }
   return {
     url: s.base.href,

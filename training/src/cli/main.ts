@@ -14,6 +14,7 @@ import type { SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracker } from "../tracking/select.js";
+import { registerAbCommands } from "./ab.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
 
@@ -345,6 +346,7 @@ export function createProgram(io: CliIo): Command {
     defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
   });
   registerPipelineCommands(program, io);
+  registerAbCommands(program, io);
   return program;
 }
 

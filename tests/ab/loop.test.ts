@@ -1,0 +1,126 @@
+/**
+ * The A/B loop end to end, as real processes on loopback in a temporary directory: `pnpm start`
+ * serves champion and challenger in split mode on the embedded store; `mlops ab simulate` sends
+ * labelled traffic with a known effect; `mlops ab analyze --apply` decides from the store and
+ * moves the champion alias on promote. Without an effect the decision stays `continue`.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DecisionSchema } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { START, type Started, start } from "../platform/process.js";
+
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+const MLOPS = fileURLToPath(new URL("../../training/src/cli/bin.ts", import.meta.url));
+
+let dir: string;
+const running: Started[] = [];
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-ab-"));
+});
+afterAll(async () => {
+  for (const s of running) await s.stop("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the `mlops` CLI in the platform's directory (so it finds the default store there). */
+function mlops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsxCli, MLOPS, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Serves experiment `id` (50/50), sends `requests` with `effect`, stops (flushing the log). */
+async function runExperiment(id: string, effect: number, seed: number) {
+  const server = await start(START, dir, {
+    MLOPS_EXPERIMENT_ID: id,
+    MLOPS_CHALLENGER_WEIGHT: "50",
+    MLOPS_LOG_FLUSH_MS: "100",
+  });
+  running.push(server);
+  const sim = await mlops([
+    "ab",
+    "simulate",
+    ...["--url", server.url, "--effect", String(effect), "--requests", "1500"],
+    ...["--seed", String(seed), "--concurrency", "8", "--json"],
+  ]);
+  // A graceful stop flushes every logged prediction to the store before the analysis reads it.
+  expect(await server.stop("SIGTERM")).toBe(0);
+  expect(sim.stderr).toBe("");
+  expect(sim.code).toBe(0);
+  return JSON.parse(sim.stdout);
+}
+
+const championVersion = async (): Promise<number> => {
+  const shown = await mlops(["models", "show", "classifier@champion", "--json"]);
+  expect(shown.code).toBe(0);
+  return JSON.parse(shown.stdout).version;
+};
+
+describe("mlops ab: simulate → analyze → apply against the running API", () => {
+  it("keeps the champion when the challenger is no better", async () => {
+    const sent = await runExperiment("ab-null", 0, 11);
+    expect(sent.completed).toBe(1500);
+    expect(sent.failed).toBe(0);
+    expect(sent.arms.champion.predictions + sent.arms.challenger.predictions).toBe(1500);
+
+    const analyzed = await mlops(["ab", "analyze", "--experiment", "ab-null", "--json", "--apply"]);
+    expect(analyzed.stderr).toBe("");
+    expect(analyzed.code).toBe(0);
+    const out = JSON.parse(analyzed.stdout);
+    expect(out.decision).toBe("continue");
+    expect(out.srm.mismatch).toBe(false);
+    expect(out.primary.sequential.pValue).toBeGreaterThan(0.05);
+    expect(out.applied.championMove).toBeNull();
+    expect(out.applied.state).toBe("running");
+    expect(await championVersion()).toBe(1);
+  });
+
+  it("promotes a challenger that is better by a known effect and moves the champion alias", async () => {
+    const sent = await runExperiment("ab-effect", 0.1, 12);
+    expect(sent.completed).toBe(1500);
+    expect(sent.arms.challenger.meanOutcome - sent.arms.champion.meanOutcome).toBeGreaterThan(0.05);
+
+    const report = join(dir, "reports", "ab-effect.md");
+    const decisionFile = join(dir, "decision.json");
+    const analyzed = await mlops([
+      "ab",
+      "analyze",
+      ...["--experiment", "ab-effect", "--apply", "--json"],
+      ...["--report", report, "--decision-out", decisionFile],
+    ]);
+    expect(analyzed.stderr).toBe("");
+    expect(analyzed.code).toBe(0);
+    const out = JSON.parse(analyzed.stdout);
+    expect(out.decision).toBe("promote");
+    expect(out.primary.sequential.ci[0]).toBeGreaterThan(0);
+    expect(out.applied.championMove).toEqual({ model: "classifier", from: 1, to: 2 });
+    expect(out.applied.state).toBe("concluded");
+    expect(await championVersion()).toBe(2);
+
+    // The decision file is the contracts record the release step reads, and it was recorded.
+    const decision = DecisionSchema.parse(JSON.parse(await readFile(decisionFile, "utf8")));
+    expect(decision).toEqual(out.decision_record);
+    expect(decision.decision).toBe("promote");
+
+    const markdown = await readFile(report, "utf8");
+    expect(markdown).toContain("## Decision: promote");
+    expect(markdown).toContain("](ab-effect.lift.svg)");
+    const svg = await readFile(join(dir, "reports", "ab-effect.lift.svg"), "utf8");
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('id="band"');
+  });
+});

@@ -1,0 +1,441 @@
+/**
+ * `mlops ab analyze|plan|simulate`: decide an experiment from the store (and write the report,
+ * the decision record the release step reads, and on `--apply` the decision itself), size an
+ * experiment before it runs, and send synthetic traffic with a known effect to a running API.
+ */
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import { parseStoreConfig } from "@mlops/contracts";
+import {
+  type Analysis,
+  analyzeExperiment,
+  applyDecision,
+  ExperimentsInputError,
+  MAX_LIFT_POINTS,
+  type Plan,
+  type PlanMetric,
+  planExperiment,
+  type ReachableMde,
+  reachableMde,
+  readLiftPath,
+  renderLiftChart,
+  renderReport,
+  simulateTraffic,
+  type TrafficSummary,
+  toDecisionRecord,
+} from "@mlops/experiments";
+import { openStore, type Store } from "@mlops/store";
+import { type Command, CommanderError, InvalidArgumentError } from "commander";
+import type { CliIo } from "./main.js";
+
+/** Exit code of `mlops ab analyze` when the decision is `invalid` (errors exit 1). */
+export const INVALID_DECISION_EXIT_CODE = 2;
+
+const PLAN_METRICS: readonly PlanMetric[] = ["accuracy", "mean"];
+
+function numberFlag(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) {
+      throw new InvalidArgumentError(`${flag} must be a number (got ${JSON.stringify(text)})`);
+    }
+    return n;
+  };
+}
+
+function wholeFlag(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number in [${min}, ${max}] (got ${JSON.stringify(text)})`,
+      );
+    }
+    return n;
+  };
+}
+
+function metricFlag(text: string): PlanMetric {
+  if (!(PLAN_METRICS as readonly string[]).includes(text)) {
+    throw new InvalidArgumentError(
+      `--metric must be ${PLAN_METRICS.join(" or ")} (got ${JSON.stringify(text)})`,
+    );
+  }
+  return text as PlanMetric;
+}
+
+/** Predictions per day, written `N` or `N/day`. */
+function trafficFlag(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(?:\/day)?$/.exec(text.trim());
+  const n = match ? Number(match[1]) : Number.NaN;
+  if (!(n > 0)) {
+    throw new InvalidArgumentError(
+      `--traffic must be predictions per day > 0, as N or N/day (got ${JSON.stringify(text)})`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Re-labels an `ExperimentsInputError` about an option with the flag the user typed
+ * (`challengerWeight: …` → `--challenger-weight: …`); other errors pass unchanged.
+ */
+function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): unknown {
+  if (error instanceof ExperimentsInputError && flags[error.argument] !== undefined) {
+    return new Error(`${flags[error.argument]}${error.message.slice(error.argument.length)}`);
+  }
+  return error;
+}
+
+async function withStore<T>(io: CliIo, run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(parseStoreConfig(io.env));
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Writes `text` to `path` (creating its folder) through a temporary file, so a reader never sees
+ * half a file.
+ */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The chart's file beside the report: `reports/ab.md` → `reports/ab.lift.svg`. */
+function chartPathOf(reportPath: string): string {
+  const name = basename(reportPath, extname(reportPath));
+  return join(dirname(reportPath), `${name}.lift.svg`);
+}
+
+interface AnalyzeFlags {
+  experiment: string;
+  json?: boolean;
+  report?: string;
+  decisionOut?: string;
+  apply?: boolean;
+  points: number;
+}
+
+interface PlanFlags {
+  baseline: number;
+  mde: number;
+  metric: PlanMetric;
+  sd?: number;
+  alpha: number;
+  power: number;
+  traffic?: number;
+  challengerWeight: number;
+  experiment?: string;
+  json?: boolean;
+}
+
+interface SimulateFlags {
+  url: string;
+  effect: number;
+  metric: PlanMetric;
+  baseline?: number;
+  sd: number;
+  requests: number;
+  users?: number;
+  seed: number;
+  concurrency: number;
+  features: number;
+  timeout: number;
+  json?: boolean;
+}
+
+const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+const days = (d: number | null): string => (d === null ? "" : `, ${fmt(d)} days`);
+
+function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null): string {
+  const traffic =
+    flags.traffic === undefined
+      ? ""
+      : ` (at ${flags.traffic}/day, ${flags.challengerWeight}% to the challenger; the smaller arm sets the pace)`;
+  const lines = [
+    `${plan.metric} ${fmt(plan.baseline)} → ${fmt(plan.target)} (MDE ${fmt(plan.mde)}), alpha ${plan.alpha}, power ${plan.power}${traffic}`,
+    `fixed-horizon test, looked at once: ${plan.fixedHorizon.perArm} per arm${days(plan.fixedHorizon.days)}`,
+    `always-valid test (what mlops ab analyze decides with): ${plan.sequential.perArm} per arm${days(plan.sequential.days)}`,
+  ];
+  if (reachable !== null) {
+    lines.push(
+      `experiment ${flags.experiment} so far: ${reachable.controlN} and ${reachable.treatmentN} observations; ` +
+        (reachable.mde === null
+          ? "too little varied data to estimate the detectable difference yet"
+          : `detectable difference now ${fmt(reachable.mde)} (power ${plan.power})`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function formatTraffic(s: TrafficSummary): string {
+  const what = s.metric === "accuracy" ? "accuracy" : "mean outcome";
+  const lines = [
+    `sent ${s.completed + s.failed} of ${s.requested} requests to ${s.url} in ${fmt(s.elapsedMs / 1000)} s: ` +
+      `${s.completed} predictions with feedback, ${s.failed} failed${s.timedOut ? " (stopped by --timeout)" : ""}`,
+    ...Object.entries(s.arms).map(
+      ([arm, a]) =>
+        `  ${arm.padEnd(11)} ${a.predictions} predictions, ${a.feedback} outcomes, ${what} ${fmt(a.meanOutcome)}`,
+    ),
+    `known effect: challenger − champion ${what} = ${s.effect >= 0 ? "+" : ""}${s.effect} (champion baseline ${s.baseline}), seed ${s.seed}`,
+  ];
+  if (s.firstError !== null) lines.push(`first failure: ${s.firstError}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The analysis as one JSON object: the decision, every number behind it, and what was done. */
+function analysisJson(
+  analysis: Analysis,
+  extra: { record: unknown; applied: unknown; files: Record<string, string | null> },
+) {
+  const { result } = analysis;
+  return {
+    experiment_id: analysis.experiment.id,
+    decision: result.decision,
+    reasons: result.reasons,
+    arms: result.arms,
+    srm: result.srm,
+    primary: result.primary,
+    guardrails: result.guardrails,
+    metrics: analysis.metrics,
+    previous_p_value: analysis.previousPValue,
+    decision_record: extra.record,
+    applied: extra.applied,
+    files: extra.files,
+  };
+}
+
+/** Adds `ab analyze|plan|simulate` to the `mlops` program. */
+export function registerAbCommands(program: Command, io: CliIo): void {
+  const ab = program
+    .command("ab")
+    .description("A/B experiments: analyze and decide, plan sizes, simulate traffic.");
+
+  ab.command("analyze")
+    .description(
+      `Analyze an experiment in the store and decide promote, continue, rollback or invalid, with every number behind it. Exits 0 on promote, continue and rollback, ${INVALID_DECISION_EXIT_CODE} on invalid, 1 on errors.`,
+    )
+    .requiredOption("--experiment <id>", "experiment id")
+    .option("--json", "print one JSON object instead of the report")
+    .option(
+      "--report <file.md>",
+      "write the Markdown report there, and the lift chart beside it (<name>.lift.svg)",
+    )
+    .option(
+      "--decision-out <file.json>",
+      "write the decision record (what `mlops release plan --decision` reads)",
+    )
+    .option("--apply", "record the decision, and on promote move the champion alias")
+    .option(
+      "--points <n>",
+      "looks in the lift chart",
+      wholeFlag("--points", 1, MAX_LIFT_POINTS),
+      60,
+    )
+    .action((opts: AnalyzeFlags) =>
+      withStore(io, async (store) => {
+        const analysis = await analyzeExperiment(store, opts.experiment).catch((error) => {
+          throw asFlagError(error, { experimentId: "--experiment" });
+        });
+        const { experiment, result } = analysis;
+        const decidedAt = Date.now();
+        const meta = {
+          id: `${experiment.id}:${decidedAt}`,
+          experimentId: experiment.id,
+          decidedAt,
+        };
+        // Everything to write is computed first, so a failed apply leaves no files behind.
+        const chartPath = opts.report === undefined ? null : chartPathOf(opts.report);
+        const lift =
+          opts.report === undefined
+            ? null
+            : await readLiftPath(store, analysis, { points: opts.points });
+        const chart = lift !== null && lift.length > 0 ? renderLiftChart(analysis, lift) : null;
+        const report =
+          opts.report === undefined
+            ? null
+            : renderReport(analysis, {
+                chartFile: chart === null ? null : basename(chartPath!),
+              });
+        const applied = opts.apply
+          ? await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt })
+          : null;
+        const record = applied?.record ?? toDecisionRecord(result, meta);
+        if (chart !== null) await writeAtomically(chartPath!, chart);
+        if (report !== null) await writeAtomically(opts.report!, report);
+        if (opts.decisionOut !== undefined) {
+          await writeAtomically(opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
+        }
+
+        if (opts.json) {
+          const files = {
+            report: opts.report ?? null,
+            chart: chart === null ? null : chartPath,
+            decision: opts.decisionOut ?? null,
+          };
+          io.stdout(`${JSON.stringify(analysisJson(analysis, { record, applied, files }))}\n`);
+        } else {
+          io.stdout(report ?? renderReport(analysis, { chartFile: null }));
+          if (applied !== null) {
+            const move = applied.championMove;
+            io.stdout(
+              `\nrecorded decision ${record.id}; experiment ${applied.state}` +
+                (move === null
+                  ? ""
+                  : `; ${move.model}@champion moved v${move.from} → v${move.to}`) +
+                "\n",
+            );
+          }
+          for (const path of [chart === null ? null : chartPath, opts.report, opts.decisionOut]) {
+            if (path) io.stdout(`wrote ${path}\n`);
+          }
+        }
+        if (result.decision === "invalid") {
+          io.stderr(`decision invalid: ${result.reasons[0] ?? "no reason"}\n`);
+          throw new CommanderError(INVALID_DECISION_EXIT_CODE, "mlops.ab.invalid", "invalid");
+        }
+      }),
+    );
+
+  ab.command("plan")
+    .description(
+      "Observations per arm (and days, with --traffic) to detect an absolute improvement --mde over --baseline; with --experiment, the difference detectable with its traffic so far.",
+    )
+    .requiredOption(
+      "--baseline <x>",
+      "champion accuracy in (0, 1), or mean outcome",
+      numberFlag("--baseline"),
+    )
+    .requiredOption(
+      "--mde <x>",
+      "smallest absolute improvement worth detecting",
+      numberFlag("--mde"),
+    )
+    .option("--metric <m>", `${PLAN_METRICS.join(" or ")}`, metricFlag, "accuracy" as PlanMetric)
+    .option("--sd <s>", "per-observation SD of the outcome (required for mean)", numberFlag("--sd"))
+    .option("--alpha <a>", "two-sided significance level", numberFlag("--alpha"), 0.05)
+    .option("--power <p>", "target power", numberFlag("--power"), 0.8)
+    .option("--traffic <n/day>", "predictions per day over both arms", trafficFlag)
+    .option(
+      "--challenger-weight <percent>",
+      "challenger's share of traffic",
+      numberFlag("--challenger-weight"),
+      50,
+    )
+    .option("--experiment <id>", "also report what this experiment can detect now")
+    .option("--json", "print one JSON object")
+    .action(async (opts: PlanFlags) => {
+      let plan: Plan;
+      try {
+        plan = planExperiment({
+          metric: opts.metric,
+          baseline: opts.baseline,
+          mde: opts.mde,
+          sd: opts.sd,
+          alpha: opts.alpha,
+          power: opts.power,
+          trafficPerDay: opts.traffic,
+          challengerWeight: opts.challengerWeight,
+        });
+      } catch (error) {
+        throw asFlagError(error, {
+          baseline: "--baseline",
+          mde: "--mde",
+          sd: "--sd",
+          alpha: "--alpha",
+          power: "--power",
+          trafficPerDay: "--traffic",
+          challengerWeight: "--challenger-weight",
+        });
+      }
+      const experiment = opts.experiment;
+      const reachable =
+        experiment === undefined
+          ? null
+          : await withStore(io, async (store) =>
+              reachableMde(
+                await analyzeExperiment(store, experiment).catch((error) => {
+                  throw asFlagError(error, { experimentId: "--experiment" });
+                }),
+                plan.power,
+              ),
+            );
+      io.stdout(
+        opts.json
+          ? `${JSON.stringify({ ...plan, experiment: experiment ?? null, reachable })}\n`
+          : formatPlan(plan, opts, reachable),
+      );
+    });
+
+  ab.command("simulate")
+    .description(
+      "Send labelled synthetic traffic with a known effect to a running API: predictions for many users, then feedback whose outcomes make the challenger better by --effect. Bounded by --requests and --timeout.",
+    )
+    .requiredOption("--url <url>", "base URL of the API")
+    .requiredOption(
+      "--effect <e>",
+      "challenger − champion: accuracy difference (0.05 = 5 points) or outcome units",
+      numberFlag("--effect"),
+    )
+    .option(
+      "--metric <m>",
+      `${PLAN_METRICS.join(" or ")} (of a numeric outcome)`,
+      metricFlag,
+      "accuracy" as PlanMetric,
+    )
+    .option(
+      "--baseline <x>",
+      "champion accuracy (default 0.7) or mean outcome (default 10)",
+      numberFlag("--baseline"),
+    )
+    .option("--sd <s>", "SD of numeric outcomes", numberFlag("--sd"), 1)
+    .option("--requests <n>", "predictions to request", wholeFlag("--requests", 1, 1_000_000), 1000)
+    .option(
+      "--users <n>",
+      "distinct users (default: one per request)",
+      wholeFlag("--users", 1, 1_000_000),
+    )
+    .option("--seed <s>", "seed of the traffic", wholeFlag("--seed", 0, 2 ** 32 - 1), 1)
+    .option("--concurrency <n>", "requests in flight", wholeFlag("--concurrency", 1, 256), 8)
+    .option("--features <k>", "features per row", wholeFlag("--features", 1, 1024), 5)
+    .option("--timeout <seconds>", "stop sending after this long", numberFlag("--timeout"), 120)
+    .option("--json", "print one JSON object")
+    .action(async (opts: SimulateFlags) => {
+      const summary = await simulateTraffic({
+        url: opts.url,
+        effect: opts.effect,
+        metric: opts.metric,
+        baseline: opts.baseline,
+        sd: opts.sd,
+        requests: opts.requests,
+        users: opts.users,
+        seed: opts.seed,
+        concurrency: opts.concurrency,
+        features: opts.features,
+        timeoutMs: opts.timeout * 1000,
+      }).catch((error) => {
+        throw asFlagError(error, {
+          url: "--url",
+          effect: "--effect",
+          baseline: "--baseline",
+          sd: "--sd",
+          timeoutMs: "--timeout",
+        });
+      });
+      io.stdout(opts.json ? `${JSON.stringify(summary)}\n` : formatTraffic(summary));
+      if (summary.completed === 0) {
+        throw new Error(`no request succeeded: ${summary.firstError ?? "nothing was sent"}`);
+      }
+    });
+}
