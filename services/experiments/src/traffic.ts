@@ -128,7 +128,14 @@ function settingsOf(opts: TrafficOptions): Settings {
   requireFinite("effect", opts.effect);
   if (metric === "accuracy") {
     requireClosedInterval("baseline", baseline, 0, 1);
-    requireClosedInterval("effect", baseline + opts.effect, 0, 1);
+    const target = baseline + opts.effect;
+    if (!(target >= 0 && target <= 1)) {
+      throw new ExperimentsInputError(
+        "OUT_OF_RANGE",
+        "effect",
+        `baseline + effect must lie in [0, 1] for accuracy, got ${baseline} + ${opts.effect}`,
+      );
+    }
   } else {
     requireFinite("baseline", baseline);
   }

@@ -1,0 +1,253 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DecisionSchema, type PredictionRecord } from "@mlops/contracts";
+import { planExperiment } from "@mlops/experiments";
+import { openSqliteStore, type Store } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { INVALID_DECISION_EXIT_CODE } from "./ab.js";
+import { type CliIo, main } from "./main.js";
+
+let root: string;
+const dbPath = () => join(root, "platform.db");
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${dbPath()}` },
+    isTTY: false,
+  };
+  const code = await main(argv, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openSqliteStore(dbPath());
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `n` predictions on `variant`, each with an outcome that is right for every other one. */
+async function traffic(store: Store, experiment: string, variant: string, n: number) {
+  const predictions: PredictionRecord[] = Array.from({ length: n }, (_, i) => ({
+    request_id: `${experiment}-${variant}-${i}`,
+    experiment_id: experiment,
+    variant,
+    model_name: "iris",
+    model_version: variant === "champion" ? 1 : 2,
+    user_id: null,
+    prediction: "a",
+    probabilities: { a: 0.6, b: 0.4 },
+    latency_ms: 5,
+    status: "ok",
+    timestamp: 1_700_000_000_000 + i,
+  }));
+  await store.predictions.insertMany(predictions);
+  await store.outcomes.insertMany(
+    predictions.map((p, i) => ({
+      request_id: p.request_id,
+      outcome: i % 2 === 0 ? "a" : "b",
+      timestamp: p.timestamp + 1,
+    })),
+  );
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-ab-cli-"));
+  await withStore(async (store) => {
+    for (const id of ["skewed", "early"]) {
+      await store.experiments.create({
+        id,
+        variants: [
+          { name: "champion", weight: 50, model: "iris@1" },
+          { name: "challenger", weight: 50, model: "iris@2" },
+        ],
+        primary_metric: "accuracy",
+        state: "running",
+      });
+    }
+    // 300 against 150 on a 50/50 split: a sample ratio mismatch.
+    await traffic(store, "skewed", "champion", 300);
+    await traffic(store, "skewed", "challenger", 150);
+    await traffic(store, "early", "champion", 30);
+    await traffic(store, "early", "challenger", 30);
+  });
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("mlops ab analyze", () => {
+  it("exits 2 on an invalid decision, still printing and writing what it found, recording nothing", async () => {
+    const decisionOut = join(root, "out", "skewed.json");
+    const report = join(root, "out", "skewed.md");
+    const { code, stdout, stderr } = await run([
+      "ab",
+      "analyze",
+      ...["--experiment", "skewed", "--decision-out", decisionOut, "--report", report],
+    ]);
+    expect(code).toBe(INVALID_DECISION_EXIT_CODE);
+    expect(stderr).toMatch(/^decision invalid: sample ratio mismatch: champion 300 \(weight 50\)/);
+    expect(stdout).toContain("## Decision: invalid");
+    expect(stdout).toContain("**Mismatch**");
+    expect(stdout).toContain(`wrote ${decisionOut}`);
+    const record = DecisionSchema.parse(JSON.parse(await readFile(decisionOut, "utf8")));
+    expect(record).toMatchObject({ experiment_id: "skewed", decision: "invalid" });
+    // No comparison, so no chart: the report says why and links nothing.
+    expect(await readdir(join(root, "out"))).toEqual(["skewed.json", "skewed.md"]);
+    expect(await readFile(report, "utf8")).toContain("No chart: sample ratio mismatch");
+    expect(await withStore((s) => s.experiments.decisions("skewed"))).toEqual([]);
+  });
+
+  it("prints one JSON object with every number, and records a continue with --apply", async () => {
+    const { code, stdout, stderr } = await run([
+      "ab",
+      "analyze",
+      ...["--experiment", "early", "--json", "--apply"],
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n")).toHaveLength(1);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({
+      experiment_id: "early",
+      decision: "continue",
+      arms: { control: "champion", treatment: "challenger" },
+      srm: { df: 1, mismatch: false },
+      primary: null,
+      previous_p_value: 1,
+      applied: { championMove: null, state: "running" },
+      files: { report: null, chart: null, decision: null },
+    });
+    expect(out.reasons[0]).toMatch(/^not enough data: accuracy has 30 observations/);
+    expect(out.metrics.map((m: { accuracy: { n: number } }) => m.accuracy.n)).toEqual([30, 30]);
+    const recorded = await withStore((s) => s.experiments.decisions("early"));
+    expect(recorded).toEqual([out.decision_record]);
+  });
+
+  it("names the flag when the experiment does not exist", async () => {
+    const { code, stderr } = await run(["ab", "analyze", "--experiment", "nope"]);
+    expect(code).toBe(1);
+    expect(stderr).toBe("error: --experiment: must name an experiment in the store, got nope\n");
+  });
+});
+
+describe("mlops ab plan", () => {
+  it("prints both sizes and the days the smaller arm needs", async () => {
+    const { code, stdout } = await run([
+      "ab",
+      "plan",
+      ...["--baseline", "0.7", "--mde", "0.02", "--traffic", "10000/day"],
+      ...["--challenger-weight", "20", "--json"],
+    ]);
+    expect(code).toBe(0);
+    const expected = planExperiment({
+      metric: "accuracy",
+      baseline: 0.7,
+      mde: 0.02,
+      trafficPerDay: 10_000,
+      challengerWeight: 20,
+    });
+    expect(JSON.parse(stdout)).toEqual({ ...expected, experiment: null, reachable: null });
+
+    const text = await run([
+      "ab",
+      "plan",
+      "--baseline",
+      "10",
+      "--mde",
+      "0.5",
+      "--metric",
+      "mean",
+      "--sd",
+      "2",
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("fixed-horizon test, looked at once: 252 per arm\n");
+    expect(text.stdout).toMatch(
+      /always-valid test \(what mlops ab analyze decides with\): \d+ per arm\n/,
+    );
+  });
+
+  it("adds what a running experiment can detect now", async () => {
+    const { code, stdout } = await run([
+      "ab",
+      "plan",
+      ...["--baseline", "0.5", "--mde", "0.1", "--experiment", "early"],
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /experiment early so far: 30 and 30 observations; detectable difference now 0\.36\d* \(power 0\.8\)/,
+    );
+  });
+
+  it("names the flag and the rule on bad input", async () => {
+    const cases: [string[], string][] = [
+      [["--baseline", "1.5", "--mde", "0.02"], "error: --baseline: must lie in (0, 1), got 1.5\n"],
+      [
+        ["--baseline", "0.7", "--mde", "0.02", "--challenger-weight", "0"],
+        "error: --challenger-weight: must lie in (0, 100), got 0\n",
+      ],
+      [
+        ["--baseline", "3", "--mde", "1", "--metric", "mean"],
+        "error: --sd: is required for a mean outcome\n",
+      ],
+      [["--baseline", "0.7", "--mde", "abc"], '--mde must be a number (got "abc")'],
+      [
+        ["--baseline", "0.7", "--mde", "0.1", "--traffic", "lots"],
+        "--traffic must be predictions per day > 0",
+      ],
+      [
+        ["--baseline", "0.7", "--mde", "0.1", "--metric", "auc"],
+        "--metric must be accuracy or mean",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await run(["ab", "plan", ...args]);
+      expect(code, args.join(" ")).toBe(1);
+      expect(stderr).toContain(message);
+    }
+  });
+});
+
+describe("mlops ab simulate", () => {
+  it("rejects a bad URL or effect before sending anything", async () => {
+    const badUrl = await run(["ab", "simulate", "--url", "ftp://example", "--effect", "0.1"]);
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toBe("error: --url: must be an http(s) URL, got ftp://example\n");
+    const badEffect = await run([
+      "ab",
+      "simulate",
+      "--url",
+      "http://127.0.0.1:1",
+      "--effect",
+      "0.5",
+    ]);
+    expect(badEffect.code).toBe(1);
+    expect(badEffect.stderr).toBe(
+      "error: --effect: baseline + effect must lie in [0, 1] for accuracy, got 0.7 + 0.5\n",
+    );
+  });
+
+  it("fails with the reason when nothing listens at the URL", async () => {
+    // A loopback port that was free a moment ago.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    const { code, stderr } = await run([
+      "ab",
+      "simulate",
+      ...["--url", `http://127.0.0.1:${port}`, "--effect", "0.1", "--requests", "5"],
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: could not reach http://127.0.0.1:${port}/: ECONNREFUSED\n`);
+  });
+});
