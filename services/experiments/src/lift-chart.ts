@@ -122,7 +122,7 @@ export function liftChartSvg(points: readonly LiftPoint[], opts: LiftChartOption
   const estimate = `M${points.map((p) => `${px(x(p.observations))},${px(y(p.diff))}`).join(" L")}`;
   const last = points.at(-1)!;
 
-  const yTicks = niceTicks(yLo, yHi);
+  const yTicks = niceTicks(yLo, yHi, 6);
   const xTicks = niceTicks(0, xHi);
   const lines: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="lift-title" font-family="sans-serif" font-size="12">`,
