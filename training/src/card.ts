@@ -98,7 +98,7 @@ Scoring rows with the same ${dataset.featureNames.length} features, measured the
 ## Limits
 
 - Valid only for data like the training data: the held-out metrics say nothing about rows from another population or after drift.
-- Probabilities are vote shares of the trees as ml-random-forest 2.1 computes them (the first tree's vote is not counted and they are rounded to 6 decimals); they are not calibrated.
+- Probabilities are the shares of the trees voting for each class (every tree counted; ml-random-forest 2.1's own predictProbability drops the first tree's vote); they are not calibrated.
 - The forest cannot extrapolate: feature values beyond the training range are treated like the nearest values seen.
 - Missing values are not supported; every feature must be a finite number.
 `;

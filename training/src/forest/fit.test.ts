@@ -50,19 +50,20 @@ function rowsOf(x: Float64Array, nFeatures: number): number[][] {
   );
 }
 
-/** ml-random-forest's own predictions and per-class probabilities after loading the saved JSON. */
+/**
+ * ml-random-forest's own predictions after loading the saved JSON, and the vote shares of its own
+ * per-tree outputs (`predictionValues`, rows × trees).
+ */
 function viaLoad(result: FitResult, x: Float64Array, nFeatures: number, nClasses: number) {
   const loaded = RandomForestClassifier.load(JSON.parse(JSON.stringify(result.model)));
   const rows = rowsOf(x, nFeatures);
-  const probabilities = Array.from({ length: nClasses }, (_, k) =>
-    loaded.predictProbability(rows, k),
-  );
-  return {
-    predictions: Int32Array.from(loaded.predict(rows)),
-    probabilities: Float64Array.from(
-      rows.flatMap((_, i) => probabilities.map((column) => column[i])),
-    ),
-  };
+  const perTree = loaded.predictionValues(rows).to2DArray() as number[][];
+  const probabilities = new Float64Array(rows.length * nClasses);
+  perTree.forEach((votes, i) => {
+    for (const v of votes) probabilities[i * nClasses + v]++;
+    for (let k = 0; k < nClasses; k++) probabilities[i * nClasses + k] /= votes.length;
+  });
+  return { predictions: Int32Array.from(loaded.predict(rows)), probabilities, loaded, rows };
 }
 
 function accuracy(predicted: Int32Array, y: Int32Array): number {
@@ -91,6 +92,16 @@ describe("fitForest on the demo split", () => {
     const loaded = viaLoad(forest, test.x, 5, 2);
     expect(loaded.predictions).toEqual(forest.predictor.predict(test.x));
     expect(loaded.probabilities).toEqual(forest.predictor.predictProbabilities(test.x));
+  });
+
+  it("gives probabilities that count every tree, unlike ml-random-forest's predictProbability", () => {
+    const { loaded, rows } = viaLoad(forest, test.x, 5, 2);
+    const ours = forest.predictor.predictProbabilities(test.x);
+    for (let i = 0; i < rows.length; i++) expect(ours[2 * i] + ours[2 * i + 1]).toBeCloseTo(1, 12);
+    // The library's sums lose one tree in a hundred: its reduce has no initial value.
+    const theirs = [0, 1].map((k) => loaded.predictProbability(rows, k) as number[]);
+    const sums = rows.map((_, i) => theirs[0]![i]! + theirs[1]![i]!);
+    expect(Math.max(...sums)).toBeLessThan(0.995);
   });
 
   it("reads a saved model back into the same predictions", () => {

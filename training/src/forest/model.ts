@@ -142,8 +142,9 @@ export class VoteTally {
 }
 
 /**
- * Predicts with a forest exactly as ml-random-forest 2.1 does after `load`: same routing, same
- * majority vote and tie rule, same probabilities.
+ * Predicts with a forest as ml-random-forest 2.1 does after `load`: same routing, same per-tree
+ * votes (its `predictionValues`), same majority vote and tie rule. Probabilities are the share of
+ * trees voting for each class; see `predictProbabilities` for why they are not the library's.
  */
 export class ForestPredictor {
   private constructor(
@@ -205,27 +206,24 @@ export class ForestPredictor {
   }
 
   /**
-   * Class probabilities, row-major `nRows × nClasses`, equal to ml-random-forest 2.1's
-   * `predictProbability(x, k)` for each class k. That method folds the votes with a `reduce`
-   * that has no initial value, so the first tree's vote (a class index) is added as a number
-   * instead of as one vote: probabilities are ≈ the share of trees 2..T voting for the class,
-   * plus (first tree's class)/10⁶, rounded to 6 decimals. They are reproduced here operation for
-   * operation, so metrics describe what a server that loads the model returns.
+   * Class probabilities, row-major `nRows × nClasses`: the share of the trees voting for each
+   * class, from the same per-tree votes as ml-random-forest's `predictionValues`.
+   *
+   * Not ml-random-forest 2.1's `predictProbability(x, k)`: that method folds the votes with a
+   * `reduce` that has no initial value, so the first tree's vote (a class index) seeds the sum
+   * as a number instead of counting as one vote. Its probabilities lose one tree in T (they sum
+   * to about (T − 1)/T) and are skewed by the first tree's class. Training's metrics (log loss,
+   * ROC AUC, Brier score), the served probabilities and the A/B log loss all use these shares.
    */
   predictProbabilities(x: Float64Array): Float64Array {
     const nRows = this.rowCount(x);
-    const nTrees = this.trees.length;
     const K = this.nClasses;
-    const votes = this.trees.map((_, t) => this.treeVotes(t, x));
-    const roundFactor = 10 ** 6;
-    const step = roundFactor / nTrees;
     const out = new Float64Array(nRows * K);
-    const acc = new Float64Array(K);
-    for (let i = 0; i < nRows; i++) {
-      acc.fill(votes[0][i]);
-      for (let t = 1; t < nTrees; t++) acc[votes[t][i]] += step;
-      for (let k = 0; k < K; k++) out[i * K + k] = Math.round(acc[k]) / roundFactor;
+    for (let t = 0; t < this.trees.length; t++) {
+      const votes = this.treeVotes(t, x);
+      for (let i = 0; i < nRows; i++) out[i * K + votes[i]]++;
     }
+    for (let j = 0; j < out.length; j++) out[j] /= this.trees.length;
     return out;
   }
 
