@@ -1,3 +1,4 @@
+import type { ServiceAccountRef } from "@mlops/k8s";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlacementArgs } from "./placement.js";
@@ -5,14 +6,6 @@ import { grantRole } from "./roles.js";
 
 /** Audience AKS workload identity tokens carry; Entra ID accepts only this one for the exchange. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
-
-/** A Kubernetes service account that may sign in as a managed identity. */
-export interface ServiceAccountRef {
-  /** Namespace of the service account. */
-  namespace: string;
-  /** Name of the service account. */
-  name: string;
-}
 
 /** The subject claim the cluster's OIDC issuer puts in a service account's token. */
 export function serviceAccountSubject(sa: ServiceAccountRef): string {
@@ -25,7 +18,7 @@ export const KEDA_OPERATOR: ServiceAccountRef = { namespace: "kube-system", name
 export interface IdentityArgs extends PlacementArgs {
   /** Issuer URL of the AKS cluster's OIDC issuer. */
   oidcIssuerUrl: pulumi.Input<string>;
-  /** Service accounts of the serving pods (one per variant). */
+  /** Service accounts of the serving pods (one per variant), as `servingServiceAccounts` names them. */
   servingServiceAccounts: readonly ServiceAccountRef[];
   /** Azure Monitor workspace the autoscaler reads prediction rates from. */
   monitorWorkspaceId: pulumi.Input<string>;

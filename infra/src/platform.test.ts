@@ -1,39 +1,18 @@
-import "./testing/mocks.js";
-import { COSMOS_LAYOUT } from "@mlops/contracts";
+import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
+import { TELEMETRY_SECRET } from "./platform.js";
 import {
-  type CapturedResource,
   captured,
+  computedOutputs,
   DEPLOYER_OBJECT_ID,
   KUBECONFIG,
   OIDC_ISSUER,
   PROJECT,
 } from "./testing/mocks.js";
+import { ofType, one, type Program, runProgram } from "./testing/program.js";
 import { stackFileConfig } from "./testing/stack-config.js";
-
-type Program = typeof import("./index.js");
-
-function resolved<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
-}
-
-/** Resolves once no new resource has been registered for a few ticks of the event loop. */
-async function settled(): Promise<void> {
-  let last = -1;
-  while (last !== captured.length) {
-    last = captured.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const ofType = (type: string): CapturedResource[] => captured.filter((r) => r.type === type);
-const one = (type: string, name: string): CapturedResource => {
-  const found = captured.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} named ${name}`);
-  return found;
-};
 
 /** The cluster inputs the assertions read. */
 interface ClusterProps {
@@ -52,6 +31,16 @@ interface ClusterProps {
   autoUpgradeProfile: unknown;
 }
 
+/** A container env entry as the Deployment carries it. */
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}
+
+/** The outputs the mocked App Insights component reports. */
+const computedAppInsights = computedOutputs("azure-native:applicationinsights:Component", "", {});
+
 /** The compute inputs the assertions read. */
 interface ComputeProps {
   properties: { properties: { scaleSettings: unknown; subnet: { id: string } } };
@@ -61,16 +50,7 @@ let program: Program;
 let outputs: Record<string, unknown>;
 
 beforeAll(async () => {
-  pulumi.runtime.setAllConfig(stackFileConfig());
-  program = await import("./index.js");
-  const exported = Object.entries(program).filter(([, v]) => pulumi.Output.isInstance(v)) as [
-    string,
-    pulumi.Output<unknown>,
-  ][];
-  outputs = Object.fromEntries(
-    await Promise.all(exported.map(async ([k, v]) => [k, await resolved(v)] as const)),
-  );
-  await settled();
+  ({ program, outputs } = await runProgram("prod", stackFileConfig()));
 }, 60_000);
 
 describe("the prod program under mocks", () => {
@@ -195,6 +175,18 @@ describe("the prod program under mocks", () => {
     expect(cosmos.scope).toMatch(new RegExp(`/dbs/${COSMOS_LAYOUT.defaultDatabase}$`));
   });
 
+  it("federates exactly the ServiceAccounts the serving stack creates", () => {
+    const created = ofType("kubernetes:core/v1:ServiceAccount").map((r) => {
+      const { namespace, name } = r.props.metadata as { namespace: string; name: string };
+      return `system:serviceaccount:${namespace}:${name}`;
+    });
+    expect(created).toHaveLength(2);
+    const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential")
+      .filter((r) => r.name.startsWith("identity-serving-"))
+      .map((r) => r.props.subject);
+    expect(subjects.sort()).toEqual(created.sort());
+  });
+
   it("federates the serving and KEDA service accounts with the cluster's issuer", () => {
     const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
       (r) => r.props,
@@ -208,6 +200,56 @@ describe("the prod program under mocks", () => {
       expect(c.issuer).toBe(OIDC_ISSUER);
       expect(c.audiences).toEqual(["api://AzureADTokenExchange"]);
     }
+  });
+
+  describe("App Insights on the pods", () => {
+    const connectionString = () => computedAppInsights.connectionString as string;
+
+    it("keeps the connection string in a Kubernetes Secret in the serving namespace, as a secret", () => {
+      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret").props;
+      expect(secret.metadata).toEqual({ name: TELEMETRY_SECRET.name, namespace: "serving" });
+      expect(secret.type).toBe("Opaque");
+      // The secret value makes the whole map a secret on its way to the engine.
+      expect(secret.stringData).toEqual({
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+        value: { [TELEMETRY_SECRET.connectionStringKey]: connectionString() },
+      });
+    });
+
+    it("has every serving pod read it from that Secret, and parse with the serving config", () => {
+      const deployments = ofType("kubernetes:apps/v1:Deployment");
+      expect(deployments).toHaveLength(2);
+      // The pods wait for their Secret: the Deployments are only declared once it is.
+      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret");
+      for (const d of deployments) {
+        expect(captured.indexOf(d)).toBeGreaterThan(captured.indexOf(secret));
+      }
+      for (const d of deployments) {
+        const env = (
+          d.props as {
+            spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
+          }
+        ).spec.template.spec.containers[0].env;
+        expect(env.filter((e) => e.name === SERVING_ENV.appInsights)).toEqual([
+          {
+            name: SERVING_ENV.appInsights,
+            valueFrom: {
+              secretKeyRef: {
+                name: TELEMETRY_SECRET.name,
+                key: TELEMETRY_SECRET.connectionStringKey,
+              },
+            },
+          },
+        ]);
+        // What the kubelet hands the server once it has read the Secret.
+        const resolvedEnv = Object.fromEntries(
+          env.map((e) => [e.name, e.value ?? connectionString()]),
+        );
+        const config = parseServingConfig(resolvedEnv);
+        expect(config.appInsights.connectionString).toBe(connectionString());
+        expect(config.store.kind).toBe("cosmos");
+      }
+    });
   });
 
   it("opens the Azure ML subnet to the Azure ML and Batch management service tags", () => {

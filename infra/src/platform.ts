@@ -1,18 +1,18 @@
+import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
 import {
-  CHALLENGER,
-  CHAMPION,
-  COSMOS_LAYOUT,
-  parseServingConfig,
-  SERVING_ENV,
-} from "@mlops/contracts";
-import { DEFAULT_HEALTH_PATHS, DEFAULT_SCALING, ServingStack } from "@mlops/k8s";
+  DEFAULT_HEALTH_PATHS,
+  DEFAULT_SCALING,
+  ServingStack,
+  servingServiceAccounts,
+} from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
-import { Identity, type ServiceAccountRef } from "./identity.js";
+import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
 import { azureNames } from "./names.js";
@@ -25,16 +25,11 @@ import { Vault } from "./vault.js";
 /** Name of the ServingStack component; its deployments and service accounts derive from it. */
 const SERVING_STACK = "serving";
 
-/**
- * Service accounts of the two arms: `ServingStack` names each variant's ModelDeployment (and so
- * its ServiceAccount) `${stackName}-<variant>`.
- */
-export function servingServiceAccounts(namespace: string): ServiceAccountRef[] {
-  return [CHAMPION, CHALLENGER].map((variant) => ({
-    namespace,
-    name: `${SERVING_STACK}-${variant}`,
-  }));
-}
+/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
+export const TELEMETRY_SECRET = {
+  name: "serving-telemetry",
+  connectionStringKey: "connection-string",
+};
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -94,7 +89,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
-    servingServiceAccounts: servingServiceAccounts(cfg.serving.namespace),
+    servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
   });
   const workloads = {
@@ -190,7 +185,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
 /**
  * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
  * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names.
+ * the registry login server and the Cosmos endpoint are fixed by their account names. The App
+ * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
+ * Secret instead of the config.
  */
 function createServingStack(
   cfg: StackConfig,
@@ -217,12 +214,20 @@ function createServingStack(
     maxReplicas: s.maxReplicas,
     targetRequestsPerSecond: s.targetRequestsPerSecond,
   };
-  return new ServingStack(
+  // The Secret lives in the namespace the stack creates, and the pods must not start before it
+  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
+  // declared below, so the Deployments depend on it and it depends only on the Namespace.
+  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
+  const serving = new ServingStack(
     SERVING_STACK,
     {
       provider: aks.provider,
       namespace: s.namespace,
       servingConfig,
+      secretEnv: {
+        secretName,
+        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
+      },
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
       canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
@@ -234,4 +239,18 @@ function createServingStack(
     },
     { dependsOn: [aks] },
   );
+  const secret = new k8s.core.v1.Secret(
+    `${SERVING_STACK}-telemetry-secret`,
+    {
+      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
+      type: "Opaque",
+      // stringData from a secret Output is itself secret: state and previews show it masked.
+      stringData: {
+        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
+      },
+    },
+    { provider: aks.provider },
+  );
+  resolveSecretName(secret.metadata.name);
+  return serving;
 }

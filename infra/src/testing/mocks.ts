@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * Pulumi mocks for the whole program. Import this module before anything that creates resources:
+ * Pulumi mocks for the whole program. Call `installMocks` before anything that creates resources:
  * `setMocks` must run before the program is evaluated. Every output the program reads is given a
  * value here; an output missing from the mock state would stay unknown and its `.apply` would
  * never run.
@@ -21,7 +21,6 @@ export interface CapturedResource {
 }
 
 export const PROJECT = "mlops-platform";
-export const STACK = "prod";
 export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 export const TENANT = "00000000-0000-0000-0000-0000000000aa";
 export const DEPLOYER_OBJECT_ID = "00000000-0000-0000-0000-0000000000dd";
@@ -65,7 +64,7 @@ function resourceId(type: string, name: string): string {
 }
 
 /** Outputs Azure computes that the program reads, per type token. */
-function computedOutputs(
+export function computedOutputs(
   type: string,
   name: string,
   inputs: Record<string, unknown>,
@@ -126,44 +125,47 @@ function azureName(type: string, inputs: Record<string, unknown>, name: string):
   return key ? (inputs[key] as string) : name;
 }
 
-pulumi.runtime.setMocks(
-  {
-    newResource(args: pulumi.runtime.MockResourceArgs) {
-      const inputs = args.inputs as Record<string, unknown>;
-      captured.push({
-        type: args.type,
-        name: args.name,
-        props: inputs,
-        additionalSecretOutputs: secretOutputsByResource.get(`${args.type}::${args.name}`) ?? [],
-      });
-      const id = resourceId(args.type, args.name);
-      const name = azureName(args.type, inputs, args.name);
-      return {
-        id,
-        state: { ...inputs, name, id, ...computedOutputs(args.type, args.name, inputs) },
-      };
+/** Routes this process's resource registrations and invokes to the mocks, as stack `stack`. */
+export function installMocks(stack: string): void {
+  pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const inputs = args.inputs as Record<string, unknown>;
+        captured.push({
+          type: args.type,
+          name: args.name,
+          props: inputs,
+          additionalSecretOutputs: secretOutputsByResource.get(`${args.type}::${args.name}`) ?? [],
+        });
+        const id = resourceId(args.type, args.name);
+        const name = azureName(args.type, inputs, args.name);
+        return {
+          id,
+          state: { ...inputs, name, id, ...computedOutputs(args.type, args.name, inputs) },
+        };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        switch (args.token) {
+          case "azure-native:authorization:getClientConfig":
+            return {
+              clientId: "deployer-client-id",
+              objectId: DEPLOYER_OBJECT_ID,
+              subscriptionId: SUBSCRIPTION,
+              tenantId: TENANT,
+            };
+          case "azure-native:containerservice:listManagedClusterUserCredentials":
+            return {
+              kubeconfigs: [
+                { name: "clusterUser", value: Buffer.from(KUBECONFIG).toString("base64") },
+              ],
+            };
+          default:
+            throw new Error(`unmocked call ${args.token}`);
+        }
+      },
     },
-    call(args: pulumi.runtime.MockCallArgs) {
-      switch (args.token) {
-        case "azure-native:authorization:getClientConfig":
-          return {
-            clientId: "deployer-client-id",
-            objectId: DEPLOYER_OBJECT_ID,
-            subscriptionId: SUBSCRIPTION,
-            tenantId: TENANT,
-          };
-        case "azure-native:containerservice:listManagedClusterUserCredentials":
-          return {
-            kubeconfigs: [
-              { name: "clusterUser", value: Buffer.from(KUBECONFIG).toString("base64") },
-            ],
-          };
-        default:
-          throw new Error(`unmocked call ${args.token}`);
-      }
-    },
-  },
-  PROJECT,
-  STACK,
-  false,
-);
+    PROJECT,
+    stack,
+    false,
+  );
+}
