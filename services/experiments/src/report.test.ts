@@ -80,6 +80,9 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     );
     // The link is URI-encoded, so a file name with a space still resolves.
     expect(md).toContain("](effect%20report.lift.svg)");
+    expect(renderReport(analysis, { chartFile: null, generatedAt })).toContain(
+      "No chart was written with this report.",
+    );
   });
 
   it("says why there is no comparison and no chart while an arm lacks data", async () => {

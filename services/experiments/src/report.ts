@@ -159,7 +159,10 @@ function guardrailSection(analysis: Analysis): string {
 
 function chartSection(analysis: Analysis, chartFile: string | null): string {
   if (chartFile === null) {
-    return `No chart: ${analysis.result.reasons[0] ?? "no comparison yet"}.`;
+    // Without a comparison there is nothing to chart; with one, the caller chose not to write it.
+    return analysis.result.primary === null
+      ? `No chart: ${analysis.result.reasons[0] ?? "no comparison yet"}.`
+      : "No chart was written with this report.";
   }
   const band = `always-valid ${fmt(100 * (1 - analysis.experiment.alpha))}% confidence band`;
   return [
