@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { violations } from "../policy/rules.js";
+import { captured } from "./testing/mocks.js";
+import { ofType, one, runProgram } from "./testing/program.js";
+import { stackFileConfig } from "./testing/stack-config.js";
+
+/**
+ * The same program on the dev stack (testing/Pulumi.dev.yaml): public endpoints instead of private
+ * networking, serverless Cosmos DB. platform.test.ts covers prod; this checks the other branches.
+ */
+beforeAll(async () => {
+  await runProgram("dev", stackFileConfig(new URL("./testing/Pulumi.dev.yaml", import.meta.url)));
+}, 60_000);
+
+describe("the dev program (public endpoints, serverless Cosmos DB) under mocks", () => {
+  it("creates no private endpoints, private DNS zones or zone links", () => {
+    for (const type of [
+      "azure-native:network:PrivateEndpoint",
+      "azure-native:network:PrivateDnsZoneGroup",
+      "azure-native:privatedns:PrivateZone",
+      "azure-native:privatedns:VirtualNetworkLink",
+    ]) {
+      expect(ofType(type), type).toEqual([]);
+    }
+    // The endpoints subnet is still carved out, so turning private networking on later is in place.
+    expect(ofType("azure-native:network:Subnet")).toHaveLength(3);
+  });
+
+  it("leaves the data services reachable on their public endpoints", () => {
+    const props = (type: string, name: string) => one(type, name).props;
+    const vault = props("azure-native:keyvault:Vault", "vault-kv").properties as {
+      publicNetworkAccess: string;
+      networkAcls: { defaultAction: string };
+    };
+    expect(
+      props("azure-native:containerregistry:Registry", "registry-acr").publicNetworkAccess,
+    ).toBe("Enabled");
+    expect(vault.publicNetworkAccess).toBe("Enabled");
+    expect(vault.networkAcls.defaultAction).toBe("Allow");
+    expect(
+      props("azure-native:cosmosdb:DatabaseAccount", "cosmos-account").publicNetworkAccess,
+    ).toBe("Enabled");
+  });
+
+  it("runs Cosmos DB serverless, with no throughput settings anywhere", () => {
+    const account = one("azure-native:cosmosdb:DatabaseAccount", "cosmos-account").props;
+    expect(account.capabilities).toEqual([{ name: "EnableServerless" }]);
+    // Serverless accounts are single-region and cannot be zone redundant.
+    expect(account.locations).toEqual([
+      { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false },
+    ]);
+    expect(one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").props.options).toBe(
+      undefined,
+    );
+    for (const c of ofType("azure-native:cosmosdb:SqlResourceSqlContainer")) {
+      expect(c.props.options, c.name).toBe(undefined);
+    }
+  });
+
+  it("breaks none of the policies", () => {
+    expect(captured.length).toBeGreaterThan(50);
+    expect(violations(captured)).toEqual([]);
+  });
+
+  it("names the estate for the dev stack and its serving namespace", () => {
+    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+    expect(aks.resourceName).toMatch(/^aks-dev-/);
+    const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
+      (r) => r.props.subject,
+    );
+    expect(subjects).toContain("system:serviceaccount:serving-dev:serving-champion");
+  });
+});
