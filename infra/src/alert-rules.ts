@@ -21,8 +21,11 @@ export const VOLUME_DROP_RATIO = 0.5;
 /** Absolute accuracy points a variant may lose against its own 7-day baseline. */
 export const ACCURACY_DROP = 0.05;
 /**
- * Custom metric the A/B analysis (`mlops ab analyze`) reports per variant to App Insights:
- * the accuracy of joined predictions and outcomes, with the variant in `customDimensions`.
+ * Custom metric the A/B analysis (`mlops ab analyze`) is meant to report per variant to App
+ * Insights: the accuracy of joined predictions and outcomes, with the variant in
+ * `customDimensions`. Named here only because `@mlops/contracts` exports no such name; nothing
+ * emits it yet, so until the emitter and this alert share one name from contracts the alert
+ * cannot fire.
  */
 export const AB_ACCURACY_METRIC = "ab_variant_accuracy";
 
