@@ -4,6 +4,7 @@
  */
 import { GarchInputError } from "./errors.js";
 import { formatValue } from "./format.js";
+import { checkOptionKeys } from "./spec.js";
 import { chiSquareSf } from "./special.js";
 
 /** Result of a Ljung–Box test. */
@@ -21,6 +22,7 @@ export interface LjungBoxOptions {
   /** Fitted parameters to subtract from the degrees of freedom (R's `fitdf`). @default 0 */
   readonly dof?: number;
 }
+const LJUNG_BOX_OPTION_KEYS = new Set(["dof"]);
 
 function optionError(message: string): GarchInputError {
   return new GarchInputError("INVALID_OPTION", message);
@@ -81,9 +83,7 @@ export function ljungBox(
       `lags must be an integer from 1 to n - 1 = ${n - 1} for ${n} values (got ${formatValue(lags)})`,
     );
   }
-  if (typeof options !== "object" || options === null) {
-    throw optionError("ljungBox options must be an object");
-  }
+  checkOptionKeys(options, LJUNG_BOX_OPTION_KEYS, "ljungBox option");
   const dof = options.dof ?? 0;
   if (typeof dof !== "number" || !Number.isInteger(dof) || dof < 0 || dof >= lags) {
     throw optionError(

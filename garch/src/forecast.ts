@@ -16,7 +16,7 @@ import { formatValue } from "./format.js";
 import { checkSeed, Random } from "./random.js";
 import { innovationSampler } from "./sampling.js";
 import { checkParams, type PathHistory, type PathOutput, runPath } from "./simulate.js";
-import { checkSpec, meanLags } from "./spec.js";
+import { checkOptionKeys, checkSpec, meanLags } from "./spec.js";
 import type { Forecast, ForecastOptions, ForecastState, GarchParams, GarchSpec } from "./types.js";
 
 /** Longest horizon accepted. */
@@ -116,13 +116,7 @@ export function forecast(
   const spec = checkSpec(model);
   checkParams(spec, params);
   checkInteger("horizon", horizon, MAX_HORIZON);
-  if (typeof options !== "object" || options === null)
-    throw optionError("forecast options must be an object");
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw optionError(`unknown forecast option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`);
-    }
-  }
+  checkOptionKeys(options, OPTION_KEYS, "forecast option");
   const method = options.method ?? "analytic";
   if (method !== "analytic" && method !== "simulation") {
     throw optionError(`method must be "analytic" or "simulation" (got ${formatValue(method)})`);

@@ -5,7 +5,7 @@
 import { GarchInputError } from "./errors.js";
 import { fit, type GarchFit } from "./fit.js";
 import { formatValue } from "./format.js";
-import { checkSeries, checkSpec, MAX_ORDER } from "./spec.js";
+import { checkOptionKeys, checkSeries, checkSpec, MAX_ORDER } from "./spec.js";
 import type { DistName, GarchOptions } from "./types.js";
 
 export interface SelectOptions {
@@ -107,17 +107,7 @@ function failureMessage(error: unknown): string {
  *   NO_CONVERGENCE when no candidate converged (raising `base.maxIterations` may help).
  */
 export function selectOrder(returns: ArrayLike<number>, options: SelectOptions = {}): Selection {
-  if (typeof options !== "object" || options === null) {
-    throw new GarchInputError("INVALID_OPTION", "options must be an object");
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new GarchInputError(
-        "INVALID_OPTION",
-        `unknown option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`,
-      );
-    }
-  }
+  checkOptionKeys(options, OPTION_KEYS, "option");
   const minP = checkBound("minP", options.minP ?? 1, 1);
   const maxP = checkBound("maxP", options.maxP ?? 2, minP);
   const minQ = checkBound("minQ", options.minQ ?? 1, 0);

@@ -12,13 +12,14 @@ import { formatValue } from "./format.js";
 import { fromParams } from "./params.js";
 import { checkSeed, Random } from "./random.js";
 import { checkShape, type InnovationSampler, innovationSampler } from "./sampling.js";
-import { checkSpec, meanLags } from "./spec.js";
+import { checkOptionKeys, checkSpec, meanLags } from "./spec.js";
 import type { GarchParams, GarchSpec } from "./types.js";
 
 /** Longest series `simulate` produces (and longest burn-in): three Float64Arrays of this size. */
 export const MAX_SIMULATION_LENGTH = 10_000_000;
 /** Burn-in discarded by `simulate` unless told otherwise. */
 export const DEFAULT_BURN = 500;
+const SIMULATE_OPTION_KEYS = new Set(["seed", "burn"]);
 
 /** A simulated series: returns r_t, conditional variances h_t and residuals e_t = r_t - mean_t. */
 export interface Simulation {
@@ -171,9 +172,7 @@ export function simulate(
   const spec = checkSpec(model);
   checkParams(spec, params);
   checkCount("n", n, 1);
-  if (typeof options !== "object" || options === null) {
-    throw new GarchInputError("INVALID_OPTION", "simulate options must be an object");
-  }
+  checkOptionKeys(options, SIMULATE_OPTION_KEYS, "simulate option");
   const burn = checkCount("burn", options.burn ?? DEFAULT_BURN, 0);
   const seed = checkSeed(options.seed ?? 42);
   const persistence = persistenceOf(params);

@@ -90,23 +90,36 @@ function checkBoolean(name: string, value: unknown, fallback: boolean): boolean 
 }
 
 /**
+ * Checks that an options argument is a plain object holding only `known` keys. `subject` names
+ * it in messages: "option" gives "options must be an object" and `unknown option "x"`.
+ * @throws GarchInputError INVALID_OPTION
+ */
+export function checkOptionKeys(
+  options: unknown,
+  known: ReadonlySet<string>,
+  subject: string,
+): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new GarchInputError("INVALID_OPTION", `${subject}s must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new GarchInputError(
+        "INVALID_OPTION",
+        `unknown ${subject} "${key}" (known: ${[...known].join(", ")})`,
+      );
+    }
+  }
+}
+
+/**
  * Applies the defaults (GARCH(1,1), constant mean, Normal, init fcp, stationarity on, no
  * variance targeting) and validates every option.
  * @throws GarchInputError INVALID_ORDER for p outside 1..20, q outside 0..20, AR lags outside
  *   1..50 or non-integers; INVALID_OPTION for an unknown option or a bad value (named).
  */
 export function checkSpec(options: GarchOptions = {}): GarchSpec {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new GarchInputError("INVALID_OPTION", "options must be an object");
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw new GarchInputError(
-        "INVALID_OPTION",
-        `unknown option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`,
-      );
-    }
-  }
+  checkOptionKeys(options, OPTION_KEYS, "option");
   const p = checkOrder("p (ARCH order)", options.p ?? 1, 1, MAX_ORDER);
   const q = checkOrder("q (GARCH order)", options.q ?? 1, 0, MAX_ORDER);
   const mean = checkMean(options.mean);

@@ -53,7 +53,9 @@ function entries(stat: GarchParams | ParamStat): Map<string, number> {
     const value = stat[key];
     if (value === undefined) continue;
     if (typeof value === "number") out.set(key, value);
-    else value.forEach((v, i) => out.set(`${key}[${i + 1}]`, v));
+    else {
+      for (const [i, v] of value.entries()) out.set(`${key}[${i + 1}]`, v);
+    }
   }
   return out;
 }
