@@ -39,6 +39,35 @@ export function ewmaBackcast(r: Float64Array): number {
   return s / sw;
 }
 
+/**
+ * omega + sum_i alpha_i e^2_{t-i} + sum_j beta_j h_{t-j} before the soft bounds, with the
+ * backcast standing in for lags before t0.
+ */
+function varianceStep(
+  theta: Float64Array,
+  omega: number,
+  aOff: number,
+  p: number,
+  bOff: number,
+  q: number,
+  e: Float64Array,
+  h: Float64Array,
+  t: number,
+  t0: number,
+  backcast: number,
+): number {
+  let v = omega;
+  for (let i = 1; i <= p; i++) {
+    const s = t - i;
+    v += theta[aOff + i - 1]! * (s >= t0 ? e[s]! * e[s]! : backcast);
+  }
+  for (let j = 1; j <= q; j++) {
+    const s = t - j;
+    v += theta[bOff + j - 1]! * (s >= t0 ? h[s]! : backcast);
+  }
+  return v;
+}
+
 /** Writes h_t for t = t0..n-1 into `h` (see the module comment). */
 export function garchRecursion(
   theta: Float64Array,
@@ -56,15 +85,7 @@ export function garchRecursion(
   h: Float64Array,
 ): void {
   for (let t = t0; t < n; t++) {
-    let v = omega;
-    for (let i = 1; i <= p; i++) {
-      const s = t - i;
-      v += theta[aOff + i - 1]! * (s >= t0 ? e[s]! * e[s]! : backcast);
-    }
-    for (let j = 1; j <= q; j++) {
-      const s = t - j;
-      v += theta[bOff + j - 1]! * (s >= t0 ? h[s]! : backcast);
-    }
+    const v = varianceStep(theta, omega, aOff, p, bOff, q, e, h, t, t0, backcast);
     h[t] = v < lo ? lo : v > hi ? hi + Math.log(v / hi) : v;
   }
 }
@@ -102,15 +123,7 @@ export function garchRecursionGrad(
   dh: Float64Array,
 ): void {
   for (let t = t0; t < n; t++) {
-    let v = omega;
-    for (let i = 1; i <= p; i++) {
-      const s = t - i;
-      v += theta[aOff + i - 1]! * (s >= t0 ? e[s]! * e[s]! : backcast);
-    }
-    for (let j = 1; j <= q; j++) {
-      const s = t - j;
-      v += theta[bOff + j - 1]! * (s >= t0 ? h[s]! : backcast);
-    }
+    const v = varianceStep(theta, omega, aOff, p, bOff, q, e, h, t, t0, backcast);
     const row = t * k;
     for (let kk = 0; kk < k; kk++) {
       let g = dOmega[kk]!;
