@@ -17,6 +17,7 @@ import { selectTracker } from "../tracking/select.js";
 import { registerAbCommands } from "./ab.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
+import { registerRegistryCommands } from "./registry.js";
 
 /** Where the CLI reads and writes, so tests can run it in-process. */
 export interface CliIo {
@@ -339,6 +340,13 @@ export function createProgram(io: CliIo): Command {
       }),
     );
   registerGarchCommands(program, {
+    env: io.env,
+    withStore,
+    print,
+    integer,
+    defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
+  });
+  registerRegistryCommands(program, {
     env: io.env,
     withStore,
     print,

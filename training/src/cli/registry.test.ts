@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { openSqliteStore, type Store } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, main } from "./main.js";
+
+let root: string;
+let trained: { run_id: string; artifact: string; data_hash: string };
+const dbPath = () => join(root, "platform.db");
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${dbPath()}` },
+    isTTY: false,
+  };
+  const code = await main(argv, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openSqliteStore(dbPath());
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-registry-"));
+  const demo = await readFile(
+    new URL("../../data/demo-classification.csv", import.meta.url),
+    "utf8",
+  );
+  const data = join(root, "small.csv");
+  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+  const artifacts = join(root, "artifacts");
+  const args = ["--data", data, "--label", "label", "--trees", "5", "--artifacts", artifacts];
+  const result = await run(["train", ...args, "--json"]);
+  expect(result.stderr).toBe("");
+  trained = JSON.parse(result.stdout);
+  // A second version, for promotions.
+  expect((await run(["train", ...args, "--json"])).code).toBe(0);
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("mlops register", () => {
+  it("registers a folder as the next version of a name, with its lineage and a manifest naming it", async () => {
+    const r = await run([
+      "register",
+      "--path",
+      trained.artifact,
+      "--name",
+      "copied",
+      "--artifacts",
+      join(root, "artifacts"),
+      "--json",
+    ]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.model).toEqual({ name: "copied", version: 1 });
+    expect(out.source).toEqual({ name: "small", version: 1, path: trained.artifact });
+
+    const manifest = JSON.parse(await readFile(join(out.artifact, "manifest.json"), "utf8"));
+    expect([manifest.name, manifest.version, manifest.run_id]).toEqual([
+      "copied",
+      1,
+      trained.run_id,
+    ]);
+    expect(await readFile(join(out.artifact, "model.json"), "utf8")).toBe(
+      await readFile(join(trained.artifact, "model.json"), "utf8"),
+    );
+    const card = await readFile(join(out.artifact, "card.md"), "utf8");
+    expect(card.split("\n").slice(0, 3)).toEqual([
+      "# Model card: copied v1",
+      "",
+      `Registered from \`${trained.artifact}\`, where it was small v1.`,
+    ]);
+    expect(card).toContain("## Lineage");
+
+    const v = await withStore((s) => s.models.resolve("copied@1"));
+    expect(v).toMatchObject({
+      kind: "classifier",
+      run_id: trained.run_id,
+      data_hash: trained.data_hash,
+      artifact: { uri: join(out.artifact, "model.json"), sha256: manifest.model_sha256 },
+    });
+    expect(dirname(v.artifact.uri)).toBe(out.artifact);
+  });
+
+  it("refuses a folder whose model does not match its manifest, registering nothing", async () => {
+    const tampered = join(root, "tampered");
+    await run(["register", "--path", trained.artifact, "--name", "tmp", "--artifacts", tampered]);
+    const [dir] = await withStore(async (s) =>
+      (await s.models.list("tmp")).map((v) => v.artifact.uri),
+    );
+    await writeFile(dir!, "{}");
+    const r = await run(["register", "--path", dirname(dir!), "--name", "tampered"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/model\.json does not match model_sha256/);
+    expect(await withStore((s) => s.models.list("tampered"))).toEqual([]);
+
+    const missing = await run(["register", "--path", join(root, "nowhere")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^error: --path must be an artifact directory with manifest\.json/,
+    );
+  });
+});
+
+describe("mlops promote", () => {
+  const promote = (...extra: string[]) => run(["promote", "--name", "small", "--json", ...extra]);
+
+  it("moves an alias with compare-and-set and records the move as a run", async () => {
+    const first = await promote("--version", "1", "--alias", "challenger");
+    expect(first.stderr).toBe("");
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      alias: "challenger",
+      previous: null,
+      forced: false,
+    });
+    const stale = await promote(
+      "--version",
+      "2",
+      "--alias",
+      "challenger",
+      "--expected-version",
+      "none",
+    );
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/challenger/);
+    const moved = await promote(
+      "--version",
+      "2",
+      "--alias",
+      "challenger",
+      "--expected-version",
+      "1",
+    );
+    const out = JSON.parse(moved.stdout);
+    expect(out).toMatchObject({ model: { name: "small", version: 2 }, previous: 1 });
+    const recorded = await withStore(async (s) => ({
+      aliases: await s.models.aliases("small"),
+      run: await s.runs.get(out.run_id),
+    }));
+    expect(recorded.aliases).toEqual({ challenger: 2 });
+    expect(recorded.run).toMatchObject({
+      experiment_name: "small",
+      status: "FINISHED",
+      tags: { "mlops.alias": "challenger", "mlops.previous_version": "1", "mlops.forced": "false" },
+    });
+  });
+
+  it("moves champion only with --force and a reason, which it records", async () => {
+    const refused = await promote("--version", "1", "--alias", "champion");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/champion moves only through an A\/B decision/);
+    const noReason = await promote("--version", "1", "--alias", "champion", "--force");
+    expect(noReason.code).toBe(1);
+    expect(noReason.stderr).toMatch(/--reason is required with --force/);
+    expect(await withStore((s) => s.models.aliases("small"))).not.toHaveProperty("champion");
+
+    const forced = await promote(
+      "--version",
+      "1",
+      "--alias",
+      "champion",
+      "--force",
+      "--reason",
+      "rollback after incident 42",
+    );
+    const out = JSON.parse(forced.stdout);
+    expect(out.forced).toBe(true);
+    const run = await withStore((s) => s.runs.get(out.run_id));
+    expect(run?.tags).toMatchObject({
+      "mlops.forced": "true",
+      "mlops.reason": "rollback after incident 42",
+    });
+    expect(await withStore((s) => s.models.aliases("small"))).toMatchObject({ champion: 1 });
+  });
+
+  it("names bad flags", async () => {
+    const r = await promote("--version", "9", "--alias", "challenger");
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(/--version names no registered version of small/),
+    ]);
+    const bad = await promote("--version", "1", "--alias", "Champion!");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --alias must be 1-32 characters/);
+  });
+});

@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  AliasSchema,
+  CHAMPION,
+  type ModelManifest,
+  ModelManifestSchema,
+  NameSchema,
+} from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+import { CARD_FILE, MANIFEST_FILE, sha256, writeArtifactFiles } from "../artifact.js";
+import { ArtifactError, OptionError } from "../errors.js";
+import type { RunTracker } from "../tracking/tracker.js";
+
+/** What `mlops register` does, as a function. */
+export interface RegisterJobInput {
+  /** An artifact directory: `manifest.json`, the model file it names, optionally `card.md`. */
+  readonly path: string;
+  /** Registered model name. @default the manifest's name */
+  readonly name?: string;
+  readonly store: Store;
+  /** The new version's files go to `<root>/registered/<name>-<id>`. */
+  readonly artifactRoot: string;
+}
+
+/** The result scripts read (`mlops register --json`). */
+export interface RegisterJobOutput {
+  readonly model: { readonly name: string; readonly version: number };
+  /** The version the folder held before (its manifest's name and version). */
+  readonly source: { readonly name: string; readonly version: number; readonly path: string };
+  /** The new artifact directory, whose manifest names the new version. */
+  readonly artifact: string;
+}
+
+/**
+ * Registers an existing artifact folder as a new version: the model file must match the
+ * manifest's checksum; the version inherits the manifest's lineage (run, data hash, git sha,
+ * params, metrics, kind). The files are copied to a new directory whose manifest names the new
+ * version, because servers check that a manifest matches the version they were asked to load;
+ * the model bytes (and so their checksum) are unchanged.
+ */
+export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJobOutput> {
+  const manifest = await readManifest(input.path);
+  const name = input.name ?? manifest.name;
+  const checked = NameSchema.safeParse(name);
+  if (!checked.success) {
+    throw new OptionError("--name", checked.error.issues[0]?.message ?? "is not valid", name);
+  }
+  const model = await readFile(join(input.path, manifest.model_file), "utf8");
+  if (sha256(model) !== manifest.model_sha256) {
+    throw new ArtifactError(
+      `${join(input.path, manifest.model_file)} does not match model_sha256 in ${MANIFEST_FILE}`,
+    );
+  }
+  const card = await readFile(join(input.path, CARD_FILE), "utf8").catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
+  // The directory must be named before the store assigns the version: a fresh id keeps it unique.
+  const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
+  await mkdir(dirname(dir), { recursive: true });
+  const version = await input.store.models.register({
+    name,
+    kind: manifest.kind,
+    run_id: manifest.run_id,
+    data_hash: manifest.data_hash,
+    git_sha: manifest.git_sha,
+    params: manifest.params,
+    metrics: manifest.metrics,
+    artifact: {
+      uri: join(dir, manifest.model_file),
+      sha256: manifest.model_sha256,
+    },
+    description: `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
+  });
+  const renamed: ModelManifest = ModelManifestSchema.parse({
+    ...manifest,
+    name,
+    version: version.version,
+    created: new Date().toISOString(),
+  });
+  const files: Record<string, string> = {
+    [manifest.model_file]: model,
+    [MANIFEST_FILE]: `${JSON.stringify(renamed, null, 2)}\n`,
+  };
+  if (card !== undefined) files[CARD_FILE] = retitleCard(card, renamed, manifest, input.path);
+  await writeArtifactFiles(dir, files);
+  return {
+    model: { name, version: version.version },
+    source: { name: manifest.name, version: manifest.version, path: input.path },
+    artifact: dir,
+  };
+}
+
+async function readManifest(dir: string): Promise<ModelManifest> {
+  const file = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new OptionError(
+      "--path",
+      `must be an artifact directory with ${MANIFEST_FILE}: ${(error as Error).message}`,
+      dir,
+    );
+  }
+  const parsed = ModelManifestSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ArtifactError(`${file}: ${issue?.path.join(".")} ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** The card's title names the new version; a line under it says where it was registered from. */
+function retitleCard(card: string, to: ModelManifest, from: ModelManifest, path: string): string {
+  const title = `# Model card: ${to.name} v${to.version}`;
+  const note = `Registered from \`${path}\`, where it was ${from.name} v${from.version}.`;
+  const [first = "", ...rest] = card.split("\n");
+  return first.startsWith("# ")
+    ? [title, "", note, ...rest].join("\n")
+    : [title, "", note, "", card].join("\n");
+}
+
+/** What `mlops promote` does, as a function. */
+export interface PromoteJobInput {
+  readonly name: string;
+  readonly version: number;
+  readonly alias: string;
+  /** The version the alias must point at now (null: it must be unset); a stale read fails. */
+  readonly expectedVersion?: number | null;
+  /** Why `champion` is moved outside an A/B decision; required to move `champion`. */
+  readonly forceReason?: string;
+  readonly store: Store;
+  /** Where the move is recorded as a run. @default store.runs */
+  readonly tracker?: RunTracker;
+}
+
+/** The result scripts read (`mlops promote --json`). */
+export interface PromoteJobOutput {
+  readonly model: { readonly name: string; readonly version: number };
+  readonly alias: string;
+  /** The version the alias pointed at before, or null. */
+  readonly previous: number | null;
+  /** The run that records the move. */
+  readonly run_id: string;
+  readonly forced: boolean;
+}
+
+/**
+ * Points an alias at a version with the store's compare-and-set (`setAlias` with
+ * `expectedVersion`), so two concurrent promotions cannot both win. `champion` is what serves
+ * production and moves only through an A/B decision (`mlops ab analyze --apply`); moving it here
+ * needs `forceReason`. Every move is recorded as a run of the model's experiment (alias, from,
+ * to, forced, reason) so that a forced move can be audited.
+ */
+export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobOutput> {
+  const alias = AliasSchema.safeParse(input.alias);
+  if (!alias.success) {
+    throw new OptionError("--alias", alias.error.issues[0]?.message ?? "is not valid", input.alias);
+  }
+  const reason = input.forceReason?.trim();
+  if (input.alias === CHAMPION && !reason) {
+    throw new OptionError(
+      "--alias",
+      "champion moves only through an A/B decision (mlops ab analyze --apply); use --force --reason TEXT to override",
+      input.alias,
+    );
+  }
+  const { store } = input;
+  const target = await store.models.get(input.name, input.version);
+  if (!target) {
+    throw new OptionError(
+      "--version",
+      `names no registered version of ${input.name}`,
+      input.version,
+    );
+  }
+  const previous = (await store.models.aliases(input.name))[input.alias] ?? null;
+  const expected = input.expectedVersion === undefined ? previous : input.expectedVersion;
+  await store.models.setAlias(input.name, input.alias, input.version, {
+    expectedVersion: expected,
+  });
+  const tracker = input.tracker ?? store.runs;
+  const forced = input.alias === CHAMPION;
+  const now = Date.now();
+  const { run_id: runId } = await tracker.create({
+    run_id: randomUUID().replaceAll("-", ""),
+    experiment_name: input.name,
+    run_name: `promote ${input.name}@${input.alias}`,
+    start_time: now,
+    params: { alias: input.alias, version: input.version },
+    tags: {
+      "mlops.kind": "promotion",
+      "mlops.alias": input.alias,
+      "mlops.previous_version": previous === null ? "none" : String(previous),
+      "mlops.model": `${input.name}@${input.version}`,
+      "mlops.forced": String(forced),
+      "mlops.host": hostname(),
+      ...(reason ? { "mlops.reason": reason } : {}),
+    },
+  });
+  await tracker.finish(runId, "FINISHED", Date.now());
+  return {
+    model: { name: input.name, version: input.version },
+    alias: input.alias,
+    previous,
+    run_id: runId,
+    forced,
+  };
+}
