@@ -87,12 +87,14 @@ export function msprt(
   const v = estimate.variance;
   const tau2 = opts.tau2;
   const d = estimate.diff - theta0;
-  const logLikelihoodRatio = 0.5 * Math.log(v / (v + tau2)) + (tau2 * d * d) / (2 * v * (v + tau2));
+  // log Λ = ½ log(v / (v + τ²)) + τ² d² / (2 v (v + τ²)), written so that a tiny (even subnormal)
+  // variance neither underflows v (v + τ²) to 0 nor overflows (v + τ²) / v: logs of each term,
+  // and d² / (2v) scaled by τ² / (v + τ²) ≤ 1.
+  const logRatio = Math.log(v + tau2) - Math.log(v);
+  const logLikelihoodRatio = -0.5 * logRatio + ((d * d) / (2 * v)) * (tau2 / (v + tau2));
   const pValue = Math.min(previous, Math.exp(-logLikelihoodRatio), 1);
   // Solving Λ(θ₀) = 1/α for θ₀ around θ̂.
-  const halfWidth = Math.sqrt(
-    ((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)),
-  );
+  const halfWidth = Math.sqrt(v * ((v + tau2) / tau2) * (2 * Math.log(1 / alpha) + logRatio));
   return {
     diff: estimate.diff,
     se: Math.sqrt(v),

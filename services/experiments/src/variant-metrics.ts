@@ -69,7 +69,7 @@ export function variantMetricsFromAggregate(agg: VariantAggregate): VariantMetri
     errorRate: bernoulliMoments(agg.error_count, agg.count),
     accuracy: bernoulliMoments(agg.correct_count, agg.outcome_count),
     outcome: momentsFromSums(agg.outcome_value_count, agg.outcome_sum, agg.outcome_sum_sq),
-    logLoss: null,
+    logLoss: momentsFromSums(agg.log_loss_count, agg.log_loss_sum, agg.log_loss_sum_sq),
   };
 }
 
