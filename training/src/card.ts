@@ -1,5 +1,6 @@
 import type { ModelManifest } from "@mlops/contracts";
 import type { Dataset } from "./dataset.js";
+import { escapeCell, markdownTable } from "./markdown.js";
 import type { ClassificationMetrics } from "./metrics.js";
 
 /** What a model card is written from: the version's manifest and its held-out evaluation. */
@@ -33,11 +34,8 @@ export function renderModelCard({
   const binary = classes.length === 2;
   const count = (rows: Int32Array, k: number) =>
     rows.reduce((n, i) => n + (dataset.y[i] === k ? 1 : 0), 0);
-  const esc = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
-  const table = (header: string[], rows: string[][]) =>
-    [header, header.map(() => "---"), ...rows]
-      .map((r) => `| ${r.map(esc).join(" | ")} |`)
-      .join("\n");
+  const esc = escapeCell;
+  const table = markdownTable;
 
   return `# Model card: ${manifest.name} v${manifest.version}
 

@@ -70,6 +70,9 @@ describe("mlops garch fit", () => {
     );
     expect(restored.logLikelihood).toBe(result.metrics.log_likelihood);
     expect(restored.params.alpha[0]).toBeGreaterThan(0.03);
+    const card = await run(["models", "card", "vol@1"]);
+    expect(card.stdout).toMatch(/^# Model card: vol v1\n/);
+    expect(card.stdout).toContain(`| log-likelihood | ${restored.logLikelihood.toFixed(4)} |`);
     const store = openSqliteStore(join(root, "platform.db"));
     try {
       expect(await store.models.get("vol", 1)).toMatchObject({

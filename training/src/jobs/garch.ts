@@ -5,10 +5,11 @@ import { dirname, join } from "node:path";
 import { type ModelManifest, ModelManifestSchema, NameSchema, type Params } from "@mlops/contracts";
 import { type DistName, selectOrder } from "@mlops/garch";
 import type { Store } from "@mlops/store";
-import { MANIFEST_FILE, MODEL_FILE, sha256, writeArtifactFiles } from "../artifact.js";
+import { CARD_FILE, MANIFEST_FILE, MODEL_FILE, sha256, writeArtifactFiles } from "../artifact.js";
 import { parseCsv } from "../csv.js";
 import { parseDecimal } from "../dataset.js";
 import { DatasetError, OptionError } from "../errors.js";
+import { renderGarchCard } from "../garch-card.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import { headCommit } from "./git.js";
 
@@ -137,6 +138,13 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     await writeArtifactFiles(dir, {
       [MODEL_FILE]: model,
       [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
+      [CARD_FILE]: renderGarchCard({
+        manifest,
+        fit: best,
+        candidates: selection.candidates,
+        criterion: options.criterion,
+        dataSource: input.data,
+      }),
     });
     await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);
     await tracker.setTags(runId, { "mlops.model": `${input.name}@${version.version}` });
