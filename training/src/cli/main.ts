@@ -10,7 +10,7 @@ import { runEvaluateJob } from "../jobs/evaluate.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { runTrainJob } from "../jobs/train.js";
-import type { SweepDefinition } from "../sweep/run.js";
+import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracker } from "../tracking/select.js";
@@ -203,6 +203,13 @@ export function createProgram(io: CliIo): Command {
           policy: policyOf(opts),
           reportEvery: opts.reportEvery,
         };
+        // On a terminal the bar replaces the per-trial lines, which would break it up.
+        const bar =
+          io.isTTY && !opts.json
+            ? new SingleBar({ format: "sweep {bar} {value}/{total} trials, {stopped} stopped" })
+            : undefined;
+        let stopped = 0;
+        bar?.start(plannedTrials(definition), 0, { stopped });
         const result = await runSweepJob({
           data: opts.data,
           label: opts.label,
@@ -211,10 +218,12 @@ export function createProgram(io: CliIo): Command {
           threads: opts.threads,
           tracker: selectTracker(io.env, store),
           onTrial: (t) => {
-            if (!opts.json)
+            if (t.status === "terminated") stopped++;
+            if (bar) bar.increment({ stopped });
+            else if (!opts.json)
               io.stderr(`trial ${t.index}: ${t.status}${t.reason ? ` (${t.reason})` : ""}\n`);
           },
-        });
+        }).finally(() => bar?.stop());
         print(
           opts.json,
           result,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type Dataset, parseDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
-import { runSweep, type SweepDefinition } from "./run.js";
+import { plannedTrials, runSweep, type SweepDefinition } from "./run.js";
 
 // 2,000 rows of the demo file keep each trial to a few milliseconds.
 const text = readFileSync(new URL("../../data/demo-classification.csv", import.meta.url), "utf8")
@@ -125,5 +125,22 @@ describe("runSweep", () => {
       runSweep(dataset, { ...base, policy: { kind: "truncation", truncationPercentage: 0 } }),
     ).rejects.toThrow(/^truncationPercentage/);
     await expect(runSweep(dataset, { ...base, timeoutMs: -1 })).rejects.toThrow(/^timeoutMs/);
+  });
+});
+
+describe("plannedTrials", () => {
+  it("is maxTrials, or the number of grid points when the grid is smaller", () => {
+    const grid: SweepDefinition = {
+      ...base,
+      space: {
+        maxDepth: { type: "choice", values: [2, 4, 8] },
+        bootstrap: { type: "choice", values: [true, false] },
+      },
+    };
+    expect(plannedTrials({ ...grid, maxTrials: 4 })).toBe(4);
+    expect(plannedTrials({ ...grid, maxTrials: 10 })).toBe(6);
+    expect(plannedTrials({ ...grid, sampling: { kind: "random", seed: 1 }, maxTrials: 10 })).toBe(
+      10,
+    );
   });
 });

@@ -79,6 +79,13 @@ export interface SweepRunOptions {
   onTrial?: (trial: TrialResult) => void;
 }
 
+/** How many trials a sweep runs unless it times out: maxTrials, or fewer grid points. */
+export function plannedTrials(definition: SweepDefinition): number {
+  return definition.sampling.kind === "grid"
+    ? Math.min(gridAssignments(definition.space).length, definition.maxTrials)
+    : definition.maxTrials;
+}
+
 /**
  * Runs a sweep on `dataset`'s training part: a stratified 20 % of it (seeded) is the validation
  * set that trials report accuracy on while trees are added, and the rest is what they fit. The
@@ -120,7 +127,7 @@ export async function runSweep(
   }
   const grid =
     sampling.kind === "grid" ? gridAssignments(definition.space).slice(0, maxTrials) : [];
-  const total = sampling.kind === "grid" ? grid.length : maxTrials;
+  const total = plannedTrials(definition);
   const seed = sampling.kind === "grid" ? 0 : (sampling.seed ?? 42);
   // Bayesian trials learn from the trials completed before they start.
   const observed: Observation[] = [];
