@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { type Command, InvalidArgumentError } from "commander";
 import { applyChanges } from "../pipeline/pulumi.js";
 import {
+  configKeyOf,
   formatPlan,
   parseDecision,
   planCandidate,
@@ -21,7 +22,7 @@ import {
   formatSmokeReport,
   runSmoke,
 } from "../pipeline/smoke.js";
-import { readStackTarget, type StackTarget } from "../pipeline/stack-config.js";
+import { readStackTarget, type ServingField, type StackTarget } from "../pipeline/stack-config.js";
 import type { CliIo } from "./main.js";
 
 /** The production stack's config file, relative to the repository root. */
@@ -138,6 +139,22 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
       .option("--stack-config <file>", "the stack's config file", DEFAULT_STACK_CONFIG)
       .option("--apply", "write the changes with `pulumi config set` (needs the Pulumi CLI)")
       .option("--json", "print the plan as one JSON object");
+
+  release
+    .command("show")
+    .description("Print what the stack serves: image tags, models, canary weight, experiment id.")
+    .option("--stack-config <file>", "the stack's config file", DEFAULT_STACK_CONFIG)
+    .option("--json", "print one JSON object")
+    .action(async (opts: { stackConfig: string; json?: boolean }) => {
+      const target = await readStackTarget(opts.stackConfig);
+      io.stdout(
+        opts.json
+          ? `${JSON.stringify(target.serving)}\n`
+          : Object.entries(target.serving)
+              .map(([field, value]) => `${configKeyOf(target, field as ServingField)}  ${value}\n`)
+              .join(""),
+      );
+    });
 
   withStack(
     release

