@@ -55,7 +55,19 @@ export async function runServer(config: ServingConfig): Promise<FastifyInstance>
   return server;
 }
 
+/** Runs `main`; a start-up failure (no such model, store unreachable…) prints why and exits 1. */
+export async function exitOnFailure<T>(main: () => Promise<T>): Promise<T> {
+  try {
+    return await main();
+  } catch (error) {
+    process.stderr.write(
+      `mlops serving: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return process.exit(1);
+  }
+}
+
 // Run directly (`tsx src/server.ts`, the image's command): serve what the config names.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runServer(configOrExit(process.env));
+  await exitOnFailure(() => runServer(configOrExit(process.env)));
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { openStore } from "@mlops/store";
 import { bootstrap, DEMO_MODELS } from "./bootstrap.js";
-import { configOrExit, runServer } from "./server.js";
+import { configOrExit, exitOnFailure, runServer } from "./server.js";
 
 /** Local defaults layered under the environment: the demo GARCH fit is served too. */
 const env = {
@@ -23,21 +23,25 @@ const progress = (line: string, transient = false) => {
   else if (!transient) process.stderr.write(`${line}\n`);
 };
 
-const store = await openStore(config.store);
-try {
-  await bootstrap({
-    store,
-    artifactDir: config.artifactDir,
-    experimentId: config.experimentId,
-    challengerWeight: config.challengerWeight,
-    threads: Math.max(1, Math.min(2, availableParallelism())),
-    progress,
-  });
-} finally {
-  await store.close();
+/** Registers what is missing, then serves; resolves with the listening app. */
+async function main() {
+  const store = await openStore(config.store);
+  try {
+    await bootstrap({
+      store,
+      artifactDir: config.artifactDir,
+      experimentId: config.experimentId,
+      challengerWeight: config.challengerWeight,
+      threads: Math.max(1, Math.min(2, availableParallelism())),
+      progress,
+    });
+  } finally {
+    await store.close();
+  }
+  return runServer(config);
 }
 
-const app = await runServer(config);
+const app = await exitOnFailure(main);
 const address = app.server.address();
 const port = typeof address === "object" && address ? address.port : config.port;
 const url = `http://127.0.0.1:${port}`;
