@@ -3,7 +3,7 @@ import type { Store } from "@mlops/store";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
-import { selectTracker } from "../tracking/select.js";
+import { selectTracking } from "../tracking/select.js";
 
 /** What the `garch` commands borrow from the program (store access, output, option parsers). */
 export interface GarchCommandContext {
@@ -57,7 +57,7 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
           dists: dists as DistName[],
           criterion: opts.criterion,
           store,
-          tracker: selectTracker(ctx.env, store),
+          ...selectTracking(ctx.env, store),
           artifactRoot: opts.artifacts,
         });
         ctx.print(

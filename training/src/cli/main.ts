@@ -13,7 +13,7 @@ import { runTrainJob } from "../jobs/train.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
-import { selectTracker } from "../tracking/select.js";
+import { selectTracking } from "../tracking/select.js";
 import { registerAbCommands } from "./ab.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
@@ -116,7 +116,7 @@ export function createProgram(io: CliIo): Command {
           seed: opts.seed,
           threads: opts.threads,
           store,
-          tracker: selectTracker(io.env, store),
+          ...selectTracking(io.env, store),
           artifactRoot: opts.artifacts,
           onProgress: (p) => bar?.update(p.treesDone),
           promotion,
@@ -216,7 +216,7 @@ export function createProgram(io: CliIo): Command {
           definition,
           experiment: opts.experiment,
           threads: opts.threads,
-          tracker: selectTracker(io.env, store),
+          tracker: selectTracking(io.env, store).tracker,
           onTrial: (t) => {
             if (t.status === "terminated") stopped++;
             if (bar) bar.increment({ stopped });

@@ -3,19 +3,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
 import { type CliIo, main } from "./main.js";
 
 let root: string;
 let trained: { run_id: string; artifact: string; data_hash: string };
 const dbPath = () => join(root, "platform.db");
 
-async function run(argv: string[]) {
+async function run(argv: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${dbPath()}` },
+    env: { MLOPS_STORE: `sqlite:${dbPath()}`, ...env },
     isTTY: false,
   };
   const code = await main(argv, io);
@@ -193,5 +194,31 @@ describe("mlops promote", () => {
     const bad = await promote("--version", "1", "--alias", "Champion!");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: --alias must be 1-32 characters/);
+  });
+});
+
+describe("with MLFLOW_TRACKING_URI", () => {
+  it("mirrors the registered version and the alias into MLflow's registry", async () => {
+    const mlflow = new MlflowServer();
+    const env = { MLFLOW_TRACKING_URI: await mlflow.start() };
+    try {
+      const args = ["--path", trained.artifact, "--name", "mirrored", "--json"];
+      const registered = await run(["register", ...args, "--artifacts", join(root, "m")], env);
+      expect(registered.stderr).toBe("");
+      const promoted = await run(
+        ["promote", "--name", "mirrored", "--version", "1", "--alias", "challenger", "--json"],
+        env,
+      );
+      expect(promoted.stderr).toBe("");
+      expect(mlflow.violations).toEqual([]);
+      const model = mlflow.registeredModels.get("mirrored")!;
+      expect(model.versions.map((v) => [v.version, v.tags["mlops.version"]])).toEqual([["1", "1"]]);
+      expect(model.aliases).toEqual({ challenger: "1" });
+      // The promotion run is tracked on the MLflow server too.
+      const runId = JSON.parse(promoted.stdout).run_id;
+      expect(mlflow.runs.get(runId)?.tags["mlops.alias"]).toBe("challenger");
+    } finally {
+      await mlflow.stop();
+    }
   });
 });

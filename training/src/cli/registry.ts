@@ -2,7 +2,7 @@ import type { Store } from "@mlops/store";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
 import { runPromoteJob, runRegisterJob } from "../jobs/registry.js";
-import { selectTracker } from "../tracking/select.js";
+import { selectTracking } from "../tracking/select.js";
 
 /** What the registry commands borrow from the program (store access, output, option parsers). */
 export interface RegistryCommandContext {
@@ -30,6 +30,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
           path: opts.path,
           name: opts.name,
           store,
+          mirror: selectTracking(ctx.env, store).mirror,
           artifactRoot: opts.artifacts,
         });
         ctx.print(
@@ -73,7 +74,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
           expectedVersion: opts.expectedVersion,
           forceReason: opts.force ? opts.reason : undefined,
           store,
-          tracker: selectTracker(ctx.env, store),
+          ...selectTracking(ctx.env, store),
         });
         ctx.print(
           opts.json,

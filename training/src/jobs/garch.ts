@@ -10,6 +10,7 @@ import { parseCsv } from "../csv.js";
 import { parseDecimal } from "../dataset.js";
 import { DatasetError, OptionError } from "../errors.js";
 import { renderGarchCard } from "../garch-card.js";
+import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import { headCommit } from "./git.js";
 
@@ -31,6 +32,8 @@ export interface GarchJobInput {
   readonly store: Store;
   /** @default store.runs */
   readonly tracker?: RunTracker;
+  /** Where the new version is mirrored, e.g. MLflow's registry. */
+  readonly mirror?: RegistryMirror | null;
   /** Run artifacts go to `<root>/<run_id>/model`. */
   readonly artifactRoot: string;
   /** @default `git rev-parse HEAD`, or null */
@@ -119,6 +122,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
       artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(model) },
       description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
     });
+    await input.mirror?.versionRegistered(version);
     const manifest: ModelManifest = ModelManifestSchema.parse({
       format_version: 1,
       name: input.name,

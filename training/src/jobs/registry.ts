@@ -12,6 +12,7 @@ import {
 import type { Store } from "@mlops/store";
 import { CARD_FILE, MANIFEST_FILE, sha256, writeArtifactFiles } from "../artifact.js";
 import { ArtifactError, OptionError } from "../errors.js";
+import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
 
 /** What `mlops register` does, as a function. */
@@ -21,6 +22,8 @@ export interface RegisterJobInput {
   /** Registered model name. @default the manifest's name */
   readonly name?: string;
   readonly store: Store;
+  /** Where the new version is mirrored, e.g. MLflow's registry. */
+  readonly mirror?: RegistryMirror | null;
   /** The new version's files go to `<root>/registered/<name>-<id>`. */
   readonly artifactRoot: string;
 }
@@ -75,6 +78,7 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
     },
     description: `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
   });
+  await input.mirror?.versionRegistered(version);
   const renamed: ModelManifest = ModelManifestSchema.parse({
     ...manifest,
     name,
@@ -136,6 +140,8 @@ export interface PromoteJobInput {
   readonly store: Store;
   /** Where the move is recorded as a run. @default store.runs */
   readonly tracker?: RunTracker;
+  /** Where the alias is mirrored, e.g. MLflow's registry. */
+  readonly mirror?: RegistryMirror | null;
 }
 
 /** The result scripts read (`mlops promote --json`). */
@@ -183,6 +189,7 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
   await store.models.setAlias(input.name, input.alias, input.version, {
     expectedVersion: expected,
   });
+  await input.mirror?.aliasMoved(input.name, input.alias, input.version);
   const tracker = input.tracker ?? store.runs;
   const forced = input.alias === CHAMPION;
   const now = Date.now();

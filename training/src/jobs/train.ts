@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
-import { type MetricPoint, NameSchema } from "@mlops/contracts";
+import { CHALLENGER, type MetricPoint, NameSchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import {
   forestParamsRecord,
@@ -16,6 +16,7 @@ import { OptionError } from "../errors.js";
 import type { TrainingProgress } from "../forest/fit.js";
 import { resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
+import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import { trainAndEvaluate } from "../train.js";
 import { headCommit } from "./git.js";
@@ -44,6 +45,8 @@ export interface TrainJobInput {
   readonly store: Store;
   /** Where runs are tracked. @default store.runs */
   readonly tracker?: RunTracker;
+  /** Where the new version (and a challenger alias) is mirrored, e.g. MLflow's registry. */
+  readonly mirror?: RegistryMirror | null;
   /** Directory under which each run's artifacts are written (`<root>/<run_id>/model`). */
   readonly artifactRoot: string;
   /** Commit recorded as lineage; looked up with `git rev-parse HEAD` when absent. */
@@ -151,6 +154,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(JSON.stringify(outcome.fit.model)) },
       description: `Random forest on ${basename(input.data)} predicting ${dataset.labelName}`,
     });
+    await input.mirror?.versionRegistered(version);
     await writeModelArtifact(
       dir,
       { name, version: version.version, runId, gitSha },
@@ -170,6 +174,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
           dataset,
         )
       : null;
+    if (promotion?.promoted) await input.mirror?.aliasMoved(name, CHALLENGER, version.version);
     if (promotion) {
       await tracker.setTags(runId, {
         "mlops.promotion": promotion.promoted ? "challenger" : "not promoted",

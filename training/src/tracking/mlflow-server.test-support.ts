@@ -1,10 +1,34 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** How the test server behaves beyond plain MLflow. */
+export interface MlflowServerOptions {
+  /** A path before `/api/2.0/mlflow` (Azure ML's `/mlflow/v1.0/subscriptions/…/workspaces/<ws>`). */
+  readonly prefix?: string;
+  /** Require `Authorization: Bearer <token>` with one of these tokens (401 otherwise). */
+  readonly tokens?: readonly string[];
+  /** Whether `registered-models/alias` exists (Azure ML's MLflow layer has no aliases). */
+  readonly aliases?: boolean;
+}
+
+/** A registered model as the server holds it. */
+export interface ServerRegisteredModel {
+  tags: Record<string, string>;
+  aliases: Record<string, string>;
+  versions: {
+    version: string;
+    source: string;
+    run_id?: string;
+    description?: string;
+    tags: Record<string, string>;
+  }[];
+}
+
 /**
- * A local MLflow tracking server for tests: it keeps experiments and runs in memory and checks
- * every request's method, path and body against MLflow's REST reference (2.0 API), recording any
- * deviation in `violations`.
+ * A local MLflow tracking server for tests: it keeps experiments, runs and registered models in
+ * memory and checks every request's method, path and body (and, when configured, its bearer
+ * token and path prefix) against MLflow's REST reference (2.0 API), recording any deviation in
+ * `violations`.
  */
 export class MlflowServer {
   readonly violations: string[] = [];
@@ -20,8 +44,13 @@ export class MlflowServer {
       metrics: { key: string; value: number; step: number }[];
     }
   >();
+  readonly registeredModels = new Map<string, ServerRegisteredModel>();
   readonly calls: string[] = [];
+  /** The bearer token of each request, in order ("" when none was sent). */
+  readonly bearers: string[] = [];
   private server: Server | undefined;
+
+  constructor(private readonly options: MlflowServerOptions = {}) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -31,7 +60,7 @@ export class MlflowServer {
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}${this.options.prefix ?? ""}`;
   }
 
   stop(): Promise<void> {
@@ -45,8 +74,19 @@ export class MlflowServer {
 
   private async handle(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? "", "http://x");
-    const endpoint = `${req.method} ${url.pathname}`;
+    const prefix = this.options.prefix ?? "";
+    if (!url.pathname.startsWith(`${prefix}/api/`)) {
+      this.violations.push(`path ${url.pathname} is not under ${prefix}/api/`);
+      return [404, { error_code: "ENDPOINT_NOT_FOUND", message: url.pathname }];
+    }
+    const endpoint = `${req.method} ${url.pathname.slice(prefix.length)}`;
     this.calls.push(endpoint);
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    this.bearers.push(bearer);
+    if (this.options.tokens && !this.options.tokens.includes(bearer)) {
+      this.violations.push(`${endpoint} without a valid bearer token`);
+      return [401, { error_code: "UNAUTHENTICATED", message: "bad token" }];
+    }
     let text = "";
     for await (const chunk of req) text += chunk;
     const body = text === "" ? {} : JSON.parse(text);
@@ -147,9 +187,81 @@ export class MlflowServer {
         run.end_time = body.end_time;
         return [200, { run_info: { run_id: body.run_id, status: body.status } }];
       }
-      default:
-        this.violations.push(`unknown endpoint ${endpoint}`);
-        return [404, { error_code: "ENDPOINT_NOT_FOUND", message: endpoint }];
+      case "POST /api/2.0/mlflow/registered-models/create": {
+        if (typeof body.name !== "string" || body.name === "")
+          return this.fail("registered-models/create needs name");
+        if (this.registeredModels.has(body.name))
+          return [400, { error_code: "RESOURCE_ALREADY_EXISTS", message: body.name }];
+        this.registeredModels.set(body.name, { tags: {}, aliases: {}, versions: [] });
+        return [200, { registered_model: { name: body.name } }];
+      }
+      case "POST /api/2.0/mlflow/model-versions/create": {
+        const model = this.registeredModels.get(body.name);
+        if (!model) return [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: body.name }];
+        if (typeof body.source !== "string" || body.source === "")
+          return this.fail("model-versions/create needs source");
+        if (body.run_id !== undefined && typeof body.run_id !== "string")
+          return this.fail("model-versions/create: run_id must be a string");
+        if (body.description !== undefined && typeof body.description !== "string")
+          return this.fail("model-versions/create: description must be a string");
+        if (body.tags !== undefined && !isPairs(body.tags, Number.POSITIVE_INFINITY))
+          return this.fail("model-versions/create: tags must be {key, value} strings");
+        const version = String(model.versions.length + 1);
+        const tags = Object.fromEntries(
+          (body.tags ?? []).map((t: { key: string; value: string }) => [t.key, t.value]),
+        );
+        model.versions.push({
+          version,
+          source: body.source,
+          run_id: body.run_id,
+          description: body.description,
+          tags,
+        });
+        return [200, { model_version: { name: body.name, version, source: body.source } }];
+      }
+      case "GET /api/2.0/mlflow/model-versions/search": {
+        const name = /^name='([^']*)'$/.exec(url.searchParams.get("filter") ?? "")?.[1];
+        if (name === undefined) return this.fail("model-versions/search: filter must be name='…'");
+        const max = Number(url.searchParams.get("max_results") ?? "200");
+        if (!Number.isInteger(max) || max < 1 || max > 200_000)
+          return this.fail("model-versions/search: bad max_results");
+        const all = this.registeredModels.get(name)?.versions ?? [];
+        const start = Number(url.searchParams.get("page_token") ?? "0");
+        const page = all.slice(start, start + max);
+        return [
+          200,
+          {
+            model_versions: page.map((v) => ({
+              name,
+              version: v.version,
+              tags: Object.entries(v.tags).map(([key, value]) => ({ key, value })),
+            })),
+            ...(start + max < all.length ? { next_page_token: String(start + max) } : {}),
+          },
+        ];
+      }
+      case "POST /api/2.0/mlflow/registered-models/alias": {
+        if (this.options.aliases === false) break;
+        const model = this.registeredModels.get(body.name);
+        if (!model) return [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: body.name }];
+        if (typeof body.alias !== "string" || typeof body.version !== "string")
+          return this.fail("registered-models/alias needs alias and version strings");
+        if (!model.versions.some((v) => v.version === body.version))
+          return [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: body.version }];
+        model.aliases[body.alias] = body.version;
+        return [200, {}];
+      }
+      case "POST /api/2.0/mlflow/registered-models/set-tag": {
+        const model = this.registeredModels.get(body.name);
+        if (!model) return [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: body.name }];
+        if (typeof body.key !== "string" || typeof body.value !== "string")
+          return this.fail("registered-models/set-tag needs key and value strings");
+        model.tags[body.key] = body.value;
+        return [200, {}];
+      }
     }
+    // Unknown endpoints, and those this server was told it lacks (Azure ML's aliases).
+    this.violations.push(`unknown endpoint ${endpoint}`);
+    return [404, { error_code: "ENDPOINT_NOT_FOUND", message: endpoint }];
   }
 }

@@ -1,9 +1,10 @@
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OptionError } from "../errors.js";
-import { MlflowError, MlflowTracker } from "./mlflow.js";
+import { MlflowTracker } from "./mlflow.js";
+import { MlflowError, MlflowRestClient } from "./mlflow-client.js";
 import { MlflowServer } from "./mlflow-server.test-support.js";
-import { selectTracker } from "./select.js";
+import { selectTracking } from "./select.js";
 
 const mlflow = new MlflowServer();
 let uri: string;
@@ -17,7 +18,7 @@ beforeEach(() => {
 
 describe("MlflowTracker", () => {
   it("creates experiments and runs, and logs in batches within MLflow's limits", async () => {
-    const tracker = new MlflowTracker(uri);
+    const tracker = new MlflowTracker(new MlflowRestClient(uri));
     const params = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, i]));
     const run = await tracker.create({
       run_id: "ours",
@@ -64,7 +65,7 @@ describe("MlflowTracker", () => {
   });
 
   it("turns MLflow errors into MlflowError with the error code", async () => {
-    const tracker = new MlflowTracker(uri);
+    const tracker = new MlflowTracker(new MlflowRestClient(uri));
     const error = await tracker.finish("no-such-run", "FINISHED", 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowError);
     expect((error as MlflowError).errorCode).toBe("INVALID_PARAMETER_VALUE");
@@ -74,18 +75,17 @@ describe("MlflowTracker", () => {
   });
 });
 
-describe("selectTracker", () => {
+describe("selectTracking", () => {
   it("picks the store, an MLflow server, or names a bad MLFLOW_TRACKING_URI", async () => {
     const store = openSqliteStore(":memory:");
     try {
-      expect(selectTracker({}, store)).toBe(store.runs);
-      expect(selectTracker({ MLFLOW_TRACKING_URI: uri }, store)).toBeInstanceOf(MlflowTracker);
-      expect(() => selectTracker({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store)).toThrow(
-        OptionError,
-      );
-      expect(() => selectTracker({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store)).toThrow(
-        /^MLFLOW_TRACKING_URI must be unset/,
-      );
+      expect(selectTracking({}, store)).toEqual({ tracker: store.runs, mirror: null });
+      const server = selectTracking({ MLFLOW_TRACKING_URI: uri }, store);
+      expect(server.tracker).toBeInstanceOf(MlflowTracker);
+      expect(server.mirror).not.toBeNull();
+      const bad = () => selectTracking({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store);
+      expect(bad).toThrow(OptionError);
+      expect(bad).toThrow(/^MLFLOW_TRACKING_URI must be unset/);
     } finally {
       await store.close();
     }

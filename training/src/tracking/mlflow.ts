@@ -7,25 +7,13 @@ import type {
   Tags,
   TrackedRun,
 } from "@mlops/contracts";
-import { OptionError } from "../errors.js";
+import { MlflowError, type MlflowRestClient } from "./mlflow-client.js";
 import type { RunTracker } from "./tracker.js";
 
 /** MLflow's log-batch limits per request (REST reference, `runs/log-batch`). */
 const MAX_METRICS = 1000;
 const MAX_PARAMS = 100;
 const MAX_TAGS = 100;
-
-/** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
-export class MlflowError extends Error {
-  override readonly name = "MlflowError";
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Tracks runs on an MLflow tracking server over its REST API (`/api/2.0/mlflow/…`): experiments
@@ -36,27 +24,22 @@ export class MlflowError extends Error {
 export class MlflowTracker implements RunTracker {
   private readonly experiments = new Map<string, string>();
 
-  /** `baseUrl` is the tracking URI, e.g. `http://127.0.0.1:5000`. */
-  constructor(private readonly baseUrl: string) {
-    if (!/^https?:\/\//.test(baseUrl)) {
-      throw new OptionError(
-        "MLFLOW_TRACKING_URI",
-        "must be an http(s) URL for the MLflow REST client",
-        baseUrl,
-      );
-    }
-  }
+  constructor(private readonly client: MlflowRestClient) {}
 
   async create(input: RunInput): Promise<TrackedRun> {
     const experimentId = await this.experimentId(input.experiment_name);
     const tags: Tags = { ...input.tags, "mlflow.runName": input.run_name ?? "" };
     if (input.parent_run_id) tags["mlflow.parentRunId"] = input.parent_run_id;
-    const created = await this.call<{ run: { info: { run_id: string } } }>("POST", "runs/create", {
-      experiment_id: experimentId,
-      run_name: input.run_name ?? "",
-      start_time: input.start_time,
-      tags: pairs(tags),
-    });
+    const created = await this.client.call<{ run: { info: { run_id: string } } }>(
+      "POST",
+      "runs/create",
+      {
+        experiment_id: experimentId,
+        run_name: input.run_name ?? "",
+        start_time: input.start_time,
+        tags: pairs(tags),
+      },
+    );
     const runId = created.run.info.run_id;
     await this.logBatch(runId, { params: input.params ?? {} });
     return {
@@ -94,7 +77,7 @@ export class MlflowTracker implements RunTracker {
     status: Exclude<RunStatus, "RUNNING">,
     endTime: number,
   ): Promise<void> {
-    await this.call("POST", "runs/update", { run_id: runId, status, end_time: endTime });
+    await this.client.call("POST", "runs/update", { run_id: runId, status, end_time: endTime });
   }
 
   private async experimentId(name: string): Promise<string> {
@@ -102,7 +85,7 @@ export class MlflowTracker implements RunTracker {
     if (known) return known;
     let id: string;
     try {
-      const found = await this.call<{ experiment: { experiment_id: string } }>(
+      const found = await this.client.call<{ experiment: { experiment_id: string } }>(
         "GET",
         `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
       );
@@ -110,8 +93,9 @@ export class MlflowTracker implements RunTracker {
     } catch (error) {
       if (!(error instanceof MlflowError && error.errorCode === "RESOURCE_DOES_NOT_EXIST"))
         throw error;
-      id = (await this.call<{ experiment_id: string }>("POST", "experiments/create", { name }))
-        .experiment_id;
+      id = (
+        await this.client.call<{ experiment_id: string }>("POST", "experiments/create", { name })
+      ).experiment_id;
     }
     this.experiments.set(name, id);
     return id;
@@ -133,7 +117,7 @@ export class MlflowTracker implements RunTracker {
     }));
     const tags = pairs(batch.tags ?? {});
     for (let m = 0, p = 0, t = 0; m < metrics.length || p < params.length || t < tags.length; ) {
-      await this.call("POST", "runs/log-batch", {
+      await this.client.call("POST", "runs/log-batch", {
         run_id: runId,
         metrics: metrics.slice(m, m + MAX_METRICS),
         params: params.slice(p, p + MAX_PARAMS),
@@ -143,31 +127,6 @@ export class MlflowTracker implements RunTracker {
       p += MAX_PARAMS;
       t += MAX_TAGS;
     }
-  }
-
-  private async call<T = unknown>(
-    method: "GET" | "POST",
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
-    const response = await fetch(`${this.baseUrl.replace(/\/+$/, "")}/api/2.0/mlflow/${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-    if (!response.ok) {
-      const code =
-        typeof parsed.error_code === "string" ? parsed.error_code : `HTTP_${response.status}`;
-      const message = typeof parsed.message === "string" ? parsed.message : text;
-      throw new MlflowError(
-        response.status,
-        code,
-        `MLflow ${method} ${path.split("?")[0]}: ${code}: ${message}`,
-      );
-    }
-    return parsed as T;
   }
 }
 

@@ -1,23 +1,50 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { DefaultAzureCredential } from "@azure/identity";
 import type { Store } from "@mlops/store";
 import { OptionError } from "../errors.js";
+import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
 import { MlflowTracker } from "./mlflow.js";
+import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
+import { MlflowRegistryMirror, type RegistryMirror } from "./mlflow-registry.js";
 import { type RunTracker, TRACKING_URI_ENV } from "./tracker.js";
 
+/** Where runs are tracked and where registrations are mirrored. */
+export interface Tracking {
+  readonly tracker: RunTracker;
+  /** null when runs stay in the embedded store, which is also the registry. */
+  readonly mirror: RegistryMirror | null;
+}
+
 /**
- * The run tracker `MLFLOW_TRACKING_URI` picks, as MLflow users expect: unset (or empty) → the
- * embedded store's runs; an `http(s)://` URL → that MLflow tracking server. The model registry and
- * aliases stay in the store either way.
+ * The backend `MLFLOW_TRACKING_URI` picks, as MLflow users expect: unset (or empty) → the
+ * embedded store's runs; an `http(s)://` URL → that MLflow tracking server, whose registry
+ * mirrors ours with its alias API; `azureml://…` → the Azure ML workspace's MLflow endpoint with
+ * an Entra ID bearer token from `credential` (default: `DefaultAzureCredential`), whose registry
+ * mirrors aliases as tags. Versions and aliases are decided in the store either way.
  */
-export function selectTracker(
+export function selectTracking(
   env: Readonly<Record<string, string | undefined>>,
   store: Store,
-): RunTracker {
+  credential?: TokenCredential,
+): Tracking {
   const uri = env[TRACKING_URI_ENV]?.trim() ?? "";
-  if (uri === "") return store.runs;
-  if (/^https?:\/\//.test(uri)) return new MlflowTracker(uri);
+  if (uri === "") return { tracker: store.runs, mirror: null };
+  if (/^https?:\/\//.test(uri)) {
+    const client = new MlflowRestClient(uri);
+    return { tracker: new MlflowTracker(client), mirror: new MlflowRegistryMirror(client, "api") };
+  }
+  if (uri.startsWith("azureml://")) {
+    const url = azureMlTrackingUrl(uri);
+    const tokens = new BearerTokenSource(
+      credential ?? new DefaultAzureCredential(),
+      AZURE_ML_MLFLOW_SCOPE,
+    );
+    const client = new MlflowRestClient(url, tokens);
+    return { tracker: new MlflowTracker(client), mirror: new MlflowRegistryMirror(client, "tags") };
+  }
   throw new OptionError(
     TRACKING_URI_ENV,
-    "must be unset (the embedded store) or an http(s) MLflow server URL",
+    "must be unset (the embedded store), an http(s) MLflow server URL or an azureml:// workspace URI",
     uri,
   );
 }

@@ -1,0 +1,166 @@
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import type { ModelVersion } from "@mlops/contracts";
+import { openSqliteStore } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OptionError } from "../errors.js";
+import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
+import { MlflowTracker } from "./mlflow.js";
+import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
+import { MlflowRegistryMirror } from "./mlflow-registry.js";
+import { MlflowServer } from "./mlflow-server.test-support.js";
+import { selectTracking } from "./select.js";
+
+const WORKSPACE =
+  "/mlflow/v1.0/subscriptions/0000-sub/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";
+
+function version(name: string, n: number, runId: string | null): ModelVersion {
+  return {
+    name,
+    version: n,
+    kind: "classifier",
+    run_id: runId,
+    data_hash: "d".repeat(64),
+    git_sha: null,
+    params: {},
+    metrics: { accuracy: 0.9 },
+    artifact: { uri: `/artifacts/${name}/${n}/model.json`, sha256: "e".repeat(64) },
+    description: `v${n}`,
+    created_at: 1,
+    aliases: [],
+  };
+}
+
+/** An Entra ID credential double: hands out the given tokens in turn and records the scopes. */
+function credential(tokens: AccessToken[]): TokenCredential & { scopes: string[] } {
+  const scopes: string[] = [];
+  return {
+    scopes,
+    getToken: async (scope) => {
+      scopes.push(String(scope));
+      const next = tokens.shift();
+      if (!next) throw new Error("no more tokens");
+      return next;
+    },
+  };
+}
+
+describe("azureMlTrackingUrl", () => {
+  it("maps a workspace's azureml:// tracking URI to the same host and path over https", () => {
+    expect(azureMlTrackingUrl(`azureml://westeurope.api.azureml.ms${WORKSPACE}`)).toBe(
+      `https://westeurope.api.azureml.ms${WORKSPACE}`,
+    );
+    expect(azureMlTrackingUrl(`azureml://eastus2.api.azureml.ms${WORKSPACE}/`)).toBe(
+      `https://eastus2.api.azureml.ms${WORKSPACE}`,
+    );
+  });
+
+  it("names the variable and the expected shape for anything else", () => {
+    for (const bad of [
+      "azureml://eastus.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/rg",
+      `azureml://${WORKSPACE}`,
+      `azureml://eastus.api.azureml.ms${WORKSPACE}/experiments/1`,
+    ]) {
+      expect(() => azureMlTrackingUrl(bad)).toThrow(OptionError);
+      expect(() => azureMlTrackingUrl(bad)).toThrow(
+        /^MLFLOW_TRACKING_URI must be a workspace tracking URI: azureml:\/\/<region>/,
+      );
+    }
+  });
+
+  it("is what selectTracking uses for azureml://, with the injected credential", async () => {
+    const store = openSqliteStore(":memory:");
+    try {
+      const tracking = selectTracking(
+        { MLFLOW_TRACKING_URI: `azureml://eastus.api.azureml.ms${WORKSPACE}` },
+        store,
+        credential([]),
+      );
+      expect(tracking.tracker).toBeInstanceOf(MlflowTracker);
+      expect(tracking.mirror).toBeInstanceOf(MlflowRegistryMirror);
+      expect(() =>
+        selectTracking({ MLFLOW_TRACKING_URI: "azureml://nowhere" }, store, credential([])),
+      ).toThrow(OptionError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("the Azure ML workspace's MLflow endpoint", () => {
+  const server = new MlflowServer({ prefix: WORKSPACE, tokens: ["t1", "t2"], aliases: false });
+  let base: string;
+  beforeAll(async () => {
+    base = await server.start();
+  });
+  afterAll(() => server.stop());
+
+  it("tracks runs and mirrors versions with a bearer token renewed before it expires, aliases as tags", async () => {
+    let clock = 1_000_000;
+    const creds = credential([
+      { token: "t1", expiresOnTimestamp: clock + 10 * 60_000 },
+      { token: "t2", expiresOnTimestamp: clock + 70 * 60_000 },
+    ]);
+    const client = new MlflowRestClient(
+      base,
+      new BearerTokenSource(creds, AZURE_ML_MLFLOW_SCOPE, () => clock),
+    );
+    const tracker = new MlflowTracker(client);
+    const mirror = new MlflowRegistryMirror(client, "tags");
+
+    const run = await tracker.create({ run_id: "x", experiment_name: "churn", start_time: 1 });
+    await mirror.versionRegistered(version("churn", 1, run.run_id));
+    // Six minutes on, the first token is within five minutes of expiring: it is renewed.
+    clock += 6 * 60_000;
+    await mirror.versionRegistered(version("churn", 2, run.run_id));
+    await mirror.aliasMoved("churn", "champion", 2);
+    await mirror.aliasMoved("churn", "challenger", 1);
+    await tracker.finish(run.run_id, "FINISHED", 2);
+
+    expect(server.violations).toEqual([]);
+    expect(creds.scopes).toEqual([AZURE_ML_MLFLOW_SCOPE, AZURE_ML_MLFLOW_SCOPE]);
+    const switched = server.bearers.indexOf("t2");
+    expect(server.bearers.slice(0, switched).every((b) => b === "t1")).toBe(true);
+    expect(server.bearers.slice(switched).every((b) => b === "t2")).toBe(true);
+    expect(server.calls[switched]).toBe("POST /api/2.0/mlflow/registered-models/create");
+
+    const model = server.registeredModels.get("churn")!;
+    expect(model.tags).toEqual({ "mlops.alias.champion": "2", "mlops.alias.challenger": "1" });
+    expect(model.aliases).toEqual({});
+    expect(model.versions[1]).toEqual({
+      version: "2",
+      source: "/artifacts/churn/2/model.json",
+      run_id: run.run_id,
+      description: "v2",
+      tags: {
+        "mlops.version": "2",
+        "mlops.kind": "classifier",
+        "mlops.artifact_sha256": "e".repeat(64),
+        "mlops.data_hash": "d".repeat(64),
+      },
+    });
+  });
+});
+
+describe("MlflowRegistryMirror on a plain MLflow server", () => {
+  const server = new MlflowServer();
+  let base: string;
+  beforeAll(async () => {
+    base = await server.start();
+  });
+  afterAll(() => server.stop());
+
+  it("moves aliases with the alias API to the MLflow version that carries our version", async () => {
+    const client = new MlflowRestClient(base);
+    const mirror = new MlflowRegistryMirror(client, "api");
+    // MLflow numbers its versions itself: ours start at 4 when mirroring began late.
+    for (const n of [4, 5]) await mirror.versionRegistered(version("late", n, null));
+    await mirror.aliasMoved("late", "champion", 5);
+    expect(server.violations).toEqual([]);
+    const model = server.registeredModels.get("late")!;
+    expect(model.aliases).toEqual({ champion: "2" });
+    expect(model.versions.map((v) => v.run_id)).toEqual([undefined, undefined]);
+
+    const missing = await mirror.aliasMoved("late", "champion", 3).catch((e: unknown) => e);
+    expect(String(missing)).toMatch(/MLflow has no version of late tagged mlops\.version=3/);
+  });
+});

@@ -1,0 +1,102 @@
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+
+/** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
+export class MlflowError extends Error {
+  override readonly name = "MlflowError";
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Renew a token this long before it expires, so no request goes out with one about to lapse. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Bearer tokens for one scope from an Entra ID credential, cached until they are due for renewal
+ * (the credential's `refreshAfterTimestamp`, else five minutes before expiry). Concurrent callers
+ * share one pending request.
+ */
+export class BearerTokenSource {
+  private current: AccessToken | undefined;
+  private pending: Promise<AccessToken> | undefined;
+
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scope: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async token(): Promise<string> {
+    const held = this.current;
+    if (
+      held &&
+      this.now() < (held.refreshAfterTimestamp ?? held.expiresOnTimestamp - REFRESH_MARGIN_MS)
+    ) {
+      return held.token;
+    }
+    this.pending ??= this.credential
+      .getToken(this.scope)
+      .then((token) => {
+        if (!token) throw new Error(`the credential returned no token for ${this.scope}`);
+        this.current = token;
+        return token;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return (await this.pending).token;
+  }
+}
+
+/**
+ * MLflow's REST API (`<base>/api/2.0/mlflow/…`) with JSON bodies, errors as {@link MlflowError},
+ * and, for servers behind Entra ID (Azure ML), an `Authorization: Bearer` header on every call.
+ */
+export class MlflowRestClient {
+  readonly baseUrl: string;
+
+  /** `baseUrl` is an http(s) tracking URL, e.g. `http://127.0.0.1:5000`. */
+  constructor(
+    baseUrl: string,
+    private readonly tokens?: BearerTokenSource,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  async call<T = unknown>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
+    const response = await fetch(`${this.baseUrl}/api/2.0/mlflow/${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      if (text !== "") parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // A proxy or gateway error page: keep the text as the message below.
+    }
+    if (!response.ok) {
+      const code =
+        typeof parsed.error_code === "string" ? parsed.error_code : `HTTP_${response.status}`;
+      const message = typeof parsed.message === "string" ? parsed.message : text;
+      throw new MlflowError(
+        response.status,
+        code,
+        `MLflow ${method} ${path.split("?")[0]}: ${code}: ${message}`,
+      );
+    }
+    return parsed as T;
+  }
+}
