@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { DecisionSchema } from "@mlops/contracts";
 import { canaryAnnotations } from "@mlops/k8s";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start } from "../platform/process.js";
+import { freePort, START, type Started, start } from "../platform/process.js";
 import { mlops, ROOT } from "./support.js";
 
 const SERVER = join(ROOT, "services", "serving", "src", "server.ts");
@@ -164,6 +164,12 @@ describe("mlops smoke", () => {
     );
     // Six timed-out requests, plus the CLI's start-up: nowhere near a hung job.
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("names the reason when nothing listens", async () => {
+    const out = await mlops(["smoke", "--url", `http://127.0.0.1:${await freePort()}`, "--json"]);
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout).checks[0].detail).toMatch(/ECONNREFUSED/);
   });
 
   it("rejects a URL that is not http(s)", async () => {

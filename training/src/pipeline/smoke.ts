@@ -107,6 +107,7 @@ async function request<S extends ZodType>(
   probe: Probe<S>,
 ): Promise<{ status: number; body: z.output<S> }> {
   let res: Response;
+  let text: string;
   try {
     res = await fetch(new URL(probe.path, options.url), {
       method: probe.body === undefined ? "GET" : "POST",
@@ -118,14 +119,17 @@ async function request<S extends ZodType>(
       body: probe.body === undefined ? undefined : JSON.stringify(probe.body),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
+    // The timeout covers the body too: a server that stalls mid-answer fails the same way.
+    text = await res.text();
   } catch (error) {
-    const cause =
-      (error as Error).name === "TimeoutError"
+    const e = error as Error & { cause?: Error };
+    // fetch reports "fetch failed"; the cause says why (refused, reset, unknown host).
+    throw new CheckFailure(
+      e.name === "TimeoutError"
         ? `no answer within ${options.timeoutMs} ms`
-        : (error as Error).message;
-    throw new CheckFailure(cause);
+        : (e.cause?.message ?? e.message),
+    );
   }
-  const text = await res.text();
   if (res.status !== 200) {
     throw new CheckFailure(`HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
