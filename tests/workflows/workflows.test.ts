@@ -299,6 +299,7 @@ describe("the commands the workflows call", () => {
         "smoke",
         "release show",
         "release candidate",
+        "release experiment",
         "release plan",
         "ab analyze",
       ]),

@@ -5,7 +5,10 @@
  * these, so every pipeline step can be run by hand too.
  */
 import { readFile } from "node:fs/promises";
+import { parseStoreConfig } from "@mlops/contracts";
+import { openStore } from "@mlops/store";
 import { type Command, InvalidArgumentError } from "commander";
+import { ensureStackExperiment } from "../pipeline/experiment.js";
 import { applyChanges } from "../pipeline/pulumi.js";
 import {
   configKeyOf,
@@ -154,6 +157,30 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
               .map(([field, value]) => `${configKeyOf(target, field as ServingField)}  ${value}\n`)
               .join(""),
       );
+    });
+
+  release
+    .command("experiment")
+    .description(
+      "Define the A/B experiment the stack runs in the store (MLOPS_STORE): its id, the champion and challenger models, the canary weight as the challenger's share; a no-op when it exists with the same models.",
+    )
+    .option("--stack-config <file>", "the stack's config file", DEFAULT_STACK_CONFIG)
+    .option("--json", "print one JSON object")
+    .action(async (opts: { stackConfig: string; json?: boolean }) => {
+      const target = await readStackTarget(opts.stackConfig);
+      const store = await openStore(parseStoreConfig(io.env));
+      try {
+        const { created, experiment } = await ensureStackExperiment(store, target.serving);
+        io.stdout(
+          opts.json
+            ? `${JSON.stringify({ created, experiment })}\n`
+            : `experiment ${experiment.id} ${created ? "defined" : "already defined"}: ${experiment.variants
+                .map((v) => `${v.name} ${v.model} ${v.weight}%`)
+                .join(", ")}\n`,
+        );
+      } finally {
+        await store.close();
+      }
     });
 
   withStack(
