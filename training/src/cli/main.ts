@@ -15,6 +15,7 @@ import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracking } from "../tracking/select.js";
 import { registerAbCommands } from "./ab.js";
+import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
 import { registerRegistryCommands } from "./registry.js";
@@ -355,6 +356,7 @@ export function createProgram(io: CliIo): Command {
     integer,
     defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
   });
+  registerForestCommands(program, { env: io.env, print, integer });
   registerRegistryCommands(program, {
     env: io.env,
     withStore,

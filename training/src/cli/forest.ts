@@ -1,0 +1,65 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Command } from "commander";
+import { mergeShareFiles, nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
+
+/** What the `forest` commands borrow from the program. */
+export interface ForestCommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
+  readonly integer: (flag: string, min: number) => (text: string) => number;
+}
+
+/**
+ * Adds `mlops forest share` (one node's trees of a forest trained across the nodes of a
+ * distributed job) and `mlops forest merge` (the step that joins the shares into one model).
+ */
+export function registerForestCommands(program: Command, ctx: ForestCommandContext): void {
+  const forest = program
+    .command("forest")
+    .description("Train one forest across the nodes of a distributed job, and merge the shares.");
+  forest
+    .command("share")
+    .description(
+      "Train this node's share of the trees (rank and world size from RANK and WORLD_SIZE) into --out/share-<rank>.json.",
+    )
+    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
+    .requiredOption("--label <column>", "the label column")
+    .requiredOption("--out <dir>", "folder shared by every node")
+    .option("--trees <n>", "trees of the whole forest", ctx.integer("--trees", 1), 100)
+    .option("--seed <s>", "seed of the forest and of the split", ctx.integer("--seed", 0), 42)
+    .option("--threads <t>", "worker threads on this node", ctx.integer("--threads", 1), 1)
+    .option("--json", "print one JSON object instead of text")
+    .action(async (opts: ShareFlags) => {
+      const node = nodeRankFromEnv(ctx.env);
+      const result = await runShareJob({ ...opts, node });
+      ctx.print(
+        opts.json,
+        { ...node, ...result },
+        () => `rank ${node.rank} of ${node.worldSize}: ${result.trees} trees → ${result.file}\n`,
+      );
+    });
+  forest
+    .command("merge")
+    .description("Join every node's share, in rank order, into one ml-random-forest model file.")
+    .requiredOption("--shares <dir>", "the folder the nodes wrote their shares into")
+    .requiredOption("--out <file>", "the merged model.json")
+    .option("--json", "print one JSON object instead of text")
+    .action(async (opts: { shares: string; out: string; json?: boolean }) => {
+      const model = await mergeShareFiles(opts.shares);
+      await mkdir(dirname(opts.out), { recursive: true });
+      await writeFile(opts.out, JSON.stringify(model));
+      const trees = model.baseModel.estimators.length;
+      ctx.print(opts.json, { out: opts.out, trees }, () => `${trees} trees → ${opts.out}\n`);
+    });
+}
+
+interface ShareFlags {
+  data: string;
+  label: string;
+  out: string;
+  trees: number;
+  seed: number;
+  threads: number;
+  json?: boolean;
+}

@@ -1,0 +1,102 @@
+import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, main } from "../cli/main.js";
+import { ArtifactError, OptionError } from "../errors.js";
+import { mergeShareFiles, nodeRankFromEnv, shareRange } from "./distributed.js";
+
+let root: string;
+let data: string;
+
+async function run(argv: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}`, ...env },
+    isTTY: false,
+  };
+  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-shares-"));
+  const demo = await readFile(
+    new URL("../../data/demo-classification.csv", import.meta.url),
+    "utf8",
+  );
+  data = join(root, "small.csv");
+  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("shareRange", () => {
+  it("tiles the trees in rank order, balanced", () => {
+    const ranges = [0, 1, 2].map((rank) => shareRange({ rank, worldSize: 3 }, 10));
+    expect(ranges).toEqual([
+      { from: 0, to: 3 },
+      { from: 3, to: 6 },
+      { from: 6, to: 10 },
+    ]);
+    expect(() => shareRange({ rank: 0, worldSize: 4 }, 3)).toThrow(
+      /^--instances must not exceed the number of trees \(3\)/,
+    );
+  });
+});
+
+describe("nodeRankFromEnv", () => {
+  it("reads RANK and WORLD_SIZE and names what is wrong", () => {
+    expect(nodeRankFromEnv({ RANK: "2", WORLD_SIZE: "3" })).toEqual({ rank: 2, worldSize: 3 });
+    expect(() => nodeRankFromEnv({ WORLD_SIZE: "3" })).toThrow(OptionError);
+    expect(() => nodeRankFromEnv({ WORLD_SIZE: "3" })).toThrow(/^RANK /);
+    expect(() => nodeRankFromEnv({ RANK: "3", WORLD_SIZE: "3" })).toThrow(
+      /RANK must be below WORLD_SIZE/,
+    );
+    expect(() => nodeRankFromEnv({ RANK: "0", WORLD_SIZE: "x" })).toThrow(/^WORLD_SIZE /);
+  });
+});
+
+describe("mlops forest share|merge", () => {
+  it("N nodes' shares merge byte for byte into the forest mlops train fits on one node", async () => {
+    const common = ["--data", data, "--label", "label", "--trees", "7", "--seed", "3"];
+    const shares = join(root, "shares");
+    for (const rank of [2, 0, 1]) {
+      const r = await run(["forest", "share", ...common, "--out", shares, "--json"], {
+        RANK: String(rank),
+        WORLD_SIZE: "3",
+      });
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toMatchObject({ rank, worldSize: 3 });
+    }
+    const merged = join(root, "merged", "model.json");
+    const m = await run(["forest", "merge", "--shares", shares, "--out", merged, "--json"]);
+    expect(m.stderr).toBe("");
+    expect(JSON.parse(m.stdout)).toEqual({ out: merged, trees: 7 });
+
+    const single = await run([
+      "train",
+      ...common,
+      "--artifacts",
+      join(root, "artifacts"),
+      "--json",
+    ]);
+    const { artifact } = JSON.parse(single.stdout);
+    expect(await readFile(merged, "utf8")).toBe(
+      await readFile(join(artifact, "model.json"), "utf8"),
+    );
+
+    await unlink(join(shares, "share-0001.json"));
+    const gap = await run(["forest", "merge", "--shares", shares, "--out", merged]);
+    expect(gap.code).toBe(1);
+    expect(gap.stderr).toMatch(/share-0002\.json: expected rank 1 of 3 starting at tree 2/);
+  });
+
+  it("refuses to run outside a distributed job", async () => {
+    const r = await run(["forest", "share", "--data", data, "--label", "label", "--out", root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: RANK .*a forest share runs as a node of a distributed job/);
+    await expect(mergeShareFiles(root)).rejects.toThrow(ArtifactError);
+  });
+});
