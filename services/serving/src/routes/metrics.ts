@@ -2,14 +2,10 @@
 import type { FastifyPluginAsync } from "fastify";
 
 const routes: FastifyPluginAsync = async (app) => {
-  app.get(
-    "/metrics",
-    { schema: { summary: "Prometheus metrics", hide: false } },
-    async (_, reply) => {
-      const { registry } = app.metrics;
-      return reply.type(registry.contentType).send(await registry.metrics());
-    },
-  );
+  app.get("/metrics", { schema: { summary: "Prometheus metrics" } }, async (_, reply) => {
+    const { registry } = app.metrics;
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 };
 
 export default routes;

@@ -7,7 +7,6 @@ import {
   BatchPredictResponseSchema,
   batchPredictRequestSchema,
   ErrorResponseSchema,
-  type PredictionRecord,
   PredictRequestSchema,
   PredictResponseSchema,
   type ServedVariant,
@@ -59,49 +58,52 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     }
   };
 
-  /** Classifies, counts and logs; a model failure is counted and logged as `error`. */
-  const serve = <T>(
-    variant: ServedVariant,
-    run: () => T,
-    records: (result: T, latencyMs: number) => PredictionRecord[],
-  ): T => {
-    const started = performance.now();
-    let result: T;
-    try {
-      result = run();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 400) {
-        counters.get(`${variant}:error`)!.inc();
-      }
-      throw error;
-    }
-    const latencyMs = performance.now() - started;
-    counters.get(`${variant}:ok`)!.inc();
-    timers.get(variant)!.observe(latencyMs / 1000);
-    for (const record of records(result, latencyMs)) predictionLog.enqueue(record);
-    return result;
-  };
-
-  const record = (
-    requestId: string,
+  /**
+   * Runs the model for the rows `ids` name, counts the request, and queues one record per row.
+   * A model failure (not a client's bad row) is counted and logged with status `error`, which
+   * the A/B analysis uses as the error-rate guardrail.
+   */
+  const serve = (
+    ids: readonly string[],
     variant: ServedVariant,
     model: Classifier,
     userId: string | undefined,
-    answer: Classification,
-    latencyMs: number,
-  ): PredictionRecord => ({
-    request_id: requestId,
-    experiment_id: experimentId,
-    variant,
-    model_name: model.name,
-    model_version: model.version,
-    user_id: userId ?? null,
-    prediction: answer.prediction,
-    probabilities: answer.probabilities,
-    latency_ms: latencyMs,
-    status: "ok",
-    timestamp: Date.now(),
-  });
+    run: () => Classification[],
+  ): Classification[] => {
+    const started = performance.now();
+    const account = (answers: Classification[] | null) => {
+      const latencyMs = performance.now() - started;
+      counters.get(`${variant}:${answers ? "ok" : "error"}`)!.inc();
+      timers.get(variant)!.observe(latencyMs / 1000);
+      const timestamp = Date.now();
+      for (const [i, id] of ids.entries()) {
+        const answer = answers?.[i];
+        predictionLog.enqueue({
+          request_id: id,
+          experiment_id: experimentId,
+          variant,
+          model_name: model.name,
+          model_version: model.version,
+          user_id: userId ?? null,
+          prediction: answer?.prediction ?? null,
+          probabilities: answer?.probabilities ?? null,
+          latency_ms: latencyMs / ids.length,
+          status: answer ? "ok" : "error",
+          timestamp,
+        });
+      }
+    };
+    let answers: Classification[];
+    try {
+      answers = run();
+    } catch (error) {
+      // A row of the wrong length is the client's error, not the model's: nothing to account.
+      if ((error as { statusCode?: number }).statusCode !== 400) account(null);
+      throw error;
+    }
+    account(answers);
+    return answers;
+  };
 
   app.post(
     "/predict",
@@ -116,11 +118,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       const { features, user_id } = request.body;
       const variant = variantFor(request, user_id);
       const model = served.classifier(variant);
-      const answer = serve(
-        variant,
-        () => model.classify(features),
-        (a, ms) => [record(request.id, variant, model, user_id, a, ms)],
-      );
+      const [answer] = serve([request.id], variant, model, user_id, () => [
+        model.classify(features),
+      ]);
       stick(reply, variant);
       return {
         request_id: request.id,
@@ -147,12 +147,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       const variant = variantFor(request, user_id);
       const model = served.classifier(variant);
       const ids = rows.map((_, i) => `${request.id}.${i}`);
-      const answers = serve(
-        variant,
-        () => model.classifyBatch(rows),
-        (all, ms) =>
-          all.map((a, i) => record(ids[i], variant, model, user_id, a, ms / rows.length)),
-      );
+      const answers = serve(ids, variant, model, user_id, () => model.classifyBatch(rows));
       stick(reply, variant);
       return {
         predictions: answers.map((a, i) => ({ request_id: ids[i], ...a })),
