@@ -146,6 +146,12 @@ describe("the pipeline's graph", () => {
     expect(withEnvironment.map(({ id }) => id)).toEqual(["promote"]);
   });
 
+  it("only main reaches the prod registry and stack", () => {
+    for (const id of ["push", "deploy", "promote"]) {
+      expect(pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
+    }
+  });
+
   it("deploy and promote never run at the same time, and runs of the pipeline queue", () => {
     expect(pipeline.concurrency).toEqual({
       group: "mlops-pipeline-prod",
