@@ -135,6 +135,7 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
     if (apply) await applyChanges(target, plan.changes, io.env);
     if (opts.json) io.stdout(`${JSON.stringify(planJson(plan, target, apply))}\n`);
     else if (apply) io.stdout(`applied ${plan.changes.length} change(s) with pulumi config set\n`);
+    else if (opts.apply && plan.ok) io.stdout("nothing to apply\n");
     if (!plan.ok) throw new Error(`decision ${plan.action}: ${plan.reason}`);
   };
   const withStack = (command: Command) =>

@@ -228,6 +228,23 @@ describe("mlops release (CLI)", () => {
     expect((await readStackTarget(join(dir, "Pulumi.prod.yaml"))).serving.canaryWeight).toBe(10);
   });
 
+  it("--apply of a continue decision has nothing to write, so it needs no Pulumi CLI", async () => {
+    const out = await run(
+      [
+        "release",
+        "plan",
+        "--decision",
+        await decisionFile("continue"),
+        "--stack-config",
+        join(dir, "Pulumi.prod.yaml"),
+        "--apply",
+      ],
+      { PATH: dir },
+    );
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/no config changes\nnothing to apply\n$/);
+  });
+
   it("rejects a file that is not a decision record", async () => {
     const file = join(dir, "broken.json");
     await writeFile(file, "{not json");
