@@ -3,11 +3,11 @@ import { PredictResponseSchema } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bucketOf } from "./assignment.js";
 import { CANARY_COOKIE } from "./routes/predict.js";
-import { build, createFixture, type Fixture } from "./test-support.js";
+import { build, type Fixture, openFixture } from "./test-support.js";
 
 let fixture: Fixture;
 beforeAll(async () => {
-  fixture = await createFixture();
+  fixture = await openFixture();
 });
 afterAll(() => fixture.dispose());
 

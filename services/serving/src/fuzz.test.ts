@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, createFixture, type Fixture } from "./test-support.js";
+import { build, type Fixture, openFixture } from "./test-support.js";
 
 let fixture: Fixture;
 beforeAll(async () => {
-  fixture = await createFixture();
+  fixture = await openFixture();
 });
 afterAll(() => fixture.dispose());
 

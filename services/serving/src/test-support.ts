@@ -1,20 +1,23 @@
 /**
- * Shared set-up for the serving tests and the benchmark: a temporary directory holding a real
- * SQLite store with the demo models registered by the real bootstrap, and a `build()` that
- * creates the app on it and closes it when the test ends.
+ * Shared helpers for the serving tests: the platform the global set-up registered (a real
+ * SQLite store with the demo models), and a `build()` that creates the app on it and closes it
+ * when the test ends.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
 import { openStore, type Store } from "@mlops/store";
 import type { FastifyInstance } from "fastify";
-import { onTestFinished } from "vitest";
+import { inject, onTestFinished } from "vitest";
 import { type AppDeps, createApp } from "./app.js";
-import { bootstrap, DEMO_MODELS } from "./bootstrap.js";
 import { loadServedModels } from "./models/served.js";
 
-/** A temporary platform: its directory, its env, and the store the demo models live in. */
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Where `global-setup.ts` registered the demo models, and the env that points there. */
+    servingFixture: { dir: string; env: Record<string, string> };
+  }
+}
+
+/** The shared platform with this file's own store connection. */
 export interface Fixture {
   readonly dir: string;
   readonly env: Record<string, string>;
@@ -22,36 +25,11 @@ export interface Fixture {
   dispose(): Promise<void>;
 }
 
-/** Creates a temporary directory with a SQLite store and the demo models registered. */
-export async function createFixture(): Promise<Fixture> {
-  const dir = await mkdtemp(join(tmpdir(), "mlops-serving-"));
-  const env = {
-    MLOPS_STORE: `sqlite:${join(dir, "platform.db")}`,
-    MLOPS_ARTIFACT_DIR: join(dir, "artifacts"),
-    MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
-    MLOPS_CHALLENGER_WEIGHT: "50",
-    MLOPS_LOG_FLUSH_MS: "10",
-    LOG_LEVEL: "silent",
-  };
-  const config = parseServingConfig(env);
-  const store = await openStore(config.store);
-  await bootstrap({
-    store,
-    artifactDir: config.artifactDir,
-    experimentId: config.experimentId,
-    challengerWeight: config.challengerWeight,
-    threads: 1,
-    progress: () => {},
-  });
-  return {
-    dir,
-    env,
-    store,
-    async dispose() {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+/** Opens a connection to the platform the global set-up prepared. */
+export async function openFixture(): Promise<Fixture> {
+  const { dir, env } = inject("servingFixture");
+  const store = await openStore(parseServingConfig(env).store);
+  return { dir, env, store, dispose: () => store.close() };
 }
 
 /** Builds the app on `fixture` with `env` overrides; it is closed when the current test ends. */
