@@ -5,6 +5,7 @@ import { openStore, type Store } from "@mlops/store";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { CARD_FILE } from "../artifact.js";
+import { datasetName, type SubmittedJob } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { runEvaluateJob } from "../jobs/evaluate.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
@@ -15,6 +16,7 @@ import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracking } from "../tracking/select.js";
 import { registerAbCommands } from "./ab.js";
+import { registerTrialCommand, submitSweepToAzureMl, submitTrainToAzureMl } from "./azureml.js";
 import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
@@ -92,7 +94,25 @@ export function createProgram(io: CliIo): Command {
     )
     .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
     .option("--json", "print one JSON object (run_id, model, metrics, fit_ms) instead of text")
+    .option("--target <where>", "local, or azureml (a job on the workspace's cluster)", "local")
+    .option(
+      "--instances <n>",
+      "azureml: nodes that share the trees (then a merge job)",
+      integer("--instances", 1),
+      1,
+    )
     .action(async (opts: TrainFlags) => {
+      if (opts.target === "azureml") {
+        const name = opts.name ?? datasetName(opts.data);
+        const submitted = await submitTrainToAzureMl(
+          io.env,
+          { ...opts, name, experiment: name },
+          opts.instances,
+        );
+        print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+        return;
+      }
+      checkLocal(opts.target, opts.instances);
       if (opts.autoPromote && opts.promotionThreshold === undefined) {
         throw new OptionError(
           "--promotion-threshold",
@@ -192,8 +212,14 @@ export function createProgram(io: CliIo): Command {
     .option("--threads <t>", "worker threads the trials share", integer("--threads", 1), 1)
     .option("--experiment <name>", "experiment name (default: <file>-sweep)")
     .option("--json", "print one JSON object instead of text")
+    .option(
+      "--target <where>",
+      "local, or azureml (a sweep job on the workspace's cluster)",
+      "local",
+    )
     .action((opts: SweepFlags) =>
       withStore(async (store) => {
+        checkLocal(opts.target, 1);
         const definition: SweepDefinition = {
           space: await readSpace(opts.space),
           sampling: samplingOf(opts),
@@ -211,6 +237,18 @@ export function createProgram(io: CliIo): Command {
             : undefined;
         let stopped = 0;
         bar?.start(plannedTrials(definition), 0, { stopped });
+        if (opts.target === "azureml") {
+          const experiment = opts.experiment ?? `${datasetName(opts.data)}-sweep`;
+          const submitted = await submitSweepToAzureMl(io.env, {
+            data: opts.data,
+            label: opts.label,
+            definition,
+            experiment,
+            threads: opts.threads,
+          });
+          print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+          return;
+        }
         const result = await runSweepJob({
           data: opts.data,
           label: opts.label,
@@ -357,6 +395,7 @@ export function createProgram(io: CliIo): Command {
     defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
   });
   registerForestCommands(program, { env: io.env, print, integer });
+  registerTrialCommand(program, { env: io.env, withStore, print, integer });
   registerRegistryCommands(program, {
     env: io.env,
     withStore,
@@ -369,7 +408,22 @@ export function createProgram(io: CliIo): Command {
   return program;
 }
 
+/** `--target` is local or azureml; `--instances` > 1 only makes sense on a cluster. */
+function checkLocal(target: string, instances: number): void {
+  if (target !== "local" && target !== "azureml") {
+    throw new OptionError("--target", 'must be "local" or "azureml"', target);
+  }
+  if (target === "local" && instances > 1) {
+    throw new OptionError("--instances", "needs --target azureml", instances);
+  }
+}
+
+function submittedText(jobs: readonly SubmittedJob[]): string {
+  return jobs.map((j) => `${j.role} job ${j.name}: ${j.status}\n`).join("");
+}
+
 interface SweepFlags {
+  target: string;
   data: string;
   label: string;
   space: string;
@@ -446,6 +500,8 @@ function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
 }
 
 interface TrainFlags {
+  target: string;
+  instances: number;
   data: string;
   label: string;
   name?: string;

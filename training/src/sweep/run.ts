@@ -77,6 +77,8 @@ export interface SweepRunOptions {
   pool?: TrainingPool;
   /** Called as each trial ends. */
   onTrial?: (trial: TrialResult) => void;
+  /** Called at each report of a trial: its validation accuracy after `interval` intervals. */
+  onReport?: (trialIndex: number, interval: number, value: number) => void;
 }
 
 /** How many trials a sweep runs unless it times out: maxTrials, or fewer grid points. */
@@ -178,6 +180,7 @@ export async function runSweep(
           signal: stop.signal,
           onProgress: ({ validationAccuracy }) => {
             history.push(validationAccuracy!);
+            options.onReport?.(index, history.length, validationAccuracy!);
             if (!policy) return;
             const decision = decide(policy, "maximize", histories, record.id, history.length);
             if (decision.terminate) {

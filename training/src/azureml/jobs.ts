@@ -1,0 +1,370 @@
+import { randomBytes } from "node:crypto";
+import type {
+  AzureMachineLearningWorkspaces,
+  CommandJob,
+  JobBaseProperties,
+  SweepJob,
+  UriFileJobInput,
+  UriFolderJobOutput,
+} from "@azure/arm-machinelearning";
+import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { z } from "zod";
+import { OptionError } from "../errors.js";
+import type { SweepDefinition } from "../sweep/run.js";
+import { toAzureSweepSettings } from "./sweep-spec.js";
+
+/** The workspace, compute cluster and environment jobs go to, read from the environment. */
+export const AzureMlTargetSchema = z.object({
+  AZURE_SUBSCRIPTION_ID: z.string().min(1),
+  AZUREML_RESOURCE_GROUP: z.string().min(1),
+  AZUREML_WORKSPACE: z.string().min(1),
+  /** The compute cluster's name in the workspace. */
+  AZUREML_COMPUTE: z.string().min(1),
+  /** ARM id of the environment version built from the project's training image. */
+  AZUREML_ENVIRONMENT: z
+    .string()
+    .regex(/^\/subscriptions\/.+\/environments\/[^/]+\/versions\/[^/]+$/, {
+      error:
+        "must be an environment version id (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<v>)",
+    }),
+});
+export type AzureMlTarget = z.infer<typeof AzureMlTargetSchema>;
+
+/** Reads the target from env; a missing or malformed variable is named. */
+export function azureMlTargetFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): AzureMlTarget {
+  const parsed = AzureMlTargetSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "AZUREML_*");
+    throw new OptionError(
+      name,
+      issue?.code === "invalid_type"
+        ? "must be set for --target azureml"
+        : (issue?.message ?? "is invalid"),
+      env[name],
+    );
+  }
+  return parsed.data;
+}
+
+/** ARM id of the target's compute cluster. */
+export function computeId(t: AzureMlTarget): string {
+  return `/subscriptions/${t.AZURE_SUBSCRIPTION_ID}/resourceGroups/${t.AZUREML_RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${t.AZUREML_WORKSPACE}/computes/${t.AZUREML_COMPUTE}`;
+}
+
+/**
+ * A job input for `--data`: a data asset (`azureml:<name>:<version>`) or a URI the cluster can
+ * read (`azureml://…`, `https://…`, `wasbs://…`, `abfss://…`). Local paths are refused: nothing
+ * uploads them.
+ */
+export function dataInput(data: string): UriFileJobInput & { jobInputType: "uri_file" } {
+  if (!/^(azureml:|https:\/\/|wasbs:\/\/|abfss:\/\/)/.test(data)) {
+    throw new OptionError(
+      "--data",
+      "must be a data asset (azureml:<name>:<version>) or a URI the cluster can read with --target azureml",
+      data,
+    );
+  }
+  return { jobInputType: "uri_file", uri: data, mode: "ReadOnlyMount" };
+}
+
+/** The name a job's data suggests: a data asset's name, or a URI's file name without extension. */
+export function datasetName(data: string): string {
+  const asset = /^azureml:([^:/]+):[^:/]+$/.exec(data);
+  if (asset) return asset[1]!;
+  const file = data.split(/[?#]/)[0]!.split("/").at(-1) ?? data;
+  return file.replace(/\.[^.]*$/, "");
+}
+
+const folderOutput = (): UriFolderJobOutput & { jobOutputType: "uri_folder" } => ({
+  jobOutputType: "uri_folder",
+  mode: "ReadWriteMount",
+});
+
+/** A value as one shell word (the command runs under a shell on the node). */
+export function shellWord(value: string | number): string {
+  const text = String(value);
+  return /^[A-Za-z0-9_./:=@-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** An Azure ML job binding, `${{inputs.data}}`, substituted on the node before the command runs. */
+const binding = (path: string) => `\${{${path}}}`;
+
+const mlops = (args: readonly (string | number)[]) =>
+  [
+    "pnpm",
+    "mlops",
+    ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
+  ].join(" ");
+
+/** What a training job on the cluster trains. */
+export interface ForestJobInput {
+  readonly data: string;
+  readonly label: string;
+  readonly name: string;
+  readonly trees: number;
+  readonly seed: number;
+  readonly threads: number;
+  readonly experiment: string;
+}
+
+const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
+  jobType: "Command" as const,
+  computeId: computeId(t),
+  environmentId: t.AZUREML_ENVIRONMENT,
+  experimentName: experiment,
+  displayName,
+});
+
+/** `mlops train` on one node: the artifact folder is the job's `model` output. */
+export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob {
+  return {
+    ...commandBase(t, j.experiment, `train ${j.name}`),
+    command: mlops([
+      "train",
+      "--data",
+      binding("inputs.data"),
+      "--label",
+      j.label,
+      "--name",
+      j.name,
+      "--trees",
+      j.trees,
+      "--seed",
+      j.seed,
+      "--threads",
+      j.threads,
+      "--artifacts",
+      binding("outputs.model"),
+      "--json",
+    ]),
+    inputs: { data: dataInput(j.data) },
+    outputs: { model: folderOutput() },
+  };
+}
+
+/**
+ * `mlops forest share` on `instances` nodes at once (PyTorch distribution, one process per node,
+ * so Azure ML sets RANK and WORLD_SIZE); every node writes its share into the `shares` output.
+ */
+export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: number): CommandJob {
+  return {
+    ...commandBase(t, j.experiment, `train ${j.name} on ${instances} nodes`),
+    command: mlops([
+      "forest",
+      "share",
+      "--data",
+      binding("inputs.data"),
+      "--label",
+      j.label,
+      "--trees",
+      j.trees,
+      "--seed",
+      j.seed,
+      "--threads",
+      j.threads,
+      "--out",
+      binding("outputs.shares"),
+      "--json",
+    ]),
+    distribution: { distributionType: "PyTorch", processCountPerInstance: 1 },
+    resources: { instanceCount: instances },
+    inputs: { data: dataInput(j.data) },
+    outputs: { shares: folderOutput() },
+  };
+}
+
+/** The merge step: joins the share job's `shares` output into `model/model.json`. */
+export function forestMergeJob(t: AzureMlTarget, j: ForestJobInput, shareJob: string): CommandJob {
+  return {
+    ...commandBase(t, j.experiment, `merge ${j.name}`),
+    command: mlops([
+      "forest",
+      "merge",
+      "--shares",
+      binding("inputs.shares"),
+      "--out",
+      `${binding("outputs.model")}/model.json`,
+      "--json",
+    ]),
+    inputs: {
+      shares: {
+        jobInputType: "uri_folder",
+        uri: `azureml://jobs/${shareJob}/outputs/shares`,
+        mode: "ReadOnlyMount",
+      } as UriFileJobInput & { jobInputType: "uri_folder" },
+    },
+    outputs: { model: folderOutput() },
+  };
+}
+
+/** What a sweep job on the cluster searches. */
+export interface SweepJobInput {
+  readonly data: string;
+  readonly label: string;
+  readonly definition: SweepDefinition;
+  readonly experiment: string;
+  readonly threads: number;
+}
+
+/**
+ * A sweep job: its sampling, space, objective, limits and policy from {@link toAzureSweepSettings};
+ * each trial runs `mlops sweep-trial` with the sampled values and logs validation accuracy by
+ * interval to its own run, which the policy judges.
+ */
+export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
+  const settings = toAzureSweepSettings(s.definition);
+  const params = Object.keys(s.definition.space).flatMap((name) => [
+    "--param",
+    `${name}=\${{search_space.${name}}}`,
+  ]);
+  const fixed = Object.entries(s.definition.fixed ?? {}).flatMap(([name, value]) => [
+    "--param",
+    `${name}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+  ]);
+  return {
+    jobType: "Sweep",
+    computeId: computeId(t),
+    experimentName: s.experiment,
+    displayName: `sweep ${s.experiment}`,
+    ...settings,
+    inputs: { data: dataInput(s.data) },
+    trial: {
+      command: [
+        mlops([
+          "sweep-trial",
+          "--data",
+          binding("inputs.data"),
+          "--label",
+          s.label,
+          "--report-every",
+          s.definition.reportEvery ?? 10,
+          "--threads",
+          s.threads,
+          ...fixed,
+        ]),
+        ...params,
+      ].join(" "),
+      environmentId: t.AZUREML_ENVIRONMENT,
+    },
+  };
+}
+
+/** A fresh job name (Azure ML job names are unique per workspace). */
+export function jobName(prefix: string): string {
+  return `${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .slice(0, 40)}-${randomBytes(4).toString("hex")}`;
+}
+
+const TERMINAL = new Set(["Completed", "Failed", "Canceled", "NotResponding"]);
+
+/** The ARM API version `@azure/arm-machinelearning` 2.1.1 speaks (a constant in the SDK). */
+export const JOBS_API_VERSION = "2022-10-01";
+
+/**
+ * Job submission and status for one workspace through `@azure/arm-machinelearning`'s client: its
+ * pipeline signs every request with the Entra ID credential (scope: Azure Resource Manager).
+ */
+export class AzureMlJobs {
+  constructor(
+    private readonly client: AzureMachineLearningWorkspaces,
+    private readonly target: AzureMlTarget,
+    private readonly options: {
+      /** The ARM endpoint the client was built with. @default https://management.azure.com */
+      readonly endpoint?: string;
+      /** How long to wait between status checks. @default 30 s */
+      readonly pollMs?: number;
+    } = {},
+  ) {}
+
+  /**
+   * Creates the job `name` with a PUT of exactly `properties`; returns its status. The body is
+   * sent as JSON through the client's pipeline rather than `jobs.createOrUpdate`: the SDK's
+   * serializer (2.1.1) maps `uri_file`/`uri_folder` inputs and outputs under the wrong
+   * discriminator and drops their `uri` and `mode`, which a job cannot run without.
+   */
+  async submit(name: string, properties: JobBaseProperties): Promise<string> {
+    const t = this.target;
+    const url =
+      `${(this.options.endpoint ?? "https://management.azure.com").replace(/\/+$/, "")}` +
+      `/subscriptions/${encodeURIComponent(t.AZURE_SUBSCRIPTION_ID)}/resourceGroups/${encodeURIComponent(t.AZUREML_RESOURCE_GROUP)}` +
+      `/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(t.AZUREML_WORKSPACE)}` +
+      `/jobs/${encodeURIComponent(name)}?api-version=${JOBS_API_VERSION}`;
+    const response = await this.client.sendRequest(
+      createPipelineRequest({
+        url,
+        method: "PUT",
+        headers: createHttpHeaders({ "content-type": "application/json" }),
+        body: JSON.stringify({ properties }),
+      }),
+    );
+    const body = response.bodyAsText ? JSON.parse(response.bodyAsText) : {};
+    if (response.status !== 200 && response.status !== 201) {
+      throw new Error(
+        `Azure ML refused job ${name}: HTTP ${response.status} ${body?.error?.code ?? ""} ${body?.error?.message ?? ""}`.trim(),
+      );
+    }
+    return body?.properties?.status ?? "Unknown";
+  }
+
+  /** Polls the job until it ends; returns its final status. */
+  async waitFor(name: string): Promise<string> {
+    for (;;) {
+      const job = await this.client.jobs.get(
+        this.target.AZUREML_RESOURCE_GROUP,
+        this.target.AZUREML_WORKSPACE,
+        name,
+      );
+      const status = job.properties.status ?? "Unknown";
+      if (TERMINAL.has(status)) return status;
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 30_000));
+    }
+  }
+}
+
+/** A submitted job, as `--json` prints it. */
+export interface SubmittedJob {
+  readonly name: string;
+  readonly role: "train" | "share" | "merge" | "sweep";
+  readonly status: string;
+}
+
+/**
+ * Submits `mlops train` to the cluster: one command job, or with `instances` > 1 the share job
+ * across that many nodes, then (once it completed) the merge job that joins the shares.
+ */
+export async function submitTrain(
+  jobs: AzureMlJobs,
+  target: AzureMlTarget,
+  input: ForestJobInput,
+  instances: number,
+): Promise<SubmittedJob[]> {
+  if (instances === 1) {
+    const name = jobName(`train-${input.name}`);
+    return [
+      { name, role: "train", status: await jobs.submit(name, trainCommandJob(target, input)) },
+    ];
+  }
+  if (instances > input.trees) {
+    throw new OptionError("--instances", `must not exceed --trees (${input.trees})`, instances);
+  }
+  const share = jobName(`share-${input.name}`);
+  await jobs.submit(share, forestShareJob(target, input, instances));
+  const shareStatus = await jobs.waitFor(share);
+  if (shareStatus !== "Completed") {
+    throw new Error(`share job ${share} ended ${shareStatus}; nothing to merge`);
+  }
+  const merge = jobName(`merge-${input.name}`);
+  return [
+    { name: share, role: "share", status: shareStatus },
+    {
+      name: merge,
+      role: "merge",
+      status: await jobs.submit(merge, forestMergeJob(target, input, share)),
+    },
+  ];
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowTracker } from "../tracking/mlflow.js";
+import { MlflowRestClient } from "../tracking/mlflow-client.js";
+import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
+import { type CliIo, main } from "./main.js";
+
+let root: string;
+let data: string;
+const mlflow = new MlflowServer();
+let uri: string;
+
+async function run(argv: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}`, ...env },
+    isTTY: false,
+  };
+  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "mlops-trial-"));
+  const demo = await readFile(
+    new URL("../../data/demo-classification.csv", import.meta.url),
+    "utf8",
+  );
+  data = join(root, "small.csv");
+  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+  uri = await mlflow.start();
+});
+afterAll(async () => {
+  await mlflow.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("mlops sweep-trial", () => {
+  it("trains with the sampled values and logs validation_accuracy by interval to the job's run", async () => {
+    const tracker = new MlflowTracker(new MlflowRestClient(uri));
+    const job = await tracker.create({ run_id: "x", experiment_name: "sweep", start_time: 1 });
+    const r = await run(
+      [
+        "sweep-trial",
+        "--data",
+        data,
+        "--label",
+        "label",
+        "--param",
+        "nEstimators=20",
+        "--param",
+        "maxDepth=4",
+        "--param",
+        "bootstrap=false",
+        "--report-every",
+        "5",
+        "--json",
+      ],
+      { MLFLOW_TRACKING_URI: uri, MLFLOW_RUN_ID: job.run_id },
+    );
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      run_id: job.run_id,
+      params: { nEstimators: 20, maxDepth: 4, bootstrap: false },
+      trees: 20,
+      reports: 4,
+    });
+    expect(mlflow.violations).toEqual([]);
+    const metrics = mlflow.runs.get(job.run_id)!.metrics;
+    expect(metrics.map((m) => [m.key, m.step])).toEqual([
+      ["validation_accuracy", 1],
+      ["validation_accuracy", 2],
+      ["validation_accuracy", 3],
+      ["validation_accuracy", 4],
+    ]);
+    expect(metrics.at(-1)!.value).toBe(out.validation_accuracy);
+  });
+
+  it("names a missing run and bad params", async () => {
+    const base = ["sweep-trial", "--data", data, "--label", "label"];
+    const noRun = await run([...base, "--param", "maxDepth=4"]);
+    expect(noRun.stderr).toMatch(/^error: --run-id or MLFLOW_RUN_ID must name the trial's run/);
+    const bad = await run([...base, "--param", "maxDepth"], { MLFLOW_RUN_ID: "r" });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--param must be name=value/);
+  });
+});
+
+describe("--target", () => {
+  const train = () => ["train", "--data", data, "--label", "label"];
+  it("needs the workspace variables for azureml and a cluster for --instances", async () => {
+    const missing = await run([...train(), "--target", "azureml", "--instances", "2"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^error: AZURE_SUBSCRIPTION_ID must be set for --target azureml/,
+    );
+    const local = await run([...train(), "--instances", "2"]);
+    expect(local.stderr).toMatch(/^error: --instances needs --target azureml/);
+    const other = await run([...train(), "--target", "cloud"]);
+    expect(other.stderr).toMatch(/^error: --target must be "local" or "azureml"/);
+  });
+});

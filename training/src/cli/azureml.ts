@@ -1,0 +1,177 @@
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { DefaultAzureCredential } from "@azure/identity";
+import type { Store } from "@mlops/store";
+import { type Command, InvalidArgumentError } from "commander";
+import {
+  AzureMlJobs,
+  azureMlTargetFromEnv,
+  type ForestJobInput,
+  jobName,
+  type SubmittedJob,
+  type SweepJobInput,
+  submitTrain,
+  sweepJob,
+} from "../azureml/jobs.js";
+import { SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
+import { loadDataset } from "../dataset.js";
+import { OptionError } from "../errors.js";
+import { createTrainingPool } from "../forest/pool.js";
+import { runSweep } from "../sweep/run.js";
+import type { ParameterValue, SearchSpace } from "../sweep/space.js";
+import { selectTracking } from "../tracking/select.js";
+
+/** The job client for the workspace named by the environment (`AZUREML_*`), signed in with Entra ID. */
+export function azureMlJobsFromEnv(env: Readonly<Record<string, string | undefined>>): {
+  jobs: AzureMlJobs;
+  target: ReturnType<typeof azureMlTargetFromEnv>;
+} {
+  const target = azureMlTargetFromEnv(env);
+  const client = new AzureMachineLearningWorkspaces(
+    new DefaultAzureCredential(),
+    target.AZURE_SUBSCRIPTION_ID,
+  );
+  return { jobs: new AzureMlJobs(client, target), target };
+}
+
+/** Submits `mlops train --target azureml`; returns the submitted jobs. */
+export function submitTrainToAzureMl(
+  env: Readonly<Record<string, string | undefined>>,
+  input: ForestJobInput,
+  instances: number,
+): Promise<SubmittedJob[]> {
+  const { jobs, target } = azureMlJobsFromEnv(env);
+  return submitTrain(jobs, target, input, instances);
+}
+
+/** Submits `mlops sweep --target azureml` as one sweep job. */
+export async function submitSweepToAzureMl(
+  env: Readonly<Record<string, string | undefined>>,
+  input: SweepJobInput,
+): Promise<SubmittedJob[]> {
+  const { jobs, target } = azureMlJobsFromEnv(env);
+  const spec = sweepJob(target, input);
+  const name = jobName(`sweep-${input.experiment}`);
+  return [{ name, role: "sweep", status: await jobs.submit(name, spec) }];
+}
+
+/** What the trial command borrows from the program. */
+export interface TrialCommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
+  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
+  readonly integer: (flag: string, min: number) => (text: string) => number;
+}
+
+/**
+ * Adds `mlops sweep-trial`: one trial of an Azure ML sweep job. It trains with the sampled
+ * values exactly as a local sweep trial does (same validation rows, same reports) and logs
+ * `validation_accuracy` at each interval to the job's own run (`MLFLOW_RUN_ID`, which Azure ML
+ * sets with `MLFLOW_TRACKING_URI`), as it goes, so the sweep's early-termination policy sees it.
+ */
+export function registerTrialCommand(program: Command, ctx: TrialCommandContext): void {
+  program
+    .command("sweep-trial")
+    .description(
+      "Run one trial of an Azure ML sweep job, logging validation_accuracy by interval to the job's run.",
+    )
+    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
+    .requiredOption("--label <column>", "the label column")
+    .option(
+      "--param <name=value>",
+      "a sampled or fixed forest option (repeatable)",
+      collectParam,
+      {},
+    )
+    .option(
+      "--report-every <n>",
+      "trees per reported interval",
+      ctx.integer("--report-every", 1),
+      10,
+    )
+    .option("--threads <t>", "worker threads", ctx.integer("--threads", 1), 1)
+    .option("--run-id <id>", "the run to log to (default: MLFLOW_RUN_ID)")
+    .option("--json", "print one JSON object instead of text")
+    .action((opts: TrialFlags) =>
+      ctx.withStore(async (store) => {
+        const runId = opts.runId ?? ctx.env.MLFLOW_RUN_ID;
+        if (!runId) {
+          throw new OptionError("--run-id", "or MLFLOW_RUN_ID must name the trial's run", runId);
+        }
+        if (Object.keys(opts.param).length === 0) {
+          throw new OptionError("--param", "must give at least one name=value", undefined);
+        }
+        const { tracker } = selectTracking(ctx.env, store);
+        const space: SearchSpace = Object.fromEntries(
+          Object.entries(opts.param).map(([name, value]) => [
+            name,
+            { type: "choice", values: [value] },
+          ]),
+        );
+        const dataset = await loadDataset(opts.data, { label: opts.label, seed: 42 });
+        // Reports are logged in order as they come; the chain is awaited before the trial ends.
+        let logged: Promise<void> = Promise.resolve();
+        const pool = opts.threads > 1 ? createTrainingPool(opts.threads) : undefined;
+        const result = await runSweep(
+          dataset,
+          { space, sampling: { kind: "grid" }, maxTrials: 1, reportEvery: opts.reportEvery },
+          {
+            pool,
+            onReport: (_trial, interval, value) => {
+              logged = logged.then(() =>
+                tracker.logMetrics(runId, [
+                  { key: SWEEP_PRIMARY_METRIC, value, step: interval, timestamp: Date.now() },
+                ]),
+              );
+            },
+          },
+        ).finally(() => pool?.close());
+        await logged;
+        const trial = result.trials[0]!;
+        if (trial.status === "failed") throw new Error(`the trial failed: ${trial.reason}`);
+        const out = {
+          run_id: runId,
+          params: trial.assignment,
+          validation_accuracy: trial.accuracy,
+          trees: trial.nTrees,
+          reports: trial.history.length,
+        };
+        ctx.print(
+          opts.json,
+          out,
+          () =>
+            `run ${runId}: ${JSON.stringify(out.params)} validation accuracy ${trial.accuracy?.toFixed(4)} after ${trial.nTrees} trees\n`,
+        );
+      }),
+    );
+}
+
+interface TrialFlags {
+  data: string;
+  label: string;
+  param: Record<string, ParameterValue>;
+  reportEvery: number;
+  threads: number;
+  runId?: string;
+  json?: boolean;
+}
+
+/** `name=value`, the value read as a number, a boolean or else a string (as Azure ML substitutes it). */
+function collectParam(
+  text: string,
+  previous: Record<string, ParameterValue>,
+): Record<string, ParameterValue> {
+  const match = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(text);
+  if (!match) {
+    throw new InvalidArgumentError(`--param must be name=value (got ${JSON.stringify(text)})`);
+  }
+  const [, name, raw] = match as unknown as [string, string, string];
+  const value: ParameterValue =
+    raw === "true"
+      ? true
+      : raw === "false"
+        ? false
+        : raw.trim() !== "" && Number.isFinite(Number(raw))
+          ? Number(raw)
+          : raw;
+  return { ...previous, [name]: value };
+}
