@@ -1,0 +1,112 @@
+/**
+ * The experiment panel: the configured experiment analysed as `mlops ab analyze` would (the same
+ * `analyzeExperiment` and `decide`, without recording anything), the observed split against the
+ * configured weights, the primary metric per arm with an interval, and the cumulative lift with
+ * its always-valid band replayed from the store.
+ */
+
+import {
+  analyzeExperiment,
+  DEFAULT_SRM_THRESHOLD,
+  ExperimentsInputError,
+  metricMoments,
+  PRIMARY_METRIC_DIRECTION,
+  readLiftPath,
+  summarize,
+} from "@mlops/experiments";
+import type { Store } from "@mlops/store";
+import quantile from "@stdlib/stats-base-dists-normal-quantile";
+import type { ExperimentView } from "./schemas.js";
+
+/** Looks of the cumulative-lift chart. */
+const LIFT_POINTS = 60;
+
+type Analysis = NonNullable<ExperimentView["analysis"]>;
+
+/** mean ± z·sd/√n at level 1 − alpha: the per-arm interval shown beside the bars. */
+function meanInterval(n: number, mean: number, variance: number, alpha: number) {
+  if (n < 2) return null;
+  const half = quantile(1 - alpha / 2, 0, 1) * Math.sqrt(variance / n);
+  return [mean - half, mean + half] as [number, number];
+}
+
+/** Reads and analyses experiment `experimentId` from `store`. */
+export async function experimentView(
+  store: Pick<Store, "experiments" | "predictions">,
+  experimentId: string,
+  now: number,
+): Promise<ExperimentView> {
+  let analysis: Awaited<ReturnType<typeof analyzeExperiment>>;
+  try {
+    analysis = await analyzeExperiment(store, experimentId);
+  } catch (error) {
+    if (error instanceof ExperimentsInputError && error.code === "UNKNOWN_EXPERIMENT") {
+      return {
+        experiment_id: experimentId,
+        generated_at: now,
+        analysis: null,
+        message: `no experiment ${experimentId} is defined in the store`,
+      };
+    }
+    throw error;
+  }
+  const { experiment, metrics, result } = analysis;
+  const [lift, decisions] = await Promise.all([
+    readLiftPath(store, analysis, { points: LIFT_POINTS }),
+    store.experiments.decisions(experimentId),
+  ]);
+  const arms: Analysis["arms"] = experiment.variants.map((v) => {
+    const m = metrics.find((x) => x.variant === v.name);
+    const moments = m ? metricMoments(m, experiment.primary_metric) : null;
+    const s = moments && moments.n > 0 ? summarize(moments) : null;
+    return {
+      variant: v.name,
+      weight: v.weight,
+      predictions: m?.latency.n ?? 0,
+      n: s?.n ?? 0,
+      mean: s?.mean ?? null,
+      ci: s ? meanInterval(s.n, s.mean, s.variance, experiment.alpha) : null,
+    };
+  });
+  const seq = result.primary?.sequential ?? null;
+  const recorded = decisions.at(-1) ?? null;
+  return {
+    experiment_id: experimentId,
+    generated_at: now,
+    analysis: {
+      state: experiment.state,
+      primary_metric: experiment.primary_metric,
+      better: PRIMARY_METRIC_DIRECTION[experiment.primary_metric],
+      alpha: experiment.alpha,
+      control: result.arms.control,
+      treatment: result.arms.treatment,
+      arms,
+      srm: result.srm && {
+        chi2: result.srm.chi2,
+        p_value: result.srm.pValue,
+        // The decision runs with the default policy, hence its threshold.
+        threshold: DEFAULT_SRM_THRESHOLD,
+        mismatch: result.srm.mismatch,
+      },
+      decision: {
+        kind: result.decision,
+        reasons: result.reasons,
+        diff: seq?.diff ?? null,
+        ci: seq?.ci ?? null,
+        p_value: seq?.pValue ?? null,
+      },
+      lift: (lift ?? []).map((p) => ({
+        observations: p.observations,
+        diff: p.diff,
+        ci: p.ci,
+        p_value: p.pValue,
+      })),
+      recorded: recorded && {
+        kind: recorded.decision,
+        reason: recorded.reason,
+        decided_at: recorded.decided_at,
+      },
+    },
+    message: null,
+  };
+}
