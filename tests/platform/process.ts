@@ -5,10 +5,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ZodType, z } from "zod";
 
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+// tsx as a loader in the server's own process (its CLI would add a parent that a SIGKILL
+// leaves the server orphaned behind).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
 /** The `pnpm start` entry point. */
 export const START = fileURLToPath(new URL("../../services/serving/src/start.ts", import.meta.url));
@@ -42,7 +44,7 @@ export async function start(
   env: Record<string, string>,
 ): Promise<Started> {
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, [tsxCli, script], {
+  const child = spawn(process.execPath, ["--import", tsxLoader, script], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,7 +94,7 @@ export async function call<S extends ZodType>(
 /** Runs `script` to its exit (for start-up failures). */
 export function runToExit(script: string, cwd: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [tsxCli, script], {
+    const child = spawn(process.execPath, ["--import", tsxLoader, script], {
       cwd,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "ignore", "pipe"],

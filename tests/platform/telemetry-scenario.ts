@@ -16,9 +16,9 @@ import { START } from "./process.js";
 
 const dir = process.argv[2];
 const require = createRequire(import.meta.url);
-const tsxCli = require.resolve("tsx/cli");
-// The server runs with tsx as a loader, so it is strace's only direct child: that is the
-// process to signal (a signal to strace would detach it and leave the server running).
+// Both processes run with tsx as a loader (its CLI would add a parent process), so the server
+// is strace's only direct child: that is the process to signal (a signal to strace would
+// detach it and leave the server running).
 const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
 const cert = join(dir, "cert.pem");
 const key = join(dir, "key.pem");
@@ -47,9 +47,23 @@ execFileSync(
   { stdio: "ignore" },
 );
 
+/** Processes to kill if the scenario ends early (a failure, or the test's timeout). */
+const cleanup = new Set<number>();
+process.on("exit", () => {
+  for (const pid of cleanup) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+process.on("SIGTERM", () => process.exit(1));
+
 /** Spawns a process and resolves when its stdout matches `ready`. */
 function launch(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
   const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  cleanup.add(child.pid!);
   let out = "";
   let err = "";
   child.stderr.on("data", (d) => (err += d));
@@ -67,7 +81,14 @@ function launch(command: string, args: string[], env: NodeJS.ProcessEnv, ready: 
 
 const collector = launch(
   process.execPath,
-  [tsxCli, fileURLToPath(new URL("./collector.ts", import.meta.url)), cert, key, received],
+  [
+    "--import",
+    tsxLoader,
+    fileURLToPath(new URL("./collector.ts", import.meta.url)),
+    cert,
+    key,
+    received,
+  ],
   { PATH: process.env.PATH },
   /listening (\d+)/,
 );
@@ -75,7 +96,21 @@ const port = Number((await collector.matched)[1]);
 
 const server = launch(
   "strace",
-  ["-f", "-qq", "-e", "trace=connect", "-o", trace, process.execPath, "--import", tsxLoader, START],
+  // --seccomp-bpf stops the tracee on connect() only, not on every system call (training
+  // threads make millions), so tracing costs next to nothing.
+  [
+    "-f",
+    "-qq",
+    "--seccomp-bpf",
+    "-e",
+    "trace=connect",
+    "-o",
+    trace,
+    process.execPath,
+    "--import",
+    tsxLoader,
+    START,
+  ],
   {
     PATH: process.env.PATH,
     HOST: "127.0.0.1",
@@ -93,6 +128,10 @@ const server = launch(
   /serving split/,
 );
 await server.matched;
+const tracee = Number(
+  readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, "utf8").split(" ")[0],
+);
+cleanup.add(tracee);
 for (let i = 0; i < 12; i++) {
   const res = await fetch("http://127.0.0.1:18090/predict", {
     method: "POST",
@@ -101,11 +140,11 @@ for (let i = 0; i < 12; i++) {
   });
   await res.arrayBuffer();
 }
-const tracee = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, "utf8");
-process.kill(Number(tracee.trim().split(" ")[0]), "SIGTERM");
+process.kill(tracee, "SIGTERM");
 const exitCode = await server.exited;
 collector.child.kill("SIGTERM");
 await collector.exited;
+cleanup.clear();
 
 const envelopes = existsSync(received)
   ? readFileSync(received, "utf8")
