@@ -28,6 +28,8 @@ export interface ChartOptions {
 }
 
 const HEIGHT = 220;
+/** Room after the newest point, so it is drawn inside the plot rather than on its edge. */
+const EDGE_S = 3;
 const AXIS = { stroke: "#1f2937", grid: { stroke: "#e5e7eb" }, ticks: { stroke: "#9ca3af" } };
 
 /** A chart in `el`; `update` redraws it with new columns (x first, then one per line). */
@@ -53,7 +55,7 @@ export function chart(el: HTMLElement, opts: ChartOptions): (data: uPlot.Aligned
         x: {
           time: opts.time,
           ...(opts.windowS
-            ? { range: (_u, _min, max): uPlot.Range.MinMax => [max - opts.windowS!, max] }
+            ? { range: (_u, _min, max): uPlot.Range.MinMax => [max - opts.windowS!, max + EDGE_S] }
             : {}),
         },
       },
