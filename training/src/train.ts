@@ -25,13 +25,18 @@ export async function trainAndEvaluate(
   const test = takeRows(dataset, dataset.split.test);
   const start = performance.now();
   const result = await fitForest(train, forest, { validation: test, ...fit });
-  const fitMs = performance.now() - start;
-  const { predictor } = result;
+  return evaluateFit(dataset, result, performance.now() - start);
+}
+
+/** Scores a forest fitted on `dataset.split.train` (here or elsewhere) on `dataset.split.test`. */
+export function evaluateFit(dataset: Dataset, fit: FitResult, fitMs: number): TrainOutcome {
+  const test = takeRows(dataset, dataset.split.test);
+  const { predictor } = fit;
   const metrics = classificationMetrics(
     test.y,
     predictor.predict(test.x),
     predictor.predictProbabilities(test.x),
     dataset.classNames.length,
   );
-  return { fit: result, metrics, fitMs };
+  return { fit, metrics, fitMs };
 }

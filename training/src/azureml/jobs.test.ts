@@ -218,8 +218,9 @@ describe("mlops train --target azureml", () => {
     expect(server.seen[3]!.body!.properties).toMatchObject({
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm mlops forest merge --shares ${{inputs.shares}} --out ${{outputs.model}}/model.json --json",
+        "pnpm mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts ${{outputs.model}} --json",
       inputs: {
+        data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {
           jobInputType: "uri_folder",
           uri: `azureml://jobs/${share!.name}/outputs/shares`,

@@ -176,27 +176,28 @@ export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: n
   };
 }
 
-/** The merge step: joins the share job's `shares` output into `model/model.json`. */
+/**
+ * The merge step: `mlops train --from-shares` joins the share job's `shares` output, evaluates the
+ * forest on the held-out rows, tracks the run and registers the version, with the artifact folder
+ * as the `model` output, exactly as a single-node training job would.
+ */
 export function forestMergeJob(t: AzureMlTarget, j: ForestJobInput, shareJob: string): CommandJob {
+  const single = trainCommandJob(t, j);
   return {
-    ...commandBase(t, j.experiment, `merge ${j.name}`),
-    command: mlops([
-      "forest",
-      "merge",
-      "--shares",
-      binding("inputs.shares"),
-      "--out",
-      `${binding("outputs.model")}/model.json`,
-      "--json",
-    ]),
+    ...single,
+    displayName: `merge ${j.name}`,
+    command: single.command.replace(
+      " --artifacts ",
+      ` --from-shares ${binding("inputs.shares")} --artifacts `,
+    ),
     inputs: {
+      ...single.inputs,
       shares: {
         jobInputType: "uri_folder",
         uri: `azureml://jobs/${shareJob}/outputs/shares`,
         mode: "ReadOnlyMount",
       } as UriFileJobInput & { jobInputType: "uri_folder" },
     },
-    outputs: { model: folderOutput() },
   };
 }
 

@@ -1,7 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { Command } from "commander";
-import { mergeShareFiles, nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
+import { nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
 
 /** What the `forest` commands borrow from the program. */
 export interface ForestCommandContext {
@@ -11,13 +9,13 @@ export interface ForestCommandContext {
 }
 
 /**
- * Adds `mlops forest share` (one node's trees of a forest trained across the nodes of a
- * distributed job) and `mlops forest merge` (the step that joins the shares into one model).
+ * Adds `mlops forest share`: one node's trees of a forest trained across the nodes of a
+ * distributed job. The merge step is `mlops train --from-shares DIR`, which registers the result.
  */
 export function registerForestCommands(program: Command, ctx: ForestCommandContext): void {
   const forest = program
     .command("forest")
-    .description("Train one forest across the nodes of a distributed job, and merge the shares.");
+    .description("Train one forest across the nodes of a distributed job.");
   forest
     .command("share")
     .description(
@@ -38,19 +36,6 @@ export function registerForestCommands(program: Command, ctx: ForestCommandConte
         { ...node, ...result },
         () => `rank ${node.rank} of ${node.worldSize}: ${result.trees} trees → ${result.file}\n`,
       );
-    });
-  forest
-    .command("merge")
-    .description("Join every node's share, in rank order, into one ml-random-forest model file.")
-    .requiredOption("--shares <dir>", "the folder the nodes wrote their shares into")
-    .requiredOption("--out <file>", "the merged model.json")
-    .option("--json", "print one JSON object instead of text")
-    .action(async (opts: { shares: string; out: string; json?: boolean }) => {
-      const model = await mergeShareFiles(opts.shares);
-      await mkdir(dirname(opts.out), { recursive: true });
-      await writeFile(opts.out, JSON.stringify(model));
-      const trees = model.baseModel.estimators.length;
-      ctx.print(opts.json, { out: opts.out, trees }, () => `${trees} trees → ${opts.out}\n`);
     });
 }
 

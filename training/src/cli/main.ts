@@ -94,6 +94,10 @@ export function createProgram(io: CliIo): Command {
     )
     .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
     .option("--json", "print one JSON object (run_id, model, metrics, fit_ms) instead of text")
+    .option(
+      "--from-shares <dir>",
+      "merge the forest shares in this folder (mlops forest share) instead of fitting",
+    )
     .option("--target <where>", "local, or azureml (a job on the workspace's cluster)", "local")
     .option(
       "--instances <n>",
@@ -140,6 +144,7 @@ export function createProgram(io: CliIo): Command {
           ...selectTracking(io.env, store),
           artifactRoot: opts.artifacts,
           onProgress: (p) => bar?.update(p.treesDone),
+          fromShares: opts.fromShares,
           promotion,
         }).finally(() => bar?.stop());
         const m = result.metrics;
@@ -500,6 +505,7 @@ function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
 }
 
 interface TrainFlags {
+  fromShares?: string;
   target: string;
   instances: number;
   data: string;

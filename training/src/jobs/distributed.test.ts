@@ -58,8 +58,8 @@ describe("nodeRankFromEnv", () => {
   });
 });
 
-describe("mlops forest share|merge", () => {
-  it("N nodes' shares merge byte for byte into the forest mlops train fits on one node", async () => {
+describe("mlops forest share, then mlops train --from-shares", () => {
+  it("N nodes' shares merge byte for byte into the forest one node fits, and register", async () => {
     const common = ["--data", data, "--label", "label", "--trees", "7", "--seed", "3"];
     const shares = join(root, "shares");
     for (const rank of [2, 0, 1]) {
@@ -70,25 +70,24 @@ describe("mlops forest share|merge", () => {
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toMatchObject({ rank, worldSize: 3 });
     }
-    const merged = join(root, "merged", "model.json");
-    const m = await run(["forest", "merge", "--shares", shares, "--out", merged, "--json"]);
+    const artifacts = ["--artifacts", join(root, "artifacts"), "--json"];
+    const m = await run(["train", ...common, "--from-shares", shares, ...artifacts]);
     expect(m.stderr).toBe("");
-    expect(JSON.parse(m.stdout)).toEqual({ out: merged, trees: 7 });
-
-    const single = await run([
-      "train",
-      ...common,
-      "--artifacts",
-      join(root, "artifacts"),
-      "--json",
-    ]);
-    const { artifact } = JSON.parse(single.stdout);
-    expect(await readFile(merged, "utf8")).toBe(
-      await readFile(join(artifact, "model.json"), "utf8"),
+    const merged = JSON.parse(m.stdout);
+    const single = JSON.parse((await run(["train", ...common, ...artifacts])).stdout);
+    expect(merged.model).toEqual({ name: "small", version: 1 });
+    expect(await readFile(join(merged.artifact, "model.json"), "utf8")).toBe(
+      await readFile(join(single.artifact, "model.json"), "utf8"),
     );
+    expect(merged.metrics).toEqual(single.metrics);
 
+    const reseeded = [...common.slice(0, -2), "--seed", "4", "--from-shares", shares];
+    const other = await run(["train", ...reseeded]);
+    expect(other.stderr).toMatch(
+      /^error: --from-shares must hold the forest of --trees 7 --seed 4/,
+    );
     await unlink(join(shares, "share-0001.json"));
-    const gap = await run(["forest", "merge", "--shares", shares, "--out", merged]);
+    const gap = await run(["train", ...common, "--from-shares", shares]);
     expect(gap.code).toBe(1);
     expect(gap.stderr).toMatch(/share-0002\.json: expected rank 1 of 3 starting at tree 2/);
   });

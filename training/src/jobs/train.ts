@@ -11,14 +11,16 @@ import {
   sha256,
   writeModelArtifact,
 } from "../artifact.js";
-import { loadDataset } from "../dataset.js";
+import { type Dataset, loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import type { TrainingProgress } from "../forest/fit.js";
-import { resolveForestOptions } from "../forest/options.js";
+import { ForestPredictor } from "../forest/model.js";
+import { type ForestParams, resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
-import { trainAndEvaluate } from "../train.js";
+import { evaluateFit, type TrainOutcome, trainAndEvaluate } from "../train.js";
+import { mergeShareFiles } from "./distributed.js";
 import { headCommit } from "./git.js";
 import {
   checkGate,
@@ -53,6 +55,11 @@ export interface TrainJobInput {
   readonly gitSha?: string | null;
   /** Progress while trees are added. */
   readonly onProgress?: (progress: TrainingProgress) => void;
+  /**
+   * A folder of forest shares trained on other nodes (`mlops forest share`): merge them instead
+   * of fitting, then evaluate, track and register as usual. `fit_ms` is then the merge's time.
+   */
+  readonly fromShares?: string;
   /** `--auto-promote`: make the new version `challenger` if it passes this gate. */
   readonly promotion?: PromotionGate;
 }
@@ -120,20 +127,22 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   try {
     const curve: MetricPoint[] = [];
     // Threads start before the fit is timed: fit_ms excludes start-up.
-    const pool = threads > 1 ? createTrainingPool(threads) : undefined;
+    const pool = threads > 1 && !input.fromShares ? createTrainingPool(threads) : undefined;
     await pool?.ready();
-    const outcome = await trainAndEvaluate(dataset, params, {
-      pool,
-      onProgress: (progress) => {
-        curve.push({
-          key: "accuracy_by_trees",
-          value: progress.validationAccuracy!,
-          step: progress.treesDone,
-          timestamp: Date.now(),
-        });
-        input.onProgress?.(progress);
-      },
-    }).finally(() => pool?.close());
+    const outcome = input.fromShares
+      ? await mergedOutcome(dataset, params, input.fromShares)
+      : await trainAndEvaluate(dataset, params, {
+          pool,
+          onProgress: (progress) => {
+            curve.push({
+              key: "accuracy_by_trees",
+              value: progress.validationAccuracy!,
+              step: progress.treesDone,
+              timestamp: Date.now(),
+            });
+            input.onProgress?.(progress);
+          },
+        }).finally(() => pool?.close());
     const metrics = metricsRecord(outcome.metrics);
     const now = Date.now();
     await tracker.logMetrics(runId, [
@@ -200,4 +209,35 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     await tracker.finish(runId, "FAILED", Date.now());
     throw error;
   }
+}
+
+/**
+ * The shares in `dir` merged and scored like a forest fitted here. They must be the forest these
+ * params describe (same seed and number of trees); shares of another forest are refused.
+ */
+async function mergedOutcome(
+  dataset: Dataset,
+  params: ForestParams,
+  dir: string,
+): Promise<TrainOutcome> {
+  const start = performance.now();
+  const model = await mergeShareFiles(dir);
+  const nTrees = model.baseModel.estimators.length;
+  if (nTrees !== params.nEstimators || model.baseModel.seed !== params.seed) {
+    throw new OptionError(
+      "--from-shares",
+      `must hold the forest of --trees ${params.nEstimators} --seed ${params.seed}`,
+      { trees: nTrees, seed: model.baseModel.seed },
+    );
+  }
+  const predictor = ForestPredictor.fromJSON(
+    model,
+    dataset.featureNames.length,
+    dataset.classNames.length,
+  );
+  return evaluateFit(
+    dataset,
+    { model, predictor, params, nTrees, stoppedEarly: false },
+    performance.now() - start,
+  );
 }
