@@ -1,7 +1,3 @@
-// The repository's root typecheck includes these sources under its Node-only libs; this gives
-// them the browser's (dashboard/tsconfig.json sets the same for the dashboard's own check).
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 /**
  * The dashboard page: polls the API's JSON endpoints (same origin) and redraws the panels in
  * place. Traffic comes from the process's own metrics and keeps updating when the store is down;
