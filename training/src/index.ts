@@ -10,6 +10,15 @@ export {
   sha256,
   writeModelArtifact,
 } from "./artifact.js";
+export {
+  type AzureMlTarget,
+  azureMlTargetFromEnv,
+  forestMergeJob,
+  forestShareJob,
+  sweepJob,
+  trainCommandJob,
+} from "./azureml/jobs.js";
+export { SWEEP_PRIMARY_METRIC, toAzureSweepSettings } from "./azureml/sweep-spec.js";
 export { type ModelCardInput, renderModelCard } from "./card.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {
@@ -41,6 +50,22 @@ export {
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
 export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
+export { type GarchCardInput, renderGarchCard } from "./garch-card.js";
+export {
+  mergeShareFiles,
+  type NodeRank,
+  nodeRankFromEnv,
+  runShareJob,
+  shareRange,
+} from "./jobs/distributed.js";
+export {
+  type PromoteJobInput,
+  type PromoteJobOutput,
+  type RegisterJobInput,
+  type RegisterJobOutput,
+  runPromoteJob,
+  runRegisterJob,
+} from "./jobs/registry.js";
 export { runTrainJob, type TrainJobInput, type TrainJobOutput } from "./jobs/train.js";
 export {
   accuracy,
@@ -86,4 +111,7 @@ export {
   type TpeOptions,
   tpeAssignment,
 } from "./sweep/tpe.js";
-export { type TrainOutcome, trainAndEvaluate } from "./train.js";
+export { azureMlTrackingUrl } from "./tracking/azureml.js";
+export type { RegistryMirror } from "./tracking/mlflow-registry.js";
+export { selectTracking, type Tracking } from "./tracking/select.js";
+export { evaluateFit, type TrainOutcome, trainAndEvaluate } from "./train.js";
