@@ -101,6 +101,8 @@ describe("--target", () => {
     );
     const local = await run([...train(), "--instances", "2"]);
     expect(local.stderr).toMatch(/^error: --instances needs --target azureml/);
+    const promote = await run([...train(), "--target", "azureml", "--auto-promote"]);
+    expect(promote.stderr).toMatch(/^error: --auto-promote is not available with --target azureml/);
     const other = await run([...train(), "--target", "cloud"]);
     expect(other.stderr).toMatch(/^error: --target must be "local" or "azureml"/);
   });

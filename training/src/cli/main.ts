@@ -107,6 +107,11 @@ export function createProgram(io: CliIo): Command {
     )
     .action(async (opts: TrainFlags) => {
       if (opts.target === "azureml") {
+        // Flags the cluster job does not carry are refused rather than silently dropped.
+        if (opts.autoPromote || opts.fromShares) {
+          const flag = opts.autoPromote ? "--auto-promote" : "--from-shares";
+          throw new OptionError(flag, "is not available with --target azureml", true);
+        }
         const name = opts.name ?? datasetName(opts.data);
         const submitted = await submitTrainToAzureMl(
           io.env,
