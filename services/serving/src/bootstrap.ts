@@ -8,7 +8,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import {
-  type ArtifactRef,
   CHALLENGER,
   CHAMPION,
   type Metrics,
@@ -17,7 +16,7 @@ import {
 } from "@mlops/contracts";
 import { fit as fitGarch } from "@mlops/garch";
 import type { Store } from "@mlops/store";
-import { type ForestOptions, loadDataset, parseCsv, trainAndEvaluate } from "@mlops/training";
+import { parseCsv, runTrainJob } from "@mlops/training";
 import { writeArtifact } from "./models/artifacts.js";
 
 /** The demo data shipped with the repository. */
@@ -31,14 +30,12 @@ export const DEMO_DATA = {
 /** Registered names the local set-up uses. */
 export const DEMO_MODELS = { classifier: "classifier", garch: "dem2gbp" } as const;
 
-/** The two arms: the same data, different seeds and feature sampling. */
-const ARMS: readonly {
-  alias: string;
-  forest: ForestOptions & { nEstimators: number; seed: number };
-}[] = [
-  { alias: CHAMPION, forest: { nEstimators: 100, maxFeatures: "sqrt", seed: 1 } },
-  { alias: CHALLENGER, forest: { nEstimators: 100, maxFeatures: "all", seed: 2 } },
-];
+/** The two arms: 100 trees on the same data, different seeds. */
+const ARMS = [
+  { alias: CHAMPION, seed: 1 },
+  { alias: CHALLENGER, seed: 2 },
+] as const;
+const TREES = 100;
 
 export interface BootstrapOptions {
   readonly store: Store;
@@ -51,7 +48,10 @@ export interface BootstrapOptions {
   readonly progress: (line: string, transient?: boolean) => void;
 }
 
-/** Records a finished run and registers its artifact as the next version of `name`. */
+/**
+ * Records a finished run and registers its artifact as the next version of `name` (the GARCH
+ * fit; classifiers go through training's `runTrainJob`).
+ */
 async function registerRun(
   store: Store,
   artifactDir: string,
@@ -82,7 +82,7 @@ async function registerRun(
     Object.entries(entry.metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
   );
   const next = ((await store.models.list(entry.name))[0]?.version ?? 0) + 1;
-  const artifact: ArtifactRef = await writeArtifact(
+  const artifact = await writeArtifact(
     artifactDir,
     {
       name: entry.name,
@@ -96,11 +96,10 @@ async function registerRun(
       git_sha: null,
       run_id: runId,
       created: new Date(now).toISOString(),
-      model_file: "model.json",
     },
     entry.model,
   );
-  await store.runs.addArtifacts(runId, [{ path: "manifest.json", uri: artifact.uri }]);
+  await store.runs.addArtifacts(runId, [{ path: "model", uri: artifact.uri }]);
   const registered = await store.models.register({
     name: entry.name,
     kind: entry.kind,
@@ -118,7 +117,7 @@ async function registerRun(
   return registered.version;
 }
 
-/** Trains and registers whichever demo arm has no alias yet. */
+/** Trains and registers (training's `runTrainJob`) whichever demo arm has no alias yet. */
 async function ensureClassifiers(options: BootstrapOptions): Promise<void> {
   const { store, progress } = options;
   const name = DEMO_MODELS.classifier;
@@ -130,45 +129,22 @@ async function ensureClassifiers(options: BootstrapOptions): Promise<void> {
     );
     return;
   }
-  const dataset = await loadDataset(DEMO_DATA.classification, { label: "label" });
   for (const arm of missing) {
-    const startedAt = Date.now();
-    const label = `training ${name} (${arm.alias}): ${arm.forest.nEstimators} trees`;
-    const outcome = await trainAndEvaluate(dataset, arm.forest, {
+    const label = `training ${name} (${arm.alias}): ${TREES} trees`;
+    const job = await runTrainJob({
+      data: DEMO_DATA.classification,
+      label: "label",
+      name,
+      trees: TREES,
+      seed: arm.seed,
       threads: options.threads,
+      store,
+      artifactRoot: options.artifactDir,
       onProgress: (p) => progress(`${label} ${bar(p.treesDone / p.nEstimators)}`, true),
     });
-    const m = outcome.metrics;
-    const metrics: Metrics = {
-      accuracy: m.accuracy,
-      balanced_accuracy: m.balancedAccuracy,
-      f1: m.f1,
-      log_loss: m.logLoss,
-      ...(Number.isFinite(m.rocAuc) ? { roc_auc: m.rocAuc } : {}),
-    };
-    const version = await registerRun(store, options.artifactDir, {
-      name,
-      kind: "classifier",
-      featureSchema: {
-        kind: "classifier",
-        features: dataset.featureNames.map((f) => ({ name: f, type: "number" as const })),
-        target: dataset.labelName,
-        classes: [...dataset.classNames],
-      },
-      params: {
-        n_estimators: arm.forest.nEstimators,
-        max_features: String(arm.forest.maxFeatures),
-        seed: arm.forest.seed,
-      },
-      metrics,
-      seed: arm.forest.seed,
-      dataHash: dataset.sha256,
-      startedAt,
-      model: Buffer.from(JSON.stringify(outcome.fit.model)),
-    });
-    await store.models.setAlias(name, arm.alias, version);
+    await store.models.setAlias(name, arm.alias, job.model.version);
     progress(
-      `${label}: accuracy ${m.accuracy.toFixed(4)} in ${(outcome.fitMs / 1000).toFixed(1)} s → ${name}@${version} = ${arm.alias}`,
+      `${label}: accuracy ${job.metrics.accuracy.toFixed(4)} in ${(job.fit_ms / 1000).toFixed(1)} s → ${name}@${job.model.version} = ${arm.alias}`,
     );
   }
 }

@@ -1,25 +1,25 @@
 /**
- * Model artifacts on disk: `<artifactDir>/<name>/<version>/manifest.json` beside the model file
- * the manifest names. The registry stores the manifest's path relative to the artifact
- * directory and the manifest's SHA-256; the manifest carries the model file's SHA-256. So one
- * registry entry pins every byte the server loads, and the same relative URI resolves in a
- * checkout (`.mlops/artifacts`) and in the image (the fixed path the Dockerfile bakes in).
+ * Reading model artifacts the way training writes them (`@mlops/training`, `mlops train`): a
+ * directory holding the model file and `manifest.json` (and `card.md`). The registry's
+ * `ArtifactRef` names the model file and its SHA-256; the manifest beside it names the version
+ * and carries the same checksum. Relative URIs are relative to the working directory, where
+ * training wrote them (`.mlops/artifacts/<run>/model/model.json` at the repository root, and the
+ * same path under the image's working directory, where the Dockerfile bakes them in).
  *
- * Training owns producing models; writing them lives here, once, until training's registry
- * takes it over (`writeArtifact` is the whole surface to move).
+ * Writing a GARCH artifact lives here until `@mlops/training` exports its GARCH job
+ * (`runGarchJob`); classifiers are written by training's `runTrainJob`.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type ArtifactRef,
   type ModelManifest,
   ModelManifestSchema,
   parseOrThrow,
 } from "@mlops/contracts";
-
-/** The manifest's file name in every artifact folder. */
-export const MANIFEST_FILE = "manifest.json";
+import { MANIFEST_FILE, MODEL_FILE } from "@mlops/training";
 
 /** A verified artifact: its manifest and the model file's bytes. */
 export interface LoadedArtifact {
@@ -31,72 +31,57 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Where `uri` (a path relative to `artifactDir`, or `file:` + path) lives on disk. */
-export function artifactPath(artifactDir: string, uri: string): string {
-  const path = uri.startsWith("file:") ? new URL(uri).pathname : uri;
-  if (isAbsolute(path)) return path;
-  const full = resolve(artifactDir, path);
-  // A registry entry must not point outside the artifact directory.
-  if (relative(resolve(artifactDir), full).split(sep)[0] === "..") {
-    throw new Error(`artifact uri ${uri} leaves the artifact directory`);
-  }
-  return full;
+/** Where a registry URI (a path, absolute or relative to the working directory, or `file:`) is. */
+export function artifactPath(uri: string): string {
+  return uri.startsWith("file:") ? fileURLToPath(uri) : resolve(uri);
 }
 
 /**
- * Writes the model file and its manifest under `<artifactDir>/<name>/<version>/`, atomically
- * (a temporary folder renamed into place), and returns the reference to register.
+ * Writes `model` and its manifest into `<artifactRoot>/<run_id>/model/` (training's layout),
+ * atomically, and returns the reference to register.
  */
 export async function writeArtifact(
-  artifactDir: string,
-  fields: Omit<ModelManifest, "format_version" | "model_sha256">,
+  artifactRoot: string,
+  fields: Omit<ModelManifest, "format_version" | "model_sha256" | "model_file">,
   model: Uint8Array,
 ): Promise<ArtifactRef> {
   const manifest = parseOrThrow(
     ModelManifestSchema,
-    { format_version: 1, ...fields, model_sha256: sha256(model) },
+    { format_version: 1, ...fields, model_file: MODEL_FILE, model_sha256: sha256(model) },
     "model manifest",
   );
-  const folder = join(artifactDir, manifest.name, String(manifest.version));
-  const staging = `${folder}.tmp-${process.pid}-${Date.now()}`;
-  await rm(staging, { recursive: true, force: true });
+  const dir = join(artifactRoot, manifest.run_id, "model");
+  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(staging, { recursive: true });
-  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   try {
-    await writeFile(join(staging, manifest.model_file), model);
-    await writeFile(join(staging, MANIFEST_FILE), manifestBytes);
-    await mkdir(dirname(folder), { recursive: true });
-    await rm(folder, { recursive: true, force: true });
-    await rename(staging, folder);
+    await writeFile(join(staging, MODEL_FILE), model);
+    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
-  return {
-    uri: [manifest.name, String(manifest.version), MANIFEST_FILE].join("/"),
-    sha256: sha256(manifestBytes),
-  };
+  return { uri: join(dir, MODEL_FILE), sha256: manifest.model_sha256 };
 }
 
 /**
- * Reads an artifact and checks both checksums and the manifest's schema; every failure names
- * the file and what was wrong.
+ * Reads the model file a registry entry names and the manifest beside it, checking the model's
+ * SHA-256 against both and the manifest against the contract; failures name the file.
  */
-export async function readArtifact(artifactDir: string, ref: ArtifactRef): Promise<LoadedArtifact> {
-  const manifestPath = artifactPath(artifactDir, ref.uri);
-  const manifestBytes = await readFile(manifestPath);
-  if (sha256(manifestBytes) !== ref.sha256) {
-    throw new Error(`${manifestPath}: SHA-256 differs from the registry's ${ref.sha256}`);
+export async function readArtifact(ref: ArtifactRef): Promise<LoadedArtifact> {
+  const modelPath = artifactPath(ref.uri);
+  const model = await readFile(modelPath);
+  if (sha256(model) !== ref.sha256) {
+    throw new Error(`${modelPath}: SHA-256 differs from the registry's ${ref.sha256}`);
   }
+  const manifestPath = join(dirname(modelPath), MANIFEST_FILE);
   const manifest = parseOrThrow(
     ModelManifestSchema,
-    JSON.parse(manifestBytes.toString("utf8")),
+    JSON.parse(await readFile(manifestPath, "utf8")),
     manifestPath,
   );
-  const modelPath = join(dirname(manifestPath), manifest.model_file);
-  const model = await readFile(modelPath);
-  if (sha256(model) !== manifest.model_sha256) {
-    throw new Error(`${modelPath}: SHA-256 differs from the manifest's model_sha256`);
+  if (manifest.model_file !== basename(modelPath) || manifest.model_sha256 !== ref.sha256) {
+    throw new Error(`${manifestPath}: describes another model file than ${modelPath}`);
   }
   return { manifest, model };
 }

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadDataset, takeRows, trainAndEvaluate } from "@mlops/training";
+import { openStore } from "@mlops/store";
+import { loadDataset, runTrainJob, takeRows, trainAndEvaluate } from "@mlops/training";
 import { RandomForestClassifier } from "ml-random-forest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_DATA } from "../bootstrap.js";
@@ -31,26 +32,51 @@ const manifestFields = {
   git_sha: null,
   run_id: "run-1",
   created: "2026-01-01T00:00:00.000Z",
-  model_file: "model.json",
 };
 
 describe("artifacts", () => {
-  it("round-trips the model bytes under a relative URI", async () => {
+  it("round-trips the model bytes in training's layout", async () => {
     const ref = await writeArtifact(dir, manifestFields, Buffer.from('{"x":1}'));
-    expect(ref.uri).toBe("m/1/manifest.json");
-    const loaded = await readArtifact(dir, ref);
+    expect(ref.uri).toBe(join(dir, "run-1", "model", "model.json"));
+    const loaded = await readArtifact(ref);
     expect(loaded.model.toString()).toBe('{"x":1}');
     expect(loaded.manifest).toMatchObject({ name: "m", version: 1, format_version: 1 });
   });
 
-  it("refuses a manifest or a model whose bytes changed", async () => {
-    const ref = await writeArtifact(dir, { ...manifestFields, version: 2 }, Buffer.from("{}"));
-    await expect(readArtifact(dir, { ...ref, sha256: "0".repeat(64) })).rejects.toThrow(
-      /manifest.json: SHA-256 differs from the registry's/,
+  it("reads what training's runTrainJob writes and registers", async () => {
+    const store = await openStore({ kind: "sqlite", path: join(dir, "registry.db") });
+    try {
+      const job = await runTrainJob({
+        data: DEMO_DATA.classification,
+        label: "label",
+        name: "rf-job",
+        trees: 3,
+        store,
+        artifactRoot: join(dir, "runs"),
+        gitSha: null,
+      });
+      const version = await store.models.get("rf-job", job.model.version);
+      const served = loadClassifier(await readArtifact(version!.artifact));
+      expect(served).toMatchObject({ name: "rf-job", version: job.model.version });
+      expect(served.classify([0, 0, 0, 0, 0]).prediction).toMatch(/^[01]$/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses a model whose bytes changed, or a manifest of another model", async () => {
+    const ref = await writeArtifact(dir, { ...manifestFields, run_id: "run-2" }, Buffer.from("{}"));
+    await expect(readArtifact({ ...ref, sha256: "0".repeat(64) })).rejects.toThrow(
+      /model.json: SHA-256 differs from the registry's/,
     );
-    await writeFile(join(dir, "m", "2", "model.json"), "{ }");
-    await expect(readArtifact(dir, ref)).rejects.toThrow(
-      /model.json: SHA-256 differs from the manifest's/,
+    const other = await writeArtifact(
+      dir,
+      { ...manifestFields, run_id: "run-3" },
+      Buffer.from("[]"),
+    );
+    await writeFile(other.uri, "{}");
+    await expect(readArtifact({ uri: other.uri, sha256: ref.sha256 })).rejects.toThrow(
+      /manifest.json: describes another model file/,
     );
   });
 
@@ -60,11 +86,11 @@ describe("artifacts", () => {
     ).rejects.toThrow(/run_id/);
   });
 
-  it("keeps relative URIs inside the artifact directory", () => {
-    expect(artifactPath("/srv/models", "m/1/manifest.json")).toBe("/srv/models/m/1/manifest.json");
-    expect(() => artifactPath("/srv/models", "../../etc/passwd")).toThrow(
-      /leaves the artifact directory/,
+  it("resolves relative URIs against the working directory, as training writes them", () => {
+    expect(artifactPath(".mlops/artifacts/r/model/model.json")).toBe(
+      join(process.cwd(), ".mlops/artifacts/r/model/model.json"),
     );
+    expect(artifactPath("file:///srv/models/model.json")).toBe("/srv/models/model.json");
   });
 });
 
@@ -77,6 +103,7 @@ describe("served classifier", () => {
       {
         ...manifestFields,
         name: "rf",
+        run_id: "run-rf",
         feature_schema: {
           kind: "classifier",
           features: dataset.featureNames.map((name) => ({ name, type: "number" as const })),
@@ -86,8 +113,8 @@ describe("served classifier", () => {
       },
       Buffer.from(JSON.stringify(outcome.fit.model)),
     );
-    const served = loadClassifier(await readArtifact(dir, ref));
-    const saved = JSON.parse(await readFile(join(dir, "rf", "1", "model.json"), "utf8"));
+    const served = loadClassifier(await readArtifact(ref));
+    const saved = JSON.parse(await readFile(ref.uri, "utf8"));
     const reference = RandomForestClassifier.load(saved);
     const test = takeRows(dataset, dataset.split.test.subarray(0, 200));
     const nf = dataset.featureNames.length;

@@ -71,11 +71,11 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
   for (const variant of variants) {
     const ref = variant === "champion" ? config.championModel : config.challengerModel;
     const version = await resolve(store, ref, "classifier");
-    classifiers[variant] = loadClassifier(await readArtifact(config.artifactDir, version.artifact));
+    classifiers[variant] = loadClassifier(await readArtifact(version.artifact));
   }
   const cache = new Map<string, ServedGarch>();
   const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
-    const fit = loadGarch(await readArtifact(config.artifactDir, version.artifact));
+    const fit = loadGarch(await readArtifact(version.artifact));
     const served = { name: version.name, version: version.version, fit };
     if (cache.size >= GARCH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(`${version.name}@${version.version}`, served);
