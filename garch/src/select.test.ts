@@ -60,6 +60,20 @@ describe("selectOrder", () => {
     expect(best.converged).toBe(true);
   });
 
+  it("reports each candidate as it is fitted", () => {
+    const seen: string[] = [];
+    const { candidates } = selectOrder(normal2000, {
+      maxP: 2,
+      maxQ: 1,
+      onCandidate: (done, total, c) => seen.push(`${done}/${total} (${c.p},${c.q})`),
+    });
+    expect(seen).toEqual(["1/2 (1,1)", "2/2 (2,1)"]);
+    expect(candidates).toHaveLength(2);
+    expect(() => selectOrder(normal2000, { onCandidate: 3 as never })).toThrow(
+      /onCandidate must be a function/,
+    );
+  });
+
   it("throws when no candidate converged", () => {
     // One optimiser iteration is far too few for GARCH(2,2) (GARCH(1,1) is warm-started close to
     // its optimum and can finish in one).

@@ -26,6 +26,8 @@ export interface SelectOptions {
   readonly criterion?: "aic" | "bic";
   /** Options shared by every candidate (mean, init, …); the grid sets p, q and dist. */
   readonly base?: GarchOptions;
+  /** Called after each candidate is fitted (for progress bars): `done` of `total`. */
+  readonly onCandidate?: (done: number, total: number, candidate: Candidate) => void;
 }
 
 /** One fitted candidate. A candidate whose fit threw has NaN statistics and the error's message. */
@@ -48,7 +50,16 @@ export interface Selection {
   readonly candidates: readonly Candidate[];
 }
 
-const OPTION_KEYS = new Set(["minP", "maxP", "minQ", "maxQ", "dists", "criterion", "base"]);
+const OPTION_KEYS = new Set([
+  "minP",
+  "maxP",
+  "minQ",
+  "maxQ",
+  "dists",
+  "criterion",
+  "base",
+  "onCandidate",
+]);
 
 function checkBound(name: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > MAX_ORDER) {
@@ -137,6 +148,14 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
   // distribution, or a bad series, into one error instead of a grid of failed candidates.
   for (const dist of dists) checkSeries(returns, checkSpec({ ...base, p: minP, q: minQ, dist }));
 
+  const onCandidate = options.onCandidate;
+  if (onCandidate !== undefined && typeof onCandidate !== "function") {
+    throw new GarchInputError(
+      "INVALID_OPTION",
+      `onCandidate must be a function (got ${formatValue(onCandidate)})`,
+    );
+  }
+  const total = dists.length * (maxP - minP + 1) * (maxQ - minQ + 1);
   const candidates: Candidate[] = [];
   const fits: (GarchFit | null)[] = [];
   const ranked: Ranked[] = [];
@@ -158,7 +177,7 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
           hqic: Number.NaN,
         };
         const converged = fitted?.converged ?? false;
-        candidates.push({
+        const candidate: Candidate = {
           p,
           q,
           dist,
@@ -168,7 +187,8 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
           hqic: stats.hqic,
           converged,
           message,
-        });
+        };
+        candidates.push(candidate);
         fits.push(fitted);
         ranked.push({
           converged,
@@ -176,6 +196,7 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
           bic: stats.bic,
           numParams: fitted?.numParams ?? 0,
         });
+        onCandidate?.(candidates.length, total, candidate);
       }
     }
   }

@@ -1,5 +1,6 @@
 import type { DistName } from "@mlops/garch";
 import type { Store } from "@mlops/store";
+import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
@@ -12,6 +13,8 @@ export interface GarchCommandContext {
   readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
   readonly integer: (flag: string, min: number) => (text: string) => number;
   readonly defaultArtifactRoot: string;
+  /** Whether stdout is a terminal (progress bars only then). */
+  readonly isTTY: boolean;
 }
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
@@ -48,6 +51,10 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
         if (opts.criterion !== "aic" && opts.criterion !== "bic") {
           throw new OptionError("--criterion", 'must be "aic" or "bic"', opts.criterion);
         }
+        const bar =
+          ctx.isTTY && !opts.json
+            ? new SingleBar({ format: "fitting {bar} {value}/{total} candidate models" })
+            : undefined;
         const result = await runGarchJob({
           data: opts.data,
           column: opts.column,
@@ -59,7 +66,11 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
           store,
           ...selectTracking(ctx.env, store),
           artifactRoot: opts.artifacts,
-        });
+          onCandidate: (done, total) => {
+            if (done === 1) bar?.start(total, 0);
+            bar?.update(done);
+          },
+        }).finally(() => bar?.stop());
         ctx.print(
           opts.json,
           result,

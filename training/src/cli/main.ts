@@ -403,6 +403,7 @@ export function createProgram(io: CliIo): Command {
     print,
     integer,
     defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
+    isTTY: io.isTTY,
   });
   registerForestCommands(program, { env: io.env, print, integer });
   registerTrialCommand(program, { env: io.env, withStore, print, integer });

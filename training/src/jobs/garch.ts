@@ -38,6 +38,8 @@ export interface GarchJobInput {
   readonly artifactRoot: string;
   /** @default `git rev-parse HEAD`, or null */
   readonly gitSha?: string | null;
+  /** Called after each candidate model is fitted (progress bars): `done` of `total`. */
+  readonly onCandidate?: (done: number, total: number) => void;
 }
 
 /** The result scripts read (`mlops garch fit --json`). */
@@ -97,7 +99,10 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
   });
   try {
     const start = performance.now();
-    const selection = selectOrder(returns, options);
+    const selection = selectOrder(returns, {
+      ...options,
+      ...(input.onCandidate ? { onCandidate: input.onCandidate } : {}),
+    });
     const fitMs = performance.now() - start;
     const best = selection.best;
     const metrics = { log_likelihood: best.logLikelihood, aic: best.aic, bic: best.bic };
