@@ -14,7 +14,7 @@ import type { ModelsView } from "./schemas.js";
 
 /** Where `version`'s model card would be on disk. */
 export function cardPath(artifactDir: string, version: ModelVersion): string {
-  return join(dirname(artifactPath(artifactDir, version.artifact.uri)), CARD_FILE);
+  return join(dirname(artifactPath(version.artifact.uri)), CARD_FILE);
 }
 
 /** The card's Markdown, or null when the version has none. */
