@@ -97,13 +97,12 @@ describe("dashboard endpoints", () => {
     expect(models.garch).toEqual([
       { name: "dem2gbp", latest_version: 1, aliases: { champion: 1 }, served: true },
     ]);
-    // The demo versions were registered without a card: no link, and a 404 that says why.
-    expect(models.served[0]!.card_url).toBeNull();
+    // The demo classifiers are trained by training's job, which writes a card beside each
+    // model: the panel links it and the link serves it. (The GARCH fit has none.)
+    expect(models.served[0]!.card_url).toBe("/dashboard/api/models/classifier/1/card");
     const card = await app.inject("/dashboard/api/models/classifier/1/card");
-    expect(card.statusCode).toBe(404);
-    expect(card.json().message).toBe(
-      "classifier v1 has no model card (it was registered without one)",
-    );
+    expect(card.statusCode).toBe(200);
+    expect(card.body).toMatch(/^# Model card: classifier v1/);
 
     const res = await app.inject("/dashboard/api/garch/dem2gbp?history=30&horizon=5");
     const garch = GarchViewSchema.parse(res.json());
