@@ -67,7 +67,12 @@ export const SERVING_DEFAULTS = {
   artifactDir: ".mlops/artifacts",
   batchMaxRows: 1000,
   logQueueSize: 10_000,
-  logBatchSize: 500,
+  /**
+   * The SQLite store writes a batch synchronously on the event loop, so the batch size bounds
+   * how long a flush holds up requests: at 32 connections on 2 cores, 500 gave p99 40 ms and 100
+   * gave 27 ms at the same throughput (`pnpm bench:serve`, BENCHMARKS.md).
+   */
+  logBatchSize: 100,
   logFlushMs: 1000,
   /** 0 disables the per-client limit (the ingress limits first in the cloud). */
   rateLimitPerMinute: 0,

@@ -104,6 +104,12 @@ describe("fitForest on the demo split", () => {
     expect(Math.max(...sums)).toBeLessThan(0.995);
   });
 
+  it("classifies in one walk exactly as predict and predictProbabilities do", () => {
+    const both = forest.predictor.classify(test.x);
+    expect(both.prediction).toEqual(forest.predictor.predict(test.x));
+    expect(both.probabilities).toEqual(forest.predictor.predictProbabilities(test.x));
+  });
+
   it("reads a saved model back into the same predictions", () => {
     const again = ForestPredictor.fromJSON(JSON.parse(JSON.stringify(forest.model)), 5, 2);
     expect(again.predictProbabilities(test.x)).toEqual(

@@ -51,8 +51,7 @@ export function loadClassifier(artifact: LoadedArtifact): Classifier {
     }
   };
   const answers = (x: Float64Array, nRows: number): Classification[] => {
-    const labels = predictor.predict(x);
-    const p = predictor.predictProbabilities(x);
+    const { prediction: labels, probabilities: p } = predictor.classify(x);
     const out: Classification[] = new Array(nRows);
     for (let i = 0; i < nRows; i++) {
       const probabilities: Record<string, number> = {};
