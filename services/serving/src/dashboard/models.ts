@@ -13,13 +13,13 @@ import type { ServedModels } from "../models/served.js";
 import type { ModelsView } from "./schemas.js";
 
 /** Where `version`'s model card would be on disk. */
-export function cardPath(artifactDir: string, version: ModelVersion): string {
+export function cardPath(version: ModelVersion): string {
   return join(dirname(artifactPath(version.artifact.uri)), CARD_FILE);
 }
 
 /** The card's Markdown, or null when the version has none. */
-export async function readCard(artifactDir: string, version: ModelVersion): Promise<string | null> {
-  return readFile(cardPath(artifactDir, version), "utf8").catch(() => null);
+export async function readCard(version: ModelVersion): Promise<string | null> {
+  return readFile(cardPath(version), "utf8").catch(() => null);
 }
 
 const exists = (path: string) =>
@@ -32,7 +32,6 @@ const exists = (path: string) =>
 export async function modelsView(
   store: Pick<Store, "models">,
   served: ServedModels,
-  artifactDir: string,
   cardUrl: (name: string, version: number) => string,
   now: number,
 ): Promise<ModelsView> {
@@ -48,7 +47,7 @@ export async function modelsView(
     entries.map(async ([variant, m], i) => {
       // Served models were resolved from the registry at start, so the version is there.
       const v = versions[i]!;
-      const card = await exists(cardPath(artifactDir, v));
+      const card = await exists(cardPath(v));
       return {
         variant,
         name: m.name,

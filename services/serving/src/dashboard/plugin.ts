@@ -62,9 +62,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   );
   const cardUrl = (name: string, version: number) =>
     `${API}/models/${encodeURIComponent(name)}/${version}/card`;
-  const models = new Cached(MODELS_TTL_MS, () =>
-    modelsView(store, served, config.artifactDir, cardUrl, Date.now()),
-  );
+  const models = new Cached(MODELS_TTL_MS, () => modelsView(store, served, cardUrl, Date.now()));
 
   app.get(DASHBOARD_PATH, { schema: { hide: true } }, async (_, reply) => {
     const { html } = await dashboardBundle(ASSETS);
@@ -181,7 +179,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { name, version } = request.params;
       const registered = await store.models.get(name, version);
-      const card = registered && (await readCard(config.artifactDir, registered));
+      const card = registered && (await readCard(registered));
       if (!card) {
         throw new ServingError(
           "MODEL_NOT_FOUND",
