@@ -2,23 +2,25 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecisionSchema, type PredictionRecord } from "@mlops/contracts";
+import { DecisionSchema, type ModelVersionInput, type PredictionRecord } from "@mlops/contracts";
 import { planExperiment } from "@mlops/experiments";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
+import { selectTracking } from "../tracking/select.js";
 import { INVALID_DECISION_EXIT_CODE } from "./ab.js";
 import { type CliIo, main } from "./main.js";
 
 let root: string;
 const dbPath = () => join(root, "platform.db");
 
-async function run(argv: string[]) {
+async function run(argv: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${dbPath()}` },
+    env: { MLOPS_STORE: `sqlite:${dbPath()}`, ...env },
     isTTY: false,
   };
   const code = await main(argv, io);
@@ -34,8 +36,17 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-/** `n` predictions on `variant`, each with an outcome that is right for every other one. */
-async function traffic(store: Store, experiment: string, variant: string, n: number) {
+/**
+ * `n` predictions on `variant`, each with an outcome that is right for every other one, or for
+ * nine in ten when `better`.
+ */
+async function traffic(
+  store: Store,
+  experiment: string,
+  variant: string,
+  n: number,
+  better = false,
+) {
   const predictions: PredictionRecord[] = Array.from({ length: n }, (_, i) => ({
     request_id: `${experiment}-${variant}-${i}`,
     experiment_id: experiment,
@@ -53,7 +64,7 @@ async function traffic(store: Store, experiment: string, variant: string, n: num
   await store.outcomes.insertMany(
     predictions.map((p, i) => ({
       request_id: p.request_id,
-      outcome: i % 2 === 0 ? "a" : "b",
+      outcome: (better ? i % 10 !== 0 : i % 2 === 0) ? "a" : "b",
       timestamp: p.timestamp + 1,
     })),
   );
@@ -62,7 +73,20 @@ async function traffic(store: Store, experiment: string, variant: string, n: num
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-ab-cli-"));
   await withStore(async (store) => {
-    for (const id of ["skewed", "early"]) {
+    const version = (): ModelVersionInput => ({
+      name: "iris",
+      kind: "classifier",
+      run_id: null,
+      data_hash: null,
+      git_sha: null,
+      params: {},
+      metrics: {},
+      artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
+    });
+    await store.models.register(version());
+    await store.models.register(version());
+    await store.models.setAlias("iris", "champion", 1);
+    for (const id of ["skewed", "early", "clear-win"]) {
       await store.experiments.create({
         id,
         variants: [
@@ -78,6 +102,8 @@ beforeAll(async () => {
     await traffic(store, "skewed", "challenger", 150);
     await traffic(store, "early", "champion", 30);
     await traffic(store, "early", "challenger", 30);
+    await traffic(store, "clear-win", "champion", 400);
+    await traffic(store, "clear-win", "challenger", 400, true);
   });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -128,6 +154,35 @@ describe("mlops ab analyze", () => {
     expect(out.metrics.map((m: { accuracy: { n: number } }) => m.accuracy.n)).toEqual([30, 30]);
     const recorded = await withStore((s) => s.experiments.decisions("early"));
     expect(recorded).toEqual([out.decision_record]);
+  });
+
+  it("mirrors a champion move to the MLflow registry when it applies a promotion", async () => {
+    const mlflow = new MlflowServer();
+    const uri = await mlflow.start();
+    try {
+      // As `mlops train` does with tracking on: every registered version is mirrored first.
+      await withStore(async (store) => {
+        const { mirror } = selectTracking({ MLFLOW_TRACKING_URI: uri }, store);
+        for (const v of [1, 2])
+          await mirror!.versionRegistered((await store.models.get("iris", v))!);
+      });
+      const { code, stdout, stderr } = await run(
+        ["ab", "analyze", "--experiment", "clear-win", "--apply", "--json"],
+        { MLFLOW_TRACKING_URI: uri },
+      );
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).decision).toBe("promote");
+      expect(await withStore((store) => store.models.resolve("iris@champion"))).toMatchObject({
+        version: 2,
+      });
+      const mirrored = mlflow.registeredModels.get("iris");
+      const champion = mirrored?.versions.find((v) => v.version === mirrored.aliases.champion);
+      expect(champion?.tags["mlops.version"]).toBe("2");
+      expect(mlflow.violations).toEqual([]);
+    } finally {
+      await mlflow.stop();
+    }
   });
 
   it("names the flag when the experiment does not exist", async () => {

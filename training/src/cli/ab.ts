@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { parseStoreConfig } from "@mlops/contracts";
+import { CHAMPION, parseStoreConfig } from "@mlops/contracts";
 import {
   type Analysis,
   analyzeExperiment,
@@ -26,6 +26,7 @@ import {
 } from "@mlops/experiments";
 import { openStore, type Store } from "@mlops/store";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
+import { selectTracking } from "../tracking/select.js";
 import type { CliIo } from "./main.js";
 
 /** Exit code of `mlops ab analyze` when the decision is `invalid` (errors exit 1). */
@@ -271,6 +272,10 @@ export function registerAbCommands(program: Command, io: CliIo): void {
         const applied = opts.apply
           ? await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt })
           : null;
+        // The store holds the aliases; an MLflow registry (or Azure ML's, as tags) mirrors them.
+        const move = applied?.championMove;
+        if (move)
+          await selectTracking(io.env, store).mirror?.aliasMoved(move.model, CHAMPION, move.to);
         const record = applied?.record ?? toDecisionRecord(result, meta);
         if (chart !== null) await writeAtomically(chartPath!, chart);
         if (report !== null) await writeAtomically(opts.report!, report);
