@@ -1,4 +1,4 @@
-import { PREDICTION_LATENCY, PREDICTION_REQUESTS } from "@mlops/contracts";
+import { AB_VARIANT_ACCURACY, PREDICTION_LATENCY, PREDICTION_REQUESTS } from "@mlops/contracts";
 
 /**
  * The alerts behind the platform's promises, as data: each says what it watches, in which query
@@ -6,8 +6,8 @@ import { PREDICTION_LATENCY, PREDICTION_REQUESTS } from "@mlops/contracts";
  *
  * Where the signal lives decides the alert kind:
  * - the API's own Prometheus metrics (managed Prometheus) → Prometheus rule group alerts;
- * - HTTP status codes and custom metrics in workspace-based App Insights (Log Analytics
- *   tables) → scheduled query rules, since metric alerts cannot compute ratios or baselines;
+ * - HTTP status codes in workspace-based App Insights (Log Analytics tables) → scheduled query
+ *   rules, since metric alerts cannot compute ratios;
  * - the synthetic health check → a metric alert on the web test's availability, the one case a
  *   platform metric answers directly.
  */
@@ -20,14 +20,6 @@ export const P95_LATENCY_SECONDS = 2;
 export const VOLUME_DROP_RATIO = 0.5;
 /** Absolute accuracy points a variant may lose against its own 7-day baseline. */
 export const ACCURACY_DROP = 0.05;
-/**
- * Custom metric the A/B analysis (`mlops ab analyze`) is meant to report per variant to App
- * Insights: the accuracy of joined predictions and outcomes, with the variant in
- * `customDimensions`. Named here only because `@mlops/contracts` exports no such name; nothing
- * emits it yet, so until the emitter and this alert share one name from contracts the alert
- * cannot fire.
- */
-export const AB_ACCURACY_METRIC = "ab_variant_accuracy";
 
 /** A KQL alert over Log Analytics: fires when the query returns any row. */
 export interface LogAlert {
@@ -72,23 +64,7 @@ export const errorRateAlert: LogAlert = {
   ].join("\n"),
 };
 
-/** Any variant whose accuracy fell ACCURACY_DROP below its own trailing week. */
-export const accuracyDropAlert: LogAlert = {
-  role: "accuracy-drop",
-  description: `A model variant's A/B accuracy dropped more than ${ACCURACY_DROP} below its 7-day baseline.`,
-  severity: 2,
-  window: "P7D",
-  query: [
-    "AppMetrics",
-    `| where Name == "${AB_ACCURACY_METRIC}"`,
-    '| extend variant = tostring(Properties["variant"]), value = Sum / ItemCount',
-    "| summarize recent = avgif(value, TimeGenerated > ago(1h)),",
-    "    baseline = avgif(value, TimeGenerated <= ago(1h)) by variant",
-    `| where isnotnull(recent) and isnotnull(baseline) and recent < baseline - ${ACCURACY_DROP}`,
-  ].join("\n"),
-};
-
-export const logAlerts: readonly LogAlert[] = [errorRateAlert, accuracyDropAlert];
+export const logAlerts: readonly LogAlert[] = [errorRateAlert];
 
 /** p95 of the prediction latency histogram above P95_LATENCY_SECONDS. */
 export const latencyAlert: PrometheusAlert = {
@@ -108,4 +84,20 @@ export const volumeDropAlert: PrometheusAlert = {
   expression: `sum(rate(${PREDICTION_REQUESTS.name}[30m])) < ${VOLUME_DROP_RATIO} * sum(rate(${PREDICTION_REQUESTS.name}[30m] offset 1w))`,
 };
 
-export const prometheusAlerts: readonly PrometheusAlert[] = [latencyAlert, volumeDropAlert];
+/**
+ * Any variant whose accuracy over the last hour (the API's `ab_variant_accuracy` gauge, read from
+ * the A/B records in the store) fell ACCURACY_DROP below its own average of the past week.
+ */
+export const accuracyDropAlert: PrometheusAlert = {
+  alert: "ModelAccuracyDrop",
+  description: `A model variant's A/B accuracy over the last hour fell more than ${ACCURACY_DROP} below its 7-day average.`,
+  severity: 2,
+  for: "PT30M",
+  expression: `max by (experiment, variant) (${AB_VARIANT_ACCURACY.name}) < max by (experiment, variant) (avg_over_time(${AB_VARIANT_ACCURACY.name}[7d])) - ${ACCURACY_DROP}`,
+};
+
+export const prometheusAlerts: readonly PrometheusAlert[] = [
+  latencyAlert,
+  volumeDropAlert,
+  accuracyDropAlert,
+];

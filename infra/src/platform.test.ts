@@ -1,4 +1,9 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import {
+  AB_VARIANT_ACCURACY,
+  COSMOS_LAYOUT,
+  parseServingConfig,
+  SERVING_ENV,
+} from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
@@ -93,7 +98,7 @@ describe("the prod program under mocks", () => {
       "azure-native:monitor:DataCollectionRule": 2,
       "azure-native:monitor:DataCollectionRuleAssociation": 3,
       "azure-native:monitor:ActionGroup": 1,
-      "azure-native:monitor:ScheduledQueryRule": 2,
+      "azure-native:monitor:ScheduledQueryRule": 1,
       "azure-native:monitor:MetricAlert": 1,
       "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
       "azure-native:monitor:DiagnosticSetting": 4,
@@ -317,6 +322,18 @@ describe("the prod program under mocks", () => {
       nodeIdleTimeBeforeScaleDown: "PT15M",
     });
     expect(compute.properties.properties.subnet.id).toMatch(/Subnet\/network-ml$/);
+  });
+
+  it("alerts on a drop in A/B accuracy from the gauge the API exports", () => {
+    const [group] = ofType("azure-native:alertsmanagement:PrometheusRuleGroup");
+    const rules = (group!.props as { rules: { alert: string; expression: string }[] }).rules;
+    const accuracy = rules.find((r) => r.alert === "ModelAccuracyDrop");
+    expect(accuracy?.expression).toContain(`avg_over_time(${AB_VARIANT_ACCURACY.name}[7d])`);
+    expect(rules.map((r) => r.alert)).toEqual([
+      "PredictionLatencyP95High",
+      "PredictionVolumeDrop",
+      "ModelAccuracyDrop",
+    ]);
   });
 
   it("provisions the store's containers from the contracts layout, with TTL on prediction logs", () => {

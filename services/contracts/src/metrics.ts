@@ -57,6 +57,22 @@ export const PREDICTION_LOG_WRITE_FAILURES: MetricSpec = {
 };
 
 /**
+ * Gauge of each arm's accuracy over the last hour in the experiment the process serves: the
+ * share of predictions with a posted outcome that were right, read from the store (so every
+ * replica reports the same numbers) when Prometheus scrapes. The accuracy-drop alert compares
+ * it with its own week.
+ */
+export const AB_VARIANT_ACCURACY: MetricSpec = {
+  name: "ab_variant_accuracy",
+  type: "gauge",
+  labels: ["experiment", "variant"],
+  help: "Accuracy of the last hour's predictions that have an outcome, per A/B variant (from the store).",
+};
+
+/** The window `AB_VARIANT_ACCURACY` covers, in milliseconds. */
+export const AB_VARIANT_ACCURACY_WINDOW_MS = 3_600_000;
+
+/**
  * The per-pod rate a custom-metrics adapter exposes for an `autoscaling/v2` Pods metric (the
  * alternative to KEDA): `rate(prediction_requests_total[window])` per pod.
  */
@@ -69,6 +85,7 @@ export const SERVING_METRICS: readonly MetricSpec[] = [
   PREDICTION_LOG_QUEUE_DEPTH,
   PREDICTION_LOG_DROPPED,
   PREDICTION_LOG_WRITE_FAILURES,
+  AB_VARIANT_ACCURACY,
 ];
 
 /**

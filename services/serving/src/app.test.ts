@@ -241,6 +241,13 @@ describe("feedback and A/B stats", () => {
         test: { undefined_because: expect.stringMatching(/all successes/) },
       },
     });
+    // The same joined records feed the gauge the accuracy-drop alert watches.
+    const metrics = (await app.inject({ url: "/metrics" })).body;
+    for (const v of stats.variants) {
+      expect(metrics).toContain(
+        `ab_variant_accuracy{experiment="stats-test",variant="${v.variant}"} 1`,
+      );
+    }
   });
 
   it("rejects an outcome without a request id, naming it", async () => {

@@ -18,7 +18,7 @@ import {
 import type { ZodType } from "zod";
 import dashboardRoutes from "./dashboard/plugin.js";
 import { errorHandler, validationError } from "./errors.js";
-import { createMetrics, type ServingMetrics } from "./metrics.js";
+import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
 import predictionLog from "./plugins/prediction-log.js";
 import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
@@ -120,7 +120,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate(
     "metrics",
-    createMetrics(() => app.predictionLog.stats),
+    createMetrics(
+      () => app.predictionLog.stats,
+      () => recentAccuracy(store, config.experimentId, Date.now()),
+    ),
   );
   await app.register(swagger, {
     openapi: {

@@ -4,6 +4,10 @@
  * apps in one process, and a shared default registry would refuse the second registration.
  */
 import {
+  AB_VARIANT_ACCURACY,
+  AB_VARIANT_ACCURACY_WINDOW_MS,
+  CHALLENGER,
+  CHAMPION,
   type MetricSpec,
   PREDICTION_LATENCY,
   PREDICTION_LATENCY_BUCKETS,
@@ -12,6 +16,7 @@ import {
   PREDICTION_LOG_WRITE_FAILURES,
   PREDICTION_REQUESTS,
 } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
 
@@ -26,11 +31,47 @@ function spec(m: MetricSpec) {
   return { name: m.name, help: m.help, labelNames: [...m.labels] };
 }
 
+/** One arm's accuracy as `AB_VARIANT_ACCURACY` reports it. */
+export interface VariantAccuracy {
+  readonly experiment: string;
+  readonly variant: string;
+  readonly accuracy: number;
+}
+
 /**
- * Creates the registry with the prediction metrics, process metrics, and the prediction-log
- * gauges read from `logStats` at scrape time (so the hot path never touches them).
+ * Each arm's accuracy over the `AB_VARIANT_ACCURACY_WINDOW_MS` before `now`, from the store's
+ * per-variant aggregates (one indexed query per arm); arms with no outcome in the window are
+ * left out rather than reported as 0.
  */
-export function createMetrics(logStats: () => BatchingWriterStats): ServingMetrics {
+export async function recentAccuracy(
+  store: Pick<Store, "predictions">,
+  experimentId: string,
+  now: number,
+): Promise<VariantAccuracy[]> {
+  const aggregates = await store.predictions.aggregate({
+    experiment_id: experimentId,
+    variants: [CHAMPION, CHALLENGER],
+    window: { from: now - AB_VARIANT_ACCURACY_WINDOW_MS, to: now },
+  });
+  return aggregates
+    .filter((a) => a.outcome_count > 0)
+    .map((a) => ({
+      experiment: experimentId,
+      variant: a.variant,
+      accuracy: a.correct_count / a.outcome_count,
+    }));
+}
+
+/**
+ * Creates the registry with the prediction metrics, process metrics, the prediction-log gauges
+ * read from `logStats`, and each arm's accuracy read from `abAccuracy` — all at scrape time, so
+ * the hot path never touches them. A failing `abAccuracy` (store down) leaves that gauge empty
+ * for the scrape rather than failing /metrics, which the autoscaler also reads.
+ */
+export function createMetrics(
+  logStats: () => BatchingWriterStats,
+  abAccuracy: () => Promise<readonly VariantAccuracy[]>,
+): ServingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ ...spec(PREDICTION_REQUESTS), registers: [registry] });
@@ -60,5 +101,15 @@ export function createMetrics(logStats: () => BatchingWriterStats): ServingMetri
       },
     });
   }
+  new Gauge({
+    ...spec(AB_VARIANT_ACCURACY),
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const arms = await abAccuracy().catch(() => []);
+      for (const { experiment, variant, accuracy } of arms)
+        this.set({ experiment, variant }, accuracy);
+    },
+  });
   return { registry, requests, latency };
 }
