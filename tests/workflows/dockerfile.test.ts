@@ -1,8 +1,8 @@
 /**
- * The serving image's Dockerfile, checked without a Docker engine (none runs here, and no base
- * image could be pulled): it lints clean with `dockerfile-utils`, builds only from files the
- * repository tracks (plus the model artifacts the pipeline's train job hands over), and runs as a
- * non-root user.
+ * The images' Dockerfiles (the serving API, and the training environment of Azure ML jobs),
+ * checked without a Docker engine (none runs here, and no base image could be pulled): each lints
+ * clean with `dockerfile-utils`, builds only from files the repository tracks (plus, for serving,
+ * the model artifacts the pipeline's train job hands over), and runs as a non-root user.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,25 +11,22 @@ import { validate } from "dockerfile-utils";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadWorkflow, ROOT, run } from "./support.js";
 
-const DOCKERFILE = join(ROOT, "services", "serving", "Dockerfile");
 /** The build argument through which the pipeline passes the trained models. */
 const ARTIFACTS_ARG = "ARTIFACTS";
 
-let text: string;
-let dockerfile: Dockerfile;
-beforeAll(async () => {
-  text = await readFile(DOCKERFILE, "utf8");
-  dockerfile = DockerfileParser.parse(text);
-});
+async function parse(path: string): Promise<{ text: string; dockerfile: Dockerfile }> {
+  const text = await readFile(join(ROOT, path), "utf8");
+  return { text, dockerfile: DockerfileParser.parse(text) };
+}
 
 /** The instructions of the last stage: what the image runs with. */
-function finalStage(): Instruction[] {
+function finalStage(dockerfile: Dockerfile): Instruction[] {
   const start = dockerfile.getFROMs().at(-1)!.getRange().start.line;
   return dockerfile.getInstructions().filter((i) => i.getRange().start.line >= start);
 }
 
 /** COPY/ADD sources from the build context (not `--from` another stage), variables resolved. */
-function contextSources(): { raw: string; resolved: string }[] {
+function contextSources(dockerfile: Dockerfile): { raw: string; resolved: string }[] {
   return dockerfile
     .getInstructions()
     .filter((i) => ["COPY", "ADD"].includes(i.getKeyword()))
@@ -51,17 +48,21 @@ function contextSources(): { raw: string; resolved: string }[] {
     });
 }
 
-describe("services/serving/Dockerfile", () => {
+describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (path) => {
+  let text: string;
+  let dockerfile: Dockerfile;
+  beforeAll(async () => {
+    ({ text, dockerfile } = await parse(path));
+  });
+
   it("lints clean with dockerfile-utils", () => {
     expect(validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
   });
 
-  it("the lint does catch a broken Dockerfile (the check can fail)", () => {
-    expect(validate("FROM node:20\nEXPOSE eighty\nCOPY\n").length).toBeGreaterThan(0);
-  });
-
   it("copies into the image only files the repository tracks", async () => {
-    const sources = contextSources().filter((s) => !s.raw.includes(`$\{${ARTIFACTS_ARG}}`));
+    const sources = contextSources(dockerfile).filter(
+      (s) => !s.raw.includes(`$\{${ARTIFACTS_ARG}}`),
+    );
     expect(sources.length).toBeGreaterThan(10);
     for (const { resolved } of sources) {
       const tracked = await run("git", ["ls-files", "--", resolved]);
@@ -69,8 +70,31 @@ describe("services/serving/Dockerfile", () => {
     }
   });
 
+  it("runs as a non-root user, set before the command", () => {
+    const stage = finalStage(dockerfile);
+    const users = stage.filter((i) => i.getKeyword() === "USER");
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!.getArgumentsContent()!.trim();
+    expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
+    const cmd = stage.findIndex((i) => i.getKeyword() === "CMD");
+    expect(stage.indexOf(users.at(-1)!)).toBeLessThan(cmd);
+  });
+});
+
+describe("services/serving/Dockerfile", () => {
+  let dockerfile: Dockerfile;
+  beforeAll(async () => {
+    ({ dockerfile } = await parse("services/serving/Dockerfile"));
+  });
+
+  it("the lint does catch a broken Dockerfile (the check can fail)", () => {
+    expect(validate("FROM node:20\nEXPOSE eighty\nCOPY\n").length).toBeGreaterThan(0);
+  });
+
   it("takes the models from the artifacts the train job uploads, through one build argument", async () => {
-    const fromArg = contextSources().filter((s) => s.raw.includes(`$\{${ARTIFACTS_ARG}}`));
+    const fromArg = contextSources(dockerfile).filter((s) =>
+      s.raw.includes(`$\{${ARTIFACTS_ARG}}`),
+    );
     expect(fromArg.map((s) => s.resolved)).toEqual([".mlops/artifacts"]);
     const pipeline = (await loadWorkflow("mlops-pipeline.yml")).doc;
     const upload = pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
@@ -78,14 +102,10 @@ describe("services/serving/Dockerfile", () => {
     expect(upload?.with?.["include-hidden-files"]).toBe(true);
   });
 
-  it("runs as a non-root user, set before the command", () => {
-    const stage = finalStage();
-    const users = stage.filter((i) => i.getKeyword() === "USER");
-    expect(users.length).toBeGreaterThan(0);
-    const user = users.at(-1)!.getArgumentsContent()!.trim();
-    expect(user.split(":")[0]).not.toMatch(/^(root|0)$/);
-    const cmd = stage.findIndex((i) => i.getKeyword() === "CMD");
-    expect(stage.indexOf(users.at(-1)!)).toBeLessThan(cmd);
-    expect(stage.some((i) => i.getKeyword() === "HEALTHCHECK")).toBe(true);
+  it("ships the dashboard's front end and checks its own health", () => {
+    expect(contextSources(dockerfile).map((s) => s.resolved)).toContain(
+      "services/serving/dashboard",
+    );
+    expect(finalStage(dockerfile).some((i) => i.getKeyword() === "HEALTHCHECK")).toBe(true);
   });
 });
