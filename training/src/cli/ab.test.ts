@@ -4,37 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DecisionSchema, type ModelVersionInput, type PredictionRecord } from "@mlops/contracts";
 import { planExperiment } from "@mlops/experiments";
-import { openSqliteStore, type Store } from "@mlops/store";
+import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
 import { selectTracking } from "../tracking/select.js";
 import { INVALID_DECISION_EXIT_CODE } from "./ab.js";
-import { type CliIo, main } from "./main.js";
+import { runCli, withSqlite } from "./cli.test-support.js";
 
 let root: string;
 const dbPath = () => join(root, "platform.db");
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${dbPath()}`, ...env },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCli(dbPath(), argv, env);
 
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(dbPath());
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const withStore = <T>(fn: (store: Store) => Promise<T>) => withSqlite(dbPath(), fn);
 
 /**
  * `n` predictions on `variant`, each with an outcome that is right for every other one, or for

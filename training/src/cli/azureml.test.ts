@@ -5,24 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
 import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
-import { type CliIo, main } from "./main.js";
+import { runCli } from "./cli.test-support.js";
 
 let root: string;
 let data: string;
 const mlflow = new MlflowServer();
 let uri: string;
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}`, ...env },
-    isTTY: false,
-  };
-  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
-}
+const run = (argv: string[], env: Record<string, string> = {}) =>
+  runCli(join(root, "platform.db"), argv, env);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-trial-"));

@@ -4,22 +4,12 @@ import { join } from "node:path";
 import { checkSpec, GarchFit, simulate } from "@mlops/garch";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, main } from "./main.js";
+import { runCli } from "./cli.test-support.js";
 
 let root: string;
 let returnsCsv: string;
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}` },
-    isTTY: false,
-  };
-  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
-}
+const run = (argv: string[]) => runCli(join(root, "platform.db"), argv);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-garch-"));

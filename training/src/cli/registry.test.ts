@@ -1,36 +1,18 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { openSqliteStore, type Store } from "@mlops/store";
+import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
-import { type CliIo, main } from "./main.js";
+import { runCli, withSqlite } from "./cli.test-support.js";
 
 let root: string;
 let trained: { run_id: string; artifact: string; data_hash: string };
 const dbPath = () => join(root, "platform.db");
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${dbPath()}`, ...env },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCli(dbPath(), argv, env);
 
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(dbPath());
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const withStore = <T>(fn: (store: Store) => Promise<T>) => withSqlite(dbPath(), fn);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-registry-"));

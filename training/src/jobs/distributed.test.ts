@@ -2,24 +2,15 @@ import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, main } from "../cli/main.js";
+import { runCli } from "../cli/cli.test-support.js";
 import { ArtifactError, OptionError } from "../errors.js";
 import { mergeShareFiles, nodeRankFromEnv, shareRange } from "./distributed.js";
 
 let root: string;
 let data: string;
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${join(root, "platform.db")}`, ...env },
-    isTTY: false,
-  };
-  return { code: await main(argv, io), stdout: out.join(""), stderr: err.join("") };
-}
+const run = (argv: string[], env: Record<string, string> = {}) =>
+  runCli(join(root, "platform.db"), argv, env);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-shares-"));
