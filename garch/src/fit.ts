@@ -25,7 +25,7 @@ import type {
 export const FIT_FORMAT = "mlops-garch-fit/1";
 
 /** Everything a fit is made of; the derived statistics are computed from it. */
-interface FitData {
+export interface FitData {
   readonly spec: GarchSpec;
   readonly params: GarchParams;
   readonly logLikelihood: number;
@@ -269,16 +269,9 @@ const fitJsonSchema = z.object({
 });
 
 /** The JSON form of a fit (`GarchFit.toJSON`). */
-export type GarchFitJson = {
+export type GarchFitJson = Omit<FitData, "conditionalVariance" | "residuals" | "lastReturns"> & {
   readonly format: typeof FIT_FORMAT;
-  readonly spec: GarchSpec;
-  readonly params: GarchParams;
-  readonly logLikelihood: number;
-  readonly stdErrors: Record<CovarianceKind, ParamStat>;
-  readonly converged: boolean;
-  readonly iterations: number;
-  readonly message: string;
-  readonly backcast: number;
+  /** NaN is written as null. */
   readonly conditionalVariance: (number | null)[];
   readonly residuals: (number | null)[];
   readonly lastReturns: number[];
