@@ -1,5 +1,6 @@
 import { OptionError } from "../errors.js";
 import type { TreeParams } from "./options.js";
+import { PackedForest } from "./packed.js";
 import { type CartNodeJSON, type FlatTree, treeFromJSON, treeToJSON, treeVote } from "./tree.js";
 
 /** ml-cart 2.1's tree options as stored beside every tree (read back, but unused, by its loader). */
@@ -131,12 +132,15 @@ export class VoteTally {
 
   /** Adds one tree's vote for each row. */
   add(votes: Int32Array): void {
-    for (let i = 0; i < this.nRows; i++) {
-      const c = ++this.counts[i * this.nClasses + votes[i]];
-      if (c > this.best[i]) {
-        this.best[i] = c;
-        this.prediction[i] = votes[i];
-      }
+    for (let i = 0; i < this.nRows; i++) this.vote(i, votes[i]);
+  }
+
+  /** Adds one vote for class `cls` on row `row` (a row's votes must arrive in tree order). */
+  vote(row: number, cls: number): void {
+    const c = ++this.counts[row * this.nClasses + cls];
+    if (c > this.best[row]) {
+      this.best[row] = c;
+      this.prediction[row] = cls;
     }
   }
 
@@ -152,11 +156,15 @@ export class VoteTally {
  * trees voting for each class; see `predictProbabilities` for why they are not the library's.
  */
 export class ForestPredictor {
+  private readonly packed: PackedForest;
+
   private constructor(
     readonly trees: readonly FlatTree[],
     readonly nFeatures: number,
     readonly nClasses: number,
-  ) {}
+  ) {
+    this.packed = new PackedForest(trees);
+  }
 
   /** A predictor over trees the learner produced. */
   static fromTrees(trees: readonly FlatTree[], nFeatures: number): ForestPredictor {
@@ -220,9 +228,14 @@ export class ForestPredictor {
     return { prediction: tally.prediction, probabilities: tally.shares(this.trees.length) };
   }
 
+  /** Row by row over the packed trees in order: no per-tree buffers on the serving path. */
   private tally(x: Float64Array): VoteTally {
-    const tally = new VoteTally(this.rowCount(x), this.nClasses);
-    for (let t = 0; t < this.trees.length; t++) tally.add(this.treeVotes(t, x));
+    const nRows = this.rowCount(x);
+    const tally = new VoteTally(nRows, this.nClasses);
+    const { packed, nFeatures } = this;
+    for (let i = 0; i < nRows; i++) {
+      for (let t = 0; t < packed.size; t++) tally.vote(i, packed.vote(t, x, i * nFeatures));
+    }
     return tally;
   }
 
