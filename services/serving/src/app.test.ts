@@ -30,6 +30,10 @@ describe("POST /predict", () => {
     const arm = bucketOf("default", "u-1") < 50 ? "challenger" : "champion";
     expect(body.variant).toBe(arm);
     expect(body.model).toEqual({ name: "classifier", version: arm === "champion" ? 1 : 2 });
+    // Exactly the contract's fields, with the same security headers as every other route.
+    expect(Object.keys(res.json()).sort()).toEqual(Object.keys(PredictResponseSchema.shape).sort());
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
   });
 
   it("keeps a user on one arm and splits users near the configured weight", async () => {

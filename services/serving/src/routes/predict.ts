@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { assignVariant } from "../assignment.js";
 import type { Classification, Classifier } from "../models/classifier.js";
+import { compiledSerializer } from "../serializer.js";
 
 /**
  * Cookie that pins a user to an arm behind the canary Ingress (ingress-nginx
@@ -113,6 +114,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         body: PredictRequestSchema,
         response: { 200: PredictResponseSchema, ...errors },
       },
+      serializerCompiler: compiledSerializer,
     },
     async (request, reply) => {
       const { features, user_id } = request.body;
@@ -141,6 +143,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         body: batchPredictRequestSchema(config.batchMaxRows),
         response: { 200: BatchPredictResponseSchema, ...errors },
       },
+      serializerCompiler: compiledSerializer,
     },
     async (request, reply) => {
       const { rows, user_id } = request.body;
