@@ -11,8 +11,11 @@
  *
  * GARCH(1,1) with Normal innovations (the fused pass) has an exact Hessian in one pass: there,
  * Newton's method with backtracking runs from the grid starts instead of BFGS, and converges in
- * a handful of passes; where it cannot proceed (a Hessian that is not negative definite, or an
- * optimum on a constraint boundary) the BFGS path above takes over.
+ * a handful of passes. Far from an optimum it damps indefinite Hessians (Marquardt) and bends
+ * steps that would leave the feasible set; a leading block is solved only as far as a start
+ * needs, the second grid start stops once it is seen to head for the first one's optimum, and
+ * the last pass collects the scores for the OPG standard errors. Where Newton cannot proceed
+ * (an optimum on a constraint boundary, say) the BFGS path above takes over.
  *
  * Convergence is declared only when the Newton decrement g' (-H)^{-1} g, about twice the
  * log-likelihood still to gain, is below tolerance, at an interior optimum with a negative
@@ -21,7 +24,7 @@
  */
 import { outerProduct } from "./covariance.js";
 import { buildModel, evaluate, evaluateHessian, type Model, persistence } from "./likelihood.js";
-import { cholesky, choleskySolve, dot, inverseSpd, matMul } from "./linalg.js";
+import { cholesky, choleskySolve, dot, inverseSpd, matMul, matVec } from "./linalg.js";
 import { minimize } from "./optimize.js";
 import { startingValues } from "./start.js";
 import {
@@ -47,6 +50,8 @@ export interface Estimate {
   readonly logLikelihood: number;
   /** Hessian of the log-likelihood in θ at (or within rounding of) the estimate; null if unavailable. */
   readonly hessian: Float64Array | null;
+  /** Outer product of the per-observation scores at the estimate, where estimation had it. */
+  readonly opg?: Float64Array | null;
   readonly iterations: number;
   readonly converged: boolean;
   readonly message: string;
@@ -273,45 +278,133 @@ function polish(model: Model, stage: Stage): Estimate {
 /** Decrement below which a full Newton step is taken on rounding-level gains (near the optimum). */
 const FULL_STEP_DECREMENT = 1e-3;
 
+interface NewtonOptions {
+  /** Stop once the decrement is below this (default: rounding level, see `newtonStage`). */
+  readonly tol?: number;
+  /**
+   * Collect the per-observation scores in the pass expected to be the last (and return their
+   * outer product, taken at the estimate), so no separate scores pass is needed.
+   */
+  readonly opg?: boolean;
+  /**
+   * An optimum already found (with the Hessian there): stop, returning "same", once the run is
+   * in the quadratic region and its Newton target lies within `SAME_OPTIMUM` of it.
+   */
+  readonly reference?: Estimate;
+}
+
+/** The Newton target of a second start within this squared distance of the first start's optimum, in the metric of the Hessian there (0.01 standard errors squared), counts as the same optimum. */
+const SAME_OPTIMUM = 1e-4;
+/** Consecutive Marquardt-damped steps (indefinite Hessians) before Newton gives up. */
+const MAX_REGULARISED = 20;
+/** Consecutive Newton steps that do not halve the decrement before Newton gives up. */
+const MAX_STALLED = 3;
+/** ...once the second start's own decrement is below this (in the quadratic region). */
+const SAME_OPTIMUM_DECREMENT = 1e-2;
+
 /**
  * Newton's method in θ with the exact Hessian and backtracking line search (fused models only).
  * Returns null where it cannot proceed: a Hessian that is not negative definite, no feasible
  * ascent along the Newton direction (an optimum on a boundary), or the iteration cap.
  */
-function newtonStage(model: Model, theta0: Float64Array, maxIterations: number): Estimate | null {
+function newtonStage(
+  model: Model,
+  theta0: Float64Array,
+  maxIterations: number,
+  options: NewtonOptions = {},
+): Estimate | "same" | null {
   const k = model.layout.k;
-  let theta = Float64Array.from(theta0);
+  let theta: Float64Array = Float64Array.from(theta0);
   const grad = new Float64Array(k);
   const hess = new Float64Array(k * k);
   const gradNext = new Float64Array(k);
   const hessNext = new Float64Array(k * k);
+  const ref = options.reference;
+  const refNeg = ref?.hessian?.map((v) => -v);
+  // Scores of the accepted point, when its pass collected them; e and h hold the last pass.
+  let scores: Float64Array | null = null;
+  let scoresValid = false;
+  let lastIsCurrent = true;
   let ll = evaluateHessian(model, theta, grad, hess);
-  const done = (iterations: number, decrement: number): Estimate => ({
-    theta,
-    logLikelihood: ll,
-    hessian: Float64Array.from(hess),
-    iterations,
-    converged: true,
-    message: `converged: Newton decrement ${decrement.toExponential(1)}`,
-  });
+  const done = (iterations: number, decrement: number): Estimate => {
+    if (!lastIsCurrent) evaluate(model, theta); // leave e and h at the estimate
+    return {
+      theta,
+      logLikelihood: ll,
+      hessian: Float64Array.from(hess),
+      opg: scores && scoresValid ? outerProduct(scores, model.nEff, k) : null,
+      iterations,
+      converged: true,
+      message: `converged: Newton decrement ${decrement.toExponential(1)}`,
+    };
+  };
+  // Rounding level: steps continue past the convergence criterion, since they are cheap
+  // (quadratic convergence) and the benchmark digits need them.
+  const tol = options.tol ?? 1e-14 * Math.max(1, Math.abs(ll));
+  // A decrement d is followed by one of about c d^2 with c < 0.1: below this, the next pass is
+  // expected to be the last, and collects the scores.
+  const lastPass = Math.sqrt(10 * tol);
   let decrement = Number.POSITIVE_INFINITY;
+  let regularised = 0;
+  let stalled = 0;
+  let cut = false;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     if (!Number.isFinite(ll)) return null;
-    const l = cholesky(
-      hess.map((v) => -v),
-      k,
-    );
-    if (!l) return null;
+    const neg = hess.map((v) => -v);
+    let l = cholesky(neg, k);
+    if (l) regularised = 0;
+    else {
+      // Not negative definite (far from an optimum, as a grid start can be): an ascent step
+      // with Marquardt's damping, -H + lambda diag|H|, until the Hessian turns definite.
+      if (++regularised > MAX_REGULARISED) return null;
+      for (let lambda = 1e-3; !l && lambda < 1e7; lambda *= 10) {
+        const damped = Float64Array.from(neg);
+        for (let i = 0; i < k; i++) damped[i * k + i] += lambda * Math.abs(neg[i * k + i]!);
+        l = cholesky(damped, k);
+      }
+      if (!l) return null;
+    }
     const delta = choleskySolve(l, k, grad);
+    const previous = decrement;
     decrement = dot(grad, delta, k);
-    // Steps continue past the convergence criterion down to rounding level: they are cheap
-    // (quadratic convergence) and the benchmark digits need them.
-    if (decrement < 1e-14 * Math.max(1, Math.abs(ll))) return done(iteration, decrement);
+    // Newton halves the decrement at least, unless the optimum is on a bound (which the
+    // general path handles): give up after a few steps that do not.
+    stalled = decrement > 0.5 * previous ? stalled + 1 : 0;
+    if (stalled >= MAX_STALLED) return null;
+    if (regularised === 0 && decrement < tol) return done(iteration, decrement);
+    if (refNeg && regularised === 0 && decrement < SAME_OPTIMUM_DECREMENT) {
+      const gap = delta.map((v, i) => theta[i]! + v - ref!.theta[i]!);
+      if (dot(gap, matVec(refNeg, k, gap), k) < SAME_OPTIMUM) return "same";
+    }
+    const withScores = options.opg === true && regularised === 0 && decrement < lastPass;
+    if (withScores) scores ??= new Float64Array(model.nEff * k);
     let accepted = false;
+    // A Newton step that leaves the feasible set is cut short; if the next one does too, it is
+    // taken along the curve the free parameters (transform.ts) trace instead: tangent to the
+    // step at θ, it bends away from the constraints, where cut steps would crawl along a bound.
+    let curve: { u: Float64Array; du: Float64Array; tr: Transform } | null = null;
+    const straight = theta.map((v, i) => v + delta[i]!);
+    const wasCut = cut;
+    cut = !feasible(model, straight);
+    if (cut && wasCut) {
+      const tr = makeTransform(model.layout, model.spec.stationarity, model.dist);
+      const du = solve(jacobian(tr, theta), k, delta);
+      if (du) curve = { u: toFree(tr, theta), du, tr };
+    }
     for (let step = 1; step > 1e-8 && !accepted; step /= 2) {
-      const next = theta.map((v, i) => v + step * delta[i]!);
+      let next: Float64Array;
+      if (curve) {
+        const { u, du, tr } = curve;
+        next = new Float64Array(k);
+        toNatural(
+          tr,
+          u.map((v, i) => v + step * du[i]!),
+          next,
+        );
+      } else next = step === 1 ? straight : theta.map((v, i) => v + step * delta[i]!);
       if (!feasible(model, next)) continue;
-      const llNext = evaluateHessian(model, next, gradNext, hessNext);
+      const llNext = evaluateHessian(model, next, gradNext, hessNext, withScores ? scores : null);
+      lastIsCurrent = false;
       if (!Number.isFinite(llNext)) continue;
       const sufficient = llNext >= ll + 1e-4 * step * decrement;
       const nearOptimum =
@@ -322,43 +415,85 @@ function newtonStage(model: Model, theta0: Float64Array, maxIterations: number):
         grad.set(gradNext);
         hess.set(hessNext);
         accepted = true;
-      }
+        lastIsCurrent = true;
+        scoresValid = withScores;
+      } else if (withScores) scoresValid = false;
     }
-    if (!accepted) return decrement < DECREMENT_TOL ? done(iteration, decrement) : null;
+    if (!accepted)
+      return regularised === 0 && decrement < DECREMENT_TOL ? done(iteration, decrement) : null;
   }
-  return decrement < DECREMENT_TOL ? done(maxIterations, decrement) : null;
+  return regularised === 0 && decrement < DECREMENT_TOL ? done(maxIterations, decrement) : null;
 }
+
+/** x with A x = b for a k x k matrix (Gaussian elimination, partial pivoting); null if singular. */
+function solve(a: Float64Array, k: number, b: ArrayLike<number>): Float64Array | null {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[p * k + c]!)) p = r;
+    if (!(Math.abs(m[p * k + c]!) > 0)) return null;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) [m[c * k + j], m[p * k + j]] = [m[p * k + j]!, m[c * k + j]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < k; r++) {
+      const f = m[r * k + c]! / m[c * k + c]!;
+      for (let j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j]!;
+      x[r] -= f * x[c]!;
+    }
+  }
+  for (let c = k - 1; c >= 0; c--) {
+    let v = x[c]!;
+    for (let j = c + 1; j < k; j++) v -= m[c * k + j]! * x[j]!;
+    x[c] = v / m[c * k + c]!;
+  }
+  return x;
+}
+
+/** Decrement to which a leading block is solved: its optimum is only a start for the rest. */
+const HEAD_TOL = 1e-2;
 
 /**
  * Estimation for fused models by Newton's method: from the two best grid starts, or on long
- * series from the optimum on a leading block. Null hands over to the general path.
+ * series from the optimum on a leading block. Null hands over to the general path. `final`:
+ * the estimate is the fit's (otherwise a start for a longer sample): converged to rounding
+ * level, with e and h left at it and the outer product of the scores there.
  */
-function newtonEstimate(model: Model, maxIterations: number): Estimate | null {
+function newtonEstimate(model: Model, maxIterations: number, final: boolean): Estimate | null {
+  const options: NewtonOptions = final ? { opg: true } : { tol: HEAD_TOL };
   if (model.nEff > WARM_START_LENGTH * 1.5) {
     const head = buildModel(model.r.subarray(0, WARM_START_LENGTH + model.t0), model.spec);
-    const first = estimate(head, maxIterations);
-    if (!first.converged) return null;
-    const full = newtonStage(model, first.theta, maxIterations);
-    return full && { ...full, iterations: full.iterations + first.iterations };
+    const first = newtonEstimate(head, maxIterations, false);
+    if (!first?.converged) return null;
+    const full = newtonStage(model, first.theta, maxIterations, options);
+    return full && full !== "same"
+      ? { ...full, iterations: full.iterations + first.iterations }
+      : null;
   }
-  let best: Estimate | null = null;
-  let iterations = 0;
-  // Two starts from different grid points guard against a poor local optimum.
-  for (const start of startingValues(model).slice(0, 2)) {
-    const found = newtonStage(model, start.theta, maxIterations);
-    if (!found) return null;
-    iterations += found.iterations;
-    if (!best || found.logLikelihood > best.logLikelihood) best = found;
-  }
-  if (!best) return null;
-  evaluate(model, best.theta); // leave the model's residuals and variances at the estimate
+  const starts = startingValues(model);
+  if (starts.length === 0) return null;
+  const best = newtonStage(model, starts[0]!.theta, maxIterations, options);
+  if (!best || best === "same") return null;
+  if (starts.length < 2) return best;
+  // A second start from another grid point guards against a poor local optimum; it stops as
+  // soon as it is seen to head for the same one.
+  const second = newtonStage(model, starts[1]!.theta, maxIterations, {
+    ...options,
+    reference: best,
+  });
+  if (!second) return null;
+  const iterations = best.iterations + (second === "same" ? 0 : second.iterations);
+  if (second !== "same" && second.logLikelihood > best.logLikelihood)
+    return { ...second, iterations };
+  if (final) evaluate(model, best.theta); // leave the model's residuals and variances at it
   return { ...best, iterations };
 }
 
 /** Maximum likelihood estimate of a bound model. */
 export function estimate(model: Model, maxIterations: number): Estimate {
   if (model.fused) {
-    const newton = newtonEstimate(model, maxIterations);
+    const newton = newtonEstimate(model, maxIterations, true);
     if (newton) return newton;
   }
   const tr = makeTransform(model.layout, model.spec.stationarity, model.dist);

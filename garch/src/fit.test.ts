@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { covariances, outerProduct } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { fit, GarchFit } from "./fit.js";
-import { logLikelihood } from "./likelihood.js";
+import { buildModel, evaluate, logLikelihood } from "./likelihood.js";
+import { fromParams } from "./params.js";
 import { Random } from "./random.js";
+import { checkSpec } from "./spec.js";
 import type { CovarianceKind } from "./types.js";
 
 const dem = readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
@@ -102,6 +105,23 @@ describe("FCP benchmark (dem2gbp, GARCH(1,1), constant mean, Normal, init fcp)",
     e[0] = 1e9;
     expect(result.residuals[0]).not.toBe(1e9);
     expect(Object.isFrozen(result)).toBe(true);
+  });
+});
+
+describe("standard errors at the estimate", () => {
+  it("takes the OPG from the scores at the estimate (collected in Newton's last pass)", () => {
+    const f = fit(dem);
+    const spec = checkSpec({});
+    const model = buildModel(Float64Array.from(dem), spec);
+    const theta = fromParams(spec, f.params);
+    const scores = new Float64Array(model.nEff * 4);
+    evaluate(model, theta, null, scores);
+    const se = covariances(null, outerProduct(scores, model.nEff, 4), 4).stdErrors.opg;
+    const ours = [f.stdErrors.opg.mu!, f.stdErrors.opg.omega!, f.stdErrors.opg.alpha[0]!];
+    ours.push(f.stdErrors.opg.beta[0]!);
+    ours.forEach((v, i) => {
+      expect(v / se[i]!).toBeCloseTo(1, 10);
+    });
   });
 });
 

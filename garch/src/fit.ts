@@ -291,10 +291,14 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
   const { layout, t0, n, nEff } = model;
   const k = layout.k;
   const theta = est.theta;
-  // One pass at the estimate: residuals, variances and the per-observation scores.
-  const scores = new Float64Array(nEff * k);
-  evaluate(model, theta, null, scores);
-  const opg = outerProduct(scores, nEff, k);
+  // The outer product of the scores at the estimate, if estimation did not leave it (nor the
+  // residuals and variances there): one more pass.
+  let opg = est.opg;
+  if (!opg) {
+    const scores = new Float64Array(nEff * k);
+    evaluate(model, theta, null, scores);
+    opg = outerProduct(scores, nEff, k);
+  }
   const cov = covariances(est.hessian, opg, k);
   let s2 = 0;
   for (let t = t0; t < n; t++) s2 += model.e[t]! * model.e[t]!;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildModel, evaluate, logLikelihood } from "./likelihood.js";
+import { buildModel, evaluate, logLikelihood, logLikelihoods } from "./likelihood.js";
 import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
@@ -97,6 +97,31 @@ describe("fused GARCH(1,1)-Normal pass", () => {
     for (let i = 0; i < k; i++) expect(g1[i]).toBeCloseTo(g2[i]!, 8);
     for (let i = 0; i < s1.length; i++) expect(s1[i]).toBeCloseTo(s2[i]!, 10);
   });
+});
+
+describe("logLikelihoods (several θ in one pass)", () => {
+  it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
+    "gives evaluate's values where the mean is shared, NaN where not: %j",
+    (o) => {
+      const spec = checkSpec(o);
+      const model = buildModel(dem, spec);
+      const base = fromParams(spec, paramsFor(o));
+      const thetas = [0.3, 0.6, 0.85, 0.9, 0.97].map((pers, i) => {
+        const theta = Float64Array.from(base);
+        const a = [0.04, 0.1, 0.25, 0.04, 0.1][i]!;
+        theta.set([0.02 * (1 - pers), a, pers - a], theta.length - 3);
+        return theta;
+      });
+      const moved = Float64Array.from(base);
+      moved[0] = moved[0]! + 0.01;
+      const lls = logLikelihoods(model, [...thetas, moved]);
+      thetas.forEach((theta, i) => {
+        expect(lls[i]).toBeCloseTo(evaluate(model, theta), 9);
+      });
+      if (spec.mean.kind === "constant") expect(lls[thetas.length]).toBeNaN();
+      else expect(lls[thetas.length]).toBeCloseTo(evaluate(model, moved), 9);
+    },
+  );
 });
 
 describe("logLikelihood", () => {

@@ -39,7 +39,8 @@ export interface Model {
   readonly e: Float64Array;
   /** Conditional variances h_t of the last evaluation (t >= t0). */
   readonly h: Float64Array;
-  readonly dh: Float64Array;
+  /** dh_t / dθ (n x k) for the general pass; allocated on first use (fused models rarely need it). */
+  dh: Float64Array;
   readonly dOmega: Float64Array;
   readonly dBackcast: Float64Array;
   readonly dLog: Float64Array;
@@ -93,7 +94,7 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     de,
     e: new Float64Array(n),
     h: new Float64Array(n),
-    dh: new Float64Array(n * layout.k),
+    dh: new Float64Array(0),
     dOmega: new Float64Array(layout.k),
     dBackcast: new Float64Array(layout.k),
     dLog: new Float64Array(2 + layout.nShape),
@@ -319,8 +320,113 @@ function fusedGarch11Normal(
 }
 
 /**
+ * Log-likelihoods at several θ that share the mean (as grid starts do), four to a pass, for
+ * models the fused GARCH(1,1) pass covers: the values of `evaluate` (to rounding) at a fraction
+ * of the cost, since the four recursions are independent and run side by side. NaN where a variance
+ * leaves the soft bounds, the mean differs from the first θ's, or the model is not fused.
+ * Leaves model.e and model.h alone.
+ */
+export function logLikelihoods(model: Model, thetas: readonly Float64Array[]): Float64Array {
+  const m = thetas.length;
+  const out = new Float64Array(m).fill(Number.NaN);
+  if (!model.fused || m === 0) return out;
+  const o = model.spec.mean.kind === "constant" ? 1 : 0;
+  const mu = o ? thetas[0]![0]! : 0;
+  const same = thetas.filter((th) => !o || th[0] === mu);
+  for (let j = 0; j < same.length; j += 4) {
+    const group = same.slice(j, j + 4);
+    while (group.length < 4) group.push(group[0]!);
+    const lls = fourLogLikelihoods(model, mu, group);
+    for (let i = 0; i < 4 && j + i < same.length; i++) out[thetas.indexOf(same[j + i]!)] = lls[i]!;
+  }
+  return out;
+}
+
+/** Four log-likelihoods with mean mu in one fused pass (see `logLikelihoods`). */
+function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[]): number[] {
+  const { r, n, lo, hi, spec } = model;
+  const o = spec.mean.kind === "constant" ? 1 : 0;
+  const back =
+    spec.init.kind === "fcp" ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
+  const [a, b, c, d] = th as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const wa = a[o]!;
+  const aa = a[o + 1]!;
+  const ba = a[o + 2]!;
+  const wb = b[o]!;
+  const ab = b[o + 1]!;
+  const bb = b[o + 2]!;
+  const wc = c[o]!;
+  const ac = c[o + 1]!;
+  const bc = c[o + 2]!;
+  const wd = d[o]!;
+  const ad = d[o + 1]!;
+  const bd = d[o + 2]!;
+  let prevE2 = back;
+  let ha = back;
+  let hb = back;
+  let hc = back;
+  let hd = back;
+  let pa = 1;
+  let pb = 1;
+  let pc = 1;
+  let pd = 1;
+  let la = 0;
+  let lb = 0;
+  let lc = 0;
+  let ld = 0;
+  let sa = 0;
+  let sb = 0;
+  let sc = 0;
+  let sd = 0;
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < n; t++) {
+    ha = wa + aa * prevE2 + ba * ha;
+    hb = wb + ab * prevE2 + bb * hb;
+    hc = wc + ac * prevE2 + bc * hc;
+    hd = wd + ad * prevE2 + bd * hd;
+    const et = r[t]! - mu;
+    const e2 = et * et;
+    sa += e2 / ha;
+    sb += e2 / hb;
+    sc += e2 / hc;
+    sd += e2 / hd;
+    pa *= ha;
+    pb *= hb;
+    pc *= hc;
+    pd *= hd;
+    // The products move together (the variances are of one scale): one test for all four.
+    const pmin = Math.min(pa, pb, pc, pd);
+    const pmax = Math.max(pa, pb, pc, pd);
+    if (pmax > PRODUCT_MAX || pmin < PRODUCT_MIN) {
+      la += Math.log(pa);
+      lb += Math.log(pb);
+      lc += Math.log(pc);
+      ld += Math.log(pd);
+      pa = 1;
+      pb = 1;
+      pc = 1;
+      pd = 1;
+    }
+    const hmin = Math.min(ha, hb, hc, hd);
+    const hmax = Math.max(ha, hb, hc, hd);
+    if (hmin < lowest) lowest = hmin;
+    if (hmax > highest) highest = hmax;
+    prevE2 = e2;
+  }
+  const c0 = -n * HALF_LOG_2PI;
+  if (!(lowest >= lo && highest <= hi)) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  return [
+    c0 - 0.5 * (la + Math.log(pa) + sa),
+    c0 - 0.5 * (lb + Math.log(pb) + sb),
+    c0 - 0.5 * (lc + Math.log(pc) + sc),
+    c0 - 0.5 * (ld + Math.log(pd) + sd),
+  ];
+}
+
+/**
  * The exact Hessian of the log-likelihood at θ in one pass, for models the fused GARCH(1,1)
- * pass covers; also writes the gradient. Returns the log-likelihood, or NaN when the model is
+ * pass covers; also writes the gradient, and the per-observation scores if asked. Returns the log-likelihood, or NaN when the model is
  * not fused or a variance leaves the soft bounds (the caller then differences gradients).
  */
 export function evaluateHessian(
@@ -328,8 +434,9 @@ export function evaluateHessian(
   theta: Float64Array,
   grad: Float64Array,
   hess: Float64Array,
+  scores: Float64Array | null = null,
 ): number {
-  return model.fused ? fusedGarch11Normal(model, theta, grad, null, hess) : Number.NaN;
+  return model.fused ? fusedGarch11Normal(model, theta, grad, scores, hess) : Number.NaN;
 }
 
 /**
@@ -343,9 +450,11 @@ export function evaluate(
   grad: Float64Array | null = null,
   scores: Float64Array | null = null,
 ): number {
-  const { layout, spec, t0, n, e, h, dh, dOmega, dBackcast, dLog, lo, hi } = model;
+  const { layout, spec, t0, n, e, h, dOmega, dBackcast, dLog, lo, hi } = model;
   const { k, nMean: m } = layout;
   const wantGrad = grad !== null || scores !== null;
+  if (wantGrad && model.dh.length === 0) model.dh = new Float64Array(n * k);
+  const dh = model.dh;
   if (model.fused) {
     const ll = fusedGarch11Normal(model, theta, grad, scores);
     // NaN: a variance left the soft bounds; the general pass below applies them.

@@ -6,7 +6,7 @@
  * flat GARCH likelihoods have.
  */
 
-import { evaluate, type Model } from "./likelihood.js";
+import { evaluate, logLikelihoods, type Model } from "./likelihood.js";
 import { cholesky, choleskySolve } from "./linalg.js";
 
 const PERSISTENCE = [0.6, 0.9, 0.97, 0.995];
@@ -70,13 +70,19 @@ export function startingValues(model: Model): Start[] {
   } else {
     for (const pers of PERSISTENCE) for (const a of ARCH_TOTAL) if (a < pers) grid.push([pers, a]);
   }
-  for (const [pers, a] of grid) {
+  const thetas = grid.map(([pers, a]) => {
     const theta = Float64Array.from(base);
     if (layout.omega >= 0) theta[layout.omega] = s2 * (1 - pers);
     spread(theta, layout.alpha, spec.p, a);
     if (spec.q > 0) spread(theta, layout.beta, spec.q, pers - a);
-    const ll = evaluate(model, theta);
+    return theta;
+  });
+  // All grid points in one pass where the fused pass applies; one pass each otherwise (and
+  // where a variance left the fused pass's bounds).
+  const lls = logLikelihoods(model, thetas);
+  thetas.forEach((theta, i) => {
+    const ll = Number.isNaN(lls[i]!) ? evaluate(model, theta) : lls[i]!;
     if (Number.isFinite(ll)) starts.push({ theta, ll });
-  }
+  });
   return starts.sort((x, y) => y.ll - x.ll);
 }
