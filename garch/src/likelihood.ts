@@ -378,8 +378,7 @@ function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[
   let sb = 0;
   let sc = 0;
   let sd = 0;
-  let lowest = Number.POSITIVE_INFINITY;
-  let highest = Number.NEGATIVE_INFINITY;
+  let inBounds = true;
   for (let t = 0; t < n; t++) {
     ha = wa + aa * prevE2 + ba * ha;
     hb = wb + ab * prevE2 + bb * hb;
@@ -395,10 +394,16 @@ function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[
     pb *= hb;
     pc *= hc;
     pd *= hd;
-    // The products move together (the variances are of one scale): one test for all four.
-    const pmin = Math.min(pa, pb, pc, pd);
-    const pmax = Math.max(pa, pb, pc, pd);
-    if (pmax > PRODUCT_MAX || pmin < PRODUCT_MIN) {
+    if (
+      pa > PRODUCT_MAX ||
+      pa < PRODUCT_MIN ||
+      pb > PRODUCT_MAX ||
+      pb < PRODUCT_MIN ||
+      pc > PRODUCT_MAX ||
+      pc < PRODUCT_MIN ||
+      pd > PRODUCT_MAX ||
+      pd < PRODUCT_MIN
+    ) {
       la += Math.log(pa);
       lb += Math.log(pb);
       lc += Math.log(pc);
@@ -408,14 +413,23 @@ function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[
       pc = 1;
       pd = 1;
     }
-    const hmin = Math.min(ha, hb, hc, hd);
-    const hmax = Math.max(ha, hb, hc, hd);
-    if (hmin < lowest) lowest = hmin;
-    if (hmax > highest) highest = hmax;
+    if (
+      !(
+        ha >= lo &&
+        ha <= hi &&
+        hb >= lo &&
+        hb <= hi &&
+        hc >= lo &&
+        hc <= hi &&
+        hd >= lo &&
+        hd <= hi
+      )
+    )
+      inBounds = false;
     prevE2 = e2;
   }
   const c0 = -n * HALF_LOG_2PI;
-  if (!(lowest >= lo && highest <= hi)) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  if (!inBounds) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
   return [
     c0 - 0.5 * (la + Math.log(pa) + sa),
     c0 - 0.5 * (lb + Math.log(pb) + sb),
