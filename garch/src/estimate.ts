@@ -12,10 +12,11 @@
  * GARCH(1,1) with Normal innovations (the fused pass) has an exact Hessian in one pass: there,
  * Newton's method with backtracking runs from the grid starts instead of BFGS, and converges in
  * a handful of passes. Far from an optimum it damps indefinite Hessians (Marquardt) and bends
- * steps that would leave the feasible set; a leading block is solved only as far as a start
- * needs, the second grid start stops once it is seen to head for the first one's optimum, and
- * the last pass collects the scores for the OPG standard errors. Where Newton cannot proceed
- * (an optimum on a constraint boundary, say) the BFGS path above takes over.
+ * steps that would leave the feasible set. Long series go by nested leading blocks, each solved
+ * only as far as a start needs; the second grid start stops once it is seen to head for the
+ * first one's optimum; the last pass accumulates the outer product of the scores for the OPG
+ * standard errors. Where Newton cannot proceed (an optimum on a constraint boundary, say) the
+ * BFGS path above takes over.
  *
  * Convergence is declared only when the Newton decrement g' (-H)^{-1} g, about twice the
  * log-likelihood still to gain, is below tolerance, at an interior optimum with a negative
@@ -36,7 +37,7 @@ import {
   toNatural,
 } from "./transform.js";
 
-/** Series longer than this are first fitted on a leading block of this length. */
+/** The general path first fits series longer than 1.5x this on a leading block of this length. */
 export const WARM_START_LENGTH = 3000;
 /** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
 export const CENTRAL_HESSIAN_MAX = 20_000;
@@ -282,8 +283,8 @@ interface NewtonOptions {
   /** Stop once the decrement is below this (default: rounding level, see `newtonStage`). */
   readonly tol?: number;
   /**
-   * Collect the per-observation scores in the pass expected to be the last (and return their
-   * outer product, taken at the estimate), so no separate scores pass is needed.
+   * Accumulate the outer product of the per-observation scores in the pass expected to be the
+   * last (and return it when that pass is at the estimate), so no separate scores pass is needed.
    */
   readonly opg?: boolean;
   /**
@@ -297,22 +298,39 @@ interface NewtonOptions {
 const SAME_OPTIMUM = 1e-4;
 /** Consecutive Marquardt-damped steps (indefinite Hessians) before Newton gives up. */
 const MAX_REGULARISED = 20;
+/**
+ * Passes one line search may take (halving the step each time; infeasible points cost none):
+ * a Newton direction that gains nothing within a step of 1/8 is one to give up on.
+ */
+const MAX_TRIALS = 4;
 /** Consecutive Newton steps that do not halve the decrement before Newton gives up. */
 const MAX_STALLED = 3;
 /** ...once the second start's own decrement is below this (in the quadratic region). */
 const SAME_OPTIMUM_DECREMENT = 1e-2;
 
+/** Where Newton stopped short of an optimum, and why. */
+interface Stopped {
+  readonly theta: Float64Array;
+  readonly logLikelihood: number;
+  /** The last Newton decrement (with the last Hessian, damped if `indefinite`). */
+  readonly decrement: number;
+  readonly iterations: number;
+  /** The Hessian stayed indefinite (or the step could not be computed). */
+  readonly indefinite: boolean;
+}
+
 /**
  * Newton's method in θ with the exact Hessian and backtracking line search (fused models only).
- * Returns null where it cannot proceed: a Hessian that is not negative definite, no feasible
- * ascent along the Newton direction (an optimum on a boundary), or the iteration cap.
+ * Returns where it stopped when it cannot proceed: a Hessian that stays indefinite, no feasible
+ * ascent along the Newton direction or steps that stall (an optimum on a boundary), or the
+ * iteration cap; null if the start's log-likelihood is not finite.
  */
 function newtonStage(
   model: Model,
   theta0: Float64Array,
   maxIterations: number,
   options: NewtonOptions = {},
-): Estimate | "same" | null {
+): Estimate | Stopped | "same" | null {
   const k = model.layout.k;
   let theta: Float64Array = Float64Array.from(theta0);
   const grad = new Float64Array(k);
@@ -321,9 +339,11 @@ function newtonStage(
   const hessNext = new Float64Array(k * k);
   const ref = options.reference;
   const refNeg = ref?.hessian?.map((v) => -v);
-  // Scores of the accepted point, when its pass collected them; e and h hold the last pass.
-  let scores: Float64Array | null = null;
-  let scoresValid = false;
+  // Outer product of the scores at the accepted point, when its pass collected it (and of the
+  // last trial); e and h hold the last pass.
+  const opg = new Float64Array(k * k);
+  const opgNext = new Float64Array(k * k);
+  let opgValid = false;
   let lastIsCurrent = true;
   let ll = evaluateHessian(model, theta, grad, hess);
   const done = (iterations: number, decrement: number): Estimate => {
@@ -332,12 +352,19 @@ function newtonStage(
       theta,
       logLikelihood: ll,
       hessian: Float64Array.from(hess),
-      opg: scores && scoresValid ? outerProduct(scores, model.nEff, k) : null,
+      opg: opgValid ? opg : null,
       iterations,
       converged: true,
       message: `converged: Newton decrement ${decrement.toExponential(1)}`,
     };
   };
+  const stop = (iterations: number, indefinite: boolean): Stopped => ({
+    theta,
+    logLikelihood: ll,
+    decrement,
+    iterations,
+    indefinite,
+  });
   // Rounding level: steps continue past the convergence criterion, since they are cheap
   // (quadratic convergence) and the benchmark digits need them.
   const tol = options.tol ?? 1e-14 * Math.max(1, Math.abs(ll));
@@ -348,21 +375,21 @@ function newtonStage(
   let regularised = 0;
   let stalled = 0;
   let cut = false;
+  if (!Number.isFinite(ll)) return null;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    if (!Number.isFinite(ll)) return null;
     const neg = hess.map((v) => -v);
     let l = cholesky(neg, k);
     if (l) regularised = 0;
     else {
       // Not negative definite (far from an optimum, as a grid start can be): an ascent step
       // with Marquardt's damping, -H + lambda diag|H|, until the Hessian turns definite.
-      if (++regularised > MAX_REGULARISED) return null;
+      if (++regularised > MAX_REGULARISED) return stop(iteration, true);
       for (let lambda = 1e-3; !l && lambda < 1e7; lambda *= 10) {
         const damped = Float64Array.from(neg);
         for (let i = 0; i < k; i++) damped[i * k + i] += lambda * Math.abs(neg[i * k + i]!);
         l = cholesky(damped, k);
       }
-      if (!l) return null;
+      if (!l) return stop(iteration, true);
     }
     const delta = choleskySolve(l, k, grad);
     const previous = decrement;
@@ -370,14 +397,13 @@ function newtonStage(
     // Newton halves the decrement at least, unless the optimum is on a bound (which the
     // general path handles): give up after a few steps that do not.
     stalled = decrement > 0.5 * previous ? stalled + 1 : 0;
-    if (stalled >= MAX_STALLED) return null;
+    if (stalled >= MAX_STALLED) return stop(iteration, false);
     if (regularised === 0 && decrement < tol) return done(iteration, decrement);
     if (refNeg && regularised === 0 && decrement < SAME_OPTIMUM_DECREMENT) {
       const gap = delta.map((v, i) => theta[i]! + v - ref!.theta[i]!);
       if (dot(gap, matVec(refNeg, k, gap), k) < SAME_OPTIMUM) return "same";
     }
-    const withScores = options.opg === true && regularised === 0 && decrement < lastPass;
-    if (withScores) scores ??= new Float64Array(model.nEff * k);
+    const withOpg = options.opg === true && regularised === 0 && decrement < lastPass;
     let accepted = false;
     // A Newton step that leaves the feasible set is cut short; if the next one does too, it is
     // taken along the curve the free parameters (transform.ts) trace instead: tangent to the
@@ -391,7 +417,8 @@ function newtonStage(
       const du = solve(jacobian(tr, theta), k, delta);
       if (du) curve = { u: toFree(tr, theta), du, tr };
     }
-    for (let step = 1; step > 1e-8 && !accepted; step /= 2) {
+    let trials = 0;
+    for (let step = 1; step > 1e-8 && !accepted && trials < MAX_TRIALS; step /= 2) {
       let next: Float64Array;
       if (curve) {
         const { u, du, tr } = curve;
@@ -403,7 +430,8 @@ function newtonStage(
         );
       } else next = step === 1 ? straight : theta.map((v, i) => v + step * delta[i]!);
       if (!feasible(model, next)) continue;
-      const llNext = evaluateHessian(model, next, gradNext, hessNext, withScores ? scores : null);
+      trials++;
+      const llNext = evaluateHessian(model, next, gradNext, hessNext, withOpg ? opgNext : null);
       lastIsCurrent = false;
       if (!Number.isFinite(llNext)) continue;
       const sufficient = llNext >= ll + 1e-4 * step * decrement;
@@ -416,13 +444,17 @@ function newtonStage(
         hess.set(hessNext);
         accepted = true;
         lastIsCurrent = true;
-        scoresValid = withScores;
-      } else if (withScores) scoresValid = false;
+        opgValid = withOpg;
+        if (withOpg) opg.set(opgNext);
+      }
     }
-    if (!accepted)
-      return regularised === 0 && decrement < DECREMENT_TOL ? done(iteration, decrement) : null;
+    if (!accepted) {
+      if (regularised === 0 && decrement < DECREMENT_TOL) return done(iteration, decrement);
+      return stop(iteration, regularised > 0);
+    }
   }
-  return regularised === 0 && decrement < DECREMENT_TOL ? done(maxIterations, decrement) : null;
+  if (regularised === 0 && decrement < DECREMENT_TOL) return done(maxIterations, decrement);
+  return stop(maxIterations, regularised > 0);
 }
 
 /** x with A x = b for a k x k matrix (Gaussian elimination, partial pivoting); null if singular. */
@@ -453,48 +485,81 @@ function solve(a: Float64Array, k: number, b: ArrayLike<number>): Float64Array |
 
 /** Decrement to which a leading block is solved: its optimum is only a start for the rest. */
 const HEAD_TOL = 1e-2;
+/** Longest series Newton fits directly from grid starts; longer ones go by a leading block. */
+const DIRECT_MAX = 4500;
+/** Shortest leading block (`headLength`). */
+const MIN_HEAD = 1500;
 
 /**
  * Estimation for fused models by Newton's method: from the two best grid starts, or on long
  * series from the optimum on a leading block. Null hands over to the general path. `final`:
  * the estimate is the fit's (otherwise a start for a longer sample): converged to rounding
- * level, with e and h left at it and the outer product of the scores there.
+ * level, with e and h left at it and the outer product of the scores there. A start need not
+ * be an optimum: where Newton stops short on a leading block (its optimum on a bound, as small
+ * samples with fat tails often have), the point reached starts the longer sample.
  */
-function newtonEstimate(model: Model, maxIterations: number, final: boolean): Estimate | null {
+function newtonEstimate(
+  model: Model,
+  maxIterations: number,
+  final: boolean,
+): Estimate | Stopped | null {
   const options: NewtonOptions = final ? { opg: true } : { tol: HEAD_TOL };
-  if (model.nEff > WARM_START_LENGTH * 1.5) {
-    const head = buildModel(model.r.subarray(0, WARM_START_LENGTH + model.t0), model.spec);
+  if (model.nEff > DIRECT_MAX) {
+    const head = buildModel(model.r.subarray(0, headLength(model.nEff) + model.t0), model.spec);
     const first = newtonEstimate(head, maxIterations, false);
-    if (!first?.converged) return null;
+    if (!first) return null;
     const full = newtonStage(model, first.theta, maxIterations, options);
-    return full && full !== "same"
-      ? { ...full, iterations: full.iterations + first.iterations }
-      : null;
+    if (!full || full === "same" || (final && !isEstimate(full))) return null;
+    return { ...full, iterations: full.iterations + first.iterations };
   }
   const starts = startingValues(model);
   if (starts.length === 0) return null;
   const best = newtonStage(model, starts[0]!.theta, maxIterations, options);
-  if (!best || best === "same") return null;
+  if (!best || best === "same" || (final && !isEstimate(best))) return null;
   if (starts.length < 2) return best;
   // A second start from another grid point guards against a poor local optimum; it stops as
   // soon as it is seen to head for the same one.
   const second = newtonStage(model, starts[1]!.theta, maxIterations, {
     ...options,
-    reference: best,
+    reference: isEstimate(best) ? best : undefined,
   });
-  if (!second) return null;
-  const iterations = best.iterations + (second === "same" ? 0 : second.iterations);
-  if (second !== "same" && second.logLikelihood > best.logLikelihood)
-    return { ...second, iterations };
-  if (final) evaluate(model, best.theta); // leave the model's residuals and variances at it
+  if (second === "same" || !second) {
+    if (final) evaluate(model, best.theta); // leave the model's residuals and variances at it
+    return best;
+  }
+  const iterations = best.iterations + second.iterations;
+  if (!final) return second.logLikelihood > best.logLikelihood ? second : best;
+  if (!isEstimate(second)) {
+    // Stopped short (on a bound, say): harmless if even the quadratic model's maximum there
+    // is below the optimum found; otherwise the general path decides.
+    if (second.indefinite || !(second.logLikelihood + second.decrement / 2 < best.logLikelihood))
+      return null;
+  } else if (second.logLikelihood > best.logLikelihood) return { ...second, iterations };
+  evaluate(model, best.theta);
   return { ...best, iterations };
+}
+
+function isEstimate(x: Estimate | Stopped): x is Estimate {
+  return "converged" in x;
+}
+
+/**
+ * The leading block a long series is first fitted on, itself fitted the same way: an eighth of
+ * the series, or while that would be fitted directly, a quarter (at least `MIN_HEAD`
+ * observations), since there the block's grid and two Newton runs are most of the cost. Each
+ * level leaves the next a start a few Newton steps from its optimum for a fraction of a pass
+ * over the longer sample.
+ */
+function headLength(nEff: number): number {
+  const eighth = Math.floor(nEff / 8);
+  return eighth > DIRECT_MAX ? eighth : Math.max(MIN_HEAD, Math.floor(nEff / 4));
 }
 
 /** Maximum likelihood estimate of a bound model. */
 export function estimate(model: Model, maxIterations: number): Estimate {
   if (model.fused) {
     const newton = newtonEstimate(model, maxIterations, true);
-    if (newton) return newton;
+    if (newton && isEstimate(newton)) return newton;
   }
   const tr = makeTransform(model.layout, model.spec.stationarity, model.dist);
   if (model.nEff > WARM_START_LENGTH * 1.5) {

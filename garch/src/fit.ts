@@ -309,8 +309,8 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
   const notes = [...cov.notes];
   if (spec.varianceTargeting)
     notes.push("omega is variance-targeted, not estimated: it has no standard error");
-  const h = model.h.slice();
-  const e = model.e.slice();
+  // The model is this fit's own: its arrays become the fit's (no copies).
+  const { h, e } = model;
   h.fill(Number.NaN, 0, t0);
   e.fill(Number.NaN, 0, t0);
   return new GarchFit({

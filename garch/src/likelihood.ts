@@ -33,8 +33,11 @@ export interface Model {
   readonly fused: boolean;
   readonly lo: number;
   readonly hi: number;
-  /** de_t / dθ_k for the mean parameters (n x nMean): constant in θ for these means. */
-  readonly de: Float64Array;
+  /**
+   * de_t / dθ_k for the mean parameters (n x nMean): constant in θ for these means. Like `dh`,
+   * allocated by the general pass on first use.
+   */
+  de: Float64Array;
   /** Residuals e_t of the last evaluation (t >= t0). */
   readonly e: Float64Array;
   /** Conditional variances h_t of the last evaluation (t >= t0). */
@@ -51,12 +54,6 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
   const layout = layoutOf(spec);
   const n = r.length;
   const t0 = meanLags(spec.mean);
-  const m = layout.nMean;
-  const de = new Float64Array(n * m);
-  for (let t = t0; t < n; t++) {
-    if (m > 0) de[t * m] = -1;
-    for (let i = 1; i < m; i++) de[t * m + i] = -r[t - i]!;
-  }
   let mean = 0;
   for (let t = 0; t < n; t++) mean += r[t]!;
   mean /= n;
@@ -91,7 +88,7 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
       hi < FUSED_BOUNDS[1],
     lo,
     hi,
-    de,
+    de: new Float64Array(0),
     e: new Float64Array(n),
     h: new Float64Array(n),
     dh: new Float64Array(0),
@@ -99,6 +96,18 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     dBackcast: new Float64Array(layout.k),
     dLog: new Float64Array(2 + layout.nShape),
   };
+}
+
+/** de_t / dθ for the mean parameters (n x nMean): -1 for mu, -r_{t-i} for the AR terms. */
+function meanDerivatives(model: Model): Float64Array {
+  const { r, n, t0 } = model;
+  const m = model.layout.nMean;
+  const de = new Float64Array(n * m);
+  for (let t = t0; t < n; t++) {
+    if (m > 0) de[t * m] = -1;
+    for (let i = 1; i < m; i++) de[t * m + i] = -r[t - i]!;
+  }
+  return de;
 }
 
 /** Writes the residuals e_t = r_t - mu - sum phi_i r_{t-i} (t >= t0) into model.e. */
@@ -177,6 +186,7 @@ function fusedGarch11Normal(
   grad: Float64Array | null,
   scores: Float64Array | null,
   hess: Float64Array | null = null,
+  opg: Float64Array | null = null,
 ): number {
   const { r, n, e, h, lo, hi, spec } = model;
   const hasMu = spec.mean.kind === "constant";
@@ -228,7 +238,8 @@ function fusedGarch11Normal(
   let gAl = 0;
   let gBe = 0;
   const wantHess = hess !== null;
-  const wantGrad = grad !== null || scores !== null || wantHess;
+  const outer = opg ? new Float64Array(10) : null;
+  const wantGrad = grad !== null || scores !== null || wantHess || outer !== null;
   for (let t = 0; t < n; t++) {
     const ht = omega + alpha * prevE2 + beta * prevH;
     if (!(ht >= lo && ht <= hi)) return Number.NaN;
@@ -273,6 +284,20 @@ function fusedGarch11Normal(
         scores[row + o + 1] = sAl;
         scores[row + o + 2] = sBe;
       }
+      if (outer) {
+        // The lower triangle of s s' in the order (mu, omega, alpha, beta) x itself; with a
+        // zero mean sMu is 0 and its entries are dropped below.
+        outer[0] += sMu * sMu;
+        outer[1] += sOm * sMu;
+        outer[2] += sOm * sOm;
+        outer[3] += sAl * sMu;
+        outer[4] += sAl * sOm;
+        outer[5] += sAl * sAl;
+        outer[6] += sBe * sMu;
+        outer[7] += sBe * sOm;
+        outer[8] += sBe * sAl;
+        outer[9] += sBe * sBe;
+      }
       if (wantHess) {
         const c = 0.5 * (1 - 2 * e2 * inv) * inv * inv;
         const w = et * inv * inv;
@@ -312,6 +337,16 @@ function fusedGarch11Normal(
       for (let j = 0; j < 3; j++) {
         hess[o + j] = cross[j]!;
         hess[(o + j) * k] = cross[j]!;
+      }
+    }
+  }
+  if (opg && outer) {
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j <= i; j++) {
+        if (i < 1 - o || j < 1 - o) continue;
+        const v = outer[(i * (i + 1)) / 2 + j]!;
+        opg[(i - 1 + o) * k + j - 1 + o] = v;
+        opg[(j - 1 + o) * k + i - 1 + o] = v;
       }
     }
   }
@@ -440,7 +475,8 @@ function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[
 
 /**
  * The exact Hessian of the log-likelihood at θ in one pass, for models the fused GARCH(1,1)
- * pass covers; also writes the gradient, and the per-observation scores if asked. Returns the log-likelihood, or NaN when the model is
+ * pass covers; also writes the gradient, and the outer product of the scores (k x k) if asked.
+ * Returns the log-likelihood, or NaN when the model is
  * not fused or a variance leaves the soft bounds (the caller then differences gradients).
  */
 export function evaluateHessian(
@@ -448,9 +484,9 @@ export function evaluateHessian(
   theta: Float64Array,
   grad: Float64Array,
   hess: Float64Array,
-  scores: Float64Array | null = null,
+  opg: Float64Array | null = null,
 ): number {
-  return model.fused ? fusedGarch11Normal(model, theta, grad, scores, hess) : Number.NaN;
+  return model.fused ? fusedGarch11Normal(model, theta, grad, null, hess, opg) : Number.NaN;
 }
 
 /**
@@ -467,7 +503,10 @@ export function evaluate(
   const { layout, spec, t0, n, e, h, dOmega, dBackcast, dLog, lo, hi } = model;
   const { k, nMean: m } = layout;
   const wantGrad = grad !== null || scores !== null;
-  if (wantGrad && model.dh.length === 0) model.dh = new Float64Array(n * k);
+  if (wantGrad && model.dh.length === 0) {
+    model.dh = new Float64Array(n * k);
+    model.de = meanDerivatives(model);
+  }
   const dh = model.dh;
   if (model.fused) {
     const ll = fusedGarch11Normal(model, theta, grad, scores);
