@@ -294,8 +294,14 @@ interface NewtonOptions {
   readonly reference?: Estimate;
 }
 
-/** The Newton target of a second start within this squared distance of the first start's optimum, in the metric of the Hessian there (0.01 standard errors squared), counts as the same optimum. */
-const SAME_OPTIMUM = 1e-4;
+/**
+ * A second start's Newton target within this squared distance of the first start's optimum, in
+ * the metric of the Hessian there (0.1 standard errors, squared), counts as the same optimum:
+ * in the quadratic region the target is within a small fraction of that of the run's own
+ * optimum, and a likelihood whose Hessian hardly changes over a standard error is concave
+ * there, so it has no second maximum that close.
+ */
+const SAME_OPTIMUM = 1e-2;
 /** Consecutive Marquardt-damped steps (indefinite Hessians) before Newton gives up. */
 const MAX_REGULARISED = 20;
 /**
@@ -306,7 +312,7 @@ const MAX_TRIALS = 4;
 /** Consecutive Newton steps that do not halve the decrement before Newton gives up. */
 const MAX_STALLED = 3;
 /** ...once the second start's own decrement is below this (in the quadratic region). */
-const SAME_OPTIMUM_DECREMENT = 1e-2;
+const SAME_OPTIMUM_DECREMENT = 0.5;
 
 /** Where Newton stopped short of an optimum, and why. */
 interface Stopped {
