@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildModel, evaluate, logLikelihood, logLikelihoods } from "./likelihood.js";
+import {
+  buildModel,
+  evaluate,
+  evaluateHessian,
+  logLikelihood,
+  logLikelihoods,
+} from "./likelihood.js";
 import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
@@ -97,6 +103,45 @@ describe("fused GARCH(1,1)-Normal pass", () => {
     for (let i = 0; i < k; i++) expect(g1[i]).toBeCloseTo(g2[i]!, 8);
     for (let i = 0; i < s1.length; i++) expect(s1[i]).toBeCloseTo(s2[i]!, 10);
   });
+});
+
+describe("fused exact Hessian", () => {
+  it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
+    "matches central differences of the analytic gradient, with the OPG of the scores: %j",
+    (o) => {
+      const spec = checkSpec(o);
+      const model = buildModel(dem, spec);
+      const theta = fromParams(spec, paramsFor(o));
+      const k = theta.length;
+      const hess = new Float64Array(k * k);
+      const opg = new Float64Array(k * k);
+      const g = new Float64Array(k);
+      const ll = evaluateHessian(model, theta, g, hess, opg);
+      expect(ll).toBeCloseTo(evaluate(model, theta), 10);
+      const [gp, gm] = [new Float64Array(k), new Float64Array(k)];
+      for (let j = 0; j < k; j++) {
+        const step = 1e-6 * Math.max(Math.abs(theta[j]!), 1e-2);
+        const x = Float64Array.from(theta);
+        x[j] = theta[j]! + step;
+        evaluate(model, x, gp);
+        x[j] = theta[j]! - step;
+        evaluate(model, x, gm);
+        for (let i = 0; i < k; i++) {
+          const fd = (gp[i]! - gm[i]!) / (2 * step);
+          expect(Math.abs(hess[i * k + j]! - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));
+        }
+      }
+      const scores = new Float64Array(model.nEff * k);
+      evaluate(model, theta, null, scores);
+      for (let i = 0; i < k; i++) {
+        for (let j = 0; j < k; j++) {
+          let sum = 0;
+          for (let t = 0; t < model.nEff; t++) sum += scores[t * k + i]! * scores[t * k + j]!;
+          expect(opg[i * k + j]).toBeCloseTo(sum, 8);
+        }
+      }
+    },
+  );
 });
 
 describe("logLikelihoods (several θ in one pass)", () => {

@@ -253,7 +253,8 @@ function fusedGarch11Normal(
       sumLogH += Math.log(product);
       product = 1;
     }
-    sumE2H += e2 * inv;
+    const z = e2 * inv;
+    sumE2H += z;
     if (wantGrad) {
       if (wantHess) {
         // Second derivatives from the first derivatives at t-1, before those move on.
@@ -268,7 +269,7 @@ function fusedGarch11Normal(
       dOm = 1 + beta * dOm;
       dAl = prevE2 + beta * dAl;
       dBe = prevH + beta * dBe;
-      const lh = 0.5 * (e2 * inv - 1) * inv;
+      const lh = 0.5 * (z - 1) * inv;
       const sMu = et * inv + lh * dMu;
       const sOm = lh * dOm;
       const sAl = lh * dAl;
@@ -299,17 +300,22 @@ function fusedGarch11Normal(
         outer[9] += sBe * sBe;
       }
       if (wantHess) {
-        const c = 0.5 * (1 - 2 * e2 * inv) * inv * inv;
-        const w = et * inv * inv;
-        hMuMu += lh * sMuMu + c * dMu * dMu - 2 * w * dMu - inv;
-        hMuOm += c * dMu * dOm - w * dOm;
-        hMuAl += lh * sMuAl + c * dMu * dAl - w * dAl;
-        hMuBe += lh * sMuBe + c * dMu * dBe - w * dBe;
-        hOmOm += c * dOm * dOm;
-        hOmAl += c * dOm * dAl;
-        hOmBe += lh * sOmBe + c * dOm * dBe;
-        hAlAl += c * dAl * dAl;
-        hAlBe += lh * sAlBe + c * dAl * dBe;
+        const inv2 = inv * inv;
+        const c = (0.5 - z) * inv2;
+        const w = et * inv2;
+        // c D_mu - w, c D_omega, c D_alpha: the rows of c D D' and the w terms, shared.
+        const cMu = c * dMu - w;
+        const cOm = c * dOm;
+        const cAl = c * dAl;
+        hMuMu += lh * sMuMu + (cMu - w) * dMu - inv;
+        hMuOm += cMu * dOm;
+        hMuAl += lh * sMuAl + cMu * dAl;
+        hMuBe += lh * sMuBe + cMu * dBe;
+        hOmOm += cOm * dOm;
+        hOmAl += cOm * dAl;
+        hOmBe += lh * sOmBe + cOm * dBe;
+        hAlAl += cAl * dAl;
+        hAlBe += lh * sAlBe + cAl * dBe;
         hBeBe += lh * sBeBe + c * dBe * dBe;
         d2PrevE2Mu = 2;
       }
