@@ -515,13 +515,15 @@ function newtonEstimate(
     const first = newtonEstimate(head, maxIterations, false);
     if (!first) return null;
     const full = newtonStage(model, first.theta, maxIterations, options);
-    if (!full || full === "same" || (final && !isEstimate(full))) return null;
+    if (!full || full === "same") return null;
     return { ...full, iterations: full.iterations + first.iterations };
   }
   const starts = startingValues(model);
   if (starts.length === 0) return null;
   const best = newtonStage(model, starts[0]!.theta, maxIterations, options);
-  if (!best || best === "same" || (final && !isEstimate(best))) return null;
+  if (!best || best === "same") return null;
+  // Stopped short on the fit's own sample: the general path takes over from where it stopped.
+  if (final && !isEstimate(best)) return best;
   if (starts.length < 2) return best;
   // A second start from another grid point guards against a poor local optimum; it stops as
   // soon as it is seen to head for the same one.
@@ -563,11 +565,19 @@ function headLength(nEff: number): number {
 
 /** Maximum likelihood estimate of a bound model. */
 export function estimate(model: Model, maxIterations: number): Estimate {
+  // Where Newton stopped short (an optimum on a bound, say), BFGS goes on from that point.
+  let warm: Stopped | null = null;
   if (model.fused) {
     const newton = newtonEstimate(model, maxIterations, true);
     if (newton && isEstimate(newton)) return newton;
+    if (newton && !newton.indefinite && feasible(model, newton.theta)) warm = newton;
   }
   const tr = makeTransform(model.layout, model.spec.stationarity, model.dist);
+  if (warm && model.nEff > DIRECT_MAX) {
+    // Newton got there from the optimum on a leading block, as BFGS below would start.
+    const stage = bfgsStage(model, tr, warm.theta, null, maxIterations);
+    return polish(model, { ...stage, iterations: stage.iterations + warm.iterations });
+  }
   if (model.nEff > WARM_START_LENGTH * 1.5) {
     const head = buildModel(model.r.subarray(0, WARM_START_LENGTH + model.t0), model.spec);
     const first = estimate(head, maxIterations);
@@ -590,9 +600,11 @@ export function estimate(model: Model, maxIterations: number): Estimate {
       message: "no starting value gives a finite log-likelihood",
     };
   }
-  // Two starts from different grid points guard against a poor local optimum.
+  // Two starts from different grid points guard against a poor local optimum; the first is
+  // where Newton got from the best one, if it ran.
+  if (warm) starts[0] = { theta: warm.theta, ll: warm.logLikelihood };
   let best: Stage | null = null;
-  let iterations = 0;
+  let iterations = warm?.iterations ?? 0;
   for (const s of starts.slice(0, 2)) {
     const stage = bfgsStage(model, tr, s.theta, null, maxIterations);
     iterations += stage.iterations;
