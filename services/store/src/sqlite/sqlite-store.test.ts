@@ -21,6 +21,11 @@ describeStoreContract("sqlite", async () => {
   return { store, dispose: () => store.close() };
 });
 
+describeStoreContract("sqlite with the prediction writer thread", async () => {
+  const store = openSqliteStore(freshPath(), { predictionWriterThread: true });
+  return { store, dispose: () => store.close() };
+});
+
 const sha = "c".repeat(64);
 const model = (name: string) => ({
   name,
@@ -161,6 +166,35 @@ describe("sqlite adapter", () => {
     holder.exec("ROLLBACK");
     holder.close();
     await expect(store.models.register(model("locked"))).resolves.toMatchObject({ version: 1 });
+    await store.close();
+  });
+
+  it("names the file when the writer thread waits for a lock past the timeout, then recovers", async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path, { busyTimeoutMs: 100, predictionWriterThread: true });
+    const holder = new Database(path);
+    holder.exec("BEGIN IMMEDIATE");
+    const record = {
+      request_id: "r-locked",
+      experiment_id: "exp-1",
+      variant: "champion" as const,
+      model_name: "classifier",
+      model_version: 1,
+      user_id: null,
+      prediction: "1",
+      probabilities: { "0": 0.25, "1": 0.75 },
+      latency_ms: 1,
+      status: "ok" as const,
+      timestamp: 1_000,
+    };
+    const error = await store.predictions.insertMany([record]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`sqlite:${path}`);
+    expect((error as Error).message).toMatch(/locked/);
+    holder.exec("ROLLBACK");
+    holder.close();
+    await expect(store.predictions.insertMany([record])).resolves.toEqual({ inserted: 1 });
+    await expect(store.predictions.get("r-locked")).resolves.toMatchObject({ prediction: "1" });
     await store.close();
   });
 

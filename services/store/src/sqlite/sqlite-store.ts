@@ -34,6 +34,7 @@ import type {
 import { outcomeTerms } from "../terms.js";
 import { check } from "../validate.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
+import { startPredictionWriter } from "./prediction-writer.js";
 
 /** Options of the SQLite adapter. */
 export interface SqliteStoreOptions {
@@ -41,6 +42,11 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Clock for `created_at` stamps (tests pin it). */
   readonly now?: () => number;
+  /**
+   * Write prediction logs on a thread with its own connection (prediction-writer.ts), so a
+   * server's event loop never waits on SQLite. Ignored for `:memory:` (one connection only).
+   */
+  readonly predictionWriterThread?: boolean;
 }
 
 const UNAVAILABLE_CODES =
@@ -99,6 +105,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       throw error;
     }
   });
+
+  const writer =
+    options.predictionWriterThread && file !== ":memory:"
+      ? startPredictionWriter(name, { path: file, busyTimeoutMs: options.busyTimeoutMs })
+      : undefined;
 
   const sql = <T = Row>(text: string) => {
     const stmt = db.prepare(text);
@@ -519,7 +530,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         guard(() => e.decisions.all(experimentId).map((row) => JSON.parse(row.body) as Decision)),
     },
     predictions: {
-      insertMany: async (records) => insertPredictions(check.predictions(records)),
+      // The writer thread checks the records itself, off the caller's event loop.
+      insertMany: async (records) =>
+        writer ? writer.insertMany(records) : insertPredictions(check.predictions(records)),
       get: async (requestId) =>
         guard(() => {
           const row = p.get.get(requestId);
@@ -555,6 +568,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       guard(() => db.prepare("SELECT COUNT(*) FROM schema_version").get());
     },
     close: async () => {
+      await writer?.close();
       db.close();
     },
   };
