@@ -67,6 +67,9 @@ describe("parseServingConfig", () => {
       "MLOPS_LOG_QUEUE_SIZE",
     ],
     [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", "info"],
+    [{ MLOPS_WORKERS: "many" }, "MLOPS_WORKERS", "auto"],
+    [{ MLOPS_WORKERS: "0" }, "MLOPS_WORKERS", ">=1"],
+    [{ MLOPS_WORKERS: "65" }, "MLOPS_WORKERS", "<=64"],
   ])("rejects %o naming %s", (env, variable, rule) => {
     const error = errorOf(() => parseServingConfig(env));
     const issue = error.issues.find((i) => i.path === variable);
@@ -137,6 +140,7 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
       { nil: null },
     ),
     samplingRatio: fc.double({ min: 0, max: 1, noNaN: true }),
+    workers: fc.oneof(fc.constant("auto" as const), fc.integer({ min: 1, max: 64 })),
     logLevel: fc.constantFrom(
       "fatal",
       "error",
@@ -151,6 +155,7 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
     (r): ServingConfig => ({
       port: r.port,
       host: r.host,
+      workers: r.workers,
       mode: r.single === null ? "split" : "single",
       variant: r.single,
       experimentId: r.experimentId,

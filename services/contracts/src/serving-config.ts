@@ -25,6 +25,7 @@ import {
 export const SERVING_ENV = {
   port: "PORT",
   host: "HOST",
+  workers: "MLOPS_WORKERS",
   mode: "MLOPS_MODE",
   variant: "MLOPS_VARIANT",
   experimentId: "MLOPS_EXPERIMENT_ID",
@@ -58,6 +59,11 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 export const SERVING_DEFAULTS = {
   port: 8080,
   host: "0.0.0.0",
+  /**
+   * One process per pod: on Kubernetes the autoscaler adds pods. `auto` (one per core) is for a
+   * machine the server has to itself, such as `pnpm start`.
+   */
+  workers: 1,
   mode: "split",
   experimentId: "default",
   /** Integer percent, the same scale as ingress-nginx `canary-weight` (0–100). */
@@ -68,11 +74,11 @@ export const SERVING_DEFAULTS = {
   batchMaxRows: 1000,
   logQueueSize: 10_000,
   /**
-   * The SQLite store writes a batch synchronously on the event loop, so the batch size bounds
-   * how long a flush holds up requests: at 32 connections on 2 cores, 500 gave p99 40 ms and 100
-   * gave 27 ms at the same throughput (`pnpm bench:serve`, BENCHMARKS.md).
+   * Batches are written off the event loop (a writer thread, or the cluster primary), so their
+   * size only trades store round trips against how much an abrupt crash can lose: 500 kept up
+   * with two workers at 32 and 128 connections on 2 cores where 100 fell behind (BENCHMARKS.md).
    */
-  logBatchSize: 100,
+  logBatchSize: 500,
   logFlushMs: 1000,
   /** 0 disables the per-client limit (the ingress limits first in the cloud). */
   rateLimitPerMinute: 0,
@@ -84,6 +90,8 @@ export const SERVING_DEFAULTS = {
 export interface ServingConfig {
   readonly port: number;
   readonly host: string;
+  /** Serving processes sharing the port (`auto`: one per core); see services/serving cluster.ts. */
+  readonly workers: number | "auto";
   /** `single`: this process serves `variant` (one Deployment per arm); `split`: both arms. */
   readonly mode: (typeof SERVING_MODES)[number];
   /** The arm this process serves; set exactly when `mode` is `single`. */
@@ -118,6 +126,21 @@ const HostSchema = z
 
 const PathSchema = z.string().min(1).max(1024);
 
+/** Most serving processes one machine may run. */
+export const MAX_WORKERS = 64;
+
+const WorkersSchema = z.union(
+  [
+    z.literal("auto"),
+    z
+      .string()
+      .regex(/^\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(MAX_WORKERS)),
+  ],
+  { error: `must be "auto" or an integer from 1 to ${MAX_WORKERS}` },
+);
+
 const ConnectionStringSchema = z
   .string()
   .max(4096)
@@ -131,6 +154,7 @@ const D = SERVING_DEFAULTS;
 const servingEnvShape = {
   [E.port]: intVar(D.port, 1, 65_535),
   [E.host]: textVar(HostSchema, D.host),
+  [E.workers]: textVar(WorkersSchema, D.workers as number | "auto"),
   [E.mode]: enumVar(SERVING_MODES, D.mode),
   [E.variant]: textVar(ServedVariantSchema, null),
   [E.experimentId]: textVar(NameSchema, D.experimentId),
@@ -180,6 +204,7 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
   return {
     port: env[E.port],
     host: env[E.host] as string,
+    workers: env[E.workers],
     mode,
     variant,
     experimentId: env[E.experimentId] as string,
@@ -219,6 +244,7 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
   const env: Record<string, string> = {
     [E.port]: String(config.port),
     [E.host]: config.host,
+    [E.workers]: String(config.workers),
     [E.mode]: config.mode,
     [E.experimentId]: config.experimentId,
     [E.challengerWeight]: String(config.challengerWeight),

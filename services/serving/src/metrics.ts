@@ -104,6 +104,8 @@ export function createMetrics(
   new Gauge({
     ...spec(AB_VARIANT_ACCURACY),
     registers: [registry],
+    // Every process reads the same store: merged over cluster workers, one reading is the value.
+    aggregator: "first",
     async collect() {
       this.reset();
       const arms = await abAccuracy().catch(() => []);

@@ -4,11 +4,13 @@
  * SIGINT it stops accepting, lets in-flight requests finish, flushes the prediction log, closes
  * telemetry and the store, and exits.
  */
-import { pathToFileURL } from "node:url";
+import { extname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ContractValidationError, parseServingConfig, type ServingConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
+import { joinCluster, PRIMARY_SIGNALS, runCluster, workerCount } from "./cluster.js";
 import { loadServedModels } from "./models/served.js";
 import { startTelemetry } from "./telemetry.js";
 
@@ -28,10 +30,17 @@ export function configOrExit(env: NodeJS.ProcessEnv): ServingConfig {
   }
 }
 
-/** Starts the server for `config` and installs the graceful-stop handlers. */
-export async function runServer(config: ServingConfig): Promise<FastifyInstance> {
+/**
+ * Starts the server for `config` in this process and installs the graceful-stop handlers;
+ * `clustered` when this process is a worker of `serve`'s cluster.
+ */
+export async function runServer(
+  config: ServingConfig,
+  { clustered = false } = {},
+): Promise<FastifyInstance> {
   const telemetry = await startTelemetry(config);
-  const store = await openStore(config.store);
+  // Prediction logs go to SQLite from a thread of their own: the event loop never waits on it.
+  const store = await openStore(config.store, { sqlite: { predictionWriterThread: true } });
   let app: FastifyInstance | undefined;
   try {
     const served = await loadServedModels(config, store);
@@ -44,7 +53,9 @@ export async function runServer(config: ServingConfig): Promise<FastifyInstance>
     throw error;
   }
   const server = app;
-  closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
+  if (clustered) joinCluster(app.metrics.registry, () => server.predictionLog.stats);
+  const skip = clustered ? [...PRIMARY_SIGNALS] : [];
+  closeWithGrace({ delay: GRACE_MS, skip }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, "stopping after an uncaught error");
     else server.log.info({ signal }, "stopping: draining requests and the prediction log");
     await server.close();
@@ -53,6 +64,29 @@ export async function runServer(config: ServingConfig): Promise<FastifyInstance>
   });
   await server.listen({ port: config.port, host: config.host });
   return server;
+}
+
+/** The module cluster workers run: this one's sibling, in the same form (.ts under tsx, .js built). */
+const WORKER_ENTRY = fileURLToPath(
+  new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
+
+/**
+ * Serves `config` with `config.workers` processes: in this one, or as the primary of a cluster
+ * (cluster.ts). Resolves with the port once every process listens.
+ */
+export async function serve(config: ServingConfig): Promise<number> {
+  const workers = workerCount(config);
+  if (workers > 1) {
+    return runCluster(config, {
+      entry: WORKER_ENTRY,
+      workers,
+      log: (line) => process.stderr.write(`mlops serving: ${line}\n`),
+    });
+  }
+  const app = await runServer(config);
+  const address = app.server.address();
+  return typeof address === "object" && address ? address.port : config.port;
 }
 
 /** Runs `main`; a start-up failure (no such model, store unreachable…) prints why and exits 1. */
@@ -69,5 +103,5 @@ export async function exitOnFailure<T>(main: () => Promise<T>): Promise<T> {
 
 // Run directly (`tsx src/server.ts`, the image's command): serve what the config names.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await exitOnFailure(() => runServer(configOrExit(process.env)));
+  await exitOnFailure(() => serve(configOrExit(process.env)));
 }

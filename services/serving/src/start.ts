@@ -6,11 +6,16 @@
 import { availableParallelism } from "node:os";
 import { openStore } from "@mlops/store";
 import { bootstrap, DEMO_MODELS } from "./bootstrap.js";
-import { configOrExit, exitOnFailure, runServer } from "./server.js";
+import { workerCount } from "./cluster.js";
+import { configOrExit, exitOnFailure, serve } from "./server.js";
 
-/** Local defaults layered under the environment: the demo GARCH fit is served too. */
+/**
+ * Local defaults layered under the environment: the demo GARCH fit is served too, by one
+ * process per core (the machine is the server's own).
+ */
 const env = {
   MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
+  MLOPS_WORKERS: "auto",
   LOG_LEVEL: "warn",
   ...process.env,
 };
@@ -23,7 +28,7 @@ const progress = (line: string, transient = false) => {
   else if (!transient) process.stderr.write(`${line}\n`);
 };
 
-/** Registers what is missing, then serves; resolves with the listening app. */
+/** Registers what is missing, then serves; resolves with the port once listening. */
 async function main() {
   const store = await openStore(config.store);
   try {
@@ -38,17 +43,15 @@ async function main() {
   } finally {
     await store.close();
   }
-  return runServer(config);
+  return serve(config);
 }
 
-const app = await exitOnFailure(main);
-const address = app.server.address();
-const port = typeof address === "object" && address ? address.port : config.port;
+const port = await exitOnFailure(main);
 const url = `http://127.0.0.1:${port}`;
 process.stdout.write(
   [
     "",
-    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url}`,
+    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url} with ${workerCount(config)} process${workerCount(config) > 1 ? "es" : ""}`,
     `  docs    ${url}/docs`,
     `  metrics ${url}/metrics`,
     "  try:",

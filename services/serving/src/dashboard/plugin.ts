@@ -13,6 +13,7 @@ import { ErrorResponseSchema, NameSchema } from "@mlops/contracts";
 import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { clusterTraffic, isClusterWorker } from "../cluster.js";
 import { ServingError } from "../errors.js";
 import { dashboardBundle } from "./assets.js";
 import { Cached } from "./cache.js";
@@ -27,7 +28,7 @@ import {
   ModelsViewSchema,
   TrafficViewSchema,
 } from "./schemas.js";
-import { type Snapshot, SnapshotRing, snapshot, trafficView } from "./traffic.js";
+import { localTraffic, type Snapshot, SnapshotRing, snapshot, trafficView } from "./traffic.js";
 
 export const DASHBOARD_PATH = "/dashboard";
 const ASSETS = `${DASHBOARD_PATH}/assets`;
@@ -47,7 +48,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const { config, store, served, metrics, predictionLog } = app;
 
   const ring = new SnapshotRing(WINDOW_MS / SAMPLE_MS + 1);
-  const take = () => snapshot(metrics, predictionLog.stats, Date.now());
+  // A cluster worker shows every worker's traffic, as /metrics does (cluster.ts).
+  const take = async () =>
+    snapshot(
+      isClusterWorker() ? await clusterTraffic() : await localTraffic(metrics, predictionLog.stats),
+      Date.now(),
+    );
   const sample = () =>
     take().then(
       (s: Snapshot) => ring.push(s),

@@ -6,6 +6,7 @@
  * stays responsive while the API is busy.
  */
 import type { ServedVariant } from "@mlops/contracts";
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { BatchingWriterStats } from "../batching-writer.js";
 import type { ServingMetrics } from "../metrics.js";
 import type { TrafficView } from "./schemas.js";
@@ -28,22 +29,36 @@ export interface Snapshot {
 
 const VARIANTS: readonly ServedVariant[] = ["champion", "challenger"];
 
-/** Reads the counters now. Children of one variant (one per model) are summed. */
-export async function snapshot(
+/**
+ * What a snapshot is read from: the prediction counter and latency histogram (prom-client JSON,
+ * this process's or every cluster worker's merged) and the prediction log's counters.
+ */
+export interface TrafficSource {
+  readonly requests: MetricObjectWithValues<MetricValue<string>>;
+  readonly latency: MetricObjectWithValues<MetricValue<string>>;
+  readonly log: BatchingWriterStats;
+}
+
+/** This process's traffic source. */
+export async function localTraffic(
   metrics: Pick<ServingMetrics, "requests" | "latency">,
   log: BatchingWriterStats,
-  at: number,
-): Promise<Snapshot> {
+): Promise<TrafficSource> {
+  return { requests: await metrics.requests.get(), latency: await metrics.latency.get(), log };
+}
+
+/** The counters of `source` at `at`. Children of one variant (one per model) are summed. */
+export function snapshot({ requests, latency, log }: TrafficSource, at: number): Snapshot {
   const variants = new Map<ServedVariant, VariantCounts>(
     VARIANTS.map((v) => [v, { ok: 0, error: 0, buckets: new Map() }]),
   );
-  for (const { labels, value } of (await metrics.requests.get()).values) {
+  for (const { labels, value } of requests.values) {
     const counts = variants.get(labels.variant as ServedVariant);
     if (counts && (labels.status === "ok" || labels.status === "error")) {
       counts[labels.status] += value;
     }
   }
-  for (const entry of (await metrics.latency.get()).values) {
+  for (const entry of latency.values) {
     const { labels, value } = entry;
     const counts = variants.get(labels.variant as ServedVariant);
     // Only the `_bucket` series carry `le`; `+Inf` is the total, which `ok` already counts.

@@ -1,0 +1,286 @@
+/**
+ * Several serving processes on one machine (`MLOPS_WORKERS` > 1), as `uvicorn --workers` runs
+ * them: one Node process uses one core for JavaScript, so a machine the server has to itself
+ * (`pnpm start`, a VM) serves about twice as much with two. On Kubernetes a pod runs one
+ * process and the autoscaler adds pods instead.
+ *
+ * How the work is split:
+ * - it forks the workers, which share the port (the primary hands out connections round
+ *   robin), each with the config rendered into its environment so every worker parses the same
+ *   config; once all listen it replaces a worker that dies;
+ * - on SIGTERM, SIGINT or SIGHUP it asks every worker once to stop (each drains its requests and
+ *   flushes its prediction log, see server.ts) and exits when all have; a second signal forces
+ *   the stop;
+ * - each worker writes its own prediction logs from its store's writer thread (SQLite lets
+ *   one writer in at a time; batches of hundreds keep the waits short). Measured on 2 cores,
+ *   this kept up better than sending every batch to the primary to write alone: the extra copy
+ *   of each batch cost more than the lock waits saved;
+ * - metrics stay per machine, as a scrape expects: a worker's `/metrics` asks the primary,
+ *   which gathers the registry of every worker that is listening (a replacement still starting
+ *   is left out rather than waited for) and merges them with prom-client's
+ *   AggregatorRegistry (counters and histograms summed; gauges as each metric declares).
+ */
+import cluster, { type Worker } from "node:cluster";
+import { availableParallelism } from "node:os";
+import {
+  PREDICTION_LATENCY,
+  PREDICTION_REQUESTS,
+  renderServingEnv,
+  type ServingConfig,
+} from "@mlops/contracts";
+import {
+  AggregatorRegistry,
+  type MetricObjectWithValues,
+  type MetricValue,
+  type Registry,
+} from "prom-client";
+import type { BatchingWriterStats } from "./batching-writer.js";
+import type { TrafficSource } from "./dashboard/traffic.js";
+
+/** Signals the primary turns into one orderly stop of every worker. */
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+/**
+ * Stop signals a worker leaves to the primary: a terminal sends them to every process in its
+ * group, and the primary then sends each worker SIGTERM once.
+ */
+export const PRIMARY_SIGNALS = ["SIGINT", "SIGHUP"] as const;
+/** Replacements allowed within `RESTART_WINDOW_MS` before the primary gives up. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+/** Longest a worker waits for the merged metrics, and the primary for one worker's. */
+const REQUEST_TIMEOUT_MS = 5000;
+
+/** One worker's metrics (prom-client JSON) and prediction-log counters. */
+interface WorkerReport {
+  readonly metrics: MetricObjectWithValues<MetricValue<string>>[];
+  readonly log: BatchingWriterStats;
+}
+
+/** Requests between primary and workers over IPC, by kind, with the answer's type. */
+interface Requests {
+  /** Worker to primary: every listening worker's metrics, merged (Prometheus text). */
+  metrics: string;
+  /** Worker to primary: every listening worker's traffic, merged (for the dashboard). */
+  traffic: TrafficSource;
+  /** Primary to worker: this worker's report. */
+  collect: WorkerReport;
+}
+type Kind = keyof Requests;
+interface Request {
+  readonly type: "mlops:request";
+  readonly kind: Kind;
+  readonly id: number;
+}
+interface Reply {
+  readonly type: "mlops:reply";
+  readonly id: number;
+  readonly answer?: unknown;
+  readonly error?: string;
+}
+type Send = (message: Request | Reply, done: (error: Error | null) => void) => void;
+
+const isMessage = <T extends { type: string }>(m: unknown, type: T["type"]): m is T =>
+  typeof m === "object" && m !== null && (m as { type?: unknown }).type === type;
+
+let nextId = 0;
+const pending = new Map<number, (reply: Reply) => void>();
+
+/** Hands a reply to the request waiting for it; true if `message` was a reply. */
+function settle(message: unknown): boolean {
+  if (!isMessage<Reply>(message, "mlops:reply")) return false;
+  pending.get(message.id)?.(message);
+  return true;
+}
+
+/** Sends a request of `kind` to `peer` and resolves with its answer. */
+function ask<K extends Kind>(send: Send, kind: K, peer: string): Promise<Requests[K]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      pending.delete(id);
+      clearTimeout(timer);
+      reject(new Error(`${peer} ${why}`));
+    };
+    const timer = setTimeout(
+      () => fail(`did not answer within ${REQUEST_TIMEOUT_MS} ms`),
+      REQUEST_TIMEOUT_MS,
+    );
+    pending.set(id, (reply) => {
+      pending.delete(id);
+      clearTimeout(timer);
+      if (reply.error !== undefined) reject(new Error(reply.error));
+      else resolve(reply.answer as Requests[K]);
+    });
+    send(
+      { type: "mlops:request", kind, id },
+      (error) => error && fail(`is gone (${error.message})`),
+    );
+  });
+}
+
+/** Answers `message` if it is a request of `kind`. */
+function answer<K extends Kind>(
+  send: Send,
+  message: unknown,
+  kind: K,
+  compute: () => Promise<Requests[K]>,
+): void {
+  if (!isMessage<Request>(message, "mlops:request") || message.kind !== kind) return;
+  const ignore = () => {}; // A peer that left meanwhile needs no answer.
+  compute().then(
+    (value) => send({ type: "mlops:reply", id: message.id, answer: value }, ignore),
+    (error: Error) => send({ type: "mlops:reply", id: message.id, error: error.message }, ignore),
+  );
+}
+
+const toWorker =
+  (worker: Worker): Send =>
+  (message, done) => {
+    if (worker.isConnected()) worker.send(message, undefined, done);
+    else done(new Error("disconnected"));
+  };
+const toPrimary: Send = (message, done) => {
+  if (process.send === undefined) done(new Error("not a cluster worker"));
+  else process.send(message, undefined, undefined, done);
+};
+
+/** How many serving processes `config` asks for. */
+export function workerCount(config: ServingConfig): number {
+  return config.workers === "auto" ? availableParallelism() : config.workers;
+}
+
+/** Whether this process is a worker forked by `runCluster`. */
+export const isClusterWorker = (): boolean => cluster.isWorker;
+
+export interface ClusterOptions {
+  /** The worker's entry module (it runs `runServer` on the config in its environment). */
+  readonly entry: string;
+  readonly workers: number;
+  /** Where the primary reports restarts and failures. */
+  readonly log: (line: string) => void;
+}
+
+/** The primary's answers to workers: the listening workers' reports, merged. */
+function answerWorkers(listening: ReadonlySet<Worker>): void {
+  const gather = async () => {
+    const answers = await Promise.allSettled(
+      [...listening].map((w) => ask(toWorker(w), "collect", `worker ${w.process.pid}`)),
+    );
+    const reports = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+    return {
+      registry: AggregatorRegistry.aggregate(reports.map((r) => r.metrics)),
+      logs: reports.map((r) => r.log),
+    };
+  };
+  const traffic = async (): Promise<TrafficSource> => {
+    const { registry, logs } = await gather();
+    // A metric no worker reported yet (none listening) reads as no samples.
+    const pick = async (name: string) =>
+      ((await registry.getSingleMetric(name)?.get()) ?? {
+        values: [],
+      }) as TrafficSource["requests"];
+    const sum = (key: keyof BatchingWriterStats) => logs.reduce((total, l) => total + l[key], 0);
+    return {
+      requests: await pick(PREDICTION_REQUESTS.name),
+      latency: await pick(PREDICTION_LATENCY.name),
+      log: {
+        depth: sum("depth"),
+        written: sum("written"),
+        dropped: sum("dropped"),
+        failedWrites: sum("failedWrites"),
+      },
+    };
+  };
+  cluster.on("message", (worker: Worker, message: unknown) => {
+    if (settle(message)) return;
+    const send = toWorker(worker);
+    answer(send, message, "metrics", async () => (await gather()).registry.metrics());
+    answer(send, message, "traffic", traffic);
+  });
+}
+
+/**
+ * Forks the workers and resolves with the port once all of them listen. Rejects (after stopping
+ * the others) if one exits before listening: a bad model reference or an unreachable store fails
+ * the start as it does in one process.
+ */
+export function runCluster(config: ServingConfig, options: ClusterOptions): Promise<number> {
+  const env = renderServingEnv(config);
+  cluster.setupPrimary({ exec: options.entry });
+  const listeningWorkers = new Set<Worker>();
+  answerWorkers(listeningWorkers);
+
+  let listening = 0;
+  let started = false;
+  let stopping = false;
+  let failed = false;
+  const restarts: number[] = [];
+  // Tracked here: cluster.workers may still list a worker whose exit is being reported.
+  const alive = new Set<Worker>();
+  const fork = () => alive.add(cluster.fork(env));
+  const onSignal = () => {
+    stopping = true;
+    for (const worker of alive) worker.process.kill("SIGTERM");
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+
+  return new Promise((resolve, reject) => {
+    cluster.on("listening", (worker, address) => {
+      listeningWorkers.add(worker);
+      if (started || ++listening < options.workers) return;
+      started = true;
+      resolve(address.port);
+    });
+    cluster.on("exit", (worker, code, signal) => {
+      alive.delete(worker);
+      const wasListening = listeningWorkers.delete(worker);
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      const now = Date.now();
+      while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+      if (!started && !stopping) {
+        reject(new Error(`a serving worker exited before listening (${how})`));
+        failed = true;
+        onSignal();
+      } else if (stopping) {
+        // A replacement still starting has nothing to drain: SIGTERM's default end is clean.
+        failed ||= code !== 0 && (wasListening || signal !== "SIGTERM");
+      } else if (restarts.length >= MAX_RESTARTS) {
+        options.log(`worker ${worker.process.pid} exited (${how}); too many restarts, stopping`);
+        failed = true;
+        onSignal();
+      } else {
+        options.log(`worker ${worker.process.pid} exited (${how}); starting a replacement`);
+        restarts.push(now);
+        fork();
+        return;
+      }
+      if (alive.size === 0) process.exit(failed ? 1 : 0);
+    });
+    for (let i = 0; i < options.workers; i++) fork();
+  });
+}
+
+/**
+ * Joins this worker to the primary: `PRIMARY_SIGNALS` are left to the primary (the graceful-stop
+ * handler must skip them), the primary's disappearance stops the worker, and `registry` and the
+ * prediction log's counters are what the primary merges.
+ */
+export function joinCluster(registry: Registry, logStats: () => BatchingWriterStats): void {
+  for (const signal of PRIMARY_SIGNALS) process.on(signal, () => {});
+  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  process.on("message", (message: unknown) => {
+    if (settle(message)) return;
+    answer(toPrimary, message, "collect", async () => ({
+      metrics: await registry.getMetricsAsJSON(),
+      log: logStats(),
+    }));
+  });
+}
+
+/** The metrics of every listening worker, merged by the primary (Prometheus text). */
+export const clusterExposition = (): Promise<string> =>
+  ask(toPrimary, "metrics", "the cluster primary");
+
+/** The traffic of every listening worker, merged by the primary (the dashboard's source). */
+export const clusterTraffic = (): Promise<TrafficSource> =>
+  ask(toPrimary, "traffic", "the cluster primary");

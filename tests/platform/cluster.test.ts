@@ -1,0 +1,96 @@
+/**
+ * `pnpm start` with several serving processes (`MLOPS_WORKERS`), as real processes on loopback:
+ * the workers share the port, `/metrics` answers for all of them, a worker that dies is
+ * replaced, and a graceful stop flushes every worker's prediction log.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AbStatsResponseSchema, PredictResponseSchema } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, START, type Started, start } from "./process.js";
+
+let dir: string;
+const running: Started[] = [];
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-cluster-"));
+});
+afterAll(async () => {
+  for (const s of running) await s.stop("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+});
+
+const row = [0.5, -1.2, 0.3, 1.1, -0.4];
+/** The serving workers among a process's children (others: tsx's esbuild, finished tools). */
+function workersOf(pid: number): string[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+  return children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, "utf8").includes("worker.ts");
+    } catch {
+      return false; // Gone meanwhile.
+    }
+  });
+}
+
+/** Sum of a counter's samples in a Prometheus exposition. */
+function counterSum(text: string, name: string): number {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("pnpm start with MLOPS_WORKERS=2", () => {
+  it("shares the port, merges metrics, replaces a dead worker and flushes every log on stop", async () => {
+    // Records reach the store only through the graceful stop's final flush.
+    const env = { MLOPS_WORKERS: "2", MLOPS_LOG_FLUSH_MS: "600000" };
+    const server = await start(START, dir, env);
+    running.push(server);
+    expect(server.stdout).toMatch(/with 2 processes/);
+    const pid = server.child.pid!;
+    await until("two workers", () => workersOf(pid).length === 2);
+
+    // A worker killed outright is replaced; the port keeps answering.
+    const [victim] = workersOf(pid);
+    process.kill(Number(victim), "SIGKILL");
+    await until("a replacement", () => /starting a replacement/.test(server.stderr));
+    await until("two workers again", () => {
+      const now = workersOf(pid);
+      return now.length === 2 && !now.includes(victim!);
+    });
+
+    // Concurrent requests open several connections, which the primary deals out to both.
+    const n = 60;
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        call(server.url, "/predict", PredictResponseSchema, { features: row, user_id: `u-${i}` }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+
+    // Whichever worker answers the scrape, it counts every worker's predictions.
+    for (let scrape = 0; scrape < 4; scrape++) {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(counterSum(text, "prediction_requests_total")).toBe(n);
+    }
+
+    expect(await server.stop("SIGTERM")).toBe(0);
+
+    // One process on the same store: every prediction was flushed by the worker that served it.
+    const again = await start(START, dir, { MLOPS_WORKERS: "1" });
+    running.push(again);
+    const stats = await call(again.url, "/ab-test/stats", AbStatsResponseSchema);
+    expect(stats.body.variants.reduce((sum, v) => sum + v.count, 0)).toBe(n);
+    expect(await again.stop("SIGTERM")).toBe(0);
+  });
+});
