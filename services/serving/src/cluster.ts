@@ -50,20 +50,20 @@ const RESTART_WINDOW_MS = 60_000;
 /** Longest a worker waits for the merged metrics, and the primary for one worker's. */
 const REQUEST_TIMEOUT_MS = 5000;
 
-/** One worker's metrics (prom-client JSON) and prediction-log counters. */
-interface WorkerReport {
-  readonly metrics: MetricObjectWithValues<MetricValue<string>>[];
-  readonly log: BatchingWriterStats;
-}
-
 /** Requests between primary and workers over IPC, by kind, with the answer's type. */
 interface Requests {
   /** Worker to primary: every listening worker's metrics, merged (Prometheus text). */
   metrics: string;
   /** Worker to primary: every listening worker's traffic, merged (for the dashboard). */
   traffic: TrafficSource;
-  /** Primary to worker: this worker's report. */
-  collect: WorkerReport;
+  /** Primary to worker: this worker's whole registry (prom-client JSON). */
+  collect: MetricObjectWithValues<MetricValue<string>>[];
+  /**
+   * Primary to worker: this worker's traffic alone. The dashboard samples it every few seconds,
+   * so it must not run the registry's scrape-time collectors (the accuracy gauge queries the
+   * store).
+   */
+  "collect-traffic": TrafficSource;
 }
 type Kind = keyof Requests;
 interface Request {
@@ -160,26 +160,23 @@ export interface ClusterOptions {
   readonly log: (line: string) => void;
 }
 
-/** The primary's answers to workers: the listening workers' reports, merged. */
+/** The primary's answers to workers: what the listening workers report, merged. */
 function answerWorkers(listening: ReadonlySet<Worker>): void {
-  const gather = async () => {
+  const gather = async <K extends "collect" | "collect-traffic">(kind: K) => {
     const answers = await Promise.allSettled(
-      [...listening].map((w) => ask(toWorker(w), "collect", `worker ${w.process.pid}`)),
+      [...listening].map((w) => ask(toWorker(w), kind, `worker ${w.process.pid}`)),
     );
-    const reports = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
-    return {
-      registry: AggregatorRegistry.aggregate(reports.map((r) => r.metrics)),
-      logs: reports.map((r) => r.log),
-    };
+    return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
   };
+  const metrics = async () => AggregatorRegistry.aggregate(await gather("collect")).metrics();
   const traffic = async (): Promise<TrafficSource> => {
-    const { registry, logs } = await gather();
+    const parts = await gather("collect-traffic");
+    const merged = AggregatorRegistry.aggregate(parts.map((p) => [p.requests, p.latency]));
     // A metric no worker reported yet (none listening) reads as no samples.
     const pick = async (name: string) =>
-      ((await registry.getSingleMetric(name)?.get()) ?? {
-        values: [],
-      }) as TrafficSource["requests"];
-    const sum = (key: keyof BatchingWriterStats) => logs.reduce((total, l) => total + l[key], 0);
+      ((await merged.getSingleMetric(name)?.get()) ?? { values: [] }) as TrafficSource["requests"];
+    const sum = (key: keyof BatchingWriterStats) =>
+      parts.reduce((total, p) => total + p.log[key], 0);
     return {
       requests: await pick(PREDICTION_REQUESTS.name),
       latency: await pick(PREDICTION_LATENCY.name),
@@ -194,7 +191,7 @@ function answerWorkers(listening: ReadonlySet<Worker>): void {
   cluster.on("message", (worker: Worker, message: unknown) => {
     if (settle(message)) return;
     const send = toWorker(worker);
-    answer(send, message, "metrics", async () => (await gather()).registry.metrics());
+    answer(send, message, "metrics", metrics);
     answer(send, message, "traffic", traffic);
   });
 }
@@ -262,18 +259,16 @@ export function runCluster(config: ServingConfig, options: ClusterOptions): Prom
 
 /**
  * Joins this worker to the primary: `PRIMARY_SIGNALS` are left to the primary (the graceful-stop
- * handler must skip them), the primary's disappearance stops the worker, and `registry` and the
- * prediction log's counters are what the primary merges.
+ * handler must skip them), the primary's disappearance stops the worker, and `registry` and
+ * `traffic` are what the primary merges.
  */
-export function joinCluster(registry: Registry, logStats: () => BatchingWriterStats): void {
+export function joinCluster(registry: Registry, traffic: () => Promise<TrafficSource>): void {
   for (const signal of PRIMARY_SIGNALS) process.on(signal, () => {});
   process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
   process.on("message", (message: unknown) => {
     if (settle(message)) return;
-    answer(toPrimary, message, "collect", async () => ({
-      metrics: await registry.getMetricsAsJSON(),
-      log: logStats(),
-    }));
+    answer(toPrimary, message, "collect", () => registry.getMetricsAsJSON());
+    answer(toPrimary, message, "collect-traffic", traffic);
   });
 }
 

@@ -11,6 +11,7 @@ import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import { joinCluster, PRIMARY_SIGNALS, runCluster, workerCount } from "./cluster.js";
+import { localTraffic } from "./dashboard/traffic.js";
 import { loadServedModels } from "./models/served.js";
 import { startTelemetry } from "./telemetry.js";
 
@@ -53,7 +54,11 @@ export async function runServer(
     throw error;
   }
   const server = app;
-  if (clustered) joinCluster(app.metrics.registry, () => server.predictionLog.stats);
+  if (clustered) {
+    joinCluster(app.metrics.registry, () =>
+      localTraffic(server.metrics, server.predictionLog.stats),
+    );
+  }
   const skip = clustered ? [...PRIMARY_SIGNALS] : [];
   closeWithGrace({ delay: GRACE_MS, skip }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, "stopping after an uncaught error");
