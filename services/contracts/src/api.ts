@@ -47,13 +47,18 @@ export type PredictRequest = z.infer<typeof PredictRequestSchema>;
 export const ServedModelSchema = z.object({ name: NameSchema, version: VersionSchema });
 export type ServedModel = z.infer<typeof ServedModelSchema>;
 
-/** `POST /predict` → 200. */
+/**
+ * `POST /predict` → 200. `probability` (of the predicted class) and `model_version` keep the
+ * original design's response fields, so its clients and load harness read this API unchanged.
+ */
 export const PredictResponseSchema = z.object({
   request_id: IdSchema,
   prediction: ClassLabelSchema,
+  probability: z.number().min(0).max(1),
   probabilities: ProbabilitiesSchema,
   variant: ServedVariantSchema,
   model: ServedModelSchema,
+  model_version: z.string().regex(/^\d+$/),
   experiment_id: NameSchema,
 });
 export type PredictResponse = z.infer<typeof PredictResponseSchema>;

@@ -30,6 +30,9 @@ describe("POST /predict", () => {
     const arm = bucketOf("default", "u-1") < 50 ? "challenger" : "champion";
     expect(body.variant).toBe(arm);
     expect(body.model).toEqual({ name: "classifier", version: arm === "champion" ? 1 : 2 });
+    // The original design's fields: the predicted class's probability and the version.
+    expect(body.probability).toBe(body.probabilities[body.prediction]);
+    expect(body.model_version).toBe(String(body.model.version));
     // Exactly the contract's fields, with the same security headers as every other route.
     expect(Object.keys(res.json()).sort()).toEqual(Object.keys(PredictResponseSchema.shape).sort());
     expect(res.headers["x-content-type-options"]).toBe("nosniff");

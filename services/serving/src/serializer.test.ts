@@ -8,6 +8,7 @@ const serialize = compiledSerializer({ schema: PredictResponseSchema });
 const reply = fc.record({
   request_id: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
   prediction: fc.constantFrom("0", "1", "setosa", 'a "quoted" label'),
+  probability: fc.double({ min: 0, max: 1, noNaN: true }),
   probabilities: fc.dictionary(
     fc.string({ minLength: 1, maxLength: 8 }),
     fc.double({ min: 0, max: 1, noNaN: true }),
@@ -22,7 +23,7 @@ describe("compiledSerializer", () => {
     fc.assert(
       fc.property(reply, (value) => {
         const model = { ...value.model, version: value.model.version + 1 };
-        const body = { ...value, model };
+        const body = { ...value, model, model_version: String(model.version) };
         expect(JSON.parse(serialize(body))).toEqual(JSON.parse(JSON.stringify(body)));
       }),
     );
@@ -32,18 +33,22 @@ describe("compiledSerializer", () => {
     const body = {
       request_id: "r-1",
       prediction: "1",
+      probability: 0.75,
       probabilities: { "0": 0.25, "1": 0.75 },
       variant: "champion",
       model: { name: "classifier", version: 3, path: "/internal/model.json" },
+      model_version: "3",
       experiment_id: "default",
       stack: "Error: internal",
     };
     expect(JSON.parse(serialize(body))).toEqual({
       request_id: "r-1",
       prediction: "1",
+      probability: 0.75,
       probabilities: { "0": 0.25, "1": 0.75 },
       variant: "champion",
       model: { name: "classifier", version: 3 },
+      model_version: "3",
       experiment_id: "default",
     });
   });

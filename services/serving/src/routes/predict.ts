@@ -127,9 +127,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       return {
         request_id: request.id,
         prediction: answer.prediction,
+        probability: answer.probabilities[answer.prediction]!,
         probabilities: answer.probabilities,
         variant,
         model: { name: model.name, version: model.version },
+        model_version: String(model.version),
         experiment_id: experimentId,
       };
     },
