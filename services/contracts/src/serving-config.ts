@@ -132,11 +132,7 @@ export const MAX_WORKERS = 64;
 const WorkersSchema = z.union(
   [
     z.literal("auto"),
-    z
-      .string()
-      .regex(/^\d+$/)
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_WORKERS)),
+    z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(MAX_WORKERS)),
   ],
   { error: `must be "auto" or an integer from 1 to ${MAX_WORKERS}` },
 );

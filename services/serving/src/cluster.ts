@@ -139,9 +139,16 @@ const toWorker =
     if (worker.isConnected()) worker.send(message, undefined, done);
     else done(new Error("disconnected"));
   };
+let hearingPrimary = false;
 const toPrimary: Send = (message, done) => {
-  if (process.send === undefined) done(new Error("not a cluster worker"));
-  else process.send(message, undefined, undefined, done);
+  if (process.send === undefined) return done(new Error("not a cluster worker"));
+  // The primary's replies are routed from the first request on: a worker asks (the dashboard's
+  // first traffic sample) before it has joined and answers requests itself.
+  if (!hearingPrimary) {
+    hearingPrimary = true;
+    process.on("message", settle);
+  }
+  process.send(message, undefined, undefined, done);
 };
 
 /** How many serving processes `config` asks for. */
@@ -266,7 +273,6 @@ export function joinCluster(registry: Registry, traffic: () => Promise<TrafficSo
   for (const signal of PRIMARY_SIGNALS) process.on(signal, () => {});
   process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
   process.on("message", (message: unknown) => {
-    if (settle(message)) return;
     answer(toPrimary, message, "collect", () => registry.getMetricsAsJSON());
     answer(toPrimary, message, "collect-traffic", traffic);
   });
