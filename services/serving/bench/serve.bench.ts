@@ -6,7 +6,7 @@
  * (100 trees, 5 features, prediction logging on) with autocannon at 1, 32 and 128 connections,
  * cycling over rows of the demo data's test split. Prints one table.
  *
- *   pnpm --filter @mlops/serving bench [-- --seconds 10]
+ *   pnpm --filter @mlops/serving bench [-- --seconds 10 --connections 1,32,128 --workers auto]
  *
  * autocannon runs in this process, on the same cores as the server: figures are lower than with
  * a native load generator such as wrk (see the report for the reference harness).
@@ -31,6 +31,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "1,32,128" },
+    workers: { type: "string", default: "auto" },
   },
 });
 const seconds = Number(values.seconds);
@@ -55,9 +56,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/** RSS of `pid` and its descendants (the cluster's workers), in MiB. */
 async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+  const read = (file: string) => readFile(file, "utf8").catch(() => "");
+  const status = await read(`/proc/${pid}/status`);
+  let kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  for (const child of (await read(`/proc/${pid}/task/${pid}/children`)).split(/\s+/)) {
+    if (child !== "") kib += (await rssMiB(Number(child))) * 1024;
+  }
+  return kib / 1024;
 }
 
 /** Spawns the server and resolves with it and the milliseconds until /health/ready said 200. */
@@ -89,6 +96,8 @@ const env = {
   MLOPS_ARTIFACT_DIR: join(dir, "artifacts"),
   MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
   MLOPS_CHALLENGER_WEIGHT: "50",
+  // As `pnpm start` runs: one process per core unless --workers says otherwise.
+  MLOPS_WORKERS: values.workers,
   LOG_LEVEL: "warn",
 };
 let child: ChildProcess | undefined;
@@ -146,17 +155,18 @@ try {
   }
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const dropped = /^prediction_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? "?";
+  const workers = parseServingConfig(env).workers;
 
   const header = ["connections", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
   process.stdout.write(
     [
-      `POST /predict, 100 trees x 5 features, prediction logging on, ${seconds} s per row (autocannon, loopback)`,
+      `POST /predict, 100 trees x 5 features, prediction logging on, MLOPS_WORKERS=${workers}, ${seconds} s per row (autocannon, loopback)`,
       line(header),
       ...rows.map(line),
       "",
-      `cold start to ready: ${server.coldStartMs.toFixed(0)} ms   RSS at rest: ${restRss.toFixed(0)} MiB   prediction-log drops: ${dropped}`,
+      `cold start to ready: ${server.coldStartMs.toFixed(0)} ms   RSS at rest (all processes): ${restRss.toFixed(0)} MiB   prediction-log drops: ${dropped}`,
       "",
     ].join("\n"),
   );
