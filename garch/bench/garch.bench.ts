@@ -350,8 +350,12 @@ const speedRows = sizes.map((n) => {
   const x = simulate(speedSpec, { mu: 0.02, omega: 0.05, alpha: [0.08], beta: [0.9] }, n, {
     seed: n,
   }).returns;
-  const reps = n <= 10_000 ? 31 : n <= 20_000 ? 15 : 7;
-  fit(x); // warm-up: compiled code paths, as the R side warms up too
+  const reps = n <= 10_000 ? 31 : n <= 20_000 ? 21 : 11;
+  // Warm-up, as the R side warms up too: until this length's code paths are compiled (at least
+  // 3 fits and 300 ms; one fit left n = 20,000 at 5.6 ms where a warm process takes 3.7-4).
+  for (let i = 0, t0 = performance.now(); i < 30 && (i < 3 || performance.now() - t0 < 300); i++) {
+    fit(x);
+  }
   const times: number[] = [];
   let converged = true;
   for (let i = 0; i < reps; i++) {
