@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { parseCsv } from "./csv.js";
+import { readNumber } from "@mlops/garch";
+import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";
 import { MAX_SEED, Rng } from "./rng.js";
 
@@ -62,7 +63,6 @@ export async function loadDataset(path: string, options: DatasetOptions): Promis
   return parseDataset(await readFile(path), options);
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /**
@@ -165,16 +165,7 @@ export function parseDecimal(
   cell: string,
   where: { row?: number; line?: number; column?: string },
 ): number {
-  const text = cell.trim();
-  if (!DECIMAL.test(text)) {
-    throw new DatasetError(
-      text === "" ? "is empty" : `${JSON.stringify(text)} is not a decimal number`,
-      where,
-    );
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new DatasetError(`${text} is out of range`, where);
-  return value;
+  return withDatasetErrors(() => readNumber(cell, where));
 }
 
 /**

@@ -116,7 +116,7 @@ describe("garch, bad input", () => {
     [
       "a non-numeric cell",
       ["fit", file("bad.csv", "r\n0.1\n0.2\nabc\n")],
-      /line 4, column "r": "abc" is not a finite number/,
+      /line 4, column "r": "abc" is not a decimal number/,
     ],
     ["a missing file", ["fit", join(dir, "nope.csv")], /cannot read .*nope\.csv: ENOENT/],
     ["a zero ARCH order", ["fit", dem2gbp, "--p", "0"], /--p must be ≥ 1/],

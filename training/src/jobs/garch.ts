@@ -3,11 +3,10 @@ import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { type ModelManifest, ModelManifestSchema, NameSchema, type Params } from "@mlops/contracts";
-import { type DistName, selectOrder } from "@mlops/garch";
+import { type DistName, parseCsv, selectOrder, tableSeries } from "@mlops/garch";
 import type { Store } from "@mlops/store";
 import { CARD_FILE, MANIFEST_FILE, MODEL_FILE, sha256, writeArtifactFiles } from "../artifact.js";
-import { parseCsv } from "../csv.js";
-import { parseDecimal } from "../dataset.js";
+import { withDatasetErrors } from "../csv.js";
 import { DatasetError, OptionError } from "../errors.js";
 import { renderGarchCard } from "../garch-card.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
@@ -177,16 +176,16 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
   }
 }
 
-/** The returns column of a CSV: every cell a finite decimal, errors naming row and column. */
+/**
+ * The returns column of a CSV (`@mlops/garch`'s series reader): every cell a finite decimal,
+ * errors naming row, line and column. Without `wanted` the file must have one column.
+ */
 function readReturns(
   text: string,
   wanted: string | undefined,
 ): { column: string; returns: Float64Array } {
-  const [header, ...rows] = parseCsv(text).filter(
-    (r, i, all) => !(i === all.length - 1 && r.fields.join("") === ""),
-  );
-  if (!header) throw new DatasetError("the file is empty: a header is required");
-  const names = header.fields.map((f) => f.trim());
+  const table = withDatasetErrors(() => parseCsv(text));
+  const names = table.header;
   const column = wanted ?? (names.length === 1 ? names[0] : undefined);
   if (column === undefined) {
     throw new OptionError(
@@ -195,20 +194,9 @@ function readReturns(
       undefined,
     );
   }
-  const j = names.indexOf(column);
-  if (j < 0)
+  if (!names.includes(column))
     throw new DatasetError(`the returns column is missing (columns: ${names.join(", ")})`, {
       column,
     });
-  const returns = Float64Array.from(rows, (record, i) => {
-    const where = { row: i + 1, line: record.line, column };
-    if (record.fields.length !== names.length) {
-      throw new DatasetError(
-        `has ${record.fields.length} fields, the header has ${names.length}`,
-        where,
-      );
-    }
-    return parseDecimal(record.fields[j], where);
-  });
-  return { column, returns };
+  return { column, returns: withDatasetErrors(() => tableSeries(table, column)).values };
 }
