@@ -1,18 +1,26 @@
-/** The prediction writer thread (prediction-writer.ts): one connection, one batch at a time. */
+/** The prediction log's thread (prediction-writer.ts): one connection, one request at a time. */
 import { parentPort, workerData } from "node:worker_threads";
 import { ContractValidationError } from "@mlops/contracts";
 import { StoreError } from "../errors.js";
-import type { WriteReply, WriteRequest, WriterThreadData } from "./prediction-writer.js";
+import type { ThreadOps, WriteReply, WriteRequest, WriterThreadData } from "./prediction-writer.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
 const { path, busyTimeoutMs } = workerData as WriterThreadData;
 const store = openSqliteStore(path, { busyTimeoutMs });
 const port = parentPort!;
 
-port.on("message", async ({ id, records }: WriteRequest) => {
+/** The adapter's own methods, run for the owner. */
+const ops: {
+  [K in keyof ThreadOps]: (input: ThreadOps[K]["input"]) => Promise<ThreadOps[K]["output"]>;
+} = {
+  insertMany: (records) => store.predictions.insertMany(records),
+  aggregate: (query) => store.predictions.aggregate(query),
+};
+
+port.on("message", async ({ id, op, input }: WriteRequest) => {
   let reply: WriteReply;
   try {
-    reply = { id, result: await store.predictions.insertMany(records) };
+    reply = { id, result: await (ops[op] as (input: unknown) => Promise<unknown>)(input) };
   } catch (error) {
     if (error instanceof ContractValidationError) {
       port.postMessage({ id, invalid: { subject: error.subject, issues: [...error.issues] } });
