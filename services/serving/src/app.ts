@@ -15,6 +15,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
+import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard/plugin.js";
 import { errorHandler, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
@@ -52,6 +53,9 @@ export interface AppDeps {
   /** Longest the prediction log's final flush may take on close (ms). */
   readonly logFlushDeadlineMs?: number;
 }
+
+/** How stale the accuracy gauge (an hour's window) may be. */
+const ACCURACY_TTL_MS = 15_000;
 
 /** Request bodies stay small: a batch at the row ceiling of 5 features is ~1 MB of JSON. */
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -121,11 +125,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     store,
     closeDeadlineMs: deps.logFlushDeadlineMs ?? 10_000,
   });
+  // The gauge's hour of outcomes is a scan of the log: once per ACCURACY_TTL_MS, not per scrape.
+  const accuracy = new Cached(ACCURACY_TTL_MS, () =>
+    recentAccuracy(store, config.experimentId, Date.now()),
+  );
   app.decorate(
     "metrics",
     createMetrics(
       () => app.predictionLog.stats,
-      () => recentAccuracy(store, config.experimentId, Date.now()),
+      () => accuracy.get(),
     ),
   );
   await app.register(swagger, {

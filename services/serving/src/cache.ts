@@ -1,6 +1,6 @@
 /**
- * A value recomputed at most once per `ttlMs`, however many pages poll it: concurrent readers
- * share one computation, and a failure is not cached (the next read tries again), so the page
+ * A value recomputed at most once per `ttlMs`, however many readers poll it: concurrent readers
+ * share one computation, and a failure is not cached (the next read tries again), so a reader
  * recovers as soon as the store answers again.
  */
 export class Cached<T> {
