@@ -15,6 +15,9 @@ import { localTraffic } from "./dashboard/traffic.js";
 import { loadServedModels } from "./models/served.js";
 import { startTelemetry } from "./telemetry.js";
 
+// How many processes `serve` starts, for entry points that report it (`pnpm start`).
+export { workerCount } from "./cluster.js";
+
 /** Longest a graceful stop may take before the process exits anyway. */
 const GRACE_MS = 20_000;
 

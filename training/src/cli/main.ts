@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseStoreConfig } from "@mlops/contracts";
+import { CARD_FILE } from "@mlops/models";
 import { openStore, type Store } from "@mlops/store";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { CARD_FILE } from "../artifact.js";
 import { datasetName, type SubmittedJob } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { runEvaluateJob } from "../jobs/evaluate.js";
@@ -17,6 +17,7 @@ import type { TerminationPolicy } from "../sweep/termination.js";
 import { selectTracking } from "../tracking/select.js";
 import { registerAbCommands } from "./ab.js";
 import { registerTrialCommand, submitSweepToAzureMl, submitTrainToAzureMl } from "./azureml.js";
+import { registerDemoCommand } from "./demo.js";
 import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
 import { registerPipelineCommands } from "./pipeline.js";
@@ -416,6 +417,13 @@ export function createProgram(io: CliIo): Command {
   });
   registerPipelineCommands(program, io);
   registerAbCommands(program, io);
+  registerDemoCommand(program, {
+    withStore,
+    print,
+    integer,
+    defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
+    stderr: io.stderr,
+  });
   return program;
 }
 

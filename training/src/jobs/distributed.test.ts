@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ArtifactError } from "@mlops/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/cli.test-support.js";
-import { ArtifactError, OptionError } from "../errors.js";
+import { OptionError } from "../errors.js";
 import { mergeShareFiles, nodeRankFromEnv, shareRange } from "./distributed.js";
 
 let root: string;

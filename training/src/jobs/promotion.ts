@@ -1,9 +1,8 @@
-import { dirname } from "node:path";
+import { loadForest, readArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { metricsRecord, readModelArtifact } from "../artifact.js";
+import { metricsRecord } from "../artifact.js";
 import { type Dataset, takeRows } from "../dataset.js";
 import { OptionError } from "../errors.js";
-import { ForestPredictor } from "../forest/model.js";
 import { classificationMetrics } from "../metrics.js";
 
 /** Metrics a promotion may be judged on; for these two lower is better, for the rest higher. */
@@ -74,8 +73,8 @@ export async function decidePromotion(
   let champion: PromotionDecision["champion"] = null;
   if (championVersion !== undefined) {
     const record = await store.models.get(name, championVersion);
-    const { manifest, model } = await readModelArtifact(dirname(record!.artifact.uri));
-    const schema = manifest.feature_schema;
+    const artifact = await readArtifact(record!.artifact);
+    const schema = artifact.manifest.feature_schema;
     const same =
       schema.kind === "classifier" &&
       schema.features.map((f) => f.name).join("\u0000") === dataset.featureNames.join("\u0000") &&
@@ -88,7 +87,7 @@ export async function decidePromotion(
       };
     }
     const test = takeRows(dataset, dataset.split.test);
-    const predictor = ForestPredictor.fromJSON(model, test.nFeatures, dataset.classNames.length);
+    const { predictor } = loadForest(artifact);
     const scored = metricsRecord(
       classificationMetrics(
         test.y,

@@ -8,9 +8,9 @@ import { parseServingConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build, type Fixture, openFixture } from "../../test-support/index.js";
 import { createApp } from "../app.js";
 import { loadServedModels } from "../models/served.js";
-import { build, type Fixture, openFixture } from "../test-support.js";
 import {
   ExperimentViewSchema,
   GarchViewSchema,

@@ -4,22 +4,15 @@
  * writes beside its manifest; versions registered without one get no link.
  */
 import { access, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import type { ModelVersion, ServedVariant } from "@mlops/contracts";
+import { cardPath } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { CARD_FILE } from "@mlops/training";
-import { artifactPath } from "../models/artifacts.js";
 import type { ServedModels } from "../models/served.js";
 import type { ModelsView } from "./schemas.js";
 
-/** Where `version`'s model card would be on disk. */
-export function cardPath(version: ModelVersion): string {
-  return join(dirname(artifactPath(version.artifact.uri)), CARD_FILE);
-}
-
 /** The card's Markdown, or null when the version has none. */
 export async function readCard(version: ModelVersion): Promise<string | null> {
-  return readFile(cardPath(version), "utf8").catch(() => null);
+  return readFile(cardPath(version.artifact), "utf8").catch(() => null);
 }
 
 const exists = (path: string) =>
@@ -47,7 +40,7 @@ export async function modelsView(
     entries.map(async ([variant, m], i) => {
       // Served models were resolved from the registry at start, so the version is there.
       const v = versions[i]!;
-      const card = await exists(cardPath(v));
+      const card = await exists(cardPath(v.artifact));
       return {
         variant,
         name: m.name,

@@ -1,115 +1,11 @@
-import { OptionError } from "../errors.js";
-import type { TreeParams } from "./options.js";
+/**
+ * Predicting with a saved random forest: the trees packed for the serving path, with
+ * ml-random-forest 2.1's votes, tie rule and routing.
+ */
+import { ModelFormatError } from "../errors.js";
+import type { RandomForestJSON } from "./format.js";
 import { PackedForest } from "./packed.js";
-import { type CartNodeJSON, type FlatTree, treeFromJSON, treeToJSON, treeVote } from "./tree.js";
-
-/** ml-cart 2.1's tree options as stored beside every tree (read back, but unused, by its loader). */
-export interface CartOptionsJSON {
-  gainFunction: "gini";
-  splitFunction: "mean";
-  minNumSamples: number;
-  maxDepth: number | null;
-  gainThreshold: number;
-  kind: "classifier";
-}
-
-/** One serialized ml-cart `DecisionTreeClassifier`. */
-export interface CartTreeJSON {
-  name: "DTClassifier";
-  options: CartOptionsJSON;
-  root: CartNodeJSON;
-}
-
-/**
- * A serialized ml-random-forest 2.1 `RandomForestClassifier`: `RandomForestClassifier.load`
- * accepts it. Trees trained here see every feature (`indexes[t]` = 0..F−1) and draw features per
- * node instead, which the format permits because a tree records only the columns it splits on.
- */
-export interface RandomForestJSON {
-  name: "RFClassifier";
-  baseModel: {
-    indexes: number[][];
-    n: number;
-    replacement: boolean;
-    maxFeatures: number;
-    nEstimators: number;
-    treeOptions: CartOptionsJSON;
-    isClassifier: true;
-    seed: number;
-    estimators: CartTreeJSON[];
-    useSampleBagging: boolean;
-  };
-}
-
-/** Assembles trees into ml-random-forest's classifier JSON. */
-export function forestToJSON(
-  trees: readonly FlatTree[],
-  nFeatures: number,
-  params: TreeParams,
-  seed: number,
-): RandomForestJSON {
-  const options: CartOptionsJSON = {
-    gainFunction: "gini",
-    splitFunction: "mean",
-    minNumSamples: params.minSamplesSplit,
-    maxDepth: Number.isFinite(params.maxDepth) ? params.maxDepth : null,
-    gainThreshold: 0,
-    kind: "classifier",
-  };
-  const allColumns = Array.from({ length: nFeatures }, (_, f) => f);
-  return {
-    name: "RFClassifier",
-    baseModel: {
-      indexes: trees.map(() => allColumns),
-      n: nFeatures,
-      replacement: false,
-      maxFeatures: 1,
-      nEstimators: trees.length,
-      treeOptions: options,
-      isClassifier: true,
-      seed,
-      estimators: trees.map((tree) => ({ name: "DTClassifier", options, root: treeToJSON(tree) })),
-      useSampleBagging: params.bootstrap,
-    },
-  };
-}
-
-/**
- * Joins forests trained as shares of one forest (see `FitOptions.treeRange`), in the order given:
- * trees and their feature indexes are concatenated. The shares must agree on everything else
- * (features, tree options, seed, bagging); otherwise an {@link OptionError} names the share.
- */
-export function mergeForests(parts: readonly RandomForestJSON[]): RandomForestJSON {
-  if (parts.length === 0) throw new OptionError("parts", "must hold at least one forest", 0);
-  const [head] = parts;
-  const shared = (m: RandomForestJSON) =>
-    JSON.stringify([
-      m.name,
-      m.baseModel.n,
-      m.baseModel.treeOptions,
-      m.baseModel.seed,
-      m.baseModel.useSampleBagging,
-    ]);
-  parts.forEach((part, i) => {
-    if (shared(part) !== shared(head)) {
-      throw new OptionError(
-        `parts[${i}]`,
-        "must have the features, tree options, seed and bagging of parts[0]",
-        i,
-      );
-    }
-  });
-  const estimators = parts.flatMap((p) => p.baseModel.estimators);
-  return {
-    name: "RFClassifier",
-    baseModel: {
-      ...head.baseModel,
-      indexes: parts.flatMap((p) => p.baseModel.indexes),
-      nEstimators: estimators.length,
-      estimators,
-    },
-  };
-}
+import { type FlatTree, treeFromJSON, treeVote } from "./tree.js";
 
 /**
  * Per-row running vote counts over trees added one at a time, with ml-array-mode's tie rule: the
@@ -168,7 +64,7 @@ export class ForestPredictor {
 
   /** A predictor over trees the learner produced. */
   static fromTrees(trees: readonly FlatTree[], nFeatures: number): ForestPredictor {
-    if (trees.length === 0) throw new OptionError("trees", "must hold at least one tree", 0);
+    if (trees.length === 0) throw new ModelFormatError("trees", "must hold at least one tree", 0);
     return new ForestPredictor(trees, nFeatures, trees[0].nClasses);
   }
 
@@ -178,7 +74,7 @@ export class ForestPredictor {
    */
   static fromJSON(model: RandomForestJSON, nFeatures: number, nClasses: number): ForestPredictor {
     if (model?.name !== "RFClassifier" || !Array.isArray(model.baseModel?.estimators)) {
-      throw new OptionError(
+      throw new ModelFormatError(
         "model",
         'must be ml-random-forest JSON with name "RFClassifier"',
         model?.name,
@@ -187,7 +83,7 @@ export class ForestPredictor {
     const { estimators, indexes } = model.baseModel;
     const trees = estimators.map((tree, t) => {
       if (!Array.isArray(indexes?.[t])) {
-        throw new OptionError(
+        throw new ModelFormatError(
           `model.baseModel.indexes[${t}]`,
           "must list the tree's feature columns",
           indexes?.[t],
@@ -255,7 +151,7 @@ export class ForestPredictor {
 
   private rowCount(x: Float64Array): number {
     if (x.length % this.nFeatures !== 0) {
-      throw new OptionError(
+      throw new ModelFormatError(
         "x",
         `length must be a multiple of the ${this.nFeatures} features`,
         x.length,

@@ -7,8 +7,8 @@ import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
 import { openStore, type Store } from "@mlops/store";
 import type { FastifyInstance } from "fastify";
 import { inject, onTestFinished } from "vitest";
-import { type AppDeps, createApp } from "./app.js";
-import { loadServedModels } from "./models/served.js";
+import { type AppDeps, createApp } from "../src/app.js";
+import { loadServedModels } from "../src/models/served.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -44,4 +44,16 @@ export async function build(
   onTestFinished(() => app.close());
   await app.ready();
   return app;
+}
+
+/** A row of the demo classifier's five features. */
+export const ROW = [0.5, -1.2, 0.3, 1.1, -0.4];
+
+/** `app.inject` options that POST `body` as JSON. */
+export function json(body: unknown) {
+  return {
+    method: "POST" as const,
+    headers: { "content-type": "application/json" },
+    payload: JSON.stringify(body),
+  };
 }

@@ -1,4 +1,4 @@
-import { OptionError } from "../errors.js";
+import { ModelFormatError } from "../errors.js";
 
 /**
  * A decision tree as parallel typed arrays: what the learner produces, what worker threads post,
@@ -80,7 +80,7 @@ export function treeToJSON(tree: FlatTree): CartNodeJSON {
  * Reads ml-cart's node layout back into a {@link FlatTree}. `columns` maps the tree's column
  * numbers to feature-matrix columns (ml-random-forest's per-tree `indexes`). Leaves may hold
  * fewer than `nClasses` entries (ml-cart sizes them by the largest class seen); missing ones are 0.
- * A malformed node throws an {@link OptionError} named by its `path` from the root.
+ * A malformed node throws a {@link ModelFormatError} named by its `path` from the root.
  */
 export function treeFromJSON(
   root: CartNodeJSON,
@@ -125,7 +125,7 @@ export function treeFromJSON(
 /** Checks one node of a saved tree; `path` names it in the error (e.g. `root.left.right`). */
 function checkNode(node: unknown, path: string, nColumns: number): CartNodeJSON {
   const fail = (rule: string, value: unknown): never => {
-    throw new OptionError(path, rule, value);
+    throw new ModelFormatError(path, rule, value);
   };
   if (typeof node !== "object" || node === null) return fail("must be a tree node object", node);
   if ("distribution" in node) {

@@ -1,12 +1,13 @@
 /**
- * `pnpm bench` (services/serving): the prediction API under load on loopback.
+ * `pnpm bench:serve`: the prediction API under load on loopback, serving `pnpm start`'s models.
  *
- * Registers the demo models in a temporary directory (as `pnpm start` does), then starts the
- * server as its own process and measures cold start to ready, RSS at rest, and `POST /predict`
- * (100 trees, 5 features, prediction logging on) with autocannon at 1, 32 and 128 connections,
- * cycling over rows of the demo data's test split. Prints one table.
+ * Registers the demo models in a temporary directory (training's `runDemoJob`, as `pnpm start`
+ * does), then starts the server (`@mlops/serving`'s server module) as its own process and
+ * measures cold start to ready, RSS at rest, and `POST /predict` (100 trees, 5 features,
+ * prediction logging on) with autocannon at 1, 32 and 128 connections, cycling over rows of the
+ * demo data's test split. Prints one table.
  *
- *   pnpm --filter @mlops/serving bench [-- --seconds 10 --connections 1,32,128 --workers auto]
+ *   pnpm --filter @mlops/start bench [-- --seconds 10 --connections 1,32,128 --workers auto]
  *
  * autocannon runs in this process, on the same cores as the server: figures are lower than with
  * a native load generator such as wrk (see the report for the reference harness).
@@ -17,13 +18,12 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseServingConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
-import { loadDataset, takeRows } from "@mlops/training";
+import { DEMO_DATA, DEMO_MODELS, loadDataset, runDemoJob, takeRows } from "@mlops/training";
 import autocannon from "autocannon";
-import { bootstrap, DEMO_DATA, DEMO_MODELS } from "../src/bootstrap.js";
 
 const { values } = parseArgs({
   // pnpm forwards its `--` separator; drop it so `pnpm bench -- --seconds 5` works.
@@ -42,8 +42,9 @@ if (!(seconds >= 1 && seconds <= 120) || connectionSets.some((c) => !(c >= 1 && 
 
 // tsx as a loader in the server's own process (its CLI would add a parent process), so the
 // pid whose RSS is read is the server's.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
-const SERVER = fileURLToPath(new URL("../src/server.ts", import.meta.url));
+const require = createRequire(import.meta.url);
+const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
+const SERVER = require.resolve("@mlops/serving/server");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,13 +106,12 @@ try {
   const config = parseServingConfig(env);
   const store = await openStore(config.store);
   process.stderr.write("registering the demo models (100 trees each)…\n");
-  await bootstrap({
+  await runDemoJob({
     store,
-    artifactDir: config.artifactDir,
+    artifactRoot: config.artifactDir,
     experimentId: config.experimentId,
     challengerWeight: config.challengerWeight,
     threads: 2,
-    progress: () => {},
   });
   await store.close();
 

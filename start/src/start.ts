@@ -1,13 +1,14 @@
 /**
- * `pnpm start`: the platform on one machine. Registers the demo models on first run (training
- * a champion and a challenger, fitting GARCH on dem2gbp), then serves them in split mode on the
- * embedded SQLite store and prints the URL and a request to paste.
+ * `pnpm start`: the platform on one machine. Registers the demo models when the registry lacks
+ * them (training's `runDemoJob`: a champion and a challenger forest, GARCH on dem2gbp, the
+ * experiment), then serves what is registered in split mode on the embedded SQLite store
+ * (`@mlops/serving`) and prints the URL and a request to paste.
  */
 import { availableParallelism } from "node:os";
+// The server module, not the package index: the app (and Fastify) must load after telemetry starts.
+import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
-import { bootstrap, DEMO_MODELS } from "./bootstrap.js";
-import { workerCount } from "./cluster.js";
-import { configOrExit, exitOnFailure, serve } from "./server.js";
+import { DEMO_MODELS, runDemoJob } from "@mlops/training";
 
 /**
  * Local defaults layered under the environment: the demo GARCH fit is served too, by one
@@ -32,9 +33,9 @@ const progress = (line: string, transient = false) => {
 async function main() {
   const store = await openStore(config.store);
   try {
-    await bootstrap({
+    await runDemoJob({
       store,
-      artifactDir: config.artifactDir,
+      artifactRoot: config.artifactDir,
       experimentId: config.experimentId,
       challengerWeight: config.challengerWeight,
       threads: Math.max(1, Math.min(2, availableParallelism())),
@@ -48,10 +49,11 @@ async function main() {
 
 const port = await exitOnFailure(main);
 const url = `http://127.0.0.1:${port}`;
+const processes = workerCount(config);
 process.stdout.write(
   [
     "",
-    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url} with ${workerCount(config)} process${workerCount(config) > 1 ? "es" : ""}`,
+    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url} with ${processes} process${processes > 1 ? "es" : ""}`,
     `  docs    ${url}/docs`,
     `  metrics ${url}/metrics`,
     "  try:",
