@@ -11,7 +11,7 @@ import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import { joinCluster, PRIMARY_SIGNALS, runCluster, workerCount } from "./cluster.js";
-import { localTraffic } from "./dashboard/traffic.js";
+import { localTraffic } from "./dashboard-api/traffic-view.js";
 import { loadServedModels } from "./models/served.js";
 import { startTelemetry } from "./telemetry.js";
 

@@ -17,7 +17,7 @@ import {
   ModelsViewSchema,
   TrafficViewSchema,
 } from "./schemas.js";
-import { histogramQuantile } from "./traffic.js";
+import { histogramQuantile } from "./traffic-view.js";
 
 let fixture: Fixture;
 beforeAll(async () => {

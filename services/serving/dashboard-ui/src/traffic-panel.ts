@@ -1,5 +1,5 @@
 /** The traffic panel: rates per variant, latency percentiles, errors and the prediction log. */
-import type { TrafficView } from "../../src/dashboard/schemas.js";
+import type { TrafficView } from "../../src/dashboard-api/schemas.js";
 import { chart } from "./charts.js";
 import { esc, int, num, pct } from "./format.js";
 

@@ -1,5 +1,5 @@
 /** The A/B panel: split and SRM, the primary metric per arm, the cumulative lift, the decision. */
-import type { ExperimentView } from "../../src/dashboard/schemas.js";
+import type { ExperimentView } from "../../src/dashboard-api/schemas.js";
 import { chart } from "./charts.js";
 import { clock, esc, int, interval, num, pct } from "./format.js";
 

@@ -10,7 +10,7 @@ import type {
   GarchView,
   ModelsView,
   TrafficView,
-} from "../../src/dashboard/schemas.js";
+} from "../../src/dashboard-api/schemas.js";
 import { getJson, type Result } from "./api.js";
 import { experimentPanel } from "./experiment-panel.js";
 import { clock } from "./format.js";

@@ -8,6 +8,8 @@
  *   many pages poll; a store outage is a 503 naming it (the one error handler's STORE_UNAVAILABLE).
  *
  * Read-only and unauthenticated, like `/metrics` and `/docs`: it shows aggregates, never inputs.
+ * This folder is the server half; the browser half is `dashboard-ui/` beside `src/`, bundled by
+ * `assets.ts`.
  */
 import { ErrorResponseSchema, NameSchema } from "@mlops/contracts";
 import type { FastifyReply } from "fastify";
@@ -17,9 +19,9 @@ import { Cached } from "../cache.js";
 import { clusterTraffic, isClusterWorker } from "../cluster.js";
 import { ServingError } from "../errors.js";
 import { dashboardBundle } from "./assets.js";
-import { experimentView } from "./experiment.js";
-import { garchView } from "./garch.js";
-import { modelsView, readCard } from "./models.js";
+import { experimentView } from "./experiment-view.js";
+import { garchView } from "./garch-view.js";
+import { modelsView, readCard } from "./models-view.js";
 import {
   CardParamsSchema,
   ExperimentViewSchema,
@@ -28,7 +30,13 @@ import {
   ModelsViewSchema,
   TrafficViewSchema,
 } from "./schemas.js";
-import { localTraffic, type Snapshot, SnapshotRing, snapshot, trafficView } from "./traffic.js";
+import {
+  localTraffic,
+  type Snapshot,
+  SnapshotRing,
+  snapshot,
+  trafficView,
+} from "./traffic-view.js";
 
 export const DASHBOARD_PATH = "/dashboard";
 const ASSETS = `${DASHBOARD_PATH}/assets`;

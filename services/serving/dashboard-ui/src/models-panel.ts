@@ -1,5 +1,5 @@
 /** The models panel (served classifiers and their cards) and the GARCH chart. */
-import type { GarchView, ModelsView } from "../../src/dashboard/schemas.js";
+import type { GarchView, ModelsView } from "../../src/dashboard-api/schemas.js";
 import type { Result } from "./api.js";
 import { chart } from "./charts.js";
 import { clock, esc, num } from "./format.js";

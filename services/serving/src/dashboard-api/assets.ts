@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 /** The front end's sources. */
-const SOURCES = fileURLToPath(new URL("../../dashboard/", import.meta.url));
+const SOURCES = fileURLToPath(new URL("../../dashboard-ui/", import.meta.url));
 
 /** A file the page loads. */
 export interface Asset {
