@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ModelVersionInputSchema } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   artifactPath,
@@ -14,6 +15,7 @@ import {
   readArtifact,
   readArtifactDir,
   sha256,
+  versionInput,
   writeArtifact,
 } from "./artifact.js";
 import { ArtifactError } from "./errors.js";
@@ -121,6 +123,24 @@ describe("writeArtifact and its readers", () => {
     await expect(readArtifactDir(dir)).rejects.toThrow(`${join(dir, MANIFEST_FILE)}: not JSON`);
     await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...fields, format_version: 2 }));
     await expect(readArtifactDir(dir)).rejects.toThrow(/manifest.json is invalid: format_version/);
+  });
+});
+
+describe("versionInput", () => {
+  it("registers the artifact with the manifest's kind and lineage", () => {
+    const manifest = modelManifest({ ...fields, git_sha: "abc1234" }, "{}");
+    const ref = artifactRef("/srv/m", "{}");
+    expect(ModelVersionInputSchema.parse(versionInput(manifest, ref, "why"))).toEqual({
+      name: "m",
+      kind: "classifier",
+      run_id: "run-1",
+      data_hash: "a".repeat(64),
+      git_sha: "abc1234",
+      params: { n_estimators: 1 },
+      metrics: { accuracy: 0.9 },
+      artifact: { uri: "/srv/m/model.json", sha256: sha256("{}") },
+      description: "why",
+    });
   });
 });
 

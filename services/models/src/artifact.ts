@@ -17,6 +17,7 @@ import {
   type ArtifactRef,
   type ModelManifest,
   ModelManifestSchema,
+  type ModelVersionInput,
   parseOrThrow,
 } from "@mlops/contracts";
 import { ArtifactError } from "./errors.js";
@@ -52,6 +53,28 @@ export function modelManifest(fields: ManifestFields, model: string): ModelManif
  */
 export function artifactRef(dir: string, model: string): ArtifactRef {
   return { uri: join(dir, MODEL_FILE), sha256: sha256(model) };
+}
+
+/**
+ * The registry entry of the artifact `ref` names, whose manifest is `manifest`: the version
+ * inherits the manifest's kind and lineage (run, data hash, git sha, params, metrics).
+ */
+export function versionInput(
+  manifest: ModelManifest,
+  ref: ArtifactRef,
+  description = "",
+): ModelVersionInput {
+  return {
+    name: manifest.name,
+    kind: manifest.kind,
+    run_id: manifest.run_id,
+    data_hash: manifest.data_hash,
+    git_sha: manifest.git_sha,
+    params: manifest.params,
+    metrics: manifest.metrics,
+    artifact: ref,
+    description,
+  };
 }
 
 /** Where a registry URI (a path, absolute or relative to the working directory, or `file:`) is. */

@@ -17,6 +17,7 @@ export {
   readArtifact,
   readArtifactDir,
   sha256,
+  versionInput,
   writeArtifact,
 } from "./artifact.js";
 export { ArtifactError, describeValue, ModelFormatError } from "./errors.js";

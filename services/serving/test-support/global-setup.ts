@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseServingConfig } from "@mlops/contracts";
+import { versionInput } from "@mlops/models";
 import { readDemoFixture } from "@mlops/models/test-support";
 import { openStore, type Store } from "@mlops/store";
 import type { TestProject } from "vitest/node";
@@ -16,16 +17,7 @@ import type { TestProject } from "vitest/node";
 /** Registers the demo versions in order, each with its alias, pointing at the committed files. */
 async function registerDemoModels(store: Store): Promise<void> {
   for (const { manifest, ref, alias } of await readDemoFixture()) {
-    const registered = await store.models.register({
-      name: manifest.name,
-      kind: manifest.kind,
-      run_id: manifest.run_id,
-      data_hash: manifest.data_hash,
-      git_sha: manifest.git_sha,
-      params: manifest.params,
-      metrics: manifest.metrics,
-      artifact: ref,
-    });
+    const registered = await store.models.register(versionInput(manifest, ref));
     if (registered.version !== manifest.version) {
       throw new Error(
         `${manifest.name}: registered as v${registered.version}, not v${manifest.version}`,

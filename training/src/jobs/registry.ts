@@ -9,7 +9,13 @@ import {
   ModelManifestSchema,
   NameSchema,
 } from "@mlops/contracts";
-import { CARD_FILE, MANIFEST_FILE, readArtifactDir, writeArtifact } from "@mlops/models";
+import {
+  CARD_FILE,
+  MANIFEST_FILE,
+  readArtifactDir,
+  versionInput,
+  writeArtifact,
+} from "@mlops/models";
 import type { Store } from "@mlops/store";
 import { OptionError } from "../errors.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
@@ -66,18 +72,12 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
   const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
   await mkdir(dirname(dir), { recursive: true });
   const version = await input.store.models.register({
+    ...versionInput(
+      manifest,
+      { uri: join(dir, manifest.model_file), sha256: manifest.model_sha256 },
+      `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
+    ),
     name,
-    kind: manifest.kind,
-    run_id: manifest.run_id,
-    data_hash: manifest.data_hash,
-    git_sha: manifest.git_sha,
-    params: manifest.params,
-    metrics: manifest.metrics,
-    artifact: {
-      uri: join(dir, manifest.model_file),
-      sha256: manifest.model_sha256,
-    },
-    description: `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
   });
   await input.mirror?.versionRegistered(version);
   const renamed: ModelManifest = ModelManifestSchema.parse({
