@@ -1,21 +1,7 @@
-/** Helpers shared by this package's tests (excluded from the build). */
+/** An experiment's prediction logs and outcomes with a known effect, written to a store for tests. */
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
-import { expect } from "vitest";
-import reference from "../fixtures/reference.json" with { type: "json" };
-import { seededUniform } from "./random.js";
-
-/** Values R computed for the same inputs (fixtures/reference.R). */
-export const R = reference;
-
-/**
- * Relative closeness (so p-values of 1e-30 are compared digit for digit); an expected value of
- * exactly 0 is compared absolutely.
- */
-export function expectClose(actual: number, expected: number, tol: number, label = ""): void {
-  const err = Math.abs(actual - expected) / (expected === 0 ? 1 : Math.abs(expected));
-  expect(err, `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-}
+import { seededUniform } from "../src/random.js";
 
 /**
  * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
