@@ -5,19 +5,6 @@
  */
 
 export {
-  CsvError,
-  type CsvPlace,
-  type CsvRecord,
-  type CsvTable,
-  parseCsv,
-  parseCsvRecords,
-  parseNumber,
-  readNumber,
-  readSeries,
-  type Series,
-  tableSeries,
-} from "./csv.js";
-export {
   type LjungBoxOptions,
   type LjungBoxResult,
   ljungBox,
