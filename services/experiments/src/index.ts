@@ -54,7 +54,6 @@ export {
   sampleSizeMeans,
   sampleSizeProportions,
 } from "./power.js";
-export { seededUniform } from "./random.js";
 export { type ReportOptions, renderLiftChart, renderReport } from "./report.js";
 export {
   DEFAULT_STANDARDIZED_TAU,

@@ -1,7 +1,7 @@
 /** An experiment's prediction logs and outcomes with a known effect, written to a store for tests. */
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
 import type { Store } from "@mlops/store";
-import { seededUniform } from "../src/random.js";
 
 /**
  * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
@@ -14,12 +14,12 @@ export async function seedTraffic(
   effect: number,
   seed: number,
 ): Promise<{ variant: string; logLoss: number }[]> {
-  const u = seededUniform(seed);
+  const rng = new Random(seed);
   const predictions: PredictionRecord[] = [];
   const outcomes: OutcomeRecord[] = [];
   for (let i = 0; i < 2 * perArm; i++) {
     const variant = i % 2 === 0 ? "champion" : "challenger";
-    const right = u() < 0.8 + (variant === "challenger" ? effect : 0);
+    const right = rng.nextFloat() < 0.8 + (variant === "challenger" ? effect : 0);
     const request_id = `${id}-${i}`;
     predictions.push({
       request_id,
@@ -30,7 +30,7 @@ export async function seedTraffic(
       user_id: null,
       prediction: "a",
       probabilities: { a: 0.7, b: 0.3 },
-      latency_ms: 10 + 10 * u(),
+      latency_ms: 10 + 10 * rng.nextFloat(),
       status: "ok",
       timestamp: 1_700_000_000_000 + i,
     });
