@@ -3,19 +3,8 @@
  * and the in-memory aggregate every adapter must reproduce from them.
  */
 import type { OutcomeRecord, PredictionRecord, VariantAggregate } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
 import { outcomeTerms } from "../src/terms.js";
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Generated prediction logs and outcomes for one experiment (labels, numbers, errors, misses). */
 export function generatePredictionLogs(options: {
@@ -27,7 +16,8 @@ export function generatePredictionLogs(options: {
   /** Index of the first record (request ids and timestamps continue from it). */
   readonly first?: number;
 }): { predictions: PredictionRecord[]; outcomes: OutcomeRecord[] } {
-  const rand = seededRandom(options.seed);
+  const rng = new Random(options.seed);
+  const rand = () => rng.nextFloat();
   const start = options.start ?? 1_700_000_000_000;
   const prefix = options.prefix ?? `s${options.seed}`;
   const predictions: PredictionRecord[] = [];
