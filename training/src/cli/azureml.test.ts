@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
-import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
 import { runCli } from "./cli.test-support.js";
 
 let root: string;

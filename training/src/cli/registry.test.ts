@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { runCli, withSqlite } from "./cli.test-support.js";
 
 let root: string;

@@ -1,5 +1,5 @@
+import { deriveSeed } from "@mlops/garch";
 import type { FlatTree } from "@mlops/models";
-import { deriveSeed } from "../rng.js";
 import { growTree, type TrainingMatrix } from "./cart.js";
 import type { TreeParams } from "./options.js";
 

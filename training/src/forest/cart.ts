@@ -1,5 +1,5 @@
+import { Random } from "@mlops/garch";
 import { emptyTree, type FlatTree, firstArgmax } from "@mlops/models";
-import { Rng } from "../rng.js";
 import type { TreeParams } from "./options.js";
 
 /**
@@ -58,7 +58,7 @@ export function trainingMatrix(
  */
 export function growTree(data: TrainingMatrix, params: TreeParams, seed: number): FlatTree {
   const { nRows, nFeatures, nClasses, columns, y } = data;
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
 
   // Bootstrap as multiplicities; a row drawn c times weighs c (scikit-learn's sample weights).
   const counts = new Float64Array(nRows);

@@ -1,0 +1,151 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { GarchFit } from "../src/index.js";
+
+// The CLI is tested as scripts use it: a real process, its stdout, stderr and exit code.
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dem2gbp = join(pkg, "data/dem2gbp.csv");
+const dir = mkdtempSync(join(tmpdir(), "garch-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function garch(...args: string[]) {
+  const out = spawnSync(process.execPath, ["--import", "tsx", join(pkg, "cli/bin.ts"), ...args], {
+    cwd: pkg,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("garch fit --json", () => {
+  it("prints exactly one JSON object with the documented keys", () => {
+    const { code, stdout, stderr } = garch(
+      "fit",
+      dem2gbp,
+      "--json",
+      "--horizon",
+      "5",
+      "--repeat",
+      "3",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n")).toHaveLength(1);
+    const out = JSON.parse(stdout);
+    expect(out.model).toEqual({ p: 1, q: 1, mean: "constant", dist: "normal", init: "fcp" });
+    expect(Object.keys(out.params)).toEqual(["mu", "omega", "alpha", "beta"]);
+    for (const kind of ["hessian", "opg", "robust"]) {
+      expect(Object.keys(out.se[kind])).toEqual(Object.keys(out.params));
+    }
+    expect(out.loglik).toBeCloseTo(-1106.60788, 4);
+    expect(out.converged).toBe(true);
+    expect(out.iterations).toBeGreaterThan(0);
+    expect(out.fit_ms).toBeGreaterThan(0);
+    expect(out.forecast.mean).toHaveLength(5);
+    expect(out.forecast.variance).toHaveLength(5);
+    expect(out.aic).toBeCloseTo(-2 * out.loglik + 2 * 4, 9);
+  });
+
+  it("honours the model flags", () => {
+    const { code, stdout } = garch(
+      "fit",
+      dem2gbp,
+      "--json",
+      "--p",
+      "2",
+      "--q",
+      "1",
+      "--mean",
+      "zero",
+      "--dist",
+      "t",
+      "--init",
+      "ewma",
+      "--stationarity",
+      "off",
+    );
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.model).toEqual({ p: 2, q: 1, mean: "zero", dist: "t", init: "ewma" });
+    expect(Object.keys(out.params)).toEqual(["omega", "alpha", "beta", "nu"]);
+    expect(out.params.alpha).toHaveLength(2);
+    expect(out.params.nu).toBeGreaterThan(2);
+  });
+
+  it("saves a fit that can be restored and forecast from", () => {
+    const saved = join(dir, "fit.json");
+    const { code, stdout } = garch("fit", dem2gbp, "--json", "--save", saved, "--horizon", "3");
+    expect(code).toBe(0);
+    const restored = GarchFit.fromJSON(JSON.parse(readFileSync(saved, "utf8")));
+    const forecast = restored.forecast(3);
+    expect([...forecast.variance]).toEqual(JSON.parse(stdout).forecast.variance);
+  });
+});
+
+describe("garch fit, readable output", () => {
+  it("prints a summary table and a forecast", () => {
+    const { code, stdout } = garch("fit", dem2gbp);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/GARCH\(1,1\) · mean constant · normal innovations · init fcp/);
+    expect(stdout).toMatch(/alpha\[1\]/);
+    expect(stdout).toMatch(/converged after \d+ iterations/);
+    expect(stdout).toMatch(/volatility/);
+  });
+  it("prints help", () => {
+    const { code, stdout } = garch("--help");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/p = number of ARCH terms/);
+  });
+});
+
+describe("garch, bad input", () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    [
+      "a non-numeric cell",
+      ["fit", file("bad.csv", "r\n0.1\n0.2\nabc\n")],
+      /line 4, column "r": "abc" is not a decimal number/,
+    ],
+    ["a missing file", ["fit", join(dir, "nope.csv")], /cannot read .*nope\.csv: ENOENT/],
+    ["a zero ARCH order", ["fit", dem2gbp, "--p", "0"], /--p must be ≥ 1/],
+    ["a non-integer order", ["fit", dem2gbp, "--q", "1.5"], /--q must be a whole number/],
+    [
+      "an unknown distribution",
+      ["fit", dem2gbp, "--dist", "cauchy"],
+      /--dist must be one of normal, t, skewt, ged/,
+    ],
+    [
+      "a negative init",
+      ["fit", dem2gbp, "--init=-1"],
+      /--init must be fcp, ewma or a positive number/,
+    ],
+    [
+      "a zero init",
+      ["fit", dem2gbp, "--init", "0"],
+      /--init must be fcp, ewma or a positive number/,
+    ],
+    ["an unknown option", ["fit", dem2gbp, "--bogus"], /Unknown option '--bogus'/],
+    ["an unknown command", ["frobnicate", dem2gbp], /unknown command "frobnicate"/],
+    ["no file", ["fit"], /missing FILE\.csv/],
+    ["a constant series", ["fit", file("flat.csv", `r\n${"1\n".repeat(500)}`)], /constant/i],
+    ["a too-short series", ["fit", file("short.csv", "r\n0.1\n-0.2\n0.3\n")], /short|at least/i],
+  ];
+  it.each(cases)(
+    "%s exits 2 with a message naming the problem, nothing on stdout",
+    (_, args, message) => {
+      const { code, stdout, stderr } = garch(...args);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toMatch(/^garch: /);
+      expect(stderr).toMatch(message);
+    },
+  );
+});

@@ -1,0 +1,290 @@
+/**
+ * Synthetic, labelled traffic with a known effect, sent to a running prediction API to
+ * demonstrate and test the A/B loop end to end: `POST /predict` for many users (the API assigns
+ * each user an arm), then `POST /feedback` with an outcome drawn so that the challenger's accuracy
+ * (or numeric outcome) exceeds the champion's by exactly `effect` in expectation. Bounded in
+ * requests and time, and seeded per request, so the same options send the same traffic whatever
+ * the concurrency.
+ */
+import { FeedbackResponseSchema, PredictResponseSchema } from "@mlops/contracts";
+import { deriveSeed, Random } from "@mlops/garch";
+import { ExperimentsInputError } from "./errors.js";
+import type { PlanMetric } from "./plan.js";
+import {
+  requireClosedInterval,
+  requireCount,
+  requireFinite,
+  requireNonNegative,
+  requirePositive,
+} from "./validate.js";
+
+/** The most requests one run may send. */
+export const MAX_SIMULATED_REQUESTS = 1_000_000;
+/** The most requests in flight at once. */
+export const MAX_SIMULATED_CONCURRENCY = 256;
+/** Longest wait for one HTTP answer. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** What to send. */
+export interface TrafficOptions {
+  /** Base URL of the API, http(s). */
+  readonly url: string;
+  /** Challenger − champion, in accuracy (a fraction) or outcome units. */
+  readonly effect: number;
+  /** Default "accuracy". */
+  readonly metric?: PlanMetric;
+  /** The champion's accuracy, default 0.7; or its mean outcome, default 10. */
+  readonly baseline?: number;
+  /** SD of numeric outcomes. Default 1. */
+  readonly sd?: number;
+  /** Predictions to request. Default 1000. */
+  readonly requests?: number;
+  /** Distinct users drawn from (each keeps one arm). Default: as many as requests. */
+  readonly users?: number;
+  /** Default 1. */
+  readonly seed?: number;
+  /** Requests in flight at once. Default 8. */
+  readonly concurrency?: number;
+  /** Features per row (the served model's). Default 5, the demo classifier's. */
+  readonly features?: number;
+  /** Stop sending after this long. Default 120 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** What one arm received. */
+export interface ArmTraffic {
+  readonly predictions: number;
+  readonly feedback: number;
+  /** Mean of the outcomes sent: the share of correct outcomes for accuracy. */
+  readonly meanOutcome: number;
+}
+
+/** What was sent. */
+export interface TrafficSummary {
+  readonly url: string;
+  readonly metric: PlanMetric;
+  readonly baseline: number;
+  readonly effect: number;
+  readonly seed: number;
+  readonly requested: number;
+  /** Predictions and feedback both answered. */
+  readonly completed: number;
+  /** Requests the API rejected or answered unexpectedly. */
+  readonly failed: number;
+  /** The first failure's message. */
+  readonly firstError: string | null;
+  /** The time bound stopped the run before every request was sent. */
+  readonly timedOut: boolean;
+  readonly elapsedMs: number;
+  readonly arms: Record<string, ArmTraffic>;
+}
+
+/** The API could not be reached at all (as opposed to answering with an error). */
+export class TrafficError extends Error {
+  override readonly name = "TrafficError";
+}
+
+interface Settings {
+  readonly base: URL;
+  readonly metric: PlanMetric;
+  readonly baseline: number;
+  readonly effect: number;
+  readonly sd: number;
+  readonly requests: number;
+  readonly users: number;
+  readonly seed: number;
+  readonly concurrency: number;
+  readonly features: number;
+  readonly timeoutMs: number;
+}
+
+function requireWhole(name: string, x: number, min: number, max: number): void {
+  requireCount(name, x);
+  if (x < min || x > max) {
+    throw new ExperimentsInputError("OUT_OF_RANGE", name, `must lie in [${min}, ${max}], got ${x}`);
+  }
+}
+
+function settingsOf(opts: TrafficOptions): Settings {
+  let base: URL;
+  try {
+    base = new URL(opts.url);
+  } catch {
+    throw new ExperimentsInputError(
+      "INVALID_URL",
+      "url",
+      `must be an http(s) URL, got ${opts.url}`,
+    );
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") {
+    throw new ExperimentsInputError(
+      "INVALID_URL",
+      "url",
+      `must be an http(s) URL, got ${opts.url}`,
+    );
+  }
+  const metric = opts.metric ?? "accuracy";
+  const baseline = opts.baseline ?? (metric === "accuracy" ? 0.7 : 10);
+  requireFinite("effect", opts.effect);
+  if (metric === "accuracy") {
+    requireClosedInterval("baseline", baseline, 0, 1);
+    const target = baseline + opts.effect;
+    if (!(target >= 0 && target <= 1)) {
+      throw new ExperimentsInputError(
+        "OUT_OF_RANGE",
+        "effect",
+        `baseline + effect must lie in [0, 1] for accuracy, got ${baseline} + ${opts.effect}`,
+      );
+    }
+  } else {
+    requireFinite("baseline", baseline);
+  }
+  const sd = opts.sd ?? 1;
+  requireNonNegative("sd", sd);
+  const requests = opts.requests ?? 1000;
+  requireWhole("requests", requests, 1, MAX_SIMULATED_REQUESTS);
+  const users = opts.users ?? requests;
+  requireWhole("users", users, 1, MAX_SIMULATED_REQUESTS);
+  const seed = opts.seed ?? 1;
+  requireWhole("seed", seed, 0, 2 ** 32 - 1);
+  const concurrency = opts.concurrency ?? 8;
+  requireWhole("concurrency", concurrency, 1, MAX_SIMULATED_CONCURRENCY);
+  const features = opts.features ?? 5;
+  requireWhole("features", features, 1, 1024);
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  requirePositive("timeoutMs", timeoutMs);
+  return {
+    base,
+    metric,
+    baseline,
+    effect: opts.effect,
+    sd,
+    requests,
+    users,
+    seed,
+    concurrency,
+    features,
+    timeoutMs,
+  };
+}
+
+async function postJson(url: URL, body: unknown, signal: AbortSignal): Promise<unknown> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`${url.pathname} answered ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return JSON.parse(text);
+}
+
+/** Why fetch could not connect, from its `cause` (ECONNREFUSED, ENOTFOUND, …). */
+function networkCause(error: unknown): string | null {
+  if (!(error instanceof TypeError)) return null;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+/**
+ * Sends the traffic and reports what was sent. An API that answers with errors is counted in
+ * `failed`; an API that cannot be reached throws `TrafficError`; bad options throw
+ * `ExperimentsInputError` naming the option.
+ */
+export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSummary> {
+  const s = settingsOf(opts);
+  const predictUrl = new URL("predict", s.base.href.endsWith("/") ? s.base : `${s.base.href}/`);
+  const feedbackUrl = new URL("feedback", predictUrl);
+  const deadline = AbortSignal.timeout(s.timeoutMs);
+  const started = performance.now();
+  const arms = new Map<string, { predictions: number; feedback: number; sum: number }>();
+  let next = 0;
+  let completed = 0;
+  let failed = 0;
+  let firstError: string | null = null;
+  let unreachable: string | null = null;
+
+  const one = async (i: number): Promise<void> => {
+    // One generator per request: what request i sends does not depend on scheduling.
+    const rng = new Random(deriveSeed(s.seed, i));
+    const user = `sim-${s.seed}-${Math.floor(rng.nextFloat() * s.users)}`;
+    const features = Array.from({ length: s.features }, () =>
+      Number((rng.nextFloat() * 4 - 2).toFixed(4)),
+    );
+    const answer = PredictResponseSchema.parse(
+      await postJson(predictUrl, { features, user_id: user }, deadline),
+    );
+    const arm = arms.get(answer.variant) ?? { predictions: 0, feedback: 0, sum: 0 };
+    arms.set(answer.variant, arm);
+    arm.predictions++;
+    const shift = answer.variant === "challenger" ? s.effect : 0;
+    let outcome: string | number;
+    let value: number;
+    if (s.metric === "accuracy") {
+      const right = rng.nextFloat() < s.baseline + shift;
+      const others = Object.keys(answer.probabilities).filter((c) => c !== answer.prediction);
+      if (!right && others.length === 0) {
+        throw new Error("the model knows a single class, so no outcome can be wrong");
+      }
+      outcome = right ? answer.prediction : others[Math.floor(rng.nextFloat() * others.length)]!;
+      value = right ? 1 : 0;
+    } else {
+      value = s.baseline + shift + s.sd * rng.standardNormal();
+      outcome = value;
+    }
+    FeedbackResponseSchema.parse(
+      await postJson(feedbackUrl, { request_id: answer.request_id, outcome }, deadline),
+    );
+    arm.feedback++;
+    arm.sum += value;
+    completed++;
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < s.requests && !deadline.aborted && unreachable === null) {
+      const i = next++;
+      try {
+        await one(i);
+      } catch (error) {
+        if (deadline.aborted) return;
+        const cause = networkCause(error);
+        if (cause !== null) {
+          unreachable = cause;
+          return;
+        }
+        failed++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: s.concurrency }, worker));
+  if (unreachable !== null) {
+    throw new TrafficError(`could not reach ${s.base.href}: ${unreachable}`);
+  }
+  return {
+    url: s.base.href,
+    metric: s.metric,
+    baseline: s.baseline,
+    effect: s.effect,
+    seed: s.seed,
+    requested: s.requests,
+    completed,
+    failed,
+    firstError,
+    timedOut: deadline.aborted && completed + failed < s.requests,
+    elapsedMs: performance.now() - started,
+    arms: Object.fromEntries(
+      [...arms].map(([name, a]) => [
+        name,
+        {
+          predictions: a.predictions,
+          feedback: a.feedback,
+          meanOutcome: a.feedback === 0 ? 0 : a.sum / a.feedback,
+        },
+      ]),
+    ),
+  };
+}
