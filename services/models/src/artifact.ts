@@ -27,7 +27,10 @@ export const MODEL_FILE = "model.json";
 export const MANIFEST_FILE = "manifest.json";
 export const CARD_FILE = "card.md";
 
-/** Lower-case hex SHA-256 of a model file: its bytes, or its text as UTF-8. */
+/**
+ * Lower-case hex SHA-256 of a file's bytes, or of text as UTF-8: a manifest's `model_sha256`
+ * (the model file) and `data_hash` (the data it was fitted on).
+ */
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }

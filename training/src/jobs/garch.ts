@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { NameSchema, type Params } from "@mlops/contracts";
 import { type DistName, selectOrder } from "@mlops/garch";
 import { parseCsv, tableSeries } from "@mlops/garch/csv";
-import { artifactRef, garchModelFile, modelManifest, writeArtifact } from "@mlops/models";
+import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
 import { withDatasetErrors } from "../csv.js";
 import { DatasetError, OptionError } from "../errors.js";
@@ -67,7 +67,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     throw new OptionError("name", name.error.issues[0]?.message ?? "is not valid", input.name);
   const bytes = await readFile(input.data);
   const { column, returns } = readReturns(new TextDecoder().decode(bytes), input.column);
-  const dataHash = createHash("sha256").update(bytes).digest("hex");
+  const dataHash = sha256(bytes);
   const options = {
     maxP: input.maxP ?? 2,
     maxQ: input.maxQ ?? 2,
