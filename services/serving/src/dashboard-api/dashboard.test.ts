@@ -97,8 +97,8 @@ describe("dashboard endpoints", () => {
     expect(models.garch).toEqual([
       { name: "dem2gbp", latest_version: 1, aliases: { champion: 1 }, served: true },
     ]);
-    // The demo classifiers are trained by training's job, which writes a card beside each
-    // model: the panel links it and the link serves it. (The GARCH fit has none.)
+    // Training writes a card beside each model (the fixtures keep them): the panel links the
+    // served classifier's and the link serves it.
     expect(models.served[0]!.card_url).toBe("/dashboard/api/models/classifier/1/card");
     const card = await app.inject("/dashboard/api/models/classifier/1/card");
     expect(card.statusCode).toBe(200);
