@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "garch", include: ["src/**/*.test.ts"] },
+  test: { name: "garch", include: ["{src,cli,io}/**/*.test.ts"] },
 });

@@ -22,8 +22,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { table } from "../src/cli/report.js";
-import { readSeries } from "../src/csv.js";
+import { table } from "../cli/report.js";
+import { readSeries } from "../io/csv.js";
 import {
   checkSpec,
   type DistName,

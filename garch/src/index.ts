@@ -5,19 +5,6 @@
  */
 
 export {
-  CsvError,
-  type CsvPlace,
-  type CsvRecord,
-  type CsvTable,
-  parseCsv,
-  parseCsvRecords,
-  parseNumber,
-  readNumber,
-  readSeries,
-  type Series,
-  tableSeries,
-} from "./csv.js";
-export {
   type LjungBoxOptions,
   type LjungBoxResult,
   ljungBox,
@@ -29,6 +16,7 @@ export { FIT_FORMAT, fit, GarchFit, type GarchFitJson } from "./fit.js";
 export { forecast, MAX_HORIZON } from "./forecast.js";
 export { logLikelihood } from "./likelihood.js";
 export { paramNames } from "./params.js";
+export { checkSeed, deriveSeed, Random } from "./random.js";
 export { type Candidate, type Selection, type SelectOptions, selectOrder } from "./select.js";
 export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
 export { checkSeries, checkSpec, minimumLength } from "./spec.js";

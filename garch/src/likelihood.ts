@@ -9,7 +9,13 @@
  */
 import { type Distribution, distribution } from "./distributions.js";
 import { fromParams, type Layout, layoutOf } from "./params.js";
-import { ewmaBackcast, garchRecursion, garchRecursionGrad, varianceBounds } from "./recursions.js";
+import { FUSED_BOUNDS, fourLogLikelihoods, garch11Normal } from "./recursions/garch11.js";
+import {
+  ewmaBackcast,
+  garchRecursion,
+  garchRecursionGrad,
+  varianceBounds,
+} from "./recursions/general.js";
 import { checkSeries, checkSpec, meanLags } from "./spec.js";
 import type { GarchParams, GarchSpec } from "./types.js";
 
@@ -153,213 +159,6 @@ function meanSquare(model: Model, ds2: Float64Array | null): number {
   return s2 / nEff;
 }
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-const PRODUCT_MAX = 1e100;
-const PRODUCT_MIN = 1e-100;
-/** Variance bounds within which a running product of variances cannot overflow or underflow. */
-const FUSED_BOUNDS: readonly [number, number] = [1e-200, 1e200];
-
-/**
- * GARCH(1,1) with Normal innovations and a zero or constant mean in one fused pass: the same
- * quantities as the general path (which the tests hold it to), at a fraction of the cost, since
- * this is the model most fits are of. The fcp pre-sample value B needs no extra pass:
- * mean((r - mu)^2) = variance + (mean - mu)^2. Returns NaN if a variance leaves the soft
- * bounds, so the caller can fall back to the general path.
- *
- * With `hess` it also writes the exact Hessian of the log-likelihood (k x k, row-major). With
- * D_i = dh_t/dθ_i and S_ij = d²h_t/dθ_i dθ_j, each term l_t = -(log h_t + e_t²/h_t)/2 has
- *
- *   d²l_t/dθ_i dθ_j = a S_ij + c D_i D_j - w ([i=mu] D_j + [j=mu] D_i) - [i=j=mu] / h_t,
- *   a = (e² - h) / (2h²),  c = (h - 2e²) / (2h³),  w = e / h²,
- *
- * and, differentiating h_t = omega + alpha E_{t-1} + beta h_{t-1} (E = e², or B before the
- * sample) twice, the only non-zero S are
- *   S_mu,mu = alpha E''_{t-1} + beta S_mu,mu    S_mu,alpha = E'_{t-1} + beta S_mu,alpha
- *   S_mu,beta = D_mu + beta S_mu,beta          S_omega,beta = D_omega + beta S_omega,beta
- *   S_alpha,beta = D_alpha + beta S_alpha,beta  S_beta,beta = 2 D_beta + beta S_beta,beta
- * (right-hand sides at t-1; E' and E'' are derivatives in mu: -2e and 2, or B' and B'' before
- * the sample; S_mu,mu starts at B'').
- */
-function fusedGarch11Normal(
-  model: Model,
-  theta: Float64Array,
-  grad: Float64Array | null,
-  scores: Float64Array | null,
-  hess: Float64Array | null = null,
-  opg: Float64Array | null = null,
-): number {
-  const { r, n, e, h, lo, hi, spec } = model;
-  const hasMu = spec.mean.kind === "constant";
-  const o = hasMu ? 1 : 0;
-  const mu = hasMu ? theta[0]! : 0;
-  const omega = theta[o]!;
-  const alpha = theta[o + 1]!;
-  const beta = theta[o + 2]!;
-  const fcp = spec.init.kind === "fcp";
-  const back = fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
-  // First and second derivatives of the backcast in mu under fcp.
-  const dBackMu = fcp && hasMu ? -2 * (model.mean - mu) : 0;
-  const d2BackMu = fcp && hasMu ? 2 : 0;
-  const k = o + 3;
-  let prevE2 = back;
-  let prevH = back;
-  let dMu = dBackMu;
-  let dOm = 0;
-  let dAl = 0;
-  let dBe = 0;
-  // The pre-sample e^2 carries the backcast's derivatives in mu too.
-  let dPrevE2Mu = dBackMu;
-  let d2PrevE2Mu = d2BackMu;
-  let sMuMu = d2BackMu;
-  let sMuAl = 0;
-  let sMuBe = 0;
-  let sOmBe = 0;
-  let sAlBe = 0;
-  let sBeBe = 0;
-  let hMuMu = 0;
-  let hMuOm = 0;
-  let hMuAl = 0;
-  let hMuBe = 0;
-  let hOmOm = 0;
-  let hOmAl = 0;
-  let hOmBe = 0;
-  let hAlAl = 0;
-  let hAlBe = 0;
-  let hBeBe = 0;
-  // Σ log h_t as logs of running products: one Math.log per few hundred terms instead of one
-  // per observation (the log is most of the cost of a pass). Every factor lies within the soft
-  // bounds [lo, hi] (see buildModel), so renormalising whenever the product leaves
-  // [PRODUCT_MIN, PRODUCT_MAX] keeps it finite and normal; the rounding error is ~1e-16 per log.
-  let product = 1;
-  let sumLogH = 0;
-  let sumE2H = 0;
-  let gMu = 0;
-  let gOm = 0;
-  let gAl = 0;
-  let gBe = 0;
-  const wantHess = hess !== null;
-  const outer = opg ? new Float64Array(10) : null;
-  const wantGrad = grad !== null || scores !== null || wantHess || outer !== null;
-  for (let t = 0; t < n; t++) {
-    const ht = omega + alpha * prevE2 + beta * prevH;
-    if (!(ht >= lo && ht <= hi)) return Number.NaN;
-    const et = r[t]! - mu;
-    const e2 = et * et;
-    const inv = 1 / ht;
-    e[t] = et;
-    h[t] = ht;
-    product *= ht;
-    if (product > PRODUCT_MAX || product < PRODUCT_MIN) {
-      sumLogH += Math.log(product);
-      product = 1;
-    }
-    const z = e2 * inv;
-    sumE2H += z;
-    if (wantGrad) {
-      if (wantHess) {
-        // Second derivatives from the first derivatives at t-1, before those move on.
-        sMuMu = alpha * d2PrevE2Mu + beta * sMuMu;
-        sMuAl = dPrevE2Mu + beta * sMuAl;
-        sMuBe = dMu + beta * sMuBe;
-        sOmBe = dOm + beta * sOmBe;
-        sAlBe = dAl + beta * sAlBe;
-        sBeBe = 2 * dBe + beta * sBeBe;
-      }
-      dMu = alpha * dPrevE2Mu + beta * dMu;
-      dOm = 1 + beta * dOm;
-      dAl = prevE2 + beta * dAl;
-      dBe = prevH + beta * dBe;
-      const lh = 0.5 * (z - 1) * inv;
-      const sMu = et * inv + lh * dMu;
-      const sOm = lh * dOm;
-      const sAl = lh * dAl;
-      const sBe = lh * dBe;
-      gMu += sMu;
-      gOm += sOm;
-      gAl += sAl;
-      gBe += sBe;
-      if (scores) {
-        const row = t * k;
-        if (hasMu) scores[row] = sMu;
-        scores[row + o] = sOm;
-        scores[row + o + 1] = sAl;
-        scores[row + o + 2] = sBe;
-      }
-      if (outer) {
-        // The lower triangle of s s' in the order (mu, omega, alpha, beta) x itself; with a
-        // zero mean sMu is 0 and its entries are dropped below.
-        outer[0] += sMu * sMu;
-        outer[1] += sOm * sMu;
-        outer[2] += sOm * sOm;
-        outer[3] += sAl * sMu;
-        outer[4] += sAl * sOm;
-        outer[5] += sAl * sAl;
-        outer[6] += sBe * sMu;
-        outer[7] += sBe * sOm;
-        outer[8] += sBe * sAl;
-        outer[9] += sBe * sBe;
-      }
-      if (wantHess) {
-        const inv2 = inv * inv;
-        const c = (0.5 - z) * inv2;
-        const w = et * inv2;
-        // c D_mu - w, c D_omega, c D_alpha: the rows of c D D' and the w terms, shared.
-        const cMu = c * dMu - w;
-        const cOm = c * dOm;
-        const cAl = c * dAl;
-        hMuMu += lh * sMuMu + (cMu - w) * dMu - inv;
-        hMuOm += cMu * dOm;
-        hMuAl += lh * sMuAl + cMu * dAl;
-        hMuBe += lh * sMuBe + cMu * dBe;
-        hOmOm += cOm * dOm;
-        hOmAl += cOm * dAl;
-        hOmBe += lh * sOmBe + cOm * dBe;
-        hAlAl += cAl * dAl;
-        hAlBe += lh * sAlBe + cAl * dBe;
-        hBeBe += lh * sBeBe + c * dBe * dBe;
-        d2PrevE2Mu = 2;
-      }
-      dPrevE2Mu = -2 * et;
-    }
-    prevE2 = e2;
-    prevH = ht;
-  }
-  if (grad) {
-    if (hasMu) grad[0] = gMu;
-    grad[o] = gOm;
-    grad[o + 1] = gAl;
-    grad[o + 2] = gBe;
-  }
-  if (hess) {
-    const vol = [
-      [hOmOm, hOmAl, hOmBe],
-      [hOmAl, hAlAl, hAlBe],
-      [hOmBe, hAlBe, hBeBe],
-    ];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) hess[(o + i) * k + o + j] = vol[i]![j]!;
-    if (hasMu) {
-      const cross = [hMuOm, hMuAl, hMuBe];
-      hess[0] = hMuMu;
-      for (let j = 0; j < 3; j++) {
-        hess[o + j] = cross[j]!;
-        hess[(o + j) * k] = cross[j]!;
-      }
-    }
-  }
-  if (opg && outer) {
-    for (let i = 0; i < 4; i++) {
-      for (let j = 0; j <= i; j++) {
-        if (i < 1 - o || j < 1 - o) continue;
-        const v = outer[(i * (i + 1)) / 2 + j]!;
-        opg[(i - 1 + o) * k + j - 1 + o] = v;
-        opg[(j - 1 + o) * k + i - 1 + o] = v;
-      }
-    }
-  }
-  sumLogH += Math.log(product);
-  return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
-}
-
 /**
  * Log-likelihoods at several θ that share the mean (as grid starts do), four to a pass, for
  * models the fused GARCH(1,1) pass covers: the values of `evaluate` (to rounding) at a fraction
@@ -383,102 +182,6 @@ export function logLikelihoods(model: Model, thetas: readonly Float64Array[]): F
   return out;
 }
 
-/** Four log-likelihoods with mean mu in one fused pass (see `logLikelihoods`). */
-function fourLogLikelihoods(model: Model, mu: number, th: readonly Float64Array[]): number[] {
-  const { r, n, lo, hi, spec } = model;
-  const o = spec.mean.kind === "constant" ? 1 : 0;
-  const back =
-    spec.init.kind === "fcp" ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
-  const [a, b, c, d] = th as [Float64Array, Float64Array, Float64Array, Float64Array];
-  const wa = a[o]!;
-  const aa = a[o + 1]!;
-  const ba = a[o + 2]!;
-  const wb = b[o]!;
-  const ab = b[o + 1]!;
-  const bb = b[o + 2]!;
-  const wc = c[o]!;
-  const ac = c[o + 1]!;
-  const bc = c[o + 2]!;
-  const wd = d[o]!;
-  const ad = d[o + 1]!;
-  const bd = d[o + 2]!;
-  let prevE2 = back;
-  let ha = back;
-  let hb = back;
-  let hc = back;
-  let hd = back;
-  let pa = 1;
-  let pb = 1;
-  let pc = 1;
-  let pd = 1;
-  let la = 0;
-  let lb = 0;
-  let lc = 0;
-  let ld = 0;
-  let sa = 0;
-  let sb = 0;
-  let sc = 0;
-  let sd = 0;
-  let inBounds = true;
-  for (let t = 0; t < n; t++) {
-    ha = wa + aa * prevE2 + ba * ha;
-    hb = wb + ab * prevE2 + bb * hb;
-    hc = wc + ac * prevE2 + bc * hc;
-    hd = wd + ad * prevE2 + bd * hd;
-    const et = r[t]! - mu;
-    const e2 = et * et;
-    sa += e2 / ha;
-    sb += e2 / hb;
-    sc += e2 / hc;
-    sd += e2 / hd;
-    pa *= ha;
-    pb *= hb;
-    pc *= hc;
-    pd *= hd;
-    if (
-      pa > PRODUCT_MAX ||
-      pa < PRODUCT_MIN ||
-      pb > PRODUCT_MAX ||
-      pb < PRODUCT_MIN ||
-      pc > PRODUCT_MAX ||
-      pc < PRODUCT_MIN ||
-      pd > PRODUCT_MAX ||
-      pd < PRODUCT_MIN
-    ) {
-      la += Math.log(pa);
-      lb += Math.log(pb);
-      lc += Math.log(pc);
-      ld += Math.log(pd);
-      pa = 1;
-      pb = 1;
-      pc = 1;
-      pd = 1;
-    }
-    if (
-      !(
-        ha >= lo &&
-        ha <= hi &&
-        hb >= lo &&
-        hb <= hi &&
-        hc >= lo &&
-        hc <= hi &&
-        hd >= lo &&
-        hd <= hi
-      )
-    )
-      inBounds = false;
-    prevE2 = e2;
-  }
-  const c0 = -n * HALF_LOG_2PI;
-  if (!inBounds) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
-  return [
-    c0 - 0.5 * (la + Math.log(pa) + sa),
-    c0 - 0.5 * (lb + Math.log(pb) + sb),
-    c0 - 0.5 * (lc + Math.log(pc) + sc),
-    c0 - 0.5 * (ld + Math.log(pd) + sd),
-  ];
-}
-
 /**
  * The exact Hessian of the log-likelihood at θ in one pass, for models the fused GARCH(1,1)
  * pass covers; also writes the gradient, and the outer product of the scores (k x k) if asked.
@@ -492,7 +195,7 @@ export function evaluateHessian(
   hess: Float64Array,
   opg: Float64Array | null = null,
 ): number {
-  return model.fused ? fusedGarch11Normal(model, theta, grad, null, hess, opg) : Number.NaN;
+  return model.fused ? garch11Normal(model, theta, grad, null, hess, opg) : Number.NaN;
 }
 
 /**
@@ -515,7 +218,7 @@ export function evaluate(
   }
   const dh = model.dh;
   if (model.fused) {
-    const ll = fusedGarch11Normal(model, theta, grad, scores);
+    const ll = garch11Normal(model, theta, grad, scores);
     // NaN: a variance left the soft bounds; the general pass below applies them.
     if (!Number.isNaN(ll)) return ll;
   }

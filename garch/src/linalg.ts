@@ -100,3 +100,29 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>, k: number): numb
   for (let i = 0; i < k; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/** x with A x = b for a k x k matrix (Gaussian elimination, partial pivoting); null if singular. */
+export function solve(a: Float64Array, k: number, b: ArrayLike<number>): Float64Array | null {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[p * k + c]!)) p = r;
+    if (!(Math.abs(m[p * k + c]!) > 0)) return null;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) [m[c * k + j], m[p * k + j]] = [m[p * k + j]!, m[c * k + j]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < k; r++) {
+      const f = m[r * k + c]! / m[c * k + c]!;
+      for (let j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j]!;
+      x[r] -= f * x[c]!;
+    }
+  }
+  for (let c = k - 1; c >= 0; c--) {
+    let v = x[c]!;
+    for (let j = c + 1; j < k; j++) v -= m[c * k + j]! * x[j]!;
+    x[c] = v / m[c * k + c]!;
+  }
+  return x;
+}

@@ -1,12 +1,15 @@
 /**
- * A small seeded pseudo-random generator for simulation: xoshiro128** on four uint32 words
- * (Blackman and Vigna), seeded through splitmix32 so that nearby seeds give unrelated streams.
- * Pure 32-bit integer arithmetic (`Math.imul`, `>>>`), so the same seed gives the same stream
- * on every JavaScript engine.
+ * The workspace's one seeded pseudo-random generator (simulation here; forests, sweeps and
+ * synthetic traffic in the packages above): xoshiro128** on four uint32 words (Blackman and
+ * Vigna), seeded through splitmix32 so that nearby seeds give unrelated streams. Pure 32-bit
+ * integer arithmetic (`Math.imul`, `>>>`), so the same seed gives the same stream on every
+ * JavaScript engine and in every thread.
  */
 import { GarchInputError } from "./errors.js";
 import { formatValue } from "./format.js";
 
+/** 2^32: the number of uint32 values. */
+const UINT32 = 2 ** 32;
 /** 2^-32 and 2^-53: scale factors from integer draws to [0, 1). */
 const TWO_POW_M32 = 2 ** -32;
 const TWO_POW_M53 = 2 ** -53;
@@ -42,7 +45,21 @@ function splitmixPair(state: number): [number, number] {
   return [first, splitmix32(next)[1]];
 }
 
-/** A seeded stream of uniform, normal and gamma variates. */
+/**
+ * An independent seed for member `index` of a seeded family (tree `index` of a forest, trial
+ * `index` of a sweep, request `index` of a simulation), so each member's stream depends only on
+ * (seed, index), not on which thread runs it or in what order. Returns a uint32.
+ * @param seed non-negative safe integer; its high 32 bits, when present, are folded in.
+ * @param index non-negative integer.
+ */
+export function deriveSeed(seed: number, index: number): number {
+  const high = Math.floor(seed / 2 ** 32);
+  const low = high === 0 ? seed >>> 0 : (seed ^ splitmix32(high ^ HIGH_CHAIN)[1]) >>> 0;
+  const [, mixed] = splitmix32(low);
+  return splitmix32((mixed ^ Math.imul(index + 1, 0x27d4eb2d)) | 0)[1];
+}
+
+/** A seeded stream of uniform integers and floats, normal and gamma variates. */
 export class Random {
   #s0: number;
   #s1: number;
@@ -90,6 +107,25 @@ export class Random {
     const hi = this.nextUint32() >>> 5; // 27 bits
     const lo = this.nextUint32() >>> 6; // 26 bits
     return (hi * 67108864 + lo) * TWO_POW_M53;
+  }
+
+  /** A uniform integer in [0, n), unbiased (rejection sampling); n must be in [1, 2^32]. */
+  nextInt(n: number): number {
+    const limit = UINT32 - (UINT32 % n);
+    let x = this.nextUint32();
+    while (x >= limit) x = this.nextUint32();
+    return x % n;
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns them. */
+  shuffle<T extends Int32Array | number[]>(items: T): T {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.nextInt(i + 1);
+      const tmp = items[i]!;
+      items[i] = items[j]!;
+      items[j] = tmp;
+    }
+    return items;
   }
 
   /** Uniform on the open interval (0, 1): safe to take the logarithm of. */

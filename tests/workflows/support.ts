@@ -146,3 +146,31 @@ export function mlops(
 ): Promise<Exit> {
   return run(process.execPath, [TSX_CLI, MLOPS_BIN, ...args], { env, timeoutMs });
 }
+
+/** `pnpm mlops a b --flag …` invocations in shell scripts, joined across line continuations. */
+export function mlopsCalls(scripts: readonly string[]): { command: string; flags: string[] }[] {
+  return scripts
+    .flatMap((script) => script.replace(/\\\n\s*/g, " ").split("\n"))
+    .flatMap((line) => [...line.matchAll(/pnpm mlops ([a-z]+(?: [a-z]+)*)((?: +[^|;&>]*)?)/g)])
+    .map((m) => ({
+      command: (m[1] as string).trim(),
+      flags: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((f) => f[0]),
+    }));
+}
+
+/** Fails naming the first `mlops` command or flag in `calls` that `--help` does not list. */
+export async function expectMlopsCallsExist(
+  calls: readonly { command: string; flags: string[] }[],
+  expectHelp: (command: string, flag: string | undefined, help: Exit) => void,
+): Promise<void> {
+  const help = new Map<string, Exit>();
+  for (const { command, flags } of calls) {
+    let out = help.get(command);
+    if (out === undefined) {
+      out = await mlops([...command.split(" "), "--help"]);
+      help.set(command, out);
+      expectHelp(command, undefined, out);
+    }
+    for (const flag of flags) expectHelp(command, flag, out);
+  }
+}

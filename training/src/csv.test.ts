@@ -1,4 +1,4 @@
-import { CsvError, readNumber } from "@mlops/garch";
+import { CsvError, readNumber } from "@mlops/garch/csv";
 import { describe, expect, it } from "vitest";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError } from "./errors.js";

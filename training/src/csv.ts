@@ -1,4 +1,4 @@
-import { CsvError, type CsvRecord, parseCsvRecords } from "@mlops/garch";
+import { CsvError, type CsvRecord, parseCsvRecords } from "@mlops/garch/csv";
 import { DatasetError } from "./errors.js";
 
 export type { CsvRecord };

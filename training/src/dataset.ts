@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { readNumber } from "@mlops/garch";
+import { Random } from "@mlops/garch";
+import { readNumber } from "@mlops/garch/csv";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";
-import { MAX_SEED, Rng } from "./rng.js";
+import { MAX_SEED } from "./forest/options.js";
 
 /** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */
 export const MIN_ROWS_PER_CLASS = 5;
@@ -182,7 +183,7 @@ export function stratifiedSplit(
     throw new OptionError("testFraction", "must be a number in (0, 1)", testFraction);
   }
   checkSeed(seed);
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const isTest = new Uint8Array(y.length);
   for (let k = 0; k < nClasses; k++) {
     const members = Int32Array.from(y.keys()).filter((i) => y[i] === k);

@@ -14,12 +14,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExperimentInput, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
 import { openSqliteStore, type Store } from "@mlops/store";
 import {
   analyzeExperiment,
   decide,
   mergeVariantMetrics,
-  seededUniform,
   type VariantMetrics,
   VariantMetricsAccumulator,
 } from "../src/index.js";
@@ -38,7 +38,7 @@ interface Records {
 }
 
 function generate(seed: number): Records {
-  const u = seededUniform(seed);
+  const rng = new Random(seed);
   const r: Records = {
     arm: new Uint8Array(RECORDS),
     latency: new Float64Array(RECORDS),
@@ -47,12 +47,12 @@ function generate(seed: number): Records {
     logLoss: new Float64Array(RECORDS),
   };
   for (let i = 0; i < RECORDS; i++) {
-    const arm = u() < 0.5 ? 0 : 1;
+    const arm = rng.nextFloat() < 0.5 ? 0 : 1;
     r.arm[i] = arm;
-    r.latency[i] = 5 - 20 * Math.log(1 - u());
-    r.failed[i] = u() < 0.01 ? 1 : 0;
-    r.correct[i] = u() < (arm === 0 ? 0.8 : 0.81) ? 1 : 0;
-    r.logLoss[i] = -Math.log(0.05 + 0.9 * u());
+    r.latency[i] = 5 - 20 * Math.log(1 - rng.nextFloat());
+    r.failed[i] = rng.nextFloat() < 0.01 ? 1 : 0;
+    r.correct[i] = rng.nextFloat() < (arm === 0 ? 0.8 : 0.81) ? 1 : 0;
+    r.logLoss[i] = -Math.log(0.05 + 0.9 * rng.nextFloat());
   }
   return r;
 }

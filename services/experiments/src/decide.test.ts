@@ -1,8 +1,9 @@
 import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
 import { describe, expect, it } from "vitest";
-import { type DecisionInput, decide, previousPValueOf, toDecisionRecord } from "./decide.js";
+import { type DecisionInput, decide } from "./decide.js";
+import { previousPValueOf, toDecisionRecord } from "./decision-record.js";
 import { summarize } from "./moments.js";
-import { seededUniform } from "./random.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 import {
   metricMoments,
@@ -288,14 +289,14 @@ function simulate(
 
 /** Accuracy: right with probability `p`, `p + effect` for the challenger. */
 function bernoulliDraw(seed: number, p: number, effect: number): Draw {
-  const u = seededUniform(seed);
-  return (arm) => (u() < p + (arm === "challenger" ? effect : 0) ? 1 : 0);
+  const rng = new Random(seed);
+  return (arm) => (rng.nextFloat() < p + (arm === "challenger" ? effect : 0) ? 1 : 0);
 }
 
 /** A skewed numeric outcome (exponential, mean 10), shifted by `effect` for the challenger. */
 function exponentialDraw(seed: number, effect: number): Draw {
-  const u = seededUniform(seed);
-  return (arm) => -10 * Math.log(1 - u()) + (arm === "challenger" ? effect : 0);
+  const rng = new Random(seed);
+  return (arm) => -10 * Math.log(1 - rng.nextFloat()) + (arm === "challenger" ? effect : 0);
 }
 
 describe("decide under repeated looks (seeded simulation)", () => {

@@ -1,14 +1,17 @@
+import { Random } from "@mlops/garch";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { liftPath, type TimedValue } from "./lift-path.js";
 import { momentsOf, summarize } from "./moments.js";
-import { seededUniform } from "./random.js";
 import { msprtMeans } from "./sequential.js";
 
 /** `n` 0/1 values with success rate `p`, one per ms from `t0`, every `step` ms. */
 function bernoulli(n: number, p: number, seed: number, t0: number, step: number): TimedValue[] {
-  const u = seededUniform(seed);
-  return Array.from({ length: n }, (_, i) => ({ t: t0 + i * step, x: u() < p ? 1 : 0 }));
+  const rng = new Random(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    t: t0 + i * step,
+    x: rng.nextFloat() < p ? 1 : 0,
+  }));
 }
 
 describe("liftPath", () => {

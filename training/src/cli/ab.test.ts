@@ -7,7 +7,7 @@ import { planExperiment } from "@mlops/experiments";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite } from "../../test-support/cli.js";
-import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { selectTracking } from "../tracking/select.js";
 import { INVALID_DECISION_EXIT_CODE } from "./ab.js";
 

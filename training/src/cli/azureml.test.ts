@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, writeDemoCsv } from "../../test-support/cli.js";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
-import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
 
 let root: string;
 let data: string;

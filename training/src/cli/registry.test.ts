@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite, writeDemoCsv } from "../../test-support/cli.js";
-import { MlflowServer } from "../tracking/mlflow-server.test-support.js";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 
 let root: string;
 let trained: { run_id: string; artifact: string; data_hash: string };

@@ -1,4 +1,4 @@
-import { deriveSeed } from "../rng.js";
+import { deriveSeed } from "@mlops/garch";
 import { growTree, type TrainingMatrix } from "./cart.js";
 import type { TreeParams } from "./options.js";
 import type { FlatTree } from "./tree.js";

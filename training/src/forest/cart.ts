@@ -1,4 +1,4 @@
-import { Rng } from "../rng.js";
+import { Random } from "@mlops/garch";
 import type { TreeParams } from "./options.js";
 import { emptyTree, type FlatTree, firstArgmax } from "./tree.js";
 
@@ -58,7 +58,7 @@ export function trainingMatrix(
  */
 export function growTree(data: TrainingMatrix, params: TreeParams, seed: number): FlatTree {
   const { nRows, nFeatures, nClasses, columns, y } = data;
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
 
   // Bootstrap as multiplicities; a row drawn c times weighs c (scikit-learn's sample weights).
   const counts = new Float64Array(nRows);

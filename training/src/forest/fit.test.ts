@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
+import { Random } from "@mlops/garch";
 import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDataset, takeRows } from "../dataset.js";
-import { Rng } from "../rng.js";
 import { type FitResult, fitForest, type TrainingData, type TrainingProgress } from "./fit.js";
 import { ForestPredictor, mergeForests } from "./model.js";
 import type { ForestOptions } from "./options.js";
@@ -21,9 +21,8 @@ const test = takeRows(demo, demo.split.test);
 
 /** Three Gaussian blobs in 4 dimensions (2 informative, 2 noise), seeded. */
 function blobs(nPerClass: number, seed: number): TrainingData {
-  const rng = new Rng(seed);
-  const normal = () =>
-    Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
+  const rng = new Random(seed);
+  const normal = () => rng.standardNormal();
   const centers = [
     [0, 0],
     [3, 0],

@@ -1,5 +1,7 @@
 import { OptionError } from "../errors.js";
-import { MAX_SEED } from "../rng.js";
+
+/** Largest seed a training option takes: the registry records seeds as uint32 (contracts). */
+export const MAX_SEED = 2 ** 32 - 1;
 
 /** How many features a node may consider when it looks for a split. */
 export type MaxFeatures = "sqrt" | "log2" | "all" | number;

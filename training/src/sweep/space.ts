@@ -1,5 +1,5 @@
+import { deriveSeed, Random } from "@mlops/garch";
 import { OptionError } from "../errors.js";
-import { deriveSeed, Rng } from "../rng.js";
 
 /** A hyperparameter value. */
 export type ParameterValue = number | string | boolean;
@@ -82,7 +82,7 @@ export function gridAssignments(space: SearchSpace): Assignment[] {
 /** Trial `index`'s assignment under random sampling: it depends only on (seed, index). */
 export function randomAssignment(space: SearchSpace, seed: number, index: number): Assignment {
   checkSpace(space);
-  const rng = new Rng(deriveSeed(seed, index));
+  const rng = new Random(deriveSeed(seed, index));
   const assignment: Assignment = {};
   for (const [name, e] of Object.entries(space)) {
     const uniform = (min: number, max: number) => min + rng.nextFloat() * (max - min);

@@ -1,5 +1,5 @@
+import { deriveSeed, Random } from "@mlops/garch";
 import { OptionError } from "../errors.js";
-import { deriveSeed, Rng } from "../rng.js";
 import {
   type Assignment,
   checkSpace,
@@ -62,7 +62,7 @@ export function tpeAssignment(
   const nGood = Math.max(1, Math.ceil(gamma * sorted.length));
   const good = sorted.slice(0, nGood);
   const bad = sorted.slice(nGood);
-  const rng = new Rng(deriveSeed(seed, index));
+  const rng = new Random(deriveSeed(seed, index));
   const assignment: Assignment = {};
   for (const [name, e] of Object.entries(space)) {
     if (e.type === "choice") {
@@ -105,7 +105,7 @@ export function tpeAssignment(
         const x =
           component === lPoints.length
             ? min + rng.nextFloat() * (max - min)
-            : Math.min(max, Math.max(min, lPoints[component] + l.sigma * gaussian(rng)));
+            : Math.min(max, Math.max(min, lPoints[component] + l.sigma * rng.standardNormal()));
         const score = l.density(x) / g.density(x);
         if (score > bestScore) {
           bestScore = score;
@@ -132,8 +132,4 @@ function parzen(points: readonly number[], min: number, max: number) {
       return sum / (n + 1);
     },
   };
-}
-
-function gaussian(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
 }

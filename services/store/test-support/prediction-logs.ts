@@ -1,9 +1,9 @@
 /**
- * Generated prediction traffic for the contract suite and the benchmark, and the in-memory
- * aggregate every adapter must reproduce.
+ * Generated prediction logs and outcomes for the contract suite, the tests and the benchmark,
+ * and the in-memory aggregate every adapter must reproduce from them.
  */
 import type { OutcomeRecord, PredictionRecord, VariantAggregate } from "@mlops/contracts";
-import { outcomeTerms } from "./terms.js";
+import { outcomeTerms } from "../src/terms.js";
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -18,7 +18,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Generated prediction logs and outcomes for one experiment (labels, numbers, errors, misses). */
-export function generateTraffic(options: {
+export function generatePredictionLogs(options: {
   readonly seed: number;
   readonly count: number;
   readonly experimentId?: string;

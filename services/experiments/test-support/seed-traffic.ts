@@ -1,21 +1,7 @@
-/** Helpers shared by this package's tests (excluded from the build). */
+/** An experiment's prediction logs and outcomes with a known effect, written to a store for tests. */
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
 import type { Store } from "@mlops/store";
-import { expect } from "vitest";
-import reference from "../fixtures/reference.json" with { type: "json" };
-import { seededUniform } from "./random.js";
-
-/** Values R computed for the same inputs (fixtures/reference.R). */
-export const R = reference;
-
-/**
- * Relative closeness (so p-values of 1e-30 are compared digit for digit); an expected value of
- * exactly 0 is compared absolutely.
- */
-export function expectClose(actual: number, expected: number, tol: number, label = ""): void {
-  const err = Math.abs(actual - expected) / (expected === 0 ? 1 : Math.abs(expected));
-  expect(err, `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
-}
 
 /**
  * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
@@ -28,12 +14,12 @@ export async function seedTraffic(
   effect: number,
   seed: number,
 ): Promise<{ variant: string; logLoss: number }[]> {
-  const u = seededUniform(seed);
+  const rng = new Random(seed);
   const predictions: PredictionRecord[] = [];
   const outcomes: OutcomeRecord[] = [];
   for (let i = 0; i < 2 * perArm; i++) {
     const variant = i % 2 === 0 ? "champion" : "challenger";
-    const right = u() < 0.8 + (variant === "challenger" ? effect : 0);
+    const right = rng.nextFloat() < 0.8 + (variant === "challenger" ? effect : 0);
     const request_id = `${id}-${i}`;
     predictions.push({
       request_id,
@@ -44,7 +30,7 @@ export async function seedTraffic(
       user_id: null,
       prediction: "a",
       probabilities: { a: 0.7, b: 0.3 },
-      latency_ms: 10 + 10 * u(),
+      latency_ms: 10 + 10 * rng.nextFloat(),
       status: "ok",
       timestamp: 1_700_000_000_000 + i,
     });

@@ -4,24 +4,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { GarchFit } from "../fit.js";
+import { GarchFit } from "../src/index.js";
 
 // The CLI is tested as scripts use it: a real process, its stdout, stderr and exit code.
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dem2gbp = join(pkg, "data/dem2gbp.csv");
 const dir = mkdtempSync(join(tmpdir(), "garch-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function garch(...args: string[]) {
-  const out = spawnSync(
-    process.execPath,
-    ["--import", "tsx", join(pkg, "src/cli/bin.ts"), ...args],
-    {
-      cwd: pkg,
-      encoding: "utf8",
-      timeout: 60_000,
-    },
-  );
+  const out = spawnSync(process.execPath, ["--import", "tsx", join(pkg, "cli/bin.ts"), ...args], {
+    cwd: pkg,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 function file(name: string, text: string): string {

@@ -2,8 +2,14 @@
  * What `garch fit` and `garch select` print: the JSON contract other tools script against, and
  * a readable summary for people.
  */
-import type { GarchFit } from "../fit.js";
-import type { CovarianceKind, Forecast, GarchParams, GarchSpec, ParamStat } from "../types.js";
+import type {
+  CovarianceKind,
+  Forecast,
+  GarchFit,
+  GarchParams,
+  GarchSpec,
+  ParamStat,
+} from "../src/index.js";
 
 const PARAM_ORDER = ["mu", "ar", "omega", "alpha", "beta", "nu", "lambda"] as const;
 const SE_KINDS: readonly CovarianceKind[] = ["hessian", "opg", "robust"];

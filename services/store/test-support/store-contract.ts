@@ -10,9 +10,9 @@ import {
   type VariantAggregate,
 } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreConflictError, StoreNotFoundError } from "./errors.js";
-import type { Store } from "./store.js";
-import { generateTraffic, referenceAggregate } from "./traffic.js";
+import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
+import type { Store } from "../src/store.js";
+import { generatePredictionLogs, referenceAggregate } from "./prediction-logs.js";
 
 /** Sums agree to 1e-9 relative (the order of floating-point additions differs by engine). */
 export function expectSameAggregate(actual: VariantAggregate, expected: VariantAggregate): void {
@@ -284,7 +284,7 @@ export function describeStoreContract(
     });
 
     describe("prediction logs and outcomes", () => {
-      const traffic = generateTraffic({ seed: 42, count: trafficSize });
+      const traffic = generatePredictionLogs({ seed: 42, count: trafficSize });
       const half = Math.floor(trafficSize / 2);
       // Some outcomes arrive before their prediction is logged (the log is asynchronous).
       const early = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) >= half);

@@ -3,7 +3,7 @@
  * core's GarchOptions. Every message names the flag and the rule.
  */
 import { z } from "zod";
-import type { DistName, GarchOptions, MeanSpec } from "../types.js";
+import type { DistName, GarchOptions, MeanSpec } from "../src/index.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";

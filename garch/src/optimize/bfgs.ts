@@ -3,7 +3,7 @@
  * search with safeguarded quadratic interpolation). Generic over the objective: the GARCH
  * estimator hands it the negative log-likelihood in free parameters (see transform.ts).
  */
-import { dot, matVec } from "./linalg.js";
+import { dot, matVec } from "../linalg.js";
 
 /** An objective on R^k with its gradient. */
 export interface Objective {

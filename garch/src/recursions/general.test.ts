@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ewmaBackcast, garchRecursion, garchRecursionGrad } from "./recursions.js";
+import { ewmaBackcast, garchRecursion, garchRecursionGrad } from "./general.js";
 
 /** Naive reference: plain arrays, pre-sample values spelled out. */
 function naive(

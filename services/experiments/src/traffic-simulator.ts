@@ -7,9 +7,9 @@
  * the concurrency.
  */
 import { FeedbackResponseSchema, PredictResponseSchema } from "@mlops/contracts";
+import { deriveSeed, Random } from "@mlops/garch";
 import { ExperimentsInputError } from "./errors.js";
 import type { PlanMetric } from "./plan.js";
-import { seededUniform } from "./random.js";
 import {
   requireClosedInterval,
   requireCount,
@@ -168,11 +168,6 @@ function settingsOf(opts: TrafficOptions): Settings {
   };
 }
 
-/** A standard normal draw (Box–Muller) from two uniforms. */
-function normal(rng: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-}
-
 async function postJson(url: URL, body: unknown, signal: AbortSignal): Promise<unknown> {
   const res = await fetch(url, {
     method: "POST",
@@ -214,9 +209,11 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
 
   const one = async (i: number): Promise<void> => {
     // One generator per request: what request i sends does not depend on scheduling.
-    const rng = seededUniform((Math.imul(s.seed, 0x9e3779b1) + i) >>> 0);
-    const user = `sim-${s.seed}-${Math.floor(rng() * s.users)}`;
-    const features = Array.from({ length: s.features }, () => Number((rng() * 4 - 2).toFixed(4)));
+    const rng = new Random(deriveSeed(s.seed, i));
+    const user = `sim-${s.seed}-${Math.floor(rng.nextFloat() * s.users)}`;
+    const features = Array.from({ length: s.features }, () =>
+      Number((rng.nextFloat() * 4 - 2).toFixed(4)),
+    );
     const answer = PredictResponseSchema.parse(
       await postJson(predictUrl, { features, user_id: user }, deadline),
     );
@@ -227,15 +224,15 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
     let outcome: string | number;
     let value: number;
     if (s.metric === "accuracy") {
-      const right = rng() < s.baseline + shift;
+      const right = rng.nextFloat() < s.baseline + shift;
       const others = Object.keys(answer.probabilities).filter((c) => c !== answer.prediction);
       if (!right && others.length === 0) {
         throw new Error("the model knows a single class, so no outcome can be wrong");
       }
-      outcome = right ? answer.prediction : others[Math.floor(rng() * others.length)]!;
+      outcome = right ? answer.prediction : others[Math.floor(rng.nextFloat() * others.length)]!;
       value = right ? 1 : 0;
     } else {
-      value = s.baseline + shift + s.sd * normal(rng);
+      value = s.baseline + shift + s.sd * rng.standardNormal();
       outcome = value;
     }
     FeedbackResponseSchema.parse(

@@ -3,8 +3,9 @@
  * `count` batches of prediction logs to the SQLite store at `path` while the test process does
  * the same.
  */
-import { generateTraffic } from "../traffic.js";
-import { openSqliteStore } from "./sqlite-store.js";
+
+import { openSqliteStore } from "../src/sqlite/sqlite-store.js";
+import { generatePredictionLogs } from "./prediction-logs.js";
 
 const [path, model, count] = process.argv.slice(2) as [string, string, string];
 const store = openSqliteStore(path);
@@ -21,7 +22,12 @@ for (let i = 0; i < Number(count); i++) {
     metrics: {},
     artifact: { uri: "file:garch.json", sha256: "d".repeat(64) },
   });
-  const { predictions } = generateTraffic({ seed: i, count: 50, first: i * 50, prefix: "child" });
+  const { predictions } = generatePredictionLogs({
+    seed: i,
+    count: 50,
+    first: i * 50,
+    prefix: "child",
+  });
   await store.predictions.insertMany(predictions);
 }
 await store.close();

@@ -11,10 +11,8 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { CsvError, readSeries, type Series } from "../csv.js";
-import { GarchInputError } from "../errors.js";
-import { fit, type GarchFit } from "../fit.js";
-import { selectOrder } from "../select.js";
+import { CsvError, readSeries, type Series } from "../io/csv.js";
+import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import { fitFlags, modelOptions, selectFlags, UsageError, validate } from "./options.js";
 import { fitJson, fitSummary, initLabel, meanLabel } from "./report.js";
 

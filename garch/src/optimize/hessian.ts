@@ -1,0 +1,71 @@
+/**
+ * The Hessian of the log-likelihood (exact from the fused pass, or by differences of the
+ * analytic gradient) and the outer product of the scores: what Newton steps and the standard
+ * errors need.
+ */
+import { outerProduct } from "../covariance.js";
+import { evaluate, evaluateHessian, type Model } from "../likelihood.js";
+
+/** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
+export const CENTRAL_HESSIAN_MAX = 20_000;
+
+/** Step for central differences in parameter i: relative, with a floor on the parameter's scale. */
+function fdStep(model: Model, theta: ArrayLike<number>, i: number): number {
+  const { layout, dist } = model;
+  let floor = 1e-3;
+  if (i < layout.nMean) floor = 1e-2 * Math.sqrt(model.variance);
+  else if (i === layout.omega) floor = 1e-3 * model.variance;
+  let step = 1e-5 * Math.max(Math.abs(theta[i]!), floor);
+  if (i >= layout.shape) {
+    const [a, b] = dist.shapeBounds[i - layout.shape]!;
+    step = Math.min(step, 0.5 * (theta[i]! - a), 0.5 * (b - theta[i]!));
+  }
+  return step;
+}
+
+/**
+ * Hessian of the log-likelihood at θ: exact where the fused pass gives it, otherwise by
+ * differences of the analytic gradient, symmetrised:
+ * central (2k passes, relative error ~1e-10) up to `CENTRAL_HESSIAN_MAX` observations, forward
+ * beyond (k + 1 passes, ~1e-5: far below the sampling error of standard errors from that many
+ * observations, and enough for Newton steps).
+ */
+export function hessianAt(model: Model, theta: Float64Array): Float64Array {
+  const k = model.layout.k;
+  const hess = new Float64Array(k * k);
+  if (Number.isFinite(evaluateHessian(model, theta, new Float64Array(k), hess))) return hess;
+  const gp = new Float64Array(k);
+  const gm = new Float64Array(k);
+  const central = model.nEff <= CENTRAL_HESSIAN_MAX;
+  if (!central) evaluate(model, theta, gm);
+  const x = Float64Array.from(theta);
+  for (let i = 0; i < k; i++) {
+    const step = fdStep(model, theta, i);
+    x[i] = theta[i]! + step;
+    evaluate(model, x, gp);
+    if (central) {
+      x[i] = theta[i]! - step;
+      evaluate(model, x, gm);
+    }
+    x[i] = theta[i]!;
+    const width = central ? 2 * step : step;
+    for (let j = 0; j < k; j++) hess[j * k + i] = (gp[j]! - gm[j]!) / width;
+  }
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (hess[i * k + j]! + hess[j * k + i]!);
+      hess[i * k + j] = v;
+      hess[j * k + i] = v;
+    }
+  }
+  evaluate(model, theta); // leave the model's residuals and variances at θ
+  return hess;
+}
+
+/** Outer product of the per-observation scores at θ (k x k). */
+export function opgAt(model: Model, theta: Float64Array): Float64Array {
+  const k = model.layout.k;
+  const scores = new Float64Array(model.nEff * k);
+  evaluate(model, theta, null, scores);
+  return outerProduct(scores, model.nEff, k);
+}
