@@ -85,6 +85,6 @@ describe("parseStackConfig", () => {
     expect(message).toMatch(
       /mlops-platform:serving\.championImageTag: must be an immutable image tag/,
     );
-    expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a model/);
+    expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a version or alias/);
   });
 });

@@ -1,5 +1,5 @@
-import { NameSchema, PinnedModelRefSchema } from "@mlops/contracts";
-import { assertPinnedImage, DEFAULT_SCALING } from "@mlops/k8s";
+import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
+import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
@@ -132,27 +132,13 @@ const cosmosSchema = z.discriminatedUnion("capacity", [
   }),
 ]);
 
-/** A model reference pinned to a version or alias, exactly as the serving config parses it. */
-const pinnedModelRef = z.string().refine((ref) => PinnedModelRefSchema.safeParse(ref).success, {
-  message: "must pin a model as name@version or name@alias (e.g. classifier@7)",
-});
-
-/** True when `tag` is immutable-looking by the same rule the k8s components enforce. */
-function isPinnedTag(tag: string): boolean {
-  try {
-    assertPinnedImage("tag", `image:${tag}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const imageTag = z.string().refine(isPinnedTag, {
-  message: "must be an immutable image tag (a version or git sha), not a moving one like latest",
-});
-
+/**
+ * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
+ * the contracts schema `@mlops/release` reads and writes) and those only this program reads.
+ */
 const servingSchema = z
   .object({
+    ...ServingReleaseSchema.shape,
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -167,16 +153,6 @@ const servingSchema = z
       .string()
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
       .default("prediction-api"),
-    championImageTag: imageTag,
-    challengerImageTag: imageTag,
-    championModel: pinnedModelRef,
-    challengerModel: pinnedModelRef,
-    /** Experiment the two arms belong to (the A/B records carry it). */
-    experimentId: z.string().refine((id) => NameSchema.safeParse(id).success, {
-      message: "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric",
-    }),
-    /** Share of traffic (percent) the NGINX canary Ingress sends to the challenger. */
-    canaryWeight: z.number().int().min(0).max(100),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
     maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
@@ -200,7 +176,7 @@ const stackConfigSchema = z.object({
   aks: aksSchema,
   ml: mlSchema,
   cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
-  serving: servingSchema,
+  [SERVING_CONFIG_KEY]: servingSchema,
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

@@ -1,37 +1,28 @@
 import { SERVING_DEFAULTS } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runDemoJob } from "../jobs/demo.js";
-
-/** What `mlops demo` borrows from the program (store access, output, option parsers). */
-export interface DemoCommandContext {
-  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
-  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
-  readonly integer: (flag: string, min: number) => (text: string) => number;
-  readonly defaultArtifactRoot: string;
-  /** Progress lines go here (stderr), so stdout holds only the result. */
-  readonly stderr: (text: string) => void;
-}
+import type { CliContext } from "./context.js";
+import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
 
 /**
  * Adds `mlops demo`: registers what `pnpm start` serves (the two demo forests, the GARCH fit and
  * the experiment), reusing whatever is registered already.
  */
-export function registerDemoCommand(program: Command, ctx: DemoCommandContext): void {
+export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command("demo")
     .description(
       "Register the demo models pnpm start serves: champion and challenger forests on the demo data, GARCH(1,1) on dem2gbp, and the A/B experiment (what is registered is reused).",
     )
-    .option("--trees <n>", "trees per forest", ctx.integer("--trees", 1), 100)
-    .option("--threads <t>", "worker threads for training", ctx.integer("--threads", 1), 1)
-    .option("--artifacts <dir>", "directory for run artifacts", ctx.defaultArtifactRoot)
+    .option("--trees <n>", "trees per forest", integer("--trees", 1), 100)
+    .option("--threads <t>", "worker threads for training", integer("--threads", 1), 1)
+    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
     .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)
     .option(
       "--challenger-weight <pct>",
       "percent of users the experiment sends to the challenger (0-100)",
-      ctx.integer("--challenger-weight", 0),
+      integer("--challenger-weight", 0),
       SERVING_DEFAULTS.challengerWeight,
     )
     .option("--json", "print one JSON object instead of text")
@@ -53,7 +44,8 @@ export function registerDemoCommand(program: Command, ctx: DemoCommandContext): 
           threads: opts.threads,
           // Transient lines (progress bars) are left out: this output is for logs.
           progress: (line, transient) => {
-            if (!transient) ctx.stderr(`${line}\n`);
+            // Progress goes to stderr, so stdout holds only the result.
+            if (!transient) ctx.io.stderr(`${line}\n`);
           },
         });
         ctx.print(opts.json, result, () =>

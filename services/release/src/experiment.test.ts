@@ -1,16 +1,7 @@
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SERVING as serving } from "../test-support/fixtures.js";
 import { ensureStackExperiment, experimentFor } from "./experiment.js";
-import type { ServingRelease } from "./stack-config.js";
-
-const serving: ServingRelease = {
-  championImageTag: "1.4.2",
-  challengerImageTag: "1.5.0-rc.1",
-  championModel: "classifier@12",
-  challengerModel: "classifier@13",
-  canaryWeight: 10,
-  experimentId: "classifier-12-vs-13",
-};
 
 let store: Store;
 beforeEach(() => {

@@ -6,8 +6,9 @@
 import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
-import type { ConfigChange } from "./release.js";
-import { SERVING_CONFIG_KEY, type StackTarget } from "./stack-config.js";
+import { SERVING_CONFIG_KEY } from "@mlops/contracts";
+import type { ConfigChange } from "./plan.js";
+import type { StackTarget } from "./stack-config.js";
 
 /** The Pulumi CLI's executable name. */
 export const PULUMI = "pulumi";

@@ -1,15 +1,13 @@
 /**
- * The pipeline's commands: `mlops smoke` (check a deployed API through its ingress) and
- * `mlops release plan|candidate` (turn an A/B decision or a new challenger build into stack-config
- * changes, and write them with the Pulumi CLI on `--apply`). The GitHub workflow calls exactly
- * these, so every pipeline step can be run by hand too.
+ * `mlops release show|experiment|plan|candidate`: turn an A/B decision or a new challenger build
+ * into stack-config changes, print them, and write them with the Pulumi CLI on `--apply`; show
+ * what the stack serves; define the stack's experiment in the store. The GitHub workflow calls
+ * exactly these, so every pipeline step can be run by hand too.
  */
 import { readFile } from "node:fs/promises";
-import { parseStoreConfig } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
-import { type Command, InvalidArgumentError } from "commander";
-import { ensureStackExperiment } from "../pipeline/experiment.js";
-import { applyChanges } from "../pipeline/pulumi.js";
+import type { ServingField } from "@mlops/contracts";
+import type { Command } from "commander";
+import { ensureStackExperiment } from "../experiment.js";
 import {
   configKeyOf,
   formatPlan,
@@ -18,77 +16,14 @@ import {
   planDecision,
   planJson,
   type ReleasePlan,
-} from "../pipeline/release.js";
-import {
-  DEFAULT_CANARY_HEADER,
-  DEFAULT_FEATURES,
-  formatSmokeReport,
-  runSmoke,
-} from "../pipeline/smoke.js";
-import { readStackTarget, type ServingField, type StackTarget } from "../pipeline/stack-config.js";
-import type { CliIo } from "./main.js";
+} from "../plan.js";
+import { applyChanges } from "../pulumi.js";
+import { readStackTarget, type StackTarget } from "../stack-config.js";
+import type { ReleaseCommandContext } from "./context.js";
+import { percent } from "./flags.js";
 
 /** The production stack's config file, relative to the repository root. */
 export const DEFAULT_STACK_CONFIG = "Pulumi.prod.yaml";
-
-/** Longest the smoke test waits for one answer by default, in seconds. */
-const DEFAULT_TIMEOUT_S = 10;
-
-function seconds(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 300) {
-    throw new InvalidArgumentError(
-      `--timeout must be seconds in (0, 300] (got ${JSON.stringify(text)})`,
-    );
-  }
-  return n;
-}
-
-function httpUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new InvalidArgumentError(`--url must be an absolute URL (got ${JSON.stringify(text)})`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`--url must be http or https (got ${url.protocol})`);
-  }
-  return url.href;
-}
-
-function featureRow(text: string): number[] {
-  let row: unknown;
-  try {
-    row = JSON.parse(text);
-  } catch {
-    row = undefined;
-  }
-  if (!Array.isArray(row) || row.length === 0 || !row.every((x) => Number.isFinite(x))) {
-    throw new InvalidArgumentError(`--features must be a JSON array of numbers (got ${text})`);
-  }
-  return row;
-}
-
-function percent(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 100) {
-    throw new InvalidArgumentError(
-      `--canary-weight must be an integer in 0-100 (got ${JSON.stringify(text)})`,
-    );
-  }
-  return n;
-}
-
-interface SmokeFlags {
-  url: string;
-  headerName: string;
-  timeout: number;
-  features: number[];
-  garchModel?: string;
-  routing: boolean;
-  json?: boolean;
-}
 
 interface ReleaseFlags {
   stackConfig: string;
@@ -96,34 +31,9 @@ interface ReleaseFlags {
   json?: boolean;
 }
 
-/** Adds `smoke` and `release` to the `mlops` program. */
-export function registerPipelineCommands(program: Command, io: CliIo): void {
-  program
-    .command("smoke")
-    .description(
-      "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing; exits 1 if any check fails.",
-    )
-    .requiredOption("--url <url>", "base URL of the API (the ingress in the cloud)", httpUrl)
-    .option("--header-name <name>", "canary routing header of the ingress", DEFAULT_CANARY_HEADER)
-    .option("--timeout <seconds>", "longest wait for each answer", seconds, DEFAULT_TIMEOUT_S)
-    .option("--features <json>", "feature row to predict", featureRow, [...DEFAULT_FEATURES])
-    .option("--garch-model <ref>", "GARCH model to forecast (default: the one the API serves)")
-    .option("--no-routing", "skip the header routing checks (one process serving both arms)")
-    .option("--json", "print the report as one JSON object")
-    .action(async (opts: SmokeFlags) => {
-      const report = await runSmoke({
-        url: opts.url,
-        headerName: opts.headerName,
-        timeoutMs: opts.timeout * 1000,
-        features: opts.features,
-        garchModel: opts.garchModel,
-        routing: opts.routing,
-      });
-      io.stdout(opts.json ? `${JSON.stringify(report)}\n` : formatSmokeReport(report));
-      const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
-      if (failed.length > 0) throw new Error(`smoke failed: ${failed.join(", ")}`);
-    });
-
+/** Adds `release show|experiment|plan|candidate` to the `mlops` program. */
+export function registerReleaseCommands(program: Command, ctx: ReleaseCommandContext): void {
+  const { io } = ctx;
   const release = program
     .command("release")
     .description("Turn releases into Pulumi stack-config changes (and apply them).");
@@ -169,19 +79,16 @@ export function registerPipelineCommands(program: Command, io: CliIo): void {
     .option("--json", "print one JSON object")
     .action(async (opts: { stackConfig: string; json?: boolean }) => {
       const target = await readStackTarget(opts.stackConfig);
-      const store = await openStore(parseStoreConfig(io.env));
-      try {
-        const { created, experiment } = await ensureStackExperiment(store, target.serving);
-        io.stdout(
-          opts.json
-            ? `${JSON.stringify({ created, experiment })}\n`
-            : `experiment ${experiment.id} ${created ? "defined" : "already defined"}: ${experiment.variants
-                .map((v) => `${v.name} ${v.model} ${v.weight}%`)
-                .join(", ")}\n`,
-        );
-      } finally {
-        await store.close();
-      }
+      const { created, experiment } = await ctx.withStore((store) =>
+        ensureStackExperiment(store, target.serving),
+      );
+      io.stdout(
+        opts.json
+          ? `${JSON.stringify({ created, experiment })}\n`
+          : `experiment ${experiment.id} ${created ? "defined" : "already defined"}: ${experiment.variants
+              .map((v) => `${v.name} ${v.model} ${v.weight}%`)
+              .join(", ")}\n`,
+      );
     });
 
   withStack(

@@ -8,12 +8,15 @@
 import {
   GarchFitForecastResponseSchema,
   GarchForecastResponseSchema,
+  HEALTH_PATHS,
+  LiveResponseSchema,
   ModelsResponseSchema,
   PredictResponseSchema,
+  ReadyResponseSchema,
   type ServedVariant,
 } from "@mlops/contracts";
 import { checkSpec, simulate } from "@mlops/garch";
-import { type ZodType, z } from "zod";
+import type { ZodType, z } from "zod";
 
 /**
  * Header that forces the arm at the canary Ingress (`nginx.ingress.kubernetes.io/canary-by-header`,
@@ -80,9 +83,6 @@ export interface SmokeReport {
   readonly ok: boolean;
   readonly checks: readonly SmokeCheck[];
 }
-
-const LiveSchema = z.object({ status: z.literal("live") });
-const ReadySchema = z.object({ status: z.literal("ready") });
 
 /** Why a check failed; carries the status when the server answered. */
 class CheckFailure extends Error {
@@ -195,8 +195,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     return result;
   };
 
-  await run("health/live", { path: "/health/live", schema: LiveSchema }, () => "live");
-  await run("health/ready", { path: "/health/ready", schema: ReadySchema }, () => "ready");
+  await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
+  await run(
+    "health/ready",
+    { path: HEALTH_PATHS.ready, schema: ReadyResponseSchema },
+    () => "ready",
+  );
   const models = await run("models", { path: "/models", schema: ModelsResponseSchema }, (body) =>
     body.served.map((m) => `${m.variant}=${m.name}@${m.version}`).join(" "),
   );

@@ -7,18 +7,16 @@
 import {
   type Decision,
   DecisionSchema,
+  ImageTagSchema,
   NameSchema,
   PinnedModelRefTextSchema,
   parseOrThrow,
-} from "@mlops/contracts";
-import type { ZodType, z } from "zod";
-import {
-  ImageTagSchema,
   SERVING_CONFIG_KEY,
   type ServingField,
   type ServingRelease,
-  type StackTarget,
-} from "./stack-config.js";
+} from "@mlops/contracts";
+import type { ZodType, z } from "zod";
+import type { StackTarget } from "./stack-config.js";
 
 /** One setting to change: its field in the serving block, the current and the new value. */
 export interface ConfigChange {

@@ -6,9 +6,8 @@
  * the canary after a decision keeps the experiment), other models under the same id are refused
  * (a new challenger gets a new experiment id from `mlops release candidate`).
  */
-import { CHALLENGER, CHAMPION, type ExperimentInput } from "@mlops/contracts";
+import { CHALLENGER, CHAMPION, type ExperimentInput, type ServingRelease } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
-import type { ServingRelease } from "./stack-config.js";
 
 /**
  * How the pipeline's experiments are judged: accuracy on the outcomes clients post, and the
