@@ -19,6 +19,7 @@ import { registerAbCommands } from "./ab.js";
 import { registerTrialCommand, submitSweepToAzureMl, submitTrainToAzureMl } from "./azureml.js";
 import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
+import { registerGateCommand } from "./gate.js";
 import { registerPipelineCommands } from "./pipeline.js";
 import { registerRegistryCommands } from "./registry.js";
 
@@ -414,6 +415,7 @@ export function createProgram(io: CliIo): Command {
     integer,
     defaultArtifactRoot: DEFAULT_ARTIFACT_ROOT,
   });
+  registerGateCommand(program, { env: io.env, withStore, print, integer, number });
   registerPipelineCommands(program, io);
   registerAbCommands(program, io);
   return program;
