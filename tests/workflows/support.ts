@@ -16,6 +16,7 @@ const require = createRequire(import.meta.url);
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const WORKFLOWS_DIR = join(ROOT, ".github", "workflows");
 export const SETUP_ACTION = join(ROOT, ".github", "actions", "setup", "action.yml");
+export const SCRIPTS_DIR = join(ROOT, ".github", "scripts");
 
 /** A step as GitHub reads it (the fields these checks look at). */
 export interface Step {
@@ -28,8 +29,19 @@ export interface Step {
   readonly env?: Record<string, string>;
 }
 
+/** The helper scripts the workflows call, by file name, with their text. */
+export async function loadScripts(): Promise<Map<string, string>> {
+  const names = (await readdir(SCRIPTS_DIR)).filter((n) => n.endsWith(".sh")).sort();
+  return new Map(
+    await Promise.all(
+      names.map(async (n) => [n, await readFile(join(SCRIPTS_DIR, n), "utf8")] as const),
+    ),
+  );
+}
+
 export interface Job {
   readonly name?: string;
+  readonly "runs-on"?: string | string[];
   readonly needs?: string | string[];
   readonly if?: string;
   readonly environment?: string | { name: string };

@@ -1,10 +1,13 @@
 /**
  * The CI files as policy: they lint (actionlint), they match GitHub's schemas, and their graph
- * does what the pipeline promises — the stages in order, the scan gating the push, promotion only
- * from the protected environment, the least permissions, Azure through OIDC only, every action
+ * does what the pipeline promises against the estate it deploys — the stages in order, the scans
+ * gating the pushes, jobs that reach private endpoints on the runner inside the VNet, kubelogin
+ * and its login mode wherever Pulumi runs, one identity per kind of job (previews read-only,
+ * deploys only from the protected environment), stack-config commits that never interleave,
+ * rollback after a failed smoke test, scheduled retraining, the least permissions, every action
  * pinned to a commit, and every `pnpm mlops` call a command that exists.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,13 +15,14 @@ import { parse } from "yaml";
 import {
   actionlint,
   type CiFile,
+  type Job,
+  loadScripts,
   loadSetupAction,
   loadWorkflow,
   loadWorkflows,
   mlops,
   needsOf,
   ROOT,
-  run,
   SETUP_ACTION,
   type Step,
   validateSchema,
@@ -28,14 +32,26 @@ import {
 let workflows: CiFile<Workflow>[];
 let pipeline: Workflow;
 let ci: Workflow;
+let scripts: Map<string, string>;
 beforeAll(async () => {
   workflows = await loadWorkflows();
   pipeline = (await loadWorkflow("mlops-pipeline.yml")).doc;
   ci = (await loadWorkflow("ci.yml")).doc;
+  scripts = await loadScripts();
 });
 
 /** The expression reading repository variable `name`. */
 const fromVars = (name: string) => `\${{ vars.${name} }}`;
+
+/** The self-hosted runner in the VNet's runner subnet (infra/src/runner-subnet.ts). */
+const IN_VNET = "${{ vars.MLOPS_RUNNER || 'mlops-vnet' }}";
+
+/** The one identity each kind of job signs in as (infra/src/pipeline-identities.ts). */
+const IDENTITY = {
+  preview: "AZURE_PREVIEW_CLIENT_ID",
+  build: "AZURE_BUILD_CLIENT_ID",
+  deploy: "AZURE_DEPLOY_CLIENT_ID",
+} as const;
 
 const allJobs = () =>
   workflows.flatMap((w) => Object.entries(w.doc.jobs).map(([id, job]) => ({ w, id, job })));
@@ -43,17 +59,55 @@ const allSteps = async (): Promise<Step[]> => [
   ...allJobs().flatMap(({ job }) => job.steps),
   ...(await loadSetupAction()).doc.runs.steps,
 ];
+const runsOf = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
 
-/** `pnpm mlops a b --flag …` invocations in `steps`, joined across line continuations. */
-function invocations(steps: Step[]): { command: string; flags: string[] }[] {
-  return steps
-    .flatMap((s) => (s.run ?? "").replace(/\\\n\s*/g, " ").split("\n"))
-    .flatMap((line) => [...line.matchAll(/pnpm mlops ([a-z]+(?: [a-z]+)*)((?: +[^|;&>]*)?)/g)])
+/** The scripts a job's steps call (`.github/scripts/<name>`), with the scripts those call. */
+function scriptsCalledBy(job: Job): string[] {
+  const called = new Set<string>();
+  const visit = (text: string) => {
+    for (const m of text.matchAll(/(?:\.github\/scripts\/|\$here\/)([a-z-]+\.sh)/g)) {
+      if (called.has(m[1]!)) continue;
+      called.add(m[1]!);
+      visit(scripts.get(m[1]!) ?? "");
+    }
+  };
+  visit(runsOf(job));
+  return [...called].sort();
+}
+
+/** A job's shell text: its `run:` steps and the scripts they call. */
+const shellOf = (job: Job) =>
+  [runsOf(job), ...scriptsCalledBy(job).map((n) => scripts.get(n)!)].join("\n");
+
+/** `pnpm [--silent|--dir X] mlops a b --flag …` invocations in `text`, across line continuations. */
+function invocations(text: string): { command: string; flags: string[] }[] {
+  return text
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .flatMap((line) => [
+      ...line.matchAll(
+        /pnpm (?:(?:--silent|--dir \S+) )*mlops ([a-z]+(?: [a-z]+)*)((?: +[^|;&>]*)?)/g,
+      ),
+    ])
     .map((m) => ({
       command: m[1]!.trim(),
       flags: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((f) => f[0]),
     }));
 }
+
+/**
+ * Whether a job reaches one of the estate's private endpoints: the store (Cosmos DB), the
+ * registry (push, pull, login) or Azure ML's storage (data upload, job outputs).
+ */
+function reachesPrivateEndpoint(job: Job): boolean {
+  return (
+    job.env?.MLOPS_STORE === "cosmos" ||
+    /docker (push|pull)|az acr login|az ml (data|job)/.test(shellOf(job))
+  );
+}
+
+/** Whether a job runs the Pulumi CLI against the stack. */
+const runsPulumi = (job: Job) => /^\s*pulumi (preview|up|stack|config)\b/m.test(shellOf(job));
 
 describe("lint and schema", () => {
   it("finds both workflows", () => {
@@ -93,9 +147,21 @@ describe("lint and schema", () => {
 });
 
 describe("the pipeline's graph", () => {
-  const ORDER = ["train", "image", "scan", "push", "deploy", "smoke", "ab-test", "promote"];
+  const ORDER = [
+    "train-image",
+    "train-image-scan",
+    "train-image-push",
+    "train",
+    "image",
+    "scan",
+    "push",
+    "deploy",
+    "ab-test",
+    "promote",
+  ];
 
-  it("runs on push to main and on workflow_dispatch with the five deployment types", () => {
+  it("runs on push to main, weekly, and on workflow_dispatch with the five deployment types", () => {
+    expect(Object.keys(pipeline.on).sort()).toEqual(["push", "schedule", "workflow_dispatch"]);
     expect(pipeline.on.push).toEqual({ branches: ["main"] });
     const input = (
       pipeline.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> }
@@ -110,56 +176,40 @@ describe("the pipeline's graph", () => {
     });
   });
 
-  it("the scan gates the push: push needs scan, and Trivy fails on fixable HIGH/CRITICAL", () => {
-    expect(needsOf(pipeline.jobs.push!)).toContain("scan");
-    const trivy = pipeline.jobs.scan!.steps.find((s) =>
-      s.uses?.startsWith("aquasecurity/trivy-action@"),
-    );
-    expect(trivy?.with).toMatchObject({
-      severity: "HIGH,CRITICAL",
-      "ignore-unfixed": true,
-      "exit-code": "1",
-    });
-    expect(trivy?.if).toBeUndefined();
-  });
-
-  it("nothing before the push can reach Azure or a registry", () => {
-    for (const id of ["train", "image", "scan"]) {
-      const runs = pipeline.jobs[id]!.steps.map((s) => s.run ?? "").join("\n");
-      expect(runs, id).not.toMatch(/docker push|az acr/);
+  it("each scan gates its push: the push needs it, and Trivy fails on fixable HIGH/CRITICAL", () => {
+    for (const [scan, push] of [
+      ["scan", "push"],
+      ["train-image-scan", "train-image-push"],
+    ] as const) {
+      expect(needsOf(pipeline.jobs[push]!)).toContain(scan);
+      const trivy = pipeline.jobs[scan]!.steps.find((s) =>
+        s.uses?.startsWith("aquasecurity/trivy-action@"),
+      );
+      expect(trivy?.with, scan).toMatchObject({
+        severity: "HIGH,CRITICAL",
+        "ignore-unfixed": true,
+        "exit-code": "1",
+      });
+      expect(trivy?.if).toBeUndefined();
+      expect(pipeline.jobs[scan]!.permissions).toEqual({});
     }
-    expect(pipeline.jobs.image!.permissions).toEqual({ contents: "read" });
-    expect(pipeline.jobs.scan!.permissions).toEqual({});
   });
 
-  it("promotes only from the protected production environment", () => {
-    expect(pipeline.jobs.promote!.environment).toBe("production");
-    // What moves traffic or the champion alias: `release plan --apply`, `ab analyze --apply`.
-    const applying = allJobs().flatMap(({ id, job }) =>
-      invocations(job.steps)
-        .filter((c) => ["release plan", "ab analyze"].includes(c.command))
-        .filter((c) => c.flags.includes("--apply"))
-        .map((c) => `${id}: ${c.command}`),
-    );
-    expect(applying.sort()).toEqual(["promote: ab analyze", "promote: release plan"]);
-    const withEnvironment = allJobs().filter(({ job }) => job.environment !== undefined);
-    expect(withEnvironment.map(({ id }) => id)).toEqual(["promote"]);
+  it("only the push jobs push images; building and scanning reach nothing", () => {
+    const pushing = allJobs()
+      .filter(({ job }) => /docker push/.test(shellOf(job)))
+      .map(({ id }) => id);
+    expect(pushing.sort()).toEqual(["push", "train-image-push"]);
+    for (const id of ["train-image", "image"]) {
+      expect(pipeline.jobs[id]!.permissions, id).toEqual({ contents: "read" });
+      expect(runsOf(pipeline.jobs[id]!), id).not.toMatch(/az |docker (push|pull)/);
+    }
   });
 
   it("only main reaches the prod registry and stack", () => {
-    for (const id of ["push", "deploy", "promote"]) {
+    for (const id of ["train-image-push", "push", "deploy", "promote"]) {
       expect(pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
     }
-  });
-
-  it("deploy and promote never run at the same time, and runs of the pipeline queue", () => {
-    expect(pipeline.concurrency).toEqual({
-      group: "mlops-pipeline-prod",
-      "cancel-in-progress": false,
-    });
-    const groups = ["deploy", "promote"].map((id) => pipeline.jobs[id]!.concurrency);
-    expect(groups[0]).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
-    expect(groups[1]).toEqual(groups[0]);
   });
 
   it("the image repository is the stack's", async () => {
@@ -174,11 +224,255 @@ describe("the pipeline's graph", () => {
   it("the image is built from the artifacts training uploads, the same path the Dockerfile bakes", async () => {
     const upload = pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
     expect(String(upload?.with?.path)).toContain(".mlops/artifacts");
-    const build = pipeline.jobs.image!.steps.map((s) => s.run ?? "").join("\n");
+    const build = runsOf(pipeline.jobs.image!);
     expect(build).toContain("--build-arg ARTIFACTS=.mlops/artifacts");
     expect(await readFile(join(ROOT, "services/serving/Dockerfile"), "utf8")).toContain(
       "ARG ARTIFACTS=.mlops/artifacts",
     );
+  });
+});
+
+describe("reaching the estate", () => {
+  it("every job that reaches a private endpoint runs on the runner inside the VNet", () => {
+    const reaching = allJobs().filter(({ job }) => reachesPrivateEndpoint(job));
+    expect(reaching.map(({ id }) => id).sort()).toEqual(
+      ["ab-test", "deploy", "promote", "push", "train", "train-image-push"].sort(),
+    );
+    for (const { w, id, job } of reaching) expect(job["runs-on"], `${w.path}:${id}`).toBe(IN_VNET);
+    // Nothing else takes a self-hosted runner: pull requests never run on it.
+    for (const { id, job } of allJobs().filter(({ job }) => !reachesPrivateEndpoint(job))) {
+      expect(job["runs-on"], id).toBe("ubuntu-24.04");
+    }
+  });
+
+  it("every job that runs Pulumi installs the CLI and kubelogin (pinned) and sets kubelogin's login mode", () => {
+    const pulumiJobs = allJobs().filter(({ job }) => runsPulumi(job));
+    expect(pulumiJobs.map(({ w, id }) => `${w.path.split("/").pop()}:${id}`).sort()).toEqual([
+      "ci.yml:preview",
+      "mlops-pipeline.yml:deploy",
+      "mlops-pipeline.yml:promote",
+    ]);
+    for (const { id, job } of pulumiJobs) {
+      const index = (prefix: string) => job.steps.findIndex((s) => s.uses?.startsWith(prefix));
+      const firstPulumi = job.steps.findIndex((s) => /^\s*pulumi /m.test(s.run ?? ""));
+      const kubelogin = job.steps[index("azure/use-kubelogin@")];
+      expect(kubelogin, id).toBeDefined();
+      // kubelogin ≥ 0.2.0 reads GitHub's OIDC request variables in workloadidentity mode.
+      expect(kubelogin!.with?.["kubelogin-version"], id).toMatch(/^v0\.2\.\d+$/);
+      expect(index("azure/use-kubelogin@"), id).toBeLessThan(firstPulumi);
+      expect(pipelineCliVersion(job), id).toBe("3.248.0");
+      expect(index("pulumi/actions@"), id).toBeLessThan(firstPulumi);
+      expect(job.env?.AAD_LOGIN_METHOD, id).toBe("workloadidentity");
+      expect(job.env?.AZURE_CLIENT_ID, id).toBe(job.env?.ARM_CLIENT_ID);
+      expect(job.env?.AZURE_TENANT_ID, id).toBe(fromVars("AZURE_TENANT_ID"));
+      expect(job.permissions?.["id-token"], id).toBe("write");
+    }
+  });
+
+  it("the Pulumi CLI the jobs install is the SDK's version", async () => {
+    const infra = JSON.parse(await readFile(join(ROOT, "infra/package.json"), "utf8"));
+    expect(pipelineCliVersion(pipeline.jobs.deploy!)).toBe(infra.dependencies["@pulumi/pulumi"]);
+  });
+
+  it("the cluster component's comment says what the workflows do", async () => {
+    const aks = await readFile(join(ROOT, "infra/src/aks.ts"), "utf8");
+    expect(aks).toMatch(/workloadidentity in every workflow job that\s+\/\/ runs Pulumi/);
+  });
+});
+
+/** The `pulumi-version` a job's pulumi/actions step installs. */
+function pipelineCliVersion(job: Job): unknown {
+  return job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with?.["pulumi-version"];
+}
+
+describe("identities", () => {
+  /** The client-id variable each azure/login of `job` uses, and the ARM/kubelogin env's. */
+  const identitiesOf = (job: Job) =>
+    new Set(
+      [
+        ...job.steps
+          .filter((s) => s.uses?.startsWith("azure/login@"))
+          .map((s) => s.with?.["client-id"]),
+        job.env?.ARM_CLIENT_ID,
+        job.env?.AZURE_CLIENT_ID,
+      ]
+        .filter((v) => v !== undefined)
+        .map((v) => /vars\.([A-Z_]+)/.exec(String(v))?.[1]),
+    );
+
+  it("deploy and promote are gated by the production environment and are the only jobs that use the deploy identity", () => {
+    const gated = allJobs().filter(({ job }) => job.environment !== undefined);
+    expect(gated.map(({ id }) => id).sort()).toEqual(["deploy", "promote"]);
+    for (const { id, job } of gated) {
+      expect(job.environment, id).toBe("production");
+      expect(identitiesOf(job), id).toEqual(new Set([IDENTITY.deploy]));
+    }
+    for (const { id, job } of allJobs().filter(({ job }) => job.environment === undefined)) {
+      expect(identitiesOf(job).has(IDENTITY.deploy), id).toBe(false);
+    }
+  });
+
+  it("what moves traffic or the champion runs only in those gated jobs", () => {
+    const applying = allJobs().flatMap(({ id, job }) =>
+      invocations(runsOf(job))
+        .filter((c) => c.flags.includes("--apply"))
+        .map((c) => `${id}: ${c.command}`),
+    );
+    expect(applying.sort()).toEqual([
+      "deploy: release candidate",
+      "promote: ab analyze",
+      "promote: release plan",
+    ]);
+    const upping = allJobs()
+      .filter(({ job }) => /pulumi up/.test(shellOf(job)))
+      .map(({ id }) => id);
+    expect(upping.sort()).toEqual(["deploy", "promote"]);
+  });
+
+  it("pull-request jobs use the preview identity only, and the pipeline never runs on pull requests", () => {
+    expect(Object.keys(ci.on)).toContain("pull_request");
+    expect(Object.keys(pipeline.on)).not.toContain("pull_request");
+    expect(Object.keys(pipeline.on)).not.toContain("pull_request_target");
+    for (const [id, job] of Object.entries(ci.jobs)) {
+      const ids = identitiesOf(job);
+      expect(
+        [...ids].every((i) => i === IDENTITY.preview),
+        id,
+      ).toBe(true);
+    }
+    expect(identitiesOf(ci.jobs.preview!)).toEqual(new Set([IDENTITY.preview]));
+    const ciText = workflows.find((w) => w.path.endsWith("ci.yml"))!.text;
+    expect(ciText).not.toMatch(/AZURE_(DEPLOY|BUILD)_CLIENT_ID/);
+    expect(ci.jobs.preview!.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+
+  it("the ungated pipeline jobs use the build identity, never the preview one", () => {
+    const pipelineText = workflows.find((w) => w.path.endsWith("mlops-pipeline.yml"))!.text;
+    expect(pipelineText).not.toContain(IDENTITY.preview);
+    for (const [id, job] of Object.entries(pipeline.jobs)) {
+      if (job.environment !== undefined) continue;
+      const ids = identitiesOf(job);
+      if (ids.size > 0) expect(ids, id).toEqual(new Set([IDENTITY.build]));
+    }
+  });
+});
+
+describe("releases", () => {
+  it("deploy exposes the commit it recorded, and ab-test and promote check out exactly that", () => {
+    const deploy = pipeline.jobs.deploy!;
+    expect(deploy.outputs?.sha).toBe("${{ steps.record.outputs.sha }}");
+    const record = deploy.steps.find((s) => s.id === "record");
+    expect(record?.run).toMatch(/\.github\/scripts\/commit-stack-config\.sh/);
+    for (const id of ["ab-test", "promote"]) {
+      const job = pipeline.jobs[id]!;
+      expect(needsOf(job), id).toContain(id === "ab-test" ? "deploy" : "ab-test");
+      const checkouts = job.steps.filter((s) => s.uses?.startsWith("actions/checkout@"));
+      expect(checkouts, id).toHaveLength(1);
+      expect(checkouts[0]!.with?.ref, id).toBe("${{ needs.deploy.outputs.sha || github.sha }}");
+    }
+    expect(needsOf(pipeline.jobs.promote!)).toContain("deploy");
+  });
+
+  it("stack-config commits never interleave: one run at a time, one pulumi up at a time, a fast-forward check before each push", () => {
+    expect(pipeline.concurrency).toEqual({
+      group: "mlops-pipeline-prod",
+      "cancel-in-progress": false,
+    });
+    const groups = ["deploy", "promote"].map((id) => pipeline.jobs[id]!.concurrency);
+    expect(groups[0]).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
+    expect(groups[1]).toEqual(groups[0]);
+    // Every push to the branch goes through the helper, whose check the commit-helper test drives.
+    for (const { id, job } of allJobs()) {
+      const shell = shellOf(job);
+      if (!/git(_auth)? push|git -c [^\n]* push/.test(shell)) continue;
+      expect(scriptsCalledBy(job), id).toContain("commit-stack-config.sh");
+    }
+    const helper = scripts.get("commit-stack-config.sh")!;
+    expect(helper.indexOf("fetch --quiet origin")).toBeLessThan(helper.indexOf("push --quiet"));
+  });
+
+  it("a failed smoke test after deploy or promote rolls back to the config the job started from", () => {
+    for (const id of ["deploy", "promote"]) {
+      const steps = pipeline.jobs[id]!.steps;
+      const smoke = steps.findIndex((s) => s.id === "smoke");
+      expect(steps[smoke]?.run, id).toMatch(/pnpm mlops smoke --url "https:\/\/\$INGRESS_HOST"/);
+      expect(
+        steps.findIndex((s) => /^\s*pulumi up/m.test(s.run ?? "")),
+        id,
+      ).toBeLessThan(smoke);
+      const rollback = steps[smoke + 1]!;
+      expect(rollback.if, id).toBe("failure() && steps.smoke.outcome == 'failure'");
+      expect(rollback.run, id).toMatch(
+        /^\.github\/scripts\/rollback\.sh --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
+      );
+      expect(rollback.env?.PREVIOUS, id).toBe("${{ steps.record.outputs.base }}");
+      expect(rollback.env?.GITHUB_TOKEN, id).toBe("${{ github.token }}");
+    }
+  });
+
+  it("retrains weekly on a literal cron, switched off by a repository variable in train's if", () => {
+    const schedule = pipeline.on.schedule as { cron: string }[];
+    expect(schedule).toHaveLength(1);
+    const fields = schedule[0]!.cron.split(" ");
+    expect(fields).toHaveLength(5);
+    expect(schedule[0]!.cron).not.toContain("${{");
+    // minute hour * * weekday: once a week.
+    expect(fields.slice(0, 2).every((f) => /^\d+$/.test(f))).toBe(true);
+    expect(fields.slice(2, 4)).toEqual(["*", "*"]);
+    expect(fields[4]).toMatch(/^[0-6]$/);
+    for (const id of ["train-image", "train"]) {
+      expect(pipeline.jobs[id]!.if, id).toContain(
+        "(github.event_name != 'schedule' || vars.MLOPS_SCHEDULED_TRAINING != 'off')",
+      );
+    }
+  });
+
+  it("a scheduled run trains and gates, builds and deploys only a candidate that passed, and analyses nothing", () => {
+    const stagesOf = (id: string) => {
+      const m = /contains\(fromJSON\('(\[[^\]]*\])'\)/.exec(pipeline.jobs[id]!.if ?? "");
+      return m ? (JSON.parse(m[1]!) as string[]) : null;
+    };
+    expect(stagesOf("train")).toContain("retrain");
+    expect(stagesOf("image")).toContain("retrain");
+    expect(pipeline.jobs.image!.if).toContain("needs.train.outputs.promoted == 'true'");
+    expect(stagesOf("ab-test")).not.toContain("retrain");
+    expect(stagesOf("promote")).not.toContain("retrain");
+    // The gate compares with the champion on the held-out rows, here or after an Azure ML job.
+    const train = runsOf(pipeline.jobs.train!);
+    expect(train).toMatch(/--auto-promote --promotion-threshold/);
+    expect(scripts.get("azureml-train.sh")).toMatch(/pnpm --silent mlops gate /);
+    // The deploy of a passing candidate defines (starts) its experiment.
+    expect(runsOf(pipeline.jobs.deploy!)).toMatch(/pnpm mlops release experiment/);
+  });
+});
+
+describe("training on Azure ML", () => {
+  it("builds, scans and pushes the training image like the serving image, and registers it as the environment train names", () => {
+    expect(runsOf(pipeline.jobs["train-image"]!)).toMatch(
+      /docker build --file training\/Dockerfile/,
+    );
+    const push = pipeline.jobs["train-image-push"]!;
+    expect(runsOf(push).replace(/ *\\\n\s*/g, " ")).toMatch(
+      /az ml environment create --name "\$TRAINING_IMAGE_REPOSITORY" --version "\$\{GITHUB_SHA::12\}" --image "\$IMAGE"/,
+    );
+    expect(push.outputs?.["environment-id"]).toBe("${{ steps.register.outputs.environment-id }}");
+    const azureml = pipeline.jobs.train!.steps.find((s) => /azureml-train\.sh/.test(s.run ?? ""));
+    expect(azureml?.if).toBe("vars.MLOPS_TRAIN_TARGET == 'azureml'");
+    expect(azureml?.env?.AZUREML_ENVIRONMENT).toBe(
+      "${{ needs.train-image-push.outputs.environment-id }}",
+    );
+    expect(pipeline.jobs["train-image"]!.if).toContain("vars.MLOPS_TRAIN_TARGET == 'azureml'");
+  });
+
+  it("runs a command job or a sweep with Bandit termination, in the shared store", () => {
+    const script = scripts.get("azureml-train.sh")!.replace(/\\\n\s*/g, " ");
+    expect(script).toMatch(/pnpm --silent mlops train --target azureml /);
+    expect(script).toMatch(
+      /pnpm --silent mlops sweep --target azureml [^\n]*--policy bandit --slack-factor 0\.1/,
+    );
+    expect(pipeline.jobs.train!.env?.MLOPS_STORE).toBe("cosmos");
   });
 });
 
@@ -192,7 +486,7 @@ describe("ci.yml", () => {
 
   it("previews the prod stack on pull requests only, and skips with a notice without credentials", () => {
     const preview = ci.jobs.preview!;
-    expect(preview.if).toBe("github.event_name == 'pull_request'");
+    expect(preview.if).toMatch(/^github\.event_name == 'pull_request'/);
     const gate = preview.steps[0]!;
     expect(gate.run).toMatch(/::notice title=pulumi preview skipped::/);
     for (const step of preview.steps.slice(1)) {
@@ -210,7 +504,6 @@ describe("hardening", () => {
       const perms = job.permissions;
       expect(perms, where).toBeDefined();
       const uses = job.steps.map((s) => s.uses ?? "");
-      const runs = job.steps.map((s) => s.run ?? "").join("\n");
       for (const [scope, level] of Object.entries(perms!)) {
         expect(["read", "write", "none"], where).toContain(level);
         if (level !== "write") continue;
@@ -221,7 +514,9 @@ describe("hardening", () => {
             `${where} id-token`,
           ).toBe(true);
         } else if (scope === "contents") {
-          expect(runs, `${where} contents: write`).toContain("commit-stack-config.sh");
+          expect(scriptsCalledBy(job), `${where} contents: write`).toContain(
+            "commit-stack-config.sh",
+          );
         } else {
           expect.fail(`${where} asks for ${scope}: write, which no step uses`);
         }
@@ -245,7 +540,7 @@ describe("hardening", () => {
         pinned++;
       }
     }
-    expect(pinned).toBeGreaterThan(10);
+    expect(pinned).toBeGreaterThan(20);
   });
 
   it("checks out without persisting credentials", async () => {
@@ -254,16 +549,19 @@ describe("hardening", () => {
     for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
 
-  it("reaches Azure through OIDC only: no secrets, no credentials input", async () => {
+  it("reaches Azure through OIDC only: no secrets, no credentials input, one identity variable per login", async () => {
     for (const w of workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
     const logins = (await allSteps()).filter((s) => s.uses?.startsWith("azure/login@"));
-    expect(logins.length).toBeGreaterThan(3);
+    expect(logins.length).toBeGreaterThan(5);
     for (const s of logins) {
-      expect(s.with).toEqual({
-        "client-id": fromVars("AZURE_CLIENT_ID"),
-        "tenant-id": fromVars("AZURE_TENANT_ID"),
-        "subscription-id": fromVars("AZURE_SUBSCRIPTION_ID"),
-      });
+      expect(Object.keys(s.with ?? {}).sort()).toEqual([
+        "client-id",
+        "subscription-id",
+        "tenant-id",
+      ]);
+      expect(Object.values(IDENTITY).map(fromVars)).toContain(s.with?.["client-id"]);
+      expect(s.with?.["tenant-id"]).toBe(fromVars("AZURE_TENANT_ID"));
+      expect(s.with?.["subscription-id"]).toBe(fromVars("AZURE_SUBSCRIPTION_ID"));
     }
   });
 
@@ -275,7 +573,11 @@ describe("hardening", () => {
 
   it("every job that runs pnpm sets up the workspace with the composite action first", () => {
     for (const { id, job } of allJobs()) {
-      const first = job.steps.findIndex((s) => /\bpnpm\b/.test(s.run ?? ""));
+      const first = job.steps.findIndex(
+        (s) =>
+          /\bpnpm\b/.test(s.run ?? "") ||
+          scriptsCalledBy({ ...job, steps: [s] }).some((n) => /\bpnpm\b/.test(scripts.get(n)!)),
+      );
       if (first === -1) continue;
       const setup = job.steps.findIndex((s) => s.uses === "./.github/actions/setup");
       expect(setup, id).toBeGreaterThanOrEqual(0);
@@ -297,11 +599,16 @@ describe("hardening", () => {
 });
 
 describe("the commands the workflows call", () => {
-  it("exist, and take every flag the workflows pass", async () => {
-    const calls = invocations(await allSteps());
+  it("exist, and take every flag the workflows and their scripts pass", async () => {
+    const calls = [
+      ...invocations((await allSteps()).map((s) => s.run ?? "").join("\n")),
+      ...[...scripts.values()].flatMap(invocations),
+    ];
     expect(new Set(calls.map((c) => c.command))).toEqual(
       new Set([
         "train",
+        "sweep",
+        "gate",
         "smoke",
         "release show",
         "release candidate",
@@ -323,48 +630,14 @@ describe("the commands the workflows call", () => {
     }
   });
 
-  it("the commit helper records a changed stack file on the branch, and skips an unchanged one", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "commit-helper-"));
-    const git = (cwd: string, ...args: string[]) =>
-      run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-        cwd,
-        env: { HOME: dir },
-      });
-    try {
-      // 1. A branch on a local remote, holding the stack file.
-      const remote = join(dir, "remote.git");
-      const work = join(dir, "work");
-      expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
-      expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
-      await copyFile(join(ROOT, "Pulumi.prod.yaml"), join(work, "Pulumi.prod.yaml"));
-      await git(work, "add", "Pulumi.prod.yaml");
-      await git(work, "commit", "--quiet", "-m", "stack");
-      expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
-      const script = join(ROOT, ".github/scripts/commit-stack-config.sh");
-      const env = { HOME: dir, GITHUB_REF_NAME: "main", GITHUB_TOKEN: "token" };
-
-      // 2. Unchanged: nothing to record.
-      const same = await run("bash", [script, "release: nothing"], { cwd: work, env });
-      expect(same.code).toBe(0);
-      expect(same.stdout).toMatch(/unchanged: nothing to record/);
-
-      // 3. Changed (as `release plan --apply` would): committed and pushed.
-      const text = await readFile(join(work, "Pulumi.prod.yaml"), "utf8");
-      await writeFile(
-        join(work, "Pulumi.prod.yaml"),
-        text.replace("canaryWeight: 10", "canaryWeight: 0"),
-      );
-      const changed = await run("bash", [script, "release: promote"], { cwd: work, env });
-      expect(changed.code, changed.stderr).toBe(0);
-      const log = await git(remote, "log", "--format=%s", "main");
-      expect(log.stdout.split("\n")[0]).toBe("release: promote");
-
-      // 4. Without a message or a branch it refuses.
-      expect((await run("bash", [script], { cwd: work, env })).stderr).toMatch(/usage:/);
-      const noBranch = await run("bash", [script, "m"], { cwd: work, env: { HOME: dir } });
-      expect(noBranch.stderr).toMatch(/GITHUB_REF_NAME names the branch/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  it("reads no output of a pnpm script through a pipe without --silent (pnpm prints a banner first)", () => {
+    const texts = [...allJobs().map(({ job }) => runsOf(job)), ...scripts.values()];
+    for (const text of texts) {
+      for (const line of text.replace(/\\\n\s*/g, " ").split("\n")) {
+        if (/\$\(pnpm /.test(line) || /pnpm [^|]*--json[^|]*\| *jq/.test(line)) {
+          expect(line).toMatch(/pnpm (--dir \S+ )?--silent /);
+        }
+      }
     }
   });
 });
