@@ -188,6 +188,7 @@ describe("the pipeline identities", () => {
       "deployClientId",
       "deployPrincipalId",
       "previewClientId",
+      "previewPrincipalId",
       "runnerEgressIp",
       "runnerSubnetId",
     ]);

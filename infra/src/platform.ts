@@ -56,6 +56,7 @@ export interface PlatformOutputs {
     previewClientId: pulumi.Output<string>;
     buildClientId: pulumi.Output<string>;
     deployClientId: pulumi.Output<string>;
+    previewPrincipalId: pulumi.Output<string>;
     deployPrincipalId: pulumi.Output<string>;
     runnerSubnetId: pulumi.Output<string>;
     runnerEgressIp: pulumi.Output<string | undefined>;
@@ -221,6 +222,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
             previewClientId: pipeline.preview.clientId,
             buildClientId: pipeline.build.clientId,
             deployClientId: pipeline.deploy.clientId,
+            previewPrincipalId: pipeline.preview.principalId,
             deployPrincipalId: pipeline.deploy.principalId,
             runnerSubnetId: runners.subnetId,
             runnerEgressIp: runners.egressIp,
