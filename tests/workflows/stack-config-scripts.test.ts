@@ -12,19 +12,13 @@
  */
 import { createHash } from "node:crypto";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
-import { mlops, ROOT, run } from "./support.js";
+import { forward, mlops, ROOT, run } from "./support.js";
 
 const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
 const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
@@ -61,7 +55,7 @@ async function branch(name: string): Promise<{ remote: string; work: string; bas
 }
 
 /** What a job's environment gives the scripts. */
-const jobEnv = (extra: Record<string, string> = {}) => ({
+const jobEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   HOME: dir,
   GITHUB_REF_NAME: "main",
   GITHUB_TOKEN: "token",
@@ -174,6 +168,7 @@ describe("rollback.sh after a failed smoke test", () => {
         "#!/usr/bin/env bash",
         `echo "$* $(sha256sum ${STACK_FILE} | cut -d' ' -f1)" >> "$FAKE_PULUMI_LOG"`,
         `if [ "$1" = up ]; then cp ${STACK_FILE} "$FAKE_DEPLOYED"; fi`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a JS template
         'exit "${FAKE_PULUMI_EXIT:-0}"',
         "",
       ].join("\n"),
@@ -189,16 +184,7 @@ describe("rollback.sh after a failed smoke test", () => {
             res.writeHead(503, { "content-type": "text/plain" }).end("release broken");
             return;
           }
-          const upstream = httpRequest(
-            new URL(req.url ?? "/", api.url),
-            { method: req.method, headers: req.headers },
-            (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              answer.pipe(res);
-            },
-          );
-          upstream.on("error", () => res.writeHead(502).end());
-          req.pipe(upstream);
+          forward(req, res, new URL(req.url ?? "/", api.url));
         });
     });
     await new Promise<void>((resolve) => fixture.listen(0, "127.0.0.1", resolve));

@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -157,4 +158,14 @@ export function mlops(
   timeoutMs = 60_000,
 ): Promise<Exit> {
   return run(process.execPath, [TSX_CLI, MLOPS_BIN, ...args], { env, timeoutMs });
+}
+
+/** Passes one request through to `target` (a reverse proxy's hop), 502 when it cannot connect. */
+export function forward(req: IncomingMessage, res: ServerResponse, target: URL): void {
+  const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on("error", () => res.writeHead(502).end());
+  req.pipe(upstream);
 }
