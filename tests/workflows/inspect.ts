@@ -50,11 +50,19 @@ export function invocations(text: string): { command: string; flags: string[] }[
 
 /** Both workflows, the helper scripts and the setup action, read once. */
 export class CiFiles {
+  /** mlops-pipeline.yml */
+  readonly pipeline: Workflow;
+  /** ci.yml */
+  readonly ci: Workflow;
+
   private constructor(
     readonly workflows: CiFile<Workflow>[],
     readonly scripts: Map<string, string>,
     private readonly setupSteps: Step[],
-  ) {}
+  ) {
+    this.pipeline = this.workflow("mlops-pipeline.yml");
+    this.ci = this.workflow("ci.yml");
+  }
 
   static async load(): Promise<CiFiles> {
     return new CiFiles(

@@ -12,41 +12,29 @@ import { parse } from "yaml";
 import { CiFiles, fromVars, IDENTITY, invocations, runsOf } from "./inspect.js";
 import {
   actionlint,
-  type CiFile,
-  type Job,
   loadSetupAction,
   mlops,
   needsOf,
   ROOT,
   SETUP_ACTION,
   validateSchema,
-  type Workflow,
 } from "./support.js";
 
 let files: CiFiles;
-let workflows: CiFile<Workflow>[];
-let pipeline: Workflow;
-let ci: Workflow;
-let scripts: Map<string, string>;
 beforeAll(async () => {
   files = await CiFiles.load();
-  ({ workflows, scripts } = files);
-  pipeline = files.workflow("mlops-pipeline.yml");
-  ci = files.workflow("ci.yml");
 });
-
-const allJobs = () => files.jobs();
-const scriptsCalledBy = (job: Job) => files.scriptsCalledBy(job);
-const shellOf = (job: Job) => files.shellOf(job);
-const allSteps = () => files.steps();
 
 describe("lint and schema", () => {
   it("finds both workflows", () => {
-    expect(workflows.map((w) => w.path.split("/").pop())).toEqual(["ci.yml", "mlops-pipeline.yml"]);
+    expect(files.workflows.map((w) => w.path.split("/").pop())).toEqual([
+      "ci.yml",
+      "mlops-pipeline.yml",
+    ]);
   });
 
   it("every workflow passes actionlint", async () => {
-    for (const w of workflows) {
+    for (const w of files.workflows) {
       expect(await actionlint(w.text, w.path), w.path).toEqual([]);
     }
   });
@@ -58,7 +46,7 @@ describe("lint and schema", () => {
   });
 
   it("every workflow and the setup action validate against GitHub's JSON schemas", async () => {
-    for (const path of [...workflows.map((w) => w.path), SETUP_ACTION]) {
+    for (const path of [...files.workflows.map((w) => w.path), SETUP_ACTION]) {
       const out = await validateSchema(path);
       expect(out.stderr, path).toBe("");
       expect(out.code, path).toBe(0);
@@ -92,18 +80,22 @@ describe("the pipeline's graph", () => {
   ];
 
   it("runs on push to main, weekly, and on workflow_dispatch with the five deployment types", () => {
-    expect(Object.keys(pipeline.on).sort()).toEqual(["push", "schedule", "workflow_dispatch"]);
-    expect(pipeline.on.push).toEqual({ branches: ["main"] });
+    expect(Object.keys(files.pipeline.on).sort()).toEqual([
+      "push",
+      "schedule",
+      "workflow_dispatch",
+    ]);
+    expect(files.pipeline.on.push).toEqual({ branches: ["main"] });
     const input = (
-      pipeline.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> }
+      files.pipeline.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> }
     ).inputs.deployment_type;
     expect(input.options).toEqual(["full-pipeline", "train", "deploy", "ab-test", "promote"]);
   });
 
   it("chains the stages: each one needs the one before it", () => {
-    expect(Object.keys(pipeline.jobs)).toEqual(ORDER);
+    expect(Object.keys(files.pipeline.jobs)).toEqual(ORDER);
     ORDER.slice(1).forEach((id, i) => {
-      expect(needsOf(pipeline.jobs[id]!), id).toContain(ORDER[i]);
+      expect(needsOf(files.pipeline.jobs[id]!), id).toContain(ORDER[i]);
     });
   });
 
@@ -112,8 +104,8 @@ describe("the pipeline's graph", () => {
       ["scan", "push"],
       ["train-image-scan", "train-image-push"],
     ] as const) {
-      expect(needsOf(pipeline.jobs[push]!)).toContain(scan);
-      const trivy = pipeline.jobs[scan]!.steps.find((s) =>
+      expect(needsOf(files.pipeline.jobs[push]!)).toContain(scan);
+      const trivy = files.pipeline.jobs[scan]!.steps.find((s) =>
         s.uses?.startsWith("aquasecurity/trivy-action@"),
       );
       expect(trivy?.with, scan).toMatchObject({
@@ -122,24 +114,25 @@ describe("the pipeline's graph", () => {
         "exit-code": "1",
       });
       expect(trivy?.if).toBeUndefined();
-      expect(pipeline.jobs[scan]!.permissions).toEqual({});
+      expect(files.pipeline.jobs[scan]!.permissions).toEqual({});
     }
   });
 
   it("only the push jobs push images; building and scanning reach nothing", () => {
-    const pushing = allJobs()
-      .filter(({ job }) => /docker push/.test(shellOf(job)))
+    const pushing = files
+      .jobs()
+      .filter(({ job }) => /docker push/.test(files.shellOf(job)))
       .map(({ id }) => id);
     expect(pushing.sort()).toEqual(["push", "train-image-push"]);
     for (const id of ["train-image", "image"]) {
-      expect(pipeline.jobs[id]!.permissions, id).toEqual({ contents: "read" });
-      expect(runsOf(pipeline.jobs[id]!), id).not.toMatch(/az |docker (push|pull)/);
+      expect(files.pipeline.jobs[id]!.permissions, id).toEqual({ contents: "read" });
+      expect(runsOf(files.pipeline.jobs[id]!), id).not.toMatch(/az |docker (push|pull)/);
     }
   });
 
   it("only main reaches the estate (the build and deploy identities trust main's subjects only)", () => {
     for (const id of ["train-image-push", "train", "push", "deploy", "ab-test", "promote"]) {
-      expect(pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
+      expect(files.pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
     }
   });
 
@@ -147,15 +140,15 @@ describe("the pipeline's graph", () => {
     const stack = parse(await readFile(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
       config: Record<string, { imageRepository?: string }>;
     };
-    expect(pipeline.env?.IMAGE_REPOSITORY).toBe(
+    expect(files.pipeline.env?.IMAGE_REPOSITORY).toBe(
       stack.config["mlops-platform:serving"]?.imageRepository,
     );
   });
 
   it("the image is built from the artifacts training uploads, the same path the Dockerfile bakes", async () => {
-    const upload = pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
+    const upload = files.pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
     expect(String(upload?.with?.path)).toContain(".mlops/artifacts");
-    const build = runsOf(pipeline.jobs.image!);
+    const build = runsOf(files.pipeline.jobs.image!);
     expect(build).toContain("--build-arg ARTIFACTS=.mlops/artifacts");
     expect(await readFile(join(ROOT, "services/serving/Dockerfile"), "utf8")).toContain(
       "ARG ARTIFACTS=.mlops/artifacts",
@@ -165,14 +158,14 @@ describe("the pipeline's graph", () => {
 
 describe("ci.yml", () => {
   it("installs, lints, typechecks, tests and builds on every push and pull request", () => {
-    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
-    const runs = ci.jobs.check!.steps.map((s) => s.run).filter(Boolean);
+    expect(Object.keys(files.ci.on).sort()).toEqual(["pull_request", "push"]);
+    const runs = files.ci.jobs.check!.steps.map((s) => s.run).filter(Boolean);
     expect(runs).toEqual(["pnpm lint", "pnpm typecheck", "pnpm test", "pnpm build"]);
-    expect(ci.jobs.check!.steps.some((s) => s.uses === "./.github/actions/setup")).toBe(true);
+    expect(files.ci.jobs.check!.steps.some((s) => s.uses === "./.github/actions/setup")).toBe(true);
   });
 
   it("previews the prod stack on pull requests only, and skips with a notice without credentials", () => {
-    const preview = ci.jobs.preview!;
+    const preview = files.ci.jobs.preview!;
     expect(preview.if).toMatch(/^github\.event_name == 'pull_request'/);
     const gate = preview.steps[0]!;
     expect(gate.run).toMatch(/::notice title=pulumi preview skipped::/);
@@ -185,8 +178,8 @@ describe("ci.yml", () => {
 
 describe("hardening", () => {
   it("grants nothing at the top and the least each job uses", () => {
-    for (const w of workflows) expect(w.doc.permissions, w.path).toEqual({});
-    for (const { w, id, job } of allJobs()) {
+    for (const w of files.workflows) expect(w.doc.permissions, w.path).toEqual({});
+    for (const { w, id, job } of files.jobs()) {
       const where = `${w.path}:${id}`;
       const perms = job.permissions;
       expect(perms, where).toBeDefined();
@@ -201,7 +194,7 @@ describe("hardening", () => {
             `${where} id-token`,
           ).toBe(true);
         } else if (scope === "contents") {
-          expect(scriptsCalledBy(job), `${where} contents: write`).toContain(
+          expect(files.scriptsCalledBy(job), `${where} contents: write`).toContain(
             "commit-stack-config.sh",
           );
         } else {
@@ -215,9 +208,9 @@ describe("hardening", () => {
   });
 
   it("pins every action to a full commit sha with a version comment", async () => {
-    const files = [...workflows, await loadSetupAction()];
+    const pinnedFiles = [...files.workflows, await loadSetupAction()];
     let pinned = 0;
-    for (const f of files) {
+    for (const f of pinnedFiles) {
       for (const line of f.text.split("\n")) {
         const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
         if (!m) continue;
@@ -231,14 +224,14 @@ describe("hardening", () => {
   });
 
   it("checks out without persisting credentials", async () => {
-    const checkouts = (await allSteps()).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    const checkouts = (await files.steps()).filter((s) => s.uses?.startsWith("actions/checkout@"));
     expect(checkouts.length).toBeGreaterThan(5);
     for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
 
   it("reaches Azure through OIDC only: no secrets, no credentials input, one identity variable per login", async () => {
-    for (const w of workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
-    const logins = (await allSteps()).filter((s) => s.uses?.startsWith("azure/login@"));
+    for (const w of files.workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
+    const logins = (await files.steps()).filter((s) => s.uses?.startsWith("azure/login@"));
     expect(logins.length).toBeGreaterThan(5);
     for (const s of logins) {
       expect(Object.keys(s.with ?? {}).sort()).toEqual([
@@ -253,17 +246,19 @@ describe("hardening", () => {
   });
 
   it("puts no expression inside a run script (values arrive through env, never spliced into shell)", async () => {
-    for (const s of await allSteps()) {
+    for (const s of await files.steps()) {
       expect(s.run ?? "", s.name).not.toMatch(/\$\{\{/);
     }
   });
 
   it("every job that runs pnpm sets up the workspace with the composite action first", () => {
-    for (const { id, job } of allJobs()) {
+    for (const { id, job } of files.jobs()) {
       const first = job.steps.findIndex(
         (s) =>
           /\bpnpm\b/.test(s.run ?? "") ||
-          scriptsCalledBy({ ...job, steps: [s] }).some((n) => /\bpnpm\b/.test(scripts.get(n)!)),
+          files
+            .scriptsCalledBy({ ...job, steps: [s] })
+            .some((n) => /\bpnpm\b/.test(files.scripts.get(n)!)),
       );
       if (first === -1) continue;
       const setup = job.steps.findIndex((s) => s.uses === "./.github/actions/setup");
@@ -288,8 +283,8 @@ describe("hardening", () => {
 describe("the commands the workflows call", () => {
   it("exist, and take every flag the workflows and their scripts pass", async () => {
     const calls = [
-      ...invocations((await allSteps()).map((s) => s.run ?? "").join("\n")),
-      ...[...scripts.values()].flatMap(invocations),
+      ...invocations((await files.steps()).map((s) => s.run ?? "").join("\n")),
+      ...[...files.scripts.values()].flatMap(invocations),
     ];
     expect(new Set(calls.map((c) => c.command))).toEqual(
       new Set([
@@ -318,7 +313,7 @@ describe("the commands the workflows call", () => {
   });
 
   it("reads no output of a pnpm script through a pipe without --silent (pnpm prints a banner first)", () => {
-    const texts = [...allJobs().map(({ job }) => runsOf(job)), ...scripts.values()];
+    const texts = [...files.jobs().map(({ job }) => runsOf(job)), ...files.scripts.values()];
     for (const text of texts) {
       for (const line of text.replace(/\\\n\s*/g, " ").split("\n")) {
         if (/\$\(pnpm /.test(line) || /pnpm [^|]*--json[^|]*\| *jq/.test(line)) {
