@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BINNING_SAMPLE, binRows, fitBins } from "./binning.js";
+import { BINNING_SAMPLE, binRows, fitBins, transposeBins } from "./binning.js";
 
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
@@ -84,5 +84,13 @@ describe("binRows", () => {
     expect(binned).toBeInstanceOf(Uint16Array);
     expect(Array.from(binned)).toEqual([0, 3, 1, 4, 2, 5]);
     expect(binRows(x, 2, bins, true).buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+});
+
+describe("transposeBins", () => {
+  it("lays the bins out feature by feature", () => {
+    const rows = Uint16Array.from([0, 3, 1, 4, 2, 5]);
+    expect(Array.from(transposeBins(rows, 2))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(transposeBins(Uint32Array.from(rows), 3)).toBeInstanceOf(Uint32Array);
   });
 });

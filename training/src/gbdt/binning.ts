@@ -71,16 +71,17 @@ export function binRows(
   return out;
 }
 
-/** The first b with v ≤ edges[b], or edges.length (binary search). */
+/** The first b with v ≤ edges[b], or edges.length: the number of edges below v. */
 function binOf(edges: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= edges[mid]) hi = mid;
-    else lo = mid + 1;
+  // Branch-free binary search over the edges.length + 1 bins (a mispredicted branch at every
+  // step costs more than the multiply).
+  let base = 0;
+  for (let n = edges.length + 1; n > 1; ) {
+    const half = n >>> 1;
+    base += Number(edges[base + half - 1] < v) * half;
+    n -= half;
   }
-  return lo;
+  return base;
 }
 
 function columnEdges(sorted: Float64Array, maxBins: number): Float64Array {
@@ -123,4 +124,15 @@ function sampleRows(rows: Int32Array, seed: number): Int32Array {
     picked[j] = tmp;
   }
   return picked.subarray(0, BINNING_SAMPLE).sort();
+}
+
+/** Row-major bins of `nFeatures` columns, column by column: feature f of row i at `f·n + i`. */
+export function transposeBins(bins: BinIndexes, nFeatures: number): BinIndexes {
+  const n = bins.length / nFeatures;
+  const out =
+    bins instanceof Uint16Array ? new Uint16Array(bins.length) : new Uint32Array(bins.length);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < nFeatures; f++) out[f * n + i] = bins[i * nFeatures + f];
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import type { LabeledRows } from "../forest/fit.js";
 import { deriveSeed, Rng } from "../rng.js";
-import { type BinIndexes, binRows, type FeatureBins, fitBins } from "./binning.js";
+import { type BinIndexes, binRows, type FeatureBins, fitBins, transposeBins } from "./binning.js";
 import {
   type BinnedTree,
   type GrowContext,
@@ -82,6 +82,7 @@ export class Booster {
       input: this.input,
       pool: new HistogramPool(this.bins.offsets[nFeatures] * HIST_STRIDE),
       scratch: new Int32Array(n),
+      columns: transposeBins(this.input.bins, nFeatures),
       params: {
         growth: params.growth,
         maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,

@@ -4,6 +4,7 @@
  * and gets the larger child's by subtracting it from the parent's (the sibling-subtraction trick),
  * so each level reads at most half of the rows.
  */
+import type { BinIndexes } from "./binning.js";
 import type { Growth } from "./options.js";
 import { buildHistogram, HIST_STRIDE, type HistogramInputs } from "./histogram.js";
 import { bestSplit, type NodeSums, type Split, type SplitRules } from "./split.js";
@@ -71,6 +72,11 @@ export interface GrowContext {
   readonly pool: HistogramPool;
   /** Scratch for partitioning, as long as `input.rows`. */
   readonly scratch: Int32Array;
+  /**
+   * `input.bins` column by column (feature f of row i at `f·n + i`): partitioning reads one
+   * feature of scattered rows, which in row-major order would cost a cache line per row.
+   */
+  readonly columns: BinIndexes;
   readonly params: GrowParams;
 }
 
@@ -239,15 +245,16 @@ function partition(
   feature: number,
   bin: number,
 ): number {
-  const { rows, bins, nFeatures } = context.input;
-  const { scratch } = context;
+  const { rows } = context.input;
+  const { scratch, columns } = context;
+  const base = feature * rows.length;
   let l = start;
   let r = 0;
   // Branch-free: the side is as unpredictable as a coin, and a mispredicted branch per row
   // costs more than the two stores (rows[l] never overtakes rows[p]).
   for (let p = start; p < end; p++) {
     const i = rows[p];
-    const left = (bins[i * nFeatures + feature] - bin - 1) >>> 31;
+    const left = (columns[base + i] - bin - 1) >>> 31;
     rows[l] = i;
     scratch[r] = i;
     l += left;
