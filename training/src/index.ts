@@ -50,6 +50,7 @@ export {
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
 export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
+export { type GarchCardInput, renderGarchCard } from "./garch-card.js";
 export {
   type BoostingProgress,
   fitGbdt,
@@ -72,7 +73,6 @@ export {
   resolveGbdtOptions,
 } from "./gbdt/options.js";
 export { BoostedTreesPredictor, PackedBoostedTrees } from "./gbdt/packed.js";
-export { type GarchCardInput, renderGarchCard } from "./garch-card.js";
 export {
   mergeShareFiles,
   type NodeRank,

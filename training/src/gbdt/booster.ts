@@ -8,9 +8,9 @@ import { type BinIndexes, binRows, type FeatureBins, fitBins, transposeBins } fr
 import {
   type BinnedTree,
   type GrowContext,
+  growTree,
   type HistogramBuilder,
   HistogramPool,
-  growTree,
 } from "./grow.js";
 import { HIST_STRIDE, type HistogramInputs } from "./histogram.js";
 import {

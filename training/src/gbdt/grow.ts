@@ -5,8 +5,8 @@
  * so each level reads at most half of the rows.
  */
 import type { BinIndexes } from "./binning.js";
-import type { Growth } from "./options.js";
 import { buildHistogram, HIST_STRIDE, type HistogramInputs } from "./histogram.js";
+import type { Growth } from "./options.js";
 import { bestSplit, type NodeSums, type Split, type SplitRules } from "./split.js";
 
 /** What shapes a tree, from the hyperparameters. */

@@ -3,8 +3,8 @@
  * features of each node it is woken for into the shared histogram, and counts itself done.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { buildHistogram } from "./histogram.js";
 import { featureShare, type HistogramWorkerData, Slot } from "./control.js";
+import { buildHistogram } from "./histogram.js";
 
 const { input, control, hist, index, participants } = workerData as HistogramWorkerData;
 const workers = participants - 1;

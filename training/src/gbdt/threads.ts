@@ -11,8 +11,8 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { HistogramBuilder } from "./grow.js";
 import { featureShare, type HistogramWorkerData, Slot } from "./control.js";
+import type { HistogramBuilder } from "./grow.js";
 import { buildHistogram, HIST_STRIDE, type HistogramInputs } from "./histogram.js";
 
 /**
