@@ -5,7 +5,7 @@ import { Rng } from "../rng.js";
 import { type BoostingProgress, fitGbdt } from "./fit.js";
 import { type GbdtTreeJSON, parseGbdtModel } from "./model.js";
 import { BoostedTreesPredictor } from "./packed.js";
-import { PARALLEL_MIN_WORK } from "./threads.js";
+import { PARALLEL_MIN_WORK, workersFor } from "./threads.js";
 
 /** `n` rows of `nFeatures` uniform features in [−1, 1); `label` decides each row's class. */
 function dataset(
@@ -185,6 +185,17 @@ describe("fitGbdt", () => {
       JSON.stringify((await fitGbdt(multi, three)).model),
     );
   }, 60_000);
+
+  it("starts no worker for data too small to spread, and fits the same", async () => {
+    const small = dataset(500, 4, 29, noisy);
+    expect(workersFor(4, small.y.length, small.nFeatures)).toBe(0);
+    expect(workersFor(4, PARALLEL_MIN_WORK, 1)).toBe(3);
+    expect(workersFor(1, PARALLEL_MIN_WORK, 8)).toBe(0);
+    const one = JSON.stringify((await fitGbdt(small, { nEstimators: 3 })).model);
+    expect(JSON.stringify((await fitGbdt(small, { nEstimators: 3 }, { threads: 4 })).model)).toBe(
+      one,
+    );
+  });
 
   it("draws rows and features from the seed", async () => {
     const train = dataset(800, 6, 16, noisy);

@@ -7,7 +7,7 @@ import { localBuilder } from "./grow.js";
 import type { GbdtModelJSON } from "./model.js";
 import { type GbdtOptions, type GbdtParams, resolveGbdtOptions } from "./options.js";
 import { BoostedTreesPredictor } from "./packed.js";
-import { HistogramWorkers } from "./threads.js";
+import { HistogramWorkers, workersFor } from "./threads.js";
 
 /** A report after a boosting round. */
 export interface BoostingProgress {
@@ -23,9 +23,9 @@ export interface BoostingProgress {
 /** How to run a fit (none of these change the model, except `validation` under early stopping). */
 export interface GbdtFitOptions {
   /**
-   * Threads building histograms (the calling thread and `threads − 1` workers). Only nodes with
-   * many rows × features are spread over them (see `threads.ts`); the model is byte-identical
-   * for any count. @default 1
+   * Threads building histograms (the calling thread and `threads − 1` workers). Only nodes of at
+   * least `PARALLEL_MIN_WORK` rows × features are spread over them, and no worker starts for
+   * smaller data (see `threads.ts`); the model is byte-identical for any count. @default 1
    */
   threads?: number;
   /** Rows scored after every round; with `earlyStopping` they also decide when to stop. */
@@ -88,9 +88,9 @@ export async function fitGbdt(
     params.earlyStopping && !fit.validation
       ? holdOut(data, params)
       : { train: data, scored: fit.validation };
-  const booster = new Booster(train, nFeatures, nClasses, params, scored, threads > 1);
-  const workers =
-    threads > 1 ? await HistogramWorkers.start(threads - 1, booster.input) : undefined;
+  const nWorkers = workersFor(threads, train.y.length, nFeatures);
+  const booster = new Booster(train, nFeatures, nClasses, params, scored, nWorkers > 0);
+  const workers = nWorkers > 0 ? await HistogramWorkers.start(nWorkers, booster.input) : undefined;
   const builder = workers ?? localBuilder(booster.input);
   const history = scored ? { loss: [] as number[], accuracy: [] as number[] } : undefined;
   let best = { round: 0, loss: Number.POSITIVE_INFINITY };

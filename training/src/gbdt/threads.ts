@@ -2,10 +2,12 @@
  * Histogram building spread over worker threads by feature: each thread sums its own features
  * over all of a node's rows into a shared histogram, in row order, so the result does not depend
  * on how many threads there are. Threads meet through `Atomics.wait`/`notify` on a shared control
- * block (a few microseconds), not messages, because a tree needs a histogram per split.
+ * block, not messages, because a tree needs a histogram per split.
  *
- * Spreading only pays on nodes with many rows × features: below {@link PARALLEL_MIN_WORK} the
- * calling thread builds alone. `pnpm bench:train` measures where the threads pay.
+ * Spreading can only pay on nodes with many rows × features: below {@link PARALLEL_MIN_WORK} the
+ * calling thread builds alone. It also needs idle cores: on a 2-core machine shared with a dozen
+ * busy processes, a spread histogram took longer than one thread's at every size measured (the
+ * thread that finishes first sleeps until the other is scheduled). `pnpm bench:train` measures it.
  */
 import { once } from "node:events";
 import { createRequire } from "node:module";
@@ -16,10 +18,19 @@ import type { HistogramBuilder } from "./grow.js";
 import { buildHistogram, HIST_STRIDE, type HistogramInputs } from "./histogram.js";
 
 /**
- * Rows × features of a node below which one thread builds its histogram: under it, waking the
- * workers costs more than they save (measured on 2 cores: about break-even at 2¹⁶).
+ * Rows × features of a node below which one thread builds its histogram. Waking a worker and
+ * waiting for it cost about 30 µs here, what one thread takes for 10⁴ row-features; from 2¹⁷ on
+ * that is under a tenth of the build it splits.
  */
 export const PARALLEL_MIN_WORK = 1 << 17;
+
+/**
+ * Workers to start for `threads` threads on `nRows` × `nFeatures` training rows: none when not
+ * even the root would reach {@link PARALLEL_MIN_WORK} (they would only cost their start-up).
+ */
+export function workersFor(threads: number, nRows: number, nFeatures: number): number {
+  return nRows * nFeatures >= PARALLEL_MIN_WORK ? threads - 1 : 0;
+}
 
 export class HistogramWorkers implements HistogramBuilder {
   private constructor(
@@ -61,11 +72,22 @@ export class HistogramWorkers implements HistogramBuilder {
     features: Int32Array,
     hist: Float64Array,
   ): void {
-    const { input, control, shared, workers } = this;
     if ((end - start) * features.length < PARALLEL_MIN_WORK) {
-      buildHistogram(input, ghBase, start, end, features, 0, features.length, hist);
-      return;
+      buildHistogram(this.input, ghBase, start, end, features, 0, features.length, hist);
+    } else {
+      this.spread(ghBase, start, end, features, hist);
     }
+  }
+
+  /** Builds with every thread: each sums its share of the features into the shared histogram. */
+  private spread(
+    ghBase: number,
+    start: number,
+    end: number,
+    features: Int32Array,
+    hist: Float64Array,
+  ): void {
+    const { input, control, shared, workers } = this;
     control[Slot.GhBase] = ghBase;
     control[Slot.Start] = start;
     control[Slot.End] = end;
