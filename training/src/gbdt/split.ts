@@ -65,8 +65,13 @@ export function bestSplit(
     const first = offsets[f];
     const last = offsets[f + 1] - 1;
     if (minus) {
-      for (let k = first * HIST_STRIDE, end = (last + 1) * HIST_STRIDE; k < end; k++) {
+      // Only the bins the sibling has rows in change: often few, the sibling being the smaller
+      // child. (Its other bins hold exact zeros, so skipping them changes nothing.)
+      for (let k = first * HIST_STRIDE, end = (last + 1) * HIST_STRIDE; k < end; k += HIST_STRIDE) {
+        if (minus[k + 2] === 0) continue;
         hist[k] -= minus[k];
+        hist[k + 1] -= minus[k + 1];
+        hist[k + 2] -= minus[k + 2];
       }
     }
     let gl = 0;
