@@ -264,6 +264,9 @@ describe("fitGbdt", () => {
       { signal: controller.signal, onProgress: (p) => p.round === 3 && controller.abort() },
     );
     expect([fit.nRounds, fit.stoppedBy, fit.model.trees.length]).toEqual([3, "signal", 3]);
+    await expect(
+      fitGbdt(dataset(50, 3, 20, noisy), {}, { signal: AbortSignal.abort(new Error("stop")) }),
+    ).rejects.toThrow("stop");
   });
 
   it.each<[string, () => Promise<unknown>, string, RegExp]>([

@@ -34,7 +34,10 @@ export interface GbdtFitOptions {
   progressEvery?: number;
   /** Called with each report, in round order. To stop, abort `signal` from here. */
   onProgress?: (progress: BoostingProgress) => void;
-  /** Stops before the next round; the fit keeps the rounds done (`stoppedBy: "signal"`). */
+  /**
+   * Stops before the next round; the fit keeps the rounds done (`stoppedBy: "signal"`), or
+   * rejects with the signal's reason if there are none.
+   */
   signal?: AbortSignal;
 }
 
@@ -97,6 +100,14 @@ export async function fitGbdt(
   let stoppedBy: GbdtFitResult["stoppedBy"] = null;
   try {
     while (booster.rounds < params.nEstimators) {
+      if (fit.signal) {
+        // Let timers and I/O (and so an abort) in before each round.
+        await nextTurn();
+        if (fit.signal.aborted) {
+          stoppedBy = "signal";
+          break;
+        }
+      }
       booster.addRound(builder);
       const round = booster.rounds;
       const score = booster.evaluate();
@@ -117,18 +128,11 @@ export async function fitGbdt(
           break;
         }
       }
-      if (fit.signal) {
-        // Let timers and I/O (and so an abort) in between rounds.
-        await nextTurn();
-        if (fit.signal.aborted) {
-          stoppedBy = "signal";
-          break;
-        }
-      }
     }
   } finally {
     await workers?.close();
   }
+  if (booster.rounds === 0) throw fit.signal?.reason ?? new Error("no round was trained");
   const nRounds = stoppedBy === "earlyStopping" ? best.round : booster.rounds;
   const model = booster.model(nRounds);
   return {
