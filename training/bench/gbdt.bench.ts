@@ -17,6 +17,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { Random } from "@mlops/garch";
 import {
   fitGbdt,
   type GbdtFitOptions,
@@ -25,7 +26,6 @@ import {
   type TrainingData,
   takeRows,
 } from "../src/index.js";
-import { Rng } from "../src/rng.js";
 import { formatTable, median, positiveInteger } from "./common.js";
 
 const { values } = parseArgs({
@@ -302,7 +302,7 @@ if (values.json) {
  * score of the first five plus noise, so trees need many splits.
  */
 function syntheticSet(nRows: number, nFeatures: number, seed: number): TrainingData {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const x = new Float64Array(nRows * nFeatures);
   const y = new Int32Array(nRows);
   for (let i = 0; i < nRows; i++) {

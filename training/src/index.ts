@@ -47,21 +47,12 @@ export {
   type GbdtFitResult,
 } from "./gbdt/fit.js";
 export {
-  GBDT_FORMAT_VERSION,
-  GBDT_MODEL_KIND,
-  type GbdtModelJSON,
-  type GbdtObjective,
-  type GbdtTreeJSON,
-  parseGbdtModel,
-} from "./gbdt/model.js";
-export {
   GBDT_OPTION_NAMES,
   type GbdtOptions,
   type GbdtParams,
   type Growth,
   resolveGbdtOptions,
 } from "./gbdt/options.js";
-export { BoostedTreesPredictor, PackedBoostedTrees } from "./gbdt/packed.js";
 export {
   DEMO_DATA,
   DEMO_MODELS,

@@ -8,7 +8,7 @@
  * Binned rows hold histogram bin indexes (feature f's bin b as `offsets[f] + b`), so building a
  * histogram needs no per-feature offset.
  */
-import { Rng } from "../rng.js";
+import { Random } from "@mlops/garch";
 
 /** Rows the edges are computed from at most (a seeded sample above it), as scikit-learn. */
 export const BINNING_SAMPLE = 200_000;
@@ -115,7 +115,7 @@ function between(a: number, b: number): number {
 
 function sampleRows(rows: Int32Array, seed: number): Int32Array {
   const picked = Int32Array.from(rows);
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   // Partial Fisher–Yates: the first BINNING_SAMPLE positions become a uniform sample.
   for (let i = 0; i < BINNING_SAMPLE; i++) {
     const j = i + rng.nextInt(picked.length - i);

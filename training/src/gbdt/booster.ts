@@ -2,8 +2,15 @@
  * The state of a boosting fit between rounds: binned training rows, their scores and gradients,
  * the trees so far, and the scores of the rows the fit is validated on.
  */
+
+import { deriveSeed, Random } from "@mlops/garch";
+import {
+  GBDT_FORMAT_VERSION,
+  GBDT_MODEL_KIND,
+  type GbdtModelJSON,
+  type GbdtObjective,
+} from "@mlops/models";
 import type { LabeledRows } from "../forest/fit.js";
-import { deriveSeed, Rng } from "../rng.js";
 import { type BinIndexes, binRows, type FeatureBins, fitBins, transposeBins } from "./binning.js";
 import {
   type BinnedTree,
@@ -13,12 +20,6 @@ import {
   HistogramPool,
 } from "./grow.js";
 import { HIST_STRIDE, type HistogramInputs } from "./histogram.js";
-import {
-  GBDT_FORMAT_VERSION,
-  GBDT_MODEL_KIND,
-  type GbdtModelJSON,
-  type GbdtObjective,
-} from "./model.js";
 import {
   baseScore,
   computeGradients,
@@ -115,7 +116,7 @@ export class Booster {
   addRound(builder: HistogramBuilder): void {
     const { params, width, input, y } = this;
     const n = y.length;
-    const rng = new Rng(deriveSeed(params.seed, this.rounds));
+    const rng = new Random(deriveSeed(params.seed, this.rounds));
     const { sampled, left } =
       params.subsample < 1
         ? sampleRows(n, params.subsample, rng)
@@ -187,7 +188,11 @@ function binnedValue(tree: BinnedTree, bins: BinIndexes, nFeatures: number, i: n
 }
 
 /** Each row independently with probability `share` (XGBoost's `subsample`), in row order. */
-function sampleRows(n: number, share: number, rng: Rng): { sampled: Int32Array; left: Int32Array } {
+function sampleRows(
+  n: number,
+  share: number,
+  rng: Random,
+): { sampled: Int32Array; left: Int32Array } {
   const sampled: number[] = [];
   const left: number[] = [];
   for (let i = 0; i < n; i++) (rng.nextFloat() < share ? sampled : left).push(i);
@@ -195,7 +200,7 @@ function sampleRows(n: number, share: number, rng: Rng): { sampled: Int32Array; 
 }
 
 /** max(1, round(share·F)) features drawn without replacement, ascending (all of them at share 1). */
-function sampleFeatures(nFeatures: number, share: number, rng: Rng): Int32Array {
+function sampleFeatures(nFeatures: number, share: number, rng: Random): Int32Array {
   const all = identity(nFeatures);
   if (share === 1) return all;
   const take = Math.max(1, Math.round(share * nFeatures));

@@ -1,10 +1,9 @@
+import { Random } from "@mlops/garch";
+import { BoostedTreesPredictor, type GbdtTreeJSON, parseGbdtModel } from "@mlops/models";
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../errors.js";
 import type { TrainingData } from "../forest/fit.js";
-import { Rng } from "../rng.js";
 import { type BoostingProgress, fitGbdt } from "./fit.js";
-import { type GbdtTreeJSON, parseGbdtModel } from "./model.js";
-import { BoostedTreesPredictor } from "./packed.js";
 import { PARALLEL_MIN_WORK, workersFor } from "./threads.js";
 
 /** `n` rows of `nFeatures` uniform features in [−1, 1); `label` decides each row's class. */
@@ -12,10 +11,10 @@ function dataset(
   n: number,
   nFeatures: number,
   seed: number,
-  label: (row: Float64Array, rng: Rng) => number,
+  label: (row: Float64Array, rng: Random) => number,
   nClasses = 2,
 ): TrainingData {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const x = new Float64Array(n * nFeatures);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -28,7 +27,7 @@ function dataset(
 
 const separable = (row: Float64Array) => (row[0] > 0.3 ? 1 : 0);
 /** The separable rule with a fifth of the labels flipped: 0.8 is the best accuracy possible. */
-const noisy = (row: Float64Array, rng: Rng) => separable(row) ^ (rng.nextFloat() < 0.2 ? 1 : 0);
+const noisy = (row: Float64Array, rng: Random) => separable(row) ^ (rng.nextFloat() < 0.2 ? 1 : 0);
 /** Three classes by angle around the origin, over the first two features. */
 const sectors = (row: Float64Array) =>
   Math.floor(((Math.atan2(row[1], row[0]) + Math.PI) / (2 * Math.PI)) * 3) % 3;

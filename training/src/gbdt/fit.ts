@@ -1,12 +1,12 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { GbdtModelJSON } from "@mlops/models";
+import { BoostedTreesPredictor } from "@mlops/models";
 import { selectRows, stratifiedSplit } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { checkRows, type LabeledRows, type TrainingData } from "../forest/fit.js";
 import { Booster } from "./booster.js";
 import { localBuilder } from "./grow.js";
-import type { GbdtModelJSON } from "./model.js";
 import { type GbdtOptions, type GbdtParams, resolveGbdtOptions } from "./options.js";
-import { BoostedTreesPredictor } from "./packed.js";
 import { HistogramWorkers, workersFor } from "./threads.js";
 
 /** A report after a boosting round. */

@@ -3,8 +3,9 @@
  * cross-entropy on softmax logits (one score and one tree per class and round). Scores are
  * row-major, `width` per row.
  */
-import { scoreClass, scoreProbabilities } from "./link.js";
-import type { GbdtObjective } from "./model.js";
+
+import type { GbdtObjective } from "@mlops/models";
+import { scoreClass, scoreProbabilities } from "@mlops/models";
 
 /**
  * Smallest class share used for the starting scores: a class absent from the training rows starts

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OptionError } from "../errors.js";
-import { MAX_SEED } from "../rng.js";
+import { MAX_SEED } from "../forest/options.js";
 
 /** How a tree grows: the best leaf anywhere next (LightGBM) or level by level (XGBoost's default). */
 export type Growth = "leafwise" | "depthwise";
