@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig, type StackConfig, StackConfigError } from "./config.js";
-import { stackFileConfig } from "./testing/stack-config.js";
 
 const PROJECT = "mlops-platform";
 
