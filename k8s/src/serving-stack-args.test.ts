@@ -26,8 +26,8 @@ describe("ServingStack argument checks", () => {
     const provider = mockProvider("aks-bad");
     const cases: [Partial<ServingStackArgs>, string][] = [
       [
-        { canary: { rules: [{ host: "api.ml.example.com" }], weight: 101 } },
-        "canaryWeight: 101 must be an integer in 0-100",
+        { traffic: { rules: [{ host: "api.ml.example.com" }], weight: 101 } },
+        "challengerWeight: 101 must be an integer in 0-100",
       ],
       [
         { challenger: { image: "registry.example/mlops/serving:latest" } },

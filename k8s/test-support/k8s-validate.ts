@@ -1,7 +1,8 @@
 /**
  * Validates captured Kubernetes objects: core kinds with kubernetes-models
  * (OpenAPI schema of Kubernetes 1.33.0, the version kubernetes-models 4.5.x
- * is generated from), KEDA kinds with their CRD schemas.
+ * is generated from), custom resources (KEDA, Gateway API, application
+ * routing) with their CRD schemas (see fixtures/).
  */
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -14,7 +15,7 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { kedaValidators } from "./keda-schema.js";
+import { crdValidators } from "./crd-schema.js";
 
 /** The Kubernetes minor version the schemas are pinned to (AKS 1.33 line). */
 export const KUBERNETES_SCHEMA_VERSION = "1.33.0";
@@ -49,9 +50,9 @@ export function validateObject(type: string, object: Record<string, any>): void 
     validate(object);
     return;
   }
-  const keda = kedaValidators.get(`${object.apiVersion}/${object.kind}`);
-  if (!keda) throw new Error(`no validator for ${type}`);
-  const errors = keda(object);
+  const schemas = crdValidators.get(`${object.apiVersion}/${object.kind}`);
+  if (!schemas) throw new Error(`no validator for ${type}`);
+  const errors = schemas.flatMap((s) => s.validate(object).map((e) => `${s.source}: ${e}`));
   if (errors.length > 0) {
     throw new Error(`${type} ${object.metadata?.name}: ${errors.join("; ")}`);
   }

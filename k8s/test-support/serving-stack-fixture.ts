@@ -37,7 +37,12 @@ export function stackArgs(
     servingConfig,
     champion: { image: `registry.example/mlops/serving${DIGEST}` },
     challenger: { image: "registry.example/mlops/serving:8-3f9c2ab" },
-    canary: { rules: [{ host: "api.ml.example.com" }], weight: 10, cookie: "mlops-canary" },
+    traffic: {
+      kind: "nginx-canary",
+      rules: [{ host: "api.ml.example.com" }],
+      weight: 10,
+      cookie: "mlops-canary",
+    },
     workloadIdentity: {
       clientId: "00000000-0000-0000-0000-00000000c11e",
       tenantId: "00000000-0000-0000-0000-0000000074e7",
