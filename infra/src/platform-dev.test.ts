@@ -66,7 +66,7 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
   });
 
   it("names the estate for the dev stack and its serving namespace", () => {
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").inputs;
+    const aks = one("azure-native:resources:Resource", "aks-cluster").inputs;
     expect(aks.resourceName).toMatch(/^aks-dev-/);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
       (r) => r.inputs.subject,

@@ -72,16 +72,21 @@ describe("the prod program under mocks", () => {
       "azure-native:network:VirtualNetwork": 1,
       "azure-native:network:Subnet": 3,
       "azure-native:network:NetworkSecurityGroup": 3,
-      "azure-native:privatedns:PrivateZone": 5,
-      "azure-native:privatedns:VirtualNetworkLink": 5,
-      // registry, vault, cosmos, storage blob + file
-      "azure-native:network:PrivateEndpoint": 5,
-      "azure-native:network:PrivateDnsZoneGroup": 5,
+      "azure-native:network:NatGateway": 1,
+      "azure-native:network:PublicIPAddress": 1,
+      // one per zone; the workspace needs two
+      "azure-native:privatedns:PrivateZone": 7,
+      "azure-native:privatedns:VirtualNetworkLink": 7,
+      // registry, vault, cosmos, storage blob + file, ML workspace
+      "azure-native:network:PrivateEndpoint": 6,
+      "azure-native:network:PrivateDnsZoneGroup": 6,
       "azure-native:containerregistry:Registry": 1,
-      "azure-native:containerservice:ManagedCluster": 1,
-      "azure-native:managedidentity:UserAssignedIdentity": 4,
-      // serving champion + challenger, KEDA operator
-      "azure-native:managedidentity:FederatedIdentityCredential": 3,
+      // the AKS cluster, at its pinned ManagedCluster API version
+      "azure-native:resources:Resource": 1,
+      // control plane, serving, training, KEDA, the gateway's edge
+      "azure-native:managedidentity:UserAssignedIdentity": 5,
+      // serving champion + challenger, KEDA operator, the gateway's edge
+      "azure-native:managedidentity:FederatedIdentityCredential": 4,
       "azure-native:machinelearningservices:Workspace": 1,
       "azure-native:machinelearningservices:Compute": 1,
       "azure-native:storage:StorageAccount": 1,
@@ -105,6 +110,7 @@ describe("the prod program under mocks", () => {
       "azure-native:portal:Dashboard": 1,
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,
+      "mlops:k8s:GatewayRoute": 1,
     };
     expect(Object.fromEntries([...counts].filter(([t]) => t in expected))).toEqual(expected);
   });
@@ -145,9 +151,14 @@ describe("the prod program under mocks", () => {
           scope: "Registry/registry-acr",
         },
         {
-          name: "vault-secrets-user-serving",
+          name: "edge-certificate-reader",
           role: "4633458b-17de-408a-b874-0445c86b69e6",
-          scope: "Vault/vault-kv",
+          scope: "vaults/kv-contoso-certs",
+        },
+        {
+          name: "edge-dns-writer",
+          role: "befefa01-2a29-4197-83a8-272ff33ce314",
+          scope: "dnszones/mlops.contoso.com",
         },
         {
           name: "aks-control-plane-subnet",
@@ -162,7 +173,7 @@ describe("the prod program under mocks", () => {
         {
           name: "aks-deployer-admin",
           role: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
-          scope: "ManagedCluster/aks-cluster",
+          scope: expect.stringMatching(/^managedClusters\/aks-prod-[0-9a-f]{8}$/),
         },
       ]),
     );
@@ -185,11 +196,19 @@ describe("the prod program under mocks", () => {
       const { namespace, name } = r.inputs.metadata as { namespace: string; name: string };
       return `system:serviceaccount:${namespace}:${name}`;
     });
-    expect(created).toHaveLength(2);
+    expect(created).toHaveLength(3);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential")
       .filter((r) => r.name.startsWith("identity-serving-"))
       .map((r) => r.inputs.subject);
-    expect(subjects.sort()).toEqual(created.sort());
+    expect(subjects.sort()).toEqual(
+      created.filter((s) => s.startsWith("system:serviceaccount:serving:")).sort(),
+    );
+    const edge = ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((r) =>
+      r.name.startsWith("identity-edge-"),
+    );
+    expect(edge.map((r) => r.inputs.subject)).toEqual(
+      created.filter((s) => s.startsWith("system:serviceaccount:serving-gateway:")),
+    );
   });
 
   it("federates the serving and KEDA service accounts with the cluster's issuer", () => {
@@ -198,6 +217,7 @@ describe("the prod program under mocks", () => {
     );
     expect(creds.map((c) => c.subject).sort()).toEqual([
       "system:serviceaccount:kube-system:keda-operator",
+      "system:serviceaccount:serving-gateway:serving-ingress-edge",
       "system:serviceaccount:serving:serving-challenger",
       "system:serviceaccount:serving:serving-champion",
     ]);
@@ -256,30 +276,14 @@ describe("the prod program under mocks", () => {
     });
   });
 
-  it("opens the Azure ML subnet to the Azure ML and Batch management service tags", () => {
-    const rules = one("azure-native:network:NetworkSecurityGroup", "network-ml-nsg").inputs
-      .securityRules as Record<string, unknown>[];
-    expect(rules).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          sourceAddressPrefix: "AzureMachineLearning",
-          destinationPortRange: "44224",
-          direction: "Inbound",
-          access: "Allow",
-        }),
-        expect.objectContaining({
-          sourceAddressPrefix: "BatchNodeManagement",
-          destinationPortRange: "29876-29877",
-          direction: "Inbound",
-          access: "Allow",
-        }),
-      ]),
-    );
-  });
-
   it("builds the cluster with zoned autoscaled pools, overlay CNI, KEDA, Prometheus, Insights and app routing", () => {
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster")
-      .inputs as unknown as ClusterProps;
+    const cluster = one("azure-native:resources:Resource", "aks-cluster").inputs;
+    expect(cluster).toMatchObject({
+      apiVersion: "2026-02-01",
+      resourceProviderNamespace: "Microsoft.ContainerService",
+      resourceType: "managedClusters",
+    });
+    const aks = cluster.properties as ClusterProps;
     expect(
       aks.agentPoolProfiles.map((p) => [
         p.mode,
@@ -300,7 +304,15 @@ describe("the prod program under mocks", () => {
     expect(aks.workloadAutoScalerProfile).toEqual({ keda: { enabled: true } });
     expect(aks.azureMonitorProfile.metrics.enabled).toBe(true);
     expect(aks.addonProfiles.omsagent.enabled).toBe(true);
-    expect(aks.ingressProfile).toEqual({ webAppRouting: { enabled: true } });
+    expect(aks.ingressProfile).toEqual({
+      gatewayAPI: { installation: "Standard" },
+      webAppRouting: {
+        enabled: true,
+        dnsZoneResourceIds: [],
+        nginx: { defaultIngressControllerType: "None" },
+        gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } },
+      },
+    });
     expect(aks.autoUpgradeProfile).toEqual({
       upgradeChannel: "stable",
       nodeOSUpgradeChannel: "NodeImage",

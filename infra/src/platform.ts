@@ -3,14 +3,17 @@ import {
   DEFAULT_HEALTH_PATHS,
   DEFAULT_SCALING,
   ServingStack,
+  servingEdgeServiceAccount,
   servingServiceAccounts,
+  type TrafficSplitKind,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
-import type { StackConfig } from "./config.js";
+import type { DataPlane } from "./aks-cluster-body.js";
+import { certificateUri, type StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
@@ -19,6 +22,7 @@ import { azureNames } from "./names.js";
 import { Network } from "./network.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
+import { type BuiltInRole, grantRole } from "./roles.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
 
@@ -37,6 +41,8 @@ export interface PlatformOutputs {
   acrLoginServer: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
   ingressHost: string;
+  /** The URL the web test and the pipeline's smoke test call: https unless the stack says `tls: off`. */
+  publicUrl: string;
   cosmosEndpoint: pulumi.Output<string>;
   cosmosDatabase: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
@@ -48,7 +54,21 @@ export interface PlatformOutputs {
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
   servingNamespace: pulumi.Output<string>;
-  canaryIngress: pulumi.Output<string>;
+  /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
+  trafficSplit: pulumi.Output<string>;
+}
+
+/** The data planes a stack runs: the public one, then a standby while migrating. */
+export function dataPlanes(serving: StackConfig["serving"]): DataPlane[] {
+  return [
+    serving.trafficSplit,
+    ...(serving.standbySplit === undefined ? [] : [serving.standbySplit]),
+  ];
+}
+
+/** The public URL of the API for a stack's serving block. */
+export function publicUrl(serving: StackConfig["serving"]): string {
+  return `${serving.tls === "off" ? "http" : "https"}://${serving.host}`;
 }
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
@@ -80,18 +100,30 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    dataPlanes: dataPlanes(cfg.serving),
+    nginxDnsZoneIds:
+      cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
+        ? [cfg.serving.tls.dnsZoneId]
+        : [],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     },
   });
 
+  const planes = dataPlanes(cfg.serving);
+  const tls = cfg.serving.tls === "off" ? undefined : cfg.serving.tls;
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
     servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
+    edgeServiceAccount:
+      tls !== undefined && planes.includes("gateway")
+        ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
+        : undefined,
   });
+  const edgeGrants = grantEdgeAccess(cfg.serving, aks, identity);
   const workloads = {
     serving: identity.serving.principalId,
     training: identity.training.principalId,
@@ -108,7 +140,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    secretReaders: workloads,
+    // No workload reads secrets: they reach Cosmos DB, the registry and App Insights with their
+    // own identities (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {},
     privateLink,
   });
 
@@ -143,7 +177,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
     actionGroupId: telemetry.actionGroupId,
-    healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
+    healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
       aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
       acr: { resourceId: registry.registryId },
@@ -160,6 +194,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     identity,
     telemetry,
     client.tenantId,
+    edgeGrants,
   );
 
   return {
@@ -167,6 +202,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     acrLoginServer: registry.loginServer,
     clusterName: aks.clusterName,
     ingressHost: cfg.serving.host,
+    publicUrl: publicUrl(cfg.serving),
     cosmosEndpoint: cosmos.endpoint,
     cosmosDatabase: cosmos.databaseName,
     keyVaultUri: vault.vaultUri,
@@ -178,7 +214,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
     servingNamespace: serving.namespace,
-    canaryIngress: serving.canaryIngress,
+    trafficSplit: serving.trafficSplit,
   };
 }
 
@@ -197,6 +233,7 @@ function createServingStack(
   identity: Identity,
   telemetry: Telemetry,
   tenantId: pulumi.Input<string>,
+  edgeGrants: readonly pulumi.Resource[],
 ): ServingStack {
   const s = cfg.serving;
   const servingConfig = parseServingConfig({
@@ -230,14 +267,25 @@ function createServingStack(
       },
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
-      canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
+      traffic: {
+        kind: s.trafficSplit as TrafficSplitKind,
+        standby: s.standbySplit as TrafficSplitKind | undefined,
+        rules: [{ host: s.host, path: "/" }],
+        weight: s.canaryWeight,
+        certificateUri: s.tls === "off" ? undefined : certificateUri(s.tls),
+        edge:
+          s.tls === "off" || identity.edge === undefined
+            ? undefined
+            : { identityClientId: identity.edge.clientId, dnsZoneResourceId: s.tls.dnsZoneId },
+      },
       workloadIdentity: { clientId: identity.serving.clientId, tenantId },
       prometheus: {
         serverAddress: telemetry.prometheusQueryEndpoint,
         identityClientId: identity.autoscaler.clientId,
       },
     },
-    { dependsOn: [aks] },
+    // The edge identity may only be used once it can read the certificate and write the zone.
+    { dependsOn: [aks, ...edgeGrants] },
   );
   const secret = new k8s.core.v1.Secret(
     `${SERVING_STACK}-telemetry-secret`,
@@ -253,4 +301,59 @@ function createServingStack(
   );
   resolveSecretName(secret.metadata.name);
   return serving;
+}
+
+/**
+ * What the public edge's identities need, per data plane, for TLS and DNS from stack config:
+ * the Gateway path's edge identity gets Key Vault Secrets User on the certificate's vault and
+ * DNS Zone Contributor on the zone (AKS docs app-routing-gateway-api-dns-tls); the NGINX path's
+ * routing add-on identity gets Key Vault Certificate User and DNS Zone Contributor (AKS docs
+ * app-routing-dns-ssl). DNS only for the data plane that serves the public host.
+ */
+function grantEdgeAccess(
+  serving: StackConfig["serving"],
+  aks: AksCluster,
+  identity: Identity,
+): pulumi.Resource[] {
+  if (serving.tls === "off") return [];
+  const tls = serving.tls;
+  const grants: pulumi.Resource[] = [];
+  const grant = (
+    name: string,
+    scope: string,
+    principalId: pulumi.Input<string>,
+    role: BuiltInRole,
+  ) =>
+    grants.push(
+      grantRole(name, { scope, principalId, role, principalType: "ServicePrincipal" }, {}),
+    );
+  for (const plane of dataPlanes(serving)) {
+    const publishes = plane === serving.trafficSplit;
+    if (plane === "gateway" && identity.edge !== undefined) {
+      grant(
+        "edge-certificate-reader",
+        tls.certificateVaultId,
+        identity.edge.principalId,
+        "keyVaultSecretsUser",
+      );
+      if (publishes)
+        grant("edge-dns-writer", tls.dnsZoneId, identity.edge.principalId, "dnsZoneContributor");
+    }
+    if (plane === "nginx-canary") {
+      grant(
+        "app-routing-certificate-reader",
+        tls.certificateVaultId,
+        aks.appRoutingObjectId,
+        "keyVaultCertificateUser",
+      );
+      if (publishes)
+        grant(
+          "app-routing-dns-writer",
+          tls.dnsZoneId,
+          aks.appRoutingObjectId,
+          "dnsZoneContributor",
+        );
+    }
+  }
+  return grants;
 }

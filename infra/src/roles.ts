@@ -18,6 +18,13 @@ export const builtInRoles = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   /** Full Kubernetes access through Azure RBAC: what `pulumi up` needs to deploy workloads. */
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+  /** Manage record sets of a DNS zone (not who may): external-dns publishing the public host. */
+  dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
+  /**
+   * Read certificate contents: what the routing add-on's own identity needs on its NGINX path
+   * (AKS docs app-routing-dns-ssl, `--attach-kv`).
+   */
+  keyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;

@@ -15,11 +15,21 @@ export const OIDC_ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/clu
 export const KUBECONFIG =
   "apiVersion: v1\nkind: Config\nusers:\n- name: clusterUser\n  user:\n    exec:\n      command: kubelogin\n";
 
-/** `provider:module:Type` → `Microsoft.Module/types`-ish id segment, enough to look like an id. */
-function resourceId(type: string, name: string): string {
+/**
+ * `provider:module:Type` → `Microsoft.Module/types`-ish id segment, enough to look like an id; a
+ * generic resource gets the id of what it declares.
+ */
+function resourceId(type: string, name: string, inputs: Record<string, unknown>): string {
+  const group = `/subscriptions/${SUBSCRIPTION}/resourceGroups/platform/providers`;
+  if (type === GENERIC_RESOURCE) {
+    return `${group}/${inputs.resourceProviderNamespace}/${inputs.resourceType}/${inputs.resourceName}`;
+  }
   const [, module, kind] = type.split(":");
-  return `/subscriptions/${SUBSCRIPTION}/resourceGroups/platform/providers/Microsoft.${module}/${kind}/${name}`;
+  return `${group}/Microsoft.${module}/${kind}/${name}`;
 }
+
+/** The provider's generic resource (the AKS cluster, at its pinned API version). */
+const GENERIC_RESOURCE = "azure-native:resources:Resource";
 
 /** Outputs Azure computes that the program reads, per type token. */
 export function computedOutputs(
@@ -28,11 +38,24 @@ export function computedOutputs(
   inputs: Record<string, unknown>,
 ): Record<string, unknown> {
   switch (type) {
-    case "azure-native:containerservice:ManagedCluster":
-      return {
-        oidcIssuerProfile: { enabled: true, issuerURL: OIDC_ISSUER },
-        identityProfile: { kubeletidentity: { objectId: `${name}-kubelet-object-id` } },
-      };
+    case GENERIC_RESOURCE:
+      return inputs.resourceType === "managedClusters"
+        ? {
+            properties: {
+              ...(inputs.properties as object),
+              oidcIssuerProfile: { enabled: true, issuerURL: OIDC_ISSUER },
+              identityProfile: { kubeletidentity: { objectId: `${name}-kubelet-object-id` } },
+              ingressProfile: {
+                ...((inputs.properties as { ingressProfile: object }).ingressProfile ?? {}),
+                webAppRouting: {
+                  ...(inputs.properties as { ingressProfile: { webAppRouting: object } })
+                    .ingressProfile.webAppRouting,
+                  identity: { objectId: `${name}-app-routing-object-id` },
+                },
+              },
+            },
+          }
+        : {};
     case "azure-native:managedidentity:UserAssignedIdentity":
       return { clientId: `${name}-client-id`, principalId: `${name}-principal-id` };
     case "azure-native:containerregistry:Registry":
@@ -90,7 +113,7 @@ export function installAzureMocks(stack: string): void {
     stack,
     resource(args: pulumi.runtime.MockResourceArgs) {
       const inputs = args.inputs as Record<string, unknown>;
-      const id = resourceId(args.type, args.name);
+      const id = resourceId(args.type, args.name, inputs);
       const name = azureName(args.type, inputs, args.name);
       return {
         id,
