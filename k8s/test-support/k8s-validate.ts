@@ -4,6 +4,7 @@
  * is generated from), custom resources (KEDA, Gateway API, application
  * routing) with their CRD schemas (see fixtures/).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
@@ -13,6 +14,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { crdValidators } from "./crd-schema.js";
@@ -32,6 +34,7 @@ const core: Record<string, Validate> = {
   "kubernetes:core/v1:Namespace": model(Namespace),
   "kubernetes:core/v1:ConfigMap": model(ConfigMap),
   "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),
+  "kubernetes:core/v1:Secret": model(Secret),
   "kubernetes:core/v1:Service": model(Service),
   "kubernetes:core/v1:ResourceQuota": model(ResourceQuota),
   "kubernetes:core/v1:LimitRange": model(LimitRange),
@@ -42,9 +45,23 @@ const core: Record<string, Validate> = {
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": model(HorizontalPodAutoscaler),
 };
 
+/** The object as the API server receives it: Pulumi's secret wrappers replaced by their values. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  // Pulumi's marker of a secret value in registered inputs: `{[sigKey]: secretSig, value}`.
+  if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+    return unwrapSecrets(record.value);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 /** Throws if `object` (registered as `type`) is not valid; also throws for a kind with no validator. */
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON.
-export function validateObject(type: string, object: Record<string, any>): void {
+export function validateObject(type: string, registeredObject: Record<string, any>): void {
+  // biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON.
+  const object = unwrapSecrets(registeredObject) as Record<string, any>;
   const validate = core[type];
   if (validate) {
     validate(object);
