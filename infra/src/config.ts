@@ -193,6 +193,12 @@ export function certificateUri(tls: TlsConfig): string {
 
 const servingSchema = z
   .object({
+    /**
+     * Whether the serving plane (deployments, split, autoscalers) is on the cluster. A first
+     * deploy sets it false: the registry the images come from is created in that run, so the
+     * tags below cannot exist yet; the pipeline pushes them, then sets it true (infra README).
+     */
+    enabled: z.boolean().default(true),
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -260,6 +266,11 @@ const stackConfigSchema = z
       .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
     owner: z.string().min(1, "must name the owning team or person"),
     privateNetworking: z.boolean().default(true),
+    /**
+     * Bumped when a destroyed stack is created again, so no global name collides with a
+     * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
+     */
+    generation: z.number().int().min(0).default(0),
     logRetentionDays: z.number().int().min(30).max(730).default(30),
     alertEmails: z.array(z.email()).min(1, "needs at least one address"),
     network: networkSchema.prefault({}),

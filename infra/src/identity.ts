@@ -1,4 +1,4 @@
-import type { ServiceAccountRef } from "@mlops/k8s";
+import { KEDA_OPERATOR, type ServiceAccountRef } from "@mlops/k8s";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlacementArgs } from "./placement.js";
@@ -11,9 +11,6 @@ export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 export function serviceAccountSubject(sa: ServiceAccountRef): string {
   return `system:serviceaccount:${sa.namespace}:${sa.name}`;
 }
-
-/** KEDA's operator account on the AKS add-on: it is what queries managed Prometheus. */
-export const KEDA_OPERATOR: ServiceAccountRef = { namespace: "kube-system", name: "keda-operator" };
 
 export interface IdentityArgs extends PlacementArgs {
   /** Issuer URL of the AKS cluster's OIDC issuer. */
@@ -56,6 +53,8 @@ export class Identity extends pulumi.ComponentResource {
   readonly autoscaler: IdentityRef;
   /** Identity of the Gateway's certificate sync and DNS records, when there is one. */
   readonly edge: IdentityRef | undefined;
+  /** The autoscaler's read access to managed Prometheus: KEDA's queries fail until it exists. */
+  readonly autoscalerAccess: pulumi.Resource;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Identity", name, {}, opts);
@@ -99,7 +98,7 @@ export class Identity extends pulumi.ComponentResource {
     this.autoscaler = create("autoscaler", [KEDA_OPERATOR]);
     this.edge =
       args.edgeServiceAccount === undefined ? undefined : create("edge", [args.edgeServiceAccount]);
-    grantRole(
+    this.autoscalerAccess = grantRole(
       `${name}-autoscaler-prometheus-reader`,
       {
         scope: args.monitorWorkspaceId,

@@ -17,7 +17,7 @@ import {
 } from "../test-support/azure-mocks.js";
 import { ofType, one, type Program, policyResources, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
-import { TELEMETRY_SECRET } from "./platform.js";
+import { TELEMETRY_SECRET } from "./serving.js";
 
 /** The cluster inputs the assertions read. */
 interface ClusterProps {

@@ -1,20 +1,15 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
-  DEFAULT_SCALING,
-  ServingStack,
   servingEdgeServiceAccount,
   servingServiceAccounts,
-  type TrafficSplitKind,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
-import type { DataPlane } from "./aks-cluster-body.js";
-import { certificateUri, type StackConfig } from "./config.js";
-import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import type { StackConfig } from "./config.js";
+import { CosmosStore } from "./cosmos.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
@@ -22,18 +17,9 @@ import { azureNames } from "./names.js";
 import { Network } from "./network.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
-import { type BuiltInRole, grantRole } from "./roles.js";
+import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
-
-/** Name of the ServingStack component; its deployments and service accounts derive from it. */
-const SERVING_STACK = "serving";
-
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -53,27 +39,15 @@ export interface PlatformOutputs {
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
-  servingNamespace: pulumi.Output<string>;
+  /** Undefined while `serving.enabled` is false. */
+  servingNamespace: pulumi.Output<string> | undefined;
   /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
-  trafficSplit: pulumi.Output<string>;
-}
-
-/** The data planes a stack runs: the public one, then a standby while migrating. */
-export function dataPlanes(serving: StackConfig["serving"]): DataPlane[] {
-  return [
-    serving.trafficSplit,
-    ...(serving.standbySplit === undefined ? [] : [serving.standbySplit]),
-  ];
-}
-
-/** The public URL of the API for a stack's serving block. */
-export function publicUrl(serving: StackConfig["serving"]): string {
-  return `${serving.tls === "off" ? "http" : "https"}://${serving.host}`;
+  trafficSplit: pulumi.Output<string> | undefined;
 }
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
 export function createPlatform(cfg: StackConfig, project: string, stack: string): PlatformOutputs {
-  const names = azureNames(project, stack);
+  const names = azureNames(project, stack, cfg.generation);
   const tags: PlatformTags = { project, environment: cfg.environment, owner: cfg.owner };
   const client = authorization.getClientConfigOutput();
 
@@ -123,7 +97,6 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
         ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
         : undefined,
   });
-  const edgeGrants = grantEdgeAccess(cfg.serving, aks, identity);
   const workloads = {
     serving: identity.serving.principalId,
     training: identity.training.principalId,
@@ -186,16 +159,18 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     },
   });
 
-  const serving = createServingStack(
-    cfg,
-    names.registry,
-    names.cosmosAccount,
-    aks,
-    identity,
-    telemetry,
-    client.tenantId,
-    edgeGrants,
-  );
+  // Off until the pipeline has pushed the images the deployments name (first deploy).
+  const serving = cfg.serving.enabled
+    ? createServingStack(cfg, {
+        registryName: names.registry,
+        cosmosAccount: names.cosmosAccount,
+        aks,
+        identity,
+        telemetry,
+        tenantId: client.tenantId,
+        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants],
+      })
+    : undefined;
 
   return {
     resourceGroupName: group.name,
@@ -213,147 +188,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
-    servingNamespace: serving.namespace,
-    trafficSplit: serving.trafficSplit,
+    servingNamespace: serving?.namespace,
+    trafficSplit: serving?.trafficSplit,
   };
-}
-
-/**
- * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
- * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
- */
-function createServingStack(
-  cfg: StackConfig,
-  registryName: string,
-  cosmosAccount: string,
-  aks: AksCluster,
-  identity: Identity,
-  telemetry: Telemetry,
-  tenantId: pulumi.Input<string>,
-  edgeGrants: readonly pulumi.Resource[],
-): ServingStack {
-  const s = cfg.serving;
-  const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
-    [SERVING_ENV.championModel]: s.championModel,
-    [SERVING_ENV.challengerModel]: s.challengerModel,
-    [SERVING_ENV.experimentId]: s.experimentId,
-  });
-  const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
-  const scaling = {
-    ...DEFAULT_SCALING,
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    targetRequestsPerSecond: s.targetRequestsPerSecond,
-  };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
-    SERVING_STACK,
-    {
-      provider: aks.provider,
-      namespace: s.namespace,
-      servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
-      champion: { image: image(s.championImageTag), scaling },
-      challenger: { image: image(s.challengerImageTag), scaling },
-      traffic: {
-        kind: s.trafficSplit as TrafficSplitKind,
-        standby: s.standbySplit as TrafficSplitKind | undefined,
-        rules: [{ host: s.host, path: "/" }],
-        weight: s.canaryWeight,
-        certificateUri: s.tls === "off" ? undefined : certificateUri(s.tls),
-        edge:
-          s.tls === "off" || identity.edge === undefined
-            ? undefined
-            : { identityClientId: identity.edge.clientId, dnsZoneResourceId: s.tls.dnsZoneId },
-      },
-      workloadIdentity: { clientId: identity.serving.clientId, tenantId },
-      prometheus: {
-        serverAddress: telemetry.prometheusQueryEndpoint,
-        identityClientId: identity.autoscaler.clientId,
-      },
-    },
-    // The edge identity may only be used once it can read the certificate and write the zone.
-    { dependsOn: [aks, ...edgeGrants] },
-  );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
-}
-
-/**
- * What the public edge's identities need, per data plane, for TLS and DNS from stack config:
- * the Gateway path's edge identity gets Key Vault Secrets User on the certificate's vault and
- * DNS Zone Contributor on the zone (AKS docs app-routing-gateway-api-dns-tls); the NGINX path's
- * routing add-on identity gets Key Vault Certificate User and DNS Zone Contributor (AKS docs
- * app-routing-dns-ssl). DNS only for the data plane that serves the public host.
- */
-function grantEdgeAccess(
-  serving: StackConfig["serving"],
-  aks: AksCluster,
-  identity: Identity,
-): pulumi.Resource[] {
-  if (serving.tls === "off") return [];
-  const tls = serving.tls;
-  const grants: pulumi.Resource[] = [];
-  const grant = (
-    name: string,
-    scope: string,
-    principalId: pulumi.Input<string>,
-    role: BuiltInRole,
-  ) =>
-    grants.push(
-      grantRole(name, { scope, principalId, role, principalType: "ServicePrincipal" }, {}),
-    );
-  for (const plane of dataPlanes(serving)) {
-    const publishes = plane === serving.trafficSplit;
-    if (plane === "gateway" && identity.edge !== undefined) {
-      grant(
-        "edge-certificate-reader",
-        tls.certificateVaultId,
-        identity.edge.principalId,
-        "keyVaultSecretsUser",
-      );
-      if (publishes)
-        grant("edge-dns-writer", tls.dnsZoneId, identity.edge.principalId, "dnsZoneContributor");
-    }
-    if (plane === "nginx-canary") {
-      grant(
-        "app-routing-certificate-reader",
-        tls.certificateVaultId,
-        aks.appRoutingObjectId,
-        "keyVaultCertificateUser",
-      );
-      if (publishes)
-        grant(
-          "app-routing-dns-writer",
-          tls.dnsZoneId,
-          aks.appRoutingObjectId,
-          "dnsZoneContributor",
-        );
-    }
-  }
-  return grants;
 }

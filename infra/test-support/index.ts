@@ -5,5 +5,6 @@
  * `policy/` only).
  */
 export * from "./azure-mocks.js";
+export * from "./graph.js";
 export * from "./program.js";
 export * from "./stack-config.js";

@@ -9,6 +9,7 @@ export * from "./canary-ingress.js";
 export * from "./gateway-route.js";
 export * from "./hpa-simulator.js";
 export * from "./image.js";
+export * from "./keda-operator.js";
 export * from "./model-deployment.js";
 export * from "./names.js";
 export * from "./prediction-autoscaler.js";

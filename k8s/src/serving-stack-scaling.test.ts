@@ -93,6 +93,7 @@ describe("ServingStack routing and autoscaling (KEDA, the default)", () => {
         const so = scaled(variant);
         expect(Object.keys(so.spec).sort()).toEqual([
           "advanced",
+          "fallback",
           "maxReplicaCount",
           "minReplicaCount",
           "scaleTargetRef",
@@ -116,12 +117,24 @@ describe("ServingStack routing and autoscaling (KEDA, the default)", () => {
           },
           authenticationRef: { name: `serving-${variant}` },
         });
+        // CPU from Prometheus too: KEDA rejects a fallback next to its cpu scaler.
         expect(cpu).toEqual({
-          type: "cpu",
+          type: "prometheus",
           name: "cpu",
-          metricType: "Utilization",
-          metadata: { value: "70" },
+          metricType: "AverageValue",
+          metadata: {
+            serverAddress: "https://mlops-prod-amw.westeurope.prometheus.monitor.azure.com",
+            query: `sum(rate(container_cpu_usage_seconds_total{namespace="ml-serving",pod=~"serving-${variant}-[a-z0-9]+-[a-z0-9]+",container="server"}[2m]))`,
+            threshold: "0.35",
+            ignoreNullValues: "true",
+          },
+          authenticationRef: { name: `serving-${variant}` },
         });
+        // While Prometheus cannot be read, hold the maximum instead of never scaling down.
+        expect(so.spec.fallback).toEqual({ failureThreshold: 3, replicas: 20 });
+        expect(
+          so.spec.triggers.every((t: { metricType: string }) => t.metricType === "AverageValue"),
+        ).toBe(true);
         expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior).toEqual(
           JSON.parse(JSON.stringify(DEFAULT_SCALING.behavior)),
         );

@@ -4,6 +4,7 @@
  * is generated from), custom resources (KEDA, Gateway API, application
  * routing) with their CRD schemas (see fixtures/).
  */
+import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -30,11 +31,45 @@ const model =
     (object) =>
       new Model(object).validate();
 
+/**
+ * The ObjectMeta schema kubernetes-models compiles (its apimachinery package, resolved from
+ * kubernetes-models itself, which depends on it).
+ */
+const objectMeta = createRequire(
+  createRequire(import.meta.url).resolve("kubernetes-models/package.json"),
+)("@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta") as {
+  validate: ((data: unknown) => boolean) & { errors?: unknown[] | null };
+};
+
+function assertObjectMeta(field: string, meta: unknown): void {
+  if (!objectMeta.validate(meta)) {
+    throw new Error(`${field}: ${JSON.stringify(objectMeta.validate.errors)}`);
+  }
+}
+
+/**
+ * A Deployment patch as this package writes them: object metadata and pod-template metadata
+ * only (a restart), each valid ObjectMeta; anything else is refused, since a partial spec cannot
+ * be checked against the Deployment schema's required fields.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON.
+function validateDeploymentPatch(patch: Record<string, any>): void {
+  assertObjectMeta("metadata", patch.metadata);
+  const keys = (o: object | undefined) => Object.keys(o ?? {}).join(",");
+  if (keys(patch.spec) !== "template" || keys(patch.spec.template) !== "metadata") {
+    throw new Error("spec: a Deployment patch may only set spec.template.metadata");
+  }
+  assertObjectMeta("spec.template.metadata", patch.spec.template.metadata);
+}
+
 const core: Record<string, Validate> = {
   "kubernetes:core/v1:Namespace": model(Namespace),
   "kubernetes:core/v1:ConfigMap": model(ConfigMap),
   "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),
   "kubernetes:core/v1:Secret": model(Secret),
+  // A ServiceAccount has no required fields besides metadata: a patch is checked as one.
+  "kubernetes:core/v1:ServiceAccountPatch": model(ServiceAccount),
+  "kubernetes:apps/v1:DeploymentPatch": validateDeploymentPatch,
   "kubernetes:core/v1:Service": model(Service),
   "kubernetes:core/v1:ResourceQuota": model(ResourceQuota),
   "kubernetes:core/v1:LimitRange": model(LimitRange),
