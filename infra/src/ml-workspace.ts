@@ -26,6 +26,8 @@ export interface MlWorkspaceArgs extends PlacementArgs {
   compute: StackConfig["ml"];
   /** Principals that read and write the workspace's blobs (training jobs). */
   blobContributors: Grantees;
+  /** Principals that run jobs in the workspace and track to it (training jobs). */
+  dataScientists: Grantees;
   /**
    * Private endpoint placement for the storage account and the workspace; when set, both refuse
    * public traffic.
@@ -126,6 +128,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
           this,
         )
       : [];
+
+    grantToAll(
+      `${name}-data-scientist`,
+      workspace.id,
+      "azureMlDataScientist",
+      args.dataScientists,
+      this,
+    );
 
     const { compute } = args;
     const cluster = new machinelearningservices.Compute(

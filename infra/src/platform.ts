@@ -140,6 +140,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     trainingIdentity: identity.training,
     compute: cfg.ml,
     blobContributors: { training: identity.training.principalId },
+    dataScientists: { training: identity.training.principalId },
     privateLink,
   });
 

@@ -25,6 +25,11 @@ export const builtInRoles = {
    * (AKS docs app-routing-dns-ssl, `--attach-kv`).
    */
   keyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+  /**
+   * Work in an Azure ML workspace without managing it (no compute or workspace writes): what a
+   * training job running as the training identity needs to track runs and register outputs.
+   */
+  azureMlDataScientist: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;
