@@ -19,6 +19,7 @@ export const keyVaultUri = outputs.keyVaultUri;
 export const appInsightsConnectionString = outputs.appInsightsConnectionString;
 export const mlWorkspaceName = outputs.mlWorkspaceName;
 export const mlComputeName = outputs.mlComputeName;
+export const mlflowTrackingUri = outputs.mlflowTrackingUri;
 export const servingClientId = outputs.servingClientId;
 export const trainingClientId = outputs.trainingClientId;
 export const prometheusQueryEndpoint = outputs.prometheusQueryEndpoint;

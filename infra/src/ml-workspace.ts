@@ -50,6 +50,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly workspaceName: pulumi.Output<string>;
   /** Compute cluster name jobs target. */
   readonly computeName: pulumi.Output<string>;
+  /** The workspace's MLflow endpoint (`azureml://…`): training jobs track to it. */
+  readonly mlflowTrackingUri: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
@@ -170,6 +172,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.workspaceId = workspace.id;
     this.workspaceName = workspace.name;
     this.computeName = cluster.name;
+    this.mlflowTrackingUri = workspace.mlFlowTrackingUri;
     this.registerOutputs({
       workspaceId: this.workspaceId,
       workspaceName: this.workspaceName,

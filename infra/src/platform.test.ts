@@ -129,6 +129,8 @@ describe("the prod program under mocks", () => {
       cosmosDatabase: COSMOS_LAYOUT.defaultDatabase,
       keyVaultUri: expect.stringMatching(/^https:\/\/kv-prod-[0-9a-f]{8}\.vault\.azure\.net\/$/),
       mlWorkspaceName: expect.stringMatching(/^mlw-prod-/),
+      // What `mlops train --target azureml` needs to track to the workspace (MLFLOW_TRACKING_URI).
+      mlflowTrackingUri: expect.stringMatching(/^azureml:\/\/.+\/workspaces\/mlw-prod-/),
       kubeconfig: KUBECONFIG,
     });
     expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);

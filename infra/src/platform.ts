@@ -35,6 +35,8 @@ export interface PlatformOutputs {
   appInsightsConnectionString: pulumi.Output<string>;
   mlWorkspaceName: pulumi.Output<string>;
   mlComputeName: pulumi.Output<string>;
+  /** `MLFLOW_TRACKING_URI` of training jobs (`mlops train --target azureml`). */
+  mlflowTrackingUri: pulumi.Output<string>;
   servingClientId: pulumi.Output<string>;
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
@@ -185,6 +187,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     appInsightsConnectionString: telemetry.appInsightsConnectionString,
     mlWorkspaceName: ml.workspaceName,
     mlComputeName: ml.computeName,
+    mlflowTrackingUri: ml.mlflowTrackingUri,
     servingClientId: identity.serving.clientId,
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,

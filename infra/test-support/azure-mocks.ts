@@ -67,6 +67,10 @@ export function computedOutputs(
           vaultUri: `https://${inputs.vaultName}.vault.azure.net/`,
         },
       };
+    case "azure-native:machinelearningservices:Workspace":
+      return {
+        mlFlowTrackingUri: `azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/${SUBSCRIPTION}/resourceGroups/platform/providers/Microsoft.MachineLearningServices/workspaces/${inputs.workspaceName}`,
+      };
     case "azure-native:cosmosdb:DatabaseAccount":
       return { documentEndpoint: `https://${inputs.accountName}.documents.azure.com:443/` };
     case "azure-native:monitor:AzureMonitorWorkspace":

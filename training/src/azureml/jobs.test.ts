@@ -27,6 +27,20 @@ const target: AzureMlTarget = {
   AZUREML_WORKSPACE: "ws-1",
   AZUREML_COMPUTE: "cpu-cluster",
   AZUREML_ENVIRONMENT: `${WS}/environments/mlops-training/versions/3`,
+  AZUREML_TRAINING_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+  COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+  MLFLOW_TRACKING_URI:
+    "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1",
+};
+/** What every job runs as and with: the training identity, the store and the tracking server. */
+const runsAs = {
+  identity: { identityType: "Managed", clientId: "00000000-0000-0000-0000-00000000791a" },
+  environmentVariables: {
+    AZURE_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+    MLOPS_STORE: "cosmos",
+    COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+    MLFLOW_TRACKING_URI: target.MLFLOW_TRACKING_URI,
+  },
 };
 const forest: ForestJobInput = {
   data: "azureml:churn:2",
@@ -185,6 +199,7 @@ describe("mlops train --target azureml", () => {
         environmentId: target.AZUREML_ENVIRONMENT,
         experimentName: "churn",
         displayName: "train churn",
+        ...runsAs,
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
           "pnpm mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts ${{outputs.model}} --json",
@@ -268,6 +283,8 @@ describe("mlops sweep --target azureml", () => {
         computeId: `${WS}/computes/cpu-cluster`,
         experimentName: "churn-sweep",
         displayName: "sweep churn-sweep",
+        // Each trial runs as the training identity, with the store and tracking server set.
+        identity: runsAs.identity,
         samplingAlgorithm: { samplingAlgorithmType: "Random", seed: 3 },
         searchSpace: { maxDepth: ["choice", [[4, 8]]], minSamplesLeaf: ["randint", [5]] },
         objective: { goal: "Maximize", primaryMetric: "validation_accuracy" },
@@ -293,6 +310,7 @@ describe("mlops sweep --target azureml", () => {
             "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
           ].join(" "),
           environmentId: target.AZUREML_ENVIRONMENT,
+          environmentVariables: runsAs.environmentVariables,
         },
       },
     });
@@ -308,6 +326,13 @@ describe("the target and the inputs", () => {
     );
     expect(() => azureMlTargetFromEnv({ ...env, AZUREML_ENVIRONMENT: "azureml:env:1" })).toThrow(
       /^AZUREML_ENVIRONMENT must be an environment version id/,
+    );
+    // Without these a job would run with a throwaway SQLite store on the node.
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_TRAINING_CLIENT_ID: undefined })).toThrow(
+      /^AZUREML_TRAINING_CLIENT_ID must be set for --target azureml/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, MLFLOW_TRACKING_URI: "file:./mlruns" })).toThrow(
+      /^MLFLOW_TRACKING_URI must be the workspace's azureml:\/\/ MLflow tracking URI/,
     );
     expect(computeId(target)).toBe(`${WS}/computes/cpu-cluster`);
     expect(() => dataInput("data/demo.csv")).toThrow(/^--data must be a data asset/);

@@ -8,6 +8,7 @@ import type {
   UriFolderJobOutput,
 } from "@azure/arm-machinelearning";
 import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
 import type { SweepDefinition } from "../sweep/run.js";
@@ -27,6 +28,17 @@ export const AzureMlTargetSchema = z.object({
       error:
         "must be an environment version id (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<v>)",
     }),
+  /**
+   * Client id of the training identity (stack output `trainingClientId`): jobs run as it, so
+   * they reach Cosmos DB, the workspace's MLflow endpoint and its storage with its roles.
+   */
+  AZUREML_TRAINING_CLIENT_ID: z.string().min(1),
+  /** The store jobs register into (stack output `cosmosEndpoint`); keyless, as the identity. */
+  COSMOS_ENDPOINT: z.url({ protocol: /^https$/, error: "must be the https Cosmos DB endpoint" }),
+  /** The workspace's MLflow endpoint (stack output `mlflowTrackingUri`). */
+  MLFLOW_TRACKING_URI: z.string().regex(/^azureml:\/\//, {
+    error: "must be the workspace's azureml:// MLflow tracking URI",
+  }),
 });
 export type AzureMlTarget = z.infer<typeof AzureMlTargetSchema>;
 
@@ -110,12 +122,33 @@ export interface ForestJobInput {
   readonly experiment: string;
 }
 
+/**
+ * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
+ * client id), not with the submitter's token; the SDKs on the node pick it up from
+ * AZURE_CLIENT_ID (Azure ML docs, how-to-identity-based-service-authentication, "Compute cluster
+ * / job identity").
+ */
+export const jobIdentity = (t: AzureMlTarget) => ({
+  identityType: "Managed" as const,
+  clientId: t.AZUREML_TRAINING_CLIENT_ID,
+});
+
+/** What `mlops` on the node reads: the identity, the store and the tracking server. */
+export const jobEnvironment = (t: AzureMlTarget): Record<string, string> => ({
+  AZURE_CLIENT_ID: t.AZUREML_TRAINING_CLIENT_ID,
+  [STORE_ENV.store]: "cosmos",
+  [STORE_ENV.cosmosEndpoint]: t.COSMOS_ENDPOINT,
+  MLFLOW_TRACKING_URI: t.MLFLOW_TRACKING_URI,
+});
+
 const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
   jobType: "Command" as const,
   computeId: computeId(t),
   environmentId: t.AZUREML_ENVIRONMENT,
   experimentName: experiment,
   displayName,
+  identity: jobIdentity(t),
+  environmentVariables: jobEnvironment(t),
 });
 
 /** `mlops train` on one node: the artifact folder is the job's `model` output. */
@@ -230,6 +263,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
     computeId: computeId(t),
     experimentName: s.experiment,
     displayName: `sweep ${s.experiment}`,
+    identity: jobIdentity(t),
     ...settings,
     inputs: { data: dataInput(s.data) },
     trial: {
@@ -249,6 +283,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
         ...params,
       ].join(" "),
       environmentId: t.AZUREML_ENVIRONMENT,
+      environmentVariables: jobEnvironment(t),
     },
   };
 }
