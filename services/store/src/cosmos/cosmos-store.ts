@@ -14,21 +14,20 @@ import {
   type OperationInput,
   type SqlParameter,
 } from "@azure/cosmos";
-import {
-  COSMOS_LAYOUT,
-  type CosmosContainerName,
-  type Decision,
-  type Experiment,
-  type ExperimentInput,
-  type ExperimentState,
-  type JoinedPair,
-  type ModelRef,
-  type ModelVersion,
-  type OutcomeRecord,
-  type PredictionRecord,
-  type StoreConfig,
-  type TrackedRun,
-  type VariantAggregate,
+import type {
+  CosmosContainerName,
+  Decision,
+  Experiment,
+  ExperimentInput,
+  ExperimentState,
+  JoinedPair,
+  ModelRef,
+  ModelVersion,
+  OutcomeRecord,
+  PredictionRecord,
+  StoreConfig,
+  TrackedRun,
+  VariantAggregate,
 } from "@mlops/contracts";
 import {
   StoreConflictError,
@@ -47,6 +46,7 @@ import type {
 } from "../store.js";
 import { outcomeTerms } from "../terms.js";
 import { check } from "../validate.js";
+import { openLayout } from "./layout.js";
 import {
   DEFAULT_RETRY_POLICY,
   isTransient,
@@ -192,20 +192,13 @@ export async function openCosmosStore(
     return error;
   };
 
-  const { database } = await call("create database", (abortSignal) =>
-    client.databases.createIfNotExists({ id: config.database }, { abortSignal }),
+  const { database, containers } = await openLayout(
+    name,
+    client,
+    config.database,
+    config.key !== null,
+    call,
   );
-  const containers = {} as Record<CosmosContainerName, Container>;
-  for (const [key, spec] of Object.entries(COSMOS_LAYOUT.containers)) {
-    const ttl = "defaultTtlSeconds" in spec ? { defaultTtl: spec.defaultTtlSeconds } : {};
-    const { container } = await call(`create container ${spec.id}`, (abortSignal) =>
-      database.containers.createIfNotExists(
-        { id: spec.id, partitionKey: { paths: [spec.partitionKeyPath] }, ...ttl },
-        { abortSignal },
-      ),
-    );
-    containers[key as CosmosContainerName] = container;
-  }
   return cosmosStore(name, database, containers, { call, concurrency, now, client });
 }
 
