@@ -8,7 +8,9 @@ import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stackFileConfig } from "@mlops/infra/test-support";
+import { ofType, runProgram, stackFileConfig } from "@mlops/infra/test-support";
+import { registered, validateObject } from "@mlops/k8s/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { type Exit, mlops, ROOT } from "../workflows/support.js";
 
@@ -48,4 +50,39 @@ export async function releaseOnProdCopy(
     { PATH: `${DOUBLE_BIN}${delimiter}${process.env.PATH ?? ""}` },
   );
   return { exit, config: stackFileConfig(new URL(`file://${stackFile}`)) };
+}
+
+/**
+ * The promote suite for one implementation: the decision applied through the CLI, the program
+ * rendered from the released stack config, and `weightsMoved` checking the split's objects.
+ */
+export function describePromote(split: "gateway" | "nginx-canary", weightsMoved: () => void): void {
+  let released: Released;
+  beforeAll(async () => {
+    released = await releaseOnProdCopy(split, "promote");
+    await runProgram("prod", released.config);
+  }, 120_000);
+
+  describe(`promote through mlops release plan --apply, ${split} split`, () => {
+    it("applies the plan with the Pulumi CLI", () => {
+      expect(released.exit.code, released.exit.stderr).toBe(0);
+      expect(JSON.parse(released.config["mlops-platform:serving"]!)).toMatchObject({
+        canaryWeight: 0,
+        championImageTag: "1.5.0-rc.1",
+        championModel: "classifier@13",
+      });
+    });
+
+    it("moves the rendered weights to 100/0", weightsMoved);
+
+    it("runs the promoted build as the champion, and every object stays valid", () => {
+      const champion = ofType("kubernetes:apps/v1:Deployment").find(
+        (d) => d.inputs.metadata.name === "serving-champion",
+      );
+      expect(champion!.inputs.spec.template.spec.containers[0].image).toMatch(/:1\.5\.0-rc\.1$/);
+      for (const r of registered.filter((r) => r.type.startsWith("kubernetes:"))) {
+        expect(() => validateObject(r.type, r.inputs), r.name).not.toThrow();
+      }
+    });
+  });
 }
