@@ -1,17 +1,15 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
-  DEFAULT_SCALING,
-  ServingStack,
+  servingEdgeServiceAccount,
   servingServiceAccounts,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
-import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import { CosmosStore } from "./cosmos.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
@@ -21,17 +19,9 @@ import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.j
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { RunnerSubnet } from "./runner-subnet.js";
+import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
-
-/** Name of the ServingStack component; its deployments and service accounts derive from it. */
-const SERVING_STACK = "serving";
-
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -39,18 +29,24 @@ export interface PlatformOutputs {
   acrLoginServer: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
   ingressHost: string;
+  /** The URL the web test and the pipeline's smoke test call: https unless the stack says `tls: off`. */
+  publicUrl: string;
   cosmosEndpoint: pulumi.Output<string>;
   cosmosDatabase: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   appInsightsConnectionString: pulumi.Output<string>;
   mlWorkspaceName: pulumi.Output<string>;
   mlComputeName: pulumi.Output<string>;
+  /** `MLFLOW_TRACKING_URI` of training jobs (`mlops train --target azureml`). */
+  mlflowTrackingUri: pulumi.Output<string>;
   servingClientId: pulumi.Output<string>;
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
-  servingNamespace: pulumi.Output<string>;
-  canaryIngress: pulumi.Output<string>;
+  /** Undefined while `serving.enabled` is false. */
+  servingNamespace: pulumi.Output<string> | undefined;
+  /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
+  trafficSplit: pulumi.Output<string> | undefined;
   /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
   pipeline?: {
     previewClientId: pulumi.Output<string>;
@@ -65,7 +61,7 @@ export interface PlatformOutputs {
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
 export function createPlatform(cfg: StackConfig, project: string, stack: string): PlatformOutputs {
-  const names = azureNames(project, stack);
+  const names = azureNames(project, stack, cfg.generation);
   const tags: PlatformTags = { project, environment: cfg.environment, owner: cfg.owner };
   const client = authorization.getClientConfigOutput();
 
@@ -92,17 +88,28 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    dataPlanes: dataPlanes(cfg.serving),
+    nginxDnsZoneIds:
+      cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
+        ? [cfg.serving.tls.dnsZoneId]
+        : [],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     },
   });
 
+  const planes = dataPlanes(cfg.serving);
+  const tls = cfg.serving.tls === "off" ? undefined : cfg.serving.tls;
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
     servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
+    edgeServiceAccount:
+      tls !== undefined && planes.includes("gateway")
+        ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
+        : undefined,
   });
   const workloads = {
     serving: identity.serving.principalId,
@@ -123,7 +130,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    secretReaders: workloads,
+    // No workload reads secrets: they reach Cosmos DB, the registry and App Insights with their
+    // own identities (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {},
     privateLink,
   });
 
@@ -152,6 +161,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       training: identity.training.principalId,
       ...(pipeline && { build: pipeline.build.principalId }),
     },
+    dataScientists: { training: identity.training.principalId },
     privateLink,
   });
 
@@ -162,7 +172,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
     actionGroupId: telemetry.actionGroupId,
-    healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
+    healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
       aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
       acr: { resourceId: registry.registryId },
@@ -189,33 +199,38 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     });
   }
 
-  const serving = createServingStack(
-    cfg,
-    names.registry,
-    names.cosmosAccount,
-    aks,
-    identity,
-    telemetry,
-    client.tenantId,
-  );
+  // Off until the pipeline has pushed the images the deployments name (first deploy).
+  const serving = cfg.serving.enabled
+    ? createServingStack(cfg, {
+        registryName: names.registry,
+        cosmosAccount: names.cosmosAccount,
+        aks,
+        identity,
+        telemetry,
+        tenantId: client.tenantId,
+        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants],
+      })
+    : undefined;
 
   return {
     resourceGroupName: group.name,
     acrLoginServer: registry.loginServer,
     clusterName: aks.clusterName,
     ingressHost: cfg.serving.host,
+    publicUrl: publicUrl(cfg.serving),
     cosmosEndpoint: cosmos.endpoint,
     cosmosDatabase: cosmos.databaseName,
     keyVaultUri: vault.vaultUri,
     appInsightsConnectionString: telemetry.appInsightsConnectionString,
     mlWorkspaceName: ml.workspaceName,
     mlComputeName: ml.computeName,
+    mlflowTrackingUri: ml.mlflowTrackingUri,
     servingClientId: identity.serving.clientId,
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
-    servingNamespace: serving.namespace,
-    canaryIngress: serving.canaryIngress,
+    servingNamespace: serving?.namespace,
+    trafficSplit: serving?.trafficSplit,
     pipeline:
       pipeline && runners
         ? {
@@ -229,77 +244,4 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
           }
         : undefined,
   };
-}
-
-/**
- * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
- * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
- */
-function createServingStack(
-  cfg: StackConfig,
-  registryName: string,
-  cosmosAccount: string,
-  aks: AksCluster,
-  identity: Identity,
-  telemetry: Telemetry,
-  tenantId: pulumi.Input<string>,
-): ServingStack {
-  const s = cfg.serving;
-  const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
-    [SERVING_ENV.championModel]: s.championModel,
-    [SERVING_ENV.challengerModel]: s.challengerModel,
-    [SERVING_ENV.experimentId]: s.experimentId,
-  });
-  const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
-  const scaling = {
-    ...DEFAULT_SCALING,
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    targetRequestsPerSecond: s.targetRequestsPerSecond,
-  };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
-    SERVING_STACK,
-    {
-      provider: aks.provider,
-      namespace: s.namespace,
-      servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
-      champion: { image: image(s.championImageTag), scaling },
-      challenger: { image: image(s.challengerImageTag), scaling },
-      canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
-      workloadIdentity: { clientId: identity.serving.clientId, tenantId },
-      prometheus: {
-        serverAddress: telemetry.prometheusQueryEndpoint,
-        identityClientId: identity.autoscaler.clientId,
-      },
-    },
-    { dependsOn: [aks] },
-  );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
 }

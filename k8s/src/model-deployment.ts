@@ -13,6 +13,7 @@ import { assertPinnedImage } from "./image.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
+  cpuUsageQuery,
   type KedaPrometheusSource,
   PredictionAutoscaler,
   type PredictionAutoscalerArgs,
@@ -34,6 +35,8 @@ export const APP_NAME = "prediction-api";
 export const VARIANT_LABEL = "mlops.platform/variant";
 /** Port of every variant's ClusterIP Service. */
 export const SERVICE_PORT = 80;
+/** Name of the serving container (the CPU trigger selects its series). */
+const CONTAINER_NAME = "server";
 /** Name of the container port, referenced by probes, Service and scrape config. */
 const PORT_NAME = "http";
 /**
@@ -184,6 +187,10 @@ export function autoscalerArgs(
     requestRateQuery: pulumi
       .output(args.namespace)
       .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+    cpuUsageQuery: pulumi
+      .output(args.namespace)
+      .apply((ns) => cpuUsageQuery(ns, name, CONTAINER_NAME)),
+    cpuRequestMillis: (args.resources ?? DEFAULT_RESOURCES).requests.cpuMillis,
   };
 }
 
@@ -267,7 +274,7 @@ export function podTemplate(
       ],
       containers: [
         {
-          name: "server",
+          name: CONTAINER_NAME,
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],

@@ -31,6 +31,20 @@ const target: AzureMlTarget = {
   AZUREML_WORKSPACE: "ws-1",
   AZUREML_COMPUTE: "cpu-cluster",
   AZUREML_ENVIRONMENT: `${WS}/environments/mlops-training/versions/3`,
+  AZUREML_TRAINING_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+  COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+  MLFLOW_TRACKING_URI:
+    "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1",
+};
+/** What every job runs as and with: the training identity, the store and the tracking server. */
+const runsAs = {
+  identity: { identityType: "Managed", clientId: "00000000-0000-0000-0000-00000000791a" },
+  environmentVariables: {
+    AZURE_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+    MLOPS_STORE: "cosmos",
+    COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+    MLFLOW_TRACKING_URI: target.MLFLOW_TRACKING_URI,
+  },
 };
 const forest: ForestJobInput = {
   data: "azureml:churn:2",
@@ -189,6 +203,7 @@ describe("mlops train --target azureml", () => {
         environmentId: target.AZUREML_ENVIRONMENT,
         experimentName: "churn",
         displayName: "train churn",
+        ...runsAs,
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
           "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
@@ -273,6 +288,8 @@ describe("mlops sweep --target azureml", () => {
         computeId: `${WS}/computes/cpu-cluster`,
         experimentName: "churn-sweep",
         displayName: "sweep churn-sweep",
+        // Each trial runs as the training identity, with the store and tracking server set.
+        identity: runsAs.identity,
         samplingAlgorithm: { samplingAlgorithmType: "Random", seed: 3 },
         searchSpace: { maxDepth: ["choice", [[4, 8]]], minSamplesLeaf: ["randint", [5]] },
         objective: { goal: "Maximize", primaryMetric: "validation_accuracy" },
@@ -298,7 +315,7 @@ describe("mlops sweep --target azureml", () => {
             "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
           ].join(" "),
           environmentId: target.AZUREML_ENVIRONMENT,
-          environmentVariables: {},
+          environmentVariables: runsAs.environmentVariables,
         },
       },
     });
@@ -306,32 +323,13 @@ describe("mlops sweep --target azureml", () => {
 });
 
 describe("what a job runs with", () => {
-  const cosmosTarget = azureMlTargetFromEnv({
-    ...target,
-    AZUREML_JOB_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
-    MLOPS_STORE: "cosmos",
-    COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
-    COSMOS_DATABASE: "mlops",
-  });
+  const cosmosTarget = azureMlTargetFromEnv({ ...target, COSMOS_DATABASE: "mlops-prod" });
 
-  it("registers in the submitter's Cosmos DB store, signed in as the cluster's identity", () => {
-    const job = trainCommandJob(cosmosTarget, forest);
-    expect(job.environmentVariables).toEqual({
-      MLOPS_STORE: "cosmos",
-      COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
-      COSMOS_DATABASE: "mlops",
-      AZURE_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
+  it("names the store's database when the submitter's is not the default", () => {
+    expect(jobEnvironment(cosmosTarget)).toEqual({
+      ...runsAs.environmentVariables,
+      COSMOS_DATABASE: "mlops-prod",
     });
-    expect(job.identity).toEqual({
-      identityType: "Managed",
-      clientId: "11111111-2222-3333-4444-555555555555",
-    });
-  });
-
-  it("hands no store to the job when the submitter's is an SQLite file (it cannot reach it)", () => {
-    const local = azureMlTargetFromEnv({ ...target, MLOPS_STORE: "sqlite:.mlops/platform.db" });
-    expect(jobEnvironment(local)).toEqual({});
-    expect(trainCommandJob(local, forest).identity).toBeUndefined();
   });
 
   it("runs from the image's repository and registers artifacts at the path the serving image bakes", async () => {
@@ -360,6 +358,13 @@ describe("the target and the inputs", () => {
     );
     expect(() => azureMlTargetFromEnv({ ...env, AZUREML_ENVIRONMENT: "azureml:env:1" })).toThrow(
       /^AZUREML_ENVIRONMENT must be an environment version id/,
+    );
+    // Without these a job would run with a throwaway SQLite store on the node.
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_TRAINING_CLIENT_ID: undefined })).toThrow(
+      /^AZUREML_TRAINING_CLIENT_ID must be set for --target azureml/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, MLFLOW_TRACKING_URI: "file:./mlruns" })).toThrow(
+      /^MLFLOW_TRACKING_URI must be the workspace's azureml:\/\/ MLflow tracking URI/,
     );
     expect(computeId(target)).toBe(`${WS}/computes/cpu-cluster`);
     expect(() => dataInput("data/demo.csv")).toThrow(/^--data must be a data asset/);

@@ -9,8 +9,9 @@ import {
   type CosmosClientOptions,
   type Database,
 } from "@azure/cosmos";
-import { COSMOS_LAYOUT, type CosmosContainerName, type StoreConfig } from "@mlops/contracts";
+import type { CosmosContainerName, StoreConfig } from "@mlops/contracts";
 import { StoreError, StoreUnavailableError } from "../errors.js";
+import { openLayout } from "./layout.js";
 import {
   DEFAULT_RETRY_POLICY,
   isTransient,
@@ -99,20 +100,13 @@ export async function connectCosmos(
     }
   };
 
-  const { database } = await call("create database", (abortSignal) =>
-    client.databases.createIfNotExists({ id: config.database }, { abortSignal }),
+  const { database, containers } = await openLayout(
+    name,
+    client,
+    config.database,
+    config.key !== null,
+    call,
   );
-  const containers = {} as Record<CosmosContainerName, Container>;
-  for (const [key, spec] of Object.entries(COSMOS_LAYOUT.containers)) {
-    const ttl = "defaultTtlSeconds" in spec ? { defaultTtl: spec.defaultTtlSeconds } : {};
-    const { container } = await call(`create container ${spec.id}`, (abortSignal) =>
-      database.containers.createIfNotExists(
-        { id: spec.id, partitionKey: { paths: [spec.partitionKeyPath] }, ...ttl },
-        { abortSignal },
-      ),
-    );
-    containers[key as CosmosContainerName] = container;
-  }
   return {
     name,
     client,

@@ -1,5 +1,6 @@
 /**
- * JSON-schema validators for KEDA objects, compiled from the CRD fixtures.
+ * JSON-schema validators for custom resources, compiled from the CRD fixtures
+ * (KEDA, Gateway API, application routing).
  *
  * The API server prunes fields a structural schema does not declare, so an
  * unknown field is not an error there but a setting that silently vanishes.
@@ -84,16 +85,57 @@ function compile(schema: Schema): CrdValidator {
         );
 }
 
-const fixtures = new URL("../fixtures/keda/", import.meta.url);
+/** A validator for one kind, and the CRD release it comes from. */
+export interface CrdSchemaSource {
+  /** Where the schema comes from, for error messages (e.g. `Gateway API v1.3.0`). */
+  readonly source: string;
+  readonly validate: CrdValidator;
+}
 
-/** Validators per `apiVersion/kind` of the KEDA kinds this package creates. */
-export const kedaValidators: ReadonlyMap<string, CrdValidator> = new Map([
+const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url);
+const crd = (source: string, path: string, version: string): CrdSchemaSource => ({
+  source,
+  validate: compile(loadCrdSchema(fixture(path), version)),
+});
+
+/**
+ * Gateway API bundles the objects must satisfy: the ones AKS's managed
+ * installation puts on the Kubernetes lines the stack may run (v1.3.0 on
+ * 1.34, v1.5.1 from 1.36; AKS docs "managed-gateway-api", "Supported
+ * Kubernetes versions for Gateway API bundle versions"). The cluster follows
+ * its upgrade channel, so a route must stay valid across them.
+ */
+export const GATEWAY_API_BUNDLES = ["v1.3.0", "v1.5.1"] as const;
+
+const gatewayApi = (kind: "gateways" | "httproutes") =>
+  GATEWAY_API_BUNDLES.map((bundle) =>
+    crd(
+      `Gateway API ${bundle} (standard)`,
+      `gateway-api/${bundle}/gateway.networking.k8s.io_${kind}.yaml`,
+      "v1",
+    ),
+  );
+
+/** Validators per `apiVersion/kind` of the custom resources this package creates. */
+export const crdValidators: ReadonlyMap<string, readonly CrdSchemaSource[]> = new Map([
   [
     "keda.sh/v1alpha1/ScaledObject",
-    compile(loadCrdSchema(new URL("crd-scaledobjects.yaml", fixtures), "v1alpha1")),
+    [crd("KEDA 2.16.1", "keda/crd-scaledobjects.yaml", "v1alpha1")],
   ],
   [
     "keda.sh/v1alpha1/TriggerAuthentication",
-    compile(loadCrdSchema(new URL("crd-triggerauthentications.yaml", fixtures), "v1alpha1")),
+    [crd("KEDA", "keda/crd-triggerauthentications.yaml", "v1alpha1")],
+  ],
+  ["gateway.networking.k8s.io/v1/Gateway", gatewayApi("gateways")],
+  ["gateway.networking.k8s.io/v1/HTTPRoute", gatewayApi("httproutes")],
+  [
+    "approuting.kubernetes.azure.com/v1alpha1/ClusterExternalDNS",
+    [
+      crd(
+        "aks-app-routing-operator",
+        "app-routing/approuting.kubernetes.azure.com_clusterexternaldnses.yaml",
+        "v1alpha1",
+      ),
+    ],
   ],
 ]);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 
 /** The shipped prod stack file, relative to this module. */
-const PROD_STACK_FILE = new URL("../../../Pulumi.prod.yaml", import.meta.url);
+const PROD_STACK_FILE = new URL("../../Pulumi.prod.yaml", import.meta.url);
 
 /**
  * A stack file's config as Pulumi hands it to a program: `namespace:key` → string, with
