@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GBDT_FORMAT_VERSION, type GbdtModelJSON, type GbdtTreeJSON } from "./model.js";
@@ -139,5 +140,24 @@ describe("BoostedTreesPredictor", () => {
     expect(() => predictor.predict(new Float64Array(4))).toThrow(
       "x length must be a multiple of the 3 features (got 4)",
     );
+  });
+});
+
+describe("the prediction-side modules", () => {
+  it("import only each other, @mlops/contracts and zod (so they can move to the model package)", () => {
+    const modules = ["./packed.ts", "./model.ts", "./link.ts", "../packed-trees.ts"];
+    const allowed = new Set([
+      "../packed-trees.js",
+      "./link.js",
+      "./model.js",
+      "@mlops/contracts",
+      "zod",
+    ]);
+    for (const module of modules) {
+      const source = readFileSync(new URL(module, import.meta.url), "utf8");
+      for (const [, from] of source.matchAll(/^import[^;]*?from "([^"]+)";/gms)) {
+        expect(allowed, `${module} imports ${from}`).toContain(from);
+      }
+    }
   });
 });
