@@ -1,9 +1,10 @@
 /**
  * Gradient-boosted trees benchmark (issue 21): this package's trainer beside scikit-learn's
  * HistGradientBoostingClassifier and GradientBoostingClassifier and XGBoost's `hist`, one thread
- * each, in the same run. The peers run in one Python process (`gbdt_peers.py`, Debian's
- * /usr/bin/python3, OMP_NUM_THREADS=1) that answers commands, so fits alternate between the
- * trainers and meet the same machine load.
+ * each, in the same run. The demo-split fits run in two processes that answer commands: the
+ * peers in one Python process (`gbdt_peers.py`, Debian's /usr/bin/python3, OMP_NUM_THREADS=1),
+ * this package's in `gbdt_fit.ts`. Fits alternate between the trainers and meet the same machine
+ * load, and both sides sleep between them alike.
  *
  *   tsx bench/gbdt.bench.ts [--rounds 100] [--repeat 5] [--seed 42] [--data FILE --label COL]
  *                           [--large-rows 200000] [--large-rounds 20] [--json]
@@ -14,19 +15,20 @@
  * the process's (all its threads), so it is comparable across trainers on a busy machine.
  */
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Random } from "@mlops/garch";
+import { fitGbdt, loadDataset, type TrainingData, takeRows } from "../src/index.js";
 import {
-  fitGbdt,
-  type GbdtFitOptions,
-  type GbdtOptions,
-  loadDataset,
-  type TrainingData,
-  takeRows,
-} from "../src/index.js";
-import { formatTable, median, positiveInteger } from "./common.js";
+  accuracyOf,
+  formatTable,
+  median,
+  positiveInteger,
+  type Timed,
+  timedFit,
+} from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,75 +52,55 @@ const largeRows = positiveInteger("--large-rows", values["large-rows"], 1000);
 const largeRounds = positiveInteger("--large-rounds", values["large-rounds"]);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** The peers' process: one JSON answer per command line. */
-function startPeers() {
-  const script = fileURLToPath(new URL("./gbdt_peers.py", import.meta.url));
-  const child = spawn(
-    "/usr/bin/python3",
-    [script, values.data, values.label, String(rounds), String(seed)],
-    {
-      env: { ...process.env, OMP_NUM_THREADS: "1" },
-      stdio: ["pipe", "pipe", "inherit"],
-    },
-  );
+/** A process that answers one JSON line per command line it reads. */
+function startAnswering(command: string, args: string[], env: NodeJS.ProcessEnv, needs: string) {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
-    async ask<T>(command: string): Promise<T> {
-      child.stdin.write(`${command}\n`);
+    async ask<T>(line: string): Promise<T> {
+      child.stdin.write(`${line}\n`);
       const { value, done } = await lines.next();
-      if (done) {
-        throw new Error(
-          `the peers' process ended before answering ${command} (it needs Debian's python3-sklearn and python3-xgboost)`,
-        );
-      }
+      if (done) throw new Error(`${args[0]} ended before answering ${line} (it needs ${needs})`);
       return JSON.parse(value) as T;
     },
     close: () => child.stdin.end(),
   };
 }
 
-interface Timed {
-  wall_ms: number;
-  cpu_ms: number;
-  accuracy: number;
-}
-
-function accuracyOf(predicted: Int32Array, y: Int32Array): number {
-  let correct = 0;
-  for (let i = 0; i < y.length; i++) if (predicted[i] === y[i]) correct++;
-  return correct / y.length;
-}
-
-/** One fit timed: wall clock and the process's CPU time. */
-async function timedFit(data: TrainingData, options: GbdtOptions, fit: GbdtFitOptions = {}) {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const result = await fitGbdt(data, options, fit);
-  const wall = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { result, wall_ms: wall, cpu_ms: (used.user + used.system) / 1000 };
-}
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+const fitArgs = [values.data, values.label, String(rounds), String(seed)];
+// Both sides fit in a child process that sleeps between commands, so that neither is favoured
+// by the scheduler for having slept (as a process that waits on its peer would be).
+const peers = startAnswering(
+  "/usr/bin/python3",
+  [script("./gbdt_peers.py"), ...fitArgs],
+  { OMP_NUM_THREADS: "1" },
+  "Debian's python3-sklearn and python3-xgboost",
+);
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const ours = startAnswering(
+  process.execPath,
+  ["--import", tsx, script("./gbdt_fit.ts"), ...fitArgs],
+  {},
+  "this package's sources",
+);
 
 const dataset = await loadDataset(values.data, { label: values.label, seed });
 const train = takeRows(dataset, dataset.split.train);
 const test = takeRows(dataset, dataset.split.test);
-const peers = startPeers();
 const versions = await peers.ask<{ sklearn: string; xgboost: string }>("versions");
 
 // 1. The demo split, trainers alternating.
-const ours = { seed, nEstimators: rounds };
-await fitGbdt(train, ours); // warm the JIT, as Python's first fit imports nothing more either
 const demo: Record<string, Timed[]> = { ours: [], hgb: [], gbc: [], xgb: [] };
 for (let r = 0; r < repeat; r++) {
   log(`demo split: repeat ${r + 1} of ${repeat}`);
-  const { result, wall_ms, cpu_ms } = await timedFit(train, ours);
-  demo.ours.push({
-    wall_ms,
-    cpu_ms,
-    accuracy: accuracyOf(result.predictor.predict(test.x), test.y),
-  });
+  demo.ours.push(await ours.ask<Timed>("demo"));
   for (const name of ["hgb", "xgb", "gbc"]) demo[name].push(await peers.ask<Timed>(`demo ${name}`));
 }
+ours.close();
 const summary = (name: string) => ({
   wallMs: median(demo[name].map((t) => t.wall_ms)),
   cpuMs: median(demo[name].map((t) => t.cpu_ms)),
