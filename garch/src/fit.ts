@@ -4,13 +4,14 @@
  */
 import { z } from "zod";
 import { type ActiveConstraint, activeConstraints, freeBasis, PERSISTENCE } from "./at-bound.js";
-import { COVARIANCE_KINDS, covariances, outerProduct, pValues, tStatistics } from "./covariance.js";
+import { COVARIANCE_KINDS, covariances, pValues, tStatistics } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { estimate } from "./estimate.js";
 import { forecast } from "./forecast.js";
-import { buildModel, evaluate, persistence } from "./likelihood.js";
+import { buildModel, persistence } from "./likelihood.js";
 import { FREE } from "./optimize/active-set.js";
 import { constraintsOf } from "./optimize/constraints.js";
+import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
@@ -342,12 +343,7 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
   const theta = est.theta;
   // The outer product of the scores at the estimate, if estimation did not leave it (nor the
   // residuals and variances there): one more pass.
-  let opg = est.opg;
-  if (!opg) {
-    const scores = new Float64Array(nEff * k);
-    evaluate(model, theta, null, scores);
-    opg = outerProduct(scores, nEff, k);
-  }
+  const opg = est.opg ?? opgAt(model, theta);
   const c = constraintsOf(model);
   const active = activeConstraints(spec, est, c.maxPersistence);
   const cov = covariances(est.hessian, opg, k, freeBasis(est, c.from, c.to));

@@ -59,7 +59,7 @@ for (const mean of [
 }
 
 describe("analytic gradient", () => {
-  it.each(options)("matches central differences: %j", (o) => {
+  it.each(options)("matches central differences, forward and reverse: %j", (o) => {
     const spec = checkSpec(o);
     const model = buildModel(dem, spec);
     const theta = fromParams(spec, paramsFor(o));
@@ -68,6 +68,12 @@ describe("analytic gradient", () => {
     const scores = new Float64Array(model.nEff * k);
     const ll = evaluate(model, theta, grad, scores);
     expect(evaluate(model, theta)).toBeCloseTo(ll, 9);
+    // The optimiser's gradient (reverse accumulation, no scores) is the same gradient.
+    const reverse = new Float64Array(k);
+    expect(evaluate(model, theta, reverse)).toBeCloseTo(ll, 9);
+    for (let i = 0; i < k; i++) {
+      expect(Math.abs(reverse[i]! - grad[i]!)).toBeLessThan(1e-9 * (1 + Math.abs(grad[i]!)));
+    }
     for (let i = 0; i < k; i++) {
       const step = 1e-6 * Math.max(1, Math.abs(theta[i]!));
       const up = Float64Array.from(theta);

@@ -16,6 +16,7 @@
 import { buildModel, evaluate, type Model } from "./likelihood.js";
 import { type Constraints, clip } from "./optimize/constraints.js";
 import type { Known } from "./optimize/early-stop.js";
+import { opgAt } from "./optimize/hessian.js";
 import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
 import { polish } from "./optimize/polish.js";
 import { type QuasiResult, quasiNewtonStage } from "./optimize/quasi-newton.js";
@@ -145,9 +146,15 @@ export function runStarts(
 ): Runs {
   let best: QuasiResult | null = null;
   let iterations = 0;
+  // The outer product of the scores at the first start seeds every run's curvature estimate:
+  // one pass of per-observation scores instead of one per start.
+  let curvature: Float64Array | null = null;
   for (const start of starts) {
-    const run = quasiNewtonStage(model, c, clip(c, start), maxIterations, {
+    const theta = clip(c, start);
+    curvature ??= opgAt(model, theta);
+    const run = quasiNewtonStage(model, c, theta, maxIterations, {
       tol: QUASI_TOL,
+      curvature,
       known,
       best: best?.logLikelihood ?? Math.max(...known.map((o) => o.logLikelihood)),
     });

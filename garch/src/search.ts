@@ -13,7 +13,7 @@
  * (optimize/early-stop.ts), so most starts cost a few passes. The best end is polished.
  */
 import { buildModel, type Model } from "./likelihood.js";
-import { finish, localEstimate, runStarts } from "./local.js";
+import { finish, localEstimate, type Runs, runStarts } from "./local.js";
 import { type Constraints, constraintsOf } from "./optimize/constraints.js";
 import type { Estimate } from "./optimize/result.js";
 import { layoutOf } from "./params.js";
@@ -25,8 +25,15 @@ const GRID_STARTS = 2;
 /** Shares of the last lag's coefficient moved to the extra lag ("off its bound"). */
 const SHARES = [0.5, 1];
 
+/** A nested model's optimum: only a start for the larger models, so not polished. */
+interface Optimum {
+  readonly theta: Float64Array;
+  readonly logLikelihood: number;
+  readonly iterations: number;
+}
+
 /** Nested models fitted once per top-level fit, by order. */
-type Nested = Map<string, Estimate>;
+type Nested = Map<string, Optimum>;
 
 /** Whether a spec needs the global search (p or q above 1). */
 export function needsSearch(spec: GarchSpec): boolean {
@@ -35,26 +42,33 @@ export function needsSearch(spec: GarchSpec): boolean {
 
 /**
  * The estimate of the nested model with orders (p, q) of `model`'s spec, fitted once per
- * top-level fit (a repeat reports no iterations: they were counted where it was fitted).
+ * top-level fit (a repeat reports no iterations: they were counted where it was fitted). Only
+ * the models without a search of their own (GARCH(1,1), ARCH(1)) are polished.
  */
-function nestedEstimate(
+function nestedOptimum(
   model: Model,
   p: number,
   q: number,
   maxIterations: number,
   nested: Nested,
-): Estimate {
+): Optimum {
   const key = `${p},${q}`;
   const done = nested.get(key);
   if (done) return { ...done, iterations: 0 };
   const spec = { ...model.spec, p, q };
   const sub = buildModel(model.r, spec);
   const c = constraintsOf(sub);
-  const estimate = needsSearch(spec)
-    ? searchEstimate(sub, c, maxIterations, nested)
-    : localEstimate(sub, c, maxIterations);
-  nested.set(key, estimate);
-  return estimate;
+  let optimum: Optimum;
+  if (needsSearch(spec)) {
+    const { runs, iterations } = searchRuns(sub, c, maxIterations, nested);
+    optimum = {
+      theta: runs.best?.theta ?? new Float64Array(c.k).fill(Number.NaN),
+      logLikelihood: runs.best?.logLikelihood ?? Number.NaN,
+      iterations: iterations + runs.iterations,
+    };
+  } else optimum = localEstimate(sub, c, maxIterations);
+  nested.set(key, optimum);
+  return optimum;
 }
 
 /**
@@ -87,26 +101,31 @@ function embed(
   return starts;
 }
 
-/** The global search (see the module comment). */
-export function searchEstimate(
+/** The runs of the global search, and the iterations the nested models took. */
+function searchRuns(
   model: Model,
   c: Constraints,
   maxIterations: number,
-  nested: Nested = new Map(),
-): Estimate {
+  nested: Nested,
+): { runs: Runs; iterations: number } {
   const { spec } = model;
   const starts: Float64Array[] = [];
   let iterations = 0;
   const add = (p: number, q: number, group: "alpha" | "beta") => {
-    const estimate = nestedEstimate(model, p, q, maxIterations, nested);
-    iterations += estimate.iterations;
-    if (Number.isFinite(estimate.logLikelihood)) {
-      starts.push(...embed(spec, { ...spec, p, q }, estimate.theta, group));
+    const optimum = nestedOptimum(model, p, q, maxIterations, nested);
+    iterations += optimum.iterations;
+    if (Number.isFinite(optimum.logLikelihood)) {
+      starts.push(...embed(spec, { ...spec, p, q }, optimum.theta, group));
     }
   };
   if (spec.p > 1) add(spec.p - 1, spec.q, "alpha");
   if (spec.q > 1) add(spec.p, spec.q - 1, "beta");
   for (const s of startingValues(model).slice(0, GRID_STARTS)) starts.push(s.theta);
-  const runs = runStarts(model, c, starts, maxIterations);
+  return { runs: runStarts(model, c, starts, maxIterations), iterations };
+}
+
+/** The global search (see the module comment), its best end polished. */
+export function searchEstimate(model: Model, c: Constraints, maxIterations: number): Estimate {
+  const { runs, iterations } = searchRuns(model, c, maxIterations, new Map());
   return finish(model, c, runs, iterations, maxIterations);
 }

@@ -35,7 +35,9 @@ const MAX_STALLED = 3;
 
 /** The curvature -H of a Hessian H. */
 export function negated(hess: Float64Array): Float64Array {
-  return hess.map((v) => -v);
+  const out = new Float64Array(hess.length);
+  for (let i = 0; i < hess.length; i++) out[i] = -hess[i]!;
+  return out;
 }
 
 /**

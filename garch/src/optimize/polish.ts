@@ -15,8 +15,12 @@ import { DECREMENT_TOL, type Estimate } from "./result.js";
 
 /** Chord steps at most (the Hessian hardly changes over the last steps). */
 const MAX_STEPS = 8;
-/** A step with a decrement above this refreshes the Hessian once (stale for the chord and the SEs). */
-const REFRESH_DECREMENT = 1e-4;
+/**
+ * A step with a decrement above this refreshes the Hessian once (stale for the chord and the
+ * SEs); below it the estimate is within a few hundredths of a standard error of the point the
+ * Hessian was taken at, which moves the standard errors by far less than their own error.
+ */
+const REFRESH_DECREMENT = 1e-2;
 
 /**
  * Polishes θ (feasible, near an optimum) in at most `budget` steps; `earlier` says how the stage
