@@ -13,6 +13,8 @@ import { FREE } from "./optimize/active-set.js";
 import { constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
+// Type feedback for the fused kernels before any fit (see prime.ts).
+import "./prime.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
