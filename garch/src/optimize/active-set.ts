@@ -129,12 +129,24 @@ export function activeSetStep(
   const k = c.k;
   const held = new Uint8Array(k);
   const atLimit = new Uint8Array(k);
+  let anyAtLimit = false;
   for (let i = 0; i < k; i++) {
     if (theta[i]! <= c.lower[i]!) atLimit[i] = AT_LOWER;
     else if (theta[i]! >= c.upper[i]!) atLimit[i] = AT_UPPER;
     held[i] = atLimit[i]!;
+    anyAtLimit ||= held[i] !== FREE;
   }
   const persistenceAtLimit = onPersistenceLimit(c, theta);
+  if (!anyAtLimit && !persistenceAtLimit) {
+    // Strictly inside (the usual case): the plain Newton step, when M is positive definite.
+    const l = cholesky(m, k);
+    if (l) {
+      const d = choleskySolve(l, k, g);
+      let decrement = 0;
+      for (let i = 0; i < k; i++) decrement += g[i]! * d[i]!;
+      return { d, decrement, regularised: false, held, onPersistence: false };
+    }
+  }
   let onPersistence = persistenceAtLimit;
   // A constraint released and then held again stays held: no cycling.
   const settled = new Uint8Array(k);
