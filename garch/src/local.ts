@@ -30,12 +30,12 @@ const DIRECT_MAX = 4500;
 /** Shortest leading block (`headLength`). */
 const MIN_HEAD = 1500;
 /** The general path first fits series longer than 1.5x this on a leading block of this length. */
-export const WARM_START_LENGTH = 3000;
+const WARM_START_LENGTH = 3000;
 /** Decrement to which the quasi-Newton stage runs before polishing. */
-export const QUASI_TOL = 1e-5;
+const QUASI_TOL = 1e-5;
 
 /** The estimate of a model no start gives a finite log-likelihood for. */
-export function noEstimate(model: Model): Estimate {
+function noEstimate(model: Model): Estimate {
   const k = model.layout.k;
   return {
     theta: new Float64Array(k).fill(Number.NaN),
@@ -51,7 +51,7 @@ export function noEstimate(model: Model): Estimate {
 }
 
 /** An estimate as a known optimum for early stops (null without a Hessian). */
-export function knownOf(estimate: Estimate): Known | null {
+function knownOf(estimate: Estimate): Known | null {
   return estimate.hessian
     ? {
         theta: estimate.theta,

@@ -7,10 +7,11 @@
  * (each by this same search, down to GARCH(1,1); each nested model once per fit), and each
  * optimum starts the larger model three times: with the extra lag at its bound (0), and off it,
  * with half and with all of the last lag's coefficient moved to the extra lag (the same
- * persistence). Then the two best points of a small deterministic grid over persistence, ARCH
- * share and three lag profiles (start.ts). Quasi-Newton runs from these starts in that order;
- * a run stops as soon as it heads for an optimum already found or cannot beat the best one
- * (optimize/early-stop.ts), so most starts cost a few passes. The best end is polished.
+ * persistence). Then the two best points of a small deterministic grid over persistence and
+ * ARCH share, lags weighted 1, 1/2, 1/4, ... (start.ts). Quasi-Newton runs from these starts in
+ * that order; a run stops as soon as it heads for an optimum already found or cannot beat the
+ * best one (optimize/early-stop.ts), so most starts cost a few passes. The best end is
+ * polished.
  */
 import { buildModel, type Model } from "./likelihood.js";
 import { finish, localEstimate, type Runs, runStarts } from "./local.js";

@@ -41,7 +41,7 @@ export interface Step {
 }
 
 /** Whether θ's persistence is on its largest allowed value. */
-export function onPersistenceLimit(c: Constraints, theta: ArrayLike<number>): boolean {
+function onPersistenceLimit(c: Constraints, theta: ArrayLike<number>): boolean {
   return (
     Number.isFinite(c.maxPersistence) &&
     persistenceOf(c, theta) >= c.maxPersistence - PERSISTENCE_TOL
@@ -239,7 +239,7 @@ export interface Reach {
   readonly blocking: number;
 }
 
-export const PERSISTENCE_BLOCKS = -2;
+const PERSISTENCE_BLOCKS = -2;
 
 export function maxStep(c: Constraints, theta: ArrayLike<number>, d: ArrayLike<number>): Reach {
   let alpha = 1;

@@ -13,7 +13,7 @@
 import type { Model } from "../likelihood.js";
 
 /** Largest persistence allowed under stationarity (sum < 1, with room for omega > 0). */
-export const MAX_PERSISTENCE = 1 - 1e-6;
+const MAX_PERSISTENCE = 1 - 1e-6;
 
 export interface Constraints {
   readonly k: number;
@@ -53,15 +53,6 @@ export function persistenceOf(c: Constraints, theta: ArrayLike<number>): number 
   let s = 0;
   for (let i = c.from; i < c.to; i++) s += theta[i]!;
   return s;
-}
-
-/** Whether θ satisfies every constraint (limits included). */
-export function feasible(c: Constraints, theta: ArrayLike<number>): boolean {
-  for (let i = 0; i < c.k; i++) {
-    const v = theta[i]!;
-    if (!(v >= c.lower[i]! && v <= c.upper[i]!)) return false;
-  }
-  return !(persistenceOf(c, theta) > c.maxPersistence);
 }
 
 /**

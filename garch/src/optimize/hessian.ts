@@ -7,7 +7,7 @@ import { outerProduct } from "../covariance.js";
 import { evaluate, evaluateHessian, type Model } from "../likelihood.js";
 
 /** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
-export const CENTRAL_HESSIAN_MAX = 20_000;
+const CENTRAL_HESSIAN_MAX = 20_000;
 
 /** Step for central differences in parameter i: relative, with a floor on the parameter's scale. */
 function fdStep(model: Model, theta: ArrayLike<number>, i: number): number {
