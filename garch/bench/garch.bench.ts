@@ -28,11 +28,6 @@ const log = (s = "") => {
 const lre = (x: number, ref: number) =>
   x === ref ? 15 : Math.min(15, -Math.log10(Math.abs(x - ref) / Math.abs(ref)));
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
-function _median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 function series(file: string, column?: string): Float64Array {
   return readSeries(readFileSync(join(dataDir, file), "utf8"), column).values;
 }

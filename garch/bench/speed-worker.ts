@@ -7,14 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { median, warmUp } from "../cli/timing.js";
 import { readSeries } from "../io/csv.js";
 import { checkSpec, fit, simulate } from "../src/index.js";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const [kind, a, b, repsArg] = process.argv.slice(2);
 const x =
@@ -24,11 +19,7 @@ const x =
       }).returns
     : readSeries(readFileSync(a!, "utf8"), b || undefined).values;
 const reps = Number(repsArg);
-// Warm-up, as the R side warms up too: until this length's code paths are compiled (at least
-// 3 fits and 300 ms).
-for (let i = 0, t0 = performance.now(); i < 30 && (i < 3 || performance.now() - t0 < 300); i++) {
-  fit(x);
-}
+warmUp(() => fit(x));
 const wall: number[] = [];
 const cpu: number[] = [];
 let converged = true;
