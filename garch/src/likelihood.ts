@@ -213,7 +213,7 @@ export function evaluateHessian(
   hess: Float64Array,
   opg: Float64Array | null = null,
 ): number {
-  return model.fused ? garch11Normal(model, theta, grad, null, hess, opg) : Number.NaN;
+  return model.fused ? garch11Normal(model, theta, grad, hess, opg) : Number.NaN;
 }
 
 /**
@@ -228,9 +228,11 @@ export function evaluate(
   grad: Float64Array | null = null,
   scores: Float64Array | null = null,
 ): number {
-  if (model.fused) {
-    const ll = garch11Normal(model, theta, grad, scores);
-    // NaN: a variance left the soft bounds; the general pass below applies them.
+  if (model.fused && !grad && !scores) {
+    // The fused pass gives the value alone (or with the Hessian, evaluateHessian); the gradient
+    // alone and the scores come from the general pass. NaN: a variance left the soft bounds;
+    // the general pass below applies them.
+    const ll = garch11Normal(model, theta, null, null, null);
     if (!Number.isNaN(ll)) return ll;
   }
   const { n } = model;

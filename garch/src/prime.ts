@@ -11,11 +11,12 @@
  * "Insufficient type feedback" on every call; which processes are hit depends on when the
  * background compiler finishes, so fits of one series were fast in some processes and slow in
  * others). With feedback for every operation before the first compile, nothing is left to
- * deoptimise on. The series is built so that each path runs: both means, the gradient, the
- * scores, the Hessian with and without the outer product of the scores, the grid's four
- * likelihoods, the renormalisation of the running product of variances (values near 1e6, so
- * the product leaves [1e-100, 1e100] within the series) and the exit when a variance leaves
- * its bounds. It costs well under a millisecond, once per process.
+ * deoptimise on. The series is built so that each path a fit uses runs: both means, the value,
+ * the Hessian with and without the outer product of the scores, the grid's four likelihoods,
+ * the renormalisation of the running product of variances (values near 1e6, so the product
+ * leaves [1e-100, 1e100] within the series) and the exit when a variance leaves its bounds.
+ * (The kernels have no other modes: code no fit runs would only weigh on the optimised loop.)
+ * It costs well under a millisecond, once per process.
  */
 import { buildModel, evaluate, evaluateHessian, logLikelihoods } from "./likelihood.js";
 import { checkSpec } from "./spec.js";
@@ -39,8 +40,6 @@ function prime(): void {
     const grad = new Float64Array(k);
     const hess = new Float64Array(k * k);
     evaluate(model, theta);
-    evaluate(model, theta, grad);
-    evaluate(model, theta, grad, new Float64Array(model.nEff * k));
     evaluateHessian(model, theta, grad, hess, null);
     evaluateHessian(model, theta, grad, hess, new Float64Array(k * k));
     logLikelihoods(model, [theta, at(0.3, 0.2, 0.5), at(0.05, 0.05, 0.9)]);
