@@ -1,8 +1,8 @@
 /**
  * Validates captured Kubernetes objects: core kinds with kubernetes-models
- * (OpenAPI schema of Kubernetes 1.33.0, the version kubernetes-models 4.5.x
- * is generated from), custom resources (KEDA, Gateway API, application
- * routing) with their CRD schemas (see fixtures/).
+ * (the OpenAPI schema kubernetes-models 5.1 is generated from: Kubernetes 1.36,
+ * which it shows by carrying 1.36's PodSchedulingGroup), custom resources (KEDA,
+ * Gateway API, application routing) with their CRD schemas (see fixtures/).
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,8 +20,8 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { crdValidators } from "./crd-schema.js";
 
-/** The Kubernetes minor version the schemas are pinned to (AKS 1.33 line). */
-export const KUBERNETES_SCHEMA_VERSION = "1.33.0";
+/** The Kubernetes version the schemas come from (kubernetes-models 5.1). */
+export const KUBERNETES_SCHEMA_VERSION = "1.36.0";
 
 // biome-ignore lint/suspicious/noExplicitAny: validators take arbitrary Kubernetes JSON.
 type Validate = (object: Record<string, any>) => void;
