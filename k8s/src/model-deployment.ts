@@ -305,14 +305,25 @@ export function podTemplate(
             runAsNonRoot: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "store", mountPath: SERVING_IMAGE_DATA_DIR },
+          ],
         },
       ],
-      // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+      // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
+      // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
+      // can fill the node.
+      volumes: [
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        { name: "store", emptyDir: { sizeLimit: "1Gi" } },
+      ],
     },
   };
 }
+
+/** Where the serving image keeps its writable data (its VOLUME; the embedded store's file). */
+export const SERVING_IMAGE_DATA_DIR = "/var/lib/mlops";
 
 /**
  * One model variant on the cluster: ServiceAccount (workload identity),

@@ -206,7 +206,7 @@ describe("mlops train --target azureml", () => {
         ...runsAs,
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-          "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+          "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
         environmentVariables: {},
         inputs: {
           data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
@@ -230,7 +230,7 @@ describe("mlops train --target azureml", () => {
       jobType: "Command",
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm --dir /repo mlops forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
+        "cd /repo && node dist/mlops.js forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
       distribution: { distributionType: "PyTorch", processCountPerInstance: 1 },
       resources: { instanceCount: 3 },
       outputs: { shares: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
@@ -238,7 +238,7 @@ describe("mlops train --target azureml", () => {
     expect(server.seen[3]!.body!.properties).toMatchObject({
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       inputs: {
         data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {
@@ -310,7 +310,7 @@ describe("mlops sweep --target azureml", () => {
         trial: {
           command: [
             // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-            "pnpm --dir /repo mlops sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
+            "cd /repo && node dist/mlops.js sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
             // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
             "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
           ].join(" "),
@@ -334,7 +334,7 @@ describe("what a job runs with", () => {
 
   it("runs from the image's repository and registers artifacts at the path the serving image bakes", async () => {
     const command = trainCommandJob(cosmosTarget, forest).command;
-    expect(command.startsWith(`pnpm --dir ${TRAINING_IMAGE_ROOT} mlops train `)).toBe(true);
+    expect(command.startsWith(`cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js train `)).toBe(true);
     expect(command).toContain(` --artifacts ${JOB_ARTIFACT_ROOT} `);
     // The image the command runs in keeps the repository there, with .mlops writable by its user.
     const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");

@@ -120,12 +120,10 @@ export const TRAINING_IMAGE_ROOT = "/repo";
  */
 export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
 
+/** The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root. */
 const mlops = (args: readonly (string | number)[]) =>
   [
-    "pnpm",
-    "--dir",
-    TRAINING_IMAGE_ROOT,
-    "mlops",
+    `cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js`,
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 
