@@ -50,6 +50,21 @@ export async function rssMiB(pid: number): Promise<number> {
   return kib / 1024;
 }
 
+/**
+ * CPU time (user + system) of `pid` and its descendants, in ms: the work a start took, whatever
+ * else the machine was doing meanwhile (clock ticks of 10 ms).
+ */
+export async function cpuMs(pid: number): Promise<number> {
+  const read = (file: string) => readFile(file, "utf8").catch(() => "");
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = (await read(`/proc/${pid}/stat`)).replace(/^.*\) /, "").split(" ");
+  let ms = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+  for (const child of (await read(`/proc/${pid}/task/${pid}/children`)).split(/\s+/)) {
+    if (child !== "") ms += await cpuMs(Number(child));
+  }
+  return ms;
+}
+
 /** Polls `url` every 5 ms until it answers 200; throws if `child` exits first. */
 export async function waitFor200(child: ChildProcess, url: string): Promise<void> {
   for (;;) {

@@ -20,8 +20,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseServingConfig } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
-import { DEMO_DATA, DEMO_MODELS, loadDataset, runDemoJob, takeRows } from "@mlops/training";
+import { DEMO_DATA, DEMO_MODELS, loadDataset, takeRows } from "@mlops/training";
 import autocannon from "autocannon";
 import { freePort, registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
 

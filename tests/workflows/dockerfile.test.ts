@@ -114,10 +114,9 @@ describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (pat
     const engines = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).engines.node;
     const major = /^>=(\d+)/.exec(engines)![1];
     expect(tagLine).toMatch(new RegExp(`^# .*node:${major}-bookworm-slim`));
-    expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([
-      "${NODE_IMAGE}",
-      "${NODE_IMAGE}",
-    ]);
+    // Both stages (build, runtime) from that one argument.
+    const fromArg = "$" + "{NODE_IMAGE}";
+    expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([fromArg, fromArg]);
   });
 
   it("runs compiled JavaScript with plain node: no pnpm, tsx, esbuild or TypeScript in the runtime stage", () => {
