@@ -11,7 +11,7 @@ import {
 } from "@azure/cosmos";
 import type { CosmosContainerName, StoreConfig } from "@mlops/contracts";
 import { StoreError, StoreUnavailableError } from "../errors.js";
-import { openLayout } from "./layout.js";
+import { type Call, openLayout } from "./layout.js";
 import {
   DEFAULT_RETRY_POLICY,
   isTransient,
@@ -34,8 +34,7 @@ export interface CosmosStoreOptions {
 
 export type CosmosConfig = Extract<StoreConfig, { kind: "cosmos" }>;
 
-/** Runs one SDK request (given the deadline's signal) under the retry policy. */
-export type Call = <T>(what: string, op: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type { Call } from "./layout.js";
 
 /** An open account: what every repository of the adapter works through. */
 export interface CosmosConnection {

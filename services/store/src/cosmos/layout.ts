@@ -11,7 +11,8 @@ import { COSMOS_LAYOUT, type CosmosContainerName } from "@mlops/contracts";
 import { StoreUnavailableError } from "../errors.js";
 
 /** Runs one SDK call under the adapter's retry policy and deadline. */
-import type { Call } from "./connection.js";
+/** Runs one SDK call under the adapter's retry policy and deadline. */
+export type Call = <T>(what: string, op: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 /** The opened layout. */
 export interface CosmosLayout {
