@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { Random } from "@mlops/garch";
 import { readNumber } from "@mlops/garch/csv";
+import { Random } from "@mlops/garch/random";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";
 import { MAX_SEED } from "./forest/options.js";

@@ -1,6 +1,6 @@
 /** Helpers shared by this package's tests (excluded from the build). */
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import type { Store } from "@mlops/store";
 import { expect } from "vitest";
 import reference from "../fixtures/reference.json" with { type: "json" };

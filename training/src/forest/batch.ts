@@ -1,4 +1,4 @@
-import { deriveSeed } from "@mlops/garch";
+import { deriveSeed } from "@mlops/garch/random";
 import { growTree, type TrainingMatrix } from "./cart.js";
 import type { TreeParams } from "./options.js";
 import type { FlatTree } from "./tree.js";

@@ -1,4 +1,4 @@
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import type { TreeParams } from "./options.js";
 import { emptyTree, type FlatTree, firstArgmax } from "./tree.js";
 
