@@ -13,8 +13,7 @@ import { FREE } from "./optimize/active-set.js";
 import { constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
-// Type feedback for the fused kernels before any fit (see prime.ts).
-import "./prime.js";
+import { primeKernels } from "./prime.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
@@ -28,6 +27,9 @@ import type {
 } from "./types.js";
 
 /** Version of the JSON layout written by `toJSON`. */
+// Type feedback for the fused kernels before any fit (see prime.ts): once, as this module loads.
+primeKernels();
+
 export const FIT_FORMAT = "mlops-garch-fit/1";
 
 /** Everything a fit is made of; the derived statistics are computed from it. */

@@ -21,7 +21,8 @@
 import { buildModel, evaluate, evaluateHessian, logLikelihoods } from "./likelihood.js";
 import { checkSpec } from "./spec.js";
 
-function prime(): void {
+/** Primes the kernels; `fit.ts` calls it once as it loads. */
+export function primeKernels(): void {
   const r = Float64Array.from({ length: 24 }, (_, t) => (t % 3 === 0 ? -1.7e6 : 0.9e6) + 1e3 * t);
   for (const mean of ["constant", "zero"] as const) {
     const spec = checkSpec({ mean });
@@ -50,5 +51,3 @@ function prime(): void {
     logLikelihoods(model, [explosive]);
   }
 }
-
-prime();

@@ -1,5 +1,5 @@
-import { NameSchema, PinnedModelRefSchema } from "@mlops/contracts";
-import { assertPinnedImage, DEFAULT_SCALING } from "@mlops/k8s";
+import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
+import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
@@ -39,6 +39,8 @@ const networkSchema = z
     aksSubnet: cidr.default("10.40.0.0/20"),
     mlSubnet: cidr.default("10.40.16.0/22"),
     endpointsSubnet: cidr.default("10.40.20.0/24"),
+    /** The self-hosted pipeline runners (only created when `pipeline` is configured). */
+    runnerSubnet: cidr.default("10.40.21.0/24"),
     /** Overlay pod range: never routed in the VNet, but must not collide with it. */
     podCidr: cidr.default("192.168.0.0/16"),
     serviceCidr: cidr.default("172.16.0.0/16"),
@@ -51,11 +53,12 @@ const networkSchema = z
       n.aksSubnet,
       n.mlSubnet,
       n.endpointsSubnet,
+      n.runnerSubnet,
       n.podCidr,
       n.serviceCidr,
     ];
     if (!ranges.every(isCidr)) return;
-    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet"] as const) {
+    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet", "runnerSubnet"] as const) {
       if (!cidrContains(n.addressSpace, n[key])) {
         ctx.addIssue({
           code: "custom",
@@ -68,6 +71,9 @@ const networkSchema = z
       ["aksSubnet", "mlSubnet"],
       ["aksSubnet", "endpointsSubnet"],
       ["mlSubnet", "endpointsSubnet"],
+      ["aksSubnet", "runnerSubnet"],
+      ["mlSubnet", "runnerSubnet"],
+      ["endpointsSubnet", "runnerSubnet"],
     ] as const;
     for (const [a, b] of subnets) {
       if (cidrsOverlap(n[a], n[b])) {
@@ -132,27 +138,59 @@ const cosmosSchema = z.discriminatedUnion("capacity", [
   }),
 ]);
 
-/** A model reference pinned to a version or alias, exactly as the serving config parses it. */
-const pinnedModelRef = z.string().refine((ref) => PinnedModelRefSchema.safeParse(ref).success, {
-  message: "must pin a model as name@version or name@alias (e.g. classifier@7)",
-});
-
-/** True when `tag` is immutable-looking by the same rule the k8s components enforce. */
-function isPinnedTag(tag: string): boolean {
-  try {
-    assertPinnedImage("tag", `image:${tag}`);
-    return true;
-  } catch {
-    return false;
-  }
+/** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
+function resourceIdOf(providerType: string) {
+  const pattern = new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/${providerType.replace("/", "\\/")}/[^/]+$`,
+    "i",
+  );
+  return z.string().regex(pattern, `must be the resource id of a ${providerType} resource`);
 }
 
-const imageTag = z.string().refine(isPinnedTag, {
-  message: "must be an immutable image tag (a version or git sha), not a moving one like latest",
+/**
+ * HTTPS for the public host: the Azure DNS zone its record goes to and the Key Vault certificate
+ * it presents. Both exist outside this stack (shared DNS and certificate estates), so a destroyed
+ * stack never takes them along and a new one finds them in place.
+ */
+const tlsSchema = z.object({
+  /** Public Azure DNS zone the host belongs to. */
+  dnsZoneId: resourceIdOf("Microsoft.Network/dnszones"),
+  /** Key Vault (RBAC mode) holding the certificate. */
+  certificateVaultId: resourceIdOf("Microsoft.KeyVault/vaults"),
+  /** Certificate name in that vault; Key Vault allows 1–127 letters, digits and '-'. */
+  certificateName: z
+    .string()
+    .regex(
+      /^[0-9A-Za-z-]{1,127}$/,
+      "must be a Key Vault certificate name (1–127 letters, digits, '-')",
+    ),
 });
+export type TlsConfig = z.infer<typeof tlsSchema>;
 
+/** The last segment of a resource id: the resource's name. */
+export const resourceNameOf = (id: string): string => id.split("/").at(-1)!;
+
+/**
+ * The certificate's unversioned URI, so the routing add-on follows rotations (AKS docs,
+ * app-routing-dns-ssl and app-routing-gateway-api-dns-tls, both ask for the URI without version).
+ */
+export function certificateUri(tls: TlsConfig): string {
+  return `https://${resourceNameOf(tls.certificateVaultId)}.vault.azure.net/certificates/${tls.certificateName}`;
+}
+
+/**
+ * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
+ * the contracts schema `@mlops/release` reads and writes) and those only this program reads.
+ */
 const servingSchema = z
   .object({
+    ...ServingReleaseSchema.shape,
+    /**
+     * Whether the serving plane (deployments, split, autoscalers) is on the cluster. A first
+     * deploy sets it false: the registry the images come from is created in that run, so the
+     * tags below cannot exist yet; the pipeline pushes them, then sets it true (infra README).
+     */
+    enabled: z.boolean().default(true),
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -167,16 +205,22 @@ const servingSchema = z
       .string()
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
       .default("prediction-api"),
-    championImageTag: imageTag,
-    challengerImageTag: imageTag,
-    championModel: pinnedModelRef,
-    challengerModel: pinnedModelRef,
-    /** Experiment the two arms belong to (the A/B records carry it). */
-    experimentId: z.string().refine((id) => NameSchema.safeParse(id).success, {
-      message: "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric",
-    }),
-    /** Share of traffic (percent) the NGINX canary Ingress sends to the challenger. */
+    /**
+     * How the public split is implemented: `gateway` (Gateway API on the AKS application routing
+     * add-on, the default) or `nginx-canary` (the ingress-nginx canary Ingress pair).
+     */
+    trafficSplit: z.enum(["gateway", "nginx-canary"]).default("gateway"),
+    /**
+     * The other implementation, run alongside without a DNS record while migrating (see the k8s
+     * README, "Migrating from nginx-canary to gateway").
+     */
+    standbySplit: z.enum(["gateway", "nginx-canary"]).optional(),
+    /** Share of traffic (percent) the split sends to the challenger, in either implementation. */
     canaryWeight: z.number().int().min(0).max(100),
+    /** HTTPS and DNS for `host`, or `off` (plain HTTP, no record): only a non-prod stack may. */
+    tls: z.union([z.literal("off"), tlsSchema], {
+      error: "must be off or { dnsZoneId, certificateVaultId, certificateName }",
+    }),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
     maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
@@ -185,28 +229,80 @@ const servingSchema = z
   .refine((s) => s.minReplicas <= s.maxReplicas, {
     message: "minReplicas must not exceed maxReplicas",
     path: ["minReplicas"],
-  });
+  })
+  .refine((s) => s.standbySplit !== s.trafficSplit, {
+    message: "standbySplit must differ from trafficSplit",
+    path: ["standbySplit"],
+  })
+  .refine(
+    (s) =>
+      s.tls === "off" || `.${s.host}`.endsWith(`.${resourceNameOf(s.tls.dnsZoneId).toLowerCase()}`),
+    { message: "host must lie in the DNS zone of tls.dnsZoneId", path: ["tls", "dnsZoneId"] },
+  );
 
-const stackConfigSchema = z.object({
-  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
+/**
+ * The GitHub repository whose workflows deploy this stack, and the names their OIDC subjects
+ * carry (`repo:<repository>:environment:<environment>` and so on; see pipeline-identities.ts).
+ */
+const pipelineSchema = z.object({
+  /**
+   * `owner/name` as the repository's OIDC subject claims spell it: for repositories created after
+   * 2026-06-18 (or opted in) that is the immutable form with ids, `owner-123/name-456`.
+   */
+  repository: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/,
+      "must be owner/name of a GitHub repository",
+    ),
+  /** The protected environment `deploy` and `promote` run in. */
   environment: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
-  owner: z.string().min(1, "must name the owning team or person"),
-  privateNetworking: z.boolean().default(true),
-  logRetentionDays: z.number().int().min(30).max(730).default(30),
-  alertEmails: z.array(z.email()).min(1, "needs at least one address"),
-  network: networkSchema.prefault({}),
-  aks: aksSchema,
-  ml: mlSchema,
-  cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
-  serving: servingSchema,
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, "must be a GitHub environment name")
+    .default("production"),
+  /** The branch whose pushes and schedules train, build and analyse. */
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "must be a branch name")
+    .default("main"),
 });
+
+const stackConfigSchema = z
+  .object({
+    location: z
+      .string()
+      .regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
+    owner: z.string().min(1, "must name the owning team or person"),
+    privateNetworking: z.boolean().default(true),
+    /**
+     * Bumped when a destroyed stack is created again, so no global name collides with a
+     * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
+     */
+    generation: z.number().int().min(0).default(0),
+    logRetentionDays: z.number().int().min(30).max(730).default(30),
+    alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+    network: networkSchema.prefault({}),
+    aks: aksSchema,
+    ml: mlSchema,
+    cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
+    [SERVING_CONFIG_KEY]: servingSchema,
+    /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+    pipeline: pipelineSchema.optional(),
+  })
+  .refine((c) => c.environment !== "prod" || c.serving.tls !== "off", {
+    message:
+      "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",
+    path: ["serving", "tls"],
+  });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type NetworkConfig = z.infer<typeof networkSchema>;
 export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */
 const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");

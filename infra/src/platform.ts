@@ -1,35 +1,27 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
-  DEFAULT_SCALING,
-  ServingStack,
+  servingEdgeServiceAccount,
   servingServiceAccounts,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
-import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import { CosmosStore } from "./cosmos.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
 import { azureNames } from "./names.js";
 import { Network } from "./network.js";
+import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
+import { RunnerSubnet } from "./runner-subnet.js";
+import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
-
-/** Name of the ServingStack component; its deployments and service accounts derive from it. */
-const SERVING_STACK = "serving";
-
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -37,23 +29,39 @@ export interface PlatformOutputs {
   acrLoginServer: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
   ingressHost: string;
+  /** The URL the web test and the pipeline's smoke test call: https unless the stack says `tls: off`. */
+  publicUrl: string;
   cosmosEndpoint: pulumi.Output<string>;
   cosmosDatabase: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   appInsightsConnectionString: pulumi.Output<string>;
   mlWorkspaceName: pulumi.Output<string>;
   mlComputeName: pulumi.Output<string>;
+  /** `MLFLOW_TRACKING_URI` of training jobs (`mlops train --target azureml`). */
+  mlflowTrackingUri: pulumi.Output<string>;
   servingClientId: pulumi.Output<string>;
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
-  servingNamespace: pulumi.Output<string>;
-  canaryIngress: pulumi.Output<string>;
+  /** Undefined while `serving.enabled` is false. */
+  servingNamespace: pulumi.Output<string> | undefined;
+  /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
+  trafficSplit: pulumi.Output<string> | undefined;
+  /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
+  pipeline?: {
+    previewClientId: pulumi.Output<string>;
+    buildClientId: pulumi.Output<string>;
+    deployClientId: pulumi.Output<string>;
+    previewPrincipalId: pulumi.Output<string>;
+    deployPrincipalId: pulumi.Output<string>;
+    runnerSubnetId: pulumi.Output<string>;
+    runnerEgressIp: pulumi.Output<string | undefined>;
+  };
 }
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
 export function createPlatform(cfg: StackConfig, project: string, stack: string): PlatformOutputs {
-  const names = azureNames(project, stack);
+  const names = azureNames(project, stack, cfg.generation);
   const tags: PlatformTags = { project, environment: cfg.environment, owner: cfg.owner };
   const client = authorization.getClientConfigOutput();
 
@@ -80,22 +88,36 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    dataPlanes: dataPlanes(cfg.serving),
+    nginxDnsZoneIds:
+      cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
+        ? [cfg.serving.tls.dnsZoneId]
+        : [],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     },
   });
 
+  const planes = dataPlanes(cfg.serving);
+  const tls = cfg.serving.tls === "off" ? undefined : cfg.serving.tls;
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
     servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
+    edgeServiceAccount:
+      tls !== undefined && planes.includes("gateway")
+        ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
+        : undefined,
   });
   const workloads = {
     serving: identity.serving.principalId,
     training: identity.training.principalId,
   };
+  const pipeline = cfg.pipeline
+    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
+    : undefined;
 
   const registry = new Registry("registry", {
     ...placement,
@@ -108,7 +130,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    secretReaders: workloads,
+    // No workload reads secrets: they reach Cosmos DB, the registry and App Insights with their
+    // own identities (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {},
     privateLink,
   });
 
@@ -118,7 +142,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     databaseName: COSMOS_LAYOUT.defaultDatabase,
     containers: Object.values(COSMOS_LAYOUT.containers),
     capacity: cfg.cosmos,
-    dataContributors: workloads,
+    dataContributors: { ...workloads, ...pipeline?.storeWriters() },
     privateLink,
   });
 
@@ -132,7 +156,12 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     subnetId: net.mlSubnetId,
     trainingIdentity: identity.training,
     compute: cfg.ml,
-    blobContributors: { training: identity.training.principalId },
+    // The build jobs upload training data and download job outputs.
+    blobContributors: {
+      training: identity.training.principalId,
+      ...(pipeline && { build: pipeline.build.principalId }),
+    },
+    dataScientists: { training: identity.training.principalId },
     privateLink,
   });
 
@@ -143,7 +172,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
     actionGroupId: telemetry.actionGroupId,
-    healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
+    healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
       aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
       acr: { resourceId: registry.registryId },
@@ -152,105 +181,67 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     },
   });
 
-  const serving = createServingStack(
-    cfg,
-    names.registry,
-    names.cosmosAccount,
-    aks,
-    identity,
-    telemetry,
-    client.tenantId,
-  );
+  const runners = pipeline
+    ? new RunnerSubnet(
+        "runners",
+        { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
+        // After the platform's own subnets: Azure rejects concurrent writes to one VNet.
+        { dependsOn: [net] },
+      )
+    : undefined;
+  if (pipeline) {
+    grantPipelineAccess("pipeline", pipeline, {
+      resourceGroupId: group.id,
+      registryId: registry.registryId,
+      mlWorkspaceId: ml.workspaceId,
+      clusterId: aks.clusterId,
+      trainingPrincipalId: identity.training.principalId,
+    });
+  }
+
+  // Off until the pipeline has pushed the images the deployments name (first deploy).
+  const serving = cfg.serving.enabled
+    ? createServingStack(cfg, {
+        registryName: names.registry,
+        cosmosAccount: names.cosmosAccount,
+        aks,
+        identity,
+        telemetry,
+        tenantId: client.tenantId,
+        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants],
+      })
+    : undefined;
 
   return {
     resourceGroupName: group.name,
     acrLoginServer: registry.loginServer,
     clusterName: aks.clusterName,
     ingressHost: cfg.serving.host,
+    publicUrl: publicUrl(cfg.serving),
     cosmosEndpoint: cosmos.endpoint,
     cosmosDatabase: cosmos.databaseName,
     keyVaultUri: vault.vaultUri,
     appInsightsConnectionString: telemetry.appInsightsConnectionString,
     mlWorkspaceName: ml.workspaceName,
     mlComputeName: ml.computeName,
+    mlflowTrackingUri: ml.mlflowTrackingUri,
     servingClientId: identity.serving.clientId,
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
-    servingNamespace: serving.namespace,
-    canaryIngress: serving.canaryIngress,
+    servingNamespace: serving?.namespace,
+    trafficSplit: serving?.trafficSplit,
+    pipeline:
+      pipeline && runners
+        ? {
+            previewClientId: pipeline.preview.clientId,
+            buildClientId: pipeline.build.clientId,
+            deployClientId: pipeline.deploy.clientId,
+            previewPrincipalId: pipeline.preview.principalId,
+            deployPrincipalId: pipeline.deploy.principalId,
+            runnerSubnetId: runners.subnetId,
+            runnerEgressIp: runners.egressIp,
+          }
+        : undefined,
   };
-}
-
-/**
- * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
- * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
- */
-function createServingStack(
-  cfg: StackConfig,
-  registryName: string,
-  cosmosAccount: string,
-  aks: AksCluster,
-  identity: Identity,
-  telemetry: Telemetry,
-  tenantId: pulumi.Input<string>,
-): ServingStack {
-  const s = cfg.serving;
-  const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
-    [SERVING_ENV.championModel]: s.championModel,
-    [SERVING_ENV.challengerModel]: s.challengerModel,
-    [SERVING_ENV.experimentId]: s.experimentId,
-  });
-  const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
-  const scaling = {
-    ...DEFAULT_SCALING,
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    targetRequestsPerSecond: s.targetRequestsPerSecond,
-  };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
-    SERVING_STACK,
-    {
-      provider: aks.provider,
-      namespace: s.namespace,
-      servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
-      champion: { image: image(s.championImageTag), scaling },
-      challenger: { image: image(s.challengerImageTag), scaling },
-      canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
-      workloadIdentity: { clientId: identity.serving.clientId, tenantId },
-      prometheus: {
-        serverAddress: telemetry.prometheusQueryEndpoint,
-        identityClientId: identity.autoscaler.clientId,
-      },
-    },
-    { dependsOn: [aks] },
-  );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
 }

@@ -1,9 +1,11 @@
 import {
+  HEALTH_PATHS,
   predictionRateQuery,
   renderServingEnv,
   SECRET_ENV_VARS,
   type ServedVariant,
   type ServingConfig,
+  SHUTDOWN_GRACE_MS,
 } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +13,7 @@ import { assertPinnedImage } from "./image.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
+  cpuUsageQuery,
   type KedaPrometheusSource,
   PredictionAutoscaler,
   type PredictionAutoscalerArgs,
@@ -32,6 +35,8 @@ export const APP_NAME = "prediction-api";
 export const VARIANT_LABEL = "mlops.platform/variant";
 /** Port of every variant's ClusterIP Service. */
 export const SERVICE_PORT = 80;
+/** Name of the serving container (the CPU trigger selects its series). */
+const CONTAINER_NAME = "server";
 /** Name of the container port, referenced by probes, Service and scrape config. */
 const PORT_NAME = "http";
 /**
@@ -51,24 +56,15 @@ export interface HealthPaths {
   readonly ready: string;
 }
 
-/**
- * The serving API's health routes (`services/serving/src/routes/health.ts`).
- * Contracts does not export them yet; `serving-api.test.ts` fails if the
- * server's routes move away from these.
- */
-export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({
-  live: "/health/live",
-  ready: "/health/ready",
-});
+/** The serving API's health routes, as the server registers them (from contracts). */
+export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({ ...HEALTH_PATHS });
 
 /**
- * Seconds the server may take to stop after SIGTERM: its close-with-grace
- * deadline (`GRACE_MS` in `services/serving/src/server.ts`), which bounds
- * draining requests, the final prediction-log flush and closing telemetry
- * and store. Not configurable on the server; `serving-api.test.ts` fails if
- * it changes there.
+ * Seconds the server may take to stop after SIGTERM: its graceful-stop deadline
+ * (contracts' `SHUTDOWN_GRACE_MS`), which bounds draining requests, the final
+ * prediction-log flush and closing telemetry and store.
  */
-export const DEFAULT_DRAIN_SECONDS = 20;
+export const DEFAULT_DRAIN_SECONDS = SHUTDOWN_GRACE_MS / 1000;
 
 /** Autoscaling for one model Deployment. */
 export interface ModelAutoscaling {
@@ -191,6 +187,10 @@ export function autoscalerArgs(
     requestRateQuery: pulumi
       .output(args.namespace)
       .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+    cpuUsageQuery: pulumi
+      .output(args.namespace)
+      .apply((ns) => cpuUsageQuery(ns, name, CONTAINER_NAME)),
+    cpuRequestMillis: (args.resources ?? DEFAULT_RESOURCES).requests.cpuMillis,
   };
 }
 
@@ -274,7 +274,7 @@ export function podTemplate(
       ],
       containers: [
         {
-          name: "server",
+          name: CONTAINER_NAME,
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
@@ -305,14 +305,25 @@ export function podTemplate(
             runAsNonRoot: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "store", mountPath: SERVING_IMAGE_DATA_DIR },
+          ],
         },
       ],
-      // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+      // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
+      // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
+      // can fill the node.
+      volumes: [
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        { name: "store", emptyDir: { sizeLimit: "1Gi" } },
+      ],
     },
   };
 }
+
+/** Where the serving image keeps its writable data (its VOLUME; the embedded store's file). */
+export const SERVING_IMAGE_DATA_DIR = "/var/lib/mlops";
 
 /**
  * One model variant on the cluster: ServiceAccount (workload identity),

@@ -4,11 +4,13 @@
  * clean with `dockerfile-utils`, builds only from files the repository tracks (plus, for serving,
  * the model artifacts the pipeline's train job hands over), and runs as a non-root user.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { SERVING_IMAGE_DATA_DIR } from "@mlops/k8s";
 import { Copy, type Dockerfile, DockerfileParser, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { loadWorkflow, ROOT, run } from "./support.js";
 
 /** The build argument through which the pipeline passes the trained models. */
@@ -48,6 +50,39 @@ function contextSources(dockerfile: Dockerfile): { raw: string; resolved: string
     });
 }
 
+/** The folders of the workspace packages `name` bundles (its workspace dependencies), itself included. */
+async function runtimeClosure(name: string): Promise<string[]> {
+  const { packages } = parseYaml(await readFile(join(ROOT, "pnpm-workspace.yaml"), "utf8")) as {
+    packages: string[];
+  };
+  const dirs = await Promise.all(
+    packages.map(async (glob) => {
+      if (!glob.endsWith("/*")) return [glob];
+      const parent = glob.slice(0, -2);
+      return (await readdir(join(ROOT, parent))).map((child) => `${parent}/${child}`);
+    }),
+  );
+  const byName = new Map<string, { dir: string; deps: string[] }>();
+  for (const dir of dirs.flat()) {
+    const manifest = JSON.parse(await readFile(join(ROOT, dir, "package.json"), "utf8"));
+    const specs = { ...manifest.dependencies, ...manifest.devDependencies } as Record<
+      string,
+      string
+    >;
+    const deps = Object.entries(specs).filter(([, spec]) => spec.startsWith("workspace:"));
+    byName.set(manifest.name, { dir, deps: deps.map(([dep]) => dep) });
+  }
+  const found = new Set<string>();
+  const visit = (pkg: string) => {
+    const entry = byName.get(pkg);
+    if (!entry || found.has(entry.dir)) return;
+    found.add(entry.dir);
+    entry.deps.forEach(visit);
+  };
+  visit(name);
+  return [...found].sort();
+}
+
 describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (path) => {
   let text: string;
   let dockerfile: Dockerfile;
@@ -67,6 +102,33 @@ describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (pat
     for (const { resolved } of sources) {
       const tracked = await run("git", ["ls-files", "--", resolved]);
       expect(tracked.stdout.trim(), `${resolved} is not in the repository`).not.toBe("");
+    }
+  });
+
+  it("builds on Node 24 LTS pinned by digest, its tag in the comment above", async () => {
+    const arg = text.match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1];
+    expect(arg).toMatch(/^node@sha256:[0-9a-f]{64}$/);
+    const comment = text.split("\n").findIndex((l) => l.startsWith("ARG NODE_IMAGE="));
+    const above = text.split("\n").slice(0, comment).reverse();
+    const tagLine = above.find((l) => /node:\d+/.test(l)) ?? "";
+    const engines = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).engines.node;
+    const major = /^>=(\d+)/.exec(engines)![1];
+    expect(tagLine).toMatch(new RegExp(`^# .*node:${major}-bookworm-slim`));
+    // Both stages (build, runtime) from that one argument.
+    const fromArg = "$" + "{NODE_IMAGE}";
+    expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([fromArg, fromArg]);
+  });
+
+  it("runs compiled JavaScript with plain node: no pnpm, tsx, esbuild or TypeScript in the runtime stage", () => {
+    const stage = finalStage(dockerfile);
+    const cmd = stage.find((i) => i.getKeyword() === "CMD")!;
+    const args = JSON.parse(cmd.getArgumentsContent()!) as string[];
+    expect(args[0]).toBe("node");
+    expect(args.slice(1).find((a) => !a.startsWith("-"))).toMatch(/^dist\/[\w-]+\.js$/);
+    for (const instruction of stage) {
+      expect(instruction.getTextContent(), "runtime stage").not.toMatch(
+        /\b(pnpm|tsx|esbuild|tsc)\b|\.ts\b/,
+      );
     }
   });
 
@@ -102,10 +164,41 @@ describe("services/serving/Dockerfile", () => {
     expect(upload?.with?.["include-hidden-files"]).toBe(true);
   });
 
+  it("copies the sources of serving's workspace dependencies and nothing of the trainer", async () => {
+    const sources = contextSources(dockerfile).map((s) => s.resolved);
+    const packages = sources.filter((s) => s.endsWith("/src")).map((s) => s.slice(0, -4));
+    expect(packages.sort()).toEqual(await runtimeClosure("@mlops/serving"));
+    expect(sources.filter((s) => s.startsWith("training"))).toEqual([]);
+  });
+
+  it("declares its writable paths, and the k8s Deployment mounts an emptyDir on each", () => {
+    const volumes = finalStage(dockerfile)
+      .filter((i) => i.getKeyword() === "VOLUME")
+      .flatMap((i) => JSON.parse(i.getArgumentsContent()!) as string[]);
+    expect(volumes).toEqual([SERVING_IMAGE_DATA_DIR]);
+    const env = finalStage(dockerfile)
+      .find((i) => i.getKeyword() === "ENV")!
+      .getTextContent();
+    expect(env).toContain(`MLOPS_STORE=sqlite:${SERVING_IMAGE_DATA_DIR}/`);
+  });
+
   it("ships the dashboard's front end and checks its own health", () => {
     expect(contextSources(dockerfile).map((s) => s.resolved)).toContain(
-      "services/serving/dashboard",
+      "services/serving/dashboard-ui",
     );
     expect(finalStage(dockerfile).some((i) => i.getKeyword() === "HEALTHCHECK")).toBe(true);
+  });
+});
+
+describe("training/Dockerfile", () => {
+  it("copies the manifest and sources of every workspace package the `mlops` CLI imports", async () => {
+    const { dockerfile } = await parse("training/Dockerfile");
+    const copied = contextSources(dockerfile).map((s) => s.resolved);
+    const closure = await runtimeClosure("@mlops/training");
+    expect(closure).toContain("services/release");
+    for (const dir of closure) {
+      expect(copied).toContain(`${dir}/package.json`);
+      expect(copied).toContain(`${dir}/src`);
+    }
   });
 });

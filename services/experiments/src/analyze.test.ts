@@ -1,10 +1,10 @@
 import type { ExperimentInput } from "@mlops/contracts";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, describe, expect, it } from "vitest";
+import { seedTraffic } from "../test-support/seed-traffic.js";
 import { analyzeExperiment } from "./analyze.js";
-import { toDecisionRecord } from "./decide.js";
+import { toDecisionRecord } from "./decision-record.js";
 import { momentsOf } from "./moments.js";
-import { seedTraffic } from "./test-support.js";
 
 let store: Store;
 afterEach(async () => {

@@ -6,7 +6,9 @@
  */
 import type { Experiment, TimeWindow } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
-import { type DecisionPolicy, type DecisionResult, decide, previousPValueOf } from "./decide.js";
+import { type DecisionResult, decide } from "./decide.js";
+import type { DecisionPolicy } from "./decision-policy.js";
+import { previousPValueOf } from "./decision-record.js";
 import { ExperimentsInputError } from "./errors.js";
 import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
 

@@ -1,9 +1,9 @@
 import type { ExperimentInput, ModelVersionInput } from "@mlops/contracts";
 import { openSqliteStore, type Store, StoreConflictError } from "@mlops/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { seedTraffic } from "../test-support/seed-traffic.js";
 import { analyzeExperiment } from "./analyze.js";
 import { applyDecision } from "./apply.js";
-import { seedTraffic } from "./test-support.js";
 
 let store: Store;
 beforeEach(async () => {

@@ -6,7 +6,7 @@
 import { CHAMPION, type Decision, type ExperimentState } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import type { Analysis } from "./analyze.js";
-import { toDecisionRecord } from "./decide.js";
+import { toDecisionRecord } from "./decision-record.js";
 
 /** Options of `applyDecision`. */
 export interface ApplyOptions {

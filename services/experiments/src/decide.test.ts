@@ -1,7 +1,8 @@
 import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
-import { type DecisionInput, decide, previousPValueOf, toDecisionRecord } from "./decide.js";
+import { type DecisionInput, decide } from "./decide.js";
+import { previousPValueOf, toDecisionRecord } from "./decision-record.js";
 import { summarize } from "./moments.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 import {

@@ -1,23 +1,24 @@
 /**
  * The promotion decision: compare the challenger with the champion on the experiment's primary
  * metric with the always-valid mSPRT (so the pipeline may decide after every run), check the
- * guardrails and the traffic split, and say promote, rollback, continue or invalid with every
- * number behind it.
+ * guardrails (guardrails.ts) and the traffic split, and say promote, rollback, continue or
+ * invalid with every number behind it. The policy is checked in decision-policy.ts; the record
+ * kept in the store is made in decision-record.ts.
  */
-import {
-  type Decision,
-  type DecisionKind,
-  type Experiment,
-  type GuardrailMetric,
-  type JsonValue,
-  MAX_TEXT,
-  type PrimaryMetric,
-} from "@mlops/contracts";
+import type { DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
+import { type DecisionPolicy, resolvePolicy } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
+import { formatNumber as fmt, formatInterval as fmtCi } from "./format.js";
+import {
+  type Arms,
+  checkGuardrail,
+  describeGuardrail,
+  type GuardrailEvidence,
+} from "./guardrails.js";
 import { summarize } from "./moments.js";
 import { mdeMeans } from "./power.js";
 import { msprtMeans, type SequentialResult } from "./sequential.js";
-import { DEFAULT_SRM_THRESHOLD, type SrmResult, srmTest } from "./srm.js";
+import { type SrmResult, srmTest } from "./srm.js";
 import {
   type LiftResult,
   relativeLift,
@@ -25,12 +26,7 @@ import {
   welchTTestFromSummary,
 } from "./two-sample.js";
 import type { SampleSummary } from "./types.js";
-import {
-  requireClosedInterval,
-  requireCount,
-  requireOpenInterval,
-  requirePositive,
-} from "./validate.js";
+import { requireClosedInterval } from "./validate.js";
 import { metricMoments, type VariantMetrics } from "./variant-metrics.js";
 
 /** Which way is better for each primary metric. */
@@ -39,22 +35,6 @@ export const PRIMARY_METRIC_DIRECTION: Readonly<Record<PrimaryMetric, "higher" |
   log_loss: "lower",
   outcome_mean: "higher",
 };
-
-/** How the decision is taken; every field has a default. */
-export interface DecisionPolicy {
-  /** The arm that serves now. Default "champion". */
-  readonly control?: string;
-  /** The arm that may replace it. Default "challenger". */
-  readonly treatment?: string;
-  /** SRM flag level. Default 0.001. */
-  readonly srmThreshold?: number;
-  /** Fewer observations of the primary metric in either arm means "continue". Default 100. */
-  readonly minSamplePerArm?: number;
-  /** Mixing variance of the primary metric's mSPRT. Default: see `msprtMeans`. */
-  readonly tau2?: number;
-  /** Power at which the reachable MDE is reported. Default 0.8. */
-  readonly power?: number;
-}
 
 /** What the decision reads. */
 export interface DecisionInput {
@@ -88,23 +68,6 @@ export interface PrimaryEvidence {
   readonly mde: number;
 }
 
-/** One guardrail: is the treatment worse than the control by more than allowed? */
-export interface GuardrailEvidence {
-  readonly metric: GuardrailMetric;
-  readonly maxRelativeIncrease: number;
-  readonly controlMean: number;
-  readonly treatmentMean: number;
-  /** The largest allowed increase in the metric's units: maxRelativeIncrease × control mean. */
-  readonly limit: number;
-  /** Always-valid interval for treatment − control; null when both arms are constant. */
-  readonly ci: [number, number] | null;
-  /**
-   * `breach`: the whole interval lies above the limit; `ok`: the estimate is within it;
-   * `inconclusive`: the estimate is above the limit but the interval still reaches below.
-   */
-  readonly status: "ok" | "breach" | "inconclusive";
-}
-
 /** The decision with every number behind it. */
 export interface DecisionResult {
   readonly decision: DecisionKind;
@@ -117,51 +80,8 @@ export interface DecisionResult {
   readonly guardrails: GuardrailEvidence[];
 }
 
-interface Arms {
-  readonly control: VariantMetrics;
-  readonly treatment: VariantMetrics;
-}
-
-const fmt = (x: number): string => String(Number(x.toPrecision(4)));
-const fmtCi = ([lo, hi]: readonly [number, number]): string => `[${fmt(lo)}, ${fmt(hi)}]`;
-
-function checkPolicy(input: DecisionInput, policy: DecisionPolicy) {
-  const control = policy.control ?? "champion";
-  const treatment = policy.treatment ?? "challenger";
-  const names = input.experiment.variants.map((v) => v.name);
-  for (const [field, name] of [
-    ["policy.control", control],
-    ["policy.treatment", treatment],
-  ] as const) {
-    if (!names.includes(name)) {
-      throw new ExperimentsInputError(
-        "UNKNOWN_VARIANT",
-        field,
-        `must name a variant of experiment ${input.experiment.id} (${names.join(", ")}), got ${name}`,
-      );
-    }
-  }
-  if (control === treatment) {
-    throw new ExperimentsInputError(
-      "OUT_OF_RANGE",
-      "policy.treatment",
-      "must differ from policy.control",
-    );
-  }
-  const minSamplePerArm = policy.minSamplePerArm ?? 100;
-  requireCount("policy.minSamplePerArm", minSamplePerArm);
-  if (minSamplePerArm < 2) {
-    throw new ExperimentsInputError(
-      "OUT_OF_RANGE",
-      "policy.minSamplePerArm",
-      `must be ≥ 2, got ${minSamplePerArm}`,
-    );
-  }
-  const srmThreshold = policy.srmThreshold ?? DEFAULT_SRM_THRESHOLD;
-  requireOpenInterval("policy.srmThreshold", srmThreshold, 0, 1);
-  const power = policy.power ?? 0.8;
-  requireOpenInterval("policy.power", power, 0, 1);
-  if (policy.tau2 !== undefined) requirePositive("policy.tau2", policy.tau2);
+/** Input checks beyond the policy's: a p-value in [0, 1], one statistics entry per variant. */
+function checkInput(input: DecisionInput): number {
   const previousPValue = input.previousPValue ?? 1;
   requireClosedInterval("previousPValue", previousPValue, 0, 1);
   const seen = new Set<string>();
@@ -175,7 +95,7 @@ function checkPolicy(input: DecisionInput, policy: DecisionPolicy) {
     }
     seen.add(m.variant);
   }
-  return { control, treatment, minSamplePerArm, srmThreshold, power, previousPValue };
+  return previousPValue;
 }
 
 type Verdict = (
@@ -232,49 +152,6 @@ function checkSplit(
 }
 
 /**
- * One guardrail, or null while either arm has fewer than `minSample` observations of it. The
- * limit is relative to the control, so a control with a zero error rate allows no increase: any
- * challenger errors keep the guardrail above its limit (never `ok`) until the evidence settles it.
- */
-function checkGuardrail(
-  metric: GuardrailMetric,
-  maxRelativeIncrease: number,
-  arms: Arms,
-  alpha: number,
-  minSample: number,
-): GuardrailEvidence | null {
-  const c = metricMoments(arms.control, metric)!;
-  const t = metricMoments(arms.treatment, metric)!;
-  if (c.n < minSample || t.n < minSample) return null;
-  const control = summarize(c);
-  const treatment = summarize(t);
-  const limit = maxRelativeIncrease * control.mean;
-  const diff = treatment.mean - control.mean;
-  const base = {
-    metric,
-    maxRelativeIncrease,
-    controlMean: control.mean,
-    treatmentMean: treatment.mean,
-    limit,
-  };
-  if (control.variance === 0 && treatment.variance === 0) {
-    // Both arms constant: the difference is known exactly.
-    return { ...base, ci: null, status: diff > limit ? "breach" : "ok" };
-  }
-  const { ci } = msprtMeans(control, treatment, { alpha });
-  const status = ci[0] > limit ? "breach" : diff <= limit ? "ok" : "inconclusive";
-  return { ...base, ci, status };
-}
-
-function describeGuardrail(g: GuardrailEvidence, arms: Arms): string {
-  const band = g.ci === null ? "exact" : `always-valid CI ${fmtCi(g.ci)}`;
-  return (
-    `${g.metric}: ${arms.treatment.variant} ${fmt(g.treatmentMean)} vs ${arms.control.variant} ` +
-    `${fmt(g.controlMean)} (diff ${fmt(g.treatmentMean - g.controlMean)}, ${band}; allowed +${fmt(g.limit)})`
-  );
-}
-
-/**
  * Decide an experiment at this look.
  *
  * - `invalid`: an arm has no statistics, the primary metric's variance is unknown, or the traffic
@@ -288,7 +165,7 @@ function describeGuardrail(g: GuardrailEvidence, arms: Arms): string {
  * Throws `ExperimentsInputError` when the policy names arms the experiment does not have.
  */
 export function decide(input: DecisionInput, policy: DecisionPolicy = {}): DecisionResult {
-  const p = checkPolicy(input, policy);
+  const p = { ...resolvePolicy(policy, input.experiment), previousPValue: checkInput(input) };
   const verdict = verdictFor({ control: p.control, treatment: p.treatment });
   const alpha = input.experiment.alpha;
   const byName = new Map(input.metrics.map((m) => [m.variant, m]));
@@ -356,7 +233,7 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   const sequential = msprtMeans(control, treatment, {
     alpha,
     previousPValue: p.previousPValue,
-    ...(policy.tau2 === undefined ? {} : { tau2: policy.tau2 }),
+    ...(p.tau2 === undefined ? {} : { tau2: p.tau2 }),
   });
   const primary: PrimaryEvidence = {
     metric,
@@ -406,52 +283,4 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   for (const g of guardrails)
     reasons.push(`guardrail within its limit: ${describeGuardrail(g, arms)}`);
   return verdict("promote", reasons, srm, primary, guardrails);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** The key of a decision's evidence that carries the running always-valid p-value. */
-export const PRIMARY_P_VALUE_KEY = "primary_p_value";
-
-/**
- * The append-only decision record of a result. Evidence holds every number (non-finite values
- * become null, as JSON has no NaN); `primary_p_value` is what the next look passes back as
- * `previousPValue`.
- */
-export function toDecisionRecord(
-  result: DecisionResult,
-  meta: { readonly id: string; readonly experimentId: string; readonly decidedAt: number },
-): Decision {
-  const evidence = JSON.parse(
-    JSON.stringify({
-      [PRIMARY_P_VALUE_KEY]: result.primary?.sequential.pValue ?? null,
-      arms: result.arms,
-      srm: result.srm,
-      primary: result.primary,
-      guardrails: result.guardrails,
-    }),
-  ) as Record<string, JsonValue>;
-  return {
-    id: meta.id,
-    experiment_id: meta.experimentId,
-    decision: result.decision,
-    // The record caps reasons at MAX_TEXT; the numbers stay whole in the evidence.
-    reason: truncate(result.reasons.join("; "), MAX_TEXT),
-    evidence,
-    decided_at: meta.decidedAt,
-  };
-}
-
-/**
- * The running always-valid p-value of an experiment's decisions (oldest first): the newest one
- * recorded, or 1 before any look computed one (looks with too little data record none).
- */
-export function previousPValueOf(decisions: readonly Decision[]): number {
-  for (let i = decisions.length - 1; i >= 0; i--) {
-    const p = decisions[i]!.evidence[PRIMARY_P_VALUE_KEY];
-    if (typeof p === "number" && p >= 0 && p <= 1) return p;
-  }
-  return 1;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import { chiSquareSf, normalQuantile, tQuantile, tTwoSidedP } from "./distributions.js";
-import { expectClose, R } from "./test-support.js";
 
 describe("distribution functions against R", () => {
   it("t lower tail (as half the two-sided p of a negative t) to 1e-12", () => {

@@ -7,17 +7,15 @@ export { type Analysis, type AnalyzeOptions, analyzeExperiment } from "./analyze
 export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
 export {
   type DecisionInput,
-  type DecisionPolicy,
   type DecisionResult,
   decide,
-  type GuardrailEvidence,
   PRIMARY_METRIC_DIRECTION,
-  PRIMARY_P_VALUE_KEY,
   type PrimaryEvidence,
-  previousPValueOf,
-  toDecisionRecord,
 } from "./decide.js";
+export type { DecisionPolicy } from "./decision-policy.js";
+export { PRIMARY_P_VALUE_KEY, previousPValueOf, toDecisionRecord } from "./decision-record.js";
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
+export type { GuardrailEvidence } from "./guardrails.js";
 export { type LiftChartOptions, liftChartSvg } from "./lift-chart.js";
 export { type LiftHistoryOptions, readLiftPath } from "./lift-history.js";
 export {
@@ -76,7 +74,7 @@ export {
   TrafficError,
   type TrafficOptions,
   type TrafficSummary,
-} from "./traffic.js";
+} from "./traffic-simulator.js";
 export {
   type IntervalOptions,
   type LiftResult,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import { benjaminiHochbergAdjust, holmAdjust } from "./multiple.js";
-import { expectClose, R } from "./test-support.js";
 
 describe("multiple-testing adjustments against R p.adjust", () => {
   it.each(R.padjust.map((c, i) => [i, c] as const))("case %i", (_, c) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import {
   mdeMeans,
   mdeProportions,
@@ -6,7 +7,6 @@ import {
   sampleSizeMeans,
   sampleSizeProportions,
 } from "./power.js";
-import { expectClose, R } from "./test-support.js";
 
 describe("proportions: R power.prop.test (strict = FALSE)", () => {
   it.each(R.powerProportions.map((c, i) => [i, c] as const))("case %i", (_, c) => {

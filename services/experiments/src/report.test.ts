@@ -2,10 +2,10 @@ import type { ExperimentInput } from "@mlops/contracts";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { XMLValidator } from "fast-xml-parser";
 import { afterEach, describe, expect, it } from "vitest";
+import { seedTraffic } from "../test-support/seed-traffic.js";
 import { analyzeExperiment } from "./analyze.js";
 import { readLiftPath } from "./lift-history.js";
 import { renderLiftChart, renderReport } from "./report.js";
-import { seedTraffic } from "./test-support.js";
 
 let store: Store;
 afterEach(async () => {

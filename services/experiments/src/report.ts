@@ -7,6 +7,7 @@
 import type { Analysis } from "./analyze.js";
 import { PRIMARY_METRIC_DIRECTION } from "./decide.js";
 import { normalQuantile } from "./distributions.js";
+import { formatNumber } from "./format.js";
 import { liftChartSvg } from "./lift-chart.js";
 import type { LiftPoint } from "./lift-path.js";
 import { summarize } from "./moments.js";
@@ -20,9 +21,9 @@ export interface ReportOptions {
   readonly generatedAt?: Date;
 }
 
-/** Four significant digits, without trailing zeros: what people compare at a glance. */
+/** `formatNumber`, or a dash for a number that is missing or not finite. */
 const fmt = (x: number | null | undefined): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? "–" : String(Number(x.toPrecision(4)));
+  x === null || x === undefined || !Number.isFinite(x) ? "–" : formatNumber(x);
 const fmtCi = (ci: readonly [number, number] | null): string =>
   ci === null ? "–" : `[${fmt(ci[0])}, ${fmt(ci[1])}]`;
 const pct = (x: number): string => `${fmt(100 * x)}%`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import { msprt, msprtMeans, msprtPath, msprtProportions } from "./sequential.js";
-import { expectClose, R } from "./test-support.js";
 
 describe("mSPRT likelihood ratio against the paper's equal-arm formulas (computed in R)", () => {
   it.each(R.msprtMeans.map((c, i) => [i, c] as const))("means, case %i", (_, c) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import { ExperimentsInputError } from "./errors.js";
 import { srmTest } from "./srm.js";
-import { expectClose, R } from "./test-support.js";
 
 describe("srmTest against R chisq.test(counts, p = weights / sum(weights))", () => {
   it.each(R.srm.map((c, i) => [i, c] as const))("case %i", (_, c) => {

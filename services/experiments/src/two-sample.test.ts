@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectClose, R } from "../test-support/r-reference.js";
 import { ExperimentsInputError } from "./errors.js";
 import { momentsOf, summarize } from "./moments.js";
-import { expectClose, R } from "./test-support.js";
 import {
   relativeLift,
   twoProportionZTest,

@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../src/cosmos/emulator.js";
 import { openStore } from "../src/open-store.js";
 import type { Store } from "../src/store.js";
-import { generateTraffic } from "../src/traffic.js";
+import { startEmulator } from "../test-support/cosmos-emulator.js";
+import { generatePredictionLogs } from "../test-support/prediction-logs.js";
 
 const json = process.argv.includes("--json");
 const SQLITE_RECORDS = Number(process.env.BENCH_SQLITE_RECORDS ?? 1_000_000);
@@ -36,7 +36,7 @@ async function fill(store: Store, total: number, batch: number): Promise<FillRat
   let cpuMs = 0;
   for (let first = 0; first < total; first += CHUNK) {
     const count = Math.min(CHUNK, total - first);
-    const traffic = generateTraffic({
+    const traffic = generatePredictionLogs({
       seed: 1 + first / CHUNK,
       count,
       first,

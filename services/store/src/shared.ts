@@ -1,5 +1,5 @@
 /** Rules both adapters apply identically. */
-import type { ModelRef, Params } from "@mlops/contracts";
+import type { ModelRef, Params, TimeWindow } from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
 
 /** A reference as error messages show it. */
@@ -33,4 +33,9 @@ export function staleAliasMessage(
   expected: number | null,
 ): string {
   return `alias ${model}@${alias} points at ${current ?? "nothing"}, expected ${expected ?? "nothing"} (it moved since it was read)`;
+}
+
+/** The bounds `[from, to)` of a query window; without one, all time. */
+export function windowBounds(window: TimeWindow | undefined): TimeWindow {
+  return window ?? { from: 0, to: Number.MAX_SAFE_INTEGER };
 }

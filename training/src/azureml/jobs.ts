@@ -8,6 +8,7 @@ import type {
   UriFolderJobOutput,
 } from "@azure/arm-machinelearning";
 import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
 import type { SweepDefinition } from "../sweep/run.js";
@@ -27,6 +28,19 @@ export const AzureMlTargetSchema = z.object({
       error:
         "must be an environment version id (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<v>)",
     }),
+  /**
+   * Client id of the training identity (stack output `trainingClientId`): jobs run as it, so
+   * they reach Cosmos DB, the workspace's MLflow endpoint and its storage with its roles.
+   */
+  AZUREML_TRAINING_CLIENT_ID: z.string().min(1),
+  /** The store jobs register into (stack output `cosmosEndpoint`); keyless, as the identity. */
+  COSMOS_ENDPOINT: z.url({ protocol: /^https$/, error: "must be the https Cosmos DB endpoint" }),
+  /** The store's database, when not the default (stack output `cosmosDatabase`). */
+  COSMOS_DATABASE: z.string().min(1).optional(),
+  /** The workspace's MLflow endpoint (stack output `mlflowTrackingUri`). */
+  MLFLOW_TRACKING_URI: z.string().regex(/^azureml:\/\//, {
+    error: "must be the workspace's azureml:// MLflow tracking URI",
+  }),
 });
 export type AzureMlTarget = z.infer<typeof AzureMlTargetSchema>;
 
@@ -92,10 +106,24 @@ export function shellWord(value: string | number): string {
 /** An Azure ML job binding, `${{inputs.data}}`, substituted on the node before the command runs. */
 const binding = (path: string) => `\${{${path}}}`;
 
+/**
+ * Where the training image keeps the repository (training/Dockerfile's WORKDIR, a test keeps the
+ * two equal). Azure ML runs a job's command in the job's own working directory, not the image's
+ * WORKDIR, so every command names it.
+ */
+export const TRAINING_IMAGE_ROOT = "/repo";
+
+/**
+ * Where a training job writes its artifacts before copying them to its `model` output: relative to
+ * the repository, as a local `mlops train` does, so the registered artifact path is the one the
+ * serving image bakes the artifacts in at (services/serving/Dockerfile).
+ */
+export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
+
+/** The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root. */
 const mlops = (args: readonly (string | number)[]) =>
   [
-    "pnpm",
-    "mlops",
+    `cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js`,
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 
@@ -110,12 +138,34 @@ export interface ForestJobInput {
   readonly experiment: string;
 }
 
+/**
+ * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
+ * client id), not with the submitter's token; the SDKs on the node pick it up from
+ * AZURE_CLIENT_ID (Azure ML docs, how-to-identity-based-service-authentication, "Compute cluster
+ * / job identity").
+ */
+export const jobIdentity = (t: AzureMlTarget) => ({
+  identityType: "Managed" as const,
+  clientId: t.AZUREML_TRAINING_CLIENT_ID,
+});
+
+/** What `mlops` on the node reads: the identity, the store and the tracking server. */
+export const jobEnvironment = (t: AzureMlTarget): Record<string, string> => ({
+  AZURE_CLIENT_ID: t.AZUREML_TRAINING_CLIENT_ID,
+  [STORE_ENV.store]: "cosmos",
+  [STORE_ENV.cosmosEndpoint]: t.COSMOS_ENDPOINT,
+  ...(t.COSMOS_DATABASE && { [STORE_ENV.cosmosDatabase]: t.COSMOS_DATABASE }),
+  MLFLOW_TRACKING_URI: t.MLFLOW_TRACKING_URI,
+});
+
 const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
   jobType: "Command" as const,
   computeId: computeId(t),
   environmentId: t.AZUREML_ENVIRONMENT,
   experimentName: experiment,
   displayName,
+  identity: jobIdentity(t),
+  environmentVariables: jobEnvironment(t),
 });
 
 /** `mlops train` on one node: the artifact folder is the job's `model` output. */
@@ -137,9 +187,13 @@ export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob
       "--threads",
       j.threads,
       "--artifacts",
-      binding("outputs.model"),
+      JOB_ARTIFACT_ROOT,
       "--json",
-    ]),
+    ]).concat(
+      // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
+      // .mlops/artifacts for the serving image.
+      ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
+    ),
     inputs: { data: dataInput(j.data) },
     outputs: { model: folderOutput() },
   };
@@ -230,6 +284,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
     computeId: computeId(t),
     experimentName: s.experiment,
     displayName: `sweep ${s.experiment}`,
+    identity: jobIdentity(t),
     ...settings,
     inputs: { data: dataInput(s.data) },
     trial: {
@@ -249,6 +304,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
         ...params,
       ].join(" "),
       environmentId: t.AZUREML_ENVIRONMENT,
+      environmentVariables: jobEnvironment(t),
     },
   };
 }

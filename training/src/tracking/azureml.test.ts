@@ -2,12 +2,12 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { ModelVersion } from "@mlops/contracts";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { OptionError } from "../errors.js";
 import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
 import { MlflowTracker } from "./mlflow.js";
 import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
 import { MlflowRegistryMirror } from "./mlflow-registry.js";
-import { MlflowServer } from "./mlflow-server.test-support.js";
 import { selectTracking } from "./select.js";
 
 const WORKSPACE =

@@ -1,9 +1,9 @@
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { OptionError } from "../errors.js";
 import { MlflowTracker } from "./mlflow.js";
 import { MlflowError, MlflowRestClient } from "./mlflow-client.js";
-import { MlflowServer } from "./mlflow-server.test-support.js";
 import { selectTracking } from "./select.js";
 
 const mlflow = new MlflowServer();

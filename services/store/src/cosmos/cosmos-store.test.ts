@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { CosmosClient } from "@azure/cosmos";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../test-support/cosmos-emulator.js";
+import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
+import { describeStoreContract, expectSameAggregate } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
-import { describeStoreContract, expectSameAggregate } from "../store-contract.js";
-import { generateTraffic } from "../traffic.js";
-import { type Emulator, startEmulator } from "./emulator.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe("cosmos adapter", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlops-cross-"));
     const sqlite = await openStore({ kind: "sqlite", path: join(dir, "cross.db") });
     const cosmos = await openFresh("cross");
-    const { predictions, outcomes } = generateTraffic({
+    const { predictions, outcomes } = generatePredictionLogs({
       seed: 99,
       count: 200,
       experimentId: "cross",
@@ -118,7 +118,7 @@ describe("cosmos adapter", () => {
 
   it("retries 429 answers after the server's retry-after hint", async () => {
     const store = await openFresh("throttled");
-    const { predictions } = generateTraffic({ seed: 7, count: 5, experimentId: "thr" });
+    const { predictions } = generatePredictionLogs({ seed: 7, count: 5, experimentId: "thr" });
     await store.predictions.insertMany(predictions);
     const before = emulator.throttled();
     const id = (predictions[0] as { request_id: string }).request_id;

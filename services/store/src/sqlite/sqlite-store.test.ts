@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
+import { describeStoreContract } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
-import { describeStoreContract } from "../store-contract.js";
-import { generateTraffic } from "../traffic.js";
 import { MIGRATIONS } from "./migrations.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
@@ -110,7 +110,7 @@ describe("sqlite adapter", () => {
       [
         "--import",
         "tsx",
-        join(import.meta.dirname, "concurrent-writer.fixture.ts"),
+        join(import.meta.dirname, "../../test-support/concurrent-writer.fixture.ts"),
         path,
         "shared",
         "40",
@@ -130,7 +130,7 @@ describe("sqlite adapter", () => {
     const mine: number[] = [];
     for (let i = 0; i < 40; i++) {
       mine.push((await store.models.register(model("shared"))).version);
-      const { predictions } = generateTraffic({
+      const { predictions } = generatePredictionLogs({
         seed: i,
         count: 50,
         first: i * 50,

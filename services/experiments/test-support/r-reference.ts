@@ -1,0 +1,15 @@
+/** Reference values computed in R for this package's tests, and how closely they must match. */
+import { expect } from "vitest";
+import reference from "../fixtures/reference.json" with { type: "json" };
+
+/** Values R computed for the same inputs (fixtures/reference.R). */
+export const R = reference;
+
+/**
+ * Relative closeness (so p-values of 1e-30 are compared digit for digit); an expected value of
+ * exactly 0 is compared absolutely.
+ */
+export function expectClose(actual: number, expected: number, tol: number, label = ""): void {
+  const err = Math.abs(actual - expected) / (expected === 0 ? 1 : Math.abs(expected));
+  expect(err, `${label}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tol);
+}

@@ -1,0 +1,155 @@
+/**
+ * Prediction logs on Cosmos DB: one document per request id (the partition key, which spreads
+ * the writes), bulk-created and idempotent by id. Aggregates are one cross-partition COUNT/SUM
+ * query per variant; joined pairs are read in time order, ties by request id as on SQLite.
+ */
+import type {
+  JoinedPair,
+  OutcomeRecord,
+  PredictionRecord,
+  VariantAggregate,
+} from "@mlops/contracts";
+import { windowBounds } from "../shared.js";
+import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
+import { check } from "../validate.js";
+import { BULK_CHUNK, type CosmosCore, eachLimited, inChunks } from "./documents.js";
+import { outcomeJoiner, type PredictionDoc, toPredictionDoc } from "./outcome-join.js";
+
+function toRecord(doc: PredictionDoc): PredictionRecord {
+  return {
+    request_id: doc.request_id,
+    experiment_id: doc.experiment_id,
+    variant: doc.variant,
+    model_name: doc.model_name,
+    model_version: doc.model_version,
+    user_id: doc.user_id,
+    prediction: doc.prediction,
+    probabilities: doc.probabilities,
+    latency_ms: doc.latency_ms,
+    status: doc.status,
+    timestamp: doc.timestamp,
+  };
+}
+
+/** The prediction repository over `core`. */
+export function cosmosPredictions(core: CosmosCore): PredictionRepository {
+  const { call, query, read, bulkCreate, concurrency } = core;
+  const { predictions, outcomes } = core.containers;
+  const join = outcomeJoiner(core);
+
+  async function* iterateJoined(input: JoinedQuery): AsyncGenerator<JoinedPair> {
+    const q = check.joinedQuery(input);
+    const { from, to } = windowBounds(q.window);
+    const iterator = predictions.items.query<PredictionDoc>(
+      {
+        query: `SELECT * FROM c WHERE c.experiment_id = @experiment AND c.variant = @variant
+                AND c.timestamp >= @from AND c.timestamp < @to AND c.o_has = 1
+                ORDER BY c.timestamp`,
+        parameters: [
+          { name: "@experiment", value: q.experiment_id },
+          { name: "@variant", value: q.variant },
+          { name: "@from", value: from },
+          { name: "@to", value: to },
+        ],
+      },
+      { maxItemCount: 1000 },
+    );
+    // Ties on timestamp are ordered by request id, as on SQLite, before they are yielded.
+    let tie: PredictionDoc[] = [];
+    const flush = function* (): Generator<JoinedPair> {
+      tie.sort((a, b) => a.request_id.localeCompare(b.request_id));
+      for (const doc of tie) {
+        yield {
+          request_id: doc.request_id,
+          variant: doc.variant,
+          timestamp: doc.timestamp,
+          prediction: doc.prediction,
+          probabilities: doc.probabilities,
+          latency_ms: doc.latency_ms,
+          status: doc.status,
+          outcome: doc.outcome as string | number,
+          outcome_timestamp: doc.outcome_timestamp as number,
+        };
+      }
+      tie = [];
+    };
+    while (iterator.hasMoreResults()) {
+      const { resources } = await call("read joined pairs", () => iterator.fetchNext());
+      for (const doc of resources) {
+        if (tie.length > 0 && (tie[0] as PredictionDoc).timestamp !== doc.timestamp) yield* flush();
+        tie.push(doc);
+      }
+    }
+    yield* flush();
+  }
+
+  return {
+    insertMany: async (records): Promise<WriteResult> => {
+      const parsed = check.predictions(records);
+      const docs = parsed.map(toPredictionDoc);
+      const created = await bulkCreate(predictions, docs, "write prediction logs");
+      // Outcomes that arrived before their prediction was logged are joined now.
+      const fresh = docs.filter((d) => created.has(d.id));
+      await inChunks(fresh, BULK_CHUNK, async (chunk) => {
+        const early = await query<OutcomeRecord>(
+          outcomes,
+          "find early outcomes",
+          "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
+          [{ name: "@ids", value: chunk.map((d) => d.id) }],
+        );
+        await eachLimited(early, concurrency, join);
+      });
+      return { inserted: created.size };
+    },
+    get: async (requestId) => {
+      const found = await read<PredictionDoc>(predictions, requestId, requestId, "read prediction");
+      return found === null ? null : toRecord(found.doc);
+    },
+    aggregate: async (queryInput) => {
+      const parsed = check.aggregateQuery(queryInput);
+      const { from, to } = windowBounds(parsed.window);
+      // One cross-partition aggregate per variant: no GROUP BY, which the emulator lacks.
+      return Promise.all(
+        parsed.variants.map(async (variant): Promise<VariantAggregate> => {
+          const [row] = await query<Record<string, number | undefined>>(
+            predictions,
+            `aggregate ${parsed.experiment_id}/${variant}`,
+            `SELECT COUNT(1) AS count, SUM(c.is_error) AS error_count,
+               SUM(c.latency_ms) AS latency_sum, SUM(c.latency_ms * c.latency_ms) AS latency_sum_sq,
+               SUM(c.t_has) AS outcome_count, SUM(c.t_correct) AS correct_count,
+               SUM(c.t_vhas) AS outcome_value_count, SUM(c.t_value) AS outcome_sum,
+               SUM(c.t_value_sq) AS outcome_sum_sq, SUM(c.t_lhas) AS log_loss_count,
+               SUM(c.t_ll) AS log_loss_sum, SUM(c.t_ll * c.t_ll) AS log_loss_sum_sq
+             FROM c
+             WHERE c.experiment_id = @experiment AND c.variant = @variant
+               AND c.timestamp >= @from AND c.timestamp < @to`,
+            [
+              { name: "@experiment", value: parsed.experiment_id },
+              { name: "@variant", value: variant },
+              { name: "@from", value: from },
+              { name: "@to", value: to },
+            ],
+          );
+          // Over no documents SUM may be absent: it means 0.
+          const v = (key: string) => row?.[key] ?? 0;
+          return {
+            variant,
+            count: v("count"),
+            error_count: v("error_count"),
+            latency_sum: v("latency_sum"),
+            latency_sum_sq: v("latency_sum_sq"),
+            outcome_count: v("outcome_count"),
+            correct_count: v("correct_count"),
+            outcome_value_count: v("outcome_value_count"),
+            outcome_sum: v("outcome_sum"),
+            outcome_sum_sq: v("outcome_sum_sq"),
+            log_loss_count: v("log_loss_count"),
+            log_loss_sum: v("log_loss_sum"),
+            log_loss_sum_sq: v("log_loss_sum_sq"),
+          };
+        }),
+      );
+    },
+    joined: (q: JoinedQuery) => iterateJoined(q),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Where a prediction and its outcome meet on SQLite. An outcome may arrive before its prediction
+ * is logged (the log is asynchronous), so whichever of the two is written second stores the
+ * outcome's terms (`t_*`) on the prediction's row; the A/B aggregate is then one range scan.
+ * Also how those rows read back as records.
+ */
+import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import { outcomeTerms } from "../terms.js";
+import type { Row, SqliteCore } from "./connection.js";
+
+/** Both tables' rows by request id, and the terms stored when they meet. */
+export interface OutcomeJoin {
+  prediction(requestId: string): PredictionRecord | null;
+  outcome(requestId: string): OutcomeRecord | null;
+  /** Store the terms of `outcome` on the prediction's row (nothing if the outcome has none). */
+  applyTerms(prediction: PredictionRecord, outcome: string | number): void;
+}
+
+/** The join over `core`'s `predictions` and `outcomes` tables. */
+export function outcomeJoin(core: SqliteCore): OutcomeJoin {
+  const prediction = core.sql<Row>("SELECT * FROM predictions WHERE request_id = ?");
+  const outcome = core.sql<{
+    request_id: string;
+    label: string | null;
+    value: number | null;
+    ts: number;
+  }>("SELECT * FROM outcomes WHERE request_id = ?");
+  const setTerms = core.sql(
+    "UPDATE predictions SET t_correct = ?, t_value = ?, t_logloss = ? WHERE request_id = ?",
+  );
+  return {
+    prediction: (requestId) => {
+      const row = prediction.get(requestId);
+      return row === undefined ? null : toPrediction(row);
+    },
+    outcome: (requestId) => {
+      const row = outcome.get(requestId);
+      return row === undefined
+        ? null
+        : {
+            request_id: row.request_id,
+            outcome: outcomeValue(row.label, row.value),
+            timestamp: row.ts,
+          };
+    },
+    applyTerms: (record, value) => {
+      const terms = outcomeTerms(record, value);
+      if (terms !== null)
+        setTerms.run(terms.correct, terms.value, terms.logLoss, record.request_id);
+    },
+  };
+}
+
+function toPrediction(row: Row): PredictionRecord {
+  return {
+    request_id: row.request_id as string,
+    experiment_id: row.experiment_id as string,
+    variant: row.variant as string,
+    model_name: row.model_name as string,
+    model_version: row.model_version as number,
+    user_id: row.user_id as string | null,
+    prediction: row.prediction as string | null,
+    probabilities: probabilitiesOf(row),
+    latency_ms: row.latency_ms as number,
+    status: statusOf(row),
+    timestamp: row.ts as number,
+  };
+}
+
+/** An outcome as stored: a label, or a number. */
+export function outcomeValue(label: unknown, value: unknown): string | number {
+  return (value === null ? label : value) as string | number;
+}
+
+export function probabilitiesOf(row: Row): PredictionRecord["probabilities"] {
+  return row.probabilities === null ? null : JSON.parse(row.probabilities as string);
+}
+
+export function statusOf(row: Row): PredictionRecord["status"] {
+  return row.is_error === 1 ? "error" : "ok";
+}

@@ -1,0 +1,121 @@
+/**
+ * Generated prediction logs and outcomes for the contract suite, the tests and the benchmark,
+ * and the in-memory aggregate every adapter must reproduce from them.
+ */
+import type { OutcomeRecord, PredictionRecord, VariantAggregate } from "@mlops/contracts";
+import { Random } from "@mlops/garch";
+import { outcomeTerms } from "../src/terms.js";
+
+/** Generated prediction logs and outcomes for one experiment (labels, numbers, errors, misses). */
+export function generatePredictionLogs(options: {
+  readonly seed: number;
+  readonly count: number;
+  readonly experimentId?: string;
+  readonly start?: number;
+  readonly prefix?: string;
+  /** Index of the first record (request ids and timestamps continue from it). */
+  readonly first?: number;
+}): { predictions: PredictionRecord[]; outcomes: OutcomeRecord[] } {
+  const rng = new Random(options.seed);
+  const rand = () => rng.nextFloat();
+  const start = options.start ?? 1_700_000_000_000;
+  const prefix = options.prefix ?? `s${options.seed}`;
+  const predictions: PredictionRecord[] = [];
+  const outcomes: OutcomeRecord[] = [];
+  const classes = ["0", "1", "2"];
+  const first = options.first ?? 0;
+  for (let i = first; i < first + options.count; i++) {
+    const variant = rand() < 0.5 ? "champion" : "challenger";
+    const failed = rand() < 0.05;
+    const weights = classes.map(() => rand() + 0.01);
+    const total = weights.reduce((s, w) => s + w, 0);
+    const probabilities = Object.fromEntries(
+      classes.map((c, k) => [c, (weights[k] as number) / total]),
+    );
+    const best = classes.reduce((b, c) =>
+      (probabilities[c] as number) > (probabilities[b] as number) ? c : b,
+    );
+    const request_id = `${prefix}-${i.toString().padStart(6, "0")}`;
+    const timestamp = start + Math.floor(i * 1000 + rand() * 500);
+    predictions.push({
+      request_id,
+      experiment_id: options.experimentId ?? "exp-1",
+      variant,
+      model_name: "iris",
+      model_version: variant === "champion" ? 1 : 2,
+      user_id: rand() < 0.2 ? null : `user-${Math.floor(rand() * 50)}`,
+      prediction: failed ? null : best,
+      probabilities: failed ? null : probabilities,
+      latency_ms: Math.round(rand() * 20_000) / 1000,
+      status: failed ? "error" : "ok",
+      timestamp,
+    });
+    const r = rand();
+    if (r < 0.4) {
+      outcomes.push({
+        request_id,
+        outcome: classes[Math.floor(rand() * 3)] as string,
+        timestamp: timestamp + 5000,
+      });
+    } else if (r < 0.55) {
+      outcomes.push({ request_id, outcome: Math.floor(rand() * 3), timestamp: timestamp + 5000 });
+    } else if (r < 0.65) {
+      outcomes.push({
+        request_id,
+        outcome: Math.round(rand() * 10_000) / 100,
+        timestamp: timestamp + 5000,
+      });
+    }
+  }
+  return { predictions, outcomes };
+}
+
+/** The aggregate computed in memory: what every adapter must return. */
+export function referenceAggregate(
+  predictions: readonly PredictionRecord[],
+  outcomes: readonly OutcomeRecord[],
+  experimentId: string,
+  variant: string,
+  window?: { from: number; to: number },
+): VariantAggregate {
+  const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
+  const agg: VariantAggregate = {
+    variant,
+    count: 0,
+    error_count: 0,
+    latency_sum: 0,
+    latency_sum_sq: 0,
+    outcome_count: 0,
+    correct_count: 0,
+    outcome_value_count: 0,
+    outcome_sum: 0,
+    outcome_sum_sq: 0,
+    log_loss_count: 0,
+    log_loss_sum: 0,
+    log_loss_sum_sq: 0,
+  };
+  for (const p of predictions) {
+    if (p.experiment_id !== experimentId || p.variant !== variant) continue;
+    if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;
+    agg.count++;
+    if (p.status === "error") agg.error_count++;
+    agg.latency_sum += p.latency_ms;
+    agg.latency_sum_sq += p.latency_ms * p.latency_ms;
+    const outcome = byId.get(p.request_id);
+    const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
+    if (terms === null) continue;
+    agg.outcome_count++;
+    agg.correct_count += terms.correct;
+    if (terms.value !== null) {
+      agg.outcome_value_count++;
+      agg.outcome_sum += terms.value;
+      agg.outcome_sum_sq += terms.value * terms.value;
+    }
+    if (terms.logLoss !== null) {
+      agg.log_loss_count++;
+      agg.log_loss_sum += terms.logLoss;
+      agg.log_loss_sum_sq += terms.logLoss * terms.logLoss;
+    }
+  }
+  return agg;
+}

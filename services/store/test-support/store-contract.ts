@@ -1,0 +1,395 @@
+/**
+ * The behaviour every adapter must share, as one vitest suite: `describeStoreContract` runs it
+ * against a fresh store from `open`. Aggregates are checked against a reference computed here in
+ * plain TypeScript from the same generated records, so both adapters give the same numbers.
+ */
+import {
+  ContractValidationError,
+  type OutcomeRecord,
+  type PredictionRecord,
+  type VariantAggregate,
+} from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
+import type { Store } from "../src/store.js";
+import { generatePredictionLogs, referenceAggregate } from "./prediction-logs.js";
+
+/** Sums agree to 1e-9 relative (the order of floating-point additions differs by engine). */
+export function expectSameAggregate(actual: VariantAggregate, expected: VariantAggregate): void {
+  for (const key of Object.keys(expected) as (keyof VariantAggregate)[]) {
+    const a = actual[key];
+    const b = expected[key];
+    if (typeof b === "number" && typeof a === "number") {
+      expect(Math.abs(a - b), `${key}: ${a} vs ${b}`).toBeLessThanOrEqual(
+        1e-9 * Math.max(1, Math.abs(b)),
+      );
+    } else {
+      expect(a, key).toEqual(b);
+    }
+  }
+}
+
+const SHA = "a".repeat(64);
+
+function modelInput(name: string, extra: Record<string, number> = {}) {
+  return {
+    name,
+    kind: "classifier" as const,
+    run_id: "run-1",
+    data_hash: SHA,
+    git_sha: "abcdef1",
+    params: { trees: 100, max_features: "sqrt" },
+    metrics: { accuracy: 0.9, ...extra },
+    artifact: { uri: `file:.mlops/artifacts/${name}/model.json`, sha256: SHA },
+  };
+}
+
+/** A store under test and how to dispose of it. */
+export interface StoreUnderTest {
+  readonly store: Store;
+  readonly dispose: () => Promise<void>;
+}
+
+/**
+ * Register the shared contract suite for an adapter. `open` gives a fresh, empty store;
+ * `concurrency` bounds the parallel operations the concurrency tests fire.
+ */
+export function describeStoreContract(
+  adapter: string,
+  open: () => Promise<StoreUnderTest>,
+  options: { readonly concurrency?: number; readonly trafficSize?: number } = {},
+): void {
+  const n = options.concurrency ?? 12;
+  const trafficSize = options.trafficSize ?? 400;
+
+  describe(`store contract: ${adapter}`, () => {
+    let subject: StoreUnderTest;
+    let store: Store;
+    beforeAll(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
+
+    it("answers ping", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    describe("model versions", () => {
+      it("assigns increasing versions and resolves references", async () => {
+        const v1 = await store.models.register(modelInput("seq"));
+        const v2 = await store.models.register(modelInput("seq", { accuracy: 0.95 }));
+        expect([v1.version, v2.version]).toEqual([1, 2]);
+        expect(v2.metrics.accuracy).toBe(0.95);
+        expect((await store.models.resolve("seq")).version).toBe(2);
+        expect((await store.models.resolve("seq@1")).version).toBe(1);
+        await store.models.setAlias("seq", "champion", 1);
+        const champion = await store.models.resolve("seq@champion");
+        expect(champion.version).toBe(1);
+        expect(champion.aliases).toEqual(["champion"]);
+        expect(champion.git_sha).toBe("abcdef1");
+        expect((await store.models.get("seq", 2))?.aliases).toEqual([]);
+        expect(await store.models.get("seq", 9)).toBeNull();
+        expect((await store.models.list("seq")).map((v) => v.version)).toEqual([2, 1]);
+        const summary = (await store.models.summaries()).find((s) => s.name === "seq");
+        expect(summary).toEqual({
+          name: "seq",
+          kind: "classifier",
+          latest_version: 2,
+          aliases: { champion: 1 },
+        });
+      });
+
+      it("names what it cannot find", async () => {
+        await expect(store.models.resolve("ghost")).rejects.toThrow(StoreNotFoundError);
+        await expect(store.models.resolve("ghost@champion")).rejects.toThrow(/ghost@champion/);
+        await expect(store.models.setAlias("ghost", "champion", 1)).rejects.toThrow(
+          StoreNotFoundError,
+        );
+      });
+
+      it("never hands out one version number twice under concurrent registration", async () => {
+        const results = await Promise.all(
+          Array.from({ length: n }, () => store.models.register(modelInput("race"))),
+        );
+        const versions = results.map((r) => r.version).sort((a, b) => a - b);
+        expect(versions).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      });
+
+      it("fails a stale alias move with a conflict", async () => {
+        await store.models.register(modelInput("stale"));
+        await store.models.register(modelInput("stale"));
+        await store.models.setAlias("stale", "champion", 1, { expectedVersion: null });
+        await store.models.setAlias("stale", "champion", 2, { expectedVersion: 1 });
+        const stale = store.models.setAlias("stale", "champion", 1, { expectedVersion: 1 });
+        await expect(stale).rejects.toThrow(StoreConflictError);
+        await expect(stale).rejects.toThrow(/stale@champion points at 2, expected 1/);
+        await expect(
+          store.models.setAlias("stale", "challenger", 1, { expectedVersion: 2 }),
+        ).rejects.toThrow(StoreConflictError);
+        expect(await store.models.aliases("stale")).toEqual({ champion: 2 });
+      });
+
+      it("lets exactly one of many concurrent conditional moves win", async () => {
+        for (let i = 0; i < n; i++) await store.models.register(modelInput("cas"));
+        await store.models.setAlias("cas", "champion", 1);
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: n }, (_, i) =>
+            store.models.setAlias("cas", "champion", i + 1, { expectedVersion: 1 }),
+          ),
+        );
+        const won = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [i + 1] : []));
+        const lost = outcomes.filter((o) => o.status === "rejected");
+        // A move from 1 to 1 leaves the precondition true, so a later move may still win after it.
+        expect(won.filter((v) => v !== 1)).toHaveLength(1);
+        for (const o of lost)
+          expect((o as PromiseRejectedResult).reason).toBeInstanceOf(StoreConflictError);
+        const holder = (await store.models.aliases("cas")).champion;
+        expect(holder).toBe(won.find((v) => v !== 1));
+        const holders = (await store.models.list("cas")).filter((v) =>
+          v.aliases.includes("champion"),
+        );
+        expect(holders.map((v) => v.version)).toEqual([holder]);
+      });
+
+      it("leaves one holder after many unconditional concurrent moves", async () => {
+        for (let i = 0; i < n; i++) await store.models.register(modelInput("free"));
+        await Promise.all(
+          Array.from({ length: n }, (_, i) => store.models.setAlias("free", "challenger", i + 1)),
+        );
+        const holders = (await store.models.list("free")).filter((v) =>
+          v.aliases.includes("challenger"),
+        );
+        expect(holders).toHaveLength(1);
+        expect((await store.models.aliases("free")).challenger).toBe(holders[0]?.version);
+      });
+
+      it("deletes an alias only while it points where expected", async () => {
+        await store.models.register(modelInput("del"));
+        await store.models.setAlias("del", "shadow", 1);
+        await expect(
+          store.models.deleteAlias("del", "shadow", { expectedVersion: 2 }),
+        ).rejects.toThrow(StoreConflictError);
+        await store.models.deleteAlias("del", "shadow", { expectedVersion: 1 });
+        expect(await store.models.aliases("del")).toEqual({});
+      });
+
+      it("rejects invalid input naming the field", async () => {
+        await expect(
+          store.models.register({ ...modelInput("bad"), name: "bad name" }),
+        ).rejects.toThrow(/name: must be 1-64 characters/);
+        await expect(store.models.register(modelInput("x"))).resolves.toMatchObject({ version: 1 });
+        await expect(store.models.setAlias("x", "latest", 1)).rejects.toThrow(
+          ContractValidationError,
+        );
+      });
+    });
+
+    describe("tracked runs", () => {
+      it("tracks params, metric histories, tags, artifacts and status", async () => {
+        const run = await store.runs.create({
+          run_id: "run-a",
+          experiment_name: "iris",
+          start_time: 1000,
+          params: { trees: 10 },
+        });
+        expect(run.status).toBe("RUNNING");
+        await expect(
+          store.runs.create({ run_id: "run-a", experiment_name: "iris", start_time: 1 }),
+        ).rejects.toThrow(StoreConflictError);
+        await store.runs.logParams("run-a", { seed: 7, trees: 10 });
+        await expect(store.runs.logParams("run-a", { trees: 20 })).rejects.toThrow(/trees=10/);
+        await store.runs.logMetrics("run-a", [
+          { key: "acc", value: 0.8, step: 2, timestamp: 3 },
+          { key: "acc", value: 0.7, step: 1, timestamp: 2 },
+          { key: "loss", value: 0.5, step: 0, timestamp: 1 },
+        ]);
+        await store.runs.logMetrics("run-a", [{ key: "acc", value: 0.9, step: 3, timestamp: 4 }]);
+        await store.runs.setTags("run-a", { "mlflow.source.git.commit": "abcdef1" });
+        await store.runs.addArtifacts("run-a", [{ path: "model.json", uri: "file:x/model.json" }]);
+        await store.runs.finish("run-a", "FINISHED", 5000);
+        await store.runs.create({
+          run_id: "run-b",
+          experiment_name: "iris",
+          start_time: 2000,
+          parent_run_id: "run-a",
+        });
+        await store.runs.create({ run_id: "run-c", experiment_name: "other", start_time: 1500 });
+
+        const read = await store.runs.get("run-a");
+        expect(read?.params).toEqual({ trees: 10, seed: 7 });
+        expect(read?.metrics.acc?.map((p) => p.value)).toEqual([0.7, 0.8, 0.9]);
+        expect(read?.metrics.loss).toHaveLength(1);
+        expect(read?.tags["mlflow.source.git.commit"]).toBe("abcdef1");
+        expect(read?.artifacts).toEqual([{ path: "model.json", uri: "file:x/model.json" }]);
+        expect([read?.status, read?.end_time]).toEqual(["FINISHED", 5000]);
+        expect((await store.runs.list({ experimentName: "iris" })).map((r) => r.run_id)).toEqual([
+          "run-a",
+          "run-b",
+        ]);
+        expect((await store.runs.list({ parentRunId: "run-a" })).map((r) => r.run_id)).toEqual([
+          "run-b",
+        ]);
+        expect(await store.runs.get("nope")).toBeNull();
+        await expect(store.runs.setTags("nope", { a: "b" })).rejects.toThrow(StoreNotFoundError);
+      });
+    });
+
+    describe("experiments", () => {
+      const definition = {
+        id: "exp-def",
+        primary_metric: "accuracy" as const,
+        variants: [
+          { name: "champion", weight: 90, model: "iris@champion" },
+          { name: "challenger", weight: 10, model: "iris@challenger" },
+        ],
+        guardrails: [{ metric: "error_rate" as const, max_relative_increase: 0.1 }],
+      };
+
+      it("stores definitions, state changes and append-only decisions", async () => {
+        const created = await store.experiments.create(definition, 100);
+        expect(created).toMatchObject({ state: "draft", created_at: 100, alpha: 0.05 });
+        await expect(store.experiments.create(definition)).rejects.toThrow(StoreConflictError);
+        await store.experiments.setState("exp-def", "running", "draft");
+        await expect(store.experiments.setState("exp-def", "stopped", "draft")).rejects.toThrow(
+          /is running, expected draft/,
+        );
+        expect((await store.experiments.get("exp-def"))?.state).toBe("running");
+        expect((await store.experiments.list()).map((e) => e.id)).toContain("exp-def");
+        const decision = {
+          id: "d-2",
+          experiment_id: "exp-def",
+          decision: "continue" as const,
+          reason: "not enough evidence",
+          evidence: { p_value: 0.3, n: [10, 12] },
+          decided_at: 2000,
+        };
+        await store.experiments.appendDecision(decision);
+        await store.experiments.appendDecision({
+          ...decision,
+          id: "d-1",
+          decided_at: 1000,
+          decision: "invalid",
+        });
+        await store.experiments.appendDecision(decision);
+        const decisions = await store.experiments.decisions("exp-def");
+        expect(decisions.map((d) => d.id)).toEqual(["d-1", "d-2"]);
+        expect(decisions[1]?.evidence).toEqual({ p_value: 0.3, n: [10, 12] });
+        await expect(
+          store.experiments.appendDecision({ ...decision, experiment_id: "ghost" }),
+        ).rejects.toThrow(StoreNotFoundError);
+      });
+    });
+
+    describe("prediction logs and outcomes", () => {
+      const traffic = generatePredictionLogs({ seed: 42, count: trafficSize });
+      const half = Math.floor(trafficSize / 2);
+      // Some outcomes arrive before their prediction is logged (the log is asynchronous).
+      const early = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) >= half);
+      const late = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) < half);
+
+      beforeAll(async () => {
+        expect((await store.outcomes.insertMany(early)).inserted).toBe(early.length);
+        expect((await store.predictions.insertMany(traffic.predictions)).inserted).toBe(
+          trafficSize,
+        );
+        expect((await store.outcomes.insertMany(late)).inserted).toBe(late.length);
+      });
+
+      it("ignores retried batches (idempotent by request id)", async () => {
+        const retry = traffic.predictions.slice(0, 50);
+        expect((await store.predictions.insertMany(retry)).inserted).toBe(0);
+        expect((await store.outcomes.insertMany(traffic.outcomes.slice(0, 20))).inserted).toBe(0);
+        const [agg] = await store.predictions.aggregate({
+          experiment_id: "exp-1",
+          variants: ["champion"],
+        });
+        expect(agg?.count).toBe(traffic.predictions.filter((p) => p.variant === "champion").length);
+      });
+
+      it("keeps the first outcome of a request", async () => {
+        const first = traffic.outcomes[0] as OutcomeRecord;
+        await store.outcomes.insertMany([
+          { ...first, outcome: "changed", timestamp: first.timestamp + 1 },
+        ]);
+        expect(await store.outcomes.get(first.request_id)).toEqual(first);
+      });
+
+      it("reads records back as written", async () => {
+        const sample = traffic.predictions[7] as PredictionRecord;
+        expect(await store.predictions.get(sample.request_id)).toEqual(sample);
+        expect(await store.predictions.get("missing")).toBeNull();
+        const numeric = traffic.outcomes.find((o) => typeof o.outcome === "number");
+        expect(await store.outcomes.get(numeric?.request_id as string)).toEqual(numeric);
+      });
+
+      it("aggregates per variant exactly like the in-memory reference", async () => {
+        const variants = ["champion", "challenger", "absent"];
+        const result = await store.predictions.aggregate({ experiment_id: "exp-1", variants });
+        expect(result.map((a) => a.variant)).toEqual(variants);
+        for (const agg of result) {
+          expectSameAggregate(
+            agg,
+            referenceAggregate(traffic.predictions, traffic.outcomes, "exp-1", agg.variant),
+          );
+        }
+        expect(result[0]?.outcome_count).toBeGreaterThan(0);
+        expect(result[0]?.outcome_value_count).toBeGreaterThan(0);
+        expect(result[2]?.count).toBe(0);
+      });
+
+      it("restricts aggregates to a half-open time window", async () => {
+        const window = {
+          from: (traffic.predictions[Math.floor(trafficSize / 4)] as PredictionRecord).timestamp,
+          to: (traffic.predictions[Math.floor((trafficSize * 3) / 4)] as PredictionRecord)
+            .timestamp,
+        };
+        const [agg] = await store.predictions.aggregate({
+          experiment_id: "exp-1",
+          variants: ["challenger"],
+          window,
+        });
+        expectSameAggregate(
+          agg as VariantAggregate,
+          referenceAggregate(traffic.predictions, traffic.outcomes, "exp-1", "challenger", window),
+        );
+        const [empty] = await store.predictions.aggregate({
+          experiment_id: "exp-1",
+          variants: ["challenger"],
+          window: { from: window.from, to: window.from },
+        });
+        expect(empty?.count).toBe(0);
+      });
+
+      it("iterates joined pairs of a variant in time order", async () => {
+        const outcomes = new Map(traffic.outcomes.map((o) => [o.request_id, o]));
+        const expected = traffic.predictions
+          .filter((p) => p.variant === "challenger" && outcomes.has(p.request_id))
+          .sort((a, b) => a.timestamp - b.timestamp || a.request_id.localeCompare(b.request_id));
+        const pairs = [];
+        for await (const pair of store.predictions.joined({
+          experiment_id: "exp-1",
+          variant: "challenger",
+        })) {
+          pairs.push(pair);
+        }
+        expect(pairs.map((p) => p.request_id)).toEqual(expected.map((p) => p.request_id));
+        const first = pairs[0];
+        const source = outcomes.get(first?.request_id as string);
+        expect(first?.outcome).toEqual(source?.outcome);
+        expect(first?.outcome_timestamp).toBe(source?.timestamp);
+      });
+
+      it("rejects a bad record naming its field and writes nothing of the batch", async () => {
+        const good = { ...(traffic.predictions[0] as PredictionRecord), request_id: "fresh-1" };
+        const bad = { ...good, request_id: "fresh-2", latency_ms: -1 };
+        await expect(store.predictions.insertMany([good, bad])).rejects.toThrow(
+          /\[1\]\.latency_ms/,
+        );
+        expect(await store.predictions.get("fresh-1")).toBeNull();
+      });
+    });
+  });
+}
