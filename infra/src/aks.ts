@@ -3,6 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice/index.j
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { type ApiServerAccess, apiServerAccessProfile } from "./api-server-access.js";
 import {
   type ClusterMonitoringArgs,
   connectContainerInsights,
@@ -23,6 +24,8 @@ export interface AksClusterArgs extends PlacementArgs {
   ranges: NetworkConfig;
   /** Subnet the node pools join. */
   nodeSubnetId: pulumi.Input<string>;
+  /** Private API server, or public limited to authorized ranges. */
+  apiServer: ApiServerAccess;
   /** Where managed Prometheus and Container Insights send their data. */
   monitoring: ClusterMonitoringArgs;
 }
@@ -131,6 +134,7 @@ export class AksCluster extends pulumi.ComponentResource {
         securityProfile: { workloadIdentity: { enabled: true } },
         aadProfile: { managed: true, enableAzureRBAC: true },
         disableLocalAccounts: true,
+        apiServerAccessProfile: apiServerAccessProfile(args.apiServer),
         enableRBAC: true,
         workloadAutoScalerProfile: { keda: { enabled: true } },
         azureMonitorProfile: { metrics: { enabled: true, kubeStateMetrics: {} } },

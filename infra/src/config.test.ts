@@ -87,4 +87,15 @@ describe("parseStackConfig", () => {
     );
     expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a model/);
   });
+
+  it("requires the API server's access to be chosen, and names a bad range", () => {
+    expect(() => parse({ [`${PROJECT}:apiServer`]: undefined })).toThrow(
+      /mlops-platform:apiServer: is required/,
+    );
+    expect(() =>
+      parse({
+        [`${PROJECT}:apiServer`]: patched("apiServer", { authorizedIpRanges: ["0.0.0.0/0"] }),
+      }),
+    ).toThrow(/mlops-platform:apiServer\.authorizedIpRanges\.0: must not be a \/0 range/);
+  });
 });

@@ -2,6 +2,7 @@ import { NameSchema, PinnedModelRefSchema } from "@mlops/contracts";
 import { assertPinnedImage, DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { apiServerAccessSchema } from "./api-server-access.js";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
 
 /**
@@ -198,6 +199,8 @@ const stackConfigSchema = z.object({
   alertEmails: z.array(z.email()).min(1, "needs at least one address"),
   network: networkSchema.prefault({}),
   aks: aksSchema,
+  /** Required: a cluster API server open to the whole internet is never what a stack wants. */
+  apiServer: apiServerAccessSchema,
   ml: mlSchema,
   cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
   serving: servingSchema,

@@ -62,6 +62,15 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
     expect(violations(captured)).toEqual([]);
   });
 
+  it("makes the API server private when the stack says so", () => {
+    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+    expect(aks.apiServerAccessProfile).toEqual({
+      enablePrivateCluster: true,
+      privateDNSZone: "system",
+      enablePrivateClusterPublicFQDN: false,
+    });
+  });
+
   it("names the estate for the dev stack and its serving namespace", () => {
     const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
     expect(aks.resourceName).toMatch(/^aks-dev-/);

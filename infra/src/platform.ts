@@ -80,6 +80,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    apiServer: cfg.apiServer,
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,

@@ -1,0 +1,55 @@
+import type * as inputs from "@pulumi/azure-native/types/input.js";
+import { z } from "zod";
+import { isCidr } from "./cidr.js";
+
+/**
+ * Who can reach the AKS API server, from stack config. Either private (reachable only from the
+ * VNet and peered networks), or public but limited to listed IPv4 ranges: the platform team's
+ * egress and the pipeline runners' egress (the in-VNet runners leave through a NAT gateway whose
+ * address the stack exports). AKS allows up to 200 ranges, refuses them on private clusters and
+ * adds the cluster's own Standard load balancer outbound IP by itself, so nodes keep reaching it
+ * (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges, "Limitations and considerations").
+ */
+
+/** Most authorized ranges AKS accepts (same source). */
+export const MAX_AUTHORIZED_RANGES = 200;
+
+/** True for a range that lets every address through, which defeats the restriction. */
+const opensEverything = (cidr: string) => cidr.endsWith("/0");
+
+const authorizedRange = z
+  .string()
+  .refine(isCidr, { message: "must be an IPv4 CIDR such as 203.0.113.0/28" })
+  .refine((c) => !opensEverything(c), {
+    message: "must not be a /0 range: that is a public API server with extra steps",
+  });
+
+export const apiServerAccessSchema = z.discriminatedUnion("access", [
+  z.object({ access: z.literal("private") }),
+  z.object({
+    access: z.literal("authorizedIpRanges"),
+    authorizedIpRanges: z
+      .array(authorizedRange)
+      .min(1, "needs at least one range (the runners' and the platform team's egress)")
+      .max(MAX_AUTHORIZED_RANGES, `AKS accepts at most ${MAX_AUTHORIZED_RANGES} ranges`),
+  }),
+]);
+
+export type ApiServerAccess = z.infer<typeof apiServerAccessSchema>;
+
+/**
+ * The cluster's `apiServerAccessProfile` for `access`. A private cluster keeps the system-managed
+ * private DNS zone (`privateDNSZone: system`, the AKS default) and no public FQDN, so nothing
+ * outside the VNet resolves the API server (learn.microsoft.com/azure/aks/private-clusters).
+ */
+export function apiServerAccessProfile(
+  access: ApiServerAccess,
+): inputs.containerservice.ManagedClusterAPIServerAccessProfileArgs {
+  return access.access === "private"
+    ? {
+        enablePrivateCluster: true,
+        privateDNSZone: "system",
+        enablePrivateClusterPublicFQDN: false,
+      }
+    : { enablePrivateCluster: false, authorizedIPRanges: [...access.authorizedIpRanges] };
+}
