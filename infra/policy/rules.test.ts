@@ -7,15 +7,10 @@ import { describe, expect, it } from "vitest";
 import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
 
 const tags = { project: "p", environment: "prod", owner: "team" };
-const resource = (
-  type: string,
-  props: Record<string, unknown>,
-  extra: Partial<PolicyResource> = {},
-): PolicyResource => ({
+const resource = (type: string, props: Record<string, unknown>): PolicyResource => ({
   type,
   name: "r",
   props: { tags, ...props },
-  ...extra,
 });
 
 describe("policy rules", () => {
@@ -93,22 +88,6 @@ describe("policy rules", () => {
     ).toEqual([
       "azure-naming-limits: r: registryName must be set explicitly (5–50 letters and digits)",
     ]);
-  });
-
-  it("flag credentials that are not secret outputs", () => {
-    const component = "azure-native:applicationinsights:Component";
-    expect(
-      violations([resource(component, {}, { additionalSecretOutputs: ["connectionString"] })]),
-    ).toEqual(["secret-outputs: r: output instrumentationKey must be an additional secret output"]);
-    expect(
-      violations([
-        resource(
-          component,
-          {},
-          { additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
-        ),
-      ]),
-    ).toEqual([]);
   });
 
   it("flag role assignments on a subscription or resource group", () => {

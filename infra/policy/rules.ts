@@ -1,32 +1,20 @@
 import { type AzureNames, namingRules } from "../src/names.js";
+import { edgeRules } from "./edge-rules.js";
+import {
+  type PolicyResource,
+  type ResourceRule,
+  requireFlags,
+  type StackRule,
+} from "./rule-kit.js";
+
+export type { PolicyResource, ResourceRule, StackRule } from "./rule-kit.js";
 
 /**
  * The platform's guardrails as pure functions over resources as a policy engine sees them (type
- * token, logical name, input properties). The CrossGuard pack in index.ts runs them on every
- * `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked program.
+ * token, logical name, input properties, dependencies). The CrossGuard pack in index.ts runs them
+ * on every `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked
+ * program. The edge and cost guardrails of issue 18 live in edge-rules.ts.
  */
-
-/** A resource as policies see it. */
-export interface PolicyResource {
-  /** Type token, e.g. `azure-native:keyvault:Vault`. */
-  type: string;
-  /** Logical (Pulumi) name. */
-  name: string;
-  /** Input properties. */
-  props: Record<string, unknown>;
-  /** Output property names the resource asks the engine to keep secret. */
-  additionalSecretOutputs?: readonly string[];
-}
-
-/** One guardrail: checks one resource and explains each breach. */
-export interface ResourceRule {
-  /** Policy name (kebab-case, as CrossGuard shows it). */
-  name: string;
-  /** What the rule protects and why. */
-  description: string;
-  /** Breach messages for `resource`; empty when it complies. */
-  check(resource: PolicyResource): string[];
-}
 
 /** Tags every taggable resource carries (see placement.ts). */
 export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
@@ -45,32 +33,6 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:network:PrivateDnsZoneGroup",
   "azure-native:network:Subnet",
 ]);
-
-function get(obj: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>(
-    (o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
-    obj,
-  );
-}
-
-/** A rule that applies to one type and requires each path to hold exactly `true` or `false`. */
-function requireFlags(
-  name: string,
-  description: string,
-  type: string,
-  flags: readonly { path: readonly string[]; value: boolean; why: string }[],
-): ResourceRule {
-  return {
-    name,
-    description,
-    check: (r) =>
-      r.type !== type
-        ? []
-        : flags
-            .filter((f) => get(r.props, f.path) !== f.value)
-            .map((f) => `${r.name}: ${f.path.join(".")} must be ${f.value} (${f.why})`),
-  };
-}
 
 export const acrNoAdminUser = requireFlags(
   "acr-no-admin-user",
@@ -186,23 +148,6 @@ export const azureNamingLimits: ResourceRule = {
     }),
 };
 
-/** Outputs that carry credentials, per type: they must be declared secret. */
-export const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
-  "azure-native:applicationinsights:Component": ["connectionString", "instrumentationKey"],
-};
-
-export const secretOutputs: ResourceRule = {
-  name: "secret-outputs",
-  description: "Outputs that carry credentials are stored and shown only as secrets.",
-  check: (r) => {
-    const required = SECRET_OUTPUTS[r.type] ?? [];
-    const declared = new Set(r.additionalSecretOutputs ?? []);
-    return required
-      .filter((o) => !declared.has(o))
-      .map((o) => `${r.name}: output ${o} must be an additional secret output`);
-  },
-};
-
 /** A resource id below a resource group, i.e. a resource (or a resource group's child), never wider. */
 const RESOURCE_SCOPE =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
@@ -234,11 +179,14 @@ export const rules: readonly ResourceRule[] = [
   aksIdentityHardening,
   requiredTags,
   azureNamingLimits,
-  secretOutputs,
   roleAssignmentsResourceScoped,
+  ...edgeRules.resource,
 ];
 
-/** Every breach of every rule over `resources`, as `rule: message` lines. */
+/** The rules that judge the stack as a whole. */
+export const stackRules: readonly StackRule[] = [...edgeRules.stack];
+
+/** Every breach of every resource rule over `resources`, as `rule: message` lines. */
 export function violations(
   resources: readonly PolicyResource[],
   only: readonly ResourceRule[] = rules,
@@ -246,4 +194,12 @@ export function violations(
   return resources.flatMap((r) =>
     only.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${m}`)),
   );
+}
+
+/** Every breach of every stack rule over `resources`, as `rule: message` lines. */
+export function stackViolations(
+  resources: readonly PolicyResource[],
+  only: readonly StackRule[] = stackRules,
+): string[] {
+  return only.flatMap((rule) => rule.check(resources).map((m) => `${rule.name}: ${m}`));
 }

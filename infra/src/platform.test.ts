@@ -7,7 +7,6 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
-import { TELEMETRY_SECRET } from "./platform.js";
 import {
   captured,
   computedOutputs,
@@ -126,7 +125,7 @@ describe("the prod program under mocks", () => {
       kubeconfig: KUBECONFIG,
     });
     expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);
-    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(true);
+    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(false);
     expect(await pulumi.isSecret(program.acrLoginServer)).toBe(false);
     expect(program.ingressHost).toBe("predict.mlops.contoso.com");
   });
@@ -210,25 +209,10 @@ describe("the prod program under mocks", () => {
   describe("App Insights on the pods", () => {
     const connectionString = () => computedAppInsights.connectionString as string;
 
-    it("keeps the connection string in a Kubernetes Secret in the serving namespace, as a secret", () => {
-      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret").props;
-      expect(secret.metadata).toEqual({ name: TELEMETRY_SECRET.name, namespace: "serving" });
-      expect(secret.type).toBe("Opaque");
-      // The secret value makes the whole map a secret on its way to the engine.
-      expect(secret.stringData).toEqual({
-        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
-        value: { [TELEMETRY_SECRET.connectionStringKey]: connectionString() },
-      });
-    });
-
-    it("has every serving pod read it from that Secret, and parse with the serving config", () => {
+    it("hands every serving pod the connection string as a plain value, with Entra auth, parsed by the serving config", () => {
       const deployments = ofType("kubernetes:apps/v1:Deployment");
       expect(deployments).toHaveLength(2);
-      // The pods wait for their Secret: the Deployments are only declared once it is.
-      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret");
-      for (const d of deployments) {
-        expect(captured.indexOf(d)).toBeGreaterThan(captured.indexOf(secret));
-      }
+      expect(ofType("kubernetes:core/v1:Secret")).toEqual([]);
       for (const d of deployments) {
         const env = (
           d.props as {
@@ -236,22 +220,16 @@ describe("the prod program under mocks", () => {
           }
         ).spec.template.spec.containers[0].env;
         expect(env.filter((e) => e.name === SERVING_ENV.appInsights)).toEqual([
-          {
-            name: SERVING_ENV.appInsights,
-            valueFrom: {
-              secretKeyRef: {
-                name: TELEMETRY_SECRET.name,
-                key: TELEMETRY_SECRET.connectionStringKey,
-              },
-            },
-          },
+          { name: SERVING_ENV.appInsights, value: connectionString() },
         ]);
-        // What the kubelet hands the server once it has read the Secret.
-        const resolvedEnv = Object.fromEntries(
-          env.map((e) => [e.name, e.value ?? connectionString()]),
+        expect(env.every((e) => e.valueFrom === undefined)).toBe(true);
+        const config = parseServingConfig(
+          Object.fromEntries(env.map((e) => [e.name, e.value as string])),
         );
-        const config = parseServingConfig(resolvedEnv);
-        expect(config.appInsights.connectionString).toBe(connectionString());
+        expect(config.appInsights).toMatchObject({
+          connectionString: connectionString(),
+          auth: "entra",
+        });
         expect(config.store.kind).toBe("cosmos");
       }
     });

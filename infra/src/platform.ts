@@ -7,8 +7,7 @@ import {
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
@@ -19,17 +18,12 @@ import { azureNames } from "./names.js";
 import { Network } from "./network.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
+import { grantRole } from "./roles.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
 
 /** Name of the ServingStack component; its deployments and service accounts derive from it. */
 const SERVING_STACK = "serving";
-
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -97,6 +91,17 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     serving: identity.serving.principalId,
     training: identity.training.principalId,
   };
+  // The serving pods send telemetry with their own token (the component takes no other).
+  const telemetryPublisher = grantRole(
+    "telemetry-publisher-serving",
+    {
+      scope: telemetry.appInsightsId,
+      principalId: identity.serving.principalId,
+      role: "monitoringMetricsPublisher",
+      principalType: "ServicePrincipal",
+    },
+    {},
+  );
 
   const registry = new Registry("registry", {
     ...placement,
@@ -161,6 +166,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     identity,
     telemetry,
     client.tenantId,
+    [telemetryPublisher],
   );
 
   return {
@@ -187,8 +193,8 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
  * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
  * so values that only exist after deployment are derived from the names this program chose:
  * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
+ * Insights connection string is an output but no secret, so it rides as a plain env value
+ * (`deployedEnv`); the pods authenticate their telemetry with their workload identity.
  */
 function createServingStack(
   cfg: StackConfig,
@@ -198,6 +204,7 @@ function createServingStack(
   identity: Identity,
   telemetry: Telemetry,
   tenantId: pulumi.Input<string>,
+  grants: readonly pulumi.Resource[],
 ): ServingStack {
   const s = cfg.serving;
   const servingConfig = parseServingConfig({
@@ -207,6 +214,7 @@ function createServingStack(
     [SERVING_ENV.championModel]: s.championModel,
     [SERVING_ENV.challengerModel]: s.challengerModel,
     [SERVING_ENV.experimentId]: s.experimentId,
+    [SERVING_ENV.telemetryAuth]: "entra",
   });
   const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
   const scaling = {
@@ -215,20 +223,13 @@ function createServingStack(
     maxReplicas: s.maxReplicas,
     targetRequestsPerSecond: s.targetRequestsPerSecond,
   };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
+  return new ServingStack(
     SERVING_STACK,
     {
       provider: aks.provider,
       namespace: s.namespace,
       servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
+      deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
       canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
@@ -238,20 +239,7 @@ function createServingStack(
         identityClientId: identity.autoscaler.clientId,
       },
     },
-    { dependsOn: [aks] },
+    // Pods that start before their identity may publish would drop their first telemetry.
+    { dependsOn: [aks, ...grants] },
   );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
 }

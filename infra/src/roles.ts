@@ -18,6 +18,11 @@ export const builtInRoles = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   /** Full Kubernetes access through Azure RBAC: what `pulumi up` needs to deploy workloads. */
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+  /**
+   * Publish telemetry to Application Insights with an Entra token; despite the name it covers
+   * all telemetry, not only metrics (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+   */
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;

@@ -23,7 +23,14 @@ import {
   validateResources,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
-import { type SecretEnv, secretEnvVars, validateSecretEnv } from "./secret-env.js";
+import {
+  type DeployedEnv,
+  deployedEnvVars,
+  type SecretEnv,
+  secretEnvVars,
+  validateDeployedEnv,
+  validateSecretEnv,
+} from "./secret-env.js";
 import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
@@ -112,6 +119,11 @@ export interface ModelDeploymentArgs {
    * the config does set, which is then never rendered in clear.
    */
   readonly secretEnv?: SecretEnv;
+  /**
+   * Non-credential variables whose values are Pulumi outputs (e.g. the App Insights connection
+   * string), carried as plain values; they replace what `servingConfig` renders for the same name.
+   */
+  readonly deployedEnv?: DeployedEnv;
   /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -141,6 +153,7 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
     );
   }
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
+  if (args.deployedEnv !== undefined) validateDeployedEnv("deployedEnv", args.deployedEnv);
   const uncovered = Object.keys(renderServingEnv(config)).filter(
     (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
   );
@@ -206,19 +219,22 @@ export function terminationGraceSeconds(drainSeconds: number): number {
 
 /**
  * The container environment: the contracts rendering of `config` without
- * the variables `secretEnv` sources, then those read from their Secret, so
- * no credential is ever carried in the manifest.
+ * the variables `deployedEnv` and `secretEnv` source, then the deployed
+ * values, then those read from their Secret, so no credential is ever
+ * carried in the manifest.
  */
 export function containerEnv(
   config: ServingConfig,
   secretEnv: SecretEnv | undefined,
+  deployedEnv: DeployedEnv = {},
 ): k8s.types.input.core.v1.EnvVar[] {
   const fromSecret = secretEnv === undefined ? [] : secretEnvVars(secretEnv);
-  const sourced = new Set(fromSecret.map((e) => e.name));
+  const deployed = deployedEnvVars(deployedEnv);
+  const sourced = new Set([...fromSecret, ...deployed].map((e) => e.name));
   const plain = Object.entries(renderServingEnv(config))
     .filter(([name]) => !sourced.has(name))
     .map(([name, value]) => ({ name, value }));
-  return [...plain, ...fromSecret];
+  return [...plain, ...deployed, ...fromSecret];
 }
 
 /**
@@ -278,7 +294,7 @@ export function podTemplate(
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
-          env: containerEnv(config, args.secretEnv),
+          env: containerEnv(config, args.secretEnv, args.deployedEnv),
           resources: toResourceRequirements(args.resources ?? DEFAULT_RESOURCES),
           // Model loading can take a while; liveness only starts counting once this passes.
           startupProbe: {

@@ -20,6 +20,8 @@ import { DEFAULT_SCALING } from "./scaling.js";
 import type { ServingStackArgs } from "./serving-stack.js";
 
 const DIGEST = `@sha256:${"3f".repeat(32)}`;
+const CONNECTION_STRING =
+  "InstrumentationKey=00000000-0000-0000-0000-00000000a1a1;IngestionEndpoint=https://ingest.example/";
 
 /** What `pnpm mlops` + infra would hand the stack on the prod cluster. */
 const servingConfig: ServingConfig = parseServingConfig({
@@ -51,10 +53,8 @@ function stackArgs(
       identityClientId: "00000000-0000-0000-0000-0000000ceda0",
     },
     egressCidrs: ["10.20.8.0/24", "20.50.0.0/16"],
-    secretEnv: {
-      secretName: "serving-telemetry",
-      keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "connection-string" },
-    },
+    secretEnv: { secretName: "serving-store", keys: { COSMOS_KEY: "cosmos-key" } },
+    deployedEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING },
     ...overrides,
   };
 }
@@ -229,8 +229,6 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
     const envOf = (variant: string) =>
       containersOf(one(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`))[0]
         .env as Env;
-    const connectionString =
-      "InstrumentationKey=00000000-0000-0000-0000-00000000a1a1;IngestionEndpoint=https://ingest.example/";
     /** The env the kubelet hands the server once it has read `secret`. */
     const resolve = (env: Env, secret: Record<string, string>) =>
       Object.fromEntries(
@@ -241,19 +239,18 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
         }),
       );
 
-    it("reads the App Insights connection string from the Secret, never a plain value", () => {
+    it("carries the App Insights connection string as a plain value and reads credentials from the Secret", () => {
       for (const variant of ["champion", "challenger"]) {
         const env = envOf(variant);
-        const entries = env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING");
-        expect(entries).toEqual([
+        expect(env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual([
+          { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: CONNECTION_STRING },
+        ]);
+        expect(env.filter((e) => e.value === undefined)).toEqual([
           {
-            name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            valueFrom: {
-              secretKeyRef: { name: "serving-telemetry", key: "connection-string" },
-            },
+            name: "COSMOS_KEY",
+            valueFrom: { secretKeyRef: { name: "serving-store", key: "cosmos-key" } },
           },
         ]);
-        expect(env.filter((e) => e.value === undefined)).toEqual(entries);
       }
     });
 
@@ -261,15 +258,16 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       const { variantConfig } = await import("./serving-stack.js");
       for (const variant of ["champion", "challenger"] as const) {
         const env = envOf(variant);
-        const expected = variantConfig(servingConfig, variant, 10);
-        // Before the Secret is read (or where it lacks the key) the server runs without telemetry.
+        const expected = {
+          ...variantConfig(servingConfig, variant, 10),
+          appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
+        };
+        // Before the Secret is read (or where it lacks the key) the store signs in with Entra ID.
         expect(parseServingConfig(resolve(env, {}))).toEqual(expected);
-        const withSecret = parseServingConfig(
-          resolve(env, { "connection-string": connectionString }),
-        );
+        const withSecret = parseServingConfig(resolve(env, { "cosmos-key": "emulator-key" }));
         expect(withSecret).toEqual({
           ...expected,
-          appInsights: { ...expected.appInsights, connectionString },
+          store: { ...expected.store, key: "emulator-key" },
         });
         expect(withSecret).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
         const container = containersOf(

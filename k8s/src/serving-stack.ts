@@ -25,7 +25,7 @@ import {
   scaleAmounts,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
-import type { SecretEnv } from "./secret-env.js";
+import type { DeployedEnv, SecretEnv } from "./secret-env.js";
 import {
   type NamespaceQuota,
   ServingNamespace,
@@ -62,10 +62,14 @@ export interface ServingStackArgs {
   readonly servingConfig: ServingConfig;
   /**
    * Credential variables both arms read from a Secret in the namespace
-   * (e.g. the App Insights connection string), independent of the config's
-   * values. @default none
+   * (e.g. a Cosmos DB key), independent of the config's values. @default none
    */
   readonly secretEnv?: SecretEnv;
+  /**
+   * Non-credential variables both arms carry as plain values that only
+   * exist once deployed (e.g. the App Insights connection string). @default none
+   */
+  readonly deployedEnv?: DeployedEnv;
   /** Seconds the server drains in-flight requests on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -222,6 +226,7 @@ function deploymentArgs(
     image: v.image,
     servingConfig: variantConfig(args.servingConfig, variant, args.canary.weight),
     secretEnv: args.secretEnv,
+    deployedEnv: args.deployedEnv,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,

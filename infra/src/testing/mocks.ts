@@ -16,8 +16,12 @@ export interface CapturedResource {
   name: string;
   /** Inputs as registered; secret values keep Pulumi's secret wrapper. */
   props: Record<string, unknown>;
-  /** Outputs the resource asked the engine to keep secret (`additionalSecretOutputs`). */
-  additionalSecretOutputs: readonly string[];
+  /**
+   * `type::name` of every resource this one waits for: explicit `dependsOn` and the resources
+   * whose outputs its inputs read, as the engine (and so a policy pack) sees them. Filled in once
+   * they resolve; `dependenciesSettled` waits for that.
+   */
+  dependencies: string[];
 }
 
 export const PROJECT = "mlops-platform";
@@ -31,31 +35,69 @@ export const KUBECONFIG =
 /** Everything registered so far, in order. */
 export const captured: CapturedResource[] = [];
 
+/** The resources an input value reads outputs of, found by walking it. */
+async function outputResources(
+  value: unknown,
+  seen = new Set<unknown>(),
+): Promise<pulumi.Resource[]> {
+  if (value === null || typeof value !== "object" || seen.has(value)) return [];
+  seen.add(value);
+  if (pulumi.Resource.isInstance(value)) return [value];
+  if (pulumi.Output.isInstance(value)) {
+    // The SDK's own dependency set of an Output: what it sends the engine as dependencies.
+    const output = value as unknown as { allResources(): Promise<Set<pulumi.Resource>> };
+    return [...(await output.allResources())];
+  }
+  const nested = await Promise.all(Object.values(value).map((v) => outputResources(v, seen)));
+  return nested.flat();
+}
+
+/** `type::name` of each resource registered through the wrapper below. */
+const resourceKeys = new WeakMap<pulumi.Resource, string>();
+/** Dependencies per registered `type::name`, resolving to their keys. */
+const dependenciesByResource = new Map<string, Promise<string[]>>();
+
 /**
- * Mocks see inputs but not resource options, and policies need `additionalSecretOutputs`. The
- * SDK registers every resource through this CommonJS export, so wrapping it records the option
- * per resource before the mock monitor is asked.
+ * Mocks see inputs but not resource options, and policies need dependencies. The SDK registers
+ * every resource through this CommonJS export, so wrapping it records them per resource before
+ * the mock monitor is asked.
  */
-const secretOutputsByResource = new Map<string, readonly string[]>();
 const runtimeResource = createRequire(import.meta.url)("@pulumi/pulumi/runtime/resource") as {
   registerResource: (...args: unknown[]) => unknown;
 };
 const register = runtimeResource.registerResource;
 runtimeResource.registerResource = (...args: unknown[]) => {
-  const [, , type, name, , , , , opts] = args as [
-    unknown,
+  const [res, , type, name, , , , props, opts] = args as [
+    pulumi.Resource,
     unknown,
     string,
     string,
     unknown,
     unknown,
     unknown,
-    unknown,
+    pulumi.Inputs,
     pulumi.CustomResourceOptions,
   ];
-  secretOutputsByResource.set(`${type}::${name}`, opts?.additionalSecretOutputs ?? []);
+  const key = `${type}::${name}`;
+  resourceKeys.set(res, key);
+  const explicit = new Promise<unknown>((resolve) =>
+    (pulumi.output(opts?.dependsOn) as pulumi.Output<unknown>).apply(resolve),
+  ).then((d) => (d === undefined ? [] : Array.isArray(d) ? d : [d]) as pulumi.Resource[]);
+  dependenciesByResource.set(
+    key,
+    Promise.all([explicit, outputResources(props)]).then(([a, b]) => [
+      ...new Set(
+        [...a, ...b].map((r) => resourceKeys.get(r)).filter((k): k is string => k !== undefined),
+      ),
+    ]),
+  );
   return register(...args);
 };
+
+/** Resolves once the dependencies of everything registered so far are known. */
+export async function dependenciesSettled(): Promise<void> {
+  await Promise.all(dependenciesByResource.values());
+}
 
 /** `provider:module:Type` → `Microsoft.Module/types`-ish id segment, enough to look like an id. */
 function resourceId(type: string, name: string): string {
@@ -131,12 +173,16 @@ export function installMocks(stack: string): void {
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const inputs = args.inputs as Record<string, unknown>;
-        captured.push({
+        const resource: CapturedResource = {
           type: args.type,
           name: args.name,
           props: inputs,
-          additionalSecretOutputs: secretOutputsByResource.get(`${args.type}::${args.name}`) ?? [],
-        });
+          dependencies: [],
+        };
+        captured.push(resource);
+        void dependenciesByResource
+          .get(`${args.type}::${args.name}`)
+          ?.then((keys) => resource.dependencies.push(...keys));
         const id = resourceId(args.type, args.name);
         const name = azureName(args.type, inputs, args.name);
         return {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type CapturedResource, captured, installMocks } from "./mocks.js";
+import { type CapturedResource, captured, dependenciesSettled, installMocks } from "./mocks.js";
 
 /** The program module: its exports are the stack outputs. */
 export type Program = typeof import("../index.js");
@@ -38,6 +38,7 @@ export async function runProgram(
     await Promise.all(exported.map(async ([k, v]) => [k, await resolved(v)] as const)),
   );
   await settled();
+  await dependenciesSettled();
   return { program, outputs };
 }
 

@@ -34,7 +34,11 @@ describe("parseServingConfig", () => {
     });
     expect(config.store).toEqual({ kind: "sqlite", path: ".mlops/platform.db" });
     expect(config.apiKeySha256).toEqual([]);
-    expect(config.appInsights).toEqual({ connectionString: null, samplingRatio: 0.1 });
+    expect(config.appInsights).toEqual({
+      connectionString: null,
+      auth: "local",
+      samplingRatio: 0.1,
+    });
   });
 
   it("treats blank variables as unset", () => {
@@ -56,6 +60,7 @@ describe("parseServingConfig", () => {
     [{ MLOPS_STORE: "cosmos", COSMOS_ENDPOINT: "ftp://x" }, "COSMOS_ENDPOINT", "http"],
     [{ MLOPS_API_KEY_SHA256: "abc" }, "MLOPS_API_KEY_SHA256[0]", "SHA-256"],
     [{ MLOPS_TELEMETRY_SAMPLING: "2" }, "MLOPS_TELEMETRY_SAMPLING", "1"],
+    [{ MLOPS_TELEMETRY_AUTH: "key" }, "MLOPS_TELEMETRY_AUTH", "entra"],
     [
       { APPLICATIONINSIGHTS_CONNECTION_STRING: "x" },
       "APPLICATIONINSIGHTS_CONNECTION_STRING",
@@ -139,6 +144,7 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
       fc.uuid().map((u) => `InstrumentationKey=${u};IngestionEndpoint=https://127.0.0.1:9/`),
       { nil: null },
     ),
+    telemetryAuth: fc.constantFrom("local" as const, "entra" as const),
     samplingRatio: fc.double({ min: 0, max: 1, noNaN: true }),
     workers: fc.oneof(fc.constant("auto" as const), fc.integer({ min: 1, max: 64 })),
     logLevel: fc.constantFrom(
@@ -173,7 +179,11 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
       },
       rateLimitPerMinute: r.rateLimitPerMinute,
       apiKeySha256: r.apiKeySha256,
-      appInsights: { connectionString: r.connectionString, samplingRatio: r.samplingRatio },
+      appInsights: {
+        connectionString: r.connectionString,
+        auth: r.telemetryAuth,
+        samplingRatio: r.samplingRatio,
+      },
       logLevel: r.logLevel,
     }),
   );

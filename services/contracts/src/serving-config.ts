@@ -41,6 +41,7 @@ export const SERVING_ENV = {
   rateLimit: "MLOPS_RATE_LIMIT_PER_MINUTE",
   apiKeyHashes: "MLOPS_API_KEY_SHA256",
   appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  telemetryAuth: "MLOPS_TELEMETRY_AUTH",
   telemetrySampling: "MLOPS_TELEMETRY_SAMPLING",
   logLevel: "LOG_LEVEL",
   ...STORE_ENV,
@@ -48,9 +49,19 @@ export const SERVING_ENV = {
 
 /**
  * Variables that carry credentials: manifests should source them from a Secret (Key Vault), not
- * from plain values.
+ * from plain values. The App Insights connection string is not one: its instrumentation key only
+ * identifies the resource ("aren't considered secrets", learn.microsoft.com/azure/azure-monitor/
+ * app/sdk-connection-string), and with local auth off ingestion takes an Entra token.
  */
-export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey, SERVING_ENV.appInsights];
+export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey];
+
+/**
+ * How telemetry authenticates to Application Insights: `local` sends with the connection string
+ * alone (the instrumentation key), `entra` adds a token of the process's Azure identity, which a
+ * component with local auth off requires (learn.microsoft.com/azure/azure-monitor/app/
+ * azure-ad-authentication).
+ */
+export const TELEMETRY_AUTH_MODES = ["local", "entra"] as const;
 
 export const SERVING_MODES = ["single", "split"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -82,6 +93,7 @@ export const SERVING_DEFAULTS = {
   logFlushMs: 1000,
   /** 0 disables the per-client limit (the ingress limits first in the cloud). */
   rateLimitPerMinute: 0,
+  telemetryAuth: "local",
   telemetrySampling: 0.1,
   logLevel: "info",
 } as const;
@@ -115,6 +127,7 @@ export interface ServingConfig {
   readonly apiKeySha256: readonly string[];
   readonly appInsights: {
     readonly connectionString: string | null;
+    readonly auth: (typeof TELEMETRY_AUTH_MODES)[number];
     readonly samplingRatio: number;
   };
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -166,6 +179,7 @@ const servingEnvShape = {
   [E.rateLimit]: intVar(D.rateLimitPerMinute, 0, 100_000_000),
   [E.apiKeyHashes]: listVar(Sha256HexSchema, 100),
   [E.appInsights]: textVar(ConnectionStringSchema, null),
+  [E.telemetryAuth]: enumVar(TELEMETRY_AUTH_MODES, D.telemetryAuth),
   [E.telemetrySampling]: numberVar(D.telemetrySampling, 0, 1),
   [E.logLevel]: enumVar(LOG_LEVELS, D.logLevel),
   ...storeEnvShape,
@@ -218,7 +232,11 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
     },
     rateLimitPerMinute: env[E.rateLimit],
     apiKeySha256: env[E.apiKeyHashes],
-    appInsights: { connectionString: env[E.appInsights], samplingRatio: env[E.telemetrySampling] },
+    appInsights: {
+      connectionString: env[E.appInsights],
+      auth: env[E.telemetryAuth],
+      samplingRatio: env[E.telemetrySampling],
+    },
     logLevel: env[E.logLevel],
   };
 });
@@ -252,6 +270,7 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
     [E.logBatchSize]: String(config.predictionLog.batchSize),
     [E.logFlushMs]: String(config.predictionLog.flushIntervalMs),
     [E.rateLimit]: String(config.rateLimitPerMinute),
+    [E.telemetryAuth]: config.appInsights.auth,
     [E.telemetrySampling]: String(config.appInsights.samplingRatio),
     [E.logLevel]: config.logLevel,
     ...renderStoreEnv(config.store),
