@@ -1,8 +1,10 @@
 import type * as authorization from "@pulumi/azure-native/authorization/index.js";
+import type * as consumption from "@pulumi/azure-native/consumption/index.js";
 import type * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import type * as monitor from "@pulumi/azure-native/monitor/index.js";
 import type * as network from "@pulumi/azure-native/network/index.js";
+import type * as storage from "@pulumi/azure-native/storage/index.js";
 import { describe, expect, it } from "vitest";
 import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
 
@@ -113,8 +115,11 @@ describe("UNTAGGABLE_TYPES", () => {
   it("lists exactly types whose arguments take no tags", () => {
     // Compile-time half: each listed type's Args lacks `tags` (tsc fails otherwise).
     const checked: Record<string, true> = {
+      "azure-native:authorization:ManagementLockByScope":
+        true satisfies Untaggable<authorization.ManagementLockByScopeArgs>,
       "azure-native:authorization:RoleAssignment":
         true satisfies Untaggable<authorization.RoleAssignmentArgs>,
+      "azure-native:consumption:Budget": true satisfies Untaggable<consumption.BudgetArgs>,
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
         true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,
       "azure-native:managedidentity:FederatedIdentityCredential":
@@ -123,9 +128,13 @@ describe("UNTAGGABLE_TYPES", () => {
         true satisfies Untaggable<monitor.DataCollectionRuleAssociationArgs>,
       "azure-native:monitor:DiagnosticSetting":
         true satisfies Untaggable<monitor.DiagnosticSettingArgs>,
+      "azure-native:monitor:SubscriptionDiagnosticSetting":
+        true satisfies Untaggable<monitor.SubscriptionDiagnosticSettingArgs>,
       "azure-native:network:PrivateDnsZoneGroup":
         true satisfies Untaggable<network.PrivateDnsZoneGroupArgs>,
       "azure-native:network:Subnet": true satisfies Untaggable<network.SubnetArgs>,
+      "azure-native:storage:BlobServiceProperties":
+        true satisfies Untaggable<storage.BlobServicePropertiesArgs>,
     };
     expect(new Set(Object.keys(checked))).toEqual(UNTAGGABLE_TYPES);
   });

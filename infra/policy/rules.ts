@@ -25,13 +25,17 @@ export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
  * tags.test.ts checks this list against the SDK's argument types.
  */
 export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+  "azure-native:authorization:ManagementLockByScope",
   "azure-native:authorization:RoleAssignment",
+  "azure-native:consumption:Budget",
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
   "azure-native:managedidentity:FederatedIdentityCredential",
   "azure-native:monitor:DataCollectionRuleAssociation",
   "azure-native:monitor:DiagnosticSetting",
+  "azure-native:monitor:SubscriptionDiagnosticSetting",
   "azure-native:network:PrivateDnsZoneGroup",
   "azure-native:network:Subnet",
+  "azure-native:storage:BlobServiceProperties",
 ]);
 
 export const acrNoAdminUser = requireFlags(

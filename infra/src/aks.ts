@@ -49,6 +49,8 @@ export class AksCluster extends pulumi.ComponentResource {
   readonly oidcIssuerUrl: pulumi.Output<string>;
   /** Object id of the kubelet identity, which pulls images. */
   readonly kubeletObjectId: pulumi.Output<string>;
+  /** Resource group AKS creates for the nodes, disks and load balancers (where they are billed). */
+  readonly nodeResourceGroup: pulumi.Output<string>;
   /** Kubeconfig for Entra users (kubelogin exec plugin); secret. */
   readonly kubeconfig: pulumi.Output<string>;
   /** Kubernetes provider for workloads on this cluster. */
@@ -198,7 +200,13 @@ export class AksCluster extends pulumi.ComponentResource {
         throw new pulumi.ResourceError("the cluster reported no kubelet identity", this);
       return objectId;
     });
+    this.nodeResourceGroup = cluster.nodeResourceGroup.apply((group) => {
+      if (!group)
+        throw new pulumi.ResourceError("the cluster reported no node resource group", this);
+      return group;
+    });
     this.registerOutputs({
+      nodeResourceGroup: this.nodeResourceGroup,
       clusterId: this.clusterId,
       clusterName: this.clusterName,
       oidcIssuerUrl: this.oidcIssuerUrl,

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiServerAccessSchema } from "./api-server-access.js";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
+import { guardrailsSchema } from "./guardrails.js";
 
 /**
  * Stack configuration, parsed once with zod at the edge of the program.
@@ -204,6 +205,8 @@ const stackConfigSchema = z.object({
   ml: mlSchema,
   cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
   serving: servingSchema,
+  /** Log Analytics daily cap and monthly budget: no stack goes without either. */
+  guardrails: guardrailsSchema,
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

@@ -45,6 +45,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly workspaceName: pulumi.Output<string>;
   /** Compute cluster name jobs target. */
   readonly computeName: pulumi.Output<string>;
+  /** Storage account resource id: the workspace's artifacts, models included. */
+  readonly storageAccountId: pulumi.Output<string>;
+  /** Storage account name. */
+  readonly storageAccountName: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
@@ -136,10 +140,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.workspaceId = workspace.id;
     this.workspaceName = workspace.name;
     this.computeName = cluster.name;
+    this.storageAccountId = account.id;
+    this.storageAccountName = account.name;
     this.registerOutputs({
       workspaceId: this.workspaceId,
       workspaceName: this.workspaceName,
       computeName: this.computeName,
+      storageAccountId: this.storageAccountId,
+      storageAccountName: this.storageAccountName,
     });
   }
 }

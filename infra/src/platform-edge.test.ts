@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { captured } from "./testing/mocks.js";
-import { one, runProgram } from "./testing/program.js";
+import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
+import { captured, SUBSCRIPTION } from "./testing/mocks.js";
+import { ofType, one, runProgram } from "./testing/program.js";
 import { stackFileConfig } from "./testing/stack-config.js";
 
 /**
@@ -42,5 +43,113 @@ describe("telemetry with Entra ID", () => {
     expect(one("mlops:k8s:ServingStack", "serving").dependencies).toContain(
       "azure-native:authorization:RoleAssignment::telemetry-publisher-serving",
     );
+  });
+});
+
+describe("guardrails of the prod stack", () => {
+  const LA_WORKSPACE = "azure-native:operationalinsights:Workspace::telemetry-logs";
+
+  it("locks Cosmos DB, the Key Vault and the artifact storage against deletion", () => {
+    const locks = ofType("azure-native:authorization:ManagementLockByScope");
+    expect(
+      Object.fromEntries(
+        locks.map((l) => [String(l.props.scope).split("/").slice(-2).join("/"), l.props.level]),
+      ),
+    ).toEqual({
+      "DatabaseAccount/cosmos-account": "CanNotDelete",
+      "Vault/vault-kv": "CanNotDelete",
+      "StorageAccount/ml-storage": "CanNotDelete",
+    });
+  });
+
+  it("sends Cosmos DB, Key Vault, artifact blobs and the ML workspace logs to Log Analytics", () => {
+    const settings = ofType("azure-native:monitor:DiagnosticSetting");
+    const byTarget = (suffix: string) => {
+      const found = settings.filter((d) => String(d.props.resourceUri).endsWith(suffix));
+      expect(found, suffix).toHaveLength(1);
+      expect(found[0].dependencies).toContain(LA_WORKSPACE);
+      return found[0].props as {
+        logs: { category?: string; categoryGroup?: string }[];
+        metrics: { category: string }[];
+      };
+    };
+    expect(byTarget("/DatabaseAccount/cosmos-account").logs).toEqual([
+      { categoryGroup: "allLogs", enabled: true },
+    ]);
+    expect(byTarget("/Vault/vault-kv").logs).toEqual([{ categoryGroup: "allLogs", enabled: true }]);
+    const blobs = byTarget("/StorageAccount/ml-storage/blobServices/default");
+    expect(blobs.logs.map((l) => l.category)).toEqual(["StorageWrite", "StorageDelete"]);
+    expect(blobs.metrics.map((m) => m.category)).toEqual(["Transaction"]);
+    expect(byTarget("/Workspace/ml-workspace").logs.map((l) => l.category)).toContain(
+      "ModelsChangeEvent",
+    );
+  });
+
+  it("sends the subscription's activity log, every category, to the same workspace", () => {
+    const [activity] = ofType("azure-native:monitor:SubscriptionDiagnosticSetting");
+    expect(activity.props.name).toBe("mlops-platform-prod-activity-log");
+    expect(activity.dependencies).toContain(LA_WORKSPACE);
+    expect((activity.props.logs as { category: string }[]).map((l) => l.category)).toEqual([
+      ...ACTIVITY_LOG_CATEGORIES,
+    ]);
+  });
+
+  it("caps Log Analytics at the daily volume of the stack config, and alerts when the cap is hit", () => {
+    const logs = one("azure-native:operationalinsights:Workspace", "telemetry-logs").props;
+    expect(logs.workspaceCapping).toEqual({ dailyQuotaGb: 50 });
+    const alert = one(
+      "azure-native:monitor:ScheduledQueryRule",
+      "monitors-daily-cap-reached",
+    ).props;
+    expect(JSON.stringify(alert.criteria)).toContain("OverQuota");
+  });
+
+  it("budgets the month over the estate's and the nodes' resource groups, alerting the on-call at 80 and 100 %", () => {
+    const budget = one("azure-native:consumption:Budget", "guardrails-budget");
+    expect(budget.props).toMatchObject({
+      scope: `/subscriptions/${SUBSCRIPTION}`,
+      amount: 12000,
+      category: "Cost",
+      timeGrain: "Monthly",
+      filter: {
+        dimensions: {
+          name: "ResourceGroupName",
+          operator: "In",
+          values: ["platform", expect.stringMatching(/^MC_platform_aks-prod-/)],
+        },
+      },
+    });
+    expect((budget.props.timePeriod as { startDate: string }).startDate).toMatch(
+      /^\d{4}-\d{2}-01$/,
+    );
+    const notifications = budget.props.notifications as Record<string, Record<string, unknown>>;
+    expect(
+      Object.values(notifications)
+        .map((n) => [n.threshold, n.thresholdType, n.operator])
+        .sort(([a], [b]) => Number(a) - Number(b)),
+    ).toEqual([
+      [80, "Actual", "GreaterThanOrEqualTo"],
+      [100, "Actual", "GreaterThanOrEqualTo"],
+    ]);
+    for (const n of Object.values(notifications)) {
+      expect(n.contactGroups).toEqual([expect.stringMatching(/\/ActionGroup\/telemetry-oncall$/)]);
+    }
+    expect(budget.dependencies).toContain("azure-native:monitor:ActionGroup::telemetry-oncall");
+  });
+
+  it("keeps deleted or overwritten artifacts recoverable", () => {
+    const blobs = one("azure-native:storage:BlobServiceProperties", "guardrails-artifact-blobs");
+    expect(blobs.props).toMatchObject({
+      accountName: expect.stringMatching(/^mlstprod/),
+      isVersioningEnabled: true,
+      deleteRetentionPolicy: { enabled: true, days: 30 },
+      containerDeleteRetentionPolicy: { enabled: true, days: 30 },
+    });
+    expect(blobs.dependencies).toContain("azure-native:storage:StorageAccount::ml-storage");
+  });
+
+  it("keeps untagged registry manifests, since the serving images may be pinned by digest", () => {
+    const registry = one("azure-native:containerregistry:Registry", "registry-acr").props;
+    expect(registry.policies).toMatchObject({ retentionPolicy: { status: "disabled" } });
   });
 });

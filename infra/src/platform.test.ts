@@ -97,10 +97,12 @@ describe("the prod program under mocks", () => {
       "azure-native:monitor:DataCollectionRule": 2,
       "azure-native:monitor:DataCollectionRuleAssociation": 3,
       "azure-native:monitor:ActionGroup": 1,
-      "azure-native:monitor:ScheduledQueryRule": 1,
+      // the 5xx rate and the Log Analytics daily cap
+      "azure-native:monitor:ScheduledQueryRule": 2,
       "azure-native:monitor:MetricAlert": 1,
       "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
-      "azure-native:monitor:DiagnosticSetting": 4,
+      // AKS, registry, vault, Cosmos DB, artifact blobs, ML workspace
+      "azure-native:monitor:DiagnosticSetting": 6,
       "azure-native:portal:Dashboard": 1,
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,

@@ -7,13 +7,20 @@ import {
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
-import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
+import {
+  AKS_LOG_CATEGORIES,
+  ARTIFACT_BLOB_LOG_CATEGORIES,
+  BLOB_METRIC_CATEGORIES,
+  ML_WORKSPACE_LOG_CATEGORIES,
+  Monitors,
+} from "./monitors.js";
 import { azureNames } from "./names.js";
 import { Network } from "./network.js";
 import type { PlatformTags } from "./placement.js";
@@ -57,6 +64,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const telemetry = new Telemetry("telemetry", {
     ...placement,
     retentionInDays: cfg.logRetentionDays,
+    dailyQuotaGb: cfg.guardrails.logDailyCapGb,
     alertEmails: cfg.alertEmails,
   });
 
@@ -155,7 +163,26 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       acr: { resourceId: registry.registryId },
       kv: { resourceId: vault.vaultId },
       cosmos: { resourceId: cosmos.accountId },
+      artifacts: {
+        resourceId: pulumi.interpolate`${ml.storageAccountId}/blobServices/default`,
+        categories: ARTIFACT_BLOB_LOG_CATEGORIES,
+        metrics: BLOB_METRIC_CATEGORIES,
+      },
+      ml: { resourceId: ml.workspaceId, categories: ML_WORKSPACE_LOG_CATEGORIES },
     },
+  });
+
+  new Guardrails("guardrails", {
+    resourceGroupName: group.name,
+    subscriptionId: client.subscriptionId,
+    stackLabel: `${project}-${stack}`,
+    logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
+    actionGroupId: telemetry.actionGroupId,
+    locked: { cosmos: cosmos.accountId, vault: vault.vaultId, artifacts: ml.storageAccountId },
+    artifactStorageAccountName: ml.storageAccountName,
+    monthlyBudget: cfg.guardrails.monthlyBudget,
+    costResourceGroups: [group.name, aks.nodeResourceGroup],
+    now: new Date(),
   });
 
   const serving = createServingStack(

@@ -7,6 +7,8 @@ import type { PlacementArgs } from "./placement.js";
 export interface TelemetryArgs extends PlacementArgs {
   /** Days Log Analytics keeps data (30–730). */
   retentionInDays: number;
+  /** Most GB Log Analytics ingests per day; collection pauses until the next day beyond it. */
+  dailyQuotaGb: number;
   /** Addresses the action group mails when an alert fires. */
   alertEmails: readonly string[];
 }
@@ -49,6 +51,7 @@ export class Telemetry extends pulumi.ComponentResource {
         ...placement,
         sku: { name: "PerGB2018" },
         retentionInDays: args.retentionInDays,
+        workspaceCapping: { dailyQuotaGb: args.dailyQuotaGb },
       },
       { parent: this },
     );

@@ -116,6 +116,7 @@ export function computedOutputs(
       return {
         oidcIssuerProfile: { enabled: true, issuerURL: OIDC_ISSUER },
         identityProfile: { kubeletidentity: { objectId: `${name}-kubelet-object-id` } },
+        nodeResourceGroup: `MC_platform_${inputs.resourceName}_westeurope`,
       };
     case "azure-native:managedidentity:UserAssignedIdentity":
       return { clientId: `${name}-client-id`, principalId: `${name}-principal-id` };
