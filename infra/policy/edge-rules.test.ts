@@ -13,7 +13,7 @@ const CLUSTER = "azure-native:containerservice:ManagedCluster";
 
 describe("aks-api-server-restricted", () => {
   const check = (props: Record<string, unknown>) =>
-    aksApiServerRestricted.check(resource(CLUSTER, { disableLocalAccounts: true, ...props }));
+    aksApiServerRestricted.check(resource(CLUSTER, props));
 
   it("passes a private cluster, and a public one limited to authorized ranges", () => {
     expect(check({ apiServerAccessProfile: { enablePrivateCluster: true } })).toEqual([]);
@@ -32,15 +32,7 @@ describe("aks-api-server-restricted", () => {
     ).toEqual(["r: authorizedIPRanges 0.0.0.0/0 open the API server to every address"]);
   });
 
-  it("fails local accounts, on the typed cluster and on a generic ManagedCluster body", () => {
-    expect(
-      check({
-        disableLocalAccounts: false,
-        apiServerAccessProfile: { enablePrivateCluster: true },
-      }),
-    ).toEqual([
-      "r: disableLocalAccounts must be true (the local admin kubeconfig bypasses Entra ID)",
-    ]);
+  it("reads a generic resource carrying a ManagedCluster body like the typed cluster", () => {
     const generic = (properties: Record<string, unknown>) =>
       aksApiServerRestricted.check(
         resource("azure-native:resources:Resource", {
@@ -49,12 +41,9 @@ describe("aks-api-server-restricted", () => {
           properties,
         }),
       );
-    expect(generic({ disableLocalAccounts: true })).toHaveLength(1);
+    expect(generic({})).toHaveLength(1);
     expect(
-      generic({
-        disableLocalAccounts: true,
-        apiServerAccessProfile: { authorizedIPRanges: ["198.51.100.17/32"] },
-      }),
+      generic({ apiServerAccessProfile: { authorizedIPRanges: ["198.51.100.17/32"] } }),
     ).toEqual([]);
   });
 

@@ -5,54 +5,30 @@
 import {
   flagBreaches,
   get,
-  type PolicyResource,
+  managedClusterProperties,
   type ResourceRule,
   type StackRule,
 } from "./rule-kit.js";
 
-/**
- * The ManagedCluster properties of `r`, whether it is the typed SDK resource or the provider's
- * generic `resources:Resource` sending a ManagedCluster body at a pinned API version.
- */
-export function managedClusterProperties(r: PolicyResource): unknown {
-  if (r.type === "azure-native:containerservice:ManagedCluster") return r.props;
-  const generic =
-    r.type === "azure-native:resources:Resource" &&
-    r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
-    r.props.resourceType === "managedClusters";
-  return generic ? r.props.properties : undefined;
-}
-
 export const aksApiServerRestricted: ResourceRule = {
   name: "aks-api-server-restricted",
   description:
-    "The AKS API server is private, or public only to authorized IP ranges (none of them /0); local accounts stay off.",
+    "The AKS API server is private, or public only to authorized IP ranges, none of them /0.",
   check: (r) => {
     const cluster = managedClusterProperties(r);
     if (cluster === undefined) return [];
-    const breaches = flagBreaches(r.name, cluster, [
-      {
-        path: ["disableLocalAccounts"],
-        value: true,
-        why: "the local admin kubeconfig bypasses Entra ID",
-      },
-    ]);
     const access = get(cluster, ["apiServerAccessProfile"]);
-    if (get(access, ["enablePrivateCluster"]) === true) return breaches;
+    if (get(access, ["enablePrivateCluster"]) === true) return [];
     const ranges = get(access, ["authorizedIPRanges"]);
     if (!Array.isArray(ranges) || ranges.length === 0) {
       return [
-        ...breaches,
         `${r.name}: apiServerAccessProfile must make the cluster private or list authorizedIPRanges (the API server is open to the internet)`,
       ];
     }
     const open = ranges.filter((range) => typeof range === "string" && range.endsWith("/0"));
     return open.length === 0
-      ? breaches
-      : [
-          ...breaches,
-          `${r.name}: authorizedIPRanges ${open.join(", ")} open the API server to every address`,
-        ];
+      ? []
+      : [`${r.name}: authorizedIPRanges ${open.join(", ")} open the API server to every address`];
   },
 };
 

@@ -62,6 +62,19 @@ export function get(obj: unknown, path: readonly string[]): unknown {
   );
 }
 
+/**
+ * The ManagedCluster properties of `r`, whether it is the typed SDK resource or the provider's
+ * generic `resources:Resource` sending a ManagedCluster body at a pinned API version.
+ */
+export function managedClusterProperties(r: PolicyResource): unknown {
+  if (r.type === "azure-native:containerservice:ManagedCluster") return r.props;
+  const generic =
+    r.type === "azure-native:resources:Resource" &&
+    r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
+    r.props.resourceType === "managedClusters";
+  return generic ? r.props.properties : undefined;
+}
+
 /** A flag a rule requires, with the reason shown when it is wrong. */
 export interface RequiredFlag {
   path: readonly string[];

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
 
 const tags = { project: "p", environment: "prod", owner: "team" };
+/** The registry retention choice acr-untagged-retention-off requires (guardrail-rules.test.ts). */
+const KEEP_UNTAGGED = { retentionPolicy: { status: "disabled" } };
 const resource = (type: string, props: Record<string, unknown>): PolicyResource => ({
   type,
   name: "r",
@@ -22,6 +24,7 @@ describe("policy rules", () => {
         resource("azure-native:containerregistry:Registry", {
           registryName: "mlcrabc12345",
           adminUserEnabled: true,
+          policies: KEEP_UNTAGGED,
         }),
       ]),
     ).toEqual([
@@ -46,6 +49,7 @@ describe("policy rules", () => {
       violations([resource("azure-native:cosmosdb:DatabaseAccount", { accountName: "cosmos-1" })]),
     ).toEqual([
       "cosmos-local-auth-disabled: r: disableLocalAuth must be true (account keys grant full data access to anyone holding them)",
+      "cosmos-local-auth-disabled: r: disableKeyBasedMetadataWriteAccess must be true (resource locks bind clients using account keys only when it is on)",
     ]);
     const aks = violations([
       resource("azure-native:containerservice:ManagedCluster", {
@@ -58,6 +62,20 @@ describe("policy rules", () => {
     ]);
     expect(aks.join("\n")).toMatch(/disableLocalAccounts must be true/);
     expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
+    // The same cluster sent as a ManagedCluster body through the generic resource.
+    const generic = violations([
+      resource("azure-native:resources:Resource", {
+        resourceProviderNamespace: "Microsoft.ContainerService",
+        resourceType: "managedClusters",
+        properties: {
+          disableLocalAccounts: false,
+          apiServerAccessProfile: { enablePrivateCluster: true },
+        },
+      }),
+    ]);
+    expect(generic.join("\n")).toMatch(
+      /aks-no-local-accounts-workload-identity: r: disableLocalAccounts must be true/,
+    );
   });
 
   it("flag missing tags on taggable resources only", () => {
@@ -85,7 +103,10 @@ describe("policy rules", () => {
     ]);
     expect(
       violations([
-        resource("azure-native:containerregistry:Registry", { adminUserEnabled: false }),
+        resource("azure-native:containerregistry:Registry", {
+          adminUserEnabled: false,
+          policies: KEEP_UNTAGGED,
+        }),
       ]),
     ).toEqual([
       "azure-naming-limits: r: registryName must be set explicitly (5–50 letters and digits)",

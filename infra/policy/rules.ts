@@ -1,7 +1,11 @@
 import { type AzureNames, namingRules } from "../src/names.js";
 import { edgeRules } from "./edge-rules.js";
+import { guardrailRules } from "./guardrail-rules.js";
 import {
+  flagBreaches,
+  managedClusterProperties,
   type PolicyResource,
+  type RequiredFlag,
   type ResourceRule,
   requireFlags,
   type StackRule,
@@ -13,7 +17,7 @@ export type { PolicyResource, ResourceRule, StackRule } from "./rule-kit.js";
  * The platform's guardrails as pure functions over resources as a policy engine sees them (type
  * token, logical name, input properties, dependencies). The CrossGuard pack in index.ts runs them
  * on every `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked
- * program. The edge and cost guardrails of issue 18 live in edge-rules.ts.
+ * program. The edge's rules live in edge-rules.ts, those of state and cost in guardrail-rules.ts.
  */
 
 /** Tags every taggable resource carries (see placement.ts). */
@@ -78,36 +82,48 @@ export const cosmosLocalAuthDisabled = requireFlags(
       value: true,
       why: "account keys grant full data access to anyone holding them",
     },
+    {
+      path: ["disableKeyBasedMetadataWriteAccess"],
+      value: true,
+      why: "resource locks bind clients using account keys only when it is on",
+    },
   ],
 );
 
-export const aksIdentityHardening = requireFlags(
-  "aks-no-local-accounts-workload-identity",
-  "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
-  "azure-native:containerservice:ManagedCluster",
-  [
-    {
-      path: ["disableLocalAccounts"],
-      value: true,
-      why: "the local admin kubeconfig bypasses Entra ID",
-    },
-    {
-      path: ["aadProfile", "enableAzureRBAC"],
-      value: true,
-      why: "Kubernetes access is granted as Azure roles",
-    },
-    {
-      path: ["oidcIssuerProfile", "enabled"],
-      value: true,
-      why: "workload identity trusts the cluster's issuer",
-    },
-    {
-      path: ["securityProfile", "workloadIdentity", "enabled"],
-      value: true,
-      why: "pods sign in without secrets",
-    },
-  ],
-);
+/** What aksIdentityHardening requires of a cluster's properties. */
+const AKS_IDENTITY_FLAGS: readonly RequiredFlag[] = [
+  {
+    path: ["disableLocalAccounts"],
+    value: true,
+    why: "the local admin kubeconfig bypasses Entra ID",
+  },
+  {
+    path: ["aadProfile", "enableAzureRBAC"],
+    value: true,
+    why: "Kubernetes access is granted as Azure roles",
+  },
+  {
+    path: ["oidcIssuerProfile", "enabled"],
+    value: true,
+    why: "workload identity trusts the cluster's issuer",
+  },
+  {
+    path: ["securityProfile", "workloadIdentity", "enabled"],
+    value: true,
+    why: "pods sign in without secrets",
+  },
+];
+
+/** Checks the typed ManagedCluster and a generic resource carrying a ManagedCluster body alike. */
+export const aksIdentityHardening: ResourceRule = {
+  name: "aks-no-local-accounts-workload-identity",
+  description:
+    "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
+  check: (r) => {
+    const cluster = managedClusterProperties(r);
+    return cluster === undefined ? [] : flagBreaches(r.name, cluster, AKS_IDENTITY_FLAGS);
+  },
+};
 
 export const requiredTags: ResourceRule = {
   name: "required-tags",
@@ -185,10 +201,11 @@ export const rules: readonly ResourceRule[] = [
   azureNamingLimits,
   roleAssignmentsResourceScoped,
   ...edgeRules.resource,
+  ...guardrailRules.resource,
 ];
 
 /** The rules that judge the stack as a whole. */
-export const stackRules: readonly StackRule[] = [...edgeRules.stack];
+export const stackRules: readonly StackRule[] = [...edgeRules.stack, ...guardrailRules.stack];
 
 /** Every breach of every resource rule over `resources`, as `rule: message` lines. */
 export function violations(

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { violations } from "../policy/rules.js";
+import { stackViolations, violations } from "../policy/rules.js";
 import { captured } from "./testing/mocks.js";
 import { ofType, one, runProgram } from "./testing/program.js";
 import { stackFileConfig } from "./testing/stack-config.js";
@@ -60,6 +60,7 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
   it("breaks none of the policies", () => {
     expect(captured.length).toBeGreaterThan(50);
     expect(violations(captured)).toEqual([]);
+    expect(stackViolations(captured)).toEqual([]);
   });
 
   it("makes the API server private when the stack says so", () => {

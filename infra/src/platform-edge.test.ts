@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
 import { captured, SUBSCRIPTION } from "./testing/mocks.js";
 import { ofType, one, runProgram } from "./testing/program.js";
@@ -151,5 +152,118 @@ describe("guardrails of the prod stack", () => {
   it("keeps untagged registry manifests, since the serving images may be pinned by digest", () => {
     const registry = one("azure-native:containerregistry:Registry", "registry-acr").props;
     expect(registry.policies).toMatchObject({ retentionPolicy: { status: "disabled" } });
+  });
+});
+
+describe("the policy pack on the prod stack", () => {
+  const everything = () => [...violations(captured), ...stackViolations(captured)];
+  type Change = (resources: readonly PolicyResource[]) => PolicyResource[];
+  const without =
+    (type: string, name: string): Change =>
+    (resources) =>
+      resources.filter((r) => !(r.type === `azure-native:${type}` && r.name === name));
+  const patched =
+    (type: string, name: string, patch: (props: Record<string, unknown>) => object): Change =>
+    (resources) =>
+      resources.map((r) =>
+        r.type === `azure-native:${type}` && r.name === name
+          ? { ...r, props: { ...r.props, ...patch(r.props) } }
+          : r,
+      );
+
+  it("passes the stack as the program builds it", () => {
+    expect(everything()).toEqual([]);
+  });
+
+  it.each<[string, Change, string]>([
+    [
+      "the lock on Cosmos DB",
+      without("authorization:ManagementLockByScope", "guardrails-lock-cosmos"),
+      "stateful-resources-locked",
+    ],
+    [
+      "the lock on the Key Vault",
+      without("authorization:ManagementLockByScope", "guardrails-lock-vault"),
+      "stateful-resources-locked",
+    ],
+    [
+      "the lock on the artifact storage",
+      without("authorization:ManagementLockByScope", "guardrails-lock-artifacts"),
+      "stateful-resources-locked",
+    ],
+    [
+      "Cosmos DB's diagnostic setting",
+      without("monitor:DiagnosticSetting", "monitors-diag-cosmos"),
+      "diagnostics-to-log-analytics",
+    ],
+    [
+      "Key Vault's diagnostic setting",
+      without("monitor:DiagnosticSetting", "monitors-diag-kv"),
+      "diagnostics-to-log-analytics",
+    ],
+    [
+      "the artifact blobs' diagnostic setting",
+      without("monitor:DiagnosticSetting", "monitors-diag-artifacts"),
+      "diagnostics-to-log-analytics",
+    ],
+    [
+      "the ML workspace's diagnostic setting",
+      without("monitor:DiagnosticSetting", "monitors-diag-ml"),
+      "diagnostics-to-log-analytics",
+    ],
+    [
+      "the activity log setting",
+      without("monitor:SubscriptionDiagnosticSetting", "guardrails-activity-log"),
+      "diagnostics-to-log-analytics",
+    ],
+    [
+      "the Log Analytics daily cap",
+      patched("operationalinsights:Workspace", "telemetry-logs", () => ({
+        workspaceCapping: undefined,
+      })),
+      "log-analytics-daily-cap",
+    ],
+    ["the budget", without("consumption:Budget", "guardrails-budget"), "monthly-budget-alerts"],
+    [
+      "the budget's 80 % alert",
+      patched("consumption:Budget", "guardrails-budget", (p) => ({
+        notifications: Object.fromEntries(
+          Object.entries(p.notifications as object).filter(([k]) => !k.includes("-80-")),
+        ),
+      })),
+      "monthly-budget-alerts",
+    ],
+    [
+      "soft delete and versioning of the artifact blobs",
+      without("storage:BlobServiceProperties", "guardrails-artifact-blobs"),
+      "artifact-blobs-recoverable",
+    ],
+    [
+      "the API server's authorized ranges",
+      patched("containerservice:ManagedCluster", "aks-cluster", () => ({
+        apiServerAccessProfile: undefined,
+      })),
+      "aks-api-server-restricted",
+    ],
+    [
+      "App Insights' local auth off",
+      patched("applicationinsights:Component", "telemetry-appinsights", () => ({
+        disableLocalAuth: false,
+      })),
+      "app-insights-entra-only",
+    ],
+    [
+      "the registry's kept untagged manifests",
+      patched("containerregistry:Registry", "registry-acr", () => ({
+        policies: { retentionPolicy: { status: "enabled", days: 7 } },
+      })),
+      "acr-untagged-retention-off",
+    ],
+  ])("rejects the stack without %s", (_, change, rule) => {
+    const changed = change(captured);
+    expect(changed).not.toEqual(captured);
+    const found = [...violations(changed), ...stackViolations(changed)];
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((v) => v.startsWith(`${rule}: `))).toBe(true);
   });
 });

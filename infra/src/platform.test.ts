@@ -6,7 +6,7 @@ import {
 } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { violations } from "../policy/rules.js";
+import { stackViolations, violations } from "../policy/rules.js";
 import {
   captured,
   computedOutputs,
@@ -112,6 +112,7 @@ describe("the prod program under mocks", () => {
 
   it("breaks none of the policies", () => {
     expect(violations(captured)).toEqual([]);
+    expect(stackViolations(captured)).toEqual([]);
   });
 
   it("exports the outputs the pipeline reads, credentials only as secrets", async () => {

@@ -4,6 +4,7 @@
  * from the protected environment, the least permissions, Azure through OIDC only, every action
  * pinned to a commit, and every `pnpm mlops` call a command that exists.
  */
+import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -199,6 +200,9 @@ describe("ci.yml", () => {
       expect(step.if, step.name).toBe("steps.azure.outputs.configured == 'true'");
     }
     expect(preview.steps.at(-1)?.run).toMatch(/^pulumi preview --stack prod/);
+    // The guardrails of infra/policy judge every preview.
+    expect(preview.steps.at(-1)?.run).toMatch(/ --policy-pack infra\/policy(\s|$)/);
+    expect(existsSync(new URL("../../infra/policy/PulumiPolicy.yaml", import.meta.url))).toBe(true);
   });
 });
 
