@@ -140,6 +140,8 @@ describe("UNTAGGABLE_TYPES", () => {
         true satisfies Untaggable<authorization.ManagementLockByScopeArgs>,
       "azure-native:authorization:RoleAssignment":
         true satisfies Untaggable<authorization.RoleAssignmentArgs>,
+      "azure-native:authorization:RoleDefinition":
+        true satisfies Untaggable<authorization.RoleDefinitionArgs>,
       "azure-native:consumption:Budget": true satisfies Untaggable<consumption.BudgetArgs>,
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
         true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,

@@ -31,6 +31,7 @@ export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
 export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:authorization:ManagementLockByScope",
   "azure-native:authorization:RoleAssignment",
+  "azure-native:authorization:RoleDefinition",
   "azure-native:consumption:Budget",
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
   "azure-native:managedidentity:FederatedIdentityCredential",

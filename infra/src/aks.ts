@@ -26,6 +26,8 @@ export interface AksClusterArgs extends PlacementArgs {
   nodeSubnetId: pulumi.Input<string>;
   /** Private API server, or public limited to authorized ranges. */
   apiServer: ApiServerAccess;
+  /** Addresses the estate itself sends from that must reach a public API server (runners' NAT). */
+  ownEgressIps: readonly pulumi.Input<string | undefined>[];
   /** Where managed Prometheus and Container Insights send their data. */
   monitoring: ClusterMonitoringArgs;
 }
@@ -136,7 +138,7 @@ export class AksCluster extends pulumi.ComponentResource {
         securityProfile: { workloadIdentity: { enabled: true } },
         aadProfile: { managed: true, enableAzureRBAC: true },
         disableLocalAccounts: true,
-        apiServerAccessProfile: apiServerAccessProfile(args.apiServer),
+        apiServerAccessProfile: apiServerAccessProfile(args.apiServer, args.ownEgressIps),
         enableRBAC: true,
         workloadAutoScalerProfile: { keda: { enabled: true } },
         azureMonitorProfile: { metrics: { enabled: true, kubeStateMetrics: {} } },
@@ -170,8 +172,12 @@ export class AksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // The user kubeconfig runs kubelogin; it honours AAD_LOGIN_METHOD (azurecli on a laptop,
-    // workloadidentity in the pipeline), so the same kubeconfig serves both.
+    // The user kubeconfig runs kubelogin, which honours AAD_LOGIN_METHOD, so one kubeconfig serves
+    // both: azurecli on a laptop (after `az login`); workloadidentity in every workflow job that
+    // runs Pulumi, which installs kubelogin (azure/use-kubelogin, pinned) and sets
+    // AAD_LOGIN_METHOD, AZURE_CLIENT_ID and AZURE_TENANT_ID: with GitHub's OIDC request variables
+    // present (id-token: write) kubelogin exchanges a fresh GitHub token for each Entra token
+    // (Azure/kubelogin pkg/internal/token/provider.go), so it outlives the az CLI's session.
     const credentials = containerservice.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" },
       { parent: this },

@@ -1,4 +1,5 @@
 import type * as inputs from "@pulumi/azure-native/types/input.js";
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isCidr } from "./cidr.js";
 
@@ -41,15 +42,29 @@ export type ApiServerAccess = z.infer<typeof apiServerAccessSchema>;
  * The cluster's `apiServerAccessProfile` for `access`. A private cluster keeps the system-managed
  * private DNS zone (`privateDNSZone: system`, the AKS default) and no public FQDN, so nothing
  * outside the VNet resolves the API server (learn.microsoft.com/azure/aks/private-clusters).
+ * A public one also admits `ownEgressIps`, the addresses the estate's own callers leave from
+ * (the runners' NAT gateway), so the config need not repeat an address the program creates.
  */
 export function apiServerAccessProfile(
   access: ApiServerAccess,
+  ownEgressIps: readonly pulumi.Input<string | undefined>[] = [],
 ): inputs.containerservice.ManagedClusterAPIServerAccessProfileArgs {
-  return access.access === "private"
-    ? {
-        enablePrivateCluster: true,
-        privateDNSZone: "system",
-        enablePrivateClusterPublicFQDN: false,
-      }
-    : { enablePrivateCluster: false, authorizedIPRanges: [...access.authorizedIpRanges] };
+  if (access.access === "private") {
+    return {
+      enablePrivateCluster: true,
+      privateDNSZone: "system",
+      enablePrivateClusterPublicFQDN: false,
+    };
+  }
+  return {
+    enablePrivateCluster: false,
+    authorizedIPRanges: pulumi
+      .all([...ownEgressIps])
+      .apply((ips) => [
+        ...new Set([
+          ...access.authorizedIpRanges,
+          ...ips.filter((ip): ip is string => ip !== undefined).map((ip) => `${ip}/32`),
+        ]),
+      ]),
+  };
 }

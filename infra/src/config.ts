@@ -1,5 +1,5 @@
-import { NameSchema, PinnedModelRefSchema } from "@mlops/contracts";
-import { assertPinnedImage, DEFAULT_SCALING } from "@mlops/k8s";
+import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
+import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiServerAccessSchema } from "./api-server-access.js";
@@ -41,6 +41,8 @@ const networkSchema = z
     aksSubnet: cidr.default("10.40.0.0/20"),
     mlSubnet: cidr.default("10.40.16.0/22"),
     endpointsSubnet: cidr.default("10.40.20.0/24"),
+    /** The self-hosted pipeline runners (only created when `pipeline` is configured). */
+    runnerSubnet: cidr.default("10.40.21.0/24"),
     /** Overlay pod range: never routed in the VNet, but must not collide with it. */
     podCidr: cidr.default("192.168.0.0/16"),
     serviceCidr: cidr.default("172.16.0.0/16"),
@@ -53,11 +55,12 @@ const networkSchema = z
       n.aksSubnet,
       n.mlSubnet,
       n.endpointsSubnet,
+      n.runnerSubnet,
       n.podCidr,
       n.serviceCidr,
     ];
     if (!ranges.every(isCidr)) return;
-    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet"] as const) {
+    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet", "runnerSubnet"] as const) {
       if (!cidrContains(n.addressSpace, n[key])) {
         ctx.addIssue({
           code: "custom",
@@ -70,6 +73,9 @@ const networkSchema = z
       ["aksSubnet", "mlSubnet"],
       ["aksSubnet", "endpointsSubnet"],
       ["mlSubnet", "endpointsSubnet"],
+      ["aksSubnet", "runnerSubnet"],
+      ["mlSubnet", "runnerSubnet"],
+      ["endpointsSubnet", "runnerSubnet"],
     ] as const;
     for (const [a, b] of subnets) {
       if (cidrsOverlap(n[a], n[b])) {
@@ -134,27 +140,13 @@ const cosmosSchema = z.discriminatedUnion("capacity", [
   }),
 ]);
 
-/** A model reference pinned to a version or alias, exactly as the serving config parses it. */
-const pinnedModelRef = z.string().refine((ref) => PinnedModelRefSchema.safeParse(ref).success, {
-  message: "must pin a model as name@version or name@alias (e.g. classifier@7)",
-});
-
-/** True when `tag` is immutable-looking by the same rule the k8s components enforce. */
-function isPinnedTag(tag: string): boolean {
-  try {
-    assertPinnedImage("tag", `image:${tag}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const imageTag = z.string().refine(isPinnedTag, {
-  message: "must be an immutable image tag (a version or git sha), not a moving one like latest",
-});
-
+/**
+ * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
+ * the contracts schema `@mlops/release` reads and writes) and those only this program reads.
+ */
 const servingSchema = z
   .object({
+    ...ServingReleaseSchema.shape,
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -169,16 +161,6 @@ const servingSchema = z
       .string()
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
       .default("prediction-api"),
-    championImageTag: imageTag,
-    challengerImageTag: imageTag,
-    championModel: pinnedModelRef,
-    challengerModel: pinnedModelRef,
-    /** Experiment the two arms belong to (the A/B records carry it). */
-    experimentId: z.string().refine((id) => NameSchema.safeParse(id).success, {
-      message: "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric",
-    }),
-    /** Share of traffic (percent) the NGINX canary Ingress sends to the challenger. */
-    canaryWeight: z.number().int().min(0).max(100),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
     maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
@@ -188,6 +170,33 @@ const servingSchema = z
     message: "minReplicas must not exceed maxReplicas",
     path: ["minReplicas"],
   });
+
+/**
+ * The GitHub repository whose workflows deploy this stack, and the names their OIDC subjects
+ * carry (`repo:<repository>:environment:<environment>` and so on; see pipeline-identities.ts).
+ */
+const pipelineSchema = z.object({
+  /**
+   * `owner/name` as the repository's OIDC subject claims spell it: for repositories created after
+   * 2026-06-18 (or opted in) that is the immutable form with ids, `owner-123/name-456`.
+   */
+  repository: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/,
+      "must be owner/name of a GitHub repository",
+    ),
+  /** The protected environment `deploy` and `promote` run in. */
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, "must be a GitHub environment name")
+    .default("production"),
+  /** The branch whose pushes and schedules train, build and analyse. */
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "must be a branch name")
+    .default("main"),
+});
 
 const stackConfigSchema = z.object({
   location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
@@ -204,7 +213,9 @@ const stackConfigSchema = z.object({
   apiServer: apiServerAccessSchema,
   ml: mlSchema,
   cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
-  serving: servingSchema,
+  [SERVING_CONFIG_KEY]: servingSchema,
+  /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+  pipeline: pipelineSchema.optional(),
   /** Log Analytics daily cap and monthly budget: no stack goes without either. */
   guardrails: guardrailsSchema,
 });
@@ -213,6 +224,7 @@ export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type NetworkConfig = z.infer<typeof networkSchema>;
 export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */
 const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
-import { captured, SUBSCRIPTION } from "./testing/mocks.js";
+import { captured, RUNNER_EGRESS_IP, SUBSCRIPTION } from "./testing/mocks.js";
 import { ofType, one, runProgram } from "./testing/program.js";
 import { stackFileConfig } from "./testing/stack-config.js";
 
@@ -14,11 +14,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("the prod cluster's API server", () => {
-  it("answers only the ranges of the stack config, with local accounts off", () => {
+  it("answers only the ranges of the stack config and the runners' NAT address, with local accounts off", () => {
     const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
     expect(aks.apiServerAccessProfile).toEqual({
       enablePrivateCluster: false,
-      authorizedIPRanges: ["203.0.113.0/28", "198.51.100.17/32"],
+      authorizedIPRanges: ["203.0.113.0/28", `${RUNNER_EGRESS_IP}/32`],
     });
     expect(aks.disableLocalAccounts).toBe(true);
   });

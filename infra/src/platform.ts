@@ -23,9 +23,11 @@ import {
 } from "./monitors.js";
 import { azureNames } from "./names.js";
 import { Network } from "./network.js";
+import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { grantRole } from "./roles.js";
+import { RunnerSubnet } from "./runner-subnet.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
 
@@ -50,6 +52,16 @@ export interface PlatformOutputs {
   kubeconfig: pulumi.Output<string>;
   servingNamespace: pulumi.Output<string>;
   canaryIngress: pulumi.Output<string>;
+  /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
+  pipeline?: {
+    previewClientId: pulumi.Output<string>;
+    buildClientId: pulumi.Output<string>;
+    deployClientId: pulumi.Output<string>;
+    previewPrincipalId: pulumi.Output<string>;
+    deployPrincipalId: pulumi.Output<string>;
+    runnerSubnetId: pulumi.Output<string>;
+    runnerEgressIp: pulumi.Output<string | undefined>;
+  };
 }
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
@@ -75,6 +87,15 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   });
   const privateLink = net.privateLink;
 
+  const runners = cfg.pipeline
+    ? new RunnerSubnet(
+        "runners",
+        { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
+        // After the platform's own subnets: Azure rejects concurrent writes to one VNet.
+        { dependsOn: [net] },
+      )
+    : undefined;
+
   const aks = new AksCluster("aks", {
     ...placement,
     clusterName: names.aksCluster,
@@ -83,6 +104,8 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
     apiServer: cfg.apiServer,
+    // The runners deploy through the API server from their NAT address, created here.
+    ownEgressIps: runners ? [runners.egressIp] : [],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
@@ -110,6 +133,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     },
     {},
   );
+  const pipeline = cfg.pipeline
+    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
+    : undefined;
 
   const registry = new Registry("registry", {
     ...placement,
@@ -132,7 +158,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     databaseName: COSMOS_LAYOUT.defaultDatabase,
     containers: Object.values(COSMOS_LAYOUT.containers),
     capacity: cfg.cosmos,
-    dataContributors: workloads,
+    dataContributors: { ...workloads, ...pipeline?.storeWriters() },
     privateLink,
   });
 
@@ -146,7 +172,11 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     subnetId: net.mlSubnetId,
     trainingIdentity: identity.training,
     compute: cfg.ml,
-    blobContributors: { training: identity.training.principalId },
+    // The build jobs upload training data and download job outputs.
+    blobContributors: {
+      training: identity.training.principalId,
+      ...(pipeline && { build: pipeline.build.principalId }),
+    },
     privateLink,
   });
 
@@ -184,6 +214,15 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     costResourceGroups: [group.name, aks.nodeResourceGroup],
     now: new Date(),
   });
+  if (pipeline) {
+    grantPipelineAccess("pipeline", pipeline, {
+      resourceGroupId: group.id,
+      registryId: registry.registryId,
+      mlWorkspaceId: ml.workspaceId,
+      clusterId: aks.clusterId,
+      trainingPrincipalId: identity.training.principalId,
+    });
+  }
 
   const serving = createServingStack(
     cfg,
@@ -213,6 +252,18 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     kubeconfig: aks.kubeconfig,
     servingNamespace: serving.namespace,
     canaryIngress: serving.canaryIngress,
+    pipeline:
+      pipeline && runners
+        ? {
+            previewClientId: pipeline.preview.clientId,
+            buildClientId: pipeline.build.clientId,
+            deployClientId: pipeline.deploy.clientId,
+            previewPrincipalId: pipeline.preview.principalId,
+            deployPrincipalId: pipeline.deploy.principalId,
+            runnerSubnetId: runners.subnetId,
+            runnerEgressIp: runners.egressIp,
+          }
+        : undefined,
   };
 }
 

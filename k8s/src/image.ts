@@ -1,13 +1,12 @@
 /**
  * Image references the serving Deployments accept: pinned by digest, or by a
  * tag that the pipeline never moves (the git sha or the model version), so a
- * pod restart can never pull different bits than the rollout tested.
+ * pod restart can never pull different bits than the rollout tested. The tag
+ * rule is contracts' (the stack config's image tags obey the same one).
  */
+import { isImmutableImageTag } from "@mlops/contracts";
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
-/** Tags that are moved by convention and so never identify one build. */
-const MUTABLE_TAGS = new Set(["latest", "stable", "main", "master", "dev", "edge", "nightly"]);
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 /** Throws unless `image` is digest-pinned or carries an immutable-looking tag. */
 export function assertPinnedImage(field: string, image: string): void {
@@ -21,7 +20,7 @@ export function assertPinnedImage(field: string, image: string): void {
   const lastSlash = image.lastIndexOf("/");
   const colon = image.indexOf(":", lastSlash + 1);
   const tag = colon === -1 ? "" : image.slice(colon + 1);
-  if (tag === "" || !TAG.test(tag) || MUTABLE_TAGS.has(tag.toLowerCase())) {
+  if (!isImmutableImageTag(tag)) {
     throw new Error(
       `${field}: "${image}" must be pinned by digest (@sha256:<64 hex>) or an immutable tag (a version or git sha, not "${tag || "<none>"}")`,
     );

@@ -1,9 +1,11 @@
 import {
+  HEALTH_PATHS,
   predictionRateQuery,
   renderServingEnv,
   SECRET_ENV_VARS,
   type ServedVariant,
   type ServingConfig,
+  SHUTDOWN_GRACE_MS,
 } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -58,24 +60,15 @@ export interface HealthPaths {
   readonly ready: string;
 }
 
-/**
- * The serving API's health routes (`services/serving/src/routes/health.ts`).
- * Contracts does not export them yet; `serving-api.test.ts` fails if the
- * server's routes move away from these.
- */
-export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({
-  live: "/health/live",
-  ready: "/health/ready",
-});
+/** The serving API's health routes, as the server registers them (from contracts). */
+export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({ ...HEALTH_PATHS });
 
 /**
- * Seconds the server may take to stop after SIGTERM: its close-with-grace
- * deadline (`GRACE_MS` in `services/serving/src/server.ts`), which bounds
- * draining requests, the final prediction-log flush and closing telemetry
- * and store. Not configurable on the server; `serving-api.test.ts` fails if
- * it changes there.
+ * Seconds the server may take to stop after SIGTERM: its graceful-stop deadline
+ * (contracts' `SHUTDOWN_GRACE_MS`), which bounds draining requests, the final
+ * prediction-log flush and closing telemetry and store.
  */
-export const DEFAULT_DRAIN_SECONDS = 20;
+export const DEFAULT_DRAIN_SECONDS = SHUTDOWN_GRACE_MS / 1000;
 
 /** Autoscaling for one model Deployment. */
 export interface ModelAutoscaling {

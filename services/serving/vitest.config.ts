@@ -1,5 +1,9 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "serving", include: ["src/**/*.test.ts"], globalSetup: ["src/global-setup.ts"] },
+  test: {
+    name: "serving",
+    include: ["src/**/*.test.ts"],
+    globalSetup: ["test-support/global-setup.ts"],
+  },
 });

@@ -13,7 +13,7 @@ import type { ZodType, z } from "zod";
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
 /** The `pnpm start` entry point. */
-export const START = fileURLToPath(new URL("../../services/serving/src/start.ts", import.meta.url));
+export const START = fileURLToPath(new URL("../../start/src/start.ts", import.meta.url));
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {

@@ -4,11 +4,12 @@
  * clean with `dockerfile-utils`, builds only from files the repository tracks (plus, for serving,
  * the model artifacts the pipeline's train job hands over), and runs as a non-root user.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Copy, type Dockerfile, DockerfileParser, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { loadWorkflow, ROOT, run } from "./support.js";
 
 /** The build argument through which the pipeline passes the trained models. */
@@ -46,6 +47,34 @@ function contextSources(dockerfile: Dockerfile): { raw: string; resolved: string
         }),
       }));
     });
+}
+
+/** The folders of the workspace packages `name` depends on at run time, itself included. */
+async function runtimeClosure(name: string): Promise<string[]> {
+  const { packages } = parseYaml(await readFile(join(ROOT, "pnpm-workspace.yaml"), "utf8")) as {
+    packages: string[];
+  };
+  const dirs = await Promise.all(
+    packages.map(async (glob) => {
+      if (!glob.endsWith("/*")) return [glob];
+      const parent = glob.slice(0, -2);
+      return (await readdir(join(ROOT, parent))).map((child) => `${parent}/${child}`);
+    }),
+  );
+  const byName = new Map<string, { dir: string; deps: string[] }>();
+  for (const dir of dirs.flat()) {
+    const manifest = JSON.parse(await readFile(join(ROOT, dir, "package.json"), "utf8"));
+    byName.set(manifest.name, { dir, deps: Object.keys(manifest.dependencies ?? {}) });
+  }
+  const found = new Set<string>();
+  const visit = (pkg: string) => {
+    const entry = byName.get(pkg);
+    if (!entry || found.has(entry.dir)) return;
+    found.add(entry.dir);
+    entry.deps.forEach(visit);
+  };
+  visit(name);
+  return [...found].sort();
 }
 
 describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (path) => {
@@ -102,10 +131,30 @@ describe("services/serving/Dockerfile", () => {
     expect(upload?.with?.["include-hidden-files"]).toBe(true);
   });
 
+  it("copies the sources of serving's workspace dependencies and nothing of the trainer", async () => {
+    const sources = contextSources(dockerfile).map((s) => s.resolved);
+    const packages = sources.filter((s) => s.endsWith("/src")).map((s) => s.slice(0, -4));
+    expect(packages.sort()).toEqual(await runtimeClosure("@mlops/serving"));
+    expect(sources.filter((s) => s.startsWith("training"))).toEqual([]);
+  });
+
   it("ships the dashboard's front end and checks its own health", () => {
     expect(contextSources(dockerfile).map((s) => s.resolved)).toContain(
-      "services/serving/dashboard",
+      "services/serving/dashboard-ui",
     );
     expect(finalStage(dockerfile).some((i) => i.getKeyword() === "HEALTHCHECK")).toBe(true);
+  });
+});
+
+describe("training/Dockerfile", () => {
+  it("copies the manifest and sources of every workspace package the `mlops` CLI imports", async () => {
+    const { dockerfile } = await parse("training/Dockerfile");
+    const copied = contextSources(dockerfile).map((s) => s.resolved);
+    const closure = await runtimeClosure("@mlops/training");
+    expect(closure).toContain("services/release");
+    for (const dir of closure) {
+      expect(copied).toContain(`${dir}/package.json`);
+      expect(copied).toContain(`${dir}/src`);
+    }
   });
 });

@@ -15,7 +15,6 @@ describe("renderModelCard", () => {
       { name: "tiers", version: 2, runId: "r-9", gitSha: null, created: new Date(0) },
       dataset,
       outcome,
-      "0".repeat(64),
     );
     const card = renderModelCard({
       manifest,

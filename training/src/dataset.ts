@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Random } from "@mlops/garch";
 import { readNumber } from "@mlops/garch/csv";
+import { sha256 } from "@mlops/models";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";
 import { MAX_SEED } from "./forest/options.js";
@@ -154,7 +154,7 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
     y,
     split,
     splitSource: splitIndex >= 0 ? "column" : "stratified",
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: sha256(bytes),
   };
 }
 

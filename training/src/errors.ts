@@ -1,3 +1,5 @@
+import { describeValue } from "@mlops/models";
+
 /**
  * A problem with the input data. `row` is the 1-based data row (the header is not counted) and
  * `line` the 1-based line of the file where that row starts; both are absent for file-level
@@ -31,24 +33,7 @@ export class OptionError extends RangeError {
   readonly option: string;
 
   constructor(option: string, rule: string, value: unknown) {
-    super(`${option} ${rule} (got ${describe(value)})`);
+    super(`${option} ${rule} (got ${describeValue(value)})`);
     this.option = option;
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) {
-    return String(value);
-  }
-  try {
-    return JSON.stringify(value) ?? typeof value;
-  } catch {
-    return typeof value;
-  }
-}
-
-/** A model artifact that cannot be written or does not check out on reading. */
-export class ArtifactError extends Error {
-  override readonly name = "ArtifactError";
 }

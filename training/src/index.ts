@@ -1,13 +1,8 @@
 export {
   type ArtifactIdentity,
-  CARD_FILE,
   classifierManifest,
   forestParamsRecord,
-  MANIFEST_FILE,
-  MODEL_FILE,
   metricsRecord,
-  readModelArtifact,
-  sha256,
   writeModelArtifact,
 } from "./artifact.js";
 export {
@@ -32,7 +27,7 @@ export {
   stratifiedSplit,
   takeRows,
 } from "./dataset.js";
-export { ArtifactError, DatasetError, OptionError } from "./errors.js";
+export { DatasetError, OptionError } from "./errors.js";
 export {
   type FitOptions,
   type FitResult,
@@ -41,16 +36,18 @@ export {
   type TrainingData,
   type TrainingProgress,
 } from "./forest/fit.js";
-export {
-  type CartTreeJSON,
-  ForestPredictor,
-  mergeForests,
-  type RandomForestJSON,
-} from "./forest/model.js";
+export { mergeForests } from "./forest/merge.js";
 export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.js";
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
-export type { CartLeafJSON, CartNodeJSON, CartSplitJSON } from "./forest/tree.js";
 export { type GarchCardInput, renderGarchCard } from "./garch-card.js";
+export {
+  DEMO_DATA,
+  DEMO_MODELS,
+  type DemoJobInput,
+  type DemoJobOutput,
+  type DemoModel,
+  runDemoJob,
+} from "./jobs/demo.js";
 export {
   mergeShareFiles,
   type NodeRank,
@@ -58,6 +55,7 @@ export {
   runShareJob,
   shareRange,
 } from "./jobs/distributed.js";
+export { type GarchJobInput, type GarchJobOutput, runGarchJob } from "./jobs/garch.js";
 export {
   type PromoteJobInput,
   type PromoteJobOutput,

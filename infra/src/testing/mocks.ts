@@ -28,6 +28,8 @@ export const PROJECT = "mlops-platform";
 export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 export const TENANT = "00000000-0000-0000-0000-0000000000aa";
 export const DEPLOYER_OBJECT_ID = "00000000-0000-0000-0000-0000000000dd";
+/** The address Azure gives the runners' NAT gateway. */
+export const RUNNER_EGRESS_IP = "20.61.7.42";
 export const OIDC_ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/";
 export const KUBECONFIG =
   "apiVersion: v1\nkind: Config\nusers:\n- name: clusterUser\n  user:\n    exec:\n      command: kubelogin\n";
@@ -120,6 +122,8 @@ export function computedOutputs(
       };
     case "azure-native:managedidentity:UserAssignedIdentity":
       return { clientId: `${name}-client-id`, principalId: `${name}-principal-id` };
+    case "azure-native:network:PublicIPAddress":
+      return { ipAddress: RUNNER_EGRESS_IP };
     case "azure-native:containerregistry:Registry":
       return { loginServer: `${inputs.registryName}.azurecr.io` };
     case "azure-native:keyvault:Vault":

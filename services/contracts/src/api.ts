@@ -160,6 +160,18 @@ export const AbStatsResponseSchema = z.object({
 });
 export type AbStatsResponse = z.infer<typeof AbStatsResponseSchema>;
 
+/**
+ * The probe routes: liveness (the process answers) and readiness (models loaded and the store
+ * answers, so traffic may come). The server registers them, Kubernetes probes them, and the smoke
+ * test checks them.
+ */
+export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready" } as const;
+
+/** `GET /health/live` → 200. */
+export const LiveResponseSchema = z.object({ status: z.literal("live") });
+/** `GET /health/ready` → 200 (503 with the error body when not ready). */
+export const ReadyResponseSchema = z.object({ status: z.literal("ready") });
+
 /** `GET /models` → 200: what this process serves, and what the registry holds. */
 export const ModelsResponseSchema = z.object({
   served: z.array(

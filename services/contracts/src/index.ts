@@ -1,6 +1,7 @@
 /**
  * `@mlops/contracts`: what two packages must agree on, defined once — API bodies, records, the
- * model manifest, the serving config (parser and renderer), the Cosmos layout and metric names.
+ * model manifest, the serving config (parser and renderer), the stack's serving block, the Cosmos
+ * layout and metric names.
  */
 export * from "./api.js";
 export * from "./cosmos-layout.js";
@@ -13,4 +14,5 @@ export * from "./predictions.js";
 export * from "./primitives.js";
 export * from "./registry.js";
 export * from "./serving-config.js";
+export * from "./stack-config.js";
 export * from "./store-config.js";

@@ -98,6 +98,13 @@ export const SERVING_DEFAULTS = {
   logLevel: "info",
 } as const;
 
+/**
+ * Longest the server's graceful stop may take after SIGTERM (draining requests, the final
+ * prediction-log flush, closing telemetry and the store) before the process exits anyway. Not
+ * configurable: Kubernetes sizes the pods' termination grace period from it.
+ */
+export const SHUTDOWN_GRACE_MS = 20_000;
+
 /** The typed configuration the server runs with. */
 export interface ServingConfig {
   readonly port: number;

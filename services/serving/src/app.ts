@@ -16,7 +16,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
-import dashboardRoutes from "./dashboard/plugin.js";
+import dashboardRoutes from "./dashboard-api/plugin.js";
 import { errorHandler, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";

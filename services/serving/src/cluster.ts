@@ -35,7 +35,7 @@ import {
   type Registry,
 } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
-import type { TrafficSource } from "./dashboard/traffic.js";
+import type { TrafficSource } from "./dashboard-api/traffic-view.js";
 
 /** Signals the primary turns into one orderly stop of every worker. */
 const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, openFixture } from "./test-support.js";
+import { build, type Fixture, openFixture } from "../test-support/index.js";
 
 let fixture: Fixture;
 beforeAll(async () => {

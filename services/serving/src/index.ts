@@ -1,7 +1,8 @@
 /**
  * `@mlops/serving`: the prediction API. `createApp` builds it on a store and loaded models
- * (tests inject into it); `runServer` is the process (`src/server.ts`); `bootstrap` registers
- * the demo models `pnpm start` serves.
+ * (tests inject into it); `runServer` and `serve` are the process (`src/server.ts`, also the
+ * subpath `@mlops/serving/server`, which entry points import so that the app loads after
+ * telemetry). It serves what the registry holds and registers nothing.
  */
 export { type AppDeps, createApp } from "./app.js";
 export { assignVariant, bucketOf, type Variant } from "./assignment.js";
@@ -10,15 +11,8 @@ export {
   type BatchingWriterOptions,
   type BatchingWriterStats,
 } from "./batching-writer.js";
-export { type BootstrapOptions, bootstrap, DEMO_DATA, DEMO_MODELS } from "./bootstrap.js";
 export { SERVING_ERRORS, ServingError, type ServingErrorCode } from "./errors.js";
-export {
-  artifactPath,
-  type LoadedArtifact,
-  readArtifact,
-  writeArtifact,
-} from "./models/artifacts.js";
 export { loadServedModels, type ServedModels } from "./models/served.js";
 export { API_KEY_HEADER } from "./plugins/security.js";
 export { CANARY_COOKIE } from "./routes/predict.js";
-export { configOrExit, runServer } from "./server.js";
+export { configOrExit, exitOnFailure, runServer, serve } from "./server.js";

@@ -6,17 +6,22 @@
  */
 import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ContractValidationError, parseServingConfig, type ServingConfig } from "@mlops/contracts";
+import {
+  ContractValidationError,
+  parseServingConfig,
+  type ServingConfig,
+  SHUTDOWN_GRACE_MS,
+} from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import { joinCluster, PRIMARY_SIGNALS, runCluster, workerCount } from "./cluster.js";
-import { localTraffic } from "./dashboard/traffic.js";
+import { localTraffic } from "./dashboard-api/traffic-view.js";
 import { loadServedModels } from "./models/served.js";
 import { startTelemetry } from "./telemetry.js";
 
-/** Longest a graceful stop may take before the process exits anyway. */
-const GRACE_MS = 20_000;
+// How many processes `serve` starts, for entry points that report it (`pnpm start`).
+export { workerCount } from "./cluster.js";
 
 /** Parses the serving config from `env`; on a bad value prints what to fix and exits 1. */
 export function configOrExit(env: NodeJS.ProcessEnv): ServingConfig {
@@ -60,7 +65,7 @@ export async function runServer(
     );
   }
   const skip = clustered ? [...PRIMARY_SIGNALS] : [];
-  closeWithGrace({ delay: GRACE_MS, skip }, async ({ signal, err }) => {
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, "stopping after an uncaught error");
     else server.log.info({ signal }, "stopping: draining requests and the prediction log");
     await server.close();

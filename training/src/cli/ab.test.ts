@@ -6,10 +6,10 @@ import { DecisionSchema, type ModelVersionInput, type PredictionRecord } from "@
 import { planExperiment } from "@mlops/experiments";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, withSqlite } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { selectTracking } from "../tracking/select.js";
 import { INVALID_DECISION_EXIT_CODE } from "./ab.js";
-import { runCli, withSqlite } from "./cli.test-support.js";
 
 let root: string;
 const dbPath = () => join(root, "platform.db");

@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { CHAMPION, parseStoreConfig } from "@mlops/contracts";
+import { CHAMPION } from "@mlops/contracts";
 import {
   type Analysis,
   analyzeExperiment,
@@ -24,25 +24,15 @@ import {
   type TrafficSummary,
   toDecisionRecord,
 } from "@mlops/experiments";
-import { openStore, type Store } from "@mlops/store";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
 import { selectTracking } from "../tracking/select.js";
-import type { CliIo } from "./main.js";
+import type { CliContext } from "./context.js";
+import { number } from "./flags.js";
 
 /** Exit code of `mlops ab analyze` when the decision is `invalid` (errors exit 1). */
 export const INVALID_DECISION_EXIT_CODE = 2;
 
 const PLAN_METRICS: readonly PlanMetric[] = ["accuracy", "mean"];
-
-function numberFlag(flag: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n)) {
-      throw new InvalidArgumentError(`${flag} must be a number (got ${JSON.stringify(text)})`);
-    }
-    return n;
-  };
-}
 
 function wholeFlag(flag: string, min: number, max: number) {
   return (text: string): number => {
@@ -86,15 +76,6 @@ function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): u
     return new Error(`${flags[error.argument]}${error.message.slice(error.argument.length)}`);
   }
   return error;
-}
-
-async function withStore<T>(io: CliIo, run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(parseStoreConfig(io.env));
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /**
@@ -218,7 +199,8 @@ function analysisJson(
 }
 
 /** Adds `ab analyze|plan|simulate` to the `mlops` program. */
-export function registerAbCommands(program: Command, io: CliIo): void {
+export function registerAbCommands(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   const ab = program
     .command("ab")
     .description("A/B experiments: analyze and decide, plan sizes, simulate traffic.");
@@ -245,7 +227,7 @@ export function registerAbCommands(program: Command, io: CliIo): void {
       60,
     )
     .action((opts: AnalyzeFlags) =>
-      withStore(io, async (store) => {
+      ctx.withStore(async (store) => {
         const analysis = await analyzeExperiment(store, opts.experiment).catch((error) => {
           throw asFlagError(error, { experimentId: "--experiment" });
         });
@@ -320,22 +302,18 @@ export function registerAbCommands(program: Command, io: CliIo): void {
     .requiredOption(
       "--baseline <x>",
       "champion accuracy in (0, 1), or mean outcome",
-      numberFlag("--baseline"),
+      number("--baseline"),
     )
-    .requiredOption(
-      "--mde <x>",
-      "smallest absolute improvement worth detecting",
-      numberFlag("--mde"),
-    )
+    .requiredOption("--mde <x>", "smallest absolute improvement worth detecting", number("--mde"))
     .option("--metric <m>", `${PLAN_METRICS.join(" or ")}`, metricFlag, "accuracy" as PlanMetric)
-    .option("--sd <s>", "per-observation SD of the outcome (required for mean)", numberFlag("--sd"))
-    .option("--alpha <a>", "two-sided significance level", numberFlag("--alpha"), 0.05)
-    .option("--power <p>", "target power", numberFlag("--power"), 0.8)
+    .option("--sd <s>", "per-observation SD of the outcome (required for mean)", number("--sd"))
+    .option("--alpha <a>", "two-sided significance level", number("--alpha"), 0.05)
+    .option("--power <p>", "target power", number("--power"), 0.8)
     .option("--traffic <n/day>", "predictions per day over both arms", trafficFlag)
     .option(
       "--challenger-weight <percent>",
       "challenger's share of traffic",
-      numberFlag("--challenger-weight"),
+      number("--challenger-weight"),
       50,
     )
     .option("--experiment <id>", "also report what this experiment can detect now")
@@ -368,7 +346,7 @@ export function registerAbCommands(program: Command, io: CliIo): void {
       const reachable =
         experiment === undefined
           ? null
-          : await withStore(io, async (store) =>
+          : await ctx.withStore(async (store) =>
               reachableMde(
                 await analyzeExperiment(store, experiment).catch((error) => {
                   throw asFlagError(error, { experimentId: "--experiment" });
@@ -391,7 +369,7 @@ export function registerAbCommands(program: Command, io: CliIo): void {
     .requiredOption(
       "--effect <e>",
       "challenger − champion: accuracy difference (0.05 = 5 points) or outcome units",
-      numberFlag("--effect"),
+      number("--effect"),
     )
     .option(
       "--metric <m>",
@@ -402,9 +380,9 @@ export function registerAbCommands(program: Command, io: CliIo): void {
     .option(
       "--baseline <x>",
       "champion accuracy (default 0.7) or mean outcome (default 10)",
-      numberFlag("--baseline"),
+      number("--baseline"),
     )
-    .option("--sd <s>", "SD of numeric outcomes", numberFlag("--sd"), 1)
+    .option("--sd <s>", "SD of numeric outcomes", number("--sd"), 1)
     .option("--requests <n>", "predictions to request", wholeFlag("--requests", 1, 1_000_000), 1000)
     .option(
       "--users <n>",
@@ -414,7 +392,7 @@ export function registerAbCommands(program: Command, io: CliIo): void {
     .option("--seed <s>", "seed of the traffic", wholeFlag("--seed", 0, 2 ** 32 - 1), 1)
     .option("--concurrency <n>", "requests in flight", wholeFlag("--concurrency", 1, 256), 8)
     .option("--features <k>", "features per row", wholeFlag("--features", 1, 1024), 5)
-    .option("--timeout <seconds>", "stop sending after this long", numberFlag("--timeout"), 120)
+    .option("--timeout <seconds>", "stop sending after this long", number("--timeout"), 120)
     .option("--json", "print one JSON object")
     .action(async (opts: SimulateFlags) => {
       const summary = await simulateTraffic({

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, writeDemoCsv } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
-import { runCli } from "./cli.test-support.js";
 
 let root: string;
 let data: string;
@@ -17,12 +17,7 @@ const run = (argv: string[], env: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-trial-"));
-  const demo = await readFile(
-    new URL("../../data/demo-classification.csv", import.meta.url),
-    "utf8",
-  );
-  data = join(root, "small.csv");
-  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+  data = await writeDemoCsv(root, 400);
   uri = await mlflow.start();
 });
 afterAll(async () => {

@@ -1,6 +1,9 @@
+/**
+ * The Azure ML target of the `mlops` program: `--target azureml` of `train` and `sweep` submits
+ * jobs to the workspace's cluster, and `mlops sweep-trial` is what each trial of a sweep job runs.
+ */
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { DefaultAzureCredential } from "@azure/identity";
-import type { Store } from "@mlops/store";
 import { type Command, InvalidArgumentError } from "commander";
 import {
   AzureMlJobs,
@@ -19,6 +22,8 @@ import { createTrainingPool } from "../forest/pool.js";
 import { runSweep } from "../sweep/run.js";
 import type { ParameterValue, SearchSpace } from "../sweep/space.js";
 import { selectTracking } from "../tracking/select.js";
+import type { CliContext } from "./context.js";
+import { datasetCommand, integer } from "./flags.js";
 
 /** The job client for the workspace named by the environment (`AZUREML_*`), signed in with Entra ID. */
 export function azureMlJobsFromEnv(env: Readonly<Record<string, string | undefined>>): {
@@ -31,6 +36,21 @@ export function azureMlJobsFromEnv(env: Readonly<Record<string, string | undefin
     target.AZURE_SUBSCRIPTION_ID,
   );
   return { jobs: new AzureMlJobs(client, target), target };
+}
+
+/** `--target` is local or azureml; `--instances` > 1 only makes sense on a cluster. */
+export function checkLocal(target: string, instances: number): void {
+  if (target !== "local" && target !== "azureml") {
+    throw new OptionError("--target", 'must be "local" or "azureml"', target);
+  }
+  if (target === "local" && instances > 1) {
+    throw new OptionError("--instances", "needs --target azureml", instances);
+  }
+}
+
+/** One line per submitted job. */
+export function submittedText(jobs: readonly SubmittedJob[]): string {
+  return jobs.map((j) => `${j.role} job ${j.name}: ${j.status}\n`).join("");
 }
 
 /** Submits `mlops train --target azureml`; returns the submitted jobs. */
@@ -54,53 +74,38 @@ export async function submitSweepToAzureMl(
   return [{ name, role: "sweep", status: await jobs.submit(name, spec) }];
 }
 
-/** What the trial command borrows from the program. */
-export interface TrialCommandContext {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
-  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
-  readonly integer: (flag: string, min: number) => (text: string) => number;
-}
-
 /**
  * Adds `mlops sweep-trial`: one trial of an Azure ML sweep job. It trains with the sampled
  * values exactly as a local sweep trial does (same validation rows, same reports) and logs
  * `validation_accuracy` at each interval to the job's own run (`MLFLOW_RUN_ID`, which Azure ML
  * sets with `MLFLOW_TRACKING_URI`), as it goes, so the sweep's early-termination policy sees it.
  */
-export function registerTrialCommand(program: Command, ctx: TrialCommandContext): void {
-  program
-    .command("sweep-trial")
-    .description(
-      "Run one trial of an Azure ML sweep job, logging validation_accuracy by interval to the job's run.",
-    )
-    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
-    .requiredOption("--label <column>", "the label column")
+export function registerTrialCommand(program: Command, ctx: CliContext): void {
+  datasetCommand(
+    program,
+    "sweep-trial",
+    "Run one trial of an Azure ML sweep job, logging validation_accuracy by interval to the job's run.",
+  )
     .option(
       "--param <name=value>",
       "a sampled or fixed forest option (repeatable)",
       collectParam,
       {},
     )
-    .option(
-      "--report-every <n>",
-      "trees per reported interval",
-      ctx.integer("--report-every", 1),
-      10,
-    )
-    .option("--threads <t>", "worker threads", ctx.integer("--threads", 1), 1)
+    .option("--report-every <n>", "trees per reported interval", integer("--report-every", 1), 10)
+    .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--run-id <id>", "the run to log to (default: MLFLOW_RUN_ID)")
     .option("--json", "print one JSON object instead of text")
     .action((opts: TrialFlags) =>
       ctx.withStore(async (store) => {
-        const runId = opts.runId ?? ctx.env.MLFLOW_RUN_ID;
+        const runId = opts.runId ?? ctx.io.env.MLFLOW_RUN_ID;
         if (!runId) {
           throw new OptionError("--run-id", "or MLFLOW_RUN_ID must name the trial's run", runId);
         }
         if (Object.keys(opts.param).length === 0) {
           throw new OptionError("--param", "must give at least one name=value", undefined);
         }
-        const { tracker } = selectTracking(ctx.env, store);
+        const { tracker } = selectTracking(ctx.io.env, store);
         const space: SearchSpace = Object.fromEntries(
           Object.entries(opts.param).map(([name, value]) => [
             name,

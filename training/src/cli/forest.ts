@@ -1,35 +1,28 @@
 import type { Command } from "commander";
 import { nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
-
-/** What the `forest` commands borrow from the program. */
-export interface ForestCommandContext {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
-  readonly integer: (flag: string, min: number) => (text: string) => number;
-}
+import type { CliContext } from "./context.js";
+import { datasetCommand, integer } from "./flags.js";
 
 /**
  * Adds `mlops forest share`: one node's trees of a forest trained across the nodes of a
  * distributed job. The merge step is `mlops train --from-shares DIR`, which registers the result.
  */
-export function registerForestCommands(program: Command, ctx: ForestCommandContext): void {
+export function registerForestCommands(program: Command, ctx: CliContext): void {
   const forest = program
     .command("forest")
     .description("Train one forest across the nodes of a distributed job.");
-  forest
-    .command("share")
-    .description(
-      "Train this node's share of the trees (rank and world size from RANK and WORLD_SIZE) into --out/share-<rank>.json.",
-    )
-    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
-    .requiredOption("--label <column>", "the label column")
+  datasetCommand(
+    forest,
+    "share",
+    "Train this node's share of the trees (rank and world size from RANK and WORLD_SIZE) into --out/share-<rank>.json.",
+  )
     .requiredOption("--out <dir>", "folder shared by every node")
-    .option("--trees <n>", "trees of the whole forest", ctx.integer("--trees", 1), 100)
-    .option("--seed <s>", "seed of the forest and of the split", ctx.integer("--seed", 0), 42)
-    .option("--threads <t>", "worker threads on this node", ctx.integer("--threads", 1), 1)
+    .option("--trees <n>", "trees of the whole forest", integer("--trees", 1), 100)
+    .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
+    .option("--threads <t>", "worker threads on this node", integer("--threads", 1), 1)
     .option("--json", "print one JSON object instead of text")
     .action(async (opts: ShareFlags) => {
-      const node = nodeRankFromEnv(ctx.env);
+      const node = nodeRankFromEnv(ctx.io.env);
       const result = await runShareJob({ ...opts, node });
       ctx.print(
         opts.json,

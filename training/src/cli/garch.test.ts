@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkSpec, GarchFit, simulate } from "@mlops/garch";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./cli.test-support.js";
+import { runCli } from "../../test-support/cli.js";
 
 let root: string;
 let returnsCsv: string;

@@ -1,26 +1,17 @@
+/** `mlops garch fit`: select, fit, track and register a GARCH volatility model. */
 import type { DistName } from "@mlops/garch";
-import type { Store } from "@mlops/store";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
 import { selectTracking } from "../tracking/select.js";
-
-/** What the `garch` commands borrow from the program (store access, output, option parsers). */
-export interface GarchCommandContext {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
-  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
-  readonly integer: (flag: string, min: number) => (text: string) => number;
-  readonly defaultArtifactRoot: string;
-  /** Whether stdout is a terminal (progress bars only then). */
-  readonly isTTY: boolean;
-}
+import type { CliContext } from "./context.js";
+import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
 
 /** Adds `mlops garch fit`. */
-export function registerGarchCommands(program: Command, ctx: GarchCommandContext): void {
+export function registerGarchCommands(program: Command, ctx: CliContext): void {
   const garch = program.command("garch").description("GARCH volatility models.");
   garch
     .command("fit")
@@ -30,15 +21,15 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
     .requiredOption("--data <file>", "CSV of returns with a header")
     .requiredOption("--name <name>", "registered model name")
     .option("--column <name>", "the returns column (default: the only column)")
-    .option("--max-p <p>", "largest ARCH order tried", ctx.integer("--max-p", 1), 2)
-    .option("--max-q <q>", "largest GARCH order tried", ctx.integer("--max-q", 0), 2)
+    .option("--max-p <p>", "largest ARCH order tried", integer("--max-p", 1), 2)
+    .option("--max-q <q>", "largest GARCH order tried", integer("--max-q", 0), 2)
     .option(
       "--dist <list>",
       `error distributions tried, comma-separated (${DISTS.join(", ")})`,
       "normal,t",
     )
     .option("--criterion <c>", "aic or bic", "bic")
-    .option("--artifacts <dir>", "directory for run artifacts", ctx.defaultArtifactRoot)
+    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
     .option("--json", "print one JSON object instead of text")
     .action((opts: GarchFlags) =>
       ctx.withStore(async (store) => {
@@ -52,7 +43,7 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
           throw new OptionError("--criterion", 'must be "aic" or "bic"', opts.criterion);
         }
         const bar =
-          ctx.isTTY && !opts.json
+          ctx.io.isTTY && !opts.json
             ? new SingleBar({ format: "fitting {bar} {value}/{total} candidate models" })
             : undefined;
         const result = await runGarchJob({
@@ -64,7 +55,7 @@ export function registerGarchCommands(program: Command, ctx: GarchCommandContext
           dists: dists as DistName[],
           criterion: opts.criterion,
           store,
-          ...selectTracking(ctx.env, store),
+          ...selectTracking(ctx.io.env, store),
           artifactRoot: opts.artifacts,
           onCandidate: (done, total) => {
             if (done === 1) bar?.start(total, 0);

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, withSqlite, writeDemoCsv } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
-import { runCli, withSqlite } from "./cli.test-support.js";
 
 let root: string;
 let trained: { run_id: string; artifact: string; data_hash: string };
@@ -16,12 +16,7 @@ const withStore = <T>(fn: (store: Store) => Promise<T>) => withSqlite(dbPath(), 
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-registry-"));
-  const demo = await readFile(
-    new URL("../../data/demo-classification.csv", import.meta.url),
-    "utf8",
-  );
-  const data = join(root, "small.csv");
-  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+  const data = await writeDemoCsv(root, 400);
   const artifacts = join(root, "artifacts");
   const args = ["--data", data, "--label", "label", "--trees", "5", "--artifacts", artifacts];
   const result = await run(["train", ...args, "--json"]);
@@ -31,6 +26,28 @@ beforeAll(async () => {
   expect((await run(["train", ...args, "--json"])).code).toBe(0);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe("mlops models", () => {
+  it("lists, shows and prints the cards of what training registered", async () => {
+    const list = JSON.parse((await run(["models", "list", "--json"])).stdout);
+    expect(list).toContainEqual(expect.objectContaining({ name: "small", latest_version: 2 }));
+    const shown = await run(["models", "show", "small@1", "--json"]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      name: "small",
+      version: 1,
+      run_id: trained.run_id,
+    });
+    expect((await run(["models", "show", "small"])).stdout).toMatch(/^small v2 \(classifier\)\n/);
+    const card = await run(["models", "card", "small@1"]);
+    expect(card.stdout).toMatch(/^# Model card: small v1/);
+  });
+
+  it("names a model it cannot find", async () => {
+    const noModel = await run(["models", "show", "ghost@3"]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toMatch(/^error: .*ghost/);
+  });
+});
 
 describe("mlops register", () => {
   it("registers a folder as the next version of a name, with its lineage and a manifest naming it", async () => {

@@ -1,20 +1,71 @@
-import type { Store } from "@mlops/store";
+/**
+ * The registry's commands: `mlops models list|show|card` (what is registered, with lineage and
+ * model cards), `mlops register` (an artifact folder as a new version) and `mlops promote` (move
+ * an alias).
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { CARD_FILE } from "@mlops/models";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
 import { runPromoteJob, runRegisterJob } from "../jobs/registry.js";
 import { selectTracking } from "../tracking/select.js";
+import type { CliContext } from "./context.js";
+import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
 
-/** What the registry commands borrow from the program (store access, output, option parsers). */
-export interface RegistryCommandContext {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly withStore: (run: (store: Store) => Promise<void>) => Promise<void>;
-  readonly print: (json: boolean | undefined, value: unknown, text: () => string) => void;
-  readonly integer: (flag: string, min: number) => (text: string) => number;
-  readonly defaultArtifactRoot: string;
-}
+/** Adds `mlops models list|show|card`, `mlops register` and `mlops promote`. */
+export function registerRegistryCommands(program: Command, ctx: CliContext): void {
+  const models = program.command("models").description("Registered models and their versions.");
+  models
+    .command("list")
+    .description("Every registered model with its latest version and aliases.")
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) =>
+      ctx.withStore(async (store) => {
+        const all = await store.models.summaries();
+        ctx.print(opts.json, all, () =>
+          all
+            .map((m) => {
+              const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`);
+              return `${m.name}\t${m.kind}\tlatest v${m.latest_version}\t${aliases.join(" ")}\n`;
+            })
+            .join(""),
+        );
+      }),
+    );
+  models
+    .command("show")
+    .description(
+      "One version with its lineage: NAME, NAME@VERSION or NAME@ALIAS (NAME: the latest).",
+    )
+    .argument("<ref>", "model reference")
+    .option("--json", "print JSON")
+    .action((ref: string, opts: { json?: boolean }) =>
+      ctx.withStore(async (store) => {
+        const v = await store.models.resolve(ref);
+        ctx.print(opts.json, v, () =>
+          [
+            `${v.name} v${v.version} (${v.kind})${v.aliases.length ? ` [${v.aliases.join(", ")}]` : ""}`,
+            `run ${v.run_id ?? "-"}, data ${v.data_hash ?? "-"}, git ${v.git_sha ?? "-"}`,
+            `artifact ${v.artifact.uri} (sha256 ${v.artifact.sha256})`,
+            `params ${JSON.stringify(v.params)}`,
+            `metrics ${JSON.stringify(v.metrics)}`,
+            "",
+          ].join("\n"),
+        );
+      }),
+    );
+  models
+    .command("card")
+    .description("Print a version's model card (Markdown).")
+    .argument("<ref>", "model reference")
+    .action((ref: string) =>
+      ctx.withStore(async (store) => {
+        const v = await store.models.resolve(ref);
+        ctx.io.stdout(await readFile(join(dirname(v.artifact.uri), CARD_FILE), "utf8"));
+      }),
+    );
 
-/** Adds `mlops register` and `mlops promote`. */
-export function registerRegistryCommands(program: Command, ctx: RegistryCommandContext): void {
   program
     .command("register")
     .description(
@@ -22,7 +73,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
     )
     .requiredOption("--path <dir>", "the artifact folder")
     .option("--name <name>", "registered model name (default: the manifest's)")
-    .option("--artifacts <dir>", "directory for the new version's files", ctx.defaultArtifactRoot)
+    .option("--artifacts <dir>", "directory for the new version's files", DEFAULT_ARTIFACT_ROOT)
     .option("--json", "print one JSON object instead of text")
     .action((opts: { path: string; name?: string; artifacts: string; json?: boolean }) =>
       ctx.withStore(async (store) => {
@@ -30,7 +81,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
           path: opts.path,
           name: opts.name,
           store,
-          mirror: selectTracking(ctx.env, store).mirror,
+          mirror: selectTracking(ctx.io.env, store).mirror,
           artifactRoot: opts.artifacts,
         });
         ctx.print(
@@ -49,7 +100,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
       "Point an alias at a version atomically. champion moves only through an A/B decision unless --force with --reason.",
     )
     .requiredOption("--name <name>", "registered model name")
-    .requiredOption("--version <v>", "the version", ctx.integer("--version", 1))
+    .requiredOption("--version <v>", "the version", integer("--version", 1))
     .requiredOption("--alias <alias>", "the alias, e.g. challenger")
     .option(
       "--expected-version <x>",
@@ -74,7 +125,7 @@ export function registerRegistryCommands(program: Command, ctx: RegistryCommandC
           expectedVersion: opts.expectedVersion,
           forceReason: opts.force ? opts.reason : undefined,
           store,
-          ...selectTracking(ctx.env, store),
+          ...selectTracking(ctx.io.env, store),
         });
         ctx.print(
           opts.json,

@@ -1,7 +1,7 @@
 import { deriveSeed } from "@mlops/garch";
+import type { FlatTree } from "@mlops/models";
 import { growTree, type TrainingMatrix } from "./cart.js";
 import type { TreeParams } from "./options.js";
-import type { FlatTree } from "./tree.js";
 
 /** Trees `from`..`to`−1 of a forest, as a unit of work for the main thread or a worker. */
 export interface TreeBatch {

@@ -1,6 +1,6 @@
 import { Random } from "@mlops/garch";
+import { emptyTree, type FlatTree, firstArgmax } from "@mlops/models";
 import type { TreeParams } from "./options.js";
-import { emptyTree, type FlatTree, firstArgmax } from "./tree.js";
 
 /**
  * Training rows laid out for split search, shared read-only by every tree (and, as

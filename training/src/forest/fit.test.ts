@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { Random } from "@mlops/garch";
+import { type CartNodeJSON, ForestPredictor } from "@mlops/models";
 import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDataset, takeRows } from "../dataset.js";
 import { type FitResult, fitForest, type TrainingData, type TrainingProgress } from "./fit.js";
-import { ForestPredictor, mergeForests } from "./model.js";
+import { mergeForests } from "./merge.js";
 import type { ForestOptions } from "./options.js";
 import { createTrainingPool, type TrainingPool } from "./pool.js";
-import type { CartNodeJSON } from "./tree.js";
 
 const demo = parseDataset(
   readFileSync(new URL("../../data/demo-classification.csv", import.meta.url)),
@@ -343,26 +343,6 @@ describe("progress and early stopping", () => {
     await expect(fitForest(small, {}, { progressEvery: 0 })).rejects.toThrow(/^progressEvery/);
     await expect(fitForest({ ...small, y: small.y.map(() => 5) }, {})).rejects.toThrow(
       "data.y must hold class indexes in [0, 1] (got 5)",
-    );
-  });
-});
-
-describe("ForestPredictor.fromJSON", () => {
-  it("names the malformed part of a saved model", async () => {
-    const { model } = await fitForest(takeRows(demo, demo.split.train.subarray(0, 200)), {
-      nEstimators: 2,
-    });
-    const broken = JSON.parse(JSON.stringify(model));
-    broken.baseModel.estimators[1].root.left = { splitColumn: 7, splitValue: 0 };
-    expect(() => ForestPredictor.fromJSON(broken, 5, 2)).toThrow(
-      "model.baseModel.estimators[1].root.left splitColumn must be an integer in [0, 4] (got 7)",
-    );
-    broken.baseModel.indexes = [];
-    expect(() => ForestPredictor.fromJSON(broken, 5, 2)).toThrow(
-      /^model.baseModel.indexes\[0\] must list/,
-    );
-    expect(() => ForestPredictor.fromJSON({ name: "DTClassifier" } as never, 5, 2)).toThrow(
-      /^model must be ml-random-forest JSON/,
     );
   });
 });

@@ -1,8 +1,14 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import {
+  type FlatTree,
+  ForestPredictor,
+  forestToJSON,
+  type RandomForestJSON,
+  VoteTally,
+} from "@mlops/models";
 import { OptionError } from "../errors.js";
 import { growTrees, type TreeBatch } from "./batch.js";
 import { trainingMatrix } from "./cart.js";
-import { ForestPredictor, forestToJSON, type RandomForestJSON, VoteTally } from "./model.js";
 import {
   classWeights,
   type ForestOptions,
@@ -11,7 +17,6 @@ import {
   treeParams,
 } from "./options.js";
 import { createTrainingPool, type TrainingPool } from "./pool.js";
-import type { FlatTree } from "./tree.js";
 
 /** Labeled rows: row-major features and class indexes. */
 export interface LabeledRows {

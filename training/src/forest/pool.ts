@@ -1,9 +1,9 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import type { FlatTree } from "@mlops/models";
 import { Piscina } from "piscina";
 import { OptionError } from "../errors.js";
 import type { TreeBatch } from "./batch.js";
-import type { FlatTree } from "./tree.js";
 
 /** Worker threads that grow trees; reuse one across fits to pay the thread start-up once. */
 export interface TrainingPool {

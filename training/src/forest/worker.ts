@@ -3,8 +3,9 @@
  * SharedArrayBuffer views and returns typed-array trees, never ml-matrix objects (a structured
  * clone would drop their prototypes).
  */
+
+import type { FlatTree } from "@mlops/models";
 import { growTrees, type TreeBatch } from "./batch.js";
-import type { FlatTree } from "./tree.js";
 
 /** Grows the batch's trees; `null` is a ping that answers once the thread has loaded. */
 export default function trainBatch(batch: TreeBatch | null): FlatTree[] {

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ArtifactError } from "@mlops/models";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../cli/cli.test-support.js";
-import { ArtifactError, OptionError } from "../errors.js";
+import { runCli, writeDemoCsv } from "../../test-support/cli.js";
+import { OptionError } from "../errors.js";
 import { mergeShareFiles, nodeRankFromEnv, shareRange } from "./distributed.js";
 
 let root: string;
@@ -14,12 +15,7 @@ const run = (argv: string[], env: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-shares-"));
-  const demo = await readFile(
-    new URL("../../data/demo-classification.csv", import.meta.url),
-    "utf8",
-  );
-  data = join(root, "small.csv");
-  await writeFile(data, demo.split("\n").slice(0, 401).join("\n"));
+  data = await writeDemoCsv(root, 400);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 

@@ -1,10 +1,11 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ArtifactError, type RandomForestJSON } from "@mlops/models";
 import { z } from "zod";
 import { loadDataset, takeRows } from "../dataset.js";
-import { ArtifactError, OptionError } from "../errors.js";
+import { OptionError } from "../errors.js";
 import { fitForest } from "../forest/fit.js";
-import { mergeForests, type RandomForestJSON } from "../forest/model.js";
+import { mergeForests } from "../forest/merge.js";
 import { resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 

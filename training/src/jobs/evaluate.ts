@@ -1,9 +1,8 @@
-import { dirname } from "node:path";
+import { loadForest, readArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { metricsRecord, readModelArtifact } from "../artifact.js";
+import { metricsRecord } from "../artifact.js";
 import { loadDataset } from "../dataset.js";
 import { DatasetError } from "../errors.js";
-import { ForestPredictor } from "../forest/model.js";
 import { classificationMetrics } from "../metrics.js";
 
 /** What `mlops evaluate` does, as a function. */
@@ -35,8 +34,8 @@ export interface EvaluateJobOutput {
  */
 export async function runEvaluateJob(input: EvaluateJobInput): Promise<EvaluateJobOutput> {
   const version = await input.store.models.resolve(input.model);
-  const { manifest, model } = await readModelArtifact(dirname(version.artifact.uri));
-  const schema = manifest.feature_schema;
+  const artifact = await readArtifact(version.artifact);
+  const schema = artifact.manifest.feature_schema;
   if (schema.kind !== "classifier") {
     throw new DatasetError(
       `${version.name}@${version.version} is a ${schema.kind} model, not a classifier`,
@@ -71,7 +70,7 @@ export async function runEvaluateJob(input: EvaluateJobInput): Promise<EvaluateJ
   });
   const y = Int32Array.from(rows, (row) => classOf[dataset.y[row]]);
   const nClasses = schema.classes.length;
-  const predictor = ForestPredictor.fromJSON(model, features.length, nClasses);
+  const { predictor } = loadForest(artifact);
   const metrics = classificationMetrics(
     y,
     predictor.predict(x),

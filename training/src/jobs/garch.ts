@@ -1,12 +1,12 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { type ModelManifest, ModelManifestSchema, NameSchema, type Params } from "@mlops/contracts";
+import { NameSchema, type Params } from "@mlops/contracts";
 import { type DistName, selectOrder } from "@mlops/garch";
 import { parseCsv, tableSeries } from "@mlops/garch/csv";
+import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { CARD_FILE, MANIFEST_FILE, MODEL_FILE, sha256, writeArtifactFiles } from "../artifact.js";
 import { withDatasetErrors } from "../csv.js";
 import { DatasetError, OptionError } from "../errors.js";
 import { renderGarchCard } from "../garch-card.js";
@@ -67,7 +67,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     throw new OptionError("name", name.error.issues[0]?.message ?? "is not valid", input.name);
   const bytes = await readFile(input.data);
   const { column, returns } = readReturns(new TextDecoder().decode(bytes), input.column);
-  const dataHash = createHash("sha256").update(bytes).digest("hex");
+  const dataHash = sha256(bytes);
   const options = {
     maxP: input.maxP ?? 2,
     maxQ: input.maxQ ?? 2,
@@ -111,7 +111,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
       runId,
       Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
     );
-    const model = JSON.stringify(best.toJSON());
+    const model = garchModelFile(best);
     const dir = join(input.artifactRoot, runId, "model");
     // Fail on an unusable artifact directory before a version is registered that has no files.
     await mkdir(dirname(dir), { recursive: true });
@@ -124,30 +124,30 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
       git_sha: gitSha,
       params: modelParams,
       metrics,
-      artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(model) },
+      artifact: artifactRef(dir, model),
       description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
     });
     await input.mirror?.versionRegistered(version);
-    const manifest: ModelManifest = ModelManifestSchema.parse({
-      format_version: 1,
-      name: input.name,
-      version: version.version,
-      kind: "garch",
-      feature_schema: { kind: "garch", series: column },
-      metrics,
-      params: modelParams,
-      seed: 0,
-      data_hash: dataHash,
-      git_sha: gitSha,
-      run_id: runId,
-      created: new Date().toISOString(),
-      model_file: MODEL_FILE,
-      model_sha256: sha256(model),
-    });
-    await writeArtifactFiles(dir, {
-      [MODEL_FILE]: model,
-      [MANIFEST_FILE]: `${JSON.stringify(manifest, null, 2)}\n`,
-      [CARD_FILE]: renderGarchCard({
+    const manifest = modelManifest(
+      {
+        name: input.name,
+        version: version.version,
+        kind: "garch",
+        feature_schema: { kind: "garch", series: column },
+        metrics,
+        params: modelParams,
+        seed: 0,
+        data_hash: dataHash,
+        git_sha: gitSha,
+        run_id: runId,
+        created: new Date().toISOString(),
+      },
+      model,
+    );
+    await writeArtifact(dir, {
+      manifest,
+      model,
+      card: renderGarchCard({
         manifest,
         fit: best,
         candidates: selection.candidates,

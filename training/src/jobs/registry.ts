@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { access, mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -9,9 +9,15 @@ import {
   ModelManifestSchema,
   NameSchema,
 } from "@mlops/contracts";
+import {
+  CARD_FILE,
+  MANIFEST_FILE,
+  readArtifactDir,
+  versionInput,
+  writeArtifact,
+} from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { CARD_FILE, MANIFEST_FILE, sha256, writeArtifactFiles } from "../artifact.js";
-import { ArtifactError, OptionError } from "../errors.js";
+import { OptionError } from "../errors.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
 
@@ -45,17 +51,18 @@ export interface RegisterJobOutput {
  * the model bytes (and so their checksum) are unchanged.
  */
 export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJobOutput> {
-  const manifest = await readManifest(input.path);
+  await access(join(input.path, MANIFEST_FILE)).catch((error: Error) => {
+    throw new OptionError(
+      "--path",
+      `must be an artifact directory with ${MANIFEST_FILE}: ${error.message}`,
+      input.path,
+    );
+  });
+  const { manifest, model } = await readArtifactDir(input.path);
   const name = input.name ?? manifest.name;
   const checked = NameSchema.safeParse(name);
   if (!checked.success) {
     throw new OptionError("--name", checked.error.issues[0]?.message ?? "is not valid", name);
-  }
-  const model = await readFile(join(input.path, manifest.model_file), "utf8");
-  if (sha256(model) !== manifest.model_sha256) {
-    throw new ArtifactError(
-      `${join(input.path, manifest.model_file)} does not match model_sha256 in ${MANIFEST_FILE}`,
-    );
   }
   const card = await readFile(join(input.path, CARD_FILE), "utf8").catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -65,18 +72,12 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
   const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
   await mkdir(dirname(dir), { recursive: true });
   const version = await input.store.models.register({
+    ...versionInput(
+      manifest,
+      { uri: join(dir, manifest.model_file), sha256: manifest.model_sha256 },
+      `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
+    ),
     name,
-    kind: manifest.kind,
-    run_id: manifest.run_id,
-    data_hash: manifest.data_hash,
-    git_sha: manifest.git_sha,
-    params: manifest.params,
-    metrics: manifest.metrics,
-    artifact: {
-      uri: join(dir, manifest.model_file),
-      sha256: manifest.model_sha256,
-    },
-    description: `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
   });
   await input.mirror?.versionRegistered(version);
   const renamed: ModelManifest = ModelManifestSchema.parse({
@@ -85,37 +86,16 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
     version: version.version,
     created: new Date().toISOString(),
   });
-  const files: Record<string, string> = {
-    [manifest.model_file]: model,
-    [MANIFEST_FILE]: `${JSON.stringify(renamed, null, 2)}\n`,
-  };
-  if (card !== undefined) files[CARD_FILE] = retitleCard(card, renamed, manifest, input.path);
-  await writeArtifactFiles(dir, files);
+  await writeArtifact(dir, {
+    manifest: renamed,
+    model,
+    ...(card === undefined ? {} : { card: retitleCard(card, renamed, manifest, input.path) }),
+  });
   return {
     model: { name, version: version.version },
     source: { name: manifest.name, version: manifest.version, path: input.path },
     artifact: dir,
   };
-}
-
-async function readManifest(dir: string): Promise<ModelManifest> {
-  const file = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new OptionError(
-      "--path",
-      `must be an artifact directory with ${MANIFEST_FILE}: ${(error as Error).message}`,
-      dir,
-    );
-  }
-  const parsed = ModelManifestSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArtifactError(`${file}: ${issue?.path.join(".")} ${issue?.message}`);
-  }
-  return parsed.data;
 }
 
 /** The card's title names the new version; a line under it says where it was registered from. */

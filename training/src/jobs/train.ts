@@ -3,18 +3,12 @@ import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import { CHALLENGER, type MetricPoint, NameSchema } from "@mlops/contracts";
+import { artifactRef, ForestPredictor, forestModelFile } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import {
-  forestParamsRecord,
-  MODEL_FILE,
-  metricsRecord,
-  sha256,
-  writeModelArtifact,
-} from "../artifact.js";
+import { forestParamsRecord, metricsRecord, writeModelArtifact } from "../artifact.js";
 import { type Dataset, loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import type { TrainingProgress } from "../forest/fit.js";
-import { ForestPredictor } from "../forest/model.js";
 import { type ForestParams, resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
@@ -160,7 +154,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       git_sha: gitSha,
       params: forestParamsRecord(params),
       metrics,
-      artifact: { uri: join(dir, MODEL_FILE), sha256: sha256(JSON.stringify(outcome.fit.model)) },
+      artifact: artifactRef(dir, forestModelFile(outcome.fit.model)),
       description: `Random forest on ${basename(input.data)} predicting ${dataset.labelName}`,
     });
     await input.mirror?.versionRegistered(version);

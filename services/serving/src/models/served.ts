@@ -13,11 +13,10 @@ import {
   type ServingConfig,
 } from "@mlops/contracts";
 import type { GarchFit } from "@mlops/garch";
+import { loadGarch, readArtifact } from "@mlops/models";
 import { type Store, StoreNotFoundError } from "@mlops/store";
 import { ServingError } from "../errors.js";
-import { readArtifact } from "./artifacts.js";
 import { type Classifier, loadClassifier } from "./classifier.js";
-import { loadGarch } from "./garch.js";
 
 /** A GARCH fit and the version it came from. */
 export interface ServedGarch {

@@ -2,13 +2,18 @@
  * Probes: `/health/live` (the process answers), `/health/ready` (models loaded and the store
  * answers: traffic may come), `/health` (a summary for people).
  */
-import { ErrorResponseSchema, ServedModelSchema, ServedVariantSchema } from "@mlops/contracts";
+import {
+  ErrorResponseSchema,
+  HEALTH_PATHS,
+  LiveResponseSchema,
+  ReadyResponseSchema,
+  ServedModelSchema,
+  ServedVariantSchema,
+} from "@mlops/contracts";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ServingError } from "../errors.js";
 
-const LiveSchema = z.object({ status: z.literal("live") });
-const ReadySchema = z.object({ status: z.literal("ready") });
 const SummarySchema = z.object({
   status: z.enum(["ok", "degraded"]),
   mode: z.enum(["single", "split"]),
@@ -40,17 +45,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   };
 
   app.get(
-    "/health/live",
-    { schema: { summary: "Liveness", response: { 200: LiveSchema } } },
+    HEALTH_PATHS.live,
+    { schema: { summary: "Liveness", response: { 200: LiveResponseSchema } } },
     async () => ({ status: "live" as const }),
   );
 
   app.get(
-    "/health/ready",
+    HEALTH_PATHS.ready,
     {
       schema: {
         summary: "Readiness: models loaded and the store answers",
-        response: { 200: ReadySchema, 503: ErrorResponseSchema },
+        response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema },
       },
     },
     async () => {

@@ -1,0 +1,41 @@
+/**
+ * `@mlops/models`: what a served model is. The artifact (model file, manifest, model card,
+ * SHA-256) is written by training and read by serving through this package; the random forest's
+ * file format and its packed predictor, and a fitted GARCH model's file, live here too.
+ */
+export {
+  type ArtifactFiles,
+  artifactPath,
+  artifactRef,
+  CARD_FILE,
+  cardPath,
+  type LoadedArtifact,
+  MANIFEST_FILE,
+  type ManifestFields,
+  MODEL_FILE,
+  modelManifest,
+  readArtifact,
+  readArtifactDir,
+  sha256,
+  versionInput,
+  writeArtifact,
+} from "./artifact.js";
+export { ArtifactError, describeValue, ModelFormatError } from "./errors.js";
+export {
+  type CartOptionsJSON,
+  type CartTreeJSON,
+  type ForestGrowth,
+  forestToJSON,
+  type RandomForestJSON,
+} from "./forest/format.js";
+export { forestModelFile, type LoadedForest, loadForest } from "./forest/load.js";
+export { ForestPredictor, VoteTally } from "./forest/predictor.js";
+export {
+  type CartLeafJSON,
+  type CartNodeJSON,
+  type CartSplitJSON,
+  emptyTree,
+  type FlatTree,
+  firstArgmax,
+} from "./forest/tree.js";
+export { garchModelFile, loadGarch } from "./garch.js";

@@ -1,0 +1,52 @@
+/** Option parsers of the `smoke` and `release` commands: each error names the flag and the rule. */
+import { InvalidArgumentError } from "commander";
+
+/** A per-request timeout in seconds, in (0, 300]. */
+export function seconds(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 300) {
+    throw new InvalidArgumentError(
+      `--timeout must be seconds in (0, 300] (got ${JSON.stringify(text)})`,
+    );
+  }
+  return n;
+}
+
+/** An absolute http(s) URL, normalised. */
+export function httpUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`--url must be an absolute URL (got ${JSON.stringify(text)})`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError(`--url must be http or https (got ${url.protocol})`);
+  }
+  return url.href;
+}
+
+/** A non-empty JSON array of finite numbers: one feature row. */
+export function featureRow(text: string): number[] {
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch {
+    row = undefined;
+  }
+  if (!Array.isArray(row) || row.length === 0 || !row.every((x) => Number.isFinite(x))) {
+    throw new InvalidArgumentError(`--features must be a JSON array of numbers (got ${text})`);
+  }
+  return row;
+}
+
+/** A canary weight: an integer percent in 0-100. */
+export function percent(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 100) {
+    throw new InvalidArgumentError(
+      `--canary-weight must be an integer in 0-100 (got ${JSON.stringify(text)})`,
+    );
+  }
+  return n;
+}

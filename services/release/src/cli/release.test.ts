@@ -1,0 +1,120 @@
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Decision } from "@mlops/contracts";
+import { openSqliteStore } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decisionRecord, PROD_STACK_FILE, ROOT } from "../../test-support/fixtures.js";
+import { runCommands } from "../../test-support/program.js";
+import { readStackTarget } from "../stack-config.js";
+
+describe("mlops release", () => {
+  let dir: string;
+  let stack: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "mlops-release-"));
+    stack = join(dir, "Pulumi.prod.yaml");
+    await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    await copyFile(PROD_STACK_FILE, stack);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const decisionFile = async (kind: Decision["decision"]) => {
+    const file = join(dir, `${kind}.json`);
+    await writeFile(file, JSON.stringify(decisionRecord(kind)));
+    return file;
+  };
+  const plan = async (kind: Decision["decision"], ...flags: string[]) =>
+    runCommands(
+      [
+        "release",
+        "plan",
+        "--decision",
+        await decisionFile(kind),
+        "--stack-config",
+        stack,
+        ...flags,
+      ],
+      { PATH: dir },
+    );
+
+  it("prints one JSON plan with the full config keys", async () => {
+    const out = await plan("rollback", "--json");
+    expect(out.error).toBeUndefined();
+    const printed = JSON.parse(out.stdout);
+    expect(printed).toMatchObject({ action: "rollback", ok: true, stack: "prod", applied: false });
+    expect(printed.changes.map((c: { key: string }) => c.key)).toEqual([
+      "mlops-platform:serving.canaryWeight",
+      "mlops-platform:serving.challengerImageTag",
+      "mlops-platform:serving.challengerModel",
+    ]);
+  });
+
+  it("fails on an invalid decision, after printing that nothing is released", async () => {
+    const out = await plan("invalid");
+    expect(out.error?.message).toMatch(/^decision invalid: the analysis says invalid/);
+    expect(out.stdout).toMatch(/no config changes/);
+    expect(out.stdout).toMatch(/the decision is invalid: nothing is released/);
+  });
+
+  it("--apply fails clearly, before writing anything, when the Pulumi CLI is missing", async () => {
+    const out = await plan("promote", "--apply");
+    expect(out.error?.message).toMatch(/--apply needs the Pulumi CLI, and `pulumi` is not on PATH/);
+    expect((await readStackTarget(stack)).serving.canaryWeight).toBe(10);
+  });
+
+  it("--apply of a continue decision has nothing to write, so it needs no Pulumi CLI", async () => {
+    const out = await plan("continue", "--apply");
+    expect(out.error).toBeUndefined();
+    expect(out.stdout).toMatch(/no config changes\nnothing to apply\n$/);
+  });
+
+  it("rejects a file that is not a decision record", async () => {
+    const file = join(dir, "broken.json");
+    await writeFile(file, "{not json");
+    const out = await runCommands(["release", "plan", "--decision", file]);
+    expect(out.error?.message).toMatch(/--decision must be a readable JSON file/);
+  });
+
+  it("candidate: names the flag and the rule of a moving image tag", async () => {
+    const out = await runCommands([
+      "release",
+      "candidate",
+      "--image-tag",
+      "nightly",
+      "--model",
+      "classifier@14",
+      "--stack-config",
+      stack,
+    ]);
+    expect(out.error?.message).toMatch(/^--image-tag must be an immutable image tag/);
+    const weight = await runCommands(["release", "candidate", "--canary-weight", "101"]);
+    expect(weight.error?.message).toMatch(/--canary-weight must be an integer in 0-100/);
+  });
+
+  it("show prints every serving setting under its config key", async () => {
+    const out = await runCommands(["release", "show", "--stack-config", stack]);
+    expect(out.error).toBeUndefined();
+    expect(out.stdout).toContain("mlops-platform:serving.canaryWeight  10\n");
+    expect(out.stdout.trim().split("\n")).toHaveLength(6);
+  });
+
+  it("experiment defines the stack's experiment in the store once", async () => {
+    const db = join(dir, "platform.db");
+    const define = () =>
+      runCommands(["release", "experiment", "--stack-config", stack, "--json"], {}, db);
+    const first = await define();
+    expect(first.error).toBeUndefined();
+    const { created, experiment } = JSON.parse(first.stdout);
+    expect(created).toBe(true);
+    expect(JSON.parse((await define()).stdout).created).toBe(false);
+    const store = openSqliteStore(db);
+    try {
+      expect((await store.experiments.get(experiment.id))?.variants.map((v) => v.weight)).toEqual([
+        90, 10,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

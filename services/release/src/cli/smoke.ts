@@ -1,0 +1,50 @@
+/**
+ * `mlops smoke`: check a deployed API through its ingress (or a local one), every check in a row
+ * of the report; the command fails when any check does, so a pipeline step stops there.
+ */
+import type { Command } from "commander";
+import { DEFAULT_CANARY_HEADER, DEFAULT_FEATURES, formatSmokeReport, runSmoke } from "../smoke.js";
+import type { ReleaseCommandContext } from "./context.js";
+import { featureRow, httpUrl, seconds } from "./flags.js";
+
+/** Longest the smoke test waits for one answer by default, in seconds. */
+const DEFAULT_TIMEOUT_S = 10;
+
+interface SmokeFlags {
+  url: string;
+  headerName: string;
+  timeout: number;
+  features: number[];
+  garchModel?: string;
+  routing: boolean;
+  json?: boolean;
+}
+
+/** Adds `smoke` to the `mlops` program. */
+export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContext): void {
+  program
+    .command("smoke")
+    .description(
+      "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing; exits 1 if any check fails.",
+    )
+    .requiredOption("--url <url>", "base URL of the API (the ingress in the cloud)", httpUrl)
+    .option("--header-name <name>", "canary routing header of the ingress", DEFAULT_CANARY_HEADER)
+    .option("--timeout <seconds>", "longest wait for each answer", seconds, DEFAULT_TIMEOUT_S)
+    .option("--features <json>", "feature row to predict", featureRow, [...DEFAULT_FEATURES])
+    .option("--garch-model <ref>", "GARCH model to forecast (default: the one the API serves)")
+    .option("--no-routing", "skip the header routing checks (one process serving both arms)")
+    .option("--json", "print the report as one JSON object")
+    .action(async (opts: SmokeFlags) => {
+      const report = await runSmoke({
+        url: opts.url,
+        headerName: opts.headerName,
+        timeoutMs: opts.timeout * 1000,
+        features: opts.features,
+        garchModel: opts.garchModel,
+        routing: opts.routing,
+      });
+      ctx.io.stdout(opts.json ? `${JSON.stringify(report)}\n` : formatSmokeReport(report));
+      const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+      if (failed.length > 0) throw new Error(`smoke failed: ${failed.join(", ")}`);
+    });
+}

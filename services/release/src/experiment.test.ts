@@ -1,0 +1,41 @@
+import { openSqliteStore, type Store } from "@mlops/store";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SERVING as serving } from "../test-support/fixtures.js";
+import { ensureStackExperiment, experimentFor } from "./experiment.js";
+
+let store: Store;
+beforeEach(() => {
+  store = openSqliteStore(":memory:");
+});
+afterEach(() => store.close());
+
+describe("the stack's experiment", () => {
+  it("has the stack's id and models, the canary weight as the challenger's share", () => {
+    expect(experimentFor(serving)).toMatchObject({
+      id: "classifier-12-vs-13",
+      variants: [
+        { name: "champion", weight: 90, model: "classifier@12" },
+        { name: "challenger", weight: 10, model: "classifier@13" },
+      ],
+      primary_metric: "accuracy",
+      state: "running",
+    });
+  });
+
+  it("is defined once; the same arms again (even with the canary closed) are a no-op", async () => {
+    expect((await ensureStackExperiment(store, serving)).created).toBe(true);
+    const stored = await store.experiments.get("classifier-12-vs-13");
+    expect(stored?.variants.map((v) => v.weight)).toEqual([90, 10]);
+    expect(stored?.guardrails.map((g) => g.metric)).toEqual(["error_rate", "latency_mean_ms"]);
+    expect((await ensureStackExperiment(store, { ...serving, canaryWeight: 0 })).created).toBe(
+      false,
+    );
+  });
+
+  it("refuses other models under an existing id", async () => {
+    await ensureStackExperiment(store, serving);
+    await expect(
+      ensureStackExperiment(store, { ...serving, challengerModel: "classifier@14" }),
+    ).rejects.toThrow(/already exists with .*challenger=classifier@13, not .*classifier@14/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The A/B experiment a stack runs, defined in the store so that the serving pods' prediction logs
+ * have an experiment to belong to and `mlops ab analyze` has one to judge. The stack config is
+ * the source: its experiment id, the two pinned models and the canary weight as the challenger's
+ * share. Defining is idempotent: the same arms again are a no-op (whatever the weights: closing
+ * the canary after a decision keeps the experiment), other models under the same id are refused
+ * (a new challenger gets a new experiment id from `mlops release candidate`).
+ */
+import { CHALLENGER, CHAMPION, type ExperimentInput, type ServingRelease } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+
+/**
+ * How the pipeline's experiments are judged: accuracy on the outcomes clients post, and the
+ * challenger may not raise the error rate by more than 10 % or the mean latency by more than 25 %.
+ */
+export const PIPELINE_EXPERIMENT_POLICY = {
+  primary_metric: "accuracy",
+  guardrails: [
+    { metric: "error_rate", max_relative_increase: 0.1 },
+    { metric: "latency_mean_ms", max_relative_increase: 0.25 },
+  ],
+} as const satisfies Pick<ExperimentInput, "primary_metric" | "guardrails">;
+
+/** The experiment definition for what the stack serves. */
+export function experimentFor(serving: ServingRelease): ExperimentInput {
+  return {
+    id: serving.experimentId,
+    description: `${serving.championModel} (champion) vs ${serving.challengerModel} (challenger) behind the canary Ingress`,
+    variants: [
+      { name: CHAMPION, weight: 100 - serving.canaryWeight, model: serving.championModel },
+      { name: CHALLENGER, weight: serving.canaryWeight, model: serving.challengerModel },
+    ],
+    ...PIPELINE_EXPERIMENT_POLICY,
+    guardrails: [...PIPELINE_EXPERIMENT_POLICY.guardrails],
+    state: "running",
+  };
+}
+
+/** `name=model` per variant: what makes two definitions the same experiment. */
+function armsOf(variants: ExperimentInput["variants"]): string {
+  return variants.map((v) => `${v.name}=${v.model}`).join(", ");
+}
+
+/**
+ * Defines the stack's experiment in `store` unless it is already there; returns whether it was
+ * created. Throws when the id exists with other arms.
+ */
+export async function ensureStackExperiment(
+  store: Store,
+  serving: ServingRelease,
+): Promise<{ created: boolean; experiment: ExperimentInput }> {
+  const wanted = experimentFor(serving);
+  const existing = await store.experiments.get(wanted.id);
+  if (existing === null) {
+    await store.experiments.create(wanted);
+    return { created: true, experiment: wanted };
+  }
+  if (armsOf(existing.variants) !== armsOf(wanted.variants)) {
+    throw new Error(
+      `experiment ${wanted.id} already exists with ${armsOf(existing.variants)}, not ${armsOf(wanted.variants)}: give the new pair its own id (mlops release candidate --experiment)`,
+    );
+  }
+  return { created: false, experiment: wanted };
+}

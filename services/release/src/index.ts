@@ -1,0 +1,31 @@
+/**
+ * `@mlops/release`: releases as Pulumi stack-config changes. An A/B decision or a new challenger
+ * build becomes the exact serving-block values to set (`plan.ts`), written with the Pulumi CLI
+ * (`pulumi.ts`) into the stack file read by `stack-config.ts`; the stack's experiment is defined
+ * in the store (`experiment.ts`); `smoke.ts` checks a deployed API. `registerReleaseCommands` and
+ * `registerSmokeCommand` add `mlops release …` and `mlops smoke` to the `mlops` program.
+ */
+export type { ReleaseCommandContext } from "./cli/context.js";
+export { DEFAULT_STACK_CONFIG, registerReleaseCommands } from "./cli/release.js";
+export { registerSmokeCommand } from "./cli/smoke.js";
+export { ensureStackExperiment, experimentFor, PIPELINE_EXPERIMENT_POLICY } from "./experiment.js";
+export {
+  type Candidate,
+  type ConfigChange,
+  formatPlan,
+  parseDecision,
+  planCandidate,
+  planDecision,
+  planJson,
+  type ReleasePlan,
+} from "./plan.js";
+export { applyChanges } from "./pulumi.js";
+export {
+  DEFAULT_CANARY_HEADER,
+  formatSmokeReport,
+  runSmoke,
+  type SmokeCheck,
+  type SmokeOptions,
+  type SmokeReport,
+} from "./smoke.js";
+export { readStackTarget, type StackTarget } from "./stack-config.js";

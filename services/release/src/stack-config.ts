@@ -1,0 +1,68 @@
+/**
+ * Reading the part of a Pulumi stack's config that releases move: the serving block
+ * (`<project>:serving`) from the stack file (`Pulumi.<stack>.yaml`), under the namespace its
+ * project file (`Pulumi.yaml`) names, validated with the contracts schema the Pulumi program
+ * (`infra`) parses the same block with. A test reads the real `Pulumi.prod.yaml`.
+ */
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import {
+  NameSchema,
+  parseOrThrow,
+  SERVING_CONFIG_KEY,
+  type ServingRelease,
+  ServingReleaseSchema,
+} from "@mlops/contracts";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/** The stack a config file belongs to and the settings read from it. */
+export interface StackTarget {
+  /** Path of the stack config file as given. */
+  readonly file: string;
+  /** Pulumi project name: the config namespace (`<project>:serving`). */
+  readonly project: string;
+  /** Stack name, from the file name `Pulumi.<stack>.yaml`. */
+  readonly stack: string;
+  readonly serving: ServingRelease;
+}
+
+const ProjectFileSchema = z.object({ name: NameSchema });
+const StackFileSchema = z.object({ config: z.record(z.string(), z.unknown()) });
+
+/** `Pulumi.prod.yaml` → `prod`; anything else is not a stack config file. */
+export function stackNameOf(file: string): string {
+  const match = /^Pulumi\.([^.]+(?:\.[^.]+)*)\.ya?ml$/.exec(basename(file));
+  if (!match) {
+    throw new Error(`--stack-config: ${file} must be named Pulumi.<stack>.yaml`);
+  }
+  return match[1]!;
+}
+
+async function readYaml(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+  }
+  return parseYaml(text);
+}
+
+/** Reads `file` (`Pulumi.<stack>.yaml`) and the `Pulumi.yaml` beside it. */
+export async function readStackTarget(file: string): Promise<StackTarget> {
+  const stack = stackNameOf(file);
+  const project = parseOrThrow(
+    ProjectFileSchema,
+    await readYaml(join(dirname(file), "Pulumi.yaml"), "Pulumi project file"),
+    "Pulumi.yaml",
+  ).name;
+  const config = parseOrThrow(
+    StackFileSchema,
+    await readYaml(file, "stack config"),
+    basename(file),
+  ).config;
+  const key = `${project}:${SERVING_CONFIG_KEY}`;
+  const serving = parseOrThrow(ServingReleaseSchema, config[key] ?? {}, `${basename(file)} ${key}`);
+  return { file, project, stack, serving };
+}

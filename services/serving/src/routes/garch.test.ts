@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build, type Fixture, json, openFixture } from "../../test-support/index.js";
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(() => fixture.dispose());
+
+describe("GARCH", () => {
+  it("forecasts from the registered fit by alias and by version", async () => {
+    const app = await build(fixture);
+    const byAlias = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "dem2gbp@champion", horizon: 5 }),
+    });
+    expect(byAlias.statusCode).toBe(200);
+    const body = byAlias.json();
+    expect(body.model).toEqual({ name: "dem2gbp", version: 1 });
+    expect(body.variance).toHaveLength(5);
+    body.variance.forEach((v: number, i: number) => {
+      expect(v).toBeGreaterThan(0);
+      expect(body.volatility[i]).toBeCloseTo(Math.sqrt(v), 12);
+    });
+    const byVersion = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "dem2gbp@1", horizon: 5 }),
+    });
+    expect(byVersion.json().variance).toEqual(body.variance);
+  });
+
+  it("says which model reference is wrong or unknown", async () => {
+    const app = await build(fixture);
+    const unknown = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "nope@1", horizon: 2 }),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toBe("MODEL_NOT_FOUND");
+    const classifier = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "classifier@champion", horizon: 2 }),
+    });
+    expect(classifier.statusCode).toBe(404);
+    expect(classifier.json().message).toMatch(/classifier model, not garch/);
+    const bad = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "a@B C", horizon: 2 }),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().issues[0].path).toBe("model");
+    const far = await app.inject({
+      url: "/garch/forecast",
+      ...json({ model: "dem2gbp@1", horizon: 0 }),
+    });
+    expect(far.json().issues[0].path).toBe("horizon");
+  });
+
+  it("fits posted returns and forecasts; a series it cannot fit is a 4xx", async () => {
+    const app = await build(fixture);
+    // A GARCH(1,1)-like series from a fixed recursion, so the test needs no randomness.
+    const returns: number[] = [];
+    let h = 1;
+    let e = 0.5;
+    for (let t = 0; t < 400; t++) {
+      h = 0.1 + 0.1 * e * e + 0.8 * h;
+      e = Math.sqrt(h) * Math.sin(t * 1.7 + 0.3) * 1.2;
+      returns.push(e);
+    }
+    const res = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns, p: 1, q: 1, horizon: 3 }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(res.json().params)).toEqual(
+      expect.arrayContaining(["omega", "alpha[1]", "beta[1]"]),
+    );
+    expect(res.json().variance).toHaveLength(3);
+    const flat = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns: Array(200).fill(0), horizon: 3 }),
+    });
+    expect(flat.statusCode).toBeGreaterThanOrEqual(400);
+    expect(flat.statusCode).toBeLessThan(500);
+    const short = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns: [1, 2], horizon: 3 }),
+    });
+    expect(short.json().issues[0].path).toBe("returns");
+  });
+});

@@ -1,0 +1,202 @@
+import { createHash } from "node:crypto";
+import { PredictResponseSchema } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build, type Fixture, json, openFixture, ROW as row } from "../../test-support/index.js";
+import { bucketOf } from "../assignment.js";
+import { CANARY_COOKIE } from "./predict.js";
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await openFixture();
+});
+afterAll(() => fixture.dispose());
+
+describe("POST /predict", () => {
+  it("answers with the contract's shape, the variant and the model that served it", async () => {
+    const app = await build(fixture);
+    const res = await app.inject({ url: "/predict", ...json({ features: row, user_id: "u-1" }) });
+    expect(res.statusCode).toBe(200);
+    const body = PredictResponseSchema.parse(res.json());
+    expect(res.headers["x-request-id"]).toBe(body.request_id);
+    expect(["0", "1"]).toContain(body.prediction);
+    expect(Object.keys(body.probabilities).sort()).toEqual(["0", "1"]);
+    const arm = bucketOf("default", "u-1") < 50 ? "challenger" : "champion";
+    expect(body.variant).toBe(arm);
+    expect(body.model).toEqual({ name: "classifier", version: arm === "champion" ? 1 : 2 });
+    // The original design's fields: the predicted class's probability and the version.
+    expect(body.probability).toBe(body.probabilities[body.prediction]);
+    expect(body.model_version).toBe(String(body.model.version));
+    // Exactly the contract's fields, with the same security headers as every other route.
+    expect(Object.keys(res.json()).sort()).toEqual(Object.keys(PredictResponseSchema.shape).sort());
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+  });
+
+  it("keeps a user on one arm and splits users near the configured weight", async () => {
+    const app = await build(fixture);
+    const arms = new Map<string, string>();
+    for (let i = 0; i < 200; i++) {
+      const user = `user-${i % 100}`;
+      const res = await app.inject({ url: "/predict", ...json({ features: row, user_id: user }) });
+      const { variant } = res.json();
+      if (arms.has(user)) expect(variant).toBe(arms.get(user));
+      arms.set(user, variant);
+    }
+    const challengers = [...arms.values()].filter((v) => v === "challenger").length;
+    expect(challengers).toBeGreaterThan(25);
+    expect(challengers).toBeLessThan(75);
+  });
+
+  it("uses a valid x-request-id from the client and replaces an invalid one", async () => {
+    const app = await build(fixture);
+    const mine = await app.inject({
+      url: "/predict",
+      ...json({ features: row }),
+      headers: { "content-type": "application/json", "x-request-id": "client-req-7" },
+    });
+    expect(mine.json().request_id).toBe("client-req-7");
+    const bad = await app.inject({
+      url: "/predict",
+      ...json({ features: row }),
+      headers: { "content-type": "application/json", "x-request-id": "no spaces/allowed" },
+    });
+    expect(bad.json().request_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("names the field and the rule for a wrong feature count", async () => {
+    const app = await build(fixture);
+    const res = await app.inject({ url: "/predict", ...json({ features: [1, 2, 3] }) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: "FEATURE_COUNT_MISMATCH",
+      issues: [{ path: "features", message: "must hold exactly 5 numbers" }],
+    });
+  });
+
+  it("rejects unknown fields, wrong types and oversized bodies with 4xx", async () => {
+    const app = await build(fixture);
+    const extra = await app.inject({ url: "/predict", ...json({ features: row, admin: true }) });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().issues[0].message).toMatch(/admin/);
+    const text = await app.inject({ url: "/predict", ...json({ features: "1,2,3,4,5" }) });
+    expect(text.json().issues).toEqual([
+      { path: "features", message: expect.stringMatching(/array/) },
+    ]);
+    const broken = await app.inject({
+      method: "POST",
+      url: "/predict",
+      headers: { "content-type": "application/json" },
+      payload: '{"features": [1,',
+    });
+    expect(broken.statusCode).toBe(400);
+    const form = await app.inject({
+      method: "POST",
+      url: "/predict",
+      headers: { "content-type": "application/xml" },
+      payload: "<features>1</features>",
+    });
+    expect(form.statusCode).toBe(415);
+    const huge = await app.inject({
+      url: "/predict",
+      ...json({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
+    });
+    expect(huge.statusCode).toBe(413);
+  });
+
+  it("counts predictions on /metrics under the contract's names", async () => {
+    const app = await build(fixture);
+    for (let i = 0; i < 3; i++) {
+      await app.inject({ url: "/predict", ...json({ features: row, user_id: "metrics-user" }) });
+    }
+    const variant = bucketOf("default", "metrics-user") < 50 ? "challenger" : "champion";
+    const version = variant === "champion" ? 1 : 2;
+    const text = (await app.inject({ url: "/metrics" })).body;
+    expect(text).toContain(
+      `prediction_requests_total{variant="${variant}",model="classifier@${version}",status="ok"} 3`,
+    );
+    expect(text).toContain(
+      `prediction_latency_seconds_count{variant="${variant}",model="classifier@${version}"} 3`,
+    );
+    expect(text).toMatch(/^prediction_log_queue_depth \d+$/m);
+    expect(text).toContain("prediction_log_dropped_total 0");
+    expect(text).toContain("process_resident_memory_bytes");
+  });
+});
+
+describe("POST /predict/batch", () => {
+  it("answers each row in order with its own request id", async () => {
+    const app = await build(fixture);
+    const rows = [row, row.map((x) => -x), [3, 3, 3, 3, 3]];
+    const res = await app.inject({ url: "/predict/batch", ...json({ rows, user_id: "b" }) });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.predictions).toHaveLength(3);
+    const ids = body.predictions.map((p: { request_id: string }) => p.request_id);
+    expect(new Set(ids).size).toBe(3);
+    const single = await app.inject({
+      url: "/predict",
+      ...json({ features: rows[1], user_id: "b" }),
+    });
+    expect(body.predictions[1].prediction).toBe(single.json().prediction);
+    expect(body.predictions[1].probabilities).toEqual(single.json().probabilities);
+  });
+
+  it("enforces the configured row limit and names the bad row", async () => {
+    const app = await build(fixture, { MLOPS_BATCH_MAX_ROWS: "2" });
+    const res = await app.inject({ url: "/predict/batch", ...json({ rows: [row, row, row] }) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().issues[0].path).toBe("rows");
+    const short = await app.inject({ url: "/predict/batch", ...json({ rows: [row, [1]] }) });
+    expect(short.json().issues).toEqual([
+      { path: "rows[1]", message: "must hold exactly 5 numbers" },
+    ]);
+  });
+});
+
+describe("single mode", () => {
+  it("serves its variant only and sets the canary cookie that keeps the user there", async () => {
+    for (const [variant, value] of [
+      ["challenger", "always"],
+      ["champion", "never"],
+    ] as const) {
+      const app = await build(fixture, { MLOPS_MODE: "single", MLOPS_VARIANT: variant });
+      for (const user of ["a", "b", "c"]) {
+        const res = await app.inject({
+          url: "/predict",
+          ...json({ features: row, user_id: user }),
+        });
+        expect(res.json().variant).toBe(variant);
+        expect(res.headers["set-cookie"]).toMatch(new RegExp(`^${CANARY_COOKIE}=${value};`));
+      }
+    }
+  });
+});
+
+describe("API keys", () => {
+  it("guards predictions and feedback, not probes, when key hashes are configured", async () => {
+    const key = "s3cret-key";
+    const hash = createHash("sha256").update(key).digest("hex");
+    const app = await build(fixture, { MLOPS_API_KEY_SHA256: hash });
+    const none = await app.inject({ url: "/predict", ...json({ features: row }) });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error).toBe("UNAUTHORIZED");
+    const wrong = await app.inject({
+      url: "/predict",
+      ...json({ features: row }),
+      headers: { "content-type": "application/json", "x-api-key": "guess" },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const right = await app.inject({
+      url: "/predict",
+      ...json({ features: row }),
+      headers: { "content-type": "application/json", "x-api-key": key },
+    });
+    expect(right.statusCode).toBe(200);
+    const feedback = await app.inject({
+      url: "/feedback",
+      ...json({ request_id: "r", outcome: 1 }),
+    });
+    expect(feedback.statusCode).toBe(401);
+    expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
+  });
+});

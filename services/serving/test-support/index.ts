@@ -1,0 +1,59 @@
+/**
+ * Shared helpers for the serving tests: the platform the global set-up registered (a real
+ * SQLite store with the demo models), and a `build()` that creates the app on it and closes it
+ * when the test ends.
+ */
+import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
+import { openStore, type Store } from "@mlops/store";
+import type { FastifyInstance } from "fastify";
+import { inject, onTestFinished } from "vitest";
+import { type AppDeps, createApp } from "../src/app.js";
+import { loadServedModels } from "../src/models/served.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Where `global-setup.ts` registered the demo models, and the env that points there. */
+    servingFixture: { dir: string; env: Record<string, string> };
+  }
+}
+
+/** The shared platform with this file's own store connection. */
+export interface Fixture {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  readonly store: Store;
+  dispose(): Promise<void>;
+}
+
+/** Opens a connection to the platform the global set-up prepared. */
+export async function openFixture(): Promise<Fixture> {
+  const { dir, env } = inject("servingFixture");
+  const store = await openStore(parseServingConfig(env).store);
+  return { dir, env, store, dispose: () => store.close() };
+}
+
+/** Builds the app on `fixture` with `env` overrides; it is closed when the current test ends. */
+export async function build(
+  fixture: Fixture,
+  env: EnvRecord = {},
+  options: Partial<AppDeps> = {},
+): Promise<FastifyInstance> {
+  const config = parseServingConfig({ ...fixture.env, ...env });
+  const served = await loadServedModels(config, fixture.store);
+  const app = await createApp({ config, store: fixture.store, served, logger: false, ...options });
+  onTestFinished(() => app.close());
+  await app.ready();
+  return app;
+}
+
+/** A row of the demo classifier's five features. */
+export const ROW = [0.5, -1.2, 0.3, 1.1, -0.4];
+
+/** `app.inject` options that POST `body` as JSON. */
+export function json(body: unknown) {
+  return {
+    method: "POST" as const,
+    headers: { "content-type": "application/json" },
+    payload: JSON.stringify(body),
+  };
+}

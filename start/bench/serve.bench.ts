@@ -1,0 +1,177 @@
+/**
+ * `pnpm bench:serve`: the prediction API under load on loopback, serving `pnpm start`'s models.
+ *
+ * Registers the demo models in a temporary directory (training's `runDemoJob`, as `pnpm start`
+ * does), then starts the server (`@mlops/serving`'s server module) as its own process and
+ * measures cold start to ready, RSS at rest, and `POST /predict` (100 trees, 5 features,
+ * prediction logging on) with autocannon at 1, 32 and 128 connections, cycling over rows of the
+ * demo data's test split. Prints one table.
+ *
+ *   pnpm --filter @mlops/start bench [-- --seconds 10 --connections 1,32,128 --workers auto]
+ *
+ * autocannon runs in this process, on the same cores as the server: figures are lower than with
+ * a native load generator such as wrk (see the report for the reference harness).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { parseServingConfig } from "@mlops/contracts";
+import { openStore } from "@mlops/store";
+import { DEMO_DATA, DEMO_MODELS, loadDataset, runDemoJob, takeRows } from "@mlops/training";
+import autocannon from "autocannon";
+
+const { values } = parseArgs({
+  // pnpm forwards its `--` separator; drop it so `pnpm bench -- --seconds 5` works.
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "1,32,128" },
+    workers: { type: "string", default: "auto" },
+  },
+});
+const seconds = Number(values.seconds);
+const connectionSets = values.connections.split(",").map(Number);
+if (!(seconds >= 1 && seconds <= 120) || connectionSets.some((c) => !(c >= 1 && c <= 1024))) {
+  throw new RangeError("--seconds must be 1..120 and --connections a list of 1..1024");
+}
+
+// tsx as a loader in the server's own process (its CLI would add a parent process), so the
+// pid whose RSS is read is the server's.
+const require = createRequire(import.meta.url);
+const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
+const SERVER = require.resolve("@mlops/serving/server");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+/** RSS of `pid` and its descendants (the cluster's workers), in MiB. */
+async function rssMiB(pid: number): Promise<number> {
+  const read = (file: string) => readFile(file, "utf8").catch(() => "");
+  const status = await read(`/proc/${pid}/status`);
+  let kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  for (const child of (await read(`/proc/${pid}/task/${pid}/children`)).split(/\s+/)) {
+    if (child !== "") kib += (await rssMiB(Number(child))) * 1024;
+  }
+  return kib / 1024;
+}
+
+/** Spawns the server and resolves with it and the milliseconds until /health/ready said 200. */
+async function startServer(env: Record<string, string>, url: string) {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ["--import", tsxLoader, SERVER], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, coldStartMs: performance.now() - started };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "mlops-serve-bench-"));
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const env = {
+  HOST: "127.0.0.1",
+  PORT: String(port),
+  MLOPS_STORE: `sqlite:${join(dir, "platform.db")}`,
+  MLOPS_ARTIFACT_DIR: join(dir, "artifacts"),
+  MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
+  MLOPS_CHALLENGER_WEIGHT: "50",
+  // As `pnpm start` runs: one process per core unless --workers says otherwise.
+  MLOPS_WORKERS: values.workers,
+  LOG_LEVEL: "warn",
+};
+let child: ChildProcess | undefined;
+try {
+  const config = parseServingConfig(env);
+  const store = await openStore(config.store);
+  process.stderr.write("registering the demo models (100 trees each)…\n");
+  await runDemoJob({
+    store,
+    artifactRoot: config.artifactDir,
+    experimentId: config.experimentId,
+    challengerWeight: config.challengerWeight,
+    threads: 2,
+  });
+  await store.close();
+
+  const dataset = await loadDataset(DEMO_DATA.classification, { label: "label" });
+  const test = takeRows(dataset, dataset.split.test.subarray(0, 1024));
+  const nf = dataset.featureNames.length;
+  const requests = Array.from({ length: 1024 }, (_, i) => ({
+    method: "POST" as const,
+    path: "/predict",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      features: Array.from(test.x.subarray(i * nf, (i + 1) * nf)),
+      user_id: `user-${i}`,
+    }),
+  }));
+
+  const server = await startServer(env, url);
+  child = server.child;
+  const pid = child.pid!;
+  // Warm the JIT and the connection path before measuring anything but the cold start.
+  await autocannon({ url, connections: 8, amount: 2000, requests });
+  const restRss = await rssMiB(pid);
+
+  const rows: string[][] = [];
+  for (const connections of connectionSets) {
+    let peakRss = 0;
+    const sampler = setInterval(async () => {
+      peakRss = Math.max(peakRss, await rssMiB(pid));
+    }, 200);
+    const result = await autocannon({ url, connections, duration: seconds, requests });
+    clearInterval(sampler);
+    const errors = result.errors + result.timeouts + result.non2xx;
+    rows.push([
+      String(connections),
+      result.requests.average.toFixed(0),
+      result.latency.p50.toFixed(2),
+      result.latency.p99.toFixed(2),
+      String(errors),
+      peakRss.toFixed(0),
+    ]);
+  }
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const dropped = /^prediction_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? "?";
+  const workers = parseServingConfig(env).workers;
+
+  const header = ["connections", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+  process.stdout.write(
+    [
+      `POST /predict, 100 trees x 5 features, prediction logging on, MLOPS_WORKERS=${workers}, ${seconds} s per row (autocannon, loopback)`,
+      line(header),
+      ...rows.map(line),
+      "",
+      `cold start to ready: ${server.coldStartMs.toFixed(0)} ms   RSS at rest (all processes): ${restRss.toFixed(0)} MiB   prediction-log drops: ${dropped}`,
+      "",
+    ].join("\n"),
+  );
+} finally {
+  child?.kill("SIGTERM");
+  if (child && child.exitCode === null) await new Promise((r) => child!.once("exit", r));
+  await rm(dir, { recursive: true, force: true });
+}

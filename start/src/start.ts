@@ -1,0 +1,64 @@
+/**
+ * `pnpm start`: the platform on one machine. Registers the demo models when the registry lacks
+ * them (training's `runDemoJob`: a champion and a challenger forest, GARCH on dem2gbp, the
+ * experiment), then serves what is registered in split mode on the embedded SQLite store
+ * (`@mlops/serving`) and prints the URL and a request to paste.
+ */
+import { availableParallelism } from "node:os";
+// The server module, not the package index: the app (and Fastify) must load after telemetry starts.
+import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
+import { openStore } from "@mlops/store";
+import { DEMO_MODELS, runDemoJob } from "@mlops/training";
+
+/**
+ * Local defaults layered under the environment: the demo GARCH fit is served too, by one
+ * process per core (the machine is the server's own).
+ */
+const env = {
+  MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
+  MLOPS_WORKERS: "auto",
+  LOG_LEVEL: "warn",
+  ...process.env,
+};
+const config = configOrExit(env);
+
+const tty = process.stderr.isTTY;
+const progress = (line: string, transient = false) => {
+  // Transient lines (progress bars) overwrite each other on a terminal and are skipped in logs.
+  if (tty) process.stderr.write(`\r\x1b[2K${line}${transient ? "" : "\n"}`);
+  else if (!transient) process.stderr.write(`${line}\n`);
+};
+
+/** Registers what is missing, then serves; resolves with the port once listening. */
+async function main() {
+  const store = await openStore(config.store);
+  try {
+    await runDemoJob({
+      store,
+      artifactRoot: config.artifactDir,
+      experimentId: config.experimentId,
+      challengerWeight: config.challengerWeight,
+      threads: Math.max(1, Math.min(2, availableParallelism())),
+      progress,
+    });
+  } finally {
+    await store.close();
+  }
+  return serve(config);
+}
+
+const port = await exitOnFailure(main);
+const url = `http://127.0.0.1:${port}`;
+const processes = workerCount(config);
+process.stdout.write(
+  [
+    "",
+    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url} with ${processes} process${processes > 1 ? "es" : ""}`,
+    `  docs    ${url}/docs`,
+    `  metrics ${url}/metrics`,
+    "  try:",
+    `  curl -s -X POST ${url}/predict -H 'content-type: application/json' \\`,
+    `    -d '{"features":[0.5,-1.2,0.3,1.1,-0.4],"user_id":"user-42"}'`,
+    "",
+  ].join("\n"),
+);

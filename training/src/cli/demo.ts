@@ -1,0 +1,71 @@
+import { SERVING_DEFAULTS } from "@mlops/contracts";
+import type { Command } from "commander";
+import { OptionError } from "../errors.js";
+import { runDemoJob } from "../jobs/demo.js";
+import type { CliContext } from "./context.js";
+import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
+
+/**
+ * Adds `mlops demo`: registers what `pnpm start` serves (the two demo forests, the GARCH fit and
+ * the experiment), reusing whatever is registered already.
+ */
+export function registerDemoCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("demo")
+    .description(
+      "Register the demo models pnpm start serves: champion and challenger forests on the demo data, GARCH(1,1) on dem2gbp, and the A/B experiment (what is registered is reused).",
+    )
+    .option("--trees <n>", "trees per forest", integer("--trees", 1), 100)
+    .option("--threads <t>", "worker threads for training", integer("--threads", 1), 1)
+    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)
+    .option(
+      "--challenger-weight <pct>",
+      "percent of users the experiment sends to the challenger (0-100)",
+      integer("--challenger-weight", 0),
+      SERVING_DEFAULTS.challengerWeight,
+    )
+    .option("--json", "print one JSON object instead of text")
+    .action((opts: DemoFlags) =>
+      ctx.withStore(async (store) => {
+        if (opts.challengerWeight > 100) {
+          throw new OptionError(
+            "--challenger-weight",
+            "must be at most 100",
+            opts.challengerWeight,
+          );
+        }
+        const result = await runDemoJob({
+          store,
+          artifactRoot: opts.artifacts,
+          experimentId: opts.experiment,
+          challengerWeight: opts.challengerWeight,
+          trees: opts.trees,
+          threads: opts.threads,
+          // Transient lines (progress bars) are left out: this output is for logs.
+          progress: (line, transient) => {
+            // Progress goes to stderr, so stdout holds only the result.
+            if (!transient) ctx.io.stderr(`${line}\n`);
+          },
+        });
+        ctx.print(opts.json, result, () =>
+          [
+            ...result.models.map(
+              (m) =>
+                `${m.name}@${m.alias} = v${m.version}${m.registered ? " (registered now)" : ""}\n`,
+            ),
+            `experiment ${result.experiment.id}${result.experiment.created ? " (created now)" : ""}\n`,
+          ].join(""),
+        );
+      }),
+    );
+}
+
+interface DemoFlags {
+  trees: number;
+  threads: number;
+  artifacts: string;
+  experiment: string;
+  challengerWeight: number;
+  json?: boolean;
+}

@@ -1,0 +1,214 @@
+/**
+ * `mlops sweep`: search forest hyperparameters (grid, random or Bayesian sampling) with Azure ML's
+ * early-termination rules, each trial a child run; locally in worker threads or as an Azure ML
+ * sweep job.
+ */
+import { readFile } from "node:fs/promises";
+import { SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { datasetName } from "../azureml/jobs.js";
+import { OptionError } from "../errors.js";
+import { runSweepJob } from "../jobs/sweep.js";
+import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
+import { checkSpace, type SearchSpace } from "../sweep/space.js";
+import type { TerminationPolicy } from "../sweep/termination.js";
+import { selectTracking } from "../tracking/select.js";
+import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
+import type { CliContext } from "./context.js";
+import { datasetCommand, integer, number } from "./flags.js";
+
+/** Adds `mlops sweep`. */
+export function registerSweepCommand(program: Command, ctx: CliContext): void {
+  datasetCommand(
+    program,
+    "sweep",
+    "Search forest hyperparameters: each trial is a child run; early termination follows Azure ML's rules.",
+  )
+    .requiredOption(
+      "--space <file>",
+      'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}',
+    )
+    .option("--sampling <kind>", "grid, random or bayesian (TPE)", "random")
+    .option("--seed <s>", "seed of random and Bayesian sampling", integer("--seed", 0), 42)
+    .option("--max-trials <n>", "trials at most", integer("--max-trials", 1), 20)
+    .option("--max-concurrent <n>", "trials at once", integer("--max-concurrent", 1), 1)
+    .option("--timeout <seconds>", "stop the sweep after this long", number("--timeout"))
+    .option(
+      "--trees <n>",
+      "trees per trial (unless the space sets nEstimators)",
+      integer("--trees", 1),
+      100,
+    )
+    .option("--report-every <n>", "trees per reported interval", integer("--report-every", 1), 10)
+    .option("--policy <kind>", "none, bandit, median or truncation", "none")
+    .option(
+      "--slack-factor <x>",
+      "bandit: allowed ratio to the best trial",
+      number("--slack-factor"),
+    )
+    .option(
+      "--slack-amount <x>",
+      "bandit: allowed distance to the best trial",
+      number("--slack-amount"),
+    )
+    .option(
+      "--evaluation-interval <n>",
+      "policy: every n intervals",
+      integer("--evaluation-interval", 1),
+      1,
+    )
+    .option(
+      "--delay-evaluation <n>",
+      "policy: from interval n on",
+      integer("--delay-evaluation", 0),
+      0,
+    )
+    .option(
+      "--truncation-percentage <p>",
+      "truncation: percentage stopped",
+      integer("--truncation-percentage", 1),
+    )
+    .option("--threads <t>", "worker threads the trials share", integer("--threads", 1), 1)
+    .option("--experiment <name>", "experiment name (default: <file>-sweep)")
+    .option("--json", "print one JSON object instead of text")
+    .option(
+      "--target <where>",
+      "local, or azureml (a sweep job on the workspace's cluster)",
+      "local",
+    )
+    .action((opts: SweepFlags) =>
+      ctx.withStore(async (store) => {
+        checkLocal(opts.target, 1);
+        const definition: SweepDefinition = {
+          space: await readSpace(opts.space),
+          sampling: samplingOf(opts),
+          fixed: { nEstimators: opts.trees },
+          maxTrials: opts.maxTrials,
+          maxConcurrent: opts.maxConcurrent,
+          timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+          policy: policyOf(opts),
+          reportEvery: opts.reportEvery,
+        };
+        // On a terminal the bar replaces the per-trial lines, which would break it up.
+        const bar =
+          ctx.io.isTTY && !opts.json
+            ? new SingleBar({ format: "sweep {bar} {value}/{total} trials, {stopped} stopped" })
+            : undefined;
+        let stopped = 0;
+        bar?.start(plannedTrials(definition), 0, { stopped });
+        if (opts.target === "azureml") {
+          const experiment = opts.experiment ?? `${datasetName(opts.data)}-sweep`;
+          const submitted = await submitSweepToAzureMl(ctx.io.env, {
+            data: opts.data,
+            label: opts.label,
+            definition,
+            experiment,
+            threads: opts.threads,
+          });
+          ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+          return;
+        }
+        const result = await runSweepJob({
+          data: opts.data,
+          label: opts.label,
+          definition,
+          experiment: opts.experiment,
+          threads: opts.threads,
+          tracker: selectTracking(ctx.io.env, store).tracker,
+          onTrial: (t) => {
+            if (t.status === "terminated") stopped++;
+            if (bar) bar.increment({ stopped });
+            else if (!opts.json)
+              ctx.io.stderr(`trial ${t.index}: ${t.status}${t.reason ? ` (${t.reason})` : ""}\n`);
+          },
+        }).finally(() => bar?.stop());
+        ctx.print(
+          opts.json,
+          result,
+          () =>
+            `sweep ${result.run_id}: ${result.trials} trials, ${result.terminated} stopped early, ${result.failed} failed` +
+            `${result.timed_out ? ", timed out" : ""}\n` +
+            (result.best
+              ? `best: run ${result.best.run_id} ${JSON.stringify(result.best.params)} validation accuracy ${result.best.validation_accuracy.toFixed(4)}\n`
+              : "no trial completed\n"),
+        );
+      }),
+    );
+}
+
+interface SweepFlags {
+  target: string;
+  data: string;
+  label: string;
+  space: string;
+  sampling: string;
+  seed: number;
+  maxTrials: number;
+  maxConcurrent: number;
+  timeout?: number;
+  trees: number;
+  reportEvery: number;
+  policy: string;
+  slackFactor?: number;
+  slackAmount?: number;
+  evaluationInterval: number;
+  delayEvaluation: number;
+  truncationPercentage?: number;
+  threads: number;
+  experiment?: string;
+  json?: boolean;
+}
+
+async function readSpace(path: string): Promise<SearchSpace> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new OptionError(
+      "--space",
+      `must be a readable JSON file: ${(error as Error).message}`,
+      path,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new OptionError("--space", "must hold a JSON object of parameter expressions", path);
+  }
+  checkSpace(parsed as SearchSpace);
+  return parsed as SearchSpace;
+}
+
+function samplingOf(opts: SweepFlags): SweepDefinition["sampling"] {
+  if (opts.sampling === "grid") return { kind: "grid" };
+  if (opts.sampling === "random" || opts.sampling === "bayesian") {
+    return { kind: opts.sampling, seed: opts.seed };
+  }
+  throw new OptionError("--sampling", 'must be "grid", "random" or "bayesian"', opts.sampling);
+}
+
+function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
+  const schedule = {
+    evaluationInterval: opts.evaluationInterval,
+    delayEvaluation: opts.delayEvaluation,
+  };
+  switch (opts.policy) {
+    case "none":
+      return undefined;
+    case "bandit":
+      return {
+        kind: "bandit",
+        slackFactor: opts.slackFactor,
+        slackAmount: opts.slackAmount,
+        ...schedule,
+      };
+    case "median":
+      return { kind: "median", ...schedule };
+    case "truncation":
+      return { kind: "truncation", truncationPercentage: opts.truncationPercentage!, ...schedule };
+    default:
+      throw new OptionError(
+        "--policy",
+        'must be "none", "bandit", "median" or "truncation"',
+        opts.policy,
+      );
+  }
+}

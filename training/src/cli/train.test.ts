@@ -1,0 +1,194 @@
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useCliFixture } from "../../test-support/cli.js";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
+
+const cli = useCliFixture("mlops-train-", 1500, "churn.csv");
+
+describe("mlops train --json", () => {
+  it("prints one JSON object, tracks the run and registers increasing versions", async () => {
+    const first = await cli.train("--seed", "3", "--threads", "2");
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe("");
+    const result = JSON.parse(first.stdout);
+    expect(first.stdout.trim().split("\n")).toHaveLength(1);
+    expect(result).toMatchObject({ model: { name: "churn", version: 1 }, classes: ["0", "1"] });
+    expect(result.metrics.accuracy).toBeGreaterThan(0.85);
+    expect(Object.keys(result.metrics).sort()).toEqual([
+      "accuracy",
+      "balanced_accuracy",
+      "brier",
+      "f1",
+      "log_loss",
+      "precision",
+      "recall",
+      "roc_auc",
+    ]);
+    expect(typeof result.fit_ms).toBe("number");
+    expect((await readdir(result.artifact)).sort()).toEqual([
+      "card.md",
+      "manifest.json",
+      "model.json",
+    ]);
+
+    await cli.withStore(async (store) => {
+      const tracked = await store.runs.get(result.run_id);
+      expect(tracked?.status).toBe("FINISHED");
+      expect(tracked?.params).toMatchObject({ n_estimators: 10, seed: 3, label: "label" });
+      expect(tracked?.tags["mlops.data_hash"]).toBe(result.data_hash);
+      expect(tracked?.tags["mlops.model"]).toBe("churn@1");
+      expect(tracked?.metrics.accuracy_by_trees.map((p) => p.step)).toEqual([10]);
+      expect(tracked?.metrics.accuracy[0].value).toBe(result.metrics.accuracy);
+      const version = await store.models.get("churn", 1);
+      expect(version).toMatchObject({
+        run_id: result.run_id,
+        data_hash: result.data_hash,
+        kind: "classifier",
+      });
+    });
+
+    const second = JSON.parse((await cli.train()).stdout);
+    expect(second.model).toEqual({ name: "churn", version: 2 });
+  });
+
+  it("fails with a message naming the problem and a non-zero exit", async () => {
+    const noColumn = await cli.run(["train", "--data", cli.data, "--label", "target", "--json"]);
+    expect(noColumn.code).toBe(1);
+    expect(noColumn.stdout).toBe("");
+    expect(noColumn.stderr).toMatch(/^error: column "target": the label column is missing/);
+
+    const badTrees = await cli.train("--trees", "0");
+    expect(badTrees.code).toBe(1);
+    expect(badTrees.stderr).toContain('--trees must be an integer ≥ 1 (got "0")');
+
+    const noData = await cli.run(["train", "--label", "label"]);
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toContain("required option '--data <file>' not specified");
+  });
+
+  it("refuses a model name the registry would not accept, before tracking anything", async () => {
+    const bad = await cli.train("--name", "no spaces");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: name must be 1-64 characters/);
+  });
+
+  it("marks the run FAILED, and registers nothing, when the artifacts cannot be written", async () => {
+    const blocker = join(cli.root, "not-a-dir");
+    await writeFile(blocker, "");
+    const before = await cli.withStore((store) => store.models.list("churn"));
+    const bad = await cli.train("--trees", "2", "--artifacts", blocker);
+    expect(bad.code).toBe(1);
+    await cli.withStore(async (store) => {
+      const failed = (await store.runs.list()).filter((r) => r.status === "FAILED");
+      expect(failed).toHaveLength(1);
+      expect(failed[0].tags["mlops.error"]).toMatch(/ENOTDIR|EEXIST/);
+      expect(await store.models.list("churn")).toHaveLength(before.length);
+    });
+  });
+
+  it("has --help on the subcommand", async () => {
+    const help = await cli.run(["train", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--data <file>");
+  });
+});
+
+describe("mlops train --auto-promote", () => {
+  const promote = async (...extra: string[]) => {
+    const result = await cli.train("--name", "gated", "--auto-promote", ...extra);
+    expect(result.stderr).toBe("");
+    return JSON.parse(result.stdout);
+  };
+
+  it("makes a version challenger only past the threshold and not worse than the champion", async () => {
+    const high = await promote("--promotion-threshold", "0.999");
+    expect(high.promotion).toMatchObject({ promoted: false, champion: null });
+    expect(high.promotion.reason).toMatch(/^accuracy 0\.\d{4} does not clear the threshold 0\.999/);
+
+    const passed = await promote("--promotion-threshold", "0.5");
+    expect(passed.promotion).toMatchObject({ promoted: true, champion: null });
+    await cli.withStore(async (store) => {
+      expect(await store.models.aliases("gated")).toEqual({ challenger: passed.model.version });
+      // Only an A/B decision moves champion; here the test plays that part.
+      await store.models.setAlias("gated", "champion", passed.model.version);
+      const tracked = await store.runs.get(passed.run_id);
+      expect(tracked?.tags["mlops.promotion"]).toBe("challenger");
+    });
+
+    const weaker = await promote("--promotion-threshold", "0.5", "--trees", "1");
+    expect(weaker.promotion.promoted).toBe(false);
+    expect(weaker.promotion.champion).toEqual({
+      version: passed.model.version,
+      value: passed.metrics.accuracy,
+    });
+    expect(weaker.promotion.reason).toMatch(/is worse than champion v\d+'s/);
+
+    const lossGate = await promote(
+      "--promotion-threshold",
+      "5",
+      "--metric",
+      "log_loss",
+      // The champion's split and first 10 trees, and 20 more: a lower log-loss on the same rows.
+      "--trees",
+      "30",
+    );
+    expect(lossGate.promotion.reason).toMatch(/^log_loss .* clears the threshold 5/);
+  });
+
+  it("checks the gate's options before training", async () => {
+    const noThreshold = await cli.train("--auto-promote");
+    expect(noThreshold.code).toBe(1);
+    expect(noThreshold.stderr).toBe(
+      "error: --promotion-threshold is required with --auto-promote (got undefined)\n",
+    );
+    const badMetric = await cli.train(
+      "--auto-promote",
+      "--promotion-threshold",
+      "0.5",
+      "--metric",
+      "speed",
+    );
+    expect(badMetric.stderr).toMatch(/^error: metric must be one of accuracy, /);
+  });
+});
+
+describe("MLFLOW_TRACKING_URI", () => {
+  it("tracks mlops train on an MLflow server while the registry stays in the store", async () => {
+    const mlflow = new MlflowServer();
+    const uri = await mlflow.start();
+    try {
+      const out = await cli.run(
+        [
+          "train",
+          "--data",
+          cli.data,
+          "--label",
+          "label",
+          "--trees",
+          "5",
+          "--name",
+          "remote",
+          "--artifacts",
+          join(cli.root, "artifacts"),
+          "--json",
+        ],
+        { MLFLOW_TRACKING_URI: uri },
+      );
+      expect([out.code, out.stderr]).toEqual([0, ""]);
+      const result = JSON.parse(out.stdout);
+      expect(mlflow.violations).toEqual([]);
+      const run = mlflow.runs.get(result.run_id)!;
+      expect(run.status).toBe("FINISHED");
+      expect(run.params).toMatchObject({ n_estimators: "5", label: "label" });
+      expect(run.tags["mlops.model"]).toBe("remote@1");
+      expect(run.metrics.find((m) => m.key === "accuracy")?.value).toBe(result.metrics.accuracy);
+      await cli.withStore(async (store) => {
+        expect((await store.models.get("remote", 1))?.run_id).toBe(result.run_id);
+        expect(await store.runs.get(result.run_id)).toBeNull();
+      });
+    } finally {
+      await mlflow.stop();
+    }
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * `mlops train`: fit a random forest on a CSV, track the run and register the model (locally, from
+ * the forest shares of a distributed job, or as a job on the Azure ML cluster).
+ */
+import { SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { datasetName } from "../azureml/jobs.js";
+import { OptionError } from "../errors.js";
+import { PROMOTION_METRICS } from "../jobs/promotion.js";
+import { runTrainJob } from "../jobs/train.js";
+import { selectTracking } from "../tracking/select.js";
+import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
+import type { CliContext } from "./context.js";
+import { DEFAULT_ARTIFACT_ROOT, datasetCommand, integer, number } from "./flags.js";
+
+/** Adds `mlops train`. */
+export function registerTrainCommand(program: Command, ctx: CliContext): void {
+  datasetCommand(
+    program,
+    "train",
+    "Train a random forest on a CSV (its `split` column, else a seeded stratified 80/20 split), track the run and register the model.",
+  )
+    .option("--name <name>", "registered model name (default: the file's base name)")
+    .option("--trees <n>", "number of trees", integer("--trees", 1), 100)
+    .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
+    .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
+    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
+    .option(
+      "--promotion-threshold <x>",
+      "the gate: --metric must reach this value",
+      number("--promotion-threshold"),
+    )
+    .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
+    .option("--json", "print one JSON object (run_id, model, metrics, fit_ms) instead of text")
+    .option(
+      "--from-shares <dir>",
+      "merge the forest shares in this folder (mlops forest share) instead of fitting",
+    )
+    .option("--target <where>", "local, or azureml (a job on the workspace's cluster)", "local")
+    .option(
+      "--instances <n>",
+      "azureml: nodes that share the trees (then a merge job)",
+      integer("--instances", 1),
+      1,
+    )
+    .action(async (opts: TrainFlags) => {
+      if (opts.target === "azureml") {
+        // Flags the cluster job does not carry are refused rather than silently dropped.
+        if (opts.autoPromote || opts.fromShares) {
+          const flag = opts.autoPromote ? "--auto-promote" : "--from-shares";
+          throw new OptionError(flag, "is not available with --target azureml", true);
+        }
+        const name = opts.name ?? datasetName(opts.data);
+        const submitted = await submitTrainToAzureMl(
+          ctx.io.env,
+          { ...opts, name, experiment: name },
+          opts.instances,
+        );
+        ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+        return;
+      }
+      checkLocal(opts.target, opts.instances);
+      if (opts.autoPromote && opts.promotionThreshold === undefined) {
+        throw new OptionError(
+          "--promotion-threshold",
+          "is required with --auto-promote",
+          undefined,
+        );
+      }
+      const promotion = opts.autoPromote
+        ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+        : undefined;
+      const bar =
+        ctx.io.isTTY && !opts.json
+          ? new SingleBar({ format: "training {bar} {value}/{total} trees" })
+          : undefined;
+      await ctx.withStore(async (store) => {
+        bar?.start(opts.trees, 0);
+        const result = await runTrainJob({
+          data: opts.data,
+          label: opts.label,
+          name: opts.name,
+          trees: opts.trees,
+          seed: opts.seed,
+          threads: opts.threads,
+          store,
+          ...selectTracking(ctx.io.env, store),
+          artifactRoot: opts.artifacts,
+          onProgress: (p) => bar?.update(p.treesDone),
+          fromShares: opts.fromShares,
+          promotion,
+        }).finally(() => bar?.stop());
+        const m = result.metrics;
+        ctx.print(
+          opts.json,
+          result,
+          () =>
+            `${result.model.name} v${result.model.version} (run ${result.run_id})\n` +
+            `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
+            `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
+            `artifact ${result.artifact}\n` +
+            (result.promotion
+              ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
+              : ""),
+        );
+      });
+    });
+}
+
+interface TrainFlags {
+  fromShares?: string;
+  target: string;
+  instances: number;
+  data: string;
+  label: string;
+  name?: string;
+  trees: number;
+  seed: number;
+  threads: number;
+  artifacts: string;
+  autoPromote?: boolean;
+  promotionThreshold?: number;
+  metric: string;
+  json?: boolean;
+}

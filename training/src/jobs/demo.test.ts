@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadForest, loadGarch, readArtifact, sha256 } from "@mlops/models";
+import { DEMO_FIXTURE, readDemoFixture } from "@mlops/models/test-support";
+import { openStore, type Store } from "@mlops/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoJobOutput, runDemoJob } from "./demo.js";
+
+let dir: string;
+let store: Store;
+let first: DemoJobOutput;
+const lines: string[] = [];
+const run = () =>
+  runDemoJob({
+    store,
+    artifactRoot: join(dir, "artifacts"),
+    experimentId: "default",
+    challengerWeight: 10,
+    trees: 2,
+    gitSha: null,
+    progress: (line, transient) => {
+      if (!transient) lines.push(line);
+    },
+  });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-demo-"));
+  store = await openStore({ kind: "sqlite", path: join(dir, "registry.db") });
+  first = await run();
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("runDemoJob", () => {
+  it("registers the two forests, the GARCH fit, their aliases and the experiment", async () => {
+    expect(first.models).toEqual(DEMO_FIXTURE.map((m) => ({ ...m, registered: true })));
+    expect(first.experiment).toEqual({ id: "default", created: true });
+    expect(lines).toEqual([
+      expect.stringMatching(/^training classifier \(champion\): 2 trees: accuracy 0\.\d{4}/),
+      expect.stringMatching(/^training classifier \(challenger\): 2 trees: accuracy/),
+      expect.stringMatching(
+        /^fitted GARCH\(1,1\) on dem2gbp: log-likelihood -?\d+\.\d\d → dem2gbp@1$/,
+      ),
+    ]);
+    expect(await store.models.aliases("classifier")).toEqual({ champion: 1, challenger: 2 });
+    expect(await store.experiments.get("default")).toMatchObject({
+      variants: [
+        { name: "champion", weight: 90, model: "classifier@champion" },
+        { name: "challenger", weight: 10, model: "classifier@challenger" },
+      ],
+    });
+  });
+
+  it("writes artifacts that @mlops/models reads back and loads", async () => {
+    for (const { name, version } of DEMO_FIXTURE) {
+      const registered = await store.models.get(name, version);
+      const artifact = await readArtifact(registered!.artifact);
+      expect(artifact.manifest).toMatchObject({ name, version, kind: registered!.kind });
+      if (registered!.kind === "classifier") {
+        expect(loadForest(artifact).predictor.nClasses).toBe(2);
+      } else {
+        expect(loadGarch(artifact).spec).toMatchObject({ p: 1, q: 1, dist: "normal" });
+      }
+    }
+  });
+
+  it("writes the models committed as @mlops/models' fixtures (else regenerate them)", async () => {
+    const fixture = await readDemoFixture();
+    for (const committed of fixture) {
+      const { name, version } = committed.manifest;
+      const registered = await store.models.get(name, version);
+      const written = await readArtifact(registered!.artifact);
+      const why = `${name} v${version} differs from the fixture: see its README`;
+      const stable = ({ run_id, created, git_sha, metrics, ...rest }: typeof written.manifest) =>
+        rest;
+      if (committed.manifest.kind === "classifier") {
+        // Forests are exact: comparisons and midpoints of the data, no transcendental functions.
+        expect(sha256(written.model), why).toBe(sha256(committed.model));
+        expect(stable(written.manifest), why).toEqual(stable(committed.manifest));
+      } else {
+        // The fit's last digits may move with the JavaScript engine's Math functions.
+        const ours = loadGarch(written);
+        const theirs = loadGarch(committed);
+        expect(ours.logLikelihood, why).toBeCloseTo(theirs.logLikelihood, 6);
+        expect(ours.params.omega, why).toBeCloseTo(theirs.params.omega, 8);
+        expect(ours.params.alpha[0], why).toBeCloseTo(theirs.params.alpha[0]!, 8);
+        expect(ours.params.beta[0], why).toBeCloseTo(theirs.params.beta[0]!, 8);
+      }
+      for (const [key, value] of Object.entries(committed.manifest.metrics)) {
+        expect(written.manifest.metrics[key], `${why} (${key})`).toBeCloseTo(value, 6);
+      }
+    }
+  });
+
+  it("reuses what is registered on a second run", async () => {
+    lines.length = 0;
+    const second = await run();
+    expect(second.models).toEqual(DEMO_FIXTURE.map((m) => ({ ...m, registered: false })));
+    expect(second.experiment.created).toBe(false);
+    expect(lines).toEqual([
+      "reusing classifier@champion (v1) and @challenger (v2)",
+      "reusing dem2gbp@champion (v1)",
+    ]);
+    expect(await store.models.list("classifier")).toHaveLength(2);
+  });
+});

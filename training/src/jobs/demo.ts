@@ -1,0 +1,174 @@
+/**
+ * The demo platform `pnpm start` serves, registered when the registry lacks it: a champion and a
+ * challenger forest trained on the demo data (`runTrainJob`), GARCH(1,1) fitted to the DEM/GBP
+ * returns (`runGarchJob`), their aliases, and the A/B experiment between the two forests. What
+ * is registered already is reused, so a second run only reports it.
+ */
+import { isAbsolute, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CHALLENGER, CHAMPION } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
+import { runGarchJob } from "./garch.js";
+import { runTrainJob } from "./train.js";
+
+/** The demo data shipped with the repository. */
+export const DEMO_DATA = {
+  classification: fileURLToPath(new URL("../../data/demo-classification.csv", import.meta.url)),
+  returns: fileURLToPath(new URL("../../../garch/data/dem2gbp.csv", import.meta.url)),
+};
+
+/** Registered names of the demo models. */
+export const DEMO_MODELS = { classifier: "classifier", garch: "dem2gbp" } as const;
+
+/** The two arms: forests of the same size on the same data, different seeds. */
+const ARMS = [
+  { alias: CHAMPION, seed: 1 },
+  { alias: CHALLENGER, seed: 2 },
+] as const;
+
+/** What `mlops demo` (and `pnpm start` before it serves) does, as a function. */
+export interface DemoJobInput {
+  readonly store: Store;
+  /** Run artifacts go to `<root>/<run_id>/model`. */
+  readonly artifactRoot: string;
+  /** The experiment the server logs predictions to. */
+  readonly experimentId: string;
+  /** Percent of users the experiment sends to the challenger. */
+  readonly challengerWeight: number;
+  /** Trees per forest. @default 100 */
+  readonly trees?: number;
+  /** Worker threads for training. @default 1 */
+  readonly threads?: number;
+  /** @default `git rev-parse HEAD`, or null */
+  readonly gitSha?: string | null;
+  /** Progress lines for people; transient ones (progress bars) may overwrite each other. */
+  readonly progress?: (line: string, transient?: boolean) => void;
+}
+
+/** One demo model behind its alias. */
+export interface DemoModel {
+  readonly name: string;
+  readonly alias: string;
+  readonly version: number;
+  /** Whether this run registered it (false: it was there already). */
+  readonly registered: boolean;
+}
+
+/** The result scripts read (`mlops demo --json`). */
+export interface DemoJobOutput {
+  readonly models: readonly DemoModel[];
+  readonly experiment: { readonly id: string; readonly created: boolean };
+}
+
+/** Makes sure the demo models, their aliases and the experiment exist. */
+export async function runDemoJob(input: DemoJobInput): Promise<DemoJobOutput> {
+  const classifiers = await ensureClassifiers(input);
+  const garch = await ensureGarch(input);
+  const created = await ensureExperiment(input);
+  return {
+    models: [...classifiers, garch],
+    experiment: { id: input.experimentId, created },
+  };
+}
+
+/** Trains and registers whichever arm has no alias yet. */
+async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
+  const { store, progress = () => {} } = input;
+  const name = DEMO_MODELS.classifier;
+  const trees = input.trees ?? 100;
+  const aliases = await store.models.aliases(name);
+  if (ARMS.every((arm) => aliases[arm.alias] !== undefined)) {
+    progress(
+      `reusing ${name}@${CHAMPION} (v${aliases[CHAMPION]}) and @${CHALLENGER} (v${aliases[CHALLENGER]})`,
+    );
+  }
+  const models: DemoModel[] = [];
+  for (const arm of ARMS) {
+    const existing = aliases[arm.alias];
+    if (existing !== undefined) {
+      models.push({ name, alias: arm.alias, version: existing, registered: false });
+      continue;
+    }
+    const label = `training ${name} (${arm.alias}): ${trees} trees`;
+    const job = await runTrainJob({
+      data: asTyped(DEMO_DATA.classification),
+      label: "label",
+      name,
+      trees,
+      seed: arm.seed,
+      threads: input.threads ?? 1,
+      store,
+      artifactRoot: input.artifactRoot,
+      ...(input.gitSha === undefined ? {} : { gitSha: input.gitSha }),
+      onProgress: (p) => progress(`${label} ${bar(p.treesDone / p.nEstimators)}`, true),
+    });
+    await store.models.setAlias(name, arm.alias, job.model.version);
+    progress(
+      `${label}: accuracy ${job.metrics.accuracy.toFixed(4)} in ${(job.fit_ms / 1000).toFixed(1)} s → ${name}@${job.model.version} = ${arm.alias}`,
+    );
+    models.push({ name, alias: arm.alias, version: job.model.version, registered: true });
+  }
+  return models;
+}
+
+/** Fits and registers GARCH(1,1) with Normal errors on dem2gbp unless it is registered. */
+async function ensureGarch(input: DemoJobInput): Promise<DemoModel> {
+  const { store, progress = () => {} } = input;
+  const name = DEMO_MODELS.garch;
+  const existing = (await store.models.aliases(name))[CHAMPION];
+  if (existing !== undefined) {
+    progress(`reusing ${name}@${CHAMPION} (v${existing})`);
+    return { name, alias: CHAMPION, version: existing, registered: false };
+  }
+  progress(`fitting GARCH(1,1) on ${name}…`, true);
+  // Order selection over the one candidate GARCH(1,1) Normal: the GARCH job's fit and registration.
+  const job = await runGarchJob({
+    data: asTyped(DEMO_DATA.returns),
+    name,
+    maxP: 1,
+    maxQ: 1,
+    dists: ["normal"],
+    store,
+    artifactRoot: input.artifactRoot,
+    ...(input.gitSha === undefined ? {} : { gitSha: input.gitSha }),
+  });
+  await store.models.setAlias(name, CHAMPION, job.model.version);
+  progress(
+    `fitted GARCH(1,1) on ${name}: log-likelihood ${job.metrics.log_likelihood.toFixed(2)} → ${name}@${job.model.version}`,
+  );
+  return { name, alias: CHAMPION, version: job.model.version, registered: true };
+}
+
+/** Defines the A/B experiment between the two arms unless it exists; true when it created it. */
+async function ensureExperiment(input: DemoJobInput): Promise<boolean> {
+  const { store, experimentId, challengerWeight } = input;
+  if (await store.experiments.get(experimentId)) return false;
+  const model = DEMO_MODELS.classifier;
+  await store.experiments.create({
+    id: experimentId,
+    description: "Champion vs challenger on the demo classification data (pnpm start).",
+    variants: [
+      { name: CHAMPION, weight: 100 - challengerWeight, model: `${model}@${CHAMPION}` },
+      { name: CHALLENGER, weight: challengerWeight, model: `${model}@${CHALLENGER}` },
+    ],
+    primary_metric: "accuracy",
+    guardrails: [{ metric: "error_rate", max_relative_increase: 0.1 }],
+    state: "running",
+  });
+  return true;
+}
+
+/**
+ * `path` as a user in the working directory would type it (relative when it is inside), since
+ * runs, manifests and model cards record the data source as given.
+ */
+function asTyped(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
+
+/** A 20-cell text progress bar. */
+function bar(fraction: number): string {
+  const cells = Math.round(fraction * 20);
+  return `[${"#".repeat(cells)}${".".repeat(20 - cells)}] ${Math.round(fraction * 100)}%`;
+}
