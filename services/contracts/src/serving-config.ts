@@ -4,15 +4,17 @@
  * exactly the variables the server parses (`parse(render(c))` equals `c`).
  */
 import { z } from "zod";
-import { type EnvRecord, enumVar, intVar, listVar, numberVar, textVar } from "./env.js";
+import {
+  EDGE_ENV,
+  type EdgeConfig,
+  edgeConfigFromEnv,
+  edgeEnvShape,
+  renderEdgeEnv,
+} from "./edge-config.js";
+import { type EnvRecord, enumVar, intVar, numberVar, textVar } from "./env.js";
 import { parseOrThrow } from "./errors.js";
 import { formatModelRef, type ModelRef, PinnedModelRefSchema } from "./model-ref.js";
-import {
-  NameSchema,
-  type ServedVariant,
-  ServedVariantSchema,
-  Sha256HexSchema,
-} from "./primitives.js";
+import { NameSchema, type ServedVariant, ServedVariantSchema } from "./primitives.js";
 import {
   renderStoreEnv,
   STORE_ENV,
@@ -39,12 +41,12 @@ export const SERVING_ENV = {
   logBatchSize: "MLOPS_LOG_BATCH_SIZE",
   logFlushMs: "MLOPS_LOG_FLUSH_MS",
   rateLimit: "MLOPS_RATE_LIMIT_PER_MINUTE",
-  apiKeyHashes: "MLOPS_API_KEY_SHA256",
   appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
   telemetryAuth: "MLOPS_TELEMETRY_AUTH",
   telemetrySampling: "MLOPS_TELEMETRY_SAMPLING",
   logLevel: "LOG_LEVEL",
   ...STORE_ENV,
+  ...EDGE_ENV,
 } as const;
 
 /**
@@ -130,8 +132,8 @@ export interface ServingConfig {
     readonly flushIntervalMs: number;
   };
   readonly rateLimitPerMinute: number;
-  /** SHA-256 hex of accepted API keys; empty → predictions need no key. */
-  readonly apiKeySha256: readonly string[];
+  /** Who may call the prediction routes, the mounted secrets, and what proxied requests reach. */
+  readonly edge: EdgeConfig;
   readonly appInsights: {
     readonly connectionString: string | null;
     readonly auth: (typeof TELEMETRY_AUTH_MODES)[number];
@@ -184,12 +186,12 @@ const servingEnvShape = {
   [E.logBatchSize]: intVar(D.logBatchSize, 1, 100_000),
   [E.logFlushMs]: intVar(D.logFlushMs, 10, 600_000),
   [E.rateLimit]: intVar(D.rateLimitPerMinute, 0, 100_000_000),
-  [E.apiKeyHashes]: listVar(Sha256HexSchema, 100),
   [E.appInsights]: textVar(ConnectionStringSchema, null),
   [E.telemetryAuth]: enumVar(TELEMETRY_AUTH_MODES, D.telemetryAuth),
   [E.telemetrySampling]: numberVar(D.telemetrySampling, 0, 1),
   [E.logLevel]: enumVar(LOG_LEVELS, D.logLevel),
   ...storeEnvShape,
+  ...edgeEnvShape,
 };
 
 /** Env record → `ServingConfig`; issues are reported on the variable that broke the rule. */
@@ -218,6 +220,7 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
     });
   }
   const store = storeConfigFromEnv(env, ctx);
+  const edge = edgeConfigFromEnv(env, ctx);
   return {
     port: env[E.port],
     host: env[E.host] as string,
@@ -238,7 +241,7 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
       flushIntervalMs: env[E.logFlushMs],
     },
     rateLimitPerMinute: env[E.rateLimit],
-    apiKeySha256: env[E.apiKeyHashes],
+    edge,
     appInsights: {
       connectionString: env[E.appInsights],
       auth: env[E.telemetryAuth],
@@ -281,10 +284,10 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
     [E.telemetrySampling]: String(config.appInsights.samplingRatio),
     [E.logLevel]: config.logLevel,
     ...renderStoreEnv(config.store),
+    ...renderEdgeEnv(config.edge),
   };
   if (config.variant !== null) env[E.variant] = config.variant;
   if (config.garchModel !== null) env[E.garchModel] = formatModelRef(config.garchModel);
-  if (config.apiKeySha256.length > 0) env[E.apiKeyHashes] = config.apiKeySha256.join(",");
   if (config.appInsights.connectionString !== null) {
     env[E.appInsights] = config.appInsights.connectionString;
   }

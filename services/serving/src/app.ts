@@ -17,11 +17,15 @@ import {
 import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
-import { errorHandler, validationError } from "./errors.js";
+import { API_KEY_HEADER, authHook } from "./edge/auth.js";
+import { DEFAULT_SECRETS_REFRESH_MS } from "./edge/secrets.js";
+import { errorHandler, notFoundBody, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
+import edge from "./plugins/edge.js";
 import predictionLog from "./plugins/prediction-log.js";
-import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
 import experimentRoutes from "./routes/experiment.js";
 import garchRoutes from "./routes/garch.js";
@@ -52,6 +56,10 @@ export interface AppDeps {
   readonly pressureSampleMs?: number;
   /** Longest the prediction log's final flush may take on close (ms). */
   readonly logFlushDeadlineMs?: number;
+  /** How often the secrets mounted from Key Vault are read again (ms). */
+  readonly secretsRefreshMs?: number;
+  /** Where per-client rate-limit counts live; default: this process (see cluster.ts). */
+  readonly rateLimitStore?: RateLimitStoreCtor;
 }
 
 /** How stale the accuracy gauge (an hour's window) may be. */
@@ -91,13 +99,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: "NOT_FOUND",
-      message: `no route ${request.method} ${request.url.split("?")[0]}`,
-      request_id: request.id,
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
   app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
@@ -115,10 +117,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate("store", store);
   app.decorate("served", served);
 
+  await app.register(edge, {
+    config,
+    secretsRefreshMs: deps.secretsRefreshMs ?? DEFAULT_SECRETS_REFRESH_MS,
+  });
   await app.register(security, {
     config,
     maxEventLoopDelayMs: deps.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
     pressureSampleMs: deps.pressureSampleMs ?? 500,
+    rateLimitStore: deps.rateLimitStore,
   });
   await app.register(predictionLog, {
     config,
@@ -144,7 +151,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         version: "1",
       },
       components: {
-        securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } },
+        securitySchemes: {
+          apiKey: { type: "apiKey", in: "header", name: API_KEY_HEADER },
+          entra: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        },
       },
     },
     transform: jsonSchemaTransform,
@@ -155,8 +165,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(async (scope) => {
-    // Predictions and feedback are what an API key protects; probes, docs and metrics are not.
-    if (config.apiKeySha256.length > 0) scope.addHook("onRequest", apiKeyHook(config.apiKeySha256));
+    // Predictions, feedback and GARCH are what a credential protects; probes, docs and metrics
+    // are not (the public route does not publish the latter, see PUBLIC_PATH_PREFIXES).
+    const guard = authHook(config.edge.auth, app.edgeSecrets);
+    if (guard !== null) scope.addHook("onRequest", guard);
     await scope.register(predictRoutes);
     await scope.register(experimentRoutes);
     await scope.register(garchRoutes);
