@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { aksApiServerRestricted, appInsightsEntraOnly } from "./edge-rules.js";
+import {
+  aksApiServerRestricted,
+  appInsightsEntraOnly,
+  publicRoutesAllowListed,
+  servingPodsGuarded,
+} from "./edge-rules.js";
 import type { PolicyResource } from "./rule-kit.js";
 
 /** One resource named `r`. */
@@ -62,6 +67,112 @@ describe("app-insights-entra-only", () => {
   it("fails a component that still takes the instrumentation key", () => {
     expect(appInsightsEntraOnly.check(resource(COMPONENT, {}))).toEqual([
       "r: disableLocalAuth must be true (with local auth on, anyone holding the connection string can write telemetry)",
+    ]);
+  });
+});
+
+describe("public-routes-allow-listed", () => {
+  const ingress = (paths: { path?: string; pathType: string }[], extra: object = {}) =>
+    resource("kubernetes:networking.k8s.io/v1:Ingress", {
+      spec: { rules: [{ host: "predict.example.com", http: { paths } }], ...extra },
+    });
+  const route = (rules: object[]) =>
+    resource("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", { spec: { rules } });
+
+  it("passes routes that publish the public prefixes only", () => {
+    expect(
+      publicRoutesAllowListed.check(
+        ingress([
+          { path: "/predict", pathType: "Prefix" },
+          { path: "/health/ready", pathType: "Exact" },
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      publicRoutesAllowListed.check(
+        route([
+          { matches: [{ path: { type: "PathPrefix", value: "/garch/forecast" } }] },
+          {
+            matches: [
+              {
+                path: { type: "PathPrefix", value: "/predict" },
+                headers: [{ name: "X-Canary", value: "always" }],
+              },
+            ],
+          },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it("fails the whole site, an operational path, a regex or implementation-specific match, and a catch-all rule", () => {
+    expect(publicRoutesAllowListed.check(ingress([{ path: "/", pathType: "Prefix" }]))).toEqual([
+      "r: publishes Prefix /, outside the public paths (PUBLIC_PATH_PREFIXES)",
+    ]);
+    expect(
+      publicRoutesAllowListed.check(ingress([{ path: "/metrics", pathType: "Prefix" }])),
+    ).toHaveLength(1);
+    expect(
+      publicRoutesAllowListed.check(
+        ingress([{ path: "/predict", pathType: "ImplementationSpecific" }]),
+      ),
+    ).toHaveLength(1);
+    expect(
+      publicRoutesAllowListed.check(
+        ingress([{ path: "/predict", pathType: "Prefix" }], { defaultBackend: { service: {} } }),
+      ),
+    ).toEqual(["r: publishes Prefix /, outside the public paths (PUBLIC_PATH_PREFIXES)"]);
+    expect(
+      publicRoutesAllowListed.check(
+        route([{ matches: [{ path: { type: "RegularExpression", value: "/predict.*" } }] }]),
+      ),
+    ).toHaveLength(1);
+    expect(publicRoutesAllowListed.check(route([{ backendRefs: [] }]))).toEqual([
+      "r: publishes PathPrefix /, outside the public paths (PUBLIC_PATH_PREFIXES)",
+    ]);
+  });
+});
+
+describe("serving-pods-guarded", () => {
+  const deployment = (env: Record<string, string>, mounted = true) =>
+    resource("kubernetes:apps/v1:Deployment", {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                volumeMounts: mounted ? [{ name: "kv", mountPath: "/mnt/secrets-store" }] : [],
+              },
+            ],
+            volumes: [{ name: "kv", csi: { driver: "secrets-store.csi.k8s.io" } }],
+          },
+        },
+      },
+    });
+  const guarded = {
+    MLOPS_MODE: "single",
+    MLOPS_AUTH: "api-keys",
+    MLOPS_OPS_INTERNAL_ONLY: "true",
+    MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+  };
+
+  it("passes serving pods that need a credential, hide ops paths and mount their Key Vault secrets", () => {
+    expect(servingPodsGuarded.check(deployment(guarded))).toEqual([]);
+    expect(servingPodsGuarded.check(deployment({ ...guarded, MLOPS_AUTH: "entra" }))).toEqual([]);
+    // Other Deployments are not serving pods.
+    expect(servingPodsGuarded.check(deployment({ OTHER: "x" }, false))).toEqual([]);
+  });
+
+  it("fails an open API, ops paths open to proxies, and secrets not mounted where they are read", () => {
+    expect(servingPodsGuarded.check(deployment({ ...guarded, MLOPS_AUTH: "none" }))).toEqual([
+      "r: MLOPS_AUTH is none; predictions must need api-keys or entra",
+    ]);
+    expect(
+      servingPodsGuarded.check(deployment({ ...guarded, MLOPS_OPS_INTERNAL_ONLY: "false" })),
+    ).toEqual(['r: MLOPS_OPS_INTERNAL_ONLY must be "true"']);
+    expect(servingPodsGuarded.check(deployment(guarded, false))).toEqual([
+      "r: MLOPS_SECRETS_DIR must be where a Secrets Store CSI volume mounts the Key Vault secrets",
     ]);
   });
 });

@@ -143,6 +143,13 @@ export class AksCluster extends pulumi.ComponentResource {
         workloadAutoScalerProfile: { keda: { enabled: true } },
         azureMonitorProfile: { metrics: { enabled: true, kubeStateMetrics: {} } },
         addonProfiles: {
+          // The Secrets Store CSI driver: the serving pods mount their Key Vault secrets with it;
+          // rotation rewrites a mounted file within the poll interval of a new secret version
+          // (learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options).
+          azureKeyvaultSecretsProvider: {
+            enabled: true,
+            config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+          },
           omsagent: {
             enabled: true,
             config: {

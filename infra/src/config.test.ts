@@ -113,4 +113,16 @@ describe("parseStackConfig", () => {
       }),
     ).toThrow(/mlops-platform:apiServer\.authorizedIpRanges\.0: must not be a \/0 range/);
   });
+
+  it("makes a prod stack choose how callers authenticate", () => {
+    expect(() => parse({ [`${PROJECT}:edgeAuth`]: undefined })).toThrow(
+      /mlops-platform:edgeAuth: a prod stack must choose how callers authenticate/,
+    );
+    expect(
+      parse({ [`${PROJECT}:edgeAuth`]: undefined, [`${PROJECT}:environment`]: "dev" }).edgeAuth,
+    ).toBeUndefined();
+    expect(() =>
+      parse({ [`${PROJECT}:edgeAuth`]: JSON.stringify({ mode: "entra", tenantId: "t" }) }),
+    ).toThrow(/mlops-platform:edgeAuth\.tenantId: must be the tenant's id/);
+  });
 });

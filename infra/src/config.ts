@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiServerAccessSchema } from "./api-server-access.js";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
+import { edgeAuthSchema } from "./edge-auth.js";
 import { guardrailsSchema } from "./guardrails.js";
 
 /**
@@ -198,7 +199,8 @@ const pipelineSchema = z.object({
     .default("main"),
 });
 
-const stackConfigSchema = z.object({
+/** The stack config's keys, each with its schema. */
+const stackConfigShape = z.object({
   location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
   environment: z
     .string()
@@ -218,6 +220,22 @@ const stackConfigSchema = z.object({
   pipeline: pipelineSchema.optional(),
   /** Log Analytics daily cap and monthly budget: no stack goes without either. */
   guardrails: guardrailsSchema,
+  /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
+  edgeAuth: edgeAuthSchema.optional(),
+});
+
+/** An environment whose prediction API must not be open to anyone who finds it. */
+const PROD_ENVIRONMENT = "prod";
+
+const stackConfigSchema = stackConfigShape.superRefine((cfg, ctx) => {
+  if (cfg.environment === PROD_ENVIRONMENT && cfg.edgeAuth === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["edgeAuth"],
+      message:
+        "a prod stack must choose how callers authenticate: mode apiKeys (keys in Key Vault) or entra (tenantId, audience, appRole)",
+    });
+  }
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -227,7 +245,7 @@ export type CosmosCapacity = z.infer<typeof cosmosSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */
-const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");
+const programKeys = Object.keys(stackConfigShape.shape).filter((k) => k !== "location");
 
 /** Raised for stack config that fails validation; the message lists every offending key. */
 export class StackConfigError extends Error {

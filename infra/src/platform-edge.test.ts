@@ -1,7 +1,9 @@
+import { EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
-import { captured, RUNNER_EGRESS_IP, SUBSCRIPTION } from "./testing/mocks.js";
+import { captured, RUNNER_EGRESS_IP, SUBSCRIPTION, TENANT } from "./testing/mocks.js";
 import { ofType, one, runProgram } from "./testing/program.js";
 import { stackFileConfig } from "./testing/stack-config.js";
 
@@ -155,6 +157,85 @@ describe("guardrails of the prod stack", () => {
   });
 });
 
+describe("the public edge of the prod stack", () => {
+  type Env = { name: string; value?: string }[];
+  const servingPods = () =>
+    captured
+      .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
+      .map(
+        (d) =>
+          (d.props as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec,
+      );
+
+  it("publishes only the public paths on the public route", () => {
+    const ingresses = captured.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingresses).toHaveLength(2);
+    type Rules = { http: { paths: { path: string; pathType: string }[] } }[];
+    for (const ingress of ingresses) {
+      const paths = (ingress.props as { spec: { rules: Rules } }).spec.rules.flatMap((rule) =>
+        rule.http.paths.map((p) => `${p.pathType} ${p.path}`),
+      );
+      expect(paths.sort()).toEqual(PUBLIC_PATH_PREFIXES.map((p) => `Prefix ${p}`).sort());
+    }
+  });
+
+  it("keeps the API keys and canary tokens in Key Vault and mounts them into the pods with their identity", () => {
+    const secrets = ofType("azure-native:keyvault:Secret").map((r) => r.props);
+    expect(secrets.map((p) => p.secretName).sort()).toEqual(
+      EDGE_SECRETS.map((s) => s.vaultName).sort(),
+    );
+    for (const p of secrets) {
+      // Generated values reach the state as secrets (the properties holding them with them).
+      expect(p.properties).toMatchObject({
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      });
+    }
+    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+    expect((aks.addonProfiles as Record<string, unknown>).azureKeyvaultSecretsProvider).toEqual({
+      enabled: true,
+      config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+    });
+    const [spc] = ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+    expect(spc!.props).toMatchObject({
+      metadata: { name: "serving-key-vault", namespace: "serving" },
+      spec: { parameters: { clientID: "identity-serving-client-id", tenantId: TENANT } },
+    });
+    expect(spc!.dependencies).toEqual(
+      expect.arrayContaining(
+        EDGE_SECRETS.map((s) => `azure-native:keyvault:Secret::edge-${s.file}`),
+      ),
+    );
+    for (const pod of servingPods()) {
+      const container = (pod.containers as { env: Env }[])[0]!;
+      const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({
+        MLOPS_AUTH: "api-keys",
+        MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+        MLOPS_OPS_INTERNAL_ONLY: "true",
+      });
+      expect(pod.volumes).toContainEqual({
+        name: "key-vault",
+        csi: {
+          driver: "secrets-store.csi.k8s.io",
+          readOnly: true,
+          volumeAttributes: { secretProviderClass: "serving-key-vault" },
+        },
+      });
+    }
+  });
+
+  it("lets the serving identity and the deploy jobs read the vault's secrets", () => {
+    const readers = ofType("azure-native:authorization:RoleAssignment")
+      .filter((r) =>
+        String(r.props.roleDefinitionId).endsWith("/4633458b-17de-408a-b874-0445c86b69e6"),
+      )
+      .map((r) => r.props.principalId);
+    expect(readers).toEqual(
+      expect.arrayContaining(["identity-serving-principal-id", "pipeline-deploy-principal-id"]),
+    );
+  });
+});
+
 describe("the policy pack on the prod stack", () => {
   const everything = () => [...violations(captured), ...stackViolations(captured)];
   type Change = (resources: readonly PolicyResource[]) => PolicyResource[];
@@ -251,6 +332,36 @@ describe("the policy pack on the prod stack", () => {
         disableLocalAuth: false,
       })),
       "app-insights-entra-only",
+    ],
+    [
+      "the public route's allow-list",
+      (resources) =>
+        resources.map((r) => {
+          if (r.type !== "kubernetes:networking.k8s.io/v1:Ingress") return r;
+          const host = "predict.mlops.contoso.com";
+          const wide = [{ host, http: { paths: [{ path: "/", pathType: "Prefix" }] } }];
+          return {
+            ...r,
+            props: { ...r.props, spec: { ...(r.props.spec as object), rules: wide } },
+          };
+        }),
+      "public-routes-allow-listed",
+    ],
+    [
+      "authentication on the serving pods",
+      (resources) =>
+        resources.map((r) => {
+          if (r.type !== "kubernetes:apps/v1:Deployment") return r;
+          type Spec = {
+            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+          };
+          const spec = structuredClone(r.props.spec) as Spec;
+          for (const e of spec.template.spec.containers[0]!.env) {
+            if (e.name === "MLOPS_AUTH") e.value = "none";
+          }
+          return { ...r, props: { ...r.props, spec } };
+        }),
+      "serving-pods-guarded",
     ],
     [
       "the registry's kept untagged manifests",

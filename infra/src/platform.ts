@@ -1,4 +1,9 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import {
+  COSMOS_LAYOUT,
+  PUBLIC_PATH_PREFIXES,
+  parseServingConfig,
+  SERVING_ENV,
+} from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
   DEFAULT_SCALING,
@@ -11,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import { EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
 import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
@@ -148,8 +154,17 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    secretReaders: workloads,
+    // The deploy jobs' smoke test reads an API key and a canary token from the vault.
+    secretReaders: { ...workloads, ...(pipeline && { deploy: pipeline.deploy.principalId }) },
     privateLink,
+  });
+  const edgeSecrets = new EdgeSecrets("edge", {
+    ...placement,
+    vaultName: names.keyVault,
+    vault,
+    tenantId: client.tenantId,
+    servingClientId: identity.serving.clientId,
+    auth: cfg.edgeAuth,
   });
 
   const cosmos = new CosmosStore("cosmos", {
@@ -231,7 +246,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     aks,
     identity,
     telemetry,
-    client.tenantId,
+    edgeSecrets,
     [telemetryPublisher],
   );
 
@@ -281,7 +296,7 @@ function createServingStack(
   aks: AksCluster,
   identity: Identity,
   telemetry: Telemetry,
-  tenantId: pulumi.Input<string>,
+  edgeSecrets: EdgeSecrets,
   grants: readonly pulumi.Resource[],
 ): ServingStack {
   const s = cfg.serving;
@@ -293,6 +308,7 @@ function createServingStack(
     [SERVING_ENV.challengerModel]: s.challengerModel,
     [SERVING_ENV.experimentId]: s.experimentId,
     [SERVING_ENV.telemetryAuth]: "entra",
+    ...edgeServingEnv(cfg.edgeAuth),
   });
   const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
   const scaling = {
@@ -310,8 +326,16 @@ function createServingStack(
       deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
-      canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
-      workloadIdentity: { clientId: identity.serving.clientId, tenantId },
+      // The public route publishes the public paths only (operational ones stay in the cluster).
+      canary: {
+        rules: PUBLIC_PATH_PREFIXES.map((path) => ({ host: s.host, path })),
+        weight: s.canaryWeight,
+      },
+      keyVaultSecrets: edgeSecrets.mount,
+      workloadIdentity: {
+        clientId: identity.serving.clientId,
+        tenantId: edgeSecrets.mount.tenantId,
+      },
       prometheus: {
         serverAddress: telemetry.prometheusQueryEndpoint,
         identityClientId: identity.autoscaler.clientId,

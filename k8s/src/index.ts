@@ -7,6 +7,7 @@
 export * from "./canary-ingress.js";
 export * from "./hpa-simulator.js";
 export * from "./image.js";
+export * from "./key-vault-secrets.js";
 export * from "./model-deployment.js";
 export * from "./names.js";
 export * from "./prediction-autoscaler.js";

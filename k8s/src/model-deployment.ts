@@ -10,6 +10,7 @@ import {
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertPinnedImage } from "./image.js";
+import { type KeyVaultMount, keyVaultVolume } from "./key-vault-secrets.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
@@ -117,6 +118,11 @@ export interface ModelDeploymentArgs {
    * string), carried as plain values; they replace what `servingConfig` renders for the same name.
    */
   readonly deployedEnv?: DeployedEnv;
+  /**
+   * Key Vault secrets mounted as files (API keys, canary tokens); required exactly when the
+   * config's `MLOPS_SECRETS_DIR` is set, and mounted there.
+   */
+  readonly keyVaultMount?: KeyVaultMount;
   /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -147,6 +153,14 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
   }
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
   if (args.deployedEnv !== undefined) validateDeployedEnv("deployedEnv", args.deployedEnv);
+  const secretsDir = config.edge.secretsDir;
+  if (args.keyVaultMount?.mountPath !== (secretsDir ?? undefined)) {
+    throw new Error(
+      secretsDir === null
+        ? `keyVaultMount: servingConfig sets no MLOPS_SECRETS_DIR to read the mounted secrets from`
+        : `keyVaultMount: must mount the Key Vault secrets at MLOPS_SECRETS_DIR (${secretsDir})`,
+    );
+  }
   const uncovered = Object.keys(renderServingEnv(config)).filter(
     (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
   );
@@ -243,6 +257,7 @@ export function podTemplate(
   const config = args.servingConfig;
   const selector = selectorLabels(config.variant!);
   const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
+  const vault = args.keyVaultMount && keyVaultVolume(args.keyVaultMount);
   return {
     metadata: {
       labels: { ...selector, "azure.workload.identity/use": "true" },
@@ -314,11 +329,11 @@ export function podTemplate(
             runAsNonRoot: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(vault ? [vault.volumeMount] : [])],
         },
       ],
       // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(vault ? [vault.volume] : [])],
     },
   };
 }

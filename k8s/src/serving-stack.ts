@@ -8,6 +8,11 @@ import {
   validateCanaryIngressArgs,
 } from "./canary-ingress.js";
 import {
+  createSecretProviderClass,
+  type KeyVaultSecretsArgs,
+  validateKeyVaultSecretsArgs,
+} from "./key-vault-secrets.js";
+import {
   type HealthPaths,
   ModelDeployment,
   type ModelDeploymentArgs,
@@ -70,6 +75,11 @@ export interface ServingStackArgs {
    * exist once deployed (e.g. the App Insights connection string). @default none
    */
   readonly deployedEnv?: DeployedEnv;
+  /**
+   * Key Vault secrets both arms mount at the config's `MLOPS_SECRETS_DIR`, through a
+   * SecretProviderClass the stack creates in its namespace. @default none
+   */
+  readonly keyVaultSecrets?: KeyVaultSecretsArgs;
   /** Seconds the server drains in-flight requests on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -140,6 +150,9 @@ export function servingServiceAccounts(stackName: string, namespace: string): Se
     name: variantName(stackName, variant),
   }));
 }
+
+/** Name of the SecretProviderClass of ServingStack `stackName`. */
+const keyVaultClassName = (stackName: string) => `${stackName}-key-vault`;
 
 /** Fraction of replicas a rolling update may add (Deployment `maxSurge`). */
 const SURGE = 0.25;
@@ -217,6 +230,7 @@ function deploymentArgs(
   args: ServingStackArgs,
   variant: ServedVariant,
   namespace: pulumi.Input<string>,
+  secretProviderClass: pulumi.Input<string>,
 ): ModelDeploymentArgs {
   const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
   const v = variant === CHAMPION ? args.champion : args.challenger;
@@ -227,6 +241,10 @@ function deploymentArgs(
     servingConfig: variantConfig(args.servingConfig, variant, args.canary.weight),
     secretEnv: args.secretEnv,
     deployedEnv: args.deployedEnv,
+    keyVaultMount:
+      args.keyVaultSecrets && args.servingConfig.edge.secretsDir !== null
+        ? { secretProviderClass, mountPath: args.servingConfig.edge.secretsDir }
+        : undefined,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,
@@ -268,10 +286,11 @@ function ingressArgs(
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
   if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData([args.namespace]);
+  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
       variantName(name, variant),
-      deploymentArgs(args, variant, args.namespace),
+      deploymentArgs(args, variant, args.namespace, keyVaultClassName(name)),
     );
   }
   const service = (variant: ServedVariant) => ({
@@ -313,11 +332,20 @@ export class ServingStack extends pulumi.ComponentResource {
     validateFor(this, () => validateServingStackArgs(name, args));
 
     const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
+    // The pods mount the class by name; taking it from the created class makes them wait for it.
+    const secretProviderClass = args.keyVaultSecrets
+      ? createSecretProviderClass(keyVaultClassName(name), ns.name, args.keyVaultSecrets, {
+          parent: this,
+          provider: args.provider,
+        }).metadata.name
+      : keyVaultClassName(name);
     const [champion, challenger] = ([CHAMPION, CHALLENGER] as const).map(
       (variant) =>
-        new ModelDeployment(variantName(name, variant), deploymentArgs(args, variant, ns.name), {
-          parent: this,
-        }),
+        new ModelDeployment(
+          variantName(name, variant),
+          deploymentArgs(args, variant, ns.name, secretProviderClass),
+          { parent: this },
+        ),
     );
 
     if (args.managedPrometheusScraping ?? true) {
