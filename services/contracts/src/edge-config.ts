@@ -5,7 +5,7 @@
  * (`MLOPS_OPS_INTERNAL_ONLY`).
  */
 import { z } from "zod";
-import { enumVar, listVar, textVar } from "./env.js";
+import { enumVar, intVar, listVar, textVar } from "./env.js";
 import { Sha256HexSchema } from "./primitives.js";
 
 /** Env var names of the edge settings. */
@@ -13,6 +13,7 @@ export const EDGE_ENV = {
   auth: "MLOPS_AUTH",
   apiKeyHashes: "MLOPS_API_KEY_SHA256",
   secretsDir: "MLOPS_SECRETS_DIR",
+  secretsRefreshMs: "MLOPS_SECRETS_REFRESH_MS",
   entraTenantId: "MLOPS_ENTRA_TENANT_ID",
   entraAudience: "MLOPS_ENTRA_AUDIENCE",
   entraAppRole: "MLOPS_ENTRA_APP_ROLE",
@@ -50,9 +51,17 @@ export interface EdgeConfig {
   readonly auth: EdgeAuth;
   /** Directory of secrets mounted from Key Vault (`api-key-*`, `canary-token-*`); null → none. */
   readonly secretsDir: string | null;
+  /** How often the mounted secrets are read again, so a rotated one takes effect (ms). */
+  readonly secretsRefreshMs: number;
   /** Refuse proxied requests (`Forwarded`, `X-Forwarded-For`) outside `PUBLIC_PATH_PREFIXES`. */
   readonly opsInternalOnly: boolean;
 }
+
+/**
+ * How often mounted secrets are read again by default: the CSI driver polls Key Vault every 2 min,
+ * so a rotation reaches the server within about 2.5 min.
+ */
+export const DEFAULT_SECRETS_REFRESH_MS = 30_000;
 
 /** The signing keys of tenant `tenantId`, as Entra ID publishes them for v2 endpoints. */
 export const entraJwksUrl = (tenantId: string): string =>
@@ -84,6 +93,7 @@ export const edgeEnvShape = {
   [E.auth]: textVar(z.enum(AUTH_MODES), null),
   [E.apiKeyHashes]: listVar(Sha256HexSchema, 100),
   [E.secretsDir]: textVar(DirSchema, null),
+  [E.secretsRefreshMs]: intVar(DEFAULT_SECRETS_REFRESH_MS, 1000, 3_600_000),
   [E.entraTenantId]: textVar(TenantSchema, null),
   [E.entraAudience]: textVar(AudienceSchema, null),
   [E.entraAppRole]: textVar(AppRoleSchema, null),
@@ -109,7 +119,11 @@ export function edgeConfigFromEnv(env: EdgeEnv, ctx: z.RefinementCtx): EdgeConfi
     for (const v of entraVars)
       if (env[v] !== null) issue(v, `takes effect only with ${E.auth}=entra`);
   }
-  const common = { secretsDir, opsInternalOnly: env[E.opsInternalOnly] === "true" };
+  const common = {
+    secretsDir,
+    secretsRefreshMs: env[E.secretsRefreshMs],
+    opsInternalOnly: env[E.opsInternalOnly] === "true",
+  };
   if (mode === "api-keys") {
     if (hashes.length === 0 && secretsDir === null) {
       issue(E.auth, `api-keys needs ${E.secretsDir} (keys from Key Vault) or ${E.apiKeyHashes}`);
@@ -139,6 +153,7 @@ export function renderEdgeEnv(config: EdgeConfig): Record<string, string> {
   const env: Record<string, string> = {
     [E.auth]: config.auth.mode,
     [E.opsInternalOnly]: String(config.opsInternalOnly),
+    [E.secretsRefreshMs]: String(config.secretsRefreshMs),
   };
   if (config.secretsDir !== null) env[E.secretsDir] = config.secretsDir;
   if (config.auth.mode === "api-keys" && config.auth.sha256.length > 0) {

@@ -37,6 +37,7 @@ describe("parseServingConfig", () => {
     expect(config.edge).toEqual({
       auth: { mode: "none" },
       secretsDir: null,
+      secretsRefreshMs: 30_000,
       opsInternalOnly: false,
     });
     expect(config.appInsights).toEqual({
@@ -167,6 +168,7 @@ const edgeConfig: fc.Arbitrary<EdgeConfig> = fc.record({
     }),
   ),
   secretsDir: fc.option(fc.constantFrom("/mnt/secrets", "secrets"), { nil: null }),
+  secretsRefreshMs: fc.integer({ min: 1000, max: 3_600_000 }),
   opsInternalOnly: fc.boolean(),
 });
 

@@ -18,7 +18,6 @@ import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { API_KEY_HEADER, authHook } from "./edge/auth.js";
-import { DEFAULT_SECRETS_REFRESH_MS } from "./edge/secrets.js";
 import { errorHandler, notFoundBody, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
@@ -56,8 +55,6 @@ export interface AppDeps {
   readonly pressureSampleMs?: number;
   /** Longest the prediction log's final flush may take on close (ms). */
   readonly logFlushDeadlineMs?: number;
-  /** How often the secrets mounted from Key Vault are read again (ms). */
-  readonly secretsRefreshMs?: number;
   /** Where per-client rate-limit counts live; default: this process (see cluster.ts). */
   readonly rateLimitStore?: RateLimitStoreCtor;
 }
@@ -117,10 +114,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate("store", store);
   app.decorate("served", served);
 
-  await app.register(edge, {
-    config,
-    secretsRefreshMs: deps.secretsRefreshMs ?? DEFAULT_SECRETS_REFRESH_MS,
-  });
+  await app.register(edge, { config });
   await app.register(security, {
     config,
     maxEventLoopDelayMs: deps.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,

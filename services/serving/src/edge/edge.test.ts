@@ -74,11 +74,11 @@ describe("API keys from the mounted secrets", () => {
     const dir = await mkdtemp(join(tmpdir(), "mlops-rotate-"));
     await writeFile(join(dir, "api-key-1"), "old-key");
     await writeFile(join(dir, "api-key-2"), "other-key");
-    const app = await build(
-      fixture,
-      { MLOPS_AUTH: "api-keys", MLOPS_SECRETS_DIR: dir },
-      { secretsRefreshMs: 60_000 },
-    );
+    const app = await build(fixture, {
+      MLOPS_AUTH: "api-keys",
+      MLOPS_SECRETS_DIR: dir,
+      MLOPS_SECRETS_REFRESH_MS: "3600000",
+    });
     expect((await app.inject(predict({ "x-api-key": "old-key" }))).statusCode).toBe(200);
     // Key Vault got a new version; the CSI driver rewrote the file.
     await writeFile(join(dir, "api-key-1"), "new-key");

@@ -10,9 +10,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EdgeSecretKind } from "@mlops/contracts";
 
-/** How often the mounted files are read again (the CSI driver polls Key Vault every 2 min). */
-export const DEFAULT_SECRETS_REFRESH_MS = 30_000;
-
 /** Longest a secret file may be; anything longer is not a key this platform wrote. */
 const MAX_SECRET_BYTES = 4096;
 

@@ -19,8 +19,6 @@ declare module "fastify" {
 
 export interface EdgeOptions {
   readonly config: ServingConfig;
-  /** How often the mounted secrets are read again (ms). */
-  readonly secretsRefreshMs: number;
 }
 
 /** True when a proxy (the gateway, an ingress) forwarded `request`. */
@@ -30,7 +28,7 @@ const proxied = (request: FastifyRequest) =>
 export default fp(
   async function edge(app: FastifyInstance, opts: EdgeOptions) {
     const { edge } = opts.config;
-    const secrets = await EdgeSecrets.open(edge.secretsDir, opts.secretsRefreshMs, (err) =>
+    const secrets = await EdgeSecrets.open(edge.secretsDir, edge.secretsRefreshMs, (err) =>
       app.log.warn({ err }, "re-reading the mounted secrets failed; keeping the last ones"),
     );
     app.addHook("onClose", async () => secrets.close());
