@@ -27,6 +27,9 @@ export function isPublicPath(path: string): boolean {
   return PUBLIC_PATH_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`));
 }
 
+/** The request header carrying an API key (`MLOPS_AUTH=api-keys`). */
+export const API_KEY_HEADER = "x-api-key";
+
 /**
  * The canary override: the header (and cookie) that force an arm, with ingress-nginx's
  * `canary-by-header` values, and the header a trusted caller adds to prove it may. The server

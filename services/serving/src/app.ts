@@ -6,7 +6,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { IdSchema, type ServingConfig } from "@mlops/contracts";
+import { API_KEY_HEADER, IdSchema, type ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
@@ -17,7 +17,7 @@ import {
 import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
-import { API_KEY_HEADER, authHook } from "./edge/auth.js";
+import { authHook } from "./edge/auth.js";
 import { errorHandler, notFoundBody, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";

@@ -11,7 +11,6 @@ export {
   type BatchingWriterOptions,
   type BatchingWriterStats,
 } from "./batching-writer.js";
-export { API_KEY_HEADER } from "./edge/auth.js";
 export { SERVING_ERRORS, ServingError, type ServingErrorCode } from "./errors.js";
 export { loadServedModels, type ServedModels } from "./models/served.js";
 export { configOrExit, exitOnFailure, runServer, serve } from "./server.js";

@@ -4,15 +4,11 @@
  * scheme, or 403 when an Entra token is valid but lacks the app role (RFC 6750 §3.1); the
  * request never reaches a handler, so nothing is predicted, logged or counted for it.
  */
-import type { EdgeAuth } from "@mlops/contracts";
-import { entraIssuers } from "@mlops/contracts";
+import { API_KEY_HEADER, type EdgeAuth, entraIssuers } from "@mlops/contracts";
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
 import { ServingError } from "../errors.js";
 import type { EdgeSecrets } from "./secrets.js";
-
-/** The header carrying an API key. */
-export const API_KEY_HEADER = "x-api-key";
 
 /** Where the challenges say the credential is for. */
 const REALM = 'realm="predictions"';
