@@ -76,8 +76,12 @@ describe("public-routes-allow-listed", () => {
     resource("kubernetes:networking.k8s.io/v1:Ingress", {
       spec: { rules: [{ host: "predict.example.com", http: { paths } }], ...extra },
     });
+  /** An HTTPRoute whose rules forward to a Service. */
+  const backendRefs = [{ kind: "Service", name: "serving-champion", port: 80 }];
   const route = (rules: object[]) =>
-    resource("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", { spec: { rules } });
+    resource("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", {
+      spec: { rules: rules.map((rule) => ({ backendRefs, ...rule })) },
+    });
 
   it("passes routes that publish the public prefixes only", () => {
     expect(
@@ -127,9 +131,17 @@ describe("public-routes-allow-listed", () => {
         route([{ matches: [{ path: { type: "RegularExpression", value: "/predict.*" } }] }]),
       ),
     ).toHaveLength(1);
-    expect(publicRoutesAllowListed.check(route([{ backendRefs: [] }]))).toEqual([
+    expect(publicRoutesAllowListed.check(route([{}]))).toEqual([
       "r: publishes PathPrefix /, outside the public paths (PUBLIC_PATH_PREFIXES)",
     ]);
+  });
+
+  it("passes a catch-all rule that forwards nothing: the HTTP listener's redirect to HTTPS", () => {
+    const redirect = {
+      backendRefs: undefined,
+      filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }],
+    };
+    expect(publicRoutesAllowListed.check(route([redirect]))).toEqual([]);
   });
 });
 

@@ -77,6 +77,9 @@ function publishedPaths(r: PolicyResource): { path: string; kind: string }[] {
   if (r.type === HTTP_ROUTE) {
     const rules = (get(r.props, ["spec", "rules"]) ?? []) as unknown[];
     return rules.flatMap((rule) => {
+      // A rule without backends forwards nothing (the HTTP listener's redirect to HTTPS).
+      const backends = (get(rule, ["backendRefs"]) ?? []) as unknown[];
+      if (backends.length === 0) return [];
       const matches = (get(rule, ["matches"]) ?? []) as unknown[];
       // A rule without matches matches every path (Gateway API HTTPRouteRule).
       if (matches.length === 0) return [{ path: "/", kind: "PathPrefix" }];

@@ -62,17 +62,29 @@ export function get(obj: unknown, path: readonly string[]): unknown {
   );
 }
 
+/** Which resources a rule applies to: a type token, or a predicate for generic resources. */
+export type Target = string | ((r: PolicyResource) => boolean);
+
+/** True when `r` is one of the resources `target` names. */
+export const matches = (target: Target, r: PolicyResource): boolean =>
+  typeof target === "string" ? r.type === target : target(r);
+
+/**
+ * An AKS cluster: the program declares it as the provider's generic resource at an explicit
+ * ManagedCluster API version (infra/src/aks-cluster-body.ts), its settings under `properties`.
+ */
+export const isAksCluster = (r: PolicyResource): boolean =>
+  r.type === "azure-native:resources:Resource" &&
+  r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
+  r.props.resourceType === "managedClusters";
+
 /**
  * The ManagedCluster properties of `r`, whether it is the typed SDK resource or the provider's
  * generic `resources:Resource` sending a ManagedCluster body at a pinned API version.
  */
 export function managedClusterProperties(r: PolicyResource): unknown {
   if (r.type === "azure-native:containerservice:ManagedCluster") return r.props;
-  const generic =
-    r.type === "azure-native:resources:Resource" &&
-    r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
-    r.props.resourceType === "managedClusters";
-  return generic ? r.props.properties : undefined;
+  return isAksCluster(r) ? r.props.properties : undefined;
 }
 
 /** A flag a rule requires, with the reason shown when it is wrong. */
@@ -93,16 +105,16 @@ export function flagBreaches(
     .map((f) => `${name}: ${f.path.join(".")} must be ${f.value} (${f.why})`);
 }
 
-/** A rule that applies to one type and requires each path to hold exactly `true` or `false`. */
+/** A rule that applies to `target` and requires each path to hold exactly `true` or `false`. */
 export function requireFlags(
   name: string,
   description: string,
-  type: string,
+  target: Target,
   flags: readonly RequiredFlag[],
 ): ResourceRule {
   return {
     name,
     description,
-    check: (r) => (r.type !== type ? [] : flagBreaches(r.name, r.props, flags)),
+    check: (r) => (!matches(target, r) ? [] : flagBreaches(r.name, r.props, flags)),
   };
 }

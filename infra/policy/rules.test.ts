@@ -52,28 +52,30 @@ describe("policy rules", () => {
       "cosmos-local-auth-disabled: r: disableKeyBasedMetadataWriteAccess must be true (resource locks bind clients using account keys only when it is on)",
     ]);
     const aks = violations([
-      resource("azure-native:containerservice:ManagedCluster", {
-        resourceName: "aks-1",
-        dnsPrefix: "aks-1",
-        disableLocalAccounts: false,
-        aadProfile: { enableAzureRBAC: true },
-        oidcIssuerProfile: { enabled: true },
-      }),
-    ]);
-    expect(aks.join("\n")).toMatch(/disableLocalAccounts must be true/);
-    expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
-    // The same cluster sent as a ManagedCluster body through the generic resource.
-    const generic = violations([
       resource("azure-native:resources:Resource", {
         resourceProviderNamespace: "Microsoft.ContainerService",
         resourceType: "managedClusters",
+        resourceName: "aks-1",
         properties: {
+          dnsPrefix: "aks-1",
           disableLocalAccounts: false,
-          apiServerAccessProfile: { enablePrivateCluster: true },
+          aadProfile: { enableAzureRBAC: true },
+          oidcIssuerProfile: { enabled: true },
         },
       }),
     ]);
-    expect(generic.join("\n")).toMatch(
+    expect(aks.join("\n")).toMatch(
+      /aks-no-local-accounts-workload-identity: r: disableLocalAccounts must be true/,
+    );
+    expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
+    // The typed SDK resource is judged the same way.
+    const typed = violations([
+      resource("azure-native:containerservice:ManagedCluster", {
+        disableLocalAccounts: false,
+        apiServerAccessProfile: { enablePrivateCluster: true },
+      }),
+    ]);
+    expect(typed.join("\n")).toMatch(
       /aks-no-local-accounts-workload-identity: r: disableLocalAccounts must be true/,
     );
   });

@@ -3,15 +3,20 @@ import { edgeRules } from "./edge-rules.js";
 import { guardrailRules } from "./guardrail-rules.js";
 import {
   flagBreaches,
+  get,
+  isAksCluster,
   managedClusterProperties,
+  matches,
   type PolicyResource,
   type RequiredFlag,
   type ResourceRule,
   requireFlags,
   type StackRule,
+  type Target,
 } from "./rule-kit.js";
 
 export type { PolicyResource, ResourceRule, StackRule } from "./rule-kit.js";
+export { isAksCluster } from "./rule-kit.js";
 
 /**
  * The platform's guardrails as pure functions over resources as a policy engine sees them (type
@@ -138,34 +143,41 @@ export const requiredTags: ResourceRule = {
 };
 
 /** Where each limited name sits in a resource's inputs. */
-const NAME_FIELDS: readonly { type: string; prop: string; kind: keyof AzureNames }[] = [
-  { type: "azure-native:storage:StorageAccount", prop: "accountName", kind: "storageAccount" },
-  { type: "azure-native:containerregistry:Registry", prop: "registryName", kind: "registry" },
-  { type: "azure-native:keyvault:Vault", prop: "vaultName", kind: "keyVault" },
-  { type: "azure-native:cosmosdb:DatabaseAccount", prop: "accountName", kind: "cosmosAccount" },
-  {
-    type: "azure-native:machinelearningservices:Workspace",
-    prop: "workspaceName",
-    kind: "mlWorkspace",
-  },
-  {
-    type: "azure-native:containerservice:ManagedCluster",
-    prop: "resourceName",
-    kind: "aksCluster",
-  },
-  { type: "azure-native:containerservice:ManagedCluster", prop: "dnsPrefix", kind: "aksDnsPrefix" },
-];
+const NAME_FIELDS: readonly { target: Target; path: readonly string[]; kind: keyof AzureNames }[] =
+  [
+    {
+      target: "azure-native:storage:StorageAccount",
+      path: ["accountName"],
+      kind: "storageAccount",
+    },
+    { target: "azure-native:containerregistry:Registry", path: ["registryName"], kind: "registry" },
+    { target: "azure-native:keyvault:Vault", path: ["vaultName"], kind: "keyVault" },
+    {
+      target: "azure-native:cosmosdb:DatabaseAccount",
+      path: ["accountName"],
+      kind: "cosmosAccount",
+    },
+    {
+      target: "azure-native:machinelearningservices:Workspace",
+      path: ["workspaceName"],
+      kind: "mlWorkspace",
+    },
+    { target: isAksCluster, path: ["resourceName"], kind: "aksCluster" },
+    { target: isAksCluster, path: ["properties", "dnsPrefix"], kind: "aksDnsPrefix" },
+  ];
 
 export const azureNamingLimits: ResourceRule = {
   name: "azure-naming-limits",
   description:
     "Globally unique and length-limited Azure names are set explicitly and fit their rules.",
   check: (r) =>
-    NAME_FIELDS.filter((f) => f.type === r.type).flatMap(({ prop, kind }) => {
-      const value = r.props[prop];
+    NAME_FIELDS.filter((f) => matches(f.target, r)).flatMap(({ path, kind }) => {
+      const value = get(r.props, path);
+      const field = path.join(".");
       const { pattern, rule } = namingRules[kind];
-      if (typeof value !== "string") return [`${r.name}: ${prop} must be set explicitly (${rule})`];
-      return pattern.test(value) ? [] : [`${r.name}: ${prop} "${value}" breaks the rule: ${rule}`];
+      if (typeof value !== "string")
+        return [`${r.name}: ${field} must be set explicitly (${rule})`];
+      return pattern.test(value) ? [] : [`${r.name}: ${field} "${value}" breaks the rule: ${rule}`];
     }),
 };
 

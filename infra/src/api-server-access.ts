@@ -1,4 +1,3 @@
-import type * as inputs from "@pulumi/azure-native/types/input.js";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isCidr } from "./cidr.js";
@@ -7,9 +6,12 @@ import { isCidr } from "./cidr.js";
  * Who can reach the AKS API server, from stack config. Either private (reachable only from the
  * VNet and peered networks), or public but limited to listed IPv4 ranges: the platform team's
  * egress and the pipeline runners' egress (the in-VNet runners leave through a NAT gateway whose
- * address the stack exports). AKS allows up to 200 ranges, refuses them on private clusters and
- * adds the cluster's own Standard load balancer outbound IP by itself, so nodes keep reaching it
+ * address the stack exports). AKS allows up to 200 ranges and refuses them on private clusters
  * (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges, "Limitations and considerations").
+ * In a non-private cluster the nodes' own API server traffic leaves through the cluster's outbound
+ * type (AKS docs nat-gateway and egress-outboundtype: "API server cluster traffic is routed and
+ * processed through the clusters outbound type"), here the node subnet's NAT gateway, so its
+ * address is admitted too.
  */
 
 /** Most authorized ranges AKS accepts (same source). */
@@ -38,17 +40,26 @@ export const apiServerAccessSchema = z.discriminatedUnion("access", [
 
 export type ApiServerAccess = z.infer<typeof apiServerAccessSchema>;
 
+/** `properties.apiServerAccessProfile` of the ManagedCluster body (ARM's property names). */
+export interface ApiServerAccessProfile {
+  enablePrivateCluster: boolean;
+  privateDNSZone?: string;
+  enablePrivateClusterPublicFQDN?: boolean;
+  authorizedIPRanges?: pulumi.Input<string[]>;
+}
+
 /**
  * The cluster's `apiServerAccessProfile` for `access`. A private cluster keeps the system-managed
  * private DNS zone (`privateDNSZone: system`, the AKS default) and no public FQDN, so nothing
  * outside the VNet resolves the API server (learn.microsoft.com/azure/aks/private-clusters).
  * A public one also admits `ownEgressIps`, the addresses the estate's own callers leave from
- * (the runners' NAT gateway), so the config need not repeat an address the program creates.
+ * (the nodes' and the runners' NAT gateways), so the config need not repeat an address the
+ * program creates.
  */
 export function apiServerAccessProfile(
   access: ApiServerAccess,
   ownEgressIps: readonly pulumi.Input<string | undefined>[] = [],
-): inputs.containerservice.ManagedClusterAPIServerAccessProfileArgs {
+): ApiServerAccessProfile {
   if (access.access === "private") {
     return {
       enablePrivateCluster: true,

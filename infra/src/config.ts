@@ -141,6 +141,46 @@ const cosmosSchema = z.discriminatedUnion("capacity", [
   }),
 ]);
 
+/** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
+function resourceIdOf(providerType: string) {
+  const pattern = new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/${providerType.replace("/", "\\/")}/[^/]+$`,
+    "i",
+  );
+  return z.string().regex(pattern, `must be the resource id of a ${providerType} resource`);
+}
+
+/**
+ * HTTPS for the public host: the Azure DNS zone its record goes to and the Key Vault certificate
+ * it presents. Both exist outside this stack (shared DNS and certificate estates), so a destroyed
+ * stack never takes them along and a new one finds them in place.
+ */
+const tlsSchema = z.object({
+  /** Public Azure DNS zone the host belongs to. */
+  dnsZoneId: resourceIdOf("Microsoft.Network/dnszones"),
+  /** Key Vault (RBAC mode) holding the certificate. */
+  certificateVaultId: resourceIdOf("Microsoft.KeyVault/vaults"),
+  /** Certificate name in that vault; Key Vault allows 1–127 letters, digits and '-'. */
+  certificateName: z
+    .string()
+    .regex(
+      /^[0-9A-Za-z-]{1,127}$/,
+      "must be a Key Vault certificate name (1–127 letters, digits, '-')",
+    ),
+});
+export type TlsConfig = z.infer<typeof tlsSchema>;
+
+/** The last segment of a resource id: the resource's name. */
+export const resourceNameOf = (id: string): string => id.split("/").at(-1)!;
+
+/**
+ * The certificate's unversioned URI, so the routing add-on follows rotations (AKS docs,
+ * app-routing-dns-ssl and app-routing-gateway-api-dns-tls, both ask for the URI without version).
+ */
+export function certificateUri(tls: TlsConfig): string {
+  return `https://${resourceNameOf(tls.certificateVaultId)}.vault.azure.net/certificates/${tls.certificateName}`;
+}
+
 /**
  * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
  * the contracts schema `@mlops/release` reads and writes) and those only this program reads.
@@ -148,6 +188,12 @@ const cosmosSchema = z.discriminatedUnion("capacity", [
 const servingSchema = z
   .object({
     ...ServingReleaseSchema.shape,
+    /**
+     * Whether the serving plane (deployments, split, autoscalers) is on the cluster. A first
+     * deploy sets it false: the registry the images come from is created in that run, so the
+     * tags below cannot exist yet; the pipeline pushes them, then sets it true (infra README).
+     */
+    enabled: z.boolean().default(true),
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -162,6 +208,22 @@ const servingSchema = z
       .string()
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
       .default("prediction-api"),
+    /**
+     * How the public split is implemented: `gateway` (Gateway API on the AKS application routing
+     * add-on, the default) or `nginx-canary` (the ingress-nginx canary Ingress pair).
+     */
+    trafficSplit: z.enum(["gateway", "nginx-canary"]).default("gateway"),
+    /**
+     * The other implementation, run alongside without a DNS record while migrating (see the k8s
+     * README, "Migrating from nginx-canary to gateway").
+     */
+    standbySplit: z.enum(["gateway", "nginx-canary"]).optional(),
+    /** Share of traffic (percent) the split sends to the challenger, in either implementation. */
+    canaryWeight: z.number().int().min(0).max(100),
+    /** HTTPS and DNS for `host`, or `off` (plain HTTP, no record): only a non-prod stack may. */
+    tls: z.union([z.literal("off"), tlsSchema], {
+      error: "must be off or { dnsZoneId, certificateVaultId, certificateName }",
+    }),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
     maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
@@ -170,7 +232,16 @@ const servingSchema = z
   .refine((s) => s.minReplicas <= s.maxReplicas, {
     message: "minReplicas must not exceed maxReplicas",
     path: ["minReplicas"],
-  });
+  })
+  .refine((s) => s.standbySplit !== s.trafficSplit, {
+    message: "standbySplit must differ from trafficSplit",
+    path: ["standbySplit"],
+  })
+  .refine(
+    (s) =>
+      s.tls === "off" || `.${s.host}`.endsWith(`.${resourceNameOf(s.tls.dnsZoneId).toLowerCase()}`),
+    { message: "host must lie in the DNS zone of tls.dnsZoneId", path: ["tls", "dnsZoneId"] },
+  );
 
 /**
  * The GitHub repository whose workflows deploy this stack, and the names their OIDC subjects
@@ -199,44 +270,50 @@ const pipelineSchema = z.object({
     .default("main"),
 });
 
-/** The stack config's keys, each with its schema. */
-const stackConfigShape = z.object({
-  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
-  environment: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
-  owner: z.string().min(1, "must name the owning team or person"),
-  privateNetworking: z.boolean().default(true),
-  logRetentionDays: z.number().int().min(30).max(730).default(30),
-  alertEmails: z.array(z.email()).min(1, "needs at least one address"),
-  network: networkSchema.prefault({}),
-  aks: aksSchema,
-  /** Required: a cluster API server open to the whole internet is never what a stack wants. */
-  apiServer: apiServerAccessSchema,
-  ml: mlSchema,
-  cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
-  [SERVING_CONFIG_KEY]: servingSchema,
-  /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
-  pipeline: pipelineSchema.optional(),
-  /** Log Analytics daily cap and monthly budget: no stack goes without either. */
-  guardrails: guardrailsSchema,
-  /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
-  edgeAuth: edgeAuthSchema.optional(),
-});
-
 /** An environment whose prediction API must not be open to anyone who finds it. */
 const PROD_ENVIRONMENT = "prod";
 
-const stackConfigSchema = stackConfigShape.superRefine((cfg, ctx) => {
-  if (cfg.environment === PROD_ENVIRONMENT && cfg.edgeAuth === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["edgeAuth"],
-      message:
-        "a prod stack must choose how callers authenticate: mode apiKeys (keys in Key Vault) or entra (tenantId, audience, appRole)",
-    });
-  }
-});
+const stackConfigSchema = z
+  .object({
+    location: z
+      .string()
+      .regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
+    owner: z.string().min(1, "must name the owning team or person"),
+    privateNetworking: z.boolean().default(true),
+    /**
+     * Bumped when a destroyed stack is created again, so no global name collides with a
+     * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
+     */
+    generation: z.number().int().min(0).default(0),
+    logRetentionDays: z.number().int().min(30).max(730).default(30),
+    alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+    network: networkSchema.prefault({}),
+    aks: aksSchema,
+    /** Required: a cluster API server open to the whole internet is never what a stack wants. */
+    apiServer: apiServerAccessSchema,
+    ml: mlSchema,
+    cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
+    [SERVING_CONFIG_KEY]: servingSchema,
+    /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+    pipeline: pipelineSchema.optional(),
+    /** Log Analytics daily cap and monthly budget: no stack goes without either. */
+    guardrails: guardrailsSchema,
+    /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
+    edgeAuth: edgeAuthSchema.optional(),
+  })
+  .refine((c) => c.environment !== PROD_ENVIRONMENT || c.serving.tls !== "off", {
+    message:
+      "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",
+    path: ["serving", "tls"],
+  })
+  .refine((c) => c.environment !== PROD_ENVIRONMENT || c.edgeAuth !== undefined, {
+    message:
+      "a prod stack must choose how callers authenticate: mode apiKeys (keys in Key Vault) or entra (tenantId, audience, appRole)",
+    path: ["edgeAuth"],
+  });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
@@ -245,7 +322,7 @@ export type CosmosCapacity = z.infer<typeof cosmosSchema>;
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */
-const programKeys = Object.keys(stackConfigShape.shape).filter((k) => k !== "location");
+const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");
 
 /** Raised for stack config that fails validation; the message lists every offending key. */
 export class StackConfigError extends Error {

@@ -2,10 +2,15 @@ import { EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
+import {
+  NODE_EGRESS_IP,
+  RUNNER_EGRESS_IP,
+  SUBSCRIPTION,
+  TENANT,
+} from "../test-support/azure-mocks.js";
+import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
-import { captured, RUNNER_EGRESS_IP, SUBSCRIPTION, TENANT } from "./testing/mocks.js";
-import { ofType, one, runProgram } from "./testing/program.js";
-import { stackFileConfig } from "./testing/stack-config.js";
 
 /**
  * The prod program under mocks, read for the edge and the guardrails: who reaches the cluster's
@@ -16,11 +21,11 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("the prod cluster's API server", () => {
-  it("answers only the ranges of the stack config and the runners' NAT address, with local accounts off", () => {
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+  it("answers only the ranges of the stack config and the nodes' and runners' NAT addresses, with local accounts off", () => {
+    const aks = one("azure-native:resources:Resource", "aks-cluster").inputs.properties;
     expect(aks.apiServerAccessProfile).toEqual({
       enablePrivateCluster: false,
-      authorizedIPRanges: ["203.0.113.0/28", `${RUNNER_EGRESS_IP}/32`],
+      authorizedIPRanges: ["203.0.113.0/28", `${NODE_EGRESS_IP}/32`, `${RUNNER_EGRESS_IP}/32`],
     });
     expect(aks.disableLocalAccounts).toBe(true);
   });
@@ -29,19 +34,17 @@ describe("the prod cluster's API server", () => {
 describe("telemetry with Entra ID", () => {
   it("keeps Application Insights from accepting the instrumentation key alone", () => {
     const component = one("azure-native:applicationinsights:Component", "telemetry-appinsights");
-    expect(component.props.disableLocalAuth).toBe(true);
+    expect(component.inputs.disableLocalAuth).toBe(true);
   });
 
   it("lets the serving identity, and only it, publish to the component; the pods wait for that", () => {
-    const publishers = captured.filter(
-      (r) =>
-        r.type === "azure-native:authorization:RoleAssignment" &&
-        String(r.props.roleDefinitionId).endsWith("/3913510d-42f4-4e42-8a64-420c390055eb"),
+    const publishers = ofType("azure-native:authorization:RoleAssignment").filter((r) =>
+      String(r.inputs.roleDefinitionId).endsWith("/3913510d-42f4-4e42-8a64-420c390055eb"),
     );
-    expect(publishers.map((r) => [r.name, r.props.principalId, r.props.principalType])).toEqual([
+    expect(publishers.map((r) => [r.name, r.inputs.principalId, r.inputs.principalType])).toEqual([
       ["telemetry-publisher-serving", "identity-serving-principal-id", "ServicePrincipal"],
     ]);
-    expect(String(publishers[0].props.scope)).toMatch(/\/Component\/telemetry-appinsights$/);
+    expect(String(publishers[0].inputs.scope)).toMatch(/\/Component\/telemetry-appinsights$/);
     // Waiting on the stack component waits on everything in it, the Deployments included.
     expect(one("mlops:k8s:ServingStack", "serving").dependencies).toContain(
       "azure-native:authorization:RoleAssignment::telemetry-publisher-serving",
@@ -56,7 +59,7 @@ describe("guardrails of the prod stack", () => {
     const locks = ofType("azure-native:authorization:ManagementLockByScope");
     expect(
       Object.fromEntries(
-        locks.map((l) => [String(l.props.scope).split("/").slice(-2).join("/"), l.props.level]),
+        locks.map((l) => [String(l.inputs.scope).split("/").slice(-2).join("/"), l.inputs.level]),
       ),
     ).toEqual({
       "DatabaseAccount/cosmos-account": "CanNotDelete",
@@ -68,10 +71,10 @@ describe("guardrails of the prod stack", () => {
   it("sends Cosmos DB, Key Vault, artifact blobs and the ML workspace logs to Log Analytics", () => {
     const settings = ofType("azure-native:monitor:DiagnosticSetting");
     const byTarget = (suffix: string) => {
-      const found = settings.filter((d) => String(d.props.resourceUri).endsWith(suffix));
+      const found = settings.filter((d) => String(d.inputs.resourceUri).endsWith(suffix));
       expect(found, suffix).toHaveLength(1);
       expect(found[0].dependencies).toContain(LA_WORKSPACE);
-      return found[0].props as {
+      return found[0].inputs as {
         logs: { category?: string; categoryGroup?: string }[];
         metrics: { category: string }[];
       };
@@ -90,26 +93,26 @@ describe("guardrails of the prod stack", () => {
 
   it("sends the subscription's activity log, every category, to the same workspace", () => {
     const [activity] = ofType("azure-native:monitor:SubscriptionDiagnosticSetting");
-    expect(activity.props.name).toBe("mlops-platform-prod-activity-log");
+    expect(activity.inputs.name).toBe("mlops-platform-prod-activity-log");
     expect(activity.dependencies).toContain(LA_WORKSPACE);
-    expect((activity.props.logs as { category: string }[]).map((l) => l.category)).toEqual([
+    expect((activity.inputs.logs as { category: string }[]).map((l) => l.category)).toEqual([
       ...ACTIVITY_LOG_CATEGORIES,
     ]);
   });
 
   it("caps Log Analytics at the daily volume of the stack config, and alerts when the cap is hit", () => {
-    const logs = one("azure-native:operationalinsights:Workspace", "telemetry-logs").props;
+    const logs = one("azure-native:operationalinsights:Workspace", "telemetry-logs").inputs;
     expect(logs.workspaceCapping).toEqual({ dailyQuotaGb: 50 });
     const alert = one(
       "azure-native:monitor:ScheduledQueryRule",
       "monitors-daily-cap-reached",
-    ).props;
+    ).inputs;
     expect(JSON.stringify(alert.criteria)).toContain("OverQuota");
   });
 
   it("budgets the month over the estate's and the nodes' resource groups, alerting the on-call at 80 and 100 %", () => {
     const budget = one("azure-native:consumption:Budget", "guardrails-budget");
-    expect(budget.props).toMatchObject({
+    expect(budget.inputs).toMatchObject({
       scope: `/subscriptions/${SUBSCRIPTION}`,
       amount: 12000,
       category: "Cost",
@@ -122,10 +125,10 @@ describe("guardrails of the prod stack", () => {
         },
       },
     });
-    expect((budget.props.timePeriod as { startDate: string }).startDate).toMatch(
+    expect((budget.inputs.timePeriod as { startDate: string }).startDate).toMatch(
       /^\d{4}-\d{2}-01$/,
     );
-    const notifications = budget.props.notifications as Record<string, Record<string, unknown>>;
+    const notifications = budget.inputs.notifications as Record<string, Record<string, unknown>>;
     expect(
       Object.values(notifications)
         .map((n) => [n.threshold, n.thresholdType, n.operator])
@@ -142,7 +145,7 @@ describe("guardrails of the prod stack", () => {
 
   it("keeps deleted or overwritten artifacts recoverable", () => {
     const blobs = one("azure-native:storage:BlobServiceProperties", "guardrails-artifact-blobs");
-    expect(blobs.props).toMatchObject({
+    expect(blobs.inputs).toMatchObject({
       accountName: expect.stringMatching(/^mlstprod/),
       isVersioningEnabled: true,
       deleteRetentionPolicy: { enabled: true, days: 30 },
@@ -152,7 +155,7 @@ describe("guardrails of the prod stack", () => {
   });
 
   it("keeps untagged registry manifests, since the serving images may be pinned by digest", () => {
-    const registry = one("azure-native:containerregistry:Registry", "registry-acr").props;
+    const registry = one("azure-native:containerregistry:Registry", "registry-acr").inputs;
     expect(registry.policies).toMatchObject({ retentionPolicy: { status: "disabled" } });
   });
 });
@@ -160,27 +163,40 @@ describe("guardrails of the prod stack", () => {
 describe("the public edge of the prod stack", () => {
   type Env = { name: string; value?: string }[];
   const servingPods = () =>
-    captured
-      .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
-      .map(
-        (d) =>
-          (d.props as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec,
-      );
+    ofType("kubernetes:apps/v1:Deployment").map(
+      (d) =>
+        (d.inputs as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec,
+    );
 
-  it("publishes only the public paths on the public route", () => {
-    const ingresses = captured.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
-    expect(ingresses).toHaveLength(2);
-    type Rules = { http: { paths: { path: string; pathType: string }[] } }[];
-    for (const ingress of ingresses) {
-      const paths = (ingress.props as { spec: { rules: Rules } }).spec.rules.flatMap((rule) =>
-        rule.http.paths.map((p) => `${p.pathType} ${p.path}`),
-      );
-      expect(paths.sort()).toEqual(PUBLIC_PATH_PREFIXES.map((p) => `Prefix ${p}`).sort());
-    }
+  it("publishes only the public paths on the public route, an arm forced by header on each", () => {
+    const routes = ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+    // The split, and the HTTP listener's redirect to HTTPS (which forwards nothing).
+    expect(routes.map((r) => r.name).sort()).toEqual([
+      "serving-ingress-https-redirect",
+      "serving-ingress-route",
+    ]);
+    type Rule = {
+      matches?: { path: { type: string; value: string }; headers?: unknown[] }[];
+      backendRefs?: unknown[];
+    };
+    const rules = (one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "serving-ingress-route")
+      .inputs.spec.rules ?? []) as Rule[];
+    const forwarded = rules.flatMap((rule) =>
+      (rule.matches ?? []).map((m) => `${m.path.type} ${m.path.value}`),
+    );
+    expect([...new Set(forwarded)].sort()).toEqual(
+      PUBLIC_PATH_PREFIXES.map((p) => `PathPrefix ${p}`).sort(),
+    );
+    const redirect = one(
+      "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+      "serving-ingress-https-redirect",
+    ).inputs.spec.rules as Rule[];
+    expect(redirect.every((rule) => rule.backendRefs === undefined)).toBe(true);
+    expect(ofType("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
   });
 
   it("keeps the API keys and canary tokens in Key Vault and mounts them into the pods with their identity", () => {
-    const secrets = ofType("azure-native:keyvault:Secret").map((r) => r.props);
+    const secrets = ofType("azure-native:keyvault:Secret").map((r) => r.inputs);
     expect(secrets.map((p) => p.secretName).sort()).toEqual(
       EDGE_SECRETS.map((s) => s.vaultName).sort(),
     );
@@ -190,13 +206,13 @@ describe("the public edge of the prod stack", () => {
         [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       });
     }
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+    const aks = one("azure-native:resources:Resource", "aks-cluster").inputs.properties;
     expect((aks.addonProfiles as Record<string, unknown>).azureKeyvaultSecretsProvider).toEqual({
       enabled: true,
       config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
     });
     const [spc] = ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
-    expect(spc!.props).toMatchObject({
+    expect(spc!.inputs).toMatchObject({
       metadata: { name: "serving-key-vault", namespace: "serving" },
       spec: { parameters: { clientID: "identity-serving-client-id", tenantId: TENANT } },
     });
@@ -227,9 +243,9 @@ describe("the public edge of the prod stack", () => {
   it("lets the serving identity and the deploy jobs read the vault's secrets", () => {
     const readers = ofType("azure-native:authorization:RoleAssignment")
       .filter((r) =>
-        String(r.props.roleDefinitionId).endsWith("/4633458b-17de-408a-b874-0445c86b69e6"),
+        String(r.inputs.roleDefinitionId).endsWith("/4633458b-17de-408a-b874-0445c86b69e6"),
       )
-      .map((r) => r.props.principalId);
+      .map((r) => r.inputs.principalId);
     expect(readers).toEqual(
       expect.arrayContaining(["identity-serving-principal-id", "pipeline-deploy-principal-id"]),
     );
@@ -237,7 +253,10 @@ describe("the public edge of the prod stack", () => {
 });
 
 describe("the policy pack on the prod stack", () => {
-  const everything = () => [...violations(captured), ...stackViolations(captured)];
+  const everything = () => [
+    ...violations(policyResources()),
+    ...stackViolations(policyResources()),
+  ];
   type Change = (resources: readonly PolicyResource[]) => PolicyResource[];
   const without =
     (type: string, name: string): Change =>
@@ -321,8 +340,8 @@ describe("the policy pack on the prod stack", () => {
     ],
     [
       "the API server's authorized ranges",
-      patched("containerservice:ManagedCluster", "aks-cluster", () => ({
-        apiServerAccessProfile: undefined,
+      patched("resources:Resource", "aks-cluster", (p) => ({
+        properties: { ...(p.properties as object), apiServerAccessProfile: undefined },
       })),
       "aks-api-server-restricted",
     ],
@@ -337,9 +356,9 @@ describe("the policy pack on the prod stack", () => {
       "the public route's allow-list",
       (resources) =>
         resources.map((r) => {
-          if (r.type !== "kubernetes:networking.k8s.io/v1:Ingress") return r;
-          const host = "predict.mlops.contoso.com";
-          const wide = [{ host, http: { paths: [{ path: "/", pathType: "Prefix" }] } }];
+          if (r.name !== "serving-ingress-route") return r;
+          const backendRefs = [{ kind: "Service", name: "serving-champion", port: 80 }];
+          const wide = [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs }];
           return {
             ...r,
             props: { ...r.props, spec: { ...(r.props.spec as object), rules: wide } },
@@ -371,8 +390,8 @@ describe("the policy pack on the prod stack", () => {
       "acr-untagged-retention-off",
     ],
   ])("rejects the stack without %s", (_, change, rule) => {
-    const changed = change(captured);
-    expect(changed).not.toEqual(captured);
+    const changed = change(policyResources());
+    expect(changed).not.toEqual(policyResources());
     const found = [...violations(changed), ...stackViolations(changed)];
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((v) => v.startsWith(`${rule}: `))).toBe(true);

@@ -1,13 +1,7 @@
-import {
-  COSMOS_LAYOUT,
-  PUBLIC_PATH_PREFIXES,
-  parseServingConfig,
-  SERVING_ENV,
-} from "@mlops/contracts";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
-  DEFAULT_SCALING,
-  ServingStack,
+  servingEdgeServiceAccount,
   servingServiceAccounts,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
@@ -15,8 +9,8 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
-import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
-import { EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
+import { CosmosStore } from "./cosmos.js";
+import { EdgeSecrets } from "./edge-auth.js";
 import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
@@ -34,11 +28,9 @@ import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { grantRole } from "./roles.js";
 import { RunnerSubnet } from "./runner-subnet.js";
+import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
-
-/** Name of the ServingStack component; its deployments and service accounts derive from it. */
-const SERVING_STACK = "serving";
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -46,18 +38,24 @@ export interface PlatformOutputs {
   acrLoginServer: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
   ingressHost: string;
+  /** The URL the web test and the pipeline's smoke test call: https unless the stack says `tls: off`. */
+  publicUrl: string;
   cosmosEndpoint: pulumi.Output<string>;
   cosmosDatabase: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   appInsightsConnectionString: pulumi.Output<string>;
   mlWorkspaceName: pulumi.Output<string>;
   mlComputeName: pulumi.Output<string>;
+  /** `MLFLOW_TRACKING_URI` of training jobs (`mlops train --target azureml`). */
+  mlflowTrackingUri: pulumi.Output<string>;
   servingClientId: pulumi.Output<string>;
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
-  servingNamespace: pulumi.Output<string>;
-  canaryIngress: pulumi.Output<string>;
+  /** Undefined while `serving.enabled` is false. */
+  servingNamespace: pulumi.Output<string> | undefined;
+  /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
+  trafficSplit: pulumi.Output<string> | undefined;
   /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
   pipeline?: {
     previewClientId: pulumi.Output<string>;
@@ -72,7 +70,7 @@ export interface PlatformOutputs {
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
 export function createPlatform(cfg: StackConfig, project: string, stack: string): PlatformOutputs {
-  const names = azureNames(project, stack);
+  const names = azureNames(project, stack, cfg.generation);
   const tags: PlatformTags = { project, environment: cfg.environment, owner: cfg.owner };
   const client = authorization.getClientConfigOutput();
 
@@ -93,7 +91,11 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   });
   const privateLink = net.privateLink;
 
-  const runners = cfg.pipeline
+  const pipeline = cfg.pipeline
+    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
+    : undefined;
+  // Before the cluster: a public API server admits the runners' NAT address.
+  const runners = pipeline
     ? new RunnerSubnet(
         "runners",
         { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
@@ -109,20 +111,32 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    dataPlanes: dataPlanes(cfg.serving),
+    nginxDnsZoneIds:
+      cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
+        ? [cfg.serving.tls.dnsZoneId]
+        : [],
     apiServer: cfg.apiServer,
-    // The runners deploy through the API server from their NAT address, created here.
-    ownEgressIps: runners ? [runners.egressIp] : [],
+    // The nodes reach a public API server through their NAT gateway, the deploy jobs through the
+    // runners' (api-server-access.ts).
+    ownEgressIps: [net.egressIp, ...(runners ? [runners.egressIp] : [])],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     },
   });
 
+  const planes = dataPlanes(cfg.serving);
+  const tls = cfg.serving.tls === "off" ? undefined : cfg.serving.tls;
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
     servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
+    edgeServiceAccount:
+      tls !== undefined && planes.includes("gateway")
+        ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
+        : undefined,
   });
   const workloads = {
     serving: identity.serving.principalId,
@@ -139,9 +153,6 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     },
     {},
   );
-  const pipeline = cfg.pipeline
-    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
-    : undefined;
 
   const registry = new Registry("registry", {
     ...placement,
@@ -154,8 +165,13 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    // The deploy jobs' smoke test reads an API key and a canary token from the vault.
-    secretReaders: { ...workloads, ...(pipeline && { deploy: pipeline.deploy.principalId }) },
+    // Only the edge's secrets are read: the serving pods mount the API keys and canary tokens,
+    // the deploy jobs' smoke test uses one of each. Everything else is reached with identities
+    // (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {
+      serving: identity.serving.principalId,
+      ...(pipeline && { deploy: pipeline.deploy.principalId }),
+    },
     privateLink,
   });
   const edgeSecrets = new EdgeSecrets("edge", {
@@ -192,6 +208,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       training: identity.training.principalId,
       ...(pipeline && { build: pipeline.build.principalId }),
     },
+    dataScientists: { training: identity.training.principalId },
     privateLink,
   });
 
@@ -202,7 +219,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
     actionGroupId: telemetry.actionGroupId,
-    healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
+    healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
       aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
       acr: { resourceId: registry.registryId },
@@ -239,34 +256,41 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     });
   }
 
-  const serving = createServingStack(
-    cfg,
-    names.registry,
-    names.cosmosAccount,
-    aks,
-    identity,
-    telemetry,
-    edgeSecrets,
-    [telemetryPublisher],
-  );
+  // Off until the pipeline has pushed the images the deployments name (first deploy).
+  const serving = cfg.serving.enabled
+    ? createServingStack(cfg, {
+        registryName: names.registry,
+        cosmosAccount: names.cosmosAccount,
+        aks,
+        identity,
+        telemetry,
+        tenantId: client.tenantId,
+        edgeSecrets,
+        // The vault component includes the serving identity's Key Vault Secrets User, which the
+        // pods' secret mount needs.
+        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants, telemetryPublisher, vault],
+      })
+    : undefined;
 
   return {
     resourceGroupName: group.name,
     acrLoginServer: registry.loginServer,
     clusterName: aks.clusterName,
     ingressHost: cfg.serving.host,
+    publicUrl: publicUrl(cfg.serving),
     cosmosEndpoint: cosmos.endpoint,
     cosmosDatabase: cosmos.databaseName,
     keyVaultUri: vault.vaultUri,
     appInsightsConnectionString: telemetry.appInsightsConnectionString,
     mlWorkspaceName: ml.workspaceName,
     mlComputeName: ml.computeName,
+    mlflowTrackingUri: ml.mlflowTrackingUri,
     servingClientId: identity.serving.clientId,
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
-    servingNamespace: serving.namespace,
-    canaryIngress: serving.canaryIngress,
+    servingNamespace: serving?.namespace,
+    trafficSplit: serving?.trafficSplit,
     pipeline:
       pipeline && runners
         ? {
@@ -280,68 +304,4 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
           }
         : undefined,
   };
-}
-
-/**
- * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
- * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is an output but no secret, so it rides as a plain env value
- * (`deployedEnv`); the pods authenticate their telemetry with their workload identity.
- */
-function createServingStack(
-  cfg: StackConfig,
-  registryName: string,
-  cosmosAccount: string,
-  aks: AksCluster,
-  identity: Identity,
-  telemetry: Telemetry,
-  edgeSecrets: EdgeSecrets,
-  grants: readonly pulumi.Resource[],
-): ServingStack {
-  const s = cfg.serving;
-  const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
-    [SERVING_ENV.championModel]: s.championModel,
-    [SERVING_ENV.challengerModel]: s.challengerModel,
-    [SERVING_ENV.experimentId]: s.experimentId,
-    [SERVING_ENV.telemetryAuth]: "entra",
-    ...edgeServingEnv(cfg.edgeAuth),
-  });
-  const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
-  const scaling = {
-    ...DEFAULT_SCALING,
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    targetRequestsPerSecond: s.targetRequestsPerSecond,
-  };
-  return new ServingStack(
-    SERVING_STACK,
-    {
-      provider: aks.provider,
-      namespace: s.namespace,
-      servingConfig,
-      deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
-      champion: { image: image(s.championImageTag), scaling },
-      challenger: { image: image(s.challengerImageTag), scaling },
-      // The public route publishes the public paths only (operational ones stay in the cluster).
-      canary: {
-        rules: PUBLIC_PATH_PREFIXES.map((path) => ({ host: s.host, path })),
-        weight: s.canaryWeight,
-      },
-      keyVaultSecrets: edgeSecrets.mount,
-      workloadIdentity: {
-        clientId: identity.serving.clientId,
-        tenantId: edgeSecrets.mount.tenantId,
-      },
-      prometheus: {
-        serverAddress: telemetry.prometheusQueryEndpoint,
-        identityClientId: identity.autoscaler.clientId,
-      },
-    },
-    // Pods that start before their identity may publish would drop their first telemetry.
-    { dependsOn: [aks, ...grants] },
-  );
 }

@@ -1,17 +1,21 @@
 // Mocks first: resources must not be created before `setMocks` has run.
 
 import { parseServingConfig } from "@mlops/contracts";
-import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { validateObject } from "../test-support/k8s-validate.js";
-import { type Registered, registered, settle } from "../test-support/pulumi-mocks.js";
+import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import {
+  mockProvider,
+  renderServingStack,
+  stackArgs,
+} from "../test-support/serving-stack-fixture.js";
 import {
   objectsParameter,
   SECRETS_STORE_DRIVER,
   validateKeyVaultSecretsArgs,
 } from "./key-vault-secrets.js";
-import type { ServingStackArgs } from "./serving-stack.js";
+
+installMocks({ project: "mlops", stack: "test" });
 
 const secrets = [
   { vaultName: "serving-api-key-1", file: "api-key-1" },
@@ -53,29 +57,18 @@ describe("the SecretProviderClass's parameters", () => {
 describe("ServingStack with Key Vault secrets, under Pulumi mocks", () => {
   let stack: Registered[];
   beforeAll(async () => {
-    const { ServingStack } = await import("./serving-stack.js");
-    const provider = new k8s.Provider("aks", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
-    const args: ServingStackArgs = {
-      provider,
-      namespace: "ml-serving",
-      servingConfig: parseServingConfig({
-        MLOPS_AUTH: "api-keys",
-        MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+    stack = await renderServingStack(
+      "serving",
+      stackArgs(mockProvider(), {
+        namespace: "ml-serving",
+        servingConfig: parseServingConfig({
+          MLOPS_AUTH: "api-keys",
+          MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+        }),
+        keyVaultSecrets,
+        managedPrometheusScraping: false,
       }),
-      champion: { image: "registry.example/mlops/serving:7-1a2b3c4" },
-      challenger: { image: "registry.example/mlops/serving:8-3f9c2ab" },
-      canary: { rules: [{ host: "api.ml.example.com", path: "/predict" }], weight: 10 },
-      workloadIdentity: { clientId: keyVaultSecrets.clientId },
-      prometheus: {
-        serverAddress: "https://amw.westeurope.prometheus.monitor.azure.com",
-        identityClientId: "00000000-0000-0000-0000-0000000ceda0",
-      },
-      keyVaultSecrets,
-      managedPrometheusScraping: false,
-    };
-    new ServingStack("serving", args);
-    await settle();
-    stack = [...registered];
+    );
   });
 
   it("creates the class in the namespace, signing in as the pods' workload identity", () => {
@@ -127,15 +120,7 @@ describe("ServingStack with Key Vault secrets, under Pulumi mocks", () => {
 
   it("refuses secrets the server would not read, and a secrets directory with nothing mounted", async () => {
     const { validateServingStackArgs } = await import("./serving-stack.js");
-    const base = {
-      provider: undefined as never,
-      namespace: "ml-serving",
-      champion: { image: "registry.example/mlops/serving:7-1a2b3c4" },
-      challenger: { image: "registry.example/mlops/serving:8-3f9c2ab" },
-      canary: { rules: [{ host: "api.ml.example.com" }], weight: 10 },
-      workloadIdentity: { clientId: "c" },
-      autoscalerKind: "hpa" as const,
-    };
+    const base = stackArgs(undefined as never, { autoscalerKind: "hpa" });
     expect(() =>
       validateServingStackArgs("serving", {
         ...base,

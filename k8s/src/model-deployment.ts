@@ -14,6 +14,7 @@ import { type KeyVaultMount, keyVaultVolume } from "./key-vault-secrets.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
+  cpuUsageQuery,
   type KedaPrometheusSource,
   PredictionAutoscaler,
   type PredictionAutoscalerArgs,
@@ -42,6 +43,8 @@ export const APP_NAME = "prediction-api";
 export const VARIANT_LABEL = "mlops.platform/variant";
 /** Port of every variant's ClusterIP Service. */
 export const SERVICE_PORT = 80;
+/** Name of the serving container (the CPU trigger selects its series). */
+const CONTAINER_NAME = "server";
 /** Name of the container port, referenced by probes, Service and scrape config. */
 const PORT_NAME = "http";
 /**
@@ -211,6 +214,10 @@ export function autoscalerArgs(
     requestRateQuery: pulumi
       .output(args.namespace)
       .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+    cpuUsageQuery: pulumi
+      .output(args.namespace)
+      .apply((ns) => cpuUsageQuery(ns, name, CONTAINER_NAME)),
+    cpuRequestMillis: (args.resources ?? DEFAULT_RESOURCES).requests.cpuMillis,
   };
 }
 
@@ -298,7 +305,7 @@ export function podTemplate(
       ],
       containers: [
         {
-          name: "server",
+          name: CONTAINER_NAME,
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
@@ -329,14 +336,27 @@ export function podTemplate(
             runAsNonRoot: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(vault ? [vault.volumeMount] : [])],
+          volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "store", mountPath: SERVING_IMAGE_DATA_DIR },
+            ...(vault ? [vault.volumeMount] : []),
+          ],
         },
       ],
-      // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(vault ? [vault.volume] : [])],
+      // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
+      // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
+      // can fill the node. Key Vault's secrets, when mounted, are read-only.
+      volumes: [
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        { name: "store", emptyDir: { sizeLimit: "1Gi" } },
+        ...(vault ? [vault.volume] : []),
+      ],
     },
   };
 }
+
+/** Where the serving image keeps its writable data (its VOLUME; the embedded store's file). */
+export const SERVING_IMAGE_DATA_DIR = "/var/lib/mlops";
 
 /**
  * One model variant on the cluster: ServiceAccount (workload identity),

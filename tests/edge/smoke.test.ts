@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
 import { forward, mlops, ROOT } from "../workflows/support.js";
 
-const SERVER = join(ROOT, "services", "serving", "src", "server.ts");
+const SERVER = join(ROOT, "services", "serving", "src", "main.ts");
 const API_KEY = "deploy-job-api-key";
 const CANARY_TOKEN = "deploy-job-canary-token";
 

@@ -31,6 +31,10 @@ export const SERVING_ERRORS = {
   STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer" },
   AUTH_UNAVAILABLE: { status: 503, summary: "credentials cannot be checked right now" },
   NOT_READY: { status: 503, summary: "the configured models are not loaded" },
+  DASHBOARD_NOT_BUILT: {
+    status: 503,
+    summary: "the dashboard's assets are not built (pnpm build)",
+  },
 } as const;
 export type ServingErrorCode = keyof typeof SERVING_ERRORS;
 

@@ -26,6 +26,7 @@ describe("the mlops program", () => {
       "evaluate",
       "forest",
       "garch",
+      "gate",
       "help",
       "models",
       "promote",

@@ -1,0 +1,197 @@
+/**
+ * The serving plane of the platform on its cluster, from the stack's serving block: the k8s
+ * ServingStack (deployments, traffic split, autoscalers), the KEDA operator's identity, the DNS
+ * and certificate access the public edge needs, and the edge's Key Vault secrets mounted into the
+ * pods.
+ */
+import {
+  COSMOS_LAYOUT,
+  PUBLIC_PATH_PREFIXES,
+  parseServingConfig,
+  SERVING_ENV,
+} from "@mlops/contracts";
+import {
+  DEFAULT_SCALING,
+  KedaOperatorIdentity,
+  ServingStack,
+  type TrafficSplitKind,
+} from "@mlops/k8s";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AksCluster } from "./aks.js";
+import type { DataPlane } from "./aks-cluster-body.js";
+import { certificateUri, type StackConfig } from "./config.js";
+import { cosmosEndpoint } from "./cosmos.js";
+import { type EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
+import type { Identity } from "./identity.js";
+import { type BuiltInRole, grantRole } from "./roles.js";
+import type { Telemetry } from "./telemetry.js";
+
+/** Name of the ServingStack component; its deployments and service accounts derive from it. */
+export const SERVING_STACK = "serving";
+
+/** The data planes a stack runs: the public one, then a standby while migrating. */
+export function dataPlanes(serving: StackConfig["serving"]): DataPlane[] {
+  return [
+    serving.trafficSplit,
+    ...(serving.standbySplit === undefined ? [] : [serving.standbySplit]),
+  ];
+}
+
+/** The public URL of the API for a stack's serving block. */
+export function publicUrl(serving: StackConfig["serving"]): string {
+  return `${serving.tls === "off" ? "http" : "https"}://${serving.host}`;
+}
+
+/** What the serving plane is built from, besides the stack config. */
+export interface ServingNeeds {
+  /** Registry name (its login server is `<name>.azurecr.io`). */
+  registryName: string;
+  /** Cosmos DB account name (its endpoint follows from it). */
+  cosmosAccount: string;
+  aks: AksCluster;
+  identity: Identity;
+  telemetry: Telemetry;
+  tenantId: pulumi.Input<string>;
+  /** The API keys and canary tokens in Key Vault, which the pods mount. */
+  edgeSecrets: EdgeSecrets;
+  /**
+   * What the pods need to exist before they start: the Cosmos database, containers and the
+   * serving identity's data role, the kubelet's pull grant, the serving identity's telemetry
+   * publisher role and its read access to the edge's secrets. A pod that starts earlier fails
+   * its first reads and crash-loops until they exist.
+   */
+  runtime: readonly pulumi.Resource[];
+}
+
+/**
+ * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
+ * so values that only exist after deployment are derived from the names this program chose:
+ * the registry login server and the Cosmos endpoint are fixed by their account names. The App
+ * Insights connection string is an output but no secret, so it rides as a plain env value
+ * (`deployedEnv`); the pods authenticate their telemetry with their workload identity.
+ */
+export function createServingStack(cfg: StackConfig, needs: ServingNeeds): ServingStack {
+  const { aks, identity, telemetry } = needs;
+  const edgeGrants = grantEdgeAccess(cfg.serving, aks, identity);
+  // KEDA authenticates to managed Prometheus only once its operator runs as the autoscaler
+  // identity, which needs the federated credential first.
+  const kedaIdentity = new KedaOperatorIdentity(
+    "keda-operator",
+    { provider: aks.provider, clientId: identity.autoscaler.clientId },
+    { dependsOn: [...identity.autoscaler.federation, identity.autoscalerAccess] },
+  );
+  const s = cfg.serving;
+  const servingConfig = parseServingConfig({
+    [SERVING_ENV.store]: "cosmos",
+    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(needs.cosmosAccount),
+    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
+    [SERVING_ENV.championModel]: s.championModel,
+    [SERVING_ENV.challengerModel]: s.challengerModel,
+    [SERVING_ENV.experimentId]: s.experimentId,
+    [SERVING_ENV.telemetryAuth]: "entra",
+    ...edgeServingEnv(cfg.edgeAuth),
+  });
+  const image = (tag: string) => `${needs.registryName}.azurecr.io/${s.imageRepository}:${tag}`;
+  const scaling = {
+    ...DEFAULT_SCALING,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    targetRequestsPerSecond: s.targetRequestsPerSecond,
+  };
+  return new ServingStack(
+    SERVING_STACK,
+    {
+      provider: aks.provider,
+      namespace: s.namespace,
+      servingConfig,
+      deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
+      champion: { image: image(s.championImageTag), scaling },
+      challenger: { image: image(s.challengerImageTag), scaling },
+      traffic: {
+        kind: s.trafficSplit as TrafficSplitKind,
+        standby: s.standbySplit as TrafficSplitKind | undefined,
+        // The public route publishes the public paths only (operational ones stay in the cluster).
+        rules: PUBLIC_PATH_PREFIXES.map((path) => ({ host: s.host, path })),
+        weight: s.canaryWeight,
+        certificateUri: s.tls === "off" ? undefined : certificateUri(s.tls),
+        edge:
+          s.tls === "off" || identity.edge === undefined
+            ? undefined
+            : { identityClientId: identity.edge.clientId, dnsZoneResourceId: s.tls.dnsZoneId },
+      },
+      keyVaultSecrets: needs.edgeSecrets.mount,
+      workloadIdentity: { clientId: identity.serving.clientId, tenantId: needs.tenantId },
+      prometheus: {
+        serverAddress: telemetry.prometheusQueryEndpoint,
+        identityClientId: identity.autoscaler.clientId,
+      },
+    },
+    // What the pods and autoscalers need before they start (see ServingNeeds), and the edge
+    // identity's access to the certificate and the zone.
+    {
+      dependsOn: [
+        aks,
+        ...(identity.edge?.federation ?? []),
+        kedaIdentity,
+        ...identity.serving.federation,
+        ...needs.runtime,
+        ...edgeGrants,
+      ],
+    },
+  );
+}
+
+/**
+ * What the public edge's identities need, per data plane, for TLS and DNS from stack config:
+ * the Gateway path's edge identity gets Key Vault Secrets User on the certificate's vault and
+ * DNS Zone Contributor on the zone (AKS docs app-routing-gateway-api-dns-tls); the NGINX path's
+ * routing add-on identity gets Key Vault Certificate User and DNS Zone Contributor (AKS docs
+ * app-routing-dns-ssl). DNS only for the data plane that serves the public host.
+ */
+function grantEdgeAccess(
+  serving: StackConfig["serving"],
+  aks: AksCluster,
+  identity: Identity,
+): pulumi.Resource[] {
+  if (serving.tls === "off") return [];
+  const tls = serving.tls;
+  const grants: pulumi.Resource[] = [];
+  const grant = (
+    name: string,
+    scope: string,
+    principalId: pulumi.Input<string>,
+    role: BuiltInRole,
+  ) =>
+    grants.push(
+      grantRole(name, { scope, principalId, role, principalType: "ServicePrincipal" }, {}),
+    );
+  for (const plane of dataPlanes(serving)) {
+    const publishes = plane === serving.trafficSplit;
+    if (plane === "gateway" && identity.edge !== undefined) {
+      grant(
+        "edge-certificate-reader",
+        tls.certificateVaultId,
+        identity.edge.principalId,
+        "keyVaultSecretsUser",
+      );
+      if (publishes)
+        grant("edge-dns-writer", tls.dnsZoneId, identity.edge.principalId, "dnsZoneContributor");
+    }
+    if (plane === "nginx-canary") {
+      grant(
+        "app-routing-certificate-reader",
+        tls.certificateVaultId,
+        aks.appRoutingObjectId,
+        "keyVaultCertificateUser",
+      );
+      if (publishes)
+        grant(
+          "app-routing-dns-writer",
+          tls.dnsZoneId,
+          aks.appRoutingObjectId,
+          "dnsZoneContributor",
+        );
+    }
+  }
+  return grants;
+}
