@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANARY_OVERRIDE, isPublicPath } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start } from "../platform/process.js";
+import { START, type Started, start, startArms } from "../platform/process.js";
 import { forward, mlops, ROOT } from "../workflows/support.js";
 
-const SERVER = join(ROOT, "services", "serving", "src", "main.ts");
+const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const API_KEY = "deploy-job-api-key";
 const CANARY_TOKEN = "deploy-job-canary-token";
 
@@ -35,18 +35,12 @@ beforeAll(async () => {
   const bootstrap = await start(START, dir, { MLOPS_WORKERS: "1" });
   expect(await bootstrap.stop("SIGTERM")).toBe(0);
   // 2. One process per arm, as the two Deployments run.
-  const arm = (variant: string) =>
-    start(SERVER, dir, {
-      MLOPS_MODE: "single",
-      MLOPS_VARIANT: variant,
-      MLOPS_AUTH: "api-keys",
-      MLOPS_SECRETS_DIR: secrets,
-      MLOPS_OPS_INTERNAL_ONLY: "true",
-    });
-  const champion = await arm("champion");
-  running.push(champion);
-  const challenger = await arm("challenger");
-  running.push(challenger);
+  const { champion, challenger } = await startArms(
+    SERVER,
+    dir,
+    { MLOPS_AUTH: "api-keys", MLOPS_SECRETS_DIR: secrets, MLOPS_OPS_INTERNAL_ONLY: "true" },
+    running,
+  );
   // 3. The public route in front of them.
   router = createServer((req, res) => {
     if (!isPublicPath(req.url ?? "/")) {

@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { DecisionSchema } from "@mlops/contracts";
 import { canaryAnnotations } from "@mlops/k8s";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, START, type Started, start } from "../platform/process.js";
+import { freePort, START, type Started, start, startArms } from "../platform/process.js";
 import { forward, mlops, ROOT } from "./support.js";
 
 // The image's process entry, compiled (the tests' global set-up builds), as the image runs it.
@@ -105,17 +105,12 @@ describe("mlops smoke", () => {
     const secrets = join(dir, "secrets");
     await mkdir(secrets, { recursive: true });
     await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
-    const arm = (variant: string) =>
-      start(SERVER, dir, {
-        MLOPS_MODE: "single",
-        MLOPS_VARIANT: variant,
-        MLOPS_SECRETS_DIR: secrets,
-        LOG_LEVEL: "info",
-      });
-    const champion = await arm("champion");
-    running.push(champion);
-    const challenger = await arm("challenger");
-    running.push(challenger);
+    const { champion, challenger } = await startArms(
+      SERVER,
+      dir,
+      { MLOPS_SECRETS_DIR: secrets, LOG_LEVEL: "info" },
+      running,
+    );
 
     // 2. The router in front, as the Ingress host.
     const router = canaryRouter(champion.url, challenger.url);
