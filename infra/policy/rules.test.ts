@@ -1,21 +1,20 @@
 import type * as authorization from "@pulumi/azure-native/authorization/index.js";
+import type * as consumption from "@pulumi/azure-native/consumption/index.js";
 import type * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
 import type * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import type * as monitor from "@pulumi/azure-native/monitor/index.js";
 import type * as network from "@pulumi/azure-native/network/index.js";
+import type * as storage from "@pulumi/azure-native/storage/index.js";
 import { describe, expect, it } from "vitest";
 import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
 
 const tags = { project: "p", environment: "prod", owner: "team" };
-const resource = (
-  type: string,
-  props: Record<string, unknown>,
-  extra: Partial<PolicyResource> = {},
-): PolicyResource => ({
+/** The registry retention choice acr-untagged-retention-off requires (guardrail-rules.test.ts). */
+const KEEP_UNTAGGED = { retentionPolicy: { status: "disabled" } };
+const resource = (type: string, props: Record<string, unknown>): PolicyResource => ({
   type,
   name: "r",
   props: { tags, ...props },
-  ...extra,
 });
 
 describe("policy rules", () => {
@@ -25,6 +24,7 @@ describe("policy rules", () => {
         resource("azure-native:containerregistry:Registry", {
           registryName: "mlcrabc12345",
           adminUserEnabled: true,
+          policies: KEEP_UNTAGGED,
         }),
       ]),
     ).toEqual([
@@ -49,6 +49,7 @@ describe("policy rules", () => {
       violations([resource("azure-native:cosmosdb:DatabaseAccount", { accountName: "cosmos-1" })]),
     ).toEqual([
       "cosmos-local-auth-disabled: r: disableLocalAuth must be true (account keys grant full data access to anyone holding them)",
+      "cosmos-local-auth-disabled: r: disableKeyBasedMetadataWriteAccess must be true (resource locks bind clients using account keys only when it is on)",
     ]);
     const aks = violations([
       resource("azure-native:resources:Resource", {
@@ -63,9 +64,19 @@ describe("policy rules", () => {
         },
       }),
     ]);
-    expect(aks.join("\n")).toMatch(/properties\.disableLocalAccounts must be true/);
     expect(aks.join("\n")).toMatch(
-      /properties\.securityProfile\.workloadIdentity\.enabled must be true/,
+      /aks-no-local-accounts-workload-identity: r: disableLocalAccounts must be true/,
+    );
+    expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
+    // The typed SDK resource is judged the same way.
+    const typed = violations([
+      resource("azure-native:containerservice:ManagedCluster", {
+        disableLocalAccounts: false,
+        apiServerAccessProfile: { enablePrivateCluster: true },
+      }),
+    ]);
+    expect(typed.join("\n")).toMatch(
+      /aks-no-local-accounts-workload-identity: r: disableLocalAccounts must be true/,
     );
   });
 
@@ -94,27 +105,14 @@ describe("policy rules", () => {
     ]);
     expect(
       violations([
-        resource("azure-native:containerregistry:Registry", { adminUserEnabled: false }),
+        resource("azure-native:containerregistry:Registry", {
+          adminUserEnabled: false,
+          policies: KEEP_UNTAGGED,
+        }),
       ]),
     ).toEqual([
       "azure-naming-limits: r: registryName must be set explicitly (5–50 letters and digits)",
     ]);
-  });
-
-  it("flag credentials that are not secret outputs", () => {
-    const component = "azure-native:applicationinsights:Component";
-    expect(
-      violations([resource(component, {}, { additionalSecretOutputs: ["connectionString"] })]),
-    ).toEqual(["secret-outputs: r: output instrumentationKey must be an additional secret output"]);
-    expect(
-      violations([
-        resource(
-          component,
-          {},
-          { additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
-        ),
-      ]),
-    ).toEqual([]);
   });
 
   it("flag role assignments on a subscription or resource group", () => {
@@ -140,10 +138,13 @@ describe("UNTAGGABLE_TYPES", () => {
   it("lists exactly types whose arguments take no tags", () => {
     // Compile-time half: each listed type's Args lacks `tags` (tsc fails otherwise).
     const checked: Record<string, true> = {
+      "azure-native:authorization:ManagementLockByScope":
+        true satisfies Untaggable<authorization.ManagementLockByScopeArgs>,
       "azure-native:authorization:RoleAssignment":
         true satisfies Untaggable<authorization.RoleAssignmentArgs>,
       "azure-native:authorization:RoleDefinition":
         true satisfies Untaggable<authorization.RoleDefinitionArgs>,
+      "azure-native:consumption:Budget": true satisfies Untaggable<consumption.BudgetArgs>,
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
         true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,
       "azure-native:managedidentity:FederatedIdentityCredential":
@@ -152,9 +153,13 @@ describe("UNTAGGABLE_TYPES", () => {
         true satisfies Untaggable<monitor.DataCollectionRuleAssociationArgs>,
       "azure-native:monitor:DiagnosticSetting":
         true satisfies Untaggable<monitor.DiagnosticSettingArgs>,
+      "azure-native:monitor:SubscriptionDiagnosticSetting":
+        true satisfies Untaggable<monitor.SubscriptionDiagnosticSettingArgs>,
       "azure-native:network:PrivateDnsZoneGroup":
         true satisfies Untaggable<network.PrivateDnsZoneGroupArgs>,
       "azure-native:network:Subnet": true satisfies Untaggable<network.SubnetArgs>,
+      "azure-native:storage:BlobServiceProperties":
+        true satisfies Untaggable<storage.BlobServicePropertiesArgs>,
     };
     expect(new Set(Object.keys(checked))).toEqual(UNTAGGABLE_TYPES);
   });

@@ -1,32 +1,29 @@
 import { type AzureNames, namingRules } from "../src/names.js";
+import { edgeRules } from "./edge-rules.js";
+import { guardrailRules } from "./guardrail-rules.js";
+import {
+  flagBreaches,
+  get,
+  isAksCluster,
+  managedClusterProperties,
+  matches,
+  type PolicyResource,
+  type RequiredFlag,
+  type ResourceRule,
+  requireFlags,
+  type StackRule,
+  type Target,
+} from "./rule-kit.js";
+
+export type { PolicyResource, ResourceRule, StackRule } from "./rule-kit.js";
+export { isAksCluster } from "./rule-kit.js";
 
 /**
  * The platform's guardrails as pure functions over resources as a policy engine sees them (type
- * token, logical name, input properties). The CrossGuard pack in index.ts runs them on every
- * `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked program.
+ * token, logical name, input properties, dependencies). The CrossGuard pack in index.ts runs them
+ * on every `pulumi preview --policy-pack infra/policy`; the unit tests run them on the mocked
+ * program. The edge's rules live in edge-rules.ts, those of state and cost in guardrail-rules.ts.
  */
-
-/** A resource as policies see it. */
-export interface PolicyResource {
-  /** Type token, e.g. `azure-native:keyvault:Vault`. */
-  type: string;
-  /** Logical (Pulumi) name. */
-  name: string;
-  /** Input properties. */
-  props: Record<string, unknown>;
-  /** Output property names the resource asks the engine to keep secret. */
-  additionalSecretOutputs?: readonly string[];
-}
-
-/** One guardrail: checks one resource and explains each breach. */
-export interface ResourceRule {
-  /** Policy name (kebab-case, as CrossGuard shows it). */
-  name: string;
-  /** What the rule protects and why. */
-  description: string;
-  /** Breach messages for `resource`; empty when it complies. */
-  check(resource: PolicyResource): string[];
-}
 
 /** Tags every taggable resource carries (see placement.ts). */
 export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
@@ -37,55 +34,19 @@ export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
  * tags.test.ts checks this list against the SDK's argument types.
  */
 export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+  "azure-native:authorization:ManagementLockByScope",
   "azure-native:authorization:RoleAssignment",
   "azure-native:authorization:RoleDefinition",
+  "azure-native:consumption:Budget",
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
   "azure-native:managedidentity:FederatedIdentityCredential",
   "azure-native:monitor:DataCollectionRuleAssociation",
   "azure-native:monitor:DiagnosticSetting",
+  "azure-native:monitor:SubscriptionDiagnosticSetting",
   "azure-native:network:PrivateDnsZoneGroup",
   "azure-native:network:Subnet",
+  "azure-native:storage:BlobServiceProperties",
 ]);
-
-function get(obj: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>(
-    (o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
-    obj,
-  );
-}
-
-/** Which resources a rule applies to: a type token, or a predicate for generic resources. */
-type Target = string | ((r: PolicyResource) => boolean);
-const matches = (target: Target, r: PolicyResource) =>
-  typeof target === "string" ? r.type === target : target(r);
-
-/**
- * An AKS cluster: the program declares it as the provider's generic resource at an explicit
- * ManagedCluster API version (infra/src/aks-cluster-body.ts), its settings under `properties`.
- */
-export const isAksCluster = (r: PolicyResource): boolean =>
-  r.type === "azure-native:resources:Resource" &&
-  r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
-  r.props.resourceType === "managedClusters";
-
-/** A rule that applies to `target` and requires each path to hold exactly `true` or `false`. */
-function requireFlags(
-  name: string,
-  description: string,
-  target: Target,
-  flags: readonly { path: readonly string[]; value: boolean; why: string }[],
-): ResourceRule {
-  return {
-    name,
-    description,
-    check: (r) =>
-      !matches(target, r)
-        ? []
-        : flags
-            .filter((f) => get(r.props, f.path) !== f.value)
-            .map((f) => `${r.name}: ${f.path.join(".")} must be ${f.value} (${f.why})`),
-  };
-}
 
 export const acrNoAdminUser = requireFlags(
   "acr-no-admin-user",
@@ -127,36 +88,48 @@ export const cosmosLocalAuthDisabled = requireFlags(
       value: true,
       why: "account keys grant full data access to anyone holding them",
     },
+    {
+      path: ["disableKeyBasedMetadataWriteAccess"],
+      value: true,
+      why: "resource locks bind clients using account keys only when it is on",
+    },
   ],
 );
 
-export const aksIdentityHardening = requireFlags(
-  "aks-no-local-accounts-workload-identity",
-  "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
-  isAksCluster,
-  [
-    {
-      path: ["properties", "disableLocalAccounts"],
-      value: true,
-      why: "the local admin kubeconfig bypasses Entra ID",
-    },
-    {
-      path: ["properties", "aadProfile", "enableAzureRBAC"],
-      value: true,
-      why: "Kubernetes access is granted as Azure roles",
-    },
-    {
-      path: ["properties", "oidcIssuerProfile", "enabled"],
-      value: true,
-      why: "workload identity trusts the cluster's issuer",
-    },
-    {
-      path: ["properties", "securityProfile", "workloadIdentity", "enabled"],
-      value: true,
-      why: "pods sign in without secrets",
-    },
-  ],
-);
+/** What aksIdentityHardening requires of a cluster's properties. */
+const AKS_IDENTITY_FLAGS: readonly RequiredFlag[] = [
+  {
+    path: ["disableLocalAccounts"],
+    value: true,
+    why: "the local admin kubeconfig bypasses Entra ID",
+  },
+  {
+    path: ["aadProfile", "enableAzureRBAC"],
+    value: true,
+    why: "Kubernetes access is granted as Azure roles",
+  },
+  {
+    path: ["oidcIssuerProfile", "enabled"],
+    value: true,
+    why: "workload identity trusts the cluster's issuer",
+  },
+  {
+    path: ["securityProfile", "workloadIdentity", "enabled"],
+    value: true,
+    why: "pods sign in without secrets",
+  },
+];
+
+/** Checks the typed ManagedCluster and a generic resource carrying a ManagedCluster body alike. */
+export const aksIdentityHardening: ResourceRule = {
+  name: "aks-no-local-accounts-workload-identity",
+  description:
+    "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
+  check: (r) => {
+    const cluster = managedClusterProperties(r);
+    return cluster === undefined ? [] : flagBreaches(r.name, cluster, AKS_IDENTITY_FLAGS);
+  },
+};
 
 export const requiredTags: ResourceRule = {
   name: "required-tags",
@@ -208,23 +181,6 @@ export const azureNamingLimits: ResourceRule = {
     }),
 };
 
-/** Outputs that carry credentials, per type: they must be declared secret. */
-export const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
-  "azure-native:applicationinsights:Component": ["connectionString", "instrumentationKey"],
-};
-
-export const secretOutputs: ResourceRule = {
-  name: "secret-outputs",
-  description: "Outputs that carry credentials are stored and shown only as secrets.",
-  check: (r) => {
-    const required = SECRET_OUTPUTS[r.type] ?? [];
-    const declared = new Set(r.additionalSecretOutputs ?? []);
-    return required
-      .filter((o) => !declared.has(o))
-      .map((o) => `${r.name}: output ${o} must be an additional secret output`);
-  },
-};
-
 /** A resource id below a resource group, i.e. a resource (or a resource group's child), never wider. */
 const RESOURCE_SCOPE =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+/i;
@@ -256,11 +212,15 @@ export const rules: readonly ResourceRule[] = [
   aksIdentityHardening,
   requiredTags,
   azureNamingLimits,
-  secretOutputs,
   roleAssignmentsResourceScoped,
+  ...edgeRules.resource,
+  ...guardrailRules.resource,
 ];
 
-/** Every breach of every rule over `resources`, as `rule: message` lines. */
+/** The rules that judge the stack as a whole. */
+export const stackRules: readonly StackRule[] = [...edgeRules.stack, ...guardrailRules.stack];
+
+/** Every breach of every resource rule over `resources`, as `rule: message` lines. */
 export function violations(
   resources: readonly PolicyResource[],
   only: readonly ResourceRule[] = rules,
@@ -268,4 +228,12 @@ export function violations(
   return resources.flatMap((r) =>
     only.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${m}`)),
   );
+}
+
+/** Every breach of every stack rule over `resources`, as `rule: message` lines. */
+export function stackViolations(
+  resources: readonly PolicyResource[],
+  only: readonly StackRule[] = stackRules,
+): string[] {
+  return only.flatMap((rule) => rule.check(resources).map((m) => `${rule.name}: ${m}`));
 }

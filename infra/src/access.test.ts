@@ -69,6 +69,10 @@ function targetId(target: Target): string {
       return tls.certificateVaultId;
     case "dns zone":
       return tls.dnsZoneId;
+    case "app insights":
+      return id("azure-native:applicationinsights:Component", "telemetry-appinsights");
+    case "key vault":
+      return id("azure-native:keyvault:Vault", "vault-kv");
   }
 }
 

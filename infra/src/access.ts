@@ -42,6 +42,10 @@ export const ROLE_PERMISSIONS: Readonly<Record<GrantedRole, readonly string[]>> 
   ],
   networkContributor: ["Microsoft.Network/*"],
   monitoringDataReader: ["Microsoft.Monitor/accounts/data/metrics/read"],
+  monitoringMetricsPublisher: [
+    "Microsoft.Insights/Metrics/Write",
+    "Microsoft.Insights/Telemetry/Write",
+  ],
   storageBlobDataContributor: [
     "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
     "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
@@ -89,7 +93,9 @@ export type Target =
   | "aks subnet"
   | "cluster"
   | "certificate vault"
-  | "dns zone";
+  | "dns zone"
+  | "app insights"
+  | "key vault";
 
 /** One row of the matrix. */
 export interface Access {
@@ -102,6 +108,11 @@ export interface Access {
   readonly role: GrantedRole;
   /** Where the operation is performed. */
   readonly code: string;
+  /**
+   * An Azure Resource Manager action on the target (listing credentials, say) rather than a
+   * call to the target's own endpoint: it needs ARM reachable, not the target.
+   */
+  readonly viaResourceManager?: boolean;
 }
 
 const COSMOS_ITEMS = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items";
@@ -130,6 +141,23 @@ export function accessMatrix(cfg: StackConfig): Access[] {
       target: "registry",
       role: "acrPull",
       code: "k8s/src/model-deployment.ts (container image)",
+    },
+    {
+      actor: "serving pods",
+      operation:
+        "send requests, dependencies and traces to Application Insights with an Entra token",
+      permission: "Microsoft.Insights/Telemetry/Write",
+      target: "app insights",
+      role: "monitoringMetricsPublisher",
+      code: "services/serving/src/telemetry.ts (MLOPS_TELEMETRY_AUTH=entra)",
+    },
+    {
+      actor: "serving pods",
+      operation: "mount the API keys and canary tokens (Secrets Store CSI driver, as the pod)",
+      permission: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+      target: "key vault",
+      role: "keyVaultSecretsUser",
+      code: "k8s/src/key-vault-secrets.ts (SecretProviderClass)",
     },
   ];
   const training: Access[] = [
@@ -290,6 +318,15 @@ export function accessMatrix(cfg: StackConfig): Access[] {
           target: "cluster",
           role: "pipelinePreview",
           code: ".github/workflows/ci.yml (pulumi preview)",
+          viaResourceManager: true,
+        },
+        {
+          actor: "pipeline deploy jobs",
+          operation: "read an API key and a canary token for the smoke test through the edge",
+          permission: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+          target: "key vault",
+          role: "keyVaultSecretsUser",
+          code: ".github/scripts/with-smoke-credentials.sh (az keyvault secret show)",
         },
       ]
     : [];

@@ -14,6 +14,7 @@
  * typed. Property names are ARM's (e.g. `balance-similar-node-groups`), not the SDK's.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { type ApiServerAccess, apiServerAccessProfile } from "./api-server-access.js";
 import type { NetworkConfig, StackConfig } from "./config.js";
 
 /** The ManagedCluster API version the program pins. */
@@ -39,6 +40,13 @@ export interface ClusterBodyArgs {
    * serves the public host (the Gateway path uses a ClusterExternalDNS instead).
    */
   nginxDnsZoneIds: readonly pulumi.Input<string>[];
+  /** Private API server, or public limited to authorized ranges (api-server-access.ts). */
+  apiServer: ApiServerAccess;
+  /**
+   * Addresses the estate itself sends from that must reach a public API server: the node
+   * subnet's and the runners' NAT gateways.
+   */
+  ownEgressIps: readonly pulumi.Input<string | undefined>[];
 }
 
 /**
@@ -98,7 +106,8 @@ function pool(
  * `properties` of the cluster: a system and a user pool across three zones with autoscaler
  * limits, Azure CNI overlay with Cilium, egress through the node subnet's NAT gateway
  * (`userAssignedNATGateway`, AKS docs nat-gateway), OIDC issuer and workload identity, Entra ID
- * with Azure RBAC and no local accounts, KEDA, managed Prometheus, Container Insights, the Key
+ * with Azure RBAC and no local accounts,
+ * the API server private or limited to authorized ranges (api-server-access.ts), KEDA, managed Prometheus, Container Insights, the Key
  * Vault secrets provider (both TLS paths sync certificates through it), application routing and
  * automatic upgrades.
  */
@@ -129,6 +138,7 @@ export function clusterProperties(args: ClusterBodyArgs) {
     securityProfile: { workloadIdentity: { enabled: true } },
     aadProfile: { managed: true, enableAzureRBAC: true },
     disableLocalAccounts: true,
+    apiServerAccessProfile: apiServerAccessProfile(args.apiServer, args.ownEgressIps),
     enableRBAC: true,
     workloadAutoScalerProfile: { keda: { enabled: true } },
     azureMonitorProfile: { metrics: { enabled: true, kubeStateMetrics: {} } },
@@ -142,7 +152,9 @@ export function clusterProperties(args: ClusterBodyArgs) {
       },
       azureKeyvaultSecretsProvider: {
         enabled: true,
-        // Renewed certificates reach the gateways without a restart.
+        // Renewed certificates reach the gateways, and rotated API keys and canary tokens the
+        // serving pods' mounts, without a restart: a new secret version is written to the mounted
+        // file within the poll interval (AKS docs csi-secrets-store-configuration-options).
         config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
       },
     },
@@ -156,6 +168,7 @@ export function clusterProperties(args: ClusterBodyArgs) {
 
 /** What the program reads back from the cluster's `properties`. */
 export interface ClusterReadback {
+  nodeResourceGroup?: string;
   oidcIssuerProfile?: { issuerURL?: string };
   identityProfile?: { kubeletidentity?: { objectId?: string } };
   ingressProfile?: { webAppRouting?: { identity?: { objectId?: string } } };

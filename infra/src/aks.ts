@@ -48,6 +48,8 @@ export class AksCluster extends pulumi.ComponentResource {
   readonly kubeletObjectId: pulumi.Output<string>;
   /** Object id of the application routing add-on's identity (its NGINX path's DNS and TLS). */
   readonly appRoutingObjectId: pulumi.Output<string>;
+  /** Resource group AKS creates for the nodes, disks and load balancers (where they are billed). */
+  readonly nodeResourceGroup: pulumi.Output<string>;
   /** Kubeconfig for Entra users (kubelogin exec plugin); secret. */
   readonly kubeconfig: pulumi.Output<string>;
   /** Kubernetes provider for workloads on this cluster. */
@@ -152,7 +154,9 @@ export class AksCluster extends pulumi.ComponentResource {
       "application routing identity",
       (p) => p.ingressProfile?.webAppRouting?.identity?.objectId,
     );
+    this.nodeResourceGroup = reported("node resource group", (p) => p.nodeResourceGroup);
     this.registerOutputs({
+      nodeResourceGroup: this.nodeResourceGroup,
       clusterId: this.clusterId,
       clusterName: this.clusterName,
       oidcIssuerUrl: this.oidcIssuerUrl,

@@ -64,7 +64,25 @@ export const errorRateAlert: LogAlert = {
   ].join("\n"),
 };
 
-export const logAlerts: readonly LogAlert[] = [errorRateAlert];
+/**
+ * The workspace reached its daily cap: collection of billable data has stopped until the cap
+ * resets, so the log alerts above go blind. The workspace's own operation log keeps recording,
+ * and an OverQuota ingestion event is the signal (learn.microsoft.com/azure/azure-monitor/logs/
+ * daily-cap, "Alert when daily cap is reached").
+ */
+export const dailyCapAlert: LogAlert = {
+  role: "daily-cap-reached",
+  description: "Log Analytics reached its daily cap: logs stop until the cap resets.",
+  severity: 2,
+  window: "PT15M",
+  query: [
+    "_LogOperation",
+    '| where Category =~ "Ingestion"',
+    '| where Detail has "OverQuota"',
+  ].join("\n"),
+};
+
+export const logAlerts: readonly LogAlert[] = [errorRateAlert, dailyCapAlert];
 
 /** p95 of the prediction latency histogram above P95_LATENCY_SECONDS. */
 export const latencyAlert: PrometheusAlert = {

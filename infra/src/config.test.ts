@@ -103,6 +103,29 @@ describe("parseStackConfig", () => {
     ).toThrow(/mlops-platform:network\.runnerSubnet: must not overlap endpointsSubnet/);
   });
 
+  it("requires the API server's access to be chosen, and names a bad range", () => {
+    expect(() => parse({ [`${PROJECT}:apiServer`]: undefined })).toThrow(
+      /mlops-platform:apiServer: is required/,
+    );
+    expect(() =>
+      parse({
+        [`${PROJECT}:apiServer`]: patched("apiServer", { authorizedIpRanges: ["0.0.0.0/0"] }),
+      }),
+    ).toThrow(/mlops-platform:apiServer\.authorizedIpRanges\.0: must not be a \/0 range/);
+  });
+
+  it("makes a prod stack choose how callers authenticate", () => {
+    expect(() => parse({ [`${PROJECT}:edgeAuth`]: undefined })).toThrow(
+      /mlops-platform:edgeAuth: a prod stack must choose how callers authenticate/,
+    );
+    expect(
+      parse({ [`${PROJECT}:edgeAuth`]: undefined, [`${PROJECT}:environment`]: "dev" }).edgeAuth,
+    ).toBeUndefined();
+    expect(() =>
+      parse({ [`${PROJECT}:edgeAuth`]: JSON.stringify({ mode: "entra", tenantId: "t" }) }),
+    ).toThrow(/mlops-platform:edgeAuth\.tenantId: must be the tenant's id/);
+  });
+
   it("defaults the traffic split to the gateway and reads TLS as a certificate URI", async () => {
     const { certificateUri } = await import("./config.js");
     const serving = JSON.parse(stackFileConfig()[`${PROJECT}:serving`]);

@@ -2,7 +2,10 @@ import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
 import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { apiServerAccessSchema } from "./api-server-access.js";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
+import { edgeAuthSchema } from "./edge-auth.js";
+import { guardrailsSchema } from "./guardrails.js";
 
 /**
  * Stack configuration, parsed once with zod at the edge of the program.
@@ -267,6 +270,9 @@ const pipelineSchema = z.object({
     .default("main"),
 });
 
+/** An environment whose prediction API must not be open to anyone who finds it. */
+const PROD_ENVIRONMENT = "prod";
+
 const stackConfigSchema = z
   .object({
     location: z
@@ -286,16 +292,27 @@ const stackConfigSchema = z
     alertEmails: z.array(z.email()).min(1, "needs at least one address"),
     network: networkSchema.prefault({}),
     aks: aksSchema,
+    /** Required: a cluster API server open to the whole internet is never what a stack wants. */
+    apiServer: apiServerAccessSchema,
     ml: mlSchema,
     cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
     [SERVING_CONFIG_KEY]: servingSchema,
     /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
     pipeline: pipelineSchema.optional(),
+    /** Log Analytics daily cap and monthly budget: no stack goes without either. */
+    guardrails: guardrailsSchema,
+    /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
+    edgeAuth: edgeAuthSchema.optional(),
   })
-  .refine((c) => c.environment !== "prod" || c.serving.tls !== "off", {
+  .refine((c) => c.environment !== PROD_ENVIRONMENT || c.serving.tls !== "off", {
     message:
       "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",
     path: ["serving", "tls"],
+  })
+  .refine((c) => c.environment !== PROD_ENVIRONMENT || c.edgeAuth !== undefined, {
+    message:
+      "a prod stack must choose how callers authenticate: mode apiKeys (keys in Key Vault) or entra (tenantId, audience, appRole)",
+    path: ["edgeAuth"],
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

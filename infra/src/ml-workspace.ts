@@ -52,6 +52,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly computeName: pulumi.Output<string>;
   /** The workspace's MLflow endpoint (`azureml://…`): training jobs track to it. */
   readonly mlflowTrackingUri: pulumi.Output<string>;
+  /** Storage account resource id: the workspace's artifacts, models included. */
+  readonly storageAccountId: pulumi.Output<string>;
+  /** Storage account name. */
+  readonly storageAccountName: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
@@ -173,10 +177,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.workspaceName = workspace.name;
     this.computeName = cluster.name;
     this.mlflowTrackingUri = workspace.mlFlowTrackingUri;
+    this.storageAccountId = account.id;
+    this.storageAccountName = account.name;
     this.registerOutputs({
       workspaceId: this.workspaceId,
       workspaceName: this.workspaceName,
       computeName: this.computeName,
+      storageAccountId: this.storageAccountId,
+      storageAccountName: this.storageAccountName,
     });
   }
 }

@@ -13,6 +13,8 @@ export interface DiagnosticTarget {
   resourceId: pulumi.Input<string>;
   /** Log categories to export; undefined exports the `allLogs` category group. */
   categories?: readonly string[];
+  /** Metric categories to export. @default ["AllMetrics"] */
+  metrics?: readonly string[];
 }
 
 export interface MonitorsArgs extends PlacementArgs {
@@ -43,6 +45,32 @@ export const AKS_LOG_CATEGORIES = [
   "kube-scheduler",
   "cluster-autoscaler",
   "guard",
+] as const;
+
+/**
+ * Blob logs of the artifact storage: writes and deletes, the record of who changed a model
+ * artifact. Reads are left out: every model load and MLflow download is one, and they are the
+ * bulk of the volume (categories: learn.microsoft.com/azure/azure-monitor/reference/
+ * supported-logs/microsoft-storage-storageaccounts-blobservices-logs).
+ */
+export const ARTIFACT_BLOB_LOG_CATEGORIES = ["StorageWrite", "StorageDelete"] as const;
+/** The blob service's exportable metric category (`Transaction`; capacity is not exported). */
+export const BLOB_METRIC_CATEGORIES = ["Transaction"] as const;
+
+/**
+ * Azure ML workspace categories that record jobs, compute and changes to models, environments
+ * and datastores; the read events and per-node utilisation are left out for volume (categories:
+ * learn.microsoft.com/azure/azure-monitor/reference/supported-logs/
+ * microsoft-machinelearningservices-workspaces-logs).
+ */
+export const ML_WORKSPACE_LOG_CATEGORIES = [
+  "AmlComputeClusterEvent",
+  "AmlComputeJobEvent",
+  "AmlRunStatusChangedEvent",
+  "ModelsChangeEvent",
+  "ModelsActionEvent",
+  "EnvironmentChangeEvent",
+  "DataStoreChangeEvent",
 ] as const;
 
 /** Web test probe regions: five, so one flaky region never pages anyone. */
@@ -79,7 +107,10 @@ export class Monitors extends pulumi.ComponentResource {
           logs: target.categories
             ? target.categories.map((category) => ({ category, enabled: true }))
             : [{ categoryGroup: "allLogs", enabled: true }],
-          metrics: [{ category: "AllMetrics", enabled: true }],
+          metrics: (target.metrics ?? ["AllMetrics"]).map((category) => ({
+            category,
+            enabled: true,
+          })),
         },
         { parent: this },
       );

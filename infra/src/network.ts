@@ -37,6 +37,8 @@ export class Network extends pulumi.ComponentResource {
   readonly privateLink: PrivateLinkArgs | undefined;
   /** The NAT gateway both compute subnets send their outbound traffic through. */
   readonly natGatewayId: pulumi.Output<string>;
+  /** Its public address: where the nodes' and the compute's traffic comes from. */
+  readonly egressIp: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Network", name, {}, opts);
@@ -161,6 +163,7 @@ export class Network extends pulumi.ComponentResource {
     this.mlSubnetId = mlSubnet.id;
     this.endpointsSubnetId = endpointsSubnet.id;
     this.natGatewayId = nat.id;
+    this.egressIp = egressIp.ipAddress;
     this.privateLink = args.privateNetworking
       ? { subnetId: endpointsSubnet.id, dnsZoneIds: this.createPrivateDnsZones(name, args, vnet) }
       : undefined;

@@ -118,8 +118,11 @@ describe("the pipeline identities", () => {
     );
   });
 
-  it("gives the deploy identity nothing per resource but the store: its group-wide role is the bootstrap's", () => {
-    expect(grantsTo("pipeline-deploy-principal-id")).toEqual([]);
+  it("gives the deploy identity nothing per resource but the store and the vault's secrets: its group-wide role is the bootstrap's", () => {
+    // The smoke test after each deploy reads an API key and a canary token from the vault.
+    expect(grantsTo("pipeline-deploy-principal-id")).toEqual([
+      `${builtInRoles.keyVaultSecretsUser} on Vault/vault-kv`,
+    ]);
     expect(pipelineOutput).toBeDefined();
   });
 

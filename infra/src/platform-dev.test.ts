@@ -1,6 +1,6 @@
 import { registered } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { violations } from "../policy/rules.js";
+import { stackViolations, violations } from "../policy/rules.js";
 import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 
@@ -63,6 +63,16 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
   it("breaks none of the policies", () => {
     expect(registered.length).toBeGreaterThan(50);
     expect(violations(policyResources())).toEqual([]);
+    expect(stackViolations(policyResources())).toEqual([]);
+  });
+
+  it("makes the API server private when the stack says so", () => {
+    const aks = one("azure-native:resources:Resource", "aks-cluster").inputs;
+    expect(aks.properties.apiServerAccessProfile).toEqual({
+      enablePrivateCluster: true,
+      privateDNSZone: "system",
+      enablePrivateClusterPublicFQDN: false,
+    });
   });
 
   it("names the estate for the dev stack and its serving namespace", () => {

@@ -7,7 +7,7 @@ import {
 import { registered } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { violations } from "../policy/rules.js";
+import { stackViolations, violations } from "../policy/rules.js";
 import {
   computedOutputs,
   DEPLOYER_OBJECT_ID,
@@ -17,7 +17,6 @@ import {
 } from "../test-support/azure-mocks.js";
 import { ofType, one, type Program, policyResources, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
-import { TELEMETRY_SECRET } from "./serving.js";
 
 /** The cluster inputs the assertions read. */
 interface ClusterProps {
@@ -108,10 +107,12 @@ describe("the prod program under mocks", () => {
       "azure-native:monitor:DataCollectionRule": 2,
       "azure-native:monitor:DataCollectionRuleAssociation": 3,
       "azure-native:monitor:ActionGroup": 1,
-      "azure-native:monitor:ScheduledQueryRule": 1,
+      // the 5xx rate and the Log Analytics daily cap
+      "azure-native:monitor:ScheduledQueryRule": 2,
       "azure-native:monitor:MetricAlert": 1,
       "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
-      "azure-native:monitor:DiagnosticSetting": 4,
+      // AKS, registry, vault, Cosmos DB, artifact blobs, ML workspace
+      "azure-native:monitor:DiagnosticSetting": 6,
       "azure-native:portal:Dashboard": 1,
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,
@@ -122,6 +123,7 @@ describe("the prod program under mocks", () => {
 
   it("breaks none of the policies", () => {
     expect(violations(policyResources())).toEqual([]);
+    expect(stackViolations(policyResources())).toEqual([]);
   });
 
   it("exports the outputs the pipeline reads, credentials only as secrets", async () => {
@@ -139,7 +141,7 @@ describe("the prod program under mocks", () => {
       kubeconfig: KUBECONFIG,
     });
     expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);
-    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(true);
+    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(false);
     expect(await pulumi.isSecret(program.acrLoginServer)).toBe(false);
     expect(program.ingressHost).toBe("predict.mlops.contoso.com");
   });
@@ -237,24 +239,10 @@ describe("the prod program under mocks", () => {
   describe("App Insights on the pods", () => {
     const connectionString = () => computedAppInsights.connectionString as string;
 
-    it("keeps the connection string in a Kubernetes Secret in the serving namespace, as a secret", () => {
-      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret").inputs;
-      expect(secret.metadata).toEqual({ name: TELEMETRY_SECRET.name, namespace: "serving" });
-      expect(secret.type).toBe("Opaque");
-      // The secret value makes the whole map a secret on its way to the engine.
-      expect(secret.stringData).toEqual({
-        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
-        value: { [TELEMETRY_SECRET.connectionStringKey]: connectionString() },
-      });
-    });
-
-    it("has every serving pod read it from that Secret, and parse with the serving config", () => {
+    it("hands every serving pod the connection string as a plain value, with Entra auth, parsed by the serving config", () => {
       const deployments = ofType("kubernetes:apps/v1:Deployment");
       expect(deployments).toHaveLength(2);
-      // The pods wait for their Secret: the Deployments read its name, an output of the Secret.
-      for (const d of deployments) {
-        expect(d.dependencies).toContain("kubernetes:core/v1:Secret::serving-telemetry-secret");
-      }
+      expect(ofType("kubernetes:core/v1:Secret")).toEqual([]);
       for (const d of deployments) {
         const env = (
           d.inputs as {
@@ -262,22 +250,16 @@ describe("the prod program under mocks", () => {
           }
         ).spec.template.spec.containers[0].env;
         expect(env.filter((e) => e.name === SERVING_ENV.appInsights)).toEqual([
-          {
-            name: SERVING_ENV.appInsights,
-            valueFrom: {
-              secretKeyRef: {
-                name: TELEMETRY_SECRET.name,
-                key: TELEMETRY_SECRET.connectionStringKey,
-              },
-            },
-          },
+          { name: SERVING_ENV.appInsights, value: connectionString() },
         ]);
-        // What the kubelet hands the server once it has read the Secret.
-        const resolvedEnv = Object.fromEntries(
-          env.map((e) => [e.name, e.value ?? connectionString()]),
+        expect(env.every((e) => e.valueFrom === undefined)).toBe(true);
+        const config = parseServingConfig(
+          Object.fromEntries(env.map((e) => [e.name, e.value as string])),
         );
-        const config = parseServingConfig(resolvedEnv);
-        expect(config.appInsights.connectionString).toBe(connectionString());
+        expect(config.appInsights).toMatchObject({
+          connectionString: connectionString(),
+          auth: "entra",
+        });
         expect(config.store.kind).toBe("cosmos");
       }
     });

@@ -6,18 +6,27 @@ import {
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore } from "./cosmos.js";
+import { EdgeSecrets } from "./edge-auth.js";
+import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
-import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
+import {
+  AKS_LOG_CATEGORIES,
+  ARTIFACT_BLOB_LOG_CATEGORIES,
+  BLOB_METRIC_CATEGORIES,
+  ML_WORKSPACE_LOG_CATEGORIES,
+  Monitors,
+} from "./monitors.js";
 import { azureNames } from "./names.js";
 import { Network } from "./network.js";
 import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
+import { grantRole } from "./roles.js";
 import { RunnerSubnet } from "./runner-subnet.js";
 import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
 import { Telemetry } from "./telemetry.js";
@@ -71,6 +80,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const telemetry = new Telemetry("telemetry", {
     ...placement,
     retentionInDays: cfg.logRetentionDays,
+    dailyQuotaGb: cfg.guardrails.logDailyCapGb,
     alertEmails: cfg.alertEmails,
   });
 
@@ -80,6 +90,19 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     privateNetworking: cfg.privateNetworking,
   });
   const privateLink = net.privateLink;
+
+  const pipeline = cfg.pipeline
+    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
+    : undefined;
+  // Before the cluster: a public API server admits the runners' NAT address.
+  const runners = pipeline
+    ? new RunnerSubnet(
+        "runners",
+        { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
+        // After the platform's own subnets: Azure rejects concurrent writes to one VNet.
+        { dependsOn: [net] },
+      )
+    : undefined;
 
   const aks = new AksCluster("aks", {
     ...placement,
@@ -93,6 +116,10 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
         ? [cfg.serving.tls.dnsZoneId]
         : [],
+    apiServer: cfg.apiServer,
+    // The nodes reach a public API server through their NAT gateway, the deploy jobs through the
+    // runners' (api-server-access.ts).
+    ownEgressIps: [net.egressIp, ...(runners ? [runners.egressIp] : [])],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
@@ -115,9 +142,17 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     serving: identity.serving.principalId,
     training: identity.training.principalId,
   };
-  const pipeline = cfg.pipeline
-    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
-    : undefined;
+  // The serving pods send telemetry with their own token (the component takes no other).
+  const telemetryPublisher = grantRole(
+    "telemetry-publisher-serving",
+    {
+      scope: telemetry.appInsightsId,
+      principalId: identity.serving.principalId,
+      role: "monitoringMetricsPublisher",
+      principalType: "ServicePrincipal",
+    },
+    {},
+  );
 
   const registry = new Registry("registry", {
     ...placement,
@@ -130,10 +165,22 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    // No workload reads secrets: they reach Cosmos DB, the registry and App Insights with their
-    // own identities (the access matrix in access.test.ts lists every grant and its use).
-    secretReaders: {},
+    // Only the edge's secrets are read: the serving pods mount the API keys and canary tokens,
+    // the deploy jobs' smoke test uses one of each. Everything else is reached with identities
+    // (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {
+      serving: identity.serving.principalId,
+      ...(pipeline && { deploy: pipeline.deploy.principalId }),
+    },
     privateLink,
+  });
+  const edgeSecrets = new EdgeSecrets("edge", {
+    ...placement,
+    vaultName: names.keyVault,
+    vault,
+    tenantId: client.tenantId,
+    servingClientId: identity.serving.clientId,
+    auth: cfg.edgeAuth,
   });
 
   const cosmos = new CosmosStore("cosmos", {
@@ -178,17 +225,27 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       acr: { resourceId: registry.registryId },
       kv: { resourceId: vault.vaultId },
       cosmos: { resourceId: cosmos.accountId },
+      artifacts: {
+        resourceId: pulumi.interpolate`${ml.storageAccountId}/blobServices/default`,
+        categories: ARTIFACT_BLOB_LOG_CATEGORIES,
+        metrics: BLOB_METRIC_CATEGORIES,
+      },
+      ml: { resourceId: ml.workspaceId, categories: ML_WORKSPACE_LOG_CATEGORIES },
     },
   });
 
-  const runners = pipeline
-    ? new RunnerSubnet(
-        "runners",
-        { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
-        // After the platform's own subnets: Azure rejects concurrent writes to one VNet.
-        { dependsOn: [net] },
-      )
-    : undefined;
+  new Guardrails("guardrails", {
+    resourceGroupName: group.name,
+    subscriptionId: client.subscriptionId,
+    stackLabel: `${project}-${stack}`,
+    logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
+    actionGroupId: telemetry.actionGroupId,
+    locked: { cosmos: cosmos.accountId, vault: vault.vaultId, artifacts: ml.storageAccountId },
+    artifactStorageAccountName: ml.storageAccountName,
+    monthlyBudget: cfg.guardrails.monthlyBudget,
+    costResourceGroups: [group.name, aks.nodeResourceGroup],
+    now: new Date(),
+  });
   if (pipeline) {
     grantPipelineAccess("pipeline", pipeline, {
       resourceGroupId: group.id,
@@ -208,7 +265,10 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
         identity,
         telemetry,
         tenantId: client.tenantId,
-        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants],
+        edgeSecrets,
+        // The vault component includes the serving identity's Key Vault Secrets User, which the
+        // pods' secret mount needs.
+        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants, telemetryPublisher, vault],
       })
     : undefined;
 

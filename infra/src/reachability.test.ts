@@ -27,6 +27,7 @@ beforeAll(async () => {
 }, 60_000);
 
 const INTERNET: Location = "internet (a laptop, a GitHub-hosted runner)";
+const TEAM: Location = "platform team's network (an authorized range of the stack config)";
 
 describe("the reachability matrix on the prod stack", () => {
   it("keeps the data services off the internet and reachable from the VNet's compute", () => {
@@ -42,9 +43,17 @@ describe("the reachability matrix on the prod stack", () => {
       expect(canReach(resources, "AKS pods and nodes", endpoint), endpoint).toBe(true);
       expect(canReach(resources, "Azure ML compute", endpoint), endpoint).toBe(true);
     }
-    // The API server stays public (Entra ID + Azure RBAC, no local accounts), so `pulumi up` runs
-    // from a laptop; managed Prometheus is queried on its public endpoint through the NAT gateway.
-    expect(canReach(resources, INTERNET, "AKS API server")).toBe(true);
+    // The API server stays public (Entra ID + Azure RBAC, no local accounts) but answers only the
+    // authorized ranges: `pulumi up` runs from the platform team's network or the in-VNet runner;
+    // managed Prometheus is queried on its public endpoint through the NAT gateway.
+    expect(canReach(resources, INTERNET, "AKS API server")).toBe(false);
+    expect(canReach(resources, TEAM, "AKS API server")).toBe(true);
+    expect(canReach(resources, "in-VNet runner (the runner subnet)", "AKS API server")).toBe(true);
+    expect(canReach(resources, "AKS pods and nodes", "AKS API server")).toBe(true);
+    // The edge's secrets: behind the vault's private endpoint, mounted by the pods, read by the
+    // deploy jobs' smoke test.
+    expect(canReach(resources, INTERNET, "Key Vault")).toBe(false);
+    expect(canReach(resources, "in-VNet runner (the runner subnet)", "Key Vault")).toBe(true);
     expect(
       canReach(resources, "AKS pods and nodes", "Azure Monitor workspace (Prometheus queries)"),
     ).toBe(true);
@@ -54,7 +63,9 @@ describe("the reachability matrix on the prod stack", () => {
     const resources = policyResources();
     for (const row of accessMatrix(cfg)) {
       const from = ACTOR_LOCATION[row.actor];
-      const to = ENDPOINT_OF[row.target];
+      const to: Endpoint = row.viaResourceManager
+        ? "Azure Resource Manager"
+        : ENDPOINT_OF[row.target];
       expect(
         canReach(resources, from, to),
         `${row.actor} (${from}) → ${to}: ${row.operation}`,
@@ -72,5 +83,23 @@ describe("the reachability matrix on the prod stack", () => {
       canReach(withoutNat, "Azure ML compute", "Azure Monitor workspace (Prometheus queries)"),
     ).toBe(false);
     expect(canReach(withoutNat, "Azure ML compute", "container registry")).toBe(true);
+  });
+
+  it("would catch an API server open to everyone: without authorized ranges the internet reaches it", () => {
+    const open = policyResources().map((r) =>
+      r.name === "aks-cluster"
+        ? {
+            ...r,
+            props: {
+              ...r.props,
+              properties: {
+                ...(r.props.properties as object),
+                apiServerAccessProfile: { enablePrivateCluster: false },
+              },
+            },
+          }
+        : r,
+    );
+    expect(canReach(open, INTERNET, "AKS API server")).toBe(true);
   });
 });

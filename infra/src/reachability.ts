@@ -5,6 +5,11 @@
  * profile). `reachability.test.ts` checks that every operation of the access matrix runs from a
  * place that can reach its target.
  *
+ * A public API server limited to authorized ranges (api-server-access.ts) admits the platform
+ * team's ranges from stack config and the estate's own NAT addresses, which the program adds
+ * itself (platform-edge.test.ts checks they are there): the nodes' and the runners'. The
+ * internet at large, GitHub-hosted runners included, is refused.
+ *
  * Rules: a public endpoint is reachable from the internet and from a subnet with outbound
  * internet (here, the NAT gateway); a private endpoint in the VNet is reachable from the VNet's
  * subnets (its zone is linked to the VNet); Azure Resource Manager and the public host are
@@ -17,6 +22,7 @@ import type { Actor, Target } from "./access.js";
 /** Where a caller runs. */
 export type Location =
   | "internet (a laptop, a GitHub-hosted runner)"
+  | "platform team's network (an authorized range of the stack config)"
   | "AKS pods and nodes"
   | "Azure ML compute"
   | "in-VNet runner (the runner subnet)"
@@ -31,7 +37,9 @@ export type Endpoint =
   | "Azure Monitor workspace (Prometheus queries)"
   | "AKS API server"
   | "Azure Resource Manager"
-  | "certificate vault (outside the stack)";
+  | "certificate vault (outside the stack)"
+  | "Application Insights ingestion"
+  | "Key Vault";
 
 /** Where each actor of the access matrix runs. */
 export const ACTOR_LOCATION: Readonly<Record<Actor, Location>> = {
@@ -42,7 +50,8 @@ export const ACTOR_LOCATION: Readonly<Record<Actor, Location>> = {
   "app routing add-on (NGINX path)": "AKS pods and nodes",
   "training jobs": "Azure ML compute",
   "AKS control plane": "Azure control plane",
-  "platform engineer running pulumi up": "internet (a laptop, a GitHub-hosted runner)",
+  "platform engineer running pulumi up":
+    "platform team's network (an authorized range of the stack config)",
   // The workflows' jobs: on the self-hosted runner in the VNet, PR previews on GitHub's runners
   // (.github/workflows; tests/workflows/estate.test.ts keeps the workflows to this).
   "pipeline build jobs": "in-VNet runner (the runner subnet)",
@@ -61,6 +70,8 @@ export const ENDPOINT_OF: Readonly<Record<Target, Endpoint>> = {
   "aks subnet": "Azure Resource Manager",
   "dns zone": "Azure Resource Manager",
   "certificate vault": "certificate vault (outside the stack)",
+  "app insights": "Application Insights ingestion",
+  "key vault": "Key Vault",
 };
 
 /** How an endpoint can be reached. */
@@ -69,6 +80,8 @@ export interface Exposure {
   readonly public: boolean;
   /** It has a private endpoint in the platform's VNet. */
   readonly privateInVnet: boolean;
+  /** Its public endpoint admits only these ranges (and the estate's own NAT addresses). */
+  readonly authorizedRanges?: readonly string[];
 }
 
 /** The subnets the program sends out through a NAT gateway, by logical name. */
@@ -101,7 +114,13 @@ export function exposures(resources: readonly PolicyResource[]): Record<Endpoint
   const groups = privateGroups(resources);
   const open = (flag: unknown) => flag !== "Disabled";
   const cluster = resources.find(isAksCluster)?.props.properties as
-    | { apiServerAccessProfile?: { enablePrivateCluster?: boolean } }
+    | {
+        apiServerAccessProfile?: { enablePrivateCluster?: boolean; authorizedIPRanges?: string[] };
+      }
+    | undefined;
+  const ranges = cluster?.apiServerAccessProfile?.authorizedIPRanges;
+  const vault = first(resources, "azure-native:keyvault:Vault").properties as
+    | { publicNetworkAccess?: string }
     | undefined;
   return {
     "container registry": {
@@ -131,7 +150,18 @@ export function exposures(resources: readonly PolicyResource[]): Record<Endpoint
     "AKS API server": {
       public: cluster?.apiServerAccessProfile?.enablePrivateCluster !== true,
       privateInVnet: cluster?.apiServerAccessProfile?.enablePrivateCluster === true,
+      ...(ranges !== undefined && ranges.length > 0 ? { authorizedRanges: ranges } : {}),
     },
+    // Ingestion stays public (a private link scope would be needed to close it); with local auth
+    // off only Entra tokens are accepted.
+    "Application Insights ingestion": {
+      public: open(
+        first(resources, "azure-native:applicationinsights:Component")
+          .publicNetworkAccessForIngestion,
+      ),
+      privateInVnet: false,
+    },
+    "Key Vault": { public: open(vault?.publicNetworkAccess), privateInVnet: groups.has("vault") },
     "Azure Resource Manager": { public: true, privateInVnet: false },
     // Outside the stack: reachable as its own network rules allow; the certificate estate is
     // expected to keep its public endpoint for the clusters that read it (infra README).
@@ -151,6 +181,8 @@ export function canReach(
     case "Azure control plane":
       return endpoint === "Azure Resource Manager";
     case "internet (a laptop, a GitHub-hosted runner)":
+      return exposure.public && exposure.authorizedRanges === undefined;
+    case "platform team's network (an authorized range of the stack config)":
       return exposure.public;
     case "AKS pods and nodes":
       return exposure.privateInVnet || (exposure.public && nat.has("network-aks"));

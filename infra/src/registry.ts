@@ -42,6 +42,16 @@ export class Registry extends pulumi.ComponentResource {
         adminUserEnabled: false,
         anonymousPullEnabled: false,
         zoneRedundancy: "Enabled",
+        policies: {
+          // Untagged manifests are kept. ACR's retention policy (preview, Premium) would purge
+          // them after N days, but the serving components accept images pinned by digest
+          // (k8s image.ts), and a digest whose tag moved is exactly such a manifest: a rollback
+          // or a rescheduled pod would fail to pull. The docs warn against the policy wherever
+          // images are pulled by digest (learn.microsoft.com/azure/container-registry/
+          // container-registry-retention-policy). Tags are immutable by convention (the
+          // pipeline tags with the git sha and model version), so few manifests go untagged.
+          retentionPolicy: { status: "disabled" },
+        },
         publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
         networkRuleBypassOptions: "AzureServices",
       },

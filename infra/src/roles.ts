@@ -35,6 +35,11 @@ export const builtInRoles = {
    * (AKS docs app-routing-dns-ssl, `--attach-kv`).
    */
   keyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+  /**
+   * Publish telemetry to Application Insights with an Entra token; despite the name it covers
+   * all telemetry, not only metrics (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+   */
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;

@@ -1,33 +1,33 @@
 /**
  * The serving plane of the platform on its cluster, from the stack's serving block: the k8s
- * ServingStack (deployments, traffic split, autoscalers), the App Insights Secret, the KEDA
- * operator's identity, and the DNS and certificate access the public edge needs.
+ * ServingStack (deployments, traffic split, autoscalers), the KEDA operator's identity, the DNS
+ * and certificate access the public edge needs, and the edge's Key Vault secrets mounted into the
+ * pods.
  */
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import {
+  COSMOS_LAYOUT,
+  PUBLIC_PATH_PREFIXES,
+  parseServingConfig,
+  SERVING_ENV,
+} from "@mlops/contracts";
 import {
   DEFAULT_SCALING,
   KedaOperatorIdentity,
   ServingStack,
   type TrafficSplitKind,
 } from "@mlops/k8s";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { AksCluster } from "./aks.js";
 import type { DataPlane } from "./aks-cluster-body.js";
 import { certificateUri, type StackConfig } from "./config.js";
 import { cosmosEndpoint } from "./cosmos.js";
+import { type EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
 import type { Identity } from "./identity.js";
 import { type BuiltInRole, grantRole } from "./roles.js";
 import type { Telemetry } from "./telemetry.js";
 
 /** Name of the ServingStack component; its deployments and service accounts derive from it. */
 export const SERVING_STACK = "serving";
-
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
 
 /** The data planes a stack runs: the public one, then a standby while migrating. */
 export function dataPlanes(serving: StackConfig["serving"]): DataPlane[] {
@@ -52,9 +52,12 @@ export interface ServingNeeds {
   identity: Identity;
   telemetry: Telemetry;
   tenantId: pulumi.Input<string>;
+  /** The API keys and canary tokens in Key Vault, which the pods mount. */
+  edgeSecrets: EdgeSecrets;
   /**
    * What the pods need to exist before they start: the Cosmos database, containers and the
-   * serving identity's data role, the kubelet's pull grant. A pod that starts earlier fails
+   * serving identity's data role, the kubelet's pull grant, the serving identity's telemetry
+   * publisher role and its read access to the edge's secrets. A pod that starts earlier fails
    * its first reads and crash-loops until they exist.
    */
   runtime: readonly pulumi.Resource[];
@@ -64,8 +67,8 @@ export interface ServingNeeds {
  * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
  * so values that only exist after deployment are derived from the names this program chose:
  * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
+ * Insights connection string is an output but no secret, so it rides as a plain env value
+ * (`deployedEnv`); the pods authenticate their telemetry with their workload identity.
  */
 export function createServingStack(cfg: StackConfig, needs: ServingNeeds): ServingStack {
   const { aks, identity, telemetry } = needs;
@@ -85,6 +88,8 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
     [SERVING_ENV.championModel]: s.championModel,
     [SERVING_ENV.challengerModel]: s.challengerModel,
     [SERVING_ENV.experimentId]: s.experimentId,
+    [SERVING_ENV.telemetryAuth]: "entra",
+    ...edgeServingEnv(cfg.edgeAuth),
   });
   const image = (tag: string) => `${needs.registryName}.azurecr.io/${s.imageRepository}:${tag}`;
   const scaling = {
@@ -93,26 +98,20 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
     maxReplicas: s.maxReplicas,
     targetRequestsPerSecond: s.targetRequestsPerSecond,
   };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
+  return new ServingStack(
     SERVING_STACK,
     {
       provider: aks.provider,
       namespace: s.namespace,
       servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
+      deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
       traffic: {
         kind: s.trafficSplit as TrafficSplitKind,
         standby: s.standbySplit as TrafficSplitKind | undefined,
-        rules: [{ host: s.host, path: "/" }],
+        // The public route publishes the public paths only (operational ones stay in the cluster).
+        rules: PUBLIC_PATH_PREFIXES.map((path) => ({ host: s.host, path })),
         weight: s.canaryWeight,
         certificateUri: s.tls === "off" ? undefined : certificateUri(s.tls),
         edge:
@@ -120,6 +119,7 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
             ? undefined
             : { identityClientId: identity.edge.clientId, dnsZoneResourceId: s.tls.dnsZoneId },
       },
+      keyVaultSecrets: needs.edgeSecrets.mount,
       workloadIdentity: { clientId: identity.serving.clientId, tenantId: needs.tenantId },
       prometheus: {
         serverAddress: telemetry.prometheusQueryEndpoint,
@@ -139,20 +139,6 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
       ],
     },
   );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
 }
 
 /**

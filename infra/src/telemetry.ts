@@ -7,6 +7,8 @@ import type { PlacementArgs } from "./placement.js";
 export interface TelemetryArgs extends PlacementArgs {
   /** Days Log Analytics keeps data (30–730). */
   retentionInDays: number;
+  /** Most GB Log Analytics ingests per day; collection pauses until the next day beyond it. */
+  dailyQuotaGb: number;
   /** Addresses the action group mails when an alert fires. */
   alertEmails: readonly string[];
 }
@@ -22,7 +24,11 @@ export class Telemetry extends pulumi.ComponentResource {
   readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
   /** Application Insights component resource id. */
   readonly appInsightsId: pulumi.Output<string>;
-  /** Application Insights connection string: it carries the ingestion key, so it is secret. */
+  /**
+   * Application Insights connection string. Not a secret: its instrumentation key only names the
+   * component, and with local auth off ingestion needs an Entra token
+   * (learn.microsoft.com/azure/azure-monitor/app/sdk-connection-string).
+   */
   readonly appInsightsConnectionString: pulumi.Output<string>;
   /** Azure Monitor workspace (managed Prometheus) resource id. */
   readonly monitorWorkspaceId: pulumi.Output<string>;
@@ -41,7 +47,12 @@ export class Telemetry extends pulumi.ComponentResource {
 
     const logs = new operationalinsights.Workspace(
       `${name}-logs`,
-      { ...placement, sku: { name: "PerGB2018" }, retentionInDays: args.retentionInDays },
+      {
+        ...placement,
+        sku: { name: "PerGB2018" },
+        retentionInDays: args.retentionInDays,
+        workspaceCapping: { dailyQuotaGb: args.dailyQuotaGb },
+      },
       { parent: this },
     );
 
@@ -55,8 +66,12 @@ export class Telemetry extends pulumi.ComponentResource {
         // scheduled query alerts and the dashboard read them.
         workspaceResourceId: logs.id,
         ingestionMode: "LogAnalytics",
+        // Entra ID only: telemetry is accepted with a token of an identity holding Monitoring
+        // Metrics Publisher on this component, never with the instrumentation key alone
+        // (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+        disableLocalAuth: true,
       },
-      { parent: this, additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
+      { parent: this },
     );
 
     const prometheus = new monitor.AzureMonitorWorkspace(`${name}-prometheus`, placement, {
@@ -83,7 +98,7 @@ export class Telemetry extends pulumi.ComponentResource {
 
     this.logAnalyticsWorkspaceId = logs.id;
     this.appInsightsId = appInsights.id;
-    this.appInsightsConnectionString = pulumi.secret(appInsights.connectionString);
+    this.appInsightsConnectionString = appInsights.connectionString;
     this.monitorWorkspaceId = prometheus.id;
     this.prometheusQueryEndpoint = prometheus.metrics.apply(
       (m) => m?.prometheusQueryEndpoint ?? "",

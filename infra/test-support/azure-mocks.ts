@@ -11,6 +11,9 @@ export const PROJECT = "mlops-platform";
 export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
 export const TENANT = "00000000-0000-0000-0000-0000000000aa";
 export const DEPLOYER_OBJECT_ID = "00000000-0000-0000-0000-0000000000dd";
+/** The addresses Azure gives the NAT gateways: the compute subnets', and the runners'. */
+export const NODE_EGRESS_IP = "20.61.7.41";
+export const RUNNER_EGRESS_IP = "20.61.7.42";
 export const OIDC_ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/";
 export const KUBECONFIG =
   "apiVersion: v1\nkind: Config\nusers:\n- name: clusterUser\n  user:\n    exec:\n      command: kubelogin\n";
@@ -43,6 +46,7 @@ export function computedOutputs(
         ? {
             properties: {
               ...(inputs.properties as object),
+              nodeResourceGroup: `MC_platform_${inputs.resourceName}_westeurope`,
               oidcIssuerProfile: { enabled: true, issuerURL: OIDC_ISSUER },
               identityProfile: { kubeletidentity: { objectId: `${name}-kubelet-object-id` } },
               ingressProfile: {
@@ -56,6 +60,8 @@ export function computedOutputs(
             },
           }
         : {};
+    case "azure-native:network:PublicIPAddress":
+      return { ipAddress: name.startsWith("runners") ? RUNNER_EGRESS_IP : NODE_EGRESS_IP };
     case "azure-native:managedidentity:UserAssignedIdentity":
       return { clientId: `${name}-client-id`, principalId: `${name}-principal-id` };
     case "azure-native:containerregistry:Registry":

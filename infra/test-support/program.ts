@@ -45,5 +45,5 @@ export const policyResources = (): PolicyResource[] =>
     type: r.type,
     name: r.name,
     props: r.inputs,
-    additionalSecretOutputs: r.additionalSecretOutputs,
+    dependencies: r.dependencies,
   }));

@@ -10,6 +10,7 @@ export * from "./gateway-route.js";
 export * from "./hpa-simulator.js";
 export * from "./image.js";
 export * from "./keda-operator.js";
+export * from "./key-vault-secrets.js";
 export * from "./model-deployment.js";
 export * from "./names.js";
 export * from "./prediction-autoscaler.js";

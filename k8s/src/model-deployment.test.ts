@@ -14,6 +14,15 @@ const single: ServingConfig = parseServingConfig({
   MLOPS_CHALLENGER_MODEL: "classifier@8",
 });
 
+/** A config holding a credential: the Cosmos DB account key (the emulator's way in). */
+const withKey: ServingConfig = parseServingConfig({
+  MLOPS_MODE: "single",
+  MLOPS_VARIANT: "challenger",
+  MLOPS_STORE: "cosmos",
+  COSMOS_ENDPOINT: "https://127.0.0.1:8081/",
+  COSMOS_KEY: "emulator-key",
+});
+
 const base: ModelDeploymentArgs = {
   provider: undefined as never,
   namespace: "ml-serving",
@@ -41,21 +50,26 @@ describe("validateModelDeploymentArgs", () => {
     expect(check({ servingConfig: parseServingConfig({}) })).toThrow(
       'servingConfig.mode: "split" must be "single" with a variant on Kubernetes (one Deployment per arm)',
     );
-    const withKey = {
-      ...single,
-      appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
-    };
     expect(check({ servingConfig: withKey })).toThrow(
-      "secretEnv: must source APPLICATIONINSIGHTS_CONNECTION_STRING because servingConfig sets it; credentials come from a Secret, never a plain env value",
+      "secretEnv: must source COSMOS_KEY because servingConfig sets it; credentials come from a Secret, never a plain env value",
     );
     expect(
       check({ secretEnv: { secretName: "s", keys: { MLOPS_EXPERIMENT_ID: "experiment" } } }),
     ).toThrow("secretEnv.keys.MLOPS_EXPERIMENT_ID: not a credential variable");
     expect(
       check({
-        secretEnv: { secretName: "s", keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "a/b" } },
+        secretEnv: { secretName: "s", keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "cs" } },
       }),
-    ).toThrow('secretEnv.keys.APPLICATIONINSIGHTS_CONNECTION_STRING: "a/b" must be a Secret key');
+    ).toThrow("secretEnv.keys.APPLICATIONINSIGHTS_CONNECTION_STRING: not a credential variable");
+    expect(check({ secretEnv: { secretName: "s", keys: { COSMOS_KEY: "a/b" } } })).toThrow(
+      'secretEnv.keys.COSMOS_KEY: "a/b" must be a Secret key',
+    );
+    expect(check({ deployedEnv: { COSMOS_KEY: "k" } })).toThrow(
+      "deployedEnv.COSMOS_KEY: a credential comes from a Secret (secretEnv), never a plain value",
+    );
+    expect(check({ deployedEnv: { APPINSIGHTS_KEY: "k" } })).toThrow(
+      "deployedEnv.APPINSIGHTS_KEY: not a variable the server reads (see SERVING_ENV)",
+    );
     expect(check({ secretEnv: { secretName: "s", keys: {} } })).toThrow(
       "secretEnv.keys: must name at least one variable",
     );
@@ -88,32 +102,39 @@ describe("containerEnv", () => {
     expect(parsed).toEqual(single);
   });
 
-  const secretEnv = {
-    secretName: "serving-secrets",
-    keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "app-insights" },
-  };
+  const secretEnv = { secretName: "serving-secrets", keys: { COSMOS_KEY: "cosmos-key" } };
   const fromSecret = {
-    name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-    valueFrom: { secretKeyRef: { name: "serving-secrets", key: "app-insights" } },
+    name: "COSMOS_KEY",
+    valueFrom: { secretKeyRef: { name: "serving-secrets", key: "cosmos-key" } },
   };
 
   it("reads credential variables from the Secret instead of carrying them", () => {
-    const withKey = {
-      ...single,
-      appInsights: { connectionString: "InstrumentationKey=abc", samplingRatio: 0.1 },
-    };
     const env = containerEnv(withKey, secretEnv);
-    expect(env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual([
-      fromSecret,
-    ]);
-    expect(JSON.stringify(env)).not.toContain("InstrumentationKey=abc");
+    expect(env.filter((e) => e.name === "COSMOS_KEY")).toEqual([fromSecret]);
+    expect(JSON.stringify(env)).not.toContain("emulator-key");
   });
 
   it("sources a credential from the Secret even when the config holds no value for it", () => {
-    expect(single.appInsights.connectionString).toBeNull();
+    expect(single.store).toEqual({ kind: "sqlite", path: ".mlops/platform.db" });
     const env = containerEnv(single, secretEnv);
     expect(env).toContainEqual(fromSecret);
     expect(env.filter((e) => e.valueFrom !== undefined)).toHaveLength(1);
+  });
+
+  it("carries deployed values as plain env, in place of what the config renders", () => {
+    const connectionString = "InstrumentationKey=abc;IngestionEndpoint=https://ingest.example/";
+    const env = containerEnv(single, undefined, {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString,
+      MLOPS_EXPERIMENT_ID: "deployed-experiment",
+    });
+    expect(env.filter((e) => e.name === "MLOPS_EXPERIMENT_ID")).toEqual([
+      { name: "MLOPS_EXPERIMENT_ID", value: "deployed-experiment" },
+    ]);
+    const parsed = parseServingConfig(
+      Object.fromEntries(env.map((e) => [e.name, e.value as string])),
+    );
+    expect(parsed.appInsights.connectionString).toBe(connectionString);
+    expect(parsed.experimentId).toBe("deployed-experiment");
   });
 });
 

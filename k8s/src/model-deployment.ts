@@ -10,6 +10,7 @@ import {
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertPinnedImage } from "./image.js";
+import { type KeyVaultMount, keyVaultVolume } from "./key-vault-secrets.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
@@ -26,7 +27,14 @@ import {
   validateResources,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
-import { type SecretEnv, secretEnvVars, validateSecretEnv } from "./secret-env.js";
+import {
+  type DeployedEnv,
+  deployedEnvVars,
+  type SecretEnv,
+  secretEnvVars,
+  validateDeployedEnv,
+  validateSecretEnv,
+} from "./secret-env.js";
 import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
@@ -108,6 +116,16 @@ export interface ModelDeploymentArgs {
    * the config does set, which is then never rendered in clear.
    */
   readonly secretEnv?: SecretEnv;
+  /**
+   * Non-credential variables whose values are Pulumi outputs (e.g. the App Insights connection
+   * string), carried as plain values; they replace what `servingConfig` renders for the same name.
+   */
+  readonly deployedEnv?: DeployedEnv;
+  /**
+   * Key Vault secrets mounted as files (API keys, canary tokens); required exactly when the
+   * config's `MLOPS_SECRETS_DIR` is set, and mounted there.
+   */
+  readonly keyVaultMount?: KeyVaultMount;
   /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -137,6 +155,15 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
     );
   }
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
+  if (args.deployedEnv !== undefined) validateDeployedEnv("deployedEnv", args.deployedEnv);
+  const secretsDir = config.edge.secretsDir;
+  if (args.keyVaultMount?.mountPath !== (secretsDir ?? undefined)) {
+    throw new Error(
+      secretsDir === null
+        ? `keyVaultMount: servingConfig sets no MLOPS_SECRETS_DIR to read the mounted secrets from`
+        : `keyVaultMount: must mount the Key Vault secrets at MLOPS_SECRETS_DIR (${secretsDir})`,
+    );
+  }
   const uncovered = Object.keys(renderServingEnv(config)).filter(
     (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
   );
@@ -206,19 +233,22 @@ export function terminationGraceSeconds(drainSeconds: number): number {
 
 /**
  * The container environment: the contracts rendering of `config` without
- * the variables `secretEnv` sources, then those read from their Secret, so
- * no credential is ever carried in the manifest.
+ * the variables `deployedEnv` and `secretEnv` source, then the deployed
+ * values, then those read from their Secret, so no credential is ever
+ * carried in the manifest.
  */
 export function containerEnv(
   config: ServingConfig,
   secretEnv: SecretEnv | undefined,
+  deployedEnv: DeployedEnv = {},
 ): k8s.types.input.core.v1.EnvVar[] {
   const fromSecret = secretEnv === undefined ? [] : secretEnvVars(secretEnv);
-  const sourced = new Set(fromSecret.map((e) => e.name));
+  const deployed = deployedEnvVars(deployedEnv);
+  const sourced = new Set([...fromSecret, ...deployed].map((e) => e.name));
   const plain = Object.entries(renderServingEnv(config))
     .filter(([name]) => !sourced.has(name))
     .map(([name, value]) => ({ name, value }));
-  return [...plain, ...fromSecret];
+  return [...plain, ...deployed, ...fromSecret];
 }
 
 /**
@@ -234,6 +264,7 @@ export function podTemplate(
   const config = args.servingConfig;
   const selector = selectorLabels(config.variant!);
   const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
+  const vault = args.keyVaultMount && keyVaultVolume(args.keyVaultMount);
   return {
     metadata: {
       labels: { ...selector, "azure.workload.identity/use": "true" },
@@ -278,7 +309,7 @@ export function podTemplate(
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
-          env: containerEnv(config, args.secretEnv),
+          env: containerEnv(config, args.secretEnv, args.deployedEnv),
           resources: toResourceRequirements(args.resources ?? DEFAULT_RESOURCES),
           // Model loading can take a while; liveness only starts counting once this passes.
           startupProbe: {
@@ -308,15 +339,17 @@ export function podTemplate(
           volumeMounts: [
             { name: "tmp", mountPath: "/tmp" },
             { name: "store", mountPath: SERVING_IMAGE_DATA_DIR },
+            ...(vault ? [vault.volumeMount] : []),
           ],
         },
       ],
       // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
       // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
-      // can fill the node.
+      // can fill the node. Key Vault's secrets, when mounted, are read-only.
       volumes: [
         { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
         { name: "store", emptyDir: { sizeLimit: "1Gi" } },
+        ...(vault ? [vault.volume] : []),
       ],
     },
   };

@@ -1,4 +1,4 @@
-import { SECRET_ENV_VARS } from "@mlops/contracts";
+import { SECRET_ENV_VARS, SERVING_ENV } from "@mlops/contracts";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -52,4 +52,32 @@ export function secretEnvVars(env: SecretEnv): k8s.types.input.core.v1.EnvVar[] 
     name,
     valueFrom: { secretKeyRef: { name: env.secretName, key } },
   }));
+}
+
+/**
+ * Serving variables whose values only exist once the estate is deployed, such as the App
+ * Insights connection string: Pulumi outputs rendered as plain env values. Never credentials
+ * (those come from a Secret); a changed value rolls the pods like any other env change.
+ */
+export type DeployedEnv = Readonly<Record<string, pulumi.Input<string>>>;
+
+const SERVING_VARIABLES: ReadonlySet<string> = new Set(Object.values(SERVING_ENV));
+
+/** Throws, naming the variable and the rule, unless `env` names only non-credential serving variables. */
+export function validateDeployedEnv(field: string, env: DeployedEnv): void {
+  for (const variable of Object.keys(env)) {
+    if (SECRET_ENV_VARS.includes(variable)) {
+      throw new Error(
+        `${field}.${variable}: a credential comes from a Secret (secretEnv), never a plain value`,
+      );
+    }
+    if (!SERVING_VARIABLES.has(variable)) {
+      throw new Error(`${field}.${variable}: not a variable the server reads (see SERVING_ENV)`);
+    }
+  }
+}
+
+/** The env entries carrying `env`'s values. */
+export function deployedEnvVars(env: DeployedEnv): k8s.types.input.core.v1.EnvVar[] {
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
 }

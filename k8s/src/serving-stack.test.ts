@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
+  CONNECTION_STRING,
   containersOf,
   k8sObjects,
   mockProvider,
@@ -157,8 +158,6 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
     const envOf = (variant: string) =>
       containersOf(objectNamed(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`))[0]
         .env as Env;
-    const connectionString =
-      "InstrumentationKey=00000000-0000-0000-0000-00000000a1a1;IngestionEndpoint=https://ingest.example/";
     /** The env the kubelet hands the server once it has read `secret`. */
     const resolve = (env: Env, secret: Record<string, string>) =>
       Object.fromEntries(
@@ -169,19 +168,18 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
         }),
       );
 
-    it("reads the App Insights connection string from the Secret, never a plain value", () => {
+    it("carries the App Insights connection string as a plain value and reads credentials from the Secret", () => {
       for (const variant of ["champion", "challenger"]) {
         const env = envOf(variant);
-        const entries = env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING");
-        expect(entries).toEqual([
+        expect(env.filter((e) => e.name === "APPLICATIONINSIGHTS_CONNECTION_STRING")).toEqual([
+          { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: CONNECTION_STRING },
+        ]);
+        expect(env.filter((e) => e.value === undefined)).toEqual([
           {
-            name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            valueFrom: {
-              secretKeyRef: { name: "serving-telemetry", key: "connection-string" },
-            },
+            name: "COSMOS_KEY",
+            valueFrom: { secretKeyRef: { name: "serving-store", key: "cosmos-key" } },
           },
         ]);
-        expect(env.filter((e) => e.value === undefined)).toEqual(entries);
       }
     });
 
@@ -189,15 +187,16 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       const { variantConfig } = await import("./serving-stack.js");
       for (const variant of ["champion", "challenger"] as const) {
         const env = envOf(variant);
-        const expected = variantConfig(servingConfig, variant, 10);
-        // Before the Secret is read (or where it lacks the key) the server runs without telemetry.
+        const expected = {
+          ...variantConfig(servingConfig, variant, 10),
+          appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
+        };
+        // Before the Secret is read (or where it lacks the key) the store signs in with Entra ID.
         expect(parseServingConfig(resolve(env, {}))).toEqual(expected);
-        const withSecret = parseServingConfig(
-          resolve(env, { "connection-string": connectionString }),
-        );
+        const withSecret = parseServingConfig(resolve(env, { "cosmos-key": "emulator-key" }));
         expect(withSecret).toEqual({
           ...expected,
-          appInsights: { ...expected.appInsights, connectionString },
+          store: { ...expected.store, key: "emulator-key" },
         });
         expect(withSecret).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
         const container = containersOf(

@@ -3,6 +3,11 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeServiceAccount } from "./gateway-route.js";
 import {
+  createSecretProviderClass,
+  type KeyVaultSecretsArgs,
+  validateKeyVaultSecretsArgs,
+} from "./key-vault-secrets.js";
+import {
   type HealthPaths,
   ModelDeployment,
   type ModelDeploymentArgs,
@@ -21,7 +26,7 @@ import {
   scaleAmounts,
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
-import type { SecretEnv } from "./secret-env.js";
+import type { DeployedEnv, SecretEnv } from "./secret-env.js";
 import {
   type NamespaceQuota,
   ServingNamespace,
@@ -66,10 +71,19 @@ export interface ServingStackArgs {
   readonly servingConfig: ServingConfig;
   /**
    * Credential variables both arms read from a Secret in the namespace
-   * (e.g. the App Insights connection string), independent of the config's
-   * values. @default none
+   * (e.g. a Cosmos DB key), independent of the config's values. @default none
    */
   readonly secretEnv?: SecretEnv;
+  /**
+   * Non-credential variables both arms carry as plain values that only
+   * exist once deployed (e.g. the App Insights connection string). @default none
+   */
+  readonly deployedEnv?: DeployedEnv;
+  /**
+   * Key Vault secrets both arms mount at the config's `MLOPS_SECRETS_DIR`, through a
+   * SecretProviderClass the stack creates in its namespace. @default none
+   */
+  readonly keyVaultSecrets?: KeyVaultSecretsArgs;
   /** Seconds the server drains in-flight requests on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
@@ -129,6 +143,9 @@ export function servingEdgeServiceAccount(stackName: string, namespace: string):
 
 /** Name of the traffic split of ServingStack `stackName`. */
 const splitName = (stackName: string) => `${stackName}-ingress`;
+
+/** Name of the SecretProviderClass of ServingStack `stackName`. */
+const keyVaultClassName = (stackName: string) => `${stackName}-key-vault`;
 
 /** Fraction of replicas a rolling update may add (Deployment `maxSurge`). */
 const SURGE = 0.25;
@@ -206,6 +223,7 @@ function deploymentArgs(
   args: ServingStackArgs,
   variant: ServedVariant,
   namespace: pulumi.Input<string>,
+  secretProviderClass: pulumi.Input<string>,
 ): ModelDeploymentArgs {
   const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
   const v = variant === CHAMPION ? args.champion : args.challenger;
@@ -215,6 +233,11 @@ function deploymentArgs(
     image: v.image,
     servingConfig: variantConfig(args.servingConfig, variant, args.traffic.weight),
     secretEnv: args.secretEnv,
+    deployedEnv: args.deployedEnv,
+    keyVaultMount:
+      args.keyVaultSecrets && args.servingConfig.edge.secretsDir !== null
+        ? { secretProviderClass, mountPath: args.servingConfig.edge.secretsDir }
+        : undefined,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,
@@ -251,10 +274,11 @@ function splitTarget(
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
   if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData([args.namespace]);
+  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
       variantName(name, variant),
-      deploymentArgs(args, variant, args.namespace),
+      deploymentArgs(args, variant, args.namespace, keyVaultClassName(name)),
     );
   }
   const service = (variant: ServedVariant) => ({
@@ -297,11 +321,20 @@ export class ServingStack extends pulumi.ComponentResource {
     validateFor(this, () => validateServingStackArgs(name, args));
 
     const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
+    // The pods mount the class by name; taking it from the created class makes them wait for it.
+    const secretProviderClass = args.keyVaultSecrets
+      ? createSecretProviderClass(keyVaultClassName(name), ns.name, args.keyVaultSecrets, {
+          parent: this,
+          provider: args.provider,
+        }).metadata.name
+      : keyVaultClassName(name);
     const [champion, challenger] = ([CHAMPION, CHALLENGER] as const).map(
       (variant) =>
-        new ModelDeployment(variantName(name, variant), deploymentArgs(args, variant, ns.name), {
-          parent: this,
-        }),
+        new ModelDeployment(
+          variantName(name, variant),
+          deploymentArgs(args, variant, ns.name, secretProviderClass),
+          { parent: this },
+        ),
     );
 
     if (args.managedPrometheusScraping ?? true) {

@@ -1,6 +1,6 @@
 /**
  * JSON-schema validators for custom resources, compiled from the CRD fixtures
- * (KEDA, Gateway API, application routing).
+ * (KEDA, Gateway API, application routing, the Secrets Store CSI driver).
  *
  * The API server prunes fields a structural schema does not declare, so an
  * unknown field is not an error there but a setting that silently vanishes.
@@ -128,6 +128,16 @@ export const crdValidators: ReadonlyMap<string, readonly CrdSchemaSource[]> = ne
   ],
   ["gateway.networking.k8s.io/v1/Gateway", gatewayApi("gateways")],
   ["gateway.networking.k8s.io/v1/HTTPRoute", gatewayApi("httproutes")],
+  [
+    "secrets-store.csi.x-k8s.io/v1/SecretProviderClass",
+    [
+      crd(
+        "Secrets Store CSI driver v1.6.0",
+        "secrets-store-csi/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml",
+        "v1",
+      ),
+    ],
+  ],
   [
     "approuting.kubernetes.azure.com/v1alpha1/ClusterExternalDNS",
     [

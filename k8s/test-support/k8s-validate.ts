@@ -2,7 +2,8 @@
  * Validates captured Kubernetes objects: core kinds with kubernetes-models
  * (the OpenAPI schema kubernetes-models 5.1 is generated from: Kubernetes 1.36,
  * which it shows by carrying 1.36's PodSchedulingGroup), custom resources (KEDA,
- * Gateway API, application routing) with their CRD schemas (see fixtures/).
+ * Gateway API, application routing, Secrets Store CSI driver) with their CRD
+ * schemas (see fixtures/).
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";

@@ -11,6 +11,10 @@ import { type Registered, registered, resetRegistered, settle } from "./pulumi-m
 /** A digest-pinned image suffix. */
 export const DIGEST = `@sha256:${"3f".repeat(32)}`;
 
+/** The App Insights connection string the stack hands the pods as a plain value. */
+export const CONNECTION_STRING =
+  "InstrumentationKey=00000000-0000-0000-0000-00000000a1a1;IngestionEndpoint=https://ingest.example/";
+
 /** What `pnpm mlops` + infra would hand the stack on the prod cluster. */
 export const servingConfig: ServingConfig = parseServingConfig({
   MLOPS_STORE: "cosmos",
@@ -52,10 +56,8 @@ export function stackArgs(
       identityClientId: "00000000-0000-0000-0000-0000000ceda0",
     },
     egressCidrs: ["10.20.8.0/24", "20.50.0.0/16"],
-    secretEnv: {
-      secretName: "serving-telemetry",
-      keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "connection-string" },
-    },
+    secretEnv: { secretName: "serving-store", keys: { COSMOS_KEY: "cosmos-key" } },
+    deployedEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING },
     ...overrides,
   };
 }

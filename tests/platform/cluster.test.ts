@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbStatsResponseSchema, PredictResponseSchema } from "@mlops/contracts";
@@ -105,4 +106,40 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     expect(stats.body.variants.reduce((sum, v) => sum + v.count, 0)).toBe(n);
     expect(await again.stop("SIGTERM")).toBe(0);
   });
+
+  it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
+    const limit = 10;
+    const server = await start(START, dir, {
+      MLOPS_WORKERS: "2",
+      MLOPS_RATE_LIMIT_PER_MINUTE: String(limit),
+    });
+    running.push(server);
+    // Each request on a connection of its own: the primary deals them out to both workers,
+    // which used to count alone and let twice the limit through.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3 * limit; i++) statuses.push(await predictOnNewConnection(server.url));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(limit);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2 * limit);
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
 });
+
+/** POSTs a prediction over a fresh connection (no keep-alive) and resolves with the status. */
+function predictOnNewConnection(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}/predict`,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", connection: "close" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify({ features: row }));
+  });
+}

@@ -80,6 +80,29 @@ export async function start(
   return started;
 }
 
+/**
+ * The two arms as the two Deployments run them: `script` once per variant in `single` mode with
+ * `env`, each pushed to `running` as soon as it is up (so a failing start still stops the other).
+ */
+export async function startArms(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  running: Started[],
+): Promise<{ champion: Started; challenger: Started }> {
+  const arm = async (variant: string) => {
+    const started = await start(script, cwd, {
+      MLOPS_MODE: "single",
+      MLOPS_VARIANT: variant,
+      ...env,
+    });
+    running.push(started);
+    return started;
+  };
+  const champion = await arm("champion");
+  return { champion, challenger: await arm("challenger") };
+}
+
 /** JSON over HTTP; the answer is checked with `schema` (the API's contract). */
 export async function call<S extends ZodType>(
   url: string,

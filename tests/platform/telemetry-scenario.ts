@@ -3,9 +3,12 @@
  * only loopback: a local HTTPS collector, `pnpm start`'s entry point with a connection string
  * pointing at it and every `connect()` traced by strace, twelve predictions, a graceful stop.
  * Prints one JSON line: the server's exit code, the envelopes received, and any connection
- * attempt to a non-loopback address.
+ * attempt to a non-loopback address. With `entra`, the server sends with an Entra token
+ * (`MLOPS_TELEMETRY_AUTH=entra`) of a managed identity the collector serves, and the collector
+ * refuses anything else, like a component with local auth off; the line then also lists the
+ * Authorization headers the collector saw.
  *
- *   tsx telemetry-scenario.ts WORKDIR
+ *   tsx telemetry-scenario.ts WORKDIR [entra]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -15,6 +18,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { START } from "./process.js";
 
 const dir = process.argv[2];
+const entra = process.argv[3] === "entra";
+/** The header the identity endpoint requires (App Service's `IDENTITY_HEADER`). */
+const identityHeader = "mlops-telemetry-test";
 const require = createRequire(import.meta.url);
 // Both processes run with tsx as a loader (its CLI would add a parent process), so the server
 // is strace's only direct child: that is the process to signal (a signal to strace would
@@ -88,6 +94,7 @@ const collector = launch(
     cert,
     key,
     received,
+    ...(entra ? [identityHeader] : []),
   ],
   { PATH: process.env.PATH },
   /listening (\d+)/,
@@ -124,6 +131,11 @@ const server = launch(
     APPLICATIONINSIGHTS_SDKSTATS_DISABLED: "true",
     CLUSTER_RESOURCE_ID:
       "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
+    ...(entra && {
+      MLOPS_TELEMETRY_AUTH: "entra",
+      IDENTITY_ENDPOINT: `https://127.0.0.1:${port}/msi/token`,
+      IDENTITY_HEADER: identityHeader,
+    }),
   },
   /serving split/,
 );
@@ -170,5 +182,8 @@ process.stdout.write(
       .map((e) => e.data?.baseData?.url ?? e.data?.baseData?.name ?? ""),
     baseTypes: [...new Set(envelopes.map((e) => e.data?.baseType))],
     nonLoopback,
+    authorizations: existsSync(`${received}.auth`)
+      ? [...new Set(readFileSync(`${received}.auth`, "utf8").trim().split("\n"))]
+      : [],
   })}\n`,
 );

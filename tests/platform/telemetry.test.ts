@@ -5,6 +5,7 @@
  * reported.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -21,29 +22,48 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+/** Runs the scenario in a loopback-only network namespace and returns its result line. */
+function runScenario(...args: string[]) {
+  for (const tool of ["unshare", "strace", "openssl", "ip"]) {
+    expect(spawnSync("sh", ["-c", `command -v ${tool}`]).status, `${tool} is required`).toBe(0);
+  }
+  const out = execFileSync(
+    "unshare",
+    [
+      "-n",
+      "sh",
+      "-c",
+      'ip link set lo up && exec "$0" "$@"',
+      process.execPath,
+      tsxCli,
+      scenario,
+      // A directory per run: the collector appends to its files.
+      mkdtempSync(join(dir, "run-")),
+      ...args,
+    ],
+    { encoding: "utf8", timeout: 110_000 },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
+
 describe("Application Insights", () => {
   it("sends every sampled request to the configured endpoint and connects nowhere else", () => {
-    for (const tool of ["unshare", "strace", "openssl", "ip"]) {
-      expect(spawnSync("sh", ["-c", `command -v ${tool}`]).status, `${tool} is required`).toBe(0);
-    }
-    const out = execFileSync(
-      "unshare",
-      [
-        "-n",
-        "sh",
-        "-c",
-        'ip link set lo up && exec "$0" "$@"',
-        process.execPath,
-        tsxCli,
-        scenario,
-        dir,
-      ],
-      { encoding: "utf8", timeout: 110_000 },
-    );
-    const result = JSON.parse(out.trim().split("\n").at(-1)!);
+    const result = runScenario();
     expect(result.exitCode).toBe(0);
     expect(result.nonLoopback).toEqual([]);
     expect(result.baseTypes).toContain("RequestData");
+    expect(result.requests.filter((url: string) => url.includes("/predict"))).toHaveLength(12);
+  });
+
+  it("with local auth off, sends with the identity's token for Azure Monitor and is accepted", () => {
+    const result = runScenario("entra");
+    expect(result.exitCode).toBe(0);
+    expect(result.nonLoopback).toEqual([]);
+    // Every export carried a token the identity endpoint issued for Azure Monitor's audience.
+    expect(result.authorizations.length).toBeGreaterThan(0);
+    for (const authorization of result.authorizations) {
+      expect(authorization).toMatch(/^Bearer token-\d+-for-https:\/\/monitor\.azure\.com\/?$/);
+    }
     expect(result.requests.filter((url: string) => url.includes("/predict"))).toHaveLength(12);
   });
 });

@@ -194,8 +194,12 @@ describe("releases", () => {
       ).toBeLessThan(smoke);
       const rollback = steps[smoke + 1]!;
       expect(rollback.if, id).toBe("failure() && steps.smoke.outcome == 'failure'");
+      // The rollback ends in a smoke test too, so it runs with the smoke test's credentials.
       expect(rollback.run, id).toMatch(
-        /^\.github\/scripts\/rollback\.sh --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
+        /^\.github\/scripts\/with-smoke-credentials\.sh\s+\.github\/scripts\/rollback\.sh --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
+      );
+      expect(steps[smoke]?.run, id).toMatch(
+        /with-smoke-credentials\.sh\s+\\?\s*pnpm mlops smoke .* --edge/,
       );
       expect(rollback.env?.PREVIOUS, id).toBe(expr("steps.record.outputs.base"));
       expect(rollback.env?.GITHUB_TOKEN, id).toBe(expr("github.token"));

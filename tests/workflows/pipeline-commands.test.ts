@@ -9,7 +9,7 @@
  * name from the k8s components' own annotations, so smoke's default header drifting from what the
  * Ingress renders fails this test.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { DecisionSchema } from "@mlops/contracts";
 import { canaryAnnotations } from "@mlops/k8s";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, START, type Started, start } from "../platform/process.js";
+import { freePort, START, type Started, start, startArms } from "../platform/process.js";
 import { forward, mlops, ROOT } from "./support.js";
 
 // The image's process entry, compiled (the tests' global set-up builds), as the image runs it.
@@ -29,6 +29,9 @@ const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const CANARY_HEADER = canaryAnnotations({ canaryWeight: 0 })[
   "nginx.ingress.kubernetes.io/canary-by-header"
 ]!;
+
+/** The trust token the arms accept the canary header with (a `canary-token-*` secret). */
+const CANARY_TOKEN = "pipeline-canary-token";
 
 let dir: string;
 const running: Started[] = [];
@@ -97,13 +100,17 @@ describe("mlops smoke", () => {
   });
 
   it("passes through a canary router to one process per arm, as on AKS", async () => {
-    // 1. One single-variant process per arm on the registry step 1 of the last test filled.
-    const arm = (variant: string) =>
-      start(SERVER, dir, { MLOPS_MODE: "single", MLOPS_VARIANT: variant, LOG_LEVEL: "info" });
-    const champion = await arm("champion");
-    running.push(champion);
-    const challenger = await arm("challenger");
-    running.push(challenger);
+    // 1. One single-variant process per arm on the registry step 1 of the last test filled; as
+    //    on AKS, an arm takes the canary header only with the token mounted from Key Vault.
+    const secrets = join(dir, "secrets");
+    await mkdir(secrets, { recursive: true });
+    await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
+    const { champion, challenger } = await startArms(
+      SERVER,
+      dir,
+      { MLOPS_SECRETS_DIR: secrets, LOG_LEVEL: "info" },
+      running,
+    );
 
     // 2. The router in front, as the Ingress host.
     const router = canaryRouter(champion.url, challenger.url);
@@ -118,7 +125,7 @@ describe("mlops smoke", () => {
 
     // 3. Smoke with its defaults: header routing reaches each arm; with no GARCH model served,
     //    it fits and forecasts its own returns.
-    const out = await mlops(["smoke", "--url", url]);
+    const out = await mlops(["smoke", "--url", url], { MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN });
     expect(out.code, out.stdout + out.stderr).toBe(0);
     expect(out.stdout).toMatch(
       new RegExp(`route ${CANARY_HEADER}: always +ok +200 .*challenger classifier@2`),

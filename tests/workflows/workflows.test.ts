@@ -4,6 +4,7 @@
  * pull requests, the least permissions, every action pinned to a commit, and every `pnpm mlops`
  * call a command that exists. What the jobs do against the estate is estate.test.ts.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -174,6 +175,9 @@ describe("ci.yml", () => {
       expect(step.if, step.name).toBe("steps.azure.outputs.configured == 'true'");
     }
     expect(preview.steps.at(-1)?.run).toMatch(/^pulumi preview --stack prod/);
+    // The guardrails of infra/policy judge every preview.
+    expect(preview.steps.at(-1)?.run).toMatch(/ --policy-pack infra\/policy(\s|$)/);
+    expect(existsSync(new URL("../../infra/policy/PulumiPolicy.yaml", import.meta.url))).toBe(true);
   });
 });
 

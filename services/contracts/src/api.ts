@@ -3,6 +3,7 @@
  * may configure tighter ones (`batchPredictRequestSchema(maxRows)`).
  */
 import { z } from "zod";
+import { MAX_ISSUE_TEXT, MAX_LISTED_ISSUES } from "./errors.js";
 import { AliasSchema } from "./model-ref.js";
 import { OutcomeValueSchema, ProbabilitiesSchema, VariantAggregateSchema } from "./predictions.js";
 import {
@@ -201,11 +202,20 @@ export const ModelDetailResponseSchema = z.object({
 });
 export type ModelDetailResponse = z.infer<typeof ModelDetailResponseSchema>;
 
-/** Every 4xx/5xx body. `issues` lists field paths and rules on 400; 5xx never carry internals. */
+/**
+ * Every 4xx/5xx body. On 400 `issues` lists field paths and rules, at most MAX_LISTED_ISSUES of
+ * them, and `issue_count` says how many rules the request broke in all; 5xx never carry internals.
+ */
 export const ErrorResponseSchema = z.object({
   error: z.string().min(1).max(64),
   message: z.string().max(MAX_TEXT),
   request_id: IdSchema.optional(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  issues: z
+    .array(
+      z.object({ path: z.string().max(MAX_ISSUE_TEXT), message: z.string().max(MAX_ISSUE_TEXT) }),
+    )
+    .max(MAX_LISTED_ISSUES)
+    .optional(),
+  issue_count: z.number().int().min(0).optional(),
 });
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;

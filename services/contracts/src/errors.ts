@@ -10,7 +10,34 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/** Thrown by `parseOrThrow`; `issues` lists every broken rule, `message` joins them. */
+/**
+ * Most issues an error lists; the rest are only counted. A body of 300 bad numbers breaks 300
+ * rules, and listing them all would outgrow any reply or log line.
+ */
+export const MAX_LISTED_ISSUES = 10;
+/**
+ * Longest path or rule text an issue shows: an unrecognized key is quoted in its rule, and a
+ * client decides how long that key is. With MAX_LISTED_ISSUES this keeps a message under MAX_TEXT.
+ */
+export const MAX_ISSUE_TEXT = 160;
+
+/** `text` cut to `max` characters, marked with an ellipsis when cut. */
+export function truncateText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The first MAX_LISTED_ISSUES issues, each path and rule cut to MAX_ISSUE_TEXT. */
+export function listedIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  return issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({
+    path: truncateText(issue.path, MAX_ISSUE_TEXT),
+    message: truncateText(issue.message, MAX_ISSUE_TEXT),
+  }));
+}
+
+/**
+ * Thrown by `parseOrThrow`; `issues` lists every broken rule, `message` joins the listed ones
+ * (`listedIssues`) and counts the rest.
+ */
 export class ContractValidationError extends Error {
   override readonly name = "ContractValidationError";
   constructor(
@@ -18,7 +45,11 @@ export class ContractValidationError extends Error {
     readonly subject: string,
     readonly issues: readonly ValidationIssue[],
   ) {
-    super(`${subject} is invalid: ${issues.map(formatIssue).join("; ")}`);
+    const listed = listedIssues(issues);
+    const more = issues.length - listed.length;
+    super(
+      `${subject} is invalid: ${listed.map(formatIssue).join("; ")}${more > 0 ? `; and ${more} more` : ""}`,
+    );
   }
 }
 

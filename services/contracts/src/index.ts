@@ -5,6 +5,8 @@
  */
 export * from "./api.js";
 export * from "./cosmos-layout.js";
+export * from "./edge.js";
+export * from "./edge-config.js";
 export type { EnvRecord } from "./env.js";
 export * from "./errors.js";
 export * from "./experiments.js";

@@ -57,6 +57,18 @@ export const PREDICTION_LOG_WRITE_FAILURES: MetricSpec = {
 };
 
 /**
+ * Counter of predictions a trusted caller forced onto an arm (the canary override, `edge.ts`):
+ * served, but kept out of `PREDICTION_REQUESTS` and of the prediction log, so neither the
+ * autoscaler's nor the A/B analysis's numbers see them.
+ */
+export const PREDICTION_OVERRIDES: MetricSpec = {
+  name: "prediction_overrides_total",
+  type: "counter",
+  labels: ["variant", "model"],
+  help: "Predictions served on an arm a trusted caller forced (excluded from the A/B analysis).",
+};
+
+/**
  * Gauge of each arm's accuracy over the last hour in the experiment the process serves: the
  * share of predictions with a posted outcome that were right, read from the store (so every
  * replica reports the same numbers) when Prometheus scrapes. The accuracy-drop alert compares
@@ -85,6 +97,7 @@ export const SERVING_METRICS: readonly MetricSpec[] = [
   PREDICTION_LOG_QUEUE_DEPTH,
   PREDICTION_LOG_DROPPED,
   PREDICTION_LOG_WRITE_FAILURES,
+  PREDICTION_OVERRIDES,
   AB_VARIANT_ACCURACY,
 ];
 

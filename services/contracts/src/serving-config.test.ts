@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { EdgeConfig } from "./edge-config.js";
 import { ContractValidationError } from "./errors.js";
 import type { ModelRef } from "./model-ref.js";
 import {
@@ -33,8 +34,17 @@ describe("parseServingConfig", () => {
       alias: "champion",
     });
     expect(config.store).toEqual({ kind: "sqlite", path: ".mlops/platform.db" });
-    expect(config.apiKeySha256).toEqual([]);
-    expect(config.appInsights).toEqual({ connectionString: null, samplingRatio: 0.1 });
+    expect(config.edge).toEqual({
+      auth: { mode: "none" },
+      secretsDir: null,
+      secretsRefreshMs: 30_000,
+      opsInternalOnly: false,
+    });
+    expect(config.appInsights).toEqual({
+      connectionString: null,
+      auth: "local",
+      samplingRatio: 0.1,
+    });
   });
 
   it("treats blank variables as unset", () => {
@@ -55,7 +65,28 @@ describe("parseServingConfig", () => {
     [{ MLOPS_STORE: "cosmos" }, "COSMOS_ENDPOINT", "required"],
     [{ MLOPS_STORE: "cosmos", COSMOS_ENDPOINT: "ftp://x" }, "COSMOS_ENDPOINT", "http"],
     [{ MLOPS_API_KEY_SHA256: "abc" }, "MLOPS_API_KEY_SHA256[0]", "SHA-256"],
+    [{ MLOPS_AUTH: "api-keys" }, "MLOPS_AUTH", "MLOPS_SECRETS_DIR"],
+    [{ MLOPS_AUTH: "entra" }, "MLOPS_ENTRA_TENANT_ID", "required"],
+    [
+      { MLOPS_AUTH: "none", MLOPS_API_KEY_SHA256: "a".repeat(64) },
+      "MLOPS_API_KEY_SHA256",
+      "api-keys",
+    ],
+    [{ MLOPS_ENTRA_APP_ROLE: "Predictions.Invoke" }, "MLOPS_ENTRA_APP_ROLE", "entra"],
+    [
+      {
+        MLOPS_AUTH: "entra",
+        MLOPS_ENTRA_TENANT_ID: "00000000-0000-4000-8000-0000000000aa",
+        MLOPS_ENTRA_AUDIENCE: "api://mlops",
+        MLOPS_ENTRA_APP_ROLE: "Predictions.Invoke",
+        MLOPS_ENTRA_JWKS_URL: "http://keys.example/jwks",
+      },
+      "MLOPS_ENTRA_JWKS_URL",
+      "https",
+    ],
+    [{ MLOPS_OPS_INTERNAL_ONLY: "yes" }, "MLOPS_OPS_INTERNAL_ONLY", "true"],
     [{ MLOPS_TELEMETRY_SAMPLING: "2" }, "MLOPS_TELEMETRY_SAMPLING", "1"],
+    [{ MLOPS_TELEMETRY_AUTH: "key" }, "MLOPS_TELEMETRY_AUTH", "entra"],
     [
       { APPLICATIONINSIGHTS_CONNECTION_STRING: "x" },
       "APPLICATIONINSIGHTS_CONNECTION_STRING",
@@ -117,6 +148,30 @@ const storeConfig: fc.Arbitrary<StoreConfig> = fc.oneof(
 );
 const sha = fc.stringMatching(/^[0-9a-f]{64}$/);
 
+/** Every shape the edge settings take. */
+const edgeConfig: fc.Arbitrary<EdgeConfig> = fc.record({
+  auth: fc.oneof(
+    fc.constant({ mode: "none" as const }),
+    fc.record({
+      mode: fc.constant("api-keys" as const),
+      sha256: fc.array(sha, { minLength: 1, maxLength: 3 }),
+    }),
+    fc.record({
+      mode: fc.constant("entra" as const),
+      tenantId: fc.uuid(),
+      audience: fc.constantFrom("api://mlops-predict", "00000000-0000-4000-8000-00000000c11e"),
+      appRole: fc.constantFrom("Predictions.Invoke", "predict"),
+      jwksUrl: fc.constantFrom(
+        "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+        "http://127.0.0.1:9/jwks",
+      ),
+    }),
+  ),
+  secretsDir: fc.option(fc.constantFrom("/mnt/secrets", "secrets"), { nil: null }),
+  secretsRefreshMs: fc.integer({ min: 1000, max: 3_600_000 }),
+  opsInternalOnly: fc.boolean(),
+});
+
 const servingConfig: fc.Arbitrary<ServingConfig> = fc
   .record({
     port: fc.integer({ min: 1, max: 65_535 }),
@@ -134,11 +189,12 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
     batchSize: fc.integer({ min: 1, max: 1000 }),
     flushIntervalMs: fc.integer({ min: 10, max: 600_000 }),
     rateLimitPerMinute: fc.integer({ min: 0, max: 1_000_000 }),
-    apiKeySha256: fc.array(sha, { maxLength: 3 }),
+    edge: edgeConfig,
     connectionString: fc.option(
       fc.uuid().map((u) => `InstrumentationKey=${u};IngestionEndpoint=https://127.0.0.1:9/`),
       { nil: null },
     ),
+    telemetryAuth: fc.constantFrom("local" as const, "entra" as const),
     samplingRatio: fc.double({ min: 0, max: 1, noNaN: true }),
     workers: fc.oneof(fc.constant("auto" as const), fc.integer({ min: 1, max: 64 })),
     logLevel: fc.constantFrom(
@@ -172,8 +228,12 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
         flushIntervalMs: r.flushIntervalMs,
       },
       rateLimitPerMinute: r.rateLimitPerMinute,
-      apiKeySha256: r.apiKeySha256,
-      appInsights: { connectionString: r.connectionString, samplingRatio: r.samplingRatio },
+      edge: r.edge,
+      appInsights: {
+        connectionString: r.connectionString,
+        auth: r.telemetryAuth,
+        samplingRatio: r.samplingRatio,
+      },
       logLevel: r.logLevel,
     }),
   );

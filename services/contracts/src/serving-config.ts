@@ -4,15 +4,17 @@
  * exactly the variables the server parses (`parse(render(c))` equals `c`).
  */
 import { z } from "zod";
-import { type EnvRecord, enumVar, intVar, listVar, numberVar, textVar } from "./env.js";
+import {
+  EDGE_ENV,
+  type EdgeConfig,
+  edgeConfigFromEnv,
+  edgeEnvShape,
+  renderEdgeEnv,
+} from "./edge-config.js";
+import { type EnvRecord, enumVar, intVar, numberVar, textVar } from "./env.js";
 import { parseOrThrow } from "./errors.js";
 import { formatModelRef, type ModelRef, PinnedModelRefSchema } from "./model-ref.js";
-import {
-  NameSchema,
-  type ServedVariant,
-  ServedVariantSchema,
-  Sha256HexSchema,
-} from "./primitives.js";
+import { NameSchema, type ServedVariant, ServedVariantSchema } from "./primitives.js";
 import {
   renderStoreEnv,
   STORE_ENV,
@@ -39,18 +41,29 @@ export const SERVING_ENV = {
   logBatchSize: "MLOPS_LOG_BATCH_SIZE",
   logFlushMs: "MLOPS_LOG_FLUSH_MS",
   rateLimit: "MLOPS_RATE_LIMIT_PER_MINUTE",
-  apiKeyHashes: "MLOPS_API_KEY_SHA256",
   appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  telemetryAuth: "MLOPS_TELEMETRY_AUTH",
   telemetrySampling: "MLOPS_TELEMETRY_SAMPLING",
   logLevel: "LOG_LEVEL",
   ...STORE_ENV,
+  ...EDGE_ENV,
 } as const;
 
 /**
  * Variables that carry credentials: manifests should source them from a Secret (Key Vault), not
- * from plain values.
+ * from plain values. The App Insights connection string is not one: its instrumentation key only
+ * identifies the resource ("aren't considered secrets", learn.microsoft.com/azure/azure-monitor/
+ * app/sdk-connection-string), and with local auth off ingestion takes an Entra token.
  */
-export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey, SERVING_ENV.appInsights];
+export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey];
+
+/**
+ * How telemetry authenticates to Application Insights: `local` sends with the connection string
+ * alone (the instrumentation key), `entra` adds a token of the process's Azure identity, which a
+ * component with local auth off requires (learn.microsoft.com/azure/azure-monitor/app/
+ * azure-ad-authentication).
+ */
+export const TELEMETRY_AUTH_MODES = ["local", "entra"] as const;
 
 export const SERVING_MODES = ["single", "split"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -82,6 +95,7 @@ export const SERVING_DEFAULTS = {
   logFlushMs: 1000,
   /** 0 disables the per-client limit (the ingress limits first in the cloud). */
   rateLimitPerMinute: 0,
+  telemetryAuth: "local",
   telemetrySampling: 0.1,
   logLevel: "info",
 } as const;
@@ -118,10 +132,11 @@ export interface ServingConfig {
     readonly flushIntervalMs: number;
   };
   readonly rateLimitPerMinute: number;
-  /** SHA-256 hex of accepted API keys; empty → predictions need no key. */
-  readonly apiKeySha256: readonly string[];
+  /** Who may call the prediction routes, the mounted secrets, and what proxied requests reach. */
+  readonly edge: EdgeConfig;
   readonly appInsights: {
     readonly connectionString: string | null;
+    readonly auth: (typeof TELEMETRY_AUTH_MODES)[number];
     readonly samplingRatio: number;
   };
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -171,11 +186,12 @@ const servingEnvShape = {
   [E.logBatchSize]: intVar(D.logBatchSize, 1, 100_000),
   [E.logFlushMs]: intVar(D.logFlushMs, 10, 600_000),
   [E.rateLimit]: intVar(D.rateLimitPerMinute, 0, 100_000_000),
-  [E.apiKeyHashes]: listVar(Sha256HexSchema, 100),
   [E.appInsights]: textVar(ConnectionStringSchema, null),
+  [E.telemetryAuth]: enumVar(TELEMETRY_AUTH_MODES, D.telemetryAuth),
   [E.telemetrySampling]: numberVar(D.telemetrySampling, 0, 1),
   [E.logLevel]: enumVar(LOG_LEVELS, D.logLevel),
   ...storeEnvShape,
+  ...edgeEnvShape,
 };
 
 /** Env record → `ServingConfig`; issues are reported on the variable that broke the rule. */
@@ -204,6 +220,7 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
     });
   }
   const store = storeConfigFromEnv(env, ctx);
+  const edge = edgeConfigFromEnv(env, ctx);
   return {
     port: env[E.port],
     host: env[E.host] as string,
@@ -224,8 +241,12 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
       flushIntervalMs: env[E.logFlushMs],
     },
     rateLimitPerMinute: env[E.rateLimit],
-    apiKeySha256: env[E.apiKeyHashes],
-    appInsights: { connectionString: env[E.appInsights], samplingRatio: env[E.telemetrySampling] },
+    edge,
+    appInsights: {
+      connectionString: env[E.appInsights],
+      auth: env[E.telemetryAuth],
+      samplingRatio: env[E.telemetrySampling],
+    },
     logLevel: env[E.logLevel],
   };
 });
@@ -259,13 +280,14 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
     [E.logBatchSize]: String(config.predictionLog.batchSize),
     [E.logFlushMs]: String(config.predictionLog.flushIntervalMs),
     [E.rateLimit]: String(config.rateLimitPerMinute),
+    [E.telemetryAuth]: config.appInsights.auth,
     [E.telemetrySampling]: String(config.appInsights.samplingRatio),
     [E.logLevel]: config.logLevel,
     ...renderStoreEnv(config.store),
+    ...renderEdgeEnv(config.edge),
   };
   if (config.variant !== null) env[E.variant] = config.variant;
   if (config.garchModel !== null) env[E.garchModel] = formatModelRef(config.garchModel);
-  if (config.apiKeySha256.length > 0) env[E.apiKeyHashes] = config.apiKeySha256.join(",");
   if (config.appInsights.connectionString !== null) {
     env[E.appInsights] = config.appInsights.connectionString;
   }

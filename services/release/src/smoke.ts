@@ -1,11 +1,15 @@
 /**
- * Smoke test of a deployed prediction API, through whatever sits in front of it (the NGINX canary
- * Ingress on AKS, or nothing locally): liveness, readiness, the served models, one prediction and
- * one GARCH forecast validated against the contracts' response schemas, and the canary header
+ * Smoke test of a deployed prediction API, through whatever sits in front of it (the public route
+ * on AKS, or nothing locally): liveness, readiness, the served models, one prediction and one
+ * GARCH forecast validated against the contracts' response schemas, and the canary header
  * routing each arm. Every request has its own timeout, so a hung endpoint fails its check instead
- * of the pipeline job.
+ * of the pipeline job. Through the public route (`edge`) only the public paths are probed, with
+ * an API key, and the canary header goes with the trust token the pods accept it from
+ * (`CANARY_OVERRIDE` in `@mlops/contracts`).
  */
 import {
+  API_KEY_HEADER,
+  CANARY_OVERRIDE,
   GarchFitForecastResponseSchema,
   GarchForecastResponseSchema,
   HEALTH_PATHS,
@@ -65,6 +69,17 @@ export interface SmokeOptions {
   readonly garchModel?: string;
   /** Check the header routing (off for a single process that serves both arms itself). */
   readonly routing: boolean;
+  /**
+   * The URL is the public route, which publishes the public paths only: liveness and the model
+   * list are in-cluster endpoints and are not probed.
+   */
+  readonly edge: boolean;
+  /** API key sent with the prediction and GARCH requests (the API's `x-api-key`). */
+  readonly apiKey?: string;
+  /** Entra ID access token sent instead, as `Authorization: Bearer` (`MLOPS_AUTH=entra`). */
+  readonly bearerToken?: string;
+  /** Trust token sent with the canary header (one of the `canary-token-*` secrets). */
+  readonly canaryToken?: string;
 }
 
 /** The outcome of one check. */
@@ -195,26 +210,37 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     return result;
   };
 
-  await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
+  const key: Record<string, string> = {
+    ...(options.apiKey === undefined ? {} : { [API_KEY_HEADER]: options.apiKey }),
+    ...(options.bearerToken === undefined
+      ? {}
+      : { authorization: `Bearer ${options.bearerToken}` }),
+  };
+  if (!options.edge) {
+    await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
+  }
   await run(
     "health/ready",
     { path: HEALTH_PATHS.ready, schema: ReadyResponseSchema },
     () => "ready",
   );
-  const models = await run("models", { path: "/models", schema: ModelsResponseSchema }, (body) =>
-    body.served.map((m) => `${m.variant}=${m.name}@${m.version}`).join(" "),
-  );
+  const models = options.edge
+    ? undefined
+    : await run("models", { path: "/models", schema: ModelsResponseSchema }, (body) =>
+        body.served.map((m) => `${m.variant}=${m.name}@${m.version}`).join(" "),
+      );
   await run(
     "predict",
     {
       path: "/predict",
       body: { features: options.features, user_id: "mlops-smoke" },
+      headers: key,
       schema: PredictResponseSchema,
     },
     (body) => `${body.variant} ${body.model.name}@${body.model.version} -> ${body.prediction}`,
   );
 
-  const served = models.body?.served.find((m) => m.variant === "garch");
+  const served = models?.body?.served.find((m) => m.variant === "garch");
   const garchModel = options.garchModel ?? (served && `${served.name}@${served.version}`);
   const steps = (n: number) =>
     expectThat(n === GARCH_HORIZON, `${n}-step volatility path (asked ${GARCH_HORIZON})`);
@@ -224,11 +250,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       {
         path: "/garch/forecast",
         body: { model: garchModel, horizon: GARCH_HORIZON },
+        headers: key,
         schema: GarchForecastResponseSchema,
       },
       (body) => `${body.model.name}@${body.model.version}: ${steps(body.volatility.length)}`,
     );
-  } else if (!models.check.ok) {
+  } else if (models !== undefined && !models.check.ok) {
     checks.push(
       notRun(
         "garch/forecast",
@@ -241,6 +268,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       {
         path: "/garch/fit-forecast",
         body: { returns: smokeReturns(), p: 1, q: 1, horizon: GARCH_HORIZON },
+        headers: key,
         schema: GarchFitForecastResponseSchema,
       },
       (body) =>
@@ -257,7 +285,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
         {
           path: "/predict",
           body: { features: options.features, user_id: `mlops-smoke-${variant}` },
-          headers: { [options.headerName]: value },
+          headers: {
+            ...key,
+            [options.headerName]: value,
+            ...(options.canaryToken === undefined
+              ? {}
+              : { [CANARY_OVERRIDE.tokenHeader]: options.canaryToken }),
+          },
           schema: PredictResponseSchema,
         },
         (body) =>

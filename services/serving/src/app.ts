@@ -6,7 +6,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { IdSchema, type ServingConfig } from "@mlops/contracts";
+import { API_KEY_HEADER, IdSchema, type ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
@@ -17,11 +17,14 @@ import {
 import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
-import { errorHandler, validationError } from "./errors.js";
+import { authHook } from "./edge/auth.js";
+import { errorHandler, notFoundBody, validationError } from "./errors.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
+import edge from "./plugins/edge.js";
 import predictionLog from "./plugins/prediction-log.js";
-import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
 import experimentRoutes from "./routes/experiment.js";
 import garchRoutes from "./routes/garch.js";
@@ -52,6 +55,8 @@ export interface AppDeps {
   readonly pressureSampleMs?: number;
   /** Longest the prediction log's final flush may take on close (ms). */
   readonly logFlushDeadlineMs?: number;
+  /** Where per-client rate-limit counts live; default: this process (see cluster.ts). */
+  readonly rateLimitStore?: RateLimitStoreCtor;
 }
 
 /** How stale the accuracy gauge (an hour's window) may be. */
@@ -91,13 +96,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: "NOT_FOUND",
-      message: `no route ${request.method} ${request.url.split("?")[0]}`,
-      request_id: request.id,
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
   app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
@@ -115,10 +114,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate("store", store);
   app.decorate("served", served);
 
+  await app.register(edge, { config });
   await app.register(security, {
     config,
     maxEventLoopDelayMs: deps.maxEventLoopDelayMs ?? DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
     pressureSampleMs: deps.pressureSampleMs ?? 500,
+    rateLimitStore: deps.rateLimitStore,
   });
   await app.register(predictionLog, {
     config,
@@ -144,7 +145,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         version: "1",
       },
       components: {
-        securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "x-api-key" } },
+        securitySchemes: {
+          apiKey: { type: "apiKey", in: "header", name: API_KEY_HEADER },
+          entra: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        },
       },
     },
     transform: jsonSchemaTransform,
@@ -155,8 +159,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(async (scope) => {
-    // Predictions and feedback are what an API key protects; probes, docs and metrics are not.
-    if (config.apiKeySha256.length > 0) scope.addHook("onRequest", apiKeyHook(config.apiKeySha256));
+    // Predictions, feedback and GARCH are what a credential protects; probes, docs and metrics
+    // are not (the public route does not publish the latter, see PUBLIC_PATH_PREFIXES).
+    const guard = authHook(config.edge.auth, app.edgeSecrets);
+    if (guard !== null) scope.addHook("onRequest", guard);
     await scope.register(predictRoutes);
     await scope.register(experimentRoutes);
     await scope.register(garchRoutes);

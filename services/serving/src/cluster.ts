@@ -15,6 +15,8 @@
  *   one writer in at a time; batches of hundreds keep the waits short). Measured on 2 cores,
  *   this kept up better than sending every batch to the primary to write alone: the extra copy
  *   of each batch cost more than the lock waits saved;
+ * - the per-client rate limit holds per machine too: workers count each request in the primary's
+ *   windows (rate-windows.ts), so a client spread over N workers does not get N times the limit;
  * - metrics stay per machine, as a scrape expects: a worker's `/metrics` asks the primary,
  *   which gathers the registry of every worker that is listening (a replacement still starting
  *   is left out rather than waited for) and merges them with prom-client's
@@ -36,6 +38,7 @@ import type {
 } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
 import type { TrafficSource } from "./dashboard-api/traffic-view.js";
+import { type RateLimitCount, RateWindows, rateLimitRequest } from "./rate-windows.js";
 
 /** Signals the primary turns into one orderly stop of every worker. */
 const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
@@ -64,12 +67,16 @@ interface Requests {
    * store).
    */
   "collect-traffic": TrafficSource;
+  /** Worker to primary: count one request of a client against the machine's rate limit. */
+  "rate-limit": RateLimitCount;
 }
 type Kind = keyof Requests;
 interface Request {
   readonly type: "mlops:request";
   readonly kind: Kind;
   readonly id: number;
+  /** What the request is about (the rate limit's client key and window). */
+  readonly payload?: unknown;
 }
 interface Reply {
   readonly type: "mlops:reply";
@@ -93,7 +100,12 @@ function settle(message: unknown): boolean {
 }
 
 /** Sends a request of `kind` to `peer` and resolves with its answer. */
-function ask<K extends Kind>(send: Send, kind: K, peer: string): Promise<Requests[K]> {
+function ask<K extends Kind>(
+  send: Send,
+  kind: K,
+  peer: string,
+  payload?: unknown,
+): Promise<Requests[K]> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
@@ -112,7 +124,7 @@ function ask<K extends Kind>(send: Send, kind: K, peer: string): Promise<Request
       else resolve(reply.answer as Requests[K]);
     });
     send(
-      { type: "mlops:request", kind, id },
+      { type: "mlops:request", kind, id, payload },
       (error) => error && fail(`is gone (${error.message})`),
     );
   });
@@ -123,11 +135,11 @@ function answer<K extends Kind>(
   send: Send,
   message: unknown,
   kind: K,
-  compute: () => Promise<Requests[K]>,
+  compute: (payload: unknown) => Promise<Requests[K]>,
 ): void {
   if (!isMessage<Request>(message, "mlops:request") || message.kind !== kind) return;
   const ignore = () => {}; // A peer that left meanwhile needs no answer.
-  compute().then(
+  compute(message.payload).then(
     (value) => send({ type: "mlops:reply", id: message.id, answer: value }, ignore),
     (error: Error) => send({ type: "mlops:reply", id: message.id, error: error.message }, ignore),
   );
@@ -199,11 +211,15 @@ function answerWorkers(listening: ReadonlySet<Worker>): void {
       },
     };
   };
+  // One count per client for the whole machine, however the connections are spread.
+  const windows = new RateWindows();
+  const count = async (payload: unknown) => windows.hit(rateLimitRequest(payload), Date.now());
   cluster.on("message", (worker: Worker, message: unknown) => {
     if (settle(message)) return;
     const send = toWorker(worker);
     answer(send, message, "metrics", metrics);
     answer(send, message, "traffic", traffic);
+    answer(send, message, "rate-limit", count);
   });
 }
 
@@ -289,3 +305,7 @@ export const clusterExposition = (): Promise<string> =>
 /** The traffic of every listening worker, merged by the primary (the dashboard's source). */
 export const clusterTraffic = (): Promise<TrafficSource> =>
   ask(toPrimary, "traffic", "the cluster primary");
+
+/** Counts a request of client `key` in the primary's windows of `windowMs`. */
+export const clusterRateLimitHit = (key: string, windowMs: number): Promise<RateLimitCount> =>
+  ask(toPrimary, "rate-limit", "the cluster primary", { key, windowMs });

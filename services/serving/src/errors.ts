@@ -6,6 +6,9 @@
 import {
   ContractValidationError,
   type ErrorResponse,
+  listedIssues,
+  MAX_TEXT,
+  truncateText,
   type ValidationIssue,
   zodIssues,
 } from "@mlops/contracts";
@@ -17,10 +20,16 @@ import type { ZodError } from "zod";
 export const SERVING_ERRORS = {
   VALIDATION_FAILED: { status: 400, summary: "the request broke a schema rule" },
   FEATURE_COUNT_MISMATCH: { status: 400, summary: "a feature row has the wrong length" },
-  UNAUTHORIZED: { status: 401, summary: "an API key is required and was missing or wrong" },
+  UNAUTHORIZED: { status: 401, summary: "a credential is required and was missing or not valid" },
+  FORBIDDEN: { status: 403, summary: "the credential is valid but lacks the app role" },
+  CANARY_OVERRIDE_FORBIDDEN: {
+    status: 403,
+    summary: "the canary override needs a valid x-canary-token",
+  },
   MODEL_NOT_FOUND: { status: 404, summary: "no registered model matches the reference" },
   GARCH_FIT_FAILED: { status: 422, summary: "the posted series cannot be fitted" },
   STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer" },
+  AUTH_UNAVAILABLE: { status: 503, summary: "credentials cannot be checked right now" },
   NOT_READY: { status: 503, summary: "the configured models are not loaded" },
   DASHBOARD_NOT_BUILT: {
     status: 503,
@@ -29,24 +38,50 @@ export const SERVING_ERRORS = {
 } as const;
 export type ServingErrorCode = keyof typeof SERVING_ERRORS;
 
+/** What else a ServingError can carry. */
+export interface ServingErrorOptions extends ErrorOptions {
+  /** `WWW-Authenticate` challenge of a 401 or 403. */
+  readonly challenge?: string;
+}
+
 /** An expected failure with a safe, client-facing message. */
 export class ServingError extends Error {
   override readonly name = "ServingError";
   readonly statusCode: number;
+  readonly challenge: string | undefined;
   constructor(
     readonly code: ServingErrorCode,
     message: string,
     readonly issues?: readonly ValidationIssue[],
-    options?: ErrorOptions,
+    options?: ServingErrorOptions,
   ) {
     super(message, options);
     this.statusCode = SERVING_ERRORS[code].status;
+    this.challenge = options?.challenge;
   }
+}
+
+/** The answer to a path no route serves here (or that is not served to this caller). */
+export function notFoundBody(request: FastifyRequest): ErrorResponse {
+  const path = request.url.split("?")[0]!;
+  return {
+    error: "NOT_FOUND",
+    message: truncateText(`no route ${request.method} ${path}`, MAX_TEXT),
+    request_id: request.id,
+  };
 }
 
 /** What a request body/query/params failure turns into (fastify's validator compiler result). */
 export function validationError(subject: string, error: ZodError): ContractValidationError {
   return new ContractValidationError(subject, zodIssues(error));
+}
+
+/**
+ * The issues a reply lists (`listedIssues`: the first few, each cut short) and how many there
+ * were: a body of 300 bad numbers breaks 300 rules, and the reply's schema caps the list.
+ */
+function issuesOf(issues: readonly ValidationIssue[]) {
+  return { issues: listedIssues(issues), issue_count: issues.length };
 }
 
 /** Fastify's own client errors (bad JSON, too large, wrong content type…) keep their code. */
@@ -81,21 +116,27 @@ export function errorHandler(
     status = 400;
     body = {
       error: "VALIDATION_FAILED",
-      message: error.message,
+      message: truncateText(error.message, MAX_TEXT),
       request_id: request.id,
-      issues: [...error.issues],
+      ...issuesOf(error.issues),
     };
   } else if (error instanceof ServingError) {
     status = error.statusCode;
     body = {
       error: error.code,
-      message: status < 500 ? error.message : SERVING_ERRORS[error.code].summary,
+      message:
+        status < 500 ? truncateText(error.message, MAX_TEXT) : SERVING_ERRORS[error.code].summary,
       request_id: request.id,
-      ...(error.issues ? { issues: [...error.issues] } : {}),
+      ...(error.issues ? issuesOf(error.issues) : {}),
     };
   } else if (isClientError(error)) {
     status = error.statusCode!;
-    body = { error: error.code ?? "BAD_REQUEST", message: error.message, request_id: request.id };
+    // Fastify's own messages quote the request (a content type, a header): keep them bounded.
+    body = {
+      error: truncateText(error.code ?? "BAD_REQUEST", 64),
+      message: truncateText(error.message, MAX_TEXT),
+      request_id: request.id,
+    };
   } else {
     status = error.statusCode && error.statusCode >= 500 ? error.statusCode : 500;
     body = { error: "INTERNAL", message: "internal server error", request_id: request.id };
@@ -105,8 +146,8 @@ export function errorHandler(
   } else {
     request.log.info({ status, code: body.error }, "rejected");
   }
-  if (error instanceof ServingError && error.code === "UNAUTHORIZED") {
-    reply.header("www-authenticate", 'ApiKey realm="predictions"');
+  if (error instanceof ServingError && error.challenge !== undefined) {
+    reply.header("www-authenticate", error.challenge);
   }
   return reply.code(status).send(body);
 }

@@ -14,7 +14,5 @@ export {
 } from "./batching-writer.js";
 export { SERVING_ERRORS, ServingError, type ServingErrorCode } from "./errors.js";
 export { loadServedModels, type ServedModels } from "./models/served.js";
-export { API_KEY_HEADER } from "./plugins/security.js";
-export { CANARY_COOKIE } from "./routes/predict.js";
 export { runServer } from "./run-server.js";
 export { configOrExit, exitOnFailure, serve } from "./server.js";

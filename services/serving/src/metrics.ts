@@ -14,6 +14,7 @@ import {
   PREDICTION_LOG_DROPPED,
   PREDICTION_LOG_QUEUE_DEPTH,
   PREDICTION_LOG_WRITE_FAILURES,
+  PREDICTION_OVERRIDES,
   PREDICTION_REQUESTS,
 } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
@@ -25,6 +26,8 @@ export interface ServingMetrics {
   readonly registry: Registry;
   readonly requests: Counter<string>;
   readonly latency: Histogram<string>;
+  /** Predictions on an arm a trusted caller forced: apart from `requests` and the A/B data. */
+  readonly overrides: Counter<string>;
 }
 
 function spec(m: MetricSpec) {
@@ -113,5 +116,6 @@ export function createMetrics(
         this.set({ experiment, variant }, accuracy);
     },
   });
-  return { registry, requests, latency };
+  const overrides = new Counter({ ...spec(PREDICTION_OVERRIDES), registers: [registry] });
+  return { registry, requests, latency, overrides };
 }

@@ -8,9 +8,10 @@ import { type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
-import { joinCluster, PRIMARY_SIGNALS } from "./cluster.js";
+import { clusterRateLimitHit, joinCluster, PRIMARY_SIGNALS } from "./cluster.js";
 import { localTraffic } from "./dashboard-api/traffic-view.js";
 import { loadServedModels } from "./models/served.js";
+import { clusterRateLimitStore } from "./rate-windows.js";
 import { startTelemetry } from "./telemetry.js";
 
 /**
@@ -29,7 +30,13 @@ export async function runServer(
     const served = await loadServedModels(config, store);
     // Loaded after telemetry so its instrumentation sees Fastify's HTTP server being created.
     const { createApp } = await import("./app.js");
-    app = await createApp({ config, store, served });
+    app = await createApp({
+      config,
+      store,
+      served,
+      // A worker counts clients in the primary, so MLOPS_RATE_LIMIT_PER_MINUTE is per machine.
+      rateLimitStore: clustered ? clusterRateLimitStore(clusterRateLimitHit) : undefined,
+    });
   } catch (error) {
     await store.close();
     await telemetry?.close();

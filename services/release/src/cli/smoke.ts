@@ -17,8 +17,19 @@ interface SmokeFlags {
   features: number[];
   garchModel?: string;
   routing: boolean;
+  edge?: boolean;
   json?: boolean;
 }
+
+/**
+ * Where the smoke test finds its credentials: environment variables, so they never appear in a
+ * command line or a job log (the pipeline reads them from Key Vault into masked variables).
+ */
+export const SMOKE_CREDENTIAL_ENV = {
+  apiKey: "MLOPS_SMOKE_API_KEY",
+  bearerToken: "MLOPS_SMOKE_BEARER_TOKEN",
+  canaryToken: "MLOPS_SMOKE_CANARY_TOKEN",
+} as const;
 
 /** Adds `smoke` to the `mlops` program. */
 export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContext): void {
@@ -33,6 +44,10 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
     .option("--features <json>", "feature row to predict", featureRow, [...DEFAULT_FEATURES])
     .option("--garch-model <ref>", "GARCH model to forecast (default: the one the API serves)")
     .option("--no-routing", "skip the header routing checks (one process serving both arms)")
+    .option(
+      "--edge",
+      `the URL is the public route: probe its public paths only; ${Object.values(SMOKE_CREDENTIAL_ENV).join(", ")} carry the credentials`,
+    )
     .option("--json", "print the report as one JSON object")
     .action(async (opts: SmokeFlags) => {
       const report = await runSmoke({
@@ -42,6 +57,10 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
         features: opts.features,
         garchModel: opts.garchModel,
         routing: opts.routing,
+        edge: opts.edge ?? false,
+        apiKey: ctx.io.env[SMOKE_CREDENTIAL_ENV.apiKey] || undefined,
+        bearerToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.bearerToken] || undefined,
+        canaryToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.canaryToken] || undefined,
       });
       ctx.io.stdout(opts.json ? `${JSON.stringify(report)}\n` : formatSmokeReport(report));
       const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);

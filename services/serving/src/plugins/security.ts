@@ -1,17 +1,16 @@
 /**
  * Cross-cutting protection, registered before any route: security headers, per-client rate
- * limiting, load shedding when the event loop saturates, and optional API-key auth on the
- * prediction routes.
+ * limiting and load shedding when the event loop saturates. Who may call which route is
+ * `plugins/edge.ts` and `edge/auth.ts`.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import rateLimit from "@fastify/rate-limit";
 import underPressure from "@fastify/under-pressure";
 import type { ErrorResponse, ServingConfig } from "@mlops/contracts";
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import helmet from "helmet";
-import { ServingError } from "../errors.js";
+import type { RateLimitStoreCtor } from "../rate-windows.js";
 
 /** When the event loop lags this long the server sheds load (503) rather than queue it. */
 export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
@@ -22,28 +21,8 @@ export interface SecurityOptions {
   readonly maxEventLoopDelayMs: number;
   /** How often under-pressure samples the event loop (ms). */
   readonly pressureSampleMs: number;
-}
-
-/** The header carrying an API key. */
-export const API_KEY_HEADER = "x-api-key";
-
-/**
- * A hook that admits requests whose `x-api-key` hashes (SHA-256) to one of `hashes`. Only
- * hashes are configured, so the server never holds a usable key; comparisons run in constant
- * time over equal-length digests.
- */
-export function apiKeyHook(hashes: readonly string[]): onRequestHookHandler {
-  const accepted = hashes.map((h) => Buffer.from(h, "hex"));
-  return async (request: FastifyRequest) => {
-    const key = request.headers[API_KEY_HEADER];
-    if (typeof key !== "string" || key === "") {
-      throw new ServingError("UNAUTHORIZED", `header ${API_KEY_HEADER} is required`);
-    }
-    const digest = createHash("sha256").update(key).digest();
-    if (!accepted.some((h) => timingSafeEqual(h, digest))) {
-      throw new ServingError("UNAUTHORIZED", `header ${API_KEY_HEADER} is not an accepted key`);
-    }
-  };
+  /** Where per-client counts live; default: this process. */
+  readonly rateLimitStore?: RateLimitStoreCtor;
 }
 
 /**
@@ -79,6 +58,9 @@ export default fp(
       await app.register(rateLimit, {
         max: opts.config.rateLimitPerMinute,
         timeWindow: "1 minute",
+        store: opts.rateLimitStore,
+        // A count that cannot be had (the cluster primary busy or gone) lets the request through.
+        skipOnError: true,
         // Health probes and scrapes come from the platform, not clients.
         allowList: (request) => /^\/(health|metrics)/.test(request.url),
       });

@@ -2,29 +2,36 @@
  * `POST /predict` and `POST /predict/batch`: assign a variant, classify with its model, log the
  * prediction asynchronously, count it. This is the hot path: one zod parse of a small body, one
  * pass over the trees, an enqueue; nothing on it waits for the store.
+ *
+ * The canary override (edge/canary.ts) is honoured only for a trusted caller: its prediction is
+ * served on the forced arm, logged as an override and counted apart, never in the prediction log
+ * the A/B analysis reads. Anyone else's override is ignored where this process assigns the arm
+ * (`split`); where the edge assigned it (`single`, one Deployment per arm) the edge may already
+ * have obeyed it, so the request is refused (403) and counts nowhere.
  */
 import {
   BatchPredictResponseSchema,
   batchPredictRequestSchema,
+  CANARY_OVERRIDE,
   ErrorResponseSchema,
   PredictRequestSchema,
   PredictResponseSchema,
   type ServedVariant,
 } from "@mlops/contracts";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { assignVariant } from "../assignment.js";
+import { type CanaryOverride, canaryOverride } from "../edge/canary.js";
+import { ServingError } from "../errors.js";
 import type { Classification, Classifier } from "../models/classifier.js";
 import { compiledSerializer } from "../serializer.js";
 
-/**
- * Cookie that pins a user to an arm behind the canary Ingress (ingress-nginx
- * `canary-by-cookie`): `always` routes to the canary (challenger), `never` to the stable
- * (champion) Deployment.
- */
-export const CANARY_COOKIE = "mlops-canary";
-
-const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 503: ErrorResponseSchema };
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  503: ErrorResponseSchema,
+};
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { config, served, metrics, predictionLog } = app;
@@ -33,6 +40,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   // Counter children per (variant, status), bound once: label lookup stays off the hot path.
   const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
   const timers = new Map<ServedVariant, ReturnType<typeof metrics.latency.labels>>();
+  const overrides = new Map<ServedVariant, ReturnType<typeof metrics.overrides.labels>>();
   for (const [variant, model] of Object.entries(served.classifiers) as [
     ServedVariant,
     Classifier,
@@ -42,21 +50,33 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       counters.set(`${variant}:${status}`, metrics.requests.labels({ ...labels, status }));
     }
     timers.set(variant, metrics.latency.labels(labels));
+    overrides.set(variant, metrics.overrides.labels(labels));
   }
 
-  /** The arm for this request: fixed in single mode, a stable hash of the user in split mode. */
-  const variantFor = (request: FastifyRequest, userId: string | undefined): ServedVariant =>
-    config.mode === "single"
-      ? config.variant!
-      : assignVariant(experimentId, userId ?? request.id, config.challengerWeight);
-
-  const stick = (reply: FastifyReply, variant: ServedVariant) => {
-    if (config.mode === "single") {
-      reply.header(
-        "set-cookie",
-        `${CANARY_COOKIE}=${variant === "challenger" ? "always" : "never"}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax`,
+  /** The request's override, refused when it is not trusted and the edge chose the arm. */
+  const overrideOf = (request: FastifyRequest): CanaryOverride => {
+    const override = canaryOverride(request, app.edgeSecrets);
+    if (override.kind === "untrusted" && config.mode === "single") {
+      throw new ServingError(
+        "CANARY_OVERRIDE_FORBIDDEN",
+        `${CANARY_OVERRIDE.header} and the ${CANARY_OVERRIDE.cookie} cookie are honoured only with a valid ${CANARY_OVERRIDE.tokenHeader}`,
       );
     }
+    return override;
+  };
+
+  /**
+   * The arm for this request: fixed in single mode; in split mode the trusted override's, else a
+   * stable hash of the user.
+   */
+  const variantFor = (
+    request: FastifyRequest,
+    userId: string | undefined,
+    override: CanaryOverride,
+  ): ServedVariant => {
+    if (config.mode === "single") return config.variant!;
+    if (override.kind === "trusted") return override.arm;
+    return assignVariant(experimentId, userId ?? request.id, config.challengerWeight);
   };
 
   /**
@@ -65,14 +85,25 @@ const routes: FastifyPluginAsyncZod = async (app) => {
    * the A/B analysis uses as the error-rate guardrail.
    */
   const serve = (
+    request: FastifyRequest,
     ids: readonly string[],
     variant: ServedVariant,
     model: Classifier,
     userId: string | undefined,
+    override: CanaryOverride,
     run: () => Classification[],
   ): Classification[] => {
     const started = performance.now();
     const account = (answers: Classification[] | null) => {
+      if (override.kind === "trusted") {
+        // A forced arm is no sample of the experiment: counted and logged as what it is.
+        overrides.get(variant)!.inc(ids.length);
+        request.log.info(
+          { override: override.arm, variant, rows: ids.length, ok: answers !== null },
+          "canary override",
+        );
+        return;
+      }
       const latencyMs = performance.now() - started;
       counters.get(`${variant}:${answers ? "ok" : "error"}`)!.inc();
       timers.get(variant)!.observe(latencyMs / 1000);
@@ -116,14 +147,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: compiledSerializer,
     },
-    async (request, reply) => {
+    async (request) => {
       const { features, user_id } = request.body;
-      const variant = variantFor(request, user_id);
+      const override = overrideOf(request);
+      const variant = variantFor(request, user_id, override);
       const model = served.classifier(variant);
-      const [answer] = serve([request.id], variant, model, user_id, () => [
+      const [answer] = serve(request, [request.id], variant, model, user_id, override, () => [
         model.classify(features),
       ]);
-      stick(reply, variant);
       return {
         request_id: request.id,
         prediction: answer.prediction,
@@ -147,13 +178,15 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: compiledSerializer,
     },
-    async (request, reply) => {
+    async (request) => {
       const { rows, user_id } = request.body;
-      const variant = variantFor(request, user_id);
+      const override = overrideOf(request);
+      const variant = variantFor(request, user_id, override);
       const model = served.classifier(variant);
       const ids = rows.map((_, i) => `${request.id}.${i}`);
-      const answers = serve(ids, variant, model, user_id, () => model.classifyBatch(rows));
-      stick(reply, variant);
+      const answers = serve(request, ids, variant, model, user_id, override, () =>
+        model.classifyBatch(rows),
+      );
       return {
         predictions: answers.map((a, i) => ({ request_id: ids[i], ...a })),
         variant,

@@ -1,0 +1,106 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ErrorResponseSchema, HEALTH_PATHS } from "./api.js";
+import { EDGE_SECRETS, isPublicPath, PUBLIC_PATH_PREFIXES } from "./edge.js";
+import {
+  ContractValidationError,
+  listedIssues,
+  MAX_ISSUE_TEXT,
+  MAX_LISTED_ISSUES,
+} from "./errors.js";
+import { MAX_TEXT } from "./primitives.js";
+
+describe("isPublicPath", () => {
+  it("admits the prediction, feedback and GARCH routes and the readiness probe", () => {
+    for (const path of [
+      "/predict",
+      "/predict/batch",
+      "/feedback",
+      "/garch/forecast",
+      "/garch/fit-forecast?x=1",
+      HEALTH_PATHS.ready,
+    ]) {
+      expect(isPublicPath(path), path).toBe(true);
+    }
+  });
+
+  it("keeps every operational endpoint in the cluster", () => {
+    for (const path of [
+      "/metrics",
+      "/docs",
+      "/docs/json",
+      "/dashboard",
+      "/dashboard/api/traffic",
+      "/models",
+      "/models/classifier",
+      "/ab-test/stats",
+      HEALTH_PATHS.live,
+      "/health",
+      "/",
+      "/predictions",
+      "/garch",
+      "/garch/forecasts",
+    ]) {
+      expect(isPublicPath(path), path).toBe(false);
+    }
+  });
+
+  it("matches whole path elements only, like PathPrefix and Ingress Prefix", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...PUBLIC_PATH_PREFIXES),
+        fc.stringMatching(/^[a-z0-9]{1,8}$/),
+        (prefix, tail) => {
+          expect(isPublicPath(`${prefix}/${tail}`)).toBe(true);
+          expect(isPublicPath(`${prefix}${tail}`)).toBe(false);
+        },
+      ),
+    );
+  });
+});
+
+describe("EDGE_SECRETS", () => {
+  it("names Key Vault secrets and files that are valid, distinct, with two of each kind", () => {
+    for (const s of EDGE_SECRETS) {
+      expect(s.vaultName).toMatch(/^[a-zA-Z0-9-]{1,127}$/);
+      expect(s.file.startsWith(`${s.kind}-`)).toBe(true);
+    }
+    expect(new Set(EDGE_SECRETS.map((s) => s.file)).size).toBe(EDGE_SECRETS.length);
+    expect(EDGE_SECRETS.filter((s) => s.kind === "api-key")).toHaveLength(2);
+    expect(EDGE_SECRETS.filter((s) => s.kind === "canary-token")).toHaveLength(2);
+  });
+});
+
+describe("bounded validation errors", () => {
+  const many = (n: number, pathLength = 12) =>
+    Array.from({ length: n }, (_, i) => ({
+      path: `returns[${i}]`.padEnd(pathLength, "x"),
+      message: "Invalid input: expected number, received string",
+    }));
+
+  it("list at most MAX_LISTED_ISSUES issues and count the rest", () => {
+    const error = new ContractValidationError("POST /garch/fit-forecast body", many(300));
+    expect(error.issues).toHaveLength(300);
+    expect(error.message).toMatch(/; and 290 more$/);
+    expect(listedIssues(error.issues)).toHaveLength(MAX_LISTED_ISSUES);
+  });
+
+  it("fit an error reply whatever the issues, their number and their length", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 5000 }), (n, len) => {
+        const error = new ContractValidationError("POST /predict/batch body", many(n, len));
+        const issues = listedIssues(error.issues);
+        for (const issue of issues) expect(issue.path.length).toBeLessThanOrEqual(MAX_ISSUE_TEXT);
+        expect(error.message.length).toBeLessThanOrEqual(MAX_TEXT);
+        const reply = {
+          error: "VALIDATION_FAILED",
+          message: error.message,
+          issues,
+          issue_count: error.issues.length,
+        };
+        expect(ErrorResponseSchema.safeParse(reply).success).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The public edge as data, agreed between the server (which enforces it too), the route
+ * components that publish it (Gateway API route or NGINX Ingress) and the policy pack that checks
+ * them: which paths the internet may reach, how a trusted caller forces an arm, and which Key
+ * Vault secrets the serving pods read.
+ */
+import { HEALTH_PATHS } from "./api.js";
+
+/**
+ * Path prefixes the public route forwards, matched element by element (`/predict` covers
+ * `/predict/batch`, not `/predictions`), as Gateway API's `PathPrefix` and an Ingress's `Prefix`
+ * match. Everything else stays in the cluster: `/metrics` (Prometheus scrapes the pods), `/docs`,
+ * `/dashboard` (port-forward), `/models`, `/ab-test/*` and the probes' `/health/live`. The
+ * readiness path is public because the availability test probes it from outside.
+ */
+export const PUBLIC_PATH_PREFIXES = [
+  "/predict",
+  "/feedback",
+  "/garch/forecast",
+  "/garch/fit-forecast",
+  HEALTH_PATHS.ready,
+] as const;
+
+/** True when `path` (a request path; any query is ignored) falls under a public prefix. */
+export function isPublicPath(path: string): boolean {
+  const bare = path.split("?", 1)[0]!;
+  return PUBLIC_PATH_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`));
+}
+
+/** The request header carrying an API key (`MLOPS_AUTH=api-keys`). */
+export const API_KEY_HEADER = "x-api-key";
+
+/**
+ * The canary override: the header (and cookie) that force an arm, with ingress-nginx's
+ * `canary-by-header` values, and the header a trusted caller adds to prove it may. The server
+ * honours an override only with a valid token (one of the `canary-token-*` secrets); overridden
+ * predictions are counted apart and never enter the A/B analysis.
+ */
+export const CANARY_OVERRIDE = {
+  header: "x-canary",
+  cookie: "mlops-canary",
+  tokenHeader: "x-canary-token",
+  values: { challenger: "always", champion: "never" },
+} as const;
+
+/** What a secret mounted into the serving pods is for. */
+export type EdgeSecretKind = "api-key" | "canary-token";
+
+/** One Key Vault secret the pods read, and the file the Secrets Store CSI driver writes it to. */
+export interface EdgeSecret {
+  /** Key Vault secret name (1-127 letters, digits and '-'). */
+  readonly vaultName: string;
+  /** File name in the mounted directory (`MLOPS_SECRETS_DIR`). */
+  readonly file: string;
+  readonly kind: EdgeSecretKind;
+}
+
+/**
+ * The pods' secrets: two API keys, both accepted at once so one can be rotated while clients
+ * still hold the other, and two canary tokens for the same reason.
+ */
+export const EDGE_SECRETS: readonly EdgeSecret[] = [
+  { vaultName: "serving-api-key-1", file: "api-key-1", kind: "api-key" },
+  { vaultName: "serving-api-key-2", file: "api-key-2", kind: "api-key" },
+  { vaultName: "serving-canary-token-1", file: "canary-token-1", kind: "canary-token" },
+  { vaultName: "serving-canary-token-2", file: "canary-token-2", kind: "canary-token" },
+];

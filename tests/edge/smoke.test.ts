@@ -1,0 +1,96 @@
+/**
+ * The pipeline's smoke test through a guarded edge, as after a deploy: one API process per arm
+ * in the prod configuration (API keys and a canary token mounted as files, internal-only ops
+ * paths), behind a loopback router that does what the public route does — forwards the public
+ * paths only (`PUBLIC_PATH_PREFIXES`), adds `X-Forwarded-For`, and sends `x-canary: always` to the
+ * challenger. `mlops smoke --edge` passes with the credentials the deploy job reads from Key
+ * Vault, and fails, check by check, without them.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CANARY_OVERRIDE, isPublicPath } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { START, type Started, start, startArms } from "../platform/process.js";
+import { forward, mlops, ROOT } from "../workflows/support.js";
+
+const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
+const API_KEY = "deploy-job-api-key";
+const CANARY_TOKEN = "deploy-job-canary-token";
+
+let dir: string;
+const running: Started[] = [];
+let router: Server;
+let url: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mlops-edge-smoke-"));
+  const secrets = join(dir, "secrets");
+  await mkdir(secrets);
+  await writeFile(join(secrets, "api-key-1"), API_KEY);
+  await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
+  // 1. Register the demo models (pnpm start's bootstrap), then stop.
+  const bootstrap = await start(START, dir, { MLOPS_WORKERS: "1" });
+  expect(await bootstrap.stop("SIGTERM")).toBe(0);
+  // 2. One process per arm, as the two Deployments run.
+  const { champion, challenger } = await startArms(
+    SERVER,
+    dir,
+    { MLOPS_AUTH: "api-keys", MLOPS_SECRETS_DIR: secrets, MLOPS_OPS_INTERNAL_ONLY: "true" },
+    running,
+  );
+  // 3. The public route in front of them.
+  router = createServer((req, res) => {
+    if (!isPublicPath(req.url ?? "/")) {
+      res.writeHead(404).end();
+      return;
+    }
+    req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "127.0.0.1";
+    const arm = req.headers[CANARY_OVERRIDE.header] === "always" ? challenger : champion;
+    forward(req, res, new URL(req.url ?? "/", arm.url));
+  });
+  await new Promise<void>((resolve) => router.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(router.address() as AddressInfo).port}`;
+}, 300_000);
+
+afterAll(async () => {
+  for (const s of running) await s.stop("SIGKILL");
+  await new Promise<void>((resolve) => {
+    router?.close(() => resolve());
+    router?.closeAllConnections();
+  });
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("mlops smoke --edge", () => {
+  it("passes through the public route with the deploy job's API key and canary token", async () => {
+    const out = await mlops(["smoke", "--url", url, "--edge", "--json"], {
+      MLOPS_SMOKE_API_KEY: API_KEY,
+      MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN,
+    });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
+      "health/ready",
+      "predict",
+      "garch/fit-forecast",
+      "route X-Canary: always",
+      "route X-Canary: never",
+    ]);
+  });
+
+  it("fails the guarded checks without credentials, and the routing ones without the token", async () => {
+    const none = await mlops(["smoke", "--url", url, "--edge"]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/predict +FAIL +401 /);
+    expect(none.stdout).toMatch(/health\/ready +ok +200/);
+    const keyOnly = await mlops(["smoke", "--url", url, "--edge"], {
+      MLOPS_SMOKE_API_KEY: API_KEY,
+    });
+    expect(keyOnly.code).toBe(1);
+    expect(keyOnly.stdout).toMatch(/predict +ok +200/);
+    expect(keyOnly.stdout).toMatch(/route X-Canary: always +FAIL +403 .*CANARY_OVERRIDE_FORBIDDEN/);
+  });
+});
