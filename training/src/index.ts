@@ -47,6 +47,7 @@ export {
   type DemoJobOutput,
   type DemoModel,
   runDemoJob,
+  runGarchDemoJob,
 } from "./jobs/demo.js";
 export {
   mergeShareFiles,

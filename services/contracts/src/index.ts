@@ -8,6 +8,8 @@ export * from "./cosmos-layout.js";
 export type { EnvRecord } from "./env.js";
 export * from "./errors.js";
 export * from "./experiments.js";
+export * from "./garch-service.js";
+export * from "./log-records.js";
 export * from "./metrics.js";
 export * from "./model-ref.js";
 export * from "./predictions.js";

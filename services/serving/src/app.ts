@@ -6,7 +6,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { IdSchema, type ServingConfig } from "@mlops/contracts";
+import { IdSchema, MODEL_LOADED_LOG, type ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
@@ -18,13 +18,20 @@ import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { errorHandler, validationError } from "./errors.js";
-import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
+import garchService from "./garch/plugin.js";
+import {
+  createMetrics,
+  recentAccuracy,
+  registerModelLoads,
+  type ServingMetrics,
+} from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
 import predictionLog from "./plugins/prediction-log.js";
 import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
 import { uuidv7 } from "./request-id.js";
 import experimentRoutes from "./routes/experiment.js";
 import garchRoutes from "./routes/garch.js";
+import * as garchServiceRoutes from "./routes/garch-service.js";
 import healthRoutes from "./routes/health.js";
 import metricsRoutes from "./routes/metrics.js";
 import modelRoutes from "./routes/models.js";
@@ -136,6 +143,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       () => accuracy.get(),
     ),
   );
+  registerModelLoads(app.metrics.registry, served.loads);
+  const L = MODEL_LOADED_LOG.fields;
+  for (const load of served.loads) {
+    app.log.info(
+      { [L.model]: load.model, [L.kind]: load.kind, [L.ms]: load.ms },
+      MODEL_LOADED_LOG.message,
+    );
+  }
+  await app.register(garchService);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -152,16 +168,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // The UI's assets are served from this origin (no CDN), under a CSP that allows only them.
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
+  // The GARCH service (MLOPS_MODE=garch) answers its own contract and the /garch/* routes only.
+  const garchMode = config.mode === "garch";
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
+  if (garchMode) await app.register(garchServiceRoutes.healthRoutes);
   await app.register(async (scope) => {
     // Predictions and feedback are what an API key protects; probes, docs and metrics are not.
     if (config.apiKeySha256.length > 0) scope.addHook("onRequest", apiKeyHook(config.apiKeySha256));
-    await scope.register(predictRoutes);
-    await scope.register(experimentRoutes);
+    if (garchMode) {
+      await scope.register(garchServiceRoutes.predictRoutes);
+    } else {
+      await scope.register(predictRoutes);
+      await scope.register(experimentRoutes);
+    }
     await scope.register(garchRoutes);
   });
   await app.register(modelRoutes);
-  await app.register(dashboardRoutes);
+  if (!garchMode) await app.register(dashboardRoutes);
   return app;
 }
