@@ -85,7 +85,7 @@ export interface SmokeReport {
 }
 
 /** Why a check failed; carries the status when the server answered. */
-class CheckFailure extends Error {
+export class CheckFailure extends Error {
   constructor(
     message: string,
     readonly status?: number,
@@ -94,16 +94,20 @@ class CheckFailure extends Error {
   }
 }
 
-/** A request whose answer must have status 200 and match `schema`. */
-interface Probe<S extends ZodType> {
+/** A request whose answer must have `status` (default 200) and match `schema`. */
+export interface Probe<S extends ZodType> {
   readonly path: string;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   readonly schema: S;
+  readonly status?: number;
 }
 
+/** Where a probe goes and how long it may take. */
+export type ProbeTarget = Pick<SmokeOptions, "url" | "timeoutMs">;
+
 async function request<S extends ZodType>(
-  options: SmokeOptions,
+  options: ProbeTarget,
   probe: Probe<S>,
 ): Promise<{ status: number; body: z.output<S> }> {
   let res: Response;
@@ -130,7 +134,7 @@ async function request<S extends ZodType>(
         : (e.cause?.message ?? e.message),
     );
   }
-  if (res.status !== 200) {
+  if (res.status !== (probe.status ?? 200)) {
     throw new CheckFailure(`HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
   let json: unknown;
@@ -154,9 +158,9 @@ async function request<S extends ZodType>(
  * Runs `probe`, times it, and turns its answer (or failure) into a check. `judge` reads a valid
  * answer and throws a CheckFailure when it is not the one expected.
  */
-async function check<S extends ZodType>(
+export async function check<S extends ZodType>(
   name: string,
-  options: SmokeOptions,
+  options: ProbeTarget,
   probe: Probe<S>,
   judge: (body: z.output<S>) => string,
 ): Promise<{ check: SmokeCheck; body?: z.output<S> }> {
@@ -172,13 +176,13 @@ async function check<S extends ZodType>(
 }
 
 /** For judges: `detail` when `ok`, else a failure of a 200 answer with that detail. */
-function expectThat(ok: boolean, detail: string): string {
+export function expectThat(ok: boolean, detail: string): string {
   if (!ok) throw new CheckFailure(detail, 200);
   return detail;
 }
 
 /** A check that could not run because an earlier one it depends on failed. */
-function notRun(name: string, detail: string): SmokeCheck {
+export function notRun(name: string, detail: string): SmokeCheck {
   return { name, ok: false, ms: 0, detail };
 }
 

@@ -12,6 +12,7 @@ import { registerDemoCommand } from "./demo.js";
 import { registerEvaluateCommand } from "./evaluate.js";
 import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
+import { registerLoadTestCommand } from "./loadtest.js";
 import { registerRegistryCommands } from "./registry.js";
 import { registerRunsCommands } from "./runs.js";
 import { registerSweepCommand } from "./sweep.js";
@@ -33,6 +34,7 @@ export function createProgram(io: CliIo): Command {
   registerForestCommands(program, ctx);
   registerTrialCommand(program, ctx);
   registerSmokeCommand(program, ctx);
+  registerLoadTestCommand(program, ctx);
   registerReleaseCommands(program, ctx);
   registerAbCommands(program, ctx);
   registerDemoCommand(program, ctx);
