@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Commits the stack config file a release changed ($STACK_CONFIG, default Pulumi.prod.yaml) and
-# pushes it to the branch the workflow runs on, so the next `pulumi up` starts from what was
-# released instead of reverting it. Run before `pulumi up`: when the push is refused (the branch
-# moved), nothing has been deployed yet.
+# Records the stack config file a release changed ($STACK_CONFIG, default Pulumi.prod.yaml) on the
+# branch the workflow runs on, so the next `pulumi up` starts from what was released instead of
+# reverting it. Run before `pulumi up`: when this fails, nothing has been deployed yet.
 #
-# The checkout keeps no credentials (persist-credentials: false); the token is passed for this one
-# push only. Nothing to commit (a `continue` decision) is not an error.
+# Stack-config commits never interleave: the branch must still point at the commit this job
+# checked out (a fast-forward check), else another run or person moved it, and this job stops
+# instead of deploying a config that is not the branch's. That check runs even when there is
+# nothing to commit, so a job never applies a stale stack file.
+#
+# The checkout keeps no credentials (persist-credentials: false); the token is passed for this
+# fetch and push only. Writes `base=` (the commit checked out) and `sha=` (the commit that holds
+# the config to deploy) to $GITHUB_OUTPUT when set.
 #
 # usage: GITHUB_TOKEN=… commit-stack-config.sh "commit message"
 set -euo pipefail
@@ -13,14 +18,29 @@ set -euo pipefail
 message=${1:?usage: commit-stack-config.sh "commit message"}
 file=${STACK_CONFIG:-Pulumi.prod.yaml}
 branch=${GITHUB_REF_NAME:?GITHUB_REF_NAME names the branch to push to}
+auth=$(printf 'x-access-token:%s' "${GITHUB_TOKEN:?GITHUB_TOKEN is needed to push}" | base64 --wrap=0)
+git_auth() { git -c http.extraheader="AUTHORIZATION: basic $auth" "$@"; }
+
+base=$(git rev-parse HEAD)
+git_auth fetch --quiet origin "refs/heads/$branch"
+tip=$(git rev-parse FETCH_HEAD)
+if [ "$tip" != "$base" ]; then
+  echo "$branch moved from $base to $tip after this job checked out: nothing recorded, nothing deployed (the run that moved it deploys its own config)" >&2
+  exit 1
+fi
 
 if git diff --quiet -- "$file"; then
   echo "$file unchanged: nothing to record"
-  exit 0
+  sha=$base
+else
+  git -c user.name="mlops-pipeline" -c user.email="mlops-pipeline@users.noreply.github.com" \
+    commit --quiet --message "$message" -- "$file"
+  # A plain push: the server refuses it if the branch moved since the check above.
+  git_auth push --quiet origin "HEAD:refs/heads/$branch"
+  sha=$(git rev-parse HEAD)
+  echo "recorded $file on $branch: $sha"
 fi
 
-git -c user.name="mlops-pipeline" -c user.email="mlops-pipeline@users.noreply.github.com" \
-  commit --quiet --message "$message" -- "$file"
-auth=$(printf 'x-access-token:%s' "${GITHUB_TOKEN:?GITHUB_TOKEN is needed to push}" | base64 --wrap=0)
-git -c http.extraheader="AUTHORIZATION: basic $auth" push origin "HEAD:refs/heads/$branch"
-echo "recorded $file on $branch: $(git rev-parse --short HEAD)"
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  { echo "base=$base"; echo "sha=$sha"; } >> "$GITHUB_OUTPUT"
+fi

@@ -136,6 +136,8 @@ describe("UNTAGGABLE_TYPES", () => {
     const checked: Record<string, true> = {
       "azure-native:authorization:RoleAssignment":
         true satisfies Untaggable<authorization.RoleAssignmentArgs>,
+      "azure-native:authorization:RoleDefinition":
+        true satisfies Untaggable<authorization.RoleDefinitionArgs>,
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
         true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,
       "azure-native:managedidentity:FederatedIdentityCredential":

@@ -38,6 +38,7 @@ export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
  */
 export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:authorization:RoleAssignment",
+  "azure-native:authorization:RoleDefinition",
   "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
   "azure-native:managedidentity:FederatedIdentityCredential",
   "azure-native:monitor:DataCollectionRuleAssociation",

@@ -164,8 +164,12 @@ export class AksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // The user kubeconfig runs kubelogin; it honours AAD_LOGIN_METHOD (azurecli on a laptop,
-    // workloadidentity in the pipeline), so the same kubeconfig serves both.
+    // The user kubeconfig runs kubelogin, which honours AAD_LOGIN_METHOD, so one kubeconfig serves
+    // both: azurecli on a laptop (after `az login`); workloadidentity in every workflow job that
+    // runs Pulumi, which installs kubelogin (azure/use-kubelogin, pinned) and sets
+    // AAD_LOGIN_METHOD, AZURE_CLIENT_ID and AZURE_TENANT_ID: with GitHub's OIDC request variables
+    // present (id-token: write) kubelogin exchanges a fresh GitHub token for each Entra token
+    // (Azure/kubelogin pkg/internal/token/provider.go), so it outlives the az CLI's session.
     const credentials = containerservice.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" },
       { parent: this },

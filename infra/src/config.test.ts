@@ -87,4 +87,19 @@ describe("parseStackConfig", () => {
     );
     expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a version or alias/);
   });
+
+  it("reads the pipeline's repository with defaults, and names a bad one or an overlapping runner subnet", () => {
+    expect(parse({}).pipeline).toEqual({
+      repository: "contoso/mlops-platform",
+      environment: "production",
+      branch: "main",
+    });
+    expect(parse({ [`${PROJECT}:pipeline`]: undefined }).pipeline).toBeUndefined();
+    expect(() =>
+      parse({ [`${PROJECT}:pipeline`]: JSON.stringify({ repository: "mlops-platform" }) }),
+    ).toThrow(/mlops-platform:pipeline\.repository: must be owner\/name of a GitHub repository/);
+    expect(() =>
+      parse({ [`${PROJECT}:network`]: patched("network", { runnerSubnet: "10.40.20.128/25" }) }),
+    ).toThrow(/mlops-platform:network\.runnerSubnet: must not overlap endpointsSubnet/);
+  });
 });

@@ -39,6 +39,8 @@ const networkSchema = z
     aksSubnet: cidr.default("10.40.0.0/20"),
     mlSubnet: cidr.default("10.40.16.0/22"),
     endpointsSubnet: cidr.default("10.40.20.0/24"),
+    /** The self-hosted pipeline runners (only created when `pipeline` is configured). */
+    runnerSubnet: cidr.default("10.40.21.0/24"),
     /** Overlay pod range: never routed in the VNet, but must not collide with it. */
     podCidr: cidr.default("192.168.0.0/16"),
     serviceCidr: cidr.default("172.16.0.0/16"),
@@ -51,11 +53,12 @@ const networkSchema = z
       n.aksSubnet,
       n.mlSubnet,
       n.endpointsSubnet,
+      n.runnerSubnet,
       n.podCidr,
       n.serviceCidr,
     ];
     if (!ranges.every(isCidr)) return;
-    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet"] as const) {
+    for (const key of ["aksSubnet", "mlSubnet", "endpointsSubnet", "runnerSubnet"] as const) {
       if (!cidrContains(n.addressSpace, n[key])) {
         ctx.addIssue({
           code: "custom",
@@ -68,6 +71,9 @@ const networkSchema = z
       ["aksSubnet", "mlSubnet"],
       ["aksSubnet", "endpointsSubnet"],
       ["mlSubnet", "endpointsSubnet"],
+      ["aksSubnet", "runnerSubnet"],
+      ["mlSubnet", "runnerSubnet"],
+      ["endpointsSubnet", "runnerSubnet"],
     ] as const;
     for (const [a, b] of subnets) {
       if (cidrsOverlap(n[a], n[b])) {
@@ -163,6 +169,33 @@ const servingSchema = z
     path: ["minReplicas"],
   });
 
+/**
+ * The GitHub repository whose workflows deploy this stack, and the names their OIDC subjects
+ * carry (`repo:<repository>:environment:<environment>` and so on; see pipeline-identities.ts).
+ */
+const pipelineSchema = z.object({
+  /**
+   * `owner/name` as the repository's OIDC subject claims spell it: for repositories created after
+   * 2026-06-18 (or opted in) that is the immutable form with ids, `owner-123/name-456`.
+   */
+  repository: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/,
+      "must be owner/name of a GitHub repository",
+    ),
+  /** The protected environment `deploy` and `promote` run in. */
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, "must be a GitHub environment name")
+    .default("production"),
+  /** The branch whose pushes and schedules train, build and analyse. */
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "must be a branch name")
+    .default("main"),
+});
+
 const stackConfigSchema = z.object({
   location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
   environment: z
@@ -177,12 +210,15 @@ const stackConfigSchema = z.object({
   ml: mlSchema,
   cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
   [SERVING_CONFIG_KEY]: servingSchema,
+  /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+  pipeline: pipelineSchema.optional(),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type NetworkConfig = z.infer<typeof networkSchema>;
 export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */
 const programKeys = Object.keys(stackConfigSchema.shape).filter((k) => k !== "location");

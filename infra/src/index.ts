@@ -24,3 +24,5 @@ export const prometheusQueryEndpoint = outputs.prometheusQueryEndpoint;
 export const kubeconfig = outputs.kubeconfig;
 export const servingNamespace = outputs.servingNamespace;
 export const canaryIngress = outputs.canaryIngress;
+/** The workflows' identities and runner subnet; undefined on a stack without `pipeline` config. */
+export const pipeline = outputs.pipeline;

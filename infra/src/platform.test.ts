@@ -70,8 +70,11 @@ describe("the prod program under mocks", () => {
     const expected: Record<string, number> = {
       "azure-native:resources:ResourceGroup": 1,
       "azure-native:network:VirtualNetwork": 1,
-      "azure-native:network:Subnet": 3,
-      "azure-native:network:NetworkSecurityGroup": 3,
+      // aks, ml, endpoints and the pipeline runners
+      "azure-native:network:Subnet": 4,
+      "azure-native:network:NetworkSecurityGroup": 4,
+      "azure-native:network:NatGateway": 1,
+      "azure-native:network:PublicIPAddress": 1,
       "azure-native:privatedns:PrivateZone": 5,
       "azure-native:privatedns:VirtualNetworkLink": 5,
       // registry, vault, cosmos, storage blob + file
@@ -79,16 +82,19 @@ describe("the prod program under mocks", () => {
       "azure-native:network:PrivateDnsZoneGroup": 5,
       "azure-native:containerregistry:Registry": 1,
       "azure-native:containerservice:ManagedCluster": 1,
-      "azure-native:managedidentity:UserAssignedIdentity": 4,
-      // serving champion + challenger, KEDA operator
-      "azure-native:managedidentity:FederatedIdentityCredential": 3,
+      // control plane, serving, training, autoscaler; pipeline preview, build, deploy
+      "azure-native:managedidentity:UserAssignedIdentity": 7,
+      // serving champion + challenger, KEDA operator; one GitHub subject per pipeline identity
+      "azure-native:managedidentity:FederatedIdentityCredential": 6,
+      "azure-native:authorization:RoleDefinition": 1,
       "azure-native:machinelearningservices:Workspace": 1,
       "azure-native:machinelearningservices:Compute": 1,
       "azure-native:storage:StorageAccount": 1,
       "azure-native:cosmosdb:DatabaseAccount": 1,
       "azure-native:cosmosdb:SqlResourceSqlDatabase": 1,
       "azure-native:cosmosdb:SqlResourceSqlContainer": Object.keys(COSMOS_LAYOUT.containers).length,
-      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": 2,
+      // serving, training; the pipeline's build and deploy jobs
+      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment": 4,
       "azure-native:keyvault:Vault": 1,
       "azure-native:operationalinsights:Workspace": 1,
       "azure-native:applicationinsights:Component": 1,
@@ -193,9 +199,9 @@ describe("the prod program under mocks", () => {
   });
 
   it("federates the serving and KEDA service accounts with the cluster's issuer", () => {
-    const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
-      (r) => r.props,
-    );
+    const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential")
+      .filter((r) => r.name.startsWith("identity-"))
+      .map((r) => r.props);
     expect(creds.map((c) => c.subject).sort()).toEqual([
       "system:serviceaccount:kube-system:keda-operator",
       "system:serviceaccount:serving:serving-challenger",

@@ -17,8 +17,10 @@ import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
 import { azureNames } from "./names.js";
 import { Network } from "./network.js";
+import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
+import { RunnerSubnet } from "./runner-subnet.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
 
@@ -49,6 +51,16 @@ export interface PlatformOutputs {
   kubeconfig: pulumi.Output<string>;
   servingNamespace: pulumi.Output<string>;
   canaryIngress: pulumi.Output<string>;
+  /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
+  pipeline?: {
+    previewClientId: pulumi.Output<string>;
+    buildClientId: pulumi.Output<string>;
+    deployClientId: pulumi.Output<string>;
+    previewPrincipalId: pulumi.Output<string>;
+    deployPrincipalId: pulumi.Output<string>;
+    runnerSubnetId: pulumi.Output<string>;
+    runnerEgressIp: pulumi.Output<string | undefined>;
+  };
 }
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
@@ -96,6 +108,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     serving: identity.serving.principalId,
     training: identity.training.principalId,
   };
+  const pipeline = cfg.pipeline
+    ? new PipelineIdentities("pipeline", { ...placement, pipeline: cfg.pipeline })
+    : undefined;
 
   const registry = new Registry("registry", {
     ...placement,
@@ -118,7 +133,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     databaseName: COSMOS_LAYOUT.defaultDatabase,
     containers: Object.values(COSMOS_LAYOUT.containers),
     capacity: cfg.cosmos,
-    dataContributors: workloads,
+    dataContributors: { ...workloads, ...pipeline?.storeWriters() },
     privateLink,
   });
 
@@ -132,7 +147,11 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     subnetId: net.mlSubnetId,
     trainingIdentity: identity.training,
     compute: cfg.ml,
-    blobContributors: { training: identity.training.principalId },
+    // The build jobs upload training data and download job outputs.
+    blobContributors: {
+      training: identity.training.principalId,
+      ...(pipeline && { build: pipeline.build.principalId }),
+    },
     privateLink,
   });
 
@@ -151,6 +170,24 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       cosmos: { resourceId: cosmos.accountId },
     },
   });
+
+  const runners = pipeline
+    ? new RunnerSubnet(
+        "runners",
+        { ...placement, vnetId: net.vnetId, addressPrefix: cfg.network.runnerSubnet },
+        // After the platform's own subnets: Azure rejects concurrent writes to one VNet.
+        { dependsOn: [net] },
+      )
+    : undefined;
+  if (pipeline) {
+    grantPipelineAccess("pipeline", pipeline, {
+      resourceGroupId: group.id,
+      registryId: registry.registryId,
+      mlWorkspaceId: ml.workspaceId,
+      clusterId: aks.clusterId,
+      trainingPrincipalId: identity.training.principalId,
+    });
+  }
 
   const serving = createServingStack(
     cfg,
@@ -179,6 +216,18 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     kubeconfig: aks.kubeconfig,
     servingNamespace: serving.namespace,
     canaryIngress: serving.canaryIngress,
+    pipeline:
+      pipeline && runners
+        ? {
+            previewClientId: pipeline.preview.clientId,
+            buildClientId: pipeline.build.clientId,
+            deployClientId: pipeline.deploy.clientId,
+            previewPrincipalId: pipeline.preview.principalId,
+            deployPrincipalId: pipeline.deploy.principalId,
+            runnerSubnetId: runners.subnetId,
+            runnerEgressIp: runners.egressIp,
+          }
+        : undefined,
   };
 }
 

@@ -4,10 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 /**
  * Built-in Azure role definition ids. They are the same in every tenant, so they are constants
  * rather than look-ups; each one is the narrowest role that lets its holder do its job.
+ * Ids: learn.microsoft.com/azure/role-based-access-control/built-in-roles.
  */
 export const builtInRoles = {
   /** Pull images from a container registry. */
   acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  /** Push (and pull) images: the pipeline's image jobs. */
+  acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
+  /** Read a resource's control-plane properties (e.g. a registry's login server). */
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  /** Submit jobs, register environments and log runs in an Azure ML workspace; no compute changes. */
+  azureMlDataScientist: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
   /** Read secret contents from a Key Vault in RBAC mode. */
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   /** Join a subnet: what the AKS control plane needs on a bring-your-own subnet. */

@@ -146,40 +146,11 @@ describe("services/serving/Dockerfile", () => {
   });
 });
 
-/** Workspace folders by package name (the globs of pnpm-workspace.yaml, spelled out). */
-async function workspacePackages(): Promise<Map<string, string>> {
-  const services = (await readdir(join(ROOT, "services"))).map((d) => `services/${d}`);
-  const dirs = ["garch", "training", "k8s", "infra", "tests", ...services];
-  const byName = new Map<string, string>();
-  for (const dir of dirs) {
-    const manifest = await readFile(join(ROOT, dir, "package.json"), "utf8").catch(() => null);
-    if (manifest !== null) byName.set(JSON.parse(manifest).name, dir);
-  }
-  return byName;
-}
-
-/** `dir` and the folders of every workspace package it depends on at run time, transitively. */
-async function runtimeClosure(dir: string): Promise<string[]> {
-  const byName = await workspacePackages();
-  const seen = new Set<string>();
-  const visit = async (at: string) => {
-    if (seen.has(at)) return;
-    seen.add(at);
-    const manifest = JSON.parse(await readFile(join(ROOT, at, "package.json"), "utf8"));
-    for (const name of Object.keys(manifest.dependencies ?? {})) {
-      const next = byName.get(name);
-      if (next !== undefined) await visit(next);
-    }
-  };
-  await visit(dir);
-  return [...seen].sort();
-}
-
 describe("training/Dockerfile", () => {
   it("copies the manifest and sources of every workspace package the `mlops` CLI imports", async () => {
     const { dockerfile } = await parse("training/Dockerfile");
     const copied = contextSources(dockerfile).map((s) => s.resolved);
-    const closure = await runtimeClosure("training");
+    const closure = await runtimeClosure("@mlops/training");
     expect(closure).toContain("services/release");
     for (const dir of closure) {
       expect(copied).toContain(`${dir}/package.json`);

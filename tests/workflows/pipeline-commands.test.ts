@@ -10,13 +10,7 @@
  * Ingress renders fails this test.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +19,7 @@ import { DecisionSchema } from "@mlops/contracts";
 import { canaryAnnotations } from "@mlops/k8s";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, START, type Started, start } from "../platform/process.js";
-import { mlops, ROOT } from "./support.js";
+import { forward, mlops, ROOT } from "./support.js";
 
 const SERVER = join(ROOT, "services", "serving", "src", "server.ts");
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -65,12 +59,7 @@ function canaryRouter(stable: string, canary: string): Server {
       req.url ?? "/",
       req.headers[CANARY_HEADER.toLowerCase()] === "always" ? canary : stable,
     );
-    const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on("error", () => res.writeHead(502).end());
-    req.pipe(upstream);
+    forward(req, res, target);
   });
 }
 

@@ -5,9 +5,11 @@
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { parse } from "yaml";
 
 const require = createRequire(import.meta.url);
@@ -16,6 +18,7 @@ const require = createRequire(import.meta.url);
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const WORKFLOWS_DIR = join(ROOT, ".github", "workflows");
 export const SETUP_ACTION = join(ROOT, ".github", "actions", "setup", "action.yml");
+export const SCRIPTS_DIR = join(ROOT, ".github", "scripts");
 
 /** A step as GitHub reads it (the fields these checks look at). */
 export interface Step {
@@ -28,8 +31,19 @@ export interface Step {
   readonly env?: Record<string, string>;
 }
 
+/** The helper scripts the workflows call, by file name, with their text. */
+export async function loadScripts(): Promise<Map<string, string>> {
+  const names = (await readdir(SCRIPTS_DIR)).filter((n) => n.endsWith(".sh")).sort();
+  return new Map(
+    await Promise.all(
+      names.map(async (n) => [n, await readFile(join(SCRIPTS_DIR, n), "utf8")] as const),
+    ),
+  );
+}
+
 export interface Job {
   readonly name?: string;
+  readonly "runs-on"?: string | string[];
   readonly needs?: string | string[];
   readonly if?: string;
   readonly environment?: string | { name: string };
@@ -147,30 +161,32 @@ export function mlops(
   return run(process.execPath, [TSX_CLI, MLOPS_BIN, ...args], { env, timeoutMs });
 }
 
-/** `pnpm mlops a b --flag …` invocations in shell scripts, joined across line continuations. */
-export function mlopsCalls(scripts: readonly string[]): { command: string; flags: string[] }[] {
-  return scripts
-    .flatMap((script) => script.replace(/\\\n\s*/g, " ").split("\n"))
-    .flatMap((line) => [...line.matchAll(/pnpm mlops ([a-z]+(?: [a-z]+)*)((?: +[^|;&>]*)?)/g)])
-    .map((m) => ({
-      command: (m[1] as string).trim(),
-      flags: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((f) => f[0]),
-    }));
-}
-
-/** Fails naming the first `mlops` command or flag in `calls` that `--help` does not list. */
+/**
+ * Every `mlops` command in `calls` exists and lists each flag passed to it in its `--help`
+ * (fails naming the command or flag); `--help` runs once per command.
+ */
 export async function expectMlopsCallsExist(
   calls: readonly { command: string; flags: string[] }[],
-  expectHelp: (command: string, flag: string | undefined, help: Exit) => void,
 ): Promise<void> {
-  const help = new Map<string, Exit>();
+  const help = new Map<string, string>();
   for (const { command, flags } of calls) {
-    let out = help.get(command);
-    if (out === undefined) {
-      out = await mlops([...command.split(" "), "--help"]);
-      help.set(command, out);
-      expectHelp(command, undefined, out);
+    if (!help.has(command)) {
+      const out = await mlops([...command.split(" "), "--help"]);
+      expect(out.code, `mlops ${command}: ${out.stderr}`).toBe(0);
+      help.set(command, out.stdout);
     }
-    for (const flag of flags) expectHelp(command, flag, out);
+    for (const flag of flags) {
+      expect(help.get(command), `mlops ${command} ${flag}`).toMatch(new RegExp(`${flag}\\b`));
+    }
   }
+}
+
+/** Passes one request through to `target` (a reverse proxy's hop), 502 when it cannot connect. */
+export function forward(req: IncomingMessage, res: ServerResponse, target: URL): void {
+  const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on("error", () => res.writeHead(502).end());
+  req.pipe(upstream);
 }

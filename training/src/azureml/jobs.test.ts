@@ -15,8 +15,12 @@ import {
   dataInput,
   datasetName,
   type ForestJobInput,
+  JOB_ARTIFACT_ROOT,
+  jobEnvironment,
   submitTrain,
   sweepJob,
+  TRAINING_IMAGE_ROOT,
+  trainCommandJob,
 } from "./jobs.js";
 
 const WS =
@@ -187,7 +191,8 @@ describe("mlops train --target azureml", () => {
         displayName: "train churn",
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-          "pnpm mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts ${{outputs.model}} --json",
+          "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        environmentVariables: {},
         inputs: {
           data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         },
@@ -210,7 +215,7 @@ describe("mlops train --target azureml", () => {
       jobType: "Command",
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm mlops forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
+        "pnpm --dir /repo mlops forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
       distribution: { distributionType: "PyTorch", processCountPerInstance: 1 },
       resources: { instanceCount: 3 },
       outputs: { shares: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
@@ -218,7 +223,7 @@ describe("mlops train --target azureml", () => {
     expect(server.seen[3]!.body!.properties).toMatchObject({
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts ${{outputs.model}} --json",
+        "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       inputs: {
         data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {
@@ -288,14 +293,61 @@ describe("mlops sweep --target azureml", () => {
         trial: {
           command: [
             // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-            "pnpm mlops sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
+            "pnpm --dir /repo mlops sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
             // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
             "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
           ].join(" "),
           environmentId: target.AZUREML_ENVIRONMENT,
+          environmentVariables: {},
         },
       },
     });
+  });
+});
+
+describe("what a job runs with", () => {
+  const cosmosTarget = azureMlTargetFromEnv({
+    ...target,
+    AZUREML_JOB_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
+    MLOPS_STORE: "cosmos",
+    COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
+    COSMOS_DATABASE: "mlops",
+  });
+
+  it("registers in the submitter's Cosmos DB store, signed in as the cluster's identity", () => {
+    const job = trainCommandJob(cosmosTarget, forest);
+    expect(job.environmentVariables).toEqual({
+      MLOPS_STORE: "cosmos",
+      COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
+      COSMOS_DATABASE: "mlops",
+      AZURE_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
+    });
+    expect(job.identity).toEqual({
+      identityType: "Managed",
+      clientId: "11111111-2222-3333-4444-555555555555",
+    });
+  });
+
+  it("hands no store to the job when the submitter's is an SQLite file (it cannot reach it)", () => {
+    const local = azureMlTargetFromEnv({ ...target, MLOPS_STORE: "sqlite:.mlops/platform.db" });
+    expect(jobEnvironment(local)).toEqual({});
+    expect(trainCommandJob(local, forest).identity).toBeUndefined();
+  });
+
+  it("runs from the image's repository and registers artifacts at the path the serving image bakes", async () => {
+    const command = trainCommandJob(cosmosTarget, forest).command;
+    expect(command.startsWith(`pnpm --dir ${TRAINING_IMAGE_ROOT} mlops train `)).toBe(true);
+    expect(command).toContain(` --artifacts ${JOB_ARTIFACT_ROOT} `);
+    // The image the command runs in keeps the repository there, with .mlops writable by its user.
+    const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");
+    expect(dockerfile).toMatch(new RegExp(`^WORKDIR ${TRAINING_IMAGE_ROOT}$`, "m"));
+    expect(dockerfile).toMatch(
+      new RegExp(
+        `^RUN mkdir ${TRAINING_IMAGE_ROOT}/\\.mlops && chown node:node ${TRAINING_IMAGE_ROOT}/\\.mlops$`,
+        "m",
+      ),
+    );
+    expect(command).toMatch(/&& cp -R \/repo\/\.mlops\/artifacts\/\. \$\{\{outputs\.model\}\}\/$/);
   });
 });
 

@@ -27,6 +27,16 @@ export const AzureMlTargetSchema = z.object({
       error:
         "must be an environment version id (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<v>)",
     }),
+  /**
+   * Client id of the identity the compute cluster runs jobs as (the platform's training identity).
+   * Set: jobs sign in as it (managed-identity job identity, and `AZURE_CLIENT_ID` for
+   * `DefaultAzureCredential` on the node, which picks a user-assigned identity by client id).
+   */
+  AZUREML_JOB_CLIENT_ID: z.string().min(1).optional(),
+  /** The submitter's store: `cosmos` is handed to the job so it registers where a local run would. */
+  MLOPS_STORE: z.string().optional(),
+  COSMOS_ENDPOINT: z.string().optional(),
+  COSMOS_DATABASE: z.string().optional(),
 });
 export type AzureMlTarget = z.infer<typeof AzureMlTargetSchema>;
 
@@ -92,9 +102,25 @@ export function shellWord(value: string | number): string {
 /** An Azure ML job binding, `${{inputs.data}}`, substituted on the node before the command runs. */
 const binding = (path: string) => `\${{${path}}}`;
 
+/**
+ * Where the training image keeps the repository (training/Dockerfile's WORKDIR, a test keeps the
+ * two equal). Azure ML runs a job's command in the job's own working directory, not the image's
+ * WORKDIR, so every command names it.
+ */
+export const TRAINING_IMAGE_ROOT = "/repo";
+
+/**
+ * Where a training job writes its artifacts before copying them to its `model` output: relative to
+ * the repository, as a local `mlops train` does, so the registered artifact path is the one the
+ * serving image bakes the artifacts in at (services/serving/Dockerfile).
+ */
+export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
+
 const mlops = (args: readonly (string | number)[]) =>
   [
     "pnpm",
+    "--dir",
+    TRAINING_IMAGE_ROOT,
     "mlops",
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
@@ -110,12 +136,35 @@ export interface ForestJobInput {
   readonly experiment: string;
 }
 
+/**
+ * What a job's process gets from the submitter: the store when it is Cosmos DB (a job registering
+ * in an SQLite file on the node would be lost with the node), and the identity to sign in as.
+ */
+export function jobEnvironment(t: AzureMlTarget): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (t.MLOPS_STORE === "cosmos") {
+    env.MLOPS_STORE = "cosmos";
+    if (t.COSMOS_ENDPOINT) env.COSMOS_ENDPOINT = t.COSMOS_ENDPOINT;
+    if (t.COSMOS_DATABASE) env.COSMOS_DATABASE = t.COSMOS_DATABASE;
+  }
+  if (t.AZUREML_JOB_CLIENT_ID) env.AZURE_CLIENT_ID = t.AZUREML_JOB_CLIENT_ID;
+  return env;
+}
+
+/** The job runs as the cluster's user-assigned identity when the target names it. */
+const jobIdentity = (t: AzureMlTarget) =>
+  t.AZUREML_JOB_CLIENT_ID
+    ? { identity: { identityType: "Managed" as const, clientId: t.AZUREML_JOB_CLIENT_ID } }
+    : {};
+
 const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
   jobType: "Command" as const,
   computeId: computeId(t),
   environmentId: t.AZUREML_ENVIRONMENT,
   experimentName: experiment,
   displayName,
+  environmentVariables: jobEnvironment(t),
+  ...jobIdentity(t),
 });
 
 /** `mlops train` on one node: the artifact folder is the job's `model` output. */
@@ -137,9 +186,13 @@ export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob
       "--threads",
       j.threads,
       "--artifacts",
-      binding("outputs.model"),
+      JOB_ARTIFACT_ROOT,
       "--json",
-    ]),
+    ]).concat(
+      // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
+      // .mlops/artifacts for the serving image.
+      ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
+    ),
     inputs: { data: dataInput(j.data) },
     outputs: { model: folderOutput() },
   };
@@ -231,6 +284,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
     experimentName: s.experiment,
     displayName: `sweep ${s.experiment}`,
     ...settings,
+    ...jobIdentity(t),
     inputs: { data: dataInput(s.data) },
     trial: {
       command: [
@@ -249,6 +303,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
         ...params,
       ].join(" "),
       environmentId: t.AZUREML_ENVIRONMENT,
+      environmentVariables: jobEnvironment(t),
     },
   };
 }

@@ -12,6 +12,7 @@ import { registerDemoCommand } from "./demo.js";
 import { registerEvaluateCommand } from "./evaluate.js";
 import { registerForestCommands } from "./forest.js";
 import { registerGarchCommands } from "./garch.js";
+import { registerGateCommand } from "./gate.js";
 import { registerLoadTestCommand } from "./loadtest.js";
 import { registerRegistryCommands } from "./registry.js";
 import { registerRunsCommands } from "./runs.js";
@@ -38,6 +39,7 @@ export function createProgram(io: CliIo): Command {
   registerReleaseCommands(program, ctx);
   registerAbCommands(program, ctx);
   registerDemoCommand(program, ctx);
+  registerGateCommand(program, ctx);
   return program;
 }
 

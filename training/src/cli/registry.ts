@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { CARD_FILE } from "@mlops/models";
 import { type Command, InvalidArgumentError } from "commander";
-import { CARD_FILE } from "../artifact.js";
 import { OptionError } from "../errors.js";
 import { runPromoteJob, runRegisterJob } from "../jobs/registry.js";
 import { selectTracking } from "../tracking/select.js";

@@ -45,6 +45,38 @@ export function checkGate(gate: PromotionGate): void {
 }
 
 /**
+ * A registered forest's metrics on `dataset`'s held-out rows, or null when it takes other
+ * features or classes than the dataset has (then it cannot be compared on these rows).
+ */
+export async function heldOutMetrics(
+  store: Store,
+  name: string,
+  version: number,
+  dataset: Dataset,
+): Promise<Record<string, number> | null> {
+  const record = await store.models.get(name, version);
+  if (record === null)
+    throw new OptionError("model", "is not a registered version", `${name}@${version}`);
+  const artifact = await readArtifact(record.artifact);
+  const schema = artifact.manifest.feature_schema;
+  const same =
+    schema.kind === "classifier" &&
+    schema.features.map((f) => f.name).join("\u0000") === dataset.featureNames.join("\u0000") &&
+    schema.classes.join("\u0000") === dataset.classNames.join("\u0000");
+  if (!same) return null;
+  const test = takeRows(dataset, dataset.split.test);
+  const { predictor } = loadForest(artifact);
+  return metricsRecord(
+    classificationMetrics(
+      test.y,
+      predictor.predict(test.x),
+      predictor.predictProbabilities(test.x),
+      dataset.classNames.length,
+    ),
+  );
+}
+
+/**
  * Decides whether the new version becomes `challenger`: its metric must clear the threshold and
  * must not be worse than the current champion's on the same held-out rows (the champion's
  * artifact is scored on them here). The alias is set only when promoted; `champion` never moves
@@ -72,30 +104,14 @@ export async function decidePromotion(
   const championVersion = (await store.models.aliases(name)).champion;
   let champion: PromotionDecision["champion"] = null;
   if (championVersion !== undefined) {
-    const record = await store.models.get(name, championVersion);
-    const artifact = await readArtifact(record!.artifact);
-    const schema = artifact.manifest.feature_schema;
-    const same =
-      schema.kind === "classifier" &&
-      schema.features.map((f) => f.name).join("\u0000") === dataset.featureNames.join("\u0000") &&
-      schema.classes.join("\u0000") === dataset.classNames.join("\u0000");
-    if (!same) {
+    const scored = await heldOutMetrics(store, name, championVersion, dataset);
+    if (scored === null) {
       return {
         promoted: false,
         reason: `champion v${championVersion} takes other features or classes; it cannot be compared on this data`,
         champion: null,
       };
     }
-    const test = takeRows(dataset, dataset.split.test);
-    const { predictor } = loadForest(artifact);
-    const scored = metricsRecord(
-      classificationMetrics(
-        test.y,
-        predictor.predict(test.x),
-        predictor.predictProbabilities(test.x),
-        dataset.classNames.length,
-      ),
-    );
     champion = { version: championVersion, value: scored[gate.metric] };
     if (champion.value === undefined || worse(value, champion.value)) {
       return {

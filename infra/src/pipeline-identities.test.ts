@@ -1,0 +1,201 @@
+import { readdir, readFile } from "node:fs/promises";
+import { beforeAll, describe, expect, it } from "vitest";
+import { violations } from "../policy/rules.js";
+import { parseStackConfig } from "./config.js";
+import {
+  GITHUB_OIDC_ISSUER,
+  githubSubjects,
+  PREVIEW_INVOKE_ACTIONS,
+  type PREVIEW_ROLE_PERMISSIONS,
+} from "./pipeline-identities.js";
+import { builtInRoles } from "./roles.js";
+import { captured, PROJECT, SUBSCRIPTION } from "./testing/mocks.js";
+import { ofType, one, runProgram } from "./testing/program.js";
+import { stackFileConfig } from "./testing/stack-config.js";
+
+/**
+ * The pipeline's identities on the prod stack under mocks: one identity per kind of workflow job,
+ * each trusting exactly one GitHub subject, with roles on single resources, and the runner subnet.
+ */
+
+let outputs: Record<string, unknown>;
+let pipelineOutput: Record<string, unknown>;
+beforeAll(async () => {
+  const run = await runProgram("prod", stackFileConfig());
+  outputs = run.outputs;
+  pipelineOutput = run.program.pipeline as unknown as Record<string, unknown>;
+}, 60_000);
+
+const prodPipeline = () =>
+  parseStackConfig(
+    {
+      get: (key) => stackFileConfig()[`${PROJECT}:${key}`],
+      location: () => stackFileConfig()["azure-native:location"],
+    },
+    PROJECT,
+  ).pipeline!;
+
+/** Role assignments to `principalId`: role id (last segment) → scope's last two segments. */
+function grantsTo(principalId: string): string[] {
+  return ofType("azure-native:authorization:RoleAssignment")
+    .filter((r) => r.props.principalId === principalId)
+    .map(
+      (r) =>
+        `${String(r.props.roleDefinitionId).split("/").pop()} on ${String(r.props.scope).split("/").slice(-2).join("/")}`,
+    )
+    .sort();
+}
+
+describe("the pipeline identities", () => {
+  it("federates each identity with exactly one subject of the configured repository", () => {
+    const cfg = prodPipeline();
+    expect(cfg).toEqual({
+      repository: "contoso/mlops-platform",
+      environment: "production",
+      branch: "main",
+    });
+    const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential")
+      .filter((r) => r.name.startsWith("pipeline-"))
+      .map((r) => ({ name: r.name, subject: r.props.subject, identity: r.props.resourceName }));
+    expect(creds).toEqual([
+      {
+        name: "pipeline-preview-github",
+        subject: "repo:contoso/mlops-platform:pull_request",
+        identity: "pipeline-preview",
+      },
+      {
+        name: "pipeline-build-github",
+        subject: "repo:contoso/mlops-platform:ref:refs/heads/main",
+        identity: "pipeline-build",
+      },
+      {
+        name: "pipeline-deploy-github",
+        subject: "repo:contoso/mlops-platform:environment:production",
+        identity: "pipeline-deploy",
+      },
+    ]);
+    for (const r of ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((c) =>
+      c.name.startsWith("pipeline-"),
+    )) {
+      expect(r.props.issuer).toBe(GITHUB_OIDC_ISSUER);
+      expect(r.props.audiences).toEqual(["api://AzureADTokenExchange"]);
+    }
+  });
+
+  it("spells the subjects as GitHub does, for the immutable repository form too", () => {
+    expect(
+      githubSubjects({
+        repository: "octo-123/repo-456",
+        environment: "prod-eu",
+        branch: "release/v2",
+      }),
+    ).toEqual({
+      preview: "repo:octo-123/repo-456:pull_request",
+      build: "repo:octo-123/repo-456:ref:refs/heads/release/v2",
+      deploy: "repo:octo-123/repo-456:environment:prod-eu",
+    });
+  });
+
+  it("gives the build jobs image push, Azure ML jobs and the store, each on its one resource", () => {
+    expect(grantsTo("pipeline-build-principal-id")).toEqual(
+      [
+        `${builtInRoles.acrPush} on Registry/registry-acr`,
+        `${builtInRoles.reader} on Registry/registry-acr`,
+        `${builtInRoles.azureMlDataScientist} on Workspace/ml-workspace`,
+        `${builtInRoles.storageBlobDataContributor} on StorageAccount/ml-storage`,
+      ].sort(),
+    );
+    const store = ofType("azure-native:cosmosdb:SqlResourceSqlRoleAssignment").map(
+      (r) => r.props.principalId,
+    );
+    expect(store).toEqual(
+      expect.arrayContaining(["pipeline-build-principal-id", "pipeline-deploy-principal-id"]),
+    );
+    // The training identity logs the cluster jobs' runs to the workspace's MLflow.
+    expect(grantsTo("identity-training-principal-id")).toContain(
+      `${builtInRoles.azureMlDataScientist} on Workspace/ml-workspace`,
+    );
+  });
+
+  it("gives the deploy identity nothing per resource but the store: its group-wide role is the bootstrap's", () => {
+    expect(grantsTo("pipeline-deploy-principal-id")).toEqual([]);
+    expect(pipelineOutput).toBeDefined();
+  });
+
+  it("gives the preview identity one custom role, on the cluster, that reads and lists and writes nothing", () => {
+    expect(grantsTo("pipeline-preview-principal-id")).toEqual([
+      "pipeline-preview-role on ManagedCluster/aks-cluster",
+    ]);
+    const assignment = ofType("azure-native:authorization:RoleAssignment").find(
+      (r) => r.props.principalId === "pipeline-preview-principal-id",
+    )!;
+    expect(assignment.props.roleDefinitionId).toBe(
+      `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/pipeline-preview-role`,
+    );
+    const role = one("azure-native:authorization:RoleDefinition", "pipeline-preview-role").props;
+    expect(role.roleType).toBe("CustomRole");
+    expect(role.assignableScopes).toEqual([role.scope]);
+    // Defined on the platform's resource group (the mocks' id for it), assigned on the cluster only.
+    expect(String(role.scope)).toMatch(/\/ResourceGroup\/platform$/);
+    expect(role.roleName).toBe("pulumi preview (read-only), platform");
+    const [permissions] = role.permissions as (typeof PREVIEW_ROLE_PERMISSIONS)[];
+    expect(permissions).toEqual({
+      actions: [
+        "Microsoft.ContainerService/managedClusters/read",
+        "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+      ],
+      notActions: [],
+      dataActions: ["Microsoft.ContainerService/managedClusters/*/read"],
+      notDataActions: ["Microsoft.ContainerService/managedClusters/secrets/read"],
+    });
+    // Nothing that writes: every action reads or lists, and no wildcard reaches past reads.
+    for (const action of [...permissions!.actions, ...permissions!.dataActions]) {
+      expect(action).toMatch(/\/(read|list[A-Za-z]+\/action)$/);
+    }
+  });
+
+  it("covers every list invoke the program makes: a new one must add its action to the preview role", async () => {
+    const dir = new URL("./", import.meta.url);
+    const sources = (await readdir(dir)).filter(
+      (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"),
+    );
+    const invokes = new Set<string>();
+    for (const file of sources) {
+      const text = await readFile(new URL(file, dir), "utf8");
+      for (const m of text.matchAll(/\.(list[A-Z][A-Za-z]*Output)\(/g)) invokes.add(m[1]!);
+    }
+    expect(invokes.size).toBeGreaterThan(0);
+    expect([...invokes].sort()).toEqual(Object.keys(PREVIEW_INVOKE_ACTIONS).sort());
+  });
+
+  it("puts the runners in their own subnet of the VNet, with NAT egress and no default outbound", () => {
+    const subnet = one("azure-native:network:Subnet", "runners-subnet").props;
+    expect(subnet.addressPrefix).toBe("10.40.21.0/24");
+    expect(subnet.virtualNetworkName).toBe("network-vnet");
+    expect(subnet.defaultOutboundAccess).toBe(false);
+    expect(String((subnet.natGateway as { id: string }).id)).toMatch(/NatGateway\/runners-nat$/);
+    const nsg = one("azure-native:network:NetworkSecurityGroup", "runners-nsg").props;
+    expect(nsg.securityRules).toBeUndefined();
+    // Created after the platform's subnets (Azure rejects concurrent subnet writes on one VNet).
+    const order = (name: string) =>
+      captured.findIndex((r) => r.type === "azure-native:network:Subnet" && r.name === name);
+    expect(order("runners-subnet")).toBeGreaterThan(order("network-endpoints"));
+  });
+
+  it("exports the client ids the workflows sign in with and the runner subnet", () => {
+    expect(Object.keys(pipelineOutput).sort()).toEqual([
+      "buildClientId",
+      "deployClientId",
+      "deployPrincipalId",
+      "previewClientId",
+      "previewPrincipalId",
+      "runnerEgressIp",
+      "runnerSubnetId",
+    ]);
+    expect(outputs).toBeDefined();
+  });
+
+  it("breaks none of the policies", () => {
+    expect(violations(captured)).toEqual([]);
+  });
+});

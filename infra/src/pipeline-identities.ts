@@ -1,0 +1,225 @@
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { PipelineConfig } from "./config.js";
+import { type IdentityRef, WORKLOAD_IDENTITY_AUDIENCE } from "./identity.js";
+import type { PlacementArgs } from "./placement.js";
+import { grantRole, subscriptionOf } from "./roles.js";
+
+/**
+ * The identities the GitHub workflows sign in as, one per kind of job, each federated with
+ * exactly one OIDC subject so no workflow can borrow another's rights:
+ *
+ * - `preview`: `pulumi preview` on pull requests (ci.yml). Subject `repo:<r>:pull_request`. It
+ *   reads, lists the cluster's user credentials and reads Kubernetes objects (not Secrets), and
+ *   writes nothing: anyone who can open a pull request runs code with it.
+ * - `build`: train, the image pushes and the A/B analysis, on pushes to and schedules of the
+ *   deploy branch. Subject `repo:<r>:ref:refs/heads/<branch>`. AcrPush, Azure ML jobs, the store.
+ * - `deploy`: `pulumi up` in `deploy` and `promote`, which run only in the protected environment.
+ *   Subject `repo:<r>:environment:<environment>`. Its resource-group-wide role is a bootstrap step
+ *   (.github/README.md): the estate grants only per resource (policy
+ *   `role-assignments-resource-scoped`).
+ *
+ * Subjects as GitHub documents them (docs.github.com/en/actions/reference/security/oidc:
+ * "filtering for a specific environment", "filtering for pull_request events", "filtering for a
+ * specific branch"). A job that names an environment gets the environment subject instead of the
+ * branch one, which is what keeps `build` from deploying and `deploy` out of ungated jobs.
+ */
+
+/** The issuer of GitHub Actions OIDC tokens. */
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+
+/** Which workflow jobs an identity serves. */
+export type PipelineRole = "preview" | "build" | "deploy";
+
+/** The `sub` claim of a GitHub Actions token for each pipeline role. */
+export function githubSubjects(cfg: PipelineConfig): Record<PipelineRole, string> {
+  const repo = `repo:${cfg.repository}`;
+  return {
+    preview: `${repo}:pull_request`,
+    build: `${repo}:ref:refs/heads/${cfg.branch}`,
+    deploy: `${repo}:environment:${cfg.environment}`,
+  };
+}
+
+/**
+ * What `pulumi preview` of this program calls beyond reading its own state, and the action each
+ * needs: the invokes that run during a preview (`list*` functions POST, which Reader does not
+ * allow). A test keeps this map equal to the `list*Output` invokes the program makes.
+ */
+export const PREVIEW_INVOKE_ACTIONS: Readonly<Record<string, string>> = {
+  // learn.microsoft.com/azure/aks/concepts-identity: the Cluster User role's one action.
+  listManagedClusterUserCredentialsOutput:
+    "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+};
+
+/**
+ * The preview identity's custom role on the cluster. Control plane: read the cluster and list
+ * its user credentials (the exec kubeconfig). Data plane: read every Kubernetes object the
+ * program manages, CRDs included (KEDA's ScaledObject: `managedClusters/*\/read` is the only
+ * way a custom role covers CRDs, learn.microsoft.com/azure/aks/manage-azure-rbac), but never
+ * Secrets. Server-side-apply previews need `patch`, which this role lacks: the Kubernetes provider
+ * falls back to a client-side preview (pulumi/pulumi-kubernetes#2419).
+ */
+export const PREVIEW_ROLE_PERMISSIONS = {
+  actions: [
+    "Microsoft.ContainerService/managedClusters/read",
+    ...Object.values(PREVIEW_INVOKE_ACTIONS),
+  ],
+  notActions: [],
+  dataActions: ["Microsoft.ContainerService/managedClusters/*/read"],
+  notDataActions: ["Microsoft.ContainerService/managedClusters/secrets/read"],
+} as const;
+
+export interface PipelineIdentitiesArgs extends PlacementArgs {
+  /** Repository, environment and branch the subjects name. */
+  pipeline: PipelineConfig;
+}
+
+/** The three identities and their federated credentials; roles come from {@link grantPipelineAccess}. */
+export class PipelineIdentities extends pulumi.ComponentResource {
+  readonly preview: IdentityRef;
+  readonly build: IdentityRef;
+  readonly deploy: IdentityRef;
+  /** The subject each identity trusts. */
+  readonly subjects: Record<PipelineRole, string>;
+
+  constructor(name: string, args: PipelineIdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:infra:PipelineIdentities", name, {}, opts);
+    const placement = {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      tags: args.tags,
+    };
+    this.subjects = githubSubjects(args.pipeline);
+
+    const create = (role: PipelineRole): IdentityRef => {
+      const identity = new managedidentity.UserAssignedIdentity(`${name}-${role}`, placement, {
+        parent: this,
+      });
+      new managedidentity.FederatedIdentityCredential(
+        `${name}-${role}-github`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: identity.name,
+          issuer: GITHUB_OIDC_ISSUER,
+          subject: this.subjects[role],
+          audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+        },
+        { parent: this },
+      );
+      return { id: identity.id, clientId: identity.clientId, principalId: identity.principalId };
+    };
+    this.preview = create("preview");
+    this.build = create("build");
+    this.deploy = create("deploy");
+
+    this.registerOutputs({
+      previewClientId: this.preview.clientId,
+      buildClientId: this.build.clientId,
+      deployClientId: this.deploy.clientId,
+    });
+  }
+
+  /** The principals that read and write the store: the build jobs and the deploy jobs. */
+  storeWriters(): Record<string, pulumi.Output<string>> {
+    return { build: this.build.principalId, deploy: this.deploy.principalId };
+  }
+}
+
+/** Resources the pipeline identities are granted roles on. */
+export interface PipelineScopes {
+  /** The resource group: the preview role is defined (not assigned) here. */
+  resourceGroupId: pulumi.Input<string>;
+  registryId: pulumi.Input<string>;
+  mlWorkspaceId: pulumi.Input<string>;
+  clusterId: pulumi.Input<string>;
+  /** The identity Azure ML jobs run as: it logs their runs to the workspace's MLflow. */
+  trainingPrincipalId: pulumi.Input<string>;
+}
+
+/**
+ * Per-resource roles: `build` pushes images (AcrPush, and Reader for the login server) and runs
+ * Azure ML jobs (AzureML Data Scientist); the training identity logs runs from those jobs; the
+ * preview identity gets its read-only custom role on the cluster. Role ids:
+ * learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+ */
+export function grantPipelineAccess(
+  name: string,
+  identities: PipelineIdentities,
+  scopes: PipelineScopes,
+): void {
+  const opts = { parent: identities };
+  const sp = "ServicePrincipal" as const;
+  const b = identities.build.principalId;
+  grantRole(
+    `${name}-build-acr-push`,
+    { scope: scopes.registryId, principalId: b, role: "acrPush", principalType: sp },
+    opts,
+  );
+  grantRole(
+    `${name}-build-acr-reader`,
+    { scope: scopes.registryId, principalId: b, role: "reader", principalType: sp },
+    opts,
+  );
+  grantRole(
+    `${name}-build-ml`,
+    {
+      scope: scopes.mlWorkspaceId,
+      principalId: b,
+      role: "azureMlDataScientist",
+      principalType: sp,
+    },
+    opts,
+  );
+  grantRole(
+    `${name}-training-ml`,
+    {
+      scope: scopes.mlWorkspaceId,
+      principalId: scopes.trainingPrincipalId,
+      role: "azureMlDataScientist",
+      principalType: sp,
+    },
+    opts,
+  );
+
+  const previewRole = new authorization.RoleDefinition(
+    `${name}-preview-role`,
+    {
+      scope: scopes.resourceGroupId,
+      // Role names are unique in the tenant: one per resource group.
+      roleName: pulumi
+        .output(scopes.resourceGroupId)
+        .apply((id) => `pulumi preview (read-only), ${id.split("/").at(-1)}`),
+      description:
+        "What `pulumi preview` of the platform needs and nothing that writes: read the cluster, list its user credentials, read Kubernetes objects except Secrets.",
+      roleType: "CustomRole",
+      permissions: [
+        {
+          actions: [...PREVIEW_ROLE_PERMISSIONS.actions],
+          notActions: [...PREVIEW_ROLE_PERMISSIONS.notActions],
+          dataActions: [...PREVIEW_ROLE_PERMISSIONS.dataActions],
+          notDataActions: [...PREVIEW_ROLE_PERMISSIONS.notDataActions],
+        },
+      ],
+      assignableScopes: [scopes.resourceGroupId],
+    },
+    opts,
+  );
+  new authorization.RoleAssignment(
+    `${name}-preview-cluster`,
+    {
+      scope: scopes.clusterId,
+      principalId: identities.preview.principalId,
+      principalType: sp,
+      // Custom role ids are subscription-level whatever scope defined them.
+      roleDefinitionId: pulumi
+        .all([scopes.resourceGroupId, previewRole.name])
+        .apply(
+          ([rg, guid]) =>
+            `/subscriptions/${subscriptionOf(rg)}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+        ),
+    },
+    opts,
+  );
+}
