@@ -5,6 +5,7 @@
  * autoscaling behaviour offline.
  */
 export * from "./canary-ingress.js";
+export * from "./garch-service.js";
 export * from "./hpa-simulator.js";
 export * from "./image.js";
 export * from "./model-deployment.js";

@@ -35,7 +35,7 @@ export const VARIANT_LABEL = "mlops.platform/variant";
 /** Port of every variant's ClusterIP Service. */
 export const SERVICE_PORT = 80;
 /** Name of the container port, referenced by probes, Service and scrape config. */
-const PORT_NAME = "http";
+export const PORT_NAME = "http";
 /**
  * Seconds the pod keeps serving after it is marked terminating: ingress-nginx
  * needs a few seconds to drop the endpoint, and requests it sends meanwhile
@@ -126,15 +126,35 @@ export interface ModelDeploymentArgs {
 export function validateModelDeploymentArgs(name: string, args: ModelDeploymentArgs): void {
   // The name becomes the Deployment, Service, ServiceAccount and PDB name; a Service name is a label.
   assertDns1123Label("name", name);
-  assertPinnedImage("image", args.image);
   const config = args.servingConfig;
   if (config.mode !== "single" || config.variant === null) {
     throw new Error(
       `servingConfig.mode: "${config.mode}" must be "single" with a variant on Kubernetes (one Deployment per arm)`,
     );
   }
+  validatePodTemplateArgs(args);
+  const replicas = args.replicas ?? 2;
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
+  }
+  if (args.autoscaling !== undefined && args.replicas !== undefined) {
+    throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
+  }
+  // Checked here too, so a bad autoscaler fails before the Deployment is registered.
+  if (args.autoscaling !== undefined) {
+    validatePredictionAutoscalerArgs(autoscalerArgs(name, args, args.autoscaling));
+  }
+}
+
+/**
+ * Throws, naming the field and the rule, unless a serving pod can be built from `args`: a pinned
+ * image, every credential the config sets sourced from a Secret, a drain time, absolute health
+ * paths and valid resources.
+ */
+export function validatePodTemplateArgs(args: PodTemplateArgs): void {
+  assertPinnedImage("image", args.image);
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
-  const uncovered = Object.keys(renderServingEnv(config)).filter(
+  const uncovered = Object.keys(renderServingEnv(args.servingConfig)).filter(
     (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
   );
   if (uncovered.length > 0) {
@@ -153,17 +173,6 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
     }
   }
   validateResources("resources", args.resources ?? DEFAULT_RESOURCES);
-  const replicas = args.replicas ?? 2;
-  if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
-  }
-  if (args.autoscaling !== undefined && args.replicas !== undefined) {
-    throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
-  }
-  // Checked here too, so a bad autoscaler fails before the Deployment is registered.
-  if (args.autoscaling !== undefined) {
-    validatePredictionAutoscalerArgs(autoscalerArgs(name, args, args.autoscaling));
-  }
 }
 
 /** The autoscaler of deployment `name`: its own per-variant request rate, in its namespace. */
@@ -214,18 +223,26 @@ export function containerEnv(
   return [...plain, ...fromSecret];
 }
 
+/** What a serving pod's template is built from. */
+export type PodTemplateArgs = Pick<
+  ModelDeploymentArgs,
+  "image" | "servingConfig" | "secretEnv" | "drainSeconds" | "healthPaths" | "resources"
+>;
+
 /**
- * The pod template of one model variant: hardened (non-root, read-only root,
- * no capabilities, RuntimeDefault seccomp, no API token), probed on the
- * health routes, spread over zones and nodes, scraped by Prometheus.
+ * The pod template of one model variant (or, with its own `selector`, of
+ * another server of the same image, such as the GARCH service): hardened
+ * (non-root, read-only root, no capabilities, RuntimeDefault seccomp, no API
+ * token), probed on the health routes, spread over zones and nodes, scraped
+ * by Prometheus.
  */
 export function podTemplate(
-  args: ModelDeploymentArgs,
+  args: PodTemplateArgs,
   serviceAccountName: pulumi.Input<string>,
+  selector: Record<string, string> = selectorLabels(args.servingConfig.variant!),
 ): k8s.types.input.core.v1.PodTemplateSpec {
   const port = { port: PORT_NAME };
   const config = args.servingConfig;
-  const selector = selectorLabels(config.variant!);
   const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
   return {
     metadata: {

@@ -107,6 +107,12 @@ export interface ServingStackArgs {
    * cluster) or the cluster is not AKS. @default true
    */
   readonly managedPrometheusScraping?: boolean;
+  /**
+   * Further namespaces whose annotated pods that ConfigMap turns scraping on
+   * for (the GARCH service's): the agent reads one ConfigMap per cluster.
+   * @default none
+   */
+  readonly scrapedNamespaces?: readonly string[];
 }
 
 /** A Kubernetes service account, as workload identity federates it. */
@@ -262,7 +268,7 @@ function ingressArgs(
  */
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
-  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData([args.namespace]);
+  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData(scraped(args));
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
       variantName(name, variant),
@@ -277,6 +283,11 @@ export function validateServingStackArgs(name: string, args: ServingStackArgs): 
     `${name}-ingress`,
     ingressArgs(args, args.namespace, service(CHAMPION), service(CHALLENGER)),
   );
+}
+
+/** The namespaces the managed-Prometheus settings scrape: the stack's and any others given. */
+function scraped(args: ServingStackArgs): string[] {
+  return [args.namespace, ...(args.scrapedNamespaces ?? [])];
 }
 
 /** Element-wise maximum of container limits, for the LimitRange ceiling. */
@@ -316,7 +327,7 @@ export class ServingStack extends pulumi.ComponentResource {
     );
 
     if (args.managedPrometheusScraping ?? true) {
-      createAmaMetricsSettings(`${name}-prometheus-scraping`, [args.namespace], {
+      createAmaMetricsSettings(`${name}-prometheus-scraping`, scraped(args), {
         parent: this,
         provider: args.provider,
       });

@@ -1,0 +1,280 @@
+import { GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { APP_ROUTING_INGRESS_CLASS } from "./canary-ingress.js";
+import {
+  type HealthPaths,
+  PORT_NAME,
+  podTemplate,
+  SERVICE_PORT,
+  validatePodTemplateArgs,
+  type WorkloadIdentity,
+} from "./model-deployment.js";
+import { assertDns1123Label, assertDns1123Subdomain } from "./names.js";
+import type { ContainerResources } from "./resources.js";
+import type { SecretEnv } from "./secret-env.js";
+import { ServingNamespace, validateServingNamespaceArgs } from "./serving-namespace.js";
+import { quotaFor } from "./serving-stack.js";
+import { validateFor } from "./validation.js";
+
+/** `app.kubernetes.io/name` of the GARCH service's objects, and its pods' selector. */
+export const GARCH_APP_NAME = "garch-service";
+
+/** CPU-utilisation autoscaling of the GARCH service. */
+export interface GarchScaling {
+  /** Never fewer pods (>= 1). */
+  readonly minReplicas: number;
+  /** Never more pods (>= minReplicas). */
+  readonly maxReplicas: number;
+  /** Average CPU utilisation, percent of the pods' CPU request, the HPA holds (1-100). */
+  readonly cpuUtilizationPercent: number;
+}
+
+/** The second design's autoscaling: 2 to 10 pods, adding pods above 70 % CPU. */
+export const GARCH_SCALING: GarchScaling = Object.freeze({
+  minReplicas: 2,
+  maxReplicas: 10,
+  cpuUtilizationPercent: 70,
+});
+
+/**
+ * A fit of posted returns is CPU-bound and a fitted model is a few hundred kB: half a core
+ * reserved (what the HPA's utilisation is measured against), a core of burst, memory request
+ * equal to its limit so the pod is never the first to be evicted.
+ */
+export const GARCH_RESOURCES: ContainerResources = Object.freeze({
+  requests: Object.freeze({ cpuMillis: 500, memoryMiB: 512 }),
+  limits: Object.freeze({ cpuMillis: 1000, memoryMiB: 512 }),
+});
+
+/** Arguments of {@link GarchService}. */
+export interface GarchServiceArgs {
+  /** The Kubernetes provider of the target cluster. */
+  readonly provider: k8s.Provider;
+  /** Namespace to create for the service (locked down like the serving one): a DNS-1123 label. */
+  readonly namespace: string;
+  /** The serving image, pinned by digest or an immutable tag: the same server, in garch mode. */
+  readonly image: string;
+  /** The server's config; must be `mode: "garch"` with its default `garchModel` set. */
+  readonly servingConfig: ServingConfig;
+  /** Credential variables read from a Secret in the namespace. @default none */
+  readonly secretEnv?: SecretEnv;
+  /** Identity for Cosmos DB (the registry) and Application Insights. */
+  readonly workloadIdentity: WorkloadIdentity;
+  /** Container requests and limits. @default GARCH_RESOURCES */
+  readonly resources?: ContainerResources;
+  /** Replica bounds and CPU target. @default GARCH_SCALING */
+  readonly scaling?: GarchScaling;
+  /** Public host the service answers on: its own, as its paths overlap the prediction API's. */
+  readonly host: string;
+  /** IngressClass of the controller. @default APP_ROUTING_INGRESS_CLASS */
+  readonly ingressClassName?: string;
+  /** Secret holding the host's TLS certificate; plain HTTP when absent. */
+  readonly tlsSecretName?: string;
+  /** Seconds the server drains on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
+  readonly drainSeconds?: number;
+  /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
+  readonly healthPaths?: HealthPaths;
+  /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
+  readonly egressCidrs?: readonly string[];
+  /** Namespace of the ingress controller. @default the application-routing namespace */
+  readonly ingressControllerNamespace?: string;
+}
+
+/** The namespace, its quota sized for the service at its maximum (with rolling-update surge). */
+function namespaceArgs(args: GarchServiceArgs) {
+  const resources = args.resources ?? GARCH_RESOURCES;
+  const scaling = args.scaling ?? GARCH_SCALING;
+  return {
+    provider: args.provider,
+    namespace: args.namespace,
+    containerPort: args.servingConfig.port,
+    quota: quotaFor([{ resources, maxReplicas: scaling.maxReplicas }]),
+    containerDefaults: resources,
+    egressCidrs: args.egressCidrs,
+    ingressControllerNamespace: args.ingressControllerNamespace,
+  };
+}
+
+/** The pods' template arguments: the shared serving pod, with the GARCH service's resources. */
+function templateArgs(args: GarchServiceArgs) {
+  return { ...args, resources: args.resources ?? GARCH_RESOURCES };
+}
+
+/** Throws, naming the field and the rule, unless `args` describe a deployable GARCH service. */
+export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): void {
+  assertDns1123Label("name", name);
+  const config = args.servingConfig;
+  if (config.mode !== "garch" || config.garchModel === null) {
+    throw new Error(
+      `servingConfig.mode: "${config.mode}" must be "garch" with garchModel set (the model /predict serves by default)`,
+    );
+  }
+  validatePodTemplateArgs(templateArgs(args));
+  validateServingNamespaceArgs(namespaceArgs(args));
+  const { minReplicas, maxReplicas, cpuUtilizationPercent } = args.scaling ?? GARCH_SCALING;
+  if (!Number.isInteger(minReplicas) || minReplicas < 1) {
+    throw new Error(`scaling.minReplicas: ${minReplicas} must be an integer >= 1`);
+  }
+  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas) {
+    throw new Error(`scaling.maxReplicas: ${maxReplicas} must be an integer >= minReplicas`);
+  }
+  if (
+    !Number.isInteger(cpuUtilizationPercent) ||
+    cpuUtilizationPercent < 1 ||
+    cpuUtilizationPercent > 100
+  ) {
+    throw new Error(
+      `scaling.cpuUtilizationPercent: ${cpuUtilizationPercent} must be an integer in 1-100`,
+    );
+  }
+  assertDns1123Subdomain("host", args.host);
+}
+
+/**
+ * The GARCH volatility service on the cluster: its own locked-down namespace (quota sized for
+ * its maximum), ServiceAccount (workload identity), Deployment of the serving image in garch mode
+ * (probes, resources, the hardened serving pod), Service, PodDisruptionBudget, a CPU-utilisation
+ * HorizontalPodAutoscaler, and an Ingress on its own host through the same controller as the
+ * prediction API that routes the contract's four paths and nothing else.
+ */
+export class GarchService extends pulumi.ComponentResource {
+  /** The namespace the service lives in. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the ServiceAccount (the workload-identity subject). */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** Name of the ClusterIP Service. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** The public host. */
+  public readonly host: string;
+
+  constructor(name: string, args: GarchServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:k8s:GarchService", name, {}, opts);
+    validateFor(this, () => validateGarchServiceArgs(name, args));
+    const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
+    const child = { parent: this, provider: args.provider };
+    const selector = { "app.kubernetes.io/name": GARCH_APP_NAME };
+    const metadata = { name, namespace: ns.name, labels: selector };
+    const scaling = args.scaling ?? GARCH_SCALING;
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: {
+          ...metadata,
+          annotations: {
+            "azure.workload.identity/client-id": args.workloadIdentity.clientId,
+            ...(args.workloadIdentity.tenantId === undefined
+              ? {}
+              : { "azure.workload.identity/tenant-id": args.workloadIdentity.tenantId }),
+          },
+        },
+        automountServiceAccountToken: false,
+      },
+      child,
+    );
+
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata,
+        spec: {
+          // The autoscaler owns the count; a replicas field would reset it on every `pulumi up`.
+          selector: { matchLabels: selector },
+          strategy: {
+            type: "RollingUpdate",
+            rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
+          },
+          revisionHistoryLimit: 5,
+          template: podTemplate(templateArgs(args), serviceAccount.metadata.name, selector),
+        },
+      },
+      child,
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata,
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: "TCP" }],
+        },
+      },
+      child,
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+      child,
+    );
+
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata,
+        spec: {
+          scaleTargetRef: {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: deployment.metadata.name,
+          },
+          minReplicas: scaling.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          metrics: [
+            {
+              type: "Resource",
+              resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: scaling.cpuUtilizationPercent },
+              },
+            },
+          ],
+        },
+      },
+      { ...child, dependsOn: [deployment] },
+    );
+
+    new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata,
+        spec: {
+          ingressClassName: args.ingressClassName ?? APP_ROUTING_INGRESS_CLASS,
+          ...(args.tlsSecretName === undefined
+            ? {}
+            : { tls: [{ hosts: [args.host], secretName: args.tlsSecretName }] }),
+          rules: [
+            {
+              host: args.host,
+              // The contract's paths only: probes, /metrics and /docs stay inside the cluster.
+              http: {
+                paths: Object.values(GARCH_SERVICE_PATHS).map((path) => ({
+                  path,
+                  pathType: "Exact",
+                  backend: {
+                    service: { name: service.metadata.name, port: { number: SERVICE_PORT } },
+                  },
+                })),
+              },
+            },
+          ],
+        },
+      },
+      child,
+    );
+
+    this.namespace = ns.name;
+    this.serviceAccountName = serviceAccount.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.host = args.host;
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceAccountName: this.serviceAccountName,
+      serviceName: this.serviceName,
+      host: this.host,
+    });
+  }
+}
