@@ -1,4 +1,15 @@
-import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
+import {
+  CosmosCapacitySchema,
+  DEFAULT_COSMOS_CAPACITY,
+  GARCH_CONFIG_KEY,
+  GarchServiceConfigSchema,
+  LogRetentionDaysSchema,
+  MlComputeSchema,
+  type NodePool,
+  NodePoolSchema,
+  SERVING_CONFIG_KEY,
+  ServingReleaseSchema,
+} from "@mlops/contracts";
 import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -11,27 +22,6 @@ import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
  */
 
 const cidr = z.string().refine(isCidr, { message: "must be an IPv4 CIDR such as 10.40.0.0/16" });
-
-/** ISO-8601 durations as Azure ML and Azure Monitor accept them (PT15M, PT1H, P1D). */
-const isoDuration = z
-  .string()
-  .regex(
-    /^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/,
-    "must be an ISO-8601 duration such as PT15M",
-  )
-  .refine((s) => s !== "P" && !s.endsWith("T"), "must be an ISO-8601 duration such as PT15M");
-
-/** A VM pool that the cluster autoscaler may resize between `minCount` and `maxCount`. */
-const nodePoolSchema = z
-  .object({
-    vmSize: z.string().min(1),
-    minCount: z.number().int().min(1).max(1000),
-    maxCount: z.number().int().min(1).max(1000),
-  })
-  .refine((p) => p.minCount <= p.maxCount, {
-    message: "minCount must not exceed maxCount",
-    path: ["maxCount"],
-  });
 
 const networkSchema = z
   .object({
@@ -107,36 +97,9 @@ const aksSchema = z.object({
   upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
   skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard"),
-  systemPool: nodePoolSchema,
-  userPool: nodePoolSchema,
+  systemPool: NodePoolSchema,
+  userPool: NodePoolSchema,
 });
-
-const mlSchema = z
-  .object({
-    vmSize: z.string().min(1),
-    vmPriority: z.enum(["Dedicated", "LowPriority"]).default("Dedicated"),
-    minNodes: z.number().int().min(0).default(0),
-    maxNodes: z.number().int().min(1).max(1000),
-    idleTimeBeforeScaleDown: isoDuration.default("PT15M"),
-  })
-  .refine((m) => m.minNodes <= m.maxNodes, {
-    message: "minNodes must not exceed maxNodes",
-    path: ["minNodes"],
-  });
-
-const cosmosSchema = z.discriminatedUnion("capacity", [
-  z.object({ capacity: z.literal("serverless") }),
-  z.object({
-    capacity: z.literal("autoscale"),
-    /** Autoscale scales between 10 % of this and this; Cosmos wants steps of 1000 RU/s. */
-    maxThroughput: z
-      .number()
-      .int()
-      .min(1000)
-      .max(1_000_000)
-      .refine((n) => n % 1000 === 0, "must be a multiple of 1000 RU/s"),
-  }),
-]);
 
 /**
  * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
@@ -203,21 +166,42 @@ const stackConfigSchema = z.object({
     .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
   owner: z.string().min(1, "must name the owning team or person"),
   privateNetworking: z.boolean().default(true),
-  logRetentionDays: z.number().int().min(30).max(730).default(30),
+  logRetentionDays: LogRetentionDaysSchema,
   alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+  /**
+   * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A URL
+   * that carries a token belongs in the stack as a secret (`pulumi config set --secret --path`);
+   * the program hands every URL to Azure as a secret output either way.
+   */
+  alertWebhooks: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
+            "must be 1-64 letters, digits, spaces, '_' or '-'",
+          ),
+        url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
+      }),
+    )
+    .max(10)
+    .default([]),
   network: networkSchema.prefault({}),
   aks: aksSchema,
-  ml: mlSchema,
-  cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
+  ml: MlComputeSchema,
+  cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
   [SERVING_CONFIG_KEY]: servingSchema,
   /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
   pipeline: pipelineSchema.optional(),
+  /** Unset: no GARCH volatility service. */
+  [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
-export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+export type NodePoolConfig = NodePool;
 export type NetworkConfig = z.infer<typeof networkSchema>;
-export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+export type { CosmosCapacity } from "@mlops/contracts";
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */

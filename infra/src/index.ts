@@ -24,5 +24,7 @@ export const prometheusQueryEndpoint = outputs.prometheusQueryEndpoint;
 export const kubeconfig = outputs.kubeconfig;
 export const servingNamespace = outputs.servingNamespace;
 export const canaryIngress = outputs.canaryIngress;
+/** The GARCH volatility service's host (`mlops smoke --garch --url http://<host>`); undefined without `garch` config. */
+export const garchHost = outputs.garchHost;
 /** The workflows' identities and runner subnet; undefined on a stack without `pipeline` config. */
 export const pipeline = outputs.pipeline;

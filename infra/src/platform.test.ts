@@ -84,8 +84,9 @@ describe("the prod program under mocks", () => {
       "azure-native:containerservice:ManagedCluster": 1,
       // control plane, serving, training, autoscaler; pipeline preview, build, deploy
       "azure-native:managedidentity:UserAssignedIdentity": 7,
-      // serving champion + challenger, KEDA operator; one GitHub subject per pipeline identity
-      "azure-native:managedidentity:FederatedIdentityCredential": 6,
+      // serving champion + challenger, the GARCH service, KEDA operator; one GitHub subject per
+      // pipeline identity
+      "azure-native:managedidentity:FederatedIdentityCredential": 7,
       "azure-native:authorization:RoleDefinition": 1,
       "azure-native:machinelearningservices:Workspace": 1,
       "azure-native:machinelearningservices:Compute": 1,
@@ -98,19 +99,24 @@ describe("the prod program under mocks", () => {
       "azure-native:keyvault:Vault": 1,
       "azure-native:operationalinsights:Workspace": 1,
       "azure-native:applicationinsights:Component": 1,
-      "azure-native:applicationinsights:WebTest": 1,
+      // the prediction API's readiness and the GARCH service's /health
+      "azure-native:applicationinsights:WebTest": 2,
       "azure-native:monitor:AzureMonitorWorkspace": 1,
       "azure-native:monitor:DataCollectionEndpoint": 1,
       "azure-native:monitor:DataCollectionRule": 2,
       "azure-native:monitor:DataCollectionRuleAssociation": 3,
       "azure-native:monitor:ActionGroup": 1,
-      "azure-native:monitor:ScheduledQueryRule": 1,
-      "azure-native:monitor:MetricAlert": 1,
+      // 5xx rate, failed health checks
+      "azure-native:monitor:ScheduledQueryRule": 2,
+      // two web tests' availability, node CPU, node memory
+      "azure-native:monitor:MetricAlert": 4,
+      "azure-native:operationalinsights:SavedSearch": 3,
       "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
       "azure-native:monitor:DiagnosticSetting": 4,
       "azure-native:portal:Dashboard": 1,
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,
+      "mlops:k8s:GarchService": 1,
     };
     expect(Object.fromEntries([...counts].filter(([t]) => t in expected))).toEqual(expected);
   });
@@ -191,7 +197,8 @@ describe("the prod program under mocks", () => {
       const { namespace, name } = r.props.metadata as { namespace: string; name: string };
       return `system:serviceaccount:${namespace}:${name}`;
     });
-    expect(created).toHaveLength(2);
+    // champion, challenger, the GARCH service
+    expect(created).toHaveLength(3);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential")
       .filter((r) => r.name.startsWith("identity-serving-"))
       .map((r) => r.props.subject);
@@ -203,6 +210,7 @@ describe("the prod program under mocks", () => {
       .filter((r) => r.name.startsWith("identity-"))
       .map((r) => r.props);
     expect(creds.map((c) => c.subject).sort()).toEqual([
+      "system:serviceaccount:garch:garch",
       "system:serviceaccount:kube-system:keda-operator",
       "system:serviceaccount:serving:serving-challenger",
       "system:serviceaccount:serving:serving-champion",
@@ -229,11 +237,16 @@ describe("the prod program under mocks", () => {
 
     it("has every serving pod read it from that Secret, and parse with the serving config", () => {
       const deployments = ofType("kubernetes:apps/v1:Deployment");
-      expect(deployments).toHaveLength(2);
+      // champion, challenger, the GARCH service: each namespace has its own Secret.
+      expect(deployments).toHaveLength(3);
       // The pods wait for their Secret: the Deployments are only declared once it is.
-      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret");
       for (const d of deployments) {
-        expect(captured.indexOf(d)).toBeGreaterThan(captured.indexOf(secret));
+        const { namespace } = d.props.metadata as { namespace: string };
+        const secret = ofType("kubernetes:core/v1:Secret").find(
+          (r) => (r.props.metadata as { namespace: string }).namespace === namespace,
+        );
+        expect(secret, namespace).toBeDefined();
+        expect(captured.indexOf(d)).toBeGreaterThan(captured.indexOf(secret!));
       }
       for (const d of deployments) {
         const env = (

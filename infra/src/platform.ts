@@ -7,11 +7,15 @@ import {
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import {
+  createGarchPlatform,
+  garchHealthCheckUrl,
+  garchServiceAccounts,
+} from "./garch-platform.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import { AKS_LOG_CATEGORIES, Monitors } from "./monitors.js";
@@ -22,16 +26,13 @@ import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { RunnerSubnet } from "./runner-subnet.js";
 import { Telemetry } from "./telemetry.js";
+import { withTelemetrySecret } from "./telemetry-secret.js";
 import { Vault } from "./vault.js";
 
 /** Name of the ServingStack component; its deployments and service accounts derive from it. */
 const SERVING_STACK = "serving";
 
-/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
-export const TELEMETRY_SECRET = {
-  name: "serving-telemetry",
-  connectionStringKey: "connection-string",
-};
+export { TELEMETRY_SECRET } from "./telemetry-secret.js";
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -51,6 +52,8 @@ export interface PlatformOutputs {
   kubeconfig: pulumi.Output<string>;
   servingNamespace: pulumi.Output<string>;
   canaryIngress: pulumi.Output<string>;
+  /** Public host of the GARCH volatility service; undefined on a stack without `garch` config. */
+  garchHost?: string;
   /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
   pipeline?: {
     previewClientId: pulumi.Output<string>;
@@ -76,6 +79,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     retentionInDays: cfg.logRetentionDays,
     alertEmails: cfg.alertEmails,
+    alertWebhooks: cfg.alertWebhooks,
   });
 
   const net = new Network("network", {
@@ -101,7 +105,10 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
-    servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
+    servingServiceAccounts: [
+      ...servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
+      ...garchServiceAccounts(cfg.garch),
+    ],
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
   });
   const workloads = {
@@ -158,9 +165,21 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   new Monitors("monitors", {
     ...placement,
     logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
+    logAnalyticsWorkspaceName: telemetry.logAnalyticsWorkspaceName,
     appInsightsId: telemetry.appInsightsId,
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
+    clusterId: aks.clusterId,
+    servingNamespaces: [cfg.serving.namespace, ...(cfg.garch ? [cfg.garch.namespace] : [])],
+    additionalHealthChecks: cfg.garch
+      ? [
+          {
+            role: "garch",
+            url: garchHealthCheckUrl(cfg.garch),
+            description: "Health of the GARCH volatility service through its public route.",
+          },
+        ]
+      : [],
     actionGroupId: telemetry.actionGroupId,
     healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
@@ -198,6 +217,17 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     telemetry,
     client.tenantId,
   );
+  const garch = cfg.garch
+    ? createGarchPlatform({
+        garch: cfg.garch,
+        provider: aks.provider,
+        image: servingImage(cfg, names.registry),
+        storeEnv: cloudStoreEnv(names.cosmosAccount),
+        workloadIdentity: { clientId: identity.serving.clientId, tenantId: client.tenantId },
+        appInsightsConnectionString: telemetry.appInsightsConnectionString,
+        dependsOn: [aks],
+      })
+    : undefined;
 
   return {
     resourceGroupName: group.name,
@@ -216,6 +246,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     kubeconfig: aks.kubeconfig,
     servingNamespace: serving.namespace,
     canaryIngress: serving.canaryIngress,
+    garchHost: garch?.host,
     pipeline:
       pipeline && runners
         ? {
@@ -228,6 +259,20 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
             runnerEgressIp: runners.egressIp,
           }
         : undefined,
+  };
+}
+
+/** The serving image in the platform registry, at `tag`. */
+function servingImage(cfg: StackConfig, registryName: string): (tag: string) => string {
+  return (tag) => `${registryName}.azurecr.io/${cfg.serving.imageRepository}:${tag}`;
+}
+
+/** The serving config's store in the cloud: Cosmos DB, its endpoint fixed by the account name. */
+function cloudStoreEnv(cosmosAccount: string): Record<string, string> {
+  return {
+    [SERVING_ENV.store]: "cosmos",
+    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
+    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
   };
 }
 
@@ -249,57 +294,41 @@ function createServingStack(
 ): ServingStack {
   const s = cfg.serving;
   const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
+    ...cloudStoreEnv(cosmosAccount),
     [SERVING_ENV.championModel]: s.championModel,
     [SERVING_ENV.challengerModel]: s.challengerModel,
     [SERVING_ENV.experimentId]: s.experimentId,
   });
-  const image = (tag: string) => `${registryName}.azurecr.io/${s.imageRepository}:${tag}`;
+  const image = servingImage(cfg, registryName);
   const scaling = {
     ...DEFAULT_SCALING,
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
     targetRequestsPerSecond: s.targetRequestsPerSecond,
   };
-  // The Secret lives in the namespace the stack creates, and the pods must not start before it
-  // exists: its name reaches the stack as an output of the Secret, resolved once the Secret is
-  // declared below, so the Deployments depend on it and it depends only on the Namespace.
-  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
-  const serving = new ServingStack(
+  return withTelemetrySecret(
     SERVING_STACK,
-    {
-      provider: aks.provider,
-      namespace: s.namespace,
-      servingConfig,
-      secretEnv: {
-        secretName,
-        keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
-      },
-      champion: { image: image(s.championImageTag), scaling },
-      challenger: { image: image(s.challengerImageTag), scaling },
-      canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
-      workloadIdentity: { clientId: identity.serving.clientId, tenantId },
-      prometheus: {
-        serverAddress: telemetry.prometheusQueryEndpoint,
-        identityClientId: identity.autoscaler.clientId,
-      },
-    },
-    { dependsOn: [aks] },
+    aks.provider,
+    telemetry.appInsightsConnectionString,
+    (secretEnv) =>
+      new ServingStack(
+        SERVING_STACK,
+        {
+          provider: aks.provider,
+          namespace: s.namespace,
+          servingConfig,
+          secretEnv,
+          champion: { image: image(s.championImageTag), scaling },
+          challenger: { image: image(s.challengerImageTag), scaling },
+          canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
+          workloadIdentity: { clientId: identity.serving.clientId, tenantId },
+          prometheus: {
+            serverAddress: telemetry.prometheusQueryEndpoint,
+            identityClientId: identity.autoscaler.clientId,
+          },
+          scrapedNamespaces: cfg.garch ? [cfg.garch.namespace] : [],
+        },
+        { dependsOn: [aks] },
+      ),
   );
-  const secret = new k8s.core.v1.Secret(
-    `${SERVING_STACK}-telemetry-secret`,
-    {
-      metadata: { name: TELEMETRY_SECRET.name, namespace: serving.namespace },
-      type: "Opaque",
-      // stringData from a secret Output is itself secret: state and previews show it masked.
-      stringData: {
-        [TELEMETRY_SECRET.connectionStringKey]: telemetry.appInsightsConnectionString,
-      },
-    },
-    { provider: aks.provider },
-  );
-  resolveSecretName(secret.metadata.name);
-  return serving;
 }

@@ -1,3 +1,4 @@
+import { ESTATE_SKUS } from "@mlops/contracts";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
@@ -9,6 +10,8 @@ export interface TelemetryArgs extends PlacementArgs {
   retentionInDays: number;
   /** Addresses the action group mails when an alert fires. */
   alertEmails: readonly string[];
+  /** Webhooks the action group calls when an alert fires (URLs passed on as secrets). */
+  alertWebhooks?: readonly { name: string; url: string }[];
 }
 
 /**
@@ -20,6 +23,8 @@ export interface TelemetryArgs extends PlacementArgs {
 export class Telemetry extends pulumi.ComponentResource {
   /** Log Analytics workspace resource id. */
   readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
+  /** Log Analytics workspace name (saved queries are its children). */
+  readonly logAnalyticsWorkspaceName: pulumi.Output<string>;
   /** Application Insights component resource id. */
   readonly appInsightsId: pulumi.Output<string>;
   /** Application Insights connection string: it carries the ingestion key, so it is secret. */
@@ -41,7 +46,11 @@ export class Telemetry extends pulumi.ComponentResource {
 
     const logs = new operationalinsights.Workspace(
       `${name}-logs`,
-      { ...placement, sku: { name: "PerGB2018" }, retentionInDays: args.retentionInDays },
+      {
+        ...placement,
+        sku: { name: ESTATE_SKUS.logAnalytics },
+        retentionInDays: args.retentionInDays,
+      },
       { parent: this },
     );
 
@@ -77,11 +86,18 @@ export class Telemetry extends pulumi.ComponentResource {
           emailAddress,
           useCommonAlertSchema: true,
         })),
+        // A webhook URL often embeds its token: kept secret in state and previews.
+        webhookReceivers: (args.alertWebhooks ?? []).map((hook) => ({
+          name: hook.name,
+          serviceUri: pulumi.secret(hook.url),
+          useCommonAlertSchema: true,
+        })),
       },
       { parent: this },
     );
 
     this.logAnalyticsWorkspaceId = logs.id;
+    this.logAnalyticsWorkspaceName = logs.name;
     this.appInsightsId = appInsights.id;
     this.appInsightsConnectionString = pulumi.secret(appInsights.connectionString);
     this.monitorWorkspaceId = prometheus.id;
@@ -91,6 +107,7 @@ export class Telemetry extends pulumi.ComponentResource {
     this.actionGroupId = actionGroup.id;
     this.registerOutputs({
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      logAnalyticsWorkspaceName: this.logAnalyticsWorkspaceName,
       appInsightsId: this.appInsightsId,
       appInsightsConnectionString: this.appInsightsConnectionString,
       monitorWorkspaceId: this.monitorWorkspaceId,

@@ -45,8 +45,9 @@ function mlops(argv: string[]) {
   });
 }
 
-/** A JSON request as a client library sends it. */
-async function client(path: string, body?: unknown) {
+/** A JSON request as a client library sends it; the answer is read as untyped JSON, as they do. */
+// biome-ignore lint/suspicious/noExplicitAny: the design's clients read answers as plain JSON.
+async function client(path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${service.url}${path}`, {
     method: body === undefined ? "GET" : "POST",
     headers: body === undefined ? {} : { "content-type": "application/json" },

@@ -7,6 +7,7 @@ export * from "./api.js";
 export * from "./cosmos-layout.js";
 export type { EnvRecord } from "./env.js";
 export * from "./errors.js";
+export * from "./estate-config.js";
 export * from "./experiments.js";
 export * from "./garch-service.js";
 export * from "./log-records.js";
