@@ -1,4 +1,5 @@
 import {
+  AksTierSchema,
   CosmosCapacitySchema,
   DEFAULT_COSMOS_CAPACITY,
   GARCH_CONFIG_KEY,
@@ -96,7 +97,7 @@ const aksSchema = z.object({
     .optional(),
   upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
-  skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard"),
+  skuTier: AksTierSchema,
   systemPool: NodePoolSchema,
   userPool: NodePoolSchema,
 });

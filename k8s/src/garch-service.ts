@@ -1,4 +1,4 @@
-import { GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
+import { GARCH_POD_REQUESTS, GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_ROUTING_INGRESS_CLASS } from "./canary-ingress.js";
@@ -38,13 +38,13 @@ export const GARCH_SCALING: GarchScaling = Object.freeze({
 });
 
 /**
- * A fit of posted returns is CPU-bound and a fitted model is a few hundred kB: half a core
- * reserved (what the HPA's utilisation is measured against), a core of burst, memory request
- * equal to its limit so the pod is never the first to be evicted.
+ * The contracts' GARCH pod requests (half a core, what the HPA's utilisation is measured against;
+ * the cost estimate prices them), a core of burst, and memory limited at its request so the pod
+ * is never the first to be evicted.
  */
 export const GARCH_RESOURCES: ContainerResources = Object.freeze({
-  requests: Object.freeze({ cpuMillis: 500, memoryMiB: 512 }),
-  limits: Object.freeze({ cpuMillis: 1000, memoryMiB: 512 }),
+  requests: Object.freeze({ ...GARCH_POD_REQUESTS }),
+  limits: Object.freeze({ cpuMillis: 1000, memoryMiB: GARCH_POD_REQUESTS.memoryMiB }),
 });
 
 /** Arguments of {@link GarchService}. */

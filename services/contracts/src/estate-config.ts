@@ -31,6 +31,9 @@ export const NodePoolSchema = z
   });
 export type NodePool = z.infer<typeof NodePoolSchema>;
 
+/** AKS cluster-management tier: Free (no SLA, no fee), Standard or Premium (per cluster-hour). */
+export const AksTierSchema = z.enum(["Free", "Standard", "Premium"]).default("Standard");
+
 /** The Azure ML compute cluster: scales between `minNodes` (0: idle costs nothing) and `maxNodes`. */
 export const MlComputeSchema = z
   .object({
@@ -103,6 +106,13 @@ export const GarchServiceConfigSchema = z
     path: ["minReplicas"],
   });
 export type GarchServiceConfig = z.infer<typeof GarchServiceConfigSchema>;
+
+/**
+ * What one GARCH service pod requests: half a core (what its CPU autoscaler's utilisation is
+ * measured against; a fit of posted returns is CPU-bound) and 512 MiB. k8s sets the pods' requests
+ * from it and the cost estimate prices the node capacity it reserves.
+ */
+export const GARCH_POD_REQUESTS = { cpuMillis: 500, memoryMiB: 512 } as const;
 
 /**
  * SKUs the program fixes rather than reads: private endpoints need a Premium registry; artifacts

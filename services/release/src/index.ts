@@ -9,6 +9,18 @@
 export type { ReleaseCommandContext } from "./cli/context.js";
 export { DEFAULT_STACK_CONFIG, registerReleaseCommands } from "./cli/release.js";
 export { registerSmokeCommand } from "./cli/smoke.js";
+export {
+  type CostAssumptions,
+  type CostEstimate,
+  type CostInputs,
+  type CostRow,
+  DEFAULT_ASSUMPTIONS,
+  estimateCost,
+  formatCostEstimate,
+} from "./cost/estimate.js";
+export { CostFlagsSchema, costOptions } from "./cost/flags.js";
+export { PRICE_TABLE, type Price, type PriceTable } from "./cost/prices.js";
+export { readCostInputs } from "./cost/stack-inputs.js";
 export { ensureStackExperiment, experimentFor, PIPELINE_EXPERIMENT_POLICY } from "./experiment.js";
 export { LatencyHistogram } from "./latency-histogram.js";
 export {

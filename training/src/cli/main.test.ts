@@ -22,6 +22,7 @@ describe("the mlops program", () => {
     const commands = [...help.stdout.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]).sort();
     expect(commands).toEqual([
       "ab",
+      "cost",
       "demo",
       "evaluate",
       "forest",

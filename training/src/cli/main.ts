@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { registerAbCommands } from "./ab.js";
 import { registerTrialCommand } from "./azureml.js";
 import { type CliIo, createCliContext } from "./context.js";
+import { registerCostCommand } from "./cost.js";
 import { registerDemoCommand } from "./demo.js";
 import { registerEvaluateCommand } from "./evaluate.js";
 import { registerForestCommands } from "./forest.js";
@@ -36,6 +37,7 @@ export function createProgram(io: CliIo): Command {
   registerTrialCommand(program, ctx);
   registerSmokeCommand(program, ctx);
   registerLoadTestCommand(program, ctx);
+  registerCostCommand(program, ctx);
   registerReleaseCommands(program, ctx);
   registerAbCommands(program, ctx);
   registerDemoCommand(program, ctx);
