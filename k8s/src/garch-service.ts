@@ -3,9 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_ROUTING_INGRESS_CLASS } from "./canary-ingress.js";
 import {
+  createServingWorkload,
   type HealthPaths,
-  PORT_NAME,
-  podTemplate,
   SERVICE_PORT,
   validatePodTemplateArgs,
   type WorkloadIdentity,
@@ -157,58 +156,18 @@ export class GarchService extends pulumi.ComponentResource {
     const metadata = { name, namespace: ns.name, labels: selector };
     const scaling = args.scaling ?? GARCH_SCALING;
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-service-account`,
+    const { serviceAccount, deployment, service } = createServingWorkload(
+      name,
       {
-        metadata: {
-          ...metadata,
-          annotations: {
-            "azure.workload.identity/client-id": args.workloadIdentity.clientId,
-            ...(args.workloadIdentity.tenantId === undefined
-              ? {}
-              : { "azure.workload.identity/tenant-id": args.workloadIdentity.tenantId }),
-          },
-        },
-        automountServiceAccountToken: false,
+        provider: args.provider,
+        namespace: ns.name,
+        selector,
+        workloadIdentity: args.workloadIdentity,
+        template: templateArgs(args),
+        // The autoscaler owns the count.
+        replicas: undefined,
       },
-      child,
-    );
-
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata,
-        spec: {
-          // The autoscaler owns the count; a replicas field would reset it on every `pulumi up`.
-          selector: { matchLabels: selector },
-          strategy: {
-            type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
-          },
-          revisionHistoryLimit: 5,
-          template: podTemplate(templateArgs(args), serviceAccount.metadata.name, selector),
-        },
-      },
-      child,
-    );
-
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata,
-        spec: {
-          type: "ClusterIP",
-          selector,
-          ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: "TCP" }],
-        },
-      },
-      child,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-      child,
+      this,
     );
 
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(

@@ -146,11 +146,7 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
   }
 }
 
-/**
- * Throws, naming the field and the rule, unless a serving pod can be built from `args`: a pinned
- * image, every credential the config sets sourced from a Secret, a drain time, absolute health
- * paths and valid resources.
- */
+/** Throws, naming the field and the rule, unless a serving pod can be built from `args`. */
 export function validatePodTemplateArgs(args: PodTemplateArgs): void {
   assertPinnedImage("image", args.image);
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
@@ -230,16 +226,14 @@ export type PodTemplateArgs = Pick<
 >;
 
 /**
- * The pod template of one model variant (or, with its own `selector`, of
- * another server of the same image, such as the GARCH service): hardened
- * (non-root, read-only root, no capabilities, RuntimeDefault seccomp, no API
- * token), probed on the health routes, spread over zones and nodes, scraped
- * by Prometheus.
+ * The serving pod (a model variant's, the GARCH service's): hardened (non-root, read-only root,
+ * no capabilities, RuntimeDefault seccomp, no API token), probed on the health routes, spread
+ * over zones and nodes, scraped by Prometheus.
  */
 export function podTemplate(
   args: PodTemplateArgs,
   serviceAccountName: pulumi.Input<string>,
-  selector: Record<string, string> = selectorLabels(args.servingConfig.variant!),
+  selector: Record<string, string>,
 ): k8s.types.input.core.v1.PodTemplateSpec {
   const port = { port: PORT_NAME };
   const config = args.servingConfig;
@@ -324,6 +318,80 @@ export function podTemplate(
   };
 }
 
+/** What {@link createServingWorkload} builds from: `selector` labels every object and pod. */
+export interface ServingWorkloadArgs {
+  readonly provider: k8s.Provider;
+  readonly namespace: pulumi.Input<string>;
+  readonly selector: Record<string, string>;
+  readonly workloadIdentity: WorkloadIdentity;
+  readonly template: PodTemplateArgs;
+  /** A fixed count; undefined when an autoscaler owns it. */
+  readonly replicas: number | undefined;
+}
+
+/**
+ * What every serving workload has (model variants, the GARCH service): a workload-identity
+ * ServiceAccount, a Deployment of the serving pod rolled without losing capacity, a Service, a PDB.
+ */
+export function createServingWorkload(
+  name: string,
+  args: ServingWorkloadArgs,
+  parent: pulumi.Resource,
+) {
+  const child = { parent, provider: args.provider };
+  const { selector } = args;
+  const metadata = { name, namespace: args.namespace, labels: selector };
+  const identity = args.workloadIdentity;
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-service-account`,
+    {
+      metadata: {
+        ...metadata,
+        annotations: {
+          "azure.workload.identity/client-id": identity.clientId,
+          ...(identity.tenantId === undefined
+            ? {}
+            : { "azure.workload.identity/tenant-id": identity.tenantId }),
+        },
+      },
+      automountServiceAccountToken: false,
+    },
+    child,
+  );
+  const deployment = new k8s.apps.v1.Deployment(
+    `${name}-deployment`,
+    {
+      metadata,
+      spec: {
+        ...(args.replicas === undefined ? {} : { replicas: args.replicas }),
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+        revisionHistoryLimit: 5,
+        template: podTemplate(args.template, serviceAccount.metadata.name, selector),
+      },
+    },
+    child,
+  );
+  const service = new k8s.core.v1.Service(
+    `${name}-service`,
+    {
+      metadata,
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: "TCP" }],
+      },
+    },
+    child,
+  );
+  new k8s.policy.v1.PodDisruptionBudget(
+    `${name}-pdb`,
+    { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+    child,
+  );
+  return { serviceAccount, deployment, service };
+}
+
 /**
  * One model variant on the cluster: ServiceAccount (workload identity),
  * Deployment, Service, PodDisruptionBudget and, when configured, its
@@ -342,66 +410,21 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ModelDeployment", name, {}, opts);
     validateFor(this, () => validateModelDeploymentArgs(name, args));
-    const child = { parent: this, provider: args.provider };
     const selector = selectorLabels(args.servingConfig.variant!);
-    const metadata = { name, namespace: args.namespace, labels: selector };
     this.servicePort = SERVICE_PORT;
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-service-account`,
+    const { serviceAccount, deployment, service } = createServingWorkload(
+      name,
       {
-        metadata: {
-          ...metadata,
-          annotations: {
-            "azure.workload.identity/client-id": args.workloadIdentity.clientId,
-            ...(args.workloadIdentity.tenantId === undefined
-              ? {}
-              : { "azure.workload.identity/tenant-id": args.workloadIdentity.tenantId }),
-          },
-        },
-        automountServiceAccountToken: false,
+        provider: args.provider,
+        namespace: args.namespace,
+        selector,
+        workloadIdentity: args.workloadIdentity,
+        template: args,
+        // With an autoscaler, a replicas field would reset the fleet on every `pulumi up`.
+        replicas: args.autoscaling === undefined ? (args.replicas ?? 2) : undefined,
       },
-      child,
-    );
-
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata,
-        spec: {
-          // With an autoscaler, a replicas field here would reset the fleet on every `pulumi up`.
-          ...(args.autoscaling === undefined ? { replicas: args.replicas ?? 2 } : {}),
-          selector: { matchLabels: selector },
-          strategy: {
-            type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
-          },
-          revisionHistoryLimit: 5,
-          template: podTemplate(args, serviceAccount.metadata.name),
-        },
-      },
-      child,
-    );
-
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata,
-        spec: {
-          type: "ClusterIP",
-          selector,
-          ports: [
-            { name: PORT_NAME, port: this.servicePort, targetPort: PORT_NAME, protocol: "TCP" },
-          ],
-        },
-      },
-      child,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-      child,
+      this,
     );
 
     if (args.autoscaling !== undefined) {

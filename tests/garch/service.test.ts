@@ -5,18 +5,12 @@
  * request and its 10-user load test, the last two through the `mlops` commands a pipeline runs
  * (`mlops smoke --garch`, `mlops loadtest`), each as its own process.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LoadReport, SmokeReport } from "@mlops/release";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start } from "../platform/process.js";
-
-const MLOPS = fileURLToPath(new URL("../../training/src/cli/bin.ts", import.meta.url));
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+import { mlops as runMlops, START, type Started, start } from "../platform/process.js";
 
 let dir: string;
 let service: Started;
@@ -29,21 +23,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `mlops argv` as its own process; resolves with its exit code and output. */
-function mlops(argv: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, MLOPS, ...argv], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `mlops argv` as its own process, as a pipeline step runs it. */
+const mlops = (argv: string[]) => runMlops(argv, dir);
 
 /** A JSON request as a client library sends it; the answer is read as untyped JSON, as they do. */
 // biome-ignore lint/suspicious/noExplicitAny: the design's clients read answers as plain JSON.

@@ -6,7 +6,12 @@
  * The server answers with these schemas and the smoke test reads answers with them.
  */
 import { z } from "zod";
-import { GarchDistSchema, HorizonSchema, ReturnsSchema, ServedModelSchema } from "./api.js";
+import {
+  GarchDistSchema,
+  GarchFitForecastRequestSchema,
+  HorizonSchema,
+  ServedModelSchema,
+} from "./api.js";
 import { AliasSchema } from "./model-ref.js";
 import { IdSchema, NameSchema, VersionSchema } from "./primitives.js";
 
@@ -115,14 +120,12 @@ export const GarchPredictResponseSchema = ForecastBodySchema.extend({
 });
 export type GarchPredictResponse = z.infer<typeof GarchPredictResponseSchema>;
 
-/** `POST /predict/custom`: fit GARCH(p,q) on the posted returns, then forecast. */
-export const GarchCustomRequestSchema = z.strictObject({
-  returns: ReturnsSchema,
-  p: z.number().int().min(1).max(5).default(1),
-  q: z.number().int().min(0).max(5).default(1),
+/**
+ * `POST /predict/custom`: fit GARCH(p,q) on the posted returns, then forecast; the platform's
+ * fit-and-forecast body, with the design's default horizon.
+ */
+export const GarchCustomRequestSchema = GarchFitForecastRequestSchema.extend({
   horizon: HorizonSchema.default(GARCH_SERVICE_DEFAULT_HORIZON),
-  dist: GarchDistSchema.default("normal"),
-  mean: z.enum(["zero", "constant"]).default("constant"),
 });
 export type GarchCustomRequest = z.infer<typeof GarchCustomRequestSchema>;
 

@@ -18,14 +18,11 @@ import {
   LiveResponseSchema,
   ReadyResponseSchema,
 } from "@mlops/contracts";
-import type { ZodType, z } from "zod";
 import {
-  check,
+  checkList,
   expectThat,
   notRun,
-  type Probe,
   type ProbeTarget,
-  type SmokeCheck,
   type SmokeReport,
   smokeReturns,
 } from "./smoke.js";
@@ -61,16 +58,7 @@ function forecastShape(body: {
 
 /** Runs every check in order and reports them all (a failure does not stop the rest). */
 export async function runGarchSmoke(options: ProbeTarget): Promise<SmokeReport> {
-  const checks: SmokeCheck[] = [];
-  const run = async <S extends ZodType>(
-    name: string,
-    probe: Probe<S>,
-    judge: (body: z.output<S>) => string,
-  ) => {
-    const result = await check(name, options, probe, judge);
-    checks.push(result.check);
-    return result;
-  };
+  const { checks, run } = checkList(options);
 
   await run("health", { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema }, (b) =>
     expectThat(b.status === "healthy", b.status),

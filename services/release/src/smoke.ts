@@ -181,13 +181,8 @@ export function expectThat(ok: boolean, detail: string): string {
   return detail;
 }
 
-/** A check that could not run because an earlier one it depends on failed. */
-export function notRun(name: string, detail: string): SmokeCheck {
-  return { name, ok: false, ms: 0, detail };
-}
-
-/** Runs every check in order and reports them all (a failure does not stop the rest). */
-export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
+/** The checks of one report, and `run`, which runs a probe and records its check in order. */
+export function checkList(options: ProbeTarget) {
   const checks: SmokeCheck[] = [];
   const run = async <S extends ZodType>(
     name: string,
@@ -198,6 +193,17 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     checks.push(result.check);
     return result;
   };
+  return { checks, run };
+}
+
+/** A check that could not run because an earlier one it depends on failed. */
+export function notRun(name: string, detail: string): SmokeCheck {
+  return { name, ok: false, ms: 0, detail };
+}
+
+/** Runs every check in order and reports them all (a failure does not stop the rest). */
+export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
+  const { checks, run } = checkList(options);
 
   await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
   await run(

@@ -16,20 +16,18 @@ afterAll(() => new Promise((resolve) => server.close(resolve)));
 /** The load test opens no store: the in-memory path only satisfies the runner. */
 const run = (argv: string[]) => runCli(":memory:", argv);
 
+/** `mlops loadtest` against the server with `users` for `seconds`, requesting `paths`. */
+const load = (users: number, seconds: number, paths: string[], ...extra: string[]) =>
+  run([
+    "loadtest",
+    ...["--url", url, "--users", String(users), "--duration", String(seconds)],
+    ...paths.flatMap((p) => ["--path", p]),
+    ...extra,
+  ]);
+
 describe("mlops loadtest", () => {
   it("reports success rate, latency percentiles and throughput as JSON", async () => {
-    const out = await run([
-      "loadtest",
-      "--url",
-      url,
-      "--users",
-      "3",
-      "--duration",
-      "0.5",
-      "--path",
-      "/ok",
-      "--json",
-    ]);
+    const out = await load(3, 0.5, ["/ok"], "--json");
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     const report = JSON.parse(out.stdout);
@@ -40,38 +38,12 @@ describe("mlops loadtest", () => {
   });
 
   it("prints a table, and fails when the success rate is below --min-success", async () => {
-    const out = await run([
-      "loadtest",
-      "--url",
-      url,
-      "--users",
-      "2",
-      "--duration",
-      "0.3",
-      "--path",
-      "/ok",
-      "--path",
-      "/down",
-    ]);
+    const out = await load(2, 0.3, ["/ok", "/down"]);
     expect(out.code).toBe(1);
     expect(out.stdout).toMatch(/success rate\s+\d+\.\d\d %/);
     expect(out.stdout).toMatch(/GET \/down/);
     expect(out.stderr).toMatch(/^error: success rate \d+\.\d\d % is below --min-success 99\.00 %/);
-    const lenient = await run([
-      "loadtest",
-      "--url",
-      url,
-      "--users",
-      "2",
-      "--duration",
-      "0.3",
-      "--path",
-      "/ok",
-      "--path",
-      "/down",
-      "--min-success",
-      "10",
-    ]);
+    const lenient = await load(2, 0.3, ["/ok", "/down"], "--min-success", "10");
     expect(lenient.code).toBe(0);
   });
 
