@@ -97,7 +97,7 @@ describe("GarchService", () => {
     });
   });
 
-  it("routes its own host's four contract paths, and nothing else, to its Service", () => {
+  it("routes its own host's contract paths, and nothing else, to its Service", () => {
     const [ingress] = ofKind("kubernetes:networking.k8s.io/v1:Ingress");
     const [rule] = ingress!.inputs.spec.rules;
     expect(rule.host).toBe("garch.ml.example.com");

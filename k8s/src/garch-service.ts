@@ -135,7 +135,7 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
  * its maximum), ServiceAccount (workload identity), Deployment of the serving image in garch mode
  * (probes, resources, the hardened serving pod), Service, PodDisruptionBudget, a CPU-utilisation
  * HorizontalPodAutoscaler, and an Ingress on its own host through the same controller as the
- * prediction API that routes the contract's four paths and nothing else.
+ * prediction API that routes the contract's paths and nothing else.
  */
 export class GarchService extends pulumi.ComponentResource {
   /** The namespace the service lives in. */

@@ -17,6 +17,7 @@ import { IdSchema, NameSchema, VersionSchema } from "./primitives.js";
 
 /** The service's routes. */
 export const GARCH_SERVICE_PATHS = {
+  index: "/",
   health: "/health",
   models: "/models/list",
   predict: "/predict",
@@ -28,6 +29,14 @@ export const GARCH_SERVICE_DEFAULT_HORIZON = 5;
 
 const IsoTimeSchema = z.iso.datetime();
 const OrderSchema = z.number().int().min(0).max(20);
+
+/** `GET /` → 200: what the service is and where its endpoints are. */
+export const GarchIndexSchema = z.object({
+  service: z.literal("garch"),
+  message: z.string().max(200),
+  /** `METHOD path` → what it does. */
+  endpoints: z.record(z.string().max(64), z.string().max(200)),
+});
 
 /** `GET /health` → 200: the service answers, its store answers and its default model is loaded. */
 export const GarchHealthySchema = z.object({

@@ -10,6 +10,7 @@ import {
   GARCH_SERVICE_PATHS,
   GarchCustomResponseSchema,
   GarchHealthySchema,
+  GarchIndexSchema,
   type GarchModelInfo,
   GarchModelsListSchema,
   type GarchPredictResponse,
@@ -60,6 +61,9 @@ function forecastShape(body: {
 export async function runGarchSmoke(options: ProbeTarget): Promise<SmokeReport> {
   const { checks, run } = checkList(options);
 
+  await run("index", { path: GARCH_SERVICE_PATHS.index, schema: GarchIndexSchema }, (b) =>
+    Object.keys(b.endpoints).join(", "),
+  );
   await run("health", { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema }, (b) =>
     expectThat(b.status === "healthy", b.status),
   );

@@ -27,6 +27,9 @@ function series(n: number): number[] {
 describe("the GARCH service (MLOPS_MODE=garch)", () => {
   it("is healthy when its store answers, unhealthy with the reason when not", async () => {
     const app = await build(fixture, GARCH_MODE);
+    const index = await app.inject({ url: "/" });
+    expect(index.statusCode).toBe(200);
+    expect(Object.keys(index.json().endpoints)).toContain("POST /predict/custom");
     const ok = await app.inject({ url: "/health" });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({

@@ -11,6 +11,7 @@ import {
   GarchCustomRequestSchema,
   GarchCustomResponseSchema,
   GarchHealthySchema,
+  GarchIndexSchema,
   GarchModelsListSchema,
   GarchPredictRequestSchema,
   GarchPredictResponseSchema,
@@ -52,10 +53,32 @@ export function forecastBody(path: ForecastPath, requestId: string, now: number)
   };
 }
 
-/** `GET /health` and `GET /models/list`. */
+/** `GET /`, `GET /health` and `GET /models/list`. */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { config, store, garch } = app;
   const startedAt = Date.now();
+  const P = GARCH_SERVICE_PATHS;
+
+  app.get(
+    P.index,
+    {
+      schema: {
+        summary: "The GARCH service and its endpoints",
+        response: { 200: GarchIndexSchema },
+      },
+    },
+    async () => ({
+      service: "garch" as const,
+      message: "GARCH volatility service",
+      endpoints: {
+        [`GET ${P.health}`]: "health check",
+        [`GET ${P.models}`]: "registered GARCH models",
+        [`POST ${P.predict}`]: "forecast from a registered model",
+        [`POST ${P.custom}`]: "fit posted returns and forecast",
+        "GET /docs": "OpenAPI",
+      },
+    }),
+  );
 
   app.get(
     GARCH_SERVICE_PATHS.health,
