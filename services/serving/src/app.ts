@@ -6,7 +6,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { IdSchema, MODEL_LOADED_LOG, type ServingConfig } from "@mlops/contracts";
+import { IdSchema, type ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
@@ -19,13 +19,9 @@ import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { errorHandler, validationError } from "./errors.js";
 import garchService from "./garch/plugin.js";
-import {
-  createMetrics,
-  recentAccuracy,
-  registerModelLoads,
-  type ServingMetrics,
-} from "./metrics.js";
+import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
+import modelLoads from "./plugins/model-loads.js";
 import predictionLog from "./plugins/prediction-log.js";
 import security, { apiKeyHook, DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
 import { uuidv7 } from "./request-id.js";
@@ -143,14 +139,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       () => accuracy.get(),
     ),
   );
-  registerModelLoads(app.metrics.registry, served.loads);
-  const L = MODEL_LOADED_LOG.fields;
-  for (const load of served.loads) {
-    app.log.info(
-      { [L.model]: load.model, [L.kind]: load.kind, [L.ms]: load.ms },
-      MODEL_LOADED_LOG.message,
-    );
-  }
+  await app.register(modelLoads);
   await app.register(garchService);
   await app.register(swagger, {
     openapi: {
