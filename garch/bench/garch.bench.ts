@@ -1,26 +1,6 @@
-/**
- * `pnpm bench:garch`: the GARCH core against its bar, side by side with R in one run.
- *
- * 1. Accuracy on the Fiorentini–Calzolari–Panattoni benchmark (dem2gbp, GARCH(1,1), init fcp).
- * 2. The global optimum: on simulated series with known truth and on real return series, our
- *    log-likelihood against the best that R's fGarch and tseries reach. Each tool's parameters
- *    are evaluated with OUR likelihood under one convention (tools report LLs under different
- *    conventions) and ours is fitted under their constraints (positivity only: neither imposes
- *    stationarity), so the comparison is like for like.
- * 3. Speed, GARCH(1,1), constant mean, Normal, n = 2,000 … 100,000: in-process medians of ours
- *    and of R's tseries and fGarch (Rscript reference.R), with the ratios.
- *
- * R parts run when `Rscript` with fGarch and tseries is installed (Debian: r-base-core
- * r-cran-fgarch r-cran-tseries r-cran-jsonlite) and are skipped with a note otherwise.
- * Python's arch cannot be installed here (not in Debian, PyPI unreachable): its figures are the
- * ones quoted in the issue, measured on a machine of this kind, and marked as quoted.
- * Flags: --json (one JSON object instead of tables), --quick (smaller speed grid).
- */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { table } from "../cli/report.js";
 import { readSeries } from "../io/csv.js";
@@ -33,6 +13,8 @@ import {
   logLikelihood,
   simulate,
 } from "../src/index.js";
+import { arr, hasR, runR } from "./r.js";
+import { fileSeries, simulatedSeries, speedReport, speedRows } from "./speed.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, "../data");
@@ -46,57 +28,9 @@ const log = (s = "") => {
 const lre = (x: number, ref: number) =>
   x === ref ? 15 : Math.min(15, -Math.log10(Math.abs(x - ref) / Math.abs(ref)));
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 function series(file: string, column?: string): Float64Array {
   return readSeries(readFileSync(join(dataDir, file), "utf8"), column).values;
 }
-
-// ---------------------------------------------------------------- R
-interface RFit {
-  tool: "fGarch" | "tseries";
-  fit_ms: number | null;
-  params: {
-    mu?: number;
-    omega: number;
-    alpha: number[] | number;
-    beta: number[] | number;
-    nu?: number;
-  };
-  loglik: number;
-  message: string | null;
-}
-const hasR =
-  spawnSync("Rscript", [
-    "-e",
-    "suppressMessages({library(fGarch);library(tseries);library(jsonlite)})",
-  ]).status === 0;
-
-function runR(
-  x: Float64Array,
-  p: number,
-  q: number,
-  dist: DistName,
-  reps: number,
-  tools: string,
-): RFit[] {
-  const file = join(work, `series-${x.length}-${p}${q}.csv`);
-  writeFileSync(file, `r\n${Array.from(x, (v) => v.toPrecision(17)).join("\n")}\n`);
-  const out = spawnSync(
-    "Rscript",
-    [join(here, "reference.R"), file, String(p), String(q), dist, String(reps), tools],
-    { encoding: "utf8", maxBuffer: 1 << 24 },
-  );
-  if (out.status !== 0) throw new Error(`Rscript failed: ${out.stderr}`);
-  return out.stdout
-    .split("\n")
-    .filter((l) => l.trim().startsWith("{"))
-    .map((l) => JSON.parse(l) as RFit);
-}
-const arr = (v: number[] | number) => (Array.isArray(v) ? v : [v]);
 
 // ---------------------------------------------------------------- 1. FCP accuracy
 const fcp = JSON.parse(readFileSync(join(dataDir, "fcp-benchmark.json"), "utf8"));
@@ -240,6 +174,22 @@ const cases: Case[] = [
   ),
   { name: "eustocks dax t", x: series("eustocks.csv", "dax"), p: 1, q: 1, dist: "t" },
   { name: "eustocks ftse (2,1)", x: series("eustocks.csv", "ftse"), p: 2, q: 1, dist: "normal" },
+  { name: "eustocks smi (1,2)", x: series("eustocks.csv", "smi"), p: 1, q: 2, dist: "normal" },
+  { name: "dem2gbp (2,2)", x: dem, p: 2, q: 2, dist: "normal" },
+  {
+    name: "garch22-local-optimum (2,2)",
+    x: series("garch22-local-optimum.csv"),
+    p: 2,
+    q: 2,
+    dist: "normal",
+  },
+  simulated(
+    "sim n=3000 (2,2) beta1 = 0",
+    3000,
+    { mu: 0, omega: 0.06, alpha: [0.1, 0.05], beta: [0, 0.8] },
+    "normal",
+    17,
+  ),
 ];
 
 const TOL = 1e-6;
@@ -260,7 +210,7 @@ const optimumRows = cases.map((c) => {
   };
   if (!hasR) return row;
   const spec = mine.spec;
-  const [fg] = runR(c.x, c.p, c.q, c.dist, 0, "fgarch");
+  const [fg] = runR(work, c.x, c.p, c.q, c.dist, 0, "fgarch");
   if (fg) {
     const params: GarchParams = {
       mu: fg.params.mu,
@@ -278,7 +228,7 @@ const optimumRows = cases.map((c) => {
     const xd = c.x.map((v) => v - m);
     const zeroFit = fit(xd, { ...options, mean: "zero" });
     row.oursZeroMean = zeroFit.logLikelihood;
-    const [ts] = runR(xd, c.p, c.q, c.dist, 0, "tseries");
+    const [ts] = runR(work, xd, c.p, c.q, c.dist, 0, "tseries");
     if (ts) {
       row.tseries = logLikelihood(xd, zeroFit.spec, {
         omega: ts.params.omega,
@@ -341,88 +291,21 @@ if (fgarchMessages.size > 0) {
 log();
 
 // ---------------------------------------------------------------- 3. Speed
+const processesArg = process.argv.find((a) => a.startsWith("--processes="));
+const processes = processesArg ? Number(processesArg.split("=")[1]) : 5;
 const sizes = quick ? [2000, 10000] : [2000, 5000, 10000, 20000, 50000, 100000];
-const ARCH_QUOTED: Record<number, number> = { 2000: 11, 100000: 190 };
-/** arch at any length, linear in n through the two quoted figures (the bar is 10x faster). */
-const archLinear = (n: number) => 11 + ((190 - 11) * (n - 2000)) / (100000 - 2000);
-const speedSpec = checkSpec({ p: 1, q: 1 });
-const speedRows = sizes.map((n) => {
-  const x = simulate(speedSpec, { mu: 0.02, omega: 0.05, alpha: [0.08], beta: [0.9] }, n, {
-    seed: n,
-  }).returns;
-  const reps = n <= 10_000 ? 31 : n <= 20_000 ? 21 : 11;
-  // Warm-up, as the R side warms up too: until this length's code paths are compiled (at least
-  // 3 fits and 300 ms; one fit left n = 20,000 at 5.6 ms where a warm process takes 3.7-4).
-  for (let i = 0, t0 = performance.now(); i < 30 && (i < 3 || performance.now() - t0 < 300); i++) {
-    fit(x);
-  }
-  const times: number[] = [];
-  let converged = true;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    converged &&= fit(x).converged;
-    times.push(performance.now() - t0);
-  }
-  const oursMs = median(times);
-  let tseriesMs = Number.NaN;
-  let fgarchMs = Number.NaN;
-  if (hasR) {
-    const [ts] = runR(x, 1, 1, "normal", n <= 20_000 ? 9 : 3, "tseries");
-    tseriesMs = ts?.fit_ms ?? Number.NaN;
-    const [fg] = runR(x, 1, 1, "normal", n <= 10_000 ? 3 : 1, "fgarch");
-    fgarchMs = fg?.fit_ms ?? Number.NaN;
-  }
-  return {
-    n,
-    oursMs,
-    converged,
-    tseriesMs,
-    fgarchMs,
-    archQuotedMs: ARCH_QUOTED[n] ?? Number.NaN,
-    archLinearMs: archLinear(n),
-  };
-});
-log(
-  "3. Speed: GARCH(1,1), constant mean, Normal, full fit incl. standard errors, in-process medians (ms)",
+const speed = speedRows(
+  work,
+  [
+    fileSeries("dem2gbp (1,974)", join(dataDir, "dem2gbp.csv"), "", dem),
+    fileSeries("DAX (1,859)", join(dataDir, "eustocks.csv"), "dax", series("eustocks.csv", "dax")),
+    ...sizes.map(simulatedSeries),
+  ],
+  processes,
 );
-log(
-  table([
-    [
-      "n",
-      "ours",
-      "tseries",
-      "tseries / ours",
-      "fGarch",
-      "fGarch / ours",
-      "arch (quoted)",
-      "arch / ours",
-      "arch (linear)",
-      "arch (linear) / ours",
-    ],
-    ...speedRows.map((r) => [
-      String(r.n),
-      fmt(r.oursMs, 3) + (r.converged ? "" : " (not converged)"),
-      fmt(r.tseriesMs, 2),
-      fmt(r.tseriesMs / r.oursMs, 1),
-      fmt(r.fgarchMs, 0),
-      fmt(r.fgarchMs / r.oursMs, 0),
-      Number.isFinite(r.archQuotedMs) ? String(r.archQuotedMs) : "–",
-      Number.isFinite(r.archQuotedMs) ? fmt(r.archQuotedMs / r.oursMs, 1) : "–",
-      fmt(r.archLinearMs, 1),
-      fmt(r.archLinearMs / r.oursMs, 1),
-    ]),
-  ]),
-);
-log(
-  "   arch: not installable here (not in Debian, PyPI unreachable); figures quoted from the issue, measured on this kind of machine.",
-);
-log(
-  "   arch (linear): interpolated linearly in n between the two quoted figures (11 ms at 2,000, 190 ms at 100,000); the bar is arch / ours ≥ 10 at every length.",
-);
+log(speedReport(speed, processes));
 
 rmSync(work, { recursive: true, force: true });
 if (asJson) {
-  process.stdout.write(
-    `${JSON.stringify({ fcp: fcpResult, optimum: optimumRows, speed: speedRows })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ fcp: fcpResult, optimum: optimumRows, speed })}\n`);
 }

@@ -81,6 +81,28 @@ describe("garch fit --json", () => {
     expect(out.params.nu).toBeGreaterThan(2);
   });
 
+  it("reaches the global GARCH(2,2) optimum of garch22-local-optimum.csv, converged", () => {
+    const { code, stdout } = garch(
+      "fit",
+      join(pkg, "data/garch22-local-optimum.csv"),
+      "--json",
+      "--p",
+      "2",
+      "--q",
+      "2",
+      "--init",
+      "fcp",
+      "--stationarity",
+      "off",
+    );
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.loglik).toBeGreaterThanOrEqual(-6983.5817);
+    expect(out.converged).toBe(true);
+    expect(out.active_constraints).toEqual([]);
+    expect(out.projected_gradient).toBeGreaterThanOrEqual(0);
+  });
+
   it("saves a fit that can be restored and forecast from", () => {
     const saved = join(dir, "fit.json");
     const { code, stdout } = garch("fit", dem2gbp, "--json", "--save", saved, "--horizon", "3");

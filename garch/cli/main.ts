@@ -15,6 +15,7 @@ import { CsvError, readSeries, type Series } from "../io/csv.js";
 import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import { fitFlags, modelOptions, selectFlags, UsageError, validate } from "./options.js";
 import { fitJson, fitSummary, initLabel, meanLabel } from "./report.js";
+import { median, warmUp } from "./timing.js";
 
 const HELP = `garch — GARCH(p,q) estimation and forecasting
 
@@ -37,8 +38,8 @@ Options (fit and select):
 fit only:
   --p P --q Q             orders (default 1 and 1)
   --dist normal|t|skewt|ged   innovation distribution (default normal)
-  --repeat N              time N in-process fits after untimed warm-up fits (up to 30 or
-                          250 ms); fit_ms is their median (default 1)
+  --repeat N              time N in-process fits after untimed warm-up fits (until the fit
+                          time stops falling, 0.25 to 3 s); fit_ms is their median (default 1)
 select only:
   --max-p P --max-q Q     grid bounds (default 2 and 2)
   --dist LIST             comma-separated distributions to try (default normal)
@@ -97,24 +98,6 @@ function saveFit(path: string, result: GarchFit): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(result.toJSON())}\n`);
   renameSync(tmp, path);
-}
-
-/**
- * Untimed fits before the timed ones, as the R reference warms up before timing: V8 first
- * interprets the likelihood pass and compiles it on a background thread, which is start-up,
- * not fitting. Bounded by count and time so long series do not wait.
- */
-const WARM_UP_FITS = 30;
-const WARM_UP_MS = 250;
-function warmUp(run: () => void): void {
-  const until = performance.now() + WARM_UP_MS;
-  for (let i = 0; i < WARM_UP_FITS && (i === 0 || performance.now() < until); i++) run();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function runFit(file: string | undefined, raw: Record<string, unknown>): string {

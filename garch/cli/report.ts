@@ -45,6 +45,8 @@ export function fitJson(fit: GarchFit, fitMs: number, forecast: Forecast) {
     nobs: fit.nobs,
     se: Object.fromEntries(SE_KINDS.map((kind) => [kind, ordered(fit.stdErrors[kind])])),
     converged: fit.converged,
+    projected_gradient: Number.isFinite(fit.projectedGradient) ? fit.projectedGradient : null,
+    active_constraints: fit.activeConstraints,
     iterations: fit.iterations,
     message: fit.message,
     fit_ms: fitMs,
@@ -116,7 +118,12 @@ export function fitSummary(
   return [
     `GARCH(${spec.p},${spec.q}) · mean ${meanLabel(spec)} · ${spec.dist} innovations · init ${initLabel(spec)} · ${source}, n = ${fit.nobs}`,
     `log-likelihood ${num(fit.logLikelihood)}   AIC ${num(fit.aic, 3)}   BIC ${num(fit.bic, 3)}   HQIC ${num(fit.hqic, 3)}`,
-    `${fit.converged ? "converged" : "NOT CONVERGED"} after ${fit.iterations} iterations in ${num(fitMs, 2)} ms${fit.message ? ` (${fit.message})` : ""}`,
+    `${fit.converged ? "converged" : "NOT CONVERGED"} after ${fit.iterations} iterations in ${num(fitMs, 2)} ms, projected gradient ${fit.projectedGradient.toExponential(1)}${fit.message ? ` (${fit.message})` : ""}`,
+    ...(fit.activeConstraints.length > 0
+      ? [
+          `on a bound: ${fit.activeConstraints.map((a) => `${a.name} = ${a.bound} (${a.side})`).join(", ")}`,
+        ]
+      : []),
     "",
     table(rows),
     "",

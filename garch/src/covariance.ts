@@ -105,35 +105,73 @@ function diagSqrt(cov: Float64Array | null, k: number): Float64Array {
   return se;
 }
 
+/** Z' A Z for a k x k matrix A and a k x m basis Z (row-major). */
+function project(a: Float64Array, z: Float64Array, k: number, m: number): Float64Array {
+  const out = new Float64Array(m * m);
+  for (let r = 0; r < m; r++) {
+    for (let c = 0; c < m; c++) {
+      let v = 0;
+      for (let i = 0; i < k; i++) {
+        const zi = z[i * m + r]!;
+        if (zi === 0) continue;
+        for (let j = 0; j < k; j++) v += zi * a[i * k + j]! * z[j * m + c]!;
+      }
+      out[r * m + c] = v;
+    }
+  }
+  return out;
+}
+
+/** Z C Z' for an m x m matrix C and a k x m basis Z: back to the k parameters. */
+function lift(c: Float64Array, z: Float64Array, k: number, m: number): Float64Array {
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      let v = 0;
+      for (let r = 0; r < m; r++) {
+        const zir = z[i * m + r]!;
+        if (zir === 0) continue;
+        for (let s = 0; s < m; s++) v += zir * c[r * m + s]! * z[j * m + s]!;
+      }
+      out[i * k + j] = v;
+    }
+  }
+  return out;
+}
+
 /**
  * Standard errors of each kind from the log-likelihood Hessian (k x k, null if unavailable)
- * and the score outer product.
+ * and the score outer product. With a `basis` Z (k x m, row-major; m < k), the estimates are
+ * those of the parameters constrained to θ + span(Z) (the constraints active at the estimate
+ * held): each covariance is taken in the m coordinates of Z and mapped back, Z C Z', so a
+ * parameter held at a bound has variance 0 (reported as NaN by the caller).
  */
 export function covariances(
   hessian: Float64Array | null,
   opg: Float64Array,
   k: number,
+  basis: { readonly z: Float64Array; readonly m: number } | null = null,
 ): CovarianceResult {
   const notes: string[] = [];
-  const negInv = hessian
-    ? inverseSpd(
-        hessian.map((v) => -v),
-        k,
-      )
-    : null;
+  const m = basis ? basis.m : k;
+  const inner = (a: Float64Array) => (basis ? project(a, basis.z, k, m) : a);
+  const outer = (c: Float64Array | null) => (c && basis ? lift(c, basis.z, k, m) : c);
+  const curvature = hessian ? inner(hessian.map((v) => -v)) : null;
+  const negInv = curvature ? inverseSpd(curvature, m) : null;
   if (!negInv)
     notes.push(
       "the Hessian is not negative definite: hessian and robust standard errors unavailable",
     );
-  const opgInv = inverseSpd(opg, k);
+  const scores = inner(opg);
+  const opgInv = inverseSpd(scores, m);
   if (!opgInv)
     notes.push("the outer product of the scores is singular: opg standard errors unavailable");
-  const robust = negInv && opgInv ? matMul(negInv, matMul(opg, negInv, k), k) : null;
+  const robust = negInv && opgInv ? matMul(negInv, matMul(scores, negInv, m), m) : null;
   return {
     stdErrors: {
-      hessian: diagSqrt(negInv, k),
-      opg: diagSqrt(opgInv, k),
-      robust: diagSqrt(robust, k),
+      hessian: diagSqrt(outer(negInv), k),
+      opg: diagSqrt(outer(opgInv), k),
+      robust: diagSqrt(outer(robust), k),
     },
     notes,
   };

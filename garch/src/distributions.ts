@@ -27,8 +27,13 @@ export interface Distribution {
   readonly shapeNames: readonly string[];
   /** Starting values of the shape parameters. */
   readonly shapeStart: readonly number[];
-  /** Open lower and upper bounds of each shape parameter (used by the optimiser's transform). */
+  /** Open lower and upper bounds of each shape parameter: where the density is defined. */
   readonly shapeBounds: readonly (readonly [number, number])[];
+  /**
+   * Closed limits inside those bounds within which the optimiser searches (an estimate may sit
+   * on one: a t fitted to Normal data takes nu = 500).
+   */
+  readonly shapeLimits: readonly (readonly [number, number])[];
   kernel(shape: ArrayLike<number>, offset: number): DensityKernel;
 }
 
@@ -49,6 +54,7 @@ export const normal: Distribution = {
   shapeNames: [],
   shapeStart: [],
   shapeBounds: [],
+  shapeLimits: [],
   kernel: () => normalKernel,
 };
 
@@ -57,7 +63,8 @@ export const studentT: Distribution = {
   name: "t",
   shapeNames: ["nu"],
   shapeStart: [8],
-  shapeBounds: [[2, 500]],
+  shapeBounds: [[2, Number.POSITIVE_INFINITY]],
+  shapeLimits: [[2.01, 500]],
   kernel(shape, offset) {
     const nu = shape[offset]!;
     const nm2 = nu - 2;
@@ -86,7 +93,8 @@ export const ged: Distribution = {
   name: "ged",
   shapeNames: ["nu"],
   shapeStart: [1.5],
-  shapeBounds: [[0, 50]],
+  shapeBounds: [[0, Number.POSITIVE_INFINITY]],
+  shapeLimits: [[0.05, 50]],
   kernel(shape, offset) {
     const nu = shape[offset]!;
     const inv = 1 / nu;
@@ -125,8 +133,12 @@ export const skewT: Distribution = {
   shapeNames: ["nu", "lambda"],
   shapeStart: [8, 0],
   shapeBounds: [
-    [2, 500],
+    [2, Number.POSITIVE_INFINITY],
     [-1, 1],
+  ],
+  shapeLimits: [
+    [2.01, 500],
+    [-0.995, 0.995],
   ],
   kernel(shape, offset) {
     const nu = shape[offset]!;

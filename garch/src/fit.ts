@@ -3,12 +3,17 @@
  * that can be stored (`toJSON`), restored (`GarchFit.fromJSON`) and forecast from.
  */
 import { z } from "zod";
-import { COVARIANCE_KINDS, covariances, outerProduct, pValues, tStatistics } from "./covariance.js";
+import { type ActiveConstraint, activeConstraints, freeBasis, PERSISTENCE } from "./at-bound.js";
+import { COVARIANCE_KINDS, covariances, pValues, tStatistics } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { estimate } from "./estimate.js";
 import { forecast } from "./forecast.js";
-import { buildModel, evaluate, persistence } from "./likelihood.js";
+import { buildModel, persistence } from "./likelihood.js";
+import { FREE } from "./optimize/active-set.js";
+import { constraintsOf } from "./optimize/constraints.js";
+import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
+import { primeKernels } from "./prime.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
@@ -22,6 +27,9 @@ import type {
 } from "./types.js";
 
 /** Version of the JSON layout written by `toJSON`. */
+// Type feedback for the fused kernels before any fit (see prime.ts): once, as this module loads.
+primeKernels();
+
 export const FIT_FORMAT = "mlops-garch-fit/1";
 
 /** Everything a fit is made of; the derived statistics are computed from it. */
@@ -33,6 +41,10 @@ export interface FitData {
   readonly converged: boolean;
   readonly iterations: number;
   readonly message: string;
+  /** The constraints that hold with equality at the estimate (see at-bound.ts). */
+  readonly activeConstraints: readonly ActiveConstraint[];
+  /** Largest entry of the projected gradient of the log-likelihood at the estimate. */
+  readonly projectedGradient: number;
   /** Pre-sample value of e^2 and h at the estimate. */
   readonly backcast: number;
   /** h_t aligned with the input (NaN before the first fitted observation). */
@@ -70,15 +82,34 @@ export class GarchFit {
   readonly bic: number;
   /** -2 LL + 2 k ln ln n */
   readonly hqic: number;
-  /** Standard errors; under variance targeting omega has none (NaN). */
+  /**
+   * Standard errors; NaN for a parameter on its bound (see `activeConstraints`) and for omega
+   * under variance targeting. With a constraint active, the others are those of the estimates
+   * with it held.
+   */
   readonly stdErrors: Readonly<Record<CovarianceKind, ParamStat>>;
   readonly tStats: Readonly<Record<CovarianceKind, ParamStat>>;
   /** Two-sided p-values under the standard normal. */
   readonly pValues: Readonly<Record<CovarianceKind, ParamStat>>;
+  /**
+   * True only at a KKT point: the projected gradient, measured in the metric of the inverse
+   * Hessian on the free parameters, is below tolerance (see estimate.ts).
+   */
   readonly converged: boolean;
   readonly iterations: number;
   /** How the optimiser ended, and any note on the standard errors. */
   readonly message: string;
+  /**
+   * The constraints that hold with equality at the estimate: parameters on a bound ("alpha[2]"
+   * at 0) and "persistence" on its limit under stationarity.
+   */
+  readonly activeConstraints: readonly ActiveConstraint[];
+  /**
+   * Largest entry (absolute) of the projected gradient of the log-likelihood at the estimate:
+   * the gradient without the components that push against an active constraint. 0 at a KKT
+   * point; in the units of the parameters.
+   */
+  readonly projectedGradient: number;
   readonly #data: FitData;
 
   /** Use `fit` or `GarchFit.fromJSON`. */
@@ -110,6 +141,8 @@ export class GarchFit {
     this.converged = data.converged;
     this.iterations = data.iterations;
     this.message = data.message;
+    this.activeConstraints = Object.freeze(data.activeConstraints.map((a) => Object.freeze(a)));
+    this.projectedGradient = data.projectedGradient;
     Object.freeze(this);
   }
 
@@ -162,6 +195,8 @@ export class GarchFit {
       converged: d.converged,
       iterations: d.iterations,
       message: d.message,
+      activeConstraints: [...d.activeConstraints],
+      projectedGradient: Number.isFinite(d.projectedGradient) ? d.projectedGradient : null,
       backcast: d.backcast,
       conditionalVariance: arr(d.conditionalVariance),
       residuals: arr(d.residuals),
@@ -223,6 +258,8 @@ export class GarchFit {
       converged: j.converged,
       iterations: j.iterations,
       message: j.message,
+      activeConstraints: j.activeConstraints,
+      projectedGradient: j.projectedGradient,
       backcast: j.backcast,
       conditionalVariance: Float64Array.from(j.conditionalVariance),
       residuals: Float64Array.from(j.residuals),
@@ -262,6 +299,17 @@ const fitJsonSchema = z.object({
   converged: z.boolean(),
   iterations: z.number().int().nonnegative(),
   message: z.string(),
+  // Absent from fits saved before bound-aware estimation: none recorded.
+  activeConstraints: z
+    .array(
+      z.object({
+        name: z.string(),
+        side: z.enum(["lower", "upper"]),
+        bound: z.number(),
+      }),
+    )
+    .default([]),
+  projectedGradient: num.default(Number.NaN),
   backcast: z.number().positive(),
   conditionalVariance: z.array(num),
   residuals: z.array(num),
@@ -269,8 +317,14 @@ const fitJsonSchema = z.object({
 });
 
 /** The JSON form of a fit (`GarchFit.toJSON`). */
-export type GarchFitJson = Omit<FitData, "conditionalVariance" | "residuals" | "lastReturns"> & {
+export type GarchFitJson = Omit<
+  FitData,
+  "conditionalVariance" | "residuals" | "lastReturns" | "activeConstraints" | "projectedGradient"
+> & {
   readonly format: typeof FIT_FORMAT;
+  readonly activeConstraints: ActiveConstraint[];
+  /** NaN (no estimate) is written as null. */
+  readonly projectedGradient: number | null;
   /** NaN is written as null. */
   readonly conditionalVariance: (number | null)[];
   readonly residuals: (number | null)[];
@@ -293,20 +347,21 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
   const theta = est.theta;
   // The outer product of the scores at the estimate, if estimation did not leave it (nor the
   // residuals and variances there): one more pass.
-  let opg = est.opg;
-  if (!opg) {
-    const scores = new Float64Array(nEff * k);
-    evaluate(model, theta, null, scores);
-    opg = outerProduct(scores, nEff, k);
-  }
-  const cov = covariances(est.hessian, opg, k);
+  const opg = est.opg ?? opgAt(model, theta);
+  const c = constraintsOf(model);
+  const active = activeConstraints(spec, est, c.maxPersistence);
+  const cov = covariances(est.hessian, opg, k, freeBasis(est, c.from, c.to));
+  est.held.forEach((h, i) => {
+    if (h === FREE) return;
+    for (const kind of COVARIANCE_KINDS) cov.stdErrors[kind][i] = Number.NaN;
+  });
   let s2 = 0;
   for (let t = t0; t < n; t++) s2 += model.e[t]! * model.e[t]!;
   s2 /= nEff;
   const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
   const omega = spec.varianceTargeting ? s2 * (1 - persistence(layout, theta)) : Number.NaN;
   const params = toParams(spec, theta, omega);
-  const notes = [...cov.notes];
+  const notes = [...cov.notes, ...boundNotes(active)];
   if (spec.varianceTargeting)
     notes.push("omega is variance-targeted, not estimated: it has no standard error");
   // The model is this fit's own: its arrays become the fit's (no copies).
@@ -325,9 +380,29 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
     converged: est.converged,
     iterations: est.iterations,
     message: [est.message, ...notes].join("; "),
+    activeConstraints: active,
+    projectedGradient: est.projectedGradient,
     backcast,
     conditionalVariance: h,
     residuals: e,
     lastReturns: Array.from(r.subarray(n - t0)),
   });
+}
+
+/** What the message says about constraints active at the estimate. */
+function boundNotes(active: readonly ActiveConstraint[]): string[] {
+  const onBound = active.filter((a) => a.name !== PERSISTENCE);
+  const notes: string[] = [];
+  if (onBound.length > 0) {
+    const list = onBound.map((a) => `${a.name} = ${a.bound} (${a.side} bound)`).join(", ");
+    notes.push(
+      `on a bound: ${list}; no standard error there (the estimator is not normal on a bound), the others' are those of the model with it held`,
+    );
+  }
+  if (active.some((a) => a.name === PERSISTENCE)) {
+    notes.push(
+      "persistence on its stationarity limit: the ARCH and GARCH standard errors are those of the estimates constrained to that sum",
+    );
+  }
+  return notes;
 }

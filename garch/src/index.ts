@@ -4,6 +4,7 @@
  * (beta).
  */
 
+export type { ActiveConstraint } from "./at-bound.js";
 export {
   type LjungBoxOptions,
   type LjungBoxResult,

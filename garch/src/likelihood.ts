@@ -7,11 +7,12 @@
  * An AR(k) mean makes the likelihood conditional on the first k observations: the sum runs over
  * t = k..n-1 (N = n - k terms), and "the sample" below means those N residuals.
  */
-import { type Distribution, distribution } from "./distributions.js";
+import { type DensityKernel, type Distribution, distribution } from "./distributions.js";
 import { fromParams, type Layout, layoutOf } from "./params.js";
 import { FUSED_BOUNDS, fourLogLikelihoods, garch11Normal } from "./recursions/garch11.js";
 import {
   ewmaBackcast,
+  garchAdjoint,
   garchRecursion,
   garchRecursionGrad,
   varianceBounds,
@@ -48,8 +49,20 @@ export interface Model {
   readonly e: Float64Array;
   /** Conditional variances h_t of the last evaluation (t >= t0). */
   readonly h: Float64Array;
-  /** dh_t / dθ (n x k) for the general pass; allocated on first use (fused models rarely need it). */
+  /**
+   * dh_t / dθ (n x k) for the per-observation scores of the general pass; allocated on first use
+   * (fused models rarely need it), as are the per-observation arrays below.
+   */
   dh: Float64Array;
+  /** Slope of the soft variance bounds dh_t/dv_t (see `garchRecursion`). */
+  dv: Float64Array;
+  /** dl_t/dh_t, then (in place) the reverse pass's sensitivities (see `garchAdjoint`). */
+  lh: Float64Array;
+  mu: Float64Array;
+  /** dLL/de_t (see `garchAdjoint`). */
+  ge: Float64Array;
+  /** Per-observation scores (nEff x k) for the outer product (optimize/hessian.ts). */
+  scores: Float64Array;
   readonly dOmega: Float64Array;
   readonly dBackcast: Float64Array;
   readonly dLog: Float64Array;
@@ -98,6 +111,11 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     e: new Float64Array(n),
     h: new Float64Array(n),
     dh: new Float64Array(0),
+    dv: new Float64Array(0),
+    lh: new Float64Array(0),
+    mu: new Float64Array(0),
+    ge: new Float64Array(0),
+    scores: new Float64Array(0),
     dOmega: new Float64Array(layout.k),
     dBackcast: new Float64Array(layout.k),
     dLog: new Float64Array(2 + layout.nShape),
@@ -195,13 +213,14 @@ export function evaluateHessian(
   hess: Float64Array,
   opg: Float64Array | null = null,
 ): number {
-  return model.fused ? garch11Normal(model, theta, grad, null, hess, opg) : Number.NaN;
+  return model.fused ? garch11Normal(model, theta, grad, hess, opg) : Number.NaN;
 }
 
 /**
  * Log-likelihood (full, with constants) at θ. Leaves the residuals and conditional variances in
  * model.e and model.h. With `grad`, writes dLL/dθ; with `scores` (nEff x k, row-major), the
- * per-observation gradients. Returns NaN outside the shape parameters' domain.
+ * per-observation gradients (and their sum in `grad`, if given). Returns NaN outside the shape
+ * parameters' domain.
  */
 export function evaluate(
   model: Model,
@@ -209,20 +228,59 @@ export function evaluate(
   grad: Float64Array | null = null,
   scores: Float64Array | null = null,
 ): number {
-  const { layout, spec, t0, n, e, h, dOmega, dBackcast, dLog, lo, hi } = model;
-  const { k, nMean: m } = layout;
-  const wantGrad = grad !== null || scores !== null;
-  if (wantGrad && model.dh.length === 0) {
-    model.dh = new Float64Array(n * k);
-    model.de = meanDerivatives(model);
-  }
-  const dh = model.dh;
-  if (model.fused) {
-    const ll = garch11Normal(model, theta, grad, scores);
-    // NaN: a variance left the soft bounds; the general pass below applies them.
+  if (model.fused && !grad && !scores) {
+    // The fused pass gives the value alone (or with the Hessian, evaluateHessian); the gradient
+    // alone and the scores come from the general pass. NaN: a variance left the soft bounds;
+    // the general pass below applies them.
+    const ll = garch11Normal(model, theta, null, null, null);
     if (!Number.isNaN(ll)) return ll;
   }
+  const { n } = model;
+  if (model.dv.length === 0) {
+    model.dv = new Float64Array(n);
+    model.de = meanDerivatives(model);
+  }
   residuals(model, theta);
+  const wantGrad = grad !== null || scores !== null;
+  const { backcast, omega } = varianceInputs(model, theta, wantGrad);
+  if (scores) return forwardPass(model, theta, omega, backcast, grad, scores);
+  const { layout, spec, t0, e, h, lo, hi } = model;
+  garchRecursion(
+    theta,
+    omega,
+    layout.alpha,
+    spec.p,
+    layout.beta,
+    spec.q,
+    e,
+    t0,
+    n,
+    backcast,
+    lo,
+    hi,
+    h,
+    model.dv,
+  );
+  const kernel = model.dist.kernel(theta, layout.shape);
+  if (!grad) {
+    let ll = 0;
+    for (let t = t0; t < n; t++) ll += kernel.logDensity(e[t]!, h[t]!, null);
+    return ll;
+  }
+  return reversePass(model, theta, backcast, kernel, grad);
+}
+
+/**
+ * The pre-sample value and omega at θ (omega implied by the data under variance targeting);
+ * with `wantGrad`, their derivatives in model.dBackcast and model.dOmega.
+ */
+function varianceInputs(
+  model: Model,
+  theta: Float64Array,
+  wantGrad: boolean,
+): { backcast: number; omega: number } {
+  const { layout, spec, dOmega, dBackcast } = model;
+  const { k, nMean: m } = layout;
   const needS2 = spec.init.kind === "fcp" || spec.varianceTargeting;
   const s2 = needS2 ? meanSquare(model, wantGrad ? dBackcast : null) : Number.NaN;
   // dBackcast holds d(s2)/dθ here; it becomes d(backcast)/dθ below.
@@ -243,43 +301,102 @@ export function evaluate(
     }
   }
   if (wantGrad && spec.init.kind !== "fcp") dBackcast.fill(0);
+  return { backcast, omega };
+}
 
-  const { p, q } = spec;
-  if (wantGrad) {
-    garchRecursionGrad(
-      theta,
-      omega,
-      layout.alpha,
-      p,
-      layout.beta,
-      q,
-      e,
-      t0,
-      n,
-      backcast,
-      lo,
-      hi,
-      k,
-      m,
-      dOmega,
-      dBackcast,
-      model.de,
-      h,
-      dh,
-    );
-  } else {
-    garchRecursion(theta, omega, layout.alpha, p, layout.beta, q, e, t0, n, backcast, lo, hi, h);
+/** The gradient by reverse accumulation (see `garchAdjoint`), after the forward recursion. */
+function reversePass(
+  model: Model,
+  theta: Float64Array,
+  backcast: number,
+  kernel: DensityKernel,
+  grad: Float64Array,
+): number {
+  const { layout, spec, t0, n, e, h, dLog, dOmega, dBackcast, de } = model;
+  const { k, nMean: m, shape } = layout;
+  if (model.lh.length === 0) {
+    model.lh = new Float64Array(n);
+    model.mu = new Float64Array(n);
+    model.ge = new Float64Array(n);
   }
+  const { lh, ge } = model;
+  grad.fill(0);
+  let ll = 0;
+  for (let t = t0; t < n; t++) {
+    ll += kernel.logDensity(e[t]!, h[t]!, dLog);
+    ge[t] = dLog[0]!;
+    lh[t] = dLog[1]!;
+    for (let s = shape; s < k; s++) grad[s] += dLog[2 + s - shape]!;
+  }
+  const sums = new Float64Array(2);
+  garchAdjoint(
+    theta,
+    layout.alpha,
+    spec.p,
+    layout.beta,
+    spec.q,
+    e,
+    t0,
+    n,
+    backcast,
+    h,
+    model.dv,
+    lh,
+    model.mu,
+    ge,
+    grad,
+    sums,
+  );
+  const dOmegaTotal = sums[0]!;
+  const dBackcastTotal = sums[1]!;
+  // omega and the backcast enter every h_t: chain their derivatives in θ.
+  for (let kk = 0; kk < k; kk++) {
+    grad[kk] += dOmegaTotal * dOmega[kk]! + dBackcastTotal * dBackcast[kk]!;
+  }
+  for (let kk = 0; kk < m; kk++) {
+    let g = 0;
+    for (let t = t0; t < n; t++) g += ge[t]! * de[t * m + kk]!;
+    grad[kk] += g;
+  }
+  return ll;
+}
 
+/** The forward pass: dh_t/dθ for every t, the per-observation scores and their sum. */
+function forwardPass(
+  model: Model,
+  theta: Float64Array,
+  omega: number,
+  backcast: number,
+  grad: Float64Array | null,
+  scores: Float64Array,
+): number {
+  const { layout, spec, t0, n, e, h, dOmega, dBackcast, dLog, lo, hi, de } = model;
+  const { k, nMean: m, shape } = layout;
+  if (model.dh.length === 0) model.dh = new Float64Array(n * k);
+  const dh = model.dh;
+  garchRecursionGrad(
+    theta,
+    omega,
+    layout.alpha,
+    spec.p,
+    layout.beta,
+    spec.q,
+    e,
+    t0,
+    n,
+    backcast,
+    lo,
+    hi,
+    k,
+    m,
+    dOmega,
+    dBackcast,
+    de,
+    h,
+    dh,
+  );
   const kernel = model.dist.kernel(theta, layout.shape);
-  if (!wantGrad) {
-    let ll = 0;
-    for (let t = t0; t < n; t++) ll += kernel.logDensity(e[t]!, h[t]!, null);
-    return ll;
-  }
   if (grad) grad.fill(0);
-  const de = model.de;
-  const { shape } = layout;
   let ll = 0;
   for (let t = t0; t < n; t++) {
     ll += kernel.logDensity(e[t]!, h[t]!, dLog);
@@ -292,7 +409,7 @@ export function evaluate(
       if (kk < m) g += le * de[t * m + kk]!;
       else if (kk >= shape) g += dLog[2 + kk - shape]!;
       if (grad) grad[kk] += g;
-      if (scores) scores[srow + kk] = g;
+      scores[srow + kk] = g;
     }
   }
   return ll;

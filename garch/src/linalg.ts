@@ -67,21 +67,6 @@ export function inverseSpd(a: Float64Array, k: number): Float64Array | null {
   return inv;
 }
 
-/** y = A x for a k x k matrix. */
-export function matVec(
-  a: Float64Array,
-  k: number,
-  x: ArrayLike<number>,
-  y: Float64Array = new Float64Array(k),
-): Float64Array {
-  for (let i = 0; i < k; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += a[i * k + j]! * x[j]!;
-    y[i] = s;
-  }
-  return y;
-}
-
 /** A B for k x k matrices. */
 export function matMul(a: Float64Array, b: Float64Array, k: number): Float64Array {
   const c = new Float64Array(k * k);
@@ -93,36 +78,4 @@ export function matMul(a: Float64Array, b: Float64Array, k: number): Float64Arra
     }
   }
   return c;
-}
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
-  let s = 0;
-  for (let i = 0; i < k; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-/** x with A x = b for a k x k matrix (Gaussian elimination, partial pivoting); null if singular. */
-export function solve(a: Float64Array, k: number, b: ArrayLike<number>): Float64Array | null {
-  const m = Float64Array.from(a);
-  const x = Float64Array.from(b);
-  for (let c = 0; c < k; c++) {
-    let p = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[p * k + c]!)) p = r;
-    if (!(Math.abs(m[p * k + c]!) > 0)) return null;
-    if (p !== c) {
-      for (let j = 0; j < k; j++) [m[c * k + j], m[p * k + j]] = [m[p * k + j]!, m[c * k + j]!];
-      [x[c], x[p]] = [x[p]!, x[c]!];
-    }
-    for (let r = c + 1; r < k; r++) {
-      const f = m[r * k + c]! / m[c * k + c]!;
-      for (let j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j]!;
-      x[r] -= f * x[c]!;
-    }
-  }
-  for (let c = k - 1; c >= 0; c--) {
-    let v = x[c]!;
-    for (let j = c + 1; j < k; j++) v -= m[c * k + j]! * x[j]!;
-    x[c] = v / m[c * k + c]!;
-  }
-  return x;
 }

@@ -51,16 +51,22 @@ describe("policy rules", () => {
       "cosmos-local-auth-disabled: r: disableLocalAuth must be true (account keys grant full data access to anyone holding them)",
     ]);
     const aks = violations([
-      resource("azure-native:containerservice:ManagedCluster", {
+      resource("azure-native:resources:Resource", {
+        resourceProviderNamespace: "Microsoft.ContainerService",
+        resourceType: "managedClusters",
         resourceName: "aks-1",
-        dnsPrefix: "aks-1",
-        disableLocalAccounts: false,
-        aadProfile: { enableAzureRBAC: true },
-        oidcIssuerProfile: { enabled: true },
+        properties: {
+          dnsPrefix: "aks-1",
+          disableLocalAccounts: false,
+          aadProfile: { enableAzureRBAC: true },
+          oidcIssuerProfile: { enabled: true },
+        },
       }),
     ]);
-    expect(aks.join("\n")).toMatch(/disableLocalAccounts must be true/);
-    expect(aks.join("\n")).toMatch(/securityProfile\.workloadIdentity\.enabled must be true/);
+    expect(aks.join("\n")).toMatch(/properties\.disableLocalAccounts must be true/);
+    expect(aks.join("\n")).toMatch(
+      /properties\.securityProfile\.workloadIdentity\.enabled must be true/,
+    );
   });
 
   it("flag missing tags on taggable resources only", () => {

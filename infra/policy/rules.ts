@@ -54,18 +54,32 @@ function get(obj: unknown, path: readonly string[]): unknown {
   );
 }
 
-/** A rule that applies to one type and requires each path to hold exactly `true` or `false`. */
+/** Which resources a rule applies to: a type token, or a predicate for generic resources. */
+type Target = string | ((r: PolicyResource) => boolean);
+const matches = (target: Target, r: PolicyResource) =>
+  typeof target === "string" ? r.type === target : target(r);
+
+/**
+ * An AKS cluster: the program declares it as the provider's generic resource at an explicit
+ * ManagedCluster API version (infra/src/aks-cluster-body.ts), its settings under `properties`.
+ */
+export const isAksCluster = (r: PolicyResource): boolean =>
+  r.type === "azure-native:resources:Resource" &&
+  r.props.resourceProviderNamespace === "Microsoft.ContainerService" &&
+  r.props.resourceType === "managedClusters";
+
+/** A rule that applies to `target` and requires each path to hold exactly `true` or `false`. */
 function requireFlags(
   name: string,
   description: string,
-  type: string,
+  target: Target,
   flags: readonly { path: readonly string[]; value: boolean; why: string }[],
 ): ResourceRule {
   return {
     name,
     description,
     check: (r) =>
-      r.type !== type
+      !matches(target, r)
         ? []
         : flags
             .filter((f) => get(r.props, f.path) !== f.value)
@@ -119,25 +133,25 @@ export const cosmosLocalAuthDisabled = requireFlags(
 export const aksIdentityHardening = requireFlags(
   "aks-no-local-accounts-workload-identity",
   "AKS clusters disable local accounts, authorize with Azure RBAC and run workload identity.",
-  "azure-native:containerservice:ManagedCluster",
+  isAksCluster,
   [
     {
-      path: ["disableLocalAccounts"],
+      path: ["properties", "disableLocalAccounts"],
       value: true,
       why: "the local admin kubeconfig bypasses Entra ID",
     },
     {
-      path: ["aadProfile", "enableAzureRBAC"],
+      path: ["properties", "aadProfile", "enableAzureRBAC"],
       value: true,
       why: "Kubernetes access is granted as Azure roles",
     },
     {
-      path: ["oidcIssuerProfile", "enabled"],
+      path: ["properties", "oidcIssuerProfile", "enabled"],
       value: true,
       why: "workload identity trusts the cluster's issuer",
     },
     {
-      path: ["securityProfile", "workloadIdentity", "enabled"],
+      path: ["properties", "securityProfile", "workloadIdentity", "enabled"],
       value: true,
       why: "pods sign in without secrets",
     },
@@ -162,34 +176,41 @@ export const requiredTags: ResourceRule = {
 };
 
 /** Where each limited name sits in a resource's inputs. */
-const NAME_FIELDS: readonly { type: string; prop: string; kind: keyof AzureNames }[] = [
-  { type: "azure-native:storage:StorageAccount", prop: "accountName", kind: "storageAccount" },
-  { type: "azure-native:containerregistry:Registry", prop: "registryName", kind: "registry" },
-  { type: "azure-native:keyvault:Vault", prop: "vaultName", kind: "keyVault" },
-  { type: "azure-native:cosmosdb:DatabaseAccount", prop: "accountName", kind: "cosmosAccount" },
-  {
-    type: "azure-native:machinelearningservices:Workspace",
-    prop: "workspaceName",
-    kind: "mlWorkspace",
-  },
-  {
-    type: "azure-native:containerservice:ManagedCluster",
-    prop: "resourceName",
-    kind: "aksCluster",
-  },
-  { type: "azure-native:containerservice:ManagedCluster", prop: "dnsPrefix", kind: "aksDnsPrefix" },
-];
+const NAME_FIELDS: readonly { target: Target; path: readonly string[]; kind: keyof AzureNames }[] =
+  [
+    {
+      target: "azure-native:storage:StorageAccount",
+      path: ["accountName"],
+      kind: "storageAccount",
+    },
+    { target: "azure-native:containerregistry:Registry", path: ["registryName"], kind: "registry" },
+    { target: "azure-native:keyvault:Vault", path: ["vaultName"], kind: "keyVault" },
+    {
+      target: "azure-native:cosmosdb:DatabaseAccount",
+      path: ["accountName"],
+      kind: "cosmosAccount",
+    },
+    {
+      target: "azure-native:machinelearningservices:Workspace",
+      path: ["workspaceName"],
+      kind: "mlWorkspace",
+    },
+    { target: isAksCluster, path: ["resourceName"], kind: "aksCluster" },
+    { target: isAksCluster, path: ["properties", "dnsPrefix"], kind: "aksDnsPrefix" },
+  ];
 
 export const azureNamingLimits: ResourceRule = {
   name: "azure-naming-limits",
   description:
     "Globally unique and length-limited Azure names are set explicitly and fit their rules.",
   check: (r) =>
-    NAME_FIELDS.filter((f) => f.type === r.type).flatMap(({ prop, kind }) => {
-      const value = r.props[prop];
+    NAME_FIELDS.filter((f) => matches(f.target, r)).flatMap(({ path, kind }) => {
+      const value = get(r.props, path);
+      const field = path.join(".");
       const { pattern, rule } = namingRules[kind];
-      if (typeof value !== "string") return [`${r.name}: ${prop} must be set explicitly (${rule})`];
-      return pattern.test(value) ? [] : [`${r.name}: ${prop} "${value}" breaks the rule: ${rule}`];
+      if (typeof value !== "string")
+        return [`${r.name}: ${field} must be set explicitly (${rule})`];
+      return pattern.test(value) ? [] : [`${r.name}: ${field} "${value}" breaks the rule: ${rule}`];
     }),
 };
 

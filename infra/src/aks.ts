@@ -1,40 +1,40 @@
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  type ClusterBodyArgs,
+  type ClusterReadback,
+  clusterProperties,
+  MANAGED_CLUSTER_API_VERSION,
+} from "./aks-cluster-body.js";
 import {
   type ClusterMonitoringArgs,
   connectContainerInsights,
   connectManagedPrometheus,
 } from "./cluster-monitoring.js";
-import type { NetworkConfig, StackConfig } from "./config.js";
 import type { PlacementArgs } from "./placement.js";
 import { grantRole } from "./roles.js";
 
-export interface AksClusterArgs extends PlacementArgs {
+export interface AksClusterArgs
+  extends PlacementArgs,
+    Omit<ClusterBodyArgs, "logAnalyticsWorkspaceId"> {
   /** Cluster resource name (1–63 characters, see names.ts). */
   clusterName: string;
-  /** DNS prefix of the API server's FQDN (1–54 characters, see names.ts). */
-  dnsPrefix: string;
-  /** Version, upgrade channels, SKU tier and node pools. */
-  settings: StackConfig["aks"];
-  /** Pod, service and DNS ranges of the overlay network. */
-  ranges: NetworkConfig;
-  /** Subnet the node pools join. */
-  nodeSubnetId: pulumi.Input<string>;
   /** Where managed Prometheus and Container Insights send their data. */
   monitoring: ClusterMonitoringArgs;
+  /**
+   * Resources that must exist before the cluster: the node subnet's NAT gateway association
+   * (outbound type `userAssignedNATGateway` requires it preconfigured, AKS docs nat-gateway).
+   */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Zones every pool spreads over, so one zone failure leaves two thirds of each pool. */
-export const AVAILABILITY_ZONES = ["1", "2", "3"];
-
 /**
- * The AKS cluster: a system and a user pool across three zones with autoscaler limits, Azure CNI
- * overlay with Cilium network policy, OIDC issuer and workload identity, Entra ID with Azure RBAC
- * and no local accounts, KEDA, managed Prometheus, Container Insights, application routing
- * (managed NGINX) and automatic upgrades. Exposes a Kubernetes provider built from its
+ * The AKS cluster (see aks-cluster-body.ts for what it runs), at an explicit ManagedCluster API
+ * version through the provider's generic resource. Exposes a Kubernetes provider built from its
  * credentials so workloads never depend on an ambient kubeconfig.
  */
 export class AksCluster extends pulumi.ComponentResource {
@@ -46,6 +46,8 @@ export class AksCluster extends pulumi.ComponentResource {
   readonly oidcIssuerUrl: pulumi.Output<string>;
   /** Object id of the kubelet identity, which pulls images. */
   readonly kubeletObjectId: pulumi.Output<string>;
+  /** Object id of the application routing add-on's identity (its NGINX path's DNS and TLS). */
+  readonly appRoutingObjectId: pulumi.Output<string>;
   /** Kubeconfig for Entra users (kubelogin exec plugin); secret. */
   readonly kubeconfig: pulumi.Output<string>;
   /** Kubernetes provider for workloads on this cluster. */
@@ -58,7 +60,6 @@ export class AksCluster extends pulumi.ComponentResource {
       location: args.location,
       tags: args.tags,
     };
-    const { settings, ranges } = args;
 
     // A user-assigned control-plane identity exists before the cluster, so it can be given the
     // subnet first; a system-assigned one would be created too late for the cluster's own load
@@ -81,76 +82,25 @@ export class AksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const pool = (
-      poolName: string,
-      mode: "System" | "User",
-      p: StackConfig["aks"]["systemPool"],
-    ) => ({
-      name: poolName,
-      mode,
-      vmSize: p.vmSize,
-      osType: "Linux",
-      osSKU: "AzureLinux",
-      type: "VirtualMachineScaleSets",
-      availabilityZones: AVAILABILITY_ZONES,
-      enableAutoScaling: true,
-      minCount: p.minCount,
-      maxCount: p.maxCount,
-      count: p.minCount,
-      vnetSubnetID: args.nodeSubnetId,
-      // Keep application pods off the system pool so add-ons never starve.
-      nodeTaints: mode === "System" ? ["CriticalAddonsOnly=true:NoSchedule"] : [],
-      upgradeSettings: { maxSurge: "33%" },
-    });
-
-    const cluster = new containerservice.ManagedCluster(
+    const cluster = new resources.Resource(
       `${name}-cluster`,
       {
         ...placement,
+        apiVersion: MANAGED_CLUSTER_API_VERSION,
+        resourceProviderNamespace: "Microsoft.ContainerService",
+        parentResourcePath: "",
+        resourceType: "managedClusters",
         resourceName: args.clusterName,
-        dnsPrefix: args.dnsPrefix,
-        kubernetesVersion: settings.kubernetesVersion,
-        sku: { name: "Base", tier: settings.skuTier },
+        sku: { name: "Base", tier: args.settings.skuTier },
         identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
-        agentPoolProfiles: [
-          pool("system", "System", settings.systemPool),
-          pool("user", "User", settings.userPool),
-        ],
-        autoScalerProfile: { expander: "least-waste", balanceSimilarNodeGroups: "true" },
-        networkProfile: {
-          networkPlugin: "azure",
-          networkPluginMode: "overlay",
-          networkDataplane: "cilium",
-          networkPolicy: "cilium",
-          podCidr: ranges.podCidr,
-          serviceCidr: ranges.serviceCidr,
-          dnsServiceIP: ranges.dnsServiceIp,
-          loadBalancerSku: "standard",
-        },
-        oidcIssuerProfile: { enabled: true },
-        securityProfile: { workloadIdentity: { enabled: true } },
-        aadProfile: { managed: true, enableAzureRBAC: true },
-        disableLocalAccounts: true,
-        enableRBAC: true,
-        workloadAutoScalerProfile: { keda: { enabled: true } },
-        azureMonitorProfile: { metrics: { enabled: true, kubeStateMetrics: {} } },
-        addonProfiles: {
-          omsagent: {
-            enabled: true,
-            config: {
-              logAnalyticsWorkspaceResourceID: args.monitoring.logAnalyticsWorkspaceId,
-              useAADAuth: "true",
-            },
-          },
-        },
-        ingressProfile: { webAppRouting: { enabled: true } },
-        autoUpgradeProfile: {
-          upgradeChannel: settings.upgradeChannel,
-          nodeOSUpgradeChannel: settings.nodeOsUpgradeChannel,
-        },
+        properties: clusterProperties({
+          ...args,
+          logAnalyticsWorkspaceId: args.monitoring.logAnalyticsWorkspaceId,
+        }),
       },
-      { parent: this, dependsOn: [subnetJoin] },
+      { parent: this, dependsOn: [subnetJoin, ...(args.dependsOn ?? [])] },
     );
+    const readback = cluster.properties as pulumi.Output<ClusterReadback>;
 
     connectManagedPrometheus(name, cluster, placement, args.monitoring, this);
     connectContainerInsights(name, cluster, placement, args.monitoring, this);
@@ -187,22 +137,27 @@ export class AksCluster extends pulumi.ComponentResource {
 
     this.clusterId = cluster.id;
     this.clusterName = cluster.name;
-    this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((p) => {
-      if (!p?.issuerURL)
-        throw new pulumi.ResourceError("the cluster reported no OIDC issuer URL", this);
-      return p.issuerURL;
-    });
-    this.kubeletObjectId = cluster.identityProfile.apply((p) => {
-      const objectId = p?.kubeletidentity?.objectId;
-      if (!objectId)
-        throw new pulumi.ResourceError("the cluster reported no kubelet identity", this);
-      return objectId;
-    });
+    const reported = <T>(what: string, pick: (p: ClusterReadback) => T | undefined) =>
+      readback.apply((p) => {
+        const value = pick(p ?? {});
+        if (!value) throw new pulumi.ResourceError(`the cluster reported no ${what}`, this);
+        return value;
+      });
+    this.oidcIssuerUrl = reported("OIDC issuer URL", (p) => p.oidcIssuerProfile?.issuerURL);
+    this.kubeletObjectId = reported(
+      "kubelet identity",
+      (p) => p.identityProfile?.kubeletidentity?.objectId,
+    );
+    this.appRoutingObjectId = reported(
+      "application routing identity",
+      (p) => p.ingressProfile?.webAppRouting?.identity?.objectId,
+    );
     this.registerOutputs({
       clusterId: this.clusterId,
       clusterName: this.clusterName,
       oidcIssuerUrl: this.oidcIssuerUrl,
       kubeletObjectId: this.kubeletObjectId,
+      appRoutingObjectId: this.appRoutingObjectId,
       kubeconfig: this.kubeconfig,
     });
   }

@@ -1,4 +1,3 @@
-import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlacementArgs } from "./placement.js";
@@ -21,7 +20,7 @@ const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
  */
 export function connectManagedPrometheus(
   name: string,
-  cluster: containerservice.ManagedCluster,
+  cluster: { id: pulumi.Output<string> },
   placement: PlacementArgs,
   sinks: ClusterMonitoringArgs,
   parent: pulumi.Resource,
@@ -72,7 +71,7 @@ export function connectManagedPrometheus(
  */
 export function connectContainerInsights(
   name: string,
-  cluster: containerservice.ManagedCluster,
+  cluster: { id: pulumi.Output<string> },
   placement: PlacementArgs,
   sinks: ClusterMonitoringArgs,
   parent: pulumi.Resource,

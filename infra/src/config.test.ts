@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig, type StackConfig, StackConfigError } from "./config.js";
-import { stackFileConfig } from "./testing/stack-config.js";
 
 const PROJECT = "mlops-platform";
 
@@ -123,5 +123,56 @@ describe("parseStackConfig", () => {
     expect(() =>
       parse({ [`${PROJECT}:network`]: patched("network", { runnerSubnet: "10.40.20.128/25" }) }),
     ).toThrow(/mlops-platform:network\.runnerSubnet: must not overlap endpointsSubnet/);
+  });
+
+  it("defaults the traffic split to the gateway and reads TLS as a certificate URI", async () => {
+    const { certificateUri } = await import("./config.js");
+    const serving = JSON.parse(stackFileConfig()[`${PROJECT}:serving`]);
+    delete serving.trafficSplit;
+    const cfg = parse({ [`${PROJECT}:serving`]: JSON.stringify(serving) });
+    expect(cfg.serving.trafficSplit).toBe("gateway");
+    expect(cfg.serving.tls !== "off" && certificateUri(cfg.serving.tls)).toBe(
+      "https://kv-contoso-certs.vault.azure.net/certificates/predict-mlops-contoso-com",
+    );
+  });
+
+  it("refuses a prod stack without TLS, and a stack that does not say", () => {
+    expect(() => parse({ [`${PROJECT}:serving`]: patched("serving", { tls: "off" }) })).toThrow(
+      /mlops-platform:serving\.tls: a prod stack needs a DNS zone and a Key Vault certificate/,
+    );
+    expect(() =>
+      parse({
+        [`${PROJECT}:environment`]: "dev",
+        [`${PROJECT}:serving`]: patched("serving", { tls: "off" }),
+      }),
+    ).not.toThrow();
+    const serving = JSON.parse(stackFileConfig()[`${PROJECT}:serving`]);
+    delete serving.tls;
+    expect(() => parse({ [`${PROJECT}:serving`]: JSON.stringify(serving) })).toThrow(
+      /mlops-platform:serving\.tls: must be off or \{ dnsZoneId, certificateVaultId, certificateName \}/,
+    );
+  });
+
+  it("checks the zone holds the host, the ids' kinds and the standby split", () => {
+    const tls = JSON.parse(stackFileConfig()[`${PROJECT}:serving`]).tls;
+    let message = "";
+    try {
+      parse({
+        [`${PROJECT}:serving`]: patched("serving", {
+          host: "predict.example.org",
+          standbySplit: "gateway",
+          tls: { ...tls, certificateVaultId: tls.dnsZoneId },
+        }),
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(
+      /serving\.tls\.certificateVaultId: must be the resource id of a Microsoft\.KeyVault\/vaults resource/,
+    );
+    expect(message).toMatch(/serving\.standbySplit: standbySplit must differ from trafficSplit/);
+    expect(() =>
+      parse({ [`${PROJECT}:serving`]: patched("serving", { host: "predict.example.org" }) }),
+    ).toThrow(/serving\.tls\.dnsZoneId: host must lie in the DNS zone of tls\.dnsZoneId/);
   });
 });

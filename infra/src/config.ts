@@ -102,6 +102,50 @@ const aksSchema = z.object({
   userPool: NodePoolSchema,
 });
 
+/** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
+function resourceIdOf(providerType: string) {
+  const pattern = new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/${providerType.replace("/", "\\/")}/[^/]+$`,
+    "i",
+  );
+  return z.string().regex(pattern, `must be the resource id of a ${providerType} resource`);
+}
+
+/**
+ * HTTPS for the public host: the Azure DNS zone its record goes to and the Key Vault certificate
+ * it presents. Both exist outside this stack (shared DNS and certificate estates), so a destroyed
+ * stack never takes them along and a new one finds them in place.
+ */
+const tlsSchema = z.object({
+  /** Public Azure DNS zone the host belongs to. */
+  dnsZoneId: resourceIdOf("Microsoft.Network/dnszones"),
+  /** Key Vault (RBAC mode) holding the certificate. */
+  certificateVaultId: resourceIdOf("Microsoft.KeyVault/vaults"),
+  /** Certificate name in that vault; Key Vault allows 1–127 letters, digits and '-'. */
+  certificateName: z
+    .string()
+    .regex(
+      /^[0-9A-Za-z-]{1,127}$/,
+      "must be a Key Vault certificate name (1–127 letters, digits, '-')",
+    ),
+});
+export type TlsConfig = z.infer<typeof tlsSchema>;
+
+/** The last segment of a resource id: the resource's name. */
+export const resourceNameOf = (id: string): string => id.split("/").at(-1)!;
+
+/**
+ * The certificate's unversioned URI, so the routing add-on follows rotations (AKS docs,
+ * app-routing-dns-ssl and app-routing-gateway-api-dns-tls, both ask for the URI without version).
+ */
+export function certificateUri(tls: TlsConfig): string {
+  return `https://${resourceNameOf(tls.certificateVaultId)}.vault.azure.net/certificates/${tls.certificateName}`;
+}
+
+/** Whether `host` lies in the DNS zone TLS publishes records to. */
+const inZone = (host: string, tls: TlsConfig): boolean =>
+  `.${host}`.endsWith(`.${resourceNameOf(tls.dnsZoneId).toLowerCase()}`);
+
 /**
  * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
  * the contracts schema `@mlops/release` reads and writes) and those only this program reads.
@@ -109,6 +153,12 @@ const aksSchema = z.object({
 const servingSchema = z
   .object({
     ...ServingReleaseSchema.shape,
+    /**
+     * Whether the serving plane (deployments, split, autoscalers) is on the cluster. A first
+     * deploy sets it false: the registry the images come from is created in that run, so the
+     * tags below cannot exist yet; the pipeline pushes them, then sets it true (infra README).
+     */
+    enabled: z.boolean().default(true),
     /** Kubernetes namespace the serving stack lives in; the federated credentials name it. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Public host name the ingress answers on; the health check and smoke tests use it. */
@@ -123,6 +173,22 @@ const servingSchema = z
       .string()
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry repository path")
       .default("prediction-api"),
+    /**
+     * How the public split is implemented: `gateway` (Gateway API on the AKS application routing
+     * add-on, the default) or `nginx-canary` (the ingress-nginx canary Ingress pair).
+     */
+    trafficSplit: z.enum(["gateway", "nginx-canary"]).default("gateway"),
+    /**
+     * The other implementation, run alongside without a DNS record while migrating (see the k8s
+     * README, "Migrating from nginx-canary to gateway").
+     */
+    standbySplit: z.enum(["gateway", "nginx-canary"]).optional(),
+    /** Share of traffic (percent) the split sends to the challenger, in either implementation. */
+    canaryWeight: z.number().int().min(0).max(100),
+    /** HTTPS and DNS for `host`, or `off` (plain HTTP, no record): only a non-prod stack may. */
+    tls: z.union([z.literal("off"), tlsSchema], {
+      error: "must be off or { dnsZoneId, certificateVaultId, certificateName }",
+    }),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
     maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
@@ -131,6 +197,14 @@ const servingSchema = z
   .refine((s) => s.minReplicas <= s.maxReplicas, {
     message: "minReplicas must not exceed maxReplicas",
     path: ["minReplicas"],
+  })
+  .refine((s) => s.standbySplit !== s.trafficSplit, {
+    message: "standbySplit must differ from trafficSplit",
+    path: ["standbySplit"],
+  })
+  .refine((s) => s.tls === "off" || inZone(s.host, s.tls), {
+    message: "host must lie in the DNS zone of tls.dnsZoneId",
+    path: ["tls", "dnsZoneId"],
   });
 
 /**
@@ -160,44 +234,65 @@ const pipelineSchema = z.object({
     .default("main"),
 });
 
-const stackConfigSchema = z.object({
-  location: z.string().regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
-  environment: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
-  owner: z.string().min(1, "must name the owning team or person"),
-  privateNetworking: z.boolean().default(true),
-  logRetentionDays: LogRetentionDaysSchema,
-  alertEmails: z.array(z.email()).min(1, "needs at least one address"),
-  /**
-   * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A URL
-   * that carries a token belongs in the stack as a secret (`pulumi config set --secret --path`);
-   * the program hands every URL to Azure as a secret output either way.
-   */
-  alertWebhooks: z
-    .array(
-      z.object({
-        name: z
-          .string()
-          .regex(
-            /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
-            "must be 1-64 letters, digits, spaces, '_' or '-'",
-          ),
-        url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
-      }),
-    )
-    .max(10)
-    .default([]),
-  network: networkSchema.prefault({}),
-  aks: aksSchema,
-  ml: MlComputeSchema,
-  cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
-  [SERVING_CONFIG_KEY]: servingSchema,
-  /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
-  pipeline: pipelineSchema.optional(),
-  /** Unset: no GARCH volatility service. */
-  [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
-});
+const stackConfigSchema = z
+  .object({
+    location: z
+      .string()
+      .regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
+    environment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
+    owner: z.string().min(1, "must name the owning team or person"),
+    privateNetworking: z.boolean().default(true),
+    /**
+     * Bumped when a destroyed stack is created again, so no global name collides with a
+     * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
+     */
+    generation: z.number().int().min(0).default(0),
+    logRetentionDays: LogRetentionDaysSchema,
+    alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+    /**
+     * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A
+     * URL that carries a token belongs in the stack as a secret (`pulumi config set --secret
+     * --path`); the program hands every URL to Azure as a secret output either way.
+     */
+    alertWebhooks: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .regex(
+              /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
+              "must be 1-64 letters, digits, spaces, '_' or '-'",
+            ),
+          url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
+        }),
+      )
+      .max(10)
+      .default([]),
+    network: networkSchema.prefault({}),
+    aks: aksSchema,
+    ml: MlComputeSchema,
+    cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
+    [SERVING_CONFIG_KEY]: servingSchema,
+    /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+    pipeline: pipelineSchema.optional(),
+    /** Unset: no GARCH volatility service. */
+    [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
+  })
+  .refine((c) => c.environment !== "prod" || c.serving.tls !== "off", {
+    message:
+      "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",
+    path: ["serving", "tls"],
+  })
+  .refine((c) => !c.garch || c.serving.tls === "off" || c.garch.certificateName !== undefined, {
+    message: "with serving.tls on, the GARCH host needs its certificate (in the same vault)",
+    path: [GARCH_CONFIG_KEY, "certificateName"],
+  })
+  .refine((c) => !c.garch || c.serving.tls === "off" || inZone(c.garch.host, c.serving.tls), {
+    message: "host must lie in the DNS zone of serving.tls.dnsZoneId",
+    path: [GARCH_CONFIG_KEY, "host"],
+  });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodePoolConfig = NodePool;

@@ -39,6 +39,11 @@ export class CosmosStore extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   /** Database name. */
   readonly databaseName: pulumi.Output<string>;
+  /**
+   * What a workload needs before it reads or writes: the database, every container (data-plane
+   * roles cannot create them) and the data role assignments.
+   */
+  readonly dataPlaneReady: readonly pulumi.Resource[];
 
   constructor(name: string, args: CosmosStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:CosmosStore", name, {}, opts);
@@ -90,8 +95,9 @@ export class CosmosStore extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const ready: pulumi.Resource[] = [database];
     for (const spec of args.containers) {
-      new cosmosdb.SqlResourceSqlContainer(
+      const container = new cosmosdb.SqlResourceSqlContainer(
         `${name}-${spec.id}`,
         {
           ...placement,
@@ -106,11 +112,12 @@ export class CosmosStore extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      ready.push(container);
     }
 
     const databaseScope = pulumi.interpolate`${account.id}/dbs/${args.databaseName}`;
     for (const [holder, principalId] of Object.entries(args.dataContributors)) {
-      new cosmosdb.SqlResourceSqlRoleAssignment(
+      const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(
         `${name}-data-${holder}`,
         {
           resourceGroupName: args.resourceGroupName,
@@ -121,7 +128,9 @@ export class CosmosStore extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [database] },
       );
+      ready.push(assignment);
     }
+    this.dataPlaneReady = ready;
 
     this.accountId = account.id;
     this.endpoint = account.documentEndpoint;

@@ -1,13 +1,25 @@
+/**
+ * The GARCH volatility service on the platform's cluster, from the stack's `garch` block: the
+ * serving image in `MLOPS_MODE=garch`, its own namespace, host and CPU autoscaler, routed on the
+ * stack's data planes with the prediction API's edge identity, zone and certificate vault.
+ */
 import {
   GARCH_SERVICE_PATHS,
   type GarchServiceConfig,
   parseServingConfig,
   SERVING_ENV,
 } from "@mlops/contracts";
-import { GarchService, type ServiceAccountRef } from "@mlops/k8s";
-import type * as k8s from "@pulumi/kubernetes";
+import { GarchService, garchEdgeServiceAccount, type ServiceAccountRef } from "@mlops/k8s";
 import type * as pulumi from "@pulumi/pulumi";
-import { withTelemetrySecret } from "./telemetry-secret.js";
+import type { StackConfig } from "./config.js";
+import {
+  edgeRouting,
+  publicUrl,
+  registryStoreEnv,
+  type ServingNeeds,
+  servingImage,
+  withTelemetrySecret,
+} from "./serving.js";
 
 /** Name of the GarchService component, and so of its Deployment, Service and ServiceAccount. */
 export const GARCH_SERVICE = "garch";
@@ -17,58 +29,64 @@ export function garchServiceAccounts(garch: GarchServiceConfig | undefined): Ser
   return garch ? [{ namespace: garch.namespace, name: GARCH_SERVICE }] : [];
 }
 
-/** What the GARCH service needs from the rest of the estate. */
-export interface GarchPlatformArgs {
-  readonly garch: GarchServiceConfig;
-  readonly provider: k8s.Provider;
-  /** The serving image's reference at a tag. */
-  readonly image: (tag: string) => string;
-  /** The store the registry lives in, as serving-config env (Cosmos DB on Azure). */
-  readonly storeEnv: Record<string, string>;
-  readonly workloadIdentity: { clientId: pulumi.Input<string>; tenantId: pulumi.Input<string> };
-  readonly appInsightsConnectionString: pulumi.Output<string>;
-  readonly dependsOn: pulumi.Resource[];
+/** The edge ServiceAccount of the GARCH host's Gateway (with TLS on a gateway data plane). */
+export function garchEdgeServiceAccounts(
+  garch: GarchServiceConfig | undefined,
+): ServiceAccountRef[] {
+  return garch ? [garchEdgeServiceAccount(GARCH_SERVICE, garch.namespace)] : [];
 }
 
 /**
- * The GARCH volatility service on the cluster (`MLOPS_MODE=garch`, its own namespace, host and
- * CPU autoscaler), reading the registry with the serving identity and sending telemetry like the
- * prediction API.
+ * The GARCH service (`MLOPS_MODE=garch`), reading the registry with the serving identity and
+ * sending telemetry like the prediction API; its host routed like the API's, with its own
+ * certificate from the same vault.
  */
-export function createGarchPlatform(args: GarchPlatformArgs): GarchService {
-  const g = args.garch;
+export function createGarchPlatform(
+  cfg: StackConfig,
+  garch: GarchServiceConfig,
+  needs: ServingNeeds,
+  prerequisites: readonly pulumi.Resource[],
+): GarchService {
   const servingConfig = parseServingConfig({
-    ...args.storeEnv,
+    ...registryStoreEnv(needs.cosmosAccount),
     [SERVING_ENV.mode]: "garch",
-    [SERVING_ENV.garchModel]: g.model,
+    [SERVING_ENV.garchModel]: garch.model,
   });
   return withTelemetrySecret(
     GARCH_SERVICE,
-    args.provider,
-    args.appInsightsConnectionString,
+    needs,
     (secretEnv) =>
       new GarchService(
         GARCH_SERVICE,
         {
-          provider: args.provider,
-          namespace: g.namespace,
-          image: args.image(g.imageTag),
+          provider: needs.aks.provider,
+          namespace: garch.namespace,
+          image: servingImage(cfg, needs, garch.imageTag),
           servingConfig,
           secretEnv,
-          workloadIdentity: args.workloadIdentity,
+          workloadIdentity: { clientId: needs.identity.serving.clientId, tenantId: needs.tenantId },
           scaling: {
-            minReplicas: g.minReplicas,
-            maxReplicas: g.maxReplicas,
-            cpuUtilizationPercent: g.cpuUtilizationPercent,
+            minReplicas: garch.minReplicas,
+            maxReplicas: garch.maxReplicas,
+            cpuUtilizationPercent: garch.cpuUtilizationPercent,
           },
-          host: g.host,
+          host: garch.host,
+          route: edgeRouting(cfg.serving, needs.identity, garch.certificateName),
         },
-        { dependsOn: args.dependsOn },
+        { dependsOn: [...prerequisites] },
       ),
   );
 }
 
+/** The GARCH service's public URL: the scheme of the serving block's, on the GARCH host. */
+export function garchUrl(serving: StackConfig["serving"], garch: GarchServiceConfig): string {
+  return publicUrl({ ...serving, host: garch.host });
+}
+
 /** The URL the GARCH service's synthetic health check requests (the design's `/health`). */
-export function garchHealthCheckUrl(garch: GarchServiceConfig): string {
-  return `http://${garch.host}${GARCH_SERVICE_PATHS.health}`;
+export function garchHealthCheckUrl(
+  serving: StackConfig["serving"],
+  garch: GarchServiceConfig,
+): string {
+  return `${garchUrl(serving, garch)}${GARCH_SERVICE_PATHS.health}`;
 }

@@ -6,7 +6,7 @@ export type Grantees = Readonly<Record<string, pulumi.Input<string>>>;
 
 /**
  * Grants `role` on `scope` to every grantee, naming each assignment `${name}-<holder>`; all
- * grantees are managed identities, hence the ServicePrincipal type.
+ * grantees are managed identities, hence the ServicePrincipal type. Returns the assignments.
  */
 export function grantToAll(
   name: string,
@@ -14,12 +14,12 @@ export function grantToAll(
   role: BuiltInRole,
   grantees: Grantees,
   parent: pulumi.Resource,
-): void {
-  for (const [holder, principalId] of Object.entries(grantees)) {
+): pulumi.Resource[] {
+  return Object.entries(grantees).map(([holder, principalId]) =>
     grantRole(
       `${name}-${holder}`,
       { scope, principalId, role, principalType: "ServicePrincipal" },
       { parent },
-    );
-  }
+    ),
+  );
 }

@@ -1,4 +1,4 @@
-import type { ServiceAccountRef } from "@mlops/k8s";
+import { KEDA_OPERATOR, type ServiceAccountRef } from "@mlops/k8s";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlacementArgs } from "./placement.js";
@@ -12,9 +12,6 @@ export function serviceAccountSubject(sa: ServiceAccountRef): string {
   return `system:serviceaccount:${sa.namespace}:${sa.name}`;
 }
 
-/** KEDA's operator account on the AKS add-on: it is what queries managed Prometheus. */
-export const KEDA_OPERATOR: ServiceAccountRef = { namespace: "kube-system", name: "keda-operator" };
-
 export interface IdentityArgs extends PlacementArgs {
   /** Issuer URL of the AKS cluster's OIDC issuer. */
   oidcIssuerUrl: pulumi.Input<string>;
@@ -22,6 +19,11 @@ export interface IdentityArgs extends PlacementArgs {
   servingServiceAccounts: readonly ServiceAccountRef[];
   /** Azure Monitor workspace the autoscaler reads prediction rates from. */
   monitorWorkspaceId: pulumi.Input<string>;
+  /**
+   * The Gateways' edge ServiceAccounts (TLS sync and external-dns), where a Gateway serves a host
+   * with a certificate (the prediction API's, the GARCH service's); no edge identity when empty.
+   */
+  edgeServiceAccounts: readonly ServiceAccountRef[];
 }
 
 /** The ids callers need of one user-assigned identity. */
@@ -32,6 +34,8 @@ export interface IdentityRef {
   clientId: pulumi.Output<string>;
   /** Object (principal) id, for role assignments. */
   principalId: pulumi.Output<string>;
+  /** Its federated credentials: a pod gets a token only once its subject's credential exists. */
+  federation: readonly pulumi.Resource[];
 }
 
 /**
@@ -47,6 +51,10 @@ export class Identity extends pulumi.ComponentResource {
   readonly training: IdentityRef;
   /** Identity KEDA uses to query managed Prometheus. */
   readonly autoscaler: IdentityRef;
+  /** Identity of the Gateway's certificate sync and DNS records, when there is one. */
+  readonly edge: IdentityRef | undefined;
+  /** The autoscaler's read access to managed Prometheus: KEDA's queries fail until it exists. */
+  readonly autoscalerAccess: pulumi.Resource;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Identity", name, {}, opts);
@@ -61,6 +69,7 @@ export class Identity extends pulumi.ComponentResource {
         parent: this,
       });
       let previous: pulumi.Resource | undefined;
+      const federation: pulumi.Resource[] = [];
       for (const sa of accounts) {
         // Azure rejects concurrent writes of federated credentials on one identity.
         previous = new managedidentity.FederatedIdentityCredential(
@@ -74,14 +83,22 @@ export class Identity extends pulumi.ComponentResource {
           },
           { parent: this, dependsOn: previous ? [previous] : [] },
         );
+        federation.push(previous);
       }
-      return { id: identity.id, clientId: identity.clientId, principalId: identity.principalId };
+      return {
+        id: identity.id,
+        clientId: identity.clientId,
+        principalId: identity.principalId,
+        federation,
+      };
     };
 
     this.serving = create("serving", args.servingServiceAccounts);
     this.training = create("training", []);
     this.autoscaler = create("autoscaler", [KEDA_OPERATOR]);
-    grantRole(
+    this.edge =
+      args.edgeServiceAccounts.length === 0 ? undefined : create("edge", args.edgeServiceAccounts);
+    this.autoscalerAccess = grantRole(
       `${name}-autoscaler-prometheus-reader`,
       {
         scope: args.monitorWorkspaceId,

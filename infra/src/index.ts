@@ -12,19 +12,21 @@ export const resourceGroupName = outputs.resourceGroupName;
 export const acrLoginServer = outputs.acrLoginServer;
 export const clusterName = outputs.clusterName;
 export const ingressHost = outputs.ingressHost;
+export const publicUrl = outputs.publicUrl;
 export const cosmosEndpoint = outputs.cosmosEndpoint;
 export const cosmosDatabase = outputs.cosmosDatabase;
 export const keyVaultUri = outputs.keyVaultUri;
 export const appInsightsConnectionString = outputs.appInsightsConnectionString;
 export const mlWorkspaceName = outputs.mlWorkspaceName;
 export const mlComputeName = outputs.mlComputeName;
+export const mlflowTrackingUri = outputs.mlflowTrackingUri;
 export const servingClientId = outputs.servingClientId;
 export const trainingClientId = outputs.trainingClientId;
 export const prometheusQueryEndpoint = outputs.prometheusQueryEndpoint;
 export const kubeconfig = outputs.kubeconfig;
 export const servingNamespace = outputs.servingNamespace;
-export const canaryIngress = outputs.canaryIngress;
-/** The GARCH volatility service's host (`mlops smoke --garch --url http://<host>`); undefined without `garch` config. */
-export const garchHost = outputs.garchHost;
+export const trafficSplit = outputs.trafficSplit;
+/** The GARCH volatility service's URL (`mlops smoke --garch --url <it>`); undefined without `garch` config. */
+export const garchUrl = outputs.garchUrl;
 /** The workflows' identities and runner subnet; undefined on a stack without `pipeline` config. */
 export const pipeline = outputs.pipeline;

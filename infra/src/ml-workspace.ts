@@ -27,7 +27,12 @@ export interface MlWorkspaceArgs extends PlacementArgs {
   compute: StackConfig["ml"];
   /** Principals that read and write the workspace's blobs (training jobs). */
   blobContributors: Grantees;
-  /** Private endpoint placement for the storage account; when set, storage refuses public traffic. */
+  /** Principals that run jobs in the workspace and track to it (training jobs). */
+  dataScientists: Grantees;
+  /**
+   * Private endpoint placement for the storage account and the workspace; when set, both refuse
+   * public traffic.
+   */
   privateLink?: PrivateLinkArgs;
 }
 
@@ -46,6 +51,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly workspaceName: pulumi.Output<string>;
   /** Compute cluster name jobs target. */
   readonly computeName: pulumi.Output<string>;
+  /** The workspace's MLflow endpoint (`azureml://…`): training jobs track to it. */
+  readonly mlflowTrackingUri: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
@@ -65,7 +72,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
         minimumTlsVersion: "TLS1_2",
         enableHttpsTrafficOnly: true,
         allowBlobPublicAccess: false,
-        // Identities only: the workspace uses identity-based datastores (below).
+        // Identities only. Azure ML supports a workspace storage without shared keys in production
+        // only with `systemDatastoresAuthMode: identity` (below), and then no compute instance
+        // with a system-assigned identity and no model packaging (Azure ML docs,
+        // how-to-disable-local-auth-storage); this platform uses neither.
         allowSharedKeyAccess: false,
         defaultToOAuthAuthentication: true,
         publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
@@ -100,9 +110,34 @@ export class MlWorkspace extends pulumi.ComponentResource {
         applicationInsights: args.appInsightsId,
         containerRegistry: args.registryId,
         systemDatastoresAuthMode: "identity",
-        publicNetworkAccess: "Enabled",
+        // With storage, Key Vault and the registry private, environment images are built on the
+        // training cluster (it reaches the internet through the NAT gateway) instead of the
+        // workspace's serverless builder, which cannot reach them (Azure ML docs,
+        // how-to-secure-workspace-vnet, "Enable Azure Container Registry").
+        imageBuildCompute: TRAINING_CLUSTER_NAME,
+        // Compute without public IPs reaches the workspace only through its private endpoint
+        // (Azure ML docs, how-to-secure-training-vnet); with it, public access is off.
+        publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
       },
       { parent: this },
+    );
+    const workspaceEndpoints = args.privateLink
+      ? createPrivateEndpoints(
+          `${name}-workspace`,
+          workspace.id,
+          ["amlworkspace"],
+          args.privateLink,
+          placement,
+          this,
+        )
+      : [];
+
+    grantToAll(
+      `${name}-data-scientist`,
+      workspace.id,
+      "azureMlDataScientist",
+      args.dataScientists,
+      this,
     );
 
     const { compute } = args;
@@ -131,12 +166,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      // Nodes without public IPs register with the service through the workspace's endpoint.
+      { parent: this, dependsOn: workspaceEndpoints },
     );
 
     this.workspaceId = workspace.id;
     this.workspaceName = workspace.name;
     this.computeName = cluster.name;
+    this.mlflowTrackingUri = workspace.mlFlowTrackingUri;
     this.registerOutputs({
       workspaceId: this.workspaceId,
       workspaceName: this.workspaceName,

@@ -1,15 +1,11 @@
-import {
-  GARCH_SERVICE_PATHS,
-  MODEL_LOADED_LOG,
-  parseServingConfig,
-  REQUEST_LOG,
-} from "@mlops/contracts";
+import { MODEL_LOADED_LOG, parseServingConfig, REQUEST_LOG } from "@mlops/contracts";
+import { GARCH_PUBLIC_PATHS } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ofType, one, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
 import { CPU_PERCENT, FAILED_HEALTH_CHECKS, MEMORY_PERCENT } from "./alert-rules.js";
 import { dashboardTitles } from "./dashboard.js";
-import { ofType, one, runProgram } from "./testing/program.js";
-import { stackFileConfig } from "./testing/stack-config.js";
 
 /**
  * The GARCH volatility service and the monitoring around it, on the prod stack under mocks: its
@@ -21,7 +17,7 @@ beforeAll(async () => {
 }, 60_000);
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are arbitrary JSON.
-const props = (type: string, name: string): any => one(type, name).props;
+const props = (type: string, name: string): any => one(type, name).inputs;
 
 describe("the GARCH service on the prod stack", () => {
   it("deploys the serving image in garch mode in its own namespace, on its own host", () => {
@@ -43,16 +39,24 @@ describe("the GARCH service on the prod stack", () => {
     const hpa = props("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "garch-hpa").spec;
     expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 10]);
     expect(hpa.metrics[0].resource.target.averageUtilization).toBe(70);
-    const ingress = props("kubernetes:networking.k8s.io/v1:Ingress", "garch-ingress").spec;
-    expect(ingress.rules[0].host).toBe("garch.mlops.contoso.com");
-    expect(ingress.rules[0].http.paths.map((p: { path: string }) => p.path)).toEqual(
-      Object.values(GARCH_SERVICE_PATHS),
+    // Its own route on the stack's Gateway, HTTPS with its own certificate, the contract's paths.
+    const route = props("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "garch-route-route");
+    expect(route.metadata.namespace).toBe("garch");
+    expect(route.spec.hostnames).toEqual(["garch.mlops.contoso.com"]);
+    expect(
+      route.spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
+        r.matches.map((m) => m.path.value),
+      ),
+    ).toEqual(expect.arrayContaining(Object.values(GARCH_PUBLIC_PATHS)));
+    const gateway = props("kubernetes:gateway.networking.k8s.io/v1:Gateway", "garch-route-gateway");
+    expect(JSON.stringify(gateway.spec.listeners)).toContain(
+      "kv-contoso-certs.vault.azure.net/certificates/garch-mlops-contoso-com",
     );
   });
 
   it("has managed Prometheus scrape its pods as well as the prediction API's", () => {
     const [settings] = ofType("kubernetes:core/v1:ConfigMap");
-    expect((settings!.props.data as Record<string, string>)["pod-annotation-based-scraping"]).toBe(
+    expect((settings!.inputs.data as Record<string, string>)["pod-annotation-based-scraping"]).toBe(
       'podannotationnamespaceregex = "serving|garch"',
     );
   });
@@ -109,14 +113,14 @@ describe("monitoring on the prod stack", () => {
     expect(FAILED_HEALTH_CHECKS).toBe(3);
     expect(rule.actions.actionGroups).toHaveLength(1);
     const test = props("azure-native:applicationinsights:WebTest", "monitors-garch-health-check");
-    expect(test.request.requestUrl).toBe("http://garch.mlops.contoso.com/health");
+    expect(test.request.requestUrl).toBe("https://garch.mlops.contoso.com/health");
     expect(
       props("azure-native:monitor:MetricAlert", "monitors-garch-health-alert").criteria,
     ).toMatchObject({ failedLocationCount: 2 });
   });
 
   it("saves the design's three log queries over both services' container logs", () => {
-    const saved = ofType("azure-native:operationalinsights:SavedSearch").map((r) => r.props);
+    const saved = ofType("azure-native:operationalinsights:SavedSearch").map((r) => r.inputs);
     expect(saved.map((s) => s.displayName)).toEqual([
       "Errors in the last 24 hours",
       "Response time in 5-minute bins",

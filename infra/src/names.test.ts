@@ -39,4 +39,14 @@ describe("azureNames", () => {
     ]);
     expect(namingViolations({ keyVault: "kv--double" })).toHaveLength(1);
   });
+
+  it("gives a recreated stack (next generation) new global names, still valid", () => {
+    const first = azureNames("mlops-platform", "prod");
+    expect(azureNames("mlops-platform", "prod", 0)).toEqual(first);
+    const again = azureNames("mlops-platform", "prod", 1);
+    for (const kind of Object.keys(first) as (keyof typeof first)[]) {
+      expect(again[kind], kind).not.toBe(first[kind]);
+    }
+    expect(namingViolations(again)).toEqual([]);
+  });
 });

@@ -71,10 +71,18 @@ function fit(prefix: string, body: string, separator: string, hash: string, max:
   return `${head}${separator}${hash}`;
 }
 
-/** Derives every limited Azure name for `project`/`stack`; deterministic across runs. */
-export function azureNames(project: string, stack: string): AzureNames {
+/**
+ * Derives every limited Azure name for `project`/`stack`; deterministic across runs.
+ *
+ * `generation` (stack config `mlops-platform:generation`, default 0) re-derives every global name
+ * for a stack created again after `pulumi destroy`: a deleted Key Vault keeps its name for its
+ * soft-delete retention (purge protection on, 90 days here; Key Vault docs, soft-delete
+ * overview), a deleted Cosmos DB account or registry may keep theirs for a while too, so the
+ * recreated stack must not ask for them. Generation 0 keeps the names of earlier releases.
+ */
+export function azureNames(project: string, stack: string, generation = 0): AzureNames {
   const hash = createHash("sha256")
-    .update(`${project}/${stack}`)
+    .update(generation === 0 ? `${project}/${stack}` : `${project}/${stack}/${generation}`)
     .digest("hex")
     .slice(0, SUFFIX_LENGTH);
   const compact = alphanumeric(stack);

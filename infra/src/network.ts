@@ -3,7 +3,7 @@ import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "./config.js";
 import type { PlacementArgs } from "./placement.js";
-import { type PrivateLinkArgs, type PrivateLinkGroup, privateDnsZones } from "./private-link.js";
+import { type PrivateLinkArgs, privateDnsZoneNames } from "./private-link.js";
 
 export interface NetworkArgs extends PlacementArgs {
   /** Address ranges of the VNet and its subnets. */
@@ -13,28 +13,16 @@ export interface NetworkArgs extends PlacementArgs {
 }
 
 /**
- * Inbound rules the Azure ML compute subnet needs: the Azure ML service and Batch node management
- * reach the compute nodes on these ports; without them a cluster never leaves "resizing".
- */
-export const mlComputeInboundRules = [
-  {
-    name: "AzureMachineLearning",
-    sourceAddressPrefix: "AzureMachineLearning",
-    destinationPortRange: "44224",
-    priority: 100,
-  },
-  {
-    name: "BatchNodeManagement",
-    sourceAddressPrefix: "BatchNodeManagement",
-    destinationPortRange: "29876-29877",
-    priority: 110,
-  },
-] as const;
-
-/**
  * The VNet: one subnet for AKS nodes (pods use the CNI overlay, so they take no VNet addresses),
- * one for Azure ML compute, one for private endpoints, each behind an NSG; and, with private
+ * one for Azure ML compute, one for private endpoints, each behind an NSG; explicit egress for
+ * the first two through a NAT gateway (AKS outbound type `userAssignedNATGateway` needs it on the
+ * subnet before the cluster, AKS docs nat-gateway; Azure ML compute without public IPs should not
+ * rely on default outbound access, Azure ML docs how-to-secure-training-vnet); and, with private
  * networking, the private DNS zones that resolve the data planes' private endpoints.
+ *
+ * The ML subnet's NSG has no inbound rules: compute without a public IP takes no inbound traffic
+ * from the Azure ML or Batch services (same doc, "Inbound traffic: None"), so the 44224 and
+ * 29876-29877 rules that public-IP compute needs are not opened.
  */
 export class Network extends pulumi.ComponentResource {
   /** VNet resource id. */
@@ -47,6 +35,8 @@ export class Network extends pulumi.ComponentResource {
   readonly endpointsSubnetId: pulumi.Output<string>;
   /** What components need to put private endpoints here; undefined without private networking. */
   readonly privateLink: PrivateLinkArgs | undefined;
+  /** The NAT gateway both compute subnets send their outbound traffic through. */
+  readonly natGatewayId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Network", name, {}, opts);
@@ -65,18 +55,34 @@ export class Network extends pulumi.ComponentResource {
 
     const mlNsg = new network.NetworkSecurityGroup(
       `${name}-ml-nsg`,
+      { resourceGroupName, location, tags },
+      { parent: this },
+    );
+
+    // Standard SKU: the SDK's network API (2024-05-01) has no StandardV2 yet; a non-zonal NAT
+    // gateway with a zone-redundant address survives the loss of any one zone's address.
+    const egressIp = new network.PublicIPAddress(
+      `${name}-egress-ip`,
       {
         resourceGroupName,
         location,
         tags,
-        securityRules: mlComputeInboundRules.map((rule) => ({
-          ...rule,
-          access: "Allow",
-          direction: "Inbound",
-          protocol: "Tcp",
-          sourcePortRange: "*",
-          destinationAddressPrefix: "VirtualNetwork",
-        })),
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+        zones: ["1", "2", "3"],
+      },
+      { parent: this },
+    );
+    const nat = new network.NatGateway(
+      `${name}-nat`,
+      {
+        resourceGroupName,
+        location,
+        tags,
+        sku: { name: "Standard" },
+        idleTimeoutInMinutes: 4,
+        publicIpAddresses: [{ id: egressIp.id }],
       },
       { parent: this },
     );
@@ -120,6 +126,8 @@ export class Network extends pulumi.ComponentResource {
         virtualNetworkName: vnet.name,
         addressPrefix: ranges.aksSubnet,
         networkSecurityGroup: { id: aksNsg.id },
+        natGateway: { id: nat.id },
+        defaultOutboundAccess: false,
       },
       { parent: this },
     );
@@ -130,6 +138,8 @@ export class Network extends pulumi.ComponentResource {
         virtualNetworkName: vnet.name,
         addressPrefix: ranges.mlSubnet,
         networkSecurityGroup: { id: mlNsg.id },
+        natGateway: { id: nat.id },
+        defaultOutboundAccess: false,
       },
       { parent: this, dependsOn: [aksSubnet] },
     );
@@ -150,6 +160,7 @@ export class Network extends pulumi.ComponentResource {
     this.aksSubnetId = aksSubnet.id;
     this.mlSubnetId = mlSubnet.id;
     this.endpointsSubnetId = endpointsSubnet.id;
+    this.natGatewayId = nat.id;
     this.privateLink = args.privateNetworking
       ? { subnetId: endpointsSubnet.id, dnsZoneIds: this.createPrivateDnsZones(name, args, vnet) }
       : undefined;
@@ -162,40 +173,39 @@ export class Network extends pulumi.ComponentResource {
     });
   }
 
-  /** One private DNS zone per Private Link group, linked to the VNet. */
+  /** One private DNS zone per zone name the Private Link groups need, linked to the VNet. */
   private createPrivateDnsZones(
     name: string,
     args: NetworkArgs,
     vnet: network.VirtualNetwork,
-  ): Record<PrivateLinkGroup, pulumi.Output<string>> {
-    const entries = (Object.entries(privateDnsZones) as [PrivateLinkGroup, string][]).map(
-      ([group, zoneName]) => {
-        const role = `${name}-dns-${group.toLowerCase()}`;
-        const zone = new privatedns.PrivateZone(
-          role,
-          {
-            resourceGroupName: args.resourceGroupName,
-            privateZoneName: zoneName,
-            location: "global",
-            tags: args.tags,
-          },
-          { parent: this },
-        );
-        new privatedns.VirtualNetworkLink(
-          `${role}-link`,
-          {
-            resourceGroupName: args.resourceGroupName,
-            privateZoneName: zone.name,
-            location: "global",
-            tags: args.tags,
-            virtualNetwork: { id: vnet.id },
-            registrationEnabled: false,
-          },
-          { parent: this },
-        );
-        return [group, zone.id] as const;
-      },
-    );
-    return Object.fromEntries(entries) as Record<PrivateLinkGroup, pulumi.Output<string>>;
+  ): Record<string, pulumi.Output<string>> {
+    const entries = privateDnsZoneNames.map((zoneName) => {
+      // `privatelink.api.azureml.ms` → `api-azureml-ms`: unique and stable per zone.
+      const role = `${name}-dns-${zoneName.replace(/^privatelink\./, "").replaceAll(".", "-")}`;
+      const zone = new privatedns.PrivateZone(
+        role,
+        {
+          resourceGroupName: args.resourceGroupName,
+          privateZoneName: zoneName,
+          location: "global",
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      new privatedns.VirtualNetworkLink(
+        `${role}-link`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          privateZoneName: zone.name,
+          location: "global",
+          tags: args.tags,
+          virtualNetwork: { id: vnet.id },
+          registrationEnabled: false,
+        },
+        { parent: this },
+      );
+      return [zoneName, zone.id] as const;
+    });
+    return Object.fromEntries(entries);
   }
 }

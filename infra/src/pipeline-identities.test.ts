@@ -1,6 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
+import { registered as captured } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
+import { PROJECT, SUBSCRIPTION } from "../test-support/azure-mocks.js";
+import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 import {
   GITHUB_OIDC_ISSUER,
@@ -9,9 +13,6 @@ import {
   type PREVIEW_ROLE_PERMISSIONS,
 } from "./pipeline-identities.js";
 import { builtInRoles } from "./roles.js";
-import { captured, PROJECT, SUBSCRIPTION } from "./testing/mocks.js";
-import { ofType, one, runProgram } from "./testing/program.js";
-import { stackFileConfig } from "./testing/stack-config.js";
 
 /**
  * The pipeline's identities on the prod stack under mocks: one identity per kind of workflow job,
@@ -38,10 +39,10 @@ const prodPipeline = () =>
 /** Role assignments to `principalId`: role id (last segment) → scope's last two segments. */
 function grantsTo(principalId: string): string[] {
   return ofType("azure-native:authorization:RoleAssignment")
-    .filter((r) => r.props.principalId === principalId)
+    .filter((r) => r.inputs.principalId === principalId)
     .map(
       (r) =>
-        `${String(r.props.roleDefinitionId).split("/").pop()} on ${String(r.props.scope).split("/").slice(-2).join("/")}`,
+        `${String(r.inputs.roleDefinitionId).split("/").pop()} on ${String(r.inputs.scope).split("/").slice(-2).join("/")}`,
     )
     .sort();
 }
@@ -56,7 +57,7 @@ describe("the pipeline identities", () => {
     });
     const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential")
       .filter((r) => r.name.startsWith("pipeline-"))
-      .map((r) => ({ name: r.name, subject: r.props.subject, identity: r.props.resourceName }));
+      .map((r) => ({ name: r.name, subject: r.inputs.subject, identity: r.inputs.resourceName }));
     expect(creds).toEqual([
       {
         name: "pipeline-preview-github",
@@ -77,8 +78,8 @@ describe("the pipeline identities", () => {
     for (const r of ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((c) =>
       c.name.startsWith("pipeline-"),
     )) {
-      expect(r.props.issuer).toBe(GITHUB_OIDC_ISSUER);
-      expect(r.props.audiences).toEqual(["api://AzureADTokenExchange"]);
+      expect(r.inputs.issuer).toBe(GITHUB_OIDC_ISSUER);
+      expect(r.inputs.audiences).toEqual(["api://AzureADTokenExchange"]);
     }
   });
 
@@ -106,7 +107,7 @@ describe("the pipeline identities", () => {
       ].sort(),
     );
     const store = ofType("azure-native:cosmosdb:SqlResourceSqlRoleAssignment").map(
-      (r) => r.props.principalId,
+      (r) => r.inputs.principalId,
     );
     expect(store).toEqual(
       expect.arrayContaining(["pipeline-build-principal-id", "pipeline-deploy-principal-id"]),
@@ -124,15 +125,15 @@ describe("the pipeline identities", () => {
 
   it("gives the preview identity one custom role, on the cluster, that reads and lists and writes nothing", () => {
     expect(grantsTo("pipeline-preview-principal-id")).toEqual([
-      "pipeline-preview-role on ManagedCluster/aks-cluster",
+      "pipeline-preview-role on managedClusters/aks-prod-b4b7ded4",
     ]);
     const assignment = ofType("azure-native:authorization:RoleAssignment").find(
-      (r) => r.props.principalId === "pipeline-preview-principal-id",
+      (r) => r.inputs.principalId === "pipeline-preview-principal-id",
     )!;
-    expect(assignment.props.roleDefinitionId).toBe(
+    expect(assignment.inputs.roleDefinitionId).toBe(
       `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/pipeline-preview-role`,
     );
-    const role = one("azure-native:authorization:RoleDefinition", "pipeline-preview-role").props;
+    const role = one("azure-native:authorization:RoleDefinition", "pipeline-preview-role").inputs;
     expect(role.roleType).toBe("CustomRole");
     expect(role.assignableScopes).toEqual([role.scope]);
     // Defined on the platform's resource group (the mocks' id for it), assigned on the cluster only.
@@ -169,12 +170,12 @@ describe("the pipeline identities", () => {
   });
 
   it("puts the runners in their own subnet of the VNet, with NAT egress and no default outbound", () => {
-    const subnet = one("azure-native:network:Subnet", "runners-subnet").props;
+    const subnet = one("azure-native:network:Subnet", "runners-subnet").inputs;
     expect(subnet.addressPrefix).toBe("10.40.21.0/24");
     expect(subnet.virtualNetworkName).toBe("network-vnet");
     expect(subnet.defaultOutboundAccess).toBe(false);
     expect(String((subnet.natGateway as { id: string }).id)).toMatch(/NatGateway\/runners-nat$/);
-    const nsg = one("azure-native:network:NetworkSecurityGroup", "runners-nsg").props;
+    const nsg = one("azure-native:network:NetworkSecurityGroup", "runners-nsg").inputs;
     expect(nsg.securityRules).toBeUndefined();
     // Created after the platform's subnets (Azure rejects concurrent subnet writes on one VNet).
     const order = (name: string) =>
@@ -196,6 +197,6 @@ describe("the pipeline identities", () => {
   });
 
   it("breaks none of the policies", () => {
-    expect(violations(captured)).toEqual([]);
+    expect(violations(policyResources())).toEqual([]);
   });
 });

@@ -97,7 +97,7 @@ export class PipelineIdentities extends pulumi.ComponentResource {
       const identity = new managedidentity.UserAssignedIdentity(`${name}-${role}`, placement, {
         parent: this,
       });
-      new managedidentity.FederatedIdentityCredential(
+      const credential = new managedidentity.FederatedIdentityCredential(
         `${name}-${role}-github`,
         {
           resourceGroupName: args.resourceGroupName,
@@ -108,7 +108,12 @@ export class PipelineIdentities extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      return { id: identity.id, clientId: identity.clientId, principalId: identity.principalId };
+      return {
+        id: identity.id,
+        clientId: identity.clientId,
+        principalId: identity.principalId,
+        federation: [credential],
+      };
     };
     this.preview = create("preview");
     this.build = create("build");
@@ -140,8 +145,8 @@ export interface PipelineScopes {
 
 /**
  * Per-resource roles: `build` pushes images (AcrPush, and Reader for the login server) and runs
- * Azure ML jobs (AzureML Data Scientist); the training identity logs runs from those jobs; the
- * preview identity gets its read-only custom role on the cluster. Role ids:
+ * Azure ML jobs (AzureML Data Scientist; the training identity those jobs run as has its own
+ * grant, ml-workspace.ts); the preview identity gets its read-only custom role on the cluster. Role ids:
  * learn.microsoft.com/azure/role-based-access-control/built-in-roles.
  */
 export function grantPipelineAccess(
@@ -172,17 +177,6 @@ export function grantPipelineAccess(
     },
     opts,
   );
-  grantRole(
-    `${name}-training-ml`,
-    {
-      scope: scopes.mlWorkspaceId,
-      principalId: scopes.trainingPrincipalId,
-      role: "azureMlDataScientist",
-      principalType: sp,
-    },
-    opts,
-  );
-
   const previewRole = new authorization.RoleDefinition(
     `${name}-preview-role`,
     {

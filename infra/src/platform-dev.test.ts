@@ -1,15 +1,18 @@
+import { registered } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
-import { captured } from "./testing/mocks.js";
-import { ofType, one, runProgram } from "./testing/program.js";
-import { stackFileConfig } from "./testing/stack-config.js";
+import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
 
 /**
- * The same program on the dev stack (testing/Pulumi.dev.yaml): public endpoints instead of private
+ * The same program on the dev stack (test-support/Pulumi.dev.yaml): public endpoints instead of private
  * networking, serverless Cosmos DB. platform.test.ts covers prod; this checks the other branches.
  */
 beforeAll(async () => {
-  await runProgram("dev", stackFileConfig(new URL("./testing/Pulumi.dev.yaml", import.meta.url)));
+  await runProgram(
+    "dev",
+    stackFileConfig(new URL("../test-support/Pulumi.dev.yaml", import.meta.url)),
+  );
 }, 60_000);
 
 describe("the dev program (public endpoints, serverless Cosmos DB) under mocks", () => {
@@ -27,7 +30,7 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
   });
 
   it("leaves the data services reachable on their public endpoints", () => {
-    const props = (type: string, name: string) => one(type, name).props;
+    const props = (type: string, name: string) => one(type, name).inputs;
     const vault = props("azure-native:keyvault:Vault", "vault-kv").properties as {
       publicNetworkAccess: string;
       networkAcls: { defaultAction: string };
@@ -43,17 +46,17 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
   });
 
   it("runs Cosmos DB serverless, with no throughput settings anywhere", () => {
-    const account = one("azure-native:cosmosdb:DatabaseAccount", "cosmos-account").props;
+    const account = one("azure-native:cosmosdb:DatabaseAccount", "cosmos-account").inputs;
     expect(account.capabilities).toEqual([{ name: "EnableServerless" }]);
     // Serverless accounts are single-region and cannot be zone redundant.
     expect(account.locations).toEqual([
       { locationName: "westeurope", failoverPriority: 0, isZoneRedundant: false },
     ]);
-    expect(one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").props.options).toBe(
+    expect(one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").inputs.options).toBe(
       undefined,
     );
     for (const c of ofType("azure-native:cosmosdb:SqlResourceSqlContainer")) {
-      expect(c.props.options, c.name).toBe(undefined);
+      expect(c.inputs.options, c.name).toBe(undefined);
     }
   });
 
@@ -61,20 +64,20 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
     expect(ofType("mlops:k8s:GarchService")).toEqual([]);
     expect(ofType("kubernetes:apps/v1:Deployment")).toHaveLength(2);
     expect(
-      one("azure-native:monitor:ActionGroup", "telemetry-oncall").props.webhookReceivers,
+      one("azure-native:monitor:ActionGroup", "telemetry-oncall").inputs.webhookReceivers,
     ).toEqual([]);
   });
 
   it("breaks none of the policies", () => {
-    expect(captured.length).toBeGreaterThan(50);
-    expect(violations(captured)).toEqual([]);
+    expect(registered.length).toBeGreaterThan(50);
+    expect(violations(policyResources())).toEqual([]);
   });
 
   it("names the estate for the dev stack and its serving namespace", () => {
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster").props;
+    const aks = one("azure-native:resources:Resource", "aks-cluster").inputs;
     expect(aks.resourceName).toMatch(/^aks-dev-/);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential").map(
-      (r) => r.props.subject,
+      (r) => r.inputs.subject,
     );
     expect(subjects).toContain("system:serviceaccount:serving-dev:serving-champion");
   });

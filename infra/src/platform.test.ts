@@ -4,20 +4,20 @@ import {
   parseServingConfig,
   SERVING_ENV,
 } from "@mlops/contracts";
+import { registered } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
-import { TELEMETRY_SECRET } from "./platform.js";
 import {
-  captured,
   computedOutputs,
   DEPLOYER_OBJECT_ID,
   KUBECONFIG,
   OIDC_ISSUER,
   PROJECT,
-} from "./testing/mocks.js";
-import { ofType, one, type Program, runProgram } from "./testing/program.js";
-import { stackFileConfig } from "./testing/stack-config.js";
+} from "../test-support/azure-mocks.js";
+import { ofType, one, type Program, policyResources, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
+import { TELEMETRY_SECRET } from "./serving.js";
 
 /** The cluster inputs the assertions read. */
 interface ClusterProps {
@@ -61,7 +61,7 @@ beforeAll(async () => {
 describe("the prod program under mocks", () => {
   it("creates every resource the platform needs", () => {
     const counts = new Map<string, number>();
-    for (const r of captured) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    for (const r of registered) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     const inventory = [...counts]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([type, count]) => ({ type, count }));
@@ -73,20 +73,24 @@ describe("the prod program under mocks", () => {
       // aks, ml, endpoints and the pipeline runners
       "azure-native:network:Subnet": 4,
       "azure-native:network:NetworkSecurityGroup": 4,
-      "azure-native:network:NatGateway": 1,
-      "azure-native:network:PublicIPAddress": 1,
-      "azure-native:privatedns:PrivateZone": 5,
-      "azure-native:privatedns:VirtualNetworkLink": 5,
-      // registry, vault, cosmos, storage blob + file
-      "azure-native:network:PrivateEndpoint": 5,
-      "azure-native:network:PrivateDnsZoneGroup": 5,
+      // the platform's egress (aks, ml) and the runners'
+      "azure-native:network:NatGateway": 2,
+      "azure-native:network:PublicIPAddress": 2,
+      // one per zone; the workspace needs two
+      "azure-native:privatedns:PrivateZone": 7,
+      "azure-native:privatedns:VirtualNetworkLink": 7,
+      // registry, vault, cosmos, storage blob + file, ML workspace
+      "azure-native:network:PrivateEndpoint": 6,
+      "azure-native:network:PrivateDnsZoneGroup": 6,
       "azure-native:containerregistry:Registry": 1,
-      "azure-native:containerservice:ManagedCluster": 1,
-      // control plane, serving, training, autoscaler; pipeline preview, build, deploy
-      "azure-native:managedidentity:UserAssignedIdentity": 7,
-      // serving champion + challenger, the GARCH service, KEDA operator; one GitHub subject per
+      // the AKS cluster, at its pinned ManagedCluster API version
+      "azure-native:resources:Resource": 1,
+      // control plane, serving, training, KEDA, the gateways' edge; pipeline preview, build, deploy
+      "azure-native:managedidentity:UserAssignedIdentity": 8,
+      // serving champion + challenger, the GARCH service, KEDA operator, the two gateways' edge;
+      // one GitHub subject per
       // pipeline identity
-      "azure-native:managedidentity:FederatedIdentityCredential": 7,
+      "azure-native:managedidentity:FederatedIdentityCredential": 9,
       "azure-native:authorization:RoleDefinition": 1,
       "azure-native:machinelearningservices:Workspace": 1,
       "azure-native:machinelearningservices:Compute": 1,
@@ -117,12 +121,14 @@ describe("the prod program under mocks", () => {
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,
       "mlops:k8s:GarchService": 1,
+      // the prediction API's split and the GARCH service's route
+      "mlops:k8s:GatewayRoute": 2,
     };
     expect(Object.fromEntries([...counts].filter(([t]) => t in expected))).toEqual(expected);
   });
 
   it("breaks none of the policies", () => {
-    expect(violations(captured)).toEqual([]);
+    expect(violations(policyResources())).toEqual([]);
   });
 
   it("exports the outputs the pipeline reads, credentials only as secrets", async () => {
@@ -135,6 +141,8 @@ describe("the prod program under mocks", () => {
       cosmosDatabase: COSMOS_LAYOUT.defaultDatabase,
       keyVaultUri: expect.stringMatching(/^https:\/\/kv-prod-[0-9a-f]{8}\.vault\.azure\.net\/$/),
       mlWorkspaceName: expect.stringMatching(/^mlw-prod-/),
+      // What `mlops train --target azureml` needs to track to the workspace (MLFLOW_TRACKING_URI).
+      mlflowTrackingUri: expect.stringMatching(/^azureml:\/\/.+\/workspaces\/mlw-prod-/),
       kubeconfig: KUBECONFIG,
     });
     expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);
@@ -146,8 +154,8 @@ describe("the prod program under mocks", () => {
   it("grants each built-in role on the one resource that needs it", () => {
     const grants = ofType("azure-native:authorization:RoleAssignment").map((r) => ({
       name: r.name,
-      role: String(r.props.roleDefinitionId).split("/").pop(),
-      scope: String(r.props.scope).split("/").slice(-2).join("/"),
+      role: String(r.inputs.roleDefinitionId).split("/").pop(),
+      scope: String(r.inputs.scope).split("/").slice(-2).join("/"),
     }));
     expect(grants).toEqual(
       expect.arrayContaining([
@@ -157,9 +165,14 @@ describe("the prod program under mocks", () => {
           scope: "Registry/registry-acr",
         },
         {
-          name: "vault-secrets-user-serving",
+          name: "edge-certificate-reader",
           role: "4633458b-17de-408a-b874-0445c86b69e6",
-          scope: "Vault/vault-kv",
+          scope: "vaults/kv-contoso-certs",
+        },
+        {
+          name: "edge-dns-writer",
+          role: "befefa01-2a29-4197-83a8-272ff33ce314",
+          scope: "dnszones/mlops.contoso.com",
         },
         {
           name: "aks-control-plane-subnet",
@@ -174,17 +187,17 @@ describe("the prod program under mocks", () => {
         {
           name: "aks-deployer-admin",
           role: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
-          scope: "ManagedCluster/aks-cluster",
+          scope: expect.stringMatching(/^managedClusters\/aks-prod-[0-9a-f]{8}$/),
         },
       ]),
     );
     expect(
-      one("azure-native:authorization:RoleAssignment", "aks-deployer-admin").props.principalId,
+      one("azure-native:authorization:RoleAssignment", "aks-deployer-admin").inputs.principalId,
     ).toBe(DEPLOYER_OBJECT_ID);
     const cosmos = one(
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
       "cosmos-data-serving",
-    ).props;
+    ).inputs;
     expect(cosmos.principalId).toBe("identity-serving-principal-id");
     expect(cosmos.roleDefinitionId).toMatch(
       /\/sqlRoleDefinitions\/00000000-0000-0000-0000-000000000002$/,
@@ -194,24 +207,34 @@ describe("the prod program under mocks", () => {
 
   it("federates exactly the ServiceAccounts the serving stack creates", () => {
     const created = ofType("kubernetes:core/v1:ServiceAccount").map((r) => {
-      const { namespace, name } = r.props.metadata as { namespace: string; name: string };
+      const { namespace, name } = r.inputs.metadata as { namespace: string; name: string };
       return `system:serviceaccount:${namespace}:${name}`;
     });
-    // champion, challenger, the GARCH service
-    expect(created).toHaveLength(3);
+    // champion, challenger, the GARCH service, and the two gateways' edge
+    expect(created).toHaveLength(5);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential")
       .filter((r) => r.name.startsWith("identity-serving-"))
-      .map((r) => r.props.subject);
-    expect(subjects.sort()).toEqual(created.sort());
+      .map((r) => r.inputs.subject);
+    expect(subjects.sort()).toEqual(
+      created.filter((s) => s.startsWith("system:serviceaccount:serving:")).sort(),
+    );
+    const edge = ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((r) =>
+      r.name.startsWith("identity-edge-"),
+    );
+    expect(edge.map((r) => r.inputs.subject).sort()).toEqual(
+      created.filter((s) => /^system:serviceaccount:[a-z-]+-gateway:/.test(s)).sort(),
+    );
   });
 
   it("federates the serving and KEDA service accounts with the cluster's issuer", () => {
     const creds = ofType("azure-native:managedidentity:FederatedIdentityCredential")
-      .filter((r) => r.name.startsWith("identity-"))
-      .map((r) => r.props);
+      .map((r) => r.inputs)
+      .filter((c) => String(c.subject).startsWith("system:serviceaccount:"));
     expect(creds.map((c) => c.subject).sort()).toEqual([
+      "system:serviceaccount:garch-gateway:garch-route-edge",
       "system:serviceaccount:garch:garch",
       "system:serviceaccount:kube-system:keda-operator",
+      "system:serviceaccount:serving-gateway:serving-ingress-edge",
       "system:serviceaccount:serving:serving-challenger",
       "system:serviceaccount:serving:serving-champion",
     ]);
@@ -225,7 +248,7 @@ describe("the prod program under mocks", () => {
     const connectionString = () => computedAppInsights.connectionString as string;
 
     it("keeps the connection string in a Kubernetes Secret in the serving namespace, as a secret", () => {
-      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret").props;
+      const secret = one("kubernetes:core/v1:Secret", "serving-telemetry-secret").inputs;
       expect(secret.metadata).toEqual({ name: TELEMETRY_SECRET.name, namespace: "serving" });
       expect(secret.type).toBe("Opaque");
       // The secret value makes the whole map a secret on its way to the engine.
@@ -239,18 +262,18 @@ describe("the prod program under mocks", () => {
       const deployments = ofType("kubernetes:apps/v1:Deployment");
       // champion, challenger, the GARCH service: each namespace has its own Secret.
       expect(deployments).toHaveLength(3);
-      // The pods wait for their Secret: the Deployments are only declared once it is.
+      // The pods wait for their Secret: the Deployments read its name, an output of the Secret.
       for (const d of deployments) {
-        const { namespace } = d.props.metadata as { namespace: string };
+        const { namespace } = d.inputs.metadata as { namespace: string };
         const secret = ofType("kubernetes:core/v1:Secret").find(
-          (r) => (r.props.metadata as { namespace: string }).namespace === namespace,
+          (r) => (r.inputs.metadata as { namespace: string }).namespace === namespace,
         );
         expect(secret, namespace).toBeDefined();
-        expect(captured.indexOf(d)).toBeGreaterThan(captured.indexOf(secret!));
+        expect(d.dependencies).toContain(`kubernetes:core/v1:Secret::${secret!.name}`);
       }
       for (const d of deployments) {
         const env = (
-          d.props as {
+          d.inputs as {
             spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
           }
         ).spec.template.spec.containers[0].env;
@@ -276,30 +299,14 @@ describe("the prod program under mocks", () => {
     });
   });
 
-  it("opens the Azure ML subnet to the Azure ML and Batch management service tags", () => {
-    const rules = one("azure-native:network:NetworkSecurityGroup", "network-ml-nsg").props
-      .securityRules as Record<string, unknown>[];
-    expect(rules).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          sourceAddressPrefix: "AzureMachineLearning",
-          destinationPortRange: "44224",
-          direction: "Inbound",
-          access: "Allow",
-        }),
-        expect.objectContaining({
-          sourceAddressPrefix: "BatchNodeManagement",
-          destinationPortRange: "29876-29877",
-          direction: "Inbound",
-          access: "Allow",
-        }),
-      ]),
-    );
-  });
-
   it("builds the cluster with zoned autoscaled pools, overlay CNI, KEDA, Prometheus, Insights and app routing", () => {
-    const aks = one("azure-native:containerservice:ManagedCluster", "aks-cluster")
-      .props as unknown as ClusterProps;
+    const cluster = one("azure-native:resources:Resource", "aks-cluster").inputs;
+    expect(cluster).toMatchObject({
+      apiVersion: "2026-02-01",
+      resourceProviderNamespace: "Microsoft.ContainerService",
+      resourceType: "managedClusters",
+    });
+    const aks = cluster.properties as ClusterProps;
     expect(
       aks.agentPoolProfiles.map((p) => [
         p.mode,
@@ -320,7 +327,15 @@ describe("the prod program under mocks", () => {
     expect(aks.workloadAutoScalerProfile).toEqual({ keda: { enabled: true } });
     expect(aks.azureMonitorProfile.metrics.enabled).toBe(true);
     expect(aks.addonProfiles.omsagent.enabled).toBe(true);
-    expect(aks.ingressProfile).toEqual({ webAppRouting: { enabled: true } });
+    expect(aks.ingressProfile).toEqual({
+      gatewayAPI: { installation: "Standard" },
+      webAppRouting: {
+        enabled: true,
+        dnsZoneResourceIds: [],
+        nginx: { defaultIngressControllerType: "None" },
+        gatewayAPIImplementations: { appRoutingIstio: { mode: "Enabled" } },
+      },
+    });
     expect(aks.autoUpgradeProfile).toEqual({
       upgradeChannel: "stable",
       nodeOSUpgradeChannel: "NodeImage",
@@ -328,13 +343,13 @@ describe("the prod program under mocks", () => {
   });
 
   it("links the ML workspace to its storage, vault, App Insights and registry, with a compute cluster that idles to zero", () => {
-    const ws = one("azure-native:machinelearningservices:Workspace", "ml-workspace").props;
+    const ws = one("azure-native:machinelearningservices:Workspace", "ml-workspace").inputs;
     expect(ws.identity).toEqual({ type: "SystemAssigned" });
     for (const link of ["storageAccount", "keyVault", "applicationInsights", "containerRegistry"]) {
       expect(ws[link]).toMatch(/^\/subscriptions\//);
     }
     const compute = one("azure-native:machinelearningservices:Compute", "ml-compute")
-      .props as unknown as ComputeProps;
+      .inputs as unknown as ComputeProps;
     expect(compute.properties.properties.scaleSettings).toEqual({
       minNodeCount: 0,
       maxNodeCount: 8,
@@ -345,7 +360,7 @@ describe("the prod program under mocks", () => {
 
   it("alerts on a drop in A/B accuracy from the gauge the API exports", () => {
     const [group] = ofType("azure-native:alertsmanagement:PrometheusRuleGroup");
-    const rules = (group!.props as { rules: { alert: string; expression: string }[] }).rules;
+    const rules = (group!.inputs as { rules: { alert: string; expression: string }[] }).rules;
     const accuracy = rules.find((r) => r.alert === "ModelAccuracyDrop");
     expect(accuracy?.expression).toContain(`avg_over_time(${AB_VARIANT_ACCURACY.name}[7d])`);
     expect(rules.map((r) => r.alert)).toEqual([
@@ -357,7 +372,7 @@ describe("the prod program under mocks", () => {
 
   it("provisions the store's containers from the contracts layout, with TTL on prediction logs", () => {
     const containers = ofType("azure-native:cosmosdb:SqlResourceSqlContainer").map(
-      (r) => (r.props as { resource: { id: string; defaultTtl?: number } }).resource,
+      (r) => (r.inputs as { resource: { id: string; defaultTtl?: number } }).resource,
     );
     const expected = Object.values(COSMOS_LAYOUT.containers).map((c) => ({
       id: c.id,
@@ -368,18 +383,18 @@ describe("the prod program under mocks", () => {
     expect(
       containers.find((c) => c.id === COSMOS_LAYOUT.containers.predictions.id)?.defaultTtl,
     ).toBeGreaterThan(0);
-    const db = one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").props;
+    const db = one("azure-native:cosmosdb:SqlResourceSqlDatabase", "cosmos-db").inputs;
     expect(db.options).toEqual({ autoscaleSettings: { maxThroughput: 4000 } });
   });
 
   it("hands the k8s provider the cluster's kubeconfig and tags every resource with the project", () => {
-    const provider = one("pulumi:providers:kubernetes", "aks-k8s").props;
+    const provider = one("pulumi:providers:kubernetes", "aks-k8s").inputs;
     // Inputs that are secrets reach the engine wrapped as secrets, so state never holds them in clear.
     expect(provider.kubeconfig).toEqual({
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       value: KUBECONFIG,
     });
-    const group = one("azure-native:resources:ResourceGroup", "platform").props;
+    const group = one("azure-native:resources:ResourceGroup", "platform").inputs;
     expect(group.tags).toEqual({
       project: PROJECT,
       environment: "prod",

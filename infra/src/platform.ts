@@ -1,8 +1,7 @@
-import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import { COSMOS_LAYOUT } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
-  DEFAULT_SCALING,
-  ServingStack,
+  servingEdgeServiceAccount,
   servingServiceAccounts,
 } from "@mlops/k8s";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
@@ -10,11 +9,13 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
-import { CosmosStore, cosmosEndpoint } from "./cosmos.js";
+import { CosmosStore } from "./cosmos.js";
 import {
   createGarchPlatform,
+  garchEdgeServiceAccounts,
   garchHealthCheckUrl,
   garchServiceAccounts,
+  garchUrl,
 } from "./garch-platform.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
@@ -25,14 +26,15 @@ import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.j
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { RunnerSubnet } from "./runner-subnet.js";
+import {
+  createServingStack,
+  dataPlanes,
+  publicUrl,
+  SERVING_STACK,
+  servingPrerequisites,
+} from "./serving.js";
 import { Telemetry } from "./telemetry.js";
-import { withTelemetrySecret } from "./telemetry-secret.js";
 import { Vault } from "./vault.js";
-
-/** Name of the ServingStack component; its deployments and service accounts derive from it. */
-const SERVING_STACK = "serving";
-
-export { TELEMETRY_SECRET } from "./telemetry-secret.js";
 
 /** What the pipeline reads from the stack after `pulumi up`. */
 export interface PlatformOutputs {
@@ -40,20 +42,26 @@ export interface PlatformOutputs {
   acrLoginServer: pulumi.Output<string>;
   clusterName: pulumi.Output<string>;
   ingressHost: string;
+  /** The URL the web test and the pipeline's smoke test call: https unless the stack says `tls: off`. */
+  publicUrl: string;
   cosmosEndpoint: pulumi.Output<string>;
   cosmosDatabase: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   appInsightsConnectionString: pulumi.Output<string>;
   mlWorkspaceName: pulumi.Output<string>;
   mlComputeName: pulumi.Output<string>;
+  /** `MLFLOW_TRACKING_URI` of training jobs (`mlops train --target azureml`). */
+  mlflowTrackingUri: pulumi.Output<string>;
   servingClientId: pulumi.Output<string>;
   trainingClientId: pulumi.Output<string>;
   prometheusQueryEndpoint: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
-  servingNamespace: pulumi.Output<string>;
-  canaryIngress: pulumi.Output<string>;
-  /** Public host of the GARCH volatility service; undefined on a stack without `garch` config. */
-  garchHost?: string;
+  /** Undefined while `serving.enabled` is false. */
+  servingNamespace: pulumi.Output<string> | undefined;
+  /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
+  trafficSplit: pulumi.Output<string> | undefined;
+  /** Public URL of the GARCH volatility service; undefined without `garch` config. */
+  garchUrl: string | undefined;
   /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
   pipeline?: {
     previewClientId: pulumi.Output<string>;
@@ -68,7 +76,7 @@ export interface PlatformOutputs {
 
 /** Creates the whole estate for one stack; `index.ts` exports the result as stack outputs. */
 export function createPlatform(cfg: StackConfig, project: string, stack: string): PlatformOutputs {
-  const names = azureNames(project, stack);
+  const names = azureNames(project, stack, cfg.generation);
   const tags: PlatformTags = { project, environment: cfg.environment, owner: cfg.owner };
   const client = authorization.getClientConfigOutput();
 
@@ -78,8 +86,8 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const telemetry = new Telemetry("telemetry", {
     ...placement,
     retentionInDays: cfg.logRetentionDays,
-    alertEmails: cfg.alertEmails,
     alertWebhooks: cfg.alertWebhooks,
+    alertEmails: cfg.alertEmails,
   });
 
   const net = new Network("network", {
@@ -96,12 +104,19 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
+    dataPlanes: dataPlanes(cfg.serving),
+    nginxDnsZoneIds:
+      cfg.serving.tls !== "off" && cfg.serving.trafficSplit === "nginx-canary"
+        ? [cfg.serving.tls.dnsZoneId]
+        : [],
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     },
   });
 
+  const planes = dataPlanes(cfg.serving);
+  const tls = cfg.serving.tls === "off" ? undefined : cfg.serving.tls;
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
@@ -110,6 +125,13 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       ...garchServiceAccounts(cfg.garch),
     ],
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
+    edgeServiceAccounts:
+      tls !== undefined && planes.includes("gateway")
+        ? [
+            servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace),
+            ...garchEdgeServiceAccounts(cfg.garch),
+          ]
+        : [],
   });
   const workloads = {
     serving: identity.serving.principalId,
@@ -130,7 +152,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     vaultName: names.keyVault,
     tenantId: client.tenantId,
-    secretReaders: workloads,
+    // No workload reads secrets: they reach Cosmos DB, the registry and App Insights with their
+    // own identities (the access matrix in access.test.ts lists every grant and its use).
+    secretReaders: {},
     privateLink,
   });
 
@@ -159,6 +183,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       training: identity.training.principalId,
       ...(pipeline && { build: pipeline.build.principalId }),
     },
+    dataScientists: { training: identity.training.principalId },
     privateLink,
   });
 
@@ -175,13 +200,13 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       ? [
           {
             role: "garch",
-            url: garchHealthCheckUrl(cfg.garch),
+            url: garchHealthCheckUrl(cfg.serving, cfg.garch),
             description: "Health of the GARCH volatility service through its public route.",
           },
         ]
       : [],
     actionGroupId: telemetry.actionGroupId,
-    healthCheckUrl: `http://${cfg.serving.host}${DEFAULT_HEALTH_PATHS.ready}`,
+    healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
       aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
       acr: { resourceId: registry.registryId },
@@ -208,45 +233,45 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     });
   }
 
-  const serving = createServingStack(
-    cfg,
-    names.registry,
-    names.cosmosAccount,
+  // Off until the pipeline has pushed the images the deployments name (first deploy); the GARCH
+  // service runs the same image, so it waits for the same.
+  const servingNeeds = {
+    registryName: names.registry,
+    cosmosAccount: names.cosmosAccount,
     aks,
     identity,
     telemetry,
-    client.tenantId,
-  );
-  const garch = cfg.garch
-    ? createGarchPlatform({
-        garch: cfg.garch,
-        provider: aks.provider,
-        image: servingImage(cfg, names.registry),
-        storeEnv: cloudStoreEnv(names.cosmosAccount),
-        workloadIdentity: { clientId: identity.serving.clientId, tenantId: client.tenantId },
-        appInsightsConnectionString: telemetry.appInsightsConnectionString,
-        dependsOn: [aks],
-      })
+    tenantId: client.tenantId,
+    runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants],
+  };
+  const prerequisites = cfg.serving.enabled ? servingPrerequisites(cfg, servingNeeds) : [];
+  const serving = cfg.serving.enabled
+    ? createServingStack(cfg, servingNeeds, prerequisites)
     : undefined;
+  if (cfg.garch && cfg.serving.enabled) {
+    createGarchPlatform(cfg, cfg.garch, servingNeeds, prerequisites);
+  }
 
   return {
     resourceGroupName: group.name,
     acrLoginServer: registry.loginServer,
     clusterName: aks.clusterName,
     ingressHost: cfg.serving.host,
+    publicUrl: publicUrl(cfg.serving),
     cosmosEndpoint: cosmos.endpoint,
     cosmosDatabase: cosmos.databaseName,
     keyVaultUri: vault.vaultUri,
     appInsightsConnectionString: telemetry.appInsightsConnectionString,
     mlWorkspaceName: ml.workspaceName,
     mlComputeName: ml.computeName,
+    mlflowTrackingUri: ml.mlflowTrackingUri,
     servingClientId: identity.serving.clientId,
     trainingClientId: identity.training.clientId,
     prometheusQueryEndpoint: telemetry.prometheusQueryEndpoint,
     kubeconfig: aks.kubeconfig,
-    servingNamespace: serving.namespace,
-    canaryIngress: serving.canaryIngress,
-    garchHost: garch?.host,
+    servingNamespace: serving?.namespace,
+    trafficSplit: serving?.trafficSplit,
+    garchUrl: cfg.garch && garchUrl(cfg.serving, cfg.garch),
     pipeline:
       pipeline && runners
         ? {
@@ -260,75 +285,4 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
           }
         : undefined,
   };
-}
-
-/** The serving image in the platform registry, at `tag`. */
-function servingImage(cfg: StackConfig, registryName: string): (tag: string) => string {
-  return (tag) => `${registryName}.azurecr.io/${cfg.serving.imageRepository}:${tag}`;
-}
-
-/** The serving config's store in the cloud: Cosmos DB, its endpoint fixed by the account name. */
-function cloudStoreEnv(cosmosAccount: string): Record<string, string> {
-  return {
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
-  };
-}
-
-/**
- * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
- * so values that only exist after deployment are derived from the names this program chose:
- * the registry login server and the Cosmos endpoint are fixed by their account names. The App
- * Insights connection string is a secret output, so it reaches the pods through a Kubernetes
- * Secret instead of the config.
- */
-function createServingStack(
-  cfg: StackConfig,
-  registryName: string,
-  cosmosAccount: string,
-  aks: AksCluster,
-  identity: Identity,
-  telemetry: Telemetry,
-  tenantId: pulumi.Input<string>,
-): ServingStack {
-  const s = cfg.serving;
-  const servingConfig = parseServingConfig({
-    ...cloudStoreEnv(cosmosAccount),
-    [SERVING_ENV.championModel]: s.championModel,
-    [SERVING_ENV.challengerModel]: s.challengerModel,
-    [SERVING_ENV.experimentId]: s.experimentId,
-  });
-  const image = servingImage(cfg, registryName);
-  const scaling = {
-    ...DEFAULT_SCALING,
-    minReplicas: s.minReplicas,
-    maxReplicas: s.maxReplicas,
-    targetRequestsPerSecond: s.targetRequestsPerSecond,
-  };
-  return withTelemetrySecret(
-    SERVING_STACK,
-    aks.provider,
-    telemetry.appInsightsConnectionString,
-    (secretEnv) =>
-      new ServingStack(
-        SERVING_STACK,
-        {
-          provider: aks.provider,
-          namespace: s.namespace,
-          servingConfig,
-          secretEnv,
-          champion: { image: image(s.championImageTag), scaling },
-          challenger: { image: image(s.challengerImageTag), scaling },
-          canary: { rules: [{ host: s.host, path: "/" }], weight: s.canaryWeight },
-          workloadIdentity: { clientId: identity.serving.clientId, tenantId },
-          prometheus: {
-            serverAddress: telemetry.prometheusQueryEndpoint,
-            identityClientId: identity.autoscaler.clientId,
-          },
-          scrapedNamespaces: cfg.garch ? [cfg.garch.namespace] : [],
-        },
-        { dependsOn: [aks] },
-      ),
-  );
 }

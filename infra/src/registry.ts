@@ -23,6 +23,8 @@ export class Registry extends pulumi.ComponentResource {
   readonly registryId: pulumi.Output<string>;
   /** Login server the pipeline pushes to (`<name>.azurecr.io`). */
   readonly loginServer: pulumi.Output<string>;
+  /** The AcrPull assignments: a pod's image pull fails until its puller's exists. */
+  readonly pullGrants: readonly pulumi.Resource[];
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Registry", name, {}, opts);
@@ -49,7 +51,7 @@ export class Registry extends pulumi.ComponentResource {
     if (args.privateLink) {
       createPrivateEndpoints(name, registry.id, ["registry"], args.privateLink, placement, this);
     }
-    grantToAll(`${name}-pull`, registry.id, "acrPull", args.pullers, this);
+    this.pullGrants = grantToAll(`${name}-pull`, registry.id, "acrPull", args.pullers, this);
 
     this.registryId = registry.id;
     this.loginServer = registry.loginServer;

@@ -13,7 +13,10 @@ export const builtInRoles = {
   acrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
   /** Read a resource's control-plane properties (e.g. a registry's login server). */
   reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-  /** Submit jobs, register environments and log runs in an Azure ML workspace; no compute changes. */
+  /**
+   * Work in an Azure ML workspace without managing it (no compute or workspace writes): submit
+   * jobs, register environments, log runs; what training jobs and the pipeline's build need.
+   */
   azureMlDataScientist: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
   /** Read secret contents from a Key Vault in RBAC mode. */
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
@@ -25,6 +28,13 @@ export const builtInRoles = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   /** Full Kubernetes access through Azure RBAC: what `pulumi up` needs to deploy workloads. */
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+  /** Manage record sets of a DNS zone (not who may): external-dns publishing the public host. */
+  dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
+  /**
+   * Read certificate contents: what the routing add-on's own identity needs on its NGINX path
+   * (AKS docs app-routing-dns-ssl, `--attach-kv`).
+   */
+  keyVaultCertificateUser: "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;

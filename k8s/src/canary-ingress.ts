@@ -1,6 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Subdomain } from "./names.js";
+import {
+  assertToken,
+  assertWeight,
+  type BackendService,
+  DEFAULT_FORCE_HEADER,
+  hostsOf,
+  type IngressRule,
+  pathOf,
+  ruleKey,
+  validateBackends,
+  validateRules,
+} from "./routes.js";
 import { validateFor } from "./validation.js";
 
 /** IngressClass of the AKS application-routing add-on (managed ingress-nginx). */
@@ -9,21 +21,16 @@ export const APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com";
 /** Annotation prefix ingress-nginx reads. */
 const NGINX = "nginx.ingress.kubernetes.io";
 
-/** One host + path the API is served on. */
-export interface IngressRule {
-  /** Public host name: a DNS-1123 subdomain. */
-  readonly host: string;
-  /** Path prefix, starting with '/'. @default "/" */
-  readonly path?: string;
-}
+/**
+ * Ingress annotation of the application-routing add-on: the unversioned URI of
+ * a Key Vault certificate, which the add-on syncs into the TLS Secret
+ * `keyvault-<ingress name>` (AKS docs, "Set up a custom domain name and SSL
+ * certificate with the application routing add-on").
+ */
+export const KEYVAULT_CERT_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri";
 
-/** A Service an Ingress routes to. */
-export interface BackendService {
-  /** The Service's name (from {@link ModelDeployment.serviceName}). */
-  readonly name: pulumi.Input<string>;
-  /** The Service port to route to. */
-  readonly port: number;
-}
+/** The TLS Secret the add-on syncs a Key Vault certificate into for Ingress `name`. */
+export const keyVaultTlsSecretName = (name: string): string => `keyvault-${name}`;
 
 /** Arguments of {@link CanaryIngress}. */
 export interface CanaryIngressArgs {
@@ -59,26 +66,17 @@ export interface CanaryIngressArgs {
   readonly affinityCookie?: string;
   /** IngressClass of the controller. @default APP_ROUTING_INGRESS_CLASS */
   readonly ingressClassName?: string;
-  /** Secret holding the TLS certificate for all hosts; plain HTTP when absent. */
-  readonly tlsSecretName?: string;
+  /**
+   * Unversioned URI of the Key Vault certificate for the hosts (HTTPS, and
+   * ingress-nginx then redirects HTTP to HTTPS); plain HTTP when absent.
+   */
+  readonly keyVaultCertificateUri?: pulumi.Input<string>;
 }
-
-/** HTTP header field name (RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Cookie name (RFC 6265 token; same character set). */
-const COOKIE_NAME = HEADER_NAME;
 
 /** Throws unless `weight` is an integer percent; returns it as the annotation string. */
 export function canaryWeightAnnotation(weight: number): string {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-    throw new Error(`canaryWeight: ${weight} must be an integer in 0-100`);
-  }
+  assertWeight("canaryWeight", weight);
   return String(weight);
-}
-
-/** Host + path key of a rule, with the default path applied. */
-export function ruleKey(rule: IngressRule): string {
-  return `${rule.host}${rule.path ?? "/"}`;
 }
 
 /**
@@ -108,37 +106,17 @@ export function assertOneCanaryPerRule(
 export function validateCanaryIngressArgs(name: string, args: CanaryIngressArgs): void {
   assertDns1123Subdomain("name", `${name}-canary`);
   canaryWeightAnnotation(args.canaryWeight);
-  if (args.rules.length === 0) throw new Error("rules: at least one host is required");
-  args.rules.forEach((rule, i) => {
-    assertDns1123Subdomain(`rules[${i}].host`, rule.host);
-    const path = rule.path ?? "/";
-    if (!path.startsWith("/") || /\s/.test(path)) {
-      throw new Error(`rules[${i}].path: "${path}" must start with '/' and contain no whitespace`);
-    }
-  });
   // Within one canary Ingress a repeated rule would be a second canary for it.
   assertOneCanaryPerRule(new Map(args.rules.map((rule, i) => [`rules[${i}]`, [rule]])));
-  for (const [field, port] of [
-    ["stable.port", args.stable.port],
-    ["canary.port", args.canary.port],
-  ] as const) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`${field}: ${port} must be an integer in 1-65535`);
-    }
-  }
-  const header = args.canaryHeader ?? "X-Canary";
-  if (!HEADER_NAME.test(header)) {
-    throw new Error(`canaryHeader: "${header}" must be an HTTP header name`);
-  }
+  validateRules(args.rules);
+  validateBackends({ stable: args.stable, canary: args.canary });
+  assertToken("canaryHeader", args.canaryHeader ?? DEFAULT_FORCE_HEADER, "an HTTP header name");
   for (const [field, cookie] of [
     ["canaryCookie", args.canaryCookie],
     ["affinityCookie", args.affinityCookie],
   ] as const) {
-    if (cookie !== undefined && !COOKIE_NAME.test(cookie)) {
-      throw new Error(`${field}: "${cookie}" must be a cookie name`);
-    }
+    if (cookie !== undefined) assertToken(field, cookie, "a cookie name");
   }
-  if (args.tlsSecretName !== undefined) assertDns1123Subdomain("tlsSecretName", args.tlsSecretName);
   if (args.ingressClassName !== undefined) {
     assertDns1123Subdomain("ingressClassName", args.ingressClassName);
   }
@@ -167,7 +145,7 @@ export function canaryAnnotations(
 ): Record<string, string> {
   return {
     [`${NGINX}/canary`]: "true",
-    [`${NGINX}/canary-by-header`]: args.canaryHeader ?? "X-Canary",
+    [`${NGINX}/canary-by-header`]: args.canaryHeader ?? DEFAULT_FORCE_HEADER,
     ...(args.canaryCookie === undefined
       ? {}
       : { [`${NGINX}/canary-by-cookie`]: args.canaryCookie }),
@@ -192,17 +170,20 @@ export class CanaryIngress extends pulumi.ComponentResource {
     const child = { parent: this, provider: args.provider };
     const affinity = affinityAnnotations(args.affinityCookie ?? "mlops-arm");
 
-    const spec = (backend: BackendService): k8s.types.input.networking.v1.IngressSpec => ({
+    const spec = (
+      backend: BackendService,
+      tlsSecretName?: string,
+    ): k8s.types.input.networking.v1.IngressSpec => ({
       ingressClassName: args.ingressClassName ?? APP_ROUTING_INGRESS_CLASS,
-      ...(args.tlsSecretName === undefined
+      ...(tlsSecretName === undefined
         ? {}
-        : { tls: [{ hosts: args.rules.map((r) => r.host), secretName: args.tlsSecretName }] }),
+        : { tls: [{ hosts: hostsOf(args.rules), secretName: tlsSecretName }] }),
       rules: args.rules.map((rule) => ({
         host: rule.host,
         http: {
           paths: [
             {
-              path: rule.path ?? "/",
+              path: pathOf(rule),
               pathType: "Prefix",
               backend: { service: { name: backend.name, port: { number: backend.port } } },
             },
@@ -211,11 +192,22 @@ export class CanaryIngress extends pulumi.ComponentResource {
       })),
     });
 
+    // TLS belongs to the host's main Ingress: ingress-nginx builds the server (certificate,
+    // redirect) from it and adds the canary as an alternative upstream only.
+    const tls = args.keyVaultCertificateUri;
     const stable = new k8s.networking.v1.Ingress(
       `${name}-stable`,
       {
-        metadata: { name: `${name}-stable`, namespace: args.namespace, annotations: affinity },
-        spec: spec(args.stable),
+        metadata: {
+          name: `${name}-stable`,
+          namespace: args.namespace,
+          annotations:
+            tls === undefined ? affinity : { ...affinity, [KEYVAULT_CERT_ANNOTATION]: tls },
+        },
+        spec: spec(
+          args.stable,
+          tls === undefined ? undefined : keyVaultTlsSecretName(`${name}-stable`),
+        ),
       },
       child,
     );

@@ -1,16 +1,23 @@
 // Mocks first: resources must not be created before `setMocks` has run.
-
-import { GARCH_SERVICE_PATHS, parseServingConfig } from "@mlops/contracts";
-import * as k8s from "@pulumi/kubernetes";
+import { parseServingConfig } from "@mlops/contracts";
+import type * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
-import { validateObject } from "../test-support/k8s-validate.js";
 import {
+  installMocks,
   type Registered,
   registered,
   resetRegistered,
   settle,
-} from "../test-support/pulumi-mocks.js";
+  validateObject,
+} from "../test-support/index.js";
+import { byType, k8sObjects, mockProvider } from "../test-support/serving-stack-fixture.js";
 import type { GarchServiceArgs } from "./garch-service.js";
+
+installMocks({ project: "mlops", stack: "test" });
+
+const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
 /** The GARCH service as the prod program configures it. */
 const servingConfig = parseServingConfig({
@@ -39,29 +46,37 @@ function garchArgs(
   };
 }
 
-let objects: Registered[];
 let GarchService: typeof import("./garch-service.js").GarchService;
 let provider: k8s.Provider;
 
+/** Renders one GarchService and returns its Kubernetes objects. */
+async function render(overrides: Partial<GarchServiceArgs> = {}): Promise<Registered[]> {
+  resetRegistered();
+  new GarchService("garch", garchArgs(provider, overrides));
+  await settle();
+  return k8sObjects([...registered]);
+}
+
+let onGateway: Registered[];
+let onNginx: Registered[];
+
 beforeAll(async () => {
   ({ GarchService } = await import("./garch-service.js"));
-  provider = new k8s.Provider("aks", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
-  resetRegistered();
-  new GarchService("garch", garchArgs(provider));
-  await settle();
-  objects = registered.filter((r) => r.type.startsWith("kubernetes:"));
+  provider = mockProvider();
+  onGateway = await render();
+  onNginx = await render({ route: { kind: "nginx-canary" } });
 });
 
-const ofKind = (type: string) => objects.filter((r) => r.type === type);
-
 describe("GarchService", () => {
-  it("validates every Kubernetes object against its schema", () => {
-    expect(objects.length).toBeGreaterThan(5);
-    for (const o of objects) expect(() => validateObject(o.type, o.inputs), o.name).not.toThrow();
+  it("validates every Kubernetes object against its schema, on both data planes", () => {
+    for (const objects of [onGateway, onNginx]) {
+      expect(objects.length).toBeGreaterThan(8);
+      for (const o of objects) expect(() => validateObject(o.type, o.inputs), o.name).not.toThrow();
+    }
   });
 
   it("runs the serving image in garch mode with probes, resources and no fixed replica count", () => {
-    const [deployment] = ofKind("kubernetes:apps/v1:Deployment");
+    const [deployment] = byType(onGateway, "kubernetes:apps/v1:Deployment");
     expect(deployment!.inputs.spec.replicas).toBeUndefined();
     const [container] = deployment!.inputs.spec.template.spec.containers;
     const env = Object.fromEntries(
@@ -70,10 +85,7 @@ describe("GarchService", () => {
         .map((e: { name: string; value: string }) => [e.name, e.value]),
     );
     expect(env).toMatchObject({ MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "dem2gbp@champion" });
-    expect(parseServingConfig(env)).toEqual({
-      ...servingConfig,
-      appInsights: servingConfig.appInsights,
-    });
+    expect(parseServingConfig(env)).toEqual(servingConfig);
     expect(container.livenessProbe.httpGet.path).toBe("/health/live");
     expect(container.readinessProbe.httpGet.path).toBe("/health/ready");
     expect(container.resources).toEqual({
@@ -83,7 +95,7 @@ describe("GarchService", () => {
   });
 
   it("autoscales on CPU utilisation at 70 % between 2 and 10 pods", () => {
-    const [hpa] = ofKind("kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    const [hpa] = byType(onGateway, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
     expect(hpa!.inputs.spec).toMatchObject({
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "garch" },
       minReplicas: 2,
@@ -97,18 +109,46 @@ describe("GarchService", () => {
     });
   });
 
-  it("routes its own host's contract paths, and nothing else, to its Service", () => {
-    const [ingress] = ofKind("kubernetes:networking.k8s.io/v1:Ingress");
-    const [rule] = ingress!.inputs.spec.rules;
-    expect(rule.host).toBe("garch.ml.example.com");
-    expect(
-      rule.http.paths.map((p: { path: string; pathType: string }) => `${p.pathType} ${p.path}`),
-    ).toEqual(Object.values(GARCH_SERVICE_PATHS).map((p) => `Exact ${p}`));
-    expect(ingress!.inputs.spec.ingressClassName).toBe("webapprouting.kubernetes.azure.com");
+  it("routes its own host on the Gateway, the contract's paths only, all to its Service", () => {
+    const [gateway] = byType(onGateway, GATEWAY);
+    expect(gateway!.inputs.metadata.namespace).toBe("garch-gateway");
+    const routes = byType(onGateway, ROUTE);
+    expect(routes).toHaveLength(1);
+    const spec = routes[0]!.inputs.spec;
+    expect(spec.hostnames).toEqual(["garch.ml.example.com"]);
+    const paths = new Set(
+      spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
+        r.matches.map((m) => m.path.value),
+      ),
+    );
+    expect(paths).toEqual(new Set(["/health", "/models/list", "/predict"]));
+    // One arm: every backend is the GARCH Service, and nothing is weighted elsewhere.
+    for (const rule of spec.rules) {
+      for (const ref of rule.backendRefs as { name: string; weight: number }[]) {
+        expect(ref.name).toBe("garch");
+      }
+    }
+    // The Gateway's proxies may reach the pods.
+    const policies = byType(onGateway, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(JSON.stringify(policies)).toContain("garch-gateway");
+  });
+
+  it("routes the same paths through the NGINX Ingress when the stack runs nginx-canary", () => {
+    const ingresses = byType(onNginx, INGRESS);
+    expect(ingresses.length).toBeGreaterThan(0);
+    expect(byType(onNginx, GATEWAY)).toEqual([]);
+    const paths = new Set(
+      ingresses.flatMap((i) =>
+        i.inputs.spec.rules.flatMap((r: { http: { paths: { path: string }[] } }) =>
+          r.http.paths.map((p) => p.path),
+        ),
+      ),
+    );
+    expect(paths).toEqual(new Set(["/health", "/models/list", "/predict"]));
   });
 
   it("gets its own namespace with a quota that fits 10 pods and their rolling-update surge", () => {
-    const [quota] = ofKind("kubernetes:core/v1:ResourceQuota");
+    const [quota] = byType(onGateway, "kubernetes:core/v1:ResourceQuota");
     // 10 pods + ceil(25 %) surge = 13, each 500m / 512Mi requested, 1 core / 512Mi limit.
     expect(quota!.inputs.spec.hard).toMatchObject({
       pods: "13",

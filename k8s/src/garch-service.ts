@@ -1,19 +1,21 @@
 import { GARCH_POD_REQUESTS, GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_ROUTING_INGRESS_CLASS } from "./canary-ingress.js";
-import {
-  createServingWorkload,
-  type HealthPaths,
-  SERVICE_PORT,
-  validatePodTemplateArgs,
-  type WorkloadIdentity,
-} from "./model-deployment.js";
-import { assertDns1123Label, assertDns1123Subdomain } from "./names.js";
+import { edgeServiceAccount } from "./gateway-route.js";
+import { type HealthPaths, podTemplate, validatePodTemplateArgs } from "./model-deployment.js";
+import { assertDns1123Label, assertDns1123Subdomain, type ServiceAccountRef } from "./names.js";
 import type { ContainerResources } from "./resources.js";
 import type { SecretEnv } from "./secret-env.js";
 import { ServingNamespace, validateServingNamespaceArgs } from "./serving-namespace.js";
 import { quotaFor } from "./serving-stack.js";
+import { createServingWorkload, SERVICE_PORT, type WorkloadIdentity } from "./serving-workload.js";
+import {
+  createTrafficSplit,
+  edgeNamespaces,
+  gatewayNamespaceFor,
+  type TrafficSplitSettings,
+  validateTrafficSplit,
+} from "./traffic-split.js";
 import { validateFor } from "./validation.js";
 
 /** `app.kubernetes.io/name` of the GARCH service's objects, and its pods' selector. */
@@ -66,18 +68,53 @@ export interface GarchServiceArgs {
   readonly scaling?: GarchScaling;
   /** Public host the service answers on: its own, as its paths overlap the prediction API's. */
   readonly host: string;
-  /** IngressClass of the controller. @default APP_ROUTING_INGRESS_CLASS */
-  readonly ingressClassName?: string;
-  /** Secret holding the host's TLS certificate; plain HTTP when absent. */
-  readonly tlsSecretName?: string;
+  /**
+   * How the host is routed: the data plane, TLS and DNS settings of the stack's traffic split
+   * (Gateway API or the NGINX Ingress), which carries the service as its one arm.
+   */
+  readonly route?: GarchRoute;
   /** Seconds the server drains on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
   readonly healthPaths?: HealthPaths;
   /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
-  /** Namespace of the ingress controller. @default the application-routing namespace */
-  readonly ingressControllerNamespace?: string;
+}
+
+/** The traffic-split settings the GARCH route takes from the stack's split; it has no weights. */
+export type GarchRoute = Omit<TrafficSplitSettings, "rules" | "weight" | "header" | "cookie">;
+
+/**
+ * Paths the public route carries: the contract's, by prefix (`/predict` covers
+ * `/predict/custom`); the index, probes, `/metrics` and `/docs` stay in the cluster.
+ */
+export const GARCH_PUBLIC_PATHS: readonly string[] = [
+  GARCH_SERVICE_PATHS.health,
+  GARCH_SERVICE_PATHS.models,
+  GARCH_SERVICE_PATHS.predict,
+];
+
+/**
+ * The split that routes the GARCH host: the service is its one arm (the challenger's share is
+ * 0 and both arms are its Service), on whichever data plane the stack runs.
+ */
+export function garchSplit(args: GarchServiceArgs): TrafficSplitSettings {
+  return {
+    ...args.route,
+    rules: GARCH_PUBLIC_PATHS.map((path) => ({ host: args.host, path })),
+    weight: 0,
+  };
+}
+
+/** Name of the route (traffic split) of GarchService `name`. */
+const routeName = (name: string) => `${name}-route`;
+
+/**
+ * The edge ServiceAccount a gateway-routed GarchService `name` creates (TLS sync and DNS
+ * records), known before the service exists so an identity can be federated with it first.
+ */
+export function garchEdgeServiceAccount(name: string, namespace: string): ServiceAccountRef {
+  return edgeServiceAccount(routeName(name), gatewayNamespaceFor(namespace));
 }
 
 /** The namespace, its quota sized for the service at its maximum (with rolling-update surge). */
@@ -91,7 +128,7 @@ function namespaceArgs(args: GarchServiceArgs) {
     quota: quotaFor([{ resources, maxReplicas: scaling.maxReplicas }]),
     containerDefaults: resources,
     egressCidrs: args.egressCidrs,
-    ingressControllerNamespace: args.ingressControllerNamespace,
+    ingressControllerNamespaces: edgeNamespaces(garchSplit(args), args.namespace),
   };
 }
 
@@ -128,14 +165,22 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
     );
   }
   assertDns1123Subdomain("host", args.host);
+  const backend = { name, port: SERVICE_PORT };
+  validateTrafficSplit(routeName(name), garchSplit(args), {
+    provider: args.provider,
+    namespace: args.namespace,
+    namespaceName: args.namespace,
+    champion: backend,
+    challenger: backend,
+  });
 }
 
 /**
  * The GARCH volatility service on the cluster: its own locked-down namespace (quota sized for
  * its maximum), ServiceAccount (workload identity), Deployment of the serving image in garch mode
  * (probes, resources, the hardened serving pod), Service, PodDisruptionBudget, a CPU-utilisation
- * HorizontalPodAutoscaler, and an Ingress on its own host through the same controller as the
- * prediction API that routes the contract's paths and nothing else.
+ * HorizontalPodAutoscaler, and its own host routed on the stack's data plane (the traffic-split
+ * component, Gateway API or NGINX, with the service as its one arm), the contract's paths only.
  */
 export class GarchService extends pulumi.ComponentResource {
   /** The namespace the service lives in. */
@@ -163,7 +208,8 @@ export class GarchService extends pulumi.ComponentResource {
         namespace: ns.name,
         selector,
         workloadIdentity: args.workloadIdentity,
-        template: templateArgs(args),
+        template: (serviceAccountName) =>
+          podTemplate(templateArgs(args), serviceAccountName, selector),
         // The autoscaler owns the count.
         replicas: undefined,
       },
@@ -196,33 +242,18 @@ export class GarchService extends pulumi.ComponentResource {
       { ...child, dependsOn: [deployment] },
     );
 
-    new k8s.networking.v1.Ingress(
-      `${name}-ingress`,
+    const backend = { name: service.metadata.name, port: SERVICE_PORT };
+    createTrafficSplit(
+      routeName(name),
+      garchSplit(args),
       {
-        metadata,
-        spec: {
-          ingressClassName: args.ingressClassName ?? APP_ROUTING_INGRESS_CLASS,
-          ...(args.tlsSecretName === undefined
-            ? {}
-            : { tls: [{ hosts: [args.host], secretName: args.tlsSecretName }] }),
-          rules: [
-            {
-              host: args.host,
-              // The contract's paths only: probes, /metrics and /docs stay inside the cluster.
-              http: {
-                paths: Object.values(GARCH_SERVICE_PATHS).map((path) => ({
-                  path,
-                  pathType: "Exact",
-                  backend: {
-                    service: { name: service.metadata.name, port: { number: SERVICE_PORT } },
-                  },
-                })),
-              },
-            },
-          ],
-        },
+        provider: args.provider,
+        namespace: ns.name,
+        namespaceName: args.namespace,
+        champion: backend,
+        challenger: backend,
       },
-      child,
+      this,
     );
 
     this.namespace = ns.name;

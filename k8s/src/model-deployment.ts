@@ -7,12 +7,13 @@ import {
   type ServingConfig,
   SHUTDOWN_GRACE_MS,
 } from "@mlops/contracts";
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertPinnedImage } from "./image.js";
 import { assertDns1123Label } from "./names.js";
 import {
   type AutoscalerKind,
+  cpuUsageQuery,
   type KedaPrometheusSource,
   PredictionAutoscaler,
   type PredictionAutoscalerArgs,
@@ -26,16 +27,20 @@ import {
 } from "./resources.js";
 import { DEFAULT_SCALING, type ScalingSettings } from "./scaling.js";
 import { type SecretEnv, secretEnvVars, validateSecretEnv } from "./secret-env.js";
+import {
+  createServingWorkload,
+  PORT_NAME,
+  SERVICE_PORT,
+  type WorkloadIdentity,
+} from "./serving-workload.js";
 import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
 export const APP_NAME = "prediction-api";
 /** Label that tells champion and challenger pods apart; the selector's second key. */
 export const VARIANT_LABEL = "mlops.platform/variant";
-/** Port of every variant's ClusterIP Service. */
-export const SERVICE_PORT = 80;
-/** Name of the container port, referenced by probes, Service and scrape config. */
-export const PORT_NAME = "http";
+/** Name of the serving container (the CPU trigger selects its series). */
+const CONTAINER_NAME = "server";
 /**
  * Seconds the pod keeps serving after it is marked terminating: ingress-nginx
  * needs a few seconds to drop the endpoint, and requests it sends meanwhile
@@ -73,14 +78,6 @@ export interface ModelAutoscaling {
   readonly prometheus?: KedaPrometheusSource;
   /** CPU utilisation percent that also triggers scale-up. @default 70 */
   readonly cpuUtilizationPercent?: number;
-}
-
-/** Workload identity the pods authenticate to Azure with. */
-export interface WorkloadIdentity {
-  /** Client ID of the user-assigned managed identity federated with this ServiceAccount. */
-  readonly clientId: pulumi.Input<string>;
-  /** Entra tenant of the identity; the webhook's default tenant when absent. */
-  readonly tenantId?: pulumi.Input<string>;
 }
 
 /** Arguments of {@link ModelDeployment}. */
@@ -189,6 +186,10 @@ export function autoscalerArgs(
     requestRateQuery: pulumi
       .output(args.namespace)
       .apply((ns) => predictionRateQuery(`namespace="${ns}",variant="${variant}"`)),
+    cpuUsageQuery: pulumi
+      .output(args.namespace)
+      .apply((ns) => cpuUsageQuery(ns, name, CONTAINER_NAME)),
+    cpuRequestMillis: (args.resources ?? DEFAULT_RESOURCES).requests.cpuMillis,
   };
 }
 
@@ -278,7 +279,7 @@ export function podTemplate(
       ],
       containers: [
         {
-          name: "server",
+          name: CONTAINER_NAME,
           image: args.image,
           imagePullPolicy: "IfNotPresent",
           ports: [{ name: PORT_NAME, containerPort: config.port, protocol: "TCP" }],
@@ -309,88 +310,25 @@ export function podTemplate(
             runAsNonRoot: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "store", mountPath: SERVING_IMAGE_DATA_DIR },
+          ],
         },
       ],
-      // The only writable path, for the runtime's temp files; bounded so it cannot fill the node.
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+      // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
+      // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
+      // can fill the node.
+      volumes: [
+        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        { name: "store", emptyDir: { sizeLimit: "1Gi" } },
+      ],
     },
   };
 }
 
-/** What {@link createServingWorkload} builds from: `selector` labels every object and pod. */
-export interface ServingWorkloadArgs {
-  readonly provider: k8s.Provider;
-  readonly namespace: pulumi.Input<string>;
-  readonly selector: Record<string, string>;
-  readonly workloadIdentity: WorkloadIdentity;
-  readonly template: PodTemplateArgs;
-  /** A fixed count; undefined when an autoscaler owns it. */
-  readonly replicas: number | undefined;
-}
-
-/**
- * What every serving workload has (model variants, the GARCH service): a workload-identity
- * ServiceAccount, a Deployment of the serving pod rolled without losing capacity, a Service, a PDB.
- */
-export function createServingWorkload(
-  name: string,
-  args: ServingWorkloadArgs,
-  parent: pulumi.Resource,
-) {
-  const child = { parent, provider: args.provider };
-  const { selector } = args;
-  const metadata = { name, namespace: args.namespace, labels: selector };
-  const identity = args.workloadIdentity;
-  const serviceAccount = new k8s.core.v1.ServiceAccount(
-    `${name}-service-account`,
-    {
-      metadata: {
-        ...metadata,
-        annotations: {
-          "azure.workload.identity/client-id": identity.clientId,
-          ...(identity.tenantId === undefined
-            ? {}
-            : { "azure.workload.identity/tenant-id": identity.tenantId }),
-        },
-      },
-      automountServiceAccountToken: false,
-    },
-    child,
-  );
-  const deployment = new k8s.apps.v1.Deployment(
-    `${name}-deployment`,
-    {
-      metadata,
-      spec: {
-        ...(args.replicas === undefined ? {} : { replicas: args.replicas }),
-        selector: { matchLabels: selector },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        revisionHistoryLimit: 5,
-        template: podTemplate(args.template, serviceAccount.metadata.name, selector),
-      },
-    },
-    child,
-  );
-  const service = new k8s.core.v1.Service(
-    `${name}-service`,
-    {
-      metadata,
-      spec: {
-        type: "ClusterIP",
-        selector,
-        ports: [{ name: PORT_NAME, port: SERVICE_PORT, targetPort: PORT_NAME, protocol: "TCP" }],
-      },
-    },
-    child,
-  );
-  new k8s.policy.v1.PodDisruptionBudget(
-    `${name}-pdb`,
-    { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-    child,
-  );
-  return { serviceAccount, deployment, service };
-}
+/** Where the serving image keeps its writable data (its VOLUME; the embedded store's file). */
+export const SERVING_IMAGE_DATA_DIR = "/var/lib/mlops";
 
 /**
  * One model variant on the cluster: ServiceAccount (workload identity),
@@ -420,7 +358,7 @@ export class ModelDeployment extends pulumi.ComponentResource {
         namespace: args.namespace,
         selector,
         workloadIdentity: args.workloadIdentity,
-        template: args,
+        template: (serviceAccountName) => podTemplate(args, serviceAccountName, selector),
         // With an autoscaler, a replicas field would reset the fleet on every `pulumi up`.
         replicas: args.autoscaling === undefined ? (args.replicas ?? 2) : undefined,
       },

@@ -42,3 +42,11 @@ export function assertDns1123Subdomain(field: string, value: string): void {
     );
   }
 }
+
+/** A Kubernetes service account, as workload identity federates it. */
+export interface ServiceAccountRef {
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Name of the service account. */
+  readonly name: string;
+}

@@ -12,6 +12,8 @@ const base: PredictionAutoscalerArgs = {
   namespace: "ml-serving",
   deploymentName: "serving-champion",
   requestRateQuery: "sum(rate(prediction_requests_total[1m]))",
+  cpuUsageQuery: "sum(rate(container_cpu_usage_seconds_total[2m]))",
+  cpuRequestMillis: 500,
   prometheus: { serverAddress: "https://amw.westeurope.prometheus.monitor.azure.com" },
 };
 
@@ -31,6 +33,9 @@ describe("validatePredictionAutoscalerArgs", () => {
     );
     expect(check({ scaling: { ...DEFAULT_SCALING, minReplicas: 0 } })).toThrow(
       "scaling.minReplicas: 0 must be an integer >= 1",
+    );
+    expect(check({ cpuRequestMillis: 0 })).toThrow(
+      "cpuRequestMillis: 0 must be a positive integer",
     );
     expect(check({ deploymentName: "Champion" })).toThrow(
       'deploymentName: "Champion" must be a DNS-1123 subdomain',

@@ -40,6 +40,13 @@ export interface PredictionAutoscalerArgs {
    * the target a per-pod rate. Only used by the KEDA kind.
    */
   readonly requestRateQuery: pulumi.Input<string>;
+  /**
+   * PromQL returning the Deployment's total CPU use (cores) as one sample,
+   * for the KEDA kind's CPU trigger (see {@link cpuUsageQuery}).
+   */
+  readonly cpuUsageQuery: pulumi.Input<string>;
+  /** CPU request of one pod (millicores): the CPU trigger's 100 %. */
+  readonly cpuRequestMillis: number;
   /** Replica bounds, per-pod target and behaviour. @default DEFAULT_SCALING */
   readonly scaling?: ScalingSettings;
   /** KEDA (default) or a plain HPA. @default "keda" */
@@ -69,6 +76,9 @@ export function validatePredictionAutoscalerArgs(args: PredictionAutoscalerArgs)
   if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) {
     throw new Error(`cpuUtilizationPercent: ${cpu} must be an integer in 1-100`);
   }
+  if (!Number.isInteger(args.cpuRequestMillis) || args.cpuRequestMillis < 1) {
+    throw new Error(`cpuRequestMillis: ${args.cpuRequestMillis} must be a positive integer`);
+  }
 }
 
 /** `HorizontalPodAutoscalerBehavior` from the shared scaling settings (same shape, copied to plain objects). */
@@ -90,6 +100,24 @@ export function hpaBehavior(
   };
 }
 
+/**
+ * The container's CPU use in cores, summed over one Deployment's pods, from the cAdvisor series
+ * managed Prometheus collects by default (`container_cpu_usage_seconds_total`).
+ */
+export function cpuUsageQuery(
+  namespace: string,
+  deploymentName: string,
+  container: string,
+): string {
+  return `sum(rate(container_cpu_usage_seconds_total{namespace="${namespace}",pod=~"${deploymentName}-[a-z0-9]+-[a-z0-9]+",container="${container}"}[2m]))`;
+}
+
+/**
+ * Consecutive failed metric reads after which KEDA applies the fallback (at the default 30 s
+ * polling interval, a minute and a half).
+ */
+export const FALLBACK_FAILURE_THRESHOLD = 3;
+
 /** Target value as a Kubernetes quantity: integers stay integers, fractions become milli-units. */
 export function targetQuantity(value: number): string {
   return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
@@ -97,10 +125,18 @@ export function targetQuantity(value: number): string {
 
 /**
  * Scales one model Deployment on prediction volume. By default a KEDA
- * ScaledObject with two triggers: the per-pod request rate from managed
- * Prometheus (authenticated by workload identity through a
- * TriggerAuthentication) and CPU; KEDA creates the HPA and passes the
- * behaviour through. The alternative is a plain HPA on a Pods metric.
+ * ScaledObject with two triggers read from managed Prometheus (authenticated
+ * by workload identity through a TriggerAuthentication): the per-pod request
+ * rate and the per-pod CPU use; KEDA creates the HPA and passes the behaviour
+ * through. Both are AverageValue Prometheus triggers so that a `fallback` can
+ * be set: while Prometheus cannot be read (e.g. the operator's identity is
+ * not federated yet), the HPA skips every scale-down, and KEDA then holds the
+ * Deployment at the fallback count instead. KEDA refuses a fallback next to
+ * its `cpu` scaler (`CheckFallbackValid` in kedacore/keda,
+ * apis/keda/v1alpha1/scaledobject_types.go), hence CPU from Prometheus too.
+ * The fallback is the maximum: an autoscaler that cannot see load keeps
+ * capacity, and the unreadable metric alerts. The alternative is a plain HPA
+ * on a Pods metric and the CPU resource metric.
  */
 export class PredictionAutoscaler extends pulumi.ComponentResource {
   /** The kind that was created. */
@@ -179,6 +215,10 @@ export class PredictionAutoscaler extends pulumi.ComponentResource {
             scaleTargetRef,
             minReplicaCount: scaling.minReplicas,
             maxReplicaCount: scaling.maxReplicas,
+            fallback: {
+              failureThreshold: FALLBACK_FAILURE_THRESHOLD,
+              replicas: scaling.maxReplicas,
+            },
             advanced: { horizontalPodAutoscalerConfig: { behavior: hpaBehavior(scaling) } },
             triggers: [
               {
@@ -195,10 +235,17 @@ export class PredictionAutoscaler extends pulumi.ComponentResource {
                 authenticationRef: { name: auth.metadata.name },
               },
               {
-                type: "cpu",
+                type: "prometheus",
                 name: "cpu",
-                metricType: "Utilization",
-                metadata: { value: String(cpu) },
+                metricType: "AverageValue",
+                metadata: {
+                  serverAddress: prometheus.serverAddress,
+                  query: args.cpuUsageQuery,
+                  // Cores per pod at `cpu` percent of the request.
+                  threshold: String((args.cpuRequestMillis * cpu) / 100_000),
+                  ignoreNullValues: "true",
+                },
+                authenticationRef: { name: auth.metadata.name },
               },
             ],
           },

@@ -47,10 +47,11 @@ export interface ServingNamespaceArgs {
    */
   readonly containerMax?: ResourceAmounts;
   /**
-   * Namespace of the ingress controller whose pods may reach the API.
-   * @default APP_ROUTING_NAMESPACE
+   * Namespaces of the ingress proxies whose pods may reach the API (the
+   * NGINX controller's, a Gateway's, or both while migrating).
+   * @default [APP_ROUTING_NAMESPACE]
    */
-  readonly ingressControllerNamespace?: string;
+  readonly ingressControllerNamespaces?: readonly string[];
   /**
    * CIDRs the pods may reach on TCP 443: Entra ID (workload-identity token
    * exchange), Cosmos DB, Key Vault, Application Insights. Standard
@@ -66,10 +67,9 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** Throws, naming the field and the rule, unless `args` describe a valid serving namespace. */
 export function validateServingNamespaceArgs(args: ServingNamespaceArgs): void {
   assertDns1123Label("namespace", args.namespace);
-  assertDns1123Label(
-    "ingressControllerNamespace",
-    args.ingressControllerNamespace ?? APP_ROUTING_NAMESPACE,
-  );
+  for (const [i, ns] of (args.ingressControllerNamespaces ?? [APP_ROUTING_NAMESPACE]).entries()) {
+    assertDns1123Label(`ingressControllerNamespaces[${i}]`, ns);
+  }
   if (
     !Number.isInteger(args.containerPort) ||
     args.containerPort < 1 ||
@@ -155,7 +155,9 @@ export class ServingNamespace extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [fromNamespace(args.ingressControllerNamespace ?? APP_ROUTING_NAMESPACE)],
+              from: (args.ingressControllerNamespaces ?? [APP_ROUTING_NAMESPACE]).map(
+                fromNamespace,
+              ),
               ports: [{ protocol: "TCP", port }],
             },
           ],

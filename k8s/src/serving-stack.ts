@@ -1,20 +1,14 @@
 import { CHALLENGER, CHAMPION, type ServedVariant, type ServingConfig } from "@mlops/contracts";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  CanaryIngress,
-  type CanaryIngressArgs,
-  type IngressRule,
-  validateCanaryIngressArgs,
-} from "./canary-ingress.js";
+import { edgeServiceAccount } from "./gateway-route.js";
 import {
   type HealthPaths,
   ModelDeployment,
   type ModelDeploymentArgs,
-  SERVICE_PORT,
   validateModelDeploymentArgs,
-  type WorkloadIdentity,
 } from "./model-deployment.js";
+import type { ServiceAccountRef } from "./names.js";
 import type { AutoscalerKind, KedaPrometheusSource } from "./prediction-autoscaler.js";
 import { amaMetricsSettingsData, createAmaMetricsSettings } from "./prometheus-scrape.js";
 import {
@@ -32,6 +26,15 @@ import {
   type ServingNamespaceArgs,
   validateServingNamespaceArgs,
 } from "./serving-namespace.js";
+import { SERVICE_PORT, type WorkloadIdentity } from "./serving-workload.js";
+import {
+  createTrafficSplit,
+  edgeNamespaces,
+  gatewayNamespaceFor,
+  type SplitTarget,
+  type TrafficSplitSettings,
+  validateTrafficSplit,
+} from "./traffic-split.js";
 import { validateFor } from "./validation.js";
 
 /** One model variant of the stack. */
@@ -56,7 +59,7 @@ export interface ServingStackArgs {
   /**
    * The serving configuration both arms share (models, store, experiment,
    * telemetry). Each Deployment gets it in `single` mode for its own
-   * variant, with `challengerWeight` set to the canary weight so every pod
+   * variant, with `challengerWeight` set to the split's weight so every pod
    * reports the split that is live.
    */
   readonly servingConfig: ServingConfig;
@@ -72,23 +75,10 @@ export interface ServingStackArgs {
   readonly healthPaths?: HealthPaths;
   /** The model in production. */
   readonly champion: VariantArgs;
-  /** The model under test; gets `canary.weight` percent of traffic. */
+  /** The model under test; gets `traffic.weight` percent of traffic. */
   readonly challenger: VariantArgs;
-  /** Public routing of the split. */
-  readonly canary: {
-    /** Hosts and paths of the API. */
-    readonly rules: readonly IngressRule[];
-    /** Percent of requests (integer 0-100) to the challenger; from stack config. */
-    readonly weight: number;
-    /** Header forcing an arm. @default "X-Canary" */
-    readonly header?: string;
-    /** Cookie forcing an arm. @default none */
-    readonly cookie?: string;
-    /** IngressClass. @default the AKS application-routing class */
-    readonly ingressClassName?: string;
-    /** TLS Secret for the hosts; plain HTTP when absent. */
-    readonly tlsSecretName?: string;
-  };
+  /** Public routing of the split: Gateway API (default) or the NGINX canary pair. */
+  readonly traffic: TrafficSplitSettings;
   /** Identity the pods use for Azure services. */
   readonly workloadIdentity: WorkloadIdentity;
   /** KEDA (default) or plain HPA. @default "keda" */
@@ -97,8 +87,6 @@ export interface ServingStackArgs {
   readonly prometheus?: KedaPrometheusSource;
   /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
-  /** Namespace of the ingress controller. @default the AKS application-routing namespace */
-  readonly ingressControllerNamespace?: string;
   /**
    * Create the AKS managed-Prometheus settings ConfigMap
    * (`AMA_METRICS_SETTINGS`) that turns on pod-annotation scraping for this
@@ -113,14 +101,6 @@ export interface ServingStackArgs {
    * @default none
    */
   readonly scrapedNamespaces?: readonly string[];
-}
-
-/** A Kubernetes service account, as workload identity federates it. */
-export interface ServiceAccountRef {
-  /** Namespace of the service account. */
-  readonly namespace: string;
-  /** Name of the service account. */
-  readonly name: string;
 }
 
 /**
@@ -142,6 +122,18 @@ export function servingServiceAccounts(stackName: string, namespace: string): Se
     name: variantName(stackName, variant),
   }));
 }
+
+/**
+ * The edge ServiceAccount a gateway-split ServingStack `stackName` creates (TLS
+ * sync and DNS records), known before the stack exists so an identity can be
+ * federated with it first.
+ */
+export function servingEdgeServiceAccount(stackName: string, namespace: string): ServiceAccountRef {
+  return edgeServiceAccount(splitName(stackName), gatewayNamespaceFor(namespace));
+}
+
+/** Name of the traffic split of ServingStack `stackName`. */
+const splitName = (stackName: string) => `${stackName}-ingress`;
 
 /** Fraction of replicas a rolling update may add (Deployment `maxSurge`). */
 const SURGE = 0.25;
@@ -210,7 +202,7 @@ function namespaceArgs(args: ServingStackArgs): ServingNamespaceArgs {
     ]),
     containerMax: maxLimits(champion.limits, challenger.limits),
     egressCidrs: args.egressCidrs,
-    ingressControllerNamespace: args.ingressControllerNamespace,
+    ingressControllerNamespaces: edgeNamespaces(args.traffic, args.namespace),
   };
 }
 
@@ -226,7 +218,7 @@ function deploymentArgs(
     provider: args.provider,
     namespace,
     image: v.image,
-    servingConfig: variantConfig(args.servingConfig, variant, args.canary.weight),
+    servingConfig: variantConfig(args.servingConfig, variant, args.traffic.weight),
     secretEnv: args.secretEnv,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
@@ -241,24 +233,19 @@ function deploymentArgs(
   };
 }
 
-/** The split between the two arms' Services. */
-function ingressArgs(
+/** The split's target: both arms' Services in the stack's namespace. */
+function splitTarget(
   args: ServingStackArgs,
   namespace: pulumi.Input<string>,
-  stable: { serviceName: pulumi.Input<string>; servicePort: number },
-  canary: { serviceName: pulumi.Input<string>; servicePort: number },
-): CanaryIngressArgs {
+  champion: { serviceName: pulumi.Input<string>; servicePort: number },
+  challenger: { serviceName: pulumi.Input<string>; servicePort: number },
+): SplitTarget {
   return {
     provider: args.provider,
     namespace,
-    rules: args.canary.rules,
-    stable: { name: stable.serviceName, port: stable.servicePort },
-    canary: { name: canary.serviceName, port: canary.servicePort },
-    canaryWeight: args.canary.weight,
-    canaryHeader: args.canary.header,
-    canaryCookie: args.canary.cookie,
-    ingressClassName: args.canary.ingressClassName,
-    tlsSecretName: args.canary.tlsSecretName,
+    namespaceName: args.namespace,
+    champion: { name: champion.serviceName, port: champion.servicePort },
+    challenger: { name: challenger.serviceName, port: challenger.servicePort },
   };
 }
 
@@ -279,9 +266,10 @@ export function validateServingStackArgs(name: string, args: ServingStackArgs): 
     serviceName: variantName(name, variant),
     servicePort: SERVICE_PORT,
   });
-  validateCanaryIngressArgs(
-    `${name}-ingress`,
-    ingressArgs(args, args.namespace, service(CHAMPION), service(CHALLENGER)),
+  validateTrafficSplit(
+    splitName(name),
+    args.traffic,
+    splitTarget(args, args.namespace, service(CHAMPION), service(CHALLENGER)),
   );
 }
 
@@ -301,7 +289,7 @@ function maxLimits(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
 /**
  * The whole serving plane from one typed argument object: a locked-down
  * namespace, the champion and the challenger (each autoscaled on prediction
- * volume), and the NGINX canary split between them.
+ * volume), and the traffic split between them (Gateway API or NGINX canary).
  */
 export class ServingStack extends pulumi.ComponentResource {
   /** The namespace everything lives in. */
@@ -310,8 +298,8 @@ export class ServingStack extends pulumi.ComponentResource {
   public readonly championService: pulumi.Output<string>;
   /** The challenger's Service. */
   public readonly challengerService: pulumi.Output<string>;
-  /** The canary Ingress whose weight the pipeline moves. */
-  public readonly canaryIngress: pulumi.Output<string>;
+  /** The object whose weight the pipeline moves: the HTTPRoute, or the canary Ingress. */
+  public readonly trafficSplit: pulumi.Output<string>;
 
   constructor(name: string, args: ServingStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ServingStack", name, {}, opts);
@@ -333,21 +321,22 @@ export class ServingStack extends pulumi.ComponentResource {
       });
     }
 
-    const ingress = new CanaryIngress(
-      `${name}-ingress`,
-      ingressArgs(args, ns.name, champion, challenger),
-      { parent: this },
+    const split = createTrafficSplit(
+      splitName(name),
+      args.traffic,
+      splitTarget(args, ns.name, champion, challenger),
+      this,
     );
 
     this.namespace = ns.name;
     this.championService = champion.serviceName;
     this.challengerService = challenger.serviceName;
-    this.canaryIngress = ingress.canaryIngressName;
+    this.trafficSplit = split;
     this.registerOutputs({
       namespace: this.namespace,
       championService: this.championService,
       challengerService: this.challengerService,
-      canaryIngress: this.canaryIngress,
+      trafficSplit: this.trafficSplit,
     });
   }
 }

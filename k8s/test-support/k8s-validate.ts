@@ -1,8 +1,11 @@
 /**
  * Validates captured Kubernetes objects: core kinds with kubernetes-models
- * (OpenAPI schema of Kubernetes 1.33.0, the version kubernetes-models 4.5.x
- * is generated from), KEDA kinds with their CRD schemas.
+ * (the OpenAPI schema kubernetes-models 5.1 is generated from: Kubernetes 1.36,
+ * which it shows by carrying 1.36's PodSchedulingGroup), custom resources (KEDA,
+ * Gateway API, application routing) with their CRD schemas (see fixtures/).
  */
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
@@ -12,12 +15,13 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { kedaValidators } from "./keda-schema.js";
+import { crdValidators } from "./crd-schema.js";
 
-/** The Kubernetes minor version the schemas are pinned to (AKS 1.33 line). */
-export const KUBERNETES_SCHEMA_VERSION = "1.33.0";
+/** The Kubernetes version the schemas come from (kubernetes-models 5.1). */
+export const KUBERNETES_SCHEMA_VERSION = "1.36.0";
 
 // biome-ignore lint/suspicious/noExplicitAny: validators take arbitrary Kubernetes JSON.
 type Validate = (object: Record<string, any>) => void;
@@ -27,10 +31,45 @@ const model =
     (object) =>
       new Model(object).validate();
 
+/**
+ * The ObjectMeta schema kubernetes-models compiles (its apimachinery package, resolved from
+ * kubernetes-models itself, which depends on it).
+ */
+const objectMeta = createRequire(
+  createRequire(import.meta.url).resolve("kubernetes-models/package.json"),
+)("@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta") as {
+  validate: ((data: unknown) => boolean) & { errors?: unknown[] | null };
+};
+
+function assertObjectMeta(field: string, meta: unknown): void {
+  if (!objectMeta.validate(meta)) {
+    throw new Error(`${field}: ${JSON.stringify(objectMeta.validate.errors)}`);
+  }
+}
+
+/**
+ * A Deployment patch as this package writes them: object metadata and pod-template metadata
+ * only (a restart), each valid ObjectMeta; anything else is refused, since a partial spec cannot
+ * be checked against the Deployment schema's required fields.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON.
+function validateDeploymentPatch(patch: Record<string, any>): void {
+  assertObjectMeta("metadata", patch.metadata);
+  const keys = (o: object | undefined) => Object.keys(o ?? {}).join(",");
+  if (keys(patch.spec) !== "template" || keys(patch.spec.template) !== "metadata") {
+    throw new Error("spec: a Deployment patch may only set spec.template.metadata");
+  }
+  assertObjectMeta("spec.template.metadata", patch.spec.template.metadata);
+}
+
 const core: Record<string, Validate> = {
   "kubernetes:core/v1:Namespace": model(Namespace),
   "kubernetes:core/v1:ConfigMap": model(ConfigMap),
   "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),
+  "kubernetes:core/v1:Secret": model(Secret),
+  // A ServiceAccount has no required fields besides metadata: a patch is checked as one.
+  "kubernetes:core/v1:ServiceAccountPatch": model(ServiceAccount),
+  "kubernetes:apps/v1:DeploymentPatch": validateDeploymentPatch,
   "kubernetes:core/v1:Service": model(Service),
   "kubernetes:core/v1:ResourceQuota": model(ResourceQuota),
   "kubernetes:core/v1:LimitRange": model(LimitRange),
@@ -41,17 +80,31 @@ const core: Record<string, Validate> = {
   "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": model(HorizontalPodAutoscaler),
 };
 
+/** The object as the API server receives it: Pulumi's secret wrappers replaced by their values. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  // Pulumi's marker of a secret value in registered inputs: `{[sigKey]: secretSig, value}`.
+  if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+    return unwrapSecrets(record.value);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 /** Throws if `object` (registered as `type`) is not valid; also throws for a kind with no validator. */
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON.
-export function validateObject(type: string, object: Record<string, any>): void {
+export function validateObject(type: string, registeredObject: Record<string, any>): void {
+  // biome-ignore lint/suspicious/noExplicitAny: arbitrary Kubernetes JSON.
+  const object = unwrapSecrets(registeredObject) as Record<string, any>;
   const validate = core[type];
   if (validate) {
     validate(object);
     return;
   }
-  const keda = kedaValidators.get(`${object.apiVersion}/${object.kind}`);
-  if (!keda) throw new Error(`no validator for ${type}`);
-  const errors = keda(object);
+  const schemas = crdValidators.get(`${object.apiVersion}/${object.kind}`);
+  if (!schemas) throw new Error(`no validator for ${type}`);
+  const errors = schemas.flatMap((s) => s.validate(object).map((e) => `${s.source}: ${e}`));
   if (errors.length > 0) {
     throw new Error(`${type} ${object.metadata?.name}: ${errors.join("; ")}`);
   }

@@ -2,7 +2,7 @@
  * `pnpm bench:serve`: the prediction API under load on loopback, serving `pnpm start`'s models.
  *
  * Registers the demo models in a temporary directory (training's `runDemoJob`, as `pnpm start`
- * does), then starts the server (`@mlops/serving`'s server module) as its own process and
+ * does), then starts the server (`@mlops/serving`'s process entry, under tsx) as its own process and
  * measures cold start to ready, RSS at rest, and `POST /predict` (100 trees, 5 features,
  * prediction logging on) with autocannon at 1, 32 and 128 connections, cycling over rows of the
  * demo data's test split. Prints one table.
@@ -13,17 +13,16 @@
  * a native load generator such as wrk (see the report for the reference harness).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseServingConfig } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
-import { DEMO_DATA, DEMO_MODELS, loadDataset, runDemoJob, takeRows } from "@mlops/training";
+import { DEMO_DATA, DEMO_MODELS, loadDataset, takeRows } from "@mlops/training";
 import autocannon from "autocannon";
+import { freePort, registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
 
 const { values } = parseArgs({
   // pnpm forwards its `--` separator; drop it so `pnpm bench -- --seconds 5` works.
@@ -44,29 +43,7 @@ if (!(seconds >= 1 && seconds <= 120) || connectionSets.some((c) => !(c >= 1 && 
 // pid whose RSS is read is the server's.
 const require = createRequire(import.meta.url);
 const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
-const SERVER = require.resolve("@mlops/serving/server");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
-/** RSS of `pid` and its descendants (the cluster's workers), in MiB. */
-async function rssMiB(pid: number): Promise<number> {
-  const read = (file: string) => readFile(file, "utf8").catch(() => "");
-  const status = await read(`/proc/${pid}/status`);
-  let kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  for (const child of (await read(`/proc/${pid}/task/${pid}/children`)).split(/\s+/)) {
-    if (child !== "") kib += (await rssMiB(Number(child))) * 1024;
-  }
-  return kib / 1024;
-}
+const SERVER = require.resolve("@mlops/serving/main");
 
 /** Spawns the server and resolves with it and the milliseconds until /health/ready said 200. */
 async function startServer(env: Record<string, string>, url: string) {
@@ -75,15 +52,7 @@ async function startServer(env: Record<string, string>, url: string) {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor200(child, `${url}/health/ready`);
   return { child, coldStartMs: performance.now() - started };
 }
 
@@ -103,17 +72,7 @@ const env = {
 };
 let child: ChildProcess | undefined;
 try {
-  const config = parseServingConfig(env);
-  const store = await openStore(config.store);
-  process.stderr.write("registering the demo models (100 trees each)…\n");
-  await runDemoJob({
-    store,
-    artifactRoot: config.artifactDir,
-    experimentId: config.experimentId,
-    challengerWeight: config.challengerWeight,
-    threads: 2,
-  });
-  await store.close();
+  await registerDemoModels(env);
 
   const dataset = await loadDataset(DEMO_DATA.classification, { label: "label" });
   const test = takeRows(dataset, dataset.split.test.subarray(0, 1024));

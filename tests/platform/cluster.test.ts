@@ -22,17 +22,23 @@ afterAll(async () => {
 });
 
 const row = [0.5, -1.2, 0.3, 1.1, -0.4];
-/** The serving workers among a process's children (others: tsx's esbuild, finished tools). */
-function workersOf(pid: number): string[] {
+/** The command lines of a process's children (gone meanwhile: left out). */
+function childrenOf(pid: number): { pid: string; cmdline: string }[] {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
-  return children.filter((child) => {
+  return children.flatMap((child) => {
     try {
-      return readFileSync(`/proc/${child}/cmdline`, "utf8").includes("worker.ts");
+      return [{ pid: child, cmdline: readFileSync(`/proc/${child}/cmdline`, "utf8") }];
     } catch {
-      return false; // Gone meanwhile.
+      return [];
     }
   });
 }
+
+/** The serving workers among a process's children (others: finished tools). */
+const workersOf = (pid: number): string[] =>
+  childrenOf(pid)
+    .filter((c) => c.cmdline.includes("cluster-worker.js"))
+    .map((c) => c.pid);
 
 /** Sum of a counter's samples in a Prometheus exposition. */
 function counterSum(text: string, name: string): number {
@@ -57,6 +63,10 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     const server = await start(START, dir, env);
     running.push(server);
     expect(server.stdout).toMatch(/with 2 processes/);
+    // Compiled JavaScript on plain node: no tsx, no esbuild service, no TypeScript anywhere.
+    for (const { cmdline } of childrenOf(server.child.pid!)) {
+      expect(cmdline).not.toMatch(/tsx|esbuild|\.ts\b/);
+    }
     // Workers that ask the primary while starting (the dashboard's first sample) get answers.
     expect(server.stdout + server.stderr).not.toMatch(/did not answer/);
     const pid = server.child.pid!;

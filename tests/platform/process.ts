@@ -12,8 +12,8 @@ import type { ZodType, z } from "zod";
 // leaves the server orphaned behind).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
 
-/** The `pnpm start` entry point. */
-export const START = fileURLToPath(new URL("../../start/src/start.ts", import.meta.url));
+/** The `pnpm start` entry point as `pnpm start` runs it: compiled (the tests' global set-up builds). */
+export const START = fileURLToPath(new URL("../../start/dist/start.js", import.meta.url));
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -37,14 +37,18 @@ export interface Started {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `script` in `cwd` with `env` and resolves once it prints its URL. */
+/**
+ * Spawns `script` (compiled JavaScript with plain node, TypeScript through tsx) in `cwd` with
+ * `env` and resolves once it prints its URL.
+ */
 export async function start(
   script: string,
   cwd: string,
   env: Record<string, string>,
 ): Promise<Started> {
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, ["--import", tsxLoader, script], {
+  const args = script.endsWith(".ts") ? ["--import", tsxLoader, script] : [script];
+  const child = spawn(process.execPath, args, {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],

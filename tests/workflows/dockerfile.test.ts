@@ -6,6 +6,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { SERVING_IMAGE_DATA_DIR } from "@mlops/k8s";
 import { Copy, type Dockerfile, DockerfileParser, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +50,7 @@ function contextSources(dockerfile: Dockerfile): { raw: string; resolved: string
     });
 }
 
-/** The folders of the workspace packages `name` depends on at run time, itself included. */
+/** The folders of the workspace packages `name` bundles (its workspace dependencies), itself included. */
 async function runtimeClosure(name: string): Promise<string[]> {
   const { packages } = parseYaml(await readFile(join(ROOT, "pnpm-workspace.yaml"), "utf8")) as {
     packages: string[];
@@ -64,7 +65,12 @@ async function runtimeClosure(name: string): Promise<string[]> {
   const byName = new Map<string, { dir: string; deps: string[] }>();
   for (const dir of dirs.flat()) {
     const manifest = JSON.parse(await readFile(join(ROOT, dir, "package.json"), "utf8"));
-    byName.set(manifest.name, { dir, deps: Object.keys(manifest.dependencies ?? {}) });
+    const specs = { ...manifest.dependencies, ...manifest.devDependencies } as Record<
+      string,
+      string
+    >;
+    const deps = Object.entries(specs).filter(([, spec]) => spec.startsWith("workspace:"));
+    byName.set(manifest.name, { dir, deps: deps.map(([dep]) => dep) });
   }
   const found = new Set<string>();
   const visit = (pkg: string) => {
@@ -96,6 +102,33 @@ describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (pat
     for (const { resolved } of sources) {
       const tracked = await run("git", ["ls-files", "--", resolved]);
       expect(tracked.stdout.trim(), `${resolved} is not in the repository`).not.toBe("");
+    }
+  });
+
+  it("builds on Node 24 LTS pinned by digest, its tag in the comment above", async () => {
+    const arg = text.match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1];
+    expect(arg).toMatch(/^node@sha256:[0-9a-f]{64}$/);
+    const comment = text.split("\n").findIndex((l) => l.startsWith("ARG NODE_IMAGE="));
+    const above = text.split("\n").slice(0, comment).reverse();
+    const tagLine = above.find((l) => /node:\d+/.test(l)) ?? "";
+    const engines = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).engines.node;
+    const major = /^>=(\d+)/.exec(engines)![1];
+    expect(tagLine).toMatch(new RegExp(`^# .*node:${major}-bookworm-slim`));
+    // Both stages (build, runtime) from that one argument.
+    const fromArg = "$" + "{NODE_IMAGE}";
+    expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([fromArg, fromArg]);
+  });
+
+  it("runs compiled JavaScript with plain node: no pnpm, tsx, esbuild or TypeScript in the runtime stage", () => {
+    const stage = finalStage(dockerfile);
+    const cmd = stage.find((i) => i.getKeyword() === "CMD")!;
+    const args = JSON.parse(cmd.getArgumentsContent()!) as string[];
+    expect(args[0]).toBe("node");
+    expect(args.slice(1).find((a) => !a.startsWith("-"))).toMatch(/^dist\/[\w-]+\.js$/);
+    for (const instruction of stage) {
+      expect(instruction.getTextContent(), "runtime stage").not.toMatch(
+        /\b(pnpm|tsx|esbuild|tsc)\b|\.ts\b/,
+      );
     }
   });
 
@@ -136,6 +169,17 @@ describe("services/serving/Dockerfile", () => {
     const packages = sources.filter((s) => s.endsWith("/src")).map((s) => s.slice(0, -4));
     expect(packages.sort()).toEqual(await runtimeClosure("@mlops/serving"));
     expect(sources.filter((s) => s.startsWith("training"))).toEqual([]);
+  });
+
+  it("declares its writable paths, and the k8s Deployment mounts an emptyDir on each", () => {
+    const volumes = finalStage(dockerfile)
+      .filter((i) => i.getKeyword() === "VOLUME")
+      .flatMap((i) => JSON.parse(i.getArgumentsContent()!) as string[]);
+    expect(volumes).toEqual([SERVING_IMAGE_DATA_DIR]);
+    const env = finalStage(dockerfile)
+      .find((i) => i.getKeyword() === "ENV")!
+      .getTextContent();
+    expect(env).toContain(`MLOPS_STORE=sqlite:${SERVING_IMAGE_DATA_DIR}/`);
   });
 
   it("ships the dashboard's front end and checks its own health", () => {

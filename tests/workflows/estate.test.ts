@@ -47,7 +47,7 @@ describe("reaching the estate", () => {
       // kubelogin ≥ 0.2.0 reads GitHub's OIDC request variables in workloadidentity mode.
       expect(kubelogin!.with?.["kubelogin-version"], id).toMatch(/^v0\.2\.\d+$/);
       expect(index("azure/use-kubelogin@"), id).toBeLessThan(firstPulumi);
-      expect(pipelineCliVersion(job), id).toBe("3.248.0");
+      expect(pipelineCliVersion(job), id).toBe("3.276.0");
       expect(index("pulumi/actions@"), id).toBeLessThan(firstPulumi);
       expect(job.env?.AAD_LOGIN_METHOD, id).toBe("workloadidentity");
       expect(job.env?.AZURE_CLIENT_ID, id).toBe(job.env?.ARM_CLIENT_ID);

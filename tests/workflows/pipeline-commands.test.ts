@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, START, type Started, start } from "../platform/process.js";
 import { forward, mlops, ROOT } from "./support.js";
 
-const SERVER = join(ROOT, "services", "serving", "src", "server.ts");
+// The image's process entry, compiled (the tests' global set-up builds), as the image runs it.
+const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 /** ingress-nginx's canary-by-header, as the k8s components configure it. */

@@ -268,13 +268,13 @@ describe("hardening", () => {
     }
   });
 
-  it("the setup action installs the packageManager pnpm on Node 20 with a frozen lockfile", async () => {
+  it("the setup action installs the packageManager pnpm on Node 24 with a frozen lockfile", async () => {
     const steps = (await loadSetupAction()).doc.runs.steps;
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
     expect(pkg.packageManager).toBe("pnpm@10.34.9");
     expect(steps.find((s) => s.uses?.startsWith("pnpm/action-setup@"))?.with).toBeUndefined();
     expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toEqual({
-      "node-version": 20,
+      "node-version": 24,
       cache: "pnpm",
     });
     expect(steps.at(-1)?.run).toMatch(/^pnpm install --frozen-lockfile/);

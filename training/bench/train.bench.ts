@@ -20,6 +20,7 @@ import {
   takeRows,
   trainAndEvaluate,
 } from "../src/index.js";
+import { formatTable, median, positiveInteger } from "./common.js";
 
 const SKLEARN_ACCURACY = 0.9615;
 const { values } = parseArgs({
@@ -38,15 +39,6 @@ const { values } = parseArgs({
 const trees = positiveInteger("--trees", values.trees);
 const repeat = positiveInteger("--repeat", values.repeat);
 const seed = positiveInteger("--seed", values.seed, 0);
-
-function positiveInteger(flag: string, text: string, min = 1): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min)
-    throw new RangeError(`${flag} must be an integer ≥ ${min} (got ${text})`);
-  return n;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const dataset = await loadDataset(values.data, { label: values.label, seed });
 const test = takeRows(dataset, dataset.split.test);
@@ -178,11 +170,7 @@ if (values.json) {
     r.loadMs === undefined ? "" : r.loadMs.toFixed(0),
     r.sameAsLoaded === undefined ? "" : String(r.sameAsLoaded),
   ]);
-  const widths = header.map((h, j) => Math.max(h.length, ...table.map((row) => row[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join(" | ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
-  for (const row of table) console.log(line(row));
+  console.log(formatTable(header, table));
   console.log(
     `\nbar: accuracy ≥ ${bar.accuracyAtLeast.toFixed(4)} and fit ≤ ${bar.ratioAtMost}× scikit-learn: ${bar.met ? "met" : "NOT met"}`,
   );

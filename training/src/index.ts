@@ -41,6 +41,19 @@ export type { ForestOptions, ForestParams, MaxFeatures } from "./forest/options.
 export { createTrainingPool, type TrainingPool } from "./forest/pool.js";
 export { type GarchCardInput, renderGarchCard } from "./garch-card.js";
 export {
+  type BoostingProgress,
+  fitGbdt,
+  type GbdtFitOptions,
+  type GbdtFitResult,
+} from "./gbdt/fit.js";
+export {
+  GBDT_OPTION_NAMES,
+  type GbdtOptions,
+  type GbdtParams,
+  type Growth,
+  resolveGbdtOptions,
+} from "./gbdt/options.js";
+export {
   DEMO_DATA,
   DEMO_MODELS,
   type DemoJobInput,

@@ -7,7 +7,7 @@ import { outerProduct } from "../covariance.js";
 import { evaluate, evaluateHessian, type Model } from "../likelihood.js";
 
 /** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
-export const CENTRAL_HESSIAN_MAX = 20_000;
+const CENTRAL_HESSIAN_MAX = 20_000;
 
 /** Step for central differences in parameter i: relative, with a floor on the parameter's scale. */
 function fdStep(model: Model, theta: ArrayLike<number>, i: number): number {
@@ -65,7 +65,7 @@ export function hessianAt(model: Model, theta: Float64Array): Float64Array {
 /** Outer product of the per-observation scores at θ (k x k). */
 export function opgAt(model: Model, theta: Float64Array): Float64Array {
   const k = model.layout.k;
-  const scores = new Float64Array(model.nEff * k);
-  evaluate(model, theta, null, scores);
-  return outerProduct(scores, model.nEff, k);
+  if (model.scores.length === 0) model.scores = new Float64Array(model.nEff * k);
+  evaluate(model, theta, null, model.scores);
+  return outerProduct(model.scores, model.nEff, k);
 }

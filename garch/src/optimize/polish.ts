@@ -1,91 +1,78 @@
 /**
- * Newton polishing after the BFGS stage: a few chord steps in θ with the Hessian the standard
- * errors use, which settle the last digits and judge convergence by the Newton decrement.
+ * Newton polishing after the quasi-Newton stage: constrained chord steps (active-set.ts) with the
+ * Hessian the standard errors use (hessian.ts), which settle the last digits and judge
+ * convergence by the KKT conditions: the constrained Newton decrement (the projected gradient in
+ * the metric of the inverse Hessian) below DECREMENT_TOL with a Hessian negative definite on the
+ * free parameters.
  */
 import { evaluate, type Model } from "../likelihood.js";
-import { cholesky, choleskySolve, dot } from "../linalg.js";
-import type { Stage } from "./bfgs-stage.js";
-import { feasible } from "./constraints.js";
+import { activeSetStep, projectedGradientNorm, type Step } from "./active-set.js";
+import type { Constraints } from "./constraints.js";
 import { hessianAt } from "./hessian.js";
+import { lineSearch } from "./line-search.js";
+import { negated } from "./newton.js";
 import { DECREMENT_TOL, type Estimate } from "./result.js";
 
+/** Chord steps at most (the Hessian hardly changes over the last steps). */
+const MAX_STEPS = 8;
 /**
- * Newton steps in θ with one Hessian (the chord method: the Hessian hardly changes over the
- * last steps). Returns the Hessian at the start of polishing, refreshed if a step was large.
+ * A step with a decrement above this refreshes the Hessian once (stale for the chord and the
+ * SEs); below it the estimate is within a few hundredths of a standard error of the point the
+ * Hessian was taken at, which moves the standard errors by far less than their own error.
  */
-export function polish(model: Model, stage: Stage): Estimate {
+const REFRESH_DECREMENT = 1e-2;
+
+/**
+ * Polishes θ (feasible, near an optimum) in at most `budget` steps; `earlier` says how the stage
+ * before ended. The estimate counts the polishing steps only.
+ */
+export function polish(
+  model: Model,
+  c: Constraints,
+  theta0: Float64Array,
+  budget: number,
+  earlier: string,
+): Estimate {
   const k = model.layout.k;
-  let theta = stage.theta;
+  let theta = theta0;
   let hess = hessianAt(model, theta);
-  const neg = hess.map((v) => -v);
-  let l = cholesky(neg, k);
+  let curvature = negated(hess);
   const g = new Float64Array(k);
+  const gNext = new Float64Array(k);
   let ll = evaluate(model, theta, g);
-  if (!l) {
-    return {
-      theta,
-      logLikelihood: ll,
-      hessian: hess,
-      iterations: stage.iterations,
-      converged: stage.bfgsConverged,
-      message: stage.bfgsConverged
-        ? "converged in free parameters; the Hessian is not negative definite (an estimate on or near a bound?)"
-        : stage.message,
-    };
-  }
-  let decrement = Number.POSITIVE_INFINITY;
+  let step: Step = activeSetStep(c, theta, g, curvature);
   let steps = 0;
   let refreshed = false;
-  let blocked = false;
-  for (; steps < 8; steps++) {
-    const delta = choleskySolve(l!, k, g);
-    decrement = dot(g, delta, k);
-    if (decrement < 1e-14 * Math.max(1, Math.abs(ll))) break;
-    const next = theta.map((v, i) => v + delta[i]!);
-    if (!feasible(model, next)) {
-      blocked = true;
-      break;
-    }
-    const gNext = new Float64Array(k);
-    const llNext = evaluate(model, next, gNext);
-    if (!(llNext >= ll - 1e-12 * Math.abs(ll))) break;
-    theta = next;
-    ll = llNext;
+  for (; steps < Math.min(MAX_STEPS, budget) && !step.regularised; steps++) {
+    if (step.decrement < 1e-14 * Math.max(1, Math.abs(ll))) break;
+    const accepted = lineSearch(c, theta, ll, step, 1, (next) => evaluate(model, next, gNext));
+    if (!accepted) break;
+    theta = accepted.theta;
+    ll = accepted.logLikelihood;
     g.set(gNext);
-    if (decrement > 1e-4 && !refreshed) {
-      // A large step: the starting Hessian is stale for the standard errors and for the chord.
+    if (step.decrement > REFRESH_DECREMENT && !refreshed) {
       hess = hessianAt(model, theta);
-      l = cholesky(
-        hess.map((v) => -v),
-        k,
-      );
+      curvature = negated(hess);
       refreshed = true;
-      if (!l) break;
     }
+    step = activeSetStep(c, theta, g, curvature);
   }
-  if (l) decrement = dot(g, choleskySolve(l, k, g), k);
-  evaluate(model, theta);
-  const converged = Number.isFinite(decrement) && decrement < DECREMENT_TOL;
-  let message: string;
-  if (converged) message = `converged: Newton decrement ${decrement.toExponential(1)}`;
-  else if (blocked && stage.bfgsConverged) {
-    return {
-      theta,
-      logLikelihood: ll,
-      hessian: hess,
-      iterations: stage.iterations + steps,
-      converged: true,
-      message:
-        "converged in free parameters at a constraint boundary (a Newton step would leave the feasible set)",
-    };
-  } else
-    message = `not converged: Newton decrement ${decrement.toExponential(2)} (${stage.message})`;
+  evaluate(model, theta); // leave the model's residuals and variances at θ
+  const converged =
+    !step.regularised && Number.isFinite(step.decrement) && step.decrement < DECREMENT_TOL;
   return {
     theta,
     logLikelihood: ll,
     hessian: hess,
-    iterations: stage.iterations + steps,
+    iterations: steps,
     converged,
-    message,
+    message: converged
+      ? `converged: constrained Newton decrement ${step.decrement.toExponential(1)}`
+      : step.regularised
+        ? `not converged: the Hessian is not negative definite on the free parameters (${earlier})`
+        : `not converged: constrained Newton decrement ${step.decrement.toExponential(2)} (${earlier})`,
+    held: step.held,
+    onPersistence: step.onPersistence,
+    projectedGradient: projectedGradientNorm(c, theta, g),
   };
 }

@@ -1,6 +1,9 @@
 /** What an optimiser stage returns: an estimate it converged to, or where it stopped short. */
 
-/** Newton decrement (≈ 2 x log-likelihood still to gain) that counts as converged. */
+/**
+ * Constrained Newton decrement (≈ 2 x log-likelihood still to gain, the projected gradient in
+ * the metric of the inverse Hessian) below which a stage has converged.
+ */
 export const DECREMENT_TOL = 1e-7;
 
 /** An estimate: the optimum reached, with what the standard errors need. */
@@ -14,13 +17,19 @@ export interface Estimate {
   readonly iterations: number;
   readonly converged: boolean;
   readonly message: string;
+  /** Per parameter: FREE, AT_LOWER or AT_UPPER (active-set.ts) at the estimate. */
+  readonly held: Uint8Array;
+  /** The persistence constraint holds with equality at the estimate. */
+  readonly onPersistence: boolean;
+  /** Largest entry of the projected gradient of the log-likelihood at the estimate. */
+  readonly projectedGradient: number;
 }
 
-/** Where Newton stopped short of an optimum, and why. */
+/** Where a stage stopped short of an optimum, and why. */
 export interface Stopped {
   readonly theta: Float64Array;
   readonly logLikelihood: number;
-  /** The last Newton decrement (with the last Hessian, damped if `indefinite`). */
+  /** The last decrement (with the last curvature, damped if `indefinite`). */
   readonly decrement: number;
   readonly iterations: number;
   /** The Hessian stayed indefinite (or the step could not be computed). */

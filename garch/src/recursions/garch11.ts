@@ -40,7 +40,12 @@ export const FUSED_BOUNDS: readonly [number, number] = [1e-200, 1e200];
  * mean((r - mu)^2) = variance + (mean - mu)^2. Returns NaN if a variance leaves the soft
  * bounds, so the caller can fall back to the general path.
  *
- * With `hess` it also writes the exact Hessian of the log-likelihood (k x k, row-major). With
+ * Two modes, the ones Newton's method uses: the log-likelihood alone (`grad` and `hess` null),
+ * or with the gradient, the exact Hessian and, if `opg` is given, the outer product of the
+ * scores. (The gradient alone and the per-observation scores come from the general pass: the
+ * code of modes a fit does not use would only weigh on the optimised loop; see prime.ts.)
+ *
+ * The Hessian of the log-likelihood (k x k, row-major): with
  * D_i = dh_t/dθ_i and S_ij = d²h_t/dθ_i dθ_j, each term l_t = -(log h_t + e_t²/h_t)/2 has
  *
  *   d²l_t/dθ_i dθ_j = a S_ij + c D_i D_j - w ([i=mu] D_j + [j=mu] D_i) - [i=j=mu] / h_t,
@@ -58,9 +63,8 @@ export function garch11Normal(
   model: Garch11Input,
   theta: Float64Array,
   grad: Float64Array | null,
-  scores: Float64Array | null,
-  hess: Float64Array | null = null,
-  opg: Float64Array | null = null,
+  hess: Float64Array | null,
+  opg: Float64Array | null,
 ): number {
   const { r, n, e, h, lo, hi, spec } = model;
   const hasMu = spec.mean.kind === "constant";
@@ -111,9 +115,8 @@ export function garch11Normal(
   let gOm = 0;
   let gAl = 0;
   let gBe = 0;
-  const wantHess = hess !== null;
   const outer = opg ? new Float64Array(10) : null;
-  const wantGrad = grad !== null || scores !== null || wantHess || outer !== null;
+  const wantGrad = grad !== null;
   for (let t = 0; t < n; t++) {
     const ht = omega + alpha * prevE2 + beta * prevH;
     if (!(ht >= lo && ht <= hi)) return Number.NaN;
@@ -130,15 +133,13 @@ export function garch11Normal(
     const z = e2 * inv;
     sumE2H += z;
     if (wantGrad) {
-      if (wantHess) {
-        // Second derivatives from the first derivatives at t-1, before those move on.
-        sMuMu = alpha * d2PrevE2Mu + beta * sMuMu;
-        sMuAl = dPrevE2Mu + beta * sMuAl;
-        sMuBe = dMu + beta * sMuBe;
-        sOmBe = dOm + beta * sOmBe;
-        sAlBe = dAl + beta * sAlBe;
-        sBeBe = 2 * dBe + beta * sBeBe;
-      }
+      // Second derivatives from the first derivatives at t-1, before those move on.
+      sMuMu = alpha * d2PrevE2Mu + beta * sMuMu;
+      sMuAl = dPrevE2Mu + beta * sMuAl;
+      sMuBe = dMu + beta * sMuBe;
+      sOmBe = dOm + beta * sOmBe;
+      sAlBe = dAl + beta * sAlBe;
+      sBeBe = 2 * dBe + beta * sBeBe;
       dMu = alpha * dPrevE2Mu + beta * dMu;
       dOm = 1 + beta * dOm;
       dAl = prevE2 + beta * dAl;
@@ -152,13 +153,6 @@ export function garch11Normal(
       gOm += sOm;
       gAl += sAl;
       gBe += sBe;
-      if (scores) {
-        const row = t * k;
-        if (hasMu) scores[row] = sMu;
-        scores[row + o] = sOm;
-        scores[row + o + 1] = sAl;
-        scores[row + o + 2] = sBe;
-      }
       if (outer) {
         // The lower triangle of s s' in the order (mu, omega, alpha, beta) x itself; with a
         // zero mean sMu is 0 and its entries are dropped below.
@@ -173,26 +167,24 @@ export function garch11Normal(
         outer[8] += sBe * sAl;
         outer[9] += sBe * sBe;
       }
-      if (wantHess) {
-        const inv2 = inv * inv;
-        const c = (0.5 - z) * inv2;
-        const w = et * inv2;
-        // c D_mu - w, c D_omega, c D_alpha: the rows of c D D' and the w terms, shared.
-        const cMu = c * dMu - w;
-        const cOm = c * dOm;
-        const cAl = c * dAl;
-        hMuMu += lh * sMuMu + (cMu - w) * dMu - inv;
-        hMuOm += cMu * dOm;
-        hMuAl += lh * sMuAl + cMu * dAl;
-        hMuBe += lh * sMuBe + cMu * dBe;
-        hOmOm += cOm * dOm;
-        hOmAl += cOm * dAl;
-        hOmBe += lh * sOmBe + cOm * dBe;
-        hAlAl += cAl * dAl;
-        hAlBe += lh * sAlBe + cAl * dBe;
-        hBeBe += lh * sBeBe + c * dBe * dBe;
-        d2PrevE2Mu = 2;
-      }
+      const inv2 = inv * inv;
+      const c = (0.5 - z) * inv2;
+      const w = et * inv2;
+      // c D_mu - w, c D_omega, c D_alpha: the rows of c D D' and the w terms, shared.
+      const cMu = c * dMu - w;
+      const cOm = c * dOm;
+      const cAl = c * dAl;
+      hMuMu += lh * sMuMu + (cMu - w) * dMu - inv;
+      hMuOm += cMu * dOm;
+      hMuAl += lh * sMuAl + cMu * dAl;
+      hMuBe += lh * sMuBe + cMu * dBe;
+      hOmOm += cOm * dOm;
+      hOmAl += cOm * dAl;
+      hOmBe += lh * sOmBe + cOm * dBe;
+      hAlAl += cAl * dAl;
+      hAlBe += lh * sAlBe + cAl * dBe;
+      hBeBe += lh * sBeBe + c * dBe * dBe;
+      d2PrevE2Mu = 2;
       dPrevE2Mu = -2 * et;
     }
     prevE2 = e2;

@@ -58,6 +58,7 @@ describe("garchRecursion", () => {
           0,
           1e300,
           h,
+          new Float64Array(e.length),
         );
         const ref = naive(omega, coefs.slice(0, p), coefs.slice(p, p + q), e, t0, backcast);
         ref.forEach((v, i) => {
@@ -74,7 +75,7 @@ describe("garchRecursion", () => {
     const theta = Float64Array.from([5, 0.5, 3]); // alpha 5 + 0.5, beta 3: explosive
     const h = new Float64Array(e.length);
     const [lo, hi] = [1e-10, 1e8];
-    garchRecursion(theta, 1, 0, 2, 2, 1, e, 0, e.length, 1, lo, hi, h);
+    garchRecursion(theta, 1, 0, 2, 2, 1, e, 0, e.length, 1, lo, hi, h, new Float64Array(e.length));
     for (const v of h) {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThanOrEqual(lo);
@@ -96,6 +97,7 @@ describe("garchRecursion", () => {
       lo,
       hi,
       low,
+      new Float64Array(4),
     );
     expect([...low]).toEqual([lo, lo, lo, lo]);
   });
@@ -136,7 +138,22 @@ describe("garchRecursionGrad", () => {
           dh,
         );
         const plain = new Float64Array(n);
-        garchRecursion(theta, omega, 1, p, 1 + p, q, ef, t0, n, backcast, 0, 1e300, plain);
+        garchRecursion(
+          theta,
+          omega,
+          1,
+          p,
+          1 + p,
+          q,
+          ef,
+          t0,
+          n,
+          backcast,
+          0,
+          1e300,
+          plain,
+          new Float64Array(n),
+        );
         for (let t = t0; t < n; t++) expect(h[t]).toBeCloseTo(plain[t]!, 12);
         for (let i = 0; i < k; i++) {
           const step = 1e-6;
@@ -146,8 +163,38 @@ describe("garchRecursionGrad", () => {
           dn[i] -= step;
           const hu = new Float64Array(n);
           const hd = new Float64Array(n);
-          garchRecursion(up, up[0]!, 1, p, 1 + p, q, ef, t0, n, backcast, 0, 1e300, hu);
-          garchRecursion(dn, dn[0]!, 1, p, 1 + p, q, ef, t0, n, backcast, 0, 1e300, hd);
+          garchRecursion(
+            up,
+            up[0]!,
+            1,
+            p,
+            1 + p,
+            q,
+            ef,
+            t0,
+            n,
+            backcast,
+            0,
+            1e300,
+            hu,
+            new Float64Array(n),
+          );
+          garchRecursion(
+            dn,
+            dn[0]!,
+            1,
+            p,
+            1 + p,
+            q,
+            ef,
+            t0,
+            n,
+            backcast,
+            0,
+            1e300,
+            hd,
+            new Float64Array(n),
+          );
           for (let t = t0; t < n; t++) {
             const fd = (hu[t]! - hd[t]!) / (2 * step);
             expect(Math.abs(dh[t * k + i]! - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));

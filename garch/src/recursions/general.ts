@@ -68,7 +68,11 @@ function varianceStep(
   return v;
 }
 
-/** Writes h_t for t = t0..n-1 into `h` (see the module comment). */
+/**
+ * Writes h_t for t = t0..n-1 into `h` (see the module comment), and into `dv` the slope of the
+ * soft bounds dh_t / dv_t (1 inside them, 0 on the floor, 1 / v above the ceiling) that the
+ * reverse pass (`garchAdjoint`) needs.
+ */
 export function garchRecursion(
   theta: Float64Array,
   omega: number,
@@ -83,11 +87,78 @@ export function garchRecursion(
   lo: number,
   hi: number,
   h: Float64Array,
+  dv: Float64Array,
 ): void {
   for (let t = t0; t < n; t++) {
     const v = varianceStep(theta, omega, aOff, p, bOff, q, e, h, t, t0, backcast);
-    h[t] = v < lo ? lo : v > hi ? hi + Math.log(v / hi) : v;
+    const inside = v >= lo && v <= hi;
+    h[t] = inside ? v : v < lo ? lo : hi + Math.log(v / hi);
+    dv[t] = inside ? 1 : v < lo ? 0 : 1 / v;
   }
+}
+
+/**
+ * The gradient of a log-likelihood sum_t l_t(e_t, h_t) through the recursion, by reverse
+ * accumulation after `garchRecursion`: with lh_t = dl_t/dh_t, the sensitivity of the sum to
+ * v_t (h_t before the soft bounds) is mu_t = dv_t (lh_t + sum_j beta_j mu_{t+j}), and
+ *
+ *   dLL/d alpha_i = sum_t mu_t E_{t-i},   dLL/d beta_j = sum_t mu_t H_{t-j},
+ *
+ * with E and H the lagged e^2 and h (the backcast before t0). Adds those to `grad` (at aOff,
+ * bOff), adds 2 e_s sum_i alpha_i mu_{s+i} to `ge[s]` (the part of dLL/de_s that goes through
+ * the variance; the caller starts ge at dl/de), and writes to `sums` dLL/d omega (sum_t mu_t)
+ * and dLL/d backcast. O(n (p + q)), where the forward derivatives (`garchRecursionGrad`) cost
+ * k times as much: the optimiser's gradient; the per-observation scores need the forward pass.
+ */
+export function garchAdjoint(
+  theta: Float64Array,
+  aOff: number,
+  p: number,
+  bOff: number,
+  q: number,
+  e: Float64Array,
+  t0: number,
+  n: number,
+  backcast: number,
+  h: Float64Array,
+  dv: Float64Array,
+  lh: Float64Array,
+  mu: Float64Array,
+  ge: Float64Array,
+  grad: Float64Array,
+  sums: Float64Array,
+): void {
+  let sumMu = 0;
+  let dBackcast = 0;
+  for (let t = n - 1; t >= t0; t--) {
+    let lambda = lh[t]!;
+    for (let j = 1; j <= q && t + j < n; j++) lambda += theta[bOff + j - 1]! * mu[t + j]!;
+    const m = lambda * dv[t]!;
+    mu[t] = m;
+    sumMu += m;
+    for (let i = 1; i <= p; i++) {
+      const s = t - i;
+      const a = theta[aOff + i - 1]!;
+      if (s >= t0) {
+        const es = e[s]!;
+        grad[aOff + i - 1] += m * es * es;
+        ge[s] += 2 * es * a * m;
+      } else {
+        grad[aOff + i - 1] += m * backcast;
+        dBackcast += m * a;
+      }
+    }
+    for (let j = 1; j <= q; j++) {
+      const s = t - j;
+      if (s >= t0) grad[bOff + j - 1] += m * h[s]!;
+      else {
+        grad[bOff + j - 1] += m * backcast;
+        dBackcast += m * theta[bOff + j - 1]!;
+      }
+    }
+  }
+  sums[0] = sumMu;
+  sums[1] = dBackcast;
 }
 
 /**

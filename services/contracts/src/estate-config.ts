@@ -87,6 +87,17 @@ export const GarchServiceConfigSchema = z
         /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
         "must be a DNS name",
       ),
+    /**
+     * Its certificate, in the vault of the serving block's `tls` (required when that is on; the
+     * host must then lie in the same DNS zone). Key Vault allows 1–127 letters, digits and '-'.
+     */
+    certificateName: z
+      .string()
+      .regex(
+        /^[0-9A-Za-z-]{1,127}$/,
+        "must be a Key Vault certificate name (1–127 letters, digits, '-')",
+      )
+      .optional(),
     /** Namespace the service gets to itself. */
     namespace: z
       .string()

@@ -39,3 +39,13 @@ export {
   firstArgmax,
 } from "./forest/tree.js";
 export { garchModelFile, loadGarch } from "./garch.js";
+export { scoreClass, scoreProbabilities } from "./gbdt/link.js";
+export {
+  GBDT_FORMAT_VERSION,
+  GBDT_MODEL_KIND,
+  type GbdtModelJSON,
+  type GbdtObjective,
+  type GbdtTreeJSON,
+  parseGbdtModel,
+} from "./gbdt/model.js";
+export { BoostedTreesPredictor, PackedBoostedTrees } from "./gbdt/packed.js";

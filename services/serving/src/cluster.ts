@@ -28,11 +28,11 @@ import {
   renderServingEnv,
   type ServingConfig,
 } from "@mlops/contracts";
-import {
+import type {
   AggregatorRegistry,
-  type MetricObjectWithValues,
-  type MetricValue,
-  type Registry,
+  MetricObjectWithValues,
+  MetricValue,
+  Registry,
 } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
 import type { TrafficSource } from "./dashboard-api/traffic-view.js";
@@ -175,10 +175,14 @@ function answerWorkers(listening: ReadonlySet<Worker>): void {
     );
     return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
   };
-  const metrics = async () => AggregatorRegistry.aggregate(await gather("collect")).metrics();
+  // prom-client loads on the first merge: a primary that is never asked holds only node:cluster.
+  // Through `default` (its module.exports), which Node and the bundle both give a CommonJS module.
+  const aggregate = async (parts: Parameters<typeof AggregatorRegistry.aggregate>[0]) =>
+    (await import("prom-client")).default.AggregatorRegistry.aggregate(parts);
+  const metrics = async () => (await aggregate(await gather("collect"))).metrics();
   const traffic = async (): Promise<TrafficSource> => {
     const parts = await gather("collect-traffic");
-    const merged = AggregatorRegistry.aggregate(parts.map((p) => [p.requests, p.latency]));
+    const merged = await aggregate(parts.map((p) => [p.requests, p.latency]));
     // A metric no worker reported yet (none listening) reads as no samples.
     const pick = async (name: string) =>
       ((await merged.getSingleMetric(name)?.get()) ?? { values: [] }) as TrafficSource["requests"];

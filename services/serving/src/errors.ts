@@ -22,6 +22,10 @@ export const SERVING_ERRORS = {
   GARCH_FIT_FAILED: { status: 422, summary: "the posted series cannot be fitted" },
   STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer" },
   NOT_READY: { status: 503, summary: "the configured models are not loaded" },
+  DASHBOARD_NOT_BUILT: {
+    status: 503,
+    summary: "the dashboard's assets are not built (pnpm build)",
+  },
 } as const;
 export type ServingErrorCode = keyof typeof SERVING_ERRORS;
 

@@ -31,6 +31,20 @@ const target: AzureMlTarget = {
   AZUREML_WORKSPACE: "ws-1",
   AZUREML_COMPUTE: "cpu-cluster",
   AZUREML_ENVIRONMENT: `${WS}/environments/mlops-training/versions/3`,
+  AZUREML_TRAINING_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+  COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+  MLFLOW_TRACKING_URI:
+    "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1",
+};
+/** What every job runs as and with: the training identity, the store and the tracking server. */
+const runsAs = {
+  identity: { identityType: "Managed", clientId: "00000000-0000-0000-0000-00000000791a" },
+  environmentVariables: {
+    AZURE_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
+    MLOPS_STORE: "cosmos",
+    COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
+    MLFLOW_TRACKING_URI: target.MLFLOW_TRACKING_URI,
+  },
 };
 const forest: ForestJobInput = {
   data: "azureml:churn:2",
@@ -189,9 +203,10 @@ describe("mlops train --target azureml", () => {
         environmentId: target.AZUREML_ENVIRONMENT,
         experimentName: "churn",
         displayName: "train churn",
+        ...runsAs,
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-          "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+          "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
         environmentVariables: {},
         inputs: {
           data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
@@ -215,7 +230,7 @@ describe("mlops train --target azureml", () => {
       jobType: "Command",
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm --dir /repo mlops forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
+        "cd /repo && node dist/mlops.js forest share --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --out ${{outputs.shares}} --json",
       distribution: { distributionType: "PyTorch", processCountPerInstance: 1 },
       resources: { instanceCount: 3 },
       outputs: { shares: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
@@ -223,7 +238,7 @@ describe("mlops train --target azureml", () => {
     expect(server.seen[3]!.body!.properties).toMatchObject({
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "pnpm --dir /repo mlops train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       inputs: {
         data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {
@@ -273,6 +288,8 @@ describe("mlops sweep --target azureml", () => {
         computeId: `${WS}/computes/cpu-cluster`,
         experimentName: "churn-sweep",
         displayName: "sweep churn-sweep",
+        // Each trial runs as the training identity, with the store and tracking server set.
+        identity: runsAs.identity,
         samplingAlgorithm: { samplingAlgorithmType: "Random", seed: 3 },
         searchSpace: { maxDepth: ["choice", [[4, 8]]], minSamplesLeaf: ["randint", [5]] },
         objective: { goal: "Maximize", primaryMetric: "validation_accuracy" },
@@ -293,12 +310,12 @@ describe("mlops sweep --target azureml", () => {
         trial: {
           command: [
             // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-            "pnpm --dir /repo mlops sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
+            "cd /repo && node dist/mlops.js sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
             // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
             "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
           ].join(" "),
           environmentId: target.AZUREML_ENVIRONMENT,
-          environmentVariables: {},
+          environmentVariables: runsAs.environmentVariables,
         },
       },
     });
@@ -306,37 +323,18 @@ describe("mlops sweep --target azureml", () => {
 });
 
 describe("what a job runs with", () => {
-  const cosmosTarget = azureMlTargetFromEnv({
-    ...target,
-    AZUREML_JOB_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
-    MLOPS_STORE: "cosmos",
-    COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
-    COSMOS_DATABASE: "mlops",
-  });
+  const cosmosTarget = azureMlTargetFromEnv({ ...target, COSMOS_DATABASE: "mlops-prod" });
 
-  it("registers in the submitter's Cosmos DB store, signed in as the cluster's identity", () => {
-    const job = trainCommandJob(cosmosTarget, forest);
-    expect(job.environmentVariables).toEqual({
-      MLOPS_STORE: "cosmos",
-      COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/",
-      COSMOS_DATABASE: "mlops",
-      AZURE_CLIENT_ID: "11111111-2222-3333-4444-555555555555",
+  it("names the store's database when the submitter's is not the default", () => {
+    expect(jobEnvironment(cosmosTarget)).toEqual({
+      ...runsAs.environmentVariables,
+      COSMOS_DATABASE: "mlops-prod",
     });
-    expect(job.identity).toEqual({
-      identityType: "Managed",
-      clientId: "11111111-2222-3333-4444-555555555555",
-    });
-  });
-
-  it("hands no store to the job when the submitter's is an SQLite file (it cannot reach it)", () => {
-    const local = azureMlTargetFromEnv({ ...target, MLOPS_STORE: "sqlite:.mlops/platform.db" });
-    expect(jobEnvironment(local)).toEqual({});
-    expect(trainCommandJob(local, forest).identity).toBeUndefined();
   });
 
   it("runs from the image's repository and registers artifacts at the path the serving image bakes", async () => {
     const command = trainCommandJob(cosmosTarget, forest).command;
-    expect(command.startsWith(`pnpm --dir ${TRAINING_IMAGE_ROOT} mlops train `)).toBe(true);
+    expect(command.startsWith(`cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js train `)).toBe(true);
     expect(command).toContain(` --artifacts ${JOB_ARTIFACT_ROOT} `);
     // The image the command runs in keeps the repository there, with .mlops writable by its user.
     const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");
@@ -360,6 +358,13 @@ describe("the target and the inputs", () => {
     );
     expect(() => azureMlTargetFromEnv({ ...env, AZUREML_ENVIRONMENT: "azureml:env:1" })).toThrow(
       /^AZUREML_ENVIRONMENT must be an environment version id/,
+    );
+    // Without these a job would run with a throwaway SQLite store on the node.
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_TRAINING_CLIENT_ID: undefined })).toThrow(
+      /^AZUREML_TRAINING_CLIENT_ID must be set for --target azureml/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, MLFLOW_TRACKING_URI: "file:./mlruns" })).toThrow(
+      /^MLFLOW_TRACKING_URI must be the workspace's azureml:\/\/ MLflow tracking URI/,
     );
     expect(computeId(target)).toBe(`${WS}/computes/cpu-cluster`);
     expect(() => dataInput("data/demo.csv")).toThrow(/^--data must be a data asset/);

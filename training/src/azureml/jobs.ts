@@ -8,6 +8,7 @@ import type {
   UriFolderJobOutput,
 } from "@azure/arm-machinelearning";
 import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
 import type { SweepDefinition } from "../sweep/run.js";
@@ -28,15 +29,18 @@ export const AzureMlTargetSchema = z.object({
         "must be an environment version id (/subscriptions/…/workspaces/<ws>/environments/<name>/versions/<v>)",
     }),
   /**
-   * Client id of the identity the compute cluster runs jobs as (the platform's training identity).
-   * Set: jobs sign in as it (managed-identity job identity, and `AZURE_CLIENT_ID` for
-   * `DefaultAzureCredential` on the node, which picks a user-assigned identity by client id).
+   * Client id of the training identity (stack output `trainingClientId`): jobs run as it, so
+   * they reach Cosmos DB, the workspace's MLflow endpoint and its storage with its roles.
    */
-  AZUREML_JOB_CLIENT_ID: z.string().min(1).optional(),
-  /** The submitter's store: `cosmos` is handed to the job so it registers where a local run would. */
-  MLOPS_STORE: z.string().optional(),
-  COSMOS_ENDPOINT: z.string().optional(),
-  COSMOS_DATABASE: z.string().optional(),
+  AZUREML_TRAINING_CLIENT_ID: z.string().min(1),
+  /** The store jobs register into (stack output `cosmosEndpoint`); keyless, as the identity. */
+  COSMOS_ENDPOINT: z.url({ protocol: /^https$/, error: "must be the https Cosmos DB endpoint" }),
+  /** The store's database, when not the default (stack output `cosmosDatabase`). */
+  COSMOS_DATABASE: z.string().min(1).optional(),
+  /** The workspace's MLflow endpoint (stack output `mlflowTrackingUri`). */
+  MLFLOW_TRACKING_URI: z.string().regex(/^azureml:\/\//, {
+    error: "must be the workspace's azureml:// MLflow tracking URI",
+  }),
 });
 export type AzureMlTarget = z.infer<typeof AzureMlTargetSchema>;
 
@@ -116,12 +120,10 @@ export const TRAINING_IMAGE_ROOT = "/repo";
  */
 export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
 
+/** The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root. */
 const mlops = (args: readonly (string | number)[]) =>
   [
-    "pnpm",
-    "--dir",
-    TRAINING_IMAGE_ROOT,
-    "mlops",
+    `cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js`,
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 
@@ -137,25 +139,24 @@ export interface ForestJobInput {
 }
 
 /**
- * What a job's process gets from the submitter: the store when it is Cosmos DB (a job registering
- * in an SQLite file on the node would be lost with the node), and the identity to sign in as.
+ * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
+ * client id), not with the submitter's token; the SDKs on the node pick it up from
+ * AZURE_CLIENT_ID (Azure ML docs, how-to-identity-based-service-authentication, "Compute cluster
+ * / job identity").
  */
-export function jobEnvironment(t: AzureMlTarget): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (t.MLOPS_STORE === "cosmos") {
-    env.MLOPS_STORE = "cosmos";
-    if (t.COSMOS_ENDPOINT) env.COSMOS_ENDPOINT = t.COSMOS_ENDPOINT;
-    if (t.COSMOS_DATABASE) env.COSMOS_DATABASE = t.COSMOS_DATABASE;
-  }
-  if (t.AZUREML_JOB_CLIENT_ID) env.AZURE_CLIENT_ID = t.AZUREML_JOB_CLIENT_ID;
-  return env;
-}
+export const jobIdentity = (t: AzureMlTarget) => ({
+  identityType: "Managed" as const,
+  clientId: t.AZUREML_TRAINING_CLIENT_ID,
+});
 
-/** The job runs as the cluster's user-assigned identity when the target names it. */
-const jobIdentity = (t: AzureMlTarget) =>
-  t.AZUREML_JOB_CLIENT_ID
-    ? { identity: { identityType: "Managed" as const, clientId: t.AZUREML_JOB_CLIENT_ID } }
-    : {};
+/** What `mlops` on the node reads: the identity, the store and the tracking server. */
+export const jobEnvironment = (t: AzureMlTarget): Record<string, string> => ({
+  AZURE_CLIENT_ID: t.AZUREML_TRAINING_CLIENT_ID,
+  [STORE_ENV.store]: "cosmos",
+  [STORE_ENV.cosmosEndpoint]: t.COSMOS_ENDPOINT,
+  ...(t.COSMOS_DATABASE && { [STORE_ENV.cosmosDatabase]: t.COSMOS_DATABASE }),
+  MLFLOW_TRACKING_URI: t.MLFLOW_TRACKING_URI,
+});
 
 const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
   jobType: "Command" as const,
@@ -163,8 +164,8 @@ const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) 
   environmentId: t.AZUREML_ENVIRONMENT,
   experimentName: experiment,
   displayName,
+  identity: jobIdentity(t),
   environmentVariables: jobEnvironment(t),
-  ...jobIdentity(t),
 });
 
 /** `mlops train` on one node: the artifact folder is the job's `model` output. */
@@ -283,8 +284,8 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
     computeId: computeId(t),
     experimentName: s.experiment,
     displayName: `sweep ${s.experiment}`,
+    identity: jobIdentity(t),
     ...settings,
-    ...jobIdentity(t),
     inputs: { data: dataInput(s.data) },
     trial: {
       command: [

@@ -232,7 +232,13 @@ class ProgressTracker {
   }
 }
 
-function checkRows(option: string, rows: LabeledRows, nFeatures: number, nClasses: number): void {
+/** Checks that `rows` holds `nFeatures` features per label and class indexes below `nClasses`. */
+export function checkRows(
+  option: string,
+  rows: LabeledRows,
+  nFeatures: number,
+  nClasses: number,
+): void {
   if (!Number.isInteger(nFeatures) || nFeatures < 1) {
     throw new OptionError("nFeatures", "must be an integer ≥ 1", nFeatures);
   }

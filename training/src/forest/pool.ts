@@ -26,7 +26,8 @@ export function createTrainingPool(threads: number): TrainingPool {
   }
   const fromSource = import.meta.url.endsWith(".ts");
   const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  // tsx is a development tool: compiled output neither needs nor ships it.
+  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href : "";
   const piscina = new Piscina<TreeBatch | null, FlatTree[]>({
     filename,
     minThreads: threads,

@@ -1,16 +1,22 @@
 /**
- * The page's static files, bundled with esbuild in memory on first request (once per process),
- * so `pnpm start` needs no build step and the image needs no build output. Asset names carry a
- * content hash, so they are cached forever; the HTML names the current ones and is never cached.
+ * The page's static files, built ahead by `pnpm build` (scripts/build.ts, from the package's
+ * `bundle.browser.dashboard`: the sources in dashboard-ui/) into `dist/dashboard/`: `assets/`
+ * with content-hashed names, the HTML template, and `manifest.json` naming the hashed file of each
+ * source. They are read on the first request for the page (a server whose dashboard nobody opens
+ * never holds them) and kept. Hashed assets are cached forever; the HTML names the current ones
+ * and is never cached.
  */
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename, extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { extname } from "node:path";
 
-/** The front end's sources. */
-const SOURCES = fileURLToPath(new URL("../../dashboard-ui/", import.meta.url));
+/**
+ * `dist/dashboard/`: beside the compiled entries, or the package's `dist/` seen from these
+ * sources (tsx, vitest) once `pnpm build` has run.
+ */
+const BUILT = new URL(
+  import.meta.url.endsWith(".ts") ? "../../dist/dashboard/" : "./dashboard/",
+  import.meta.url,
+);
 
 /** A file the page loads. */
 export interface Asset {
@@ -24,58 +30,44 @@ export interface Bundle {
   readonly assets: ReadonlyMap<string, Asset>;
 }
 
+/** The page was not built: the route answers 503 naming the command. */
+export class DashboardNotBuiltError extends Error {}
+
 const TYPES: Readonly<Record<string, string>> = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml",
 };
 
-/** `name-<hash>.ext` over the bytes, as esbuild names its outputs. */
-function hashedName(file: string, body: Buffer): string {
-  const hash = createHash("sha256").update(body).digest("hex").slice(0, 12);
-  return `${basename(file, extname(file))}-${hash}${extname(file)}`;
-}
-
-async function bundle(prefix: string): Promise<Bundle> {
-  const result = await build({
-    entryPoints: [`${SOURCES}src/main.ts`],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    write: false,
-    outdir: "/",
-    entryNames: "[name]-[hash]",
-    logLevel: "silent",
+async function load(prefix: string): Promise<Bundle> {
+  const manifest = await readFile(new URL("manifest.json", BUILT), "utf8").catch(() => {
+    throw new DashboardNotBuiltError("the dashboard is not built: run `pnpm build`");
   });
+  const hashed = JSON.parse(manifest) as Record<string, string>;
   const assets = new Map<string, Asset>();
-  for (const out of result.outputFiles) {
-    assets.set(basename(out.path), {
-      body: Buffer.from(out.contents),
-      type: TYPES[extname(out.path)]!,
-    });
+  for (const name of Object.values(hashed)) {
+    const type = TYPES[extname(name)];
+    if (type !== undefined) {
+      assets.set(name, { body: await readFile(new URL(`assets/${name}`, BUILT)), type });
+    }
   }
-  const icon = await readFile(`${SOURCES}icon.svg`);
-  const iconName = hashedName("icon.svg", icon);
-  assets.set(iconName, { body: icon, type: TYPES[".svg"]! });
-  const named = (ext: string) =>
-    [...assets.keys()].find((k) => k.startsWith("main-") && k.endsWith(ext))!;
-  const template = await readFile(`${SOURCES}index.html`, "utf8");
+  const named = (source: string) => `${prefix}/${hashed[source]}`;
+  const template = await readFile(new URL("index.html", BUILT), "utf8");
   const html = template
-    .replace("%SCRIPT%", `${prefix}/${named(".js")}`)
-    .replace("%STYLE%", `${prefix}/${named(".css")}`)
-    .replace("%ICON%", `${prefix}/${iconName}`);
+    .replace("%SCRIPT%", named("main.js"))
+    .replace("%STYLE%", named("main.css"))
+    .replace("%ICON%", named("icon.svg"));
   return { html, assets };
 }
 
 const bundles = new Map<string, Promise<Bundle>>();
 
-/** The bundle for assets served under `prefix`; built once, shared by every app in the process. */
+/** The page for assets served under `prefix`; read once, shared by every app in the process. */
 export function dashboardBundle(prefix: string): Promise<Bundle> {
   let pending = bundles.get(prefix);
   if (!pending) {
-    pending = bundle(prefix);
-    // A failed build is retried on the next request rather than remembered.
+    pending = load(prefix);
+    // A failed read (not built yet) is retried on the next request rather than remembered.
     pending.catch(() => bundles.delete(prefix));
     bundles.set(prefix, pending);
   }

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { Cached } from "../cache.js";
 import { clusterTraffic, isClusterWorker } from "../cluster.js";
 import { ServingError } from "../errors.js";
-import { dashboardBundle } from "./assets.js";
+import { type Bundle, DashboardNotBuiltError, dashboardBundle } from "./assets.js";
 import { experimentView } from "./experiment-view.js";
 import { garchView } from "./garch-view.js";
 import { modelsView, readCard } from "./models-view.js";
@@ -77,9 +77,16 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const cardUrl = (name: string, version: number) =>
     `${API}/models/${encodeURIComponent(name)}/${version}/card`;
   const models = new Cached(MODELS_TTL_MS, () => modelsView(store, served, cardUrl, Date.now()));
+  const page = (): Promise<Bundle> =>
+    dashboardBundle(ASSETS).catch((error: unknown) => {
+      if (error instanceof DashboardNotBuiltError) {
+        throw new ServingError("DASHBOARD_NOT_BUILT", error.message);
+      }
+      throw error;
+    });
 
   app.get(DASHBOARD_PATH, { schema: { hide: true } }, async (_, reply) => {
-    const { html } = await dashboardBundle(ASSETS);
+    const { html } = await page();
     // Always revalidated: it names the current hashed assets.
     return reply.header("cache-control", "no-cache").type("text/html; charset=utf-8").send(html);
   });
@@ -88,7 +95,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     `${ASSETS}/:file`,
     { schema: { hide: true, params: z.object({ file: z.string().max(128) }) } },
     async (request, reply) => {
-      const asset = (await dashboardBundle(ASSETS)).assets.get(request.params.file);
+      const asset = (await page()).assets.get(request.params.file);
       if (!asset) {
         return reply.code(404).send({
           error: "NOT_FOUND",

@@ -9,8 +9,9 @@ import {
   type CosmosClientOptions,
   type Database,
 } from "@azure/cosmos";
-import { COSMOS_LAYOUT, type CosmosContainerName, type StoreConfig } from "@mlops/contracts";
+import type { CosmosContainerName, StoreConfig } from "@mlops/contracts";
 import { StoreError, StoreUnavailableError } from "../errors.js";
+import { type Call, openLayout } from "./layout.js";
 import {
   DEFAULT_RETRY_POLICY,
   isTransient,
@@ -33,8 +34,7 @@ export interface CosmosStoreOptions {
 
 export type CosmosConfig = Extract<StoreConfig, { kind: "cosmos" }>;
 
-/** Runs one SDK request (given the deadline's signal) under the retry policy. */
-export type Call = <T>(what: string, op: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type { Call } from "./layout.js";
 
 /** An open account: what every repository of the adapter works through. */
 export interface CosmosConnection {
@@ -99,20 +99,13 @@ export async function connectCosmos(
     }
   };
 
-  const { database } = await call("create database", (abortSignal) =>
-    client.databases.createIfNotExists({ id: config.database }, { abortSignal }),
+  const { database, containers } = await openLayout(
+    name,
+    client,
+    config.database,
+    config.key !== null,
+    call,
   );
-  const containers = {} as Record<CosmosContainerName, Container>;
-  for (const [key, spec] of Object.entries(COSMOS_LAYOUT.containers)) {
-    const ttl = "defaultTtlSeconds" in spec ? { defaultTtl: spec.defaultTtlSeconds } : {};
-    const { container } = await call(`create container ${spec.id}`, (abortSignal) =>
-      database.containers.createIfNotExists(
-        { id: spec.id, partitionKey: { paths: [spec.partitionKeyPath] }, ...ttl },
-        { abortSignal },
-      ),
-    );
-    containers[key as CosmosContainerName] = container;
-  }
   return {
     name,
     client,

@@ -1,0 +1,142 @@
+/**
+ * `pnpm bench:garch`, section 3: GARCH(1,1), constant mean, Normal, full fits (standard errors
+ * included). Each length runs in several separate processes (speed-worker.ts), since what
+ * varies between runs of the same fit is the process: each reports its in-process median after
+ * warm-up, and the table gives the fastest, the median and the slowest process beside R's
+ * tseries and fGarch (one process each, their own in-process medians) and Python's arch.
+ */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { table } from "../cli/report.js";
+import { checkSpec, simulate } from "../src/index.js";
+import { hasR, runR } from "./r.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A series to time: simulated (length n) or a column of a data file. */
+export interface SpeedSeries {
+  readonly label: string;
+  readonly x: Float64Array;
+  readonly worker: readonly string[];
+}
+
+export function simulatedSeries(n: number): SpeedSeries {
+  const params = { mu: 0.02, omega: 0.05, alpha: [0.08], beta: [0.9] };
+  const x = simulate(checkSpec({}), params, n, { seed: n }).returns;
+  return { label: n.toLocaleString("en-US"), x, worker: ["simulated", String(n), String(n)] };
+}
+
+export function fileSeries(
+  label: string,
+  path: string,
+  column: string,
+  x: Float64Array,
+): SpeedSeries {
+  return { label, x, worker: ["file", path, column] };
+}
+
+/** arch quoted in issue 20's predecessor: 11 ms at 2,000, 190 ms at 100,000, linear in between. */
+const archLinear = (n: number) => 11 + ((190 - 11) * (n - 2000)) / (100000 - 2000);
+
+interface WorkerResult {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly converged: boolean;
+}
+
+function runWorker(series: SpeedSeries, reps: number): WorkerResult {
+  const out = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(here, "speed-worker.ts"), ...series.worker, String(reps)],
+    { encoding: "utf8", maxBuffer: 1 << 20 },
+  );
+  if (out.status !== 0) throw new Error(`speed worker failed: ${out.stderr}`);
+  return JSON.parse(out.stdout.trim()) as WorkerResult;
+}
+
+export interface SpeedRow {
+  readonly series: string;
+  readonly n: number;
+  /** Per process: the median wall time of its timed fits (ms), sorted ascending. */
+  readonly processMs: readonly number[];
+  /** The same processes' median CPU time per fit (ms), sorted ascending. */
+  readonly processCpuMs: readonly number[];
+  readonly converged: boolean;
+  readonly tseriesMs: number;
+  readonly fgarchMs: number;
+  readonly archLinearMs: number;
+}
+
+export function speedRows(
+  work: string,
+  series: readonly SpeedSeries[],
+  processes: number,
+): SpeedRow[] {
+  return series.map((s) => {
+    const n = s.x.length;
+    const reps = n <= 10_000 ? 31 : n <= 20_000 ? 21 : 11;
+    const results = Array.from({ length: processes }, () => runWorker(s, reps));
+    let tseriesMs = Number.NaN;
+    let fgarchMs = Number.NaN;
+    if (hasR) {
+      tseriesMs =
+        runR(work, s.x, 1, 1, "normal", n <= 20_000 ? 9 : 3, "tseries")[0]?.fit_ms ?? tseriesMs;
+      fgarchMs =
+        runR(work, s.x, 1, 1, "normal", n <= 10_000 ? 3 : 1, "fgarch")[0]?.fit_ms ?? fgarchMs;
+    }
+    return {
+      series: s.label,
+      n,
+      processMs: results.map((r) => r.wallMs).sort((a, b) => a - b),
+      processCpuMs: results.map((r) => r.cpuMs).sort((a, b) => a - b),
+      converged: results.every((r) => r.converged),
+      tseriesMs,
+      fgarchMs,
+      archLinearMs: archLinear(n),
+    };
+  });
+}
+
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+
+/** The section's table and notes. */
+export function speedReport(rows: readonly SpeedRow[], processes: number): string {
+  const head = [
+    "series",
+    "ours fastest",
+    "ours median",
+    "ours slowest",
+    "slowest / fastest",
+    "slowest (CPU)",
+    "tseries",
+    "tseries / slowest",
+    "fGarch",
+    "arch (linear)",
+    "arch / slowest",
+  ];
+  const body = rows.map((r) => {
+    const fastest = r.processMs[0]!;
+    const slowest = r.processMs[r.processMs.length - 1]!;
+    const middle = r.processMs[r.processMs.length >> 1]!;
+    return [
+      r.series,
+      fmt(fastest, 3) + (r.converged ? "" : " (not converged)"),
+      fmt(middle, 3),
+      fmt(slowest, 3),
+      fmt(slowest / fastest, 2),
+      fmt(r.processCpuMs[r.processCpuMs.length - 1]!, 3),
+      fmt(r.tseriesMs),
+      fmt(r.tseriesMs / slowest, 1),
+      fmt(r.fgarchMs, 0),
+      fmt(r.archLinearMs, 1),
+      fmt(r.archLinearMs / slowest, 1),
+    ];
+  });
+  return [
+    `3. Speed: GARCH(1,1), constant mean, Normal, full fit incl. standard errors; each row ${processes} separate processes, each its in-process median (ms)`,
+    table([head, ...body]),
+    "   slowest (CPU): the slowest process's median CPU time per fit (user + system, all threads): unlike wall time, not inflated by other processes on a busy machine.",
+    "   arch (linear): Python's arch interpolated linearly in n between the two figures quoted for it (11 ms at 2,000, 190 ms at 100,000); arch cannot be installed here (not in Debian, PyPI unreachable).",
+  ].join("\n");
+}

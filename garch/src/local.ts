@@ -1,0 +1,229 @@
+/**
+ * Local estimation: from the best points of the starting grid (start.ts), or on long series
+ * from the optimum on a leading block of the sample, to the nearest optimum.
+ *
+ * - GARCH(1,1) with Normal innovations (the fused pass) has an exact Hessian in one pass:
+ *   Newton's method runs from the two best grid starts and converges in a handful of passes.
+ *   Long series go by nested leading blocks, each solved only as far as a start needs; the
+ *   second grid start stops once it is seen to head for the first one's optimum; the last pass
+ *   accumulates the outer product of the scores for the OPG standard errors.
+ * - Other models: the quasi-Newton stage (a BFGS estimate of the Hessian) from the starts, then
+ *   Newton polishing with the Hessian the standard errors use.
+ *
+ * Every stage takes constrained steps that land on a limit when the optimum is there, and a
+ * fit converges only when the KKT conditions hold (see optimize/active-set.ts).
+ */
+import { buildModel, evaluate, type Model } from "./likelihood.js";
+import { type Constraints, clip } from "./optimize/constraints.js";
+import type { Known } from "./optimize/early-stop.js";
+import { opgAt } from "./optimize/hessian.js";
+import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
+import { polish } from "./optimize/polish.js";
+import { type QuasiResult, quasiNewtonStage } from "./optimize/quasi-newton.js";
+import { type Estimate, isEstimate, type Stopped } from "./optimize/result.js";
+import { startingValues } from "./start.js";
+
+/** Decrement to which a leading block is solved by Newton: its optimum is only a start. */
+const HEAD_TOL = 1e-2;
+/** Longest series Newton fits directly from grid starts; longer ones go by a leading block. */
+const DIRECT_MAX = 4500;
+/** Shortest leading block (`headLength`). */
+const MIN_HEAD = 1500;
+/** The general path first fits series longer than 1.5x this on a leading block of this length. */
+const WARM_START_LENGTH = 3000;
+/** Decrement to which the quasi-Newton stage runs before polishing. */
+const QUASI_TOL = 1e-5;
+
+/** The estimate of a model no start gives a finite log-likelihood for. */
+function noEstimate(model: Model): Estimate {
+  const k = model.layout.k;
+  return {
+    theta: new Float64Array(k).fill(Number.NaN),
+    logLikelihood: Number.NaN,
+    hessian: null,
+    iterations: 0,
+    converged: false,
+    message: "no starting value gives a finite log-likelihood",
+    held: new Uint8Array(k),
+    onPersistence: false,
+    projectedGradient: Number.NaN,
+  };
+}
+
+/** An estimate as a known optimum for early stops (null without a Hessian). */
+function knownOf(estimate: Estimate): Known | null {
+  return estimate.hessian
+    ? {
+        theta: estimate.theta,
+        logLikelihood: estimate.logLikelihood,
+        curvature: negated(estimate.hessian),
+      }
+    : null;
+}
+
+/**
+ * Estimation for fused models by Newton's method: from the two best grid starts, or on long
+ * series from the optimum on a leading block. Null hands over to the general path. `final`:
+ * the estimate is the fit's (otherwise a start for a longer sample): converged to rounding
+ * level, with e and h left at it and the outer product of the scores there. A start need not
+ * be an optimum: where Newton stops short on a leading block, the point reached starts the
+ * longer sample.
+ */
+function newtonEstimate(
+  model: Model,
+  c: Constraints,
+  maxIterations: number,
+  final: boolean,
+): Estimate | Stopped | null {
+  const options: NewtonOptions = final ? { opg: true } : { tol: HEAD_TOL };
+  if (model.nEff > DIRECT_MAX) {
+    const head = buildModel(model.r.subarray(0, headLength(model.nEff) + model.t0), model.spec);
+    const first = newtonEstimate(head, c, maxIterations, false);
+    if (!first) return null;
+    const full = newtonStage(model, c, first.theta, maxIterations, options);
+    if (!full || full === "same") return null;
+    return { ...full, iterations: full.iterations + first.iterations };
+  }
+  const starts = startingValues(model);
+  if (starts.length === 0) return null;
+  const best = newtonStage(model, c, starts[0]!.theta, maxIterations, options);
+  if (!best || best === "same") return null;
+  // Stopped short on the fit's own sample: the general path takes over from where it stopped.
+  if (final && !isEstimate(best)) return best;
+  if (starts.length < 2) return best;
+  // A second start from another grid point guards against a poor local optimum; it stops as
+  // soon as it is seen to head for the same one.
+  const second = newtonStage(model, c, starts[1]!.theta, maxIterations, {
+    ...options,
+    reference: (isEstimate(best) && knownOf(best)) || undefined,
+  });
+  if (second === "same" || !second) {
+    if (final) evaluate(model, best.theta); // leave the model's residuals and variances at it
+    return best;
+  }
+  const iterations = best.iterations + second.iterations;
+  if (!final) return second.logLikelihood > best.logLikelihood ? second : best;
+  if (!isEstimate(second)) {
+    // Stopped short: harmless if even the quadratic model's maximum there is below the
+    // optimum found; otherwise the general path decides.
+    if (second.indefinite || !(second.logLikelihood + second.decrement / 2 < best.logLikelihood))
+      return null;
+  } else if (second.logLikelihood > best.logLikelihood) return { ...second, iterations };
+  evaluate(model, best.theta);
+  return { ...best, iterations };
+}
+
+/**
+ * The leading block a long series is first fitted on, itself fitted the same way: an eighth of
+ * the series, or while that would be fitted directly, a quarter (at least `MIN_HEAD`
+ * observations), since there the block's grid and two Newton runs are most of the cost. Each
+ * level leaves the next a start a few Newton steps from its optimum for a fraction of a pass
+ * over the longer sample.
+ */
+function headLength(nEff: number): number {
+  const eighth = Math.floor(nEff / 8);
+  return eighth > DIRECT_MAX ? eighth : Math.max(MIN_HEAD, Math.floor(nEff / 4));
+}
+
+/** The best end of quasi-Newton runs from several starts, and their iterations in total. */
+export interface Runs {
+  readonly best: QuasiResult | null;
+  readonly iterations: number;
+  /** The optima the runs converged to (one per run that was not stopped early). */
+  readonly known: readonly Known[];
+}
+
+/**
+ * Quasi-Newton runs from each start in turn; a later run stops once it heads for an optimum
+ * already found, or cannot beat the best one (early-stop.ts).
+ */
+export function runStarts(
+  model: Model,
+  c: Constraints,
+  starts: readonly Float64Array[],
+  maxIterations: number,
+  known: Known[] = [],
+): Runs {
+  let best: QuasiResult | null = null;
+  let iterations = 0;
+  // The outer product of the scores at the first start seeds every run's curvature estimate:
+  // one pass of per-observation scores instead of one per start.
+  let curvature: Float64Array | null = null;
+  for (const start of starts) {
+    const theta = clip(c, start);
+    curvature ??= opgAt(model, theta);
+    const run = quasiNewtonStage(model, c, theta, maxIterations, {
+      tol: QUASI_TOL,
+      curvature,
+      known,
+      best: best?.logLikelihood ?? Math.max(...known.map((o) => o.logLikelihood)),
+    });
+    iterations += run.iterations;
+    if (run.end === "same" || run.end === "dominated") continue;
+    if (!best || run.logLikelihood > best.logLikelihood) best = run;
+    if (run.end === "converged") {
+      known.push({ theta: run.theta, logLikelihood: run.logLikelihood, curvature: run.curvature });
+    }
+  }
+  return { best, iterations, known };
+}
+
+/** Local estimate of a model (see the module comment). */
+export function localEstimate(model: Model, c: Constraints, maxIterations: number): Estimate {
+  let warm: Stopped | null = null;
+  if (model.fused) {
+    const newton = newtonEstimate(model, c, maxIterations, true);
+    if (newton && isEstimate(newton)) return newton;
+    if (newton && !newton.indefinite) warm = newton;
+  }
+  if (warm && model.nEff > DIRECT_MAX) {
+    // Newton got there from the optimum on a leading block, as the stage below would start.
+    const runs = runStarts(model, c, [warm.theta], maxIterations);
+    return finish(model, c, runs, warm.iterations, maxIterations);
+  }
+  if (model.nEff > WARM_START_LENGTH * 1.5) {
+    const head = buildModel(model.r.subarray(0, WARM_START_LENGTH + model.t0), model.spec);
+    const first = localEstimate(head, c, maxIterations);
+    if (first.hessian && Number.isFinite(first.logLikelihood)) {
+      const scale = model.nEff / head.nEff;
+      const run = quasiNewtonStage(model, c, first.theta, maxIterations, {
+        tol: QUASI_TOL,
+        curvature: first.hessian.map((v) => -v * scale),
+      });
+      const budget = maxIterations - run.iterations;
+      const polished = polish(model, c, run.theta, budget, `quasi-Newton ${run.end}`);
+      return { ...polished, iterations: polished.iterations + run.iterations + first.iterations };
+    }
+  }
+  const grid = startingValues(model);
+  if (grid.length === 0) return noEstimate(model);
+  // Two starts from different grid points guard against a poor local optimum; the first is
+  // where Newton got from the best one, if it ran.
+  const starts = grid.slice(0, 2).map((s) => s.theta);
+  if (warm) starts[0] = warm.theta;
+  const runs = runStarts(model, c, starts, maxIterations);
+  return finish(model, c, runs, warm?.iterations ?? 0, maxIterations);
+}
+
+/**
+ * Polishes the best run's end (or reports that no run had a finite likelihood). `iterations`
+ * were spent before the runs; `maxIterations` caps each run's iterations and polishing steps.
+ */
+export function finish(
+  model: Model,
+  c: Constraints,
+  runs: Runs,
+  iterations: number,
+  maxIterations: number,
+): Estimate {
+  const { best } = runs;
+  if (!best) return noEstimate(model);
+  const polished = polish(
+    model,
+    c,
+    best.theta,
+    maxIterations - best.iterations,
+    `quasi-Newton ${best.end}`,
+  );
+  return { ...polished, iterations: polished.iterations + iterations + runs.iterations };
+}

@@ -1,0 +1,131 @@
+/**
+ * The first `pulumi up` on an empty subscription, read from the resource graph under mocks: every
+ * workload waits, directly or through its parents, for what it needs at runtime (its identity's
+ * federated credentials and role assignments, the Cosmos database and containers, the cluster
+ * whose add-ons serve the CRDs of the objects it creates), and the KEDA operator runs as the
+ * autoscaler identity before the scalers that authenticate with it exist.
+ */
+import { COSMOS_LAYOUT } from "@mlops/contracts";
+import { IDENTITY_RESTART_ANNOTATION } from "@mlops/k8s";
+import { keyOf, registered, validateObject } from "@mlops/k8s/test-support";
+import { beforeAll, describe, expect, it } from "vitest";
+import { waitsFor } from "../test-support/graph.js";
+import { ofType, one, runProgram } from "../test-support/program.js";
+import { stackFileConfig } from "../test-support/stack-config.js";
+
+beforeAll(async () => {
+  await runProgram("prod", stackFileConfig());
+}, 60_000);
+
+const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+const ROLE = "azure-native:authorization:RoleAssignment";
+const COSMOS_ROLE = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment";
+const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
+const CLUSTER = keyOf("azure-native:resources:Resource", "aks-cluster");
+const byName = (type: string, name: string) => keyOf(type, name);
+
+describe("first deploy: what each workload waits for", () => {
+  const deployments = () => ofType("kubernetes:apps/v1:Deployment");
+
+  it("each serving Deployment waits for its identity's federated credential and Cosmos data role", () => {
+    expect(deployments()).toHaveLength(2);
+    for (const d of deployments()) {
+      const waits = waitsFor(d);
+      const variant = d.inputs.metadata.name as string;
+      expect(waits, variant).toContain(byName(FIC, `identity-serving-serving-${variant}`));
+      expect(waits, variant).toContain(byName(COSMOS_ROLE, "cosmos-data-serving"));
+      expect(waits, variant).toContain(byName(ROLE, "registry-pull-kubelet"));
+    }
+  });
+
+  it("each serving Deployment waits for every Cosmos container of the layout (data roles cannot create them)", () => {
+    for (const d of deployments()) {
+      const waits = waitsFor(d);
+      for (const c of Object.values(COSMOS_LAYOUT.containers)) {
+        expect(waits, `${d.name} ${c.id}`).toContain(byName(CONTAINER, `cosmos-${c.id}`));
+      }
+    }
+  });
+
+  it("every custom resource waits for the cluster whose add-ons install its CRD", () => {
+    const custom = registered.filter(
+      (r) =>
+        r.type.startsWith("kubernetes:") &&
+        !/^kubernetes:(core|apps|policy|networking\.k8s\.io|autoscaling)\//.test(r.type),
+    );
+    expect(custom.map((r) => r.type).sort()).toEqual(
+      expect.arrayContaining([
+        "kubernetes:keda.sh/v1alpha1:ScaledObject",
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        "kubernetes:approuting.kubernetes.azure.com/v1alpha1:ClusterExternalDNS",
+      ]),
+    );
+    for (const r of custom) expect(waitsFor(r), r.name).toContain(CLUSTER);
+  });
+
+  it("the scalers wait for the KEDA operator's identity: credential, Prometheus reader role, annotation", () => {
+    for (const so of ofType("kubernetes:keda.sh/v1alpha1:ScaledObject")) {
+      const waits = waitsFor(so);
+      expect(waits).toContain(byName(FIC, "identity-autoscaler-kube-system-keda-operator"));
+      expect(waits).toContain(byName(ROLE, "identity-autoscaler-prometheus-reader"));
+      expect(waits).toContain(
+        byName("kubernetes:core/v1:ServiceAccountPatch", "keda-operator-service-account"),
+      );
+    }
+  });
+
+  it("the Gateway's edge objects wait for the edge identity's certificate and DNS roles", () => {
+    const dns = one(
+      "kubernetes:approuting.kubernetes.azure.com/v1alpha1:ClusterExternalDNS",
+      "serving-ingress-dns",
+    );
+    const waits = waitsFor(dns);
+    expect(waits).toContain(byName(ROLE, "edge-certificate-reader"));
+    expect(waits).toContain(byName(ROLE, "edge-dns-writer"));
+    expect(waits).toContain(byName(FIC, "identity-edge-serving-gateway-serving-ingress-edge"));
+  });
+});
+
+describe("KEDA with workload identity", () => {
+  it("annotates the add-on's keda-operator ServiceAccount with the autoscaler identity", () => {
+    const patch = one("kubernetes:core/v1:ServiceAccountPatch", "keda-operator-service-account");
+    expect(patch.inputs.metadata).toEqual({
+      name: "keda-operator",
+      namespace: "kube-system",
+      annotations: {
+        "pulumi.com/patchForce": "true",
+        "azure.workload.identity/client-id": "identity-autoscaler-client-id",
+      },
+    });
+    validateObject(patch.type, patch.inputs);
+  });
+
+  it("restarts the operator when that identity changes, after the annotation", () => {
+    const restart = one("kubernetes:apps/v1:DeploymentPatch", "keda-operator-restart");
+    expect(restart.inputs.metadata).toMatchObject({
+      name: "keda-operator",
+      namespace: "kube-system",
+    });
+    expect(restart.inputs.spec.template.metadata.annotations).toEqual({
+      [IDENTITY_RESTART_ANNOTATION]: "identity-autoscaler-client-id",
+    });
+    expect(waitsFor(restart)).toContain(
+      keyOf("kubernetes:core/v1:ServiceAccountPatch", "keda-operator-service-account"),
+    );
+    validateObject(restart.type, restart.inputs);
+    expect(() =>
+      validateObject(restart.type, { ...restart.inputs, spec: { replicas: 3 } }),
+    ).toThrow(/may only set spec\.template\.metadata/);
+  });
+
+  it("authenticates every trigger with azure-workload and that identity, and sets a fallback", () => {
+    for (const ta of ofType("kubernetes:keda.sh/v1alpha1:TriggerAuthentication")) {
+      expect(ta.inputs.spec).toEqual({
+        podIdentity: { provider: "azure-workload", identityId: "identity-autoscaler-client-id" },
+      });
+    }
+    for (const so of ofType("kubernetes:keda.sh/v1alpha1:ScaledObject")) {
+      expect(so.inputs.spec.fallback).toEqual({ failureThreshold: 3, replicas: 20 });
+    }
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The serving plane of the platform on its cluster, from the stack's serving block: the k8s
+ * ServingStack (deployments, traffic split, autoscalers), the App Insights Secret, the KEDA
+ * operator's identity, and the DNS and certificate access the public edge needs.
+ */
+import { COSMOS_LAYOUT, parseServingConfig, SERVING_ENV } from "@mlops/contracts";
+import {
+  DEFAULT_SCALING,
+  KedaOperatorIdentity,
+  type SecretEnv,
+  ServingStack,
+  type TrafficSplitKind,
+} from "@mlops/k8s";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AksCluster } from "./aks.js";
+import type { DataPlane } from "./aks-cluster-body.js";
+import { certificateUri, type StackConfig, type TlsConfig } from "./config.js";
+import { cosmosEndpoint } from "./cosmos.js";
+import type { Identity } from "./identity.js";
+import { type BuiltInRole, grantRole } from "./roles.js";
+import type { Telemetry } from "./telemetry.js";
+
+/** Name of the ServingStack component; its deployments and service accounts derive from it. */
+export const SERVING_STACK = "serving";
+
+/** Kubernetes Secret, in the serving namespace, that carries the App Insights connection string. */
+export const TELEMETRY_SECRET = {
+  name: "serving-telemetry",
+  connectionStringKey: "connection-string",
+};
+
+/** The data planes a stack runs: the public one, then a standby while migrating. */
+export function dataPlanes(serving: StackConfig["serving"]): DataPlane[] {
+  return [
+    serving.trafficSplit,
+    ...(serving.standbySplit === undefined ? [] : [serving.standbySplit]),
+  ];
+}
+
+/** The public URL of the API for a stack's serving block. */
+export function publicUrl(serving: StackConfig["serving"]): string {
+  return `${serving.tls === "off" ? "http" : "https"}://${serving.host}`;
+}
+
+/** What the serving plane is built from, besides the stack config. */
+export interface ServingNeeds {
+  /** Registry name (its login server is `<name>.azurecr.io`). */
+  registryName: string;
+  /** Cosmos DB account name (its endpoint follows from it). */
+  cosmosAccount: string;
+  aks: AksCluster;
+  identity: Identity;
+  telemetry: Telemetry;
+  tenantId: pulumi.Input<string>;
+  /**
+   * What the pods need to exist before they start: the Cosmos database, containers and the
+   * serving identity's data role, the kubelet's pull grant. A pod that starts earlier fails
+   * its first reads and crash-loops until they exist.
+   */
+  runtime: readonly pulumi.Resource[];
+}
+
+/**
+ * What every workload of the serving plane waits for (see ServingNeeds): the cluster, the serving
+ * and edge identities' federation, the runtime, and the edge identities' access to certificates
+ * and the zone, granted here once for the prediction API and the GARCH service alike.
+ */
+export function servingPrerequisites(cfg: StackConfig, needs: ServingNeeds): pulumi.Resource[] {
+  const { aks, identity } = needs;
+  return [
+    aks,
+    ...(identity.edge?.federation ?? []),
+    ...identity.serving.federation,
+    ...needs.runtime,
+    ...grantEdgeAccess(cfg.serving, aks, identity),
+  ];
+}
+
+/** The registry store the serving pods read, as serving-config env (Cosmos DB by account name). */
+export function registryStoreEnv(cosmosAccount: string): Record<string, string> {
+  return {
+    [SERVING_ENV.store]: "cosmos",
+    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
+    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
+  };
+}
+
+/** The serving image at `tag` in the platform registry. */
+export const servingImage = (cfg: StackConfig, needs: ServingNeeds, tag: string): string =>
+  `${needs.registryName}.azurecr.io/${cfg.serving.imageRepository}:${tag}`;
+
+/**
+ * How a public host is routed on the stack's data planes: the split kinds, and with TLS the
+ * certificate (`certificateName` in the serving vault) and the edge identity with the zone.
+ */
+export function edgeRouting(
+  serving: StackConfig["serving"],
+  identity: Identity,
+  certificateName?: string,
+) {
+  const tls: TlsConfig | undefined = serving.tls === "off" ? undefined : serving.tls;
+  return {
+    kind: serving.trafficSplit as TrafficSplitKind,
+    standby: serving.standbySplit as TrafficSplitKind | undefined,
+    certificateUri:
+      tls === undefined
+        ? undefined
+        : certificateUri({ ...tls, certificateName: certificateName ?? tls.certificateName }),
+    edge:
+      tls === undefined || identity.edge === undefined
+        ? undefined
+        : { identityClientId: identity.edge.clientId, dnsZoneResourceId: tls.dnsZoneId },
+  };
+}
+
+/**
+ * Builds a serving component whose pods read the App Insights connection string from the
+ * telemetry Secret, and that Secret in the namespace the component creates. The connection
+ * string is a secret output, so it reaches the pods through the Secret instead of the config.
+ * The pods must not start before the Secret exists: its name reaches the component as an output
+ * of the Secret, resolved once the Secret is declared, so the Deployments depend on it and it
+ * depends only on the Namespace.
+ */
+export function withTelemetrySecret<T extends { namespace: pulumi.Output<string> }>(
+  name: string,
+  needs: ServingNeeds,
+  build: (secretEnv: SecretEnv) => T,
+): T {
+  const [secretName, resolveSecretName] = pulumi.deferredOutput<string>();
+  const component = build({
+    secretName,
+    keys: { [SERVING_ENV.appInsights]: TELEMETRY_SECRET.connectionStringKey },
+  });
+  const secret = new k8s.core.v1.Secret(
+    `${name}-telemetry-secret`,
+    {
+      metadata: { name: TELEMETRY_SECRET.name, namespace: component.namespace },
+      type: "Opaque",
+      // stringData from a secret Output is itself secret: state and previews show it masked.
+      stringData: {
+        [TELEMETRY_SECRET.connectionStringKey]: needs.telemetry.appInsightsConnectionString,
+      },
+    },
+    { provider: needs.aks.provider },
+  );
+  resolveSecretName(secret.metadata.name);
+  return component;
+}
+
+/**
+ * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
+ * so values that only exist after deployment are derived from the names this program chose:
+ * the registry login server and the Cosmos endpoint are fixed by their account names.
+ */
+export function createServingStack(
+  cfg: StackConfig,
+  needs: ServingNeeds,
+  prerequisites: readonly pulumi.Resource[],
+): ServingStack {
+  const { aks, identity, telemetry } = needs;
+  // KEDA authenticates to managed Prometheus only once its operator runs as the autoscaler
+  // identity, which needs the federated credential first.
+  const kedaIdentity = new KedaOperatorIdentity(
+    "keda-operator",
+    { provider: aks.provider, clientId: identity.autoscaler.clientId },
+    { dependsOn: [...identity.autoscaler.federation, identity.autoscalerAccess] },
+  );
+  const s = cfg.serving;
+  const servingConfig = parseServingConfig({
+    ...registryStoreEnv(needs.cosmosAccount),
+    [SERVING_ENV.championModel]: s.championModel,
+    [SERVING_ENV.challengerModel]: s.challengerModel,
+    [SERVING_ENV.experimentId]: s.experimentId,
+  });
+  const image = (tag: string) => servingImage(cfg, needs, tag);
+  const scaling = {
+    ...DEFAULT_SCALING,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    targetRequestsPerSecond: s.targetRequestsPerSecond,
+  };
+  return withTelemetrySecret(
+    SERVING_STACK,
+    needs,
+    (secretEnv) =>
+      new ServingStack(
+        SERVING_STACK,
+        {
+          provider: aks.provider,
+          namespace: s.namespace,
+          servingConfig,
+          secretEnv,
+          champion: { image: image(s.championImageTag), scaling },
+          challenger: { image: image(s.challengerImageTag), scaling },
+          traffic: {
+            ...edgeRouting(s, identity),
+            rules: [{ host: s.host, path: "/" }],
+            weight: s.canaryWeight,
+          },
+          workloadIdentity: { clientId: identity.serving.clientId, tenantId: needs.tenantId },
+          prometheus: {
+            serverAddress: telemetry.prometheusQueryEndpoint,
+            identityClientId: identity.autoscaler.clientId,
+          },
+          scrapedNamespaces: cfg.garch ? [cfg.garch.namespace] : [],
+        },
+        // What the pods and autoscalers need before they start.
+        { dependsOn: [kedaIdentity, ...prerequisites] },
+      ),
+  );
+}
+
+/**
+ * What the public edge's identities need, per data plane, for TLS and DNS from stack config:
+ * the Gateway path's edge identity gets Key Vault Secrets User on the certificate's vault and
+ * DNS Zone Contributor on the zone (AKS docs app-routing-gateway-api-dns-tls); the NGINX path's
+ * routing add-on identity gets Key Vault Certificate User and DNS Zone Contributor (AKS docs
+ * app-routing-dns-ssl). DNS only for the data plane that serves the public host.
+ */
+function grantEdgeAccess(
+  serving: StackConfig["serving"],
+  aks: AksCluster,
+  identity: Identity,
+): pulumi.Resource[] {
+  if (serving.tls === "off") return [];
+  const tls = serving.tls;
+  const grants: pulumi.Resource[] = [];
+  const grant = (
+    name: string,
+    scope: string,
+    principalId: pulumi.Input<string>,
+    role: BuiltInRole,
+  ) =>
+    grants.push(
+      grantRole(name, { scope, principalId, role, principalType: "ServicePrincipal" }, {}),
+    );
+  for (const plane of dataPlanes(serving)) {
+    const publishes = plane === serving.trafficSplit;
+    if (plane === "gateway" && identity.edge !== undefined) {
+      grant(
+        "edge-certificate-reader",
+        tls.certificateVaultId,
+        identity.edge.principalId,
+        "keyVaultSecretsUser",
+      );
+      if (publishes)
+        grant("edge-dns-writer", tls.dnsZoneId, identity.edge.principalId, "dnsZoneContributor");
+    }
+    if (plane === "nginx-canary") {
+      grant(
+        "app-routing-certificate-reader",
+        tls.certificateVaultId,
+        aks.appRoutingObjectId,
+        "keyVaultCertificateUser",
+      );
+      if (publishes)
+        grant(
+          "app-routing-dns-writer",
+          tls.dnsZoneId,
+          aks.appRoutingObjectId,
+          "dnsZoneContributor",
+        );
+    }
+  }
+  return grants;
+}

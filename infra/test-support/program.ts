@@ -1,0 +1,49 @@
+import { promiseOf, type Registered, registered, settle } from "@mlops/k8s/test-support";
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyResource } from "../policy/rules.js";
+import { installAzureMocks } from "./azure-mocks.js";
+
+/** The program module: its exports are the stack outputs. */
+export type Program = typeof import("../src/index.js");
+
+/**
+ * Runs the whole program under mocks as stack `stack` with `config` (as `stackFileConfig` reads
+ * it) and waits until every resource is registered. Once per test file: vitest gives each file
+ * its own module registry, so each file evaluates the program afresh.
+ */
+export async function runProgram(
+  stack: string,
+  config: Record<string, string>,
+): Promise<{ program: Program; outputs: Record<string, unknown> }> {
+  installAzureMocks(stack);
+  pulumi.runtime.setAllConfig(config);
+  const program: Program = await import("../src/index.js");
+  const exported = Object.entries(program).filter(([, v]) => pulumi.Output.isInstance(v)) as [
+    string,
+    pulumi.Output<unknown>,
+  ][];
+  const outputs = Object.fromEntries(
+    await Promise.all(exported.map(async ([k, v]) => [k, await promiseOf(v)] as const)),
+  );
+  await settle();
+  return { program, outputs };
+}
+
+/** Every registered resource of type token `type`. */
+export const ofType = (type: string): Registered[] => registered.filter((r) => r.type === type);
+
+/** The one registered resource of `type` named `name`; throws when there is none. */
+export function one(type: string, name: string): Registered {
+  const found = registered.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+}
+
+/** The registered resources as the policy pack sees them. */
+export const policyResources = (): PolicyResource[] =>
+  registered.map((r) => ({
+    type: r.type,
+    name: r.name,
+    props: r.inputs,
+    additionalSecretOutputs: r.additionalSecretOutputs,
+  }));

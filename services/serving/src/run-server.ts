@@ -1,0 +1,54 @@
+/**
+ * One serving process (alone, or a worker of `server.ts`'s cluster): start telemetry if
+ * configured, open the store, load the configured models, listen. On SIGTERM or SIGINT it stops
+ * accepting, lets in-flight requests finish, flushes the prediction log, closes telemetry and the
+ * store, and exits.
+ */
+import { type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
+import { openStore } from "@mlops/store";
+import closeWithGrace from "close-with-grace";
+import type { FastifyInstance } from "fastify";
+import { joinCluster, PRIMARY_SIGNALS } from "./cluster.js";
+import { localTraffic } from "./dashboard-api/traffic-view.js";
+import { loadServedModels } from "./models/served.js";
+import { startTelemetry } from "./telemetry.js";
+
+/**
+ * Starts the server for `config` in this process and installs the graceful-stop handlers;
+ * `clustered` when this process is a worker of `serve`'s cluster.
+ */
+export async function runServer(
+  config: ServingConfig,
+  { clustered = false } = {},
+): Promise<FastifyInstance> {
+  const telemetry = await startTelemetry(config);
+  // Prediction logs go to SQLite from a thread of their own: the event loop never waits on it.
+  const store = await openStore(config.store, { sqlite: { predictionWriterThread: true } });
+  let app: FastifyInstance | undefined;
+  try {
+    const served = await loadServedModels(config, store);
+    // Loaded after telemetry so its instrumentation sees Fastify's HTTP server being created.
+    const { createApp } = await import("./app.js");
+    app = await createApp({ config, store, served });
+  } catch (error) {
+    await store.close();
+    await telemetry?.close();
+    throw error;
+  }
+  const server = app;
+  if (clustered) {
+    joinCluster(app.metrics.registry, () =>
+      localTraffic(server.metrics, server.predictionLog.stats),
+    );
+  }
+  const skip = clustered ? [...PRIMARY_SIGNALS] : [];
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
+    if (err) server.log.error({ err }, "stopping after an uncaught error");
+    else server.log.info({ signal }, "stopping: draining requests and the prediction log");
+    await server.close();
+    await telemetry?.close();
+    await store.close();
+  });
+  await server.listen({ port: config.port, host: config.host });
+  return server;
+}

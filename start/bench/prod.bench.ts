@@ -1,0 +1,325 @@
+/**
+ * `pnpm bench:prod`: the serving image's process beside the reference (FastAPI + scikit-learn,
+ * two uvicorn workers) in one run, on the same machine, under the same load.
+ *
+ * Ours runs exactly as services/serving/Dockerfile's runtime stage says: its `CMD` (plain `node`,
+ * its flags, the compiled `dist/main.js` of `pnpm build`) and its `ENV` (NODE_ENV=production…),
+ * with two workers and `pnpm start`'s models registered in a temporary store. The reference runs
+ * as its README says, on a model its `train.py` fits (cached under `.bench/`). For each: time from
+ * exec to the first 200 on the readiness path (median of three starts), RSS of the whole process
+ * tree at rest and at its peak under 32 connections, and `POST /predict` with wrk (the reference
+ * harness's script and payloads: 1,024 rows of the test split) at 1, 32 and 128 connections.
+ *
+ *   pnpm bench:prod [-- --seconds 10 --reference ../shared/reference/serving-fastapi]
+ *
+ * Needs Debian's `wrk`, and for the reference `python3-fastapi python3-uvicorn python3-sklearn`
+ * (without them its column is skipped). wrk shares the two cores with the servers.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEMO_MODELS } from "@mlops/training";
+import { cpuMs, freePort, registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SERVING = join(ROOT, "services", "serving");
+const PYTHON = "/usr/bin/python3";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    seconds: { type: "string", default: "10" },
+    reference: {
+      type: "string",
+      default: join(ROOT, "..", "shared", "reference", "serving-fastapi"),
+    },
+  },
+});
+const seconds = Number(values.seconds);
+if (!(seconds >= 2 && seconds <= 120)) throw new RangeError("--seconds must be 2..120");
+const referenceDir = resolve(values.reference);
+const CONNECTIONS = [1, 32, 128] as const;
+const STARTS = 3;
+
+if (spawnSync("wrk", ["-v"]).error) {
+  process.stderr.write("bench:prod needs wrk: apt-get install -y wrk\n");
+  process.exit(1);
+}
+
+/** What a server under test is: how to start it and where it answers. */
+interface Target {
+  readonly label: string;
+  readonly command: string;
+  readonly args: (port: number) => readonly string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  readonly readyPath: string;
+}
+
+interface Level {
+  readonly connections: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly peakRss: number;
+}
+
+interface Result {
+  readonly startMs: number[];
+  /** CPU time the process tree had used when it was ready, per start. */
+  readonly startCpuMs: number[];
+  readonly restRss: number;
+  readonly levels: Level[];
+}
+
+/** The runtime stage of a Dockerfile: its ENV and its exec-form CMD. */
+async function imageRuntime(
+  dockerfile: string,
+): Promise<{ env: Record<string, string>; cmd: string[] }> {
+  const lines = (await readFile(dockerfile, "utf8")).replace(/\\\n/g, " ").split("\n");
+  const stage = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+  const env: Record<string, string> = {};
+  for (const line of stage.filter((l) => /^ENV\s/i.test(l))) {
+    for (const [, key, value] of line.matchAll(/(\w+)=("[^"]*"|\S+)/g)) {
+      env[key!] = value!.replace(/^"|"$/g, "");
+    }
+  }
+  const cmd = stage.find((l) => /^CMD\s/i.test(l));
+  if (!cmd) throw new Error(`${dockerfile}: no CMD in the runtime stage`);
+  return { env, cmd: JSON.parse(cmd.replace(/^CMD\s+/i, "")) as string[] };
+}
+
+/** Parses wrk's `--latency` report: requests/s, p50 and p99 in ms, failed requests. */
+function parseWrk(text: string): Omit<Level, "connections" | "peakRss"> {
+  const ms = (label: string) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+    if (!m) return Number.NaN;
+    return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as "us" | "ms" | "s"];
+  };
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const errors =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) +
+    (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]),
+    p50: ms("50"),
+    p99: ms("99"),
+    errors,
+  };
+}
+
+function wrk(url: string, connections: number, duration: number, script: string, payloads: string) {
+  return new Promise<string>((resolveRun, reject) => {
+    const threads = String(Math.min(2, connections));
+    const child = spawn(
+      "wrk",
+      [
+        "-t",
+        threads,
+        "-c",
+        String(connections),
+        "-d",
+        `${duration}s`,
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        script,
+        `${url}/predict`,
+      ],
+      { env: { ...process.env, PAYLOADS: payloads }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolveRun(out) : reject(new Error(`wrk exited ${code}`)),
+    );
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  process.kill(-child.pid!, "SIGTERM");
+  await exited;
+}
+
+/** Starts `target` in a new process group; resolves once its readiness path says 200. */
+async function start(
+  target: Target,
+  port: number,
+): Promise<{ child: ChildProcess; ms: number; cpu: number }> {
+  const started = performance.now();
+  const child = spawn(target.command, target.args(port), {
+    cwd: target.cwd,
+    env: { PATH: process.env.PATH ?? "", ...target.env, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  await waitFor200(child, `http://127.0.0.1:${port}${target.readyPath}`);
+  const ms = performance.now() - started;
+  return { child, ms, cpu: await cpuMs(child.pid!) };
+}
+
+async function measure(target: Target, script: string, payloads: string): Promise<Result> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const startMs: number[] = [];
+  const startCpuMs: number[] = [];
+  for (let i = 0; i < STARTS - 1; i++) {
+    const { child, ms, cpu } = await start(target, port);
+    startMs.push(ms);
+    startCpuMs.push(cpu);
+    await stop(child);
+  }
+  const { child, ms, cpu } = await start(target, port);
+  startMs.push(ms);
+  startCpuMs.push(cpu);
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    const restRss = await rssMiB(child.pid!);
+    await wrk(url, 32, 3, script, payloads); // warm-up, not recorded
+    const levels: Level[] = [];
+    for (const connections of CONNECTIONS) {
+      let peakRss = 0;
+      const sampler = setInterval(async () => {
+        peakRss = Math.max(peakRss, await rssMiB(child.pid!));
+      }, 250);
+      const report = await wrk(url, connections, seconds, script, payloads);
+      clearInterval(sampler);
+      levels.push({ connections, peakRss, ...parseWrk(report) });
+    }
+    return { startMs, startCpuMs, restRss, levels };
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Ours: the image's runtime stage, on `pnpm start`'s models in `dir`. */
+async function ours(dir: string): Promise<Target> {
+  const { env, cmd } = await imageRuntime(join(SERVING, "Dockerfile"));
+  const [command, ...args] = cmd;
+  if (command !== "node") throw new Error(`the image's CMD runs ${command}, not node`);
+  const serving = {
+    ...env,
+    HOST: "127.0.0.1",
+    MLOPS_STORE: `sqlite:${join(dir, "platform.db")}`,
+    MLOPS_ARTIFACT_DIR: join(dir, "artifacts"),
+    MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
+    MLOPS_CHALLENGER_WEIGHT: "50",
+    MLOPS_WORKERS: "2",
+    LOG_LEVEL: "warn",
+  };
+  await registerDemoModels(serving);
+  return {
+    label: "this",
+    command: process.execPath,
+    args: () => args,
+    env: serving,
+    cwd: SERVING,
+    readyPath: "/health/ready",
+  };
+}
+
+/** The reference, as its README runs it, on a model its train.py fits once into `.bench/`. */
+function reference(): Target | string {
+  const harness = join(referenceDir, "harness");
+  if (!existsSync(join(harness, "app", "main.py")))
+    return `no reference at ${referenceDir} (--reference)`;
+  const probe = spawnSync(PYTHON, ["-c", "import fastapi, uvicorn, sklearn, joblib"]);
+  if (probe.status !== 0)
+    return "Debian's python3-fastapi python3-uvicorn python3-sklearn are not installed";
+  const modelDir = join(ROOT, ".bench", "reference-model");
+  if (!existsSync(join(modelDir, "model.joblib"))) {
+    process.stderr.write("training the reference model (its train.py)…\n");
+    const train = spawnSync(PYTHON, [join(harness, "train.py")], {
+      env: { ...process.env, MODEL_DIR: modelDir },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    if (train.status !== 0) return "the reference's train.py failed";
+  }
+  return {
+    label: "reference",
+    command: PYTHON,
+    args: (port) => [
+      ...["-m", "uvicorn", "app.main:app", "--app-dir", harness, "--host", "127.0.0.1"],
+      ...["--port", String(port), "--workers", "2", "--no-access-log", "--log-level", "warning"],
+    ],
+    env: { MODEL_PATH: join(modelDir, "model.joblib") },
+    cwd: referenceDir,
+    readyPath: "/health",
+  };
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function table(results: ReadonlyMap<string, Result>): string {
+  const names = [...results.keys()];
+  const rows: string[][] = [["", ...names, ...(names.length === 2 ? ["this / reference"] : [])]];
+  const row = (label: string, pick: (r: Result) => number, digits: number, ratio = true) => {
+    const values = names.map((n) => pick(results.get(n)!));
+    const cells = values.map((v) => v.toFixed(digits));
+    if (names.length === 2) cells.push(ratio ? `${(values[1]! / values[0]!).toFixed(2)}×` : "");
+    rows.push([label, ...cells]);
+  };
+  row("exec → ready, ms (median of 3)", (r) => median(r.startMs), 0);
+  row("CPU used by then, ms (median of 3)", (r) => median(r.startCpuMs), 0);
+  row("RSS at rest, MiB (process tree)", (r) => r.restRss, 0);
+  row(
+    "RSS peak at 32 connections, MiB",
+    (r) => r.levels.find((l) => l.connections === 32)!.peakRss,
+    0,
+  );
+  for (const c of CONNECTIONS) {
+    const level = (r: Result) => r.levels.find((l) => l.connections === c)!;
+    row(`req/s at ${c}`, (r) => level(r).rps, 0);
+    row(`p50 ms at ${c}`, (r) => level(r).p50, 2);
+    row(`p99 ms at ${c}`, (r) => level(r).p99, 2);
+    row(`errors at ${c}`, (r) => level(r).errors, 0, false);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
+    )
+    .join("\n");
+}
+
+const dir = await mkdtemp(join(tmpdir(), "mlops-prod-bench-"));
+try {
+  process.stderr.write("building (pnpm build)…\n");
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, "scripts", "build.ts"), "services/serving"],
+    {
+      stdio: "inherit",
+    },
+  );
+  if (build.status !== 0) throw new Error("the build failed");
+  const script = join(referenceDir, "harness", "predict.lua");
+  const payloads = join(referenceDir, "model", "payloads.jsonl");
+  if (!existsSync(script)) throw new Error(`no wrk script at ${script} (--reference)`);
+  const targets: Target[] = [];
+  const ref = reference();
+  if (typeof ref === "string") process.stderr.write(`reference skipped: ${ref}\n`);
+  else targets.push(ref);
+  targets.push(await ours(dir));
+  const results = new Map<string, Result>();
+  for (const target of targets) {
+    process.stderr.write(`measuring ${target.label}…\n`);
+    results.set(target.label, await measure(target, script, payloads));
+  }
+  process.stdout.write(
+    `POST /predict (100 trees x 5 features), two workers each, wrk -t2 ${seconds} s per level on loopback, Node ${process.version}\n${table(results)}\n`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
