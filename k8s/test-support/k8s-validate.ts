@@ -5,6 +5,8 @@
  * Gateway API, application routing) with their CRD schemas (see fixtures/).
  */
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -32,12 +34,18 @@ const model =
       new Model(object).validate();
 
 /**
- * The ObjectMeta schema kubernetes-models compiles (its apimachinery package, resolved from
- * kubernetes-models itself, which depends on it).
+ * The ObjectMeta schema kubernetes-models compiles (its apimachinery package, resolved beside
+ * kubernetes-models, which depends on it; ESM-only since kubernetes-models 5, so imported by file).
  */
-const objectMeta = createRequire(
-  createRequire(import.meta.url).resolve("kubernetes-models/package.json"),
-)("@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta") as {
+const objectMeta = (await import(
+  pathToFileURL(
+    join(
+      dirname(createRequire(import.meta.url).resolve("kubernetes-models/package.json")),
+      "..",
+      "@kubernetes-models/apimachinery/_schemas/IoK8sApimachineryPkgApisMetaV1ObjectMeta.js",
+    ),
+  ).href
+)) as {
   validate: ((data: unknown) => boolean) & { errors?: unknown[] | null };
 };
 

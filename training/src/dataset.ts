@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { Random } from "@mlops/garch";
 import { readNumber } from "@mlops/garch/csv";
+import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";

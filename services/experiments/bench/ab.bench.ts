@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExperimentInput, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import { openSqliteStore, type Store } from "@mlops/store";
 import {
   analyzeExperiment,

@@ -1,5 +1,5 @@
 import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide } from "./decide.js";
 import { previousPValueOf, toDecisionRecord } from "./decision-record.js";

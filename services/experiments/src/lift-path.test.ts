@@ -1,4 +1,4 @@
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { liftPath, type TimedValue } from "./lift-path.js";

@@ -7,7 +7,7 @@
  * the concurrency.
  */
 import { FeedbackResponseSchema, PredictResponseSchema } from "@mlops/contracts";
-import { deriveSeed, Random } from "@mlops/garch";
+import { deriveSeed, Random } from "@mlops/garch/random";
 import { ExperimentsInputError } from "./errors.js";
 import type { PlanMetric } from "./plan.js";
 import {

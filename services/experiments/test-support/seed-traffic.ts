@@ -1,6 +1,6 @@
 /** An experiment's prediction logs and outcomes with a known effect, written to a store for tests. */
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import type { Store } from "@mlops/store";
 
 /**

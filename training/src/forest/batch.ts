@@ -1,4 +1,4 @@
-import { deriveSeed } from "@mlops/garch";
+import { deriveSeed } from "@mlops/garch/random";
 import type { FlatTree } from "@mlops/models";
 import { growTree, type TrainingMatrix } from "./cart.js";
 import type { TreeParams } from "./options.js";

@@ -1,4 +1,4 @@
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import { emptyTree, type FlatTree, firstArgmax } from "@mlops/models";
 import type { TreeParams } from "./options.js";
 

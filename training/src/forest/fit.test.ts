@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import { type CartNodeJSON, ForestPredictor } from "@mlops/models";
 import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";

@@ -8,7 +8,7 @@
  * Binned rows hold histogram bin indexes (feature f's bin b as `offsets[f] + b`), so building a
  * histogram needs no per-feature offset.
  */
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 
 /** Rows the edges are computed from at most (a seeded sample above it), as scikit-learn. */
 export const BINNING_SAMPLE = 200_000;

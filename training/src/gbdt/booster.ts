@@ -3,7 +3,7 @@
  * the trees so far, and the scores of the rows the fit is validated on.
  */
 
-import { deriveSeed, Random } from "@mlops/garch";
+import { deriveSeed, Random } from "@mlops/garch/random";
 import {
   GBDT_FORMAT_VERSION,
   GBDT_MODEL_KIND,

@@ -1,4 +1,4 @@
-import { Random } from "@mlops/garch";
+import { Random } from "@mlops/garch/random";
 import { BoostedTreesPredictor, type GbdtTreeJSON, parseGbdtModel } from "@mlops/models";
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../errors.js";

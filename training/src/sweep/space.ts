@@ -1,4 +1,4 @@
-import { deriveSeed, Random } from "@mlops/garch";
+import { deriveSeed, Random } from "@mlops/garch/random";
 import { OptionError } from "../errors.js";
 
 /** A hyperparameter value. */
