@@ -64,6 +64,13 @@ describe("parseStackConfig", () => {
     expect(() => parse({ [`${PROJECT}:garch`]: patched("garch", { model: "dem2gbp" }) })).toThrow(
       /mlops-platform:garch\.model: /,
     );
+    // With TLS on, the GARCH host gets its own certificate and a record in the same zone.
+    expect(() =>
+      parse({ [`${PROJECT}:garch`]: patched("garch", { certificateName: undefined }) }),
+    ).toThrow(/mlops-platform:garch\.certificateName: with serving\.tls on/);
+    expect(() =>
+      parse({ [`${PROJECT}:garch`]: patched("garch", { host: "garch.example.org" }) }),
+    ).toThrow(/mlops-platform:garch\.host: host must lie in the DNS zone/);
     expect(() =>
       parse({
         [`${PROJECT}:alertWebhooks`]: JSON.stringify([{ name: "x", url: "http://plain.example" }]),

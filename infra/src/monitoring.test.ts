@@ -88,7 +88,7 @@ describe("monitoring on the prod stack", () => {
     ] as const) {
       const alert = props("azure-native:monitor:MetricAlert", `monitors-${role}`);
       expect(alert).toMatchObject({
-        scopes: [expect.stringMatching(/\/ManagedCluster\/aks-cluster$/)],
+        scopes: [expect.stringMatching(/\/managedClusters\/aks-prod-[0-9a-f]{8}$/)],
         windowSize: "PT15M",
         evaluationFrequency: "PT5M",
         actions: [{ actionGroupId: expect.stringMatching(/\/ActionGroup\/telemetry-oncall$/) }],
@@ -183,7 +183,7 @@ describe("monitoring on the prod stack", () => {
     ]);
     for (const m of charts) {
       expect((m as { resourceMetadata: { id: string } }).resourceMetadata.id).toMatch(
-        /\/ManagedCluster\/aks-cluster$/,
+        /\/managedClusters\/aks-prod-[0-9a-f]{8}$/,
       );
     }
     // Positions never overlap: two tiles per row.

@@ -47,6 +47,7 @@ function garchArgs(
 }
 
 let GarchService: typeof import("./garch-service.js").GarchService;
+let garchEdgeServiceAccount: typeof import("./garch-service.js").garchEdgeServiceAccount;
 let provider: k8s.Provider;
 
 /** Renders one GarchService and returns its Kubernetes objects. */
@@ -59,12 +60,23 @@ async function render(overrides: Partial<GarchServiceArgs> = {}): Promise<Regist
 
 let onGateway: Registered[];
 let onNginx: Registered[];
+let withTls: Registered[];
 
 beforeAll(async () => {
-  ({ GarchService } = await import("./garch-service.js"));
+  ({ GarchService, garchEdgeServiceAccount } = await import("./garch-service.js"));
   provider = mockProvider();
   onGateway = await render();
   onNginx = await render({ route: { kind: "nginx-canary" } });
+  withTls = await render({
+    route: {
+      certificateUri: "https://kv-certs.vault.azure.net/certificates/garch-ml-example-com",
+      edge: {
+        identityClientId: "00000000-0000-0000-0000-0000000000ed",
+        dnsZoneResourceId:
+          "/subscriptions/s/resourceGroups/dns/providers/Microsoft.Network/dnszones/ml.example.com",
+      },
+    },
+  });
 });
 
 describe("GarchService", () => {
@@ -131,6 +143,17 @@ describe("GarchService", () => {
     // The Gateway's proxies may reach the pods.
     const policies = byType(onGateway, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
     expect(JSON.stringify(policies)).toContain("garch-gateway");
+  });
+
+  it("with TLS, creates the edge ServiceAccount an identity is federated with beforehand", () => {
+    const { namespace, name } = garchEdgeServiceAccount("garch", "garch");
+    const accounts = byType(withTls, "kubernetes:core/v1:ServiceAccount").map(
+      (r) => r.inputs.metadata,
+    );
+    expect(accounts).toContainEqual(expect.objectContaining({ namespace, name }));
+    for (const r of withTls) {
+      expect(() => validateObject(r.type, r.inputs), `${r.type} ${r.name}`).not.toThrow();
+    }
   });
 
   it("routes the same paths through the NGINX Ingress when the stack runs nginx-canary", () => {
