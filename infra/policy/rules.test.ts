@@ -91,6 +91,18 @@ describe("policy rules", () => {
       ]),
     ).toEqual(["required-tags: v: missing tag(s) environment, owner"]);
     expect(violations([{ type: "azure-native:network:Subnet", name: "s", props: {} }])).toEqual([]);
+    // Saved searches take their tags as name/value pairs.
+    const pairs = (tags: Record<string, string>) =>
+      Object.entries(tags).map(([name, value]) => ({ name, value }));
+    const search = (tags: Record<string, string>) => ({
+      type: "azure-native:operationalinsights:SavedSearch",
+      name: "q",
+      props: { tags: pairs(tags) },
+    });
+    expect(violations([search({ project: "p", environment: "prod", owner: "o" })])).toEqual([]);
+    expect(violations([search({ project: "p" })])).toEqual([
+      "required-tags: q: missing tag(s) environment, owner",
+    ]);
   });
 
   it("flag names outside Azure limits or left to auto-naming", () => {

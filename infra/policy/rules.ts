@@ -136,7 +136,13 @@ export const requiredTags: ResourceRule = {
   description: `Every taggable Azure resource carries the ${REQUIRED_TAGS.join(", ")} tags.`,
   check: (r) => {
     if (!r.type.startsWith("azure-native:") || UNTAGGABLE_TYPES.has(r.type)) return [];
-    const tags = (r.props.tags ?? {}) as Record<string, unknown>;
+    // Log Analytics saved searches carry their tags as `{name, value}` pairs.
+    const raw = r.props.tags ?? {};
+    const tags = (
+      Array.isArray(raw)
+        ? Object.fromEntries(raw.map((t: { name?: unknown; value?: unknown }) => [t.name, t.value]))
+        : raw
+    ) as Record<string, unknown>;
     const missing = REQUIRED_TAGS.filter((t) => typeof tags[t] !== "string" || tags[t] === "");
     return missing.length === 0 ? [] : [`${r.name}: missing tag(s) ${missing.join(", ")}`];
   },

@@ -9,7 +9,9 @@ import { AB_VARIANT_ACCURACY, PREDICTION_LATENCY, PREDICTION_REQUESTS } from "@m
  * - HTTP status codes in workspace-based App Insights (Log Analytics tables) → scheduled query
  *   rules, since metric alerts cannot compute ratios;
  * - the synthetic health check → a metric alert on the web test's availability, the one case a
- *   platform metric answers directly.
+ *   platform metric answers directly; and a log alert counting failed checks;
+ * - node CPU and memory → metric alerts on the cluster's platform metrics (Average over a
+ *   15-minute window, evaluated every 5 minutes).
  */
 
 /** Percent of 5xx responses over which the API counts as failing. */
@@ -20,6 +22,12 @@ export const P95_LATENCY_SECONDS = 2;
 export const VOLUME_DROP_RATIO = 0.5;
 /** Absolute accuracy points a variant may lose against its own 7-day baseline. */
 export const ACCURACY_DROP = 0.05;
+/** Average node CPU (percent) over which the cluster is short of compute. */
+export const CPU_PERCENT = 80;
+/** Average node working-set memory (percent) over which pods risk eviction. */
+export const MEMORY_PERCENT = 90;
+/** Failed synthetic health checks in a window beyond which the service counts as down. */
+export const FAILED_HEALTH_CHECKS = 3;
 
 /** A KQL alert over Log Analytics: fires when the query returns any row. */
 export interface LogAlert {
@@ -82,7 +90,77 @@ export const dailyCapAlert: LogAlert = {
   ].join("\n"),
 };
 
-export const logAlerts: readonly LogAlert[] = [errorRateAlert, dailyCapAlert];
+/**
+ * More than FAILED_HEALTH_CHECKS failed synthetic health checks (the web tests of the prediction
+ * API's readiness and the GARCH service's `/health`) in 15 minutes. Workspace-based Application
+ * Insights writes each check's result to `AppAvailabilityResults`, `Success` false on failure
+ * (learn.microsoft.com/azure/azure-monitor/reference/tables/appavailabilityresults).
+ */
+export const failedHealthChecksAlert: LogAlert = {
+  role: "failed-health-checks",
+  description: `More than ${FAILED_HEALTH_CHECKS} health checks failed in 15 minutes.`,
+  severity: 1,
+  window: "PT15M",
+  query: [
+    "AppAvailabilityResults",
+    "| where Success == false",
+    "| summarize failed = count() by Name",
+    `| where failed > ${FAILED_HEALTH_CHECKS}`,
+  ].join("\n"),
+};
+
+export const logAlerts: readonly LogAlert[] = [
+  errorRateAlert,
+  dailyCapAlert,
+  failedHealthChecksAlert,
+];
+
+/**
+ * A static-threshold metric alert on the AKS cluster's platform metrics. The names are those of
+ * `Microsoft.ContainerService/managedClusters` (learn.microsoft.com/azure/azure-monitor/
+ * reference/supported-metrics/microsoft-containerservice-managedclusters-metrics).
+ */
+export interface ClusterMetricAlert {
+  /** Role in the resource name (`${name}-<role>`). */
+  role: string;
+  description: string;
+  /** 0 (critical) – 4 (verbose). */
+  severity: number;
+  metricName: string;
+  /** Fires when the window's Average exceeds this. */
+  threshold: number;
+  /** Window the Average is taken over (ISO-8601). */
+  windowSize: string;
+  /** How often the rule is evaluated (ISO-8601). */
+  evaluationFrequency: string;
+}
+
+/** The namespace of the cluster's platform metrics. */
+export const CLUSTER_METRIC_NAMESPACE = "Microsoft.ContainerService/managedClusters";
+
+/** Node CPU above CPU_PERCENT, averaged over 15 minutes, checked every 5. */
+export const cpuAlert: ClusterMetricAlert = {
+  role: "cpu",
+  description: `Average node CPU above ${CPU_PERCENT} % for 15 minutes.`,
+  severity: 2,
+  metricName: "node_cpu_usage_percentage",
+  threshold: CPU_PERCENT,
+  windowSize: "PT15M",
+  evaluationFrequency: "PT5M",
+};
+
+/** Node working-set memory above MEMORY_PERCENT, averaged over 15 minutes, checked every 5. */
+export const memoryAlert: ClusterMetricAlert = {
+  role: "memory",
+  description: `Average node working-set memory above ${MEMORY_PERCENT} % for 15 minutes.`,
+  severity: 1,
+  metricName: "node_memory_working_set_percentage",
+  threshold: MEMORY_PERCENT,
+  windowSize: "PT15M",
+  evaluationFrequency: "PT5M",
+};
+
+export const clusterMetricAlerts: readonly ClusterMetricAlert[] = [cpuAlert, memoryAlert];
 
 /** p95 of the prediction latency histogram above P95_LATENCY_SECONDS. */
 export const latencyAlert: PrometheusAlert = {

@@ -49,6 +49,35 @@ describe("parseStackConfig", () => {
     );
   });
 
+  it("reads the GARCH service and the alert webhooks, naming a bad key", () => {
+    const cfg = parse({});
+    expect(cfg.garch).toMatchObject({
+      host: "garch.mlops.contoso.com",
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+    expect(cfg.alertWebhooks.map((w) => w.name)).toEqual(["incident-management"]);
+    expect(parse({ [`${PROJECT}:garch`]: undefined }).garch).toBeUndefined();
+    expect(() => parse({ [`${PROJECT}:garch`]: patched("garch", { minReplicas: 11 }) })).toThrow(
+      /mlops-platform:garch\.minReplicas: minReplicas must not exceed maxReplicas/,
+    );
+    expect(() => parse({ [`${PROJECT}:garch`]: patched("garch", { model: "dem2gbp" }) })).toThrow(
+      /mlops-platform:garch\.model: /,
+    );
+    // With TLS on, the GARCH host gets its own certificate and a record in the same zone.
+    expect(() =>
+      parse({ [`${PROJECT}:garch`]: patched("garch", { certificateName: undefined }) }),
+    ).toThrow(/mlops-platform:garch\.certificateName: with serving\.tls on/);
+    expect(() =>
+      parse({ [`${PROJECT}:garch`]: patched("garch", { host: "garch.example.org" }) }),
+    ).toThrow(/mlops-platform:garch\.host: host must lie in the DNS zone/);
+    expect(() =>
+      parse({
+        [`${PROJECT}:alertWebhooks`]: JSON.stringify([{ name: "x", url: "http://plain.example" }]),
+      }),
+    ).toThrow(/mlops-platform:alertWebhooks\.0\.url: must be an https URL/);
+  });
+
   it("rejects a canary weight of 150", () => {
     expect(() =>
       parse({ [`${PROJECT}:serving`]: patched("serving", { canaryWeight: 150 }) }),

@@ -1,4 +1,16 @@
-import { SERVING_CONFIG_KEY, ServingReleaseSchema } from "@mlops/contracts";
+import {
+  AksTierSchema,
+  CosmosCapacitySchema,
+  DEFAULT_COSMOS_CAPACITY,
+  GARCH_CONFIG_KEY,
+  GarchServiceConfigSchema,
+  LogRetentionDaysSchema,
+  MlComputeSchema,
+  type NodePool,
+  NodePoolSchema,
+  SERVING_CONFIG_KEY,
+  ServingReleaseSchema,
+} from "@mlops/contracts";
 import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -14,27 +26,6 @@ import { guardrailsSchema } from "./guardrails.js";
  */
 
 const cidr = z.string().refine(isCidr, { message: "must be an IPv4 CIDR such as 10.40.0.0/16" });
-
-/** ISO-8601 durations as Azure ML and Azure Monitor accept them (PT15M, PT1H, P1D). */
-const isoDuration = z
-  .string()
-  .regex(
-    /^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$/,
-    "must be an ISO-8601 duration such as PT15M",
-  )
-  .refine((s) => s !== "P" && !s.endsWith("T"), "must be an ISO-8601 duration such as PT15M");
-
-/** A VM pool that the cluster autoscaler may resize between `minCount` and `maxCount`. */
-const nodePoolSchema = z
-  .object({
-    vmSize: z.string().min(1),
-    minCount: z.number().int().min(1).max(1000),
-    maxCount: z.number().int().min(1).max(1000),
-  })
-  .refine((p) => p.minCount <= p.maxCount, {
-    message: "minCount must not exceed maxCount",
-    path: ["maxCount"],
-  });
 
 const networkSchema = z
   .object({
@@ -109,37 +100,10 @@ const aksSchema = z.object({
     .optional(),
   upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
-  skuTier: z.enum(["Free", "Standard", "Premium"]).default("Standard"),
-  systemPool: nodePoolSchema,
-  userPool: nodePoolSchema,
+  skuTier: AksTierSchema,
+  systemPool: NodePoolSchema,
+  userPool: NodePoolSchema,
 });
-
-const mlSchema = z
-  .object({
-    vmSize: z.string().min(1),
-    vmPriority: z.enum(["Dedicated", "LowPriority"]).default("Dedicated"),
-    minNodes: z.number().int().min(0).default(0),
-    maxNodes: z.number().int().min(1).max(1000),
-    idleTimeBeforeScaleDown: isoDuration.default("PT15M"),
-  })
-  .refine((m) => m.minNodes <= m.maxNodes, {
-    message: "minNodes must not exceed maxNodes",
-    path: ["minNodes"],
-  });
-
-const cosmosSchema = z.discriminatedUnion("capacity", [
-  z.object({ capacity: z.literal("serverless") }),
-  z.object({
-    capacity: z.literal("autoscale"),
-    /** Autoscale scales between 10 % of this and this; Cosmos wants steps of 1000 RU/s. */
-    maxThroughput: z
-      .number()
-      .int()
-      .min(1000)
-      .max(1_000_000)
-      .refine((n) => n % 1000 === 0, "must be a multiple of 1000 RU/s"),
-  }),
-]);
 
 /** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
 function resourceIdOf(providerType: string) {
@@ -180,6 +144,10 @@ export const resourceNameOf = (id: string): string => id.split("/").at(-1)!;
 export function certificateUri(tls: TlsConfig): string {
   return `https://${resourceNameOf(tls.certificateVaultId)}.vault.azure.net/certificates/${tls.certificateName}`;
 }
+
+/** Whether `host` lies in the DNS zone TLS publishes records to. */
+const inZone = (host: string, tls: TlsConfig): boolean =>
+  `.${host}`.endsWith(`.${resourceNameOf(tls.dnsZoneId).toLowerCase()}`);
 
 /**
  * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
@@ -237,11 +205,10 @@ const servingSchema = z
     message: "standbySplit must differ from trafficSplit",
     path: ["standbySplit"],
   })
-  .refine(
-    (s) =>
-      s.tls === "off" || `.${s.host}`.endsWith(`.${resourceNameOf(s.tls.dnsZoneId).toLowerCase()}`),
-    { message: "host must lie in the DNS zone of tls.dnsZoneId", path: ["tls", "dnsZoneId"] },
-  );
+  .refine((s) => s.tls === "off" || inZone(s.host, s.tls), {
+    message: "host must lie in the DNS zone of tls.dnsZoneId",
+    path: ["tls", "dnsZoneId"],
+  });
 
 /**
  * The GitHub repository whose workflows deploy this stack, and the names their OIDC subjects
@@ -288,14 +255,33 @@ const stackConfigSchema = z
      * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
      */
     generation: z.number().int().min(0).default(0),
-    logRetentionDays: z.number().int().min(30).max(730).default(30),
+    logRetentionDays: LogRetentionDaysSchema,
     alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+    /**
+     * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A
+     * URL that carries a token belongs in the stack as a secret (`pulumi config set --secret
+     * --path`); the program hands every URL to Azure as a secret output either way.
+     */
+    alertWebhooks: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .regex(
+              /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
+              "must be 1-64 letters, digits, spaces, '_' or '-'",
+            ),
+          url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
+        }),
+      )
+      .max(10)
+      .default([]),
     network: networkSchema.prefault({}),
     aks: aksSchema,
     /** Required: a cluster API server open to the whole internet is never what a stack wants. */
     apiServer: apiServerAccessSchema,
-    ml: mlSchema,
-    cosmos: cosmosSchema.prefault({ capacity: "serverless" }),
+    ml: MlComputeSchema,
+    cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
     [SERVING_CONFIG_KEY]: servingSchema,
     /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
     pipeline: pipelineSchema.optional(),
@@ -303,6 +289,8 @@ const stackConfigSchema = z
     guardrails: guardrailsSchema,
     /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
     edgeAuth: edgeAuthSchema.optional(),
+    /** Unset: no GARCH volatility service. */
+    [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
   })
   .refine((c) => c.environment !== PROD_ENVIRONMENT || c.serving.tls !== "off", {
     message:
@@ -313,12 +301,20 @@ const stackConfigSchema = z
     message:
       "a prod stack must choose how callers authenticate: mode apiKeys (keys in Key Vault) or entra (tenantId, audience, appRole)",
     path: ["edgeAuth"],
+  })
+  .refine((c) => !c.garch || c.serving.tls === "off" || c.garch.certificateName !== undefined, {
+    message: "with serving.tls on, the GARCH host needs its certificate (in the same vault)",
+    path: [GARCH_CONFIG_KEY, "certificateName"],
+  })
+  .refine((c) => !c.garch || c.serving.tls === "off" || inZone(c.garch.host, c.serving.tls), {
+    message: "host must lie in the DNS zone of serving.tls.dnsZoneId",
+    path: [GARCH_CONFIG_KEY, "host"],
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
-export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
+export type NodePoolConfig = NodePool;
 export type NetworkConfig = z.infer<typeof networkSchema>;
-export type CosmosCapacity = z.infer<typeof cosmosSchema>;
+export type { CosmosCapacity } from "@mlops/contracts";
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 
 /** The keys this program reads from its own config namespace (everything but `location`). */

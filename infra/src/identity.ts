@@ -20,10 +20,10 @@ export interface IdentityArgs extends PlacementArgs {
   /** Azure Monitor workspace the autoscaler reads prediction rates from. */
   monitorWorkspaceId: pulumi.Input<string>;
   /**
-   * The Gateway's edge ServiceAccount (TLS sync and external-dns), when a Gateway serves the host
-   * with a certificate; no edge identity otherwise.
+   * The Gateways' edge ServiceAccounts (TLS sync and external-dns), where a Gateway serves a host
+   * with a certificate (the prediction API's, the GARCH service's); no edge identity when empty.
    */
-  edgeServiceAccount?: ServiceAccountRef;
+  edgeServiceAccounts: readonly ServiceAccountRef[];
 }
 
 /** The ids callers need of one user-assigned identity. */
@@ -97,7 +97,7 @@ export class Identity extends pulumi.ComponentResource {
     this.training = create("training", []);
     this.autoscaler = create("autoscaler", [KEDA_OPERATOR]);
     this.edge =
-      args.edgeServiceAccount === undefined ? undefined : create("edge", [args.edgeServiceAccount]);
+      args.edgeServiceAccounts.length === 0 ? undefined : create("edge", args.edgeServiceAccounts);
     this.autoscalerAccess = grantRole(
       `${name}-autoscaler-prometheus-reader`,
       {

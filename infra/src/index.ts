@@ -26,5 +26,7 @@ export const prometheusQueryEndpoint = outputs.prometheusQueryEndpoint;
 export const kubeconfig = outputs.kubeconfig;
 export const servingNamespace = outputs.servingNamespace;
 export const trafficSplit = outputs.trafficSplit;
+/** The GARCH volatility service's URL (`mlops smoke --garch --url <it>`); undefined without `garch` config. */
+export const garchUrl = outputs.garchUrl;
 /** The workflows' identities and runner subnet; undefined on a stack without `pipeline` config. */
 export const pipeline = outputs.pipeline;

@@ -1,3 +1,4 @@
+import { ESTATE_SKUS } from "@mlops/contracts";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
@@ -71,7 +72,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         ...placement,
         accountName: args.storageAccountName,
         kind: "StorageV2",
-        sku: { name: "Standard_ZRS" },
+        sku: { name: ESTATE_SKUS.storage },
         minimumTlsVersion: "TLS1_2",
         enableHttpsTrafficOnly: true,
         allowBlobPublicAccess: false,

@@ -1,10 +1,17 @@
 import * as alertsmanagement from "@pulumi/azure-native/alertsmanagement/index.js";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as portal from "@pulumi/azure-native/portal/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { logAlerts, prometheusAlerts } from "./alert-rules.js";
+import {
+  CLUSTER_METRIC_NAMESPACE,
+  clusterMetricAlerts,
+  logAlerts,
+  prometheusAlerts,
+} from "./alert-rules.js";
 import { dashboardLens } from "./dashboard.js";
+import { SAVED_QUERY_CATEGORY, savedQueries } from "./log-queries.js";
 import type { PlacementArgs } from "./placement.js";
 
 /** A resource whose platform logs and metrics go to Log Analytics. */
@@ -17,9 +24,30 @@ export interface DiagnosticTarget {
   metrics?: readonly string[];
 }
 
+/** A synthetic health check: an availability web test and its alert. */
+export interface HealthCheck {
+  /**
+   * Role in the resource names (`${name}-<role>-health-check`); absent for the prediction API's
+   * own check, whose resources keep the names they have always had.
+   */
+  role?: string;
+  /** URL the check requests; 200 passes. */
+  url: string;
+  /** What the check watches, for the portal and the alert. */
+  description: string;
+}
+
 export interface MonitorsArgs extends PlacementArgs {
   /** Log Analytics workspace that receives diagnostics and hosts the App Insights tables. */
   logAnalyticsWorkspaceId: pulumi.Input<string>;
+  /** Its name: saved queries are its child resources. */
+  logAnalyticsWorkspaceName: pulumi.Input<string>;
+  /** AKS cluster resource id: its platform metrics (CPU, memory, network) are alerted on and charted. */
+  clusterId: pulumi.Input<string>;
+  /** Namespaces of the serving pods (the prediction API's, the GARCH service's) the log queries read. */
+  servingNamespaces: readonly string[];
+  /** Synthetic checks besides the prediction API's readiness (the GARCH service's `/health`). */
+  additionalHealthChecks?: readonly HealthCheck[];
   /** Application Insights component (web test and availability alert). */
   appInsightsId: pulumi.Input<string>;
   /** Azure Monitor workspace that holds the API's Prometheus metrics. */
@@ -86,7 +114,8 @@ const FAILED_LOCATIONS_TO_ALERT = 2;
 
 /**
  * What watches the estate once it exists: diagnostic settings into Log Analytics, the alerts of
- * alert-rules.ts, a synthetic health check with its availability alert, and the portal dashboard.
+ * alert-rules.ts (log, Prometheus and cluster-metric), synthetic health checks with their
+ * availability alerts, the saved log queries, and the portal dashboard.
  */
 export class Monitors extends pulumi.ComponentResource {
   /** Dashboard resource id. */
@@ -173,53 +202,68 @@ export class Monitors extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // App Insights links a web test to its component through this tag; without it the test is
-    // created but never shows up under the component.
-    const linkTag = pulumi
-      .output(args.appInsightsId)
-      .apply((id) => ({ ...tags, [`hidden-link:${id}`]: "Resource" }));
-    const healthCheck = new applicationinsights.WebTest(
-      `${name}-health-check`,
-      {
-        resourceGroupName,
-        location,
-        tags: linkTag,
-        kind: "standard",
-        webTestKind: "standard",
-        syntheticMonitorId: `${name}-health-check`,
-        description: "Readiness of the prediction API through the public ingress.",
-        enabled: true,
-        frequency: 300,
-        timeout: 30,
-        retryEnabled: true,
-        locations: PROBE_LOCATIONS.map((id) => ({ location: id })),
-        request: { requestUrl: args.healthCheckUrl, httpVerb: "GET", followRedirects: false },
-        validationRules: { expectedHttpStatusCode: 200 },
-      },
-      { parent: this },
-    );
-    new monitor.MetricAlert(
-      `${name}-health-alert`,
-      {
-        resourceGroupName,
-        tags,
-        location: "global",
-        description: "The prediction API's health check fails from several regions.",
-        severity: 1,
-        enabled: true,
-        scopes: [healthCheck.id, args.appInsightsId],
-        evaluationFrequency: "PT1M",
-        windowSize: "PT5M",
-        criteria: {
-          odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-          webTestId: healthCheck.id,
-          componentId: args.appInsightsId,
-          failedLocationCount: FAILED_LOCATIONS_TO_ALERT,
+    for (const alert of clusterMetricAlerts) {
+      new monitor.MetricAlert(
+        `${name}-${alert.role}`,
+        {
+          resourceGroupName,
+          tags,
+          location: "global",
+          description: alert.description,
+          severity: alert.severity,
+          enabled: true,
+          scopes: [args.clusterId],
+          evaluationFrequency: alert.evaluationFrequency,
+          windowSize: alert.windowSize,
+          criteria: {
+            odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+            allOf: [
+              {
+                criterionType: "StaticThresholdCriterion",
+                name: alert.role,
+                metricName: alert.metricName,
+                metricNamespace: CLUSTER_METRIC_NAMESPACE,
+                operator: "GreaterThan",
+                threshold: alert.threshold,
+                timeAggregation: "Average",
+              },
+            ],
+          },
+          autoMitigate: true,
+          actions: [{ actionGroupId: args.actionGroupId }],
         },
-        actions: [{ actionGroupId: args.actionGroupId }],
+        { parent: this },
+      );
+    }
+
+    const checks: HealthCheck[] = [
+      {
+        url: args.healthCheckUrl,
+        description: "Readiness of the prediction API through the public ingress.",
       },
-      { parent: this },
-    );
+      ...(args.additionalHealthChecks ?? []),
+    ];
+    for (const check of checks) this.healthCheck(name, check, args);
+
+    for (const saved of savedQueries(args.servingNamespaces)) {
+      new operationalinsights.SavedSearch(
+        `${name}-query-${saved.role}`,
+        {
+          resourceGroupName,
+          workspaceName: args.logAnalyticsWorkspaceName,
+          savedSearchId: `mlops-${saved.role}`,
+          category: SAVED_QUERY_CATEGORY,
+          displayName: saved.displayName,
+          query: saved.query,
+          // A saved search takes its tags as name/value pairs.
+          tags: Object.entries(tags).map(([tagName, value]) => ({ name: tagName, value })),
+          // KQL: "the version number of the query language; the current version is 2"
+          // (learn.microsoft.com/azure/templates/microsoft.operationalinsights/workspaces/savedsearches).
+          version: 2,
+        },
+        { parent: this },
+      );
+    }
 
     const dashboard = new portal.Dashboard(
       `${name}-dashboard`,
@@ -227,12 +271,73 @@ export class Monitors extends pulumi.ComponentResource {
         resourceGroupName,
         location,
         tags: { ...tags, "hidden-title": "MLOps platform: prediction API" },
-        properties: { lenses: [dashboardLens(args.logAnalyticsWorkspaceId)] },
+        properties: {
+          lenses: [
+            dashboardLens({
+              workspaceId: args.logAnalyticsWorkspaceId,
+              clusterId: args.clusterId,
+              namespaces: args.servingNamespaces,
+            }),
+          ],
+        },
       },
       { parent: this },
     );
 
     this.dashboardId = dashboard.id;
     this.registerOutputs({ dashboardId: this.dashboardId });
+  }
+
+  /** A standard web test probing `check.url` from five regions, and its availability alert. */
+  private healthCheck(name: string, check: HealthCheck, args: MonitorsArgs): void {
+    const { resourceGroupName, location, tags } = args;
+    const role = check.role === undefined ? name : `${name}-${check.role}`;
+    // App Insights links a web test to its component through this tag; without it the test is
+    // created but never shows up under the component.
+    const linkTag = pulumi
+      .output(args.appInsightsId)
+      .apply((id) => ({ ...tags, [`hidden-link:${id}`]: "Resource" }));
+    const test = new applicationinsights.WebTest(
+      `${role}-health-check`,
+      {
+        resourceGroupName,
+        location,
+        tags: linkTag,
+        kind: "standard",
+        webTestKind: "standard",
+        syntheticMonitorId: `${role}-health-check`,
+        description: check.description,
+        enabled: true,
+        frequency: 300,
+        timeout: 30,
+        retryEnabled: true,
+        locations: PROBE_LOCATIONS.map((id) => ({ location: id })),
+        request: { requestUrl: check.url, httpVerb: "GET", followRedirects: false },
+        validationRules: { expectedHttpStatusCode: 200 },
+      },
+      { parent: this },
+    );
+    new monitor.MetricAlert(
+      `${role}-health-alert`,
+      {
+        resourceGroupName,
+        tags,
+        location: "global",
+        description: `Fails from several regions: ${check.description}`,
+        severity: 1,
+        enabled: true,
+        scopes: [test.id, args.appInsightsId],
+        evaluationFrequency: "PT1M",
+        windowSize: "PT5M",
+        criteria: {
+          odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
+          webTestId: test.id,
+          componentId: args.appInsightsId,
+          failedLocationCount: FAILED_LOCATIONS_TO_ALERT,
+        },
+        actions: [{ actionGroupId: args.actionGroupId }],
+      },
+      { parent: this },
+    );
   }
 }

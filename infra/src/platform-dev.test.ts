@@ -60,6 +60,14 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
     }
   });
 
+  it("runs no GARCH service and calls no webhook when the stack configures none", () => {
+    expect(ofType("mlops:k8s:GarchService")).toEqual([]);
+    expect(ofType("kubernetes:apps/v1:Deployment")).toHaveLength(2);
+    expect(
+      one("azure-native:monitor:ActionGroup", "telemetry-oncall").inputs.webhookReceivers,
+    ).toEqual([]);
+  });
+
   it("breaks none of the policies", () => {
     expect(registered.length).toBeGreaterThan(50);
     expect(violations(policyResources())).toEqual([]);

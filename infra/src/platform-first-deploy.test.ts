@@ -28,11 +28,12 @@ describe("first deploy: what each workload waits for", () => {
   const deployments = () => ofType("kubernetes:apps/v1:Deployment");
 
   it("each serving Deployment waits for its identity's federated credential and Cosmos data role", () => {
-    expect(deployments()).toHaveLength(2);
+    // champion, challenger, the GARCH service
+    expect(deployments()).toHaveLength(3);
     for (const d of deployments()) {
       const waits = waitsFor(d);
-      const variant = d.inputs.metadata.name as string;
-      expect(waits, variant).toContain(byName(FIC, `identity-serving-serving-${variant}`));
+      const { name: variant, namespace } = d.inputs.metadata as { name: string; namespace: string };
+      expect(waits, variant).toContain(byName(FIC, `identity-serving-${namespace}-${variant}`));
       expect(waits, variant).toContain(byName(COSMOS_ROLE, "cosmos-data-serving"));
       expect(waits, variant).toContain(byName(ROLE, "registry-pull-kubelet"));
     }

@@ -34,7 +34,12 @@ describe("the prod stack's traffic split: Gateway API", () => {
   });
 
   it("renders a Gateway and HTTPRoute, no NGINX Ingress, every Kubernetes object valid", () => {
-    expect(ofType("kubernetes:gateway.networking.k8s.io/v1:Gateway")).toHaveLength(1);
+    // The API's, and the GARCH service's on its own host.
+    expect(
+      ofType("kubernetes:gateway.networking.k8s.io/v1:Gateway")
+        .map((g) => g.inputs.metadata.name)
+        .sort(),
+    ).toEqual(["garch-route", "serving-ingress"]);
     expect(routeNamed("serving-ingress")).toBeDefined();
     expect(ofType("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
     const objects = registered.filter((r) => r.type.startsWith("kubernetes:"));
@@ -56,7 +61,9 @@ describe("the prod stack's traffic split: Gateway API", () => {
   });
 
   it("terminates TLS on the listener with the configured Key Vault certificate, and redirects HTTP", () => {
-    const [gateway] = ofType("kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    const gateway = ofType("kubernetes:gateway.networking.k8s.io/v1:Gateway").find(
+      (g) => g.inputs.metadata.name === "serving-ingress",
+    );
     const https = gateway!.inputs.spec.listeners.find(
       (l: { protocol: string }) => l.protocol === "HTTPS",
     );

@@ -84,11 +84,12 @@ describe("the prod program under mocks", () => {
       "azure-native:containerregistry:Registry": 1,
       // the AKS cluster, at its pinned ManagedCluster API version
       "azure-native:resources:Resource": 1,
-      // control plane, serving, training, KEDA, the gateway's edge; pipeline preview, build, deploy
+      // control plane, serving, training, KEDA, the gateways' edge; pipeline preview, build, deploy
       "azure-native:managedidentity:UserAssignedIdentity": 8,
-      // serving champion + challenger, KEDA operator, the gateway's edge; one GitHub subject per
+      // serving champion + challenger, the GARCH service, KEDA operator, the two gateways' edge;
+      // one GitHub subject per
       // pipeline identity
-      "azure-native:managedidentity:FederatedIdentityCredential": 7,
+      "azure-native:managedidentity:FederatedIdentityCredential": 9,
       "azure-native:authorization:RoleDefinition": 1,
       "azure-native:machinelearningservices:Workspace": 1,
       "azure-native:machinelearningservices:Compute": 1,
@@ -101,22 +102,27 @@ describe("the prod program under mocks", () => {
       "azure-native:keyvault:Vault": 1,
       "azure-native:operationalinsights:Workspace": 1,
       "azure-native:applicationinsights:Component": 1,
-      "azure-native:applicationinsights:WebTest": 1,
+      // the prediction API's readiness and the GARCH service's /health
+      "azure-native:applicationinsights:WebTest": 2,
       "azure-native:monitor:AzureMonitorWorkspace": 1,
       "azure-native:monitor:DataCollectionEndpoint": 1,
       "azure-native:monitor:DataCollectionRule": 2,
       "azure-native:monitor:DataCollectionRuleAssociation": 3,
       "azure-native:monitor:ActionGroup": 1,
-      // the 5xx rate and the Log Analytics daily cap
-      "azure-native:monitor:ScheduledQueryRule": 2,
-      "azure-native:monitor:MetricAlert": 1,
+      // the 5xx rate, the Log Analytics daily cap, failed health checks
+      "azure-native:monitor:ScheduledQueryRule": 3,
+      // two web tests' availability, node CPU, node memory
+      "azure-native:monitor:MetricAlert": 4,
+      "azure-native:operationalinsights:SavedSearch": 3,
       "azure-native:alertsmanagement:PrometheusRuleGroup": 1,
       // AKS, registry, vault, Cosmos DB, artifact blobs, ML workspace
       "azure-native:monitor:DiagnosticSetting": 6,
       "azure-native:portal:Dashboard": 1,
       "pulumi:providers:kubernetes": 1,
       "mlops:k8s:ServingStack": 1,
-      "mlops:k8s:GatewayRoute": 1,
+      "mlops:k8s:GarchService": 1,
+      // the prediction API's split and the GARCH service's route
+      "mlops:k8s:GatewayRoute": 2,
     };
     expect(Object.fromEntries([...counts].filter(([t]) => t in expected))).toEqual(expected);
   });
@@ -205,18 +211,19 @@ describe("the prod program under mocks", () => {
       const { namespace, name } = r.inputs.metadata as { namespace: string; name: string };
       return `system:serviceaccount:${namespace}:${name}`;
     });
-    expect(created).toHaveLength(3);
+    // champion, challenger, the GARCH service, and the two gateways' edge
+    expect(created).toHaveLength(5);
     const subjects = ofType("azure-native:managedidentity:FederatedIdentityCredential")
       .filter((r) => r.name.startsWith("identity-serving-"))
       .map((r) => r.inputs.subject);
     expect(subjects.sort()).toEqual(
-      created.filter((s) => s.startsWith("system:serviceaccount:serving:")).sort(),
+      created.filter((s) => !/^system:serviceaccount:[a-z-]+-gateway:/.test(s)).sort(),
     );
     const edge = ofType("azure-native:managedidentity:FederatedIdentityCredential").filter((r) =>
       r.name.startsWith("identity-edge-"),
     );
-    expect(edge.map((r) => r.inputs.subject)).toEqual(
-      created.filter((s) => s.startsWith("system:serviceaccount:serving-gateway:")),
+    expect(edge.map((r) => r.inputs.subject).sort()).toEqual(
+      created.filter((s) => /^system:serviceaccount:[a-z-]+-gateway:/.test(s)).sort(),
     );
   });
 
@@ -225,6 +232,8 @@ describe("the prod program under mocks", () => {
       .map((r) => r.inputs)
       .filter((c) => String(c.subject).startsWith("system:serviceaccount:"));
     expect(creds.map((c) => c.subject).sort()).toEqual([
+      "system:serviceaccount:garch-gateway:garch-route-edge",
+      "system:serviceaccount:garch:garch",
       "system:serviceaccount:kube-system:keda-operator",
       "system:serviceaccount:serving-gateway:serving-ingress-edge",
       "system:serviceaccount:serving:serving-challenger",
@@ -241,7 +250,8 @@ describe("the prod program under mocks", () => {
 
     it("hands every serving pod the connection string as a plain value, with Entra auth, parsed by the serving config", () => {
       const deployments = ofType("kubernetes:apps/v1:Deployment");
-      expect(deployments).toHaveLength(2);
+      // champion, challenger, the GARCH service: none reads a Secret for telemetry.
+      expect(deployments).toHaveLength(3);
       expect(ofType("kubernetes:core/v1:Secret")).toEqual([]);
       for (const d of deployments) {
         const env = (

@@ -12,6 +12,13 @@ import type { StackConfig } from "./config.js";
 import { CosmosStore } from "./cosmos.js";
 import { EdgeSecrets } from "./edge-auth.js";
 import { Guardrails } from "./guardrails.js";
+import {
+  createGarchPlatform,
+  garchEdgeServiceAccounts,
+  garchHealthCheckUrl,
+  garchServiceAccounts,
+  garchUrl,
+} from "./garch-platform.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import {
@@ -28,7 +35,13 @@ import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
 import { grantRole } from "./roles.js";
 import { RunnerSubnet } from "./runner-subnet.js";
-import { createServingStack, dataPlanes, publicUrl, SERVING_STACK } from "./serving.js";
+import {
+  createServingStack,
+  dataPlanes,
+  publicUrl,
+  SERVING_STACK,
+  servingPrerequisites,
+} from "./serving.js";
 import { Telemetry } from "./telemetry.js";
 import { Vault } from "./vault.js";
 
@@ -56,6 +69,8 @@ export interface PlatformOutputs {
   servingNamespace: pulumi.Output<string> | undefined;
   /** The object whose weight releases move: the HTTPRoute, or the NGINX canary Ingress. */
   trafficSplit: pulumi.Output<string> | undefined;
+  /** Public URL of the GARCH volatility service; undefined without `garch` config. */
+  garchUrl: string | undefined;
   /** Client ids the workflows sign in with, and where their runners go (with `pipeline` config). */
   pipeline?: {
     previewClientId: pulumi.Output<string>;
@@ -81,6 +96,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     retentionInDays: cfg.logRetentionDays,
     dailyQuotaGb: cfg.guardrails.logDailyCapGb,
+    alertWebhooks: cfg.alertWebhooks,
     alertEmails: cfg.alertEmails,
   });
 
@@ -131,12 +147,18 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   const identity = new Identity("identity", {
     ...placement,
     oidcIssuerUrl: aks.oidcIssuerUrl,
-    servingServiceAccounts: servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
+    servingServiceAccounts: [
+      ...servingServiceAccounts(SERVING_STACK, cfg.serving.namespace),
+      ...garchServiceAccounts(cfg.garch),
+    ],
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
-    edgeServiceAccount:
+    edgeServiceAccounts:
       tls !== undefined && planes.includes("gateway")
-        ? servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace)
-        : undefined,
+        ? [
+            servingEdgeServiceAccount(SERVING_STACK, cfg.serving.namespace),
+            ...garchEdgeServiceAccounts(cfg.garch),
+          ]
+        : [],
   });
   const workloads = {
     serving: identity.serving.principalId,
@@ -215,9 +237,21 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
   new Monitors("monitors", {
     ...placement,
     logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
+    logAnalyticsWorkspaceName: telemetry.logAnalyticsWorkspaceName,
     appInsightsId: telemetry.appInsightsId,
     monitorWorkspaceId: telemetry.monitorWorkspaceId,
     clusterName: aks.clusterName,
+    clusterId: aks.clusterId,
+    servingNamespaces: [cfg.serving.namespace, ...(cfg.garch ? [cfg.garch.namespace] : [])],
+    additionalHealthChecks: cfg.garch
+      ? [
+          {
+            role: "garch",
+            url: garchHealthCheckUrl(cfg.serving, cfg.garch),
+            description: "Health of the GARCH volatility service through its public route.",
+          },
+        ]
+      : [],
     actionGroupId: telemetry.actionGroupId,
     healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
@@ -256,21 +290,27 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     });
   }
 
-  // Off until the pipeline has pushed the images the deployments name (first deploy).
+  // Off until the pipeline has pushed the images the deployments name (first deploy); the GARCH
+  // service runs the same image, so it waits for the same.
+  const servingNeeds = {
+    registryName: names.registry,
+    cosmosAccount: names.cosmosAccount,
+    aks,
+    identity,
+    telemetry,
+    tenantId: client.tenantId,
+    edgeSecrets,
+    // The vault component includes the serving identity's Key Vault Secrets User, which the
+    // pods' secret mount needs.
+    runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants, telemetryPublisher, vault],
+  };
+  const prerequisites = cfg.serving.enabled ? servingPrerequisites(cfg, servingNeeds) : [];
   const serving = cfg.serving.enabled
-    ? createServingStack(cfg, {
-        registryName: names.registry,
-        cosmosAccount: names.cosmosAccount,
-        aks,
-        identity,
-        telemetry,
-        tenantId: client.tenantId,
-        edgeSecrets,
-        // The vault component includes the serving identity's Key Vault Secrets User, which the
-        // pods' secret mount needs.
-        runtime: [...cosmos.dataPlaneReady, ...registry.pullGrants, telemetryPublisher, vault],
-      })
+    ? createServingStack(cfg, servingNeeds, prerequisites)
     : undefined;
+  if (cfg.garch && cfg.serving.enabled) {
+    createGarchPlatform(cfg, cfg.garch, servingNeeds, prerequisites);
+  }
 
   return {
     resourceGroupName: group.name,
@@ -291,6 +331,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     kubeconfig: aks.kubeconfig,
     servingNamespace: serving?.namespace,
     trafficSplit: serving?.trafficSplit,
+    garchUrl: cfg.garch && garchUrl(cfg.serving, cfg.garch),
     pipeline:
       pipeline && runners
         ? {

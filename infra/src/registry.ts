@@ -1,3 +1,4 @@
+import { ESTATE_SKUS } from "@mlops/contracts";
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { type Grantees, grantToAll } from "./grants.js";
@@ -38,7 +39,7 @@ export class Registry extends pulumi.ComponentResource {
       {
         ...placement,
         registryName: args.registryName,
-        sku: { name: "Premium" },
+        sku: { name: ESTATE_SKUS.registry },
         adminUserEnabled: false,
         anonymousPullEnabled: false,
         zoneRedundancy: "Enabled",

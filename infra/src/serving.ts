@@ -13,13 +13,14 @@ import {
 import {
   DEFAULT_SCALING,
   KedaOperatorIdentity,
+  type DeployedEnv,
   ServingStack,
   type TrafficSplitKind,
 } from "@mlops/k8s";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AksCluster } from "./aks.js";
 import type { DataPlane } from "./aks-cluster-body.js";
-import { certificateUri, type StackConfig } from "./config.js";
+import { certificateUri, type StackConfig, type TlsConfig } from "./config.js";
 import { cosmosEndpoint } from "./cosmos.js";
 import { type EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
 import type { Identity } from "./identity.js";
@@ -64,15 +65,79 @@ export interface ServingNeeds {
 }
 
 /**
+ * What every workload of the serving plane waits for (see ServingNeeds): the cluster, the serving
+ * and edge identities' federation, the runtime, and the edge identities' access to certificates
+ * and the zone, granted here once for the prediction API and the GARCH service alike.
+ */
+export function servingPrerequisites(cfg: StackConfig, needs: ServingNeeds): pulumi.Resource[] {
+  const { aks, identity } = needs;
+  return [
+    aks,
+    ...(identity.edge?.federation ?? []),
+    ...identity.serving.federation,
+    ...needs.runtime,
+    ...grantEdgeAccess(cfg.serving, aks, identity),
+  ];
+}
+
+/** The registry store the serving pods read, as serving-config env (Cosmos DB by account name). */
+export function registryStoreEnv(cosmosAccount: string): Record<string, string> {
+  return {
+    [SERVING_ENV.store]: "cosmos",
+    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(cosmosAccount),
+    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
+  };
+}
+
+/**
+ * The App Insights connection string as deployed env: an output but no secret (with local auth
+ * off, ingestion needs the pod's Entra token), so it rides as a plain value.
+ */
+export function telemetryEnv(needs: ServingNeeds): DeployedEnv {
+  return { [SERVING_ENV.appInsights]: needs.telemetry.appInsightsConnectionString };
+}
+
+/** The serving image at `tag` in the platform registry. */
+export const servingImage = (cfg: StackConfig, needs: ServingNeeds, tag: string): string =>
+  `${needs.registryName}.azurecr.io/${cfg.serving.imageRepository}:${tag}`;
+
+/**
+ * How a public host is routed on the stack's data planes: the split kinds, and with TLS the
+ * certificate (`certificateName` in the serving vault) and the edge identity with the zone.
+ */
+export function edgeRouting(
+  serving: StackConfig["serving"],
+  identity: Identity,
+  certificateName?: string,
+) {
+  const tls: TlsConfig | undefined = serving.tls === "off" ? undefined : serving.tls;
+  return {
+    kind: serving.trafficSplit as TrafficSplitKind,
+    standby: serving.standbySplit as TrafficSplitKind | undefined,
+    certificateUri:
+      tls === undefined
+        ? undefined
+        : certificateUri({ ...tls, certificateName: certificateName ?? tls.certificateName }),
+    edge:
+      tls === undefined || identity.edge === undefined
+        ? undefined
+        : { identityClientId: identity.edge.clientId, dnsZoneResourceId: tls.dnsZoneId },
+  };
+}
+
+/**
  * The serving plane on the cluster. The serving config is plain data (it renders into pod env),
  * so values that only exist after deployment are derived from the names this program chose:
  * the registry login server and the Cosmos endpoint are fixed by their account names. The App
  * Insights connection string is an output but no secret, so it rides as a plain env value
  * (`deployedEnv`); the pods authenticate their telemetry with their workload identity.
  */
-export function createServingStack(cfg: StackConfig, needs: ServingNeeds): ServingStack {
+export function createServingStack(
+  cfg: StackConfig,
+  needs: ServingNeeds,
+  prerequisites: readonly pulumi.Resource[],
+): ServingStack {
   const { aks, identity, telemetry } = needs;
-  const edgeGrants = grantEdgeAccess(cfg.serving, aks, identity);
   // KEDA authenticates to managed Prometheus only once its operator runs as the autoscaler
   // identity, which needs the federated credential first.
   const kedaIdentity = new KedaOperatorIdentity(
@@ -82,16 +147,14 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
   );
   const s = cfg.serving;
   const servingConfig = parseServingConfig({
-    [SERVING_ENV.store]: "cosmos",
-    [SERVING_ENV.cosmosEndpoint]: cosmosEndpoint(needs.cosmosAccount),
-    [SERVING_ENV.cosmosDatabase]: COSMOS_LAYOUT.defaultDatabase,
+    ...registryStoreEnv(needs.cosmosAccount),
     [SERVING_ENV.championModel]: s.championModel,
     [SERVING_ENV.challengerModel]: s.challengerModel,
     [SERVING_ENV.experimentId]: s.experimentId,
     [SERVING_ENV.telemetryAuth]: "entra",
     ...edgeServingEnv(cfg.edgeAuth),
   });
-  const image = (tag: string) => `${needs.registryName}.azurecr.io/${s.imageRepository}:${tag}`;
+  const image = (tag: string) => servingImage(cfg, needs, tag);
   const scaling = {
     ...DEFAULT_SCALING,
     minReplicas: s.minReplicas,
@@ -104,20 +167,14 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
       provider: aks.provider,
       namespace: s.namespace,
       servingConfig,
-      deployedEnv: { [SERVING_ENV.appInsights]: telemetry.appInsightsConnectionString },
+      deployedEnv: telemetryEnv(needs),
       champion: { image: image(s.championImageTag), scaling },
       challenger: { image: image(s.challengerImageTag), scaling },
       traffic: {
-        kind: s.trafficSplit as TrafficSplitKind,
-        standby: s.standbySplit as TrafficSplitKind | undefined,
+        ...edgeRouting(s, identity),
         // The public route publishes the public paths only (operational ones stay in the cluster).
         rules: PUBLIC_PATH_PREFIXES.map((path) => ({ host: s.host, path })),
         weight: s.canaryWeight,
-        certificateUri: s.tls === "off" ? undefined : certificateUri(s.tls),
-        edge:
-          s.tls === "off" || identity.edge === undefined
-            ? undefined
-            : { identityClientId: identity.edge.clientId, dnsZoneResourceId: s.tls.dnsZoneId },
       },
       keyVaultSecrets: needs.edgeSecrets.mount,
       workloadIdentity: { clientId: identity.serving.clientId, tenantId: needs.tenantId },
@@ -125,19 +182,10 @@ export function createServingStack(cfg: StackConfig, needs: ServingNeeds): Servi
         serverAddress: telemetry.prometheusQueryEndpoint,
         identityClientId: identity.autoscaler.clientId,
       },
+      scrapedNamespaces: cfg.garch ? [cfg.garch.namespace] : [],
     },
-    // What the pods and autoscalers need before they start (see ServingNeeds), and the edge
-    // identity's access to the certificate and the zone.
-    {
-      dependsOn: [
-        aks,
-        ...(identity.edge?.federation ?? []),
-        kedaIdentity,
-        ...identity.serving.federation,
-        ...needs.runtime,
-        ...edgeGrants,
-      ],
-    },
+    // What the pods and autoscalers need before they start.
+    { dependsOn: [kedaIdentity, ...prerequisites] },
   );
 }
 

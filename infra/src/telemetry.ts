@@ -1,3 +1,4 @@
+import { ESTATE_SKUS } from "@mlops/contracts";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
@@ -11,6 +12,8 @@ export interface TelemetryArgs extends PlacementArgs {
   dailyQuotaGb: number;
   /** Addresses the action group mails when an alert fires. */
   alertEmails: readonly string[];
+  /** Webhooks the action group calls when an alert fires (URLs passed on as secrets). */
+  alertWebhooks?: readonly { name: string; url: string }[];
 }
 
 /**
@@ -22,6 +25,8 @@ export interface TelemetryArgs extends PlacementArgs {
 export class Telemetry extends pulumi.ComponentResource {
   /** Log Analytics workspace resource id. */
   readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
+  /** Log Analytics workspace name (saved queries are its children). */
+  readonly logAnalyticsWorkspaceName: pulumi.Output<string>;
   /** Application Insights component resource id. */
   readonly appInsightsId: pulumi.Output<string>;
   /**
@@ -49,7 +54,7 @@ export class Telemetry extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         ...placement,
-        sku: { name: "PerGB2018" },
+        sku: { name: ESTATE_SKUS.logAnalytics },
         retentionInDays: args.retentionInDays,
         workspaceCapping: { dailyQuotaGb: args.dailyQuotaGb },
       },
@@ -92,11 +97,18 @@ export class Telemetry extends pulumi.ComponentResource {
           emailAddress,
           useCommonAlertSchema: true,
         })),
+        // A webhook URL often embeds its token: kept secret in state and previews.
+        webhookReceivers: (args.alertWebhooks ?? []).map((hook) => ({
+          name: hook.name,
+          serviceUri: pulumi.secret(hook.url),
+          useCommonAlertSchema: true,
+        })),
       },
       { parent: this },
     );
 
     this.logAnalyticsWorkspaceId = logs.id;
+    this.logAnalyticsWorkspaceName = logs.name;
     this.appInsightsId = appInsights.id;
     this.appInsightsConnectionString = appInsights.connectionString;
     this.monitorWorkspaceId = prometheus.id;
@@ -106,6 +118,7 @@ export class Telemetry extends pulumi.ComponentResource {
     this.actionGroupId = actionGroup.id;
     this.registerOutputs({
       logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
+      logAnalyticsWorkspaceName: this.logAnalyticsWorkspaceName,
       appInsightsId: this.appInsightsId,
       appInsightsConnectionString: this.appInsightsConnectionString,
       monitorWorkspaceId: this.monitorWorkspaceId,

@@ -6,6 +6,7 @@
  * autoscaling behaviour offline.
  */
 export * from "./canary-ingress.js";
+export * from "./garch-service.js";
 export * from "./gateway-route.js";
 export * from "./hpa-simulator.js";
 export * from "./image.js";
@@ -21,5 +22,6 @@ export * from "./scaling.js";
 export * from "./secret-env.js";
 export * from "./serving-namespace.js";
 export * from "./serving-stack.js";
+export * from "./serving-workload.js";
 export * from "./traces.js";
 export * from "./traffic-split.js";

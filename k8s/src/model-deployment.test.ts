@@ -4,6 +4,7 @@ import {
   containerEnv,
   type ModelDeploymentArgs,
   podTemplate,
+  selectorLabels,
   terminationGraceSeconds,
   validateModelDeploymentArgs,
 } from "./model-deployment.js";
@@ -140,15 +141,19 @@ describe("containerEnv", () => {
 
 describe("podTemplate", () => {
   it("gives the kubelet longer than the pre-stop delay plus the server's drain", () => {
-    const pod = podTemplate({ ...base, drainSeconds: 25 }, "sa") as {
+    const pod = podTemplate({ ...base, drainSeconds: 25 }, "sa", selectorLabels("champion")) as {
       spec: { terminationGracePeriodSeconds: number };
     };
     expect(pod.spec.terminationGracePeriodSeconds).toBe(terminationGraceSeconds(25));
     expect(terminationGraceSeconds(25)).toBeGreaterThan(25 + 5);
   });
 
-  it("labels pods with the config's variant", () => {
-    const pod = podTemplate(base, "sa") as { metadata: { labels: Record<string, string> } };
+  it("labels pods with the selector it is given, the variant's for a model deployment", () => {
+    const selector = selectorLabels(base.servingConfig.variant!);
+    const pod = podTemplate(base, "sa", selector) as {
+      metadata: { labels: Record<string, string> };
+    };
+    expect(pod.metadata.labels).toMatchObject(selector);
     expect(pod.metadata.labels["mlops.platform/variant"]).toBe("challenger");
   });
 });

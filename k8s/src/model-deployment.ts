@@ -7,7 +7,7 @@ import {
   type ServingConfig,
   SHUTDOWN_GRACE_MS,
 } from "@mlops/contracts";
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertPinnedImage } from "./image.js";
 import { type KeyVaultMount, keyVaultVolume } from "./key-vault-secrets.js";
@@ -35,18 +35,20 @@ import {
   validateDeployedEnv,
   validateSecretEnv,
 } from "./secret-env.js";
+import {
+  createServingWorkload,
+  PORT_NAME,
+  SERVICE_PORT,
+  type WorkloadIdentity,
+} from "./serving-workload.js";
 import { validateFor } from "./validation.js";
 
 /** Label every object of the serving plane carries (`app.kubernetes.io/name`). */
 export const APP_NAME = "prediction-api";
 /** Label that tells champion and challenger pods apart; the selector's second key. */
 export const VARIANT_LABEL = "mlops.platform/variant";
-/** Port of every variant's ClusterIP Service. */
-export const SERVICE_PORT = 80;
 /** Name of the serving container (the CPU trigger selects its series). */
 const CONTAINER_NAME = "server";
-/** Name of the container port, referenced by probes, Service and scrape config. */
-const PORT_NAME = "http";
 /**
  * Seconds the pod keeps serving after it is marked terminating: ingress-nginx
  * needs a few seconds to drop the endpoint, and requests it sends meanwhile
@@ -84,14 +86,6 @@ export interface ModelAutoscaling {
   readonly prometheus?: KedaPrometheusSource;
   /** CPU utilisation percent that also triggers scale-up. @default 70 */
   readonly cpuUtilizationPercent?: number;
-}
-
-/** Workload identity the pods authenticate to Azure with. */
-export interface WorkloadIdentity {
-  /** Client ID of the user-assigned managed identity federated with this ServiceAccount. */
-  readonly clientId: pulumi.Input<string>;
-  /** Entra tenant of the identity; the webhook's default tenant when absent. */
-  readonly tenantId?: pulumi.Input<string>;
 }
 
 /** Arguments of {@link ModelDeployment}. */
@@ -147,16 +141,32 @@ export interface ModelDeploymentArgs {
 export function validateModelDeploymentArgs(name: string, args: ModelDeploymentArgs): void {
   // The name becomes the Deployment, Service, ServiceAccount and PDB name; a Service name is a label.
   assertDns1123Label("name", name);
-  assertPinnedImage("image", args.image);
   const config = args.servingConfig;
   if (config.mode !== "single" || config.variant === null) {
     throw new Error(
       `servingConfig.mode: "${config.mode}" must be "single" with a variant on Kubernetes (one Deployment per arm)`,
     );
   }
+  validatePodTemplateArgs(args);
+  const replicas = args.replicas ?? 2;
+  if (!Number.isInteger(replicas) || replicas < 1) {
+    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
+  }
+  if (args.autoscaling !== undefined && args.replicas !== undefined) {
+    throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
+  }
+  // Checked here too, so a bad autoscaler fails before the Deployment is registered.
+  if (args.autoscaling !== undefined) {
+    validatePredictionAutoscalerArgs(autoscalerArgs(name, args, args.autoscaling));
+  }
+}
+
+/** Throws, naming the field and the rule, unless a serving pod can be built from `args`. */
+export function validatePodTemplateArgs(args: PodTemplateArgs): void {
+  assertPinnedImage("image", args.image);
   if (args.secretEnv !== undefined) validateSecretEnv("secretEnv", args.secretEnv);
   if (args.deployedEnv !== undefined) validateDeployedEnv("deployedEnv", args.deployedEnv);
-  const secretsDir = config.edge.secretsDir;
+  const secretsDir = args.servingConfig.edge.secretsDir;
   if (args.keyVaultMount?.mountPath !== (secretsDir ?? undefined)) {
     throw new Error(
       secretsDir === null
@@ -164,7 +174,7 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
         : `keyVaultMount: must mount the Key Vault secrets at MLOPS_SECRETS_DIR (${secretsDir})`,
     );
   }
-  const uncovered = Object.keys(renderServingEnv(config)).filter(
+  const uncovered = Object.keys(renderServingEnv(args.servingConfig)).filter(
     (k) => SECRET_ENV_VARS.includes(k) && args.secretEnv?.keys[k] === undefined,
   );
   if (uncovered.length > 0) {
@@ -183,17 +193,6 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
     }
   }
   validateResources("resources", args.resources ?? DEFAULT_RESOURCES);
-  const replicas = args.replicas ?? 2;
-  if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
-  }
-  if (args.autoscaling !== undefined && args.replicas !== undefined) {
-    throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
-  }
-  // Checked here too, so a bad autoscaler fails before the Deployment is registered.
-  if (args.autoscaling !== undefined) {
-    validatePredictionAutoscalerArgs(autoscalerArgs(name, args, args.autoscaling));
-  }
 }
 
 /** The autoscaler of deployment `name`: its own per-variant request rate, in its namespace. */
@@ -251,18 +250,31 @@ export function containerEnv(
   return [...plain, ...deployed, ...fromSecret];
 }
 
+/** What a serving pod's template is built from. */
+export type PodTemplateArgs = Pick<
+  ModelDeploymentArgs,
+  | "image"
+  | "servingConfig"
+  | "secretEnv"
+  | "deployedEnv"
+  | "keyVaultMount"
+  | "drainSeconds"
+  | "healthPaths"
+  | "resources"
+>;
+
 /**
- * The pod template of one model variant: hardened (non-root, read-only root,
- * no capabilities, RuntimeDefault seccomp, no API token), probed on the
- * health routes, spread over zones and nodes, scraped by Prometheus.
+ * The serving pod (a model variant's, the GARCH service's): hardened (non-root, read-only root,
+ * no capabilities, RuntimeDefault seccomp, no API token), probed on the health routes, spread
+ * over zones and nodes, scraped by Prometheus.
  */
 export function podTemplate(
-  args: ModelDeploymentArgs,
+  args: PodTemplateArgs,
   serviceAccountName: pulumi.Input<string>,
+  selector: Record<string, string>,
 ): k8s.types.input.core.v1.PodTemplateSpec {
   const port = { port: PORT_NAME };
   const config = args.servingConfig;
-  const selector = selectorLabels(config.variant!);
   const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
   const vault = args.keyVaultMount && keyVaultVolume(args.keyVaultMount);
   return {
@@ -376,66 +388,21 @@ export class ModelDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: ModelDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:k8s:ModelDeployment", name, {}, opts);
     validateFor(this, () => validateModelDeploymentArgs(name, args));
-    const child = { parent: this, provider: args.provider };
     const selector = selectorLabels(args.servingConfig.variant!);
-    const metadata = { name, namespace: args.namespace, labels: selector };
     this.servicePort = SERVICE_PORT;
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-service-account`,
+    const { serviceAccount, deployment, service } = createServingWorkload(
+      name,
       {
-        metadata: {
-          ...metadata,
-          annotations: {
-            "azure.workload.identity/client-id": args.workloadIdentity.clientId,
-            ...(args.workloadIdentity.tenantId === undefined
-              ? {}
-              : { "azure.workload.identity/tenant-id": args.workloadIdentity.tenantId }),
-          },
-        },
-        automountServiceAccountToken: false,
+        provider: args.provider,
+        namespace: args.namespace,
+        selector,
+        workloadIdentity: args.workloadIdentity,
+        template: (serviceAccountName) => podTemplate(args, serviceAccountName, selector),
+        // With an autoscaler, a replicas field would reset the fleet on every `pulumi up`.
+        replicas: args.autoscaling === undefined ? (args.replicas ?? 2) : undefined,
       },
-      child,
-    );
-
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata,
-        spec: {
-          // With an autoscaler, a replicas field here would reset the fleet on every `pulumi up`.
-          ...(args.autoscaling === undefined ? { replicas: args.replicas ?? 2 } : {}),
-          selector: { matchLabels: selector },
-          strategy: {
-            type: "RollingUpdate",
-            rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
-          },
-          revisionHistoryLimit: 5,
-          template: podTemplate(args, serviceAccount.metadata.name),
-        },
-      },
-      child,
-    );
-
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata,
-        spec: {
-          type: "ClusterIP",
-          selector,
-          ports: [
-            { name: PORT_NAME, port: this.servicePort, targetPort: PORT_NAME, protocol: "TCP" },
-          ],
-        },
-      },
-      child,
-    );
-
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-      child,
+      this,
     );
 
     if (args.autoscaling !== undefined) {

@@ -11,9 +11,7 @@ import {
   type HealthPaths,
   ModelDeployment,
   type ModelDeploymentArgs,
-  SERVICE_PORT,
   validateModelDeploymentArgs,
-  type WorkloadIdentity,
 } from "./model-deployment.js";
 import type { ServiceAccountRef } from "./names.js";
 import type { AutoscalerKind, KedaPrometheusSource } from "./prediction-autoscaler.js";
@@ -33,6 +31,7 @@ import {
   type ServingNamespaceArgs,
   validateServingNamespaceArgs,
 } from "./serving-namespace.js";
+import { SERVICE_PORT, type WorkloadIdentity } from "./serving-workload.js";
 import {
   createTrafficSplit,
   edgeNamespaces,
@@ -110,6 +109,12 @@ export interface ServingStackArgs {
    * cluster) or the cluster is not AKS. @default true
    */
   readonly managedPrometheusScraping?: boolean;
+  /**
+   * Further namespaces whose annotated pods that ConfigMap turns scraping on
+   * for (the GARCH service's): the agent reads one ConfigMap per cluster.
+   * @default none
+   */
+  readonly scrapedNamespaces?: readonly string[];
 }
 
 /**
@@ -273,7 +278,7 @@ function splitTarget(
  */
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
-  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData([args.namespace]);
+  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData(scraped(args));
   if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
@@ -290,6 +295,11 @@ export function validateServingStackArgs(name: string, args: ServingStackArgs): 
     args.traffic,
     splitTarget(args, args.namespace, service(CHAMPION), service(CHALLENGER)),
   );
+}
+
+/** The namespaces the managed-Prometheus settings scrape: the stack's and any others given. */
+function scraped(args: ServingStackArgs): string[] {
+  return [args.namespace, ...(args.scrapedNamespaces ?? [])];
 }
 
 /** Element-wise maximum of container limits, for the LimitRange ceiling. */
@@ -338,7 +348,7 @@ export class ServingStack extends pulumi.ComponentResource {
     );
 
     if (args.managedPrometheusScraping ?? true) {
-      createAmaMetricsSettings(`${name}-prometheus-scraping`, [args.namespace], {
+      createAmaMetricsSettings(`${name}-prometheus-scraping`, scraped(args), {
         parent: this,
         provider: args.provider,
       });

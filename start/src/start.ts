@@ -2,13 +2,16 @@
  * `pnpm start`: the platform on one machine. Registers the demo models when the registry lacks
  * them (training's `runDemoJob`: a champion and a challenger forest, GARCH on dem2gbp, the
  * experiment), then serves what is registered in split mode on the embedded SQLite store
- * (`@mlops/serving`) and prints the URL and a request to paste.
+ * (`@mlops/serving`) and prints the URL and a request to paste. `MLOPS_MODE=garch pnpm start`
+ * is the GARCH volatility service instead: only the GARCH fit is registered (no forests are
+ * trained) and the server answers the service's contract (`/health`, `/models/list`,
+ * `/predict`, `/predict/custom`) on the same port.
  */
 import { availableParallelism } from "node:os";
 // The server module, not the package index: the app (and Fastify) must load after telemetry starts.
 import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
-import { DEMO_MODELS, runDemoJob } from "@mlops/training";
+import { DEMO_MODELS, runDemoJob, runGarchDemoJob } from "@mlops/training";
 
 /**
  * Local defaults layered under the environment: the demo GARCH fit is served too, by one
@@ -33,14 +36,18 @@ const progress = (line: string, transient = false) => {
 async function main() {
   const store = await openStore(config.store);
   try {
-    await runDemoJob({
-      store,
-      artifactRoot: config.artifactDir,
-      experimentId: config.experimentId,
-      challengerWeight: config.challengerWeight,
-      threads: Math.max(1, Math.min(2, availableParallelism())),
-      progress,
-    });
+    if (config.mode === "garch") {
+      await runGarchDemoJob({ store, artifactRoot: config.artifactDir, progress });
+    } else {
+      await runDemoJob({
+        store,
+        artifactRoot: config.artifactDir,
+        experimentId: config.experimentId,
+        challengerWeight: config.challengerWeight,
+        threads: Math.max(1, Math.min(2, availableParallelism())),
+        progress,
+      });
+    }
   } finally {
     await store.close();
   }
@@ -50,15 +57,23 @@ async function main() {
 const port = await exitOnFailure(main);
 const url = `http://127.0.0.1:${port}`;
 const processes = workerCount(config);
+const what =
+  config.mode === "garch"
+    ? "the GARCH volatility service"
+    : `${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight})`;
+const example =
+  config.mode === "garch"
+    ? '{"horizon":5}'
+    : '{"features":[0.5,-1.2,0.3,1.1,-0.4],"user_id":"user-42"}';
 process.stdout.write(
   [
     "",
-    `mlops-platform serving ${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight}) at ${url} with ${processes} process${processes > 1 ? "es" : ""}`,
+    `mlops-platform serving ${what} at ${url} with ${processes} process${processes > 1 ? "es" : ""}`,
     `  docs    ${url}/docs`,
     `  metrics ${url}/metrics`,
     "  try:",
     `  curl -s -X POST ${url}/predict -H 'content-type: application/json' \\`,
-    `    -d '{"features":[0.5,-1.2,0.3,1.1,-0.4],"user_id":"user-42"}'`,
+    `    -d '${example}'`,
     "",
   ].join("\n"),
 );

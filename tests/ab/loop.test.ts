@@ -4,18 +4,12 @@
  * labelled traffic with a known effect; `mlops ab analyze --apply` decides from the store and
  * moves the champion alias on promote. Without an effect the decision stays `continue`.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DecisionSchema } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start } from "../platform/process.js";
-
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
-const MLOPS = fileURLToPath(new URL("../../training/src/cli/bin.ts", import.meta.url));
+import { mlops as runMlops, START, type Started, start } from "../platform/process.js";
 
 let dir: string;
 const running: Started[] = [];
@@ -28,20 +22,7 @@ afterAll(async () => {
 });
 
 /** Runs the `mlops` CLI in the platform's directory (so it finds the default store there). */
-function mlops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsxCli, MLOPS, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const mlops = (args: string[]) => runMlops(args, dir);
 
 /** Serves experiment `id` (50/50), sends `requests` with `effect`, stops (flushing the log). */
 async function runExperiment(id: string, effect: number, seed: number) {

@@ -5,16 +5,14 @@
  * decision. The rendered numbers must match what was sent, and the page may request nothing
  * outside the API's origin.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start } from "../platform/process.js";
+import { mlops, START, type Started, start } from "../platform/process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -28,11 +26,9 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const SCREENSHOT = fileURLToPath(new URL("../../test-artifacts/dashboard.png", import.meta.url));
-const MLOPS = fileURLToPath(new URL("../../training/src/cli/bin.ts", import.meta.url));
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
 /** `mlops ab simulate --json`: what was sent, per arm. */
-function simulate(url: string): Promise<{
+async function simulate(url: string): Promise<{
   completed: number;
   failed: number;
   arms: Record<string, { predictions: number; meanOutcome: number }>;
@@ -40,21 +36,9 @@ function simulate(url: string): Promise<{
   const args = ["ab", "simulate", "--url", url, "--json"];
   // Champion right 60 % of the time, challenger 80 %: a large effect, decided in a few hundred.
   args.push("--baseline", "0.6", "--effect", "0.2", "--requests", "600", "--seed", "7");
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsxCli, MLOPS, ...args], {
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(stdout))
-        : reject(new Error(`simulate exited ${code}: ${stderr}`)),
-    );
-  });
+  const { code, stdout, stderr } = await mlops(args);
+  if (code !== 0) throw new Error(`simulate exited ${code}: ${stderr}`);
+  return JSON.parse(stdout);
 }
 
 let dir: string;

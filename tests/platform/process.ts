@@ -131,3 +131,29 @@ export function runToExit(script: string, cwd: string, env: Record<string, strin
     child.once("exit", (code) => resolve({ code, stderr }));
   });
 }
+
+/** The `mlops` CLI's entry point. */
+const MLOPS = fileURLToPath(new URL("../../training/src/cli/bin.ts", import.meta.url));
+
+/** What a command printed and how it exited. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `mlops argv` as its own process in `cwd` (where it finds the default store). */
+export function mlops(argv: readonly string[], cwd?: string): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", tsxLoader, MLOPS, ...argv], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -60,6 +60,7 @@ export {
   type DemoJobOutput,
   type DemoModel,
   runDemoJob,
+  runGarchDemoJob,
 } from "./jobs/demo.js";
 export {
   mergeShareFiles,

@@ -92,7 +92,8 @@ export const BatchPredictResponseSchema = z.object({
 });
 export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
 
-const HorizonSchema = z.number().int().min(1).max(GARCH_LIMITS.maxHorizon);
+/** Forecast steps, 1 to `GARCH_LIMITS.maxHorizon`. */
+export const HorizonSchema = z.number().int().min(1).max(GARCH_LIMITS.maxHorizon);
 
 /** `POST /garch/forecast`: `model` is `NAME`, `NAME@version` or `NAME@alias`. */
 export const GarchForecastRequestSchema = z.strictObject({
@@ -115,9 +116,16 @@ export type GarchForecastResponse = z.infer<typeof GarchForecastResponseSchema>;
 /** Error distributions the GARCH core fits. */
 export const GarchDistSchema = z.enum(["normal", "t", "skewt", "ged"]);
 
+/**
+ * A posted return series. Its lower bound depends on the model asked for (at least
+ * `GARCH_LIMITS.minReturns`, more for larger orders), so the server checks it and names the
+ * model's minimum; the schema bounds only the size of the body.
+ */
+export const ReturnsSchema = z.array(z.number()).min(1).max(GARCH_LIMITS.maxReturns);
+
 /** `POST /garch/fit-forecast`: fit GARCH(p,q) on the posted returns, then forecast. */
 export const GarchFitForecastRequestSchema = z.strictObject({
-  returns: z.array(z.number()).min(GARCH_LIMITS.minReturns).max(GARCH_LIMITS.maxReturns),
+  returns: ReturnsSchema,
   p: z.number().int().min(1).max(GARCH_LIMITS.maxP).default(1),
   q: z.number().int().min(0).max(GARCH_LIMITS.maxQ).default(1),
   dist: GarchDistSchema.default("normal"),

@@ -81,6 +81,17 @@ export const AB_VARIANT_ACCURACY: MetricSpec = {
   help: "Accuracy of the last hour's predictions that have an outcome, per A/B variant (from the store).",
 };
 
+/**
+ * Gauge of how long each served model took to load at start (resolve in the registry, read and
+ * verify the artifact, restore the model), in seconds; `model` is `name@version`.
+ */
+export const MODEL_LOAD_SECONDS: MetricSpec = {
+  name: "model_load_seconds",
+  type: "gauge",
+  labels: ["model"],
+  help: "Seconds the model took to load when the process started (registry, artifact, restore).",
+};
+
 /** The window `AB_VARIANT_ACCURACY` covers, in milliseconds. */
 export const AB_VARIANT_ACCURACY_WINDOW_MS = 3_600_000;
 
@@ -99,6 +110,7 @@ export const SERVING_METRICS: readonly MetricSpec[] = [
   PREDICTION_LOG_WRITE_FAILURES,
   PREDICTION_OVERRIDES,
   AB_VARIANT_ACCURACY,
+  MODEL_LOAD_SECONDS,
 ];
 
 /**

@@ -65,7 +65,7 @@ export const SECRET_ENV_VARS: readonly string[] = [SERVING_ENV.cosmosKey];
  */
 export const TELEMETRY_AUTH_MODES = ["local", "entra"] as const;
 
-export const SERVING_MODES = ["single", "split"] as const;
+export const SERVING_MODES = ["single", "split", "garch"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Defaults: the local `pnpm start` setup (split mode, embedded store). */
@@ -113,7 +113,10 @@ export interface ServingConfig {
   readonly host: string;
   /** Serving processes sharing the port (`auto`: one per core); see services/serving cluster.ts. */
   readonly workers: number | "auto";
-  /** `single`: this process serves `variant` (one Deployment per arm); `split`: both arms. */
+  /**
+   * `single`: this process serves `variant` (one Deployment per arm); `split`: both arms; `garch`:
+   * the GARCH volatility service alone (its own contract, `garchModel` as the default model).
+   */
   readonly mode: (typeof SERVING_MODES)[number];
   /** The arm this process serves; set exactly when `mode` is `single`. */
   readonly variant: ServedVariant | null;
@@ -210,6 +213,20 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
       code: "custom",
       path: [E.variant],
       message: "must be unset when MLOPS_MODE is 'split' (one process serves both variants)",
+    });
+  }
+  if (mode === "garch" && variant !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.variant],
+      message: "must be unset when MLOPS_MODE is 'garch' (the GARCH service has no A/B arms)",
+    });
+  }
+  if (mode === "garch" && env[E.garchModel] === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.garchModel],
+      message: "is required when MLOPS_MODE is 'garch': the model /predict serves by default",
     });
   }
   if (env[E.logBatchSize] > env[E.logQueueSize]) {

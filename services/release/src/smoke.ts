@@ -100,7 +100,7 @@ export interface SmokeReport {
 }
 
 /** Why a check failed; carries the status when the server answered. */
-class CheckFailure extends Error {
+export class CheckFailure extends Error {
   constructor(
     message: string,
     readonly status?: number,
@@ -109,16 +109,20 @@ class CheckFailure extends Error {
   }
 }
 
-/** A request whose answer must have status 200 and match `schema`. */
-interface Probe<S extends ZodType> {
+/** A request whose answer must have `status` (default 200) and match `schema`. */
+export interface Probe<S extends ZodType> {
   readonly path: string;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   readonly schema: S;
+  readonly status?: number;
 }
 
+/** Where a probe goes and how long it may take. */
+export type ProbeTarget = Pick<SmokeOptions, "url" | "timeoutMs">;
+
 async function request<S extends ZodType>(
-  options: SmokeOptions,
+  options: ProbeTarget,
   probe: Probe<S>,
 ): Promise<{ status: number; body: z.output<S> }> {
   let res: Response;
@@ -145,7 +149,7 @@ async function request<S extends ZodType>(
         : (e.cause?.message ?? e.message),
     );
   }
-  if (res.status !== 200) {
+  if (res.status !== (probe.status ?? 200)) {
     throw new CheckFailure(`HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
   let json: unknown;
@@ -169,9 +173,9 @@ async function request<S extends ZodType>(
  * Runs `probe`, times it, and turns its answer (or failure) into a check. `judge` reads a valid
  * answer and throws a CheckFailure when it is not the one expected.
  */
-async function check<S extends ZodType>(
+export async function check<S extends ZodType>(
   name: string,
-  options: SmokeOptions,
+  options: ProbeTarget,
   probe: Probe<S>,
   judge: (body: z.output<S>) => string,
 ): Promise<{ check: SmokeCheck; body?: z.output<S> }> {
@@ -187,18 +191,13 @@ async function check<S extends ZodType>(
 }
 
 /** For judges: `detail` when `ok`, else a failure of a 200 answer with that detail. */
-function expectThat(ok: boolean, detail: string): string {
+export function expectThat(ok: boolean, detail: string): string {
   if (!ok) throw new CheckFailure(detail, 200);
   return detail;
 }
 
-/** A check that could not run because an earlier one it depends on failed. */
-function notRun(name: string, detail: string): SmokeCheck {
-  return { name, ok: false, ms: 0, detail };
-}
-
-/** Runs every check in order and reports them all (a failure does not stop the rest). */
-export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
+/** The checks of one report, and `run`, which runs a probe and records its check in order. */
+export function checkList(options: ProbeTarget) {
   const checks: SmokeCheck[] = [];
   const run = async <S extends ZodType>(
     name: string,
@@ -209,13 +208,31 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     checks.push(result.check);
     return result;
   };
+  return { checks, run };
+}
 
-  const key: Record<string, string> = {
+/** A check that could not run because an earlier one it depends on failed. */
+export function notRun(name: string, detail: string): SmokeCheck {
+  return { name, ok: false, ms: 0, detail };
+}
+
+/** The headers that carry the caller's credential: an API key or an Entra ID bearer token. */
+export function credentialHeaders(
+  options: Pick<SmokeOptions, "apiKey" | "bearerToken">,
+): Record<string, string> {
+  return {
     ...(options.apiKey === undefined ? {} : { [API_KEY_HEADER]: options.apiKey }),
     ...(options.bearerToken === undefined
       ? {}
       : { authorization: `Bearer ${options.bearerToken}` }),
   };
+}
+
+/** Runs every check in order and reports them all (a failure does not stop the rest). */
+export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
+  const { checks, run } = checkList(options);
+
+  const key = credentialHeaders(options);
   if (!options.edge) {
     await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
   }

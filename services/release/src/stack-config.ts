@@ -49,8 +49,18 @@ async function readYaml(file: string, what: string): Promise<unknown> {
   return parseYaml(text);
 }
 
-/** Reads `file` (`Pulumi.<stack>.yaml`) and the `Pulumi.yaml` beside it. */
-export async function readStackTarget(file: string): Promise<StackTarget> {
+/** A stack file's config as its YAML holds it: `<namespace>:<key>` → value. */
+export interface StackFile {
+  readonly file: string;
+  /** Pulumi project name: the config namespace of the program's own keys. */
+  readonly project: string;
+  /** Stack name, from the file name `Pulumi.<stack>.yaml`. */
+  readonly stack: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** Reads `file` (`Pulumi.<stack>.yaml`) and the project name from the `Pulumi.yaml` beside it. */
+export async function readStackFile(file: string): Promise<StackFile> {
   const stack = stackNameOf(file);
   const project = parseOrThrow(
     ProjectFileSchema,
@@ -62,6 +72,12 @@ export async function readStackTarget(file: string): Promise<StackTarget> {
     await readYaml(file, "stack config"),
     basename(file),
   ).config;
+  return { file, project, stack, config };
+}
+
+/** Reads `file` (`Pulumi.<stack>.yaml`) and the `Pulumi.yaml` beside it. */
+export async function readStackTarget(file: string): Promise<StackTarget> {
+  const { project, stack, config } = await readStackFile(file);
   const key = `${project}:${SERVING_CONFIG_KEY}`;
   const serving = parseOrThrow(ServingReleaseSchema, config[key] ?? {}, `${basename(file)} ${key}`);
   return { file, project, stack, serving };

@@ -19,15 +19,18 @@ import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { authHook } from "./edge/auth.js";
 import { errorHandler, notFoundBody, validationError } from "./errors.js";
+import garchService from "./garch/plugin.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
 import edge from "./plugins/edge.js";
+import modelLoads from "./plugins/model-loads.js";
 import predictionLog from "./plugins/prediction-log.js";
 import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
 import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
 import experimentRoutes from "./routes/experiment.js";
 import garchRoutes from "./routes/garch.js";
+import * as garchServiceRoutes from "./routes/garch-service.js";
 import healthRoutes from "./routes/health.js";
 import metricsRoutes from "./routes/metrics.js";
 import modelRoutes from "./routes/models.js";
@@ -137,6 +140,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       () => accuracy.get(),
     ),
   );
+  await app.register(modelLoads);
+  await app.register(garchService);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -156,18 +161,25 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // The UI's assets are served from this origin (no CDN), under a CSP that allows only them.
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
 
+  // The GARCH service (MLOPS_MODE=garch) answers its own contract and the /garch/* routes only.
+  const garchMode = config.mode === "garch";
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
+  if (garchMode) await app.register(garchServiceRoutes.healthRoutes);
   await app.register(async (scope) => {
     // Predictions, feedback and GARCH are what a credential protects; probes, docs and metrics
     // are not (the public route does not publish the latter, see PUBLIC_PATH_PREFIXES).
     const guard = authHook(config.edge.auth, app.edgeSecrets);
     if (guard !== null) scope.addHook("onRequest", guard);
-    await scope.register(predictRoutes);
-    await scope.register(experimentRoutes);
+    if (garchMode) {
+      await scope.register(garchServiceRoutes.predictRoutes);
+    } else {
+      await scope.register(predictRoutes);
+      await scope.register(experimentRoutes);
+    }
     await scope.register(garchRoutes);
   });
   await app.register(modelRoutes);
-  await app.register(dashboardRoutes);
+  if (!garchMode) await app.register(dashboardRoutes);
   return app;
 }

@@ -9,6 +9,7 @@ import {
   CHALLENGER,
   CHAMPION,
   type MetricSpec,
+  MODEL_LOAD_SECONDS,
   PREDICTION_LATENCY,
   PREDICTION_LATENCY_BUCKETS,
   PREDICTION_LOG_DROPPED,
@@ -20,6 +21,7 @@ import {
 import type { Store } from "@mlops/store";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
+import type { ModelLoad } from "./models/served.js";
 
 /** The serving metrics and the registry that exposes them. */
 export interface ServingMetrics {
@@ -118,4 +120,15 @@ export function createMetrics(
   });
   const overrides = new Counter({ ...spec(PREDICTION_OVERRIDES), registers: [registry] });
   return { registry, requests, latency, overrides };
+}
+
+/** The `MODEL_LOAD_SECONDS` gauge of the models this process loaded at start. */
+export function registerModelLoads(registry: Registry, loads: readonly ModelLoad[]): void {
+  // Each cluster worker loads its own copy: merged, the gauge reports the average load time.
+  const gauge = new Gauge({
+    ...spec(MODEL_LOAD_SECONDS),
+    registers: [registry],
+    aggregator: "average",
+  });
+  for (const load of loads) gauge.set({ model: load.model }, load.ms / 1000);
 }

@@ -22,12 +22,14 @@ describe("the mlops program", () => {
     const commands = [...help.stdout.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]).sort();
     expect(commands).toEqual([
       "ab",
+      "cost",
       "demo",
       "evaluate",
       "forest",
       "garch",
       "gate",
       "help",
+      "loadtest",
       "models",
       "promote",
       "register",

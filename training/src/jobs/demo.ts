@@ -60,6 +60,16 @@ export interface DemoJobOutput {
   readonly experiment: { readonly id: string; readonly created: boolean };
 }
 
+/**
+ * Makes sure the demo GARCH fit and its alias exist: all the GARCH service (`MLOPS_MODE=garch`)
+ * serves, without training the forests.
+ */
+export function runGarchDemoJob(
+  input: Pick<DemoJobInput, "store" | "artifactRoot" | "gitSha" | "progress">,
+): Promise<DemoModel> {
+  return ensureGarch(input);
+}
+
 /** Makes sure the demo models, their aliases and the experiment exist. */
 export async function runDemoJob(input: DemoJobInput): Promise<DemoJobOutput> {
   const classifiers = await ensureClassifiers(input);
@@ -112,7 +122,9 @@ async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
 }
 
 /** Fits and registers GARCH(1,1) with Normal errors on dem2gbp unless it is registered. */
-async function ensureGarch(input: DemoJobInput): Promise<DemoModel> {
+async function ensureGarch(
+  input: Pick<DemoJobInput, "store" | "artifactRoot" | "gitSha" | "progress">,
+): Promise<DemoModel> {
   const { store, progress = () => {} } = input;
   const name = DEMO_MODELS.garch;
   const existing = (await store.models.aliases(name))[CHAMPION];

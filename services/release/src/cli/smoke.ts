@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_CANARY_HEADER, DEFAULT_FEATURES, formatSmokeReport, runSmoke } from "../smoke.js";
+import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
 import { featureRow, httpUrl, seconds } from "./flags.js";
 
@@ -18,6 +19,7 @@ interface SmokeFlags {
   garchModel?: string;
   routing: boolean;
   edge?: boolean;
+  garch?: boolean;
   json?: boolean;
 }
 
@@ -36,7 +38,7 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
   program
     .command("smoke")
     .description(
-      "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing; exits 1 if any check fails.",
+      "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing (with --garch: the GARCH service's health, every endpoint and the integration request); exits 1 if any check fails.",
     )
     .requiredOption("--url <url>", "base URL of the API (the ingress in the cloud)", httpUrl)
     .option("--header-name <name>", "canary routing header of the ingress", DEFAULT_CANARY_HEADER)
@@ -48,20 +50,30 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
       "--edge",
       `the URL is the public route: probe its public paths only; ${Object.values(SMOKE_CREDENTIAL_ENV).join(", ")} carry the credentials`,
     )
+    .option(
+      "--garch",
+      "check a GARCH volatility service (MLOPS_MODE=garch): /health, /models/list, /predict, /predict/custom and the integration request",
+    )
     .option("--json", "print the report as one JSON object")
     .action(async (opts: SmokeFlags) => {
-      const report = await runSmoke({
-        url: opts.url,
-        headerName: opts.headerName,
-        timeoutMs: opts.timeout * 1000,
-        features: opts.features,
-        garchModel: opts.garchModel,
-        routing: opts.routing,
-        edge: opts.edge ?? false,
+      const timeoutMs = opts.timeout * 1000;
+      const credentials = {
         apiKey: ctx.io.env[SMOKE_CREDENTIAL_ENV.apiKey] || undefined,
         bearerToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.bearerToken] || undefined,
-        canaryToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.canaryToken] || undefined,
-      });
+      };
+      const report = opts.garch
+        ? await runGarchSmoke({ url: opts.url, timeoutMs, ...credentials })
+        : await runSmoke({
+            url: opts.url,
+            headerName: opts.headerName,
+            timeoutMs,
+            features: opts.features,
+            garchModel: opts.garchModel,
+            routing: opts.routing,
+            edge: opts.edge ?? false,
+            ...credentials,
+            canaryToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.canaryToken] || undefined,
+          });
       ctx.io.stdout(opts.json ? `${JSON.stringify(report)}\n` : formatSmokeReport(report));
       const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
       if (failed.length > 0) throw new Error(`smoke failed: ${failed.join(", ")}`);

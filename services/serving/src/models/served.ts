@@ -25,6 +25,20 @@ export interface ServedGarch {
   readonly fit: GarchFit;
 }
 
+/** A GARCH fit with its registry record as it reads now (aliases move, the fit does not). */
+export interface ResolvedGarch {
+  readonly record: ModelVersion;
+  readonly served: ServedGarch;
+}
+
+/** How long a model took to load at start: registry lookup, artifact read and check, restore. */
+export interface ModelLoad {
+  /** `name@version`. */
+  readonly model: string;
+  readonly kind: ModelKind;
+  readonly ms: number;
+}
+
 /** Most GARCH fits kept in memory besides the configured one. */
 const GARCH_CACHE_SIZE = 16;
 
@@ -35,8 +49,12 @@ export interface ServedModels {
   readonly garch: ServedGarch | null;
   /** The classifier for `variant`; it is always loaded for the variants assignment yields. */
   classifier(variant: ServedVariant): Classifier;
+  /** The models loaded at start and how long each took. */
+  readonly loads: readonly ModelLoad[];
   /** A registered GARCH fit by reference text (`name`, `name@3`, `name@alias`). */
   garchFit(ref: string): Promise<ServedGarch>;
+  /** The same, with the version's registry record as resolved now. */
+  resolveGarch(ref: string): Promise<ResolvedGarch>;
 }
 
 /** Resolves `ref`; a reference nothing matches is MODEL_NOT_FOUND. */
@@ -64,13 +82,31 @@ async function resolve(store: Store, ref: ModelRef, kind: ModelKind): Promise<Mo
 
 /** Resolves and loads what `config` names; throws naming the reference that failed. */
 export async function loadServedModels(config: ServingConfig, store: Store): Promise<ServedModels> {
+  // The GARCH service serves no classifier; single mode one arm; split mode both.
   const variants: ServedVariant[] =
-    config.mode === "single" ? [config.variant!] : ["champion", "challenger"];
+    config.mode === "single"
+      ? [config.variant!]
+      : config.mode === "split"
+        ? ["champion", "challenger"]
+        : [];
+  const loads: ModelLoad[] = [];
+  const timed = async <T>(kind: ModelKind, load: () => Promise<[ModelVersion, T]>): Promise<T> => {
+    const started = performance.now();
+    const [version, model] = await load();
+    loads.push({
+      model: `${version.name}@${version.version}`,
+      kind,
+      ms: performance.now() - started,
+    });
+    return model;
+  };
   const classifiers: Partial<Record<ServedVariant, Classifier>> = {};
   for (const variant of variants) {
     const ref = variant === "champion" ? config.championModel : config.challengerModel;
-    const version = await resolve(store, ref, "classifier");
-    classifiers[variant] = loadClassifier(await readArtifact(version.artifact));
+    classifiers[variant] = await timed("classifier", async () => {
+      const version = await resolve(store, ref, "classifier");
+      return [version, loadClassifier(await readArtifact(version.artifact))];
+    });
   }
   const cache = new Map<string, ServedGarch>();
   const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
@@ -80,25 +116,33 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
     cache.set(`${version.name}@${version.version}`, served);
     return served;
   };
-  const garch = config.garchModel
-    ? await loadFit(await resolve(store, config.garchModel, "garch"))
+  const garchModel = config.garchModel;
+  const garch = garchModel
+    ? await timed("garch", async () => {
+        const version = await resolve(store, garchModel, "garch");
+        return [version, await loadFit(version)];
+      })
     : null;
+  const resolveGarch = async (text: string): Promise<ResolvedGarch> => {
+    const ref = ModelRefSchema.safeParse(text);
+    if (!ref.success) {
+      const message = ref.error.issues[0]?.message ?? "must be NAME, NAME@version or NAME@alias";
+      throw new ServingError("VALIDATION_FAILED", `model ${message}`, [{ path: "model", message }]);
+    }
+    const record = await resolve(store, ref.data, "garch");
+    const served = cache.get(`${record.name}@${record.version}`) ?? (await loadFit(record));
+    return { record, served };
+  };
   return {
     classifiers,
     garch,
+    loads,
     classifier(variant) {
       return classifiers[variant]!;
     },
+    resolveGarch,
     async garchFit(text) {
-      const ref = ModelRefSchema.safeParse(text);
-      if (!ref.success) {
-        const message = ref.error.issues[0]?.message ?? "must be NAME, NAME@version or NAME@alias";
-        throw new ServingError("VALIDATION_FAILED", `model ${message}`, [
-          { path: "model", message },
-        ]);
-      }
-      const version = await resolve(store, ref.data, "garch");
-      return cache.get(`${version.name}@${version.version}`) ?? loadFit(version);
+      return (await resolveGarch(text)).served;
     },
   };
 }

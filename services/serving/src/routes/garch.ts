@@ -1,7 +1,9 @@
 /**
- * GARCH volatility: forecast from a registered fit, or fit the posted returns and forecast.
- * A fit is CPU-bound (tens of ms on thousands of points); the body limits in the contract bound
- * it, and load shedding protects the rest of the API if many arrive at once.
+ * GARCH volatility under the platform's paths: forecast from a registered fit, or fit the posted
+ * returns and forecast. Both go through the GARCH service (`app.garch`), the implementation the
+ * GARCH service mode's routes use too. A fit is CPU-bound (tens of ms on thousands of points);
+ * the body limits in the contract bound it, and load shedding protects the rest of the API if
+ * many arrive at once.
  */
 import {
   ErrorResponseSchema,
@@ -10,15 +12,12 @@ import {
   GarchForecastRequestSchema,
   GarchForecastResponseSchema,
 } from "@mlops/contracts";
-import { fit, GarchInputError } from "@mlops/garch";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { ServingError } from "../errors.js";
-import { forecastPath } from "../models/garch.js";
 
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema };
 
-/** Named parameters flattened to `omega`, `alpha[1]`, …, as the response lists them. */
-function flatParams(params: object): Record<string, number> {
+/** Named parameters flattened to `omega`, `alpha[1]`, …, as the responses list them. */
+export function flatParams(params: object): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(params)) {
     if (Array.isArray(value)) {
@@ -40,11 +39,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { model, horizon } = request.body;
-      const served = await app.served.garchFit(model);
-      return {
-        ...forecastPath(served.fit, horizon),
-        model: { name: served.name, version: served.version },
-      };
+      const { served, path } = await app.garch.forecast(model, horizon);
+      return { ...path, model: { name: served.name, version: served.version } };
     },
   );
 
@@ -58,24 +54,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { returns, p, q, dist, mean, horizon } = request.body;
-      let fitted: ReturnType<typeof fit>;
-      try {
-        fitted = fit(returns, { p, q, dist, mean });
-      } catch (error) {
-        // The core names what is wrong with the series or the orders; that is the client's to fix.
-        if (error instanceof GarchInputError) {
-          throw new ServingError("GARCH_FIT_FAILED", error.message, undefined, { cause: error });
-        }
-        throw error;
-      }
+      const { fit, path } = app.garch.fitForecast(request.body);
       return {
-        ...forecastPath(fitted, horizon),
-        params: flatParams(fitted.params),
-        log_likelihood: fitted.logLikelihood,
-        aic: fitted.aic,
-        bic: fitted.bic,
-        converged: fitted.converged,
+        ...path,
+        params: flatParams(fit.params),
+        log_likelihood: fit.logLikelihood,
+        aic: fit.aic,
+        bic: fit.bic,
+        converged: fit.converged,
       };
     },
   );

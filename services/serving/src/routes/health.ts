@@ -1,12 +1,13 @@
 /**
  * Probes: `/health/live` (the process answers), `/health/ready` (models loaded and the store
- * answers: traffic may come), `/health` (a summary for people).
+ * answers: traffic may come), `/health` (a summary for people; the GARCH service has its own).
  */
 import {
   ErrorResponseSchema,
   HEALTH_PATHS,
   LiveResponseSchema,
   ReadyResponseSchema,
+  SERVING_MODES,
   ServedModelSchema,
   ServedVariantSchema,
 } from "@mlops/contracts";
@@ -16,7 +17,7 @@ import { ServingError } from "../errors.js";
 
 const SummarySchema = z.object({
   status: z.enum(["ok", "degraded"]),
-  mode: z.enum(["single", "split"]),
+  mode: z.enum(SERVING_MODES),
   variant: ServedVariantSchema.nullable(),
   experiment_id: z.string(),
   models: z.record(z.string(), ServedModelSchema),
@@ -66,6 +67,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  // The GARCH service answers `/health` in its own contract (routes/garch-service.ts).
+  if (config.mode === "garch") return;
   app.get(
     "/health",
     {

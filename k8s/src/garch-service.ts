@@ -1,0 +1,272 @@
+import { GARCH_POD_REQUESTS, GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { edgeServiceAccount } from "./gateway-route.js";
+import { type HealthPaths, podTemplate, validatePodTemplateArgs } from "./model-deployment.js";
+import { assertDns1123Label, assertDns1123Subdomain, type ServiceAccountRef } from "./names.js";
+import type { ContainerResources } from "./resources.js";
+import type { DeployedEnv, SecretEnv } from "./secret-env.js";
+import { ServingNamespace, validateServingNamespaceArgs } from "./serving-namespace.js";
+import { quotaFor } from "./serving-stack.js";
+import { createServingWorkload, SERVICE_PORT, type WorkloadIdentity } from "./serving-workload.js";
+import {
+  createTrafficSplit,
+  edgeNamespaces,
+  gatewayNamespaceFor,
+  type TrafficSplitSettings,
+  validateTrafficSplit,
+} from "./traffic-split.js";
+import { validateFor } from "./validation.js";
+
+/** `app.kubernetes.io/name` of the GARCH service's objects, and its pods' selector. */
+export const GARCH_APP_NAME = "garch-service";
+
+/** CPU-utilisation autoscaling of the GARCH service. */
+export interface GarchScaling {
+  /** Never fewer pods (>= 1). */
+  readonly minReplicas: number;
+  /** Never more pods (>= minReplicas). */
+  readonly maxReplicas: number;
+  /** Average CPU utilisation, percent of the pods' CPU request, the HPA holds (1-100). */
+  readonly cpuUtilizationPercent: number;
+}
+
+/** The second design's autoscaling: 2 to 10 pods, adding pods above 70 % CPU. */
+export const GARCH_SCALING: GarchScaling = Object.freeze({
+  minReplicas: 2,
+  maxReplicas: 10,
+  cpuUtilizationPercent: 70,
+});
+
+/**
+ * The contracts' GARCH pod requests (half a core, what the HPA's utilisation is measured against;
+ * the cost estimate prices them), a core of burst, and memory limited at its request so the pod
+ * is never the first to be evicted.
+ */
+export const GARCH_RESOURCES: ContainerResources = Object.freeze({
+  requests: Object.freeze({ ...GARCH_POD_REQUESTS }),
+  limits: Object.freeze({ cpuMillis: 1000, memoryMiB: GARCH_POD_REQUESTS.memoryMiB }),
+});
+
+/** Arguments of {@link GarchService}. */
+export interface GarchServiceArgs {
+  /** The Kubernetes provider of the target cluster. */
+  readonly provider: k8s.Provider;
+  /** Namespace to create for the service (locked down like the serving one): a DNS-1123 label. */
+  readonly namespace: string;
+  /** The serving image, pinned by digest or an immutable tag: the same server, in garch mode. */
+  readonly image: string;
+  /** The server's config; must be `mode: "garch"` with its default `garchModel` set. */
+  readonly servingConfig: ServingConfig;
+  /** Credential variables read from a Secret in the namespace. @default none */
+  readonly secretEnv?: SecretEnv;
+  /** Non-credential variables whose values are Pulumi outputs (the App Insights connection string). */
+  readonly deployedEnv?: DeployedEnv;
+  /** Identity for Cosmos DB (the registry) and Application Insights. */
+  readonly workloadIdentity: WorkloadIdentity;
+  /** Container requests and limits. @default GARCH_RESOURCES */
+  readonly resources?: ContainerResources;
+  /** Replica bounds and CPU target. @default GARCH_SCALING */
+  readonly scaling?: GarchScaling;
+  /** Public host the service answers on: its own, as its paths overlap the prediction API's. */
+  readonly host: string;
+  /**
+   * How the host is routed: the data plane, TLS and DNS settings of the stack's traffic split
+   * (Gateway API or the NGINX Ingress), which carries the service as its one arm.
+   */
+  readonly route?: GarchRoute;
+  /** Seconds the server drains on SIGTERM. @default DEFAULT_DRAIN_SECONDS */
+  readonly drainSeconds?: number;
+  /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
+  readonly healthPaths?: HealthPaths;
+  /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
+  readonly egressCidrs?: readonly string[];
+}
+
+/** The traffic-split settings the GARCH route takes from the stack's split; it has no weights. */
+export type GarchRoute = Omit<TrafficSplitSettings, "rules" | "weight" | "header" | "cookie">;
+
+/**
+ * Paths the public route carries: the contract's, by prefix (`/predict` covers
+ * `/predict/custom`); the index, probes, `/metrics` and `/docs` stay in the cluster.
+ */
+export const GARCH_PUBLIC_PATHS: readonly string[] = [
+  GARCH_SERVICE_PATHS.health,
+  GARCH_SERVICE_PATHS.models,
+  GARCH_SERVICE_PATHS.predict,
+];
+
+/**
+ * The split that routes the GARCH host: the service is its one arm (the challenger's share is
+ * 0 and both arms are its Service), on whichever data plane the stack runs.
+ */
+export function garchSplit(args: GarchServiceArgs): TrafficSplitSettings {
+  return {
+    ...args.route,
+    rules: GARCH_PUBLIC_PATHS.map((path) => ({ host: args.host, path })),
+    weight: 0,
+  };
+}
+
+/** Name of the route (traffic split) of GarchService `name`. */
+const routeName = (name: string) => `${name}-route`;
+
+/**
+ * The edge ServiceAccount a gateway-routed GarchService `name` creates (TLS sync and DNS
+ * records), known before the service exists so an identity can be federated with it first.
+ */
+export function garchEdgeServiceAccount(name: string, namespace: string): ServiceAccountRef {
+  return edgeServiceAccount(routeName(name), gatewayNamespaceFor(namespace));
+}
+
+/** The namespace, its quota sized for the service at its maximum (with rolling-update surge). */
+function namespaceArgs(args: GarchServiceArgs) {
+  const resources = args.resources ?? GARCH_RESOURCES;
+  const scaling = args.scaling ?? GARCH_SCALING;
+  return {
+    provider: args.provider,
+    namespace: args.namespace,
+    containerPort: args.servingConfig.port,
+    quota: quotaFor([{ resources, maxReplicas: scaling.maxReplicas }]),
+    containerDefaults: resources,
+    egressCidrs: args.egressCidrs,
+    ingressControllerNamespaces: edgeNamespaces(garchSplit(args), args.namespace),
+  };
+}
+
+/** The pods' template arguments: the shared serving pod, with the GARCH service's resources. */
+function templateArgs(args: GarchServiceArgs) {
+  return { ...args, resources: args.resources ?? GARCH_RESOURCES };
+}
+
+/** Throws, naming the field and the rule, unless `args` describe a deployable GARCH service. */
+export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): void {
+  assertDns1123Label("name", name);
+  const config = args.servingConfig;
+  if (config.mode !== "garch" || config.garchModel === null) {
+    throw new Error(
+      `servingConfig.mode: "${config.mode}" must be "garch" with garchModel set (the model /predict serves by default)`,
+    );
+  }
+  validatePodTemplateArgs(templateArgs(args));
+  validateServingNamespaceArgs(namespaceArgs(args));
+  const { minReplicas, maxReplicas, cpuUtilizationPercent } = args.scaling ?? GARCH_SCALING;
+  if (!Number.isInteger(minReplicas) || minReplicas < 1) {
+    throw new Error(`scaling.minReplicas: ${minReplicas} must be an integer >= 1`);
+  }
+  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas) {
+    throw new Error(`scaling.maxReplicas: ${maxReplicas} must be an integer >= minReplicas`);
+  }
+  if (
+    !Number.isInteger(cpuUtilizationPercent) ||
+    cpuUtilizationPercent < 1 ||
+    cpuUtilizationPercent > 100
+  ) {
+    throw new Error(
+      `scaling.cpuUtilizationPercent: ${cpuUtilizationPercent} must be an integer in 1-100`,
+    );
+  }
+  assertDns1123Subdomain("host", args.host);
+  const backend = { name, port: SERVICE_PORT };
+  validateTrafficSplit(routeName(name), garchSplit(args), {
+    provider: args.provider,
+    namespace: args.namespace,
+    namespaceName: args.namespace,
+    champion: backend,
+    challenger: backend,
+  });
+}
+
+/**
+ * The GARCH volatility service on the cluster: its own locked-down namespace (quota sized for
+ * its maximum), ServiceAccount (workload identity), Deployment of the serving image in garch mode
+ * (probes, resources, the hardened serving pod), Service, PodDisruptionBudget, a CPU-utilisation
+ * HorizontalPodAutoscaler, and its own host routed on the stack's data plane (the traffic-split
+ * component, Gateway API or NGINX, with the service as its one arm), the contract's paths only.
+ */
+export class GarchService extends pulumi.ComponentResource {
+  /** The namespace the service lives in. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the ServiceAccount (the workload-identity subject). */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** Name of the ClusterIP Service. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** The public host. */
+  public readonly host: string;
+
+  constructor(name: string, args: GarchServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:k8s:GarchService", name, {}, opts);
+    validateFor(this, () => validateGarchServiceArgs(name, args));
+    const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
+    const child = { parent: this, provider: args.provider };
+    const selector = { "app.kubernetes.io/name": GARCH_APP_NAME };
+    const metadata = { name, namespace: ns.name, labels: selector };
+    const scaling = args.scaling ?? GARCH_SCALING;
+
+    const { serviceAccount, deployment, service } = createServingWorkload(
+      name,
+      {
+        provider: args.provider,
+        namespace: ns.name,
+        selector,
+        workloadIdentity: args.workloadIdentity,
+        template: (serviceAccountName) =>
+          podTemplate(templateArgs(args), serviceAccountName, selector),
+        // The autoscaler owns the count.
+        replicas: undefined,
+      },
+      this,
+    );
+
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata,
+        spec: {
+          scaleTargetRef: {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: deployment.metadata.name,
+          },
+          minReplicas: scaling.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          metrics: [
+            {
+              type: "Resource",
+              resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: scaling.cpuUtilizationPercent },
+              },
+            },
+          ],
+        },
+      },
+      { ...child, dependsOn: [deployment] },
+    );
+
+    const backend = { name: service.metadata.name, port: SERVICE_PORT };
+    createTrafficSplit(
+      routeName(name),
+      garchSplit(args),
+      {
+        provider: args.provider,
+        namespace: ns.name,
+        namespaceName: args.namespace,
+        champion: backend,
+        challenger: backend,
+      },
+      this,
+    );
+
+    this.namespace = ns.name;
+    this.serviceAccountName = serviceAccount.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.host = args.host;
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceAccountName: this.serviceAccountName,
+      serviceName: this.serviceName,
+      host: this.host,
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatLoadReport, requestsFor, runLoadTest } from "./loadtest.js";
+
+/**
+ * A real HTTP server on loopback with known behaviour: `/ok` answers 200, `/fail` 500, `/slow`
+ * answers after 300 ms, and POSTs echo the body's length, so the report can be checked exactly.
+ */
+let server: Server;
+let url: string;
+const posted: number[] = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+    });
+    req.on("end", () => {
+      if (req.method === "POST") posted.push(size);
+      const answer = (status: number) => res.writeHead(status).end("{}");
+      if (req.url === "/slow") setTimeout(() => answer(200), 300);
+      else answer(req.url === "/fail" ? 500 : 200);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+describe("runLoadTest", () => {
+  it("counts every answer, its status and its latency, per path and overall", async () => {
+    const seen: number[] = [];
+    const report = await runLoadTest({
+      url,
+      users: 3,
+      durationMs: 400,
+      requests: requestsFor(["/ok", "/fail"]),
+      timeoutMs: 2000,
+      progressEveryMs: 100,
+      onProgress: (p) => seen.push(p.requests),
+    });
+    expect(report.requests).toBeGreaterThan(10);
+    expect(report.requests).toBe(report.succeeded + report.failed);
+    expect(report.outcomes).toEqual({ "200": report.succeeded, "500": report.failed });
+    // Each user alternates, so the two paths differ by at most one request per user.
+    const [ok, fail] = report.paths;
+    expect(ok).toMatchObject({ method: "GET", path: "/ok", succeeded: ok!.requests });
+    expect(fail!.succeeded).toBe(0);
+    expect(Math.abs(ok!.requests - fail!.requests)).toBeLessThanOrEqual(3);
+    expect(report.success_rate).toBeCloseTo(report.succeeded / report.requests, 12);
+    expect(report.requests_per_second).toBeCloseTo(report.requests / report.duration_s, 6);
+    const l = report.latency_ms;
+    expect(l.p50).toBeLessThanOrEqual(l.p95);
+    expect(l.p95).toBeLessThanOrEqual(l.p99);
+    expect(l.p99).toBeLessThanOrEqual(l.max);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(formatLoadReport(report)).toMatch(/success rate\s+\d+\.\d\d %/);
+  });
+
+  it("counts a request past its timeout and a refused connection as failures with their cause", async () => {
+    const slow = await runLoadTest({
+      url,
+      users: 2,
+      durationMs: 150,
+      requests: requestsFor(["/slow"]),
+      timeoutMs: 50,
+    });
+    expect(slow.outcomes).toEqual({ timeout: slow.requests });
+    expect(slow.success_rate).toBe(0);
+
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await runLoadTest({
+      url: `http://127.0.0.1:${port}`,
+      users: 1,
+      durationMs: 50,
+      requests: requestsFor(["/ok"]),
+      timeoutMs: 500,
+    });
+    expect(Object.keys(refused.outcomes)).toEqual(["ECONNREFUSED"]);
+  });
+
+  it("sends the GARCH service's own requests by default, with their bodies", async () => {
+    const mix = requestsFor([]);
+    expect(mix.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /health",
+      "GET /models/list",
+      "POST /predict",
+      "POST /predict/custom",
+    ]);
+    posted.length = 0;
+    const report = await runLoadTest({
+      url,
+      users: 4,
+      durationMs: 200,
+      requests: mix,
+      timeoutMs: 500,
+    });
+    // Every POST arrived whole: only the two bodies' sizes were seen, each once per request.
+    const sizes = [JSON.stringify(mix[2]!.body).length, JSON.stringify(mix[3]!.body).length];
+    expect(new Set(posted)).toEqual(new Set(sizes));
+    expect(posted).toHaveLength(report.paths[2]!.requests + report.paths[3]!.requests);
+  });
+});

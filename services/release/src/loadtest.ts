@@ -1,0 +1,265 @@
+/**
+ * A closed-loop load test usable against any deployment: `users` concurrent clients, each sending
+ * its next request as soon as the last one answered, for `durationMs`. It reports what a client
+ * saw: the share of requests answered 2xx, latency (mean, p50, p95, p99, max; from a bounded
+ * histogram, so an hour-long run costs no more memory than a minute), requests per second, and
+ * each path's own figures. By default the mix is the GARCH service's contract, the design's load
+ * test: health, the models list, a forecast and a fit of posted returns, in turn.
+ */
+import { GARCH_SERVICE_PATHS, parseOrThrow } from "@mlops/contracts";
+import { z } from "zod";
+import { LatencyHistogram } from "./latency-histogram.js";
+import { smokeReturns } from "./smoke.js";
+
+/** One request of the mix. */
+export interface LoadRequest {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+/** The GARCH service's requests, as its clients send them. */
+export function garchServiceRequests(): Record<string, LoadRequest> {
+  const { health, models, predict, custom } = GARCH_SERVICE_PATHS;
+  return {
+    [health]: { method: "GET", path: health },
+    [models]: { method: "GET", path: models },
+    [predict]: { method: "POST", path: predict, body: { horizon: 5 } },
+    [custom]: {
+      method: "POST",
+      path: custom,
+      body: { returns: smokeReturns().slice(0, 250), p: 1, q: 1, horizon: 5 },
+    },
+  };
+}
+
+/** The requests for `paths`: the GARCH service's own bodies for its paths, GET for any other. */
+export function requestsFor(paths: readonly string[]): LoadRequest[] {
+  const known = garchServiceRequests();
+  if (paths.length === 0) return Object.values(known);
+  return paths.map((path) => known[path] ?? { method: "GET", path });
+}
+
+/** Counts while the test runs, for progress bars. */
+export interface LoadProgress {
+  readonly elapsedMs: number;
+  readonly requests: number;
+  readonly failed: number;
+}
+
+export interface LoadTestOptions {
+  /** Base URL of the service. */
+  readonly url: string;
+  /** Concurrent clients. */
+  readonly users: number;
+  readonly durationMs: number;
+  /** The mix each client cycles through (client i starts at request i). */
+  readonly requests: readonly LoadRequest[];
+  /** Longest wait for one answer; a request that waits longer counts as failed. */
+  readonly timeoutMs: number;
+  /** Called about every `progressEveryMs` while the test runs. */
+  readonly onProgress?: (progress: LoadProgress) => void;
+  /** @default 500 */
+  readonly progressEveryMs?: number;
+}
+
+/** Latency figures in milliseconds. */
+export interface LatencySummary {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** One path's figures. */
+export interface PathReport {
+  readonly method: string;
+  readonly path: string;
+  readonly requests: number;
+  readonly succeeded: number;
+  readonly latency_ms: LatencySummary;
+}
+
+/** What `mlops loadtest` prints (`--json`: this object). */
+export interface LoadReport {
+  readonly url: string;
+  readonly users: number;
+  /** Wall time from the first request to the last answer, in seconds. */
+  readonly duration_s: number;
+  readonly requests: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Share of requests answered 2xx, 0–1. */
+  readonly success_rate: number;
+  readonly requests_per_second: number;
+  readonly latency_ms: LatencySummary;
+  readonly paths: readonly PathReport[];
+  /** Answers by HTTP status, and failures without one by their cause. */
+  readonly outcomes: Readonly<Record<string, number>>;
+}
+
+function summary(h: LatencyHistogram): LatencySummary {
+  return {
+    mean: h.mean,
+    p50: h.quantile(0.5),
+    p95: h.quantile(0.95),
+    p99: h.quantile(0.99),
+    max: h.max,
+  };
+}
+
+/** The answer's status, or the cause of no answer (`timeout`, `ECONNREFUSED`, …). */
+async function send(url: URL, request: LoadRequest, timeoutMs: number): Promise<string> {
+  try {
+    const res = await fetch(url, {
+      method: request.method,
+      headers:
+        request.body === undefined
+          ? { accept: "application/json" }
+          : { accept: "application/json", "content-type": "application/json" },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Read the whole answer: a client's latency ends with the last byte.
+    await res.arrayBuffer();
+    return String(res.status);
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string } };
+    return e.name === "TimeoutError" ? "timeout" : (e.cause?.code ?? e.name);
+  }
+}
+
+/** Runs the load test and reports it; requests in flight at the deadline are waited for. */
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport> {
+  if (options.requests.length === 0) throw new Error("a load test needs at least one request");
+  const targets = options.requests.map((r) => ({
+    ...r,
+    url: new URL(r.path, options.url),
+  }));
+  const overall = new LatencyHistogram();
+  const perPath = targets.map(() => ({ histogram: new LatencyHistogram(), succeeded: 0 }));
+  const outcomes: Record<string, number> = {};
+  let succeeded = 0;
+
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  const user = async (index: number) => {
+    for (let i = index; performance.now() < deadline; i++) {
+      const k = i % targets.length;
+      const sentAt = performance.now();
+      const outcome = await send(targets[k]!.url, targets[k]!, options.timeoutMs);
+      const ms = performance.now() - sentAt;
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      overall.record(ms);
+      perPath[k]!.histogram.record(ms);
+      if (/^2\d\d$/.test(outcome)) {
+        succeeded += 1;
+        perPath[k]!.succeeded += 1;
+      }
+    }
+  };
+  const progress = options.onProgress
+    ? setInterval(
+        () =>
+          options.onProgress?.({
+            elapsedMs: performance.now() - started,
+            requests: overall.count,
+            failed: overall.count - succeeded,
+          }),
+        options.progressEveryMs ?? 500,
+      )
+    : undefined;
+  try {
+    await Promise.all(Array.from({ length: options.users }, (_, i) => user(i)));
+  } finally {
+    clearInterval(progress);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const requests = overall.count;
+  return {
+    url: options.url,
+    users: options.users,
+    duration_s: seconds,
+    requests,
+    succeeded,
+    failed: requests - succeeded,
+    success_rate: requests === 0 ? 0 : succeeded / requests,
+    requests_per_second: requests / seconds,
+    latency_ms: summary(overall),
+    paths: targets.map((b, k) => ({
+      method: b.method,
+      path: b.path,
+      requests: perPath[k]!.histogram.count,
+      succeeded: perPath[k]!.succeeded,
+      latency_ms: summary(perPath[k]!.histogram),
+    })),
+    outcomes,
+  };
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+/** The report for people: totals, then one row per path, then the outcomes. */
+export function formatLoadReport(report: LoadReport): string {
+  const l = report.latency_ms;
+  const head = [
+    `load test of ${report.url}: ${report.users} users for ${report.duration_s.toFixed(1)} s`,
+    `  requests      ${report.requests} (${report.succeeded} ok, ${report.failed} failed)`,
+    `  success rate  ${(report.success_rate * 100).toFixed(2)} %`,
+    `  throughput    ${report.requests_per_second.toFixed(1)} requests/s`,
+    `  latency       mean ${ms(l.mean)}  p50 ${ms(l.p50)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`,
+    "",
+  ];
+  const rows = [
+    ["REQUEST", "COUNT", "OK", "MEAN", "P50", "P95", "P99"],
+    ...report.paths.map((p) => [
+      `${p.method} ${p.path}`,
+      String(p.requests),
+      String(p.succeeded),
+      ms(p.latency_ms.mean),
+      ms(p.latency_ms.p50),
+      ms(p.latency_ms.p95),
+      ms(p.latency_ms.p99),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
+  );
+  const outcomes = Object.entries(report.outcomes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(", ");
+  return `${[...head, ...table, "", `outcomes: ${outcomes || "none"}`].join("\n")}\n`;
+}
+
+/** What `mlops loadtest` accepts, as typed flags (each error names the flag and its rule). */
+export const LoadTestFlagsSchema = z.object({
+  "--url": z
+    .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
+    .transform((u) => new URL(u).href),
+  "--users": z.coerce.number().int().min(1).max(1000),
+  "--duration": z.coerce.number().positive().max(3600),
+  "--timeout": z.coerce.number().positive().max(300),
+  "--path": z.array(z.string().regex(/^\/[^\s]*$/, { error: "must be a path starting with /" })),
+  "--min-success": z.coerce.number().min(0).max(100),
+});
+
+/** Parses the raw flags into load test options; throws `ContractValidationError` naming the flag. */
+export function loadTestOptions(raw: Record<keyof z.input<typeof LoadTestFlagsSchema>, unknown>): {
+  options: Omit<LoadTestOptions, "onProgress">;
+  minSuccessRate: number;
+} {
+  const f = parseOrThrow(LoadTestFlagsSchema, raw, "loadtest");
+  return {
+    options: {
+      url: f["--url"],
+      users: f["--users"],
+      durationMs: f["--duration"] * 1000,
+      timeoutMs: f["--timeout"] * 1000,
+      requests: requestsFor(f["--path"]),
+    },
+    minSuccessRate: f["--min-success"] / 100,
+  };
+}

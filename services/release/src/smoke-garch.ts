@@ -1,0 +1,167 @@
+/**
+ * Smoke test of a GARCH volatility service (`MLOPS_MODE=garch`) as its clients see it: health,
+ * every endpoint of its contract (each answer checked against the contracts' schemas), a series
+ * too short for the model refused with the minimum stated, and the integration request: a client
+ * lists the models, asks a forecast of the one listed as the default by name, and gets the model
+ * the list described and the forecast the default gives.
+ */
+import {
+  ErrorResponseSchema,
+  GARCH_SERVICE_PATHS,
+  GarchCustomResponseSchema,
+  GarchHealthySchema,
+  GarchIndexSchema,
+  type GarchModelInfo,
+  GarchModelsListSchema,
+  type GarchPredictResponse,
+  GarchPredictResponseSchema,
+  HEALTH_PATHS,
+  LiveResponseSchema,
+  ReadyResponseSchema,
+} from "@mlops/contracts";
+import {
+  checkList,
+  credentialHeaders,
+  expectThat,
+  notRun,
+  type ProbeTarget,
+  type SmokeOptions,
+  type SmokeReport,
+  smokeReturns,
+} from "./smoke.js";
+
+/** Forecast steps asked of the service. */
+const HORIZON = 5;
+/** Returns posted to show the minimum-length rule: fewer than any model is fitted on. */
+const TOO_FEW = 50;
+
+/** True when `a` and `b` are the same path, value for value. */
+function samePath(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The answer's volatility is the square root of its variance, step for step, `HORIZON` long. */
+function forecastShape(body: {
+  variance_forecast: number[];
+  volatility_forecast: number[];
+  predictions: Record<string, number>;
+}): string {
+  const { variance_forecast: v, volatility_forecast: vol } = body;
+  expectThat(v.length === HORIZON, `${v.length}-step forecast (asked ${HORIZON})`);
+  expectThat(
+    vol.every((s, i) => Math.abs(s - Math.sqrt(v[i]!)) <= 1e-9 * Math.max(1, s)),
+    "volatility is not the square root of the variance",
+  );
+  expectThat(
+    Object.keys(body.predictions).length === HORIZON,
+    "predictions do not list one day per step",
+  );
+  return `${HORIZON}-step volatility ${vol[0]!.toPrecision(4)} → ${vol.at(-1)!.toPrecision(4)}`;
+}
+
+/** Runs every check in order and reports them all (a failure does not stop the rest). */
+export async function runGarchSmoke(
+  options: ProbeTarget & Pick<SmokeOptions, "apiKey" | "bearerToken">,
+): Promise<SmokeReport> {
+  const { checks, run } = checkList(options);
+  const headers = credentialHeaders(options);
+
+  await run("index", { path: GARCH_SERVICE_PATHS.index, schema: GarchIndexSchema }, (b) =>
+    Object.keys(b.endpoints).join(", "),
+  );
+  await run("health", { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema }, (b) =>
+    expectThat(b.status === "healthy", b.status),
+  );
+  await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
+  await run(
+    "health/ready",
+    { path: HEALTH_PATHS.ready, schema: ReadyResponseSchema },
+    () => "ready",
+  );
+  const listed = await run(
+    "models/list",
+    { path: GARCH_SERVICE_PATHS.models, schema: GarchModelsListSchema },
+    (b) =>
+      expectThat(
+        b.count === b.models.length && b.models.some((m) => m.default),
+        `${b.count} models, default ${b.models.find((m) => m.default)?.ref ?? "not listed"}`,
+      ),
+  );
+  const predicted = await run(
+    "predict",
+    {
+      path: GARCH_SERVICE_PATHS.predict,
+      body: { horizon: HORIZON },
+      headers,
+      schema: GarchPredictResponseSchema,
+    },
+    (b) => `${b.model_info.ref} ${b.model_info.model_type}: ${forecastShape(b)}`,
+  );
+  await run(
+    "predict/custom",
+    {
+      path: GARCH_SERVICE_PATHS.custom,
+      body: { returns: smokeReturns(), p: 1, q: 1, horizon: HORIZON },
+      headers,
+      schema: GarchCustomResponseSchema,
+    },
+    (b) =>
+      expectThat(b.model_summary.converged, "the fit did not converge") &&
+      `fitted ${b.model_info.model_type} on ${b.model_info.data_points} returns: ${forecastShape(b)}`,
+  );
+  await run(
+    "predict/custom (too short)",
+    {
+      path: GARCH_SERVICE_PATHS.custom,
+      body: { returns: smokeReturns().slice(0, TOO_FEW), p: 1, q: 1, horizon: HORIZON },
+      headers,
+      schema: ErrorResponseSchema,
+      status: 400,
+    },
+    (b) =>
+      expectThat(
+        /at least \d+ returns/.test(b.message),
+        `refused without stating the minimum: ${b.message}`,
+      ),
+  );
+
+  const listedDefault = listed.body?.models.find((m) => m.default);
+  if (listedDefault === undefined || predicted.body === undefined) {
+    checks.push(notRun("integration", "needs the models list and the default forecast"));
+  } else {
+    await run(
+      "integration",
+      {
+        path: GARCH_SERVICE_PATHS.predict,
+        body: { model: listedDefault.ref, horizon: HORIZON },
+        headers,
+        schema: GarchPredictResponseSchema,
+      },
+      (b) => integration(b, listedDefault, predicted.body!),
+    );
+  }
+  return { url: options.url, ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * The forecast of the listed default, asked by name: the model the list described (same order,
+ * distribution, sample size and fit date) and the same path the default request gave.
+ */
+function integration(
+  byName: GarchPredictResponse,
+  listed: GarchModelInfo,
+  byDefault: GarchPredictResponse,
+): string {
+  const info = byName.model_info;
+  for (const key of ["ref", "p", "q", "distribution", "sample_size", "fit_date"] as const) {
+    expectThat(
+      info[key] === listed[key],
+      `${key} ${info[key]} differs from the list's ${listed[key]}`,
+    );
+  }
+  expectThat(
+    samePath(byName.variance_forecast, byDefault.variance_forecast),
+    "the named model's forecast differs from the default forecast",
+  );
+  return `listed ${listed.ref} (${listed.model_type}, ${listed.distribution}, n=${listed.sample_size}) forecast by name = default`;
+}

@@ -1,0 +1,226 @@
+/**
+ * The one GARCH implementation behind both APIs: the platform's `/garch/*` routes and the GARCH
+ * service's `/predict`, `/predict/custom` and `/models/list` (`MLOPS_MODE=garch`). It forecasts
+ * from registered fits, fits posted returns (refusing a series shorter than the model needs, with
+ * that length in the message), describes registered versions, and counts every forecast in the
+ * prediction metrics under the variant `garch`.
+ */
+import {
+  formatModelRef,
+  GARCH_LIMITS,
+  GARCH_LIST_LIMIT,
+  type GarchModelInfo,
+  type ModelVersion,
+  type ServingConfig,
+} from "@mlops/contracts";
+import {
+  checkSpec,
+  type DistName,
+  fit,
+  type GarchFit,
+  GarchInputError,
+  minimumLength,
+} from "@mlops/garch";
+import type { Store } from "@mlops/store";
+import { ServingError } from "../errors.js";
+import type { ServingMetrics } from "../metrics.js";
+import { type ForecastPath, forecastPath } from "../models/garch.js";
+import type { ServedGarch, ServedModels } from "../models/served.js";
+
+/** What a fit-and-forecast is asked for. */
+export interface FitForecastInput {
+  readonly returns: readonly number[];
+  readonly p: number;
+  readonly q: number;
+  readonly dist: DistName;
+  readonly mean: "zero" | "constant";
+  readonly horizon: number;
+}
+
+/** A fit of posted returns and its forecast. */
+export interface FitForecast {
+  readonly fit: GarchFit;
+  readonly path: ForecastPath;
+  /** The shortest series this model is fitted on. */
+  readonly minLength: number;
+}
+
+/** A forecast from a registered version, with the version described. */
+export interface RegisteredForecast {
+  readonly served: ServedGarch;
+  readonly info: GarchModelInfo;
+  readonly path: ForecastPath;
+}
+
+export interface GarchService {
+  /** The reference `/predict` uses when a request names no model, or null when none is set. */
+  readonly defaultRef: string | null;
+  /** Forecast from `ref` (default: `defaultRef`); MODEL_NOT_FOUND when nothing matches. */
+  forecast(ref: string | undefined, horizon: number): Promise<RegisteredForecast>;
+  /** Fit `input.returns` and forecast; 400 naming the minimum when the series is too short. */
+  fitForecast(input: FitForecastInput): FitForecast;
+  /** Every registered GARCH version (newest first per model, at most `GARCH_LIST_LIMIT`). */
+  list(): Promise<GarchModelInfo[]>;
+}
+
+export interface GarchServiceDeps {
+  readonly config: ServingConfig;
+  readonly store: Store;
+  readonly served: ServedModels;
+  readonly metrics: ServingMetrics;
+}
+
+/**
+ * Shortest series GARCH(p,q) is fitted on: the core's rule (10 observations per estimated
+ * parameter beyond the lags) and never below the API's floor `GARCH_LIMITS.minReturns`.
+ */
+export function requiredReturns(input: Omit<FitForecastInput, "returns" | "horizon">): number {
+  const spec = checkSpec({ p: input.p, q: input.q, dist: input.dist, mean: input.mean });
+  return Math.max(GARCH_LIMITS.minReturns, minimumLength(spec));
+}
+
+/** The `model` label of fits of posted returns in the prediction metrics. */
+export const CUSTOM_MODEL_LABEL = "custom";
+
+/** `GARCH(p,q)`. */
+export function modelType(p: number, q: number): string {
+  return `GARCH(${p},${q})`;
+}
+
+/** The facts of a fit that describe it and never change for a version. */
+function fitFacts(fitted: GarchFit) {
+  const { spec } = fitted;
+  return {
+    p: spec.p,
+    q: spec.q,
+    model_type: modelType(spec.p, spec.q),
+    distribution: spec.dist,
+    mean: spec.mean.kind,
+    sample_size: fitted.nobs,
+    log_likelihood: fitted.logLikelihood,
+    aic: fitted.aic,
+    bic: fitted.bic,
+    converged: fitted.converged,
+  };
+}
+
+export function createGarchService(deps: GarchServiceDeps): GarchService {
+  const { config, store, served, metrics } = deps;
+  const defaultRef = config.garchModel ? formatModelRef(config.garchModel) : null;
+  // Facts per `name@version`: versions are immutable, so each is read from its artifact once.
+  const facts = new Map<string, ReturnType<typeof fitFacts>>();
+
+  /** Counts one forecast under variant `garch`; successes also time it. */
+  const record = (model: string, started: bigint, ok: boolean) => {
+    const labels = { variant: "garch", model };
+    metrics.requests.labels({ ...labels, status: ok ? "ok" : "error" }).inc();
+    if (ok) metrics.latency.labels(labels).observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  /** The version described; its fit is read only when its facts are not known yet. */
+  const describe = async (
+    version: ModelVersion,
+    fitOf: () => Promise<GarchFit>,
+    current: string | null,
+  ): Promise<GarchModelInfo> => {
+    const ref = `${version.name}@${version.version}`;
+    let known = facts.get(ref);
+    if (!known) {
+      known = fitFacts(await fitOf());
+      facts.set(ref, known);
+    }
+    return {
+      name: version.name,
+      version: version.version,
+      ref,
+      aliases: [...version.aliases],
+      default: ref === current,
+      ...known,
+      fit_date: new Date(version.created_at).toISOString(),
+    };
+  };
+
+  /** `name@version` the default reference resolves to now, or null. */
+  const currentDefault = async (): Promise<string | null> => {
+    if (defaultRef === null) return null;
+    const { record: version } = await served.resolveGarch(defaultRef);
+    return `${version.name}@${version.version}`;
+  };
+
+  return {
+    defaultRef,
+
+    async forecast(ref, horizon) {
+      const wanted = ref ?? defaultRef;
+      if (wanted === null) {
+        throw new ServingError(
+          "VALIDATION_FAILED",
+          "model is required: this server has no default GARCH model",
+          [{ path: "model", message: "is required (no default GARCH model is configured)" }],
+        );
+      }
+      const started = process.hrtime.bigint();
+      let label = wanted;
+      try {
+        const { record: version, served: model } = await served.resolveGarch(wanted);
+        label = `${model.name}@${model.version}`;
+        const current = ref === undefined ? label : await currentDefault();
+        const info = await describe(version, async () => model.fit, current);
+        const result = { served: model, info, path: forecastPath(model.fit, horizon) };
+        record(label, started, true);
+        return result;
+      } catch (error) {
+        record(label, started, false);
+        throw error;
+      }
+    },
+
+    fitForecast(input) {
+      const started = process.hrtime.bigint();
+      try {
+        const minLength = requiredReturns(input);
+        if (input.returns.length < minLength) {
+          const message = `${modelType(input.p, input.q)} with ${input.mean} mean and ${input.dist} errors needs at least ${minLength} returns (got ${input.returns.length})`;
+          throw new ServingError("VALIDATION_FAILED", `returns: ${message}`, [
+            { path: "returns", message },
+          ]);
+        }
+        const { p, q, dist, mean } = input;
+        let fitted: GarchFit;
+        try {
+          fitted = fit(input.returns, { p, q, dist, mean });
+        } catch (error) {
+          // The core names what is wrong with the series or the orders: the client's to fix.
+          if (error instanceof GarchInputError) {
+            throw new ServingError("GARCH_FIT_FAILED", error.message, undefined, { cause: error });
+          }
+          throw error;
+        }
+        const result = { fit: fitted, path: forecastPath(fitted, input.horizon), minLength };
+        record(CUSTOM_MODEL_LABEL, started, true);
+        return result;
+      } catch (error) {
+        record(CUSTOM_MODEL_LABEL, started, false);
+        throw error;
+      }
+    },
+
+    async list() {
+      const current = await currentDefault();
+      const names = (await store.models.summaries())
+        .filter((s) => s.kind === "garch")
+        .map((s) => s.name)
+        .sort();
+      const out: GarchModelInfo[] = [];
+      for (const name of names) {
+        for (const version of await store.models.list(name)) {
+          if (out.length >= GARCH_LIST_LIMIT) return out;
+          const ref = `${version.name}@${version.version}`;
+          const fitOf = async () => (await served.resolveGarch(ref)).served.fit;
+          out.push(await describe(version, fitOf, current));
+        }
+      }
+      return out;
+    },
+  };
+}

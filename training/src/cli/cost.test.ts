@@ -1,0 +1,49 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../test-support/cli.js";
+
+/** The shipped prod stack file. */
+const PROD = fileURLToPath(new URL("../../../Pulumi.prod.yaml", import.meta.url));
+/** The estimate reads the stack file only: the in-memory path only satisfies the runner. */
+const run = (argv: string[]) => runCli(":memory:", argv);
+
+describe("mlops cost", () => {
+  it("prints the prod stack's monthly estimate as one JSON object whose rows add up", async () => {
+    const out = await run(["cost", "--stack-config", PROD, "--json"]);
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    const estimate = JSON.parse(out.stdout);
+    expect(estimate).toMatchObject({ stack: "prod", region: "westeurope", currency: "USD" });
+    const sum = (key: "min" | "max") =>
+      estimate.rows.reduce(
+        (t: number, r: Record<string, number>) => t + Math.round(r[key]! * 100),
+        0,
+      );
+    expect(sum("min")).toBe(Math.round(estimate.total.min * 100));
+    expect(sum("max")).toBe(Math.round(estimate.total.max * 100));
+    for (const row of estimate.rows) {
+      expect(row.price_key).toMatch(/^[a-z]+\./);
+      expect(row.source.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("prices the assumed usage it is given, and names a bad flag", async () => {
+    const low = JSON.parse((await run(["cost", "--stack-config", PROD, "--json"])).stdout);
+    const high = JSON.parse(
+      (await run(["cost", "--stack-config", PROD, "--log-gb-per-day", "20", "--json"])).stdout,
+    );
+    const ingest = (e: { rows: { component: string; min: number }[] }) =>
+      e.rows.find((r) => r.component === "Log Analytics ingestion")!.min;
+    expect(ingest(high)).toBeCloseTo(ingest(low) * 10, 1);
+
+    const bad = await run(["cost", "--stack-config", PROD, "--storage-gb", "-1"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--storage-gb: Too small/);
+    const neither = await run(["cost"]);
+    expect(neither.stderr).toMatch(/give exactly one of --stack <name>/);
+    const missing = await run(["cost", "--stack", "nosuchstack"]);
+    expect(missing.stderr).toMatch(
+      /cannot read the Pulumi project file|cannot read the stack config/,
+    );
+  });
+});

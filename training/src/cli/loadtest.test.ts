@@ -1,0 +1,59 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../test-support/cli.js";
+
+/** A loopback server: `/ok` answers 200, anything else 503. */
+let server: Server;
+let url: string;
+beforeAll(async () => {
+  server = createServer((req, res) => res.writeHead(req.url === "/ok" ? 200 : 503).end("{}"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+/** The load test opens no store: the in-memory path only satisfies the runner. */
+const run = (argv: string[]) => runCli(":memory:", argv);
+
+/** `mlops loadtest` against the server with `users` for `seconds`, requesting `paths`. */
+const load = (users: number, seconds: number, paths: string[], ...extra: string[]) =>
+  run([
+    "loadtest",
+    ...["--url", url, "--users", String(users), "--duration", String(seconds)],
+    ...paths.flatMap((p) => ["--path", p]),
+    ...extra,
+  ]);
+
+describe("mlops loadtest", () => {
+  it("reports success rate, latency percentiles and throughput as JSON", async () => {
+    const out = await load(3, 0.5, ["/ok"], "--json");
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    const report = JSON.parse(out.stdout);
+    expect(report).toMatchObject({ users: 3, success_rate: 1, failed: 0 });
+    expect(report.requests).toBeGreaterThan(0);
+    expect(Object.keys(report.latency_ms)).toEqual(["mean", "p50", "p95", "p99", "max"]);
+    expect(report.requests_per_second).toBeGreaterThan(0);
+  });
+
+  it("prints a table, and fails when the success rate is below --min-success", async () => {
+    const out = await load(2, 0.3, ["/ok", "/down"]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/success rate\s+\d+\.\d\d %/);
+    expect(out.stdout).toMatch(/GET \/down/);
+    expect(out.stderr).toMatch(/^error: success rate \d+\.\d\d % is below --min-success 99\.00 %/);
+    const lenient = await load(2, 0.3, ["/ok", "/down"], "--min-success", "10");
+    expect(lenient.code).toBe(0);
+  });
+
+  it("names the flag and its rule on bad input, before sending anything", async () => {
+    const users = await run(["loadtest", "--url", url, "--users", "0"]);
+    expect(users.code).toBe(1);
+    expect(users.stderr).toMatch(/--users: Too small/);
+    const scheme = await run(["loadtest", "--url", "ftp://example"]);
+    expect(scheme.stderr).toMatch(/--url: must be an absolute http\(s\) URL/);
+    const path = await run(["loadtest", "--url", url, "--path", "predict"]);
+    expect(path.stderr).toMatch(/--path\[0\]: must be a path starting with \//);
+  });
+});
