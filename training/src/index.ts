@@ -1,8 +1,11 @@
 export {
+  type AlgorithmParams,
   type ArtifactIdentity,
   classifierManifest,
   forestParamsRecord,
+  gbdtParamsRecord,
   metricsRecord,
+  modelParamsRecord,
   writeModelArtifact,
 } from "./artifact.js";
 export {
@@ -78,7 +81,13 @@ export {
   runPromoteJob,
   runRegisterJob,
 } from "./jobs/registry.js";
-export { runTrainJob, type TrainJobInput, type TrainJobOutput } from "./jobs/train.js";
+export {
+  type JobProgress,
+  type ModelSpec,
+  runTrainJob,
+  type TrainJobInput,
+  type TrainJobOutput,
+} from "./jobs/train.js";
 export {
   accuracy,
   balancedAccuracy,
@@ -126,4 +135,12 @@ export {
 export { azureMlTrackingUrl } from "./tracking/azureml.js";
 export type { RegistryMirror } from "./tracking/mlflow-registry.js";
 export { selectTracking, type Tracking } from "./tracking/select.js";
-export { evaluateFit, type TrainOutcome, trainAndEvaluate } from "./train.js";
+export {
+  evaluateFit,
+  type FittedModel,
+  type ForestOutcome,
+  type GbdtOutcome,
+  type TrainOutcome,
+  trainAndEvaluate,
+  trainAndEvaluateGbdt,
+} from "./train.js";
