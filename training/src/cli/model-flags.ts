@@ -152,8 +152,8 @@ export function addModelFlags(command: Command): Command {
  * The model spec the model flags among `opts` describe; throws an {@link OptionError} naming the
  * flag and the rule when one is malformed, out of range or of the other algorithm.
  */
-export function modelSpecFromFlags(opts: Readonly<Record<string, unknown>>): ModelSpec {
-  const given = Object.fromEntries(
+export function modelSpecFromFlags(opts: ModelFlags): ModelSpec {
+  const given: Record<string, unknown> = Object.fromEntries(
     Object.entries(opts).filter(([key, value]) => MODEL_FLAG_NAMES.has(key) && value !== undefined),
   );
   const parsed = ModelFlagsSchema.safeParse(given);
