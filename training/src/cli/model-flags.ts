@@ -112,12 +112,15 @@ function numeric(noneIsNull: boolean) {
   });
 }
 
+/** A gbdt flag's text, optional, parsed to what its option takes. */
+type FlagSchema = z.ZodOptional<z.ZodType<string | number | null, string>>;
+
 const gbdtShape = Object.fromEntries(
-  Object.entries(GBDT_FLAGS).map(([name, flag]) => [
+  Object.entries(GBDT_FLAGS).map(([name, flag]): [string, FlagSchema] => [
     name,
     (flag.option === "growth" ? z.string() : numeric("noneIsNull" in flag)).optional(),
   ]),
-) as Record<GbdtFlagName, z.ZodOptional<z.ZodType<string | number | null, string>>>;
+) as Record<GbdtFlagName, FlagSchema>;
 
 /** The model flags as given: which belong to which algorithm, each parsed from its text. */
 const ModelFlagsSchema = z.discriminatedUnion(
