@@ -155,15 +155,7 @@ try {
     .map((c, i) => `${c}: ${(gbdt[i]! / forest[i]!).toFixed(2)}x`)
     .join(", ");
 
-  const header = [
-    "champion",
-    "connections",
-    "req/s",
-    "p50 ms",
-    "p99 ms",
-    "errors",
-    "peak RSS MiB",
-  ];
+  const header = ["champion", "connections", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");

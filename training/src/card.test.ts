@@ -41,7 +41,8 @@ describe("renderModelCard", () => {
 
   it("names boosted trees, every hyperparameter and the rounds early stopping kept", async () => {
     const lines = ["x,y,label"];
-    for (let i = 0; i < 200; i++) lines.push(`${i % 50},${(i * 7) % 11},${i % 50 < 25 ? "a" : "b"}`);
+    for (let i = 0; i < 200; i++)
+      lines.push(`${i % 50},${(i * 7) % 11},${i % 50 < 25 ? "a" : "b"}`);
     const dataset = parseDataset(new TextEncoder().encode(lines.join("\n")), { label: "label" });
     const outcome = await trainAndEvaluateGbdt(dataset, {
       nEstimators: 200,

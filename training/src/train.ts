@@ -1,7 +1,7 @@
 import { type Dataset, takeRows } from "./dataset.js";
 import { type FitOptions, type FitResult, fitForest } from "./forest/fit.js";
 import type { ForestOptions } from "./forest/options.js";
-import { type GbdtFitOptions, type GbdtFitResult, fitGbdt } from "./gbdt/fit.js";
+import { fitGbdt, type GbdtFitOptions, type GbdtFitResult } from "./gbdt/fit.js";
 import type { GbdtOptions } from "./gbdt/options.js";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.js";
 
@@ -51,7 +51,9 @@ export async function trainAndEvaluateGbdt(
   fit: GbdtFitOptions = {},
 ): Promise<GbdtOutcome> {
   const train = takeRows(dataset, dataset.split.train);
-  const validation = gbdt.earlyStopping ? {} : { validation: takeRows(dataset, dataset.split.test) };
+  const validation = gbdt.earlyStopping
+    ? {}
+    : { validation: takeRows(dataset, dataset.split.test) };
   const start = performance.now();
   const result = await fitGbdt(train, gbdt, { ...validation, ...fit });
   return evaluateFit(dataset, { algorithm: "gbdt", fit: result }, performance.now() - start);

@@ -148,10 +148,13 @@ export const ModelManifestSchema = z
     error: "feature_schema.kind must equal kind",
     path: ["feature_schema", "kind"],
   })
-  .refine((m) => m.format_version === 1 || (m.kind === "classifier") === (m.algorithm !== undefined), {
-    error: "is required for a classifier and absent otherwise (manifest format 2)",
-    path: ["algorithm"],
-  })
+  .refine(
+    (m) => m.format_version === 1 || (m.kind === "classifier") === (m.algorithm !== undefined),
+    {
+      error: "is required for a classifier and absent otherwise (manifest format 2)",
+      path: ["algorithm"],
+    },
+  )
   .refine((m) => m.format_version === 2 || m.algorithm === undefined, {
     error: "is not part of manifest format 1",
     path: ["algorithm"],

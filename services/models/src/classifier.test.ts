@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDemoFixture } from "../test-support/index.js";
 import {
-  type ManifestFields,
   MANIFEST_FILE,
+  type ManifestFields,
   MODEL_FILE,
   modelManifest,
   readArtifactDir,
@@ -80,7 +80,9 @@ describe("loadClassifierModel", () => {
       classes: ["low", "mid", "high"],
     });
     const x = Float64Array.from([0, 0, 1, 1, -3, 2.5, Number.NaN, 0]);
-    expect(loaded.predictor.classify(x)).toEqual(BoostedTreesPredictor.fromModel(model).classify(x));
+    expect(loaded.predictor.classify(x)).toEqual(
+      BoostedTreesPredictor.fromModel(model).classify(x),
+    );
   });
 
   it("loads the demo's forest champion and boosted-trees challenger as training wrote them", async () => {

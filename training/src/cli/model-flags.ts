@@ -105,7 +105,10 @@ function numeric(noneIsNull: boolean) {
   return z.string().transform((text, ctx): number | null => {
     if (noneIsNull && text === "none") return null;
     if (!NUMBER.test(text.trim())) {
-      ctx.addIssue({ code: "custom", message: noneIsNull ? "must be a number or none" : "must be a number" });
+      ctx.addIssue({
+        code: "custom",
+        message: noneIsNull ? "must be a number or none" : "must be a number",
+      });
       return z.NEVER;
     }
     return Number(text);

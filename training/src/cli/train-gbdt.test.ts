@@ -106,14 +106,34 @@ describe("mlops train --algorithm gbdt", () => {
   });
 
   it.each<[string, string[], string]>([
-    ["a rate out of range", ["--learning-rate", "2"], '--learning-rate must be a number in (0, 1] (got "2")'],
+    [
+      "a rate out of range",
+      ["--learning-rate", "2"],
+      '--learning-rate must be a number in (0, 1] (got "2")',
+    ],
     ["no rounds", ["--rounds", "0"], '--rounds must be an integer ≥ 1 (got "0")'],
     ["a word for a number", ["--rounds", "ten"], '--rounds must be a number (got "ten")'],
-    ["a negative depth", ["--max-depth", "-1"], '--max-depth must be an integer ≥ 1 or none (got "-1")'],
-    ["a word for a depth", ["--max-depth", "deep"], '--max-depth must be a number or none (got "deep")'],
-    ["an unknown growth", ["--growth", "sideways"], '--growth must be "leafwise" or "depthwise" (got "sideways")'],
+    [
+      "a negative depth",
+      ["--max-depth", "-1"],
+      '--max-depth must be an integer ≥ 1 or none (got "-1")',
+    ],
+    [
+      "a word for a depth",
+      ["--max-depth", "deep"],
+      '--max-depth must be a number or none (got "deep")',
+    ],
+    [
+      "an unknown growth",
+      ["--growth", "sideways"],
+      '--growth must be "leafwise" or "depthwise" (got "sideways")',
+    ],
     ["an empty sample", ["--subsample", "0"], '--subsample must be a number in (0, 1] (got "0")'],
-    ["too many bins", ["--max-bins", "300"], '--max-bins must be an integer in [2, 255] (got "300")'],
+    [
+      "too many bins",
+      ["--max-bins", "300"],
+      '--max-bins must be an integer in [2, 255] (got "300")',
+    ],
     [
       "a validation share without early stopping",
       ["--validation-fraction", "0.2"],

@@ -50,83 +50,83 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
       1,
     );
   addModelFlags(command).action(async (opts: TrainFlags) => {
-      const model = modelSpecFromFlags(opts);
-      if (model.algorithm === "gbdt" && opts.fromShares) {
-        throw new OptionError("--from-shares", "merges forest shares: use --algorithm forest", opts.fromShares);
+    const model = modelSpecFromFlags(opts);
+    if (model.algorithm === "gbdt" && opts.fromShares) {
+      throw new OptionError(
+        "--from-shares",
+        "merges forest shares: use --algorithm forest",
+        opts.fromShares,
+      );
+    }
+    const trees = model.algorithm === "forest" ? (model.trees ?? 100) : 0;
+    if (opts.target === "azureml") {
+      // Flags the cluster job does not carry are refused rather than silently dropped.
+      if (opts.autoPromote || opts.fromShares || model.algorithm === "gbdt") {
+        const [flag, value] = opts.autoPromote
+          ? ["--auto-promote", true]
+          : opts.fromShares
+            ? ["--from-shares", opts.fromShares]
+            : ["--algorithm", model.algorithm];
+        throw new OptionError(flag, "is not available with --target azureml", value);
       }
-      const trees = model.algorithm === "forest" ? (model.trees ?? 100) : 0;
-      if (opts.target === "azureml") {
-        // Flags the cluster job does not carry are refused rather than silently dropped.
-        if (opts.autoPromote || opts.fromShares || model.algorithm === "gbdt") {
-          const [flag, value] = opts.autoPromote
-            ? ["--auto-promote", true]
-            : opts.fromShares
-              ? ["--from-shares", opts.fromShares]
-              : ["--algorithm", model.algorithm];
-          throw new OptionError(flag, "is not available with --target azureml", value);
-        }
-        const name = opts.name ?? datasetName(opts.data);
-        const submitted = await submitTrainToAzureMl(
-          ctx.io.env,
-          { ...opts, trees, name, experiment: name },
-          opts.instances,
-        );
-        ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
-        return;
-      }
-      checkLocal(opts.target, opts.instances);
-      if (opts.autoPromote && opts.promotionThreshold === undefined) {
-        throw new OptionError(
-          "--promotion-threshold",
-          "is required with --auto-promote",
-          undefined,
-        );
-      }
-      const promotion = opts.autoPromote
-        ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+      const name = opts.name ?? datasetName(opts.data);
+      const submitted = await submitTrainToAzureMl(
+        ctx.io.env,
+        { ...opts, trees, name, experiment: name },
+        opts.instances,
+      );
+      ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+      return;
+    }
+    checkLocal(opts.target, opts.instances);
+    if (opts.autoPromote && opts.promotionThreshold === undefined) {
+      throw new OptionError("--promotion-threshold", "is required with --auto-promote", undefined);
+    }
+    const promotion = opts.autoPromote
+      ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+      : undefined;
+    const unit = model.algorithm === "forest" ? "trees" : "rounds";
+    const bar =
+      ctx.io.isTTY && !opts.json
+        ? new SingleBar({ format: `training {bar} {value}/{total} ${unit}` })
         : undefined;
-      const unit = model.algorithm === "forest" ? "trees" : "rounds";
-      const bar =
-        ctx.io.isTTY && !opts.json
-          ? new SingleBar({ format: `training {bar} {value}/{total} ${unit}` })
-          : undefined;
-      await ctx.withStore(async (store) => {
-        const result = await runTrainJob({
-          data: opts.data,
-          label: opts.label,
-          name: opts.name,
-          model,
-          seed: opts.seed,
-          threads: opts.threads,
-          store,
-          ...selectTracking(ctx.io.env, store),
-          artifactRoot: opts.artifacts,
-          onProgress: (p) => {
-            if (bar && !bar.isActive) bar.start(p.total, 0);
-            bar?.update(p.done);
-          },
-          fromShares: opts.fromShares,
-          promotion,
-        }).finally(() => bar?.stop());
-        const m = result.metrics;
-        ctx.print(
-          opts.json,
-          result,
-          () =>
-            `${result.model.name} v${result.model.version} (run ${result.run_id}): ${result.algorithm}` +
-            (result.rounds
-              ? `, ${result.rounds.kept} of ${result.rounds.trained} rounds kept${result.rounds.stopped_by ? " (early stopping)" : ""}`
-              : "") +
-            "\n" +
-            `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
-            `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
-            `artifact ${result.artifact}\n` +
-            (result.promotion
-              ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
-              : ""),
-        );
-      });
+    await ctx.withStore(async (store) => {
+      const result = await runTrainJob({
+        data: opts.data,
+        label: opts.label,
+        name: opts.name,
+        model,
+        seed: opts.seed,
+        threads: opts.threads,
+        store,
+        ...selectTracking(ctx.io.env, store),
+        artifactRoot: opts.artifacts,
+        onProgress: (p) => {
+          if (bar && !bar.isActive) bar.start(p.total, 0);
+          bar?.update(p.done);
+        },
+        fromShares: opts.fromShares,
+        promotion,
+      }).finally(() => bar?.stop());
+      const m = result.metrics;
+      ctx.print(
+        opts.json,
+        result,
+        () =>
+          `${result.model.name} v${result.model.version} (run ${result.run_id}): ${result.algorithm}` +
+          (result.rounds
+            ? `, ${result.rounds.kept} of ${result.rounds.trained} rounds kept${result.rounds.stopped_by ? " (early stopping)" : ""}`
+            : "") +
+          "\n" +
+          `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
+          `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
+          `artifact ${result.artifact}\n` +
+          (result.promotion
+            ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
+            : ""),
+      );
     });
+  });
 }
 
 interface TrainFlags extends ModelFlags {

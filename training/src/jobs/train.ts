@@ -144,16 +144,21 @@ async function fitSpec(
   threads: number,
   curve: MetricPoint[],
 ): Promise<TrainOutcome> {
-  const point = (key: string, value: number, step: number) =>
+  const point = (key: string, value: number, step: number): void => {
     curve.push({ key, value, step, timestamp: Date.now() });
+  };
   if (spec.algorithm === "gbdt") {
     const outcome = await trainAndEvaluateGbdt(dataset, spec.params, {
       threads,
       onProgress: (p) => input.onProgress?.({ done: p.round, total: p.nEstimators }),
     });
     const { history } = outcome.fit;
-    history?.loss.forEach((loss, i) => point("validation_log_loss_by_round", loss, i + 1));
-    history?.accuracy.forEach((acc, i) => point("validation_accuracy_by_round", acc, i + 1));
+    history?.loss.forEach((loss, i) => {
+      point("validation_log_loss_by_round", loss, i + 1);
+    });
+    history?.accuracy.forEach((acc, i) => {
+      point("validation_accuracy_by_round", acc, i + 1);
+    });
     return outcome;
   }
   if (input.fromShares) return mergedOutcome(dataset, spec.params, input.fromShares);

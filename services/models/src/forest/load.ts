@@ -18,7 +18,9 @@ export function loadForest(artifact: LoadedArtifact): LoadedForest {
   const loaded = loadClassifierModel(artifact);
   if (loaded.algorithm !== "forest") {
     const { name, version } = artifact.manifest;
-    throw new ArtifactError(`model ${name}@${version} is a ${loaded.algorithm} classifier, not a forest`);
+    throw new ArtifactError(
+      `model ${name}@${version} is a ${loaded.algorithm} classifier, not a forest`,
+    );
   }
   return loaded as LoadedForest;
 }

@@ -1,7 +1,12 @@
 /** A boosted-trees artifact's model file: written from a fitted model, loaded into a predictor. */
 import type { LoadedArtifact } from "../artifact.js";
 import { ArtifactError, describeValue } from "../errors.js";
-import { GBDT_FORMAT_VERSION, GBDT_MODEL_KIND, type GbdtModelJSON, parseGbdtModel } from "./model.js";
+import {
+  GBDT_FORMAT_VERSION,
+  GBDT_MODEL_KIND,
+  type GbdtModelJSON,
+  parseGbdtModel,
+} from "./model.js";
 import { BoostedTreesPredictor } from "./packed.js";
 
 /** The text of a boosted-trees model's model file (`model.json`). */

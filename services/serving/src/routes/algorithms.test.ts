@@ -31,12 +31,15 @@ const SWAPPED = {
 function userOn(variant: "champion" | "challenger"): string {
   for (let i = 0; ; i++) {
     const user = `user-${i}`;
-    if ((bucketOf("default", user) < 50) === (variant === "challenger")) return user;
+    if (bucketOf("default", user) < 50 === (variant === "challenger")) return user;
   }
 }
 
 /** Accuracy and log loss as training computes them (probabilities clipped to [ε, 1 − ε]). */
-function score(y: readonly string[], answers: { prediction: string; probabilities: Record<string, number> }[]) {
+function score(
+  y: readonly string[],
+  answers: { prediction: string; probabilities: Record<string, number> }[],
+) {
   const eps = Number.EPSILON;
   const clip = (p: number) => Math.min(1 - eps, Math.max(eps, p));
   let correct = 0;
