@@ -12,16 +12,18 @@ beforeAll(async () => {
   [champion, challenger] = (await readDemoFixture()) as [FixtureModel, FixtureModel];
 });
 
+/** A row of the demo's five features. */
+const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {
+  minLength: 5,
+  maxLength: 5,
+});
+
 describe("served classifier", () => {
   it("answers exactly as ml-random-forest does on the model training saved", () => {
     const served = loadClassifier(champion);
     expect(served).toMatchObject({ name: "classifier", version: 1, classes: ["0", "1"] });
     expect(served.featureNames).toEqual(["f0", "f1", "f2", "f3", "f4"]);
     const reference = RandomForestClassifier.load(JSON.parse(champion.model));
-    const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {
-      minLength: 5,
-      maxLength: 5,
-    });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
         const expected = reference.predict(rows);
@@ -46,10 +48,6 @@ describe("served classifier", () => {
     expect(served).toMatchObject({ name: "classifier", version: 2, algorithm: "gbdt" });
     expect(loadClassifier(champion).algorithm).toBe("forest");
     const reference = BoostedTreesPredictor.fromJSON(JSON.parse(challenger.model));
-    const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {
-      minLength: 5,
-      maxLength: 5,
-    });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
         const expected = reference.classify(Float64Array.from(rows.flat()));
