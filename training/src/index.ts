@@ -13,7 +13,12 @@ export {
   sweepJob,
   trainCommandJob,
 } from "./azureml/jobs.js";
-export { SWEEP_PRIMARY_METRIC, toAzureSweepSettings } from "./azureml/sweep-spec.js";
+export {
+  logSampledParameters,
+  SWEEP_LOSS_METRIC,
+  SWEEP_PRIMARY_METRIC,
+  toAzureSweepSettings,
+} from "./azureml/sweep-spec.js";
 export { type ModelCardInput, renderModelCard } from "./card.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {
@@ -90,8 +95,11 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
+export { checkGbdtSpace, GBDT_SWEEP_FIXED, gbdtDesignSpace } from "./sweep/gbdt-space.js";
 export {
+  checkDefinition,
   runSweep,
+  sweepSettings,
   type SweepDefinition,
   type SweepResult,
   type SweepRunOptions,
@@ -117,6 +125,12 @@ export {
   type TerminationPolicy,
   type TrialHistory,
 } from "./sweep/termination.js";
+export {
+  DEFAULT_REPORT_EVERY,
+  SWEEP_ALGORITHMS,
+  type SweepAlgorithm,
+  type TrialReport,
+} from "./sweep/trainers.js";
 export {
   checkBayesianSpace,
   type Observation,

@@ -57,6 +57,91 @@ describe("mlops sweep", () => {
     });
   });
 
+  it("sweeps gbdt, stopping weak trials at a boosting round and tracking metrics by round", async () => {
+    const space = join(cli.root, "gbdt-space.json");
+    await writeFile(space, JSON.stringify({ maxDepth: { type: "choice", values: [6, 1] } }));
+    const sweep = await cli.run([
+      "sweep",
+      "--algorithm",
+      "gbdt",
+      "--data",
+      cli.data,
+      "--label",
+      "label",
+      "--space",
+      space,
+      "--sampling",
+      "grid",
+      "--trees",
+      "25",
+      "--policy",
+      "bandit",
+      "--slack-factor",
+      "0.05",
+      "--delay-evaluation",
+      "3",
+      "--json",
+    ]);
+    expect(sweep.stderr).toBe("");
+    const result = JSON.parse(sweep.stdout);
+    expect(result).toMatchObject({ algorithm: "gbdt", trials: 2, terminated: 1, failed: 0 });
+    await cli.withStore(async (store) => {
+      const parent = await store.runs.get(result.run_id);
+      expect(parent?.params).toMatchObject({ algorithm: "gbdt", sampling: "grid" });
+      expect(JSON.parse(String(parent?.params.fixed))).toEqual({ minSamplesLeaf: 1, nEstimators: 25 });
+      const children = await store.runs.list({ parentRunId: result.run_id });
+      const killed = children.find((c) => c.status === "KILLED")!;
+      expect(killed.params).toEqual({ maxDepth: 1 });
+      const steps = killed.metrics.validation_accuracy.map((p) => p.step);
+      // Stopped at the round the policy judged, well before the 25th.
+      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
+      expect(steps.length).toBeGreaterThanOrEqual(3);
+      expect(steps.length).toBeLessThan(25);
+      expect(killed.metrics.validation_loss.map((p) => p.step)).toEqual(steps);
+      expect(killed.tags["mlops.trial.reason"]).toMatch(
+        new RegExp(`^bandit at interval ${steps.length}: `),
+      );
+      const best = children.find((c) => c.run_id === result.best.run_id)!;
+      expect(best.metrics.validation_accuracy.map((p) => p.step)).toEqual(
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
+    });
+  });
+
+  it("sweeps the design's gbdt space when no space is given", async () => {
+    const sweep = await cli.run([
+      "sweep",
+      "--algorithm",
+      "gbdt",
+      "--data",
+      cli.data,
+      "--label",
+      "label",
+      "--max-trials",
+      "2",
+      "--seed",
+      "5",
+      "--json",
+    ]);
+    expect(sweep.stderr).toBe("");
+    const result = JSON.parse(sweep.stdout);
+    expect(result).toMatchObject({ algorithm: "gbdt", trials: 2, failed: 0 });
+    expect(Object.keys(result.best.params).sort()).toEqual([
+      "learningRate",
+      "maxDepth",
+      "minSamplesSplit",
+      "nEstimators",
+    ]);
+    await cli.withStore(async (store) => {
+      const parent = await store.runs.get(result.run_id);
+      expect(JSON.parse(String(parent?.params.space)).learningRate).toEqual({
+        type: "loguniform",
+        min: Math.log(0.01),
+        max: Math.log(0.3),
+      });
+    });
+  });
+
   it("names bad sweep options", async () => {
     const space = join(cli.root, "bad-space.json");
     await writeFile(space, JSON.stringify({ maxDepth: { type: "uniform", min: 3, max: 1 } }));
@@ -73,6 +158,16 @@ describe("mlops sweep", () => {
     );
     expect((await cli.run([...base, "--policy", "bandit"])).stderr).toMatch(
       /^error: slackFactor or slackAmount/,
+    );
+    expect((await cli.run(base.slice(0, 5))).stderr).toMatch(
+      /^error: --space is required for --algorithm forest/,
+    );
+    expect((await cli.run([...base, "--algorithm", "xgboost"])).stderr).toMatch(
+      /^error: --algorithm must be "forest" or "gbdt" \(got "xgboost"\)/,
+    );
+    await writeFile(space, JSON.stringify({ maxFeatures: { type: "choice", values: ["sqrt"] } }));
+    expect((await cli.run([...base, "--algorithm", "gbdt"])).stderr).toMatch(
+      /^error: space\.maxFeatures choice can draw a value the gbdt trainer refuses: maxFeatures is not a gbdt option/,
     );
   });
 });
