@@ -99,10 +99,10 @@ export { checkGbdtSpace, GBDT_SWEEP_FIXED, gbdtDesignSpace } from "./sweep/gbdt-
 export {
   checkDefinition,
   runSweep,
-  sweepSettings,
   type SweepDefinition,
   type SweepResult,
   type SweepRunOptions,
+  sweepSettings,
   type TrialResult,
   type TrialStatus,
 } from "./sweep/run.js";
@@ -126,17 +126,17 @@ export {
   type TrialHistory,
 } from "./sweep/termination.js";
 export {
-  DEFAULT_REPORT_EVERY,
-  SWEEP_ALGORITHMS,
-  type SweepAlgorithm,
-  type TrialReport,
-} from "./sweep/trainers.js";
-export {
   checkBayesianSpace,
   type Observation,
   type TpeOptions,
   tpeAssignment,
 } from "./sweep/tpe.js";
+export {
+  DEFAULT_REPORT_EVERY,
+  SWEEP_ALGORITHMS,
+  type SweepAlgorithm,
+  type TrialReport,
+} from "./sweep/trainers.js";
 export { azureMlTrackingUrl } from "./tracking/azureml.js";
 export type { RegistryMirror } from "./tracking/mlflow-registry.js";
 export { selectTracking, type Tracking } from "./tracking/select.js";

@@ -78,7 +78,11 @@ function brokenRules(job: Body): string[] {
   const objective = job.objective as { goal: string; primaryMetric: string };
   rule(["Maximize", "Minimize"].includes(objective.goal), "goal is Maximize or Minimize");
   rule(objective.primaryMetric === SWEEP_PRIMARY_METRIC, "primary metric is what trials log");
-  const limits = job.limits as { jobLimitsType: string; maxTotalTrials: number; maxConcurrentTrials: number };
+  const limits = job.limits as {
+    jobLimitsType: string;
+    maxTotalTrials: number;
+    maxConcurrentTrials: number;
+  };
   rule(limits.jobLimitsType === "Sweep", "limits are Sweep limits");
   for (const n of [limits.maxTotalTrials, limits.maxConcurrentTrials]) {
     rule(Number.isInteger(n) && n >= 1 && n <= 1000, "trial limits are integers in [1, 1000]");
@@ -139,7 +143,10 @@ describe("the Azure ML sweep job of a gbdt sweep", () => {
     });
     // exp of the loguniform bounds is the design's range.
     const [, [min, max]] = body.searchSpace.learningRate as [string, [number, number]];
-    expect([Math.exp(min), Math.exp(max)].map((v) => v.toFixed(6))).toEqual(["0.010000", "0.300000"]);
+    expect([Math.exp(min), Math.exp(max)].map((v) => v.toFixed(6))).toEqual([
+      "0.010000",
+      "0.300000",
+    ]);
     expect(body.samplingAlgorithm).toEqual({ samplingAlgorithmType: "Random", seed: 9 });
     expect(body.earlyTermination).toEqual({
       policyType: "Bandit",
@@ -149,9 +156,12 @@ describe("the Azure ML sweep job of a gbdt sweep", () => {
     });
     expect(body.trial.command).toBe(
       [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
         "cd /repo && node dist/mlops.js sweep-trial --algorithm gbdt --data ${{inputs.data}}",
         "--label label --report-every 1 --threads 1 --param minSamplesLeaf=1",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
         "--param learningRate=${{search_space.learningRate}} --param nEstimators=${{search_space.nEstimators}}",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
         "--param maxDepth=${{search_space.maxDepth}} --param minSamplesSplit=${{search_space.minSamplesSplit}}",
       ].join(" "),
     );
@@ -176,7 +186,9 @@ describe("the Azure ML sweep job of a gbdt sweep", () => {
     const body = job(gbdt({ kind: "bayesian", seed: 2 }));
     expect(brokenRules(body)).toEqual([]);
     expect(body.searchSpace.learningRate).toEqual(["uniform", [Math.log(0.01), Math.log(0.3)]]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
     expect(body.trial.command).toContain("--log-param learningRate=${{search_space.learningRate}}");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
     expect(body.trial.command).toContain("--param maxDepth=${{search_space.maxDepth}}");
     expect(body).not.toHaveProperty("earlyTermination");
   });
@@ -206,11 +218,16 @@ describe("the Azure ML sweep job of a gbdt sweep", () => {
     expect(() =>
       job(gbdt({ kind: "bayesian", seed: 1 }, { kind: "truncation", truncationPercentage: 10 })),
     ).toThrow('policy is not supported with Bayesian sampling (got "truncation")');
+    expect(() => job({ ...gbdt({ kind: "grid" }), space: gbdtDesignSpace("random") })).toThrow(
+      'space.learningRate must be a choice for grid sampling (got "loguniform")',
+    );
     expect(() =>
-      job({ ...gbdt({ kind: "grid" }), space: gbdtDesignSpace("random") }),
-    ).toThrow('space.learningRate must be a choice for grid sampling (got "loguniform")');
-    expect(() =>
-      job({ ...gbdt({ kind: "random", seed: 1 }), space: { maxLeaves: { type: "choice", values: [8] } } }),
-    ).toThrow(/^space\.maxLeaves choice can draw a value the gbdt trainer refuses: maxLeaves is not a gbdt option/);
+      job({
+        ...gbdt({ kind: "random", seed: 1 }),
+        space: { maxLeaves: { type: "choice", values: [8] } },
+      }),
+    ).toThrow(
+      /^space\.maxLeaves choice can draw a value the gbdt trainer refuses: maxLeaves is not a gbdt option/,
+    );
   });
 });

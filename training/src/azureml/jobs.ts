@@ -282,9 +282,9 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
   const fixed = Object.entries(s.definition.fixed ?? {})
     .filter(([name]) => !(name in s.definition.space))
     .flatMap(([name, value]) => [
-    "--param",
-    `${name}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
-  ]);
+      "--param",
+      `${name}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+    ]);
   return {
     jobType: "Sweep",
     computeId: computeId(t),

@@ -55,7 +55,11 @@ export function toAzureSweepSettings(definition: SweepDefinition): AzureSweepSet
     ["maxConcurrent", definition.maxConcurrent ?? 1],
   ] as const) {
     if (value > AZURE_MAX_TRIALS) {
-      throw new OptionError(name, `must be at most ${AZURE_MAX_TRIALS} for an Azure ML sweep job`, value);
+      throw new OptionError(
+        name,
+        `must be at most ${AZURE_MAX_TRIALS} for an Azure ML sweep job`,
+        value,
+      );
     }
   }
   const limits: SweepJobLimits = {

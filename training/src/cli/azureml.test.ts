@@ -72,7 +72,8 @@ describe("mlops sweep-trial", () => {
   it("runs a gbdt sweep job's trial command as Azure ML would, logging the metric every round", async () => {
     // The command of the job `mlops sweep --algorithm gbdt --target azureml` submits, with the
     // bindings Azure ML substitutes on the node (a Bayesian sweep's log-sampled learning rate).
-    const WS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
+    const WS =
+      "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
     const job = sweepJob(
       azureMlTargetFromEnv({
         AZURE_SUBSCRIPTION_ID: "s",
@@ -142,7 +143,9 @@ describe("mlops sweep-trial", () => {
     const algorithm = await run([...base, "--algorithm", "xgboost", "--param", "maxDepth=4"], {
       MLFLOW_RUN_ID: "r",
     });
-    expect(algorithm.stderr).toMatch(/^error: --algorithm must be forest or gbdt \(got "xgboost"\)/);
+    expect(algorithm.stderr).toMatch(
+      /^error: --algorithm must be forest or gbdt \(got "xgboost"\)/,
+    );
     const log = await run([...base, "--log-param", "learningRate=fast"], { MLFLOW_RUN_ID: "r" });
     expect(log.stderr).toMatch(/--log-param must be name=<number>/);
   });

@@ -88,7 +88,11 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
     "sweep-trial",
     "Run one trial of an Azure ML sweep job, logging validation_accuracy by interval to the job's run.",
   )
-    .option("--algorithm <name>", `what the trial trains: ${SWEEP_ALGORITHMS.join(" or ")}`, "forest")
+    .option(
+      "--algorithm <name>",
+      `what the trial trains: ${SWEEP_ALGORITHMS.join(" or ")}`,
+      "forest",
+    )
     .option(
       "--param <name=value>",
       "a sampled or fixed option of the algorithm (repeatable)",
@@ -117,7 +121,11 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         }
         const algorithm = opts.algorithm as SweepAlgorithm;
         if (!SWEEP_ALGORITHMS.includes(algorithm)) {
-          throw new OptionError("--algorithm", `must be ${SWEEP_ALGORITHMS.join(" or ")}`, algorithm);
+          throw new OptionError(
+            "--algorithm",
+            `must be ${SWEEP_ALGORITHMS.join(" or ")}`,
+            algorithm,
+          );
         }
         const values = { ...opts.param, ...opts.logParam };
         if (Object.keys(values).length === 0) {
@@ -125,7 +133,10 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         }
         const { tracker } = selectTracking(ctx.io.env, store);
         const space: SearchSpace = Object.fromEntries(
-          Object.entries(values).map(([name, value]) => [name, { type: "choice", values: [value] }]),
+          Object.entries(values).map(([name, value]) => [
+            name,
+            { type: "choice", values: [value] },
+          ]),
         );
         const dataset = await loadDataset(opts.data, { label: opts.label, seed: 42 });
         // Reports are logged in order as they come; the chain is awaited before the trial ends.
@@ -151,7 +162,12 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
                 { key: SWEEP_PRIMARY_METRIC, value: report.accuracy, step: interval, timestamp },
               ];
               if (report.loss !== undefined) {
-                points.push({ key: SWEEP_LOSS_METRIC, value: report.loss, step: interval, timestamp });
+                points.push({
+                  key: SWEEP_LOSS_METRIC,
+                  value: report.loss,
+                  step: interval,
+                  timestamp,
+                });
               }
               logged = logged.then(() => tracker.logMetrics(runId, points));
             },
@@ -212,15 +228,14 @@ function collectParam(
 }
 
 /** `name=value` where value is a natural logarithm: the option takes exp(value). */
-function collectLogParam(
-  text: string,
-  previous: Record<string, number>,
-): Record<string, number> {
+function collectLogParam(text: string, previous: Record<string, number>): Record<string, number> {
   const parsed = collectParam(text, {});
   const [name] = Object.keys(parsed) as [string];
   const value = parsed[name];
   if (typeof value !== "number") {
-    throw new InvalidArgumentError(`--log-param must be name=<number> (got ${JSON.stringify(text)})`);
+    throw new InvalidArgumentError(
+      `--log-param must be name=<number> (got ${JSON.stringify(text)})`,
+    );
   }
   return { ...previous, [name]: Math.exp(value) };
 }

@@ -88,7 +88,10 @@ describe("mlops sweep", () => {
     await cli.withStore(async (store) => {
       const parent = await store.runs.get(result.run_id);
       expect(parent?.params).toMatchObject({ algorithm: "gbdt", sampling: "grid" });
-      expect(JSON.parse(String(parent?.params.fixed))).toEqual({ minSamplesLeaf: 1, nEstimators: 25 });
+      expect(JSON.parse(String(parent?.params.fixed))).toEqual({
+        minSamplesLeaf: 1,
+        nEstimators: 25,
+      });
       const children = await store.runs.list({ parentRunId: result.run_id });
       const killed = children.find((c) => c.status === "KILLED")!;
       expect(killed.params).toEqual({ maxDepth: 1 });

@@ -187,7 +187,11 @@ interface SweepFlags {
 
 function algorithmOf(name: string): SweepAlgorithm {
   if (!SWEEP_ALGORITHMS.includes(name as SweepAlgorithm)) {
-    throw new OptionError("--algorithm", `must be ${SWEEP_ALGORITHMS.map((a) => `"${a}"`).join(" or ")}`, name);
+    throw new OptionError(
+      "--algorithm",
+      `must be ${SWEEP_ALGORITHMS.map((a) => `"${a}"`).join(" or ")}`,
+      name,
+    );
   }
   return name as SweepAlgorithm;
 }

@@ -13,6 +13,7 @@ import {
   type TrialResult,
   type TrialStatus,
 } from "../sweep/run.js";
+import type { SweepAlgorithm } from "../sweep/trainers.js";
 import type { RunTracker } from "../tracking/tracker.js";
 
 /** What `mlops sweep` does, as a function. */
@@ -34,7 +35,7 @@ export interface SweepJobInput {
 export interface SweepJobOutput {
   /** The parent run; every trial is a child run of it. */
   readonly run_id: string;
-  readonly algorithm: "forest" | "gbdt";
+  readonly algorithm: SweepAlgorithm;
   readonly trials: number;
   readonly terminated: number;
   readonly failed: number;
@@ -68,6 +69,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     seed: input.definition.validationSeed ?? 42,
   });
   const { tracker, definition } = input;
+  const { algorithm } = sweepSettings(definition);
   const experiment = input.experiment ?? `${basename(input.data, extname(input.data))}-sweep`;
   const { run_id: parent } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
@@ -75,7 +77,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     run_name: `sweep ${experiment}`,
     start_time: Date.now(),
     params: {
-      algorithm: sweepSettings(definition).algorithm,
+      algorithm,
       sampling: definition.sampling.kind,
       max_trials: definition.maxTrials,
       max_concurrent: definition.maxConcurrent ?? 1,
@@ -87,7 +89,6 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     },
     tags: { "mlops.data_hash": dataset.sha256, "mlops.host": hostname(), "mlops.kind": "sweep" },
   });
-  const { algorithm } = sweepSettings(definition);
   const pool = algorithm === "forest" && threads > 1 ? createTrainingPool(threads) : undefined;
   const children = new Map<number, string>();
   const tracked: Promise<void>[] = [];

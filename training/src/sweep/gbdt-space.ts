@@ -67,27 +67,33 @@ function probes(e: ParameterExpression): readonly (number | string | boolean)[] 
  */
 export function checkGbdtSpace(space: SearchSpace, fixed: GbdtOptions = {}): void {
   checkSpace(space);
-  refused(fixed, (rule, value) => new OptionError("fixed", `holds a value the gbdt trainer refuses: ${rule}`, value));
+  refused(
+    fixed,
+    (rule, value) =>
+      new OptionError("fixed", `holds a value the gbdt trainer refuses: ${rule}`, value),
+  );
   for (const [name, e] of Object.entries(space)) {
     for (const value of probes(e)) {
       refused(
         { ...fixed, [name]: value } as GbdtOptions,
-        (rule) => new OptionError(`space.${name}`, `${e.type} can draw a value the gbdt trainer refuses: ${rule}`, value),
+        (rule) =>
+          new OptionError(
+            `space.${name}`,
+            `${e.type} can draw a value the gbdt trainer refuses: ${rule}`,
+            value,
+          ),
       );
     }
   }
 }
 
 /** Resolves `options`; an OptionError is rethrown as `wrap(its rule, its value)`. */
-function refused(
-  options: GbdtOptions,
-  wrap: (rule: string, value: unknown) => OptionError,
-): void {
+function refused(options: GbdtOptions, wrap: (rule: string, value: unknown) => OptionError): void {
   try {
     resolveGbdtOptions(options);
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;
-    const rule = error.message.replace(/ \(got [^]*\)$/, "");
+    const rule = error.message.replace(/ \(got .*\)$/s, "");
     throw wrap(rule, (options as Record<string, unknown>)[error.option]);
   }
 }

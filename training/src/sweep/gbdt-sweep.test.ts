@@ -86,7 +86,11 @@ describe("runSweep over gradient-boosted trees", () => {
     expect(sweep.trials.filter((t) => t.status === "terminated").map((t) => t.index)).toEqual([
       1, 3,
     ]);
-    expectStoppedMidway(sweep, policy, /^truncation at interval \d+: ranks \d of \d from the worst; the worst \d \(50%\) are stopped$/);
+    expectStoppedMidway(
+      sweep,
+      policy,
+      /^truncation at interval \d+: ranks \d of \d from the worst; the worst \d \(50%\) are stopped$/,
+    );
   });
 
   it("draws the design's space and trains the same trials for the same seed", async () => {
@@ -147,7 +151,9 @@ describe("runSweep over gradient-boosted trees", () => {
       /^space\.maxFeatures choice can draw a value the gbdt trainer refuses: maxFeatures is not a gbdt option \(known: nEstimators, /,
     );
     await expect(
-      run({ space: { learningRate: { type: "loguniform", min: Math.log(0.01), max: Math.log(2) } } }),
+      run({
+        space: { learningRate: { type: "loguniform", min: Math.log(0.01), max: Math.log(2) } },
+      }),
     ).rejects.toThrow(
       /^space\.learningRate loguniform can draw a value the gbdt trainer refuses: learningRate must be a number in \(0, 1\] \(got 2(\.0+\d*)?\)$/,
     );
@@ -170,6 +176,8 @@ describe("runSweep over gradient-boosted trees", () => {
     await expect(run({ algorithm: "xgboost" as "gbdt" })).rejects.toThrow(
       'algorithm must be one of forest, gbdt (got "xgboost")',
     );
-    await expect(run({ reportEvery: 0 })).rejects.toThrow("reportEvery must be an integer ≥ 1 (got 0)");
+    await expect(run({ reportEvery: 0 })).rejects.toThrow(
+      "reportEvery must be an integer ≥ 1 (got 0)",
+    );
   });
 });

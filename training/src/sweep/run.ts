@@ -30,8 +30,8 @@ export interface SweepDefinition {
   space: SearchSpace;
   /**
    * `grid` tries every combination (choice only); `random` draws seeded assignments; `bayesian`
-   * (TPE, see {@link tpeAssignment}) learns from completed trials: choice, uniform and quniform
-   * only and no early termination, as in Azure ML.
+   * (TPE, see {@link tpeAssignment}) learns from completed trials: choice, uniform, quniform and
+   * loguniform only, and no early termination, as in Azure ML.
    */
   sampling:
     | { kind: "grid" }

@@ -58,8 +58,12 @@ describe("tpeAssignment", () => {
       expect(o.assignment.rate).toBeGreaterThanOrEqual(0.01 - 1e-12);
       expect(o.assignment.rate).toBeLessThanOrEqual(0.3 + 1e-12);
     }
-    const late = history.slice(20).map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
-    const early = history.slice(0, 5).map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
+    const late = history
+      .slice(20)
+      .map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
+    const early = history
+      .slice(0, 5)
+      .map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
     expect(median(late)).toBeLessThan(median(early));
   });
@@ -68,8 +72,6 @@ describe("tpeAssignment", () => {
     expect(() => checkBayesianSpace({ r: { type: "randint", upper: 4 } })).toThrow(
       'space.r must be choice, uniform, loguniform or quniform for Bayesian sampling (got "randint")',
     );
-    expect(() =>
-      checkBayesianSpace({ r: { type: "loguniform", min: -4, max: -1 } }),
-    ).not.toThrow();
+    expect(() => checkBayesianSpace({ r: { type: "loguniform", min: -4, max: -1 } })).not.toThrow();
   });
 });
