@@ -6,9 +6,12 @@
  *   early-termination policy; `primary_metric` must match the name the trial logs; goal Maximize
  *   or Minimize; `max_total_trials` and `max_concurrent_trials` at most 1000; Truncation
  *   selection's `truncation_percentage` an integer from 1 to 99.
- * - learn.microsoft.com/azure/machine-learning/reference-yaml-job-sweep: the parameter
- *   expressions (choice, randint, uniform, loguniform, quniform, qloguniform, normal, lognormal,
- *   qnormal, qlognormal) and the policy types with `evaluation_interval` / `delay_evaluation`.
+ * - learn.microsoft.com/python/api/azure-ai-ml/azure.ai.ml.sweep: the parameter expressions
+ *   (Choice, Randint, Uniform, LogUniform, QUniform, QLogUniform, Normal, LogNormal, QNormal,
+ *   QLogNormal) and the policies (BanditPolicy, MedianStoppingPolicy, TruncationSelectionPolicy);
+ *   the REST policy types Bandit, MedianStopping and TruncationSelection with
+ *   `evaluationInterval` / `delayEvaluation` (azure-mgmt-machinelearningservices `BanditPolicy`);
+ *   learn.microsoft.com/azure/machine-learning/reference-yaml-job-sweep for the job's fields.
  * - azureml-train-core `BanditPolicy`: exactly one of slack factor and slack amount; each logged
  *   value of the primary metric is one interval, so the trial logs one value per boosting round.
  * - azureml-train-core `parameter_expressions`: loguniform(min, max) = exp(uniform(min, max)).
