@@ -102,14 +102,14 @@ if (values.json) {
     `${trials}-trial random sweeps, 2 trials at a time: forest 100 trees per trial on 2 worker threads; gbdt over the design's space on 1 thread\n`,
   );
   console.log(
-    "sweep                                      | wall ms | trials stopped | trees/rounds trained | best validation accuracy",
+    "sweep                                        | wall ms | trials stopped | trees/rounds trained | best validation accuracy",
   );
   console.log(
-    "-------------------------------------------|---------|----------------|----------------------|-------------------------",
+    "---------------------------------------------|---------|----------------|----------------------|-------------------------",
   );
   for (const r of rows) {
     console.log(
-      `${r.sweep.padEnd(42)} | ${r.ms.toFixed(0).padStart(7)} | ${`${r.terminated} of ${r.trials}`.padStart(14)} | ${String(r.trained).padStart(20)} | ${r.bestAccuracy.toFixed(4)}`,
+      `${r.sweep.padEnd(44)} | ${r.ms.toFixed(0).padStart(7)} | ${`${r.terminated} of ${r.trials}`.padStart(14)} | ${String(r.trained).padStart(20)} | ${r.bestAccuracy.toFixed(4)}`,
     );
   }
 }
