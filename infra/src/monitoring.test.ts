@@ -25,7 +25,7 @@ describe("the GARCH service on the prod stack", () => {
     expect(deployment.metadata.namespace).toBe("garch");
     const [container] = deployment.spec.template.spec.containers;
     expect(container.image).toMatch(/\.azurecr\.io\/prediction-api:1\.4\.2$/);
-    // The plain variables (the connection string comes from the telemetry Secret).
+    // The plain variables (the connection string among them: with Entra-only ingestion it grants nothing).
     const env = Object.fromEntries(
       container.env
         .filter((e: { value?: string }) => e.value !== undefined)

@@ -27,6 +27,9 @@ const servingConfig = parseServingConfig({
   COSMOS_ENDPOINT: "https://mlops-prod.documents.azure.com:443/",
 });
 
+/** The App Insights connection string, a deployed value but no credential: plain env. */
+const CONNECTION_STRING = "InstrumentationKey=00000000-0000-0000-0000-000000000001";
+
 function garchArgs(
   provider: k8s.Provider,
   overrides: Partial<GarchServiceArgs> = {},
@@ -38,10 +41,7 @@ function garchArgs(
     servingConfig,
     workloadIdentity: { clientId: "00000000-0000-0000-0000-00000000c11e" },
     host: "garch.ml.example.com",
-    secretEnv: {
-      secretName: "serving-telemetry",
-      keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "connection-string" },
-    },
+    deployedEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING },
     ...overrides,
   };
 }
@@ -97,7 +97,11 @@ describe("GarchService", () => {
         .map((e: { name: string; value: string }) => [e.name, e.value]),
     );
     expect(env).toMatchObject({ MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "dem2gbp@champion" });
-    expect(parseServingConfig(env)).toEqual(servingConfig);
+    // The config as rendered, with the deployed connection string in place of the config's none.
+    expect(parseServingConfig(env)).toEqual({
+      ...servingConfig,
+      appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
+    });
     expect(container.livenessProbe.httpGet.path).toBe("/health/live");
     expect(container.readinessProbe.httpGet.path).toBe("/health/ready");
     expect(container.resources).toEqual({
