@@ -1,5 +1,9 @@
-import { MODEL_LOADED_LOG, parseServingConfig, REQUEST_LOG } from "@mlops/contracts";
-import { GARCH_PUBLIC_PATHS } from "@mlops/k8s";
+import {
+  GARCH_PUBLIC_PATHS,
+  MODEL_LOADED_LOG,
+  parseServingConfig,
+  REQUEST_LOG,
+} from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ofType, one, runProgram } from "../test-support/program.js";
