@@ -111,7 +111,7 @@ describe("public-routes-allow-listed", () => {
 
   it("fails the whole site, an operational path, a regex or implementation-specific match, and a catch-all rule", () => {
     expect(publicRoutesAllowListed.check(ingress([{ path: "/", pathType: "Prefix" }]))).toEqual([
-      "r: publishes Prefix /, outside the public paths (PUBLIC_PATH_PREFIXES)",
+      "r: publishes Prefix /, outside the public paths of api (PUBLIC_PATHS.api)",
     ]);
     expect(
       publicRoutesAllowListed.check(ingress([{ path: "/metrics", pathType: "Prefix" }])),
@@ -125,15 +125,72 @@ describe("public-routes-allow-listed", () => {
       publicRoutesAllowListed.check(
         ingress([{ path: "/predict", pathType: "Prefix" }], { defaultBackend: { service: {} } }),
       ),
-    ).toEqual(["r: publishes Prefix /, outside the public paths (PUBLIC_PATH_PREFIXES)"]);
+    ).toEqual(["r: publishes Prefix /, outside the public paths of api (PUBLIC_PATHS.api)"]);
     expect(
       publicRoutesAllowListed.check(
         route([{ matches: [{ path: { type: "RegularExpression", value: "/predict.*" } }] }]),
       ),
     ).toHaveLength(1);
     expect(publicRoutesAllowListed.check(route([{}]))).toEqual([
-      "r: publishes PathPrefix /, outside the public paths (PUBLIC_PATH_PREFIXES)",
+      "r: publishes PathPrefix /, outside the public paths of api (PUBLIC_PATHS.api)",
     ]);
+  });
+
+  /** `r` labelled as the route of `service`'s public paths. */
+  const labelled = (r: PolicyResource, service: string): PolicyResource => ({
+    ...r,
+    props: { ...r.props, metadata: { labels: { "mlops.platform/public-paths": service } } },
+  });
+  /** The GARCH service's route objects. */
+  const garchIngress = (paths: { path: string; pathType: string }[]) =>
+    labelled(ingress(paths), "garch");
+  const garchRoute = (values: string[]) =>
+    labelled(
+      route(values.map((value) => ({ matches: [{ path: { type: "PathPrefix", value } }] }))),
+      "garch",
+    );
+
+  it("passes the GARCH service's route publishing its contract's public paths", () => {
+    expect(
+      publicRoutesAllowListed.check(garchRoute(["/health", "/models/list", "/predict"])),
+    ).toEqual([]);
+    expect(
+      publicRoutesAllowListed.check(
+        garchIngress([
+          { path: "/predict", pathType: "Prefix" },
+          { path: "/health", pathType: "Prefix" },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it("fails the GARCH route publishing more than its contract, and the API's publishing the GARCH paths", () => {
+    expect(publicRoutesAllowListed.check(garchRoute(["/predict", "/metrics", "/"]))).toEqual([
+      "r: publishes PathPrefix /metrics, outside the public paths of garch (PUBLIC_PATHS.garch)",
+      "r: publishes PathPrefix /, outside the public paths of garch (PUBLIC_PATHS.garch)",
+    ]);
+    expect(
+      publicRoutesAllowListed.check(
+        garchIngress([{ path: "/garch/forecast", pathType: "Prefix" }]),
+      ),
+    ).toHaveLength(1);
+    // Unlabelled, a route is the prediction API's: /health and /models/list are not its public paths.
+    expect(
+      publicRoutesAllowListed.check(
+        ingress([
+          { path: "/health", pathType: "Prefix" },
+          { path: "/models/list", pathType: "Prefix" },
+        ]),
+      ),
+    ).toEqual([
+      "r: publishes Prefix /health, outside the public paths of api (PUBLIC_PATHS.api)",
+      "r: publishes Prefix /models/list, outside the public paths of api (PUBLIC_PATHS.api)",
+    ]);
+    expect(
+      publicRoutesAllowListed.check(
+        labelled(ingress([{ path: "/predict", pathType: "Prefix" }]), "everything"),
+      ),
+    ).toEqual(['r: mlops.platform/public-paths "everything" names no public service (api, garch)']);
   });
 
   it("passes a catch-all rule that forwards nothing: the HTTP listener's redirect to HTTPS", () => {

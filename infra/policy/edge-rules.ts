@@ -3,7 +3,13 @@
  * who may call the serving pods, who reaches the cluster's API server and how telemetry
  * authenticates.
  */
-import { EDGE_ENV, isPublicPath, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
+import {
+  EDGE_ENV,
+  isPublicPath,
+  PUBLIC_PATHS,
+  PUBLIC_ROUTE_LABEL,
+  type PublicService,
+} from "@mlops/contracts";
 import {
   flagBreaches,
   get,
@@ -92,16 +98,32 @@ function publishedPaths(r: PolicyResource): { path: string; kind: string }[] {
   return [];
 }
 
+/** The service a route object says it publishes (`PUBLIC_ROUTE_LABEL`); the API's when unsaid. */
+function routeService(r: PolicyResource): string {
+  const label = get(r.props, ["metadata", "labels", PUBLIC_ROUTE_LABEL]);
+  return typeof label === "string" ? label : "api";
+}
+
 export const publicRoutesAllowListed: ResourceRule = {
   name: "public-routes-allow-listed",
-  description: `The public route publishes only ${PUBLIC_PATH_PREFIXES.join(", ")}: metrics, docs, the dashboard, models, A/B stats and liveness stay in the cluster.`,
-  check: (r) =>
-    publishedPaths(r)
-      .filter(({ path, kind }) => !ELEMENT_MATCHES.has(kind) || !isPublicPath(path))
+  description: `A public route publishes only its service's public paths: the prediction API's ${PUBLIC_PATHS.api.join(", ")}, or, labelled ${PUBLIC_ROUTE_LABEL}=garch, the GARCH service's ${PUBLIC_PATHS.garch.join(", ")}. Metrics, docs, the dashboard, models, A/B stats and liveness stay in the cluster.`,
+  check: (r) => {
+    const paths = publishedPaths(r);
+    if (paths.length === 0) return [];
+    const service = routeService(r);
+    if (!Object.hasOwn(PUBLIC_PATHS, service)) {
+      return [
+        `${r.name}: ${PUBLIC_ROUTE_LABEL} "${service}" names no public service (${Object.keys(PUBLIC_PATHS).join(", ")})`,
+      ];
+    }
+    const allowed = PUBLIC_PATHS[service as PublicService];
+    return paths
+      .filter(({ path, kind }) => !ELEMENT_MATCHES.has(kind) || !isPublicPath(path, allowed))
       .map(
         ({ path, kind }) =>
-          `${r.name}: publishes ${kind} ${path}, outside the public paths (PUBLIC_PATH_PREFIXES)`,
-      ),
+          `${r.name}: publishes ${kind} ${path}, outside the public paths of ${service} (PUBLIC_PATHS.${service})`,
+      );
+  },
 };
 
 /** The serving variables of a Deployment's first container, when it runs the prediction API. */

@@ -1,7 +1,9 @@
 /**
  * The GARCH volatility service on the platform's cluster, from the stack's `garch` block: the
  * serving image in `MLOPS_MODE=garch`, its own namespace, host and CPU autoscaler, routed on the
- * stack's data planes with the prediction API's edge identity, zone and certificate vault.
+ * stack's data planes with the prediction API's edge identity, zone and certificate vault, and
+ * guarded like the prediction API: the stack's `edgeAuth` on `/predict` and `/predict/custom`,
+ * with the edge's Key Vault secrets mounted into its pods.
  */
 import {
   GARCH_SERVICE_PATHS,
@@ -12,6 +14,7 @@ import {
 import { GarchService, garchEdgeServiceAccount, type ServiceAccountRef } from "@mlops/k8s";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config.js";
+import { edgeServingEnv } from "./edge-auth.js";
 import {
   edgeRouting,
   publicUrl,
@@ -39,7 +42,10 @@ export function garchEdgeServiceAccounts(
 /**
  * The GARCH service (`MLOPS_MODE=garch`), reading the registry with the serving identity and
  * sending telemetry like the prediction API; its host routed like the API's, with its own
- * certificate from the same vault.
+ * certificate from the same vault. Its pods run as the serving identity (federated with their
+ * ServiceAccount, see `garchServiceAccounts`), which reads the edge's secrets from Key Vault, so
+ * they mount the same API keys as the API's and take the same credentials; `/health` stays open
+ * for the availability test.
  */
 export function createGarchPlatform(
   cfg: StackConfig,
@@ -52,6 +58,7 @@ export function createGarchPlatform(
     [SERVING_ENV.mode]: "garch",
     [SERVING_ENV.garchModel]: garch.model,
     [SERVING_ENV.telemetryAuth]: "entra",
+    ...edgeServingEnv(cfg.edgeAuth),
   });
   return new GarchService(
     GARCH_SERVICE,
@@ -61,6 +68,7 @@ export function createGarchPlatform(
       image: servingImage(cfg, needs, garch.imageTag),
       servingConfig,
       deployedEnv: telemetryEnv(needs),
+      keyVaultSecrets: needs.edgeSecrets.mount,
       workloadIdentity: { clientId: needs.identity.serving.clientId, tenantId: needs.tenantId },
       scaling: {
         minReplicas: garch.minReplicas,

@@ -1,5 +1,9 @@
-import { MODEL_LOADED_LOG, parseServingConfig, REQUEST_LOG } from "@mlops/contracts";
-import { GARCH_PUBLIC_PATHS } from "@mlops/k8s";
+import {
+  GARCH_PUBLIC_PATHS,
+  MODEL_LOADED_LOG,
+  parseServingConfig,
+  REQUEST_LOG,
+} from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ofType, one, runProgram } from "../test-support/program.js";
@@ -25,7 +29,7 @@ describe("the GARCH service on the prod stack", () => {
     expect(deployment.metadata.namespace).toBe("garch");
     const [container] = deployment.spec.template.spec.containers;
     expect(container.image).toMatch(/\.azurecr\.io\/prediction-api:1\.4\.2$/);
-    // The plain variables (the connection string comes from the telemetry Secret).
+    // The plain variables (the connection string among them: with Entra-only ingestion it grants nothing).
     const env = Object.fromEntries(
       container.env
         .filter((e: { value?: string }) => e.value !== undefined)

@@ -1,4 +1,4 @@
-import { EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
+import { EDGE_SECRETS, PUBLIC_PATHS, PUBLIC_ROUTE_LABEL } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
@@ -8,6 +8,7 @@ import {
   SUBSCRIPTION,
   TENANT,
 } from "../test-support/azure-mocks.js";
+import { waitsFor } from "../test-support/graph.js";
 import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
@@ -168,30 +169,47 @@ describe("the public edge of the prod stack", () => {
         (d.inputs as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec,
     );
 
-  it("publishes only the public paths on the public route, an arm forced by header on each", () => {
-    const routes = ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
-    // The split, and the HTTP listener's redirect to HTTPS (which forwards nothing).
-    expect(routes.map((r) => r.name).sort()).toEqual([
+  const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+  type Rule = {
+    matches?: { path: { type: string; value: string }; headers?: unknown[] }[];
+    backendRefs?: unknown[];
+  };
+  /** The distinct `type path` matches route `name` forwards. */
+  const forwarded = (name: string) => {
+    const rules = (one(ROUTE, name).inputs.spec.rules ?? []) as Rule[];
+    return [
+      ...new Set(
+        rules.flatMap((rule) => (rule.matches ?? []).map((m) => `${m.path.type} ${m.path.value}`)),
+      ),
+    ].sort();
+  };
+
+  it("publishes only each service's public paths on its public route, an arm forced by header on the API's", () => {
+    // Each host's split, and its HTTP listener's redirect to HTTPS (which forwards nothing).
+    expect(
+      ofType(ROUTE)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      "garch-route-https-redirect",
+      "garch-route-route",
       "serving-ingress-https-redirect",
       "serving-ingress-route",
     ]);
-    type Rule = {
-      matches?: { path: { type: string; value: string }; headers?: unknown[] }[];
-      backendRefs?: unknown[];
-    };
-    const rules = (one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "serving-ingress-route")
-      .inputs.spec.rules ?? []) as Rule[];
-    const forwarded = rules.flatMap((rule) =>
-      (rule.matches ?? []).map((m) => `${m.path.type} ${m.path.value}`),
+    expect(forwarded("serving-ingress-route")).toEqual(
+      PUBLIC_PATHS.api.map((p) => `PathPrefix ${p}`).sort(),
     );
-    expect([...new Set(forwarded)].sort()).toEqual(
-      PUBLIC_PATH_PREFIXES.map((p) => `PathPrefix ${p}`).sort(),
+    expect(forwarded("garch-route-route")).toEqual(
+      PUBLIC_PATHS.garch.map((p) => `PathPrefix ${p}`).sort(),
     );
-    const redirect = one(
-      "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-      "serving-ingress-https-redirect",
-    ).inputs.spec.rules as Rule[];
-    expect(redirect.every((rule) => rule.backendRefs === undefined)).toBe(true);
+    // The GARCH route says whose allow-list it publishes; the policy pack holds it to that list.
+    expect(one(ROUTE, "garch-route-route").inputs.metadata.labels).toEqual({
+      [PUBLIC_ROUTE_LABEL]: "garch",
+    });
+    for (const name of ["serving-ingress-https-redirect", "garch-route-https-redirect"]) {
+      const redirect = one(ROUTE, name).inputs.spec.rules as Rule[];
+      expect(redirect.every((rule) => rule.backendRefs === undefined)).toBe(true);
+    }
     expect(ofType("kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
   });
 
@@ -211,17 +229,31 @@ describe("the public edge of the prod stack", () => {
       enabled: true,
       config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
     });
-    const [spc] = ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
-    expect(spc!.inputs).toMatchObject({
-      metadata: { name: "serving-key-vault", namespace: "serving" },
-      spec: { parameters: { clientID: "identity-serving-client-id", tenantId: TENANT } },
-    });
-    expect(spc!.dependencies).toEqual(
-      expect.arrayContaining(
-        EDGE_SECRETS.map((s) => `azure-native:keyvault:Secret::edge-${s.file}`),
-      ),
-    );
-    for (const pod of servingPods()) {
+    // One class per serving namespace: the prediction API's, and the GARCH service's.
+    const classes = ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+    expect(
+      classes.map((c) => c.inputs.metadata).sort((a, b) => a.name.localeCompare(b.name)),
+    ).toEqual([
+      { name: "garch-key-vault", namespace: "garch" },
+      { name: "serving-key-vault", namespace: "serving" },
+    ]);
+    for (const spc of classes) {
+      expect(spc.inputs).toMatchObject({
+        spec: { parameters: { clientID: "identity-serving-client-id", tenantId: TENANT } },
+      });
+      expect(spc.dependencies).toEqual(
+        expect.arrayContaining(
+          EDGE_SECRETS.map((s) => `azure-native:keyvault:Secret::edge-${s.file}`),
+        ),
+      );
+    }
+    const deployments = ofType("kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => d.name).sort()).toEqual([
+      "garch-deployment",
+      "serving-challenger-deployment",
+      "serving-champion-deployment",
+    ]);
+    for (const [i, pod] of servingPods().entries()) {
       const container = (pod.containers as { env: Env }[])[0]!;
       const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
       expect(env).toMatchObject({
@@ -229,15 +261,41 @@ describe("the public edge of the prod stack", () => {
         MLOPS_SECRETS_DIR: "/mnt/secrets-store",
         MLOPS_OPS_INTERNAL_ONLY: "true",
       });
+      const namespace = (deployments[i]!.inputs.metadata as { namespace: string }).namespace;
       expect(pod.volumes).toContainEqual({
         name: "key-vault",
         csi: {
           driver: "secrets-store.csi.k8s.io",
           readOnly: true,
-          volumeAttributes: { secretProviderClass: "serving-key-vault" },
+          volumeAttributes: {
+            secretProviderClass: namespace === "garch" ? "garch-key-vault" : "serving-key-vault",
+          },
         },
       });
     }
+  });
+
+  it("starts every serving pod, the GARCH service's too, only once its identity may read the vault", () => {
+    for (const d of ofType("kubernetes:apps/v1:Deployment")) {
+      const { name, namespace } = d.inputs.metadata as { name: string; namespace: string };
+      const waits = waitsFor(d);
+      expect(waits, name).toContain(
+        `azure-native:managedidentity:FederatedIdentityCredential::identity-serving-${namespace}-${name}`,
+      );
+      expect(waits, name).toContain(
+        "azure-native:authorization:RoleAssignment::vault-secrets-user-serving",
+      );
+      const spc = namespace === "garch" ? "garch-key-vault" : "serving-key-vault";
+      expect(waits, name).toContain(
+        `kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::${spc}`,
+      );
+    }
+    const account = one("kubernetes:core/v1:ServiceAccount", "garch-service-account").inputs;
+    expect(account.metadata).toMatchObject({
+      name: "garch",
+      namespace: "garch",
+      annotations: { "azure.workload.identity/client-id": "identity-serving-client-id" },
+    });
   });
 
   it("lets the serving identity and the deploy jobs read the vault's secrets", () => {
@@ -270,6 +328,27 @@ describe("the policy pack on the prod stack", () => {
           ? { ...r, props: { ...r.props, ...patch(r.props) } }
           : r,
       );
+
+  /** Sets `MLOPS_AUTH=none` on the Deployments `which` picks. */
+  const withoutAuth =
+    (which: (r: PolicyResource) => boolean): Change =>
+    (resources) =>
+      resources.map((r) => {
+        if (r.type !== "kubernetes:apps/v1:Deployment" || !which(r)) return r;
+        type Spec = {
+          template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+        };
+        const spec = structuredClone(r.props.spec) as Spec;
+        for (const e of spec.template.spec.containers[0]!.env) {
+          if (e.name === "MLOPS_AUTH") e.value = "none";
+        }
+        return { ...r, props: { ...r.props, spec } };
+      });
+  /** Replaces the props of the route object `name`. */
+  const withRoute =
+    (name: string, props: (r: PolicyResource) => Record<string, unknown>): Change =>
+    (resources) =>
+      resources.map((r) => (r.name === name ? { ...r, props: props(r) } : r));
 
   it("passes the stack as the program builds it", () => {
     expect(everything()).toEqual([]);
@@ -354,33 +433,39 @@ describe("the policy pack on the prod stack", () => {
     ],
     [
       "the public route's allow-list",
-      (resources) =>
-        resources.map((r) => {
-          if (r.name !== "serving-ingress-route") return r;
-          const backendRefs = [{ kind: "Service", name: "serving-champion", port: 80 }];
-          const wide = [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs }];
-          return {
-            ...r,
-            props: { ...r.props, spec: { ...(r.props.spec as object), rules: wide } },
-          };
-        }),
+      withRoute("serving-ingress-route", (r) => {
+        const backendRefs = [{ kind: "Service", name: "serving-champion", port: 80 }];
+        const wide = [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs }];
+        return { ...r.props, spec: { ...(r.props.spec as object), rules: wide } };
+      }),
+      "public-routes-allow-listed",
+    ],
+    ["authentication on the serving pods", withoutAuth(() => true), "serving-pods-guarded"],
+    [
+      "authentication on the GARCH pods",
+      withoutAuth((r) => r.name === "garch-deployment"),
+      "serving-pods-guarded",
+    ],
+    [
+      "the GARCH route's allow-list",
+      withRoute("garch-route-route", (r) => ({
+        ...r.props,
+        spec: {
+          ...(r.props.spec as object),
+          rules: [
+            {
+              matches: [{ path: { type: "PathPrefix", value: "/metrics" } }],
+              backendRefs: [{ kind: "Service", name: "garch", port: 80 }],
+            },
+          ],
+        },
+      })),
       "public-routes-allow-listed",
     ],
     [
-      "authentication on the serving pods",
-      (resources) =>
-        resources.map((r) => {
-          if (r.type !== "kubernetes:apps/v1:Deployment") return r;
-          type Spec = {
-            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
-          };
-          const spec = structuredClone(r.props.spec) as Spec;
-          for (const e of spec.template.spec.containers[0]!.env) {
-            if (e.name === "MLOPS_AUTH") e.value = "none";
-          }
-          return { ...r, props: { ...r.props, spec } };
-        }),
-      "serving-pods-guarded",
+      "the GARCH route's label (its paths then judged as the API's)",
+      withRoute("garch-route-route", (r) => ({ ...r.props, metadata: {} })),
+      "public-routes-allow-listed",
     ],
     [
       "the registry's kept untagged manifests",

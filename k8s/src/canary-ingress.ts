@@ -71,6 +71,8 @@ export interface CanaryIngressArgs {
    * ingress-nginx then redirects HTTP to HTTPS); plain HTTP when absent.
    */
   readonly keyVaultCertificateUri?: pulumi.Input<string>;
+  /** Labels of the both Ingresses (e.g. `PUBLIC_ROUTE_LABEL`, which the policy pack reads). @default none */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Throws unless `weight` is an integer percent; returns it as the annotation string. */
@@ -169,6 +171,7 @@ export class CanaryIngress extends pulumi.ComponentResource {
     validateFor(this, () => validateCanaryIngressArgs(name, args));
     const child = { parent: this, provider: args.provider };
     const affinity = affinityAnnotations(args.affinityCookie ?? "mlops-arm");
+    const labels = args.labels === undefined ? {} : { labels: { ...args.labels } };
 
     const spec = (
       backend: BackendService,
@@ -201,6 +204,7 @@ export class CanaryIngress extends pulumi.ComponentResource {
         metadata: {
           name: `${name}-stable`,
           namespace: args.namespace,
+          ...labels,
           annotations:
             tls === undefined ? affinity : { ...affinity, [KEYVAULT_CERT_ANNOTATION]: tls },
         },
@@ -217,6 +221,7 @@ export class CanaryIngress extends pulumi.ComponentResource {
         metadata: {
           name: `${name}-canary`,
           namespace: args.namespace,
+          ...labels,
           annotations: { ...affinity, ...canaryAnnotations(args) },
         },
         spec: spec(args.canary),

@@ -19,13 +19,32 @@ const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 
-/** The GARCH service as the prod program configures it. */
-const servingConfig = parseServingConfig({
+const GARCH_ENV = {
   MLOPS_MODE: "garch",
   MLOPS_GARCH_MODEL: "dem2gbp@champion",
   MLOPS_STORE: "cosmos",
   COSMOS_ENDPOINT: "https://mlops-prod.documents.azure.com:443/",
+};
+const servingConfig = parseServingConfig(GARCH_ENV);
+/** The GARCH service as the prod program configures it: API keys from Key Vault, ops paths hidden. */
+const guardedConfig = parseServingConfig({
+  ...GARCH_ENV,
+  MLOPS_AUTH: "api-keys",
+  MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+  MLOPS_OPS_INTERNAL_ONLY: "true",
 });
+const keyVaultSecrets = {
+  vaultName: "kv-mlops-prod",
+  tenantId: "00000000-0000-0000-0000-0000000000aa",
+  clientId: "00000000-0000-0000-0000-00000000c11e",
+  secrets: [
+    { vaultName: "serving-api-key-1", file: "api-key-1" },
+    { vaultName: "serving-api-key-2", file: "api-key-2" },
+  ],
+};
+
+/** The App Insights connection string, a deployed value but no credential: plain env. */
+const CONNECTION_STRING = "InstrumentationKey=00000000-0000-0000-0000-000000000001";
 
 function garchArgs(
   provider: k8s.Provider,
@@ -38,10 +57,7 @@ function garchArgs(
     servingConfig,
     workloadIdentity: { clientId: "00000000-0000-0000-0000-00000000c11e" },
     host: "garch.ml.example.com",
-    secretEnv: {
-      secretName: "serving-telemetry",
-      keys: { APPLICATIONINSIGHTS_CONNECTION_STRING: "connection-string" },
-    },
+    deployedEnv: { APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING },
     ...overrides,
   };
 }
@@ -61,6 +77,7 @@ async function render(overrides: Partial<GarchServiceArgs> = {}): Promise<Regist
 let onGateway: Registered[];
 let onNginx: Registered[];
 let withTls: Registered[];
+let guarded: Registered[];
 
 beforeAll(async () => {
   ({ GarchService, garchEdgeServiceAccount } = await import("./garch-service.js"));
@@ -77,6 +94,7 @@ beforeAll(async () => {
       },
     },
   });
+  guarded = await render({ servingConfig: guardedConfig, keyVaultSecrets });
 });
 
 describe("GarchService", () => {
@@ -97,7 +115,11 @@ describe("GarchService", () => {
         .map((e: { name: string; value: string }) => [e.name, e.value]),
     );
     expect(env).toMatchObject({ MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "dem2gbp@champion" });
-    expect(parseServingConfig(env)).toEqual(servingConfig);
+    // The config as rendered, with the deployed connection string in place of the config's none.
+    expect(parseServingConfig(env)).toEqual({
+      ...servingConfig,
+      appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
+    });
     expect(container.livenessProbe.httpGet.path).toBe("/health/live");
     expect(container.readinessProbe.httpGet.path).toBe("/health/ready");
     expect(container.resources).toEqual({
@@ -168,6 +190,74 @@ describe("GarchService", () => {
       ),
     );
     expect(paths).toEqual(new Set(["/health", "/models/list", "/predict"]));
+  });
+
+  it("labels its route objects as the GARCH service's public paths, for the policy pack", () => {
+    for (const route of [...byType(onGateway, ROUTE), ...byType(onNginx, INGRESS)]) {
+      expect(route.inputs.metadata.labels, route.name).toEqual({
+        "mlops.platform/public-paths": "garch",
+      });
+    }
+  });
+
+  it("guards its predictions like the API's: the edge env, and Key Vault's keys mounted with its identity", () => {
+    const [spc] = byType(guarded, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass");
+    expect(spc!.inputs).toMatchObject({
+      metadata: { name: "garch-key-vault", namespace: "garch" },
+      spec: {
+        provider: "azure",
+        parameters: {
+          clientID: keyVaultSecrets.clientId,
+          keyvaultName: keyVaultSecrets.vaultName,
+          tenantId: keyVaultSecrets.tenantId,
+        },
+      },
+    });
+    const [deployment] = byType(guarded, "kubernetes:apps/v1:Deployment");
+    expect(() => validateObject(deployment!.type, deployment!.inputs)).not.toThrow();
+    const pod = deployment!.inputs.spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: "key-vault",
+      csi: {
+        driver: "secrets-store.csi.k8s.io",
+        readOnly: true,
+        volumeAttributes: { secretProviderClass: "garch-key-vault" },
+      },
+    });
+    const [container] = pod.containers;
+    expect(container.volumeMounts).toContainEqual({
+      name: "key-vault",
+      mountPath: "/mnt/secrets-store",
+      readOnly: true,
+    });
+    const env = Object.fromEntries(
+      container.env.map((e: { name: string; value?: string }) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({
+      MLOPS_AUTH: "api-keys",
+      MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+      MLOPS_OPS_INTERNAL_ONLY: "true",
+    });
+    // Without secrets nothing is mounted, and no class exists.
+    expect(
+      byType(onGateway, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"),
+    ).toEqual([]);
+  });
+
+  it("refuses a secrets directory with nothing mounted there, and secrets it could not mount", () => {
+    expect(
+      () => new GarchService("bad", garchArgs(provider, { servingConfig: guardedConfig })),
+    ).toThrow("keyVaultMount: must mount the Key Vault secrets at MLOPS_SECRETS_DIR");
+    expect(
+      () =>
+        new GarchService(
+          "bad",
+          garchArgs(provider, {
+            servingConfig: guardedConfig,
+            keyVaultSecrets: { ...keyVaultSecrets, secrets: [] },
+          }),
+        ),
+    ).toThrow("keyVaultSecrets.secrets: name at least one secret");
   });
 
   it("gets its own namespace with a quota that fits 10 pods and their rolling-update surge", () => {

@@ -1,7 +1,19 @@
-import { GARCH_POD_REQUESTS, GARCH_SERVICE_PATHS, type ServingConfig } from "@mlops/contracts";
+import {
+  GARCH_POD_REQUESTS,
+  PUBLIC_PATHS,
+  PUBLIC_ROUTE_LABEL,
+  type ServingConfig,
+} from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeServiceAccount } from "./gateway-route.js";
+import {
+  type KeyVaultSecretsArgs,
+  keyVaultClassName,
+  keyVaultMountFor,
+  secretProviderClassFor,
+  validateKeyVaultSecretsArgs,
+} from "./key-vault-secrets.js";
 import { type HealthPaths, podTemplate, validatePodTemplateArgs } from "./model-deployment.js";
 import { assertDns1123Label, assertDns1123Subdomain, type ServiceAccountRef } from "./names.js";
 import type { ContainerResources } from "./resources.js";
@@ -56,13 +68,23 @@ export interface GarchServiceArgs {
   readonly namespace: string;
   /** The serving image, pinned by digest or an immutable tag: the same server, in garch mode. */
   readonly image: string;
-  /** The server's config; must be `mode: "garch"` with its default `garchModel` set. */
+  /**
+   * The server's config; must be `mode: "garch"` with its default `garchModel` set. Its edge
+   * settings (`MLOPS_AUTH`, `MLOPS_SECRETS_DIR`, `MLOPS_OPS_INTERNAL_ONLY`) guard `/predict` and
+   * `/predict/custom` as they guard the prediction API.
+   */
   readonly servingConfig: ServingConfig;
   /** Credential variables read from a Secret in the namespace. @default none */
   readonly secretEnv?: SecretEnv;
   /** Non-credential variables whose values are Pulumi outputs (the App Insights connection string). */
   readonly deployedEnv?: DeployedEnv;
-  /** Identity for Cosmos DB (the registry) and Application Insights. */
+  /**
+   * Key Vault secrets (the edge's API keys and canary tokens) the pods mount at the config's
+   * `MLOPS_SECRETS_DIR`, through a SecretProviderClass the service creates in its namespace,
+   * signing in as `workloadIdentity`. @default none
+   */
+  readonly keyVaultSecrets?: KeyVaultSecretsArgs;
+  /** Identity for Cosmos DB (the registry), Key Vault and Application Insights. */
   readonly workloadIdentity: WorkloadIdentity;
   /** Container requests and limits. @default GARCH_RESOURCES */
   readonly resources?: ContainerResources;
@@ -84,27 +106,22 @@ export interface GarchServiceArgs {
 }
 
 /** The traffic-split settings the GARCH route takes from the stack's split; it has no weights. */
-export type GarchRoute = Omit<TrafficSplitSettings, "rules" | "weight" | "header" | "cookie">;
-
-/**
- * Paths the public route carries: the contract's, by prefix (`/predict` covers
- * `/predict/custom`); the index, probes, `/metrics` and `/docs` stay in the cluster.
- */
-export const GARCH_PUBLIC_PATHS: readonly string[] = [
-  GARCH_SERVICE_PATHS.health,
-  GARCH_SERVICE_PATHS.models,
-  GARCH_SERVICE_PATHS.predict,
-];
+export type GarchRoute = Omit<
+  TrafficSplitSettings,
+  "rules" | "weight" | "header" | "cookie" | "labels"
+>;
 
 /**
  * The split that routes the GARCH host: the service is its one arm (the challenger's share is
- * 0 and both arms are its Service), on whichever data plane the stack runs.
+ * 0 and both arms are its Service), on whichever data plane the stack runs, publishing the
+ * contract's public paths (`PUBLIC_PATHS.garch`) and labelled as their allow-list.
  */
 export function garchSplit(args: GarchServiceArgs): TrafficSplitSettings {
   return {
     ...args.route,
-    rules: GARCH_PUBLIC_PATHS.map((path) => ({ host: args.host, path })),
+    rules: PUBLIC_PATHS.garch.map((path) => ({ host: args.host, path })),
     weight: 0,
+    labels: { [PUBLIC_ROUTE_LABEL]: "garch" },
   };
 }
 
@@ -134,9 +151,20 @@ function namespaceArgs(args: GarchServiceArgs) {
   };
 }
 
-/** The pods' template arguments: the shared serving pod, with the GARCH service's resources. */
-function templateArgs(args: GarchServiceArgs) {
-  return { ...args, resources: args.resources ?? GARCH_RESOURCES };
+/**
+ * The pods' template arguments: the shared serving pod, with the GARCH service's resources and
+ * its Key Vault secrets mounted from `secretProviderClass`.
+ */
+function templateArgs(args: GarchServiceArgs, secretProviderClass: pulumi.Input<string>) {
+  return {
+    ...args,
+    resources: args.resources ?? GARCH_RESOURCES,
+    keyVaultMount: keyVaultMountFor(
+      args.keyVaultSecrets,
+      args.servingConfig.edge.secretsDir,
+      secretProviderClass,
+    ),
+  };
 }
 
 /** Throws, naming the field and the rule, unless `args` describe a deployable GARCH service. */
@@ -148,7 +176,8 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
       `servingConfig.mode: "${config.mode}" must be "garch" with garchModel set (the model /predict serves by default)`,
     );
   }
-  validatePodTemplateArgs(templateArgs(args));
+  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
+  validatePodTemplateArgs(templateArgs(args, keyVaultClassName(name)));
   validateServingNamespaceArgs(namespaceArgs(args));
   const { minReplicas, maxReplicas, cpuUtilizationPercent } = args.scaling ?? GARCH_SCALING;
   if (!Number.isInteger(minReplicas) || minReplicas < 1) {
@@ -182,7 +211,9 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
  * its maximum), ServiceAccount (workload identity), Deployment of the serving image in garch mode
  * (probes, resources, the hardened serving pod), Service, PodDisruptionBudget, a CPU-utilisation
  * HorizontalPodAutoscaler, and its own host routed on the stack's data plane (the traffic-split
- * component, Gateway API or NGINX, with the service as its one arm), the contract's paths only.
+ * component, Gateway API or NGINX, with the service as its one arm), the contract's public paths
+ * only. With Key Vault secrets, a SecretProviderClass in its namespace that the pods mount, as
+ * the prediction API's do (key-vault-secrets.ts).
  */
 export class GarchService extends pulumi.ComponentResource {
   /** The namespace the service lives in. */
@@ -202,6 +233,7 @@ export class GarchService extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": GARCH_APP_NAME };
     const metadata = { name, namespace: ns.name, labels: selector };
     const scaling = args.scaling ?? GARCH_SCALING;
+    const secretProviderClass = secretProviderClassFor(name, ns.name, args.keyVaultSecrets, child);
 
     const { serviceAccount, deployment, service } = createServingWorkload(
       name,
@@ -211,7 +243,7 @@ export class GarchService extends pulumi.ComponentResource {
         selector,
         workloadIdentity: args.workloadIdentity,
         template: (serviceAccountName) =>
-          podTemplate(templateArgs(args), serviceAccountName, selector),
+          podTemplate(templateArgs(args, secretProviderClass), serviceAccountName, selector),
         // The autoscaler owns the count.
         replicas: undefined,
       },

@@ -81,6 +81,8 @@ export interface GatewayRouteArgs {
   readonly gatewayClassName?: string;
   /** TLS and DNS; absent: an HTTP-only Gateway and no DNS record. */
   readonly edge?: GatewayEdge;
+  /** Labels of the HTTPRoute that forwards (e.g. `PUBLIC_ROUTE_LABEL`, which the policy pack reads). @default none */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** The ServiceAccount the operator's TLS sync and external-dns run as, in the Gateway's namespace. */
@@ -268,7 +270,11 @@ export class GatewayRoute extends pulumi.ComponentResource {
       {
         apiVersion: GATEWAY_API,
         kind: "HTTPRoute",
-        metadata: { name, namespace: args.routeNamespace },
+        metadata: {
+          name,
+          namespace: args.routeNamespace,
+          ...(args.labels === undefined ? {} : { labels: { ...args.labels } }),
+        },
         spec: {
           parentRefs: parentRefs(tls ? "https" : "http"),
           hostnames: hosts,

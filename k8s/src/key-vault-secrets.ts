@@ -125,3 +125,36 @@ export function keyVaultVolume(mount: KeyVaultMount): {
     volumeMount: { name: "key-vault", mountPath: mount.mountPath, readOnly: true },
   };
 }
+
+/** Name of the SecretProviderClass of component `name` (a ServingStack, a GarchService). */
+export const keyVaultClassName = (name: string): string => `${name}-key-vault`;
+
+/**
+ * Where a workload's pods mount its Key Vault secrets: the config's `MLOPS_SECRETS_DIR`, from
+ * `secretProviderClass`; none unless the workload has secrets and the server reads them.
+ */
+export function keyVaultMountFor(
+  secrets: KeyVaultSecretsArgs | undefined,
+  secretsDir: string | null,
+  secretProviderClass: pulumi.Input<string>,
+): KeyVaultMount | undefined {
+  return secrets && secretsDir !== null
+    ? { secretProviderClass, mountPath: secretsDir }
+    : undefined;
+}
+
+/**
+ * The SecretProviderClass of component `name` in `namespace` when it has `secrets`, and the
+ * class name its pods mount: the created class's (an output, so the pods wait for it), else
+ * the name it would have.
+ */
+export function secretProviderClassFor(
+  name: string,
+  namespace: pulumi.Input<string>,
+  secrets: KeyVaultSecretsArgs | undefined,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Input<string> {
+  return secrets
+    ? createSecretProviderClass(keyVaultClassName(name), namespace, secrets, opts).metadata.name
+    : keyVaultClassName(name);
+}

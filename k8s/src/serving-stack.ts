@@ -3,8 +3,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeServiceAccount } from "./gateway-route.js";
 import {
-  createSecretProviderClass,
   type KeyVaultSecretsArgs,
+  keyVaultClassName,
+  keyVaultMountFor,
+  secretProviderClassFor,
   validateKeyVaultSecretsArgs,
 } from "./key-vault-secrets.js";
 import {
@@ -149,9 +151,6 @@ export function servingEdgeServiceAccount(stackName: string, namespace: string):
 /** Name of the traffic split of ServingStack `stackName`. */
 const splitName = (stackName: string) => `${stackName}-ingress`;
 
-/** Name of the SecretProviderClass of ServingStack `stackName`. */
-const keyVaultClassName = (stackName: string) => `${stackName}-key-vault`;
-
 /** Fraction of replicas a rolling update may add (Deployment `maxSurge`). */
 const SURGE = 0.25;
 
@@ -239,10 +238,11 @@ function deploymentArgs(
     servingConfig: variantConfig(args.servingConfig, variant, args.traffic.weight),
     secretEnv: args.secretEnv,
     deployedEnv: args.deployedEnv,
-    keyVaultMount:
-      args.keyVaultSecrets && args.servingConfig.edge.secretsDir !== null
-        ? { secretProviderClass, mountPath: args.servingConfig.edge.secretsDir }
-        : undefined,
+    keyVaultMount: keyVaultMountFor(
+      args.keyVaultSecrets,
+      args.servingConfig.edge.secretsDir,
+      secretProviderClass,
+    ),
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,
@@ -331,13 +331,10 @@ export class ServingStack extends pulumi.ComponentResource {
     validateFor(this, () => validateServingStackArgs(name, args));
 
     const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
-    // The pods mount the class by name; taking it from the created class makes them wait for it.
-    const secretProviderClass = args.keyVaultSecrets
-      ? createSecretProviderClass(keyVaultClassName(name), ns.name, args.keyVaultSecrets, {
-          parent: this,
-          provider: args.provider,
-        }).metadata.name
-      : keyVaultClassName(name);
+    const secretProviderClass = secretProviderClassFor(name, ns.name, args.keyVaultSecrets, {
+      parent: this,
+      provider: args.provider,
+    });
     const [champion, challenger] = ([CHAMPION, CHALLENGER] as const).map(
       (variant) =>
         new ModelDeployment(

@@ -42,6 +42,8 @@ export interface TrafficSplitSettings {
   readonly header?: string;
   /** nginx-canary: cookie forcing an arm the same way. @default none */
   readonly cookie?: string;
+  /** Labels of the route objects (e.g. `PUBLIC_ROUTE_LABEL`, which the policy pack reads). @default none */
+  readonly labels?: Readonly<Record<string, string>>;
   /** nginx-canary: IngressClass. @default the AKS application-routing class */
   readonly ingressClassName?: string;
   /** gateway: GatewayClass. @default "approuting-istio" */
@@ -110,6 +112,7 @@ function gatewayArgs(
     challengerWeight: settings.weight,
     header: settings.header,
     gatewayClassName: settings.gatewayClassName,
+    labels: settings.labels,
     edge:
       settings.edge === undefined
         ? undefined
@@ -133,6 +136,7 @@ function canaryArgs(settings: TrafficSplitSettings, target: SplitTarget) {
     canaryCookie: settings.cookie,
     ingressClassName: settings.ingressClassName,
     keyVaultCertificateUri: settings.certificateUri,
+    labels: settings.labels,
   };
 }
 

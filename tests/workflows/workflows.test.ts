@@ -15,7 +15,6 @@ import {
   actionlint,
   expectMlopsCallsExist,
   loadSetupAction,
-  mlops,
   needsOf,
   ROOT,
   SETUP_ACTION,

@@ -16,7 +16,12 @@ export {
   sweepJob,
   trainCommandJob,
 } from "./azureml/jobs.js";
-export { SWEEP_PRIMARY_METRIC, toAzureSweepSettings } from "./azureml/sweep-spec.js";
+export {
+  logSampledParameters,
+  SWEEP_LOSS_METRIC,
+  SWEEP_PRIMARY_METRIC,
+  toAzureSweepSettings,
+} from "./azureml/sweep-spec.js";
 export { type ModelCardInput, renderModelCard } from "./card.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {
@@ -99,11 +104,14 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
+export { checkGbdtSpace, GBDT_SWEEP_FIXED, gbdtDesignSpace } from "./sweep/gbdt-space.js";
 export {
+  checkDefinition,
   runSweep,
   type SweepDefinition,
   type SweepResult,
   type SweepRunOptions,
+  sweepSettings,
   type TrialResult,
   type TrialStatus,
 } from "./sweep/run.js";
@@ -132,6 +140,12 @@ export {
   type TpeOptions,
   tpeAssignment,
 } from "./sweep/tpe.js";
+export {
+  DEFAULT_REPORT_EVERY,
+  SWEEP_ALGORITHMS,
+  type SweepAlgorithm,
+  type TrialReport,
+} from "./sweep/trainers.js";
 export { azureMlTrackingUrl } from "./tracking/azureml.js";
 export type { RegistryMirror } from "./tracking/mlflow-registry.js";
 export { selectTracking, type Tracking } from "./tracking/select.js";

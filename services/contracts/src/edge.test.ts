@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorResponseSchema, HEALTH_PATHS } from "./api.js";
-import { EDGE_SECRETS, isPublicPath, PUBLIC_PATH_PREFIXES } from "./edge.js";
+import { EDGE_SECRETS, isPublicPath, PUBLIC_PATH_PREFIXES, PUBLIC_PATHS } from "./edge.js";
 import {
   ContractValidationError,
   listedIssues,
@@ -43,6 +43,25 @@ describe("isPublicPath", () => {
     ]) {
       expect(isPublicPath(path), path).toBe(false);
     }
+  });
+
+  it("holds the GARCH service to its own list: its contract's paths, nothing operational", () => {
+    for (const path of ["/health", "/models/list", "/predict", "/predict/custom?x=1"]) {
+      expect(isPublicPath(path, PUBLIC_PATHS.garch), path).toBe(true);
+    }
+    for (const path of [
+      "/",
+      "/metrics",
+      "/docs",
+      "/models",
+      "/models/lists",
+      "/garch/forecast",
+      "/garch/fit-forecast",
+      "/dashboard",
+    ]) {
+      expect(isPublicPath(path, PUBLIC_PATHS.garch), path).toBe(false);
+    }
+    expect(PUBLIC_PATHS.api).toBe(PUBLIC_PATH_PREFIXES);
   });
 
   it("matches whole path elements only, like PathPrefix and Ingress Prefix", () => {

@@ -5,6 +5,7 @@
  * Vault secrets the serving pods read.
  */
 import { HEALTH_PATHS } from "./api.js";
+import { GARCH_PUBLIC_PATHS } from "./garch-service.js";
 
 /**
  * Path prefixes the public route forwards, matched element by element (`/predict` covers
@@ -21,10 +22,32 @@ export const PUBLIC_PATH_PREFIXES = [
   HEALTH_PATHS.ready,
 ] as const;
 
-/** True when `path` (a request path; any query is ignored) falls under a public prefix. */
-export function isPublicPath(path: string): boolean {
+/**
+ * Each public service's allow-list: the prediction API's, and the GARCH volatility service's on
+ * its own host. The server refuses proxied requests outside its own; the policy pack holds each
+ * public route to the list its `PUBLIC_ROUTE_LABEL` names.
+ */
+export const PUBLIC_PATHS = { api: PUBLIC_PATH_PREFIXES, garch: GARCH_PUBLIC_PATHS } as const;
+
+/** A service with a public route. */
+export type PublicService = keyof typeof PUBLIC_PATHS;
+
+/**
+ * Label on a public route object (HTTPRoute, Ingress) naming the service whose allow-list it
+ * publishes (a `PublicService`); a route without it is the prediction API's.
+ */
+export const PUBLIC_ROUTE_LABEL = "mlops.platform/public-paths";
+
+/**
+ * True when `path` (a request path; any query is ignored) falls under one of `prefixes`, the
+ * prediction API's public prefixes unless given.
+ */
+export function isPublicPath(
+  path: string,
+  prefixes: readonly string[] = PUBLIC_PATH_PREFIXES,
+): boolean {
   const bare = path.split("?", 1)[0]!;
-  return PUBLIC_PATH_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`));
+  return prefixes.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`));
 }
 
 /** The request header carrying an API key (`MLOPS_AUTH=api-keys`). */

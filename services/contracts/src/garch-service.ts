@@ -24,6 +24,18 @@ export const GARCH_SERVICE_PATHS = {
   custom: "/predict/custom",
 } as const;
 
+/**
+ * Paths the service's public route carries, matched by whole path elements as `isPublicPath`
+ * does: `/health` (the availability test probes it from outside), `/models/list`, and `/predict`
+ * with `/predict/custom`. The index, `/metrics`, `/docs` and the `/garch/*` routes stay in the
+ * cluster.
+ */
+export const GARCH_PUBLIC_PATHS = [
+  GARCH_SERVICE_PATHS.health,
+  GARCH_SERVICE_PATHS.models,
+  GARCH_SERVICE_PATHS.predict,
+] as const;
+
 /** Steps forecast when a request names none (the design's default). */
 export const GARCH_SERVICE_DEFAULT_HORIZON = 5;
 

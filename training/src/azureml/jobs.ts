@@ -11,8 +11,8 @@ import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipel
 import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
-import type { SweepDefinition } from "../sweep/run.js";
-import { toAzureSweepSettings } from "./sweep-spec.js";
+import { type SweepDefinition, sweepSettings } from "../sweep/run.js";
+import { logSampledParameters, toAzureSweepSettings } from "./sweep-spec.js";
 
 /** The workspace, compute cluster and environment jobs go to, read from the environment. */
 export const AzureMlTargetSchema = z.object({
@@ -266,19 +266,25 @@ export interface SweepJobInput {
 
 /**
  * A sweep job: its sampling, space, objective, limits and policy from {@link toAzureSweepSettings};
- * each trial runs `mlops sweep-trial` with the sampled values and logs validation accuracy by
- * interval to its own run, which the policy judges.
+ * each trial runs `mlops sweep-trial` with the sampled values (`--log-param` for those sampled by
+ * their logarithm) and logs validation accuracy by interval (trees, or boosting rounds for
+ * gbdt) to its own run, which the policy judges.
  */
 export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
   const settings = toAzureSweepSettings(s.definition);
+  const { algorithm, reportEvery } = sweepSettings(s.definition);
+  const logs = new Set(logSampledParameters(s.definition));
   const params = Object.keys(s.definition.space).flatMap((name) => [
-    "--param",
+    logs.has(name) ? "--log-param" : "--param",
     `${name}=\${{search_space.${name}}}`,
   ]);
-  const fixed = Object.entries(s.definition.fixed ?? {}).flatMap(([name, value]) => [
-    "--param",
-    `${name}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
-  ]);
+  // A fixed option the space also samples would be passed twice; the sampled value wins anyway.
+  const fixed = Object.entries(s.definition.fixed ?? {})
+    .filter(([name]) => !(name in s.definition.space))
+    .flatMap(([name, value]) => [
+      "--param",
+      `${name}=${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+    ]);
   return {
     jobType: "Sweep",
     computeId: computeId(t),
@@ -291,12 +297,14 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
       command: [
         mlops([
           "sweep-trial",
+          // The forest is the trial's default; its command stays as it was.
+          ...(algorithm === "forest" ? [] : ["--algorithm", algorithm]),
           "--data",
           binding("inputs.data"),
           "--label",
           s.label,
           "--report-every",
-          s.definition.reportEvery ?? 10,
+          reportEvery,
           "--threads",
           s.threads,
           ...fixed,

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, writeDemoCsv } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
+import { azureMlTargetFromEnv, sweepJob } from "../azureml/jobs.js";
+import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
 
@@ -67,6 +69,70 @@ describe("mlops sweep-trial", () => {
     expect(metrics.at(-1)!.value).toBe(out.validation_accuracy);
   });
 
+  it("runs a gbdt sweep job's trial command as Azure ML would, logging the metric every round", async () => {
+    // The command of the job `mlops sweep --algorithm gbdt --target azureml` submits, with the
+    // bindings Azure ML substitutes on the node (a Bayesian sweep's log-sampled learning rate).
+    const WS =
+      "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
+    const job = sweepJob(
+      azureMlTargetFromEnv({
+        AZURE_SUBSCRIPTION_ID: "s",
+        AZUREML_RESOURCE_GROUP: "g",
+        AZUREML_WORKSPACE: "w",
+        AZUREML_COMPUTE: "c",
+        AZUREML_ENVIRONMENT: `${WS}/environments/e/versions/1`,
+        AZUREML_TRAINING_CLIENT_ID: "id",
+        COSMOS_ENDPOINT: "https://cosmos.example:443/",
+        MLFLOW_TRACKING_URI: `azureml://x.api.azureml.ms/mlflow/v1.0${WS}`,
+      }),
+      {
+        data: "azureml:demo:1",
+        label: "label",
+        experiment: "demo",
+        threads: 1,
+        definition: {
+          algorithm: "gbdt",
+          space: gbdtDesignSpace("bayesian"),
+          sampling: { kind: "bayesian" },
+          fixed: GBDT_SWEEP_FIXED,
+          maxTrials: 20,
+        },
+      },
+    );
+    const sampled: Record<string, string> = {
+      "search_space.learningRate": String(Math.log(0.2)),
+      "search_space.nEstimators": "50",
+      "search_space.maxDepth": "5",
+      "search_space.minSamplesSplit": "10",
+      "inputs.data": data,
+    };
+    const command = job.trial.command
+      .replace(/^cd \/repo && node dist\/mlops\.js /, "")
+      .replace(/\$\{\{([a-z_.A-Z]+)\}\}/g, (_, name: string) => sampled[name]!);
+    const tracker = new MlflowTracker(new MlflowRestClient(uri));
+    const trial = await tracker.create({ run_id: "g", experiment_name: "sweep", start_time: 1 });
+    const r = await run([...command.split(" "), "--json"], {
+      MLFLOW_TRACKING_URI: uri,
+      MLFLOW_RUN_ID: trial.run_id,
+    });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ rounds: 50, reports: 50 });
+    expect(out.params).toEqual({
+      minSamplesLeaf: 1,
+      learningRate: expect.closeTo(0.2, 12),
+      nEstimators: 50,
+      maxDepth: 5,
+      minSamplesSplit: 10,
+    });
+    expect(mlflow.violations).toEqual([]);
+    const metrics = mlflow.runs.get(trial.run_id)!.metrics;
+    const steps = (key: string) => metrics.filter((m) => m.key === key).map((m) => m.step);
+    const rounds = Array.from({ length: 50 }, (_, i) => i + 1);
+    expect(steps("validation_accuracy")).toEqual(rounds);
+    expect(steps("validation_loss")).toEqual(rounds);
+  });
+
   it("names a missing run and bad params", async () => {
     const base = ["sweep-trial", "--data", data, "--label", "label"];
     const noRun = await run([...base, "--param", "maxDepth=4"]);
@@ -74,6 +140,14 @@ describe("mlops sweep-trial", () => {
     const bad = await run([...base, "--param", "maxDepth"], { MLFLOW_RUN_ID: "r" });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--param must be name=value/);
+    const algorithm = await run([...base, "--algorithm", "xgboost", "--param", "maxDepth=4"], {
+      MLFLOW_RUN_ID: "r",
+    });
+    expect(algorithm.stderr).toMatch(
+      /^error: --algorithm must be forest or gbdt \(got "xgboost"\)/,
+    );
+    const log = await run([...base, "--log-param", "learningRate=fast"], { MLFLOW_RUN_ID: "r" });
+    expect(log.stderr).toMatch(/--log-param must be name=<number>/);
   });
 });
 

@@ -15,12 +15,13 @@ import {
   submitTrain,
   sweepJob,
 } from "../azureml/jobs.js";
-import { SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
+import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
 import { runSweep } from "../sweep/run.js";
 import type { ParameterValue, SearchSpace } from "../sweep/space.js";
+import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 import { datasetCommand, integer } from "./flags.js";
@@ -77,8 +78,9 @@ export async function submitSweepToAzureMl(
 /**
  * Adds `mlops sweep-trial`: one trial of an Azure ML sweep job. It trains with the sampled
  * values exactly as a local sweep trial does (same validation rows, same reports) and logs
- * `validation_accuracy` at each interval to the job's own run (`MLFLOW_RUN_ID`, which Azure ML
- * sets with `MLFLOW_TRACKING_URI`), as it goes, so the sweep's early-termination policy sees it.
+ * `validation_accuracy` at each interval (and `validation_loss` for gbdt) to the job's own run
+ * (`MLFLOW_RUN_ID`, which Azure ML sets with `MLFLOW_TRACKING_URI`), as it goes, so the sweep's
+ * early-termination policy sees it and can cancel the trial between two reports.
  */
 export function registerTrialCommand(program: Command, ctx: CliContext): void {
   datasetCommand(
@@ -87,12 +89,27 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
     "Run one trial of an Azure ML sweep job, logging validation_accuracy by interval to the job's run.",
   )
     .option(
+      "--algorithm <name>",
+      `what the trial trains: ${SWEEP_ALGORITHMS.join(" or ")}`,
+      "forest",
+    )
+    .option(
       "--param <name=value>",
-      "a sampled or fixed forest option (repeatable)",
+      "a sampled or fixed option of the algorithm (repeatable)",
       collectParam,
       {},
     )
-    .option("--report-every <n>", "trees per reported interval", integer("--report-every", 1), 10)
+    .option(
+      "--log-param <name=value>",
+      "a sampled natural logarithm of an option: the trial uses exp(value) (repeatable)",
+      collectLogParam,
+      {},
+    )
+    .option(
+      "--report-every <n>",
+      "trees (forest, default 10) or boosting rounds (gbdt, default 1) per reported interval",
+      integer("--report-every", 1),
+    )
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--run-id <id>", "the run to log to (default: MLFLOW_RUN_ID)")
     .option("--json", "print one JSON object instead of text")
@@ -102,12 +119,21 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         if (!runId) {
           throw new OptionError("--run-id", "or MLFLOW_RUN_ID must name the trial's run", runId);
         }
-        if (Object.keys(opts.param).length === 0) {
+        const algorithm = opts.algorithm as SweepAlgorithm;
+        if (!SWEEP_ALGORITHMS.includes(algorithm)) {
+          throw new OptionError(
+            "--algorithm",
+            `must be ${SWEEP_ALGORITHMS.join(" or ")}`,
+            algorithm,
+          );
+        }
+        const values = { ...opts.param, ...opts.logParam };
+        if (Object.keys(values).length === 0) {
           throw new OptionError("--param", "must give at least one name=value", undefined);
         }
         const { tracker } = selectTracking(ctx.io.env, store);
         const space: SearchSpace = Object.fromEntries(
-          Object.entries(opts.param).map(([name, value]) => [
+          Object.entries(values).map(([name, value]) => [
             name,
             { type: "choice", values: [value] },
           ]),
@@ -115,18 +141,35 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         const dataset = await loadDataset(opts.data, { label: opts.label, seed: 42 });
         // Reports are logged in order as they come; the chain is awaited before the trial ends.
         let logged: Promise<void> = Promise.resolve();
-        const pool = opts.threads > 1 ? createTrainingPool(opts.threads) : undefined;
+        const pool =
+          algorithm === "forest" && opts.threads > 1 ? createTrainingPool(opts.threads) : undefined;
         const result = await runSweep(
           dataset,
-          { space, sampling: { kind: "grid" }, maxTrials: 1, reportEvery: opts.reportEvery },
+          {
+            algorithm,
+            space,
+            sampling: { kind: "grid" },
+            maxTrials: 1,
+            reportEvery: opts.reportEvery,
+          },
           {
             pool,
-            onReport: (_trial, interval, value) => {
-              logged = logged.then(() =>
-                tracker.logMetrics(runId, [
-                  { key: SWEEP_PRIMARY_METRIC, value, step: interval, timestamp: Date.now() },
-                ]),
-              );
+            threads: opts.threads,
+            onReport: (_trial, interval, report) => {
+              // Azure ML counts each logged value of the primary metric as one interval.
+              const timestamp = Date.now();
+              const points = [
+                { key: SWEEP_PRIMARY_METRIC, value: report.accuracy, step: interval, timestamp },
+              ];
+              if (report.loss !== undefined) {
+                points.push({
+                  key: SWEEP_LOSS_METRIC,
+                  value: report.loss,
+                  step: interval,
+                  timestamp,
+                });
+              }
+              logged = logged.then(() => tracker.logMetrics(runId, points));
             },
           },
         ).finally(() => pool?.close());
@@ -137,14 +180,15 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
           run_id: runId,
           params: trial.assignment,
           validation_accuracy: trial.accuracy,
-          trees: trial.nTrees,
+          ...(algorithm === "forest" ? { trees: trial.trained } : { rounds: trial.trained }),
           reports: trial.history.length,
         };
+        const unit = algorithm === "forest" ? "trees" : "boosting rounds";
         ctx.print(
           opts.json,
           out,
           () =>
-            `run ${runId}: ${JSON.stringify(out.params)} validation accuracy ${trial.accuracy?.toFixed(4)} after ${trial.nTrees} trees\n`,
+            `run ${runId}: ${JSON.stringify(out.params)} validation accuracy ${trial.accuracy?.toFixed(4)} after ${trial.trained} ${unit}\n`,
         );
       }),
     );
@@ -153,8 +197,10 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
 interface TrialFlags {
   data: string;
   label: string;
+  algorithm: string;
   param: Record<string, ParameterValue>;
-  reportEvery: number;
+  logParam: Record<string, number>;
+  reportEvery?: number;
   threads: number;
   runId?: string;
   json?: boolean;
@@ -179,4 +225,17 @@ function collectParam(
           ? Number(raw)
           : raw;
   return { ...previous, [name]: value };
+}
+
+/** `name=value` where value is a natural logarithm: the option takes exp(value). */
+function collectLogParam(text: string, previous: Record<string, number>): Record<string, number> {
+  const parsed = collectParam(text, {});
+  const [name] = Object.keys(parsed) as [string];
+  const value = parsed[name];
+  if (typeof value !== "number") {
+    throw new InvalidArgumentError(
+      `--log-param must be name=<number> (got ${JSON.stringify(text)})`,
+    );
+  }
+  return { ...previous, [name]: Math.exp(value) };
 }

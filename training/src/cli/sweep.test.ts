@@ -5,6 +5,16 @@ import { useCliFixture } from "../../test-support/cli.js";
 
 const cli = useCliFixture("mlops-sweep-", 1500, "churn.csv");
 
+/** Runs `mlops sweep` on the fixture's data with `args` and `--json`; returns what it printed. */
+async function sweepJson(args: string[]) {
+  const sweep = await cli.run(["sweep", "--data", cli.data, "--label", "label", ...args, "--json"]);
+  expect(sweep.stderr).toBe("");
+  return JSON.parse(sweep.stdout);
+}
+
+/** Steps 1, 2, …, n. */
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
 describe("mlops sweep", () => {
   it("tracks each trial as a child run and stops weak ones by the Bandit rule", async () => {
     const space = join(cli.root, "space.json");
@@ -12,12 +22,7 @@ describe("mlops sweep", () => {
       space,
       JSON.stringify({ maxDepth: { type: "choice", values: [12, 1, 10, 1] } }),
     );
-    const sweep = await cli.run([
-      "sweep",
-      "--data",
-      cli.data,
-      "--label",
-      "label",
+    const result = await sweepJson([
       "--space",
       space,
       "--sampling",
@@ -34,10 +39,7 @@ describe("mlops sweep", () => {
       "2",
       "--experiment",
       "depths",
-      "--json",
     ]);
-    expect(sweep.stderr).toBe("");
-    const result = JSON.parse(sweep.stdout);
     expect(result).toMatchObject({ trials: 4, terminated: 2, failed: 0, timed_out: false });
     await cli.withStore(async (store) => {
       expect((await store.runs.get(result.run_id))?.status).toBe("FINISHED");
@@ -57,6 +59,69 @@ describe("mlops sweep", () => {
     });
   });
 
+  it("sweeps gbdt, stopping weak trials at a boosting round and tracking metrics by round", async () => {
+    const space = join(cli.root, "gbdt-space.json");
+    await writeFile(space, JSON.stringify({ maxDepth: { type: "choice", values: [6, 1] } }));
+    const result = await sweepJson([
+      "--algorithm",
+      "gbdt",
+      "--space",
+      space,
+      "--sampling",
+      "grid",
+      "--trees",
+      "25",
+      "--policy",
+      "bandit",
+      "--slack-factor",
+      "0.05",
+      "--delay-evaluation",
+      "3",
+    ]);
+    expect(result).toMatchObject({ algorithm: "gbdt", trials: 2, terminated: 1, failed: 0 });
+    await cli.withStore(async (store) => {
+      const parent = await store.runs.get(result.run_id);
+      expect(parent?.params).toMatchObject({ algorithm: "gbdt", sampling: "grid" });
+      expect(JSON.parse(String(parent?.params.fixed))).toEqual({
+        minSamplesLeaf: 1,
+        nEstimators: 25,
+      });
+      const children = await store.runs.list({ parentRunId: result.run_id });
+      const killed = children.find((c) => c.status === "KILLED")!;
+      expect(killed.params).toEqual({ maxDepth: 1 });
+      const steps = killed.metrics.validation_accuracy.map((p) => p.step);
+      // Stopped at the round the policy judged, well before the 25th.
+      expect(steps).toEqual(upTo(steps.length));
+      expect(steps.length).toBeGreaterThanOrEqual(3);
+      expect(steps.length).toBeLessThan(25);
+      expect(killed.metrics.validation_loss.map((p) => p.step)).toEqual(steps);
+      expect(killed.tags["mlops.trial.reason"]).toMatch(
+        new RegExp(`^bandit at interval ${steps.length}: `),
+      );
+      const best = children.find((c) => c.run_id === result.best.run_id)!;
+      expect(best.metrics.validation_accuracy.map((p) => p.step)).toEqual(upTo(25));
+    });
+  });
+
+  it("sweeps the design's gbdt space when no space is given", async () => {
+    const result = await sweepJson(["--algorithm", "gbdt", "--max-trials", "2", "--seed", "5"]);
+    expect(result).toMatchObject({ algorithm: "gbdt", trials: 2, failed: 0 });
+    expect(Object.keys(result.best.params).sort()).toEqual([
+      "learningRate",
+      "maxDepth",
+      "minSamplesSplit",
+      "nEstimators",
+    ]);
+    await cli.withStore(async (store) => {
+      const parent = await store.runs.get(result.run_id);
+      expect(JSON.parse(String(parent?.params.space)).learningRate).toEqual({
+        type: "loguniform",
+        min: Math.log(0.01),
+        max: Math.log(0.3),
+      });
+    });
+  });
+
   it("names bad sweep options", async () => {
     const space = join(cli.root, "bad-space.json");
     await writeFile(space, JSON.stringify({ maxDepth: { type: "uniform", min: 3, max: 1 } }));
@@ -73,6 +138,16 @@ describe("mlops sweep", () => {
     );
     expect((await cli.run([...base, "--policy", "bandit"])).stderr).toMatch(
       /^error: slackFactor or slackAmount/,
+    );
+    expect((await cli.run(base.slice(0, 5))).stderr).toMatch(
+      /^error: --space is required for --algorithm forest/,
+    );
+    expect((await cli.run([...base, "--algorithm", "xgboost"])).stderr).toMatch(
+      /^error: --algorithm must be "forest" or "gbdt" \(got "xgboost"\)/,
+    );
+    await writeFile(space, JSON.stringify({ maxFeatures: { type: "choice", values: ["sqrt"] } }));
+    expect((await cli.run([...base, "--algorithm", "gbdt"])).stderr).toMatch(
+      /^error: space\.maxFeatures choice can draw a value the gbdt trainer refuses: maxFeatures is not a gbdt option/,
     );
   });
 });

@@ -1,7 +1,7 @@
 /**
- * `mlops sweep`: search forest hyperparameters (grid, random or Bayesian sampling) with Azure ML's
- * early-termination rules, each trial a child run; locally in worker threads or as an Azure ML
- * sweep job.
+ * `mlops sweep`: search forest or gradient-boosted trees hyperparameters (grid, random or Bayesian
+ * sampling) with Azure ML's early-termination rules acting on each trial's reports (every k trees,
+ * or every k boosting rounds), each trial a child run; locally or as an Azure ML sweep job.
  */
 import { readFile } from "node:fs/promises";
 import { SingleBar } from "cli-progress";
@@ -9,9 +9,11 @@ import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { runSweepJob } from "../jobs/sweep.js";
+import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
 import type { TerminationPolicy } from "../sweep/termination.js";
+import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
@@ -22,11 +24,12 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
   datasetCommand(
     program,
     "sweep",
-    "Search forest hyperparameters: each trial is a child run; early termination follows Azure ML's rules.",
+    "Search forest or gbdt hyperparameters: each trial is a child run; early termination follows Azure ML's rules.",
   )
-    .requiredOption(
+    .option("--algorithm <name>", `what trials train: ${SWEEP_ALGORITHMS.join(" or ")}`, "forest")
+    .option(
       "--space <file>",
-      'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}',
+      'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}; gbdt defaults to the design\'s space',
     )
     .option("--sampling <kind>", "grid, random or bayesian (TPE)", "random")
     .option("--seed <s>", "seed of random and Bayesian sampling", integer("--seed", 0), 42)
@@ -35,11 +38,15 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     .option("--timeout <seconds>", "stop the sweep after this long", number("--timeout"))
     .option(
       "--trees <n>",
-      "trees per trial (unless the space sets nEstimators)",
+      "trees (forest) or boosting rounds (gbdt) per trial, unless the space sets nEstimators",
       integer("--trees", 1),
       100,
     )
-    .option("--report-every <n>", "trees per reported interval", integer("--report-every", 1), 10)
+    .option(
+      "--report-every <n>",
+      "trees (forest, default 10) or boosting rounds (gbdt, default 1) per reported interval",
+      integer("--report-every", 1),
+    )
     .option("--policy <kind>", "none, bandit, median or truncation", "none")
     .option(
       "--slack-factor <x>",
@@ -68,7 +75,12 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
       "truncation: percentage stopped",
       integer("--truncation-percentage", 1),
     )
-    .option("--threads <t>", "worker threads the trials share", integer("--threads", 1), 1)
+    .option(
+      "--threads <t>",
+      "worker threads the forest trials share, or histogram threads of each gbdt trial",
+      integer("--threads", 1),
+      1,
+    )
     .option("--experiment <name>", "experiment name (default: <file>-sweep)")
     .option("--json", "print one JSON object instead of text")
     .option(
@@ -79,10 +91,21 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     .action((opts: SweepFlags) =>
       ctx.withStore(async (store) => {
         checkLocal(opts.target, 1);
+        const algorithm = algorithmOf(opts.algorithm);
+        const sampling = samplingOf(opts);
         const definition: SweepDefinition = {
-          space: await readSpace(opts.space),
-          sampling: samplingOf(opts),
-          fixed: { nEstimators: opts.trees },
+          algorithm,
+          space:
+            opts.space !== undefined
+              ? await readSpace(opts.space)
+              : algorithm === "gbdt"
+                ? gbdtDesignSpace(sampling.kind)
+                : noSpace(),
+          sampling,
+          fixed:
+            algorithm === "gbdt"
+              ? { ...GBDT_SWEEP_FIXED, nEstimators: opts.trees }
+              : { nEstimators: opts.trees },
           maxTrials: opts.maxTrials,
           maxConcurrent: opts.maxConcurrent,
           timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
@@ -119,7 +142,9 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
             if (t.status === "terminated") stopped++;
             if (bar) bar.increment({ stopped });
             else if (!opts.json)
-              ctx.io.stderr(`trial ${t.index}: ${t.status}${t.reason ? ` (${t.reason})` : ""}\n`);
+              ctx.io.stderr(
+                `trial ${t.index}: ${t.status} after ${t.trained} ${algorithm === "gbdt" ? "rounds" : "trees"}${t.reason ? ` (${t.reason})` : ""}\n`,
+              );
           },
         }).finally(() => bar?.stop());
         ctx.print(
@@ -140,14 +165,15 @@ interface SweepFlags {
   target: string;
   data: string;
   label: string;
-  space: string;
+  algorithm: string;
+  space?: string;
   sampling: string;
   seed: number;
   maxTrials: number;
   maxConcurrent: number;
   timeout?: number;
   trees: number;
-  reportEvery: number;
+  reportEvery?: number;
   policy: string;
   slackFactor?: number;
   slackAmount?: number;
@@ -157,6 +183,22 @@ interface SweepFlags {
   threads: number;
   experiment?: string;
   json?: boolean;
+}
+
+function algorithmOf(name: string): SweepAlgorithm {
+  if (!SWEEP_ALGORITHMS.includes(name as SweepAlgorithm)) {
+    throw new OptionError(
+      "--algorithm",
+      `must be ${SWEEP_ALGORITHMS.map((a) => `"${a}"`).join(" or ")}`,
+      name,
+    );
+  }
+  return name as SweepAlgorithm;
+}
+
+/** The forest has no design space to fall back on. */
+function noSpace(): never {
+  throw new OptionError("--space", "is required for --algorithm forest", undefined);
 }
 
 async function readSpace(path: string): Promise<SearchSpace> {

@@ -2,15 +2,18 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { basename, extname } from "node:path";
 import type { RunStatus } from "@mlops/contracts";
+import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
 import {
   runSweep,
   type SweepDefinition,
+  sweepSettings,
   type TrialResult,
   type TrialStatus,
 } from "../sweep/run.js";
+import type { SweepAlgorithm } from "../sweep/trainers.js";
 import type { RunTracker } from "../tracking/tracker.js";
 
 /** What `mlops sweep` does, as a function. */
@@ -20,7 +23,7 @@ export interface SweepJobInput {
   readonly definition: SweepDefinition;
   /** Experiment name. @default "<file base name>-sweep" */
   readonly experiment?: string;
-  /** Worker threads the trials share. @default 1 */
+  /** Worker threads the forest trials share, or histogram threads of each gbdt trial. @default 1 */
   readonly threads?: number;
   /** Where runs are tracked. */
   readonly tracker: RunTracker;
@@ -32,6 +35,7 @@ export interface SweepJobInput {
 export interface SweepJobOutput {
   /** The parent run; every trial is a child run of it. */
   readonly run_id: string;
+  readonly algorithm: SweepAlgorithm;
   readonly trials: number;
   readonly terminated: number;
   readonly failed: number;
@@ -52,7 +56,8 @@ const RUN_STATUS: Record<TrialStatus, Exclude<RunStatus, "RUNNING">> = {
 
 /**
  * Runs a sweep and tracks it: a parent run with the sweep's settings, and one child run per trial
- * with its parameters, the validation-accuracy history (step = trees), its status (terminated
+ * with its parameters, the validation-accuracy history (step = trees for the forest, boosting
+ * round for gbdt, whose validation log-loss history is logged beside it), its status (terminated
  * and timed-out trials are KILLED) and the reason.
  */
 export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput> {
@@ -64,6 +69,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     seed: input.definition.validationSeed ?? 42,
   });
   const { tracker, definition } = input;
+  const { algorithm } = sweepSettings(definition);
   const experiment = input.experiment ?? `${basename(input.data, extname(input.data))}-sweep`;
   const { run_id: parent } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
@@ -71,6 +77,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     run_name: `sweep ${experiment}`,
     start_time: Date.now(),
     params: {
+      algorithm,
       sampling: definition.sampling.kind,
       max_trials: definition.maxTrials,
       max_concurrent: definition.maxConcurrent ?? 1,
@@ -82,17 +89,17 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     },
     tags: { "mlops.data_hash": dataset.sha256, "mlops.host": hostname(), "mlops.kind": "sweep" },
   });
-  const pool = threads > 1 ? createTrainingPool(threads) : undefined;
+  const pool = algorithm === "forest" && threads > 1 ? createTrainingPool(threads) : undefined;
   const children = new Map<number, string>();
   const tracked: Promise<void>[] = [];
   try {
     await pool?.ready();
-    const reportEvery = definition.reportEvery ?? 10;
     const result = await runSweep(dataset, definition, {
       pool,
+      threads,
       onTrial: (trial) => {
         tracked.push(
-          trackTrial(tracker, experiment, parent, trial, reportEvery).then((id) => {
+          trackTrial(tracker, experiment, parent, trial).then((id) => {
             children.set(trial.index, id);
           }),
         );
@@ -110,6 +117,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     await tracker.finish(parent, "FINISHED", Date.now());
     return {
       run_id: parent,
+      algorithm,
       trials: result.trials.length,
       terminated: result.terminated,
       failed,
@@ -137,7 +145,6 @@ async function trackTrial(
   experiment: string,
   parent: string,
   trial: TrialResult,
-  reportEvery: number,
 ): Promise<string> {
   const { run_id: runId } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
@@ -151,15 +158,12 @@ async function trackTrial(
       ...(trial.reason ? { "mlops.trial.reason": trial.reason } : {}),
     },
   });
-  await tracker.logMetrics(
-    runId,
-    trial.history.map((value, i) => ({
-      key: "validation_accuracy",
-      value,
-      step: Math.min((i + 1) * reportEvery, trial.nTrees),
-      timestamp: trial.endTime,
-    })),
-  );
+  const points = (key: string, values: readonly number[]) =>
+    values.map((value, i) => ({ key, value, step: trial.steps[i]!, timestamp: trial.endTime }));
+  await tracker.logMetrics(runId, [
+    ...points(SWEEP_PRIMARY_METRIC, trial.history),
+    ...points(SWEEP_LOSS_METRIC, trial.losses),
+  ]);
   await tracker.finish(runId, RUN_STATUS[trial.status], trial.endTime);
   return runId;
 }

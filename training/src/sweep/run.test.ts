@@ -31,7 +31,7 @@ describe("runSweep", () => {
       "completed",
     ]);
     expect(sweep.trials.map((t) => t.history.length)).toEqual([4, 4, 4, 4]);
-    expect(sweep.trials.map((t) => t.nTrees)).toEqual([20, 20, 20, 20]);
+    expect(sweep.trials.map((t) => t.trained)).toEqual([20, 20, 20, 20]);
     // Stumps (depth 1) are worse than deep trees on this data.
     expect(sweep.best?.assignment.maxDepth).not.toBe(1);
     expect(sweep.terminated).toBe(0);
@@ -51,7 +51,8 @@ describe("runSweep", () => {
     ]);
     expect(sweep.terminated).toBe(2);
     const stump = sweep.trials[1];
-    expect(stump.nTrees).toBe(5);
+    expect(stump.trained).toBe(5);
+    expect(stump.steps).toEqual([5]);
     expect(stump.history).toHaveLength(1);
     expect(stump.reason).toMatch(/^bandit at interval 1: .* outside the slack$/);
   });
@@ -104,7 +105,7 @@ describe("runSweep", () => {
     );
     await expect(
       runSweep(dataset, { ...bayesian, space: { maxDepth: { type: "randint", upper: 5 } } }),
-    ).rejects.toThrow(/^space.maxDepth must be choice, uniform or quniform/);
+    ).rejects.toThrow(/^space.maxDepth must be choice, uniform, loguniform or quniform/);
   });
 
   it("cancels what runs when the timeout passes", async () => {

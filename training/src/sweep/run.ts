@@ -1,8 +1,10 @@
 import { type Dataset, selectRows, stratifiedSplit, takeRows } from "../dataset.js";
 import { OptionError } from "../errors.js";
-import { fitForest, type TrainingData } from "../forest/fit.js";
+import type { TrainingData } from "../forest/fit.js";
 import type { ForestOptions } from "../forest/options.js";
 import type { TrainingPool } from "../forest/pool.js";
+import type { GbdtOptions } from "../gbdt/options.js";
+import { checkGbdtSpace } from "./gbdt-space.js";
 import {
   type Assignment,
   checkSpace,
@@ -12,22 +14,31 @@ import {
 } from "./space.js";
 import { checkPolicy, decide, type TerminationPolicy, type TrialHistory } from "./termination.js";
 import { checkBayesianSpace, type Observation, tpeAssignment } from "./tpe.js";
+import {
+  DEFAULT_REPORT_EVERY,
+  SWEEP_ALGORITHMS,
+  type SweepAlgorithm,
+  type TrialReport,
+  trainTrial,
+} from "./trainers.js";
 
-/** A hyperparameter sweep over random-forest options. */
+/** A hyperparameter sweep over random-forest or gradient-boosted trees options. */
 export interface SweepDefinition {
-  /** Forest options to search; each trial's values override `fixed`. */
+  /** What each trial trains. @default "forest" */
+  algorithm?: SweepAlgorithm;
+  /** Options of the algorithm to search; each trial's values override `fixed`. */
   space: SearchSpace;
   /**
    * `grid` tries every combination (choice only); `random` draws seeded assignments; `bayesian`
-   * (TPE, see {@link tpeAssignment}) learns from completed trials: choice, uniform and quniform
-   * only and no early termination, as in Azure ML.
+   * (TPE, see {@link tpeAssignment}) learns from completed trials: choice, uniform, quniform and
+   * loguniform only, and no early termination, as in Azure ML.
    */
   sampling:
     | { kind: "grid" }
     | { kind: "random"; seed?: number }
     | { kind: "bayesian"; seed?: number };
-  /** Forest options every trial shares. @default {} */
-  fixed?: ForestOptions;
+  /** Options every trial shares (the algorithm's). @default {} */
+  fixed?: ForestOptions | GbdtOptions;
   /** Trials to run at most. */
   maxTrials: number;
   /** Trials running at once. @default 1 */
@@ -36,7 +47,10 @@ export interface SweepDefinition {
   timeoutMs?: number;
   /** Early termination; none by default. */
   policy?: TerminationPolicy;
-  /** Trees per metric report: each report of validation accuracy is one interval. @default 10 */
+  /**
+   * Trees (forest) or boosting rounds (gbdt) per metric report: each report of validation
+   * accuracy is one interval. @default 10 for the forest, 1 for gbdt (see {@link DEFAULT_REPORT_EVERY})
+   */
   reportEvery?: number;
   /** Seed of the validation rows carved from the training part. @default 42 */
   validationSeed?: number;
@@ -50,11 +64,16 @@ export interface TrialResult {
   readonly index: number;
   readonly assignment: Assignment;
   readonly status: TrialStatus;
-  /** Validation accuracy at each interval (the primary metric's history, step = interval). */
+  /** Validation accuracy at each interval (the primary metric's history). */
   readonly history: readonly number[];
-  /** Validation accuracy of the trees trained (the last report), when any were. */
+  /** Trees (forest) or boosting rounds (gbdt) trained at each interval: the history's steps. */
+  readonly steps: readonly number[];
+  /** Validation log loss at each interval (gbdt only; empty for the forest). */
+  readonly losses: readonly number[];
+  /** Validation accuracy of the model trained (the last report), when any was. */
   readonly accuracy: number | undefined;
-  readonly nTrees: number;
+  /** Trees (forest) or boosting rounds (gbdt) trained; a terminated trial's stop short of the end. */
+  readonly trained: number;
   /** Why a trial was terminated, cancelled or failed. */
   readonly reason: string | undefined;
   /** Start and end, epoch milliseconds. */
@@ -73,12 +92,14 @@ export interface SweepResult {
 
 /** How to run a sweep. */
 export interface SweepRunOptions {
-  /** Worker threads the trials share; without one, trials train on the calling thread. */
+  /** Worker threads forest trials share; without one, they train on the calling thread. */
   pool?: TrainingPool;
+  /** Histogram threads of each gbdt trial. @default 1 */
+  threads?: number;
   /** Called as each trial ends. */
   onTrial?: (trial: TrialResult) => void;
-  /** Called at each report of a trial: its validation accuracy after `interval` intervals. */
-  onReport?: (trialIndex: number, interval: number, value: number) => void;
+  /** Called at each report of a trial (its `interval`-th): validation accuracy and more. */
+  onReport?: (trialIndex: number, interval: number, report: TrialReport) => void;
 }
 
 /** How many trials a sweep runs unless it times out: maxTrials, or fewer grid points. */
@@ -88,25 +109,30 @@ export function plannedTrials(definition: SweepDefinition): number {
     : definition.maxTrials;
 }
 
+/** The algorithm and report interval a definition means, with their defaults. */
+export function sweepSettings(definition: SweepDefinition): {
+  algorithm: SweepAlgorithm;
+  reportEvery: number;
+} {
+  const algorithm = definition.algorithm ?? "forest";
+  return { algorithm, reportEvery: definition.reportEvery ?? DEFAULT_REPORT_EVERY[algorithm] };
+}
+
 /**
- * Runs a sweep on `dataset`'s training part: a stratified 20 % of it (seeded) is the validation
- * set that trials report accuracy on while trees are added, and the rest is what they fit. The
- * held-out part stays untouched for the chosen model. The policy (Azure ML's rules, see
- * {@link decide}) judges each trial at every report; a terminated trial keeps its last report.
+ * Checks a definition as both the local runner and an Azure ML sweep job need it; throws
+ * {@link OptionError} naming the field and the rule. A gbdt space is checked against the
+ * trainer's rules up front (see {@link checkGbdtSpace}); a forest trial with invalid options
+ * fails on its own, as it always has.
  */
-export async function runSweep(
-  dataset: Dataset,
-  definition: SweepDefinition,
-  options: SweepRunOptions = {},
-): Promise<SweepResult> {
-  const {
-    maxTrials,
-    maxConcurrent = 1,
-    reportEvery = 10,
-    validationSeed = 42,
-    policy,
-  } = definition;
+export function checkDefinition(definition: SweepDefinition): void {
+  const algorithm = definition.algorithm ?? "forest";
+  if (!SWEEP_ALGORITHMS.includes(algorithm)) {
+    throw new OptionError("algorithm", `must be one of ${SWEEP_ALGORITHMS.join(", ")}`, algorithm);
+  }
+  const { reportEvery } = sweepSettings(definition);
+  const { maxTrials, maxConcurrent = 1, policy, sampling } = definition;
   checkSpace(definition.space);
+  if (algorithm === "gbdt") checkGbdtSpace(definition.space, definition.fixed as GbdtOptions);
   if (policy) checkPolicy(policy);
   for (const [name, value, min] of [
     ["maxTrials", maxTrials, 1],
@@ -120,13 +146,30 @@ export async function runSweep(
   if (definition.timeoutMs !== undefined && !(definition.timeoutMs >= 0)) {
     throw new OptionError("timeoutMs", "must be a number ≥ 0", definition.timeoutMs);
   }
-  const { sampling } = definition;
+  if (sampling.kind === "grid") gridAssignments(definition.space);
   if (sampling.kind === "bayesian") {
     checkBayesianSpace(definition.space);
     // Azure ML's Bayesian sampling takes no early-termination policy; keep definitions portable.
     if (policy)
       throw new OptionError("policy", "is not supported with Bayesian sampling", policy.kind);
   }
+}
+
+/**
+ * Runs a sweep on `dataset`'s training part: a stratified 20 % of it (seeded) is the validation
+ * set that trials report accuracy on while trees or boosting rounds are added, and the rest is
+ * what they fit. The held-out part stays untouched for the chosen model. The policy (Azure ML's
+ * rules, see {@link decide}) judges each trial at every report, and a terminated trial stops
+ * training there, keeping its last report.
+ */
+export async function runSweep(
+  dataset: Dataset,
+  definition: SweepDefinition,
+  options: SweepRunOptions = {},
+): Promise<SweepResult> {
+  checkDefinition(definition);
+  const { maxTrials, maxConcurrent = 1, validationSeed = 42, policy, sampling } = definition;
+  const { algorithm, reportEvery } = sweepSettings(definition);
   const grid =
     sampling.kind === "grid" ? gridAssignments(definition.space).slice(0, maxTrials) : [];
   const total = plannedTrials(definition);
@@ -160,6 +203,8 @@ export async function runSweep(
   const runTrial = async (index: number): Promise<void> => {
     const assignment = assignmentFor(index);
     const history: number[] = [];
+    const steps: number[] = [];
+    const losses: number[] = [];
     const record = { id: String(index), values: history, finished: false };
     histories.push(record);
     const startTime = Date.now();
@@ -168,30 +213,31 @@ export async function runSweep(
     deadline.signal.addEventListener("abort", onDeadline);
     let reason: string | undefined;
     let status: TrialStatus = "completed";
-    let nTrees = 0;
+    let trained = 0;
     try {
-      const fit = await fitForest(
+      const fit = await trainTrial(algorithm, {
         fitRows,
-        { ...definition.fixed, ...assignment } as ForestOptions,
-        {
-          pool: options.pool,
-          validation,
-          progressEvery: reportEvery,
-          signal: stop.signal,
-          onProgress: ({ validationAccuracy }) => {
-            history.push(validationAccuracy!);
-            options.onReport?.(index, history.length, validationAccuracy!);
-            if (!policy) return;
-            const decision = decide(policy, "maximize", histories, record.id, history.length);
-            if (decision.terminate) {
-              reason = decision.reason;
-              stop.abort(new Error(decision.reason));
-            }
-          },
+        validation,
+        options: { ...definition.fixed, ...assignment },
+        reportEvery,
+        signal: stop.signal,
+        pool: options.pool,
+        threads: options.threads,
+        onReport: (report) => {
+          history.push(report.accuracy);
+          steps.push(report.step);
+          if (report.loss !== undefined) losses.push(report.loss);
+          options.onReport?.(index, history.length, report);
+          if (!policy) return;
+          const decision = decide(policy, "maximize", histories, record.id, history.length);
+          if (decision.terminate) {
+            reason = decision.reason;
+            stop.abort(new Error(decision.reason));
+          }
         },
-      );
-      nTrees = fit.nTrees;
-      if (fit.stoppedEarly) status = reason ? "terminated" : "cancelled";
+      });
+      trained = fit.trained;
+      if (fit.stopped) status = reason ? "terminated" : "cancelled";
       // A stop decided at the last report came too late to save work: the trial completed.
       else reason = undefined;
     } catch (error) {
@@ -210,8 +256,10 @@ export async function runSweep(
       assignment,
       status,
       history,
+      steps,
+      losses,
       accuracy: history.at(-1),
-      nTrees,
+      trained,
       reason,
       startTime,
       endTime: Date.now(),

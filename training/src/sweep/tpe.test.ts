@@ -43,9 +43,35 @@ describe("tpeAssignment", () => {
     expect(tpeAssignment(space, history, 5, 10)).toEqual(tpeAssignment(space, history, 5, 10));
   });
 
-  it("accepts only what Azure ML's Bayesian sampling accepts", () => {
+  it("models a log-uniform parameter in log space and draws within its bounds", () => {
+    // Best at a learning rate of 0.05, in the design's range 0.01 to 0.3.
+    const rates: SearchSpace = {
+      rate: { type: "loguniform", min: Math.log(0.01), max: Math.log(0.3) },
+    };
+    const loss = (a: Assignment) => -((Math.log(a.rate as number) - Math.log(0.05)) ** 2);
+    const history: Observation[] = [];
+    for (let i = 0; i < 40; i++) {
+      const assignment = tpeAssignment(rates, history, 4, i);
+      history.push({ assignment, value: loss(assignment) });
+    }
+    for (const o of history) {
+      expect(o.assignment.rate).toBeGreaterThanOrEqual(0.01 - 1e-12);
+      expect(o.assignment.rate).toBeLessThanOrEqual(0.3 + 1e-12);
+    }
+    const late = history
+      .slice(20)
+      .map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
+    const early = history
+      .slice(0, 5)
+      .map((o) => Math.abs(Math.log((o.assignment.rate as number) / 0.05)));
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+    expect(median(late)).toBeLessThan(median(early));
+  });
+
+  it("accepts what Azure ML's Bayesian sampling accepts, and loguniform (uniform in log space)", () => {
     expect(() => checkBayesianSpace({ r: { type: "randint", upper: 4 } })).toThrow(
-      'space.r must be choice, uniform or quniform for Bayesian sampling (got "randint")',
+      'space.r must be choice, uniform, loguniform or quniform for Bayesian sampling (got "randint")',
     );
+    expect(() => checkBayesianSpace({ r: { type: "loguniform", min: -4, max: -1 } })).not.toThrow();
   });
 });

@@ -25,16 +25,17 @@ export interface TpeOptions {
 }
 
 /**
- * Checks that a space suits Bayesian sampling: as in Azure ML, only `choice`, `uniform` and
- * `quniform` expressions.
+ * Checks that a space suits Bayesian sampling: `choice`, `uniform` and `quniform` as in Azure ML,
+ * and `loguniform`, which is uniform in log space (an Azure ML sweep job samples it that way and
+ * the trial takes the exponential; see `sweep-spec.ts`).
  */
 export function checkBayesianSpace(space: SearchSpace): void {
   checkSpace(space);
   for (const [name, e] of Object.entries(space)) {
-    if (e.type !== "choice" && e.type !== "uniform" && e.type !== "quniform") {
+    if (e.type === "randint") {
       throw new OptionError(
         `space.${name}`,
-        "must be choice, uniform or quniform for Bayesian sampling",
+        "must be choice, uniform, loguniform or quniform for Bayesian sampling",
         e.type,
       );
     }
@@ -90,10 +91,15 @@ export function tpeAssignment(
         }
       }
       assignment[name] = e.values[best];
-    } else if (e.type === "uniform" || e.type === "quniform") {
+    } else if (e.type !== "randint") {
+      // A log-uniform parameter is modelled by its logarithm, in which it is uniform.
+      const log = e.type === "loguniform";
       const { min, max } = e;
       const points = (group: readonly Observation[]) =>
-        group.map((o) => o.assignment[name]).filter((v): v is number => typeof v === "number");
+        group
+          .map((o) => o.assignment[name])
+          .filter((v): v is number => typeof v === "number")
+          .map((v) => (log ? Math.log(v) : v));
       const lPoints = points(good);
       const gPoints = points(bad);
       const l = parzen(lPoints, min, max);
@@ -112,7 +118,8 @@ export function tpeAssignment(
           best = x;
         }
       }
-      assignment[name] = e.type === "quniform" ? Math.round(best / e.q) * e.q : best;
+      assignment[name] =
+        e.type === "quniform" ? Math.round(best / e.q) * e.q : log ? Math.exp(best) : best;
     }
   }
   return assignment;

@@ -1,11 +1,12 @@
 /**
  * The public edge, server side: the secrets mounted from Key Vault (API keys, canary tokens),
  * kept current; and, with `MLOPS_OPS_INTERNAL_ONLY`, a 404 for any request that came through a
- * proxy (it carries `Forwarded` or `X-Forwarded-For`) to a path outside `PUBLIC_PATH_PREFIXES`.
- * The public route already publishes only those paths; this holds even when a route is wider
- * than it should be. Probes and Prometheus reach the pod directly and are not affected.
+ * proxy (it carries `Forwarded` or `X-Forwarded-For`) to a path outside the server's public paths
+ * (`PUBLIC_PATHS`: the prediction API's, or in garch mode the GARCH service's). The public route
+ * already publishes only those paths; this holds even when a route is wider than it should be.
+ * Probes and Prometheus reach the pod directly and are not affected.
  */
-import { isPublicPath, type ServingConfig } from "@mlops/contracts";
+import { isPublicPath, PUBLIC_PATHS, type ServingConfig } from "@mlops/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { EdgeSecrets } from "../edge/secrets.js";
@@ -40,8 +41,9 @@ export default fp(
     }
     app.decorate("edgeSecrets", secrets);
     if (edge.opsInternalOnly) {
+      const publicPaths = PUBLIC_PATHS[opts.config.mode === "garch" ? "garch" : "api"];
       app.addHook("onRequest", async (request, reply) => {
-        if (proxied(request) && !isPublicPath(request.url)) {
+        if (proxied(request) && !isPublicPath(request.url, publicPaths)) {
           return reply.code(404).send(notFoundBody(request));
         }
       });
