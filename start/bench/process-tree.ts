@@ -9,11 +9,14 @@ import { parseServingConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import { runDemoJob } from "@mlops/training";
 
-/** Registers `pnpm start`'s models (100 trees each) in the store and artifact folder `env` names. */
+/**
+ * Registers `pnpm start`'s models (a forest of 100 trees, boosted trees of 100 rounds) in the
+ * store and artifact folder `env` names.
+ */
 export async function registerDemoModels(env: Record<string, string>): Promise<void> {
   const config = parseServingConfig(env);
   const store = await openStore(config.store);
-  process.stderr.write("registering the demo models (100 trees each)…\n");
+  process.stderr.write("registering the demo models (100 trees, 100 rounds)…\n");
   try {
     await runDemoJob({
       store,

@@ -2,10 +2,13 @@
  * `pnpm bench:serve`: the prediction API under load on loopback, serving `pnpm start`'s models.
  *
  * Registers the demo models in a temporary directory (training's `runDemoJob`, as `pnpm start`
- * does), then starts the server (`@mlops/serving`'s process entry, under tsx) as its own process and
- * measures cold start to ready, RSS at rest, and `POST /predict` (100 trees, 5 features,
+ * does: a random forest of 100 trees as champion, gradient-boosted trees of 100 rounds as
+ * challenger), then starts the server (`@mlops/serving`'s process entry, under tsx) as its own
+ * process, once with each classifier as the champion taking all traffic (split mode, challenger
+ * weight 0), and measures cold start to ready, RSS at rest, and `POST /predict` (5 features,
  * prediction logging on) with autocannon at 1, 32 and 128 connections, cycling over rows of the
- * demo data's test split. Prints one table.
+ * demo data's test split. Prints one table, the boosted-trees champion's rows beside the
+ * forest's, and the ratio of their throughputs.
  *
  *   pnpm --filter @mlops/start bench [-- --seconds 10 --connections 1,32,128 --workers auto]
  *
@@ -65,11 +68,26 @@ const env = {
   MLOPS_STORE: `sqlite:${join(dir, "platform.db")}`,
   MLOPS_ARTIFACT_DIR: join(dir, "artifacts"),
   MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
-  MLOPS_CHALLENGER_WEIGHT: "50",
+  // Every request to the champion, so each run measures one algorithm.
+  MLOPS_CHALLENGER_WEIGHT: "0",
   // As `pnpm start` runs: one process per core unless --workers says otherwise.
   MLOPS_WORKERS: values.workers,
   LOG_LEVEL: "warn",
 };
+/** The demo's two classifiers, each measured as the champion (the other one is the challenger). */
+const classifier = DEMO_MODELS.classifier;
+const CHAMPIONS = [
+  {
+    algorithm: "forest (100 trees)",
+    champion: `${classifier}@champion`,
+    challenger: `${classifier}@challenger`,
+  },
+  {
+    algorithm: "gbdt (100 rounds)",
+    champion: `${classifier}@challenger`,
+    challenger: `${classifier}@champion`,
+  },
+] as const;
 let child: ChildProcess | undefined;
 try {
   await registerDemoModels(env);
@@ -87,45 +105,69 @@ try {
     }),
   }));
 
-  const server = await startServer(env, url);
-  child = server.child;
-  const pid = child.pid!;
-  // Warm the JIT and the connection path before measuring anything but the cold start.
-  await autocannon({ url, connections: 8, amount: 2000, requests });
-  const restRss = await rssMiB(pid);
-
   const rows: string[][] = [];
-  for (const connections of connectionSets) {
-    let peakRss = 0;
-    const sampler = setInterval(async () => {
-      peakRss = Math.max(peakRss, await rssMiB(pid));
-    }, 200);
-    const result = await autocannon({ url, connections, duration: seconds, requests });
-    clearInterval(sampler);
-    const errors = result.errors + result.timeouts + result.non2xx;
-    rows.push([
-      String(connections),
-      result.requests.average.toFixed(0),
-      result.latency.p50.toFixed(2),
-      result.latency.p99.toFixed(2),
-      String(errors),
-      peakRss.toFixed(0),
-    ]);
+  const throughput: number[][] = [];
+  const starts: string[] = [];
+  let dropped = 0;
+  for (const arm of CHAMPIONS) {
+    const server = await startServer(
+      { ...env, MLOPS_CHAMPION_MODEL: arm.champion, MLOPS_CHALLENGER_MODEL: arm.challenger },
+      url,
+    );
+    child = server.child;
+    const pid = child.pid!;
+    // Warm the JIT and the connection path before measuring anything but the cold start.
+    await autocannon({ url, connections: 8, amount: 2000, requests });
+    const restRss = await rssMiB(pid);
+    const perConnections: number[] = [];
+    for (const connections of connectionSets) {
+      let peakRss = 0;
+      const sampler = setInterval(async () => {
+        peakRss = Math.max(peakRss, await rssMiB(pid));
+      }, 200);
+      const result = await autocannon({ url, connections, duration: seconds, requests });
+      clearInterval(sampler);
+      const errors = result.errors + result.timeouts + result.non2xx;
+      perConnections.push(result.requests.average);
+      rows.push([
+        arm.algorithm,
+        String(connections),
+        result.requests.average.toFixed(0),
+        result.latency.p50.toFixed(2),
+        result.latency.p99.toFixed(2),
+        String(errors),
+        peakRss.toFixed(0),
+      ]);
+    }
+    throughput.push(perConnections);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    dropped += Number(/^prediction_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    starts.push(
+      `${arm.algorithm}: cold start to ready ${server.coldStartMs.toFixed(0)} ms, RSS at rest (all processes) ${restRss.toFixed(0)} MiB`,
+    );
+    child.kill("SIGTERM");
+    if (child.exitCode === null) await new Promise((r) => child!.once("exit", r));
+    child = undefined;
   }
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const dropped = /^prediction_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? "?";
   const workers = parseServingConfig(env).workers;
+  const [forest, gbdt] = throughput as [number[], number[]];
+  const ratios = connectionSets
+    .map((c, i) => `${c}: ${(gbdt[i]! / forest[i]!).toFixed(2)}x`)
+    .join(", ");
 
-  const header = ["connections", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB"];
+  const header = ["champion", "connections", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MiB"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   process.stdout.write(
     [
-      `POST /predict, 100 trees x 5 features, prediction logging on, MLOPS_WORKERS=${workers}, ${seconds} s per row (autocannon, loopback)`,
+      `POST /predict, 5 features, all traffic to the champion, prediction logging on, MLOPS_WORKERS=${workers}, ${seconds} s per row (autocannon, loopback)`,
       line(header),
       ...rows.map(line),
       "",
-      `cold start to ready: ${server.coldStartMs.toFixed(0)} ms   RSS at rest (all processes): ${restRss.toFixed(0)} MiB   prediction-log drops: ${dropped}`,
+      `gbdt champion req/s / forest champion req/s by connections: ${ratios}`,
+      ...starts,
+      `prediction-log drops (both runs): ${dropped}`,
       "",
     ].join("\n"),
   );

@@ -1,9 +1,9 @@
 /**
  * `pnpm start`: the platform on one machine. Registers the demo models when the registry lacks
- * them (training's `runDemoJob`: a champion and a challenger forest, GARCH on dem2gbp, the
- * experiment), then serves what is registered in split mode on the embedded SQLite store
+ * them (training's `runDemoJob`: a random-forest champion and a boosted-trees challenger, GARCH
+ * on dem2gbp, the experiment), then serves what is registered in split mode on the embedded SQLite store
  * (`@mlops/serving`) and prints the URL and a request to paste. `MLOPS_MODE=garch pnpm start`
- * is the GARCH volatility service instead: only the GARCH fit is registered (no forests are
+ * is the GARCH volatility service instead: only the GARCH fit is registered (no classifiers are
  * trained) and the server answers the service's contract (`/health`, `/models/list`,
  * `/predict`, `/predict/custom`) on the same port.
  */

@@ -113,8 +113,10 @@ describe("the live dashboard", () => {
     expect(await text("#srm")).toMatch(/no mismatch/);
     expect(await attribute("#lift-chart", "data-points")).toBeGreaterThan(0);
     expect(await page.locator("#decision").getAttribute("aria-live")).toBe("polite");
-    expect(await text("#model-champion h3")).toMatch(/champion: classifier v1/);
-    expect(await text("#model-challenger h3")).toMatch(/challenger: classifier v2/);
+    expect(await text("#model-champion h3")).toMatch(/champion: classifier v1 random forest/);
+    expect(await text("#model-challenger h3")).toMatch(
+      /challenger: classifier v2 gradient-boosted trees/,
+    );
     expect(await page.locator("#banner").isHidden()).toBe(true);
 
     // Keyboard: the first Tab reaches the page's control.

@@ -35,7 +35,8 @@ describe("pnpm start", () => {
     // 1. First start: trains, fits and registers, then serves in split mode.
     const first = await start(START, dir, env);
     running.push(first);
-    expect(first.stderr).toMatch(/training classifier \(champion\)/);
+    expect(first.stderr).toMatch(/training classifier \(champion, forest\)/);
+    expect(first.stderr).toMatch(/training classifier \(challenger, gbdt\)/);
     expect(first.stderr).toMatch(/fitted GARCH\(1,1\) on dem2gbp/);
     expect(first.stdout).toContain(`curl -s -X POST ${first.url}/predict`);
 

@@ -1,15 +1,16 @@
 /**
- * What a trained forest's artifact says about it: its params and metrics as MLflow-style
- * records, its manifest, and its model card, written through `@mlops/models` (which owns the
- * artifact's layout and checksum).
+ * What a trained classifier's artifact says about it: its params and metrics as MLflow-style
+ * records, its manifest (which names the algorithm), and its model card, written through
+ * `@mlops/models` (which owns the artifact's layout, the model files' formats and the checksum).
  */
 import type { Metrics, ModelManifest, Params } from "@mlops/contracts";
-import { forestModelFile, modelManifest, writeArtifact } from "@mlops/models";
+import { forestModelFile, gbdtModelFile, modelManifest, writeArtifact } from "@mlops/models";
 import { renderModelCard } from "./card.js";
 import type { Dataset } from "./dataset.js";
 import type { ForestParams } from "./forest/options.js";
+import type { GbdtParams } from "./gbdt/options.js";
 import type { ClassificationMetrics } from "./metrics.js";
-import type { TrainOutcome } from "./train.js";
+import type { FittedModel, TrainOutcome } from "./train.js";
 
 /** Forest hyperparameters as MLflow-style params (scikit-learn's snake_case names, scalars). */
 export function forestParamsRecord(params: ForestParams): Params {
@@ -29,6 +30,62 @@ export function forestParamsRecord(params: ForestParams): Params {
           : JSON.stringify(classWeight),
     seed: params.seed,
   };
+}
+
+/**
+ * Boosted-trees hyperparameters as MLflow-style params: scikit-learn's HistGradientBoosting names
+ * where it has the option (`max_iter` is `n_estimators` here, as for the forest), XGBoost's
+ * otherwise (`min_child_weight` is `min_hessian_leaf`, `colsample_bytree`).
+ */
+export function gbdtParamsRecord(params: GbdtParams): Params {
+  return {
+    n_estimators: params.nEstimators,
+    learning_rate: params.learningRate,
+    growth: params.growth,
+    max_leaf_nodes: params.maxLeafNodes ?? "none",
+    max_depth: params.maxDepth ?? "none",
+    min_samples_leaf: params.minSamplesLeaf,
+    min_samples_split: params.minSamplesSplit,
+    min_hessian_leaf: params.minHessianLeaf,
+    l2_regularization: params.l2Regularization,
+    max_bins: params.maxBins,
+    subsample: params.subsample,
+    colsample_bytree: params.colsampleByTree,
+    early_stopping: params.earlyStopping,
+    validation_fraction: params.validationFraction,
+    n_iter_no_change: params.nIterNoChange,
+    tol: params.tol,
+    seed: params.seed,
+  };
+}
+
+/** An algorithm with its resolved hyperparameters. */
+export type AlgorithmParams =
+  | { readonly algorithm: "forest"; readonly params: ForestParams }
+  | { readonly algorithm: "gbdt"; readonly params: GbdtParams };
+
+/** The algorithm and hyperparameters a fitted model was learned with. */
+export function algorithmParams(model: FittedModel): AlgorithmParams {
+  return model.algorithm === "forest"
+    ? { algorithm: "forest", params: model.fit.params }
+    : { algorithm: "gbdt", params: model.fit.params };
+}
+
+/**
+ * The params a trained classifier is tracked and registered with: its algorithm, then its
+ * hyperparameters (what `versionAlgorithm` of `@mlops/contracts` reads back from the registry).
+ */
+export function modelParamsRecord(model: AlgorithmParams): Params {
+  return model.algorithm === "forest"
+    ? { algorithm: "forest", ...forestParamsRecord(model.params) }
+    : { algorithm: "gbdt", ...gbdtParamsRecord(model.params) };
+}
+
+/** The text of a fitted classifier's model file, in its algorithm's format. */
+export function classifierModelFile(model: FittedModel): string {
+  return model.algorithm === "forest"
+    ? forestModelFile(model.fit.model)
+    : gbdtModelFile(model.fit.model);
 }
 
 /** The scalar metrics under snake_case names; an undefined ROC AUC (NaN) is left out. */
@@ -57,20 +114,21 @@ export interface ArtifactIdentity {
 }
 
 /**
- * The manifest for a trained forest, validated against the shared contract; `model` is the
+ * The manifest for a trained classifier, validated against the shared contract; `model` is the
  * model file's text when the caller has it already.
  */
 export function classifierManifest(
   identity: ArtifactIdentity,
   dataset: Dataset,
   outcome: TrainOutcome,
-  model = forestModelFile(outcome.fit.model),
+  model = classifierModelFile(outcome),
 ): ModelManifest {
   return modelManifest(
     {
       name: identity.name,
       version: identity.version,
       kind: "classifier",
+      algorithm: outcome.algorithm,
       feature_schema: {
         kind: "classifier",
         features: dataset.featureNames.map((name) => ({ name, type: "number" })),
@@ -78,7 +136,7 @@ export function classifierManifest(
         classes: [...dataset.classNames],
       },
       metrics: metricsRecord(outcome.metrics),
-      params: forestParamsRecord(outcome.fit.params),
+      params: modelParamsRecord(algorithmParams(outcome)),
       seed: outcome.fit.params.seed,
       data_hash: dataset.sha256,
       git_sha: identity.gitSha,
@@ -90,9 +148,10 @@ export function classifierManifest(
 }
 
 /**
- * Writes the forest's artifact into the new directory `dir`, all or nothing: `model.json`
- * (ml-random-forest JSON), `manifest.json` and the model card `card.md` (`dataSource` names the
- * data in it).
+ * Writes the classifier's artifact into the new directory `dir`, all or nothing: `model.json`
+ * (ml-random-forest JSON for a forest, `@mlops/models`' boosted-trees JSON of kind `gbdt` for
+ * boosted trees), `manifest.json` and the model card `card.md` (`dataSource` names the data in
+ * it).
  */
 export async function writeModelArtifact(
   dir: string,
@@ -101,12 +160,12 @@ export async function writeModelArtifact(
   outcome: TrainOutcome,
   dataSource: string,
 ): Promise<ModelManifest> {
-  const model = forestModelFile(outcome.fit.model);
+  const model = classifierModelFile(outcome);
   const manifest = classifierManifest(identity, dataset, outcome, model);
   await writeArtifact(dir, {
     manifest,
     model,
-    card: renderModelCard({ manifest, dataset, metrics: outcome.metrics, dataSource }),
+    card: renderModelCard({ manifest, dataset, outcome, dataSource }),
   });
   return manifest;
 }

@@ -1,13 +1,13 @@
 import type { ModelManifest } from "@mlops/contracts";
 import type { Dataset } from "./dataset.js";
 import { escapeCell, markdownTable } from "./markdown.js";
-import type { ClassificationMetrics } from "./metrics.js";
+import type { TrainOutcome } from "./train.js";
 
-/** What a model card is written from: the version's manifest and its held-out evaluation. */
+/** What a model card is written from: the version's manifest and its fit, scored on held-out rows. */
 export interface ModelCardInput {
   readonly manifest: ModelManifest;
   readonly dataset: Dataset;
-  readonly metrics: ClassificationMetrics;
+  readonly outcome: TrainOutcome;
   /** Where the data came from (a path or URI), as the user gave it. */
   readonly dataSource: string;
 }
@@ -23,13 +23,37 @@ const METRIC_LABELS: Readonly<Record<string, string>> = {
   brier: "Brier score (multiclass form)",
 };
 
+/** The card's opening: what the model is, and the model file's format. */
+function summary(outcome: TrainOutcome, target: string, nFeatures: number, file: string): string {
+  const predicting = `predicting \`${target}\` from ${nFeatures} numeric features`;
+  if (outcome.algorithm === "forest") {
+    return `A random-forest classifier (algorithm \`forest\`, ${outcome.fit.nTrees} trees) ${predicting}. The model file is ml-random-forest JSON (\`${file}\`).`;
+  }
+  const { fit } = outcome;
+  const stopped =
+    fit.stoppedBy === "earlyStopping"
+      ? `early stopping kept ${fit.nRounds} of the ${fit.roundsTrained} rounds trained (the best validation log loss; at most ${fit.params.nEstimators})`
+      : fit.stoppedBy === "signal"
+        ? `stopped after ${fit.nRounds} of ${fit.params.nEstimators} rounds`
+        : `all ${fit.nRounds} rounds kept${fit.params.earlyStopping ? " (early stopping did not trigger)" : ""}`;
+  return `A gradient-boosted trees classifier (algorithm \`gbdt\`, ${fit.model.objective}, ${fit.model.trees.length} trees: ${stopped}) ${predicting}. The model file is @mlops/models' boosted-trees JSON of kind \`gbdt\`, format ${fit.model.formatVersion} (\`${file}\`).`;
+}
+
+/** What the probabilities are, which differs by algorithm. */
+function probabilityLimit(outcome: TrainOutcome): string {
+  return outcome.algorithm === "forest"
+    ? "Probabilities are the shares of the trees voting for each class (every tree counted; ml-random-forest 2.1's own predictProbability drops the first tree's vote); they are not calibrated."
+    : "Probabilities are the sigmoid (two classes) or softmax of the summed leaf values; log-loss boosting keeps them close to calibrated on data like the training data, but they were not calibrated separately.";
+}
+
 /** A Markdown model card: data, metrics with the confusion matrix, params, lineage, use, limits. */
 export function renderModelCard({
   manifest,
   dataset,
-  metrics,
+  outcome,
   dataSource,
 }: ModelCardInput): string {
+  const { metrics } = outcome;
   const classes = dataset.classNames;
   const binary = classes.length === 2;
   const count = (rows: Int32Array, k: number) =>
@@ -39,7 +63,7 @@ export function renderModelCard({
 
   return `# Model card: ${manifest.name} v${manifest.version}
 
-A random-forest classifier (${manifest.params.n_estimators} trees) predicting \`${dataset.labelName}\` from ${dataset.featureNames.length} numeric features. The model file is ml-random-forest JSON (\`${manifest.model_file}\`).
+${summary(outcome, dataset.labelName, dataset.featureNames.length, manifest.model_file)}
 
 ## Data
 
@@ -96,8 +120,8 @@ Scoring rows with the same ${dataset.featureNames.length} features, measured the
 ## Limits
 
 - Valid only for data like the training data: the held-out metrics say nothing about rows from another population or after drift.
-- Probabilities are the shares of the trees voting for each class (every tree counted; ml-random-forest 2.1's own predictProbability drops the first tree's vote); they are not calibrated.
-- The forest cannot extrapolate: feature values beyond the training range are treated like the nearest values seen.
+- ${probabilityLimit(outcome)}
+- Trees cannot extrapolate: feature values beyond the training range are treated like the nearest values seen.
 - Missing values are not supported; every feature must be a finite number.
 `;
 }

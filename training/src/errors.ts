@@ -31,9 +31,12 @@ export class OptionError extends RangeError {
   override readonly name = "OptionError";
   /** The option's name as the caller spelled it, e.g. `maxFeatures`. */
   readonly option: string;
+  /** The rule the value broke, e.g. `must be an integer ≥ 1`. */
+  readonly rule: string;
 
   constructor(option: string, rule: string, value: unknown) {
     super(`${option} ${rule} (got ${describeValue(value)})`);
     this.option = option;
+    this.rule = rule;
   }
 }

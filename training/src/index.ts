@@ -1,8 +1,11 @@
 export {
+  type AlgorithmParams,
   type ArtifactIdentity,
   classifierManifest,
   forestParamsRecord,
+  gbdtParamsRecord,
   metricsRecord,
+  modelParamsRecord,
   writeModelArtifact,
 } from "./artifact.js";
 export {
@@ -83,7 +86,13 @@ export {
   runPromoteJob,
   runRegisterJob,
 } from "./jobs/registry.js";
-export { runTrainJob, type TrainJobInput, type TrainJobOutput } from "./jobs/train.js";
+export {
+  type JobProgress,
+  type ModelSpec,
+  runTrainJob,
+  type TrainJobInput,
+  type TrainJobOutput,
+} from "./jobs/train.js";
 export {
   accuracy,
   balancedAccuracy,
@@ -140,4 +149,12 @@ export {
 export { azureMlTrackingUrl } from "./tracking/azureml.js";
 export type { RegistryMirror } from "./tracking/mlflow-registry.js";
 export { selectTracking, type Tracking } from "./tracking/select.js";
-export { evaluateFit, type TrainOutcome, trainAndEvaluate } from "./train.js";
+export {
+  evaluateFit,
+  type FittedModel,
+  type ForestOutcome,
+  type GbdtOutcome,
+  type TrainOutcome,
+  trainAndEvaluate,
+  trainAndEvaluateGbdt,
+} from "./train.js";

@@ -18,7 +18,7 @@ import {
   VariantNameSchema,
   VersionSchema,
 } from "./primitives.js";
-import { ModelKindSchema, ModelVersionSchema } from "./registry.js";
+import { ClassifierAlgorithmSchema, ModelKindSchema, ModelVersionSchema } from "./registry.js";
 
 /** Hard ceiling on features per row. */
 export const MAX_FEATURES = 1024;
@@ -189,6 +189,8 @@ export const ModelsResponseSchema = z.object({
       name: NameSchema,
       version: VersionSchema,
       kind: ModelKindSchema,
+      /** A classifier's algorithm; null for GARCH. */
+      algorithm: ClassifierAlgorithmSchema.nullable(),
     }),
   ),
   registered: z.array(

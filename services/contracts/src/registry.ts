@@ -18,9 +18,28 @@ import {
   VersionSchema,
 } from "./primitives.js";
 
-/** What a model version holds: a random-forest classifier or a GARCH fit. */
+/** What a model version holds: a classifier (a random forest or boosted trees) or a GARCH fit. */
 export const ModelKindSchema = z.enum(["classifier", "garch"]);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
+
+/** How a classifier was learned: a random forest or gradient-boosted trees. */
+export const ClassifierAlgorithmSchema = z.enum(["forest", "gbdt"], {
+  error: 'must be "forest" or "gbdt"',
+});
+export type ClassifierAlgorithm = z.infer<typeof ClassifierAlgorithmSchema>;
+
+/**
+ * The algorithm of a registered version, from the `algorithm` param every trainer records; a
+ * classifier registered before boosted trees existed has none and is a forest. Null for GARCH,
+ * and for a classifier whose `algorithm` param is not one this package knows.
+ */
+export function versionAlgorithm(
+  version: Pick<ModelVersion, "kind" | "params">,
+): ClassifierAlgorithm | null {
+  if (version.kind !== "classifier") return null;
+  const parsed = ClassifierAlgorithmSchema.safeParse(version.params.algorithm ?? "forest");
+  return parsed.success ? parsed.data : null;
+}
 
 /** Where an artifact lives (`file:`/relative path locally, `https:`/`azureml:` in the cloud). */
 export const ArtifactUriSchema = z.string().min(1).max(2048);
@@ -83,15 +102,29 @@ export const FeatureSchemaSchema = z.discriminatedUnion("kind", [
 export type FeatureSchema = z.infer<typeof FeatureSchemaSchema>;
 
 /**
+ * Manifest formats this package reads. Format 2 added `algorithm` (a classifier's, required
+ * there); a format 1 classifier is a random forest. A newer format is refused by name, so an
+ * older reader never misreads a model it does not know.
+ */
+export const MANIFEST_FORMAT_VERSIONS = [1, 2] as const;
+/** The format writers produce. */
+export const MANIFEST_FORMAT_VERSION = 2;
+
+/**
  * `manifest.json`, written beside the model file: enough to load, check and trace the model
  * without the registry.
  */
 export const ModelManifestSchema = z
   .object({
-    format_version: z.literal(1),
+    format_version: z.literal(MANIFEST_FORMAT_VERSIONS, {
+      error: (issue) =>
+        `must be a manifest format this reader knows (${MANIFEST_FORMAT_VERSIONS.join(" or ")}), got ${JSON.stringify(issue.input)}: a newer format needs a newer @mlops/models`,
+    }),
     name: NameSchema,
     version: VersionSchema,
     kind: ModelKindSchema,
+    /** A classifier's algorithm (format 2 on; absent for GARCH). */
+    algorithm: ClassifierAlgorithmSchema.optional(),
     feature_schema: FeatureSchemaSchema,
     metrics: MetricsSchema,
     params: ParamsSchema,
@@ -114,8 +147,25 @@ export const ModelManifestSchema = z
   .refine((m) => m.kind === m.feature_schema.kind, {
     error: "feature_schema.kind must equal kind",
     path: ["feature_schema", "kind"],
+  })
+  .refine(
+    (m) => m.format_version === 1 || (m.kind === "classifier") === (m.algorithm !== undefined),
+    {
+      error: "is required for a classifier and absent otherwise (manifest format 2)",
+      path: ["algorithm"],
+    },
+  )
+  .refine((m) => m.format_version === 2 || m.algorithm === undefined, {
+    error: "is not part of manifest format 1",
+    path: ["algorithm"],
   });
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
+
+/** A manifest's classifier algorithm (format 1 classifiers are forests); null for GARCH. */
+export function manifestAlgorithm(manifest: ModelManifest): ClassifierAlgorithm | null {
+  if (manifest.kind !== "classifier") return null;
+  return manifest.algorithm ?? "forest";
+}
 
 /** MLflow's run states. */
 export const RunStatusSchema = z.enum(["RUNNING", "FINISHED", "FAILED", "KILLED"]);

@@ -5,6 +5,7 @@
 
 export { type Analysis, type AnalyzeOptions, analyzeExperiment } from "./analyze.js";
 export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
+export { type ArmModel, armModels } from "./arm-models.js";
 export {
   type DecisionInput,
   type DecisionResult,

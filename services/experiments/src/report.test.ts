@@ -4,6 +4,7 @@ import { XMLValidator } from "fast-xml-parser";
 import { afterEach, describe, expect, it } from "vitest";
 import { seedTraffic } from "../test-support/seed-traffic.js";
 import { analyzeExperiment } from "./analyze.js";
+import { armModels } from "./arm-models.js";
 import { readLiftPath } from "./lift-history.js";
 import { renderLiftChart, renderReport } from "./report.js";
 
@@ -66,7 +67,8 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(md).toMatch(/^# A\/B report: effect$/m);
     expect(md).toContain("> iris v2 | against v1");
     expect(md).toContain("| generated | 2026-01-02T03:04:05.000Z |");
-    expect(md).toContain("| champion | 50% | iris@1 | 3000 | 0 | 3000 |");
+    // Without the arms' models the version and algorithm are dashes.
+    expect(md).toContain("| champion | 50% | iris@1 | – | – | 3000 | 0 | 3000 |");
     expect(md).toMatch(/OK: the split follows the weights\. χ² = 0, df = 1, p = 1\./);
     expect(md).toContain(`1. ${analysis.result.reasons[0]}`);
     const ci = (x: number) => String(Number(x.toPrecision(4)));
@@ -83,6 +85,47 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(renderReport(analysis, { chartFile: null, generatedAt })).toContain(
       "No chart was written with this report.",
     );
+  });
+
+  it("names the version and algorithm each arm serves, as the registry resolves them", async () => {
+    store = openSqliteStore(":memory:");
+    const model = (algorithm: string) => ({
+      name: "iris",
+      kind: "classifier" as const,
+      run_id: null,
+      data_hash: null,
+      git_sha: null,
+      params: { algorithm },
+      metrics: {},
+      artifact: { uri: `/srv/${algorithm}/model.json`, sha256: "0".repeat(64) },
+    });
+    await store.models.register(model("forest"));
+    await store.models.register(model("gbdt"));
+    await store.models.setAlias("iris", "challenger", 2);
+    await store.experiments.create(
+      definition("mixed", {
+        variants: [
+          { name: "champion", weight: 50, model: "iris@1" },
+          { name: "challenger", weight: 50, model: "iris@challenger" },
+        ],
+      }),
+    );
+    await seedTraffic(store, "mixed", 200, 0, 3);
+    const analysis = await analyzeExperiment(store, "mixed");
+    const served = await armModels(store, analysis.experiment);
+    expect(served).toEqual({
+      champion: { name: "iris", version: 1, algorithm: "forest" },
+      challenger: { name: "iris", version: 2, algorithm: "gbdt" },
+    });
+    const md = renderReport(analysis, { chartFile: null, generatedAt, armModels: served });
+    expect(md).toContain(
+      "| arm | weight | model | version | algorithm | predictions | failed | with outcome |",
+    );
+    expect(md).toContain("| champion | 50% | iris@1 | v1 | forest | 200 |");
+    expect(md).toContain("| challenger | 50% | iris@challenger | v2 | gbdt | 200 |");
+    // A reference that resolves to nothing gets no model rather than failing the report.
+    const retired = { variants: [{ name: "old", weight: 100, model: "iris@retired" }] };
+    expect(await armModels(store, retired)).toEqual({ old: null });
   });
 
   it("says why there is no comparison and no chart while an arm lacks data", async () => {

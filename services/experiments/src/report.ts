@@ -5,6 +5,7 @@
  * Pure: the caller reads the analysis and the lift path, and writes the files.
  */
 import type { Analysis } from "./analyze.js";
+import type { ArmModel } from "./arm-models.js";
 import { PRIMARY_METRIC_DIRECTION } from "./decide.js";
 import { normalQuantile } from "./distributions.js";
 import { formatNumber } from "./format.js";
@@ -19,6 +20,11 @@ export interface ReportOptions {
   readonly chartFile: string | null;
   /** Shown in the header. Default now. */
   readonly generatedAt?: Date;
+  /**
+   * What each arm serves now (`armModels`): its version and algorithm in the arms table. Arms
+   * without an entry show a dash.
+   */
+  readonly armModels?: Readonly<Record<string, ArmModel | null>>;
 }
 
 /** `formatNumber`, or a dash for a number that is missing or not finite. */
@@ -53,20 +59,29 @@ export function renderLiftChart(analysis: Analysis, points: readonly LiftPoint[]
   });
 }
 
-function armsSection(analysis: Analysis): string {
+function armsSection(
+  analysis: Analysis,
+  models: Readonly<Record<string, ArmModel | null>> = {},
+): string {
   const byName = new Map(analysis.metrics.map((m) => [m.variant, m]));
   const rows = analysis.experiment.variants.map((v) => {
     const m = byName.get(v.name);
+    const served = models[v.name];
     return [
       v.name,
       `${v.weight}%`,
       v.model,
+      served ? `v${served.version}` : "–",
+      served?.algorithm ?? "–",
       m ? String(m.latency.n) : "–",
       m ? String(Math.round(m.errorRate.mean * m.errorRate.n)) : "–",
       m ? String(m.accuracy.n) : "–",
     ];
   });
-  return table(["arm", "weight", "model", "predictions", "failed", "with outcome"], rows);
+  return table(
+    ["arm", "weight", "model", "version", "algorithm", "predictions", "failed", "with outcome"],
+    rows,
+  );
 }
 
 function srmSection(analysis: Analysis): string {
@@ -205,7 +220,7 @@ export function renderReport(analysis: Analysis, opts: ReportOptions): string {
     "",
     "## Arms",
     "",
-    armsSection(analysis),
+    armsSection(analysis, opts.armModels),
     "",
     "## Sample ratio",
     "",

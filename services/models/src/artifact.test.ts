@@ -30,6 +30,7 @@ const fields: ManifestFields = {
   name: "m",
   version: 1,
   kind: "classifier",
+  algorithm: "forest",
   feature_schema: {
     kind: "classifier",
     features: [{ name: "a", type: "number" }],
@@ -57,7 +58,7 @@ describe("modelManifest", () => {
   it("fills in the format version, the model file and its SHA-256", () => {
     const manifest = modelManifest(fields, '{"x":1}');
     expect(manifest).toMatchObject({
-      format_version: 1,
+      format_version: 2,
       model_file: MODEL_FILE,
       model_sha256: sha256('{"x":1}'),
     });
@@ -68,6 +69,13 @@ describe("modelManifest", () => {
   it("refuses fields that break the contract, naming the field", () => {
     expect(() => modelManifest({ ...fields, run_id: "bad id" }, "{}")).toThrow(/run_id/);
     expect(() => modelManifest({ ...fields, name: "no spaces" }, "{}")).toThrow(/name/);
+    const { algorithm: _, ...noAlgorithm } = fields;
+    expect(() => modelManifest(noAlgorithm, "{}")).toThrow(
+      "algorithm: is required for a classifier and absent otherwise (manifest format 2)",
+    );
+    expect(() => modelManifest({ ...fields, algorithm: "xgboost" as "gbdt" }, "{}")).toThrow(
+      'algorithm: must be "forest" or "gbdt"',
+    );
   });
 });
 
@@ -121,8 +129,10 @@ describe("writeArtifact and its readers", () => {
     await mkdir(dir);
     await writeFile(join(dir, MANIFEST_FILE), "{");
     await expect(readArtifactDir(dir)).rejects.toThrow(`${join(dir, MANIFEST_FILE)}: not JSON`);
-    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...fields, format_version: 2 }));
-    await expect(readArtifactDir(dir)).rejects.toThrow(/manifest.json is invalid: format_version/);
+    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...fields, format_version: 3 }));
+    await expect(readArtifactDir(dir)).rejects.toThrow(
+      /manifest.json is invalid: format_version: must be a manifest format this reader knows \(1 or 2\), got 3/,
+    );
   });
 });
 

@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type ArtifactRef,
+  MANIFEST_FORMAT_VERSION,
   type ModelManifest,
   ModelManifestSchema,
   type ModelVersionInput,
@@ -39,13 +40,19 @@ export function sha256(data: string | Uint8Array): string {
 export type ManifestFields = Omit<ModelManifest, "format_version" | "model_file" | "model_sha256">;
 
 /**
- * The manifest of `model` (the model file's text, stored as `model.json`): format 1, checked
- * against the contract (a `ContractValidationError` names the field that breaks it).
+ * The manifest of `model` (the model file's text, stored as `model.json`) in the current format
+ * (2: a classifier names its `algorithm`), checked against the contract (a
+ * `ContractValidationError` names the field that breaks it).
  */
 export function modelManifest(fields: ManifestFields, model: string): ModelManifest {
   return parseOrThrow(
     ModelManifestSchema,
-    { format_version: 1, ...fields, model_file: MODEL_FILE, model_sha256: sha256(model) },
+    {
+      format_version: MANIFEST_FORMAT_VERSION,
+      ...fields,
+      model_file: MODEL_FILE,
+      model_sha256: sha256(model),
+    },
     "model manifest",
   );
 }

@@ -1,7 +1,8 @@
 /**
  * `@mlops/models`: what a served model is. The artifact (model file, manifest, model card,
  * SHA-256) is written by training and read by serving through this package; the random forest's
- * file format and its packed predictor, and a fitted GARCH model's file, live here too.
+ * and the boosted trees' file formats and packed predictors, and a fitted GARCH model's file,
+ * live here too.
  */
 export {
   type ArtifactFiles,
@@ -20,6 +21,11 @@ export {
   versionInput,
   writeArtifact,
 } from "./artifact.js";
+export {
+  type ClassifierPredictor,
+  type LoadedClassifier,
+  loadClassifierModel,
+} from "./classifier.js";
 export { ArtifactError, describeValue, ModelFormatError } from "./errors.js";
 export {
   type CartOptionsJSON,
@@ -40,6 +46,7 @@ export {
 } from "./forest/tree.js";
 export { garchModelFile, loadGarch } from "./garch.js";
 export { scoreClass, scoreProbabilities } from "./gbdt/link.js";
+export { gbdtModelFile } from "./gbdt/load.js";
 export {
   GBDT_FORMAT_VERSION,
   GBDT_MODEL_KIND,

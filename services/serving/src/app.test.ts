@@ -86,10 +86,15 @@ describe("models, health and docs", () => {
   it("lists served and registered models, and versions by name", async () => {
     const app = await build(fixture);
     const models = (await app.inject({ url: "/models" })).json();
-    expect(models.served.map((m: { variant: string }) => m.variant).sort()).toEqual([
-      "challenger",
-      "champion",
-      "garch",
+    // The demo's arms: a random-forest champion and a boosted-trees challenger.
+    const served = models.served.map((m: { variant: string; algorithm: string | null }) => [
+      m.variant,
+      m.algorithm,
+    ]);
+    expect(served.sort()).toEqual([
+      ["challenger", "gbdt"],
+      ["champion", "forest"],
+      ["garch", null],
     ]);
     expect(
       models.registered.find((m: { name: string }) => m.name === "classifier").aliases,

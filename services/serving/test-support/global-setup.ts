@@ -1,8 +1,9 @@
 /**
  * Vitest global set-up for the serving project: one temporary platform shared by every test
  * file, a SQLite store in which the demo models are registered as `pnpm start` registers them
- * (the forests and GARCH fit training wrote, committed as `@mlops/models`' fixtures, so serving
- * is tested on trained models without depending on the trainer). Files open their own
+ * (the forest champion, boosted-trees challenger and GARCH fit training wrote, committed as
+ * `@mlops/models`' fixtures, so serving is tested on trained models without depending on the
+ * trainer). Files open their own
  * connection to it.
  */
 import { mkdtemp, rm } from "node:fs/promises";

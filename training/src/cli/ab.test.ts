@@ -65,8 +65,9 @@ beforeAll(async () => {
       metrics: {},
       artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
     });
+    // A forest registered before the algorithm param existed, then boosted trees.
     await store.models.register(version());
-    await store.models.register(version());
+    await store.models.register({ ...version(), params: { algorithm: "gbdt" } });
     await store.models.setAlias("iris", "champion", 1);
     for (const id of ["skewed", "early", "clear-win"]) {
       await store.experiments.create({
@@ -108,7 +109,10 @@ describe("mlops ab analyze", () => {
     expect(record).toMatchObject({ experiment_id: "skewed", decision: "invalid" });
     // No comparison, so no chart: the report says why and links nothing.
     expect(await readdir(join(root, "out"))).toEqual(["skewed.json", "skewed.md"]);
-    expect(await readFile(report, "utf8")).toContain("No chart: sample ratio mismatch");
+    const markdown = await readFile(report, "utf8");
+    expect(markdown).toContain("No chart: sample ratio mismatch");
+    // The arms table names the version and algorithm each arm serves.
+    expect(markdown).toContain("| challenger | 50% | iris@2 | v2 | gbdt | 150 |");
     expect(await withStore((s) => s.experiments.decisions("skewed"))).toEqual([]);
   });
 
@@ -131,6 +135,10 @@ describe("mlops ab analyze", () => {
       previous_p_value: 1,
       applied: { championMove: null, state: "running" },
       files: { report: null, chart: null, decision: null },
+      arm_models: {
+        champion: { name: "iris", version: 1, algorithm: "forest" },
+        challenger: { name: "iris", version: 2, algorithm: "gbdt" },
+      },
     });
     expect(out.reasons[0]).toMatch(/^not enough data: accuracy has 30 observations/);
     expect(out.metrics.map((m: { accuracy: { n: number } }) => m.accuracy.n)).toEqual([30, 30]);

@@ -8,8 +8,10 @@ import { basename, dirname, extname, join } from "node:path";
 import { CHAMPION } from "@mlops/contracts";
 import {
   type Analysis,
+  type ArmModel,
   analyzeExperiment,
   applyDecision,
+  armModels,
   ExperimentsInputError,
   MAX_LIFT_POINTS,
   type Plan,
@@ -179,7 +181,12 @@ function formatTraffic(s: TrafficSummary): string {
 /** The analysis as one JSON object: the decision, every number behind it, and what was done. */
 function analysisJson(
   analysis: Analysis,
-  extra: { record: unknown; applied: unknown; files: Record<string, string | null> },
+  extra: {
+    record: unknown;
+    applied: unknown;
+    files: Record<string, string | null>;
+    armModels: Readonly<Record<string, ArmModel | null>>;
+  },
 ) {
   const { result } = analysis;
   return {
@@ -187,6 +194,7 @@ function analysisJson(
     decision: result.decision,
     reasons: result.reasons,
     arms: result.arms,
+    arm_models: extra.armModels,
     srm: result.srm,
     primary: result.primary,
     guardrails: result.guardrails,
@@ -245,11 +253,14 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
             ? null
             : await readLiftPath(store, analysis, { points: opts.points });
         const chart = lift !== null && lift.length > 0 ? renderLiftChart(analysis, lift) : null;
+        // What each arm serves (version, algorithm), as the report and --json name it.
+        const served = await armModels(store, experiment);
         const report =
           opts.report === undefined
             ? null
             : renderReport(analysis, {
                 chartFile: chart === null ? null : basename(chartPath!),
+                armModels: served,
               });
         const applied = opts.apply
           ? await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt })
@@ -271,9 +282,10 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
             chart: chart === null ? null : chartPath,
             decision: opts.decisionOut ?? null,
           };
-          io.stdout(`${JSON.stringify(analysisJson(analysis, { record, applied, files }))}\n`);
+          const json = analysisJson(analysis, { record, applied, files, armModels: served });
+          io.stdout(`${JSON.stringify(json)}\n`);
         } else {
-          io.stdout(report ?? renderReport(analysis, { chartFile: null }));
+          io.stdout(report ?? renderReport(analysis, { chartFile: null, armModels: served }));
           if (applied !== null) {
             const move = applied.championMove;
             io.stdout(

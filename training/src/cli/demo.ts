@@ -6,16 +6,21 @@ import type { CliContext } from "./context.js";
 import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
 
 /**
- * Adds `mlops demo`: registers what `pnpm start` serves (the two demo forests, the GARCH fit and
- * the experiment), reusing whatever is registered already.
+ * Adds `mlops demo`: registers what `pnpm start` serves (the demo forest champion and boosted-trees
+ * challenger, the GARCH fit and the experiment), reusing whatever is registered already.
  */
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command("demo")
     .description(
-      "Register the demo models pnpm start serves: champion and challenger forests on the demo data, GARCH(1,1) on dem2gbp, and the A/B experiment (what is registered is reused).",
+      "Register the demo models pnpm start serves: a random-forest champion and a gradient-boosted challenger on the demo data, GARCH(1,1) on dem2gbp, and the A/B experiment (what is registered is reused).",
     )
-    .option("--trees <n>", "trees per forest", integer("--trees", 1), 100)
+    .option(
+      "--trees <n>",
+      "trees of the forest and rounds of the boosted trees",
+      integer("--trees", 1),
+      100,
+    )
     .option("--threads <t>", "worker threads for training", integer("--threads", 1), 1)
     .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
     .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)

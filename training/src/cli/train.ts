@@ -1,6 +1,7 @@
 /**
- * `mlops train`: fit a random forest on a CSV, track the run and register the model (locally, from
- * the forest shares of a distributed job, or as a job on the Azure ML cluster).
+ * `mlops train`: fit a random forest or gradient-boosted trees on a CSV, track the run and
+ * register the model (locally, from the forest shares of a distributed job, or as a forest job
+ * on the Azure ML cluster).
  */
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
@@ -12,17 +13,18 @@ import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
 import { DEFAULT_ARTIFACT_ROOT, datasetCommand, integer, number } from "./flags.js";
+import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
 
 /** Adds `mlops train`. */
 export function registerTrainCommand(program: Command, ctx: CliContext): void {
-  datasetCommand(
+  const command = datasetCommand(
     program,
     "train",
-    "Train a random forest on a CSV (its `split` column, else a seeded stratified 80/20 split), track the run and register the model.",
+    "Train a random forest or gradient-boosted trees (--algorithm) on a CSV (its `split` column, else a seeded stratified 80/20 split), track the run and register the model.",
   )
     .option("--name <name>", "registered model name (default: the file's base name)")
-    .option("--trees <n>", "number of trees", integer("--trees", 1), 100)
-    .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
+    .option("--trees <n>", "forest: number of trees (default 100)", integer("--trees", 1))
+    .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
     .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
@@ -32,7 +34,10 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
       number("--promotion-threshold"),
     )
     .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
-    .option("--json", "print one JSON object (run_id, model, metrics, fit_ms) instead of text")
+    .option(
+      "--json",
+      "print one JSON object (run_id, model, algorithm, params, rounds, metrics, fit_ms) instead of text",
+    )
     .option(
       "--from-shares <dir>",
       "merge the forest shares in this folder (mlops forest share) instead of fitting",
@@ -43,79 +48,94 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
       "azureml: nodes that share the trees (then a merge job)",
       integer("--instances", 1),
       1,
-    )
-    .action(async (opts: TrainFlags) => {
-      if (opts.target === "azureml") {
-        // Flags the cluster job does not carry are refused rather than silently dropped.
-        if (opts.autoPromote || opts.fromShares) {
-          const flag = opts.autoPromote ? "--auto-promote" : "--from-shares";
-          throw new OptionError(flag, "is not available with --target azureml", true);
-        }
-        const name = opts.name ?? datasetName(opts.data);
-        const submitted = await submitTrainToAzureMl(
-          ctx.io.env,
-          { ...opts, name, experiment: name },
-          opts.instances,
-        );
-        ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
-        return;
+    );
+  addModelFlags(command).action(async (opts: TrainFlags) => {
+    const model = modelSpecFromFlags(opts);
+    if (model.algorithm === "gbdt" && opts.fromShares) {
+      throw new OptionError(
+        "--from-shares",
+        "merges forest shares: use --algorithm forest",
+        opts.fromShares,
+      );
+    }
+    const trees = model.algorithm === "forest" ? (model.trees ?? 100) : 0;
+    if (opts.target === "azureml") {
+      // Flags the cluster job does not carry are refused rather than silently dropped.
+      if (opts.autoPromote || opts.fromShares || model.algorithm === "gbdt") {
+        const [flag, value] = opts.autoPromote
+          ? ["--auto-promote", true]
+          : opts.fromShares
+            ? ["--from-shares", opts.fromShares]
+            : ["--algorithm", model.algorithm];
+        throw new OptionError(flag, "is not available with --target azureml", value);
       }
-      checkLocal(opts.target, opts.instances);
-      if (opts.autoPromote && opts.promotionThreshold === undefined) {
-        throw new OptionError(
-          "--promotion-threshold",
-          "is required with --auto-promote",
-          undefined,
-        );
-      }
-      const promotion = opts.autoPromote
-        ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+      const name = opts.name ?? datasetName(opts.data);
+      const submitted = await submitTrainToAzureMl(
+        ctx.io.env,
+        { ...opts, trees, name, experiment: name },
+        opts.instances,
+      );
+      ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
+      return;
+    }
+    checkLocal(opts.target, opts.instances);
+    if (opts.autoPromote && opts.promotionThreshold === undefined) {
+      throw new OptionError("--promotion-threshold", "is required with --auto-promote", undefined);
+    }
+    const promotion = opts.autoPromote
+      ? { metric: opts.metric, threshold: opts.promotionThreshold! }
+      : undefined;
+    const unit = model.algorithm === "forest" ? "trees" : "rounds";
+    const bar =
+      ctx.io.isTTY && !opts.json
+        ? new SingleBar({ format: `training {bar} {value}/{total} ${unit}` })
         : undefined;
-      const bar =
-        ctx.io.isTTY && !opts.json
-          ? new SingleBar({ format: "training {bar} {value}/{total} trees" })
-          : undefined;
-      await ctx.withStore(async (store) => {
-        bar?.start(opts.trees, 0);
-        const result = await runTrainJob({
-          data: opts.data,
-          label: opts.label,
-          name: opts.name,
-          trees: opts.trees,
-          seed: opts.seed,
-          threads: opts.threads,
-          store,
-          ...selectTracking(ctx.io.env, store),
-          artifactRoot: opts.artifacts,
-          onProgress: (p) => bar?.update(p.treesDone),
-          fromShares: opts.fromShares,
-          promotion,
-        }).finally(() => bar?.stop());
-        const m = result.metrics;
-        ctx.print(
-          opts.json,
-          result,
-          () =>
-            `${result.model.name} v${result.model.version} (run ${result.run_id})\n` +
-            `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
-            `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
-            `artifact ${result.artifact}\n` +
-            (result.promotion
-              ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
-              : ""),
-        );
-      });
+    await ctx.withStore(async (store) => {
+      const result = await runTrainJob({
+        data: opts.data,
+        label: opts.label,
+        name: opts.name,
+        model,
+        seed: opts.seed,
+        threads: opts.threads,
+        store,
+        ...selectTracking(ctx.io.env, store),
+        artifactRoot: opts.artifacts,
+        onProgress: (p) => {
+          if (bar && !bar.isActive) bar.start(p.total, 0);
+          bar?.update(p.done);
+        },
+        fromShares: opts.fromShares,
+        promotion,
+      }).finally(() => bar?.stop());
+      const m = result.metrics;
+      ctx.print(
+        opts.json,
+        result,
+        () =>
+          `${result.model.name} v${result.model.version} (run ${result.run_id}): ${result.algorithm}` +
+          (result.rounds
+            ? `, ${result.rounds.kept} of ${result.rounds.trained} rounds kept${result.rounds.stopped_by ? " (early stopping)" : ""}`
+            : "") +
+          "\n" +
+          `accuracy ${m.accuracy.toFixed(4)}, balanced accuracy ${m.balanced_accuracy.toFixed(4)}, ` +
+          `log loss ${m.log_loss.toFixed(4)}; fit ${result.fit_ms.toFixed(0)} ms\n` +
+          `artifact ${result.artifact}\n` +
+          (result.promotion
+            ? `${result.promotion.promoted ? "promoted to challenger" : "not promoted"}: ${result.promotion.reason}\n`
+            : ""),
+      );
     });
+  });
 }
 
-interface TrainFlags {
+interface TrainFlags extends ModelFlags {
   fromShares?: string;
   target: string;
   instances: number;
   data: string;
   label: string;
   name?: string;
-  trees: number;
   seed: number;
   threads: number;
   artifacts: string;

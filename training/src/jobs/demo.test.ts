@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadForest, loadGarch, readArtifact, sha256 } from "@mlops/models";
+import {
+  type GbdtModelJSON,
+  loadClassifierModel,
+  loadGarch,
+  readArtifact,
+  sha256,
+} from "@mlops/models";
 import { DEMO_FIXTURE, readDemoFixture } from "@mlops/models/test-support";
 import { openStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,12 +41,14 @@ afterAll(async () => {
 });
 
 describe("runDemoJob", () => {
-  it("registers the two forests, the GARCH fit, their aliases and the experiment", async () => {
+  it("registers the forest champion, the gbdt challenger, the GARCH fit, their aliases and the experiment", async () => {
     expect(first.models).toEqual(DEMO_FIXTURE.map((m) => ({ ...m, registered: true })));
     expect(first.experiment).toEqual({ id: "default", created: true });
     expect(lines).toEqual([
-      expect.stringMatching(/^training classifier \(champion\): 2 trees: accuracy 0\.\d{4}/),
-      expect.stringMatching(/^training classifier \(challenger\): 2 trees: accuracy/),
+      expect.stringMatching(
+        /^training classifier \(champion, forest\): 2 trees: accuracy 0\.\d{4}/,
+      ),
+      expect.stringMatching(/^training classifier \(challenger, gbdt\): 2 rounds: accuracy/),
       expect.stringMatching(
         /^fitted GARCH\(1,1\) on dem2gbp: log-likelihood -?\d+\.\d\d → dem2gbp@1$/,
       ),
@@ -60,7 +68,10 @@ describe("runDemoJob", () => {
       const artifact = await readArtifact(registered!.artifact);
       expect(artifact.manifest).toMatchObject({ name, version, kind: registered!.kind });
       if (registered!.kind === "classifier") {
-        expect(loadForest(artifact).predictor.nClasses).toBe(2);
+        const loaded = loadClassifierModel(artifact);
+        expect(loaded.predictor.nClasses).toBe(2);
+        expect(loaded.algorithm).toBe(version === 1 ? "forest" : "gbdt");
+        expect(registered!.params.algorithm).toBe(loaded.algorithm);
       } else {
         expect(loadGarch(artifact).spec).toMatchObject({ p: 1, q: 1, dist: "normal" });
       }
@@ -74,12 +85,35 @@ describe("runDemoJob", () => {
       const registered = await store.models.get(name, version);
       const written = await readArtifact(registered!.artifact);
       const why = `${name} v${version} differs from the fixture: see its README`;
-      const stable = ({ run_id, created, git_sha, metrics, ...rest }: typeof written.manifest) =>
-        rest;
-      if (committed.manifest.kind === "classifier") {
+      // The model file's checksum is compared below where the model must be exact.
+      const stable = ({
+        run_id,
+        created,
+        git_sha,
+        metrics,
+        model_sha256,
+        ...rest
+      }: typeof written.manifest) => rest;
+      if (committed.manifest.algorithm === "forest") {
         // Forests are exact: comparisons and midpoints of the data, no transcendental functions.
         expect(sha256(written.model), why).toBe(sha256(committed.model));
         expect(stable(written.manifest), why).toEqual(stable(committed.manifest));
+      } else if (committed.manifest.algorithm === "gbdt") {
+        // The splits are exact (bin edges of the data); leaf values go through Math.exp in the
+        // gradients, whose last digits may move with the JavaScript engine.
+        expect(stable(written.manifest), why).toEqual(stable(committed.manifest));
+        const ours = JSON.parse(written.model) as GbdtModelJSON;
+        const theirs = JSON.parse(committed.model) as GbdtModelJSON;
+        const shape = ({ trees, baseScore, ...rest }: GbdtModelJSON) => ({
+          ...rest,
+          trees: trees.map(({ value, ...split }) => split),
+        });
+        expect(shape(ours), why).toEqual(shape(theirs));
+        const values = (m: GbdtModelJSON) => [...m.baseScore, ...m.trees.flatMap((t) => t.value)];
+        const theirValues = values(theirs);
+        for (const [i, v] of values(ours).entries()) {
+          expect(v, why).toBeCloseTo(theirValues[i]!, 10);
+        }
       } else {
         // The fit's last digits may move with the JavaScript engine's Math functions.
         const ours = loadGarch(written);

@@ -1,8 +1,9 @@
 /**
- * The demo platform `pnpm start` serves, registered when the registry lacks it: a champion and a
- * challenger forest trained on the demo data (`runTrainJob`), GARCH(1,1) fitted to the DEM/GBP
- * returns (`runGarchJob`), their aliases, and the A/B experiment between the two forests. What
- * is registered already is reused, so a second run only reports it.
+ * The demo platform `pnpm start` serves, registered when the registry lacks it: a champion random
+ * forest and a challenger of gradient-boosted trees trained on the demo data (`runTrainJob`),
+ * GARCH(1,1) fitted to the DEM/GBP returns (`runGarchJob`), their aliases, and the A/B experiment
+ * between the two classifiers. What is registered already is reused, so a second run only
+ * reports it.
  */
 import { isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,10 +21,14 @@ export const DEMO_DATA = {
 /** Registered names of the demo models. */
 export const DEMO_MODELS = { classifier: "classifier", garch: "dem2gbp" } as const;
 
-/** The two arms: forests of the same size on the same data, different seeds. */
+/**
+ * The two arms, on the same data: the forest as champion and boosted trees (their defaults, as
+ * many rounds as the forest has trees) as challenger, the A/B test teams run when they weigh
+ * boosting against the forest they serve.
+ */
 const ARMS = [
-  { alias: CHAMPION, seed: 1 },
-  { alias: CHALLENGER, seed: 2 },
+  { alias: CHAMPION, seed: 1, algorithm: "forest" },
+  { alias: CHALLENGER, seed: 2, algorithm: "gbdt" },
 ] as const;
 
 /** What `mlops demo` (and `pnpm start` before it serves) does, as a function. */
@@ -35,7 +40,7 @@ export interface DemoJobInput {
   readonly experimentId: string;
   /** Percent of users the experiment sends to the challenger. */
   readonly challengerWeight: number;
-  /** Trees per forest. @default 100 */
+  /** Trees of the forest, and rounds of the boosted trees. @default 100 */
   readonly trees?: number;
   /** Worker threads for training. @default 1 */
   readonly threads?: number;
@@ -99,18 +104,21 @@ async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
       models.push({ name, alias: arm.alias, version: existing, registered: false });
       continue;
     }
-    const label = `training ${name} (${arm.alias}): ${trees} trees`;
+    const label = `training ${name} (${arm.alias}, ${arm.algorithm}): ${trees} ${arm.algorithm === "forest" ? "trees" : "rounds"}`;
     const job = await runTrainJob({
       data: asTyped(DEMO_DATA.classification),
       label: "label",
       name,
-      trees,
+      model:
+        arm.algorithm === "forest"
+          ? { algorithm: "forest", trees }
+          : { algorithm: "gbdt", options: { nEstimators: trees } },
       seed: arm.seed,
       threads: input.threads ?? 1,
       store,
       artifactRoot: input.artifactRoot,
       ...(input.gitSha === undefined ? {} : { gitSha: input.gitSha }),
-      onProgress: (p) => progress(`${label} ${bar(p.treesDone / p.nEstimators)}`, true),
+      onProgress: (p) => progress(`${label} ${bar(p.done / p.total)}`, true),
     });
     await store.models.setAlias(name, arm.alias, job.model.version);
     progress(
@@ -158,7 +166,8 @@ async function ensureExperiment(input: DemoJobInput): Promise<boolean> {
   const model = DEMO_MODELS.classifier;
   await store.experiments.create({
     id: experimentId,
-    description: "Champion vs challenger on the demo classification data (pnpm start).",
+    description:
+      "Random-forest champion vs gradient-boosted challenger on the demo classification data (pnpm start).",
     variants: [
       { name: CHAMPION, weight: 100 - challengerWeight, model: `${model}@${CHAMPION}` },
       { name: CHALLENGER, weight: challengerWeight, model: `${model}@${CHALLENGER}` },

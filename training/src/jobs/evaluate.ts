@@ -1,4 +1,4 @@
-import { loadForest, readArtifact } from "@mlops/models";
+import { loadClassifierModel, readArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
 import { metricsRecord } from "../artifact.js";
 import { loadDataset } from "../dataset.js";
@@ -70,7 +70,7 @@ export async function runEvaluateJob(input: EvaluateJobInput): Promise<EvaluateJ
   });
   const y = Int32Array.from(rows, (row) => classOf[dataset.y[row]]);
   const nClasses = schema.classes.length;
-  const { predictor } = loadForest(artifact);
+  const { predictor } = loadClassifierModel(artifact);
   const metrics = classificationMetrics(
     y,
     predictor.predict(x),

@@ -1,4 +1,4 @@
-import { loadForest, readArtifact } from "@mlops/models";
+import { loadClassifierModel, readArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
 import { metricsRecord } from "../artifact.js";
 import { type Dataset, takeRows } from "../dataset.js";
@@ -65,7 +65,7 @@ export async function heldOutMetrics(
     schema.classes.join("\u0000") === dataset.classNames.join("\u0000");
   if (!same) return null;
   const test = takeRows(dataset, dataset.split.test);
-  const { predictor } = loadForest(artifact);
+  const { predictor } = loadClassifierModel(artifact);
   return metricsRecord(
     classificationMetrics(
       test.y,

@@ -2,18 +2,36 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
-import { CHALLENGER, type MetricPoint, NameSchema } from "@mlops/contracts";
-import { artifactRef, ForestPredictor, forestModelFile } from "@mlops/models";
+import {
+  CHALLENGER,
+  type ClassifierAlgorithm,
+  type MetricPoint,
+  NameSchema,
+  type Params,
+} from "@mlops/contracts";
+import { artifactRef, ForestPredictor } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { forestParamsRecord, metricsRecord, writeModelArtifact } from "../artifact.js";
+import {
+  type AlgorithmParams,
+  classifierModelFile,
+  metricsRecord,
+  modelParamsRecord,
+  writeModelArtifact,
+} from "../artifact.js";
 import { type Dataset, loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
-import type { TrainingProgress } from "../forest/fit.js";
 import { type ForestParams, resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
+import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
-import { evaluateFit, type TrainOutcome, trainAndEvaluate } from "../train.js";
+import {
+  evaluateFit,
+  type ForestOutcome,
+  type TrainOutcome,
+  trainAndEvaluate,
+  trainAndEvaluateGbdt,
+} from "../train.js";
 import { mergeShareFiles } from "./distributed.js";
 import { headCommit } from "./git.js";
 import {
@@ -23,6 +41,20 @@ import {
   type PromotionGate,
 } from "./promotion.js";
 
+/**
+ * What to fit: a random forest of `trees` trees, or gradient-boosted trees with `options` (any
+ * of `GbdtOptions` but the seed, which the job's `seed` sets for both).
+ */
+export type ModelSpec =
+  | { readonly algorithm: "forest"; readonly trees?: number }
+  | { readonly algorithm: "gbdt"; readonly options?: Omit<GbdtOptions, "seed"> };
+
+/** Progress while a model grows: trees of a forest, or boosting rounds. */
+export interface JobProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
 /** What `mlops train` does, as a function. */
 export interface TrainJobInput {
   /** CSV file to train on. */
@@ -31,9 +63,9 @@ export interface TrainJobInput {
   readonly label: string;
   /** Registered model name. @default the file's base name */
   readonly name?: string;
-  /** @default 100 */
-  readonly trees?: number;
-  /** Seed of the forest (and of the split when the file has none). @default 42 */
+  /** The algorithm and its hyperparameters. @default a forest of 100 trees */
+  readonly model?: ModelSpec;
+  /** Seed of the model (and of the split when the file has none). @default 42 */
   readonly seed?: number;
   /** @default 1 */
   readonly threads?: number;
@@ -47,11 +79,12 @@ export interface TrainJobInput {
   readonly artifactRoot: string;
   /** Commit recorded as lineage; looked up with `git rev-parse HEAD` when absent. */
   readonly gitSha?: string | null;
-  /** Progress while trees are added. */
-  readonly onProgress?: (progress: TrainingProgress) => void;
+  /** Progress while trees (forest) or rounds (gbdt) are added. */
+  readonly onProgress?: (progress: JobProgress) => void;
   /**
    * A folder of forest shares trained on other nodes (`mlops forest share`): merge them instead
    * of fitting, then evaluate, track and register as usual. `fit_ms` is then the merge's time.
+   * Forests only.
    */
   readonly fromShares?: string;
   /** `--auto-promote`: make the new version `challenger` if it passes this gate. */
@@ -62,6 +95,15 @@ export interface TrainJobInput {
 export interface TrainJobOutput {
   readonly run_id: string;
   readonly model: { readonly name: string; readonly version: number };
+  readonly algorithm: ClassifierAlgorithm;
+  /** The hyperparameters as tracked and registered (snake_case, the algorithm first). */
+  readonly params: Params;
+  /** Boosting rounds (gbdt only): trained, kept (fewer under early stopping), and why it stopped. */
+  readonly rounds: {
+    readonly trained: number;
+    readonly kept: number;
+    readonly stopped_by: "early_stopping" | null;
+  } | null;
   /** Held-out metrics, snake_case (accuracy, balanced_accuracy, f1, roc_auc, log_loss, …). */
   readonly metrics: Readonly<Record<string, number>>;
   /** Held-out confusion matrix: rows true class, columns predicted, in `classes` order. */
@@ -76,15 +118,92 @@ export interface TrainJobOutput {
   readonly promotion: PromotionDecision | null;
 }
 
+/** A model spec with its hyperparameters checked (before any data is read) and recorded. */
+type ResolvedSpec = AlgorithmParams & { readonly record: Params };
+
+function resolveSpec(spec: ModelSpec, seed: number): ResolvedSpec {
+  const resolved: AlgorithmParams =
+    spec.algorithm === "forest"
+      ? {
+          algorithm: "forest",
+          params: resolveForestOptions({ nEstimators: spec.trees ?? 100, seed }),
+        }
+      : { algorithm: "gbdt", params: resolveGbdtOptions({ ...spec.options, seed }) };
+  return { ...resolved, record: modelParamsRecord(resolved) };
+}
+
 /**
- * Trains a forest on a CSV and records everything: a tracked run (params, held-out metrics, the
- * accuracy curve by number of trees, tags for git sha, data hash, seed and host), a registered
- * model version with lineage, and the artifact with its manifest and model card. A failure after
- * the run starts marks the run FAILED before it is rethrown.
+ * Fits the spec on the dataset's training part and scores it on the held-out part, adding the
+ * validation curve to `curve`: accuracy by number of trees (forest), or validation log loss and
+ * accuracy by round (gbdt; on the early-stopping share of the training rows when it is on).
+ */
+async function fitSpec(
+  spec: ResolvedSpec,
+  dataset: Dataset,
+  input: TrainJobInput,
+  threads: number,
+  curve: MetricPoint[],
+): Promise<TrainOutcome> {
+  const point = (key: string, value: number, step: number): void => {
+    curve.push({ key, value, step, timestamp: Date.now() });
+  };
+  if (spec.algorithm === "gbdt") {
+    const outcome = await trainAndEvaluateGbdt(dataset, spec.params, {
+      threads,
+      onProgress: (p) => input.onProgress?.({ done: p.round, total: p.nEstimators }),
+    });
+    const { history } = outcome.fit;
+    history?.loss.forEach((loss, i) => {
+      point("validation_log_loss_by_round", loss, i + 1);
+    });
+    history?.accuracy.forEach((acc, i) => {
+      point("validation_accuracy_by_round", acc, i + 1);
+    });
+    return outcome;
+  }
+  if (input.fromShares) return mergedOutcome(dataset, spec.params, input.fromShares);
+  // Threads start before the fit is timed: fit_ms excludes start-up.
+  const pool = threads > 1 ? createTrainingPool(threads) : undefined;
+  await pool?.ready();
+  return trainAndEvaluate(dataset, spec.params, {
+    pool,
+    onProgress: (progress) => {
+      point("accuracy_by_trees", progress.validationAccuracy!, progress.treesDone);
+      input.onProgress?.({ done: progress.treesDone, total: progress.nEstimators });
+    },
+  }).finally(() => pool?.close());
+}
+
+/** The boosting rounds of a gbdt outcome, as `--json` reports them; null for a forest. */
+function roundsOf(outcome: TrainOutcome): TrainJobOutput["rounds"] {
+  if (outcome.algorithm !== "gbdt") return null;
+  const { fit } = outcome;
+  return {
+    trained: fit.roundsTrained,
+    kept: fit.nRounds,
+    stopped_by: fit.stoppedBy === "earlyStopping" ? "early_stopping" : null,
+  };
+}
+
+const DESCRIPTION = { forest: "Random forest", gbdt: "Gradient-boosted trees" } as const;
+
+/**
+ * Trains a classifier (a random forest or gradient-boosted trees) on a CSV and records
+ * everything: a tracked run (the algorithm and its params, held-out metrics, the curve by trees
+ * or rounds, tags for git sha, data hash, seed and host), a registered model version with
+ * lineage, and the artifact with its manifest and model card. A failure after the run starts
+ * marks the run FAILED before it is rethrown.
  */
 export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput> {
   const seed = input.seed ?? 42;
-  const params = resolveForestOptions({ nEstimators: input.trees ?? 100, seed });
+  const spec = resolveSpec(input.model ?? { algorithm: "forest" }, seed);
+  if (spec.algorithm === "gbdt" && input.fromShares) {
+    throw new OptionError(
+      "fromShares",
+      "merges forest shares: it does not apply to gbdt",
+      input.fromShares,
+    );
+  }
   const threads = input.threads ?? 1;
   if (input.promotion) checkGate(input.promotion);
   if (!Number.isInteger(threads) || threads < 1)
@@ -109,7 +228,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     experiment_name: name,
     run_name: `train ${name}`,
     start_time: started,
-    params: { ...forestParamsRecord(params), data: input.data, label: input.label },
+    params: { ...spec.record, data: input.data, label: input.label },
     tags: {
       "mlops.git_sha": gitSha ?? "unknown",
       "mlops.data_hash": dataset.sha256,
@@ -120,27 +239,18 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   });
   try {
     const curve: MetricPoint[] = [];
-    // Threads start before the fit is timed: fit_ms excludes start-up.
-    const pool = threads > 1 && !input.fromShares ? createTrainingPool(threads) : undefined;
-    await pool?.ready();
-    const outcome = input.fromShares
-      ? await mergedOutcome(dataset, params, input.fromShares)
-      : await trainAndEvaluate(dataset, params, {
-          pool,
-          onProgress: (progress) => {
-            curve.push({
-              key: "accuracy_by_trees",
-              value: progress.validationAccuracy!,
-              step: progress.treesDone,
-              timestamp: Date.now(),
-            });
-            input.onProgress?.(progress);
-          },
-        }).finally(() => pool?.close());
+    const outcome = await fitSpec(spec, dataset, input, threads, curve);
+    const rounds = roundsOf(outcome);
     const metrics = metricsRecord(outcome.metrics);
     const now = Date.now();
     await tracker.logMetrics(runId, [
       ...Object.entries(metrics).map(([key, value]) => ({ key, value, step: 0, timestamp: now })),
+      ...(rounds
+        ? [
+            { key: "rounds_trained", value: rounds.trained, step: 0, timestamp: now },
+            { key: "rounds_kept", value: rounds.kept, step: 0, timestamp: now },
+          ]
+        : []),
       ...curve,
     ]);
     const dir = join(input.artifactRoot, runId, "model");
@@ -152,10 +262,10 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       run_id: runId,
       data_hash: dataset.sha256,
       git_sha: gitSha,
-      params: forestParamsRecord(params),
+      params: spec.record,
       metrics,
-      artifact: artifactRef(dir, forestModelFile(outcome.fit.model)),
-      description: `Random forest on ${basename(input.data)} predicting ${dataset.labelName}`,
+      artifact: artifactRef(dir, classifierModelFile(outcome)),
+      description: `${DESCRIPTION[spec.algorithm]} on ${basename(input.data)} predicting ${dataset.labelName}`,
     });
     await input.mirror?.versionRegistered(version);
     await writeModelArtifact(
@@ -188,6 +298,9 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     return {
       run_id: runId,
       model: { name, version: version.version },
+      algorithm: spec.algorithm,
+      params: spec.record,
+      rounds,
       metrics,
       confusion_matrix: outcome.metrics.confusionMatrix,
       classes: dataset.classNames,
@@ -213,7 +326,7 @@ async function mergedOutcome(
   dataset: Dataset,
   params: ForestParams,
   dir: string,
-): Promise<TrainOutcome> {
+): Promise<ForestOutcome> {
   const start = performance.now();
   const model = await mergeShareFiles(dir);
   const nTrees = model.baseModel.estimators.length;
@@ -231,7 +344,10 @@ async function mergedOutcome(
   );
   return evaluateFit(
     dataset,
-    { model, predictor, params, nTrees, stoppedEarly: false },
+    {
+      algorithm: "forest",
+      fit: { model, predictor, params, nTrees, stoppedEarly: false },
+    },
     performance.now() - start,
   );
 }

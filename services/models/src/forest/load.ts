@@ -1,35 +1,26 @@
-/** A classifier artifact's model file: written from a forest's JSON, loaded into a predictor. */
+/** A forest classifier artifact's model file: written from a forest's JSON, loaded into a predictor. */
 import type { LoadedArtifact } from "../artifact.js";
+import { type LoadedClassifier, loadClassifierModel } from "../classifier.js";
 import { ArtifactError } from "../errors.js";
 import type { RandomForestJSON } from "./format.js";
-import { ForestPredictor } from "./predictor.js";
+import type { ForestPredictor } from "./predictor.js";
 
 /** The text of a forest's model file (`model.json`). */
 export function forestModelFile(model: RandomForestJSON): string {
   return JSON.stringify(model);
 }
 
-/** A loaded classifier: its predictor and the columns and classes its manifest declares. */
-export interface LoadedForest {
-  readonly predictor: ForestPredictor;
-  /** The features of a row, in order. */
-  readonly featureNames: readonly string[];
-  /** Class names by the predictor's class index. */
-  readonly classes: readonly string[];
-}
+/** A loaded forest: its predictor and the columns and classes its manifest declares. */
+export type LoadedForest = LoadedClassifier<ForestPredictor>;
 
-/** The forest in a verified artifact of kind `classifier`. */
+/** The forest in a verified artifact of kind `classifier` (a boosted-trees one is refused). */
 export function loadForest(artifact: LoadedArtifact): LoadedForest {
-  const { manifest } = artifact;
-  const schema = manifest.feature_schema;
-  if (schema.kind !== "classifier") {
-    throw new ArtifactError(`model ${manifest.name}@${manifest.version} is not a classifier`);
+  const loaded = loadClassifierModel(artifact);
+  if (loaded.algorithm !== "forest") {
+    const { name, version } = artifact.manifest;
+    throw new ArtifactError(
+      `model ${name}@${version} is a ${loaded.algorithm} classifier, not a forest`,
+    );
   }
-  const featureNames = schema.features.map((f) => f.name);
-  const predictor = ForestPredictor.fromJSON(
-    JSON.parse(artifact.model) as RandomForestJSON,
-    featureNames.length,
-    schema.classes.length,
-  );
-  return { predictor, featureNames, classes: schema.classes };
+  return loaded as LoadedForest;
 }

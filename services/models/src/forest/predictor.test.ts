@@ -8,7 +8,7 @@ import { ForestPredictor } from "./predictor.js";
 
 let forests: FixtureModel[];
 beforeAll(async () => {
-  forests = (await readDemoFixture()).filter((m) => m.manifest.kind === "classifier");
+  forests = (await readDemoFixture()).filter((m) => m.manifest.algorithm === "forest");
 });
 
 const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {

@@ -4,6 +4,12 @@ import type { Result } from "./api.js";
 import { chart } from "./charts.js";
 import { clock, esc, num } from "./format.js";
 
+/** How the page names each algorithm. */
+const ALGORITHM_NAMES: Readonly<Record<ModelsView["served"][number]["algorithm"], string>> = {
+  forest: "random forest",
+  gbdt: "gradient-boosted trees",
+};
+
 export function modelsPanel(root: Document): (view: ModelsView) => void {
   const el = root.getElementById("models")!;
   return (v) => {
@@ -17,7 +23,7 @@ export function modelsPanel(root: Document): (view: ModelsView) => void {
           : `<span class="note">No model card (registered without one)</span>`;
         return (
           `<article class="model model-${esc(m.variant)}" id="model-${esc(m.variant)}">` +
-          `<h3>${esc(m.variant)}: ${esc(m.name)} <span class="version">v${m.version}</span></h3>` +
+          `<h3>${esc(m.variant)}: ${esc(m.name)} <span class="version">v${m.version}</span> <span class="algorithm">${esc(ALGORITHM_NAMES[m.algorithm])}</span></h3>` +
           `<p class="note">registered ${esc(clock(m.created_at))} · aliases ${esc(m.aliases.join(", ") || "none")}</p>` +
           `<dl class="stats">${metrics}</dl><p>${card}</p></article>`
         );

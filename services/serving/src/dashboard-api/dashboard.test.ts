@@ -89,9 +89,10 @@ describe("dashboard endpoints", () => {
   it("lists the served models and draws a GARCH fit with its forecast band", async () => {
     const app = await build(fixture);
     const models = ModelsViewSchema.parse((await app.inject("/dashboard/api/models")).json());
-    expect(models.served.map((m) => [m.variant, m.name, m.version])).toEqual([
-      ["champion", "classifier", 1],
-      ["challenger", "classifier", 2],
+    // The demo's A/B test: a random-forest champion against a boosted-trees challenger.
+    expect(models.served.map((m) => [m.variant, m.name, m.version, m.algorithm])).toEqual([
+      ["champion", "classifier", 1, "forest"],
+      ["challenger", "classifier", 2, "gbdt"],
     ]);
     expect(models.served[0]!.metrics.accuracy).toBeGreaterThan(0.5);
     expect(models.garch).toEqual([

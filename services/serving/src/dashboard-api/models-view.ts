@@ -1,12 +1,13 @@
 /**
- * The models panel: the classifiers this process serves with their registered metrics and lineage,
- * and every registered GARCH model. A version's model card is the `card.md` that `mlops train`
+ * The models panel: the classifiers this process serves with their algorithm, registered metrics
+ * and lineage, and every registered GARCH model. A version's model card is the `card.md` that `mlops train`
  * writes beside its manifest; versions registered without one get no link.
  */
 import { access, readFile } from "node:fs/promises";
 import type { ModelVersion, ServedVariant } from "@mlops/contracts";
 import { cardPath } from "@mlops/models";
 import type { Store } from "@mlops/store";
+import type { Classifier } from "../models/classifier.js";
 import type { ServedModels } from "../models/served.js";
 import type { ModelsView } from "./schemas.js";
 
@@ -28,10 +29,7 @@ export async function modelsView(
   cardUrl: (name: string, version: number) => string,
   now: number,
 ): Promise<ModelsView> {
-  const entries = Object.entries(served.classifiers) as [
-    ServedVariant,
-    { name: string; version: number },
-  ][];
+  const entries = Object.entries(served.classifiers) as [ServedVariant, Classifier][];
   const [versions, summaries] = await Promise.all([
     Promise.all(entries.map(([, m]) => store.models.get(m.name, m.version))),
     store.models.summaries(),
@@ -46,6 +44,7 @@ export async function modelsView(
         name: m.name,
         version: m.version,
         kind: v.kind,
+        algorithm: m.algorithm,
         created_at: v.created_at,
         run_id: v.run_id,
         metrics: v.metrics,

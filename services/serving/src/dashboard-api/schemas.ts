@@ -4,6 +4,7 @@
  * their types (`import type`), so the server and the page cannot disagree on a field.
  */
 import {
+  ClassifierAlgorithmSchema,
   DecisionKindSchema,
   MetricsSchema,
   NameSchema,
@@ -111,6 +112,8 @@ export type ExperimentView = z.infer<typeof ExperimentViewSchema>;
 const ServedClassifierSchema = ServedModelSchema.extend({
   variant: ServedVariantSchema,
   kind: z.string(),
+  /** How the classifier was learned: forest or gbdt. */
+  algorithm: ClassifierAlgorithmSchema,
   created_at: z.number(),
   run_id: z.string().nullable(),
   metrics: MetricsSchema,

@@ -1,10 +1,12 @@
 /**
- * A served random-forest classifier: the ml-random-forest model training saved, predicted with
- * `@mlops/models`' `ForestPredictor`, which gives ml-random-forest's answers (same votes, tie
- * rule and probabilities) about 3.5× faster on one row than `RandomForestClassifier.predict`.
+ * A served classifier, whatever learned it: `@mlops/models` picks the predictor from the
+ * manifest's algorithm. A random forest is predicted with `ForestPredictor`, which gives
+ * ml-random-forest's answers (same votes, tie rule and probabilities) about 3.5× faster on one row
+ * than `RandomForestClassifier.predict`; gradient-boosted trees with `BoostedTreesPredictor`, the
+ * trees in one packed buffer like the forest's.
  */
-import type { ModelManifest, Probabilities } from "@mlops/contracts";
-import { type LoadedArtifact, loadForest } from "@mlops/models";
+import type { ClassifierAlgorithm, ModelManifest, Probabilities } from "@mlops/contracts";
+import { type LoadedArtifact, loadClassifierModel } from "@mlops/models";
 import { ServingError } from "../errors.js";
 
 /** One answer: the predicted class and the probability of each class. */
@@ -17,19 +19,20 @@ export interface Classification {
 export interface Classifier {
   readonly name: string;
   readonly version: number;
+  readonly algorithm: ClassifierAlgorithm;
   readonly classes: readonly string[];
   readonly featureNames: readonly string[];
   readonly manifest: ModelManifest;
   /** Classifies one row; throws FEATURE_COUNT_MISMATCH when its length is wrong. */
   classify(features: readonly number[]): Classification;
-  /** Classifies many rows in one pass over the trees. */
+  /** Classifies many rows in one call to the predictor. */
   classifyBatch(rows: readonly (readonly number[])[]): Classification[];
 }
 
-/** Builds a classifier from a verified artifact of kind `classifier`. */
+/** Builds a classifier from a verified artifact of kind `classifier` (forest or gbdt). */
 export function loadClassifier(artifact: LoadedArtifact): Classifier {
   const { manifest } = artifact;
-  const { predictor, featureNames, classes } = loadForest(artifact);
+  const { algorithm, predictor, featureNames, classes } = loadClassifierModel(artifact);
   const nFeatures = featureNames.length;
   const checkLength = (features: readonly number[], field: string) => {
     if (features.length !== nFeatures) {
@@ -57,6 +60,7 @@ export function loadClassifier(artifact: LoadedArtifact): Classifier {
   return {
     name: manifest.name,
     version: manifest.version,
+    algorithm,
     classes,
     featureNames,
     manifest,

@@ -1,3 +1,4 @@
+import { BoostedTreesPredictor } from "@mlops/models";
 import { type FixtureModel, readDemoFixture } from "@mlops/models/test-support";
 import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";
@@ -6,8 +7,15 @@ import { ServingError } from "../errors.js";
 import { loadClassifier } from "./classifier.js";
 
 let champion: FixtureModel;
+let challenger: FixtureModel;
 beforeAll(async () => {
-  champion = (await readDemoFixture())[0]!;
+  [champion, challenger] = (await readDemoFixture()) as [FixtureModel, FixtureModel];
+});
+
+/** A row of the demo's five features. */
+const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {
+  minLength: 5,
+  maxLength: 5,
 });
 
 describe("served classifier", () => {
@@ -16,10 +24,6 @@ describe("served classifier", () => {
     expect(served).toMatchObject({ name: "classifier", version: 1, classes: ["0", "1"] });
     expect(served.featureNames).toEqual(["f0", "f1", "f2", "f3", "f4"]);
     const reference = RandomForestClassifier.load(JSON.parse(champion.model));
-    const row = fc.array(fc.double({ min: -4, max: 4, noNaN: true }), {
-      minLength: 5,
-      maxLength: 5,
-    });
     fc.assert(
       fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
         const expected = reference.predict(rows);
@@ -33,6 +37,24 @@ describe("served classifier", () => {
           expect(one.prediction).toBe(served.classes[expected[i]!]);
           const share = perTree[i]!.filter((v) => v === 1).length / perTree[i]!.length;
           expect(one.probabilities["1"]).toBeCloseTo(share, 12);
+        });
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("answers as the packed boosted-trees predictor on the gbdt challenger training saved", () => {
+    const served = loadClassifier(challenger);
+    expect(served).toMatchObject({ name: "classifier", version: 2, algorithm: "gbdt" });
+    expect(loadClassifier(champion).algorithm).toBe("forest");
+    const reference = BoostedTreesPredictor.fromJSON(JSON.parse(challenger.model));
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
+        const expected = reference.classify(Float64Array.from(rows.flat()));
+        served.classifyBatch(rows).forEach((answer, i) => {
+          expect(answer).toEqual(served.classify(rows[i]!));
+          expect(answer.prediction).toBe(served.classes[expected.prediction[i]!]);
+          expect(answer.probabilities["1"]).toBe(expected.probabilities[2 * i + 1]);
         });
       }),
       { numRuns: 50 },

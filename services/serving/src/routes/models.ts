@@ -26,6 +26,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         name: m.name,
         version: m.version,
         kind: "classifier" as const,
+        algorithm: m.algorithm,
       }));
       const garch = served.garch
         ? [
@@ -34,6 +35,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
               name: served.garch.name,
               version: served.garch.version,
               kind: "garch" as const,
+              algorithm: null,
             },
           ]
         : [];
