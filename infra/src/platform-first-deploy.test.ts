@@ -141,7 +141,9 @@ describe("Cosmos data roles for just-created identities (pulumi-azure-native#281
         [...waits].some((k) => k.startsWith("azure-native:managedidentity:UserAssignedIdentity::")),
         assignment.name,
       ).toBe(true);
-      expect(waits).not.toContain(byName("azure-native:cosmosdb:DatabaseAccount", "cosmos-account"));
+      expect(waits).not.toContain(
+        byName("azure-native:cosmosdb:DatabaseAccount", "cosmos-account"),
+      );
     }
   });
 });

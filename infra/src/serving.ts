@@ -14,8 +14,8 @@ import {
   AddonCrds,
   type AddonKind,
   DEFAULT_SCALING,
-  KedaOperatorIdentity,
   type DeployedEnv,
+  KedaOperatorIdentity,
   ServingStack,
   type TrafficSplitKind,
 } from "@mlops/k8s";
@@ -79,7 +79,10 @@ export function servingCustomKinds(serving: StackConfig["serving"]): AddonKind[]
     "keda.sh/v1alpha1/TriggerAuthentication",
     "secrets-store.csi.x-k8s.io/v1/SecretProviderClass",
     ...(gateway
-      ? (["gateway.networking.k8s.io/v1/Gateway", "gateway.networking.k8s.io/v1/HTTPRoute"] as const)
+      ? ([
+          "gateway.networking.k8s.io/v1/Gateway",
+          "gateway.networking.k8s.io/v1/HTTPRoute",
+        ] as const)
       : []),
     ...(gateway && serving.tls !== "off"
       ? (["approuting.kubernetes.azure.com/v1alpha1/ClusterExternalDNS"] as const)

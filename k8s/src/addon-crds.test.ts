@@ -1,16 +1,10 @@
 // Mocks first: resources must not be created before `setMocks` has run.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { crdValidators } from "../test-support/crd-schema.js";
-import {
-  installMocks,
-  keyOf,
-  registered,
-  settle,
-  validateObject,
-} from "../test-support/index.js";
+import { installMocks, keyOf, registered, settle, validateObject } from "../test-support/index.js";
 import { mockProvider } from "../test-support/serving-stack-fixture.js";
 import { ADDON_CRDS, AddonCrds, type AddonKind } from "./addon-crds.js";
 
@@ -62,10 +56,10 @@ describe("ADDON_CRDS", () => {
 });
 
 describe("AddonCrds under mocks", () => {
-  let cluster: pulumi.CustomResource;
   beforeAll(async () => {
     const provider = mockProvider();
-    cluster = new pulumi.CustomResource("test:index:Cluster", "cluster", {});
+    // What the reads must follow: the cluster (a component here, as AksCluster is).
+    const cluster = new pulumi.ComponentResource("test:index:Cluster", "cluster");
     const kinds: AddonKind[] = [
       "keda.sh/v1alpha1/ScaledObject",
       "keda.sh/v1alpha1/TriggerAuthentication",

@@ -118,13 +118,7 @@ function recordOptions(
   });
 }
 
-type Registration = [
-  pulumi.Resource,
-  pulumi.Resource | undefined,
-  string,
-  string,
-  ...unknown[],
-];
+type Registration = [pulumi.Resource, pulumi.Resource | undefined, string, string, ...unknown[]];
 const register = runtimeResource.registerResource;
 runtimeResource.registerResource = (...args: unknown[]) => {
   const [res, parent, type, name, , , , props, opts] = args as Registration;

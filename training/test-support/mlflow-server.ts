@@ -82,7 +82,8 @@ export class MlflowServer {
    */
   private unresolvable(source: string): string | undefined {
     const scheme = /^([a-z][a-z0-9+.-]*):/.exec(source)?.[1];
-    if (scheme === undefined) return `${source} is a path on the client, not a URI the server resolves`;
+    if (scheme === undefined)
+      return `${source} is a path on the client, not a URI the server resolves`;
     if (scheme !== "mlflow-artifacts") return undefined;
     const root = source.slice("mlflow-artifacts:".length).replace(/^\/+/, "").replace(/\/+$/, "");
     const held = [...this.storedArtifacts.keys()].some((path) => path.startsWith(`${root}/`));

@@ -343,7 +343,6 @@ describe("what a job runs with", () => {
     const command = trainCommandJob(cosmosTarget, forest).command;
     expect(
       command.startsWith(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
         `cd ${TRAINING_IMAGE_ROOT} && MLOPS_MODEL_OUTPUT_DIR=\${{outputs.model}} node dist/mlops.js train `,
       ),
     ).toBe(true);

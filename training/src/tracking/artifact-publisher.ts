@@ -78,7 +78,11 @@ export class JobOutputArtifacts implements ArtifactPublisher {
       );
     }
     const folder = modelFolder(v);
-    if (v.run_id === null || basename(folder) !== "model" || basename(dirname(folder)) !== v.run_id) {
+    if (
+      v.run_id === null ||
+      basename(folder) !== "model" ||
+      basename(dirname(folder)) !== v.run_id
+    ) {
       throw new Error(
         `${v.name}@${v.version}: its artifact ${folder} is not a run's model folder (<root>/<run_id>/model), which the job's model output holds`,
       );

@@ -74,7 +74,12 @@ export class MlflowRestClient {
   ): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
-    return this.send<T>(method, `mlflow/${path}`, headers, body === undefined ? undefined : JSON.stringify(body));
+    return this.send<T>(
+      method,
+      `mlflow/${path}`,
+      headers,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
   }
 
   /**
