@@ -119,32 +119,32 @@ function recordOptions(
 }
 
 type Registration = [pulumi.Resource, pulumi.Resource | undefined, string, string, ...unknown[]];
-const register = runtimeResource.registerResource;
-runtimeResource.registerResource = (...args: unknown[]) => {
-  const [res, parent, type, name, , , , props, opts] = args as Registration;
-  recordOptions(
-    res,
-    parent,
-    type,
-    name,
-    props as pulumi.Inputs,
-    opts as pulumi.CustomResourceOptions,
-  );
-  return register(...args);
-};
-const read = runtimeResource.readResource;
-runtimeResource.readResource = (...args: unknown[]) => {
-  const [res, parent, type, name, props, opts] = args as Registration;
-  recordOptions(
-    res,
-    parent,
-    type,
-    name,
-    props as pulumi.Inputs,
-    opts as pulumi.CustomResourceOptions,
-  );
-  return read(...args);
-};
+
+/** `original`, recording the options of each resource it registers (props and opts at `at`). */
+function recording(
+  original: (...args: unknown[]) => unknown,
+  at: { readonly props: number; readonly opts: number },
+): (...args: unknown[]) => unknown {
+  return (...args: unknown[]) => {
+    const [res, parent, type, name] = args as Registration;
+    recordOptions(
+      res,
+      parent,
+      type,
+      name,
+      args[at.props] as pulumi.Inputs,
+      args[at.opts] as pulumi.CustomResourceOptions,
+    );
+    return original(...args);
+  };
+}
+// registerResource(res, parent, t, name, custom, remote, newDependency, props, opts, …) and
+// readResource(res, parent, t, name, props, opts, …), as @pulumi/pulumi's runtime declares them.
+runtimeResource.registerResource = recording(runtimeResource.registerResource, {
+  props: 7,
+  opts: 8,
+});
+runtimeResource.readResource = recording(runtimeResource.readResource, { props: 4, opts: 5 });
 
 /** What a mock answers for one resource: its id and output state. */
 export interface MockState {

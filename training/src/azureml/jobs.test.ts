@@ -211,7 +211,7 @@ describe("mlops train --target azureml", () => {
         },
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-          "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+          "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --name churn --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
         inputs: {
           data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         },
@@ -245,7 +245,7 @@ describe("mlops train --target azureml", () => {
       },
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --name churn --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       inputs: {
         data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {

@@ -144,6 +144,20 @@ export interface ForestJobInput {
   readonly experiment: string;
 }
 
+/** The data and forest options `mlops train` and `mlops forest share` share. */
+const forestArgs = (j: ForestJobInput) => [
+  "--data",
+  binding("inputs.data"),
+  "--label",
+  j.label,
+  "--trees",
+  j.trees,
+  "--seed",
+  j.seed,
+  "--threads",
+  j.threads,
+];
+
 /**
  * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
  * client id), not with the submitter's token; the SDKs on the node pick it up from
@@ -179,24 +193,7 @@ export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob
   return {
     ...commandBase(t, j.experiment, `train ${j.name}`),
     command: mlops(
-      [
-        "train",
-        "--data",
-        binding("inputs.data"),
-        "--label",
-        j.label,
-        "--name",
-        j.name,
-        "--trees",
-        j.trees,
-        "--seed",
-        j.seed,
-        "--threads",
-        j.threads,
-        "--artifacts",
-        JOB_ARTIFACT_ROOT,
-        "--json",
-      ],
+      ["train", ...forestArgs(j), "--name", j.name, "--artifacts", JOB_ARTIFACT_ROOT, "--json"],
       // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
       { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
     ).concat(
@@ -219,16 +216,7 @@ export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: n
     command: mlops([
       "forest",
       "share",
-      "--data",
-      binding("inputs.data"),
-      "--label",
-      j.label,
-      "--trees",
-      j.trees,
-      "--seed",
-      j.seed,
-      "--threads",
-      j.threads,
+      ...forestArgs(j),
       "--out",
       binding("outputs.shares"),
       "--json",
