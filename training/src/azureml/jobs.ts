@@ -12,6 +12,7 @@ import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
 import { type SweepDefinition, sweepSettings } from "../sweep/run.js";
+import { JOB_OUTPUT_ENV } from "../tracking/artifact-publisher.js";
 import { logSampledParameters, toAzureSweepSettings } from "./sweep-spec.js";
 
 /** The workspace, compute cluster and environment jobs go to, read from the environment. */
@@ -120,10 +121,15 @@ export const TRAINING_IMAGE_ROOT = "/repo";
  */
 export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
 
-/** The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root. */
-const mlops = (args: readonly (string | number)[]) =>
+/**
+ * The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root,
+ * with `env` set for it (values may be job bindings, which Azure ML substitutes in the command).
+ */
+const mlops = (args: readonly (string | number)[], env: Record<string, string> = {}) =>
   [
-    `cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js`,
+    `cd ${TRAINING_IMAGE_ROOT} &&`,
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    "node dist/mlops.js",
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 
@@ -137,6 +143,20 @@ export interface ForestJobInput {
   readonly threads: number;
   readonly experiment: string;
 }
+
+/** The data and forest options `mlops train` and `mlops forest share` share. */
+const forestArgs = (j: ForestJobInput) => [
+  "--data",
+  binding("inputs.data"),
+  "--label",
+  j.label,
+  "--trees",
+  j.trees,
+  "--seed",
+  j.seed,
+  "--threads",
+  j.threads,
+];
 
 /**
  * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
@@ -172,24 +192,11 @@ const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) 
 export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob {
   return {
     ...commandBase(t, j.experiment, `train ${j.name}`),
-    command: mlops([
-      "train",
-      "--data",
-      binding("inputs.data"),
-      "--label",
-      j.label,
-      "--name",
-      j.name,
-      "--trees",
-      j.trees,
-      "--seed",
-      j.seed,
-      "--threads",
-      j.threads,
-      "--artifacts",
-      JOB_ARTIFACT_ROOT,
-      "--json",
-    ]).concat(
+    command: mlops(
+      ["train", ...forestArgs(j), "--name", j.name, "--artifacts", JOB_ARTIFACT_ROOT, "--json"],
+      // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
+      { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
+    ).concat(
       // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
       // .mlops/artifacts for the serving image.
       ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
@@ -209,16 +216,7 @@ export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: n
     command: mlops([
       "forest",
       "share",
-      "--data",
-      binding("inputs.data"),
-      "--label",
-      j.label,
-      "--trees",
-      j.trees,
-      "--seed",
-      j.seed,
-      "--threads",
-      j.threads,
+      ...forestArgs(j),
       "--out",
       binding("outputs.shares"),
       "--json",
@@ -317,6 +315,20 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
   };
 }
 
+/**
+ * `job` as submitted under `name`, telling the registry mirror how Azure ML names its `model`
+ * output (`azureml://jobs/<job>/outputs/model/paths`, artifact-publisher.ts).
+ */
+export function withModelOutputUri(job: CommandJob, name: string): CommandJob {
+  return {
+    ...job,
+    environmentVariables: {
+      ...job.environmentVariables,
+      [JOB_OUTPUT_ENV.uri]: `azureml://jobs/${name}/outputs/model/paths`,
+    },
+  };
+}
+
 /** A fresh job name (Azure ML job names are unique per workspace). */
 export function jobName(prefix: string): string {
   return `${prefix
@@ -411,7 +423,11 @@ export async function submitTrain(
   if (instances === 1) {
     const name = jobName(`train-${input.name}`);
     return [
-      { name, role: "train", status: await jobs.submit(name, trainCommandJob(target, input)) },
+      {
+        name,
+        role: "train",
+        status: await jobs.submit(name, withModelOutputUri(trainCommandJob(target, input), name)),
+      },
     ];
   }
   if (instances > input.trees) {
@@ -429,7 +445,10 @@ export async function submitTrain(
     {
       name: merge,
       role: "merge",
-      status: await jobs.submit(merge, forestMergeJob(target, input, share)),
+      status: await jobs.submit(
+        merge,
+        withModelOutputUri(forestMergeJob(target, input, share), merge),
+      ),
     },
   ];
 }
