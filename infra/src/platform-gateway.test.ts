@@ -5,9 +5,16 @@
  * https URL the pipeline's smoke test calls.
  */
 import { gatewayWeights } from "@mlops/k8s";
+import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, type Program, runProgram } from "../test-support/program.js";
+import {
+  deploymentEnv,
+  ofType,
+  one,
+  type Program,
+  runProgram,
+} from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 
@@ -113,5 +120,18 @@ describe("the prod stack's traffic split: Gateway API", () => {
       },
     });
     expect(cluster.properties.addonProfiles.azureKeyvaultSecretsProvider.enabled).toBe(true);
+  });
+
+  it("tells each arm's pods that the gateway split assigns them, at the stack's weight", () => {
+    for (const variant of ["champion", "challenger"] as const) {
+      const env = deploymentEnv(`serving-${variant}`);
+      expect(env.MLOPS_TRAFFIC_SPLIT).toBe("gateway");
+      expect(assignmentOf(parseServingConfig(env))).toEqual({
+        assignment: "gateway-weight",
+        challenger_weight: serving.canaryWeight,
+      });
+    }
+    // The GARCH service has no arms: nothing assigns it, and it is told nothing.
+    expect(deploymentEnv("garch").MLOPS_TRAFFIC_SPLIT).toBeUndefined();
   });
 });

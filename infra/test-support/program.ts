@@ -47,3 +47,14 @@ export const policyResources = (): PolicyResource[] =>
     props: r.inputs,
     dependencies: r.dependencies,
   }));
+
+/** The plain env values of the container of the Deployment whose object name is `name`. */
+export function deploymentEnv(name: string): Record<string, string> {
+  const deployment = ofType("kubernetes:apps/v1:Deployment").find(
+    (r) => r.inputs.metadata.name === name,
+  );
+  if (!deployment) throw new Error(`no Deployment named ${name}`);
+  const env: { name: string; value?: string }[] =
+    deployment.inputs.spec.template.spec.containers[0].env;
+  return Object.fromEntries(env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
+}
