@@ -1,7 +1,8 @@
 /**
  * Prediction logs on Cosmos DB: one document per request id (the partition key, which spreads
  * the writes), bulk-created and idempotent by id. Aggregates are one cross-partition COUNT/SUM
- * query per variant; joined pairs are read in time order, ties by request id as on SQLite.
+ * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); joined
+ * pairs are read in time order, ties by request id as on SQLite.
  */
 import {
   type AggregateQuery,
