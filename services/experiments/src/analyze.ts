@@ -141,6 +141,7 @@ export async function analyzeExperiment(
     ...decided,
     reasons: [...decided.reasons, ...assignment.notes],
     period: periodRef,
+    assignment,
   };
   return { experiment, metrics, window, assignment, previousPValue, result };
 }

@@ -5,7 +5,12 @@
  * invalid with every number behind it. The policy is checked in decision-policy.ts; the record
  * kept in the store is made in decision-record.ts.
  */
-import type { DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
+import type {
+  AssignmentReport,
+  DecisionKind,
+  Experiment,
+  PrimaryMetric,
+} from "@mlops/contracts";
 import { type DecisionPolicy, resolvePolicy } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
 import { formatNumber as fmt, formatInterval as fmtCi } from "./format.js";
@@ -83,6 +88,8 @@ export interface DecisionResult {
    * configuration (`gateway-weight@10`) and start. The running p-value carries only within it.
    */
   readonly period?: PeriodRef | null;
+  /** What assigned the data (`analyzeExperiment` sets it), kept with the decision's evidence. */
+  readonly assignment?: AssignmentReport | null;
 }
 
 /** An assignment period as decisions record it. */

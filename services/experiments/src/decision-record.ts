@@ -27,6 +27,7 @@ export function toDecisionRecord(
     JSON.stringify({
       [PRIMARY_P_VALUE_KEY]: result.primary?.sequential.pValue ?? null,
       [PERIOD_KEY]: result.period ?? null,
+      assignment: result.assignment ?? null,
       arms: result.arms,
       srm: result.srm,
       primary: result.primary,

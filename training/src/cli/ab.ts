@@ -186,6 +186,7 @@ function analysisJson(
     experiment_id: analysis.experiment.id,
     decision: result.decision,
     reasons: result.reasons,
+    assignment: analysis.assignment,
     arms: result.arms,
     srm: result.srm,
     primary: result.primary,
