@@ -101,7 +101,7 @@ export const AssignmentReportSchema = z.object({
       challenger_weight: ChallengerWeightSchema.nullable(),
       unit: z.enum(["user", "request", "unknown"]),
       from: EpochMsSchema,
-      /** Users with predictions on more than one arm in the period; null for `user-hash`. */
+      /** Users with predictions on more than one arm in the period; counted where the unit is the request. */
       users_in_several_arms: count.nullable(),
     })
     .nullable(),

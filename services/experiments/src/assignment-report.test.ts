@@ -54,7 +54,7 @@ describe("assignmentReport", () => {
       experimentWeights: EXPERIMENT,
       period: currentPeriod(groups),
       periodPredictions: 100,
-      usersInSeveralArms: 3,
+      usersInSeveralArms: null,
     });
     expect(report.mixed).toBe(true);
     expect(report.configurations.map((c) => [c.assignment, c.share, c.srm?.mismatch])).toEqual([

@@ -99,7 +99,7 @@ export interface AssignmentReportInput {
   readonly period: AssignmentPeriod | null;
   /** Predictions in the current period. */
   readonly periodPredictions: number;
-  /** Users on more than one arm in the current period; null when not counted (`user-hash`). */
+  /** Users on more than one arm in the current period; null when not counted (see countsUserOverlap). */
   readonly usersInSeveralArms: number | null;
 }
 
@@ -163,6 +163,10 @@ export function assignmentReport(input: AssignmentReportInput): AssignmentReport
   };
 }
 
-/** Whether the users-on-several-arms count says anything for `config` (not under user-hash). */
+/**
+ * Whether the analysis counts the users seen on several arms under `config`: where the unit is
+ * the request. Under `user-hash` a period has none by construction, and for `unknown` data the
+ * count (a lookup per row on SQLite) would not change what can be said about it.
+ */
 export const countsUserOverlap = (config: AssignmentConfig): boolean =>
-  config.assignment !== "user-hash";
+  ASSIGNMENT_UNIT[config.assignment] === "request";
