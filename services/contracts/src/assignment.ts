@@ -88,7 +88,7 @@ export type AssignmentSummary = z.infer<typeof AssignmentSummarySchema>;
 /** What the analysis says about how the data was assigned. */
 export const AssignmentReportSchema = z.object({
   /** Every configuration that produced predictions, largest share first. */
-  configurations: z.array(AssignmentSummarySchema).max(1000),
+  configurations: z.array(AssignmentSummarySchema).max(500),
   /** True when more than one configuration (mechanism or weight) produced the data. */
   mixed: z.boolean(),
   /**
@@ -106,6 +106,6 @@ export const AssignmentReportSchema = z.object({
     })
     .nullable(),
   /** Readable statements: the unit, independence, the mix and how it was treated. */
-  notes: z.array(z.string().max(2000)).max(32),
+  notes: z.array(z.string().max(2000)).max(1000),
 });
 export type AssignmentReport = z.infer<typeof AssignmentReportSchema>;

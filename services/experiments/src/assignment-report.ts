@@ -123,7 +123,11 @@ export function assignmentReport(input: AssignmentReportInput): AssignmentReport
   if (period !== null) {
     const key = assignmentKey(period.config);
     if (mixed) {
-      const list = configurations.map((c) => `${assignmentKey(c)} ${fmt(100 * c.share)}%`);
+      // The largest ten by name; the report's table has them all.
+      const list = configurations
+        .slice(0, 10)
+        .map((c) => `${assignmentKey(c)} ${fmt(100 * c.share)}%`);
+      if (configurations.length > 10) list.push(`${configurations.length - 10} more`);
       notes.push(
         `the data mixes ${configurations.length} configurations (${list.join(", ")}); they are not pooled, because a weight change confounds the arms with time and a mechanism change changes the unit: the verdict reads only the current period, ${key} since ${iso(period.from)} (${input.periodPredictions} predictions)`,
       );
