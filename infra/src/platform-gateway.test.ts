@@ -4,17 +4,12 @@
  * Key Vault certificate, the host's DNS record, no NGINX Ingress, and the web test on the same
  * https URL the pipeline's smoke test calls.
  */
-import { gatewayWeights } from "@mlops/k8s";
+
 import { assignmentOf, parseServingConfig } from "@mlops/contracts";
+import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  deploymentEnv,
-  ofType,
-  one,
-  type Program,
-  runProgram,
-} from "../test-support/program.js";
+import { deploymentEnv, ofType, one, type Program, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 

@@ -205,7 +205,9 @@ describe("what each pod is told about the data plane in front of it", () => {
   const envOf = (stack: Registered[], name: string): Record<string, string> => {
     const deployment = objectNamed(stack, "kubernetes:apps/v1:Deployment", name);
     const env: EnvEntry[] = deployment.inputs.spec.template.spec.containers[0].env;
-    return Object.fromEntries(env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
+    return Object.fromEntries(
+      env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+    );
   };
 
   it("renders MLOPS_TRAFFIC_SPLIT from the public split, which parses back as the pod's assignment", () => {

@@ -128,14 +128,18 @@ describe("parseServingConfig", () => {
   });
 
   it("derives what assigns the arms from the mode and the traffic split", () => {
-    const single = { MLOPS_MODE: "single", MLOPS_VARIANT: "challenger", MLOPS_CHALLENGER_WEIGHT: "30" };
+    const single = {
+      MLOPS_MODE: "single",
+      MLOPS_VARIANT: "challenger",
+      MLOPS_CHALLENGER_WEIGHT: "30",
+    };
     expect(assignmentOf(parseServingConfig({ MLOPS_CHALLENGER_WEIGHT: "30" }))).toEqual({
       assignment: "user-hash",
       challenger_weight: 30,
     });
-    expect(
-      assignmentOf(parseServingConfig({ ...single, MLOPS_TRAFFIC_SPLIT: "gateway" })),
-    ).toEqual({ assignment: "gateway-weight", challenger_weight: 30 });
+    expect(assignmentOf(parseServingConfig({ ...single, MLOPS_TRAFFIC_SPLIT: "gateway" }))).toEqual(
+      { assignment: "gateway-weight", challenger_weight: 30 },
+    );
     expect(
       assignmentOf(parseServingConfig({ ...single, MLOPS_TRAFFIC_SPLIT: "nginx-canary" })),
     ).toEqual({ assignment: "nginx-canary-weight", challenger_weight: 30 });

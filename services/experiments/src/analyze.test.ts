@@ -81,7 +81,9 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
     const analysis = await analyzeExperiment(store, "mixed");
     const { assignment } = analysis;
     expect(assignment.mixed).toBe(true);
-    expect(assignment.configurations.map((c) => [c.assignment, c.challenger_weight, c.total])).toEqual([
+    expect(
+      assignment.configurations.map((c) => [c.assignment, c.challenger_weight, c.total]),
+    ).toEqual([
       ["user-hash", 50, 4000],
       ["gateway-weight", 20, 2500],
     ]);

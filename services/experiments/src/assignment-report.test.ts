@@ -22,7 +22,10 @@ const EXPERIMENT = { champion: 50, challenger: 50 };
 describe("currentPeriod", () => {
   it("starts after the last prediction of any other configuration", () => {
     // 10 % from 0, 30 % from 100, 10 % again from 200: the current period is the second 10 %.
-    const groups = [group("gateway-weight", 10, 9, 1, 0, 250), group("gateway-weight", 30, 7, 3, 100, 199)];
+    const groups = [
+      group("gateway-weight", 10, 9, 1, 0, 250),
+      group("gateway-weight", 30, 7, 3, 100, 199),
+    ];
     expect(currentPeriod(groups)).toEqual({
       config: { assignment: "gateway-weight", challenger_weight: 10 },
       from: 200,

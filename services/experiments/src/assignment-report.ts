@@ -142,7 +142,9 @@ export function assignmentReport(input: AssignmentReportInput): AssignmentReport
     const weights = configuredWeights(c, input.experimentWeights);
     for (const [arm, n] of Object.entries(c.predictions)) {
       if (n > 0 && weights[arm] === 0) {
-        notes.push(`sample ratio mismatch in ${assignmentKey(c)}: ${arm} has weight 0 but ${n} predictions`);
+        notes.push(
+          `sample ratio mismatch in ${assignmentKey(c)}: ${arm} has weight 0 but ${n} predictions`,
+        );
       }
     }
     if (c.srm?.mismatch) {

@@ -67,7 +67,10 @@ describe("decide", () => {
     });
     const r = decide({
       experiment: closed,
-      metrics: [arm("champion", { count: 500, correct: 400 }), arm("challenger", { count: 0, correct: 0, latencySd: 0 })],
+      metrics: [
+        arm("champion", { count: 500, correct: 400 }),
+        arm("challenger", { count: 0, correct: 0, latencySd: 0 }),
+      ],
     });
     expect(r.decision).toBe("invalid");
     expect(r.reasons).toEqual(["no comparison: only champion has a positive weight"]);

@@ -5,12 +5,7 @@
  * invalid with every number behind it. The policy is checked in decision-policy.ts; the record
  * kept in the store is made in decision-record.ts.
  */
-import type {
-  AssignmentReport,
-  DecisionKind,
-  Experiment,
-  PrimaryMetric,
-} from "@mlops/contracts";
+import type { AssignmentReport, DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
 import { type DecisionPolicy, resolvePolicy } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
 import { formatNumber as fmt, formatInterval as fmtCi } from "./format.js";

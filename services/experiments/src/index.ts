@@ -10,8 +10,8 @@ export {
   type PeriodRead,
   readCurrentPeriod,
 } from "./analyze.js";
-export type { AssignmentPeriod } from "./assignment-report.js";
 export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
+export type { AssignmentPeriod } from "./assignment-report.js";
 export {
   type DecisionInput,
   type DecisionResult,

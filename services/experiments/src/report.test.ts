@@ -69,8 +69,12 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(md).toContain("| generated | 2026-01-02T03:04:05.000Z |");
     expect(md).toContain("| champion | 50% | iris@1 | 3000 | 0 | 3000 |");
     // Seeded without an assignment: one configuration, unknown, checked against the definition.
-    expect(md).toMatch(/\| unknown \| unknown \| champion 3000, challenger 3000 \| 100% \| .* \| 1 \|/);
-    expect(md).toContain("The verdict reads the current period: **unknown** since 2023-11-14T22:13:20.000Z");
+    expect(md).toMatch(
+      /\| unknown \| unknown \| champion 3000, challenger 3000 \| 100% \| .* \| 1 \|/,
+    );
+    expect(md).toContain(
+      "The verdict reads the current period: **unknown** since 2023-11-14T22:13:20.000Z",
+    );
     expect(md).toMatch(/OK: the split follows the weights\. χ² = 0, df = 1, p = 1\./);
     expect(md).toContain(`1. ${analysis.result.reasons[0]}`);
     const ci = (x: number) => String(Number(x.toPrecision(4)));

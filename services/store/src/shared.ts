@@ -1,11 +1,5 @@
 /** Rules both adapters apply identically. */
-import type {
-  Assignment,
-  AssignmentGroup,
-  ModelRef,
-  Params,
-  TimeWindow,
-} from "@mlops/contracts";
+import type { Assignment, AssignmentGroup, ModelRef, Params, TimeWindow } from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
 
 /** A reference as error messages show it. */

@@ -68,7 +68,9 @@ export function generatePredictionLogs(options: {
       latency_ms: Math.round(rand() * 20_000) / 1000,
       status: failed ? "error" : "ok",
       timestamp,
-      ...(GENERATED_ASSIGNMENTS[Math.floor(i / 50) % GENERATED_ASSIGNMENTS.length] as AssignmentConfig),
+      ...(GENERATED_ASSIGNMENTS[
+        Math.floor(i / 50) % GENERATED_ASSIGNMENTS.length
+      ] as AssignmentConfig),
     });
     const r = rand();
     if (r < 0.4) {

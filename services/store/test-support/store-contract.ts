@@ -403,18 +403,18 @@ export function describeStoreContract(
         expect(
           await store.predictions.assignments({ experiment_id: "exp-1", variants, window }),
         ).toEqual(referenceAssignments(traffic.predictions, "exp-1", variants, window));
-        expect(
-          await store.predictions.assignments({ experiment_id: "none", variants }),
-        ).toEqual([]);
+        expect(await store.predictions.assignments({ experiment_id: "none", variants })).toEqual(
+          [],
+        );
       });
 
       it("counts the users seen on more than one arm", async () => {
         const variants = ["champion", "challenger"];
         const expected = referenceUsersInSeveralArms(traffic.predictions, "exp-1", variants);
         expect(expected).toBeGreaterThan(0);
-        expect(await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants })).toBe(
-          expected,
-        );
+        expect(
+          await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants }),
+        ).toBe(expected);
         const window = {
           from: (traffic.predictions[0] as PredictionRecord).timestamp,
           to: (traffic.predictions[10] as PredictionRecord).timestamp,
@@ -423,12 +423,19 @@ export function describeStoreContract(
           await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants, window }),
         ).toBe(referenceUsersInSeveralArms(traffic.predictions, "exp-1", variants, window));
         expect(
-          await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants: ["champion"] }),
+          await store.predictions.usersInSeveralArms({
+            experiment_id: "exp-1",
+            variants: ["champion"],
+          }),
         ).toBe(0);
       });
 
       it("stores a record written without an assignment as unknown", async () => {
-        const { assignment: _, challenger_weight: __, ...bare } = {
+        const {
+          assignment: _,
+          challenger_weight: __,
+          ...bare
+        } = {
           ...(traffic.predictions[3] as PredictionRecord),
           request_id: "bare-1",
           experiment_id: "bare",
@@ -444,7 +451,12 @@ export function describeStoreContract(
       it("refuses a weight that does not go with the assignment, naming it", async () => {
         const good = traffic.predictions[0] as PredictionRecord;
         for (const bad of [
-          { ...good, request_id: "w-1", assignment: "gateway-weight" as const, challenger_weight: null },
+          {
+            ...good,
+            request_id: "w-1",
+            assignment: "gateway-weight" as const,
+            challenger_weight: null,
+          },
           { ...good, request_id: "w-2", assignment: "unknown" as const, challenger_weight: 10 },
           { ...good, request_id: "w-3", assignment: "user-hash" as const, challenger_weight: 101 },
         ]) {

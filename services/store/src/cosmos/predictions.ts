@@ -145,7 +145,11 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       );
       return row ?? {};
     };
-    const split = async (assignment: Assignment, lo: number, hi: number): Promise<AssignmentCount[]> => {
+    const split = async (
+      assignment: Assignment,
+      lo: number,
+      hi: number,
+    ): Promise<AssignmentCount[]> => {
       const row = await read(assignment, lo, hi);
       if (!row.n) return [];
       const one = assignment === "unknown" || row.wmin === row.wmax;
