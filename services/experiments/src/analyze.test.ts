@@ -1,4 +1,4 @@
-import type { ExperimentInput } from "@mlops/contracts";
+import { type ExperimentInput, MAX_EPOCH_MS } from "@mlops/contracts";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, describe, expect, it } from "vitest";
 import { seedTraffic } from "../test-support/seed-traffic.js";
@@ -95,7 +95,7 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
       users_in_several_arms: 41,
     });
     // Only the gateway period is read, and its split is judged against 80/20, not the definition.
-    expect(analysis.window).toEqual({ from: T0 + 10_000, to: Number.MAX_SAFE_INTEGER });
+    expect(analysis.window).toEqual({ from: T0 + 10_000, to: MAX_EPOCH_MS });
     expect(analysis.metrics.map((m) => m.latency.n)).toEqual([2000, 500]);
     expect(analysis.experiment.variants.map((v) => v.weight)).toEqual([80, 20]);
     expect(analysis.result.srm?.mismatch).toBe(false);

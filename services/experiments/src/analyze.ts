@@ -11,6 +11,7 @@ import {
   type AssignmentReport,
   assignmentKey,
   type Experiment,
+  MAX_EPOCH_MS,
   type TimeWindow,
   type VariantAggregate,
 } from "@mlops/contracts";
@@ -78,7 +79,7 @@ export async function readCurrentPeriod(
   const window: TimeWindow | undefined =
     period === null
       ? query.window
-      : { from: period.from, to: query.window?.to ?? Number.MAX_SAFE_INTEGER };
+      : { from: period.from, to: query.window?.to ?? MAX_EPOCH_MS };
   const read = { ...query, ...(window ? { window } : {}) };
   const [aggregates, users] = await Promise.all([
     store.predictions.aggregate(read),
