@@ -19,6 +19,7 @@ async function logged(env: EnvRecord) {
   const ids: string[] = [];
   for (const user of ["u-1", "u-2"]) {
     const res = await app.inject({ url: "/predict", ...json({ features: row, user_id: user }) });
+    expect(res.statusCode, res.body).toBe(200);
     ids.push(PredictResponseSchema.parse(res.json()).request_id);
   }
   await app.close();
