@@ -5,11 +5,16 @@
  * https URL the pipeline's smoke test calls.
  */
 
-import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deploymentEnv, ofType, one, type Program, runProgram } from "../test-support/program.js";
+import {
+  ofType,
+  one,
+  type Program,
+  runProgram,
+  servingAssignments,
+} from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 
@@ -118,15 +123,12 @@ describe("the prod stack's traffic split: Gateway API", () => {
   });
 
   it("tells each arm's pods that the gateway split assigns them, at the stack's weight", () => {
-    for (const variant of ["champion", "challenger"] as const) {
-      const env = deploymentEnv(`serving-${variant}`);
-      expect(env.MLOPS_TRAFFIC_SPLIT).toBe("gateway");
-      expect(assignmentOf(parseServingConfig(env))).toEqual({
-        assignment: "gateway-weight",
-        challenger_weight: serving.canaryWeight,
-      });
-    }
+    const arm = {
+      trafficSplit: "gateway",
+      assignment: "gateway-weight",
+      challenger_weight: serving.canaryWeight,
+    };
     // The GARCH service has no arms: nothing assigns it, and it is told nothing.
-    expect(deploymentEnv("garch").MLOPS_TRAFFIC_SPLIT).toBeUndefined();
+    expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
   });
 });

@@ -77,9 +77,7 @@ export async function readCurrentPeriod(
   const period = currentPeriod(groups);
   // currentPeriod starts within the groups read, so within the query's window.
   const window: TimeWindow | undefined =
-    period === null
-      ? query.window
-      : { from: period.from, to: query.window?.to ?? MAX_EPOCH_MS };
+    period === null ? query.window : { from: period.from, to: query.window?.to ?? MAX_EPOCH_MS };
   const read = { ...query, ...(window ? { window } : {}) };
   const [aggregates, users] = await Promise.all([
     store.predictions.aggregate(read),

@@ -149,24 +149,28 @@ export function referenceAssignments(
   variants: readonly string[],
   window?: { from: number; to: number },
 ): AssignmentGroup[] {
-  const groups = new Map<string, AssignmentGroup>();
-  for (const p of predictions) {
-    if (p.experiment_id !== experimentId || !variants.includes(p.variant)) continue;
-    if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;
-    const key = `${p.assignment}@${p.challenger_weight}`;
-    const group = groups.get(key) ?? {
-      assignment: p.assignment,
-      challenger_weight: p.challenger_weight,
-      predictions: Object.fromEntries(variants.map((v) => [v, 0])),
-      first_timestamp: p.timestamp,
-      last_timestamp: p.timestamp,
-    };
-    group.predictions[p.variant] = (group.predictions[p.variant] as number) + 1;
-    group.first_timestamp = Math.min(group.first_timestamp, p.timestamp);
-    group.last_timestamp = Math.max(group.last_timestamp, p.timestamp);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort((a, b) => a.first_timestamp - b.first_timestamp);
+  const inScope = predictions.filter(
+    (p) =>
+      p.experiment_id === experimentId &&
+      variants.includes(p.variant) &&
+      (window === undefined || (p.timestamp >= window.from && p.timestamp < window.to)),
+  );
+  const keys = [...new Set(inScope.map((p) => `${p.assignment}@${p.challenger_weight}`))];
+  return keys
+    .map((key) => {
+      const records = inScope.filter((p) => `${p.assignment}@${p.challenger_weight}` === key);
+      const times = records.map((p) => p.timestamp);
+      return {
+        assignment: records[0]!.assignment,
+        challenger_weight: records[0]!.challenger_weight,
+        predictions: Object.fromEntries(
+          variants.map((v) => [v, records.filter((p) => p.variant === v).length]),
+        ),
+        first_timestamp: Math.min(...times),
+        last_timestamp: Math.max(...times),
+      };
+    })
+    .sort((a, b) => a.first_timestamp - b.first_timestamp);
 }
 
 /** Users with records on more than one of `variants`, counted in memory. */

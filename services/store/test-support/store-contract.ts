@@ -294,6 +294,11 @@ export function describeStoreContract(
       // Some outcomes arrive before their prediction is logged (the log is asynchronous).
       const early = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) >= half);
       const late = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) < half);
+      /** From the `first`-th generated record's time to the `last`-th's (excluded). */
+      const windowBetween = (first: number, last: number) => ({
+        from: (traffic.predictions[first] as PredictionRecord).timestamp,
+        to: (traffic.predictions[last] as PredictionRecord).timestamp,
+      });
 
       beforeAll(async () => {
         expect((await store.outcomes.insertMany(early)).inserted).toBe(early.length);
@@ -396,10 +401,7 @@ export function describeStoreContract(
         expect(all).toEqual(referenceAssignments(traffic.predictions, "exp-1", variants));
         // Every generated configuration, and the one that comes back once (a block of 50 each).
         expect(all.length).toBe(Math.min(6, Math.ceil(trafficSize / 50)));
-        const window = {
-          from: (traffic.predictions[60] as PredictionRecord).timestamp,
-          to: (traffic.predictions[170] as PredictionRecord).timestamp,
-        };
+        const window = windowBetween(60, 170);
         expect(
           await store.predictions.assignments({ experiment_id: "exp-1", variants, window }),
         ).toEqual(referenceAssignments(traffic.predictions, "exp-1", variants, window));
@@ -415,10 +417,7 @@ export function describeStoreContract(
         expect(
           await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants }),
         ).toBe(expected);
-        const window = {
-          from: (traffic.predictions[0] as PredictionRecord).timestamp,
-          to: (traffic.predictions[10] as PredictionRecord).timestamp,
-        };
+        const window = windowBetween(0, 10);
         expect(
           await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants, window }),
         ).toBe(referenceUsersInSeveralArms(traffic.predictions, "exp-1", variants, window));
