@@ -1,4 +1,5 @@
 // Mocks first: resources must not be created before `setMocks` has run.
+import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, type Registered, validateObject } from "../test-support/index.js";
 import {
@@ -195,6 +196,41 @@ describe("the gateway traffic split (the default) under Pulumi mocks", () => {
     expect(gateway.spec.listeners.map((l: { protocol: string }) => l.protocol)).toEqual(["HTTP"]);
     expect(byType(plainStack, ROUTE)).toHaveLength(1);
     expect(plainStack.some((r) => r.type.includes("ClusterExternalDNS"))).toBe(false);
+  });
+});
+
+describe("what each pod is told about the data plane in front of it", () => {
+  type EnvEntry = { name: string; value?: string };
+  /** The plain values of a Deployment's container env. */
+  const envOf = (stack: Registered[], name: string): Record<string, string> => {
+    const deployment = objectNamed(stack, "kubernetes:apps/v1:Deployment", name);
+    const env: EnvEntry[] = deployment.inputs.spec.template.spec.containers[0].env;
+    return Object.fromEntries(
+      env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+    );
+  };
+
+  it("renders MLOPS_TRAFFIC_SPLIT from the public split, which parses back as the pod's assignment", () => {
+    for (const [stack, prefix, kind] of [
+      [plainStack, "plain", "gateway"],
+      // During a migration the public kind assigns the arms; the standby has no DNS record.
+      [sideBySide, "migrating", "nginx-canary"],
+    ] as const) {
+      for (const variant of ["champion", "challenger"] as const) {
+        const env = envOf(stack, `${prefix}-${variant}`);
+        expect(env.MLOPS_TRAFFIC_SPLIT).toBe(kind);
+        const config = parseServingConfig(env);
+        expect(config).toMatchObject({ mode: "single", variant, trafficSplit: kind });
+        expect(assignmentOf(config)).toEqual({
+          assignment: `${kind}-weight`,
+          challenger_weight: 10,
+        });
+        validateObject(
+          "kubernetes:apps/v1:Deployment",
+          objectNamed(stack, "kubernetes:apps/v1:Deployment", `${prefix}-${variant}`).inputs,
+        );
+      }
+    }
   });
 });
 

@@ -91,7 +91,7 @@ describe("ModelDeployment without an autoscaler", () => {
       provider,
       namespace: "ml-serving",
       image: `registry.example/mlops/serving${DIGEST}`,
-      servingConfig: variantConfig(servingConfig, "champion", 0),
+      servingConfig: variantConfig(servingConfig, "champion", { kind: "gateway", weight: 0 }),
       workloadIdentity: { clientId: "00000000-0000-0000-0000-00000000c11e" },
       replicas: 3,
     });

@@ -188,7 +188,7 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       for (const variant of ["champion", "challenger"] as const) {
         const env = envOf(variant);
         const expected = {
-          ...variantConfig(servingConfig, variant, 10),
+          ...variantConfig(servingConfig, variant, { kind: "nginx-canary", weight: 10 }),
           appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
         };
         // Before the Secret is read (or where it lacks the key) the store signs in with Entra ID.
@@ -198,7 +198,14 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
           ...expected,
           store: { ...expected.store, key: "emulator-key" },
         });
-        expect(withSecret).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
+        // Each pod is told the data plane that assigns its arm, and at which weight.
+        expect(withSecret).toMatchObject({
+          mode: "single",
+          variant,
+          trafficSplit: "nginx-canary",
+          challengerWeight: 10,
+        });
+        expect(env).toContainEqual({ name: "MLOPS_TRAFFIC_SPLIT", value: "nginx-canary" });
         const container = containersOf(
           objectNamed(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`),
         )[0];

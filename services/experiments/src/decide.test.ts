@@ -58,6 +58,24 @@ function arm(variant: string, s: ArmSpec): VariantMetrics {
 }
 
 describe("decide", () => {
+  it("calls a split with fewer than two weighted arms invalid, not a comparison", () => {
+    const closed = experiment({
+      variants: [
+        { name: "champion", weight: 100, model: "iris@3" },
+        { name: "challenger", weight: 0, model: "iris@4" },
+      ],
+    });
+    const r = decide({
+      experiment: closed,
+      metrics: [
+        arm("champion", { count: 500, correct: 400 }),
+        arm("challenger", { count: 0, correct: 0, latencySd: 0 }),
+      ],
+    });
+    expect(r.decision).toBe("invalid");
+    expect(r.reasons).toEqual(["no comparison: only champion has a positive weight"]);
+  });
+
   it("promotes a clearly better challenger with guardrails inside their limits", () => {
     const r = decide({
       experiment: experiment(),

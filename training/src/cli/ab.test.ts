@@ -2,7 +2,11 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecisionSchema, type ModelVersionInput, type PredictionRecord } from "@mlops/contracts";
+import {
+  DecisionSchema,
+  type ModelVersionInput,
+  type PredictionRecordInput,
+} from "@mlops/contracts";
 import { planExperiment } from "@mlops/experiments";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +33,7 @@ async function traffic(
   n: number,
   better = false,
 ) {
-  const predictions: PredictionRecord[] = Array.from({ length: n }, (_, i) => ({
+  const predictions: PredictionRecordInput[] = Array.from({ length: n }, (_, i) => ({
     request_id: `${experiment}-${variant}-${i}`,
     experiment_id: experiment,
     variant,

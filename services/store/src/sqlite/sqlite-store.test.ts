@@ -72,6 +72,22 @@ describe("sqlite adapter", () => {
     const store = openSqliteStore(path);
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
+    // Written before assignments were recorded: it reads, and is counted, as unknown.
+    expect(await store.predictions.get("r1")).toMatchObject({
+      assignment: "unknown",
+      challenger_weight: null,
+    });
+    expect(
+      await store.predictions.assignments({ experiment_id: "e", variants: ["champion"] }),
+    ).toEqual([
+      {
+        assignment: "unknown",
+        challenger_weight: null,
+        predictions: { champion: 1 },
+        first_timestamp: 5,
+        last_timestamp: 5,
+      },
+    ]);
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({
