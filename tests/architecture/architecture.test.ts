@@ -167,7 +167,7 @@ describe("the workspace follows DESIGN.md", () => {
       const dot = typeof exports === "string" ? exports : exports?.["."];
       const target =
         typeof dot === "string" ? dot : (dot?.development ?? dot?.import ?? dot?.default);
-      if (target !== undefined && target.endsWith(".ts")) {
+      if (target?.endsWith(".ts")) {
         entryOf.set(pkg.name, `${pkg.dir}/${target.replace(/^\.\//, "")}`);
       }
     }
@@ -217,8 +217,7 @@ describe("the workspace follows DESIGN.md", () => {
   it("keeps test support out of src/", () => {
     const misplaced = packages.flatMap((pkg) =>
       edges
-        .map((edge) => edge.to)
-        .filter((to): to is string => to !== undefined && to.startsWith(`${pkg.dir}/src/`))
+        .flatMap((edge) => (edge.to?.startsWith(`${pkg.dir}/src/`) ? [edge.to] : []))
         .filter((to) => /test-support|\.fixture\.ts$/.test(to)),
     );
     expect([...new Set(misplaced)]).toEqual([]);
