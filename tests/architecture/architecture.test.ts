@@ -47,7 +47,9 @@ const MAY_USE: Record<string, readonly string[]> = {
   ],
   // `pnpm start`: training's demo models, then the server. The one place both meet.
   "@mlops/start": ["@mlops/contracts", "@mlops/store", "@mlops/training", "@mlops/serving"],
-  "@mlops/k8s": ["@mlops/contracts"],
+  // The HPA simulator's diurnal trace draws its jitter from the one seeded generator
+  // (`@mlops/garch/random`); garch depends on nothing of ours, so the edge points down.
+  "@mlops/k8s": ["@mlops/contracts", "@mlops/garch"],
   "@mlops/infra": ["@mlops/contracts", "@mlops/k8s"],
 };
 /** The cross-package suites may use every package. */
