@@ -1,4 +1,4 @@
-import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
+import { DecisionSchema, emptyAggregate } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide } from "./decide.js";
@@ -39,22 +39,15 @@ interface ArmSpec {
 function arm(variant: string, s: ArmSpec): VariantMetrics {
   const mean = s.latencyMean ?? 20;
   const sd = s.latencySd ?? 5;
-  const agg: VariantAggregate = {
-    variant,
+  return variantMetricsFromAggregate({
+    ...emptyAggregate(variant),
     count: s.count,
     error_count: s.errors ?? 0,
     latency_sum: s.count * mean,
     latency_sum_sq: (s.count - 1) * sd * sd + s.count * mean * mean,
     outcome_count: s.outcomes ?? s.count,
     correct_count: s.correct,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
-  return variantMetricsFromAggregate(agg);
+  });
 }
 
 describe("decide", () => {

@@ -1,4 +1,4 @@
-import type { VariantAggregate } from "@mlops/contracts";
+import { emptyAggregate, type VariantAggregate } from "@mlops/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -32,21 +32,7 @@ function accumulate(variant: string, records: readonly Rec[]) {
 
 /** The sums a store's aggregate would return for the same records. */
 function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate {
-  const agg = {
-    variant,
-    count: 0,
-    error_count: 0,
-    latency_sum: 0,
-    latency_sum_sq: 0,
-    outcome_count: 0,
-    correct_count: 0,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
+  const agg = emptyAggregate(variant);
   for (const r of records) {
     agg.count++;
     agg.error_count += r.failed ? 1 : 0;
