@@ -3,24 +3,9 @@
  * SHA-256) is written by training and read by serving through this package; the random forest's
  * file format and its packed predictor, and a fitted GARCH model's file, live here too.
  */
-export {
-  type ArtifactFiles,
-  artifactPath,
-  artifactRef,
-  CARD_FILE,
-  cardPath,
-  type LoadedArtifact,
-  MANIFEST_FILE,
-  type ManifestFields,
-  MODEL_FILE,
-  modelManifest,
-  readArtifact,
-  readArtifactDir,
-  sha256,
-  versionInput,
-  writeArtifact,
-} from "./artifact.js";
-export { ArtifactError, describeValue, ModelFormatError } from "./errors.js";
+// The artifact module and the errors are public as a whole; the others export a chosen part.
+export * from "./artifact.js";
+export * from "./errors.js";
 export {
   type CartOptionsJSON,
   type CartTreeJSON,
