@@ -15,7 +15,7 @@ import {
   connectContainerInsights,
   connectManagedPrometheus,
 } from "./cluster-monitoring.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole } from "./roles.js";
 
 export interface AksClusterArgs
@@ -57,11 +57,7 @@ export class AksCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:AksCluster", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     // A user-assigned control-plane identity exists before the cluster, so it can be given the
     // subnet first; a system-assigned one would be created too late for the cluster's own load
