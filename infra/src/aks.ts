@@ -10,11 +10,7 @@ import {
   clusterProperties,
   MANAGED_CLUSTER_API_VERSION,
 } from "./aks-cluster-body.js";
-import {
-  type ClusterMonitoringArgs,
-  connectContainerInsights,
-  connectManagedPrometheus,
-} from "./cluster-monitoring.js";
+import { type ClusterMonitoringArgs, connectClusterMonitoring } from "./cluster-monitoring.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole } from "./roles.js";
 
@@ -100,8 +96,7 @@ export class AksCluster extends pulumi.ComponentResource {
     );
     const readback = cluster.properties as pulumi.Output<ClusterReadback>;
 
-    connectManagedPrometheus(name, cluster, placement, args.monitoring, this);
-    connectContainerInsights(name, cluster, placement, args.monitoring, this);
+    connectClusterMonitoring(name, cluster, placement, args.monitoring, this);
 
     // `pulumi up` deploys workloads through Azure RBAC (local accounts are off), so whoever runs
     // it needs cluster admin on this cluster and nothing wider.
