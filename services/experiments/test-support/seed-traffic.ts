@@ -2,6 +2,7 @@
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import type { Store } from "@mlops/store";
+import { irisPrediction } from "./iris.js";
 
 /**
  * Synthetic traffic for `perArm` users per arm: the champion right with probability 0.8, the
@@ -21,19 +22,15 @@ export async function seedTraffic(
     const variant = i % 2 === 0 ? "champion" : "challenger";
     const right = rng.nextFloat() < 0.8 + (variant === "challenger" ? effect : 0);
     const request_id = `${id}-${i}`;
-    predictions.push({
-      request_id,
-      experiment_id: id,
-      variant,
-      model_name: "iris",
-      model_version: variant === "champion" ? 1 : 2,
-      user_id: null,
-      prediction: "a",
-      probabilities: { a: 0.7, b: 0.3 },
-      latency_ms: 10 + 10 * rng.nextFloat(),
-      status: "ok",
-      timestamp: 1_700_000_000_000 + i,
-    });
+    predictions.push(
+      irisPrediction({
+        request_id,
+        experiment_id: id,
+        variant,
+        latency_ms: 10 + 10 * rng.nextFloat(),
+        timestamp: 1_700_000_000_000 + i,
+      }),
+    );
     outcomes.push({ request_id, outcome: right ? "a" : "b", timestamp: 1_700_000_100_000 + i });
   }
   await store.predictions.insertMany(predictions);
