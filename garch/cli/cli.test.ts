@@ -79,7 +79,7 @@ describe("garch fit --json", () => {
 
   it("saves a fit that can be restored and forecast from", () => {
     const saved = join(dir, "fit.json");
-    const { code, stdout } = fitJson(dem2gbp, `--save ${saved} --horizon 3`);
+    const { code, stdout } = garch("fit", dem2gbp, "--json", "--save", saved, "--horizon", "3");
     expect(code).toBe(0);
     const restored = GarchFit.fromJSON(JSON.parse(readFileSync(saved, "utf8")));
     const forecast = restored.forecast(3);
