@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture } from "../../test-support/index.js";
+import { describe, expect, it } from "vitest";
+import { build, json, useFixture } from "../../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 describe("GARCH", () => {
   it("forecasts from the registered fit by alias and by version", async () => {

@@ -1,14 +1,10 @@
 import { createHash } from "node:crypto";
 import { PredictResponseSchema } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture, ROW as row } from "../../test-support/index.js";
+import { describe, expect, it } from "vitest";
+import { build, json, ROW as row, useFixture } from "../../test-support/index.js";
 import { bucketOf } from "../assignment.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 describe("POST /predict", () => {
   it("answers with the contract's shape, the variant and the model that served it", async () => {
