@@ -8,7 +8,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DecisionSchema } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
-import { mlops as runMlops, START, scratchSuite, start } from "../platform/process.js";
+import { mlops as runMlops, START, start } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 
 const suite = scratchSuite("mlops-ab-");
 

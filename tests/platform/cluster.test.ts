@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { AbStatsResponseSchema, PredictResponseSchema } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
-import { call, START, scratchSuite, start } from "./process.js";
+import { call, START, start } from "./process.js";
+import { scratchSuite } from "./scratch.js";
 
 const suite = scratchSuite("mlops-cluster-");
 

@@ -3,13 +3,9 @@
  * ready banner, talk HTTP, stop with a signal and collect the exit.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, beforeAll } from "vitest";
 import type { ZodType, z } from "zod";
 
 // tsx as a loader in the server's own process (its CLI would add a parent that a SIGKILL
@@ -82,38 +78,6 @@ export async function start(
     );
   });
   return started;
-}
-
-/** A suite's scratch directory and the processes it started there. */
-export interface ScratchSuite {
-  /** The directory; it exists from the suite's first hook on. */
-  readonly dir: string;
-  /** Push every started process here: each is killed after the suite. */
-  readonly running: Started[];
-}
-
-/**
- * Creates a scratch directory (named from `prefix`) before the suite and, after it, kills every
- * process in `running` and removes the directory.
- */
-export function scratchSuite(prefix: string): ScratchSuite {
-  let dir: string | undefined;
-  const running: Started[] = [];
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), prefix));
-  });
-  afterAll(async () => {
-    for (const s of running) await s.stop("SIGKILL");
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
-  return {
-    get dir() {
-      if (dir === undefined)
-        throw new Error(`${prefix}: the scratch directory exists once the suite runs`);
-      return dir;
-    },
-    running,
-  };
 }
 
 /**

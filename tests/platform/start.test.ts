@@ -10,7 +10,8 @@ import {
   PredictResponseSchema,
 } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
-import { call, runToExit, START, scratchSuite, start } from "./process.js";
+import { call, runToExit, START, start } from "./process.js";
+import { scratchSuite } from "./scratch.js";
 
 const suite = scratchSuite("mlops-platform-");
 
