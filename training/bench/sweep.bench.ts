@@ -5,9 +5,9 @@
  *
  *   tsx bench/sweep.bench.ts [--trials 20] [--json]
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTrainingPool, loadDataset, runSweep, type SweepDefinition } from "../src/index.js";
-import { DEMO_DATA } from "./common.js";
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +20,10 @@ if (!Number.isInteger(trials) || trials < 1) {
   throw new RangeError(`--trials must be an integer ≥ 1 (got ${values.trials})`);
 }
 
-const dataset = await loadDataset(DEMO_DATA, { label: "label" });
+const dataset = await loadDataset(
+  fileURLToPath(new URL("../data/demo-classification.csv", import.meta.url)),
+  { label: "label" },
+);
 const definition: SweepDefinition = {
   space: {
     maxDepth: { type: "choice", values: [1, 2, 3, 4, 6, 8, 12, 16] },
