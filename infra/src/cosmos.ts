@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import type { CosmosCapacity } from "./config.js";
 import type { Grantees } from "./grants.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
 import { COSMOS_DATA_CONTRIBUTOR_ROLE } from "./roles.js";
 
@@ -65,11 +65,7 @@ export class CosmosStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: CosmosStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:CosmosStore", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
     const serverless = args.capacity.capacity === "serverless";
 
     const account = new cosmosdb.DatabaseAccount(

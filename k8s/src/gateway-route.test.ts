@@ -1,14 +1,11 @@
-// Mocks first: resources must not be created before `setMocks` has run.
 import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import { type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
   k8sObjects,
-  mockProvider,
   objectNamed,
   renderServingStack,
-  stackArgs,
 } from "../test-support/serving-stack-fixture.js";
 import {
   gatewayWeights,
@@ -16,8 +13,6 @@ import {
   TLS_OPTION_SERVICE_ACCOUNT,
   validateGatewayRouteArgs,
 } from "./gateway-route.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 const CERT = "https://kv-certs.vault.azure.net/certificates/api-ml";
 const ZONE =
@@ -31,35 +26,25 @@ let plainStack: Registered[];
 let sideBySide: Registered[];
 
 beforeAll(async () => {
-  const provider = mockProvider();
   const traffic = { rules: [{ host: "api.ml.example.com" }], weight: 10 };
-  tlsStack = await renderServingStack(
-    "serving",
-    stackArgs(provider, {
-      traffic: {
-        ...traffic,
-        certificateUri: CERT,
-        edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
-      },
-    }),
-  );
-  plainStack = await renderServingStack(
-    "plain",
-    stackArgs(provider, { namespace: "ml-plain", traffic }),
-  );
-  sideBySide = await renderServingStack(
-    "migrating",
-    stackArgs(provider, {
-      namespace: "ml-migrating",
-      traffic: {
-        ...traffic,
-        kind: "nginx-canary",
-        standby: "gateway",
-        certificateUri: CERT,
-        edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
-      },
-    }),
-  );
+  tlsStack = await renderServingStack("serving", {
+    traffic: {
+      ...traffic,
+      certificateUri: CERT,
+      edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
+    },
+  });
+  plainStack = await renderServingStack("plain", { namespace: "ml-plain", traffic });
+  sideBySide = await renderServingStack("migrating", {
+    namespace: "ml-migrating",
+    traffic: {
+      ...traffic,
+      kind: "nginx-canary",
+      standby: "gateway",
+      certificateUri: CERT,
+      edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
+    },
+  });
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON.

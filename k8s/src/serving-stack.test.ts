@@ -1,26 +1,21 @@
-// Mocks first: resources must not be created before `setMocks` has run.
 import { parseServingConfig } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import { type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
   CONNECTION_STRING,
   containersOf,
   k8sObjects,
-  mockProvider,
   objectNamed,
   renderServingStack,
   servingConfig,
-  stackArgs,
 } from "../test-support/serving-stack-fixture.js";
 import { DEFAULT_DRAIN_SECONDS } from "./model-deployment.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 let kedaStack: Registered[];
 
 beforeAll(async () => {
-  kedaStack = await renderServingStack("serving", stackArgs(mockProvider()));
+  kedaStack = await renderServingStack("serving");
 });
 
 describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {

@@ -127,6 +127,25 @@ export const VariantAggregateSchema = z.object({
 });
 export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
 
+/** A variant's aggregate over no records: the zeros every sum starts from. */
+export function emptyAggregate(variant: string): VariantAggregate {
+  return {
+    variant,
+    count: 0,
+    error_count: 0,
+    latency_sum: 0,
+    latency_sum_sq: 0,
+    outcome_count: 0,
+    correct_count: 0,
+    outcome_value_count: 0,
+    outcome_sum: 0,
+    outcome_sum_sq: 0,
+    log_loss_count: 0,
+    log_loss_sum: 0,
+    log_loss_sum_sq: 0,
+  };
+}
+
 /** A prediction joined with its outcome, as the sequential analysis replays them in time order. */
 export const JoinedPairSchema = z.object({
   request_id: IdSchema,

@@ -1,7 +1,7 @@
 import { type ExperimentInput, MAX_EPOCH_MS } from "@mlops/contracts";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, describe, expect, it } from "vitest";
-import { seedTraffic } from "../test-support/seed-traffic.js";
+import { irisExperiment, seedTraffic } from "../test-support/index.js";
 import { analyzeExperiment } from "./analyze.js";
 import { toDecisionRecord } from "./decision-record.js";
 import { momentsOf } from "./moments.js";
@@ -11,18 +11,8 @@ afterEach(async () => {
   await store.close();
 });
 
-const definition = (id: string, over: Partial<ExperimentInput> = {}): ExperimentInput => ({
-  id,
-  variants: [
-    { name: "champion", weight: 50, model: "iris@1" },
-    { name: "challenger", weight: 50, model: "iris@2" },
-  ],
-  primary_metric: "accuracy",
-  guardrails: [{ metric: "error_rate", max_relative_increase: 1 }],
-  alpha: 0.05,
-  state: "running",
-  ...over,
-});
+const definition = (id: string, over: Partial<ExperimentInput> = {}): ExperimentInput =>
+  irisExperiment(id, { guardrails: [{ metric: "error_rate", max_relative_increase: 1 }], ...over });
 
 describe("analyzeExperiment on the embedded SQLite store", () => {
   it("promotes a challenger with a real effect and continues without one", async () => {

@@ -2,6 +2,7 @@
 import type { AssignmentConfig, OutcomeRecord, PredictionRecordInput } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import type { Store } from "@mlops/store";
+import { irisPrediction } from "./iris.js";
 
 /** Where a seeded period starts and what assigned it. */
 export interface SeedPeriod {
@@ -41,20 +42,17 @@ export async function seedTraffic(
     const variant = Math.floor((i + 1) * share) > Math.floor(i * share) ? "challenger" : "champion";
     const right = rng.nextFloat() < 0.8 + (variant === "challenger" ? effect : 0);
     const request_id = `${id}-${start}-${i}`;
-    predictions.push({
-      request_id,
-      experiment_id: id,
-      variant,
-      model_name: "iris",
-      model_version: variant === "champion" ? 1 : 2,
-      user_id: period.users === undefined ? null : `user-${i % period.users}`,
-      prediction: "a",
-      probabilities: { a: 0.7, b: 0.3 },
-      latency_ms: 10 + 10 * rng.nextFloat(),
-      status: "ok",
-      timestamp: start + i,
-      ...(period.assignment ?? {}),
-    });
+    predictions.push(
+      irisPrediction({
+        request_id,
+        experiment_id: id,
+        variant,
+        user_id: period.users === undefined ? null : `user-${i % period.users}`,
+        latency_ms: 10 + 10 * rng.nextFloat(),
+        timestamp: start + i,
+        ...(period.assignment ?? {}),
+      }),
+    );
     outcomes.push({ request_id, outcome: right ? "a" : "b", timestamp: start + 100_000 + i });
   }
   await store.predictions.insertMany(predictions);

@@ -34,16 +34,8 @@ export {
   requestsFor,
   runLoadTest,
 } from "./loadtest.js";
-export {
-  type Candidate,
-  type ConfigChange,
-  formatPlan,
-  parseDecision,
-  planCandidate,
-  planDecision,
-  planJson,
-  type ReleasePlan,
-} from "./plan.js";
+// Planning is public as a whole: the pipeline and the CLI use every part of it.
+export * from "./plan.js";
 export { applyChanges } from "./pulumi.js";
 export {
   DEFAULT_CANARY_HEADER,

@@ -8,15 +8,11 @@
 import { ErrorResponseSchema, MAX_LISTED_ISSUES } from "@mlops/contracts";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ZodType, z } from "zod";
-import { build, type Fixture, json, openFixture, ROW } from "../test-support/index.js";
+import { build, json, ROW, useFixture } from "../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 /** A route taking a JSON body, with its published body schema. */
 interface BodyRoute {

@@ -2,12 +2,13 @@
  * Generated prediction logs and outcomes for the contract suite, the tests and the benchmark,
  * and the in-memory aggregate every adapter must reproduce from them.
  */
-import type {
-  AssignmentConfig,
-  AssignmentGroup,
-  OutcomeRecord,
-  PredictionRecord,
-  VariantAggregate,
+import {
+  type AssignmentConfig,
+  type AssignmentGroup,
+  emptyAggregate,
+  type OutcomeRecord,
+  type PredictionRecord,
+  type VariantAggregate,
 } from "@mlops/contracts";
 import { Random } from "@mlops/garch";
 import { outcomeTerms } from "../src/terms.js";
@@ -101,21 +102,7 @@ export function referenceAggregate(
   window?: { from: number; to: number },
 ): VariantAggregate {
   const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
-  const agg: VariantAggregate = {
-    variant,
-    count: 0,
-    error_count: 0,
-    latency_sum: 0,
-    latency_sum_sq: 0,
-    outcome_count: 0,
-    correct_count: 0,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
+  const agg = emptyAggregate(variant);
   for (const p of predictions) {
     if (p.experiment_id !== experimentId || p.variant !== variant) continue;
     if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
 import { describeStoreContract } from "../../test-support/store-contract.js";
+import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -143,17 +143,7 @@ describe("sqlite adapter", () => {
       new Promise<void>((resolve) => child.stdout.once("data", () => resolve())),
       exited,
     ]);
-    const mine: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      mine.push((await store.models.register(model("shared"))).version);
-      const { predictions } = generatePredictionLogs({
-        seed: i,
-        count: 50,
-        first: i * 50,
-        prefix: "parent",
-      });
-      await store.predictions.insertMany(predictions);
-    }
+    await writeRounds(store, "shared", 40, "parent");
     expect(await exited, stderr).toBe(0);
     const versions = (await store.models.list("shared")).map((v) => v.version);
     expect(versions).toHaveLength(81);
