@@ -44,6 +44,12 @@ export function send(
   });
 }
 
+/** `send` bound to the base URL `base()` gives when called (a server started later). */
+export const sendTo =
+  (base: () => string) =>
+  (method: string, path: string, headers?: Record<string, string>, body?: string | Buffer) =>
+    send(base(), method, path, headers, body);
+
 /** The public route's hop: what the gateway adds to every request it forwards. */
 export const viaEdge = { "x-forwarded-for": "198.51.100.23", "x-forwarded-proto": "https" };
 

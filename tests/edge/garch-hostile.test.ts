@@ -22,7 +22,7 @@ import {
   expectRefused,
   jsonHeaders,
   type PublicRoute,
-  send as sendTo,
+  sendTo,
   startPublicRoute,
   viaEdge,
 } from "./edge-http.js";
@@ -56,12 +56,7 @@ afterAll(async () => {
 });
 
 /** One raw HTTP request to the server on its own connection. */
-const send = (
-  method: string,
-  path: string,
-  headers?: Record<string, string>,
-  body?: string | Buffer,
-) => sendTo(server.url, method, path, headers, body);
+const send = sendTo(() => server.url);
 const post = (path: string, extra: Record<string, string>, body: unknown) =>
   send("POST", path, jsonHeaders(extra), JSON.stringify(body));
 

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { AbStatsResponseSchema, EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
-import { expectRefused, jsonHeaders, send as sendTo, viaEdge } from "./edge-http.js";
+import { expectRefused, jsonHeaders, sendTo, viaEdge } from "./edge-http.js";
 
 let dir: string;
 let secrets: string;
@@ -53,12 +53,7 @@ afterAll(async () => {
 });
 
 /** One raw HTTP request to the server on its own connection. */
-const send = (
-  method: string,
-  path: string,
-  headers?: Record<string, string>,
-  body?: string | Buffer,
-) => sendTo(server.url, method, path, headers, body);
+const send = sendTo(() => server.url);
 const predict = (extra: Record<string, string> = {}, body: unknown = { features: row }) =>
   send("POST", "/predict", jsonHeaders(extra), JSON.stringify(body));
 

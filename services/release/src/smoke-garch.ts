@@ -17,9 +17,6 @@ import {
   GarchModelsListSchema,
   type GarchPredictResponse,
   GarchPredictResponseSchema,
-  HEALTH_PATHS,
-  LiveResponseSchema,
-  ReadyResponseSchema,
 } from "@mlops/contracts";
 import {
   checkList,
@@ -27,6 +24,7 @@ import {
   expectThat,
   notRun,
   type ProbeTarget,
+  probeChecks,
   type SmokeOptions,
   type SmokeReport,
   smokeReturns,
@@ -76,14 +74,8 @@ export async function runGarchSmoke(
   await run("health", { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema }, (b) =>
     expectThat(b.status === "healthy", b.status),
   );
-  if (!options.edge) {
-    await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
-    await run(
-      "health/ready",
-      { path: HEALTH_PATHS.ready, schema: ReadyResponseSchema },
-      () => "ready",
-    );
-  }
+  // Its public route publishes neither probe.
+  if (!options.edge) await probeChecks(run, ["live", "ready"]);
   const listed = await run(
     "models/list",
     { path: GARCH_SERVICE_PATHS.models, schema: GarchModelsListSchema },
