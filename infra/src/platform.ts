@@ -11,7 +11,6 @@ import { AksCluster } from "./aks.js";
 import type { StackConfig } from "./config.js";
 import { CosmosStore } from "./cosmos.js";
 import { EdgeSecrets } from "./edge-auth.js";
-import { Guardrails } from "./guardrails.js";
 import {
   createGarchPlatform,
   garchEdgeServiceAccounts,
@@ -19,6 +18,7 @@ import {
   garchServiceAccounts,
   garchUrl,
 } from "./garch-platform.js";
+import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import {

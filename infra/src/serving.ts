@@ -12,8 +12,8 @@ import {
 } from "@mlops/contracts";
 import {
   DEFAULT_SCALING,
-  KedaOperatorIdentity,
   type DeployedEnv,
+  KedaOperatorIdentity,
   ServingStack,
   type TrafficSplitKind,
 } from "@mlops/k8s";
