@@ -8,7 +8,7 @@
  */
 export type { ReleaseCommandContext } from "./cli/context.js";
 export { DEFAULT_STACK_CONFIG, registerReleaseCommands } from "./cli/release.js";
-export { registerSmokeCommand } from "./cli/smoke.js";
+export { credentialsFromEnv, registerSmokeCommand } from "./cli/smoke.js";
 export {
   type CostAssumptions,
   type CostEstimate,
@@ -38,12 +38,14 @@ export {
 export * from "./plan.js";
 export { applyChanges } from "./pulumi.js";
 export {
+  credentialHeaders,
   DEFAULT_CANARY_HEADER,
   formatSmokeReport,
   runSmoke,
   type SmokeCheck,
   type SmokeOptions,
   type SmokeReport,
+  smokeReturns,
 } from "./smoke.js";
 export { runGarchSmoke } from "./smoke-garch.js";
 export { readStackTarget, type StackTarget } from "./stack-config.js";
