@@ -2,6 +2,9 @@ import { deriveSeed, Random } from "@mlops/garch/random";
 import { OptionError } from "../errors.js";
 
 /** A hyperparameter value. */
+/** How a sweep draws its trials: every combination, seeded random draws, or TPE. */
+export type SamplingKind = "grid" | "random" | "bayesian";
+
 export type ParameterValue = number | string | boolean;
 
 /**
