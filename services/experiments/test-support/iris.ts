@@ -6,13 +6,18 @@
 import type { ExperimentInput, ModelVersionInput, PredictionRecordInput } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 
-/**
- * Registers iris versions 1 and 2 (their artifacts are never read; version 2 with
- * `challengerParams`) and makes 1 the champion.
- */
+/** What {@link registerIrisVersions} may vary. */
+export interface IrisVersionOptions {
+  /** Version 2's params. Default none. */
+  readonly challengerParams?: ModelVersionInput["params"];
+  /** Versions 1 and 2's artifacts, for tests that read them. Default: a file never read. */
+  readonly artifacts?: readonly [ModelVersionInput["artifact"], ModelVersionInput["artifact"]];
+}
+
+/** Registers iris versions 1 and 2 and makes 1 the champion. */
 export async function registerIrisVersions(
   store: Store,
-  challengerParams: ModelVersionInput["params"] = {},
+  options: IrisVersionOptions = {},
 ): Promise<void> {
   const version: ModelVersionInput = {
     name: "iris",
@@ -24,8 +29,13 @@ export async function registerIrisVersions(
     metrics: {},
     artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
   };
-  await store.models.register({ ...version });
-  await store.models.register({ ...version, params: challengerParams });
+  const [first, second] = options.artifacts ?? [version.artifact, version.artifact];
+  await store.models.register({ ...version, artifact: first });
+  await store.models.register({
+    ...version,
+    artifact: second,
+    params: options.challengerParams ?? {},
+  });
   await store.models.setAlias("iris", "champion", 1);
 }
 

@@ -9,6 +9,7 @@ import {
   irisPrediction,
   registerIrisVersions,
 } from "@mlops/experiments/test-support";
+import { readDemoFixture } from "@mlops/models/test-support";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite } from "../../test-support/cli.js";
@@ -57,8 +58,13 @@ async function traffic(
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-ab-cli-"));
   await withStore(async (store) => {
-    // A forest registered before the algorithm param existed, then boosted trees.
-    await registerIrisVersions(store, { algorithm: "gbdt" });
+    // A forest registered before the algorithm param existed, then boosted trees; their files
+    // are the demo's, so mirroring them to MLflow uploads a real, verified artifact.
+    const [forest, gbdt] = await readDemoFixture();
+    await registerIrisVersions(store, {
+      challengerParams: { algorithm: "gbdt" },
+      artifacts: [forest!.ref, gbdt!.ref],
+    });
     for (const id of ["skewed", "early", "clear-win"]) {
       await store.experiments.create(irisExperiment(id));
     }

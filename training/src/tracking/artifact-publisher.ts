@@ -4,9 +4,10 @@
  * image bakes in); MLflow's and Azure ML's registries need a URI they can resolve themselves, so
  * the files are first put where the registry reaches them and that URI is registered instead.
  */
-import { cp, readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { access, cp, readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { ModelVersion } from "@mlops/contracts";
+import { artifactPath, CARD_FILE, MANIFEST_FILE, readArtifact } from "@mlops/models";
 import { OptionError } from "../errors.js";
 import type { MlflowRestClient } from "./mlflow-client.js";
 
@@ -16,15 +17,23 @@ export interface ArtifactPublisher {
 }
 
 /** The folder holding a version's model file (and its card and manifest). */
-const modelFolder = (v: ModelVersion) => dirname(v.artifact.uri);
+const modelFolder = (v: ModelVersion) => dirname(artifactPath(v.artifact.uri));
 
-/** Every file under `dir`, as `/`-separated paths relative to it. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/"))
-    .sort();
+/**
+ * The files of a version's artifact, relative to its folder: the manifest, the model file it
+ * names and the card when there is one, after the model file is checked against the registry's
+ * SHA-256 (so nothing but a verified artifact leaves the machine, and never the folder's other
+ * contents).
+ */
+async function artifactFiles(v: ModelVersion): Promise<string[]> {
+  const { manifest } = await readArtifact(v.artifact);
+  const files = [MANIFEST_FILE, manifest.model_file];
+  const card = join(modelFolder(v), CARD_FILE);
+  const hasCard = await access(card).then(
+    () => true,
+    () => false,
+  );
+  return hasCard ? [...files, CARD_FILE] : files;
 }
 
 /**
@@ -39,9 +48,7 @@ export class MlflowArtifactStore implements ArtifactPublisher {
   async publish(v: ModelVersion): Promise<string> {
     const folder = modelFolder(v);
     const path = `mlops-models/${v.name}/${v.version}`;
-    const files = await filesUnder(folder);
-    if (files.length === 0) throw new Error(`${v.name}@${v.version}: no files in ${folder}`);
-    for (const file of files) {
+    for (const file of await artifactFiles(v)) {
       await this.client.uploadArtifact(`${path}/${file}`, await readFile(join(folder, file)));
     }
     return `mlflow-artifacts:/${path}`;

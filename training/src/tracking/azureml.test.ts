@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { ModelVersion } from "@mlops/contracts";
+import { MODEL_FILE, modelManifest, sha256, writeArtifact } from "@mlops/models";
+import { readDemoFixture } from "@mlops/models/test-support";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
@@ -24,13 +27,21 @@ beforeAll(async () => {
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-/** Writes a model folder as training does (`<root>/<run>/model/`); returns its model file. */
+/**
+ * Writes a model folder as training does (`<root>/<run>/model/`: model file, manifest and card,
+ * the manifest the demo forest's with this run and model); returns its model file.
+ */
 async function modelFiles(root: string, run: string, model: string): Promise<string> {
   const folder = join(scratch, root, run, "model");
-  await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "model.json"), model);
-  await writeFile(join(folder, "card.md"), `# ${model}\n`);
-  return join(folder, "model.json");
+  const [{ manifest }] = await readDemoFixture();
+  const { format_version, model_file, model_sha256, ...fields } = manifest!;
+  await rm(folder, { recursive: true, force: true });
+  await writeArtifact(folder, {
+    manifest: modelManifest({ ...fields, run_id: run }, model),
+    model,
+    card: `# ${model}\n`,
+  });
+  return join(folder, MODEL_FILE);
 }
 
 function version(name: string, n: number, runId: string | null, uri: string): ModelVersion {
@@ -43,7 +54,7 @@ function version(name: string, n: number, runId: string | null, uri: string): Mo
     git_sha: null,
     params: {},
     metrics: { accuracy: 0.9 },
-    artifact: { uri, sha256: "e".repeat(64) },
+    artifact: { uri, sha256: sha256(readFileSync(uri)) },
     description: `v${n}`,
     created_at: 1,
     aliases: [],
@@ -175,7 +186,7 @@ describe("the Azure ML workspace's MLflow endpoint", () => {
       tags: {
         "mlops.version": "2",
         "mlops.kind": "classifier",
-        "mlops.artifact_sha256": "e".repeat(64),
+        "mlops.artifact_sha256": sha256("churn v2"),
         "mlops.data_hash": "d".repeat(64),
       },
     });
@@ -230,7 +241,11 @@ describe("MlflowRegistryMirror on a plain MLflow server", () => {
     ]);
     expect(String(server.storedArtifacts.get("mlops-models/late/5/model.json"))).toBe("late v5");
     expect([...server.storedArtifacts.keys()].filter((k) => k.includes("/late/4/")).sort()).toEqual(
-      ["mlops-models/late/4/card.md", "mlops-models/late/4/model.json"],
+      [
+        "mlops-models/late/4/card.md",
+        "mlops-models/late/4/manifest.json",
+        "mlops-models/late/4/model.json",
+      ],
     );
 
     const missing = await mirror.aliasMoved("late", "champion", 3).catch((e: unknown) => e);
