@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { build, type Fixture, json, openFixture, ROW as row } from "../test-support/index.js";
-import type { RateLimitStoreCtor } from "./rate-windows.js";
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -188,7 +187,8 @@ describe("protection", () => {
         return new CountingStore();
       }
     }
-    const rateLimitStore = CountingStore as unknown as RateLimitStoreCtor;
+    const rateLimitStore =
+      CountingStore as unknown as import("./rate-windows.js").RateLimitStoreCtor;
     const off = await build(fixture, { MLOPS_RATE_LIMIT_PER_MINUTE: "0" }, { rateLimitStore });
     for (let i = 0; i < 3; i++) {
       const res = await off.inject({ url: "/predict", ...json({ features: row }) });
