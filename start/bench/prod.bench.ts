@@ -8,7 +8,8 @@
  * as its README says, on a model its `train.py` fits (cached under `.bench/`). For each: time from
  * exec to the first 200 on the readiness path (median of three starts), RSS of the whole process
  * tree at rest and at its peak under 32 connections, and `POST /predict` with wrk (the reference
- * harness's script and payloads: 1,024 rows of the test split) at 1, 32 and 128 connections.
+ * harness's script and payloads: 1,024 rows of the test split) at 1, 32 and 128 connections,
+ * with the CPU time the process tree spent per request (the figure contention skews least).
  *
  *   pnpm bench:prod [-- --seconds 10 --reference ../shared/reference/serving-fastapi]
  *
@@ -63,6 +64,13 @@ interface Target {
 interface Level {
   readonly connections: number;
   readonly rps: number;
+  /** Requests wrk completed in the level. */
+  readonly requests: number;
+  /**
+   * CPU time (user + system, all threads) the process tree used per completed request, in µs:
+   * what a request costs whatever else the machine runs, where requests/s falls with contention.
+   */
+  readonly cpuUsPerRequest: number;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
@@ -95,7 +103,7 @@ async function imageRuntime(
 }
 
 /** Parses wrk's `--latency` report: requests/s, p50 and p99 in ms, failed requests. */
-function parseWrk(text: string): Omit<Level, "connections" | "peakRss"> {
+function parseWrk(text: string): Omit<Level, "connections" | "peakRss" | "cpuUsPerRequest"> {
   const ms = (label: string) => {
     const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
     if (!m) return Number.NaN;
@@ -107,6 +115,7 @@ function parseWrk(text: string): Omit<Level, "connections" | "peakRss"> {
     (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]),
+    requests: Number(/(\d+) requests in /.exec(text)?.[1]),
     p50: ms("50"),
     p99: ms("99"),
     errors,
@@ -193,9 +202,13 @@ async function measure(target: Target, script: string, payloads: string): Promis
       const sampler = setInterval(async () => {
         peakRss = Math.max(peakRss, await rssMiB(child.pid!));
       }, 250);
+      const cpuBefore = await cpuMs(child.pid!);
       const report = await wrk(url, connections, seconds, script, payloads);
+      const cpuUsed = (await cpuMs(child.pid!)) - cpuBefore;
       clearInterval(sampler);
-      levels.push({ connections, peakRss, ...parseWrk(report) });
+      const parsed = parseWrk(report);
+      const cpuUsPerRequest = (cpuUsed * 1000) / parsed.requests;
+      levels.push({ connections, peakRss, cpuUsPerRequest, ...parsed });
     }
     return { startMs, startCpuMs, restRss, levels };
   } finally {
@@ -283,6 +296,7 @@ function table(results: ReadonlyMap<string, Result>): string {
     row(`req/s at ${c}`, (r) => level(r).rps, 0);
     row(`p50 ms at ${c}`, (r) => level(r).p50, 2);
     row(`p99 ms at ${c}`, (r) => level(r).p99, 2);
+    row(`CPU µs per request at ${c} (process tree)`, (r) => level(r).cpuUsPerRequest, 0);
     row(`errors at ${c}`, (r) => level(r).errors, 0, false);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

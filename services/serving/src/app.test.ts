@@ -173,4 +173,32 @@ describe("protection", () => {
     expect(codes).toEqual([200, 200, 200, 429, 429]);
     expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
   });
+
+  it("costs a prediction nothing when the limit is off: no store, no count, no header", async () => {
+    // The cluster's store asks the primary over IPC for every count; off, it must never exist.
+    let stores = 0;
+    class CountingStore {
+      constructor() {
+        stores++;
+      }
+      incr(): void {
+        throw new Error("a request was counted");
+      }
+      child() {
+        return new CountingStore();
+      }
+    }
+    const rateLimitStore =
+      CountingStore as unknown as import("./rate-windows.js").RateLimitStoreCtor;
+    const off = await build(fixture, { MLOPS_RATE_LIMIT_PER_MINUTE: "0" }, { rateLimitStore });
+    for (let i = 0; i < 3; i++) {
+      const res = await off.inject({ url: "/predict", ...json({ features: row }) });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["x-ratelimit-limit"]).toBeUndefined();
+    }
+    expect(stores).toBe(0);
+    // The same store is built as soon as a limit is set.
+    await build(fixture, { MLOPS_RATE_LIMIT_PER_MINUTE: "3" }, { rateLimitStore });
+    expect(stores).toBeGreaterThan(0);
+  });
 });

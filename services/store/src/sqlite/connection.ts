@@ -21,6 +21,8 @@ export interface SqliteStoreOptions {
    * Ignored for `:memory:` (one connection only).
    */
   readonly predictionWriterThread?: boolean;
+  /** Page cache of this connection, in MiB (default 64). */
+  readonly cacheMiB?: number;
 }
 
 /** A result row. */
@@ -89,8 +91,9 @@ export function openSqlite(path: string, options: SqliteStoreOptions = {}): Sqli
       // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the tail.
       handle.pragma("synchronous = NORMAL");
       handle.pragma("foreign_keys = ON");
-      // 64 MB page cache: the aggregate index and the key B-trees of a million logs stay hot.
-      handle.pragma("cache_size = -65536");
+      // 64 MiB page cache by default: the aggregate index and the key B-trees of a million logs
+      // stay hot. Negative: a size in KiB.
+      handle.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 64) * 1024)}`);
       const version = migrate(handle);
       if (version > MIGRATIONS.length) {
         throw new StoreUnavailableError(

@@ -5,8 +5,17 @@ import { StoreError } from "../errors.js";
 import type { ThreadOps, WriteReply, WriteRequest, WriterThreadData } from "./prediction-writer.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
+/**
+ * This connection's page cache. Every page a batch fills stays in the cache, so at the default
+ * 64 MiB a busy server's memory grew by the size of the log it wrote, up to 64 MiB a writer
+ * (measured: +51 MiB after 150,000 records, +24 MiB at 8 MiB of cache). Inserts touch only the
+ * right edges of the key B-trees; the aggregates' range scans read the rest through the OS's
+ * file cache, on this thread, off the event loop.
+ */
+const CACHE_MIB = 8;
+
 const { path, busyTimeoutMs } = workerData as WriterThreadData;
-const store = openSqliteStore(path, { busyTimeoutMs });
+const store = openSqliteStore(path, { busyTimeoutMs, cacheMiB: CACHE_MIB });
 const port = parentPort!;
 
 /** The adapter's own methods, run for the owner. */

@@ -8,6 +8,7 @@ import { describeStoreContract } from "../../test-support/store-contract.js";
 import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
+import { openSqlite } from "./connection.js";
 import { MIGRATIONS } from "./migrations.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
@@ -94,6 +95,18 @@ describe("sqlite adapter", () => {
       v: MIGRATIONS.length,
     });
     db.close();
+  });
+
+  it("sizes a connection's page cache: 64 MiB unless told", () => {
+    const big = openSqlite(freshPath());
+    const small = openSqlite(freshPath(), { cacheMiB: 8 });
+    try {
+      expect(big.db.pragma("cache_size", { simple: true })).toBe(-64 * 1024);
+      expect(small.db.pragma("cache_size", { simple: true })).toBe(-8 * 1024);
+    } finally {
+      big.db.close();
+      small.db.close();
+    }
   });
 
   it("keeps data across connections", async () => {
