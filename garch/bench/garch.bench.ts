@@ -13,6 +13,7 @@ import {
   logLikelihood,
   simulate,
 } from "../src/index.js";
+import { archDirArg } from "./arch.js";
 import { arr, hasR, runR } from "./r.js";
 import { fileSeries, simulatedSeries, speedReport, speedRows } from "./speed.js";
 
@@ -20,6 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, "../data");
 const asJson = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
+const archDir = archDirArg(process.argv);
 const work = mkdtempSync(join(tmpdir(), "garch-bench-"));
 
 const log = (s = "") => {
@@ -302,8 +304,9 @@ const speed = speedRows(
     ...sizes.map(simulatedSeries),
   ],
   processes,
+  archDir,
 );
-log(speedReport(speed, processes));
+log(speedReport(speed, processes, archDir));
 
 rmSync(work, { recursive: true, force: true });
 if (asJson) {

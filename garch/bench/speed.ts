@@ -3,14 +3,17 @@
  * included). Each length runs in several separate processes (speed-worker.ts), since what
  * varies between runs of the same fit is the process: each reports its in-process median after
  * warm-up, and the table gives the fastest, the median and the slowest process beside R's
- * tseries and fGarch (one process each, their own in-process medians) and Python's arch.
+ * tseries and fGarch (one process each, their own in-process medians) and Python's arch: measured
+ * in its own process when a source tree is named (arch.ts), otherwise interpolated from the
+ * figures quoted for it.
  */
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { table } from "../cli/report.js";
 import { checkSpec, simulate } from "../src/index.js";
-import { hasR, runR } from "./r.js";
+import { runArch } from "./arch.js";
+import { hasR, runR, writeSeries } from "./r.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -65,6 +68,9 @@ export interface SpeedRow {
   readonly converged: boolean;
   readonly tseriesMs: number;
   readonly fgarchMs: number;
+  /** Python's arch: measured (wall and CPU medians) when its tree was given, else NaN. */
+  readonly archMs: number;
+  readonly archCpuMs: number;
   readonly archLinearMs: number;
 }
 
@@ -72,6 +78,7 @@ export function speedRows(
   work: string,
   series: readonly SpeedSeries[],
   processes: number,
+  archDir: string | null,
 ): SpeedRow[] {
   return series.map((s) => {
     const n = s.x.length;
@@ -85,6 +92,9 @@ export function speedRows(
       fgarchMs =
         runR(work, s.x, 1, 1, "normal", n <= 10_000 ? 3 : 1, "fgarch")[0]?.fit_ms ?? fgarchMs;
     }
+    const arch = archDir
+      ? runArch(archDir, writeSeries(work, s.x, "arch"), n <= 10_000 ? 15 : n <= 20_000 ? 9 : 5)
+      : null;
     return {
       series: s.label,
       n,
@@ -93,6 +103,8 @@ export function speedRows(
       converged: results.every((r) => r.converged),
       tseriesMs,
       fgarchMs,
+      archMs: arch?.wall_ms ?? Number.NaN,
+      archCpuMs: arch?.cpu_ms ?? Number.NaN,
       archLinearMs: archLinear(n),
     };
   });
@@ -100,8 +112,13 @@ export function speedRows(
 
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 
-/** The section's table and notes. */
-export function speedReport(rows: readonly SpeedRow[], processes: number): string {
+/** The section's table and notes; `archDir`: the arch tree measured, if any. */
+export function speedReport(
+  rows: readonly SpeedRow[],
+  processes: number,
+  archDir: string | null,
+): string {
+  const measured = archDir !== null;
   const head = [
     "series",
     "ours fastest",
@@ -112,31 +129,42 @@ export function speedReport(rows: readonly SpeedRow[], processes: number): strin
     "tseries",
     "tseries / slowest",
     "fGarch",
-    "arch (linear)",
-    "arch / slowest",
+    ...(measured
+      ? ["arch", "arch / slowest", "arch (CPU)", "arch / slowest (CPU)"]
+      : ["arch (linear)", "arch / slowest"]),
   ];
   const body = rows.map((r) => {
     const fastest = r.processMs[0]!;
     const slowest = r.processMs[r.processMs.length - 1]!;
     const middle = r.processMs[r.processMs.length >> 1]!;
+    const slowestCpu = r.processCpuMs[r.processCpuMs.length - 1]!;
     return [
       r.series,
       fmt(fastest, 3) + (r.converged ? "" : " (not converged)"),
       fmt(middle, 3),
       fmt(slowest, 3),
       fmt(slowest / fastest, 2),
-      fmt(r.processCpuMs[r.processCpuMs.length - 1]!, 3),
+      fmt(slowestCpu, 3),
       fmt(r.tseriesMs),
       fmt(r.tseriesMs / slowest, 1),
       fmt(r.fgarchMs, 0),
-      fmt(r.archLinearMs, 1),
-      fmt(r.archLinearMs / slowest, 1),
+      ...(measured
+        ? [
+            fmt(r.archMs, 1),
+            fmt(r.archMs / slowest, 1),
+            fmt(r.archCpuMs, 1),
+            fmt(r.archCpuMs / slowestCpu, 1),
+          ]
+        : [fmt(r.archLinearMs, 1), fmt(r.archLinearMs / slowest, 1)]),
     ];
   });
+  const archNote = measured
+    ? `   arch: Python's arch from ${archDir}, arch_model(y).fit(disp="off") (GARCH(1,1), constant mean, Normal), the median of its timed fits in its own process after warm-up, single-threaded BLAS; (CPU): its median CPU time per fit.`
+    : "   arch (linear): Python's arch NOT measured (no --arch DIR or GARCH_BENCH_ARCH; see garch/README.md): interpolated linearly in n between the two figures quoted for it (11 ms at 2,000, 190 ms at 100,000).";
   return [
     `3. Speed: GARCH(1,1), constant mean, Normal, full fit incl. standard errors; each row ${processes} separate processes, each its in-process median (ms)`,
     table([head, ...body]),
     "   slowest (CPU): the slowest process's median CPU time per fit (user + system, all threads): unlike wall time, not inflated by other processes on a busy machine.",
-    "   arch (linear): Python's arch interpolated linearly in n between the two figures quoted for it (11 ms at 2,000, 190 ms at 100,000); arch cannot be installed here (not in Debian, PyPI unreachable).",
+    archNote,
   ].join("\n");
 }
