@@ -296,7 +296,7 @@ log();
 const processesArg = process.argv.find((a) => a.startsWith("--processes="));
 const processes = processesArg ? Number(processesArg.split("=")[1]) : 5;
 const sizes = quick ? [2000, 10000] : [2000, 5000, 10000, 20000, 50000, 100000];
-const speed = speedRows(
+const speed = await speedRows(
   work,
   [
     fileSeries("dem2gbp (1,974)", join(dataDir, "dem2gbp.csv"), "", dem),
