@@ -46,7 +46,9 @@ export function runArch(dir: string, file: string, reps: number): ArchTiming {
     env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
   });
   if (out.status !== 0) {
-    throw new Error(`Python's arch from ${dir} cannot run: ${(out.stderr || out.error?.message || "").trim()}`);
+    throw new Error(
+      `Python's arch from ${dir} cannot run: ${(out.stderr || out.error?.message || "").trim()}`,
+    );
   }
   return JSON.parse(out.stdout.trim()) as ArchTiming;
 }
