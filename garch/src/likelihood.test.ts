@@ -4,6 +4,7 @@ import {
   buildModel,
   evaluate,
   evaluateHessian,
+  headModel,
   logLikelihood,
   logLikelihoods,
 } from "./likelihood.js";
@@ -109,6 +110,27 @@ describe("fused GARCH(1,1)-Normal pass", () => {
     expect(evaluate(fused, theta)).toBeCloseTo(ll, 10);
     for (let i = 0; i < k; i++) expect(g1[i]).toBeCloseTo(g2[i]!, 8);
   });
+});
+
+describe("headModel (a leading block in the longer model's arrays)", () => {
+  it.each([{ mean: "constant" }, { mean: "zero" }, { p: 2, q: 1, dist: "t" }] as GarchOptions[])(
+    "evaluates as a model built on the block, writing into the start of the model's arrays: %j",
+    (o) => {
+      const spec = checkSpec(o);
+      const model = buildModel(dem, spec);
+      const head = headModel(model, 150);
+      const own = buildModel(dem.subarray(0, 150), spec);
+      const theta = fromParams(spec, paramsFor(o));
+      const k = theta.length;
+      const [g1, g2] = [new Float64Array(k), new Float64Array(k)];
+      expect(evaluate(head, theta, g1)).toBe(evaluate(own, theta, g2));
+      expect(Array.from(g1)).toEqual(Array.from(g2));
+      expect(head.nEff).toBe(150);
+      expect(head.h.buffer).toBe(model.h.buffer);
+      expect(head.e.buffer).toBe(model.e.buffer);
+      expect(Array.from(model.h.subarray(0, 150))).toEqual(Array.from(own.h));
+    },
+  );
 });
 
 describe("fused exact Hessian", () => {
