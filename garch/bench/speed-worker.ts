@@ -42,3 +42,6 @@ for await (const line of createInterface({ input: process.stdin })) {
   } while (performance.now() - start < ms);
   process.stdout.write(`${JSON.stringify({ n: x.length, wallMs, cpuMs, converged })}\n`);
 }
+// End of stdin: leave at once (the loader's timers would keep the process alive a while longer,
+// beside the reference tools the bench times next).
+process.exit(0);

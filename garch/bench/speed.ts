@@ -88,8 +88,13 @@ class Worker {
     return JSON.parse(await this.#line());
   }
 
-  end(): void {
-    this.#child.stdin.end();
+  /** Ends the worker; resolves once it has exited. */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#child.exitCode !== null) resolve();
+      else this.#child.once("exit", () => resolve());
+      this.#child.stdin.end();
+    });
   }
 }
 
@@ -126,7 +131,7 @@ async function timeProcesses(series: SpeedSeries, processes: number): Promise<Pr
       fits[i]!.ok &&= batch.converged;
     }
   }
-  for (const worker of workers) worker.end();
+  await Promise.all(workers.map((worker) => worker.end()));
   return fits.map((f) => ({ wallMs: median(f.wallMs), cpuMs: median(f.cpuMs), converged: f.ok }));
 }
 
