@@ -68,8 +68,7 @@ const PRIMING_LENGTH = 200;
  * processes and not others (`--trace-deopt`: `meanStart` deoptimising 31 times in 31 timed
  * fits of dem2gbp, "Insufficient type feedback for call", in one process of four, whose fits
  * took 1.6x the others' CPU time; `fit` itself at n = 20,000). A whole fit of a short series
- * first leaves feedback everywhere on the path. It costs a few milliseconds, once per process
- * that fits.
+ * first leaves feedback everywhere on the path. It adds about 7 ms to a process's first fit.
  */
 export function primeFitPath(fitOnce: (x: Float64Array, options: GarchOptions) => void): void {
   const params = { mu: 0.02, omega: 0.05, alpha: [0.08], beta: [0.9] };
