@@ -8,6 +8,7 @@ import {
   logLikelihood,
   logLikelihoods,
 } from "./likelihood.js";
+import { opgAt } from "./optimize/hessian.js";
 import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
@@ -135,7 +136,7 @@ describe("headModel (a leading block in the longer model's arrays)", () => {
 
 describe("fused exact Hessian", () => {
   it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
-    "matches central differences of the analytic gradient, with the OPG of the scores: %j",
+    "matches central differences of the analytic gradient, with the OPG of the scores (also opgAt's): %j",
     (o) => {
       const spec = checkSpec(o);
       const model = buildModel(dem, spec);
@@ -161,11 +162,14 @@ describe("fused exact Hessian", () => {
       }
       const scores = new Float64Array(model.nEff * k);
       evaluate(model, theta, null, scores);
+      // opgAt takes the fused pass's (the general pass's scores gave it before).
+      const viaOpgAt = opgAt(model, theta);
       for (let i = 0; i < k; i++) {
         for (let j = 0; j < k; j++) {
           let sum = 0;
           for (let t = 0; t < model.nEff; t++) sum += scores[t * k + i]! * scores[t * k + j]!;
           expect(opg[i * k + j]).toBeCloseTo(sum, 8);
+          expect(viaOpgAt[i * k + j]).toBeCloseTo(sum, 8);
         }
       }
     },
