@@ -13,6 +13,7 @@ import {
   logLikelihood,
   simulate,
 } from "../src/index.js";
+import { archDirArg } from "./arch.js";
 import { arr, hasR, runR } from "./r.js";
 import { fileSeries, simulatedSeries, speedReport, speedRows } from "./speed.js";
 
@@ -20,6 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, "../data");
 const asJson = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
+const archDir = archDirArg(process.argv);
 const work = mkdtempSync(join(tmpdir(), "garch-bench-"));
 
 const log = (s = "") => {
@@ -294,7 +296,7 @@ log();
 const processesArg = process.argv.find((a) => a.startsWith("--processes="));
 const processes = processesArg ? Number(processesArg.split("=")[1]) : 5;
 const sizes = quick ? [2000, 10000] : [2000, 5000, 10000, 20000, 50000, 100000];
-const speed = speedRows(
+const speed = await speedRows(
   work,
   [
     fileSeries("dem2gbp (1,974)", join(dataDir, "dem2gbp.csv"), "", dem),
@@ -302,8 +304,9 @@ const speed = speedRows(
     ...sizes.map(simulatedSeries),
   ],
   processes,
+  archDir,
 );
-log(speedReport(speed, processes));
+log(speedReport(speed, processes, archDir));
 
 rmSync(work, { recursive: true, force: true });
 if (asJson) {

@@ -31,6 +31,13 @@ export const hasR =
     "suppressMessages({library(fGarch);library(tseries);library(jsonlite)})",
   ]).status === 0;
 
+/** Writes `x` as one column with a header into `work` (the file reference.R and arch read). */
+export function writeSeries(work: string, x: Float64Array, tag: string): string {
+  const file = join(work, `series-${x.length}-${tag}.csv`);
+  writeFileSync(file, `r\n${Array.from(x, (v) => v.toPrecision(17)).join("\n")}\n`);
+  return file;
+}
+
 /** Fits `x` with the R tools named in `tools` ("fgarch", "tseries" or both, comma-separated). */
 export function runR(
   work: string,
@@ -41,8 +48,7 @@ export function runR(
   reps: number,
   tools: string,
 ): RFit[] {
-  const file = join(work, `series-${x.length}-${p}${q}.csv`);
-  writeFileSync(file, `r\n${Array.from(x, (v) => v.toPrecision(17)).join("\n")}\n`);
+  const file = writeSeries(work, x, `${p}${q}`);
   const out = spawnSync(
     "Rscript",
     [join(here, "reference.R"), file, String(p), String(q), dist, String(reps), tools],

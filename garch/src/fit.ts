@@ -13,7 +13,7 @@ import { FREE } from "./optimize/active-set.js";
 import { constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
-import { primeKernels } from "./prime.js";
+import { primeFitPath, primeKernels } from "./prime.js";
 import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
@@ -331,12 +331,24 @@ export type GarchFitJson = Omit<
   readonly lastReturns: number[];
 };
 
+/** Whether the fit path has been primed (prime.ts's `primeFitPath`, before the first fit). */
+let pathPrimed = false;
+
 /**
  * Fits a GARCH(p,q) model by exact maximum likelihood (see `GarchOptions` for the defaults).
  * Non-convergence is reported on the result (`converged`, `message`), never thrown.
  * @throws GarchInputError for a bad series or bad options.
  */
 export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): GarchFit {
+  if (!pathPrimed) {
+    pathPrimed = true;
+    primeFitPath(fitSeries);
+  }
+  return fitSeries(returns, options);
+}
+
+/** `fit` without the priming. */
+function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit {
   const spec = checkSpec(options);
   const maxIterations = checkMaxIterations(options.maxIterations);
   const r = checkSeries(returns, spec);

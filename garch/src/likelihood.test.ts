@@ -4,9 +4,11 @@ import {
   buildModel,
   evaluate,
   evaluateHessian,
+  headModel,
   logLikelihood,
   logLikelihoods,
 } from "./likelihood.js";
+import { opgAt } from "./optimize/hessian.js";
 import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
@@ -111,9 +113,30 @@ describe("fused GARCH(1,1)-Normal pass", () => {
   });
 });
 
+describe("headModel (a leading block in the longer model's arrays)", () => {
+  it.each([{ mean: "constant" }, { mean: "zero" }, { p: 2, q: 1, dist: "t" }] as GarchOptions[])(
+    "evaluates as a model built on the block, writing into the start of the model's arrays: %j",
+    (o) => {
+      const spec = checkSpec(o);
+      const model = buildModel(dem, spec);
+      const head = headModel(model, 150);
+      const own = buildModel(dem.subarray(0, 150), spec);
+      const theta = fromParams(spec, paramsFor(o));
+      const k = theta.length;
+      const [g1, g2] = [new Float64Array(k), new Float64Array(k)];
+      expect(evaluate(head, theta, g1)).toBe(evaluate(own, theta, g2));
+      expect(Array.from(g1)).toEqual(Array.from(g2));
+      expect(head.nEff).toBe(150);
+      expect(head.h.buffer).toBe(model.h.buffer);
+      expect(head.e.buffer).toBe(model.e.buffer);
+      expect(Array.from(model.h.subarray(0, 150))).toEqual(Array.from(own.h));
+    },
+  );
+});
+
 describe("fused exact Hessian", () => {
   it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
-    "matches central differences of the analytic gradient, with the OPG of the scores: %j",
+    "matches central differences of the analytic gradient, with the OPG of the scores (also opgAt's): %j",
     (o) => {
       const spec = checkSpec(o);
       const model = buildModel(dem, spec);
@@ -139,11 +162,14 @@ describe("fused exact Hessian", () => {
       }
       const scores = new Float64Array(model.nEff * k);
       evaluate(model, theta, null, scores);
+      // opgAt takes the fused pass's (the general pass's scores gave it before).
+      const viaOpgAt = opgAt(model, theta);
       for (let i = 0; i < k; i++) {
         for (let j = 0; j < k; j++) {
           let sum = 0;
           for (let t = 0; t < model.nEff; t++) sum += scores[t * k + i]! * scores[t * k + j]!;
           expect(opg[i * k + j]).toBeCloseTo(sum, 8);
+          expect(viaOpgAt[i * k + j]).toBeCloseTo(sum, 8);
         }
       }
     },

@@ -68,8 +68,17 @@ export interface Model {
   readonly dLog: Float64Array;
 }
 
-/** Binds a checked spec to a checked series (see `checkSeries`). */
-export function buildModel(r: Float64Array, spec: GarchSpec): Model {
+/**
+ * Binds a checked spec to a checked series (see `checkSeries`). With `workspace`, the model's
+ * residuals and variances are views on the start of its (at least as long) arrays instead of
+ * new ones: a model on a leading block of a longer series, solved before the longer one, needs
+ * no memory of its own (see `headModel`).
+ */
+export function buildModel(
+  r: Float64Array,
+  spec: GarchSpec,
+  workspace?: { readonly e: Float64Array; readonly h: Float64Array },
+): Model {
   const layout = layoutOf(spec);
   const n = r.length;
   const t0 = meanLags(spec.mean);
@@ -108,8 +117,8 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     lo,
     hi,
     de: new Float64Array(0),
-    e: new Float64Array(n),
-    h: new Float64Array(n),
+    e: workspace ? workspace.e.subarray(0, n) : new Float64Array(n),
+    h: workspace ? workspace.h.subarray(0, n) : new Float64Array(n),
     dh: new Float64Array(0),
     dv: new Float64Array(0),
     lh: new Float64Array(0),
@@ -120,6 +129,17 @@ export function buildModel(r: Float64Array, spec: GarchSpec): Model {
     dBackcast: new Float64Array(layout.k),
     dLog: new Float64Array(2 + layout.nShape),
   };
+}
+
+/**
+ * The model of the same spec on the first `length` observations of `model`'s series, for a
+ * start: its residuals and variances overwrite the start of `model`'s, so it must be solved
+ * before `model` is evaluated again. Long fits build one or two per fit; sharing the arrays
+ * keeps each fit's allocations (and the collector's work between fits) to the arrays the fit
+ * returns.
+ */
+export function headModel(model: Model, length: number): Model {
+  return buildModel(model.r.subarray(0, length), model.spec, model);
 }
 
 /** de_t / dθ for the mean parameters (n x nMean): -1 for mu, -r_{t-i} for the AR terms. */

@@ -13,7 +13,7 @@
  * Every stage takes constrained steps that land on a limit when the optimum is there, and a
  * fit converges only when the KKT conditions hold (see optimize/active-set.ts).
  */
-import { buildModel, evaluate, type Model } from "./likelihood.js";
+import { evaluate, headModel, type Model } from "./likelihood.js";
 import { type Constraints, clip } from "./optimize/constraints.js";
 import type { Known } from "./optimize/early-stop.js";
 import { opgAt } from "./optimize/hessian.js";
@@ -77,7 +77,7 @@ function newtonEstimate(
 ): Estimate | Stopped | null {
   const options: NewtonOptions = final ? { opg: true } : { tol: HEAD_TOL };
   if (model.nEff > DIRECT_MAX) {
-    const head = buildModel(model.r.subarray(0, headLength(model.nEff) + model.t0), model.spec);
+    const head = headModel(model, headLength(model.nEff) + model.t0);
     const first = newtonEstimate(head, c, maxIterations, false);
     if (!first) return null;
     const full = newtonStage(model, c, first.theta, maxIterations, options);
@@ -182,7 +182,7 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
     return finish(model, c, runs, warm.iterations, maxIterations);
   }
   if (model.nEff > WARM_START_LENGTH * 1.5) {
-    const head = buildModel(model.r.subarray(0, WARM_START_LENGTH + model.t0), model.spec);
+    const head = headModel(model, WARM_START_LENGTH + model.t0);
     const first = localEstimate(head, c, maxIterations);
     if (first.hessian && Number.isFinite(first.logLikelihood)) {
       const scale = model.nEff / head.nEff;

@@ -19,7 +19,9 @@
  * It costs well under a millisecond, once per process.
  */
 import { buildModel, evaluate, evaluateHessian, logLikelihoods } from "./likelihood.js";
+import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
+import type { GarchOptions } from "./types.js";
 
 /** Primes the kernels; `fit.ts` calls it once as it loads. */
 export function primeKernels(): void {
@@ -50,4 +52,27 @@ export function primeKernels(): void {
     evaluateHessian(model, explosive, grad, hess, null);
     logLikelihoods(model, [explosive]);
   }
+}
+
+/** Length of the series `primeFitPath` fits: a grid, two Newton runs and the standard errors. */
+const PRIMING_LENGTH = 200;
+
+/**
+ * Runs `fitOnce`, the GARCH(1,1) fit path, on a short simulated series with each mean that path
+ * has a fused kernel for; `fit.ts` calls it once, before the first fit.
+ *
+ * Why: the same OSR trap as the kernels' (see above), in the code around them. Every O(n) loop
+ * on the way (the series check, the least-squares mean start, the fit's residual mean square)
+ * is followed by code that a first fit of a long series reaches only after V8 has compiled the
+ * loop on the stack; that code then deoptimised on every later fit of the process, in some
+ * processes and not others (`--trace-deopt`: `meanStart` deoptimising 31 times in 31 timed
+ * fits of dem2gbp, "Insufficient type feedback for call", in one process of four, whose fits
+ * took 1.6x the others' CPU time; `fit` itself at n = 20,000). A whole fit of a short series
+ * first leaves feedback everywhere on the path. It adds about 7 ms to a process's first fit.
+ */
+export function primeFitPath(fitOnce: (x: Float64Array, options: GarchOptions) => void): void {
+  const params = { mu: 0.02, omega: 0.05, alpha: [0.08], beta: [0.9] };
+  const x = simulate(checkSpec({}), params, PRIMING_LENGTH, { seed: 1 }).returns;
+  fitOnce(x, {});
+  fitOnce(x, { mean: "zero" });
 }

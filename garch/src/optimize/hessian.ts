@@ -62,9 +62,17 @@ export function hessianAt(model: Model, theta: Float64Array): Float64Array {
   return hess;
 }
 
-/** Outer product of the per-observation scores at θ (k x k). */
+/**
+ * Outer product of the per-observation scores at θ (k x k): from the fused pass where it
+ * applies (one pass, no per-observation array), otherwise from the general pass's scores.
+ */
 export function opgAt(model: Model, theta: Float64Array): Float64Array {
   const k = model.layout.k;
+  if (model.fused) {
+    const opg = new Float64Array(k * k);
+    const ll = evaluateHessian(model, theta, new Float64Array(k), new Float64Array(k * k), opg);
+    if (Number.isFinite(ll)) return opg;
+  }
   if (model.scores.length === 0) model.scores = new Float64Array(model.nEff * k);
   evaluate(model, theta, null, model.scores);
   return outerProduct(model.scores, model.nEff, k);
