@@ -10,7 +10,9 @@ import type {
 import { createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
 import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
+import { modelFlagArgs } from "../cli/model-flags.js";
 import { OptionError } from "../errors.js";
+import { DEFAULT_FOREST_TREES, type ModelSpec } from "../jobs/train.js";
 import { type SweepDefinition, sweepSettings } from "../sweep/run.js";
 import { logSampledParameters, toAzureSweepSettings } from "./sweep-spec.js";
 
@@ -127,12 +129,13 @@ const mlops = (args: readonly (string | number)[]) =>
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 
-/** What a training job on the cluster trains. */
-export interface ForestJobInput {
+/** What a training job on the cluster trains: what `mlops train` was asked for, data on the cluster. */
+export interface ClusterTrainInput {
   readonly data: string;
   readonly label: string;
   readonly name: string;
-  readonly trees: number;
+  /** The algorithm and its hyperparameters, as `mlops train` validated them (a forest's `trees` set). */
+  readonly model: ModelSpec;
   readonly seed: number;
   readonly threads: number;
   readonly experiment: string;
@@ -168,28 +171,43 @@ const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) 
   environmentVariables: jobEnvironment(t),
 });
 
-/** `mlops train` on one node: the artifact folder is the job's `model` output. */
-export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob {
+/**
+ * The arguments of the `mlops train` a training job runs: the job's data, then the label, name,
+ * seed and threads and the model flags ({@link modelFlagArgs}: `--algorithm gbdt` and each
+ * hyperparameter given, or a forest's `--trees`) the submitter's command was given, so the node
+ * trains and registers what the local command would have.
+ */
+export function trainArgs(j: ClusterTrainInput): string[] {
+  return [
+    "train",
+    "--data",
+    binding("inputs.data"),
+    "--label",
+    j.label,
+    "--name",
+    j.name,
+    ...modelFlagArgs(j.model),
+    "--seed",
+    String(j.seed),
+    "--threads",
+    String(j.threads),
+    "--artifacts",
+    JOB_ARTIFACT_ROOT,
+    "--json",
+  ];
+}
+
+/**
+ * `mlops train` on one node: the artifact folder is the job's `model` output. `command` is the
+ * one string Azure ML runs on the node, after substituting `${{inputs.<name>}}` and
+ * `${{outputs.<name>}}` (REST CommandJob `command`, "the command to execute on startup of the
+ * job", as the Az.MachineLearningServices reference New-AzMLWorkspaceCommandJobObject states it;
+ * the bindings: Azure ML docs, concept-expressions and reference-yaml-job-command).
+ */
+export function trainCommandJob(t: AzureMlTarget, j: ClusterTrainInput): CommandJob {
   return {
     ...commandBase(t, j.experiment, `train ${j.name}`),
-    command: mlops([
-      "train",
-      "--data",
-      binding("inputs.data"),
-      "--label",
-      j.label,
-      "--name",
-      j.name,
-      "--trees",
-      j.trees,
-      "--seed",
-      j.seed,
-      "--threads",
-      j.threads,
-      "--artifacts",
-      JOB_ARTIFACT_ROOT,
-      "--json",
-    ]).concat(
+    command: mlops(trainArgs(j)).concat(
       // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
       // .mlops/artifacts for the serving image.
       ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
@@ -203,7 +221,11 @@ export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob
  * `mlops forest share` on `instances` nodes at once (PyTorch distribution, one process per node,
  * so Azure ML sets RANK and WORLD_SIZE); every node writes its share into the `shares` output.
  */
-export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: number): CommandJob {
+export function forestShareJob(
+  t: AzureMlTarget,
+  j: ClusterTrainInput,
+  instances: number,
+): CommandJob {
   return {
     ...commandBase(t, j.experiment, `train ${j.name} on ${instances} nodes`),
     command: mlops([
@@ -214,7 +236,7 @@ export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: n
       "--label",
       j.label,
       "--trees",
-      j.trees,
+      forestTrees(j, instances),
       "--seed",
       j.seed,
       "--threads",
@@ -235,7 +257,11 @@ export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: n
  * forest on the held-out rows, tracks the run and registers the version, with the artifact folder
  * as the `model` output, exactly as a single-node training job would.
  */
-export function forestMergeJob(t: AzureMlTarget, j: ForestJobInput, shareJob: string): CommandJob {
+export function forestMergeJob(
+  t: AzureMlTarget,
+  j: ClusterTrainInput,
+  shareJob: string,
+): CommandJob {
   const single = trainCommandJob(t, j);
   return {
     ...single,
@@ -253,6 +279,27 @@ export function forestMergeJob(t: AzureMlTarget, j: ForestJobInput, shareJob: st
       } as UriFileJobInput & { jobInputType: "uri_folder" },
     },
   };
+}
+
+/**
+ * The trees of a forest trained as shares on `instances` nodes. A forest's trees are independent
+ * (each seeded by its index), so nodes can grow disjoint ranges and the merge joins them; boosted
+ * trees are not: every round fits the gradients of all the rounds before it, so there are no
+ * shares to grow apart, and gbdt is refused.
+ */
+function forestTrees(j: ClusterTrainInput, instances: number): number {
+  if (j.model.algorithm !== "forest") {
+    throw new OptionError(
+      "--instances",
+      "must be 1 with --algorithm gbdt: each boosting round fits the rounds before it, so rounds cannot be trained apart on several nodes",
+      instances,
+    );
+  }
+  const trees = j.model.trees ?? DEFAULT_FOREST_TREES;
+  if (instances > trees) {
+    throw new OptionError("--instances", `must not exceed --trees (${trees})`, instances);
+  }
+  return trees;
 }
 
 /** What a sweep job on the cluster searches. */
@@ -405,7 +452,7 @@ export interface SubmittedJob {
 export async function submitTrain(
   jobs: AzureMlJobs,
   target: AzureMlTarget,
-  input: ForestJobInput,
+  input: ClusterTrainInput,
   instances: number,
 ): Promise<SubmittedJob[]> {
   if (instances === 1) {
@@ -414,9 +461,7 @@ export async function submitTrain(
       { name, role: "train", status: await jobs.submit(name, trainCommandJob(target, input)) },
     ];
   }
-  if (instances > input.trees) {
-    throw new OptionError("--instances", `must not exceed --trees (${input.trees})`, instances);
-  }
+  forestTrees(input, instances);
   const share = jobName(`share-${input.name}`);
   await jobs.submit(share, forestShareJob(target, input, instances));
   const shareStatus = await jobs.waitFor(share);

@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import {
   AzureMlJobs,
   azureMlTargetFromEnv,
-  type ForestJobInput,
+  type ClusterTrainInput,
   jobName,
   type SubmittedJob,
   type SweepJobInput,
@@ -57,7 +57,7 @@ export function submittedText(jobs: readonly SubmittedJob[]): string {
 /** Submits `mlops train --target azureml`; returns the submitted jobs. */
 export function submitTrainToAzureMl(
   env: Readonly<Record<string, string | undefined>>,
-  input: ForestJobInput,
+  input: ClusterTrainInput,
   instances: number,
 ): Promise<SubmittedJob[]> {
   const { jobs, target } = azureMlJobsFromEnv(env);
