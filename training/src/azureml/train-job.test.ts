@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { MODEL_FILE } from "@mlops/models";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TEST_TARGET } from "../../test-support/azureml-target.js";
 import { useCliFixture } from "../../test-support/cli.js";
 import type { CliIo } from "../cli/context.js";
 import { createProgram } from "../cli/main.js";
 import { type ModelFlags, modelFlagArgs, modelSpecFromFlags } from "../cli/model-flags.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import type { ModelSpec } from "../jobs/train.js";
-import { type AzureMlTarget, type ClusterTrainInput, trainArgs, trainCommandJob } from "./jobs.js";
+import { type ClusterTrainInput, trainArgs, trainCommandJob } from "./jobs.js";
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
 const DATA_BINDING = "${{inputs.data}}";
@@ -151,19 +152,6 @@ describe("the train job's arguments, parsed by the real CLI", () => {
 });
 
 describe("the train job's command", () => {
-  const WS =
-    "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
-  const target: AzureMlTarget = {
-    AZURE_SUBSCRIPTION_ID: "s",
-    AZUREML_RESOURCE_GROUP: "g",
-    AZUREML_WORKSPACE: "w",
-    AZUREML_COMPUTE: "c",
-    AZUREML_ENVIRONMENT: `${WS}/environments/e/versions/1`,
-    AZUREML_TRAINING_CLIENT_ID: "id",
-    COSMOS_ENDPOINT: "https://cosmos.example:443/",
-    MLFLOW_TRACKING_URI: `azureml://x.api.azureml.ms/mlflow/v1.0${WS}`,
-  };
-
   it("splits under the node's shell into exactly the job's arguments", () => {
     const input = job(
       {
@@ -173,7 +161,7 @@ describe("the train job's command", () => {
       { label: "it's a label", name: "churn" },
     );
     // Azure ML substitutes the bindings, then a shell runs the command: ask sh for its words.
-    const words = trainCommandJob(target, input)
+    const words = trainCommandJob(TEST_TARGET, input)
       .command.replace(/^cd \/repo && node dist\/mlops\.js /, "printf '%s\\0' ")
       .replace(/ && cp -R .*$/, "")
       .replace(DATA_BINDING, "/mnt/inputs/churn.csv");
