@@ -4,8 +4,12 @@
  */
 import { OptionError } from "../errors.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
-import type { SweepDefinition } from "./run.js";
-import { checkSpace, type ParameterExpression, type SearchSpace } from "./space.js";
+import {
+  checkSpace,
+  type ParameterExpression,
+  type SamplingKind,
+  type SearchSpace,
+} from "./space.js";
 
 /** The design's learning rates, 0.01 to 0.3. */
 const LEARNING_RATE = { min: 0.01, max: 0.3 } as const;
@@ -25,7 +29,7 @@ export const GBDT_SWEEP_FIXED: Readonly<GbdtOptions> = { minSamplesLeaf: 1 };
  * `min_samples_split` {2, 5, 10} as `minSamplesSplit` (the same rule: a node with fewer rows is
  * not split; see {@link GBDT_SWEEP_FIXED}).
  */
-export function gbdtDesignSpace(sampling: SweepDefinition["sampling"]["kind"]): SearchSpace {
+export function gbdtDesignSpace(sampling: SamplingKind): SearchSpace {
   const learningRate: ParameterExpression =
     sampling === "grid"
       ? { type: "choice", values: [0.01, 0.03, 0.1, 0.3] }

@@ -19,6 +19,9 @@ export type ParameterExpression =
 /** Parameter name → expression. */
 export type SearchSpace = Readonly<Record<string, ParameterExpression>>;
 
+/** How a sweep draws its trials: the kinds of a sweep definition's `sampling`. */
+export type SamplingKind = "grid" | "random" | "bayesian";
+
 /** One trial's parameter values. */
 export type Assignment = Record<string, ParameterValue>;
 
