@@ -11,17 +11,15 @@ import {
   AzureMlJobs,
   type AzureMlTarget,
   azureMlTargetFromEnv,
-  type ClusterTrainInput,
   computeId,
   dataInput,
   datasetName,
   JOB_ARTIFACT_ROOT,
   jobEnvironment,
-  submitTrain,
   sweepJob,
   TRAINING_IMAGE_ROOT,
-  trainCommandJob,
 } from "./jobs.js";
+import { type ClusterTrainInput, submitTrain, trainCommandJob } from "./train-job.js";
 
 const WS =
   "/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";

@@ -17,7 +17,7 @@ import { createProgram } from "../cli/main.js";
 import { type ModelFlags, modelFlagArgs, modelSpecFromFlags } from "../cli/model-flags.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import type { ModelSpec } from "../jobs/train.js";
-import { type ClusterTrainInput, trainArgs, trainCommandJob } from "./jobs.js";
+import { type ClusterTrainInput, trainArgs, trainCommandJob } from "./train-job.js";
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
 const DATA_BINDING = "${{inputs.data}}";

@@ -8,14 +8,13 @@ import { type Command, InvalidArgumentError } from "commander";
 import {
   AzureMlJobs,
   azureMlTargetFromEnv,
-  type ClusterTrainInput,
   jobName,
   type SubmittedJob,
   type SweepJobInput,
-  submitTrain,
   sweepJob,
 } from "../azureml/jobs.js";
 import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
+import { type ClusterTrainInput, submitTrain } from "../azureml/train-job.js";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
