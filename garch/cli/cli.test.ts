@@ -20,6 +20,10 @@ function garch(...args: string[]) {
   });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
+/** `garch fit <csv> --json` with `flags` written as on a command line. */
+function fitJson(csv: string, flags = "") {
+  return garch("fit", csv, "--json", ...flags.split(" ").filter((word) => word !== ""));
+}
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -28,15 +32,7 @@ function file(name: string, text: string): string {
 
 describe("garch fit --json", () => {
   it("prints exactly one JSON object with the documented keys", () => {
-    const { code, stdout, stderr } = garch(
-      "fit",
-      dem2gbp,
-      "--json",
-      "--horizon",
-      "5",
-      "--repeat",
-      "3",
-    );
+    const { code, stdout, stderr } = fitJson(dem2gbp, "--horizon 5 --repeat 3");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout.trim().split("\n")).toHaveLength(1);
@@ -56,22 +52,9 @@ describe("garch fit --json", () => {
   });
 
   it("honours the model flags", () => {
-    const { code, stdout } = garch(
-      "fit",
+    const { code, stdout } = fitJson(
       dem2gbp,
-      "--json",
-      "--p",
-      "2",
-      "--q",
-      "1",
-      "--mean",
-      "zero",
-      "--dist",
-      "t",
-      "--init",
-      "ewma",
-      "--stationarity",
-      "off",
+      "--p 2 --q 1 --mean zero --dist t --init ewma --stationarity off",
     );
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
@@ -82,18 +65,9 @@ describe("garch fit --json", () => {
   });
 
   it("reaches the global GARCH(2,2) optimum of garch22-local-optimum.csv, converged", () => {
-    const { code, stdout } = garch(
-      "fit",
+    const { code, stdout } = fitJson(
       join(pkg, "data/garch22-local-optimum.csv"),
-      "--json",
-      "--p",
-      "2",
-      "--q",
-      "2",
-      "--init",
-      "fcp",
-      "--stationarity",
-      "off",
+      "--p 2 --q 2 --init fcp --stationarity off",
     );
     expect(code).toBe(0);
     const out = JSON.parse(stdout);

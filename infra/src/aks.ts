@@ -10,12 +10,8 @@ import {
   clusterProperties,
   MANAGED_CLUSTER_API_VERSION,
 } from "./aks-cluster-body.js";
-import {
-  type ClusterMonitoringArgs,
-  connectContainerInsights,
-  connectManagedPrometheus,
-} from "./cluster-monitoring.js";
-import type { PlacementArgs } from "./placement.js";
+import { type ClusterMonitoringArgs, connectClusterMonitoring } from "./cluster-monitoring.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole } from "./roles.js";
 
 export interface AksClusterArgs
@@ -57,11 +53,7 @@ export class AksCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:AksCluster", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     // A user-assigned control-plane identity exists before the cluster, so it can be given the
     // subnet first; a system-assigned one would be created too late for the cluster's own load
@@ -104,8 +96,7 @@ export class AksCluster extends pulumi.ComponentResource {
     );
     const readback = cluster.properties as pulumi.Output<ClusterReadback>;
 
-    connectManagedPrometheus(name, cluster, placement, args.monitoring, this);
-    connectContainerInsights(name, cluster, placement, args.monitoring, this);
+    connectClusterMonitoring(name, cluster, placement, args.monitoring, this);
 
     // `pulumi up` deploys workloads through Azure RBAC (local accounts are off), so whoever runs
     // it needs cluster admin on this cluster and nothing wider.

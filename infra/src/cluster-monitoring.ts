@@ -10,6 +10,28 @@ export interface ClusterMonitoringArgs {
   logAnalyticsWorkspaceId: pulumi.Input<string>;
 }
 
+/** The cluster being monitored, where its monitoring resources go, and their parent. */
+interface Site {
+  name: string;
+  cluster: { id: pulumi.Output<string> };
+  placement: PlacementArgs;
+  sinks: ClusterMonitoringArgs;
+  parent: pulumi.Resource;
+}
+
+/** Routes the cluster's managed Prometheus metrics and its Container Insights logs to `sinks`. */
+export function connectClusterMonitoring(
+  name: string,
+  cluster: { id: pulumi.Output<string> },
+  placement: PlacementArgs,
+  sinks: ClusterMonitoringArgs,
+  parent: pulumi.Resource,
+): void {
+  const site = { name, cluster, placement, sinks, parent };
+  connectManagedPrometheus(site);
+  connectContainerInsights(site);
+}
+
 const PROMETHEUS_STREAM = "Microsoft-PrometheusMetrics";
 const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
 
@@ -18,13 +40,7 @@ const CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default";
  * collector; the data collection endpoint, rule and association route its samples into the
  * Azure Monitor workspace. Without them the collector scrapes and drops everything.
  */
-export function connectManagedPrometheus(
-  name: string,
-  cluster: { id: pulumi.Output<string> },
-  placement: PlacementArgs,
-  sinks: ClusterMonitoringArgs,
-  parent: pulumi.Resource,
-): void {
+function connectManagedPrometheus({ name, cluster, placement, sinks, parent }: Site): void {
   const endpoint = new monitor.DataCollectionEndpoint(
     `${name}-prometheus-dce`,
     { ...placement, kind: "Linux", networkAcls: { publicNetworkAccess: "Enabled" } },
@@ -69,13 +85,7 @@ export function connectManagedPrometheus(
  * Container Insights with Entra auth (`useAADAuth` on the add-on) reads what to collect from a
  * data collection rule associated with the cluster, instead of from workspace keys.
  */
-export function connectContainerInsights(
-  name: string,
-  cluster: { id: pulumi.Output<string> },
-  placement: PlacementArgs,
-  sinks: ClusterMonitoringArgs,
-  parent: pulumi.Resource,
-): void {
+function connectContainerInsights({ name, cluster, placement, sinks, parent }: Site): void {
   const rule = new monitor.DataCollectionRule(
     `${name}-insights-dcr`,
     {

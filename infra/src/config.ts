@@ -1,13 +1,8 @@
 import {
-  AksTierSchema,
-  CosmosCapacitySchema,
-  DEFAULT_COSMOS_CAPACITY,
+  AksSizingSchema,
+  EstateSizingSchema,
   GARCH_CONFIG_KEY,
-  GarchServiceConfigSchema,
-  LogRetentionDaysSchema,
-  MlComputeSchema,
   type NodePool,
-  NodePoolSchema,
   SERVING_CONFIG_KEY,
   ServingReleaseSchema,
 } from "@mlops/contracts";
@@ -92,7 +87,7 @@ const networkSchema = z
     }
   });
 
-const aksSchema = z.object({
+const aksSchema = AksSizingSchema.extend({
   /** Unset: AKS picks its default version, and the upgrade channel moves it. */
   kubernetesVersion: z
     .string()
@@ -100,9 +95,6 @@ const aksSchema = z.object({
     .optional(),
   upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
-  skuTier: AksTierSchema,
-  systemPool: NodePoolSchema,
-  userPool: NodePoolSchema,
 });
 
 /** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
@@ -240,58 +232,50 @@ const pipelineSchema = z.object({
 /** An environment whose prediction API must not be open to anyone who finds it. */
 const PROD_ENVIRONMENT = "prod";
 
-const stackConfigSchema = z
-  .object({
-    location: z
-      .string()
-      .regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope"),
-    environment: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
-    owner: z.string().min(1, "must name the owning team or person"),
-    privateNetworking: z.boolean().default(true),
-    /**
-     * Bumped when a destroyed stack is created again, so no global name collides with a
-     * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
-     */
-    generation: z.number().int().min(0).default(0),
-    logRetentionDays: LogRetentionDaysSchema,
-    alertEmails: z.array(z.email()).min(1, "needs at least one address"),
-    /**
-     * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A
-     * URL that carries a token belongs in the stack as a secret (`pulumi config set --secret
-     * --path`); the program hands every URL to Azure as a secret output either way.
-     */
-    alertWebhooks: z
-      .array(
-        z.object({
-          name: z
-            .string()
-            .regex(
-              /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
-              "must be 1-64 letters, digits, spaces, '_' or '-'",
-            ),
-          url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
-        }),
-      )
-      .max(10)
-      .default([]),
-    network: networkSchema.prefault({}),
-    aks: aksSchema,
-    /** Required: a cluster API server open to the whole internet is never what a stack wants. */
-    apiServer: apiServerAccessSchema,
-    ml: MlComputeSchema,
-    cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
-    [SERVING_CONFIG_KEY]: servingSchema,
-    /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
-    pipeline: pipelineSchema.optional(),
-    /** Log Analytics daily cap and monthly budget: no stack goes without either. */
-    guardrails: guardrailsSchema,
-    /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
-    edgeAuth: edgeAuthSchema.optional(),
-    /** Unset: no GARCH volatility service. */
-    [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
-  })
+/** The estate's sizing keys (shared with the cost estimate, `@mlops/contracts`) and the rest. */
+const stackConfigSchema = EstateSizingSchema.extend({
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/, "must be 1–16 lowercase letters, digits or hyphens"),
+  owner: z.string().min(1, "must name the owning team or person"),
+  privateNetworking: z.boolean().default(true),
+  /**
+   * Bumped when a destroyed stack is created again, so no global name collides with a
+   * soft-deleted vault still holding it (names.ts, infra README "Recreate after destroy").
+   */
+  generation: z.number().int().min(0).default(0),
+  alertEmails: z.array(z.email()).min(1, "needs at least one address"),
+  /**
+   * Webhooks the action group calls besides the e-mails (an incident tool, a chat channel). A
+   * URL that carries a token belongs in the stack as a secret (`pulumi config set --secret
+   * --path`); the program hands every URL to Azure as a secret output either way.
+   */
+  alertWebhooks: z
+    .array(
+      z.object({
+        name: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/,
+            "must be 1-64 letters, digits, spaces, '_' or '-'",
+          ),
+        url: z.url({ protocol: /^https$/, error: "must be an https URL" }),
+      }),
+    )
+    .max(10)
+    .default([]),
+  network: networkSchema.prefault({}),
+  aks: aksSchema,
+  /** Required: a cluster API server open to the whole internet is never what a stack wants. */
+  apiServer: apiServerAccessSchema,
+  [SERVING_CONFIG_KEY]: servingSchema,
+  /** Unset: no pipeline identities and no runner subnet (a stack nobody deploys from GitHub). */
+  pipeline: pipelineSchema.optional(),
+  /** Log Analytics daily cap and monthly budget: no stack goes without either. */
+  guardrails: guardrailsSchema,
+  /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
+  edgeAuth: edgeAuthSchema.optional(),
+})
   .refine((c) => c.environment !== PROD_ENVIRONMENT || c.serving.tls !== "off", {
     message:
       "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",

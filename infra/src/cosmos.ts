@@ -1,9 +1,10 @@
 import type { CosmosContainerSpec } from "@mlops/contracts";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import type { CosmosCapacity } from "./config.js";
 import type { Grantees } from "./grants.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
 import { COSMOS_DATA_CONTRIBUTOR_ROLE } from "./roles.js";
 
@@ -21,6 +22,23 @@ export interface CosmosStoreArgs extends PlacementArgs {
   /** Private endpoint placement; when set, the account refuses public traffic. */
   privateLink?: PrivateLinkArgs;
 }
+
+/**
+ * How long a principal has existed before Cosmos DB is asked to give it a data role.
+ *
+ * A `SqlResourceSqlRoleAssignment` for a just-created managed identity can fail with "principal
+ * ID was not found in the AAD tenant" (pulumi/pulumi-azure-native#2816, open, labelled
+ * awaiting-upstream). Ordinary role assignments avoid the directory look-up with `principalType:
+ * ServicePrincipal` (roles.ts); Cosmos DB's SQL role assignments take no principal type. In that
+ * thread, retrying the failed Cosmos call with a five-minute timeout was reported as not enough
+ * "in most cases", and ordinary assignments for the same identities never failed: so the program
+ * never makes the first Cosmos call for a principal younger than this. The delay starts when the
+ * principal id exists (its identity created) and runs again only when the principal changes; on a
+ * first deploy it runs beside the account's own creation, which takes longer, so it costs no time.
+ * Five minutes is a judgement, not a documented bound: should an assignment still fail, `pulumi
+ * up` again succeeds (infra/README.md, "First deploy").
+ */
+export const PRINCIPAL_REPLICATION_DELAY = "5m";
 
 /** The document endpoint of an account, as the SDKs expect it. */
 export function cosmosEndpoint(accountName: string): string {
@@ -47,11 +65,7 @@ export class CosmosStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: CosmosStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:CosmosStore", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
     const serverless = args.capacity.capacity === "serverless";
 
     const account = new cosmosdb.DatabaseAccount(
@@ -117,6 +131,13 @@ export class CosmosStore extends pulumi.ComponentResource {
 
     const databaseScope = pulumi.interpolate`${account.id}/dbs/${args.databaseName}`;
     for (const [holder, principalId] of Object.entries(args.dataContributors)) {
+      // Cosmos DB is first asked about the principal once it has had time to replicate (see
+      // PRINCIPAL_REPLICATION_DELAY); a new principal id starts a new delay.
+      const replicated = new time.Sleep(
+        `${name}-data-${holder}-replication`,
+        { createDuration: PRINCIPAL_REPLICATION_DELAY, triggers: { principalId } },
+        { parent: this },
+      );
       const assignment = new cosmosdb.SqlResourceSqlRoleAssignment(
         `${name}-data-${holder}`,
         {
@@ -126,7 +147,7 @@ export class CosmosStore extends pulumi.ComponentResource {
           roleDefinitionId: pulumi.interpolate`${account.id}/sqlRoleDefinitions/${COSMOS_DATA_CONTRIBUTOR_ROLE}`,
           scope: databaseScope,
         },
-        { parent: this, dependsOn: [database] },
+        { parent: this, dependsOn: [database, replicated] },
       );
       ready.push(assignment);
     }

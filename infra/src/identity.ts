@@ -1,7 +1,7 @@
 import { KEDA_OPERATOR, type ServiceAccountRef } from "@mlops/k8s";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole } from "./roles.js";
 
 /** Audience AKS workload identity tokens carry; Entra ID accepts only this one for the exchange. */
@@ -58,11 +58,7 @@ export class Identity extends pulumi.ComponentResource {
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Identity", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     const create = (role: string, accounts: readonly ServiceAccountRef[]): IdentityRef => {
       const identity = new managedidentity.UserAssignedIdentity(`${name}-${role}`, placement, {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config.js";
 import { type Grantees, grantToAll } from "./grants.js";
 import type { IdentityRef } from "./identity.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
 
 export interface MlWorkspaceArgs extends PlacementArgs {
@@ -60,11 +60,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     const account = new storage.StorageAccount(
       `${name}-storage`,

@@ -3,7 +3,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js"
 import * as pulumi from "@pulumi/pulumi";
 import type { PipelineConfig } from "./config.js";
 import { type IdentityRef, WORKLOAD_IDENTITY_AUDIENCE } from "./identity.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole, subscriptionOf } from "./roles.js";
 
 /**
@@ -86,11 +86,7 @@ export class PipelineIdentities extends pulumi.ComponentResource {
 
   constructor(name: string, args: PipelineIdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:PipelineIdentities", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
     this.subjects = githubSubjects(args.pipeline);
 
     const create = (role: PipelineRole): IdentityRef => {

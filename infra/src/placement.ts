@@ -21,3 +21,8 @@ export interface PlacementArgs {
   /** Tags applied to every taggable resource of the component. */
   tags: PlatformTags;
 }
+
+/** The placement part of a component's args, to spread into each resource's args. */
+export function placementOf(args: PlacementArgs): PlacementArgs {
+  return { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
+}

@@ -6,12 +6,13 @@
  * autoscaler identity before the scalers that authenticate with it exist.
  */
 import { COSMOS_LAYOUT } from "@mlops/contracts";
-import { IDENTITY_RESTART_ANNOTATION } from "@mlops/k8s";
+import { ADDON_CRDS, IDENTITY_RESTART_ANNOTATION } from "@mlops/k8s";
 import { keyOf, registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { waitsFor } from "../test-support/graph.js";
+import { keyOfResource, waitsFor } from "../test-support/graph.js";
 import { ofType, one, runProgram } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
+import { PRINCIPAL_REPLICATION_DELAY } from "./cosmos.js";
 
 beforeAll(async () => {
   await runProgram("prod", stackFileConfig());
@@ -22,6 +23,9 @@ const ROLE = "azure-native:authorization:RoleAssignment";
 const COSMOS_ROLE = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment";
 const CONTAINER = "azure-native:cosmosdb:SqlResourceSqlContainer";
 const CLUSTER = keyOf("azure-native:resources:Resource", "aks-cluster");
+const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+/** The key of the read of CRD `crd`. */
+const readOf = (crd: string) => keyOfResource(ofType(CRD).find((r) => r.readsId === crd)!);
 const byName = (type: string, name: string) => keyOf(type, name);
 
 describe("first deploy: what each workload waits for", () => {
@@ -48,20 +52,52 @@ describe("first deploy: what each workload waits for", () => {
     }
   });
 
-  it("every custom resource waits for the cluster whose add-ons install its CRD", () => {
+  it("reads the CRD of every custom kind it creates, after the cluster whose add-ons install them", () => {
+    const reads = ofType(CRD);
+    // prod: KEDA, the Key Vault secret mounts, Gateway API on the gateway plane, its DNS records
+    expect(reads.map((r) => r.readsId).sort()).toEqual([
+      "clusterexternaldnses.approuting.kubernetes.azure.com",
+      "gateways.gateway.networking.k8s.io",
+      "httproutes.gateway.networking.k8s.io",
+      "scaledobjects.keda.sh",
+      "secretproviderclasses.secrets-store.csi.x-k8s.io",
+      "triggerauthentications.keda.sh",
+    ]);
+    for (const read of reads) {
+      expect(waitsFor(read), read.name).toContain(CLUSTER);
+      validateObject(read.type, read.inputs);
+    }
+  });
+
+  it("every custom resource waits for the read of its own CRD (so never for an add-on still installing)", () => {
     const custom = registered.filter(
       (r) =>
         r.type.startsWith("kubernetes:") &&
+        r.type !== CRD &&
         !/^kubernetes:(core|apps|policy|networking\.k8s\.io|autoscaling)\//.test(r.type),
     );
     expect(custom.map((r) => r.type).sort()).toEqual(
       expect.arrayContaining([
         "kubernetes:keda.sh/v1alpha1:ScaledObject",
+        "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
         "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
         "kubernetes:approuting.kubernetes.azure.com/v1alpha1:ClusterExternalDNS",
+        "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
       ]),
     );
-    for (const r of custom) expect(waitsFor(r), r.name).toContain(CLUSTER);
+    for (const r of custom) {
+      const kind = `${r.inputs.apiVersion}/${r.inputs.kind}` as keyof typeof ADDON_CRDS;
+      expect(ADDON_CRDS[kind], `${r.name}: ${kind} has no CRD entry`).toBeDefined();
+      expect(waitsFor(r), r.name).toContain(readOf(ADDON_CRDS[kind].crd));
+    }
+  });
+
+  it("patches the KEDA add-on's own objects only once the add-on serves its CRDs", () => {
+    for (const name of ["keda-operator-service-account", "keda-operator-restart"]) {
+      const patch = registered.find((r) => r.name === name)!;
+      expect(waitsFor(patch), name).toContain(readOf("scaledobjects.keda.sh"));
+    }
   });
 
   it("the scalers wait for the KEDA operator's identity: credential, Prometheus reader role, annotation", () => {
@@ -84,6 +120,31 @@ describe("first deploy: what each workload waits for", () => {
     expect(waits).toContain(byName(ROLE, "edge-certificate-reader"));
     expect(waits).toContain(byName(ROLE, "edge-dns-writer"));
     expect(waits).toContain(byName(FIC, "identity-edge-serving-gateway-serving-ingress-edge"));
+  });
+});
+
+describe("Cosmos data roles for just-created identities (pulumi-azure-native#2816)", () => {
+  it("asks Cosmos DB about each principal only after its replication delay, keyed on the principal", () => {
+    const assignments = ofType(COSMOS_ROLE);
+    // serving, training; the pipeline's build and deploy jobs
+    expect(assignments).toHaveLength(4);
+    for (const assignment of assignments) {
+      const delay = one("time:index/sleep:Sleep", `${assignment.name}-replication`);
+      expect(delay.inputs).toEqual({
+        createDuration: PRINCIPAL_REPLICATION_DELAY,
+        triggers: { principalId: assignment.inputs.principalId },
+      });
+      expect(assignment.dependencies, assignment.name).toContain(keyOfResource(delay));
+      // The delay starts with the identity, beside the account's creation, not after it.
+      const waits = waitsFor(delay);
+      expect(
+        [...waits].some((k) => k.startsWith("azure-native:managedidentity:UserAssignedIdentity::")),
+        assignment.name,
+      ).toBe(true);
+      expect(waits).not.toContain(
+        byName("azure-native:cosmosdb:DatabaseAccount", "cosmos-account"),
+      );
+    }
   });
 });
 

@@ -4,10 +4,17 @@
  * Key Vault certificate, the host's DNS record, no NGINX Ingress, and the web test on the same
  * https URL the pipeline's smoke test calls.
  */
+
 import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, type Program, runProgram } from "../test-support/program.js";
+import {
+  ofType,
+  one,
+  type Program,
+  runProgram,
+  servingAssignments,
+} from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 
@@ -113,5 +120,15 @@ describe("the prod stack's traffic split: Gateway API", () => {
       },
     });
     expect(cluster.properties.addonProfiles.azureKeyvaultSecretsProvider.enabled).toBe(true);
+  });
+
+  it("tells each arm's pods that the gateway split assigns them, at the stack's weight", () => {
+    const arm = {
+      trafficSplit: "gateway",
+      assignment: "gateway-weight",
+      challenger_weight: serving.canaryWeight,
+    };
+    // The GARCH service has no arms: nothing assigns it, and it is told nothing.
+    expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
   });
 });

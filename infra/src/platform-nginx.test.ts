@@ -5,7 +5,7 @@
  */
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, runProgram } from "../test-support/program.js";
+import { ofType, one, runProgram, servingAssignments } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 
 const KEY = "mlops-platform:serving";
@@ -91,5 +91,15 @@ describe("the prod stack on the NGINX canary split", () => {
     expect(
       ofType("azure-native:managedidentity:UserAssignedIdentity").map((r) => r.name),
     ).not.toContain("identity-edge");
+  });
+
+  it("tells each arm's pods that the nginx-canary split assigns them, at the stack's weight", () => {
+    const arm = {
+      trafficSplit: "nginx-canary",
+      assignment: "nginx-canary-weight",
+      challenger_weight: serving.canaryWeight,
+    };
+    // The GARCH service has no arms: nothing assigns it, and it is told nothing.
+    expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
   });
 });

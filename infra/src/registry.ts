@@ -2,7 +2,7 @@ import { ESTATE_SKUS } from "@mlops/contracts";
 import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { type Grantees, grantToAll } from "./grants.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
 
 export interface RegistryArgs extends PlacementArgs {
@@ -28,11 +28,7 @@ export class Registry extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Registry", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     const registry = new containerregistry.Registry(
       `${name}-acr`,

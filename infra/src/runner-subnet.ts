@@ -1,6 +1,6 @@
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 
 export interface RunnerSubnetArgs extends PlacementArgs {
   /** The platform VNet (its private DNS zones resolve the private endpoints for the runners). */
@@ -29,11 +29,7 @@ export class RunnerSubnet extends pulumi.ComponentResource {
 
   constructor(name: string, args: RunnerSubnetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:RunnerSubnet", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
     const ip = new network.PublicIPAddress(
       `${name}-egress-ip`,
       {

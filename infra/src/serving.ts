@@ -11,6 +11,8 @@ import {
   SERVING_ENV,
 } from "@mlops/contracts";
 import {
+  AddonCrds,
+  type AddonKind,
   DEFAULT_SCALING,
   type DeployedEnv,
   KedaOperatorIdentity,
@@ -65,14 +67,45 @@ export interface ServingNeeds {
 }
 
 /**
- * What every workload of the serving plane waits for (see ServingNeeds): the cluster, the serving
- * and edge identities' federation, the runtime, and the edge identities' access to certificates
- * and the zone, granted here once for the prediction API and the GARCH service alike.
+ * The custom kinds the serving plane and the GARCH service beside it create on a stack's data
+ * planes: KEDA's scalers and the Key Vault secret mounts always (both add-ons are always on,
+ * aks-cluster-body.ts), the Gateway API objects on the gateway plane, and its DNS records where
+ * that plane serves a certificate.
+ */
+export function servingCustomKinds(serving: StackConfig["serving"]): AddonKind[] {
+  const gateway = dataPlanes(serving).includes("gateway");
+  return [
+    "keda.sh/v1alpha1/ScaledObject",
+    "keda.sh/v1alpha1/TriggerAuthentication",
+    "secrets-store.csi.x-k8s.io/v1/SecretProviderClass",
+    ...(gateway
+      ? ([
+          "gateway.networking.k8s.io/v1/Gateway",
+          "gateway.networking.k8s.io/v1/HTTPRoute",
+        ] as const)
+      : []),
+    ...(gateway && serving.tls !== "off"
+      ? (["approuting.kubernetes.azure.com/v1alpha1/ClusterExternalDNS"] as const)
+      : []),
+  ];
+}
+
+/**
+ * What every workload of the serving plane waits for (see ServingNeeds): the cluster, the CRDs
+ * its add-ons serve for the custom resources (k8s/src/addon-crds.ts), the serving and edge
+ * identities' federation, the runtime, and the edge identities' access to certificates and the
+ * zone, granted here once for the prediction API and the GARCH service alike.
  */
 export function servingPrerequisites(cfg: StackConfig, needs: ServingNeeds): pulumi.Resource[] {
   const { aks, identity } = needs;
+  const crds = new AddonCrds(
+    "addon-crds",
+    { provider: aks.provider, kinds: servingCustomKinds(cfg.serving) },
+    { dependsOn: [aks] },
+  );
   return [
     aks,
+    crds,
     ...(identity.edge?.federation ?? []),
     ...identity.serving.federation,
     ...needs.runtime,
@@ -139,11 +172,12 @@ export function createServingStack(
 ): ServingStack {
   const { aks, identity, telemetry } = needs;
   // KEDA authenticates to managed Prometheus only once its operator runs as the autoscaler
-  // identity, which needs the federated credential first.
+  // identity, which needs the federated credential first; the patches target the add-on's own
+  // ServiceAccount and Deployment, so they also wait for the add-on (its CRDs, in prerequisites).
   const kedaIdentity = new KedaOperatorIdentity(
     "keda-operator",
     { provider: aks.provider, clientId: identity.autoscaler.clientId },
-    { dependsOn: [...identity.autoscaler.federation, identity.autoscalerAccess] },
+    { dependsOn: [...identity.autoscaler.federation, identity.autoscalerAccess, ...prerequisites] },
   );
   const s = cfg.serving;
   const servingConfig = parseServingConfig({

@@ -3,7 +3,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights/i
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 
 export interface TelemetryArgs extends PlacementArgs {
   /** Days Log Analytics keeps data (30–730). */
@@ -44,11 +44,7 @@ export class Telemetry extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Telemetry", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     const logs = new operationalinsights.Workspace(
       `${name}-logs`,

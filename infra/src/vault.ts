@@ -1,7 +1,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { type Grantees, grantToAll } from "./grants.js";
-import type { PlacementArgs } from "./placement.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";
 
 export interface VaultArgs extends PlacementArgs {
@@ -30,11 +30,7 @@ export class Vault extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Vault", name, {}, opts);
-    const placement = {
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      tags: args.tags,
-    };
+    const placement = placementOf(args);
 
     const vault = new keyvault.Vault(
       `${name}-kv`,

@@ -1,3 +1,4 @@
+import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { promiseOf, type Registered, registered, settle } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyResource } from "../policy/rules.js";
@@ -47,3 +48,30 @@ export const policyResources = (): PolicyResource[] =>
     props: r.inputs,
     dependencies: r.dependencies,
   }));
+
+/** The plain env values of the container of the Deployment whose object name is `name`. */
+function deploymentEnv(name: string): Record<string, string> {
+  const deployment = ofType("kubernetes:apps/v1:Deployment").find(
+    (r) => r.inputs.metadata.name === name,
+  );
+  if (!deployment) throw new Error(`no Deployment named ${name}`);
+  const env: { name: string; value?: string }[] =
+    deployment.inputs.spec.template.spec.containers[0].env;
+  return Object.fromEntries(env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
+}
+
+/**
+ * What the prediction API's pods are told assigns their arm (`MLOPS_TRAFFIC_SPLIT`) and what their
+ * serving config makes them record with each prediction, per arm; and the GARCH service's variable.
+ */
+export function servingAssignments() {
+  const arm = (variant: string) => {
+    const env = deploymentEnv(`serving-${variant}`);
+    return { trafficSplit: env.MLOPS_TRAFFIC_SPLIT, ...assignmentOf(parseServingConfig(env)) };
+  };
+  return {
+    champion: arm("champion"),
+    challenger: arm("challenger"),
+    garch: deploymentEnv("garch").MLOPS_TRAFFIC_SPLIT ?? null,
+  };
+}

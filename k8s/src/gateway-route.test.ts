@@ -1,13 +1,11 @@
-// Mocks first: resources must not be created before `setMocks` has run.
+import { assignmentOf, parseServingConfig } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import { type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
   k8sObjects,
-  mockProvider,
   objectNamed,
   renderServingStack,
-  stackArgs,
 } from "../test-support/serving-stack-fixture.js";
 import {
   gatewayWeights,
@@ -15,8 +13,6 @@ import {
   TLS_OPTION_SERVICE_ACCOUNT,
   validateGatewayRouteArgs,
 } from "./gateway-route.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 const CERT = "https://kv-certs.vault.azure.net/certificates/api-ml";
 const ZONE =
@@ -30,35 +26,25 @@ let plainStack: Registered[];
 let sideBySide: Registered[];
 
 beforeAll(async () => {
-  const provider = mockProvider();
   const traffic = { rules: [{ host: "api.ml.example.com" }], weight: 10 };
-  tlsStack = await renderServingStack(
-    "serving",
-    stackArgs(provider, {
-      traffic: {
-        ...traffic,
-        certificateUri: CERT,
-        edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
-      },
-    }),
-  );
-  plainStack = await renderServingStack(
-    "plain",
-    stackArgs(provider, { namespace: "ml-plain", traffic }),
-  );
-  sideBySide = await renderServingStack(
-    "migrating",
-    stackArgs(provider, {
-      namespace: "ml-migrating",
-      traffic: {
-        ...traffic,
-        kind: "nginx-canary",
-        standby: "gateway",
-        certificateUri: CERT,
-        edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
-      },
-    }),
-  );
+  tlsStack = await renderServingStack("serving", {
+    traffic: {
+      ...traffic,
+      certificateUri: CERT,
+      edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
+    },
+  });
+  plainStack = await renderServingStack("plain", { namespace: "ml-plain", traffic });
+  sideBySide = await renderServingStack("migrating", {
+    namespace: "ml-migrating",
+    traffic: {
+      ...traffic,
+      kind: "nginx-canary",
+      standby: "gateway",
+      certificateUri: CERT,
+      edge: { identityClientId: EDGE_CLIENT, dnsZoneResourceId: ZONE },
+    },
+  });
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON.
@@ -195,6 +181,41 @@ describe("the gateway traffic split (the default) under Pulumi mocks", () => {
     expect(gateway.spec.listeners.map((l: { protocol: string }) => l.protocol)).toEqual(["HTTP"]);
     expect(byType(plainStack, ROUTE)).toHaveLength(1);
     expect(plainStack.some((r) => r.type.includes("ClusterExternalDNS"))).toBe(false);
+  });
+});
+
+describe("what each pod is told about the data plane in front of it", () => {
+  type EnvEntry = { name: string; value?: string };
+  /** The plain values of a Deployment's container env. */
+  const envOf = (stack: Registered[], name: string): Record<string, string> => {
+    const deployment = objectNamed(stack, "kubernetes:apps/v1:Deployment", name);
+    const env: EnvEntry[] = deployment.inputs.spec.template.spec.containers[0].env;
+    return Object.fromEntries(
+      env.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+    );
+  };
+
+  it("renders MLOPS_TRAFFIC_SPLIT from the public split, which parses back as the pod's assignment", () => {
+    for (const [stack, prefix, kind] of [
+      [plainStack, "plain", "gateway"],
+      // During a migration the public kind assigns the arms; the standby has no DNS record.
+      [sideBySide, "migrating", "nginx-canary"],
+    ] as const) {
+      for (const variant of ["champion", "challenger"] as const) {
+        const env = envOf(stack, `${prefix}-${variant}`);
+        expect(env.MLOPS_TRAFFIC_SPLIT).toBe(kind);
+        const config = parseServingConfig(env);
+        expect(config).toMatchObject({ mode: "single", variant, trafficSplit: kind });
+        expect(assignmentOf(config)).toEqual({
+          assignment: `${kind}-weight`,
+          challenger_weight: 10,
+        });
+        validateObject(
+          "kubernetes:apps/v1:Deployment",
+          objectNamed(stack, "kubernetes:apps/v1:Deployment", `${prefix}-${variant}`).inputs,
+        );
+      }
+    }
   });
 });
 

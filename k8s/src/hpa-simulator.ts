@@ -150,51 +150,44 @@ function changeInPeriod(events: readonly ScaleEvent[], now: number, periodSecond
   return sum;
 }
 
-/** Highest replica count the scale-up policies allow now (horizontal.go calculateScaleUpLimitWithBehaviors). */
-export function scaleUpLimit(
+/** A behaviour's replica limit now, from the current count and the recent scale events. */
+export type PolicyLimit = (
   current: number,
   rules: ScalingRules,
   ups: readonly ScaleEvent[],
   downs: readonly ScaleEvent[],
   now: number,
-): number {
-  if (rules.selectPolicy === "Disabled") return current;
-  const pick = rules.selectPolicy === "Min" ? Math.min : Math.max;
-  let result = rules.selectPolicy === "Min" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  for (const p of rules.policies) {
-    const start =
-      current -
-      changeInPeriod(ups, now, p.periodSeconds) +
-      changeInPeriod(downs, now, p.periodSeconds);
-    // Percent rounds up, or a small fleet could never grow (horizontal.go comment).
-    const proposed = p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-    result = pick(result, proposed);
-  }
-  return result;
+) => number;
+
+/**
+ * The limit the policies of one direction allow now: each policy proposes a bound from the
+ * replica count at the start of its period, and `selectPolicy` picks the most (`Max`) or the
+ * least (`Min`) permissive proposal: the highest ceiling up, the lowest floor down.
+ */
+function policyLimit(direction: "up" | "down"): PolicyLimit {
+  return (current, rules, ups, downs, now) => {
+    if (rules.selectPolicy === "Disabled") return current;
+    const proposals = rules.policies.map((p) => {
+      const start =
+        current -
+        changeInPeriod(ups, now, p.periodSeconds) +
+        changeInPeriod(downs, now, p.periodSeconds);
+      if (direction === "down") {
+        return p.type === "Pods" ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+      }
+      // Percent rounds up, or a small fleet could never grow (horizontal.go comment).
+      return p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+    });
+    const highest = (rules.selectPolicy === "Max") === (direction === "up");
+    return highest ? Math.max(...proposals) : Math.min(...proposals);
+  };
 }
 
+/** Highest replica count the scale-up policies allow now (horizontal.go calculateScaleUpLimitWithBehaviors). */
+export const scaleUpLimit: PolicyLimit = policyLimit("up");
+
 /** Lowest replica count the scale-down policies allow now (horizontal.go calculateScaleDownLimitWithBehaviors). */
-export function scaleDownLimit(
-  current: number,
-  rules: ScalingRules,
-  ups: readonly ScaleEvent[],
-  downs: readonly ScaleEvent[],
-  now: number,
-): number {
-  if (rules.selectPolicy === "Disabled") return current;
-  // The smallest change down is the highest floor, hence the inversion.
-  const pick = rules.selectPolicy === "Min" ? Math.max : Math.min;
-  let result = rules.selectPolicy === "Min" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  for (const p of rules.policies) {
-    const start =
-      current -
-      changeInPeriod(ups, now, p.periodSeconds) +
-      changeInPeriod(downs, now, p.periodSeconds);
-    const proposed = p.type === "Pods" ? start - p.value : Math.trunc(start * (1 - p.value / 100));
-    result = pick(result, proposed);
-  }
-  return result;
-}
+export const scaleDownLimit: PolicyLimit = policyLimit("down");
 
 /**
  * The raw recommendation from one metric reading (replica_calculator.go):

@@ -5,6 +5,7 @@
  * prediction-volume autoscaling — plus the HPA simulator that judges the
  * autoscaling behaviour offline.
  */
+export * from "./addon-crds.js";
 export * from "./canary-ingress.js";
 export * from "./garch-service.js";
 export * from "./gateway-route.js";

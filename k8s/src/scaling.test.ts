@@ -8,24 +8,27 @@ describe("DEFAULT_SCALING", () => {
       maxReplicas: 20,
       targetRequestsPerSecond: 10,
     });
-    expect(DEFAULT_SCALING.behavior.scaleUp).toEqual({
-      stabilizationWindowSeconds: 0,
-      selectPolicy: "Max",
-      policies: [
-        { type: "Percent", value: 100, periodSeconds: 30 },
-        { type: "Pods", value: 4, periodSeconds: 30 },
-      ],
-    });
-    expect(DEFAULT_SCALING.behavior.scaleDown).toEqual({
-      stabilizationWindowSeconds: 300,
-      selectPolicy: "Min",
-      policies: [
-        { type: "Percent", value: 50, periodSeconds: 60 },
-        { type: "Pods", value: 2, periodSeconds: 60 },
-      ],
-    });
     expect(() => validateScalingSettings("autoscaling", DEFAULT_SCALING)).not.toThrow();
   });
+
+  // DESIGN.md: up at once by 100 % or 4 pods per 30 s (more), down after 5 minutes by 50 % or
+  // 2 pods per 60 s (less).
+  it.each([
+    { direction: "scaleUp", window: 0, select: "Max", percent: 100, pods: 4, period: 30 },
+    { direction: "scaleDown", window: 300, select: "Min", percent: 50, pods: 2, period: 60 },
+  ] as const)(
+    "$direction: window $window s, $select of $percent % or $pods pods per $period s",
+    ({ direction, window, select, percent, pods, period }) => {
+      expect(DEFAULT_SCALING.behavior[direction]).toEqual({
+        stabilizationWindowSeconds: window,
+        selectPolicy: select,
+        policies: [
+          { type: "Percent", value: percent, periodSeconds: period },
+          { type: "Pods", value: pods, periodSeconds: period },
+        ],
+      });
+    },
+  );
 
   it("is frozen, so no caller can change another's defaults", () => {
     expect(Object.isFrozen(DEFAULT_SCALING.behavior.scaleUp.policies)).toBe(true);

@@ -53,6 +53,18 @@ export interface ScalingSettings {
   readonly behavior: ScalingBehavior;
 }
 
+/** A Percent and a Pods policy over one period, frozen: `selectPolicy` chooses between them. */
+function percentOrPods(
+  percent: number,
+  pods: number,
+  periodSeconds: number,
+): readonly ScalingPolicy[] {
+  return Object.freeze([
+    Object.freeze({ type: PolicyType.Percent, value: percent, periodSeconds }),
+    Object.freeze({ type: PolicyType.Pods, value: pods, periodSeconds }),
+  ]);
+}
+
 /**
  * The platform's defaults (DESIGN.md, "Autoscaling on prediction volume"):
  * scale up at once, by 100 % or 4 pods per 30 s, whichever is more; scale
@@ -67,18 +79,12 @@ export const DEFAULT_SCALING: ScalingSettings = Object.freeze({
     scaleUp: Object.freeze({
       stabilizationWindowSeconds: 0,
       selectPolicy: SelectPolicy.Max,
-      policies: Object.freeze([
-        Object.freeze({ type: PolicyType.Percent, value: 100, periodSeconds: 30 }),
-        Object.freeze({ type: PolicyType.Pods, value: 4, periodSeconds: 30 }),
-      ]),
+      policies: percentOrPods(100, 4, 30),
     }),
     scaleDown: Object.freeze({
       stabilizationWindowSeconds: 300,
       selectPolicy: SelectPolicy.Min,
-      policies: Object.freeze([
-        Object.freeze({ type: PolicyType.Percent, value: 50, periodSeconds: 60 }),
-        Object.freeze({ type: PolicyType.Pods, value: 2, periodSeconds: 60 }),
-      ]),
+      policies: percentOrPods(50, 2, 60),
     }),
   }),
 });

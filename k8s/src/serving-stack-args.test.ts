@@ -1,12 +1,5 @@
-// Mocks first: resources must not be created before `setMocks` has run.
 import { describe, expect, it } from "vitest";
-import {
-  installMocks,
-  registered,
-  resetRegistered,
-  settle,
-  validateObject,
-} from "../test-support/index.js";
+import { registered, resetRegistered, settle, validateObject } from "../test-support/index.js";
 import {
   byType,
   DIGEST,
@@ -17,8 +10,6 @@ import {
 } from "../test-support/serving-stack-fixture.js";
 import { DEFAULT_SCALING } from "./scaling.js";
 import type { ServingStackArgs } from "./serving-stack.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 describe("ServingStack argument checks", () => {
   it("rejects bad arguments before registering any object", async () => {
@@ -91,7 +82,7 @@ describe("ModelDeployment without an autoscaler", () => {
       provider,
       namespace: "ml-serving",
       image: `registry.example/mlops/serving${DIGEST}`,
-      servingConfig: variantConfig(servingConfig, "champion", 0),
+      servingConfig: variantConfig(servingConfig, "champion", { kind: "gateway", weight: 0 }),
       workloadIdentity: { clientId: "00000000-0000-0000-0000-00000000c11e" },
       replicas: 3,
     });

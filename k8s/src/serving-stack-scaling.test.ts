@@ -1,33 +1,24 @@
-// Mocks first: resources must not be created before `setMocks` has run.
 import { PREDICTION_REQUESTS, PREDICTIONS_PER_SECOND_POD_METRIC } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import { type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
   k8sObjects,
-  mockProvider,
   objectNamed,
   renderServingStack,
-  stackArgs,
 } from "../test-support/serving-stack-fixture.js";
 import { DEFAULT_SCALING } from "./scaling.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 let kedaStack: Registered[];
 let hpaStack: Registered[];
 
 beforeAll(async () => {
-  const provider = mockProvider();
-  kedaStack = await renderServingStack("serving", stackArgs(provider));
-  hpaStack = await renderServingStack(
-    "serving-hpa",
-    stackArgs(provider, {
-      namespace: "ml-serving-hpa",
-      autoscalerKind: "hpa",
-      managedPrometheusScraping: false,
-    }),
-  );
+  kedaStack = await renderServingStack("serving");
+  hpaStack = await renderServingStack("serving-hpa", {
+    namespace: "ml-serving-hpa",
+    autoscalerKind: "hpa",
+    managedPrometheusScraping: false,
+  });
 });
 
 describe("ServingStack routing and autoscaling (KEDA, the default)", () => {

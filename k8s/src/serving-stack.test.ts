@@ -1,26 +1,21 @@
-// Mocks first: resources must not be created before `setMocks` has run.
 import { parseServingConfig } from "@mlops/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type Registered, validateObject } from "../test-support/index.js";
+import { type Registered, validateObject } from "../test-support/index.js";
 import {
   byType,
   CONNECTION_STRING,
   containersOf,
   k8sObjects,
-  mockProvider,
   objectNamed,
   renderServingStack,
   servingConfig,
-  stackArgs,
 } from "../test-support/serving-stack-fixture.js";
 import { DEFAULT_DRAIN_SECONDS } from "./model-deployment.js";
-
-installMocks({ project: "mlops", stack: "test" });
 
 let kedaStack: Registered[];
 
 beforeAll(async () => {
-  kedaStack = await renderServingStack("serving", stackArgs(mockProvider()));
+  kedaStack = await renderServingStack("serving");
 });
 
 describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
@@ -188,7 +183,7 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
       for (const variant of ["champion", "challenger"] as const) {
         const env = envOf(variant);
         const expected = {
-          ...variantConfig(servingConfig, variant, 10),
+          ...variantConfig(servingConfig, variant, { kind: "nginx-canary", weight: 10 }),
           appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
         };
         // Before the Secret is read (or where it lacks the key) the store signs in with Entra ID.
@@ -198,7 +193,14 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
           ...expected,
           store: { ...expected.store, key: "emulator-key" },
         });
-        expect(withSecret).toMatchObject({ mode: "single", variant, challengerWeight: 10 });
+        // Each pod is told the data plane that assigns its arm, and at which weight.
+        expect(withSecret).toMatchObject({
+          mode: "single",
+          variant,
+          trafficSplit: "nginx-canary",
+          challengerWeight: 10,
+        });
+        expect(env).toContainEqual({ name: "MLOPS_TRAFFIC_SPLIT", value: "nginx-canary" });
         const container = containersOf(
           objectNamed(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`),
         )[0];

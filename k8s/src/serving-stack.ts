@@ -39,6 +39,7 @@ import {
   edgeNamespaces,
   gatewayNamespaceFor,
   type SplitTarget,
+  splitKind,
   type TrafficSplitSettings,
   validateTrafficSplit,
 } from "./traffic-split.js";
@@ -66,8 +67,9 @@ export interface ServingStackArgs {
   /**
    * The serving configuration both arms share (models, store, experiment,
    * telemetry). Each Deployment gets it in `single` mode for its own
-   * variant, with `challengerWeight` set to the split's weight so every pod
-   * reports the split that is live.
+   * variant, with `challengerWeight` set to the split's weight and
+   * `trafficSplit` to its kind, so every pod reports the split that is live
+   * and records with each prediction what assigned it.
    */
   readonly servingConfig: ServingConfig;
   /**
@@ -193,13 +195,23 @@ export function quotaFor(
   return { requests, limits, pods };
 }
 
-/** The shared config as one arm's Deployment runs it. */
+/**
+ * The shared config as one arm's Deployment runs it: behind the public split
+ * (its kind and weight). During a migration the standby carries the same
+ * weight but no DNS record, so the public kind is what assigns the arms.
+ */
 export function variantConfig(
   config: ServingConfig,
   variant: ServedVariant,
-  canaryWeight: number,
+  traffic: Pick<TrafficSplitSettings, "kind" | "weight">,
 ): ServingConfig {
-  return { ...config, mode: "single", variant, challengerWeight: canaryWeight };
+  return {
+    ...config,
+    mode: "single",
+    variant,
+    trafficSplit: splitKind(traffic),
+    challengerWeight: traffic.weight,
+  };
 }
 
 /** The namespace, its quota sized for both arms at their maximum. */
@@ -235,7 +247,7 @@ function deploymentArgs(
     provider: args.provider,
     namespace,
     image: v.image,
-    servingConfig: variantConfig(args.servingConfig, variant, args.traffic.weight),
+    servingConfig: variantConfig(args.servingConfig, variant, args.traffic),
     secretEnv: args.secretEnv,
     deployedEnv: args.deployedEnv,
     keyVaultMount: keyVaultMountFor(

@@ -1,8 +1,10 @@
 /**
  * Traffic traces the HPA simulator replays. Each is a deterministic function
- * of time (the diurnal trace's jitter comes from a seeded generator), so a
- * replay is reproducible and a test can rely on its numbers.
+ * of time (the diurnal trace's jitter comes from the workspace's one seeded
+ * generator, `@mlops/garch/random`), so a replay is reproducible and a test
+ * can rely on its numbers.
  */
+import { Random } from "@mlops/garch/random";
 import type { TrafficTrace } from "./hpa-simulator.js";
 
 /** A step to `factor` × `baseRps` at `atSeconds`, held for `holdSeconds`, then back. */
@@ -35,22 +37,10 @@ export function rampTrace(
   };
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for load jitter. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One day: a cosine between `troughRps` (04:00) and `peakRps` (16:00), with
  * ±`jitter` relative noise redrawn every minute from `seed`, the kind of
- * wobble that makes a twitchy autoscaler flap.
+ * wobble that makes a twitchy autoscaler flap. `seed` is a non-negative safe integer.
  */
 export function diurnalTrace(
   troughRps: number,
@@ -59,8 +49,11 @@ export function diurnalTrace(
   seed: number,
 ): TrafficTrace {
   const day = 86_400;
-  const random = mulberry32(seed);
-  const perMinute = Array.from({ length: day / 60 }, () => 1 + jitter * (2 * random() - 1));
+  const random = new Random(seed);
+  const perMinute = Array.from(
+    { length: day / 60 },
+    () => 1 + jitter * (2 * random.nextFloat() - 1),
+  );
   const mid = (peakRps + troughRps) / 2;
   const amplitude = (peakRps - troughRps) / 2;
   const peakAt = 16 * 3600;

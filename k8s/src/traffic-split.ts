@@ -66,7 +66,7 @@ export interface TrafficSplitSettings {
 }
 
 /** The kind in effect. */
-export const splitKind = (settings: TrafficSplitSettings): TrafficSplitKind =>
+export const splitKind = (settings: Pick<TrafficSplitSettings, "kind">): TrafficSplitKind =>
   settings.kind ?? TrafficSplitKind.Gateway;
 
 /** Namespace of the Gateway for serving namespace `namespace`. */

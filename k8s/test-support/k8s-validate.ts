@@ -71,7 +71,22 @@ function validateDeploymentPatch(patch: Record<string, any>): void {
   assertObjectMeta("spec.template.metadata", patch.spec.template.metadata);
 }
 
+/**
+ * The program only reads CRDs (the AKS add-ons install them, src/addon-crds.ts): a
+ * CustomResourceDefinition it registers must carry no object to apply.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes JSON.
+function validateCrdRead(object: Record<string, any>): void {
+  const fields = Object.keys(object).filter((k) => object[k] !== undefined);
+  if (fields.length > 0) {
+    throw new Error(
+      `a CustomResourceDefinition is only ever read here (the add-ons own them), yet it sets ${fields.join(", ")}`,
+    );
+  }
+}
+
 const core: Record<string, Validate> = {
+  "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition": validateCrdRead,
   "kubernetes:core/v1:Namespace": model(Namespace),
   "kubernetes:core/v1:ConfigMap": model(ConfigMap),
   "kubernetes:core/v1:ServiceAccount": model(ServiceAccount),

@@ -30,6 +30,11 @@ export interface Registered {
    * dependencies). A component here stands for all of its children.
    */
   readonly dependencies: readonly string[];
+  /**
+   * For a read of an existing object (`Resource.get`), the id it reads; undefined for the
+   * resources the program manages.
+   */
+  readonly readsId?: string;
 }
 
 /** Everything registered since the last {@link resetRegistered}, in order. */
@@ -83,25 +88,23 @@ async function explicitDependencies(opts: pulumi.ResourceOptions): Promise<pulum
 
 /**
  * Mocks see inputs but not resource options. The SDK registers every resource
- * through this CommonJS export, so wrapping it records the options (secret
- * outputs, parent, dependencies) per resource before the mock is asked.
+ * through these CommonJS exports (`registerResource`, and `readResource` for a
+ * `.get`), so wrapping them records the options (secret outputs, parent,
+ * dependencies) per resource before the mock is asked.
  */
 const runtimeResource = createRequire(import.meta.url)("@pulumi/pulumi/runtime/resource") as {
   registerResource: (...args: unknown[]) => unknown;
+  readResource: (...args: unknown[]) => unknown;
 };
-const register = runtimeResource.registerResource;
-runtimeResource.registerResource = (...args: unknown[]) => {
-  const [res, parent, type, name, , , , props, opts] = args as [
-    pulumi.Resource,
-    pulumi.Resource | undefined,
-    string,
-    string,
-    unknown,
-    unknown,
-    unknown,
-    pulumi.Inputs,
-    pulumi.CustomResourceOptions,
-  ];
+
+function recordOptions(
+  res: pulumi.Resource,
+  parent: pulumi.Resource | undefined,
+  type: string,
+  name: string,
+  props: pulumi.Inputs,
+  opts: pulumi.CustomResourceOptions | undefined,
+): void {
   const key = keyOf(type, name);
   resourceKeys.set(res, key);
   const keysOf = (resources: pulumi.Resource[]) =>
@@ -113,8 +116,35 @@ runtimeResource.registerResource = (...args: unknown[]) => {
       ([explicit, implicit]) => [...new Set(keysOf([...explicit, ...implicit]))],
     ),
   });
-  return register(...args);
-};
+}
+
+type Registration = [pulumi.Resource, pulumi.Resource | undefined, string, string, ...unknown[]];
+
+/** `original`, recording the options of each resource it registers (props and opts at `at`). */
+function recording(
+  original: (...args: unknown[]) => unknown,
+  at: { readonly props: number; readonly opts: number },
+): (...args: unknown[]) => unknown {
+  return (...args: unknown[]) => {
+    const [res, parent, type, name] = args as Registration;
+    recordOptions(
+      res,
+      parent,
+      type,
+      name,
+      args[at.props] as pulumi.Inputs,
+      args[at.opts] as pulumi.CustomResourceOptions,
+    );
+    return original(...args);
+  };
+}
+// registerResource(res, parent, t, name, custom, remote, newDependency, props, opts, …) and
+// readResource(res, parent, t, name, props, opts, …), as @pulumi/pulumi's runtime declares them.
+runtimeResource.registerResource = recording(runtimeResource.registerResource, {
+  props: 7,
+  opts: 8,
+});
+runtimeResource.readResource = recording(runtimeResource.readResource, { props: 4, opts: 5 });
 
 /** What a mock answers for one resource: its id and output state. */
 export interface MockState {
@@ -169,6 +199,8 @@ export function installMocks(options: MockOptions): void {
             additionalSecretOutputs: extra?.additionalSecretOutputs ?? [],
             parent: extra?.parent,
             dependencies,
+            // A registration carries its import id here, empty unless imported (none are).
+            ...(args.id ? { readsId: args.id } : {}),
           });
           pending -= 1;
         });

@@ -1,12 +1,22 @@
 /**
  * The serving stack as the k8s tests render it: the prod-like arguments, and
  * a function that renders a `ServingStack` under the mocks harness and
- * returns the objects it registered.
+ * returns the objects it registered. Importing this module installs the
+ * mocks (project `mlops`, stack `test`), so a test that imports it needs no
+ * set-up of its own: no resource exists before a test body runs.
  */
 import { parseServingConfig, type ServingConfig } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import type { ServingStackArgs } from "../src/serving-stack.js";
-import { type Registered, registered, resetRegistered, settle } from "./pulumi-mocks.js";
+import {
+  installMocks,
+  type Registered,
+  registered,
+  resetRegistered,
+  settle,
+} from "./pulumi-mocks.js";
+
+installMocks({ project: "mlops", stack: "test" });
 
 /** A digest-pinned image suffix. */
 export const DIGEST = `@sha256:${"3f".repeat(32)}`;
@@ -62,12 +72,21 @@ export function stackArgs(
   };
 }
 
-/** Renders one `ServingStack` named `name` and returns every object it registered. */
+/** The provider every rendered stack shares, created at the first render (after the mocks). */
+let sharedProvider: k8s.Provider | undefined;
+
+/**
+ * Renders one `ServingStack` named `name` from the prod-like arguments with `overrides`
+ * applied, on the shared mock provider unless they name one, and returns every object it
+ * registered.
+ */
 export async function renderServingStack(
   name: string,
-  args: ServingStackArgs,
+  overrides: Partial<ServingStackArgs> = {},
 ): Promise<Registered[]> {
   const { ServingStack } = await import("../src/serving-stack.js");
+  sharedProvider ??= mockProvider();
+  const args = stackArgs(sharedProvider, overrides);
   resetRegistered();
   new ServingStack(name, args);
   await settle();

@@ -4,34 +4,26 @@
  * labelled traffic with a known effect; `mlops ab analyze --apply` decides from the store and
  * moves the champion alias on promote. Without an effect the decision stays `continue`.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DecisionSchema } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mlops as runMlops, START, type Started, start } from "../platform/process.js";
+import { describe, expect, it } from "vitest";
+import { mlops as runMlops, START, start } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 
-let dir: string;
-const running: Started[] = [];
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-ab-"));
-});
-afterAll(async () => {
-  for (const s of running) await s.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
-});
+const suite = scratchSuite("mlops-ab-");
 
 /** Runs the `mlops` CLI in the platform's directory (so it finds the default store there). */
-const mlops = (args: string[]) => runMlops(args, dir);
+const mlops = (args: string[]) => runMlops(args, suite.dir);
 
 /** Serves experiment `id` (50/50), sends `requests` with `effect`, stops (flushing the log). */
 async function runExperiment(id: string, effect: number, seed: number) {
-  const server = await start(START, dir, {
+  const server = await start(START, suite.dir, {
     MLOPS_EXPERIMENT_ID: id,
     MLOPS_CHALLENGER_WEIGHT: "50",
     MLOPS_LOG_FLUSH_MS: "100",
   });
-  running.push(server);
+  suite.running.push(server);
   const sim = await mlops([
     "ab",
     "simulate",
@@ -75,8 +67,8 @@ describe("mlops ab: simulate → analyze → apply against the running API", () 
     expect(sent.completed).toBe(1500);
     expect(sent.arms.challenger.meanOutcome - sent.arms.champion.meanOutcome).toBeGreaterThan(0.05);
 
-    const report = join(dir, "reports", "ab-effect.md");
-    const decisionFile = join(dir, "decision.json");
+    const report = join(suite.dir, "reports", "ab-effect.md");
+    const decisionFile = join(suite.dir, "decision.json");
     const analyzed = await mlops([
       "ab",
       "analyze",
@@ -100,7 +92,7 @@ describe("mlops ab: simulate → analyze → apply against the running API", () 
     const markdown = await readFile(report, "utf8");
     expect(markdown).toContain("## Decision: promote");
     expect(markdown).toContain("](ab-effect.lift.svg)");
-    const svg = await readFile(join(dir, "reports", "ab-effect.lift.svg"), "utf8");
+    const svg = await readFile(join(suite.dir, "reports", "ab-effect.lift.svg"), "utf8");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('id="band"');
   });

@@ -99,28 +99,22 @@ export function packageOf(
     .sort((a, b) => b.dir.length - a.dir.length)[0];
 }
 
+/** `{ type A, type B }`: named bindings, every one of them a type. */
+function allTypes(named: ts.Node | undefined): boolean {
+  return (
+    named !== undefined &&
+    (ts.isNamedImports(named) || ts.isNamedExports(named)) &&
+    named.elements.length > 0 &&
+    named.elements.every((element) => element.isTypeOnly)
+  );
+}
+
 function isTypeOnly(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
-  if (ts.isExportDeclaration(node)) {
-    if (node.isTypeOnly) return true;
-    const clause = node.exportClause;
-    return (
-      clause !== undefined &&
-      ts.isNamedExports(clause) &&
-      clause.elements.length > 0 &&
-      clause.elements.every((element) => element.isTypeOnly)
-    );
-  }
+  if (ts.isExportDeclaration(node)) return node.isTypeOnly || allTypes(node.exportClause);
   const clause = node.importClause;
   if (clause === undefined) return false; // `import "x"` runs x.
   if (clause.isTypeOnly) return true;
-  if (clause.name !== undefined) return false;
-  const bindings = clause.namedBindings;
-  return (
-    bindings !== undefined &&
-    ts.isNamedImports(bindings) &&
-    bindings.elements.length > 0 &&
-    bindings.elements.every((element) => element.isTypeOnly)
-  );
+  return clause.name === undefined && allTypes(clause.namedBindings);
 }
 
 /** The module specifiers a file names: static imports and re-exports, and literal `import()`. */

@@ -9,17 +9,12 @@
  * legitimate requests.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AbStatsResponseSchema,
-  EDGE_SECRETS,
-  ErrorResponseSchema,
-  PUBLIC_PATH_PREFIXES,
-} from "@mlops/contracts";
+import { AbStatsResponseSchema, EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
+import { expectRefused, jsonHeaders, sendTo, viaEdge } from "./edge-http.js";
 
 let dir: string;
 let secrets: string;
@@ -57,47 +52,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** What a response came back as. */
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
-
-/** One raw HTTP request on its own connection (raw: some of these no fetch would send). */
-function send(
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string | Buffer,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${server.url}${path}`, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
-    });
-    // A server may answer and close before reading a body it refused.
-    req.on("error", (error: NodeJS.ErrnoException) =>
-      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
-    );
-    req.end(body);
-  });
-}
-
-/** The public route's hop: what the gateway adds to every request it forwards. */
-const viaEdge = { "x-forwarded-for": "198.51.100.23", "x-forwarded-proto": "https" };
-const jsonHeaders = (extra: Record<string, string> = {}) => ({
-  ...viaEdge,
-  "content-type": "application/json",
-  ...extra,
-});
+/** One raw HTTP request to the server on its own connection. */
+const send = sendTo(() => server.url);
 const predict = (extra: Record<string, string> = {}, body: unknown = { features: row }) =>
   send("POST", "/predict", jsonHeaders(extra), JSON.stringify(body));
 
@@ -127,14 +83,6 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Asserts `answer` is the documented refusal: `status`, an ErrorResponse with `code`. */
-function expectRefused(answer: Answer, status: number, code: string) {
-  expect(answer.status, answer.body.slice(0, 200)).toBe(status);
-  const body = ErrorResponseSchema.parse(JSON.parse(answer.body));
-  expect(body.error).toBe(code);
-  return body;
 }
 
 describe("the API in its prod configuration, against hostile requests", () => {

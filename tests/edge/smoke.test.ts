@@ -7,14 +7,13 @@
  * Vault, and fails, check by check, without them.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CANARY_OVERRIDE, isPublicPath } from "@mlops/contracts";
+import { CANARY_OVERRIDE, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start, startArms } from "../platform/process.js";
-import { forward, mlops, ROOT } from "../workflows/support.js";
+import { mlops, ROOT } from "../workflows/support.js";
+import { type PublicRoute, startPublicRoute } from "./edge-http.js";
 
 const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const API_KEY = "deploy-job-api-key";
@@ -22,7 +21,7 @@ const CANARY_TOKEN = "deploy-job-canary-token";
 
 let dir: string;
 const running: Started[] = [];
-let router: Server;
+let router: PublicRoute;
 let url: string;
 
 beforeAll(async () => {
@@ -42,25 +41,15 @@ beforeAll(async () => {
     running,
   );
   // 3. The public route in front of them.
-  router = createServer((req, res) => {
-    if (!isPublicPath(req.url ?? "/")) {
-      res.writeHead(404).end();
-      return;
-    }
-    req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "127.0.0.1";
-    const arm = req.headers[CANARY_OVERRIDE.header] === "always" ? challenger : champion;
-    forward(req, res, new URL(req.url ?? "/", arm.url));
-  });
-  await new Promise<void>((resolve) => router.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(router.address() as AddressInfo).port}`;
+  router = await startPublicRoute(PUBLIC_PATH_PREFIXES, (req) =>
+    req.headers[CANARY_OVERRIDE.header] === "always" ? challenger.url : champion.url,
+  );
+  url = router.url;
 }, 300_000);
 
 afterAll(async () => {
   for (const s of running) await s.stop("SIGKILL");
-  await new Promise<void>((resolve) => {
-    router?.close(() => resolve());
-    router?.closeAllConnections();
-  });
+  await router?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

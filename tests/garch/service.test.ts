@@ -84,21 +84,14 @@ describe("MLOPS_MODE=garch pnpm start, as the design's clients use it", () => {
     expect(named.status).toBe(200);
     expect(named.json.volatility_forecast).toHaveLength(10);
 
-    const custom = await client("/predict/custom", {
-      returns: dailyReturns(500),
-      p: 1,
-      q: 1,
-      horizon: 5,
-    });
+    // GARCH(1,1) fitted on `n` posted daily returns, five steps ahead.
+    const fitted = (n: number) =>
+      client("/predict/custom", { returns: dailyReturns(n), p: 1, q: 1, horizon: 5 });
+    const custom = await fitted(500);
     expect(custom.status).toBe(200);
     expect(custom.json.volatility_forecast.every((v: number) => v > 0 && v < 1)).toBe(true);
 
-    const short = await client("/predict/custom", {
-      returns: dailyReturns(30),
-      p: 1,
-      q: 1,
-      horizon: 5,
-    });
+    const short = await fitted(30);
     expect(short.status).toBeGreaterThanOrEqual(400);
     expect(short.status).toBeLessThan(500);
     expect(short.json.message).toMatch(/at least 100 returns/);

@@ -4,23 +4,13 @@
  * replaced, and a graceful stop flushes every worker's prediction log.
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { AbStatsResponseSchema, PredictResponseSchema } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, START, type Started, start } from "./process.js";
+import { describe, expect, it } from "vitest";
+import { call, START, start } from "./process.js";
+import { scratchSuite } from "./scratch.js";
 
-let dir: string;
-const running: Started[] = [];
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-cluster-"));
-});
-afterAll(async () => {
-  for (const s of running) await s.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
-});
+const suite = scratchSuite("mlops-cluster-");
 
 const row = [0.5, -1.2, 0.3, 1.1, -0.4];
 /** The command lines of a process's children (gone meanwhile: left out). */
@@ -61,8 +51,8 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
   it("shares the port, merges metrics, replaces a dead worker and flushes every log on stop", async () => {
     // Records reach the store only through the graceful stop's final flush.
     const env = { MLOPS_WORKERS: "2", MLOPS_LOG_FLUSH_MS: "600000" };
-    const server = await start(START, dir, env);
-    running.push(server);
+    const server = await start(START, suite.dir, env);
+    suite.running.push(server);
     expect(server.stdout).toMatch(/with 2 processes/);
     // Compiled JavaScript on plain node: no tsx, no esbuild service, no TypeScript anywhere.
     for (const { cmdline } of childrenOf(server.child.pid!)) {
@@ -100,8 +90,8 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
 
     // One process on the same store: every prediction was flushed by the worker that served it.
-    const again = await start(START, dir, { MLOPS_WORKERS: "1" });
-    running.push(again);
+    const again = await start(START, suite.dir, { MLOPS_WORKERS: "1" });
+    suite.running.push(again);
     const stats = await call(again.url, "/ab-test/stats", AbStatsResponseSchema);
     expect(stats.body.variants.reduce((sum, v) => sum + v.count, 0)).toBe(n);
     expect(await again.stop("SIGTERM")).toBe(0);
@@ -109,11 +99,11 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
 
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
     const limit = 10;
-    const server = await start(START, dir, {
+    const server = await start(START, suite.dir, {
       MLOPS_WORKERS: "2",
       MLOPS_RATE_LIMIT_PER_MINUTE: String(limit),
     });
-    running.push(server);
+    suite.running.push(server);
     // Each request on a connection of its own: the primary deals them out to both workers,
     // which used to count alone and let twice the limit through.
     const statuses: number[] = [];

@@ -3,27 +3,17 @@
  * start registers the demo models and serves; predictions and feedback go in; a graceful stop
  * flushes the prediction log; a second start reuses the registry and every prediction is there.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   AbStatsResponseSchema,
   FeedbackResponseSchema,
   GarchForecastResponseSchema,
   PredictResponseSchema,
 } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, runToExit, START, type Started, start } from "./process.js";
+import { describe, expect, it } from "vitest";
+import { call, runToExit, START, start } from "./process.js";
+import { scratchSuite } from "./scratch.js";
 
-let dir: string;
-const running: Started[] = [];
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-platform-"));
-});
-afterAll(async () => {
-  for (const s of running) await s.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
-});
+const suite = scratchSuite("mlops-platform-");
 
 // The flush interval is far beyond the test, so records reach the store only by the graceful
 // stop's final flush: that is what the restart checks.
@@ -33,8 +23,8 @@ const row = [0.5, -1.2, 0.3, 1.1, -0.4];
 describe("pnpm start", () => {
   it("bootstraps, serves, stops gracefully, restarts on the same registry and loses nothing", async () => {
     // 1. First start: trains, fits and registers, then serves in split mode.
-    const first = await start(START, dir, env);
-    running.push(first);
+    const first = await start(START, suite.dir, env);
+    suite.running.push(first);
     expect(first.stderr).toMatch(/training classifier \(champion, forest\)/);
     expect(first.stderr).toMatch(/training classifier \(challenger, gbdt\)/);
     expect(first.stderr).toMatch(/fitted GARCH\(1,1\) on dem2gbp/);
@@ -70,8 +60,8 @@ describe("pnpm start", () => {
     expect(await first.stop("SIGTERM")).toBe(0);
 
     // 4. Second start reuses what is registered.
-    const second = await start(START, dir, env);
-    running.push(second);
+    const second = await start(START, suite.dir, env);
+    suite.running.push(second);
     expect(second.stderr).toMatch(/reusing classifier@champion \(v1\) and @challenger \(v2\)/);
     expect(second.stderr).not.toMatch(/training/);
 
@@ -97,7 +87,10 @@ describe("pnpm start", () => {
   });
 
   it("fails fast on a bad configuration, naming the variable", async () => {
-    const { code, stderr } = await runToExit(START, dir, { PORT: "99999", MLOPS_MODE: "both" });
+    const { code, stderr } = await runToExit(START, suite.dir, {
+      PORT: "99999",
+      MLOPS_MODE: "both",
+    });
     expect(code).toBe(1);
     expect(stderr).toMatch(/PORT: .*65535/);
     expect(stderr).toMatch(/MLOPS_MODE/);

@@ -1,5 +1,19 @@
 /** Helpers shared by the benchmark scripts. */
+import { fileURLToPath } from "node:url";
 import { fitGbdt, type GbdtFitOptions, type GbdtOptions, type TrainingData } from "../src/index.js";
+
+/** The demo classification set every benchmark fits by default. */
+export const DEMO_DATA: string = fileURLToPath(
+  new URL("../data/demo-classification.csv", import.meta.url),
+);
+
+/** `parseArgs` options of the benchmarks that fit a data set: seed, file, label column, JSON. */
+export const DATA_OPTIONS = {
+  seed: { type: "string", default: "42" },
+  data: { type: "string", default: DEMO_DATA },
+  label: { type: "string", default: "label" },
+  json: { type: "boolean", default: false },
+} as const;
 
 /** A plain-text table for the benchmarks: a header row, a rule, and cells padded to each column. */
 export function formatTable(

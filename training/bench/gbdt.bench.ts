@@ -23,6 +23,7 @@ import { Random } from "@mlops/garch";
 import { fitGbdt, loadDataset, type TrainingData, takeRows } from "../src/index.js";
 import {
   accuracyOf,
+  DATA_OPTIONS,
   formatTable,
   median,
   positiveInteger,
@@ -34,15 +35,9 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "100" },
     repeat: { type: "string", default: "5" },
-    seed: { type: "string", default: "42" },
-    data: {
-      type: "string",
-      default: fileURLToPath(new URL("../data/demo-classification.csv", import.meta.url)),
-    },
-    label: { type: "string", default: "label" },
+    ...DATA_OPTIONS,
     "large-rows": { type: "string", default: "200000" },
     "large-rounds": { type: "string", default: "20" },
-    json: { type: "boolean", default: false },
   },
 });
 const rounds = positiveInteger("--rounds", values.rounds);

@@ -20,20 +20,14 @@ import {
   takeRows,
   trainAndEvaluate,
 } from "../src/index.js";
-import { formatTable, median, positiveInteger } from "./common.js";
+import { DATA_OPTIONS, formatTable, median, positiveInteger } from "./common.js";
 
 const SKLEARN_ACCURACY = 0.9615;
 const { values } = parseArgs({
   options: {
     trees: { type: "string", default: "100" },
     repeat: { type: "string", default: "3" },
-    seed: { type: "string", default: "42" },
-    data: {
-      type: "string",
-      default: fileURLToPath(new URL("../data/demo-classification.csv", import.meta.url)),
-    },
-    label: { type: "string", default: "label" },
-    json: { type: "boolean", default: false },
+    ...DATA_OPTIONS,
   },
 });
 const trees = positiveInteger("--trees", values.trees);

@@ -1,6 +1,6 @@
 import type { ModelManifest } from "@mlops/contracts";
 import type { Dataset } from "./dataset.js";
-import { escapeCell, markdownTable } from "./markdown.js";
+import { escapeCell, lineageSection, markdownTable } from "./markdown.js";
 import type { TrainOutcome } from "./train.js";
 
 /** What a model card is written from: the version's manifest and its fit, scored on held-out rows. */
@@ -106,12 +106,7 @@ ${table(
   Object.entries(manifest.params).map(([key, value]) => [key, String(value)]),
 )}
 
-## Lineage
-
-- Run: \`${manifest.run_id}\`
-- Git commit: ${manifest.git_sha === null ? "unknown (not a git checkout)" : `\`${manifest.git_sha}\``}
-- Created: ${manifest.created}
-- Model file SHA-256: \`${manifest.model_sha256}\`
+${lineageSection(manifest)}
 
 ## Intended use
 

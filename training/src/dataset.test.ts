@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../test-support/thrown.js";
 import { parseDataset, stratifiedSplit, takeRows } from "./dataset.js";
 import { DatasetError, OptionError } from "./errors.js";
 
@@ -17,15 +18,8 @@ function table(labels: string[], perClass = 5, extra = ""): string {
   return `${lines.join("\n")}\n${extra}`;
 }
 
-function thrown(text: string, label = "y"): DatasetError {
-  try {
-    parseDataset(csv(text), { label });
-  } catch (error) {
-    if (error instanceof DatasetError) return error;
-    throw error;
-  }
-  throw new Error("no DatasetError was thrown");
-}
+const thrown = (text: string, label = "y"): DatasetError =>
+  thrownBy(() => parseDataset(csv(text), { label }), DatasetError);
 
 describe("parseDataset", () => {
   it("reads the demo file with its split column and hashes its bytes", () => {

@@ -5,7 +5,7 @@ import {
   type LjungBoxResult,
   residualDiagnostics,
 } from "@mlops/garch";
-import { escapeCell as esc, markdownTable as table } from "./markdown.js";
+import { escapeCell as esc, lineageSection, markdownTable as table } from "./markdown.js";
 
 /** What a GARCH model card is written from. */
 export interface GarchCardInput {
@@ -110,12 +110,7 @@ ${table(
 
 Autocorrelation in z means the mean model missed structure; in z² that volatility clustering is left that the variance model did not capture.
 
-## Lineage
-
-- Run: \`${manifest.run_id}\`
-- Git commit: ${manifest.git_sha === null ? "unknown (not a git checkout)" : `\`${manifest.git_sha}\``}
-- Created: ${manifest.created}
-- Model file SHA-256: \`${manifest.model_sha256}\`
+${lineageSection(manifest)}
 
 ## Intended use
 

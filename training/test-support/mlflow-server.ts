@@ -9,6 +9,12 @@ export interface MlflowServerOptions {
   readonly tokens?: readonly string[];
   /** Whether `registered-models/alias` exists (Azure ML's MLflow layer has no aliases). */
   readonly aliases?: boolean;
+  /**
+   * Whether the server proxies artifacts (`PUT /api/2.0/mlflow-artifacts/artifacts/<path>`,
+   * `mlflow server --serve-artifacts`, on by default since MLflow 2.0); Azure ML's endpoint does
+   * not. @default true
+   */
+  readonly artifacts?: boolean;
 }
 
 /** A registered model as the server holds it. */
@@ -45,6 +51,8 @@ export class MlflowServer {
     }
   >();
   readonly registeredModels = new Map<string, ServerRegisteredModel>();
+  /** Files in the proxied artifact store, by path under its root. */
+  readonly storedArtifacts = new Map<string, Buffer>();
   readonly calls: string[] = [];
   /** The bearer token of each request, in order ("" when none was sent). */
   readonly bearers: string[] = [];
@@ -67,6 +75,21 @@ export class MlflowServer {
     return new Promise((resolve) => this.server!.close(() => resolve()));
   }
 
+  /**
+   * Why the server could not resolve a model version's `source`, or undefined when it can: a URI
+   * of a scheme a registry resolves, and for its own artifact store, files at that path. A path
+   * on the client's disk (no scheme) means nothing to the server.
+   */
+  private unresolvable(source: string): string | undefined {
+    const scheme = /^([a-z][a-z0-9+.-]*):/.exec(source)?.[1];
+    if (scheme === undefined)
+      return `${source} is a path on the client, not a URI the server resolves`;
+    if (scheme !== "mlflow-artifacts") return undefined;
+    const root = source.slice("mlflow-artifacts:".length).replace(/^\/+/, "").replace(/\/+$/, "");
+    const held = [...this.storedArtifacts.keys()].some((path) => path.startsWith(`${root}/`));
+    return held ? undefined : `${source} holds no artifact`;
+  }
+
   private fail(message: string): [number, unknown] {
     this.violations.push(message);
     return [400, { error_code: "INVALID_PARAMETER_VALUE", message }];
@@ -87,8 +110,22 @@ export class MlflowServer {
       this.violations.push(`${endpoint} without a valid bearer token`);
       return [401, { error_code: "UNAUTHENTICATED", message: "bad token" }];
     }
-    let text = "";
-    for await (const chunk of req) text += chunk;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const artifactPut = /^PUT \/api\/2\.0\/mlflow-artifacts\/artifacts\/(.+)$/.exec(endpoint);
+    if (artifactPut) {
+      if (this.options.artifacts === false) {
+        this.violations.push(`unknown endpoint ${endpoint.split(" ")[0]} mlflow-artifacts`);
+        return [404, { error_code: "ENDPOINT_NOT_FOUND", message: "no artifact proxy" }];
+      }
+      const path = decodeURIComponent(artifactPut[1]!);
+      if (path.split("/").some((part) => part === "" || part === "." || part === ".."))
+        return this.fail(`mlflow-artifacts: bad path ${path}`);
+      this.storedArtifacts.set(path, raw);
+      return [200, {}];
+    }
+    const text = raw.toString("utf8");
     const body = text === "" ? {} : JSON.parse(text);
     const isInt = (v: unknown) => Number.isInteger(v);
     const isPairs = (v: unknown, max: number) =>
@@ -200,6 +237,8 @@ export class MlflowServer {
         if (!model) return [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: body.name }];
         if (typeof body.source !== "string" || body.source === "")
           return this.fail("model-versions/create needs source");
+        const unresolvable = this.unresolvable(body.source);
+        if (unresolvable) return this.fail(`model-versions/create: source ${unresolvable}`);
         if (body.run_id !== undefined && typeof body.run_id !== "string")
           return this.fail("model-versions/create: run_id must be a string");
         if (body.description !== undefined && typeof body.description !== "string")

@@ -116,44 +116,18 @@ describe("garchRecursionGrad", () => {
         dOmega[0] = 1;
         const h = new Float64Array(n);
         const dh = new Float64Array(n * k);
-        garchRecursionGrad(
-          theta,
-          omega,
-          1,
-          p,
-          1 + p,
-          q,
-          ef,
-          t0,
-          n,
-          backcast,
-          0,
-          1e300,
-          k,
-          0,
-          dOmega,
-          new Float64Array(k),
-          new Float64Array(0),
-          h,
-          dh,
-        );
-        const plain = new Float64Array(n);
-        garchRecursion(
-          theta,
-          omega,
-          1,
-          p,
-          1 + p,
-          q,
-          ef,
-          t0,
-          n,
-          backcast,
-          0,
-          1e300,
-          plain,
-          new Float64Array(n),
-        );
+        // The arguments both recursions take first: parameters, orders, residuals, bounds.
+        const common = (th: Float64Array) =>
+          [th, th[0]!, 1, p, 1 + p, q, ef, t0, n, backcast, 0, 1e300] as const;
+        const de = new Float64Array(0); // no mean parameters: the residuals have no derivative
+        garchRecursionGrad(...common(theta), k, 0, dOmega, new Float64Array(k), de, h, dh);
+        /** The plain recursion's variances at parameters `th`. */
+        const variances = (th: Float64Array): Float64Array => {
+          const out = new Float64Array(n);
+          garchRecursion(...common(th), out, new Float64Array(n));
+          return out;
+        };
+        const plain = variances(theta);
         for (let t = t0; t < n; t++) expect(h[t]).toBeCloseTo(plain[t]!, 12);
         for (let i = 0; i < k; i++) {
           const step = 1e-6;
@@ -161,40 +135,8 @@ describe("garchRecursionGrad", () => {
           up[i] += step;
           const dn = Float64Array.from(theta);
           dn[i] -= step;
-          const hu = new Float64Array(n);
-          const hd = new Float64Array(n);
-          garchRecursion(
-            up,
-            up[0]!,
-            1,
-            p,
-            1 + p,
-            q,
-            ef,
-            t0,
-            n,
-            backcast,
-            0,
-            1e300,
-            hu,
-            new Float64Array(n),
-          );
-          garchRecursion(
-            dn,
-            dn[0]!,
-            1,
-            p,
-            1 + p,
-            q,
-            ef,
-            t0,
-            n,
-            backcast,
-            0,
-            1e300,
-            hd,
-            new Float64Array(n),
-          );
+          const hu = variances(up);
+          const hd = variances(dn);
           for (let t = t0; t < n; t++) {
             const fd = (hu[t]! - hd[t]!) / (2 * step);
             expect(Math.abs(dh[t * k + i]! - fd)).toBeLessThan(1e-5 * (1 + Math.abs(fd)));

@@ -3,6 +3,7 @@
  * may configure tighter ones (`batchPredictRequestSchema(maxRows)`).
  */
 import { z } from "zod";
+import { AssignmentReportSchema } from "./assignment.js";
 import { MAX_ISSUE_TEXT, MAX_LISTED_ISSUES } from "./errors.js";
 import { AliasSchema } from "./model-ref.js";
 import { OutcomeValueSchema, ProbabilitiesSchema, VariantAggregateSchema } from "./predictions.js";
@@ -158,12 +159,18 @@ export const FeedbackResponseSchema = z.object({
 });
 export type FeedbackResponse = z.infer<typeof FeedbackResponseSchema>;
 
-/** `GET /ab-test/stats` → 200: sufficient statistics per variant plus the current analysis. */
+/**
+ * `GET /ab-test/stats` → 200: sufficient statistics per variant over all the experiment's
+ * predictions, which configurations assigned them (`assignment`), and the current analysis, which
+ * reads the current configuration's period only.
+ */
 export const AbStatsResponseSchema = z.object({
   experiment_id: NameSchema,
   generated_at: EpochMsSchema,
+  /** The split this process is configured with. */
   weights: z.record(VariantNameSchema, z.number().int().min(0).max(100)),
   variants: z.array(VariantAggregateSchema).max(16),
+  assignment: AssignmentReportSchema,
   /** The analysis as `@mlops/experiments` reports it; null before there is enough data. */
   analysis: z.record(z.string().max(256), JsonValueSchema).nullable(),
 });

@@ -118,6 +118,33 @@ export const GarchServiceConfigSchema = z
   });
 export type GarchServiceConfig = z.infer<typeof GarchServiceConfigSchema>;
 
+/** An Azure region name, as `azure-native:location` holds it. */
+export const AzureRegionSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name such as westeurope");
+
+/** The AKS keys that decide what the cluster costs: its tier and node pools. */
+export const AksSizingSchema = z.object({
+  skuTier: AksTierSchema,
+  systemPool: NodePoolSchema,
+  userPool: NodePoolSchema,
+});
+
+/**
+ * The stack-config keys that decide what the estate costs, with their defaults: the cost
+ * estimate reads exactly these, and `infra` extends them with the rest of the stack config.
+ */
+export const EstateSizingSchema = z.object({
+  location: AzureRegionSchema,
+  aks: AksSizingSchema,
+  ml: MlComputeSchema,
+  cosmos: CosmosCapacitySchema.prefault(DEFAULT_COSMOS_CAPACITY),
+  logRetentionDays: LogRetentionDaysSchema,
+  /** Unset: no GARCH volatility service. */
+  [GARCH_CONFIG_KEY]: GarchServiceConfigSchema.optional(),
+});
+export type EstateSizing = z.infer<typeof EstateSizingSchema>;
+
 /**
  * What one GARCH service pod requests: half a core (what its CPU autoscaler's utilisation is
  * measured against; a fit of posted returns is CPU-bound) and 512 MiB. k8s sets the pods' requests

@@ -4,6 +4,7 @@
  * layout and metric names.
  */
 export * from "./api.js";
+export * from "./assignment.js";
 export * from "./cosmos-layout.js";
 export * from "./edge.js";
 export * from "./edge-config.js";

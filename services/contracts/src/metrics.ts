@@ -11,21 +11,32 @@ export interface MetricSpec {
   readonly help: string;
 }
 
+/** Spec builders by type, named like prom-client's constructors: `counter(name, labels, help)`. */
+const spec =
+  (type: MetricSpec["type"]) =>
+  (name: string, labels: readonly string[], help: string): MetricSpec => ({
+    name,
+    type,
+    labels,
+    help,
+  });
+const counter = spec("counter");
+const gauge = spec("gauge");
+const histogram = spec("histogram");
+
 /** Counter of prediction requests; `status` is `ok` or `error`. The autoscaler's signal. */
-export const PREDICTION_REQUESTS: MetricSpec = {
-  name: "prediction_requests_total",
-  type: "counter",
-  labels: ["variant", "model", "status"],
-  help: "Prediction requests served, by variant, model (name@version) and status.",
-};
+export const PREDICTION_REQUESTS: MetricSpec = counter(
+  "prediction_requests_total",
+  ["variant", "model", "status"],
+  "Prediction requests served, by variant, model (name@version) and status.",
+);
 
 /** Histogram of prediction latency in seconds (Prometheus base unit). */
-export const PREDICTION_LATENCY: MetricSpec = {
-  name: "prediction_latency_seconds",
-  type: "histogram",
-  labels: ["variant", "model"],
-  help: "Time to compute a prediction, in seconds.",
-};
+export const PREDICTION_LATENCY: MetricSpec = histogram(
+  "prediction_latency_seconds",
+  ["variant", "model"],
+  "Time to compute a prediction, in seconds.",
+);
 
 /** Bucket upper bounds for `PREDICTION_LATENCY`: 0.5 ms to 2.5 s, dense where p99 targets sit. */
 export const PREDICTION_LATENCY_BUCKETS: readonly number[] = [
@@ -33,40 +44,36 @@ export const PREDICTION_LATENCY_BUCKETS: readonly number[] = [
 ];
 
 /** Gauge of prediction records waiting in the log writer's buffer. */
-export const PREDICTION_LOG_QUEUE_DEPTH: MetricSpec = {
-  name: "prediction_log_queue_depth",
-  type: "gauge",
-  labels: [],
-  help: "Prediction records buffered for the store.",
-};
+export const PREDICTION_LOG_QUEUE_DEPTH: MetricSpec = gauge(
+  "prediction_log_queue_depth",
+  [],
+  "Prediction records buffered for the store.",
+);
 
 /** Counter of prediction records dropped because the log buffer was full. */
-export const PREDICTION_LOG_DROPPED: MetricSpec = {
-  name: "prediction_log_dropped_total",
-  type: "counter",
-  labels: [],
-  help: "Prediction records dropped because the log buffer was full.",
-};
+export const PREDICTION_LOG_DROPPED: MetricSpec = counter(
+  "prediction_log_dropped_total",
+  [],
+  "Prediction records dropped because the log buffer was full.",
+);
 
 /** Counter of prediction-log batches that failed to write (and were retried). */
-export const PREDICTION_LOG_WRITE_FAILURES: MetricSpec = {
-  name: "prediction_log_write_failures_total",
-  type: "counter",
-  labels: [],
-  help: "Failed attempts to write a batch of prediction records to the store.",
-};
+export const PREDICTION_LOG_WRITE_FAILURES: MetricSpec = counter(
+  "prediction_log_write_failures_total",
+  [],
+  "Failed attempts to write a batch of prediction records to the store.",
+);
 
 /**
  * Counter of predictions a trusted caller forced onto an arm (the canary override, `edge.ts`):
  * served, but kept out of `PREDICTION_REQUESTS` and of the prediction log, so neither the
  * autoscaler's nor the A/B analysis's numbers see them.
  */
-export const PREDICTION_OVERRIDES: MetricSpec = {
-  name: "prediction_overrides_total",
-  type: "counter",
-  labels: ["variant", "model"],
-  help: "Predictions served on an arm a trusted caller forced (excluded from the A/B analysis).",
-};
+export const PREDICTION_OVERRIDES: MetricSpec = counter(
+  "prediction_overrides_total",
+  ["variant", "model"],
+  "Predictions served on an arm a trusted caller forced (excluded from the A/B analysis).",
+);
 
 /**
  * Gauge of each arm's accuracy over the last hour in the experiment the process serves: the
@@ -74,23 +81,21 @@ export const PREDICTION_OVERRIDES: MetricSpec = {
  * replica reports the same numbers) when Prometheus scrapes. The accuracy-drop alert compares
  * it with its own week.
  */
-export const AB_VARIANT_ACCURACY: MetricSpec = {
-  name: "ab_variant_accuracy",
-  type: "gauge",
-  labels: ["experiment", "variant"],
-  help: "Accuracy of the last hour's predictions that have an outcome, per A/B variant (from the store).",
-};
+export const AB_VARIANT_ACCURACY: MetricSpec = gauge(
+  "ab_variant_accuracy",
+  ["experiment", "variant"],
+  "Accuracy of the last hour's predictions that have an outcome, per A/B variant (from the store).",
+);
 
 /**
  * Gauge of how long each served model took to load at start (resolve in the registry, read and
  * verify the artifact, restore the model), in seconds; `model` is `name@version`.
  */
-export const MODEL_LOAD_SECONDS: MetricSpec = {
-  name: "model_load_seconds",
-  type: "gauge",
-  labels: ["model"],
-  help: "Seconds the model took to load when the process started (registry, artifact, restore).",
-};
+export const MODEL_LOAD_SECONDS: MetricSpec = gauge(
+  "model_load_seconds",
+  ["model"],
+  "Seconds the model took to load when the process started (registry, artifact, restore).",
+);
 
 /** The window `AB_VARIANT_ACCURACY` covers, in milliseconds. */
 export const AB_VARIANT_ACCURACY_WINDOW_MS = 3_600_000;

@@ -4,6 +4,12 @@
  */
 import { z } from "zod";
 import {
+  ASSIGNMENT_RULE,
+  AssignmentSchema,
+  ChallengerWeightSchema,
+  consistentAssignment,
+} from "./assignment.js";
+import {
   ClassLabelSchema,
   EpochMsSchema,
   IdSchema,
@@ -24,7 +30,11 @@ export type Probabilities = z.infer<typeof ProbabilitiesSchema>;
 export const PredictionStatusSchema = z.enum(["ok", "error"]);
 export type PredictionStatus = z.infer<typeof PredictionStatusSchema>;
 
-/** One logged prediction. `request_id` is its id: writing it twice keeps one record. */
+/**
+ * One logged prediction. `request_id` is its id: writing it twice keeps one record. `assignment`
+ * and `challenger_weight` say what put it on its arm (assignment.ts); a writer that leaves them
+ * out records `unknown`, and records stored before they existed read back that way.
+ */
 export const PredictionRecordSchema = z
   .object({
     request_id: IdSchema,
@@ -39,12 +49,17 @@ export const PredictionRecordSchema = z
     latency_ms: z.number().min(0).max(3_600_000),
     status: PredictionStatusSchema,
     timestamp: EpochMsSchema,
+    assignment: AssignmentSchema.default("unknown"),
+    challenger_weight: ChallengerWeightSchema.nullable().default(null),
   })
   .refine((r) => r.status === "error" || r.prediction !== null, {
     error: "prediction is required when status is 'ok'",
     path: ["prediction"],
-  });
+  })
+  .refine(consistentAssignment, { error: ASSIGNMENT_RULE, path: ["challenger_weight"] });
 export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
+/** A record as writers may give it: without `assignment` it is stored as `unknown`. */
+export type PredictionRecordInput = z.input<typeof PredictionRecordSchema>;
 
 /** Ground truth: a class label, or a number for numeric outcomes (revenue, clicks, …). */
 export const OutcomeValueSchema = z.union([ClassLabelSchema, z.number()]);
@@ -111,6 +126,25 @@ export const VariantAggregateSchema = z.object({
   log_loss_sum_sq: z.number().min(0),
 });
 export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
+
+/** A variant's aggregate over no records: the zeros every sum starts from. */
+export function emptyAggregate(variant: string): VariantAggregate {
+  return {
+    variant,
+    count: 0,
+    error_count: 0,
+    latency_sum: 0,
+    latency_sum_sq: 0,
+    outcome_count: 0,
+    correct_count: 0,
+    outcome_value_count: 0,
+    outcome_sum: 0,
+    outcome_sum_sq: 0,
+    log_loss_count: 0,
+    log_loss_sum: 0,
+    log_loss_sum_sq: 0,
+  };
+}
 
 /** A prediction joined with its outcome, as the sequential analysis replays them in time order. */
 export const JoinedPairSchema = z.object({

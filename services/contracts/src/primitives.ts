@@ -32,8 +32,10 @@ export const UserIdSchema = z
 /** Model version numbers start at 1. */
 export const VersionSchema = z.number().int().min(1).max(1_000_000_000);
 
+/** The latest time a Date can hold (ECMAScript's limit): the end of an open time window. */
+export const MAX_EPOCH_MS = 8_640_000_000_000_000;
 /** Milliseconds since the Unix epoch (UTC); integers compare and index fast in both stores. */
-export const EpochMsSchema = z.number().int().min(0).max(8_640_000_000_000_000);
+export const EpochMsSchema = z.number().int().min(0).max(MAX_EPOCH_MS);
 
 /** Finite numbers only: zod 4 rejects NaN and ±Infinity for `z.number()`. */
 export const FiniteSchema = z.number();

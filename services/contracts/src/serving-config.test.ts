@@ -4,6 +4,7 @@ import type { EdgeConfig } from "./edge-config.js";
 import { ContractValidationError } from "./errors.js";
 import type { ModelRef } from "./model-ref.js";
 import {
+  assignmentOf,
   parseServingConfig,
   renderServingEnv,
   SERVING_DEFAULTS,
@@ -107,6 +108,12 @@ describe("parseServingConfig", () => {
     [{ MLOPS_WORKERS: "many" }, "MLOPS_WORKERS", "auto"],
     [{ MLOPS_WORKERS: "0" }, "MLOPS_WORKERS", ">=1"],
     [{ MLOPS_WORKERS: "65" }, "MLOPS_WORKERS", "<=64"],
+    [{ MLOPS_TRAFFIC_SPLIT: "gateway" }, "MLOPS_TRAFFIC_SPLIT", "single-arm"],
+    [
+      { MLOPS_MODE: "single", MLOPS_VARIANT: "champion", MLOPS_TRAFFIC_SPLIT: "istio" },
+      "MLOPS_TRAFFIC_SPLIT",
+      "nginx-canary",
+    ],
   ])("rejects %o naming %s", (env, variable, rule) => {
     const error = errorOf(() => parseServingConfig(env));
     const issue = error.issues.find((i) => i.path === variable);
@@ -118,6 +125,29 @@ describe("parseServingConfig", () => {
   it("reports every bad variable at once", () => {
     const error = errorOf(() => parseServingConfig({ PORT: "0", LOG_LEVEL: "loud" }));
     expect(error.issues.map((i) => i.path).sort()).toEqual(["LOG_LEVEL", "PORT"]);
+  });
+
+  it("derives what assigns the arms from the mode and the traffic split", () => {
+    const single = {
+      MLOPS_MODE: "single",
+      MLOPS_VARIANT: "challenger",
+      MLOPS_CHALLENGER_WEIGHT: "30",
+    };
+    expect(assignmentOf(parseServingConfig({ MLOPS_CHALLENGER_WEIGHT: "30" }))).toEqual({
+      assignment: "user-hash",
+      challenger_weight: 30,
+    });
+    expect(assignmentOf(parseServingConfig({ ...single, MLOPS_TRAFFIC_SPLIT: "gateway" }))).toEqual(
+      { assignment: "gateway-weight", challenger_weight: 30 },
+    );
+    expect(
+      assignmentOf(parseServingConfig({ ...single, MLOPS_TRAFFIC_SPLIT: "nginx-canary" })),
+    ).toEqual({ assignment: "nginx-canary-weight", challenger_weight: 30 });
+    // A single-arm process nobody told about its edge cannot say who chose its arm.
+    expect(assignmentOf(parseServingConfig(single))).toEqual({
+      assignment: "unknown",
+      challenger_weight: null,
+    });
   });
 
   it("reads a cosmos store with and without a key", () => {
@@ -189,6 +219,9 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
         nil: null,
       },
     ),
+    trafficSplit: fc.option(fc.constantFrom("gateway" as const, "nginx-canary" as const), {
+      nil: null,
+    }),
     experimentId: name,
     challengerWeight: fc.integer({ min: 0, max: 100 }),
     championModel: modelRef,
@@ -226,6 +259,7 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
       workers: r.workers,
       mode: r.single === null ? "split" : r.single === "garch" ? "garch" : "single",
       variant: r.single === "garch" ? null : r.single,
+      trafficSplit: r.single === null || r.single === "garch" ? null : r.trafficSplit,
       experimentId: r.experimentId,
       challengerWeight: r.challengerWeight,
       championModel: r.championModel,

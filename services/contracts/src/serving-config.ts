@@ -4,6 +4,7 @@
  * exactly the variables the server parses (`parse(render(c))` equals `c`).
  */
 import { z } from "zod";
+import { type AssignmentConfig, TRAFFIC_SPLITS, type TrafficSplit } from "./assignment.js";
 import {
   EDGE_ENV,
   type EdgeConfig,
@@ -30,6 +31,7 @@ export const SERVING_ENV = {
   workers: "MLOPS_WORKERS",
   mode: "MLOPS_MODE",
   variant: "MLOPS_VARIANT",
+  trafficSplit: "MLOPS_TRAFFIC_SPLIT",
   experimentId: "MLOPS_EXPERIMENT_ID",
   challengerWeight: "MLOPS_CHALLENGER_WEIGHT",
   championModel: "MLOPS_CHAMPION_MODEL",
@@ -120,8 +122,16 @@ export interface ServingConfig {
   readonly mode: (typeof SERVING_MODES)[number];
   /** The arm this process serves; set exactly when `mode` is `single`. */
   readonly variant: ServedVariant | null;
+  /**
+   * `single` mode: the data plane that assigned the arm (the stack's traffic split), recorded with
+   * every prediction; null when unknown (a process started outside a stack). Null in other modes.
+   */
+  readonly trafficSplit: TrafficSplit | null;
   readonly experimentId: string;
-  /** Percent of users sent to the challenger in split mode (0–100, like `canary-weight`). */
+  /**
+   * The challenger's percent (0–100, like `canary-weight`): of users in split mode, which assigns
+   * by it; in single mode the split's weight in front, recorded with every prediction.
+   */
   readonly challengerWeight: number;
   readonly championModel: ModelRef;
   readonly challengerModel: ModelRef;
@@ -178,6 +188,7 @@ const servingEnvShape = {
   [E.workers]: textVar(WorkersSchema, D.workers as number | "auto"),
   [E.mode]: enumVar(SERVING_MODES, D.mode),
   [E.variant]: textVar(ServedVariantSchema, null),
+  [E.trafficSplit]: textVar(z.enum(TRAFFIC_SPLITS), null),
   [E.experimentId]: textVar(NameSchema, D.experimentId),
   [E.challengerWeight]: intVar(D.challengerWeight, 0, 100),
   [E.championModel]: textVar(PinnedModelRefSchema, PinnedModelRefSchema.parse(D.championModel)),
@@ -222,6 +233,13 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
       message: "must be unset when MLOPS_MODE is 'garch' (the GARCH service has no A/B arms)",
     });
   }
+  if (mode !== "single" && env[E.trafficSplit] !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: [E.trafficSplit],
+      message: `must be unset when MLOPS_MODE is '${mode}' (only a single-arm process sits behind a traffic split)`,
+    });
+  }
   if (mode === "garch" && env[E.garchModel] === null) {
     ctx.addIssue({
       code: "custom",
@@ -244,6 +262,7 @@ export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): 
     workers: env[E.workers],
     mode,
     variant,
+    trafficSplit: env[E.trafficSplit],
     experimentId: env[E.experimentId] as string,
     challengerWeight: env[E.challengerWeight],
     championModel: env[E.championModel] as ModelRef,
@@ -304,9 +323,30 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
     ...renderEdgeEnv(config.edge),
   };
   if (config.variant !== null) env[E.variant] = config.variant;
+  if (config.trafficSplit !== null) env[E.trafficSplit] = config.trafficSplit;
   if (config.garchModel !== null) env[E.garchModel] = formatModelRef(config.garchModel);
   if (config.appInsights.connectionString !== null) {
     env[E.appInsights] = config.appInsights.connectionString;
   }
   return env;
+}
+
+/**
+ * What put this process's predictions on their arm: its own hash of `user_id` in `split` mode;
+ * in `single` mode the traffic split it was told it sits behind, with the weight it was given
+ * (`unknown` without one).
+ */
+export function assignmentOf(
+  config: Pick<ServingConfig, "mode" | "trafficSplit" | "challengerWeight">,
+): AssignmentConfig {
+  if (config.mode === "split") {
+    return { assignment: "user-hash", challenger_weight: config.challengerWeight };
+  }
+  if (config.mode === "single" && config.trafficSplit !== null) {
+    return {
+      assignment: config.trafficSplit === "gateway" ? "gateway-weight" : "nginx-canary-weight",
+      challenger_weight: config.challengerWeight,
+    };
+  }
+  return { assignment: "unknown", challenger_weight: null };
 }

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ExperimentInput, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import type { ExperimentInput, OutcomeRecord, PredictionRecordInput } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import { openSqliteStore, type Store } from "@mlops/store";
 import {
@@ -138,7 +138,7 @@ printTable(`In memory, ${REPEATS} runs; decision on the synthetic data: ${decisi
 async function load(store: Store, id: string, r: Records): Promise<void> {
   const batch = 10_000;
   for (let start = 0; start < RECORDS; start += batch) {
-    const predictions: PredictionRecord[] = [];
+    const predictions: PredictionRecordInput[] = [];
     const outcomes: OutcomeRecord[] = [];
     for (let i = start; i < Math.min(RECORDS, start + batch); i++) {
       const failed = r.failed[i] === 1;

@@ -1,46 +1,21 @@
-import type { ExperimentInput, ModelVersionInput } from "@mlops/contracts";
 import { openSqliteStore, type Store, StoreConflictError } from "@mlops/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { seedTraffic } from "../test-support/seed-traffic.js";
+import { irisExperiment, registerIrisVersions, seedTraffic } from "../test-support/index.js";
 import { analyzeExperiment } from "./analyze.js";
 import { applyDecision } from "./apply.js";
 
 let store: Store;
 beforeEach(async () => {
   store = openSqliteStore(":memory:");
-  const version = (): ModelVersionInput => ({
-    name: "iris",
-    kind: "classifier",
-    run_id: null,
-    data_hash: null,
-    git_sha: null,
-    params: {},
-    metrics: {},
-    artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
-  });
-  await store.models.register(version());
-  await store.models.register(version());
-  await store.models.setAlias("iris", "champion", 1);
+  await registerIrisVersions(store);
 });
 afterEach(async () => {
   await store.close();
 });
 
-const definition = (id: string): ExperimentInput => ({
-  id,
-  variants: [
-    { name: "champion", weight: 50, model: "iris@1" },
-    { name: "challenger", weight: 50, model: "iris@2" },
-  ],
-  primary_metric: "accuracy",
-  guardrails: [],
-  alpha: 0.05,
-  state: "running",
-});
-
 describe("applyDecision", () => {
   it("on promote moves the champion alias, records the decision and concludes", async () => {
-    await store.experiments.create(definition("win"));
+    await store.experiments.create(irisExperiment("win"));
     await seedTraffic(store, "win", 3000, 0.06, 1);
     const analysis = await analyzeExperiment(store, "win");
     expect(analysis.result.decision).toBe("promote");
@@ -56,7 +31,7 @@ describe("applyDecision", () => {
   });
 
   it("records a continue without touching aliases or the experiment's state", async () => {
-    await store.experiments.create(definition("flat"));
+    await store.experiments.create(irisExperiment("flat"));
     await seedTraffic(store, "flat", 300, 0, 2);
     const analysis = await analyzeExperiment(store, "flat");
     expect(analysis.result.decision).toBe("continue");
@@ -68,7 +43,7 @@ describe("applyDecision", () => {
   });
 
   it("refuses to promote over a champion that moved since the experiment measured it", async () => {
-    await store.experiments.create(definition("race"));
+    await store.experiments.create(irisExperiment("race"));
     await seedTraffic(store, "race", 3000, 0.06, 3);
     const analysis = await analyzeExperiment(store, "race");
     // Another pipeline run moved the champion after this analysis read the store.

@@ -1,4 +1,4 @@
-import { DecisionSchema, type VariantAggregate } from "@mlops/contracts";
+import { DecisionSchema, emptyAggregate } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide } from "./decide.js";
@@ -39,33 +39,48 @@ interface ArmSpec {
 function arm(variant: string, s: ArmSpec): VariantMetrics {
   const mean = s.latencyMean ?? 20;
   const sd = s.latencySd ?? 5;
-  const agg: VariantAggregate = {
-    variant,
+  return variantMetricsFromAggregate({
+    ...emptyAggregate(variant),
     count: s.count,
     error_count: s.errors ?? 0,
     latency_sum: s.count * mean,
     latency_sum_sq: (s.count - 1) * sd * sd + s.count * mean * mean,
     outcome_count: s.outcomes ?? s.count,
     correct_count: s.correct,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
-  return variantMetricsFromAggregate(agg);
+  });
 }
 
+/** `decide` between a champion and a challenger arm of the default experiment. */
+const decideArms = (champion: ArmSpec, challenger: ArmSpec) =>
+  decide({
+    experiment: experiment(),
+    metrics: [arm("champion", champion), arm("challenger", challenger)],
+  });
+
 describe("decide", () => {
-  it("promotes a clearly better challenger with guardrails inside their limits", () => {
-    const r = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 5000, errors: 50, correct: 4000 }),
-        arm("challenger", { count: 5000, errors: 52, correct: 4250 }),
+  it("calls a split with fewer than two weighted arms invalid, not a comparison", () => {
+    const closed = experiment({
+      variants: [
+        { name: "champion", weight: 100, model: "iris@3" },
+        { name: "challenger", weight: 0, model: "iris@4" },
       ],
     });
+    const r = decide({
+      experiment: closed,
+      metrics: [
+        arm("champion", { count: 500, correct: 400 }),
+        arm("challenger", { count: 0, correct: 0, latencySd: 0 }),
+      ],
+    });
+    expect(r.decision).toBe("invalid");
+    expect(r.reasons).toEqual(["no comparison: only champion has a positive weight"]);
+  });
+
+  it("promotes a clearly better challenger with guardrails inside their limits", () => {
+    const r = decideArms(
+      { count: 5000, errors: 50, correct: 4000 },
+      { count: 5000, errors: 52, correct: 4250 },
+    );
     expect(r.decision).toBe("promote");
     expect(r.primary!.sequential.pValue).toBeLessThan(0.05);
     expect(r.primary!.sequential.ci[0]).toBeGreaterThan(0);
@@ -93,13 +108,10 @@ describe("decide", () => {
   });
 
   it("rolls back on a guardrail breach even when the primary metric improved", () => {
-    const r = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 5000, errors: 50, correct: 4000 }),
-        arm("challenger", { count: 5000, errors: 200, correct: 4250 }),
-      ],
-    });
+    const r = decideArms(
+      { count: 5000, errors: 50, correct: 4000 },
+      { count: 5000, errors: 200, correct: 4250 },
+    );
     expect(r.decision).toBe("rollback");
     expect(r.guardrails[0]!.status).toBe("breach");
     expect(r.guardrails[0]!.ci![0]).toBeGreaterThan(r.guardrails[0]!.limit);
@@ -123,13 +135,10 @@ describe("decide", () => {
   });
 
   it("does not judge guardrails on a handful of requests", () => {
-    const r = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 5, errors: 0, correct: 4 }),
-        arm("challenger", { count: 5, errors: 5, correct: 0, outcomes: 0 }),
-      ],
-    });
+    const r = decideArms(
+      { count: 5, errors: 0, correct: 4 },
+      { count: 5, errors: 5, correct: 0, outcomes: 0 },
+    );
     expect(r.decision).toBe("continue");
     expect(r.guardrails).toEqual([]);
     expect(r.reasons).toContain(
@@ -138,35 +147,17 @@ describe("decide", () => {
   });
 
   it("continues without enough data or without significance", () => {
-    const few = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 50, correct: 40 }),
-        arm("challenger", { count: 50, correct: 45 }),
-      ],
-    });
+    const few = decideArms({ count: 50, correct: 40 }, { count: 50, correct: 45 });
     expect(few.decision).toBe("continue");
     expect(few.reasons[0]).toMatch(/^not enough data: accuracy has 50 observations/);
-    const close = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 2000, correct: 1600 }),
-        arm("challenger", { count: 2000, correct: 1610 }),
-      ],
-    });
+    const close = decideArms({ count: 2000, correct: 1600 }, { count: 2000, correct: 1610 });
     expect(close.decision).toBe("continue");
     expect(close.reasons[0]).toMatch(/^not significant yet/);
     expect(close.primary!.mde).toBeGreaterThan(0);
   });
 
   it("is invalid on sample ratio mismatch and on missing data", () => {
-    const srm = decide({
-      experiment: experiment(),
-      metrics: [
-        arm("champion", { count: 5000, correct: 4000 }),
-        arm("challenger", { count: 4500, correct: 3700 }),
-      ],
-    });
+    const srm = decideArms({ count: 5000, correct: 4000 }, { count: 4500, correct: 3700 });
     expect(srm.decision).toBe("invalid");
     expect(srm.srm!.pValue).toBeLessThan(0.001);
     expect(srm.reasons[0]).toMatch(/^sample ratio mismatch: champion 5000 \(weight 50\)/);

@@ -5,7 +5,7 @@
  * invalid with every number behind it. The policy is checked in decision-policy.ts; the record
  * kept in the store is made in decision-record.ts.
  */
-import type { DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
+import type { AssignmentReport, DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
 import { type DecisionPolicy, resolvePolicy } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
 import { formatNumber as fmt, formatInterval as fmtCi } from "./format.js";
@@ -78,6 +78,19 @@ export interface DecisionResult {
   readonly srm: SrmResult | null;
   readonly primary: PrimaryEvidence | null;
   readonly guardrails: GuardrailEvidence[];
+  /**
+   * The assignment period the statistics came from (`analyzeExperiment` sets it): its
+   * configuration (`gateway-weight@10`) and start. The running p-value carries only within it.
+   */
+  readonly period?: PeriodRef | null;
+  /** What assigned the data (`analyzeExperiment` sets it), kept with the decision's evidence. */
+  readonly assignment?: AssignmentReport | null;
+}
+
+/** An assignment period as decisions record it. */
+export interface PeriodRef {
+  readonly key: string;
+  readonly from: number;
 }
 
 /** Input checks beyond the policy's: a p-value in [0, 1], one statistics entry per variant. */
@@ -124,6 +137,10 @@ function checkSplit(
   threshold: number,
 ): { srm: SrmResult | null; problem: string | null } {
   const weighted = input.experiment.variants.filter((v) => v.weight > 0);
+  if (weighted.length < 2) {
+    const only = weighted.map((v) => v.name).join(", ") || "no arm";
+    return { srm: null, problem: `no comparison: only ${only} has a positive weight` };
+  }
   for (const v of input.experiment.variants) {
     const n = byName.get(v.name)!.latency.n;
     if (v.weight === 0 && n > 0) {

@@ -3,10 +3,12 @@
  * reads back from the records: the running always-valid p-value.
  */
 import { type Decision, type JsonValue, MAX_TEXT } from "@mlops/contracts";
-import type { DecisionResult } from "./decide.js";
+import type { DecisionResult, PeriodRef } from "./decide.js";
 
 /** The key of a decision's evidence that carries the running always-valid p-value. */
 export const PRIMARY_P_VALUE_KEY = "primary_p_value";
+/** The key of a decision's evidence that names the assignment period it read. */
+export const PERIOD_KEY = "period";
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -24,6 +26,8 @@ export function toDecisionRecord(
   const evidence = JSON.parse(
     JSON.stringify({
       [PRIMARY_P_VALUE_KEY]: result.primary?.sequential.pValue ?? null,
+      [PERIOD_KEY]: result.period ?? null,
+      assignment: result.assignment ?? null,
       arms: result.arms,
       srm: result.srm,
       primary: result.primary,
@@ -42,12 +46,30 @@ export function toDecisionRecord(
 }
 
 /**
- * The running always-valid p-value of an experiment's decisions (oldest first): the newest one
- * recorded, or 1 before any look computed one (looks with too little data record none).
+ * Whether a decision's recorded period is `period`. Decisions that name none were made before
+ * periods were recorded, over data of unknown assignment: they count for an `unknown` period.
  */
-export function previousPValueOf(decisions: readonly Decision[]): number {
+function samePeriod(recorded: JsonValue | undefined, period: PeriodRef | null): boolean {
+  if (recorded === null || recorded === undefined || typeof recorded !== "object") {
+    return period === null || period.key === "unknown";
+  }
+  const r = recorded as Record<string, JsonValue>;
+  return period !== null && r.key === period.key && r.from === period.from;
+}
+
+/**
+ * The running always-valid p-value of an experiment's decisions (oldest first) on `period`: the
+ * newest one recorded for it, or 1 before any look on it computed one (looks with too little data
+ * record none). A new period starts again at 1: its data is another sequence of observations.
+ */
+export function previousPValueOf(
+  decisions: readonly Decision[],
+  period: PeriodRef | null = null,
+): number {
   for (let i = decisions.length - 1; i >= 0; i--) {
-    const p = decisions[i]!.evidence[PRIMARY_P_VALUE_KEY];
+    const { evidence } = decisions[i]!;
+    const p = evidence[PRIMARY_P_VALUE_KEY];
+    if (!samePeriod(evidence[PERIOD_KEY], period)) continue;
     if (typeof p === "number" && p >= 0 && p <= 1) return p;
   }
   return 1;

@@ -3,18 +3,31 @@
  * sequential tests, sample ratio mismatch, power, multiple testing) and promotion decisions.
  */
 
-export { type Analysis, type AnalyzeOptions, analyzeExperiment } from "./analyze.js";
+export {
+  type Analysis,
+  type AnalyzeOptions,
+  analyzeExperiment,
+  type PeriodRead,
+  readCurrentPeriod,
+} from "./analyze.js";
 export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
 export { type ArmModel, armModels } from "./arm-models.js";
+export type { AssignmentPeriod } from "./assignment-report.js";
 export {
   type DecisionInput,
   type DecisionResult,
   decide,
+  type PeriodRef,
   PRIMARY_METRIC_DIRECTION,
   type PrimaryEvidence,
 } from "./decide.js";
 export type { DecisionPolicy } from "./decision-policy.js";
-export { PRIMARY_P_VALUE_KEY, previousPValueOf, toDecisionRecord } from "./decision-record.js";
+export {
+  PERIOD_KEY,
+  PRIMARY_P_VALUE_KEY,
+  previousPValueOf,
+  toDecisionRecord,
+} from "./decision-record.js";
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
 export type { GuardrailEvidence } from "./guardrails.js";
 export { type LiftChartOptions, liftChartSvg } from "./lift-chart.js";

@@ -24,8 +24,6 @@ export interface LiftHistoryOptions {
    * minimum: earlier bands are so wide that they would flatten the rest of the chart.
    */
   readonly minSamplePerArm?: number;
-  /** The window the analysis read. Default: all. */
-  readonly window?: TimeWindow;
 }
 
 async function observationsOf(
@@ -47,7 +45,8 @@ async function observationsOf(
 }
 
 /**
- * The cumulative lift of `analysis`'s comparison, or null when the decision computed no primary
+ * The cumulative lift of `analysis`'s comparison over the predictions it read (its current
+ * assignment period), or null when the decision computed no primary
  * comparison (too little data, SRM, missing data): without it there is no τ² to replay with.
  */
 export async function readLiftPath(
@@ -59,7 +58,7 @@ export async function readLiftPath(
   if (result.primary === null) return null;
   const [control, treatment] = await Promise.all(
     [result.arms.control, result.arms.treatment].map((arm) =>
-      observationsOf(store, experiment.id, arm, experiment.primary_metric, opts.window),
+      observationsOf(store, experiment.id, arm, experiment.primary_metric, analysis.window),
     ),
   );
   return liftPath(control!, treatment!, {

@@ -80,6 +80,8 @@ describe("reachableMde", () => {
   const analysisOf = (metrics: VariantMetrics[]): Analysis => ({
     experiment,
     metrics,
+    window: undefined,
+    assignment: { configurations: [], mixed: false, current: null, notes: [] },
     previousPValue: 1,
     result: decide({ experiment, metrics }),
   });

@@ -59,6 +59,7 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(sections).toEqual([
       "Decision: promote",
       "Arms",
+      "Assignment",
       "Sample ratio",
       "Primary metric: accuracy",
       "Guardrails",
@@ -69,6 +70,13 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(md).toContain("| generated | 2026-01-02T03:04:05.000Z |");
     // Without the arms' models the version and algorithm are dashes.
     expect(md).toContain("| champion | 50% | iris@1 | – | – | 3000 | 0 | 3000 |");
+    // Seeded without an assignment: one configuration, unknown, checked against the definition.
+    expect(md).toMatch(
+      /\| unknown \| unknown \| champion 3000, challenger 3000 \| 100% \| .* \| 1 \|/,
+    );
+    expect(md).toContain(
+      "The verdict reads the current period: **unknown** since 2023-11-14T22:13:20.000Z",
+    );
     expect(md).toMatch(/OK: the split follows the weights\. χ² = 0, df = 1, p = 1\./);
     expect(md).toContain(`1. ${analysis.result.reasons[0]}`);
     const ci = (x: number) => String(Number(x.toPrecision(4)));

@@ -1,9 +1,12 @@
 /**
- * The A/B report in Markdown: the experiment and its arms, the sample-ratio check, the primary
+ * The A/B report in Markdown: the experiment and its arms, how the data was assigned (which
+ * configurations produced it, their shares and units, the period the verdict reads), the
+ * sample-ratio check, the primary
  * metric per arm with intervals and the comparison behind the decision, the guardrails, the
  * decision with its reasons, and a link to the cumulative-lift chart (an SVG beside the report).
  * Pure: the caller reads the analysis and the lift path, and writes the files.
  */
+import { assignmentKey } from "@mlops/contracts";
 import type { Analysis } from "./analyze.js";
 import type { ArmModel } from "./arm-models.js";
 import { PRIMARY_METRIC_DIRECTION } from "./decide.js";
@@ -82,6 +85,38 @@ function armsSection(
     ["arm", "weight", "model", "version", "algorithm", "predictions", "failed", "with outcome"],
     rows,
   );
+}
+
+const iso = (t: number): string => new Date(t).toISOString();
+
+function assignmentSection(analysis: Analysis): string {
+  const { configurations, current, notes } = analysis.assignment;
+  if (current === null) return "No predictions yet.";
+  const rows = configurations.map((c) => [
+    assignmentKey(c),
+    c.unit,
+    Object.entries(c.predictions)
+      .map(([arm, n]) => `${arm} ${n}`)
+      .join(", "),
+    pct(c.share),
+    `${iso(c.first_timestamp)} – ${iso(c.last_timestamp)}`,
+    c.srm === null ? "–" : `${fmt(c.srm.p_value)}${c.srm.mismatch ? " (mismatch)" : ""}`,
+  ]);
+  const configured = table(
+    ["configuration", "unit", "predictions", "share", "first – last", "SRM p (own weight)"],
+    rows,
+  );
+  const overlap =
+    current.users_in_several_arms === null
+      ? ""
+      : `; ${current.users_in_several_arms} users seen on more than one arm`;
+  return [
+    configured,
+    "",
+    `The verdict reads the current period: **${assignmentKey(current)}** since ${iso(current.from)} (unit: ${current.unit}${overlap}).`,
+    "",
+    ...notes.map((n) => `- ${n}`),
+  ].join("\n");
 }
 
 function srmSection(analysis: Analysis): string {
@@ -221,6 +256,10 @@ export function renderReport(analysis: Analysis, opts: ReportOptions): string {
     "## Arms",
     "",
     armsSection(analysis, opts.armModels),
+    "",
+    "## Assignment",
+    "",
+    assignmentSection(analysis),
     "",
     "## Sample ratio",
     "",

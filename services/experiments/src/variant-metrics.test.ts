@@ -1,9 +1,10 @@
-import type { VariantAggregate } from "@mlops/contracts";
+import { emptyAggregate, type VariantAggregate } from "@mlops/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   mergeVariantMetrics,
   metricMoments,
+  type VariantMetrics,
   VariantMetricsAccumulator,
   variantMetricsFromAggregate,
 } from "./variant-metrics.js";
@@ -32,21 +33,7 @@ function accumulate(variant: string, records: readonly Rec[]) {
 
 /** The sums a store's aggregate would return for the same records. */
 function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate {
-  const agg = {
-    variant,
-    count: 0,
-    error_count: 0,
-    latency_sum: 0,
-    latency_sum_sq: 0,
-    outcome_count: 0,
-    correct_count: 0,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
+  const agg = emptyAggregate(variant);
   for (const r of records) {
     agg.count++;
     agg.error_count += r.failed ? 1 : 0;
@@ -71,19 +58,26 @@ function aggregateOf(variant: string, records: readonly Rec[]): VariantAggregate
 
 const METRICS = ["latency_mean_ms", "error_rate", "accuracy", "outcome_mean", "log_loss"] as const;
 
+/** `metric` has the same count, mean and sum of squared deviations in both (to rounding). */
+function expectSameMoments(
+  actual: VariantMetrics,
+  expected: VariantMetrics,
+  metric: (typeof METRICS)[number],
+): void {
+  const a = metricMoments(actual, metric)!;
+  const b = metricMoments(expected, metric)!;
+  expect(a.n).toBe(b.n);
+  expect(a.mean).toBeCloseTo(b.mean, 6);
+  expect(Math.abs(a.m2 - b.m2)).toBeLessThanOrEqual(1e-6 * Math.max(1, b.m2));
+}
+
 describe("variant metrics", () => {
   it("a streamed accumulator and a store aggregate of the same records agree", () => {
     fc.assert(
       fc.property(fc.array(record, { maxLength: 200 }), (records) => {
         const streamed = accumulate("champion", records);
         const fromStore = variantMetricsFromAggregate(aggregateOf("champion", records));
-        for (const metric of METRICS) {
-          const a = metricMoments(streamed, metric)!;
-          const b = metricMoments(fromStore, metric)!;
-          expect(a.n).toBe(b.n);
-          expect(a.mean).toBeCloseTo(b.mean, 6);
-          expect(Math.abs(a.m2 - b.m2)).toBeLessThanOrEqual(1e-6 * Math.max(1, b.m2));
-        }
+        for (const metric of METRICS) expectSameMoments(streamed, fromStore, metric);
       }),
     );
   });
@@ -96,13 +90,7 @@ describe("variant metrics", () => {
         (a, b) => {
           const merged = mergeVariantMetrics(accumulate("x", a), accumulate("x", b));
           const whole = accumulate("x", [...a, ...b]);
-          for (const metric of [...METRICS, "log_loss"] as const) {
-            const m = metricMoments(merged, metric)!;
-            const w = metricMoments(whole, metric)!;
-            expect(m.n).toBe(w.n);
-            expect(m.mean).toBeCloseTo(w.mean, 6);
-            expect(Math.abs(m.m2 - w.m2)).toBeLessThanOrEqual(1e-6 * Math.max(1, w.m2));
-          }
+          for (const metric of METRICS) expectSameMoments(merged, whole, metric);
         },
       ),
     );

@@ -4,29 +4,14 @@
  * and the boosted trees' file formats and packed predictors, and a fitted GARCH model's file,
  * live here too.
  */
-export {
-  type ArtifactFiles,
-  artifactPath,
-  artifactRef,
-  CARD_FILE,
-  cardPath,
-  type LoadedArtifact,
-  MANIFEST_FILE,
-  type ManifestFields,
-  MODEL_FILE,
-  modelManifest,
-  readArtifact,
-  readArtifactDir,
-  sha256,
-  versionInput,
-  writeArtifact,
-} from "./artifact.js";
+// The artifact module and the errors are public as a whole; the others export a chosen part.
+export * from "./artifact.js";
+export * from "./errors.js";
 export {
   type ClassifierPredictor,
   type LoadedClassifier,
   loadClassifierModel,
 } from "./classifier.js";
-export { ArtifactError, describeValue, ModelFormatError } from "./errors.js";
 export {
   type CartOptionsJSON,
   type CartTreeJSON,

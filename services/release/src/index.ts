@@ -8,7 +8,7 @@
  */
 export type { ReleaseCommandContext } from "./cli/context.js";
 export { DEFAULT_STACK_CONFIG, registerReleaseCommands } from "./cli/release.js";
-export { registerSmokeCommand } from "./cli/smoke.js";
+export { credentialsFromEnv, registerSmokeCommand } from "./cli/smoke.js";
 export {
   type CostAssumptions,
   type CostEstimate,
@@ -34,24 +34,18 @@ export {
   requestsFor,
   runLoadTest,
 } from "./loadtest.js";
-export {
-  type Candidate,
-  type ConfigChange,
-  formatPlan,
-  parseDecision,
-  planCandidate,
-  planDecision,
-  planJson,
-  type ReleasePlan,
-} from "./plan.js";
+// Planning is public as a whole: the pipeline and the CLI use every part of it.
+export * from "./plan.js";
 export { applyChanges } from "./pulumi.js";
 export {
+  credentialHeaders,
   DEFAULT_CANARY_HEADER,
   formatSmokeReport,
   runSmoke,
   type SmokeCheck,
   type SmokeOptions,
   type SmokeReport,
+  smokeReturns,
 } from "./smoke.js";
 export { runGarchSmoke } from "./smoke-garch.js";
 export { readStackTarget, type StackTarget } from "./stack-config.js";

@@ -10,8 +10,11 @@ import { formatLoadReport, requestsFor, runLoadTest } from "./loadtest.js";
 let server: Server;
 let url: string;
 const posted: number[] = [];
+/** The `x-api-key` of every request, as the server saw it. */
+const keys: (string | undefined)[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
+    keys.push(req.headers["x-api-key"] as string | undefined);
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
@@ -103,5 +106,19 @@ describe("runLoadTest", () => {
     const sizes = [JSON.stringify(mix[2]!.body).length, JSON.stringify(mix[3]!.body).length];
     expect(new Set(posted)).toEqual(new Set(sizes));
     expect(posted).toHaveLength(report.paths[2]!.requests + report.paths[3]!.requests);
+  });
+
+  it("sends the caller's headers with every request, GET and POST alike", async () => {
+    keys.length = 0;
+    const report = await runLoadTest({
+      url,
+      users: 2,
+      durationMs: 100,
+      requests: requestsFor([]),
+      timeoutMs: 500,
+      headers: { "x-api-key": "load-key" },
+    });
+    expect(keys).toHaveLength(report.requests);
+    expect(new Set(keys)).toEqual(new Set(["load-key"]));
   });
 });

@@ -57,6 +57,8 @@ export interface LoadTestOptions {
   readonly requests: readonly LoadRequest[];
   /** Longest wait for one answer; a request that waits longer counts as failed. */
   readonly timeoutMs: number;
+  /** Headers sent with every request: the caller's credential where the service demands one. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Called about every `progressEveryMs` while the test runs. */
   readonly onProgress?: (progress: LoadProgress) => void;
   /** @default 500 */
@@ -110,14 +112,20 @@ function summary(h: LatencyHistogram): LatencySummary {
 }
 
 /** The answer's status, or the cause of no answer (`timeout`, `ECONNREFUSED`, …). */
-async function send(url: URL, request: LoadRequest, timeoutMs: number): Promise<string> {
+async function send(
+  url: URL,
+  request: LoadRequest,
+  timeoutMs: number,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<string> {
   try {
     const res = await fetch(url, {
       method: request.method,
-      headers:
-        request.body === undefined
-          ? { accept: "application/json" }
-          : { accept: "application/json", "content-type": "application/json" },
+      headers: {
+        ...headers,
+        accept: "application/json",
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -148,7 +156,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     for (let i = index; performance.now() < deadline; i++) {
       const k = i % targets.length;
       const sentAt = performance.now();
-      const outcome = await send(targets[k]!.url, targets[k]!, options.timeoutMs);
+      const outcome = await send(targets[k]!.url, targets[k]!, options.timeoutMs, options.headers);
       const ms = performance.now() - sentAt;
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       overall.record(ms);

@@ -211,6 +211,21 @@ export function checkList(options: ProbeTarget) {
   return { checks, run };
 }
 
+/** The probes' checks (`health/live`, `health/ready`), each of `probes` in turn. */
+export async function probeChecks(
+  run: ReturnType<typeof checkList>["run"],
+  probes: readonly (keyof typeof HEALTH_PATHS)[],
+): Promise<void> {
+  const schemas = { live: LiveResponseSchema, ready: ReadyResponseSchema };
+  for (const probe of probes) {
+    await run(
+      `health/${probe}`,
+      { path: HEALTH_PATHS[probe], schema: schemas[probe] },
+      () => probe,
+    );
+  }
+}
+
 /** A check that could not run because an earlier one it depends on failed. */
 export function notRun(name: string, detail: string): SmokeCheck {
   return { name, ok: false, ms: 0, detail };
@@ -233,14 +248,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const { checks, run } = checkList(options);
 
   const key = credentialHeaders(options);
-  if (!options.edge) {
-    await run("health/live", { path: HEALTH_PATHS.live, schema: LiveResponseSchema }, () => "live");
-  }
-  await run(
-    "health/ready",
-    { path: HEALTH_PATHS.ready, schema: ReadyResponseSchema },
-    () => "ready",
-  );
+  // Through the public route only readiness is published.
+  await probeChecks(run, options.edge ? ["ready"] : ["live", "ready"]);
   const models = options.edge
     ? undefined
     : await run("models", { path: "/models", schema: ModelsResponseSchema }, (body) =>

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { build, type Fixture, json, openFixture, ROW as row } from "../test-support/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { build, json, ROW as row, useFixture } from "../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 describe("feedback and A/B stats", () => {
   it("joins outcomes to logged predictions per variant in the store", async () => {

@@ -3,20 +3,17 @@
  * added later is fuzzed too; each body is judged against the route's published body schema (its
  * JSON Schema read back with zod): one the schema rejects must get a 4xx whose body is the
  * documented `ErrorResponse`, naming what is wrong; any body at all must get less than 500. The
- * server answers health checks and a valid prediction afterwards.
+ * server answers health checks and a valid prediction afterwards. The GARCH service
+ * (`MLOPS_MODE=garch`) is fuzzed the same way, with bodies aimed at its contract's rules too.
  */
 import { ErrorResponseSchema, MAX_LISTED_ISSUES } from "@mlops/contracts";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ZodType, z } from "zod";
-import { build, type Fixture, json, openFixture, ROW } from "../test-support/index.js";
+import { build, json, ROW, useFixture } from "../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 /** A route taking a JSON body, with its published body schema. */
 interface BodyRoute {
@@ -85,10 +82,31 @@ async function expectRefusedOrServed(app: FastifyInstance, route: BodyRoute, bod
   }
 }
 
-async function stillHealthy(app: FastifyInstance) {
+/** A valid `/predict` body per mode: a feature row, or a GARCH horizon. */
+const VALID_PREDICT = { api: { features: ROW }, garch: { horizon: 5 } };
+
+async function stillHealthy(app: FastifyInstance, mode: keyof typeof VALID_PREDICT = "api") {
   expect((await app.inject({ url: "/health/ready" })).statusCode).toBe(200);
-  const ok = await app.inject({ url: "/predict", ...json({ features: ROW }) });
+  const ok = await app.inject({ url: "/predict", ...json(VALID_PREDICT[mode]) });
   expect(ok.statusCode).toBe(200);
+}
+
+/** Asserts that text which is not JSON, posted as JSON to `url`, gets a 4xx. */
+async function refusesNonJson(app: FastifyInstance, url: string) {
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 64 }), async (text) => {
+      fc.pre(!isJson(text));
+      const res = await app.inject({
+        method: "POST",
+        url,
+        headers: { "content-type": "application/json" },
+        payload: text,
+      });
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+    }),
+    { numRuns: 100 },
+  );
 }
 
 describe("bad bodies", () => {
@@ -136,21 +154,72 @@ describe("bad bodies", () => {
 
   it("that are not JSON at all get a 4xx", async () => {
     const app = await build(fixture);
-    await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 64 }), async (text) => {
-        fc.pre(!isJson(text));
-        const res = await app.inject({
-          method: "POST",
-          url: "/predict",
-          headers: { "content-type": "application/json" },
-          payload: text,
-        });
-        expect(res.statusCode).toBeGreaterThanOrEqual(400);
-        expect(res.statusCode).toBeLessThan(500);
-      }),
-      { numRuns: 100 },
-    );
+    await refusesNonJson(app, "/predict");
     await stillHealthy(app);
+  });
+});
+
+describe("bad bodies to the GARCH service (MLOPS_MODE=garch)", () => {
+  const GARCH_MODE = { MLOPS_MODE: "garch" };
+  /** Numbers as JSON cannot carry them, and numbers at the edges of the rules. */
+  const oddNumber = fc.oneof(
+    fc.constantFrom("NaN", "Infinity", "-Infinity", "5", "1e400"),
+    fc.integer({ min: -20, max: 100_000 }),
+    fc.double({ noNaN: true }),
+  );
+  /** Bodies aimed at the contract's rules: horizons, orders, series, names and distributions. */
+  const contractBody = fc.record(
+    {
+      model: fc.oneof(
+        fc.constantFrom("dem2gbp", "dem2gbp@champion", "dem2gbp@99", "classifier", "no-such-model"),
+        fc.string({ maxLength: 140 }),
+      ),
+      horizon: oddNumber,
+      returns: fc.oneof(
+        fc.constant([]),
+        fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), {
+          minLength: 90,
+          maxLength: 260,
+        }),
+        fc.array(oddNumber, { maxLength: 300 }),
+      ),
+      p: oddNumber,
+      q: oddNumber,
+      dist: fc.constantFrom("normal", "t", "skewt", "ged", "cauchy", 3),
+      mean: fc.constantFrom("zero", "constant", "ar", null),
+    },
+    { requiredKeys: [] },
+  );
+
+  it("reach its prediction routes and the platform's GARCH routes", async () => {
+    const app = await build(fixture, GARCH_MODE);
+    expect(bodyRoutes(app).map((r) => `${r.method} ${r.url}`)).toEqual([
+      "POST /predict",
+      "POST /predict/custom",
+      "POST /garch/forecast",
+      "POST /garch/fit-forecast",
+    ]);
+  });
+
+  it("that a route's schema rejects get a 4xx ErrorResponse naming field and rule, never a 5xx", async () => {
+    const app = await build(fixture, GARCH_MODE);
+    const routes = bodyRoutes(app);
+    const routeAndBody = fc
+      .constantFrom(...routes)
+      .chain((route) =>
+        fc.tuple(fc.constant(route), fc.oneof(anyJson, nearlyValid(route), contractBody)),
+      );
+    await fc.assert(
+      fc.asyncProperty(routeAndBody, ([route, body]) => expectRefusedOrServed(app, route, body)),
+      { numRuns: 300 },
+    );
+    await stillHealthy(app, "garch");
+  });
+
+  it("that are not JSON at all get a 4xx on both prediction routes", async () => {
+    const app = await build(fixture, GARCH_MODE);
+    for (const url of ["/predict", "/predict/custom"]) await refusesNonJson(app, url);
+    await stillHealthy(app, "garch");
   });
 });
 

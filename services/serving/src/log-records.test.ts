@@ -1,13 +1,9 @@
 import { Writable } from "node:stream";
 import { MODEL_LOADED_LOG, PINO_LEVELS, REQUEST_LOG } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture } from "../test-support/index.js";
+import { describe, expect, it } from "vitest";
+import { build, json, useFixture } from "../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 /** A pino destination that keeps each JSON line. */
 function capture(): { stream: Writable; records: Record<string, unknown>[] } {

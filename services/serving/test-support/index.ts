@@ -6,7 +6,7 @@
 import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
 import { openStore, type Store } from "@mlops/store";
 import type { FastifyInstance } from "fastify";
-import { inject, onTestFinished } from "vitest";
+import { afterAll, beforeAll, inject, onTestFinished } from "vitest";
 import { type AppDeps, createApp } from "../src/app.js";
 import { loadServedModels } from "../src/models/served.js";
 
@@ -30,6 +30,34 @@ export async function openFixture(): Promise<Fixture> {
   const { dir, env } = inject("servingFixture");
   const store = await openStore(parseServingConfig(env).store);
   return { dir, env, store, dispose: () => store.close() };
+}
+
+/**
+ * The fixture of this test file: opened before its tests, disposed of after them. Its fields
+ * are read when a test runs, so it can be declared at the top of the file.
+ */
+export function useFixture(): Fixture {
+  let opened: Fixture | undefined;
+  beforeAll(async () => {
+    opened = await openFixture();
+  });
+  afterAll(() => opened?.dispose());
+  const current = (): Fixture => {
+    if (opened === undefined) throw new Error("the serving fixture opens before the file's tests");
+    return opened;
+  };
+  return {
+    get dir() {
+      return current().dir;
+    },
+    get env() {
+      return current().env;
+    },
+    get store() {
+      return current().store;
+    },
+    dispose: () => current().dispose(),
+  };
 }
 
 /** Builds the app on `fixture` with `env` overrides; it is closed when the current test ends. */

@@ -1,5 +1,5 @@
 /** Rules both adapters apply identically. */
-import type { ModelRef, Params, TimeWindow } from "@mlops/contracts";
+import type { Assignment, AssignmentGroup, ModelRef, Params, TimeWindow } from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
 
 /** A reference as error messages show it. */
@@ -38,4 +38,43 @@ export function staleAliasMessage(
 /** The bounds `[from, to)` of a query window; without one, all time. */
 export function windowBounds(window: TimeWindow | undefined): TimeWindow {
   return window ?? { from: 0, to: Number.MAX_SAFE_INTEGER };
+}
+
+/** One variant's predictions under one configuration, as an adapter counts them. */
+export interface AssignmentCount {
+  readonly variant: string;
+  readonly assignment: Assignment;
+  readonly challenger_weight: number | null;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * The configurations of `counts`, each with a count for every requested variant (0 where it had
+ * none), oldest first.
+ */
+export function groupAssignments(
+  variants: readonly string[],
+  counts: readonly AssignmentCount[],
+): AssignmentGroup[] {
+  const groups = new Map<string, AssignmentGroup>();
+  for (const c of counts) {
+    if (c.count === 0) continue;
+    const key = `${c.assignment}@${c.challenger_weight}`;
+    const group = groups.get(key) ?? {
+      assignment: c.assignment,
+      challenger_weight: c.challenger_weight,
+      predictions: Object.fromEntries(variants.map((v) => [v, 0])),
+      first_timestamp: c.first,
+      last_timestamp: c.last,
+    };
+    group.predictions[c.variant] = (group.predictions[c.variant] ?? 0) + c.count;
+    groups.set(key, {
+      ...group,
+      first_timestamp: Math.min(group.first_timestamp, c.first),
+      last_timestamp: Math.max(group.last_timestamp, c.last),
+    });
+  }
+  return [...groups.values()].sort((a, b) => a.first_timestamp - b.first_timestamp);
 }

@@ -5,6 +5,7 @@
  */
 import type {
   AggregateQuery,
+  AssignmentGroup,
   Decision,
   Experiment,
   ExperimentInput,
@@ -18,6 +19,7 @@ import type {
   OutcomeRecord,
   Params,
   PredictionRecord,
+  PredictionRecordInput,
   RunArtifact,
   RunInput,
   RunStatus,
@@ -118,11 +120,22 @@ export interface JoinedQuery {
 
 /** Prediction logs. */
 export interface PredictionRepository {
-  /** Write records; idempotent by `request_id` (a retried batch never duplicates). */
-  insertMany(records: readonly PredictionRecord[]): Promise<WriteResult>;
+  /**
+   * Write records; idempotent by `request_id` (a retried batch never duplicates). A record without
+   * `assignment` is stored as `unknown`.
+   */
+  insertMany(records: readonly PredictionRecordInput[]): Promise<WriteResult>;
+  /** One record; stored before assignments were recorded, it reads as `unknown`. */
   get(requestId: string): Promise<PredictionRecord | null>;
   /** Sufficient statistics per requested variant, in the order of `query.variants`. */
   aggregate(query: AggregateQuery): Promise<VariantAggregate[]>;
+  /**
+   * The configurations (assignment and challenger weight) that assigned the query's predictions,
+   * with a count per requested variant and their first and last prediction time, oldest first.
+   */
+  assignments(query: AggregateQuery): Promise<AssignmentGroup[]>;
+  /** How many users (non-null `user_id`) have predictions on more than one requested variant. */
+  usersInSeveralArms(query: AggregateQuery): Promise<number>;
   /** Predictions of one variant that have an outcome, in time order. */
   joined(query: JoinedQuery): AsyncIterable<JoinedPair>;
 }

@@ -5,29 +5,11 @@
  */
 
 import { openSqliteStore } from "../src/sqlite/sqlite-store.js";
-import { generatePredictionLogs } from "./prediction-logs.js";
+import { writeRounds } from "./write-rounds.js";
 
 const [path, model, count] = process.argv.slice(2) as [string, string, string];
 const store = openSqliteStore(path);
 // The parent starts its own writes when it reads this, so the two processes overlap.
 process.stdout.write("ready\n");
-for (let i = 0; i < Number(count); i++) {
-  await store.models.register({
-    name: model,
-    kind: "garch",
-    run_id: null,
-    data_hash: null,
-    git_sha: null,
-    params: { writer: "child" },
-    metrics: {},
-    artifact: { uri: "file:garch.json", sha256: "d".repeat(64) },
-  });
-  const { predictions } = generatePredictionLogs({
-    seed: i,
-    count: 50,
-    first: i * 50,
-    prefix: "child",
-  });
-  await store.predictions.insertMany(predictions);
-}
+await writeRounds(store, model, Number(count), "child");
 await store.close();

@@ -4,8 +4,9 @@
  * as a throttled account would, before passing later ones through.
  */
 import { createServer, type IncomingMessage, type RequestListener } from "node:http";
+import { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
-import { createHttpServer } from "@vercel/cosmosdb-server";
+import { createHttpServer, createHttpsServer } from "@vercel/cosmosdb-server";
 
 /** A running emulator. */
 export interface Emulator {
@@ -57,6 +58,54 @@ export async function startEmulator(): Promise<Emulator> {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => inner.close(() => resolve()));
+      }),
+  };
+}
+
+/** A request as the HTTPS emulator received it. */
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The `authorization` header, as sent ("" when none). */
+  readonly authorization: string;
+}
+
+/**
+ * The emulator over HTTPS (the package's own self-signed certificate), where the SDK sends Entra
+ * ID tokens: it refuses to over plain http. `agent` trusts that certificate (loopback only).
+ */
+export interface HttpsEmulator {
+  /** `https://127.0.0.1:<port>/`: also the endpoint the account advertises, so discovery works. */
+  readonly endpoint: string;
+  readonly agent: Agent;
+  /** Every request received, in order. */
+  readonly requests: readonly SeenRequest[];
+  close(): Promise<void>;
+}
+
+/** Start the HTTPS emulator on 127.0.0.1 (an ephemeral port). */
+export async function startHttpsEmulator(): Promise<HttpsEmulator> {
+  const server = createHttpsServer({ keepAlive: true });
+  const requests: SeenRequest[] = [];
+  server.prependListener("request", (req: IncomingMessage) => {
+    requests.push({
+      method: req.method ?? "",
+      path: req.url ?? "",
+      authorization: String(req.headers.authorization ?? ""),
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
+  return {
+    endpoint: `https://127.0.0.1:${port}/`,
+    agent,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
       }),
   };
 }

@@ -2,9 +2,29 @@
  * Generated prediction logs and outcomes for the contract suite, the tests and the benchmark,
  * and the in-memory aggregate every adapter must reproduce from them.
  */
-import type { OutcomeRecord, PredictionRecord, VariantAggregate } from "@mlops/contracts";
+import {
+  type AssignmentConfig,
+  type AssignmentGroup,
+  emptyAggregate,
+  type OutcomeRecord,
+  type PredictionRecord,
+  type VariantAggregate,
+} from "@mlops/contracts";
 import { Random } from "@mlops/garch";
 import { outcomeTerms } from "../src/terms.js";
+
+/**
+ * The configurations generated records were assigned by, in blocks of 50 consecutive records:
+ * every mechanism, several weights of one, and a configuration that comes back after others.
+ */
+export const GENERATED_ASSIGNMENTS: readonly AssignmentConfig[] = [
+  { assignment: "unknown", challenger_weight: null },
+  { assignment: "user-hash", challenger_weight: 50 },
+  { assignment: "gateway-weight", challenger_weight: 10 },
+  { assignment: "nginx-canary-weight", challenger_weight: 25 },
+  { assignment: "nginx-canary-weight", challenger_weight: 30 },
+  { assignment: "nginx-canary-weight", challenger_weight: 100 },
+];
 
 /** Generated prediction logs and outcomes for one experiment (labels, numbers, errors, misses). */
 export function generatePredictionLogs(options: {
@@ -49,6 +69,9 @@ export function generatePredictionLogs(options: {
       latency_ms: Math.round(rand() * 20_000) / 1000,
       status: failed ? "error" : "ok",
       timestamp,
+      ...(GENERATED_ASSIGNMENTS[
+        Math.floor(i / 50) % GENERATED_ASSIGNMENTS.length
+      ] as AssignmentConfig),
     });
     const r = rand();
     if (r < 0.4) {
@@ -79,21 +102,7 @@ export function referenceAggregate(
   window?: { from: number; to: number },
 ): VariantAggregate {
   const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
-  const agg: VariantAggregate = {
-    variant,
-    count: 0,
-    error_count: 0,
-    latency_sum: 0,
-    latency_sum_sq: 0,
-    outcome_count: 0,
-    correct_count: 0,
-    outcome_value_count: 0,
-    outcome_sum: 0,
-    outcome_sum_sq: 0,
-    log_loss_count: 0,
-    log_loss_sum: 0,
-    log_loss_sum_sq: 0,
-  };
+  const agg = emptyAggregate(variant);
   for (const p of predictions) {
     if (p.experiment_id !== experimentId || p.variant !== variant) continue;
     if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;
@@ -118,4 +127,53 @@ export function referenceAggregate(
     }
   }
   return agg;
+}
+
+/** The configurations of an experiment's records in a window, counted in memory. */
+export function referenceAssignments(
+  predictions: readonly PredictionRecord[],
+  experimentId: string,
+  variants: readonly string[],
+  window?: { from: number; to: number },
+): AssignmentGroup[] {
+  const inScope = predictions.filter(
+    (p) =>
+      p.experiment_id === experimentId &&
+      variants.includes(p.variant) &&
+      (window === undefined || (p.timestamp >= window.from && p.timestamp < window.to)),
+  );
+  const keys = [...new Set(inScope.map((p) => `${p.assignment}@${p.challenger_weight}`))];
+  return keys
+    .map((key) => {
+      const records = inScope.filter((p) => `${p.assignment}@${p.challenger_weight}` === key);
+      const times = records.map((p) => p.timestamp);
+      return {
+        assignment: records[0]!.assignment,
+        challenger_weight: records[0]!.challenger_weight,
+        predictions: Object.fromEntries(
+          variants.map((v) => [v, records.filter((p) => p.variant === v).length]),
+        ),
+        first_timestamp: Math.min(...times),
+        last_timestamp: Math.max(...times),
+      };
+    })
+    .sort((a, b) => a.first_timestamp - b.first_timestamp);
+}
+
+/** Users with records on more than one of `variants`, counted in memory. */
+export function referenceUsersInSeveralArms(
+  predictions: readonly PredictionRecord[],
+  experimentId: string,
+  variants: readonly string[],
+  window?: { from: number; to: number },
+): number {
+  const arms = new Map<string, Set<string>>();
+  for (const p of predictions) {
+    if (p.experiment_id !== experimentId || !variants.includes(p.variant) || p.user_id === null) {
+      continue;
+    }
+    if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;
+    arms.set(p.user_id, (arms.get(p.user_id) ?? new Set()).add(p.variant));
+  }
+  return [...arms.values()].filter((a) => a.size > 1).length;
 }

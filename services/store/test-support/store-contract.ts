@@ -12,7 +12,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
 import type { Store } from "../src/store.js";
-import { generatePredictionLogs, referenceAggregate } from "./prediction-logs.js";
+import {
+  generatePredictionLogs,
+  referenceAggregate,
+  referenceAssignments,
+  referenceUsersInSeveralArms,
+} from "./prediction-logs.js";
 
 /** Sums agree to 1e-9 relative (the order of floating-point additions differs by engine). */
 export function expectSameAggregate(actual: VariantAggregate, expected: VariantAggregate): void {
@@ -289,6 +294,11 @@ export function describeStoreContract(
       // Some outcomes arrive before their prediction is logged (the log is asynchronous).
       const early = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) >= half);
       const late = traffic.outcomes.filter((o) => Number(o.request_id.slice(-6)) < half);
+      /** From the `first`-th generated record's time to the `last`-th's (excluded). */
+      const windowBetween = (first: number, last: number) => ({
+        from: (traffic.predictions[first] as PredictionRecord).timestamp,
+        to: (traffic.predictions[last] as PredictionRecord).timestamp,
+      });
 
       beforeAll(async () => {
         expect((await store.outcomes.insertMany(early)).inserted).toBe(early.length);
@@ -318,8 +328,11 @@ export function describeStoreContract(
       });
 
       it("reads records back as written", async () => {
-        const sample = traffic.predictions[7] as PredictionRecord;
-        expect(await store.predictions.get(sample.request_id)).toEqual(sample);
+        // Records of every configuration (the assignment fields round-trip with the rest).
+        for (const i of [7, 60, 110, 160, 210, 260].filter((i) => i < trafficSize)) {
+          const sample = traffic.predictions[i] as PredictionRecord;
+          expect(await store.predictions.get(sample.request_id)).toEqual(sample);
+        }
         expect(await store.predictions.get("missing")).toBeNull();
         const numeric = traffic.outcomes.find((o) => typeof o.outcome === "number");
         expect(await store.outcomes.get(numeric?.request_id as string)).toEqual(numeric);
@@ -380,6 +393,76 @@ export function describeStoreContract(
         const source = outcomes.get(first?.request_id as string);
         expect(first?.outcome).toEqual(source?.outcome);
         expect(first?.outcome_timestamp).toBe(source?.timestamp);
+      });
+
+      it("groups predictions by the configuration that assigned them, like the reference", async () => {
+        const variants = ["champion", "challenger", "absent"];
+        const all = await store.predictions.assignments({ experiment_id: "exp-1", variants });
+        expect(all).toEqual(referenceAssignments(traffic.predictions, "exp-1", variants));
+        // Every generated configuration, and the one that comes back once (a block of 50 each).
+        expect(all.length).toBe(Math.min(6, Math.ceil(trafficSize / 50)));
+        const window = windowBetween(60, 170);
+        expect(
+          await store.predictions.assignments({ experiment_id: "exp-1", variants, window }),
+        ).toEqual(referenceAssignments(traffic.predictions, "exp-1", variants, window));
+        expect(await store.predictions.assignments({ experiment_id: "none", variants })).toEqual(
+          [],
+        );
+      });
+
+      it("counts the users seen on more than one arm", async () => {
+        const variants = ["champion", "challenger"];
+        const expected = referenceUsersInSeveralArms(traffic.predictions, "exp-1", variants);
+        expect(expected).toBeGreaterThan(0);
+        expect(
+          await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants }),
+        ).toBe(expected);
+        const window = windowBetween(0, 10);
+        expect(
+          await store.predictions.usersInSeveralArms({ experiment_id: "exp-1", variants, window }),
+        ).toBe(referenceUsersInSeveralArms(traffic.predictions, "exp-1", variants, window));
+        expect(
+          await store.predictions.usersInSeveralArms({
+            experiment_id: "exp-1",
+            variants: ["champion"],
+          }),
+        ).toBe(0);
+      });
+
+      it("stores a record written without an assignment as unknown", async () => {
+        const {
+          assignment: _,
+          challenger_weight: __,
+          ...bare
+        } = {
+          ...(traffic.predictions[3] as PredictionRecord),
+          request_id: "bare-1",
+          experiment_id: "bare",
+        };
+        await store.predictions.insertMany([bare]);
+        expect(await store.predictions.get("bare-1")).toEqual({
+          ...bare,
+          assignment: "unknown",
+          challenger_weight: null,
+        });
+      });
+
+      it("refuses a weight that does not go with the assignment, naming it", async () => {
+        const good = traffic.predictions[0] as PredictionRecord;
+        for (const bad of [
+          {
+            ...good,
+            request_id: "w-1",
+            assignment: "gateway-weight" as const,
+            challenger_weight: null,
+          },
+          { ...good, request_id: "w-2", assignment: "unknown" as const, challenger_weight: 10 },
+          { ...good, request_id: "w-3", assignment: "user-hash" as const, challenger_weight: 101 },
+        ]) {
+          await expect(store.predictions.insertMany([bad])).rejects.toThrow(
+            /\[0\]\.challenger_weight/,
+          );
+        }
       });
 
       it("rejects a bad record naming its field and writes nothing of the batch", async () => {

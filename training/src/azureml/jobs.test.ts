@@ -201,10 +201,15 @@ describe("mlops train --target azureml", () => {
         environmentId: target.AZUREML_ENVIRONMENT,
         experimentName: "churn",
         displayName: "train churn",
-        ...runsAs,
+        identity: runsAs.identity,
+        // The registry mirror names the model output as Azure ML resolves it (artifact-publisher.ts).
+        environmentVariables: {
+          ...runsAs.environmentVariables,
+          MLOPS_MODEL_OUTPUT_URI: `azureml://jobs/${submitted[0]!.name}/outputs/model/paths`,
+        },
         command:
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-          "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+          "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --name churn --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
         inputs: {
           data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         },
@@ -233,9 +238,12 @@ describe("mlops train --target azureml", () => {
       outputs: { shares: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
     });
     expect(server.seen[3]!.body!.properties).toMatchObject({
+      environmentVariables: {
+        MLOPS_MODEL_OUTPUT_URI: `azureml://jobs/${merge!.name}/outputs/model/paths`,
+      },
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --trees 100 --seed 42 --threads 2 --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --trees 100 --seed 42 --threads 2 --name churn --from-shares ${{inputs.shares}} --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       inputs: {
         data: { jobInputType: "uri_file", uri: "azureml:churn:2", mode: "ReadOnlyMount" },
         shares: {
@@ -266,7 +274,7 @@ describe("mlops train --target azureml", () => {
       displayName: "train churn",
       command:
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
-        "cd /repo && node dist/mlops.js train --data ${{inputs.data}} --label label --name churn --algorithm gbdt --rounds 300 --learning-rate 0.05 --max-depth none --subsample 0.8 --seed 42 --threads 2 --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+        "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --algorithm gbdt --rounds 300 --learning-rate 0.05 --max-depth none --subsample 0.8 --seed 42 --threads 2 --name churn --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
       outputs: { model: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
     });
     expect(server.seen[0]!.body!.properties).not.toHaveProperty("distribution");
@@ -360,7 +368,11 @@ describe("what a job runs with", () => {
 
   it("runs from the image's repository and registers artifacts at the path the serving image bakes", async () => {
     const command = trainCommandJob(cosmosTarget, forest).command;
-    expect(command.startsWith(`cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js train `)).toBe(true);
+    expect(
+      command.startsWith(
+        `cd ${TRAINING_IMAGE_ROOT} && MLOPS_MODEL_OUTPUT_DIR=\${{outputs.model}} node dist/mlops.js train `,
+      ),
+    ).toBe(true);
     expect(command).toContain(` --artifacts ${JOB_ARTIFACT_ROOT} `);
     // The image the command runs in keeps the repository there, with .mlops writable by its user.
     const dockerfile = await readFile(new URL("../../Dockerfile", import.meta.url), "utf8");

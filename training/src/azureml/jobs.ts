@@ -119,10 +119,18 @@ export const TRAINING_IMAGE_ROOT = "/repo";
  */
 export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
 
-/** The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root. */
-export const mlopsCommand = (args: readonly (string | number)[]) =>
+/**
+ * The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root,
+ * with `env` set for it (values may be job bindings, which Azure ML substitutes in the command).
+ */
+export const mlopsCommand = (
+  args: readonly (string | number)[],
+  env: Record<string, string> = {},
+) =>
   [
-    `cd ${TRAINING_IMAGE_ROOT} && node dist/mlops.js`,
+    `cd ${TRAINING_IMAGE_ROOT} &&`,
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    "node dist/mlops.js",
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
 

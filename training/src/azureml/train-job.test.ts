@@ -162,7 +162,7 @@ describe("the train job's command", () => {
     );
     // Azure ML substitutes the bindings, then a shell runs the command: ask sh for its words.
     const words = trainCommandJob(TEST_TARGET, input)
-      .command.replace(/^cd \/repo && node dist\/mlops\.js /, "printf '%s\\0' ")
+      .command.replace(/^cd \/repo && (\S+=\S+ )*node dist\/mlops\.js /, "printf '%s\\0' ")
       .replace(/ && cp -R .*$/, "")
       .replace(DATA_BINDING, "/mnt/inputs/churn.csv");
     const argv = execFileSync("sh", ["-c", words]).toString().split("\0").slice(0, -1);

@@ -6,6 +6,7 @@ import type { CommandJob, UriFileJobInput } from "@azure/arm-machinelearning";
 import { modelFlagArgs } from "../cli/model-flags.js";
 import { OptionError } from "../errors.js";
 import { DEFAULT_FOREST_TREES, type ModelSpec } from "../jobs/train.js";
+import { JOB_OUTPUT_ENV } from "../tracking/artifact-publisher.js";
 import {
   type AzureMlJobs,
   type AzureMlTarget,
@@ -32,26 +33,31 @@ export interface ClusterTrainInput {
   readonly experiment: string;
 }
 
+/** The data, `model` flags, seed and threads that `mlops train` and `mlops forest share` share. */
+const fitArgs = (j: ClusterTrainInput, model: readonly string[]): string[] => [
+  "--data",
+  binding("inputs.data"),
+  "--label",
+  j.label,
+  ...model,
+  "--seed",
+  String(j.seed),
+  "--threads",
+  String(j.threads),
+];
+
 /**
- * The arguments of the `mlops train` a training job runs: the job's data, then the label, name,
- * seed and threads and the model flags ({@link modelFlagArgs}: `--algorithm gbdt` and each
+ * The arguments of the `mlops train` a training job runs: the job's data, then the label, seed,
+ * threads, name and the model flags ({@link modelFlagArgs}: `--algorithm gbdt` and each
  * hyperparameter given, or a forest's `--trees`) the submitter's command was given, so the node
  * trains and registers what the local command would have.
  */
 export function trainArgs(j: ClusterTrainInput): string[] {
   return [
     "train",
-    "--data",
-    binding("inputs.data"),
-    "--label",
-    j.label,
+    ...fitArgs(j, modelFlagArgs(j.model)),
     "--name",
     j.name,
-    ...modelFlagArgs(j.model),
-    "--seed",
-    String(j.seed),
-    "--threads",
-    String(j.threads),
     "--artifacts",
     JOB_ARTIFACT_ROOT,
     "--json",
@@ -68,7 +74,11 @@ export function trainArgs(j: ClusterTrainInput): string[] {
 export function trainCommandJob(t: AzureMlTarget, j: ClusterTrainInput): CommandJob {
   return {
     ...commandJobBase(t, j.experiment, `train ${j.name}`),
-    command: mlopsCommand(trainArgs(j)).concat(
+    command: mlopsCommand(
+      trainArgs(j),
+      // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
+      { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
+    ).concat(
       // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
       // .mlops/artifacts for the serving image.
       ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
@@ -92,16 +102,7 @@ export function forestShareJob(
     command: mlopsCommand([
       "forest",
       "share",
-      "--data",
-      binding("inputs.data"),
-      "--label",
-      j.label,
-      "--trees",
-      forestTrees(j, instances),
-      "--seed",
-      j.seed,
-      "--threads",
-      j.threads,
+      ...fitArgs(j, ["--trees", String(forestTrees(j, instances))]),
       "--out",
       binding("outputs.shares"),
       "--json",
@@ -164,6 +165,20 @@ function forestTrees(j: ClusterTrainInput, instances: number): number {
 }
 
 /**
+ * `job` as submitted under `name`, telling the registry mirror how Azure ML names its `model`
+ * output (`azureml://jobs/<job>/outputs/model/paths`, artifact-publisher.ts).
+ */
+export function withModelOutputUri(job: CommandJob, name: string): CommandJob {
+  return {
+    ...job,
+    environmentVariables: {
+      ...job.environmentVariables,
+      [JOB_OUTPUT_ENV.uri]: `azureml://jobs/${name}/outputs/model/paths`,
+    },
+  };
+}
+
+/**
  * Submits `mlops train` to the cluster: one command job, or with `instances` > 1 the share job
  * across that many nodes, then (once it completed) the merge job that joins the shares.
  */
@@ -176,7 +191,11 @@ export async function submitTrain(
   if (instances === 1) {
     const name = jobName(`train-${input.name}`);
     return [
-      { name, role: "train", status: await jobs.submit(name, trainCommandJob(target, input)) },
+      {
+        name,
+        role: "train",
+        status: await jobs.submit(name, withModelOutputUri(trainCommandJob(target, input), name)),
+      },
     ];
   }
   forestTrees(input, instances);
@@ -192,7 +211,10 @@ export async function submitTrain(
     {
       name: merge,
       role: "merge",
-      status: await jobs.submit(merge, forestMergeJob(target, input, share)),
+      status: await jobs.submit(
+        merge,
+        withModelOutputUri(forestMergeJob(target, input, share), merge),
+      ),
     },
   ];
 }

@@ -2,8 +2,13 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecisionSchema, type ModelVersionInput, type PredictionRecord } from "@mlops/contracts";
+import { DecisionSchema } from "@mlops/contracts";
 import { planExperiment } from "@mlops/experiments";
+import {
+  irisExperiment,
+  irisPrediction,
+  registerIrisVersions,
+} from "@mlops/experiments/test-support";
 import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite } from "../../test-support/cli.js";
@@ -29,19 +34,16 @@ async function traffic(
   n: number,
   better = false,
 ) {
-  const predictions: PredictionRecord[] = Array.from({ length: n }, (_, i) => ({
-    request_id: `${experiment}-${variant}-${i}`,
-    experiment_id: experiment,
-    variant,
-    model_name: "iris",
-    model_version: variant === "champion" ? 1 : 2,
-    user_id: null,
-    prediction: "a",
-    probabilities: { a: 0.6, b: 0.4 },
-    latency_ms: 5,
-    status: "ok",
-    timestamp: 1_700_000_000_000 + i,
-  }));
+  const predictions = Array.from({ length: n }, (_, i) =>
+    irisPrediction({
+      request_id: `${experiment}-${variant}-${i}`,
+      experiment_id: experiment,
+      variant,
+      probabilities: { a: 0.6, b: 0.4 },
+      latency_ms: 5,
+      timestamp: 1_700_000_000_000 + i,
+    }),
+  );
   await store.predictions.insertMany(predictions);
   await store.outcomes.insertMany(
     predictions.map((p, i) => ({
@@ -55,30 +57,10 @@ async function traffic(
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-ab-cli-"));
   await withStore(async (store) => {
-    const version = (): ModelVersionInput => ({
-      name: "iris",
-      kind: "classifier",
-      run_id: null,
-      data_hash: null,
-      git_sha: null,
-      params: {},
-      metrics: {},
-      artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
-    });
     // A forest registered before the algorithm param existed, then boosted trees.
-    await store.models.register(version());
-    await store.models.register({ ...version(), params: { algorithm: "gbdt" } });
-    await store.models.setAlias("iris", "champion", 1);
+    await registerIrisVersions(store, { algorithm: "gbdt" });
     for (const id of ["skewed", "early", "clear-win"]) {
-      await store.experiments.create({
-        id,
-        variants: [
-          { name: "champion", weight: 50, model: "iris@1" },
-          { name: "challenger", weight: 50, model: "iris@2" },
-        ],
-        primary_metric: "accuracy",
-        state: "running",
-      });
+      await store.experiments.create(irisExperiment(id));
     }
     // 300 against 150 on a 50/50 split: a sample ratio mismatch.
     await traffic(store, "skewed", "champion", 300);

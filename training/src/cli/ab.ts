@@ -193,6 +193,7 @@ function analysisJson(
     experiment_id: analysis.experiment.id,
     decision: result.decision,
     reasons: result.reasons,
+    assignment: analysis.assignment,
     arms: result.arms,
     arm_models: extra.armModels,
     srm: result.srm,

@@ -10,6 +10,9 @@ let root: string;
 let returnsCsv: string;
 
 const run = (argv: string[]) => runCli(join(root, "platform.db"), argv);
+/** `mlops garch fit` on the simulated returns as model `vol`, with `more` options. */
+const fitVol = (...more: string[]) =>
+  run(["garch", "fit", "--data", returnsCsv, "--column", "r", "--name", "vol", ...more]);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "mlops-garch-"));
@@ -30,25 +33,10 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe("mlops garch fit", () => {
   it("selects, tracks and registers a GARCH model whose artifact restores the fit", async () => {
-    const fit = await run([
-      "garch",
-      "fit",
-      "--data",
-      returnsCsv,
-      "--column",
-      "r",
-      "--name",
-      "vol",
-      "--max-p",
-      "1",
-      "--max-q",
-      "1",
-      "--dist",
-      "normal",
-      "--artifacts",
-      join(root, "artifacts"),
-      "--json",
-    ]);
+    const fit = await fitVol(
+      ...["--max-p", "1", "--max-q", "1", "--dist", "normal"],
+      ...["--artifacts", join(root, "artifacts"), "--json"],
+    );
     expect(fit.stderr).toBe("");
     const result = JSON.parse(fit.stdout);
     expect(result).toMatchObject({
@@ -84,18 +72,7 @@ describe("mlops garch fit", () => {
     await writeFile(broken, "r\n0.1\nabc\n0.2\n");
     const bad = await run(["garch", "fit", "--data", broken, "--name", "vol"]);
     expect(bad.stderr).toBe('error: row 2 (line 3) column "r": "abc" is not a decimal number\n');
-    const dist = await run([
-      "garch",
-      "fit",
-      "--data",
-      returnsCsv,
-      "--column",
-      "r",
-      "--name",
-      "vol",
-      "--dist",
-      "cauchy",
-    ]);
+    const dist = await fitVol("--dist", "cauchy");
     expect(dist.stderr).toMatch(/^error: --dist must list distributions of normal, t, skewt, ged/);
   });
 });

@@ -3,9 +3,16 @@
  * `runLoadTest`): concurrent users for a duration, then success rate, latency (mean, p50, p95,
  * p99) and requests per second, as a table or one JSON object. A progress bar draws on stderr
  * while it runs, on a terminal only; the command fails when the success rate is below
- * `--min-success`.
+ * `--min-success`. Against a guarded deployment it sends the credential `mlops smoke` takes from
+ * the environment (`MLOPS_SMOKE_API_KEY` or `MLOPS_SMOKE_BEARER_TOKEN`) with every request.
  */
-import { formatLoadReport, loadTestOptions, runLoadTest } from "@mlops/release";
+import {
+  credentialHeaders,
+  credentialsFromEnv,
+  formatLoadReport,
+  loadTestOptions,
+  runLoadTest,
+} from "@mlops/release";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import type { CliContext } from "./context.js";
@@ -57,6 +64,7 @@ export function registerLoadTestCommand(program: Command, ctx: CliContext): void
       bar?.start(seconds, 0, { requests: 0, rps: "0.0", ok: "100.0" });
       const report = await runLoadTest({
         ...options,
+        headers: credentialHeaders(credentialsFromEnv(ctx.io.env)),
         onProgress: ({ elapsedMs, requests, failed }) =>
           bar?.update(Math.min(seconds, Math.floor(elapsedMs / 1000)), {
             requests,

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useCliFixture } from "../../test-support/cli.js";
@@ -183,6 +183,12 @@ describe("MLFLOW_TRACKING_URI", () => {
       expect(run.params).toMatchObject({ n_estimators: "5", label: "label" });
       expect(run.tags["mlops.model"]).toBe("remote@1");
       expect(run.metrics.find((m) => m.key === "accuracy")?.value).toBe(result.metrics.accuracy);
+      // The mirrored version names the model folder in the server's artifact store, uploaded there.
+      const [mirrored] = mlflow.registeredModels.get("remote")!.versions;
+      expect(mirrored?.source).toBe("mlflow-artifacts:/mlops-models/remote/1");
+      expect(mlflow.storedArtifacts.get("mlops-models/remote/1/model.json")).toEqual(
+        await readFile(join(cli.root, "artifacts", result.run_id, "model", "model.json")),
+      );
       await cli.withStore(async (store) => {
         expect((await store.models.get("remote", 1))?.run_id).toBe(result.run_id);
         expect(await store.runs.get(result.run_id)).toBeNull();

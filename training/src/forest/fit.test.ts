@@ -5,7 +5,13 @@ import fc from "fast-check";
 import { RandomForestClassifier } from "ml-random-forest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDataset, takeRows } from "../dataset.js";
-import { type FitResult, fitForest, type TrainingData, type TrainingProgress } from "./fit.js";
+import {
+  type FitOptions,
+  type FitResult,
+  fitForest,
+  type TrainingData,
+  type TrainingProgress,
+} from "./fit.js";
 import { mergeForests } from "./merge.js";
 import type { ForestOptions } from "./options.js";
 import { createTrainingPool, type TrainingPool } from "./pool.js";
@@ -63,6 +69,27 @@ function viaLoad(result: FitResult, x: Float64Array, nFeatures: number, nClasses
     for (let k = 0; k < nClasses; k++) probabilities[i * nClasses + k] /= votes.length;
   });
   return { predictions: Int32Array.from(loaded.predict(rows)), probabilities, loaded, rows };
+}
+
+/** Fits `nEstimators` trees, reporting every 5, and aborts once 10 are done. */
+function fitStoppedAtTen(
+  data: TrainingData,
+  nEstimators: number,
+  fit: FitOptions = {},
+): Promise<FitResult> {
+  const controller = new AbortController();
+  return fitForest(
+    data,
+    { nEstimators },
+    {
+      ...fit,
+      progressEvery: 5,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.treesDone >= 10) controller.abort();
+      },
+    },
+  );
 }
 
 function accuracy(predicted: Int32Array, y: Int32Array): number {
@@ -135,19 +162,7 @@ describe("worker threads", () => {
 
   it("stop early when told, and the pool keeps working afterwards", async () => {
     const small = takeRows(demo, demo.split.train.subarray(0, 2000));
-    const controller = new AbortController();
-    const result = await fitForest(
-      small,
-      { nEstimators: 200 },
-      {
-        pool,
-        progressEvery: 5,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.treesDone >= 10) controller.abort();
-        },
-      },
-    );
+    const result = await fitStoppedAtTen(small, 200, { pool });
     expect(result.stoppedEarly).toBe(true);
     expect(result.nTrees).toBe(10);
     const again = await fitForest(small, { nEstimators: 4 }, { pool });
@@ -309,18 +324,7 @@ describe("progress and early stopping", () => {
   });
 
   it("stops when told, keeping the trees finished so far", async () => {
-    const controller = new AbortController();
-    const result = await fitForest(
-      small,
-      { nEstimators: 40 },
-      {
-        progressEvery: 5,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.treesDone >= 10) controller.abort();
-        },
-      },
-    );
+    const result = await fitStoppedAtTen(small, 40);
     expect(result.stoppedEarly).toBe(true);
     expect(result.nTrees).toBe(10);
     expect(

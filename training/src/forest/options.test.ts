@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test-support/thrown.js";
 import { OptionError } from "../errors.js";
 import { classWeights, type ForestOptions, resolveForestOptions, treeParams } from "./options.js";
 
-function rejected(options: ForestOptions): OptionError {
-  try {
-    resolveForestOptions(options);
-  } catch (error) {
-    if (error instanceof OptionError) return error;
-    throw error;
-  }
-  throw new Error("accepted");
-}
+const rejected = (options: ForestOptions): OptionError =>
+  thrownBy(() => resolveForestOptions(options), OptionError);
 
 describe("resolveForestOptions", () => {
   it("applies scikit-learn's defaults", () => {

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test-support/thrown.js";
 import { OptionError } from "../errors.js";
 import { GBDT_OPTION_NAMES, type GbdtOptions, resolveGbdtOptions } from "./options.js";
 
-function rejected(options: unknown): OptionError {
-  try {
-    resolveGbdtOptions(options as GbdtOptions);
-  } catch (error) {
-    if (error instanceof OptionError) return error;
-    throw error;
-  }
-  throw new Error("accepted");
-}
+const rejected = (options: unknown): OptionError =>
+  thrownBy(() => resolveGbdtOptions(options as GbdtOptions), OptionError);
 
 describe("resolveGbdtOptions", () => {
   it("applies HistGradientBoostingClassifier's defaults", () => {

@@ -65,6 +65,7 @@ export class HistogramWorkers implements HistogramBuilder {
     return new HistogramWorkers(input, workers, control, hist);
   }
 
+  /** Sums rows [start, end) over `features` into `hist`: on every thread once the work pays. */
   build(
     ghBase: number,
     start: number,
@@ -72,22 +73,12 @@ export class HistogramWorkers implements HistogramBuilder {
     features: Int32Array,
     hist: Float64Array,
   ): void {
-    if ((end - start) * features.length < PARALLEL_MIN_WORK) {
-      buildHistogram(this.input, ghBase, start, end, features, 0, features.length, hist);
-    } else {
-      this.spread(ghBase, start, end, features, hist);
-    }
-  }
-
-  /** Builds with every thread: each sums its share of the features into the shared histogram. */
-  private spread(
-    ghBase: number,
-    start: number,
-    end: number,
-    features: Int32Array,
-    hist: Float64Array,
-  ): void {
     const { input, control, shared, workers } = this;
+    if ((end - start) * features.length < PARALLEL_MIN_WORK) {
+      buildHistogram(input, ghBase, start, end, features, 0, features.length, hist);
+      return;
+    }
+    // Every thread sums its share of the features into the shared histogram.
     control[Slot.GhBase] = ghBase;
     control[Slot.Start] = start;
     control[Slot.End] = end;

@@ -127,7 +127,6 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
       artifact: artifactRef(dir, model),
       description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
     });
-    await input.mirror?.versionRegistered(version);
     const manifest = modelManifest(
       {
         name: input.name,
@@ -155,6 +154,8 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
         dataSource: input.data,
       }),
     });
+    // Mirrored once the files exist: the mirror hands them to the registry it copies into.
+    await input.mirror?.versionRegistered(version);
     await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);
     await tracker.setTags(runId, { "mlops.model": `${input.name}@${version.version}` });
     await tracker.finish(runId, "FINISHED", Date.now());

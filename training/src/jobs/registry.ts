@@ -79,7 +79,6 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
     ),
     name,
   });
-  await input.mirror?.versionRegistered(version);
   const renamed: ModelManifest = ModelManifestSchema.parse({
     ...manifest,
     name,
@@ -91,6 +90,8 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
     model,
     ...(card === undefined ? {} : { card: retitleCard(card, renamed, manifest, input.path) }),
   });
+  // Mirrored once the files exist: the mirror hands them to the registry it copies into.
+  await input.mirror?.versionRegistered(version);
   return {
     model: { name, version: version.version },
     source: { name: manifest.name, version: manifest.version, path: input.path },

@@ -270,7 +270,6 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       artifact: artifactRef(dir, classifierModelFile(outcome)),
       description: `${DESCRIPTION[spec.algorithm]} on ${basename(input.data)} predicting ${dataset.labelName}`,
     });
-    await input.mirror?.versionRegistered(version);
     await writeModelArtifact(
       dir,
       { name, version: version.version, runId, gitSha },
@@ -278,6 +277,8 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       outcome,
       input.data,
     );
+    // Mirrored once the files exist: the mirror hands them to the registry it copies into.
+    await input.mirror?.versionRegistered(version);
     await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);
     await tracker.setTags(runId, { "mlops.model": `${name}@${version.version}` });
     const promotion = input.promotion

@@ -2,6 +2,9 @@ import { deriveSeed, Random } from "@mlops/garch/random";
 import { OptionError } from "../errors.js";
 
 /** A hyperparameter value. */
+/** How a sweep draws its trials: every combination, seeded random draws, or TPE. */
+export type SamplingKind = "grid" | "random" | "bayesian";
+
 export type ParameterValue = number | string | boolean;
 
 /**
@@ -18,9 +21,6 @@ export type ParameterExpression =
 
 /** Parameter name → expression. */
 export type SearchSpace = Readonly<Record<string, ParameterExpression>>;
-
-/** How a sweep draws its trials: the kinds of a sweep definition's `sampling`. */
-export type SamplingKind = "grid" | "random" | "bayesian";
 
 /** One trial's parameter values. */
 export type Assignment = Record<string, ParameterValue>;

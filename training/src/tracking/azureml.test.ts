@@ -1,9 +1,13 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { ModelVersion } from "@mlops/contracts";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { OptionError } from "../errors.js";
+import { JOB_OUTPUT_ENV, JobOutputArtifacts, MlflowArtifactStore } from "./artifact-publisher.js";
 import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
 import { MlflowTracker } from "./mlflow.js";
 import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
@@ -13,7 +17,23 @@ import { selectTracking } from "./select.js";
 const WORKSPACE =
   "/mlflow/v1.0/subscriptions/0000-sub/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";
 
-function version(name: string, n: number, runId: string | null): ModelVersion {
+/** A scratch folder per test file: artifact roots and a job's mounted output. */
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "mlops-mirror-"));
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** Writes a model folder as training does (`<root>/<run>/model/`); returns its model file. */
+async function modelFiles(root: string, run: string, model: string): Promise<string> {
+  const folder = join(scratch, root, run, "model");
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, "model.json"), model);
+  await writeFile(join(folder, "card.md"), `# ${model}\n`);
+  return join(folder, "model.json");
+}
+
+function version(name: string, n: number, runId: string | null, uri: string): ModelVersion {
   return {
     name,
     version: n,
@@ -23,7 +43,7 @@ function version(name: string, n: number, runId: string | null): ModelVersion {
     git_sha: null,
     params: {},
     metrics: { accuracy: 0.9 },
-    artifact: { uri: `/artifacts/${name}/${n}/model.json`, sha256: "e".repeat(64) },
+    artifact: { uri, sha256: "e".repeat(64) },
     description: `v${n}`,
     created_at: 1,
     aliases: [],
@@ -87,7 +107,13 @@ describe("azureMlTrackingUrl", () => {
 });
 
 describe("the Azure ML workspace's MLflow endpoint", () => {
-  const server = new MlflowServer({ prefix: WORKSPACE, tokens: ["t1", "t2"], aliases: false });
+  // Azure ML's MLflow layer has no aliases and no artifact proxy.
+  const server = new MlflowServer({
+    prefix: WORKSPACE,
+    tokens: ["t1", "t2"],
+    aliases: false,
+    artifacts: false,
+  });
   let base: string;
   beforeAll(async () => {
     base = await server.start();
@@ -105,13 +131,24 @@ describe("the Azure ML workspace's MLflow endpoint", () => {
       new BearerTokenSource(creds, AZURE_ML_MLFLOW_SCOPE, () => clock),
     );
     const tracker = new MlflowTracker(client);
-    const mirror = new MlflowRegistryMirror(client, "tags");
+    const output = join(scratch, "job-output");
+    const job = "train-churn-0a1b2c3d";
+    const mirror = new MlflowRegistryMirror(
+      client,
+      "tags",
+      new JobOutputArtifacts({
+        [JOB_OUTPUT_ENV.uri]: `azureml://jobs/${job}/outputs/model/paths`,
+        [JOB_OUTPUT_ENV.dir]: output,
+      }),
+    );
 
     const run = await tracker.create({ run_id: "x", experiment_name: "churn", start_time: 1 });
-    await mirror.versionRegistered(version("churn", 1, run.run_id));
+    const first = await modelFiles("job", run.run_id, "churn v1");
+    await mirror.versionRegistered(version("churn", 1, run.run_id, first));
     // Six minutes on, the first token is within five minutes of expiring: it is renewed.
     clock += 6 * 60_000;
-    await mirror.versionRegistered(version("churn", 2, run.run_id));
+    const second = await modelFiles("job", run.run_id, "churn v2");
+    await mirror.versionRegistered(version("churn", 2, run.run_id, second));
     await mirror.aliasMoved("churn", "champion", 2);
     await mirror.aliasMoved("churn", "challenger", 1);
     await tracker.finish(run.run_id, "FINISHED", 2);
@@ -126,9 +163,13 @@ describe("the Azure ML workspace's MLflow endpoint", () => {
     const model = server.registeredModels.get("churn")!;
     expect(model.tags).toEqual({ "mlops.alias.champion": "2", "mlops.alias.challenger": "1" });
     expect(model.aliases).toEqual({});
+    // The job's model output holds the folder, and the version names it as Azure ML resolves it.
+    expect(await readFile(join(output, run.run_id, "model", "model.json"), "utf8")).toBe(
+      "churn v2",
+    );
     expect(model.versions[1]).toEqual({
       version: "2",
-      source: "/artifacts/churn/2/model.json",
+      source: `azureml://jobs/${job}/outputs/model/paths/${run.run_id}/model`,
       run_id: run.run_id,
       description: "v2",
       tags: {
@@ -138,6 +179,26 @@ describe("the Azure ML workspace's MLflow endpoint", () => {
         "mlops.data_hash": "d".repeat(64),
       },
     });
+  });
+});
+
+describe("JobOutputArtifacts", () => {
+  it("names the variable an Azure ML job sets, and refuses a folder outside a run's model folder", async () => {
+    const uri = await modelFiles("loose", "r1", "m");
+    const v = version("m", 1, "r1", uri);
+    await expect(new JobOutputArtifacts({}).publish(v)).rejects.toThrow(
+      /^MLOPS_MODEL_OUTPUT_URI must be set to mirror a version into Azure ML's registry/,
+    );
+    const env = {
+      [JOB_OUTPUT_ENV.uri]: "azureml://jobs/j/outputs/model/paths",
+      [JOB_OUTPUT_ENV.dir]: join(scratch, "out"),
+    };
+    await expect(
+      new JobOutputArtifacts({ ...env, [JOB_OUTPUT_ENV.uri]: "/mnt/out" }).publish(v),
+    ).rejects.toThrow(/^MLOPS_MODEL_OUTPUT_URI must be a job output URI/);
+    await expect(
+      new JobOutputArtifacts(env).publish(version("m", 1, "another-run", uri)),
+    ).rejects.toThrow(/is not a run's model folder/);
   });
 });
 
@@ -151,16 +212,37 @@ describe("MlflowRegistryMirror on a plain MLflow server", () => {
 
   it("moves aliases with the alias API to the MLflow version that carries our version", async () => {
     const client = new MlflowRestClient(base);
-    const mirror = new MlflowRegistryMirror(client, "api");
+    const mirror = new MlflowRegistryMirror(client, "api", new MlflowArtifactStore(client));
     // MLflow numbers its versions itself: ours start at 4 when mirroring began late.
-    for (const n of [4, 5]) await mirror.versionRegistered(version("late", n, null));
+    for (const n of [4, 5]) {
+      const uri = await modelFiles("plain", `run-${n}`, `late v${n}`);
+      await mirror.versionRegistered(version("late", n, null, uri));
+    }
     await mirror.aliasMoved("late", "champion", 5);
     expect(server.violations).toEqual([]);
     const model = server.registeredModels.get("late")!;
     expect(model.aliases).toEqual({ champion: "2" });
     expect(model.versions.map((v) => v.run_id)).toEqual([undefined, undefined]);
+    // The files went to the server's artifact store, and the versions name them there.
+    expect(model.versions.map((v) => v.source)).toEqual([
+      "mlflow-artifacts:/mlops-models/late/4",
+      "mlflow-artifacts:/mlops-models/late/5",
+    ]);
+    expect(String(server.storedArtifacts.get("mlops-models/late/5/model.json"))).toBe("late v5");
+    expect([...server.storedArtifacts.keys()].filter((k) => k.includes("/late/4/")).sort()).toEqual(
+      ["mlops-models/late/4/card.md", "mlops-models/late/4/model.json"],
+    );
 
     const missing = await mirror.aliasMoved("late", "champion", 3).catch((e: unknown) => e);
     expect(String(missing)).toMatch(/MLflow has no version of late tagged mlops\.version=3/);
+  });
+
+  it("would be refused a local path as source: the server cannot resolve it", async () => {
+    const uri = await modelFiles("local", "r9", "m");
+    const asIs = { publish: async (v: ModelVersion) => v.artifact.uri };
+    const mirror = new MlflowRegistryMirror(new MlflowRestClient(base), "api", asIs);
+    await expect(mirror.versionRegistered(version("local", 1, null, uri))).rejects.toThrow(
+      /is a path on the client, not a URI the server resolves/,
+    );
   });
 });

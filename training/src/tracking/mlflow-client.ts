@@ -74,12 +74,37 @@ export class MlflowRestClient {
   ): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
-    const response = await fetch(`${this.baseUrl}/api/2.0/mlflow/${path}`, {
+    return this.send<T>(
       method,
+      `mlflow/${path}`,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+  }
+
+  /**
+   * Stores one file in the server's artifact store through its artifact proxy (`PUT
+   * /api/2.0/mlflow-artifacts/artifacts/<path>`, served by `mlflow server` with
+   * `--serve-artifacts`, the default since MLflow 2.0); `path` is relative to the store's root.
+   */
+  async uploadArtifact(path: string, content: Uint8Array): Promise<void> {
+    const encoded = path.split("/").map(encodeURIComponent).join("/");
+    await this.send(
+      "PUT",
+      `mlflow-artifacts/artifacts/${encoded}`,
+      { "content-type": "application/octet-stream" },
+      content,
+    );
+  }
+
+  private async send<T>(
+    method: "GET" | "POST" | "DELETE" | "PUT",
+    path: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+  ): Promise<T> {
+    if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
+    const response = await fetch(`${this.baseUrl}/api/2.0/${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: Record<string, unknown> = {};
     try {
@@ -94,7 +119,7 @@ export class MlflowRestClient {
       throw new MlflowError(
         response.status,
         code,
-        `MLflow ${method} ${path.split("?")[0]}: ${code}: ${message}`,
+        `MLflow ${method} ${path.replace(/^mlflow\//, "").split("?")[0]}: ${code}: ${message}`,
       );
     }
     return parsed as T;

@@ -1,4 +1,5 @@
 import type { ModelVersion } from "@mlops/contracts";
+import type { ArtifactPublisher } from "./artifact-publisher.js";
 import { MlflowError, type MlflowRestClient } from "./mlflow-client.js";
 
 /**
@@ -29,12 +30,14 @@ interface MlflowModelVersion {
  * Mirrors versions into MLflow's model registry (`registered-models/create` once per name,
  * `model-versions/create` per version, with lineage as tags) and aliases through
  * `registered-models/alias`, or, for Azure ML's MLflow layer, which has no aliases, as the
- * registered-model tag `mlops.alias.<alias>` whose value is the MLflow version.
+ * registered-model tag `mlops.alias.<alias>` whose value is the MLflow version. A version's
+ * `source` is where `artifacts` put its files for that registry, never this machine's path.
  */
 export class MlflowRegistryMirror implements RegistryMirror {
   constructor(
     private readonly client: MlflowRestClient,
     private readonly aliases: AliasMode,
+    private readonly artifacts: ArtifactPublisher,
   ) {}
 
   async versionRegistered(v: ModelVersion): Promise<void> {
@@ -51,9 +54,10 @@ export class MlflowRegistryMirror implements RegistryMirror {
     };
     if (v.data_hash) tags["mlops.data_hash"] = v.data_hash;
     if (v.git_sha) tags["mlops.git_sha"] = v.git_sha;
+    const source = await this.artifacts.publish(v);
     await this.client.call("POST", "model-versions/create", {
       name: v.name,
-      source: v.artifact.uri,
+      source,
       ...(v.run_id ? { run_id: v.run_id } : {}),
       description: v.description,
       tags: Object.entries(tags).map(([key, value]) => ({ key, value })),

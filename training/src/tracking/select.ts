@@ -2,6 +2,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
 import type { Store } from "@mlops/store";
 import { OptionError } from "../errors.js";
+import { JobOutputArtifacts, MlflowArtifactStore } from "./artifact-publisher.js";
 import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
 import { MlflowTracker } from "./mlflow.js";
 import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
@@ -18,9 +19,11 @@ export interface Tracking {
 /**
  * The backend `MLFLOW_TRACKING_URI` picks, as MLflow users expect: unset (or empty) → the
  * embedded store's runs; an `http(s)://` URL → that MLflow tracking server, whose registry
- * mirrors ours with its alias API; `azureml://…` → the Azure ML workspace's MLflow endpoint with
- * an Entra ID bearer token from `credential` (default: `DefaultAzureCredential`), whose registry
- * mirrors aliases as tags. Versions and aliases are decided in the store either way.
+ * mirrors ours with its alias API and gets the model files through its artifact proxy;
+ * `azureml://…` → the Azure ML workspace's MLflow endpoint with an Entra ID bearer token from
+ * `credential` (default: `DefaultAzureCredential`), whose registry mirrors aliases as tags and
+ * gets the model files as the job's `model` output. Versions and aliases are decided in the store
+ * either way.
  */
 export function selectTracking(
   env: Readonly<Record<string, string | undefined>>,
@@ -31,7 +34,10 @@ export function selectTracking(
   if (uri === "") return { tracker: store.runs, mirror: null };
   if (/^https?:\/\//.test(uri)) {
     const client = new MlflowRestClient(uri);
-    return { tracker: new MlflowTracker(client), mirror: new MlflowRegistryMirror(client, "api") };
+    return {
+      tracker: new MlflowTracker(client),
+      mirror: new MlflowRegistryMirror(client, "api", new MlflowArtifactStore(client)),
+    };
   }
   if (uri.startsWith("azureml://")) {
     const url = azureMlTrackingUrl(uri);
@@ -40,7 +46,10 @@ export function selectTracking(
       AZURE_ML_MLFLOW_SCOPE,
     );
     const client = new MlflowRestClient(url, tokens);
-    return { tracker: new MlflowTracker(client), mirror: new MlflowRegistryMirror(client, "tags") };
+    return {
+      tracker: new MlflowTracker(client),
+      mirror: new MlflowRegistryMirror(client, "tags", new JobOutputArtifacts(env)),
+    };
   }
   throw new OptionError(
     TRACKING_URI_ENV,

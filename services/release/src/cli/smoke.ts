@@ -2,8 +2,15 @@
  * `mlops smoke`: check a deployed API through its ingress (or a local one), every check in a row
  * of the report; the command fails when any check does, so a pipeline step stops there.
  */
+import type { EnvRecord } from "@mlops/contracts";
 import type { Command } from "commander";
-import { DEFAULT_CANARY_HEADER, DEFAULT_FEATURES, formatSmokeReport, runSmoke } from "../smoke.js";
+import {
+  DEFAULT_CANARY_HEADER,
+  DEFAULT_FEATURES,
+  formatSmokeReport,
+  runSmoke,
+  type SmokeOptions,
+} from "../smoke.js";
 import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
 import { featureRow, httpUrl, seconds } from "./flags.js";
@@ -33,6 +40,14 @@ export const SMOKE_CREDENTIAL_ENV = {
   canaryToken: "MLOPS_SMOKE_CANARY_TOKEN",
 } as const;
 
+/** The caller's credentials from `env` (`SMOKE_CREDENTIAL_ENV`); unset or empty ones are absent. */
+export function credentialsFromEnv(env: EnvRecord): Pick<SmokeOptions, "apiKey" | "bearerToken"> {
+  return {
+    apiKey: env[SMOKE_CREDENTIAL_ENV.apiKey] || undefined,
+    bearerToken: env[SMOKE_CREDENTIAL_ENV.bearerToken] || undefined,
+  };
+}
+
 /** Adds `smoke` to the `mlops` program. */
 export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContext): void {
   program
@@ -57,12 +72,14 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
     .option("--json", "print the report as one JSON object")
     .action(async (opts: SmokeFlags) => {
       const timeoutMs = opts.timeout * 1000;
-      const credentials = {
-        apiKey: ctx.io.env[SMOKE_CREDENTIAL_ENV.apiKey] || undefined,
-        bearerToken: ctx.io.env[SMOKE_CREDENTIAL_ENV.bearerToken] || undefined,
-      };
+      const credentials = credentialsFromEnv(ctx.io.env);
       const report = opts.garch
-        ? await runGarchSmoke({ url: opts.url, timeoutMs, ...credentials })
+        ? await runGarchSmoke({
+            url: opts.url,
+            timeoutMs,
+            edge: opts.edge ?? false,
+            ...credentials,
+          })
         : await runSmoke({
             url: opts.url,
             headerName: opts.headerName,

@@ -5,29 +5,12 @@
  * sums of the rounded rows, so the table always adds up. Usage-driven items (log ingestion, blob
  * storage, serverless request units) are priced at stated assumptions.
  */
-import {
-  type CosmosCapacity,
-  ESTATE_SKUS,
-  GARCH_POD_REQUESTS,
-  type GarchServiceConfig,
-  type MlCompute,
-  type NodePool,
-} from "@mlops/contracts";
+import { ESTATE_SKUS, type EstateSizing, GARCH_POD_REQUESTS } from "@mlops/contracts";
 import { PRICE_TABLE, type Price, type PriceTable } from "./prices.js";
 
 /** What the estimate reads from a stack's config (see stack-inputs.ts). */
-export interface CostInputs {
+export interface CostInputs extends EstateSizing {
   readonly stack: string;
-  readonly location: string;
-  readonly aks: {
-    readonly skuTier: "Free" | "Standard" | "Premium";
-    readonly systemPool: NodePool;
-    readonly userPool: NodePool;
-  };
-  readonly ml: MlCompute;
-  readonly cosmos: CosmosCapacity;
-  readonly logRetentionDays: number;
-  readonly garch?: GarchServiceConfig;
 }
 
 /** Usage the config does not fix. */

@@ -1,10 +1,13 @@
 /** `POST /feedback` (ground truth for an earlier prediction) and `GET /ab-test/stats`. */
 import {
   AbStatsResponseSchema,
+  CHALLENGER,
+  CHAMPION,
   ErrorResponseSchema,
   FeedbackRequestSchema,
   FeedbackResponseSchema,
 } from "@mlops/contracts";
+import { readCurrentPeriod } from "@mlops/experiments";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { currentAnalysis } from "../analysis.js";
 
@@ -39,29 +42,36 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     "/ab-test/stats",
     {
       schema: {
-        summary: "Per-variant counts, outcome metrics and the current analysis (all replicas)",
+        summary:
+          "Per-variant counts and outcome metrics, the configurations that assigned them, and the current period's analysis (all replicas)",
         response: { 200: AbStatsResponseSchema, 503: ErrorResponseSchema },
       },
     },
     async () => {
       const experimentId = config.experimentId;
-      const [variants, decisions] = await Promise.all([
-        store.predictions.aggregate({
-          experiment_id: experimentId,
-          variants: ["champion", "challenger"],
-        }),
+      const query = { experiment_id: experimentId, variants: [CHAMPION, CHALLENGER] };
+      const weights = {
+        [CHAMPION]: 100 - config.challengerWeight,
+        [CHALLENGER]: config.challengerWeight,
+      };
+      const [variants, current, decisions] = await Promise.all([
+        store.predictions.aggregate(query),
+        // Configurations are not pooled: the analysis reads the current one's period only.
+        readCurrentPeriod(store, query, weights),
         store.experiments.decisions(experimentId),
       ]);
-      const [champion, challenger] = variants;
+      const [champion, challenger] = current.aggregates;
       return {
         experiment_id: experimentId,
         generated_at: Date.now(),
-        weights: { champion: 100 - config.challengerWeight, challenger: config.challengerWeight },
+        weights,
         variants,
+        assignment: current.assignment,
         analysis: currentAnalysis(
           champion,
           challenger,
-          config.challengerWeight,
+          // The weight the current period was assigned with (this process's when unrecorded).
+          current.period?.config.challenger_weight ?? config.challengerWeight,
           decisions.at(-1) ?? null,
         ),
       };

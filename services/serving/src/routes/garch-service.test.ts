@@ -1,13 +1,9 @@
 import { GarchModelsListSchema, GarchPredictResponseSchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture } from "../../test-support/index.js";
+import { describe, expect, it } from "vitest";
+import { build, json, useFixture } from "../../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 const GARCH_MODE = { MLOPS_MODE: "garch" };
 

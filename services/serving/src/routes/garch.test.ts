@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture } from "../../test-support/index.js";
+import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
+import { build, json, useFixture } from "../../test-support/index.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
+
+/** `POST /garch/forecast` of `model`, `horizon` steps ahead. */
+const forecast = (app: FastifyInstance, model: string, horizon: number) =>
+  app.inject({ url: "/garch/forecast", ...json({ model, horizon }) });
 
 describe("GARCH", () => {
   it("forecasts from the registered fit by alias and by version", async () => {
     const app = await build(fixture);
-    const byAlias = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "dem2gbp@champion", horizon: 5 }),
-    });
+    const byAlias = await forecast(app, "dem2gbp@champion", 5);
     expect(byAlias.statusCode).toBe(200);
     const body = byAlias.json();
     expect(body.model).toEqual({ name: "dem2gbp", version: 1 });
@@ -22,37 +20,22 @@ describe("GARCH", () => {
       expect(v).toBeGreaterThan(0);
       expect(body.volatility[i]).toBeCloseTo(Math.sqrt(v), 12);
     });
-    const byVersion = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "dem2gbp@1", horizon: 5 }),
-    });
+    const byVersion = await forecast(app, "dem2gbp@1", 5);
     expect(byVersion.json().variance).toEqual(body.variance);
   });
 
   it("says which model reference is wrong or unknown", async () => {
     const app = await build(fixture);
-    const unknown = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "nope@1", horizon: 2 }),
-    });
+    const unknown = await forecast(app, "nope@1", 2);
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toBe("MODEL_NOT_FOUND");
-    const classifier = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "classifier@champion", horizon: 2 }),
-    });
+    const classifier = await forecast(app, "classifier@champion", 2);
     expect(classifier.statusCode).toBe(404);
     expect(classifier.json().message).toMatch(/classifier model, not garch/);
-    const bad = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "a@B C", horizon: 2 }),
-    });
+    const bad = await forecast(app, "a@B C", 2);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues[0].path).toBe("model");
-    const far = await app.inject({
-      url: "/garch/forecast",
-      ...json({ model: "dem2gbp@1", horizon: 0 }),
-    });
+    const far = await forecast(app, "dem2gbp@1", 0);
     expect(far.json().issues[0].path).toBe("horizon");
   });
 

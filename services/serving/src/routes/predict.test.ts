@@ -1,14 +1,10 @@
 import { createHash } from "node:crypto";
 import { PredictResponseSchema } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, json, openFixture, ROW as row } from "../../test-support/index.js";
+import { describe, expect, it } from "vitest";
+import { build, json, ROW as row, useFixture } from "../../test-support/index.js";
 import { bucketOf } from "../assignment.js";
 
-let fixture: Fixture;
-beforeAll(async () => {
-  fixture = await openFixture();
-});
-afterAll(() => fixture.dispose());
+const fixture = useFixture();
 
 describe("POST /predict", () => {
   it("answers with the contract's shape, the variant and the model that served it", async () => {
@@ -72,34 +68,41 @@ describe("POST /predict", () => {
     });
   });
 
-  it("rejects unknown fields, wrong types and oversized bodies with 4xx", async () => {
-    const app = await build(fixture);
-    const extra = await app.inject({ url: "/predict", ...json({ features: row, admin: true }) });
-    expect(extra.statusCode).toBe(400);
-    expect(extra.json().issues[0].message).toMatch(/admin/);
-    const text = await app.inject({ url: "/predict", ...json({ features: "1,2,3,4,5" }) });
-    expect(text.json().issues).toEqual([
-      { path: "features", message: expect.stringMatching(/array/) },
-    ]);
-    const broken = await app.inject({
-      method: "POST",
-      url: "/predict",
-      headers: { "content-type": "application/json" },
-      payload: '{"features": [1,',
-    });
-    expect(broken.statusCode).toBe(400);
-    const form = await app.inject({
-      method: "POST",
-      url: "/predict",
-      headers: { "content-type": "application/xml" },
+  it.each([
+    {
+      bad: "an unknown field",
+      payload: JSON.stringify({ features: row, admin: true }),
+      status: 400,
+      issues: [{ message: expect.stringMatching(/admin/) }],
+    },
+    {
+      bad: "a wrong type",
+      payload: JSON.stringify({ features: "1,2,3,4,5" }),
+      status: 400,
+      issues: [{ path: "features", message: expect.stringMatching(/array/) }],
+    },
+    { bad: "broken JSON", payload: '{"features": [1,', status: 400 },
+    {
+      bad: "a body that is not JSON",
+      contentType: "application/xml",
       payload: "<features>1</features>",
-    });
-    expect(form.statusCode).toBe(415);
-    const huge = await app.inject({
+      status: 415,
+    },
+    {
+      bad: "an oversized body",
+      payload: JSON.stringify({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
+      status: 413,
+    },
+  ])("answers $status to $bad", async ({ contentType, payload, status, issues }) => {
+    const app = await build(fixture);
+    const res = await app.inject({
+      method: "POST",
       url: "/predict",
-      ...json({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
+      headers: { "content-type": contentType ?? "application/json" },
+      payload,
     });
-    expect(huge.statusCode).toBe(413);
+    expect(res.statusCode).toBe(status);
+    if (issues !== undefined) expect(res.json()).toMatchObject({ issues });
   });
 
   it("counts predictions on /metrics under the contract's names", async () => {

@@ -10,6 +10,7 @@
  * have obeyed it, so the request is refused (403) and counts nowhere.
  */
 import {
+  assignmentOf,
   BatchPredictResponseSchema,
   batchPredictRequestSchema,
   CANARY_OVERRIDE,
@@ -36,6 +37,8 @@ const errors = {
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { config, served, metrics, predictionLog } = app;
   const experimentId = config.experimentId;
+  // What put this process's predictions on their arm, recorded with each so the analysis knows.
+  const { assignment, challenger_weight } = assignmentOf(config);
 
   // Counter children per (variant, status), bound once: label lookup stays off the hot path.
   const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
@@ -122,6 +125,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           latency_ms: latencyMs / ids.length,
           status: answer ? "ok" : "error",
           timestamp,
+          assignment,
+          challenger_weight,
         });
       }
     };

@@ -24,6 +24,11 @@ import {
 export interface CosmosStoreOptions {
   /** Credential when the config has no key; default `DefaultAzureCredential` (production only). */
   readonly credential?: NonNullable<CosmosClientOptions["aadCredentials"]>;
+  /**
+   * The HTTP(S) agent requests go through, e.g. one that trusts a private certificate authority;
+   * default: the SDK's own.
+   */
+  readonly agent?: CosmosClientOptions["agent"];
   /** Deadline of each request, retries included (default 15 s). */
   readonly timeoutMs?: number;
   readonly retry?: RetryPolicy;
@@ -68,6 +73,7 @@ export async function connectCosmos(
   const client = new CosmosClient({
     endpoint: config.endpoint,
     ...auth,
+    ...(options.agent && { agent: options.agent }),
     connectionPolicy: {
       // Plain http is only ever the local emulator, whose account metadata advertises https
       // endpoints that do not exist; discovery must stay on for real multi-region accounts.

@@ -98,6 +98,52 @@ describe("cosmos adapter", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("reads a document written before assignments were recorded as unknown", async () => {
+    const store = await openFresh("legacy");
+    const client = new CosmosClient({
+      endpoint: emulator.endpoint,
+      key: "k",
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    // The document as the adapter wrote it before: no assignment, no challenger weight.
+    await client
+      .database("legacy")
+      .container(COSMOS_LAYOUT.containers.predictions.id)
+      .items.create({
+        id: "old-1",
+        request_id: "old-1",
+        experiment_id: "legacy",
+        variant: "champion",
+        model_name: "iris",
+        model_version: 1,
+        user_id: "u-1",
+        prediction: "a",
+        probabilities: { a: 0.6, b: 0.4 },
+        latency_ms: 3,
+        status: "ok",
+        timestamp: 1_700_000_000_000,
+        is_error: 0,
+        ...{ t_has: 0, t_correct: 0, t_vhas: 0, t_value: 0, t_value_sq: 0, t_lhas: 0, t_ll: 0 },
+      });
+    expect(await store.predictions.get("old-1")).toMatchObject({
+      assignment: "unknown",
+      challenger_weight: null,
+    });
+    expect(
+      await store.predictions.assignments({ experiment_id: "legacy", variants: ["champion"] }),
+    ).toEqual([
+      {
+        assignment: "unknown",
+        challenger_weight: null,
+        predictions: { champion: 1 },
+        first_timestamp: 1_700_000_000_000,
+        last_timestamp: 1_700_000_000_000,
+      },
+    ]);
+    client.dispose();
+    await store.close();
+  });
+
   it("opens an existing database without recreating it", async () => {
     const a = await openFresh("reopen");
     await a.models.register({

@@ -2,8 +2,9 @@
  * The layout at start, against the Cosmos DB protocol emulator: with Entra ID (the store opens it
  * with `canCreate` false when its config has no key) nothing is created and a missing database or
  * container is named; with a key the store creates the layout, as the emulator tests rely on.
- * The emulator is plain http, where the SDK refuses bearer tokens, so the client here signs with
- * a key and the Entra ID branch is chosen explicitly.
+ * The emulator is plain http here, where the SDK refuses bearer tokens, so the client signs with
+ * a key and the Entra ID branch is chosen explicitly; keyless.test.ts runs the keyless store end
+ * to end with tokens, over https.
  */
 import { CosmosClient } from "@azure/cosmos";
 import { COSMOS_LAYOUT } from "@mlops/contracts";

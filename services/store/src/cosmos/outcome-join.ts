@@ -18,8 +18,12 @@ interface TermFields {
   t_ll: number;
 }
 
-/** A stored prediction log; `o_has`, `outcome` and `outcome_timestamp` once joined. */
-export type PredictionDoc = PredictionRecord &
+/**
+ * A stored prediction log; `o_has`, `outcome` and `outcome_timestamp` once joined. Documents
+ * written before assignments were recorded have neither `assignment` nor `challenger_weight`.
+ */
+export type PredictionDoc = Omit<PredictionRecord, "assignment" | "challenger_weight"> &
+  Partial<Pick<PredictionRecord, "assignment" | "challenger_weight">> &
   TermFields & {
     id: string;
     is_error: 0 | 1;

@@ -1,15 +1,19 @@
 /**
  * Prediction logs on Cosmos DB: one document per request id (the partition key, which spreads
  * the writes), bulk-created and idempotent by id. Aggregates are one cross-partition COUNT/SUM
- * query per variant; joined pairs are read in time order, ties by request id as on SQLite.
+ * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); joined
+ * pairs are read in time order, ties by request id as on SQLite.
  */
-import type {
-  JoinedPair,
-  OutcomeRecord,
-  PredictionRecord,
-  VariantAggregate,
+import {
+  type AggregateQuery,
+  type Assignment,
+  AssignmentSchema,
+  type JoinedPair,
+  type OutcomeRecord,
+  type PredictionRecord,
+  type VariantAggregate,
 } from "@mlops/contracts";
-import { windowBounds } from "../shared.js";
+import { type AssignmentCount, groupAssignments, windowBounds } from "../shared.js";
 import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
 import { check } from "../validate.js";
 import { BULK_CHUNK, type CosmosCore, eachLimited, inChunks } from "./documents.js";
@@ -28,7 +32,29 @@ function toRecord(doc: PredictionDoc): PredictionRecord {
     latency_ms: doc.latency_ms,
     status: doc.status,
     timestamp: doc.timestamp,
+    // Documents written before assignments were recorded lack both fields.
+    assignment: doc.assignment ?? "unknown",
+    challenger_weight: doc.challenger_weight ?? null,
   };
+}
+
+/** Filters on one assignment; documents without the field count as unknown. */
+const ASSIGNMENT_FILTER: Readonly<Record<Assignment, string>> = Object.fromEntries(
+  AssignmentSchema.options.map((a) => [
+    a,
+    a === "unknown"
+      ? `(NOT IS_DEFINED(c.assignment) OR c.assignment = "unknown")`
+      : `c.assignment = "${a}"`,
+  ]),
+) as Record<Assignment, string>;
+
+/** Count, time span and weight range of the documents a configuration filter matches. */
+interface ConfigurationRow {
+  n?: number;
+  first?: number;
+  last?: number;
+  wmin?: number;
+  wmax?: number;
 }
 
 /** The prediction repository over `core`. */
@@ -81,6 +107,104 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       }
     }
     yield* flush();
+  }
+
+  /** The window's filter on experiment, variant and time, with its parameters. */
+  const scope = (experiment: string, variant: string, from: number, to: number) => ({
+    text: `c.experiment_id = @experiment AND c.variant = @variant
+           AND c.timestamp >= @from AND c.timestamp < @to`,
+    parameters: [
+      { name: "@experiment", value: experiment },
+      { name: "@variant", value: variant },
+      { name: "@from", value: from },
+      { name: "@to", value: to },
+    ],
+  });
+
+  /**
+   * One variant's counts per configuration without GROUP BY (the emulator lacks it, see
+   * cosmos-layout): per assignment a COUNT/MIN/MAX query, and where the weights differ the range
+   * is halved until each part holds one weight, so k weights cost O(k log 100) queries.
+   */
+  async function countsOf(
+    experiment: string,
+    variant: string,
+    from: number,
+    to: number,
+  ): Promise<AssignmentCount[]> {
+    const where = scope(experiment, variant, from, to);
+    const read = async (assignment: Assignment, lo: number, hi: number) => {
+      const [row] = await query<ConfigurationRow>(
+        predictions,
+        `count ${experiment}/${variant} by ${assignment}`,
+        `SELECT COUNT(1) AS n, MIN(c.timestamp) AS first, MAX(c.timestamp) AS last,
+           MIN(c.challenger_weight) AS wmin, MAX(c.challenger_weight) AS wmax
+         FROM c WHERE ${where.text} AND ${ASSIGNMENT_FILTER[assignment]}
+           ${assignment === "unknown" ? "" : "AND c.challenger_weight >= @lo AND c.challenger_weight <= @hi"}`,
+        [...where.parameters, { name: "@lo", value: lo }, { name: "@hi", value: hi }],
+      );
+      return row ?? {};
+    };
+    const split = async (
+      assignment: Assignment,
+      lo: number,
+      hi: number,
+    ): Promise<AssignmentCount[]> => {
+      const row = await read(assignment, lo, hi);
+      if (!row.n) return [];
+      const one = assignment === "unknown" || row.wmin === row.wmax;
+      if (one) {
+        return [
+          {
+            variant,
+            assignment,
+            challenger_weight: assignment === "unknown" ? null : (row.wmin as number),
+            count: row.n,
+            first: row.first as number,
+            last: row.last as number,
+          },
+        ];
+      }
+      const mid = Math.floor(((row.wmin as number) + (row.wmax as number)) / 2);
+      const parts = await Promise.all([
+        split(assignment, row.wmin as number, mid),
+        split(assignment, mid + 1, row.wmax as number),
+      ]);
+      return parts.flat();
+    };
+    const all = await Promise.all(AssignmentSchema.options.map((a) => split(a, 0, 100)));
+    return all.flat();
+  }
+
+  /** Users seen on more than one variant: their (user, variant) pairs streamed, kept in memory. */
+  async function usersInSeveralArms(input: AggregateQuery): Promise<number> {
+    const q = check.aggregateQuery(input);
+    const { from, to } = windowBounds(q.window);
+    const iterator = predictions.items.query<{ user_id: string; variant: string }>(
+      {
+        query: `SELECT c.user_id, c.variant FROM c
+                WHERE c.experiment_id = @experiment AND ARRAY_CONTAINS(@variants, c.variant)
+                  AND c.timestamp >= @from AND c.timestamp < @to AND IS_STRING(c.user_id)`,
+        parameters: [
+          { name: "@experiment", value: q.experiment_id },
+          { name: "@variants", value: q.variants },
+          { name: "@from", value: from },
+          { name: "@to", value: to },
+        ],
+      },
+      { maxItemCount: 1000 },
+    );
+    const firstArm = new Map<string, string>();
+    const several = new Set<string>();
+    while (iterator.hasMoreResults()) {
+      const { resources } = await call("read users per arm", () => iterator.fetchNext());
+      for (const { user_id, variant } of resources) {
+        const arm = firstArm.get(user_id);
+        if (arm === undefined) firstArm.set(user_id, variant);
+        else if (arm !== variant) several.add(user_id);
+      }
+    }
+    return several.size;
   }
 
   return {
@@ -150,6 +274,15 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
         }),
       );
     },
+    assignments: async (queryInput) => {
+      const parsed = check.aggregateQuery(queryInput);
+      const { from, to } = windowBounds(parsed.window);
+      const counts = await Promise.all(
+        parsed.variants.map((variant) => countsOf(parsed.experiment_id, variant, from, to)),
+      );
+      return groupAssignments(parsed.variants, counts.flat());
+    },
+    usersInSeveralArms,
     joined: (q: JoinedQuery) => iterateJoined(q),
   };
 }

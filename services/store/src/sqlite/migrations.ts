@@ -90,6 +90,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX predictions_aggregate ON predictions
     (experiment_id, variant, ts, request_id, is_error, latency_ms, t_correct, t_value, t_logloss);
   `,
+  // 3: what assigned each prediction's arm (NULL on older rows: unknown), at the end of the
+  // covering index so the per-configuration counts and a configuration's aggregate stay covered.
+  `
+  ALTER TABLE predictions ADD COLUMN assignment TEXT;
+  ALTER TABLE predictions ADD COLUMN challenger_weight INTEGER;
+  DROP INDEX predictions_aggregate;
+  CREATE INDEX predictions_aggregate ON predictions
+    (experiment_id, variant, ts, request_id, is_error, latency_ms, t_correct, t_value, t_logloss,
+     assignment, challenger_weight);
+  `,
 ];
 
 /** Bring `db` to the latest schema version; returns the version it is at. */

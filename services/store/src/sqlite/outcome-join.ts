@@ -4,7 +4,7 @@
  * outcome's terms (`t_*`) on the prediction's row; the A/B aggregate is then one range scan.
  * Also how those rows read back as records.
  */
-import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
+import type { Assignment, OutcomeRecord, PredictionRecord } from "@mlops/contracts";
 import { outcomeTerms } from "../terms.js";
 import type { Row, SqliteCore } from "./connection.js";
 
@@ -64,6 +64,8 @@ function toPrediction(row: Row): PredictionRecord {
     latency_ms: row.latency_ms as number,
     status: statusOf(row),
     timestamp: row.ts as number,
+    assignment: (row.assignment as Assignment | null) ?? "unknown",
+    challenger_weight: row.challenger_weight as number | null,
   };
 }
 

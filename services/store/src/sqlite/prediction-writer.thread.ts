@@ -15,6 +15,8 @@ const ops: {
 } = {
   insertMany: (records) => store.predictions.insertMany(records),
   aggregate: (query) => store.predictions.aggregate(query),
+  assignments: (query) => store.predictions.assignments(query),
+  usersInSeveralArms: (query) => store.predictions.usersInSeveralArms(query),
 };
 
 port.on("message", async ({ id, op, input }: WriteRequest) => {

@@ -11,8 +11,9 @@
 import { Worker } from "node:worker_threads";
 import {
   type AggregateQuery,
+  type AssignmentGroup,
   ContractValidationError,
-  type PredictionRecord,
+  type PredictionRecordInput,
   type ValidationIssue,
   type VariantAggregate,
 } from "@mlops/contracts";
@@ -27,8 +28,10 @@ export interface WriterThreadData {
 
 /** What the thread runs for its owner: the adapter's own methods, by name. */
 export interface ThreadOps {
-  insertMany: { input: readonly PredictionRecord[]; output: WriteResult };
+  insertMany: { input: readonly PredictionRecordInput[]; output: WriteResult };
   aggregate: { input: AggregateQuery; output: VariantAggregate[] };
+  assignments: { input: AggregateQuery; output: AssignmentGroup[] };
+  usersInSeveralArms: { input: AggregateQuery; output: number };
 }
 
 /** A request to the thread and its answer, matched by `id`. */
@@ -43,8 +46,10 @@ export type WriteReply =
   | { readonly id: number; readonly error: string };
 
 export interface PredictionWriter {
-  insertMany(records: readonly PredictionRecord[]): Promise<WriteResult>;
+  insertMany(records: readonly PredictionRecordInput[]): Promise<WriteResult>;
   aggregate(query: AggregateQuery): Promise<VariantAggregate[]>;
+  assignments(query: AggregateQuery): Promise<AssignmentGroup[]>;
+  usersInSeveralArms(query: AggregateQuery): Promise<number>;
   /** Waits for the requests in flight, then stops the thread. */
   close(): Promise<void>;
 }
@@ -120,6 +125,8 @@ export function startPredictionWriter(store: string, data: WriterThreadData): Pr
   return {
     insertMany: (records) => call("insertMany", records),
     aggregate: (query) => call("aggregate", query),
+    assignments: (query) => call("assignments", query),
+    usersInSeveralArms: (query) => call("usersInSeveralArms", query),
     async close() {
       closing = true;
       const thread = current;

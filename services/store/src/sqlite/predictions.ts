@@ -4,8 +4,15 @@
  * the per-variant aggregate one range scan and gives joined pairs in order by keyset paging.
  * With a writer thread, writes and aggregates run there (prediction-writer.ts).
  */
-import type { JoinedPair, PredictionRecord, VariantAggregate } from "@mlops/contracts";
-import { windowBounds } from "../shared.js";
+import type {
+  AggregateQuery,
+  Assignment,
+  AssignmentGroup,
+  JoinedPair,
+  PredictionRecord,
+  VariantAggregate,
+} from "@mlops/contracts";
+import { groupAssignments, windowBounds } from "../shared.js";
 import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
 import { check } from "../validate.js";
 import type { Row, SqliteCore } from "./connection.js";
@@ -25,8 +32,9 @@ export function sqlitePredictions(
   const p = {
     insert: sql(
       `INSERT OR IGNORE INTO predictions (request_id, experiment_id, variant, ts, is_error,
-        latency_ms, model_name, model_version, user_id, prediction, probabilities)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        latency_ms, model_name, model_version, user_id, prediction, probabilities, assignment,
+        challenger_weight)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     aggregate: sql<Row>(
       `SELECT COUNT(*) AS count, TOTAL(is_error) AS error_count,
@@ -38,6 +46,22 @@ export function sqlitePredictions(
          TOTAL(t_logloss * t_logloss) AS log_loss_sum_sq
        FROM predictions
        WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?`,
+    ),
+    // Covered by the aggregate index; rows older than the assignment column count as unknown.
+    assignments: sql<Row>(
+      `SELECT COALESCE(assignment, 'unknown') AS assignment, challenger_weight,
+         COUNT(*) AS count, MIN(ts) AS first, MAX(ts) AS last
+       FROM predictions
+       WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?
+       GROUP BY 1, 2`,
+    ),
+    // user_id is not in the index: one lookup per row, paid only when an analysis asks.
+    usersInSeveralArms: sql<Row>(
+      `SELECT COUNT(*) AS n FROM (
+         SELECT user_id FROM predictions
+         WHERE experiment_id = ? AND variant IN (SELECT value FROM json_each(?))
+           AND ts >= ? AND ts < ? AND user_id IS NOT NULL
+         GROUP BY user_id HAVING COUNT(DISTINCT variant) > 1)`,
     ),
     // Keyset paging on (ts, request_id): each page is an index range, whatever the offset.
     joinedPage: sql<Row>(
@@ -64,6 +88,8 @@ export function sqlitePredictions(
         rec.user_id,
         rec.prediction,
         rec.probabilities === null ? null : JSON.stringify(rec.probabilities),
+        rec.assignment,
+        rec.challenger_weight,
       ).changes;
       if (changes === 0) continue;
       inserted++;
@@ -102,6 +128,37 @@ export function sqlitePredictions(
     }
   }
 
+  /** The configurations that assigned the query's predictions, counted per variant. */
+  const assignments = (query: AggregateQuery): AssignmentGroup[] => {
+    const parsed = check.aggregateQuery(query);
+    const { from, to } = windowBounds(parsed.window);
+    return groupAssignments(
+      parsed.variants,
+      parsed.variants.flatMap((variant) =>
+        p.assignments.all(parsed.experiment_id, variant, from, to).map((row) => ({
+          variant,
+          assignment: row.assignment as Assignment,
+          challenger_weight: row.challenger_weight as number | null,
+          count: row.count as number,
+          first: row.first as number,
+          last: row.last as number,
+        })),
+      ),
+    );
+  };
+
+  const usersInSeveralArms = (query: AggregateQuery): number => {
+    const parsed = check.aggregateQuery(query);
+    const { from, to } = windowBounds(parsed.window);
+    const row = p.usersInSeveralArms.get(
+      parsed.experiment_id,
+      JSON.stringify(parsed.variants),
+      from,
+      to,
+    ) as Row;
+    return row.n as number;
+  };
+
   return {
     // The writer thread checks the records itself, off the caller's event loop.
     insertMany: async (records) =>
@@ -120,6 +177,11 @@ export function sqlitePredictions(
               return { variant, ...row } as VariantAggregate;
             });
           }),
+    // Reads over the experiment's rows, on the writer thread like the aggregate.
+    assignments: async (query) =>
+      writer ? writer.assignments(query) : guard(() => assignments(query)),
+    usersInSeveralArms: async (query) =>
+      writer ? writer.usersInSeveralArms(query) : guard(() => usersInSeveralArms(query)),
     joined: (query: JoinedQuery) => iterateJoined(query),
   };
 }

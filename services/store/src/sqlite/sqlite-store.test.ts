@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
 import { describeStoreContract } from "../../test-support/store-contract.js";
+import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -72,6 +72,22 @@ describe("sqlite adapter", () => {
     const store = openSqliteStore(path);
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
+    // Written before assignments were recorded: it reads, and is counted, as unknown.
+    expect(await store.predictions.get("r1")).toMatchObject({
+      assignment: "unknown",
+      challenger_weight: null,
+    });
+    expect(
+      await store.predictions.assignments({ experiment_id: "e", variants: ["champion"] }),
+    ).toEqual([
+      {
+        assignment: "unknown",
+        challenger_weight: null,
+        predictions: { champion: 1 },
+        first_timestamp: 5,
+        last_timestamp: 5,
+      },
+    ]);
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({
@@ -127,17 +143,7 @@ describe("sqlite adapter", () => {
       new Promise<void>((resolve) => child.stdout.once("data", () => resolve())),
       exited,
     ]);
-    const mine: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      mine.push((await store.models.register(model("shared"))).version);
-      const { predictions } = generatePredictionLogs({
-        seed: i,
-        count: 50,
-        first: i * 50,
-        prefix: "parent",
-      });
-      await store.predictions.insertMany(predictions);
-    }
+    await writeRounds(store, "shared", 40, "parent");
     expect(await exited, stderr).toBe(0);
     const versions = (await store.models.list("shared")).map((v) => v.version);
     expect(versions).toHaveLength(81);

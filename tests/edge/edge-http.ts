@@ -1,0 +1,102 @@
+/**
+ * What the edge suites share: raw HTTP requests (some of them no fetch would send), the hop the
+ * public route adds, the documented refusal, and a loopback stand-in for the public route that
+ * forwards an allow-list of paths only, as the Gateway's HTTPRoute does.
+ */
+import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ErrorResponseSchema, isPublicPath } from "@mlops/contracts";
+import { expect } from "vitest";
+import { forward } from "../workflows/support.js";
+
+/** What a response came back as. */
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** One raw HTTP request to `base` on its own connection. */
+export function send(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    // A server may answer and close before reading a body it refused.
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
+    );
+    req.end(body);
+  });
+}
+
+/** `send` bound to the base URL `base()` gives when called (a server started later). */
+export const sendTo =
+  (base: () => string) =>
+  (method: string, path: string, headers?: Record<string, string>, body?: string | Buffer) =>
+    send(base(), method, path, headers, body);
+
+/** The public route's hop: what the gateway adds to every request it forwards. */
+export const viaEdge = { "x-forwarded-for": "198.51.100.23", "x-forwarded-proto": "https" };
+
+/** A JSON request's headers as they arrive through the public route. */
+export const jsonHeaders = (extra: Record<string, string> = {}) => ({
+  ...viaEdge,
+  "content-type": "application/json",
+  ...extra,
+});
+
+/** Asserts `answer` is the documented refusal: `status`, an ErrorResponse with `code`. */
+export function expectRefused(answer: Answer, status: number, code: string) {
+  expect(answer.status, answer.body.slice(0, 200)).toBe(status);
+  const body = ErrorResponseSchema.parse(JSON.parse(answer.body));
+  expect(body.error).toBe(code);
+  return body;
+}
+
+/** A started stand-in for the public route. */
+export interface PublicRoute {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The public route on loopback: forwards requests under `prefixes` (with `X-Forwarded-For`, as
+ * the gateway adds it) to the URL `target` picks for each, and answers 404 to everything else.
+ */
+export async function startPublicRoute(
+  prefixes: readonly string[],
+  target: (req: IncomingMessage) => string,
+): Promise<PublicRoute> {
+  const router = createServer((req, res) => {
+    if (!isPublicPath(req.url ?? "/", prefixes)) {
+      res.writeHead(404).end();
+      return;
+    }
+    req.headers["x-forwarded-for"] = req.socket.remoteAddress ?? "127.0.0.1";
+    forward(req, res, new URL(req.url ?? "/", target(req)));
+  });
+  await new Promise<void>((resolve) => router.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(router.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        router.close(() => resolve());
+        router.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Where a mirrored model version's files are for the registry it is mirrored to. The store records
+ * the artifact where this process wrote it (a path relative to the repository, the one the serving
+ * image bakes in); MLflow's and Azure ML's registries need a URI they can resolve themselves, so
+ * the files are first put where the registry reaches them and that URI is registered instead.
+ */
+import { cp, readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
+import type { ModelVersion } from "@mlops/contracts";
+import { OptionError } from "../errors.js";
+import type { MlflowRestClient } from "./mlflow-client.js";
+
+/** Makes a version's model folder reachable by a registry and returns the URI to register. */
+export interface ArtifactPublisher {
+  publish(version: ModelVersion): Promise<string>;
+}
+
+/** The folder holding a version's model file (and its card and manifest). */
+const modelFolder = (v: ModelVersion) => dirname(v.artifact.uri);
+
+/** Every file under `dir`, as `/`-separated paths relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/"))
+    .sort();
+}
+
+/**
+ * An MLflow tracking server's artifact store, through its artifact proxy: each file of the model
+ * folder goes to `mlops-models/<name>/<version>/`, and the version registers
+ * `mlflow-artifacts:/mlops-models/<name>/<version>`, which the server resolves against its
+ * artifact root (MLflow docs, "Artifact Stores", proxied artifact access).
+ */
+export class MlflowArtifactStore implements ArtifactPublisher {
+  constructor(private readonly client: MlflowRestClient) {}
+
+  async publish(v: ModelVersion): Promise<string> {
+    const folder = modelFolder(v);
+    const path = `mlops-models/${v.name}/${v.version}`;
+    const files = await filesUnder(folder);
+    if (files.length === 0) throw new Error(`${v.name}@${v.version}: no files in ${folder}`);
+    for (const file of files) {
+      await this.client.uploadArtifact(`${path}/${file}`, await readFile(join(folder, file)));
+    }
+    return `mlflow-artifacts:/${path}`;
+  }
+}
+
+/** Env vars of {@link JobOutputArtifacts}, set on the job by `mlops train --target azureml`. */
+export const JOB_OUTPUT_ENV = {
+  /** The job's `model` output as Azure ML names it: `azureml://jobs/<job>/outputs/model/paths`. */
+  uri: "MLOPS_MODEL_OUTPUT_URI",
+  /** Where that output is mounted on the node (`${{outputs.model}}`). */
+  dir: "MLOPS_MODEL_OUTPUT_DIR",
+} as const;
+
+/**
+ * An Azure ML job's `model` output, which holds the job's artifact root (`<run_id>/model/…`, the
+ * layout training writes and the job copies there, azureml/jobs.ts): the model folder is copied to
+ * its place in the mounted output, and the version registers
+ * `azureml://jobs/<job>/outputs/model/paths/<run_id>/model`, the URI form Azure ML resolves for a
+ * folder of a job's named output (azureml-examples, cli/jobs/basics/hello-model-as-output.yml,
+ * "Possible Paths for Model"). Azure ML's MLflow endpoint has no artifact proxy to upload through.
+ */
+export class JobOutputArtifacts implements ArtifactPublisher {
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  async publish(v: ModelVersion): Promise<string> {
+    const uri = this.required(JOB_OUTPUT_ENV.uri);
+    const dir = this.required(JOB_OUTPUT_ENV.dir);
+    if (!/^azureml:\/\/jobs\/[^/]+\/outputs\/[^/]+\/paths$/.test(uri)) {
+      throw new OptionError(
+        JOB_OUTPUT_ENV.uri,
+        "must be a job output URI: azureml://jobs/<job>/outputs/<output>/paths",
+        uri,
+      );
+    }
+    const folder = modelFolder(v);
+    if (
+      v.run_id === null ||
+      basename(folder) !== "model" ||
+      basename(dirname(folder)) !== v.run_id
+    ) {
+      throw new Error(
+        `${v.name}@${v.version}: its artifact ${folder} is not a run's model folder (<root>/<run_id>/model), which the job's model output holds`,
+      );
+    }
+    const place = `${v.run_id}/model`;
+    await cp(folder, join(dir, place), { recursive: true });
+    return `${uri}/${place}`;
+  }
+
+  private required(name: string): string {
+    const value = this.env[name]?.trim();
+    if (!value) {
+      throw new OptionError(
+        name,
+        "must be set to mirror a version into Azure ML's registry (an Azure ML job sets it: `mlops train --target azureml`)",
+        this.env[name],
+      );
+    }
+    return value;
+  }
+}
