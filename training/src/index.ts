@@ -8,20 +8,19 @@ export {
   modelParamsRecord,
   writeModelArtifact,
 } from "./artifact.js";
-export {
-  type AzureMlTarget,
-  azureMlTargetFromEnv,
-  forestMergeJob,
-  forestShareJob,
-  sweepJob,
-  trainCommandJob,
-} from "./azureml/jobs.js";
+export { type AzureMlTarget, azureMlTargetFromEnv, sweepJob } from "./azureml/jobs.js";
 export {
   logSampledParameters,
   SWEEP_LOSS_METRIC,
   SWEEP_PRIMARY_METRIC,
   toAzureSweepSettings,
 } from "./azureml/sweep-spec.js";
+export {
+  type ClusterTrainInput,
+  forestMergeJob,
+  forestShareJob,
+  trainCommandJob,
+} from "./azureml/train-job.js";
 export { type ModelCardInput, renderModelCard } from "./card.js";
 export { type CsvRecord, parseCsv } from "./csv.js";
 export {

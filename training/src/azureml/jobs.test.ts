@@ -14,14 +14,12 @@ import {
   computeId,
   dataInput,
   datasetName,
-  type ForestJobInput,
   JOB_ARTIFACT_ROOT,
   jobEnvironment,
-  submitTrain,
   sweepJob,
   TRAINING_IMAGE_ROOT,
-  trainCommandJob,
 } from "./jobs.js";
+import { type ClusterTrainInput, submitTrain, trainCommandJob } from "./train-job.js";
 
 const WS =
   "/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";
@@ -46,11 +44,11 @@ const runsAs = {
     MLFLOW_TRACKING_URI: target.MLFLOW_TRACKING_URI,
   },
 };
-const forest: ForestJobInput = {
+const forest: ClusterTrainInput = {
   data: "azureml:churn:2",
   label: "label",
   name: "churn",
-  trees: 100,
+  model: { algorithm: "forest", trees: 100 },
   seed: 42,
   threads: 2,
   experiment: "churn",
@@ -256,9 +254,38 @@ describe("mlops train --target azureml", () => {
       },
       outputs: { model: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
     });
-    await expect(submitTrain(jobs, target, { ...forest, trees: 2 }, 3)).rejects.toThrow(
-      /^--instances must not exceed --trees \(2\)/,
+    await expect(
+      submitTrain(jobs, target, { ...forest, model: { algorithm: "forest", trees: 2 } }, 3),
+    ).rejects.toThrow(/^--instances must not exceed --trees \(2\)/);
+  });
+
+  it("submits gbdt as one command job carrying --algorithm and every hyperparameter given", async () => {
+    const gbdt: ClusterTrainInput = {
+      ...forest,
+      model: {
+        algorithm: "gbdt",
+        options: { nEstimators: 300, learningRate: 0.05, maxDepth: null, subsample: 0.8 },
+      },
+    };
+    const [train] = await submitTrain(jobs, target, gbdt, 1);
+    expect(train).toMatchObject({ role: "train", status: "NotStarted" });
+    expect(server.seen[0]!.body!.properties).toMatchObject({
+      jobType: "Command",
+      displayName: "train churn",
+      command:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
+        "cd /repo && MLOPS_MODEL_OUTPUT_DIR=${{outputs.model}} node dist/mlops.js train --data ${{inputs.data}} --label label --algorithm gbdt --rounds 300 --learning-rate 0.05 --max-depth none --subsample 0.8 --seed 42 --threads 2 --name churn --artifacts .mlops/artifacts --json && cp -R /repo/.mlops/artifacts/. ${{outputs.model}}/",
+      outputs: { model: { jobOutputType: "uri_folder", mode: "ReadWriteMount" } },
+    });
+    expect(server.seen[0]!.body!.properties).not.toHaveProperty("distribution");
+  });
+
+  it("refuses gbdt on several nodes before submitting anything", async () => {
+    const gbdt: ClusterTrainInput = { ...forest, model: { algorithm: "gbdt" } };
+    await expect(submitTrain(jobs, target, gbdt, 2)).rejects.toThrow(
+      /^--instances must be 1 with --algorithm gbdt: each boosting round fits the rounds before it/,
     );
+    expect(server.seen).toEqual([]);
   });
 });
 

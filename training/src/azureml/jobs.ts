@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type {
   AzureMachineLearningWorkspaces,
-  CommandJob,
   JobBaseProperties,
   SweepJob,
   UriFileJobInput,
@@ -12,7 +11,6 @@ import { STORE_ENV } from "@mlops/contracts";
 import { z } from "zod";
 import { OptionError } from "../errors.js";
 import { type SweepDefinition, sweepSettings } from "../sweep/run.js";
-import { JOB_OUTPUT_ENV } from "../tracking/artifact-publisher.js";
 import { logSampledParameters, toAzureSweepSettings } from "./sweep-spec.js";
 
 /** The workspace, compute cluster and environment jobs go to, read from the environment. */
@@ -93,7 +91,7 @@ export function datasetName(data: string): string {
   return file.replace(/\.[^.]*$/, "");
 }
 
-const folderOutput = (): UriFolderJobOutput & { jobOutputType: "uri_folder" } => ({
+export const folderOutput = (): UriFolderJobOutput & { jobOutputType: "uri_folder" } => ({
   jobOutputType: "uri_folder",
   mode: "ReadWriteMount",
 });
@@ -105,7 +103,7 @@ export function shellWord(value: string | number): string {
 }
 
 /** An Azure ML job binding, `${{inputs.data}}`, substituted on the node before the command runs. */
-const binding = (path: string) => `\${{${path}}}`;
+export const binding = (path: string) => `\${{${path}}}`;
 
 /**
  * Where the training image keeps the repository (training/Dockerfile's WORKDIR, a test keeps the
@@ -125,38 +123,16 @@ export const JOB_ARTIFACT_ROOT = ".mlops/artifacts";
  * The compiled `mlops` CLI in the image (training/Dockerfile), run by plain node from its root,
  * with `env` set for it (values may be job bindings, which Azure ML substitutes in the command).
  */
-const mlops = (args: readonly (string | number)[], env: Record<string, string> = {}) =>
+export const mlopsCommand = (
+  args: readonly (string | number)[],
+  env: Record<string, string> = {},
+) =>
   [
     `cd ${TRAINING_IMAGE_ROOT} &&`,
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
     "node dist/mlops.js",
     ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
   ].join(" ");
-
-/** What a training job on the cluster trains. */
-export interface ForestJobInput {
-  readonly data: string;
-  readonly label: string;
-  readonly name: string;
-  readonly trees: number;
-  readonly seed: number;
-  readonly threads: number;
-  readonly experiment: string;
-}
-
-/** The data and forest options `mlops train` and `mlops forest share` share. */
-const forestArgs = (j: ForestJobInput) => [
-  "--data",
-  binding("inputs.data"),
-  "--label",
-  j.label,
-  "--trees",
-  j.trees,
-  "--seed",
-  j.seed,
-  "--threads",
-  j.threads,
-];
 
 /**
  * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
@@ -178,7 +154,7 @@ export const jobEnvironment = (t: AzureMlTarget): Record<string, string> => ({
   MLFLOW_TRACKING_URI: t.MLFLOW_TRACKING_URI,
 });
 
-const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
+export const commandJobBase = (t: AzureMlTarget, experiment: string, displayName: string) => ({
   jobType: "Command" as const,
   computeId: computeId(t),
   environmentId: t.AZUREML_ENVIRONMENT,
@@ -187,71 +163,6 @@ const commandBase = (t: AzureMlTarget, experiment: string, displayName: string) 
   identity: jobIdentity(t),
   environmentVariables: jobEnvironment(t),
 });
-
-/** `mlops train` on one node: the artifact folder is the job's `model` output. */
-export function trainCommandJob(t: AzureMlTarget, j: ForestJobInput): CommandJob {
-  return {
-    ...commandBase(t, j.experiment, `train ${j.name}`),
-    command: mlops(
-      ["train", ...forestArgs(j), "--name", j.name, "--artifacts", JOB_ARTIFACT_ROOT, "--json"],
-      // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
-      { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
-    ).concat(
-      // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
-      // .mlops/artifacts for the serving image.
-      ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
-    ),
-    inputs: { data: dataInput(j.data) },
-    outputs: { model: folderOutput() },
-  };
-}
-
-/**
- * `mlops forest share` on `instances` nodes at once (PyTorch distribution, one process per node,
- * so Azure ML sets RANK and WORLD_SIZE); every node writes its share into the `shares` output.
- */
-export function forestShareJob(t: AzureMlTarget, j: ForestJobInput, instances: number): CommandJob {
-  return {
-    ...commandBase(t, j.experiment, `train ${j.name} on ${instances} nodes`),
-    command: mlops([
-      "forest",
-      "share",
-      ...forestArgs(j),
-      "--out",
-      binding("outputs.shares"),
-      "--json",
-    ]),
-    distribution: { distributionType: "PyTorch", processCountPerInstance: 1 },
-    resources: { instanceCount: instances },
-    inputs: { data: dataInput(j.data) },
-    outputs: { shares: folderOutput() },
-  };
-}
-
-/**
- * The merge step: `mlops train --from-shares` joins the share job's `shares` output, evaluates the
- * forest on the held-out rows, tracks the run and registers the version, with the artifact folder
- * as the `model` output, exactly as a single-node training job would.
- */
-export function forestMergeJob(t: AzureMlTarget, j: ForestJobInput, shareJob: string): CommandJob {
-  const single = trainCommandJob(t, j);
-  return {
-    ...single,
-    displayName: `merge ${j.name}`,
-    command: single.command.replace(
-      " --artifacts ",
-      ` --from-shares ${binding("inputs.shares")} --artifacts `,
-    ),
-    inputs: {
-      ...single.inputs,
-      shares: {
-        jobInputType: "uri_folder",
-        uri: `azureml://jobs/${shareJob}/outputs/shares`,
-        mode: "ReadOnlyMount",
-      } as UriFileJobInput & { jobInputType: "uri_folder" },
-    },
-  };
-}
 
 /** What a sweep job on the cluster searches. */
 export interface SweepJobInput {
@@ -293,7 +204,7 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
     inputs: { data: dataInput(s.data) },
     trial: {
       command: [
-        mlops([
+        mlopsCommand([
           "sweep-trial",
           // The forest is the trial's default; its command stays as it was.
           ...(algorithm === "forest" ? [] : ["--algorithm", algorithm]),
@@ -311,20 +222,6 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
       ].join(" "),
       environmentId: t.AZUREML_ENVIRONMENT,
       environmentVariables: jobEnvironment(t),
-    },
-  };
-}
-
-/**
- * `job` as submitted under `name`, telling the registry mirror how Azure ML names its `model`
- * output (`azureml://jobs/<job>/outputs/model/paths`, artifact-publisher.ts).
- */
-export function withModelOutputUri(job: CommandJob, name: string): CommandJob {
-  return {
-    ...job,
-    environmentVariables: {
-      ...job.environmentVariables,
-      [JOB_OUTPUT_ENV.uri]: `azureml://jobs/${name}/outputs/model/paths`,
     },
   };
 }
@@ -408,47 +305,4 @@ export interface SubmittedJob {
   readonly name: string;
   readonly role: "train" | "share" | "merge" | "sweep";
   readonly status: string;
-}
-
-/**
- * Submits `mlops train` to the cluster: one command job, or with `instances` > 1 the share job
- * across that many nodes, then (once it completed) the merge job that joins the shares.
- */
-export async function submitTrain(
-  jobs: AzureMlJobs,
-  target: AzureMlTarget,
-  input: ForestJobInput,
-  instances: number,
-): Promise<SubmittedJob[]> {
-  if (instances === 1) {
-    const name = jobName(`train-${input.name}`);
-    return [
-      {
-        name,
-        role: "train",
-        status: await jobs.submit(name, withModelOutputUri(trainCommandJob(target, input), name)),
-      },
-    ];
-  }
-  if (instances > input.trees) {
-    throw new OptionError("--instances", `must not exceed --trees (${input.trees})`, instances);
-  }
-  const share = jobName(`share-${input.name}`);
-  await jobs.submit(share, forestShareJob(target, input, instances));
-  const shareStatus = await jobs.waitFor(share);
-  if (shareStatus !== "Completed") {
-    throw new Error(`share job ${share} ended ${shareStatus}; nothing to merge`);
-  }
-  const merge = jobName(`merge-${input.name}`);
-  return [
-    { name: share, role: "share", status: shareStatus },
-    {
-      name: merge,
-      role: "merge",
-      status: await jobs.submit(
-        merge,
-        withModelOutputUri(forestMergeJob(target, input, share), merge),
-      ),
-    },
-  ];
 }

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_TARGET } from "../../test-support/azureml-target.js";
 import { runCli, writeDemoCsv } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
-import { azureMlTargetFromEnv, sweepJob } from "../azureml/jobs.js";
+import { sweepJob } from "../azureml/jobs.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
@@ -72,33 +73,19 @@ describe("mlops sweep-trial", () => {
   it("runs a gbdt sweep job's trial command as Azure ML would, logging the metric every round", async () => {
     // The command of the job `mlops sweep --algorithm gbdt --target azureml` submits, with the
     // bindings Azure ML substitutes on the node (a Bayesian sweep's log-sampled learning rate).
-    const WS =
-      "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
-    const job = sweepJob(
-      azureMlTargetFromEnv({
-        AZURE_SUBSCRIPTION_ID: "s",
-        AZUREML_RESOURCE_GROUP: "g",
-        AZUREML_WORKSPACE: "w",
-        AZUREML_COMPUTE: "c",
-        AZUREML_ENVIRONMENT: `${WS}/environments/e/versions/1`,
-        AZUREML_TRAINING_CLIENT_ID: "id",
-        COSMOS_ENDPOINT: "https://cosmos.example:443/",
-        MLFLOW_TRACKING_URI: `azureml://x.api.azureml.ms/mlflow/v1.0${WS}`,
-      }),
-      {
-        data: "azureml:demo:1",
-        label: "label",
-        experiment: "demo",
-        threads: 1,
-        definition: {
-          algorithm: "gbdt",
-          space: gbdtDesignSpace("bayesian"),
-          sampling: { kind: "bayesian" },
-          fixed: GBDT_SWEEP_FIXED,
-          maxTrials: 20,
-        },
+    const job = sweepJob(TEST_TARGET, {
+      data: "azureml:demo:1",
+      label: "label",
+      experiment: "demo",
+      threads: 1,
+      definition: {
+        algorithm: "gbdt",
+        space: gbdtDesignSpace("bayesian"),
+        sampling: { kind: "bayesian" },
+        fixed: GBDT_SWEEP_FIXED,
+        maxTrials: 20,
       },
-    );
+    });
     const sampled: Record<string, string> = {
       "search_space.learningRate": String(Math.log(0.2)),
       "search_space.nEstimators": "50",

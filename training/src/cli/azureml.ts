@@ -8,14 +8,13 @@ import { type Command, InvalidArgumentError } from "commander";
 import {
   AzureMlJobs,
   azureMlTargetFromEnv,
-  type ForestJobInput,
   jobName,
   type SubmittedJob,
   type SweepJobInput,
-  submitTrain,
   sweepJob,
 } from "../azureml/jobs.js";
 import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
+import { type ClusterTrainInput, submitTrain } from "../azureml/train-job.js";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
@@ -57,7 +56,7 @@ export function submittedText(jobs: readonly SubmittedJob[]): string {
 /** Submits `mlops train --target azureml`; returns the submitted jobs. */
 export function submitTrainToAzureMl(
   env: Readonly<Record<string, string | undefined>>,
-  input: ForestJobInput,
+  input: ClusterTrainInput,
   instances: number,
 ): Promise<SubmittedJob[]> {
   const { jobs, target } = azureMlJobsFromEnv(env);

@@ -143,6 +143,45 @@ export type ModelFlags = { algorithm: string; trees?: number } & Partial<
 /** The names of the model flags among a command's parsed options. */
 const MODEL_FLAG_NAMES = new Set<string>(["algorithm", "trees", ...Object.keys(GBDT_FLAGS)]);
 
+/** A flag's name without its argument: `--max-depth` from `--max-depth <n|none>`. */
+const flagName = (flag: GbdtFlag): string => flag.spelling.split(" ")[0]!;
+
+/**
+ * The model flags that ask `mlops train` for `spec`: the inverse of {@link modelSpecFromFlags},
+ * read off the same flag table, so a job on the cluster trains exactly what the local command
+ * would (`modelSpecFromFlags` of these flags is `spec` again). A forest is the default
+ * algorithm and writes `--trees` only; a gbdt option no flag carries (`tol`, `minSamplesSplit`,
+ * or `earlyStopping` without `nIterNoChange`) is refused rather than dropped.
+ */
+export function modelFlagArgs(spec: ModelSpec): string[] {
+  if (spec.algorithm === "forest") {
+    return spec.trees === undefined ? [] : ["--trees", String(spec.trees)];
+  }
+  const options: Record<string, unknown> = { ...spec.options };
+  const args = ["--algorithm", "gbdt"];
+  for (const flag of Object.values(GBDT_FLAGS) as GbdtFlag[]) {
+    const value = options[flag.option];
+    delete options[flag.option];
+    if (value === undefined) continue;
+    args.push(flagName(flag), value === null && flag.noneIsNull ? "none" : String(value));
+  }
+  // `--early-stopping-rounds` is what turns early stopping on: the flags hold both or neither.
+  const { earlyStopping = false } = options;
+  delete options.earlyStopping;
+  if (earlyStopping !== (spec.options?.nIterNoChange !== undefined)) {
+    throw new OptionError(
+      "earlyStopping",
+      "must be true exactly when nIterNoChange is set (--early-stopping-rounds carries both)",
+      spec.options?.earlyStopping,
+    );
+  }
+  const [option, value] = Object.entries(options).find(([, v]) => v !== undefined) ?? [];
+  if (option !== undefined) {
+    throw new OptionError(option, "has no mlops train flag, so a job cannot carry it", value);
+  }
+  return args;
+}
+
 /** Adds `--algorithm` and the gbdt flags to `mlops train` (`--trees` is the forest's, there already). */
 export function addModelFlags(command: Command): Command {
   command.option(

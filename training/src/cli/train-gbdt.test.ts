@@ -143,12 +143,18 @@ describe("mlops train --algorithm gbdt", () => {
     [
       "forest shares",
       ["--from-shares", "shares"],
-      '--from-shares merges forest shares: use --algorithm forest (got "shares")',
+      '--from-shares merges forest shares: use --algorithm forest (boosting rounds each fit the rounds before them, so a gbdt has no shares) (got "shares")',
     ],
     [
-      "the Azure ML target",
+      // gbdt goes to the cluster like the forest: what stops it here is the missing workspace.
+      "the Azure ML target without a workspace",
       ["--target", "azureml"],
-      '--algorithm is not available with --target azureml (got "gbdt")',
+      "AZURE_SUBSCRIPTION_ID must be set for --target azureml (got undefined)",
+    ],
+    [
+      "a bad flag before the Azure ML target is read",
+      ["--target", "azureml", "--growth", "sideways"],
+      '--growth must be "leafwise" or "depthwise" (got "sideways")',
     ],
   ])("refuses %s, naming the flag and the rule", async (_, flags, message) => {
     const out = await gbdt(...flags);

@@ -1,14 +1,14 @@
 /**
  * `mlops train`: fit a random forest or gradient-boosted trees on a CSV, track the run and
- * register the model (locally, from the forest shares of a distributed job, or as a forest job
- * on the Azure ML cluster).
+ * register the model (locally, from the forest shares of a distributed job, or as a job on the
+ * Azure ML cluster that carries the algorithm and every hyperparameter flag).
  */
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
-import { runTrainJob } from "../jobs/train.js";
+import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
@@ -40,39 +40,50 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     )
     .option(
       "--from-shares <dir>",
-      "merge the forest shares in this folder (mlops forest share) instead of fitting",
+      "forest: merge the forest shares in this folder (mlops forest share) instead of fitting",
     )
     .option("--target <where>", "local, or azureml (a job on the workspace's cluster)", "local")
     .option(
       "--instances <n>",
-      "azureml: nodes that share the trees (then a merge job)",
+      "azureml, forest: nodes that share the trees (then a merge job)",
       integer("--instances", 1),
       1,
     );
   addModelFlags(command).action(async (opts: TrainFlags) => {
     const model = modelSpecFromFlags(opts);
     if (model.algorithm === "gbdt" && opts.fromShares) {
+      // Shares are disjoint sets of a forest's independent trees; a boosting round fits the
+      // rounds before it, so a gbdt cannot be grown in shares to merge.
       throw new OptionError(
         "--from-shares",
-        "merges forest shares: use --algorithm forest",
+        "merges forest shares: use --algorithm forest (boosting rounds each fit the rounds before them, so a gbdt has no shares)",
         opts.fromShares,
       );
     }
-    const trees = model.algorithm === "forest" ? (model.trees ?? 100) : 0;
     if (opts.target === "azureml") {
       // Flags the cluster job does not carry are refused rather than silently dropped.
-      if (opts.autoPromote || opts.fromShares || model.algorithm === "gbdt") {
+      if (opts.autoPromote || opts.fromShares) {
         const [flag, value] = opts.autoPromote
           ? ["--auto-promote", true]
-          : opts.fromShares
-            ? ["--from-shares", opts.fromShares]
-            : ["--algorithm", model.algorithm];
+          : ["--from-shares", opts.fromShares];
         throw new OptionError(flag, "is not available with --target azureml", value);
       }
       const name = opts.name ?? datasetName(opts.data);
       const submitted = await submitTrainToAzureMl(
         ctx.io.env,
-        { ...opts, trees, name, experiment: name },
+        {
+          data: opts.data,
+          label: opts.label,
+          name,
+          experiment: name,
+          seed: opts.seed,
+          threads: opts.threads,
+          // The job names the forest's trees even when they are the default, as it always has.
+          model:
+            model.algorithm === "forest"
+              ? { algorithm: "forest", trees: model.trees ?? DEFAULT_FOREST_TREES }
+              : model,
+        },
         opts.instances,
       );
       ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));

@@ -41,6 +41,9 @@ import {
   type PromotionGate,
 } from "./promotion.js";
 
+/** The trees of a forest when the spec names none. */
+export const DEFAULT_FOREST_TREES = 100;
+
 /**
  * What to fit: a random forest of `trees` trees, or gradient-boosted trees with `options` (any
  * of `GbdtOptions` but the seed, which the job's `seed` sets for both).
@@ -126,7 +129,7 @@ function resolveSpec(spec: ModelSpec, seed: number): ResolvedSpec {
     spec.algorithm === "forest"
       ? {
           algorithm: "forest",
-          params: resolveForestOptions({ nEstimators: spec.trees ?? 100, seed }),
+          params: resolveForestOptions({ nEstimators: spec.trees ?? DEFAULT_FOREST_TREES, seed }),
         }
       : { algorithm: "gbdt", params: resolveGbdtOptions({ ...spec.options, seed }) };
   return { ...resolved, record: modelParamsRecord(resolved) };

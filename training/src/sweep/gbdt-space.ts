@@ -91,13 +91,12 @@ export function checkGbdtSpace(space: SearchSpace, fixed: GbdtOptions = {}): voi
   }
 }
 
-/** Resolves `options`; an OptionError is rethrown as `wrap(its rule, its value)`. */
+/** Resolves `options`; an OptionError is rethrown as `wrap("<option> <rule>", its value)`. */
 function refused(options: GbdtOptions, wrap: (rule: string, value: unknown) => OptionError): void {
   try {
     resolveGbdtOptions(options);
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;
-    const rule = error.message.replace(/ \(got .*\)$/s, "");
-    throw wrap(rule, (options as Record<string, unknown>)[error.option]);
+    throw wrap(`${error.option} ${error.rule}`, (options as Record<string, unknown>)[error.option]);
   }
 }
