@@ -6,12 +6,12 @@
  */
 // The artifact module and the errors are public as a whole; the others export a chosen part.
 export * from "./artifact.js";
-export * from "./errors.js";
 export {
   type ClassifierPredictor,
   type LoadedClassifier,
   loadClassifierModel,
 } from "./classifier.js";
+export * from "./errors.js";
 export {
   type CartOptionsJSON,
   type CartTreeJSON,
