@@ -1,4 +1,7 @@
 /**
+ * (Over 450 lines on purpose: a dense numeric kernel whose per-distribution loops are written out
+ * so the hot loop makes no calls and takes no branches; splitting them apart would not shorten it.)
+ *
  * The composed model's log-likelihood, in arch's three steps: residuals from the mean model,
  * conditional variances from the volatility recursion, log-densities from the distribution.
  * One pass gives the total, the analytic gradient and (optionally) the per-observation scores

@@ -1,3 +1,8 @@
+/**
+ * The prod stack's public edge under mocks, and the policy pack judging that same stack with one
+ * guardrail removed at a time. (Over 450 lines on purpose: every case reads the one program
+ * rendered once in `beforeAll`; split, each file would render the whole estate again.)
+ */
 import { EDGE_SECRETS, PUBLIC_PATHS, PUBLIC_ROUTE_LABEL } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -2,6 +2,8 @@
  * The behaviour every adapter must share, as one vitest suite: `describeStoreContract` runs it
  * against a fresh store from `open`. Aggregates are checked against a reference computed here in
  * plain TypeScript from the same generated records, so both adapters give the same numbers.
+ * (Over 450 lines on purpose: one suite, so no adapter can run part of the contract and skip the
+ * rest.)
  */
 import {
   ContractValidationError,
