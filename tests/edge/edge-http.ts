@@ -16,7 +16,18 @@ export interface Answer {
   readonly body: string;
 }
 
-/** One raw HTTP request to `base` on its own connection. */
+/** A body this large is held back until the server has had a moment to refuse on the headers. */
+const LARGE_BODY = 64 * 1024;
+/** How long a large body waits for an early answer (a refusal on the headers alone). */
+const EARLY_ANSWER_MS = 250;
+
+/**
+ * One raw HTTP request to `base` on its own connection. A large body is sent only if no answer
+ * came within EARLY_ANSWER_MS of the headers, as a client expecting `100-continue` would: a server
+ * that refuses on the headers (a missing key, a `Content-Length` over its limit) answers and
+ * closes while the body is still being written, and the reset that follows can discard its
+ * answer before it is read. A connection that closes without an answer rejects (never hangs).
+ */
 export function send(
   base: string,
   method: string,
@@ -25,22 +36,37 @@ export function send(
   body?: string | Buffer,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { method, headers, agent: false }, (res) => {
+    let answered = false;
+    let failure: Error | undefined;
+    const large = body !== undefined && Buffer.byteLength(body) > LARGE_BODY;
+    // Its length declared up front, so a server can refuse an oversized body on its headers.
+    const sent = large
+      ? { ...headers, "content-length": String(Buffer.byteLength(body)) }
+      : headers;
+    const req = httpRequest(`${base}${path}`, { method, headers: sent, agent: false }, (res) => {
+      answered = true;
+      clearTimeout(held);
       const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () =>
+      res.on("end", () => {
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           body: Buffer.concat(chunks).toString("utf8"),
-        }),
-      );
+        });
+        req.destroy();
+      });
     });
-    // A server may answer and close before reading a body it refused.
-    req.on("error", (error: NodeJS.ErrnoException) =>
-      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
-    );
-    req.end(body);
+    // A server may answer and close before reading a body it refused: wait for its answer.
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE" || error.code === "ECONNRESET") failure = error;
+      else reject(error);
+    });
+    req.on("close", () => {
+      if (!answered) reject(failure ?? new Error(`${method} ${path}: closed without an answer`));
+    });
+    if (large) req.flushHeaders();
+    const held = setTimeout(() => req.end(body), large ? EARLY_ANSWER_MS : 0);
   });
 }
 
