@@ -144,28 +144,58 @@ describe("public-routes-allow-listed", () => {
   /** The GARCH service's route objects. */
   const garchIngress = (paths: { path: string; pathType: string }[]) =>
     labelled(ingress(paths), "garch");
-  const garchRoute = (values: string[]) =>
+  /** `type value` per match, e.g. "Exact /health". */
+  const garchRoute = (matches: string[]) =>
     labelled(
-      route(values.map((value) => ({ matches: [{ path: { type: "PathPrefix", value } }] }))),
+      route(
+        matches.map((match) => {
+          const [type, value] = match.split(" ");
+          return { matches: [{ path: { type, value } }] };
+        }),
+      ),
       "garch",
     );
 
-  it("passes the GARCH service's route publishing its contract's public paths", () => {
+  it("passes the GARCH service's route publishing its contract's public paths, /health exactly", () => {
     expect(
-      publicRoutesAllowListed.check(garchRoute(["/health", "/models/list", "/predict"])),
+      publicRoutesAllowListed.check(
+        garchRoute(["Exact /health", "PathPrefix /models/list", "PathPrefix /predict"]),
+      ),
     ).toEqual([]);
     expect(
       publicRoutesAllowListed.check(
         garchIngress([
           { path: "/predict", pathType: "Prefix" },
-          { path: "/health", pathType: "Prefix" },
+          { path: "/predict/custom", pathType: "Exact" },
+          { path: "/health", pathType: "Exact" },
         ]),
       ),
     ).toEqual([]);
   });
 
+  it("fails the GARCH route publishing /health as a prefix: the probes' /health/live and /health/ready with it", () => {
+    expect(
+      publicRoutesAllowListed.check(garchRoute(["PathPrefix /health", "PathPrefix /predict"])),
+    ).toEqual([
+      "r: publishes PathPrefix /health, outside the public paths of garch (PUBLIC_PATHS.garch)",
+    ]);
+    expect(
+      publicRoutesAllowListed.check(garchIngress([{ path: "/health", pathType: "Prefix" }])),
+    ).toEqual([
+      "r: publishes Prefix /health, outside the public paths of garch (PUBLIC_PATHS.garch)",
+    ]);
+    // Exactly a probe's path is no better.
+    expect(publicRoutesAllowListed.check(garchRoute(["Exact /health/live"]))).toEqual([
+      "r: publishes Exact /health/live, outside the public paths of garch (PUBLIC_PATHS.garch)",
+    ]);
+  });
+
   it("fails the GARCH route publishing more than its contract, and the API's publishing the GARCH paths", () => {
-    expect(publicRoutesAllowListed.check(garchRoute(["/predict", "/metrics", "/"]))).toEqual([
+    expect(
+      publicRoutesAllowListed.check(
+        garchRoute(["PathPrefix /predict", "PathPrefix /metrics", "PathPrefix /"]),
+      ),
+    ).toEqual([
       "r: publishes PathPrefix /metrics, outside the public paths of garch (PUBLIC_PATHS.garch)",
       "r: publishes PathPrefix /, outside the public paths of garch (PUBLIC_PATHS.garch)",
     ]);
@@ -178,12 +208,12 @@ describe("public-routes-allow-listed", () => {
     expect(
       publicRoutesAllowListed.check(
         ingress([
-          { path: "/health", pathType: "Prefix" },
+          { path: "/health", pathType: "Exact" },
           { path: "/models/list", pathType: "Prefix" },
         ]),
       ),
     ).toEqual([
-      "r: publishes Prefix /health, outside the public paths of api (PUBLIC_PATHS.api)",
+      "r: publishes Exact /health, outside the public paths of api (PUBLIC_PATHS.api)",
       "r: publishes Prefix /models/list, outside the public paths of api (PUBLIC_PATHS.api)",
     ]);
     expect(

@@ -8,6 +8,7 @@ import {
   isPublicPath,
   PUBLIC_PATHS,
   PUBLIC_ROUTE_LABEL,
+  type PublicPath,
   type PublicService,
 } from "@mlops/contracts";
 import {
@@ -62,8 +63,29 @@ export const appInsightsEntraOnly: ResourceRule = {
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 
-/** Path match kinds that match whole path elements, as `isPublicPath` does. */
-const ELEMENT_MATCHES = new Set(["Prefix", "Exact", "PathPrefix"]);
+/** Route path matches of one path alone (Ingress and Gateway API spell it the same). */
+const EXACT_MATCHES = new Set(["Exact"]);
+/** Route path matches of a path and every path below it by whole elements, as `isPublicPath`. */
+const PREFIX_MATCHES = new Set(["Prefix", "PathPrefix"]);
+
+/**
+ * Whether a route match of `kind` at `path` publishes only paths of `allowed`. An exact match must
+ * be at a path the list admits; a prefix match at or below one of the list's `prefix` entries, as
+ * a prefix at an `exact` entry would publish what lies below it too (`/health/live` under
+ * `/health`). Regular expressions and implementation-specific matches are never within it.
+ */
+function withinAllowList(path: string, kind: string, allowed: readonly PublicPath[]): boolean {
+  if (EXACT_MATCHES.has(kind)) return isPublicPath(path, allowed);
+  if (!PREFIX_MATCHES.has(kind)) return false;
+  return isPublicPath(
+    path,
+    allowed.filter((entry) => entry.match === "prefix"),
+  );
+}
+
+/** An allow-list as the policy's description states it. */
+const describeList = (allowed: readonly PublicPath[]) =>
+  allowed.map((e) => (e.match === "exact" ? `${e.path} (exactly)` : e.path)).join(", ");
 
 /** The paths a route object publishes, each with its match kind ("/" when a rule matches all). */
 function publishedPaths(r: PolicyResource): { path: string; kind: string }[] {
@@ -106,7 +128,7 @@ function routeService(r: PolicyResource): string {
 
 export const publicRoutesAllowListed: ResourceRule = {
   name: "public-routes-allow-listed",
-  description: `A public route publishes only its service's public paths: the prediction API's ${PUBLIC_PATHS.api.join(", ")}, or, labelled ${PUBLIC_ROUTE_LABEL}=garch, the GARCH service's ${PUBLIC_PATHS.garch.join(", ")}. Metrics, docs, the dashboard, models, A/B stats and liveness stay in the cluster.`,
+  description: `A public route publishes only its service's public paths: the prediction API's ${describeList(PUBLIC_PATHS.api)}, or, labelled ${PUBLIC_ROUTE_LABEL}=garch, the GARCH service's ${describeList(PUBLIC_PATHS.garch)}, each matched no wider than its entry. Metrics, docs, the dashboard, models, A/B stats and liveness stay in the cluster.`,
   check: (r) => {
     const paths = publishedPaths(r);
     if (paths.length === 0) return [];
@@ -118,7 +140,7 @@ export const publicRoutesAllowListed: ResourceRule = {
     }
     const allowed = PUBLIC_PATHS[service as PublicService];
     return paths
-      .filter(({ path, kind }) => !ELEMENT_MATCHES.has(kind) || !isPublicPath(path, allowed))
+      .filter(({ path, kind }) => !withinAllowList(path, kind, allowed))
       .map(
         ({ path, kind }) =>
           `${r.name}: publishes ${kind} ${path}, outside the public paths of ${service} (PUBLIC_PATHS.${service})`,

@@ -51,7 +51,7 @@ describe("the GARCH service on the prod stack", () => {
       route.spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
         r.matches.map((m) => m.path.value),
       ),
-    ).toEqual(expect.arrayContaining(Object.values(GARCH_PUBLIC_PATHS)));
+    ).toEqual(expect.arrayContaining(GARCH_PUBLIC_PATHS.map((p) => p.path)));
     const gateway = props("kubernetes:gateway.networking.k8s.io/v1:Gateway", "garch-route-gateway");
     expect(JSON.stringify(gateway.spec.listeners)).toContain(
       "kv-contoso-certs.vault.azure.net/certificates/garch-mlops-contoso-com",

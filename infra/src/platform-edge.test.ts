@@ -202,11 +202,14 @@ describe("the public edge of the prod stack", () => {
       "serving-ingress-route",
     ]);
     expect(forwarded("serving-ingress-route")).toEqual(
-      PUBLIC_PATHS.api.map((p) => `PathPrefix ${p}`).sort(),
+      PUBLIC_PATHS.api.map((p) => `PathPrefix ${p.path}`).sort(),
     );
-    expect(forwarded("garch-route-route")).toEqual(
-      PUBLIC_PATHS.garch.map((p) => `PathPrefix ${p}`).sort(),
-    );
+    // `/health` alone on the GARCH host: the probes' /health/live and /health/ready are not routed.
+    expect(forwarded("garch-route-route")).toEqual([
+      "Exact /health",
+      "PathPrefix /models/list",
+      "PathPrefix /predict",
+    ]);
     // The GARCH route says whose allow-list it publishes; the policy pack holds it to that list.
     expect(one(ROUTE, "garch-route-route").inputs.metadata.labels).toEqual({
       [PUBLIC_ROUTE_LABEL]: "garch",
@@ -465,6 +468,18 @@ describe("the policy pack on the prod stack", () => {
           ],
         },
       })),
+      "public-routes-allow-listed",
+    ],
+    [
+      "the GARCH route's exact /health (a prefix routes the probes' /health/live and /health/ready)",
+      withRoute("garch-route-route", (r) => {
+        const spec = r.props.spec as { rules: { matches: { path: { type: string } }[] }[] };
+        const widened = spec.rules.map((rule) => ({
+          ...rule,
+          matches: rule.matches.map((m) => ({ ...m, path: { ...m.path, type: "PathPrefix" } })),
+        }));
+        return { ...r.props, spec: { ...spec, rules: widened } };
+      }),
       "public-routes-allow-listed",
     ],
     [

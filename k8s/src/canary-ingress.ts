@@ -187,7 +187,9 @@ export class CanaryIngress extends pulumi.ComponentResource {
           paths: [
             {
               path: pathOf(rule),
-              pathType: "Prefix",
+              // networking.k8s.io/v1 HTTPIngressPath: Exact is the path alone, Prefix whole
+              // path elements below it too (Kubernetes API reference, Ingress v1).
+              pathType: rule.exact === true ? "Exact" : "Prefix",
               backend: { service: { name: backend.name, port: { number: backend.port } } },
             },
           ],

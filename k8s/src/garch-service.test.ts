@@ -143,19 +143,23 @@ describe("GarchService", () => {
     });
   });
 
-  it("routes its own host on the Gateway, the contract's paths only, all to its Service", () => {
+  it("routes its own host on the Gateway, the contract's paths only (/health exactly), all to its Service", () => {
     const [gateway] = byType(onGateway, GATEWAY);
     expect(gateway!.inputs.metadata.namespace).toBe("garch-gateway");
     const routes = byType(onGateway, ROUTE);
     expect(routes).toHaveLength(1);
     const spec = routes[0]!.inputs.spec;
     expect(spec.hostnames).toEqual(["garch.ml.example.com"]);
+    // `/health` alone (the probes' /health/live and /health/ready stay in the cluster);
+    // `/predict` covers `/predict/custom`.
     const paths = new Set(
-      spec.rules.flatMap((r: { matches: { path: { value: string } }[] }) =>
-        r.matches.map((m) => m.path.value),
+      spec.rules.flatMap((r: { matches: { path: { type: string; value: string } }[] }) =>
+        r.matches.map((m) => `${m.path.type} ${m.path.value}`),
       ),
     );
-    expect(paths).toEqual(new Set(["/health", "/models/list", "/predict"]));
+    expect(paths).toEqual(
+      new Set(["Exact /health", "PathPrefix /models/list", "PathPrefix /predict"]),
+    );
     // One arm: every backend is the GARCH Service, and nothing is weighted elsewhere.
     for (const rule of spec.rules) {
       for (const ref of rule.backendRefs as { name: string; weight: number }[]) {
@@ -178,18 +182,19 @@ describe("GarchService", () => {
     }
   });
 
-  it("routes the same paths through the NGINX Ingress when the stack runs nginx-canary", () => {
+  it("routes the same paths, /health exactly, through the NGINX Ingress when the stack runs nginx-canary", () => {
     const ingresses = byType(onNginx, INGRESS);
     expect(ingresses.length).toBeGreaterThan(0);
     expect(byType(onNginx, GATEWAY)).toEqual([]);
     const paths = new Set(
       ingresses.flatMap((i) =>
-        i.inputs.spec.rules.flatMap((r: { http: { paths: { path: string }[] } }) =>
-          r.http.paths.map((p) => p.path),
+        i.inputs.spec.rules.flatMap(
+          (r: { http: { paths: { path: string; pathType: string }[] } }) =>
+            r.http.paths.map((p) => `${p.pathType} ${p.path}`),
         ),
       ),
     );
-    expect(paths).toEqual(new Set(["/health", "/models/list", "/predict"]));
+    expect(paths).toEqual(new Set(["Exact /health", "Prefix /models/list", "Prefix /predict"]));
   });
 
   it("labels its route objects as the GARCH service's public paths, for the policy pack", () => {

@@ -114,12 +114,17 @@ export type GarchRoute = Omit<
 /**
  * The split that routes the GARCH host: the service is its one arm (the challenger's share is
  * 0 and both arms are its Service), on whichever data plane the stack runs, publishing the
- * contract's public paths (`PUBLIC_PATHS.garch`) and labelled as their allow-list.
+ * contract's public paths (`PUBLIC_PATHS.garch`), each matched as the contract says (`/health`
+ * exactly), and labelled as their allow-list.
  */
 export function garchSplit(args: GarchServiceArgs): TrafficSplitSettings {
   return {
     ...args.route,
-    rules: PUBLIC_PATHS.garch.map((path) => ({ host: args.host, path })),
+    rules: PUBLIC_PATHS.garch.map(({ path, match }) => ({
+      host: args.host,
+      path,
+      exact: match === "exact",
+    })),
     weight: 0,
     labels: { [PUBLIC_ROUTE_LABEL]: "garch" },
   };

@@ -9,6 +9,7 @@ import {
 } from "../test-support/serving-stack-fixture.js";
 import {
   gatewayWeights,
+  splitRules,
   TLS_OPTION_KEYVAULT_URI,
   TLS_OPTION_SERVICE_ACCOUNT,
   validateGatewayRouteArgs,
@@ -317,5 +318,29 @@ describe("gateway arguments", () => {
     expect(() =>
       validateGatewayRouteArgs("split", { ...args, champion: { name: "c", port: 0 } }),
     ).toThrow("champion.port: 0 must be an integer in 1-65535");
+  });
+});
+
+describe("splitRules", () => {
+  it("matches an exact rule's path alone and a prefix rule's below it, one rule set per match", () => {
+    const rules = splitRules({
+      provider: undefined as never,
+      gatewayNamespace: "garch-gateway",
+      routeNamespace: "garch",
+      routeNamespaceName: "garch",
+      rules: [
+        { host: "garch.ml.example.com", path: "/health", exact: true },
+        { host: "volatility.ml.example.com", path: "/health", exact: true },
+        { host: "garch.ml.example.com", path: "/predict" },
+      ],
+      champion: { name: "garch", port: 80 },
+      challenger: { name: "garch", port: 80 },
+      challengerWeight: 0,
+    });
+    // Per match: the two forced arms, then the weighted rule.
+    expect(rules.map((r) => (r.matches as { path: unknown }[])[0]!.path)).toEqual([
+      ...Array(3).fill({ type: "Exact", value: "/health" }),
+      ...Array(3).fill({ type: "PathPrefix", value: "/predict" }),
+    ]);
   });
 });

@@ -151,9 +151,10 @@ export function gatewayListeners(
 }
 
 /**
- * The split's rules, per path: the forcing header's two values pin an arm
- * (Gateway API gives a rule with more header matches precedence over one with
- * fewer on the same path), everything else is weighted per request.
+ * The split's rules, per path (`PathPrefix`, or `Exact` for an `exact` rule: HTTPPathMatch
+ * types of Core support in the pinned Gateway API CRDs): the forcing header's two values pin an
+ * arm (Gateway API gives a rule with more header matches precedence over one with fewer on the
+ * same path), everything else is weighted per request.
  */
 export function splitRules(args: GatewayRouteArgs): Record<string, unknown>[] {
   const header = args.header ?? DEFAULT_FORCE_HEADER;
@@ -165,9 +166,14 @@ export function splitRules(args: GatewayRouteArgs): Record<string, unknown>[] {
     port: backend.port,
     weight,
   });
-  const paths = [...new Set(args.rules.map(pathOf))];
-  return paths.flatMap((value) => {
-    const path = { type: "PathPrefix", value };
+  // The HTTPRoute lists every host, so a path matched the same way on two hosts is one rule set.
+  const matches = new Map(
+    args.rules.map((rule) => {
+      const path = { type: rule.exact === true ? "Exact" : "PathPrefix", value: pathOf(rule) };
+      return [`${path.type} ${path.value}`, path] as const;
+    }),
+  );
+  return [...matches.values()].flatMap((path) => {
     const forced = (arm: "champion" | "challenger") => ({
       matches: [
         { path, headers: [{ type: "Exact", name: header, value: FORCE_HEADER_VALUES[arm] }] },

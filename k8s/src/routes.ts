@@ -10,8 +10,14 @@ import { assertDns1123Subdomain } from "./names.js";
 export interface IngressRule {
   /** Public host name: a DNS-1123 subdomain. */
   readonly host: string;
-  /** Path prefix, starting with '/'. @default "/" */
+  /** Path, starting with '/': a prefix of whole path elements unless `exact`. @default "/" */
   readonly path?: string;
+  /**
+   * Match the path only, not what lies below it (Gateway API `Exact`, Ingress `Exact`): a route
+   * that publishes one endpoint without its neighbours (`/health` without `/health/live`).
+   * @default false
+   */
+  readonly exact?: boolean;
 }
 
 /** A Service a route sends requests to. */

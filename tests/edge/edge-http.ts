@@ -5,7 +5,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ErrorResponseSchema, isPublicPath } from "@mlops/contracts";
+import { ErrorResponseSchema, isPublicPath, type PublicPath } from "@mlops/contracts";
 import { expect } from "vitest";
 import { forward } from "../workflows/support.js";
 
@@ -101,15 +101,16 @@ export interface PublicRoute {
 }
 
 /**
- * The public route on loopback: forwards requests under `prefixes` (with `X-Forwarded-For`, as
- * the gateway adds it) to the URL `target` picks for each, and answers 404 to everything else.
+ * The public route on loopback: forwards requests to the paths of `allowed`, each matched as the
+ * list says (exactly, or as a prefix), with `X-Forwarded-For` as the gateway adds it, to the URL
+ * `target` picks for each, and answers 404 to everything else.
  */
 export async function startPublicRoute(
-  prefixes: readonly string[],
+  allowed: readonly PublicPath[],
   target: (req: IncomingMessage) => string,
 ): Promise<PublicRoute> {
   const router = createServer((req, res) => {
-    if (!isPublicPath(req.url ?? "/", prefixes)) {
+    if (!isPublicPath(req.url ?? "/", allowed)) {
       res.writeHead(404).end();
       return;
     }

@@ -4,7 +4,8 @@
  * API keys mounted from Key Vault (`MLOPS_SECRETS_DIR`, here a directory this suite writes as the
  * CSI driver would) and operational paths refused to anything that came through the public route.
  * `/predict` and `/predict/custom` demand a key; `/health` and `/models/list` stay open (the
- * availability test probes the first from outside). Every hostile request is refused with its
+ * availability test probes the first from outside; the public route carries `/health` exactly, so
+ * the probes' `/health/live` and `/health/ready` answer 404 to the internet). Every hostile request is refused with its
  * documented status and `ErrorResponse` body; afterwards the process is healthy and the
  * prediction counter holds only the legitimate forecasts. Then `mlops smoke --garch --edge` and
  * `mlops loadtest` pass through a loopback public route with the deploy job's key, and fail
@@ -125,6 +126,21 @@ describe("the GARCH service in its prod configuration, against hostile requests"
       );
     }
     expect(await counted()).toEqual(before);
+  });
+
+  it("routes /health from the internet, and not the probes' paths below it", async () => {
+    const throughRoute = sendTo(() => route.url);
+    expect((await throughRoute("GET", "/health")).status).toBe(200);
+    for (const path of ["/health/live", "/health/ready", "/health/"]) {
+      // The public route publishes /health exactly, so it has no route for these.
+      const routed = await throughRoute("GET", path);
+      expect(routed.status, path).toBe(404);
+      expect(routed.body, path).toBe("");
+      // And were a route wider than it should be, the server itself refuses them to the proxy.
+      expectRefused(await send("GET", path, viaEdge), 404, "NOT_FOUND");
+    }
+    // Inside the cluster the probes still reach them.
+    expect((await send("GET", "/health/live")).status).toBe(200);
   });
 
   it("does not answer operational paths, nor the platform's /garch routes, to a request from the public route", async () => {

@@ -2,14 +2,14 @@
  * The pipeline's smoke test through a guarded edge, as after a deploy: one API process per arm
  * in the prod configuration (API keys and a canary token mounted as files, internal-only ops
  * paths), behind a loopback router that does what the public route does — forwards the public
- * paths only (`PUBLIC_PATH_PREFIXES`), adds `X-Forwarded-For`, and sends `x-canary: always` to the
+ * paths only (`PUBLIC_PATHS.api`), adds `X-Forwarded-For`, and sends `x-canary: always` to the
  * challenger. `mlops smoke --edge` passes with the credentials the deploy job reads from Key
  * Vault, and fails, check by check, without them.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CANARY_OVERRIDE, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
+import { CANARY_OVERRIDE, PUBLIC_PATHS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start, startArms } from "../platform/process.js";
 import { mlops, ROOT } from "../workflows/support.js";
@@ -41,7 +41,7 @@ beforeAll(async () => {
     running,
   );
   // 3. The public route in front of them.
-  router = await startPublicRoute(PUBLIC_PATH_PREFIXES, (req) =>
+  router = await startPublicRoute(PUBLIC_PATHS.api, (req) =>
     req.headers[CANARY_OVERRIDE.header] === "always" ? challenger.url : champion.url,
   );
   url = router.url;

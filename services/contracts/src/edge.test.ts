@@ -46,7 +46,13 @@ describe("isPublicPath", () => {
   });
 
   it("holds the GARCH service to its own list: its contract's paths, nothing operational", () => {
-    for (const path of ["/health", "/models/list", "/predict", "/predict/custom?x=1"]) {
+    for (const path of [
+      "/health",
+      "/health?x=1",
+      "/models/list",
+      "/predict",
+      "/predict/custom?x=1",
+    ]) {
       expect(isPublicPath(path, PUBLIC_PATHS.garch), path).toBe(true);
     }
     for (const path of [
@@ -61,7 +67,31 @@ describe("isPublicPath", () => {
     ]) {
       expect(isPublicPath(path, PUBLIC_PATHS.garch), path).toBe(false);
     }
-    expect(PUBLIC_PATHS.api).toBe(PUBLIC_PATH_PREFIXES);
+  });
+
+  it("admits the GARCH service's /health exactly: the probes' paths below it stay in the cluster", () => {
+    for (const path of [HEALTH_PATHS.live, HEALTH_PATHS.ready, "/health/", "/health/x?y=1"]) {
+      expect(isPublicPath(path, PUBLIC_PATHS.garch), path).toBe(false);
+    }
+    expect(PUBLIC_PATHS.garch).toContainEqual({ path: "/health", match: "exact" });
+  });
+
+  it("keeps the prediction API's list as its prefixes, each matched as a prefix", () => {
+    expect(PUBLIC_PATHS.api).toEqual(
+      PUBLIC_PATH_PREFIXES.map((path) => ({ path, match: "prefix" })),
+    );
+    expect(isPublicPath(HEALTH_PATHS.ready, PUBLIC_PATHS.api)).toBe(true);
+    expect(isPublicPath(`${HEALTH_PATHS.ready}/x`, PUBLIC_PATHS.api)).toBe(true);
+  });
+
+  it("matches an exact entry only as the whole path", () => {
+    const exact = [{ path: "/a/b", match: "exact" }] as const;
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9/]{1,8}$/), (tail) => {
+        expect(isPublicPath(`/a/b${tail}`, exact)).toBe(false);
+        expect(isPublicPath(`/a/b?${tail}`, exact)).toBe(true);
+      }),
+    );
   });
 
   it("matches whole path elements only, like PathPrefix and Ingress Prefix", () => {

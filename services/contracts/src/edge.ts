@@ -10,9 +10,10 @@ import { GARCH_PUBLIC_PATHS } from "./garch-service.js";
 /**
  * Path prefixes the public route forwards, matched element by element (`/predict` covers
  * `/predict/batch`, not `/predictions`), as Gateway API's `PathPrefix` and an Ingress's `Prefix`
- * match. Everything else stays in the cluster: `/metrics` (Prometheus scrapes the pods), `/docs`,
- * `/dashboard` (port-forward), `/models`, `/ab-test/*` and the probes' `/health/live`. The
- * readiness path is public because the availability test probes it from outside.
+ * match (its entries in `PUBLIC_PATHS.api`). Everything else stays in the cluster: `/metrics`
+ * (Prometheus scrapes the pods), `/docs`, `/dashboard` (port-forward), `/models`, `/ab-test/*`
+ * and the probes' `/health/live`. The readiness path is public because the availability test
+ * probes it from outside.
  */
 export const PUBLIC_PATH_PREFIXES = [
   "/predict",
@@ -23,11 +24,29 @@ export const PUBLIC_PATH_PREFIXES = [
 ] as const;
 
 /**
- * Each public service's allow-list: the prediction API's, and the GARCH volatility service's on
- * its own host. The server refuses proxied requests outside its own; the policy pack holds each
- * public route to the list its `PUBLIC_ROUTE_LABEL` names.
+ * How a public path matches a request path: `exact` only the path itself (Gateway API `Exact`,
+ * Ingress `Exact`), `prefix` the path and everything below it by whole path elements (`PathPrefix`,
+ * Ingress `Prefix`).
  */
-export const PUBLIC_PATHS = { api: PUBLIC_PATH_PREFIXES, garch: GARCH_PUBLIC_PATHS } as const;
+export type PathMatch = "exact" | "prefix";
+
+/** One entry of a public service's allow-list. */
+export interface PublicPath {
+  /** Starts with '/'. */
+  readonly path: string;
+  readonly match: PathMatch;
+}
+
+/**
+ * Each public service's allow-list: the prediction API's (its prefixes), and the GARCH volatility
+ * service's on its own host. The server refuses proxied requests outside its own; the route
+ * components publish each entry with its match; the policy pack holds each public route to the
+ * list its `PUBLIC_ROUTE_LABEL` names.
+ */
+export const PUBLIC_PATHS = {
+  api: PUBLIC_PATH_PREFIXES.map((path): PublicPath => ({ path, match: "prefix" })),
+  garch: GARCH_PUBLIC_PATHS,
+} as const satisfies Record<string, readonly PublicPath[]>;
 
 /** A service with a public route. */
 export type PublicService = keyof typeof PUBLIC_PATHS;
@@ -39,15 +58,19 @@ export type PublicService = keyof typeof PUBLIC_PATHS;
 export const PUBLIC_ROUTE_LABEL = "mlops.platform/public-paths";
 
 /**
- * True when `path` (a request path; any query is ignored) falls under one of `prefixes`, the
- * prediction API's public prefixes unless given.
+ * True when `path` (a request path; any query is ignored) is one of `allowed` (the prediction
+ * API's public paths unless given): equal to an entry, or below a `prefix` entry by whole path
+ * elements.
  */
 export function isPublicPath(
   path: string,
-  prefixes: readonly string[] = PUBLIC_PATH_PREFIXES,
+  allowed: readonly PublicPath[] = PUBLIC_PATHS.api,
 ): boolean {
   const bare = path.split("?", 1)[0]!;
-  return prefixes.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`));
+  return allowed.some(
+    (entry) =>
+      bare === entry.path || (entry.match === "prefix" && bare.startsWith(`${entry.path}/`)),
+  );
 }
 
 /** The request header carrying an API key (`MLOPS_AUTH=api-keys`). */

@@ -25,15 +25,16 @@ export const GARCH_SERVICE_PATHS = {
 } as const;
 
 /**
- * Paths the service's public route carries, matched by whole path elements as `isPublicPath`
- * does: `/health` (the availability test probes it from outside), `/models/list`, and `/predict`
- * with `/predict/custom`. The index, `/metrics`, `/docs` and the `/garch/*` routes stay in the
- * cluster.
+ * Paths the service's public route carries, each with how it matches (`isPublicPath`): `/health`
+ * exactly (the one health path its clients and the availability test call from outside; the
+ * probes' `/health/live` and `/health/ready` stay in the cluster), `/models/list`, and `/predict`
+ * as a prefix of whole path elements, so `/predict/custom` with it. The index, `/metrics`,
+ * `/docs` and the `/garch/*` routes stay in the cluster.
  */
 export const GARCH_PUBLIC_PATHS = [
-  GARCH_SERVICE_PATHS.health,
-  GARCH_SERVICE_PATHS.models,
-  GARCH_SERVICE_PATHS.predict,
+  { path: GARCH_SERVICE_PATHS.health, match: "exact" },
+  { path: GARCH_SERVICE_PATHS.models, match: "prefix" },
+  { path: GARCH_SERVICE_PATHS.predict, match: "prefix" },
 ] as const;
 
 /** Steps forecast when a request names none (the design's default). */
