@@ -25,10 +25,10 @@ const modelFolder = (v: ModelVersion) => dirname(artifactPath(v.artifact.uri));
  * SHA-256 (so nothing but a verified artifact leaves the machine, and never the folder's other
  * contents).
  */
-async function artifactFiles(v: ModelVersion): Promise<string[]> {
+async function artifactFiles(v: ModelVersion, folder: string): Promise<string[]> {
   const { manifest } = await readArtifact(v.artifact);
   const files = [MANIFEST_FILE, manifest.model_file];
-  const card = join(modelFolder(v), CARD_FILE);
+  const card = join(folder, CARD_FILE);
   const hasCard = await access(card).then(
     () => true,
     () => false,
@@ -48,7 +48,7 @@ export class MlflowArtifactStore implements ArtifactPublisher {
   async publish(v: ModelVersion): Promise<string> {
     const folder = modelFolder(v);
     const path = `mlops-models/${v.name}/${v.version}`;
-    for (const file of await artifactFiles(v)) {
+    for (const file of await artifactFiles(v, folder)) {
       await this.client.uploadArtifact(`${path}/${file}`, await readFile(join(folder, file)));
     }
     return `mlflow-artifacts:/${path}`;

@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { ModelVersion } from "@mlops/contracts";
-import { MODEL_FILE, modelManifest, sha256, writeArtifact } from "@mlops/models";
+import {
+  type ManifestFields,
+  MODEL_FILE,
+  modelManifest,
+  sha256,
+  writeArtifact,
+} from "@mlops/models";
 import { readDemoFixture } from "@mlops/models/test-support";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,8 +28,13 @@ const WORKSPACE =
 
 /** A scratch folder per test file: artifact roots and a job's mounted output. */
 let scratch: string;
+/** The demo forest's manifest fields, which every model folder written here reuses. */
+let manifestFields: ManifestFields;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "mlops-mirror-"));
+  const [{ manifest }] = await readDemoFixture();
+  const { format_version, model_file, model_sha256, ...fields } = manifest!;
+  manifestFields = fields;
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
@@ -33,11 +44,9 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
  */
 async function modelFiles(root: string, run: string, model: string): Promise<string> {
   const folder = join(scratch, root, run, "model");
-  const [{ manifest }] = await readDemoFixture();
-  const { format_version, model_file, model_sha256, ...fields } = manifest!;
   await rm(folder, { recursive: true, force: true });
   await writeArtifact(folder, {
-    manifest: modelManifest({ ...fields, run_id: run }, model),
+    manifest: modelManifest({ ...manifestFields, run_id: run }, model),
     model,
     card: `# ${model}\n`,
   });
