@@ -207,24 +207,27 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
     return several.size;
   }
 
+  /** Writes checked records, then joins the outcomes that arrived before them. */
+  async function write(records: readonly PredictionRecord[]): Promise<WriteResult> {
+    const docs = records.map(toPredictionDoc);
+    const created = await bulkCreate(predictions, docs, "write prediction logs");
+    // Outcomes that arrived before their prediction was logged are joined now.
+    const fresh = docs.filter((d) => created.has(d.id));
+    await inChunks(fresh, BULK_CHUNK, async (chunk) => {
+      const early = await query<OutcomeRecord>(
+        outcomes,
+        "find early outcomes",
+        "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
+        [{ name: "@ids", value: chunk.map((d) => d.id) }],
+      );
+      await eachLimited(early, concurrency, join);
+    });
+    return { inserted: created.size };
+  }
+
   return {
-    insertMany: async (records): Promise<WriteResult> => {
-      const parsed = check.predictions(records);
-      const docs = parsed.map(toPredictionDoc);
-      const created = await bulkCreate(predictions, docs, "write prediction logs");
-      // Outcomes that arrived before their prediction was logged are joined now.
-      const fresh = docs.filter((d) => created.has(d.id));
-      await inChunks(fresh, BULK_CHUNK, async (chunk) => {
-        const early = await query<OutcomeRecord>(
-          outcomes,
-          "find early outcomes",
-          "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
-          [{ name: "@ids", value: chunk.map((d) => d.id) }],
-        );
-        await eachLimited(early, concurrency, join);
-      });
-      return { inserted: created.size };
-    },
+    insertMany: async (records) => write(check.predictions(records)),
+    insertValidated: write,
     get: async (requestId) => {
       const found = await read<PredictionDoc>(predictions, requestId, requestId, "read prediction");
       return found === null ? null : toRecord(found.doc);
