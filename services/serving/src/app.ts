@@ -100,13 +100,21 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
-  app.addHook("onResponse", (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
-      "served",
-    );
-    done();
-  });
+  // Only where the line is written: below `info` the hook would run for every answer for nothing.
+  if (["trace", "debug", "info"].includes(app.log.level)) {
+    app.addHook("onResponse", (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        "served",
+      );
+      done();
+    });
+  }
   // Set on arrival so every answer carries it, errors and shed requests included.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
