@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeStoreContract } from "../../test-support/store-contract.js";
+import {
+  describeStoreContract,
+  expectLegacyReadsAsUnknown,
+} from "../../test-support/store-contract.js";
 import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
@@ -73,22 +76,8 @@ describe("sqlite adapter", () => {
     const store = openSqliteStore(path);
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
-    // Written before assignments were recorded: it reads, and is counted, as unknown.
-    expect(await store.predictions.get("r1")).toMatchObject({
-      assignment: "unknown",
-      challenger_weight: null,
-    });
-    expect(
-      await store.predictions.assignments({ experiment_id: "e", variants: ["champion"] }),
-    ).toEqual([
-      {
-        assignment: "unknown",
-        challenger_weight: null,
-        predictions: { champion: 1 },
-        first_timestamp: 5,
-        last_timestamp: 5,
-      },
-    ]);
+    // Written before assignments were recorded.
+    await expectLegacyReadsAsUnknown(store, { requestId: "r1", experimentId: "e", timestamp: 5 });
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({
