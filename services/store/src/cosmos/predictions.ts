@@ -4,6 +4,8 @@
  * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); joined
  * pairs are read in time order, ties by request id as on SQLite.
  */
+
+import type { SqlParameter } from "@azure/cosmos";
 import {
   type AggregateQuery,
   type Assignment,
@@ -13,7 +15,6 @@ import {
   type PredictionRecord,
   type VariantAggregate,
 } from "@mlops/contracts";
-import type { SqlParameter } from "@azure/cosmos";
 import { type AssignmentCount, groupAssignments, windowBounds } from "../shared.js";
 import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
 import { check } from "../validate.js";
