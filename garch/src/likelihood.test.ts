@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { dataSeries } from "../test-support/data-series.js";
 import {
   buildModel,
   evaluate,
@@ -13,13 +13,7 @@ import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
 
-const dem = Float64Array.from(
-  readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map(Number),
-).subarray(0, 400);
+const dem = Float64Array.from(dataSeries("dem2gbp.csv")).subarray(0, 400);
 
 function paramsFor(o: GarchOptions): GarchParams {
   const spec = checkSpec(o);
@@ -203,11 +197,7 @@ describe("logLikelihoods (several θ in one pass)", () => {
 
 describe("logLikelihood", () => {
   it("reproduces the FCP benchmark log-likelihood at the published estimates", () => {
-    const full = readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map(Number);
+    const full = dataSeries("dem2gbp.csv");
     const ll = logLikelihood(full, checkSpec(), {
       mu: -0.00619041,
       omega: 0.0107613,
