@@ -42,6 +42,15 @@ const model = (name: string) => ({
   artifact: { uri: "file:garch.json", sha256: sha },
 });
 
+/** A fresh database file holding one registered model, `name`, its connection closed. */
+async function fileWithModel(name: string): Promise<string> {
+  const path = freshPath();
+  const store = openSqliteStore(path);
+  await store.models.register(model(name));
+  await store.close();
+  return path;
+}
+
 describe("sqlite adapter", () => {
   it("creates the file and its directories on first use, migrated once", async () => {
     const path = freshPath();
@@ -99,10 +108,7 @@ describe("sqlite adapter", () => {
   });
 
   it("keeps data across connections", async () => {
-    const path = freshPath();
-    const a = openSqliteStore(path);
-    await a.models.register(model("persist"));
-    await a.close();
+    const path = await fileWithModel("persist");
     const b = openSqliteStore(path);
     expect((await b.models.resolve("persist")).version).toBe(1);
     await b.close();
@@ -217,10 +223,7 @@ describe("sqlite adapter", () => {
   });
 
   it("names the file when its pages are corrupt", async () => {
-    const path = freshPath();
-    const store = openSqliteStore(path);
-    await store.models.register(model("doomed"));
-    await store.close();
+    const path = await fileWithModel("doomed");
     // Keep page 1 (header and schema), overwrite every table page with garbage.
     const bytes = readFileSync(path);
     const pageSize = bytes.readUInt16BE(16);
