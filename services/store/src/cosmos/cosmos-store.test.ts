@@ -6,12 +6,9 @@ import { CosmosClient } from "@azure/cosmos";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../test-support/cosmos-emulator.js";
+import { expectLegacyReadsAsUnknown } from "../../test-support/legacy-records.js";
 import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
-import {
-  describeStoreContract,
-  expectLegacyReadsAsUnknown,
-  expectSameAggregate,
-} from "../../test-support/store-contract.js";
+import { describeStoreContract, expectSameAggregate } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 

@@ -4,10 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  describeStoreContract,
-  expectLegacyReadsAsUnknown,
-} from "../../test-support/store-contract.js";
+import { expectLegacyReadsAsUnknown } from "../../test-support/legacy-records.js";
+import { describeStoreContract } from "../../test-support/store-contract.js";
 import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
