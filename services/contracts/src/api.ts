@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { AssignmentReportSchema } from "./assignment.js";
 import { MAX_ISSUE_TEXT, MAX_LISTED_ISSUES } from "./errors.js";
-import { AliasSchema } from "./model-ref.js";
+import { AliasSchema, ModelRefTextSchema } from "./model-ref.js";
 import { OutcomeValueSchema, ProbabilitiesSchema, VariantAggregateSchema } from "./predictions.js";
 import {
   ClassLabelSchema,
@@ -98,7 +98,7 @@ export const HorizonSchema = z.number().int().min(1).max(GARCH_LIMITS.maxHorizon
 
 /** `POST /garch/forecast`: `model` is `NAME`, `NAME@version` or `NAME@alias`. */
 export const GarchForecastRequestSchema = z.strictObject({
-  model: z.string().min(1).max(128),
+  model: ModelRefTextSchema,
   horizon: HorizonSchema,
 });
 export type GarchForecastRequest = z.infer<typeof GarchForecastRequestSchema>;
