@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assignVariant, bucketOf, userArms } from "./assignment.js";
+import { assignVariant, bucketOf } from "./assignment.js";
 
 describe("assignVariant", () => {
   it("is stable for a user and an experiment", () => {
@@ -53,28 +53,5 @@ describe("assignVariant", () => {
   it("rejects a weight outside 0..100", () => {
     expect(() => assignVariant("e", "u", 101)).toThrow(/challengerPercent must be within 0..100/);
     expect(() => assignVariant("e", "u", Number.NaN)).toThrow(RangeError);
-  });
-});
-
-describe("userArms", () => {
-  it("answers as assignVariant does, whatever it remembers or forgets", () => {
-    fc.assert(
-      fc.property(
-        fc.string(),
-        fc.nat(100),
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"), {
-          maxLength: 60,
-        }),
-        (exp, weight, capacity, users) => {
-          const armOf = userArms(exp, weight, capacity);
-          for (const user of users) expect(armOf(user)).toBe(assignVariant(exp, user, weight));
-        },
-      ),
-    );
-  });
-
-  it("rejects a weight outside 0..100 when it is made, not on first use", () => {
-    expect(() => userArms("e", 101)).toThrow(/challengerPercent must be within 0..100/);
   });
 });

@@ -26,30 +26,3 @@ export function bucketOf(experimentId: string, userId: string): number {
   const digest = hash("sha256", `${experimentId}:${userId}`, "buffer");
   return (digest.readUInt32BE(0) / 2 ** 32) * 100;
 }
-
-/** Users whose arms `userArms` remembers. */
-export const REMEMBERED_USERS = 4096;
-
-/**
- * `assignVariant` for one experiment and weight, remembering the arms of the last `capacity`
- * users it was asked about (the oldest is forgotten first): a returning user's request skips the
- * SHA-256, which was ~3 % of a prediction's CPU. The answers are `assignVariant`'s; at most
- * `capacity` ids are held (~1.2 MiB at the 256-character user-id limit).
- */
-export function userArms(
-  experimentId: string,
-  challengerPercent: number,
-  capacity = REMEMBERED_USERS,
-): (userId: string) => Variant {
-  assignVariant(experimentId, "", challengerPercent); // the weight's range check, once
-  const arms = new Map<string, Variant>();
-  return (userId) => {
-    let arm = arms.get(userId);
-    if (arm === undefined) {
-      arm = assignVariant(experimentId, userId, challengerPercent);
-      if (arms.size >= capacity) arms.delete(arms.keys().next().value!);
-      arms.set(userId, arm);
-    }
-    return arm;
-  };
-}

@@ -23,7 +23,7 @@ import {
 } from "@mlops/contracts";
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { assignVariant, userArms } from "../assignment.js";
+import { assignVariant } from "../assignment.js";
 import { type CanaryOverride, canaryOverride } from "../edge/canary.js";
 import { ServingError } from "../errors.js";
 import type { Classification, Classifier } from "../models/classifier.js";
@@ -41,7 +41,6 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const experimentId = config.experimentId;
   // What put this process's predictions on their arm, recorded with each so the analysis knows.
   const { assignment, challenger_weight } = assignmentOf(config);
-  const armOf = userArms(experimentId, config.challengerWeight);
 
   // Counter children per (variant, status), bound once: label lookup stays off the hot path.
   const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
@@ -82,10 +81,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   ): ServedVariant => {
     if (config.mode === "single") return config.variant!;
     if (override.kind === "trusted") return override.arm;
-    // Without a user the request's own (unique) id places it: nothing worth remembering.
-    return userId === undefined
-      ? assignVariant(experimentId, request.id, config.challengerWeight)
-      : armOf(userId);
+    return assignVariant(experimentId, userId ?? request.id, config.challengerWeight);
   };
 
   /**
