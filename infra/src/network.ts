@@ -2,7 +2,8 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "./config.js";
-import type { PlacementArgs } from "./placement.js";
+import { createNatEgress } from "./egress.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { type PrivateLinkArgs, privateDnsZoneNames } from "./private-link.js";
 
 /** What sets one subnet apart: its range and options, and its NSG's rules. */
@@ -65,45 +66,20 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Network", name, {}, opts);
-    const { resourceGroupName, location, tags, ranges } = args;
+    const { ranges } = args;
+    const placement = placementOf(args);
 
     const vnet = new network.VirtualNetwork(
       `${name}-vnet`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        addressSpace: { addressPrefixes: [ranges.addressSpace] },
-      },
+      { ...placement, addressSpace: { addressPrefixes: [ranges.addressSpace] } },
       { parent: this },
     );
 
-    // Standard SKU: the SDK's network API (2024-05-01) has no StandardV2 yet; a non-zonal NAT
-    // gateway with a zone-redundant address survives the loss of any one zone's address.
-    const egressIp = new network.PublicIPAddress(
-      `${name}-egress-ip`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        sku: { name: "Standard", tier: "Regional" },
-        publicIPAllocationMethod: "Static",
-        publicIPAddressVersion: "IPv4",
-        zones: ["1", "2", "3"],
-      },
-      { parent: this },
-    );
-    const nat = new network.NatGateway(
-      `${name}-nat`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        sku: { name: "Standard" },
-        idleTimeoutInMinutes: 4,
-        publicIpAddresses: [{ id: egressIp.id }],
-      },
-      { parent: this },
+    const { nat, ip: egressIp } = createNatEgress(
+      name,
+      placement,
+      { zones: ["1", "2", "3"], idleTimeoutInMinutes: 4 },
+      this,
     );
 
     // Subnets are created one after another: Azure rejects concurrent writes to one VNet.
@@ -163,18 +139,17 @@ export class Network extends pulumi.ComponentResource {
     settings: SubnetSettings,
     after?: pulumi.Resource,
   ): network.Subnet {
-    const { resourceGroupName, location, tags } = args;
     const { securityRules, ...subnet } = settings;
     const nsg = new network.NetworkSecurityGroup(
       `${role}-nsg`,
-      { resourceGroupName, location, tags, ...(securityRules ? { securityRules } : {}) },
+      { ...placementOf(args), ...(securityRules ? { securityRules } : {}) },
       { parent: this },
     );
     return new network.Subnet(
       role,
       {
         ...subnet,
-        resourceGroupName,
+        resourceGroupName: args.resourceGroupName,
         virtualNetworkName: vnet.name,
         networkSecurityGroup: { id: nsg.id },
       },
