@@ -1,2 +1,7 @@
-/** Test support shared by suites in several packages; never part of a production build. */
+/**
+ * Test support shared by suites (and benchmarks) in several packages, for loopback servers; never
+ * part of a production build. Free of vitest, so scripts that run outside it can use it too; the
+ * scratch directory, which registers vitest hooks, is the subpath `./test-support/scratch`.
+ */
+export { freePort } from "./free-port.js";
 export { type LoopbackCertificate, loopbackCertificate } from "./loopback-tls.js";
