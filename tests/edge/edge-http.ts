@@ -7,7 +7,7 @@ import { createServer, request as httpRequest, type IncomingMessage } from "node
 import type { AddressInfo } from "node:net";
 import { ErrorResponseSchema, isPublicPath, type PublicPath } from "@mlops/contracts";
 import { expect } from "vitest";
-import { forward } from "../workflows/support.js";
+import { forward, mlops } from "../workflows/support.js";
 
 /** What a response came back as. */
 export interface Answer {
@@ -126,4 +126,19 @@ export async function startPublicRoute(
         router.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Runs `mlops smoke <args> --json` with `env` and expects it to pass, having run exactly the
+ * checks named in `checks`, in order.
+ */
+export async function expectSmokePasses(
+  args: readonly string[],
+  env: Record<string, string>,
+  checks: readonly string[],
+): Promise<void> {
+  const out = await mlops(["smoke", ...args, "--json"], env);
+  expect(out.code, out.stdout + out.stderr).toBe(0);
+  const report = JSON.parse(out.stdout) as { checks: { name: string }[] };
+  expect(report.checks.map((c) => c.name)).toEqual(checks);
 }

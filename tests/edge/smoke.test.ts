@@ -13,7 +13,7 @@ import { CANARY_OVERRIDE, PUBLIC_PATHS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start, startArms } from "../platform/process.js";
 import { mlops, ROOT } from "../workflows/support.js";
-import { type PublicRoute, startPublicRoute } from "./edge-http.js";
+import { expectSmokePasses, type PublicRoute, startPublicRoute } from "./edge-http.js";
 
 const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const API_KEY = "deploy-job-api-key";
@@ -55,19 +55,17 @@ afterAll(async () => {
 
 describe("mlops smoke --edge", () => {
   it("passes through the public route with the deploy job's API key and canary token", async () => {
-    const out = await mlops(["smoke", "--url", url, "--edge", "--json"], {
-      MLOPS_SMOKE_API_KEY: API_KEY,
-      MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN,
-    });
-    expect(out.code, out.stdout + out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
-      "health/ready",
-      "predict",
-      "garch/fit-forecast",
-      "route X-Canary: always",
-      "route X-Canary: never",
-    ]);
+    await expectSmokePasses(
+      ["--url", url, "--edge"],
+      { MLOPS_SMOKE_API_KEY: API_KEY, MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN },
+      [
+        "health/ready",
+        "predict",
+        "garch/fit-forecast",
+        "route X-Canary: always",
+        "route X-Canary: never",
+      ],
+    );
   });
 
   it("fails the guarded checks without credentials, and the routing ones without the token", async () => {
