@@ -1,7 +1,8 @@
 import { assignmentOf, parseServingConfig } from "@mlops/contracts";
+import { sharedBeforeAll } from "@mlops/contracts/test-support/hooks";
 import { promiseOf, type Registered, registered, settle } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, expect } from "vitest";
+import { expect } from "vitest";
 import type { PolicyResource } from "../policy/rules.js";
 import { installAzureMocks } from "./azure-mocks.js";
 
@@ -17,24 +18,17 @@ export interface ProgramRun {
 /** How long rendering the whole estate under mocks may take, on a busy machine too. */
 const RENDER_TIMEOUT_MS = 60_000;
 
-/**
- * Runs the program (`runProgram`) once before a test file's tests; the run, once it has happened.
- */
+/** Runs the program (`runProgram`) once before a test file's tests; the run, once it has happened. */
 export function renderBeforeAll(stack: string, config: Record<string, string>): ProgramRun {
-  let run: ProgramRun | undefined;
-  beforeAll(async () => {
-    run = await runProgram(stack, config);
-  }, RENDER_TIMEOUT_MS);
-  const done = (): ProgramRun => {
-    if (run === undefined) throw new Error("the program runs in beforeAll: read it in tests");
-    return run;
-  };
+  const run = sharedBeforeAll(`the ${stack} program`, () => runProgram(stack, config), {
+    timeoutMs: RENDER_TIMEOUT_MS,
+  });
   return {
     get program() {
-      return done().program;
+      return run().program;
     },
     get outputs() {
-      return done().outputs;
+      return run().outputs;
     },
   };
 }

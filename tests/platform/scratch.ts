@@ -3,7 +3,7 @@
  * Apart from `process.ts` because it registers vitest hooks, and `process.ts` also serves
  * scripts that run outside vitest (`telemetry-scenario.ts`).
  */
-import { scratchDir } from "@mlops/contracts/test-support/scratch";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
 import { afterAll } from "vitest";
 import type { Started } from "./process.js";
 

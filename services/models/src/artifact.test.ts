@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelVersionInputSchema } from "@mlops/contracts";
-import { scratchDir } from "@mlops/contracts/test-support/scratch";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
 import { describe, expect, it } from "vitest";
 import {
   artifactPath,

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { scratchDir } from "@mlops/contracts/test-support/scratch";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
 import { describe, expect, it } from "vitest";
 import { readDemoFixture } from "../test-support/index.js";
 import {
