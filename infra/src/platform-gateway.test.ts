@@ -8,13 +8,7 @@
 import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { describe, expect, it } from "vitest";
-import {
-  expectArmsAssignedBy,
-  ofType,
-  one,
-  type Program,
-  renderBeforeAll,
-} from "../test-support/program.js";
+import { expectArmsAssignedBy, ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 
