@@ -6,30 +6,33 @@
  * challenger. `mlops smoke --edge` passes with the credentials the deploy job reads from Key
  * Vault, and fails, check by check, without them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANARY_OVERRIDE, PUBLIC_PATHS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start, startArms } from "../platform/process.js";
+import { START, start, startArms } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 import { mlops, ROOT } from "../workflows/support.js";
-import { expectSmokePasses, type PublicRoute, startPublicRoute } from "./edge-http.js";
+import {
+  expectSmokePasses,
+  type PublicRoute,
+  startPublicRoute,
+  writeSecrets,
+} from "./edge-http.js";
 
 const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const API_KEY = "deploy-job-api-key";
 const CANARY_TOKEN = "deploy-job-canary-token";
 
-let dir: string;
-const running: Started[] = [];
+const suite = scratchSuite("mlops-edge-smoke-");
 let router: PublicRoute;
 let url: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-edge-smoke-"));
-  const secrets = join(dir, "secrets");
-  await mkdir(secrets);
-  await writeFile(join(secrets, "api-key-1"), API_KEY);
-  await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
+  const { dir, running } = suite;
+  const secrets = await writeSecrets(dir, {
+    "api-key-1": API_KEY,
+    "canary-token-1": CANARY_TOKEN,
+  });
   // 1. Register the demo models (pnpm start's bootstrap), then stop.
   const bootstrap = await start(START, dir, { MLOPS_WORKERS: "1" });
   expect(await bootstrap.stop("SIGTERM")).toBe(0);
@@ -48,9 +51,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of running) await s.stop("SIGKILL");
   await router?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mlops smoke --edge", () => {
