@@ -6,9 +6,9 @@
  */
 
 import { COSMOS_LAYOUT } from "@mlops/contracts";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEPLOYER_OBJECT_ID, SUBSCRIPTION } from "../test-support/azure-mocks.js";
-import { ofType, one, runProgram } from "../test-support/program.js";
+import { ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import {
   type Access,
@@ -27,9 +27,7 @@ const cfg: StackConfig = parseStackConfig(
   "mlops-platform",
 );
 
-beforeAll(async () => {
-  await runProgram("prod", config);
-}, 60_000);
+renderBeforeAll("prod", config);
 
 /** The principal ids the mocks give each actor. */
 const PRINCIPALS: Record<Actor, string> = {

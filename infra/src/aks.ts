@@ -11,6 +11,7 @@ import {
   MANAGED_CLUSTER_API_VERSION,
 } from "./aks-cluster-body.js";
 import { type ClusterMonitoringArgs, connectClusterMonitoring } from "./cluster-monitoring.js";
+import { grantToIdentity } from "./grants.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
 import { grantRole } from "./roles.js";
 
@@ -65,14 +66,11 @@ export class AksCluster extends pulumi.ComponentResource {
         parent: this,
       },
     );
-    const subnetJoin = grantRole(
+    const subnetJoin = grantToIdentity(
       `${name}-control-plane-subnet`,
-      {
-        scope: args.nodeSubnetId,
-        principalId: controlPlane.principalId,
-        role: "networkContributor",
-        principalType: "ServicePrincipal",
-      },
+      args.nodeSubnetId,
+      "networkContributor",
+      controlPlane.principalId,
       { parent: this },
     );
 

@@ -1,8 +1,8 @@
 import { KEDA_OPERATOR, type ServiceAccountRef } from "@mlops/k8s";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { grantToIdentity } from "./grants.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
-import { grantRole } from "./roles.js";
 
 /** Audience AKS workload identity tokens carry; Entra ID accepts only this one for the exchange. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
@@ -94,14 +94,11 @@ export class Identity extends pulumi.ComponentResource {
     this.autoscaler = create("autoscaler", [KEDA_OPERATOR]);
     this.edge =
       args.edgeServiceAccounts.length === 0 ? undefined : create("edge", args.edgeServiceAccounts);
-    this.autoscalerAccess = grantRole(
+    this.autoscalerAccess = grantToIdentity(
       `${name}-autoscaler-prometheus-reader`,
-      {
-        scope: args.monitorWorkspaceId,
-        principalId: this.autoscaler.principalId,
-        role: "monitoringDataReader",
-        principalType: "ServicePrincipal",
-      },
+      args.monitorWorkspaceId,
+      "monitoringDataReader",
+      this.autoscaler.principalId,
       { parent: this },
     );
 

@@ -5,8 +5,8 @@ import {
   REQUEST_LOG,
 } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, runProgram } from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { CPU_PERCENT, FAILED_HEALTH_CHECKS, MEMORY_PERCENT } from "./alert-rules.js";
 import { dashboardTitles } from "./dashboard.js";
@@ -16,9 +16,7 @@ import { dashboardTitles } from "./dashboard.js";
  * Kubernetes objects, the node CPU and memory alerts, the failed-health-check alert, the action
  * group's receivers, the saved queries and the dashboard.
  */
-beforeAll(async () => {
-  await runProgram("prod", stackFileConfig());
-}, 60_000);
+renderBeforeAll("prod", stackFileConfig());
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are arbitrary JSON.
 const props = (type: string, name: string): any => one(type, name).inputs;

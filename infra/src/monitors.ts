@@ -109,6 +109,12 @@ const PROBE_LOCATIONS = [
   "us-ca-sjc-azr",
   "apac-sg-sin-azr",
 ];
+/** What sets one metric alert apart from the others. */
+type MetricAlertSettings = Omit<
+  monitor.MetricAlertArgs,
+  "resourceGroupName" | "tags" | "location" | "enabled" | "actions"
+>;
+
 /** Regions that must fail together before the health alert fires. */
 const FAILED_LOCATIONS_TO_ALERT = 2;
 
@@ -203,37 +209,28 @@ export class Monitors extends pulumi.ComponentResource {
     );
 
     for (const alert of clusterMetricAlerts) {
-      new monitor.MetricAlert(
-        `${name}-${alert.role}`,
-        {
-          resourceGroupName,
-          tags,
-          location: "global",
-          description: alert.description,
-          severity: alert.severity,
-          enabled: true,
-          scopes: [args.clusterId],
-          evaluationFrequency: alert.evaluationFrequency,
-          windowSize: alert.windowSize,
-          criteria: {
-            odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-            allOf: [
-              {
-                criterionType: "StaticThresholdCriterion",
-                name: alert.role,
-                metricName: alert.metricName,
-                metricNamespace: CLUSTER_METRIC_NAMESPACE,
-                operator: "GreaterThan",
-                threshold: alert.threshold,
-                timeAggregation: "Average",
-              },
-            ],
-          },
-          autoMitigate: true,
-          actions: [{ actionGroupId: args.actionGroupId }],
+      this.metricAlert(`${name}-${alert.role}`, args, {
+        description: alert.description,
+        severity: alert.severity,
+        scopes: [args.clusterId],
+        evaluationFrequency: alert.evaluationFrequency,
+        windowSize: alert.windowSize,
+        criteria: {
+          odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+          allOf: [
+            {
+              criterionType: "StaticThresholdCriterion",
+              name: alert.role,
+              metricName: alert.metricName,
+              metricNamespace: CLUSTER_METRIC_NAMESPACE,
+              operator: "GreaterThan",
+              threshold: alert.threshold,
+              timeAggregation: "Average",
+            },
+          ],
         },
-        { parent: this },
-      );
+        autoMitigate: true,
+      });
     }
 
     const checks: HealthCheck[] = [
@@ -317,25 +314,32 @@ export class Monitors extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.metricAlert(`${role}-health-alert`, args, {
+      description: `Fails from several regions: ${check.description}`,
+      severity: 1,
+      scopes: [test.id, args.appInsightsId],
+      evaluationFrequency: "PT1M",
+      windowSize: "PT5M",
+      criteria: {
+        odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
+        webTestId: test.id,
+        componentId: args.appInsightsId,
+        failedLocationCount: FAILED_LOCATIONS_TO_ALERT,
+      },
+    });
+  }
+
+  /** An enabled metric alert (metric alerts are global) that notifies the action group. */
+  private metricAlert(role: string, args: MonitorsArgs, alert: MetricAlertSettings): void {
     new monitor.MetricAlert(
-      `${role}-health-alert`,
+      role,
       {
-        resourceGroupName,
-        tags,
+        resourceGroupName: args.resourceGroupName,
+        tags: args.tags,
         location: "global",
-        description: `Fails from several regions: ${check.description}`,
-        severity: 1,
         enabled: true,
-        scopes: [test.id, args.appInsightsId],
-        evaluationFrequency: "PT1M",
-        windowSize: "PT5M",
-        criteria: {
-          odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-          webTestId: test.id,
-          componentId: args.appInsightsId,
-          failedLocationCount: FAILED_LOCATIONS_TO_ALERT,
-        },
         actions: [{ actionGroupId: args.actionGroupId }],
+        ...alert,
       },
       { parent: this },
     );

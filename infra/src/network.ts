@@ -2,8 +2,32 @@ import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "./config.js";
-import type { PlacementArgs } from "./placement.js";
+import { createNatEgress } from "./egress.js";
+import { type PlacementArgs, placementOf } from "./placement.js";
 import { type PrivateLinkArgs, privateDnsZoneNames } from "./private-link.js";
+
+/** What sets one subnet apart: its range and options, and its NSG's rules. */
+interface SubnetSettings
+  extends Omit<
+    network.SubnetArgs,
+    "resourceGroupName" | "virtualNetworkName" | "networkSecurityGroup"
+  > {
+  addressPrefix: string;
+  securityRules?: network.NetworkSecurityGroupArgs["securityRules"];
+}
+
+/** Client traffic to the application-routing NGINX's public load balancer. */
+const HTTPS_FROM_INTERNET = {
+  name: "HttpsFromInternet",
+  priority: 100,
+  access: "Allow",
+  direction: "Inbound",
+  protocol: "Tcp",
+  sourceAddressPrefix: "Internet",
+  sourcePortRange: "*",
+  destinationAddressPrefix: "*",
+  destinationPortRanges: ["80", "443"],
+};
 
 export interface NetworkArgs extends PlacementArgs {
   /** Address ranges of the VNet and its subnets. */
@@ -42,120 +66,48 @@ export class Network extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Network", name, {}, opts);
-    const { resourceGroupName, location, tags, ranges } = args;
+    const { ranges } = args;
+    const placement = placementOf(args);
 
     const vnet = new network.VirtualNetwork(
       `${name}-vnet`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        addressSpace: { addressPrefixes: [ranges.addressSpace] },
-      },
+      { ...placement, addressSpace: { addressPrefixes: [ranges.addressSpace] } },
       { parent: this },
     );
 
-    const mlNsg = new network.NetworkSecurityGroup(
-      `${name}-ml-nsg`,
-      { resourceGroupName, location, tags },
-      { parent: this },
-    );
-
-    // Standard SKU: the SDK's network API (2024-05-01) has no StandardV2 yet; a non-zonal NAT
-    // gateway with a zone-redundant address survives the loss of any one zone's address.
-    const egressIp = new network.PublicIPAddress(
-      `${name}-egress-ip`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        sku: { name: "Standard", tier: "Regional" },
-        publicIPAllocationMethod: "Static",
-        publicIPAddressVersion: "IPv4",
-        zones: ["1", "2", "3"],
-      },
-      { parent: this },
-    );
-    const nat = new network.NatGateway(
-      `${name}-nat`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        sku: { name: "Standard" },
-        idleTimeoutInMinutes: 4,
-        publicIpAddresses: [{ id: egressIp.id }],
-      },
-      { parent: this },
-    );
-
-    // The application-routing NGINX sits behind a public load balancer in this subnet; a subnet
-    // NSG without these rules would drop client traffic before AKS's own NSG sees it.
-    const aksNsg = new network.NetworkSecurityGroup(
-      `${name}-aks-nsg`,
-      {
-        resourceGroupName,
-        location,
-        tags,
-        securityRules: [
-          {
-            name: "HttpsFromInternet",
-            priority: 100,
-            access: "Allow",
-            direction: "Inbound",
-            protocol: "Tcp",
-            sourceAddressPrefix: "Internet",
-            sourcePortRange: "*",
-            destinationAddressPrefix: "*",
-            destinationPortRanges: ["80", "443"],
-          },
-        ],
-      },
-      { parent: this },
-    );
-
-    const endpointsNsg = new network.NetworkSecurityGroup(
-      `${name}-endpoints-nsg`,
-      { resourceGroupName, location, tags },
-      { parent: this },
+    const { nat, ip: egressIp } = createNatEgress(
+      name,
+      placement,
+      { zones: ["1", "2", "3"], idleTimeoutInMinutes: 4 },
+      this,
     );
 
     // Subnets are created one after another: Azure rejects concurrent writes to one VNet.
-    const aksSubnet = new network.Subnet(
-      `${name}-aks`,
-      {
-        resourceGroupName,
-        virtualNetworkName: vnet.name,
-        addressPrefix: ranges.aksSubnet,
-        networkSecurityGroup: { id: aksNsg.id },
-        natGateway: { id: nat.id },
-        defaultOutboundAccess: false,
-      },
-      { parent: this },
-    );
-    const mlSubnet = new network.Subnet(
+    const compute = { natGateway: { id: nat.id }, defaultOutboundAccess: false };
+    const aksSubnet = this.subnet(`${name}-aks`, args, vnet, {
+      ...compute,
+      addressPrefix: ranges.aksSubnet,
+      // The application-routing NGINX sits behind a public load balancer in this subnet; a
+      // subnet NSG without this rule would drop client traffic before AKS's own NSG sees it.
+      securityRules: [HTTPS_FROM_INTERNET],
+    });
+    const mlSubnet = this.subnet(
       `${name}-ml`,
-      {
-        resourceGroupName,
-        virtualNetworkName: vnet.name,
-        addressPrefix: ranges.mlSubnet,
-        networkSecurityGroup: { id: mlNsg.id },
-        natGateway: { id: nat.id },
-        defaultOutboundAccess: false,
-      },
-      { parent: this, dependsOn: [aksSubnet] },
+      args,
+      vnet,
+      { ...compute, addressPrefix: ranges.mlSubnet },
+      aksSubnet,
     );
-    const endpointsSubnet = new network.Subnet(
+    const endpointsSubnet = this.subnet(
       `${name}-endpoints`,
+      args,
+      vnet,
       {
-        resourceGroupName,
-        virtualNetworkName: vnet.name,
         addressPrefix: ranges.endpointsSubnet,
-        networkSecurityGroup: { id: endpointsNsg.id },
         // Let the NSG apply to private endpoints too.
         privateEndpointNetworkPolicies: "Enabled",
       },
-      { parent: this, dependsOn: [mlSubnet] },
+      mlSubnet,
     );
 
     this.vnetId = vnet.id;
@@ -174,6 +126,35 @@ export class Network extends pulumi.ComponentResource {
       mlSubnetId: this.mlSubnetId,
       endpointsSubnetId: this.endpointsSubnetId,
     });
+  }
+
+  /**
+   * Subnet `role` of the VNet behind its own NSG (`<role>-nsg`, holding `securityRules`), created
+   * after `after`.
+   */
+  private subnet(
+    role: string,
+    args: NetworkArgs,
+    vnet: network.VirtualNetwork,
+    settings: SubnetSettings,
+    after?: pulumi.Resource,
+  ): network.Subnet {
+    const { securityRules, ...subnet } = settings;
+    const nsg = new network.NetworkSecurityGroup(
+      `${role}-nsg`,
+      { ...placementOf(args), ...(securityRules ? { securityRules } : {}) },
+      { parent: this },
+    );
+    return new network.Subnet(
+      role,
+      {
+        ...subnet,
+        resourceGroupName: args.resourceGroupName,
+        virtualNetworkName: vnet.name,
+        networkSecurityGroup: { id: nsg.id },
+      },
+      { parent: this, dependsOn: after ? [after] : [] },
+    );
   }
 
   /** One private DNS zone per zone name the Private Link groups need, linked to the VNet. */

@@ -1,9 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { registered as captured } from "@mlops/k8s/test-support";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
 import { PROJECT, SUBSCRIPTION } from "../test-support/azure-mocks.js";
-import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 import {
@@ -19,13 +19,8 @@ import { builtInRoles } from "./roles.js";
  * each trusting exactly one GitHub subject, with roles on single resources, and the runner subnet.
  */
 
-let outputs: Record<string, unknown>;
-let pipelineOutput: Record<string, unknown>;
-beforeAll(async () => {
-  const run = await runProgram("prod", stackFileConfig());
-  outputs = run.outputs;
-  pipelineOutput = run.program.pipeline as unknown as Record<string, unknown>;
-}, 60_000);
+const run = renderBeforeAll("prod", stackFileConfig());
+const pipelineOutput = () => run.program.pipeline as unknown as Record<string, unknown>;
 
 const prodPipeline = () =>
   parseStackConfig(
@@ -123,7 +118,7 @@ describe("the pipeline identities", () => {
     expect(grantsTo("pipeline-deploy-principal-id")).toEqual([
       `${builtInRoles.keyVaultSecretsUser} on Vault/vault-kv`,
     ]);
-    expect(pipelineOutput).toBeDefined();
+    expect(pipelineOutput()).toBeDefined();
   });
 
   it("gives the preview identity one custom role, on the cluster, that reads and lists and writes nothing", () => {
@@ -187,7 +182,7 @@ describe("the pipeline identities", () => {
   });
 
   it("exports the client ids the workflows sign in with and the runner subnet", () => {
-    expect(Object.keys(pipelineOutput).sort()).toEqual([
+    expect(Object.keys(pipelineOutput()).sort()).toEqual([
       "buildClientId",
       "deployClientId",
       "deployPrincipalId",
@@ -196,7 +191,7 @@ describe("the pipeline identities", () => {
       "runnerEgressIp",
       "runnerSubnetId",
     ]);
-    expect(outputs).toBeDefined();
+    expect(run.outputs).toBeDefined();
   });
 
   it("breaks none of the policies", () => {

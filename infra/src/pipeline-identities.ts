@@ -2,9 +2,10 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PipelineConfig } from "./config.js";
+import { grantToIdentity } from "./grants.js";
 import { type IdentityRef, WORKLOAD_IDENTITY_AUDIENCE } from "./identity.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
-import { grantRole, subscriptionOf } from "./roles.js";
+import { subscriptionOf } from "./roles.js";
 
 /**
  * The identities the GitHub workflows sign in as, one per kind of job, each federated with
@@ -151,28 +152,10 @@ export function grantPipelineAccess(
   scopes: PipelineScopes,
 ): void {
   const opts = { parent: identities };
-  const sp = "ServicePrincipal" as const;
   const b = identities.build.principalId;
-  grantRole(
-    `${name}-build-acr-push`,
-    { scope: scopes.registryId, principalId: b, role: "acrPush", principalType: sp },
-    opts,
-  );
-  grantRole(
-    `${name}-build-acr-reader`,
-    { scope: scopes.registryId, principalId: b, role: "reader", principalType: sp },
-    opts,
-  );
-  grantRole(
-    `${name}-build-ml`,
-    {
-      scope: scopes.mlWorkspaceId,
-      principalId: b,
-      role: "azureMlDataScientist",
-      principalType: sp,
-    },
-    opts,
-  );
+  grantToIdentity(`${name}-build-acr-push`, scopes.registryId, "acrPush", b, opts);
+  grantToIdentity(`${name}-build-acr-reader`, scopes.registryId, "reader", b, opts);
+  grantToIdentity(`${name}-build-ml`, scopes.mlWorkspaceId, "azureMlDataScientist", b, opts);
   const previewRole = new authorization.RoleDefinition(
     `${name}-preview-role`,
     {
@@ -201,7 +184,7 @@ export function grantPipelineAccess(
     {
       scope: scopes.clusterId,
       principalId: identities.preview.principalId,
-      principalType: sp,
+      principalType: "ServicePrincipal",
       // Custom role ids are subscription-level whatever scope defined them.
       roleDefinitionId: pulumi
         .all([scopes.resourceGroupId, previewRole.name])

@@ -4,22 +4,18 @@
  * cannot exist in a registry created in the same run; with `generation: 1` a stack created again
  * after `pulumi destroy` asks for none of the global names its soft-deleted predecessor holds.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, type Program, runProgram } from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { azureNames } from "./names.js";
 
 const prod = stackFileConfig();
 const KEY = "mlops-platform:serving";
-let program: Program;
-
-beforeAll(async () => {
-  ({ program } = await runProgram("prod", {
-    ...prod,
-    [KEY]: JSON.stringify({ ...JSON.parse(prod[KEY]!), enabled: false }),
-    "mlops-platform:generation": "1",
-  }));
-}, 60_000);
+const run = renderBeforeAll("prod", {
+  ...prod,
+  [KEY]: JSON.stringify({ ...JSON.parse(prod[KEY]!), enabled: false }),
+  "mlops-platform:generation": "1",
+});
 
 describe("first deploy: the estate without the serving plane", () => {
   it("creates the cluster, registry, identities and data stores, and no Kubernetes workload", () => {
@@ -38,8 +34,8 @@ describe("first deploy: the estate without the serving plane", () => {
   });
 
   it("exports no serving outputs until the plane is on", () => {
-    expect(program.servingNamespace).toBeUndefined();
-    expect(program.trafficSplit).toBeUndefined();
+    expect(run.program.servingNamespace).toBeUndefined();
+    expect(run.program.trafficSplit).toBeUndefined();
   });
 });
 

@@ -1,19 +1,17 @@
 import { registered } from "@mlops/k8s/test-support";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stackViolations, violations } from "../policy/rules.js";
-import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 
 /**
  * The same program on the dev stack (test-support/Pulumi.dev.yaml): public endpoints instead of private
  * networking, serverless Cosmos DB. platform.test.ts covers prod; this checks the other branches.
  */
-beforeAll(async () => {
-  await runProgram(
-    "dev",
-    stackFileConfig(new URL("../test-support/Pulumi.dev.yaml", import.meta.url)),
-  );
-}, 60_000);
+renderBeforeAll(
+  "dev",
+  stackFileConfig(new URL("../test-support/Pulumi.dev.yaml", import.meta.url)),
+);
 
 describe("the dev program (public endpoints, serverless Cosmos DB) under mocks", () => {
   it("creates no private endpoints, private DNS zones or zone links", () => {

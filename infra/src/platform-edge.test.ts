@@ -5,7 +5,7 @@
  */
 import { EDGE_SECRETS, PUBLIC_PATHS, PUBLIC_ROUTE_LABEL } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type PolicyResource, stackViolations, violations } from "../policy/rules.js";
 import {
   NODE_EGRESS_IP,
@@ -14,7 +14,7 @@ import {
   TENANT,
 } from "../test-support/azure-mocks.js";
 import { waitsFor } from "../test-support/graph.js";
-import { ofType, one, policyResources, runProgram } from "../test-support/program.js";
+import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
 
@@ -22,9 +22,7 @@ import { ACTIVITY_LOG_CATEGORIES } from "./guardrails.js";
  * The prod program under mocks, read for the edge and the guardrails: who reaches the cluster's
  * API server, how telemetry authenticates, what protects the stateful resources and the budget.
  */
-beforeAll(async () => {
-  await runProgram("prod", stackFileConfig());
-}, 60_000);
+renderBeforeAll("prod", stackFileConfig());
 
 describe("the prod cluster's API server", () => {
   it("answers only the ranges of the stack config and the nodes' and runners' NAT addresses, with local accounts off", () => {

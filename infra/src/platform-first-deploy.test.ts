@@ -8,15 +8,13 @@
 import { COSMOS_LAYOUT } from "@mlops/contracts";
 import { ADDON_CRDS, IDENTITY_RESTART_ANNOTATION } from "@mlops/k8s";
 import { keyOf, registered, validateObject } from "@mlops/k8s/test-support";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keyOfResource, waitsFor } from "../test-support/graph.js";
-import { ofType, one, runProgram } from "../test-support/program.js";
+import { ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { PRINCIPAL_REPLICATION_DELAY } from "./cosmos.js";
 
-beforeAll(async () => {
-  await runProgram("prod", stackFileConfig());
-}, 60_000);
+renderBeforeAll("prod", stackFileConfig());
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const ROLE = "azure-native:authorization:RoleAssignment";

@@ -7,14 +7,8 @@
 
 import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
-import { beforeAll, describe, expect, it } from "vitest";
-import {
-  ofType,
-  one,
-  type Program,
-  runProgram,
-  servingAssignments,
-} from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { expectArmsAssignedBy, ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { parseStackConfig } from "./config.js";
 
@@ -23,11 +17,8 @@ const serving = parseStackConfig(
   { get: (k) => config[`mlops-platform:${k}`], location: () => config["azure-native:location"] },
   "mlops-platform",
 ).serving;
-let program: Program;
 
-beforeAll(async () => {
-  ({ program } = await runProgram("prod", config));
-}, 60_000);
+const run = renderBeforeAll("prod", config);
 
 const routeNamed = (name: string) =>
   ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").find(
@@ -105,7 +96,7 @@ describe("the prod stack's traffic split: Gateway API", () => {
   });
 
   it("probes and exports the https URL the pipeline's smoke test calls", () => {
-    expect(program.publicUrl).toBe("https://predict.mlops.contoso.com");
+    expect(run.program.publicUrl).toBe("https://predict.mlops.contoso.com");
     const test = one("azure-native:applicationinsights:WebTest", "monitors-health-check").inputs;
     expect(test.request.requestUrl).toBe("https://predict.mlops.contoso.com/health/ready");
   });
@@ -123,12 +114,6 @@ describe("the prod stack's traffic split: Gateway API", () => {
   });
 
   it("tells each arm's pods that the gateway split assigns them, at the stack's weight", () => {
-    const arm = {
-      trafficSplit: "gateway",
-      assignment: "gateway-weight",
-      challenger_weight: serving.canaryWeight,
-    };
-    // The GARCH service has no arms: nothing assigns it, and it is told nothing.
-    expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
+    expectArmsAssignedBy("gateway", serving.canaryWeight);
   });
 });

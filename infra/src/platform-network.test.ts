@@ -5,14 +5,12 @@
  * cluster; egress is a NAT gateway on the AKS and ML subnets (Azure ML docs
  * how-to-secure-training-vnet; AKS docs nat-gateway).
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, runProgram } from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { TRAINING_CLUSTER_NAME } from "./ml-workspace.js";
 
-beforeAll(async () => {
-  await runProgram("prod", stackFileConfig());
-}, 60_000);
+renderBeforeAll("prod", stackFileConfig());
 
 describe("Azure ML behind the VNet", () => {
   it("gives the workspace a private endpoint registered in both Azure ML zones, and turns public access off", () => {

@@ -4,17 +4,15 @@
  * identity, the DNS zone attached to it), and no Gateway API objects.
  */
 import { registered, validateObject } from "@mlops/k8s/test-support";
-import { beforeAll, describe, expect, it } from "vitest";
-import { ofType, one, runProgram, servingAssignments } from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { expectArmsAssignedBy, ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 
 const KEY = "mlops-platform:serving";
 const prod = stackFileConfig();
 const serving = { ...JSON.parse(prod[KEY]!), trafficSplit: "nginx-canary" };
 
-beforeAll(async () => {
-  await runProgram("prod", { ...prod, [KEY]: JSON.stringify(serving) });
-}, 60_000);
+renderBeforeAll("prod", { ...prod, [KEY]: JSON.stringify(serving) });
 
 const ingress = (name: string) =>
   ofType("kubernetes:networking.k8s.io/v1:Ingress").find((r) => r.inputs.metadata.name === name)!;
@@ -94,12 +92,6 @@ describe("the prod stack on the NGINX canary split", () => {
   });
 
   it("tells each arm's pods that the nginx-canary split assigns them, at the stack's weight", () => {
-    const arm = {
-      trafficSplit: "nginx-canary",
-      assignment: "nginx-canary-weight",
-      challenger_weight: serving.canaryWeight,
-    };
-    // The GARCH service has no arms: nothing assigns it, and it is told nothing.
-    expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
+    expectArmsAssignedBy("nginx-canary", serving.canaryWeight);
   });
 });

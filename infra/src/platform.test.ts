@@ -6,7 +6,7 @@ import {
 } from "@mlops/contracts";
 import { registered } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stackViolations, violations } from "../policy/rules.js";
 import {
   computedOutputs,
@@ -15,7 +15,7 @@ import {
   OIDC_ISSUER,
   PROJECT,
 } from "../test-support/azure-mocks.js";
-import { ofType, one, type Program, policyResources, runProgram } from "../test-support/program.js";
+import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 
 /** The cluster inputs the assertions read. */
@@ -50,12 +50,7 @@ interface ComputeProps {
   properties: { properties: { scaleSettings: unknown; subnet: { id: string } } };
 }
 
-let program: Program;
-let outputs: Record<string, unknown>;
-
-beforeAll(async () => {
-  ({ program, outputs } = await runProgram("prod", stackFileConfig()));
-}, 60_000);
+const run = renderBeforeAll("prod", stackFileConfig());
 
 describe("the prod program under mocks", () => {
   it("creates every resource the platform needs", () => {
@@ -138,7 +133,7 @@ describe("the prod program under mocks", () => {
   });
 
   it("exports the outputs the pipeline reads, credentials only as secrets", async () => {
-    expect(outputs).toMatchObject({
+    expect(run.outputs).toMatchObject({
       acrLoginServer: expect.stringMatching(/^[a-z0-9]+\.azurecr\.io$/),
       clusterName: expect.stringMatching(/^aks-prod-/),
       cosmosEndpoint: expect.stringMatching(
@@ -151,10 +146,10 @@ describe("the prod program under mocks", () => {
       mlflowTrackingUri: expect.stringMatching(/^azureml:\/\/.+\/workspaces\/mlw-prod-/),
       kubeconfig: KUBECONFIG,
     });
-    expect(await pulumi.isSecret(program.kubeconfig)).toBe(true);
-    expect(await pulumi.isSecret(program.appInsightsConnectionString)).toBe(false);
-    expect(await pulumi.isSecret(program.acrLoginServer)).toBe(false);
-    expect(program.ingressHost).toBe("predict.mlops.contoso.com");
+    expect(await pulumi.isSecret(run.program.kubeconfig)).toBe(true);
+    expect(await pulumi.isSecret(run.program.appInsightsConnectionString)).toBe(false);
+    expect(await pulumi.isSecret(run.program.acrLoginServer)).toBe(false);
+    expect(run.program.ingressHost).toBe("predict.mlops.contoso.com");
   });
 
   it("grants each built-in role on the one resource that needs it", () => {

@@ -18,6 +18,7 @@ import {
   garchServiceAccounts,
   garchUrl,
 } from "./garch-platform.js";
+import { grantToIdentity } from "./grants.js";
 import { Guardrails } from "./guardrails.js";
 import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
@@ -33,7 +34,6 @@ import { Network } from "./network.js";
 import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
 import { Registry } from "./registry.js";
-import { grantRole } from "./roles.js";
 import { RunnerSubnet } from "./runner-subnet.js";
 import {
   createServingStack,
@@ -165,14 +165,11 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     training: identity.training.principalId,
   };
   // The serving pods send telemetry with their own token (the component takes no other).
-  const telemetryPublisher = grantRole(
+  const telemetryPublisher = grantToIdentity(
     "telemetry-publisher-serving",
-    {
-      scope: telemetry.appInsightsId,
-      principalId: identity.serving.principalId,
-      role: "monitoringMetricsPublisher",
-      principalType: "ServicePrincipal",
-    },
+    telemetry.appInsightsId,
+    "monitoringMetricsPublisher",
+    identity.serving.principalId,
     {},
   );
 

@@ -3,8 +3,8 @@
  * reach, and that every operation of the access matrix runs from a place that can reach its
  * target.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { policyResources, runProgram } from "../test-support/program.js";
+import { describe, expect, it } from "vitest";
+import { policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { accessMatrix } from "./access.js";
 import { parseStackConfig } from "./config.js";
@@ -22,9 +22,7 @@ const cfg = parseStackConfig(
   "mlops-platform",
 );
 
-beforeAll(async () => {
-  await runProgram("prod", config);
-}, 60_000);
+renderBeforeAll("prod", config);
 
 const INTERNET: Location = "internet (a laptop, a GitHub-hosted runner)";
 const TEAM: Location = "platform team's network (an authorized range of the stack config)";

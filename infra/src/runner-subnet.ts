@@ -1,5 +1,6 @@
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { createNatEgress } from "./egress.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
 
 export interface RunnerSubnetArgs extends PlacementArgs {
@@ -30,26 +31,7 @@ export class RunnerSubnet extends pulumi.ComponentResource {
   constructor(name: string, args: RunnerSubnetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:RunnerSubnet", name, {}, opts);
     const placement = placementOf(args);
-    const ip = new network.PublicIPAddress(
-      `${name}-egress-ip`,
-      {
-        ...placement,
-        sku: { name: "Standard", tier: "Regional" },
-        publicIPAllocationMethod: "Static",
-        publicIPAddressVersion: "IPv4",
-      },
-      { parent: this },
-    );
-    const nat = new network.NatGateway(
-      `${name}-nat`,
-      {
-        ...placement,
-        sku: { name: "Standard" },
-        publicIpAddresses: [{ id: ip.id }],
-        idleTimeoutInMinutes: 10,
-      },
-      { parent: this },
-    );
+    const { nat, ip } = createNatEgress(name, placement, { idleTimeoutInMinutes: 10 }, this);
     const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, placement, { parent: this });
     const subnet = new network.Subnet(
       `${name}-subnet`,

@@ -25,8 +25,9 @@ import type { DataPlane } from "./aks-cluster-body.js";
 import { certificateUri, type StackConfig, type TlsConfig } from "./config.js";
 import { cosmosEndpoint } from "./cosmos.js";
 import { type EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
+import { grantToIdentity } from "./grants.js";
 import type { Identity } from "./identity.js";
-import { type BuiltInRole, grantRole } from "./roles.js";
+import type { BuiltInRole } from "./roles.js";
 import type { Telemetry } from "./telemetry.js";
 
 /** Name of the ServingStack component; its deployments and service accounts derive from it. */
@@ -243,10 +244,7 @@ function grantEdgeAccess(
     scope: string,
     principalId: pulumi.Input<string>,
     role: BuiltInRole,
-  ) =>
-    grants.push(
-      grantRole(name, { scope, principalId, role, principalType: "ServicePrincipal" }, {}),
-    );
+  ) => grants.push(grantToIdentity(name, scope, role, principalId, {}));
   for (const plane of dataPlanes(serving)) {
     const publishes = plane === serving.trafficSplit;
     if (plane === "gateway" && identity.edge !== undefined) {

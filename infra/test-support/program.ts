@@ -1,11 +1,37 @@
 import { assignmentOf, parseServingConfig } from "@mlops/contracts";
+import { sharedBeforeAll } from "@mlops/contracts/test-support/hooks";
 import { promiseOf, type Registered, registered, settle } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
+import { expect } from "vitest";
 import type { PolicyResource } from "../policy/rules.js";
 import { installAzureMocks } from "./azure-mocks.js";
 
 /** The program module: its exports are the stack outputs. */
 export type Program = typeof import("../src/index.js");
+
+/** What running the program gives: the module, and its stack outputs resolved. */
+export interface ProgramRun {
+  readonly program: Program;
+  readonly outputs: Record<string, unknown>;
+}
+
+/** How long rendering the whole estate under mocks may take, on a busy machine too. */
+const RENDER_TIMEOUT_MS = 60_000;
+
+/** Runs the program (`runProgram`) once before a test file's tests; the run, once it has happened. */
+export function renderBeforeAll(stack: string, config: Record<string, string>): ProgramRun {
+  const run = sharedBeforeAll(`the ${stack} program`, () => runProgram(stack, config), {
+    timeoutMs: RENDER_TIMEOUT_MS,
+  });
+  return {
+    get program() {
+      return run().program;
+    },
+    get outputs() {
+      return run().outputs;
+    },
+  };
+}
 
 /**
  * Runs the whole program under mocks as stack `stack` with `config` (as `stackFileConfig` reads
@@ -15,7 +41,7 @@ export type Program = typeof import("../src/index.js");
 export async function runProgram(
   stack: string,
   config: Record<string, string>,
-): Promise<{ program: Program; outputs: Record<string, unknown> }> {
+): Promise<ProgramRun> {
   installAzureMocks(stack);
   pulumi.runtime.setAllConfig(config);
   const program: Program = await import("../src/index.js");
@@ -64,7 +90,7 @@ function deploymentEnv(name: string): Record<string, string> {
  * What the prediction API's pods are told assigns their arm (`MLOPS_TRAFFIC_SPLIT`) and what their
  * serving config makes them record with each prediction, per arm; and the GARCH service's variable.
  */
-export function servingAssignments() {
+function servingAssignments() {
   const arm = (variant: string) => {
     const env = deploymentEnv(`serving-${variant}`);
     return { trafficSplit: env.MLOPS_TRAFFIC_SPLIT, ...assignmentOf(parseServingConfig(env)) };
@@ -74,4 +100,13 @@ export function servingAssignments() {
     challenger: arm("challenger"),
     garch: deploymentEnv("garch").MLOPS_TRAFFIC_SPLIT ?? null,
   };
+}
+
+/**
+ * Expects both arms' pods of the prediction API to be told that `split` assigns their arm, at
+ * `weight`, and the GARCH service, which has no arms, nothing.
+ */
+export function expectArmsAssignedBy(split: "gateway" | "nginx-canary", weight: number): void {
+  const arm = { trafficSplit: split, assignment: `${split}-weight`, challenger_weight: weight };
+  expect(servingAssignments()).toEqual({ champion: arm, challenger: arm, garch: null });
 }

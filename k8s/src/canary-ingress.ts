@@ -197,37 +197,34 @@ export class CanaryIngress extends pulumi.ComponentResource {
       })),
     });
 
+    const ingress = (
+      role: "stable" | "canary",
+      annotations: Record<string, pulumi.Input<string>>,
+      ingressSpec: k8s.types.input.networking.v1.IngressSpec,
+      ingressOpts: pulumi.CustomResourceOptions,
+    ) =>
+      new k8s.networking.v1.Ingress(
+        `${name}-${role}`,
+        {
+          metadata: { name: `${name}-${role}`, namespace: args.namespace, ...labels, annotations },
+          spec: ingressSpec,
+        },
+        ingressOpts,
+      );
+
     // TLS belongs to the host's main Ingress: ingress-nginx builds the server (certificate,
     // redirect) from it and adds the canary as an alternative upstream only.
     const tls = args.keyVaultCertificateUri;
-    const stable = new k8s.networking.v1.Ingress(
-      `${name}-stable`,
-      {
-        metadata: {
-          name: `${name}-stable`,
-          namespace: args.namespace,
-          ...labels,
-          annotations:
-            tls === undefined ? affinity : { ...affinity, [KEYVAULT_CERT_ANNOTATION]: tls },
-        },
-        spec: spec(
-          args.stable,
-          tls === undefined ? undefined : keyVaultTlsSecretName(`${name}-stable`),
-        ),
-      },
+    const stable = ingress(
+      "stable",
+      tls === undefined ? affinity : { ...affinity, [KEYVAULT_CERT_ANNOTATION]: tls },
+      spec(args.stable, tls === undefined ? undefined : keyVaultTlsSecretName(`${name}-stable`)),
       child,
     );
-    const canary = new k8s.networking.v1.Ingress(
-      `${name}-canary`,
-      {
-        metadata: {
-          name: `${name}-canary`,
-          namespace: args.namespace,
-          ...labels,
-          annotations: { ...affinity, ...canaryAnnotations(args) },
-        },
-        spec: spec(args.canary),
-      },
+    const canary = ingress(
+      "canary",
+      { ...affinity, ...canaryAnnotations(args) },
+      spec(args.canary),
       // ingress-nginx treats a canary without its stable Ingress as unroutable.
       { ...child, dependsOn: [stable] },
     );

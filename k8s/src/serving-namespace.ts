@@ -99,6 +99,64 @@ export function validateServingNamespaceArgs(args: ServingNamespaceArgs): void {
   }
 }
 
+/** Peers in namespace `namespace`. */
+const fromNamespace = (namespace: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+});
+
+/**
+ * The namespace's NetworkPolicies by name, each over every pod: all traffic denied, then what the
+ * API needs allowed.
+ */
+function networkPolicies(
+  args: ServingNamespaceArgs,
+): Record<string, Omit<k8s.types.input.networking.v1.NetworkPolicySpec, "podSelector">> {
+  const port = args.containerPort;
+  return {
+    "default-deny": { policyTypes: ["Ingress", "Egress"] },
+    "allow-ingress-controller": {
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: (args.ingressControllerNamespaces ?? [APP_ROUTING_NAMESPACE]).map(fromNamespace),
+          ports: [{ protocol: "TCP", port }],
+        },
+      ],
+    },
+    "allow-metrics-scrape": {
+      policyTypes: ["Ingress"],
+      // The managed Prometheus agent (ama-metrics) runs in kube-system.
+      ingress: [{ from: [fromNamespace("kube-system")], ports: [{ protocol: "TCP", port }] }],
+    },
+    "allow-dns": {
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            {
+              ...fromNamespace("kube-system"),
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    },
+    "allow-azure-egress": {
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: (args.egressCidrs ?? ["0.0.0.0/0"]).map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: "TCP", port: 443 }],
+        },
+      ],
+    },
+  };
+}
+
 /**
  * The namespace the prediction API runs in, locked down: Pod Security
  * "restricted" enforced, every pod denied all traffic except what the API
@@ -115,7 +173,6 @@ export class ServingNamespace extends pulumi.ComponentResource {
     super("mlops:k8s:ServingNamespace", name, {}, opts);
     validateFor(this, () => validateServingNamespaceArgs(args));
     const child = { parent: this, provider: args.provider };
-    const port = args.containerPort;
     const defaults = args.containerDefaults ?? DEFAULT_RESOURCES;
 
     const ns = new k8s.core.v1.Namespace(
@@ -134,92 +191,13 @@ export class ServingNamespace extends pulumi.ComponentResource {
     );
     this.name = ns.metadata.name;
     const metadata = (role: string) => ({ name: role, namespace: this.name });
-    const fromNamespace = (namespace: string) => ({
-      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-    });
-
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-default-deny`,
-      {
-        metadata: metadata("default-deny"),
-        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-      },
-      child,
-    );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-allow-ingress-controller`,
-      {
-        metadata: metadata("allow-ingress-controller"),
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: (args.ingressControllerNamespaces ?? [APP_ROUTING_NAMESPACE]).map(
-                fromNamespace,
-              ),
-              ports: [{ protocol: "TCP", port }],
-            },
-          ],
-        },
-      },
-      child,
-    );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-allow-metrics-scrape`,
-      {
-        metadata: metadata("allow-metrics-scrape"),
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress"],
-          // The managed Prometheus agent (ama-metrics) runs in kube-system.
-          ingress: [{ from: [fromNamespace("kube-system")], ports: [{ protocol: "TCP", port }] }],
-        },
-      },
-      child,
-    );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-allow-dns`,
-      {
-        metadata: metadata("allow-dns"),
-        spec: {
-          podSelector: {},
-          policyTypes: ["Egress"],
-          egress: [
-            {
-              to: [
-                {
-                  ...fromNamespace("kube-system"),
-                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                },
-              ],
-              ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-              ],
-            },
-          ],
-        },
-      },
-      child,
-    );
-    new k8s.networking.v1.NetworkPolicy(
-      `${name}-allow-azure-egress`,
-      {
-        metadata: metadata("allow-azure-egress"),
-        spec: {
-          podSelector: {},
-          policyTypes: ["Egress"],
-          egress: [
-            {
-              to: (args.egressCidrs ?? ["0.0.0.0/0"]).map((cidr) => ({ ipBlock: { cidr } })),
-              ports: [{ protocol: "TCP", port: 443 }],
-            },
-          ],
-        },
-      },
-      child,
-    );
+    for (const [role, spec] of Object.entries(networkPolicies(args))) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${role}`,
+        { metadata: metadata(role), spec: { podSelector: {}, ...spec } },
+        child,
+      );
+    }
 
     const requests = toQuantities(args.quota.requests);
     const limits = toQuantities(args.quota.limits);

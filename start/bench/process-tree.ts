@@ -1,10 +1,6 @@
-/**
- * What the serving benchmarks share: the demo models registered, a free loopback port, a process
- * tree's RSS, readiness.
- */
+/** What the serving benchmarks share: the demo models registered, a process tree's RSS, readiness. */
 import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { parseServingConfig } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import { runDemoJob } from "@mlops/training";
@@ -28,18 +24,6 @@ export async function registerDemoModels(env: Record<string, string>): Promise<v
   } finally {
     await store.close();
   }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 /** RSS of `pid` and all its descendants (a cluster's workers, their threads' processes), in MiB. */

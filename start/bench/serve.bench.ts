@@ -23,9 +23,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parseServingConfig } from "@mlops/contracts";
+import { freePort } from "@mlops/contracts/test-support";
 import { DEMO_DATA, DEMO_MODELS, loadDataset, takeRows } from "@mlops/training";
 import autocannon from "autocannon";
-import { freePort, registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
+import { registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
 
 const { values } = parseArgs({
   // pnpm forwards its `--` separator; drop it so `pnpm bench -- --seconds 5` works.

@@ -6,13 +6,13 @@
  * outside the API's origin.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mlops, START, type Started, start } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -41,16 +41,11 @@ async function simulate(url: string): Promise<{
   return JSON.parse(stdout);
 }
 
-let dir: string;
+const suite = scratchSuite("mlops-dashboard-");
 let server: Started | undefined;
 let browser: Browser | undefined;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-dashboard-"));
-});
 afterAll(async () => {
   await browser?.close();
-  await server?.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("the live dashboard", () => {
@@ -60,11 +55,12 @@ describe("the live dashboard", () => {
       `Chromium is not installed at ${CHROMIUM}: install Debian's package with \`apt-get update && apt-get install -y chromium\` (.ci/run does this), then rerun`,
     ).toBe(true);
 
-    server = await start(START, dir, {
+    server = await start(START, suite.dir, {
       MLOPS_EXPERIMENT_ID: "dashboard",
       MLOPS_CHALLENGER_WEIGHT: "50",
       MLOPS_LOG_FLUSH_MS: "100",
     });
+    suite.running.push(server);
     const sent = await simulate(server.url);
     expect(sent.completed).toBe(600);
     expect(sent.failed).toBe(0);

@@ -3,11 +3,13 @@
  * public route adds, the documented refusal, and a loopback stand-in for the public route that
  * forwards an allow-list of paths only, as the Gateway's HTTPRoute does.
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { ErrorResponseSchema, isPublicPath, type PublicPath } from "@mlops/contracts";
 import { expect } from "vitest";
-import { forward } from "../workflows/support.js";
+import { forward, mlops } from "../workflows/support.js";
 
 /** What a response came back as. */
 export interface Answer {
@@ -126,4 +128,30 @@ export async function startPublicRoute(
         router.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Runs `mlops smoke <args> --json` with `env` and expects it to pass, having run exactly the
+ * checks named in `checks`, in order.
+ */
+export async function expectSmokePasses(
+  args: readonly string[],
+  env: Record<string, string>,
+  checks: readonly string[],
+): Promise<void> {
+  const out = await mlops(["smoke", ...args, "--json"], env);
+  expect(out.code, out.stdout + out.stderr).toBe(0);
+  const report = JSON.parse(out.stdout) as { checks: { name: string }[] };
+  expect(report.checks.map((c) => c.name)).toEqual(checks);
+}
+
+/**
+ * Writes the edge's secrets as the CSI driver mounts them: one file per name under
+ * `<dir>/secrets`, which it returns (the server's `MLOPS_SECRETS_DIR`).
+ */
+export async function writeSecrets(dir: string, files: Record<string, string>): Promise<string> {
+  const secrets = join(dir, "secrets");
+  await mkdir(secrets);
+  for (const [file, value] of Object.entries(files)) await writeFile(join(secrets, file), value);
+  return secrets;
 }

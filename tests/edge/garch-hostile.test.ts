@@ -11,49 +11,47 @@
  * `mlops loadtest` pass through a loopback public route with the deploy job's key, and fail
  * without it.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GarchPredictResponseSchema, PUBLIC_PATHS } from "@mlops/contracts";
 import { type LoadReport, smokeReturns } from "@mlops/release";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 import { mlops } from "../workflows/support.js";
 import {
   expectRefused,
+  expectSmokePasses,
   jsonHeaders,
   type PublicRoute,
   sendTo,
   startPublicRoute,
   viaEdge,
+  writeSecrets,
 } from "./edge-http.js";
 
-let dir: string;
+const suite = scratchSuite("mlops-garch-hostile-");
 let server: Started;
 let route: PublicRoute;
 
 const KEYS = { first: "garch-key-one", second: "garch-key-two" };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-garch-hostile-"));
-  const secrets = join(dir, "secrets");
-  await mkdir(secrets);
-  await writeFile(join(secrets, "api-key-1"), `${KEYS.first}\n`);
-  await writeFile(join(secrets, "api-key-2"), KEYS.second);
-  server = await start(START, dir, {
+  const secrets = await writeSecrets(suite.dir, {
+    "api-key-1": `${KEYS.first}\n`,
+    "api-key-2": KEYS.second,
+  });
+  server = await start(START, suite.dir, {
     MLOPS_MODE: "garch",
     MLOPS_WORKERS: "1",
     MLOPS_AUTH: "api-keys",
     MLOPS_SECRETS_DIR: secrets,
     MLOPS_OPS_INTERNAL_ONLY: "true",
   });
+  suite.running.push(server);
   route = await startPublicRoute(PUBLIC_PATHS.garch, () => server.url);
 }, 300_000);
 
 afterAll(async () => {
   await route?.close();
-  await server?.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** One raw HTTP request to the server on its own connection. */
@@ -213,19 +211,18 @@ describe("the GARCH service in its prod configuration, against hostile requests"
 
 describe("mlops smoke --garch --edge", () => {
   it("passes through the public route with the deploy job's API key", async () => {
-    const out = await mlops(["smoke", "--garch", "--edge", "--url", route.url, "--json"], {
-      MLOPS_SMOKE_API_KEY: KEYS.second,
-    });
-    expect(out.code, out.stdout + out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
-      "health",
-      "models/list",
-      "predict",
-      "predict/custom",
-      "predict/custom (too short)",
-      "integration",
-    ]);
+    await expectSmokePasses(
+      ["--garch", "--edge", "--url", route.url],
+      { MLOPS_SMOKE_API_KEY: KEYS.second },
+      [
+        "health",
+        "models/list",
+        "predict",
+        "predict/custom",
+        "predict/custom (too short)",
+        "integration",
+      ],
+    );
   });
 
   it("fails the guarded checks without the key, and passes the open ones", async () => {

@@ -8,15 +8,15 @@
  * experiment's numbers (predictions counted, predictions in the log, overrides) hold only the
  * legitimate requests.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbStatsResponseSchema, EDGE_SECRETS, PUBLIC_PATH_PREFIXES } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
-import { expectRefused, jsonHeaders, sendTo, viaEdge } from "./edge-http.js";
+import { scratchSuite } from "../platform/scratch.js";
+import { expectRefused, jsonHeaders, sendTo, viaEdge, writeSecrets } from "./edge-http.js";
 
-let dir: string;
+const suite = scratchSuite("mlops-hostile-");
 let secrets: string;
 let server: Started;
 
@@ -27,15 +27,14 @@ const CANARY_TOKEN = "smoke-test-canary-token";
 const row = [0.5, -1.2, 0.3, 1.1, -0.4];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-hostile-"));
-  secrets = join(dir, "secrets");
-  await mkdir(secrets);
   const files = EDGE_SECRETS.map((s) => s.file);
   expect(files).toEqual(["api-key-1", "api-key-2", "canary-token-1", "canary-token-2"]);
-  await writeFile(join(secrets, "api-key-1"), `${KEYS.first}\n`);
-  await writeFile(join(secrets, "api-key-2"), KEYS.second);
-  await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
-  server = await start(START, dir, {
+  secrets = await writeSecrets(suite.dir, {
+    "api-key-1": `${KEYS.first}\n`,
+    "api-key-2": KEYS.second,
+    "canary-token-1": CANARY_TOKEN,
+  });
+  server = await start(START, suite.dir, {
     MLOPS_MODE: "single",
     MLOPS_VARIANT: "challenger",
     MLOPS_WORKERS: "1",
@@ -45,12 +44,8 @@ beforeAll(async () => {
     MLOPS_OPS_INTERNAL_ONLY: "true",
     MLOPS_LOG_FLUSH_MS: "50",
   });
+  suite.running.push(server);
 }, 300_000);
-
-afterAll(async () => {
-  await server?.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** One raw HTTP request to the server on its own connection. */
 const send = sendTo(() => server.url);

@@ -6,30 +6,33 @@
  * challenger. `mlops smoke --edge` passes with the credentials the deploy job reads from Key
  * Vault, and fails, check by check, without them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CANARY_OVERRIDE, PUBLIC_PATHS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { START, type Started, start, startArms } from "../platform/process.js";
+import { START, start, startArms } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 import { mlops, ROOT } from "../workflows/support.js";
-import { type PublicRoute, startPublicRoute } from "./edge-http.js";
+import {
+  expectSmokePasses,
+  type PublicRoute,
+  startPublicRoute,
+  writeSecrets,
+} from "./edge-http.js";
 
 const SERVER = join(ROOT, "services", "serving", "dist", "main.js");
 const API_KEY = "deploy-job-api-key";
 const CANARY_TOKEN = "deploy-job-canary-token";
 
-let dir: string;
-const running: Started[] = [];
+const suite = scratchSuite("mlops-edge-smoke-");
 let router: PublicRoute;
 let url: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-edge-smoke-"));
-  const secrets = join(dir, "secrets");
-  await mkdir(secrets);
-  await writeFile(join(secrets, "api-key-1"), API_KEY);
-  await writeFile(join(secrets, "canary-token-1"), CANARY_TOKEN);
+  const { dir, running } = suite;
+  const secrets = await writeSecrets(dir, {
+    "api-key-1": API_KEY,
+    "canary-token-1": CANARY_TOKEN,
+  });
   // 1. Register the demo models (pnpm start's bootstrap), then stop.
   const bootstrap = await start(START, dir, { MLOPS_WORKERS: "1" });
   expect(await bootstrap.stop("SIGTERM")).toBe(0);
@@ -48,26 +51,22 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of running) await s.stop("SIGKILL");
   await router?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("mlops smoke --edge", () => {
   it("passes through the public route with the deploy job's API key and canary token", async () => {
-    const out = await mlops(["smoke", "--url", url, "--edge", "--json"], {
-      MLOPS_SMOKE_API_KEY: API_KEY,
-      MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN,
-    });
-    expect(out.code, out.stdout + out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout);
-    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
-      "health/ready",
-      "predict",
-      "garch/fit-forecast",
-      "route X-Canary: always",
-      "route X-Canary: never",
-    ]);
+    await expectSmokePasses(
+      ["--url", url, "--edge"],
+      { MLOPS_SMOKE_API_KEY: API_KEY, MLOPS_SMOKE_CANARY_TOKEN: CANARY_TOKEN },
+      [
+        "health/ready",
+        "predict",
+        "garch/fit-forecast",
+        "route X-Canary: always",
+        "route X-Canary: never",
+      ],
+    );
   });
 
   it("fails the guarded checks without credentials, and the routing ones without the token", async () => {

@@ -5,26 +5,20 @@
  * request and its 10-user load test, the last two through the `mlops` commands a pipeline runs
  * (`mlops smoke --garch`, `mlops loadtest`), each as its own process.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { LoadReport, SmokeReport } from "@mlops/release";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mlops as runMlops, START, type Started, start } from "../platform/process.js";
+import { scratchSuite } from "../platform/scratch.js";
 
-let dir: string;
+const suite = scratchSuite("mlops-garch-");
 let service: Started;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-garch-"));
-  service = await start(START, dir, { MLOPS_MODE: "garch" });
-});
-afterAll(async () => {
-  await service?.stop("SIGKILL");
-  await rm(dir, { recursive: true, force: true });
+  service = await start(START, suite.dir, { MLOPS_MODE: "garch" });
+  suite.running.push(service);
 });
 
 /** `mlops argv` as its own process, as a pipeline step runs it. */
-const mlops = (argv: string[]) => runMlops(argv, dir);
+const mlops = (argv: string[]) => runMlops(argv, suite.dir);
 
 /** A JSON request as a client library sends it; the answer is read as untyped JSON, as they do. */
 // biome-ignore lint/suspicious/noExplicitAny: the design's clients read answers as plain JSON.

@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { freePort } from "@mlops/contracts/test-support";
 import type { ZodType, z } from "zod";
 
 // tsx as a loader in the server's own process (its CLI would add a parent that a SIGKILL
@@ -14,18 +14,6 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm"
 
 /** The `pnpm start` entry point as `pnpm start` runs it: compiled (the tests' global set-up builds). */
 export const START = fileURLToPath(new URL("../../start/dist/start.js", import.meta.url));
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** A started process and what it printed. */
 export interface Started {

@@ -6,21 +6,16 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
+import { describe, expect, it } from "vitest";
 
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const scenario = fileURLToPath(new URL("./telemetry-scenario.ts", import.meta.url));
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mlops-telemetry-"));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const scratch = scratchDir("mlops-telemetry-");
 
 /** Runs the scenario in a loopback-only network namespace and returns its result line. */
 function runScenario(...args: string[]) {
@@ -38,7 +33,7 @@ function runScenario(...args: string[]) {
       tsxCli,
       scenario,
       // A directory per run: the collector appends to its files.
-      mkdtempSync(join(dir, "run-")),
+      mkdtempSync(join(scratch.path, "run-")),
       ...args,
     ],
     { encoding: "utf8", timeout: 110_000 },

@@ -16,9 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DecisionSchema } from "@mlops/contracts";
+import { freePort } from "@mlops/contracts/test-support";
 import { canaryAnnotations } from "@mlops/k8s";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, START, type Started, start, startArms } from "../platform/process.js";
+import { START, type Started, start, startArms } from "../platform/process.js";
 import { forward, mlops, ROOT } from "./support.js";
 
 // The image's process entry, compiled (the tests' global set-up builds), as the image runs it.

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelVersionInputSchema } from "@mlops/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
+import { describe, expect, it } from "vitest";
 import {
   artifactPath,
   artifactRef,
@@ -20,11 +20,7 @@ import {
 } from "./artifact.js";
 import { ArtifactError } from "./errors.js";
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "mlops-artifacts-"));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
+const scratch = scratchDir("mlops-artifacts-");
 
 const fields: ManifestFields = {
   name: "m",
@@ -48,7 +44,7 @@ const fields: ManifestFields = {
 
 /** Writes an artifact of `model` into `<root>/<name>` and returns its directory and reference. */
 async function written(name: string, model: string, card?: string) {
-  const dir = join(root, name);
+  const dir = join(scratch.path, name);
   const manifest = modelManifest(fields, model);
   await writeArtifact(dir, { manifest, model, ...(card === undefined ? {} : { card }) });
   return { dir, manifest, ref: artifactRef(dir, model) };
@@ -92,16 +88,16 @@ describe("writeArtifact and its readers", () => {
   it("never overwrites a version and leaves nothing half-written", async () => {
     await written("once", "{}");
     await expect(written("once", "[]")).rejects.toThrow(ArtifactError);
-    expect(await readFile(join(root, "once", MODEL_FILE), "utf8")).toBe("{}");
-    expect((await readdir(root)).filter((name) => name.includes("once"))).toEqual(["once"]);
+    expect(await readFile(join(scratch.path, "once", MODEL_FILE), "utf8")).toBe("{}");
+    expect((await readdir(scratch.path)).filter((name) => name.includes("once"))).toEqual(["once"]);
   });
 
   it("refuses to write a model its manifest does not describe", async () => {
     const manifest = modelManifest(fields, "{}");
-    await expect(writeArtifact(join(root, "mismatch"), { manifest, model: "[]" })).rejects.toThrow(
-      /model.json does not match model_sha256/,
-    );
-    expect(await readdir(root)).not.toContain("mismatch");
+    await expect(
+      writeArtifact(join(scratch.path, "mismatch"), { manifest, model: "[]" }),
+    ).rejects.toThrow(/model.json does not match model_sha256/);
+    expect(await readdir(scratch.path)).not.toContain("mismatch");
   });
 
   it("refuses a model whose bytes changed since the manifest was written", async () => {
@@ -125,7 +121,7 @@ describe("writeArtifact and its readers", () => {
   });
 
   it("names the manifest that is not JSON or breaks the contract", async () => {
-    const dir = join(root, "broken");
+    const dir = join(scratch.path, "broken");
     await mkdir(dir);
     await writeFile(join(dir, MANIFEST_FILE), "{");
     await expect(readArtifactDir(dir)).rejects.toThrow(`${join(dir, MANIFEST_FILE)}: not JSON`);

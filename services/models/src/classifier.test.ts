@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scratchDir } from "@mlops/contracts/test-support/hooks";
+import { describe, expect, it } from "vitest";
 import { readDemoFixture } from "../test-support/index.js";
 import {
   MANIFEST_FILE,
@@ -18,11 +18,7 @@ import { gbdtModelFile } from "./gbdt/load.js";
 import { GBDT_FORMAT_VERSION, type GbdtModelJSON } from "./gbdt/model.js";
 import { BoostedTreesPredictor } from "./gbdt/packed.js";
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "mlops-classifier-"));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
+const scratch = scratchDir("mlops-classifier-");
 
 /** Three classes, two features, one round of three stumps. */
 const model: GbdtModelJSON = {
@@ -66,7 +62,7 @@ const fields: ManifestFields = {
 
 /** Writes `text` as a gbdt artifact's model file (its manifest checksummed to match). */
 async function gbdtArtifact(name: string, text: string) {
-  const dir = join(root, name);
+  const dir = join(scratch.path, name);
   await writeArtifact(dir, { manifest: modelManifest(fields, text), model: text });
   return readArtifactDir(dir);
 }
@@ -97,7 +93,7 @@ describe("loadClassifierModel", () => {
   it("reads a format 1 manifest, which predates the algorithm field, as a forest", async () => {
     const [champion] = await readDemoFixture();
     const { algorithm: _, ...v1 } = { ...champion!.manifest, format_version: 1 as const };
-    const dir = join(root, "format-1");
+    const dir = join(scratch.path, "format-1");
     await writeArtifact(dir, { manifest: champion!.manifest, model: champion!.model });
     await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(v1));
     const loaded = loadClassifierModel(await readArtifactDir(dir));
@@ -129,7 +125,7 @@ describe("loadClassifierModel", () => {
   });
 
   it("refuses a manifest naming an algorithm it does not know", async () => {
-    const dir = join(root, "unknown-algorithm");
+    const dir = join(scratch.path, "unknown-algorithm");
     const text = gbdtModelFile(model);
     await writeArtifact(dir, { manifest: modelManifest(fields, text), model: text });
     const manifest = { ...modelManifest(fields, text), algorithm: "xgboost" };

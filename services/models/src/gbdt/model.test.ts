@@ -47,52 +47,12 @@ describe("parseGbdtModel", () => {
     ["a non-finite base score", (m) => ({ ...m, baseScore: [Number.NaN] }), "baseScore[0]"],
     ["no trees", (m) => ({ ...m, trees: [] }), "trees"],
     [
-      "a feature past the row",
-      (m) => {
-        m.trees[0].feature[0] = 2;
-        return m;
-      },
-      "trees[0].feature[0]",
-    ],
-    [
       "arrays of unequal length",
       (m) => {
         m.trees[0].value.pop();
         return m;
       },
       "trees[0].value",
-    ],
-    [
-      "a child before its parent (a cycle)",
-      (m) => {
-        m.trees[0].left[0] = 0;
-        return m;
-      },
-      "trees[0].left[0]",
-    ],
-    [
-      "a child past the tree",
-      (m) => {
-        m.trees[0].right[0] = 3;
-        return m;
-      },
-      "trees[0].right[0]",
-    ],
-    [
-      "a node with two parents",
-      (m) => {
-        m.trees[0].right[0] = 1;
-        return m;
-      },
-      "trees[0].right[0]",
-    ],
-    [
-      "a leaf with a child",
-      (m) => {
-        m.trees[0].left[1] = 2;
-        return m;
-      },
-      "trees[0].left[1]",
     ],
     [
       "an unreachable node",
@@ -109,6 +69,18 @@ describe("parseGbdtModel", () => {
     ],
   ])("rejects %s, naming the field", (_, mutate, path) => {
     expect(issues(mutate(model()))).toContain(path);
+  });
+
+  it.each<[string, "feature" | "left" | "right", number, number]>([
+    ["a feature past the row", "feature", 0, 2],
+    ["a child before its parent (a cycle)", "left", 0, 0],
+    ["a child past the tree", "right", 0, 3],
+    ["a node with two parents", "right", 0, 1],
+    ["a leaf with a child", "left", 1, 2],
+  ])("rejects %s, naming the node", (_, field, node, value) => {
+    const m = model();
+    m.trees[0][field][node] = value;
+    expect(issues(m)).toContain(`trees[0].${field}[${node}]`);
   });
 
   it("requires whole rounds of trees for multiclass models", () => {
