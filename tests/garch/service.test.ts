@@ -50,7 +50,10 @@ describe("MLOPS_MODE=garch pnpm start, as the design's clients use it", () => {
     expect(service.stderr).not.toMatch(/training classifier/);
 
     const health = await client("/health");
-    expect(health.status).toBe(200);
+    expect(
+      health.status,
+      JSON.stringify(health.json) + service.stderr.slice(-3000) + service.stdout.slice(-3000),
+    ).toBe(200);
     expect(health.json.status).toBe("healthy");
 
     const list = await client("/models/list");
