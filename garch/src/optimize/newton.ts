@@ -22,6 +22,11 @@ export interface NewtonOptions {
   readonly opg?: boolean;
   /** An optimum already found: stop, returning "same", once the run is seen to head for it. */
   readonly reference?: Known;
+  /**
+   * An estimate of -H at the start (from a shorter sample's optimum, scaled): the first steps
+   * are then quasi-Newton steps, without the exact pass at the start.
+   */
+  readonly curvature?: Float64Array;
 }
 
 /** Consecutive Marquardt-damped steps (indefinite Hessians) before Newton gives up. */
@@ -39,7 +44,7 @@ const MAX_STALLED = 3;
  * Largest decrement of an exact pass after which quasi-Newton steps follow (see `nextPass`):
  * past this, the start is too far for the quadratic model to be worth updating.
  */
-const QUASI_MAX = 100;
+const QUASI_MAX = 30;
 /** Factor by which each quasi-Newton step must cut the decrement to be followed by another. */
 const CONTRACTION = 0.3;
 /**
@@ -90,11 +95,14 @@ export function newtonStage(
   const opgNext = new Float64Array(k * k);
   let opgValid = false;
   let lastIsCurrent = true;
-  let ll = evaluateHessian(model, theta, grad, hess, null);
+  const guess = options.curvature;
+  let ll = guess
+    ? evaluateGradient(model, theta, grad)
+    : evaluateHessian(model, theta, grad, hess, null);
   // The curvature the steps take: -H of the last exact pass, at θ while `exact`, otherwise
-  // updated by BFGS along the gradient-only steps since.
-  let curvature = negated(hess);
-  let exact = true;
+  // updated by BFGS along the gradient-only steps since (or from the start's estimate).
+  let curvature = guess ? Float64Array.from(guess) : negated(hess);
+  let exact = !guess;
   const refresh = () => {
     ll = evaluateHessian(model, theta, grad, hess, null);
     curvature = negated(hess);
@@ -160,9 +168,10 @@ export function newtonStage(
     if (ref && regularised === 0 && decrement < QUADRATIC_REGION) {
       if (headsTo(ref, theta, step.d, curvature)) return "same";
     }
-    const kind = nextPass(exact, regularised === 0, decrement, previous, lastPass, tol);
-    const withOpg =
-      options.opg === true && kind === "exact" && (exact ? decrement < lastPass : true);
+    const planned = nextPass(exact, regularised === 0, decrement, previous, lastPass, tol);
+    // A stage without the scores (a start for a longer sample) may end on a quasi-Newton step.
+    const kind = planned === "last" && options.opg !== true ? "gradient" : planned;
+    const withOpg = options.opg === true && kind === "last";
     const accepted = lineSearch(c, theta, ll, step, MAX_TRIALS, (next) => {
       lastIsCurrent = false;
       return kind === "gradient"
@@ -206,11 +215,12 @@ export function newtonStage(
 }
 
 /**
- * Which pass the next step takes: the exact one (value, gradient, Hessian), or the gradient
- * alone (a quasi-Newton step). After an exact pass, quasi-Newton steps start once its Newton
- * step is well inside the quadratic region (`QUASI_MAX`) and not already expected to land on
- * the optimum; they go on while each cuts the decrement by `CONTRACTION` at least, and end with
- * an exact pass once the decrement is below `lastPass` (that pass is expected to be the last).
+ * Which pass the next step takes: the exact one (value, gradient, Hessian), the exact one
+ * expected to be the last (which also sums the scores' outer product, if asked), or the
+ * gradient alone (a quasi-Newton step). After an exact pass, quasi-Newton steps follow unless
+ * the start is far (`QUASI_MAX`) or the Newton step is expected to land on the optimum; they go
+ * on while each cuts the decrement by `CONTRACTION` at least, and end with the last exact pass
+ * once the next decrement is expected to be at rounding level.
  */
 function nextPass(
   exact: boolean,
@@ -219,11 +229,13 @@ function nextPass(
   previous: number,
   lastPass: number,
   tol: number,
-): "exact" | "gradient" {
+): "exact" | "last" | "gradient" {
   if (!definite) return "exact";
-  if (exact) return decrement < lastPass || decrement >= QUASI_MAX ? "exact" : "gradient";
+  if (exact && decrement < lastPass) return "last";
+  // After an exact pass, or at a start with an estimated curvature (no contraction seen yet).
+  if (exact || !Number.isFinite(previous)) return decrement < QUASI_MAX ? "gradient" : "exact";
   // The next decrement, if the steps keep contracting as the last one did.
   const ratio = decrement / previous;
-  if (decrement * ratio < FINAL_MARGIN * tol) return "exact";
+  if (decrement * ratio < FINAL_MARGIN * tol) return "last";
   return ratio < CONTRACTION ? "gradient" : "exact";
 }
