@@ -246,8 +246,9 @@ export function evaluateHessian(
 
 /**
  * The log-likelihood and its gradient at θ in the fused pass without second derivatives (about
- * a third of `evaluateHessian`'s cost), for models the fused GARCH(1,1) pass covers. Returns NaN
- * when the model is not fused or a variance leaves the soft bounds.
+ * a third of `evaluateHessian`'s cost), for models the fused GARCH(1,1) pass covers. Leaves
+ * model.e and model.h alone. Returns NaN when the model is not fused or a variance leaves the
+ * soft bounds.
  */
 export function evaluateGradient(model: Model, theta: Float64Array, grad: Float64Array): number {
   return model.fused ? garch11NormalGradient(model, theta, grad) : Number.NaN;

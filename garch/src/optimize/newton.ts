@@ -90,12 +90,13 @@ export function newtonStage(
   const y = new Float64Array(k);
   const ref = options.reference;
   // Outer product of the scores at the accepted point, when its pass collected it (and of the
-  // last trial); e and h hold the last pass.
+  // last trial); e and h hold the last exact pass (the gradient-only pass leaves them).
   const opg = new Float64Array(k * k);
   const opgNext = new Float64Array(k * k);
   let opgValid = false;
-  let lastIsCurrent = true;
   const guess = options.curvature;
+  // Whether e and h hold θ's pass.
+  let lastIsCurrent = !guess;
   let ll = guess
     ? evaluateGradient(model, theta, grad)
     : evaluateHessian(model, theta, grad, hess, null);
@@ -112,7 +113,8 @@ export function newtonStage(
   };
   let step: Step | null = null;
   const done = (iterations: number, last: Step): Estimate => {
-    if (!lastIsCurrent) evaluate(model, theta); // leave e and h at the estimate
+    // Leave e and h at the estimate (a start for a longer sample needs neither).
+    if (!lastIsCurrent && options.opg === true) evaluate(model, theta);
     return {
       theta,
       logLikelihood: ll,
@@ -203,7 +205,7 @@ export function newtonStage(
     theta = accepted.theta;
     ll = accepted.logLikelihood;
     grad.set(gradNext);
-    lastIsCurrent = true;
+    lastIsCurrent = kind !== "gradient";
     opgValid = withOpg;
     if (withOpg) opg.set(opgNext);
   }

@@ -265,7 +265,8 @@ export function garch11Normal(
 /**
  * The log-likelihood and its gradient alone, in one fused pass: `garch11Normal`'s value and
  * gradient (the tests hold them to it) without the second derivatives, at about a third of the
- * cost of the pass with the Hessian. Newton's quasi-Newton steps near an optimum take it
+ * cost of the pass with the Hessian. It leaves model.e and model.h alone (the steps that take
+ * it end at a pass that writes them). Newton's quasi-Newton steps near an optimum take it
  * (optimize/newton.ts). The loop repeats the first half of `garch11Normal`'s on purpose: a
  * mode flag in that loop would weigh on both, and this is the hot loop of those steps.
  */
@@ -274,7 +275,7 @@ export function garch11NormalGradient(
   theta: Float64Array,
   grad: Float64Array,
 ): number {
-  const { r, n, e, h, lo, hi } = model;
+  const { r, n, lo, hi } = model;
   const { hasMu, o, mu, omega, alpha, beta, back, dBackMu } = coefficients(model, theta);
   let prevE2 = back;
   let prevH = back;
@@ -296,8 +297,6 @@ export function garch11NormalGradient(
     const et = r[t]! - mu;
     const e2 = et * et;
     const inv = 1 / ht;
-    e[t] = et;
-    h[t] = ht;
     product *= ht;
     if (product > PRODUCT_MAX || product < PRODUCT_MIN) {
       sumLogH += Math.log(product);
