@@ -266,9 +266,10 @@ export function garch11Normal(
  * The log-likelihood and its gradient alone, in one fused pass: `garch11Normal`'s value and
  * gradient (the tests hold them to it) without the second derivatives, at about a third of the
  * cost of the pass with the Hessian. It leaves model.e and model.h alone (the steps that take
- * it end at a pass that writes them). Newton's quasi-Newton steps near an optimum take it
- * (optimize/newton.ts). The loop repeats the first half of `garch11Normal`'s on purpose: a
- * mode flag in that loop would weigh on both, and this is the hot loop of those steps.
+ * it end at a pass that writes them). Newton's quasi-Newton steps take it (optimize/newton.ts).
+ * The loop repeats the first half of `garch11Normal`'s on purpose (a deliberate unroll: a mode
+ * flag in that loop would weigh on both, and this is the hot loop of those steps), with two
+ * products fewer per observation by exact scalings by 2.
  */
 export function garch11NormalGradient(
   model: Garch11Input,
@@ -283,7 +284,10 @@ export function garch11NormalGradient(
   let dOm = 0;
   let dAl = 0;
   let dBe = 0;
-  let dPrevE2Mu = dBackMu;
+  // alpha times the derivative of e_{t-1}^2 in mu is -2 alpha e_{t-1} (before the sample, the
+  // backcast's: -2 alpha (mean - mu)); scaling by 2 is exact, so this is the same product.
+  const m2Alpha = -2 * alpha;
+  let prevE = -0.5 * dBackMu;
   let product = 1;
   let sumLogH = 0;
   let sumE2H = 0;
@@ -304,23 +308,25 @@ export function garch11NormalGradient(
     }
     const z = e2 * inv;
     sumE2H += z;
-    dMu = alpha * dPrevE2Mu + beta * dMu;
+    dMu = m2Alpha * prevE + beta * dMu;
     dOm = 1 + beta * dOm;
     dAl = prevE2 + beta * dAl;
     dBe = prevH + beta * dBe;
-    const lh = 0.5 * (z - 1) * inv;
-    gMu += et * inv + lh * dMu;
-    gOm += lh * dOm;
-    gAl += lh * dAl;
-    gBe += lh * dBe;
-    dPrevE2Mu = -2 * et;
+    // Twice dl_t/dh_t, and twice the sums: halved once after the loop (exact, as above).
+    const lh2 = (z - 1) * inv;
+    const ei = et * inv;
+    gMu += ei + ei + lh2 * dMu;
+    gOm += lh2 * dOm;
+    gAl += lh2 * dAl;
+    gBe += lh2 * dBe;
+    prevE = et;
     prevE2 = e2;
     prevH = ht;
   }
-  if (hasMu) grad[0] = gMu;
-  grad[o] = gOm;
-  grad[o + 1] = gAl;
-  grad[o + 2] = gBe;
+  if (hasMu) grad[0] = 0.5 * gMu;
+  grad[o] = 0.5 * gOm;
+  grad[o + 1] = 0.5 * gAl;
+  grad[o + 2] = 0.5 * gBe;
   sumLogH += Math.log(product);
   return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
 }
