@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { fit } from "../fit.js";
-import { cholesky, choleskySolve } from "../linalg.js";
 import { buildModel, evaluateHessian } from "../likelihood.js";
+import { cholesky, choleskySolve } from "../linalg.js";
 import { fromParams } from "../params.js";
 import { simulate } from "../simulate.js";
 import { checkSeries, checkSpec } from "../spec.js";
