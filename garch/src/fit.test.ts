@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { dataSeries } from "../test-support/data-series.js";
 import { covariances, outerProduct } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { fit, GarchFit } from "./fit.js";
@@ -10,11 +11,7 @@ import { Random } from "./random.js";
 import { checkSpec } from "./spec.js";
 import type { CovarianceKind } from "./types.js";
 
-const dem = readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map(Number);
+const dem = dataSeries("dem2gbp.csv");
 const fcp = JSON.parse(
   readFileSync(new URL("../data/fcp-benchmark.json", import.meta.url), "utf8"),
 );

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { dataSeries } from "../test-support/data-series.js";
 import {
   buildModel,
   evaluate,
@@ -14,13 +14,7 @@ import { fromParams, layoutOf } from "./params.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions, GarchParams } from "./types.js";
 
-const dem = Float64Array.from(
-  readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
-    .trim()
-    .split("\n")
-    .slice(1)
-    .map(Number),
-).subarray(0, 400);
+const dem = Float64Array.from(dataSeries("dem2gbp.csv")).subarray(0, 400);
 
 function paramsFor(o: GarchOptions): GarchParams {
   const spec = checkSpec(o);
@@ -34,6 +28,15 @@ function paramsFor(o: GarchOptions): GarchParams {
     lambda: -0.2,
   };
 }
+
+/** The model `o` builds on the data, and its θ at {@link paramsFor}. */
+function modelAt(o: GarchOptions) {
+  const spec = checkSpec(o);
+  return { spec, model: buildModel(dem, spec), theta: fromParams(spec, paramsFor(o)) };
+}
+
+/** Options whose models take the fused GARCH(1,1) pass. */
+const FUSED: GarchOptions[] = [{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }];
 
 const options: GarchOptions[] = [];
 for (const dist of ["normal", "t", "skewt", "ged"] as const) {
@@ -63,9 +66,7 @@ for (const mean of [
 
 describe("analytic gradient", () => {
   it.each(options)("matches central differences, forward and reverse: %j", (o) => {
-    const spec = checkSpec(o);
-    const model = buildModel(dem, spec);
-    const theta = fromParams(spec, paramsFor(o));
+    const { spec, model, theta } = modelAt(o);
     const k = layoutOf(spec).k;
     const grad = new Float64Array(k);
     const scores = new Float64Array(model.nEff * k);
@@ -100,11 +101,9 @@ describe("fused GARCH(1,1)-Normal pass", () => {
     { init: "ewma" },
     { init: 0.5 },
   ] as GarchOptions[])("agrees with the general pass, value and gradient: %j", (o) => {
-    const spec = checkSpec(o);
-    const fused = buildModel(dem, spec);
+    const { model: fused, theta } = modelAt(o);
     expect(fused.fused).toBe(true);
     const general = { ...fused, fused: false };
-    const theta = fromParams(spec, paramsFor(o));
     const k = theta.length;
     const [g1, g2] = [new Float64Array(k), new Float64Array(k)];
     const ll = evaluateHessian(fused, theta, g1, new Float64Array(k * k));
@@ -123,11 +122,9 @@ describe("headModel (a leading block in the longer model's arrays)", () => {
   it.each([{ mean: "constant" }, { mean: "zero" }, { p: 2, q: 1, dist: "t" }] as GarchOptions[])(
     "evaluates as a model built on the block, writing into the start of the model's arrays: %j",
     (o) => {
-      const spec = checkSpec(o);
-      const model = buildModel(dem, spec);
+      const { spec, model, theta } = modelAt(o);
       const head = headModel(model, 150);
       const own = buildModel(dem.subarray(0, 150), spec);
-      const theta = fromParams(spec, paramsFor(o));
       const k = theta.length;
       const [g1, g2] = [new Float64Array(k), new Float64Array(k)];
       expect(evaluate(head, theta, g1)).toBe(evaluate(own, theta, g2));
@@ -141,12 +138,10 @@ describe("headModel (a leading block in the longer model's arrays)", () => {
 });
 
 describe("fused exact Hessian", () => {
-  it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
+  it.each(FUSED)(
     "matches central differences of the analytic gradient, with the OPG of the scores (also opgAt's): %j",
     (o) => {
-      const spec = checkSpec(o);
-      const model = buildModel(dem, spec);
-      const theta = fromParams(spec, paramsFor(o));
+      const { model, theta } = modelAt(o);
       const k = theta.length;
       const hess = new Float64Array(k * k);
       const opg = new Float64Array(k * k);
@@ -183,37 +178,28 @@ describe("fused exact Hessian", () => {
 });
 
 describe("logLikelihoods (several θ in one pass)", () => {
-  it.each([{ mean: "zero" }, { mean: "constant" }, { init: "ewma" }] as GarchOptions[])(
-    "gives evaluate's values where the mean is shared, NaN where not: %j",
-    (o) => {
-      const spec = checkSpec(o);
-      const model = buildModel(dem, spec);
-      const base = fromParams(spec, paramsFor(o));
-      const thetas = [0.3, 0.6, 0.85, 0.9, 0.97].map((pers, i) => {
-        const theta = Float64Array.from(base);
-        const a = [0.04, 0.1, 0.25, 0.04, 0.1][i]!;
-        theta.set([0.02 * (1 - pers), a, pers - a], theta.length - 3);
-        return theta;
-      });
-      const moved = Float64Array.from(base);
-      moved[0] = moved[0]! + 0.01;
-      const lls = logLikelihoods(model, [...thetas, moved]);
-      thetas.forEach((theta, i) => {
-        expect(lls[i]).toBeCloseTo(evaluate(model, theta), 9);
-      });
-      if (spec.mean.kind === "constant") expect(lls[thetas.length]).toBeNaN();
-      else expect(lls[thetas.length]).toBeCloseTo(evaluate(model, moved), 9);
-    },
-  );
+  it.each(FUSED)("gives evaluate's values where the mean is shared, NaN where not: %j", (o) => {
+    const { spec, model, theta: base } = modelAt(o);
+    const thetas = [0.3, 0.6, 0.85, 0.9, 0.97].map((pers, i) => {
+      const theta = Float64Array.from(base);
+      const a = [0.04, 0.1, 0.25, 0.04, 0.1][i]!;
+      theta.set([0.02 * (1 - pers), a, pers - a], theta.length - 3);
+      return theta;
+    });
+    const moved = Float64Array.from(base);
+    moved[0] = moved[0]! + 0.01;
+    const lls = logLikelihoods(model, [...thetas, moved]);
+    thetas.forEach((theta, i) => {
+      expect(lls[i]).toBeCloseTo(evaluate(model, theta), 9);
+    });
+    if (spec.mean.kind === "constant") expect(lls[thetas.length]).toBeNaN();
+    else expect(lls[thetas.length]).toBeCloseTo(evaluate(model, moved), 9);
+  });
 });
 
 describe("logLikelihood", () => {
   it("reproduces the FCP benchmark log-likelihood at the published estimates", () => {
-    const full = readFileSync(new URL("../data/dem2gbp.csv", import.meta.url), "utf8")
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map(Number);
+    const full = dataSeries("dem2gbp.csv");
     const ll = logLikelihood(full, checkSpec(), {
       mu: -0.00619041,
       omega: 0.0107613,

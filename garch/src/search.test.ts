@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { dataSeries } from "../test-support/data-series.js";
 import { referenceOptimum } from "../test-support/reference-optimum.js";
 import { fit } from "./fit.js";
 import { buildModel, evaluate } from "./likelihood.js";
@@ -137,13 +137,7 @@ describe("the GARCH(2,2) local optimum of garch22-local-optimum.csv", () => {
   // GARCH(1,1) with t(7) shocks, simulated: the GARCH(2,2) likelihood (init fcp, positivity
   // bounds) has a local maximum at the GARCH(1,2) optimum (alpha[2] = 0, LL -6985.3713) and the
   // global one at -6983.5817 (data/README.md).
-  const x = Float64Array.from(
-    readFileSync(new URL("../data/garch22-local-optimum.csv", import.meta.url), "utf8")
-      .trim()
-      .split("\n")
-      .slice(1)
-      .map(Number),
-  );
+  const x = Float64Array.from(dataSeries("garch22-local-optimum.csv"));
 
   it("reaches the global maximum, converged", () => {
     const fitted = fit(x, { p: 2, q: 2, init: "fcp", stationarity: false });

@@ -40,3 +40,10 @@ export class OptionError extends RangeError {
     this.rule = rule;
   }
 }
+
+/** Throws an OptionError naming `option` unless `value` is an integer ≥ 1. */
+export function requirePositiveInteger(option: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new OptionError(option, "must be an integer ≥ 1", value);
+  }
+}

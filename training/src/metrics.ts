@@ -187,7 +187,8 @@ function checkLabels(yTrue: Int32Array, yPred: Int32Array, nClasses: number): vo
   checkClasses("yPred", yPred, nClasses);
 }
 
-function checkClasses(name: string, y: Int32Array, nClasses: number): void {
+/** Throws an OptionError naming `name` unless every entry of `y` is a class index below `nClasses`. */
+export function checkClasses(name: string, y: Int32Array, nClasses: number): void {
   for (const k of y) {
     if (k < 0 || k >= nClasses) {
       throw new OptionError(name, `must hold class indexes in [0, ${nClasses - 1}]`, k);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { AssignmentReportSchema } from "./assignment.js";
 import { MAX_ISSUE_TEXT, MAX_LISTED_ISSUES } from "./errors.js";
-import { AliasSchema } from "./model-ref.js";
+import { AliasSchema, ModelRefTextSchema } from "./model-ref.js";
 import { OutcomeValueSchema, ProbabilitiesSchema, VariantAggregateSchema } from "./predictions.js";
 import {
   ClassLabelSchema,
@@ -25,6 +25,15 @@ import { ClassifierAlgorithmSchema, ModelKindSchema, ModelVersionSchema } from "
 export const MAX_FEATURES = 1024;
 /** Hard ceiling on rows per batch request (the server's configured limit is at most this). */
 export const MAX_BATCH_ROWS = 10_000;
+/**
+ * The longest `x-request-id` a client may choose: a batch's rows are logged as `<id>.<row>`, and
+ * those must still be ids (`IdSchema`, 128 characters) for `/feedback` to name them.
+ */
+export const MAX_CLIENT_REQUEST_ID = 128 - `.${MAX_BATCH_ROWS - 1}`.length;
+/** A client's `x-request-id`: an id short enough for its batch rows' ids to be ids too. */
+export const ClientRequestIdSchema = IdSchema.refine((id) => id.length <= MAX_CLIENT_REQUEST_ID, {
+  error: `must be at most ${MAX_CLIENT_REQUEST_ID} characters (a batch's rows append '.<row>')`,
+});
 /** Limits on `POST /garch/fit-forecast`: series length, orders and horizon. */
 export const GARCH_LIMITS = {
   minReturns: 100,
@@ -98,7 +107,7 @@ export const HorizonSchema = z.number().int().min(1).max(GARCH_LIMITS.maxHorizon
 
 /** `POST /garch/forecast`: `model` is `NAME`, `NAME@version` or `NAME@alias`. */
 export const GarchForecastRequestSchema = z.strictObject({
-  model: z.string().min(1).max(128),
+  model: ModelRefTextSchema,
   horizon: HorizonSchema,
 });
 export type GarchForecastRequest = z.infer<typeof GarchForecastRequestSchema>;

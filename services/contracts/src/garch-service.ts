@@ -12,7 +12,7 @@ import {
   HorizonSchema,
   ServedModelSchema,
 } from "./api.js";
-import { AliasSchema } from "./model-ref.js";
+import { AliasSchema, ModelRefTextSchema } from "./model-ref.js";
 import { IdSchema, NameSchema, VersionSchema } from "./primitives.js";
 
 /** The service's routes. */
@@ -129,8 +129,7 @@ const ForecastBodySchema = z.object({
 
 /** `POST /predict`: forecast from a registered model; `model` defaults to the service's own. */
 export const GarchPredictRequestSchema = z.strictObject({
-  /** `NAME`, `NAME@version` or `NAME@alias`. */
-  model: z.string().min(1).max(128).optional(),
+  model: ModelRefTextSchema.optional(),
   horizon: HorizonSchema.default(GARCH_SERVICE_DEFAULT_HORIZON),
 });
 export type GarchPredictRequest = z.infer<typeof GarchPredictRequestSchema>;

@@ -65,6 +65,12 @@ function toModelRef(text: string, ctx: z.RefinementCtx, pinned: boolean): ModelR
   return { name: name.data, selector: "alias", alias: alias.data };
 }
 
+/**
+ * A reference as a request posts it (`name`, `name@version` or `name@alias`), kept as text: the
+ * server resolves it against the registry and names what does not match.
+ */
+export const ModelRefTextSchema = z.string().min(1).max(128);
+
 /** `name`, `name@version` or `name@alias` → `ModelRef`. */
 export const ModelRefSchema = z
   .string()

@@ -32,12 +32,17 @@ const definition = (id: string, over: Partial<ExperimentInput> = {}): Experiment
 
 const generatedAt = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
 
+/** The analysis of experiment `id` in a fresh store, after `perArm` seeded predictions per arm. */
+async function seededAnalysis(id: string, perArm: number, effect: number, seed: number) {
+  store = openSqliteStore(":memory:");
+  await store.experiments.create(definition(id));
+  await seedTraffic(store, id, perArm, effect, seed);
+  return analyzeExperiment(store, id);
+}
+
 describe("renderReport and readLiftPath on the embedded SQLite store", () => {
   it("reports every number behind a promotion and links a chart whose last look is the decision's interval", async () => {
-    store = openSqliteStore(":memory:");
-    await store.experiments.create(definition("effect"));
-    await seedTraffic(store, "effect", 3000, 0.06, 1);
-    const analysis = await analyzeExperiment(store, "effect");
+    const analysis = await seededAnalysis("effect", 3000, 0.06, 1);
     expect(analysis.result.decision).toBe("promote");
 
     const path = (await readLiftPath(store, analysis, { points: 30 }))!;
@@ -137,10 +142,7 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
   });
 
   it("says why there is no comparison and no chart while an arm lacks data", async () => {
-    store = openSqliteStore(":memory:");
-    await store.experiments.create(definition("early"));
-    await seedTraffic(store, "early", 40, 0, 2);
-    const analysis = await analyzeExperiment(store, "early");
+    const analysis = await seededAnalysis("early", 40, 0, 2);
     expect(analysis.result.decision).toBe("continue");
     expect(await readLiftPath(store, analysis)).toBeNull();
     const md = renderReport(analysis, { chartFile: null, generatedAt });

@@ -202,3 +202,30 @@ describe("protection", () => {
     expect(stores).toBeGreaterThan(0);
   });
 });
+
+describe("the request log", () => {
+  /** The lines an app logging at `level` writes while serving one prediction. */
+  const linesAt = async (level: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const app = await build(fixture, {}, { logger: { level, stream } });
+    const res = await app.inject({ url: "/predict", ...json({ features: row }) });
+    expect(res.statusCode).toBe(200);
+    return lines.filter((l) => l.msg === "served");
+  };
+
+  it("writes one line per answer at info, with its status and time", async () => {
+    expect(await linesAt("info")).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        url: "/predict",
+        status: 200,
+        ms: expect.any(Number),
+      }),
+    ]);
+  });
+
+  it("writes none above info", async () => {
+    expect(await linesAt("warn")).toEqual([]);
+  });
+});

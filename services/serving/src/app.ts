@@ -6,7 +6,7 @@
  */
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { API_KEY_HEADER, IdSchema, type ServingConfig } from "@mlops/contracts";
+import { API_KEY_HEADER, ClientRequestIdSchema, type ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import {
@@ -69,11 +69,14 @@ const ACCURACY_TTL_MS = 15_000;
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /**
- * A client's `x-request-id` when it is a valid id (retries then log once), else a new
+ * A client's `x-request-id` when it is a valid one (retries then log once; short enough for a
+ * batch's row ids), else a new
  * time-ordered UUID (request-id.ts: it keeps the prediction log's inserts cheap).
  */
 function requestId(header: string | string[] | undefined): string {
-  return typeof header === "string" && IdSchema.safeParse(header).success ? header : uuidv7();
+  return typeof header === "string" && ClientRequestIdSchema.safeParse(header).success
+    ? header
+    : uuidv7();
 }
 
 /** Builds the API; call `ready()` (or `listen`) next. */
@@ -100,13 +103,21 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
-  app.addHook("onResponse", (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
-      "served",
-    );
-    done();
-  });
+  // Only where the line is written: below `info` the hook would run for every answer for nothing.
+  if (["trace", "debug", "info"].includes(app.log.level)) {
+    app.addHook("onResponse", (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        "served",
+      );
+      done();
+    });
+  }
   // Set on arrival so every answer carries it, errors and shed requests included.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);

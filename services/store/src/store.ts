@@ -125,6 +125,12 @@ export interface PredictionRepository {
    * `assignment` is stored as `unknown`.
    */
   insertMany(records: readonly PredictionRecordInput[]): Promise<WriteResult>;
+  /**
+   * `insertMany` for records that are valid by construction: built by typed code from input
+   * already checked at the edge, as the serving log's are. They are written without being
+   * checked again (on a busy server the second check was a quarter of the log writer's CPU).
+   */
+  insertValidated(records: readonly PredictionRecord[]): Promise<WriteResult>;
   /** One record; stored before assignments were recorded, it reads as `unknown`. */
   get(requestId: string): Promise<PredictionRecord | null>;
   /** Sufficient statistics per requested variant, in the order of `query.variants`. */

@@ -467,6 +467,19 @@ export function describeStoreContract(
         }
       });
 
+      it("writes records valid by construction as insertMany does, idempotently", async () => {
+        const records = traffic.predictions.slice(0, 3).map((r, i) => ({
+          ...(r as PredictionRecord),
+          request_id: `validated-${i}`,
+          experiment_id: "validated",
+        }));
+        expect((await store.predictions.insertValidated(records)).inserted).toBe(3);
+        expect((await store.predictions.insertValidated(records)).inserted).toBe(0);
+        for (const record of records) {
+          expect(await store.predictions.get(record.request_id)).toEqual(record);
+        }
+      });
+
       it("rejects a bad record naming its field and writes nothing of the batch", async () => {
         const good = { ...(traffic.predictions[0] as PredictionRecord), request_id: "fresh-1" };
         const bad = { ...good, request_id: "fresh-2", latency_ms: -1 };

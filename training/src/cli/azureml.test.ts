@@ -1,32 +1,21 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TARGET } from "../../test-support/azureml-target.js";
-import { runCli, writeDemoCsv } from "../../test-support/cli.js";
+import { useCliFixture } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { sweepJob } from "../azureml/jobs.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
 
-let root: string;
-let data: string;
+const cli = useCliFixture("mlops-trial-", 400);
+const { run } = cli;
 const mlflow = new MlflowServer();
 let uri: string;
 
-const run = (argv: string[], env: Record<string, string> = {}) =>
-  runCli(join(root, "platform.db"), argv, env);
-
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "mlops-trial-"));
-  data = await writeDemoCsv(root, 400);
   uri = await mlflow.start();
 });
-afterAll(async () => {
-  await mlflow.stop();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => mlflow.stop());
 
 describe("mlops sweep-trial", () => {
   it("trains with the sampled values and logs validation_accuracy by interval to the job's run", async () => {
@@ -36,7 +25,7 @@ describe("mlops sweep-trial", () => {
       [
         "sweep-trial",
         "--data",
-        data,
+        cli.data,
         "--label",
         "label",
         "--param",
@@ -91,7 +80,7 @@ describe("mlops sweep-trial", () => {
       "search_space.nEstimators": "50",
       "search_space.maxDepth": "5",
       "search_space.minSamplesSplit": "10",
-      "inputs.data": data,
+      "inputs.data": cli.data,
     };
     const command = job.trial.command
       .replace(/^cd \/repo && node dist\/mlops\.js /, "")
@@ -121,7 +110,7 @@ describe("mlops sweep-trial", () => {
   });
 
   it("names a missing run and bad params", async () => {
-    const base = ["sweep-trial", "--data", data, "--label", "label"];
+    const base = ["sweep-trial", "--data", cli.data, "--label", "label"];
     const noRun = await run([...base, "--param", "maxDepth=4"]);
     expect(noRun.stderr).toMatch(/^error: --run-id or MLFLOW_RUN_ID must name the trial's run/);
     const bad = await run([...base, "--param", "maxDepth"], { MLFLOW_RUN_ID: "r" });
@@ -139,7 +128,7 @@ describe("mlops sweep-trial", () => {
 });
 
 describe("--target", () => {
-  const train = () => ["train", "--data", data, "--label", "label"];
+  const train = () => ["train", "--data", cli.data, "--label", "label"];
   it("needs the workspace variables for azureml and a cluster for --instances", async () => {
     const missing = await run([...train(), "--target", "azureml", "--instances", "2"]);
     expect(missing.code).toBe(1);

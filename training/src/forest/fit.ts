@@ -6,7 +6,8 @@ import {
   type RandomForestJSON,
   VoteTally,
 } from "@mlops/models";
-import { OptionError } from "../errors.js";
+import { OptionError, requirePositiveInteger } from "../errors.js";
+import { checkClasses } from "../metrics.js";
 import { growTrees, type TreeBatch } from "./batch.js";
 import { trainingMatrix } from "./cart.js";
 import {
@@ -98,13 +99,9 @@ export async function fitForest(
   checkRows("data", data, nFeatures, classNames.length);
   if (fit.validation) checkRows("validation", fit.validation, nFeatures, classNames.length);
   const progressEvery = fit.progressEvery ?? 10;
-  if (!Number.isInteger(progressEvery) || progressEvery < 1) {
-    throw new OptionError("progressEvery", "must be an integer ≥ 1", progressEvery);
-  }
+  requirePositiveInteger("progressEvery", progressEvery);
   const threads = fit.pool?.threads ?? fit.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new OptionError("threads", "must be an integer ≥ 1", threads);
-  }
+  requirePositiveInteger("threads", threads);
   const tree = treeParams(params, nFeatures);
   const weights = classWeights(params, classNames, data.y);
   const shared = threads > 1;
@@ -239,9 +236,7 @@ export function checkRows(
   nFeatures: number,
   nClasses: number,
 ): void {
-  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
-    throw new OptionError("nFeatures", "must be an integer ≥ 1", nFeatures);
-  }
+  requirePositiveInteger("nFeatures", nFeatures);
   if (rows.y.length === 0 || rows.x.length !== rows.y.length * nFeatures) {
     throw new OptionError(
       `${option}.x`,
@@ -249,9 +244,5 @@ export function checkRows(
       rows.x.length,
     );
   }
-  for (const k of rows.y) {
-    if (!Number.isInteger(k) || k < 0 || k >= nClasses) {
-      throw new OptionError(`${option}.y`, `must hold class indexes in [0, ${nClasses - 1}]`, k);
-    }
-  }
+  checkClasses(`${option}.y`, rows.y, nClasses);
 }

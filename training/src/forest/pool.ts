@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { FlatTree } from "@mlops/models";
 import { Piscina } from "piscina";
-import { OptionError } from "../errors.js";
+import { requirePositiveInteger } from "../errors.js";
 import type { TreeBatch } from "./batch.js";
 
 /** Worker threads that grow trees; reuse one across fits to pay the thread start-up once. */
@@ -21,9 +21,7 @@ export interface TrainingPool {
  * `worker.ts` and each thread loads tsx first; from compiled output it is `worker.js`.
  */
 export function createTrainingPool(threads: number): TrainingPool {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new OptionError("threads", "must be an integer ≥ 1", threads);
-  }
+  requirePositiveInteger("threads", threads);
   const fromSource = import.meta.url.endsWith(".ts");
   const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
   // tsx is a development tool: compiled output neither needs nor ships it.

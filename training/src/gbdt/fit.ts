@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { GbdtModelJSON } from "@mlops/models";
 import { BoostedTreesPredictor } from "@mlops/models";
 import { selectRows, stratifiedSplit } from "../dataset.js";
-import { OptionError } from "../errors.js";
+import { OptionError, requirePositiveInteger } from "../errors.js";
 import { checkRows, type LabeledRows, type TrainingData } from "../forest/fit.js";
 import { Booster } from "./booster.js";
 import { localBuilder } from "./grow.js";
@@ -79,13 +79,9 @@ export async function fitGbdt(
     checkFinite("validation", fit.validation.x, nFeatures);
   }
   const progressEvery = fit.progressEvery ?? 1;
-  if (!Number.isInteger(progressEvery) || progressEvery < 1) {
-    throw new OptionError("progressEvery", "must be an integer ≥ 1", progressEvery);
-  }
+  requirePositiveInteger("progressEvery", progressEvery);
   const threads = fit.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new OptionError("threads", "must be an integer ≥ 1", threads);
-  }
+  requirePositiveInteger("threads", threads);
 
   const { train, scored } =
     params.earlyStopping && !fit.validation

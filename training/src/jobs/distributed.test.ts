@@ -1,23 +1,13 @@
-import { mkdtemp, readFile, rm, unlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ArtifactError } from "@mlops/models";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, writeDemoCsv } from "../../test-support/cli.js";
+import { describe, expect, it } from "vitest";
+import { useCliFixture } from "../../test-support/cli.js";
 import { OptionError } from "../errors.js";
 import { mergeShareFiles, nodeRankFromEnv, shareRange } from "./distributed.js";
 
-let root: string;
-let data: string;
-
-const run = (argv: string[], env: Record<string, string> = {}) =>
-  runCli(join(root, "platform.db"), argv, env);
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "mlops-shares-"));
-  data = await writeDemoCsv(root, 400);
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
+const cli = useCliFixture("mlops-shares-", 400);
+const { run } = cli;
 
 describe("shareRange", () => {
   it("tiles the trees in rank order, balanced", () => {
@@ -47,8 +37,8 @@ describe("nodeRankFromEnv", () => {
 
 describe("mlops forest share, then mlops train --from-shares", () => {
   it("N nodes' shares merge byte for byte into the forest one node fits, and register", async () => {
-    const common = ["--data", data, "--label", "label", "--trees", "7", "--seed", "3"];
-    const shares = join(root, "shares");
+    const common = ["--data", cli.data, "--label", "label", "--trees", "7", "--seed", "3"];
+    const shares = join(cli.root, "shares");
     for (const rank of [2, 0, 1]) {
       const r = await run(["forest", "share", ...common, "--out", shares, "--json"], {
         RANK: String(rank),
@@ -57,7 +47,7 @@ describe("mlops forest share, then mlops train --from-shares", () => {
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toMatchObject({ rank, worldSize: 3 });
     }
-    const artifacts = ["--artifacts", join(root, "artifacts"), "--json"];
+    const artifacts = ["--artifacts", join(cli.root, "artifacts"), "--json"];
     const m = await run(["train", ...common, "--from-shares", shares, ...artifacts]);
     expect(m.stderr).toBe("");
     const merged = JSON.parse(m.stdout);
@@ -80,9 +70,18 @@ describe("mlops forest share, then mlops train --from-shares", () => {
   });
 
   it("refuses to run outside a distributed job", async () => {
-    const r = await run(["forest", "share", "--data", data, "--label", "label", "--out", root]);
+    const r = await run([
+      "forest",
+      "share",
+      "--data",
+      cli.data,
+      "--label",
+      "label",
+      "--out",
+      cli.root,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: RANK .*a forest share runs as a node of a distributed job/);
-    await expect(mergeShareFiles(root)).rejects.toThrow(ArtifactError);
+    await expect(mergeShareFiles(cli.root)).rejects.toThrow(ArtifactError);
   });
 });

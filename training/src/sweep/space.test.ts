@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test-support/thrown.js";
 import { OptionError } from "../errors.js";
 import { checkSpace, gridAssignments, randomAssignment, type SearchSpace } from "./space.js";
 
@@ -66,11 +67,6 @@ describe("checkSpace", () => {
     [{ a: { type: "randint", upper: 0 } }, "space.a"],
     [{ a: { type: "normal" } as never }, "space.a"],
   ])("rejects %j naming %s", (space, option) => {
-    expect(() => checkSpace(space)).toThrow(OptionError);
-    try {
-      checkSpace(space);
-    } catch (error) {
-      expect((error as OptionError).option).toBe(option);
-    }
+    expect(thrownBy(() => checkSpace(space), OptionError).option).toBe(option);
   });
 });

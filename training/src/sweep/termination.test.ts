@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../test-support/thrown.js";
 import { OptionError } from "../errors.js";
 import {
   checkPolicy,
@@ -138,12 +139,7 @@ describe("schedule and options", () => {
     [{ kind: "median", delayEvaluation: 1.5 }, "delayEvaluation"],
     [{ kind: "hyperband" } as unknown as TerminationPolicy, "kind"],
   ])("rejects %j naming %s", (policy, option) => {
-    expect(() => checkPolicy(policy)).toThrow(OptionError);
-    try {
-      checkPolicy(policy);
-    } catch (error) {
-      expect((error as OptionError).option).toBe(option);
-    }
+    expect(thrownBy(() => checkPolicy(policy), OptionError).option).toBe(option);
   });
 
   it("refuses an interval the trial has not reported", () => {

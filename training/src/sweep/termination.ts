@@ -1,4 +1,4 @@
-import { OptionError } from "../errors.js";
+import { OptionError, requirePositiveInteger } from "../errors.js";
 
 /** Whether larger or smaller values of the primary metric are better. */
 export type Goal = "maximize" | "minimize";
@@ -42,9 +42,7 @@ export interface TerminationDecision {
 /** Checks a policy's options; throws {@link OptionError} naming the option. */
 export function checkPolicy(policy: TerminationPolicy): void {
   const { evaluationInterval = 1, delayEvaluation = 0 } = policy;
-  if (!Number.isInteger(evaluationInterval) || evaluationInterval < 1) {
-    throw new OptionError("evaluationInterval", "must be an integer ≥ 1", evaluationInterval);
-  }
+  requirePositiveInteger("evaluationInterval", evaluationInterval);
   if (!Number.isInteger(delayEvaluation) || delayEvaluation < 0) {
     throw new OptionError("delayEvaluation", "must be an integer ≥ 0", delayEvaluation);
   }

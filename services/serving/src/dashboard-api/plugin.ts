@@ -126,36 +126,27 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    `${API}/experiment`,
-    {
-      schema: {
-        tags,
-        summary:
-          "The configured A/B experiment: split and SRM, primary metric per arm, cumulative lift, current decision",
-        response: { 200: ExperimentViewSchema, 503: ErrorResponseSchema },
+  /** A view over the store, its analysis cached: a store outage is a 503 naming it. */
+  const storeView = (path: string, summary: string, schema: z.ZodType, view: Cached<unknown>) =>
+    app.get(
+      `${API}/${path}`,
+      { schema: { tags, summary, response: { 200: schema, 503: ErrorResponseSchema } } },
+      async (_, reply) => {
+        noStore(reply);
+        return view.get();
       },
-    },
-    async (_, reply) => {
-      noStore(reply);
-      return experiment.get();
-    },
+    );
+  storeView(
+    "experiment",
+    "The configured A/B experiment: split and SRM, primary metric per arm, cumulative lift, current decision",
+    ExperimentViewSchema,
+    experiment,
   );
-
-  app.get(
-    `${API}/models`,
-    {
-      schema: {
-        tags,
-        summary:
-          "Served champion and challenger with training metrics, and the registered GARCH models",
-        response: { 200: ModelsViewSchema, 503: ErrorResponseSchema },
-      },
-    },
-    async (_, reply) => {
-      noStore(reply);
-      return models.get();
-    },
+  storeView(
+    "models",
+    "Served champion and challenger with training metrics, and the registered GARCH models",
+    ModelsViewSchema,
+    models,
   );
 
   app.get(

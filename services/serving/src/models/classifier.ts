@@ -43,11 +43,14 @@ export function loadClassifier(artifact: LoadedArtifact): Classifier {
       );
     }
   };
+  // Every answer's probabilities are a copy of one object with the classes as keys: one shape
+  // for all of them, where adding the keys one by one built it anew for each answer.
+  const shape: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
   const answers = (x: Float64Array, nRows: number): Classification[] => {
     const { prediction: labels, probabilities: p } = predictor.classify(x);
     const out: Classification[] = new Array(nRows);
     for (let i = 0; i < nRows; i++) {
-      const probabilities: Record<string, number> = {};
+      const probabilities = { ...shape };
       for (let k = 0; k < classes.length; k++) {
         probabilities[classes[k]] = p[i * classes.length + k];
       }

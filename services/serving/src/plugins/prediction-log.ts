@@ -1,7 +1,9 @@
 /**
  * The prediction log: every served prediction goes to the store through a bounded batching
  * writer, so a request never waits for the store. On close (SIGTERM → `app.close()`, after
- * in-flight requests finished) the writer flushes what is left within a deadline.
+ * in-flight requests finished) the writer flushes what is left within a deadline. The records
+ * are built by the routes from a validated body, a checked request id and a loaded model, so the
+ * store writes them without checking them again (`insertValidated`).
  */
 import type { PredictionRecord, ServingConfig } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
@@ -27,7 +29,7 @@ export default fp(
     const { queueSize, batchSize, flushIntervalMs } = opts.config.predictionLog;
     const writer = new BatchingWriter<PredictionRecord>(
       async (batch) => {
-        await opts.store.predictions.insertMany(batch);
+        await opts.store.predictions.insertValidated(batch);
       },
       {
         capacity: queueSize,

@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { PredictResponseSchema } from "@mlops/contracts";
+import {
+  IdSchema,
+  MAX_BATCH_ROWS,
+  MAX_CLIENT_REQUEST_ID,
+  PredictResponseSchema,
+} from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { build, json, ROW as row, useFixture } from "../../test-support/index.js";
 import { bucketOf } from "../assignment.js";
@@ -141,6 +146,25 @@ describe("POST /predict/batch", () => {
     });
     expect(body.predictions[1].prediction).toBe(single.json().prediction);
     expect(body.predictions[1].probabilities).toEqual(single.json().probabilities);
+  });
+
+  it("keeps a client's longest request id usable: every row's id is an id /feedback accepts", async () => {
+    const app = await build(fixture, { MLOPS_BATCH_MAX_ROWS: String(MAX_BATCH_ROWS) });
+    const rows = Array.from({ length: MAX_BATCH_ROWS }, () => row);
+    const send = (id: string) =>
+      app.inject({
+        url: "/predict/batch",
+        ...json({ rows }),
+        headers: { "content-type": "application/json", "x-request-id": id },
+      });
+    const longest = "r".repeat(MAX_CLIENT_REQUEST_ID);
+    const mine = await send(longest);
+    const ids: string[] = mine.json().predictions.map((p: { request_id: string }) => p.request_id);
+    expect(ids.at(-1)).toBe(`${longest}.${MAX_BATCH_ROWS - 1}`);
+    for (const id of ids) expect(IdSchema.safeParse(id).success).toBe(true);
+    // One character longer and a row's id would not be an id: the server makes its own.
+    const replaced = await send(`${longest}r`);
+    expect(replaced.json().predictions[0].request_id).toMatch(/^[0-9a-f-]{36}\.0$/);
   });
 
   it("enforces the configured row limit and names the bad row", async () => {

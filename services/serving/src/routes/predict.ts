@@ -1,7 +1,9 @@
 /**
  * `POST /predict` and `POST /predict/batch`: assign a variant, classify with its model, log the
  * prediction asynchronously, count it. This is the hot path: one zod parse of a small body, one
- * pass over the trees, an enqueue; nothing on it waits for the store.
+ * pass over the trees, an enqueue; nothing on it waits for the store. The handlers are
+ * synchronous, so Fastify sends what they return at once, with no promise and no microtask
+ * between the model and the reply (a thrown error takes the same path as a rejected promise).
  *
  * The canary override (edge/canary.ts) is honoured only for a trusted caller: its prediction is
  * served on the forced arm, logged as an override and counted apart, never in the prediction log
@@ -111,10 +113,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       counters.get(`${variant}:${answers ? "ok" : "error"}`)!.inc();
       timers.get(variant)!.observe(latencyMs / 1000);
       const timestamp = Date.now();
-      for (const [i, id] of ids.entries()) {
+      for (let i = 0; i < ids.length; i++) {
         const answer = answers?.[i];
         predictionLog.enqueue({
-          request_id: id,
+          request_id: ids[i]!,
           experiment_id: experimentId,
           variant,
           model_name: model.name,
@@ -152,7 +154,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: compiledSerializer,
     },
-    async (request) => {
+    (request) => {
       const { features, user_id } = request.body;
       const override = overrideOf(request);
       const variant = variantFor(request, user_id, override);
@@ -183,7 +185,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       serializerCompiler: compiledSerializer,
     },
-    async (request) => {
+    (request) => {
       const { rows, user_id } = request.body;
       const override = overrideOf(request);
       const variant = variantFor(request, user_id, override);

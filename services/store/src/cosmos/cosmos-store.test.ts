@@ -6,6 +6,7 @@ import { CosmosClient } from "@azure/cosmos";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../test-support/cosmos-emulator.js";
+import { expectLegacyReadsAsUnknown } from "../../test-support/legacy-records.js";
 import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
 import { describeStoreContract, expectSameAggregate } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
@@ -125,21 +126,11 @@ describe("cosmos adapter", () => {
         is_error: 0,
         ...{ t_has: 0, t_correct: 0, t_vhas: 0, t_value: 0, t_value_sq: 0, t_lhas: 0, t_ll: 0 },
       });
-    expect(await store.predictions.get("old-1")).toMatchObject({
-      assignment: "unknown",
-      challenger_weight: null,
+    await expectLegacyReadsAsUnknown(store, {
+      requestId: "old-1",
+      experimentId: "legacy",
+      timestamp: 1_700_000_000_000,
     });
-    expect(
-      await store.predictions.assignments({ experiment_id: "legacy", variants: ["champion"] }),
-    ).toEqual([
-      {
-        assignment: "unknown",
-        challenger_weight: null,
-        predictions: { champion: 1 },
-        first_timestamp: 1_700_000_000_000,
-        last_timestamp: 1_700_000_000_000,
-      },
-    ]);
     client.dispose();
     await store.close();
   });

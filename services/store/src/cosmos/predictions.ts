@@ -4,6 +4,8 @@
  * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); joined
  * pairs are read in time order, ties by request id as on SQLite.
  */
+
+import type { SqlParameter } from "@azure/cosmos";
 import {
   type AggregateQuery,
   type Assignment,
@@ -63,22 +65,38 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
   const { predictions, outcomes } = core.containers;
   const join = outcomeJoiner(core);
 
+  /** The window's filter on experiment, variant and time, with its parameters. */
+  const scope = (experiment: string, variant: string, from: number, to: number) => ({
+    text: `c.experiment_id = @experiment AND c.variant = @variant
+           AND c.timestamp >= @from AND c.timestamp < @to`,
+    parameters: [
+      { name: "@experiment", value: experiment },
+      { name: "@variant", value: variant },
+      { name: "@from", value: from },
+      { name: "@to", value: to },
+    ],
+  });
+
+  /** A cross-partition query's results, read a page at a time (not held in memory). */
+  async function* stream<T>(what: string, text: string, parameters: SqlParameter[]) {
+    const iterator = predictions.items.query<T>(
+      { query: text, parameters },
+      { maxItemCount: 1000 },
+    );
+    while (iterator.hasMoreResults()) {
+      const { resources } = await call(what, () => iterator.fetchNext());
+      yield* resources;
+    }
+  }
+
   async function* iterateJoined(input: JoinedQuery): AsyncGenerator<JoinedPair> {
     const q = check.joinedQuery(input);
     const { from, to } = windowBounds(q.window);
-    const iterator = predictions.items.query<PredictionDoc>(
-      {
-        query: `SELECT * FROM c WHERE c.experiment_id = @experiment AND c.variant = @variant
-                AND c.timestamp >= @from AND c.timestamp < @to AND c.o_has = 1
-                ORDER BY c.timestamp`,
-        parameters: [
-          { name: "@experiment", value: q.experiment_id },
-          { name: "@variant", value: q.variant },
-          { name: "@from", value: from },
-          { name: "@to", value: to },
-        ],
-      },
-      { maxItemCount: 1000 },
+    const where = scope(q.experiment_id, q.variant, from, to);
+    const docs = stream<PredictionDoc>(
+      "read joined pairs",
+      `SELECT * FROM c WHERE ${where.text} AND c.o_has = 1 ORDER BY c.timestamp`,
+      where.parameters,
     );
     // Ties on timestamp are ordered by request id, as on SQLite, before they are yielded.
     let tie: PredictionDoc[] = [];
@@ -99,27 +117,12 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       }
       tie = [];
     };
-    while (iterator.hasMoreResults()) {
-      const { resources } = await call("read joined pairs", () => iterator.fetchNext());
-      for (const doc of resources) {
-        if (tie.length > 0 && (tie[0] as PredictionDoc).timestamp !== doc.timestamp) yield* flush();
-        tie.push(doc);
-      }
+    for await (const doc of docs) {
+      if (tie.length > 0 && (tie[0] as PredictionDoc).timestamp !== doc.timestamp) yield* flush();
+      tie.push(doc);
     }
     yield* flush();
   }
-
-  /** The window's filter on experiment, variant and time, with its parameters. */
-  const scope = (experiment: string, variant: string, from: number, to: number) => ({
-    text: `c.experiment_id = @experiment AND c.variant = @variant
-           AND c.timestamp >= @from AND c.timestamp < @to`,
-    parameters: [
-      { name: "@experiment", value: experiment },
-      { name: "@variant", value: variant },
-      { name: "@from", value: from },
-      { name: "@to", value: to },
-    ],
-  });
 
   /**
    * One variant's counts per configuration without GROUP BY (the emulator lacks it, see
@@ -180,51 +183,49 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
   async function usersInSeveralArms(input: AggregateQuery): Promise<number> {
     const q = check.aggregateQuery(input);
     const { from, to } = windowBounds(q.window);
-    const iterator = predictions.items.query<{ user_id: string; variant: string }>(
-      {
-        query: `SELECT c.user_id, c.variant FROM c
-                WHERE c.experiment_id = @experiment AND ARRAY_CONTAINS(@variants, c.variant)
-                  AND c.timestamp >= @from AND c.timestamp < @to AND IS_STRING(c.user_id)`,
-        parameters: [
-          { name: "@experiment", value: q.experiment_id },
-          { name: "@variants", value: q.variants },
-          { name: "@from", value: from },
-          { name: "@to", value: to },
-        ],
-      },
-      { maxItemCount: 1000 },
+    const pairs = stream<{ user_id: string; variant: string }>(
+      "read users per arm",
+      `SELECT c.user_id, c.variant FROM c
+       WHERE c.experiment_id = @experiment AND ARRAY_CONTAINS(@variants, c.variant)
+         AND c.timestamp >= @from AND c.timestamp < @to AND IS_STRING(c.user_id)`,
+      [
+        { name: "@experiment", value: q.experiment_id },
+        { name: "@variants", value: q.variants },
+        { name: "@from", value: from },
+        { name: "@to", value: to },
+      ],
     );
     const firstArm = new Map<string, string>();
     const several = new Set<string>();
-    while (iterator.hasMoreResults()) {
-      const { resources } = await call("read users per arm", () => iterator.fetchNext());
-      for (const { user_id, variant } of resources) {
-        const arm = firstArm.get(user_id);
-        if (arm === undefined) firstArm.set(user_id, variant);
-        else if (arm !== variant) several.add(user_id);
-      }
+    for await (const { user_id, variant } of pairs) {
+      const arm = firstArm.get(user_id);
+      if (arm === undefined) firstArm.set(user_id, variant);
+      else if (arm !== variant) several.add(user_id);
     }
     return several.size;
   }
 
+  /** Writes checked records, then joins the outcomes that arrived before them. */
+  async function write(records: readonly PredictionRecord[]): Promise<WriteResult> {
+    const docs = records.map(toPredictionDoc);
+    const created = await bulkCreate(predictions, docs, "write prediction logs");
+    // Outcomes that arrived before their prediction was logged are joined now.
+    const fresh = docs.filter((d) => created.has(d.id));
+    await inChunks(fresh, BULK_CHUNK, async (chunk) => {
+      const early = await query<OutcomeRecord>(
+        outcomes,
+        "find early outcomes",
+        "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
+        [{ name: "@ids", value: chunk.map((d) => d.id) }],
+      );
+      await eachLimited(early, concurrency, join);
+    });
+    return { inserted: created.size };
+  }
+
   return {
-    insertMany: async (records): Promise<WriteResult> => {
-      const parsed = check.predictions(records);
-      const docs = parsed.map(toPredictionDoc);
-      const created = await bulkCreate(predictions, docs, "write prediction logs");
-      // Outcomes that arrived before their prediction was logged are joined now.
-      const fresh = docs.filter((d) => created.has(d.id));
-      await inChunks(fresh, BULK_CHUNK, async (chunk) => {
-        const early = await query<OutcomeRecord>(
-          outcomes,
-          "find early outcomes",
-          "SELECT c.request_id, c.outcome, c.timestamp FROM c WHERE ARRAY_CONTAINS(@ids, c.request_id)",
-          [{ name: "@ids", value: chunk.map((d) => d.id) }],
-        );
-        await eachLimited(early, concurrency, join);
-      });
-      return { inserted: created.size };
-    },
+    insertMany: async (records) => write(check.predictions(records)),
+    insertValidated: write,
     get: async (requestId) => {
       const found = await read<PredictionDoc>(predictions, requestId, requestId, "read prediction");
       return found === null ? null : toRecord(found.doc);
@@ -235,6 +236,7 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       // One cross-partition aggregate per variant: no GROUP BY, which the emulator lacks.
       return Promise.all(
         parsed.variants.map(async (variant): Promise<VariantAggregate> => {
+          const where = scope(parsed.experiment_id, variant, from, to);
           const [row] = await query<Record<string, number | undefined>>(
             predictions,
             `aggregate ${parsed.experiment_id}/${variant}`,
@@ -244,15 +246,8 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
                SUM(c.t_vhas) AS outcome_value_count, SUM(c.t_value) AS outcome_sum,
                SUM(c.t_value_sq) AS outcome_sum_sq, SUM(c.t_lhas) AS log_loss_count,
                SUM(c.t_ll) AS log_loss_sum, SUM(c.t_ll * c.t_ll) AS log_loss_sum_sq
-             FROM c
-             WHERE c.experiment_id = @experiment AND c.variant = @variant
-               AND c.timestamp >= @from AND c.timestamp < @to`,
-            [
-              { name: "@experiment", value: parsed.experiment_id },
-              { name: "@variant", value: variant },
-              { name: "@from", value: from },
-              { name: "@to", value: to },
-            ],
+             FROM c WHERE ${where.text}`,
+            where.parameters,
           );
           // Over no documents SUM may be absent: it means 0.
           const v = (key: string) => row?.[key] ?? 0;

@@ -23,6 +23,7 @@ const ops: {
   [K in keyof ThreadOps]: (input: ThreadOps[K]["input"]) => Promise<ThreadOps[K]["output"]>;
 } = {
   insertMany: (records) => store.predictions.insertMany(records),
+  insertValidated: (records) => store.predictions.insertValidated(records),
   aggregate: (query) => store.predictions.aggregate(query),
   assignments: (query) => store.predictions.assignments(query),
   usersInSeveralArms: (query) => store.predictions.usersInSeveralArms(query),

@@ -13,6 +13,7 @@ import {
   type AggregateQuery,
   type AssignmentGroup,
   ContractValidationError,
+  type PredictionRecord,
   type PredictionRecordInput,
   type ValidationIssue,
   type VariantAggregate,
@@ -29,6 +30,7 @@ export interface WriterThreadData {
 /** What the thread runs for its owner: the adapter's own methods, by name. */
 export interface ThreadOps {
   insertMany: { input: readonly PredictionRecordInput[]; output: WriteResult };
+  insertValidated: { input: readonly PredictionRecord[]; output: WriteResult };
   aggregate: { input: AggregateQuery; output: VariantAggregate[] };
   assignments: { input: AggregateQuery; output: AssignmentGroup[] };
   usersInSeveralArms: { input: AggregateQuery; output: number };
@@ -47,6 +49,7 @@ export type WriteReply =
 
 export interface PredictionWriter {
   insertMany(records: readonly PredictionRecordInput[]): Promise<WriteResult>;
+  insertValidated(records: readonly PredictionRecord[]): Promise<WriteResult>;
   aggregate(query: AggregateQuery): Promise<VariantAggregate[]>;
   assignments(query: AggregateQuery): Promise<AssignmentGroup[]>;
   usersInSeveralArms(query: AggregateQuery): Promise<number>;
@@ -124,6 +127,7 @@ export function startPredictionWriter(store: string, data: WriterThreadData): Pr
 
   return {
     insertMany: (records) => call("insertMany", records),
+    insertValidated: (records) => call("insertValidated", records),
     aggregate: (query) => call("aggregate", query),
     assignments: (query) => call("assignments", query),
     usersInSeveralArms: (query) => call("usersInSeveralArms", query),

@@ -163,6 +163,8 @@ export function sqlitePredictions(
     // The writer thread checks the records itself, off the caller's event loop.
     insertMany: async (records) =>
       writer ? writer.insertMany(records) : insertMany(check.predictions(records)),
+    insertValidated: async (records) =>
+      writer ? writer.insertValidated(records) : insertMany(records),
     get: async (requestId) => guard(() => join.prediction(requestId)),
     // On the writer thread where there is one: a busy hour's aggregate takes ~100 ms.
     aggregate: async (query) =>

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectLegacyReadsAsUnknown } from "../../test-support/legacy-records.js";
 import { describeStoreContract } from "../../test-support/store-contract.js";
 import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
@@ -39,6 +40,15 @@ const model = (name: string) => ({
   artifact: { uri: "file:garch.json", sha256: sha },
 });
 
+/** A fresh database file holding one registered model, `name`, its connection closed. */
+async function fileWithModel(name: string): Promise<string> {
+  const path = freshPath();
+  const store = openSqliteStore(path);
+  await store.models.register(model(name));
+  await store.close();
+  return path;
+}
+
 describe("sqlite adapter", () => {
   it("creates the file and its directories on first use, migrated once", async () => {
     const path = freshPath();
@@ -73,22 +83,8 @@ describe("sqlite adapter", () => {
     const store = openSqliteStore(path);
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
-    // Written before assignments were recorded: it reads, and is counted, as unknown.
-    expect(await store.predictions.get("r1")).toMatchObject({
-      assignment: "unknown",
-      challenger_weight: null,
-    });
-    expect(
-      await store.predictions.assignments({ experiment_id: "e", variants: ["champion"] }),
-    ).toEqual([
-      {
-        assignment: "unknown",
-        challenger_weight: null,
-        predictions: { champion: 1 },
-        first_timestamp: 5,
-        last_timestamp: 5,
-      },
-    ]);
+    // Written before assignments were recorded.
+    await expectLegacyReadsAsUnknown(store, { requestId: "r1", experimentId: "e", timestamp: 5 });
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({
@@ -110,10 +106,7 @@ describe("sqlite adapter", () => {
   });
 
   it("keeps data across connections", async () => {
-    const path = freshPath();
-    const a = openSqliteStore(path);
-    await a.models.register(model("persist"));
-    await a.close();
+    const path = await fileWithModel("persist");
     const b = openSqliteStore(path);
     expect((await b.models.resolve("persist")).version).toBe(1);
     await b.close();
@@ -228,10 +221,7 @@ describe("sqlite adapter", () => {
   });
 
   it("names the file when its pages are corrupt", async () => {
-    const path = freshPath();
-    const store = openSqliteStore(path);
-    await store.models.register(model("doomed"));
-    await store.close();
+    const path = await fileWithModel("doomed");
     // Keep page 1 (header and schema), overwrite every table page with garbage.
     const bytes = readFileSync(path);
     const pageSize = bytes.readUInt16BE(16);
