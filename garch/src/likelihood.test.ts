@@ -3,6 +3,7 @@ import { dataSeries } from "../test-support/data-series.js";
 import {
   buildModel,
   evaluate,
+  evaluateGradient,
   evaluateHessian,
   headModel,
   logLikelihood,
@@ -109,6 +110,11 @@ describe("fused GARCH(1,1)-Normal pass", () => {
     expect(ll).toBeCloseTo(evaluate(general, theta, g2), 10);
     expect(evaluate(fused, theta)).toBeCloseTo(ll, 10);
     for (let i = 0; i < k; i++) expect(g1[i]).toBeCloseTo(g2[i]!, 8);
+    // The pass without second derivatives gives the same value and gradient, to the bit.
+    const g3 = new Float64Array(k);
+    expect(evaluateGradient(fused, theta, g3)).toBe(ll);
+    expect(Array.from(g3)).toEqual(Array.from(g1));
+    expect(evaluateGradient(general, theta, g3)).toBeNaN();
   });
 });
 

@@ -80,7 +80,11 @@ function newtonEstimate(
     const head = headModel(model, headLength(model.nEff) + model.t0);
     const first = newtonEstimate(head, c, maxIterations, false);
     if (!first) return null;
-    const full = newtonStage(model, c, first.theta, maxIterations, options);
+    const curvature =
+      isEstimate(first) && first.hessian
+        ? first.hessian.map((v) => (-v * model.nEff) / head.nEff)
+        : undefined;
+    const full = newtonStage(model, c, first.theta, maxIterations, { ...options, curvature });
     if (!full || full === "same") return null;
     return { ...full, iterations: full.iterations + first.iterations };
   }

@@ -12,13 +12,21 @@
  * background compiler finishes, so fits of one series were fast in some processes and slow in
  * others). With feedback for every operation before the first compile, nothing is left to
  * deoptimise on. The series is built so that each path a fit uses runs: both means, the value,
- * the Hessian with and without the outer product of the scores, the grid's four likelihoods,
- * the renormalisation of the running product of variances (values near 1e6, so the product
- * leaves [1e-100, 1e100] within the series) and the exit when a variance leaves its bounds.
+ * the gradient alone, the Hessian with and without the outer product of the scores, the grid's
+ * four likelihoods, the renormalisation of the running product of variances (values near 1e6,
+ * so the product leaves [1e-100, 1e100] within the series) and the exit when a variance leaves
+ * its bounds.
  * (The kernels have no other modes: code no fit runs would only weigh on the optimised loop.)
  * It costs well under a millisecond, once per process.
  */
-import { buildModel, evaluate, evaluateHessian, logLikelihoods } from "./likelihood.js";
+import {
+  buildModel,
+  evaluate,
+  evaluateGradient,
+  evaluateHessian,
+  headModel,
+  logLikelihoods,
+} from "./likelihood.js";
 import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
 import type { GarchOptions } from "./types.js";
@@ -29,6 +37,9 @@ export function primeKernels(): void {
   for (const mean of ["constant", "zero"] as const) {
     const spec = checkSpec({ mean });
     const model = buildModel(r, spec);
+    // A leading block in the model's arrays (long fits build them): buildModel's other branch,
+    // which otherwise first runs after its loops were compiled on the stack (seen deoptimising).
+    headModel(model, 12);
     const k = model.layout.k;
     const o = k - 3;
     const at = (omega: number, alpha: number, beta: number) => {
@@ -45,11 +56,13 @@ export function primeKernels(): void {
     evaluate(model, theta);
     evaluateHessian(model, theta, grad, hess, null);
     evaluateHessian(model, theta, grad, hess, new Float64Array(k * k));
+    evaluateGradient(model, theta, grad);
     logLikelihoods(model, [theta, at(0.3, 0.2, 0.5), at(0.05, 0.05, 0.9)]);
     // A variance past the soft ceiling: the kernels' early exit.
     const explosive = at(1e9, 50, 50);
     evaluate(model, explosive);
     evaluateHessian(model, explosive, grad, hess, null);
+    evaluateGradient(model, explosive, grad);
     logLikelihoods(model, [explosive]);
   }
 }

@@ -48,7 +48,7 @@ export interface QuasiOptions {
 const MAX_TRIALS = 30;
 
 /** Powell-damped BFGS update of B (an estimate of -H) with step s and gradient change y = g - g'. */
-function update(b: Float64Array, k: number, s: Float64Array, y: Float64Array): void {
+export function bfgsUpdate(b: Float64Array, k: number, s: Float64Array, y: Float64Array): void {
   const bs = new Float64Array(k);
   let sbs = 0;
   let sy = 0;
@@ -123,7 +123,7 @@ export function quasiNewtonStage(
       s[i] = accepted.theta[i]! - theta[i]!;
       y[i] = grad[i]! - gradNext[i]!;
     }
-    update(b, k, s, y);
+    bfgsUpdate(b, k, s, y);
     theta = accepted.theta;
     ll = accepted.logLikelihood;
     grad.set(gradNext);

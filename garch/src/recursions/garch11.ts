@@ -33,6 +33,39 @@ const PRODUCT_MIN = 1e-100;
 /** Variance bounds within which a running product of variances cannot overflow or underflow. */
 export const FUSED_BOUNDS: readonly [number, number] = [1e-200, 1e200];
 
+/** θ's GARCH(1,1) coefficients, and the pre-sample value with its derivatives in mu. */
+interface Coefficients {
+  readonly hasMu: boolean;
+  /** Index of omega in θ (1 with a constant mean, 0 with a zero mean). */
+  readonly o: number;
+  readonly mu: number;
+  readonly omega: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly back: number;
+  /** First and second derivatives of the backcast in mu (non-zero under fcp with a mean). */
+  readonly dBackMu: number;
+  readonly d2BackMu: number;
+}
+
+function coefficients(model: Garch11Input, theta: Float64Array): Coefficients {
+  const hasMu = model.spec.mean.kind === "constant";
+  const o = hasMu ? 1 : 0;
+  const mu = hasMu ? theta[0]! : 0;
+  const fcp = model.spec.init.kind === "fcp";
+  return {
+    hasMu,
+    o,
+    mu,
+    omega: theta[o]!,
+    alpha: theta[o + 1]!,
+    beta: theta[o + 2]!,
+    back: fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast,
+    dBackMu: fcp && hasMu ? -2 * (model.mean - mu) : 0,
+    d2BackMu: fcp && hasMu ? 2 : 0,
+  };
+}
+
 /**
  * GARCH(1,1) with Normal innovations and a zero or constant mean in one fused pass: the same
  * quantities as the general path (which the tests hold it to), at a fraction of the cost, since
@@ -42,8 +75,9 @@ export const FUSED_BOUNDS: readonly [number, number] = [1e-200, 1e200];
  *
  * Two modes, the ones Newton's method uses: the log-likelihood alone (`grad` and `hess` null),
  * or with the gradient, the exact Hessian and, if `opg` is given, the outer product of the
- * scores. (The gradient alone and the per-observation scores come from the general pass: the
- * code of modes a fit does not use would only weigh on the optimised loop; see prime.ts.)
+ * scores. (The gradient alone is `garch11NormalGradient`'s, a third of this pass's cost; the
+ * per-observation scores come from the general pass: the code of modes a fit does not use
+ * would only weigh on the optimised loop; see prime.ts.)
  *
  * The Hessian of the log-likelihood (k x k, row-major): with
  * D_i = dh_t/dθ_i and S_ij = d²h_t/dθ_i dθ_j, each term l_t = -(log h_t + e_t²/h_t)/2 has
@@ -66,18 +100,8 @@ export function garch11Normal(
   hess: Float64Array | null,
   opg: Float64Array | null,
 ): number {
-  const { r, n, e, h, lo, hi, spec } = model;
-  const hasMu = spec.mean.kind === "constant";
-  const o = hasMu ? 1 : 0;
-  const mu = hasMu ? theta[0]! : 0;
-  const omega = theta[o]!;
-  const alpha = theta[o + 1]!;
-  const beta = theta[o + 2]!;
-  const fcp = spec.init.kind === "fcp";
-  const back = fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
-  // First and second derivatives of the backcast in mu under fcp.
-  const dBackMu = fcp && hasMu ? -2 * (model.mean - mu) : 0;
-  const d2BackMu = fcp && hasMu ? 2 : 0;
+  const { r, n, e, h, lo, hi } = model;
+  const { hasMu, o, mu, omega, alpha, beta, back, dBackMu, d2BackMu } = coefficients(model, theta);
   const k = o + 3;
   let prevE2 = back;
   let prevH = back;
@@ -115,7 +139,20 @@ export function garch11Normal(
   let gOm = 0;
   let gAl = 0;
   let gBe = 0;
-  const outer = opg ? new Float64Array(10) : null;
+  // The lower triangle of s s' in the order (mu, omega, alpha, beta) x itself, in locals (a
+  // typed array here cost a load and a store per entry and observation); with a zero mean sMu
+  // is 0 and its entries are dropped below.
+  const wantOpg = opg !== null;
+  let o0 = 0;
+  let o1 = 0;
+  let o2 = 0;
+  let o3 = 0;
+  let o4 = 0;
+  let o5 = 0;
+  let o6 = 0;
+  let o7 = 0;
+  let o8 = 0;
+  let o9 = 0;
   const wantGrad = grad !== null;
   for (let t = 0; t < n; t++) {
     const ht = omega + alpha * prevE2 + beta * prevH;
@@ -153,19 +190,17 @@ export function garch11Normal(
       gOm += sOm;
       gAl += sAl;
       gBe += sBe;
-      if (outer) {
-        // The lower triangle of s s' in the order (mu, omega, alpha, beta) x itself; with a
-        // zero mean sMu is 0 and its entries are dropped below.
-        outer[0] += sMu * sMu;
-        outer[1] += sOm * sMu;
-        outer[2] += sOm * sOm;
-        outer[3] += sAl * sMu;
-        outer[4] += sAl * sOm;
-        outer[5] += sAl * sAl;
-        outer[6] += sBe * sMu;
-        outer[7] += sBe * sOm;
-        outer[8] += sBe * sAl;
-        outer[9] += sBe * sBe;
+      if (wantOpg) {
+        o0 += sMu * sMu;
+        o1 += sOm * sMu;
+        o2 += sOm * sOm;
+        o3 += sAl * sMu;
+        o4 += sAl * sOm;
+        o5 += sAl * sAl;
+        o6 += sBe * sMu;
+        o7 += sBe * sOm;
+        o8 += sBe * sAl;
+        o9 += sBe * sBe;
       }
       const inv2 = inv * inv;
       const c = (0.5 - z) * inv2;
@@ -212,7 +247,8 @@ export function garch11Normal(
       }
     }
   }
-  if (opg && outer) {
+  if (opg) {
+    const outer = [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9];
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j <= i; j++) {
         if (i < 1 - o || j < 1 - o) continue;
@@ -222,6 +258,75 @@ export function garch11Normal(
       }
     }
   }
+  sumLogH += Math.log(product);
+  return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
+}
+
+/**
+ * The log-likelihood and its gradient alone, in one fused pass: `garch11Normal`'s value and
+ * gradient (the tests hold them to it) without the second derivatives, at about a third of the
+ * cost of the pass with the Hessian. It leaves model.e and model.h alone (the steps that take
+ * it end at a pass that writes them). Newton's quasi-Newton steps take it (optimize/newton.ts).
+ * The loop repeats the first half of `garch11Normal`'s on purpose (a deliberate unroll: a mode
+ * flag in that loop would weigh on both, and this is the hot loop of those steps), with two
+ * products fewer per observation by exact scalings by 2.
+ */
+export function garch11NormalGradient(
+  model: Garch11Input,
+  theta: Float64Array,
+  grad: Float64Array,
+): number {
+  const { r, n, lo, hi } = model;
+  const { hasMu, o, mu, omega, alpha, beta, back, dBackMu } = coefficients(model, theta);
+  let prevE2 = back;
+  let prevH = back;
+  let dMu = dBackMu;
+  let dOm = 0;
+  let dAl = 0;
+  let dBe = 0;
+  // alpha times the derivative of e_{t-1}^2 in mu is -2 alpha e_{t-1} (before the sample, the
+  // backcast's: -2 alpha (mean - mu)); scaling by 2 is exact, so this is the same product.
+  const m2Alpha = -2 * alpha;
+  let prevE = -0.5 * dBackMu;
+  let product = 1;
+  let sumLogH = 0;
+  let sumE2H = 0;
+  let gMu = 0;
+  let gOm = 0;
+  let gAl = 0;
+  let gBe = 0;
+  for (let t = 0; t < n; t++) {
+    const ht = omega + alpha * prevE2 + beta * prevH;
+    if (!(ht >= lo && ht <= hi)) return Number.NaN;
+    const et = r[t]! - mu;
+    const e2 = et * et;
+    const inv = 1 / ht;
+    product *= ht;
+    if (product > PRODUCT_MAX || product < PRODUCT_MIN) {
+      sumLogH += Math.log(product);
+      product = 1;
+    }
+    const z = e2 * inv;
+    sumE2H += z;
+    dMu = m2Alpha * prevE + beta * dMu;
+    dOm = 1 + beta * dOm;
+    dAl = prevE2 + beta * dAl;
+    dBe = prevH + beta * dBe;
+    // Twice dl_t/dh_t, and twice the sums: halved once after the loop (exact, as above).
+    const lh2 = (z - 1) * inv;
+    const ei = et * inv;
+    gMu += ei + ei + lh2 * dMu;
+    gOm += lh2 * dOm;
+    gAl += lh2 * dAl;
+    gBe += lh2 * dBe;
+    prevE = et;
+    prevE2 = e2;
+    prevH = ht;
+  }
+  if (hasMu) grad[0] = 0.5 * gMu;
+  grad[o] = 0.5 * gOm;
+  grad[o + 1] = 0.5 * gAl;
+  grad[o + 2] = 0.5 * gBe;
   sumLogH += Math.log(product);
   return -n * HALF_LOG_2PI - 0.5 * (sumLogH + sumE2H);
 }
