@@ -13,7 +13,14 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CsvError, readSeries, type Series } from "../io/csv.js";
 import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
-import { fitFlags, modelOptions, selectFlags, UsageError, validate } from "./options.js";
+import {
+  FLAG_OPTIONS,
+  fitFlags,
+  modelOptions,
+  selectFlags,
+  UsageError,
+  validate,
+} from "./options.js";
 import { fitJson, fitSummary, initLabel, meanLabel } from "./report.js";
 import { median, warmUp } from "./timing.js";
 
@@ -46,22 +53,6 @@ select only:
   --criterion aic|bic     selection criterion (default bic)
 `;
 
-const STRING_FLAGS = [
-  "column",
-  "p",
-  "q",
-  "mean",
-  "dist",
-  "init",
-  "stationarity",
-  "horizon",
-  "repeat",
-  "save",
-  "max-p",
-  "max-q",
-  "criterion",
-] as const;
-
 function parse(argv: string[]) {
   try {
     return parseArgs({
@@ -69,9 +60,7 @@ function parse(argv: string[]) {
       allowPositionals: true,
       strict: true,
       options: {
-        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: "string" as const }])),
-        json: { type: "boolean" },
-        "variance-targeting": { type: "boolean" },
+        ...FLAG_OPTIONS,
         help: { type: "boolean", short: "h" },
       },
     });

@@ -77,6 +77,17 @@ export const selectFlags = z
   })
   .strict();
 
+/** The flags that take no value; every other flag of either command takes one. */
+const SWITCHES: ReadonlySet<string> = new Set(["json", "variance-targeting"]);
+
+/** `parseArgs` options for every flag the two commands' schemas above accept. */
+export const FLAG_OPTIONS: Record<string, { type: "string" | "boolean" }> = Object.fromEntries(
+  [...Object.keys(fitFlags.shape), ...Object.keys(selectFlags.shape)].map((flag) => [
+    flag,
+    { type: SWITCHES.has(flag) ? "boolean" : "string" },
+  ]),
+);
+
 export type FitFlags = z.infer<typeof fitFlags>;
 export type SelectFlags = z.infer<typeof selectFlags>;
 

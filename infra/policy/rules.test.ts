@@ -6,7 +6,7 @@ import type * as monitor from "@pulumi/azure-native/monitor/index.js";
 import type * as network from "@pulumi/azure-native/network/index.js";
 import type * as storage from "@pulumi/azure-native/storage/index.js";
 import { describe, expect, it } from "vitest";
-import { type PolicyResource, UNTAGGABLE_TYPES, violations } from "./rules.js";
+import { type PolicyResource, UNTAGGABLE, violations } from "./rules.js";
 
 const tags = { project: "p", environment: "prod", owner: "team" };
 /** The registry retention choice acr-untagged-retention-off requires (guardrail-rules.test.ts). */
@@ -143,36 +143,50 @@ describe("policy rules", () => {
   });
 });
 
-/** True when the SDK's argument type for a resource has no `tags` input. */
-type Untaggable<Args> = "tags" extends keyof Args ? false : true;
+/** The SDK modules the untaggable types come from, by the module part of their type token. */
+interface Modules {
+  authorization: typeof authorization;
+  consumption: typeof consumption;
+  cosmosdb: typeof cosmosdb;
+  managedidentity: typeof managedidentity;
+  monitor: typeof monitor;
+  network: typeof network;
+  storage: typeof storage;
+}
+/** The SDK's argument type for a type token, or `never` when the token names no SDK resource. */
+type ArgsOf<Token> = Token extends `azure-native:${infer M extends keyof Modules}:${infer R}`
+  ? R extends keyof Modules[M]
+    ? Modules[M][R] extends abstract new (
+        name: string,
+        args: infer Args,
+        // biome-ignore lint/suspicious/noExplicitAny: any constructor's options
+        ...rest: any[]
+      ) => unknown
+      ? NonNullable<Args>
+      : never
+    : never
+  : never;
+/** Listed tokens that name no SDK resource, or whose resource takes `tags` after all. */
+type Misplaced = {
+  [T in (typeof UNTAGGABLE)[number]]: [ArgsOf<T>] extends [never]
+    ? T
+    : "tags" extends keyof ArgsOf<T>
+      ? T
+      : never;
+}[(typeof UNTAGGABLE)[number]];
 
-describe("UNTAGGABLE_TYPES", () => {
-  it("lists exactly types whose arguments take no tags", () => {
-    // Compile-time half: each listed type's Args lacks `tags` (tsc fails otherwise).
-    const checked: Record<string, true> = {
-      "azure-native:authorization:ManagementLockByScope":
-        true satisfies Untaggable<authorization.ManagementLockByScopeArgs>,
-      "azure-native:authorization:RoleAssignment":
-        true satisfies Untaggable<authorization.RoleAssignmentArgs>,
-      "azure-native:authorization:RoleDefinition":
-        true satisfies Untaggable<authorization.RoleDefinitionArgs>,
-      "azure-native:consumption:Budget": true satisfies Untaggable<consumption.BudgetArgs>,
-      "azure-native:cosmosdb:SqlResourceSqlRoleAssignment":
-        true satisfies Untaggable<cosmosdb.SqlResourceSqlRoleAssignmentArgs>,
-      "azure-native:managedidentity:FederatedIdentityCredential":
-        true satisfies Untaggable<managedidentity.FederatedIdentityCredentialArgs>,
-      "azure-native:monitor:DataCollectionRuleAssociation":
-        true satisfies Untaggable<monitor.DataCollectionRuleAssociationArgs>,
-      "azure-native:monitor:DiagnosticSetting":
-        true satisfies Untaggable<monitor.DiagnosticSettingArgs>,
-      "azure-native:monitor:SubscriptionDiagnosticSetting":
-        true satisfies Untaggable<monitor.SubscriptionDiagnosticSettingArgs>,
-      "azure-native:network:PrivateDnsZoneGroup":
-        true satisfies Untaggable<network.PrivateDnsZoneGroupArgs>,
-      "azure-native:network:Subnet": true satisfies Untaggable<network.SubnetArgs>,
-      "azure-native:storage:BlobServiceProperties":
-        true satisfies Untaggable<storage.BlobServicePropertiesArgs>,
-    };
-    expect(new Set(Object.keys(checked))).toEqual(UNTAGGABLE_TYPES);
+describe("UNTAGGABLE", () => {
+  it("lists only SDK resources whose arguments take no tags", async () => {
+    // Compile-time half: while an entry is misplaced, tsc fails naming it.
+    const typed: [Misplaced] extends [never] ? true : Misplaced = true;
+    expect(typed).toBe(true);
+    const misplaced: string[] = [];
+    // Runtime half: each token's module exports the resource it names.
+    for (const token of UNTAGGABLE) {
+      const [, module, resource] = token.split(":");
+      const sdk = await import(`@pulumi/azure-native/${module}/index.js`);
+      if (typeof sdk[resource ?? ""] !== "function") misplaced.push(token);
+    }
+    expect(misplaced).toEqual([]);
   });
 });

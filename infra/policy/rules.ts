@@ -31,9 +31,9 @@ export const REQUIRED_TAGS = ["project", "environment", "owner"] as const;
 /**
  * azure-native types this program uses whose ARM resources take no tags (sub-resources,
  * extension resources and role assignments). Anything else from azure-native must be tagged;
- * tags.test.ts checks this list against the SDK's argument types.
+ * rules.test.ts checks each entry against the SDK's argument types.
  */
-export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
+export const UNTAGGABLE = [
   "azure-native:authorization:ManagementLockByScope",
   "azure-native:authorization:RoleAssignment",
   "azure-native:authorization:RoleDefinition",
@@ -46,7 +46,8 @@ export const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:network:PrivateDnsZoneGroup",
   "azure-native:network:Subnet",
   "azure-native:storage:BlobServiceProperties",
-]);
+] as const;
+const UNTAGGABLE_TYPES: ReadonlySet<string> = new Set(UNTAGGABLE);
 
 export const acrNoAdminUser = requireFlags(
   "acr-no-admin-user",

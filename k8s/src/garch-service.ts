@@ -8,11 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeServiceAccount } from "./gateway-route.js";
 import {
+  createKeyVaultMount,
+  type KeyVaultMount,
   type KeyVaultSecretsArgs,
-  keyVaultClassName,
-  keyVaultMountFor,
-  secretProviderClassFor,
-  validateKeyVaultSecretsArgs,
+  plannedKeyVaultMount,
 } from "./key-vault-secrets.js";
 import { type HealthPaths, podTemplate, validatePodTemplateArgs } from "./model-deployment.js";
 import { assertDns1123Label, assertDns1123Subdomain, type ServiceAccountRef } from "./names.js";
@@ -156,20 +155,9 @@ function namespaceArgs(args: GarchServiceArgs) {
   };
 }
 
-/**
- * The pods' template arguments: the shared serving pod, with the GARCH service's resources and
- * its Key Vault secrets mounted from `secretProviderClass`.
- */
-function templateArgs(args: GarchServiceArgs, secretProviderClass: pulumi.Input<string>) {
-  return {
-    ...args,
-    resources: args.resources ?? GARCH_RESOURCES,
-    keyVaultMount: keyVaultMountFor(
-      args.keyVaultSecrets,
-      args.servingConfig.edge.secretsDir,
-      secretProviderClass,
-    ),
-  };
+/** The pods' template arguments: the shared serving pod, with the GARCH service's resources. */
+function templateArgs(args: GarchServiceArgs, keyVaultMount: KeyVaultMount | undefined) {
+  return { ...args, resources: args.resources ?? GARCH_RESOURCES, keyVaultMount };
 }
 
 /** Throws, naming the field and the rule, unless `args` describe a deployable GARCH service. */
@@ -181,8 +169,7 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
       `servingConfig.mode: "${config.mode}" must be "garch" with garchModel set (the model /predict serves by default)`,
     );
   }
-  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
-  validatePodTemplateArgs(templateArgs(args, keyVaultClassName(name)));
+  validatePodTemplateArgs(templateArgs(args, plannedKeyVaultMount(name, args)));
   validateServingNamespaceArgs(namespaceArgs(args));
   const { minReplicas, maxReplicas, cpuUtilizationPercent } = args.scaling ?? GARCH_SCALING;
   if (!Number.isInteger(minReplicas) || minReplicas < 1) {
@@ -238,7 +225,7 @@ export class GarchService extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": GARCH_APP_NAME };
     const metadata = { name, namespace: ns.name, labels: selector };
     const scaling = args.scaling ?? GARCH_SCALING;
-    const secretProviderClass = secretProviderClassFor(name, ns.name, args.keyVaultSecrets, child);
+    const keyVaultMount = createKeyVaultMount(name, ns.name, args, child);
 
     const { serviceAccount, deployment, service } = createServingWorkload(
       name,
@@ -248,7 +235,7 @@ export class GarchService extends pulumi.ComponentResource {
         selector,
         workloadIdentity: args.workloadIdentity,
         template: (serviceAccountName) =>
-          podTemplate(templateArgs(args, secretProviderClass), serviceAccountName, selector),
+          podTemplate(templateArgs(args, keyVaultMount), serviceAccountName, selector),
         // The autoscaler owns the count.
         replicas: undefined,
       },

@@ -126,35 +126,58 @@ export function keyVaultVolume(mount: KeyVaultMount): {
   };
 }
 
-/** Name of the SecretProviderClass of component `name` (a ServingStack, a GarchService). */
-export const keyVaultClassName = (name: string): string => `${name}-key-vault`;
+/** The Key Vault part of a serving component's arguments (a ServingStack, a GarchService). */
+export interface ComponentKeyVault {
+  /** The secrets its pods mount, if any. */
+  readonly keyVaultSecrets?: KeyVaultSecretsArgs;
+  /** The server's config: its `edge.secretsDir` is where the pods mount them. */
+  readonly servingConfig: { readonly edge: { readonly secretsDir: string | null } };
+}
+
+/** Name of the SecretProviderClass of component `name`. */
+const keyVaultClassName = (name: string): string => `${name}-key-vault`;
 
 /**
- * Where a workload's pods mount its Key Vault secrets: the config's `MLOPS_SECRETS_DIR`, from
- * `secretProviderClass`; none unless the workload has secrets and the server reads them.
+ * Where a component's pods mount its Key Vault secrets: the config's `MLOPS_SECRETS_DIR`, from
+ * `secretProviderClass`; none unless the component has secrets and the server reads them.
  */
-export function keyVaultMountFor(
-  secrets: KeyVaultSecretsArgs | undefined,
-  secretsDir: string | null,
+function keyVaultMountFor(
+  args: ComponentKeyVault,
   secretProviderClass: pulumi.Input<string>,
 ): KeyVaultMount | undefined {
-  return secrets && secretsDir !== null
+  const secretsDir = args.servingConfig.edge.secretsDir;
+  return args.keyVaultSecrets && secretsDir !== null
     ? { secretProviderClass, mountPath: secretsDir }
     : undefined;
 }
 
 /**
- * The SecretProviderClass of component `name` in `namespace` when it has `secrets`, and the
- * class name its pods mount: the created class's (an output, so the pods wait for it), else
- * the name it would have.
+ * Throws, naming the field and the rule, unless component `name`'s secrets are valid; returns
+ * the mount its pods will have, by the class name it will create (for its children's checks).
  */
-export function secretProviderClassFor(
+export function plannedKeyVaultMount(
+  name: string,
+  args: ComponentKeyVault,
+): KeyVaultMount | undefined {
+  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
+  return keyVaultMountFor(args, keyVaultClassName(name));
+}
+
+/**
+ * Creates component `name`'s SecretProviderClass in `namespace` when it has secrets, and returns
+ * the mount its pods use: of the created class's name (an output, so the pods wait for it).
+ */
+export function createKeyVaultMount(
   name: string,
   namespace: pulumi.Input<string>,
-  secrets: KeyVaultSecretsArgs | undefined,
+  args: ComponentKeyVault,
   opts: pulumi.CustomResourceOptions,
-): pulumi.Input<string> {
-  return secrets
-    ? createSecretProviderClass(keyVaultClassName(name), namespace, secrets, opts).metadata.name
-    : keyVaultClassName(name);
+): KeyVaultMount | undefined {
+  const className = keyVaultClassName(name);
+  return keyVaultMountFor(
+    args,
+    args.keyVaultSecrets
+      ? createSecretProviderClass(className, namespace, args.keyVaultSecrets, opts).metadata.name
+      : className,
+  );
 }

@@ -3,11 +3,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeServiceAccount } from "./gateway-route.js";
 import {
+  createKeyVaultMount,
+  type KeyVaultMount,
   type KeyVaultSecretsArgs,
-  keyVaultClassName,
-  keyVaultMountFor,
-  secretProviderClassFor,
-  validateKeyVaultSecretsArgs,
+  plannedKeyVaultMount,
 } from "./key-vault-secrets.js";
 import {
   type HealthPaths,
@@ -239,7 +238,7 @@ function deploymentArgs(
   args: ServingStackArgs,
   variant: ServedVariant,
   namespace: pulumi.Input<string>,
-  secretProviderClass: pulumi.Input<string>,
+  keyVaultMount: KeyVaultMount | undefined,
 ): ModelDeploymentArgs {
   const championScaling = args.champion.scaling ?? DEFAULT_SCALING;
   const v = variant === CHAMPION ? args.champion : args.challenger;
@@ -250,11 +249,7 @@ function deploymentArgs(
     servingConfig: variantConfig(args.servingConfig, variant, args.traffic),
     secretEnv: args.secretEnv,
     deployedEnv: args.deployedEnv,
-    keyVaultMount: keyVaultMountFor(
-      args.keyVaultSecrets,
-      args.servingConfig.edge.secretsDir,
-      secretProviderClass,
-    ),
+    keyVaultMount,
     drainSeconds: args.drainSeconds,
     healthPaths: args.healthPaths,
     workloadIdentity: args.workloadIdentity,
@@ -291,11 +286,11 @@ function splitTarget(
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
   validateServingNamespaceArgs(namespaceArgs(args));
   if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData(scraped(args));
-  if (args.keyVaultSecrets) validateKeyVaultSecretsArgs("keyVaultSecrets", args.keyVaultSecrets);
+  const keyVaultMount = plannedKeyVaultMount(name, args);
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
       variantName(name, variant),
-      deploymentArgs(args, variant, args.namespace, keyVaultClassName(name)),
+      deploymentArgs(args, variant, args.namespace, keyVaultMount),
     );
   }
   const service = (variant: ServedVariant) => ({
@@ -343,7 +338,7 @@ export class ServingStack extends pulumi.ComponentResource {
     validateFor(this, () => validateServingStackArgs(name, args));
 
     const ns = new ServingNamespace(`${name}-namespace`, namespaceArgs(args), { parent: this });
-    const secretProviderClass = secretProviderClassFor(name, ns.name, args.keyVaultSecrets, {
+    const keyVaultMount = createKeyVaultMount(name, ns.name, args, {
       parent: this,
       provider: args.provider,
     });
@@ -351,7 +346,7 @@ export class ServingStack extends pulumi.ComponentResource {
       (variant) =>
         new ModelDeployment(
           variantName(name, variant),
-          deploymentArgs(args, variant, ns.name, secretProviderClass),
+          deploymentArgs(args, variant, ns.name, keyVaultMount),
           { parent: this },
         ),
     );

@@ -10,11 +10,12 @@
  *
  *   tsx telemetry-scenario.ts WORKDIR [entra]
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { loopbackCertificate } from "@mlops/contracts/test-support";
 import { START } from "./process.js";
 
 const dir = process.argv[2];
@@ -26,32 +27,9 @@ const require = createRequire(import.meta.url);
 // is strace's only direct child: that is the process to signal (a signal to strace would
 // detach it and leave the server running).
 const tsxLoader = pathToFileURL(require.resolve("tsx/esm")).href;
-const cert = join(dir, "cert.pem");
-const key = join(dir, "key.pem");
+const { certFile: cert, keyFile: key } = loopbackCertificate(dir);
 const received = join(dir, "envelopes.jsonl");
 const trace = join(dir, "connect.trace");
-
-execFileSync(
-  "openssl",
-  [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ],
-  { stdio: "ignore" },
-);
 
 /** Processes to kill if the scenario ends early (a failure, or the test's timeout). */
 const cleanup = new Set<number>();

@@ -9,21 +9,9 @@ import { ArtifactError } from "./errors.js";
 import type { RandomForestJSON } from "./forest/format.js";
 import { ForestPredictor } from "./forest/predictor.js";
 import { gbdtPredictor } from "./gbdt/load.js";
+import type { ClassifierPredictor } from "./row-classifier.js";
 
-/** What every classifier's predictor does, on row-major rows of `nFeatures` numbers. */
-export interface ClassifierPredictor {
-  readonly nFeatures: number;
-  readonly nClasses: number;
-  /** Predicted class index of every row. */
-  predict(x: Float64Array): Int32Array;
-  /** Class probabilities, row-major `nRows × nClasses`. */
-  predictProbabilities(x: Float64Array): Float64Array;
-  /** Both from one pass over the model (what a server answers per request). */
-  classify(x: Float64Array): {
-    readonly prediction: Int32Array;
-    readonly probabilities: Float64Array;
-  };
-}
+export type { ClassifierPredictor } from "./row-classifier.js";
 
 /** A loaded classifier: its algorithm, predictor and the columns and classes its manifest declares. */
 export interface LoadedClassifier<P extends ClassifierPredictor = ClassifierPredictor> {

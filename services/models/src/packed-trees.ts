@@ -22,14 +22,38 @@ export interface PackedNodes {
   readonly roots: Int32Array;
 }
 
+/** Writes a leaf's payload (node `node` of `tree`, packed at `at`) into its float64 or its link. */
+export type LeafWriter<T extends TreeShape> = (
+  packed: PackedNodes,
+  tree: T,
+  node: number,
+  at: number,
+) => void;
+
 /**
- * Packs `trees`: a split's float64 is its threshold; `leaf` writes a leaf's payload (node `node`
- * of `tree`, packed at `at`), into its float64 or its link.
+ * Trees packed for a walk: what the forest's and the boosted trees' packed readers share; each
+ * says what a leaf carries (its `LeafWriter`) and walks the nodes its own way.
  */
-export function packTrees<T extends TreeShape>(
-  trees: readonly T[],
-  leaf: (packed: PackedNodes, tree: T, node: number, at: number) => void,
-): PackedNodes {
+export class PackedTrees<T extends TreeShape> {
+  protected readonly number: Float64Array;
+  protected readonly link: Int32Array;
+  protected readonly roots: Int32Array;
+
+  constructor(trees: readonly T[], leaf: LeafWriter<T>) {
+    const packed = packTrees(trees, leaf);
+    this.number = packed.number;
+    this.link = packed.link;
+    this.roots = packed.roots;
+  }
+
+  /** Number of trees. */
+  get size(): number {
+    return this.roots.length;
+  }
+}
+
+/** Packs `trees`: a split's float64 is its threshold; `leaf` writes a leaf's payload. */
+function packTrees<T extends TreeShape>(trees: readonly T[], leaf: LeafWriter<T>): PackedNodes {
   const total = trees.reduce((n, tree) => n + tree.feature.length, 0);
   const buffer = new ArrayBuffer(total * 16);
   const packed = {

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -6,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { TokenCredential } from "@azure/core-auth";
+import { loopbackCertificate } from "@mlops/contracts/test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   AzureMlJobs,
@@ -73,31 +73,8 @@ class ArmJobsServer {
   private server: Server | undefined;
 
   async start(dir: string): Promise<{ endpoint: string; ca: string }> {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    const [key, cert] = await Promise.all([
-      readFile(join(dir, "key.pem"), "utf8"),
-      readFile(join(dir, "cert.pem"), "utf8"),
-    ]);
+    const { keyFile, certFile } = loopbackCertificate(dir);
+    const [key, cert] = await Promise.all([readFile(keyFile, "utf8"), readFile(certFile, "utf8")]);
     this.server = createServer({ key, cert }, (req, res) => {
       let text = "";
       req.on("data", (c) => {

@@ -3,6 +3,7 @@
  * ml-random-forest 2.1's votes, tie rule and routing.
  */
 import { ModelFormatError } from "../errors.js";
+import { type Classification, RowClassifier } from "../row-classifier.js";
 import type { RandomForestJSON } from "./format.js";
 import { PackedForest } from "./packed.js";
 import { type FlatTree, treeFromJSON, treeVote } from "./tree.js";
@@ -51,7 +52,7 @@ export class VoteTally {
  * votes (its `predictionValues`), same majority vote and tie rule. Probabilities are the share of
  * trees voting for each class; see `predictProbabilities` for why they are not the library's.
  */
-export class ForestPredictor {
+export class ForestPredictor extends RowClassifier {
   private readonly packed: PackedForest;
 
   private constructor(
@@ -59,6 +60,7 @@ export class ForestPredictor {
     readonly nFeatures: number,
     readonly nClasses: number,
   ) {
+    super();
     this.packed = new PackedForest(trees);
   }
 
@@ -107,19 +109,23 @@ export class ForestPredictor {
     return votes;
   }
 
-  /** Majority-vote class of every row (ml-random-forest's `predict`). */
-  predict(x: Float64Array): Int32Array {
+  /** Majority-vote class of every row (ml-random-forest's `predict`), without the shares. */
+  override predict(x: Float64Array): Int32Array {
     return this.tally(x).prediction;
   }
 
   /**
-   * Classes and probabilities (see `predict` and `predictProbabilities`) from one walk over the
-   * trees: what a server answers per request, at half the cost of asking for each.
+   * Majority-vote classes and class probabilities from one walk over the trees. The
+   * probabilities, row-major `nRows × nClasses`, are the share of the trees voting for each
+   * class, from the same per-tree votes as ml-random-forest's `predictionValues`.
+   *
+   * Not ml-random-forest 2.1's `predictProbability(x, k)`: that method folds the votes with a
+   * `reduce` that has no initial value, so the first tree's vote (a class index) seeds the sum
+   * as a number instead of counting as one vote. Its probabilities lose one tree in T (they sum
+   * to about (T − 1)/T) and are skewed by the first tree's class. Training's metrics (log loss,
+   * ROC AUC, Brier score), the served probabilities and the A/B log loss all use these shares.
    */
-  classify(x: Float64Array): {
-    readonly prediction: Int32Array;
-    readonly probabilities: Float64Array;
-  } {
+  classify(x: Float64Array): Classification {
     const tally = this.tally(x);
     return { prediction: tally.prediction, probabilities: tally.shares(this.trees.length) };
   }
@@ -133,30 +139,5 @@ export class ForestPredictor {
       for (let t = 0; t < packed.size; t++) tally.vote(i, packed.vote(t, x, i * nFeatures));
     }
     return tally;
-  }
-
-  /**
-   * Class probabilities, row-major `nRows × nClasses`: the share of the trees voting for each
-   * class, from the same per-tree votes as ml-random-forest's `predictionValues`.
-   *
-   * Not ml-random-forest 2.1's `predictProbability(x, k)`: that method folds the votes with a
-   * `reduce` that has no initial value, so the first tree's vote (a class index) seeds the sum
-   * as a number instead of counting as one vote. Its probabilities lose one tree in T (they sum
-   * to about (T − 1)/T) and are skewed by the first tree's class. Training's metrics (log loss,
-   * ROC AUC, Brier score), the served probabilities and the A/B log loss all use these shares.
-   */
-  predictProbabilities(x: Float64Array): Float64Array {
-    return this.tally(x).shares(this.trees.length);
-  }
-
-  private rowCount(x: Float64Array): number {
-    if (x.length % this.nFeatures !== 0) {
-      throw new ModelFormatError(
-        "x",
-        `length must be a multiple of the ${this.nFeatures} features`,
-        x.length,
-      );
-    }
-    return x.length / this.nFeatures;
   }
 }

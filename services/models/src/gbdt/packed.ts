@@ -2,28 +2,17 @@
  * Prediction with a boosted-trees model from one packed buffer. Prediction-side code: it imports
  * nothing of training (it moves to the model package with `model.ts` and `link.ts`).
  */
-import { packTrees } from "../packed-trees.js";
+import { PackedTrees } from "../packed-trees.js";
+import { type Classification, RowClassifier } from "../row-classifier.js";
 import { scoreClass, scoreProbabilities } from "./link.js";
 import { type GbdtModelJSON, type GbdtTreeJSON, parseGbdtModel } from "./model.js";
 
-/** A model's trees in one buffer (the layout of `packTrees`); a leaf's float64 is its value. */
-export class PackedBoostedTrees {
-  private readonly number: Float64Array;
-  private readonly link: Int32Array;
-  private readonly roots: Int32Array;
-
+/** A model's trees in one buffer (`PackedTrees`); a leaf's float64 is its value. */
+export class PackedBoostedTrees extends PackedTrees<GbdtTreeJSON> {
   constructor(trees: readonly GbdtTreeJSON[]) {
-    const packed = packTrees(trees, ({ number }, tree, node, at) => {
+    super(trees, ({ number }, tree, node, at) => {
       number[2 * at] = tree.value[node];
     });
-    this.number = packed.number;
-    this.link = packed.link;
-    this.roots = packed.roots;
-  }
-
-  /** Number of trees. */
-  get size(): number {
-    return this.roots.length;
   }
 
   /** Adds tree t's value to `scores[scoreBase + t mod width]`, for every tree. */
@@ -43,7 +32,7 @@ export class PackedBoostedTrees {
 }
 
 /** Classes and probabilities from a boosted-trees model, for rows of `nFeatures` numbers. */
-export class BoostedTreesPredictor {
+export class BoostedTreesPredictor extends RowClassifier {
   readonly nFeatures: number;
   readonly nClasses: number;
   /** Scores per row: 1 (binary) or `nClasses`. */
@@ -52,6 +41,7 @@ export class BoostedTreesPredictor {
   private readonly packed: PackedBoostedTrees;
 
   private constructor(model: GbdtModelJSON) {
+    super();
     this.nFeatures = model.nFeatures;
     this.nClasses = model.nClasses;
     this.width = model.baseScore.length;
@@ -81,21 +71,11 @@ export class BoostedTreesPredictor {
     return scores;
   }
 
-  /** Predicted class of every row (binary: class 1 iff its log-odds > 0; else the largest logit). */
-  predict(x: Float64Array): Int32Array {
-    return this.classify(x).prediction;
-  }
-
-  /** Class probabilities, row-major `nRows × nClasses`. */
-  predictProbabilities(x: Float64Array): Float64Array {
-    return this.classify(x).probabilities;
-  }
-
-  /** Classes and probabilities from one walk over the trees (what a server answers per request). */
-  classify(x: Float64Array): {
-    readonly prediction: Int32Array;
-    readonly probabilities: Float64Array;
-  } {
+  /**
+   * Classes and probabilities from one walk over the trees (what a server answers per request).
+   * Binary: class 1 iff its log-odds > 0; else the class of the largest logit.
+   */
+  classify(x: Float64Array): Classification {
     const scores = this.rawScores(x);
     const { width, nClasses } = this;
     const nRows = scores.length / width;
@@ -106,14 +86,5 @@ export class BoostedTreesPredictor {
       scoreProbabilities(scores, i * width, width, probabilities, i * nClasses);
     }
     return { prediction, probabilities };
-  }
-
-  private rowCount(x: Float64Array): number {
-    if (x.length % this.nFeatures !== 0) {
-      throw new RangeError(
-        `x length must be a multiple of the ${this.nFeatures} features (got ${x.length})`,
-      );
-    }
-    return x.length / this.nFeatures;
   }
 }
