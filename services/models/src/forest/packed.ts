@@ -6,7 +6,7 @@ import type { FlatTree } from "./tree.js";
  * comparison whose outcome a branch predictor cannot guess.
  */
 function step(node: number, left: boolean, right: number): number {
-  const mask = -(+left) | 0;
+  const mask = -+left | 0;
   return ((node + 1) & mask) | (right & ~mask);
 }
 
