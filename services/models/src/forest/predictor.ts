@@ -43,7 +43,10 @@ export class VoteTally {
 
   /** Share of the `trees` votes each class got, row-major `nRows × nClasses`. */
   shares(trees: number): Float64Array {
-    return Float64Array.from(this.counts, (c) => c / trees);
+    const { counts } = this;
+    const shares = new Float64Array(counts.length);
+    for (let k = 0; k < counts.length; k++) shares[k] = counts[k] / trees;
+    return shares;
   }
 }
 
@@ -54,6 +57,8 @@ export class VoteTally {
  */
 export class ForestPredictor extends RowClassifier {
   private readonly packed: PackedForest;
+  /** One row's votes, tree by tree: reused, as prediction is synchronous. */
+  private readonly votes: Int32Array;
 
   private constructor(
     readonly trees: readonly FlatTree[],
@@ -62,6 +67,7 @@ export class ForestPredictor extends RowClassifier {
   ) {
     super();
     this.packed = new PackedForest(trees);
+    this.votes = new Int32Array(trees.length);
   }
 
   /** A predictor over trees the learner produced. */
@@ -134,9 +140,10 @@ export class ForestPredictor extends RowClassifier {
   private tally(x: Float64Array): VoteTally {
     const nRows = this.rowCount(x);
     const tally = new VoteTally(nRows, this.nClasses);
-    const { packed, nFeatures } = this;
+    const { packed, nFeatures, votes } = this;
     for (let i = 0; i < nRows; i++) {
-      for (let t = 0; t < packed.size; t++) tally.vote(i, packed.vote(t, x, i * nFeatures));
+      packed.votes(x, i * nFeatures, votes);
+      for (let t = 0; t < votes.length; t++) tally.vote(i, votes[t]);
     }
     return tally;
   }
