@@ -1,3 +1,4 @@
+import { GarchUnhealthySchema } from "@mlops/contracts";
 import { describe, expect, it, vi } from "vitest";
 import { build, json, ROW as row, useFixture } from "../test-support/index.js";
 
@@ -146,22 +147,45 @@ describe("models, health and docs", () => {
   });
 });
 
+/** Load shedding at a 50 ms event-loop delay, sampled every 50 ms. */
+const TOUCHY = { maxEventLoopDelayMs: 50, pressureSampleMs: 50 };
+
+/**
+ * Blocks the event loop as a burst of CPU-bound work would. The sampler's histogram then holds
+ * one 600 ms delay among at most five ~10 ms ones, a mean far above 50 ms whatever the machine's
+ * speed; its overdue timer runs before any timer set afterwards.
+ */
+async function saturateEventLoop(): Promise<void> {
+  const until = Date.now() + 600;
+  while (Date.now() < until) {}
+  await new Promise((r) => setTimeout(r, 1));
+}
+
 describe("protection", () => {
   it("sheds load with 503 while the event loop is saturated, and recovers", async () => {
-    const app = await build(fixture, {}, { maxEventLoopDelayMs: 50, pressureSampleMs: 50 });
-    // Block the event loop as a burst of CPU-bound work would. The sampler's histogram then
-    // holds one 600 ms delay among at most five ~10 ms ones, a mean far above 50 ms whatever
-    // the machine's speed; its overdue timer runs before any timer set afterwards.
-    const until = Date.now() + 600;
-    while (Date.now() < until) {}
-    await new Promise((r) => setTimeout(r, 1));
+    const app = await build(fixture, {}, TOUCHY);
+    await saturateEventLoop();
     const shed = await app.inject({ url: "/predict", ...json({ features: row }) });
     expect(shed.statusCode).toBe(503);
     expect(shed.json().error).toBe("OVERLOADED");
+    // Readiness takes the process out of rotation; liveness and the scrape still answer.
+    const ready = await app.inject({ url: "/health/ready" });
+    expect([ready.statusCode, ready.json().error]).toEqual([503, "OVERLOADED"]);
+    expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
+    expect((await app.inject({ url: "/metrics" })).statusCode).toBe(200);
     await vi.waitFor(async () => {
       const ok = await app.inject({ url: "/predict", ...json({ features: row }) });
       expect(ok.statusCode).toBe(200);
     });
+  });
+
+  it("sheds the GARCH service's /health in its own contract's unhealthy shape", async () => {
+    const app = await build(fixture, { MLOPS_MODE: "garch" }, TOUCHY);
+    await saturateEventLoop();
+    const res = await app.inject({ url: "/health" });
+    expect([res.statusCode, res.headers["retry-after"]]).toEqual([503, "1"]);
+    expect(GarchUnhealthySchema.strict().parse(res.json()).reason).toMatch(/overloaded/);
+    expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
   });
 
   it("rate-limits a client beyond the configured requests per minute", async () => {

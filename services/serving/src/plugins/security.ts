@@ -7,13 +7,45 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import rateLimit from "@fastify/rate-limit";
 import underPressure from "@fastify/under-pressure";
 import type { ErrorResponse, ServingConfig } from "@mlops/contracts";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import helmet from "helmet";
 import type { RateLimitStoreCtor } from "../rate-windows.js";
 
 /** When the event loop lags this long the server sheds load (503) rather than queue it. */
 export const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
+
+/** under-pressure's answer to a request it sheds: `type` is what is over its limit. */
+type PressureHandler = (request: FastifyRequest, reply: FastifyReply, type: string) => void;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** A route's own answer under load (under-pressure reads it); one that returns serves it. */
+    pressureHandler?: PressureHandler;
+  }
+}
+
+/** Why a request was shed, for any answer's message or reason. */
+export const overloaded = (type: string) => `the server is overloaded (${type}); retry shortly`;
+
+/** Sheds with 503 and `retry-after`, the body made by `body`. */
+export function shedWith(body: (request: FastifyRequest, reason: string) => unknown) {
+  return ((request, reply, type) => {
+    reply
+      .code(503)
+      .header("retry-after", "1")
+      .send(body(request, overloaded(type)));
+  }) satisfies PressureHandler;
+}
+
+/**
+ * Route config for what must answer however loaded the process is: liveness (a loaded process
+ * is alive, and a restart would only add to the overload) and the metrics the autoscaler reads
+ * (shed, they would hide the very load that should scale the deployment out).
+ */
+export const NEVER_SHED: { readonly pressureHandler: PressureHandler } = {
+  pressureHandler: () => undefined,
+};
 
 export interface SecurityOptions {
   readonly config: ServingConfig;
@@ -69,14 +101,13 @@ export default fp(
       maxEventLoopDelay: opts.maxEventLoopDelayMs,
       sampleInterval: opts.pressureSampleMs,
       retryAfter: 1,
-      pressureHandler: (request, reply, type) => {
-        const body: ErrorResponse = {
+      pressureHandler: shedWith(
+        (request, message): ErrorResponse => ({
           error: "OVERLOADED",
-          message: `the server is overloaded (${type}); retry shortly`,
+          message,
           request_id: request.id,
-        };
-        reply.code(503).header("retry-after", "1").send(body);
-      },
+        }),
+      ),
     });
   },
   { name: "security" },

@@ -20,6 +20,7 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { modelType } from "../garch/service.js";
 import type { ForecastPath } from "../models/garch.js";
+import { shedWith } from "../plugins/security.js";
 import { flatParams } from "./garch.js";
 
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema };
@@ -86,6 +87,14 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: "Health of the GARCH service: healthy when its store answers",
         response: { 200: GarchHealthySchema, 503: GarchUnhealthySchema },
+      },
+      // Shed under load in this contract's own shape, as a store outage is.
+      config: {
+        pressureHandler: shedWith((_request, reason) => ({
+          status: "unhealthy" as const,
+          timestamp: new Date().toISOString(),
+          reason,
+        })),
       },
     },
     async (_request, reply) => {

@@ -14,6 +14,7 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ServingError } from "../errors.js";
+import { NEVER_SHED } from "../plugins/security.js";
 
 const SummarySchema = z.object({
   status: z.enum(["ok", "degraded"]),
@@ -47,7 +48,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     HEALTH_PATHS.live,
-    { schema: { summary: "Liveness", response: { 200: LiveResponseSchema } } },
+    {
+      schema: { summary: "Liveness", response: { 200: LiveResponseSchema } },
+      config: NEVER_SHED,
+    },
     async () => ({ status: "live" as const }),
   );
 

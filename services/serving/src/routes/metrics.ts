@@ -4,9 +4,11 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { clusterExposition, isClusterWorker } from "../cluster.js";
+import { NEVER_SHED } from "../plugins/security.js";
 
 const routes: FastifyPluginAsync = async (app) => {
-  app.get("/metrics", { schema: { summary: "Prometheus metrics" } }, async (_, reply) => {
+  const options = { schema: { summary: "Prometheus metrics" }, config: NEVER_SHED };
+  app.get("/metrics", options, async (_, reply) => {
     const { registry } = app.metrics;
     const text = isClusterWorker() ? await clusterExposition() : await registry.metrics();
     return reply.type(registry.contentType).send(text);
