@@ -35,11 +35,8 @@ export class PackedForest extends PackedTrees<FlatTree> {
   vote(t: number, x: Float64Array, base: number): number {
     const { number: threshold, link } = this;
     let node = this.roots[t];
-    for (;;) {
-      const feature = link[4 * node + 2];
-      if (feature < 0) return link[4 * node + 3];
-      node = x[base + feature] < threshold[2 * node] ? node + 1 : link[4 * node + 3];
-    }
+    while (link[4 * node + 2] >= 0) node = advance(threshold, link, x, base, node);
+    return link[4 * node + 3];
   }
 
   /**
