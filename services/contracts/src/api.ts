@@ -12,6 +12,7 @@ import {
   EpochMsSchema,
   IdSchema,
   JsonValueSchema,
+  MAX_ID_LENGTH,
   MAX_TEXT,
   NameSchema,
   ServedVariantSchema,
@@ -27,9 +28,9 @@ export const MAX_FEATURES = 1024;
 export const MAX_BATCH_ROWS = 10_000;
 /**
  * The longest `x-request-id` a client may choose: a batch's rows are logged as `<id>.<row>`, and
- * those must still be ids (`IdSchema`, 128 characters) for `/feedback` to name them.
+ * those must still be ids (`IdSchema`) for `/feedback` to name them.
  */
-export const MAX_CLIENT_REQUEST_ID = 128 - `.${MAX_BATCH_ROWS - 1}`.length;
+export const MAX_CLIENT_REQUEST_ID = MAX_ID_LENGTH - `.${MAX_BATCH_ROWS - 1}`.length;
 /** A client's `x-request-id`: an id short enough for its batch rows' ids to be ids too. */
 export const ClientRequestIdSchema = IdSchema.refine((id) => id.length <= MAX_CLIENT_REQUEST_ID, {
   error: `must be at most ${MAX_CLIENT_REQUEST_ID} characters (a batch's rows append '.<row>')`,

@@ -17,9 +17,11 @@ export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 
     "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
 });
 
+/** The longest opaque id. */
+export const MAX_ID_LENGTH = 128;
 /** Opaque ids (request ids, run ids, decision ids): 1-128 URL-safe characters. */
-export const IdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, {
-  error: "must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
+export const IdSchema = z.string().regex(new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_ID_LENGTH}}$`), {
+  error: `must be 1-${MAX_ID_LENGTH} characters of letters, digits, '.', '_', ':' or '-'`,
 });
 
 /** A user id as clients send it: any text without control characters, 1-256 characters. */

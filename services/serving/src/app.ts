@@ -70,8 +70,8 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /**
  * A client's `x-request-id` when it is a valid one (retries then log once; short enough for a
- * batch's row ids), else a new
- * time-ordered UUID (request-id.ts: it keeps the prediction log's inserts cheap).
+ * batch's row ids), else a new time-ordered UUID (request-id.ts: it keeps the prediction log's
+ * inserts cheap).
  */
 function requestId(header: string | string[] | undefined): string {
   return typeof header === "string" && ClientRequestIdSchema.safeParse(header).success

@@ -26,7 +26,7 @@ declare module "fastify" {
 }
 
 /** Why a request was shed, for any answer's message or reason. */
-export const overloaded = (type: string) => `the server is overloaded (${type}); retry shortly`;
+const overloaded = (type: string) => `the server is overloaded (${type}); retry shortly`;
 
 /** Sheds with 503 and `retry-after`, the body made by `body`. */
 export function shedWith(body: (request: FastifyRequest, reason: string) => unknown) {
