@@ -48,6 +48,10 @@ describe("dashboard endpoints", () => {
     const page = await app.inject({ url: "/dashboard" });
     expect(page.statusCode).toBe(200);
     expect(page.headers["cache-control"]).toBe("no-cache");
+    // A document: helmet's full policy, where API answers carry OWASP's shorter REST set.
+    expect(page.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    expect(page.headers["referrer-policy"]).toBe("no-referrer");
+    expect(page.headers["x-frame-options"]).toBe("SAMEORIGIN");
     const assets = [...page.body.matchAll(/"\/dashboard\/assets\/([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.map((a) => a.replace(/-[0-9A-Za-z]{8,}\./, "-#."))).toEqual(
       expect.arrayContaining(["icon-#.svg", "main-#.css", "main-#.js"]),

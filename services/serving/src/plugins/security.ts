@@ -1,5 +1,5 @@
 /**
- * Cross-cutting protection, registered before any route: security headers, per-client rate
+ * Cross-cutting protection, registered before any route: the API's security headers, per-client rate
  * limiting and load shedding when the event loop saturates. Who may call which route is
  * `plugins/edge.ts` and `edge/auth.ts`.
  */
@@ -58,12 +58,28 @@ export interface SecurityOptions {
 }
 
 /**
- * helmet's default security headers (CSP, HSTS, nosniff, frame and referrer policies…), lower-cased.
- * They do not depend on the request, so they are recorded once from helmet's own middleware and
- * set on every reply in one call, where `@fastify/helmet` rebuilds helmet on each request (~5 % of
- * a prediction's CPU). Routes that need another policy (the docs UI) set their own header.
+ * The headers every answer carries: OWASP's REST Security Cheat Sheet ("Security Headers": the
+ * set for API responses). A prediction, a forecast or a statistic must not be kept by a cache or
+ * framed by another site, and the browser must not sniff it into HTML. The document-only headers
+ * (a full content policy, referrer, cross-origin and legacy ones) would add some 500 bytes and
+ * eight header checks to every prediction for nothing; the HTML pages carry them
+ * (`documentHeaders`).
  */
-export function securityHeaders(): Record<string, string> {
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "cache-control": "no-store",
+  "content-security-policy": "frame-ancestors 'none'",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+};
+
+/**
+ * helmet's default headers for an HTML document (content policy, HSTS, nosniff, frame, referrer
+ * and cross-origin policies…), lower-cased: what the dashboard's page sets over the API's set.
+ * They do not depend on the request, so they are recorded once from helmet's own middleware, where
+ * `@fastify/helmet` rebuilds helmet on each request.
+ */
+export function documentHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string) {
@@ -81,9 +97,8 @@ export function securityHeaders(): Record<string, string> {
 
 export default fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
-    const headers = securityHeaders();
     app.addHook("onRequest", (_request, reply, done) => {
-      reply.headers(headers);
+      reply.headers(API_SECURITY_HEADERS);
       done();
     });
     if (opts.config.rateLimitPerMinute > 0) {

@@ -29,7 +29,8 @@ describe("POST /predict", () => {
     // Exactly the contract's fields, with the same security headers as every other route.
     expect(Object.keys(res.json()).sort()).toEqual(Object.keys(PredictResponseSchema.shape).sort());
     expect(res.headers["x-content-type-options"]).toBe("nosniff");
-    expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    expect(res.headers["cache-control"]).toBe("no-store");
+    expect(res.headers["content-security-policy"]).toBe("frame-ancestors 'none'");
   });
 
   it("keeps a user on one arm and splits users near the configured weight", async () => {
