@@ -1,8 +1,23 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assignVariant, bucketOf } from "./assignment.js";
 
 describe("assignVariant", () => {
+  it('places a user by the first 32 bits of SHA-256("<experiment>:<user>"), as documented', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (exp, user) => {
+        const digest = createHash("sha256").update(`${exp}:${user}`, "utf8").digest();
+        expect(bucketOf(exp, user)).toBe((digest.readUInt32BE(0) / 2 ** 32) * 100);
+      }),
+    );
+    // A digest whose first byte is below 0x10 keeps its leading zero in the hex text.
+    const low = Array.from({ length: 100 }, (_, i) => `u${i}`).find(
+      (u) => createHash("sha256").update(`e:${u}`).digest()[0]! < 0x10,
+    )!;
+    expect(bucketOf("e", low)).toBeLessThan(100 / 16);
+  });
+
   it("is stable for a user and an experiment", () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.integer({ min: 0, max: 100 }), (exp, user, w) => {
