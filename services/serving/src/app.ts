@@ -28,6 +28,7 @@ import predictionLog from "./plugins/prediction-log.js";
 import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
 import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
+import { lazyChildLogger, levelEnabled } from "./request-logger.js";
 import experimentRoutes from "./routes/experiment.js";
 import garchRoutes from "./routes/garch.js";
 import * as garchServiceRoutes from "./routes/garch-service.js";
@@ -91,6 +92,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // One line per request (below) instead of Fastify's two: half the logging on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Bodies are checked with the contracts' zod schemas; a failure lists each field and rule.
@@ -104,7 +106,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
   // Only where the line is written: below `info` the hook would run for every answer for nothing.
-  if (["trace", "debug", "info"].includes(app.log.level)) {
+  if (levelEnabled(app.log, "info")) {
     app.addHook("onResponse", (request, reply, done) => {
       request.log.info(
         {
