@@ -11,7 +11,12 @@
  * harness's script and payloads: 1,024 rows of the test split) at 1, 32 and 128 connections,
  * with the CPU time the process tree spent per request (the figure contention skews least).
  *
- *   pnpm bench:prod [-- --seconds 10 --reference ../shared/reference/serving-fastapi]
+ * With `--floor`, two more servers run the same load (services/serving/bench/floor-server.ts):
+ * Fastify and node:http alone, parsing each body and answering a fixed prediction with the same
+ * two workers. They are the floor under ours, what the HTTP exchange costs on this machine with
+ * wrk beside it, and show how much of a request's CPU is the service's own work.
+ *
+ *   pnpm bench:prod [-- --seconds 10 --reference ../shared/reference/serving-fastapi --floor]
  *
  * Needs Debian's `wrk`, and for the reference `python3-fastapi python3-uvicorn python3-sklearn`
  * (without them its column is skipped). wrk shares the two cores with the servers.
@@ -39,6 +44,7 @@ const { values } = parseArgs({
       type: "string",
       default: join(ROOT, "..", "shared", "reference", "serving-fastapi"),
     },
+    floor: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -243,6 +249,18 @@ async function ours(dir: string): Promise<Target> {
   };
 }
 
+/** A floor server (`kind`: fastify or node) with the image's two workers. */
+function floor(kind: "fastify" | "node"): Target {
+  return {
+    label: `${kind === "node" ? "node:http" : "Fastify"} floor`,
+    command: process.execPath,
+    args: () => [join(SERVING, "bench", "floor-server.ts")],
+    env: { NODE_ENV: "production", FLOOR: kind },
+    cwd: SERVING,
+    readyPath: "/health/ready",
+  };
+}
+
 /** The reference, as its README runs it, on a model its train.py fits once into `.bench/`. */
 function reference(): Target | string {
   const harness = join(referenceDir, "harness");
@@ -277,11 +295,14 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 
 function table(results: ReadonlyMap<string, Result>): string {
   const names = [...results.keys()];
-  const rows: string[][] = [["", ...names, ...(names.length === 2 ? ["this / reference"] : [])]];
-  const row = (label: string, pick: (r: Result) => number, digits: number, ratio = true) => {
-    const values = names.map((n) => pick(results.get(n)!));
-    const cells = values.map((v) => v.toFixed(digits));
-    if (names.length === 2) cells.push(ratio ? `${(values[1]! / values[0]!).toFixed(2)}×` : "");
+  const ratio = results.has("reference") && results.has("this");
+  const rows: string[][] = [["", ...names, ...(ratio ? ["this / reference"] : [])]];
+  const row = (label: string, pick: (r: Result) => number, digits: number, showRatio = true) => {
+    const cells = names.map((n) => pick(results.get(n)!).toFixed(digits));
+    if (ratio) {
+      const [ref, ours] = [pick(results.get("reference")!), pick(results.get("this")!)];
+      cells.push(showRatio ? `${(ours / ref).toFixed(2)}×` : "");
+    }
     rows.push([label, ...cells]);
   };
   row("exec → ready, ms (median of 3)", (r) => median(r.startMs), 0);
@@ -327,6 +348,7 @@ try {
   if (typeof ref === "string") process.stderr.write(`reference skipped: ${ref}\n`);
   else targets.push(ref);
   targets.push(await ours(dir));
+  if (values.floor) targets.push(floor("fastify"), floor("node"));
   const results = new Map<string, Result>();
   for (const target of targets) {
     process.stderr.write(`measuring ${target.label}…\n`);
