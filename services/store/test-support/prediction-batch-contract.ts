@@ -13,6 +13,11 @@ import { expectSameAggregate } from "./same-aggregate.js";
 
 const VARIANTS = ["champion", "challenger"];
 
+/** Generated records and outcomes of experiment `batch-<name>`, request ids `<name>-…`. */
+function batchTraffic(seed: number, count: number, name: string) {
+  return generatePredictionLogs({ seed, count, experimentId: `batch-${name}`, prefix: name });
+}
+
 /**
  * Another record under the same request id, on the same arm: slower, and (when it succeeded)
  * predicting another class with other probabilities, so outcome terms computed from it differ.
@@ -53,12 +58,7 @@ async function expectAggregates(
 export function describePredictionBatchContract(store: () => Store): void {
   it("joins outcomes recorded before their predictions when the batch stores them", async () => {
     // More records than one multi-row statement writes, and not a multiple of it.
-    const traffic = generatePredictionLogs({
-      seed: 7,
-      count: 150,
-      experimentId: "batch-early",
-      prefix: "early",
-    });
+    const traffic = batchTraffic(7, 150, "early");
     expect(traffic.outcomes.length).toBeGreaterThan(50);
     await store().outcomes.insertMany(traffic.outcomes);
     expect((await store().predictions.insertMany(traffic.predictions)).inserted).toBe(150);
@@ -76,12 +76,7 @@ export function describePredictionBatchContract(store: () => Store): void {
   });
 
   it("stores the new records of a batch holding stored ids, counting only those", async () => {
-    const traffic = generatePredictionLogs({
-      seed: 8,
-      count: 200,
-      experimentId: "batch-retry",
-      prefix: "retry",
-    });
+    const traffic = batchTraffic(8, 200, "retry");
     const stored = traffic.predictions.slice(0, 100);
     const fresh = traffic.predictions.slice(100);
     expect((await store().predictions.insertMany(stored)).inserted).toBe(100);
@@ -101,12 +96,7 @@ export function describePredictionBatchContract(store: () => Store): void {
   });
 
   it("stores the first of a request id a batch holds twice, counted and joined once", async () => {
-    const traffic = generatePredictionLogs({
-      seed: 9,
-      count: 12,
-      experimentId: "batch-twice",
-      prefix: "twice",
-    });
+    const traffic = batchTraffic(9, 12, "twice");
     const withOutcome = new Set(traffic.outcomes.map((o) => o.request_id));
     const twice = traffic.predictions.find(
       (p) => p.status === "ok" && withOutcome.has(p.request_id),
