@@ -8,7 +8,7 @@
 import type { OutcomeRecord, PredictionRecord } from "@mlops/contracts";
 import { expect, it } from "vitest";
 import type { Store } from "../src/store.js";
-import { generatePredictionLogs, referenceAggregate } from "./prediction-logs.js";
+import { altered, generatePredictionLogs, referenceAggregate } from "./prediction-logs.js";
 import { expectSameAggregate } from "./same-aggregate.js";
 
 const VARIANTS = ["champion", "challenger"];
@@ -16,18 +16,6 @@ const VARIANTS = ["champion", "challenger"];
 /** Generated records and outcomes of experiment `batch-<name>`, request ids `<name>-…`. */
 function batchTraffic(seed: number, count: number, name: string) {
   return generatePredictionLogs({ seed, count, experimentId: `batch-${name}`, prefix: name });
-}
-
-/**
- * Another record under the same request id, on the same arm: slower, and (when it succeeded)
- * predicting another class with other probabilities, so outcome terms computed from it differ.
- */
-function altered(record: PredictionRecord): PredictionRecord {
-  const latency_ms = record.latency_ms + 1;
-  if (record.status === "error") return { ...record, latency_ms };
-  const prediction = record.prediction === "2" ? "0" : "2";
-  const probabilities = { "0": 0.05, "1": 0.05, "2": 0.05, [prediction]: 0.85 };
-  return { ...record, latency_ms, prediction, probabilities };
 }
 
 function outcomesOf(
