@@ -141,7 +141,7 @@ try {
         ">= 50000/s, < 1000 ms",
       ],
       [
-        `sqlite, serving log (insertValidated, batches of ${LOG_BATCH})`,
+        `sqlite, serving log (insertValidated, batches of ${LOG_BATCH}; thread CPU)`,
         String(logWrites.records),
         "-",
         String(Math.round(1e6 / logWrites.cpuUsPerRecord)),
