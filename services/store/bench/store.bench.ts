@@ -1,8 +1,10 @@
 /**
  * Store benchmark: prediction-log writes per second in batches and the per-variant A/B aggregate,
  * on SQLite (1,000,000 records) and on the in-process Cosmos emulator (a smaller set: it keeps
- * everything in memory and scans for every query). Prints a table, or with `--json` one object:
- * {"sqlite":{"writes_per_s","aggregate_1m_ms"},"cosmos":{"writes_per_s","aggregate_ms","records"}}
+ * everything in memory and scans for every query); and the CPU a serving log's write costs per
+ * record on SQLite (log-writes.ts). Prints a table, or with `--json` one object:
+ * {"sqlite":{"writes_per_s","aggregate_1m_ms","log_write_cpu_us"},
+ *  "cosmos":{"writes_per_s","aggregate_ms","records"}}
  * `BENCH_SQLITE_RECORDS` shrinks the SQLite set for a quick look (the figures are for 1,000,000).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +14,7 @@ import { openStore } from "../src/open-store.js";
 import type { Store } from "../src/store.js";
 import { startEmulator } from "../test-support/cosmos-emulator.js";
 import { generatePredictionLogs } from "../test-support/prediction-logs.js";
+import { LOG_BATCH, measureLogWrites } from "./log-writes.js";
 
 const json = process.argv.includes("--json");
 const SQLITE_RECORDS = Number(process.env.BENCH_SQLITE_RECORDS ?? 1_000_000);
@@ -83,6 +86,8 @@ async function timeAggregate(store: Store, runs: number): Promise<number> {
 
 const dir = mkdtempSync(join(tmpdir(), "mlops-store-bench-"));
 try {
+  log(`SQLite: CPU per record of the serving log's writes (batches of ${LOG_BATCH})`);
+  const logWrites = await measureLogWrites(dir);
   log(`SQLite: writing ${SQLITE_RECORDS} prediction records in batches of ${BATCH}`);
   const sqlite = await openStore({ kind: "sqlite", path: join(dir, "bench.db") });
   const sqliteWrites = await fill(sqlite, SQLITE_RECORDS, BATCH);
@@ -107,6 +112,7 @@ try {
     sqlite: {
       writes_per_s: Math.round(sqliteWrites.wall),
       aggregate_1m_ms: Math.round(sqliteAggregate),
+      log_write_cpu_us: Number(logWrites.cpuUsPerRecord.toFixed(2)),
     },
     cosmos: {
       writes_per_s: Math.round(cosmosWrites.wall),
@@ -135,6 +141,14 @@ try {
         ">= 50000/s, < 1000 ms",
       ],
       [
+        `sqlite, serving log (insertValidated, batches of ${LOG_BATCH}; thread CPU)`,
+        String(logWrites.records),
+        "-",
+        String(Math.round(1e6 / logWrites.cpuUsPerRecord)),
+        "-",
+        "-",
+      ],
+      [
         "cosmos emulator (in-process)",
         String(COSMOS_RECORDS),
         String(result.cosmos.writes_per_s),
@@ -143,6 +157,9 @@ try {
         "-",
       ],
     ];
+    console.log(
+      `sqlite: the serving log's writes (insertValidated, batches of ${LOG_BATCH}, ordered ids) cost ${result.sqlite.log_write_cpu_us} CPU-us per record (median of ${logWrites.records} records)`,
+    );
     console.log(
       `sqlite: iterating ${sqliteJoined.pairs} joined pairs (both variants, time order) took ${Math.round(sqliteJoined.ms)} ms`,
     );

@@ -93,6 +93,18 @@ export function generatePredictionLogs(options: {
   return { predictions, outcomes };
 }
 
+/**
+ * Another record under the same request id, on the same arm: slower, and (when it succeeded)
+ * predicting another class with other probabilities, so outcome terms computed from it differ.
+ */
+export function altered(record: PredictionRecord): PredictionRecord {
+  const latency_ms = record.latency_ms + 1;
+  if (record.status === "error") return { ...record, latency_ms };
+  const prediction = record.prediction === "2" ? "0" : "2";
+  const probabilities = { "0": 0.05, "1": 0.05, "2": 0.05, [prediction]: 0.85 };
+  return { ...record, latency_ms, prediction, probabilities };
+}
+
 /** The aggregate computed in memory: what every adapter must return. */
 export function referenceAggregate(
   predictions: readonly PredictionRecord[],

@@ -14,27 +14,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
 import type { Store } from "../src/store.js";
+import { describePredictionBatchContract } from "./prediction-batch-contract.js";
 import {
   generatePredictionLogs,
   referenceAggregate,
   referenceAssignments,
   referenceUsersInSeveralArms,
 } from "./prediction-logs.js";
-
-/** Sums agree to 1e-9 relative (the order of floating-point additions differs by engine). */
-export function expectSameAggregate(actual: VariantAggregate, expected: VariantAggregate): void {
-  for (const key of Object.keys(expected) as (keyof VariantAggregate)[]) {
-    const a = actual[key];
-    const b = expected[key];
-    if (typeof b === "number" && typeof a === "number") {
-      expect(Math.abs(a - b), `${key}: ${a} vs ${b}`).toBeLessThanOrEqual(
-        1e-9 * Math.max(1, Math.abs(b)),
-      );
-    } else {
-      expect(a, key).toEqual(b);
-    }
-  }
-}
+import { expectSameAggregate } from "./same-aggregate.js";
 
 const SHA = "a".repeat(64);
 
@@ -488,6 +475,10 @@ export function describeStoreContract(
         );
         expect(await store.predictions.get("fresh-1")).toBeNull();
       });
+    });
+
+    describe("prediction batches meeting stored records", () => {
+      describePredictionBatchContract(() => store);
     });
   });
 }

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../test-support/cosmos-emulator.js";
 import { expectLegacyReadsAsUnknown } from "../../test-support/legacy-records.js";
 import { generatePredictionLogs } from "../../test-support/prediction-logs.js";
-import { describeStoreContract, expectSameAggregate } from "../../test-support/store-contract.js";
+import { expectSameAggregate } from "../../test-support/same-aggregate.js";
+import { describeStoreContract } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 

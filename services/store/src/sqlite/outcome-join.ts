@@ -12,6 +12,11 @@ import type { Row, SqliteCore } from "./connection.js";
 export interface OutcomeJoin {
   prediction(requestId: string): PredictionRecord | null;
   outcome(requestId: string): OutcomeRecord | null;
+  /**
+   * The outcomes stored for any of `requestIds` whose prediction is not stored yet (each once):
+   * outcomes that arrived first wait there for their prediction to be logged.
+   */
+  waiting(requestIds: readonly string[]): OutcomeRecord[];
   /** Store the terms of `outcome` on the prediction's row (nothing if the outcome has none). */
   applyTerms(prediction: PredictionRecord, outcome: string | number): void;
 }
@@ -19,12 +24,13 @@ export interface OutcomeJoin {
 /** The join over `core`'s `predictions` and `outcomes` tables. */
 export function outcomeJoin(core: SqliteCore): OutcomeJoin {
   const prediction = core.sql<Row>("SELECT * FROM predictions WHERE request_id = ?");
-  const outcome = core.sql<{
-    request_id: string;
-    label: string | null;
-    value: number | null;
-    ts: number;
-  }>("SELECT * FROM outcomes WHERE request_id = ?");
+  const outcome = core.sql<StoredOutcome>("SELECT * FROM outcomes WHERE request_id = ?");
+  // One query per batch. A primary-key probe per id; DISTINCT (an id listed twice) and the
+  // predictions probe touch only the ids that have an outcome, which are few.
+  const waiting = core.sql<StoredOutcome>(
+    `SELECT DISTINCT o.* FROM json_each(?) j JOIN outcomes o ON o.request_id = j.value
+     WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.request_id = o.request_id)`,
+  );
   const setTerms = core.sql(
     "UPDATE predictions SET t_correct = ?, t_value = ?, t_logloss = ? WHERE request_id = ?",
   );
@@ -35,19 +41,30 @@ export function outcomeJoin(core: SqliteCore): OutcomeJoin {
     },
     outcome: (requestId) => {
       const row = outcome.get(requestId);
-      return row === undefined
-        ? null
-        : {
-            request_id: row.request_id,
-            outcome: outcomeValue(row.label, row.value),
-            timestamp: row.ts,
-          };
+      return row === undefined ? null : toOutcome(row);
     },
+    waiting: (requestIds) => waiting.all(JSON.stringify(requestIds)).map(toOutcome),
     applyTerms: (record, value) => {
       const terms = outcomeTerms(record, value);
       if (terms !== null)
         setTerms.run(terms.correct, terms.value, terms.logLoss, record.request_id);
     },
+  };
+}
+
+/** A row of the `outcomes` table. */
+interface StoredOutcome {
+  request_id: string;
+  label: string | null;
+  value: number | null;
+  ts: number;
+}
+
+function toOutcome(row: StoredOutcome): OutcomeRecord {
+  return {
+    request_id: row.request_id,
+    outcome: outcomeValue(row.label, row.value),
+    timestamp: row.ts,
   };
 }
 
