@@ -134,6 +134,9 @@ describe("models, health and docs", () => {
     const page = await app.inject({ url: "/docs/" });
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    // A document: helmet's other policies as well, as on the dashboard's page.
+    expect(page.headers["referrer-policy"]).toBe("no-referrer");
+    expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
     expect(page.body).not.toMatch(/src="https?:/);
     // Every other answer (the docs UI sets its own policy): OWASP's REST set, no document-only header.
     for (const url of ["/health/live", "/nope", "/metrics"]) {

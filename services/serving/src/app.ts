@@ -25,7 +25,7 @@ import type { ServedModels } from "./models/served.js";
 import edge from "./plugins/edge.js";
 import modelLoads from "./plugins/model-loads.js";
 import predictionLog from "./plugins/prediction-log.js";
-import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS } from "./plugins/security.js";
+import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS, DOCUMENT_HEADERS } from "./plugins/security.js";
 import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
 import { lazyChildLogger, levelEnabled } from "./request-logger.js";
@@ -172,7 +172,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   // The UI's assets are served from this origin (no CDN), under a CSP that allows only them.
-  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true });
+  // An HTML document: helmet's policies too (its content policy replaced by the UI's own).
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    staticCSP: true,
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.headers(DOCUMENT_HEADERS);
+        done();
+      },
+    },
+  });
 
   // The GARCH service (MLOPS_MODE=garch) answers its own contract and the /garch/* routes only.
   const garchMode = config.mode === "garch";

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { Cached } from "../cache.js";
 import { clusterTraffic, isClusterWorker } from "../cluster.js";
 import { ServingError } from "../errors.js";
-import { documentHeaders } from "../plugins/security.js";
+import { DOCUMENT_HEADERS } from "../plugins/security.js";
 import { type Bundle, DashboardNotBuiltError, dashboardBundle } from "./assets.js";
 import { experimentView } from "./experiment-view.js";
 import { garchView } from "./garch-view.js";
@@ -86,13 +86,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       throw error;
     });
 
-  // An HTML document: the browser policies the API's answers do without (security.ts).
-  const documentPolicy = documentHeaders();
   app.get(DASHBOARD_PATH, { schema: { hide: true } }, async (_, reply) => {
     const { html } = await page();
     // Always revalidated: it names the current hashed assets.
+    // An HTML document: the browser policies the API's answers do without (security.ts).
     return reply
-      .headers(documentPolicy)
+      .headers(DOCUMENT_HEADERS)
       .header("cache-control", "no-cache")
       .type("text/html; charset=utf-8")
       .send(html);

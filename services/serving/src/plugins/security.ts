@@ -1,6 +1,6 @@
 /**
- * Cross-cutting protection, registered before any route: the API's security headers, per-client rate
- * limiting and load shedding when the event loop saturates. Who may call which route is
+ * Cross-cutting protection, registered before any route: the API's security headers, per-client
+ * rate limiting and load shedding when the event loop saturates. Who may call which route is
  * `plugins/edge.ts` and `edge/auth.ts`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -63,7 +63,7 @@ export interface SecurityOptions {
  * framed by another site, and the browser must not sniff it into HTML. The document-only headers
  * (a full content policy, referrer, cross-origin and legacy ones) would add some 500 bytes and
  * eight header checks to every prediction for nothing; the HTML pages carry them
- * (`documentHeaders`).
+ * (`DOCUMENT_HEADERS`).
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
@@ -75,11 +75,11 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * helmet's default headers for an HTML document (content policy, HSTS, nosniff, frame, referrer
- * and cross-origin policies…), lower-cased: what the dashboard's page sets over the API's set.
- * They do not depend on the request, so they are recorded once from helmet's own middleware, where
- * `@fastify/helmet` rebuilds helmet on each request.
+ * and cross-origin policies…), lower-cased: what the HTML pages (the dashboard's, the docs UI's)
+ * set over the API's set. They do not depend on the request, so they are recorded once from
+ * helmet's own middleware, where `@fastify/helmet` rebuilds helmet on each request.
  */
-export function documentHeaders(): Record<string, string> {
+export const DOCUMENT_HEADERS: Readonly<Record<string, string>> = (() => {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string) {
@@ -93,7 +93,7 @@ export function documentHeaders(): Record<string, string> {
     if (error) throw error;
   });
   return headers;
-}
+})();
 
 export default fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
