@@ -26,7 +26,7 @@ const PAGE = 10_000;
 /** The columns a log record is written to, in the order its values are bound. */
 const INSERT_COLUMNS = `request_id, experiment_id, variant, ts, is_error, latency_ms, model_name,
   model_version, user_id, prediction, probabilities, assignment, challenger_weight`;
-const COLUMN_COUNT = 13;
+const COLUMN_COUNT = INSERT_COLUMNS.split(",").length;
 /**
  * Most records one INSERT writes. Each statement run from JavaScript has a fixed cost (about
  * 1.5 µs of CPU a record when run record by record, measured on a busy 2-core machine); 64 rows
