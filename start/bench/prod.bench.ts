@@ -11,12 +11,18 @@
  * harness's script and payloads: 1,024 rows of the test split) at 1, 32 and 128 connections,
  * with the CPU time the process tree spent per request (the figure contention skews least).
  *
+ * Then, with the reference measured, `--passes` alternated rounds at 32 connections (default 3):
+ * both servers up, each round loading one and then the other, the order reversed every round
+ * (ABBA), so that the machine's drift over minutes falls on both alike. The reference's own
+ * throughput moves by up to 2× between runs (one uvicorn worker may hold most connections), so
+ * the median of the rounds' ratios is the figure to read, not one level's.
+ *
  * With `--floor`, two more servers run the same load (services/serving/bench/floor-server.ts):
  * Fastify and node:http alone, parsing each body and answering a fixed prediction with the same
  * two workers. They are the floor under ours, what the HTTP exchange costs on this machine with
  * wrk beside it, and show how much of a request's CPU is the service's own work.
  *
- *   pnpm bench:prod [-- --seconds 10 --reference ../shared/reference/serving-fastapi --floor]
+ *   pnpm bench:prod [-- --seconds 10 --passes 3 --reference ../shared/reference/serving-fastapi --floor]
  *
  * Needs Debian's `wrk`, and for the reference `python3-fastapi python3-uvicorn python3-sklearn`
  * (without them its column is skipped). wrk shares the two cores with the servers.
@@ -45,10 +51,15 @@ const { values } = parseArgs({
       default: join(ROOT, "..", "shared", "reference", "serving-fastapi"),
     },
     floor: { type: "boolean", default: false },
+    passes: { type: "string", default: "3" },
   },
 });
 const seconds = Number(values.seconds);
 if (!(seconds >= 2 && seconds <= 120)) throw new RangeError("--seconds must be 2..120");
+const passes = Number(values.passes);
+if (!(Number.isInteger(passes) && passes >= 0 && passes <= 20)) {
+  throw new RangeError("--passes must be an integer 0..20");
+}
 const referenceDir = resolve(values.reference);
 const CONNECTIONS = [1, 32, 128] as const;
 const STARTS = 3;
@@ -185,6 +196,21 @@ async function start(
   return { child, ms, cpu: await cpuMs(child.pid!) };
 }
 
+/** One level: wrk at `connections` for `seconds`, and the CPU the process tree spent on it. */
+async function load(
+  child: ChildProcess,
+  url: string,
+  connections: number,
+  script: string,
+  payloads: string,
+): Promise<Omit<Level, "peakRss">> {
+  const cpuBefore = await cpuMs(child.pid!);
+  const report = await wrk(url, connections, seconds, script, payloads);
+  const cpuUsed = (await cpuMs(child.pid!)) - cpuBefore;
+  const parsed = parseWrk(report);
+  return { connections, cpuUsPerRequest: (cpuUsed * 1000) / parsed.requests, ...parsed };
+}
+
 async function measure(target: Target, script: string, payloads: string): Promise<Result> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -209,13 +235,9 @@ async function measure(target: Target, script: string, payloads: string): Promis
       const sampler = setInterval(async () => {
         peakRss = Math.max(peakRss, await rssMiB(child.pid!));
       }, 250);
-      const cpuBefore = await cpuMs(child.pid!);
-      const report = await wrk(url, connections, seconds, script, payloads);
-      const cpuUsed = (await cpuMs(child.pid!)) - cpuBefore;
+      const level = await load(child, url, connections, script, payloads);
       clearInterval(sampler);
-      const parsed = parseWrk(report);
-      const cpuUsPerRequest = (cpuUsed * 1000) / parsed.requests;
-      levels.push({ connections, peakRss, cpuUsPerRequest, ...parsed });
+      levels.push({ ...level, peakRss });
     }
     return { startMs, startCpuMs, restRss, levels };
   } finally {
@@ -293,6 +315,84 @@ function reference(): Target | string {
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** One alternated round: each server's level at 32 connections. */
+type Round = Record<"reference" | "this", Omit<Level, "peakRss">>;
+
+/**
+ * `passes` rounds at 32 connections with both servers up, the order reversed every round (ABBA),
+ * after a warm-up of each.
+ */
+async function alternate(
+  targets: Record<"reference" | "this", Target>,
+  script: string,
+  payloads: string,
+): Promise<Round[]> {
+  const names = ["reference", "this"] as const;
+  const up: Partial<Record<(typeof names)[number], { child: ChildProcess; url: string }>> = {};
+  try {
+    for (const name of names) {
+      const port = await freePort();
+      up[name] = {
+        child: (await start(targets[name], port)).child,
+        url: `http://127.0.0.1:${port}`,
+      };
+    }
+    for (const name of names) await wrk(up[name]!.url, 32, 3, script, payloads);
+    const rounds: Round[] = [];
+    for (let r = 0; r < passes; r++) {
+      const round: Partial<Round> = {};
+      for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+        const { child, url } = up[name]!;
+        round[name] = await load(child, url, 32, script, payloads);
+      }
+      rounds.push(round as Round);
+    }
+    return rounds;
+  } finally {
+    for (const server of Object.values(up)) await stop(server.child);
+  }
+}
+
+function roundsTable(rounds: readonly Round[]): string {
+  const rows = [
+    [
+      "round",
+      "reference req/s",
+      "this req/s",
+      "this / reference",
+      "CPU µs/request (ref / this)",
+      "p99 ms (ref / this)",
+    ],
+    ...rounds.map((r, i) => [
+      String(i + 1),
+      r.reference.rps.toFixed(0),
+      r.this.rps.toFixed(0),
+      `${(r.this.rps / r.reference.rps).toFixed(1)}×`,
+      `${r.reference.cpuUsPerRequest.toFixed(0)} / ${r.this.cpuUsPerRequest.toFixed(0)}`,
+      `${r.reference.p99.toFixed(1)} / ${r.this.p99.toFixed(1)}`,
+    ]),
+    [
+      "median",
+      median(rounds.map((r) => r.reference.rps)).toFixed(0),
+      median(rounds.map((r) => r.this.rps)).toFixed(0),
+      `${median(rounds.map((r) => r.this.rps / r.reference.rps)).toFixed(1)}×`,
+      `${median(rounds.map((r) => r.reference.cpuUsPerRequest)).toFixed(0)} / ${median(rounds.map((r) => r.this.cpuUsPerRequest)).toFixed(0)}`,
+      `${median(rounds.map((r) => r.reference.p99)).toFixed(1)} / ${median(rounds.map((r) => r.this.p99)).toFixed(1)}`,
+    ],
+  ];
+  return formatRows(rows);
+}
+
+/** Rows as aligned columns: the first left-aligned, the others right-aligned. */
+function formatRows(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
+    )
+    .join("\n");
+}
+
 function table(results: ReadonlyMap<string, Result>): string {
   const names = [...results.keys()];
   const ratio = results.has("reference") && results.has("this");
@@ -321,12 +421,7 @@ function table(results: ReadonlyMap<string, Result>): string {
     row(`CPU µs per request at ${c} (process tree)`, (r) => level(r).cpuUsPerRequest, 0);
     row(`errors at ${c}`, (r) => level(r).errors, 0, false);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "),
-    )
-    .join("\n");
+  return formatRows(rows);
 }
 
 const dir = await mkdtemp(join(tmpdir(), "mlops-prod-bench-"));
@@ -347,7 +442,8 @@ try {
   const ref = reference();
   if (typeof ref === "string") process.stderr.write(`reference skipped: ${ref}\n`);
   else targets.push(ref);
-  targets.push(await ours(dir));
+  const self = await ours(dir);
+  targets.push(self);
   if (values.floor) targets.push(floor("fastify"), floor("node"));
   const results = new Map<string, Result>();
   for (const target of targets) {
@@ -357,6 +453,13 @@ try {
   process.stdout.write(
     `POST /predict (100 trees x 5 features), two workers each, wrk -t2 ${seconds} s per level on loopback, Node ${process.version}\n${table(results)}\n`,
   );
+  if (typeof ref !== "string" && passes > 0) {
+    process.stderr.write(`alternating the reference and this, ${passes} rounds…\n`);
+    const rounds = await alternate({ reference: ref, this: self }, script, payloads);
+    process.stdout.write(
+      `\nAlternated at 32 connections, both up, ${seconds} s each, order reversed every round\n${roundsTable(rounds)}\n`,
+    );
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
