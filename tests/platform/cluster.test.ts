@@ -92,9 +92,32 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     // One process on the same store: every prediction was flushed by the worker that served it.
     const again = await start(START, suite.dir, { MLOPS_WORKERS: "1" });
     suite.running.push(again);
-    const stats = await call(again.url, "/ab-test/stats", AbStatsResponseSchema);
-    expect(stats.body.variants.reduce((sum, v) => sum + v.count, 0)).toBe(n);
+    expect(await loggedCount(again.url)).toBe(n);
     expect(await again.stop("SIGTERM")).toBe(0);
+  });
+
+  it("drains and flushes every worker when the stop signal reaches the whole process group", async () => {
+    // systemd (KillMode=control-group) and `kill -- -<pgid>` signal the workers as well as the
+    // primary, which also asks each worker to stop: one request, not a second signal that would
+    // force the stop and drop the log.
+    const env = { MLOPS_WORKERS: "2", MLOPS_LOG_FLUSH_MS: "600000" };
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const server = await start(START, suite.dir, env, { processGroup: true });
+      suite.running.push(server);
+      const before = await loggedCount(server.url);
+      const n = 40;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          call(server.url, "/predict", PredictResponseSchema, { features: row, user_id: `g-${i}` }),
+        ),
+      );
+      expect(await server.stop(signal), server.stderr).toBe(0);
+      expect(server.stderr).not.toMatch(/second SIG/);
+      const again = await start(START, suite.dir, { MLOPS_WORKERS: "1" });
+      suite.running.push(again);
+      expect(await loggedCount(again.url)).toBe(before + n);
+      expect(await again.stop("SIGTERM")).toBe(0);
+    }
   });
 
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
@@ -113,6 +136,12 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
   });
 });
+
+/** Predictions in the store's log, all arms, as the A/B statistics count them. */
+async function loggedCount(url: string): Promise<number> {
+  const stats = await call(url, "/ab-test/stats", AbStatsResponseSchema);
+  return stats.body.variants.reduce((sum, v) => sum + v.count, 0);
+}
 
 /** POSTs a prediction over a fresh connection (no keep-alive) and resolves with the status. */
 function predictOnNewConnection(url: string): Promise<number> {

@@ -21,8 +21,16 @@ export interface Started {
   readonly url: string;
   stdout: string;
   stderr: string;
-  /** Sends `signal` and resolves with the exit code. */
+  /** Sends `signal` (to the whole process group with `processGroup`) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  /**
+   * Start the process in a group of its own and send `stop`'s signal to the whole group, as a
+   * terminal or systemd's default `KillMode=control-group` does.
+   */
+  readonly processGroup?: boolean;
 }
 
 /**
@@ -33,6 +41,7 @@ export async function start(
   script: string,
   cwd: string,
   env: Record<string, string>,
+  { processGroup = false }: StartOptions = {},
 ): Promise<Started> {
   const port = Number(env.PORT ?? (await freePort()));
   const args = script.endsWith(".ts") ? ["--import", tsxLoader, script] : [script];
@@ -40,6 +49,7 @@ export async function start(
     cwd,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: processGroup,
   });
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
@@ -50,7 +60,10 @@ export async function start(
     stdout: "",
     stderr: "",
     async stop(signal = "SIGTERM") {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) {
+        if (processGroup) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

@@ -8,9 +8,12 @@
  * - it forks the workers, which share the port (the primary hands out connections round
  *   robin), each with the config rendered into its environment so every worker parses the same
  *   config; once all listen it replaces a worker that dies;
- * - on SIGTERM, SIGINT or SIGHUP it asks every worker once to stop (each drains its requests and
- *   flushes its prediction log, see server.ts) and exits when all have; a second signal forces
- *   the stop;
+ * - on SIGTERM, SIGINT or SIGHUP it asks every worker once to stop, by a message rather than a
+ *   signal (each drains its requests and flushes its prediction log, see run-server.ts), and
+ *   exits when all have; a second signal forces the stop (SIGKILL). A worker that is itself
+ *   signalled too (a terminal's Ctrl-C, `kill -- -<pgid>`, systemd's default
+ *   `KillMode=control-group` signal the whole process group) takes the two for one request:
+ *   only a second signal of its own forces it, so the primary's request never cuts a flush short;
  * - each worker writes its own prediction logs from its store's writer thread (SQLite lets
  *   one writer in at a time; batches of hundreds keep the waits short). Measured on 2 cores,
  *   this kept up better than sending every batch to the primary to write alone: the extra copy
@@ -44,9 +47,13 @@ import { type RateLimitCount, RateWindows, rateLimitRequest } from "./rate-windo
 const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /**
  * Stop signals a worker leaves to the primary: a terminal sends them to every process in its
- * group, and the primary then sends each worker SIGTERM once.
+ * group, and the primary then asks each worker to stop.
  */
-export const PRIMARY_SIGNALS = ["SIGINT", "SIGHUP"] as const;
+const PRIMARY_SIGNALS = ["SIGINT", "SIGHUP"] as const;
+/** The primary's request to a worker to stop gracefully. */
+interface StopRequest {
+  readonly type: "mlops:stop";
+}
 /** Replacements allowed within `RESTART_WINDOW_MS` before the primary gives up. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -243,8 +250,21 @@ export function runCluster(config: ServingConfig, options: ClusterOptions): Prom
   const alive = new Set<Worker>();
   const fork = () => alive.add(cluster.fork(env));
   const onSignal = () => {
+    // The first signal asks a listening worker by message; one still starting has not joined
+    // yet, nothing to drain, and ends on SIGTERM (as does one whose channel is gone). A second
+    // signal forces.
+    const force = stopping;
     stopping = true;
-    for (const worker of alive) worker.process.kill("SIGTERM");
+    for (const worker of alive) {
+      const terminate = () => worker.process.kill("SIGTERM");
+      if (force) worker.process.kill("SIGKILL");
+      else if (!listeningWorkers.has(worker) || !worker.isConnected()) terminate();
+      else {
+        worker.send({ type: "mlops:stop" } satisfies StopRequest, undefined, (error) => {
+          if (error) terminate();
+        });
+      }
+    }
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
@@ -284,15 +304,37 @@ export function runCluster(config: ServingConfig, options: ClusterOptions): Prom
   });
 }
 
+/** Signals a worker handles itself (`joinCluster`): the graceful-stop handler must skip them. */
+export const WORKER_SIGNALS = [...PRIMARY_SIGNALS, "SIGTERM"] as const;
+
 /**
- * Joins this worker to the primary: `PRIMARY_SIGNALS` are left to the primary (the graceful-stop
- * handler must skip them), the primary's disappearance stops the worker, and `registry` and
- * `traffic` are what the primary merges.
+ * Joins this worker to the primary. `stop` (the graceful stop) runs once, on the first of: the
+ * primary's request, a SIGTERM, the primary's disappearance. A second SIGTERM forces the exit;
+ * the primary's request with one SIGTERM is one stop (the whole group was signalled), whichever
+ * comes first. `PRIMARY_SIGNALS` are left to the primary. `registry` and `traffic` are what the
+ * primary merges.
  */
-export function joinCluster(registry: Registry, traffic: () => Promise<TrafficSource>): void {
+export function joinCluster(
+  registry: Registry,
+  traffic: () => Promise<TrafficSource>,
+  stop: () => void,
+): void {
+  let stopping = false;
+  const stopOnce = () => {
+    if (stopping) return;
+    stopping = true;
+    stop();
+  };
+  let signals = 0;
+  process.on("SIGTERM", () => {
+    if (++signals === 1) return stopOnce();
+    process.stderr.write("second SIGTERM, exiting\n");
+    process.exit(1);
+  });
   for (const signal of PRIMARY_SIGNALS) process.on(signal, () => {});
-  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  process.once("disconnect", stopOnce);
   process.on("message", (message: unknown) => {
+    if (isMessage<StopRequest>(message, "mlops:stop")) return stopOnce();
     answer(toPrimary, message, "collect", () => registry.getMetricsAsJSON());
     answer(toPrimary, message, "collect-traffic", traffic);
   });

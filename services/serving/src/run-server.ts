@@ -8,7 +8,7 @@ import { type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
-import { clusterRateLimitHit, joinCluster, PRIMARY_SIGNALS } from "./cluster.js";
+import { clusterRateLimitHit, joinCluster, WORKER_SIGNALS } from "./cluster.js";
 import { localTraffic } from "./dashboard-api/traffic-view.js";
 import { loadServedModels } from "./models/served.js";
 import { clusterRateLimitStore } from "./rate-windows.js";
@@ -43,19 +43,22 @@ export async function runServer(
     throw error;
   }
   const server = app;
-  if (clustered) {
-    joinCluster(app.metrics.registry, () =>
-      localTraffic(server.metrics, server.predictionLog.stats),
-    );
-  }
-  const skip = clustered ? [...PRIMARY_SIGNALS] : [];
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
+  // A worker's stop requests (its own SIGTERM, the primary's) are joinCluster's to count.
+  const skip = clustered ? [...WORKER_SIGNALS] : [];
+  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
     if (err) server.log.error({ err }, "stopping after an uncaught error");
     else server.log.info({ signal }, "stopping: draining requests and the prediction log");
     await server.close();
     await telemetry?.close();
     await store.close();
   });
+  if (clustered) {
+    joinCluster(
+      app.metrics.registry,
+      () => localTraffic(server.metrics, server.predictionLog.stats),
+      () => void graceful.close(),
+    );
+  }
   await server.listen({ port: config.port, host: config.host });
   return server;
 }
