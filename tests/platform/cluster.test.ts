@@ -120,6 +120,24 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     }
   });
 
+  it("forces the stop on a second signal when a worker does not drain", async () => {
+    const server = await start(START, suite.dir, { MLOPS_WORKERS: "2" });
+    suite.running.push(server);
+    const pid = server.child.pid!;
+    await until("two workers", () => workersOf(pid).length === 2);
+    // A stopped worker never reads the primary's request: the first signal cannot end it.
+    const [frozen] = workersOf(pid);
+    process.kill(Number(frozen), "SIGSTOP");
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", resolve));
+    server.child.kill("SIGTERM");
+    await until("the other worker's exit", () => workersOf(pid).length === 1);
+    expect(server.child.exitCode).toBeNull();
+    server.child.kill("SIGTERM");
+    // Forced: the worker is killed, not drained, and the stop says so.
+    expect(await exited).toBe(1);
+    expect(() => process.kill(Number(frozen), 0)).toThrow();
+  });
+
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
     const limit = 10;
     const server = await start(START, suite.dir, {
