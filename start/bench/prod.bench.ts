@@ -42,23 +42,34 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SERVING = join(ROOT, "services", "serving");
 const PYTHON = "/usr/bin/python3";
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    seconds: { type: "string", default: "10" },
-    reference: {
-      type: "string",
-      default: join(ROOT, "..", "shared", "reference", "serving-fastapi"),
-    },
-    floor: { type: "boolean", default: false },
-    passes: { type: "string", default: "3" },
-  },
-});
+/** A bad option ends the run before anything starts, with the option and its rule. */
+function usage(problem: string): never {
+  process.stderr.write(`bench:prod: ${problem}\n`);
+  process.exit(2);
+}
+const { values } = (() => {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2).filter((a) => a !== "--"),
+      options: {
+        seconds: { type: "string", default: "10" },
+        reference: {
+          type: "string",
+          default: join(ROOT, "..", "shared", "reference", "serving-fastapi"),
+        },
+        floor: { type: "boolean", default: false },
+        passes: { type: "string", default: "3" },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+})();
 const seconds = Number(values.seconds);
-if (!(seconds >= 2 && seconds <= 120)) throw new RangeError("--seconds must be 2..120");
+if (!(seconds >= 2 && seconds <= 120)) usage(`--seconds must be 2..120, got ${values.seconds}`);
 const passes = Number(values.passes);
 if (!(Number.isInteger(passes) && passes >= 0 && passes <= 20)) {
-  throw new RangeError("--passes must be an integer 0..20");
+  usage(`--passes must be an integer 0..20, got ${values.passes}`);
 }
 const referenceDir = resolve(values.reference);
 const CONNECTIONS = [1, 32, 128] as const;
