@@ -45,7 +45,9 @@ export async function runServer(
   const server = app;
   // A worker's stop requests (its own SIGTERM, the primary's) are joinCluster's to count.
   const skip = clustered ? [...WORKER_SIGNALS] : [];
+  let closing = false;
   const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
+    closing = true;
     if (err) server.log.error({ err }, "stopping after an uncaught error");
     else server.log.info({ signal }, "stopping: draining requests and the prediction log");
     await server.close();
@@ -56,7 +58,10 @@ export async function runServer(
     joinCluster(
       app.metrics.registry,
       () => localTraffic(server.metrics, server.predictionLog.stats),
-      () => void graceful.close(),
+      // A stop already under way (after an uncaught error) is left to finish.
+      () => {
+        if (!closing) void graceful.close();
+      },
     );
   }
   await server.listen({ port: config.port, host: config.host });
