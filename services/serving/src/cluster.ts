@@ -308,33 +308,27 @@ export function runCluster(config: ServingConfig, options: ClusterOptions): Prom
 export const WORKER_SIGNALS = [...PRIMARY_SIGNALS, "SIGTERM"] as const;
 
 /**
- * Joins this worker to the primary. `stop` (the graceful stop) runs once, on the first of: the
- * primary's request, a SIGTERM, the primary's disappearance. A second SIGTERM forces the exit;
- * the primary's request with one SIGTERM is one stop (the whole group was signalled), whichever
- * comes first. `PRIMARY_SIGNALS` are left to the primary. `registry` and `traffic` are what the
- * primary merges.
+ * Joins this worker to the primary. `stop` starts the graceful stop and must do nothing once one
+ * has begun: it is called on the primary's request, on a SIGTERM and on the primary's
+ * disappearance, and the primary's request with one SIGTERM is one stop (the whole group was
+ * signalled), whichever comes first. A second SIGTERM forces the exit. `PRIMARY_SIGNALS` are left
+ * to the primary. `registry` and `traffic` are what the primary merges.
  */
 export function joinCluster(
   registry: Registry,
   traffic: () => Promise<TrafficSource>,
   stop: () => void,
 ): void {
-  let stopping = false;
-  const stopOnce = () => {
-    if (stopping) return;
-    stopping = true;
-    stop();
-  };
   let signals = 0;
   process.on("SIGTERM", () => {
-    if (++signals === 1) return stopOnce();
+    if (++signals === 1) return stop();
     process.stderr.write("second SIGTERM, exiting\n");
     process.exit(1);
   });
   for (const signal of PRIMARY_SIGNALS) process.on(signal, () => {});
-  process.once("disconnect", stopOnce);
+  process.once("disconnect", stop);
   process.on("message", (message: unknown) => {
-    if (isMessage<StopRequest>(message, "mlops:stop")) return stopOnce();
+    if (isMessage<StopRequest>(message, "mlops:stop")) return stop();
     answer(toPrimary, message, "collect", () => registry.getMetricsAsJSON());
     answer(toPrimary, message, "collect-traffic", traffic);
   });

@@ -58,7 +58,8 @@ export async function runServer(
     joinCluster(
       app.metrics.registry,
       () => localTraffic(server.metrics, server.predictionLog.stats),
-      // A stop already under way (after an uncaught error) is left to finish.
+      // Once: a stop already under way (requested, or after an uncaught error) is left to
+      // finish, as close-with-grace's `close()` would run its handler again.
       () => {
         if (!closing) void graceful.close();
       },
