@@ -207,6 +207,9 @@ async function start(
   return { child, ms, cpu: await cpuMs(child.pid!) };
 }
 
+/** 3 s at 32 connections, not recorded: the JIT and the caches warm up. */
+const warmUp = (url: string, script: string, payloads: string) => wrk(url, 32, 3, script, payloads);
+
 /** One level: wrk at `connections` for `seconds`, and the CPU the process tree spent on it. */
 async function load(
   child: ChildProcess,
@@ -239,7 +242,7 @@ async function measure(target: Target, script: string, payloads: string): Promis
   try {
     await new Promise((r) => setTimeout(r, 2000));
     const restRss = await rssMiB(child.pid!);
-    await wrk(url, 32, 3, script, payloads); // warm-up, not recorded
+    await warmUp(url, script, payloads);
     const levels: Level[] = [];
     for (const connections of CONNECTIONS) {
       let peakRss = 0;
@@ -348,7 +351,7 @@ async function alternate(
         url: `http://127.0.0.1:${port}`,
       };
     }
-    for (const name of names) await wrk(up[name]!.url, 32, 3, script, payloads);
+    for (const name of names) await warmUp(up[name]!.url, script, payloads);
     const rounds: Round[] = [];
     for (let r = 0; r < passes; r++) {
       const round: Partial<Round> = {};
@@ -364,8 +367,28 @@ async function alternate(
   }
 }
 
+/** What a row of the rounds' table shows: each side's level and this one's ratio. */
+type RoundRow = Record<"reference" | "this", Pick<Level, "rps" | "cpuUsPerRequest" | "p99">> & {
+  readonly ratio: number;
+};
+
 function roundsTable(rounds: readonly Round[]): string {
-  const rows = [
+  const cells = (label: string, { reference: ref, this: ours, ratio }: RoundRow) => [
+    label,
+    ref.rps.toFixed(0),
+    ours.rps.toFixed(0),
+    `${ratio.toFixed(1)}×`,
+    `${ref.cpuUsPerRequest.toFixed(0)} / ${ours.cpuUsPerRequest.toFixed(0)}`,
+    `${ref.p99.toFixed(1)} / ${ours.p99.toFixed(1)}`,
+  ];
+  // Each column's median over the rounds (the ratio's too, not the ratio of the medians).
+  const side = (name: "reference" | "this") => ({
+    rps: median(rounds.map((r) => r[name].rps)),
+    cpuUsPerRequest: median(rounds.map((r) => r[name].cpuUsPerRequest)),
+    p99: median(rounds.map((r) => r[name].p99)),
+  });
+  const ratioOf = (r: Round) => r.this.rps / r.reference.rps;
+  return formatRows([
     [
       "round",
       "reference req/s",
@@ -374,24 +397,13 @@ function roundsTable(rounds: readonly Round[]): string {
       "CPU µs/request (ref / this)",
       "p99 ms (ref / this)",
     ],
-    ...rounds.map((r, i) => [
-      String(i + 1),
-      r.reference.rps.toFixed(0),
-      r.this.rps.toFixed(0),
-      `${(r.this.rps / r.reference.rps).toFixed(1)}×`,
-      `${r.reference.cpuUsPerRequest.toFixed(0)} / ${r.this.cpuUsPerRequest.toFixed(0)}`,
-      `${r.reference.p99.toFixed(1)} / ${r.this.p99.toFixed(1)}`,
-    ]),
-    [
-      "median",
-      median(rounds.map((r) => r.reference.rps)).toFixed(0),
-      median(rounds.map((r) => r.this.rps)).toFixed(0),
-      `${median(rounds.map((r) => r.this.rps / r.reference.rps)).toFixed(1)}×`,
-      `${median(rounds.map((r) => r.reference.cpuUsPerRequest)).toFixed(0)} / ${median(rounds.map((r) => r.this.cpuUsPerRequest)).toFixed(0)}`,
-      `${median(rounds.map((r) => r.reference.p99)).toFixed(1)} / ${median(rounds.map((r) => r.this.p99)).toFixed(1)}`,
-    ],
-  ];
-  return formatRows(rows);
+    ...rounds.map((r, i) => cells(String(i + 1), { ...r, ratio: ratioOf(r) })),
+    cells("median", {
+      reference: side("reference"),
+      this: side("this"),
+      ratio: median(rounds.map(ratioOf)),
+    }),
+  ]);
 }
 
 /** Rows as aligned columns: the first left-aligned, the others right-aligned. */
