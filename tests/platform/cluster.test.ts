@@ -74,12 +74,7 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
 
     // Concurrent requests open several connections, which the primary deals out to both.
     const n = 60;
-    const answers = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        call(server.url, "/predict", PredictResponseSchema, { features: row, user_id: `u-${i}` }),
-      ),
-    );
-    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(await predictMany(server.url, n, "u")).toBe(n);
 
     // Whichever worker answers the scrape, it counts every worker's predictions.
     for (let scrape = 0; scrape < 4; scrape++) {
@@ -106,11 +101,7 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
       suite.running.push(server);
       const before = await loggedCount(server.url);
       const n = 40;
-      await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          call(server.url, "/predict", PredictResponseSchema, { features: row, user_id: `g-${i}` }),
-        ),
-      );
+      expect(await predictMany(server.url, n, "g")).toBe(n);
       expect(await server.stop(signal), server.stderr).toBe(0);
       expect(server.stderr).not.toMatch(/second SIG/);
       const again = await start(START, suite.dir, { MLOPS_WORKERS: "1" });
@@ -154,6 +145,16 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
   });
 });
+
+/** `n` concurrent predictions for users `<prefix>-<i>`; resolves with how many answered 200. */
+async function predictMany(url: string, n: number, prefix: string): Promise<number> {
+  const answers = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      call(url, "/predict", PredictResponseSchema, { features: row, user_id: `${prefix}-${i}` }),
+    ),
+  );
+  return answers.filter((a) => a.status === 200).length;
+}
 
 /** Predictions in the store's log, all arms, as the A/B statistics count them. */
 async function loggedCount(url: string): Promise<number> {
