@@ -45,3 +45,35 @@ describe("ab_variant_accuracy", () => {
     expect(text).toContain("prediction_log_queue_depth 0");
   });
 });
+
+describe("pendingRequests", () => {
+  const labels = { variant: "champion", model: "classifier@1", status: "ok" };
+  const championOk = async (metrics: ReturnType<typeof createMetrics>) =>
+    (await metrics.requests.get()).values.find((v) => v.labels.variant === "champion")?.value;
+
+  it("puts its counts into the counter whenever it is read, once each", async () => {
+    const metrics = createMetrics(idle, async () => []);
+    const count = metrics.pendingRequests(labels);
+    count.inc();
+    count.inc();
+    expect(await championOk(metrics)).toBe(2);
+    // Read again with nothing new: still 2, not counted twice.
+    expect(await championOk(metrics)).toBe(2);
+    count.inc();
+    // Each way a count leaves the process: the scrape, and the JSON the cluster merges.
+    expect(await metrics.registry.metrics()).toContain(
+      'prediction_requests_total{variant="champion",model="classifier@1",status="ok"} 3',
+    );
+    count.inc();
+    const json = await metrics.registry.getMetricsAsJSON();
+    const requests = json.find((m) => m.name === "prediction_requests_total")!;
+    expect(requests.values).toEqual([expect.objectContaining({ labels, value: 4 })]);
+  });
+
+  it("adds to what the counter's own labelled inc counted for the same labels", async () => {
+    const metrics = createMetrics(idle, async () => []);
+    metrics.requests.labels(labels).inc(5);
+    metrics.pendingRequests(labels).inc();
+    expect(await championOk(metrics)).toBe(6);
+  });
+});

@@ -23,10 +23,21 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { BatchingWriterStats } from "./batching-writer.js";
 import type { ModelLoad } from "./models/served.js";
 
+/** One label set's count, kept as a plain number until the counter is read. */
+export interface PendingCount {
+  inc(): void;
+}
+
 /** The serving metrics and the registry that exposes them. */
 export interface ServingMetrics {
   readonly registry: Registry;
   readonly requests: Counter<string>;
+  /**
+   * A hot-path handle on `requests` for one label set. prom-client's labelled `inc` validates
+   * and hashes the label set on every call; this one adds 1 to a number, and the sum goes into
+   * `requests` whenever it is read (a scrape, the cluster's merge, the dashboard).
+   */
+  pendingRequests(labels: Record<string, string>): PendingCount;
   readonly latency: Histogram<string>;
   /** Predictions on an arm a trusted caller forced: apart from `requests` and the A/B data. */
   readonly overrides: Counter<string>;
@@ -79,7 +90,26 @@ export function createMetrics(
 ): ServingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ ...spec(PREDICTION_REQUESTS), registers: [registry] });
+  const pending: { readonly child: { inc(n: number): void }; n: number }[] = [];
+  const requests = new Counter({
+    ...spec(PREDICTION_REQUESTS),
+    registers: [registry],
+    collect() {
+      for (const count of pending) {
+        if (count.n > 0) count.child.inc(count.n);
+        count.n = 0;
+      }
+    },
+  });
+  const pendingRequests = (labels: Record<string, string>): PendingCount => {
+    const count = { child: requests.labels(labels), n: 0 };
+    pending.push(count);
+    return {
+      inc() {
+        count.n++;
+      },
+    };
+  };
   const latency = new Histogram({
     ...spec(PREDICTION_LATENCY),
     buckets: [...PREDICTION_LATENCY_BUCKETS],
@@ -119,7 +149,7 @@ export function createMetrics(
     },
   });
   const overrides = new Counter({ ...spec(PREDICTION_OVERRIDES), registers: [registry] });
-  return { registry, requests, latency, overrides };
+  return { registry, requests, pendingRequests, latency, overrides };
 }
 
 /** The `MODEL_LOAD_SECONDS` gauge of the models this process loaded at start. */

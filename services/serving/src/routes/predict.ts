@@ -26,6 +26,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { assignVariant } from "../assignment.js";
 import { type CanaryOverride, canaryOverride } from "../edge/canary.js";
 import { ServingError } from "../errors.js";
+import type { PendingCount } from "../metrics.js";
 import type { Classification, Classifier } from "../models/classifier.js";
 import { compiledSerializer } from "../serializer.js";
 
@@ -42,8 +43,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   // What put this process's predictions on their arm, recorded with each so the analysis knows.
   const { assignment, challenger_weight } = assignmentOf(config);
 
-  // Counter children per (variant, status), bound once: label lookup stays off the hot path.
-  const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+  // Counts per (variant, status), bound once: no label set is built or hashed per request.
+  const counters = new Map<ServedVariant, Record<"ok" | "error", PendingCount>>();
   const timers = new Map<ServedVariant, ReturnType<typeof metrics.latency.labels>>();
   const overrides = new Map<ServedVariant, ReturnType<typeof metrics.overrides.labels>>();
   for (const [variant, model] of Object.entries(served.classifiers) as [
@@ -51,9 +52,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     Classifier,
   ][]) {
     const labels = { variant, model: `${model.name}@${model.version}` };
-    for (const status of ["ok", "error"]) {
-      counters.set(`${variant}:${status}`, metrics.requests.labels({ ...labels, status }));
-    }
+    counters.set(variant, {
+      ok: metrics.pendingRequests({ ...labels, status: "ok" }),
+      error: metrics.pendingRequests({ ...labels, status: "error" }),
+    });
     timers.set(variant, metrics.latency.labels(labels));
     overrides.set(variant, metrics.overrides.labels(labels));
   }
@@ -110,7 +112,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         return;
       }
       const latencyMs = performance.now() - started;
-      counters.get(`${variant}:${answers ? "ok" : "error"}`)!.inc();
+      counters.get(variant)![answers ? "ok" : "error"].inc();
       timers.get(variant)!.observe(latencyMs / 1000);
       const timestamp = Date.now();
       for (let i = 0; i < ids.length; i++) {
