@@ -1,6 +1,9 @@
+import { PREDICTION_LATENCY, PREDICTION_LATENCY_BUCKETS } from "@mlops/contracts";
 import { openSqliteStore } from "@mlops/store";
+import fc from "fast-check";
+import { Histogram, type Metric, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createMetrics, recentAccuracy } from "./metrics.js";
+import { createMetrics, LatencyHistogram, recentAccuracy } from "./metrics.js";
 
 const idle = () => ({ depth: 0, written: 0, dropped: 0, failedWrites: 0 });
 
@@ -75,5 +78,78 @@ describe("pendingRequests", () => {
     metrics.requests.labels(labels).inc(5);
     metrics.pendingRequests(labels).inc();
     expect(await championOk(metrics)).toBe(6);
+  });
+});
+
+describe("LatencyHistogram", () => {
+  const armLabels = [
+    { variant: "champion", model: "classifier@1" },
+    { variant: "challenger", model: "classifier@2" },
+  ];
+  const { name, help } = PREDICTION_LATENCY;
+
+  /** The same observations into prom-client's Histogram and into ours, each in a registry. */
+  async function both(observations: readonly (readonly [number, number])[]) {
+    const theirs = new Registry();
+    const reference = new Histogram({
+      name,
+      help,
+      labelNames: ["variant", "model"],
+      buckets: [...PREDICTION_LATENCY_BUCKETS],
+      registers: [theirs],
+    });
+    const ours = new Registry();
+    const histogram = new LatencyHistogram(name, help, PREDICTION_LATENCY_BUCKETS);
+    ours.registerMetric(histogram as unknown as Metric);
+    // Ours has a series from the moment it is bound, as prom-client's has after `zero`.
+    const series = armLabels.map((labels) => histogram.labels(labels));
+    for (const labels of armLabels) reference.zero(labels);
+    for (const [arm, seconds] of observations) {
+      reference.labels(armLabels[arm]).observe(seconds);
+      series[arm].observe(seconds);
+    }
+    return { reference, histogram, theirs, ours };
+  }
+
+  it("reads exactly as prom-client's Histogram: get, the text and the JSON the cluster merges", async () => {
+    const seconds = fc.oneof(
+      fc.double({ min: 0, max: 20, noNaN: true }),
+      fc.constantFrom(...PREDICTION_LATENCY_BUCKETS),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(0, 1), seconds), { maxLength: 60 }),
+        async (observations) => {
+          const { reference, histogram, theirs, ours } = await both(observations);
+          expect(await histogram.get()).toEqual(await reference.get());
+          expect(await ours.metrics()).toBe(await theirs.metrics());
+          expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON());
+        },
+      ),
+    );
+  });
+
+  it("merges across cluster workers as prom-client's does", async () => {
+    const { AggregatorRegistry } = await import("prom-client");
+    const a = await both([
+      [0, 0.002],
+      [1, 0.3],
+    ]);
+    const b = await both([
+      [0, 0.04],
+      [1, 7],
+    ]);
+    const merged = (registries: Registry[]) =>
+      Promise.all(registries.map((r) => r.getMetricsAsJSON())).then((parts) =>
+        AggregatorRegistry.aggregate(parts).metrics(),
+      );
+    expect(await merged([a.ours, b.ours])).toBe(await merged([a.theirs, b.theirs]));
+  });
+
+  it("keeps its bound series at zero after a reset", async () => {
+    const { histogram } = await both([[0, 0.01]]);
+    histogram.reset();
+    const values = (await histogram.get()).values;
+    expect(values.every((v) => v.value === 0)).toBe(true);
   });
 });
