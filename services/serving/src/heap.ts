@@ -3,7 +3,7 @@
  * JSON, most of it survives a scavenge or two, and V8 answers survival by growing the semi-spaces
  * to `--max-semi-space-size`. Nothing shrinks them again until a memory-reducing collection, which
  * an idle process may not see for a long time. So a process that serves with a young generation
- * large enough for its request rate (the image's CMD: 8 MiB semi-spaces, where 1 MiB cost ~10 %
+ * large enough for its request rate (the image's CMD: 8 MiB semi-spaces, where 1 MiB cost ~8 %
  * more CPU a prediction) would hold that space, resident, at rest.
  *
  * `releaseStartupHeap` runs that collection once, when start-up is done and before the port
