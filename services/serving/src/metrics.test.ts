@@ -87,6 +87,7 @@ describe("LatencyHistogram", () => {
     { variant: "challenger", model: "classifier@2" },
   ];
   const { name, help } = PREDICTION_LATENCY;
+  const labelNames = [...PREDICTION_LATENCY.labels];
 
   /** The same observations into prom-client's Histogram and into ours, each in a registry. */
   async function both(observations: readonly (readonly [number, number])[]) {
@@ -94,12 +95,12 @@ describe("LatencyHistogram", () => {
     const reference = new Histogram({
       name,
       help,
-      labelNames: ["variant", "model"],
+      labelNames,
       buckets: [...PREDICTION_LATENCY_BUCKETS],
       registers: [theirs],
     });
     const ours = new Registry();
-    const histogram = new LatencyHistogram(name, help, PREDICTION_LATENCY_BUCKETS);
+    const histogram = new LatencyHistogram(name, help, labelNames, PREDICTION_LATENCY_BUCKETS);
     ours.registerMetric(histogram as unknown as Metric);
     // Ours has a series from the moment it is bound, as prom-client's has after `zero`.
     const series = armLabels.map((labels) => histogram.labels(labels));
@@ -144,6 +145,14 @@ describe("LatencyHistogram", () => {
         AggregatorRegistry.aggregate(parts).metrics(),
       );
     expect(await merged([a.ours, b.ours])).toBe(await merged([a.theirs, b.theirs]));
+  });
+
+  it("binds one series per label values, whatever the names' order, and refuses other names", async () => {
+    const { histogram } = await both([]);
+    histogram.labels({ model: "classifier@1", variant: "champion" }).observe(0.01);
+    const counts = (await histogram.get()).values.filter((v) => v.metricName === `${name}_count`);
+    expect(counts.map((v) => v.value)).toEqual([1, 0]);
+    expect(() => histogram.labels({ variant: "champion", arm: "x" })).toThrow(/no label "arm"/);
   });
 
   it("keeps its bound series at zero after a reset", async () => {

@@ -25,7 +25,7 @@ import {
   Gauge,
   type Metric,
   type MetricObjectWithValues,
-  type MetricValue,
+  type MetricValueWithName,
   Registry,
 } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
@@ -60,13 +60,24 @@ export class LatencyHistogram {
   constructor(
     readonly name: string,
     readonly help: string,
+    private readonly labelNames: readonly string[],
     /** Ascending upper bounds; an observation above the last is counted in `+Inf` only. */
     private readonly bounds: readonly number[],
   ) {}
 
-  /** The series of `labels` (created at zero the first time). */
+  /**
+   * The series of `labels` (created at zero the first time). As in prom-client, a series is its
+   * label values, whatever order the names come in, and a name outside `labelNames` is an error.
+   */
   labels(labels: Record<string, string>): LatencySeries {
-    const key = JSON.stringify(labels);
+    for (const name of Object.keys(labels)) {
+      if (!this.labelNames.includes(name)) {
+        throw new Error(
+          `${this.name} has no label "${name}" (labels: ${this.labelNames.join(", ")})`,
+        );
+      }
+    }
+    const key = JSON.stringify(this.labelNames.map((name) => labels[name] ?? null));
     let series = this.series.get(key);
     if (series === undefined) {
       series = {
@@ -91,7 +102,7 @@ export class LatencyHistogram {
   }
 
   /** Every series as prom-client's `Histogram.get` gives it: cumulative buckets, `+Inf`, sum, count. */
-  async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+  async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
     const values = [...this.series.values()].flatMap(({ labels, counts, sum, count }) => {
       let cumulative = 0;
       const bucket = (le: number | string, value: number) => ({
@@ -117,7 +128,7 @@ export class LatencyHistogram {
     });
     const { name, help, type, aggregator } = this;
     return { name, help, type, aggregator, values } as unknown as MetricObjectWithValues<
-      MetricValue<string>
+      MetricValueWithName<string>
     >;
   }
 
@@ -213,11 +224,8 @@ export function createMetrics(
       },
     };
   };
-  const latency = new LatencyHistogram(
-    PREDICTION_LATENCY.name,
-    PREDICTION_LATENCY.help,
-    PREDICTION_LATENCY_BUCKETS,
-  );
+  const { name, help, labelNames } = spec(PREDICTION_LATENCY);
+  const latency = new LatencyHistogram(name, help, labelNames, PREDICTION_LATENCY_BUCKETS);
   // Registered as prom-client's own metrics are; the registry reads `name`, `get` and `reset`.
   registry.registerMetric(latency as unknown as Metric);
   new Gauge({
