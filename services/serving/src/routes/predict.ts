@@ -26,7 +26,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { assignVariant } from "../assignment.js";
 import { type CanaryOverride, canaryOverride } from "../edge/canary.js";
 import { ServingError } from "../errors.js";
-import type { PendingCount } from "../metrics.js";
+import type { LatencySeries, PendingCount } from "../metrics.js";
 import type { Classification, Classifier } from "../models/classifier.js";
 import { compiledSerializer } from "../serializer.js";
 
@@ -43,21 +43,27 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   // What put this process's predictions on their arm, recorded with each so the analysis knows.
   const { assignment, challenger_weight } = assignmentOf(config);
 
-  // Counts per (variant, status), bound once: no label set is built or hashed per request.
-  const counters = new Map<ServedVariant, Record<"ok" | "error", PendingCount>>();
-  const timers = new Map<ServedVariant, ReturnType<typeof metrics.latency.labels>>();
-  const overrides = new Map<ServedVariant, ReturnType<typeof metrics.overrides.labels>>();
+  // Each arm's metrics, bound once: no label set is built or hashed per request.
+  const arms = new Map<
+    ServedVariant,
+    {
+      readonly ok: PendingCount;
+      readonly error: PendingCount;
+      readonly latency: LatencySeries;
+      readonly overrides: ReturnType<typeof metrics.overrides.labels>;
+    }
+  >();
   for (const [variant, model] of Object.entries(served.classifiers) as [
     ServedVariant,
     Classifier,
   ][]) {
     const labels = { variant, model: `${model.name}@${model.version}` };
-    counters.set(variant, {
+    arms.set(variant, {
       ok: metrics.pendingRequests({ ...labels, status: "ok" }),
       error: metrics.pendingRequests({ ...labels, status: "error" }),
+      latency: metrics.latency.labels(labels),
+      overrides: metrics.overrides.labels(labels),
     });
-    timers.set(variant, metrics.latency.labels(labels));
-    overrides.set(variant, metrics.overrides.labels(labels));
   }
 
   /** The request's override, refused when it is not trusted and the edge chose the arm. */
@@ -102,9 +108,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   ): Classification[] => {
     const started = performance.now();
     const account = (answers: Classification[] | null) => {
+      const arm = arms.get(variant)!;
       if (override.kind === "trusted") {
         // A forced arm is no sample of the experiment: counted and logged as what it is.
-        overrides.get(variant)!.inc(ids.length);
+        arm.overrides.inc(ids.length);
         request.log.info(
           { override: override.arm, variant, rows: ids.length, ok: answers !== null },
           "canary override",
@@ -112,8 +119,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         return;
       }
       const latencyMs = performance.now() - started;
-      counters.get(variant)![answers ? "ok" : "error"].inc();
-      timers.get(variant)!.observe(latencyMs / 1000);
+      arm[answers ? "ok" : "error"].inc();
+      arm.latency.observe(latencyMs / 1000);
       const timestamp = Date.now();
       for (let i = 0; i < ids.length; i++) {
         const answer = answers?.[i];
