@@ -1,4 +1,5 @@
 import { GarchUnhealthySchema } from "@mlops/contracts";
+import type { Store } from "@mlops/store";
 import { describe, expect, it, vi } from "vitest";
 import { build, json, ROW as row, useFixture } from "../test-support/index.js";
 import { API_SECURITY_HEADERS } from "./plugins/security.js";
@@ -45,13 +46,70 @@ describe("feedback and A/B stats", () => {
         test: { undefined_because: expect.stringMatching(/all successes/) },
       },
     });
-    // The same joined records feed the gauge the accuracy-drop alert watches.
-    const metrics = (await app.inject({ url: "/metrics" })).body;
-    for (const v of stats.variants) {
-      expect(metrics).toContain(
-        `ab_variant_accuracy{experiment="stats-test",variant="${v.variant}"} 1`,
-      );
+    // The same joined records feed the gauge the accuracy-drop alert watches: the first scrape
+    // starts its reading of the store, a later one reports it.
+    await vi.waitFor(async () => {
+      const metrics = (await app.inject({ url: "/metrics" })).body;
+      for (const v of stats.variants) {
+        expect(metrics).toContain(
+          `ab_variant_accuracy{experiment="stats-test",variant="${v.variant}"} 1`,
+        );
+      }
+    });
+  });
+
+  it("answers /metrics without waiting for a slow store, and reads it once at a time", async () => {
+    const experiment = "slow-store";
+    const now = Date.now();
+    await fixture.store.predictions.insertMany([
+      {
+        request_id: "slow-store-1",
+        experiment_id: experiment,
+        variant: "champion",
+        model_name: "classifier",
+        model_version: 1,
+        user_id: null,
+        prediction: "1",
+        probabilities: { "0": 0.2, "1": 0.8 },
+        latency_ms: 1,
+        status: "ok",
+        timestamp: now - 1000,
+      },
+    ]);
+    await fixture.store.outcomes.insertMany([
+      { request_id: "slow-store-1", outcome: "1", timestamp: now },
+    ]);
+    // An aggregate over a large log: it answers only when the test says so.
+    let answer!: () => void;
+    const slow = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let reads = 0;
+    const store: Store = {
+      ...fixture.store,
+      predictions: {
+        ...fixture.store.predictions,
+        aggregate: async (query) => {
+          reads++;
+          await slow;
+          return fixture.store.predictions.aggregate(query);
+        },
+      },
+    };
+    const app = await build(fixture, { MLOPS_EXPERIMENT_ID: experiment }, { store });
+    const gauge = `ab_variant_accuracy{experiment="${experiment}",variant="champion"} 1`;
+    for (let scrape = 0; scrape < 3; scrape++) {
+      const res = await app.inject({ url: "/metrics" });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain("prediction_log_queue_depth");
+      expect(res.body).not.toContain(gauge);
     }
+    expect(reads).toBe(1);
+    answer();
+    await vi.waitFor(async () => {
+      expect((await app.inject({ url: "/metrics" })).body).toContain(gauge);
+    });
+    expect(reads).toBe(1);
   });
 
   it("rejects an outcome without a request id, naming it", async () => {

@@ -63,8 +63,10 @@ export interface AppDeps {
   readonly rateLimitStore?: RateLimitStoreCtor;
 }
 
-/** How stale the accuracy gauge (an hour's window) may be. */
+/** How often the accuracy gauge (an hour's window) is read from the store. */
 const ACCURACY_TTL_MS = 15_000;
+/** How old a reading the gauge still reports while the store does not answer. */
+const ACCURACY_MAX_AGE_MS = 120_000;
 
 /** Request bodies stay small: a batch at the row ceiling of 5 features is ~1 MB of JSON. */
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -142,7 +144,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     store,
     closeDeadlineMs: deps.logFlushDeadlineMs ?? 10_000,
   });
-  // The gauge's hour of outcomes is a scan of the log: once per ACCURACY_TTL_MS, not per scrape.
+  // The gauge's hour of outcomes is a scan of the log: once per ACCURACY_TTL_MS, not per scrape,
+  // and never waited for by one.
   const accuracy = new Cached(ACCURACY_TTL_MS, () =>
     recentAccuracy(store, config.experimentId, Date.now()),
   );
@@ -150,7 +153,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     "metrics",
     createMetrics(
       () => app.predictionLog.stats,
-      () => accuracy.get(),
+      () => accuracy.latest(ACCURACY_MAX_AGE_MS) ?? [],
     ),
   );
   await app.register(modelLoads);

@@ -195,12 +195,14 @@ export async function recentAccuracy(
 /**
  * Creates the registry with the prediction metrics, process metrics, the prediction-log gauges
  * read from `logStats`, and each arm's accuracy read from `abAccuracy` — all at scrape time, so
- * the hot path never touches them. A failing `abAccuracy` (store down) leaves that gauge empty
- * for the scrape rather than failing /metrics, which the autoscaler also reads.
+ * the hot path never touches them. `abAccuracy` answers at once with what it has (app.ts: the
+ * last reading of the store, computed in the background): the autoscaler reads /metrics too, and
+ * a scrape must not wait for an aggregate over a large log or for a store that is down (the
+ * gauge is then empty).
  */
 export function createMetrics(
   logStats: () => BatchingWriterStats,
-  abAccuracy: () => Promise<readonly VariantAccuracy[]>,
+  abAccuracy: () => readonly VariantAccuracy[],
 ): ServingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -254,10 +256,9 @@ export function createMetrics(
     registers: [registry],
     // Every process reads the same store: merged over cluster workers, one reading is the value.
     aggregator: "first",
-    async collect() {
+    collect() {
       this.reset();
-      const arms = await abAccuracy().catch(() => []);
-      for (const { experiment, variant, accuracy } of arms)
+      for (const { experiment, variant, accuracy } of abAccuracy())
         this.set({ experiment, variant }, accuracy);
     },
   });

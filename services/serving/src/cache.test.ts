@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { Cached } from "./cache.js";
+
+/** A computation the test answers by hand, on a clock the test moves. */
+function harness(ttlMs = 100) {
+  let clock = 0;
+  const calls: { resolve: (v: number) => void; reject: (e: Error) => void }[] = [];
+  const cached = new Cached(
+    ttlMs,
+    () =>
+      new Promise<number>((resolve, reject) => {
+        calls.push({ resolve, reject });
+      }),
+    () => clock,
+  );
+  return {
+    cached,
+    calls,
+    advance(ms: number) {
+      clock += ms;
+    },
+    /** Lets the promise callbacks of a settled computation run. */
+    settle: () => new Promise((resolve) => setImmediate(resolve)),
+  };
+}
+
+describe("Cached.get", () => {
+  it("shares one computation between readers and reuses its value for the TTL", async () => {
+    const h = harness();
+    const first = [h.cached.get(), h.cached.get()];
+    expect(h.calls).toHaveLength(1);
+    h.calls[0]!.resolve(7);
+    expect(await Promise.all(first)).toEqual([7, 7]);
+    h.advance(99);
+    expect(await h.cached.get()).toBe(7);
+    expect(h.calls).toHaveLength(1);
+    h.advance(1);
+    const next = h.cached.get();
+    expect(h.calls).toHaveLength(2);
+    h.calls[1]!.resolve(8);
+    expect(await next).toBe(8);
+  });
+
+  it("counts the TTL from when the value arrived, and never runs two computations at once", async () => {
+    const h = harness();
+    const first = h.cached.get();
+    // Slower than the TTL: readers after it still share the one computation.
+    h.advance(250);
+    const later = h.cached.get();
+    expect(h.calls).toHaveLength(1);
+    h.calls[0]!.resolve(1);
+    expect([await first, await later]).toEqual([1, 1]);
+    h.advance(50);
+    expect(await h.cached.get()).toBe(1);
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it("does not keep a failure: the next reader computes again", async () => {
+    const h = harness();
+    const failed = h.cached.get();
+    h.calls[0]!.reject(new Error("store down"));
+    await expect(failed).rejects.toThrow("store down");
+    const retry = h.cached.get();
+    expect(h.calls).toHaveLength(2);
+    h.calls[1]!.resolve(3);
+    expect(await retry).toBe(3);
+  });
+});
+
+describe("Cached.latest", () => {
+  it("answers at once: nothing before the first value, then the last one", async () => {
+    const h = harness();
+    expect(h.cached.latest(1000)).toBeUndefined();
+    expect(h.cached.latest(1000)).toBeUndefined();
+    expect(h.calls).toHaveLength(1);
+    h.calls[0]!.resolve(5);
+    await h.settle();
+    expect(h.cached.latest(1000)).toBe(5);
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it("keeps answering a stale value while a new one is computed in the background", async () => {
+    const h = harness();
+    h.cached.latest(1000);
+    h.calls[0]!.resolve(5);
+    await h.settle();
+    h.advance(150);
+    expect(h.cached.latest(1000)).toBe(5);
+    expect(h.calls).toHaveLength(2);
+    expect(h.cached.latest(1000)).toBe(5);
+    expect(h.calls).toHaveLength(2);
+    h.calls[1]!.resolve(6);
+    await h.settle();
+    expect(h.cached.latest(1000)).toBe(6);
+  });
+
+  it("gives up a value once it is max-age old, while the store keeps failing", async () => {
+    const h = harness();
+    h.cached.latest(1000);
+    h.calls[0]!.resolve(5);
+    await h.settle();
+    h.advance(500);
+    expect(h.cached.latest(1000)).toBe(5);
+    h.calls[1]!.reject(new Error("store down"));
+    await h.settle();
+    h.advance(499);
+    expect(h.cached.latest(1000)).toBe(5);
+    h.calls[2]!.reject(new Error("store down"));
+    await h.settle();
+    h.advance(1);
+    expect(h.cached.latest(1000)).toBeUndefined();
+    expect(h.calls).toHaveLength(4);
+  });
+});
