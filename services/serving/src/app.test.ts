@@ -1,4 +1,4 @@
-import { GarchUnhealthySchema } from "@mlops/contracts";
+import { ErrorResponseSchema, GarchUnhealthySchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import { describe, expect, it, vi } from "vitest";
 import { build, json, ROW as row, useFixture } from "../test-support/index.js";
@@ -213,6 +213,32 @@ describe("models, health and docs", () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: "NOT_FOUND", message: "no route GET /nope" });
   });
+
+  it.each([
+    ["bad percent-encoding", "/models/%zz", 400, "FST_ERR_BAD_URL", /percent-encoding/],
+    [
+      "a parameter over the length limit",
+      `/models/${"a".repeat(5000)}`,
+      414,
+      "FST_ERR_MAX_PARAM_LENGTH",
+      /longer than 100 characters/,
+    ],
+  ])(
+    "answers a path with %s like any other error, without echoing it whole",
+    async (_, url, status, code, rule) => {
+      const app = await build(fixture);
+      const res = await app.inject({ url, headers: { "x-request-id": "client-req-9" } });
+      expect(res.statusCode).toBe(status);
+      const body = ErrorResponseSchema.parse(res.json());
+      expect(body).toMatchObject({ error: code, request_id: "client-req-9" });
+      expect(body.message).toMatch(rule);
+      expect(body.message.length).toBeLessThan(200);
+      expect(res.headers["x-request-id"]).toBe("client-req-9");
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+        expect(res.headers[name]).toBe(value);
+      }
+    },
+  );
 });
 
 /** Load shedding at a 50 ms event-loop delay, sampled every 50 ms. */

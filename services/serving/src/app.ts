@@ -18,14 +18,24 @@ import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { authHook } from "./edge/auth.js";
-import { errorHandler, notFoundBody, validationError } from "./errors.js";
+import {
+  errorHandler,
+  MAX_PATH_PARAM_LENGTH,
+  notFoundBody,
+  routerError,
+  validationError,
+} from "./errors.js";
 import garchService from "./garch/plugin.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
 import edge from "./plugins/edge.js";
 import modelLoads from "./plugins/model-loads.js";
 import predictionLog from "./plugins/prediction-log.js";
-import security, { DEFAULT_MAX_EVENT_LOOP_DELAY_MS, DOCUMENT_HEADERS } from "./plugins/security.js";
+import security, {
+  API_SECURITY_HEADERS,
+  DEFAULT_MAX_EVENT_LOOP_DELAY_MS,
+  DOCUMENT_HEADERS,
+} from "./plugins/security.js";
 import type { RateLimitStoreCtor } from "./rate-windows.js";
 import { uuidv7 } from "./request-id.js";
 import { lazyChildLogger, levelEnabled } from "./request-logger.js";
@@ -92,6 +102,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (req) => requestId(req.headers["x-request-id"]),
     // In-flight requests finish on close; new ones get 503 while the server drains.
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // A path the router refuses answers like any other error: its shape, id and headers.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(API_SECURITY_HEADERS).header("x-request-id", request.id);
+      return errorHandler(routerError(error, request.url), request, reply);
+    },
     // One line per request (below) instead of Fastify's two: half the logging on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,

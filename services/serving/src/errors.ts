@@ -71,6 +71,27 @@ export function notFoundBody(request: FastifyRequest): ErrorResponse {
   };
 }
 
+/** Longest path parameter the router accepts (Fastify's `maxParamLength`). */
+export const MAX_PATH_PARAM_LENGTH = 100;
+
+/** The rule each refusal of Fastify's router stands for. */
+const ROUTER_RULES: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: "is not valid percent-encoding",
+  FST_ERR_MAX_PARAM_LENGTH: `is longer than ${MAX_PATH_PARAM_LENGTH} characters`,
+};
+
+/**
+ * A path the router refuses before any route or hook runs (Fastify's `frameworkErrors`), worded
+ * like every other client error: the part of the request and the rule it broke, where Fastify's
+ * own message quotes the whole path however long it is. Its code and status stay Fastify's.
+ */
+export function routerError(error: FastifyError, path: string): FastifyError {
+  const rule = ROUTER_RULES[error.code];
+  if (rule === undefined) return error;
+  const message = `a parameter of the path ${truncateText(path, 120)} ${rule}`;
+  return Object.assign(new Error(message), { code: error.code, statusCode: error.statusCode });
+}
+
 /** What a request body/query/params failure turns into (fastify's validator compiler result). */
 export function validationError(subject: string, error: ZodError): ContractValidationError {
   return new ContractValidationError(subject, zodIssues(error));
