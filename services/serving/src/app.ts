@@ -26,6 +26,7 @@ import {
   validationError,
 } from "./errors.js";
 import garchService from "./garch/plugin.js";
+import { parseJsonBody } from "./json-body.js";
 import { createMetrics, recentAccuracy, type ServingMetrics } from "./metrics.js";
 import type { ServedModels } from "./models/served.js";
 import edge from "./plugins/edge.js";
@@ -121,6 +122,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       : { error: validationError(`${method} ${url} ${httpPart}`, result.error) };
   });
   app.setSerializerCompiler(serializerCompiler);
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
   // Only where the line is written: below `info` the hook would run for every answer for nothing.

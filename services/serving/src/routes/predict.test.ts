@@ -87,7 +87,25 @@ describe("POST /predict", () => {
       status: 400,
       issues: [{ path: "features", message: expect.stringMatching(/array/) }],
     },
-    { bad: "broken JSON", payload: '{"features": [1,', status: 400 },
+    {
+      bad: "broken JSON",
+      payload: '{"features": [1,',
+      status: 400,
+      message: /^body is not valid JSON: .*JSON/,
+    },
+    {
+      bad: "a __proto__ key",
+      payload: '{"features": [1, 2, 3, 4, 5], "__proto__": {"admin": true}}',
+      status: 400,
+      message: /"__proto__" .* not allowed/,
+    },
+    {
+      bad: "a constructor.prototype key",
+      payload: '{"features": [1, 2, 3, 4, 5], "constructor": {"prototype": {"admin": true}}}',
+      status: 400,
+      message: /"constructor.prototype" .* not allowed/,
+    },
+    { bad: "an empty body", payload: "", status: 400, message: /^body: must not be empty/ },
     {
       bad: "a body that is not JSON",
       contentType: "application/xml",
@@ -99,7 +117,7 @@ describe("POST /predict", () => {
       payload: JSON.stringify({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
       status: 413,
     },
-  ])("answers $status to $bad", async ({ contentType, payload, status, issues }) => {
+  ])("answers $status to $bad", async ({ contentType, payload, status, issues, message }) => {
     const app = await build(fixture);
     const res = await app.inject({
       method: "POST",
@@ -109,6 +127,7 @@ describe("POST /predict", () => {
     });
     expect(res.statusCode).toBe(status);
     if (issues !== undefined) expect(res.json()).toMatchObject({ issues });
+    if (message !== undefined) expect(res.json().message).toMatch(message);
   });
 
   it("counts predictions on /metrics under the contract's names", async () => {
