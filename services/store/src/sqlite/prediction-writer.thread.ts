@@ -1,4 +1,4 @@
-/** The prediction log's thread (prediction-writer.ts): one connection, one request at a time. */
+/** A prediction-log thread (prediction-writer.ts): one connection, one request at a time. */
 import { parentPort, workerData } from "node:worker_threads";
 import { ContractValidationError } from "@mlops/contracts";
 import { StoreError } from "../errors.js";

@@ -1,12 +1,15 @@
 /**
- * The prediction log on a thread of its own. A server logs thousands of predictions a second and
+ * The prediction log on threads of its own. A server logs thousands of predictions a second and
  * better-sqlite3 runs synchronously: on the event loop every batch, every WAL checkpoint a batch
  * triggers and every wait for another process's write lock would hold up the requests being
- * served, and so would the per-variant aggregates over a large log (~100 ms over a busy hour)
- * that the A/B statistics and the accuracy gauge read. The thread owns a second connection to
- * the same file and runs the adapter's own `predictions.insertMany` and `.aggregate`, so
- * validation (also off the event loop: a batch of a thousand records takes milliseconds to
- * check), idempotency, the joining of early outcomes and the errors are those of the adapter.
+ * served, and so would the per-variant aggregates over a large log (~100 ms over a busy hour,
+ * minutes over a log of tens of millions) that the A/B statistics and the accuracy gauge read.
+ * The writer thread owns a second connection to the same file and runs the adapter's own
+ * `predictions.insertMany`, so validation (also off the event loop: a batch of a thousand records
+ * takes milliseconds to check), idempotency, the joining of early outcomes and the errors are
+ * those of the adapter. The aggregates run the same way on a reader thread with a third
+ * connection: in WAL mode a reader and the writer work at once, so a long aggregate never holds
+ * up the batches behind it (their buffer would fill and drop predictions while it ran).
  */
 import { Worker } from "node:worker_threads";
 import {
@@ -57,25 +60,53 @@ export interface PredictionWriter {
   close(): Promise<void>;
 }
 
+/** One thread with its own connection, and the requests it holds. */
+interface Lane {
+  call<K extends keyof ThreadOps>(
+    op: K,
+    input: ThreadOps[K]["input"],
+  ): Promise<ThreadOps[K]["output"]>;
+  /** Waits for the requests in flight, then stops the thread. */
+  close(): Promise<void>;
+}
+
 /**
- * Starts the writer thread for the store file `path`; `store` names the store in errors. A
- * thread that dies fails the writes in flight with `StoreUnavailableError`; the next write
- * starts a new one.
+ * Starts the prediction log's threads for the store file `path`; `store` names the store in
+ * errors. Writes go to one thread and the aggregates to another, each started on first use.
  */
 export function startPredictionWriter(store: string, data: WriterThreadData): PredictionWriter {
+  const writes = startLane(store, data, "writer");
+  const reads = startLane(store, data, "reader");
+  return {
+    insertMany: (records) => writes.call("insertMany", records),
+    insertValidated: (records) => writes.call("insertValidated", records),
+    aggregate: (query) => reads.call("aggregate", query),
+    assignments: (query) => reads.call("assignments", query),
+    usersInSeveralArms: (query) => reads.call("usersInSeveralArms", query),
+    async close() {
+      await Promise.all([writes.close(), reads.close()]);
+    },
+  };
+}
+
+/**
+ * A lane: requests run on its thread one at a time, in order. A thread that dies fails the
+ * requests in flight with `StoreUnavailableError`; the next request starts a new one.
+ */
+function startLane(store: string, data: WriterThreadData, role: "writer" | "reader"): Lane {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(`./prediction-writer.thread.${fromSource ? "ts" : "js"}`, import.meta.url);
   const tsxApi = fromSource ? import.meta.resolve("tsx/esm/api") : "";
-  let current: WriterThread | undefined;
+  let current: LaneThread | undefined;
   let closing = false;
 
-  interface WriterThread {
+  interface LaneThread {
     readonly worker: Worker;
     readonly pending: Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>;
     nextId: number;
   }
 
-  const start = (): WriterThread => {
+  const start = (): LaneThread => {
     // From TypeScript sources the thread imports its entry through tsx's API (a .ts entry
     // given to Worker directly, or after `--import tsx`, fails to resolve in a thread on Node 20).
     const worker = fromSource
@@ -84,8 +115,8 @@ export function startPredictionWriter(store: string, data: WriterThreadData): Pr
           { eval: true, workerData: data satisfies WriterThreadData },
         )
       : new Worker(entry, { workerData: data satisfies WriterThreadData });
-    const thread: WriterThread = { worker, pending: new Map(), nextId: 0 };
-    /** A dead thread fails what it held; the next write starts another. */
+    const thread: LaneThread = { worker, pending: new Map(), nextId: 0 };
+    /** A dead thread fails what it held; the next request starts another. */
     const retire = (why: string) => {
       if (current === thread) current = undefined;
       for (const { reject } of thread.pending.values()) {
@@ -103,34 +134,28 @@ export function startPredictionWriter(store: string, data: WriterThreadData): Pr
         waiting.reject(new ContractValidationError(reply.invalid.subject, reply.invalid.issues));
       } else waiting.reject(new StoreUnavailableError(store, reply.error));
     });
-    worker.on("error", (error) => retire(`the prediction writer thread failed (${error.message})`));
-    worker.on("exit", (code) => retire(`the prediction writer thread stopped (exit code ${code})`));
+    worker.on("error", (error) =>
+      retire(`the prediction ${role} thread failed (${error.message})`),
+    );
+    worker.on("exit", (code) =>
+      retire(`the prediction ${role} thread stopped (exit code ${code})`),
+    );
     return thread;
   };
 
-  /** Runs `op` on the thread (starting one if none runs) and resolves with its result. */
-  const call = <K extends keyof ThreadOps>(
-    op: K,
-    input: ThreadOps[K]["input"],
-  ): Promise<ThreadOps[K]["output"]> => {
-    if (closing) return Promise.reject(new StoreUnavailableError(store, "is closed"));
-    current ??= start();
-    const thread = current;
-    // Held while requests are in flight, so they finish; idle, it never keeps a process alive.
-    thread.worker.ref();
-    const id = thread.nextId++;
-    return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      thread.worker.postMessage({ id, op, input } satisfies WriteRequest);
-    });
-  };
-
   return {
-    insertMany: (records) => call("insertMany", records),
-    insertValidated: (records) => call("insertValidated", records),
-    aggregate: (query) => call("aggregate", query),
-    assignments: (query) => call("assignments", query),
-    usersInSeveralArms: (query) => call("usersInSeveralArms", query),
+    call(op, input) {
+      if (closing) return Promise.reject(new StoreUnavailableError(store, "is closed"));
+      current ??= start();
+      const thread = current;
+      // Held while requests are in flight, so they finish; idle, it never keeps a process alive.
+      thread.worker.ref();
+      const id = thread.nextId++;
+      return new Promise((resolve, reject) => {
+        thread.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+        thread.worker.postMessage({ id, op, input } satisfies WriteRequest);
+      });
+    },
     async close() {
       closing = true;
       const thread = current;

@@ -210,6 +210,45 @@ describe("sqlite adapter", () => {
     await store.close();
   });
 
+  it("writes while an aggregate over a large log runs: reads have a thread of their own", async () => {
+    const store = openSqliteStore(freshPath(), { predictionWriterThread: true });
+    const record = (i: number) => ({
+      request_id: `r-${i}`,
+      experiment_id: "exp-big",
+      variant: i % 2 === 0 ? ("champion" as const) : ("challenger" as const),
+      model_name: "classifier",
+      model_version: 1,
+      user_id: `u-${i}`,
+      prediction: "1",
+      probabilities: { "0": 0.25, "1": 0.75 },
+      latency_ms: 1,
+      status: "ok" as const,
+      timestamp: 1_000 + i,
+    });
+    // Enough users that grouping them takes far longer than writing one batch.
+    for (let from = 0; from < 200_000; from += 20_000) {
+      await store.predictions.insertMany(
+        Array.from({ length: 20_000 }, (_, i) => record(from + i)),
+      );
+    }
+    let readDone = false;
+    const read = store.predictions
+      .usersInSeveralArms({ experiment_id: "exp-big", variants: ["champion", "challenger"] })
+      .finally(() => {
+        readDone = true;
+      });
+    await expect(store.predictions.insertMany([record(200_000)])).resolves.toEqual({ inserted: 1 });
+    // The write did not queue behind the read.
+    expect(readDone).toBe(false);
+    await expect(read).resolves.toBe(0);
+    const [champion] = await store.predictions.aggregate({
+      experiment_id: "exp-big",
+      variants: ["champion"],
+    });
+    expect(champion?.count).toBe(100_001);
+    await store.close();
+  });
+
   it("names the file when it is not a database", () => {
     const path = join(root, "corrupt.db");
     writeFileSync(
