@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { thrownBy } from "../test-support/thrown.js";
-import { parseDataset, stratifiedSplit, takeRows } from "./dataset.js";
+import { loadDataset, parseDataset, stratifiedSplit, takeRows } from "./dataset.js";
 import { DatasetError, OptionError } from "./errors.js";
 
 const DEMO = new URL("../data/demo-classification.csv", import.meta.url);
@@ -118,6 +120,17 @@ describe("parseDataset", () => {
     const rows = takeRows(data, Int32Array.of(9, 0));
     expect(Array.from(rows.x)).toEqual([9, 0, 0, 0]);
     expect(Array.from(rows.y)).toEqual([1, 0]);
+  });
+});
+
+describe("loadDataset", () => {
+  it.each([
+    ["a missing file", join(tmpdir(), "no-such-dir", "data.csv"), "no such file"],
+    ["a directory", tmpdir(), "it is a directory"],
+  ])("names %s and why it cannot be read", async (_, path, why) => {
+    const error = await loadDataset(path, { label: "y" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(`cannot read ${path}: ${why}`);
   });
 });
 

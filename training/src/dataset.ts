@@ -59,9 +59,26 @@ export interface DatasetOptions {
   seed?: number;
 }
 
+/** Why a data file could not be read, in words, by the system's error code. */
+const UNREADABLE: Readonly<Record<string, string>> = {
+  ENOENT: "no such file",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+};
+
+/** The bytes of the data file at `path`; one that cannot be read is a DatasetError naming it. */
+export async function readDataFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new DatasetError(`cannot read ${path}: ${UNREADABLE[code ?? ""] ?? message}`);
+  }
+}
+
 /** Reads and validates a CSV file; see {@link parseDataset}. */
 export async function loadDataset(path: string, options: DatasetOptions): Promise<Dataset> {
-  return parseDataset(await readFile(path), options);
+  return parseDataset(await readDataFile(path), options);
 }
 
 const INTEGER = /^[+-]?\d+$/;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { NameSchema, type Params } from "@mlops/contracts";
@@ -8,6 +8,7 @@ import { parseCsv, tableSeries } from "@mlops/garch/csv";
 import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
 import { withDatasetErrors } from "../csv.js";
+import { readDataFile } from "../dataset.js";
 import { DatasetError, OptionError } from "../errors.js";
 import { renderGarchCard } from "../garch-card.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
@@ -65,7 +66,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
   const name = NameSchema.safeParse(input.name);
   if (!name.success)
     throw new OptionError("name", name.error.issues[0]?.message ?? "is not valid", input.name);
-  const bytes = await readFile(input.data);
+  const bytes = await readDataFile(input.data);
   const { column, returns } = readReturns(new TextDecoder().decode(bytes), input.column);
   const dataHash = sha256(bytes);
   const options = {
