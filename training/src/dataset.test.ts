@@ -125,7 +125,7 @@ describe("parseDataset", () => {
 
 describe("loadDataset", () => {
   it.each([
-    ["a missing file", join(tmpdir(), "no-such-dir", "data.csv"), "no such file"],
+    ["a missing file", join(tmpdir(), "no-such-dir", "data.csv"), "no such file or directory"],
     ["a directory", tmpdir(), "it is a directory"],
   ])("names %s and why it cannot be read", async (_, path, why) => {
     const error = await loadDataset(path, { label: "y" }).catch((e: unknown) => e);

@@ -3,7 +3,7 @@ import { readNumber } from "@mlops/garch/csv";
 import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";
 import { parseCsv, withDatasetErrors } from "./csv.js";
-import { DatasetError, OptionError } from "./errors.js";
+import { DatasetError, fileErrorReason, OptionError } from "./errors.js";
 import { MAX_SEED } from "./forest/options.js";
 
 /** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */
@@ -59,20 +59,12 @@ export interface DatasetOptions {
   seed?: number;
 }
 
-/** Why a data file could not be read, in words, by the system's error code. */
-const UNREADABLE: Readonly<Record<string, string>> = {
-  ENOENT: "no such file",
-  EISDIR: "it is a directory",
-  EACCES: "permission denied",
-};
-
 /** The bytes of the data file at `path`; one that cannot be read is a DatasetError naming it. */
 export async function readDataFile(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw new DatasetError(`cannot read ${path}: ${UNREADABLE[code ?? ""] ?? message}`);
+    throw new DatasetError(`cannot read ${path}: ${fileErrorReason(error)}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -167,6 +167,18 @@ describe("mlops ab analyze", () => {
     const { code, stderr } = await run(["ab", "analyze", "--experiment", "nope"]);
     expect(code).toBe(1);
     expect(stderr).toBe("error: --experiment: must name an experiment in the store, got nope\n");
+  });
+
+  it("names the file and why when a report cannot be written, leaving no temporary file", async () => {
+    const folder = join(root, "taken");
+    await mkdir(join(folder, "report.md"), { recursive: true });
+    const report = join(folder, "report.md");
+    const { code, stderr } = await run([
+      ...["ab", "analyze", "--experiment", "early", "--report", report],
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`error: cannot write ${report}: it is a directory\n`);
+    expect(await readdir(folder)).toEqual(["report.md"]);
   });
 });
 

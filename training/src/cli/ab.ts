@@ -27,6 +27,7 @@ import {
   toDecisionRecord,
 } from "@mlops/experiments";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
+import { fileErrorReason } from "../errors.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 import { number } from "./flags.js";
@@ -92,7 +93,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot write ${path}: ${fileErrorReason(error)}`);
   }
 }
 
