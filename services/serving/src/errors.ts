@@ -71,6 +71,19 @@ export function notFoundBody(request: FastifyRequest): ErrorResponse {
   };
 }
 
+/**
+ * A client error under one of Fastify's own codes (`FST_ERR_*`) with a message of ours: what the
+ * error handler answers for a request Fastify refuses before validation (its router, its body
+ * parser), worded to name the part of the request and the rule.
+ */
+export function fastifyClientError(
+  code: string,
+  statusCode: number,
+  message: string,
+): FastifyError {
+  return Object.assign(new Error(message), { code, statusCode });
+}
+
 /** Longest path parameter the router accepts (Fastify's `maxParamLength`). */
 export const MAX_PATH_PARAM_LENGTH = 100;
 
@@ -89,7 +102,7 @@ export function routerError(error: FastifyError, path: string): FastifyError {
   const rule = ROUTER_RULES[error.code];
   if (rule === undefined) return error;
   const message = `a parameter of the path ${truncateText(path, 120)} ${rule}`;
-  return Object.assign(new Error(message), { code: error.code, statusCode: error.statusCode });
+  return fastifyClientError(error.code, error.statusCode ?? 400, message);
 }
 
 /** What a request body/query/params failure turns into (fastify's validator compiler result). */

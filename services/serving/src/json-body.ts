@@ -4,21 +4,18 @@
  * default answers every broken body with "Body is not valid JSON"; this one says where the JSON
  * broke, or which keys are refused. The codes stay Fastify's.
  */
-import type { FastifyBodyParser, FastifyError } from "fastify";
+import type { FastifyBodyParser } from "fastify";
 import secureJson from "secure-json-parse";
+import { fastifyClientError } from "./errors.js";
 
 const REFUSED_KEYS = { protoAction: "error", constructorAction: "error" } as const;
-
-/** A client error with Fastify's code for it. */
-function bodyError(code: string, message: string): FastifyError {
-  return Object.assign(new Error(message), { code, statusCode: 400 });
-}
 
 export const parseJsonBody: FastifyBodyParser<string> = (_request, body, done) => {
   if (body.length === 0) {
     done(
-      bodyError(
+      fastifyClientError(
         "FST_ERR_CTP_EMPTY_JSON_BODY",
+        400,
         "body: must not be empty when content-type is application/json",
       ),
       undefined,
@@ -30,8 +27,9 @@ export const parseJsonBody: FastifyBodyParser<string> = (_request, body, done) =
   } catch (error) {
     const reason = (error as Error).message;
     done(
-      bodyError(
+      fastifyClientError(
         "FST_ERR_CTP_INVALID_JSON_BODY",
+        400,
         reason.includes("forbidden prototype property")
           ? 'body: the keys "__proto__" and "constructor.prototype" are not allowed'
           : `body is not valid JSON: ${reason}`,
