@@ -19,8 +19,12 @@ function harness(ttlMs = 100) {
     advance(ms: number) {
       clock += ms;
     },
-    /** Lets the promise callbacks of a settled computation run. */
-    settle: () => new Promise((resolve) => setImmediate(resolve)),
+    /** Answers computation `k` with `outcome` and lets the cache take it in. */
+    async answer(k: number, outcome: number | Error) {
+      if (outcome instanceof Error) calls[k]!.reject(outcome);
+      else calls[k]!.resolve(outcome);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
   };
 }
 
@@ -73,8 +77,7 @@ describe("Cached.latest", () => {
     expect(h.cached.latest(1000)).toBeUndefined();
     expect(h.cached.latest(1000)).toBeUndefined();
     expect(h.calls).toHaveLength(1);
-    h.calls[0]!.resolve(5);
-    await h.settle();
+    await h.answer(0, 5);
     expect(h.cached.latest(1000)).toBe(5);
     expect(h.calls).toHaveLength(1);
   });
@@ -82,31 +85,26 @@ describe("Cached.latest", () => {
   it("keeps answering a stale value while a new one is computed in the background", async () => {
     const h = harness();
     h.cached.latest(1000);
-    h.calls[0]!.resolve(5);
-    await h.settle();
+    await h.answer(0, 5);
     h.advance(150);
     expect(h.cached.latest(1000)).toBe(5);
     expect(h.calls).toHaveLength(2);
     expect(h.cached.latest(1000)).toBe(5);
     expect(h.calls).toHaveLength(2);
-    h.calls[1]!.resolve(6);
-    await h.settle();
+    await h.answer(1, 6);
     expect(h.cached.latest(1000)).toBe(6);
   });
 
   it("gives up a value once it is max-age old, while the store keeps failing", async () => {
     const h = harness();
     h.cached.latest(1000);
-    h.calls[0]!.resolve(5);
-    await h.settle();
+    await h.answer(0, 5);
     h.advance(500);
     expect(h.cached.latest(1000)).toBe(5);
-    h.calls[1]!.reject(new Error("store down"));
-    await h.settle();
+    await h.answer(1, new Error("store down"));
     h.advance(499);
     expect(h.cached.latest(1000)).toBe(5);
-    h.calls[2]!.reject(new Error("store down"));
-    await h.settle();
+    await h.answer(2, new Error("store down"));
     h.advance(1);
     expect(h.cached.latest(1000)).toBeUndefined();
     expect(h.calls).toHaveLength(4);
