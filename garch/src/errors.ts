@@ -4,6 +4,7 @@ export type GarchErrorCode =
   | "TOO_SHORT"
   | "NON_FINITE"
   | "CONSTANT_SERIES"
+  | "OUT_OF_RANGE"
   | "INVALID_ORDER"
   | "INVALID_OPTION"
   | "INVALID_PARAMS"

@@ -14,7 +14,8 @@ import { constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
 import { primeFitPath, primeKernels } from "./prime.js";
-import { checkMaxIterations, checkSeries, checkSpec, meanLags, paramCount } from "./spec.js";
+import { fromUnits, inUnits, unitPower } from "./scale.js";
+import { checkMaxIterations, checkSeriesUnit, checkSpec, meanLags, paramCount } from "./spec.js";
 import type {
   CovarianceKind,
   Forecast,
@@ -351,8 +352,9 @@ export function fit(returns: ArrayLike<number>, options: GarchOptions = {}): Gar
 function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit {
   const spec = checkSpec(options);
   const maxIterations = checkMaxIterations(options.maxIterations);
-  const r = checkSeries(returns, spec);
-  const model = buildModel(r, spec);
+  // Estimated on the series in its unit (scale.ts), then mapped back.
+  const { x: r, unit } = checkSeriesUnit(returns, spec);
+  const model = buildModel(inUnits(r, unit), specInUnits(spec, unit));
   const est = estimate(model, maxIterations);
   const { layout, t0, n, nEff } = model;
   const k = layout.k;
@@ -361,7 +363,11 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
   // residuals and variances there): one more pass.
   const opg = est.opg ?? opgAt(model, theta);
   const c = constraintsOf(model);
-  const active = activeConstraints(spec, est, c.maxPersistence);
+  const toSeriesUnits = (name: string) => unit ** unitPower(name);
+  const active = activeConstraints(spec, est, c.maxPersistence).map((a) => ({
+    ...a,
+    bound: a.bound * toSeriesUnits(a.name),
+  }));
   const cov = covariances(est.hessian, opg, k, freeBasis(est, c.from, c.to));
   est.held.forEach((h, i) => {
     if (h === FREE) return;
@@ -372,7 +378,7 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
   s2 /= nEff;
   const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
   const omega = spec.varianceTargeting ? s2 * (1 - persistence(layout, theta)) : Number.NaN;
-  const params = toParams(spec, theta, omega);
+  const params = fromUnits(toParams(spec, theta, omega), unit);
   const notes = [...cov.notes, ...boundNotes(active)];
   if (spec.varianceTargeting)
     notes.push("omega is variance-targeted, not estimated: it has no standard error");
@@ -380,25 +386,50 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
   const { h, e } = model;
   h.fill(Number.NaN, 0, t0);
   e.fill(Number.NaN, 0, t0);
+  const names = paramNames(spec);
+  if (unit !== 1) {
+    for (let t = t0; t < n; t++) {
+      h[t] = h[t]! * unit * unit;
+      e[t] = e[t]! * unit;
+    }
+  }
+  let largestGradient = 0;
+  est.projectedGradient.forEach((g, i) => {
+    largestGradient = Math.max(largestGradient, Math.abs(g / toSeriesUnits(names[i]!)));
+  });
   return new GarchFit({
     spec,
     params,
-    logLikelihood: est.logLikelihood,
+    // Each density is the unit's density divided by the unit.
+    logLikelihood: est.logLikelihood - nEff * Math.log(unit),
     stdErrors: {
-      hessian: statFrom(spec, cov.stdErrors.hessian),
-      opg: statFrom(spec, cov.stdErrors.opg),
-      robust: statFrom(spec, cov.stdErrors.robust),
+      hessian: fromUnits(statFrom(spec, cov.stdErrors.hessian), unit),
+      opg: fromUnits(statFrom(spec, cov.stdErrors.opg), unit),
+      robust: fromUnits(statFrom(spec, cov.stdErrors.robust), unit),
     },
     converged: est.converged,
     iterations: est.iterations,
     message: [est.message, ...notes].join("; "),
     activeConstraints: active,
-    projectedGradient: est.projectedGradient,
-    backcast,
+    projectedGradient: largestGradient,
+    backcast: backcast * unit * unit,
     conditionalVariance: h,
     residuals: e,
     lastReturns: Array.from(r.subarray(n - t0)),
   });
+}
+
+/** `spec` for its series in `unit`: a fixed pre-sample variance is measured in it too. */
+function specInUnits(spec: GarchSpec, unit: number): GarchSpec {
+  if (unit === 1 || spec.init.kind !== "fixed") return spec;
+  const value = spec.init.value / (unit * unit);
+  if (!(value > 0 && Number.isFinite(value))) {
+    throw new GarchInputError(
+      "INVALID_OPTION",
+      `init ${spec.init.value} is out of range for returns whose standard deviation is about ${unit}: a fixed pre-sample variance must be within 2^±1000 times its square`,
+    );
+  }
+  return { ...spec, init: { kind: "fixed", value } };
 }
 
 /** What the message says about constraints active at the estimate. */

@@ -46,7 +46,7 @@ function noEstimate(model: Model): Estimate {
     message: "no starting value gives a finite log-likelihood",
     held: new Uint8Array(k),
     onPersistence: false,
-    projectedGradient: Number.NaN,
+    projectedGradient: new Float64Array(k).fill(Number.NaN),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { GarchInputError } from "./errors.js";
 import { formatValue } from "./format.js";
+import { seriesUnit } from "./scale.js";
 import type { DistName, GarchOptions, GarchSpec, InitSpec, MeanSpec } from "./types.js";
 
 /** Largest ARCH or GARCH order accepted: beyond it a GARCH model is a modelling error. */
@@ -192,9 +193,17 @@ export function minimumLength(spec: GarchSpec): number {
 /**
  * Validates a return series for a model and copies it into a Float64Array.
  * @throws GarchInputError EMPTY_SERIES, TOO_SHORT (rule in the message), NON_FINITE (first bad
- *   index), CONSTANT_SERIES.
+ *   index), CONSTANT_SERIES, OUT_OF_RANGE (a standard deviation whose square is not a double).
  */
 export function checkSeries(returns: ArrayLike<number>, spec: GarchSpec): Float64Array {
+  return checkSeriesUnit(returns, spec).x;
+}
+
+/** `checkSeries`, with the series' unit (scale.ts). */
+export function checkSeriesUnit(
+  returns: ArrayLike<number>,
+  spec: GarchSpec,
+): { x: Float64Array; unit: number } {
   if (
     returns === null ||
     typeof returns !== "object" ||
@@ -230,5 +239,5 @@ export function checkSeries(returns: ArrayLike<number>, spec: GarchSpec): Float6
       `returns is constant (every value is ${x[0]}): a constant series has no volatility to model`,
     );
   }
-  return x;
+  return { x, unit: seriesUnit(x) };
 }

@@ -312,15 +312,15 @@ export function moveTo(
 }
 
 /**
- * The largest entry (in absolute value) of the projected gradient at θ: the gradient without
- * its components that push against a limit θ is on (and, on the persistence limit, without
- * the common outward push of the free ARCH and GARCH coefficients). 0 at a KKT point.
+ * The projected gradient at θ: the gradient without its components that push against a limit
+ * θ is on (and, on the persistence limit, without the common outward push of the free ARCH and
+ * GARCH coefficients). 0 at a KKT point.
  */
-export function projectedGradientNorm(
+export function projectedGradient(
   c: Constraints,
   theta: ArrayLike<number>,
   g: ArrayLike<number>,
-): number {
+): Float64Array {
   const k = c.k;
   const pg = Float64Array.from(g);
   const free = new Uint8Array(k).fill(1);
@@ -345,7 +345,5 @@ export function projectedGradientNorm(
     const push = count > 0 ? sum / count : 0;
     if (push > 0) for (let i = c.from; i < c.to; i++) if (free[i]) pg[i] = pg[i]! - push;
   }
-  let norm = 0;
-  for (let i = 0; i < k; i++) norm = Math.max(norm, Math.abs(pg[i]!));
-  return norm;
+  return pg;
 }

@@ -5,7 +5,7 @@
  * second start seen to head for a known optimum.
  */
 import { evaluate, evaluateGradient, evaluateHessian, type Model } from "../likelihood.js";
-import { activeSetStep, projectedGradientNorm, type Step } from "./active-set.js";
+import { activeSetStep, projectedGradient, type Step } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
 import { headsTo, type Known, QUADRATIC_REGION } from "./early-stop.js";
 import { lineSearch } from "./line-search.js";
@@ -125,7 +125,7 @@ export function newtonStage(
       message: `converged: Newton decrement ${last.decrement.toExponential(1)}`,
       held: last.held,
       onPersistence: last.onPersistence,
-      projectedGradient: projectedGradientNorm(c, theta, grad),
+      projectedGradient: projectedGradient(c, theta, grad),
     };
   };
   const stop = (iterations: number, indefinite: boolean): Stopped => ({

@@ -6,7 +6,7 @@
  * free parameters.
  */
 import { evaluate, type Model } from "../likelihood.js";
-import { activeSetStep, projectedGradientNorm, type Step } from "./active-set.js";
+import { activeSetStep, projectedGradient, type Step } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
 import { hessianAt } from "./hessian.js";
 import { lineSearch } from "./line-search.js";
@@ -73,6 +73,6 @@ export function polish(
         : `not converged: constrained Newton decrement ${step.decrement.toExponential(2)} (${earlier})`,
     held: step.held,
     onPersistence: step.onPersistence,
-    projectedGradient: projectedGradientNorm(c, theta, g),
+    projectedGradient: projectedGradient(c, theta, g),
   };
 }

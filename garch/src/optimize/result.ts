@@ -21,8 +21,8 @@ export interface Estimate {
   readonly held: Uint8Array;
   /** The persistence constraint holds with equality at the estimate. */
   readonly onPersistence: boolean;
-  /** Largest entry of the projected gradient of the log-likelihood at the estimate. */
-  readonly projectedGradient: number;
+  /** The projected gradient of the log-likelihood at the estimate (NaN without one). */
+  readonly projectedGradient: Float64Array;
 }
 
 /** Where a stage stopped short of an optimum, and why. */

@@ -65,6 +65,22 @@ describe("GARCH", () => {
     });
     expect(flat.statusCode).toBeGreaterThanOrEqual(400);
     expect(flat.statusCode).toBeLessThan(500);
+    // Returns in a unit whose variance no double holds: the rule, not a failed forecast.
+    const huge = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns: returns.map((r) => r * 1e300), horizon: 3 }),
+    });
+    expect(huge.statusCode).toBe(422);
+    expect(huge.json().message).toMatch(/returns has a standard deviation of .* rescale/);
+    // Returns in an unusual but representable unit are fitted as they are.
+    const tiny = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns: returns.map((r) => r * 1e-100), p: 1, q: 1, horizon: 3 }),
+    });
+    expect(tiny.statusCode).toBe(200);
+    tiny.json().variance.forEach((v: number, i: number) => {
+      expect(v / 1e-200).toBeCloseTo(res.json().variance[i], 6);
+    });
     const short = await app.inject({
       url: "/garch/fit-forecast",
       ...json({ returns: [1, 2], horizon: 3 }),
