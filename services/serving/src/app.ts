@@ -19,6 +19,7 @@ import { Cached } from "./cache.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { authHook } from "./edge/auth.js";
 import {
+  BODY_LIMIT_BYTES,
   errorHandler,
   MAX_PATH_PARAM_LENGTH,
   notFoundBody,
@@ -79,9 +80,6 @@ const ACCURACY_TTL_MS = 15_000;
 /** How old a reading the gauge still reports while the store does not answer. */
 const ACCURACY_MAX_AGE_MS = 120_000;
 
-/** Request bodies stay small: a batch at the row ceiling of 5 features is ~1 MB of JSON. */
-const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
-
 /**
  * A client's `x-request-id` when it is a valid one (retries then log once; short enough for a
  * batch's row ids), else a new time-ordered UUID (request-id.ts: it keeps the prediction log's
@@ -123,6 +121,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setSerializerCompiler(serializerCompiler);
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+  // Bodies are JSON: a text/plain one would reach validation as a string and fail there.
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
   // Only where the line is written: below `info` the hook would run for every answer for nothing.

@@ -84,6 +84,25 @@ export function fastifyClientError(
   return Object.assign(new Error(message), { code, statusCode });
 }
 
+/** Largest request body (Fastify's `bodyLimit`): a batch at the row ceiling is ~1 MB of JSON. */
+export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The rule each of Fastify's refusals of a body stands for, where its own message names none
+ * ("Unsupported Media Type", "Request body is too large").
+ */
+const BODY_RULES: Readonly<Record<string, (request: FastifyRequest) => string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (request) => {
+    const type = request.headers["content-type"];
+    const sent = type === undefined ? "is missing" : `${truncateText(type, 80)} is not accepted`;
+    return `content-type ${sent}: send the body as application/json`;
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    `body is larger than ${BODY_LIMIT_BYTES} bytes (${BODY_LIMIT_BYTES / 2 ** 20} MiB), the largest request accepted`,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    "body: its length does not match the content-length header",
+};
+
 /** Longest path parameter the router accepts (Fastify's `maxParamLength`). */
 export const MAX_PATH_PARAM_LENGTH = 100;
 
@@ -166,9 +185,10 @@ export function errorHandler(
   } else if (isClientError(error)) {
     status = error.statusCode!;
     // Fastify's own messages quote the request (a content type, a header): keep them bounded.
+    const rule = BODY_RULES[error.code];
     body = {
       error: truncateText(error.code ?? "BAD_REQUEST", 64),
-      message: truncateText(error.message, MAX_TEXT),
+      message: truncateText(rule === undefined ? error.message : rule(request), MAX_TEXT),
       request_id: request.id,
     };
   } else {

@@ -2,15 +2,30 @@
  * The parser of `application/json` bodies: Fastify's own rules (secure-json-parse, which refuses
  * `__proto__` and `constructor.prototype` keys), with errors that say what is wrong. Fastify's
  * default answers every broken body with "Body is not valid JSON"; this one says where the JSON
- * broke, or which keys are refused. The codes stay Fastify's.
+ * broke, or which keys are refused. The codes stay Fastify's. A compressed body is refused
+ * (415) rather than read as broken JSON.
  */
+import { truncateText } from "@mlops/contracts";
 import type { FastifyBodyParser } from "fastify";
 import secureJson from "secure-json-parse";
 import { fastifyClientError } from "./errors.js";
 
 const REFUSED_KEYS = { protoAction: "error", constructorAction: "error" } as const;
 
-export const parseJsonBody: FastifyBodyParser<string> = (_request, body, done) => {
+export const parseJsonBody: FastifyBodyParser<string> = (request, body, done) => {
+  // Fastify decodes no content coding: a gzip body would read as broken JSON.
+  const coding = request.headers["content-encoding"];
+  if (coding !== undefined && coding.toLowerCase() !== "identity") {
+    done(
+      fastifyClientError(
+        "UNSUPPORTED_CONTENT_ENCODING",
+        415,
+        `content-encoding ${truncateText(coding, 40)} is not accepted: send the body uncompressed`,
+      ),
+      undefined,
+    );
+    return;
+  }
   if (body.length === 0) {
     done(
       fastifyClientError(

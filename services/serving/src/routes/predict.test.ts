@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import {
   IdSchema,
   MAX_BATCH_ROWS,
@@ -111,24 +112,54 @@ describe("POST /predict", () => {
       contentType: "application/xml",
       payload: "<features>1</features>",
       status: 415,
+      message:
+        /^content-type application\/xml is not accepted: send the body as application\/json$/,
+    },
+    {
+      bad: "JSON sent as text/plain",
+      contentType: "text/plain",
+      payload: JSON.stringify({ features: row }),
+      status: 415,
+      message: /^content-type text\/plain is not accepted/,
+    },
+    {
+      bad: "a body without a content type",
+      contentType: null,
+      payload: JSON.stringify({ features: row }),
+      status: 415,
+      message: /^content-type is missing: send the body as application\/json$/,
+    },
+    {
+      bad: "a compressed body",
+      headers: { "content-encoding": "gzip" },
+      payload: gzipSync(JSON.stringify({ features: row })),
+      status: 415,
+      message: /^content-encoding gzip is not accepted: send the body uncompressed$/,
     },
     {
       bad: "an oversized body",
       payload: JSON.stringify({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
       status: 413,
+      message: /^body is larger than 2097152 bytes \(2 MiB\), the largest request accepted$/,
     },
-  ])("answers $status to $bad", async ({ contentType, payload, status, issues, message }) => {
-    const app = await build(fixture);
-    const res = await app.inject({
-      method: "POST",
-      url: "/predict",
-      headers: { "content-type": contentType ?? "application/json" },
-      payload,
-    });
-    expect(res.statusCode).toBe(status);
-    if (issues !== undefined) expect(res.json()).toMatchObject({ issues });
-    if (message !== undefined) expect(res.json().message).toMatch(message);
-  });
+  ])(
+    "answers $status to $bad",
+    async ({ contentType, headers, payload, status, issues, message }) => {
+      const app = await build(fixture);
+      const res = await app.inject({
+        method: "POST",
+        url: "/predict",
+        headers: {
+          ...(contentType === null ? {} : { "content-type": contentType ?? "application/json" }),
+          ...headers,
+        },
+        payload,
+      });
+      expect(res.statusCode).toBe(status);
+      if (issues !== undefined) expect(res.json()).toMatchObject({ issues });
+      if (message !== undefined) expect(res.json().message).toMatch(message);
+    },
+  );
 
   it("counts predictions on /metrics under the contract's names", async () => {
     const app = await build(fixture);
