@@ -131,7 +131,11 @@ describe("mlops sweep", () => {
     );
     expect(
       (await cli.run([...base.slice(0, 5), "--space", join(cli.root, "none.json")])).stderr,
-    ).toMatch(/^error: --space must be a readable JSON file/);
+    ).toMatch(/^error: --space must be a readable JSON file: no such file or directory/);
+    await writeFile(space, "{maxDepth: 3}");
+    expect((await cli.run(base)).stderr).toMatch(
+      /^error: --space must be a readable JSON file: it is not valid JSON \(Expected/,
+    );
     await writeFile(space, JSON.stringify({ maxDepth: { type: "choice", values: [2] } }));
     expect((await cli.run([...base, "--policy", "hyperband"])).stderr).toMatch(
       /^error: --policy must be/,

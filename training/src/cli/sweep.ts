@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
-import { OptionError } from "../errors.js";
+import { fileErrorReason, OptionError } from "../errors.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
@@ -202,13 +202,23 @@ function noSpace(): never {
 }
 
 async function readSpace(path: string): Promise<SearchSpace> {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
+    text = await readFile(path, "utf8");
   } catch (error) {
     throw new OptionError(
       "--space",
-      `must be a readable JSON file: ${(error as Error).message}`,
+      `must be a readable JSON file: ${fileErrorReason(error)}`,
+      path,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new OptionError(
+      "--space",
+      `must be a readable JSON file: it is not valid JSON (${(error as Error).message})`,
       path,
     );
   }
