@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
+import { fileErrorReason } from "@mlops/contracts";
 import { readNumber } from "@mlops/garch/csv";
 import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";
 import { parseCsv, withDatasetErrors } from "./csv.js";
-import { DatasetError, fileErrorReason, OptionError } from "./errors.js";
+import { DatasetError, OptionError } from "./errors.js";
 import { MAX_SEED } from "./forest/options.js";
 
 /** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */

@@ -38,7 +38,7 @@ describe("the stack config file", () => {
 
   it("needs the project file beside the stack file", async () => {
     await expect(readStackTarget(join(dir, "missing", "Pulumi.dev.yaml"))).rejects.toThrow(
-      /cannot read the Pulumi project file .*Pulumi\.yaml/,
+      /cannot read the Pulumi project file .*Pulumi\.yaml: no such file or directory$/,
     );
   });
 

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
+  fileErrorReason,
   NameSchema,
   parseOrThrow,
   SERVING_CONFIG_KEY,
@@ -44,7 +45,7 @@ async function readYaml(file: string, what: string): Promise<unknown> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new Error(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read the ${what} ${file}: ${fileErrorReason(error)}`);
   }
   return parseYaml(text);
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { CHAMPION } from "@mlops/contracts";
+import { CHAMPION, fileErrorReason } from "@mlops/contracts";
 import {
   type Analysis,
   type ArmModel,
@@ -27,7 +27,6 @@ import {
   toDecisionRecord,
 } from "@mlops/experiments";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
-import { fileErrorReason } from "../errors.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 import { number } from "./flags.js";

@@ -3,11 +3,13 @@
  * sampling) with Azure ML's early-termination rules acting on each trial's reports (every k trees,
  * or every k boosting rounds), each trial a child run; locally or as an Azure ML sweep job.
  */
+
 import { readFile } from "node:fs/promises";
+import { fileErrorReason } from "@mlops/contracts";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
-import { fileErrorReason, OptionError } from "../errors.js";
+import { OptionError } from "../errors.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";

@@ -73,7 +73,13 @@ describe("mlops release", () => {
     const file = join(dir, "broken.json");
     await writeFile(file, "{not json");
     const out = await runCommands(["release", "plan", "--decision", file]);
-    expect(out.error?.message).toMatch(/--decision must be a readable JSON file/);
+    expect(out.error?.message).toMatch(
+      /^--decision must be a readable JSON file: it is not valid JSON \(Expected/,
+    );
+    const missing = await runCommands(["release", "plan", "--decision", join(dir, "none.json")]);
+    expect(missing.error?.message).toBe(
+      "--decision must be a readable JSON file: no such file or directory",
+    );
   });
 
   it("candidate: names the flag and the rule of a moving image tag", async () => {

@@ -5,7 +5,7 @@
  * exactly these, so every pipeline step can be run by hand too.
  */
 import { readFile } from "node:fs/promises";
-import type { ServingField } from "@mlops/contracts";
+import { fileErrorReason, type ServingField } from "@mlops/contracts";
 import type { Command } from "commander";
 import { ensureStackExperiment } from "../experiment.js";
 import {
@@ -99,11 +99,19 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCommandCon
       )
       .requiredOption("--decision <file>", "decision record (JSON) written by `mlops ab analyze`"),
   ).action(async (opts: ReleaseFlags & { decision: string }) => {
+    let text: string;
+    try {
+      text = await readFile(opts.decision, "utf8");
+    } catch (error) {
+      throw new Error(`--decision must be a readable JSON file: ${fileErrorReason(error)}`);
+    }
     let raw: unknown;
     try {
-      raw = JSON.parse(await readFile(opts.decision, "utf8"));
+      raw = JSON.parse(text);
     } catch (error) {
-      throw new Error(`--decision must be a readable JSON file: ${(error as Error).message}`);
+      throw new Error(
+        `--decision must be a readable JSON file: it is not valid JSON (${(error as Error).message})`,
+      );
     }
     const decision = parseDecision(raw);
     const target = await readStackTarget(opts.stackConfig);
