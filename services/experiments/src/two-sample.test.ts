@@ -50,6 +50,21 @@ describe("welchTTest against R t.test(b, a)", () => {
     );
   });
 
+  it("gives the same t, df and p-value in any unit, up to outcomes near 1e100", () => {
+    const c = R.welch[2]!;
+    const base = welchTTest(c.a, c.b);
+    for (const unit of [1e-100, 1e-20, 1e20, 1e90]) {
+      const r = welchTTest(
+        c.a.map((x) => x * unit),
+        c.b.map((x) => x * unit),
+      );
+      expect(r.t).toBeCloseTo(base.t, 9);
+      expect(r.df).toBeCloseTo(base.df, 9);
+      expect(r.pValue).toBeCloseTo(base.pValue, 12);
+      expect(r.ci[1] / unit).toBeCloseTo(base.ci[1], 9);
+    }
+  });
+
   it.each([
     [[], [1, 2], "a: must not be empty"],
     [[1], [1, 2], "a: needs at least 2 observations, got 1"],

@@ -97,8 +97,11 @@ export function welchTTestFromSummary(
   const se = Math.sqrt(se2);
   const diff = b.mean - a.mean;
   const t = diff / se;
-  // Welch–Satterthwaite; a zero-variance arm contributes nothing to the denominator.
-  const df = (se2 * se2) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+  // Welch–Satterthwaite; a zero-variance arm contributes nothing to the denominator. In shares
+  // of se², whose square overflows for outcomes near 1e100 (variances near 1e200).
+  const ra = va / se2;
+  const rb = vb / se2;
+  const df = 1 / ((ra * ra) / (a.n - 1) + (rb * rb) / (b.n - 1));
   const q = tQuantile(0.5 + confidence / 2, df);
   return { t, df, pValue: tTwoSidedP(t, df), ci: [diff - q * se, diff + q * se], diff, se };
 }
