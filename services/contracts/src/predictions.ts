@@ -61,8 +61,18 @@ export type PredictionRecord = z.infer<typeof PredictionRecordSchema>;
 /** A record as writers may give it: without `assignment` it is stored as `unknown`. */
 export type PredictionRecordInput = z.input<typeof PredictionRecordSchema>;
 
+/**
+ * Largest magnitude of a numeric outcome. The A/B statistics keep sums of squared outcomes per
+ * arm; at this bound those sums stay finite over any log (1e100 squared, times 1e100 records,
+ * is still a double), where a single outcome of 1e300 would make them infinite for good.
+ */
+export const MAX_OUTCOME_MAGNITUDE = 1e100;
+
 /** Ground truth: a class label, or a number for numeric outcomes (revenue, clicks, …). */
-export const OutcomeValueSchema = z.union([ClassLabelSchema, z.number()]);
+export const OutcomeValueSchema = z.union([
+  ClassLabelSchema,
+  z.number().min(-MAX_OUTCOME_MAGNITUDE).max(MAX_OUTCOME_MAGNITUDE),
+]);
 export type OutcomeValue = z.infer<typeof OutcomeValueSchema>;
 
 /** An outcome for an earlier prediction; `request_id` is its id (one outcome per request). */

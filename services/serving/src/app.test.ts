@@ -112,6 +112,36 @@ describe("feedback and A/B stats", () => {
     expect(reads).toBe(1);
   });
 
+  it("refuses numeric outcomes beyond ±1e100, so the A/B statistics' sums stay finite", async () => {
+    const app = await build(fixture, { MLOPS_EXPERIMENT_ID: "stats-large-outcomes" });
+    for (let i = 0; i < 6; i++) {
+      const { request_id } = (
+        await app.inject({ url: "/predict", ...json({ features: row, user_id: `big${i}` }) })
+      ).json();
+      const refused = await app.inject({
+        url: "/feedback",
+        ...json({ request_id, outcome: (i % 2 ? -1 : 1) * 1e300 }),
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().issues[0]).toEqual({
+        path: "outcome",
+        message: expect.stringMatching(/^Too (big|small): expected number to be [<>]=-?1e\+100$/),
+      });
+      // At the bound itself, the statistics still answer: a square of 1e200 per outcome.
+      const taken = await app.inject({
+        url: "/feedback",
+        ...json({ request_id, outcome: i * 2e99 }),
+      });
+      expect(taken.statusCode).toBe(202);
+    }
+    await vi.waitFor(async () => {
+      const res = await app.inject({ url: "/ab-test/stats" });
+      expect(res.statusCode).toBe(200);
+      const counts = res.json().variants.map((v: { outcome_count: number }) => v.outcome_count);
+      expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(6);
+    });
+  });
+
   it("rejects an outcome without a request id, naming it", async () => {
     const app = await build(fixture);
     const res = await app.inject({ url: "/feedback", ...json({ outcome: 1 }) });
