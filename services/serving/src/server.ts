@@ -8,12 +8,21 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ContractValidationError, parseServingConfig, type ServingConfig } from "@mlops/contracts";
 import { runCluster, workerCount } from "./cluster.js";
+import { unsupportedNode } from "./runtime.js";
 
 // How many processes `serve` starts, for entry points that report it (`pnpm start`).
 export { workerCount } from "./cluster.js";
 
-/** Parses the serving config from `env`; on a bad value prints what to fix and exits 1. */
+/**
+ * Parses the serving config from `env`; on a bad value, or on a Node too old to serve, prints
+ * what to fix and exits 1.
+ */
 export function configOrExit(env: NodeJS.ProcessEnv): ServingConfig {
+  const oldNode = unsupportedNode(process.versions.node);
+  if (oldNode !== undefined) {
+    process.stderr.write(`mlops serving: ${oldNode}\n`);
+    process.exit(1);
+  }
   try {
     return parseServingConfig(env);
   } catch (error) {
