@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,6 +85,19 @@ describe("garch fit --json", () => {
     const forecast = restored.forecast(3);
     expect([...forecast.variance]).toEqual(JSON.parse(stdout).forecast.variance);
   });
+
+  it("saves into a new folder, and names a path it cannot write, leaving nothing behind", () => {
+    const nested = join(dir, "fits", "dem", "fit.json");
+    expect(garch("fit", dem2gbp, "--json", "--save", nested).code).toBe(0);
+    expect(GarchFit.fromJSON(JSON.parse(readFileSync(nested, "utf8"))).converged).toBe(true);
+    const folder = join(dir, "fits");
+    const before = readdirSync(folder);
+    const onFolder = garch("fit", dem2gbp, "--save", folder);
+    expect(onFolder).toMatchObject({ code: 2, stdout: "" });
+    expect(onFolder.stderr).toBe(`garch: cannot write ${folder}: it is a directory\n`);
+    expect(readdirSync(folder)).toEqual(before);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
 });
 
 describe("garch fit, readable output", () => {
@@ -110,7 +123,11 @@ describe("garch, bad input", () => {
       ["fit", file("bad.csv", "r\n0.1\n0.2\nabc\n")],
       /line 4, column "r": "abc" is not a decimal number/,
     ],
-    ["a missing file", ["fit", join(dir, "nope.csv")], /cannot read .*nope\.csv: ENOENT/],
+    [
+      "a missing file",
+      ["fit", join(dir, "nope.csv")],
+      /cannot read .*nope\.csv: no such file or directory/,
+    ],
     ["a zero ARCH order", ["fit", dem2gbp, "--p", "0"], /--p must be ≥ 1/],
     ["a non-integer order", ["fit", dem2gbp, "--q", "1.5"], /--q must be a whole number/],
     [

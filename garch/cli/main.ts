@@ -6,11 +6,13 @@
  *   pnpm garch select FILE.csv [--max-p 2] [--max-q 2] [--dist normal,t] [--criterion bic] [--json]
  *
  * `--json` prints exactly one JSON object on stdout (the contract scripts rely on). Exit codes:
- * 0 done (a fit that did not converge is reported, not an error), 2 bad input, 1 internal error.
+ * 0 done (a fit that did not converge is reported, not an error), 2 bad input (a file that cannot
+ * be read or written included), 1 internal error.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { FileWriteError, fileErrorReason, writeFileAtomically } from "@mlops/contracts/files";
 import { CsvError, readSeries, type Series } from "../io/csv.js";
 import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import {
@@ -75,21 +77,17 @@ function readInput(file: string | undefined, column: string | undefined): Series
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new UsageError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw new UsageError(`cannot read ${file}: ${fileErrorReason(error)}`);
   }
   return readSeries(text, column);
 }
 
 /** Writes through a temporary file and a rename, so a failed run never leaves half a file. */
-function saveFit(path: string, result: GarchFit): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(result.toJSON())}\n`);
-  renameSync(tmp, path);
+function saveFit(path: string, result: GarchFit): Promise<void> {
+  return writeFileAtomically(path, `${JSON.stringify(result.toJSON())}\n`);
 }
 
-function runFit(file: string | undefined, raw: Record<string, unknown>): string {
+async function runFit(file: string | undefined, raw: Record<string, unknown>): Promise<string> {
   const flags = validate(fitFlags, raw);
   const series = readInput(file, flags.column);
   const options = modelOptions(flags, flags);
@@ -103,14 +101,14 @@ function runFit(file: string | undefined, raw: Record<string, unknown>): string 
   }
   const fitted = result!;
   const forecast = fitted.forecast(flags.horizon);
-  if (flags.save) saveFit(flags.save, fitted);
+  if (flags.save) await saveFit(flags.save, fitted);
   const ms = median(times);
   return flags.json
     ? `${JSON.stringify(fitJson(fitted, ms, forecast))}\n`
     : fitSummary(fitted, ms, forecast, `${file} [${series.column}]`);
 }
 
-function runSelect(file: string | undefined, raw: Record<string, unknown>): string {
+async function runSelect(file: string | undefined, raw: Record<string, unknown>): Promise<string> {
   const flags = validate(selectFlags, raw);
   const series = readInput(file, flags.column);
   const t0 = performance.now();
@@ -123,7 +121,7 @@ function runSelect(file: string | undefined, raw: Record<string, unknown>): stri
   });
   const ms = performance.now() - t0;
   const forecast = best.forecast(flags.horizon);
-  if (flags.save) saveFit(flags.save, best);
+  if (flags.save) await saveFit(flags.save, best);
   if (flags.json) {
     return `${JSON.stringify({ criterion: flags.criterion, best: fitJson(best, ms, forecast), candidates })}\n`;
   }
@@ -140,7 +138,7 @@ function runSelect(file: string | undefined, raw: Record<string, unknown>): stri
 }
 
 /** Runs one command; returns the exit code (output goes to stdout, errors to stderr). */
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parse(argv);
     const [command, file, ...extra] = positionals;
@@ -150,15 +148,16 @@ export function main(argv: string[]): number {
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
     const { help: _help, ...flags } = values;
-    if (command === "fit") process.stdout.write(runFit(file, flags));
-    else if (command === "select") process.stdout.write(runSelect(file, flags));
+    if (command === "fit") process.stdout.write(await runFit(file, flags));
+    else if (command === "select") process.stdout.write(await runSelect(file, flags));
     else throw new UsageError(`unknown command "${command}" (expected fit or select; see --help)`);
     return 0;
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof CsvError ||
-      error instanceof GarchInputError
+      error instanceof GarchInputError ||
+      error instanceof FileWriteError
     ) {
       process.stderr.write(`garch: ${error.message}\n`);
       return 2;

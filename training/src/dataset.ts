@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { fileErrorReason } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import { readNumber } from "@mlops/garch/csv";
 import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";

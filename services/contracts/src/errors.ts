@@ -93,23 +93,3 @@ export function parseOrThrow<S extends ZodType>(
   if (!result.success) throw new ContractValidationError(subject, zodIssues(result.error));
   return result.data;
 }
-
-/** File-system failures in words, by the system's error code. */
-const FILE_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: "no such file or directory",
-  EISDIR: "it is a directory",
-  ENOTDIR: "a folder on its path is a file",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EROFS: "the file system is read-only",
-  ENOSPC: "no space left on the device",
-};
-
-/**
- * Why a file could not be read or written, in words: Node's own message names the system call
- * and, for an atomic write, the temporary file rather than the one the user named.
- */
-export function fileErrorReason(error: unknown): string {
-  const { code, message } = error as { code?: string; message: string };
-  return FILE_ERRORS[code ?? ""] ?? message;
-}

@@ -7,13 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
-  fileErrorReason,
   NameSchema,
   parseOrThrow,
   SERVING_CONFIG_KEY,
   type ServingRelease,
   ServingReleaseSchema,
 } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 

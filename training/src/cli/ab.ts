@@ -3,9 +3,9 @@
  * the decision record the release step reads, and on `--apply` the decision itself), size an
  * experiment before it runs, and send synthetic traffic with a known effect to a running API.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { CHAMPION, fileErrorReason } from "@mlops/contracts";
+import { CHAMPION } from "@mlops/contracts";
+import { writeFileAtomically } from "@mlops/contracts/files";
 import {
   type Analysis,
   type ArmModel,
@@ -78,22 +78,6 @@ function asFlagError(error: unknown, flags: Readonly<Record<string, string>>): u
     return new Error(`${flags[error.argument]}${error.message.slice(error.argument.length)}`);
   }
   return error;
-}
-
-/**
- * Writes `text` to `path` (creating its folder) through a temporary file, so a reader never sees
- * half a file.
- */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new Error(`cannot write ${path}: ${fileErrorReason(error)}`);
-  }
 }
 
 /** The chart's file beside the report: `reports/ab.md` → `reports/ab.lift.svg`. */
@@ -271,10 +255,10 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         if (move)
           await selectTracking(io.env, store).mirror?.aliasMoved(move.model, CHAMPION, move.to);
         const record = applied?.record ?? toDecisionRecord(result, meta);
-        if (chart !== null) await writeAtomically(chartPath!, chart);
-        if (report !== null) await writeAtomically(opts.report!, report);
+        if (chart !== null) await writeFileAtomically(chartPath!, chart);
+        if (report !== null) await writeFileAtomically(opts.report!, report);
         if (opts.decisionOut !== undefined) {
-          await writeAtomically(opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
+          await writeFileAtomically(opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
         }
 
         if (opts.json) {

@@ -5,7 +5,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { fileErrorReason } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";

@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomically } from "@mlops/contracts/files";
 import { ArtifactError, type RandomForestJSON } from "@mlops/models";
 import { z } from "zod";
 import { loadDataset, takeRows } from "../dataset.js";
@@ -100,11 +101,9 @@ export async function runShareJob(input: ShareJobInput): Promise<{ file: string;
     treeRange: range,
     pool,
   }).finally(() => pool?.close());
-  await mkdir(input.out, { recursive: true });
   const file = join(input.out, shareFile(input.node.rank));
-  const staging = `${file}.${process.pid}.tmp`;
-  await writeFile(
-    staging,
+  await writeFileAtomically(
+    file,
     JSON.stringify({
       rank: input.node.rank,
       worldSize: input.node.worldSize,
@@ -112,7 +111,6 @@ export async function runShareJob(input: ShareJobInput): Promise<{ file: string;
       model: fit.model,
     }),
   );
-  await rename(staging, file);
   return { file, trees: fit.nTrees };
 }
 

@@ -5,7 +5,8 @@
  * exactly these, so every pipeline step can be run by hand too.
  */
 import { readFile } from "node:fs/promises";
-import { fileErrorReason, type ServingField } from "@mlops/contracts";
+import type { ServingField } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import type { Command } from "commander";
 import { ensureStackExperiment } from "../experiment.js";
 import {

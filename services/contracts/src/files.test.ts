@@ -1,0 +1,53 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileWriteError, fileErrorReason, writeFileAtomically } from "./files.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "contracts-files-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const failure = async (write: Promise<void>) => {
+  try {
+    await write;
+  } catch (error) {
+    return error as FileWriteError;
+  }
+  throw new Error("expected the write to fail");
+};
+
+describe("writeFileAtomically", () => {
+  it("writes the whole file, creating its folder, and replaces an older one", async () => {
+    const path = join(dir, "a", "b", "out.json");
+    await writeFileAtomically(path, "first");
+    await writeFileAtomically(path, "second");
+    expect(await readFile(path, "utf8")).toBe("second");
+    expect(await readdir(join(dir, "a", "b"))).toEqual(["out.json"]);
+  });
+
+  it("names the file and the reason, and leaves nothing behind", async () => {
+    const onFolder = await failure(writeFileAtomically(join(dir, "a"), "x"));
+    expect(onFolder).toBeInstanceOf(FileWriteError);
+    expect(onFolder.message).toBe(`cannot write ${join(dir, "a")}: it is a directory`);
+    const blocker = join(dir, "file");
+    await writeFile(blocker, "");
+    const underFile = await failure(writeFileAtomically(join(blocker, "out.json"), "x"));
+    expect(underFile.message).toBe(
+      `cannot write ${join(blocker, "out.json")}: a folder on its path is a file`,
+    );
+    expect((await readdir(dir)).sort()).toEqual(["a", "file"]);
+    expect(await readdir(join(dir, "a"))).toEqual(["b"]);
+  });
+});
+
+describe("fileErrorReason", () => {
+  it("puts the system's codes in words, and keeps any other message", () => {
+    expect(fileErrorReason(Object.assign(new Error("x"), { code: "ENOENT" }))).toBe(
+      "no such file or directory",
+    );
+    expect(fileErrorReason(new Error("something else"))).toBe("something else");
+  });
+});

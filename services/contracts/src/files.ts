@@ -1,0 +1,49 @@
+/**
+ * Files the CLIs read and write, with failures in words: Node's own messages name the system
+ * call (and, for an atomic write, the temporary file rather than the one the user named).
+ */
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** File-system failures in words, by the system's error code. */
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a folder on its path is a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+};
+
+/** Why a file could not be read or written, in words. */
+export function fileErrorReason(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  return FILE_ERRORS[code ?? ""] ?? message;
+}
+
+/** A file that could not be written: the message names it and says why. */
+export class FileWriteError extends Error {
+  override readonly name = "FileWriteError";
+}
+
+/**
+ * Writes `data` to `path` (creating its folder) through a temporary file beside it and a
+ * rename, so a reader never sees half a file and a failed write leaves nothing behind.
+ * @throws FileWriteError naming `path` and the reason.
+ */
+export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } catch (error) {
+    // Where the folder itself is unusable no temporary file was made, and removing it fails too.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    // mkdir's EEXIST: a file stands where the path needs a folder.
+    const code = (error as { code?: string }).code;
+    const reason = code === "EEXIST" ? FILE_ERRORS.ENOTDIR : fileErrorReason(error);
+    throw new FileWriteError(`cannot write ${path}: ${reason}`, { cause: error });
+  }
+}
