@@ -42,6 +42,29 @@ describe("mlops models", () => {
     expect(card.stdout).toMatch(/^# Model card: small v1/);
   });
 
+  it("says which version's card it cannot read, and why", async () => {
+    const twin = join(root, "no-card");
+    // A version whose folder has lost its card: register a copy, then remove the card.
+    const registered = await run([
+      "register",
+      "--path",
+      trained.artifact,
+      "--name",
+      "uncarded",
+      "--artifacts",
+      twin,
+      "--json",
+    ]);
+    expect(registered.code).toBe(0);
+    const folder = JSON.parse(registered.stdout).artifact as string;
+    await rm(join(folder, "card.md"));
+    const res = await run(["models", "card", "uncarded@1"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(
+      `error: uncarded v1 has no readable model card: ${join(folder, "card.md")}: no such file or directory\n`,
+    );
+  });
+
   it("names a model it cannot find", async () => {
     const noModel = await run(["models", "show", "ghost@3"]);
     expect(noModel.code).toBe(1);
@@ -108,7 +131,7 @@ describe("mlops register", () => {
     const missing = await run(["register", "--path", join(root, "nowhere")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
-      /^error: --path must be an artifact directory with manifest\.json/,
+      /^error: --path must be an artifact directory with manifest\.json: no such file or directory/,
     );
   });
 });

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { fileErrorReason } from "@mlops/contracts/files";
 import { CARD_FILE } from "@mlops/models";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
@@ -62,7 +63,13 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .action((ref: string) =>
       ctx.withStore(async (store) => {
         const v = await store.models.resolve(ref);
-        ctx.io.stdout(await readFile(join(dirname(v.artifact.uri), CARD_FILE), "utf8"));
+        const path = join(dirname(v.artifact.uri), CARD_FILE);
+        const card = await readFile(path, "utf8").catch((error: unknown) => {
+          throw new Error(
+            `${v.name} v${v.version} has no readable model card: ${path}: ${fileErrorReason(error)}`,
+          );
+        });
+        ctx.io.stdout(card);
       }),
     );
 

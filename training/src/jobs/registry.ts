@@ -9,6 +9,7 @@ import {
   ModelManifestSchema,
   NameSchema,
 } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import {
   CARD_FILE,
   MANIFEST_FILE,
@@ -51,10 +52,10 @@ export interface RegisterJobOutput {
  * the model bytes (and so their checksum) are unchanged.
  */
 export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJobOutput> {
-  await access(join(input.path, MANIFEST_FILE)).catch((error: Error) => {
+  await access(join(input.path, MANIFEST_FILE)).catch((error: unknown) => {
     throw new OptionError(
       "--path",
-      `must be an artifact directory with ${MANIFEST_FILE}: ${error.message}`,
+      `must be an artifact directory with ${MANIFEST_FILE}: ${fileErrorReason(error)}`,
       input.path,
     );
   });
