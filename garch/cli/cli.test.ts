@@ -94,8 +94,13 @@ describe("garch fit --json", () => {
     const before = readdirSync(folder);
     const onFolder = garch("fit", dem2gbp, "--save", folder);
     expect(onFolder).toMatchObject({ code: 2, stdout: "" });
-    expect(onFolder.stderr).toBe(`garch: cannot write ${folder}: it is a directory\n`);
+    expect(onFolder.stderr).toBe(`garch: cannot write ${folder}: EISDIR\n`);
     expect(readdirSync(folder)).toEqual(before);
+    const underFile = garch("fit", dem2gbp, "--save", join(nested, "fit.json"));
+    expect(underFile).toMatchObject({ code: 2, stdout: "" });
+    expect(underFile.stderr).toMatch(
+      /^garch: cannot write .*fit\.json\/fit\.json: (ENOTDIR|EEXIST)\n$/,
+    );
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });
@@ -123,11 +128,7 @@ describe("garch, bad input", () => {
       ["fit", file("bad.csv", "r\n0.1\n0.2\nabc\n")],
       /line 4, column "r": "abc" is not a decimal number/,
     ],
-    [
-      "a missing file",
-      ["fit", join(dir, "nope.csv")],
-      /cannot read .*nope\.csv: no such file or directory/,
-    ],
+    ["a missing file", ["fit", join(dir, "nope.csv")], /cannot read .*nope\.csv: ENOENT/],
     ["a zero ARCH order", ["fit", dem2gbp, "--p", "0"], /--p must be ≥ 1/],
     ["a non-integer order", ["fit", dem2gbp, "--q", "1.5"], /--q must be a whole number/],
     [

@@ -9,10 +9,10 @@
  * 0 done (a fit that did not converge is reported, not an error), 2 bad input (a file that cannot
  * be read or written included), 1 internal error.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { FileWriteError, fileErrorReason, writeFileAtomically } from "@mlops/contracts/files";
 import { CsvError, readSeries, type Series } from "../io/csv.js";
 import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import {
@@ -77,17 +77,35 @@ function readInput(file: string | undefined, column: string | undefined): Series
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${fileErrorReason(error)}`);
+    throw new UsageError(`cannot read ${file}: ${systemReason(error)}`);
   }
   return readSeries(text, column);
 }
 
-/** Writes through a temporary file and a rename, so a failed run never leaves half a file. */
-function saveFit(path: string, result: GarchFit): Promise<void> {
-  return writeFileAtomically(path, `${JSON.stringify(result.toJSON())}\n`);
+/** The system's code for a file error (ENOENT, EISDIR…), else its message. */
+function systemReason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
-async function runFit(file: string | undefined, raw: Record<string, unknown>): Promise<string> {
+/**
+ * Writes through a temporary file beside `path` and a rename, creating its folder, so a failed
+ * run never leaves half a file, nor the temporary one. (The workspace's CLIs share a writer in
+ * @mlops/contracts/files; the GARCH package depends on nothing of ours.)
+ */
+function saveFit(path: string, result: GarchFit): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temporary, `${JSON.stringify(result.toJSON())}\n`);
+    renameSync(temporary, path);
+  } catch (error) {
+    // Where the folder itself is unusable no temporary file was made, and removing it fails too.
+    if (existsSync(temporary)) rmSync(temporary);
+    throw new UsageError(`cannot write ${path}: ${systemReason(error)}`);
+  }
+}
+
+function runFit(file: string | undefined, raw: Record<string, unknown>): string {
   const flags = validate(fitFlags, raw);
   const series = readInput(file, flags.column);
   const options = modelOptions(flags, flags);
@@ -101,14 +119,14 @@ async function runFit(file: string | undefined, raw: Record<string, unknown>): P
   }
   const fitted = result!;
   const forecast = fitted.forecast(flags.horizon);
-  if (flags.save) await saveFit(flags.save, fitted);
+  if (flags.save) saveFit(flags.save, fitted);
   const ms = median(times);
   return flags.json
     ? `${JSON.stringify(fitJson(fitted, ms, forecast))}\n`
     : fitSummary(fitted, ms, forecast, `${file} [${series.column}]`);
 }
 
-async function runSelect(file: string | undefined, raw: Record<string, unknown>): Promise<string> {
+function runSelect(file: string | undefined, raw: Record<string, unknown>): string {
   const flags = validate(selectFlags, raw);
   const series = readInput(file, flags.column);
   const t0 = performance.now();
@@ -121,7 +139,7 @@ async function runSelect(file: string | undefined, raw: Record<string, unknown>)
   });
   const ms = performance.now() - t0;
   const forecast = best.forecast(flags.horizon);
-  if (flags.save) await saveFit(flags.save, best);
+  if (flags.save) saveFit(flags.save, best);
   if (flags.json) {
     return `${JSON.stringify({ criterion: flags.criterion, best: fitJson(best, ms, forecast), candidates })}\n`;
   }
@@ -138,7 +156,7 @@ async function runSelect(file: string | undefined, raw: Record<string, unknown>)
 }
 
 /** Runs one command; returns the exit code (output goes to stdout, errors to stderr). */
-export async function main(argv: string[]): Promise<number> {
+export function main(argv: string[]): number {
   try {
     const { values, positionals } = parse(argv);
     const [command, file, ...extra] = positionals;
@@ -148,16 +166,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
     const { help: _help, ...flags } = values;
-    if (command === "fit") process.stdout.write(await runFit(file, flags));
-    else if (command === "select") process.stdout.write(await runSelect(file, flags));
+    if (command === "fit") process.stdout.write(runFit(file, flags));
+    else if (command === "select") process.stdout.write(runSelect(file, flags));
     else throw new UsageError(`unknown command "${command}" (expected fit or select; see --help)`);
     return 0;
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof CsvError ||
-      error instanceof GarchInputError ||
-      error instanceof FileWriteError
+      error instanceof GarchInputError
     ) {
       process.stderr.write(`garch: ${error.message}\n`);
       return 2;
