@@ -46,20 +46,31 @@ function expectScaledBy(scaled: GarchFit, base: GarchFit, c: number, digits: num
 describe("a fit in any unit", () => {
   const base = fit(dem);
 
-  it("is the same fit for returns times any power of two, to the last bit", () => {
+  it("fits returns far from unit scale in the same unit: times any power of two, the same fit to the last bit", () => {
+    // dem2gbp's standard deviation is near 2^-1: times 2^k beyond 2^±21 it is fitted rescaled.
+    const far = fc.oneof(fc.integer({ min: -480, max: -22 }), fc.integer({ min: 22, max: 480 }));
+    const reference = 2 ** 100;
+    const fitted = fit(dem.map((v) => v * reference));
     fc.assert(
-      fc.property(fc.integer({ min: -480, max: 480 }), (k) => {
+      fc.property(far, (k) => {
         const c = 2 ** k;
         const scaled = fit(dem.map((v) => v * c));
-        expect(scaled.params.alpha).toEqual(base.params.alpha);
-        expect(scaled.params.beta).toEqual(base.params.beta);
-        expect(scaled.params.mu).toBe(base.params.mu! * c);
-        expect(scaled.params.omega).toBe(base.params.omega * c * c);
-        expect(scaled.iterations).toBe(base.iterations);
+        expect(scaled.params.alpha).toEqual(fitted.params.alpha);
+        expect(scaled.params.beta).toEqual(fitted.params.beta);
+        expect(scaled.params.mu! / c).toBe(fitted.params.mu! / reference);
+        expect(scaled.params.omega / (c * c)).toBe(fitted.params.omega / (reference * reference));
+        expect(scaled.iterations).toBe(fitted.iterations);
         expectScaledBy(scaled, base, c, 9);
       }),
       { numRuns: 12 },
     );
+  });
+
+  it("fits returns near unit scale as they are", () => {
+    for (const k of [-21, -5, 5, 21]) {
+      const c = 2 ** k;
+      expectScaledBy(fit(dem.map((v) => v * c)), base, c, 9);
+    }
   });
 
   it.each([1e-140, 1e-90, 1e-40, 1e-3, 100, 1e50, 1e90, 1e140])(

@@ -1,11 +1,12 @@
 /**
- * The series' unit. A fit runs on the returns divided by a power of two near their standard
- * deviation, so it does the same work on returns in percent, in fractions or in any other
- * unit: dividing by a power of two is exact (to values 2^-1022 times the unit), and the
- * estimate maps back exactly, mu by the unit, omega and the variances by its square (the
- * Hessian in omega scales as the unit to the power -4: at 1e±80 it leaves the double range).
- * The rule a series must meet is that its variance, with room above it for the conditional
- * variances, is a normal double.
+ * The series' unit. The Hessian in omega scales as the unit of the returns to the power -4, so
+ * near 1e±80 it leaves the double range and a fit stops short. A series whose standard deviation
+ * is far from 1 (beyond 2^±20) is fitted divided by the power of two nearest it, and the estimate
+ * maps back: mu by the unit, omega and the variances by its square. Dividing by a power of two
+ * is exact (to values 2^-1022 times the unit), so fits of such a series in any two units are the
+ * same to the last bit; within 2^±20 the series is fitted as it is (no copy), where fits in
+ * different units agree to rounding. The rule a series must meet is that its variance, with room
+ * above it for the conditional variances, is a normal double.
  */
 import { GarchInputError } from "./errors.js";
 import type { GarchParams, ParamStat } from "./types.js";
@@ -13,26 +14,48 @@ import type { GarchParams, ParamStat } from "./types.js";
 /** The unit of a series is 2^e with |e| at most this. */
 export const MAX_UNIT_EXPONENT = 500;
 
-/**
- * The power of two nearest the standard deviation of `x` (a non-constant finite series).
- * @throws GarchInputError OUT_OF_RANGE when that is outside 2^±MAX_UNIT_EXPONENT.
- */
-export function seriesUnit(x: Float64Array, field = "returns"): number {
-  // In units of the largest magnitude: the sums of squares of 1e200s overflow. A largest
-  // magnitude below 2^-1022 has no finite inverse, and such a series is out of range anyway.
+/** Series whose standard deviation is within 2^±this are fitted in their own unit. */
+export const OWN_UNIT_EXPONENT = 20;
+
+/** Magnitudes whose squares, summed over any series, stay finite and normal. */
+const PLAIN_RANGE = [2 ** -400, 2 ** 400] as const;
+
+/** The standard deviation of `x` (n ≥ 1), without overflow or underflow. */
+function deviation(x: Float64Array): number {
   const n = x.length;
   let max = 0;
-  for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(x[i]!));
-  const inv = 1 / max;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i]! * inv;
-  mean /= n;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    max = Math.max(max, Math.abs(v));
+    sum += v;
+  }
+  // Squares of numbers beyond the plain range over- or underflow: those are measured in units
+  // of the largest magnitude (below 2^-1022 it has no finite inverse: out of range anyway).
+  const scale = max >= PLAIN_RANGE[0] && max <= PLAIN_RANGE[1] ? 1 : max;
+  const inv = 1 / scale;
+  let mean = sum / n;
+  if (scale !== 1) {
+    // The plain sum of 1e300s overflows.
+    mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i]! * inv;
+    mean /= n;
+  }
   let ss = 0;
   for (let i = 0; i < n; i++) {
     const d = x[i]! * inv - mean;
     ss += d * d;
   }
-  const sd = Number.isFinite(inv) ? Math.sqrt(ss / n) * max : max;
+  return Number.isFinite(inv) ? Math.sqrt(ss / n) * scale : max;
+}
+
+/**
+ * The unit to fit `x` (a non-constant finite series) in: 1 when its standard deviation is within
+ * 2^±OWN_UNIT_EXPONENT, else the power of two nearest that.
+ * @throws GarchInputError OUT_OF_RANGE when that is outside 2^±MAX_UNIT_EXPONENT.
+ */
+export function seriesUnit(x: Float64Array, field = "returns"): number {
+  const sd = deviation(x);
   const e = Math.round(Math.log2(sd));
   if (!(Math.abs(e) <= MAX_UNIT_EXPONENT)) {
     throw new GarchInputError(
@@ -40,7 +63,7 @@ export function seriesUnit(x: Float64Array, field = "returns"): number {
       `${field} has a standard deviation of ${sd.toPrecision(3)}: it must be between 2^-${MAX_UNIT_EXPONENT} and 2^${MAX_UNIT_EXPONENT} (about ${(2 ** -MAX_UNIT_EXPONENT).toPrecision(2)} to ${(2 ** MAX_UNIT_EXPONENT).toPrecision(2)}) for its variance to be a double; rescale the series (returns in percent have a standard deviation near 1)`,
     );
   }
-  return 2 ** e;
+  return Math.abs(e) <= OWN_UNIT_EXPONENT ? 1 : 2 ** e;
 }
 
 /** `x` in units of `unit` (a power of two, so is its inverse): exact. */
