@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelVersionInputSchema } from "@mlops/contracts";
 import { scratchDir } from "@mlops/contracts/test-support/hooks";
@@ -117,6 +117,20 @@ describe("writeArtifact and its readers", () => {
     await writeFile(other.ref.uri, "{}");
     await expect(readArtifact({ uri: other.ref.uri, sha256: ref.sha256 })).rejects.toThrow(
       /manifest.json: describes another model file/,
+    );
+  });
+
+  it("names a file of the artifact that is gone, and why", async () => {
+    const { dir, ref } = await written("emptied", "{}");
+    await rm(join(dir, MANIFEST_FILE));
+    const noManifest = readArtifact(ref);
+    await expect(noManifest).rejects.toThrow(ArtifactError);
+    await expect(noManifest).rejects.toThrow(
+      `${join(dir, MANIFEST_FILE)}: no such file or directory`,
+    );
+    await rm(dir, { recursive: true });
+    await expect(readArtifact(ref)).rejects.toThrow(
+      `${join(dir, MODEL_FILE)}: no such file or directory`,
     );
   });
 

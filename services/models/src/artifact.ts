@@ -21,6 +21,7 @@ import {
   type ModelVersionInput,
   parseOrThrow,
 } from "@mlops/contracts";
+import { fileErrorReason } from "@mlops/contracts/files";
 import { ArtifactError } from "./errors.js";
 
 /** File names inside an artifact directory. */
@@ -153,7 +154,7 @@ export interface LoadedArtifact {
  */
 export async function readArtifact(ref: ArtifactRef): Promise<LoadedArtifact> {
   const modelPath = artifactPath(ref.uri);
-  const bytes = await readFile(modelPath);
+  const bytes = await readArtifactFile(modelPath);
   if (sha256(bytes) !== ref.sha256) {
     throw new ArtifactError(`${modelPath}: SHA-256 differs from the registry's ${ref.sha256}`);
   }
@@ -173,17 +174,26 @@ export async function readArtifact(ref: ArtifactRef): Promise<LoadedArtifact> {
 export async function readArtifactDir(dir: string): Promise<LoadedArtifact> {
   const manifest = await readManifest(dir);
   const modelPath = join(dir, manifest.model_file);
-  const bytes = await readFile(modelPath);
+  const bytes = await readArtifactFile(modelPath);
   if (sha256(bytes) !== manifest.model_sha256) {
     throw new ArtifactError(`${modelPath} does not match model_sha256 in ${MANIFEST_FILE}`);
   }
   return { manifest, model: bytes.toString("utf8") };
 }
 
+/** A file of an artifact; one that cannot be read is an ArtifactError naming it and why. */
+async function readArtifactFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new ArtifactError(`${path}: ${fileErrorReason(error)}`);
+  }
+}
+
 /** `dir`'s manifest, checked against the contract; a file that is not JSON is an ArtifactError. */
 async function readManifest(dir: string): Promise<ModelManifest> {
   const file = join(dir, MANIFEST_FILE);
-  const text = await readFile(file, "utf8");
+  const text = (await readArtifactFile(file)).toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);

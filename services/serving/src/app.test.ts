@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { ErrorResponseSchema, GarchUnhealthySchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import { describe, expect, it, vi } from "vitest";
@@ -147,6 +148,26 @@ describe("feedback and A/B stats", () => {
     const res = await app.inject({ url: "/feedback", ...json({ outcome: 1 }) });
     expect(res.statusCode).toBe(400);
     expect(res.json().issues[0].path).toBe("request_id");
+  });
+});
+
+describe("start-up", () => {
+  it("names the version whose model file is gone, and why, instead of Node's open error", async () => {
+    const champion = await fixture.store.models.resolve("classifier@champion");
+    const lost = join(fixture.dir, "lost", "model", "model.json");
+    const { version } = await fixture.store.models.register({
+      name: "lost",
+      kind: champion.kind,
+      run_id: champion.run_id,
+      data_hash: champion.data_hash,
+      git_sha: champion.git_sha,
+      params: champion.params,
+      metrics: champion.metrics,
+      artifact: { uri: lost, sha256: champion.artifact.sha256 },
+    });
+    await expect(build(fixture, { MLOPS_CHAMPION_MODEL: `lost@${version}` })).rejects.toThrow(
+      `lost@${version}: ${lost}: no such file or directory`,
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import {
   type ServingConfig,
 } from "@mlops/contracts";
 import type { GarchFit } from "@mlops/garch";
-import { loadGarch, readArtifact } from "@mlops/models";
+import { ArtifactError, type LoadedArtifact, loadGarch, readArtifact } from "@mlops/models";
 import { type Store, StoreNotFoundError } from "@mlops/store";
 import { ServingError } from "../errors.js";
 import { type Classifier, loadClassifier } from "./classifier.js";
@@ -80,6 +80,17 @@ async function resolve(store: Store, ref: ModelRef, kind: ModelKind): Promise<Mo
   return version;
 }
 
+/** A version's artifact; a file it cannot read, or one that does not check, names the version. */
+async function readVersion(version: ModelVersion): Promise<LoadedArtifact> {
+  try {
+    return await readArtifact(version.artifact);
+  } catch (error) {
+    if (!(error instanceof ArtifactError)) throw error;
+    throw new ArtifactError(`${version.name}@${version.version}: ${error.message}`, {
+      cause: error,
+    });
+  }
+}
 /** Resolves and loads what `config` names; throws naming the reference that failed. */
 export async function loadServedModels(config: ServingConfig, store: Store): Promise<ServedModels> {
   // The GARCH service serves no classifier; single mode one arm; split mode both.
@@ -105,12 +116,12 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
     const ref = variant === "champion" ? config.championModel : config.challengerModel;
     classifiers[variant] = await timed("classifier", async () => {
       const version = await resolve(store, ref, "classifier");
-      return [version, loadClassifier(await readArtifact(version.artifact))];
+      return [version, loadClassifier(await readVersion(version))];
     });
   }
   const cache = new Map<string, ServedGarch>();
   const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
-    const fit = loadGarch(await readArtifact(version.artifact));
+    const fit = loadGarch(await readVersion(version));
     const served = { name: version.name, version: version.version, fit };
     if (cache.size >= GARCH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(`${version.name}@${version.version}`, served);
