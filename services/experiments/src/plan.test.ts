@@ -35,6 +35,15 @@ describe("planExperiment", () => {
     expect(look(n - 1)).toBe(false);
   });
 
+  it("ends for an MDE so small that the sizes pass 2^53, where doubles are no longer every integer", () => {
+    for (const mde of [1e-8, 1e-10, 1e-12]) {
+      const plan = planExperiment({ metric: "accuracy", baseline: 0.5, mde });
+      expect(plan.sequential.perArm).toBeGreaterThan(2 ** 53);
+      expect(plan.sequential.perArm).toBeGreaterThan(plan.fixedHorizon.perArm);
+      expect(Number.isFinite(plan.sequential.perArm)).toBe(true);
+    }
+  });
+
   it("names the field and the rule on bad input", () => {
     expect(() => planExperiment({ metric: "accuracy", baseline: 0.99, mde: 0.02 })).toThrow(
       "mde: baseline + mde must stay below 1 for accuracy, got 0.99 + 0.02",
@@ -51,6 +60,18 @@ describe("planExperiment", () => {
     expect(() =>
       planExperiment({ metric: "accuracy", baseline: 0.5, mde: 0.1, challengerWeight: 100 }),
     ).toThrow("challengerWeight: must lie in (0, 100), got 100");
+    // Sizes beyond any double name the user's input, not an internal estimate.
+    expect(() => planExperiment({ metric: "accuracy", baseline: 0.5, mde: 1e-17 })).toThrow(
+      "mde: is below the precision of the baseline (baseline + mde is the baseline), got 1e-17",
+    );
+    expect(() => planExperiment({ metric: "mean", baseline: 0, mde: 1, sd: 1e160 })).toThrow(
+      "sd: its square, the outcome's variance, must be a finite number, got 1e+160",
+    );
+    for (const mde of [1e-160, 1e-300]) {
+      expect(() => planExperiment({ metric: "mean", baseline: 0, mde, sd: 1 })).toThrow(
+        `mde: is too small against the outcome's spread to plan for (over 1e300 observations per arm), got ${mde}`,
+      );
+    }
   });
 });
 

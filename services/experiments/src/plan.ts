@@ -57,6 +57,9 @@ export interface Plan {
   readonly sequential: PlanSize;
 }
 
+/** Largest outcome variance over MDE² planned for: the sizes stay doubles, the looks' variances above 0. */
+const MAX_PLANNED_RATIO = 1e300;
+
 /** Smallest n per arm at which the mSPRT rejects an observed difference `diff`. */
 function sequentialPerArm(diff: number, varA: number, varB: number, alpha: number): number {
   const tau2 = DEFAULT_STANDARDIZED_TAU ** 2 * ((varA + varB) / 2);
@@ -68,6 +71,8 @@ function sequentialPerArm(diff: number, varA: number, varB: number, alpha: numbe
   let lo = hi / 2;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
+    // Beyond 2^53 neighbouring doubles are further apart than 1: stop when none lies between.
+    if (mid <= lo || mid >= hi) break;
     if (rejects(mid)) hi = mid;
     else lo = mid;
   }
@@ -97,6 +102,13 @@ export function planExperiment(input: PlanInput): Plan {
         `baseline + mde must stay below 1 for accuracy, got ${input.baseline} + ${input.mde}`,
       );
     }
+    if (!(target > input.baseline)) {
+      throw new ExperimentsInputError(
+        "OUT_OF_RANGE",
+        "mde",
+        `is below the precision of the baseline (baseline + mde is the baseline), got ${input.mde}`,
+      );
+    }
     fixed = sampleSizeProportions(input.baseline, target, { alpha, power }).perArm;
     varA = input.baseline * (1 - input.baseline);
     varB = target * (1 - target);
@@ -105,9 +117,23 @@ export function planExperiment(input: PlanInput): Plan {
       throw new ExperimentsInputError("NOT_POSITIVE", "sd", "is required for a mean outcome");
     }
     requirePositive("sd", input.sd);
+    if (!Number.isFinite(input.sd * input.sd)) {
+      throw new ExperimentsInputError(
+        "OUT_OF_RANGE",
+        "sd",
+        `its square, the outcome's variance, must be a finite number, got ${input.sd}`,
+      );
+    }
     fixed = sampleSizeMeans(input.mde, input.sd, { alpha, power }).perArm;
     varA = input.sd * input.sd;
     varB = varA;
+  }
+  if (!(varA / (input.mde * input.mde) < MAX_PLANNED_RATIO)) {
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      "mde",
+      `is too small against the outcome's spread to plan for (over 1e300 observations per arm), got ${input.mde}`,
+    );
   }
   // The smaller arm sets the pace.
   const perDayInSmallerArm =
