@@ -28,6 +28,7 @@ export const SERVING_ERRORS = {
   },
   MODEL_NOT_FOUND: { status: 404, summary: "no registered model matches the reference" },
   GARCH_FIT_FAILED: { status: 422, summary: "the posted series cannot be fitted" },
+  GARCH_BUSY: { status: 503, summary: "GARCH fits are queued to capacity" },
   STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer" },
   AUTH_UNAVAILABLE: { status: 503, summary: "credentials cannot be checked right now" },
   NOT_READY: { status: 503, summary: "the configured models are not loaded" },

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
+import { createFitter } from "./fitter.js";
 import { createGarchService, type GarchService } from "./service.js";
 
 declare module "fastify" {
@@ -14,7 +15,9 @@ declare module "fastify" {
 
 async function garchService(app: FastifyInstance): Promise<void> {
   const { config, store, served, metrics } = app;
-  app.decorate("garch", createGarchService({ config, store, served, metrics }));
+  const fitter = createFitter();
+  app.addHook("onClose", () => fitter.close());
+  app.decorate("garch", createGarchService({ config, store, served, metrics, fitter }));
 }
 
 export default fp(garchService, { name: "garch-service" });

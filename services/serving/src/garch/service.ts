@@ -13,19 +13,13 @@ import {
   type ModelVersion,
   type ServingConfig,
 } from "@mlops/contracts";
-import {
-  checkSpec,
-  type DistName,
-  fit,
-  type GarchFit,
-  GarchInputError,
-  minimumLength,
-} from "@mlops/garch";
+import { checkSpec, type DistName, type GarchFit, minimumLength } from "@mlops/garch";
 import type { Store } from "@mlops/store";
 import { ServingError } from "../errors.js";
 import type { ServingMetrics } from "../metrics.js";
 import { type ForecastPath, forecastPath } from "../models/garch.js";
 import type { ServedGarch, ServedModels } from "../models/served.js";
+import type { FitSummary, GarchFitter } from "./fitter.js";
 
 /** What a fit-and-forecast is asked for. */
 export interface FitForecastInput {
@@ -39,7 +33,7 @@ export interface FitForecastInput {
 
 /** A fit of posted returns and its forecast. */
 export interface FitForecast {
-  readonly fit: GarchFit;
+  readonly fit: FitSummary;
   readonly path: ForecastPath;
   /** The shortest series this model is fitted on. */
   readonly minLength: number;
@@ -57,8 +51,11 @@ export interface GarchService {
   readonly defaultRef: string | null;
   /** Forecast from `ref` (default: `defaultRef`); MODEL_NOT_FOUND when nothing matches. */
   forecast(ref: string | undefined, horizon: number): Promise<RegisteredForecast>;
-  /** Fit `input.returns` and forecast; 400 naming the minimum when the series is too short. */
-  fitForecast(input: FitForecastInput): FitForecast;
+  /**
+   * Fit `input.returns` and forecast, on the fitter's thread; 400 naming the minimum when the
+   * series is too short, 422 when it cannot be fitted, 503 when fits are queued to capacity.
+   */
+  fitForecast(input: FitForecastInput): Promise<FitForecast>;
   /** Every registered GARCH version (newest first per model, at most `GARCH_LIST_LIMIT`). */
   list(): Promise<GarchModelInfo[]>;
 }
@@ -68,6 +65,8 @@ export interface GarchServiceDeps {
   readonly store: Store;
   readonly served: ServedModels;
   readonly metrics: ServingMetrics;
+  /** Where posted returns are fitted. */
+  readonly fitter: GarchFitter;
 }
 
 /**
@@ -105,7 +104,7 @@ function fitFacts(fitted: GarchFit) {
 }
 
 export function createGarchService(deps: GarchServiceDeps): GarchService {
-  const { config, store, served, metrics } = deps;
+  const { config, store, served, metrics, fitter } = deps;
   const defaultRef = config.garchModel ? formatModelRef(config.garchModel) : null;
   // Facts per `name@version`: versions are immutable, so each is read from its artifact once.
   const facts = new Map<string, ReturnType<typeof fitFacts>>();
@@ -175,7 +174,7 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
       }
     },
 
-    fitForecast(input) {
+    async fitForecast(input) {
       const started = process.hrtime.bigint();
       try {
         const minLength = requiredReturns(input);
@@ -185,18 +184,9 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
             { path: "returns", message },
           ]);
         }
-        const { p, q, dist, mean } = input;
-        let fitted: GarchFit;
-        try {
-          fitted = fit(input.returns, { p, q, dist, mean });
-        } catch (error) {
-          // The core names what is wrong with the series or the orders: the client's to fix.
-          if (error instanceof GarchInputError) {
-            throw new ServingError("GARCH_FIT_FAILED", error.message, undefined, { cause: error });
-          }
-          throw error;
-        }
-        const result = { fit: fitted, path: forecastPath(fitted, input.horizon), minLength };
+        const { returns, p, q, dist, mean, horizon } = input;
+        const fitted = await fitter.fit({ returns, options: { p, q, dist, mean }, horizon });
+        const result = { ...fitted, minLength };
         record(CUSTOM_MODEL_LABEL, started, true);
         return result;
       } catch (error) {

@@ -176,7 +176,14 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { returns, p, q, dist, mean, horizon } = request.body;
-      const { fit, path, minLength } = garch.fitForecast({ returns, p, q, dist, mean, horizon });
+      const { fit, path, minLength } = await garch.fitForecast({
+        returns,
+        p,
+        q,
+        dist,
+        mean,
+        horizon,
+      });
       return {
         ...forecastBody(path, request.id, Date.now()),
         model_info: {

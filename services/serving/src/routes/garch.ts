@@ -54,7 +54,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { fit, path } = app.garch.fitForecast(request.body);
+      const { fit, path } = await app.garch.fitForecast(request.body);
       return {
         ...path,
         params: flatParams(fit.params),

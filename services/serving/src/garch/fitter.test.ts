@@ -1,0 +1,80 @@
+import { Random } from "@mlops/garch/random";
+import { afterEach, describe, expect, it } from "vitest";
+import { ServingError } from "../errors.js";
+import { createFitter, type GarchFitter } from "./fitter.js";
+
+/** A GARCH(1,1)-like series: volatility clusters, from a seeded generator. */
+function returns(n: number, seed = 7): number[] {
+  const rng = new Random(seed);
+  const out: number[] = [];
+  let h = 1;
+  let e = 0;
+  for (let t = 0; t < n; t++) {
+    h = 0.05 + 0.1 * e * e + 0.85 * h;
+    e = Math.sqrt(h) * rng.standardNormal();
+    out.push(e);
+  }
+  return out;
+}
+
+let fitter: GarchFitter | undefined;
+afterEach(() => fitter?.close());
+
+describe("the GARCH fitter", () => {
+  it("fits and forecasts on its thread, and says why a series cannot be fitted", async () => {
+    fitter = createFitter();
+    const { fit, path } = await fitter.fit({
+      returns: returns(2000),
+      options: { p: 1, q: 1 },
+      horizon: 3,
+    });
+    expect(fit.converged).toBe(true);
+    expect(fit.params.alpha[0]).toBeGreaterThan(0);
+    expect(path.variance).toHaveLength(3);
+    expect(path.volatility[0]).toBeCloseTo(Math.sqrt(path.variance[0]!), 12);
+    const constant = fitter.fit({ returns: Array(200).fill(1), options: {}, horizon: 1 });
+    await expect(constant).rejects.toThrow(ServingError);
+    await expect(constant).rejects.toMatchObject({
+      code: "GARCH_FIT_FAILED",
+      message: expect.stringMatching(/returns is constant/),
+    });
+  });
+
+  it("keeps the event loop free while a long fit runs", async () => {
+    fitter = createFitter();
+    let done = false;
+    const long = fitter
+      .fit({ returns: returns(10_000), options: { p: 5, q: 5 }, horizon: 1 })
+      .then(() => {
+        done = true;
+      });
+    // Timers keep firing meanwhile: on the event loop the fit would hold them up to its end.
+    let ticks = 0;
+    while (!done && ticks < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      ticks++;
+    }
+    expect(ticks).toBe(20);
+    expect(done).toBe(false);
+    await long;
+  });
+
+  it("refuses fits beyond its queue with a 503, and still fits those it took", async () => {
+    fitter = createFitter({ maxQueued: 2 });
+    const request = { returns: returns(3000), options: { p: 2, q: 2 }, horizon: 1 };
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => fitter!.fit(request)));
+    // One on the thread, two waiting; the rest refused at once.
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "rejected",
+    ]);
+    expect((results[3] as PromiseRejectedResult).reason).toMatchObject({
+      code: "GARCH_BUSY",
+      statusCode: 503,
+      message: "2 GARCH fits are already waiting for this server: retry later",
+    });
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Fits of posted returns run on a thread, one at a time, so the event loop keeps serving while
+ * one runs. The thread starts with the first fit and stops after a minute without one (memory at
+ * rest is unchanged); fits beyond a short queue are refused with a 503 rather than piling up.
+ */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import type { GarchOptions, GarchParams } from "@mlops/garch";
+import { Piscina } from "piscina";
+import { ServingError } from "../errors.js";
+import type { ForecastPath } from "../models/garch.js";
+
+/** Fits waiting for the thread beyond the one it runs (each holds its returns); more are refused. */
+export const MAX_QUEUED_FITS = 64;
+/** How long the thread waits for another fit before it stops. */
+const IDLE_MS = 60_000;
+
+/** What the thread is asked to fit. */
+export interface FitRequest {
+  readonly returns: readonly number[];
+  readonly options: GarchOptions;
+  readonly horizon: number;
+}
+
+/** What a fit yields for the APIs: the figures they report, and the forecast. */
+export interface FitSummary {
+  readonly params: GarchParams;
+  readonly logLikelihood: number;
+  readonly aic: number;
+  readonly bic: number;
+  readonly converged: boolean;
+}
+
+/** The thread's answer: the fit, or why the series cannot be fitted. */
+export type FitReply = { fit: FitSummary; path: ForecastPath } | { invalid: string };
+
+export interface GarchFitter {
+  /** The fit and its forecast; GARCH_FIT_FAILED (422) or GARCH_BUSY (503) otherwise. */
+  fit(request: FitRequest): Promise<{ fit: FitSummary; path: ForecastPath }>;
+  /** Stops the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * The fitter. From TypeScript sources (tsx, vitest) the thread's entry is `fit-thread.ts` and
+ * it loads tsx first; from compiled output it is `fit-thread.js` beside the bundle.
+ */
+export function createFitter(options: { readonly maxQueued?: number } = {}): GarchFitter {
+  const maxQueued = options.maxQueued ?? MAX_QUEUED_FITS;
+  const fromSource = import.meta.url.endsWith(".ts");
+  const filename = new URL(fromSource ? "./fit-thread.ts" : "./fit-thread.js", import.meta.url)
+    .href;
+  // tsx is a development tool: compiled output neither needs nor ships it.
+  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href : "";
+  let pool: Piscina<FitRequest, FitReply> | undefined;
+  return {
+    async fit(request) {
+      pool ??= new Piscina<FitRequest, FitReply>({
+        filename,
+        minThreads: 0,
+        maxThreads: 1,
+        concurrentTasksPerWorker: 1,
+        idleTimeout: IDLE_MS,
+        execArgv: fromSource ? ["--import", tsx] : [],
+      });
+      if (pool.queueSize >= maxQueued) {
+        throw new ServingError(
+          "GARCH_BUSY",
+          `${maxQueued} GARCH fits are already waiting for this server: retry later`,
+        );
+      }
+      const reply = await pool.run(request);
+      if ("invalid" in reply) throw new ServingError("GARCH_FIT_FAILED", reply.invalid);
+      return reply;
+    },
+    async close() {
+      await pool?.destroy();
+    },
+  };
+}
