@@ -219,6 +219,13 @@ describe("mlops ab plan", () => {
     );
   });
 
+  it("shows the baseline and the target with the digits that tell them apart", async () => {
+    const { stdout } = await run(["ab", "plan", "--baseline", "0.999999", "--mde", "0.0000005"]);
+    expect(stdout).toMatch(/^accuracy 0\.999999 → 0\.9999995 \(MDE 5e-7\)/);
+    const coarse = await run(["ab", "plan", "--baseline", "0.7", "--mde", "0.02"]);
+    expect(coarse.stdout).toMatch(/^accuracy 0\.7 → 0\.72 \(MDE 0\.02\)/);
+  });
+
   it("adds what a running experiment can detect now", async () => {
     const { code, stdout } = await run([
       "ab",

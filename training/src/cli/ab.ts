@@ -124,6 +124,11 @@ interface SimulateFlags {
 }
 
 const fmt = (x: number): string => String(Number(x.toPrecision(4)));
+/** `x` with the digits that tell it from `x ± step` (at least 4: 0.999999 → 0.9999995 reads so). */
+const fmtTo = (x: number, step: number): string => {
+  const digits = Math.ceil(Math.log10(Math.abs(x) / step)) + 2;
+  return String(Number(x.toPrecision(Math.min(17, Math.max(4, digits || 4)))));
+};
 const days = (d: number | null): string => (d === null ? "" : `, ${fmt(d)} days`);
 
 function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null): string {
@@ -132,7 +137,7 @@ function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null
       ? ""
       : ` (at ${flags.traffic}/day, ${flags.challengerWeight}% to the challenger; the smaller arm sets the pace)`;
   const lines = [
-    `${plan.metric} ${fmt(plan.baseline)} → ${fmt(plan.target)} (MDE ${fmt(plan.mde)}), alpha ${plan.alpha}, power ${plan.power}${traffic}`,
+    `${plan.metric} ${fmtTo(plan.baseline, plan.mde)} → ${fmtTo(plan.target, plan.mde)} (MDE ${fmt(plan.mde)}), alpha ${plan.alpha}, power ${plan.power}${traffic}`,
     `fixed-horizon test, looked at once: ${plan.fixedHorizon.perArm} per arm${days(plan.fixedHorizon.days)}`,
     `always-valid test (what mlops ab analyze decides with): ${plan.sequential.perArm} per arm${days(plan.sequential.days)}`,
   ];
