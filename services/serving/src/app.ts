@@ -23,7 +23,6 @@ import {
   errorHandler,
   MAX_PATH_PARAM_LENGTH,
   notFoundBody,
-  routerError,
   validationError,
 } from "./errors.js";
 import garchService from "./garch/plugin.js";
@@ -102,10 +101,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // In-flight requests finish on close; new ones get 503 while the server drains.
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
-    // A path the router refuses answers like any other error: its shape, id and headers.
+    // A path the router refuses answers like any other error: its shape, id and headers (no
+    // hook runs for it).
     frameworkErrors: (error, request, reply) => {
       reply.headers(API_SECURITY_HEADERS).header("x-request-id", request.id);
-      return errorHandler(routerError(error, request.url), request, reply);
+      return errorHandler(error, request, reply);
     },
     // One line per request (below) instead of Fastify's two: half the logging on the hot path.
     logController: new LogController({ disableRequestLogging: true }),

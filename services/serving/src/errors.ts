@@ -73,9 +73,9 @@ export function notFoundBody(request: FastifyRequest): ErrorResponse {
 }
 
 /**
- * A client error under one of Fastify's own codes (`FST_ERR_*`) with a message of ours: what the
- * error handler answers for a request Fastify refuses before validation (its router, its body
- * parser), worded to name the part of the request and the rule.
+ * A client error under one of Fastify's own codes (`FST_ERR_*`), or a code of ours, with a
+ * message of ours: what the JSON body parser (json-body.ts) refuses, worded to name the part of
+ * the request and the rule.
  */
 export function fastifyClientError(
   code: string,
@@ -88,11 +88,19 @@ export function fastifyClientError(
 /** Largest request body (Fastify's `bodyLimit`): a batch at the row ceiling is ~1 MB of JSON. */
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
+/** Longest path parameter the router accepts (Fastify's `maxParamLength`). */
+export const MAX_PATH_PARAM_LENGTH = 100;
+
+/** A path the router refuses: its parameter and the rule, without quoting the path whole. */
+const pathRule = (rule: string) => (request: FastifyRequest) =>
+  `a parameter of the path ${truncateText(request.url, 120)} ${rule}`;
+
 /**
- * The rule each of Fastify's refusals of a body stands for, where its own message names none
- * ("Unsupported Media Type", "Request body is too large").
+ * The rule each of Fastify's own refusals stands for, where its message names none ("Unsupported
+ * Media Type", "Request body is too large") or quotes the request whole (the router's, for a
+ * path however long). The codes and statuses stay Fastify's.
  */
-const BODY_RULES: Readonly<Record<string, (request: FastifyRequest) => string>> = {
+const FASTIFY_RULES: Readonly<Record<string, (request: FastifyRequest) => string>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: (request) => {
     const type = request.headers["content-type"];
     const sent = type === undefined ? "is missing" : `${truncateText(type, 80)} is not accepted`;
@@ -102,28 +110,9 @@ const BODY_RULES: Readonly<Record<string, (request: FastifyRequest) => string>> 
     `body is larger than ${BODY_LIMIT_BYTES} bytes (${BODY_LIMIT_BYTES / 2 ** 20} MiB), the largest request accepted`,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     "body: its length does not match the content-length header",
+  FST_ERR_BAD_URL: pathRule("is not valid percent-encoding"),
+  FST_ERR_MAX_PARAM_LENGTH: pathRule(`is longer than ${MAX_PATH_PARAM_LENGTH} characters`),
 };
-
-/** Longest path parameter the router accepts (Fastify's `maxParamLength`). */
-export const MAX_PATH_PARAM_LENGTH = 100;
-
-/** The rule each refusal of Fastify's router stands for. */
-const ROUTER_RULES: Readonly<Record<string, string>> = {
-  FST_ERR_BAD_URL: "is not valid percent-encoding",
-  FST_ERR_MAX_PARAM_LENGTH: `is longer than ${MAX_PATH_PARAM_LENGTH} characters`,
-};
-
-/**
- * A path the router refuses before any route or hook runs (Fastify's `frameworkErrors`), worded
- * like every other client error: the part of the request and the rule it broke, where Fastify's
- * own message quotes the whole path however long it is. Its code and status stay Fastify's.
- */
-export function routerError(error: FastifyError, path: string): FastifyError {
-  const rule = ROUTER_RULES[error.code];
-  if (rule === undefined) return error;
-  const message = `a parameter of the path ${truncateText(path, 120)} ${rule}`;
-  return fastifyClientError(error.code, error.statusCode ?? 400, message);
-}
 
 /** What a request body/query/params failure turns into (fastify's validator compiler result). */
 export function validationError(subject: string, error: ZodError): ContractValidationError {
@@ -186,7 +175,7 @@ export function errorHandler(
   } else if (isClientError(error)) {
     status = error.statusCode!;
     // Fastify's own messages quote the request (a content type, a header): keep them bounded.
-    const rule = BODY_RULES[error.code];
+    const rule = FASTIFY_RULES[error.code];
     body = {
       error: truncateText(error.code ?? "BAD_REQUEST", 64),
       message: truncateText(rule === undefined ? error.message : rule(request), MAX_TEXT),
