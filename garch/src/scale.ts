@@ -12,10 +12,10 @@ import { GarchInputError } from "./errors.js";
 import type { GarchParams, ParamStat } from "./types.js";
 
 /** The unit of a series is 2^e with |e| at most this. */
-export const MAX_UNIT_EXPONENT = 500;
+const MAX_UNIT_EXPONENT = 500;
 
 /** Series whose standard deviation is within 2^±this are fitted in their own unit. */
-export const OWN_UNIT_EXPONENT = 20;
+const OWN_UNIT_EXPONENT = 20;
 
 /** Magnitudes whose squares, summed over any series, stay finite and normal. */
 const PLAIN_RANGE = [2 ** -400, 2 ** 400] as const;
@@ -54,13 +54,13 @@ function deviation(x: Float64Array): number {
  * 2^±OWN_UNIT_EXPONENT, else the power of two nearest that.
  * @throws GarchInputError OUT_OF_RANGE when that is outside 2^±MAX_UNIT_EXPONENT.
  */
-export function seriesUnit(x: Float64Array, field = "returns"): number {
+export function seriesUnit(x: Float64Array): number {
   const sd = deviation(x);
   const e = Math.round(Math.log2(sd));
   if (!(Math.abs(e) <= MAX_UNIT_EXPONENT)) {
     throw new GarchInputError(
       "OUT_OF_RANGE",
-      `${field} has a standard deviation of ${sd.toPrecision(3)}: it must be between 2^-${MAX_UNIT_EXPONENT} and 2^${MAX_UNIT_EXPONENT} (about ${(2 ** -MAX_UNIT_EXPONENT).toPrecision(2)} to ${(2 ** MAX_UNIT_EXPONENT).toPrecision(2)}) for its variance to be a double; rescale the series (returns in percent have a standard deviation near 1)`,
+      `returns has a standard deviation of ${sd.toPrecision(3)}: it must be between 2^-${MAX_UNIT_EXPONENT} and 2^${MAX_UNIT_EXPONENT} (about ${(2 ** -MAX_UNIT_EXPONENT).toPrecision(2)} to ${(2 ** MAX_UNIT_EXPONENT).toPrecision(2)}) for its variance to be a double; rescale the series (returns in percent have a standard deviation near 1)`,
     );
   }
   return Math.abs(e) <= OWN_UNIT_EXPONENT ? 1 : 2 ** e;
@@ -83,6 +83,10 @@ export function unitPower(name: string): number {
 /** Parameters, or a statistic of each, measured in `unit` back in the series' own units. */
 export function fromUnits<T extends GarchParams | ParamStat>(values: T, unit: number): T {
   if (unit === 1) return values;
-  const mu = values.mu === undefined ? {} : { mu: values.mu * unit };
-  return { ...values, ...mu, omega: values.omega * unit * unit };
+  // The lags' coefficients (arrays) and the shape parameters are unitless.
+  const out: Record<string, unknown> = { ...values };
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === "number") out[name] = value * unit ** unitPower(name);
+  }
+  return out as T;
 }
