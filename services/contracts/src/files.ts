@@ -1,9 +1,12 @@
 /**
  * Files the CLIs read and write, with failures in words: Node's own messages name the system
- * call (and, for an atomic write, the temporary file rather than the one the user named).
+ * call (and, for an atomic write, the temporary file rather than the one the user named). And
+ * the module file a worker pool runs, beside the module that starts it.
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** File-system failures in words, by the system's error code. */
 const FILE_ERRORS: Readonly<Record<string, string>> = {
@@ -46,4 +49,21 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
     const reason = code === "EEXIST" ? FILE_ERRORS.ENOTDIR : fileErrorReason(error);
     throw new FileWriteError(`cannot write ${path}: ${reason}`, { cause: error });
   }
+}
+
+/**
+ * The worker module `<stem>` beside the module at `callerUrl` (its `import.meta.url`), as a
+ * piscina pool is given it: from TypeScript sources (tsx, vitest) `<stem>.ts`, with each thread
+ * loading tsx first; compiled, `<stem>.js` (the build puts thread entries beside the bundle).
+ */
+export function threadModule(
+  callerUrl: string,
+  stem: string,
+): { readonly filename: string; readonly execArgv: string[] } {
+  const fromSource = callerUrl.endsWith(".ts");
+  const filename = new URL(`./${stem}.${fromSource ? "ts" : "js"}`, callerUrl).href;
+  // tsx is a development tool: compiled output neither needs nor ships it.
+  if (!fromSource) return { filename, execArgv: [] };
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return { filename, execArgv: ["--import", tsx] };
 }

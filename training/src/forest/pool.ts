@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { threadModule } from "@mlops/contracts/files";
 import type { FlatTree } from "@mlops/models";
 import { Piscina } from "piscina";
 import { requirePositiveInteger } from "../errors.js";
@@ -16,23 +15,17 @@ export interface TrainingPool {
   close(): Promise<void>;
 }
 
-/**
- * Starts `threads` worker threads. From TypeScript sources (tsx, vitest) the worker entry is
- * `worker.ts` and each thread loads tsx first; from compiled output it is `worker.js`.
- */
+/** Starts `threads` worker threads running worker.ts. */
 export function createTrainingPool(threads: number): TrainingPool {
   requirePositiveInteger("threads", threads);
-  const fromSource = import.meta.url.endsWith(".ts");
-  const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
-  // tsx is a development tool: compiled output neither needs nor ships it.
-  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href : "";
+  const { filename, execArgv } = threadModule(import.meta.url, "worker");
   const piscina = new Piscina<TreeBatch | null, FlatTree[]>({
     filename,
     minThreads: threads,
     maxThreads: threads,
     // Tasks are whole batches of CPU-bound work: one at a time per thread.
     concurrentTasksPerWorker: 1,
-    execArgv: fromSource ? ["--import", tsx] : [],
+    execArgv,
   });
   return {
     threads,

@@ -3,8 +3,7 @@
  * one runs. The thread starts with the first fit and stops after a minute without one (memory at
  * rest is unchanged); fits beyond a short queue are refused with a 503 rather than piling up.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { threadModule } from "@mlops/contracts/files";
 import type { GarchOptions, GarchParams } from "@mlops/garch";
 import { Piscina } from "piscina";
 import { ServingError } from "../errors.js";
@@ -41,17 +40,10 @@ export interface GarchFitter {
   close(): Promise<void>;
 }
 
-/**
- * The fitter. From TypeScript sources (tsx, vitest) the thread's entry is `fit-thread.ts` and
- * it loads tsx first; from compiled output it is `fit-thread.js` beside the bundle.
- */
+/** The fitter; its thread runs fit-thread.ts. */
 export function createFitter(options: { readonly maxQueued?: number } = {}): GarchFitter {
   const maxQueued = options.maxQueued ?? MAX_QUEUED_FITS;
-  const fromSource = import.meta.url.endsWith(".ts");
-  const filename = new URL(fromSource ? "./fit-thread.ts" : "./fit-thread.js", import.meta.url)
-    .href;
-  // tsx is a development tool: compiled output neither needs nor ships it.
-  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href : "";
+  const { filename, execArgv } = threadModule(import.meta.url, "fit-thread");
   let pool: Piscina<FitRequest, FitReply> | undefined;
   return {
     async fit(request) {
@@ -61,7 +53,7 @@ export function createFitter(options: { readonly maxQueued?: number } = {}): Gar
         maxThreads: 1,
         concurrentTasksPerWorker: 1,
         idleTimeout: IDLE_MS,
-        execArgv: fromSource ? ["--import", tsx] : [],
+        execArgv,
       });
       if (pool.queueSize >= maxQueued) {
         throw new ServingError(
