@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileWriteError, fileErrorReason, writeFileAtomically } from "./files.js";
+import { FileWriteError, fileErrorReason, readJsonFile, writeFileAtomically } from "./files.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -49,5 +49,25 @@ describe("fileErrorReason", () => {
       "no such file or directory",
     );
     expect(fileErrorReason(new Error("something else"))).toBe("something else");
+  });
+});
+
+describe("readJsonFile", () => {
+  it("parses the file, and says why in words when it cannot", async () => {
+    const good = join(dir, "good.json");
+    await writeFile(good, '{"a":[1,2]}');
+    expect(await readJsonFile(good)).toEqual({ a: [1, 2] });
+    const missing = join(dir, "none.json");
+    await expect(readJsonFile(missing)).rejects.toMatchObject({
+      name: "JsonFileError",
+      path: missing,
+      reason: "no such file or directory",
+      message: `cannot read ${missing}: no such file or directory`,
+    });
+    const broken = join(dir, "broken.json");
+    await writeFile(broken, "{a:");
+    await expect(readJsonFile(broken)).rejects.toMatchObject({
+      reason: expect.stringMatching(/^it is not valid JSON \(Expected/),
+    });
   });
 });

@@ -3,7 +3,7 @@
  * call (and, for an atomic write, the temporary file rather than the one the user named). And
  * the module file a worker pool runs, beside the module that starts it.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,6 +23,35 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
 export function fileErrorReason(error: unknown): string {
   const { code, message } = error as { code?: string; message: string };
   return FILE_ERRORS[code ?? ""] ?? message;
+}
+
+/** A JSON file that could not be read or parsed; `reason` says why in words. */
+export class JsonFileError extends Error {
+  override readonly name = "JsonFileError";
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`cannot read ${path}: ${reason}`);
+  }
+}
+
+/**
+ * The parsed contents of the JSON file at `path`.
+ * @throws JsonFileError: the file cannot be read (why, in words), or it is not JSON (where).
+ */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new JsonFileError(path, fileErrorReason(error));
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new JsonFileError(path, `it is not valid JSON (${(error as Error).message})`);
+  }
 }
 
 /** A file that could not be written: the message names it and says why. */

@@ -3,9 +3,7 @@
  * sampling) with Azure ML's early-termination rules acting on each trial's reports (every k trees,
  * or every k boosting rounds), each trial a child run; locally or as an Azure ML sweep job.
  */
-
-import { readFile } from "node:fs/promises";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { JsonFileError, readJsonFile } from "@mlops/contracts/files";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
@@ -204,26 +202,10 @@ function noSpace(): never {
 }
 
 async function readSpace(path: string): Promise<SearchSpace> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new OptionError(
-      "--space",
-      `must be a readable JSON file: ${fileErrorReason(error)}`,
-      path,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new OptionError(
-      "--space",
-      `must be a readable JSON file: it is not valid JSON (${(error as Error).message})`,
-      path,
-    );
-  }
+  const parsed = await readJsonFile(path).catch((error: unknown) => {
+    if (!(error instanceof JsonFileError)) throw error;
+    throw new OptionError("--space", `must be a readable JSON file: ${error.reason}`, path);
+  });
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new OptionError("--space", "must hold a JSON object of parameter expressions", path);
   }

@@ -4,9 +4,8 @@
  * what the stack serves; define the stack's experiment in the store. The GitHub workflow calls
  * exactly these, so every pipeline step can be run by hand too.
  */
-import { readFile } from "node:fs/promises";
 import type { ServingField } from "@mlops/contracts";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { JsonFileError, readJsonFile } from "@mlops/contracts/files";
 import type { Command } from "commander";
 import { ensureStackExperiment } from "../experiment.js";
 import {
@@ -100,20 +99,10 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCommandCon
       )
       .requiredOption("--decision <file>", "decision record (JSON) written by `mlops ab analyze`"),
   ).action(async (opts: ReleaseFlags & { decision: string }) => {
-    let text: string;
-    try {
-      text = await readFile(opts.decision, "utf8");
-    } catch (error) {
-      throw new Error(`--decision must be a readable JSON file: ${fileErrorReason(error)}`);
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new Error(
-        `--decision must be a readable JSON file: it is not valid JSON (${(error as Error).message})`,
-      );
-    }
+    const raw = await readJsonFile(opts.decision).catch((error: unknown) => {
+      if (!(error instanceof JsonFileError)) throw error;
+      throw new Error(`--decision must be a readable JSON file: ${error.reason}`);
+    });
     const decision = parseDecision(raw);
     const target = await readStackTarget(opts.stackConfig);
     await finish(planDecision(decision, target.serving), target, opts);
