@@ -297,6 +297,15 @@ export function parseServingConfig(env: EnvRecord): ServingConfig {
 }
 
 /**
+ * The folder new models' files go under: `MLOPS_ARTIFACT_DIR`, else `.mlops/artifacts`. `pnpm
+ * start` and the `mlops` commands that write models read it alike, as they read `MLOPS_STORE`.
+ */
+export function parseArtifactDir(env: EnvRecord): string {
+  const shape = { [E.artifactDir]: servingEnvShape[E.artifactDir] };
+  return parseOrThrow(z.object(shape), env, "artifact directory")[E.artifactDir];
+}
+
+/**
  * The env vars for `config`: every setting explicit (defaults included, so a pod's environment
  * documents itself); unset optionals are omitted.
  */

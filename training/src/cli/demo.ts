@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runDemoJob } from "../jobs/demo.js";
 import type { CliContext } from "./context.js";
-import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
+import { artifactRoot, artifactsHelp, integer } from "./flags.js";
 
 /**
  * Adds `mlops demo`: registers what `pnpm start` serves (the demo forest champion and boosted-trees
@@ -22,7 +22,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       100,
     )
     .option("--threads <t>", "worker threads for training", integer("--threads", 1), 1)
-    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)
     .option(
       "--challenger-weight <pct>",
@@ -42,7 +42,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         }
         const result = await runDemoJob({
           store,
-          artifactRoot: opts.artifacts,
+          artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
           experimentId: opts.experiment,
           challengerWeight: opts.challengerWeight,
           trees: opts.trees,
@@ -69,7 +69,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
 interface DemoFlags {
   trees: number;
   threads: number;
-  artifacts: string;
+  artifacts?: string;
   experiment: string;
   challengerWeight: number;
   json?: boolean;

@@ -1,8 +1,20 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
+import { type EnvRecord, parseArtifactDir } from "@mlops/contracts";
 import { type Command, InvalidArgumentError } from "commander";
 
-/** Default directory for run artifacts, relative to the working directory (like the store). */
-export const DEFAULT_ARTIFACT_ROOT = ".mlops/artifacts";
+/**
+ * `--artifacts <dir>`'s help: where a command writes a new model's files. The flag has no
+ * commander default: unset, `artifactRoot` reads the environment's folder when the command runs
+ * (so `--help` works whatever the environment holds).
+ */
+export function artifactsHelp(what: string): string {
+  return `${what} (default: MLOPS_ARTIFACT_DIR, else .mlops/artifacts)`;
+}
+
+/** The folder `--artifacts` names, else the environment's (`MLOPS_ARTIFACT_DIR`, …). */
+export function artifactRoot(flag: string | undefined, env: EnvRecord): string {
+  return flag ?? parseArtifactDir(env);
+}
 
 /** An integer ≥ `min`. */
 export function integer(flag: string, min: number) {

@@ -6,7 +6,7 @@ import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
+import { artifactRoot, artifactsHelp, integer } from "./flags.js";
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
 
@@ -29,7 +29,7 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
       "normal,t",
     )
     .option("--criterion <c>", "aic or bic", "bic")
-    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--json", "print one JSON object instead of text")
     .action((opts: GarchFlags) =>
       ctx.withStore(async (store) => {
@@ -56,7 +56,7 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
           criterion: opts.criterion,
           store,
           ...selectTracking(ctx.io.env, store),
-          artifactRoot: opts.artifacts,
+          artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
           onCandidate: (done, total) => {
             if (done === 1) bar?.start(total, 0);
             bar?.update(done);
@@ -83,6 +83,6 @@ interface GarchFlags {
   maxQ: number;
   dist: string;
   criterion: string;
-  artifacts: string;
+  artifacts?: string;
   json?: boolean;
 }

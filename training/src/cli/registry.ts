@@ -12,7 +12,7 @@ import { OptionError } from "../errors.js";
 import { runPromoteJob, runRegisterJob } from "../jobs/registry.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { DEFAULT_ARTIFACT_ROOT, integer } from "./flags.js";
+import { artifactRoot, artifactsHelp, integer } from "./flags.js";
 
 /** Adds `mlops models list|show|card`, `mlops register` and `mlops promote`. */
 export function registerRegistryCommands(program: Command, ctx: CliContext): void {
@@ -80,16 +80,16 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     )
     .requiredOption("--path <dir>", "the artifact folder")
     .option("--name <name>", "registered model name (default: the manifest's)")
-    .option("--artifacts <dir>", "directory for the new version's files", DEFAULT_ARTIFACT_ROOT)
+    .option("--artifacts <dir>", artifactsHelp("directory for the new version's files"))
     .option("--json", "print one JSON object instead of text")
-    .action((opts: { path: string; name?: string; artifacts: string; json?: boolean }) =>
+    .action((opts: { path: string; name?: string; artifacts?: string; json?: boolean }) =>
       ctx.withStore(async (store) => {
         const result = await runRegisterJob({
           path: opts.path,
           name: opts.name,
           store,
           mirror: selectTracking(ctx.io.env, store).mirror,
-          artifactRoot: opts.artifacts,
+          artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
         });
         ctx.print(
           opts.json,

@@ -87,6 +87,28 @@ describe("mlops train --json", () => {
     });
   });
 
+  it("writes under MLOPS_ARTIFACT_DIR, as pnpm start does, unless --artifacts says otherwise", async () => {
+    const args = ["train", "--data", cli.data, "--label", "label", "--trees", "3", "--json"];
+    const envDir = join(cli.root, "from-env");
+    const fromEnv = await cli.run(args, { MLOPS_ARTIFACT_DIR: envDir });
+    expect(fromEnv.code).toBe(0);
+    expect(JSON.parse(fromEnv.stdout).artifact.startsWith(join(envDir, ""))).toBe(true);
+
+    const flagDir = join(cli.root, "from-flag");
+    const fromFlag = await cli.run([...args, "--artifacts", flagDir], {
+      MLOPS_ARTIFACT_DIR: envDir,
+    });
+    expect(JSON.parse(fromFlag.stdout).artifact.startsWith(join(flagDir, ""))).toBe(true);
+
+    const tooLong = await cli.run(args, { MLOPS_ARTIFACT_DIR: "a".repeat(1025) });
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(/MLOPS_ARTIFACT_DIR: .*1024/);
+    // The environment is read when the command runs: --help works whatever it holds.
+    const help = await cli.run(["train", "--help"], { MLOPS_ARTIFACT_DIR: "a".repeat(1025) });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/default:\s+MLOPS_ARTIFACT_DIR, else \.mlops\/artifacts/);
+  });
+
   it("has --help on the subcommand", async () => {
     const help = await cli.run(["train", "--help"]);
     expect(help.code).toBe(0);

@@ -12,7 +12,7 @@ import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
-import { DEFAULT_ARTIFACT_ROOT, datasetCommand, integer, number } from "./flags.js";
+import { artifactRoot, artifactsHelp, datasetCommand, integer, number } from "./flags.js";
 import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
 
 /** Adds `mlops train`. */
@@ -26,7 +26,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     .option("--trees <n>", "forest: number of trees (default 100)", integer("--trees", 1))
     .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
-    .option("--artifacts <dir>", "directory for run artifacts", DEFAULT_ARTIFACT_ROOT)
+    .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
     .option(
       "--promotion-threshold <x>",
@@ -111,7 +111,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
         threads: opts.threads,
         store,
         ...selectTracking(ctx.io.env, store),
-        artifactRoot: opts.artifacts,
+        artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
         onProgress: (p) => {
           if (bar && !bar.isActive) bar.start(p.total, 0);
           bar?.update(p.done);
@@ -149,7 +149,7 @@ interface TrainFlags extends ModelFlags {
   name?: string;
   seed: number;
   threads: number;
-  artifacts: string;
+  artifacts?: string;
   autoPromote?: boolean;
   promotionThreshold?: number;
   metric: string;
