@@ -3,6 +3,7 @@
  * manifest written beside every model file, and tracked runs (MLflow's shape, snake_case).
  */
 import { z } from "zod";
+import { truncateText } from "./errors.js";
 import { AliasSchema } from "./model-ref.js";
 import {
   ClassLabelSchema,
@@ -100,6 +101,28 @@ export const FeatureSchemaSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 export type FeatureSchema = z.infer<typeof FeatureSchemaSchema>;
+
+/**
+ * Why models of these two input schemas cannot be one A/B test's champion and challenger, or
+ * null when they can. A request carries one feature row whichever arm serves it, so both must
+ * take the same features in the same order; the analysis scores both against one outcome label,
+ * so both must predict the same classes (in any order).
+ */
+export function armsMismatch(champion: FeatureSchema, challenger: FeatureSchema): string | null {
+  if (champion.kind !== "classifier" || challenger.kind !== "classifier") {
+    return `both must be classifiers (the champion is a ${champion.kind} model, the challenger a ${challenger.kind} model)`;
+  }
+  const list = (names: readonly string[]) => truncateText(names.join(", "), 200);
+  const features = [champion, challenger].map((s) => s.features.map((f) => f.name));
+  if (features[0]!.join("\u0000") !== features[1]!.join("\u0000")) {
+    return `both must take the same features in the same order (the champion takes ${list(features[0]!)}; the challenger ${list(features[1]!)})`;
+  }
+  const classes = [champion, challenger].map((s) => [...s.classes].sort());
+  if (classes[0]!.join("\u0000") !== classes[1]!.join("\u0000")) {
+    return `both must predict the same classes (the champion predicts ${list(champion.classes)}; the challenger ${list(challenger.classes)})`;
+  }
+  return null;
+}
 
 /**
  * Manifest formats this package reads. Format 2 added `algorithm` (a classifier's, required

@@ -7,7 +7,7 @@ import { ExperimentInputSchema } from "./experiments.js";
 import { PREDICTION_REQUESTS, predictionRateQuery } from "./metrics.js";
 import { formatModelRef, ModelRefSchema, PinnedModelRefSchema } from "./model-ref.js";
 import { outcomeClass, PredictionRecordSchema } from "./predictions.js";
-import { ModelManifestSchema } from "./registry.js";
+import { armsMismatch, type FeatureSchema, ModelManifestSchema } from "./registry.js";
 
 function issuesOf(schema: { safeParse(v: unknown): unknown }, value: unknown): string {
   try {
@@ -203,5 +203,38 @@ describe("shared names", () => {
   it("sets a TTL on prediction logs only where the layout says so", () => {
     expect(COSMOS_LAYOUT.containers.predictions.defaultTtlSeconds).toBe(PREDICTION_TTL_SECONDS);
     expect("defaultTtlSeconds" in COSMOS_LAYOUT.containers.models).toBe(false);
+  });
+});
+
+describe("armsMismatch", () => {
+  const classifier = (features: string[], classes: string[]): FeatureSchema => ({
+    kind: "classifier",
+    features: features.map((name) => ({ name, type: "number" as const })),
+    target: "label",
+    classes,
+  });
+  const base = classifier(["a", "b"], ["x", "y", "z"]);
+
+  it("accepts the same features in order and the same classes in any order", () => {
+    expect(armsMismatch(base, classifier(["a", "b"], ["z", "x", "y"]))).toBeNull();
+  });
+
+  it("names what differs: features, their order, classes, kind", () => {
+    expect(armsMismatch(base, classifier(["b", "a"], ["x", "y", "z"]))).toBe(
+      "both must take the same features in the same order (the champion takes a, b; the challenger b, a)",
+    );
+    expect(armsMismatch(base, classifier(["a", "b"], ["x", "y"]))).toMatch(
+      /^both must predict the same classes \(the champion predicts x, y, z; the challenger x, y\)$/,
+    );
+    expect(armsMismatch(base, { kind: "garch", series: "returns" })).toBe(
+      "both must be classifiers (the champion is a classifier model, the challenger a garch model)",
+    );
+  });
+
+  it("keeps the message short for a thousand features", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `feature_${i}`);
+    const why = armsMismatch(classifier(many, ["x", "y"]), classifier(many.slice(1), ["x", "y"]));
+    expect(why!.length).toBeLessThan(600);
+    expect(why).toContain("…");
   });
 });

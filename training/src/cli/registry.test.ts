@@ -207,6 +207,54 @@ describe("mlops promote", () => {
     expect(await withStore((s) => s.models.aliases("small"))).toMatchObject({ champion: 1 });
   });
 
+  it("refuses an arm that takes other features or predicts other classes than the other arm", async () => {
+    // champion is v1 (the test before); v3 and v4 are trained on other columns and labels.
+    const csv = (await readFile(join(root, "small.csv"), "utf8")).trimEnd().split("\n");
+    const dir = await mkdtemp(join(root, "other-"));
+    const train = async (lines: string[]) => {
+      await writeFile(join(dir, "small.csv"), lines.join("\n"));
+      const args = ["--data", join(dir, "small.csv"), "--label", "label", "--trees", "3"];
+      const result = await run([
+        "train",
+        ...args,
+        "--artifacts",
+        join(root, "artifacts"),
+        "--json",
+      ]);
+      return JSON.parse(result.stdout).model.version as number;
+    };
+    // Columns f0..f4,label,split: drop f4; then rename the labels.
+    const fewer = await train(csv.map((l) => l.split(",").toSpliced(4, 1).join(",")));
+    const renamed = await train(
+      csv.map((l, i) => {
+        const cells = l.split(",");
+        if (i > 0) cells[5] = cells[5] === "0" ? "no" : "yes";
+        return cells.join(",");
+      }),
+    );
+    const before = await withStore((s) => s.models.aliases("small"));
+
+    const features = await promote("--version", String(fewer), "--alias", "challenger");
+    expect(features.code).toBe(1);
+    expect(features.stderr).toMatch(
+      new RegExp(
+        `^error: --version small@champion is v1, and v${fewer} cannot be its challenger: both must take the same features in the same order \\(the champion takes f0, f1, f2, f3, f4; the challenger f0, f1, f2, f3\\)`,
+      ),
+    );
+    const classes = await promote("--version", String(renamed), "--alias", "challenger");
+    expect(classes.code).toBe(1);
+    expect(classes.stderr).toMatch(
+      /both must predict the same classes \(the champion predicts 0, 1; the challenger no, yes\)/,
+    );
+    // The check holds for champion the other way round; an alias of no arm is not checked.
+    const champion = await promote(
+      ...["--version", String(fewer), "--alias", "champion", "--force", "--reason", "test"],
+    );
+    expect(champion.stderr).toMatch(/^error: --version small@challenger is v2, and v\d+ cannot/);
+    expect(await withStore((s) => s.models.aliases("small"))).toEqual(before);
+    expect((await promote("--version", String(fewer), "--alias", "shadow")).code).toBe(0);
+  });
+
   it("names bad flags", async () => {
     const r = await promote("--version", "9", "--alias", "challenger");
     expect([r.code, r.stderr]).toEqual([

@@ -4,15 +4,20 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import {
   AliasSchema,
+  armsMismatch,
+  CHALLENGER,
   CHAMPION,
   type ModelManifest,
   ModelManifestSchema,
+  type ModelVersion,
   NameSchema,
 } from "@mlops/contracts";
 import { fileErrorReason } from "@mlops/contracts/files";
 import {
+  ArtifactError,
   CARD_FILE,
   MANIFEST_FILE,
+  readArtifact,
   readArtifactDir,
   versionInput,
   writeArtifact,
@@ -138,6 +143,44 @@ export interface PromoteJobOutput {
 }
 
 /**
+ * Refuses to make `target` one arm of the A/B test (champion or challenger) when the version the
+ * other arm's alias names takes other features or predicts other classes: the challenger's
+ * Deployment would answer the champion's requests with errors or with predictions of features
+ * it was not trained on.
+ */
+async function checkArms(
+  name: string,
+  alias: string,
+  target: ModelVersion,
+  aliases: Readonly<Record<string, number>>,
+  store: Store,
+): Promise<void> {
+  const other = alias === CHAMPION ? CHALLENGER : alias === CHALLENGER ? CHAMPION : null;
+  const otherVersion = other === null ? undefined : aliases[other];
+  if (otherVersion === undefined || otherVersion === target.version) return;
+  const otherRecord = await store.models.get(name, otherVersion);
+  if (otherRecord === null) return;
+  // A version whose files are gone cannot be compared; what serves it fails on its own.
+  const theirs = await readArtifact(otherRecord.artifact).then(
+    (a) => a.manifest.feature_schema,
+    (error: unknown) => {
+      if (error instanceof ArtifactError) return null;
+      throw error;
+    },
+  );
+  if (theirs === null) return;
+  const mine = (await readArtifact(target.artifact)).manifest.feature_schema;
+  const why = alias === CHAMPION ? armsMismatch(mine, theirs) : armsMismatch(theirs, mine);
+  if (why !== null) {
+    throw new OptionError(
+      "--version",
+      `${name}@${other} is v${otherVersion}, and v${target.version} cannot be its ${alias}: ${why}`,
+      target.version,
+    );
+  }
+}
+
+/**
  * Points an alias at a version with the store's compare-and-set (`setAlias` with
  * `expectedVersion`), so two concurrent promotions cannot both win. `champion` is what serves
  * production and moves only through an A/B decision (`mlops ab analyze --apply`); moving it here
@@ -166,7 +209,9 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
       input.version,
     );
   }
-  const previous = (await store.models.aliases(input.name))[input.alias] ?? null;
+  const aliases = await store.models.aliases(input.name);
+  await checkArms(input.name, input.alias, target, aliases, store);
+  const previous = aliases[input.alias] ?? null;
   const expected = input.expectedVersion === undefined ? previous : input.expectedVersion;
   await store.models.setAlias(input.name, input.alias, input.version, {
     expectedVersion: expected,

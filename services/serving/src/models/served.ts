@@ -4,6 +4,7 @@
  * registered GARCH fits are loaded on first use and kept in a small cache.
  */
 import {
+  armsMismatch,
   formatModelRef,
   type ModelKind,
   type ModelRef,
@@ -118,6 +119,15 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
       const version = await resolve(store, ref, "classifier");
       return [version, loadClassifier(await readVersion(version))];
     });
+  }
+  const { champion, challenger } = classifiers;
+  if (champion && challenger) {
+    const why = armsMismatch(champion.manifest.feature_schema, challenger.manifest.feature_schema);
+    if (why !== null) {
+      throw new Error(
+        `champion ${champion.name}@${champion.version} and challenger ${challenger.name}@${challenger.version} cannot be served as one A/B test: ${why}`,
+      );
+    }
   }
   const cache = new Map<string, ServedGarch>();
   const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
