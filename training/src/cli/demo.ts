@@ -1,6 +1,7 @@
 import { SERVING_DEFAULTS } from "@mlops/contracts";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
+import { MAX_ESTIMATORS } from "../forest/options.js";
 import { runDemoJob } from "../jobs/demo.js";
 import type { CliContext } from "./context.js";
 import { artifactRoot, artifactsHelp, integer } from "./flags.js";
@@ -18,7 +19,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option(
       "--trees <n>",
       "trees of the forest and rounds of the boosted trees",
-      integer("--trees", 1),
+      integer("--trees", 1, MAX_ESTIMATORS),
       100,
     )
     .option("--threads <t>", "worker threads for training", integer("--threads", 1), 1)

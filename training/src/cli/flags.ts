@@ -16,13 +16,14 @@ export function artifactRoot(flag: string | undefined, env: EnvRecord): string {
   return flag ?? parseArtifactDir(env);
 }
 
-/** An integer ≥ `min`. */
-export function integer(flag: string, min: number) {
+/** An integer ≥ `min` (and ≤ `max` when given). */
+export function integer(flag: string, min: number, max?: number) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min) {
+    if (!/^\d+$/.test(text) || n < min || (max !== undefined && n > max)) {
+      const range = max === undefined ? `≥ ${min}` : `in [${min}, ${max}]`;
       throw new InvalidArgumentError(
-        `${flag} must be an integer ≥ ${min} (got ${JSON.stringify(text)})`,
+        `${flag} must be an integer ${range} (got ${JSON.stringify(text)})`,
       );
     }
     return n;

@@ -8,6 +8,7 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
+import { MAX_ESTIMATORS } from "../forest/options.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
@@ -39,7 +40,7 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     .option(
       "--trees <n>",
       "trees (forest) or boosting rounds (gbdt) per trial, unless the space sets nEstimators",
-      integer("--trees", 1),
+      integer("--trees", 1, MAX_ESTIMATORS),
       100,
     )
     .option(

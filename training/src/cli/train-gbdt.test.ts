@@ -111,7 +111,7 @@ describe("mlops train --algorithm gbdt", () => {
       ["--learning-rate", "2"],
       '--learning-rate must be a number in (0, 1] (got "2")',
     ],
-    ["no rounds", ["--rounds", "0"], '--rounds must be an integer ≥ 1 (got "0")'],
+    ["no rounds", ["--rounds", "0"], '--rounds must be an integer in [1, 100000] (got "0")'],
     ["a word for a number", ["--rounds", "ten"], '--rounds must be a number (got "ten")'],
     [
       "a negative depth",

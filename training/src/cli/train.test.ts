@@ -60,7 +60,21 @@ describe("mlops train --json", () => {
 
     const badTrees = await cli.train("--trees", "0");
     expect(badTrees.code).toBe(1);
-    expect(badTrees.stderr).toContain('--trees must be an integer ≥ 1 (got "0")');
+    expect(badTrees.stderr).toContain('--trees must be an integer in [1, 100000] (got "0")');
+    // A typo of a few zeros is refused at once, not run until the heap is exhausted.
+    for (const [flag, value] of [
+      ["--trees", "1000000000"],
+      ["--rounds", "1000000000"],
+    ]) {
+      const algorithm = flag === "--rounds" ? ["--algorithm", "gbdt"] : [];
+      const huge = await cli.run([
+        ...["train", "--data", cli.data, "--label", "label", ...algorithm, flag, value!],
+      ]);
+      expect([huge.code, huge.stderr]).toEqual([
+        1,
+        expect.stringContaining(`${flag} must be an integer in [1, 100000]`),
+      ]);
+    }
 
     const noData = await cli.run(["train", "--label", "label"]);
     expect(noData.code).toBe(1);

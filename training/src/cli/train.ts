@@ -7,6 +7,7 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
+import { MAX_ESTIMATORS } from "../forest/options.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
@@ -23,7 +24,11 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     "Train a random forest or gradient-boosted trees (--algorithm) on a CSV (its `split` column, else a seeded stratified 80/20 split), track the run and register the model.",
   )
     .option("--name <name>", "registered model name (default: the file's base name)")
-    .option("--trees <n>", "forest: number of trees (default 100)", integer("--trees", 1))
+    .option(
+      "--trees <n>",
+      "forest: number of trees (default 100)",
+      integer("--trees", 1, MAX_ESTIMATORS),
+    )
     .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))

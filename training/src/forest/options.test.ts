@@ -21,8 +21,17 @@ describe("resolveForestOptions", () => {
   });
 
   it.each<[ForestOptions, string, string]>([
-    [{ nEstimators: 0 }, "nEstimators", "nEstimators must be an integer ≥ 1 (got 0)"],
-    [{ nEstimators: 2.5 }, "nEstimators", "nEstimators must be an integer ≥ 1 (got 2.5)"],
+    [{ nEstimators: 0 }, "nEstimators", "nEstimators must be an integer in [1, 100000] (got 0)"],
+    [
+      { nEstimators: 2.5 },
+      "nEstimators",
+      "nEstimators must be an integer in [1, 100000] (got 2.5)",
+    ],
+    [
+      { nEstimators: 1e9 },
+      "nEstimators",
+      "nEstimators must be an integer in [1, 100000] (got 1000000000)",
+    ],
     [
       { maxFeatures: "half" as "sqrt" },
       "maxFeatures",

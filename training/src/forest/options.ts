@@ -3,6 +3,13 @@ import { OptionError } from "../errors.js";
 /** Largest seed a training option takes: the registry records seeds as uint32 (contracts). */
 export const MAX_SEED = 2 ** 32 - 1;
 
+/**
+ * Most trees a forest, or boosting rounds a gbdt, may have: scikit-learn's forests default to
+ * 100 and boosted trees run thousands of rounds at small learning rates. Beyond this a typo (an
+ * extra zero or three) would run until the heap is exhausted and the process dies without a word.
+ */
+export const MAX_ESTIMATORS = 100_000;
+
 /** How many features a node may consider when it looks for a split. */
 export type MaxFeatures = "sqrt" | "log2" | "all" | number;
 
@@ -11,7 +18,7 @@ export type MaxFeatures = "sqrt" | "log2" | "all" | number;
  * `RandomForestClassifier`.
  */
 export interface ForestOptions {
-  /** Number of trees. @default 100 */
+  /** Number of trees, 1 to {@link MAX_ESTIMATORS}. @default 100 */
   nEstimators?: number;
   /**
    * Features drawn (without replacement) at every node: `"sqrt"` → ⌊√F⌋, `"log2"` → ⌊log₂F⌋,
@@ -90,7 +97,7 @@ export function resolveForestOptions(options: ForestOptions = {}): ForestParams 
     classWeight = null,
     seed = 42,
   } = options;
-  checkInteger("nEstimators", nEstimators, 1);
+  checkInteger("nEstimators", nEstimators, 1, MAX_ESTIMATORS);
   if (typeof maxFeatures === "string") {
     if (maxFeatures !== "sqrt" && maxFeatures !== "log2" && maxFeatures !== "all") {
       throw new OptionError(

@@ -54,8 +54,17 @@ describe("resolveGbdtOptions", () => {
   });
 
   it.each<[unknown, string, string]>([
-    [{ nEstimators: 0 }, "nEstimators", "nEstimators must be an integer ≥ 1 (got 0)"],
-    [{ nEstimators: 1.5 }, "nEstimators", "nEstimators must be an integer ≥ 1 (got 1.5)"],
+    [{ nEstimators: 0 }, "nEstimators", "nEstimators must be an integer in [1, 100000] (got 0)"],
+    [
+      { nEstimators: 1.5 },
+      "nEstimators",
+      "nEstimators must be an integer in [1, 100000] (got 1.5)",
+    ],
+    [
+      { nEstimators: 1e9 },
+      "nEstimators",
+      "nEstimators must be an integer in [1, 100000] (got 1000000000)",
+    ],
     [{ learningRate: 0 }, "learningRate", "learningRate must be a number in (0, 1] (got 0)"],
     [{ learningRate: 1.2 }, "learningRate", "learningRate must be a number in (0, 1] (got 1.2)"],
     [

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OptionError } from "../errors.js";
-import { MAX_SEED } from "../forest/options.js";
+import { MAX_ESTIMATORS, MAX_SEED } from "../forest/options.js";
 
 /** How a tree grows: the best leaf anywhere next (LightGBM) or level by level (XGBoost's default). */
 export type Growth = "leafwise" | "depthwise";
@@ -56,7 +56,10 @@ const share = z.number().gt(0).lte(1);
 
 /** Each option's schema and the rule an error states when a value breaks it. */
 const FIELDS = {
-  nEstimators: [count(1).default(100), "must be an integer ≥ 1"],
+  nEstimators: [
+    z.number().int().min(1).max(MAX_ESTIMATORS).default(100),
+    `must be an integer in [1, ${MAX_ESTIMATORS}]`,
+  ],
   learningRate: [share.default(0.1), "must be a number in (0, 1]"],
   growth: [
     z.enum(["leafwise", "depthwise"]).default("leafwise"),
