@@ -7,6 +7,9 @@
  *   Long series go by nested leading blocks, each solved only as far as a start needs; the
  *   second grid start stops once it is seen to head for the first one's optimum; the last pass
  *   accumulates the outer product of the scores for the OPG standard errors.
+ * - Where the best optimum shows little ARCH effect (start.ts, `WEAK_ARCH`), the weak-ARCH
+ *   starts run too: such likelihoods often have a higher maximum on a face (alpha or beta at 0)
+ *   that the grid's best points do not lead to.
  * - Other models: the quasi-Newton stage (a BFGS estimate of the Hessian) from the starts, then
  *   Newton polishing with the Hessian the standard errors use.
  *
@@ -21,7 +24,7 @@ import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
 import { polish } from "./optimize/polish.js";
 import { type QuasiResult, quasiNewtonStage } from "./optimize/quasi-newton.js";
 import { type Estimate, isEstimate, type Stopped } from "./optimize/result.js";
-import { startingValues } from "./start.js";
+import { startingValues, weakArch, weakArchStarts } from "./start.js";
 
 /** Decrement to which a leading block is solved by Newton: its optimum is only a start. */
 const HEAD_TOL = 1e-2;
@@ -88,33 +91,49 @@ function newtonEstimate(
     if (!full || full === "same") return null;
     return { ...full, iterations: full.iterations + first.iterations };
   }
-  const starts = startingValues(model);
-  if (starts.length === 0) return null;
-  const best = newtonStage(model, c, starts[0]!.theta, maxIterations, options);
+  const grid = startingValues(model);
+  if (grid.length === 0) return null;
+  const best = newtonStage(model, c, grid[0]!.theta, maxIterations, options);
   if (!best || best === "same") return null;
   // Stopped short on the fit's own sample: the general path takes over from where it stopped.
   if (final && !isEstimate(best)) return best;
-  if (starts.length < 2) return best;
-  // A second start from another grid point guards against a poor local optimum; it stops as
-  // soon as it is seen to head for the same one.
-  const second = newtonStage(model, c, starts[1]!.theta, maxIterations, {
-    ...options,
-    reference: (isEstimate(best) && knownOf(best)) || undefined,
-  });
-  if (second === "same" || !second) {
-    if (final) evaluate(model, best.theta); // leave the model's residuals and variances at it
-    return best;
+  // More starts guard against a poor local optimum: the second grid point, and where the best
+  // optimum found shows little ARCH effect the weak-ARCH starts. Each stops as soon as it is
+  // seen to head for the best optimum found.
+  const others = grid.slice(1, 2).map((s) => s.theta);
+  let chosen: Estimate | Stopped = best;
+  let iterations = best.iterations;
+  // Whether a later run's passes left e and h away from the chosen estimate.
+  let moved = false;
+  let weakAdded = false;
+  for (let i = 0; ; i++) {
+    if (i === others.length) {
+      if (weakAdded || !weakArch(model, chosen.theta)) break;
+      weakAdded = true;
+      others.push(...weakArchStarts(model));
+      if (i === others.length) break;
+    }
+    const other = newtonStage(model, c, others[i]!, maxIterations, {
+      ...options,
+      reference: (isEstimate(chosen) && knownOf(chosen)) || undefined,
+    });
+    moved = true;
+    if (other === "same" || !other) continue;
+    iterations += other.iterations;
+    if (final && !isEstimate(other)) {
+      // Stopped short: harmless if even the quadratic model's maximum there is below the
+      // optimum found; otherwise the general path decides.
+      if (other.indefinite || !(other.logLikelihood + other.decrement / 2 < chosen.logLikelihood))
+        return null;
+      continue;
+    }
+    if (other.logLikelihood > chosen.logLikelihood) {
+      chosen = other;
+      moved = false;
+    }
   }
-  const iterations = best.iterations + second.iterations;
-  if (!final) return second.logLikelihood > best.logLikelihood ? second : best;
-  if (!isEstimate(second)) {
-    // Stopped short: harmless if even the quadratic model's maximum there is below the
-    // optimum found; otherwise the general path decides.
-    if (second.indefinite || !(second.logLikelihood + second.decrement / 2 < best.logLikelihood))
-      return null;
-  } else if (second.logLikelihood > best.logLikelihood) return { ...second, iterations };
-  evaluate(model, best.theta);
-  return { ...best, iterations };
+  if (final && moved) evaluate(model, chosen.theta);
+  return { ...chosen, iterations };
 }
 
 /**
@@ -206,7 +225,15 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
   const starts = grid.slice(0, 2).map((s) => s.theta);
   if (warm) starts[0] = warm.theta;
   const runs = runStarts(model, c, starts, maxIterations);
-  return finish(model, c, runs, warm?.iterations ?? 0, maxIterations);
+  if (!runs.best || !weakArch(model, runs.best.theta)) {
+    return finish(model, c, runs, warm?.iterations ?? 0, maxIterations);
+  }
+  // Little ARCH effect at the best end: the weak-ARCH starts too (see newtonEstimate).
+  const more = runStarts(model, c, weakArchStarts(model), maxIterations, [...runs.known]);
+  const best =
+    more.best && more.best.logLikelihood > runs.best.logLikelihood ? more.best : runs.best;
+  const all = { best, iterations: runs.iterations + more.iterations, known: more.known };
+  return finish(model, c, all, warm?.iterations ?? 0, maxIterations);
 }
 
 /**

@@ -12,6 +12,18 @@ import { cholesky, choleskySolve } from "./linalg.js";
 const PERSISTENCE = [0.6, 0.9, 0.97, 0.995];
 const ARCH_TOTAL = [0.04, 0.1, 0.25];
 
+/**
+ * An optimum whose ARCH coefficients sum below this shows little ARCH effect. On such series
+ * (near white noise, or alpha about 0.03) the likelihood often has other maxima the grid's best
+ * points do not lead to: alpha at 0 with beta near 1 (a slowly moving variance), or beta at 0.
+ * Local estimation then also runs from the weak-ARCH starts.
+ */
+export const WEAK_ARCH = 0.05;
+/** The ARCH total of the low-ARCH starts, at each persistence of the grid. */
+const LOW_ARCH = 0.005;
+/** The ARCH totals of the ARCH-only starts (beta = 0). */
+const ARCH_ONLY = [0.05, 0.2];
+
 /** Least-squares mean parameters (sample mean; AR by OLS on the conditional sample). */
 function meanStart(model: Model, theta: Float64Array): void {
   const m = model.layout.nMean;
@@ -49,6 +61,45 @@ export interface Start {
 
 /** Grid starts, best first (NaN likelihoods dropped). */
 export function startingValues(model: Model): Start[] {
+  const grid: [number, number][] = [];
+  if (model.spec.q === 0) {
+    for (const a of [0.1, 0.3, 0.6]) grid.push([a, a]);
+  } else {
+    for (const pers of PERSISTENCE) for (const a of ARCH_TOTAL) if (a < pers) grid.push([pers, a]);
+  }
+  return gridStarts(model, grid);
+}
+
+/** Whether the ARCH coefficients of `theta` sum below {@link WEAK_ARCH}. */
+export function weakArch(model: Model, theta: ArrayLike<number>): boolean {
+  let total = 0;
+  for (let i = 0; i < model.spec.p; i++) total += theta[model.layout.alpha + i]!;
+  return total < WEAK_ARCH;
+}
+
+/**
+ * The weak-ARCH starts of a model with GARCH terms: the best low-ARCH point (`LOW_ARCH` at each
+ * grid persistence) and the best ARCH-only point (beta = 0).
+ */
+export function weakArchStarts(model: Model): Float64Array[] {
+  if (model.spec.q === 0) return [];
+  const points: [number, number][] = [
+    ...PERSISTENCE.map((pers): [number, number] => [pers, LOW_ARCH]),
+    ...ARCH_ONLY.map((a): [number, number] => [a, a]),
+  ];
+  const starts = gridStarts(model, points);
+  const archOnly = (s: Start) => s.theta[model.layout.beta]! === 0;
+  return [starts.find((s) => !archOnly(s)), starts.find(archOnly)]
+    .filter((s) => s !== undefined)
+    .map((s) => s.theta);
+}
+
+/**
+ * The starts at grid points `(persistence, ARCH total)`, best first: mean parameters by least
+ * squares, omega by variance targeting, the ARCH total spread over the alphas and the rest of
+ * the persistence over the betas.
+ */
+function gridStarts(model: Model, grid: readonly (readonly [number, number])[]): Start[] {
   const { layout, spec, r, t0, n } = model;
   const base = new Float64Array(layout.k);
   meanStart(model, base);
@@ -64,12 +115,6 @@ export function startingValues(model: Model): Start[] {
     base[layout.shape + i] = v;
   });
   const starts: Start[] = [];
-  const grid: [number, number][] = [];
-  if (spec.q === 0) {
-    for (const a of [0.1, 0.3, 0.6]) grid.push([a, a]);
-  } else {
-    for (const pers of PERSISTENCE) for (const a of ARCH_TOTAL) if (a < pers) grid.push([pers, a]);
-  }
   const thetas = grid.map(([pers, a]) => {
     const theta = Float64Array.from(base);
     if (layout.omega >= 0) theta[layout.omega] = s2 * (1 - pers);
