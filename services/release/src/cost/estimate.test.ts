@@ -191,7 +191,43 @@ describe("mlops cost's estimate of the prod stack", () => {
         }
         expect(estimate.total.min).toBeLessThanOrEqual(estimate.total.max);
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        examples: [
+          [
+            // A fixed user pool whose two rows, rounded apart, summed a cent lower at 7 GARCH
+            // replicas than at 6.
+            {
+              stack: "any",
+              location: "westeurope",
+              aks: {
+                skuTier: "Free",
+                systemPool: { vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 1 },
+                userPool: { vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 1 },
+              },
+              ml: {
+                vmSize: "Standard_D4ds_v5",
+                vmPriority: "Dedicated",
+                minNodes: 1,
+                maxNodes: 1,
+                idleTimeBeforeScaleDown: "PT15M",
+              },
+              cosmos: { capacity: "serverless" },
+              logRetentionDays: 30,
+              garch: {
+                host: "garch.example.com",
+                namespace: "garch",
+                imageTag: "1.0.0",
+                model: "g@1",
+                minReplicas: 6,
+                maxReplicas: 7,
+                cpuUtilizationPercent: 70,
+              },
+            },
+            { logGbPerDay: 0, storageGb: 0, serverlessMillionRu: 0 },
+          ],
+        ],
+      },
     );
     expect(DEFAULT_ASSUMPTIONS.logGbPerDay).toBeGreaterThan(0);
   });

@@ -154,17 +154,20 @@ export function estimateCost(
   const garch = inputs.garch;
   const perVcpuMonth = (user.usd / vcpusOf(userPool.vmSize)) * hours;
   const podVcpus = GARCH_POD_REQUESTS.cpuMillis / 1000;
+  // In cents before the split, so that the two rows add up to the pool's rounded cost: rounded
+  // apart, a fixed pool's two rows could sum a cent lower at the most GARCH replicas than at
+  // the fewest.
   const share = garch
     ? {
-        min: Math.min(pool.min, garch.minReplicas * podVcpus * perVcpuMonth),
-        max: Math.min(pool.max, garch.maxReplicas * podVcpus * perVcpuMonth),
+        min: cents(Math.min(pool.min, garch.minReplicas * podVcpus * perVcpuMonth)),
+        max: cents(Math.min(pool.max, garch.maxReplicas * podVcpus * perVcpuMonth)),
       }
     : { min: 0, max: 0 };
   add(
     "AKS user node pool (prediction API, other pods)",
     `${range(userPool.minCount, userPool.maxCount)} × ${userPool.vmSize}${garch ? ", less the GARCH service's share" : ""}`,
     user,
-    { min: pool.min - share.min, max: pool.max - share.max },
+    { min: cents(pool.min) - share.min, max: cents(pool.max) - share.max },
   );
   if (garch) {
     add(
