@@ -7,7 +7,8 @@
  * no symmetric interval describes it. It is reported as NaN, and the other parameters' standard
  * errors are those of the model with it held at the bound. On the persistence limit (under
  * stationarity), the ARCH and GARCH estimates are constrained to their sum: their standard
- * errors are those of the constrained estimates.
+ * errors are those of the constrained estimates; where only one of them is off its bound, the
+ * limit fixes that one too, and it has no standard error either.
  */
 import { AT_LOWER, FREE } from "./optimize/active-set.js";
 import type { Estimate } from "./optimize/result.js";
@@ -77,4 +78,10 @@ export function freeBasis(
     for (let j = 0; j < col.length; j += 2) z[col[j]! * m + c] = col[j + 1]!;
   });
   return { z, m };
+}
+
+/** Whether the basis leaves coordinate `i` no freedom (its row of Z is 0): no standard error. */
+export function fixedBy(basis: { readonly z: Float64Array; readonly m: number }, i: number) {
+  for (let c = 0; c < basis.m; c++) if (basis.z[i * basis.m + c] !== 0) return false;
+  return true;
 }

@@ -8,6 +8,7 @@ import { fit, GarchFit } from "./fit.js";
 import { buildModel, evaluate, logLikelihood } from "./likelihood.js";
 import { fromParams } from "./params.js";
 import { Random } from "./random.js";
+import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
 import type { CovarianceKind } from "./types.js";
 
@@ -188,6 +189,35 @@ describe("estimation", () => {
         alpha: [r.params.alpha[0]! + da],
         beta: [r.params.beta[0]! + db],
       };
+      expect(logLikelihood(x, r.spec, moved)).toBeLessThan(r.logLikelihood);
+    }
+  });
+
+  it("converges where alpha is at 0 and the persistence on its limit, beta fixed by both", () => {
+    // A weak GARCH whose maximum under stationarity is that corner: the variance drifts from
+    // the backcast. Its one free GARCH coefficient used to count as free, and the likelihood's
+    // convexity along it (still rising past the limit) failed the fit as not converged.
+    const spec = checkSpec({});
+    const truth = { mu: 0.02, omega: 0.05, alpha: [0.02], beta: [0.5] };
+    const x = simulate(spec, truth, 1000, { seed: 1093 }).returns;
+    const r = fit(x);
+    expect(r.converged, r.message).toBe(true);
+    expect(r.activeConstraints.map((a) => a.name)).toEqual(["alpha[1]", "persistence"]);
+    expect(r.params.beta[0]).toBeCloseTo(0.999999, 12);
+    // Neither coefficient has a standard error: the constraints leave them no freedom.
+    for (const kind of ["hessian", "opg", "robust"] as const) {
+      expect([r.stdErrors[kind].alpha[0], r.stdErrors[kind].beta[0]]).toEqual([NaN, NaN]);
+      expect(r.stdErrors[kind].mu! > 0 && r.stdErrors[kind].omega > 0).toBe(true);
+    }
+    // No feasible neighbour does better: omega and mu either way, and mass moved from beta to
+    // alpha (the only move the limit allows).
+    for (const moved of [
+      { ...r.params, omega: r.params.omega * 1.01 },
+      { ...r.params, omega: r.params.omega * 0.99 },
+      { ...r.params, mu: r.params.mu! + 1e-4 },
+      { ...r.params, mu: r.params.mu! - 1e-4 },
+      { ...r.params, alpha: [1e-4], beta: [r.params.beta[0]! - 1e-4] },
+    ]) {
       expect(logLikelihood(x, r.spec, moved)).toBeLessThan(r.logLikelihood);
     }
   });

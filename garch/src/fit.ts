@@ -3,13 +3,18 @@
  * that can be stored (`toJSON`), restored (`GarchFit.fromJSON`) and forecast from.
  */
 import { z } from "zod";
-import { type ActiveConstraint, activeConstraints, freeBasis, PERSISTENCE } from "./at-bound.js";
+import {
+  type ActiveConstraint,
+  activeConstraints,
+  fixedBy,
+  freeBasis,
+  PERSISTENCE,
+} from "./at-bound.js";
 import { COVARIANCE_KINDS, covariances, pValues, tStatistics } from "./covariance.js";
 import { GarchInputError } from "./errors.js";
 import { estimate } from "./estimate.js";
 import { forecast } from "./forecast.js";
 import { buildModel, persistence } from "./likelihood.js";
-import { FREE } from "./optimize/active-set.js";
 import { constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
@@ -368,11 +373,13 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
     ...a,
     bound: a.bound * toSeriesUnits(a.name),
   }));
-  const cov = covariances(est.hessian, opg, k, freeBasis(est, c.from, c.to));
-  est.held.forEach((h, i) => {
-    if (h === FREE) return;
+  const basis = freeBasis(est, c.from, c.to);
+  const cov = covariances(est.hessian, opg, k, basis);
+  // None where the active constraints leave a parameter no freedom (see at-bound.ts).
+  for (let i = 0; i < k; i++) {
+    if (!basis || !fixedBy(basis, i)) continue;
     for (const kind of COVARIANCE_KINDS) cov.stdErrors[kind][i] = Number.NaN;
-  });
+  }
   let s2 = 0;
   for (let t = t0; t < n; t++) s2 += model.e[t]! * model.e[t]!;
   s2 /= nEff;

@@ -70,9 +70,20 @@ function solveHeld(
   const k = c.k;
   const free: number[] = [];
   for (let i = 0; i < k; i++) if (held[i] === FREE) free.push(i);
+  // On the persistence limit with one ARCH or GARCH coefficient free, the sum pins that one too:
+  // it takes no step, and the curvature along it (which may well be convex there, the
+  // likelihood still rising past the limit) is no part of the problem.
+  let pinned = -1;
+  if (onPersistence) {
+    const group = free.filter((i) => i >= c.from && i < c.to);
+    if (group.length === 1) {
+      pinned = group[0]!;
+      free.splice(free.indexOf(pinned), 1);
+    }
+  }
   const f = free.length;
   const d = new Float64Array(k);
-  if (f === 0) return { d, lambda: 0, regularised: false };
+  if (f === 0) return { d, lambda: pinned < 0 ? 0 : g[pinned]!, regularised: false };
   const mf = new Float64Array(f * f);
   const gf = new Float64Array(f);
   const af = new Float64Array(f);
@@ -113,6 +124,11 @@ function solveHeld(
     for (let a = 0; a < f; a++) y[a] = y[a]! - lambda * z[a]!;
   }
   for (let a = 0; a < f; a++) d[free[a]!] = y[a]!;
+  if (pinned >= 0) {
+    // Its multiplier: what is left of its gradient after the step (r = 0 there).
+    lambda = g[pinned]!;
+    for (const b of free) lambda -= m[pinned * k + b]! * d[b]!;
+  }
   return { d, lambda, regularised };
 }
 
