@@ -34,10 +34,14 @@ export class OptionError extends RangeError {
   /** The rule the value broke, e.g. `must be an integer ≥ 1`. */
   readonly rule: string;
 
+  /** The value that broke it. */
+  readonly value: unknown;
+
   constructor(option: string, rule: string, value: unknown) {
     super(`${option} ${rule} (got ${describeValue(value)})`);
     this.option = option;
     this.rule = rule;
+    this.value = value;
   }
 }
 

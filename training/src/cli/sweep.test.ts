@@ -140,9 +140,39 @@ describe("mlops sweep", () => {
     expect((await cli.run([...base, "--policy", "hyperband"])).stderr).toMatch(
       /^error: --policy must be/,
     );
-    expect((await cli.run([...base, "--policy", "bandit"])).stderr).toMatch(
-      /^error: slackFactor or slackAmount/,
-    );
+    // Policy flags by their names: the one each belongs to, the ones each policy needs, and the
+    // policy's own rules under the flag's name.
+    for (const [extra, message] of [
+      [["--policy", "bandit"], "--policy bandit needs one of --slack-factor and --slack-amount"],
+      [
+        ["--policy", "bandit", "--slack-factor", "0.1", "--slack-amount", "0.1"],
+        "--policy bandit needs one of --slack-factor and --slack-amount, not both",
+      ],
+      [
+        ["--policy", "bandit", "--slack-factor", "-1"],
+        "--slack-factor must be a finite number > 0",
+      ],
+      [
+        ["--policy", "median", "--slack-factor", "0.1"],
+        "--slack-factor applies to --policy bandit",
+      ],
+      [["--truncation-percentage", "10"], "--truncation-percentage applies to --policy truncation"],
+      [["--policy", "truncation"], "--policy truncation needs --truncation-percentage"],
+      [
+        ["--policy", "truncation", "--truncation-percentage", "100"],
+        "--truncation-percentage must be an integer in [1, 99] (got 100)",
+      ],
+      [
+        ["--policy", "median", "--sampling", "bayesian"],
+        '--policy must be "none" with --sampling bayesian',
+      ],
+    ] as const) {
+      const result = await cli.run([...base, ...extra]);
+      expect([result.code, result.stderr]).toEqual([
+        1,
+        expect.stringContaining(`error: ${message}`),
+      ]);
+    }
     expect((await cli.run(base.slice(0, 5))).stderr).toMatch(
       /^error: --space is required for --algorithm forest/,
     );

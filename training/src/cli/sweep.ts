@@ -13,7 +13,7 @@ import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
-import type { TerminationPolicy } from "../sweep/termination.js";
+import { checkPolicy, type TerminationPolicy } from "../sweep/termination.js";
 import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
@@ -222,7 +222,54 @@ function samplingOf(opts: SweepFlags): SweepDefinition["sampling"] {
   throw new OptionError("--sampling", 'must be "grid", "random" or "bayesian"', opts.sampling);
 }
 
+/** The flags that belong to one policy, and that policy. */
+const POLICY_FLAGS = [
+  ["--slack-factor", "slackFactor", "bandit"],
+  ["--slack-amount", "slackAmount", "bandit"],
+  ["--truncation-percentage", "truncationPercentage", "truncation"],
+] as const;
+
+/** The flag of each policy option `checkPolicy` names. */
+const POLICY_OPTION_FLAGS: Readonly<Record<string, string>> = {
+  slackFactor: "--slack-factor",
+  slackAmount: "--slack-amount",
+  truncationPercentage: "--truncation-percentage",
+  evaluationInterval: "--evaluation-interval",
+  delayEvaluation: "--delay-evaluation",
+};
+
+/**
+ * The early-termination policy the flags describe: each flag checked for its policy here, each
+ * value by the policy's own rules (`checkPolicy`), reported under the flag's name.
+ */
 function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
+  const policy = policyFromFlags(opts);
+  if (policy) {
+    try {
+      checkPolicy(policy);
+    } catch (error) {
+      const flag = error instanceof OptionError ? POLICY_OPTION_FLAGS[error.option] : undefined;
+      if (flag === undefined) throw error;
+      throw new OptionError(flag, (error as OptionError).rule, (error as OptionError).value);
+    }
+  }
+  return policy;
+}
+
+function policyFromFlags(opts: SweepFlags): TerminationPolicy | undefined {
+  for (const [flag, key, kind] of POLICY_FLAGS) {
+    if (opts[key] !== undefined && opts.policy !== kind) {
+      throw new OptionError(flag, `applies to --policy ${kind} only`, opts[key]);
+    }
+  }
+  if (opts.policy !== "none" && opts.sampling === "bayesian") {
+    // Azure ML's Bayesian sampling takes no early-termination policy.
+    throw new OptionError(
+      "--policy",
+      'must be "none" with --sampling bayesian (Azure ML stops no Bayesian trial early)',
+      opts.policy,
+    );
+  }
   const schedule = {
     evaluationInterval: opts.evaluationInterval,
     delayEvaluation: opts.delayEvaluation,
@@ -231,6 +278,13 @@ function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
     case "none":
       return undefined;
     case "bandit":
+      if ((opts.slackFactor === undefined) === (opts.slackAmount === undefined)) {
+        throw new OptionError(
+          "--policy",
+          "bandit needs one of --slack-factor and --slack-amount, not both",
+          opts.policy,
+        );
+      }
       return {
         kind: "bandit",
         slackFactor: opts.slackFactor,
@@ -240,7 +294,10 @@ function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
     case "median":
       return { kind: "median", ...schedule };
     case "truncation":
-      return { kind: "truncation", truncationPercentage: opts.truncationPercentage!, ...schedule };
+      if (opts.truncationPercentage === undefined) {
+        throw new OptionError("--policy", "truncation needs --truncation-percentage", opts.policy);
+      }
+      return { kind: "truncation", truncationPercentage: opts.truncationPercentage, ...schedule };
     default:
       throw new OptionError(
         "--policy",
