@@ -222,6 +222,20 @@ describe("estimation", () => {
     }
   });
 
+  it("converges on a flat face where polishing's chord steps stop short", () => {
+    // Weak GARCH: the optimum has alpha at 0 and beta in a flat valley. The general path's
+    // polishing stopped with a constrained decrement of 1.6e-5; Newton takes it to the KKT point.
+    const truth = { mu: 0.02, omega: 0.05, alpha: [0.01], beta: [0.98] };
+    const x = simulate(checkSpec({}), truth, 2000, { seed: 2155 }).returns;
+    const r = fit(x);
+    expect(r.converged, r.message).toBe(true);
+    expect(r.activeConstraints.map((a) => a.name)).toEqual(["alpha[1]"]);
+    for (const db of [1e-3, -1e-3]) {
+      const moved = { ...r.params, beta: [r.params.beta[0]! + db] };
+      expect(logLikelihood(x, r.spec, moved)).toBeLessThan(r.logLikelihood);
+    }
+  });
+
   it("reports non-convergence on the result instead of throwing", () => {
     const r = fit(dem, { maxIterations: 1, dist: "t" });
     expect(r.converged).toBe(false);

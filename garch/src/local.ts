@@ -256,5 +256,17 @@ export function finish(
     maxIterations - best.iterations,
     `quasi-Newton ${best.end}`,
   );
-  return { ...polished, iterations: polished.iterations + iterations + runs.iterations };
+  const spent = polished.iterations + iterations + runs.iterations;
+  if (!polished.converged && model.fused) {
+    // Polishing takes a few chord steps; on a flat face of the likelihood they can stop short
+    // of the KKT point. With the exact Hessian at hand, Newton takes it from there.
+    const newton = newtonStage(model, c, polished.theta, maxIterations, { opg: true });
+    if (newton && newton !== "same" && isEstimate(newton)) {
+      if (newton.logLikelihood >= polished.logLikelihood) {
+        return { ...newton, iterations: newton.iterations + spent };
+      }
+    }
+    evaluate(model, polished.theta); // leave the model's residuals and variances at it
+  }
+  return { ...polished, iterations: spent };
 }
