@@ -18,7 +18,7 @@ const ARCH_TOTAL = [0.04, 0.1, 0.25];
  * points do not lead to: alpha at 0 with beta near 1 (a slowly moving variance), or beta at 0.
  * Local estimation then also runs from the weak-ARCH starts.
  */
-export const WEAK_ARCH = 0.05;
+const WEAK_ARCH = 0.05;
 /** The ARCH total of the low-ARCH starts, at each persistence of the grid. */
 const LOW_ARCH = 0.005;
 /** The ARCH totals of the ARCH-only starts (beta = 0). */
