@@ -19,6 +19,7 @@
 import { evaluate, headModel, type Model } from "./likelihood.js";
 import { type Constraints, clip } from "./optimize/constraints.js";
 import type { Known } from "./optimize/early-stop.js";
+import { escapeSaddle } from "./optimize/escape.js";
 import { opgAt } from "./optimize/hessian.js";
 import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
 import { polish } from "./optimize/polish.js";
@@ -259,13 +260,23 @@ export function finish(
   const spent = polished.iterations + iterations + runs.iterations;
   if (!polished.converged && model.fused) {
     // Polishing takes a few chord steps; on a flat face of the likelihood they can stop short
-    // of the KKT point. With the exact Hessian at hand, Newton takes it from there.
-    const newton = newtonStage(model, c, polished.theta, maxIterations, { opg: true });
-    if (newton && newton !== "same" && isEstimate(newton)) {
-      if (newton.logLikelihood >= polished.logLikelihood) {
-        return { ...newton, iterations: newton.iterations + spent };
-      }
-    }
+    // of the KKT point. With the exact Hessian at hand, Newton takes it from there; from a
+    // saddle, from the better point along the direction of positive curvature (escape.ts).
+    const newtonFrom = (start: Float64Array): Estimate | null => {
+      const newton = newtonStage(model, c, start, maxIterations, { opg: true });
+      return newton &&
+        newton !== "same" &&
+        isEstimate(newton) &&
+        newton.logLikelihood >= polished.logLikelihood
+        ? { ...newton, iterations: newton.iterations + spent }
+        : null;
+    };
+    const finished = newtonFrom(polished.theta);
+    if (finished) return finished;
+    const { hessian, held, onPersistence } = polished;
+    const escaped = hessian && escapeSaddle(model, c, polished.theta, hessian, held, onPersistence);
+    const fromSaddle = escaped ? newtonFrom(escaped) : null;
+    if (fromSaddle) return fromSaddle;
     evaluate(model, polished.theta); // leave the model's residuals and variances at it
   }
   return { ...polished, iterations: spent };
