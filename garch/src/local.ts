@@ -258,26 +258,36 @@ export function finish(
     `quasi-Newton ${best.end}`,
   );
   const spent = polished.iterations + iterations + runs.iterations;
-  if (!polished.converged && model.fused) {
-    // Polishing takes a few chord steps; on a flat face of the likelihood they can stop short
-    // of the KKT point. With the exact Hessian at hand, Newton takes it from there; from a
-    // saddle, from the better point along the direction of positive curvature (escape.ts).
-    const newtonFrom = (start: Float64Array): Estimate | null => {
-      const newton = newtonStage(model, c, start, maxIterations, { opg: true });
-      return newton &&
-        newton !== "same" &&
-        isEstimate(newton) &&
-        newton.logLikelihood >= polished.logLikelihood
-        ? { ...newton, iterations: newton.iterations + spent }
-        : null;
-    };
-    const finished = newtonFrom(polished.theta);
-    if (finished) return finished;
-    const { hessian, held, onPersistence } = polished;
-    const escaped = hessian && escapeSaddle(model, c, polished.theta, hessian, held, onPersistence);
-    const fromSaddle = escaped ? newtonFrom(escaped) : null;
-    if (fromSaddle) return fromSaddle;
-    evaluate(model, polished.theta); // leave the model's residuals and variances at it
-  }
+  // What the fit's iteration cap leaves for another stage.
+  const budget = maxIterations - spent;
+  if (polished.converged || budget <= 0) return { ...polished, iterations: spent };
+  // Polishing takes a few chord steps; on a flat face of the likelihood they can stop short of
+  // the KKT point, or end in a saddle of it. Another stage from there finishes: Newton where
+  // the exact Hessian is at hand, otherwise the quasi-Newton stage and polishing again; and
+  // from a saddle, from the better point along the direction of positive curvature (escape.ts).
+  const finishFrom = (start: Float64Array): Estimate | null => {
+    let end: Estimate | null = null;
+    if (model.fused) {
+      const newton = newtonStage(model, c, start, budget, { opg: true });
+      if (newton && newton !== "same" && isEstimate(newton)) end = newton;
+    } else {
+      const again = runStarts(model, c, [start], budget);
+      if (again.best) {
+        const label = `quasi-Newton ${again.best.end}, again`;
+        const repolished = polish(model, c, again.best.theta, budget, label);
+        end = { ...repolished, iterations: repolished.iterations + again.iterations };
+      }
+    }
+    return end?.converged && end.logLikelihood >= polished.logLikelihood
+      ? { ...end, iterations: end.iterations + spent }
+      : null;
+  };
+  const finished = finishFrom(polished.theta);
+  if (finished) return finished;
+  const { hessian, held, onPersistence } = polished;
+  const escaped = hessian && escapeSaddle(model, c, polished.theta, hessian, held, onPersistence);
+  const fromSaddle = escaped ? finishFrom(escaped) : null;
+  if (fromSaddle) return fromSaddle;
+  evaluate(model, polished.theta); // leave the model's residuals and variances at it
   return { ...polished, iterations: spent };
 }
