@@ -10,7 +10,7 @@
  * errors are those of the constrained estimates; where only one of them is off its bound, the
  * limit fixes that one too, and it has no standard error either.
  */
-import { AT_LOWER, FREE } from "./optimize/active-set.js";
+import { AT_LOWER, FREE, freeCoordinates } from "./optimize/active-set.js";
 import type { Estimate } from "./optimize/result.js";
 import { paramNames } from "./params.js";
 import type { GarchSpec } from "./types.js";
@@ -58,10 +58,7 @@ export function freeBasis(
   to: number,
 ): { readonly z: Float64Array; readonly m: number } | null {
   const k = estimate.held.length;
-  const free: number[] = [];
-  estimate.held.forEach((h, i) => {
-    if (h === FREE) free.push(i);
-  });
+  const free = freeCoordinates(estimate.held);
   const group = free.filter((i) => i >= from && i < to);
   const tied = estimate.onPersistence && group.length > 0;
   if (free.length === k && !tied) return null;

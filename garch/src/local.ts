@@ -101,37 +101,33 @@ function newtonEstimate(
   // More starts guard against a poor local optimum: the second grid point, and where the best
   // optimum found shows little ARCH effect the weak-ARCH starts. Each stops as soon as it is
   // seen to head for the best optimum found.
-  const others = grid.slice(1, 2).map((s) => s.theta);
   let chosen: Estimate | Stopped = best;
   let iterations = best.iterations;
   // Whether a later run's passes left e and h away from the chosen estimate.
   let moved = false;
-  let weakAdded = false;
-  for (let i = 0; ; i++) {
-    if (i === others.length) {
-      if (weakAdded || !weakArch(model, chosen.theta)) break;
-      weakAdded = true;
-      others.push(...weakArchStarts(model));
-      if (i === others.length) break;
-    }
-    const other = newtonStage(model, c, others[i]!, maxIterations, {
+  /** Newton from `start`; false where its end hands the fit to the general path. */
+  const runFrom = (start: Float64Array): boolean => {
+    const other = newtonStage(model, c, start, maxIterations, {
       ...options,
       reference: (isEstimate(chosen) && knownOf(chosen)) || undefined,
     });
     moved = true;
-    if (other === "same" || !other) continue;
+    if (other === "same" || !other) return true;
     iterations += other.iterations;
     if (final && !isEstimate(other)) {
       // Stopped short: harmless if even the quadratic model's maximum there is below the
       // optimum found; otherwise the general path decides.
-      if (other.indefinite || !(other.logLikelihood + other.decrement / 2 < chosen.logLikelihood))
-        return null;
-      continue;
+      return !other.indefinite && other.logLikelihood + other.decrement / 2 < chosen.logLikelihood;
     }
     if (other.logLikelihood > chosen.logLikelihood) {
       chosen = other;
       moved = false;
     }
+    return true;
+  };
+  if (grid.length > 1 && !runFrom(grid[1]!.theta)) return null;
+  if (weakArch(model, chosen.theta)) {
+    for (const start of weakArchStarts(model)) if (!runFrom(start)) return null;
   }
   if (final && moved) evaluate(model, chosen.theta);
   return { ...chosen, iterations };
@@ -284,8 +280,7 @@ export function finish(
   };
   const finished = finishFrom(polished.theta);
   if (finished) return finished;
-  const { hessian, held, onPersistence } = polished;
-  const escaped = hessian && escapeSaddle(model, c, polished.theta, hessian, held, onPersistence);
+  const escaped = escapeSaddle(model, c, polished);
   const fromSaddle = escaped ? finishFrom(escaped) : null;
   if (fromSaddle) return fromSaddle;
   evaluate(model, polished.theta); // leave the model's residuals and variances at it

@@ -40,6 +40,15 @@ export interface Step {
   readonly onPersistence: boolean;
 }
 
+/** The coordinates `held` leaves free, in order. */
+export function freeCoordinates(held: Uint8Array): number[] {
+  const free: number[] = [];
+  held.forEach((h, i) => {
+    if (h === FREE) free.push(i);
+  });
+  return free;
+}
+
 /** Whether θ's persistence is on its largest allowed value. */
 function onPersistenceLimit(c: Constraints, theta: ArrayLike<number>): boolean {
   return (
@@ -68,8 +77,7 @@ function solveHeld(
   onPersistence: boolean,
 ): Solution {
   const k = c.k;
-  const free: number[] = [];
-  for (let i = 0; i < k; i++) if (held[i] === FREE) free.push(i);
+  const free = freeCoordinates(held);
   // On the persistence limit with one ARCH or GARCH coefficient free, the sum pins that one too:
   // it takes no step, and the curvature along it (which may well be convex there, the
   // likelihood still rising past the limit) is no part of the problem.

@@ -7,8 +7,9 @@
  * their curvature, and returns the better point reached; a Newton stage takes it from there.
  */
 import { evaluate, type Model } from "../likelihood.js";
-import { FREE, maxStep, moveTo } from "./active-set.js";
+import { freeCoordinates, maxStep, moveTo } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
+import type { Estimate } from "./result.js";
 
 /** Jacobi sweeps at most (a few suffice for the handful of parameters of a GARCH model). */
 const MAX_SWEEPS = 50;
@@ -69,23 +70,20 @@ export function topEigenvector(
 }
 
 /**
- * From θ, whose log-likelihood Hessian is `hess` (k x k) and whose parameters `held` are on a
- * limit, the better point along the direction of most positive curvature on the free
- * parameters; null where that curvature is not positive (no saddle) or neither side gains.
- * On the persistence limit the direction is not searched (null).
+ * From an estimate whose Hessian is not negative definite on its free parameters, the better
+ * point along the direction of most positive curvature there; null where that curvature is not
+ * positive (no saddle), where there is no Hessian, or where neither side gains. On the
+ * persistence limit the direction is not searched (null).
  */
 export function escapeSaddle(
   model: Model,
   c: Constraints,
-  theta: Float64Array,
-  hess: Float64Array,
-  held: Uint8Array,
-  onPersistence: boolean,
+  estimate: Estimate,
 ): Float64Array | null {
-  if (onPersistence) return null;
+  const { theta, hessian: hess, held, onPersistence, logLikelihood: start } = estimate;
+  if (onPersistence || !hess) return null;
   const k = c.k;
-  const free: number[] = [];
-  for (let i = 0; i < k; i++) if (held[i] === FREE) free.push(i);
+  const free = freeCoordinates(held);
   const f = free.length;
   if (f === 0) return null;
   // In the parameters scaled to unit curvature, so that one step length suits them all.
@@ -97,7 +95,6 @@ export function escapeSaddle(
   }
   const { value, vector } = topEigenvector(scaled, f);
   if (!(value > 0)) return null;
-  const start = evaluate(model, theta);
   let best: Float64Array | null = null;
   let bestLl = start;
   for (const sign of [1, -1]) {
