@@ -1,6 +1,7 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
 import { type EnvRecord, parseArtifactDir } from "@mlops/contracts";
 import { type Command, InvalidArgumentError } from "commander";
+import { MAX_ESTIMATORS } from "../forest/options.js";
 
 /**
  * `--artifacts <dir>`'s help: where a command writes a new model's files. The flag has no
@@ -29,6 +30,9 @@ export function integer(flag: string, min: number, max?: number) {
     return n;
   };
 }
+
+/** `--trees`: trees of a forest or boosting rounds, 1 to the trainers' MAX_ESTIMATORS. */
+export const treesFlag = integer("--trees", 1, MAX_ESTIMATORS);
 
 /** Any finite number. */
 export function number(flag: string) {

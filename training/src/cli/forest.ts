@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { MAX_ESTIMATORS } from "../forest/options.js";
 import { nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer } from "./flags.js";
+import { datasetCommand, integer, treesFlag } from "./flags.js";
 
 /**
  * Adds `mlops forest share`: one node's trees of a forest trained across the nodes of a
@@ -18,7 +17,7 @@ export function registerForestCommands(program: Command, ctx: CliContext): void 
     "Train this node's share of the trees (rank and world size from RANK and WORLD_SIZE) into --out/share-<rank>.json.",
   )
     .requiredOption("--out <dir>", "folder shared by every node")
-    .option("--trees <n>", "trees of the whole forest", integer("--trees", 1, MAX_ESTIMATORS), 100)
+    .option("--trees <n>", "trees of the whole forest", treesFlag, 100)
     .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads on this node", integer("--threads", 1), 1)
     .option("--json", "print one JSON object instead of text")

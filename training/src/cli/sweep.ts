@@ -8,7 +8,6 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
-import { MAX_ESTIMATORS } from "../forest/options.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
@@ -18,7 +17,7 @@ import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer, number } from "./flags.js";
+import { datasetCommand, integer, number, treesFlag } from "./flags.js";
 
 /** Adds `mlops sweep`. */
 export function registerSweepCommand(program: Command, ctx: CliContext): void {
@@ -40,7 +39,7 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     .option(
       "--trees <n>",
       "trees (forest) or boosting rounds (gbdt) per trial, unless the space sets nEstimators",
-      integer("--trees", 1, MAX_ESTIMATORS),
+      treesFlag,
       100,
     )
     .option(
@@ -230,13 +229,11 @@ const POLICY_FLAGS = [
 ] as const;
 
 /** The flag of each policy option `checkPolicy` names. */
-const POLICY_OPTION_FLAGS: Readonly<Record<string, string>> = {
-  slackFactor: "--slack-factor",
-  slackAmount: "--slack-amount",
-  truncationPercentage: "--truncation-percentage",
-  evaluationInterval: "--evaluation-interval",
-  delayEvaluation: "--delay-evaluation",
-};
+const POLICY_OPTION_FLAGS: Readonly<Record<string, string>> = Object.fromEntries([
+  ...POLICY_FLAGS.map(([flag, key]) => [key, flag]),
+  ["evaluationInterval", "--evaluation-interval"],
+  ["delayEvaluation", "--delay-evaluation"],
+]);
 
 /**
  * The early-termination policy the flags describe: each flag checked for its policy here, each

@@ -7,13 +7,19 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
-import { MAX_ESTIMATORS } from "../forest/options.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
-import { artifactRoot, artifactsHelp, datasetCommand, integer, number } from "./flags.js";
+import {
+  artifactRoot,
+  artifactsHelp,
+  datasetCommand,
+  integer,
+  number,
+  treesFlag,
+} from "./flags.js";
 import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
 
 /** Adds `mlops train`. */
@@ -24,11 +30,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     "Train a random forest or gradient-boosted trees (--algorithm) on a CSV (its `split` column, else a seeded stratified 80/20 split), track the run and register the model.",
   )
     .option("--name <name>", "registered model name (default: the file's base name)")
-    .option(
-      "--trees <n>",
-      "forest: number of trees (default 100)",
-      integer("--trees", 1, MAX_ESTIMATORS),
-    )
+    .option("--trees <n>", "forest: number of trees (default 100)", treesFlag)
     .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
     .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
