@@ -20,6 +20,7 @@ import { evaluate, headModel, type Model } from "./likelihood.js";
 import { type Constraints, clip } from "./optimize/constraints.js";
 import type { Known } from "./optimize/early-stop.js";
 import { escapeSaddle } from "./optimize/escape.js";
+import { onFlatRidge } from "./optimize/flat.js";
 import { opgAt } from "./optimize/hessian.js";
 import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
 import { polish } from "./optimize/polish.js";
@@ -210,9 +211,8 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
         tol: QUASI_TOL,
         curvature: first.hessian.map((v) => -v * scale),
       });
-      const budget = maxIterations - run.iterations;
-      const polished = polish(model, c, run.theta, budget, `quasi-Newton ${run.end}`);
-      return { ...polished, iterations: polished.iterations + run.iterations + first.iterations };
+      const runs = { best: run, iterations: run.iterations, known: [] };
+      return finish(model, c, runs, first.iterations, maxIterations);
     }
   }
   const grid = startingValues(model);
@@ -256,14 +256,19 @@ export function finish(
   const spent = polished.iterations + iterations + runs.iterations;
   // What the fit's iteration cap leaves for another stage.
   const budget = maxIterations - spent;
-  if (polished.converged || budget <= 0) return { ...polished, iterations: spent };
+  if (polished.converged) return { ...polished, iterations: spent };
+  // Where the likelihood is flat along a direction (the GARCH coefficients of a series with no
+  // ARCH effect), the end may be an optimum the KKT test cannot confirm (optimize/flat.ts).
+  const ridge = onFlatRidge(model, c, polished);
+  if (ridge.settled) return { ...ridge.settled, iterations: spent };
+  if (budget <= 0) return { ...polished, iterations: spent };
   // Polishing takes a few chord steps; on a flat face of the likelihood they can stop short of
   // the KKT point, or end in a saddle of it. Another stage from there finishes: Newton where
   // the exact Hessian is at hand, otherwise the quasi-Newton stage and polishing again; and
   // from a saddle, from the better point along the direction of positive curvature (escape.ts).
-  const finishFrom = (start: Float64Array): Estimate | null => {
+  const finishFrom = (start: Float64Array, quasi = false): Estimate | null => {
     let end: Estimate | null = null;
-    if (model.fused) {
+    if (model.fused && !quasi) {
       const newton = newtonStage(model, c, start, budget, { opg: true });
       if (newton && newton !== "same" && isEstimate(newton)) end = newton;
     } else {
@@ -283,6 +288,8 @@ export function finish(
   const escaped = escapeSaddle(model, c, polished);
   const fromSaddle = escaped ? finishFrom(escaped) : null;
   if (fromSaddle) return fromSaddle;
+  const fromRidge = ridge.better ? finishFrom(ridge.better, true) : null;
+  if (fromRidge) return fromRidge;
   evaluate(model, polished.theta); // leave the model's residuals and variances at it
   return { ...polished, iterations: spent };
 }

@@ -17,14 +17,17 @@ const MAX_SWEEPS = 50;
 const FIRST_STEP = 1e-2;
 const MAX_DOUBLINGS = 40;
 
+/** Eigenvalues (largest first) and unit eigenvectors of a symmetric matrix. */
+export interface Eigen {
+  readonly values: Float64Array;
+  readonly vectors: readonly Float64Array[];
+}
+
 /**
- * The eigenvector of the largest eigenvalue of the symmetric n x n matrix `a` (row-major), by
- * cyclic Jacobi rotations, with that eigenvalue.
+ * The eigenvalues and eigenvectors of the symmetric n x n matrix `a` (row-major), by cyclic
+ * Jacobi rotations, largest eigenvalue first.
  */
-export function topEigenvector(
-  a: Float64Array,
-  n: number,
-): { value: number; vector: Float64Array } {
+export function symmetricEigen(a: Float64Array, n: number): Eigen {
   const m = Float64Array.from(a);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
@@ -61,12 +64,65 @@ export function topEigenvector(
       }
     }
   }
-  let top = 0;
-  for (let i = 1; i < n; i++) if (m[i * n + i]! > m[top * n + top]!) top = i;
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (x, y) => m[y * n + y]! - m[x * n + x]!,
+  );
   return {
-    value: m[top * n + top]!,
-    vector: Float64Array.from({ length: n }, (_, i) => v[i * n + top]!),
+    values: Float64Array.from(order, (i) => m[i * n + i]!),
+    vectors: order.map((j) => Float64Array.from({ length: n }, (_, i) => v[i * n + j]!)),
   };
+}
+
+/**
+ * The Hessian on the free coordinates of `held`, in the parameters scaled to unit curvature
+ * (each free coordinate divided by the square root of its diagonal entry), so that one step
+ * length and one tolerance suit them all.
+ */
+export function scaledFreeHessian(
+  hess: Float64Array,
+  held: Uint8Array,
+  k: number,
+): { free: number[]; scale: number[]; matrix: Float64Array } {
+  const free = freeCoordinates(held);
+  const f = free.length;
+  const scale = free.map((i) => 1 / Math.sqrt(Math.max(Math.abs(hess[i * k + i]!), 1e-300)));
+  const matrix = new Float64Array(f * f);
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b < f; b++)
+      matrix[a * f + b] = scale[a]! * scale[b]! * hess[free[a]! * k + free[b]!]!;
+  }
+  return { free, scale, matrix };
+}
+
+/**
+ * The best point along θ + t·d, t > 0, by doubling steps from FIRST_STEP until the
+ * log-likelihood stops rising or a limit is reached; null where the first step gains nothing
+ * over `start` (θ's log-likelihood). Leaves the model's residuals and variances at the last
+ * point tried.
+ */
+export function bestAlong(
+  model: Model,
+  c: Constraints,
+  theta: Float64Array,
+  start: number,
+  d: Float64Array,
+): { theta: Float64Array; logLikelihood: number } | null {
+  let best: { theta: Float64Array; logLikelihood: number } | null = null;
+  let previous = start;
+  for (let j = 0, t = FIRST_STEP; j < MAX_DOUBLINGS; j++, t *= 2) {
+    const reach = maxStep(
+      c,
+      theta,
+      d.map((v) => v * t),
+    );
+    const next = moveTo(c, theta, d, t * reach.alpha, { ...reach, alpha: t * reach.alpha });
+    const ll = evaluate(model, next);
+    if (!(ll > previous)) break;
+    previous = ll;
+    best = { theta: next, logLikelihood: ll };
+    if (reach.alpha < 1) break; // on a limit: no further this way
+  }
+  return best;
 }
 
 /**
@@ -83,41 +139,21 @@ export function escapeSaddle(
   const { theta, hessian: hess, held, onPersistence, logLikelihood: start } = estimate;
   if (onPersistence || !hess) return null;
   const k = c.k;
-  const free = freeCoordinates(held);
-  const f = free.length;
-  if (f === 0) return null;
-  // In the parameters scaled to unit curvature, so that one step length suits them all.
-  const scale = free.map((i) => 1 / Math.sqrt(Math.max(Math.abs(hess[i * k + i]!), 1e-300)));
-  const scaled = new Float64Array(f * f);
-  for (let a = 0; a < f; a++) {
-    for (let b = 0; b < f; b++)
-      scaled[a * f + b] = scale[a]! * scale[b]! * hess[free[a]! * k + free[b]!]!;
-  }
-  const { value, vector } = topEigenvector(scaled, f);
-  if (!(value > 0)) return null;
+  const { free, scale, matrix } = scaledFreeHessian(hess, held, k);
+  if (free.length === 0) return null;
+  const eigen = symmetricEigen(matrix, free.length);
+  if (!(eigen.values[0]! > 0)) return null;
   let best: Float64Array | null = null;
   let bestLl = start;
   for (const sign of [1, -1]) {
     const d = new Float64Array(k);
     free.forEach((i, a) => {
-      d[i] = sign * scale[a]! * vector[a]!;
+      d[i] = sign * scale[a]! * eigen.vectors[0]![a]!;
     });
-    let previous = start;
-    for (let j = 0, t = FIRST_STEP; j < MAX_DOUBLINGS; j++, t *= 2) {
-      const reach = maxStep(
-        c,
-        theta,
-        d.map((v) => v * t),
-      );
-      const next = moveTo(c, theta, d, t * reach.alpha, { ...reach, alpha: t * reach.alpha });
-      const ll = evaluate(model, next);
-      if (!(ll > previous)) break;
-      previous = ll;
-      if (ll > bestLl) {
-        bestLl = ll;
-        best = next;
-      }
-      if (reach.alpha < 1) break; // on a limit: no further along this side
+    const reached = bestAlong(model, c, theta, start, d);
+    if (reached && reached.logLikelihood > bestLl) {
+      bestLl = reached.logLikelihood;
+      best = reached.theta;
     }
   }
   evaluate(model, theta); // leave the model's residuals and variances at θ

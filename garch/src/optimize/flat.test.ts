@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { fit } from "../fit.js";
+import { logLikelihood } from "../likelihood.js";
+import { Random } from "../random.js";
+import { checkSpec } from "../spec.js";
+
+/** n returns of white noise (sd 1 %), the seed's own series. */
+function whiteNoise(n: number, seed: number): number[] {
+  const rng = new Random(seed * 7919 + n);
+  return Array.from({ length: n }, () => 0.01 * rng.standardNormal());
+}
+
+describe("a white-noise fit that ends on the flat ridge of the alpha = 0 face", () => {
+  it.each([
+    // The log-likelihood the fit used to stop at (not converged), and the optimum it reaches.
+    [31, 31741.6222, 31743.5758],
+    [109, 31869.5109, 31869.966],
+  ])(
+    "leaves it for the better optimum the ridge leads to (n = 10,000, seed %i)",
+    (seed, stuck, optimum) => {
+      // On the face alpha = 0 the Hessian is singular (omega and beta trade off along a line), so
+      // polishing and Newton stopped there. Sampling that line found higher ground, and the
+      // quasi-Newton stage took it from there to an interior optimum with a small ARCH effect.
+      const r = fit(whiteNoise(10_000, seed));
+      expect(r.converged, r.message).toBe(true);
+      expect(r.logLikelihood).toBeGreaterThan(stuck + 0.4);
+      expect(r.logLikelihood).toBeCloseTo(optimum, 2);
+    },
+  );
+
+  it("reports a ridge optimum as converged, with no point along the ridge or off it better", () => {
+    const x = whiteNoise(10_000, 2);
+    const r = fit(x, { dist: "ged" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.message).toMatch(/^converged on a flat ridge: along one direction/);
+    const p = r.params;
+    const beta = p.beta[0]!;
+    const level = p.omega / (1 - beta);
+    // Along the ridge (omega / (1 - beta) held) and off it (alpha taken from beta).
+    const along = [0, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99995].map((b) => ({
+      ...p,
+      omega: level * (1 - b),
+      beta: [b],
+    }));
+    const off = [1e-4, 1e-3, 1e-2].map((a) => ({ ...p, alpha: [a], beta: [beta - a] }));
+    for (const q of [...along, ...off]) {
+      expect(logLikelihood(x, checkSpec({ dist: "ged" }), q)).toBeLessThanOrEqual(
+        r.logLikelihood + 1e-6,
+      );
+    }
+    // Its Hessian is singular there: no Hessian-based standard errors.
+    expect(r.stdErrors.hessian.beta[0]).toBeNaN();
+  });
+});
