@@ -51,3 +51,23 @@ export function requirePositiveInteger(option: string, value: number): void {
     throw new OptionError(option, "must be an integer ≥ 1", value);
   }
 }
+
+/** The signals that interrupt a job: Ctrl-C, and the stop a supervisor sends. */
+export type InterruptSignal = "SIGINT" | "SIGTERM";
+
+/**
+ * A job stopped by SIGINT or SIGTERM before it finished. Its run is marked KILLED, as MLflow
+ * marks a run a KeyboardInterrupt ends, and nothing is registered.
+ */
+export class Interrupted extends Error {
+  override readonly name = "Interrupted";
+
+  constructor(readonly signal: InterruptSignal) {
+    super(`interrupted by ${signal}`);
+  }
+
+  /** The exit code a shell gives a process the signal ended: 128 + its number. */
+  get exitCode(): number {
+    return this.signal === "SIGINT" ? 130 : 143;
+  }
+}

@@ -4,6 +4,7 @@ import { OptionError } from "../errors.js";
 import { runDemoJob } from "../jobs/demo.js";
 import type { CliContext } from "./context.js";
 import { artifactRoot, artifactsHelp, integer, treesFlag } from "./flags.js";
+import { interruptible } from "./interrupt.js";
 
 /**
  * Adds `mlops demo`: registers what `pnpm start` serves (the demo forest champion and boosted-trees
@@ -35,19 +36,22 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             opts.challengerWeight,
           );
         }
-        const result = await runDemoJob({
-          store,
-          artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
-          experimentId: opts.experiment,
-          challengerWeight: opts.challengerWeight,
-          trees: opts.trees,
-          threads: opts.threads,
-          // Transient lines (progress bars) are left out: this output is for logs.
-          progress: (line, transient) => {
-            // Progress goes to stderr, so stdout holds only the result.
-            if (!transient) ctx.io.stderr(`${line}\n`);
-          },
-        });
+        const result = await interruptible((signal) =>
+          runDemoJob({
+            signal,
+            store,
+            artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
+            experimentId: opts.experiment,
+            challengerWeight: opts.challengerWeight,
+            trees: opts.trees,
+            threads: opts.threads,
+            // Transient lines (progress bars) are left out: this output is for logs.
+            progress: (line, transient) => {
+              // Progress goes to stderr, so stdout holds only the result.
+              if (!transient) ctx.io.stderr(`${line}\n`);
+            },
+          }),
+        );
         ctx.print(opts.json, result, () =>
           [
             ...result.models.map(

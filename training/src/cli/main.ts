@@ -5,6 +5,7 @@
  */
 import { registerReleaseCommands, registerSmokeCommand } from "@mlops/release";
 import { Command, CommanderError } from "commander";
+import { Interrupted } from "../errors.js";
 import { registerAbCommands } from "./ab.js";
 import { registerTrialCommand } from "./azureml.js";
 import { type CliIo, createCliContext } from "./context.js";
@@ -56,6 +57,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof Interrupted) {
+      io.stderr(
+        `${error.message}: the runs it started are marked KILLED, and no model was registered\n`,
+      );
+      return error.exitCode;
+    }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }

@@ -16,6 +16,32 @@ async function sweepJson(args: string[]) {
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("mlops sweep", () => {
+  it("stops on SIGINT: running trials and the sweep are KILLED, and it exits 130", async () => {
+    const space = join(cli.root, "space-interrupted.json");
+    await writeFile(space, JSON.stringify({ maxDepth: { type: "choice", values: [4, 8] } }));
+    const timer = setTimeout(() => process.emit("SIGINT", "SIGINT"), 300);
+    const started = Date.now();
+    const stopped = await cli.run([
+      ...["sweep", "--data", cli.data, "--label", "label", "--space", space],
+      ...["--trees", "20000", "--max-trials", "6", "--experiment", "interrupted", "--json"],
+    ]);
+    clearTimeout(timer);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toBe("");
+    expect(stopped.stderr).toMatch(/^interrupted by SIGINT: the runs it started are marked KILLED/);
+    await cli.withStore(async (store) => {
+      const [sweep] = await store.runs
+        .list({ experimentName: "interrupted" })
+        .then((runs) => runs.filter((r) => r.parent_run_id === null));
+      expect(sweep?.status).toBe("KILLED");
+      const trials = await store.runs.list({ parentRunId: sweep!.run_id });
+      // The one trial running when the signal came, cut short; no trial started after it.
+      expect(trials.map((t) => t.status)).toEqual(["KILLED"]);
+      expect(trials[0]!.tags["mlops.trial.reason"]).toBe("the sweep was interrupted by SIGINT");
+    });
+  });
+
   it("tracks each trial as a child run and stops weak ones by the Bandit rule", async () => {
     const space = join(cli.root, "space.json");
     await writeFile(

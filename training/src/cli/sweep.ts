@@ -18,6 +18,7 @@ import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
 import { datasetCommand, integer, number, treesFlag } from "./flags.js";
+import { interruptible } from "./interrupt.js";
 
 /** Adds `mlops sweep`. */
 export function registerSweepCommand(program: Command, ctx: CliContext): void {
@@ -131,22 +132,25 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
           ctx.print(opts.json, { jobs: submitted }, () => submittedText(submitted));
           return;
         }
-        const result = await runSweepJob({
-          data: opts.data,
-          label: opts.label,
-          definition,
-          experiment: opts.experiment,
-          threads: opts.threads,
-          tracker: selectTracking(ctx.io.env, store).tracker,
-          onTrial: (t) => {
-            if (t.status === "terminated") stopped++;
-            if (bar) bar.increment({ stopped });
-            else if (!opts.json)
-              ctx.io.stderr(
-                `trial ${t.index}: ${t.status} after ${t.trained} ${algorithm === "gbdt" ? "rounds" : "trees"}${t.reason ? ` (${t.reason})` : ""}\n`,
-              );
-          },
-        }).finally(() => bar?.stop());
+        const result = await interruptible((signal) =>
+          runSweepJob({
+            data: opts.data,
+            label: opts.label,
+            definition,
+            experiment: opts.experiment,
+            threads: opts.threads,
+            tracker: selectTracking(ctx.io.env, store).tracker,
+            signal,
+            onTrial: (t) => {
+              if (t.status === "terminated") stopped++;
+              if (bar) bar.increment({ stopped });
+              else if (!opts.json)
+                ctx.io.stderr(
+                  `trial ${t.index}: ${t.status} after ${t.trained} ${algorithm === "gbdt" ? "rounds" : "trees"}${t.reason ? ` (${t.reason})` : ""}\n`,
+                );
+            },
+          }),
+        ).finally(() => bar?.stop());
         ctx.print(
           opts.json,
           result,

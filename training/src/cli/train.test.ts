@@ -101,6 +101,35 @@ describe("mlops train --json", () => {
     });
   });
 
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "stops on %s: the run is KILLED, nothing is registered, exit %i",
+    async (name, code) => {
+      const before = await cli.withStore((store) => store.models.list("churn"));
+      // A forest that would take many seconds; the signal comes while it grows.
+      const timer = setTimeout(() => process.emit(name, name), 300);
+      const started = Date.now();
+      const stopped = await cli.train("--trees", "20000", "--threads", "1", "--name", "churn");
+      clearTimeout(timer);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(stopped.code).toBe(code);
+      expect(stopped.stdout).toBe("");
+      expect(stopped.stderr).toBe(
+        `interrupted by ${name}: the runs it started are marked KILLED, and no model was registered\n`,
+      );
+      await cli.withStore(async (store) => {
+        expect(await store.models.list("churn")).toEqual(before);
+        const runs = await store.runs.list({ experimentName: "churn" });
+        const run = runs.reduce((a, b) => (b.start_time > a.start_time ? b : a));
+        expect(run.status).toBe("KILLED");
+        expect(run.end_time).toBeGreaterThanOrEqual(run.start_time);
+        expect(run.tags["mlops.error"]).toBe(`interrupted by ${name}`);
+      });
+    },
+  );
+
   it("writes under MLOPS_ARTIFACT_DIR, as pnpm start does, unless --artifacts says otherwise", async () => {
     const args = ["train", "--data", cli.data, "--label", "label", "--trees", "3", "--json"];
     const envDir = join(cli.root, "from-env");

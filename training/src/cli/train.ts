@@ -20,6 +20,7 @@ import {
   number,
   treesFlag,
 } from "./flags.js";
+import { interruptible } from "./interrupt.js";
 import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
 
 /** Adds `mlops train`. */
@@ -109,23 +110,26 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
         ? new SingleBar({ format: `training {bar} {value}/{total} ${unit}` })
         : undefined;
     await ctx.withStore(async (store) => {
-      const result = await runTrainJob({
-        data: opts.data,
-        label: opts.label,
-        name: opts.name,
-        model,
-        seed: opts.seed,
-        threads: opts.threads,
-        store,
-        ...selectTracking(ctx.io.env, store),
-        artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
-        onProgress: (p) => {
-          if (bar && !bar.isActive) bar.start(p.total, 0);
-          bar?.update(p.done);
-        },
-        fromShares: opts.fromShares,
-        promotion,
-      }).finally(() => bar?.stop());
+      const result = await interruptible((signal) =>
+        runTrainJob({
+          signal,
+          data: opts.data,
+          label: opts.label,
+          name: opts.name,
+          model,
+          seed: opts.seed,
+          threads: opts.threads,
+          store,
+          ...selectTracking(ctx.io.env, store),
+          artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
+          onProgress: (p) => {
+            if (bar && !bar.isActive) bar.start(p.total, 0);
+            bar?.update(p.done);
+          },
+          fromShares: opts.fromShares,
+          promotion,
+        }),
+      ).finally(() => bar?.stop());
       const m = result.metrics;
       ctx.print(
         opts.json,

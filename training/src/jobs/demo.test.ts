@@ -11,6 +11,7 @@ import {
 import { DEMO_FIXTURE, readDemoFixture } from "@mlops/models/test-support";
 import { openStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Interrupted } from "../errors.js";
 import { type DemoJobOutput, runDemoJob } from "./demo.js";
 
 let dir: string;
@@ -139,5 +140,35 @@ describe("runDemoJob", () => {
       "reusing dem2gbp@champion (v1)",
     ]);
     expect(await store.models.list("classifier")).toHaveLength(2);
+  });
+});
+
+describe("runDemoJob, stopped", () => {
+  it("leaves the run KILLED and registers nothing when its signal is aborted", async () => {
+    const other = await mkdtemp(join(tmpdir(), "mlops-demo-stopped-"));
+    const stopped = await openStore({ kind: "sqlite", path: join(other, "registry.db") });
+    try {
+      const controller = new AbortController();
+      const reason = new Interrupted("SIGTERM");
+      const job = runDemoJob({
+        store: stopped,
+        artifactRoot: join(other, "artifacts"),
+        experimentId: "default",
+        challengerWeight: 10,
+        trees: 5000,
+        gitSha: null,
+        // Stopped as the first trees are reported, as a signal during training would.
+        progress: () => controller.abort(reason),
+        signal: controller.signal,
+      });
+      await expect(job).rejects.toBe(reason);
+      expect(await stopped.models.list("classifier")).toEqual([]);
+      expect(await stopped.models.aliases("classifier")).toEqual({});
+      const runs = await stopped.runs.list();
+      expect(runs.map((r) => r.status)).toEqual(["KILLED"]);
+    } finally {
+      await stopped.close();
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });

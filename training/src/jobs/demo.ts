@@ -48,6 +48,8 @@ export interface DemoJobInput {
   readonly gitSha?: string | null;
   /** Progress lines for people; transient ones (progress bars) may overwrite each other. */
   readonly progress?: (line: string, transient?: boolean) => void;
+  /** Stops the training under way (its run KILLED, nothing registered; see `runTrainJob`). */
+  readonly signal?: AbortSignal;
 }
 
 /** One demo model behind its alias. */
@@ -119,6 +121,7 @@ async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
       artifactRoot: input.artifactRoot,
       ...(input.gitSha === undefined ? {} : { gitSha: input.gitSha }),
       onProgress: (p) => progress(`${label} ${bar(p.done / p.total)}`, true),
+      signal: input.signal,
     });
     await store.models.setAlias(name, arm.alias, job.model.version);
     progress(

@@ -29,6 +29,11 @@ export interface SweepJobInput {
   readonly tracker: RunTracker;
   /** Called as each trial ends. */
   readonly onTrial?: (trial: TrialResult) => void;
+  /**
+   * Ends the sweep: no trial starts after it, those running are cancelled (KILLED), the sweep's
+   * run is KILLED, and the job rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The result scripts read (`mlops sweep --json`). */
@@ -96,6 +101,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     const result = await runSweep(dataset, definition, {
       pool,
       threads,
+      signal: input.signal,
       onTrial: (trial) => {
         tracked.push(
           trackTrial(tracker, experiment, parent, trial).then((id) => {
@@ -106,6 +112,8 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
       },
     });
     await Promise.all(tracked);
+    // Interrupted: the trials that ran are tracked (KILLED where cut short), and so is the sweep.
+    input.signal?.throwIfAborted();
     const best = result.best;
     const failed = result.trials.filter((t) => t.status === "failed").length;
     await tracker.setTags(parent, {
@@ -131,7 +139,7 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     };
   } catch (error) {
     await Promise.allSettled(tracked);
-    await tracker.finish(parent, "FAILED", Date.now());
+    await tracker.finish(parent, input.signal?.aborted ? "KILLED" : "FAILED", Date.now());
     throw error;
   } finally {
     await pool?.close();

@@ -92,6 +92,11 @@ export interface TrainJobInput {
   readonly fromShares?: string;
   /** `--auto-promote`: make the new version `challenger` if it passes this gate. */
   readonly promotion?: PromotionGate;
+  /**
+   * Stops the fit at its next batch of trees or boosting round; the run is then KILLED and
+   * nothing is registered (the job rejects with the signal's reason).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The result scripts read (`mlops train --json`). */
@@ -153,6 +158,7 @@ async function fitSpec(
   if (spec.algorithm === "gbdt") {
     const outcome = await trainAndEvaluateGbdt(dataset, spec.params, {
       threads,
+      signal: input.signal,
       onProgress: (p) => input.onProgress?.({ done: p.round, total: p.nEstimators }),
     });
     const { history } = outcome.fit;
@@ -170,6 +176,7 @@ async function fitSpec(
   await pool?.ready();
   return trainAndEvaluate(dataset, spec.params, {
     pool,
+    signal: input.signal,
     onProgress: (progress) => {
       point("accuracy_by_trees", progress.validationAccuracy!, progress.treesDone);
       input.onProgress?.({ done: progress.treesDone, total: progress.nEstimators });
@@ -242,6 +249,8 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   try {
     const curve: MetricPoint[] = [];
     const outcome = await fitSpec(spec, dataset, input, threads, curve);
+    // The last point a stop is honoured: from here the version is registered with its files.
+    input.signal?.throwIfAborted();
     const rounds = roundsOf(outcome);
     const metrics = metricsRecord(outcome.metrics);
     const now = Date.now();
@@ -316,7 +325,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     await tracker.setTags(runId, {
       "mlops.error": error instanceof Error ? error.message : String(error),
     });
-    await tracker.finish(runId, "FAILED", Date.now());
+    await tracker.finish(runId, input.signal?.aborted ? "KILLED" : "FAILED", Date.now());
     throw error;
   }
 }

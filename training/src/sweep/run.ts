@@ -100,6 +100,11 @@ export interface SweepRunOptions {
   onTrial?: (trial: TrialResult) => void;
   /** Called at each report of a trial (its `interval`-th): validation accuracy and more. */
   onReport?: (trialIndex: number, interval: number, report: TrialReport) => void;
+  /**
+   * Stops the sweep as its timeout would: no trial starts after it, and those running are
+   * cancelled with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** How many trials a sweep runs unless it times out: maxTrials, or fewer grid points. */
@@ -192,11 +197,16 @@ export async function runSweep(
   };
   const validation = selectRows(train.x, train.y, train.nFeatures, parts.test);
 
+  // The sweep's end, by its timeout or the caller's signal; the reason says which.
   const deadline = new AbortController();
+  const timeout = new Error("the sweep's timeout passed");
   const timer =
     definition.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => deadline.abort(new Error("timeout")), definition.timeoutMs);
+      : setTimeout(() => deadline.abort(timeout), definition.timeoutMs);
+  const stopSweep = () => deadline.abort(options.signal!.reason);
+  if (options.signal?.aborted) stopSweep();
+  options.signal?.addEventListener("abort", stopSweep);
   const histories: TrialHistory[] = [];
   const results: TrialResult[] = [];
 
@@ -250,7 +260,10 @@ export async function runSweep(
       deadline.signal.removeEventListener("abort", onDeadline);
       record.finished = true;
     }
-    if (status === "cancelled") reason = "the sweep's timeout passed";
+    if (status === "cancelled") {
+      const why = deadline.signal.reason;
+      reason = why === timeout ? timeout.message : `the sweep was ${(why as Error).message}`;
+    }
     const result: TrialResult = {
       index,
       assignment,
@@ -277,6 +290,7 @@ export async function runSweep(
     await Promise.all(Array.from({ length: Math.min(maxConcurrent, total) }, lane));
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", stopSweep);
   }
 
   const trials = results.sort((a, b) => a.index - b.index);
@@ -289,6 +303,6 @@ export async function runSweep(
     trials,
     best,
     terminated: trials.filter((t) => t.status === "terminated").length,
-    timedOut: deadline.signal.aborted,
+    timedOut: deadline.signal.reason === timeout,
   };
 }
