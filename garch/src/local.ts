@@ -8,13 +8,17 @@
  *   second grid start stops once it is seen to head for the first one's optimum; the last pass
  *   accumulates the outer product of the scores for the OPG standard errors.
  * - Where the best optimum shows little ARCH effect (start.ts, `WEAK_ARCH`), the weak-ARCH
- *   starts run too: such likelihoods often have a higher maximum on a face (alpha or beta at 0)
- *   that the grid's best points do not lead to.
+ *   starts run too, on the series itself however long: such likelihoods often have a higher
+ *   maximum on a face (alpha or beta at 0) that the grid's best points, or a leading block's
+ *   optimum, do not lead to.
+ * - Where an end is on the flat ridge of a series with no ARCH effect, the ridge is searched
+ *   before the fit says it did not converge (optimize/flat.ts).
  * - Other models: the quasi-Newton stage (a BFGS estimate of the Hessian) from the starts, then
  *   Newton polishing with the Hessian the standard errors use.
  *
  * Every stage takes constrained steps that land on a limit when the optimum is there, and a
- * fit converges only when the KKT conditions hold (see optimize/active-set.ts).
+ * fit converges only when the KKT conditions hold (see optimize/active-set.ts), or, where the
+ * Hessian is singular, the flat-ridge test of optimize/flat.ts.
  */
 import { evaluate, headModel, type Model } from "./likelihood.js";
 import { type Constraints, clip } from "./optimize/constraints.js";
@@ -81,6 +85,9 @@ function newtonEstimate(
   final: boolean,
 ): Estimate | Stopped | null {
   const options: NewtonOptions = final ? { opg: true } : { tol: HEAD_TOL };
+  let best: Estimate | Stopped;
+  // The second grid point, on a series fitted directly (a long one's leading block had it).
+  let second: Float64Array | undefined;
   if (model.nEff > DIRECT_MAX) {
     const head = headModel(model, headLength(model.nEff) + model.t0);
     const first = newtonEstimate(head, c, maxIterations, false);
@@ -91,17 +98,23 @@ function newtonEstimate(
         : undefined;
     const full = newtonStage(model, c, first.theta, maxIterations, { ...options, curvature });
     if (!full || full === "same") return null;
-    return { ...full, iterations: full.iterations + first.iterations };
+    best = { ...full, iterations: full.iterations + first.iterations };
+    // A leading block's optimum is only a start: the levels above it take it from there.
+    if (!final) return best;
+  } else {
+    const grid = startingValues(model);
+    if (grid.length === 0) return null;
+    const stage = newtonStage(model, c, grid[0]!.theta, maxIterations, options);
+    if (!stage || stage === "same") return null;
+    best = stage;
+    second = grid[1]?.theta;
   }
-  const grid = startingValues(model);
-  if (grid.length === 0) return null;
-  const best = newtonStage(model, c, grid[0]!.theta, maxIterations, options);
-  if (!best || best === "same") return null;
   // Stopped short on the fit's own sample: the general path takes over from where it stopped.
   if (final && !isEstimate(best)) return best;
   // More starts guard against a poor local optimum: the second grid point, and where the best
-  // optimum found shows little ARCH effect the weak-ARCH starts. Each stops as soon as it is
-  // seen to head for the best optimum found.
+  // optimum found shows little ARCH effect the weak-ARCH starts (a weak-ARCH likelihood has
+  // several, on its faces and inside). Each stops as soon as it is seen to head for the best
+  // optimum found.
   let chosen: Estimate | Stopped = best;
   let iterations = best.iterations;
   // Whether a later run's passes left e and h away from the chosen estimate.
@@ -126,7 +139,7 @@ function newtonEstimate(
     }
     return true;
   };
-  if (grid.length > 1 && !runFrom(grid[1]!.theta)) return null;
+  if (second && !runFrom(second)) return null;
   if (weakArch(model, chosen.theta)) {
     for (const start of weakArchStarts(model)) if (!runFrom(start)) return null;
   }

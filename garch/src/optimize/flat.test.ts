@@ -52,3 +52,18 @@ describe("a white-noise fit that ends on the flat ridge of the alpha = 0 face", 
     expect(r.stdErrors.hessian.beta[0]).toBeNaN();
   });
 });
+
+describe("a long white-noise series with several optima", () => {
+  it("runs the weak-ARCH starts on the series itself, not only on its leading block", () => {
+    // n = 10,000 is fitted from the optimum on a leading block; the weak-ARCH starts ran only
+    // on the block, and the fit converged to an interior optimum (alpha 0.001, beta 0.995) 1.79
+    // log-likelihood units below the one on the face beta = 0 that Python's arch reports.
+    const x = whiteNoise(10_000, 78);
+    const r = fit(x);
+    expect(r.converged, r.message).toBe(true);
+    const archEstimate = { mu: 5.4516e-5, omega: 9.93835e-5, alpha: [0.0221405], beta: [0] };
+    expect(r.logLikelihood).toBeGreaterThanOrEqual(logLikelihood(x, r.spec, archEstimate) - 1e-6);
+    expect(r.logLikelihood).toBeGreaterThan(31_783.49);
+    expect(r.params.beta[0]).toBe(0);
+  });
+});
