@@ -225,7 +225,10 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
         curvature: first.hessian.map((v) => -v * scale),
       });
       const runs = { best: run, iterations: run.iterations, known: [] };
-      return finish(model, c, runs, first.iterations, maxIterations);
+      // The block's optimum may lead elsewhere than the series' own best (see newtonEstimate).
+      return weakArch(model, run.theta)
+        ? finishWithWeakArch(model, c, runs, first.iterations, maxIterations)
+        : finish(model, c, runs, first.iterations, maxIterations);
     }
   }
   const grid = startingValues(model);
@@ -239,11 +242,49 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
     return finish(model, c, runs, warm?.iterations ?? 0, maxIterations);
   }
   // Little ARCH effect at the best end: the weak-ARCH starts too (see newtonEstimate).
-  const more = runStarts(model, c, weakArchStarts(model), maxIterations, [...runs.known]);
-  const best =
-    more.best && more.best.logLikelihood > runs.best.logLikelihood ? more.best : runs.best;
-  const all = { best, iterations: runs.iterations + more.iterations, known: more.known };
-  return finish(model, c, all, warm?.iterations ?? 0, maxIterations);
+  return finishWithWeakArch(model, c, runs, warm?.iterations ?? 0, maxIterations);
+}
+
+/**
+ * Finishes `runs` as `finish` does, after the quasi-Newton stage has also run from the
+ * weak-ARCH starts: together, stopped early where a run heads for an optimum found, and each
+ * on its own from scratch (a weak-ARCH likelihood has several optima, and the early stops,
+ * which judge a run by the optima found so far, can end one heading for a higher one). The
+ * better of the two ends is finished, and where the runs on their own did better, so is the
+ * end without them (finishing can itself leave a stalled end for a higher optimum): the
+ * better estimate is the fit's. The extra runs are capped like any run, but do not draw on
+ * what the cap leaves the finishing stages; the estimate counts their iterations.
+ */
+function finishWithWeakArch(
+  model: Model,
+  c: Constraints,
+  runs: Runs,
+  iterations: number,
+  maxIterations: number,
+): Estimate {
+  const starts = weakArchStarts(model);
+  const together = runStarts(model, c, starts, maxIterations, [...runs.known]);
+  const alone = starts.map((start) => runStarts(model, c, [start], maxIterations));
+  const extra = [together, ...alone].reduce((sum, r) => sum + r.iterations, 0);
+  const better = (a: QuasiResult | null, b: QuasiResult | null) =>
+    b && (!a || b.logLikelihood > a.logLikelihood) ? b : a;
+  const withTogether = better(runs.best, together.best);
+  const best = alone.reduce((b, r) => better(b, r.best), withTogether);
+  // Each distinct end, finished; the preferred estimate (converged, then higher) is the fit's.
+  let estimate: Estimate | null = null;
+  for (const end of new Set([runs.best, withTogether, best])) {
+    const finished = finish(model, c, { ...runs, best: end }, iterations, maxIterations);
+    if (
+      !estimate ||
+      (finished.converged !== estimate.converged
+        ? finished.converged
+        : finished.logLikelihood > estimate.logLikelihood)
+    ) {
+      estimate = finished;
+    }
+  }
+  evaluate(model, estimate!.theta); // leave the model's residuals and variances at it
+  return { ...estimate!, iterations: estimate!.iterations + extra };
 }
 
 /**

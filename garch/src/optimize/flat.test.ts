@@ -67,3 +67,23 @@ describe("a long white-noise series with several optima", () => {
     expect(r.params.beta[0]).toBe(0);
   });
 });
+
+describe("white noise fitted with t innovations, a likelihood with several optima", () => {
+  it.each([
+    // [n, seed, the estimate Python's arch reports (in our likelihood, higher than ours was)]
+    [
+      1000,
+      25,
+      { mu: 2.6559e-4, omega: 5.0488e-6, alpha: [0.0112474], beta: [0.937555], nu: 61.31 },
+    ],
+    [10_000, 14, { mu: -1.0964e-4, omega: 9.7765e-5, alpha: [0.0083054], beta: [0], nu: 80.737 }],
+  ])("reaches an optimum at least as high as arch's (n = %i, seed %i)", (n, seed, archEstimate) => {
+    // The weak-ARCH starts ran together, each stopped once judged to head for an optimum found,
+    // and only on a long series' leading block: the fits ended 0.62 units short on the face
+    // beta = 0, and 1.42 short, not converged, in a valley of the long series.
+    const x = whiteNoise(n, seed);
+    const r = fit(x, { dist: "t" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.logLikelihood).toBeGreaterThanOrEqual(logLikelihood(x, r.spec, archEstimate) - 1e-6);
+  });
+});
