@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 // The server module, not the package index: the app (and Fastify) must load after telemetry starts.
 import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
-import { DEMO_MODELS, runDemoJob, runGarchDemoJob } from "@mlops/training";
+import { DEMO_MODELS, interruptible, runDemoJob, runGarchDemoJob } from "@mlops/training";
 
 /**
  * Local defaults layered under the environment: the demo GARCH fit is served too, by one
@@ -39,14 +39,18 @@ async function main() {
     if (config.mode === "garch") {
       await runGarchDemoJob({ store, artifactRoot: config.artifactDir, progress });
     } else {
-      await runDemoJob({
-        store,
-        artifactRoot: config.artifactDir,
-        experimentId: config.experimentId,
-        challengerWeight: config.challengerWeight,
-        threads: Math.max(1, Math.min(2, availableParallelism())),
-        progress,
-      });
+      // Ctrl-C while it trains: that run is KILLED and nothing half-made is registered.
+      await interruptible((signal) =>
+        runDemoJob({
+          store,
+          artifactRoot: config.artifactDir,
+          experimentId: config.experimentId,
+          challengerWeight: config.challengerWeight,
+          threads: Math.max(1, Math.min(2, availableParallelism())),
+          progress,
+          signal,
+        }),
+      );
     }
   } finally {
     await store.close();

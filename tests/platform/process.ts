@@ -82,6 +82,36 @@ export async function start(
 }
 
 /**
+ * Spawns `script` in `cwd` with `env`, sends `signal` once its stderr matches `when`, and
+ * resolves with how it exited and what it printed.
+ */
+export function interruptWhen(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  when: RegExp,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    let sent = false;
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.once("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+/**
  * The two arms as the two Deployments run them: `script` once per variant in `single` mode with
  * `env`, each pushed to `running` as soon as it is up (so a failing start still stops the other).
  */

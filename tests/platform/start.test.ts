@@ -9,8 +9,9 @@ import {
   GarchForecastResponseSchema,
   PredictResponseSchema,
 } from "@mlops/contracts";
+import { freePort } from "@mlops/contracts/test-support";
 import { describe, expect, it } from "vitest";
-import { call, runToExit, START, start } from "./process.js";
+import { call, interruptWhen, mlops, runToExit, START, start } from "./process.js";
 import { scratchSuite } from "./scratch.js";
 
 const suite = scratchSuite("mlops-platform-");
@@ -94,5 +95,33 @@ describe("pnpm start", () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/PORT: .*65535/);
     expect(stderr).toMatch(/MLOPS_MODE/);
+  });
+});
+
+describe("pnpm start, interrupted while it trains", () => {
+  const fresh = scratchSuite("mlops-platform-interrupted-");
+
+  it("marks the run it stopped KILLED, registers nothing half-made, and trains it next time", async () => {
+    // The champion is trained and registered; the signal comes while the challenger trains.
+    const stopped = await interruptWhen(
+      START,
+      fresh.dir,
+      { PORT: String(await freePort()) },
+      /training classifier \(champion, forest\): 100 trees: accuracy/,
+      "SIGINT",
+    );
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/mlops serving: interrupted by SIGINT\n/);
+    const listed = await mlops(["runs", "list", "--json"], fresh.dir);
+    expect(listed.code).toBe(0);
+    const runs = JSON.parse(listed.stdout) as { status: string; run_name: string }[];
+    expect(runs.map((r) => r.status).sort()).toEqual(["FINISHED", "KILLED"]);
+
+    // The next start reuses the champion and trains the challenger again.
+    const again = await start(START, fresh.dir, {});
+    fresh.running.push(again);
+    expect(again.stderr).not.toMatch(/training classifier \(champion/);
+    expect(again.stderr).toMatch(/training classifier \(challenger, gbdt\)/);
+    expect(await again.stop("SIGTERM")).toBe(0);
   });
 });

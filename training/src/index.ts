@@ -34,7 +34,7 @@ export {
   stratifiedSplit,
   takeRows,
 } from "./dataset.js";
-export { DatasetError, OptionError } from "./errors.js";
+export { DatasetError, Interrupted, OptionError } from "./errors.js";
 export {
   type FitOptions,
   type FitResult,
@@ -60,6 +60,7 @@ export {
   type Growth,
   resolveGbdtOptions,
 } from "./gbdt/options.js";
+export { interruptible } from "./interrupt.js";
 export {
   DEMO_DATA,
   DEMO_MODELS,

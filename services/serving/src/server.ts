@@ -61,7 +61,10 @@ export async function serve(config: ServingConfig): Promise<number> {
   return typeof address === "object" && address ? address.port : config.port;
 }
 
-/** Runs `main`; a start-up failure (no such model, store unreachable…) prints why and exits 1. */
+/**
+ * Runs `main`; a start-up failure (no such model, store unreachable…) prints why and exits 1,
+ * or with the error's own exit code where it carries one (a signal's 128 + its number).
+ */
 export async function exitOnFailure<T>(main: () => Promise<T>): Promise<T> {
   try {
     return await main();
@@ -69,6 +72,8 @@ export async function exitOnFailure<T>(main: () => Promise<T>): Promise<T> {
     process.stderr.write(
       `mlops serving: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    return process.exit(1);
+    // An error that carries its own exit code (a job a signal interrupted: 128 + the signal).
+    const { exitCode } = error as { exitCode?: unknown };
+    return process.exit(typeof exitCode === "number" ? exitCode : 1);
   }
 }

@@ -1,10 +1,10 @@
 import { SERVING_DEFAULTS } from "@mlops/contracts";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
+import { interruptible } from "../interrupt.js";
 import { runDemoJob } from "../jobs/demo.js";
 import type { CliContext } from "./context.js";
 import { artifactRoot, artifactsHelp, integer, treesFlag } from "./flags.js";
-import { interruptible } from "./interrupt.js";
 
 /**
  * Adds `mlops demo`: registers what `pnpm start` serves (the demo forest champion and boosted-trees

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof Interrupted) {
       io.stderr(
-        `${error.message}: the runs it started are marked KILLED, and no model was registered\n`,
+        `${error.message}: runs it had not finished are marked KILLED, and nothing they trained was registered\n`,
       );
       return error.exitCode;
     }

@@ -29,7 +29,9 @@ describe("mlops sweep", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toBe("");
-    expect(stopped.stderr).toMatch(/^interrupted by SIGINT: the runs it started are marked KILLED/);
+    expect(stopped.stderr).toMatch(
+      /^interrupted by SIGINT: runs it had not finished are marked KILLED/,
+    );
     await cli.withStore(async (store) => {
       const [sweep] = await store.runs
         .list({ experimentName: "interrupted" })

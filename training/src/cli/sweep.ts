@@ -8,6 +8,7 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
+import { interruptible } from "../interrupt.js";
 import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
@@ -18,7 +19,6 @@ import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
 import { datasetCommand, integer, number, treesFlag } from "./flags.js";
-import { interruptible } from "./interrupt.js";
 
 /** Adds `mlops sweep`. */
 export function registerSweepCommand(program: Command, ctx: CliContext): void {

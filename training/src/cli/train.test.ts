@@ -117,7 +117,7 @@ describe("mlops train --json", () => {
       expect(stopped.code).toBe(code);
       expect(stopped.stdout).toBe("");
       expect(stopped.stderr).toBe(
-        `interrupted by ${name}: the runs it started are marked KILLED, and no model was registered\n`,
+        `interrupted by ${name}: runs it had not finished are marked KILLED, and nothing they trained was registered\n`,
       );
       await cli.withStore(async (store) => {
         expect(await store.models.list("churn")).toEqual(before);

@@ -7,6 +7,7 @@ import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
+import { interruptible } from "../interrupt.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
@@ -20,7 +21,6 @@ import {
   number,
   treesFlag,
 } from "./flags.js";
-import { interruptible } from "./interrupt.js";
 import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
 
 /** Adds `mlops train`. */

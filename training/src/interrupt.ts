@@ -4,11 +4,14 @@
  * next turn (between batches of trees or boosting rounds), marks its runs KILLED and registers
  * nothing. A second signal ends the process at once, as if no handler were there.
  */
-import { Interrupted, type InterruptSignal } from "../errors.js";
+import { Interrupted, type InterruptSignal } from "./errors.js";
 
 const SIGNALS: readonly InterruptSignal[] = ["SIGINT", "SIGTERM"];
 
-/** Runs `run` with a signal the first SIGINT or SIGTERM aborts (reason: `Interrupted`). */
+/**
+ * Runs `run` with a signal the first SIGINT or SIGTERM aborts (reason: `Interrupted`); rejects
+ * with that reason once `run` settles, even where it finished.
+ */
 export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const handlers = SIGNALS.map((name) => {
@@ -24,7 +27,10 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>)
   };
   for (const [name, handler] of handlers) process.once(name, handler);
   try {
-    return await run(controller.signal);
+    const result = await run(controller.signal);
+    // A signal the job came too late to stop still ends the command, as the user asked.
+    controller.signal.throwIfAborted();
+    return result;
   } finally {
     remove();
   }

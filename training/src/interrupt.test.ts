@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Interrupted } from "../errors.js";
+import { Interrupted } from "./errors.js";
 import { interruptible } from "./interrupt.js";
 
 describe("interruptible", () => {
@@ -10,16 +10,21 @@ describe("interruptible", () => {
     "aborts the job's signal on %s with Interrupted (exit code %i)",
     async (name, code) => {
       const before = process.listenerCount(name);
-      const reason = await interruptible(
+      let seen: unknown;
+      const job = interruptible(
         (signal) =>
-          new Promise<unknown>((resolve) => {
-            signal.addEventListener("abort", () => resolve(signal.reason));
+          new Promise<void>((resolve) => {
+            signal.addEventListener("abort", () => {
+              seen = signal.reason;
+              resolve();
+            });
             process.emit(name, name);
           }),
       );
-      expect(reason).toBeInstanceOf(Interrupted);
-      expect((reason as Interrupted).signal).toBe(name);
-      expect((reason as Interrupted).exitCode).toBe(code);
+      await expect(job).rejects.toBe(seen);
+      expect(seen).toBeInstanceOf(Interrupted);
+      expect((seen as Interrupted).signal).toBe(name);
+      expect((seen as Interrupted).exitCode).toBe(code);
       // Its handlers are gone: a second signal gets the process's default, and so does the next
       // command's.
       expect(process.listenerCount(name)).toBe(before);
@@ -29,16 +34,27 @@ describe("interruptible", () => {
   it("takes the first signal only, and leaves nothing behind when the job ends", async () => {
     const before = ["SIGINT", "SIGTERM"].map((s) => process.listenerCount(s));
     let aborts = 0;
-    await interruptible(async (signal) => {
+    let reason: unknown;
+    const job = interruptible(async (signal) => {
       expect(process.listenerCount("SIGINT")).toBe(before[0]! + 1);
       signal.addEventListener("abort", () => aborts++);
       process.emit("SIGTERM", "SIGTERM");
       // Handled by whoever else listens, not by this command's handler.
       process.emit("SIGINT", "SIGINT");
-      expect((signal.reason as Interrupted).signal).toBe("SIGTERM");
+      reason = signal.reason;
     });
+    await expect(job).rejects.toBe(reason);
+    expect((reason as Interrupted).signal).toBe("SIGTERM");
     expect(aborts).toBe(1);
-    await interruptible(async () => "done");
+    expect(await interruptible(async () => "done")).toBe("done");
     expect(["SIGINT", "SIGTERM"].map((s) => process.listenerCount(s))).toEqual(before);
+  });
+
+  it("ends the command even where the job finished before it saw the signal", async () => {
+    const finished = interruptible(async () => {
+      process.emit("SIGINT", "SIGINT");
+      return "done";
+    });
+    await expect(finished).rejects.toBeInstanceOf(Interrupted);
   });
 });
