@@ -249,11 +249,11 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
  * Finishes `runs` as `finish` does, after the quasi-Newton stage has also run from the
  * weak-ARCH starts: together, stopped early where a run heads for an optimum found, and each
  * on its own from scratch (a weak-ARCH likelihood has several optima, and the early stops,
- * which judge a run by the optima found so far, can end one heading for a higher one). The
- * better of the two ends is finished, and where the runs on their own did better, so is the
- * end without them (finishing can itself leave a stalled end for a higher optimum): the
- * better estimate is the fit's. The extra runs are capped like any run, but do not draw on
- * what the cap leaves the finishing stages; the estimate counts their iterations.
+ * which judge a run by the optima found so far, can end one heading for a higher one). Each
+ * distinct best end is finished (the runs' own, with the group's, with every run's), since
+ * finishing can take a lower end to a higher optimum; the converged, then higher, estimate is
+ * the fit's. The extra runs are capped like any run, but do not draw on what the cap leaves
+ * the finishing stages; the estimate counts their iterations.
  */
 function finishWithWeakArch(
   model: Model,
@@ -270,7 +270,6 @@ function finishWithWeakArch(
     b && (!a || b.logLikelihood > a.logLikelihood) ? b : a;
   const withTogether = better(runs.best, together.best);
   const best = alone.reduce((b, r) => better(b, r.best), withTogether);
-  // Each distinct end, finished; the preferred estimate (converged, then higher) is the fit's.
   let estimate: Estimate | null = null;
   for (const end of new Set([runs.best, withTogether, best])) {
     const finished = finish(model, c, { ...runs, best: end }, iterations, maxIterations);
