@@ -18,7 +18,7 @@ const FIRST_STEP = 1e-2;
 const MAX_DOUBLINGS = 40;
 
 /** Eigenvalues (largest first) and unit eigenvectors of a symmetric matrix. */
-export interface Eigen {
+interface Eigen {
   readonly values: Float64Array;
   readonly vectors: readonly Float64Array[];
 }
@@ -74,24 +74,35 @@ export function symmetricEigen(a: Float64Array, n: number): Eigen {
 }
 
 /**
- * The Hessian on the free coordinates of `held`, in the parameters scaled to unit curvature
- * (each free coordinate divided by the square root of its diagonal entry), so that one step
- * length and one tolerance suit them all.
+ * The directions of curvature of the Hessian on the free coordinates of `held`: its
+ * eigenvalues, largest first, in the parameters scaled to unit curvature (each free coordinate
+ * divided by the square root of its diagonal entry, so that one step length and one tolerance
+ * suit them all), and each eigenvector as a step in θ of unit curvature scale. Null with no
+ * free coordinate.
  */
-export function scaledFreeHessian(
+export function curvatureDirections(
   hess: Float64Array,
   held: Uint8Array,
   k: number,
-): { free: number[]; scale: number[]; matrix: Float64Array } {
+): { values: Float64Array; directions: Float64Array[] } | null {
   const free = freeCoordinates(held);
   const f = free.length;
+  if (f === 0) return null;
   const scale = free.map((i) => 1 / Math.sqrt(Math.max(Math.abs(hess[i * k + i]!), 1e-300)));
   const matrix = new Float64Array(f * f);
   for (let a = 0; a < f; a++) {
     for (let b = 0; b < f; b++)
       matrix[a * f + b] = scale[a]! * scale[b]! * hess[free[a]! * k + free[b]!]!;
   }
-  return { free, scale, matrix };
+  const { values, vectors } = symmetricEigen(matrix, f);
+  const directions = vectors.map((vector) => {
+    const d = new Float64Array(k);
+    free.forEach((i, a) => {
+      d[i] = scale[a]! * vector[a]!;
+    });
+    return d;
+  });
+  return { values, directions };
 }
 
 /**
@@ -100,7 +111,7 @@ export function scaledFreeHessian(
  * over `start` (θ's log-likelihood). Leaves the model's residuals and variances at the last
  * point tried.
  */
-export function bestAlong(
+function bestAlong(
   model: Model,
   c: Constraints,
   theta: Float64Array,
@@ -138,18 +149,12 @@ export function escapeSaddle(
 ): Float64Array | null {
   const { theta, hessian: hess, held, onPersistence, logLikelihood: start } = estimate;
   if (onPersistence || !hess) return null;
-  const k = c.k;
-  const { free, scale, matrix } = scaledFreeHessian(hess, held, k);
-  if (free.length === 0) return null;
-  const eigen = symmetricEigen(matrix, free.length);
-  if (!(eigen.values[0]! > 0)) return null;
+  const curvature = curvatureDirections(hess, held, c.k);
+  if (!curvature || !(curvature.values[0]! > 0)) return null;
+  const up = curvature.directions[0]!;
   let best: Float64Array | null = null;
   let bestLl = start;
-  for (const sign of [1, -1]) {
-    const d = new Float64Array(k);
-    free.forEach((i, a) => {
-      d[i] = sign * scale[a]! * eigen.vectors[0]![a]!;
-    });
+  for (const d of [up, up.map((v) => -v)]) {
     const reached = bestAlong(model, c, theta, start, d);
     if (reached && reached.logLikelihood > bestLl) {
       bestLl = reached.logLikelihood;

@@ -16,7 +16,7 @@
 import { evaluate, type Model } from "../likelihood.js";
 import { maxStep, moveTo } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
-import { scaledFreeHessian, symmetricEigen } from "./escape.js";
+import { curvatureDirections } from "./escape.js";
 import { DECREMENT_TOL, type Estimate } from "./result.js";
 
 /**
@@ -44,24 +44,19 @@ interface FlatRidge {
 function flatRidge(model: Model, c: Constraints, estimate: Estimate): FlatRidge | null {
   const { hessian, held, onPersistence, theta } = estimate;
   if (!hessian || onPersistence) return null;
-  const { free, scale, matrix } = scaledFreeHessian(hessian, held, c.k);
-  if (free.length === 0) return null;
-  const eigen = symmetricEigen(matrix, free.length);
+  const curvature = curvatureDirections(hessian, held, c.k);
+  if (!curvature) return null;
   const g = new Float64Array(c.k);
   evaluate(model, theta, g);
   const flat: Float64Array[] = [];
   let decrement = 0;
-  eigen.values.forEach((value, j) => {
-    const d = new Float64Array(c.k);
-    let slope = 0;
-    free.forEach((i, a) => {
-      d[i] = scale[a]! * eigen.vectors[j]![a]!;
-      slope += d[i] * g[i]!;
-    });
+  curvature.values.forEach((value, j) => {
+    const d = curvature.directions[j]!;
     if (value > -FLAT_CURVATURE) {
       flat.push(d);
       return;
     }
+    const slope = d.reduce((sum, di, i) => sum + di * g[i]!, 0);
     decrement += (slope * slope) / -value;
   });
   return flat.length > 0 ? { flat, decrement } : null;
