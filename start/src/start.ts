@@ -24,6 +24,8 @@ const env = {
   ...process.env,
 };
 const config = configOrExit(env);
+// Before any training: a count this platform cannot serve fails now, naming the variable.
+const processes = await exitOnFailure(async () => workerCount(config));
 
 const tty = process.stderr.isTTY;
 const progress = (line: string, transient = false) => {
@@ -60,7 +62,6 @@ async function main() {
 
 const port = await exitOnFailure(main);
 const url = `http://127.0.0.1:${port}`;
-const processes = workerCount(config);
 const what =
   config.mode === "garch"
     ? "the GARCH volatility service"

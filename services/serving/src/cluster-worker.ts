@@ -2,4 +2,4 @@
 import { runServer } from "./run-server.js";
 import { configOrExit, exitOnFailure } from "./server.js";
 
-await exitOnFailure(() => runServer(configOrExit(process.env), { clustered: true }));
+await exitOnFailure(() => runServer(configOrExit(process.env), { kind: "worker" }));

@@ -5,25 +5,30 @@
  * process and the autoscaler adds pods instead.
  *
  * How the work is split:
- * - it forks the workers, which share the port (the primary hands out connections round
- *   robin), each with the config rendered into its environment so every worker parses the same
- *   config; once all listen it replaces a worker that dies;
- * - on SIGTERM, SIGINT or SIGHUP it asks every worker once to stop, by a message rather than a
- *   signal (each drains its requests and flushes its prediction log, see run-server.ts), and
- *   exits when all have; a second signal forces the stop (SIGKILL). A worker that is itself
- *   signalled too (a terminal's Ctrl-C, `kill -- -<pgid>`, systemd's default
+ * - the process started (the primary) serves too: it loads the models and listens first, then
+ *   forks the other workers, each with the config rendered into its environment (the port the
+ *   primary got included) so every process parses the same config. All of them listen on the
+ *   port with SO_REUSEPORT, and the kernel deals out connections among them. A supervisor of
+ *   its own would be one more Node process, about 85 MB, doing nothing but wait;
+ * - once all listen, the primary replaces a worker that dies (up to `MAX_RESTARTS` a minute);
+ * - the primary's graceful stop (run-server.ts) asks every worker once to stop, by a message
+ *   rather than a signal (each drains its requests and flushes its prediction log), drains
+ *   itself, and exits when all have; a second signal forces the stop (SIGKILL). A worker that is
+ *   itself signalled too (a terminal's Ctrl-C, `kill -- -<pgid>`, systemd's default
  *   `KillMode=control-group` signal the whole process group) takes the two for one request:
- *   only a second signal of its own forces it, so the primary's request never cuts a flush short;
- * - each worker writes its own prediction logs from its store's writer thread (SQLite lets
+ *   only a second signal of its own forces it, so the primary's request never cuts a flush
+ *   short. A worker whose primary is gone stops by itself;
+ * - each process writes its own prediction logs from its store's writer thread (SQLite lets
  *   one writer in at a time; batches of hundreds keep the waits short). Measured on 2 cores,
- *   this kept up better than sending every batch to the primary to write alone: the extra copy
+ *   this kept up better than sending every batch to one process to write alone: the extra copy
  *   of each batch cost more than the lock waits saved;
- * - the per-client rate limit holds per machine too: workers count each request in the primary's
- *   windows (rate-windows.ts), so a client spread over N workers does not get N times the limit;
- * - metrics stay per machine, as a scrape expects: a worker's `/metrics` asks the primary,
- *   which gathers the registry of every worker that is listening (a replacement still starting
- *   is left out rather than waited for) and merges them with prom-client's
- *   AggregatorRegistry (counters and histograms summed; gauges as each metric declares).
+ * - the per-client rate limit holds per machine too: every process counts each request in the
+ *   primary's windows (rate-windows.ts), so a client spread over N processes does not get N
+ *   times the limit;
+ * - metrics stay per machine, as a scrape expects: `/metrics` in a worker asks the primary,
+ *   which merges its own registry with that of every worker that is listening (a replacement
+ *   still starting is left out rather than waited for) using prom-client's AggregatorRegistry
+ *   (counters and histograms summed; gauges as each metric declares).
  */
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
@@ -43,8 +48,6 @@ import type { BatchingWriterStats } from "./batching-writer.js";
 import type { TrafficSource } from "./dashboard-api/traffic-view.js";
 import { type RateLimitCount, RateWindows, rateLimitRequest } from "./rate-windows.js";
 
-/** Signals the primary turns into one orderly stop of every worker. */
-const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /**
  * Stop signals a worker leaves to the primary: a terminal sends them to every process in its
  * group, and the primary then asks each worker to stop.
@@ -53,6 +56,13 @@ const PRIMARY_SIGNALS = ["SIGINT", "SIGHUP"] as const;
 /** The primary's request to a worker to stop gracefully. */
 interface StopRequest {
   readonly type: "mlops:stop";
+}
+/**
+ * A worker's word that it listens: its socket is its own (`exclusive`), so node:cluster's
+ * `listening` event, which reports sockets the primary hands out, never comes.
+ */
+interface ListeningNotice {
+  readonly type: "mlops:listening";
 }
 /** Replacements allowed within `RESTART_WINDOW_MS` before the primary gives up. */
 const MAX_RESTARTS = 5;
@@ -170,138 +180,218 @@ const toPrimary: Send = (message, done) => {
   process.send(message, undefined, undefined, done);
 };
 
-/** How many serving processes `config` asks for. */
-export function workerCount(config: ServingConfig): number {
-  return config.workers === "auto" ? availableParallelism() : config.workers;
-}
+/**
+ * Platforms whose SO_REUSEPORT deals connections out among the processes that share a port
+ * (libuv's UV_TCP_REUSEPORT; elsewhere, macOS and Windows among them, Node refuses the option).
+ */
+const BALANCED_REUSEPORT: readonly NodeJS.Platform[] = ["linux", "freebsd", "sunos", "aix"];
 
-/** Whether this process is a worker forked by `runCluster`. */
-export const isClusterWorker = (): boolean => cluster.isWorker;
-
-export interface ClusterOptions {
-  /** The worker's entry module (it runs `runServer` on the config in its environment). */
-  readonly entry: string;
-  readonly workers: number;
-  /** Where the primary reports restarts and failures. */
-  readonly log: (line: string) => void;
-}
-
-/** The primary's answers to workers: what the listening workers report, merged. */
-function answerWorkers(listening: ReadonlySet<Worker>): void {
-  const gather = async <K extends "collect" | "collect-traffic">(kind: K) => {
-    const answers = await Promise.allSettled(
-      [...listening].map((w) => ask(toWorker(w), kind, `worker ${w.process.pid}`)),
+/**
+ * How many serving processes `config` asks for on `platform`: `auto` is one per core where the
+ * processes can share the port, else one. An explicit count above one where they cannot is
+ * refused, naming the variable.
+ */
+export function workerCount(config: ServingConfig, platform = process.platform): number {
+  const shareable = BALANCED_REUSEPORT.includes(platform);
+  if (config.workers === "auto") return shareable ? availableParallelism() : 1;
+  if (config.workers > 1 && !shareable) {
+    throw new Error(
+      `MLOPS_WORKERS=${config.workers}: serving processes share the port through SO_REUSEPORT, which ${platform} does not balance among processes (Linux, FreeBSD, Solaris and AIX do); set MLOPS_WORKERS=1`,
     );
-    return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
-  };
-  // prom-client loads on the first merge: a primary that is never asked holds only node:cluster.
-  // Through `default` (its module.exports), which Node and the bundle both give a CommonJS module.
-  const aggregate = async (parts: Parameters<typeof AggregatorRegistry.aggregate>[0]) =>
-    (await import("prom-client")).default.AggregatorRegistry.aggregate(parts);
-  const metrics = async () => (await aggregate(await gather("collect"))).metrics();
-  const traffic = async (): Promise<TrafficSource> => {
-    const parts = await gather("collect-traffic");
-    const merged = await aggregate(parts.map((p) => [p.requests, p.latency]));
-    // A metric no worker reported yet (none listening) reads as no samples.
-    const pick = async (name: string) =>
-      ((await merged.getSingleMetric(name)?.get()) ?? { values: [] }) as TrafficSource["requests"];
-    const sum = (key: keyof BatchingWriterStats) =>
-      parts.reduce((total, p) => total + p.log[key], 0);
-    return {
-      requests: await pick(PREDICTION_REQUESTS.name),
-      latency: await pick(PREDICTION_LATENCY.name),
-      log: {
-        depth: sum("depth"),
-        written: sum("written"),
-        dropped: sum("dropped"),
-        failedWrites: sum("failedWrites"),
-      },
-    };
-  };
-  // One count per client for the whole machine, however the connections are spread.
-  const windows = new RateWindows();
-  const count = async (payload: unknown) => windows.hit(rateLimitRequest(payload), Date.now());
-  cluster.on("message", (worker: Worker, message: unknown) => {
-    if (settle(message)) return;
-    const send = toWorker(worker);
-    answer(send, message, "metrics", metrics);
-    answer(send, message, "traffic", traffic);
-    answer(send, message, "rate-limit", count);
-  });
+  }
+  return config.workers;
+}
+
+/** The listening options of a process that shares its port with the others (SO_REUSEPORT). */
+export const SHARED_PORT = { reusePort: true } as const;
+/**
+ * A worker's: its own socket on the primary's port (`exclusive`: not the primary's round-robin
+ * handle), which the kernel balances with the primary's by connection.
+ */
+export const WORKER_PORT = { ...SHARED_PORT, exclusive: true } as const;
+
+/** The workers listening now: the ones the primary asks for metrics and traffic. */
+const listeningWorkers = new Set<Worker>();
+/** The machine's per-client rate-limit windows, held by the primary (or a process alone). */
+const windows = new RateWindows();
+
+/** Every listening worker's answer to `kind` (a worker that fails to answer is left out). */
+async function gather<K extends "collect" | "collect-traffic">(kind: K): Promise<Requests[K][]> {
+  const answers = await Promise.allSettled(
+    [...listeningWorkers].map((w) => ask(toWorker(w), kind, `worker ${w.process.pid}`)),
+  );
+  return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+}
+
+// prom-client is imported where a merge happens: a worker's own registry comes from metrics.ts.
+// Through `default` (its module.exports), which Node and the bundle both give a CommonJS module.
+const aggregate = async (parts: Parameters<typeof AggregatorRegistry.aggregate>[0]) =>
+  (await import("prom-client")).default.AggregatorRegistry.aggregate(parts);
+
+/**
+ * This machine's metrics (Prometheus text): a worker asks the primary; the primary merges its
+ * own `registry` with every listening worker's; a process alone answers with its own.
+ */
+export async function machineExposition(registry: Registry): Promise<string> {
+  if (cluster.isWorker) return ask(toPrimary, "metrics", "the cluster primary");
+  if (listeningWorkers.size === 0) return registry.metrics();
+  const [own, others] = await Promise.all([registry.getMetricsAsJSON(), gather("collect")]);
+  return (await aggregate([own, ...others])).metrics();
 }
 
 /**
- * Forks the workers and resolves with the port once all of them listen. Rejects (after stopping
- * the others) if one exits before listening: a bad model reference or an unreachable store fails
- * the start as it does in one process.
+ * This machine's traffic (the dashboard's source): a worker asks the primary; the primary merges
+ * its own (`local`) with every listening worker's; a process alone answers with its own.
  */
-export function runCluster(config: ServingConfig, options: ClusterOptions): Promise<number> {
+export async function machineTraffic(local: () => Promise<TrafficSource>): Promise<TrafficSource> {
+  if (cluster.isWorker) return ask(toPrimary, "traffic", "the cluster primary");
+  if (listeningWorkers.size === 0) return local();
+  const parts = [await local(), ...(await gather("collect-traffic"))];
+  const merged = await aggregate(parts.map((p) => [p.requests, p.latency]));
+  // A metric no process reported yet reads as no samples.
+  const pick = async (name: string) =>
+    ((await merged.getSingleMetric(name)?.get()) ?? { values: [] }) as TrafficSource["requests"];
+  const sum = (key: keyof BatchingWriterStats) => parts.reduce((total, p) => total + p.log[key], 0);
+  return {
+    requests: await pick(PREDICTION_REQUESTS.name),
+    latency: await pick(PREDICTION_LATENCY.name),
+    log: {
+      depth: sum("depth"),
+      written: sum("written"),
+      dropped: sum("dropped"),
+      failedWrites: sum("failedWrites"),
+    },
+  };
+}
+
+/**
+ * Counts a request of client `key` in the machine's windows of `windowMs`: a worker asks the
+ * primary, which counts its own requests and every worker's in one place.
+ */
+export const machineRateLimitHit = (key: string, windowMs: number): Promise<RateLimitCount> =>
+  cluster.isWorker
+    ? ask(toPrimary, "rate-limit", "the cluster primary", { key, windowMs })
+    : Promise.resolve(windows.hit({ key, windowMs }, Date.now()));
+
+export interface SupervisorOptions {
+  /** The worker's entry module (it runs `runServer` on the config in its environment). */
+  readonly entry: string;
+  /** Workers to fork besides the primary, which serves too. */
+  readonly workers: number;
+  /** The primary's own registry and traffic, merged with the workers' when they ask. */
+  readonly registry: Registry;
+  readonly traffic: () => Promise<TrafficSource>;
+  /** Where the primary reports restarts and failures. */
+  readonly log: (line: string) => void;
+  /** Called once when workers keep dying: the primary should stop the machine, failed. */
+  readonly giveUp: (why: string) => void;
+}
+
+/** The primary's hold on its workers. */
+export interface Supervisor {
+  /** Resolves once every worker listens; rejects if one exits before it does. */
+  readonly listening: Promise<void>;
+  /**
+   * Asks every worker to stop (by message, so each drains and flushes; one still starting, or
+   * unreachable, gets SIGTERM) and resolves once all have exited: true if each ended cleanly.
+   */
+  stop(): Promise<boolean>;
+  /** Ends every worker at once (SIGKILL): a second stop signal. */
+  kill(): void;
+}
+
+/**
+ * Forks `options.workers` workers that serve `config` (its port: the one the primary listens
+ * on) beside the primary, answers their requests, and replaces one that dies once all listen.
+ */
+export function superviseWorkers(config: ServingConfig, options: SupervisorOptions): Supervisor {
   const env = renderServingEnv(config);
   cluster.setupPrimary({ exec: options.entry });
-  const listeningWorkers = new Set<Worker>();
-  answerWorkers(listeningWorkers);
+  let onListening = (_worker: Worker) => {};
+  cluster.on("message", (worker: Worker, message: unknown) => {
+    if (settle(message)) return;
+    if (isMessage<ListeningNotice>(message, "mlops:listening")) return onListening(worker);
+    const send = toWorker(worker);
+    answer(send, message, "metrics", () => machineExposition(options.registry));
+    answer(send, message, "traffic", () => machineTraffic(options.traffic));
+    answer(send, message, "rate-limit", async (payload) => {
+      const { key, windowMs } = rateLimitRequest(payload);
+      return machineRateLimitHit(key, windowMs);
+    });
+  });
 
   let listening = 0;
   let started = false;
   let stopping = false;
   let failed = false;
+  let stopped: ((clean: boolean) => void) | undefined;
+  const allStopped = new Promise<boolean>((resolve) => {
+    stopped = resolve;
+  });
   const restarts: number[] = [];
   // Tracked here: cluster.workers may still list a worker whose exit is being reported.
   const alive = new Set<Worker>();
   const fork = () => alive.add(cluster.fork(env));
-  const onSignal = () => {
-    // The first signal asks a listening worker by message; one still starting has not joined
-    // yet, nothing to drain, and ends on SIGTERM (as does one whose channel is gone). A second
-    // signal forces.
-    const force = stopping;
-    stopping = true;
-    for (const worker of alive) {
-      const terminate = () => worker.process.kill("SIGTERM");
-      if (force) worker.process.kill("SIGKILL");
-      else if (!listeningWorkers.has(worker) || !worker.isConnected()) terminate();
-      else {
-        worker.send({ type: "mlops:stop" } satisfies StopRequest, undefined, (error) => {
-          if (error) terminate();
-        });
-      }
-    }
+  const settleIfDone = () => {
+    if (stopping && alive.size === 0) stopped?.(!failed);
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
-  return new Promise((resolve, reject) => {
-    cluster.on("listening", (worker, address) => {
+  const listeningPromise = new Promise<void>((resolve, reject) => {
+    onListening = (worker) => {
       listeningWorkers.add(worker);
       if (started || ++listening < options.workers) return;
       started = true;
-      resolve(address.port);
-    });
+      resolve();
+    };
     cluster.on("exit", (worker, code, signal) => {
       alive.delete(worker);
       const wasListening = listeningWorkers.delete(worker);
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const now = Date.now();
       while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
-      if (!started && !stopping) {
-        reject(new Error(`a serving worker exited before listening (${how})`));
-        failed = true;
-        onSignal();
-      } else if (stopping) {
+      if (stopping) {
         // A replacement still starting has nothing to drain: SIGTERM's default end is clean.
         failed ||= code !== 0 && (wasListening || signal !== "SIGTERM");
-      } else if (restarts.length >= MAX_RESTARTS) {
-        options.log(`worker ${worker.process.pid} exited (${how}); too many restarts, stopping`);
+      } else if (!started) {
         failed = true;
-        onSignal();
+        reject(new Error(`a serving worker exited before listening (${how})`));
+      } else if (restarts.length >= MAX_RESTARTS) {
+        failed = true;
+        options.giveUp(`worker ${worker.process.pid} exited (${how}); too many restarts`);
       } else {
         options.log(`worker ${worker.process.pid} exited (${how}); starting a replacement`);
         restarts.push(now);
         fork();
-        return;
       }
-      if (alive.size === 0) process.exit(failed ? 1 : 0);
+      settleIfDone();
     });
-    for (let i = 0; i < options.workers; i++) fork();
   });
+  for (let i = 0; i < options.workers; i++) fork();
+
+  return {
+    listening: listeningPromise,
+    stop() {
+      if (!stopping) {
+        stopping = true;
+        // A listening worker is asked by message; one still starting has not joined yet,
+        // nothing to drain, and ends on SIGTERM (as does one whose channel is gone).
+        for (const worker of alive) {
+          const terminate = () => worker.process.kill("SIGTERM");
+          if (!listeningWorkers.has(worker) || !worker.isConnected()) terminate();
+          else {
+            worker.send({ type: "mlops:stop" } satisfies StopRequest, undefined, (error) => {
+              if (error) terminate();
+            });
+          }
+        }
+        settleIfDone();
+      }
+      return allStopped;
+    },
+    kill() {
+      for (const worker of alive) worker.process.kill("SIGKILL");
+    },
+  };
 }
 
 /** Signals a worker handles itself (`joinCluster`): the graceful-stop handler must skip them. */
@@ -334,14 +424,7 @@ export function joinCluster(
   });
 }
 
-/** The metrics of every listening worker, merged by the primary (Prometheus text). */
-export const clusterExposition = (): Promise<string> =>
-  ask(toPrimary, "metrics", "the cluster primary");
-
-/** The traffic of every listening worker, merged by the primary (the dashboard's source). */
-export const clusterTraffic = (): Promise<TrafficSource> =>
-  ask(toPrimary, "traffic", "the cluster primary");
-
-/** Counts a request of client `key` in the primary's windows of `windowMs`. */
-export const clusterRateLimitHit = (key: string, windowMs: number): Promise<RateLimitCount> =>
-  ask(toPrimary, "rate-limit", "the cluster primary", { key, windowMs });
+/** Tells the primary that this worker listens (after `joinCluster`). */
+export function announceListening(): void {
+  process.send?.({ type: "mlops:listening" } satisfies ListeningNotice);
+}

@@ -1,27 +1,46 @@
 /**
- * One serving process (alone, or a worker of `server.ts`'s cluster): start telemetry if
- * configured, open the store, load the configured models, release start-up's heap (heap.ts),
- * listen. On SIGTERM or SIGINT it stops accepting, lets in-flight requests finish, flushes the
- * prediction log, closes telemetry and the store, and exits.
+ * One serving process (alone, or the primary or a worker of a machine's processes, cluster.ts):
+ * start telemetry if configured, open the store, load the configured models, release start-up's
+ * heap (heap.ts), listen; a primary then forks its workers. On SIGTERM or SIGINT it stops
+ * accepting, lets in-flight requests finish, flushes the prediction log, closes telemetry and
+ * the store, and exits (a primary once its workers have done the same).
  */
 import { type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
 import { openStore } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
-import { clusterRateLimitHit, joinCluster, WORKER_SIGNALS } from "./cluster.js";
+import {
+  announceListening,
+  joinCluster,
+  machineRateLimitHit,
+  SHARED_PORT,
+  type Supervisor,
+  superviseWorkers,
+  WORKER_PORT,
+  WORKER_SIGNALS,
+} from "./cluster.js";
 import { localTraffic } from "./dashboard-api/traffic-view.js";
 import { releaseStartupHeap } from "./heap.js";
 import { loadServedModels } from "./models/served.js";
 import { clusterRateLimitStore } from "./rate-windows.js";
 import { startTelemetry } from "./telemetry.js";
 
+/** This process's part in serving a machine (cluster.ts). */
+export type Role =
+  | { readonly kind: "alone" }
+  /** Serves, and forks `workers` more serving processes (`entry`) that share its port. */
+  | { readonly kind: "primary"; readonly workers: number; readonly entry: string }
+  | { readonly kind: "worker" };
+
+const report = (line: string) => process.stderr.write(`mlops serving: ${line}\n`);
+
 /**
- * Starts the server for `config` in this process and installs the graceful-stop handlers;
- * `clustered` when this process is a worker of `serve`'s cluster.
+ * Starts the server for `config` in this process as `role` and installs the graceful-stop
+ * handlers. A primary resolves once its workers listen too.
  */
 export async function runServer(
   config: ServingConfig,
-  { clustered = false } = {},
+  role: Role = { kind: "alone" },
 ): Promise<FastifyInstance> {
   const telemetry = await startTelemetry(config);
   // Prediction logs go to SQLite from a thread of their own: the event loop never waits on it.
@@ -35,8 +54,9 @@ export async function runServer(
       config,
       store,
       served,
-      // A worker counts clients in the primary, so MLOPS_RATE_LIMIT_PER_MINUTE is per machine.
-      rateLimitStore: clustered ? clusterRateLimitStore(clusterRateLimitHit) : undefined,
+      // Several processes count clients in the primary, so the limit is per machine.
+      rateLimitStore:
+        role.kind === "alone" ? undefined : clusterRateLimitStore(machineRateLimitHit),
     });
   } catch (error) {
     await store.close();
@@ -44,21 +64,49 @@ export async function runServer(
     throw error;
   }
   const server = app;
+  const traffic = () => localTraffic(server.metrics, server.predictionLog.stats);
+  let supervisor: Supervisor | undefined;
+  /** Why a primary stops its machine as failed (a worker that would not start or stay up). */
+  let failure: string | undefined;
   // A worker's stop requests (its own SIGTERM, the primary's) are joinCluster's to count.
-  const skip = clustered ? [...WORKER_SIGNALS] : [];
+  const skip = role.kind === "worker" ? [...WORKER_SIGNALS] : [];
   let closing = false;
-  const graceful = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip }, async ({ signal, err }) => {
-    closing = true;
-    if (err) server.log.error({ err }, "stopping after an uncaught error");
-    else server.log.info({ signal }, "stopping: draining requests and the prediction log");
-    await server.close();
-    await telemetry?.close();
-    await store.close();
-  });
-  if (clustered) {
+  const graceful = closeWithGrace(
+    {
+      delay: SHUTDOWN_GRACE_MS,
+      skip,
+      // A primary's forced end (a second signal, the grace period spent) ends its workers too.
+      onSecondSignal: (signal) => {
+        supervisor?.kill();
+        report(`second ${signal}, exiting`);
+      },
+      onTimeout: (ms) => {
+        supervisor?.kill();
+        report(`not stopped within ${ms} ms, exiting`);
+      },
+    },
+    async ({ signal, err }) => {
+      closing = true;
+      if (err) server.log.error({ err }, "stopping after an uncaught error");
+      else server.log.info({ signal }, "stopping: draining requests and the prediction log");
+      const workers = supervisor?.stop();
+      await server.close();
+      await telemetry?.close();
+      await store.close();
+      if (workers !== undefined && !(await workers)) failure ??= "a worker did not stop cleanly";
+      if (failure !== undefined) throw new Error(failure);
+    },
+  );
+  /** Stops the machine as failed, draining whatever serves (once). */
+  const stopFailed = (why: string) => {
+    failure ??= why;
+    report(why);
+    if (!closing) void graceful.close();
+  };
+  if (role.kind === "worker") {
     joinCluster(
       app.metrics.registry,
-      () => localTraffic(server.metrics, server.predictionLog.stats),
+      traffic,
       // Once: a stop already under way (requested, or after an uncaught error) is left to
       // finish, as close-with-grace's `close()` would run its handler again.
       () => {
@@ -68,6 +116,28 @@ export async function runServer(
   }
   // Before the port opens: the pause (tens of ms) falls on start-up, not on a request.
   server.log.info({ ms: releaseStartupHeap() }, "start-up heap released");
-  await server.listen({ port: config.port, host: config.host });
+  const shared = role.kind === "primary" ? SHARED_PORT : role.kind === "worker" ? WORKER_PORT : {};
+  await server.listen({ port: config.port, host: config.host, ...shared });
+  if (role.kind === "worker") announceListening();
+  if (role.kind === "primary") {
+    const address = server.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    supervisor = superviseWorkers(
+      { ...config, port },
+      {
+        entry: role.entry,
+        workers: role.workers,
+        registry: server.metrics.registry,
+        traffic,
+        log: report,
+        giveUp: stopFailed,
+      },
+    );
+    await supervisor.listening.catch((error: Error) => {
+      stopFailed(error.message);
+      // The stop ends the process: start-up never resolves.
+      return new Promise<never>(() => {});
+    });
+  }
   return server;
 }

@@ -1,13 +1,12 @@
 /**
  * Serving as a process: the config parsed once from the environment (failing fast, naming the
- * variable), then `config.workers` serving processes: this one (run-server.ts), or a cluster of
- * workers with this process as their primary (cluster.ts). A primary loads neither the HTTP
- * stack nor the store nor the models: run-server.ts is imported only where a server runs.
+ * variable), then `config.workers` serving processes: this one (run-server.ts), with the others
+ * forked as its workers (cluster.ts). run-server.ts is imported only once the config holds.
  */
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ContractValidationError, parseServingConfig, type ServingConfig } from "@mlops/contracts";
-import { runCluster, workerCount } from "./cluster.js";
+import { workerCount } from "./cluster.js";
 import { unsupportedNode } from "./runtime.js";
 
 // How many processes `serve` starts, for entry points that report it (`pnpm start`).
@@ -43,20 +42,18 @@ const WORKER_ENTRY = fileURLToPath(
 );
 
 /**
- * Serves `config` with `config.workers` processes: in this one, or as the primary of a cluster
- * (cluster.ts). Resolves with the port once every process listens.
+ * Serves `config` with `config.workers` processes: this one, and as many more forked as workers
+ * of this one (cluster.ts). Resolves with the port once every process listens.
  */
 export async function serve(config: ServingConfig): Promise<number> {
   const workers = workerCount(config);
-  if (workers > 1) {
-    return runCluster(config, {
-      entry: WORKER_ENTRY,
-      workers,
-      log: (line) => process.stderr.write(`mlops serving: ${line}\n`),
-    });
-  }
   const { runServer } = await import("./run-server.js");
-  const app = await runServer(config);
+  const app = await runServer(
+    config,
+    workers > 1
+      ? { kind: "primary", workers: workers - 1, entry: WORKER_ENTRY }
+      : { kind: "alone" },
+  );
   const address = app.server.address();
   return typeof address === "object" && address ? address.port : config.port;
 }

@@ -16,7 +16,7 @@ import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { Cached } from "../cache.js";
-import { clusterTraffic, isClusterWorker } from "../cluster.js";
+import { machineTraffic } from "../cluster.js";
 import { ServingError } from "../errors.js";
 import { DOCUMENT_HEADERS } from "../plugins/security.js";
 import { type Bundle, DashboardNotBuiltError, dashboardBundle } from "./assets.js";
@@ -57,12 +57,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const { config, store, served, metrics, predictionLog } = app;
 
   const ring = new SnapshotRing(WINDOW_MS / SAMPLE_MS + 1);
-  // A cluster worker shows every worker's traffic, as /metrics does (cluster.ts).
+  // With several serving processes, each shows all of their traffic, as /metrics does.
   const take = async () =>
-    snapshot(
-      isClusterWorker() ? await clusterTraffic() : await localTraffic(metrics, predictionLog.stats),
-      Date.now(),
-    );
+    snapshot(await machineTraffic(() => localTraffic(metrics, predictionLog.stats)), Date.now());
   const sample = () =>
     take().then(
       (s: Snapshot) => ring.push(s),
