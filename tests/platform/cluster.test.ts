@@ -145,6 +145,26 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     await until("the frozen worker's end", () => !running(frozen!), 5000);
   });
 
+  it("stops the machine, failed, once workers keep dying", async () => {
+    const server = await start(START, suite.dir, { MLOPS_WORKERS: "2" });
+    suite.running.push(server);
+    const pid = server.child.pid!;
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", resolve));
+    // Five replacements a minute are allowed; the sixth death ends the machine.
+    const killed: string[] = [];
+    for (let death = 1; death <= 6; death++) {
+      await until(`worker ${death}`, () => {
+        const [worker] = workersOf(pid);
+        return worker !== undefined && !killed.includes(worker);
+      });
+      const [worker] = workersOf(pid);
+      killed.push(worker!);
+      process.kill(Number(worker), "SIGKILL");
+    }
+    expect(await exited).toBe(1);
+    expect(server.stderr).toMatch(/exited \(signal SIGKILL\); too many restarts/);
+  });
+
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
     const limit = 10;
     const server = await start(START, suite.dir, {
