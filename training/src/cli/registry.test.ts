@@ -255,6 +255,28 @@ describe("mlops promote", () => {
     expect((await promote("--version", String(fewer), "--alias", "shadow")).code).toBe(0);
   });
 
+  it("refuses an alias for a version whose files are missing", async () => {
+    // A registration cut short after the store's record: a version with no files behind it.
+    const registered = await run([
+      "register",
+      ...["--path", trained.artifact, "--name", "small", "--artifacts", join(root, "cut")],
+      "--json",
+    ]);
+    const { model, artifact } = JSON.parse(registered.stdout);
+    await rm(artifact, { recursive: true });
+    const before = await withStore((s) => s.models.aliases("small"));
+    const r = await promote("--version", String(model.version), "--alias", "shadow");
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        new RegExp(
+          `^error: --version v${model.version} of small cannot take an alias: its artifact does not read \\(.*model\\.json`,
+        ),
+      ),
+    ]);
+    expect(await withStore((s) => s.models.aliases("small"))).toEqual(before);
+  });
+
   it("names bad flags", async () => {
     const r = await promote("--version", "9", "--alias", "challenger");
     expect([r.code, r.stderr]).toEqual([

@@ -152,6 +152,7 @@ async function checkArms(
   name: string,
   alias: string,
   target: ModelVersion,
+  mine: ModelManifest["feature_schema"],
   aliases: Readonly<Record<string, number>>,
   store: Store,
 ): Promise<void> {
@@ -169,7 +170,6 @@ async function checkArms(
     },
   );
   if (theirs === null) return;
-  const mine = (await readArtifact(target.artifact)).manifest.feature_schema;
   const why = alias === CHAMPION ? armsMismatch(mine, theirs) : armsMismatch(theirs, mine);
   if (why !== null) {
     throw new OptionError(
@@ -209,8 +209,18 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
       input.version,
     );
   }
+  // No alias may name a version whose files cannot be served: a registration cut short between
+  // the store's record and the artifact's files (a killed process) leaves such a version.
+  const { manifest } = await readArtifact(target.artifact).catch((error: unknown) => {
+    if (!(error instanceof ArtifactError)) throw error;
+    throw new OptionError(
+      "--version",
+      `v${target.version} of ${input.name} cannot take an alias: its artifact does not read (${error.message})`,
+      input.version,
+    );
+  });
   const aliases = await store.models.aliases(input.name);
-  await checkArms(input.name, input.alias, target, aliases, store);
+  await checkArms(input.name, input.alias, target, manifest.feature_schema, aliases, store);
   const previous = aliases[input.alias] ?? null;
   const expected = input.expectedVersion === undefined ? previous : input.expectedVersion;
   await store.models.setAlias(input.name, input.alias, input.version, {
