@@ -89,7 +89,7 @@ export const SERVING_DEFAULTS = {
   batchMaxRows: 1000,
   logQueueSize: 10_000,
   /**
-   * Batches are written off the event loop (a writer thread, or the cluster primary), so their
+   * Batches are written off the event loop (by a writer thread), so their
    * size only trades store round trips against how much an abrupt crash can lose: 500 kept up
    * with two workers at 32 and 128 connections on 2 cores where 100 fell behind (BENCHMARKS.md).
    */
