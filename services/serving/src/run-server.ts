@@ -119,7 +119,8 @@ export async function runServer(
   const shared = role.kind === "primary" ? SHARED_PORT : role.kind === "worker" ? WORKER_PORT : {};
   await server.listen({ port: config.port, host: config.host, ...shared });
   if (role.kind === "worker") announceListening();
-  if (role.kind === "primary") {
+  // A stop that came while it was starting up has nothing to fork workers for.
+  if (role.kind === "primary" && !closing) {
     const address = server.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     supervisor = superviseWorkers(
