@@ -165,6 +165,17 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     expect(server.stderr).toMatch(/exited \(signal SIGKILL\); too many restarts/);
   });
 
+  it("refuses a port another machine's processes hold, though they share it among themselves", async () => {
+    const first = await start(START, suite.dir, { MLOPS_WORKERS: "2" });
+    suite.running.push(first);
+    const port = new URL(first.url).port;
+    // The same port again, SO_REUSEPORT on both sides: refused, not shared with the first.
+    await expect(start(START, suite.dir, { MLOPS_WORKERS: "2", PORT: port })).rejects.toThrow(
+      new RegExp(`exited with 1 before ready:[^]*EADDRINUSE[^]*:${port}`),
+    );
+    expect(await first.stop("SIGTERM")).toBe(0);
+  });
+
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {
     const limit = 10;
     const server = await start(START, suite.dir, {

@@ -31,6 +31,7 @@
  *   (counters and histograms summed; gauges as each metric declares).
  */
 import cluster, { type Worker } from "node:cluster";
+import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import {
   PREDICTION_LATENCY,
@@ -209,6 +210,23 @@ export const SHARED_PORT = { reusePort: true } as const;
  * handle), which the kernel balances with the primary's by connection.
  */
 export const WORKER_PORT = { ...SHARED_PORT, exclusive: true } as const;
+
+/**
+ * Fails as a plain listen would (EADDRINUSE) when something already holds `port` on `host`,
+ * SO_REUSEPORT or not. The primary checks before it listens with SO_REUSEPORT: Linux lets every
+ * socket of the same user that sets it share the port, so a second machine's primary (another
+ * `pnpm start` on the same port) would otherwise share its connections with the first, silently.
+ * Port 0 asks for a fresh port, which nothing holds.
+ */
+export async function checkPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen({ port, host, exclusive: true }, resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
 
 /** The workers listening now: the ones the primary asks for metrics and traffic. */
 const listeningWorkers = new Set<Worker>();

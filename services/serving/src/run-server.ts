@@ -11,6 +11,7 @@ import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import {
   announceListening,
+  checkPortFree,
   joinCluster,
   machineRateLimitHit,
   SHARED_PORT,
@@ -116,6 +117,7 @@ export async function runServer(
   }
   // Before the port opens: the pause (tens of ms) falls on start-up, not on a request.
   server.log.info({ ms: releaseStartupHeap() }, "start-up heap released");
+  if (role.kind === "primary") await checkPortFree(config.port, config.host);
   const shared = role.kind === "primary" ? SHARED_PORT : role.kind === "worker" ? WORKER_PORT : {};
   await server.listen({ port: config.port, host: config.host, ...shared });
   if (role.kind === "worker") announceListening();
