@@ -254,7 +254,7 @@ export function createMetrics(
   new Gauge({
     ...spec(AB_VARIANT_ACCURACY),
     registers: [registry],
-    // Every process reads the same store: merged over cluster workers, one reading is the value.
+    // Every process reads the same store: merged over the machine's processes, one reading is the value.
     aggregator: "first",
     collect() {
       this.reset();
@@ -268,7 +268,7 @@ export function createMetrics(
 
 /** The `MODEL_LOAD_SECONDS` gauge of the models this process loaded at start. */
 export function registerModelLoads(registry: Registry, loads: readonly ModelLoad[]): void {
-  // Each cluster worker loads its own copy: merged, the gauge reports the average load time.
+  // Each serving process loads its own copy: merged, the gauge reports the average load time.
   const gauge = new Gauge({
     ...spec(MODEL_LOAD_SECONDS),
     registers: [registry],

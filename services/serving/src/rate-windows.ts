@@ -1,8 +1,9 @@
 /**
  * Fixed-window request counts per client, as @fastify/rate-limit's own in-process store keeps
  * them (a window opens on a client's first request and lasts `windowMs`), held in one place for
- * a whole machine: the cluster primary answers every worker's count (cluster.ts), and the
- * workers' rate-limit store (`ClusterRateLimitStore`) asks it.
+ * a whole machine: the cluster primary counts its own requests and answers every worker's
+ * (cluster.ts), through the rate-limit store every process of the machine uses
+ * (`ClusterRateLimitStore`).
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { z } from "zod";
@@ -57,8 +58,8 @@ export class RateWindows {
 }
 
 /**
- * The rate-limit store of a cluster worker: each count goes to the primary (`hit`), so the limit
- * is the machine's. A route-level store counts apart, under its route's prefix.
+ * The rate-limit store of a machine's serving processes: each count goes to the primary's windows
+ * (`hit`), so the limit is the machine's. A route-level store counts apart, under its route's prefix.
  */
 export function clusterRateLimitStore(
   hit: (key: string, windowMs: number) => Promise<RateLimitCount>,

@@ -31,7 +31,8 @@ const VARIANTS: readonly ServedVariant[] = ["champion", "challenger"];
 
 /**
  * What a snapshot is read from: the prediction counter and latency histogram (prom-client JSON,
- * this process's or every cluster worker's merged) and the prediction log's counters.
+ * this process's, or every serving process's of the machine merged) and the prediction log's
+ * counters.
  */
 export interface TrafficSource {
   readonly requests: MetricObjectWithValues<MetricValue<string>>;
