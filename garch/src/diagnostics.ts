@@ -4,7 +4,7 @@
  */
 import { GarchInputError } from "./errors.js";
 import { formatValue } from "./format.js";
-import { checkOptionKeys } from "./spec.js";
+import { checkOptionKeys, seriesLength } from "./spec.js";
 import { chiSquareSf } from "./special.js";
 
 /** Result of a Ljung–Box test. */
@@ -33,20 +33,14 @@ function optionError(message: string): GarchInputError {
  * has no fitted value; anything non-finite after that is an error.
  */
 function series(x: ArrayLike<number>): Float64Array {
-  if (
-    x === null ||
-    typeof x !== "object" ||
-    typeof (x as { length?: unknown }).length !== "number"
-  ) {
-    throw optionError("x must be an array of numbers");
-  }
+  const n = seriesLength(x, "x");
   let start = 0;
-  while (start < x.length && Number.isNaN(x[start])) start++;
-  if (start === x.length) {
+  while (start < n && Number.isNaN(x[start])) start++;
+  if (start === n) {
     throw new GarchInputError("EMPTY_SERIES", "x has no values (it is empty or all NaN)");
   }
-  const out = new Float64Array(x.length - start);
-  for (let i = start; i < x.length; i++) {
+  const out = new Float64Array(n - start);
+  for (let i = start; i < n; i++) {
     const v = x[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new GarchInputError(

@@ -12,7 +12,7 @@ import { fit, GarchFit } from "./fit.js";
 import { forecast } from "./forecast.js";
 import { selectOrder } from "./select.js";
 import { simulate } from "./simulate.js";
-import { checkSpec } from "./spec.js";
+import { checkSpec, MAX_SERIES_LENGTH } from "./spec.js";
 import type { ForecastState, GarchOptions, GarchParams, GarchSpec } from "./types.js";
 
 const DISTS = ["normal", "t", "skewt", "ged"];
@@ -113,6 +113,37 @@ describe("fuzz: bad series", () => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  it("takes only arrays and typed arrays as series, checking their length before allocating", () => {
+    // An object's own `length` once sized the buffer: -1 threw a RangeError, 2^31 asked for 16 GB.
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -(2 ** 32), max: 2 ** 40 }), fc.double()),
+        fc.dictionary(fc.string(), fc.double()),
+        (length, rest) => {
+          const arrayLike = { ...rest, length };
+          rejects(() => fit(arrayLike), "INVALID_OPTION", /^returns must be an array of numbers$/);
+          rejects(() => selectOrder(arrayLike), "INVALID_OPTION", /^returns must be an array/);
+          rejects(
+            () => ljungBox(arrayLike, 1),
+            "INVALID_OPTION",
+            /^x must be an array of numbers$/,
+          );
+          rejects(() => residualDiagnostics(arrayLike), "INVALID_OPTION", /^x must be an array/);
+        },
+      ),
+      { numRuns: 50 },
+    );
+    // A sparse array is an array: its length is what is checked.
+    const sparse: number[] = [];
+    sparse.length = MAX_SERIES_LENGTH + 1;
+    const tooLong = new RegExp(`has ${MAX_SERIES_LENGTH + 1} values; at most ${MAX_SERIES_LENGTH}`);
+    rejects(() => fit(sparse), "OUT_OF_RANGE", tooLong);
+    rejects(() => selectOrder(sparse), "OUT_OF_RANGE", tooLong);
+    rejects(() => ljungBox(sparse, 1), "OUT_OF_RANGE", tooLong);
+    expect(fit(Float64Array.from(valid)).logLikelihood).toBe(fit(valid).logLikelihood);
+    expect(() => fit(new DataView(new ArrayBuffer(8)) as never)).toThrow(/must be an array/);
   });
 
   it("never fails with anything but a GarchInputError, whatever the arguments", () => {

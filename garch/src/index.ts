@@ -20,5 +20,5 @@ export { paramNames } from "./params.js";
 export { checkSeed, deriveSeed, Random } from "./random.js";
 export { type Candidate, type Selection, type SelectOptions, selectOrder } from "./select.js";
 export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
-export { checkSeries, checkSpec, minimumLength } from "./spec.js";
+export { checkSeries, checkSpec, MAX_SERIES_LENGTH, minimumLength } from "./spec.js";
 export type * from "./types.js";

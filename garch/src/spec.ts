@@ -14,6 +14,28 @@ export const MAX_ORDER = 20;
 export const MAX_AR_LAGS = 50;
 /** Observations required per estimated parameter (see `minimumLength`). */
 export const OBS_PER_PARAM = 10;
+/**
+ * The longest series the estimators and diagnostics take (80 MB as doubles): a bound checked
+ * before anything is allocated, so an array-like's `length` cannot ask for gigabytes.
+ */
+export const MAX_SERIES_LENGTH = 10_000_000;
+
+/**
+ * The length of series `x` (named `name` in errors): `x` must be an array or a typed array (not
+ * any object with a `length`) of at most MAX_SERIES_LENGTH values.
+ */
+export function seriesLength(x: unknown, name: string): number {
+  const isSeries = Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+  if (!isSeries) throw new GarchInputError("INVALID_OPTION", `${name} must be an array of numbers`);
+  const n = (x as ArrayLike<number>).length;
+  if (n > MAX_SERIES_LENGTH) {
+    throw new GarchInputError(
+      "OUT_OF_RANGE",
+      `${name} has ${n} values; at most ${MAX_SERIES_LENGTH} are taken`,
+    );
+  }
+  return n;
+}
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
 const OPTION_KEYS = new Set([
@@ -204,14 +226,7 @@ export function checkSeriesUnit(
   returns: ArrayLike<number>,
   spec: GarchSpec,
 ): { x: Float64Array; unit: number } {
-  if (
-    returns === null ||
-    typeof returns !== "object" ||
-    typeof (returns as { length?: unknown }).length !== "number"
-  ) {
-    throw new GarchInputError("INVALID_OPTION", "returns must be an array of numbers");
-  }
-  const n = returns.length;
+  const n = seriesLength(returns, "returns");
   if (n === 0) throw new GarchInputError("EMPTY_SERIES", "returns is empty");
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) {
