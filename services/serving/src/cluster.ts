@@ -325,7 +325,6 @@ export interface Supervisor {
 export function superviseWorkers(config: ServingConfig, options: SupervisorOptions): Supervisor {
   const env = renderServingEnv(config);
   cluster.setupPrimary({ exec: options.entry });
-  let onListening = (_worker: Worker) => {};
   cluster.on("message", (worker: Worker, message: unknown) => {
     if (settle(message)) return;
     if (isMessage<ListeningNotice>(message, "mlops:listening")) return onListening(worker);
@@ -338,11 +337,16 @@ export function superviseWorkers(config: ServingConfig, options: SupervisorOptio
     });
   });
 
-  let listening = 0;
   let started = false;
   let stopping = false;
   let failed = false;
-  let stopped: ((clean: boolean) => void) | undefined;
+  let listened!: () => void;
+  let failedToStart!: (error: Error) => void;
+  const listening = new Promise<void>((resolve, reject) => {
+    listened = resolve;
+    failedToStart = reject;
+  });
+  let stopped!: (clean: boolean) => void;
   const allStopped = new Promise<boolean>((resolve) => {
     stopped = resolve;
   });
@@ -351,43 +355,42 @@ export function superviseWorkers(config: ServingConfig, options: SupervisorOptio
   const alive = new Set<Worker>();
   const fork = () => alive.add(cluster.fork(env));
   const settleIfDone = () => {
-    if (stopping && alive.size === 0) stopped?.(!failed);
+    if (stopping && alive.size === 0) stopped(!failed);
   };
+  // Until all listen, a worker leaves the set only by exiting, which fails the start.
+  function onListening(worker: Worker): void {
+    listeningWorkers.add(worker);
+    if (started || listeningWorkers.size < options.workers) return;
+    started = true;
+    listened();
+  }
 
-  const listeningPromise = new Promise<void>((resolve, reject) => {
-    onListening = (worker) => {
-      listeningWorkers.add(worker);
-      if (started || ++listening < options.workers) return;
-      started = true;
-      resolve();
-    };
-    cluster.on("exit", (worker, code, signal) => {
-      alive.delete(worker);
-      const wasListening = listeningWorkers.delete(worker);
-      const how = signal ? `signal ${signal}` : `code ${code}`;
-      const now = Date.now();
-      while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
-      if (stopping) {
-        // A replacement still starting has nothing to drain: SIGTERM's default end is clean.
-        failed ||= code !== 0 && (wasListening || signal !== "SIGTERM");
-      } else if (!started) {
-        failed = true;
-        reject(new Error(`a serving worker exited before listening (${how})`));
-      } else if (restarts.length >= MAX_RESTARTS) {
-        failed = true;
-        options.giveUp(`worker ${worker.process.pid} exited (${how}); too many restarts`);
-      } else {
-        options.log(`worker ${worker.process.pid} exited (${how}); starting a replacement`);
-        restarts.push(now);
-        fork();
-      }
-      settleIfDone();
-    });
+  cluster.on("exit", (worker, code, signal) => {
+    alive.delete(worker);
+    const wasListening = listeningWorkers.delete(worker);
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    const now = Date.now();
+    while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+    if (stopping) {
+      // A replacement still starting has nothing to drain: SIGTERM's default end is clean.
+      failed ||= code !== 0 && (wasListening || signal !== "SIGTERM");
+    } else if (!started) {
+      failed = true;
+      failedToStart(new Error(`a serving worker exited before listening (${how})`));
+    } else if (restarts.length >= MAX_RESTARTS) {
+      failed = true;
+      options.giveUp(`worker ${worker.process.pid} exited (${how}); too many restarts`);
+    } else {
+      options.log(`worker ${worker.process.pid} exited (${how}); starting a replacement`);
+      restarts.push(now);
+      fork();
+    }
+    settleIfDone();
   });
   for (let i = 0; i < options.workers; i++) fork();
 
   return {
-    listening: listeningPromise,
+    listening,
     stop() {
       if (!stopping) {
         stopping = true;

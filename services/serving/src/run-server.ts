@@ -35,6 +35,12 @@ export type Role =
 
 const report = (line: string) => process.stderr.write(`mlops serving: ${line}\n`);
 
+/** The port `app` listens on (the one the system gave where `config.port` is 0). */
+export function listeningPort(app: FastifyInstance, config: ServingConfig): number {
+  const address = app.server.address();
+  return typeof address === "object" && address ? address.port : config.port;
+}
+
 /**
  * Starts the server for `config` in this process as `role` and installs the graceful-stop
  * handlers. A primary resolves once its workers listen too.
@@ -123,10 +129,8 @@ export async function runServer(
   if (role.kind === "worker") announceListening();
   // A stop that came while it was starting up has nothing to fork workers for.
   if (role.kind === "primary" && !closing) {
-    const address = server.server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
     supervisor = superviseWorkers(
-      { ...config, port },
+      { ...config, port: listeningPort(server, config) },
       {
         entry: role.entry,
         workers: role.workers,

@@ -47,15 +47,14 @@ const WORKER_ENTRY = fileURLToPath(
  */
 export async function serve(config: ServingConfig): Promise<number> {
   const workers = workerCount(config);
-  const { runServer } = await import("./run-server.js");
+  const { listeningPort, runServer } = await import("./run-server.js");
   const app = await runServer(
     config,
     workers > 1
       ? { kind: "primary", workers: workers - 1, entry: WORKER_ENTRY }
       : { kind: "alone" },
   );
-  const address = app.server.address();
-  return typeof address === "object" && address ? address.port : config.port;
+  return listeningPort(app, config);
 }
 
 /**
