@@ -114,6 +114,25 @@ describe("garch fit, readable output", () => {
     expect(stdout).toMatch(/converged after \d+ iterations/);
     expect(stdout).toMatch(/volatility/);
   });
+  it("prints small estimates and forecasts with six significant digits", () => {
+    // dem2gbp in fractions rather than percent: omega near 1e-6, variances near 1e-5.
+    const fractions = readFileSync(dem2gbp, "utf8")
+      .trim()
+      .split("\n")
+      .map((line, i) => (i === 0 ? line : String(Number(line) / 100)))
+      .join("\n");
+    const csv = file("dem2gbp-fractions.csv", fractions);
+    const text = garch("fit", csv, "--horizon", "1");
+    const json = JSON.parse(fitJson(csv, "--horizon 1").stdout);
+    expect(text.code).toBe(0);
+    const row = (name: string) => text.stdout.split("\n").find((l) => l.startsWith(name))!;
+    const omega = row("omega").trim().split(/\s+/);
+    expect(omega[1]).toBe(json.params.omega.toExponential(5));
+    expect(Number(omega[2])).toBeGreaterThan(0);
+    expect(row("alpha[1]").trim().split(/\s+/)[1]).toBe(json.params.alpha[0].toFixed(6));
+    const forecast = row("1 ").trim().split(/\s+/);
+    expect(forecast[2]).toBe(json.forecast.variance[0].toExponential(5));
+  });
   it("prints help", () => {
     const { code, stdout } = garch("--help");
     expect(code).toBe(0);

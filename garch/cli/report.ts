@@ -71,6 +71,18 @@ function entries(stat: GarchParams | ParamStat): Map<string, number> {
 const num = (x: number, digits = 6) =>
   Number.isFinite(x) ? x.toFixed(digits) : Number.isNaN(x) ? "n/a" : String(x);
 
+/**
+ * An estimate, a standard error or a forecast: six decimals where that keeps the digits that
+ * matter, else six significant digits in exponent form. Daily returns as fractions have omega
+ * near 1e-6 and variances near 1e-4, which six decimals print as 0.000001 and 0.000100.
+ */
+export const value = (x: number) => {
+  const size = Math.abs(x);
+  return size === 0 || (size >= 1e-3 && size < 1e9) || !Number.isFinite(x)
+    ? num(x)
+    : x.toExponential(5);
+};
+
 /** Aligns rows of cells into columns (first column left-aligned, the rest right-aligned). */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -103,17 +115,17 @@ export function fitSummary(
   for (const [name, estimate] of estimates) {
     rows.push([
       name,
-      num(estimate),
-      num(stat(se.robust, name)),
+      value(estimate),
+      value(stat(se.robust, name)),
       num(stat(t, name), 2),
       num(stat(p, name), 4),
-      num(stat(se.hessian, name)),
-      num(stat(se.opg, name)),
+      value(stat(se.hessian, name)),
+      value(stat(se.opg, name)),
     ]);
   }
   const horizonRows = [["h", "mean", "variance", "volatility"]];
   forecast.variance.forEach((v, h) => {
-    horizonRows.push([String(h + 1), num(forecast.mean[h]!), num(v), num(Math.sqrt(v))]);
+    horizonRows.push([String(h + 1), value(forecast.mean[h]!), value(v), value(Math.sqrt(v))]);
   });
   return [
     `GARCH(${spec.p},${spec.q}) · mean ${meanLabel(spec)} · ${spec.dist} innovations · init ${initLabel(spec)} · ${source}, n = ${fit.nobs}`,
