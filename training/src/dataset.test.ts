@@ -82,6 +82,11 @@ describe("parseDataset", () => {
     expect(thrown(table(["a", "b"]), "target").message).toMatch(
       /^column "target": the label column is missing/,
     );
+    expect(thrown("f0;f1;y\n1;2;a\n", "y").message).toBe(
+      'column "y": the label column is missing (columns: f0;f1;y); the header reads as one column: fields must be separated by commas, not ";"',
+    );
+    expect(thrown("f0\tf1\ty\n1\t2\ta\n", "y").message).toMatch(/not "\\t"$/);
+    expect(thrown(table(["a", "b"]), "target").message).not.toMatch(/separated/);
     expect(thrown("y\na\n").message).toMatch(/no feature columns/);
     expect(thrown("").message).toMatch(/empty/);
     expect(thrown("f0,y\n").message).toMatch(/no rows/);

@@ -76,6 +76,15 @@ export async function loadDataset(path: string, options: DatasetOptions): Promis
 
 const INTEGER = /^[+-]?\d+$/;
 
+/** What a header read as one column says about a file separated by something else than commas. */
+function separatorHint(header: readonly string[]): string {
+  if (header.length !== 1) return "";
+  const other = [";", "\t", "|"].find((separator) => header[0].includes(separator));
+  return other === undefined
+    ? ""
+    : `; the header reads as one column: fields must be separated by commas, not ${JSON.stringify(other)}`;
+}
+
 /**
  * Validates a CSV's bytes into a {@link Dataset}: a header of unique non-empty names, the label
  * column present, at least one feature column, every feature cell a finite decimal number, no
@@ -104,9 +113,10 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
   });
   const labelIndex = header.indexOf(options.label);
   if (labelIndex < 0) {
-    throw new DatasetError(`the label column is missing (columns: ${header.join(", ")})`, {
-      column: options.label,
-    });
+    throw new DatasetError(
+      `the label column is missing (columns: ${header.join(", ")})${separatorHint(header)}`,
+      { column: options.label },
+    );
   }
   const splitIndex = options.label === splitColumn ? -1 : header.indexOf(splitColumn);
   const featureIndexes = header.flatMap((_, j) =>
