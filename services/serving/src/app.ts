@@ -16,6 +16,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
 import { Cached } from "./cache.js";
+import { clientErrorHandler } from "./client-error.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
 import { authHook } from "./edge/auth.js";
 import {
@@ -109,6 +110,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // One line per request (below) instead of Fastify's two: half the logging on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
+    // Bytes node:http cannot parse as a request answer in the API's error shape too.
+    clientErrorHandler,
     childLoggerFactory: lazyChildLogger,
   }).withTypeProvider<ZodTypeProvider>();
 
