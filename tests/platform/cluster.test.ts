@@ -171,9 +171,20 @@ describe("pnpm start with MLOPS_WORKERS=2", () => {
     const port = new URL(first.url).port;
     // The same port again, SO_REUSEPORT on both sides: refused, not shared with the first.
     await expect(start(START, suite.dir, { MLOPS_WORKERS: "2", PORT: port })).rejects.toThrow(
-      new RegExp(`exited with 1 before ready:[^]*EADDRINUSE[^]*:${port}`),
+      new RegExp(
+        `exited with 1 before ready:[^]*cannot listen on HOST=127.0.0.1 PORT=${port}: [^]*EADDRINUSE[^]*:${port}`,
+      ),
     );
     expect(await first.stop("SIGTERM")).toBe(0);
+  });
+
+  it("names HOST and PORT when the address is not this machine's", async () => {
+    // TEST-NET-1 (RFC 5737): no interface holds it, so the bind fails here, sending nothing.
+    await expect(
+      start(START, suite.dir, { MLOPS_WORKERS: "2", HOST: "192.0.2.1", PORT: "18099" }),
+    ).rejects.toThrow(
+      /exited with 1 before ready:[\s\S]*cannot listen on HOST=192\.0\.2\.1 PORT=18099: [\s\S]*EADDRNOTAVAIL/,
+    );
   });
 
   it("holds the per-client rate limit for the machine, however connections are dealt out", async () => {

@@ -155,9 +155,17 @@ export interface ServingConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
+/** Digits and dots only: what can only be meant as an IPv4 address. */
+const DOTTED_DIGITS = /^[\d.]+$/;
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 const HostSchema = z
   .string()
-  .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { error: "must be a host name or IP address" });
+  .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { error: "must be a host name or IP address" })
+  // A resolver would look 999.1.1.1 up as a name and fail at listen with ENOTFOUND.
+  .refine((host) => !DOTTED_DIGITS.test(host) || IPV4.test(host), {
+    error: "must be an IPv4 address of four numbers from 0 to 255 (e.g. 0.0.0.0), or a host name",
+  });
 
 const PathSchema = z.string().min(1).max(1024);
 

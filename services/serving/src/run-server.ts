@@ -123,9 +123,17 @@ export async function runServer(
   }
   // Before the port opens: the pause (tens of ms) falls on start-up, not on a request.
   server.log.info({ ms: releaseStartupHeap() }, "start-up heap released");
-  if (role.kind === "primary") await checkPortFree(config.port, config.host);
   const shared = role.kind === "primary" ? SHARED_PORT : role.kind === "worker" ? WORKER_PORT : {};
-  await server.listen({ port: config.port, host: config.host, ...shared });
+  try {
+    if (role.kind === "primary") await checkPortFree(config.port, config.host);
+    await server.listen({ port: config.port, host: config.host, ...shared });
+  } catch (error) {
+    // A held port, a host that does not resolve or is not this machine's, a privileged port.
+    throw new Error(
+      `cannot listen on HOST=${config.host} PORT=${config.port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   if (role.kind === "worker") announceListening();
   // A stop that came while it was starting up has nothing to fork workers for.
   if (role.kind === "primary" && !closing) {
