@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +102,12 @@ describe("garch fit --json", () => {
       /^garch: cannot write .*fit\.json\/fit\.json: (ENOTDIR|EEXIST)\n$/,
     );
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+  // Node's recursive mkdir spins forever there (mkdir answers ENOENT under /proc).
+  it.runIf(existsSync("/proc/self"))("names a folder under /proc it cannot make, at once", () => {
+    const underProc = garch("fit", dem2gbp, "--save", "/proc/no-such-folder/fit.json");
+    expect(underProc).toMatchObject({ code: 2, stdout: "" });
+    expect(underProc.stderr).toBe("garch: cannot write /proc/no-such-folder/fit.json: ENOENT\n");
   });
 });
 

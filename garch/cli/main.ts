@@ -10,7 +10,7 @@
  * be read or written included), 1 internal error.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CsvError, readSeries, type Series } from "../io/csv.js";
@@ -88,6 +88,21 @@ function systemReason(error: unknown): string {
 }
 
 /**
+ * `mkdir -p dir`, one folder at a time from the first that exists: Node's recursive mkdir spins
+ * forever where mkdir answers ENOENT under an existing folder (any path under /proc). The
+ * workspace's twin is `makeDirectory` in @mlops/contracts/files.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at) && dirname(at) !== at; at = dirname(at)) {
+    missing.unshift(at);
+  }
+  for (const folder of missing) {
+    if (!existsSync(folder)) mkdirSync(folder);
+  }
+}
+
+/**
  * Writes through a temporary file beside `path` and a rename, creating its folder, so a failed
  * run never leaves half a file, nor the temporary one. (The workspace's CLIs share a writer in
  * @mlops/contracts/files; the GARCH package depends on nothing of ours.)
@@ -95,7 +110,7 @@ function systemReason(error: unknown): string {
 function saveFit(path: string, result: GarchFit): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
     writeFileSync(temporary, `${JSON.stringify(result.toJSON())}\n`);
     renameSync(temporary, path);
   } catch (error) {

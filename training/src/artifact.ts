@@ -3,16 +3,37 @@
  * records, its manifest (which names the algorithm), and its model card, written through
  * `@mlops/models` (which owns the artifact's layout, the model files' formats and the checksum).
  */
+import { dirname } from "node:path";
 import type { Metrics, ModelManifest, Params } from "@mlops/contracts";
+import { fileErrorReason, makeDirectory } from "@mlops/contracts/files";
 import { forestModelFile, gbdtModelFile, modelManifest, writeArtifact } from "@mlops/models";
 import { renderModelCard } from "./card.js";
 import type { Dataset } from "./dataset.js";
+import { OptionError } from "./errors.js";
 import type { ForestParams } from "./forest/options.js";
 import type { GbdtParams } from "./gbdt/options.js";
 import type { ClassificationMetrics } from "./metrics.js";
 import type { FittedModel, TrainOutcome } from "./train.js";
 
 /** Forest hyperparameters as MLflow-style params (scikit-learn's snake_case names, scalars). */
+/**
+ * Creates the folder a version's artifact directory `dir` goes in, under `root` (`--artifacts`,
+ * else MLOPS_ARTIFACT_DIR): before the store registers a version, so that an unusable folder
+ * fails the job without leaving a version that has no files.
+ * @throws OptionError naming the artifact root and why its folder cannot be made.
+ */
+export function prepareArtifactFolder(root: string, dir: string): void {
+  try {
+    makeDirectory(dirname(dir));
+  } catch (error) {
+    throw new OptionError(
+      "--artifacts",
+      `must be a folder that can be created and written (${dirname(dir)}: ${fileErrorReason(error)})`,
+      root,
+    );
+  }
+}
+
 export function forestParamsRecord(params: ForestParams): Params {
   const { classWeight } = params;
   return {

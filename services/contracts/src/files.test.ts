@@ -1,8 +1,17 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileWriteError, fileErrorReason, readJsonFile, writeFileAtomically } from "./files.js";
+import {
+  FileWriteError,
+  fileErrorReason,
+  makeDirectory,
+  readJsonFile,
+  writeFileAtomically,
+} from "./files.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -40,6 +49,49 @@ describe("writeFileAtomically", () => {
     );
     expect((await readdir(dir)).sort()).toEqual(["a", "file"]);
     expect(await readdir(join(dir, "a"))).toEqual(["b"]);
+  });
+});
+
+describe("makeDirectory", () => {
+  const codeOf = (make: () => void) => {
+    try {
+      make();
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code;
+    }
+    return "no error";
+  };
+
+  it("creates every missing folder, and is content with one that exists", () => {
+    const deep = join(dir, "made", "x", "y");
+    makeDirectory(deep);
+    makeDirectory(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+  });
+
+  it("throws mkdir's own error where a folder cannot be made", async () => {
+    const file = join(dir, "plain-file");
+    await writeFile(file, "");
+    expect(codeOf(() => makeDirectory(join(file, "sub")))).toBe("ENOTDIR");
+    const dangling = join(dir, "dangling");
+    await symlink(join(dir, "nowhere"), dangling);
+    expect(codeOf(() => makeDirectory(join(dangling, "sub")))).toBe("ENOENT");
+  });
+
+  // Node's recursive mkdir spins forever on this path: run in a process that can be timed out.
+  it.runIf(existsSync("/proc/self"))("fails at once under /proc, where mkdir says ENOENT", () => {
+    const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+    const script = `import("./src/files.ts").then(({ makeDirectory }) => {
+      try { makeDirectory("/proc/no-such-folder/x"); console.log("made"); }
+      catch (error) { console.log(error.code); }
+    })`;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: pkg,
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.signal).toBeNull();
+    expect(child.stdout.trim()).toBe("ENOENT");
   });
 });
 

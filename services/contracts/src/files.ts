@@ -3,9 +3,10 @@
  * call (and, for an atomic write, the temporary file rather than the one the user named). And
  * the module file a worker pool runs, beside the module that starts it.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** File-system failures in words, by the system's error code. */
@@ -23,6 +24,31 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
 export function fileErrorReason(error: unknown): string {
   const { code, message } = error as { code?: string; message: string };
   return FILE_ERRORS[code ?? ""] ?? message;
+}
+
+/**
+ * `mkdir -p dir`, top down. Node's recursive mkdir never returns where mkdir answers ENOENT under
+ * a folder that exists (any path under /proc): it takes the ENOENT for a missing parent, creates
+ * the parent (EEXIST), and retries the child, forever, at full CPU. Here each missing folder is
+ * created once, from the first one that exists, so such an answer is final and thrown.
+ * @throws the system's error (ENOENT, ENOTDIR, EACCES, EROFS…), as mkdir gives it.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      // Created meanwhile by another process: as good, if it is a folder.
+      if ((error as { code?: string }).code !== "EEXIST" || !statSync(folder).isDirectory()) {
+        throw error;
+      }
+    }
+  }
 }
 
 /** A JSON file that could not be read or parsed; `reason` says why in words. */
@@ -67,7 +93,7 @@ export class FileWriteError extends Error {
 export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    makeDirectory(dirname(path));
     await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {

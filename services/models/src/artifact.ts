@@ -21,7 +21,7 @@ import {
   type ModelVersionInput,
   parseOrThrow,
 } from "@mlops/contracts";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { fileErrorReason, makeDirectory } from "@mlops/contracts/files";
 import { ArtifactError } from "./errors.js";
 
 /** File names inside an artifact directory. */
@@ -125,7 +125,7 @@ export async function writeArtifact(dir: string, files: ArtifactFiles): Promise<
     [MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`],
   ];
   if (card !== undefined) contents.push([CARD_FILE, card]);
-  await mkdir(dirname(dir), { recursive: true });
+  makeDirectory(dirname(dir));
   const staging = join(dirname(dir), `.${basename(dir)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await mkdir(staging);

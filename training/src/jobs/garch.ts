@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { NameSchema, type Params } from "@mlops/contracts";
 import { type DistName, selectOrder } from "@mlops/garch";
 import { parseCsv, tableSeries } from "@mlops/garch/csv";
 import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
+import { prepareArtifactFolder } from "../artifact.js";
 import { withDatasetErrors } from "../csv.js";
 import { readDataFile } from "../dataset.js";
 import { DatasetError, OptionError } from "../errors.js";
@@ -114,8 +114,7 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     );
     const model = garchModelFile(best);
     const dir = join(input.artifactRoot, runId, "model");
-    // Fail on an unusable artifact directory before a version is registered that has no files.
-    await mkdir(dirname(dir), { recursive: true });
+    prepareArtifactFolder(input.artifactRoot, dir);
     const modelParams: Params = { ...params, p: best.spec.p, q: best.spec.q, dist: best.spec.dist };
     const version = await input.store.models.register({
       name: input.name,

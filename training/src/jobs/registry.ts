@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { access, mkdir, readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import {
   AliasSchema,
   armsMismatch,
@@ -23,6 +23,7 @@ import {
   writeArtifact,
 } from "@mlops/models";
 import type { Store } from "@mlops/store";
+import { prepareArtifactFolder } from "../artifact.js";
 import { OptionError } from "../errors.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
@@ -76,7 +77,7 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
   });
   // The directory must be named before the store assigns the version: a fresh id keeps it unique.
   const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
-  await mkdir(dirname(dir), { recursive: true });
+  prepareArtifactFolder(input.artifactRoot, dir);
   const version = await input.store.models.register({
     ...versionInput(
       manifest,

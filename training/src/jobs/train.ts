@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import {
   CHALLENGER,
   type ClassifierAlgorithm,
@@ -16,6 +15,7 @@ import {
   classifierModelFile,
   metricsRecord,
   modelParamsRecord,
+  prepareArtifactFolder,
   writeModelArtifact,
 } from "../artifact.js";
 import { type Dataset, loadDataset } from "../dataset.js";
@@ -265,8 +265,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       ...curve,
     ]);
     const dir = join(input.artifactRoot, runId, "model");
-    // Fail on an unusable artifact directory before a version is registered that has no files.
-    await mkdir(dirname(dir), { recursive: true });
+    prepareArtifactFolder(input.artifactRoot, dir);
     const version = await store.models.register({
       name,
       kind: "classifier",

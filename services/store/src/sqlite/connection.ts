@@ -3,8 +3,8 @@
  * pragmas and migrations, prepared statements, IMMEDIATE transactions, and `guard`, which turns
  * SQLite's lock, corruption and I/O failures into `StoreUnavailableError`.
  */
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { makeDirectory } from "@mlops/contracts/files";
 import Database from "better-sqlite3";
 import { StoreConflictError, StoreUnavailableError } from "../errors.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
@@ -84,7 +84,7 @@ export function openSqlite(path: string, options: SqliteStoreOptions = {}): Sqli
   };
 
   const db = guard(() => {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    if (file !== ":memory:") makeDirectory(dirname(file));
     const handle = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
       handle.pragma("journal_mode = WAL");
