@@ -7,6 +7,7 @@
 import { access, cp, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ModelVersion } from "@mlops/contracts";
+import { makeDirectory } from "@mlops/contracts/files";
 import { artifactPath, CARD_FILE, MANIFEST_FILE, readArtifact } from "@mlops/models";
 import { OptionError } from "../errors.js";
 import type { MlflowRestClient } from "./mlflow-client.js";
@@ -95,6 +96,8 @@ export class JobOutputArtifacts implements ArtifactPublisher {
       );
     }
     const place = `${v.run_id}/model`;
+    // The folders first, made one by one (makeDirectory): cp's own recursive mkdir can spin.
+    makeDirectory(join(dir, place));
     await cp(folder, join(dir, place), { recursive: true });
     return `${uri}/${place}`;
   }
