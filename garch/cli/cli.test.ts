@@ -139,6 +139,11 @@ describe("garch fit, readable output", () => {
     const forecast = row("1 ").trim().split(/\s+/);
     expect(forecast[2]).toBe(json.forecast.variance[0].toExponential(5));
   });
+  it.runIf(existsSync("/dev/zero"))("stops reading an endless file at 1 GiB", () => {
+    const endless = garch("fit", "/dev/zero");
+    expect(endless).toMatchObject({ code: 2, stdout: "" });
+    expect(endless.stderr).toBe("garch: cannot read /dev/zero: it holds more than 1 GiB\n");
+  });
   it("prints help", () => {
     const { code, stdout } = garch("--help");
     expect(code).toBe(0);

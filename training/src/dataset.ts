@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
 import { readNumber } from "@mlops/garch/csv";
 import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";
@@ -63,7 +62,7 @@ export interface DatasetOptions {
 /** The bytes of the data file at `path`; one that cannot be read is a DatasetError naming it. */
 export async function readDataFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readBoundedFile(path);
   } catch (error) {
     throw new DatasetError(`cannot read ${path}: ${fileErrorReason(error)}`);
   }

@@ -9,6 +9,7 @@ import {
   FileWriteError,
   fileErrorReason,
   makeDirectory,
+  readBoundedFile,
   readJsonFile,
   writeFileAtomically,
 } from "./files.js";
@@ -92,6 +93,30 @@ describe("makeDirectory", () => {
     });
     expect(child.signal).toBeNull();
     expect(child.stdout.trim()).toBe("ENOENT");
+  });
+});
+
+describe("readBoundedFile", () => {
+  const codeOf = (read: Promise<Buffer>) =>
+    read.then(
+      () => "no error",
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+
+  it("reads a file whole, up to the cap", async () => {
+    const file = join(dir, "bounded.txt");
+    await writeFile(file, "x".repeat(3_000_000));
+    expect((await readBoundedFile(file, 3_000_000)).length).toBe(3_000_000);
+    expect(await codeOf(readBoundedFile(file, 2_999_999))).toBe("EFBIG");
+    expect(await codeOf(readBoundedFile(dir))).toBe("EISDIR");
+    expect(await codeOf(readBoundedFile(join(dir, "missing")))).toBe("ENOENT");
+  });
+
+  it.runIf(existsSync("/dev/zero"))("stops an endless device at the cap", async () => {
+    expect(await codeOf(readBoundedFile("/dev/zero", 5_000_000))).toBe("EFBIG");
+    expect(fileErrorReason(Object.assign(new Error(), { code: "EFBIG" }))).toBe(
+      "it is larger than 1 GiB, the most an input file may hold",
+    );
   });
 });
 

@@ -1,10 +1,3 @@
-/**
- * Reading the part of a Pulumi stack's config that releases move: the serving block
- * (`<project>:serving`) from the stack file (`Pulumi.<stack>.yaml`), under the namespace its
- * project file (`Pulumi.yaml`) names, validated with the contracts schema the Pulumi program
- * (`infra`) parses the same block with. A test reads the real `Pulumi.prod.yaml`.
- */
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   NameSchema,
@@ -13,7 +6,7 @@ import {
   type ServingRelease,
   ServingReleaseSchema,
 } from "@mlops/contracts";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -43,7 +36,7 @@ export function stackNameOf(file: string): string {
 async function readYaml(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = (await readBoundedFile(file)).toString("utf8");
   } catch (error) {
     throw new Error(`cannot read the ${what} ${file}: ${fileErrorReason(error)}`);
   }
