@@ -52,6 +52,20 @@ export function requirePositiveInteger(option: string, value: number): void {
   }
 }
 
+/**
+ * Most worker threads a job starts. Each thread is an isolate of its own (~10 MB at least): a
+ * thousand asked for ran this process out of memory at start; training is CPU-bound, so more
+ * threads than cores only add memory.
+ */
+export const MAX_THREADS = 64;
+
+/** Throws an OptionError naming `threads` unless it is an integer from 1 to MAX_THREADS. */
+export function requireThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new OptionError("threads", `must be an integer in [1, ${MAX_THREADS}]`, threads);
+  }
+}
+
 /** The signals that interrupt a job: Ctrl-C, and the stop a supervisor sends. */
 export type InterruptSignal = "SIGINT" | "SIGTERM";
 

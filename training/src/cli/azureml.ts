@@ -23,7 +23,7 @@ import type { ParameterValue, SearchSpace } from "../sweep/space.js";
 import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer } from "./flags.js";
+import { datasetCommand, integer, threadsFlag } from "./flags.js";
 
 /** The job client for the workspace named by the environment (`AZUREML_*`), signed in with Entra ID. */
 export function azureMlJobsFromEnv(env: Readonly<Record<string, string | undefined>>): {
@@ -109,7 +109,7 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
       "trees (forest, default 10) or boosting rounds (gbdt, default 1) per reported interval",
       integer("--report-every", 1),
     )
-    .option("--threads <t>", "worker threads", integer("--threads", 1), 1)
+    .option("--threads <t>", "worker threads", threadsFlag, 1)
     .option("--run-id <id>", "the run to log to (default: MLFLOW_RUN_ID)")
     .option("--json", "print one JSON object instead of text")
     .action((opts: TrialFlags) =>

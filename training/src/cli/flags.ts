@@ -1,6 +1,7 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
 import { type EnvRecord, parseArtifactDir } from "@mlops/contracts";
 import { type Command, InvalidArgumentError } from "commander";
+import { MAX_THREADS } from "../errors.js";
 import { MAX_ESTIMATORS } from "../forest/options.js";
 
 /**
@@ -30,6 +31,9 @@ export function integer(flag: string, min: number, max?: number) {
     return n;
   };
 }
+
+/** `--threads`: worker threads, 1 to the jobs' MAX_THREADS. */
+export const threadsFlag = integer("--threads", 1, MAX_THREADS);
 
 /** `--trees`: trees of a forest or boosting rounds, 1 to the trainers' MAX_ESTIMATORS. */
 export const treesFlag = integer("--trees", 1, MAX_ESTIMATORS);

@@ -18,7 +18,7 @@ import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer, number, treesFlag } from "./flags.js";
+import { datasetCommand, integer, number, threadsFlag, treesFlag } from "./flags.js";
 
 /** Adds `mlops sweep`. */
 export function registerSweepCommand(program: Command, ctx: CliContext): void {
@@ -79,7 +79,7 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     .option(
       "--threads <t>",
       "worker threads the forest trials share, or histogram threads of each gbdt trial",
-      integer("--threads", 1),
+      threadsFlag,
       1,
     )
     .option("--experiment <name>", "experiment name (default: <file>-sweep)")

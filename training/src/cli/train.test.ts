@@ -75,6 +75,12 @@ describe("mlops train --json", () => {
         expect.stringContaining(`${flag} must be an integer in [1, 100000]`),
       ]);
     }
+    // Each thread is an isolate: a thousand of them ran out of memory before this check.
+    const manyThreads = await cli.train("--threads", "1000");
+    expect([manyThreads.code, manyThreads.stderr]).toEqual([
+      1,
+      expect.stringContaining('--threads must be an integer in [1, 64] (got "1000")'),
+    ]);
 
     const noData = await cli.run(["train", "--label", "label"]);
     expect(noData.code).toBe(1);

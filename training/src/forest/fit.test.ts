@@ -342,7 +342,11 @@ describe("progress and early stopping", () => {
 
   it("validates its fit options", async () => {
     await expect(fitForest(small, {}, { threads: 0 })).rejects.toThrow(
-      "threads must be an integer ≥ 1 (got 0)",
+      "threads must be an integer in [1, 64] (got 0)",
+    );
+    // A thread is an isolate of its own: a thousand of them ran the process out of memory.
+    await expect(fitForest(small, {}, { threads: 1000 })).rejects.toThrow(
+      "threads must be an integer in [1, 64] (got 1000)",
     );
     await expect(fitForest(small, {}, { progressEvery: 0 })).rejects.toThrow(/^progressEvery/);
     await expect(fitForest({ ...small, y: small.y.map(() => 5) }, {})).rejects.toThrow(

@@ -6,7 +6,7 @@ import {
   type RandomForestJSON,
   VoteTally,
 } from "@mlops/models";
-import { OptionError, requirePositiveInteger } from "../errors.js";
+import { OptionError, requirePositiveInteger, requireThreads } from "../errors.js";
 import { checkClasses } from "../metrics.js";
 import { growTrees, type TreeBatch } from "./batch.js";
 import { trainingMatrix } from "./cart.js";
@@ -101,7 +101,7 @@ export async function fitForest(
   const progressEvery = fit.progressEvery ?? 10;
   requirePositiveInteger("progressEvery", progressEvery);
   const threads = fit.pool?.threads ?? fit.threads ?? 1;
-  requirePositiveInteger("threads", threads);
+  requireThreads(threads);
   const tree = treeParams(params, nFeatures);
   const weights = classWeights(params, classNames, data.y);
   const shared = threads > 1;

@@ -1,7 +1,7 @@
 import { threadModule } from "@mlops/contracts/files";
 import type { FlatTree } from "@mlops/models";
 import { Piscina } from "piscina";
-import { requirePositiveInteger } from "../errors.js";
+import { requireThreads } from "../errors.js";
 import type { TreeBatch } from "./batch.js";
 
 /** Worker threads that grow trees; reuse one across fits to pay the thread start-up once. */
@@ -17,7 +17,7 @@ export interface TrainingPool {
 
 /** Starts `threads` worker threads running worker.ts. */
 export function createTrainingPool(threads: number): TrainingPool {
-  requirePositiveInteger("threads", threads);
+  requireThreads(threads);
   const { filename, execArgv } = threadModule(import.meta.url, "worker");
   const piscina = new Piscina<TreeBatch | null, FlatTree[]>({
     filename,

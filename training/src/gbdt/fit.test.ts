@@ -317,7 +317,13 @@ describe("fitGbdt", () => {
       "zero threads",
       () => fitGbdt(dataset(50, 3, 27, separable), {}, { threads: 0 }),
       "threads",
-      /≥ 1/,
+      /in \[1, 64\]/,
+    ],
+    [
+      "more threads than MAX_THREADS",
+      () => fitGbdt(dataset(50, 3, 27, separable), {}, { threads: 65 }),
+      "threads",
+      /in \[1, 64\]/,
     ],
     [
       "early stopping without rows of a class to hold out",

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { GbdtModelJSON } from "@mlops/models";
 import { BoostedTreesPredictor } from "@mlops/models";
 import { selectRows, stratifiedSplit } from "../dataset.js";
-import { OptionError, requirePositiveInteger } from "../errors.js";
+import { OptionError, requirePositiveInteger, requireThreads } from "../errors.js";
 import { checkRows, type LabeledRows, type TrainingData } from "../forest/fit.js";
 import { Booster } from "./booster.js";
 import { localBuilder } from "./grow.js";
@@ -81,7 +81,7 @@ export async function fitGbdt(
   const progressEvery = fit.progressEvery ?? 1;
   requirePositiveInteger("progressEvery", progressEvery);
   const threads = fit.threads ?? 1;
-  requirePositiveInteger("threads", threads);
+  requireThreads(threads);
 
   const { train, scored } =
     params.earlyStopping && !fit.validation

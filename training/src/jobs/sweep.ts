@@ -4,7 +4,7 @@ import { basename, extname } from "node:path";
 import type { RunStatus } from "@mlops/contracts";
 import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
 import { loadDataset } from "../dataset.js";
-import { requirePositiveInteger } from "../errors.js";
+import { requireThreads } from "../errors.js";
 import { createTrainingPool } from "../forest/pool.js";
 import {
   runSweep,
@@ -67,7 +67,7 @@ const RUN_STATUS: Record<TrialStatus, Exclude<RunStatus, "RUNNING">> = {
  */
 export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput> {
   const threads = input.threads ?? 1;
-  requirePositiveInteger("threads", threads);
+  requireThreads(threads);
   const dataset = await loadDataset(input.data, {
     label: input.label,
     seed: input.definition.validationSeed ?? 42,

@@ -19,7 +19,7 @@ import {
   writeModelArtifact,
 } from "../artifact.js";
 import { type Dataset, loadDataset } from "../dataset.js";
-import { OptionError, requirePositiveInteger } from "../errors.js";
+import { OptionError, requireThreads } from "../errors.js";
 import { type ForestParams, resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
@@ -216,7 +216,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   }
   const threads = input.threads ?? 1;
   if (input.promotion) checkGate(input.promotion);
-  requirePositiveInteger("threads", threads);
+  requireThreads(threads);
   const dataset = await loadDataset(input.data, { label: input.label, seed });
   const name = input.name ?? basename(input.data, extname(input.data));
   const checkedName = NameSchema.safeParse(name);
