@@ -109,7 +109,7 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
       "trees (forest, default 10) or boosting rounds (gbdt, default 1) per reported interval",
       integer("--report-every", 1),
     )
-    .option("--threads <t>", "worker threads", threadsFlag, 1)
+    .option("--threads <t>", "worker threads (1 to 64)", threadsFlag, 1)
     .option("--run-id <id>", "the run to log to (default: MLFLOW_RUN_ID)")
     .option("--json", "print one JSON object instead of text")
     .action((opts: TrialFlags) =>

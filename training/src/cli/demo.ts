@@ -17,7 +17,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       "Register the demo models pnpm start serves: a random-forest champion and a gradient-boosted challenger on the demo data, GARCH(1,1) on dem2gbp, and the A/B experiment (what is registered is reused).",
     )
     .option("--trees <n>", "trees of the forest and rounds of the boosted trees", treesFlag, 100)
-    .option("--threads <t>", "worker threads for training", threadsFlag, 1)
+    .option("--threads <t>", "worker threads for training (1 to 64)", threadsFlag, 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)
     .option(

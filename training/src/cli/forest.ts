@@ -19,7 +19,7 @@ export function registerForestCommands(program: Command, ctx: CliContext): void 
     .requiredOption("--out <dir>", "folder shared by every node")
     .option("--trees <n>", "trees of the whole forest", treesFlag, 100)
     .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
-    .option("--threads <t>", "worker threads on this node", threadsFlag, 1)
+    .option("--threads <t>", "worker threads on this node (1 to 64)", threadsFlag, 1)
     .option("--json", "print one JSON object instead of text")
     .action(async (opts: ShareFlags) => {
       const node = nodeRankFromEnv(ctx.io.env);

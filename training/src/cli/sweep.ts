@@ -78,7 +78,7 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     )
     .option(
       "--threads <t>",
-      "worker threads the forest trials share, or histogram threads of each gbdt trial",
+      "worker threads the forest trials share, or histogram threads of each gbdt trial (1 to 64)",
       threadsFlag,
       1,
     )

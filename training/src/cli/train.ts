@@ -34,7 +34,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     .option("--name <name>", "registered model name (default: the file's base name)")
     .option("--trees <n>", "forest: number of trees (default 100)", treesFlag)
     .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
-    .option("--threads <t>", "worker threads", threadsFlag, 1)
+    .option("--threads <t>", "worker threads (1 to 64)", threadsFlag, 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
     .option(
