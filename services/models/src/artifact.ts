@@ -10,7 +10,7 @@
  * its Dockerfile bakes the artifacts in).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -21,7 +21,7 @@ import {
   type ModelVersionInput,
   parseOrThrow,
 } from "@mlops/contracts";
-import { fileErrorReason, makeDirectory } from "@mlops/contracts/files";
+import { fileErrorReason, makeDirectory, readBoundedFile } from "@mlops/contracts/files";
 import { ArtifactError } from "./errors.js";
 
 /** File names inside an artifact directory. */
@@ -184,7 +184,7 @@ export async function readArtifactDir(dir: string): Promise<LoadedArtifact> {
 /** A file of an artifact; one that cannot be read is an ArtifactError naming it and why. */
 async function readArtifactFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readBoundedFile(path);
   } catch (error) {
     throw new ArtifactError(`${path}: ${fileErrorReason(error)}`);
   }

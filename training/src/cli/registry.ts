@@ -1,11 +1,5 @@
-/**
- * The registry's commands: `mlops models list|show|card` (what is registered, with lineage and
- * model cards), `mlops register` (an artifact folder as a new version) and `mlops promote` (move
- * an alias).
- */
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileErrorReason } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
 import { CARD_FILE } from "@mlops/models";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
@@ -64,11 +58,14 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       ctx.withStore(async (store) => {
         const v = await store.models.resolve(ref);
         const path = join(dirname(v.artifact.uri), CARD_FILE);
-        const card = await readFile(path, "utf8").catch((error: unknown) => {
-          throw new Error(
-            `${v.name} v${v.version} has no readable model card: ${path}: ${fileErrorReason(error)}`,
-          );
-        });
+        const card = await readBoundedFile(path).then(
+          (bytes) => bytes.toString("utf8"),
+          (error: unknown) => {
+            throw new Error(
+              `${v.name} v${v.version} has no readable model card: ${path}: ${fileErrorReason(error)}`,
+            );
+          },
+        );
         ctx.io.stdout(card);
       }),
     );
