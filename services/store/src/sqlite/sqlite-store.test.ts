@@ -11,6 +11,7 @@ import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { openSqlite } from "./connection.js";
 import { MIGRATIONS } from "./migrations.js";
+import { PREDICTION_READS } from "./predictions.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
 const root = mkdtempSync(join(tmpdir(), "mlops-store-"));
@@ -91,6 +92,29 @@ describe("sqlite adapter", () => {
       v: MIGRATIONS.length,
     });
     db.close();
+  });
+
+  it("answers the A/B analysis's reads from the covering index alone", () => {
+    const core = openSqlite(freshPath());
+    try {
+      const plan = (sql: string, ...params: unknown[]) =>
+        (core.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+          (row) => row.detail,
+        );
+      const range = ["e", "champion", 0, 10];
+      for (const detail of [
+        plan(PREDICTION_READS.aggregate, ...range),
+        plan(PREDICTION_READS.assignments, ...range),
+        plan(PREDICTION_READS.usersInSeveralArms, "e", '["champion","challenger"]', 0, 10),
+      ]) {
+        expect(detail).toContainEqual(
+          expect.stringMatching(/^SEARCH predictions USING COVERING INDEX predictions_aggregate/),
+        );
+        expect(detail.join("\n")).not.toMatch(/SCAN predictions|USING PRIMARY KEY/);
+      }
+    } finally {
+      core.db.close();
+    }
   });
 
   it("sizes a connection's page cache: 64 MiB unless told", () => {
