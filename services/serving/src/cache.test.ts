@@ -59,6 +59,27 @@ describe("Cached.get", () => {
     expect(h.calls).toHaveLength(1);
   });
 
+  it("reuses a slow computation's value four times as long as it took", async () => {
+    const h = harness(100);
+    const first = h.cached.get();
+    h.advance(250);
+    await h.answer(0, 1);
+    expect(await first).toBe(1);
+    // Fresh for max(TTL, 4 × 250 ms) after it arrived, not for the 100 ms TTL alone.
+    h.advance(999);
+    expect(await h.cached.get()).toBe(1);
+    expect(h.calls).toHaveLength(1);
+    h.advance(1);
+    const next = h.cached.get();
+    expect(h.calls).toHaveLength(2);
+    // A fast one is back to the TTL.
+    await h.answer(1, 2);
+    expect(await next).toBe(2);
+    h.advance(100);
+    void h.cached.get();
+    expect(h.calls).toHaveLength(3);
+  });
+
   it("does not keep a failure: the next reader computes again", async () => {
     const h = harness();
     const failed = h.cached.get();
