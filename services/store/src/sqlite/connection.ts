@@ -3,6 +3,7 @@
  * pragmas and migrations, prepared statements, IMMEDIATE transactions, and `guard`, which turns
  * SQLite's lock, corruption and I/O failures into `StoreUnavailableError`.
  */
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { makeDirectory } from "@mlops/contracts/files";
 import Database from "better-sqlite3";
@@ -84,7 +85,14 @@ export function openSqlite(path: string, options: SqliteStoreOptions = {}): Sqli
   };
 
   const db = guard(() => {
-    if (file !== ":memory:") makeDirectory(dirname(file));
+    if (file !== ":memory:") {
+      // SQLite would open a device or a pipe and write its journal beside it (/dev/null-journal).
+      const stat = statSync(file, { throwIfNoEntry: false });
+      if (stat !== undefined && !stat.isFile()) {
+        throw new StoreUnavailableError(name, "is not a regular file: name a database file");
+      }
+      makeDirectory(dirname(file));
+    }
     const handle = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
       handle.pragma("journal_mode = WAL");

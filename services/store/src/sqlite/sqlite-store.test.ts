@@ -283,6 +283,17 @@ describe("sqlite adapter", () => {
     expect(() => openSqliteStore(path)).toThrow(`sqlite:${path}`);
   });
 
+  it("refuses a path that is not a regular file, writing nothing beside it", () => {
+    const folder = dirname(freshPath());
+    mkdirSync(folder, { recursive: true });
+    for (const path of [folder, ...(existsSync("/dev/null") ? ["/dev/null"] : [])]) {
+      expect(() => openSqliteStore(path)).toThrow(
+        new StoreUnavailableError(`sqlite:${path}`, "is not a regular file: name a database file"),
+      );
+      expect(existsSync(`${path}-journal`)).toBe(false);
+    }
+  });
+
   it("names the file when its pages are corrupt", async () => {
     const path = await fileWithModel("doomed");
     // Keep page 1 (header and schema), overwrite every table page with garbage.
