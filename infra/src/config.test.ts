@@ -40,6 +40,22 @@ describe("parseStackConfig", () => {
     );
   });
 
+  // Azure's regions list (regions.ts): the AKS pools spread over zones 1-3, which these lack.
+  it.each(["westus", "northcentralus", "ukwest", "westcentralus"])(
+    "refuses %s, a region without availability zones",
+    (region) => {
+      expect(() => parse({ "azure-native:location": region })).toThrow(
+        /azure-native:location: must be a region with availability zones: every node pool spreads over zones 1, 2 and 3/,
+      );
+    },
+  );
+
+  it("takes regions with zones, and names it does not know", () => {
+    for (const region of ["westeurope", "eastus2", "swedencentral", "newregion"]) {
+      expect(parse({ "azure-native:location": region }).location).toBe(region);
+    }
+  });
+
   it("names a key of the wrong type", () => {
     expect(() => parse({ [`${PROJECT}:ml`]: patched("ml", { maxNodes: "eight" }) })).toThrow(
       /mlops-platform:ml\.maxNodes: .*expected number/,

@@ -13,6 +13,7 @@ import { apiServerAccessSchema } from "./api-server-access.js";
 import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
 import { edgeAuthSchema } from "./edge-auth.js";
 import { guardrailsSchema } from "./guardrails.js";
+import { REGIONS_WITHOUT_ZONES } from "./regions.js";
 
 /**
  * Stack configuration, parsed once with zod at the edge of the program.
@@ -276,6 +277,11 @@ const stackConfigSchema = EstateSizingSchema.extend({
   /** Who may call the prediction API: API keys in Key Vault or Entra ID tokens. */
   edgeAuth: edgeAuthSchema.optional(),
 })
+  .refine((c) => !REGIONS_WITHOUT_ZONES.has(c.location), {
+    message:
+      "must be a region with availability zones: every node pool spreads over zones 1, 2 and 3 (regions.ts)",
+    path: ["location"],
+  })
   .refine((c) => c.environment !== PROD_ENVIRONMENT || c.serving.tls !== "off", {
     message:
       "a prod stack needs a DNS zone and a Key Vault certificate (tls: off is for dev stacks)",
