@@ -116,6 +116,21 @@ describe("Cached.latest", () => {
     expect(h.cached.latest(1000)).toBe(6);
   });
 
+  it("renews a slow computation's value by half its max age, before it expires", async () => {
+    const h = harness(100);
+    h.cached.latest(600);
+    h.advance(250);
+    await h.answer(0, 5);
+    // Fresh for 1,000 ms by the slow-reuse rule, but a reader that drops it at 600 ms old
+    // starts the next computation at 300.
+    h.advance(299);
+    expect(h.cached.latest(600)).toBe(5);
+    expect(h.calls).toHaveLength(1);
+    h.advance(1);
+    expect(h.cached.latest(600)).toBe(5);
+    expect(h.calls).toHaveLength(2);
+  });
+
   it("gives up a value once it is max-age old, while the store keeps failing", async () => {
     const h = harness();
     h.cached.latest(1000);

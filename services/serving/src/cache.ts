@@ -38,8 +38,9 @@ export class Cached<T> {
   latest(maxAgeMs: number): T | undefined {
     const settled = this.settled;
     const age = settled === null ? Number.POSITIVE_INFINITY : this.now() - settled.at;
-    // Its failure is the next reader's to retry; nobody awaits this one.
-    if (age >= (settled?.freshMs ?? 0)) this.refresh().catch(() => undefined);
+    // Renewed by half its max age at the latest, so a slow computation still lands before the
+    // value expires. Its failure is the next reader's to retry; nobody awaits this one.
+    if (age >= Math.min(settled?.freshMs ?? 0, maxAgeMs / 2)) this.refresh().catch(() => undefined);
     return age < maxAgeMs ? settled?.value : undefined;
   }
 
