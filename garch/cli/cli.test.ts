@@ -139,6 +139,15 @@ describe("garch fit, readable output", () => {
     const forecast = row("1 ").trim().split(/\s+/);
     expect(forecast[2]).toBe(json.forecast.variance[0].toExponential(5));
   });
+  it("warns on stderr, and fits anyway, when the column looks like prices", () => {
+    let price = 100;
+    const rows = Array.from({ length: 200 }, (_, i) => (price += Math.sin(i * 1.3) + 0.3));
+    const prices = file("prices.csv", `close\n${rows.join("\n")}\n`);
+    const run = garch("fit", prices, "--json");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^garch: warning: column "close" looks like price levels/);
+    expect(JSON.parse(run.stdout).nobs).toBe(200);
+  });
   it.runIf(existsSync("/dev/zero"))("stops reading an endless file at 1 GiB", () => {
     const endless = garch("fit", "/dev/zero");
     expect(endless).toMatchObject({ code: 2, stdout: "" });

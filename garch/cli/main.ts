@@ -23,7 +23,7 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { CsvError, readSeries, type Series } from "../io/csv.js";
+import { CsvError, levelsWarning, readSeries, type Series } from "../io/csv.js";
 import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import {
   FLAG_OPTIONS,
@@ -120,7 +120,10 @@ function readInput(file: string | undefined, column: string | undefined): Series
       `cannot read ${file}: ${reason === "EFBIG" ? "it holds more than 1 GiB" : reason}`,
     );
   }
-  return readSeries(text, column);
+  const series = readSeries(text, column);
+  const warning = levelsWarning(series);
+  if (warning !== undefined) process.stderr.write(`garch: warning: ${warning}\n`);
+  return series;
 }
 
 /** The system's code for a file error (ENOENT, EISDIR…), else its message. */

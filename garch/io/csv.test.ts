@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   CsvError,
+  levelsWarning,
   parseCsv,
   parseCsvRecords,
   parseNumber,
@@ -205,5 +206,29 @@ describe("readSeries", () => {
         },
       ),
     );
+  });
+});
+
+describe("levelsWarning", () => {
+  const series = (values: number[]) => ({ column: "close", values: Float64Array.from(values) });
+  const walk = (n: number, step: (i: number) => number) => {
+    const out = [100];
+    for (let i = 1; i < n; i++) out.push(out[i - 1]! + step(i));
+    return out;
+  };
+
+  it("names a column of prices: positive, each close to the last", () => {
+    const prices = walk(300, (i) => Math.sin(i * 1.7) + 0.05);
+    expect(levelsWarning(series(prices))).toMatch(
+      /^column "close" looks like price levels, not returns \(every value positive, lag-1 autocorrelation 0\.\d\d\)/,
+    );
+  });
+
+  it("says nothing of returns, of positive series without memory, or of short series", () => {
+    const returns = Array.from({ length: 300 }, (_, i) => Math.sin(i * 1.7));
+    expect(levelsWarning(series(returns))).toBeUndefined();
+    expect(levelsWarning(series(returns.map(Math.abs)))).toBeUndefined();
+    expect(levelsWarning(series(walk(19, () => 1)))).toBeUndefined();
+    expect(levelsWarning(series(Array(50).fill(3)))).toBeUndefined();
   });
 });

@@ -216,6 +216,34 @@ export function tableSeries(table: CsvTable, column?: string): Series {
   return { column: name, values };
 }
 
+/**
+ * A warning when `series` looks like price levels rather than returns: every value positive and
+ * each close to the one before (lag-1 autocorrelation above 0.9; returns have next to none). A
+ * GARCH model of levels fits the trend's wander, not volatility. Undefined for anything else,
+ * and for fewer than 20 values.
+ */
+export function levelsWarning(series: Series): string | undefined {
+  const x = series.values;
+  const n = x.length;
+  if (n < 20) return undefined;
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(x[i]! > 0)) return undefined;
+    mean += x[i]!;
+  }
+  mean /= n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - mean;
+    den += d * d;
+    if (i > 0) num += d * (x[i - 1]! - mean);
+  }
+  const rho = den > 0 ? num / den : 0;
+  if (!(rho > 0.9)) return undefined;
+  return `column "${series.column}" looks like price levels, not returns (every value positive, lag-1 autocorrelation ${rho.toFixed(2)}): GARCH models returns, e.g. 100 * log(p[t] / p[t-1])`;
+}
+
 /** {@link tableSeries} of {@link parseCsv}`(text)`. */
 export function readSeries(text: string, column?: string): Series {
   return tableSeries(parseCsv(text), column);
