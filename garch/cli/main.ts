@@ -94,15 +94,24 @@ function readText(file: string): string {
   const fd = openSync(file, "r");
   try {
     if (fstatSync(fd).size > MAX_INPUT_BYTES) throw new Error("EFBIG");
+    // Each buffer is filled before the next is made (a pipe gives 64 KiB a read).
     const chunks: Buffer[] = [];
     let total = 0;
+    let chunk = Buffer.allocUnsafe(0);
+    let filled = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(2 ** 20, MAX_INPUT_BYTES + 1 - total));
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) return Buffer.concat(chunks, total).toString("utf8");
+      if (filled === chunk.length) {
+        if (filled > 0) chunks.push(chunk);
+        chunk = Buffer.allocUnsafe(Math.min(2 ** 20, MAX_INPUT_BYTES + 1 - total));
+        filled = 0;
+      }
+      const read = readSync(fd, chunk, filled, chunk.length - filled, null);
+      if (read === 0) {
+        return Buffer.concat([...chunks, chunk.subarray(0, filled)], total).toString("utf8");
+      }
+      filled += read;
       total += read;
       if (total > MAX_INPUT_BYTES) throw new Error("EFBIG");
-      chunks.push(chunk.subarray(0, read));
     }
   } finally {
     closeSync(fd);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -111,6 +111,23 @@ describe("readBoundedFile", () => {
     expect(await codeOf(readBoundedFile(dir))).toBe("EISDIR");
     expect(await codeOf(readBoundedFile(join(dir, "missing")))).toBe("ENOENT");
   });
+
+  it.runIf(existsSync("/usr/bin/mkfifo"))(
+    "reads a pipe whole, whatever its reads give",
+    async () => {
+      const fifo = join(dir, "pipe");
+      spawnSync("/usr/bin/mkfifo", [fifo]);
+      const text = "0123456789abcdef".repeat(200_000);
+      const source = join(dir, "pipe-source.txt");
+      await writeFile(source, text);
+      // The writer opens the pipe once the reader has: a shell in the background.
+      const writer = spawn("/bin/sh", ["-c", `cat "${source}" > "${fifo}"`]);
+      const bytes = await readBoundedFile(fifo);
+      await new Promise((resolve) => writer.once("exit", resolve));
+      expect(bytes.toString("utf8")).toBe(text);
+      expect(await codeOf(readBoundedFile(source, text.length - 1))).toBe("EFBIG");
+    },
+  );
 
   it.runIf(existsSync("/dev/zero"))("stops an endless device at the cap", async () => {
     expect(await codeOf(readBoundedFile("/dev/zero", 5_000_000))).toBe("EFBIG");

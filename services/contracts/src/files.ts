@@ -75,15 +75,23 @@ export async function readBoundedFile(path: string, maxBytes = MAX_INPUT_BYTES):
   try {
     const stat = await handle.stat();
     if (stat.isFile() && stat.size > maxBytes) throw tooLarge();
+    // Each buffer is filled before the next is made: a pipe gives 64 KiB a read, and a buffer
+    // per read would hold 16 times the input.
     const chunks: Buffer[] = [];
     let total = 0;
+    let chunk = Buffer.allocUnsafe(0);
+    let filled = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      if (filled === chunk.length) {
+        if (filled > 0) chunks.push(chunk);
+        chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, maxBytes + 1 - total));
+        filled = 0;
+      }
+      const { bytesRead } = await handle.read(chunk, filled, chunk.length - filled, null);
+      if (bytesRead === 0) return Buffer.concat([...chunks, chunk.subarray(0, filled)], total);
+      filled += bytesRead;
       total += bytesRead;
       if (total > maxBytes) throw tooLarge();
-      chunks.push(chunk.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();
