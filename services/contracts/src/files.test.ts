@@ -122,8 +122,10 @@ describe("readBoundedFile", () => {
       await writeFile(source, text);
       // The writer opens the pipe once the reader has: a shell in the background.
       const writer = spawn("/bin/sh", ["-c", `cat "${source}" > "${fifo}"`]);
+      // Listened for at once: the writer may be gone before the last read returns.
+      const exited = new Promise((resolve) => writer.once("exit", resolve));
       const bytes = await readBoundedFile(fifo);
-      await new Promise((resolve) => writer.once("exit", resolve));
+      await exited;
       expect(bytes.toString("utf8")).toBe(text);
       expect(await codeOf(readBoundedFile(source, text.length - 1))).toBe("EFBIG");
     },
