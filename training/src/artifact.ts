@@ -15,7 +15,6 @@ import type { GbdtParams } from "./gbdt/options.js";
 import type { ClassificationMetrics } from "./metrics.js";
 import type { FittedModel, TrainOutcome } from "./train.js";
 
-/** Forest hyperparameters as MLflow-style params (scikit-learn's snake_case names, scalars). */
 /**
  * Creates the folder a version's artifact directory `dir` goes in, under `root` (`--artifacts`,
  * else MLOPS_ARTIFACT_DIR): before the store registers a version, so that an unusable folder
@@ -34,6 +33,7 @@ export function prepareArtifactFolder(root: string, dir: string): void {
   }
 }
 
+/** Forest hyperparameters as MLflow-style params (scikit-learn's snake_case names, scalars). */
 export function forestParamsRecord(params: ForestParams): Params {
   const { classWeight } = params;
   return {

@@ -1,3 +1,9 @@
+/**
+ * Reading the part of a Pulumi stack's config that releases move: the serving block
+ * (`<project>:serving`) from the stack file (`Pulumi.<stack>.yaml`), under the namespace its
+ * project file (`Pulumi.yaml`) names, validated with the contracts schema the Pulumi program
+ * (`infra`) parses the same block with. A test reads the real `Pulumi.prod.yaml`.
+ */
 import { basename, dirname, join } from "node:path";
 import {
   NameSchema,

@@ -1,3 +1,8 @@
+/**
+ * The registry's commands: `mlops models list|show|card` (what is registered, with lineage and
+ * model cards), `mlops register` (an artifact folder as a new version) and `mlops promote` (move
+ * an alias).
+ */
 import { dirname, join } from "node:path";
 import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
 import { CARD_FILE } from "@mlops/models";
