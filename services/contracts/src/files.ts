@@ -98,6 +98,11 @@ export async function readBoundedFile(path: string, maxBytes = MAX_INPUT_BYTES):
   }
 }
 
+/** {@link readBoundedFile}'s bytes as UTF-8 text. */
+export async function readBoundedText(path: string): Promise<string> {
+  return (await readBoundedFile(path)).toString("utf8");
+}
+
 /** A JSON file that could not be read or parsed; `reason` says why in words. */
 export class JsonFileError extends Error {
   override readonly name = "JsonFileError";
@@ -116,7 +121,7 @@ export class JsonFileError extends Error {
 export async function readJsonFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = (await readBoundedFile(path)).toString("utf8");
+    text = await readBoundedText(path);
   } catch (error) {
     throw new JsonFileError(path, fileErrorReason(error));
   }

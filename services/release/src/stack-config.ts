@@ -12,7 +12,7 @@ import {
   type ServingRelease,
   ServingReleaseSchema,
 } from "@mlops/contracts";
-import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
@@ -42,7 +42,7 @@ export function stackNameOf(file: string): string {
 async function readYaml(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = (await readBoundedFile(file)).toString("utf8");
+    text = await readBoundedText(file);
   } catch (error) {
     throw new Error(`cannot read the ${what} ${file}: ${fileErrorReason(error)}`);
   }

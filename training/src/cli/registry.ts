@@ -4,7 +4,7 @@
  * an alias).
  */
 import { dirname, join } from "node:path";
-import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import { CARD_FILE } from "@mlops/models";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
@@ -63,14 +63,11 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       ctx.withStore(async (store) => {
         const v = await store.models.resolve(ref);
         const path = join(dirname(v.artifact.uri), CARD_FILE);
-        const card = await readBoundedFile(path).then(
-          (bytes) => bytes.toString("utf8"),
-          (error: unknown) => {
-            throw new Error(
-              `${v.name} v${v.version} has no readable model card: ${path}: ${fileErrorReason(error)}`,
-            );
-          },
-        );
+        const card = await readBoundedText(path).catch((error: unknown) => {
+          throw new Error(
+            `${v.name} v${v.version} has no readable model card: ${path}: ${fileErrorReason(error)}`,
+          );
+        });
         ctx.io.stdout(card);
       }),
     );

@@ -12,7 +12,7 @@ import {
   type ModelVersion,
   NameSchema,
 } from "@mlops/contracts";
-import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
+import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import {
   ArtifactError,
   CARD_FILE,
@@ -71,13 +71,10 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
   if (!checked.success) {
     throw new OptionError("--name", checked.error.issues[0]?.message ?? "is not valid", name);
   }
-  const card = await readBoundedFile(join(input.path, CARD_FILE)).then(
-    (bytes) => bytes.toString("utf8"),
-    (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    },
-  );
+  const card = await readBoundedText(join(input.path, CARD_FILE)).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
   // The directory must be named before the store assigns the version: a fresh id keeps it unique.
   const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
   prepareArtifactFolder(input.artifactRoot, dir);
