@@ -66,10 +66,24 @@ export const ModelVersionInputSchema = z.object({
 });
 export type ModelVersionInput = z.input<typeof ModelVersionInputSchema>;
 
+/**
+ * Where a version's registration stands, with MLflow's names: a version is recorded first
+ * (PENDING_REGISTRATION, its number reserved), its files are written next, and only then is it
+ * READY; FAILED_REGISTRATION when writing them failed. A process killed in between leaves it
+ * pending. Only a READY version takes an alias or answers `name@latest`.
+ */
+export const ModelVersionStatusSchema = z.enum([
+  "PENDING_REGISTRATION",
+  "READY",
+  "FAILED_REGISTRATION",
+]);
+export type ModelVersionStatus = z.infer<typeof ModelVersionStatusSchema>;
+
 /** A registered version as the store returns it, with the aliases that point at it now. */
 export const ModelVersionSchema = ModelVersionInputSchema.extend({
   version: VersionSchema,
   created_at: EpochMsSchema,
+  status: ModelVersionStatusSchema,
   aliases: z.array(AliasSchema).max(100),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;

@@ -1,5 +1,5 @@
 import type { ExperimentInput } from "@mlops/contracts";
-import { openSqliteStore, type Store } from "@mlops/store";
+import { openSqliteStore, registerVersion, type Store } from "@mlops/store";
 import { XMLValidator } from "fast-xml-parser";
 import { afterEach, describe, expect, it } from "vitest";
 import { seedTraffic } from "../test-support/seed-traffic.js";
@@ -112,8 +112,8 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
       metrics: {},
       artifact: { uri: `/srv/${algorithm}/model.json`, sha256: "0".repeat(64) },
     });
-    await store.models.register(model("forest"));
-    await store.models.register(model("gbdt"));
+    await registerVersion(store.models, model("forest"));
+    await registerVersion(store.models, model("gbdt"));
     await store.models.setAlias("iris", "challenger", 2);
     await store.experiments.create(
       definition("mixed", {

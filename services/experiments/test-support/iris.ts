@@ -4,7 +4,7 @@
  * logged prediction of either arm.
  */
 import type { ExperimentInput, ModelVersionInput, PredictionRecordInput } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
+import { registerVersion, type Store } from "@mlops/store";
 
 /** What {@link registerIrisVersions} may vary. */
 export interface IrisVersionOptions {
@@ -30,8 +30,8 @@ export async function registerIrisVersions(
     artifact: { uri: "file:model.json", sha256: "c".repeat(64) },
   };
   const [first, second] = options.artifacts ?? [version.artifact, version.artifact];
-  await store.models.register({ ...version, artifact: first });
-  await store.models.register({
+  await registerVersion(store.models, { ...version, artifact: first });
+  await registerVersion(store.models, {
     ...version,
     artifact: second,
     params: options.challengerParams ?? {},

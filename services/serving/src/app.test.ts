@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { ErrorResponseSchema, GarchUnhealthySchema } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
+import { registerVersion, type Store } from "@mlops/store";
 import { describe, expect, it, vi } from "vitest";
 import { build, json, ROW as row, useFixture } from "../test-support/index.js";
 import { API_SECURITY_HEADERS } from "./plugins/security.js";
@@ -155,7 +155,8 @@ describe("start-up", () => {
   it("names the version whose model file is gone, and why, instead of Node's open error", async () => {
     const champion = await fixture.store.models.resolve("classifier@champion");
     const lost = join(fixture.dir, "lost", "model", "model.json");
-    const { version } = await fixture.store.models.register({
+    // Registered READY with its file, which is then lost.
+    const { version } = await registerVersion(fixture.store.models, {
       name: "lost",
       kind: champion.kind,
       run_id: champion.run_id,

@@ -12,13 +12,13 @@ import { join } from "node:path";
 import { parseServingConfig } from "@mlops/contracts";
 import { versionInput } from "@mlops/models";
 import { readDemoFixture } from "@mlops/models/test-support";
-import { openStore, type Store } from "@mlops/store";
+import { openStore, registerVersion, type Store } from "@mlops/store";
 import type { TestProject } from "vitest/node";
 
 /** Registers the demo versions in order, each with its alias, pointing at the committed files. */
 async function registerDemoModels(store: Store): Promise<void> {
   for (const { manifest, ref, alias } of await readDemoFixture()) {
-    const registered = await store.models.register(versionInput(manifest, ref));
+    const registered = await registerVersion(store.models, versionInput(manifest, ref));
     if (registered.version !== manifest.version) {
       throw new Error(
         `${manifest.name}: registered as v${registered.version}, not v${manifest.version}`,

@@ -60,15 +60,19 @@ export function useFixture(): Fixture {
   };
 }
 
-/** Builds the app on `fixture` with `env` overrides; it is closed when the current test ends. */
+/**
+ * Builds the app on `fixture` (its models loaded from `options.store` when given) with `env`
+ * overrides; it is closed when the current test ends.
+ */
 export async function build(
   fixture: Fixture,
   env: EnvRecord = {},
   options: Partial<AppDeps> = {},
 ): Promise<FastifyInstance> {
   const config = parseServingConfig({ ...fixture.env, ...env });
-  const served = await loadServedModels(config, fixture.store);
-  const app = await createApp({ config, store: fixture.store, served, logger: false, ...options });
+  const store = options.store ?? fixture.store;
+  const served = await loadServedModels(config, store);
+  const app = await createApp({ config, store, served, logger: false, ...options });
   onTestFinished(() => app.close());
   await app.ready();
   return app;

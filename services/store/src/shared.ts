@@ -1,5 +1,13 @@
 /** Rules both adapters apply identically. */
-import type { Assignment, AssignmentGroup, ModelRef, Params, TimeWindow } from "@mlops/contracts";
+import type {
+  Assignment,
+  AssignmentGroup,
+  ModelRef,
+  ModelVersion,
+  ModelVersionStatus,
+  Params,
+  TimeWindow,
+} from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
 
 /** A reference as error messages show it. */
@@ -33,6 +41,16 @@ export function staleAliasMessage(
   expected: number | null,
 ): string {
   return `alias ${model}@${alias} points at ${current ?? "nothing"}, expected ${expected ?? "nothing"} (it moved since it was read)`;
+}
+
+/** Why `version` cannot take `alias`: it is not READY (its files may be missing). */
+export function unreadyAliasMessage(version: ModelVersion, alias: string): string {
+  return `model ${version.name} version ${version.version} is ${version.status}, and only a READY version can take an alias (${alias}): register it again`;
+}
+
+/** Why a registration cannot end as `to`: it already ended. */
+export function finishedRegistrationMessage(version: ModelVersion, to: ModelVersionStatus): string {
+  return `model ${version.name} version ${version.version} is ${version.status}, not PENDING_REGISTRATION: it cannot become ${to}`;
 }
 
 /** The bounds `[from, to)` of a query window; without one, all time. */

@@ -16,6 +16,7 @@ import type {
   ModelRef,
   ModelVersion,
   ModelVersionInput,
+  ModelVersionStatus,
   OutcomeRecord,
   Params,
   PredictionRecord,
@@ -45,13 +46,26 @@ export interface ModelSummary {
 /** Model versions and aliases. */
 export interface ModelRepository {
   /**
-   * Register a new version: the next integer after the newest version of `input.name`, assigned
-   * atomically (concurrent registrations get distinct numbers).
+   * Register a new version, PENDING_REGISTRATION until `finishRegistration`: the next integer
+   * after the newest version of `input.name`, assigned atomically (concurrent registrations get
+   * distinct numbers). `registerVersion` pairs the two around writing the version's files.
    */
   register(input: ModelVersionInput): Promise<ModelVersion>;
+  /**
+   * Ends a pending registration: READY once the version's files are written, FAILED_REGISTRATION
+   * when they could not be. Fails with `StoreConflictError` if the version is not pending.
+   */
+  finishRegistration(
+    name: string,
+    version: number,
+    status: Exclude<ModelVersionStatus, "PENDING_REGISTRATION">,
+  ): Promise<ModelVersion>;
   /** One version, or null. */
   get(name: string, version: number): Promise<ModelVersion | null>;
-  /** The version a reference names (`name`, `name@3`, `name@champion`); throws `StoreNotFoundError`. */
+  /**
+   * The version a reference names (`name@3`, `name@champion`, or `name`: the newest READY
+   * version); throws `StoreNotFoundError`.
+   */
   resolve(ref: ModelRef | string): Promise<ModelVersion>;
   /** Every version of `name`, newest first. */
   list(name: string): Promise<ModelVersion[]>;
@@ -60,8 +74,9 @@ export interface ModelRepository {
   /** alias → version for `name`. */
   aliases(name: string): Promise<Record<string, number>>;
   /**
-   * Point `alias` at `version` atomically. With `expectedVersion`, fails with
-   * `StoreConflictError` if the alias moved (stale read); at any time one version holds an alias.
+   * Point `alias` at `version` atomically; only a READY version takes one (`StoreConflictError`).
+   * With `expectedVersion`, fails with `StoreConflictError` if the alias moved (stale read); at
+   * any time one version holds an alias.
    */
   setAlias(name: string, alias: string, version: number, pre?: AliasPrecondition): Promise<void>;
   /** Remove `alias`; with `expectedVersion`, only if it still points there. */

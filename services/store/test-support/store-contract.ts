@@ -13,6 +13,7 @@ import {
 } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
+import { registerVersion } from "../src/registration.js";
 import type { Store } from "../src/store.js";
 import { describePredictionBatchContract } from "./prediction-batch-contract.js";
 import {
@@ -72,9 +73,13 @@ export function describeStoreContract(
     });
 
     describe("model versions", () => {
+      /** Registers a version whose files are in place: READY. */
+      const ready = (input: ReturnType<typeof modelInput>) => registerVersion(store.models, input);
+
       it("assigns increasing versions and resolves references", async () => {
-        const v1 = await store.models.register(modelInput("seq"));
-        const v2 = await store.models.register(modelInput("seq", { accuracy: 0.95 }));
+        const v1 = await ready(modelInput("seq"));
+        const v2 = await ready(modelInput("seq", { accuracy: 0.95 }));
+        expect([v1.status, v2.status]).toEqual(["READY", "READY"]);
         expect([v1.version, v2.version]).toEqual([1, 2]);
         expect(v2.metrics.accuracy).toBe(0.95);
         expect((await store.models.resolve("seq")).version).toBe(2);
@@ -96,6 +101,66 @@ export function describeStoreContract(
         });
       });
 
+      it("keeps a version pending until its registration finishes, and finishes it once", async () => {
+        const pending = await store.models.register(modelInput("pend"));
+        expect(pending.status).toBe("PENDING_REGISTRATION");
+        expect((await store.models.get("pend", 1))?.status).toBe("PENDING_REGISTRATION");
+        // Its files may not exist yet: no alias, and not the model's newest usable version.
+        await expect(store.models.resolve("pend")).rejects.toThrow(StoreNotFoundError);
+        const alias = store.models.setAlias("pend", "champion", 1);
+        await expect(alias).rejects.toThrow(StoreConflictError);
+        await expect(alias).rejects.toThrow(
+          "model pend version 1 is PENDING_REGISTRATION, and only a READY version can take an alias (champion)",
+        );
+        const done = await store.models.finishRegistration("pend", 1, "READY");
+        expect(done).toMatchObject({ version: 1, status: "READY", params: pending.params });
+        expect((await store.models.resolve("pend")).status).toBe("READY");
+        const again = store.models.finishRegistration("pend", 1, "FAILED_REGISTRATION");
+        await expect(again).rejects.toThrow(StoreConflictError);
+        await expect(again).rejects.toThrow(
+          "model pend version 1 is READY, not PENDING_REGISTRATION: it cannot become FAILED_REGISTRATION",
+        );
+        await store.models.setAlias("pend", "champion", 1);
+        expect((await store.models.resolve("pend@champion")).status).toBe("READY");
+        await expect(store.models.finishRegistration("pend", 7, "READY")).rejects.toThrow(
+          StoreNotFoundError,
+        );
+      });
+
+      it("resolves a bare name to the newest READY version, past unfinished ones", async () => {
+        await ready(modelInput("unfinished"));
+        await store.models.register(modelInput("unfinished"));
+        await store.models.register(modelInput("unfinished"));
+        await store.models.finishRegistration("unfinished", 3, "FAILED_REGISTRATION");
+        expect((await store.models.resolve("unfinished")).version).toBe(1);
+        expect((await store.models.resolve("unfinished@3")).status).toBe("FAILED_REGISTRATION");
+        expect((await store.models.list("unfinished")).map((v) => [v.version, v.status])).toEqual([
+          [3, "FAILED_REGISTRATION"],
+          [2, "PENDING_REGISTRATION"],
+          [1, "READY"],
+        ]);
+        await expect(store.models.setAlias("unfinished", "challenger", 3)).rejects.toThrow(
+          /version 3 is FAILED_REGISTRATION/,
+        );
+      });
+
+      it("marks a version whose files could not be written FAILED_REGISTRATION", async () => {
+        const seen: number[] = [];
+        const failed = registerVersion(store.models, modelInput("nofiles"), async (version) => {
+          seen.push(version.version);
+          expect(version.status).toBe("PENDING_REGISTRATION");
+          throw new Error("ENOSPC: no space left on device");
+        });
+        await expect(failed).rejects.toThrow("ENOSPC: no space left on device");
+        expect(seen).toEqual([1]);
+        expect((await store.models.get("nofiles", 1))?.status).toBe("FAILED_REGISTRATION");
+        const written = await registerVersion(store.models, modelInput("nofiles"), async (v) => {
+          seen.push(v.version);
+        });
+        expect(written).toMatchObject({ version: 2, status: "READY" });
+        expect((await store.models.resolve("nofiles")).version).toBe(2);
+      });
+
       it("names what it cannot find", async () => {
         await expect(store.models.resolve("ghost")).rejects.toThrow(StoreNotFoundError);
         await expect(store.models.resolve("ghost@champion")).rejects.toThrow(/ghost@champion/);
@@ -113,8 +178,8 @@ export function describeStoreContract(
       });
 
       it("fails a stale alias move with a conflict", async () => {
-        await store.models.register(modelInput("stale"));
-        await store.models.register(modelInput("stale"));
+        await ready(modelInput("stale"));
+        await ready(modelInput("stale"));
         await store.models.setAlias("stale", "champion", 1, { expectedVersion: null });
         await store.models.setAlias("stale", "champion", 2, { expectedVersion: 1 });
         const stale = store.models.setAlias("stale", "champion", 1, { expectedVersion: 1 });
@@ -127,7 +192,7 @@ export function describeStoreContract(
       });
 
       it("lets exactly one of many concurrent conditional moves win", async () => {
-        for (let i = 0; i < n; i++) await store.models.register(modelInput("cas"));
+        for (let i = 0; i < n; i++) await ready(modelInput("cas"));
         await store.models.setAlias("cas", "champion", 1);
         const outcomes = await Promise.allSettled(
           Array.from({ length: n }, (_, i) =>
@@ -149,7 +214,7 @@ export function describeStoreContract(
       });
 
       it("leaves one holder after many unconditional concurrent moves", async () => {
-        for (let i = 0; i < n; i++) await store.models.register(modelInput("free"));
+        for (let i = 0; i < n; i++) await ready(modelInput("free"));
         await Promise.all(
           Array.from({ length: n }, (_, i) => store.models.setAlias("free", "challenger", i + 1)),
         );
@@ -161,7 +226,7 @@ export function describeStoreContract(
       });
 
       it("deletes an alias only while it points where expected", async () => {
-        await store.models.register(modelInput("del"));
+        await ready(modelInput("del"));
         await store.models.setAlias("del", "shadow", 1);
         await expect(
           store.models.deleteAlias("del", "shadow", { expectedVersion: 2 }),
@@ -174,7 +239,7 @@ export function describeStoreContract(
         await expect(
           store.models.register({ ...modelInput("bad"), name: "bad name" }),
         ).rejects.toThrow(/name: must be 1-64 characters/);
-        await expect(store.models.register(modelInput("x"))).resolves.toMatchObject({ version: 1 });
+        await expect(ready(modelInput("x"))).resolves.toMatchObject({ version: 1 });
         await expect(store.models.setAlias("x", "latest", 1)).rejects.toThrow(
           ContractValidationError,
         );

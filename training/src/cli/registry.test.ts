@@ -36,8 +36,11 @@ describe("mlops models", () => {
       name: "small",
       version: 1,
       run_id: trained.run_id,
+      status: "READY",
     });
-    expect((await run(["models", "show", "small"])).stdout).toMatch(/^small v2 \(classifier\)\n/);
+    expect((await run(["models", "show", "small"])).stdout).toMatch(
+      /^small v2 \(classifier, READY\)\n/,
+    );
     const card = await run(["models", "card", "small@1"]);
     expect(card.stdout).toMatch(/^# Model card: small v1/);
   });
@@ -255,8 +258,25 @@ describe("mlops promote", () => {
     expect((await promote("--version", String(fewer), "--alias", "shadow")).code).toBe(0);
   });
 
-  it("refuses an alias for a version whose files are missing", async () => {
-    // A registration cut short after the store's record: a version with no files behind it.
+  it("refuses an alias for a version whose registration did not finish", async () => {
+    // The store's record of a registration whose process was killed before writing its files.
+    const pending = await withStore(async (s) => {
+      const v1 = await s.models.resolve("small@1");
+      return s.models.register({ ...v1, artifact: { ...v1.artifact, uri: join(root, "never") } });
+    });
+    const before = await withStore((s) => s.models.aliases("small"));
+    const r = await promote("--version", String(pending.version), "--alias", "shadow");
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `error: --version v${pending.version} of small cannot take an alias: it is PENDING_REGISTRATION, and only a READY version can (register the model again) (got ${pending.version})\n`,
+    ]);
+    expect(await withStore((s) => s.models.aliases("small"))).toEqual(before);
+    // A bare name passes it by.
+    const shown = JSON.parse((await run(["models", "show", "small", "--json"])).stdout);
+    expect(shown.version).toBe(pending.version - 1);
+  });
+
+  it("refuses an alias for a READY version whose files have gone since", async () => {
     const registered = await run([
       "register",
       ...["--path", trained.artifact, "--name", "small", "--artifacts", join(root, "cut")],

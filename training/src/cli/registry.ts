@@ -36,7 +36,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
   models
     .command("show")
     .description(
-      "One version with its lineage: NAME, NAME@VERSION or NAME@ALIAS (NAME: the latest).",
+      "One version with its lineage: NAME, NAME@VERSION or NAME@ALIAS (NAME: the latest READY version).",
     )
     .argument("<ref>", "model reference")
     .option("--json", "print JSON")
@@ -45,7 +45,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
         const v = await store.models.resolve(ref);
         ctx.print(opts.json, v, () =>
           [
-            `${v.name} v${v.version} (${v.kind})${v.aliases.length ? ` [${v.aliases.join(", ")}]` : ""}`,
+            `${v.name} v${v.version} (${v.kind}, ${v.status})${v.aliases.length ? ` [${v.aliases.join(", ")}]` : ""}`,
             `run ${v.run_id ?? "-"}, data ${v.data_hash ?? "-"}, git ${v.git_sha ?? "-"}`,
             `artifact ${v.artifact.uri} (sha256 ${v.artifact.sha256})`,
             `params ${JSON.stringify(v.params)}`,

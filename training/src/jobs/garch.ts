@@ -5,7 +5,7 @@ import { NameSchema, type Params } from "@mlops/contracts";
 import { type DistName, selectOrder } from "@mlops/garch";
 import { parseCsv, tableSeries } from "@mlops/garch/csv";
 import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
-import type { Store } from "@mlops/store";
+import { registerVersion, type Store } from "@mlops/store";
 import { prepareArtifactFolder } from "../artifact.js";
 import { withDatasetErrors } from "../csv.js";
 import { readDataFile } from "../dataset.js";
@@ -116,44 +116,49 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     const dir = join(input.artifactRoot, runId, "model");
     prepareArtifactFolder(input.artifactRoot, dir);
     const modelParams: Params = { ...params, p: best.spec.p, q: best.spec.q, dist: best.spec.dist };
-    const version = await input.store.models.register({
-      name: input.name,
-      kind: "garch",
-      run_id: runId,
-      data_hash: dataHash,
-      git_sha: gitSha,
-      params: modelParams,
-      metrics,
-      artifact: artifactRef(dir, model),
-      description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
-    });
-    const manifest = modelManifest(
+    const version = await registerVersion(
+      input.store.models,
       {
         name: input.name,
-        version: version.version,
         kind: "garch",
-        feature_schema: { kind: "garch", series: column },
-        metrics,
-        params: modelParams,
-        seed: 0,
+        run_id: runId,
         data_hash: dataHash,
         git_sha: gitSha,
-        run_id: runId,
-        created: new Date().toISOString(),
+        params: modelParams,
+        metrics,
+        artifact: artifactRef(dir, model),
+        description: `GARCH(${best.spec.p},${best.spec.q}) with ${best.spec.dist} errors on ${column}`,
       },
-      model,
+      (pending) => {
+        const manifest = modelManifest(
+          {
+            name: input.name,
+            version: pending.version,
+            kind: "garch",
+            feature_schema: { kind: "garch", series: column },
+            metrics,
+            params: modelParams,
+            seed: 0,
+            data_hash: dataHash,
+            git_sha: gitSha,
+            run_id: runId,
+            created: new Date().toISOString(),
+          },
+          model,
+        );
+        return writeArtifact(dir, {
+          manifest,
+          model,
+          card: renderGarchCard({
+            manifest,
+            fit: best,
+            candidates: selection.candidates,
+            criterion: options.criterion,
+            dataSource: input.data,
+          }),
+        });
+      },
     );
-    await writeArtifact(dir, {
-      manifest,
-      model,
-      card: renderGarchCard({
-        manifest,
-        fit: best,
-        candidates: selection.candidates,
-        criterion: options.criterion,
-        dataSource: input.data,
-      }),
-    });
     // Mirrored once the files exist: the mirror hands them to the registry it copies into.
     await input.mirror?.versionRegistered(version);
     await tracker.addArtifacts(runId, [{ path: "model", uri: dir }]);

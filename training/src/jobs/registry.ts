@@ -22,7 +22,7 @@ import {
   versionInput,
   writeArtifact,
 } from "@mlops/models";
-import type { Store } from "@mlops/store";
+import { registerVersion, type Store } from "@mlops/store";
 import { prepareArtifactFolder } from "../artifact.js";
 import { OptionError } from "../errors.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
@@ -78,25 +78,30 @@ export async function runRegisterJob(input: RegisterJobInput): Promise<RegisterJ
   // The directory must be named before the store assigns the version: a fresh id keeps it unique.
   const dir = join(input.artifactRoot, "registered", `${name}-${randomUUID().slice(0, 8)}`);
   prepareArtifactFolder(input.artifactRoot, dir);
-  const version = await input.store.models.register({
-    ...versionInput(
-      manifest,
-      { uri: join(dir, manifest.model_file), sha256: manifest.model_sha256 },
-      `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
-    ),
-    name,
-  });
-  const renamed: ModelManifest = ModelManifestSchema.parse({
-    ...manifest,
-    name,
-    version: version.version,
-    created: new Date().toISOString(),
-  });
-  await writeArtifact(dir, {
-    manifest: renamed,
-    model,
-    ...(card === undefined ? {} : { card: retitleCard(card, renamed, manifest, input.path) }),
-  });
+  const version = await registerVersion(
+    input.store.models,
+    {
+      ...versionInput(
+        manifest,
+        { uri: join(dir, manifest.model_file), sha256: manifest.model_sha256 },
+        `Registered from ${input.path} (${manifest.name} v${manifest.version})`,
+      ),
+      name,
+    },
+    (pending) => {
+      const renamed: ModelManifest = ModelManifestSchema.parse({
+        ...manifest,
+        name,
+        version: pending.version,
+        created: new Date().toISOString(),
+      });
+      return writeArtifact(dir, {
+        manifest: renamed,
+        model,
+        ...(card === undefined ? {} : { card: retitleCard(card, renamed, manifest, input.path) }),
+      });
+    },
+  );
   // Mirrored once the files exist: the mirror hands them to the registry it copies into.
   await input.mirror?.versionRegistered(version);
   return {
@@ -210,8 +215,15 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
       input.version,
     );
   }
-  // No alias may name a version whose files cannot be served: a registration cut short between
-  // the store's record and the artifact's files (a killed process) leaves such a version.
+  // The store refuses it too; said here with the flag it comes from.
+  if (target.status !== "READY") {
+    throw new OptionError(
+      "--version",
+      `v${target.version} of ${input.name} cannot take an alias: it is ${target.status}, and only a READY version can (register the model again)`,
+      input.version,
+    );
+  }
+  // No alias may name a version whose files cannot be served now (moved, deleted, altered).
   const { manifest } = await readArtifact(target.artifact).catch((error: unknown) => {
     if (!(error instanceof ArtifactError)) throw error;
     throw new OptionError(

@@ -9,7 +9,7 @@ import {
   type Params,
 } from "@mlops/contracts";
 import { artifactRef, ForestPredictor } from "@mlops/models";
-import type { Store } from "@mlops/store";
+import { registerVersion, type Store } from "@mlops/store";
 import {
   type AlgorithmParams,
   classifierModelFile,
@@ -266,23 +266,27 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     ]);
     const dir = join(input.artifactRoot, runId, "model");
     prepareArtifactFolder(input.artifactRoot, dir);
-    const version = await store.models.register({
-      name,
-      kind: "classifier",
-      run_id: runId,
-      data_hash: dataset.sha256,
-      git_sha: gitSha,
-      params: spec.record,
-      metrics,
-      artifact: artifactRef(dir, classifierModelFile(outcome)),
-      description: `${DESCRIPTION[spec.algorithm]} on ${basename(input.data)} predicting ${dataset.labelName}`,
-    });
-    await writeModelArtifact(
-      dir,
-      { name, version: version.version, runId, gitSha },
-      dataset,
-      outcome,
-      input.data,
+    const version = await registerVersion(
+      store.models,
+      {
+        name,
+        kind: "classifier",
+        run_id: runId,
+        data_hash: dataset.sha256,
+        git_sha: gitSha,
+        params: spec.record,
+        metrics,
+        artifact: artifactRef(dir, classifierModelFile(outcome)),
+        description: `${DESCRIPTION[spec.algorithm]} on ${basename(input.data)} predicting ${dataset.labelName}`,
+      },
+      (pending) =>
+        writeModelArtifact(
+          dir,
+          { name, version: pending.version, runId, gitSha },
+          dataset,
+          outcome,
+          input.data,
+        ),
     );
     // Mirrored once the files exist: the mirror hands them to the registry it copies into.
     await input.mirror?.versionRegistered(version);

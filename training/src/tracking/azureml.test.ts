@@ -66,6 +66,7 @@ function version(name: string, n: number, runId: string | null, uri: string): Mo
     artifact: { uri, sha256: sha256(readFileSync(uri)) },
     description: `v${n}`,
     created_at: 1,
+    status: "READY",
     aliases: [],
   };
 }

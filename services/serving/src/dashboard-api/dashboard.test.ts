@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { parseServingConfig } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
+import { openStore, registerVersion } from "@mlops/store";
 import { createHttpServer } from "@vercel/cosmosdb-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, type Fixture, openFixture } from "../../test-support/index.js";
@@ -155,10 +155,11 @@ describe("dashboard with the store unreachable", () => {
         const {
           version: _,
           created_at,
+          status,
           aliases,
           ...input
         } = await fixture.store.models.resolve(`${name}@${alias}`);
-        const registered = await cosmos.models.register(input);
+        const registered = await registerVersion(cosmos.models, input);
         await cosmos.models.setAlias(name, alias, registered.version);
       }
       const config = parseServingConfig({ ...fixture.env, MLOPS_GARCH_MODEL: "" });

@@ -205,6 +205,8 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
       for (const name of names) {
         for (const version of await store.models.list(name)) {
           if (out.length >= GARCH_LIST_LIMIT) return out;
+          // An unfinished registration may have no files to describe.
+          if (version.status !== "READY") continue;
           const ref = `${version.name}@${version.version}`;
           const fitOf = async () => (await served.resolveGarch(ref)).served.fit;
           out.push(await describe(version, fitOf, current));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type FeatureSchema, type ModelManifest, parseServingConfig } from "@mlops/contracts";
 import { artifactRef, versionInput, writeArtifact } from "@mlops/models";
 import { readDemoFixture } from "@mlops/models/test-support";
-import { openSqliteStore, type Store } from "@mlops/store";
+import { openSqliteStore, registerVersion, type Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadServedModels } from "./served.js";
 
@@ -25,7 +25,7 @@ async function registerForestCopy(
   const manifest: ModelManifest = { ...forest!.manifest, version, feature_schema: change(schema) };
   const artifact = join(dir, `copy-${version}`);
   await writeArtifact(artifact, { manifest, model: forest!.model });
-  await store.models.register(versionInput(manifest, artifactRef(artifact, forest!.model)));
+  await registerVersion(store.models, versionInput(manifest, artifactRef(artifact, forest!.model)));
   return version;
 }
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mlops-served-"));
   store = openSqliteStore(join(dir, "platform.db"));
   for (const { manifest, ref } of await readDemoFixture()) {
-    await store.models.register(versionInput(manifest, ref));
+    await registerVersion(store.models, versionInput(manifest, ref));
   }
 });
 afterAll(async () => {

@@ -78,6 +78,12 @@ async function resolve(store: Store, ref: ModelRef, kind: ModelKind): Promise<Mo
       `${version.name}@${version.version} is a ${version.kind} model, not ${kind}`,
     );
   }
+  if (version.status !== "READY") {
+    throw new ServingError(
+      "MODEL_NOT_FOUND",
+      `${version.name}@${version.version} is ${version.status}: only a READY version is served (its files may be missing)`,
+    );
+  }
   return version;
 }
 

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { GarchModelsListSchema, GarchPredictResponseSchema } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
+import { openSqliteStore, registerVersion, type Store } from "@mlops/store";
 import { describe, expect, it } from "vitest";
 import { build, json, useFixture } from "../../test-support/index.js";
 
@@ -66,6 +69,39 @@ describe("the GARCH service (MLOPS_MODE=garch)", () => {
     // dem2gbp has 1,974 daily returns; the constant mean loses none of them.
     expect(dem?.sample_size).toBe(1974);
     expect(Date.parse(dem!.fit_date)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("neither lists nor serves a version whose registration has not finished", async () => {
+    // A store of its own: the shared one is read by other files' tests.
+    const dir = await mkdtemp(join(tmpdir(), "mlops-unfinished-"));
+    const store = openSqliteStore(join(dir, "platform.db"));
+    try {
+      const dem = await fixture.store.models.resolve("dem2gbp@1");
+      await registerVersion(store.models, dem);
+      await store.models.setAlias("dem2gbp", "champion", 1);
+      // Recorded, then the registering process died before writing its files.
+      await store.models.register({
+        ...dem,
+        artifact: { ...dem.artifact, uri: join(dir, "gone") },
+      });
+      const app = await build(fixture, GARCH_MODE, { store });
+      const list = await app.inject({ url: "/models/list" });
+      expect(list.statusCode).toBe(200);
+      expect(list.json().models.map((m: { ref: string }) => m.ref)).toEqual(["dem2gbp@1"]);
+      const res = await app.inject({ url: "/predict", ...json({ model: "dem2gbp@2" }) });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({
+        error: "MODEL_NOT_FOUND",
+        message:
+          "dem2gbp@2 is PENDING_REGISTRATION: only a READY version is served (its files may be missing)",
+      });
+      // A bare name is the newest READY version.
+      const bare = await app.inject({ url: "/predict", ...json({ model: "dem2gbp" }) });
+      expect(bare.json().model).toEqual({ name: "dem2gbp", version: 1 });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("forecasts from the default model, and from a named one, as /garch/forecast does", async () => {

@@ -12,6 +12,7 @@ import { expectSameAggregate } from "../../test-support/same-aggregate.js";
 import { describeStoreContract } from "../../test-support/store-contract.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
+import { registerVersion } from "../registration.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -100,6 +101,39 @@ describe("cosmos adapter", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("reads a version written before registrations had a status as READY", async () => {
+    const store = await openFresh("legacy-version");
+    const client = new CosmosClient({
+      endpoint: emulator.endpoint,
+      key: "k",
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    // The document as the adapter wrote it before: no status.
+    await client
+      .database("legacy-version")
+      .container(COSMOS_LAYOUT.containers.models.id)
+      .items.create({
+        id: "version-1",
+        type: "version",
+        name: "old",
+        version: 1,
+        kind: "garch",
+        run_id: null,
+        data_hash: null,
+        git_sha: null,
+        params: {},
+        metrics: {},
+        artifact: { uri: "file:g.json", sha256: "e".repeat(64) },
+        description: "",
+        created_at: 1_700_000_000_000,
+      });
+    expect(await store.models.resolve("old")).toMatchObject({ version: 1, status: "READY" });
+    await store.models.setAlias("old", "champion", 1);
+    expect((await store.models.list("old")).map((v) => v.aliases)).toEqual([["champion"]]);
+    client.dispose();
+    await store.close();
+  });
+
   it("reads a document written before assignments were recorded as unknown", async () => {
     const store = await openFresh("legacy");
     const client = new CosmosClient({
@@ -138,7 +172,7 @@ describe("cosmos adapter", () => {
 
   it("opens an existing database without recreating it", async () => {
     const a = await openFresh("reopen");
-    await a.models.register({
+    await registerVersion(a.models, {
       name: "kept",
       kind: "garch",
       run_id: null,

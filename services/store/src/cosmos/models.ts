@@ -1,17 +1,28 @@
 /**
  * Model versions and aliases on Cosmos DB: one partition per model name holding a document per
  * version (`version-<n>`) and per alias (`alias-<a>`). Id uniqueness within the partition settles
- * concurrent registrations of one number; alias moves are ETag-conditioned.
+ * concurrent registrations of one number; the end of a registration and alias moves are
+ * ETag-conditioned. A version document written before registrations had a status has none: it
+ * reads as READY.
  */
 import type { ModelRef, ModelVersion } from "@mlops/contracts";
 import { StoreConflictError, StoreNotFoundError } from "../errors.js";
-import { describeRef, staleAliasMessage } from "../shared.js";
+import {
+  describeRef,
+  finishedRegistrationMessage,
+  staleAliasMessage,
+  unreadyAliasMessage,
+} from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
 import { check } from "../validate.js";
 import type { CosmosCore } from "./documents.js";
 import { statusOf } from "./retry.js";
 
-type VersionDoc = Omit<ModelVersion, "aliases"> & { id: string; type: "version" };
+type VersionDoc = Omit<ModelVersion, "aliases" | "status"> & {
+  id: string;
+  type: "version";
+  status?: ModelVersion["status"];
+};
 interface AliasDoc {
   id: string;
   type: "alias";
@@ -37,7 +48,8 @@ function toVersion(doc: VersionDoc, aliases: Record<string, number>): ModelVersi
     ...rest
   } = doc as VersionDoc & Record<string, unknown>;
   return {
-    ...(rest as Omit<ModelVersion, "aliases">),
+    ...(rest as Omit<ModelVersion, "aliases" | "status">),
+    status: doc.status ?? "READY",
     aliases: Object.entries(aliases)
       .filter(([, v]) => v === doc.version)
       .map(([a]) => a),
@@ -62,9 +74,14 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
     );
   };
 
+  const readVersion = (model: string, version: number) =>
+    read<VersionDoc>(container, versionId(version), model, `read ${model}@${version}`);
+
   const getVersion = async (model: string, version: number) =>
-    (await read<VersionDoc>(container, versionId(version), model, `read ${model}@${version}`))
-      ?.doc ?? null;
+    (await readVersion(model, version))?.doc ?? null;
+
+  const notFound = (model: string, version: number) =>
+    new StoreNotFoundError(name, `model ${model} has no version ${version}`);
 
   /** Point `alias` at `target` (null: remove it), conditionally on `pre`. */
   const moveAlias = async (
@@ -145,11 +162,31 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
           ...parsed,
           version,
           created_at: now(),
+          status: "PENDING_REGISTRATION",
           id: versionId(version),
           type: "version",
         };
         // Ids are unique per partition: of concurrent registrations of one number, one wins.
         if (await create(container, doc, `register ${parsed.name}`)) return toVersion(doc, {});
+      }
+    },
+    finishRegistration: async (model, version, status) => {
+      check.name(model);
+      check.version(version);
+      for (let race = 1; ; race++) {
+        lostRaces(race, `finish registration of ${model}@${version}`);
+        const current = await readVersion(model, version);
+        if (current === null) throw notFound(model, version);
+        const aliases = await aliasesOf(model);
+        const before = toVersion(current.doc, aliases);
+        if (before.status !== "PENDING_REGISTRATION") {
+          throw new StoreConflictError(name, finishedRegistrationMessage(before, status));
+        }
+        const doc: VersionDoc = { ...current.doc, status };
+        const label = `finish registration of ${model}@${version}`;
+        if (await replaceIfMatch(container, doc, current.etag as string, model, label)) {
+          return toVersion(doc, aliases);
+        }
       }
     },
     get: async (model, version) => {
@@ -168,7 +205,8 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
         const [latest] = await query<VersionDoc>(
           container,
           `latest of ${ref.name}`,
-          "SELECT TOP 1 * FROM c WHERE c.name = @name AND c.type = 'version' ORDER BY c.version DESC",
+          `SELECT TOP 1 * FROM c WHERE c.name = @name AND c.type = 'version'
+           AND (NOT IS_DEFINED(c.status) OR c.status = 'READY') ORDER BY c.version DESC`,
           [{ name: "@name", value: ref.name }],
           ref.name,
         );
@@ -220,8 +258,11 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
       check.name(model);
       check.alias(alias);
       check.version(version);
-      if ((await getVersion(model, version)) === null) {
-        throw new StoreNotFoundError(name, `model ${model} has no version ${version}`);
+      const target = await getVersion(model, version);
+      if (target === null) throw notFound(model, version);
+      const record = toVersion(target, {});
+      if (record.status !== "READY") {
+        throw new StoreConflictError(name, unreadyAliasMessage(record, alias));
       }
       await moveAlias(model, alias, version, pre);
     },

@@ -108,6 +108,10 @@ export const MIGRATIONS: readonly string[] = [
     (experiment_id, variant, ts, request_id, is_error, latency_ms, t_correct, t_value, t_logloss,
      assignment, challenger_weight, user_id);
   `,
+  // 5: where each version's registration stands; versions registered before were READY.
+  `
+  ALTER TABLE model_versions ADD COLUMN status TEXT NOT NULL DEFAULT 'READY';
+  `,
 ];
 
 /** Bring `db` to the latest schema version; returns the version it is at. */

@@ -1,14 +1,31 @@
 /**
  * Model versions and aliases on SQLite: `model_versions` (the version as JSON, keyed by name and
- * number) and `model_aliases`. Registration and alias moves are IMMEDIATE transactions, so the
- * next number and an alias precondition are read under the write lock.
+ * number, its registration status beside it) and `model_aliases`. Registration, its end and alias
+ * moves are IMMEDIATE transactions, so the next number, a version's status and an alias
+ * precondition are read under the write lock.
  */
-import type { ModelRef, ModelVersion, ModelVersionInput } from "@mlops/contracts";
+import type {
+  ModelRef,
+  ModelVersion,
+  ModelVersionInput,
+  ModelVersionStatus,
+} from "@mlops/contracts";
 import { StoreConflictError, StoreNotFoundError } from "../errors.js";
-import { describeRef, staleAliasMessage } from "../shared.js";
+import {
+  describeRef,
+  finishedRegistrationMessage,
+  staleAliasMessage,
+  unreadyAliasMessage,
+} from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
 import { check } from "../validate.js";
 import type { SqliteCore } from "./connection.js";
+
+/** A version's row: its record as JSON and where its registration stands. */
+interface Row {
+  readonly body: string;
+  readonly status: ModelVersionStatus;
+}
 
 /** The model repository over `core`. */
 export function sqliteModels(core: SqliteCore): ModelRepository {
@@ -18,17 +35,18 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
       "SELECT MAX(version) AS v FROM model_versions WHERE name = ?",
     ),
     insertVersion: sql(
-      "INSERT INTO model_versions (name, version, kind, created_at, body) VALUES (?, ?, ?, ?, ?)",
+      `INSERT INTO model_versions (name, version, kind, created_at, body, status)
+       VALUES (?, ?, ?, ?, ?, 'PENDING_REGISTRATION')`,
     ),
-    version: sql<{ body: string }>(
-      "SELECT body FROM model_versions WHERE name = ? AND version = ?",
+    version: sql<Row>("SELECT body, status FROM model_versions WHERE name = ? AND version = ?"),
+    versions: sql<Row>(
+      "SELECT body, status FROM model_versions WHERE name = ? ORDER BY version DESC",
     ),
-    versions: sql<{ body: string }>(
-      "SELECT body FROM model_versions WHERE name = ? ORDER BY version DESC",
+    latest: sql<Row>(
+      `SELECT body, status FROM model_versions WHERE name = ? AND status = 'READY'
+       ORDER BY version DESC LIMIT 1`,
     ),
-    latest: sql<{ body: string }>(
-      "SELECT body FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1",
-    ),
+    setStatus: sql("UPDATE model_versions SET status = ? WHERE name = ? AND version = ?"),
     names: sql<{ name: string; kind: string; v: number }>(
       "SELECT name, kind, MAX(version) AS v FROM model_versions GROUP BY name ORDER BY name",
     ),
@@ -48,12 +66,21 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
   const aliasesOf = (modelName: string): Record<string, number> =>
     Object.fromEntries(q.aliases.all(modelName).map((r) => [r.alias, r.version]));
 
-  const withAliases = (body: string): ModelVersion => {
-    const stored = JSON.parse(body) as Omit<ModelVersion, "aliases">;
+  const withAliases = ({ body, status }: Row): ModelVersion => {
+    const stored = JSON.parse(body) as Omit<ModelVersion, "aliases" | "status">;
     const aliases = Object.entries(aliasesOf(stored.name))
       .filter(([, v]) => v === stored.version)
       .map(([a]) => a);
-    return { ...stored, aliases };
+    return { ...stored, status, aliases };
+  };
+
+  /** The version, or `StoreNotFoundError`. */
+  const mustGet = (modelName: string, version: number): ModelVersion => {
+    const row = q.version.get(modelName, version);
+    if (row === undefined) {
+      throw new StoreNotFoundError(name, `model ${modelName} has no version ${version}`);
+    }
+    return withAliases(row);
   };
 
   const register = immediate((input: ModelVersionInput): ModelVersion => {
@@ -67,8 +94,21 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
       stored.created_at,
       JSON.stringify(stored),
     );
-    return { ...stored, aliases: [] };
+    return { ...stored, status: "PENDING_REGISTRATION", aliases: [] };
   });
+
+  const finishRegistration = immediate(
+    (modelName: string, version: number, status: ModelVersionStatus): ModelVersion => {
+      check.name(modelName);
+      check.version(version);
+      const current = mustGet(modelName, version);
+      if (current.status !== "PENDING_REGISTRATION") {
+        throw new StoreConflictError(name, finishedRegistrationMessage(current, status));
+      }
+      q.setStatus.run(status, modelName, version);
+      return { ...current, status };
+    },
+  );
 
   const checkAlias = (modelName: string, alias: string, pre: AliasPrecondition | undefined) => {
     const current = q.alias.get(modelName, alias)?.version ?? null;
@@ -85,8 +125,9 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
       check.name(modelName);
       check.alias(alias);
       check.version(version);
-      if (q.version.get(modelName, version) === undefined) {
-        throw new StoreNotFoundError(name, `model ${modelName} has no version ${version}`);
+      const target = mustGet(modelName, version);
+      if (target.status !== "READY") {
+        throw new StoreConflictError(name, unreadyAliasMessage(target, alias));
       }
       checkAlias(modelName, alias, pre);
       q.putAlias.run(modelName, alias, version, now());
@@ -99,7 +140,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
   });
 
   const resolveRef = (ref: ModelRef): ModelVersion => {
-    let row: { body: string } | undefined;
+    let row: Row | undefined;
     if (ref.selector === "latest") row = q.latest.get(ref.name);
     else if (ref.selector === "version") row = q.version.get(ref.name, ref.version);
     else {
@@ -108,19 +149,20 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
     }
     if (row === undefined)
       throw new StoreNotFoundError(name, `no model version matches ${describeRef(ref)}`);
-    return withAliases(row.body);
+    return withAliases(row);
   };
 
   return {
     register: async (input) => register(input),
+    finishRegistration: async (modelName, version, status) =>
+      finishRegistration(modelName, version, status),
     get: async (modelName, version) =>
       guard(() => {
         const row = q.version.get(modelName, version);
-        return row === undefined ? null : withAliases(row.body);
+        return row === undefined ? null : withAliases(row);
       }),
     resolve: async (ref) => guard(() => resolveRef(check.modelRef(ref))),
-    list: async (modelName) =>
-      guard(() => q.versions.all(modelName).map((row) => withAliases(row.body))),
+    list: async (modelName) => guard(() => q.versions.all(modelName).map(withAliases)),
     summaries: async () =>
       guard(() =>
         q.names.all().map(

@@ -9,6 +9,7 @@ import { describeStoreContract } from "../../test-support/store-contract.js";
 import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
+import { registerVersion } from "../registration.js";
 import { openSqlite } from "./connection.js";
 import { MIGRATIONS } from "./migrations.js";
 import { PREDICTION_READS } from "./predictions.js";
@@ -45,7 +46,7 @@ const model = (name: string) => ({
 async function fileWithModel(name: string): Promise<string> {
   const path = freshPath();
   const store = openSqliteStore(path);
-  await store.models.register(model(name));
+  await registerVersion(store.models, model(name));
   await store.close();
   return path;
 }
@@ -80,12 +81,22 @@ describe("sqlite adapter", () => {
           model_name, model_version) VALUES ('r1', 'e', 'champion', 5, 0, 2.5, 'm', 1)`,
       )
       .run();
+    // The version as the adapter stored it before: its record as JSON, no status.
+    const registered = { ...model("m"), description: "", version: 1, created_at: 4 };
+    old
+      .prepare(
+        "INSERT INTO model_versions (name, version, kind, created_at, body) VALUES (?, ?, ?, ?, ?)",
+      )
+      .run("m", 1, "garch", 4, JSON.stringify(registered));
     old.close();
     const store = openSqliteStore(path);
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
     // Written before assignments were recorded.
     await expectLegacyReadsAsUnknown(store, { requestId: "r1", experimentId: "e", timestamp: 5 });
+    // Registered before registrations had a status: its files were written, so it is READY.
+    expect(await store.models.resolve("m")).toMatchObject({ ...registered, status: "READY" });
+    await store.models.setAlias("m", "champion", 1);
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()).toEqual({

@@ -1,0 +1,31 @@
+/**
+ * Registering a version together with its files, so that no READY version lacks them: the record
+ * comes first (it assigns the number the files name), the files next, READY last.
+ */
+import type { ModelVersion, ModelVersionInput } from "@mlops/contracts";
+import type { ModelRepository } from "./store.js";
+
+/**
+ * Registers `input`, runs `writeFiles` with the new (pending) version, then marks it READY. If
+ * writing fails, the version is marked FAILED_REGISTRATION and the writer's error is thrown; if
+ * the process dies meanwhile, the version stays PENDING_REGISTRATION. Either way no alias can
+ * point at it and `name` (the newest READY version) passes it by. Without `writeFiles`, the
+ * files `input.artifact` names are in place already.
+ */
+export async function registerVersion(
+  models: ModelRepository,
+  input: ModelVersionInput,
+  writeFiles?: (version: ModelVersion) => Promise<unknown>,
+): Promise<ModelVersion> {
+  const pending = await models.register(input);
+  try {
+    await writeFiles?.(pending);
+  } catch (error) {
+    // Best effort: the writer's error is the one to report; a store that is down keeps it pending.
+    await models
+      .finishRegistration(pending.name, pending.version, "FAILED_REGISTRATION")
+      .catch(() => undefined);
+    throw error;
+  }
+  return models.finishRegistration(pending.name, pending.version, "READY");
+}
