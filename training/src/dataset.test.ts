@@ -76,6 +76,20 @@ describe("parseDataset", () => {
     );
   });
 
+  it("refuses bytes that are not UTF-8, naming the first line that holds them", () => {
+    // "sí" in Latin-1 on line 4: decoded leniently it would read "s\uFFFD", as would "sé".
+    const latin1 = Uint8Array.from(
+      Buffer.from(table(["no", "s\u00ed"]).replace("\n", "\r\n"), "latin1"),
+    );
+    const error = thrownBy(() => parseDataset(latin1, { label: "y" }), DatasetError);
+    expect(error.message).toBe("(line 7): is not UTF-8 text: save the file as UTF-8");
+    expect(error.line).toBe(7);
+    // A byte-order mark and multi-byte UTF-8 are text.
+    const utf8 = parseDataset(csv(`\uFEFF${table(["no", "s\u00ed"])}`), { label: "y" });
+    expect(utf8.classNames).toEqual(["no", "s\u00ed"]);
+    expect(utf8.featureNames).toEqual(["f0", "f1"]);
+  });
+
   it("rejects bad headers and label columns", () => {
     expect(thrown("f0,f0,y\n1,2,a\n").message).toBe('(line 1) column "f0": duplicate column name');
     expect(thrown("f0,,y\n1,2,a\n").message).toMatch(/header field 2 is empty/);

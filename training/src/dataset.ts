@@ -85,7 +85,32 @@ function separatorHint(header: readonly string[]): string {
 }
 
 /**
- * Validates a CSV's bytes into a {@link Dataset}: a header of unique non-empty names, the label
+ * The file's text. Bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252) are refused
+ * with the first line that holds them: replaced by U+FFFD, "sí" and "sé" would become one class.
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        strict.decode(bytes.subarray(start, i));
+      } catch {
+        break;
+      }
+      line++;
+      start = i + 1;
+    }
+    throw new DatasetError("is not UTF-8 text: save the file as UTF-8", { line });
+  }
+}
+
+/**
+ * Validates a CSV's bytes (UTF-8) into a {@link Dataset}: a header of unique non-empty names, the label
  * column present, at least one feature column, every feature cell a finite decimal number, no
  * empty label, ≥ 2 classes with ≥ {@link MIN_ROWS_PER_CLASS} rows each, and (with a split column)
  * only `train`/`test` values with every class present in both parts. Errors name the row and
@@ -100,7 +125,7 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
   }
   checkSeed(seed);
 
-  const records = parseCsv(new TextDecoder("utf-8", { fatal: false }).decode(bytes));
+  const records = parseCsv(decodeUtf8(bytes));
   while (records.length > 1 && isBlank(records[records.length - 1].fields)) records.pop();
   if (records.length === 0) throw new DatasetError("the file is empty: a header is required");
   const header = records[0].fields.map((name) => name.trim());
