@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CosmosClient } from "@azure/cosmos";
+import { CosmosClient, type ItemDefinition } from "@azure/cosmos";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../test-support/cosmos-emulator.js";
@@ -29,6 +29,24 @@ const openFresh = (database = `db${++seq}`) =>
     { cosmos: { retry: { maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 500 } } },
   );
 
+/** A client of the emulator itself, to see or write documents past the adapter. */
+const emulatorClient = () =>
+  new CosmosClient({
+    endpoint: emulator.endpoint,
+    key: "k",
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+
+/** Writes `doc` into a container past the adapter, as an older version of it left documents. */
+async function writeDirectly(database: string, container: string, doc: ItemDefinition) {
+  const client = emulatorClient();
+  try {
+    await client.database(database).container(container).items.create(doc);
+  } finally {
+    client.dispose();
+  }
+}
+
 describeStoreContract(
   "cosmos (emulator)",
   async () => {
@@ -42,11 +60,7 @@ describe("cosmos adapter", () => {
   it("creates the containers of the contracts layout, with the prediction TTL", async () => {
     const store = await openFresh("layout");
     await store.close();
-    const client = new CosmosClient({
-      endpoint: emulator.endpoint,
-      key: "k",
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    const client = emulatorClient();
     const db = client.database("layout");
     for (const spec of Object.values(COSMOS_LAYOUT.containers)) {
       const { resource } = await db.container(spec.id).read();
@@ -103,70 +117,52 @@ describe("cosmos adapter", () => {
 
   it("reads a version written before registrations had a status as READY", async () => {
     const store = await openFresh("legacy-version");
-    const client = new CosmosClient({
-      endpoint: emulator.endpoint,
-      key: "k",
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
     // The document as the adapter wrote it before: no status.
-    await client
-      .database("legacy-version")
-      .container(COSMOS_LAYOUT.containers.models.id)
-      .items.create({
-        id: "version-1",
-        type: "version",
-        name: "old",
-        version: 1,
-        kind: "garch",
-        run_id: null,
-        data_hash: null,
-        git_sha: null,
-        params: {},
-        metrics: {},
-        artifact: { uri: "file:g.json", sha256: "e".repeat(64) },
-        description: "",
-        created_at: 1_700_000_000_000,
-      });
+    await writeDirectly("legacy-version", COSMOS_LAYOUT.containers.models.id, {
+      id: "version-1",
+      type: "version",
+      name: "old",
+      version: 1,
+      kind: "garch",
+      run_id: null,
+      data_hash: null,
+      git_sha: null,
+      params: {},
+      metrics: {},
+      artifact: { uri: "file:g.json", sha256: "e".repeat(64) },
+      description: "",
+      created_at: 1_700_000_000_000,
+    });
     expect(await store.models.resolve("old")).toMatchObject({ version: 1, status: "READY" });
     await store.models.setAlias("old", "champion", 1);
     expect((await store.models.list("old")).map((v) => v.aliases)).toEqual([["champion"]]);
-    client.dispose();
     await store.close();
   });
 
   it("reads a document written before assignments were recorded as unknown", async () => {
     const store = await openFresh("legacy");
-    const client = new CosmosClient({
-      endpoint: emulator.endpoint,
-      key: "k",
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
     // The document as the adapter wrote it before: no assignment, no challenger weight.
-    await client
-      .database("legacy")
-      .container(COSMOS_LAYOUT.containers.predictions.id)
-      .items.create({
-        id: "old-1",
-        request_id: "old-1",
-        experiment_id: "legacy",
-        variant: "champion",
-        model_name: "iris",
-        model_version: 1,
-        user_id: "u-1",
-        prediction: "a",
-        probabilities: { a: 0.6, b: 0.4 },
-        latency_ms: 3,
-        status: "ok",
-        timestamp: 1_700_000_000_000,
-        is_error: 0,
-        ...{ t_has: 0, t_correct: 0, t_vhas: 0, t_value: 0, t_value_sq: 0, t_lhas: 0, t_ll: 0 },
-      });
+    await writeDirectly("legacy", COSMOS_LAYOUT.containers.predictions.id, {
+      id: "old-1",
+      request_id: "old-1",
+      experiment_id: "legacy",
+      variant: "champion",
+      model_name: "iris",
+      model_version: 1,
+      user_id: "u-1",
+      prediction: "a",
+      probabilities: { a: 0.6, b: 0.4 },
+      latency_ms: 3,
+      status: "ok",
+      timestamp: 1_700_000_000_000,
+      is_error: 0,
+      ...{ t_has: 0, t_correct: 0, t_vhas: 0, t_value: 0, t_value_sq: 0, t_lhas: 0, t_ll: 0 },
+    });
     await expectLegacyReadsAsUnknown(store, {
       requestId: "old-1",
       experimentId: "legacy",
       timestamp: 1_700_000_000_000,
     });
-    client.dispose();
     await store.close();
   });
 
