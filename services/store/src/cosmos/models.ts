@@ -58,7 +58,7 @@ function toVersion(doc: VersionDoc, aliases: Record<string, number>): ModelVersi
 
 /** The model repository over `core`. */
 export function cosmosModels(core: CosmosCore): ModelRepository {
-  const { name, now, call, query, read, create, replaceIfMatch, lostRaces } = core;
+  const { name, now, call, query, read, create, replaceIfMatch, update, lostRaces } = core;
   const container = core.containers.models;
 
   const aliasesOf = async (model: string): Promise<Record<string, number>> => {
@@ -74,14 +74,9 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
     );
   };
 
-  const readVersion = (model: string, version: number) =>
-    read<VersionDoc>(container, versionId(version), model, `read ${model}@${version}`);
-
   const getVersion = async (model: string, version: number) =>
-    (await readVersion(model, version))?.doc ?? null;
-
-  const notFound = (model: string, version: number) =>
-    new StoreNotFoundError(name, `model ${model} has no version ${version}`);
+    (await read<VersionDoc>(container, versionId(version), model, `read ${model}@${version}`))
+      ?.doc ?? null;
 
   /** Point `alias` at `target` (null: remove it), conditionally on `pre`. */
   const moveAlias = async (
@@ -173,21 +168,20 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
     finishRegistration: async (model, version, status) => {
       check.name(model);
       check.version(version);
-      for (let race = 1; ; race++) {
-        lostRaces(race, `finish registration of ${model}@${version}`);
-        const current = await readVersion(model, version);
-        if (current === null) throw notFound(model, version);
-        const aliases = await aliasesOf(model);
-        const before = toVersion(current.doc, aliases);
-        if (before.status !== "PENDING_REGISTRATION") {
-          throw new StoreConflictError(name, finishedRegistrationMessage(before, status));
-        }
-        const doc: VersionDoc = { ...current.doc, status };
-        const label = `finish registration of ${model}@${version}`;
-        if (await replaceIfMatch(container, doc, current.etag as string, model, label)) {
-          return toVersion(doc, aliases);
-        }
-      }
+      const done = await update<VersionDoc>(
+        container,
+        versionId(version),
+        model,
+        `model ${model} version ${version}`,
+        (doc) => {
+          const before = toVersion(doc, {});
+          if (before.status !== "PENDING_REGISTRATION") {
+            throw new StoreConflictError(name, finishedRegistrationMessage(before, status));
+          }
+          return { ...doc, status };
+        },
+      );
+      return toVersion(done, await aliasesOf(model));
     },
     get: async (model, version) => {
       const doc = await getVersion(model, version);
@@ -259,7 +253,9 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
       check.alias(alias);
       check.version(version);
       const target = await getVersion(model, version);
-      if (target === null) throw notFound(model, version);
+      if (target === null) {
+        throw new StoreNotFoundError(name, `model ${model} has no version ${version}`);
+      }
       const record = toVersion(target, {});
       if (record.status !== "READY") {
         throw new StoreConflictError(name, unreadyAliasMessage(record, alias));
