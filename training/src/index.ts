@@ -104,7 +104,7 @@ export {
   precisionRecallF1,
   rocAuc,
 } from "./metrics.js";
-export { checkGbdtSpace, GBDT_SWEEP_FIXED, gbdtDesignSpace } from "./sweep/gbdt-space.js";
+export { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "./sweep/gbdt-space.js";
 export {
   checkDefinition,
   runSweep,
@@ -140,6 +140,7 @@ export {
   type TpeOptions,
   tpeAssignment,
 } from "./sweep/tpe.js";
+export { checkTrainerSpace } from "./sweep/trainer-space.js";
 export {
   DEFAULT_REPORT_EVERY,
   SWEEP_ALGORITHMS,

@@ -278,7 +278,7 @@ describe("mlops sweep --target azureml", () => {
         definition: {
           space: {
             maxDepth: { type: "choice", values: [4, 8] },
-            minSamplesLeaf: { type: "randint", upper: 5 },
+            seed: { type: "randint", upper: 5 },
           },
           sampling: { kind: "random", seed: 3 },
           fixed: { nEstimators: 50 },
@@ -302,7 +302,7 @@ describe("mlops sweep --target azureml", () => {
         // Each trial runs as the training identity, with the store and tracking server set.
         identity: runsAs.identity,
         samplingAlgorithm: { samplingAlgorithmType: "Random", seed: 3 },
-        searchSpace: { maxDepth: ["choice", [[4, 8]]], minSamplesLeaf: ["randint", [5]] },
+        searchSpace: { maxDepth: ["choice", [[4, 8]]], seed: ["randint", [5]] },
         objective: { goal: "Maximize", primaryMetric: "validation_accuracy" },
         limits: { jobLimitsType: "Sweep", maxTotalTrials: 10, maxConcurrentTrials: 2 },
         earlyTermination: {
@@ -323,7 +323,7 @@ describe("mlops sweep --target azureml", () => {
             // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
             "cd /repo && node dist/mlops.js sweep-trial --data ${{inputs.data}} --label 'churn label' --report-every 5 --threads 1 --param nEstimators=50",
             // biome-ignore lint/suspicious/noTemplateCurlyInString: Azure ML bindings, not JS templates
-            "--param maxDepth=${{search_space.maxDepth}} --param minSamplesLeaf=${{search_space.minSamplesLeaf}}",
+            "--param maxDepth=${{search_space.maxDepth}} --param seed=${{search_space.seed}}",
           ].join(" "),
           environmentId: target.AZUREML_ENVIRONMENT,
           environmentVariables: runsAs.environmentVariables,

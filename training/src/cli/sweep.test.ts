@@ -211,5 +211,34 @@ describe("mlops sweep", () => {
     expect((await cli.run([...base, "--algorithm", "gbdt"])).stderr).toMatch(
       /^error: space\.maxFeatures choice can draw a value the gbdt trainer refuses: maxFeatures is not a gbdt option/,
     );
+    // A misspelt option fails before any trial, for the forest as for gbdt.
+    await writeFile(space, JSON.stringify({ max_depth: { type: "choice", values: [3] } }));
+    expect((await cli.run(base)).stderr).toMatch(
+      /^error: space\.max_depth choice can draw a value the forest trainer refuses: max_depth is not a forest option/,
+    );
+  });
+
+  it("fails when no trial completes, after saying why each failed", async () => {
+    // The data has 5 features: every trial fails on it, so there is no model to pick.
+    const space = join(cli.root, "too-wide.json");
+    await writeFile(space, JSON.stringify({ maxFeatures: { type: "choice", values: [9] } }));
+    const args = ["--space", space, "--max-trials", "2", "--trees", "5"];
+    const run = await cli.run(["sweep", "--data", cli.data, "--label", "label", ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "trial 0: failed after 0 trees (maxFeatures must be at most the 5 features (got 9))\n",
+    );
+    expect(run.stderr).toMatch(/\nerror: the sweep completed no trial \(2 failed\)\n$/);
+    expect(run.stdout).toMatch(/: 2 trials, 0 stopped early, 2 failed\n$/);
+    const json = await cli.run([
+      "sweep",
+      "--data",
+      cli.data,
+      "--label",
+      "label",
+      ...args,
+      "--json",
+    ]);
+    expect([json.code, JSON.parse(json.stdout).best]).toEqual([1, null]);
   });
 });

@@ -159,8 +159,14 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
             `${result.timed_out ? ", timed out" : ""}\n` +
             (result.best
               ? `best: run ${result.best.run_id} ${JSON.stringify(result.best.params)} validation accuracy ${result.best.validation_accuracy.toFixed(4)}\n`
-              : "no trial completed\n"),
+              : ""),
         );
+        // Nothing to pick from: a script must not go on as if the sweep had found a model.
+        if (!result.best) {
+          throw new Error(
+            `the sweep completed no trial (${result.failed} failed${result.timed_out ? ", the rest cut off by --timeout" : ""})`,
+          );
+        }
       }),
     );
 }

@@ -1,15 +1,6 @@
-/**
- * The gradient-boosted trees search space of the platform's design, and the check that a gbdt
- * space and its fixed options only ever produce valid trainer options.
- */
-import { OptionError } from "../errors.js";
-import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
-import {
-  checkSpace,
-  type ParameterExpression,
-  type SamplingKind,
-  type SearchSpace,
-} from "./space.js";
+/** The gradient-boosted trees search space of the platform's design. */
+import type { GbdtOptions } from "../gbdt/options.js";
+import type { ParameterExpression, SamplingKind, SearchSpace } from "./space.js";
 
 /** The design's learning rates, 0.01 to 0.3. */
 const LEARNING_RATE = { min: 0.01, max: 0.3 } as const;
@@ -40,63 +31,4 @@ export function gbdtDesignSpace(sampling: SamplingKind): SearchSpace {
     maxDepth: { type: "choice", values: [5, 10, 15, 20] },
     minSamplesSplit: { type: "choice", values: [2, 5, 10] },
   };
-}
-
-/** An interior point of a range that no integer option accepts for integer bounds (1/φ of the way). */
-const INTERIOR = (Math.sqrt(5) - 1) / 2;
-
-/** Values an expression can draw that together reach its extremes (and, for ranges, a fraction). */
-function probes(e: ParameterExpression): readonly (number | string | boolean)[] {
-  switch (e.type) {
-    case "choice":
-      return e.values;
-    case "uniform":
-      return [e.min, e.max, e.min + INTERIOR * (e.max - e.min)];
-    case "loguniform":
-      return [e.min, e.max, e.min + INTERIOR * (e.max - e.min)].map(Math.exp);
-    case "quniform":
-      return [e.min, e.max, e.min + INTERIOR * (e.max - e.min)].map(
-        (v) => Math.round(v / e.q) * e.q,
-      );
-    case "randint":
-      return [0, e.upper - 1];
-  }
-}
-
-/**
- * Checks a gbdt space before any trial runs: every parameter must be a gbdt option, and the fixed
- * options with each value the expression can draw at its ends (and one inside a range, which
- * catches continuous draws for integer options) must pass the trainer's own rules. Throws
- * {@link OptionError} naming `fixed` or `space.<parameter>` with the trainer's rule.
- */
-export function checkGbdtSpace(space: SearchSpace, fixed: GbdtOptions = {}): void {
-  checkSpace(space);
-  refused(
-    fixed,
-    (rule, value) =>
-      new OptionError("fixed", `holds a value the gbdt trainer refuses: ${rule}`, value),
-  );
-  for (const [name, e] of Object.entries(space)) {
-    for (const value of probes(e)) {
-      refused(
-        { ...fixed, [name]: value } as GbdtOptions,
-        (rule) =>
-          new OptionError(
-            `space.${name}`,
-            `${e.type} can draw a value the gbdt trainer refuses: ${rule}`,
-            value,
-          ),
-      );
-    }
-  }
-}
-
-/** Resolves `options`; an OptionError is rethrown as `wrap("<option> <rule>", its value)`. */
-function refused(options: GbdtOptions, wrap: (rule: string, value: unknown) => OptionError): void {
-  try {
-    resolveGbdtOptions(options);
-  } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    throw wrap(`${error.option} ${error.rule}`, (options as Record<string, unknown>)[error.option]);
-  }
 }

@@ -57,21 +57,44 @@ describe("runSweep", () => {
     expect(stump.reason).toMatch(/^bandit at interval 1: .* outside the slack$/);
   });
 
-  it("records a trial whose options are invalid as failed and carries on", async () => {
+  it("refuses a space that can draw options the forest refuses, before any trial", async () => {
+    const tried: number[] = [];
+    const refused = (space: SweepDefinition["space"]) =>
+      runSweep(dataset, { ...base, space, maxTrials: 2 }, { onTrial: (t) => tried.push(t.index) });
+    await expect(refused({ minSamplesLeaf: { type: "choice", values: [3, 0] } })).rejects.toThrow(
+      "space.minSamplesLeaf choice can draw a value the forest trainer refuses: minSamplesLeaf must be an integer ≥ 1 (got 0)",
+    );
+    // A misspelt option would have failed every trial.
+    await expect(refused({ max_depth: { type: "choice", values: [3] } })).rejects.toThrow(
+      /^space\.max_depth choice can draw a value the forest trainer refuses: max_depth is not a forest option \(known: nEstimators, /,
+    );
+    // randint draws from 0, which no depth takes.
+    await expect(refused({ maxDepth: { type: "randint", upper: 8 } })).rejects.toThrow(
+      "space.maxDepth randint can draw a value the forest trainer refuses: maxDepth must be an integer ≥ 1 (got 0)",
+    );
+    await expect(
+      runSweep(dataset, { ...base, fixed: { nEstimators: 0 } as SweepDefinition["fixed"] }),
+    ).rejects.toThrow(
+      "fixed holds a value the forest trainer refuses: nEstimators must be an integer in [1, 100000] (got 0)",
+    );
+    expect(tried).toEqual([]);
+  });
+
+  it("records a trial whose options the data refuses as failed and carries on", async () => {
     const sweep = await runSweep(dataset, {
       ...base,
-      space: { minSamplesLeaf: { type: "choice", values: [0, 3] } },
+      space: { maxFeatures: { type: "choice", values: [9, 3] } },
       maxTrials: 2,
     });
     expect(sweep.trials.map((t) => t.status)).toEqual(["failed", "completed"]);
-    expect(sweep.trials[0].reason).toBe("minSamplesLeaf must be an integer ≥ 1 (got 0)");
+    expect(sweep.trials[0].reason).toBe("maxFeatures must be at most the 5 features (got 9)");
   });
 
   it("runs trials concurrently and draws random assignments reproducibly", async () => {
     const random: SweepDefinition = {
       ...base,
       space: {
-        maxDepth: { type: "randint", upper: 8 },
+        minSamplesSplit: { type: "quniform", min: 2, max: 8, q: 1 },
         maxFeatures: { type: "choice", values: ["sqrt", "all"] },
       },
       sampling: { kind: "random", seed: 5 },
@@ -104,8 +127,8 @@ describe("runSweep", () => {
       'policy is not supported with Bayesian sampling (got "median")',
     );
     await expect(
-      runSweep(dataset, { ...bayesian, space: { maxDepth: { type: "randint", upper: 5 } } }),
-    ).rejects.toThrow(/^space.maxDepth must be choice, uniform, loguniform or quniform/);
+      runSweep(dataset, { ...bayesian, space: { seed: { type: "randint", upper: 5 } } }),
+    ).rejects.toThrow(/^space.seed must be choice, uniform, loguniform or quniform/);
   });
 
   it("cancels what runs when the timeout passes", async () => {

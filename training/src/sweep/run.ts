@@ -4,16 +4,10 @@ import type { TrainingData } from "../forest/fit.js";
 import type { ForestOptions } from "../forest/options.js";
 import type { TrainingPool } from "../forest/pool.js";
 import type { GbdtOptions } from "../gbdt/options.js";
-import { checkGbdtSpace } from "./gbdt-space.js";
-import {
-  type Assignment,
-  checkSpace,
-  gridAssignments,
-  randomAssignment,
-  type SearchSpace,
-} from "./space.js";
+import { type Assignment, gridAssignments, randomAssignment, type SearchSpace } from "./space.js";
 import { checkPolicy, decide, type TerminationPolicy, type TrialHistory } from "./termination.js";
 import { checkBayesianSpace, type Observation, tpeAssignment } from "./tpe.js";
+import { checkTrainerSpace } from "./trainer-space.js";
 import {
   DEFAULT_REPORT_EVERY,
   SWEEP_ALGORITHMS,
@@ -125,9 +119,9 @@ export function sweepSettings(definition: SweepDefinition): {
 
 /**
  * Checks a definition as both the local runner and an Azure ML sweep job need it; throws
- * {@link OptionError} naming the field and the rule. A gbdt space is checked against the
- * trainer's rules up front (see {@link checkGbdtSpace}); a forest trial with invalid options
- * fails on its own, as it always has.
+ * {@link OptionError} naming the field and the rule. The space is checked against its trainer's
+ * rules up front (see {@link checkTrainerSpace}); a trial whose options break a rule that depends
+ * on the data fails on its own.
  */
 export function checkDefinition(definition: SweepDefinition): void {
   const algorithm = definition.algorithm ?? "forest";
@@ -136,8 +130,7 @@ export function checkDefinition(definition: SweepDefinition): void {
   }
   const { reportEvery } = sweepSettings(definition);
   const { maxTrials, maxConcurrent = 1, policy, sampling } = definition;
-  checkSpace(definition.space);
-  if (algorithm === "gbdt") checkGbdtSpace(definition.space, definition.fixed as GbdtOptions);
+  checkTrainerSpace(algorithm, definition.space, definition.fixed);
   if (policy) checkPolicy(policy);
   for (const [name, value, min] of [
     ["maxTrials", maxTrials, 1],
