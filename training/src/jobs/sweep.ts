@@ -103,11 +103,13 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
       threads,
       signal: input.signal,
       onTrial: (trial) => {
-        tracked.push(
-          trackTrial(tracker, experiment, parent, trial).then((id) => {
-            children.set(trial.index, id);
-          }),
-        );
+        const done = trackTrial(tracker, experiment, parent, trial).then((id) => {
+          children.set(trial.index, id);
+        });
+        // Awaited once the sweep ends; handled now, so a failure meanwhile is not an unhandled
+        // rejection that ends the process with a stack trace instead of the CLI's error line.
+        done.catch(() => undefined);
+        tracked.push(done);
         input.onTrial?.(trial);
       },
     });

@@ -66,6 +66,9 @@ describe("checkSpace", () => {
     [{ a: { type: "quniform", min: 0, max: 1, q: 0 } }, "space.a"],
     [{ a: { type: "randint", upper: 0 } }, "space.a"],
     [{ a: { type: "normal" } as never }, "space.a"],
+    [{ a: { type: "choice", values: [3, null] } as never }, "space.a.values[1]"],
+    [{ a: { type: "choice", values: [{ x: 1 }] } as never }, "space.a.values[0]"],
+    [{ a: { type: "choice", values: [[1]] } as never }, "space.a.values[0]"],
   ])("rejects %j naming %s", (space, option) => {
     expect(thrownBy(() => checkSpace(space), OptionError).option).toBe(option);
   });

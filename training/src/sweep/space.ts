@@ -37,6 +37,16 @@ export function checkSpace(space: SearchSpace): void {
         if (!Array.isArray(e.values) || e.values.length === 0) {
           throw new OptionError(option, "choice needs at least one value", e.values);
         }
+        e.values.forEach((value: unknown, i) => {
+          // What a run's params can record (MLflow's are text); an omitted option keeps its default.
+          if (!["number", "string", "boolean"].includes(typeof value)) {
+            throw new OptionError(
+              `${option}.values[${i}]`,
+              "must be a number, a string or a boolean (leave the option out of the space for its default)",
+              value,
+            );
+          }
+        });
         break;
       case "uniform":
       case "loguniform":
