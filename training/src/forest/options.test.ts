@@ -66,6 +66,12 @@ describe("resolveForestOptions", () => {
       "classWeight.a must be a finite number > 0 (got 0)",
     ],
     [{ seed: 2 ** 32 }, "seed", "seed must be an integer in [0, 4294967295] (got 4294967296)"],
+    [{ maxDepth: 0 }, "maxDepth", "maxDepth must be an integer ≥ 1 (got 0)"],
+    [
+      { maxDepth: 1e300 },
+      "maxDepth",
+      "maxDepth must be an integer in [1, 9007199254740991] (got 1e+300)",
+    ],
     [{ trees: 5 } as ForestOptions, "trees", "trees is not a forest option"],
   ])("rejects %j naming the option", (options, option, message) => {
     const error = rejected(options);

@@ -213,7 +213,9 @@ export function classWeights(
 
 function checkInteger(option: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+    // Without a maximum of its own an option stops at 2^53 − 1, which is named once it is passed.
+    const unbounded = max === Number.MAX_SAFE_INTEGER && !((value as number) > max);
+    const range = unbounded ? `≥ ${min}` : `in [${min}, ${max}]`;
     throw new OptionError(option, `must be an integer ${range}`, value);
   }
 }
