@@ -92,6 +92,12 @@ describe("resolveGbdtOptions", () => {
       "l2Regularization must be a finite number ≥ 0 (got Infinity)",
     ],
     [{ maxBins: 256 }, "maxBins", "maxBins must be an integer in [2, 255] (got 256)"],
+    [
+      { maxDepth: 1e300 },
+      "maxDepth",
+      "maxDepth must be an integer at most 9007199254740991 (got 1e+300)",
+    ],
+    [{ maxLeafNodes: 1 }, "maxLeafNodes", "maxLeafNodes must be an integer ≥ 2 or null (got 1)"],
     [{ subsample: 0 }, "subsample", "subsample must be a number in (0, 1] (got 0)"],
     [
       { colsampleByTree: "half" },

@@ -124,5 +124,10 @@ export function resolveGbdtOptions(options: GbdtOptions = {}): GbdtParams {
     throw new OptionError("options", "must be an object of gbdt options", options);
   }
   const field = name as keyof Fields;
-  throw new OptionError(field, FIELDS[field][1], (options as Record<string, unknown>)[field]);
+  // A count's rule states its least value; past 2^53 − 1 it is the ceiling that was broken.
+  const rule =
+    issue.code === "too_big" && issue.maximum === Number.MAX_SAFE_INTEGER
+      ? `must be an integer at most ${Number.MAX_SAFE_INTEGER}`
+      : FIELDS[field][1];
+  throw new OptionError(field, rule, (options as Record<string, unknown>)[field]);
 }
