@@ -2,6 +2,7 @@ import type { Experiment } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "./analyze.js";
 import { decide } from "./decide.js";
+import { normalCdf } from "./distributions.js";
 import { bernoulliMoments, EMPTY_MOMENTS } from "./moments.js";
 import { planExperiment, reachableMde } from "./plan.js";
 import { mdeMeans, sampleSizeMeans, sampleSizeProportions } from "./power.js";
@@ -25,14 +26,30 @@ describe("planExperiment", () => {
     expect(plan.target).toBeCloseTo(0.72, 15);
   });
 
-  it("gives the smallest n at which the mSPRT rejects a difference equal to the MDE", () => {
-    const plan = planExperiment({ metric: "mean", baseline: 10, mde: 0.5, sd: 2 });
-    expect(plan.fixedHorizon).toEqual({ perArm: sampleSizeMeans(0.5, 2).perArm, days: null });
-    const n = plan.sequential.perArm;
-    const look = (k: number) =>
-      msprt({ diff: 0.5, variance: 8 / k }, { tau2: 0.01 * 4, alpha: 0.05 }).rejected;
-    expect(look(n)).toBe(true);
-    expect(look(n - 1)).toBe(false);
+  it("gives the smallest n at which the mSPRT, looked at there, rejects with the asked power", () => {
+    // Mean outcome, sd 2 in both arms: the look's variance is 8 / n, the decision's τ² 0.01 · 4.
+    const look = (n: number) => msprt({ diff: 0, variance: 8 / n }, { tau2: 0.04, alpha: 0.05 });
+    // The test rejects once |observed difference| clears the boundary; the observed difference is
+    // normal around the true one (0.5) with the look's standard error.
+    const powerAt = (n: number) => {
+      const { se, ci } = look(n);
+      const boundary = ci[1];
+      return normalCdf((0.5 - boundary) / se) + normalCdf((-0.5 - boundary) / se);
+    };
+    const sizes = [0.5, 0.8, 0.95].map((power) => {
+      const plan = planExperiment({ metric: "mean", baseline: 10, mde: 0.5, sd: 2, power });
+      expect(plan.fixedHorizon.perArm).toBe(sampleSizeMeans(0.5, 2, { power }).perArm);
+      const n = plan.sequential.perArm;
+      expect(powerAt(n)).toBeGreaterThanOrEqual(power);
+      expect(powerAt(n - 1)).toBeLessThan(power);
+      return n;
+    });
+    expect(sizes[0]).toBeLessThan(sizes[1]!);
+    expect(sizes[1]).toBeLessThan(sizes[2]!);
+    // At power ½: the n at which a difference of exactly the MDE is rejected.
+    const reject = (n: number) =>
+      msprt({ diff: 0.5, variance: 8 / n }, { tau2: 0.04, alpha: 0.05 }).rejected;
+    expect([reject(sizes[0]!), reject(sizes[0]! - 1)]).toEqual([true, false]);
   });
 
   it("ends for an MDE so small that the sizes pass 2^53, where doubles are no longer every integer", () => {

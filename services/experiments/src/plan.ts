@@ -5,6 +5,7 @@
  * pays for the freedom to look at any time with more data than a test looked at once.
  */
 import type { Analysis } from "./analyze.js";
+import { normalQuantile } from "./distributions.js";
 import { ExperimentsInputError } from "./errors.js";
 import { summarize } from "./moments.js";
 import { mdeMeans, sampleSizeMeans, sampleSizeProportions } from "./power.js";
@@ -51,8 +52,8 @@ export interface Plan {
   /** A test looked at once, at the end (two-sided, `power`). */
   readonly fixedHorizon: PlanSize;
   /**
-   * The always-valid test the decision uses: the per-arm size at which it rejects when the
-   * observed difference is exactly the MDE (with the decision's default mixing variance).
+   * The always-valid test the decision uses (with its default mixing variance): the per-arm size
+   * at which it rejects with probability `power` when the true difference is the MDE.
    */
   readonly sequential: PlanSize;
 }
@@ -60,11 +61,28 @@ export interface Plan {
 /** Largest outcome variance over MDE² planned for: the sizes stay doubles, the looks' variances above 0. */
 const MAX_PLANNED_RATIO = 1e300;
 
-/** Smallest n per arm at which the mSPRT rejects an observed difference `diff`. */
-function sequentialPerArm(diff: number, varA: number, varB: number, alpha: number): number {
+/**
+ * Smallest n per arm at which the mSPRT, looked at there, rejects with probability `power` when
+ * the true difference is `diff`: the observed difference is normal around `diff` with the look's
+ * standard error, and the test rejects once it clears the always-valid boundary, so `power` of
+ * the observations do when `diff` less z(power) standard errors still rejects (the power
+ * calculation of a fixed-horizon test, with the sequential boundary in place of z(1 − α/2)). Looks
+ * before n can only have rejected already, so the power by n is at least `power`.
+ */
+function sequentialPerArm(
+  diff: number,
+  varA: number,
+  varB: number,
+  alpha: number,
+  power: number,
+): number {
   const tau2 = DEFAULT_STANDARDIZED_TAU ** 2 * ((varA + varB) / 2);
-  const rejects = (n: number) =>
-    msprt({ diff, variance: varA / n + varB / n }, { tau2, alpha }).rejected;
+  const zPower = normalQuantile(power);
+  const rejects = (n: number) => {
+    const variance = varA / n + varB / n;
+    const observed = diff - zPower * Math.sqrt(variance);
+    return observed > 0 && msprt({ diff: observed, variance }, { tau2, alpha }).rejected;
+  };
   // ln Λ grows with n once n is past the mixture's scale: double to a rejecting n, then bisect.
   let hi = 2;
   while (!rejects(hi)) hi *= 2;
@@ -152,7 +170,7 @@ export function planExperiment(input: PlanInput): Plan {
     alpha,
     power,
     fixedHorizon: size(fixed),
-    sequential: size(sequentialPerArm(input.mde, varA, varB, alpha)),
+    sequential: size(sequentialPerArm(input.mde, varA, varB, alpha, power)),
   };
 }
 
