@@ -16,8 +16,7 @@ import {
   type GuardrailEvidence,
 } from "./guardrails.js";
 import { summarize } from "./moments.js";
-import { mdeMeans } from "./power.js";
-import { msprtMeans, type SequentialResult } from "./sequential.js";
+import { alwaysValidMde, msprtMeans, type SequentialResult } from "./sequential.js";
 import { type SrmResult, srmTest } from "./srm.js";
 import {
   type LiftResult,
@@ -64,7 +63,10 @@ export interface PrimaryEvidence {
   readonly welch: WelchResult;
   /** Relative lift with a fixed-horizon interval, for reference; null when the control mean is 0. */
   readonly lift: LiftResult | null;
-  /** Smallest |difference| detectable now at the experiment's alpha and the policy's power. */
+  /**
+   * Smallest true |difference| this look's always-valid test detects with the policy's power, at
+   * the experiment's alpha ({@link alwaysValidMde}).
+   */
   readonly mde: number;
 }
 
@@ -260,16 +262,7 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     sequential,
     welch: welchTTestFromSummary(control, treatment, { confidence: 1 - alpha }),
     lift: control.mean === 0 ? null : relativeLift(control, treatment, { confidence: 1 - alpha }),
-    mde: mdeMeans(
-      control.n,
-      treatment.n,
-      Math.sqrt(control.variance),
-      Math.sqrt(treatment.variance),
-      {
-        alpha,
-        power: p.power,
-      },
-    ),
+    mde: alwaysValidMde(sequential, p.power),
   };
   const improved = better === "higher" ? sequential.diff > 0 : sequential.diff < 0;
   const summary =

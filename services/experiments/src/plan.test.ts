@@ -127,12 +127,16 @@ describe("reachableMde", () => {
   it("is what the traffic so far can detect, even before the decision compares the arms", () => {
     const early = reachableMde(analysisOf([arm("champion", 30, 50), arm("challenger", 20, 40)]));
     const sd = (p: number, n: number) => Math.sqrt((p * (1 - p) * n) / (n - 1));
-    expect(early).toEqual({
-      controlN: 50,
-      treatmentN: 40,
-      mde: mdeMeans(50, 40, sd(0.6, 50), sd(0.5, 40)),
-    });
+    expect(early).toMatchObject({ metric: "accuracy", controlN: 50, treatmentN: 40 });
+    // The decision's always-valid test at this look detects that difference 80 % of the time.
+    const variance = sd(0.6, 50) ** 2 / 50 + sd(0.5, 40) ** 2 / 40;
+    const tau2 = 0.01 * ((sd(0.6, 50) ** 2 + sd(0.5, 40) ** 2) / 2);
+    const { ci, se } = msprt({ diff: 0, variance }, { tau2, alpha: 0.05 });
+    expect(normalCdf((early.mde! - ci[1]) / se)).toBeCloseTo(0.8, 12);
+    // Looking at will costs more than a test looked at once.
+    expect(early.mde).toBeGreaterThan(mdeMeans(50, 40, sd(0.6, 50), sd(0.5, 40)));
     expect(reachableMde(analysisOf([arm("champion", 0, 0), arm("challenger", 1, 1)]))).toEqual({
+      metric: "accuracy",
       controlN: 0,
       treatmentN: 1,
       mde: null,

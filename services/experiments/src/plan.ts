@@ -4,12 +4,12 @@
  * it has had. Two sizes are reported because the decision uses the always-valid mSPRT, which
  * pays for the freedom to look at any time with more data than a test looked at once.
  */
+import type { PrimaryMetric } from "@mlops/contracts";
 import type { Analysis } from "./analyze.js";
-import { normalQuantile } from "./distributions.js";
 import { ExperimentsInputError } from "./errors.js";
 import { summarize } from "./moments.js";
-import { mdeMeans, sampleSizeMeans, sampleSizeProportions } from "./power.js";
-import { DEFAULT_STANDARDIZED_TAU, msprt } from "./sequential.js";
+import { sampleSizeMeans, sampleSizeProportions } from "./power.js";
+import { alwaysValidMde, DEFAULT_STANDARDIZED_TAU, msprt, msprtMeans } from "./sequential.js";
 import { requireOpenInterval, requirePositive } from "./validate.js";
 import { metricMoments } from "./variant-metrics.js";
 
@@ -63,11 +63,8 @@ const MAX_PLANNED_RATIO = 1e300;
 
 /**
  * Smallest n per arm at which the mSPRT, looked at there, rejects with probability `power` when
- * the true difference is `diff`: the observed difference is normal around `diff` with the look's
- * standard error, and the test rejects once it clears the always-valid boundary, so `power` of
- * the observations do when `diff` less z(power) standard errors still rejects (the power
- * calculation of a fixed-horizon test, with the sequential boundary in place of z(1 − α/2)). Looks
- * before n can only have rejected already, so the power by n is at least `power`.
+ * the true difference is `diff` (its {@link alwaysValidMde} is at most `diff`). Looks before n
+ * can only have rejected already, so the power by n is at least `power`.
  */
 function sequentialPerArm(
   diff: number,
@@ -77,12 +74,9 @@ function sequentialPerArm(
   power: number,
 ): number {
   const tau2 = DEFAULT_STANDARDIZED_TAU ** 2 * ((varA + varB) / 2);
-  const zPower = normalQuantile(power);
-  const rejects = (n: number) => {
-    const variance = varA / n + varB / n;
-    const observed = diff - zPower * Math.sqrt(variance);
-    return observed > 0 && msprt({ diff: observed, variance }, { tau2, alpha }).rejected;
-  };
+  const rejects = (n: number) =>
+    alwaysValidMde(msprt({ diff: 0, variance: varA / n + varB / n }, { tau2, alpha }), power) <=
+    diff;
   // ln Λ grows with n once n is past the mixture's scale: double to a rejecting n, then bisect.
   let hi = 2;
   while (!rejects(hi)) hi *= 2;
@@ -176,6 +170,8 @@ export function planExperiment(input: PlanInput): Plan {
 
 /** What a running experiment can detect now. */
 export interface ReachableMde {
+  /** The experiment's primary metric, whose difference `mde` is. */
+  readonly metric: PrimaryMetric;
   readonly controlN: number;
   readonly treatmentN: number;
   /** Smallest |difference| of the primary metric detectable now; null while it cannot be estimated. */
@@ -184,8 +180,9 @@ export interface ReachableMde {
 
 /**
  * The MDE reachable with an analysed experiment's traffic so far, at its alpha and `power`
- * (default 0.8), from whatever each arm has, with the formula the decision reports (`mdeMeans`);
- * null before both arms have observations that vary.
+ * (default 0.8), from whatever each arm has: what the decision's always-valid test would detect
+ * at this look ({@link alwaysValidMde}, as the decision reports it); null before both arms have
+ * observations that vary.
  */
 export function reachableMde(analysis: Analysis, power = 0.8): ReachableMde {
   requireOpenInterval("power", power, 0, 1);
@@ -199,14 +196,18 @@ export function reachableMde(analysis: Analysis, power = 0.8): ReachableMde {
   const controlN = c?.n ?? 0;
   const treatmentN = t?.n ?? 0;
   if (c === null || t === null || controlN < 2 || treatmentN < 2) {
-    return { controlN, treatmentN, mde: null };
+    return { metric: experiment.primary_metric, controlN, treatmentN, mde: null };
   }
-  const sdC = Math.sqrt(summarize(c).variance);
-  const sdT = Math.sqrt(summarize(t).variance);
-  if (!(sdC > 0 && sdT > 0)) return { controlN, treatmentN, mde: null };
+  const control = summarize(c);
+  const treatment = summarize(t);
+  if (!(control.variance > 0 && treatment.variance > 0)) {
+    return { metric: experiment.primary_metric, controlN, treatmentN, mde: null };
+  }
+  const look = msprtMeans(control, treatment, { alpha: experiment.alpha });
   return {
+    metric: experiment.primary_metric,
     controlN,
     treatmentN,
-    mde: mdeMeans(controlN, treatmentN, sdC, sdT, { alpha: experiment.alpha, power }),
+    mde: alwaysValidMde(look, power),
   };
 }

@@ -13,6 +13,7 @@
  * Variances are plug-in estimates, so validity is asymptotic in the per-look sample size (as in
  * the paper's treatment of unknown variance).
  */
+import { normalQuantile } from "./distributions.js";
 import { ExperimentsInputError } from "./errors.js";
 import type { ProportionCounts, SampleSummary } from "./types.js";
 import {
@@ -104,6 +105,18 @@ export function msprt(
     ci: [estimate.diff - halfWidth, estimate.diff + halfWidth],
     rejected: pValue <= alpha,
   };
+}
+
+/**
+ * The smallest true difference that a look of the mSPRT detects with probability `power`. The look
+ * rejects once the observed difference clears its boundary (the confidence sequence's half-width),
+ * and the observed difference is normal around the true one with the look's standard error: so
+ * boundary + z(power) · se. A fixed-horizon test's MDE is the same with z(1 − α/2) · se as its
+ * boundary; the always-valid boundary is wider, the price of looking at will.
+ */
+export function alwaysValidMde(look: SequentialResult, power: number): number {
+  requireOpenInterval("power", power, 0, 1);
+  return (look.ci[1] - look.ci[0]) / 2 + normalQuantile(power) * look.se;
 }
 
 function defaultTau2(perObservationVarA: number, perObservationVarB: number): number {

@@ -233,8 +233,22 @@ describe("mlops ab plan", () => {
       ...["--baseline", "0.5", "--mde", "0.1", "--experiment", "early"],
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(
-      /experiment early so far: 30 and 30 observations; detectable difference now 0\.36\d* \(power 0\.8\)/,
+    // 30 observations an arm: the always-valid test could not yet reject any accuracy difference.
+    expect(stdout).toContain(
+      "experiment early so far: 30 and 30 observations; no accuracy difference is detectable yet with power 0.8 (the always-valid test needs more data)\n",
+    );
+    const more = await run([
+      "ab",
+      "plan",
+      "--baseline",
+      "0.5",
+      "--mde",
+      "0.1",
+      "--experiment",
+      "clear-win",
+    ]);
+    expect(more.stdout).toMatch(
+      /experiment clear-win so far: 400 and 400 observations; detectable accuracy difference now 0\.\d+ \(power 0\.8, the always-valid test\)\n/,
     );
   });
 

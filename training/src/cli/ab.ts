@@ -146,7 +146,10 @@ function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null
       `experiment ${flags.experiment} so far: ${reachable.controlN} and ${reachable.treatmentN} observations; ` +
         (reachable.mde === null
           ? "too little varied data to estimate the detectable difference yet"
-          : `detectable difference now ${fmt(reachable.mde)} (power ${plan.power})`),
+          : // Accuracies differ by less than 1: past it, the test cannot reject yet whatever the truth.
+            reachable.metric === "accuracy" && reachable.mde >= 1
+            ? `no accuracy difference is detectable yet with power ${plan.power} (the always-valid test needs more data)`
+            : `detectable ${reachable.metric} difference now ${fmt(reachable.mde)} (power ${plan.power}, the always-valid test)`),
     );
   }
   return `${lines.join("\n")}\n`;
