@@ -11,6 +11,7 @@ import {
   type ModelRef,
   ModelRefSchema,
   ModelVersionInputSchema,
+  ModelVersionStatusSchema,
   NameSchema,
   OutcomeRecordSchema,
   ParamsSchema,
@@ -34,12 +35,15 @@ const JoinedQuerySchema = z.object({
 });
 const metricBatch = z.array(MetricPointSchema).max(100_000);
 const artifactBatch = z.array(RunArtifactSchema).max(10_000);
+/** How a registration ends: it cannot end pending. */
+const FinishedStatusSchema = ModelVersionStatusSchema.exclude(["PENDING_REGISTRATION"]);
 
 export const check = {
   modelInput: (v: unknown) => parseOrThrow(ModelVersionInputSchema, v, "model version"),
   name: (v: unknown) => parseOrThrow(NameSchema, v, "name"),
   version: (v: unknown) => parseOrThrow(VersionSchema, v, "version"),
   alias: (v: unknown) => parseOrThrow(AliasSchema, v, "alias"),
+  finishedStatus: (v: unknown) => parseOrThrow(FinishedStatusSchema, v, "registration status"),
   modelRef: (v: ModelRef | string): ModelRef =>
     typeof v === "string" ? parseOrThrow(ModelRefSchema, v, "model reference") : v,
   runInput: (v: unknown) => parseOrThrow(RunInputSchema, v, "run"),

@@ -125,6 +125,14 @@ export function describeStoreContract(
         await expect(store.models.finishRegistration("pend", 7, "READY")).rejects.toThrow(
           StoreNotFoundError,
         );
+        await store.models.register(modelInput("pend"));
+        const stillPending = store.models.finishRegistration(
+          "pend",
+          2,
+          "PENDING_REGISTRATION" as "READY",
+        );
+        await expect(stillPending).rejects.toThrow(ContractValidationError);
+        await expect(stillPending).rejects.toThrow(/^registration status is invalid/);
       });
 
       it("resolves a bare name to the newest READY version, past unfinished ones", async () => {

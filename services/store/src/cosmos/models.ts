@@ -168,6 +168,7 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
     finishRegistration: async (model, version, status) => {
       check.name(model);
       check.version(version);
+      check.finishedStatus(status);
       const done = await update<VersionDoc>(
         container,
         versionId(version),

@@ -101,6 +101,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
     (modelName: string, version: number, status: ModelVersionStatus): ModelVersion => {
       check.name(modelName);
       check.version(version);
+      check.finishedStatus(status);
       const current = mustGet(modelName, version);
       if (current.status !== "PENDING_REGISTRATION") {
         throw new StoreConflictError(name, finishedRegistrationMessage(current, status));
