@@ -25,7 +25,7 @@ import {
 } from "./assignment-report.js";
 import { type DecisionResult, decide } from "./decide.js";
 import type { DecisionPolicy } from "./decision-policy.js";
-import { previousPValueOf } from "./decision-record.js";
+import { previousLooksOf } from "./decision-record.js";
 import { ExperimentsInputError } from "./errors.js";
 import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
 
@@ -133,8 +133,12 @@ export async function analyzeExperiment(
   const metrics = aggregates.map(variantMetricsFromAggregate);
   const periodRef =
     period === null ? null : { key: assignmentKey(period.config), from: period.from };
-  const previousPValue = previousPValueOf(decisions, periodRef);
-  const decided = decide({ experiment, metrics, previousPValue }, opts.policy);
+  const previous = previousLooksOf(decisions, periodRef);
+  const previousPValue = previous.pValue;
+  const decided = decide(
+    { experiment, metrics, previousPValue, previousSettledSign: previous.settledSign },
+    opts.policy,
+  );
   // The decision's own reasons first; then what the data is and how it was read.
   const result: DecisionResult = {
     ...decided,

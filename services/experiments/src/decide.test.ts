@@ -2,7 +2,7 @@ import { DecisionSchema, emptyAggregate } from "@mlops/contracts";
 import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
 import { type DecisionInput, decide } from "./decide.js";
-import { previousPValueOf, toDecisionRecord } from "./decision-record.js";
+import { previousLooksOf, toDecisionRecord } from "./decision-record.js";
 import { summarize } from "./moments.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 import {
@@ -204,13 +204,64 @@ describe("decide", () => {
       decidedAt: 1_700_000_000_000,
     });
     expect(DecisionSchema.parse(record)).toEqual(record);
-    expect(previousPValueOf([record])).toBe(Math.min(0.3, r.primary!.sequential.pValue));
+    expect(previousLooksOf([record])).toEqual({
+      pValue: Math.min(0.3, r.primary!.sequential.pValue),
+      settledSign: null,
+    });
     const later = toDecisionRecord(
       decide({ experiment: experiment(), metrics: [arm("champion", { count: 9, correct: 5 })] }),
       { id: "d-2", experimentId: "exp-1", decidedAt: 1_700_000_100_000 },
     );
-    expect(previousPValueOf([record, later])).toBe(previousPValueOf([record]));
-    expect(previousPValueOf([])).toBe(1);
+    expect(previousLooksOf([record, later])).toEqual(previousLooksOf([record]));
+    expect(previousLooksOf([])).toEqual({ pValue: 1, settledSign: null });
+  });
+
+  it("keeps the direction settled at the look that reached alpha when the estimate drifts back", () => {
+    // Look 1: the challenger is clearly better, but its error-rate guardrail is not yet decided.
+    const guarded = experiment({
+      guardrails: [{ metric: "error_rate", max_relative_increase: 0.1 }],
+    });
+    const first = decide({
+      experiment: guarded,
+      metrics: [
+        arm("champion", { count: 2000, correct: 1400, errors: 20 }),
+        arm("challenger", { count: 2000, correct: 1700, errors: 26 }),
+      ],
+    });
+    expect(first.decision).toBe("continue");
+    expect(first.primary!.settledSign).toBe(1);
+    const look1 = toDecisionRecord(first, { id: "l-1", experimentId: "exp-1", decidedAt: 1 });
+    const previous = previousLooksOf([look1]);
+    expect(previous).toEqual({ pValue: first.primary!.sequential.pValue, settledSign: 1 });
+    // Look 2: by chance the challenger's estimate now sits just below the champion's. The
+    // running p-value stays below alpha; the direction it was reached in stands: no rollback.
+    const second = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 4000, correct: 3000 }),
+        arm("challenger", { count: 4000, correct: 2990 }),
+      ],
+      previousPValue: previous.pValue,
+      previousSettledSign: previous.settledSign,
+    });
+    expect(second.primary!.sequential.diff).toBeLessThan(0);
+    expect(second.primary!.sequential.rejected).toBe(true);
+    expect(second.primary!.settledSign).toBe(1);
+    expect(second.decision).toBe("promote");
+    expect(second.reasons.join("; ")).toMatch(
+      /the direction was settled at an earlier look, where the always-valid p-value reached alpha; this look's difference \(-0\.0025\) has crossed 0 since/,
+    );
+    // Without the carried direction (records made before it was kept), this look's sign decides.
+    expect(
+      decide({
+        experiment: experiment(),
+        metrics: [
+          arm("champion", { count: 4000, correct: 3000 }),
+          arm("challenger", { count: 4000, correct: 2990 }),
+        ],
+        previousPValue: previous.pValue,
+      }).decision,
+    ).toBe("rollback");
   });
 });
 

@@ -49,6 +49,12 @@ export interface DecisionInput {
    * decision's evidence), so the running minimum survives between runs. Default 1.
    */
   readonly previousPValue?: number;
+  /**
+   * The direction the test settled on at an earlier look (`primary_settled_sign` of the last
+   * decision's evidence): once the running p-value has reached alpha, which arm is better was
+   * decided at that look, and a later estimate drifting across 0 does not reverse it.
+   */
+  readonly previousSettledSign?: 1 | -1 | null;
 }
 
 /** The primary comparison, treatment − control. */
@@ -59,6 +65,11 @@ export interface PrimaryEvidence {
   readonly treatment: SampleSummary;
   /** Always-valid p-value and confidence sequence: what the decision uses. */
   readonly sequential: SequentialResult;
+  /**
+   * The sign of treatment − control the test has settled on: the previous looks' if they had,
+   * else this look's estimate's once the running p-value reaches alpha; null until then.
+   */
+  readonly settledSign: 1 | -1 | null;
   /** Fixed-horizon Welch test, for reference only (not valid under repeated looks). */
   readonly welch: WelchResult;
   /** Relative lift with a fixed-horizon interval, for reference; null when the control mean is 0. */
@@ -254,17 +265,21 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     previousPValue: p.previousPValue,
     ...(p.tau2 === undefined ? {} : { tau2: p.tau2 }),
   });
+  const settledSign = sequential.rejected
+    ? (input.previousSettledSign ?? (sequential.diff < 0 ? -1 : 1))
+    : null;
   const primary: PrimaryEvidence = {
     metric,
     better,
     control,
     treatment,
     sequential,
+    settledSign,
     welch: welchTTestFromSummary(control, treatment, { confidence: 1 - alpha }),
     lift: control.mean === 0 ? null : relativeLift(control, treatment, { confidence: 1 - alpha }),
     mde: alwaysValidMde(sequential, p.power),
   };
-  const improved = better === "higher" ? sequential.diff > 0 : sequential.diff < 0;
+  const improved = better === "higher" ? settledSign === 1 : settledSign === -1;
   const summary =
     `${metric}: ${p.treatment} ${fmt(treatment.mean)} vs ${p.control} ${fmt(control.mean)} ` +
     `(diff ${fmt(sequential.diff)}, always-valid ${fmt(100 * (1 - alpha))}% CI ${fmtCi(sequential.ci)}), ` +
@@ -275,6 +290,11 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
       `not significant yet: ${summary} > alpha ${alpha}; detectable difference now ${fmt(primary.mde)}`,
     );
     return verdict("continue", reasons, srm, primary, guardrails);
+  }
+  if ((sequential.diff < 0 ? -1 : 1) !== settledSign) {
+    reasons.push(
+      `the direction was settled at an earlier look, where the always-valid p-value reached alpha; this look's difference (${fmt(sequential.diff)}) has crossed 0 since`,
+    );
   }
   if (!improved) {
     reasons.unshift(`${p.treatment} is significantly worse: ${summary} ≤ alpha ${alpha}`);

@@ -7,6 +7,12 @@ import type { DecisionResult, PeriodRef } from "./decide.js";
 
 /** The key of a decision's evidence that carries the running always-valid p-value. */
 export const PRIMARY_P_VALUE_KEY = "primary_p_value";
+/**
+ * The key of a decision's evidence that carries the direction the always-valid test settled on:
+ * the sign of the difference (treatment − control) at the look whose running p-value first
+ * reached alpha, then kept; null before.
+ */
+export const PRIMARY_SETTLED_SIGN_KEY = "primary_settled_sign";
 /** The key of a decision's evidence that names the assignment period it read. */
 export const PERIOD_KEY = "period";
 
@@ -16,8 +22,8 @@ function truncate(text: string, max: number): string {
 
 /**
  * The append-only decision record of a result. Evidence holds every number (non-finite values
- * become null, as JSON has no NaN); `primary_p_value` is what the next look passes back as
- * `previousPValue`.
+ * become null, as JSON has no NaN); `primary_p_value` and `primary_settled_sign` are what the
+ * next look passes back as `previousPValue` and `previousSettledSign`.
  */
 export function toDecisionRecord(
   result: DecisionResult,
@@ -26,6 +32,7 @@ export function toDecisionRecord(
   const evidence = JSON.parse(
     JSON.stringify({
       [PRIMARY_P_VALUE_KEY]: result.primary?.sequential.pValue ?? null,
+      [PRIMARY_SETTLED_SIGN_KEY]: result.primary?.settledSign ?? null,
       [PERIOD_KEY]: result.period ?? null,
       assignment: result.assignment ?? null,
       arms: result.arms,
@@ -57,20 +64,32 @@ function samePeriod(recorded: JsonValue | undefined, period: PeriodRef | null): 
   return period !== null && r.key === period.key && r.from === period.from;
 }
 
+/** What the next look carries over from the previous ones of the same period. */
+export interface PreviousLooks {
+  /** The running always-valid p-value, 1 before any look computed one. */
+  readonly pValue: number;
+  /** The direction the test settled on, null until it rejected (or recorded before it kept one). */
+  readonly settledSign: 1 | -1 | null;
+}
+
 /**
- * The running always-valid p-value of an experiment's decisions (oldest first) on `period`: the
- * newest one recorded for it, or 1 before any look on it computed one (looks with too little data
- * record none). A new period starts again at 1: its data is another sequence of observations.
+ * What an experiment's decisions (oldest first) on `period` carry to the next look: the newest
+ * running p-value and settled direction recorded for it (looks with too little data record
+ * none). A new period starts again at 1 with no direction: its data is another sequence of
+ * observations.
  */
-export function previousPValueOf(
+export function previousLooksOf(
   decisions: readonly Decision[],
   period: PeriodRef | null = null,
-): number {
+): PreviousLooks {
   for (let i = decisions.length - 1; i >= 0; i--) {
     const { evidence } = decisions[i]!;
     const p = evidence[PRIMARY_P_VALUE_KEY];
     if (!samePeriod(evidence[PERIOD_KEY], period)) continue;
-    if (typeof p === "number" && p >= 0 && p <= 1) return p;
+    if (typeof p === "number" && p >= 0 && p <= 1) {
+      const sign = evidence[PRIMARY_SETTLED_SIGN_KEY];
+      return { pValue: p, settledSign: sign === 1 || sign === -1 ? sign : null };
+    }
   }
-  return 1;
+  return { pValue: 1, settledSign: null };
 }

@@ -25,7 +25,9 @@ export type { DecisionPolicy } from "./decision-policy.js";
 export {
   PERIOD_KEY,
   PRIMARY_P_VALUE_KEY,
-  previousPValueOf,
+  PRIMARY_SETTLED_SIGN_KEY,
+  type PreviousLooks,
+  previousLooksOf,
   toDecisionRecord,
 } from "./decision-record.js";
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
