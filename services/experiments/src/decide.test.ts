@@ -262,6 +262,19 @@ describe("decide", () => {
         previousPValue: previous.pValue,
       }).decision,
     ).toBe("rollback");
+    // Nor does a difference of exactly 0 with no carried direction favour either arm.
+    const even = decide({
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 4000, correct: 3000 }),
+        arm("challenger", { count: 4000, correct: 3000 }),
+      ],
+      previousPValue: previous.pValue,
+    });
+    expect([even.decision, even.primary!.settledSign]).toEqual(["continue", null]);
+    expect(even.reasons[0]).toMatch(
+      /^not decided: the always-valid p-value reached alpha at an earlier look whose direction was not recorded/,
+    );
   });
 });
 

@@ -143,6 +143,11 @@ function verdictFor(arms: DecisionResult["arms"]): Verdict {
   });
 }
 
+/** The sign of a difference; null for 0, which favours neither arm. */
+function signOf(x: number): 1 | -1 | null {
+  return x > 0 ? 1 : x < 0 ? -1 : null;
+}
+
 /** SRM over the arms with traffic weight; a zero-weight arm that received traffic is a mismatch. */
 function checkSplit(
   input: DecisionInput,
@@ -266,7 +271,7 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     ...(p.tau2 === undefined ? {} : { tau2: p.tau2 }),
   });
   const settledSign = sequential.rejected
-    ? (input.previousSettledSign ?? (sequential.diff < 0 ? -1 : 1))
+    ? (input.previousSettledSign ?? signOf(sequential.diff))
     : null;
   const primary: PrimaryEvidence = {
     metric,
@@ -291,7 +296,13 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     );
     return verdict("continue", reasons, srm, primary, guardrails);
   }
-  if ((sequential.diff < 0 ? -1 : 1) !== settledSign) {
+  if (settledSign === null) {
+    reasons.unshift(
+      `not decided: the always-valid p-value reached alpha at an earlier look whose direction was not recorded, and this look's difference is 0 (${summary})`,
+    );
+    return verdict("continue", reasons, srm, primary, guardrails);
+  }
+  if (signOf(sequential.diff) !== settledSign) {
     reasons.push(
       `the direction was settled at an earlier look, where the always-valid p-value reached alpha; this look's difference (${fmt(sequential.diff)}) has crossed 0 since`,
     );
