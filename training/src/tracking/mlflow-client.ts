@@ -1,4 +1,5 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { TRACKING_URI_ENV } from "./tracker.js";
 
 /** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
 export class MlflowError extends Error {
@@ -52,9 +53,14 @@ export class BearerTokenSource {
   }
 }
 
+/** How long one call may take, answer included, before it fails. */
+export const MLFLOW_CALL_TIMEOUT_MS = 60_000;
+
 /**
  * MLflow's REST API (`<base>/api/2.0/mlflow/…`) with JSON bodies, errors as {@link MlflowError},
  * and, for servers behind Entra ID (Azure ML), an `Authorization: Bearer` header on every call.
+ * A server that cannot be reached, or does not answer within `timeoutMs`, fails the call with an
+ * error naming the server and the reason.
  */
 export class MlflowRestClient {
   readonly baseUrl: string;
@@ -63,6 +69,7 @@ export class MlflowRestClient {
   constructor(
     baseUrl: string,
     private readonly tokens?: BearerTokenSource,
+    private readonly timeoutMs = MLFLOW_CALL_TIMEOUT_MS,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
   }
@@ -104,8 +111,22 @@ export class MlflowRestClient {
     body: string | Uint8Array | undefined,
   ): Promise<T> {
     if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
-    const response = await fetch(`${this.baseUrl}/api/2.0/${path}`, { method, headers, body });
-    const text = await response.text();
+    const what = `MLflow ${method} ${path.replace(/^mlflow\//, "").split("?")[0]}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.baseUrl}/api/2.0/${path}`, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new Error(
+        `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason(error, this.timeoutMs)}`,
+      );
+    }
     let parsed: Record<string, unknown> = {};
     try {
       if (text !== "") parsed = JSON.parse(text) as Record<string, unknown>;
@@ -116,12 +137,18 @@ export class MlflowRestClient {
       const code =
         typeof parsed.error_code === "string" ? parsed.error_code : `HTTP_${response.status}`;
       const message = typeof parsed.message === "string" ? parsed.message : text;
-      throw new MlflowError(
-        response.status,
-        code,
-        `MLflow ${method} ${path.replace(/^mlflow\//, "").split("?")[0]}: ${code}: ${message}`,
-      );
+      throw new MlflowError(response.status, code, `${what}: ${code}: ${message}`);
     }
     return parsed as T;
   }
+}
+
+/** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, …) or the timeout. */
+function reason(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return `it did not answer within ${timeoutMs / 1000} s`;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }

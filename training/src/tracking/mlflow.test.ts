@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
@@ -72,6 +74,33 @@ describe("MlflowTracker", () => {
     expect((error as MlflowError).message).toMatch(
       /^MLflow POST runs\/update: INVALID_PARAMETER_VALUE/,
     );
+  });
+});
+
+describe("MlflowRestClient", () => {
+  it("names the server and the reason when it cannot be reached or does not answer", async () => {
+    // A port that refuses connections: listened on once, then closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = new MlflowRestClient(`http://127.0.0.1:${port}`);
+    await expect(refused.call("GET", "experiments/get-by-name?experiment_name=x")).rejects.toThrow(
+      `MLflow GET experiments/get-by-name: cannot reach the tracking server http://127.0.0.1:${port} (MLFLOW_TRACKING_URI): connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    // A server that takes the request and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const slow = new MlflowRestClient(base, undefined, 200);
+      await expect(slow.call("POST", "runs/create", {})).rejects.toThrow(
+        `MLflow POST runs/create: cannot reach the tracking server ${base} (MLFLOW_TRACKING_URI): it did not answer within 0.2 s`,
+      );
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 
