@@ -55,6 +55,8 @@ export class BearerTokenSource {
 
 /** How long one call may take, answer included, before it fails. */
 export const MLFLOW_CALL_TIMEOUT_MS = 60_000;
+/** An upload gets this much longer per byte it sends (1 s a MB: a large model on a slow link). */
+const UPLOAD_MS_PER_BYTE = 1e-3;
 
 /**
  * MLflow's REST API (`<base>/api/2.0/mlflow/…`) with JSON bodies, errors as {@link MlflowError},
@@ -112,6 +114,8 @@ export class MlflowRestClient {
   ): Promise<T> {
     if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
     const what = `MLflow ${method} ${path.replace(/^mlflow\//, "").split("?")[0]}`;
+    const sent = body instanceof Uint8Array ? body.length : 0;
+    const timeoutMs = Math.round(this.timeoutMs + sent * UPLOAD_MS_PER_BYTE);
     let response: Response;
     let text: string;
     try {
@@ -119,12 +123,12 @@ export class MlflowRestClient {
         method,
         headers,
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
     } catch (error) {
       throw new Error(
-        `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason(error, this.timeoutMs)}`,
+        `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason(error, timeoutMs)}`,
       );
     }
     let parsed: Record<string, unknown> = {};

@@ -97,6 +97,10 @@ describe("MlflowRestClient", () => {
       await expect(slow.call("POST", "runs/create", {})).rejects.toThrow(
         `MLflow POST runs/create: cannot reach the tracking server ${base} (MLFLOW_TRACKING_URI): it did not answer within 0.2 s`,
       );
+      // An upload's deadline grows by 1 ms a kB it sends.
+      await expect(slow.uploadArtifact("m/model.json", new Uint8Array(300_000))).rejects.toThrow(
+        /^MLflow PUT mlflow-artifacts\/artifacts\/m\/model\.json: cannot reach .* it did not answer within 0\.5 s$/,
+      );
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
