@@ -84,6 +84,15 @@ describe("runLoadTest", () => {
       timeoutMs: 500,
     });
     expect(Object.keys(refused.outcomes)).toEqual(["ECONNREFUSED"]);
+    // Port 9 (discard) is one fetch will not connect to: the reason, not "TypeError".
+    const blocked = await runLoadTest({
+      url: "http://127.0.0.1:9",
+      users: 1,
+      durationMs: 20,
+      requests: requestsFor(["/ok"]),
+      timeoutMs: 500,
+    });
+    expect(Object.keys(blocked.outcomes)).toEqual(["bad port"]);
   });
 
   it("sends the GARCH service's own requests by default, with their bodies", async () => {

@@ -133,8 +133,10 @@ async function send(
     await res.arrayBuffer();
     return String(res.status);
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    return e.name === "TimeoutError" ? "timeout" : (e.cause?.code ?? e.name);
+    // fetch wraps the reason in "fetch failed": a system error's code, else the cause's message
+    // (fetch itself refuses some ports as "bad port").
+    const e = error as Error & { cause?: { code?: string; message?: string } };
+    return e.name === "TimeoutError" ? "timeout" : (e.cause?.code ?? e.cause?.message ?? e.name);
   }
 }
 
