@@ -12,7 +12,7 @@ import { StoreConflictError } from "./errors.js";
 
 /** A reference as error messages show it. */
 export function describeRef(ref: ModelRef): string {
-  if (ref.selector === "latest") return `${ref.name} (latest)`;
+  if (ref.selector === "latest") return `${ref.name} (its newest READY version)`;
   return ref.selector === "version" ? `${ref.name}@${ref.version}` : `${ref.name}@${ref.alias}`;
 }
 

@@ -107,6 +107,9 @@ export function describeStoreContract(
         expect((await store.models.get("pend", 1))?.status).toBe("PENDING_REGISTRATION");
         // Its files may not exist yet: no alias, and not the model's newest usable version.
         await expect(store.models.resolve("pend")).rejects.toThrow(StoreNotFoundError);
+        await expect(store.models.resolve("pend")).rejects.toThrow(
+          "no model version matches pend (its newest READY version)",
+        );
         const alias = store.models.setAlias("pend", "champion", 1);
         await expect(alias).rejects.toThrow(StoreConflictError);
         await expect(alias).rejects.toThrow(
