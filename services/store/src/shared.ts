@@ -43,14 +43,31 @@ export function staleAliasMessage(
   return `alias ${model}@${alias} points at ${current ?? "nothing"}, expected ${expected ?? "nothing"} (it moved since it was read)`;
 }
 
-/** Why `version` cannot take `alias`: it is not READY (its files may be missing). */
-export function unreadyAliasMessage(version: ModelVersion, alias: string): string {
-  return `model ${version.name} version ${version.version} is ${version.status}, and only a READY version can take an alias (${alias}): register it again`;
+/**
+ * Only a READY version takes an alias: its files are known to be written. Throws
+ * `StoreConflictError` for any other.
+ */
+export function requireReadyForAlias(store: string, version: ModelVersion, alias: string): void {
+  if (version.status !== "READY") {
+    throw new StoreConflictError(
+      store,
+      `model ${version.name} version ${version.version} is ${version.status}, and only a READY version can take an alias (${alias}): register it again`,
+    );
+  }
 }
 
-/** Why a registration cannot end as `to`: it already ended. */
-export function finishedRegistrationMessage(version: ModelVersion, to: ModelVersionStatus): string {
-  return `model ${version.name} version ${version.version} is ${version.status}, not PENDING_REGISTRATION: it cannot become ${to}`;
+/** A registration ends once, from PENDING_REGISTRATION; `StoreConflictError` otherwise. */
+export function requirePendingRegistration(
+  store: string,
+  version: ModelVersion,
+  to: ModelVersionStatus,
+): void {
+  if (version.status !== "PENDING_REGISTRATION") {
+    throw new StoreConflictError(
+      store,
+      `model ${version.name} version ${version.version} is ${version.status}, not PENDING_REGISTRATION: it cannot become ${to}`,
+    );
+  }
 }
 
 /** The bounds `[from, to)` of a query window; without one, all time. */

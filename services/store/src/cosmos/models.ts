@@ -9,9 +9,9 @@ import type { ModelRef, ModelVersion } from "@mlops/contracts";
 import { StoreConflictError, StoreNotFoundError } from "../errors.js";
 import {
   describeRef,
-  finishedRegistrationMessage,
+  requirePendingRegistration,
+  requireReadyForAlias,
   staleAliasMessage,
-  unreadyAliasMessage,
 } from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
 import { check } from "../validate.js";
@@ -175,10 +175,7 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
         model,
         `model ${model} version ${version}`,
         (doc) => {
-          const before = toVersion(doc, {});
-          if (before.status !== "PENDING_REGISTRATION") {
-            throw new StoreConflictError(name, finishedRegistrationMessage(before, status));
-          }
+          requirePendingRegistration(name, toVersion(doc, {}), status);
           return { ...doc, status };
         },
       );
@@ -257,10 +254,7 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
       if (target === null) {
         throw new StoreNotFoundError(name, `model ${model} has no version ${version}`);
       }
-      const record = toVersion(target, {});
-      if (record.status !== "READY") {
-        throw new StoreConflictError(name, unreadyAliasMessage(record, alias));
-      }
+      requireReadyForAlias(name, toVersion(target, {}), alias);
       await moveAlias(model, alias, version, pre);
     },
     deleteAlias: (model, alias, pre) => moveAlias(model, alias, null, pre),

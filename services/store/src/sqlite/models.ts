@@ -13,9 +13,9 @@ import type {
 import { StoreConflictError, StoreNotFoundError } from "../errors.js";
 import {
   describeRef,
-  finishedRegistrationMessage,
+  requirePendingRegistration,
+  requireReadyForAlias,
   staleAliasMessage,
-  unreadyAliasMessage,
 } from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
 import { check } from "../validate.js";
@@ -103,9 +103,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
       check.version(version);
       check.finishedStatus(status);
       const current = mustGet(modelName, version);
-      if (current.status !== "PENDING_REGISTRATION") {
-        throw new StoreConflictError(name, finishedRegistrationMessage(current, status));
-      }
+      requirePendingRegistration(name, current, status);
       q.setStatus.run(status, modelName, version);
       return { ...current, status };
     },
@@ -126,10 +124,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
       check.name(modelName);
       check.alias(alias);
       check.version(version);
-      const target = mustGet(modelName, version);
-      if (target.status !== "READY") {
-        throw new StoreConflictError(name, unreadyAliasMessage(target, alias));
-      }
+      requireReadyForAlias(name, mustGet(modelName, version), alias);
       checkAlias(modelName, alias, pre);
       q.putAlias.run(modelName, alias, version, now());
     },
