@@ -4,8 +4,8 @@
  * handler, and Fastify's default answers every one with `{"error":"Bad Request","message":"Client
  * Error"}`. This answers them as the API answers anything else: an `ErrorResponse`, here with
  * the parser's reason (it names the part of the request that broke the grammar), the API's
- * security headers and a request id that the log line carries too. The connection is then closed: past bytes it could not parse, the
- * parser cannot tell where the next request starts.
+ * security headers and a request id that the log line carries too. The connection is then
+ * closed: past bytes it could not parse, the parser cannot tell where the next request starts.
  */
 import { maxHeaderSize, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
