@@ -214,7 +214,10 @@ export const ModelsResponseSchema = z.object({
     z.object({
       name: NameSchema,
       kind: ModelKindSchema,
+      /** The newest version of any status. */
       latest_version: VersionSchema,
+      /** The newest READY version, which the bare name resolves to; null while none is. */
+      ready_version: VersionSchema.nullable(),
       aliases: z.record(AliasSchema, VersionSchema),
     }),
   ),

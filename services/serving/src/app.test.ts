@@ -204,11 +204,12 @@ describe("models, health and docs", () => {
       ["champion", "forest"],
       ["garch", null],
     ]);
-    expect(
-      models.registered.find((m: { name: string }) => m.name === "classifier").aliases,
-    ).toEqual({
-      champion: 1,
-      challenger: 2,
+    expect(models.registered.find((m: { name: string }) => m.name === "classifier")).toEqual({
+      name: "classifier",
+      kind: "classifier",
+      latest_version: 2,
+      ready_version: 2,
+      aliases: { champion: 1, challenger: 2 },
     });
     const detail = (await app.inject({ url: "/models/classifier" })).json();
     expect(detail.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);

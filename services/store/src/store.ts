@@ -39,7 +39,10 @@ export interface AliasPrecondition {
 export interface ModelSummary {
   readonly name: string;
   readonly kind: ModelKind;
+  /** The newest version of any status. */
   readonly latest_version: number;
+  /** The newest READY version, which the bare name resolves to; null while none is. */
+  readonly ready_version: number | null;
   readonly aliases: Readonly<Record<string, number>>;
 }
 

@@ -97,6 +97,7 @@ export function describeStoreContract(
           name: "seq",
           kind: "classifier",
           latest_version: 2,
+          ready_version: 2,
           aliases: { champion: 1 },
         });
       });
@@ -152,6 +153,23 @@ export function describeStoreContract(
         ]);
         await expect(store.models.setAlias("unfinished", "challenger", 3)).rejects.toThrow(
           /version 3 is FAILED_REGISTRATION/,
+        );
+        const summary = (await store.models.summaries()).find((s) => s.name === "unfinished");
+        expect(summary).toMatchObject({ latest_version: 3, ready_version: 1 });
+      });
+
+      it("summarises a model none of whose versions is READY with no ready version", async () => {
+        await store.models.register(modelInput("none-ready"));
+        await store.models.register(modelInput("none-ready"));
+        await store.models.finishRegistration("none-ready", 2, "FAILED_REGISTRATION");
+        const summary = (await store.models.summaries()).find((s) => s.name === "none-ready");
+        expect(summary).toMatchObject({ latest_version: 2, ready_version: null });
+        // The newest READY, not the last one to finish.
+        await store.models.register(modelInput("none-ready"));
+        await store.models.finishRegistration("none-ready", 3, "READY");
+        await store.models.finishRegistration("none-ready", 1, "READY");
+        expect((await store.models.summaries()).find((s) => s.name === "none-ready")).toMatchObject(
+          { latest_version: 3, ready_version: 3 },
         );
       });
 

@@ -45,6 +45,45 @@ describe("mlops models", () => {
     expect(card.stdout).toMatch(/^# Model card: small v1/);
   });
 
+  it("closes a registration whose process died, and lists what a bare name resolves to", async () => {
+    // The store's record of a registration killed before its files were written.
+    await withStore(async (s) => {
+      const v1 = await s.models.resolve("small@1");
+      await s.models.register({ ...v1, name: "stuck", artifact: { ...v1.artifact, uri: "x" } });
+    });
+    const listed = (await run(["models", "list"])).stdout;
+    expect(listed).toContain("stuck\tclassifier\tlatest v1 (none READY)\t\n");
+    expect(listed).toMatch(/^small\tclassifier\tlatest v\d+\t/m);
+    for (const ref of ["stuck", "stuck@champion", "stuck@0", "@1"]) {
+      const r = await run(["models", "abandon", ref]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /<name@version> .*: write NAME@VERSION, e\.g\. classifier@3 \(got "/,
+      );
+    }
+    expect(await run(["models", "abandon", "stuck@1"])).toMatchObject({
+      code: 0,
+      stdout: "stuck v1: PENDING_REGISTRATION → FAILED_REGISTRATION\n",
+    });
+    const again = await run(["models", "abandon", "stuck@1"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^error: sqlite:.*: model stuck version 1 is FAILED_REGISTRATION, not PENDING_REGISTRATION: it cannot become FAILED_REGISTRATION\n$/,
+    );
+    const ready = await run(["models", "abandon", "small@1"]);
+    expect(ready.stderr).toMatch(/: model small version 1 is READY, not PENDING_REGISTRATION/);
+    const missing = await run(["models", "abandon", "stuck@9"]);
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      expect.stringMatching(/: model stuck has no version 9\n$/),
+    ]);
+    const json = JSON.parse((await run(["models", "list", "--json"])).stdout);
+    expect(json.find((m: { name: string }) => m.name === "stuck")).toMatchObject({
+      latest_version: 1,
+      ready_version: null,
+    });
+  });
+
   it("says which version's card it cannot read, and why", async () => {
     const twin = join(root, "no-card");
     // A version whose folder has lost its card: register a copy, then remove the card.

@@ -1,11 +1,13 @@
 /**
- * The registry's commands: `mlops models list|show|card` (what is registered, with lineage and
- * model cards), `mlops register` (an artifact folder as a new version) and `mlops promote` (move
- * an alias).
+ * The registry's commands: `mlops models list|show|card|abandon` (what is registered, with
+ * lineage and model cards, and closing a registration whose process died), `mlops register`
+ * (an artifact folder as a new version) and `mlops promote` (move an alias).
  */
 import { dirname, join } from "node:path";
+import { ModelRefSchema } from "@mlops/contracts";
 import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import { CARD_FILE } from "@mlops/models";
+import type { ModelSummary } from "@mlops/store";
 import { type Command, InvalidArgumentError } from "commander";
 import { OptionError } from "../errors.js";
 import { runPromoteJob, runRegisterJob } from "../jobs/registry.js";
@@ -27,7 +29,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
           all
             .map((m) => {
               const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`);
-              return `${m.name}\t${m.kind}\tlatest v${m.latest_version}\t${aliases.join(" ")}\n`;
+              return `${m.name}\t${m.kind}\tlatest v${m.latest_version}${readiness(m)}\t${aliases.join(" ")}\n`;
             })
             .join(""),
         );
@@ -69,6 +71,28 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
           );
         });
         ctx.io.stdout(card);
+      }),
+    );
+
+  models
+    .command("abandon")
+    .description(
+      "Mark a version whose registration never finished (its process died) FAILED_REGISTRATION. Only a PENDING_REGISTRATION version can be abandoned; a registration that is still writing its files then fails.",
+    )
+    .argument("<name@version>", "the pending version", pinnedVersion)
+    .option("--json", "print JSON")
+    .action((ref: { name: string; version: number }, opts: { json?: boolean }) =>
+      ctx.withStore(async (store) => {
+        const v = await store.models.finishRegistration(
+          ref.name,
+          ref.version,
+          "FAILED_REGISTRATION",
+        );
+        ctx.print(
+          opts.json,
+          v,
+          () => `${v.name} v${v.version}: PENDING_REGISTRATION → ${v.status}\n`,
+        );
       }),
     );
 
@@ -152,6 +176,24 @@ interface PromoteFlags {
   force?: boolean;
   reason?: string;
   json?: boolean;
+}
+
+/** `models list`'s note when the newest version is not the one a bare name resolves to. */
+function readiness(m: ModelSummary): string {
+  if (m.ready_version === m.latest_version) return "";
+  return m.ready_version === null ? " (none READY)" : ` (newest READY v${m.ready_version})`;
+}
+
+/** `NAME@VERSION`, a version by number (an alias or a bare name could name another one). */
+function pinnedVersion(text: string): { name: string; version: number } {
+  const ref = ModelRefSchema.safeParse(text);
+  if (!ref.success || ref.data.selector !== "version") {
+    const rule = ref.success ? "names no version" : (ref.error.issues[0]?.message ?? "is invalid");
+    throw new InvalidArgumentError(
+      `<name@version> ${rule}: write NAME@VERSION, e.g. classifier@3 (got ${JSON.stringify(text)})`,
+    );
+  }
+  return ref.data;
 }
 
 function expectedVersion(text: string): number | null {

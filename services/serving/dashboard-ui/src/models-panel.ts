@@ -63,7 +63,7 @@ export function garchPanel(root: Document): {
       select.innerHTML = v.garch
         .map(
           (g) =>
-            `<option value="${esc(g.name)}">${esc(g.name)} (latest v${g.latest_version})</option>`,
+            `<option value="${esc(g.name)}">${esc(g.name)} (${g.ready_version === null ? "no READY version" : `v${g.ready_version}`})</option>`,
         )
         .join("");
       select.value = current;

@@ -100,7 +100,7 @@ describe("dashboard endpoints", () => {
     ]);
     expect(models.served[0]!.metrics.accuracy).toBeGreaterThan(0.5);
     expect(models.garch).toEqual([
-      { name: "dem2gbp", latest_version: 1, aliases: { champion: 1 }, served: true },
+      { name: "dem2gbp", ready_version: 1, aliases: { champion: 1 }, served: true },
     ]);
     // Training writes a card beside each model (the fixtures keep them): the panel links the
     // served classifier's and the link serves it.

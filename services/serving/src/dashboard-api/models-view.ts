@@ -61,7 +61,7 @@ export async function modelsView(
       .filter((s) => s.kind === "garch")
       .map((s) => ({
         name: s.name,
-        latest_version: s.latest_version,
+        ready_version: s.ready_version,
         aliases: { ...s.aliases },
         served: served.garch?.name === s.name,
       })),

@@ -130,7 +130,8 @@ export const ModelsViewSchema = z.object({
   garch: z.array(
     z.object({
       name: NameSchema,
-      latest_version: VersionSchema,
+      /** The newest READY version, which the panel draws; null while none is. */
+      ready_version: VersionSchema.nullable(),
       aliases: z.record(z.string(), z.number()),
       /** The fit this process serves for `POST /garch/forecast` by default. */
       served: z.boolean(),

@@ -43,6 +43,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         name: s.name,
         kind: s.kind,
         latest_version: s.latest_version,
+        ready_version: s.ready_version,
         aliases: { ...s.aliases },
       }));
       return { served: [...servedList, ...garch], registered };

@@ -134,6 +134,9 @@ describe("cosmos adapter", () => {
       created_at: 1_700_000_000_000,
     });
     expect(await store.models.resolve("old")).toMatchObject({ version: 1, status: "READY" });
+    expect(await store.models.summaries()).toEqual([
+      { name: "old", kind: "garch", latest_version: 1, ready_version: 1, aliases: {} },
+    ]);
     await store.models.setAlias("old", "champion", 1);
     expect((await store.models.list("old")).map((v) => v.aliases)).toEqual([["champion"]]);
     await store.close();

@@ -220,29 +220,35 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
       return docs.map((d) => toVersion(d, aliases));
     },
     summaries: async () => {
-      const rows = await query<{ name: string; kind: ModelSummary["kind"]; version: number }>(
+      const rows = await query<Pick<VersionDoc, "name" | "kind" | "version" | "status">>(
         container,
         "list models",
-        "SELECT c.name, c.kind, c.version FROM c WHERE c.type = 'version'",
+        "SELECT c.name, c.kind, c.version, c.status FROM c WHERE c.type = 'version'",
         [],
       );
-      const latest = new Map<string, { kind: ModelSummary["kind"]; version: number }>();
+      const byName = new Map<string, Omit<ModelSummary, "name" | "aliases">>();
       for (const r of rows) {
-        const seen = latest.get(r.name);
-        if (seen === undefined || r.version > seen.version)
-          latest.set(r.name, { kind: r.kind, version: r.version });
+        const seen = byName.get(r.name);
+        const newest = seen === undefined || r.version > seen.latest_version;
+        const ready = (r.status ?? "READY") === "READY";
+        byName.set(r.name, {
+          kind: newest ? r.kind : seen.kind,
+          latest_version: newest ? r.version : seen.latest_version,
+          ready_version:
+            ready && r.version > (seen?.ready_version ?? 0)
+              ? r.version
+              : (seen?.ready_version ?? null),
+        });
       }
-      const names = [...latest.keys()].sort();
+      const names = [...byName.keys()].sort();
       return Promise.all(
-        names.map(async (model): Promise<ModelSummary> => {
-          const l = latest.get(model) as { kind: ModelSummary["kind"]; version: number };
-          return {
+        names.map(
+          async (model): Promise<ModelSummary> => ({
             name: model,
-            kind: l.kind,
-            latest_version: l.version,
+            ...(byName.get(model) as Omit<ModelSummary, "name" | "aliases">),
             aliases: await aliasesOf(model),
-          };
-        }),
+          }),
+        ),
       );
     },
     aliases: aliasesOf,

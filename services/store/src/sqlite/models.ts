@@ -47,8 +47,9 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
        ORDER BY version DESC LIMIT 1`,
     ),
     setStatus: sql("UPDATE model_versions SET status = ? WHERE name = ? AND version = ?"),
-    names: sql<{ name: string; kind: string; v: number }>(
-      "SELECT name, kind, MAX(version) AS v FROM model_versions GROUP BY name ORDER BY name",
+    names: sql<{ name: string; kind: string; v: number; ready: number | null }>(
+      `SELECT name, kind, MAX(version) AS v, MAX(CASE WHEN status = 'READY' THEN version END) AS ready
+       FROM model_versions GROUP BY name ORDER BY name`,
     ),
     aliases: sql<{ alias: string; version: number }>(
       "SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias",
@@ -166,6 +167,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
             name: row.name,
             kind: row.kind as ModelSummary["kind"],
             latest_version: row.v,
+            ready_version: row.ready,
             aliases: aliasesOf(row.name),
           }),
         ),
