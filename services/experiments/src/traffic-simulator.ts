@@ -7,6 +7,7 @@
  * the concurrency.
  */
 import { FeedbackResponseSchema, PredictResponseSchema } from "@mlops/contracts";
+import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { deriveSeed, Random } from "@mlops/garch/random";
 import { ExperimentsInputError } from "./errors.js";
 import type { PlanMetric } from "./plan.js";
@@ -182,11 +183,10 @@ async function postJson(url: URL, body: unknown, signal: AbortSignal): Promise<u
   return JSON.parse(text);
 }
 
-/** Why fetch could not connect, from its `cause` (ECONNREFUSED, ENOTFOUND, …). */
+/** Why fetch could not connect (ECONNREFUSED, ENOTFOUND, …); null for any other failure. */
 function networkCause(error: unknown): string | null {
-  if (!(error instanceof TypeError)) return null;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
+  const failure = fetchFailure(error);
+  return failure?.kind === "unreachable" ? (failure.code ?? failure.message) : null;
 }
 
 /**

@@ -7,6 +7,7 @@
  * test: health, the models list, a forecast and a fit of posted returns, in turn.
  */
 import { GARCH_SERVICE_PATHS, parseOrThrow } from "@mlops/contracts";
+import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { z } from "zod";
 import { LatencyHistogram } from "./latency-histogram.js";
 import { smokeReturns } from "./smoke.js";
@@ -133,10 +134,11 @@ async function send(
     await res.arrayBuffer();
     return String(res.status);
   } catch (error) {
-    // fetch wraps the reason in "fetch failed": a system error's code, else the cause's message
-    // (fetch itself refuses some ports as "bad port").
-    const e = error as Error & { cause?: { code?: string; message?: string } };
-    return e.name === "TimeoutError" ? "timeout" : (e.cause?.code ?? e.cause?.message ?? e.name);
+    // Tallied by the shortest name of the reason: a system error's code, else fetch's own words
+    // (it refuses some ports as "bad port").
+    const failure = fetchFailure(error);
+    if (failure === null) return (error as Error).name;
+    return failure.kind === "timeout" ? "timeout" : (failure.code ?? failure.message);
   }
 }
 

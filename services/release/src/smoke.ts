@@ -19,6 +19,7 @@ import {
   ReadyResponseSchema,
   type ServedVariant,
 } from "@mlops/contracts";
+import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { checkSpec, simulate } from "@mlops/garch";
 import type { ZodType, z } from "zod";
 
@@ -141,12 +142,11 @@ async function request<S extends ZodType>(
     // The timeout covers the body too: a server that stalls mid-answer fails the same way.
     text = await res.text();
   } catch (error) {
-    const e = error as Error & { cause?: Error };
-    // fetch reports "fetch failed"; the cause says why (refused, reset, unknown host).
+    const failure = fetchFailure(error);
     throw new CheckFailure(
-      e.name === "TimeoutError"
+      failure?.kind === "timeout"
         ? `no answer within ${options.timeoutMs} ms`
-        : (e.cause?.message ?? e.message),
+        : (failure?.message ?? (error as Error).message),
     );
   }
   if (res.status !== (probe.status ?? 200)) {

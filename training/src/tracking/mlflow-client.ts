@@ -1,4 +1,5 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { TRACKING_URI_ENV } from "./tracker.js";
 
 /** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
@@ -149,10 +150,7 @@ export class MlflowRestClient {
 
 /** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, …) or the timeout. */
 function reason(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return `it did not answer within ${timeoutMs / 1000} s`;
-  }
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  const failure = fetchFailure(error);
+  if (failure?.kind === "timeout") return `it did not answer within ${timeoutMs / 1000} s`;
+  return failure?.message ?? (error instanceof Error ? error.message : String(error));
 }
