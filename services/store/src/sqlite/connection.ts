@@ -55,6 +55,14 @@ export interface SqliteCore {
   insertNew(insert: () => unknown, message: string): void;
 }
 
+/**
+ * Page size of a new database file, in bytes (SQLite's default is 4096). The prediction log appends
+ * to two B-trees (the table by request id, the covering index by experiment and variant); with
+ * 8 KiB pages a record cost its writer 3.4-3.8 µs of CPU against 4.6-4.8 at 4 KiB (the log-writes
+ * bench, three runs each), with bulk writes, the aggregate and the joined pairs no slower.
+ */
+export const PAGE_SIZE = 8192;
+
 const UNAVAILABLE_CODES =
   /^SQLITE_(BUSY|LOCKED|NOTADB|CORRUPT|CANTOPEN|IOERR|READONLY|FULL|PERM|AUTH)/;
 
@@ -95,6 +103,8 @@ export function openSqlite(path: string, options: SqliteStoreOptions = {}): Sqli
     }
     const handle = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
+      // A new file only: an existing one keeps the page size it was made with.
+      handle.pragma(`page_size = ${PAGE_SIZE}`);
       handle.pragma("journal_mode = WAL");
       // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the tail.
       handle.pragma("synchronous = NORMAL");

@@ -10,7 +10,7 @@ import { writeRounds } from "../../test-support/write-rounds.js";
 import { StoreUnavailableError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { registerVersion } from "../registration.js";
-import { openSqlite } from "./connection.js";
+import { openSqlite, PAGE_SIZE } from "./connection.js";
 import { MIGRATIONS } from "./migrations.js";
 import { PREDICTION_READS } from "./predictions.js";
 import { openSqliteStore } from "./sqlite-store.js";
@@ -65,6 +65,7 @@ describe("sqlite adapter", () => {
       MIGRATIONS.map((_, i) => ({ version: i + 1 })),
     );
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("page_size", { simple: true })).toBe(PAGE_SIZE);
     db.close();
   });
 
@@ -90,6 +91,10 @@ describe("sqlite adapter", () => {
       .run("m", 1, "garch", 4, JSON.stringify(registered));
     old.close();
     const store = openSqliteStore(path);
+    // A file keeps the page size it was made with (SQLite's default here).
+    const reopened = openSqlite(path);
+    expect(reopened.db.pragma("page_size", { simple: true })).toBe(4096);
+    reopened.db.close();
     const [agg] = await store.predictions.aggregate({ experiment_id: "e", variants: ["champion"] });
     expect(agg).toMatchObject({ count: 1, latency_sum: 2.5 });
     // Written before assignments were recorded.
