@@ -36,6 +36,14 @@ describe("the stack config file", () => {
     );
   });
 
+  it("names the file and the line of YAML it cannot parse", async () => {
+    await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    await writeFile(join(dir, "Pulumi.typo.yaml"), "config:\n  mlops-platform:aks: [1, 2\n");
+    await expect(readStackTarget(join(dir, "Pulumi.typo.yaml"))).rejects.toThrow(
+      /^the stack config .*Pulumi\.typo\.yaml is not valid YAML: .* at line 3, column 1:/,
+    );
+  });
+
   it("needs the project file beside the stack file", async () => {
     await expect(readStackTarget(join(dir, "missing", "Pulumi.dev.yaml"))).rejects.toThrow(
       /cannot read the Pulumi project file .*Pulumi\.yaml: no such file or directory$/,

@@ -46,7 +46,12 @@ async function readYaml(file: string, what: string): Promise<unknown> {
   } catch (error) {
     throw new Error(`cannot read the ${what} ${file}: ${fileErrorReason(error)}`);
   }
-  return parseYaml(text);
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    // The parser's own message quotes the line with a caret under the column.
+    throw new Error(`the ${what} ${file} is not valid YAML: ${(error as Error).message.trimEnd()}`);
+  }
 }
 
 /** A stack file's config as its YAML holds it: `<namespace>:<key>` → value. */
