@@ -24,4 +24,15 @@ describe("mlops runs", () => {
       'error: run-id names no tracked run (got "nope")\n',
     ]);
   });
+
+  it("refuses an empty experiment name rather than listing every run", async () => {
+    for (const name of ["", "  "]) {
+      const r = await cli.run(["runs", "list", "--experiment", name]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([
+        1,
+        "",
+        `error: --experiment must name an experiment (got ${JSON.stringify(name)})\n`,
+      ]);
+    }
+  });
 });

@@ -13,8 +13,11 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON")
     .action((opts: { experiment?: string; json?: boolean }) =>
       ctx.withStore(async (store) => {
+        if (opts.experiment?.trim() === "") {
+          throw new OptionError("--experiment", "must name an experiment", opts.experiment);
+        }
         const all = await store.runs.list(
-          opts.experiment ? { experimentName: opts.experiment } : {},
+          opts.experiment === undefined ? {} : { experimentName: opts.experiment },
         );
         ctx.print(opts.json, all, () =>
           all
