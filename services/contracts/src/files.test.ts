@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import {
   makeDirectory,
   readBoundedFile,
   readJsonFile,
+  stageFile,
   writeFileAtomically,
 } from "./files.js";
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const failure = async (write: Promise<void>) => {
+const failure = async (write: Promise<unknown>) => {
   try {
     await write;
   } catch (error) {
@@ -50,6 +51,38 @@ describe("writeFileAtomically", () => {
     );
     expect((await readdir(dir)).sort()).toEqual(["a", "file"]);
     expect(await readdir(join(dir, "a"))).toEqual(["b"]);
+  });
+});
+
+describe("stageFile", () => {
+  it("writes nothing at the path until commit, and nothing at all after discard", async () => {
+    const folder = join(dir, "staged");
+    const path = join(folder, "decision.json");
+    const staged = await stageFile(path, "{}");
+    expect(existsSync(path)).toBe(false);
+    await staged.commit();
+    expect(await readFile(path, "utf8")).toBe("{}");
+    const dropped = await stageFile(path, "[]");
+    await dropped.discard();
+    await dropped.discard();
+    expect(await readFile(path, "utf8")).toBe("{}");
+    expect(await readdir(folder)).toEqual(["decision.json"]);
+  });
+
+  it("fails when staging, not at commit, where a folder stands at the path", async () => {
+    const folder = join(dir, "staged-on-folder");
+    await mkdir(join(folder, "report.md"), { recursive: true });
+    const staged = await failure(stageFile(join(folder, "report.md"), "x"));
+    expect(staged.message).toBe(`cannot write ${join(folder, "report.md")}: it is a directory`);
+    expect(await readdir(folder)).toEqual(["report.md"]);
+  });
+
+  it("refuses a path that names no file", async () => {
+    for (const path of ["", `${join(dir, "folder")}/`]) {
+      const error = await failure(stageFile(path, "x"));
+      expect(error).toBeInstanceOf(FileWriteError);
+      expect(error.message).toBe(`cannot write ${JSON.stringify(path)}: it names no file`);
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { open, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /**
@@ -137,25 +137,58 @@ export class FileWriteError extends Error {
   override readonly name = "FileWriteError";
 }
 
+/** A file written beside the place it goes, until `commit` puts it there or `discard` drops it. */
+export interface StagedFile {
+  /** Moves the file into place. @throws FileWriteError naming the path and the reason. */
+  commit(): Promise<void>;
+  /** Removes the staged file (nothing is left behind); never throws. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Writes `data` to a temporary file beside `path` (creating its folder), for a command to put in
+ * place once what the file records has happened: everything that can fail (the folder, the
+ * space, a folder standing at `path`) fails here, and `commit` is a rename in the same folder.
+ * @throws FileWriteError naming `path` and the reason; nothing is left behind.
+ */
+export async function stageFile(path: string, data: string | Uint8Array): Promise<StagedFile> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const discard = () =>
+    rm(temporary, { force: true }).then(
+      () => undefined,
+      () => undefined,
+    );
+  const fail = async (error: unknown): Promise<never> => {
+    // Where the folder itself is unusable no temporary file was made, and removing it fails too.
+    await discard();
+    // mkdir's EEXIST: a file stands where the path needs a folder.
+    const code = (error as { code?: string }).code;
+    const reason = code === "EEXIST" ? FILE_ERRORS.ENOTDIR : fileErrorReason(error);
+    throw new FileWriteError(`cannot write ${path}: ${reason}`, { cause: error });
+  };
+  if (path === "" || path.endsWith(sep)) {
+    throw new FileWriteError(`cannot write ${JSON.stringify(path)}: it names no file`);
+  }
+  try {
+    makeDirectory(dirname(path));
+    // The rename would fail on it, after the command has done what the file records.
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
+    }
+    await writeFile(temporary, data);
+  } catch (error) {
+    return fail(error);
+  }
+  return { commit: () => rename(temporary, path).catch(fail), discard };
+}
+
 /**
  * Writes `data` to `path` (creating its folder) through a temporary file beside it and a
  * rename, so a reader never sees half a file and a failed write leaves nothing behind.
  * @throws FileWriteError naming `path` and the reason.
  */
 export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    makeDirectory(dirname(path));
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    // Where the folder itself is unusable no temporary file was made, and removing it fails too.
-    await rm(temporary, { force: true }).catch(() => undefined);
-    // mkdir's EEXIST: a file stands where the path needs a folder.
-    const code = (error as { code?: string }).code;
-    const reason = code === "EEXIST" ? FILE_ERRORS.ENOTDIR : fileErrorReason(error);
-    throw new FileWriteError(`cannot write ${path}: ${reason}`, { cause: error });
-  }
+  await (await stageFile(path, data)).commit();
 }
 
 /**

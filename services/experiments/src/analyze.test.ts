@@ -122,7 +122,7 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
   it("rejects an unknown experiment by name", async () => {
     store = openSqliteStore(":memory:");
     await expect(analyzeExperiment(store, "nope")).rejects.toThrow(
-      "experimentId: must name an experiment in the store, got nope",
+      'experimentId: must name an experiment in the store, got "nope"',
     );
   });
 });

@@ -111,7 +111,7 @@ export async function analyzeExperiment(
     throw new ExperimentsInputError(
       "UNKNOWN_EXPERIMENT",
       "experimentId",
-      `must name an experiment in the store, got ${experimentId}`,
+      `must name an experiment in the store, got ${JSON.stringify(experimentId)}`,
     );
   }
   const experimentWeights = Object.fromEntries(stored.variants.map((v) => [v.name, v.weight]));

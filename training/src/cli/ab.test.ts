@@ -65,7 +65,7 @@ beforeAll(async () => {
       challengerParams: { algorithm: "gbdt" },
       artifacts: [forest!.ref, gbdt!.ref],
     });
-    for (const id of ["skewed", "early", "clear-win"]) {
+    for (const id of ["skewed", "early", "clear-win", "clear-loss"]) {
       await store.experiments.create(irisExperiment(id));
     }
     // 300 against 150 on a 50/50 split: a sample ratio mismatch.
@@ -75,6 +75,8 @@ beforeAll(async () => {
     await traffic(store, "early", "challenger", 30);
     await traffic(store, "clear-win", "champion", 400);
     await traffic(store, "clear-win", "challenger", 400, true);
+    await traffic(store, "clear-loss", "champion", 400, true);
+    await traffic(store, "clear-loss", "challenger", 400);
   });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -166,7 +168,7 @@ describe("mlops ab analyze", () => {
   it("names the flag when the experiment does not exist", async () => {
     const { code, stderr } = await run(["ab", "analyze", "--experiment", "nope"]);
     expect(code).toBe(1);
-    expect(stderr).toBe("error: --experiment: must name an experiment in the store, got nope\n");
+    expect(stderr).toBe('error: --experiment: must name an experiment in the store, got "nope"\n');
   });
 
   it("names the file and why when a report cannot be written, leaving no temporary file", async () => {
@@ -179,6 +181,38 @@ describe("mlops ab analyze", () => {
     expect(code).toBe(1);
     expect(stderr).toBe(`error: cannot write ${report}: it is a directory\n`);
     expect(await readdir(folder)).toEqual(["report.md"]);
+  });
+});
+
+describe("mlops ab analyze --apply", () => {
+  it("changes nothing when a file it was asked to write cannot be written", async () => {
+    const folder = join(root, "blocked");
+    const taken = join(folder, "decision.json");
+    await mkdir(taken, { recursive: true });
+    const args = ["ab", "analyze", "--experiment", "clear-loss", "--apply"];
+    const report = ["--report", join(folder, "report.md")];
+    const blocked = await run([...args, ...report, "--decision-out", taken]);
+    expect([blocked.code, blocked.stderr]).toEqual([
+      1,
+      `error: cannot write ${taken}: it is a directory\n`,
+    ]);
+    // Neither the report nor its chart, no temporary file, and the store as it was.
+    expect(await readdir(folder)).toEqual(["decision.json"]);
+    expect(await withStore((s) => s.experiments.decisions("clear-loss"))).toEqual([]);
+    expect((await withStore((s) => s.experiments.get("clear-loss")))?.state).toBe("running");
+
+    const done = await run([...args, ...report, "--decision-out", join(folder, "rollback.json")]);
+    expect(done.code).toBe(0);
+    const recorded = await withStore((s) => s.experiments.decisions("clear-loss"));
+    expect(recorded.map((d) => d.decision)).toEqual(["rollback"]);
+    const written = JSON.parse(await readFile(join(folder, "rollback.json"), "utf8"));
+    expect(written).toEqual(JSON.parse(JSON.stringify(recorded[0])));
+    expect((await readdir(folder)).sort()).toEqual([
+      "decision.json",
+      "report.lift.svg",
+      "report.md",
+      "rollback.json",
+    ]);
   });
 });
 

@@ -5,9 +5,10 @@
  */
 import { basename, dirname, extname, join } from "node:path";
 import { CHAMPION } from "@mlops/contracts";
-import { writeFileAtomically } from "@mlops/contracts/files";
+import { type StagedFile, stageFile } from "@mlops/contracts/files";
 import {
   type Analysis,
+  type AppliedDecision,
   type ArmModel,
   analyzeExperiment,
   applyDecision,
@@ -255,19 +256,33 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
                 chartFile: chart === null ? null : basename(chartPath!),
                 armModels: served,
               });
-        const applied = opts.apply
-          ? await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt })
-          : null;
-        // The store holds the aliases; an MLflow registry (or Azure ML's, as tags) mirrors them.
-        const move = applied?.championMove;
-        if (move)
-          await selectTracking(io.env, store).mirror?.aliasMoved(move.model, CHAMPION, move.to);
-        const record = applied?.record ?? toDecisionRecord(result, meta);
-        if (chart !== null) await writeFileAtomically(chartPath!, chart);
-        if (report !== null) await writeFileAtomically(opts.report!, report);
+        const record = toDecisionRecord(result, meta);
+        const outputs: [path: string, data: string][] = [];
+        if (chart !== null) outputs.push([chartPath!, chart]);
+        if (report !== null) outputs.push([opts.report!, report]);
         if (opts.decisionOut !== undefined) {
-          await writeFileAtomically(opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`);
+          outputs.push([opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`]);
         }
+        // The files are staged before the decision is applied and put in place after it: one that
+        // cannot be written fails the command before anything changes, and a failed apply
+        // leaves none of them behind.
+        const staged: StagedFile[] = [];
+        let applied: AppliedDecision | null = null;
+        try {
+          for (const [path, data] of outputs) staged.push(await stageFile(path, data));
+          if (opts.apply) {
+            applied = await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt });
+          }
+          // The store holds the aliases; an MLflow registry (or Azure ML's, as tags) mirrors them.
+          const move = applied?.championMove;
+          if (move) {
+            await selectTracking(io.env, store).mirror?.aliasMoved(move.model, CHAMPION, move.to);
+          }
+        } catch (error) {
+          await Promise.all(staged.map((file) => file.discard()));
+          throw error;
+        }
+        for (const file of staged) await file.commit();
 
         if (opts.json) {
           const files = {
