@@ -37,8 +37,11 @@ export class OptionError extends RangeError {
   /** The value that broke it. */
   readonly value: unknown;
 
+  /** Without a value (`undefined`: the option was not given), the message names none. */
   constructor(option: string, rule: string, value: unknown) {
-    super(`${option} ${rule} (got ${describeValue(value)})`);
+    super(
+      value === undefined ? `${option} ${rule}` : `${option} ${rule} (got ${describeValue(value)})`,
+    );
     this.option = option;
     this.rule = rule;
     this.value = value;

@@ -149,7 +149,7 @@ describe("mlops train --algorithm gbdt", () => {
       // gbdt goes to the cluster like the forest: what stops it here is the missing workspace.
       "the Azure ML target without a workspace",
       ["--target", "azureml"],
-      "AZURE_SUBSCRIPTION_ID must be set for --target azureml (got undefined)",
+      "AZURE_SUBSCRIPTION_ID must be set for --target azureml",
     ],
     [
       "a bad flag before the Azure ML target is read",

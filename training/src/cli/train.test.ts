@@ -214,7 +214,7 @@ describe("mlops train --auto-promote", () => {
     const noThreshold = await cli.train("--auto-promote");
     expect(noThreshold.code).toBe(1);
     expect(noThreshold.stderr).toBe(
-      "error: --promotion-threshold is required with --auto-promote (got undefined)\n",
+      "error: --promotion-threshold is required with --auto-promote\n",
     );
     const badMetric = await cli.train(
       "--auto-promote",
