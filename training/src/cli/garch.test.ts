@@ -66,7 +66,7 @@ describe("mlops garch fit", () => {
   it("names the column to use and bad cells", async () => {
     const noColumn = await run(["garch", "fit", "--data", returnsCsv, "--name", "vol"]);
     expect(noColumn.stderr).toBe(
-      "error: column must name the returns column (columns: day, r)\n",
+      "error: column is required when the file has several columns (day, r): name the returns column with --column\n",
     );
     const broken = join(root, "broken.csv");
     await writeFile(broken, "r\n0.1\nabc\n0.2\n");

@@ -197,7 +197,7 @@ function readReturns(
   if (column === undefined) {
     throw new OptionError(
       "column",
-      `must name the returns column (columns: ${names.join(", ")})`,
+      `is required when the file has several columns (${names.join(", ")}): name the returns column with --column`,
       undefined,
     );
   }
