@@ -15,6 +15,7 @@ import { mlops, START, type Started, start } from "../platform/process.js";
 import { scratchSuite } from "../platform/scratch.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const DEM2GBP = fileURLToPath(new URL("../../garch/data/dem2gbp.csv", import.meta.url));
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -114,6 +115,19 @@ describe("the live dashboard", () => {
       /challenger: classifier v2 gradient-boosted trees/,
     );
     expect(await page.locator("#banner").isHidden()).toBe(true);
+
+    // The GARCH list names each model's newest READY version, and the list and the chart follow
+    // a new fit (the page reads the models every 15 s).
+    expect(await text("#garch-model option")).toBe("dem2gbp (v1)");
+    expect(await page.locator("#garch-chart").getAttribute("aria-label")).toMatch(/^dem2gbp v1: /);
+    const refit = await mlops(["garch", "fit", "--data", DEM2GBP, "--name", "dem2gbp"], suite.dir);
+    expect(refit.stderr).toBe("");
+    await expect
+      .poll(() => text("#garch-model option"), { timeout: 40_000, interval: 500 })
+      .toBe("dem2gbp (v2)");
+    await expect
+      .poll(() => page.locator("#garch-chart").getAttribute("aria-label"), { timeout: 10_000 })
+      .toMatch(/^dem2gbp v2: /);
 
     // Keyboard: the first Tab reaches the page's control.
     await page.keyboard.press("Tab");

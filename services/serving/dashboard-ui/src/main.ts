@@ -73,12 +73,13 @@ const sources: Record<keyof typeof EVERY_MS, () => Promise<void>> = {
   experiment: async () =>
     record("experiment", await getJson<ExperimentView>(`${API}/experiment`), drawExperiment),
   models: async () => {
-    const before = garch.select.value;
+    // Redrawn when another model is selected or the list changed (a new version to show).
+    let listed = false;
     record("models", await getJson<ModelsView>(`${API}/models`), (v) => {
       drawModels(v);
-      garch.setModels(v);
+      listed = garch.setModels(v);
     });
-    if (garch.select.value !== before) await loadGarch();
+    if (listed) await loadGarch();
   },
 };
 

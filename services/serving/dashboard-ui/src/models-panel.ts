@@ -35,7 +35,8 @@ export function modelsPanel(root: Document): (view: ModelsView) => void {
 /** The GARCH chart: fitted σ over the last observations, then the forecast σ and return band. */
 export function garchPanel(root: Document): {
   readonly select: HTMLSelectElement;
-  setModels(view: ModelsView): void;
+  /** Lists the registered GARCH models; true when the list changed (a name or a version). */
+  setModels(view: ModelsView): boolean;
   draw(result: Result<GarchView>): void;
 } {
   const select = root.getElementById("garch-model") as HTMLSelectElement;
@@ -54,20 +55,25 @@ export function garchPanel(root: Document): {
     ],
     band: { upper: 2, lower: 3, fill: "rgba(234, 88, 12, 0.15)" },
   });
+  let shownOptions = "";
   return {
     select,
     setModels(v) {
       const names = v.garch.map((g) => g.name);
-      if (names.join() === [...select.options].map((o) => o.value).join()) return;
-      const current = select.value || v.garch.find((g) => g.served)?.name || names[0] || "";
-      select.innerHTML = v.garch
+      const options = v.garch
         .map(
           (g) =>
             `<option value="${esc(g.name)}">${esc(g.name)} (${g.ready_version === null ? "no READY version" : `v${g.ready_version}`})</option>`,
         )
         .join("");
+      // Rebuilt only when a name or a version changes, so an open list is not reset every poll.
+      if (options === shownOptions) return false;
+      shownOptions = options;
+      const current = select.value || v.garch.find((g) => g.served)?.name || names[0] || "";
+      select.innerHTML = options;
       select.value = current;
       if (names.length === 0) note.textContent = "No GARCH model is registered.";
+      return true;
     },
     draw(result) {
       if (!result.ok) {
