@@ -34,6 +34,12 @@ export const UserIdSchema = z
 /** Model version numbers start at 1. */
 export const VersionSchema = z.number().int().min(1).max(1_000_000_000);
 
+/**
+ * The longest delay Node's timers (`setTimeout`, `AbortSignal.timeout`) keep: 2^31 − 1 ms, about
+ * 24.8 days. A longer one is taken as 1 ms, so a deadline past it would pass at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The latest time a Date can hold (ECMAScript's limit): the end of an open time window. */
 export const MAX_EPOCH_MS = 8_640_000_000_000_000;
 /** Milliseconds since the Unix epoch (UTC); integers compare and index fast in both stores. */

@@ -6,7 +6,7 @@
  * requests and time, and seeded per request, so the same options send the same traffic whatever
  * the concurrency.
  */
-import { FeedbackResponseSchema, PredictResponseSchema } from "@mlops/contracts";
+import { FeedbackResponseSchema, MAX_TIMER_MS, PredictResponseSchema } from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { deriveSeed, Random } from "@mlops/garch/random";
 import { ExperimentsInputError } from "./errors.js";
@@ -154,6 +154,14 @@ function settingsOf(opts: TrafficOptions): Settings {
   requireWhole("features", features, 1, 1024);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   requirePositive("timeoutMs", timeoutMs);
+  if (timeoutMs > MAX_TIMER_MS) {
+    // A longer deadline would pass at once: Node's timers take it as 1 ms.
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      "timeoutMs",
+      `must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${timeoutMs}`,
+    );
+  }
   return {
     base,
     metric,

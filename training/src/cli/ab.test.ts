@@ -332,6 +332,23 @@ describe("mlops ab simulate", () => {
     expect(badEffect.stderr).toBe(
       "error: --effect: baseline + effect must lie in [0, 1] for accuracy, got 0.7 + 0.5\n",
     );
+    // Node's timers keep at most 2^31 - 1 ms: a longer deadline would pass at once.
+    for (const timeout of ["0", "3000000"]) {
+      const bad = await run([
+        "ab",
+        "simulate",
+        "--url",
+        "http://127.0.0.1:1",
+        "--effect",
+        "0.1",
+        "--timeout",
+        timeout,
+      ]);
+      expect([bad.code, bad.stderr]).toEqual([
+        1,
+        `error: option '--timeout <seconds>' argument '${timeout}' is invalid. --timeout must be seconds in (0, 2147483] (got "${timeout}")\n`,
+      ]);
+    }
   });
 
   it("fails with the reason when nothing listens at the URL", async () => {

@@ -30,7 +30,7 @@ import {
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { number } from "./flags.js";
+import { number, seconds } from "./flags.js";
 
 /** Exit code of `mlops ab analyze` when the decision is `invalid` (errors exit 1). */
 export const INVALID_DECISION_EXIT_CODE = 2;
@@ -412,7 +412,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .option("--seed <s>", "seed of the traffic", wholeFlag("--seed", 0, 2 ** 32 - 1), 1)
     .option("--concurrency <n>", "requests in flight", wholeFlag("--concurrency", 1, 256), 8)
     .option("--features <k>", "features per row", wholeFlag("--features", 1, 1024), 5)
-    .option("--timeout <seconds>", "stop sending after this long", number("--timeout"), 120)
+    .option("--timeout <seconds>", "stop sending after this long", seconds("--timeout"), 120)
     .option("--json", "print one JSON object")
     .action(async (opts: SimulateFlags) => {
       const summary = await simulateTraffic({

@@ -1,5 +1,5 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
-import { type EnvRecord, parseArtifactDir } from "@mlops/contracts";
+import { type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
 import { type Command, InvalidArgumentError } from "commander";
 import { MAX_THREADS } from "../errors.js";
 import { MAX_ESTIMATORS } from "../forest/options.js";
@@ -44,6 +44,20 @@ export function number(flag: string) {
     const n = Number(text);
     if (text.trim() === "" || !Number.isFinite(n)) {
       throw new InvalidArgumentError(`${flag} must be a number (got ${JSON.stringify(text)})`);
+    }
+    return n;
+  };
+}
+
+/** A duration in seconds, > 0 and at most what Node's timers keep (MAX_TIMER_MS, ~24.8 days). */
+export function seconds(flag: string) {
+  const most = Math.floor(MAX_TIMER_MS / 1000);
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > most) {
+      throw new InvalidArgumentError(
+        `${flag} must be seconds in (0, ${most}] (got ${JSON.stringify(text)})`,
+      );
     }
     return n;
   };

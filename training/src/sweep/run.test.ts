@@ -136,7 +136,7 @@ describe("runSweep", () => {
       ...base,
       fixed: { nEstimators: 500 },
       maxTrials: 4,
-      timeoutMs: 0,
+      timeoutMs: 1,
     });
     expect(sweep.timedOut).toBe(true);
     expect(sweep.trials.length).toBeLessThan(4);
@@ -148,7 +148,13 @@ describe("runSweep", () => {
     await expect(
       runSweep(dataset, { ...base, policy: { kind: "truncation", truncationPercentage: 0 } }),
     ).rejects.toThrow(/^truncationPercentage/);
-    await expect(runSweep(dataset, { ...base, timeoutMs: -1 })).rejects.toThrow(/^timeoutMs/);
+    for (const timeoutMs of [-1, 0, Number.NaN]) {
+      await expect(runSweep(dataset, { ...base, timeoutMs })).rejects.toThrow(/^timeoutMs/);
+    }
+    // Past what Node's timers keep, the deadline would pass at once (TimeoutOverflowWarning).
+    await expect(runSweep(dataset, { ...base, timeoutMs: 3e9 })).rejects.toThrow(
+      "timeoutMs must be milliseconds in (0, 2147483647] (got 3000000000)",
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "@mlops/contracts";
 import { type Dataset, selectRows, stratifiedSplit, takeRows } from "../dataset.js";
 import { OptionError } from "../errors.js";
 import type { TrainingData } from "../forest/fit.js";
@@ -141,8 +142,9 @@ export function checkDefinition(definition: SweepDefinition): void {
       throw new OptionError(name, `must be an integer ≥ ${min}`, value);
     }
   }
-  if (definition.timeoutMs !== undefined && !(definition.timeoutMs >= 0)) {
-    throw new OptionError("timeoutMs", "must be a number ≥ 0", definition.timeoutMs);
+  const { timeoutMs } = definition;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
+    throw new OptionError("timeoutMs", `must be milliseconds in (0, ${MAX_TIMER_MS}]`, timeoutMs);
   }
   if (sampling.kind === "grid") gridAssignments(definition.space);
   if (sampling.kind === "bayesian") {
