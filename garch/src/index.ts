@@ -18,7 +18,13 @@ export { forecast, MAX_HORIZON } from "./forecast.js";
 export { logLikelihood } from "./likelihood.js";
 export { paramNames } from "./params.js";
 export { checkSeed, deriveSeed, Random } from "./random.js";
-export { type Candidate, type Selection, type SelectOptions, selectOrder } from "./select.js";
+export {
+  type Candidate,
+  checkSelection,
+  type Selection,
+  type SelectOptions,
+  selectOrder,
+} from "./select.js";
 export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
-export { checkSeries, checkSpec, MAX_SERIES_LENGTH, minimumLength } from "./spec.js";
+export { checkSeries, checkSpec, MAX_ORDER, MAX_SERIES_LENGTH, minimumLength } from "./spec.js";
 export type * from "./types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GarchInputError } from "./errors.js";
-import { bestCandidate, type SelectOptions, selectOrder } from "./select.js";
+import { bestCandidate, checkSelection, type SelectOptions, selectOrder } from "./select.js";
 import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
 
@@ -128,9 +128,28 @@ describe("selectOrder", () => {
     ],
     ["an unknown option", { maxR: 1 } as SelectOptions, "INVALID_OPTION", /unknown option "maxR"/],
   ])("rejects %s", (_, options, code, message) => {
-    const call = () => selectOrder(normal2000, options);
-    expect(call).toThrow(message);
-    expect(call).toThrow(expect.objectContaining({ code }));
+    for (const check of [selectOrder, checkSelection]) {
+      const call = () => check(normal2000, options);
+      expect(call).toThrow(message);
+      expect(call).toThrow(expect.objectContaining({ code }));
+    }
+  });
+
+  it("checks a selection without fitting it, filling in the defaults", () => {
+    expect(checkSelection(normal2000, { maxP: 3, dists: ["t"] })).toEqual({
+      minP: 1,
+      maxP: 3,
+      minQ: 1,
+      maxQ: 2,
+      criterion: "bic",
+      dists: ["t"],
+      base: {},
+      onCandidate: undefined,
+    });
+    // The series against the smallest model: too short for GARCH(1,1) with t errors.
+    expect(() => checkSelection(normal2000.slice(0, 20), { dists: ["t"] })).toThrow(
+      expect.objectContaining({ code: "TOO_SHORT" }),
+    );
   });
 
   it("rejects a bad series once, with the series error", () => {

@@ -104,20 +104,28 @@ function failureMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : formatValue(error);
 }
 
+/** A selection's options, checked, with their defaults. */
+interface CheckedSelection {
+  readonly minP: number;
+  readonly maxP: number;
+  readonly minQ: number;
+  readonly maxQ: number;
+  readonly criterion: "aic" | "bic";
+  readonly dists: readonly DistName[];
+  readonly base: GarchOptions;
+  readonly onCandidate: SelectOptions["onCandidate"];
+}
+
 /**
- * Fits GARCH(p,q) for every p in minP..maxP, q in minQ..maxQ and distribution in `dists`, and
- * returns the converged fit with the lowest AIC or BIC together with a row per candidate.
- *
- * One candidate failing (a fit that throws, say a series too short for a large order, or one
- * that does not converge) does not stop the others: it is listed with converged = false and its
- * message.
- * @throws GarchInputError INVALID_ORDER for bounds outside 1..20 (p) or 0..20 (q) or min > max;
- *   INVALID_OPTION for unknown options, an empty, unknown or repeated distribution, a criterion
- *   other than "aic" / "bic", a `base` that is not an object or holds bad options (as `fit`); the series errors of `fit`
- *   (EMPTY_SERIES, NON_FINITE, CONSTANT_SERIES, TOO_SHORT for the smallest candidate); and
- *   NO_CONVERGENCE when no candidate converged (raising `base.maxIterations` may help).
+ * What `selectOrder` checks before it fits anything: the options, and the series against every
+ * distribution's smallest model. A caller that records work (a tracked run) checks first, so bad
+ * input is refused before anything is recorded.
+ * @throws GarchInputError as `selectOrder` does, except NO_CONVERGENCE.
  */
-export function selectOrder(returns: ArrayLike<number>, options: SelectOptions = {}): Selection {
+export function checkSelection(
+  returns: ArrayLike<number>,
+  options: SelectOptions = {},
+): CheckedSelection {
   checkOptionKeys(options, OPTION_KEYS, "option");
   const minP = checkBound("minP", options.minP ?? 1, 1);
   const maxP = checkBound("maxP", options.maxP ?? 2, minP);
@@ -155,6 +163,27 @@ export function selectOrder(returns: ArrayLike<number>, options: SelectOptions =
       `onCandidate must be a function (got ${formatValue(onCandidate)})`,
     );
   }
+  return { minP, maxP, minQ, maxQ, criterion, dists, base, onCandidate };
+}
+
+/**
+ * Fits GARCH(p,q) for every p in minP..maxP, q in minQ..maxQ and distribution in `dists`, and
+ * returns the converged fit with the lowest AIC or BIC together with a row per candidate.
+ *
+ * One candidate failing (a fit that throws, say a series too short for a large order, or one
+ * that does not converge) does not stop the others: it is listed with converged = false and its
+ * message.
+ * @throws GarchInputError INVALID_ORDER for bounds outside 1..20 (p) or 0..20 (q) or min > max;
+ *   INVALID_OPTION for unknown options, an empty, unknown or repeated distribution, a criterion
+ *   other than "aic" / "bic", a `base` that is not an object or holds bad options (as `fit`); the series errors of `fit`
+ *   (EMPTY_SERIES, NON_FINITE, CONSTANT_SERIES, TOO_SHORT for the smallest candidate); and
+ *   NO_CONVERGENCE when no candidate converged (raising `base.maxIterations` may help).
+ */
+export function selectOrder(returns: ArrayLike<number>, options: SelectOptions = {}): Selection {
+  const { minP, maxP, minQ, maxQ, criterion, dists, base, onCandidate } = checkSelection(
+    returns,
+    options,
+  );
   const total = dists.length * (maxP - minP + 1) * (maxQ - minQ + 1);
   const candidates: Candidate[] = [];
   const fits: (GarchFit | null)[] = [];

@@ -75,4 +75,34 @@ describe("mlops garch fit", () => {
     const dist = await fitVol("--dist", "cauchy");
     expect(dist.stderr).toMatch(/^error: --dist must list distributions of normal, t, skewt, ged/);
   });
+
+  it("refuses bad orders, distributions and series before it records a run", async () => {
+    const short = join(root, "short.csv");
+    await writeFile(short, `r\n${Array.from({ length: 30 }, (_, i) => (i % 3) - 1).join("\n")}\n`);
+    const refused = [
+      [
+        await fitVol("--max-q", "0"),
+        /^error: .*--max-q must be an integer in \[1, 20\] \(got "0"\)/,
+      ],
+      [await fitVol("--max-p", "21"), /^error: .*--max-p must be an integer in \[1, 20\]/],
+      [
+        await fitVol("--dist", "t,t"),
+        /^error: --dist must list each distribution once \(got "t,t"\)/,
+      ],
+      [
+        await run(["garch", "fit", "--data", short, "--name", "refused", "--dist", "normal"]),
+        /^error: returns has 30 observations; this model needs at least/,
+      ],
+    ] as const;
+    for (const [result, message] of refused) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+    const store = openSqliteStore(join(root, "platform.db"));
+    try {
+      expect(await store.runs.list({ experimentName: "refused" })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });

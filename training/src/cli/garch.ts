@@ -1,5 +1,5 @@
 /** `mlops garch fit`: select, fit, track and register a GARCH volatility model. */
-import type { DistName } from "@mlops/garch";
+import { type DistName, MAX_ORDER } from "@mlops/garch";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
@@ -21,8 +21,8 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
     .requiredOption("--data <file>", "CSV of returns with a header")
     .requiredOption("--name <name>", "registered model name")
     .option("--column <name>", "the returns column (default: the only column)")
-    .option("--max-p <p>", "largest ARCH order tried", integer("--max-p", 1), 2)
-    .option("--max-q <q>", "largest GARCH order tried", integer("--max-q", 0), 2)
+    .option("--max-p <p>", "largest ARCH order tried", integer("--max-p", 1, MAX_ORDER), 2)
+    .option("--max-q <q>", "largest GARCH order tried", integer("--max-q", 1, MAX_ORDER), 2)
     .option(
       "--dist <list>",
       `error distributions tried, comma-separated (${DISTS.join(", ")})`,
@@ -38,6 +38,9 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
           if (!(DISTS as readonly string[]).includes(d)) {
             throw new OptionError("--dist", `must list distributions of ${DISTS.join(", ")}`, d);
           }
+        }
+        if (new Set(dists).size < dists.length) {
+          throw new OptionError("--dist", "must list each distribution once", opts.dist);
         }
         if (opts.criterion !== "aic" && opts.criterion !== "bic") {
           throw new OptionError("--criterion", 'must be "aic" or "bic"', opts.criterion);

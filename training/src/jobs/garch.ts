@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { NameSchema, type Params } from "@mlops/contracts";
-import { type DistName, selectOrder } from "@mlops/garch";
+import { checkSelection, type DistName, selectOrder } from "@mlops/garch";
 import { parseCsv, tableSeries } from "@mlops/garch/csv";
 import { artifactRef, garchModelFile, modelManifest, sha256, writeArtifact } from "@mlops/models";
 import { registerVersion, type Store } from "@mlops/store";
@@ -75,6 +75,8 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
     dists: input.dists ?? (["normal", "t"] as const),
     criterion: input.criterion ?? "bic",
   };
+  // Bad options or a series no candidate can fit are refused before a run is recorded.
+  checkSelection(returns, options);
   const params: Params = {
     max_p: options.maxP,
     max_q: options.maxQ,
