@@ -2,6 +2,7 @@
 import type {
   Assignment,
   AssignmentGroup,
+  ModelKind,
   ModelRef,
   ModelVersion,
   ModelVersionStatus,
@@ -52,6 +53,25 @@ export function requireReadyForAlias(store: string, version: ModelVersion, alias
     throw new StoreConflictError(
       store,
       `model ${version.name} version ${version.version} is ${version.status}, and only a READY version can take an alias (${alias}): register it again`,
+    );
+  }
+}
+
+/**
+ * One kind per model name: every reader of a name (a server loading `NAME@champion`, a promotion,
+ * a model's card) expects the kind its versions have. `StoreConflictError` when `kind` differs
+ * from the kind of the name's versions (`existing`, undefined for a new name).
+ */
+export function requireSameKind(
+  store: string,
+  model: string,
+  existing: ModelKind | undefined,
+  kind: ModelKind,
+): void {
+  if (existing !== undefined && existing !== kind) {
+    throw new StoreConflictError(
+      store,
+      `model ${model} holds ${existing} versions, so a ${kind} version cannot be registered under that name: choose another name`,
     );
   }
 }

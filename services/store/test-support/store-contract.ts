@@ -190,6 +190,22 @@ export function describeStoreContract(
         expect((await store.models.resolve("nofiles")).version).toBe(2);
       });
 
+      it("keeps one kind of model under a name", async () => {
+        await ready(modelInput("one-kind"));
+        const garch = { ...modelInput("one-kind"), kind: "garch" as const };
+        const mixed = store.models.register(garch);
+        await expect(mixed).rejects.toThrow(StoreConflictError);
+        await expect(mixed).rejects.toThrow(
+          "model one-kind holds classifier versions, so a garch version cannot be registered under that name: choose another name",
+        );
+        // Nothing recorded, no number used; another name takes it.
+        expect((await store.models.list("one-kind")).map((v) => v.version)).toEqual([1]);
+        expect((await store.models.register(modelInput("one-kind"))).version).toBe(2);
+        expect((await store.models.register({ ...garch, name: "one-kind-vol" })).kind).toBe(
+          "garch",
+        );
+      });
+
       it("names what it cannot find", async () => {
         await expect(store.models.resolve("ghost")).rejects.toThrow(StoreNotFoundError);
         await expect(store.models.resolve("ghost@champion")).rejects.toThrow(/ghost@champion/);

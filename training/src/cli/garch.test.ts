@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkSpec, GarchFit, simulate } from "@mlops/garch";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../test-support/cli.js";
+import { runCli, writeDemoCsv } from "../../test-support/cli.js";
 
 let root: string;
 let returnsCsv: string;
@@ -74,6 +74,24 @@ describe("mlops garch fit", () => {
     expect(bad.stderr).toBe('error: row 2 (line 3) column "r": "abc" is not a decimal number\n');
     const dist = await fitVol("--dist", "cauchy");
     expect(dist.stderr).toMatch(/^error: --dist must list distributions of normal, t, skewt, ged/);
+  });
+
+  it("refuses to register a classifier under a GARCH model's name", async () => {
+    expect((await fitVol("--name", "vol-kind")).code).toBe(0);
+    const data = await writeDemoCsv(root, 200);
+    const args = ["--data", data, "--label", "label", "--trees", "2", "--json"];
+    const trained = await run(["train", ...args, "--name", "clf", "--artifacts", join(root, "a")]);
+    const { artifact } = JSON.parse(trained.stdout);
+    const mixed = await run(["register", "--path", artifact, "--name", "vol-kind"]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toMatch(
+      /: model vol-kind holds garch versions, so a classifier version cannot be registered under that name: choose another name\n$/,
+    );
+    const listed = JSON.parse((await run(["models", "list", "--json"])).stdout);
+    expect(listed.find((m: { name: string }) => m.name === "vol-kind")).toMatchObject({
+      kind: "garch",
+      latest_version: 1,
+    });
   });
 
   it("refuses bad orders, distributions and series before it records a run", async () => {

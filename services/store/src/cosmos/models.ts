@@ -11,6 +11,7 @@ import {
   describeRef,
   requirePendingRegistration,
   requireReadyForAlias,
+  requireSameKind,
   staleAliasMessage,
 } from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
@@ -145,14 +146,16 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
       const parsed = check.modelInput(input);
       for (let race = 1; ; race++) {
         lostRaces(race, `register ${parsed.name}`);
-        const [max] = await query<number | undefined>(
+        const [newest] = await query<Pick<VersionDoc, "version" | "kind">>(
           container,
           `latest version of ${parsed.name}`,
-          "SELECT VALUE MAX(c.version) FROM c WHERE c.name = @name AND c.type = 'version'",
+          `SELECT TOP 1 c.version, c.kind FROM c WHERE c.name = @name AND c.type = 'version'
+           ORDER BY c.version DESC`,
           [{ name: "@name", value: parsed.name }],
           parsed.name,
         );
-        const version = (typeof max === "number" ? max : 0) + 1;
+        requireSameKind(name, parsed.name, newest?.kind, parsed.kind);
+        const version = (newest?.version ?? 0) + 1;
         const doc: VersionDoc = {
           ...parsed,
           version,

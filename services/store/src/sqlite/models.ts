@@ -5,6 +5,7 @@
  * precondition are read under the write lock.
  */
 import type {
+  ModelKind,
   ModelRef,
   ModelVersion,
   ModelVersionInput,
@@ -15,6 +16,7 @@ import {
   describeRef,
   requirePendingRegistration,
   requireReadyForAlias,
+  requireSameKind,
   staleAliasMessage,
 } from "../shared.js";
 import type { AliasPrecondition, ModelRepository, ModelSummary } from "../store.js";
@@ -31,8 +33,9 @@ interface Row {
 export function sqliteModels(core: SqliteCore): ModelRepository {
   const { name, now, guard, sql, immediate } = core;
   const q = {
-    maxVersion: sql<{ v: number | null }>(
-      "SELECT MAX(version) AS v FROM model_versions WHERE name = ?",
+    // SQLite returns the bare column (kind) from the row that holds the maximum.
+    newest: sql<{ v: number | null; kind: string | null }>(
+      "SELECT MAX(version) AS v, kind FROM model_versions WHERE name = ?",
     ),
     insertVersion: sql(
       `INSERT INTO model_versions (name, version, kind, created_at, body, status)
@@ -86,7 +89,14 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
 
   const register = immediate((input: ModelVersionInput): ModelVersion => {
     const parsed = check.modelInput(input);
-    const version = (q.maxVersion.get(parsed.name)?.v ?? 0) + 1;
+    const newest = q.newest.get(parsed.name);
+    requireSameKind(
+      name,
+      parsed.name,
+      (newest?.kind ?? undefined) as ModelKind | undefined,
+      parsed.kind,
+    );
+    const version = (newest?.v ?? 0) + 1;
     const stored = { ...parsed, version, created_at: now() };
     q.insertVersion.run(
       parsed.name,
