@@ -94,6 +94,31 @@ describe("mlops garch fit", () => {
     });
   });
 
+  it("moves a GARCH model's champion without an A/B decision, which only a classifier has", async () => {
+    expect((await fitVol("--name", "vol-served")).code).toBe(0);
+    const promoted = await run([
+      "promote",
+      "--name",
+      "vol-served",
+      "--version",
+      "1",
+      "--alias",
+      "champion",
+      "--json",
+    ]);
+    expect(promoted.stderr).toBe("");
+    expect(JSON.parse(promoted.stdout)).toMatchObject({
+      model: { name: "vol-served", version: 1 },
+      alias: "champion",
+      previous: null,
+      forced: false,
+    });
+    const shown = JSON.parse(
+      (await run(["models", "show", "vol-served@champion", "--json"])).stdout,
+    );
+    expect(shown.version).toBe(1);
+  });
+
   it("refuses bad orders, distributions and series before it records a run", async () => {
     const short = join(root, "short.csv");
     await writeFile(short, `r\n${Array.from({ length: 30 }, (_, i) => (i % 3) - 1).join("\n")}\n`);

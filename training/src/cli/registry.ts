@@ -127,7 +127,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
   program
     .command("promote")
     .description(
-      "Point an alias at a version atomically. champion moves only through an A/B decision unless --force with --reason.",
+      "Point an alias at a version atomically. A classifier's champion moves only through an A/B decision unless --force with --reason.",
     )
     .requiredOption("--name <name>", "registered model name")
     .requiredOption("--version <v>", "the version", integer("--version", 1))

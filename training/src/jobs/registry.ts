@@ -188,9 +188,9 @@ async function checkArms(
 
 /**
  * Points an alias at a version with the store's compare-and-set (`setAlias` with
- * `expectedVersion`), so two concurrent promotions cannot both win. `champion` is what serves
- * production and moves only through an A/B decision (`mlops ab analyze --apply`); moving it here
- * needs `forceReason`. Every move is recorded as a run of the model's experiment (alias, from,
+ * `expectedVersion`), so two concurrent promotions cannot both win. A classifier's `champion` is
+ * what serves production and moves only through an A/B decision (`mlops ab analyze --apply`);
+ * moving it here needs `forceReason`. A GARCH fit's champion moves like any other alias. Every move is recorded as a run of the model's experiment (alias, from,
  * to, forced, reason) so that a forced move can be audited.
  */
 export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobOutput> {
@@ -199,13 +199,6 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
     throw new OptionError("--alias", alias.error.issues[0]?.message ?? "is not valid", input.alias);
   }
   const reason = input.forceReason?.trim();
-  if (input.alias === CHAMPION && !reason) {
-    throw new OptionError(
-      "--alias",
-      "champion moves only through an A/B decision (mlops ab analyze --apply); use --force --reason TEXT to override",
-      input.alias,
-    );
-  }
   const { store } = input;
   const target = await store.models.get(input.name, input.version);
   if (!target) {
@@ -213,6 +206,16 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
       "--version",
       `names no registered version of ${input.name}`,
       input.version,
+    );
+  }
+  // A classifier's champion is what an A/B test measures the challenger against; a GARCH fit
+  // has no A/B test, and its champion (what the GARCH service serves) moves like any alias.
+  const decidedByAb = input.alias === CHAMPION && target.kind === "classifier";
+  if (decidedByAb && !reason) {
+    throw new OptionError(
+      "--alias",
+      "champion moves only through an A/B decision (mlops ab analyze --apply); use --force --reason TEXT to override",
+      input.alias,
     );
   }
   // The store refuses it too; said here with the flag it comes from.
@@ -241,7 +244,7 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
   });
   await input.mirror?.aliasMoved(input.name, input.alias, input.version);
   const tracker = input.tracker ?? store.runs;
-  const forced = input.alias === CHAMPION;
+  const forced = decidedByAb;
   const now = Date.now();
   const { run_id: runId } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
