@@ -201,6 +201,16 @@ describe("mlops ab analyze --apply", () => {
     expect(await withStore((s) => s.experiments.decisions("clear-loss"))).toEqual([]);
     expect((await withStore((s) => s.experiments.get("clear-loss")))?.state).toBe("running");
 
+    // One file for two outputs would be written twice, the second over the first.
+    for (const same of ["report.md", "report.lift.svg"]) {
+      const twice = await run([...args, ...report, "--decision-out", join(folder, same)]);
+      expect([twice.code, twice.stderr]).toEqual([
+        1,
+        `error: --decision-out must name another file than --report and its chart (got ${JSON.stringify(join(folder, same))})\n`,
+      ]);
+    }
+    expect(await readdir(folder)).toEqual(["decision.json"]);
+
     const done = await run([...args, ...report, "--decision-out", join(folder, "rollback.json")]);
     expect(done.code).toBe(0);
     const recorded = await withStore((s) => s.experiments.decisions("clear-loss"));

@@ -3,7 +3,7 @@
  * the decision record the release step reads, and on `--apply` the decision itself), size an
  * experiment before it runs, and send synthetic traffic with a known effect to a running API.
  */
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { CHAMPION } from "@mlops/contracts";
 import { type StagedFile, stageFile } from "@mlops/contracts/files";
 import {
@@ -28,6 +28,7 @@ import {
   toDecisionRecord,
 } from "@mlops/experiments";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
+import { OptionError } from "../errors.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 import { number, seconds } from "./flags.js";
@@ -262,6 +263,14 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         if (report !== null) outputs.push([opts.report!, report]);
         if (opts.decisionOut !== undefined) {
           outputs.push([opts.decisionOut, `${JSON.stringify(record, null, 2)}\n`]);
+        }
+        const paths = outputs.map(([path]) => resolve(path));
+        if (new Set(paths).size < paths.length) {
+          throw new OptionError(
+            "--decision-out",
+            "must name another file than --report and its chart",
+            opts.decisionOut,
+          );
         }
         // The files are staged before the decision is applied and put in place after it: one that
         // cannot be written fails the command before anything changes, and a failed apply
