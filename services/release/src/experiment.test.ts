@@ -1,11 +1,13 @@
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SERVING as serving } from "../test-support/fixtures.js";
+import { registerModels, SERVING as serving } from "../test-support/fixtures.js";
 import { ensureStackExperiment, experimentFor } from "./experiment.js";
 
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openSqliteStore(":memory:");
+  // The stack's classifier@12 and @13.
+  await registerModels(store, "classifier", 13);
 });
 afterEach(() => store.close());
 
@@ -29,6 +31,34 @@ describe("the stack's experiment", () => {
     expect(stored?.guardrails.map((g) => g.metric)).toEqual(["error_rate", "latency_mean_ms"]);
     expect((await ensureStackExperiment(store, { ...serving, canaryWeight: 0 })).created).toBe(
       false,
+    );
+  });
+
+  it("refuses an arm whose model the pods could not serve, defining nothing", async () => {
+    const refused = async (over: Partial<typeof serving>, message: RegExp) => {
+      await expect(ensureStackExperiment(store, { ...serving, ...over })).rejects.toThrow(message);
+      expect(await store.experiments.get(serving.experimentId)).toBeNull();
+    };
+    await refused(
+      { challengerModel: "classifier@14" },
+      /^serving\.challengerModel classifier@14: .*no model version matches classifier@14$/,
+    );
+    await refused(
+      { championModel: "classifier@champion" },
+      /^serving\.championModel classifier@champion: .*no model version matches classifier@champion$/,
+    );
+    await registerModels(store, "vol", 1, "garch");
+    await refused(
+      { challengerModel: "vol@1" },
+      /^serving\.challengerModel vol@1 is a garch model: an A\/B test's arms are classifiers$/,
+    );
+    // A registration that never finished (its process died).
+    const pending = await store.models.register({
+      ...(await store.models.resolve("classifier@13")),
+    });
+    await refused(
+      { challengerModel: `classifier@${pending.version}` },
+      /^serving\.challengerModel classifier@14 \(v14\) is PENDING_REGISTRATION: only a READY version is served$/,
     );
   });
 

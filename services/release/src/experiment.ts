@@ -7,7 +7,7 @@
  * (a new challenger gets a new experiment id from `mlops release candidate`).
  */
 import { CHALLENGER, CHAMPION, type ExperimentInput, type ServingRelease } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
+import { type Store, StoreNotFoundError } from "@mlops/store";
 
 /**
  * How the pipeline's experiments are judged: accuracy on the outcomes clients post, and the
@@ -36,6 +36,30 @@ export function experimentFor(serving: ServingRelease): ExperimentInput {
   };
 }
 
+/**
+ * The version `ref` (the stack's `serving.<key>`) names must be a READY classifier in the store:
+ * the pods load it from there, and an experiment of a version that is missing, unfinished or a
+ * GARCH fit would only fail once they start. Checked before the experiment is defined, which the
+ * pipeline does before `pulumi up`.
+ */
+async function requireServable(store: Store, key: string, ref: string): Promise<void> {
+  const at = `serving.${key} ${ref}`;
+  const version = await store.models.resolve(ref).catch((error: unknown) => {
+    if (error instanceof StoreNotFoundError) {
+      throw new Error(`${at}: ${error.message}`);
+    }
+    throw error;
+  });
+  if (version.kind !== "classifier") {
+    throw new Error(`${at} is a ${version.kind} model: an A/B test's arms are classifiers`);
+  }
+  if (version.status !== "READY") {
+    throw new Error(
+      `${at} (v${version.version}) is ${version.status}: only a READY version is served`,
+    );
+  }
+}
+
 /** `name=model` per variant: what makes two definitions the same experiment. */
 function armsOf(variants: ExperimentInput["variants"]): string {
   return variants.map((v) => `${v.name}=${v.model}`).join(", ");
@@ -52,6 +76,8 @@ export async function ensureStackExperiment(
   const wanted = experimentFor(serving);
   const existing = await store.experiments.get(wanted.id);
   if (existing === null) {
+    await requireServable(store, "championModel", serving.championModel);
+    await requireServable(store, "challengerModel", serving.challengerModel);
     await store.experiments.create(wanted);
     return { created: true, experiment: wanted };
   }

@@ -1,7 +1,8 @@
 /** What the release tests share: the prod stack's files, a serving block and decision records. */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Decision, ServingRelease } from "@mlops/contracts";
+import type { Decision, ModelKind, ServingRelease } from "@mlops/contracts";
+import { registerVersion, type Store } from "@mlops/store";
 
 /** The repository root, where `Pulumi.yaml` and `Pulumi.prod.yaml` live. */
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -31,4 +32,28 @@ export function decisionRecord(
     evidence: { p_value: 0.01 },
     decided_at: 1_795_000_000_000,
   };
+}
+
+/**
+ * Registers `count` READY versions of `name` (1..count) of `kind`, as training would have: what
+ * `mlops release experiment` checks the stack's models against.
+ */
+export async function registerModels(
+  store: Store,
+  name: string,
+  count: number,
+  kind: ModelKind = "classifier",
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await registerVersion(store.models, {
+      name,
+      kind,
+      run_id: null,
+      data_hash: null,
+      git_sha: null,
+      params: {},
+      metrics: {},
+      artifact: { uri: `file:.mlops/artifacts/${name}/model.json`, sha256: "e".repeat(64) },
+    });
+  }
 }

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import type { Decision } from "@mlops/contracts";
 import { openSqliteStore } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decisionRecord, PROD_STACK_FILE, ROOT } from "../../test-support/fixtures.js";
+import {
+  decisionRecord,
+  PROD_STACK_FILE,
+  ROOT,
+  registerModels,
+} from "../../test-support/fixtures.js";
 import { runCommands } from "../../test-support/program.js";
 import { readStackTarget } from "../stack-config.js";
 
@@ -107,6 +112,13 @@ describe("mlops release", () => {
 
   it("experiment defines the stack's experiment in the store once", async () => {
     const db = join(dir, "platform.db");
+    const models = openSqliteStore(db);
+    try {
+      // The stack's champion and challenger, classifier@12 and @13.
+      await registerModels(models, "classifier", 13);
+    } finally {
+      await models.close();
+    }
     const define = () =>
       runCommands(["release", "experiment", "--stack-config", stack, "--json"], {}, db);
     const first = await define();
