@@ -3,6 +3,7 @@
  * NGINX canary Ingress pair) share: the public hosts and paths, the two
  * backends, the forcing header and the checks on them.
  */
+import { HTTP_TOKEN } from "@mlops/contracts";
 import type * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Subdomain } from "./names.js";
 
@@ -39,12 +40,9 @@ export const DEFAULT_FORCE_HEADER = "X-Canary";
 /** The forcing header's value per arm. */
 export const FORCE_HEADER_VALUES = { challenger: "always", champion: "never" } as const;
 
-/** HTTP header field name (RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /** Throws unless `value` is an HTTP header (or cookie) name; `what` names the rule. */
 export function assertToken(field: string, value: string, what: string): void {
-  if (!HEADER_NAME.test(value)) throw new Error(`${field}: "${value}" must be ${what}`);
+  if (!HTTP_TOKEN.test(value)) throw new Error(`${field}: "${value}" must be ${what}`);
 }
 
 /** Throws unless `weight` is an integer percent. */

@@ -17,6 +17,9 @@ export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 
     "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
 });
 
+/** An HTTP token (RFC 9110): what a header field name, or a cookie name, is made of. */
+export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** The longest opaque id. */
 export const MAX_ID_LENGTH = 128;
 /** Opaque ids (request ids, run ids, decision ids): 1-128 URL-safe characters. */

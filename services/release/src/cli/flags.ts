@@ -1,4 +1,5 @@
 /** Option parsers of the `smoke` and `release` commands: each error names the flag and the rule. */
+import { HTTP_TOKEN } from "@mlops/contracts";
 import { InvalidArgumentError } from "commander";
 
 /** A per-request timeout in seconds, in (0, 300]. */
@@ -10,6 +11,16 @@ export function seconds(text: string): number {
     );
   }
   return n;
+}
+
+/** `--header-name`: an HTTP header field name. */
+export function headerName(text: string): string {
+  if (!HTTP_TOKEN.test(text)) {
+    throw new InvalidArgumentError(
+      `--header-name must be an HTTP header name: letters, digits and !#$%&'*+-.^_\`|~ (got ${JSON.stringify(text)})`,
+    );
+  }
+  return text;
 }
 
 /** An absolute http(s) URL, normalised. */

@@ -136,3 +136,21 @@ describe("mlops release", () => {
     }
   });
 });
+
+describe("mlops smoke", () => {
+  it("refuses a routing header that is not an HTTP header name, before sending anything", async () => {
+    for (const name of ["", "X Canary", "X:Canary"]) {
+      const out = await runCommands([
+        "smoke",
+        "--url",
+        "http://127.0.0.1:1",
+        "--header-name",
+        name,
+      ]);
+      expect(out.error?.message).toBe(
+        `error: option '--header-name <name>' argument '${name}' is invalid. --header-name must be an HTTP header name: letters, digits and !#$%&'*+-.^_\`|~ (got ${JSON.stringify(name)})`,
+      );
+      expect(out.stdout).toBe("");
+    }
+  });
+});

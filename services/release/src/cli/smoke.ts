@@ -13,7 +13,7 @@ import {
 } from "../smoke.js";
 import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
-import { featureRow, httpUrl, seconds } from "./flags.js";
+import { featureRow, headerName, httpUrl, seconds } from "./flags.js";
 
 /** Longest the smoke test waits for one answer by default, in seconds. */
 const DEFAULT_TIMEOUT_S = 10;
@@ -56,7 +56,12 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
       "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing (with --garch: the GARCH service's health, every endpoint and the integration request); exits 1 if any check fails.",
     )
     .requiredOption("--url <url>", "base URL of the API (the ingress in the cloud)", httpUrl)
-    .option("--header-name <name>", "canary routing header of the ingress", DEFAULT_CANARY_HEADER)
+    .option(
+      "--header-name <name>",
+      "canary routing header of the ingress",
+      headerName,
+      DEFAULT_CANARY_HEADER,
+    )
     .option("--timeout <seconds>", "longest wait for each answer", seconds, DEFAULT_TIMEOUT_S)
     .option("--features <json>", "feature row to predict", featureRow, [...DEFAULT_FEATURES])
     .option("--garch-model <ref>", "GARCH model to forecast (default: the one the API serves)")
