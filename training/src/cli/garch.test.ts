@@ -117,6 +117,19 @@ describe("mlops garch fit", () => {
       (await run(["models", "show", "vol-served@champion", "--json"])).stdout,
     );
     expect(shown.version).toBe(1);
+    const challenger = await run([
+      "promote",
+      "--name",
+      "vol-served",
+      "--version",
+      "1",
+      "--alias",
+      "challenger",
+    ]);
+    expect([challenger.code, challenger.stderr]).toEqual([
+      1,
+      'error: --alias challenger is the second arm of a classifier\'s A/B test, and vol-served is a garch model, which has none: make it champion (what the GARCH service serves) or give it another alias (got "challenger")\n',
+    ]);
   });
 
   it("refuses bad orders, distributions and series before it records a run", async () => {

@@ -210,6 +210,13 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
   }
   // A classifier's champion is what an A/B test measures the challenger against; a GARCH fit
   // has no A/B test, and its champion (what the GARCH service serves) moves like any alias.
+  if (input.alias === CHALLENGER && target.kind !== "classifier") {
+    throw new OptionError(
+      "--alias",
+      `challenger is the second arm of a classifier's A/B test, and ${input.name} is a ${target.kind} model, which has none: make it champion (what the GARCH service serves) or give it another alias`,
+      input.alias,
+    );
+  }
   const decidedByAb = input.alias === CHAMPION && target.kind === "classifier";
   if (decidedByAb && !reason) {
     throw new OptionError(
