@@ -7,7 +7,7 @@
  * (a new challenger gets a new experiment id from `mlops release candidate`).
  */
 import { CHALLENGER, CHAMPION, type ExperimentInput, type ServingRelease } from "@mlops/contracts";
-import { type Store, StoreNotFoundError } from "@mlops/store";
+import { type Store, StoreNotFoundError, unservable } from "@mlops/store";
 
 /**
  * How the pipeline's experiments are judged: accuracy on the outcomes clients post, and the
@@ -37,10 +37,10 @@ export function experimentFor(serving: ServingRelease): ExperimentInput {
 }
 
 /**
- * The version `ref` (the stack's `serving.<key>`) names must be a READY classifier in the store:
- * the pods load it from there, and an experiment of a version that is missing, unfinished or a
- * GARCH fit would only fail once they start. Checked before the experiment is defined, which the
- * pipeline does before `pulumi up`.
+ * The version `ref` (the stack's `serving.<key>`) names must be one the pods can load from the
+ * store (a READY classifier, by the store's `unservable`): an experiment of a version that is
+ * missing, unfinished or a GARCH fit would only fail once they start. Checked before the
+ * experiment is defined, which the pipeline does before `pulumi up`.
  */
 async function requireServable(store: Store, key: string, ref: string): Promise<void> {
   const at = `serving.${key} ${ref}`;
@@ -50,14 +50,8 @@ async function requireServable(store: Store, key: string, ref: string): Promise<
     }
     throw error;
   });
-  if (version.kind !== "classifier") {
-    throw new Error(`${at} is a ${version.kind} model: an A/B test's arms are classifiers`);
-  }
-  if (version.status !== "READY") {
-    throw new Error(
-      `${at} (v${version.version}) is ${version.status}: only a READY version is served`,
-    );
-  }
+  const why = unservable(version, "classifier");
+  if (why !== null) throw new Error(`${at} (v${version.version}) ${why}`);
 }
 
 /** `name=model` per variant: what makes two definitions the same experiment. */

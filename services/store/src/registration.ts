@@ -2,7 +2,7 @@
  * Registering a version together with its files, so that no READY version lacks them: the record
  * comes first (it assigns the number the files name), the files next, READY last.
  */
-import type { ModelVersion, ModelVersionInput } from "@mlops/contracts";
+import type { ModelKind, ModelVersion, ModelVersionInput } from "@mlops/contracts";
 import type { ModelRepository } from "./store.js";
 
 /**
@@ -28,4 +28,17 @@ export async function registerVersion(
     throw error;
   }
   return models.finishRegistration(pending.name, pending.version, "READY");
+}
+
+/**
+ * Why a server cannot load `version` as a `kind` model, or null when it can: it must be of that
+ * kind and READY (a version whose registration did not finish may have no files). The text
+ * follows the version's `name@version` in the callers' messages.
+ */
+export function unservable(version: ModelVersion, kind: ModelKind): string | null {
+  if (version.kind !== kind) return `is a ${version.kind} model, not ${kind}`;
+  if (version.status !== "READY") {
+    return `is ${version.status}: only a READY version is served (its files may be missing)`;
+  }
+  return null;
 }

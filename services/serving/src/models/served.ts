@@ -15,7 +15,7 @@ import {
 } from "@mlops/contracts";
 import type { GarchFit } from "@mlops/garch";
 import { ArtifactError, type LoadedArtifact, loadGarch, readArtifact } from "@mlops/models";
-import { type Store, StoreNotFoundError } from "@mlops/store";
+import { type Store, StoreNotFoundError, unservable } from "@mlops/store";
 import { ServingError } from "../errors.js";
 import { type Classifier, loadClassifier } from "./classifier.js";
 
@@ -72,17 +72,9 @@ async function resolve(store: Store, ref: ModelRef, kind: ModelKind): Promise<Mo
     }
     throw error;
   }
-  if (version.kind !== kind) {
-    throw new ServingError(
-      "MODEL_NOT_FOUND",
-      `${version.name}@${version.version} is a ${version.kind} model, not ${kind}`,
-    );
-  }
-  if (version.status !== "READY") {
-    throw new ServingError(
-      "MODEL_NOT_FOUND",
-      `${version.name}@${version.version} is ${version.status}: only a READY version is served (its files may be missing)`,
-    );
+  const why = unservable(version, kind);
+  if (why !== null) {
+    throw new ServingError("MODEL_NOT_FOUND", `${version.name}@${version.version} ${why}`);
   }
   return version;
 }
