@@ -7,6 +7,7 @@
  * `registerSmokeCommand` add `mlops release …` and `mlops smoke` to the `mlops` program.
  */
 export type { ReleaseCommandContext } from "./cli/context.js";
+export { secondsFlag } from "./cli/flags.js";
 export { DEFAULT_STACK_CONFIG, registerReleaseCommands } from "./cli/release.js";
 export { credentialsFromEnv, registerSmokeCommand } from "./cli/smoke.js";
 export {

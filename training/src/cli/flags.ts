@@ -1,5 +1,6 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
 import { type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
+import { secondsFlag } from "@mlops/release";
 import { type Command, InvalidArgumentError } from "commander";
 import { MAX_THREADS } from "../errors.js";
 import { MAX_ESTIMATORS } from "../forest/options.js";
@@ -51,16 +52,7 @@ export function number(flag: string) {
 
 /** A duration in seconds, > 0 and at most what Node's timers keep (MAX_TIMER_MS, ~24.8 days). */
 export function seconds(flag: string) {
-  const most = Math.floor(MAX_TIMER_MS / 1000);
-  return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > most) {
-      throw new InvalidArgumentError(
-        `${flag} must be seconds in (0, ${most}] (got ${JSON.stringify(text)})`,
-      );
-    }
-    return n;
-  };
+  return secondsFlag(flag, Math.floor(MAX_TIMER_MS / 1000));
 }
 
 /** A subcommand of `parent` that reads a labelled CSV: `--data` and `--label` are required. */

@@ -2,15 +2,17 @@
 import { HTTP_TOKEN } from "@mlops/contracts";
 import { InvalidArgumentError } from "commander";
 
-/** A per-request timeout in seconds, in (0, 300]. */
-export function seconds(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 300) {
-    throw new InvalidArgumentError(
-      `--timeout must be seconds in (0, 300] (got ${JSON.stringify(text)})`,
-    );
-  }
-  return n;
+/** A parser of `flag`: a duration in seconds, in (0, most]. */
+export function secondsFlag(flag: string, most: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > most) {
+      throw new InvalidArgumentError(
+        `${flag} must be seconds in (0, ${most}] (got ${JSON.stringify(text)})`,
+      );
+    }
+    return n;
+  };
 }
 
 /** `--header-name`: an HTTP header field name. */

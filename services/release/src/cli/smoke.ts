@@ -13,10 +13,12 @@ import {
 } from "../smoke.js";
 import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
-import { featureRow, headerName, httpUrl, seconds } from "./flags.js";
+import { featureRow, headerName, httpUrl, secondsFlag } from "./flags.js";
 
 /** Longest the smoke test waits for one answer by default, in seconds. */
 const DEFAULT_TIMEOUT_S = 10;
+/** The longest wait for one answer that `--timeout` takes. */
+const MAX_TIMEOUT_S = 300;
 
 interface SmokeFlags {
   url: string;
@@ -62,7 +64,12 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
       headerName,
       DEFAULT_CANARY_HEADER,
     )
-    .option("--timeout <seconds>", "longest wait for each answer", seconds, DEFAULT_TIMEOUT_S)
+    .option(
+      "--timeout <seconds>",
+      "longest wait for each answer",
+      secondsFlag("--timeout", MAX_TIMEOUT_S),
+      DEFAULT_TIMEOUT_S,
+    )
     .option("--features <json>", "feature row to predict", featureRow, [...DEFAULT_FEATURES])
     .option("--garch-model <ref>", "GARCH model to forecast (default: the one the API serves)")
     .option("--no-routing", "skip the header routing checks (one process serving both arms)")
