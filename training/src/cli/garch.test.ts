@@ -96,16 +96,10 @@ describe("mlops garch fit", () => {
 
   it("moves a GARCH model's champion without an A/B decision, which only a classifier has", async () => {
     expect((await fitVol("--name", "vol-served")).code).toBe(0);
-    const promoted = await run([
-      "promote",
-      "--name",
-      "vol-served",
-      "--version",
-      "1",
-      "--alias",
-      "champion",
-      "--json",
-    ]);
+    /** `mlops promote` of vol-served v1 to `alias`. */
+    const promote = (alias: string, ...more: string[]) =>
+      run(["promote", "--name", "vol-served", "--version", "1", "--alias", alias, ...more]);
+    const promoted = await promote("champion", "--json");
     expect(promoted.stderr).toBe("");
     expect(JSON.parse(promoted.stdout)).toMatchObject({
       model: { name: "vol-served", version: 1 },
@@ -117,15 +111,7 @@ describe("mlops garch fit", () => {
       (await run(["models", "show", "vol-served@champion", "--json"])).stdout,
     );
     expect(shown.version).toBe(1);
-    const challenger = await run([
-      "promote",
-      "--name",
-      "vol-served",
-      "--version",
-      "1",
-      "--alias",
-      "challenger",
-    ]);
+    const challenger = await promote("challenger");
     expect([challenger.code, challenger.stderr]).toEqual([
       1,
       'error: --alias challenger is the second arm of a classifier\'s A/B test, and vol-served is a garch model, which has none: make it champion (what the GARCH service serves) or give it another alias (got "challenger")\n',
