@@ -190,7 +190,8 @@ async function checkArms(
  * Points an alias at a version with the store's compare-and-set (`setAlias` with
  * `expectedVersion`), so two concurrent promotions cannot both win. A classifier's `champion` is
  * what serves production and moves only through an A/B decision (`mlops ab analyze --apply`);
- * moving it here needs `forceReason`. A GARCH fit's champion moves like any other alias. Every move is recorded as a run of the model's experiment (alias, from,
+ * moving it here needs `forceReason`. A GARCH fit's champion moves like any other alias, and it
+ * takes no challenger. Every move is recorded as a run of the model's experiment (alias, from,
  * to, forced, reason) so that a forced move can be audited.
  */
 export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobOutput> {

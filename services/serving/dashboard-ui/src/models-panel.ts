@@ -61,10 +61,10 @@ export function garchPanel(root: Document): {
     setModels(v) {
       const names = v.garch.map((g) => g.name);
       const options = v.garch
-        .map(
-          (g) =>
-            `<option value="${esc(g.name)}">${esc(g.name)} (${g.ready_version === null ? "no READY version" : `v${g.ready_version}`})</option>`,
-        )
+        .map((g) => {
+          const shown = g.ready_version === null ? "no READY version" : `v${g.ready_version}`;
+          return `<option value="${esc(g.name)}">${esc(g.name)} (${shown})</option>`;
+        })
         .join("");
       // Rebuilt only when a name or a version changes, so an open list is not reset every poll.
       if (options === shownOptions) return false;
