@@ -17,10 +17,11 @@ export type CanaryOverride =
   /** Someone without a valid token asks for `arm`. */
   | { readonly kind: "untrusted"; readonly arm: ServedVariant };
 
-const ARMS: Readonly<Record<string, ServedVariant>> = {
-  [CANARY_OVERRIDE.values.challenger]: "challenger",
-  [CANARY_OVERRIDE.values.champion]: "champion",
-};
+/** The values that ask for an arm: a Map, so that no inherited name (`toString`) reads as one. */
+const ARMS: ReadonlyMap<string, ServedVariant> = new Map([
+  [CANARY_OVERRIDE.values.challenger, "challenger"],
+  [CANARY_OVERRIDE.values.champion, "champion"],
+]);
 
 /** The value of cookie `name` in a `Cookie` header, if present. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
@@ -39,8 +40,8 @@ const MAX_TOKEN_LENGTH = 4096;
 export function canaryOverride(request: FastifyRequest, secrets: EdgeSecrets): CanaryOverride {
   const header = request.headers[CANARY_OVERRIDE.header];
   const arm =
-    (typeof header === "string" ? ARMS[header] : undefined) ??
-    ARMS[cookieValue(request.headers.cookie, CANARY_OVERRIDE.cookie) ?? ""];
+    (typeof header === "string" ? ARMS.get(header) : undefined) ??
+    ARMS.get(cookieValue(request.headers.cookie, CANARY_OVERRIDE.cookie) ?? "");
   if (arm === undefined) return { kind: "none" };
   const token = request.headers[CANARY_OVERRIDE.tokenHeader];
   const trusted =

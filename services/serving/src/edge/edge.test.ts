@@ -239,6 +239,21 @@ describe("the canary override", () => {
     expect(await abCounts(app)).toEqual({ counted: 3, logged: 3, overrides: 0 });
   });
 
+  it("reads no inherited property name as an arm, trusted or not", async () => {
+    const app = await build(fixture, env({}));
+    for (const value of ["toString", "__proto__", "constructor", "hasOwnProperty"]) {
+      const res = await app.inject(
+        predict({ "x-canary": value, "x-canary-token": "canary-trust" }),
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      const cookie = await app.inject(
+        predict({ cookie: `mlops-canary=${value}`, "x-canary-token": "canary-trust" }),
+      );
+      expect(cookie.statusCode, cookie.body).toBe(200);
+    }
+    expect(await abCounts(app)).toEqual({ counted: 8, logged: 8, overrides: 0 });
+  });
+
   it("refuses anyone else where the edge chose the arm, counting nothing", async () => {
     const app = await build(fixture, env({ MLOPS_MODE: "single", MLOPS_VARIANT: "challenger" }));
     const forged: Record<string, string>[] = [
@@ -253,9 +268,12 @@ describe("the canary override", () => {
     }
     expect(await abCounts(app)).toEqual({ counted: 0, logged: 0, overrides: 0 });
     expect((await app.inject(predict(trusted))).statusCode).toBe(200);
-    // A value that is no override is no request to force anything.
-    expect((await app.inject(predict({ "x-canary": "maybe" }))).statusCode).toBe(200);
-    expect(await abCounts(app)).toEqual({ counted: 1, logged: 1, overrides: 1 });
+    // A value that is no override is no request to force anything, whatever name it borrows.
+    for (const value of ["maybe", "toString", "__proto__", "constructor"]) {
+      expect((await app.inject(predict({ "x-canary": value }))).statusCode).toBe(200);
+    }
+    expect((await app.inject(predict({ cookie: "mlops-canary=valueOf" }))).statusCode).toBe(200);
+    expect(await abCounts(app)).toEqual({ counted: 5, logged: 5, overrides: 1 });
   });
 });
 
