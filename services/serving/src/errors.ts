@@ -16,7 +16,17 @@ import { StoreNotFoundError, StoreUnavailableError } from "@mlops/store";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodError } from "zod";
 
-/** Domain errors, by code: the status each maps to and what it means. */
+/** What a domain error is: its status, what it means, and when to retry (seconds), if at all. */
+interface ServingErrorEntry {
+  readonly status: number;
+  readonly summary: string;
+  readonly retryAfterS?: number;
+}
+
+/**
+ * Domain errors, by code: the status each maps to and what it means; a passing condition also
+ * says when to retry (`retry-after`, seconds), as the load shedder's 503 does.
+ */
 export const SERVING_ERRORS = {
   VALIDATION_FAILED: { status: 400, summary: "the request broke a schema rule" },
   FEATURE_COUNT_MISMATCH: { status: 400, summary: "a feature row has the wrong length" },
@@ -28,15 +38,24 @@ export const SERVING_ERRORS = {
   },
   MODEL_NOT_FOUND: { status: 404, summary: "no registered model matches the reference" },
   GARCH_FIT_FAILED: { status: 422, summary: "the posted series cannot be fitted" },
-  GARCH_BUSY: { status: 503, summary: "GARCH fits are queued to capacity" },
-  STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer" },
-  AUTH_UNAVAILABLE: { status: 503, summary: "credentials cannot be checked right now" },
-  NOT_READY: { status: 503, summary: "the configured models are not loaded" },
+  GARCH_BUSY: { status: 503, summary: "GARCH fits are queued to capacity", retryAfterS: 5 },
+  GARCH_TIMEOUT: {
+    status: 503,
+    summary: "the GARCH fit did not finish within the server's deadline",
+    retryAfterS: 5,
+  },
+  STORE_UNAVAILABLE: { status: 503, summary: "the store did not answer", retryAfterS: 1 },
+  AUTH_UNAVAILABLE: {
+    status: 503,
+    summary: "credentials cannot be checked right now",
+    retryAfterS: 1,
+  },
+  NOT_READY: { status: 503, summary: "the configured models are not loaded", retryAfterS: 1 },
   DASHBOARD_NOT_BUILT: {
     status: 503,
     summary: "the dashboard's assets are not built (pnpm build)",
   },
-} as const;
+} as const satisfies Record<string, ServingErrorEntry>;
 export type ServingErrorCode = keyof typeof SERVING_ERRORS;
 
 /** What else a ServingError can carry. */
@@ -190,8 +209,10 @@ export function errorHandler(
   } else {
     request.log.info({ status, code: body.error }, "rejected");
   }
-  if (error instanceof ServingError && error.challenge !== undefined) {
-    reply.header("www-authenticate", error.challenge);
+  if (error instanceof ServingError) {
+    if (error.challenge !== undefined) reply.header("www-authenticate", error.challenge);
+    const entry: ServingErrorEntry = SERVING_ERRORS[error.code];
+    if (entry.retryAfterS !== undefined) reply.header("retry-after", String(entry.retryAfterS));
   }
   return reply.code(status).send(body);
 }

@@ -176,6 +176,8 @@ describe("dashboard with the store unreachable", () => {
             error: "STORE_UNAVAILABLE",
             message: "the store did not answer",
           });
+          // A passing outage: the client is told when to try again, as a shed request is.
+          expect(res.headers["retry-after"], url).toBe("1");
         }
         expect((await app.inject("/dashboard/api/traffic")).statusCode).toBe(200);
       } finally {

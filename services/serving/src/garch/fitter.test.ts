@@ -77,4 +77,37 @@ describe("the GARCH fitter", () => {
       message: "2 GARCH fits are already waiting for this server: retry later",
     });
   });
+
+  it("stops a fit past its deadline, queued or running, with a 503, and fits the next", async () => {
+    // Long enough for the thread to start again after the aborted fits, short of what they take
+    // (40,000 returns, GARCH(5,5) with skewed t errors: many seconds on any machine).
+    fitter = createFitter({ deadlineMs: 3000 });
+    const long = {
+      returns: returns(40_000),
+      options: { p: 5, q: 5, dist: "skewt" as const },
+      horizon: 1,
+    };
+    const [running, queued] = await Promise.allSettled([fitter.fit(long), fitter.fit(long)]);
+    for (const result of [running, queued]) {
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        code: "GARCH_TIMEOUT",
+        statusCode: 503,
+        message: "the fit did not finish within 3 s of its arrival: retry later",
+      });
+    }
+    const next = await fitter.fit({ returns: returns(300), options: { p: 1, q: 1 }, horizon: 1 });
+    expect(next.path.variance).toHaveLength(1);
+  });
+
+  it("drops the fits of callers that have gone, and keeps fitting for the rest", async () => {
+    fitter = createFitter();
+    const long = { returns: returns(10_000), options: { p: 5, q: 5 }, horizon: 1 };
+    const gone = [new AbortController(), new AbortController()];
+    const dropped = gone.map((caller) => fitter!.fit(long, caller.signal));
+    const kept = fitter.fit({ returns: returns(300), options: { p: 1, q: 1 }, horizon: 2 });
+    for (const caller of gone) caller.abort();
+    for (const fit of dropped) await expect(fit).rejects.toMatchObject({ name: "AbortError" });
+    expect((await kept).path.variance).toHaveLength(2);
+  });
 });

@@ -2,6 +2,9 @@
  * Fits of posted returns run on a thread, one at a time, so the event loop keeps serving while
  * one runs. The thread starts with the first fit and stops after a minute without one (memory at
  * rest is unchanged); fits beyond a short queue are refused with a 503 rather than piling up.
+ * No fit outlives its use: one whose caller has gone is dropped from the queue (or its thread
+ * stopped, when it is running), and one not done within the deadline, queued or running, is
+ * stopped and answered with a 503, so a queue of large fits never holds a caller for minutes.
  */
 import { threadModule } from "@mlops/contracts/files";
 import type { GarchOptions, GarchParams } from "@mlops/garch";
@@ -13,6 +16,11 @@ import type { ForecastPath } from "../models/garch.js";
 export const MAX_QUEUED_FITS = 64;
 /** How long the thread waits for another fit before it stops. */
 const IDLE_MS = 60_000;
+/**
+ * Longest a fit may take from its arrival, waiting included. The largest the API accepts (20,000
+ * returns, GARCH(5,5), skewed t) takes about 8 s alone on a 2-core machine.
+ */
+export const FIT_DEADLINE_MS = 60_000;
 
 /** What the thread is asked to fit. */
 export interface FitRequest {
@@ -34,19 +42,25 @@ export interface FitSummary {
 export type FitReply = { fit: FitSummary; path: ForecastPath } | { invalid: string };
 
 export interface GarchFitter {
-  /** The fit and its forecast; GARCH_FIT_FAILED (422) or GARCH_BUSY (503) otherwise. */
-  fit(request: FitRequest): Promise<{ fit: FitSummary; path: ForecastPath }>;
+  /**
+   * The fit and its forecast; GARCH_FIT_FAILED (422), GARCH_BUSY (503) or GARCH_TIMEOUT (503)
+   * otherwise. Aborting `signal` (its caller has gone) drops the fit, queued or running.
+   */
+  fit(request: FitRequest, signal?: AbortSignal): Promise<{ fit: FitSummary; path: ForecastPath }>;
   /** Stops the thread. */
   close(): Promise<void>;
 }
 
 /** The fitter; its thread runs fit-thread.ts. */
-export function createFitter(options: { readonly maxQueued?: number } = {}): GarchFitter {
+export function createFitter(
+  options: { readonly maxQueued?: number; readonly deadlineMs?: number } = {},
+): GarchFitter {
   const maxQueued = options.maxQueued ?? MAX_QUEUED_FITS;
+  const deadlineMs = options.deadlineMs ?? FIT_DEADLINE_MS;
   const { filename, execArgv } = threadModule(import.meta.url, "fit-thread");
   let pool: Piscina<FitRequest, FitReply> | undefined;
   return {
-    async fit(request) {
+    async fit(request, signal) {
       pool ??= new Piscina<FitRequest, FitReply>({
         filename,
         minThreads: 0,
@@ -61,7 +75,21 @@ export function createFitter(options: { readonly maxQueued?: number } = {}): Gar
           `${maxQueued} GARCH fits are already waiting for this server: retry later`,
         );
       }
-      const reply = await pool.run(request);
+      const deadline = AbortSignal.timeout(deadlineMs);
+      let reply: FitReply;
+      try {
+        reply = await pool.run(request, {
+          signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+        });
+      } catch (error) {
+        if (!deadline.aborted) throw error;
+        throw new ServingError(
+          "GARCH_TIMEOUT",
+          `the fit did not finish within ${deadlineMs / 1000} s of its arrival: retry later`,
+          undefined,
+          { cause: error },
+        );
+      }
       if ("invalid" in reply) throw new ServingError("GARCH_FIT_FAILED", reply.invalid);
       return reply;
     },

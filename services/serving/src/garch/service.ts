@@ -2,8 +2,11 @@
  * The one GARCH implementation behind both APIs: the platform's `/garch/*` routes and the GARCH
  * service's `/predict`, `/predict/custom` and `/models/list` (`MLOPS_MODE=garch`). It forecasts
  * from registered fits, fits posted returns (refusing a series shorter than the model needs, with
- * that length in the message), describes registered versions, and counts every forecast in the
- * prediction metrics under the variant `garch`.
+ * that length in the message), describes registered versions, and counts forecasts in the
+ * prediction metrics under the variant `garch`: each answered one as `ok`, each the server failed
+ * (5xx) as `error`. A client's mistake (a bad reference, an unknown model, a series that cannot be
+ * fitted) is counted in neither, as on `/predict`: it says nothing of the service's health, and an
+ * unknown name must not become a series of its own.
  */
 import {
   formatModelRef,
@@ -53,9 +56,10 @@ export interface GarchService {
   forecast(ref: string | undefined, horizon: number): Promise<RegisteredForecast>;
   /**
    * Fit `input.returns` and forecast, on the fitter's thread; 400 naming the minimum when the
-   * series is too short, 422 when it cannot be fitted, 503 when fits are queued to capacity.
+   * series is too short, 422 when it cannot be fitted, 503 when fits are queued to capacity or
+   * the fit outlasts its deadline. Aborting `signal` (the caller has gone) drops the fit.
    */
-  fitForecast(input: FitForecastInput): Promise<FitForecast>;
+  fitForecast(input: FitForecastInput, signal?: AbortSignal): Promise<FitForecast>;
   /** Every registered GARCH version (newest first per model, at most `GARCH_LIST_LIMIT`). */
   list(): Promise<GarchModelInfo[]>;
 }
@@ -80,6 +84,14 @@ export function requiredReturns(input: Omit<FitForecastInput, "returns" | "horiz
 
 /** The `model` label of fits of posted returns in the prediction metrics. */
 export const CUSTOM_MODEL_LABEL = "custom";
+/** The `model` label of a forecast the server failed before it knew which version to use. */
+export const UNRESOLVED_MODEL_LABEL = "unresolved";
+
+/** Whether `error` is the server's failure (5xx) rather than the client's mistake. */
+function serverFailure(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status !== "number" || status >= 500;
+}
 
 /** `GARCH(p,q)`. */
 export function modelType(p: number, q: number): string {
@@ -109,11 +121,17 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
   // Facts per `name@version`: versions are immutable, so each is read from its artifact once.
   const facts = new Map<string, ReturnType<typeof fitFacts>>();
 
-  /** Counts one forecast under variant `garch`; successes also time it. */
-  const record = (model: string, started: bigint, ok: boolean) => {
+  /** Counts one answered forecast under variant `garch`, and times it. */
+  const recordOk = (model: string, started: bigint) => {
     const labels = { variant: "garch", model };
-    metrics.requests.labels({ ...labels, status: ok ? "ok" : "error" }).inc();
-    if (ok) metrics.latency.labels(labels).observe(Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.requests.labels({ ...labels, status: "ok" }).inc();
+    metrics.latency.labels(labels).observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  /** Counts a failed forecast when the server failed it; a client's mistake is not counted. */
+  const recordFailure = (model: string, error: unknown) => {
+    if (serverFailure(error)) {
+      metrics.requests.labels({ variant: "garch", model, status: "error" }).inc();
+    }
   };
 
   /** The version described; its fit is read only when its facts are not known yet. */
@@ -159,22 +177,23 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
         );
       }
       const started = process.hrtime.bigint();
-      let label = wanted;
+      // The request's text is no label: only a version that exists becomes one.
+      let label = UNRESOLVED_MODEL_LABEL;
       try {
         const { record: version, served: model } = await served.resolveGarch(wanted);
         label = `${model.name}@${model.version}`;
         const current = ref === undefined ? label : await currentDefault();
         const info = await describe(version, async () => model.fit, current);
         const result = { served: model, info, path: forecastPath(model.fit, horizon) };
-        record(label, started, true);
+        recordOk(label, started);
         return result;
       } catch (error) {
-        record(label, started, false);
+        recordFailure(label, error);
         throw error;
       }
     },
 
-    async fitForecast(input) {
+    async fitForecast(input, signal) {
       const started = process.hrtime.bigint();
       try {
         const minLength = requiredReturns(input);
@@ -185,12 +204,15 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
           ]);
         }
         const { returns, p, q, dist, mean, horizon } = input;
-        const fitted = await fitter.fit({ returns, options: { p, q, dist, mean }, horizon });
+        const fitted = await fitter.fit(
+          { returns, options: { p, q, dist, mean }, horizon },
+          signal,
+        );
         const result = { ...fitted, minLength };
-        record(CUSTOM_MODEL_LABEL, started, true);
+        recordOk(CUSTOM_MODEL_LABEL, started);
         return result;
       } catch (error) {
-        record(CUSTOM_MODEL_LABEL, started, false);
+        recordFailure(CUSTOM_MODEL_LABEL, error);
         throw error;
       }
     },

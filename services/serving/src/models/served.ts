@@ -146,7 +146,9 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
     const ref = ModelRefSchema.safeParse(text);
     if (!ref.success) {
       const message = ref.error.issues[0]?.message ?? "must be NAME, NAME@version or NAME@alias";
-      throw new ServingError("VALIDATION_FAILED", `model ${message}`, [{ path: "model", message }]);
+      throw new ServingError("VALIDATION_FAILED", `model: ${message}`, [
+        { path: "model", message },
+      ]);
     }
     const record = await resolve(store, ref.data, "garch");
     const served = cache.get(`${record.name}@${record.version}`) ?? (await loadFit(record));

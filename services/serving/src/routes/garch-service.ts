@@ -18,6 +18,7 @@ import {
   GarchUnhealthySchema,
 } from "@mlops/contracts";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { callerGone } from "../caller-gone.js";
 import { modelType } from "../garch/service.js";
 import type { ForecastPath } from "../models/garch.js";
 import { shedWith } from "../plugins/security.js";
@@ -174,16 +175,12 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: GarchCustomResponseSchema, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { returns, p, q, dist, mean, horizon } = request.body;
-      const { fit, path, minLength } = await garch.fitForecast({
-        returns,
-        p,
-        q,
-        dist,
-        mean,
-        horizon,
-      });
+      const { fit, path, minLength } = await garch.fitForecast(
+        { returns, p, q, dist, mean, horizon },
+        callerGone(reply),
+      );
       return {
         ...forecastBody(path, request.id, Date.now()),
         model_info: {

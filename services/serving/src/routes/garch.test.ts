@@ -9,6 +9,26 @@ const forecast = (app: FastifyInstance, model: string, horizon: number) =>
   app.inject({ url: "/garch/forecast", ...json({ model, horizon }) });
 
 describe("GARCH", () => {
+  it("counts answered forecasts and the server's failures, never a client's mistake", async () => {
+    const app = await build(fixture);
+    await forecast(app, "dem2gbp@1", 2);
+    // Unknown names (each a new text), bad references, a classifier, a series that cannot be fitted.
+    for (let i = 0; i < 20; i++) expect((await forecast(app, `nope${i}`, 2)).statusCode).toBe(404);
+    expect((await forecast(app, "a@B C", 2)).statusCode).toBe(400);
+    expect((await forecast(app, "classifier@champion", 2)).statusCode).toBe(404);
+    const flat = await app.inject({
+      url: "/garch/fit-forecast",
+      ...json({ returns: Array(200).fill(0), horizon: 3 }),
+    });
+    expect(flat.statusCode).toBe(422);
+    const series = (await app.inject({ url: "/metrics" })).body
+      .split("\n")
+      .filter((line) => line.startsWith('prediction_requests_total{variant="garch"'));
+    expect(series).toEqual([
+      'prediction_requests_total{variant="garch",model="dem2gbp@1",status="ok"} 1',
+    ]);
+  });
+
   it("forecasts from the registered fit by alias and by version", async () => {
     const app = await build(fixture);
     const byAlias = await forecast(app, "dem2gbp@champion", 5);
@@ -35,6 +55,7 @@ describe("GARCH", () => {
     const bad = await forecast(app, "a@B C", 2);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues[0].path).toBe("model");
+    expect(bad.json().message).toMatch(/^model: alias /);
     const far = await forecast(app, "dem2gbp@1", 0);
     expect(far.json().issues[0].path).toBe("horizon");
   });

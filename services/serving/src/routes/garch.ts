@@ -13,6 +13,7 @@ import {
   GarchForecastResponseSchema,
 } from "@mlops/contracts";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { callerGone } from "../caller-gone.js";
 
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema };
 
@@ -53,8 +54,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: GarchFitForecastResponseSchema, ...errors },
       },
     },
-    async (request) => {
-      const { fit, path } = await app.garch.fitForecast(request.body);
+    async (request, reply) => {
+      const { fit, path } = await app.garch.fitForecast(request.body, callerGone(reply));
       return {
         ...path,
         params: flatParams(fit.params),
