@@ -68,11 +68,21 @@ export type PredictionRecordInput = z.input<typeof PredictionRecordSchema>;
  */
 export const MAX_OUTCOME_MAGNITUDE = 1e100;
 
-/** Ground truth: a class label, or a number for numeric outcomes (revenue, clicks, …). */
-export const OutcomeValueSchema = z.union([
-  ClassLabelSchema,
-  z.number().min(-MAX_OUTCOME_MAGNITUDE).max(MAX_OUTCOME_MAGNITUDE),
-]);
+/** What an outcome may be, for messages. */
+const OUTCOME_RULE =
+  "must be a class label (1-128 characters, no control characters) or a finite number within ±1e100";
+
+/**
+ * Ground truth: a class label, or a number for numeric outcomes (revenue, clicks, …). A label is
+ * text a person or a system reports, held to the user id's rule: no control characters.
+ */
+export const OutcomeValueSchema = z.union(
+  [
+    ClassLabelSchema.regex(/^[^\p{Cc}]*$/u, { error: "must not contain control characters" }),
+    z.number().min(-MAX_OUTCOME_MAGNITUDE).max(MAX_OUTCOME_MAGNITUDE),
+  ],
+  { error: OUTCOME_RULE },
+);
 export type OutcomeValue = z.infer<typeof OutcomeValueSchema>;
 
 /** An outcome for an earlier prediction; `request_id` is its id (one outcome per request). */

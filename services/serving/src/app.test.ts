@@ -143,6 +143,27 @@ describe("feedback and A/B stats", () => {
     });
   });
 
+  it("states what an outcome may be, and takes no control characters in a label", async () => {
+    const app = await build(fixture);
+    const rule =
+      "must be a class label (1-128 characters, no control characters) or a finite number within ±1e100";
+    const cases: [unknown, string][] = [
+      [true, rule],
+      [null, rule],
+      [[1], rule],
+      [{ label: "1" }, rule],
+      ["\u0000", "must not contain control characters"],
+      ["late\npayment", "must not contain control characters"],
+    ];
+    for (const [outcome, message] of cases) {
+      const res = await app.inject({ url: "/feedback", ...json({ request_id: "r-1", outcome }) });
+      expect(res.statusCode, JSON.stringify(outcome)).toBe(400);
+      expect(res.json().issues).toEqual([{ path: "outcome", message }]);
+    }
+    const missing = await app.inject({ url: "/feedback", ...json({ request_id: "r-1" }) });
+    expect(missing.json().issues).toEqual([{ path: "outcome", message: rule }]);
+  });
+
   it("rejects an outcome without a request id, naming it", async () => {
     const app = await build(fixture);
     const res = await app.inject({ url: "/feedback", ...json({ outcome: 1 }) });
