@@ -34,6 +34,23 @@ export const UserIdSchema = z
   .max(256)
   .regex(/^[^\p{Cc}]*$/u, { error: "must not contain control characters" });
 
+/**
+ * A number given as text (a query or path parameter, a command-line flag), read as `schema`:
+ * decimal digits with an optional fraction, as people write amounts. `Number()` alone would also
+ * take `0x10`, `1e2`, padded spaces, and an empty value as 0.
+ */
+export function decimalText<T extends z.ZodType<number, number>>(schema: T, whole = false) {
+  return z
+    .string()
+    .regex(whole ? /^\d{1,15}$/ : /^\d{1,15}(\.\d{1,15})?$/, {
+      error: whole
+        ? "must be a whole number in decimal digits, such as 20"
+        : "must be a number in decimal digits, such as 20 or 0.5",
+    })
+    .transform(Number)
+    .pipe(schema);
+}
+
 /** Model version numbers start at 1. */
 export const VersionSchema = z.number().int().min(1).max(1_000_000_000);
 

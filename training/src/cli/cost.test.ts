@@ -36,9 +36,16 @@ describe("mlops cost", () => {
       e.rows.find((r) => r.component === "Log Analytics ingestion")!.min;
     expect(ingest(high)).toBeCloseTo(ingest(low) * 10, 1);
 
-    const bad = await run(["cost", "--stack-config", PROD, "--storage-gb", "-1"]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/--storage-gb: Too small/);
+    // A negative amount, and what Number() would have read as 16 and as 0.
+    for (const value of ["-1", "0x10", ""]) {
+      const bad = await run(["cost", "--stack-config", PROD, "--storage-gb", value]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(
+        /--storage-gb: must be a number in decimal digits, such as 20 or 0\.5/,
+      );
+    }
+    const huge = await run(["cost", "--stack-config", PROD, "--storage-gb", "10000001"]);
+    expect(huge.stderr).toMatch(/--storage-gb: Too big/);
     const neither = await run(["cost"]);
     expect(neither.stderr).toMatch(/give exactly one of --stack <name>/);
     const missing = await run(["cost", "--stack", "nosuchstack"]);

@@ -1,10 +1,10 @@
 /** What `mlops cost` accepts, validated at the edge: each error names the flag and its rule. */
 import { join } from "node:path";
-import { parseOrThrow } from "@mlops/contracts";
+import { decimalText, parseOrThrow } from "@mlops/contracts";
 import { z } from "zod";
 import { type CostAssumptions, DEFAULT_ASSUMPTIONS } from "./estimate.js";
 
-const amount = (max: number) => z.coerce.number().min(0).max(max);
+const amount = (max: number) => decimalText(z.number().min(0).max(max));
 
 export const CostFlagsSchema = z
   .object({

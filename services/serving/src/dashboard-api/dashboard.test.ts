@@ -122,6 +122,27 @@ describe("dashboard endpoints", () => {
     const bad = await app.inject("/dashboard/api/garch/dem2gbp?horizon=0");
     expect(bad.statusCode).toBe(400);
     expect(bad.json().issues[0].path).toBe("horizon");
+    // Numbers are decimal digits: not what Number() also reads (hex, exponents, padding, "").
+    for (const query of [
+      "horizon=0x10",
+      "horizon=1e1",
+      "horizon=%205",
+      "horizon=",
+      "history=3.5",
+    ]) {
+      const odd = await app.inject(`/dashboard/api/garch/dem2gbp?${query}`);
+      expect(odd.statusCode, query).toBe(400);
+      expect(odd.json().issues[0].message, query).toBe(
+        "must be a whole number in decimal digits, such as 20",
+      );
+    }
+    const twice = await app.inject("/dashboard/api/garch/dem2gbp?horizon=5&horizon=6");
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().issues[0].path).toBe("horizon");
+    for (const version of ["0x1", "1e0"]) {
+      const odd = await app.inject(`/dashboard/api/models/classifier/${version}/card`);
+      expect(odd.statusCode, version).toBe(400);
+    }
   });
 
   it("documents every data endpoint in the OpenAPI page", async () => {

@@ -6,6 +6,7 @@
 import {
   ClassifierAlgorithmSchema,
   DecisionKindSchema,
+  decimalText,
   MetricsSchema,
   NameSchema,
   ParamsSchema,
@@ -143,9 +144,9 @@ export type ModelsView = z.infer<typeof ModelsViewSchema>;
 /** Query of `GET /dashboard/api/garch/:name`. */
 export const GarchViewQuerySchema = z.object({
   /** Fitted observations to return, the most recent. */
-  history: z.coerce.number().int().min(10).max(5000).default(250),
+  history: decimalText(z.number().int().min(10).max(5000), true).default(250),
   /** Forecast steps. */
-  horizon: z.coerce.number().int().min(1).max(250).default(20),
+  horizon: decimalText(z.number().int().min(1).max(250), true).default(20),
 });
 
 /** `GET /dashboard/api/garch/:name`: fitted conditional volatility and the forecast with band. */
@@ -172,5 +173,5 @@ export type GarchView = z.infer<typeof GarchViewSchema>;
 /** Params of `GET /dashboard/api/models/:name/:version/card`. */
 export const CardParamsSchema = z.object({
   name: NameSchema,
-  version: z.coerce.number().pipe(VersionSchema),
+  version: decimalText(VersionSchema, true),
 });
