@@ -137,6 +137,20 @@ describe("POST /predict", () => {
       message: /^content-encoding gzip is not accepted: send the body uncompressed$/,
     },
     {
+      bad: "a body in another character set",
+      contentType: "application/json; charset=utf-16",
+      payload: JSON.stringify({ features: row }),
+      status: 415,
+      message: /^content-type charset utf-16 is not accepted: send the body as UTF-8$/,
+    },
+    {
+      bad: "a body in a quoted character set",
+      contentType: 'application/json;charset="ISO-8859-1"',
+      payload: JSON.stringify({ features: row }),
+      status: 415,
+      message: /^content-type charset ISO-8859-1 is not accepted/,
+    },
+    {
       bad: "an oversized body",
       payload: JSON.stringify({ features: row, user_id: "x".repeat(3 * 1024 * 1024) }),
       status: 413,
@@ -160,6 +174,23 @@ describe("POST /predict", () => {
       if (message !== undefined) expect(res.json().message).toMatch(message);
     },
   );
+
+  it("reads a body declared as UTF-8, however the charset is written", async () => {
+    const app = await build(fixture);
+    for (const type of [
+      "application/json; charset=utf-8",
+      "application/json;charset=UTF-8",
+      'application/json; charset="utf8"',
+    ]) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/predict",
+        headers: { "content-type": type },
+        payload: JSON.stringify({ features: row, user_id: "ü-1" }),
+      });
+      expect(res.statusCode, type).toBe(200);
+    }
+  });
 
   it("counts predictions on /metrics under the contract's names", async () => {
     const app = await build(fixture);
