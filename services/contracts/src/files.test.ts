@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -75,6 +75,34 @@ describe("stageFile", () => {
     const staged = await failure(stageFile(join(folder, "report.md"), "x"));
     expect(staged.message).toBe(`cannot write ${join(folder, "report.md")}: it is a directory`);
     expect(await readdir(folder)).toEqual(["report.md"]);
+  });
+
+  it("writes through a symbolic link, leaving the link a link", async () => {
+    const folder = join(dir, "linked");
+    await mkdir(join(folder, "real"), { recursive: true });
+    await writeFile(join(folder, "real", "report.md"), "old");
+    await symlink(join("real", "report.md"), join(folder, "report.md"));
+    // A dangling link is written through too: its target is created.
+    await symlink(join("real", "new.md"), join(folder, "new.md"));
+    for (const name of ["report.md", "new.md"]) {
+      await (await stageFile(join(folder, name), "fresh")).commit();
+      expect(lstatSync(join(folder, name)).isSymbolicLink(), name).toBe(true);
+      expect(await readFile(join(folder, "real", name), "utf8"), name).toBe("fresh");
+    }
+    expect((await readdir(join(folder, "real"))).sort()).toEqual(["new.md", "report.md"]);
+  });
+
+  it("writes a device or a pipe in place, at commit, instead of renaming over it", async () => {
+    const pipe = join(dir, "out.fifo");
+    expect(spawnSync("mkfifo", [pipe]).status).toBe(0);
+    const staged = await stageFile(pipe, "through the pipe");
+    const reader = readFile(pipe, "utf8");
+    await staged.commit();
+    expect(await reader).toBe("through the pipe");
+    expect(statSync(pipe).isFIFO()).toBe(true);
+    await (await stageFile(pipe, "dropped")).discard();
+    expect(statSync(pipe).isFIFO()).toBe(true);
+    expect(await readdir(dir)).not.toContainEqual(expect.stringMatching(/out\.fifo.*tmp/));
   });
 
   it("refuses a path that names no file", async () => {

@@ -3,8 +3,8 @@
  * call (and, for an atomic write, the temporary file rather than the one the user named). And
  * the module file a worker pool runs, beside the module that starts it.
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { constants, existsSync, lstatSync, mkdirSync, readlinkSync, statSync } from "node:fs";
+import { access, open, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -145,14 +145,40 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
+/** Most symbolic links followed to find where a path leads (Linux's own limit). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Where a write to `path` lands: the file a symbolic link leads to (the link stays a link), or
+ * `path`; and whether that is a device, a pipe or a socket, which is written in place (a rename
+ * over `/dev/null` would replace the device with a file).
+ */
+function writeTarget(path: string): { readonly path: string; readonly inPlace: boolean } {
+  let current = path;
+  for (let hops = 0; hops <= MAX_LINK_HOPS; hops++) {
+    const info = lstatSync(current, { throwIfNoEntry: false });
+    if (!info?.isSymbolicLink()) {
+      const special = info !== undefined && !info.isFile() && !info.isDirectory();
+      return { path: current, inPlace: special };
+    }
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw Object.assign(new Error(`${path}: too many symbolic links`), { code: "ELOOP" });
+}
+
 /**
  * Writes `data` to a temporary file beside `path` (creating its folder), for a command to put in
  * place once what the file records has happened: everything that can fail (the folder, the
  * space, a folder standing at `path`) fails here, and `commit` is a rename in the same folder.
+ * A symbolic link is written through (its target replaced, the link kept), and a device, pipe or
+ * socket (`/dev/null`, `/dev/stdout`) is written in place at `commit`.
  * @throws FileWriteError naming `path` and the reason; nothing is left behind.
  */
 export async function stageFile(path: string, data: string | Uint8Array): Promise<StagedFile> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  if (path === "" || path.endsWith(sep)) {
+    throw new FileWriteError(`cannot write ${JSON.stringify(path)}: it names no file`);
+  }
+  let temporary = "";
   const discard = () =>
     rm(temporary, { force: true }).then(
       () => undefined,
@@ -160,26 +186,32 @@ export async function stageFile(path: string, data: string | Uint8Array): Promis
     );
   const fail = async (error: unknown): Promise<never> => {
     // Where the folder itself is unusable no temporary file was made, and removing it fails too.
-    await discard();
+    if (temporary !== "") await discard();
     // mkdir's EEXIST: a file stands where the path needs a folder.
     const code = (error as { code?: string }).code;
     const reason = code === "EEXIST" ? FILE_ERRORS.ENOTDIR : fileErrorReason(error);
     throw new FileWriteError(`cannot write ${path}: ${reason}`, { cause: error });
   };
-  if (path === "" || path.endsWith(sep)) {
-    throw new FileWriteError(`cannot write ${JSON.stringify(path)}: it names no file`);
-  }
   try {
-    makeDirectory(dirname(path));
+    const target = writeTarget(path);
+    if (target.inPlace) {
+      await access(target.path, constants.W_OK);
+      return {
+        commit: () => writeFile(target.path, data).catch(fail),
+        discard: async () => undefined,
+      };
+    }
+    makeDirectory(dirname(target.path));
     // The rename would fail on it, after the command has done what the file records.
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    if (statSync(target.path, { throwIfNoEntry: false })?.isDirectory()) {
       throw Object.assign(new Error(`${path} is a directory`), { code: "EISDIR" });
     }
+    temporary = join(dirname(target.path), `.${basename(target.path)}.${process.pid}.tmp`);
     await writeFile(temporary, data);
+    return { commit: () => rename(temporary, target.path).catch(fail), discard };
   } catch (error) {
     return fail(error);
   }
-  return { commit: () => rename(temporary, path).catch(fail), discard };
 }
 
 /**
