@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FeatureSchemaSchema, MAX_FEATURES } from "@mlops/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { thrownBy } from "../test-support/thrown.js";
@@ -110,6 +111,62 @@ describe("parseDataset", () => {
     expect(thrown(table(["a"])).message).toBe('column "y": needs at least 2 classes, found 1');
     expect(thrown(table(["a", "b"], 4)).message).toBe(
       'column "y": class "a" has 4 rows; each class needs at least 5',
+    );
+  });
+
+  it("refuses what a model's feature schema cannot record, before anything is trained", () => {
+    /** A CSV with `features` feature columns named by `name`, the label column `label`, and rows. */
+    const wide = (features: number, name = (j: number) => `f${j}`, label = "y", classes = 2) => {
+      const header = [...Array.from({ length: features }, (_, j) => name(j)), label].join(",");
+      const rows: string[] = [];
+      for (let k = 0; k < classes; k++) {
+        for (let i = 0; i < 5; i++) rows.push(`${"0,".repeat(features)}c${k}`);
+      }
+      return `${header}\n${rows.join("\n")}\n`;
+    };
+    // At the limits the data set is read, and its schema is one a manifest records.
+    const edge = parseDataset(
+      csv(wide(MAX_FEATURES, (j) => `${"x".repeat(123)}${j}`.slice(-128))),
+      {
+        label: "y",
+      },
+    );
+    const classes = parseDataset(csv(wide(1, undefined, "t".repeat(128), 1000)), {
+      label: "t".repeat(128),
+    });
+    for (const data of [edge, classes]) {
+      const schema = {
+        kind: "classifier",
+        features: data.featureNames.map((name) => ({ name, type: "number" })),
+        target: data.labelName,
+        classes: data.classNames,
+      };
+      expect(FeatureSchemaSchema.safeParse(schema).success).toBe(true);
+    }
+    expect(classes.classNames).toHaveLength(1000);
+
+    expect(thrown(wide(MAX_FEATURES + 1)).message).toBe(
+      `(line 1): the header has ${MAX_FEATURES + 1} feature columns; a model takes at most ${MAX_FEATURES} features`,
+    );
+    expect(thrown(wide(20_000)).line).toBe(1);
+    const longName = thrown(wide(3, (j) => (j === 1 ? "n".repeat(129) : `f${j}`)));
+    expect(longName.message).toMatch(
+      /^\(line 1\) column "n{39}…": header field 2: a feature name has at most 128 characters \(this one has 129\)$/,
+    );
+    const label = "L".repeat(129);
+    expect(
+      thrownBy(() => parseDataset(csv(wide(2, undefined, label)), { label }), OptionError).message,
+    ).toMatch(
+      /^--label must name a column of at most 128 characters, the longest target name a model records \(this one has 129\) \(got "L{39}…"\)$/,
+    );
+    const longClass = `${table(["a", "b"]).trimEnd()}\n${Array(5)
+      .fill(`1,1,${"c".repeat(129)}`)
+      .join("\n")}\n`;
+    expect(thrown(longClass).message).toMatch(
+      /^row 11 \(line 12\) column "y": the class "c{39}…" has 129 characters; a class label has at most 128$/,
+    );
+    expect(thrown(wide(1, undefined, "y", 1001)).message).toBe(
+      'column "y": has 1001 classes; a model predicts at most 1000',
     );
   });
 

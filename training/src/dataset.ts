@@ -1,7 +1,9 @@
+import { FeatureSchemaSchema, MAX_FEATURES, truncateText } from "@mlops/contracts";
 import { fileErrorReason, readBoundedFile } from "@mlops/contracts/files";
 import { readNumber } from "@mlops/garch/csv";
 import { Random } from "@mlops/garch/random";
 import { sha256 } from "@mlops/models";
+import type { z } from "zod";
 import { parseCsv, withDatasetErrors } from "./csv.js";
 import { DatasetError, OptionError } from "./errors.js";
 import { MAX_SEED } from "./forest/options.js";
@@ -113,8 +115,11 @@ function decodeUtf8(bytes: Uint8Array): string {
  * Validates a CSV's bytes (UTF-8) into a {@link Dataset}: a header of unique non-empty names, the label
  * column present, at least one feature column, every feature cell a finite decimal number, no
  * empty label, ≥ 2 classes with ≥ {@link MIN_ROWS_PER_CLASS} rows each, and (with a split column)
- * only `train`/`test` values with every class present in both parts. Errors name the row and
- * column.
+ * only `train`/`test` values with every class present in both parts. What a model's manifest
+ * records must also fit its feature schema (`FeatureSchemaSchema` of `@mlops/contracts`): at most
+ * MAX_FEATURES feature columns, feature names, the label's name and every class value within the
+ * schema's lengths, and no more classes than it allows; refused here, before anything is trained.
+ * Errors name the row and column.
  */
 export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Dataset {
   const splitColumn = options.splitColumn ?? "split";
@@ -147,6 +152,8 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
     j === labelIndex || j === splitIndex ? [] : [j],
   );
   if (featureIndexes.length === 0) throw new DatasetError("no feature columns besides the label");
+  checkFeatureColumns(featureIndexes, header);
+  checkTargetName(header[labelIndex]);
 
   const rows = records.slice(1);
   if (rows.length === 0) throw new DatasetError("the file has a header but no rows");
@@ -186,6 +193,7 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
   const y = Int32Array.from(labels, (label) => classOf.get(label)!);
   const labelName = header[labelIndex];
   checkClassCounts(y, classNames, labelName);
+  checkClassLabels(classNames, labels, rows, labelName);
   const split =
     splitIndex >= 0
       ? splitFromColumn(parts, y, classNames, splitColumn)
@@ -200,6 +208,94 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
     splitSource: splitIndex >= 0 ? "column" : "stratified",
     sha256: sha256(bytes),
   };
+}
+
+/** The classifier branch of the manifest's feature schema: the limits a data set must fit. */
+const ClassifierSchema = FeatureSchemaSchema.options[0].shape;
+
+/** The longest a column name or value shown in a message gets. */
+const SHOWN_CHARS = 40;
+
+/** The limit a `too_big` issue names, or undefined for any other issue. */
+function maximumOf(issue: z.core.$ZodIssue | undefined): number | undefined {
+  return issue?.code === "too_big" ? Number(issue.maximum) : undefined;
+}
+
+/**
+ * Refuses feature columns a model's feature schema cannot record: more than MAX_FEATURES, or a
+ * name longer than the schema allows.
+ */
+function checkFeatureColumns(featureIndexes: readonly number[], header: readonly string[]): void {
+  if (featureIndexes.length > MAX_FEATURES) {
+    throw new DatasetError(
+      `the header has ${featureIndexes.length} feature columns; a model takes at most ${MAX_FEATURES} features`,
+      { line: 1 },
+    );
+  }
+  const parsed = ClassifierSchema.features.safeParse(
+    featureIndexes.map((j) => ({ name: header[j], type: "number" })),
+  );
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const f = issue?.path[0];
+  const j = typeof f === "number" ? featureIndexes[f] : undefined;
+  if (j === undefined) throw new DatasetError(`feature columns: ${issue?.message}`, { line: 1 });
+  const name = header[j];
+  const max = maximumOf(issue);
+  throw new DatasetError(
+    max === undefined
+      ? `header field ${j + 1}: ${issue?.message}`
+      : `header field ${j + 1}: a feature name has at most ${max} characters (this one has ${name.length})`,
+    { line: 1, column: truncateText(name, SHOWN_CHARS) },
+  );
+}
+
+/** Refuses a label column whose name a model's feature schema cannot record as its target. */
+function checkTargetName(labelName: string): void {
+  const parsed = ClassifierSchema.target.safeParse(labelName);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const max = maximumOf(issue);
+  throw new OptionError(
+    "--label",
+    max === undefined
+      ? `names a column a model cannot record as its target: ${issue?.message}`
+      : `must name a column of at most ${max} characters, the longest target name a model records (this one has ${labelName.length})`,
+    truncateText(labelName, SHOWN_CHARS),
+  );
+}
+
+/**
+ * Refuses classes a model's feature schema cannot record: more of them than it allows, or a
+ * value longer than a class label may be (named with the first row that holds it).
+ */
+function checkClassLabels(
+  classNames: readonly string[],
+  labels: readonly string[],
+  rows: readonly { line: number }[],
+  labelName: string,
+): void {
+  const parsed = ClassifierSchema.classes.safeParse(classNames);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const max = maximumOf(issue);
+  const k = issue?.path[0];
+  if (typeof k !== "number") {
+    throw new DatasetError(
+      max === undefined
+        ? `the classes: ${issue?.message}`
+        : `has ${classNames.length} classes; a model predicts at most ${max}`,
+      { column: labelName },
+    );
+  }
+  const value = classNames[k]!;
+  const i = labels.indexOf(value);
+  throw new DatasetError(
+    max === undefined
+      ? `the class ${JSON.stringify(truncateText(value, SHOWN_CHARS))}: ${issue?.message}`
+      : `the class ${JSON.stringify(truncateText(value, SHOWN_CHARS))} has ${value.length} characters; a class label has at most ${max}`,
+    { row: i + 1, line: rows[i]?.line, column: labelName },
+  );
 }
 
 /**

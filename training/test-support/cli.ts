@@ -1,7 +1,7 @@
 /** Running the `mlops` program in-process in tests, against a SQLite store file. */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterAll, beforeAll } from "vitest";
 import type { CliIo } from "../src/cli/context.js";
@@ -14,7 +14,12 @@ export async function runCli(dbPath: string, argv: string[], env: Record<string,
   const io: CliIo = {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: { MLOPS_STORE: `sqlite:${dbPath}`, ...env },
+    // Artifacts beside the store unless a test says otherwise: never the checkout's .mlops/.
+    env: {
+      MLOPS_STORE: `sqlite:${dbPath}`,
+      MLOPS_ARTIFACT_DIR: join(dirname(dbPath), "artifacts"),
+      ...env,
+    },
     isTTY: false,
   };
   const code = await main(argv, io);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkSpec, GarchFit, simulate } from "@mlops/garch";
@@ -92,6 +92,51 @@ describe("mlops garch fit", () => {
       kind: "garch",
       latest_version: 1,
     });
+  });
+
+  it("refuses a name of the other kind, or artifacts it cannot write, before recording a run", async () => {
+    const artifacts = join(root, "kind-artifacts");
+    expect((await fitVol("--name", "vol-clash", "--artifacts", artifacts)).code).toBe(0);
+    const data = await writeDemoCsv(root, 200, "clash.csv");
+    const trained = await run([
+      ...["train", "--data", data, "--label", "label", "--trees", "2"],
+      ...["--name", "clf-clash", "--artifacts", artifacts],
+    ]);
+    expect(trained.code).toBe(0);
+    const store = openSqliteStore(join(root, "platform.db"));
+    const recorded = async () => ({
+      runs: (await store.runs.list()).length,
+      garch: (await store.models.list("vol-clash")).length,
+      classifier: (await store.models.list("clf-clash")).length,
+      folders: (await readdir(artifacts)).length,
+    });
+    try {
+      const before = await recorded();
+      const classifier = await run([
+        ...["train", "--data", data, "--label", "label", "--trees", "2"],
+        ...["--name", "vol-clash", "--artifacts", artifacts],
+      ]);
+      expect([classifier.code, classifier.stderr]).toEqual([
+        1,
+        "error: --name must not name a model of another kind: model vol-clash holds garch versions, so a classifier version cannot be registered under that name; choose another name\n",
+      ]);
+      const garch = await run([
+        ...["garch", "fit", "--data", returnsCsv, "--column", "r", "--max-p", "1", "--max-q", "1"],
+        ...["--name", "clf-clash", "--artifacts", artifacts],
+      ]);
+      expect([garch.code, garch.stderr]).toEqual([
+        1,
+        "error: --name must not name a model of another kind: model clf-clash holds classifier versions, so a garch version cannot be registered under that name; choose another name\n",
+      ]);
+      const devNull = await fitVol("--name", "vol-clash", "--artifacts", "/dev/null");
+      expect([devNull.code, devNull.stderr]).toEqual([
+        1,
+        'error: --artifacts must be a folder that can be created and written (/dev/null: a folder on its path is a file) (got "/dev/null")\n',
+      ]);
+      expect(await recorded()).toEqual(before);
+    } finally {
+      await store.close();
+    }
   });
 
   it("moves a GARCH model's champion without an A/B decision, which only a classifier has", async () => {

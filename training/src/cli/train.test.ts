@@ -93,21 +93,33 @@ describe("mlops train --json", () => {
     expect(bad.stderr).toMatch(/^error: name must be 1-64 characters/);
   });
 
-  it("marks the run FAILED, and registers nothing, when the artifacts cannot be written", async () => {
+  it("refuses artifacts that cannot be written before it records a run or registers", async () => {
     const blocker = join(cli.root, "not-a-dir");
     await writeFile(blocker, "");
-    const before = await cli.withStore((store) => store.models.list("churn"));
-    const bad = await cli.train("--trees", "2", "--artifacts", blocker);
-    expect(bad.code).toBe(1);
-    const why =
-      /--artifacts must be a folder that can be created and written \(.*: a folder on its path is a file\)/;
-    expect(bad.stderr).toMatch(why);
+    const before = await cli.withStore(async (store) => ({
+      runs: (await store.runs.list()).length,
+      versions: (await store.models.list("churn")).length,
+    }));
+    for (const [artifacts, at] of [
+      [blocker, blocker],
+      [join(blocker, "deeper"), blocker],
+      ["/dev/null", "/dev/null"],
+    ] as const) {
+      const bad = await cli.train("--trees", "2", "--artifacts", artifacts);
+      expect([bad.code, bad.stdout]).toEqual([1, ""]);
+      expect(bad.stderr).toBe(
+        `error: --artifacts must be a folder that can be created and written (${at}: a folder on its path is a file) (got "${artifacts}")\n`,
+      );
+    }
     await cli.withStore(async (store) => {
-      const failed = (await store.runs.list()).filter((r) => r.status === "FAILED");
-      expect(failed).toHaveLength(1);
-      expect(failed[0].tags["mlops.error"]).toMatch(why);
-      expect(await store.models.list("churn")).toHaveLength(before.length);
+      expect((await store.runs.list()).length).toBe(before.runs);
+      expect(await store.models.list("churn")).toHaveLength(before.versions);
     });
+    // A folder that does not exist yet is fine: it is made when the version's files are written.
+    const fresh = join(cli.root, "fresh", "artifacts");
+    const made = await cli.train("--trees", "2", "--artifacts", fresh);
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout).artifact.startsWith(fresh)).toBe(true);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import { renderGarchCard } from "../garch-card.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import { headCommit } from "./git.js";
+import { requireArtifactRoot, requireModelKind } from "./preflight.js";
 
 /** What `mlops garch fit` does, as a function. */
 export interface GarchJobInput {
@@ -61,6 +62,8 @@ export interface GarchJobOutput {
  * Selects and fits a GARCH(p, q) model with `@mlops/garch` (orders up to maxP/maxQ, each
  * distribution, lowest criterion), tracks the run, and registers a version of kind `garch` whose
  * artifact is the stored fit (`GarchFit.toJSON()`, which `GarchFit.fromJSON` restores to forecast).
+ * A call refused for a reason that needs no fit (its options, the series, a name holding another
+ * kind of model, an unusable artifact folder) records no run.
  */
 export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput> {
   const name = NameSchema.safeParse(input.name);
@@ -77,6 +80,9 @@ export async function runGarchJob(input: GarchJobInput): Promise<GarchJobOutput>
   };
   // Bad options or a series no candidate can fit are refused before a run is recorded.
   checkSelection(returns, options);
+  // So are a name that holds classifiers and an artifact folder that cannot be made.
+  await requireModelKind(input.store, input.name, "garch");
+  requireArtifactRoot(input.artifactRoot);
   const params: Params = {
     max_p: options.maxP,
     max_q: options.maxQ,

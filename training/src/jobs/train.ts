@@ -8,7 +8,7 @@ import {
   NameSchema,
   type Params,
 } from "@mlops/contracts";
-import { artifactRef, ForestPredictor } from "@mlops/models";
+import { artifactRef, ForestPredictor, type RandomForestJSON } from "@mlops/models";
 import { registerVersion, type Store } from "@mlops/store";
 import {
   type AlgorithmParams,
@@ -32,8 +32,9 @@ import {
   trainAndEvaluate,
   trainAndEvaluateGbdt,
 } from "../train.js";
-import { mergeShareFiles } from "./distributed.js";
+import { mergeShareFiles, shareProvenance } from "./distributed.js";
 import { headCommit } from "./git.js";
+import { requireArtifactRoot, requireModelKind } from "./preflight.js";
 import {
   checkGate,
   decidePromotion,
@@ -87,7 +88,8 @@ export interface TrainJobInput {
   /**
    * A folder of forest shares trained on other nodes (`mlops forest share`): merge them instead
    * of fitting, then evaluate, track and register as usual. `fit_ms` is then the merge's time.
-   * Forests only.
+   * Forests only. The shares must have been trained on this data, label and split with these
+   * flags (`--trees`, `--seed`); they are read and checked before the run is recorded.
    */
   readonly fromShares?: string;
   /** `--auto-promote`: make the new version `challenger` if it passes this gate. */
@@ -151,6 +153,7 @@ async function fitSpec(
   input: TrainJobInput,
   threads: number,
   curve: MetricPoint[],
+  merged: MergedShares | null,
 ): Promise<TrainOutcome> {
   const point = (key: string, value: number, step: number): void => {
     curve.push({ key, value, step, timestamp: Date.now() });
@@ -170,7 +173,7 @@ async function fitSpec(
     });
     return outcome;
   }
-  if (input.fromShares) return mergedOutcome(dataset, spec.params, input.fromShares);
+  if (merged) return mergedOutcome(dataset, spec.params, merged);
   // Threads start before the fit is timed: fit_ms excludes start-up.
   const pool = threads > 1 ? createTrainingPool(threads) : undefined;
   await pool?.ready();
@@ -201,8 +204,10 @@ const DESCRIPTION = { forest: "Random forest", gbdt: "Gradient-boosted trees" } 
  * Trains a classifier (a random forest or gradient-boosted trees) on a CSV and records
  * everything: a tracked run (the algorithm and its params, held-out metrics, the curve by trees
  * or rounds, tags for git sha, data hash, seed and host), a registered model version with
- * lineage, and the artifact with its manifest and model card. A failure after the run starts
- * marks the run FAILED before it is rethrown.
+ * lineage, and the artifact with its manifest and model card. What needs no training is checked
+ * before the run is recorded (the flags, the data, the name and the kind of model it holds, the
+ * artifact folder, the forest shares), so a refused call leaves nothing behind; a failure after
+ * the run starts marks the run FAILED before it is rethrown.
  */
 export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput> {
   const seed = input.seed ?? 42;
@@ -227,8 +232,19 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
       name,
     );
   }
-  const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
   const { store } = input;
+  const merged =
+    input.fromShares && spec.algorithm === "forest"
+      ? await mergeShares(input.fromShares, dataset, spec.params)
+      : null;
+  await requireModelKind(
+    store,
+    name,
+    "classifier",
+    input.name === undefined ? "--name (by default the --data file's base name)" : "--name",
+  );
+  requireArtifactRoot(input.artifactRoot);
+  const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
   const tracker = input.tracker ?? store.runs;
   const started = Date.now();
   // The backend may assign its own id (MLflow does); use the one it returns.
@@ -248,7 +264,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   });
   try {
     const curve: MetricPoint[] = [];
-    const outcome = await fitSpec(spec, dataset, input, threads, curve);
+    const outcome = await fitSpec(spec, dataset, input, threads, curve, merged);
     // The last point a stop is honoured: from here the version is registered with its files.
     input.signal?.throwIfAborted();
     const rounds = roundsOf(outcome);
@@ -333,17 +349,24 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   }
 }
 
+/** The forest merged from `--from-shares`, and how long reading and merging its shares took. */
+interface MergedShares {
+  readonly model: RandomForestJSON;
+  readonly mergeMs: number;
+}
+
 /**
- * The shares in `dir` merged and scored like a forest fitted here. They must be the forest these
- * params describe (same seed and number of trees); shares of another forest are refused.
+ * The shares in `dir` merged, before any run is recorded. They must be the forest these params
+ * describe (same seed and number of trees), trained on this dataset (its hash, label, features,
+ * classes and split); shares of another forest or other data are refused.
  */
-async function mergedOutcome(
+async function mergeShares(
+  dir: string,
   dataset: Dataset,
   params: ForestParams,
-  dir: string,
-): Promise<ForestOutcome> {
+): Promise<MergedShares> {
   const start = performance.now();
-  const model = await mergeShareFiles(dir);
+  const model = await mergeShareFiles(dir, shareProvenance(dataset, params));
   const nTrees = model.baseModel.estimators.length;
   if (nTrees !== params.nEstimators || model.baseModel.seed !== params.seed) {
     throw new OptionError(
@@ -352,17 +375,28 @@ async function mergedOutcome(
       { trees: nTrees, seed: model.baseModel.seed },
     );
   }
+  return { model, mergeMs: performance.now() - start };
+}
+
+/** The merged forest scored like a forest fitted here; `fit_ms` is the merge's time. */
+function mergedOutcome(
+  dataset: Dataset,
+  params: ForestParams,
+  { model, mergeMs }: MergedShares,
+): ForestOutcome {
+  const start = performance.now();
   const predictor = ForestPredictor.fromJSON(
     model,
     dataset.featureNames.length,
     dataset.classNames.length,
   );
+  const nTrees = model.baseModel.estimators.length;
   return evaluateFit(
     dataset,
     {
       algorithm: "forest",
       fit: { model, predictor, params, nTrees, stoppedEarly: false },
     },
-    performance.now() - start,
+    mergeMs + performance.now() - start,
   );
 }
