@@ -316,6 +316,10 @@ describe("mlops ab plan", () => {
         ["--baseline", "0.7", "--mde", "0.1", "--metric", "auc"],
         "--metric must be accuracy or mean",
       ],
+      [
+        ["--baseline", "0.7", "--mde", "0.05", "--sd", "2"],
+        "error: --sd applies to --metric mean only: accuracy's spread follows from its rate (got 2)\n",
+      ],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await run(["ab", "plan", ...args]);
@@ -342,6 +346,14 @@ describe("mlops ab simulate", () => {
     expect(badEffect.stderr).toBe(
       "error: --effect: baseline + effect must lie in [0, 1] for accuracy, got 0.7 + 0.5\n",
     );
+    // --sd describes a numeric outcome; given for accuracy it would change nothing.
+    const sd = await run(
+      ["ab", "simulate", "--url", "http://127.0.0.1:1", "--effect", "0.1"].concat(["--sd", "2"]),
+    );
+    expect([sd.code, sd.stderr]).toEqual([
+      1,
+      "error: --sd applies to --metric mean only: accuracy's spread follows from its rate (got 2)\n",
+    ]);
     // Node's timers keep at most 2^31 - 1 ms: a longer deadline would pass at once.
     for (const timeout of ["0", "3000000"]) {
       const bad = await run([

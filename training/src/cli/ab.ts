@@ -59,6 +59,20 @@ function metricFlag(text: string): PlanMetric {
   return text as PlanMetric;
 }
 
+/**
+ * `--sd` describes a numeric outcome: with `--metric accuracy` it would have no effect (a 0/1
+ * outcome's spread follows from its rate), so it is refused rather than ignored.
+ */
+function checkSdFlag(metric: PlanMetric, sd: number | undefined): void {
+  if (sd !== undefined && metric !== "mean") {
+    throw new OptionError(
+      "--sd",
+      `applies to --metric mean only: ${metric}'s spread follows from its rate`,
+      sd,
+    );
+  }
+}
+
 /** Predictions per day, written `N` or `N/day`. */
 function trafficFlag(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(?:\/day)?$/.exec(text.trim());
@@ -348,6 +362,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .option("--experiment <id>", "also report what this experiment can detect now")
     .option("--json", "print one JSON object")
     .action(async (opts: PlanFlags) => {
+      checkSdFlag(opts.metric, opts.sd);
       let plan: Plan;
       try {
         plan = planExperiment({
@@ -423,7 +438,9 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .option("--features <k>", "features per row", wholeFlag("--features", 1, 1024), 5)
     .option("--timeout <seconds>", "stop sending after this long", seconds("--timeout"), 120)
     .option("--json", "print one JSON object")
-    .action(async (opts: SimulateFlags) => {
+    .action(async (opts: SimulateFlags, command: Command) => {
+      // --sd has a default here: only one given on the command line is refused.
+      checkSdFlag(opts.metric, command.getOptionValueSource("sd") === "cli" ? opts.sd : undefined);
       const summary = await simulateTraffic({
         url: opts.url,
         effect: opts.effect,

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TARGET } from "../../test-support/azureml-target.js";
 import { useCliFixture } from "../../test-support/cli.js";
@@ -124,6 +126,64 @@ describe("mlops sweep-trial", () => {
     );
     const log = await run([...base, "--log-param", "learningRate=fast"], { MLFLOW_RUN_ID: "r" });
     expect(log.stderr).toMatch(/--log-param must be name=<number>/);
+  });
+});
+
+describe("mlops sweep-trial and its run", () => {
+  const trial = (...extra: string[]) => [
+    ...["sweep-trial", "--data", cli.data, "--label", "label"],
+    ...["--param", "nEstimators=5", "--report-every", "1", "--json", ...extra],
+  ];
+
+  it("names --run-id before training when the tracker has no such run", async () => {
+    const r = await run(trial("--run-id", "abc"));
+    expect([r.code, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toMatch(
+      /^error: --run-id \(or MLFLOW_RUN_ID\) must name a run the tracker can log to: sqlite:.*: run abc does not exist \(got "abc"\)\n$/,
+    );
+  });
+
+  it("fails with a message, not an unhandled rejection, when a metric cannot be logged", async () => {
+    // An MLflow server that takes the run's tags but refuses its metrics (a run ended meanwhile).
+    const metricPosts: number[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on("end", () => {
+        const metrics = (JSON.parse(body || "{}") as { metrics?: unknown[] }).metrics ?? [];
+        if (metrics.length > 0) metricPosts.push(metrics.length);
+        const refused = metrics.length > 0;
+        res.writeHead(refused ? 400 : 200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify(
+            refused ? { error_code: "INVALID_STATE", message: "run r is not active" } : {},
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await run(trial("--run-id", "r"), {
+        MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`,
+      });
+      // Give a rejection left without a handler the turn Node needs to report it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect([r.code, r.stdout]).toEqual([1, ""]);
+      expect(r.stderr).toMatch(/^error: could not log validation_accuracy to run r: .*not active/);
+      expect(r.stderr.split("\n")).toHaveLength(2);
+      expect(unhandled).toEqual([]);
+      // The first refusal stopped the trial: no later report was sent.
+      expect(metricPosts).toEqual([1]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -2,6 +2,7 @@
  * The Azure ML target of the `mlops` program: `--target azureml` of `train` and `sweep` submits
  * jobs to the workspace's cluster, and `mlops sweep-trial` is what each trial of a sweep job runs.
  */
+import { hostname } from "node:os";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import { DefaultAzureCredential } from "@azure/identity";
 import { type Command, InvalidArgumentError } from "commander";
@@ -22,6 +23,7 @@ import { runSweep } from "../sweep/run.js";
 import type { ParameterValue, SearchSpace } from "../sweep/space.js";
 import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
+import type { RunTracker } from "../tracking/tracker.js";
 import type { CliContext } from "./context.js";
 import { datasetCommand, integer, threadsFlag } from "./flags.js";
 
@@ -138,8 +140,13 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
           ]),
         );
         const dataset = await loadDataset(opts.data, { label: opts.label, seed: 42 });
+        await checkRun(tracker, runId);
         // Reports are logged in order as they come; the chain is awaited before the trial ends.
+        // It never rejects: the first failed write is kept, and stops the training (no later
+        // report could be logged either), then fails the command below.
         let logged: Promise<void> = Promise.resolve();
+        let failedWrite: { error: unknown } | undefined;
+        const stop = new AbortController();
         const pool =
           algorithm === "forest" && opts.threads > 1 ? createTrainingPool(opts.threads) : undefined;
         const result = await runSweep(
@@ -154,7 +161,9 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
           {
             pool,
             threads: opts.threads,
+            signal: stop.signal,
             onReport: (_trial, interval, report) => {
+              if (failedWrite !== undefined) return;
               // Azure ML counts each logged value of the primary metric as one interval.
               const timestamp = Date.now();
               const points = [
@@ -168,11 +177,23 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
                   timestamp,
                 });
               }
-              logged = logged.then(() => tracker.logMetrics(runId, points));
+              logged = logged
+                .then(() =>
+                  failedWrite === undefined ? tracker.logMetrics(runId, points) : undefined,
+                )
+                .catch((error: unknown) => {
+                  failedWrite ??= { error };
+                  stop.abort(error);
+                });
             },
           },
         ).finally(() => pool?.close());
         await logged;
+        if (failedWrite !== undefined) {
+          throw new Error(
+            `could not log ${SWEEP_PRIMARY_METRIC} to run ${runId}: ${messageOf(failedWrite.error)}`,
+          );
+        }
         const trial = result.trials[0]!;
         if (trial.status === "failed") throw new Error(`the trial failed: ${trial.reason}`);
         const out = {
@@ -191,6 +212,27 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         );
       }),
     );
+}
+
+/**
+ * Fails naming `--run-id` unless the tracker has the run and takes writes to it, before anything
+ * is trained: it tags the run with what ran on it (the kind and the host, as other runs are
+ * tagged), the one write every tracker has that needs the run.
+ */
+async function checkRun(tracker: RunTracker, runId: string): Promise<void> {
+  try {
+    await tracker.setTags(runId, { "mlops.kind": "sweep-trial", "mlops.host": hostname() });
+  } catch (error) {
+    throw new OptionError(
+      "--run-id",
+      `(or MLFLOW_RUN_ID) must name a run the tracker can log to: ${messageOf(error)}`,
+      runId,
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface TrialFlags {

@@ -1,6 +1,5 @@
-import { SERVING_DEFAULTS } from "@mlops/contracts";
-import type { Command } from "commander";
-import { OptionError } from "../errors.js";
+import { NameSchema, SERVING_DEFAULTS } from "@mlops/contracts";
+import { type Command, InvalidArgumentError } from "commander";
 import { interruptible } from "../interrupt.js";
 import { runDemoJob } from "../jobs/demo.js";
 import type { CliContext } from "./context.js";
@@ -19,23 +18,21 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option("--trees <n>", "trees of the forest and rounds of the boosted trees", treesFlag, 100)
     .option("--threads <t>", "worker threads for training (1 to 64)", threadsFlag, 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
-    .option("--experiment <id>", "the A/B experiment's id", SERVING_DEFAULTS.experimentId)
+    .option(
+      "--experiment <id>",
+      "the A/B experiment's id",
+      experimentFlag,
+      SERVING_DEFAULTS.experimentId,
+    )
     .option(
       "--challenger-weight <pct>",
       "percent of users the experiment sends to the challenger (0-100)",
-      integer("--challenger-weight", 0),
+      integer("--challenger-weight", 0, 100),
       SERVING_DEFAULTS.challengerWeight,
     )
     .option("--json", "print one JSON object instead of text")
     .action((opts: DemoFlags) =>
       ctx.withStore(async (store) => {
-        if (opts.challengerWeight > 100) {
-          throw new OptionError(
-            "--challenger-weight",
-            "must be at most 100",
-            opts.challengerWeight,
-          );
-        }
         const result = await interruptible((signal) =>
           runDemoJob({
             signal,
@@ -63,6 +60,16 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         );
       }),
     );
+}
+
+/** `--experiment`: an experiment id (the registry's name rule), checked before anything is trained. */
+function experimentFlag(text: string): string {
+  const id = NameSchema.safeParse(text);
+  if (!id.success) {
+    const rule = id.error.issues[0]?.message ?? "is not a valid experiment id";
+    throw new InvalidArgumentError(`--experiment ${rule} (got ${JSON.stringify(text)})`);
+  }
+  return text;
 }
 
 interface DemoFlags {

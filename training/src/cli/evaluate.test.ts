@@ -68,6 +68,10 @@ describe("mlops evaluate", () => {
       "label",
     ]);
     expect(missing.stderr).toBe('error: column "f0": the model needs this feature column\n');
+    const noData = await cli.run(["evaluate", "--model", "strict", "--data", "", "--label", "x"]);
+    expect(noData.stderr).toBe(
+      "error: option '--data <file>' argument '' is invalid. --data must name a file (got an empty path)\n",
+    );
     const relabeled = join(cli.root, "relabeled.csv");
     await writeFile(relabeled, (await readFile(cli.data, "utf8")).replaceAll(",1,t", ",yes,t"));
     const unknown = await cli.run([

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runEvaluateJob } from "../jobs/evaluate.js";
 import type { CliContext } from "./context.js";
+import { dataFlag } from "./flags.js";
 
 /** Adds `mlops evaluate`. */
 export function registerEvaluateCommand(program: Command, ctx: CliContext): void {
@@ -10,7 +11,11 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
     .command("evaluate")
     .description("Score a registered model version on a CSV (columns matched by name).")
     .requiredOption("--model <ref>", "NAME, NAME@VERSION or NAME@ALIAS")
-    .requiredOption("--data <file>", "CSV with the model's feature columns and the label column")
+    .requiredOption(
+      "--data <file>",
+      "CSV with the model's feature columns and the label column",
+      dataFlag,
+    )
     .requiredOption("--label <column>", "the label column")
     .option("--rows <which>", "all rows, or the held-out part (test)", "all")
     .option("--json", "print one JSON object instead of text")

@@ -2,8 +2,9 @@
 import { type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
 import { secondsFlag } from "@mlops/release";
 import { type Command, InvalidArgumentError } from "commander";
-import { MAX_THREADS } from "../errors.js";
-import { MAX_ESTIMATORS } from "../forest/options.js";
+import { MAX_THREADS, OptionError } from "../errors.js";
+import { MAX_ESTIMATORS, MAX_SEED } from "../forest/options.js";
+import { PROMOTION_METRICS } from "../jobs/promotion.js";
 
 /**
  * `--artifacts <dir>`'s help: where a command writes a new model's files. The flag has no
@@ -19,12 +20,17 @@ export function artifactRoot(flag: string | undefined, env: EnvRecord): string {
   return flag ?? parseArtifactDir(env);
 }
 
-/** An integer ≥ `min` (and ≤ `max` when given). */
+/**
+ * An integer ≥ `min` and ≤ `max` (without `max`, ≤ Number.MAX_SAFE_INTEGER: past it, the text
+ * would not be the number read).
+ */
 export function integer(flag: string, min: number, max?: number) {
+  const most = max ?? Number.MAX_SAFE_INTEGER;
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || (max !== undefined && n > max)) {
-      const range = max === undefined ? `≥ ${min}` : `in [${min}, ${max}]`;
+    if (!/^\d+$/.test(text) || n < min || n > most) {
+      // The safe-integer bound is named only to the one who went past it.
+      const range = max === undefined && !(n > most) ? `≥ ${min}` : `in [${min}, ${most}]`;
       throw new InvalidArgumentError(
         `${flag} must be an integer ${range} (got ${JSON.stringify(text)})`,
       );
@@ -38,6 +44,28 @@ export const threadsFlag = integer("--threads", 1, MAX_THREADS);
 
 /** `--trees`: trees of a forest or boosting rounds, 1 to the trainers' MAX_ESTIMATORS. */
 export const treesFlag = integer("--trees", 1, MAX_ESTIMATORS);
+
+/** `--seed`: an integer in [0, MAX_SEED], the seeds the trainers and the split take. */
+export const seedFlag = integer("--seed", 0, MAX_SEED);
+
+/** `--data <file>`: a path, not empty (an empty one names no file). */
+export function dataFlag(text: string): string {
+  if (text.trim() === "") {
+    throw new InvalidArgumentError("--data must name a file (got an empty path)");
+  }
+  return text;
+}
+
+/**
+ * `--metric` of a promotion gate (`mlops gate`, `mlops train --auto-promote`): one of
+ * PROMOTION_METRICS; throws an {@link OptionError} naming the flag.
+ */
+export function checkGateMetric(metric: string): string {
+  if (!(PROMOTION_METRICS as readonly string[]).includes(metric)) {
+    throw new OptionError("--metric", `must be one of ${PROMOTION_METRICS.join(", ")}`, metric);
+  }
+  return metric;
+}
 
 /** Any finite number. */
 export function number(flag: string) {
@@ -60,6 +88,10 @@ export function datasetCommand(parent: Command, name: string, description: strin
   return parent
     .command(name)
     .description(description)
-    .requiredOption("--data <file>", "CSV with a header, the label column and numeric features")
+    .requiredOption(
+      "--data <file>",
+      "CSV with a header, the label column and numeric features",
+      dataFlag,
+    )
     .requiredOption("--label <column>", "the label column");
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { nodeRankFromEnv, runShareJob } from "../jobs/distributed.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer, threadsFlag, treesFlag } from "./flags.js";
+import { datasetCommand, seedFlag, threadsFlag, treesFlag } from "./flags.js";
 
 /**
  * Adds `mlops forest share`: one node's trees of a forest trained across the nodes of a
@@ -18,7 +18,7 @@ export function registerForestCommands(program: Command, ctx: CliContext): void 
   )
     .requiredOption("--out <dir>", "folder shared by every node")
     .option("--trees <n>", "trees of the whole forest", treesFlag, 100)
-    .option("--seed <s>", "seed of the forest and of the split", integer("--seed", 0), 42)
+    .option("--seed <s>", "seed of the forest and of the split", seedFlag, 42)
     .option("--threads <t>", "worker threads on this node (1 to 64)", threadsFlag, 1)
     .option("--json", "print one JSON object instead of text")
     .action(async (opts: ShareFlags) => {

@@ -72,6 +72,10 @@ describe("mlops garch fit", () => {
     await writeFile(broken, "r\n0.1\nabc\n0.2\n");
     const bad = await run(["garch", "fit", "--data", broken, "--name", "vol"]);
     expect(bad.stderr).toBe('error: row 2 (line 3) column "r": "abc" is not a decimal number\n');
+    const noData = await run(["garch", "fit", "--data", "", "--name", "vol"]);
+    expect(noData.stderr).toBe(
+      "error: option '--data <file>' argument '' is invalid. --data must name a file (got an empty path)\n",
+    );
     const dist = await fitVol("--dist", "cauchy");
     expect(dist.stderr).toMatch(/^error: --dist must list distributions of normal, t, skewt, ged/);
   });

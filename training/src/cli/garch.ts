@@ -6,7 +6,7 @@ import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { artifactRoot, artifactsHelp, integer } from "./flags.js";
+import { artifactRoot, artifactsHelp, dataFlag, integer } from "./flags.js";
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
 
@@ -18,7 +18,7 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
     .description(
       "Select and fit a GARCH(p,q) model on a returns CSV, track the run and register it (kind garch).",
     )
-    .requiredOption("--data <file>", "CSV of returns with a header")
+    .requiredOption("--data <file>", "CSV of returns with a header", dataFlag)
     .requiredOption("--name <name>", "registered model name")
     .option("--column <name>", "the returns column (default: the only column)")
     .option("--max-p <p>", "largest ARCH order tried", integer("--max-p", 1, MAX_ORDER), 2)
@@ -64,7 +64,15 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
             if (done === 1) bar?.start(total, 0);
             bar?.update(done);
           },
-        }).finally(() => bar?.stop());
+        })
+          .catch((error: unknown) => {
+            // The job checks the name; the user typed it as --name.
+            if (error instanceof OptionError && error.option === "name") {
+              throw new OptionError("--name", error.rule, error.value);
+            }
+            throw error;
+          })
+          .finally(() => bar?.stop());
         ctx.print(
           opts.json,
           result,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite } from "../../test-support/cli.js";
+import { DEMO_DATA } from "../jobs/demo.js";
 
 /**
  * `mlops gate` on versions trained without a gate (as an Azure ML job registers them): the same
@@ -82,5 +83,77 @@ describe("mlops gate", () => {
     const missing = await run(["gate", "--model", `clf@${v}`, "--data", data, "--label", "label"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/--promotion-threshold/);
+  });
+});
+
+describe("the gate's flags", () => {
+  const gateArgs = (...extra: string[]) => [
+    "gate",
+    ...["--data", data, "--label", "label", "--promotion-threshold", "0.5", ...extra],
+  ];
+  const trainArgs = (...extra: string[]) => [
+    "train",
+    ...["--data", data, "--label", "label", "--name", "flags", "--trees", "2", ...extra],
+  ];
+
+  it("says a GARCH model is not a classifier, before reading the data", async () => {
+    const fit = await run([
+      "garch",
+      "fit",
+      ...["--data", DEMO_DATA.returns, "--name", "vol", "--max-p", "1", "--max-q", "1"],
+      ...["--dist", "normal", "--artifacts", join(root, "artifacts")],
+    ]);
+    expect(fit.stderr).toBe("");
+    const r = await run(gateArgs("--model", "vol@1"));
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      'error: --model vol@1 is a GARCH model, not a classifier: the gate scores classifiers only (got "vol@1")\n',
+    ]);
+    const bare = await run(gateArgs("--model", "vol"));
+    expect(bare.stderr).toMatch(/^error: --model vol@1 is a GARCH model/);
+  });
+
+  it("names --metric, --seed and --data, in gate and in train --auto-promote", async () => {
+    const metric =
+      'error: --metric must be one of accuracy, balanced_accuracy, precision, recall, f1, roc_auc, log_loss, brier (got "speed")\n';
+    const gate = await run(gateArgs("--model", "clf@1", "--metric", "speed"));
+    expect([gate.code, gate.stderr]).toEqual([1, metric]);
+    const train = await run(
+      trainArgs("--auto-promote", "--promotion-threshold", "0.5", "--metric", "speed"),
+    );
+    expect([train.code, train.stderr]).toEqual([1, metric]);
+
+    for (const args of [gateArgs("--model", "clf@1"), trainArgs()]) {
+      for (const seed of ["99999999999999999999", "4294967296"]) {
+        const r = await run([...args, "--seed", seed]);
+        expect([r.code, r.stderr]).toEqual([
+          1,
+          `error: option '--seed <s>' argument '${seed}' is invalid. --seed must be an integer in [0, 4294967295] (got "${seed}")\n`,
+        ]);
+      }
+      const [command, , file, ...rest] = args;
+      expect(file).toBe(data);
+      const empty = await run([command!, "--data", "", ...rest]);
+      expect([empty.code, empty.stderr]).toEqual([
+        1,
+        "error: option '--data <file>' argument '' is invalid. --data must name a file (got an empty path)\n",
+      ]);
+    }
+  });
+
+  it("refuses train's gate flags without --auto-promote, which alone uses them", async () => {
+    const threshold = await run(trainArgs("--promotion-threshold", "0.5"));
+    expect([threshold.code, threshold.stderr]).toEqual([
+      1,
+      "error: --promotion-threshold is only used with --auto-promote (the gate it sets) (got 0.5)\n",
+    ]);
+    const metric = await run(trainArgs("--metric", "accuracy"));
+    expect([metric.code, metric.stderr]).toEqual([
+      1,
+      'error: --metric is only used with --auto-promote (the metric of its gate) (got "accuracy")\n',
+    ]);
+    await withSqlite(dbPath(), async (store) => {
+      expect(await store.models.list("flags")).toEqual([]);
+    });
   });
 });

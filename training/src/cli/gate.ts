@@ -1,9 +1,10 @@
 import type { Command } from "commander";
+import { OptionError } from "../errors.js";
 import { runGateJob } from "../jobs/gate.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
-import { integer, number } from "./flags.js";
+import { checkGateMetric, dataFlag, number, seedFlag } from "./flags.js";
 
 interface GateFlags {
   model: string;
@@ -26,14 +27,9 @@ export function registerGateCommand(program: Command, ctx: CliContext): void {
       "Score a registered version on its training file's held-out rows and make it `challenger` if it clears the threshold and is not worse than the champion (what --auto-promote does after a local train).",
     )
     .requiredOption("--model <ref>", "the candidate: NAME@VERSION (or NAME@ALIAS, NAME)")
-    .requiredOption("--data <file>", "the CSV it was trained on (the same held-out rows)")
+    .requiredOption("--data <file>", "the CSV it was trained on (the same held-out rows)", dataFlag)
     .requiredOption("--label <column>", "the label column")
-    .option(
-      "--seed <s>",
-      "the training's split seed (files without a split column)",
-      integer("--seed", 0),
-      42,
-    )
+    .option("--seed <s>", "the training's split seed (files without a split column)", seedFlag, 42)
     .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
     .requiredOption(
       "--promotion-threshold <x>",
@@ -43,12 +39,23 @@ export function registerGateCommand(program: Command, ctx: CliContext): void {
     .option("--json", "print one JSON object (model, value, promotion) instead of text")
     .action((opts: GateFlags) =>
       ctx.withStore(async (store) => {
+        const metric = checkGateMetric(opts.metric);
+        // The gate scores classifiers: a GARCH model is named as one, not as a feature mismatch.
+        const version = await store.models.resolve(opts.model);
+        if (version.kind === "garch") {
+          throw new OptionError(
+            "--model",
+            `${version.name}@${version.version} is a GARCH model, not a classifier: the gate scores classifiers only`,
+            opts.model,
+          );
+        }
         const result = await runGateJob({
-          model: opts.model,
+          // Pinned, so the job scores the version checked here even if an alias moves meanwhile.
+          model: `${version.name}@${version.version}`,
           data: opts.data,
           label: opts.label,
           seed: opts.seed,
-          gate: { metric: opts.metric, threshold: opts.promotionThreshold },
+          gate: { metric, threshold: opts.promotionThreshold },
           store,
           mirror: selectTracking(ctx.io.env, store).mirror,
         });

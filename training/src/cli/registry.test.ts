@@ -5,6 +5,7 @@ import type { Store } from "@mlops/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite, writeDemoCsv } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
+import { DEMO_DATA } from "../jobs/demo.js";
 
 let root: string;
 let trained: { run_id: string; artifact: string; data_hash: string };
@@ -197,8 +198,22 @@ describe("mlops promote", () => {
       "--expected-version",
       "none",
     );
-    expect(stale.code).toBe(1);
-    expect(stale.stderr).toMatch(/challenger/);
+    expect([stale.code, stale.stderr]).toEqual([
+      1,
+      'error: --expected-version does not hold: small@challenger points at v1 (got "none")\n',
+    ]);
+    const wrong = await promote(
+      "--version",
+      "2",
+      "--alias",
+      "challenger",
+      "--expected-version",
+      "2",
+    );
+    expect(wrong.stderr).toBe(
+      "error: --expected-version does not hold: small@challenger points at v1 (got 2)\n",
+    );
+    expect(await withStore((s) => s.models.aliases("small"))).toEqual({ challenger: 1 });
     const moved = await promote(
       "--version",
       "2",
@@ -219,6 +234,54 @@ describe("mlops promote", () => {
       status: "FINISHED",
       tags: { "mlops.alias": "challenger", "mlops.previous_version": "1", "mlops.forced": "false" },
     });
+  });
+
+  it("sets an unset alias with --expected-version none, and refuses it once the alias is set", async () => {
+    const set = await promote("--version", "1", "--alias", "staging", "--expected-version", "none");
+    expect(set.stderr).toBe("");
+    expect(JSON.parse(set.stdout)).toMatchObject({ alias: "staging", previous: null });
+    const again = await promote(
+      ...["--version", "2", "--alias", "staging", "--expected-version", "none"],
+    );
+    expect([again.code, again.stderr]).toEqual([
+      1,
+      'error: --expected-version does not hold: small@staging points at v1 (got "none")\n',
+    ]);
+    expect((await withStore((s) => s.models.aliases("small"))).staging).toBe(1);
+  });
+
+  it("refuses --force where nothing is forced: any alias but a classifier's champion", async () => {
+    const before = await withStore((s) => s.models.aliases("small"));
+    const forced = await promote(
+      ...["--version", "2", "--alias", "shadow", "--force", "--reason", "why"],
+    );
+    expect([forced.code, forced.stderr]).toEqual([
+      1,
+      "error: --force forces nothing here: shadow moves without an A/B decision; only a classifier's champion move is gated (drop --force and --reason)\n",
+    ]);
+    expect(await withStore((s) => s.models.aliases("small"))).toEqual(before);
+
+    const fit = await run([
+      "garch",
+      "fit",
+      ...["--data", DEMO_DATA.returns, "--name", "vol", "--max-p", "1", "--max-q", "1"],
+      ...["--dist", "normal", "--artifacts", join(root, "artifacts"), "--json"],
+    ]);
+    expect(fit.stderr).toBe("");
+    const garch = await run(
+      ["promote", "--name", "vol", "--version", "1", "--alias", "champion", "--json"].concat([
+        "--force",
+        "--reason",
+        "why",
+      ]),
+    );
+    expect([garch.code, garch.stderr]).toEqual([
+      1,
+      "error: --force forces nothing here: vol is a GARCH model, whose aliases (champion too) move without an A/B decision; only a classifier's champion move is gated (drop --force and --reason)\n",
+    ]);
+    const plain = await run(["promote", "--name", "vol", "--version", "1", "--alias", "champion"]);
+    expect(plain.code).toBe(0);
+    expect(await withStore((s) => s.models.aliases("vol"))).toEqual({ champion: 1 });
   });
 
   it("moves champion only with --force and a reason, which it records", async () => {
@@ -345,6 +408,23 @@ describe("mlops promote", () => {
     const bad = await promote("--version", "1", "--alias", "Champion!");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: --alias must be 1-32 characters/);
+    for (const name of ["", "no spaces"]) {
+      const r = await run(["promote", "--name", name, "--version", "1", "--alias", "shadow"]);
+      expect([r.code, r.stderr]).toEqual([
+        1,
+        `error: --name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit (got ${JSON.stringify(name)})\n`,
+      ]);
+    }
+    const huge = await promote("--version", "99999999999999999999", "--alias", "shadow");
+    expect(huge.stderr).toMatch(/--version must be an integer in \[1, 9007199254740991\]/);
+  });
+
+  it("names --name when garch fit is given a name the registry refuses", async () => {
+    const r = await run(["garch", "fit", "--data", DEMO_DATA.returns, "--name", "Bad Name"]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `error: --name must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit (got "Bad Name")\n`,
+    ]);
   });
 });
 

@@ -137,7 +137,10 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
       "fail unless the alias points at this version now (none: unset)",
       expectedVersion,
     )
-    .option("--force", "allow moving champion outside an A/B decision (needs --reason)")
+    .option(
+      "--force",
+      "allow moving a classifier's champion outside an A/B decision (needs --reason; refused for any other move, which needs no forcing)",
+    )
     .option("--reason <text>", "why champion is forced; recorded on the promotion run")
     .option("--json", "print one JSON object instead of text")
     .action((opts: PromoteFlags) =>
@@ -152,7 +155,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
           name: opts.name,
           version: opts.version,
           alias: opts.alias,
-          expectedVersion: opts.expectedVersion,
+          expectedVersion: opts.expectedVersion === "none" ? null : opts.expectedVersion,
           forceReason: opts.force ? opts.reason : undefined,
           store,
           ...selectTracking(ctx.io.env, store),
@@ -172,7 +175,7 @@ interface PromoteFlags {
   name: string;
   version: number;
   alias: string;
-  expectedVersion?: number | null;
+  expectedVersion?: number | "none";
   force?: boolean;
   reason?: string;
   json?: boolean;
@@ -196,8 +199,12 @@ function pinnedVersion(text: string): { name: string; version: number } {
   return ref.data;
 }
 
-function expectedVersion(text: string): number | null {
-  if (text === "none") return null;
+/**
+ * `--expected-version`: a version, or `none` (the alias must be unset). `none` stays a word here:
+ * commander stores a parser's null as "" (which names no version), so the action maps it to null.
+ */
+function expectedVersion(text: string): number | "none" {
+  if (text === "none") return "none";
   if (!/^\d+$/.test(text) || Number(text) < 1) {
     throw new InvalidArgumentError(
       `--expected-version must be a version ≥ 1 or "none" (got ${JSON.stringify(text)})`,

@@ -18,7 +18,15 @@ import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer, number, seconds, threadsFlag, treesFlag } from "./flags.js";
+import {
+  datasetCommand,
+  integer,
+  number,
+  seconds,
+  seedFlag,
+  threadsFlag,
+  treesFlag,
+} from "./flags.js";
 
 /** Adds `mlops sweep`. */
 export function registerSweepCommand(program: Command, ctx: CliContext): void {
@@ -33,7 +41,7 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
       'JSON search space, e.g. {"maxDepth": {"type": "choice", "values": [4, 8, 16]}}; gbdt defaults to the design\'s space',
     )
     .option("--sampling <kind>", "grid, random or bayesian (TPE)", "random")
-    .option("--seed <s>", "seed of random and Bayesian sampling", integer("--seed", 0), 42)
+    .option("--seed <s>", "seed of random and Bayesian sampling", seedFlag, 42)
     .option("--max-trials <n>", "trials at most", integer("--max-trials", 1), 20)
     .option("--max-concurrent <n>", "trials at once", integer("--max-concurrent", 1), 1)
     .option("--timeout <seconds>", "stop the sweep after this long", seconds("--timeout"))

@@ -235,7 +235,7 @@ describe("mlops train --auto-promote", () => {
       "--metric",
       "speed",
     );
-    expect(badMetric.stderr).toMatch(/^error: metric must be one of accuracy, /);
+    expect(badMetric.stderr).toMatch(/^error: --metric must be one of accuracy, /);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { interruptible } from "../interrupt.js";
-import { PROMOTION_METRICS } from "../jobs/promotion.js";
+import { PROMOTION_METRICS, type PromotionGate } from "../jobs/promotion.js";
 import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
@@ -16,9 +16,11 @@ import type { CliContext } from "./context.js";
 import {
   artifactRoot,
   artifactsHelp,
+  checkGateMetric,
   datasetCommand,
   integer,
   number,
+  seedFlag,
   threadsFlag,
   treesFlag,
 } from "./flags.js";
@@ -33,7 +35,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
   )
     .option("--name <name>", "registered model name (default: the file's base name)")
     .option("--trees <n>", "forest: number of trees (default 100)", treesFlag)
-    .option("--seed <s>", "seed of the model and of the split", integer("--seed", 0), 42)
+    .option("--seed <s>", "seed of the model and of the split", seedFlag, 42)
     .option("--threads <t>", "worker threads (1 to 64)", threadsFlag, 1)
     .option("--artifacts <dir>", artifactsHelp("directory for run artifacts"))
     .option("--auto-promote", "make the new version `challenger` if it passes the promotion gate")
@@ -42,7 +44,10 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
       "the gate: --metric must reach this value",
       number("--promotion-threshold"),
     )
-    .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
+    .option(
+      "--metric <m>",
+      `metric of the gate (${PROMOTION_METRICS.join(", ")}; default ${DEFAULT_GATE_METRIC})`,
+    )
     .option(
       "--json",
       "print one JSON object (run_id, model, algorithm, params, rounds, metrics, fit_ms) instead of text",
@@ -60,6 +65,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     );
   addModelFlags(command).action(async (opts: TrainFlags) => {
     const model = modelSpecFromFlags(opts);
+    checkGateFlags(opts);
     if (model.algorithm === "gbdt" && opts.fromShares) {
       // Shares are disjoint sets of a forest's independent trees; a boosting round fits the
       // rounds before it, so a gbdt cannot be grown in shares to merge.
@@ -99,12 +105,7 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
       return;
     }
     checkLocal(opts.target, opts.instances);
-    if (opts.autoPromote && opts.promotionThreshold === undefined) {
-      throw new OptionError("--promotion-threshold", "is required with --auto-promote", undefined);
-    }
-    const promotion = opts.autoPromote
-      ? { metric: opts.metric, threshold: opts.promotionThreshold! }
-      : undefined;
+    const promotion = promotionGate(opts);
     const unit = model.algorithm === "forest" ? "trees" : "rounds";
     const bar =
       ctx.io.isTTY && !opts.json
@@ -152,6 +153,38 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
   });
 }
 
+/** The metric a gate judges on when `--metric` is not given. */
+const DEFAULT_GATE_METRIC = "accuracy";
+
+/** The gate's flags have an effect only with `--auto-promote`: without it they are refused. */
+function checkGateFlags(opts: TrainFlags): void {
+  if (opts.autoPromote) return;
+  if (opts.promotionThreshold !== undefined) {
+    throw new OptionError(
+      "--promotion-threshold",
+      "is only used with --auto-promote (the gate it sets)",
+      opts.promotionThreshold,
+    );
+  }
+  if (opts.metric !== undefined) {
+    throw new OptionError(
+      "--metric",
+      "is only used with --auto-promote (the metric of its gate)",
+      opts.metric,
+    );
+  }
+}
+
+/** The gate `--auto-promote` applies (`--promotion-threshold` is required with it), if given. */
+function promotionGate(opts: TrainFlags): PromotionGate | undefined {
+  if (!opts.autoPromote) return undefined;
+  const metric = checkGateMetric(opts.metric ?? DEFAULT_GATE_METRIC);
+  if (opts.promotionThreshold === undefined) {
+    throw new OptionError("--promotion-threshold", "is required with --auto-promote", undefined);
+  }
+  return { metric, threshold: opts.promotionThreshold };
+}
+
 interface TrainFlags extends ModelFlags {
   fromShares?: string;
   target: string;
@@ -164,6 +197,6 @@ interface TrainFlags extends ModelFlags {
   artifacts?: string;
   autoPromote?: boolean;
   promotionThreshold?: number;
-  metric: string;
+  metric?: string;
   json?: boolean;
 }

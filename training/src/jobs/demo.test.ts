@@ -172,3 +172,35 @@ describe("runDemoJob, stopped", () => {
     }
   });
 });
+
+describe("runDemoJob, with a bad experiment", () => {
+  it("refuses an invalid experiment id or weight before training or registering anything", async () => {
+    const other = await mkdtemp(join(tmpdir(), "mlops-demo-bad-"));
+    const fresh = await openStore({ kind: "sqlite", path: join(other, "registry.db") });
+    try {
+      const progress: string[] = [];
+      const demo = (experimentId: string, challengerWeight: number) =>
+        runDemoJob({
+          store: fresh,
+          artifactRoot: join(other, "artifacts"),
+          experimentId,
+          challengerWeight,
+          trees: 2,
+          gitSha: null,
+          progress: (line) => progress.push(line),
+        });
+      await expect(demo("Bad Id", 10)).rejects.toThrow(
+        /^experimentId must be 1-64 characters of letters, digits, '\.', '_' or '-', starting with a letter or digit \(got "Bad Id"\)$/,
+      );
+      await expect(demo("default", 101)).rejects.toThrow(
+        /^challengerWeight must be an integer in \[0, 100\] \(got 101\)$/,
+      );
+      expect(progress).toEqual([]);
+      expect(await fresh.models.summaries()).toEqual([]);
+      expect(await fresh.runs.list()).toEqual([]);
+    } finally {
+      await fresh.close();
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+});

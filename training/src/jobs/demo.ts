@@ -7,8 +7,9 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHALLENGER, CHAMPION } from "@mlops/contracts";
+import { CHALLENGER, CHAMPION, NameSchema } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
+import { OptionError } from "../errors.js";
 import { runGarchJob } from "./garch.js";
 import { runTrainJob } from "./train.js";
 
@@ -77,8 +78,12 @@ export function runGarchDemoJob(
   return ensureGarch(input);
 }
 
-/** Makes sure the demo models, their aliases and the experiment exist. */
+/**
+ * Makes sure the demo models, their aliases and the experiment exist. The experiment's id and
+ * weight are checked first, so a bad one fails before anything is trained or registered.
+ */
 export async function runDemoJob(input: DemoJobInput): Promise<DemoJobOutput> {
+  checkExperimentInput(input);
   const classifiers = await ensureClassifiers(input);
   const garch = await ensureGarch(input);
   const created = await ensureExperiment(input);
@@ -86,6 +91,19 @@ export async function runDemoJob(input: DemoJobInput): Promise<DemoJobOutput> {
     models: [...classifiers, garch],
     experiment: { id: input.experimentId, created },
   };
+}
+
+/** Throws an {@link OptionError} naming `experimentId` or `challengerWeight` when one is invalid. */
+function checkExperimentInput(input: Pick<DemoJobInput, "experimentId" | "challengerWeight">) {
+  const id = NameSchema.safeParse(input.experimentId);
+  if (!id.success) {
+    const rule = id.error.issues[0]?.message ?? "is not a valid experiment id";
+    throw new OptionError("experimentId", rule, input.experimentId);
+  }
+  const weight = input.challengerWeight;
+  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+    throw new OptionError("challengerWeight", "must be an integer in [0, 100]", weight);
+  }
 }
 
 /** Trains and registers whichever arm has no alias yet. */

@@ -128,7 +128,10 @@ export interface PromoteJobInput {
   readonly alias: string;
   /** The version the alias must point at now (null: it must be unset); a stale read fails. */
   readonly expectedVersion?: number | null;
-  /** Why `champion` is moved outside an A/B decision; required to move `champion`. */
+  /**
+   * Why a classifier's `champion` is moved outside an A/B decision: required for that move, and
+   * refused for any other (which is not gated, so there is nothing to force).
+   */
   readonly forceReason?: string;
   readonly store: Store;
   /** Where the move is recorded as a run. @default store.runs */
@@ -195,6 +198,10 @@ async function checkArms(
  * to, forced, reason) so that a forced move can be audited.
  */
 export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobOutput> {
+  const name = NameSchema.safeParse(input.name);
+  if (!name.success) {
+    throw new OptionError("--name", name.error.issues[0]?.message ?? "is not valid", input.name);
+  }
   const alias = AliasSchema.safeParse(input.alias);
   if (!alias.success) {
     throw new OptionError("--alias", alias.error.issues[0]?.message ?? "is not valid", input.alias);
@@ -219,6 +226,19 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
     );
   }
   const decidedByAb = input.alias === CHAMPION && target.kind === "classifier";
+  // Only a classifier's champion move is gated; forcing any other would record a force that
+  // forced nothing.
+  if (reason && !decidedByAb) {
+    const why =
+      target.kind === "classifier"
+        ? `${input.alias} moves without an A/B decision`
+        : `${input.name} is a GARCH model, whose aliases (champion too) move without an A/B decision`;
+    throw new OptionError(
+      "--force",
+      `forces nothing here: ${why}; only a classifier's champion move is gated (drop --force and --reason)`,
+      undefined,
+    );
+  }
   if (decidedByAb && !reason) {
     throw new OptionError(
       "--alias",
@@ -246,6 +266,16 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
   const aliases = await store.models.aliases(input.name);
   await checkArms(input.name, input.alias, target, manifest.feature_schema, aliases, store);
   const previous = aliases[input.alias] ?? null;
+  // Said here with the flag it comes from; the store's compare-and-set still catches a move
+  // between this read and the write.
+  if (input.expectedVersion !== undefined && input.expectedVersion !== previous) {
+    const now = previous === null ? "is unset" : `points at v${previous}`;
+    throw new OptionError(
+      "--expected-version",
+      `does not hold: ${input.name}@${input.alias} ${now}`,
+      input.expectedVersion ?? "none",
+    );
+  }
   const expected = input.expectedVersion === undefined ? previous : input.expectedVersion;
   await store.models.setAlias(input.name, input.alias, input.version, {
     expectedVersion: expected,

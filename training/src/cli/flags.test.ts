@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from "commander";
+import { describe, expect, it } from "vitest";
+import { OptionError } from "../errors.js";
+import { checkGateMetric, dataFlag, integer, seedFlag } from "./flags.js";
+
+describe("integer", () => {
+  it("checks --seed's bound at the flag", () => {
+    expect(seedFlag("4294967295")).toBe(4294967295);
+    for (const text of ["4294967296", "99999999999999999999"]) {
+      expect(() => seedFlag(text)).toThrow(
+        new InvalidArgumentError(
+          `--seed must be an integer in [0, 4294967295] (got ${JSON.stringify(text)})`,
+        ),
+      );
+    }
+  });
+
+  it("refuses an integer past the safe ones, which would not read as typed", () => {
+    const version = integer("--version", 1);
+    expect(version("9007199254740991")).toBe(Number.MAX_SAFE_INTEGER);
+    expect(() => version("9007199254740993")).toThrow(
+      '--version must be an integer in [1, 9007199254740991] (got "9007199254740993")',
+    );
+    expect(() => version("0")).toThrow('--version must be an integer ≥ 1 (got "0")');
+  });
+});
+
+describe("dataFlag", () => {
+  it("refuses an empty path, naming --data", () => {
+    expect(dataFlag("a.csv")).toBe("a.csv");
+    for (const text of ["", " "]) {
+      expect(() => dataFlag(text)).toThrow("--data must name a file (got an empty path)");
+    }
+  });
+});
+
+describe("checkGateMetric", () => {
+  it("names --metric", () => {
+    expect(checkGateMetric("log_loss")).toBe("log_loss");
+    expect(() => checkGateMetric("speed")).toThrow(OptionError);
+    expect(() => checkGateMetric("speed")).toThrow(/^--metric must be one of accuracy, /);
+  });
+});
