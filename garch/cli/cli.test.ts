@@ -1,10 +1,22 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { GarchFit } from "../src/index.js";
+import { GarchFit, MAX_ORDER, Random } from "../src/index.js";
 
 // The CLI is tested as scripts use it: a real process, its stdout, stderr and exit code.
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -103,6 +115,39 @@ describe("garch fit --json", () => {
     );
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
+  it("follows a symbolic link, writing its target and keeping the link", () => {
+    const target = file("target.json", "old\n");
+    const link = join(dir, "link.json");
+    symlinkSync("target.json", link);
+    const run = garch("fit", dem2gbp, "--save", link);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe("target.json");
+    expect(GarchFit.fromJSON(JSON.parse(readFileSync(target, "utf8"))).converged).toBe(true);
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+  // As root, renaming over /dev/null made it a regular file: a device or FIFO is written in place.
+  it.runIf(spawnSync("mkfifo", ["--version"]).status === 0)(
+    "writes into a FIFO in place instead of replacing it",
+    async () => {
+      const fifo = join(dir, "fit.fifo");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const received = join(dir, "from-fifo.json");
+      const out = openSync(received, "w");
+      const reader = spawn("cat", [fifo], { stdio: ["ignore", out, "ignore"] });
+      closeSync(out);
+      const readerDone = new Promise<void>((done) => reader.on("exit", () => done()));
+      try {
+        const run = garch("fit", dem2gbp, "--save", fifo);
+        expect(run).toMatchObject({ code: 0, stderr: "" });
+        expect(lstatSync(fifo).isFIFO()).toBe(true);
+        await readerDone;
+        expect(GarchFit.fromJSON(JSON.parse(readFileSync(received, "utf8"))).nobs).toBe(1974);
+      } finally {
+        if (reader.exitCode === null) reader.kill();
+      }
+    },
+  );
   // Node's recursive mkdir spins forever there (mkdir answers ENOENT under /proc).
   it.runIf(existsSync("/proc/self"))("names a folder under /proc it cannot make, at once", () => {
     const underProc = garch("fit", dem2gbp, "--save", "/proc/no-such-folder/fit.json");
@@ -160,6 +205,68 @@ describe("garch fit, readable output", () => {
   });
 });
 
+describe("garch select", () => {
+  it("reports the best model's own fit time, and the grid's as select_ms", () => {
+    const run = garch("select", dem2gbp, "--max-p", "2", "--max-q", "2", "--json");
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    const out = JSON.parse(run.stdout);
+    expect(out.candidates).toHaveLength(4);
+    expect(out.best.fit_ms).toBeGreaterThan(0);
+    expect(out.select_ms).toBeGreaterThan(out.best.fit_ms);
+  });
+  it("prints n/a, not NaN, for the statistics of a candidate that failed", () => {
+    // 50 returns: enough for GARCH(1,1), too few for GARCH(2,2) (at least 62).
+    const rng = new Random(5);
+    const short = file(
+      "short-select.csv",
+      `r\n${Array.from({ length: 50 }, () => rng.standardNormal()).join("\n")}\n`,
+    );
+    const run = garch("select", short);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/NaN/);
+    expect(run.stdout).toMatch(/GARCH\(2,2\) normal LL +n\/a +AIC +n\/a +BIC +n\/a +not converged/);
+  });
+});
+
+describe("garch fit, an explosive fit over a long horizon", () => {
+  it("refuses a forecast that overflows, naming the step and the persistence", () => {
+    // GARCH(1,1) with alpha + beta = 1.2: variances grow without bound.
+    const rng = new Random(3);
+    let h = 1;
+    let e2 = 1;
+    const returns = Array.from({ length: 300 }, () => {
+      h = 0.1 + 0.35 * e2 + 0.85 * h;
+      const e = Math.sqrt(h) * rng.standardNormal();
+      e2 = e * e;
+      return e;
+    });
+    const csv = file("explosive.csv", `r\n${returns.join("\n")}\n`);
+    const saved = join(dir, "explosive-fit.json");
+    const run = garch(
+      "fit",
+      csv,
+      "--stationarity",
+      "off",
+      "--horizon",
+      "3000",
+      "--json",
+      "--save",
+      saved,
+    );
+    expect(run).toMatchObject({ code: 2, stdout: "" });
+    const message =
+      /^garch: --horizon 3000: the forecast variance overflows a double after step (\d+) because the fit is explosive \(alpha\+beta = [\d.]+\); give a --horizon of at most \1\n$/;
+    expect(run.stderr).toMatch(message);
+    expect(existsSync(saved)).toBe(false);
+    const steps = run.stderr.match(message)![1]!;
+    const shorter = garch("fit", csv, "--stationarity", "off", "--horizon", steps, "--json");
+    expect(shorter.code).toBe(0);
+    const variance: unknown[] = JSON.parse(shorter.stdout).forecast.variance;
+    expect(variance).toHaveLength(Number(steps));
+    expect(variance.every((v) => typeof v === "number" && Number.isFinite(v))).toBe(true);
+  });
+});
+
 describe("garch, bad input", () => {
   const cases: Array<[string, string[], RegExp]> = [
     [
@@ -184,6 +291,53 @@ describe("garch, bad input", () => {
       "a zero init",
       ["fit", dem2gbp, "--init", "0"],
       /--init must be fcp, ewma or a positive number/,
+    ],
+    [
+      "an overflowing init",
+      ["fit", dem2gbp, "--init", "1e400"],
+      /^garch: --init must be fcp, ewma or a positive number/,
+    ],
+    [
+      "an AR order above the library's",
+      ["fit", dem2gbp, "--mean", "ar:60"],
+      /^garch: --mean must be zero, constant or ar:K \(K from 1 to 50\)/,
+    ],
+    [
+      "variance targeting without stationarity",
+      ["fit", dem2gbp, "--stationarity", "off", "--variance-targeting"],
+      /^garch: --variance-targeting needs --stationarity on/,
+    ],
+    [
+      "variance targeting without stationarity (select)",
+      ["select", dem2gbp, "--stationarity", "off", "--variance-targeting"],
+      /^garch: --variance-targeting needs --stationarity on/,
+    ],
+    ["a zero --max-q", ["select", dem2gbp, "--max-q", "0"], /^garch: --max-q must be ≥ 1\n$/],
+    [
+      "a --max-p above the library's largest order",
+      ["select", dem2gbp, "--max-p", String(MAX_ORDER + 1)],
+      new RegExp(`^garch: --max-p must be ≤ ${MAX_ORDER}\n$`),
+    ],
+    [
+      "a distribution listed twice",
+      ["select", dem2gbp, "--dist", "normal,normal"],
+      /^garch: --dist lists normal more than once/,
+    ],
+    [
+      "a repeated --dist (fit)",
+      ["fit", dem2gbp, "--dist", "t", "--dist", "ged"],
+      /^garch: --dist is given 2 times: fit takes one distribution/,
+    ],
+    [
+      "a repeated --dist (select)",
+      ["select", dem2gbp, "--dist", "normal", "--dist", "t"],
+      /^garch: --dist is given 2 times: .*comma-separated/,
+    ],
+    ["a repeated --p", ["fit", dem2gbp, "--p", "1", "--p=2"], /^garch: --p is given 2 times/],
+    [
+      "an ambiguous --column",
+      ["fit", file("twice.csv", "r,r\n0.1,0.2\n-0.2,0.1\n"), "--column", "r"],
+      /^garch: line 1, column "r": the header names this column more than once/,
     ],
     ["an unknown option", ["fit", dem2gbp, "--bogus"], /Unknown option '--bogus'/],
     ["an unknown command", ["frobnicate", dem2gbp], /unknown command "frobnicate"/],

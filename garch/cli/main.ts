@@ -9,23 +9,20 @@
  * 0 done (a fit that did not converge is reported, not an error), 2 bad input (a file that cannot
  * be read or written included), 1 internal error.
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CsvError, levelsWarning, readSeries, type Series } from "../io/csv.js";
-import { fit, type GarchFit, GarchInputError, selectOrder } from "../src/index.js";
 import {
+  type Forecast,
+  fit,
+  type GarchFit,
+  GarchInputError,
+  MAX_ORDER,
+  selectOrder,
+} from "../src/index.js";
+import {
+  checkRepeats,
   FLAG_OPTIONS,
   fitFlags,
   modelOptions,
@@ -33,7 +30,15 @@ import {
   UsageError,
   validate,
 } from "./options.js";
-import { fitJson, fitSummary, initLabel, meanLabel } from "./report.js";
+import {
+  candidateLine,
+  fitJson,
+  fitSummary,
+  forecastOverflow,
+  initLabel,
+  meanLabel,
+} from "./report.js";
+import { saveText } from "./save.js";
 import { median, warmUp } from "./timing.js";
 
 const HELP = `garch — GARCH(p,q) estimation and forecasting
@@ -51,18 +56,23 @@ Options (fit and select):
                           ewma (arch's backcast), or a positive number (default fcp)
   --stationarity on|off   enforce sum(alpha) + sum(beta) < 1 (default on)
   --variance-targeting    omega from the sample variance instead of estimated
-  --horizon H             forecast steps (default 10)
-  --save FILE             write the fitted model as JSON (restorable with GarchFit.fromJSON)
+  --horizon H             forecast steps (default 10); refused where the forecast of an
+                          explosive fit (--stationarity off) overflows a double
+  --save FILE             write the fitted model as JSON (restorable with GarchFit.fromJSON);
+                          a symbolic link is followed, a device or FIFO written in place
   --json                  print one JSON object instead of the summary
+An option that takes a value is given at most once.
 fit only:
   --p P --q Q             orders (default 1 and 1)
   --dist normal|t|skewt|ged   innovation distribution (default normal)
   --repeat N              time N in-process fits after untimed warm-up fits (until the fit
                           time stops falling, 0.25 to 3 s); fit_ms is their median (default 1)
 select only:
-  --max-p P --max-q Q     grid bounds (default 2 and 2)
+  --max-p P --max-q Q     grid bounds, 1 to ${MAX_ORDER} (default 2 and 2)
   --dist LIST             comma-separated distributions to try (default normal)
   --criterion aic|bic     selection criterion (default bic)
+                          best.fit_ms (JSON) and "in N ms" time the chosen model's own fit;
+                          select_ms the whole grid
 `;
 
 function parse(argv: string[]) {
@@ -71,6 +81,7 @@ function parse(argv: string[]) {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         ...FLAG_OPTIONS,
         help: { type: "boolean", short: "h" },
@@ -140,37 +151,19 @@ function systemReason(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
-/**
- * `mkdir -p dir`, one folder at a time from the first that exists: Node's recursive mkdir spins
- * forever where mkdir answers ENOENT under an existing folder (any path under /proc). The
- * workspace's twin is `makeDirectory` in @mlops/contracts/files.
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  for (let at = resolve(dir); !existsSync(at) && dirname(at) !== at; at = dirname(at)) {
-    missing.unshift(at);
-  }
-  for (const folder of missing) {
-    if (!existsSync(folder)) mkdirSync(folder);
+/** `--save`: see save.ts (a symbolic link is followed, a device or FIFO written in place). */
+function saveFit(path: string, result: GarchFit): void {
+  try {
+    saveText(path, `${JSON.stringify(result.toJSON())}\n`);
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${systemReason(error)}`);
   }
 }
 
-/**
- * Writes through a temporary file beside `path` and a rename, creating its folder, so a failed
- * run never leaves half a file, nor the temporary one. (The workspace's CLIs share a writer in
- * @mlops/contracts/files; the GARCH package depends on nothing of ours.)
- */
-function saveFit(path: string, result: GarchFit): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    makeFolders(dirname(path));
-    writeFileSync(temporary, `${JSON.stringify(result.toJSON())}\n`);
-    renameSync(temporary, path);
-  } catch (error) {
-    // Where the folder itself is unusable no temporary file was made, and removing it fails too.
-    if (existsSync(temporary)) rmSync(temporary);
-    throw new UsageError(`cannot write ${path}: ${systemReason(error)}`);
-  }
+/** Refuses a forecast that overflows (an explosive fit over a long --horizon). */
+function checkForecast(fitted: GarchFit, forecast: Forecast): void {
+  const overflow = forecastOverflow(fitted, forecast);
+  if (overflow !== undefined) throw new UsageError(overflow);
 }
 
 function runFit(file: string | undefined, raw: Record<string, unknown>): string {
@@ -187,6 +180,7 @@ function runFit(file: string | undefined, raw: Record<string, unknown>): string 
   }
   const fitted = result!;
   const forecast = fitted.forecast(flags.horizon);
+  checkForecast(fitted, forecast);
   if (flags.save) saveFit(flags.save, fitted);
   const ms = median(times);
   return flags.json
@@ -197,26 +191,34 @@ function runFit(file: string | undefined, raw: Record<string, unknown>): string 
 function runSelect(file: string | undefined, raw: Record<string, unknown>): string {
   const flags = validate(selectFlags, raw);
   const series = readInput(file, flags.column);
+  // Each candidate's fit is timed from the end of the one before (the first from the start,
+  // the options' and series' checks included): best.fit_ms is the chosen model's own fit.
   const t0 = performance.now();
+  const ends: number[] = [];
   const { best, candidates } = selectOrder(series.values, {
     maxP: flags["max-p"],
     maxQ: flags["max-q"],
     dists: flags.dist,
     criterion: flags.criterion,
     base: modelOptions(flags, { p: 1, q: 1, dist: "normal" }),
+    onCandidate: () => {
+      ends.push(performance.now());
+    },
   });
-  const ms = performance.now() - t0;
+  const selectMs = performance.now() - t0;
+  const at = candidates.findIndex(
+    (c) => c.p === best.spec.p && c.q === best.spec.q && c.dist === best.spec.dist,
+  );
+  const ms = ends[at]! - (at === 0 ? t0 : ends[at - 1]!);
   const forecast = best.forecast(flags.horizon);
+  checkForecast(best, forecast);
   if (flags.save) saveFit(flags.save, best);
   if (flags.json) {
-    return `${JSON.stringify({ criterion: flags.criterion, best: fitJson(best, ms, forecast), candidates })}\n`;
+    return `${JSON.stringify({ criterion: flags.criterion, best: fitJson(best, ms, forecast), candidates, select_ms: selectMs })}\n`;
   }
   const lines = [
-    `Order selection by ${flags.criterion.toUpperCase()} · mean ${meanLabel(best.spec)} · init ${initLabel(best.spec)}`,
-    ...candidates.map(
-      (c) =>
-        `  GARCH(${c.p},${c.q}) ${c.dist.padEnd(6)} LL ${c.logLikelihood.toFixed(3).padStart(12)}  AIC ${c.aic.toFixed(3).padStart(11)}  BIC ${c.bic.toFixed(3).padStart(11)}${c.converged ? "" : `  not converged: ${c.message}`}`,
-    ),
+    `Order selection by ${flags.criterion.toUpperCase()} · mean ${meanLabel(best.spec)} · init ${initLabel(best.spec)} · ${candidates.length} candidates in ${selectMs.toFixed(2)} ms`,
+    ...candidates.map(candidateLine),
     "",
     fitSummary(best, ms, forecast, `${file} [${series.column}]`),
   ];
@@ -226,12 +228,13 @@ function runSelect(file: string | undefined, raw: Record<string, unknown>): stri
 /** Runs one command; returns the exit code (output goes to stdout, errors to stderr). */
 export function main(argv: string[]): number {
   try {
-    const { values, positionals } = parse(argv);
+    const { values, positionals, tokens } = parse(argv);
     const [command, file, ...extra] = positionals;
     if (values.help || command === undefined || command === "help") {
       process.stdout.write(HELP);
       return 0;
     }
+    checkRepeats(tokens, command);
     if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
     const { help: _help, ...flags } = values;
     if (command === "fit") process.stdout.write(runFit(file, flags));

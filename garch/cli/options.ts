@@ -3,7 +3,14 @@
  * core's GarchOptions. Every message names the flag and the rule.
  */
 import { z } from "zod";
-import type { DistName, GarchOptions, MeanSpec } from "../src/index.js";
+import {
+  type DistName,
+  type GarchOptions,
+  MAX_AR_LAGS,
+  MAX_HORIZON,
+  MAX_ORDER,
+  type MeanSpec,
+} from "../src/index.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -22,17 +29,24 @@ const integer = (flag: string, min: number, max: number) =>
 
 const mean = z
   .string()
-  .regex(/^(zero|constant|ar:[1-9]\d*)$/, "--mean must be zero, constant or ar:K (K ≥ 1)")
+  .refine(
+    (s) => /^(zero|constant|ar:[1-9]\d*)$/.test(s) && !(Number(s.slice(3)) > MAX_AR_LAGS),
+    `--mean must be zero, constant or ar:K (K from 1 to ${MAX_AR_LAGS})`,
+  )
   .transform((s): MeanSpec => {
     if (s === "zero" || s === "constant") return { kind: s };
     return { kind: "ar", lags: Number(s.slice(3)) };
   });
 
+/** A positive number a double holds: "1e400" overflows to Infinity and "1e-400" to 0. */
+const positiveDouble = (s: string) =>
+  /^[0-9.eE+-]+$/.test(s) && Number(s) > 0 && Number.isFinite(Number(s));
+
 const init = z
   .string()
   .refine(
-    (s) => s === "fcp" || s === "ewma" || (/^[0-9.eE+-]+$/.test(s) && Number(s) > 0),
-    "--init must be fcp, ewma or a positive number",
+    (s) => s === "fcp" || s === "ewma" || positiveDouble(s),
+    "--init must be fcp, ewma or a positive number, from about 5e-324 to 1.8e308 (a double)",
   )
   .transform((s) => (s === "fcp" || s === "ewma" ? s : Number(s)));
 
@@ -48,34 +62,67 @@ const modelFlags = {
     .default("on")
     .transform((s) => s === "on"),
   "variance-targeting": z.boolean().default(false),
-  horizon: integer("--horizon", 1, 10_000).default(10),
+  horizon: integer("--horizon", 1, MAX_HORIZON).default(10),
   json: z.boolean().default(false),
   save: z.string().min(1, "--save must name a file").optional(),
 };
 
+/**
+ * The library refuses variance targeting without stationarity, naming its own options; the CLI
+ * names its flags.
+ */
+function targetingNeedsStationarity(
+  flags: { stationarity: boolean; "variance-targeting": boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (flags["variance-targeting"] && !flags.stationarity) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "--variance-targeting needs --stationarity on: omega = sample variance × (1 − sum alpha − sum beta) must stay > 0",
+    });
+  }
+}
+
 export const fitFlags = z
   .object({
     ...modelFlags,
-    p: integer("--p", 1, 20).default(1),
-    q: integer("--q", 0, 20).default(1),
+    p: integer("--p", 1, MAX_ORDER).default(1),
+    q: integer("--q", 0, MAX_ORDER).default(1),
     dist: dist.default("normal"),
     repeat: integer("--repeat", 1, 10_000).default(1),
   })
-  .strict();
+  .strict()
+  .superRefine(targetingNeedsStationarity);
 
 export const selectFlags = z
   .object({
     ...modelFlags,
-    "max-p": integer("--max-p", 1, 5).default(2),
-    "max-q": integer("--max-q", 0, 5).default(2),
+    // The grid's smallest GARCH order is the library's default of 1, so --max-q starts there.
+    "max-p": integer("--max-p", 1, MAX_ORDER).default(2),
+    "max-q": integer("--max-q", 1, MAX_ORDER).default(2),
     dist: z
       .string()
       .default("normal")
       .transform((s) => s.split(",").map((d) => d.trim()))
-      .pipe(z.array(dist).min(1, "--dist needs at least one distribution")),
+      .pipe(
+        z
+          .array(dist)
+          .min(1, "--dist needs at least one distribution")
+          .superRefine((dists, ctx) => {
+            const twice = dists.find((d, i) => dists.indexOf(d) !== i);
+            if (twice !== undefined) {
+              ctx.addIssue({
+                code: "custom",
+                message: `--dist lists ${twice} more than once: name each distribution once`,
+              });
+            }
+          }),
+      ),
     criterion: z.enum(["aic", "bic"], { message: "--criterion must be aic or bic" }).default("bic"),
   })
-  .strict();
+  .strict()
+  .superRefine(targetingNeedsStationarity);
 
 /** The flags that take no value; every other flag of either command takes one. */
 const SWITCHES: ReadonlySet<string> = new Set(["json", "variance-targeting"]);
@@ -90,6 +137,36 @@ export const FLAG_OPTIONS: Record<string, { type: "string" | "boolean" }> = Obje
 
 export type FitFlags = z.infer<typeof fitFlags>;
 export type SelectFlags = z.infer<typeof selectFlags>;
+
+/** Where `parseArgs` (with `tokens: true`) found an option. */
+export interface OptionToken {
+  readonly kind: string;
+  readonly name?: string;
+  readonly value?: string | undefined;
+}
+
+/**
+ * Refuses an option that takes a value and is given more than once: `parseArgs` keeps the last
+ * value and drops the others without a word. (A repeated switch such as --json changes nothing.)
+ */
+export function checkRepeats(tokens: readonly OptionToken[], command: string | undefined): void {
+  const counts = new Map<string, number>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    if (FLAG_OPTIONS[token.name]?.type !== "string") continue;
+    counts.set(token.name, (counts.get(token.name) ?? 0) + 1);
+  }
+  for (const [name, count] of counts) {
+    if (count < 2) continue;
+    const given = `--${name} is given ${count} times`;
+    if (name !== "dist") throw new UsageError(`${given}: give it once`);
+    throw new UsageError(
+      command === "select"
+        ? `${given}: give it once, the distributions comma-separated (--dist normal,t)`
+        : `${given}: fit takes one distribution (garch select tries a comma-separated list)`,
+    );
+  }
+}
 
 /** Validates raw flags; throws UsageError whose message names every offending flag. */
 export function validate<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {

@@ -3,6 +3,7 @@
  * a readable summary for people.
  */
 import type {
+  Candidate,
   CovarianceKind,
   Forecast,
   GarchFit,
@@ -93,6 +94,38 @@ export function table(rows: string[][]): string {
         .join("  "),
     )
     .join("\n");
+}
+
+/** One candidate of `garch select`'s readable output ("n/a" for the statistics of one that failed). */
+export function candidateLine(c: Candidate): string {
+  return `  GARCH(${c.p},${c.q}) ${c.dist.padEnd(6)} LL ${num(c.logLikelihood, 3).padStart(12)}  AIC ${num(c.aic, 3).padStart(11)}  BIC ${num(c.bic, 3).padStart(11)}${c.converged ? "" : `  not converged: ${c.message}`}`;
+}
+
+/**
+ * Why `forecast` cannot be shown, or undefined when it can: an explosive fit (persistence above
+ * 1, possible with --stationarity off) has variances that grow geometrically and overflow a
+ * double (to Infinity, null in JSON) on a long horizon; an explosive AR mean does the same.
+ */
+export function forecastOverflow(fit: GarchFit, forecast: Forecast): string | undefined {
+  const firstBad = (xs: readonly number[]) => {
+    const i = xs.findIndex((x) => !Number.isFinite(x));
+    return i < 0 ? Number.POSITIVE_INFINITY : i;
+  };
+  const variance = firstBad(forecast.variance);
+  const mean = firstBad(forecast.mean);
+  const step = Math.min(variance, mean);
+  if (step === Number.POSITIVE_INFINITY) return undefined;
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const { alpha, beta, ar = [] } = fit.params;
+  const [what, cause] =
+    variance <= mean
+      ? ["variance", `the fit is explosive (alpha+beta = ${value(sum(alpha) + sum(beta))})`]
+      : ["mean", `the AR mean is explosive (ar = ${ar.map(value).join(", ")})`];
+  const horizon = forecast.variance.length;
+  if (step === 0) {
+    return `--horizon ${horizon}: the forecast ${what} is not a finite number at step 1`;
+  }
+  return `--horizon ${horizon}: the forecast ${what} overflows a double after step ${step} because ${cause}; give a --horizon of at most ${step}`;
 }
 
 /** The readable summary of one fit and its forecast. */

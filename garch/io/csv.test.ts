@@ -116,11 +116,13 @@ describe("parseCsv", () => {
   it("skips empty lines, but in a one-column table only at the end", () => {
     expect(parseCsv("\n\na,b\n\n1,2\n\n\n")).toEqual({
       header: ["a", "b"],
+      headerLine: 3,
       rows: [["1", "2"]],
       lines: [5],
     });
     expect(parseCsv("r\n1\n\n2\n\n\n")).toEqual({
       header: ["r"],
+      headerLine: 1,
       rows: [["1"], [""], ["2"]],
       lines: [2, 3, 4],
     });
@@ -192,6 +194,17 @@ describe("readSeries", () => {
     expect(() => readSeries("a,b\nx,y\n")).toThrow(/no column starts with a number/);
     expect(() => readSeries("d,r\nx,1\ny,2\nz,oops\n")).toThrow('line 4, column "r"');
     expect(() => readSeries("r\n")).toThrow(/no data rows/);
+  });
+  it("refuses a named column that the header holds twice, naming the line and the column", () => {
+    expect(() => readSeries("r,r\n1,2\n3,4\n", "r")).toThrow(
+      'line 1, column "r": the header names this column more than once (fields 1 and 2)',
+    );
+    expect(caught(() => readSeries("\nd,r, r\nx,1,2\n", "r"))).toMatchObject({
+      line: 2,
+      column: "r",
+    });
+    // Another column of the header may repeat: only the one asked for must be unique.
+    expect(Array.from(readSeries("x,x,r\n1,2,3\n", "r").values)).toEqual([3]);
   });
   it("rejects overflowing numbers", () => {
     expect(() => readSeries("r\n1e999\n")).toThrow('line 2, column "r": 1e999 is out of range');

@@ -124,6 +124,8 @@ export function parseCsvRecords(text: string): CsvRecord[] {
 export interface CsvTable {
   /** The first record's fields, trimmed. */
   readonly header: readonly string[];
+  /** The 1-based line of the header (after any blank lines before it); 1 when not given. */
+  readonly headerLine?: number;
   /** Data rows; `lines[i]` is the 1-based line number of `rows[i]` in the text. */
   readonly rows: readonly (readonly string[])[];
   readonly lines: readonly number[];
@@ -154,7 +156,12 @@ export function parseCsv(text: string): CsvTable {
       );
     }
   });
-  return { header, rows: rows.map((r) => r.fields), lines: rows.map((r) => r.line) };
+  return {
+    header,
+    headerLine: records[start].line,
+    rows: rows.map((r) => r.fields),
+    lines: rows.map((r) => r.line),
+  };
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -190,7 +197,8 @@ export interface Series {
 /**
  * The named column of `table`, or else the first column whose first data cell is a number, as
  * a Float64Array. Every cell of the chosen column must be a finite number: the error names the
- * row, line and column of the first that is not.
+ * row, line and column of the first that is not. A named column that the header holds twice is
+ * refused (the error names the header's line): which of them was meant is anyone's guess.
  */
 export function tableSeries(table: CsvTable, column?: string): Series {
   const { header, rows, lines } = table;
@@ -200,6 +208,13 @@ export function tableSeries(table: CsvTable, column?: string): Series {
     index = header.indexOf(column);
     if (index < 0) {
       throw new CsvError(`column "${column}" is not in the header (${header.join(", ")})`);
+    }
+    const again = header.indexOf(column, index + 1);
+    if (again >= 0) {
+      throw new CsvError(
+        `the header names this column more than once (fields ${index + 1} and ${again + 1}): rename one so the column is not ambiguous`,
+        { line: table.headerLine ?? 1, column },
+      );
     }
   } else {
     index = header.findIndex((_, c) => parseNumber(rows[0][c]) !== undefined);

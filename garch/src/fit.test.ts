@@ -144,6 +144,29 @@ describe("GarchFit JSON", () => {
     expect(original.message).toMatch(/variance-targeted/);
   });
 
+  it("restores toJSON() itself, not only its JSON.parse, when a standard error is NaN", () => {
+    // Variance targeting leaves omega without a standard error; toJSON must write it as null.
+    const original = fit(dem, { varianceTargeting: true });
+    expect(original.stdErrors.hessian.omega).toBeNaN();
+    const json = original.toJSON();
+    expect(json.stdErrors.hessian.omega).toBeNull();
+    const restored = GarchFit.fromJSON(json);
+    expect(restored.stdErrors).toEqual(original.stdErrors);
+    expect(restored.tStats).toEqual(original.tStats);
+  });
+
+  it("restores toJSON() of a fit with a parameter on its bound", () => {
+    // White noise: the ARCH or GARCH term ends on its lower bound, with no standard error.
+    const rng = new Random(2);
+    const noise = Array.from({ length: 500 }, () => rng.standardNormal());
+    const original = fit(noise, { p: 2, q: 1 });
+    const onBound = Object.values(original.stdErrors.hessian)
+      .flat()
+      .some((v) => Number.isNaN(v));
+    expect(onBound).toBe(true);
+    expect(GarchFit.fromJSON(original.toJSON()).stdErrors).toEqual(original.stdErrors);
+  });
+
   it("rejects a malformed document naming the field", () => {
     const json = JSON.parse(JSON.stringify(fit(dem)));
     expect(() => GarchFit.fromJSON({ ...json, format: "x" })).toThrow(/"format"/);

@@ -197,7 +197,11 @@ export class GarchFit {
       spec: d.spec,
       params: d.params,
       logLikelihood: d.logLikelihood,
-      stdErrors: d.stdErrors,
+      stdErrors: {
+        hessian: statJson(d.stdErrors.hessian),
+        opg: statJson(d.stdErrors.opg),
+        robust: statJson(d.stdErrors.robust),
+      },
       converged: d.converged,
       iterations: d.iterations,
       message: d.message,
@@ -274,6 +278,18 @@ export class GarchFit {
   }
 }
 
+/** A number as JSON holds it: NaN (and ±Infinity, which JSON.stringify would write so) as null. */
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** `stat` with its non-finite entries (NaN: no standard error) as null. */
+function statJson(stat: ParamStat): ParamStatJson {
+  const out: Record<string, number | null | (number | null)[]> = {};
+  for (const [key, v] of Object.entries(stat) as [string, number | readonly number[]][]) {
+    if (v !== undefined) out[key] = typeof v === "number" ? finiteOrNull(v) : v.map(finiteOrNull);
+  }
+  return out as unknown as ParamStatJson;
+}
+
 /** Statistics and in-sample arrays: NaN is stored as null. */
 const num = z
   .number()
@@ -322,12 +338,26 @@ const fitJsonSchema = z.object({
   lastReturns: z.array(z.number()),
 });
 
+/** A per-parameter statistic in a fit's JSON: NaN (no standard error) is written as null. */
+export type ParamStatJson = {
+  readonly [K in keyof ParamStat]: ParamStat[K] extends readonly number[] | undefined
+    ? readonly (number | null)[]
+    : number | null;
+};
+
 /** The JSON form of a fit (`GarchFit.toJSON`). */
 export type GarchFitJson = Omit<
   FitData,
-  "conditionalVariance" | "residuals" | "lastReturns" | "activeConstraints" | "projectedGradient"
+  | "conditionalVariance"
+  | "residuals"
+  | "lastReturns"
+  | "activeConstraints"
+  | "projectedGradient"
+  | "stdErrors"
 > & {
   readonly format: typeof FIT_FORMAT;
+  /** NaN (a parameter on its bound, omega under variance targeting) is written as null. */
+  readonly stdErrors: Record<CovarianceKind, ParamStatJson>;
   readonly activeConstraints: ActiveConstraint[];
   /** NaN (no estimate) is written as null. */
   readonly projectedGradient: number | null;

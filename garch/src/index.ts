@@ -26,5 +26,12 @@ export {
   selectOrder,
 } from "./select.js";
 export { type SimulateOptions, type Simulation, simulate } from "./simulate.js";
-export { checkSeries, checkSpec, MAX_ORDER, MAX_SERIES_LENGTH, minimumLength } from "./spec.js";
+export {
+  checkSeries,
+  checkSpec,
+  MAX_AR_LAGS,
+  MAX_ORDER,
+  MAX_SERIES_LENGTH,
+  minimumLength,
+} from "./spec.js";
 export type * from "./types.js";

@@ -17,7 +17,7 @@ import { evaluate, type Model } from "../likelihood.js";
 import { maxStep, moveTo } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
 import { curvatureDirections } from "./escape.js";
-import { DECREMENT_TOL, type Estimate } from "./result.js";
+import { DECREMENT_TOL, decrementText, type Estimate } from "./result.js";
 
 /**
  * Curvature, in the parameters scaled to unit curvature (escape.ts), above which a direction is
@@ -86,7 +86,7 @@ export function onFlatRidge(
       message:
         `converged on a flat ridge: along ${directions} of the parameters the log-likelihood ` +
         `changes by less than the tolerance (they are not identified separately there); ` +
-        `constrained Newton decrement ${ridge.decrement.toExponential(1)} on the others`,
+        `constrained Newton decrement ${decrementText(ridge.decrement, 1)} on the others`,
     },
     better: null,
   };

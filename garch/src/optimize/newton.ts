@@ -10,7 +10,7 @@ import type { Constraints } from "./constraints.js";
 import { headsTo, type Known, QUADRATIC_REGION } from "./early-stop.js";
 import { lineSearch } from "./line-search.js";
 import { bfgsUpdate } from "./quasi-newton.js";
-import { DECREMENT_TOL, type Estimate, type Stopped } from "./result.js";
+import { DECREMENT_TOL, decrementText, type Estimate, type Stopped } from "./result.js";
 
 export interface NewtonOptions {
   /** Stop once the decrement is below this (default: rounding level, see `newtonStage`). */
@@ -122,7 +122,7 @@ export function newtonStage(
       opg: opgValid ? opg : null,
       iterations,
       converged: true,
-      message: `converged: Newton decrement ${last.decrement.toExponential(1)}`,
+      message: `converged: Newton decrement ${decrementText(last.decrement, 1)}`,
       held: last.held,
       onPersistence: last.onPersistence,
       projectedGradient: projectedGradient(c, theta, grad),

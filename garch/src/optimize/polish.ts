@@ -11,7 +11,7 @@ import type { Constraints } from "./constraints.js";
 import { hessianAt } from "./hessian.js";
 import { lineSearch } from "./line-search.js";
 import { negated } from "./newton.js";
-import { DECREMENT_TOL, type Estimate } from "./result.js";
+import { DECREMENT_TOL, decrementText, type Estimate } from "./result.js";
 
 /** Chord steps at most (the Hessian hardly changes over the last steps). */
 const MAX_STEPS = 8;
@@ -67,10 +67,10 @@ export function polish(
     iterations: steps,
     converged,
     message: converged
-      ? `converged: constrained Newton decrement ${step.decrement.toExponential(1)}`
+      ? `converged: constrained Newton decrement ${decrementText(step.decrement, 1)}`
       : step.regularised
         ? `not converged: the Hessian is not negative definite on the free parameters (${earlier})`
-        : `not converged: constrained Newton decrement ${step.decrement.toExponential(2)} (${earlier})`,
+        : `not converged: constrained Newton decrement ${decrementText(step.decrement, 2)} (${earlier})`,
     held: step.held,
     onPersistence: step.onPersistence,
     projectedGradient: projectedGradient(c, theta, g),

@@ -6,6 +6,15 @@
  */
 export const DECREMENT_TOL = 1e-7;
 
+/**
+ * A decrement as a message shows it, in exponent form with `digits` decimals. With the curvature
+ * positive definite (every step whose decrement is reported) the decrement g'd = g'H⁻¹g is ≥ 0;
+ * rounding can leave it a hair below ("-4.0e-18") at an optimum, which is shown as 0.
+ */
+export function decrementText(decrement: number, digits: number): string {
+  return Math.max(decrement, 0).toExponential(digits);
+}
+
 /** An estimate: the optimum reached, with what the standard errors need. */
 export interface Estimate {
   readonly theta: Float64Array;
