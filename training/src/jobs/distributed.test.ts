@@ -11,6 +11,10 @@ import { mergeShareFiles, nodeRankFromEnv, shareProvenance, shareRange } from ".
 const cli = useCliFixture("mlops-shares-", 400);
 const { run } = cli;
 
+/** `mlops forest share` of the demo data into `out`, as node `env` (RANK, WORLD_SIZE) of a job. */
+const share = (out: string, env: Record<string, string>, ...more: string[]) =>
+  run(["forest", "share", "--data", cli.data, "--label", "label", ...more, "--out", out], env);
+
 describe("shareRange", () => {
   it("tiles the trees in rank order, balanced", () => {
     const ranges = [0, 1, 2].map((rank) => shareRange({ rank, worldSize: 3 }, 10));
@@ -118,21 +122,7 @@ describe("mlops forest share, then mlops train --from-shares", () => {
     // The shares: 5 features, label "label". The call: 2 features of another file, label "split".
     const shares = join(cli.root, "other-shares");
     for (const rank of [0, 1]) {
-      const r = await run(
-        [
-          "forest",
-          "share",
-          "--data",
-          cli.data,
-          "--label",
-          "label",
-          "--trees",
-          "10",
-          "--out",
-          shares,
-        ],
-        { RANK: String(rank), WORLD_SIZE: "2" },
-      );
+      const r = await share(shares, { RANK: String(rank), WORLD_SIZE: "2" }, "--trees", "10");
       expect(r.code).toBe(0);
     }
     const other = join(cli.root, "other.csv");
@@ -223,21 +213,7 @@ describe("mlops forest share, then mlops train --from-shares", () => {
   });
 
   it("names WORLD_SIZE when it exceeds the trees", async () => {
-    const r = await run(
-      [
-        "forest",
-        "share",
-        "--data",
-        cli.data,
-        "--label",
-        "label",
-        "--trees",
-        "100",
-        "--out",
-        cli.root,
-      ],
-      { RANK: "0", WORLD_SIZE: "200" },
-    );
+    const r = await share(cli.root, { RANK: "0", WORLD_SIZE: "200" }, "--trees", "100");
     expect([r.code, r.stderr]).toEqual([
       1,
       "error: WORLD_SIZE must not exceed --trees (100): each node of the job trains at least one tree (got 200)\n",
@@ -246,16 +222,7 @@ describe("mlops forest share, then mlops train --from-shares", () => {
   });
 
   it("refuses to run outside a distributed job", async () => {
-    const r = await run([
-      "forest",
-      "share",
-      "--data",
-      cli.data,
-      "--label",
-      "label",
-      "--out",
-      cli.root,
-    ]);
+    const r = await share(cli.root, {});
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "error: RANK must be set to an integer ≥ 0: a forest share runs as a node of a distributed job\n",
