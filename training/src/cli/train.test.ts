@@ -90,7 +90,14 @@ describe("mlops train --json", () => {
   it("refuses a model name the registry would not accept, before tracking anything", async () => {
     const bad = await cli.train("--name", "no spaces");
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^error: name must be 1-64 characters/);
+    expect(bad.stderr).toMatch(/^error: --name must be 1-64 characters/);
+    // A name taken from the file says where it came from.
+    const spaced = join(cli.root, "no spaces.csv");
+    await writeFile(spaced, await readFile(cli.data, "utf8"));
+    const fromFile = await cli.run(["train", "--data", spaced, "--label", "label", "--trees", "3"]);
+    expect(fromFile.stderr).toMatch(
+      /^error: --name \(by default the --data file's base name\) must be 1-64 characters/,
+    );
   });
 
   it("refuses artifacts that cannot be written before it records a run or registers", async () => {

@@ -214,7 +214,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   const spec = resolveSpec(input.model ?? { algorithm: "forest" }, seed);
   if (spec.algorithm === "gbdt" && input.fromShares) {
     throw new OptionError(
-      "fromShares",
+      "--from-shares",
       "merges forest shares: it does not apply to gbdt",
       input.fromShares,
     );
@@ -224,10 +224,12 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   requireThreads(threads);
   const dataset = await loadDataset(input.data, { label: input.label, seed });
   const name = input.name ?? basename(input.data, extname(input.data));
+  const nameFlag =
+    input.name === undefined ? "--name (by default the --data file's base name)" : "--name";
   const checkedName = NameSchema.safeParse(name);
   if (!checkedName.success) {
     throw new OptionError(
-      "name",
+      nameFlag,
       checkedName.error.issues[0]?.message ?? "is not a valid model name",
       name,
     );
@@ -237,12 +239,7 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
     input.fromShares && spec.algorithm === "forest"
       ? await mergeShares(input.fromShares, dataset, spec.params)
       : null;
-  await requireModelKind(
-    store,
-    name,
-    "classifier",
-    input.name === undefined ? "--name (by default the --data file's base name)" : "--name",
-  );
+  await requireModelKind(store, name, "classifier", nameFlag);
   requireArtifactRoot(input.artifactRoot);
   const gitSha = input.gitSha === undefined ? await headCommit() : input.gitSha;
   const tracker = input.tracker ?? store.runs;
