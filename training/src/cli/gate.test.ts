@@ -107,10 +107,10 @@ describe("the gate's flags", () => {
     const r = await run(gateArgs("--model", "vol@1"));
     expect([r.code, r.stderr]).toEqual([
       1,
-      'error: --model vol@1 is a GARCH model, not a classifier: the gate scores classifiers only (got "vol@1")\n',
+      'error: --model vol@1 is a garch model, not classifier: the gate scores READY classifiers only (got "vol@1")\n',
     ]);
     const bare = await run(gateArgs("--model", "vol"));
-    expect(bare.stderr).toMatch(/^error: --model vol@1 is a GARCH model/);
+    expect(bare.stderr).toMatch(/^error: --model vol@1 is a garch model/);
   });
 
   it("names --metric, --seed and --data, in gate and in train --auto-promote", async () => {

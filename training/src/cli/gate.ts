@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { OptionError } from "../errors.js";
 import { runGateJob } from "../jobs/gate.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
 import { selectTracking } from "../tracking/select.js";
@@ -40,18 +39,8 @@ export function registerGateCommand(program: Command, ctx: CliContext): void {
     .action((opts: GateFlags) =>
       ctx.withStore(async (store) => {
         const metric = checkGateMetric(opts.metric);
-        // The gate scores classifiers: a GARCH model is named as one, not as a feature mismatch.
-        const version = await store.models.resolve(opts.model);
-        if (version.kind === "garch") {
-          throw new OptionError(
-            "--model",
-            `${version.name}@${version.version} is a GARCH model, not a classifier: the gate scores classifiers only`,
-            opts.model,
-          );
-        }
         const result = await runGateJob({
-          // Pinned, so the job scores the version checked here even if an alias moves meanwhile.
-          model: `${version.name}@${version.version}`,
+          model: opts.model,
           data: opts.data,
           label: opts.label,
           seed: opts.seed,

@@ -1,7 +1,7 @@
 import { CHALLENGER } from "@mlops/contracts";
-import type { Store } from "@mlops/store";
+import { type Store, unservable } from "@mlops/store";
 import { loadDataset } from "../dataset.js";
-import { DatasetError } from "../errors.js";
+import { DatasetError, OptionError } from "../errors.js";
 import type { RegistryMirror } from "../tracking/mlflow-registry.js";
 import {
   checkGate,
@@ -43,6 +43,16 @@ export interface GateJobOutput {
 export async function runGateJob(input: GateJobInput): Promise<GateJobOutput> {
   checkGate(input.gate);
   const version = await input.store.models.resolve(input.model);
+  // The gate scores a classifier it can load: a GARCH fit or an unfinished registration is named
+  // as such, not as a feature mismatch.
+  const why = unservable(version, "classifier");
+  if (why !== null) {
+    throw new OptionError(
+      "--model",
+      `${version.name}@${version.version} ${why}: the gate scores READY classifiers only`,
+      input.model,
+    );
+  }
   const dataset = await loadDataset(input.data, { label: input.label, seed: input.seed ?? 42 });
   const scored = await heldOutMetrics(input.store, version.name, version.version, dataset);
   if (scored === null) {
