@@ -288,6 +288,33 @@ describe("models, health and docs", () => {
     expect(res.json()).toMatchObject({ error: "NOT_FOUND", message: "no route GET /nope" });
   });
 
+  it("answers a method a path is not served with 405, naming those it is in Allow", async () => {
+    const app = await build(fixture);
+    const cases: [string, string, string][] = [
+      ["GET", "/predict", "POST"],
+      ["DELETE", "/predict/batch", "POST"],
+      ["PUT", "/feedback", "POST"],
+      ["POST", "/models/classifier?x=1", "GET, HEAD"],
+      ["POST", "/health/ready", "GET, HEAD"],
+    ];
+    for (const [method, url, allow] of cases) {
+      const res = await app.inject({ method: method as "GET", url });
+      expect(res.statusCode, `${method} ${url}`).toBe(405);
+      expect(res.headers.allow).toBe(allow);
+      const path = url.split("?")[0];
+      expect(res.json()).toMatchObject({
+        error: "METHOD_NOT_ALLOWED",
+        message: `${method} is not served at ${path}: it takes ${allow}`,
+      });
+      expect(res.headers["x-request-id"]).toBe(res.json().request_id);
+    }
+    const options = await app.inject({ method: "OPTIONS", url: "/predict" });
+    expect([options.statusCode, options.headers.allow, options.body]).toEqual([204, "POST", ""]);
+    // A path no route serves stays a 404, whatever the method.
+    expect((await app.inject({ method: "DELETE", url: "/nope" })).statusCode).toBe(404);
+    expect((await app.inject({ method: "OPTIONS", url: "/models/a/b/c" })).statusCode).toBe(404);
+  });
+
   it.each([
     ["bad percent-encoding", "/models/%zz", 400, "FST_ERR_BAD_URL", /percent-encoding/],
     [

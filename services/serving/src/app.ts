@@ -15,6 +15,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
+import { AllowedMethods } from "./allowed-methods.js";
 import { Cached } from "./cache.js";
 import { clientErrorHandler } from "./client-error.js";
 import dashboardRoutes from "./dashboard-api/plugin.js";
@@ -23,6 +24,7 @@ import {
   BODY_LIMIT_BYTES,
   errorHandler,
   MAX_PATH_PARAM_LENGTH,
+  methodNotAllowedBody,
   notFoundBody,
   validationError,
 } from "./errors.js";
@@ -127,7 +129,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bodies are JSON: a text/plain one would reach validation as a string and fail there.
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(notFoundBody(request)));
+  // A path served with other methods answers 405 naming them (OPTIONS: 204 with them), else 404.
+  const allowed = new AllowedMethods();
+  app.addHook("onRoute", allowed.record);
+  app.setNotFoundHandler((request, reply) => {
+    const methods = allowed.of(request.url.split("?")[0]!);
+    if (methods.length === 0) return reply.code(404).send(notFoundBody(request));
+    reply.header("allow", methods.join(", "));
+    if (request.method === "OPTIONS") return reply.code(204).send();
+    return reply.code(405).send(methodNotAllowedBody(request, methods));
+  });
   // Only where the line is written: below `info` the hook would run for every answer for nothing.
   if (levelEnabled(app.log, "info")) {
     app.addHook("onResponse", (request, reply, done) => {

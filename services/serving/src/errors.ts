@@ -91,6 +91,22 @@ export function notFoundBody(request: FastifyRequest): ErrorResponse {
   };
 }
 
+/** The answer to a method a path is not served with; `allowed` are those it is (`Allow`). */
+export function methodNotAllowedBody(
+  request: FastifyRequest,
+  allowed: readonly string[],
+): ErrorResponse {
+  const path = request.url.split("?")[0]!;
+  return {
+    error: "METHOD_NOT_ALLOWED",
+    message: truncateText(
+      `${request.method} is not served at ${path}: it takes ${allowed.join(", ")}`,
+      MAX_TEXT,
+    ),
+    request_id: request.id,
+  };
+}
+
 /**
  * A client error under one of Fastify's own codes (`FST_ERR_*`), or a code of ours, with a
  * message of ours: what the JSON body parser (json-body.ts) refuses, worded to name the part of
