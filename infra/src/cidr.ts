@@ -46,3 +46,13 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const y = range(b);
   return x.start <= y.end && y.start <= x.end;
 }
+
+/** The first `count` addresses of `cidr`, dotted. */
+export function cidrFirstAddresses(cidr: string, count: number): string[] {
+  const { start, end } = range(cidr);
+  const out: string[] = [];
+  for (let a = start; a <= end && out.length < count; a++) {
+    out.push([24, 16, 8, 0].map((shift) => Math.floor(a / 2 ** shift) % 256).join("."));
+  }
+  return out;
+}

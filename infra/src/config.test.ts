@@ -133,6 +133,30 @@ describe("parseStackConfig", () => {
     expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a version or alias/);
   });
 
+  it("names a bad DNS service address, and pod and service ranges that overlap", () => {
+    const issues = (network: Record<string, unknown>) => {
+      try {
+        parse({ [`${PROJECT}:network`]: patched("network", network) });
+      } catch (e) {
+        expect(e).toBeInstanceOf(StackConfigError);
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    for (const dns of ["abc", "999.16.0.10", "172.16.0.10 ", "2001:db8::10"]) {
+      expect(issues({ dnsServiceIp: dns }), dns).toMatch(/mlops-platform:network\.dnsServiceIp: /);
+    }
+    for (const dns of ["172.16.0.0", "172.16.0.1"]) {
+      expect(issues({ dnsServiceIp: dns }), dns).toMatch(
+        /network\.dnsServiceIp: must not be one of the first two addresses of serviceCidr 172\.16\.0\.0\/16/,
+      );
+    }
+    expect(issues({ dnsServiceIp: "172.16.0.2" })).toBe("accepted");
+    expect(issues({ podCidr: "172.16.0.0/12" })).toMatch(
+      /network\.serviceCidr: must not overlap podCidr 172\.16\.0\.0\/12/,
+    );
+  });
+
   it("reads the pipeline's repository with defaults, and names a bad one or an overlapping runner subnet", () => {
     expect(parse({}).pipeline).toEqual({
       repository: "contoso/mlops-platform",

@@ -10,7 +10,7 @@ import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiServerAccessSchema } from "./api-server-access.js";
-import { cidrContains, cidrsOverlap, isCidr } from "./cidr.js";
+import { cidrContains, cidrFirstAddresses, cidrsOverlap, isCidr } from "./cidr.js";
 import { edgeAuthSchema } from "./edge-auth.js";
 import { guardrailsSchema } from "./guardrails.js";
 import { REGIONS_WITHOUT_ZONES } from "./regions.js";
@@ -79,11 +79,30 @@ const networkSchema = z
         });
       }
     }
-    if (!cidrContains(n.serviceCidr, `${n.dnsServiceIp}/32`)) {
+    // AKS (Azure CNI Overlay): the pod and service ranges must not overlap each other either.
+    if (cidrsOverlap(n.podCidr, n.serviceCidr)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["serviceCidr"],
+        message: `must not overlap podCidr ${n.podCidr}`,
+      });
+    }
+    // A malformed address has its own issue (z.ipv4), and no range to be compared with.
+    if (!z.ipv4().safeParse(n.dnsServiceIp).success) return;
+    const dns = `${n.dnsServiceIp}/32`;
+    if (!cidrContains(n.serviceCidr, dns)) {
       ctx.addIssue({
         code: "custom",
         path: ["dnsServiceIp"],
         message: `must lie inside serviceCidr ${n.serviceCidr}`,
+      });
+    } else if (cidrFirstAddresses(n.serviceCidr, 2).includes(n.dnsServiceIp)) {
+      // AKS's rule: the range's first address names the range, and its second (.1) is the
+      // kubernetes service's (kubernetes.default.svc), so neither can be the DNS service's.
+      ctx.addIssue({
+        code: "custom",
+        path: ["dnsServiceIp"],
+        message: `must not be one of the first two addresses of serviceCidr ${n.serviceCidr} (the range's own and the kubernetes service's)`,
       });
     }
   });
