@@ -174,6 +174,10 @@ describe("mlops smoke", () => {
     const out = await mlops(["smoke", "--url", "ftp://127.0.0.1/"]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toMatch(/--url must be http or https/);
+    // Credentials in the URL: fetch would refuse every check, printing the password each time.
+    const credentials = await mlops(["smoke", "--url", "http://u:secret@127.0.0.1:9/"]);
+    expect(credentials.code).not.toBe(0);
+    expect(credentials.stderr).toMatch(/--url must not hold a user name or password/);
   });
 });
 

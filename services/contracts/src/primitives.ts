@@ -51,6 +51,16 @@ export function decimalText<T extends z.ZodType<number, number>>(schema: T, whol
     .pipe(schema);
 }
 
+/**
+ * Why a service URL a command is given is refused for holding credentials (`user:password@`), or
+ * null: fetch refuses to send such a URL, and every failure would print the password.
+ */
+export function urlCredentialsRule(url: URL): string | null {
+  return url.username !== "" || url.password !== ""
+    ? "must not hold a user name or password (user:password@host): credentials go in a header"
+    : null;
+}
+
 /** Model version numbers start at 1. */
 export const VersionSchema = z.number().int().min(1).max(1_000_000_000);
 

@@ -6,7 +6,12 @@
  * requests and time, and seeded per request, so the same options send the same traffic whatever
  * the concurrency.
  */
-import { FeedbackResponseSchema, MAX_TIMER_MS, PredictResponseSchema } from "@mlops/contracts";
+import {
+  FeedbackResponseSchema,
+  MAX_TIMER_MS,
+  PredictResponseSchema,
+  urlCredentialsRule,
+} from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { deriveSeed, Random } from "@mlops/garch/random";
 import { ExperimentsInputError } from "./errors.js";
@@ -124,6 +129,8 @@ function settingsOf(opts: TrafficOptions): Settings {
       `must be an http(s) URL, got ${opts.url}`,
     );
   }
+  const credentials = urlCredentialsRule(base);
+  if (credentials !== null) throw new ExperimentsInputError("INVALID_URL", "url", credentials);
   const metric = opts.metric ?? "accuracy";
   const baseline = opts.baseline ?? (metric === "accuracy" ? 0.7 : 10);
   requireFinite("effect", opts.effect);

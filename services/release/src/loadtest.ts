@@ -6,7 +6,12 @@
  * each path's own figures. By default the mix is the GARCH service's contract, the design's load
  * test: health, the models list, a forecast and a fit of posted returns, in turn.
  */
-import { GARCH_SERVICE_PATHS, parseOrThrow } from "@mlops/contracts";
+import {
+  decimalText,
+  GARCH_SERVICE_PATHS,
+  parseOrThrow,
+  urlCredentialsRule,
+} from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { z } from "zod";
 import { LatencyHistogram } from "./latency-histogram.js";
@@ -250,12 +255,21 @@ export function formatLoadReport(report: LoadReport): string {
 export const LoadTestFlagsSchema = z.object({
   "--url": z
     .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
+    .superRefine((u, ctx) => {
+      const credentials = urlCredentialsRule(new URL(u));
+      if (credentials !== null) ctx.addIssue({ code: "custom", message: credentials });
+    })
     .transform((u) => new URL(u).href),
-  "--users": z.coerce.number().int().min(1).max(1000),
-  "--duration": z.coerce.number().positive().max(3600),
-  "--timeout": z.coerce.number().positive().max(300),
-  "--path": z.array(z.string().regex(/^\/[^\s]*$/, { error: "must be a path starting with /" })),
-  "--min-success": z.coerce.number().min(0).max(100),
+  "--users": decimalText(z.number().int().min(1).max(1000), true),
+  "--duration": decimalText(z.number().positive().max(3600)),
+  "--timeout": decimalText(z.number().positive().max(300)),
+  // One leading slash: `//host/x` is a URL of another host, which would get the credentials.
+  "--path": z.array(
+    z.string().regex(/^\/(?!\/)[^\s]*$/, {
+      error: "must be a path on --url's host: one leading /, no spaces",
+    }),
+  ),
+  "--min-success": decimalText(z.number().min(0).max(100)),
 });
 
 /** Parses the raw flags into load test options; throws `ContractValidationError` naming the flag. */

@@ -334,6 +334,12 @@ describe("mlops ab simulate", () => {
     const badUrl = await run(["ab", "simulate", "--url", "ftp://example", "--effect", "0.1"]);
     expect(badUrl.code).toBe(1);
     expect(badUrl.stderr).toBe("error: --url: must be an http(s) URL, got ftp://example\n");
+    const withCredentials = await run([
+      ...["ab", "simulate", "--url", "http://u:secret@127.0.0.1:9", "--effect", "0.1"],
+    ]);
+    expect(withCredentials.stderr).toBe(
+      "error: --url: must not hold a user name or password (user:password@host): credentials go in a header\n",
+    );
     const badEffect = await run([
       "ab",
       "simulate",

@@ -53,7 +53,25 @@ describe("mlops loadtest", () => {
     expect(users.stderr).toMatch(/--users: Too small/);
     const scheme = await run(["loadtest", "--url", "ftp://example"]);
     expect(scheme.stderr).toMatch(/--url: must be an absolute http\(s\) URL/);
-    const path = await run(["loadtest", "--url", url, "--path", "predict"]);
-    expect(path.stderr).toMatch(/--path\[0\]: must be a path starting with \//);
+    // A path of one leading slash: //host/x would send the credential to another host.
+    for (const bad of ["predict", "//elsewhere.test/x"]) {
+      const path = await run(["loadtest", "--url", url, "--path", bad]);
+      expect(path.stderr).toMatch(/--path\[0\]: must be a path on --url's host: one leading \//);
+    }
+    const credentials = await run(["loadtest", "--url", "http://user:pw@127.0.0.1:9"]);
+    expect(credentials.stderr).toMatch(/--url: must not hold a user name or password/);
+    expect(credentials.stderr).not.toMatch(/pw/);
+    // Numbers are decimal digits: 0x10 is not 16 seconds.
+    for (const [flag, value] of [
+      ["--duration", "0x10"],
+      ["--timeout", "abc"],
+      ["--users", "2.5"],
+    ]) {
+      const bad = await run(["loadtest", "--url", url, flag!, value!]);
+      expect(bad.code, `${flag} ${value}`).toBe(1);
+      expect(bad.stderr).toMatch(
+        new RegExp(`${flag}: must be a (whole )?number in decimal digits`),
+      );
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** Option parsers of the `smoke` and `release` commands: each error names the flag and the rule. */
-import { HTTP_TOKEN } from "@mlops/contracts";
+import { HTTP_TOKEN, urlCredentialsRule } from "@mlops/contracts";
 import { InvalidArgumentError } from "commander";
 
 /** A parser of `flag`: a duration in seconds, in (0, most]. */
@@ -36,6 +36,8 @@ export function httpUrl(text: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidArgumentError(`--url must be http or https (got ${url.protocol})`);
   }
+  const credentials = urlCredentialsRule(url);
+  if (credentials !== null) throw new InvalidArgumentError(`--url ${credentials}`);
   return url.href;
 }
 
