@@ -10,6 +10,10 @@ function source(overrides: Record<string, string | undefined> = {}) {
   return {
     get: (key: string) => values[`${PROJECT}:${key}`],
     location: () => values["azure-native:location"],
+    keys: () =>
+      Object.keys(values)
+        .filter((key) => key.startsWith(`${PROJECT}:`) && values[key] !== undefined)
+        .map((key) => key.slice(PROJECT.length + 1)),
   };
 }
 
@@ -131,6 +135,26 @@ describe("parseStackConfig", () => {
       /mlops-platform:serving\.championImageTag: must be an immutable image tag/,
     );
     expect(message).toMatch(/mlops-platform:serving\.challengerModel: must pin a version or alias/);
+  });
+
+  it("refuses a key it does not read, at any depth, rather than keep the default", () => {
+    let error: unknown;
+    try {
+      parse({
+        [`${PROJECT}:netwrok`]: JSON.stringify({ addressSpace: "10.99.0.0/16" }),
+        [`${PROJECT}:serving`]: patched("serving", { canaryWieght: 50 }),
+        [`${PROJECT}:cosmos`]: JSON.stringify({ capacity: "serverless", maxThroughput: 4000 }),
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StackConfigError);
+    const message = (error as Error).message;
+    for (const key of ["netwrok", "serving.canaryWieght", "cosmos.maxThroughput"]) {
+      expect(message).toContain(
+        `mlops-platform:${key}: is not a setting of this program (misspelt, or left over?)`,
+      );
+    }
   });
 
   it("names a bad DNS service address, and pod and service ranges that overlap", () => {

@@ -14,6 +14,7 @@ import { cidrContains, cidrFirstAddresses, cidrsOverlap, isCidr } from "./cidr.j
 import { edgeAuthSchema } from "./edge-auth.js";
 import { guardrailsSchema } from "./guardrails.js";
 import { REGIONS_WITHOUT_ZONES } from "./regions.js";
+import { undeclaredKeys } from "./undeclared-keys.js";
 
 /**
  * Stack configuration, parsed once with zod at the edge of the program.
@@ -343,6 +344,8 @@ export interface ConfigSource {
   get(key: string): string | undefined;
   /** The Azure region (`azure-native:location`), or undefined when unset. */
   location(): string | undefined;
+  /** Every key set in the program's namespace, when the source can list them. */
+  keys?(): readonly string[];
 }
 
 /** Pulumi keeps numbers, booleans and objects as JSON text; plain strings stay strings. */
@@ -362,14 +365,26 @@ export function parseStackConfig(source: ConfigSource, project: string): StackCo
     if (value !== undefined) raw[key] = decode(value);
   }
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const [head, ...rest] = issue.path.map(String);
+  // A key the program does not read is a misspelling or a leftover: zod would drop it, and its
+  // setting would silently keep the default.
+  const undeclared = [
+    ...(source.keys?.() ?? []).filter((key) => !programKeys.includes(key)).map((key) => [key]),
+    ...undeclaredKeys(stackConfigSchema, raw),
+  ];
+  if (result.success && undeclared.length === 0) return result.data;
+  const keyOf = ([head, ...rest]: string[]) => {
     const namespace = head === "location" ? "azure-native" : project;
-    const key = [`${namespace}:${head}`, ...rest].join(".");
-    const missing = issue.code === "invalid_type" && issue.input === undefined;
-    return `  ${key}: ${missing ? "is required" : issue.message}`;
-  });
+    return [`${namespace}:${head}`, ...rest].join(".");
+  };
+  const lines = [
+    ...(result.success ? [] : result.error.issues).map((issue) => {
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      return `  ${keyOf(issue.path.map(String))}: ${missing ? "is required" : issue.message}`;
+    }),
+    ...undeclared.map(
+      (path) => `  ${keyOf(path)}: is not a setting of this program (misspelt, or left over?)`,
+    ),
+  ];
   throw new StackConfigError(`invalid stack config:\n${lines.join("\n")}`);
 }
 
@@ -377,8 +392,17 @@ export function parseStackConfig(source: ConfigSource, project: string): StackCo
 export function loadStackConfig(): StackConfig {
   const own = new pulumi.Config();
   const azure = new pulumi.Config("azure-native");
+  const project = pulumi.getProject();
+  const prefix = `${project}:`;
   return parseStackConfig(
-    { get: (key) => own.get(key), location: () => azure.get("location") },
-    pulumi.getProject(),
+    {
+      get: (key) => own.get(key),
+      location: () => azure.get("location"),
+      keys: () =>
+        Object.keys(pulumi.runtime.allConfig())
+          .filter((key) => key.startsWith(prefix))
+          .map((key) => key.slice(prefix.length)),
+    },
+    project,
   );
 }
