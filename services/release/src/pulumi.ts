@@ -1,12 +1,15 @@
 /**
  * Writing a release plan into the stack with the Pulumi CLI (`pulumi config set`), one setting per
  * call, in plan order. The CLI is looked up on PATH first so that a missing install fails before
- * anything is written, with a message that says so.
+ * anything is written, with a message that says so. A plan is applied whole or not at all: when a
+ * call fails (a stack lock, a backend that does not answer), the stack file is put back as it was,
+ * so a champion's image tag never moves without its model.
  */
 import { execFile } from "node:child_process";
-import { access, constants } from "node:fs/promises";
+import { access, constants, readFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { SERVING_CONFIG_KEY } from "@mlops/contracts";
+import { fileErrorReason, writeFileAtomically } from "@mlops/contracts/files";
 import type { ConfigChange } from "./plan.js";
 import type { StackTarget } from "./stack-config.js";
 
@@ -57,7 +60,10 @@ export function configSetArgs(target: StackTarget, change: ConfigChange): string
   ];
 }
 
-/** Runs `pulumi config set` for each change; throws on the first failure, naming the setting. */
+/**
+ * Runs `pulumi config set` for each change; on the first failure puts the stack file back as it
+ * was and throws, naming the setting and saying whether the file was restored.
+ */
 export async function applyChanges(
   target: StackTarget,
   changes: readonly ConfigChange[],
@@ -69,23 +75,47 @@ export async function applyChanges(
       "--apply needs the Pulumi CLI, and `pulumi` is not on PATH: install it, or run without --apply and set the printed values by hand",
     );
   }
-  for (const change of changes) {
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        pulumi,
-        configSetArgs(target, change),
-        // From the project directory: the CLI finds Pulumi.yaml there.
-        { cwd: dirname(target.file), env: { ...env }, timeout: CONFIG_SET_TIMEOUT_MS },
-        (error, _stdout, stderr) => {
-          if (error) {
-            reject(
-              new Error(
-                `pulumi config set ${SERVING_CONFIG_KEY}.${change.field} failed: ${stderr.trim() || error.message}`,
-              ),
-            );
-          } else resolve();
-        },
+  const before = await readFile(target.file);
+  try {
+    for (const change of changes) await configSet(pulumi, target, change, env);
+  } catch (error) {
+    const failed = (error as Error).message;
+    try {
+      await writeFileAtomically(target.file, before);
+    } catch (restore) {
+      throw new Error(
+        `${failed}; putting ${target.file} back as it was failed too (${fileErrorReason(restore)}): check it before deploying`,
+        { cause: error },
       );
+    }
+    throw new Error(`${failed}; ${target.file} is as it was: nothing is applied`, {
+      cause: error,
     });
   }
+}
+
+/** One `pulumi config set`; rejects naming the setting and the CLI's own message. */
+function configSet(
+  pulumi: string,
+  target: StackTarget,
+  change: ConfigChange,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    execFile(
+      pulumi,
+      configSetArgs(target, change),
+      // From the project directory: the CLI finds Pulumi.yaml there.
+      { cwd: dirname(target.file), env: { ...env }, timeout: CONFIG_SET_TIMEOUT_MS },
+      (error, _stdout, stderr) => {
+        if (error) {
+          reject(
+            new Error(
+              `pulumi config set ${SERVING_CONFIG_KEY}.${change.field} failed: ${stderr.trim() || error.message}`,
+            ),
+          );
+        } else resolve();
+      },
+    );
+  });
 }

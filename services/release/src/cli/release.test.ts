@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Decision } from "@mlops/contracts";
@@ -66,6 +66,36 @@ describe("mlops release", () => {
     const out = await plan("promote", "--apply");
     expect(out.error?.message).toMatch(/--apply needs the Pulumi CLI, and `pulumi` is not on PATH/);
     expect((await readStackTarget(stack)).serving.canaryWeight).toBe(10);
+  });
+
+  it("--apply puts the stack file back when a later pulumi config set fails", async () => {
+    // A pulumi whose first call writes the file and whose second finds the stack locked.
+    const bin = join(dir, "locked-bin");
+    await mkdir(bin, { recursive: true });
+    const fake = join(bin, "pulumi");
+    await writeFile(
+      fake,
+      [
+        "#!/bin/sh",
+        `if [ -e "${bin}/called" ]; then echo "error: could not acquire stack lock" >&2; exit 1; fi`,
+        `: > "${bin}/called"`,
+        'echo "# written by the first call" >> "$6"',
+        "exit 0",
+      ].join("\n"),
+    );
+    await chmod(fake, 0o755);
+    const before = await readFile(stack, "utf8");
+    const out = await runCommands(
+      [
+        ...["release", "plan", "--decision", await decisionFile("promote")],
+        ...["--stack-config", stack, "--apply"],
+      ],
+      { PATH: bin },
+    );
+    expect(out.error?.message).toMatch(
+      /failed: error: could not acquire stack lock; .*Pulumi\.prod\.yaml is as it was: nothing is applied$/,
+    );
+    expect(await readFile(stack, "utf8")).toBe(before);
   });
 
   it("--apply of a continue decision has nothing to write, so it needs no Pulumi CLI", async () => {
