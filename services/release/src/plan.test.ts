@@ -63,6 +63,26 @@ describe("planCandidate", () => {
     ]);
   });
 
+  it("refuses a new challenger under the running experiment's id, whose decision it would inherit", () => {
+    for (const candidate of [
+      { imageTag: "0a1b2c3", model: "classifier@14" },
+      { imageTag: "0a1b2c3", model: "classifier@13" },
+      { imageTag: "1.5.0-rc.1", model: "classifier@14" },
+    ]) {
+      expect(() =>
+        planCandidate({ ...candidate, experimentId: SERVING.experimentId }, SERVING),
+      ).toThrow(
+        /^--experiment classifier-12-vs-13 is the running experiment, and a new challenger/,
+      );
+    }
+    // The same build again under its own experiment changes nothing.
+    const same = planCandidate(
+      { imageTag: "1.5.0-rc.1", model: "classifier@13", experimentId: SERVING.experimentId },
+      SERVING,
+    );
+    expect(same.changes).toEqual([]);
+  });
+
   it("sets the canary weight only when asked", () => {
     const plan = planCandidate(
       { imageTag: "0a1b2c3", model: "classifier@14", canaryWeight: 20, experimentId: "x-1" },

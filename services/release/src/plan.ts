@@ -137,6 +137,14 @@ export function planCandidate(candidate: Candidate, current: ServingRelease): Re
     candidate.experimentId === undefined
       ? experimentIdFor(current.championModel, model)
       : flag("--experiment", NameSchema, candidate.experimentId);
+  // A decision names only its experiment: a new build under the running id would let that
+  // experiment's decision (analysed on the old challenger) promote one nobody measured.
+  const newBuild = model !== current.challengerModel || imageTag !== current.challengerImageTag;
+  if (newBuild && experimentId === current.experimentId) {
+    throw new Error(
+      `--experiment ${experimentId} is the running experiment, and a new challenger is a new experiment: the running one's decision must not apply to it (name another, or leave --experiment out to derive one)`,
+    );
+  }
   return {
     action: "candidate",
     reason: `challenger ${model} in image ${imageTag} as experiment ${experimentId}`,
