@@ -1,5 +1,5 @@
 /** Option parsers of the `smoke` and `release` commands: each error names the flag and the rule. */
-import { HTTP_TOKEN, urlCredentialsRule } from "@mlops/contracts";
+import { HTTP_TOKEN, ModelRefSchema, urlCredentialsRule } from "@mlops/contracts";
 import { InvalidArgumentError } from "commander";
 
 /** A parser of `flag`: a duration in seconds, in (0, most]. */
@@ -20,6 +20,17 @@ export function headerName(text: string): string {
   if (!HTTP_TOKEN.test(text)) {
     throw new InvalidArgumentError(
       `--header-name must be an HTTP header name: letters, digits and !#$%&'*+-.^_\`|~ (got ${JSON.stringify(text)})`,
+    );
+  }
+  return text;
+}
+
+/** `--garch-model`: a model reference (NAME, NAME@VERSION or NAME@ALIAS), kept as written. */
+export function modelRefFlag(text: string): string {
+  const ref = ModelRefSchema.safeParse(text);
+  if (!ref.success) {
+    throw new InvalidArgumentError(
+      `--garch-model ${ref.error.issues[0]?.message ?? "must be NAME, NAME@VERSION or NAME@ALIAS"} (got ${JSON.stringify(text)})`,
     );
   }
   return text;

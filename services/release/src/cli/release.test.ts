@@ -168,6 +168,14 @@ describe("mlops release", () => {
 });
 
 describe("mlops smoke", () => {
+  it("refuses a GARCH model reference that is none, before sending anything", async () => {
+    const out = await runCommands(
+      ["smoke", "--url", "http://127.0.0.1:9", "--garch-model", "bad model"],
+      {},
+    );
+    expect(out.error?.message).toMatch(/--garch-model model name must be 1-64 characters/);
+  });
+
   it("refuses a routing header that is not an HTTP header name, before sending anything", async () => {
     for (const name of ["", "X Canary", "X:Canary"]) {
       const out = await runCommands([
