@@ -10,7 +10,7 @@ export {
   StoreUnavailableError,
 } from "./errors.js";
 export { type OpenStoreOptions, openStore } from "./open-store.js";
-export { registerVersion, unservable } from "./registration.js";
+export { kindClash, registerVersion, unservable } from "./registration.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.js";
 export type * from "./store.js";
 export { type OutcomeTerms, outcomeTerms } from "./terms.js";

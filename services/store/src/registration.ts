@@ -42,3 +42,18 @@ export function unservable(version: ModelVersion, kind: ModelKind): string | nul
   }
   return null;
 }
+
+/**
+ * Why a `kind` version cannot be registered under `model`, whose versions are of kind `existing`
+ * (undefined for a new name), or null when it can: one kind of model per name. The stores apply it
+ * at registration; a job can ask first, before it trains.
+ */
+export function kindClash(
+  model: string,
+  existing: ModelKind | undefined,
+  kind: ModelKind,
+): string | null {
+  return existing !== undefined && existing !== kind
+    ? `model ${model} holds ${existing} versions, so a ${kind} version cannot be registered under that name: choose another name`
+    : null;
+}

@@ -10,6 +10,7 @@ import type {
   TimeWindow,
 } from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
+import { kindClash } from "./registration.js";
 
 /** A reference as error messages show it. */
 export function describeRef(ref: ModelRef): string {
@@ -68,12 +69,8 @@ export function requireSameKind(
   existing: ModelKind | undefined,
   kind: ModelKind,
 ): void {
-  if (existing !== undefined && existing !== kind) {
-    throw new StoreConflictError(
-      store,
-      `model ${model} holds ${existing} versions, so a ${kind} version cannot be registered under that name: choose another name`,
-    );
-  }
+  const clash = kindClash(model, existing, kind);
+  if (clash !== null) throw new StoreConflictError(store, clash);
 }
 
 /** A registration ends once, from PENDING_REGISTRATION; `StoreConflictError` otherwise. */

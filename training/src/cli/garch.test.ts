@@ -122,7 +122,7 @@ describe("mlops garch fit", () => {
       ]);
       expect([classifier.code, classifier.stderr]).toEqual([
         1,
-        "error: --name must not name a model of another kind: model vol-clash holds garch versions, so a classifier version cannot be registered under that name; choose another name\n",
+        "error: --name must not name a model of another kind: model vol-clash holds garch versions, so a classifier version cannot be registered under that name: choose another name\n",
       ]);
       const garch = await run([
         ...["garch", "fit", "--data", returnsCsv, "--column", "r", "--max-p", "1", "--max-q", "1"],
@@ -130,7 +130,7 @@ describe("mlops garch fit", () => {
       ]);
       expect([garch.code, garch.stderr]).toEqual([
         1,
-        "error: --name must not name a model of another kind: model clf-clash holds classifier versions, so a garch version cannot be registered under that name; choose another name\n",
+        "error: --name must not name a model of another kind: model clf-clash holds classifier versions, so a garch version cannot be registered under that name: choose another name\n",
       ]);
       const devNull = await fitVol("--name", "vol-clash", "--artifacts", "/dev/null");
       expect([devNull.code, devNull.stderr]).toEqual([

@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ModelKind } from "@mlops/contracts";
 import { fileErrorReason } from "@mlops/contracts/files";
-import type { Store } from "@mlops/store";
+import { kindClash, type Store } from "@mlops/store";
 import { OptionError } from "../errors.js";
 
 /**
  * Refuses to register a `kind` version under `name` when the model already holds versions of
- * another kind: the store's own rule (`requireSameKind`, at registration), checked before the run
+ * another kind: the store's own rule (`kindClash`, applied at registration), checked before the run
  * starts. `flag` is how the caller gave the name.
  */
 export async function requireModelKind(
@@ -21,12 +21,9 @@ export async function requireModelKind(
   flag = "--name",
 ): Promise<void> {
   const [newest] = await store.models.list(name);
-  if (newest !== undefined && newest.kind !== kind) {
-    throw new OptionError(
-      flag,
-      `must not name a model of another kind: model ${name} holds ${newest.kind} versions, so a ${kind} version cannot be registered under that name; choose another name`,
-      undefined,
-    );
+  const clash = kindClash(name, newest?.kind, kind);
+  if (clash !== null) {
+    throw new OptionError(flag, `must not name a model of another kind: ${clash}`, undefined);
   }
 }
 
