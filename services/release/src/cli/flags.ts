@@ -26,7 +26,7 @@ export function headerName(text: string): string {
 }
 
 /** `--garch-model`: a model reference (NAME, NAME@VERSION or NAME@ALIAS), kept as written. */
-export function modelRefFlag(text: string): string {
+export function garchModelFlag(text: string): string {
   const ref = ModelRefSchema.safeParse(text);
   if (!ref.success) {
     throw new InvalidArgumentError(

@@ -13,7 +13,7 @@ import {
 } from "../smoke.js";
 import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
-import { featureRow, headerName, httpUrl, modelRefFlag, secondsFlag } from "./flags.js";
+import { featureRow, garchModelFlag, headerName, httpUrl, secondsFlag } from "./flags.js";
 
 /** Longest the smoke test waits for one answer by default, in seconds. */
 const DEFAULT_TIMEOUT_S = 10;
@@ -74,7 +74,7 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
     .option(
       "--garch-model <ref>",
       "GARCH model to forecast (default: the one the API serves)",
-      modelRefFlag,
+      garchModelFlag,
     )
     .option("--no-routing", "skip the header routing checks (one process serving both arms)")
     .option(
