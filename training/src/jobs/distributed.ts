@@ -197,15 +197,18 @@ const shortHash = (hash: string) => `sha256 ${hash.slice(0, 12)}…`;
 /** How a share's record differs from this call's, one phrase per difference (none: it matches). */
 export function provenanceDifferences(share: ShareProvenance, expected: ShareProvenance): string[] {
   const differences: string[] = [];
+  const differing = (what: string, theirs: string, ours: string) =>
+    differences.push(`${what} (the share's ${theirs}, this call's ${ours})`);
   const differ = (what: string, theirs: string, ours: string) => {
-    if (theirs !== ours) differences.push(`${what} (the share's ${theirs}, this call's ${ours})`);
+    if (theirs !== ours) differing(what, theirs, ours);
   };
   const keys = [...new Set([...Object.keys(expected.params), ...Object.keys(share.params)])];
   for (const key of keys) {
     differ(PARAM_FLAGS[key] ?? key, String(share.params[key]), String(expected.params[key]));
   }
+  // Compared whole: two hashes may share the digits a message shows.
   if (share.dataHash !== expected.dataHash) {
-    differ("--data", shortHash(share.dataHash), shortHash(expected.dataHash));
+    differing("--data", shortHash(share.dataHash), shortHash(expected.dataHash));
   }
   differ("--label", JSON.stringify(share.label), JSON.stringify(expected.label));
   differ("split", share.split, expected.split);
