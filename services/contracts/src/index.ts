@@ -19,6 +19,7 @@ export * from "./model-ref.js";
 export * from "./predictions.js";
 export * from "./primitives.js";
 export * from "./registry.js";
+export * from "./service-url.js";
 export * from "./serving-config.js";
 export * from "./stack-config.js";
 export * from "./store-config.js";

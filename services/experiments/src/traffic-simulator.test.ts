@@ -1,6 +1,49 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type PredictResponse, PredictResponseSchema } from "@mlops/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExperimentsInputError } from "./errors.js";
 import { simulateTraffic } from "./traffic-simulator.js";
+
+/** A valid `/predict` answer (the champion's). */
+const PREDICTION: PredictResponse = PredictResponseSchema.parse({
+  request_id: "r-1",
+  prediction: "a",
+  probability: 0.6,
+  probabilities: { a: 0.6, b: 0.4 },
+  variant: "champion",
+  model: { name: "iris", version: 1 },
+  model_version: "1",
+  experiment_id: "exp",
+});
+
+/**
+ * A loopback server whose first path segment says how it answers: `/api/…` as the API does,
+ * `/shape/…` a body of the wrong shape, `/text/…` a body that is not JSON, and `/hang/…` never.
+ * Every request's path is recorded.
+ */
+let server: Server;
+let origin: string;
+const paths: string[] = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = req.url ?? "";
+    paths.push(path);
+    const json = (body: unknown) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (path === "/api/predict") json(PREDICTION);
+    else if (path === "/api/feedback") json({ request_id: "r-1", duplicate: false });
+    else if (path === "/shape/predict") json({ ...PREDICTION, variant: 7, probability: 2 });
+    else if (path === "/text/predict") res.writeHead(200).end("<html>gateway</html>");
+    else if (!path.startsWith("/hang/")) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(resolve));
+});
 
 describe("simulateTraffic", () => {
   it("refuses a deadline Node's timers cannot keep, before sending anything", async () => {
@@ -14,5 +57,80 @@ describe("simulateTraffic", () => {
     await expect(simulateTraffic({ url, effect: 0.1, timeoutMs: 3e9 })).rejects.toThrow(
       "timeoutMs: must be at most 2147483647 ms (about 24.8 days), got 3000000000",
     );
+    await expect(simulateTraffic({ url, effect: 0.1, requestTimeoutMs: 0 })).rejects.toThrow(
+      /^requestTimeoutMs: must be/,
+    );
+  });
+
+  it("refuses a base URL that is not one, naming the rule", async () => {
+    for (const [url, rule] of [
+      ["ftp://127.0.0.1/", "url: must be http or https (got ftp:)"],
+      [
+        `${origin}/api?v=1`,
+        "url: must not have a query or fragment (?… or #…): routes are appended to its path",
+      ],
+    ]) {
+      const refused = simulateTraffic({ url: url!, effect: 0.1 });
+      await expect(refused).rejects.toThrow(ExperimentsInputError);
+      await expect(refused).rejects.toThrow(rule!);
+    }
+  });
+
+  it("posts under the base URL's path, with or without its trailing slash", async () => {
+    for (const url of [`${origin}/api`, `${origin}/api/`]) {
+      paths.length = 0;
+      const summary = await simulateTraffic({ url, effect: 0.1, requests: 2, concurrency: 1 });
+      expect(summary).toMatchObject({ completed: 2, failed: 0, unanswered: 0, firstError: null });
+      expect(paths).toEqual(["/api/predict", "/api/feedback", "/api/predict", "/api/feedback"]);
+    }
+  });
+
+  it("names the field and the rule an answer of the wrong shape breaks", async () => {
+    const summary = await simulateTraffic({ url: `${origin}/shape`, effect: 0.1, requests: 3 });
+    expect(summary).toMatchObject({ completed: 0, failed: 3, unanswered: 0 });
+    expect(summary.firstError).toBe(
+      "the answer to POST /shape/predict is invalid: probability: Too big: expected number to be <=1; " +
+        'variant: Invalid option: expected one of "champion"|"challenger"',
+    );
+  });
+
+  it("says an answer that is not JSON is not, quoting its start", async () => {
+    const summary = await simulateTraffic({ url: `${origin}/text`, effect: 0.1, requests: 1 });
+    expect(summary.firstError).toBe(
+      "POST /text/predict answered 200 with a body that is not JSON: <html>gateway</html>",
+    );
+  });
+
+  it("fails a request that waits past requestTimeoutMs, saying how long it waited", async () => {
+    const summary = await simulateTraffic({
+      url: `${origin}/hang`,
+      effect: 0.1,
+      requests: 3,
+      requestTimeoutMs: 100,
+    });
+    expect(summary).toMatchObject({
+      completed: 0,
+      failed: 3,
+      unanswered: 0,
+      firstError: "POST /hang/predict: no answer within 100 ms",
+      timedOut: false,
+    });
+  });
+
+  it("counts the requests the time bound cut off as sent but unanswered", async () => {
+    const summary = await simulateTraffic({
+      url: `${origin}/hang`,
+      effect: 0.1,
+      requests: 10,
+      concurrency: 4,
+      timeoutMs: 150,
+    });
+    expect(summary).toMatchObject({
+      completed: 0,
+      failed: 0,
+      unanswered: 4,
+      firstError: null,
+      timedOut: true,
+    });
   });
 });

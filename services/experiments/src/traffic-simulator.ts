@@ -10,7 +10,9 @@ import {
   FeedbackResponseSchema,
   MAX_TIMER_MS,
   PredictResponseSchema,
-  urlCredentialsRule,
+  parseOrThrow,
+  parseServiceUrl,
+  serviceUrl,
 } from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { deriveSeed, Random } from "@mlops/garch/random";
@@ -28,12 +30,10 @@ import {
 export const MAX_SIMULATED_REQUESTS = 1_000_000;
 /** The most requests in flight at once. */
 export const MAX_SIMULATED_CONCURRENCY = 256;
-/** Longest wait for one HTTP answer. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /** What to send. */
 export interface TrafficOptions {
-  /** Base URL of the API, http(s). */
+  /** Base URL of the API (`parseServiceUrl`); its path prefixes `/predict` and `/feedback`. */
   readonly url: string;
   /** Challenger − champion, in accuracy (a fraction) or outcome units. */
   readonly effect: number;
@@ -55,6 +55,8 @@ export interface TrafficOptions {
   readonly features?: number;
   /** Stop sending after this long. Default 120 000 ms. */
   readonly timeoutMs?: number;
+  /** Longest wait for one answer; a request that waits longer fails. Default 10 000 ms. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What one arm received. */
@@ -75,8 +77,10 @@ export interface TrafficSummary {
   readonly requested: number;
   /** Predictions and feedback both answered. */
   readonly completed: number;
-  /** Requests the API rejected or answered unexpectedly. */
+  /** Requests the API rejected, answered unexpectedly, or left unanswered past `requestTimeoutMs`. */
   readonly failed: number;
+  /** Requests still waiting for an answer when the time bound (`timeoutMs`) stopped the run. */
+  readonly unanswered: number;
   /** The first failure's message. */
   readonly firstError: string | null;
   /** The time bound stopped the run before every request was sent. */
@@ -102,6 +106,7 @@ interface Settings {
   readonly concurrency: number;
   readonly features: number;
   readonly timeoutMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 function requireWhole(name: string, x: number, min: number, max: number): void {
@@ -111,26 +116,21 @@ function requireWhole(name: string, x: number, min: number, max: number): void {
   }
 }
 
+/** A delay Node's timers keep: a longer one would pass at once (they take it as 1 ms). */
+function requireTimer(name: string, ms: number): void {
+  requirePositive(name, ms);
+  if (ms > MAX_TIMER_MS) {
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      name,
+      `must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${ms}`,
+    );
+  }
+}
+
 function settingsOf(opts: TrafficOptions): Settings {
-  let base: URL;
-  try {
-    base = new URL(opts.url);
-  } catch {
-    throw new ExperimentsInputError(
-      "INVALID_URL",
-      "url",
-      `must be an http(s) URL, got ${opts.url}`,
-    );
-  }
-  if (base.protocol !== "http:" && base.protocol !== "https:") {
-    throw new ExperimentsInputError(
-      "INVALID_URL",
-      "url",
-      `must be an http(s) URL, got ${opts.url}`,
-    );
-  }
-  const credentials = urlCredentialsRule(base);
-  if (credentials !== null) throw new ExperimentsInputError("INVALID_URL", "url", credentials);
+  const parsed = parseServiceUrl(opts.url);
+  if (!parsed.ok) throw new ExperimentsInputError("INVALID_URL", "url", parsed.rule);
   const metric = opts.metric ?? "accuracy";
   const baseline = opts.baseline ?? (metric === "accuracy" ? 0.7 : 10);
   requireFinite("effect", opts.effect);
@@ -160,17 +160,11 @@ function settingsOf(opts: TrafficOptions): Settings {
   const features = opts.features ?? 5;
   requireWhole("features", features, 1, 1024);
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  requirePositive("timeoutMs", timeoutMs);
-  if (timeoutMs > MAX_TIMER_MS) {
-    // A longer deadline would pass at once: Node's timers take it as 1 ms.
-    throw new ExperimentsInputError(
-      "OUT_OF_RANGE",
-      "timeoutMs",
-      `must be at most ${MAX_TIMER_MS} ms (about 24.8 days), got ${timeoutMs}`,
-    );
-  }
+  requireTimer("timeoutMs", timeoutMs);
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+  requireTimer("requestTimeoutMs", requestTimeoutMs);
   return {
-    base,
+    base: parsed.url,
     metric,
     baseline,
     effect: opts.effect,
@@ -181,21 +175,48 @@ function settingsOf(opts: TrafficOptions): Settings {
     concurrency,
     features,
     timeoutMs,
+    requestTimeoutMs,
   };
 }
 
-async function postJson(url: URL, body: unknown, signal: AbortSignal): Promise<unknown> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(`${url.pathname} answered ${res.status}: ${text.slice(0, 300)}`);
+/**
+ * POSTs `body` to `url` and returns the answer read by `schema`. Each way it can go wrong is an
+ * error naming the request: no answer within `timeoutMs`, an error status, a body that is not
+ * JSON, or one that breaks the contract (`field: rule`). The run's `deadline` ends it with
+ * fetch's own TimeoutError. (`S` is the schema type `parseOrThrow` takes: this package reads zod
+ * only through the contracts.)
+ */
+async function postJson<S extends Parameters<typeof parseOrThrow>[0]>(
+  url: URL,
+  body: unknown,
+  schema: S,
+  limits: { deadline: AbortSignal; timeoutMs: number },
+) {
+  const request = `POST ${url.pathname}`;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([limits.deadline, AbortSignal.timeout(limits.timeoutMs)]),
+    });
+    text = await res.text();
+  } catch (error) {
+    if (limits.deadline.aborted || fetchFailure(error)?.kind !== "timeout") throw error;
+    throw new Error(`${request}: no answer within ${limits.timeoutMs} ms`);
   }
-  return JSON.parse(text);
+  if (!res.ok) throw new Error(`${request} answered ${res.status}: ${text.slice(0, 300)}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `${request} answered ${res.status} with a body that is not JSON: ${text.slice(0, 100)}`,
+    );
+  }
+  return parseOrThrow(schema, json, `the answer to ${request}`);
 }
 
 /** Why fetch could not connect (ECONNREFUSED, ENOTFOUND, …); null for any other failure. */
@@ -205,20 +226,23 @@ function networkCause(error: unknown): string | null {
 }
 
 /**
- * Sends the traffic and reports what was sent. An API that answers with errors is counted in
- * `failed`; an API that cannot be reached throws `TrafficError`; bad options throw
+ * Sends the traffic and reports what was sent. An API that answers with errors (or not within
+ * `requestTimeoutMs`) is counted in `failed`, and requests the time bound cut off in
+ * `unanswered`; an API that cannot be reached throws `TrafficError`; bad options throw
  * `ExperimentsInputError` naming the option.
  */
 export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSummary> {
   const s = settingsOf(opts);
-  const predictUrl = new URL("predict", s.base.href.endsWith("/") ? s.base : `${s.base.href}/`);
-  const feedbackUrl = new URL("feedback", predictUrl);
+  const predictUrl = serviceUrl(s.base, "/predict");
+  const feedbackUrl = serviceUrl(s.base, "/feedback");
   const deadline = AbortSignal.timeout(s.timeoutMs);
+  const limits = { deadline, timeoutMs: s.requestTimeoutMs };
   const started = performance.now();
   const arms = new Map<string, { predictions: number; feedback: number; sum: number }>();
   let next = 0;
   let completed = 0;
   let failed = 0;
+  let unanswered = 0;
   let firstError: string | null = null;
   let unreachable: string | null = null;
 
@@ -229,8 +253,11 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
     const features = Array.from({ length: s.features }, () =>
       Number((rng.nextFloat() * 4 - 2).toFixed(4)),
     );
-    const answer = PredictResponseSchema.parse(
-      await postJson(predictUrl, { features, user_id: user }, deadline),
+    const answer = await postJson(
+      predictUrl,
+      { features, user_id: user },
+      PredictResponseSchema,
+      limits,
     );
     const arm = arms.get(answer.variant) ?? { predictions: 0, feedback: 0, sum: 0 };
     arms.set(answer.variant, arm);
@@ -250,8 +277,11 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
       value = s.baseline + shift + s.sd * rng.standardNormal();
       outcome = value;
     }
-    FeedbackResponseSchema.parse(
-      await postJson(feedbackUrl, { request_id: answer.request_id, outcome }, deadline),
+    await postJson(
+      feedbackUrl,
+      { request_id: answer.request_id, outcome },
+      FeedbackResponseSchema,
+      limits,
     );
     arm.feedback++;
     arm.sum += value;
@@ -264,7 +294,10 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
       try {
         await one(i);
       } catch (error) {
-        if (deadline.aborted) return;
+        if (deadline.aborted && fetchFailure(error)?.kind === "timeout") {
+          unanswered++;
+          return;
+        }
         const cause = networkCause(error);
         if (cause !== null) {
           unreachable = cause;
@@ -288,6 +321,7 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
     requested: s.requests,
     completed,
     failed,
+    unanswered,
     firstError,
     timedOut: deadline.aborted && completed + failed < s.requests,
     elapsedMs: performance.now() - started,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatLoadReport, requestsFor, runLoadTest } from "./loadtest.js";
+import { formatLoadReport, loadTestOptions, requestsFor, runLoadTest } from "./loadtest.js";
 
 /**
  * A real HTTP server on loopback with known behaviour: `/ok` answers 200, `/fail` 500, `/slow`
@@ -12,9 +12,12 @@ let url: string;
 const posted: number[] = [];
 /** The `x-api-key` of every request, as the server saw it. */
 const keys: (string | undefined)[] = [];
+/** The path of every request, as the server saw it. */
+const paths: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     keys.push(req.headers["x-api-key"] as string | undefined);
+    paths.push(req.url ?? "");
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
@@ -129,5 +132,55 @@ describe("runLoadTest", () => {
     });
     expect(keys).toHaveLength(report.requests);
     expect(new Set(keys)).toEqual(new Set(["load-key"]));
+  });
+
+  it("requests each path under the base URL's path, as a gateway that routes by prefix needs", async () => {
+    for (const base of [`${url}/api/`, `${url}/api`]) {
+      paths.length = 0;
+      const report = await runLoadTest({
+        url: base,
+        users: 1,
+        durationMs: 50,
+        requests: requestsFor(["/ok", "/predict?x=1"]),
+        timeoutMs: 500,
+      });
+      expect(report.succeeded, base).toBe(report.requests);
+      expect(new Set(paths), base).toEqual(new Set(["/api/ok", "/api/predict?x=1"]));
+    }
+  });
+});
+
+describe("loadTestOptions", () => {
+  const flags = {
+    "--users": "1",
+    "--duration": "1",
+    "--timeout": "1",
+    "--path": [],
+    "--min-success": "99",
+  };
+  const refusal = (raw: Partial<Record<"--url" | "--path", unknown>>) => {
+    try {
+      loadTestOptions({ ...flags, "--url": "http://127.0.0.1:8080", ...raw });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return null;
+  };
+
+  it("keeps the base URL's path, normalized", () => {
+    const { options } = loadTestOptions({ ...flags, "--url": "HTTP://127.0.0.1:8080/api/" });
+    expect(options.url).toBe("http://127.0.0.1:8080/api/");
+  });
+
+  it("names the flag and the rule of a bad base URL or path", () => {
+    expect(refusal({ "--url": "ftp://h/" })).toBe(
+      "loadtest is invalid: --url: must be http or https (got ftp:)",
+    );
+    expect(refusal({ "--url": "http://127.0.0.1:8080/api?v=1" })).toBe(
+      "loadtest is invalid: --url: must not have a query or fragment (?… or #…): routes are appended to its path",
+    );
+    expect(refusal({ "--path": ["//elsewhere.test/x"] })).toBe(
+      "loadtest is invalid: --path[0]: must be a path under --url: one leading /, no spaces",
+    );
   });
 });

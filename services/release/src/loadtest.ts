@@ -10,7 +10,9 @@ import {
   decimalText,
   GARCH_SERVICE_PATHS,
   parseOrThrow,
-  urlCredentialsRule,
+  ROUTE_PATH,
+  ServiceUrlSchema,
+  serviceUrl,
 } from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { z } from "zod";
@@ -54,7 +56,7 @@ export interface LoadProgress {
 }
 
 export interface LoadTestOptions {
-  /** Base URL of the service. */
+  /** Base URL of the service; its path is a prefix of every request's (`serviceUrl`). */
   readonly url: string;
   /** Concurrent clients. */
   readonly users: number;
@@ -152,7 +154,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   if (options.requests.length === 0) throw new Error("a load test needs at least one request");
   const targets = options.requests.map((r) => ({
     ...r,
-    url: new URL(r.path, options.url),
+    url: serviceUrl(options.url, r.path),
   }));
   const overall = new LatencyHistogram();
   const perPath = targets.map(() => ({ histogram: new LatencyHistogram(), succeeded: 0 }));
@@ -253,21 +255,12 @@ export function formatLoadReport(report: LoadReport): string {
 
 /** What `mlops loadtest` accepts, as typed flags (each error names the flag and its rule). */
 export const LoadTestFlagsSchema = z.object({
-  "--url": z
-    .url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" })
-    .superRefine((u, ctx) => {
-      const credentials = urlCredentialsRule(new URL(u));
-      if (credentials !== null) ctx.addIssue({ code: "custom", message: credentials });
-    })
-    .transform((u) => new URL(u).href),
+  "--url": ServiceUrlSchema,
   "--users": decimalText(z.number().int().min(1).max(1000), true),
   "--duration": decimalText(z.number().positive().max(3600)),
   "--timeout": decimalText(z.number().positive().max(300)),
-  // One leading slash: `//host/x` is a URL of another host, which would get the credentials.
   "--path": z.array(
-    z.string().regex(/^\/(?!\/)[^\s]*$/, {
-      error: "must be a path on --url's host: one leading /, no spaces",
-    }),
+    z.string().regex(ROUTE_PATH, { error: "must be a path under --url: one leading /, no spaces" }),
   ),
   "--min-success": decimalText(z.number().min(0).max(100)),
 });

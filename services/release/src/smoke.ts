@@ -18,6 +18,7 @@ import {
   PredictResponseSchema,
   ReadyResponseSchema,
   type ServedVariant,
+  serviceUrl,
 } from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { checkSpec, simulate } from "@mlops/garch";
@@ -55,7 +56,10 @@ export function smokeReturns(): number[] {
 }
 
 export interface SmokeOptions {
-  /** Base URL of the API (the ingress host in the cloud). */
+  /**
+   * Base URL of the API (the ingress host in the cloud); its path is a prefix of every probed
+   * path (`serviceUrl`), for an API behind a gateway that routes by path.
+   */
   readonly url: string;
   /** Canary routing header name. */
   readonly headerName: string;
@@ -129,7 +133,7 @@ async function request<S extends ZodType>(
   let res: Response;
   let text: string;
   try {
-    res = await fetch(new URL(probe.path, options.url), {
+    res = await fetch(serviceUrl(options.url, probe.path), {
       method: probe.body === undefined ? "GET" : "POST",
       headers: {
         accept: "application/json",

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DecisionSchema } from "@mlops/contracts";
@@ -333,7 +334,13 @@ describe("mlops ab simulate", () => {
   it("rejects a bad URL or effect before sending anything", async () => {
     const badUrl = await run(["ab", "simulate", "--url", "ftp://example", "--effect", "0.1"]);
     expect(badUrl.code).toBe(1);
-    expect(badUrl.stderr).toBe("error: --url: must be an http(s) URL, got ftp://example\n");
+    expect(badUrl.stderr).toBe("error: --url: must be http or https (got ftp:)\n");
+    const withQuery = await run([
+      ...["ab", "simulate", "--url", "http://127.0.0.1:9/api?v=1", "--effect", "0.1"],
+    ]);
+    expect(withQuery.stderr).toBe(
+      "error: --url: must not have a query or fragment (?… or #…): routes are appended to its path\n",
+    );
     const withCredentials = await run([
       ...["ab", "simulate", "--url", "http://u:secret@127.0.0.1:9", "--effect", "0.1"],
     ]);
@@ -395,4 +402,60 @@ describe("mlops ab simulate", () => {
     expect(code).toBe(1);
     expect(stderr).toBe(`error: could not reach http://127.0.0.1:${port}/: ECONNREFUSED\n`);
   });
+
+  it("names the field and the rule an answer of the wrong shape breaks, in one line", async () => {
+    // A service that answers every request 200 with a body that is no prediction.
+    const server = createHttpServer((_req, res) =>
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ request_id: "r-1", variant: "treatment" })),
+    );
+    const url = await listening(server);
+    try {
+      const { code, stderr } = await run([
+        ...["ab", "simulate", "--url", `${url}/api/`, "--effect", "0.1", "--requests", "3"],
+      ]);
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        "error: no request succeeded: of 3 sent, 3 failed (the first: the answer to POST /api/predict is invalid: " +
+          "prediction: Invalid input: expected string, received undefined; " +
+          "probability: Invalid input: expected number, received undefined; " +
+          "probabilities: Invalid input: expected record, received undefined; " +
+          'variant: Invalid option: expected one of "champion"|"challenger"; ' +
+          "model: Invalid input: expected object, received undefined; " +
+          "model_version: Invalid input: expected string, received undefined; " +
+          "experiment_id: Invalid input: expected string, received undefined)\n",
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("says how many requests were sent and cut off unanswered by --timeout", async () => {
+    // A service that takes every request and never answers.
+    const server = createHttpServer(() => {});
+    const url = await listening(server);
+    try {
+      const { code, stdout, stderr } = await run([
+        ...["ab", "simulate", "--url", url, "--effect", "0.1", "--requests", "3"],
+        ...["--timeout", "0.3"],
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(
+        /^sent 3 of 3 requests to http:\/\/127\.0\.0\.1:\d+\/ in [\d.]+ s: 0 predictions with feedback, 0 failed, 3 unanswered \(stopped by --timeout\)\n/,
+      );
+      expect(stderr).toBe(
+        "error: no request succeeded: of 3 sent, 3 had no answer when --timeout 0.3 s stopped the run\n",
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
+
+/** `server` listening on a free loopback port, and its base URL. */
+async function listening(server: ReturnType<typeof createHttpServer>): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

@@ -171,11 +171,15 @@ function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null
   return `${lines.join("\n")}\n`;
 }
 
+/** Requests that were sent: every one ended completed, failed, or cut off by the time bound. */
+const sentOf = (s: TrafficSummary): number => s.completed + s.failed + s.unanswered;
+
 function formatTraffic(s: TrafficSummary): string {
   const what = s.metric === "accuracy" ? "accuracy" : "mean outcome";
+  const unanswered = s.unanswered > 0 ? `, ${s.unanswered} unanswered` : "";
   const lines = [
-    `sent ${s.completed + s.failed} of ${s.requested} requests to ${s.url} in ${fmt(s.elapsedMs / 1000)} s: ` +
-      `${s.completed} predictions with feedback, ${s.failed} failed${s.timedOut ? " (stopped by --timeout)" : ""}`,
+    `sent ${sentOf(s)} of ${s.requested} requests to ${s.url} in ${fmt(s.elapsedMs / 1000)} s: ` +
+      `${s.completed} predictions with feedback, ${s.failed} failed${unanswered}${s.timedOut ? " (stopped by --timeout)" : ""}`,
     ...Object.entries(s.arms).map(
       ([arm, a]) =>
         `  ${arm.padEnd(11)} ${a.predictions} predictions, ${a.feedback} outcomes, ${what} ${fmt(a.meanOutcome)}`,
@@ -184,6 +188,20 @@ function formatTraffic(s: TrafficSummary): string {
   ];
   if (s.firstError !== null) lines.push(`first failure: ${s.firstError}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Why a run in which no request succeeded fails: how many of the requests sent failed (and the
+ * first reason), and how many had no answer yet when `--timeout` stopped the run.
+ */
+function noneSucceeded(s: TrafficSummary, timeoutS: number): string {
+  const parts = [
+    ...(s.failed > 0 ? [`${s.failed} failed (the first: ${s.firstError})`] : []),
+    ...(s.unanswered > 0
+      ? [`${s.unanswered} had no answer when --timeout ${timeoutS} s stopped the run`]
+      : []),
+  ];
+  return `no request succeeded: of ${sentOf(s)} sent, ${parts.join(" and ")}`;
 }
 
 /** The analysis as one JSON object: the decision, every number behind it, and what was done. */
@@ -409,7 +427,10 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .description(
       "Send labelled synthetic traffic with a known effect to a running API: predictions for many users, then feedback whose outcomes make the challenger better by --effect. Bounded by --requests and --timeout.",
     )
-    .requiredOption("--url <url>", "base URL of the API")
+    .requiredOption(
+      "--url <url>",
+      "base URL of the API; a path in it prefixes /predict and /feedback",
+    )
     .requiredOption(
       "--effect <e>",
       "challenger − champion: accuracy difference (0.05 = 5 points) or outcome units",
@@ -463,8 +484,6 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         });
       });
       io.stdout(opts.json ? `${JSON.stringify(summary)}\n` : formatTraffic(summary));
-      if (summary.completed === 0) {
-        throw new Error(`no request succeeded: ${summary.firstError ?? "nothing was sent"}`);
-      }
+      if (summary.completed === 0) throw new Error(noneSucceeded(summary, opts.timeout));
     });
 }

@@ -3,11 +3,13 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test-support/cli.js";
 
-/** A loopback server: `/ok` answers 200, anything else 503. */
+/** A loopback server: `/ok` and `/api/ok` answer 200, anything else 503. */
 let server: Server;
 let url: string;
 beforeAll(async () => {
-  server = createServer((req, res) => res.writeHead(req.url === "/ok" ? 200 : 503).end("{}"));
+  server = createServer((req, res) =>
+    res.writeHead(["/ok", "/api/ok"].includes(req.url ?? "") ? 200 : 503).end("{}"),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -37,6 +39,15 @@ describe("mlops loadtest", () => {
     expect(report.requests_per_second).toBeGreaterThan(0);
   });
 
+  it("requests --path under the path of --url", async () => {
+    const out = await run([
+      ...["loadtest", "--url", `${url}/api/`, "--users", "1", "--duration", "0.2"],
+      ...["--path", "/ok", "--json"],
+    ]);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ url: `${url}/api/`, success_rate: 1 });
+  });
+
   it("prints a table, and fails when the success rate is below --min-success", async () => {
     const out = await load(2, 0.3, ["/ok", "/down"]);
     expect(out.code).toBe(1);
@@ -52,11 +63,13 @@ describe("mlops loadtest", () => {
     expect(users.code).toBe(1);
     expect(users.stderr).toMatch(/--users: Too small/);
     const scheme = await run(["loadtest", "--url", "ftp://example"]);
-    expect(scheme.stderr).toMatch(/--url: must be an absolute http\(s\) URL/);
+    expect(scheme.stderr).toMatch(/--url: must be http or https \(got ftp:\)/);
+    const query = await run(["loadtest", "--url", `${url}/?v=1`]);
+    expect(query.stderr).toMatch(/--url: must not have a query or fragment/);
     // A path of one leading slash: //host/x would send the credential to another host.
     for (const bad of ["predict", "//elsewhere.test/x"]) {
       const path = await run(["loadtest", "--url", url, "--path", bad]);
-      expect(path.stderr).toMatch(/--path\[0\]: must be a path on --url's host: one leading \//);
+      expect(path.stderr).toMatch(/--path\[0\]: must be a path under --url: one leading \//);
     }
     const credentials = await run(["loadtest", "--url", "http://user:pw@127.0.0.1:9"]);
     expect(credentials.stderr).toMatch(/--url: must not hold a user name or password/);

@@ -1,5 +1,5 @@
-/** Option parsers of the `smoke` and `release` commands: each error names the flag and the rule. */
-import { HTTP_TOKEN, ModelRefSchema, urlCredentialsRule } from "@mlops/contracts";
+/** Flag readers of the `smoke` and `release` commands: each error names the flag and the rule. */
+import { HTTP_TOKEN, ModelRefSchema, parseServiceUrl } from "@mlops/contracts";
 import { InvalidArgumentError } from "commander";
 
 /** A parser of `flag`: a duration in seconds, in (0, most]. */
@@ -36,20 +36,14 @@ export function garchModelFlag(text: string): string {
   return text;
 }
 
-/** An absolute http(s) URL, normalised. */
-export function httpUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new InvalidArgumentError(`--url must be an absolute URL (got ${JSON.stringify(text)})`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`--url must be http or https (got ${url.protocol})`);
-  }
-  const credentials = urlCredentialsRule(url);
-  if (credentials !== null) throw new InvalidArgumentError(`--url ${credentials}`);
-  return url.href;
+/**
+ * `--url`: a service's base URL (`parseServiceUrl`), as its href. Read in the action, not as
+ * commander's parser: commander quotes a refused argument, and this one may hold a password.
+ */
+export function serviceUrlFlag(text: string): string {
+  const parsed = parseServiceUrl(text);
+  if (!parsed.ok) throw new Error(`--url ${parsed.rule}`);
+  return parsed.url.href;
 }
 
 /** A non-empty JSON array of finite numbers: one feature row. */

@@ -13,7 +13,7 @@ import {
 } from "../smoke.js";
 import { runGarchSmoke } from "../smoke-garch.js";
 import type { ReleaseCommandContext } from "./context.js";
-import { featureRow, garchModelFlag, headerName, httpUrl, secondsFlag } from "./flags.js";
+import { featureRow, garchModelFlag, headerName, secondsFlag, serviceUrlFlag } from "./flags.js";
 
 /** Longest the smoke test waits for one answer by default, in seconds. */
 const DEFAULT_TIMEOUT_S = 10;
@@ -57,7 +57,10 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
     .description(
       "Smoke-test a running prediction API: health, readiness, models, a prediction, a GARCH forecast and the canary header routing (with --garch: the GARCH service's health, every endpoint and the integration request); exits 1 if any check fails.",
     )
-    .requiredOption("--url <url>", "base URL of the API (the ingress in the cloud)", httpUrl)
+    .requiredOption(
+      "--url <url>",
+      "base URL of the API (the ingress in the cloud); a path in it prefixes every probed path",
+    )
     .option(
       "--header-name <name>",
       "canary routing header of the ingress",
@@ -87,17 +90,18 @@ export function registerSmokeCommand(program: Command, ctx: ReleaseCommandContex
     )
     .option("--json", "print the report as one JSON object")
     .action(async (opts: SmokeFlags) => {
+      const url = serviceUrlFlag(opts.url);
       const timeoutMs = opts.timeout * 1000;
       const credentials = credentialsFromEnv(ctx.io.env);
       const report = opts.garch
         ? await runGarchSmoke({
-            url: opts.url,
+            url,
             timeoutMs,
             edge: opts.edge ?? false,
             ...credentials,
           })
         : await runSmoke({
-            url: opts.url,
+            url,
             headerName: opts.headerName,
             timeoutMs,
             features: opts.features,
