@@ -15,7 +15,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type ApiServerAccess, apiServerAccessProfile } from "./api-server-access.js";
-import type { NetworkConfig, StackConfig } from "./config.js";
+import { type NetworkConfig, NODE_POOL_MAX_SURGE_PERCENT, type StackConfig } from "./config.js";
 
 /** The ManagedCluster API version the program pins. */
 export const MANAGED_CLUSTER_API_VERSION = "2026-02-01";
@@ -98,7 +98,7 @@ function pool(
     vnetSubnetID: subnetId,
     // Keep application pods off the system pool so add-ons never starve.
     nodeTaints: mode === "System" ? ["CriticalAddonsOnly=true:NoSchedule"] : [],
-    upgradeSettings: { maxSurge: "33%" },
+    upgradeSettings: { maxSurge: `${NODE_POOL_MAX_SURGE_PERCENT}%` },
   };
 }
 

@@ -56,3 +56,9 @@ export function cidrFirstAddresses(cidr: string, count: number): string[] {
   }
   return out;
 }
+
+/** How many addresses `cidr` spans. */
+export function cidrSize(cidr: string): number {
+  const { start, end } = range(cidr);
+  return end - start + 1;
+}

@@ -98,6 +98,85 @@ describe("parseStackConfig", () => {
     ).toThrow(/mlops-platform:alertWebhooks\.0\.url: must be an https URL/);
   });
 
+  it("keeps a string that looks like a number or a boolean a string", () => {
+    // Pulumi hands every value over as text: `owner: "1234"` arrives as 1234, as a number would.
+    // Old decode() retyped it to the number 1234, and "true" to a boolean; `owner` wants a string.
+    for (const owner of ["1234", "true", "null"]) {
+      expect(parse({ [`${PROJECT}:owner`]: owner }).owner).toBe(owner);
+    }
+    // Number and boolean keys still read their text, as Pulumi's getNumber and getBoolean do.
+    const cfg = parse({
+      [`${PROJECT}:logRetentionDays`]: "60",
+      [`${PROJECT}:privateNetworking`]: "false",
+    });
+    expect(cfg.logRetentionDays).toBe(60);
+    expect(cfg.privateNetworking).toBe(false);
+    // Inside an object (JSON text) a quoted all-digit tag or id stays a string too.
+    const serving = parse({
+      [`${PROJECT}:serving`]: patched("serving", {
+        experimentId: "1234",
+        championImageTag: "20261207",
+      }),
+    }).serving;
+    expect(serving.experimentId).toBe("1234");
+    expect(serving.championImageTag).toBe("20261207");
+  });
+
+  // Azure docs, "Azure virtual machine sizes naming conventions"
+  // (learn.microsoft.com/azure/virtual-machines/vm-naming-conventions).
+  it("names a VM size that is not an Azure size name", () => {
+    const aks = JSON.parse(stackFileConfig()[`${PROJECT}:aks`]);
+    aks.userPool = { ...aks.userPool, vmSize: "d8ds-v5" };
+    expect(() => parse({ [`${PROJECT}:aks`]: JSON.stringify(aks) })).toThrow(
+      /mlops-platform:aks\.userPool\.vmSize: must be an Azure VM size name such as Standard_D4ds_v5/,
+    );
+    expect(() => parse({ [`${PROJECT}:ml`]: patched("ml", { vmSize: "large" }) })).toThrow(
+      /mlops-platform:ml\.vmSize: must be an Azure VM size name/,
+    );
+  });
+
+  // Azure CNI Overlay: only nodes take node-subnet addresses ("Configure Azure CNI Overlay
+  // networking in AKS", learn.microsoft.com/azure/aks/azure-cni-overlay); Azure keeps the first
+  // four and the last address of every subnet ("Azure Virtual Network FAQ",
+  // learn.microsoft.com/azure/virtual-network/virtual-networks-faq); a percentage maxSurge
+  // rounds fractional nodes up (ARM AgentPoolUpgradeSettings.maxSurge; "Capacity and cost planning
+  // for AKS upgrades", learn.microsoft.com/azure/aks/upgrade-capacity-cost-planning).
+  it("refuses a node subnet too small for both pools at their maximum plus upgrade surge", () => {
+    const aks = JSON.parse(stackFileConfig()[`${PROJECT}:aks`]);
+    // /27: 32 - 5 = 27 usable. Pools of 5 and 15 nodes surge by 2 and 5 (1.65 and 4.95 rounded
+    // up): 27 fit exactly; 6 system nodes (surge 2) need 28.
+    const withPools = (system: number, user: number) => ({
+      [`${PROJECT}:network`]: patched("network", { aksSubnet: "10.40.0.0/27" }),
+      [`${PROJECT}:aks`]: JSON.stringify({
+        ...aks,
+        systemPool: { ...aks.systemPool, maxCount: system },
+        userPool: { ...aks.userPool, maxCount: user },
+      }),
+    });
+    expect(parse(withPools(5, 15)).network.aksSubnet).toBe("10.40.0.0/27");
+    expect(() => parse(withPools(6, 15))).toThrow(
+      /mlops-platform:network\.aksSubnet: has 27 usable addresses \(Azure keeps 5 per subnet\) but the node pools need 28: each pool's maxCount plus its 33 % upgrade surge/,
+    );
+  });
+
+  it("refuses one host for the prediction API and the GARCH service", () => {
+    expect(() =>
+      parse({ [`${PROJECT}:garch`]: patched("garch", { host: "predict.mlops.contoso.com" }) }),
+    ).toThrow(/mlops-platform:garch\.host: must differ from serving\.host/);
+  });
+
+  it("caps the serving replicas per arm, and keeps them above the minimum", () => {
+    expect(
+      parse({ [`${PROJECT}:serving`]: patched("serving", { maxReplicas: 100 }) }).serving,
+    ).toMatchObject({ maxReplicas: 100 });
+    expect(() =>
+      parse({ [`${PROJECT}:serving`]: patched("serving", { maxReplicas: 101 }) }),
+    ).toThrow(/mlops-platform:serving\.maxReplicas: must be at most 100 per arm/);
+    expect(() =>
+      parse({ [`${PROJECT}:serving`]: patched("serving", { minReplicas: 30, maxReplicas: 20 }) }),
+    ).toThrow(/mlops-platform:serving\.minReplicas: minReplicas must not exceed maxReplicas/);
+  });
+
   it("rejects a canary weight of 150", () => {
     expect(() =>
       parse({ [`${PROJECT}:serving`]: patched("serving", { canaryWeight: 150 }) }),

@@ -10,7 +10,7 @@ import { DEFAULT_SCALING } from "@mlops/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { apiServerAccessSchema } from "./api-server-access.js";
-import { cidrContains, cidrFirstAddresses, cidrsOverlap, isCidr } from "./cidr.js";
+import { cidrContains, cidrFirstAddresses, cidrSize, cidrsOverlap, isCidr } from "./cidr.js";
 import { edgeAuthSchema } from "./edge-auth.js";
 import { guardrailsSchema } from "./guardrails.js";
 import { REGIONS_WITHOUT_ZONES } from "./regions.js";
@@ -118,6 +118,28 @@ const aksSchema = AksSizingSchema.extend({
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
 });
 
+/**
+ * Surge nodes an upgrade adds to each pool, in percent of the pool's size (aks-cluster-body.ts sets
+ * it as `maxSurge`; ARM's AgentPoolUpgradeSettings: "for percentages, fractional nodes are rounded
+ * up").
+ */
+export const NODE_POOL_MAX_SURGE_PERCENT = 33;
+
+/** Addresses Azure keeps in every subnet: the first four and the last (Azure Virtual Network FAQ). */
+const AZURE_RESERVED_SUBNET_ADDRESSES = 5;
+
+/**
+ * Node subnet addresses the pools may hold at once. With Azure CNI Overlay (aks-cluster-body.ts)
+ * only nodes take addresses from the node subnet, pods take theirs from `podCidr`; an upgrade may
+ * surge a pool that the autoscaler holds at its maximum.
+ */
+function nodeSubnetDemand(pools: readonly NodePool[]): number {
+  return pools.reduce(
+    (sum, p) => sum + p.maxCount + Math.ceil((p.maxCount * NODE_POOL_MAX_SURGE_PERCENT) / 100),
+    0,
+  );
+}
+
 /** An Azure resource id of `provider/type` (`/subscriptions/…/providers/<provider>/<type>/<name>`). */
 function resourceIdOf(providerType: string) {
   const pattern = new RegExp(
@@ -161,6 +183,9 @@ export function certificateUri(tls: TlsConfig): string {
 /** Whether `host` lies in the DNS zone TLS publishes records to. */
 const inZone = (host: string, tls: TlsConfig): boolean =>
   `.${host}`.endsWith(`.${resourceNameOf(tls.dnsZoneId).toLowerCase()}`);
+
+/** The most replicas one serving arm may scale to. */
+const MAX_SERVING_REPLICAS = 100;
 
 /**
  * The serving block: the settings releases move (image tags, models, canary weight, experiment id:
@@ -206,7 +231,17 @@ const servingSchema = z
       error: "must be off or { dnsZoneId, certificateVaultId, certificateName }",
     }),
     minReplicas: z.number().int().min(1).default(DEFAULT_SCALING.minReplicas),
-    maxReplicas: z.number().int().min(1).default(DEFAULT_SCALING.maxReplicas),
+    /**
+     * Per arm, so the namespace quota holds up to twice this plus rolling-update surge. 100 is
+     * the GARCH service's ceiling too: a fleet that needs more wants a higher
+     * `targetRequestsPerSecond` (bigger pods), not more of them.
+     */
+    maxReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_SERVING_REPLICAS, `must be at most ${MAX_SERVING_REPLICAS} per arm`)
+      .default(DEFAULT_SCALING.maxReplicas),
     /** Prediction requests per second one pod should carry before the autoscaler adds another. */
     targetRequestsPerSecond: z.number().positive().default(DEFAULT_SCALING.targetRequestsPerSecond),
   })
@@ -319,6 +354,25 @@ const stackConfigSchema = EstateSizingSchema.extend({
   .refine((c) => !c.garch || c.serving.tls === "off" || inZone(c.garch.host, c.serving.tls), {
     message: "host must lie in the DNS zone of serving.tls.dnsZoneId",
     path: [GARCH_CONFIG_KEY, "host"],
+  })
+  // Each host gets its own Gateway, routes and A record, and the GARCH paths overlap the API's:
+  // one host would be two claims on one name, with either service answering its requests.
+  .refine((c) => c.garch?.host !== c.serving.host, {
+    message: "must differ from serving.host (one host cannot route to both services)",
+    path: [GARCH_CONFIG_KEY, "host"],
+  })
+  .superRefine((c, ctx) => {
+    // A malformed range already has its own issue.
+    if (!isCidr(c.network.aksSubnet)) return;
+    const usable = cidrSize(c.network.aksSubnet) - AZURE_RESERVED_SUBNET_ADDRESSES;
+    const demand = nodeSubnetDemand([c.aks.systemPool, c.aks.userPool]);
+    if (demand > usable) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "aksSubnet"],
+        message: `has ${usable} usable addresses (Azure keeps ${AZURE_RESERVED_SUBNET_ADDRESSES} per subnet) but the node pools need ${demand}: each pool's maxCount plus its ${NODE_POOL_MAX_SURGE_PERCENT} % upgrade surge`,
+      });
+    }
   });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -348,13 +402,30 @@ export interface ConfigSource {
   keys?(): readonly string[];
 }
 
-/** Pulumi keeps numbers, booleans and objects as JSON text; plain strings stay strings. */
-function decode(raw: string): unknown {
+/** The zod type of `schema` under its `optional`, `default` and `prefault` wrappers. */
+function baseType(schema: z.core.$ZodType): string {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { innerType?: z.core.$ZodType };
+  return def.innerType ? baseType(def.innerType) : def.type;
+}
+
+/** Each program key's zod type: `string`, `number`, `boolean`, `object`, … */
+const keyTypes: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(stackConfigSchema.shape).map(([key, schema]) => [key, baseType(schema)]),
+);
+
+/**
+ * A raw value as its key's schema reads it. Pulumi hands every value over as a string: a string
+ * as itself (so "1234" or "true" set as a string stays one), a number or boolean as its text (what
+ * `getNumber` and `getBoolean` parse), an object or array (structured YAML, `--path`) as JSON.
+ */
+function decode(raw: string, type: string | undefined): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw);
+    value = JSON.parse(raw);
   } catch {
     return raw;
   }
+  return (typeof value === "object" && value !== null) || typeof value === type ? value : raw;
 }
 
 /** Parses stack config for project `project`, throwing a StackConfigError naming each bad key. */
@@ -362,7 +433,7 @@ export function parseStackConfig(source: ConfigSource, project: string): StackCo
   const raw: Record<string, unknown> = { location: source.location() };
   for (const key of programKeys) {
     const value = source.get(key);
-    if (value !== undefined) raw[key] = decode(value);
+    if (value !== undefined) raw[key] = decode(value, keyTypes[key]);
   }
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
   // A key the program does not read is a misspelling or a leftover: zod would drop it, and its

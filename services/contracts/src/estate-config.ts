@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { PinnedModelRefTextSchema } from "./model-ref.js";
-import { ImageTagSchema } from "./stack-config.js";
+import { ImageTagSchema, VmSizeSchema } from "./stack-config.js";
 
 /** ISO-8601 durations as Azure ML and Azure Monitor accept them (PT15M, PT1H, P1D). */
 export const IsoDurationSchema = z
@@ -21,7 +21,7 @@ export const IsoDurationSchema = z
 /** A VM pool that the cluster autoscaler may resize between `minCount` and `maxCount`. */
 export const NodePoolSchema = z
   .object({
-    vmSize: z.string().min(1),
+    vmSize: VmSizeSchema,
     minCount: z.number().int().min(1).max(1000),
     maxCount: z.number().int().min(1).max(1000),
   })
@@ -37,7 +37,7 @@ export const AksTierSchema = z.enum(["Free", "Standard", "Premium"]).default("St
 /** The Azure ML compute cluster: scales between `minNodes` (0: idle costs nothing) and `maxNodes`. */
 export const MlComputeSchema = z
   .object({
-    vmSize: z.string().min(1),
+    vmSize: VmSizeSchema,
     vmPriority: z.enum(["Dedicated", "LowPriority"]).default("Dedicated"),
     minNodes: z.number().int().min(0).default(0),
     maxNodes: z.number().int().min(1).max(1000),

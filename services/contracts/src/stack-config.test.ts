@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseOrThrow } from "./errors.js";
-import { ImageTagSchema, isImmutableImageTag, ServingReleaseSchema } from "./stack-config.js";
+import {
+  ImageTagSchema,
+  isImmutableImageTag,
+  ServingReleaseSchema,
+  VmSizeSchema,
+} from "./stack-config.js";
 
 const serving = {
   championImageTag: "1.4.2",
@@ -56,5 +61,39 @@ describe("the stack's serving block", () => {
     ).toThrow(
       /championModel: must pin a version or alias.*; canaryWeight: .*<=100; experimentId: must be 1-64/,
     );
+  });
+});
+
+// Azure docs, "Azure virtual machine sizes naming conventions"
+// (learn.microsoft.com/azure/virtual-machines/vm-naming-conventions): Standard_, family, vCPUs,
+// constrained cores, feature letters, accelerator, version.
+describe("VM sizes", () => {
+  it("takes the names Azure gives sizes, and refuses anything else", () => {
+    for (const size of [
+      "Standard_D4ds_v5",
+      "Standard_D4s_v3",
+      "Standard_B2s",
+      "Standard_E4-2s_v3",
+      "Standard_NC24ads_A100_v4",
+      "Standard_DS2_v2_Promo",
+      "Standard_M416ms_v2",
+      "STANDARD_DS3_V2",
+      "standard_d4ds_v5",
+    ]) {
+      expect(VmSizeSchema.safeParse(size).success, size).toBe(true);
+    }
+    for (const size of [
+      "",
+      "D4ds_v5",
+      "Basic_A1",
+      "Standard_D4ds v5",
+      "Standard_D4ds_v5 ",
+      "Standard_Dds_v5",
+      "big",
+    ]) {
+      expect(() => parseOrThrow(VmSizeSchema, size, "vmSize"), size).toThrow(
+        "vmSize is invalid: (root): must be an Azure VM size name such as Standard_D4ds_v5",
+      );
+    }
   });
 });

@@ -45,6 +45,22 @@ export const ImageTagSchema = z
     error: "must be an immutable image tag (a version or git sha), not a moving one like latest",
   });
 
+/**
+ * An Azure VM size as ARM spells it: `Standard_`, the family (and sub-family) letters, the vCPU
+ * count (a constrained-core size adds `-<active cores>`), the lowercase feature letters, then
+ * `_`-separated accelerator and version parts: Standard_D4ds_v5, Standard_E4-2s_v3,
+ * Standard_NC24ads_A100_v4 (Azure docs, "Azure virtual machine sizes naming conventions",
+ * learn.microsoft.com/azure/virtual-machines/vm-naming-conventions). AKS node pools and Azure
+ * ML compute take only the Standard tier. Azure reads size names without regard to case (Azure
+ * ML's own examples write STANDARD_DS3_V2), so the form is checked that way too.
+ */
+export const VmSizeSchema = z
+  .string()
+  .regex(
+    /^Standard_[A-Z]+\d+(?:-\d+)?[A-Z]*(?:_[A-Z0-9]+)*$/i,
+    "must be an Azure VM size name such as Standard_D4ds_v5",
+  );
+
 /** The serving settings a release reads and writes. */
 export const ServingReleaseSchema = z.object({
   championImageTag: ImageTagSchema,

@@ -36,6 +36,25 @@ describe("the stack config file", () => {
     );
   });
 
+  // Pulumi merges YAML merge keys in stack files before the program reads them
+  // (pulumi/pulumi#6480, "Support yaml anchors in config": `<<: *default` reaches requireObject).
+  it("reads merge keys as Pulumi does", async () => {
+    await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    const prod = await readFile(PROD_STACK_FILE, "utf8");
+    const tags = "    championImageTag: 1.4.2\n    challengerImageTag: 1.5.0-rc.1\n";
+    expect(prod).toContain(tags);
+    const merged = prod.replace(
+      tags,
+      "    <<: &tags\n      championImageTag: 1.4.2\n      challengerImageTag: 1.5.0-rc.1\n",
+    );
+    await writeFile(join(dir, "Pulumi.merged.yaml"), merged);
+    const target = await readStackTarget(join(dir, "Pulumi.merged.yaml"));
+    expect(target.serving).toMatchObject({
+      championImageTag: "1.4.2",
+      challengerImageTag: "1.5.0-rc.1",
+    });
+  });
+
   it("names the file and the line of YAML it cannot parse", async () => {
     await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     await writeFile(join(dir, "Pulumi.typo.yaml"), "config:\n  mlops-platform:aks: [1, 2\n");

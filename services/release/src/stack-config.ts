@@ -47,7 +47,9 @@ async function readYaml(file: string, what: string): Promise<unknown> {
     throw new Error(`cannot read the ${what} ${file}: ${fileErrorReason(error)}`);
   }
   try {
-    return parseYaml(text);
+    // Merge keys (`<<: *base`) as Pulumi reads them: its YAML parser merges them, so a program sees
+    // the merged object (pulumi/pulumi#6480); YAML 1.2 would keep `<<` as a plain key.
+    return parseYaml(text, { merge: true });
   } catch (error) {
     // The parser's own message quotes the line with a caret under the column.
     throw new Error(`the ${what} ${file} is not valid YAML: ${(error as Error).message.trimEnd()}`);
