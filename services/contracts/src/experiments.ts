@@ -80,11 +80,20 @@ export type Experiment = z.infer<typeof ExperimentSchema>;
 export const DecisionKindSchema = z.enum(["promote", "continue", "rollback", "invalid"]);
 export type DecisionKind = z.infer<typeof DecisionKindSchema>;
 
+/** An arm as a decision names it: the variant and its model reference, as the experiment has them. */
+export const DecisionVariantSchema = ExperimentVariantSchema.pick({ name: true, model: true });
+export type DecisionVariant = z.infer<typeof DecisionVariantSchema>;
+
 /** A decision with every number behind it; decisions are appended, never changed. */
 export const DecisionSchema = z.object({
   id: IdSchema,
   experiment_id: NameSchema,
   decision: DecisionKindSchema,
+  /**
+   * The arms judged, in the experiment's order: what lets a release check that the decision is
+   * about the models the stack serves. Absent on decisions recorded before decisions named them.
+   */
+  variants: z.array(DecisionVariantSchema).min(2).max(16).optional(),
   reason: z.string().min(1).max(MAX_TEXT),
   /** The statistics that led to the decision (tests, SRM, guardrails), as the analysis reports them. */
   evidence: z.record(z.string().max(256), JsonValueSchema),

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { batchPredictRequestSchema, FeedbackRequestSchema, PredictRequestSchema } from "./api.js";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "./cosmos-layout.js";
 import { ContractValidationError, formatPath, parseOrThrow } from "./errors.js";
-import { ExperimentInputSchema } from "./experiments.js";
+import { DecisionSchema, ExperimentInputSchema } from "./experiments.js";
 import { PREDICTION_REQUESTS, predictionRateQuery } from "./metrics.js";
 import { formatModelRef, ModelRefSchema, PinnedModelRefSchema } from "./model-ref.js";
 import { outcomeClass, PredictionRecordSchema } from "./predictions.js";
@@ -160,6 +160,30 @@ describe("records", () => {
         variants: [base.variants[0], { ...base.variants[1], model: "iris" }],
       }),
     ).toContain("variants[1].model");
+  });
+
+  it("keeps the arms a decision judged, and reads decisions recorded without them", () => {
+    const old = {
+      id: "exp:1",
+      experiment_id: "exp",
+      decision: "promote",
+      reason: "challenger better",
+      evidence: { p_value: 0.01 },
+      decided_at: 1_700_000_000_000,
+    };
+    expect(DecisionSchema.parse(old)).toEqual(old);
+    const variants = [
+      { name: "champion", model: "iris@1" },
+      { name: "challenger", model: "iris@2" },
+    ];
+    expect(DecisionSchema.parse({ ...old, variants }).variants).toEqual(variants);
+    expect(
+      issuesOf(DecisionSchema, {
+        ...old,
+        variants: [variants[0], { ...variants[1], model: "iris" }],
+      }),
+    ).toContain("variants[1].model");
+    expect(issuesOf(DecisionSchema, { ...old, variants: [variants[0]] })).toContain("variants");
   });
 
   it("checks that a manifest's feature schema matches its kind", () => {

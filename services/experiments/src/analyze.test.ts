@@ -45,7 +45,7 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
     await store.experiments.appendDecision(
       toDecisionRecord(first.result, {
         id: "ll-1",
-        experimentId: "ll",
+        experiment: first.experiment,
         decidedAt: 1_700_000_200_000,
       }),
     );
@@ -106,7 +106,11 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
     const first = await analyzeExperiment(store, "periods");
     expect(first.result.primary).not.toBeNull();
     await store.experiments.appendDecision(
-      toDecisionRecord(first.result, { id: "p-1", experimentId: "periods", decidedAt: T0 + 5000 }),
+      toDecisionRecord(first.result, {
+        id: "p-1",
+        experiment: first.experiment,
+        decidedAt: T0 + 5000,
+      }),
     );
     expect((await analyzeExperiment(store, "periods")).previousPValue).toBe(
       first.result.primary!.sequential.pValue,

@@ -25,7 +25,13 @@ describe("applyDecision", () => {
     });
     expect(applied.championMove).toEqual({ model: "iris", from: 1, to: 2 });
     expect(await store.models.aliases("iris")).toMatchObject({ champion: 2 });
-    expect((await store.experiments.decisions("win")).map((d) => d.id)).toEqual(["win-1"]);
+    const stored = await store.experiments.decisions("win");
+    expect(stored.map((d) => d.id)).toEqual(["win-1"]);
+    // The record names the arms judged, as the experiment defines them, and the store keeps them.
+    expect(stored[0]!.variants).toEqual([
+      { name: "champion", model: "iris@1" },
+      { name: "challenger", model: "iris@2" },
+    ]);
     expect(applied.state).toBe("concluded");
     expect((await store.experiments.get("win"))!.state).toBe("concluded");
   });

@@ -44,7 +44,7 @@ export async function applyDecision(
   const decidedAt = opts.now ?? Date.now();
   const record = toDecisionRecord(result, {
     id: opts.decisionId ?? `${experiment.id}:${decidedAt}`,
-    experimentId: experiment.id,
+    experiment,
     decidedAt,
   });
   let championMove: AppliedDecision["championMove"] = null;

@@ -200,17 +200,23 @@ describe("decide", () => {
     });
     const record = toDecisionRecord(r, {
       id: "d-1",
-      experimentId: "exp-1",
+      experiment: experiment(),
       decidedAt: 1_700_000_000_000,
     });
     expect(DecisionSchema.parse(record)).toEqual(record);
+    // The arms judged, as the experiment defines them, without their weights.
+    expect(record.experiment_id).toBe("exp-1");
+    expect(record.variants).toEqual([
+      { name: "champion", model: "iris@3" },
+      { name: "challenger", model: "iris@4" },
+    ]);
     expect(previousLooksOf([record])).toEqual({
       pValue: Math.min(0.3, r.primary!.sequential.pValue),
       settledSign: null,
     });
     const later = toDecisionRecord(
       decide({ experiment: experiment(), metrics: [arm("champion", { count: 9, correct: 5 })] }),
-      { id: "d-2", experimentId: "exp-1", decidedAt: 1_700_000_100_000 },
+      { id: "d-2", experiment: experiment(), decidedAt: 1_700_000_100_000 },
     );
     expect(previousLooksOf([record, later])).toEqual(previousLooksOf([record]));
     expect(previousLooksOf([])).toEqual({ pValue: 1, settledSign: null });
@@ -230,7 +236,7 @@ describe("decide", () => {
     });
     expect(first.decision).toBe("continue");
     expect(first.primary!.settledSign).toBe(1);
-    const look1 = toDecisionRecord(first, { id: "l-1", experimentId: "exp-1", decidedAt: 1 });
+    const look1 = toDecisionRecord(first, { id: "l-1", experiment: guarded, decidedAt: 1 });
     const previous = previousLooksOf([look1]);
     expect(previous).toEqual({ pValue: first.primary!.sequential.pValue, settledSign: 1 });
     // Look 2: by chance the challenger's estimate now sits just below the champion's. The

@@ -2,7 +2,7 @@
  * A decision as the store keeps it (append-only, one record per look), and what the next look
  * reads back from the records: the running always-valid p-value.
  */
-import { type Decision, type JsonValue, MAX_TEXT } from "@mlops/contracts";
+import { type Decision, type Experiment, type JsonValue, MAX_TEXT } from "@mlops/contracts";
 import type { DecisionResult, PeriodRef } from "./decide.js";
 
 /** The key of a decision's evidence that carries the running always-valid p-value. */
@@ -21,13 +21,19 @@ function truncate(text: string, max: number): string {
 }
 
 /**
- * The append-only decision record of a result. Evidence holds every number (non-finite values
- * become null, as JSON has no NaN); `primary_p_value` and `primary_settled_sign` are what the
- * next look passes back as `previousPValue` and `previousSettledSign`.
+ * The append-only decision record of a result on `meta.experiment`. It names the arms judged
+ * (each variant's name and model, as the experiment defines them) so a release can refuse it for
+ * other models. Evidence holds every number (non-finite values become null, as JSON has no NaN);
+ * `primary_p_value` and `primary_settled_sign` are what the next look passes back as
+ * `previousPValue` and `previousSettledSign`.
  */
 export function toDecisionRecord(
   result: DecisionResult,
-  meta: { readonly id: string; readonly experimentId: string; readonly decidedAt: number },
+  meta: {
+    readonly id: string;
+    readonly experiment: Pick<Experiment, "id" | "variants">;
+    readonly decidedAt: number;
+  },
 ): Decision {
   const evidence = JSON.parse(
     JSON.stringify({
@@ -43,8 +49,9 @@ export function toDecisionRecord(
   ) as Record<string, JsonValue>;
   return {
     id: meta.id,
-    experiment_id: meta.experimentId,
+    experiment_id: meta.experiment.id,
     decision: result.decision,
+    variants: meta.experiment.variants.map(({ name, model }) => ({ name, model })),
     // The record caps reasons at MAX_TEXT; the numbers stay whole in the evidence.
     reason: truncate(result.reasons.join("; "), MAX_TEXT),
     evidence,

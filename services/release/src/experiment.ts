@@ -6,7 +6,13 @@
  * the canary after a decision keeps the experiment), other models under the same id are refused
  * (a new challenger gets a new experiment id from `mlops release candidate`).
  */
-import { CHALLENGER, CHAMPION, type ExperimentInput, type ServingRelease } from "@mlops/contracts";
+import {
+  CHALLENGER,
+  CHAMPION,
+  type DecisionVariant,
+  type ExperimentInput,
+  type ServingRelease,
+} from "@mlops/contracts";
 import { type Store, StoreNotFoundError, unservable } from "@mlops/store";
 
 /**
@@ -54,8 +60,11 @@ async function requireServable(store: Store, key: string, ref: string): Promise<
   if (why !== null) throw new Error(`${at} (v${version.version}) ${why}`);
 }
 
-/** `name=model` per variant: what makes two definitions the same experiment. */
-function armsOf(variants: ExperimentInput["variants"]): string {
+/**
+ * `name=model` per variant: what makes two definitions the same experiment, and a decision one
+ * about the arms a stack serves.
+ */
+export function armsOf(variants: readonly DecisionVariant[]): string {
   return variants.map((v) => `${v.name}=${v.model}`).join(", ");
 }
 

@@ -1,10 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { decisionRecord, SERVING } from "../test-support/fixtures.js";
-import { experimentIdFor, parseDecision, planCandidate, planDecision } from "./plan.js";
+import {
+  DECISION_CLOCK_SKEW_MS,
+  experimentIdFor,
+  parseDecision,
+  planCandidate,
+  planDecision,
+} from "./plan.js";
 
 describe("planDecision", () => {
+  /** A minute after the fixtures' decisions. */
+  const NOW = decisionRecord("promote").decided_at + 60_000;
+
   it("promote: the challenger's image and model become the champion's and the canary closes", () => {
-    const plan = planDecision(decisionRecord("promote"), SERVING);
+    const plan = planDecision(decisionRecord("promote"), SERVING, NOW);
     expect(plan.ok).toBe(true);
     expect(plan.changes).toEqual([
       { field: "championImageTag", from: "1.4.2", to: "1.5.0-rc.1" },
@@ -14,7 +23,7 @@ describe("planDecision", () => {
   });
 
   it("rollback: the canary closes and the challenger goes back to the champion", () => {
-    expect(planDecision(decisionRecord("rollback"), SERVING).changes).toEqual([
+    expect(planDecision(decisionRecord("rollback"), SERVING, NOW).changes).toEqual([
       { field: "canaryWeight", from: 10, to: 0 },
       { field: "challengerImageTag", from: "1.5.0-rc.1", to: "1.4.2" },
       { field: "challengerModel", from: "classifier@13", to: "classifier@12" },
@@ -22,26 +31,74 @@ describe("planDecision", () => {
   });
 
   it("continue changes nothing; invalid changes nothing and is not ok", () => {
-    expect(planDecision(decisionRecord("continue"), SERVING)).toMatchObject({
+    expect(planDecision(decisionRecord("continue"), SERVING, NOW)).toMatchObject({
       ok: true,
       changes: [],
     });
-    expect(planDecision(decisionRecord("invalid"), SERVING)).toMatchObject({
+    expect(planDecision(decisionRecord("invalid"), SERVING, NOW)).toMatchObject({
       ok: false,
       changes: [],
     });
   });
 
-  it("skips values already in place (a promote re-run is a no-op)", () => {
+  it("skips values already in place (a promote or rollback re-run is a no-op)", () => {
     const promoted = { ...SERVING, championImageTag: "1.5.0-rc.1", championModel: "classifier@13" };
     expect(
-      planDecision(decisionRecord("promote"), { ...promoted, canaryWeight: 0 }).changes,
+      planDecision(decisionRecord("promote"), { ...promoted, canaryWeight: 0 }, NOW).changes,
     ).toEqual([]);
+    const rolledBack = {
+      ...SERVING,
+      challengerImageTag: "1.4.2",
+      challengerModel: "classifier@12",
+    };
+    expect(
+      planDecision(decisionRecord("rollback"), { ...rolledBack, canaryWeight: 0 }, NOW).changes,
+    ).toEqual([]);
+    // Only the decision's own result: the rolled-back stack is not a promote's.
+    expect(() => planDecision(decisionRecord("promote"), rolledBack, NOW)).toThrow(
+      /judged champion=classifier@12, challenger=classifier@13, but the stack serves champion=classifier@12, challenger=classifier@12 /,
+    );
   });
 
   it("refuses a decision about another experiment", () => {
-    expect(() => planDecision(decisionRecord("promote", "classifier-1-vs-2"), SERVING)).toThrow(
-      /about experiment classifier-1-vs-2, but the stack runs classifier-12-vs-13/,
+    expect(() =>
+      planDecision(decisionRecord("promote", "classifier-1-vs-2"), SERVING, NOW),
+    ).toThrow(/about experiment classifier-1-vs-2, but the stack runs classifier-12-vs-13/);
+  });
+
+  it("refuses a decision on other models than the stack's, naming both pairs", () => {
+    // `pulumi config set serving.challengerModel classifier@14` by hand: same experiment id.
+    const edited = { ...SERVING, challengerModel: "classifier@14" };
+    for (const kind of ["promote", "rollback", "continue"] as const) {
+      expect(() => planDecision(decisionRecord(kind), edited, NOW)).toThrow(
+        `--decision decision-${kind} judged champion=classifier@12, challenger=classifier@13, but the stack serves champion=classifier@12, challenger=classifier@14 under experiment classifier-12-vs-13: the decision is about other models (was the stack config edited by hand?); give the served pair its own experiment (\`mlops release candidate\`) and analyze that`,
+      );
+    }
+    const swapped = {
+      ...SERVING,
+      championModel: "classifier@13",
+      challengerModel: "classifier@12",
+    };
+    expect(() => planDecision(decisionRecord("promote"), swapped, NOW)).toThrow(
+      /judged champion=classifier@12, challenger=classifier@13, but the stack serves champion=classifier@13, challenger=classifier@12 /,
+    );
+  });
+
+  it("refuses a decision recorded without its arms: analyze again", () => {
+    const { variants: _, ...old } = decisionRecord("promote");
+    expect(parseDecision(old)).toEqual(old);
+    expect(() => planDecision(old, SERVING, NOW)).toThrow(
+      "--decision decision-promote does not name the arms it judged (it was recorded before decisions did), so it cannot be checked against the stack's models: re-run `mlops ab analyze --experiment classifier-12-vs-13 --decision-out <file>` and plan that file",
+    );
+  });
+
+  it("refuses a decision dated after now beyond the clock-skew allowance", () => {
+    const decision = decisionRecord("promote");
+    const skewed = decision.decided_at - DECISION_CLOCK_SKEW_MS;
+    expect(DECISION_CLOCK_SKEW_MS).toBe(300_000);
+    expect(planDecision(decision, SERVING, skewed).ok).toBe(true);
+    expect(() => planDecision(decision, SERVING, skewed - 1)).toThrow(
+      "--decision decision-promote is dated 2026-11-18T11:06:40.000Z, more than 5 minutes after now (2026-11-18T11:01:39.999Z): a decision cannot come from the future (check the clock of the machine that recorded it)",
     );
   });
 
@@ -50,6 +107,9 @@ describe("planDecision", () => {
       /--decision is invalid: decision:/,
     );
     expect(() => parseDecision({ ...decisionRecord("promote"), reason: "" })).toThrow(/reason/);
+    expect(() =>
+      parseDecision({ ...decisionRecord("promote"), variants: [{ name: "champion", model: "x" }] }),
+    ).toThrow(/--decision is invalid: variants/);
   });
 });
 

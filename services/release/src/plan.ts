@@ -2,10 +2,13 @@
  * Releases as stack-config changes. An A/B decision (`mlops ab analyze`) or a freshly pushed
  * challenger image becomes the exact list of `<project>:serving.<field>` values to set; the
  * pipeline prints the list, and with `--apply` writes it with the Pulumi CLI before `pulumi up`.
- * Planning is pure: the same decision and config always give the same changes.
+ * Planning is pure: the same decision, config and clock reading always give the same changes.
  */
 import {
+  CHALLENGER,
+  CHAMPION,
   type Decision,
+  type DecisionKind,
   DecisionSchema,
   ImageTagSchema,
   NameSchema,
@@ -16,6 +19,7 @@ import {
   type ServingRelease,
 } from "@mlops/contracts";
 import type { ZodType, z } from "zod";
+import { armsOf, experimentFor } from "./experiment.js";
 import type { StackTarget } from "./stack-config.js";
 
 /** One setting to change: its field in the serving block, the current and the new value. */
@@ -59,19 +63,69 @@ function flag<S extends ZodType>(name: string, schema: S, value: unknown): z.out
 }
 
 /**
+ * How far after `now` a decision may be dated. The runner that analysed and the machine that
+ * releases keep synchronised clocks, seconds apart; five minutes (Kerberos' default allowance)
+ * absorbs that and still refuses a record from the future (a wrong clock or a hand-made file).
+ */
+export const DECISION_CLOCK_SKEW_MS = 5 * 60_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The arm whose model every arm serves once a decision is applied (`planDecision`'s targets). */
+const KEPT_ARM: Partial<Record<DecisionKind, string>> = { promote: CHALLENGER, rollback: CHAMPION };
+
+/**
+ * Refuses a decision the stack must not act on: one about another experiment, dated after `now`
+ * beyond the clock-skew allowance, recorded without its arms, or whose arms are not the stack's
+ * champion and challenger models (a stack edited by hand can pair the running experiment's id
+ * with a new challenger). The models applying the decision left are accepted too, so planning it
+ * again is a no-op rather than an error. Arms match on models only: a decision knows no image
+ * (neither the experiment nor the prediction logs name one), so the image tags the stack holds
+ * per arm cannot be checked; `mlops release candidate` gives every new build its own experiment.
+ */
+function requireDecisionFor(decision: Decision, current: ServingRelease, now: number): void {
+  const { id, experiment_id: experiment, decided_at: decidedAt, variants } = decision;
+  if (experiment !== current.experimentId) {
+    throw new Error(
+      `--decision is about experiment ${experiment}, but the stack runs ${current.experimentId}`,
+    );
+  }
+  if (decidedAt > now + DECISION_CLOCK_SKEW_MS) {
+    throw new Error(
+      `--decision ${id} is dated ${iso(decidedAt)}, more than ${DECISION_CLOCK_SKEW_MS / 60_000} minutes after now (${iso(now)}): a decision cannot come from the future (check the clock of the machine that recorded it)`,
+    );
+  }
+  if (variants === undefined) {
+    throw new Error(
+      `--decision ${id} does not name the arms it judged (it was recorded before decisions did), so it cannot be checked against the stack's models: re-run \`mlops ab analyze --experiment ${experiment} --decision-out <file>\` and plan that file`,
+    );
+  }
+  const judged = armsOf(variants);
+  const served = armsOf(experimentFor(current).variants);
+  const kept = variants.find((v) => v.name === KEPT_ARM[decision.decision]);
+  const applied = kept && armsOf(variants.map(({ name }) => ({ name, model: kept.model })));
+  if (served !== judged && served !== applied) {
+    throw new Error(
+      `--decision ${id} judged ${judged}, but the stack serves ${served} under experiment ${experiment}: the decision is about other models (was the stack config edited by hand?); give the served pair its own experiment (\`mlops release candidate\`) and analyze that`,
+    );
+  }
+}
+
+/**
  * The stack-config changes a decision asks for:
  * - promote: the challenger's image and model become the champion's; the canary closes;
  * - rollback: the canary closes and the challenger goes back to the champion's image and model;
  * - continue: nothing changes, the experiment keeps running;
  * - invalid: nothing changes and the plan is not ok (the data cannot support a decision).
- * A decision about another experiment than the stack runs is refused.
+ * A decision that is not about what the stack serves is refused (`requireDecisionFor`); `now`
+ * (epoch ms) is what its date is checked against, so the same inputs give the same plan.
  */
-export function planDecision(decision: Decision, current: ServingRelease): ReleasePlan {
-  if (decision.experiment_id !== current.experimentId) {
-    throw new Error(
-      `--decision is about experiment ${decision.experiment_id}, but the stack runs ${current.experimentId}`,
-    );
-  }
+export function planDecision(
+  decision: Decision,
+  current: ServingRelease,
+  now: number,
+): ReleasePlan {
+  requireDecisionFor(decision, current, now);
   const base = { action: decision.decision, reason: decision.reason };
   switch (decision.decision) {
     case "promote":

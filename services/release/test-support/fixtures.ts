@@ -19,7 +19,10 @@ export const SERVING: ServingRelease = {
   experimentId: "classifier-12-vs-13",
 };
 
-/** A decision record of kind `kind` about `experiment` (default: the one `SERVING` runs). */
+/**
+ * A decision record of kind `kind` about `experiment` (default: the one `SERVING` runs), judged
+ * on `SERVING`'s champion and challenger models.
+ */
 export function decisionRecord(
   kind: Decision["decision"],
   experiment = SERVING.experimentId,
@@ -28,6 +31,10 @@ export function decisionRecord(
     id: `decision-${kind}`,
     experiment_id: experiment,
     decision: kind,
+    variants: [
+      { name: "champion", model: "classifier@12" },
+      { name: "challenger", model: "classifier@13" },
+    ],
     reason: `the analysis says ${kind}`,
     evidence: { p_value: 0.01 },
     decided_at: 1_795_000_000_000,

@@ -98,6 +98,11 @@ describe("mlops ab analyze", () => {
     expect(stdout).toContain(`wrote ${decisionOut}`);
     const record = DecisionSchema.parse(JSON.parse(await readFile(decisionOut, "utf8")));
     expect(record).toMatchObject({ experiment_id: "skewed", decision: "invalid" });
+    // It names the arms judged, which `mlops release plan` checks against the stack's models.
+    expect(record.variants).toEqual([
+      { name: "champion", model: "iris@1" },
+      { name: "challenger", model: "iris@2" },
+    ]);
     // No comparison, so no chart: the report says why and links nothing.
     expect(await readdir(join(root, "out"))).toEqual(["skewed.json", "skewed.md"]);
     const markdown = await readFile(report, "utf8");

@@ -270,7 +270,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         const decidedAt = Date.now();
         const meta = {
           id: `${experiment.id}:${decidedAt}`,
-          experimentId: experiment.id,
+          experiment,
           decidedAt,
         };
         // Everything to write is computed first, so a failed apply leaves no files behind.

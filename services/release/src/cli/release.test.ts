@@ -24,11 +24,12 @@ describe("mlops release", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const decisionFile = async (kind: Decision["decision"]) => {
-    const file = join(dir, `${kind}.json`);
-    await writeFile(file, JSON.stringify(decisionRecord(kind)));
+  const writeDecision = async (name: string, record: object) => {
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify(record));
     return file;
   };
+  const decisionFile = (kind: Decision["decision"]) => writeDecision(kind, decisionRecord(kind));
   const plan = async (kind: Decision["decision"], ...flags: string[]) =>
     runCommands(
       [
@@ -102,6 +103,56 @@ describe("mlops release", () => {
     const out = await plan("continue", "--apply");
     expect(out.error).toBeUndefined();
     expect(out.stdout).toMatch(/no config changes\nnothing to apply\n$/);
+  });
+
+  it("refuses a decision on a stack edited by hand to another challenger, writing nothing", async () => {
+    // `pulumi config set --path serving.challengerModel classifier@14`: the experiment id stays,
+    // so only the arms the decision names tell its analysis was of another challenger.
+    const edited = join(dir, "Pulumi.edited.yaml");
+    const text = (await readFile(stack, "utf8")).replace(
+      "challengerModel: classifier@13",
+      "challengerModel: classifier@14",
+    );
+    await writeFile(edited, text);
+    expect((await readStackTarget(edited)).serving).toMatchObject({
+      challengerModel: "classifier@14",
+      experimentId: "classifier-12-vs-13",
+    });
+    const out = await runCommands(
+      [
+        ...["release", "plan", "--decision", await decisionFile("promote")],
+        ...["--stack-config", edited, "--apply"],
+      ],
+      { PATH: dir },
+    );
+    expect(out.error?.message).toBe(
+      "--decision decision-promote judged champion=classifier@12, challenger=classifier@13, but the stack serves champion=classifier@12, challenger=classifier@14 under experiment classifier-12-vs-13: the decision is about other models (was the stack config edited by hand?); give the served pair its own experiment (`mlops release candidate`) and analyze that",
+    );
+    expect(out.stdout).toBe("");
+    expect(await readFile(edited, "utf8")).toBe(text);
+  });
+
+  it("refuses a decision recorded without its arms, and one dated after the clock now", async () => {
+    const { variants: _, ...old } = decisionRecord("promote");
+    const unnamed = await runCommands([
+      "release",
+      "plan",
+      "--decision",
+      await writeDecision("old", old),
+      "--stack-config",
+      stack,
+    ]);
+    expect(unnamed.error?.message).toMatch(
+      /^--decision decision-promote does not name the arms it judged .*: re-run `mlops ab analyze --experiment classifier-12-vs-13 --decision-out <file>`/,
+    );
+    const future = { ...decisionRecord("promote"), decided_at: Date.now() + 3_600_000 };
+    const early = await runCommands([
+      ...["release", "plan", "--decision", await writeDecision("future", future)],
+      ...["--stack-config", stack],
+    ]);
+    expect(early.error?.message).toMatch(
+      /^--decision decision-promote is dated .*, more than 5 minutes after now/,
+    );
   });
 
   it("rejects a file that is not a decision record", async () => {

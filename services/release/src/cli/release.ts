@@ -105,7 +105,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCommandCon
     });
     const decision = parseDecision(raw);
     const target = await readStackTarget(opts.stackConfig);
-    await finish(planDecision(decision, target.serving), target, opts);
+    await finish(planDecision(decision, target.serving, Date.now()), target, opts);
   });
 
   withStack(
