@@ -8,11 +8,14 @@
  * errors are those of the model with it held at the bound. On the persistence limit (under
  * stationarity), the ARCH and GARCH estimates are constrained to their sum: their standard
  * errors are those of the constrained estimates; where only one of them is off its bound, the
- * limit fixes that one too, and it has no standard error either.
+ * limit fixes that one too, and it has no standard error either. Mean parameters held on a cusp
+ * of the GED log-likelihood (optimize/kink.ts) have none either, for the same reason, but are
+ * not on a limit.
  */
 import { AT_LOWER, FREE, freeCoordinates } from "./optimize/active-set.js";
 import type { Estimate } from "./optimize/result.js";
 import { paramNames } from "./params.js";
+import { meanParamCount } from "./spec.js";
 import type { GarchSpec } from "./types.js";
 
 /** A constraint that holds with equality at the estimate. */
@@ -34,8 +37,10 @@ export function activeConstraints(
 ): ActiveConstraint[] {
   const names = paramNames(spec);
   const out: ActiveConstraint[] = [];
+  // On a kink (optimize/kink.ts) the mean parameters are held on a cusp, not on a limit.
+  const from = estimate.onKink ? meanParamCount(spec.mean) : 0;
   estimate.held.forEach((h, i) => {
-    if (h !== FREE) {
+    if (h !== FREE && i >= from) {
       out.push({
         name: names[i]!,
         side: h === AT_LOWER ? "lower" : "upper",

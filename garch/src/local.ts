@@ -13,6 +13,8 @@
  *   optimum, do not lead to.
  * - Where an end is on the flat ridge of a series with no ARCH effect, the ridge is searched
  *   before the fit says it did not converge (optimize/flat.ts).
+ * - Where a GED fit with a mean and nu near or below 1 ends short, the kinks of the
+ *   log-likelihood in the mean are tried (optimize/kink.ts).
  * - Other models: the quasi-Newton stage (a BFGS estimate of the Hessian) from the starts, then
  *   Newton polishing with the Hessian the standard errors use.
  *
@@ -26,6 +28,7 @@ import type { Known } from "./optimize/early-stop.js";
 import { escapeSaddle } from "./optimize/escape.js";
 import { onFlatRidge } from "./optimize/flat.js";
 import { opgAt } from "./optimize/hessian.js";
+import { onKink } from "./optimize/kink.js";
 import { type NewtonOptions, negated, newtonStage } from "./optimize/newton.js";
 import { polish } from "./optimize/polish.js";
 import { type QuasiResult, quasiNewtonStage } from "./optimize/quasi-newton.js";
@@ -338,6 +341,9 @@ export function finish(
   };
   const finished = finishFrom(polished.theta);
   if (finished) return finished;
+  // GED with nu near or below 1: the optimum in the mean may be a kink no step reaches (kink.ts).
+  const kink = onKink(model, c, polished, budget);
+  if (kink) return { ...kink, iterations: kink.iterations + spent };
   const escaped = escapeSaddle(model, c, polished);
   const fromSaddle = escaped ? finishFrom(escaped) : null;
   if (fromSaddle) return fromSaddle;

@@ -211,7 +211,8 @@ export function activeSetStep(
     let release = -1;
     let gain = RELEASE_GAIN;
     for (let i = 0; i < k; i++) {
-      if (held[i] === FREE || settled[i]) continue;
+      // A parameter whose limits coincide is fixed there (optimize/kink.ts): never released.
+      if (held[i] === FREE || settled[i] || c.lower[i] === c.upper[i]) continue;
       const multiplier = held[i] === AT_LOWER ? -r[i]! : r[i]!;
       const mii = Math.abs(m[i * k + i]!);
       const g2 = mii > 0 ? (multiplier * multiplier) / (2 * mii) : Number.POSITIVE_INFINITY;

@@ -30,6 +30,11 @@ export interface Estimate {
   readonly held: Uint8Array;
   /** The persistence constraint holds with equality at the estimate. */
   readonly onPersistence: boolean;
+  /**
+   * The mean parameters are held on a cusp of the GED log-likelihood (kink.ts): `held` marks
+   * them, but no limit holds them there.
+   */
+  readonly onKink?: boolean;
   /** The projected gradient of the log-likelihood at the estimate (NaN without one). */
   readonly projectedGradient: Float64Array;
 }

@@ -1,0 +1,129 @@
+/**
+ * GED innovations with nu near or below 1 and a mean: the log-likelihood has a kink in the mean
+ * parameters at each observation (a cusp for nu < 1), and the curvature there a spike. Such fits
+ * used to stop short with `converged: false`: polishing gave up after one rejected full step,
+ * and no step reaches an optimum on a cusp. The log-likelihoods "before" are those the fits
+ * ended with then (converged or not); each fit must now converge at least as high (to rounding).
+ */
+import { describe, expect, it } from "vitest";
+import { dataSeries } from "../test-support/data-series.js";
+import { fit } from "./fit.js";
+import { logLikelihood } from "./likelihood.js";
+import { simulate } from "./simulate.js";
+import { checkSpec } from "./spec.js";
+import type { GarchOptions, GarchParams } from "./types.js";
+
+const dem = dataSeries("dem2gbp.csv");
+/** Rounding in a log-likelihood of a few thousand terms. */
+const ROUNDING = 1e-9;
+const AR1 = { kind: "ar", lags: 1 } as const;
+const AR2 = { kind: "ar", lags: 2 } as const;
+
+/** Simulated GARCH(1,1)-GED, n = 2000: constant mean 0.02, or AR(1) with coefficient `ar`. */
+function simulated(nu: number, seed: number, ar?: number): Float64Array {
+  const options: GarchOptions = { dist: "ged", mean: ar === undefined ? "constant" : AR1 };
+  const truth: GarchParams = { mu: 0.02, omega: 0.05, alpha: [0.1], beta: [0.85], nu };
+  const params = ar === undefined ? truth : { ...truth, ar: [ar] };
+  return simulate(checkSpec(options), params, 2000, { seed }).returns;
+}
+
+describe("GED with nu near 1 and a constant mean (simulated, n = 2000)", () => {
+  // [true nu, seed, log-likelihood before (converged before: seeds 1 and 2 of nu = 1 and all of
+  // nu = 1.2)]
+  it.each<[number, number, number]>([
+    [1, 1, -2476.0176401074636],
+    [1, 2, -2457.268795201583],
+    [1, 3, -2670.6061147330497],
+    [1, 4, -2505.471911785118],
+    [1, 5, -2377.477518333172],
+    [1, 6, -2572.855918372245],
+    [1, 7, -2491.1310561728424],
+    [1, 8, -2356.004701452774],
+    [1, 9, -2570.2410053037966],
+    [1, 10, -2444.318223562268],
+    [1, 11, -2678.27503011535],
+    [1, 12, -2502.7804735181244],
+    [1.2, 1, -2710.532778493375],
+    [1.2, 2, -2613.4328070704128],
+    [1.2, 3, -2576.554787509378],
+    [1.2, 4, -2520.6093262129693],
+    [1.2, 5, -2499.078355380931],
+    [1.2, 6, -2707.1334201283657],
+  ])("nu = %d, seed %d: converged, no lower than before", (nu, seed, before) => {
+    const r = fit(simulated(nu, seed), { dist: "ged" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.logLikelihood).toBeGreaterThanOrEqual(before - ROUNDING);
+  });
+});
+
+describe("GED with nu below 1 and an AR(1) mean (simulated, n = 2000, true nu = 0.8)", () => {
+  // Its optima lie where the kinks of two observations cross.
+  it.each<[number, number]>([
+    [2147, -2303.390078788913],
+    [2154, -2238.557467003318],
+    [2161, -2550.090262297112],
+  ])("seed %d: converged on a kink, no lower than before", (seed, before) => {
+    const r = fit(simulated(0.8, seed, 0.1), { dist: "ged", mean: AR1 });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.message).toMatch(
+      /^converged on a kink: the mean leaves a residual of 0 at r\[\d+\], r\[\d+\]/,
+    );
+    expect(r.logLikelihood).toBeGreaterThanOrEqual(before - ROUNDING);
+  });
+});
+
+describe("GED fits of dem2gbp with an AR mean (nu about 1.15)", () => {
+  // [p, q, mean, init, log-likelihood before]; all but the fcp GARCH(1,2) fits ended
+  // unconverged before.
+  it.each<[number, number, typeof AR1 | typeof AR2, "fcp" | "ewma", number]>([
+    [1, 1, AR1, "fcp", -1001.8741456538777],
+    [1, 1, AR1, "ewma", -1000.3329185157512],
+    [1, 1, AR2, "fcp", -1001.594998664398],
+    [1, 1, AR2, "ewma", -1000.3391694413123],
+    [1, 2, AR1, "fcp", -999.2976689813974],
+    [1, 2, AR1, "ewma", -997.5382779246679],
+    [1, 2, AR2, "fcp", -998.951606627535],
+    [1, 2, AR2, "ewma", -997.4927179734492],
+    [2, 1, AR1, "fcp", -1001.8741440384478],
+    [2, 1, AR1, "ewma", -1000.3329167326202],
+    [2, 1, AR2, "fcp", -1001.5949973882159],
+    [2, 1, AR2, "ewma", -1000.3391688593598],
+    [2, 2, AR1, "ewma", -997.5382764262916],
+    [2, 2, AR2, "ewma", -997.4927179734492],
+  ])(
+    "GARCH(%d,%d), %j mean, %s init: converged, no lower than before",
+    (p, q, mean, init, before) => {
+      const r = fit(dem, { p, q, mean, init, dist: "ged" });
+      expect(r.converged, r.message).toBe(true);
+      expect(r.logLikelihood).toBeGreaterThanOrEqual(before - ROUNDING);
+    },
+  );
+});
+
+describe("an optimum on a cusp", () => {
+  const x = simulated(1, 9);
+  const r = fit(x, { dist: "ged" });
+
+  it("holds the mean on an observation, with no standard error and no active constraint", () => {
+    expect(r.converged, r.message).toBe(true);
+    expect(r.params.nu).toBeLessThan(1);
+    expect(r.message).toMatch(
+      /^converged on a kink: the mean leaves a residual of 0 at r\[(\d+)\]/,
+    );
+    const t = Number(/r\[(\d+)\]/.exec(r.message)![1]);
+    expect(r.params.mu).toBe(x[t]);
+    expect(r.activeConstraints).toEqual([]);
+    for (const kind of ["hessian", "opg", "robust"] as const) {
+      expect(r.stdErrors[kind].mu).toBeNaN();
+      expect(r.stdErrors[kind].omega).toBeGreaterThan(0);
+      expect(r.stdErrors[kind].nu).toBeGreaterThan(0);
+    }
+  });
+
+  it("is higher than any nearby mean", () => {
+    for (const delta of [1e-12, 1e-9, 1e-6, 1e-4, -1e-12, -1e-9, -1e-6, -1e-4]) {
+      const moved = { ...r.params, mu: r.params.mu! + delta };
+      expect(logLikelihood(x, r.spec, moved)).toBeLessThan(r.logLikelihood);
+    }
+  });
+});
