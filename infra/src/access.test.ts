@@ -5,7 +5,7 @@
  * needs. Before this matrix the serving identity held Key Vault Secrets User it never used.
  */
 
-import { COSMOS_LAYOUT } from "@mlops/contracts";
+import { COSMOS_LAYOUT, parseStackConfig, type StackConfig } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { DEPLOYER_OBJECT_ID, SUBSCRIPTION } from "../test-support/azure-mocks.js";
 import { ofType, one, renderBeforeAll } from "../test-support/program.js";
@@ -18,7 +18,6 @@ import {
   roleAllows,
   type Target,
 } from "./access.js";
-import { parseStackConfig, type StackConfig } from "./config.js";
 import { builtInRoles, COSMOS_DATA_CONTRIBUTOR_ROLE } from "./roles.js";
 
 const config = stackFileConfig();

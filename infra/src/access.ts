@@ -8,7 +8,7 @@
  * The pipeline's identities (pipeline-identities.ts) are actors too, on a stack with `pipeline`
  * config: their rows name the workflow step that performs each operation.
  */
-import type { StackConfig } from "./config.js";
+import type { StackConfig } from "@mlops/contracts";
 import { PREVIEW_ROLE_PERMISSIONS } from "./pipeline-identities.js";
 import type { BuiltInRole } from "./roles.js";
 

@@ -13,9 +13,14 @@
  * (read-after-create uses it too since pulumi-azure-native PR 4692); this module keeps that body
  * typed. Property names are ARM's (e.g. `balance-similar-node-groups`), not the SDK's.
  */
+import {
+  type ApiServerAccess,
+  type NetworkConfig,
+  NODE_POOL_MAX_SURGE_PERCENT,
+  type StackConfig,
+} from "@mlops/contracts";
 import type * as pulumi from "@pulumi/pulumi";
-import { type ApiServerAccess, apiServerAccessProfile } from "./api-server-access.js";
-import { type NetworkConfig, NODE_POOL_MAX_SURGE_PERCENT, type StackConfig } from "./config.js";
+import { apiServerAccessProfile } from "./api-server-access.js";
 
 /** The ManagedCluster API version the program pins. */
 export const MANAGED_CLUSTER_API_VERSION = "2026-02-01";

@@ -1,44 +1,10 @@
+import type { ApiServerAccess } from "@mlops/contracts";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { isCidr } from "./cidr.js";
 
 /**
- * Who can reach the AKS API server, from stack config. Either private (reachable only from the
- * VNet and peered networks), or public but limited to listed IPv4 ranges: the platform team's
- * egress and the pipeline runners' egress (the in-VNet runners leave through a NAT gateway whose
- * address the stack exports). AKS allows up to 200 ranges and refuses them on private clusters
- * (learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges, "Limitations and considerations").
- * In a non-private cluster the nodes' own API server traffic leaves through the cluster's outbound
- * type (AKS docs nat-gateway and egress-outboundtype: "API server cluster traffic is routed and
- * processed through the clusters outbound type"), here the node subnet's NAT gateway, so its
- * address is admitted too.
+ * The AKS API server's access profile for the stack's `apiServer` setting (its schema and the AKS
+ * limits it checks are in `@mlops/contracts`, stack-access.ts).
  */
-
-/** Most authorized ranges AKS accepts (same source). */
-export const MAX_AUTHORIZED_RANGES = 200;
-
-/** True for a range that lets every address through, which defeats the restriction. */
-const opensEverything = (cidr: string) => cidr.endsWith("/0");
-
-const authorizedRange = z
-  .string()
-  .refine(isCidr, { message: "must be an IPv4 CIDR such as 203.0.113.0/28" })
-  .refine((c) => !opensEverything(c), {
-    message: "must not be a /0 range: that is a public API server with extra steps",
-  });
-
-export const apiServerAccessSchema = z.discriminatedUnion("access", [
-  z.object({ access: z.literal("private") }),
-  z.object({
-    access: z.literal("authorizedIpRanges"),
-    authorizedIpRanges: z
-      .array(authorizedRange)
-      .min(1, "needs at least one range (the runners' and the platform team's egress)")
-      .max(MAX_AUTHORIZED_RANGES, `AKS accepts at most ${MAX_AUTHORIZED_RANGES} ranges`),
-  }),
-]);
-
-export type ApiServerAccess = z.infer<typeof apiServerAccessSchema>;
 
 /** `properties.apiServerAccessProfile` of the ManagedCluster body (ARM's property names). */
 export interface ApiServerAccessProfile {

@@ -1,6 +1,15 @@
+/**
+ * The stack config schema (`@mlops/contracts`, stack-parse.ts) over the shipped prod stack as
+ * Pulumi hands it to this program.
+ */
+import {
+  certificateUri,
+  parseStackConfig,
+  type StackConfig,
+  StackConfigError,
+} from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { stackFileConfig } from "../test-support/stack-config.js";
-import { parseStackConfig, type StackConfig, StackConfigError } from "./config.js";
 
 const PROJECT = "mlops-platform";
 
@@ -177,6 +186,18 @@ describe("parseStackConfig", () => {
     ).toThrow(/mlops-platform:serving\.minReplicas: minReplicas must not exceed maxReplicas/);
   });
 
+  it("takes a per-pod target no smaller than a Kubernetes quantity can carry (1m)", () => {
+    expect(
+      parse({ [`${PROJECT}:serving`]: patched("serving", { targetRequestsPerSecond: 0.001 }) })
+        .serving,
+    ).toMatchObject({ targetRequestsPerSecond: 0.001 });
+    expect(() =>
+      parse({ [`${PROJECT}:serving`]: patched("serving", { targetRequestsPerSecond: 0.0004 }) }),
+    ).toThrow(
+      /mlops-platform:serving\.targetRequestsPerSecond: must be at least 0\.001 \(one milli-request a second\)/,
+    );
+  });
+
   it("rejects a canary weight of 150", () => {
     expect(() =>
       parse({ [`${PROJECT}:serving`]: patched("serving", { canaryWeight: 150 }) }),
@@ -298,8 +319,7 @@ describe("parseStackConfig", () => {
     ).toThrow(/mlops-platform:edgeAuth\.tenantId: must be the tenant's id/);
   });
 
-  it("defaults the traffic split to the gateway and reads TLS as a certificate URI", async () => {
-    const { certificateUri } = await import("./config.js");
+  it("defaults the traffic split to the gateway and reads TLS as a certificate URI", () => {
     const serving = JSON.parse(stackFileConfig()[`${PROJECT}:serving`]);
     delete serving.trafficSplit;
     const cfg = parse({ [`${PROJECT}:serving`]: JSON.stringify(serving) });

@@ -1,8 +1,7 @@
-import type { CosmosContainerSpec } from "@mlops/contracts";
+import type { CosmosCapacity, CosmosContainerSpec } from "@mlops/contracts";
 import * as cosmosdb from "@pulumi/azure-native/cosmosdb/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { CosmosCapacity } from "./config.js";
 import type { Grantees } from "./grants.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
 import { createPrivateEndpoints, type PrivateLinkArgs } from "./private-link.js";

@@ -1,30 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { EDGE_ENV, EDGE_SECRETS, type EdgeSecret } from "@mlops/contracts";
+import { EDGE_ENV, EDGE_SECRETS, type EdgeAuthConfig, type EdgeSecret } from "@mlops/contracts";
 import type { KeyVaultSecretsArgs } from "@mlops/k8s";
 import * as keyvault from "@pulumi/azure-native/keyvault/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import type { PlacementArgs } from "./placement.js";
 
 /**
- * Who may call the prediction API from the internet, from stack config (`edgeAuth`): API keys
- * kept in Key Vault, or Entra ID access tokens of a tenant carrying an app role. A prod stack
- * must choose one (config.ts). Either way the canary override's trust tokens live in Key Vault.
+ * The prediction API's edge, as stack config's `edgeAuth` chooses it (schema in
+ * `@mlops/contracts`, stack-access.ts): the serving variables that put it into effect and the
+ * Key Vault secrets it needs.
  */
-export const edgeAuthSchema = z.discriminatedUnion("mode", [
-  z.object({ mode: z.literal("apiKeys") }),
-  z.object({
-    mode: z.literal("entra"),
-    /** Tenant whose tokens are accepted. */
-    tenantId: z.uuid({ error: "must be the tenant's id (a GUID)" }),
-    /** The API's application ID URI (`api://…`) or client id: the tokens' audience. */
-    audience: z.string().min(1).max(256),
-    /** App role callers must be assigned, e.g. `Predictions.Invoke`. */
-    appRole: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/, "must be an app role value"),
-  }),
-]);
-
-export type EdgeAuthConfig = z.infer<typeof edgeAuthSchema>;
 
 /** Where the serving pods find the secrets the Secrets Store CSI driver mounts. */
 export const SECRETS_MOUNT_PATH = "/mnt/secrets-store";

@@ -10,10 +10,10 @@ import {
   type GarchServiceConfig,
   parseServingConfig,
   SERVING_ENV,
+  type StackConfig,
 } from "@mlops/contracts";
 import { GarchService, garchEdgeServiceAccount, type ServiceAccountRef } from "@mlops/k8s";
 import type * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config.js";
 import { edgeServingEnv } from "./edge-auth.js";
 import {
   edgeRouting,

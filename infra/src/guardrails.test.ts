@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstOfMonth, guardrailsSchema } from "./guardrails.js";
+import { firstOfMonth } from "./guardrails.js";
 
 describe("firstOfMonth", () => {
   it("is the first day of the UTC month, as budgets want their start", () => {
@@ -7,24 +7,5 @@ describe("firstOfMonth", () => {
     expect(firstOfMonth(new Date("2027-01-31T23:59:59Z"))).toBe("2027-01-01");
     // Still the last day of February in UTC, whatever the local zone says.
     expect(firstOfMonth(new Date("2028-02-29T23:30:00-02:00"))).toBe("2028-03-01");
-  });
-});
-
-describe("guardrailsSchema", () => {
-  it("takes a positive daily cap and monthly budget", () => {
-    expect(guardrailsSchema.parse({ logDailyCapGb: 0.5, monthlyBudget: 800 })).toEqual({
-      logDailyCapGb: 0.5,
-      monthlyBudget: 800,
-    });
-  });
-
-  it("refuses a missing, zero or negative cap or budget, naming the key", () => {
-    const paths = (value: unknown) =>
-      guardrailsSchema.safeParse(value).error?.issues.map((i) => i.path.join("."));
-    expect(paths({ monthlyBudget: 800 })).toEqual(["logDailyCapGb"]);
-    expect(paths({ logDailyCapGb: 0, monthlyBudget: -1 })).toEqual([
-      "logDailyCapGb",
-      "monthlyBudget",
-    ]);
   });
 });

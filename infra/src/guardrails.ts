@@ -3,26 +3,13 @@ import * as consumption from "@pulumi/azure-native/consumption/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 
 /**
  * What keeps the estate from being lost or from costing more than planned: CanNotDelete locks on
  * the stateful resources, recoverable artifact blobs, the subscription's activity log in Log
- * Analytics, and a monthly budget that alerts the on-call action group.
+ * Analytics, and a monthly budget that alerts the on-call action group. The stack's `guardrails`
+ * setting (daily cap, budget) is checked by its schema in `@mlops/contracts` (stack-schema.ts).
  */
-
-export const guardrailsSchema = z.object({
-  /**
-   * GB per day Log Analytics ingests before it stops collecting billable data until the next
-   * day. Meant as a ceiling for runaway volume, never to be reached in normal operation
-   * (learn.microsoft.com/azure/azure-monitor/logs/daily-cap); an alert fires when it is.
-   */
-  logDailyCapGb: z.number().positive().max(100_000),
-  /** Monthly cost budget of the estate, in the billing currency of the subscription. */
-  monthlyBudget: z.number().positive().max(1_000_000_000),
-});
-
-export type GuardrailsConfig = z.infer<typeof guardrailsSchema>;
 
 /** Percent of the monthly budget at which the action group hears about actual spend. */
 export const BUDGET_ALERT_PERCENTS = [80, 100] as const;

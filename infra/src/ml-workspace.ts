@@ -1,8 +1,7 @@
-import { ESTATE_SKUS } from "@mlops/contracts";
+import { ESTATE_SKUS, type StackConfig } from "@mlops/contracts";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config.js";
 import { type Grantees, grantToAll } from "./grants.js";
 import type { IdentityRef } from "./identity.js";
 import { type PlacementArgs, placementOf } from "./placement.js";

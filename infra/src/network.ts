@@ -1,7 +1,7 @@
+import type { NetworkConfig } from "@mlops/contracts";
 import * as network from "@pulumi/azure-native/network/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkConfig } from "./config.js";
 import { createNatEgress } from "./egress.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
 import { type PrivateLinkArgs, privateDnsZoneNames } from "./private-link.js";

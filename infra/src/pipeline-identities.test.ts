@@ -1,11 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
+import { parseStackConfig } from "@mlops/contracts";
 import { registered as captured } from "@mlops/k8s/test-support";
 import { describe, expect, it } from "vitest";
 import { violations } from "../policy/rules.js";
 import { PROJECT, SUBSCRIPTION } from "../test-support/azure-mocks.js";
 import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
-import { parseStackConfig } from "./config.js";
 import {
   GITHUB_OIDC_ISSUER,
   githubSubjects,

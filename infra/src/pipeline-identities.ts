@@ -1,7 +1,7 @@
+import type { PipelineConfig } from "@mlops/contracts";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { PipelineConfig } from "./config.js";
 import { grantToIdentity } from "./grants.js";
 import { type IdentityRef, WORKLOAD_IDENTITY_AUDIENCE } from "./identity.js";
 import { type PlacementArgs, placementOf } from "./placement.js";

@@ -5,12 +5,12 @@
  * https URL the pipeline's smoke test calls.
  */
 
+import { parseStackConfig } from "@mlops/contracts";
 import { gatewayWeights } from "@mlops/k8s";
 import { registered, validateObject } from "@mlops/k8s/test-support";
 import { describe, expect, it } from "vitest";
 import { expectArmsAssignedBy, ofType, one, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
-import { parseStackConfig } from "./config.js";
 
 const config = stackFileConfig();
 const serving = parseStackConfig(

@@ -1,4 +1,4 @@
-import { COSMOS_LAYOUT } from "@mlops/contracts";
+import { COSMOS_LAYOUT, type StackConfig } from "@mlops/contracts";
 import {
   DEFAULT_HEALTH_PATHS,
   servingEdgeServiceAccount,
@@ -8,7 +8,6 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
-import type { StackConfig } from "./config.js";
 import { CosmosStore } from "./cosmos.js";
 import { EdgeSecrets } from "./edge-auth.js";
 import {

@@ -3,11 +3,11 @@
  * reach, and that every operation of the access matrix runs from a place that can reach its
  * target.
  */
+import { parseStackConfig } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import { policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
 import { accessMatrix } from "./access.js";
-import { parseStackConfig } from "./config.js";
 import {
   ACTOR_LOCATION,
   canReach,

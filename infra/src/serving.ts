@@ -6,9 +6,12 @@
  */
 import {
   COSMOS_LAYOUT,
+  certificateUri,
   PUBLIC_PATH_PREFIXES,
   parseServingConfig,
   SERVING_ENV,
+  type StackConfig,
+  type TlsConfig,
 } from "@mlops/contracts";
 import {
   AddonCrds,
@@ -22,7 +25,6 @@ import {
 import type * as pulumi from "@pulumi/pulumi";
 import type { AksCluster } from "./aks.js";
 import type { DataPlane } from "./aks-cluster-body.js";
-import { certificateUri, type StackConfig, type TlsConfig } from "./config.js";
 import { cosmosEndpoint } from "./cosmos.js";
 import { type EdgeSecrets, edgeServingEnv } from "./edge-auth.js";
 import { grantToIdentity } from "./grants.js";

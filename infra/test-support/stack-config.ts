@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { pulumiConfigValue } from "@mlops/contracts";
 import { parse } from "yaml";
 
 /** The shipped prod stack file, relative to this module. */
@@ -11,9 +12,6 @@ const PROD_STACK_FILE = new URL("../../Pulumi.prod.yaml", import.meta.url);
 export function stackFileConfig(file: URL = PROD_STACK_FILE): Record<string, string> {
   const doc = parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
   return Object.fromEntries(
-    Object.entries(doc.config).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : JSON.stringify(value),
-    ]),
+    Object.entries(doc.config).map(([key, value]) => [key, pulumiConfigValue(value)]),
   );
 }

@@ -62,12 +62,14 @@ describe("validateScalingSettings", () => {
     });
 
   it("names the field and the rule", () => {
-    expect(bad({ minReplicas: 0 })).toThrow("autoscaling.minReplicas: 0 must be an integer >= 1");
+    expect(bad({ minReplicas: 0 })).toThrow(
+      "autoscaling.minReplicas: 0 must be an integer in 1-150000",
+    );
     expect(bad({ maxReplicas: 1 })).toThrow(
-      "autoscaling.maxReplicas: 1 must be an integer >= minReplicas (2)",
+      "autoscaling.maxReplicas: 1 must be an integer in 2-150000",
     );
     expect(bad({ targetRequestsPerSecond: 0 })).toThrow(
-      "autoscaling.targetRequestsPerSecond: 0 must be a positive number",
+      "autoscaling.targetRequestsPerSecond: 0 must be in 0.001-9007199254740.99 (1m up to a milli-value in plain digits)",
     );
     expect(badUp({ stabilizationWindowSeconds: 4000 })).toThrow(
       "autoscaling.behavior.scaleUp.stabilizationWindowSeconds: 4000 must be an integer in 0-3600",

@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ServingReleaseSchema } from "@mlops/contracts";
+import { ServingReleaseSchema, StackConfigError } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROD_STACK_FILE, ROOT } from "../test-support/fixtures.js";
 import { readStackTarget, stackNameOf } from "./stack-config.js";
@@ -25,14 +25,61 @@ describe("the stack config file", () => {
     );
   });
 
-  it("names the file, the key and the rule a value breaks", async () => {
+  /** Writes the prod stack with `edit` applied as `Pulumi.<name>.yaml`, beside a Pulumi.yaml. */
+  const edited = async (name: string, edit: (prod: string) => string) => {
     await copyFile(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     const prod = await readFile(PROD_STACK_FILE, "utf8");
-    const broken = prod.replace(/canaryWeight: \d+/, "canaryWeight: 150");
-    expect(broken).not.toBe(prod);
-    await writeFile(join(dir, "Pulumi.prod.yaml"), broken);
-    await expect(readStackTarget(join(dir, "Pulumi.prod.yaml"))).rejects.toThrow(
-      /Pulumi\.prod\.yaml mlops-platform:serving is invalid: canaryWeight: .*<=100/,
+    const text = edit(prod);
+    expect(text).not.toBe(prod);
+    const file = join(dir, `Pulumi.${name}.yaml`);
+    await writeFile(file, text);
+    return file;
+  };
+
+  it("names the file, the key and the rule a value breaks", async () => {
+    const file = await edited("weight", (prod) =>
+      prod.replace(/canaryWeight: \d+/, "canaryWeight: 150"),
+    );
+    await expect(readStackTarget(file)).rejects.toThrow(
+      `${file}: invalid stack config:\n  mlops-platform:serving.canaryWeight: Too big: expected number to be <=100`,
+    );
+  });
+
+  // The messages infra/src/config.test.ts expects of the Pulumi program for the same settings.
+  it("refuses what the Pulumi program refuses outside the serving block, with its message", async () => {
+    const overlap = await edited("overlap", (prod) =>
+      prod.replace("podCidr: 192.168.0.0/16", "podCidr: 172.16.0.0/12"),
+    );
+    await expect(readStackTarget(overlap)).rejects.toThrow(
+      new StackConfigError(
+        `${overlap}: invalid stack config:\n  mlops-platform:network.serviceCidr: must not overlap podCidr 172.16.0.0/12`,
+      ),
+    );
+    const misspelt = await edited("misspelt", (prod) =>
+      prod.replace("mlops-platform:network:", "mlops-platform:netwrok:"),
+    );
+    await expect(readStackTarget(misspelt)).rejects.toThrow(
+      `${misspelt}: invalid stack config:\n  mlops-platform:netwrok: is not a setting of this program (misspelt, or left over?)`,
+    );
+  });
+
+  // `pulumi config set --secret --path 'alertWebhooks[0].url' …` (Pulumi.prod.yaml's comment):
+  // only the program, with the stack's key, reads the value.
+  it("leaves an encrypted value to the program, and checks the rest", async () => {
+    const url = "url: https://oncall.contoso.com/hooks/azure-monitor";
+    const secret = await edited("secret", (prod) =>
+      prod.replace(url, "url:\n        secure: v1:c2VjcmV0:dG9rZW4="),
+    );
+    expect((await readStackTarget(secret)).serving.canaryWeight).toBe(10);
+    const broken = await edited("secret-broken", (prod) =>
+      prod
+        .replace(url, "url:\n        secure: v1:c2VjcmV0:dG9rZW4=")
+        .replace("owner: ml-platform-team", 'owner: ""'),
+    );
+    await expect(readStackTarget(broken)).rejects.toThrow(
+      new StackConfigError(
+        `${broken}: invalid stack config:\n  mlops-platform:owner: must name the owning team or person`,
+      ),
     );
   });
 

@@ -1,16 +1,20 @@
 /**
- * Reading the part of a Pulumi stack's config that releases move: the serving block
- * (`<project>:serving`) from the stack file (`Pulumi.<stack>.yaml`), under the namespace its
- * project file (`Pulumi.yaml`) names, validated with the contracts schema the Pulumi program
- * (`infra`) parses the same block with. A test reads the real `Pulumi.prod.yaml`.
+ * Reading a Pulumi stack file (`Pulumi.<stack>.yaml`) under the namespace its project file
+ * (`Pulumi.yaml`) names: first the whole file is checked with the stack config schema the Pulumi
+ * program (`infra`) parses it with (`@mlops/contracts`), so nothing here goes on from a stack
+ * `pulumi up` would refuse; then the part releases move, the serving block
+ * (`<project>:serving`). A test reads the real `Pulumi.prod.yaml`.
  */
 import { basename, dirname, join } from "node:path";
 import {
+  checkStackFile,
   NameSchema,
   parseOrThrow,
   SERVING_CONFIG_KEY,
   type ServingRelease,
   ServingReleaseSchema,
+  StackConfigError,
+  type StackFileConfig,
 } from "@mlops/contracts";
 import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import { parse as parseYaml } from "yaml";
@@ -63,10 +67,13 @@ export interface StackFile {
   readonly project: string;
   /** Stack name, from the file name `Pulumi.<stack>.yaml`. */
   readonly stack: string;
-  readonly config: Readonly<Record<string, unknown>>;
+  readonly config: StackFileConfig;
 }
 
-/** Reads `file` (`Pulumi.<stack>.yaml`) and the project name from the `Pulumi.yaml` beside it. */
+/**
+ * Reads `file` (`Pulumi.<stack>.yaml`) and the project name from the `Pulumi.yaml` beside it,
+ * and refuses a file the Pulumi program would refuse, with the program's message after the file.
+ */
 export async function readStackFile(file: string): Promise<StackFile> {
   const stack = stackNameOf(file);
   const project = parseOrThrow(
@@ -79,6 +86,14 @@ export async function readStackFile(file: string): Promise<StackFile> {
     await readYaml(file, "stack config"),
     basename(file),
   ).config;
+  try {
+    checkStackFile(config, project);
+  } catch (error) {
+    if (error instanceof StackConfigError) {
+      throw new StackConfigError(`${file}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
   return { file, project, stack, config };
 }
 

@@ -1,5 +1,8 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test-support/cli.js";
 
 /** The shipped prod stack file. */
@@ -52,5 +55,35 @@ describe("mlops cost", () => {
     expect(missing.stderr).toMatch(
       /cannot read the Pulumi project file|cannot read the stack config/,
     );
+  });
+
+  describe("a stack the Pulumi program would refuse", () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "mlops-cost-"));
+      await copyFile(join(dirname(PROD), "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    // The Pulumi program's own messages (infra/src/config.test.ts) for the same settings.
+    it.each([
+      {
+        what: "pod and service ranges that overlap",
+        edit: ["podCidr: 192.168.0.0/16", "podCidr: 172.16.0.0/12"],
+        line: "mlops-platform:network.serviceCidr: must not overlap podCidr 172.16.0.0/12",
+      },
+      {
+        what: "a misspelt key",
+        edit: ["mlops-platform:network:", "mlops-platform:netwrok:"],
+        line: "mlops-platform:netwrok: is not a setting of this program (misspelt, or left over?)",
+      },
+    ])("is refused for $what, naming the key and the rule", async ({ edit: [from, to], line }) => {
+      const file = join(dir, "Pulumi.bad.yaml");
+      await writeFile(file, (await readFile(PROD, "utf8")).replace(from!, to!));
+      const out = await run(["cost", "--stack-config", file, "--json"]);
+      expect(out.code).toBe(1);
+      expect(out.stdout).toBe("");
+      expect(out.stderr).toContain(`${file}: invalid stack config:\n  ${line}\n`);
+    });
   });
 });

@@ -184,6 +184,38 @@ describe("mlops release", () => {
     expect(weight.error?.message).toMatch(/--canary-weight must be an integer in 0-100/);
   });
 
+  // The Pulumi program's own messages (infra/src/config.test.ts) for the same settings.
+  it.each([
+    {
+      what: "pod and service ranges that overlap",
+      edit: ["podCidr: 192.168.0.0/16", "podCidr: 172.16.0.0/12"],
+      line: "mlops-platform:network.serviceCidr: must not overlap podCidr 172.16.0.0/12",
+    },
+    {
+      what: "a misspelt key",
+      edit: ["mlops-platform:network:", "mlops-platform:netwrok:"],
+      line: "mlops-platform:netwrok: is not a setting of this program (misspelt, or left over?)",
+    },
+  ])(
+    "candidate: refuses a stack with $what as pulumi up would, before anything else",
+    async ({ edit: [from, to], line }) => {
+      const bad = join(dir, "Pulumi.bad.yaml");
+      const text = (await readFile(stack, "utf8")).replace(from!, to!);
+      await writeFile(bad, text);
+      // --apply with no Pulumi CLI on PATH: the stack is refused before the CLI is looked for.
+      const out = await runCommands(
+        [
+          ...["release", "candidate", "--image-tag", "1.6.0", "--model", "classifier@14"],
+          ...["--stack-config", bad, "--apply"],
+        ],
+        { PATH: dir },
+      );
+      expect(out.error?.message).toBe(`${bad}: invalid stack config:\n  ${line}`);
+      expect(out.stdout).toBe("");
+      expect(await readFile(bad, "utf8")).toBe(text);
+    },
+  );
+
   it("show prints every serving setting under its config key", async () => {
     const out = await runCommands(["release", "show", "--stack-config", stack]);
     expect(out.error).toBeUndefined();

@@ -1,8 +1,9 @@
 /**
  * What the cost estimate reads from a stack file (`Pulumi.<stack>.yaml`): the region, the AKS
  * tier and node pools, the Azure ML compute cluster, Cosmos DB throughput, log retention and the
- * GARCH service, validated with the contracts schema (`EstateSizingSchema`) the Pulumi program
- * parses the same keys with, defaults included.
+ * GARCH service, read with the contracts schema (`EstateSizingSchema`) the Pulumi program
+ * parses the same keys with, defaults included, once the whole file has passed the program's
+ * checks (`readStackFile`).
  */
 import { basename } from "node:path";
 import { EstateSizingSchema, parseOrThrow } from "@mlops/contracts";

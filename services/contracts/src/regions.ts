@@ -1,7 +1,7 @@
 /**
  * Azure regions this estate cannot be deployed to. Every node pool spreads over availability
- * zones 1, 2 and 3 (aks-cluster-body.ts), and a region without zones refuses such a pool when
- * the cluster is created, after the network, the vault and the workspace already exist.
+ * zones 1, 2 and 3 (infra/src/aks-cluster-body.ts), and a region without zones refuses such a
+ * pool when the cluster is created, after the network, the vault and the workspace already exist.
  *
  * Source: Microsoft's "Azure regions list" (learn.microsoft.com/azure/reliability/regions-list,
  * the MicrosoftDocs azure-docs article reliability/regions-list.md of 2025-03-21): the public
