@@ -288,7 +288,16 @@ describe("GarchService", () => {
             scaling: { minReplicas: 3, maxReplicas: 2, cpuUtilizationPercent: 70 },
           }),
         ),
-    ).toThrow(/scaling.maxReplicas: 2 must be an integer >= minReplicas/);
+    ).toThrow("scaling.maxReplicas: 2 must be an integer in 3-150000");
+    expect(
+      () =>
+        new GarchService(
+          "bad",
+          garchArgs(provider, {
+            scaling: { minReplicas: 2, maxReplicas: 1e10, cpuUtilizationPercent: 70 },
+          }),
+        ),
+    ).toThrow("scaling.maxReplicas: 10000000000 must be an integer in 2-150000");
     expect(() => new GarchService("bad", garchArgs(provider, { host: "Not A Host" }))).toThrow(
       /host:/,
     );

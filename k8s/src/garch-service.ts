@@ -15,6 +15,7 @@ import {
 } from "./key-vault-secrets.js";
 import { type HealthPaths, podTemplate, validatePodTemplateArgs } from "./model-deployment.js";
 import { assertDns1123Label, assertDns1123Subdomain, type ServiceAccountRef } from "./names.js";
+import { assertReplicaCount } from "./replicas.js";
 import type { ContainerResources } from "./resources.js";
 import type { DeployedEnv, SecretEnv } from "./secret-env.js";
 import { ServingNamespace, validateServingNamespaceArgs } from "./serving-namespace.js";
@@ -100,7 +101,7 @@ export interface GarchServiceArgs {
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
   readonly healthPaths?: HealthPaths;
-  /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
+  /** HTTPS egress CIDRs; at least one (see ServingNamespaceArgs). @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
 }
 
@@ -172,12 +173,8 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
   validatePodTemplateArgs(templateArgs(args, plannedKeyVaultMount(name, args)));
   validateServingNamespaceArgs(namespaceArgs(args));
   const { minReplicas, maxReplicas, cpuUtilizationPercent } = args.scaling ?? GARCH_SCALING;
-  if (!Number.isInteger(minReplicas) || minReplicas < 1) {
-    throw new Error(`scaling.minReplicas: ${minReplicas} must be an integer >= 1`);
-  }
-  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas) {
-    throw new Error(`scaling.maxReplicas: ${maxReplicas} must be an integer >= minReplicas`);
-  }
+  assertReplicaCount("scaling.minReplicas", minReplicas);
+  assertReplicaCount("scaling.maxReplicas", maxReplicas, minReplicas);
   if (
     !Number.isInteger(cpuUtilizationPercent) ||
     cpuUtilizationPercent < 1 ||

@@ -124,7 +124,10 @@ describe("ServingStack with Key Vault secrets, under Pulumi mocks", () => {
     expect(() =>
       validateServingStackArgs("serving", {
         ...base,
-        servingConfig: parseServingConfig({ MLOPS_SECRETS_DIR: "/mnt/secrets-store" }),
+        servingConfig: parseServingConfig({
+          MLOPS_SECRETS_DIR: "/mnt/secrets-store",
+          MLOPS_AUTH: "none",
+        }),
       }),
     ).toThrow("keyVaultMount: must mount the Key Vault secrets at MLOPS_SECRETS_DIR");
     expect(() =>

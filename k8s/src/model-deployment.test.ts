@@ -78,7 +78,11 @@ describe("validateModelDeploymentArgs", () => {
     expect(check({ healthPaths: { live: "health", ready: "/ready" } })).toThrow(
       `healthPaths.live: "health" must start with '/'`,
     );
-    expect(check({ replicas: 0 })).toThrow("replicas: 0 must be an integer >= 1");
+    expect(check({ replicas: 0 })).toThrow("replicas: 0 must be an integer in 1-150000");
+    // Replica counts are int32 in the API; far below that, more pods than a cluster holds.
+    expect(check({ replicas: 1e10 })).toThrow(
+      "replicas: 10000000000 must be an integer in 1-150000",
+    );
     expect(check({ replicas: 3, autoscaling: {} })).toThrow(
       "replicas: leave unset when autoscaling is set; the autoscaler owns the count",
     );

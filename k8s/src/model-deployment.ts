@@ -20,6 +20,7 @@ import {
   type PredictionAutoscalerArgs,
   validatePredictionAutoscalerArgs,
 } from "./prediction-autoscaler.js";
+import { assertReplicaCount } from "./replicas.js";
 import {
   type ContainerResources,
   DEFAULT_RESOURCES,
@@ -148,10 +149,7 @@ export function validateModelDeploymentArgs(name: string, args: ModelDeploymentA
     );
   }
   validatePodTemplateArgs(args);
-  const replicas = args.replicas ?? 2;
-  if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new Error(`replicas: ${replicas} must be an integer >= 1`);
-  }
+  assertReplicaCount("replicas", args.replicas ?? 2);
   if (args.autoscaling !== undefined && args.replicas !== undefined) {
     throw new Error("replicas: leave unset when autoscaling is set; the autoscaler owns the count");
   }

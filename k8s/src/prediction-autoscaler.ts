@@ -2,6 +2,8 @@ import { PREDICTIONS_PER_SECOND_POD_METRIC } from "@mlops/contracts";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Subdomain } from "./names.js";
+import { deploymentPodNamePattern } from "./pod-names.js";
+import { assertQuantityInteger, assertTarget, targetQuantity } from "./quantity.js";
 import { DEFAULT_SCALING, type ScalingSettings, validateScalingSettings } from "./scaling.js";
 import { validateFor } from "./validation.js";
 
@@ -61,10 +63,15 @@ export interface PredictionAutoscalerArgs {
   readonly cpuUtilizationPercent?: number;
 }
 
+/** The KEDA CPU trigger's per-pod threshold: `percent` of the request, in cores. */
+const cpuThresholdCores = (requestMillis: number, percent: number) =>
+  (requestMillis * percent) / 100_000;
+
 /** Throws, naming the field and the rule, unless `args` describe a usable autoscaler. */
 export function validatePredictionAutoscalerArgs(args: PredictionAutoscalerArgs): void {
   assertDns1123Subdomain("deploymentName", args.deploymentName);
-  validateScalingSettings("scaling", args.scaling ?? DEFAULT_SCALING);
+  const scaling = args.scaling ?? DEFAULT_SCALING;
+  validateScalingSettings("scaling", scaling);
   const kind = args.kind ?? AutoscalerKind.Keda;
   if (!Object.values(AutoscalerKind).includes(kind)) {
     throw new Error(`kind: "${kind}" must be keda or hpa`);
@@ -76,8 +83,12 @@ export function validatePredictionAutoscalerArgs(args: PredictionAutoscalerArgs)
   if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) {
     throw new Error(`cpuUtilizationPercent: ${cpu} must be an integer in 1-100`);
   }
-  if (!Number.isInteger(args.cpuRequestMillis) || args.cpuRequestMillis < 1) {
-    throw new Error(`cpuRequestMillis: ${args.cpuRequestMillis} must be a positive integer`);
+  assertQuantityInteger("cpuRequestMillis", args.cpuRequestMillis);
+  if (kind === AutoscalerKind.Keda) {
+    assertTarget(
+      "cpuUtilizationPercent of cpuRequestMillis (the KEDA CPU threshold, in cores)",
+      cpuThresholdCores(args.cpuRequestMillis, cpu),
+    );
   }
 }
 
@@ -101,15 +112,16 @@ export function hpaBehavior(
 }
 
 /**
- * The container's CPU use in cores, summed over one Deployment's pods, from the cAdvisor series
- * managed Prometheus collects by default (`container_cpu_usage_seconds_total`).
+ * The container's CPU use in cores, summed over one Deployment's pods (matched by name, see
+ * {@link deploymentPodNamePattern}), from the cAdvisor series managed Prometheus collects by
+ * default (`container_cpu_usage_seconds_total`).
  */
 export function cpuUsageQuery(
   namespace: string,
   deploymentName: string,
   container: string,
 ): string {
-  return `sum(rate(container_cpu_usage_seconds_total{namespace="${namespace}",pod=~"${deploymentName}-[a-z0-9]+-[a-z0-9]+",container="${container}"}[2m]))`;
+  return `sum(rate(container_cpu_usage_seconds_total{namespace="${namespace}",pod=~"${deploymentPodNamePattern(deploymentName)}",container="${container}"}[2m]))`;
 }
 
 /**
@@ -117,11 +129,6 @@ export function cpuUsageQuery(
  * polling interval, a minute and a half).
  */
 export const FALLBACK_FAILURE_THRESHOLD = 3;
-
-/** Target value as a Kubernetes quantity: integers stay integers, fractions become milli-units. */
-export function targetQuantity(value: number): string {
-  return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
-}
 
 /**
  * Scales one model Deployment on prediction volume. By default a KEDA
@@ -241,8 +248,7 @@ export class PredictionAutoscaler extends pulumi.ComponentResource {
                 metadata: {
                   serverAddress: prometheus.serverAddress,
                   query: args.cpuUsageQuery,
-                  // Cores per pod at `cpu` percent of the request.
-                  threshold: String((args.cpuRequestMillis * cpu) / 100_000),
+                  threshold: String(cpuThresholdCores(args.cpuRequestMillis, cpu)),
                   ignoreNullValues: "true",
                 },
                 authenticationRef: { name: auth.metadata.name },

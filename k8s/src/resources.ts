@@ -3,6 +3,7 @@
  * and a namespace quota can be derived from them without parsing quantities.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { assertQuantityInteger } from "./quantity.js";
 
 /** CPU and memory for one container. */
 export interface ResourceAmounts {
@@ -30,14 +31,11 @@ export const DEFAULT_RESOURCES: ContainerResources = Object.freeze({
   limits: Object.freeze({ cpuMillis: 1000, memoryMiB: 1024 }),
 });
 
-/** Throws, naming the field and the rule, unless every amount is a positive integer and limits >= requests. */
+/** Throws, naming the field and the rule, unless every amount renders as a quantity and limits >= requests. */
 export function validateResources(field: string, resources: ContainerResources): void {
   for (const kind of ["requests", "limits"] as const) {
     for (const key of ["cpuMillis", "memoryMiB"] as const) {
-      const value = resources[kind][key];
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new Error(`${field}.${kind}.${key}: ${value} must be a positive integer`);
-      }
+      assertQuantityInteger(`${field}.${kind}.${key}`, resources[kind][key]);
     }
   }
   for (const key of ["cpuMillis", "memoryMiB"] as const) {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assertDns1123Label } from "./names.js";
+import { assertQuantityInteger } from "./quantity.js";
 import {
   type ContainerResources,
   DEFAULT_RESOURCES,
@@ -56,7 +57,9 @@ export interface ServingNamespaceArgs {
    * CIDRs the pods may reach on TCP 443: Entra ID (workload-identity token
    * exchange), Cosmos DB, Key Vault, Application Insights. Standard
    * NetworkPolicy cannot match host names; with private endpoints, pass their
-   * subnets plus the Entra/Monitor service-tag ranges to tighten this.
+   * subnets plus the Entra/Monitor service-tag ranges to tighten this. At
+   * least one: an egress rule with an empty `to` matches every destination,
+   * and the pods cannot run without reaching Entra ID anyway.
    * @default ["0.0.0.0/0"]
    */
   readonly egressCidrs?: readonly string[];
@@ -81,15 +84,19 @@ export function validateServingNamespaceArgs(args: ServingNamespaceArgs): void {
   validateResources("containerDefaults", defaults);
   const max = args.containerMax ?? defaults.limits;
   for (const key of ["cpuMillis", "memoryMiB"] as const) {
-    if (!Number.isInteger(max[key]) || max[key] < defaults.limits[key]) {
+    assertQuantityInteger(`containerMax.${key}`, max[key]);
+    if (max[key] < defaults.limits[key]) {
       throw new Error(
-        `containerMax.${key}: ${max[key]} must be an integer >= containerDefaults.limits.${key} (${defaults.limits[key]})`,
+        `containerMax.${key}: ${max[key]} must be >= containerDefaults.limits.${key} (${defaults.limits[key]})`,
       );
     }
   }
   validateResources("quota", args.quota);
-  if (!Number.isInteger(args.quota.pods) || args.quota.pods < 1) {
-    throw new Error(`quota.pods: ${args.quota.pods} must be a positive integer`);
+  assertQuantityInteger("quota.pods", args.quota.pods);
+  if (args.egressCidrs?.length === 0) {
+    throw new Error(
+      "egressCidrs: must list at least one CIDR (an empty list would open TCP 443 to every destination); leave unset for 0.0.0.0/0",
+    );
   }
   for (const [i, cidr] of (args.egressCidrs ?? []).entries()) {
     const m = CIDR.exec(cidr);

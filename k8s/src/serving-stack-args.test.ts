@@ -35,6 +35,38 @@ describe("ServingStack argument checks", () => {
       ],
       [{ prometheus: undefined }, "prometheus: required when kind is keda"],
       [{ namespace: "ML" }, 'namespace: "ML" must be a DNS-1123 label'],
+      // An empty `to` in the egress rule would match every destination.
+      [{ egressCidrs: [] }, "egressCidrs: must list at least one CIDR"],
+      [
+        {
+          champion: {
+            image: `registry.example/s${DIGEST}`,
+            scaling: { ...DEFAULT_SCALING, targetRequestsPerSecond: 0.0004 },
+          },
+        },
+        "scaling.targetRequestsPerSecond: 0.0004 must be in 0.001-",
+      ],
+      [
+        {
+          champion: {
+            image: `registry.example/s${DIGEST}`,
+            scaling: { ...DEFAULT_SCALING, maxReplicas: 1e10 },
+          },
+        },
+        "scaling.maxReplicas: 10000000000 must be an integer in 2-150000",
+      ],
+      [
+        {
+          champion: {
+            image: `registry.example/s${DIGEST}`,
+            resources: {
+              requests: { cpuMillis: 1e21, memoryMiB: 1024 },
+              limits: { cpuMillis: 1e21, memoryMiB: 1024 },
+            },
+          },
+        },
+        "requests.cpuMillis: 1e+21 must be an integer in 1-9007199254740991",
+      ],
     ];
     for (const [patch, message] of cases) {
       resetRegistered();

@@ -102,7 +102,7 @@ export interface ServingStackArgs {
   readonly autoscalerKind?: AutoscalerKind;
   /** Managed Prometheus source; required with KEDA. */
   readonly prometheus?: KedaPrometheusSource;
-  /** HTTPS egress CIDRs. @default ["0.0.0.0/0"] */
+  /** HTTPS egress CIDRs; at least one (see ServingNamespaceArgs). @default ["0.0.0.0/0"] */
   readonly egressCidrs?: readonly string[];
   /**
    * Create the AKS managed-Prometheus settings ConfigMap
@@ -284,15 +284,16 @@ function splitTarget(
  * would accept its arguments; the children's own checks, run up front.
  */
 export function validateServingStackArgs(name: string, args: ServingStackArgs): void {
-  validateServingNamespaceArgs(namespaceArgs(args));
-  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData(scraped(args));
   const keyVaultMount = plannedKeyVaultMount(name, args);
+  // The arms first: the namespace's quota and ceiling derive from their resources and scaling.
   for (const variant of [CHAMPION, CHALLENGER] as const) {
     validateModelDeploymentArgs(
       variantName(name, variant),
       deploymentArgs(args, variant, args.namespace, keyVaultMount),
     );
   }
+  validateServingNamespaceArgs(namespaceArgs(args));
+  if (args.managedPrometheusScraping ?? true) amaMetricsSettingsData(scraped(args));
   const service = (variant: ServedVariant) => ({
     serviceName: variantName(name, variant),
     servicePort: SERVICE_PORT,
