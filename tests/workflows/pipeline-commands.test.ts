@@ -109,7 +109,7 @@ describe("mlops smoke", () => {
     const { champion, challenger } = await startArms(
       SERVER,
       dir,
-      { MLOPS_SECRETS_DIR: secrets, LOG_LEVEL: "info" },
+      { MLOPS_AUTH: "none", MLOPS_SECRETS_DIR: secrets, LOG_LEVEL: "info" },
       running,
     );
 

@@ -108,9 +108,16 @@ export function edgeConfigFromEnv(env: EdgeEnv, ctx: z.RefinementCtx): EdgeConfi
   const issue = (variable: string, message: string) =>
     ctx.addIssue({ code: "custom", path: [variable], message });
   const hashes = env[E.apiKeyHashes];
+  const secretsDir = env[E.secretsDir];
+  // A mounted directory may hold API keys or only canary tokens: which one is the operator's to say.
+  if (env[E.auth] === null && secretsDir !== null) {
+    issue(
+      E.auth,
+      `is required when ${E.secretsDir} is set: api-keys to accept its api-key-* files, none to read only its canary tokens, or entra`,
+    );
+  }
   // Unset means: keys when hashes are configured (how the server has always read them), else open.
   const mode = env[E.auth] ?? (hashes.length > 0 ? "api-keys" : "none");
-  const secretsDir = env[E.secretsDir];
   if (mode !== "api-keys" && hashes.length > 0) {
     issue(E.apiKeyHashes, `takes effect only with ${E.auth}=api-keys`);
   }

@@ -51,7 +51,10 @@ export function textVar<S extends z.ZodType<unknown, string>, D extends z.output
   );
 }
 
-/** A comma-separated list whose items each pass `item`; empty when unset. */
+/**
+ * A comma-separated list whose items each pass `item`; empty when unset. A set variable that lists
+ * nothing (`,,`) is refused: whoever set it meant some items.
+ */
 export function listVar<S extends z.ZodType<unknown, string>>(item: S, max: number) {
   return unsetIfBlank.pipe(
     z
@@ -62,7 +65,12 @@ export function listVar<S extends z.ZodType<unknown, string>>(item: S, max: numb
           .map((x) => x.trim())
           .filter((x) => x !== ""),
       )
-      .pipe(z.array(item).max(max))
+      .pipe(
+        z
+          .array(item)
+          .min(1, { error: "lists nothing: name at least one item, or unset it" })
+          .max(max),
+      )
       .default([] as never),
   );
 }

@@ -72,6 +72,19 @@ describe("parseServingConfig", () => {
     [{ MLOPS_STORE: "cosmos" }, "COSMOS_ENDPOINT", "required"],
     [{ MLOPS_STORE: "cosmos", COSMOS_ENDPOINT: "ftp://x" }, "COSMOS_ENDPOINT", "http"],
     [{ MLOPS_API_KEY_SHA256: "abc" }, "MLOPS_API_KEY_SHA256[0]", "SHA-256"],
+    [{ MLOPS_API_KEY_SHA256: ",," }, "MLOPS_API_KEY_SHA256", "lists nothing"],
+    [{ MLOPS_SECRETS_DIR: "/mnt/secrets" }, "MLOPS_AUTH", "required when MLOPS_SECRETS_DIR"],
+    [{ MLOPS_CHALENGER_WEIGHT: "50" }, "MLOPS_CHALENGER_WEIGHT", "MLOPS_CHALLENGER_WEIGHT?"],
+    [{ MLOPS_WORKER: "4" }, "MLOPS_WORKER", "did you mean MLOPS_WORKERS?"],
+    [{ MLOPS_PORT: "9000" }, "MLOPS_PORT", "did you mean PORT?"],
+    [{ MLOPS_QUUX: "1" }, "MLOPS_QUUX", "is not a variable of the platform"],
+    [
+      { COSMOS_ENDPOINT: "https://a.documents.azure.com/" },
+      "COSMOS_ENDPOINT",
+      "MLOPS_STORE=cosmos",
+    ],
+    [{ COSMOS_KEY: "k" }, "COSMOS_KEY", "takes effect only with MLOPS_STORE=cosmos"],
+    [{ COSMOS_DATABASE: "mlops" }, "COSMOS_DATABASE", "MLOPS_STORE=cosmos"],
     [{ MLOPS_AUTH: "api-keys" }, "MLOPS_AUTH", "MLOPS_SECRETS_DIR"],
     [{ MLOPS_AUTH: "entra" }, "MLOPS_ENTRA_TENANT_ID", "required"],
     [
@@ -109,6 +122,11 @@ describe("parseServingConfig", () => {
     [{ HOST: "10.0.0" }, "HOST", "IPv4 address"],
     [{ HOST: "127.0.0.01" }, "HOST", "IPv4 address"],
     [{ HOST: "api internal" }, "HOST", "host name or IP address"],
+    [{ HOST: "-foo" }, "HOST", "host name or IP address"],
+    [{ HOST: "localhost:80" }, "HOST", "IPv6 (::)"],
+    [{ HOST: "1:2:3" }, "HOST", "host name or IP address"],
+    [{ HOST: "api_internal" }, "HOST", "host name or IP address"],
+    [{ HOST: "0x7f.0.0.1" }, "HOST", "last label is not a number"],
     [{ MLOPS_WORKERS: "many" }, "MLOPS_WORKERS", "auto"],
     [{ MLOPS_WORKERS: "0" }, "MLOPS_WORKERS", ">=1"],
     [{ MLOPS_WORKERS: "65" }, "MLOPS_WORKERS", "<=64"],
@@ -126,9 +144,31 @@ describe("parseServingConfig", () => {
     expect(error.message).toContain(`${variable}: `);
   });
 
+  it.each(["::", "::1", "fe80::1", "127.0.0.1", "localhost", "api.internal", "node-1.svc"])(
+    "accepts HOST=%s",
+    (host) => expect(parseServingConfig({ HOST: host }).host).toBe(host),
+  );
+
+  it("accepts the MLOPS_ variables the CLIs read beside the server's", () => {
+    expect(() =>
+      parseServingConfig({ MLOPS_SMOKE_API_KEY: "k", MLOPS_MODEL_OUTPUT_DIR: "/out" }),
+    ).not.toThrow();
+  });
+
+  it("reads the mounted secrets without API keys only when told (MLOPS_AUTH=none)", () => {
+    const config = parseServingConfig({ MLOPS_AUTH: "none", MLOPS_SECRETS_DIR: "/mnt/secrets" });
+    expect(config.edge).toMatchObject({ auth: { mode: "none" }, secretsDir: "/mnt/secrets" });
+  });
+
   it("reports every bad variable at once", () => {
-    const error = errorOf(() => parseServingConfig({ PORT: "0", LOG_LEVEL: "loud" }));
-    expect(error.issues.map((i) => i.path).sort()).toEqual(["LOG_LEVEL", "PORT"]);
+    const error = errorOf(() =>
+      parseServingConfig({ PORT: "0", LOG_LEVEL: "loud", MLOPS_CHALENGER_WEIGHT: "50" }),
+    );
+    expect(error.issues.map((i) => i.path).sort()).toEqual([
+      "LOG_LEVEL",
+      "MLOPS_CHALENGER_WEIGHT",
+      "PORT",
+    ]);
   });
 
   it("derives what assigns the arms from the mode and the traffic split", () => {

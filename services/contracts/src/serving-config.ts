@@ -15,6 +15,7 @@ import {
 import { type EnvRecord, enumVar, intVar, numberVar, textVar } from "./env.js";
 import { parseOrThrow } from "./errors.js";
 import { formatModelRef, type ModelRef, PinnedModelRefSchema } from "./model-ref.js";
+import { unknownPlatformVariables } from "./platform-env.js";
 import { NameSchema, type ServedVariant, ServedVariantSchema } from "./primitives.js";
 import {
   renderStoreEnv,
@@ -155,16 +156,24 @@ export interface ServingConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
-/** Digits and dots only: what can only be meant as an IPv4 address. */
-const DOTTED_DIGITS = /^[\d.]+$/;
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IpSchema = z.union([z.ipv4(), z.ipv6()]);
+/** An RFC 1123 host name: dot-separated labels of letters, digits and '-' (not at a label's ends). */
+const HostNameSchema = z.hostname();
+const isIp = (host: string) => IpSchema.safeParse(host).success;
+/** A last label that is a number (`10.0.0`, `0x7f.0.0.1`): resolvers read such a name as IPv4. */
+const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
 
 const HostSchema = z
   .string()
-  .regex(/^[A-Za-z0-9.:_-]{1,253}$/, { error: "must be a host name or IP address" })
-  // A resolver would look 999.1.1.1 up as a name and fail at listen with ENOTFOUND.
-  .refine((host) => !DOTTED_DIGITS.test(host) || IPV4.test(host), {
-    error: "must be an IPv4 address of four numbers from 0 to 255 (e.g. 0.0.0.0), or a host name",
+  .refine((host) => isIp(host) || HostNameSchema.safeParse(host).success, {
+    error:
+      "must be a host name or IP address: IPv4 (0.0.0.0), IPv6 (::) or dot-separated labels of letters, digits and '-' (not at a label's ends)",
+    abort: true,
+  })
+  // A resolver would take 999.1.1.1 for an address and fail at listen with ENOTFOUND.
+  .refine((host) => isIp(host) || !NUMERIC_LAST_LABEL.test(host), {
+    error:
+      "must be an IPv4 address of four numbers from 0 to 255 (e.g. 0.0.0.0), or a host name whose last label is not a number",
   });
 
 const PathSchema = z.string().min(1).max(1024);
@@ -216,84 +225,104 @@ const servingEnvShape = {
   ...edgeEnvShape,
 };
 
-/** Env record → `ServingConfig`; issues are reported on the variable that broke the rule. */
-export const ServingEnvSchema = z.object(servingEnvShape).transform((env, ctx): ServingConfig => {
-  const mode = env[E.mode];
-  const variant = env[E.variant];
-  if (mode === "single" && variant === null) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.variant],
-      message: "is required when MLOPS_MODE is 'single' (champion or challenger)",
-    });
-  }
-  if (mode === "split" && variant !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.variant],
-      message: "must be unset when MLOPS_MODE is 'split' (one process serves both variants)",
-    });
-  }
-  if (mode === "garch" && variant !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.variant],
-      message: "must be unset when MLOPS_MODE is 'garch' (the GARCH service has no A/B arms)",
-    });
-  }
-  if (mode !== "single" && env[E.trafficSplit] !== null) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.trafficSplit],
-      message: `must be unset when MLOPS_MODE is '${mode}' (only a single-arm process sits behind a traffic split)`,
-    });
-  }
-  if (mode === "garch" && env[E.garchModel] === null) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.garchModel],
-      message: "is required when MLOPS_MODE is 'garch': the model /predict serves by default",
-    });
-  }
-  if (env[E.logBatchSize] > env[E.logQueueSize]) {
-    ctx.addIssue({
-      code: "custom",
-      path: [E.logBatchSize],
-      message: `must not exceed ${E.logQueueSize}`,
-    });
-  }
-  const store = storeConfigFromEnv(env, ctx);
-  const edge = edgeConfigFromEnv(env, ctx);
-  return {
-    port: env[E.port],
-    host: env[E.host] as string,
-    workers: env[E.workers],
-    mode,
-    variant,
-    trafficSplit: env[E.trafficSplit],
-    experimentId: env[E.experimentId] as string,
-    challengerWeight: env[E.challengerWeight],
-    championModel: env[E.championModel] as ModelRef,
-    challengerModel: env[E.challengerModel] as ModelRef,
-    garchModel: env[E.garchModel],
-    store,
-    artifactDir: env[E.artifactDir] as string,
-    batchMaxRows: env[E.batchMaxRows],
-    predictionLog: {
-      queueSize: env[E.logQueueSize],
-      batchSize: env[E.logBatchSize],
-      flushIntervalMs: env[E.logFlushMs],
+/** The variables the server reads, in the order SERVING_ENV lists them. */
+const SERVED_VARIABLES: readonly string[] = Object.values(E);
+
+/**
+ * Env record → `ServingConfig`; issues are reported on the variable that broke the rule, and on
+ * any `MLOPS_` variable no platform process reads.
+ */
+export const ServingEnvSchema = z
+  .looseObject(servingEnvShape)
+  .superRefine(
+    (env, ctx) => {
+      for (const { path, message } of unknownPlatformVariables(
+        Object.keys(env),
+        SERVED_VARIABLES,
+      )) {
+        ctx.addIssue({ code: "custom", path: [path], message });
+      }
     },
-    rateLimitPerMinute: env[E.rateLimit],
-    edge,
-    appInsights: {
-      connectionString: env[E.appInsights],
-      auth: env[E.telemetryAuth],
-      samplingRatio: env[E.telemetrySampling],
-    },
-    logLevel: env[E.logLevel],
-  };
-});
+    // Also beside bad values: a misspelt name may be why another variable reads wrong.
+    { when: ({ value }) => typeof value === "object" && value !== null },
+  )
+  .transform((env, ctx): ServingConfig => {
+    const mode = env[E.mode];
+    const variant = env[E.variant];
+    if (mode === "single" && variant === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.variant],
+        message: "is required when MLOPS_MODE is 'single' (champion or challenger)",
+      });
+    }
+    if (mode === "split" && variant !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.variant],
+        message: "must be unset when MLOPS_MODE is 'split' (one process serves both variants)",
+      });
+    }
+    if (mode === "garch" && variant !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.variant],
+        message: "must be unset when MLOPS_MODE is 'garch' (the GARCH service has no A/B arms)",
+      });
+    }
+    if (mode !== "single" && env[E.trafficSplit] !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.trafficSplit],
+        message: `must be unset when MLOPS_MODE is '${mode}' (only a single-arm process sits behind a traffic split)`,
+      });
+    }
+    if (mode === "garch" && env[E.garchModel] === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.garchModel],
+        message: "is required when MLOPS_MODE is 'garch': the model /predict serves by default",
+      });
+    }
+    if (env[E.logBatchSize] > env[E.logQueueSize]) {
+      ctx.addIssue({
+        code: "custom",
+        path: [E.logBatchSize],
+        message: `must not exceed ${E.logQueueSize}`,
+      });
+    }
+    const store = storeConfigFromEnv(env, ctx);
+    const edge = edgeConfigFromEnv(env, ctx);
+    return {
+      port: env[E.port],
+      host: env[E.host] as string,
+      workers: env[E.workers],
+      mode,
+      variant,
+      trafficSplit: env[E.trafficSplit],
+      experimentId: env[E.experimentId] as string,
+      challengerWeight: env[E.challengerWeight],
+      championModel: env[E.championModel] as ModelRef,
+      challengerModel: env[E.challengerModel] as ModelRef,
+      garchModel: env[E.garchModel],
+      store,
+      artifactDir: env[E.artifactDir] as string,
+      batchMaxRows: env[E.batchMaxRows],
+      predictionLog: {
+        queueSize: env[E.logQueueSize],
+        batchSize: env[E.logBatchSize],
+        flushIntervalMs: env[E.logFlushMs],
+      },
+      rateLimitPerMinute: env[E.rateLimit],
+      edge,
+      appInsights: {
+        connectionString: env[E.appInsights],
+        auth: env[E.telemetryAuth],
+        samplingRatio: env[E.telemetrySampling],
+      },
+      logLevel: env[E.logLevel],
+    };
+  });
 
 /**
  * Parse the serving config from a `process.env`-like record. Throws `ContractValidationError`

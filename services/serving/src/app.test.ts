@@ -390,7 +390,23 @@ describe("protection", () => {
       codes.push((await app.inject({ url: "/predict", ...json({ features: row }) })).statusCode);
     }
     expect(codes).toEqual([200, 200, 200, 429, 429]);
+    const limited = await app.inject({ url: "/predict", ...json({ features: row }) });
+    expect(limited.json()).toMatchObject({
+      error: "RATE_LIMITED",
+      message: expect.stringContaining("more than 3 requests a minute"),
+    });
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
     expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
+  });
+
+  it("does not count the dashboard's own polling against its viewer's budget", async () => {
+    const app = await build(fixture, { MLOPS_RATE_LIMIT_PER_MINUTE: "3" });
+    for (let i = 0; i < 5; i++) {
+      expect((await app.inject({ url: "/dashboard/api/traffic" })).statusCode).toBe(200);
+    }
+    expect((await app.inject({ url: "/predict", ...json({ features: row }) })).statusCode).toBe(
+      200,
+    );
   });
 
   it("costs a prediction nothing when the limit is off: no store, no count, no header", async () => {

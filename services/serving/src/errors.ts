@@ -37,6 +37,11 @@ export const SERVING_ERRORS = {
     summary: "the canary override needs a valid x-canary-token",
   },
   MODEL_NOT_FOUND: { status: 404, summary: "no registered model matches the reference" },
+  // Its `retry-after` is the client's own window's remainder, set by the rate limiter.
+  RATE_LIMITED: {
+    status: 429,
+    summary: "the client sent more requests this minute than MLOPS_RATE_LIMIT_PER_MINUTE allows",
+  },
   GARCH_FIT_FAILED: { status: 422, summary: "the posted series cannot be fitted" },
   GARCH_BUSY: { status: 503, summary: "GARCH fits are queued to capacity", retryAfterS: 5 },
   GARCH_TIMEOUT: {

@@ -5,8 +5,8 @@
  * accepting, lets in-flight requests finish, flushes the prediction log, closes telemetry and
  * the store, and exits (a primary once its workers have done the same).
  */
-import { type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
-import { openStore } from "@mlops/store";
+import { SERVING_ENV, type ServingConfig, SHUTDOWN_GRACE_MS } from "@mlops/contracts";
+import { openStore, type Store, StoreError } from "@mlops/store";
 import closeWithGrace from "close-with-grace";
 import type { FastifyInstance } from "fastify";
 import {
@@ -42,6 +42,37 @@ export function listeningPort(app: FastifyInstance, config: ServingConfig): numb
 }
 
 /**
+ * The store `config` names, which must exist: the commands that register models make it, so a
+ * server never creates one (an empty store at a mistyped path). Failures name MLOPS_STORE.
+ */
+async function openServedStore(config: ServingConfig): Promise<Store> {
+  try {
+    // Prediction logs go to SQLite from a thread of their own: the event loop never waits on it.
+    return await openStore(config.store, {
+      sqlite: { predictionWriterThread: true, existing: true },
+    });
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    throw new Error(`${SERVING_ENV.store}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Throws unless the experiment predictions are logged under is defined: `pnpm start` and `mlops
+ * demo` define theirs, a stack's pipeline its own (`mlops release experiment`) before deploying,
+ * so a missing one is a misnamed one, whose A/B data no analysis would ever read. The GARCH service
+ * runs no experiment.
+ */
+async function requireExperiment(config: ServingConfig, store: Store): Promise<void> {
+  if (config.mode === "garch" || (await store.experiments.get(config.experimentId)) !== null) {
+    return;
+  }
+  throw new Error(
+    `${SERVING_ENV.experimentId}: no experiment '${config.experimentId}' is defined in the store; define it first (mlops release experiment, mlops demo) or name one that is`,
+  );
+}
+
+/**
  * Starts the server for `config` in this process as `role` and installs the graceful-stop
  * handlers. A primary resolves once its workers listen too.
  */
@@ -50,10 +81,10 @@ export async function runServer(
   role: Role = { kind: "alone" },
 ): Promise<FastifyInstance> {
   const telemetry = await startTelemetry(config);
-  // Prediction logs go to SQLite from a thread of their own: the event loop never waits on it.
-  const store = await openStore(config.store, { sqlite: { predictionWriterThread: true } });
+  const store = await openServedStore(config);
   let app: FastifyInstance | undefined;
   try {
+    await requireExperiment(config, store);
     const served = await loadServedModels(config, store);
     // Loaded after telemetry so its instrumentation sees Fastify's HTTP server being created.
     const { createApp } = await import("./app.js");

@@ -208,7 +208,11 @@ describe("Entra ID bearer tokens", () => {
 });
 
 describe("the canary override", () => {
-  const env = (extra: Record<string, string>) => ({ MLOPS_SECRETS_DIR: secretsDir, ...extra });
+  const env = (extra: Record<string, string>) => ({
+    MLOPS_AUTH: "none",
+    MLOPS_SECRETS_DIR: secretsDir,
+    ...extra,
+  });
   const trusted = { "x-canary": "always", "x-canary-token": "canary-trust" };
 
   it("serves a trusted caller's forced arm apart from the experiment", async () => {

@@ -10,6 +10,7 @@ import type { ErrorResponse, ServingConfig } from "@mlops/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import helmet from "helmet";
+import { ServingError } from "../errors.js";
 import type { RateLimitStoreCtor } from "../rate-windows.js";
 
 /** When the event loop lags this long the server sheds load (503) rather than queue it. */
@@ -108,8 +109,15 @@ export default fp(
         store: opts.rateLimitStore,
         // A count that cannot be had (the cluster primary busy or gone) lets the request through.
         skipOnError: true,
-        // Health probes and scrapes come from the platform, not clients.
-        allowList: (request) => /^\/(health|metrics)/.test(request.url),
+        // Health probes and scrapes come from the platform, not clients; the dashboard is an
+        // operator's page inside the cluster that polls its views about 50 times a minute, which
+        // must not spend the budget of the client it is opened from.
+        allowList: (request) => /^\/(health|metrics|dashboard)(\/|\?|$)/.test(request.url),
+        errorResponseBuilder: (_request, { max, after }) =>
+          new ServingError(
+            "RATE_LIMITED",
+            `more than ${max} requests a minute from this client: retry in ${after}`,
+          ),
       });
     }
     await app.register(underPressure, {

@@ -1,7 +1,8 @@
 /**
- * The SQLite adapter's connection: the file (created with its directory on first use), its
- * pragmas and migrations, prepared statements, IMMEDIATE transactions, and `guard`, which turns
- * SQLite's lock, corruption and I/O failures into `StoreUnavailableError`.
+ * The SQLite adapter's connection: the file (created with its directory on first use, unless only
+ * an existing one will do), its pragmas and migrations, prepared statements, IMMEDIATE
+ * transactions, and `guard`, which turns SQLite's lock, corruption and I/O failures into
+ * `StoreUnavailableError`.
  */
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -24,6 +25,11 @@ export interface SqliteStoreOptions {
   readonly predictionWriterThread?: boolean;
   /** Page cache of this connection, in MiB (default 64). */
   readonly cacheMiB?: number;
+  /**
+   * Open an existing file only, never creating it or its directory: a server's store is made by
+   * the commands that register models, so a missing file is a mistyped path.
+   */
+  readonly existing?: boolean;
 }
 
 /** A result row. */
@@ -66,7 +72,10 @@ export const PAGE_SIZE = 8192;
 const UNAVAILABLE_CODES =
   /^SQLITE_(BUSY|LOCKED|NOTADB|CORRUPT|CANTOPEN|IOERR|READONLY|FULL|PERM|AUTH)/;
 
-/** Open (creating the file and its directory on first use) and migrate the file at `path`. */
+/**
+ * Open (creating the file and its directory on first use, unless `options.existing`) and migrate
+ * the file at `path`.
+ */
 export function openSqlite(path: string, options: SqliteStoreOptions = {}): SqliteCore {
   const file = path === ":memory:" ? path : resolve(path);
   const name = `sqlite:${file}`;
@@ -98,6 +107,12 @@ export function openSqlite(path: string, options: SqliteStoreOptions = {}): Sqli
       const stat = statSync(file, { throwIfNoEntry: false });
       if (stat !== undefined && !stat.isFile()) {
         throw new StoreUnavailableError(name, "is not a regular file: name a database file");
+      }
+      if (stat === undefined && options.existing) {
+        throw new StoreUnavailableError(
+          name,
+          "does not exist (pnpm start and the mlops commands create it): check the path",
+        );
       }
       makeDirectory(dirname(file));
     }

@@ -69,6 +69,19 @@ describe("sqlite adapter", () => {
     db.close();
   });
 
+  it("opens only an existing file when told, creating neither it nor its directories", async () => {
+    const path = freshPath();
+    expect(() => openSqliteStore(path, { existing: true })).toThrow(
+      new StoreUnavailableError(
+        `sqlite:${path}`,
+        "does not exist (pnpm start and the mlops commands create it): check the path",
+      ),
+    );
+    expect(existsSync(dirname(path))).toBe(false);
+    await openSqliteStore(path).close();
+    await openSqliteStore(path, { existing: true }).close();
+  });
+
   it("migrates a file written at schema version 1 without losing data", async () => {
     const path = freshPath();
     mkdirSync(dirname(path), { recursive: true });
