@@ -2,14 +2,14 @@
 import { type AzureMlTarget, azureMlTargetFromEnv } from "../src/azureml/jobs.js";
 
 const WS =
-  "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w";
+  "/subscriptions/00000000-0000-0000-0000-0000000000c1/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/wsp";
 
 /** A target as `azureMlTargetFromEnv` reads it from a complete environment. */
 export const TEST_TARGET: AzureMlTarget = azureMlTargetFromEnv({
-  AZURE_SUBSCRIPTION_ID: "s",
+  AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-0000000000c1",
   AZUREML_RESOURCE_GROUP: "g",
-  AZUREML_WORKSPACE: "w",
-  AZUREML_COMPUTE: "c",
+  AZUREML_WORKSPACE: "wsp",
+  AZUREML_COMPUTE: "cpu",
   AZUREML_ENVIRONMENT: `${WS}/environments/e/versions/1`,
   AZUREML_TRAINING_CLIENT_ID: "id",
   COSMOS_ENDPOINT: "https://cosmos.example:443/",

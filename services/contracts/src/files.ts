@@ -98,9 +98,17 @@ export async function readBoundedFile(path: string, maxBytes = MAX_INPUT_BYTES):
   }
 }
 
-/** {@link readBoundedFile}'s bytes as UTF-8 text. */
+/**
+ * UTF-8 bytes as text without a leading byte-order mark, as the dataset's CSV and YAML readers
+ * take it (an editor's "UTF-8 with BOM" would otherwise be text that JSON.parse refuses).
+ */
+export function utf8Text(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8").decode(bytes);
+}
+
+/** {@link readBoundedFile}'s bytes as UTF-8 text ({@link utf8Text}). */
 export async function readBoundedText(path: string): Promise<string> {
-  return (await readBoundedFile(path)).toString("utf8");
+  return utf8Text(await readBoundedFile(path));
 }
 
 /** A JSON file that could not be read or parsed; `reason` says why in words. */

@@ -108,22 +108,40 @@ export type VariantName = z.infer<typeof VariantNameSchema>;
 export const ServedVariantSchema = z.enum(["champion", "challenger"]);
 export type ServedVariant = z.infer<typeof ServedVariantSchema>;
 
+/** Most tags a run (or a version) holds. */
+export const MAX_TAGS = 1000;
+/** Most params a run (or a version) holds. */
+export const MAX_PARAMS = 1000;
+
+/** A key of params, metrics or tags: 1-250 characters (MLflow's limit). */
+export const RecordKeySchema = z.string().min(1).max(250);
+
+/**
+ * Why `__proto__` is refused as a key of params, metrics or tags: a plain object cannot hold it
+ * (assigning it sets the prototype, and zod's records skip it), so it would vanish unseen.
+ */
+export const PROTO_KEY_RULE = "must not be __proto__ (a JavaScript object cannot hold it as a key)";
+
 /** Parameters as MLflow stores them: scalar values, keys ≤ 250 characters, values ≤ 6000. */
 export const ParamsSchema = z
-  .record(z.string().min(1).max(250), z.union([z.string().max(6000), z.number(), z.boolean()]))
-  .refine((p) => Object.keys(p).length <= 1000, { error: "must have at most 1000 entries" });
+  .record(RecordKeySchema, z.union([z.string().max(6000), z.number(), z.boolean()]))
+  .refine((p) => Object.keys(p).length <= MAX_PARAMS, {
+    error: `must have at most ${MAX_PARAMS} entries`,
+  });
 export type Params = z.infer<typeof ParamsSchema>;
 
 /** Named finite metric values (accuracy, log_loss, …). */
 export const MetricsSchema = z
-  .record(z.string().min(1).max(250), z.number())
+  .record(RecordKeySchema, z.number())
   .refine((m) => Object.keys(m).length <= 1000, { error: "must have at most 1000 entries" });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** Free-form string tags (MLflow tag values are limited to 8000 characters). */
 export const TagsSchema = z
-  .record(z.string().min(1).max(250), z.string().max(8000))
-  .refine((t) => Object.keys(t).length <= 1000, { error: "must have at most 1000 entries" });
+  .record(RecordKeySchema, z.string().max(8000))
+  .refine((t) => Object.keys(t).length <= MAX_TAGS, {
+    error: `must have at most ${MAX_TAGS} entries`,
+  });
 export type Tags = z.infer<typeof TagsSchema>;
 
 /** A JSON value (for evidence attached to decisions and analyses). */

@@ -14,6 +14,8 @@ import {
   MetricsSchema,
   NameSchema,
   ParamsSchema,
+  PROTO_KEY_RULE,
+  RecordKeySchema,
   Sha256HexSchema,
   TagsSchema,
   VersionSchema,
@@ -210,7 +212,7 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 /** One point of a metric's history. */
 export const MetricPointSchema = z.object({
-  key: z.string().min(1).max(250),
+  key: RecordKeySchema.refine((key) => key !== "__proto__", { error: PROTO_KEY_RULE }),
   value: z.number(),
   step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   timestamp: EpochMsSchema,

@@ -21,7 +21,7 @@ import {
   type ModelVersionInput,
   parseOrThrow,
 } from "@mlops/contracts";
-import { fileErrorReason, makeDirectory, readBoundedFile } from "@mlops/contracts/files";
+import { fileErrorReason, makeDirectory, readBoundedFile, utf8Text } from "@mlops/contracts/files";
 import { ArtifactError } from "./errors.js";
 
 /** File names inside an artifact directory. */
@@ -193,7 +193,7 @@ async function readArtifactFile(path: string): Promise<Buffer> {
 /** `dir`'s manifest, checked against the contract; a file that is not JSON is an ArtifactError. */
 async function readManifest(dir: string): Promise<ModelManifest> {
   const file = join(dir, MANIFEST_FILE);
-  const text = (await readArtifactFile(file)).toString("utf8");
+  const text = utf8Text(await readArtifactFile(file));
   let json: unknown;
   try {
     json = JSON.parse(text);

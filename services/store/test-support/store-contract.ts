@@ -339,6 +339,86 @@ export function describeStoreContract(
         expect(await store.runs.get("nope")).toBeNull();
         await expect(store.runs.setTags("nope", { a: "b" })).rejects.toThrow(StoreNotFoundError);
       });
+
+      it("ends a run once, in a terminal status, no earlier than it started", async () => {
+        await store.runs.create({ run_id: "end-1", experiment_name: "ends", start_time: 1000 });
+        const finish = (status: string, end: number) =>
+          store.runs.finish("end-1", status as "FINISHED", end);
+        await expect(finish("BOGUS", 2000)).rejects.toThrow(
+          /^run end is invalid: status: must be FINISHED, FAILED or KILLED/,
+        );
+        await expect(finish("RUNNING", 2000)).rejects.toThrow(/status: must be FINISHED/);
+        await expect(finish("FINISHED", -5)).rejects.toThrow(/^run end is invalid: end_time: /);
+        await expect(finish("FINISHED", Number.NaN)).rejects.toThrow(/end_time: /);
+        await expect(finish("FINISHED", 999)).rejects.toThrow(
+          "run end is invalid: end_time: must not be before the run's start_time (1000)",
+        );
+        expect(await store.runs.get("end-1")).toMatchObject({ status: "RUNNING", end_time: null });
+        await finish("FINISHED", 2000);
+        // The same end again is a retry; any other end (or a reopening) conflicts.
+        await finish("FINISHED", 2000);
+        await expect(finish("FAILED", 3000)).rejects.toThrow(StoreConflictError);
+        await expect(finish("FAILED", 3000)).rejects.toThrow(
+          /run end-1 already ended FINISHED at 2000; an ended run cannot become FAILED at 3000$/,
+        );
+        expect(await store.runs.get("end-1")).toMatchObject({ status: "FINISHED", end_time: 2000 });
+      });
+
+      it("keeps a run's tags and params within their limits, its parent real, every key", async () => {
+        await store.runs.create({ run_id: "lim-1", experiment_name: "limits", start_time: 1 });
+        const tags = (from: number) =>
+          Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`t${from + i}`, "v"]));
+        await store.runs.setTags("lim-1", tags(0));
+        await store.runs.setTags("lim-1", tags(500));
+        await store.runs.setTags("lim-1", tags(0));
+        await expect(store.runs.setTags("lim-1", tags(1000))).rejects.toThrow(
+          "tags is invalid: (root): would give run lim-1 1500 tags, more than 1000",
+        );
+        expect(Object.keys((await store.runs.get("lim-1"))!.tags)).toHaveLength(1000);
+        const params = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, i]));
+        await store.runs.logParams("lim-1", params);
+        await expect(store.runs.logParams("lim-1", { extra: 1 })).rejects.toThrow(
+          "params is invalid: (root): would give run lim-1 1001 params, more than 1000",
+        );
+
+        await expect(
+          store.runs.create({
+            run_id: "orphan",
+            experiment_name: "limits",
+            start_time: 1,
+            parent_run_id: "ghost",
+          }),
+        ).rejects.toThrow(
+          new StoreNotFoundError(store.name, "parent run ghost of run orphan does not exist"),
+        );
+        await expect(
+          store.runs.create({
+            run_id: "self",
+            experiment_name: "limits",
+            start_time: 1,
+            parent_run_id: "self",
+          }),
+        ).rejects.toThrow(
+          "run is invalid: parent_run_id: must name another run, not the run itself",
+        );
+        expect(await store.runs.get("orphan")).toBeNull();
+        expect(await store.runs.get("self")).toBeNull();
+
+        // A key JSON can carry but a plain object cannot hold is refused, never dropped.
+        const proto = JSON.parse('{"__proto__": "x"}');
+        await expect(store.runs.logParams("lim-1", proto)).rejects.toThrow(
+          "params is invalid: __proto__: must not be __proto__",
+        );
+        await expect(store.runs.setTags("lim-1", proto)).rejects.toThrow(
+          "tags is invalid: __proto__: must not be __proto__",
+        );
+        await expect(
+          store.runs.create({ run_id: "p", experiment_name: "limits", start_time: 1, tags: proto }),
+        ).rejects.toThrow("run tags is invalid: __proto__: must not be __proto__");
+        await expect(
+          store.runs.logMetrics("lim-1", [{ key: "__proto__", value: 1, step: 0, timestamp: 1 }]),
+        ).rejects.toThrow("[0].key: must not be __proto__");
+      });
     });
 
     describe("experiments", () => {

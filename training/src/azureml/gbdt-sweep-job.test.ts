@@ -24,9 +24,9 @@ import { azureMlTargetFromEnv, sweepJob } from "./jobs.js";
 import { SWEEP_PRIMARY_METRIC } from "./sweep-spec.js";
 
 const WS =
-  "/subscriptions/sub-2/resourceGroups/rg-gbdt/providers/Microsoft.MachineLearningServices/workspaces/ws-gbdt";
+  "/subscriptions/00000000-0000-0000-0000-0000000000b2/resourceGroups/rg-gbdt/providers/Microsoft.MachineLearningServices/workspaces/ws-gbdt";
 const target = azureMlTargetFromEnv({
-  AZURE_SUBSCRIPTION_ID: "sub-2",
+  AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-0000000000b2",
   AZUREML_RESOURCE_GROUP: "rg-gbdt",
   AZUREML_WORKSPACE: "ws-gbdt",
   AZUREML_COMPUTE: "cpu",

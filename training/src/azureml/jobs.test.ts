@@ -22,9 +22,9 @@ import {
 import { type ClusterTrainInput, submitTrain, trainCommandJob } from "./train-job.js";
 
 const WS =
-  "/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";
+  "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1";
 const target: AzureMlTarget = {
-  AZURE_SUBSCRIPTION_ID: "sub-1",
+  AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-0000000000a1",
   AZUREML_RESOURCE_GROUP: "rg-ml",
   AZUREML_WORKSPACE: "ws-1",
   AZUREML_COMPUTE: "cpu-cluster",
@@ -32,7 +32,7 @@ const target: AzureMlTarget = {
   AZUREML_TRAINING_CLIENT_ID: "00000000-0000-0000-0000-00000000791a",
   COSMOS_ENDPOINT: "https://cosmos-prod.documents.azure.com:443/",
   MLFLOW_TRACKING_URI:
-    "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/sub-1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1",
+    "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-1",
 };
 /** What every job runs as and with: the training identity, the store and the tracking server. */
 const runsAs = {
@@ -140,12 +140,16 @@ let jobs: AzureMlJobs;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mlops-arm-"));
   const { endpoint, ca } = await server.start(dir);
-  const client = new AzureMachineLearningWorkspaces(credential, "sub-1", {
-    endpoint,
-    credentialScopes: "https://management.azure.com/.default",
-    tlsOptions: { ca },
-    retryOptions: { maxRetries: 0 },
-  });
+  const client = new AzureMachineLearningWorkspaces(
+    credential,
+    "00000000-0000-0000-0000-0000000000a1",
+    {
+      endpoint,
+      credentialScopes: "https://management.azure.com/.default",
+      tlsOptions: { ca },
+      retryOptions: { maxRetries: 0 },
+    },
+  );
   jobs = new AzureMlJobs(client, target, { endpoint, pollMs: 1 });
 });
 afterAll(async () => {
@@ -381,6 +385,25 @@ describe("the target and the inputs", () => {
     expect(() => azureMlTargetFromEnv({ ...env, MLFLOW_TRACKING_URI: "file:./mlruns" })).toThrow(
       /^MLFLOW_TRACKING_URI must be the workspace's azureml:\/\/ MLflow tracking URI/,
     );
+    // Each goes into the ARM ids of the compute and the job, so it must be what Azure names.
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_COMPUTE: "  " })).toThrow(
+      /^AZUREML_COMPUTE must be a compute cluster name \(2–16 letters, digits or '-', starting with a letter\)/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_COMPUTE: "cpu/../../x" })).toThrow(
+      /^AZUREML_COMPUTE must be a compute cluster name/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, AZURE_SUBSCRIPTION_ID: " sub " })).toThrow(
+      /^AZURE_SUBSCRIPTION_ID must be the subscription's id \(a GUID\)/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_WORKSPACE: "ws/1" })).toThrow(
+      /^AZUREML_WORKSPACE must be a workspace name/,
+    );
+    expect(() => azureMlTargetFromEnv({ ...env, AZUREML_RESOURCE_GROUP: "rg." })).toThrow(
+      /^AZUREML_RESOURCE_GROUP must be a resource group name/,
+    );
+    expect(azureMlTargetFromEnv({ ...env, AZUREML_RESOURCE_GROUP: "rg-ü_(1).x" })).toMatchObject({
+      AZUREML_RESOURCE_GROUP: "rg-ü_(1).x",
+    });
     expect(computeId(target)).toBe(`${WS}/computes/cpu-cluster`);
     expect(() => dataInput("data/demo.csv")).toThrow(/^--data must be a data asset/);
     expect(datasetName("azureml:churn:2")).toBe("churn");

@@ -15,11 +15,21 @@ import { logSampledParameters, toAzureSweepSettings } from "./sweep-spec.js";
 
 /** The workspace, compute cluster and environment jobs go to, read from the environment. */
 export const AzureMlTargetSchema = z.object({
-  AZURE_SUBSCRIPTION_ID: z.string().min(1),
-  AZUREML_RESOURCE_GROUP: z.string().min(1),
-  AZUREML_WORKSPACE: z.string().min(1),
-  /** The compute cluster's name in the workspace. */
-  AZUREML_COMPUTE: z.string().min(1),
+  AZURE_SUBSCRIPTION_ID: z.guid({ error: "must be the subscription's id (a GUID)" }),
+  /** ARM's rule for resource group names (Microsoft.Resources, resourceGroupName). */
+  AZUREML_RESOURCE_GROUP: z.string().regex(/^[-\p{L}\p{N}_.()]{0,89}[-\p{L}\p{N}_()]$/u, {
+    error:
+      "must be a resource group name (1–90 letters, digits, '_', '-', '.', '(', ')', not ending in '.')",
+  }),
+  /** ARM's rule for workspace names (Microsoft.MachineLearningServices, workspaceName). */
+  AZUREML_WORKSPACE: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$/, {
+    error:
+      "must be a workspace name (3–33 letters, digits, '_' or '-', starting with a letter or digit)",
+  }),
+  /** The compute cluster's name in the workspace (2–16 characters, as infra/src/ml-workspace.ts names it). */
+  AZUREML_COMPUTE: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{1,15}$/, {
+    error: "must be a compute cluster name (2–16 letters, digits or '-', starting with a letter)",
+  }),
   /** ARM id of the environment version built from the project's training image. */
   AZUREML_ENVIRONMENT: z
     .string()
@@ -105,6 +115,27 @@ export function shellWord(value: string | number): string {
 /** An Azure ML job binding, `${{inputs.data}}`, substituted on the node before the command runs. */
 export const binding = (path: string) => `\${{${path}}}`;
 
+/** A whole argument that is one job binding: Azure ML substitutes it, so it stays unquoted. */
+const BINDING_WORD = /^\$\{\{(?:inputs|outputs)\.[A-Za-z_][A-Za-z0-9_]*\}\}$/;
+
+/**
+ * One argument of a job's command as a shell word: a {@link binding} as it is, anything else
+ * quoted. Azure ML substitutes `${{…}}` anywhere in the command, quoted or not, so any other
+ * argument containing one would not reach the node as given, and is refused.
+ */
+export function commandWord(value: string | number, flag?: string): string {
+  const text = String(value);
+  if (BINDING_WORD.test(text)) return text;
+  if (text.includes("${{")) {
+    throw new OptionError(
+      flag ?? "argument",
+      "must not contain ${{ with --target azureml: Azure ML would substitute it before the command runs",
+      text,
+    );
+  }
+  return shellWord(text);
+}
+
 /**
  * Where the training image keeps the repository (training/Dockerfile's WORKDIR, a test keeps the
  * two equal). Azure ML runs a job's command in the job's own working directory, not the image's
@@ -129,10 +160,16 @@ export const mlopsCommand = (
 ) =>
   [
     `cd ${TRAINING_IMAGE_ROOT} &&`,
-    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    ...Object.entries(env).map(([name, value]) => `${name}=${commandWord(value, name)}`),
     "node dist/mlops.js",
-    ...args.map((a) => (String(a).startsWith("${{") ? String(a) : shellWord(a))),
+    ...args.map((a, i) => commandWord(a, flagBefore(args, i))),
   ].join(" ");
+
+/** The flag an argument is the value of, for a refusal's message. */
+const flagBefore = (args: readonly (string | number)[], i: number): string | undefined => {
+  const previous = args[i - 1];
+  return typeof previous === "string" && previous.startsWith("--") ? previous : undefined;
+};
 
 /**
  * Jobs run as the training identity (the compute cluster's user-assigned identity, named by
@@ -185,7 +222,8 @@ export function sweepJob(t: AzureMlTarget, s: SweepJobInput): SweepJob {
   const logs = new Set(logSampledParameters(s.definition));
   const params = Object.keys(s.definition.space).flatMap((name) => [
     logs.has(name) ? "--log-param" : "--param",
-    `${name}=\${{search_space.${name}}}`,
+    // The name as a quoted word, the sampled value as the binding Azure ML substitutes.
+    `${shellWord(`${name}=`)}${binding(`search_space.${name}`)}`,
   ]);
   // A fixed option the space also samples would be passed twice; the sampled value wins anyway.
   const fixed = Object.entries(s.definition.fixed ?? {})

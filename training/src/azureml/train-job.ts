@@ -50,14 +50,16 @@ const fitArgs = (j: ClusterTrainInput, model: readonly string[]): string[] => [
  * The arguments of the `mlops train` a training job runs: the job's data, then the label, seed,
  * threads, name and the model flags ({@link modelFlagArgs}: `--algorithm gbdt` and each
  * hyperparameter given, or a forest's `--trees`) the submitter's command was given, so the node
- * trains and registers what the local command would have.
+ * trains and registers what the local command would have; with `fromShares`, the folder of shares
+ * it joins instead of fitting.
  */
-export function trainArgs(j: ClusterTrainInput): string[] {
+export function trainArgs(j: ClusterTrainInput, fromShares?: string): string[] {
   return [
     "train",
     ...fitArgs(j, modelFlagArgs(j.model)),
     "--name",
     j.name,
+    ...(fromShares === undefined ? [] : ["--from-shares", fromShares]),
     "--artifacts",
     JOB_ARTIFACT_ROOT,
     "--json",
@@ -74,19 +76,23 @@ export function trainArgs(j: ClusterTrainInput): string[] {
 export function trainCommandJob(t: AzureMlTarget, j: ClusterTrainInput): CommandJob {
   return {
     ...commandJobBase(t, j.experiment, `train ${j.name}`),
-    command: mlopsCommand(
-      trainArgs(j),
-      // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
-      { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
-    ).concat(
-      // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
-      // .mlops/artifacts for the serving image.
-      ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
-    ),
+    command: trainCommand(trainArgs(j)),
     inputs: { data: dataInput(j.data) },
     outputs: { model: folderOutput() },
   };
 }
+
+/** The command of a job running `mlops train` with `args`, its artifacts copied to `model`. */
+const trainCommand = (args: readonly string[]): string =>
+  mlopsCommand(
+    args,
+    // Where the registry mirror puts the model folder for Azure ML (artifact-publisher.ts).
+    { [JOB_OUTPUT_ENV.dir]: binding("outputs.model") },
+  ).concat(
+    // The output folder holds `<run_id>/model/…`, the layout the pipeline copies back under
+    // .mlops/artifacts for the serving image.
+    ` && cp -R ${TRAINING_IMAGE_ROOT}/${JOB_ARTIFACT_ROOT}/. ${binding("outputs.model")}/`,
+  );
 
 /**
  * `mlops forest share` on `instances` nodes at once (PyTorch distribution, one process per node,
@@ -128,10 +134,7 @@ export function forestMergeJob(
   return {
     ...single,
     displayName: `merge ${j.name}`,
-    command: single.command.replace(
-      " --artifacts ",
-      ` --from-shares ${binding("inputs.shares")} --artifacts `,
-    ),
+    command: trainCommand(trainArgs(j, binding("inputs.shares"))),
     inputs: {
       ...single.inputs,
       shares: {

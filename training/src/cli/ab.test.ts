@@ -313,7 +313,26 @@ describe("mlops ab plan", () => {
         ["--baseline", "3", "--mde", "1", "--metric", "mean"],
         "error: --sd: is required for a mean outcome\n",
       ],
-      [["--baseline", "0.7", "--mde", "abc"], '--mde must be a number (got "abc")'],
+      [
+        ["--baseline", "0.7", "--mde", "abc"],
+        '--mde must be a number in decimal digits, such as 20 or 0.5 (got "abc")',
+      ],
+      // Decimal digits only: Number() would read 0x10 as 16, 0b1 as 1 and " .5" as 0.5.
+      [
+        ["--baseline", "10", "--mde", "1", "--metric", "mean", "--sd", "0x10"],
+        '--sd must be a number in decimal digits, such as 20 or 0.5 (got "0x10")',
+      ],
+      [["--baseline", "0b1", "--mde", "0.1"], "--baseline must be a number in decimal digits"],
+      [["--baseline", "0.5", "--mde", " .5"], "--mde must be a number in decimal digits"],
+      [["--baseline", "0.7", "--mde", "0.1", "--traffic", " 5"], "--traffic must be predictions"],
+      [
+        ["--baseline", "0.5", "--mde", "0.000000001"],
+        "error: --mde is too small to detect: it would need about 2.9e+19 observations per arm, more than 9007199254740991 (got 1e-9)\n",
+      ],
+      [
+        ["--baseline", "0.5", "--mde", "0.1", "--alpha", "0.05", "--power", "0.05"],
+        "error: --power must exceed --alpha (0.05): a test already rejects with probability alpha when there is no effect, so a lower power asks for nothing (got 0.05)\n",
+      ],
       [
         ["--baseline", "0.7", "--mde", "0.1", "--traffic", "lots"],
         "--traffic must be predictions per day > 0",

@@ -4,7 +4,7 @@
  * experiment before it runs, and send synthetic traffic with a known effect to a running API.
  */
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { CHAMPION } from "@mlops/contracts";
+import { CHAMPION, decimalText } from "@mlops/contracts";
 import { type StagedFile, stageFile } from "@mlops/contracts/files";
 import {
   type Analysis,
@@ -28,6 +28,7 @@ import {
   toDecisionRecord,
 } from "@mlops/experiments";
 import { type Command, CommanderError, InvalidArgumentError } from "commander";
+import { z } from "zod";
 import { OptionError } from "../errors.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
@@ -73,16 +74,48 @@ function checkSdFlag(metric: PlanMetric, sd: number | undefined): void {
   }
 }
 
-/** Predictions per day, written `N` or `N/day`. */
+const TRAFFIC = decimalText(z.number().positive());
+
+/** Predictions per day, written `N` or `N/day` in decimal digits. */
 function trafficFlag(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(?:\/day)?$/.exec(text.trim());
-  const n = match ? Number(match[1]) : Number.NaN;
-  if (!(n > 0)) {
+  const n = TRAFFIC.safeParse(text.replace(/\/day$/, ""));
+  if (!n.success) {
     throw new InvalidArgumentError(
-      `--traffic must be predictions per day > 0, as N or N/day (got ${JSON.stringify(text)})`,
+      `--traffic must be predictions per day > 0, as N or N/day in decimal digits (got ${JSON.stringify(text)})`,
     );
   }
-  return n;
+  return n.data;
+}
+
+/**
+ * `--power` must exceed `--alpha`: with no effect at all the test already rejects with
+ * probability alpha, so a power at or below it asks for nothing a test blind to the effect
+ * would not give (and the sizes' z_(1-alpha/2) + z_power would plan for no data at all).
+ * Out-of-range values are left to the plan's own checks, which name the rule.
+ */
+function checkPowerFlag({ alpha, power }: PlanFlags): void {
+  if (power > 0 && alpha < 1 && power <= alpha) {
+    throw new OptionError(
+      "--power",
+      `must exceed --alpha (${alpha}): a test already rejects with probability alpha when there is no effect, so a lower power asks for nothing`,
+      power,
+    );
+  }
+}
+
+/**
+ * Sizes past Number.MAX_SAFE_INTEGER are not counts a double holds exactly (3.9e18 prints as
+ * 3924440089156033000): an effect needing them is too small to detect, and is refused.
+ */
+function checkPlanSize(plan: Plan): void {
+  const most = Math.max(plan.fixedHorizon.perArm, plan.sequential.perArm);
+  if (most > Number.MAX_SAFE_INTEGER) {
+    throw new OptionError(
+      "--mde",
+      `is too small to detect: it would need about ${most.toPrecision(2)} observations per arm, more than ${Number.MAX_SAFE_INTEGER}`,
+      plan.mde,
+    );
+  }
 }
 
 /**
@@ -381,6 +414,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print one JSON object")
     .action(async (opts: PlanFlags) => {
       checkSdFlag(opts.metric, opts.sd);
+      checkPowerFlag(opts);
       let plan: Plan;
       try {
         plan = planExperiment({
@@ -404,6 +438,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
           challengerWeight: "--challenger-weight",
         });
       }
+      checkPlanSize(plan);
       const experiment = opts.experiment;
       const reachable =
         experiment === undefined

@@ -199,6 +199,21 @@ describe("--target", () => {
     expect(local.stderr).toMatch(/^error: --instances needs --target azureml/);
     const promote = await run([...train(), "--target", "azureml", "--auto-promote"]);
     expect(promote.stderr).toMatch(/^error: --auto-promote is not available with --target azureml/);
+    // The name a job would register under is checked before submitting, as the local command checks it.
+    for (const data of ["azureml://datastores/x/paths/", "https://data.example/Über daten.csv"]) {
+      const unnamed = await run([
+        "train",
+        "--data",
+        data,
+        "--label",
+        "label",
+        "--target",
+        "azureml",
+      ]);
+      expect(unnamed.stderr).toMatch(
+        /^error: --name \(by default the --data asset's or file's name\) must be 1-64 characters of letters, digits/,
+      );
+    }
     const other = await run([...train(), "--target", "cloud"]);
     expect(other.stderr).toMatch(/^error: --target must be "local" or "azureml"/);
   });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../errors.js";
-import { checkGateMetric, dataFlag, integer, seedFlag } from "./flags.js";
+import { checkGateMetric, dataFlag, integer, number, seedFlag } from "./flags.js";
 
 describe("integer", () => {
   it("checks --seed's bound at the flag", () => {
@@ -39,5 +39,19 @@ describe("checkGateMetric", () => {
     expect(checkGateMetric("log_loss")).toBe("log_loss");
     expect(() => checkGateMetric("speed")).toThrow(OptionError);
     expect(() => checkGateMetric("speed")).toThrow(/^--metric must be one of accuracy, /);
+  });
+});
+
+describe("number", () => {
+  it("reads decimal digits with a fraction and a sign, and nothing Number() alone would take", () => {
+    const sd = number("--sd");
+    expect([sd("2"), sd("0.5"), sd("-1.25"), sd("-0")]).toEqual([2, 0.5, -1.25, 0]);
+    for (const text of ["0x10", "0b1", " .5", ".5", "", "1e3", "Infinity", "--1", "1 "]) {
+      expect(() => sd(text)).toThrow(
+        new InvalidArgumentError(
+          `--sd must be a number in decimal digits, such as 20 or 0.5 (got ${JSON.stringify(text)})`,
+        ),
+      );
+    }
   });
 });

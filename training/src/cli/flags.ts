@@ -1,7 +1,8 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
-import { type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
+import { decimalText, type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
 import { secondsFlag } from "@mlops/release";
 import { type Command, InvalidArgumentError } from "commander";
+import { z } from "zod";
 import { MAX_THREADS, OptionError } from "../errors.js";
 import { MAX_ESTIMATORS, MAX_SEED } from "../forest/options.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
@@ -67,14 +68,22 @@ export function checkGateMetric(metric: string): string {
   return metric;
 }
 
-/** Any finite number. */
+const DECIMAL = decimalText(z.number());
+
+/**
+ * A number as people write one: decimal digits with an optional fraction and a leading `-`
+ * ({@link decimalText}; `Number()` alone would read `0x10` as 16, `0b1` as 1 and `" .5"` as 0.5).
+ */
 export function number(flag: string) {
   return (text: string): number => {
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n)) {
-      throw new InvalidArgumentError(`${flag} must be a number (got ${JSON.stringify(text)})`);
+    const negative = text.startsWith("-");
+    const parsed = DECIMAL.safeParse(negative ? text.slice(1) : text);
+    if (!parsed.success) {
+      throw new InvalidArgumentError(
+        `${flag} ${parsed.error.issues[0]?.message ?? "must be a number"} (got ${JSON.stringify(text)})`,
+      );
     }
-    return n;
+    return negative ? 0 - parsed.data : parsed.data;
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Store } from "@mlops/store";
@@ -157,6 +157,16 @@ describe("mlops register", () => {
       artifact: { uri: join(out.artifact, "model.json"), sha256: manifest.model_sha256 },
     });
     expect(dirname(v.artifact.uri)).toBe(out.artifact);
+  });
+
+  it("reads a manifest saved with a UTF-8 byte-order mark, as it reads CSV and YAML", async () => {
+    const copy = join(root, "bom");
+    await cp(trained.artifact, copy, { recursive: true });
+    const manifest = join(copy, "manifest.json");
+    await writeFile(manifest, `\uFEFF${await readFile(manifest, "utf8")}`);
+    const r = await run(["register", "--path", copy, "--name", "bom", "--json"]);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(r.stdout).source).toEqual({ name: "small", version: 1, path: copy });
   });
 
   it("refuses a folder whose model does not match its manifest, registering nothing", async () => {

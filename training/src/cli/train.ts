@@ -9,7 +9,7 @@ import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
 import { interruptible } from "../interrupt.js";
 import { PROMOTION_METRICS, type PromotionGate } from "../jobs/promotion.js";
-import { DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
+import { checkModelName, DEFAULT_FOREST_TREES, runTrainJob } from "../jobs/train.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitTrainToAzureMl, submittedText } from "./azureml.js";
 import type { CliContext } from "./context.js";
@@ -83,7 +83,13 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
           : ["--from-shares", opts.fromShares];
         throw new OptionError(flag, "is not available with --target azureml", value);
       }
-      const name = opts.name ?? datasetName(opts.data);
+      // Checked here as the local command checks it: the job would only fail on the node.
+      const name = checkModelName(
+        opts.name ?? datasetName(opts.data),
+        opts.name === undefined
+          ? "--name (by default the --data asset's or file's name)"
+          : "--name",
+      );
       const submitted = await submitTrainToAzureMl(
         ctx.io.env,
         {

@@ -200,6 +200,19 @@ function roundsOf(outcome: TrainOutcome): TrainJobOutput["rounds"] {
 
 const DESCRIPTION = { forest: "Random forest", gbdt: "Gradient-boosted trees" } as const;
 
+/** `name` if the registry can name a model so, else an error naming `flag` (how it was given). */
+export function checkModelName(name: string, flag: string): string {
+  const checked = NameSchema.safeParse(name);
+  if (!checked.success) {
+    throw new OptionError(
+      flag,
+      checked.error.issues[0]?.message ?? "is not a valid model name",
+      name,
+    );
+  }
+  return name;
+}
+
 /**
  * Trains a classifier (a random forest or gradient-boosted trees) on a CSV and records
  * everything: a tracked run (the algorithm and its params, held-out metrics, the curve by trees
@@ -223,17 +236,9 @@ export async function runTrainJob(input: TrainJobInput): Promise<TrainJobOutput>
   if (input.promotion) checkGate(input.promotion);
   requireThreads(threads);
   const dataset = await loadDataset(input.data, { label: input.label, seed });
-  const name = input.name ?? basename(input.data, extname(input.data));
   const nameFlag =
     input.name === undefined ? "--name (by default the --data file's base name)" : "--name";
-  const checkedName = NameSchema.safeParse(name);
-  if (!checkedName.success) {
-    throw new OptionError(
-      nameFlag,
-      checkedName.error.issues[0]?.message ?? "is not a valid model name",
-      name,
-    );
-  }
+  const name = checkModelName(input.name ?? basename(input.data, extname(input.data)), nameFlag);
   const { store } = input;
   const merged =
     input.fromShares && spec.algorithm === "forest"

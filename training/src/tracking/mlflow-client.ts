@@ -1,5 +1,6 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
+import { z } from "zod";
 import { TRACKING_URI_ENV } from "./tracker.js";
 
 /** A failed MLflow REST call: its HTTP status and MLflow's `error_code`. */
@@ -54,6 +55,8 @@ export class BearerTokenSource {
   }
 }
 
+type MlflowMethod = "GET" | "POST" | "DELETE";
+
 /** How long one call may take, answer included, before it fails. */
 export const MLFLOW_CALL_TIMEOUT_MS = 60_000;
 /** An upload gets this much longer per byte it sends (1 s a MB: a large model on a slow link). */
@@ -77,18 +80,32 @@ export class MlflowRestClient {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
   }
 
-  async call<T = unknown>(
-    method: "GET" | "POST" | "DELETE",
+  /**
+   * Calls `path` and returns its answer as `answer` reads it (by default: any JSON object, for
+   * calls whose answer carries nothing). An answer of another shape (an HTML page, `{}` where a
+   * run was due) is no MLflow server's: it fails naming the server, the endpoint and the field.
+   */
+  call(method: MlflowMethod, path: string, body?: unknown): Promise<Record<string, unknown>>;
+  call<S extends z.ZodType>(
+    method: MlflowMethod,
+    path: string,
+    body: unknown,
+    answer: S,
+  ): Promise<z.infer<S>>;
+  async call(
+    method: MlflowMethod,
     path: string,
     body?: unknown,
-  ): Promise<T> {
+    answer: z.ZodType = ANY_ANSWER,
+  ): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
-    return this.send<T>(
+    return this.send(
       method,
       `mlflow/${path}`,
       headers,
       body === undefined ? undefined : JSON.stringify(body),
+      answer,
     );
   }
 
@@ -104,17 +121,20 @@ export class MlflowRestClient {
       `mlflow-artifacts/artifacts/${encoded}`,
       { "content-type": "application/octet-stream" },
       content,
+      ANY_ANSWER,
     );
   }
 
-  private async send<T>(
-    method: "GET" | "POST" | "DELETE" | "PUT",
+  private async send<S extends z.ZodType>(
+    method: MlflowMethod | "PUT",
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
-  ): Promise<T> {
+    answer: S,
+  ): Promise<z.infer<S>> {
     if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
-    const what = `MLflow ${method} ${path.replace(/^mlflow\//, "").split("?")[0]}`;
+    const endpoint = `${method} ${path.replace(/^mlflow\//, "").split("?")[0]}`;
+    const what = `MLflow ${endpoint}`;
     const sent = body instanceof Uint8Array ? body.length : 0;
     const timeoutMs = Math.round(this.timeoutMs + sent * UPLOAD_MS_PER_BYTE);
     let response: Response;
@@ -132,21 +152,42 @@ export class MlflowRestClient {
         `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason(error, timeoutMs)}`,
       );
     }
-    let parsed: Record<string, unknown> = {};
+    let parsed: unknown = {};
+    let json = true;
     try {
-      if (text !== "") parsed = JSON.parse(text) as Record<string, unknown>;
+      if (text !== "") parsed = JSON.parse(text);
     } catch {
       // A proxy or gateway error page: keep the text as the message below.
+      json = false;
     }
     if (!response.ok) {
-      const code =
-        typeof parsed.error_code === "string" ? parsed.error_code : `HTTP_${response.status}`;
-      const message = typeof parsed.message === "string" ? parsed.message : text;
-      throw new MlflowError(response.status, code, `${what}: ${code}: ${message}`);
+      const error = ErrorAnswerSchema.safeParse(parsed).data ?? {};
+      const code = error.error_code ?? `HTTP_${response.status}`;
+      throw new MlflowError(response.status, code, `${what}: ${code}: ${error.message ?? text}`);
     }
-    return parsed as T;
+    const read = answer.safeParse(parsed);
+    if (json && read.success) return read.data;
+    const issue = read.error?.issues[0];
+    const fault = json
+      ? `${issue?.path.join(".") || "body"}: ${issue?.message ?? "is invalid"}`
+      : "body: is not JSON";
+    throw new Error(
+      `the tracking server at ${this.baseUrl} (${TRACKING_URI_ENV}) answered ${endpoint} with HTTP ${response.status} ${JSON.stringify(excerpt(text))}: not an MLflow response (${fault})`,
+    );
   }
 }
+
+/** The answer of a call whose answer carries nothing MLflow-specific: any JSON object. */
+const ANY_ANSWER = z.looseObject({});
+
+/** What MLflow puts in a failed call's answer (REST API, "Error Codes"). */
+const ErrorAnswerSchema = z.looseObject({
+  error_code: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** The start of an answer, enough to tell an HTML page or a proxy's text from JSON. */
+const excerpt = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
 /** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, …) or the timeout. */
 function reason(error: unknown, timeoutMs: number): string {

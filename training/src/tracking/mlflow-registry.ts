@@ -1,4 +1,5 @@
 import type { ModelVersion } from "@mlops/contracts";
+import { z } from "zod";
 import type { ArtifactPublisher } from "./artifact-publisher.js";
 import { MlflowError, type MlflowRestClient } from "./mlflow-client.js";
 
@@ -20,11 +21,18 @@ export const ALIAS_TAG_PREFIX = "mlops.alias.";
 /** How aliases reach MLflow: its alias API, or `mlops.alias.<alias>` tags (Azure ML). */
 export type AliasMode = "api" | "tags";
 
-interface MlflowModelVersion {
-  name: string;
-  version: string;
-  tags?: { key: string; value: string }[];
-}
+/** A page of `model-versions/search` (REST API reference), the parts the mirror reads. */
+const VersionPageSchema = z.object({
+  model_versions: z
+    .array(
+      z.object({
+        version: z.string().min(1),
+        tags: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+      }),
+    )
+    .optional(),
+  next_page_token: z.string().optional(),
+});
 
 /**
  * Mirrors versions into MLflow's model registry (`registered-models/create` once per name,
@@ -83,10 +91,12 @@ export class MlflowRegistryMirror implements RegistryMirror {
     do {
       const query = new URLSearchParams({ filter: `name='${name}'`, max_results: "200" });
       if (pageToken) query.set("page_token", pageToken);
-      const page = await this.client.call<{
-        model_versions?: MlflowModelVersion[];
-        next_page_token?: string;
-      }>("GET", `model-versions/search?${query}`);
+      const page = await this.client.call(
+        "GET",
+        `model-versions/search?${query}`,
+        undefined,
+        VersionPageSchema,
+      );
       const found = page.model_versions?.find((mv) =>
         mv.tags?.some((t) => t.key === VERSION_TAG && t.value === String(version)),
       );

@@ -108,6 +108,62 @@ describe("MlflowRestClient", () => {
   });
 });
 
+describe("an answer that is no MLflow server's", () => {
+  /** A server on loopback answering every call 200 with `body` as `type`. */
+  async function answering(type: string, body: string): Promise<[string, () => Promise<void>]> {
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": type }).end(body),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return [base, () => new Promise((resolve) => server.close(() => resolve()))];
+  }
+
+  it("names the server, the endpoint and the field instead of reading undefined", async () => {
+    const [base, close] = await answering("application/json", "{}");
+    try {
+      const tracker = new MlflowTracker(new MlflowRestClient(base));
+      await expect(
+        tracker.create({ run_id: "x", experiment_name: "e", start_time: 1 }),
+      ).rejects.toThrow(
+        `the tracking server at ${base} (MLFLOW_TRACKING_URI) answered GET experiments/get-by-name with HTTP 200 "{}": not an MLflow response (experiment: Invalid input: expected object, received undefined)`,
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it("refuses an HTML page, even where the answer carries nothing", async () => {
+    const page = "<html><body>Sign in to continue</body></html>";
+    const [base, close] = await answering("text/html", page);
+    try {
+      const tracker = new MlflowTracker(new MlflowRestClient(base));
+      await expect(tracker.finish("r-1", "FINISHED", 2)).rejects.toThrow(
+        `the tracking server at ${base} (MLFLOW_TRACKING_URI) answered POST runs/update with HTTP 200 ${JSON.stringify(page)}: not an MLflow response (body: is not JSON)`,
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it("names the field of a run MLflow would always send", async () => {
+    const [base, close] = await answering(
+      "application/json",
+      JSON.stringify({ experiment: { experiment_id: "1" }, run: { info: {} } }),
+    );
+    try {
+      const tracker = new MlflowTracker(new MlflowRestClient(base));
+      await expect(
+        tracker.create({ run_id: "x", experiment_name: "e", start_time: 1 }),
+      ).rejects.toThrow(
+        /answered POST runs\/create with HTTP 200 .*: not an MLflow response \(run\.info\.run_id: Invalid input: expected string, received undefined\)$/,
+      );
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe("selectTracking", () => {
   it("picks the store, an MLflow server, or names a bad MLFLOW_TRACKING_URI", async () => {
     const store = openSqliteStore(":memory:");

@@ -7,6 +7,7 @@ import type {
   Tags,
   TrackedRun,
 } from "@mlops/contracts";
+import { z } from "zod";
 import { MlflowError, type MlflowRestClient } from "./mlflow-client.js";
 import type { RunTracker } from "./tracker.js";
 
@@ -14,6 +15,12 @@ import type { RunTracker } from "./tracker.js";
 const MAX_METRICS = 1000;
 const MAX_PARAMS = 100;
 const MAX_TAGS = 100;
+
+/** The parts of MLflow's answers the tracker reads (REST API reference, per endpoint). */
+const MlflowId = z.string().min(1, { error: "must be a non-empty id" });
+const CreatedRunSchema = z.object({ run: z.object({ info: z.object({ run_id: MlflowId }) }) });
+const FoundExperimentSchema = z.object({ experiment: z.object({ experiment_id: MlflowId }) });
+const CreatedExperimentSchema = z.object({ experiment_id: MlflowId });
 
 /**
  * Tracks runs on an MLflow tracking server over its REST API (`/api/2.0/mlflow/…`): experiments
@@ -30,7 +37,7 @@ export class MlflowTracker implements RunTracker {
     const experimentId = await this.experimentId(input.experiment_name);
     const tags: Tags = { ...input.tags, "mlflow.runName": input.run_name ?? "" };
     if (input.parent_run_id) tags["mlflow.parentRunId"] = input.parent_run_id;
-    const created = await this.client.call<{ run: { info: { run_id: string } } }>(
+    const created = await this.client.call(
       "POST",
       "runs/create",
       {
@@ -39,6 +46,7 @@ export class MlflowTracker implements RunTracker {
         start_time: input.start_time,
         tags: pairs(tags),
       },
+      CreatedRunSchema,
     );
     const runId = created.run.info.run_id;
     await this.logBatch(runId, { params: input.params ?? {} });
@@ -85,17 +93,18 @@ export class MlflowTracker implements RunTracker {
     if (known) return known;
     let id: string;
     try {
-      const found = await this.client.call<{ experiment: { experiment_id: string } }>(
+      const found = await this.client.call(
         "GET",
         `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+        undefined,
+        FoundExperimentSchema,
       );
       id = found.experiment.experiment_id;
     } catch (error) {
       if (!(error instanceof MlflowError && error.errorCode === "RESOURCE_DOES_NOT_EXIST"))
         throw error;
-      id = (
-        await this.client.call<{ experiment_id: string }>("POST", "experiments/create", { name })
-      ).experiment_id;
+      id = (await this.client.call("POST", "experiments/create", { name }, CreatedExperimentSchema))
+        .experiment_id;
     }
     this.experiments.set(name, id);
     return id;

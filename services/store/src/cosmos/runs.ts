@@ -5,6 +5,15 @@
 import type { SqlParameter } from "@azure/cosmos";
 import type { TrackedRun } from "@mlops/contracts";
 import { StoreConflictError } from "../errors.js";
+import {
+  checkRunEnd,
+  endedRun,
+  mergedTags,
+  requireParamCount,
+  requireParent,
+  requirePlainKeys,
+  requirePlainRunKeys,
+} from "../run-rules.js";
 import { mergeParams } from "../shared.js";
 import type { RunFilter, RunRepository } from "../store.js";
 import { check } from "../validate.js";
@@ -27,7 +36,12 @@ export function cosmosRuns(core: CosmosCore): RunRepository {
 
   return {
     create: async (input) => {
-      const parsed = check.runInput(input);
+      const parsed = check.runInput(requirePlainRunKeys(input));
+      await requireParent(
+        name,
+        parsed,
+        async (id) => (await read<RunDoc>(container, id, id, `read run ${id}`)) !== null,
+      );
       const run: TrackedRun = {
         ...parsed,
         status: "RUNNING",
@@ -45,8 +59,11 @@ export function cosmosRuns(core: CosmosCore): RunRepository {
       return found === null ? null : toRun(found.doc);
     },
     logParams: async (runId, params) => {
-      const added = check.params(params);
-      await updateRun(runId, (run) => ({ ...run, params: mergeParams(name, run, added) }));
+      const added = check.params(requirePlainKeys("params", params));
+      await updateRun(runId, (run) => ({
+        ...run,
+        params: requireParamCount(run, mergeParams(name, run, added)),
+      }));
     },
     logMetrics: async (runId, points) => {
       const added = check.metrics(points);
@@ -61,15 +78,17 @@ export function cosmosRuns(core: CosmosCore): RunRepository {
       });
     },
     setTags: async (runId, tags) => {
-      const added = check.tags(tags);
-      await updateRun(runId, (run) => ({ ...run, tags: { ...run.tags, ...added } }));
+      const added = check.tags(requirePlainKeys("tags", tags));
+      await updateRun(runId, (run) => ({ ...run, tags: mergedTags(run, added) }));
     },
     addArtifacts: async (runId, artifacts) => {
       const added = check.artifacts(artifacts);
       await updateRun(runId, (run) => ({ ...run, artifacts: [...run.artifacts, ...added] }));
     },
-    finish: (runId, status, endTime) =>
-      updateRun(runId, (run) => ({ ...run, status, end_time: endTime })),
+    finish: async (runId, status, endTime) => {
+      const end = checkRunEnd(status, endTime);
+      await updateRun(runId, (run) => endedRun(name, run, end));
+    },
     list: async (filter: RunFilter = {}) => {
       const where = ["true"];
       const parameters: SqlParameter[] = [];

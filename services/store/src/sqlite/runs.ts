@@ -4,6 +4,15 @@
  */
 import type { MetricPoint, TrackedRun } from "@mlops/contracts";
 import { StoreNotFoundError } from "../errors.js";
+import {
+  checkRunEnd,
+  endedRun,
+  mergedTags,
+  requireParamCount,
+  requireParent,
+  requirePlainKeys,
+  requirePlainRunKeys,
+} from "../run-rules.js";
 import { mergeParams } from "../shared.js";
 import type { RunFilter, RunRepository } from "../store.js";
 import { check } from "../validate.js";
@@ -53,9 +62,10 @@ export function sqliteRuns(core: SqliteCore): RunRepository {
   });
 
   return {
-    create: async (input) =>
-      guard(() => {
-        const parsed = check.runInput(input);
+    create: async (input) => {
+      const parsed = check.runInput(requirePlainRunKeys(input));
+      await requireParent(name, parsed, (id) => guard(() => r.body.get(id) !== undefined));
+      return guard(() => {
         const body: RunBody = { ...parsed, status: "RUNNING", end_time: null, artifacts: [] };
         insertNew(
           () =>
@@ -69,27 +79,33 @@ export function sqliteRuns(core: SqliteCore): RunRepository {
           `run ${body.run_id} already exists`,
         );
         return { ...body, metrics: {} };
-      }),
+      });
+    },
     get: async (runId) =>
       guard(() => {
         const row = r.body.get(runId);
         return row === undefined ? null : withMetrics(JSON.parse(row.body) as RunBody);
       }),
     logParams: async (runId, params) => {
-      const added = check.params(params);
-      updateRun(runId, (body) => ({ ...body, params: mergeParams(name, body, added) }));
+      const added = check.params(requirePlainKeys("params", params));
+      updateRun(runId, (body) => ({
+        ...body,
+        params: requireParamCount(body, mergeParams(name, body, added)),
+      }));
     },
     logMetrics: async (runId, points) => appendMetrics(runId, check.metrics(points)),
     setTags: async (runId, tags) => {
-      const added = check.tags(tags);
-      updateRun(runId, (body) => ({ ...body, tags: { ...body.tags, ...added } }));
+      const added = check.tags(requirePlainKeys("tags", tags));
+      updateRun(runId, (body) => ({ ...body, tags: mergedTags(body, added) }));
     },
     addArtifacts: async (runId, artifacts) => {
       const added = check.artifacts(artifacts);
       updateRun(runId, (body) => ({ ...body, artifacts: [...body.artifacts, ...added] }));
     },
-    finish: async (runId, status, endTime) =>
-      updateRun(runId, (body) => ({ ...body, status, end_time: endTime })),
+    finish: async (runId, status, endTime) => {
+      const end = checkRunEnd(status, endTime);
+      updateRun(runId, (body) => endedRun(name, body, end));
+    },
     list: async (filter: RunFilter = {}) =>
       guard(() => {
         const where: string[] = [];
