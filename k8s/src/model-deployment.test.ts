@@ -74,7 +74,13 @@ describe("validateModelDeploymentArgs", () => {
     expect(check({ secretEnv: { secretName: "s", keys: {} } })).toThrow(
       "secretEnv.keys: must name at least one variable",
     );
-    expect(check({ drainSeconds: -1 })).toThrow("drainSeconds: -1 must be an integer >= 0");
+    expect(check({ drainSeconds: -1 })).toThrow("drainSeconds: -1 must be an integer in 0-300");
+    // terminationGracePeriodSeconds is an int64, but a drain this long only stalls rollouts.
+    expect(check({ drainSeconds: 1e21 })).toThrow(
+      "drainSeconds: 1e+21 must be an integer in 0-300",
+    );
+    expect(check({ drainSeconds: 301 })).toThrow("drainSeconds: 301 must be an integer in 0-300");
+    expect(check({ drainSeconds: 300 })).not.toThrow();
     expect(check({ healthPaths: { live: "health", ready: "/ready" } })).toThrow(
       `healthPaths.live: "health" must start with '/'`,
     );

@@ -77,6 +77,14 @@ export const DEFAULT_HEALTH_PATHS: HealthPaths = Object.freeze({ ...HEALTH_PATHS
  */
 export const DEFAULT_DRAIN_SECONDS = SHUTDOWN_GRACE_MS / 1000;
 
+/**
+ * Longest drain a pod may be given: 5 minutes. The Gateway (or NGINX Ingress) in front of the
+ * pods has dropped the endpoint during the pre-stop sleep, so the drain only covers requests in
+ * flight, and the server stops by its own deadline (`DEFAULT_DRAIN_SECONDS`) anyway. A longer
+ * grace period would only stall every rollout and node drain, pod by pod, for nothing.
+ */
+export const MAX_DRAIN_SECONDS = 300;
+
 /** Autoscaling for one model Deployment. */
 export interface ModelAutoscaling {
   /** KEDA (default) or a plain HPA. @default "keda" */
@@ -121,7 +129,7 @@ export interface ModelDeploymentArgs {
    * config's `MLOPS_SECRETS_DIR` is set, and mounted there.
    */
   readonly keyVaultMount?: KeyVaultMount;
-  /** Seconds the server takes to drain in-flight requests on SIGTERM (>= 0). @default DEFAULT_DRAIN_SECONDS */
+  /** Seconds the server takes to drain in-flight requests on SIGTERM (0-{@link MAX_DRAIN_SECONDS}). @default DEFAULT_DRAIN_SECONDS */
   readonly drainSeconds?: number;
   /** The server's health routes. @default DEFAULT_HEALTH_PATHS */
   readonly healthPaths?: HealthPaths;
@@ -181,8 +189,8 @@ export function validatePodTemplateArgs(args: PodTemplateArgs): void {
     );
   }
   const drain = args.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
-  if (!Number.isInteger(drain) || drain < 0) {
-    throw new Error(`drainSeconds: ${drain} must be an integer >= 0`);
+  if (!Number.isInteger(drain) || drain < 0 || drain > MAX_DRAIN_SECONDS) {
+    throw new Error(`drainSeconds: ${drain} must be an integer in 0-${MAX_DRAIN_SECONDS}`);
   }
   const health = args.healthPaths ?? DEFAULT_HEALTH_PATHS;
   for (const key of ["live", "ready"] as const) {
