@@ -6,7 +6,7 @@
  */
 import { access, cp, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { ModelVersion } from "@mlops/contracts";
+import { type ModelVersion, PLATFORM_ENV } from "@mlops/contracts";
 import { makeDirectory } from "@mlops/contracts/files";
 import { artifactPath, CARD_FILE, MANIFEST_FILE, readArtifact } from "@mlops/models";
 import { OptionError } from "../errors.js";
@@ -59,9 +59,9 @@ export class MlflowArtifactStore implements ArtifactPublisher {
 /** Env vars of {@link JobOutputArtifacts}, set on the job by `mlops train --target azureml`. */
 export const JOB_OUTPUT_ENV = {
   /** The job's `model` output as Azure ML names it: `azureml://jobs/<job>/outputs/model/paths`. */
-  uri: "MLOPS_MODEL_OUTPUT_URI",
+  uri: PLATFORM_ENV.modelOutputUri,
   /** Where that output is mounted on the node (`${{outputs.model}}`). */
-  dir: "MLOPS_MODEL_OUTPUT_DIR",
+  dir: PLATFORM_ENV.modelOutputDir,
 } as const;
 
 /**

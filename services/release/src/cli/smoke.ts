@@ -2,7 +2,7 @@
  * `mlops smoke`: check a deployed API through its ingress (or a local one), every check in a row
  * of the report; the command fails when any check does, so a pipeline step stops there.
  */
-import type { EnvRecord } from "@mlops/contracts";
+import { type EnvRecord, PLATFORM_ENV } from "@mlops/contracts";
 import type { Command } from "commander";
 import {
   DEFAULT_CANARY_HEADER,
@@ -37,9 +37,9 @@ interface SmokeFlags {
  * command line or a job log (the pipeline reads them from Key Vault into masked variables).
  */
 export const SMOKE_CREDENTIAL_ENV = {
-  apiKey: "MLOPS_SMOKE_API_KEY",
-  bearerToken: "MLOPS_SMOKE_BEARER_TOKEN",
-  canaryToken: "MLOPS_SMOKE_CANARY_TOKEN",
+  apiKey: PLATFORM_ENV.smokeApiKey,
+  bearerToken: PLATFORM_ENV.smokeBearerToken,
+  canaryToken: PLATFORM_ENV.smokeCanaryToken,
 } as const;
 
 /** The caller's credentials from `env` (`SMOKE_CREDENTIAL_ENV`); unset or empty ones are absent. */
