@@ -8,7 +8,6 @@ import {
   MAX_PARAMS,
   MAX_TAGS,
   type Params,
-  PROTO_KEY_RULE,
   parseOrThrow,
   type RunInput,
   RunStatusSchema,
@@ -17,6 +16,7 @@ import {
 } from "@mlops/contracts";
 import { z } from "zod";
 import { StoreConflictError, StoreNotFoundError } from "./errors.js";
+import { requirePlainKeys } from "./shared.js";
 
 /** How a run ends: a terminal status (MLflow's FINISHED, FAILED or KILLED) at an epoch time. */
 const RunEndSchema = z.object({
@@ -78,17 +78,6 @@ function requireAtMost(what: string, runId: string, count: number, most: number)
       { path: "(root)", message: `would give run ${runId} ${count} ${what}, more than ${most}` },
     ]);
   }
-}
-
-/**
- * Params or tags as given, refused when they hold `__proto__`: zod's records skip that key, so it
- * would be dropped without a word.
- */
-export function requirePlainKeys<T>(what: string, record: T): T {
-  if (typeof record === "object" && record !== null && Object.hasOwn(record, "__proto__")) {
-    throw new ContractValidationError(what, [{ path: "__proto__", message: PROTO_KEY_RULE }]);
-  }
-  return record;
 }
 
 /** A new run's input with plain keys in its params and tags. */

@@ -1,13 +1,16 @@
 /** Rules both adapters apply identically. */
-import type {
-  Assignment,
-  AssignmentGroup,
-  ModelKind,
-  ModelRef,
-  ModelVersion,
-  ModelVersionStatus,
-  Params,
-  TimeWindow,
+import {
+  type Assignment,
+  type AssignmentGroup,
+  ContractValidationError,
+  type ModelKind,
+  type ModelRef,
+  type ModelVersion,
+  type ModelVersionInput,
+  type ModelVersionStatus,
+  type Params,
+  PROTO_KEY_RULE,
+  type TimeWindow,
 } from "@mlops/contracts";
 import { StoreConflictError } from "./errors.js";
 import { kindClash } from "./registration.js";
@@ -71,6 +74,24 @@ export function requireSameKind(
 ): void {
   const clash = kindClash(model, existing, kind);
   if (clash !== null) throw new StoreConflictError(store, clash);
+}
+
+/**
+ * Params, metrics or tags as given, refused when they hold `__proto__`: zod's records skip that
+ * key, so it would be dropped without a word.
+ */
+export function requirePlainKeys<T>(what: string, record: T): T {
+  if (typeof record === "object" && record !== null && Object.hasOwn(record, "__proto__")) {
+    throw new ContractValidationError(what, [{ path: "__proto__", message: PROTO_KEY_RULE }]);
+  }
+  return record;
+}
+
+/** A new model version's input with plain keys in its params and metrics. */
+export function requirePlainModelKeys(input: ModelVersionInput): ModelVersionInput {
+  requirePlainKeys("model version params", input.params);
+  requirePlainKeys("model version metrics", input.metrics);
+  return input;
 }
 
 /** A registration ends once, from PENDING_REGISTRATION; `StoreConflictError` otherwise. */

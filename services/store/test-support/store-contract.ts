@@ -284,6 +284,15 @@ export function describeStoreContract(
         await expect(
           store.models.register({ ...modelInput("bad"), name: "bad name" }),
         ).rejects.toThrow(/name: must be 1-64 characters/);
+        // A key JSON can carry but a plain object cannot hold is refused, never dropped.
+        const proto = JSON.parse('{"__proto__": 1}');
+        await expect(
+          store.models.register({ ...modelInput("proto"), params: proto }),
+        ).rejects.toThrow("model version params is invalid: __proto__: must not be __proto__");
+        await expect(
+          store.models.register({ ...modelInput("proto"), metrics: proto }),
+        ).rejects.toThrow("model version metrics is invalid: __proto__: must not be __proto__");
+        expect(await store.models.list("proto")).toEqual([]);
         await expect(ready(modelInput("x"))).resolves.toMatchObject({ version: 1 });
         await expect(store.models.setAlias("x", "latest", 1)).rejects.toThrow(
           ContractValidationError,

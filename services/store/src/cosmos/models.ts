@@ -10,6 +10,7 @@ import { StoreConflictError, StoreNotFoundError } from "../errors.js";
 import {
   describeRef,
   requirePendingRegistration,
+  requirePlainModelKeys,
   requireReadyForAlias,
   requireSameKind,
   staleAliasMessage,
@@ -143,7 +144,7 @@ export function cosmosModels(core: CosmosCore): ModelRepository {
 
   return {
     register: async (input) => {
-      const parsed = check.modelInput(input);
+      const parsed = check.modelInput(requirePlainModelKeys(input));
       for (let race = 1; ; race++) {
         lostRaces(race, `register ${parsed.name}`);
         const [newest] = await query<Pick<VersionDoc, "version" | "kind">>(

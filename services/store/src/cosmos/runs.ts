@@ -11,10 +11,9 @@ import {
   mergedTags,
   requireParamCount,
   requireParent,
-  requirePlainKeys,
   requirePlainRunKeys,
 } from "../run-rules.js";
-import { mergeParams } from "../shared.js";
+import { mergeParams, requirePlainKeys } from "../shared.js";
 import type { RunFilter, RunRepository } from "../store.js";
 import { check } from "../validate.js";
 import { type CosmosCore, stripMeta } from "./documents.js";

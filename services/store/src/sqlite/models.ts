@@ -15,6 +15,7 @@ import { StoreConflictError, StoreNotFoundError } from "../errors.js";
 import {
   describeRef,
   requirePendingRegistration,
+  requirePlainModelKeys,
   requireReadyForAlias,
   requireSameKind,
   staleAliasMessage,
@@ -88,7 +89,7 @@ export function sqliteModels(core: SqliteCore): ModelRepository {
   };
 
   const register = immediate((input: ModelVersionInput): ModelVersion => {
-    const parsed = check.modelInput(input);
+    const parsed = check.modelInput(requirePlainModelKeys(input));
     const newest = q.newest.get(parsed.name);
     requireSameKind(
       name,
