@@ -6,7 +6,13 @@ import { FeatureSchemaSchema, MAX_FEATURES } from "@mlops/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { thrownBy } from "../test-support/thrown.js";
-import { loadDataset, parseDataset, stratifiedSplit, takeRows } from "./dataset.js";
+import {
+  loadDataset,
+  parseDataset,
+  parseLabelledTable,
+  stratifiedSplit,
+  takeRows,
+} from "./dataset.js";
 import { DatasetError, OptionError } from "./errors.js";
 
 const DEMO = new URL("../data/demo-classification.csv", import.meta.url);
@@ -111,6 +117,16 @@ describe("parseDataset", () => {
     expect(thrown(table(["a"])).message).toBe('column "y": needs at least 2 classes, found 1');
     expect(thrown(table(["a", "b"], 4)).message).toBe(
       'column "y": class "a" has 4 rows; each class needs at least 5',
+    );
+  });
+
+  it("leaves the class rules to training: a table to score may hold one class, in few rows", () => {
+    const slice = parseLabelledTable(csv(table(["a"], 2)), { label: "y" });
+    expect(slice.classNames).toEqual(["a"]);
+    expect(Array.from(slice.y)).toEqual([0, 0]);
+    expect(slice).not.toHaveProperty("split");
+    expect(() => parseLabelledTable(csv("f0,y,split\n1,a,dev\n"), { label: "y" })).toThrow(
+      '"dev" is not "train" or "test"',
     );
   });
 

@@ -11,8 +11,8 @@ import { MAX_SEED } from "./forest/options.js";
 /** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */
 export const MIN_ROWS_PER_CLASS = 5;
 
-/** A validated, numeric classification dataset. */
-export interface Dataset {
+/** A validated, numeric labelled table: what scoring a model needs. */
+export interface LabelledTable {
   /** Feature column names, in file order. */
   readonly featureNames: readonly string[];
   /** The label column's name. */
@@ -26,12 +26,16 @@ export interface Dataset {
   readonly x: Float64Array;
   /** Class index of each row, 0..classNames.length−1. */
   readonly y: Int32Array;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  readonly sha256: string;
+}
+
+/** A validated, numeric classification dataset: a table training can learn from, and its split. */
+export interface Dataset extends LabelledTable {
   /** Rows of the training and test parts: the `split` column's, or seeded stratified. */
   readonly split: DatasetSplit;
   /** Where the split came from. */
   readonly splitSource: "column" | "stratified";
-  /** Lower-case hex SHA-256 of the file's bytes. */
-  readonly sha256: string;
 }
 
 /** Row indexes (ascending) of the training and the held-out parts. */
@@ -75,6 +79,14 @@ export async function loadDataset(path: string, options: DatasetOptions): Promis
   return parseDataset(await readDataFile(path), options);
 }
 
+/** Reads and validates a CSV file to score a model on; see {@link parseLabelledTable}. */
+export async function loadLabelledTable(
+  path: string,
+  options: Pick<DatasetOptions, "label" | "splitColumn">,
+): Promise<LabelledTable> {
+  return parseLabelledTable(await readDataFile(path), options);
+}
+
 const INTEGER = /^[+-]?\d+$/;
 
 /** What a header read as one column says about a file separated by something else than commas. */
@@ -112,24 +124,62 @@ function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /**
- * Validates a CSV's bytes (UTF-8) into a {@link Dataset}: a header of unique non-empty names, the label
- * column present, at least one feature column, every feature cell a finite decimal number, no
- * empty label, ≥ 2 classes with ≥ {@link MIN_ROWS_PER_CLASS} rows each, and (with a split column)
- * only `train`/`test` values with every class present in both parts. What a model's manifest
- * records must also fit its feature schema (`FeatureSchemaSchema` of `@mlops/contracts`): at most
- * MAX_FEATURES feature columns, feature names, the label's name and every class value within the
- * schema's lengths, and no more classes than it allows; refused here, before anything is trained.
- * Errors name the row and column.
+ * Validates a CSV's bytes (UTF-8) into a {@link Dataset}: a {@link parseLabelledTable} table with
+ * ≥ 2 classes of ≥ {@link MIN_ROWS_PER_CLASS} rows each and (with a split column) every class
+ * present in both parts. What a model's manifest records must also fit its feature schema
+ * (`FeatureSchemaSchema` of `@mlops/contracts`): at most MAX_FEATURES feature columns, feature
+ * names, the label's name and every class value within the schema's lengths, and no more classes
+ * than it allows; refused here, before anything is trained. Errors name the row and column.
  */
 export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Dataset {
-  const splitColumn = options.splitColumn ?? "split";
   const testFraction = options.testFraction ?? 0.2;
   const seed = options.seed ?? 42;
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new OptionError("testFraction", "must be a number in (0, 1)", testFraction);
   }
   checkSeed(seed);
+  const { table, labels, lines, parts, splitColumn } = readTable(bytes, options);
+  const { y, classNames, labelName } = table;
+  checkClassCounts(y, classNames, labelName);
+  checkClassLabels(classNames, labels, lines, labelName);
+  const split =
+    parts !== null
+      ? splitFromColumn(parts, y, classNames, splitColumn)
+      : stratifiedSplit(y, classNames.length, testFraction, seed);
+  return { ...table, split, splitSource: parts !== null ? "column" : "stratified" };
+}
 
+/**
+ * Validates a CSV's bytes (UTF-8) into a {@link LabelledTable}: a header of unique non-empty
+ * names, the label column present, at least one feature column, every feature cell a finite
+ * decimal number, no empty label and (with a split column, not a feature) only `train`/`test`
+ * values; feature and label names a model's feature schema can hold. Any number of classes and
+ * of rows per class: a held-out slice may hold one class.
+ */
+export function parseLabelledTable(
+  bytes: Uint8Array,
+  options: Pick<DatasetOptions, "label" | "splitColumn">,
+): LabelledTable {
+  return readTable(bytes, options).table;
+}
+
+/** A CSV read into a table, with what training's further checks need. */
+interface ReadTable {
+  readonly table: LabelledTable;
+  /** Each row's label, as in the file. */
+  readonly labels: readonly string[];
+  /** Each row's line in the file. */
+  readonly lines: readonly number[];
+  /** Each row's split column value, or null without a split column. */
+  readonly parts: ("train" | "test")[] | null;
+  readonly splitColumn: string;
+}
+
+function readTable(
+  bytes: Uint8Array,
+  options: Pick<DatasetOptions, "label" | "splitColumn">,
+): ReadTable {
+  const splitColumn = options.splitColumn ?? "split";
   const records = parseCsv(decodeUtf8(bytes));
   while (records.length > 1 && isBlank(records[records.length - 1].fields)) records.pop();
   if (records.length === 0) throw new DatasetError("the file is empty: a header is required");
@@ -192,21 +242,19 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
   const classOf = new Map(classNames.map((name, k) => [name, k]));
   const y = Int32Array.from(labels, (label) => classOf.get(label)!);
   const labelName = header[labelIndex];
-  checkClassCounts(y, classNames, labelName);
-  checkClassLabels(classNames, labels, rows, labelName);
-  const split =
-    splitIndex >= 0
-      ? splitFromColumn(parts, y, classNames, splitColumn)
-      : stratifiedSplit(y, classNames.length, testFraction, seed);
   return {
-    featureNames: featureIndexes.map((j) => header[j]),
-    labelName,
-    classNames,
-    x,
-    y,
-    split,
-    splitSource: splitIndex >= 0 ? "column" : "stratified",
-    sha256: sha256(bytes),
+    table: {
+      featureNames: featureIndexes.map((j) => header[j]),
+      labelName,
+      classNames,
+      x,
+      y,
+      sha256: sha256(bytes),
+    },
+    labels,
+    lines: rows.map((record) => record.line),
+    parts: splitIndex >= 0 ? parts : null,
+    splitColumn,
   };
 }
 
@@ -272,7 +320,7 @@ function checkTargetName(labelName: string): void {
 function checkClassLabels(
   classNames: readonly string[],
   labels: readonly string[],
-  rows: readonly { line: number }[],
+  lines: readonly number[],
   labelName: string,
 ): void {
   const parsed = ClassifierSchema.classes.safeParse(classNames);
@@ -294,7 +342,7 @@ function checkClassLabels(
     max === undefined
       ? `the class ${JSON.stringify(truncateText(value, SHOWN_CHARS))}: ${issue?.message}`
       : `the class ${JSON.stringify(truncateText(value, SHOWN_CHARS))} has ${value.length} characters; a class label has at most ${max}`,
-    { row: i + 1, line: rows[i]?.line, column: labelName },
+    { row: i + 1, line: lines[i], column: labelName },
   );
 }
 

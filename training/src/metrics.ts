@@ -87,19 +87,42 @@ export function precisionRecallF1(confusion: number[][]): {
 } {
   const K = confusion.length;
   const perClass = (k: number) => {
-    const tp = confusion[k][k];
-    const predicted = confusion.reduce((s, row) => s + row[k], 0);
-    const actual = sum(confusion[k]);
-    const precision = predicted === 0 ? 0 : tp / predicted;
-    const recall = actual === 0 ? 0 : tp / actual;
+    const score = classScore(confusion, k);
+    const precision = score.precision ?? 0;
+    const recall = score.recall ?? 0;
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { precision, recall, f1, seen: predicted + actual > 0 };
+    return { precision, recall, f1, seen: score.predicted + score.support > 0 };
   };
   if (K === 2) return perClass(1);
   const classes = Array.from({ length: K }, (_, k) => perClass(k)).filter((c) => c.seen);
   const mean = (key: "precision" | "recall" | "f1") =>
     sum(classes.map((c) => c[key])) / classes.length;
   return { precision: mean("precision"), recall: mean("recall"), f1: mean("f1") };
+}
+
+/** Class `k`'s counts and ratios in a confusion matrix; a ratio whose denominator is 0 is null. */
+export interface ClassScore {
+  /** Rows of the class. */
+  readonly support: number;
+  /** Rows predicted as the class. */
+  readonly predicted: number;
+  /** Share of the rows predicted as the class that are of it. */
+  readonly precision: number | null;
+  /** Share of the class's rows predicted as it. */
+  readonly recall: number | null;
+}
+
+/** Class `k`'s {@link ClassScore} from a confusion matrix (rows true, columns predicted). */
+export function classScore(confusion: number[][], k: number): ClassScore {
+  const tp = confusion[k][k];
+  const predicted = confusion.reduce((s, row) => s + row[k], 0);
+  const support = sum(confusion[k]);
+  return {
+    support,
+    predicted,
+    precision: predicted === 0 ? null : tp / predicted,
+    recall: support === 0 ? null : tp / support,
+  };
 }
 
 /**

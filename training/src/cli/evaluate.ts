@@ -1,7 +1,7 @@
 /** `mlops evaluate`: score a registered model version on a CSV. */
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
-import { runEvaluateJob } from "../jobs/evaluate.js";
+import { type EvaluateJobOutput, runEvaluateJob } from "../jobs/evaluate.js";
 import type { CliContext } from "./context.js";
 import { dataFlag } from "./flags.js";
 
@@ -17,7 +17,11 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
       dataFlag,
     )
     .requiredOption("--label <column>", "the label column")
-    .option("--rows <which>", "all rows, or the held-out part (test)", "all")
+    .option(
+      "--rows <which>",
+      "all rows (of any classes), or the held-out part of a training file (test)",
+      "all",
+    )
     .option("--json", "print one JSON object instead of text")
     .action((opts: { model: string; data: string; label: string; rows: string; json?: boolean }) =>
       ctx.withStore(async (store) => {
@@ -25,15 +29,24 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
           throw new OptionError("--rows", 'must be "all" or "test"', opts.rows);
         }
         const result = await runEvaluateJob({ ...opts, rows: opts.rows, store });
-        ctx.print(
-          opts.json,
-          result,
-          () =>
-            `${result.model.name} v${result.model.version} on ${result.rows} rows: ` +
-            `${Object.entries(result.metrics)
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join(", ")}\n`,
-        );
+        ctx.print(opts.json, result, () => evaluationText(result));
       }),
     );
+}
+
+/** The report as text: the metrics, those not defined with the reason, then each class's. */
+function evaluationText(result: EvaluateJobOutput): string {
+  const ratio = (v: number | null) => (v === null ? "not defined" : v.toFixed(4));
+  const metrics = Object.entries(result.metrics)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(", ");
+  return [
+    `${result.model.name} v${result.model.version} on ${result.rows} rows: ${metrics}`,
+    ...Object.entries(result.not_defined).map(([k, reason]) => `  ${k} not defined: ${reason}`),
+    ...result.per_class.map(
+      (c) =>
+        `  class ${c.class}: ${c.support} rows, precision ${ratio(c.precision)}, recall ${ratio(c.recall)}`,
+    ),
+    "",
+  ].join("\n");
 }

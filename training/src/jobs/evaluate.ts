@@ -1,9 +1,8 @@
 import { loadClassifierModel, readArtifact } from "@mlops/models";
 import type { Store } from "@mlops/store";
-import { metricsRecord } from "../artifact.js";
-import { loadDataset } from "../dataset.js";
+import { type LabelledTable, loadDataset, loadLabelledTable } from "../dataset.js";
 import { DatasetError } from "../errors.js";
-import { classificationMetrics } from "../metrics.js";
+import { type ScoringReport, scoreClassifier } from "../scoring.js";
 
 /** What `mlops evaluate` does, as a function. */
 export interface EvaluateJobInput {
@@ -11,20 +10,33 @@ export interface EvaluateJobInput {
   readonly model: string;
   readonly data: string;
   readonly label: string;
-  /** Score every row, or only the held-out part (the split column's, else the seeded split). */
+  /**
+   * Score every row (of any classes: a held-out slice may hold one), or only the held-out part of
+   * a training file (the split column's, else the seeded split), read with training's rules.
+   */
   readonly rows: "all" | "test";
   readonly store: Store;
 }
 
 /** The result scripts read (`mlops evaluate --json`). */
-export interface EvaluateJobOutput {
+export interface EvaluateJobOutput extends ScoringReport {
   readonly model: { readonly name: string; readonly version: number };
   readonly rows: number;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly confusion_matrix: number[][];
   /** The model's classes, the order of the confusion matrix. */
   readonly classes: readonly string[];
   readonly data_hash: string;
+}
+
+/** The table of `input.data` and the rows of it to score. */
+async function rowsToScore(
+  input: EvaluateJobInput,
+): Promise<{ table: LabelledTable; rows: Int32Array }> {
+  if (input.rows === "test") {
+    const dataset = await loadDataset(input.data, { label: input.label });
+    return { table: dataset, rows: dataset.split.test };
+  }
+  const table = await loadLabelledTable(input.data, { label: input.label });
+  return { table, rows: Int32Array.from(table.y.keys()) };
 }
 
 /**
@@ -41,48 +53,39 @@ export async function runEvaluateJob(input: EvaluateJobInput): Promise<EvaluateJ
       `${version.name}@${version.version} is a ${schema.kind} model, not a classifier`,
     );
   }
-  const dataset = await loadDataset(input.data, { label: input.label });
+  const { table, rows } = await rowsToScore(input);
   const features = schema.features.map((f) => f.name);
   const columnOf = features.map((name) => {
-    const j = dataset.featureNames.indexOf(name);
+    const j = table.featureNames.indexOf(name);
     if (j < 0) throw new DatasetError("the model needs this feature column", { column: name });
     return j;
   });
-  const classOf = dataset.classNames.map((name) => {
+  const classOf = table.classNames.map((name) => {
     const k = schema.classes.indexOf(name);
     if (k < 0) {
       throw new DatasetError(
         `label ${JSON.stringify(name)} is not a class of the model (${schema.classes.join(", ")})`,
         {
-          column: dataset.labelName,
+          column: table.labelName,
         },
       );
     }
     return k;
   });
-  const rows = input.rows === "all" ? Int32Array.from(dataset.y.keys()) : dataset.split.test;
-  const width = dataset.featureNames.length;
+  const width = table.featureNames.length;
   const x = new Float64Array(rows.length * features.length);
   rows.forEach((row, i) => {
     columnOf.forEach((j, f) => {
-      x[i * features.length + f] = dataset.x[row * width + j];
+      x[i * features.length + f] = table.x[row * width + j];
     });
   });
-  const y = Int32Array.from(rows, (row) => classOf[dataset.y[row]]);
-  const nClasses = schema.classes.length;
+  const y = Int32Array.from(rows, (row) => classOf[table.y[row]]);
   const { predictor } = loadClassifierModel(artifact);
-  const metrics = classificationMetrics(
-    y,
-    predictor.predict(x),
-    predictor.predictProbabilities(x),
-    nClasses,
-  );
   return {
     model: { name: version.name, version: version.version },
     rows: rows.length,
-    metrics: metricsRecord(metrics),
-    confusion_matrix: metrics.confusionMatrix,
+    ...scoreClassifier(y, predictor.predict(x), predictor.predictProbabilities(x), schema.classes),
     classes: schema.classes,
-    data_hash: dataset.sha256,
+    data_hash: table.sha256,
   };
 }
