@@ -51,37 +51,16 @@ const KeySchema = z.string().max(1024);
 export const storeEnvShape = {
   [STORE_ENV.store]: textVar(StoreUrlSchema, `sqlite:${DEFAULT_SQLITE_PATH}`),
   [STORE_ENV.cosmosEndpoint]: textVar(EndpointSchema, null),
-  [STORE_ENV.cosmosDatabase]: textVar(DatabaseSchema, null),
+  [STORE_ENV.cosmosDatabase]: textVar(DatabaseSchema, COSMOS_LAYOUT.defaultDatabase),
   [STORE_ENV.cosmosKey]: textVar(KeySchema, null),
 };
 
 type StoreEnv = z.output<z.ZodObject<typeof storeEnvShape>>;
 
-/** The variables that configure a Cosmos DB store only. */
-const COSMOS_VARIABLES = [
-  STORE_ENV.cosmosEndpoint,
-  STORE_ENV.cosmosDatabase,
-  STORE_ENV.cosmosKey,
-] as const;
-
-/**
- * Build the typed config from parsed variables; reports a missing endpoint, or Cosmos DB settings
- * beside an embedded store (meant for a store this process would not use), on their variable.
- */
+/** Build the typed config from parsed variables; reports a missing endpoint on its variable. */
 export function storeConfigFromEnv(env: StoreEnv, ctx: z.RefinementCtx): StoreConfig {
   const url = env[STORE_ENV.store] as string;
-  if (url.startsWith("sqlite:")) {
-    for (const variable of COSMOS_VARIABLES) {
-      if (env[variable] !== null) {
-        ctx.addIssue({
-          code: "custom",
-          path: [variable],
-          message: `takes effect only with ${STORE_ENV.store}=cosmos`,
-        });
-      }
-    }
-    return { kind: "sqlite", path: url.slice("sqlite:".length) };
-  }
+  if (url.startsWith("sqlite:")) return { kind: "sqlite", path: url.slice("sqlite:".length) };
   const endpoint = env[STORE_ENV.cosmosEndpoint];
   if (endpoint === null) {
     ctx.addIssue({
@@ -94,7 +73,7 @@ export function storeConfigFromEnv(env: StoreEnv, ctx: z.RefinementCtx): StoreCo
   return {
     kind: "cosmos",
     endpoint,
-    database: env[STORE_ENV.cosmosDatabase] ?? COSMOS_LAYOUT.defaultDatabase,
+    database: env[STORE_ENV.cosmosDatabase] as string,
     key: env[STORE_ENV.cosmosKey],
   };
 }
