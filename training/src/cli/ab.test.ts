@@ -315,15 +315,15 @@ describe("mlops ab plan", () => {
       ],
       [
         ["--baseline", "0.7", "--mde", "abc"],
-        '--mde must be a number in decimal digits, such as 20 or 0.5 (got "abc")',
+        '--mde must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got "abc")',
       ],
-      // Decimal digits only: Number() would read 0x10 as 16, 0b1 as 1 and " .5" as 0.5.
+      // Decimal numbers only: Number() would read 0x10 as 16, 0b1 as 1 and " .5" as 0.5.
       [
         ["--baseline", "10", "--mde", "1", "--metric", "mean", "--sd", "0x10"],
-        '--sd must be a number in decimal digits, such as 20 or 0.5 (got "0x10")',
+        '--sd must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got "0x10")',
       ],
-      [["--baseline", "0b1", "--mde", "0.1"], "--baseline must be a number in decimal digits"],
-      [["--baseline", "0.5", "--mde", " .5"], "--mde must be a number in decimal digits"],
+      [["--baseline", "0b1", "--mde", "0.1"], "--baseline must be a finite decimal number"],
+      [["--baseline", "0.5", "--mde", " .5"], "--mde must be a finite decimal number"],
       [["--baseline", "0.7", "--mde", "0.1", "--traffic", " 5"], "--traffic must be predictions"],
       [
         ["--baseline", "0.5", "--mde", "0.000000001"],

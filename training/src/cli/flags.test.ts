@@ -43,13 +43,35 @@ describe("checkGateMetric", () => {
 });
 
 describe("number", () => {
-  it("reads decimal digits with a fraction and a sign, and nothing Number() alone would take", () => {
+  it("reads decimal numbers as people write them, and nothing else Number() would take", () => {
     const sd = number("--sd");
-    expect([sd("2"), sd("0.5"), sd("-1.25"), sd("-0")]).toEqual([2, 0.5, -1.25, 0]);
-    for (const text of ["0x10", "0b1", " .5", ".5", "", "1e3", "Infinity", "--1", "1 "]) {
+    expect([
+      sd("2"),
+      sd("0.5"),
+      sd("-1.25"),
+      sd("-0"),
+      sd(".05"),
+      sd("+0.05"),
+      sd("5e-2"),
+      sd("1E3"),
+      sd("2."),
+    ]).toEqual([2, 0.5, -1.25, -0, 0.05, 0.05, 0.05, 1000, 2]);
+    for (const text of [
+      "0x10",
+      "0b1",
+      " .5",
+      ".",
+      "",
+      "e3",
+      "Infinity",
+      "--1",
+      "1 ",
+      "1e400",
+      "1_000",
+    ]) {
       expect(() => sd(text)).toThrow(
         new InvalidArgumentError(
-          `--sd must be a number in decimal digits, such as 20 or 0.5 (got ${JSON.stringify(text)})`,
+          `--sd must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got ${JSON.stringify(text)})`,
         ),
       );
     }

@@ -1,8 +1,7 @@
 /** Option parsers and defaults the command groups share; each error names the flag and the rule. */
-import { decimalText, type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
+import { type EnvRecord, MAX_TIMER_MS, parseArtifactDir } from "@mlops/contracts";
 import { secondsFlag } from "@mlops/release";
 import { type Command, InvalidArgumentError } from "commander";
-import { z } from "zod";
 import { MAX_THREADS, OptionError } from "../errors.js";
 import { MAX_ESTIMATORS, MAX_SEED } from "../forest/options.js";
 import { PROMOTION_METRICS } from "../jobs/promotion.js";
@@ -68,22 +67,23 @@ export function checkGateMetric(metric: string): string {
   return metric;
 }
 
-const DECIMAL = decimalText(z.number());
-
 /**
- * A number as people write one: decimal digits with an optional fraction and a leading `-`
- * ({@link decimalText}; `Number()` alone would read `0x10` as 16, `0b1` as 1 and `" .5"` as 0.5).
+ * A number as people write one on a command line: an optional sign, digits with an optional
+ * fraction (or a leading `.`), an optional exponent: `20`, `-1.25`, `.05`, `5e-2`. `Number()` alone
+ * would also read `0x10` as 16, `0b1` as 1, `" .5"` as 0.5 and `""` as 0.
  */
+const NUMBER_LITERAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A parser of `flag`: a finite number written as {@link NUMBER_LITERAL} says. */
 export function number(flag: string) {
   return (text: string): number => {
-    const negative = text.startsWith("-");
-    const parsed = DECIMAL.safeParse(negative ? text.slice(1) : text);
-    if (!parsed.success) {
+    const value = NUMBER_LITERAL.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(value)) {
       throw new InvalidArgumentError(
-        `${flag} ${parsed.error.issues[0]?.message ?? "must be a number"} (got ${JSON.stringify(text)})`,
+        `${flag} must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got ${JSON.stringify(text)})`,
       );
     }
-    return negative ? 0 - parsed.data : parsed.data;
+    return value;
   };
 }
 
