@@ -68,6 +68,15 @@ export function armsOf(variants: readonly DecisionVariant[]): string {
   return variants.map((v) => `${v.name}=${v.model}`).join(", ");
 }
 
+/** Whether `a` and `b` are the same arms, in whatever order they are listed. */
+export function sameArms(a: readonly DecisionVariant[], b: readonly DecisionVariant[]): boolean {
+  const key = (vs: readonly DecisionVariant[]) => armsOf([...vs].sort(byName));
+  return key(a) === key(b);
+}
+
+const byName = (a: DecisionVariant, b: DecisionVariant) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
 /**
  * Defines the stack's experiment in `store` unless it is already there; returns whether it was
  * created. Throws when the id exists with other arms.
@@ -84,7 +93,7 @@ export async function ensureStackExperiment(
     await store.experiments.create(wanted);
     return { created: true, experiment: wanted };
   }
-  if (armsOf(existing.variants) !== armsOf(wanted.variants)) {
+  if (!sameArms(existing.variants, wanted.variants)) {
     throw new Error(
       `experiment ${wanted.id} already exists with ${armsOf(existing.variants)}, not ${armsOf(wanted.variants)}: give the new pair its own id (mlops release candidate --experiment)`,
     );

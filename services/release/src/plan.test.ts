@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decisionRecord, SERVING } from "../test-support/fixtures.js";
 import {
   DECISION_CLOCK_SKEW_MS,
+  EARLIEST_DECISION_MS,
   experimentIdFor,
   parseDecision,
   planCandidate,
@@ -81,6 +82,25 @@ describe("planDecision", () => {
     };
     expect(() => planDecision(decisionRecord("promote"), swapped, NOW)).toThrow(
       /judged champion=classifier@12, challenger=classifier@13, but the stack serves champion=classifier@13, challenger=classifier@12 /,
+    );
+  });
+
+  it("takes the same arms in any order", () => {
+    const decision = decisionRecord("promote");
+    const reordered = { ...decision, variants: [...decision.variants!].reverse() };
+    expect(planDecision(reordered, SERVING, NOW)).toEqual(planDecision(decision, SERVING, NOW));
+  });
+
+  it("refuses a decided_at that is no time in milliseconds (0, or an epoch in seconds)", () => {
+    const decision = decisionRecord("promote");
+    for (const decidedAt of [0, Math.floor(decision.decided_at / 1000)]) {
+      expect(() => planDecision({ ...decision, decided_at: decidedAt }, SERVING, NOW)).toThrow(
+        `--decision decision-promote is dated ${new Date(decidedAt).toISOString()}: decided_at must be milliseconds since 1970 (a time in seconds reads as 1970)`,
+      );
+    }
+    expect(EARLIEST_DECISION_MS).toBe(1e12);
+    expect(planDecision({ ...decision, decided_at: EARLIEST_DECISION_MS }, SERVING, NOW).ok).toBe(
+      true,
     );
   });
 

@@ -19,7 +19,7 @@ import {
   type ServingRelease,
 } from "@mlops/contracts";
 import type { ZodType, z } from "zod";
-import { armsOf, experimentFor } from "./experiment.js";
+import { armsOf, experimentFor, sameArms } from "./experiment.js";
 import type { StackTarget } from "./stack-config.js";
 
 /** One setting to change: its field in the serving block, the current and the new value. */
@@ -69,6 +69,12 @@ function flag<S extends ZodType>(name: string, schema: S, value: unknown): z.out
  */
 export const DECISION_CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * No decision is older than this (10^12 ms, 2001-09-09): an epoch in seconds, or 0, reads as a
+ * date in 1970 here, not a decision.
+ */
+export const EARLIEST_DECISION_MS = 1e12;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The arm whose model every arm serves once a decision is applied (`planDecision`'s targets). */
@@ -90,6 +96,11 @@ function requireDecisionFor(decision: Decision, current: ServingRelease, now: nu
       `--decision is about experiment ${experiment}, but the stack runs ${current.experimentId}`,
     );
   }
+  if (decidedAt < EARLIEST_DECISION_MS) {
+    throw new Error(
+      `--decision ${id} is dated ${iso(decidedAt)}: decided_at must be milliseconds since 1970 (a time in seconds reads as 1970)`,
+    );
+  }
   if (decidedAt > now + DECISION_CLOCK_SKEW_MS) {
     throw new Error(
       `--decision ${id} is dated ${iso(decidedAt)}, more than ${DECISION_CLOCK_SKEW_MS / 60_000} minutes after now (${iso(now)}): a decision cannot come from the future (check the clock of the machine that recorded it)`,
@@ -100,13 +111,12 @@ function requireDecisionFor(decision: Decision, current: ServingRelease, now: nu
       `--decision ${id} does not name the arms it judged (it was recorded before decisions did), so it cannot be checked against the stack's models: re-run \`mlops ab analyze --experiment ${experiment} --decision-out <file>\` and plan that file`,
     );
   }
-  const judged = armsOf(variants);
-  const served = armsOf(experimentFor(current).variants);
+  const served = experimentFor(current).variants;
   const kept = variants.find((v) => v.name === KEPT_ARM[decision.decision]);
-  const applied = kept && armsOf(variants.map(({ name }) => ({ name, model: kept.model })));
-  if (served !== judged && served !== applied) {
+  const applied = kept && variants.map(({ name }) => ({ name, model: kept.model }));
+  if (!sameArms(served, variants) && !(applied && sameArms(served, applied))) {
     throw new Error(
-      `--decision ${id} judged ${judged}, but the stack serves ${served} under experiment ${experiment}: the decision is about other models (was the stack config edited by hand?); give the served pair its own experiment (\`mlops release candidate\`) and analyze that`,
+      `--decision ${id} judged ${armsOf(variants)}, but the stack serves ${armsOf(served)} under experiment ${experiment}: the decision is about other models (was the stack config edited by hand?); give the served pair its own experiment (\`mlops release candidate\`) and analyze that`,
     );
   }
 }
