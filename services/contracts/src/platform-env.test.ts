@@ -46,6 +46,8 @@ describe("the MLOPS_ namespace", () => {
     expect(nearestName("MLOPS_WORKER", SERVED)).toBe("MLOPS_WORKERS");
     expect(nearestName("MLOPS_PORT", SERVED)).toBe("PORT");
     expect(nearestName("MLOPS_SOMETHING_ELSE", SERVED)).toBeNull();
+    // Three edits from PORT and from MODE, but that is most of either: no misspelling.
+    expect(nearestName("MLOPS_FOO", SERVED)).toBeNull();
   });
 
   it("refuses only unknown names in the namespace", () => {

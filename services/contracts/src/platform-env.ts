@@ -22,7 +22,11 @@ export const PLATFORM_ENV = {
   modelOutputDir: "MLOPS_MODEL_OUTPUT_DIR",
 } as const;
 
-/** Farthest (in single-character edits) a known name may be from an unknown one to be suggested. */
+/**
+ * Farthest (in single-character edits) a known name may be from an unknown one to be suggested,
+ * and never half the known name's length (less the prefix) or more: `FOO` with the prefix is no
+ * misspelling of `PORT` or `MLOPS_MODE`.
+ */
 const MAX_SUGGESTION_DISTANCE = 3;
 
 /** Levenshtein distance: the fewest single-character insertions, deletions and substitutions. */
@@ -39,16 +43,22 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** `name` without the platform's prefix. */
+const bareOf = (name: string) =>
+  name.startsWith(PLATFORM_ENV_PREFIX) ? name.slice(PLATFORM_ENV_PREFIX.length) : name;
+
 /**
- * The name of `candidates` nearest `name` within MAX_SUGGESTION_DISTANCE, or null. A name given the
- * prefix by mistake (`PORT` with it) is compared without it too.
+ * The name of `candidates` nearest `name` within MAX_SUGGESTION_DISTANCE (and under half the
+ * candidate's length less the prefix), or null. A name given the prefix by mistake (`PORT` with it) is compared
+ * without it too.
  */
 export function nearestName(name: string, candidates: readonly string[]): string | null {
-  const bare = name.startsWith(PLATFORM_ENV_PREFIX) ? name.slice(PLATFORM_ENV_PREFIX.length) : name;
+  const bare = bareOf(name);
   let best: { name: string; distance: number } | null = null;
   for (const candidate of candidates) {
     const distance = Math.min(editDistance(name, candidate), editDistance(bare, candidate));
-    if (distance <= MAX_SUGGESTION_DISTANCE && (best === null || distance < best.distance)) {
+    const close = distance <= MAX_SUGGESTION_DISTANCE && 2 * distance < bareOf(candidate).length;
+    if (close && (best === null || distance < best.distance)) {
       best = { name: candidate, distance };
     }
   }

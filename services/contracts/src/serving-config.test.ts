@@ -50,6 +50,8 @@ describe("parseServingConfig", () => {
 
   it("treats blank variables as unset", () => {
     expect(parseServingConfig({ PORT: "  ", MLOPS_VARIANT: "" }).port).toBe(8080);
+    // An unknown name too: blank, it sets nothing to misread.
+    expect(parseServingConfig({ MLOPS_FOO: "", MLOPS_BAR: " " }).port).toBe(8080);
   });
 
   it.each([

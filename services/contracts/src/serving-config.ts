@@ -236,10 +236,12 @@ export const ServingEnvSchema = z
   .looseObject(servingEnvShape)
   .superRefine(
     (env, ctx) => {
-      for (const { path, message } of unknownPlatformVariables(
-        Object.keys(env),
-        SERVED_VARIABLES,
-      )) {
+      // A blank variable counts as unset, an unknown one too.
+      const set = Object.keys(env).filter((name) => {
+        const value = (env as Record<string, unknown>)[name];
+        return !(typeof value === "string" && value.trim() === "");
+      });
+      for (const { path, message } of unknownPlatformVariables(set, SERVED_VARIABLES)) {
         ctx.addIssue({ code: "custom", path: [path], message });
       }
     },
