@@ -23,7 +23,7 @@ const isEncrypted = (value: unknown): boolean =>
   typeof (value as { secure?: unknown }).secure === "string";
 
 /** The paths (from `at`) of the encrypted values in `value`, at any depth. */
-function encryptedPaths(value: unknown, at: readonly string[]): string[][] {
+export function encryptedPaths(value: unknown, at: readonly string[]): string[][] {
   if (isEncrypted(value)) return [[...at]];
   if (typeof value !== "object" || value === null) return [];
   return Object.entries(value).flatMap(([key, item]) => encryptedPaths(item, [...at, key]));

@@ -56,6 +56,9 @@ function decode(raw: string, type: string | undefined): unknown {
   return (typeof value === "object" && value !== null) || typeof value === type ? value : raw;
 }
 
+/** For readers of part of a stack file (the cost estimate), so they read a value as the program. */
+export { decode as decodeConfigValue, keyTypes as configKeyTypes };
+
 /** The parsed config, if it parsed, and one line per offending key (`  <key>: <rule>`). */
 interface Inspection {
   readonly result: z.ZodSafeParseResult<StackConfig>;

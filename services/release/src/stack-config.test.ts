@@ -83,6 +83,17 @@ describe("the stack config file", () => {
     );
   });
 
+  it("says a serving value it needs is encrypted, naming the key", async () => {
+    const file = await edited("secret-weight", (prod) =>
+      prod.replace(/canaryWeight: \d+/, "canaryWeight:\n      secure: v1:c2VjcmV0:dG9rZW4="),
+    );
+    await expect(readStackTarget(file)).rejects.toThrow(
+      new StackConfigError(
+        `${file}: mlops release cannot read the stack config:\n  mlops-platform:serving.canaryWeight: is encrypted (secure:), and mlops release cannot read it without the stack's key; set it in plain text to use mlops release`,
+      ),
+    );
+  });
+
   // Pulumi merges YAML merge keys in stack files before the program reads them
   // (pulumi/pulumi#6480, "Support yaml anchors in config": `<<: *default` reaches requireObject).
   it("reads merge keys as Pulumi does", async () => {

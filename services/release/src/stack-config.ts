@@ -8,8 +8,12 @@
 import { basename, dirname, join } from "node:path";
 import {
   checkStackFile,
+  configKeyTypes,
+  decodeConfigValue,
+  encryptedPaths,
   NameSchema,
   parseOrThrow,
+  pulumiConfigValue,
   SERVING_CONFIG_KEY,
   type ServingRelease,
   ServingReleaseSchema,
@@ -97,10 +101,58 @@ export async function readStackFile(file: string): Promise<StackFile> {
   return { file, project, stack, config };
 }
 
+/**
+ * The keys of `schema` (`location` is `azure-native:location`, the rest the project's own) read
+ * from `stack` as Pulumi hands them to the program, each decoded as the program's schema types
+ * its key (`@mlops/contracts` stack-parse.ts), so what passed `readStackFile` reads as the
+ * program reads it. Errors name the key (`<project>:<key>`); an encrypted value is named as
+ * such, since `reader` cannot read it without the stack's key.
+ */
+export function readStackKeys<S extends z.ZodObject>(
+  stack: StackFile,
+  schema: S,
+  reader: string,
+): z.output<S> {
+  const { file, project, config } = stack;
+  const keyOf = ([head, ...rest]: readonly string[]) =>
+    [`${head === "location" ? "azure-native" : project}:${head}`, ...rest].join(".");
+  const raw: Record<string, unknown> = {};
+  const encrypted: string[][] = [];
+  for (const key of Object.keys(schema.shape)) {
+    const value = config[keyOf([key])];
+    if (value === undefined) continue;
+    encrypted.push(...encryptedPaths(value, [key]));
+    const text = pulumiConfigValue(value);
+    // The program reads the region as the string Pulumi hands over, its own keys decoded.
+    raw[key] = key === "location" ? text : decodeConfigValue(text, configKeyTypes[key]);
+  }
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = new Set<string>();
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String);
+    const hidden = encrypted.find((at) => at.every((key, i) => path[i] === key));
+    if (hidden) {
+      lines.add(
+        `  ${keyOf(hidden)}: is encrypted (secure:), and ${reader} cannot read it without the stack's key; set it in plain text to use ${reader}`,
+      );
+    } else {
+      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      lines.add(`  ${keyOf(path)}: ${missing ? "is required" : issue.message}`);
+    }
+  }
+  throw new StackConfigError(
+    `${file}: ${reader} cannot read the stack config:\n${[...lines].join("\n")}`,
+  );
+}
+
+/** The serving block releases move, as the program reads it. */
+const ServingKeysSchema = z.object({ [SERVING_CONFIG_KEY]: ServingReleaseSchema });
+
 /** Reads `file` (`Pulumi.<stack>.yaml`) and the `Pulumi.yaml` beside it. */
 export async function readStackTarget(file: string): Promise<StackTarget> {
-  const { project, stack, config } = await readStackFile(file);
-  const key = `${project}:${SERVING_CONFIG_KEY}`;
-  const serving = parseOrThrow(ServingReleaseSchema, config[key] ?? {}, `${basename(file)} ${key}`);
+  const stackFile = await readStackFile(file);
+  const { project, stack } = stackFile;
+  const serving = readStackKeys(stackFile, ServingKeysSchema, "mlops release")[SERVING_CONFIG_KEY];
   return { file, project, stack, serving };
 }

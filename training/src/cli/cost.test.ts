@@ -86,4 +86,46 @@ describe("mlops cost", () => {
       expect(out.stderr).toContain(`${file}: invalid stack config:\n  ${line}\n`);
     });
   });
+
+  describe("a stack the Pulumi program accepts", () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "mlops-cost-"));
+      await copyFile(join(dirname(PROD), "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    // What the whole-stack check passes is priced as the program reads it: a quoted number is the
+    // number, and a VM size in another case is the size Azure reads.
+    it("prices values as the program reads them", async () => {
+      const file = join(dir, "Pulumi.read.yaml");
+      const prod = await readFile(PROD, "utf8");
+      const edited = prod
+        .replace("mlops-platform:logRetentionDays: 90", 'mlops-platform:logRetentionDays: "90"')
+        .replace("vmSize: Standard_D8ds_v5", "vmSize: standard_d8ds_v5");
+      expect(edited).not.toContain("Standard_D8ds_v5");
+      await writeFile(file, edited);
+      const out = await run(["cost", "--stack-config", file, "--json"]);
+      expect(out.stderr).toBe("");
+      const prodOut = await run(["cost", "--stack-config", PROD, "--json"]);
+      expect(JSON.parse(out.stdout).total).toEqual(JSON.parse(prodOut.stdout).total);
+    });
+
+    it("names an encrypted value it needs", async () => {
+      const file = join(dir, "Pulumi.secret.yaml");
+      await writeFile(
+        file,
+        (await readFile(PROD, "utf8")).replace(
+          "mlops-platform:logRetentionDays: 90",
+          "mlops-platform:logRetentionDays:\n    secure: v1:c2VjcmV0:dG9rZW4=",
+        ),
+      );
+      const out = await run(["cost", "--stack-config", file, "--json"]);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(
+        "mlops-platform:logRetentionDays: is encrypted (secure:), and mlops cost cannot read it",
+      );
+      expect(out.stderr).not.toContain("received object");
+    });
+  });
 });

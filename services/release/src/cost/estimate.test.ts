@@ -124,6 +124,8 @@ describe("mlops cost's estimate of the prod stack", () => {
     expect(["Standard_D4ds_v5", "Standard_D8ds_v5", "Standard_D4s_v3"].map(vcpusOf)).toEqual([
       4, 8, 4,
     ]);
+    // Azure reads size names without regard to case.
+    expect(["standard_d8ds_v5", "STANDARD_D4S_V3"].map(vcpusOf)).toEqual([8, 4]);
     expect(() => vcpusOf("Basic")).toThrow(/vCPU count/);
   });
 

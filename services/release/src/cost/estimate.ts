@@ -73,9 +73,12 @@ export const NOT_PRICED: readonly string[] = [
   "Cosmos DB storage",
 ];
 
-/** The vCPU count in an Azure VM size name (`Standard_D8ds_v5` → 8): the number after the family. */
+/**
+ * The vCPU count in an Azure VM size name (`Standard_D8ds_v5` → 8): the number after the family.
+ * Azure reads size names without regard to case, and so does this.
+ */
 export function vcpusOf(vmSize: string): number {
-  const match = /^Standard_[A-Z]+(\d+)/.exec(vmSize);
+  const match = /^Standard_[A-Z]+(\d+)/i.exec(vmSize);
   if (!match) throw new Error(`cannot read a vCPU count from the VM size ${vmSize}`);
   return Number(match[1]);
 }
@@ -94,11 +97,15 @@ export function estimateCost(
     );
   }
   const hours = table.hoursPerMonth;
-  const price = (key: string, asked: string): Price & { key: string } => {
+  // Keys by their lower case: Azure reads VM size names (`standard_d8ds_v5`) without regard to
+  // case, and the stack schema accepts them so; a row names the table's own spelling.
+  const keys = new Map(Object.keys(table.prices).map((k) => [k.toLowerCase(), k]));
+  const price = (asked: string, what: string): Price & { key: string } => {
+    const key = keys.get(asked.toLowerCase()) ?? asked;
     const p = table.prices[key];
     if (!p) {
       throw new Error(
-        `${asked}: no pinned price ${key} in services/release/src/cost/prices.ts; add it with its source and date`,
+        `${what}: no pinned price ${key} in services/release/src/cost/prices.ts; add it with its source and date`,
       );
     }
     return { ...p, key };
