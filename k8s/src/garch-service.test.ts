@@ -120,6 +120,8 @@ describe("GarchService", () => {
       ...servingConfig,
       appInsights: { ...servingConfig.appInsights, connectionString: CONNECTION_STRING },
     });
+    // No service-link variables (an mlops-… Service would inject MLOPS_… ones it refuses).
+    expect(deployment!.inputs.spec.template.spec.enableServiceLinks).toBe(false);
     expect(container.livenessProbe.httpGet.path).toBe("/health/live");
     expect(container.readinessProbe.httpGet.path).toBe("/health/ready");
     expect(container.resources).toEqual({

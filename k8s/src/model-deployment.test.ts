@@ -158,6 +158,13 @@ describe("podTemplate", () => {
     expect(terminationGraceSeconds(25)).toBeGreaterThan(25 + 5);
   });
 
+  it("turns off service-link variables, which could inject MLOPS_… names the server refuses", () => {
+    const pod = podTemplate(base, "sa", selectorLabels("champion")) as {
+      spec: { enableServiceLinks: boolean };
+    };
+    expect(pod.spec.enableServiceLinks).toBe(false);
+  });
+
   it("labels pods with the selector it is given, the variant's for a model deployment", () => {
     const selector = selectorLabels(base.servingConfig.variant!);
     const pod = podTemplate(base, "sa", selector) as {

@@ -271,8 +271,8 @@ export type PodTemplateArgs = Pick<
 
 /**
  * The serving pod (a model variant's, the GARCH service's): hardened (non-root, read-only root,
- * no capabilities, RuntimeDefault seccomp, no API token), probed on the health routes, spread
- * over zones and nodes, scraped by Prometheus.
+ * no capabilities, RuntimeDefault seccomp, no API token), without service-link variables,
+ * probed on the health routes, spread over zones and nodes, scraped by Prometheus.
  */
 export function podTemplate(
   args: PodTemplateArgs,
@@ -297,6 +297,10 @@ export function podTemplate(
       serviceAccountName,
       // The workload-identity webhook projects its own token; the Kubernetes API token is not needed.
       automountServiceAccountToken: false,
+      // No Docker-link variables (<SERVICE>_SERVICE_HOST, <SERVICE>_PORT…) for the namespace's
+      // Services: the platform reaches services by DNS, and the serving process refuses any
+      // MLOPS_-prefixed variable it does not read, so a Service named mlops-… would crash-loop it.
+      enableServiceLinks: false,
       terminationGracePeriodSeconds: terminationGraceSeconds(
         args.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
       ),

@@ -99,6 +99,9 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
         });
         expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
         expect(pod.automountServiceAccountToken).toBe(false);
+        // No <SERVICE>_SERVICE_HOST/_PORT variables: an mlops-… Service would inject MLOPS_…
+        // variables the serving process refuses.
+        expect(pod.enableServiceLinks).toBe(false);
         for (const c of pod.containers) {
           expect(c.securityContext).toEqual({
             allowPrivilegeEscalation: false,
