@@ -28,21 +28,27 @@ const step: Step = {
   onPersistence: false,
 };
 
+/** `bracketSearch` along `step` from 0, and the last point it evaluated. */
+function searched() {
+  let x = Number.NaN;
+  const accepted = bracketSearch(
+    free,
+    Float64Array.of(0),
+    f(0),
+    step,
+    30,
+    (next) => {
+      x = next[0]!;
+      return f(x);
+    },
+    () => slope(x) * step.d[0]!,
+  );
+  return { accepted, lastX: x };
+}
+
 describe("bracketSearch", () => {
   it("lands near the maximum of a step that overshoots it thirtyfold", () => {
-    let x = Number.NaN;
-    const accepted = bracketSearch(
-      free,
-      Float64Array.of(0),
-      f(0),
-      step,
-      30,
-      (next) => {
-        x = next[0]!;
-        return f(x);
-      },
-      () => slope(x) * step.d[0]!,
-    );
+    const { accepted, lastX: x } = searched();
     expect(accepted).not.toBeNull();
     // The slope there is not small (it is still a tenth of the slope at 0 within 1e-20 of the
     // maximum): the search ends once its bracket is within 1e-4 of the step, at its best trial.
@@ -54,19 +60,7 @@ describe("bracketSearch", () => {
 
   it("gains far more than halving the step does", () => {
     const halved = lineSearch(free, Float64Array.of(0), f(0), step, 30, (next) => f(next[0]!));
-    let x = Number.NaN;
-    const bracketed = bracketSearch(
-      free,
-      Float64Array.of(0),
-      f(0),
-      step,
-      30,
-      (next) => {
-        x = next[0]!;
-        return f(x);
-      },
-      () => slope(x) * step.d[0]!,
-    );
+    const bracketed = searched().accepted;
     expect(halved).not.toBeNull();
     expect(f(0.3) - bracketed!.logLikelihood).toBeLessThan(1e-2 * (f(0.3) - halved!.logLikelihood));
   });
