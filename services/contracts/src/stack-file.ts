@@ -23,18 +23,20 @@ const isEncrypted = (value: unknown): boolean =>
   typeof (value as { secure?: unknown }).secure === "string";
 
 /** The paths (from `at`) of the encrypted values in `value`, at any depth. */
-export function encryptedPaths(value: unknown, at: readonly string[]): string[][] {
+function encryptedPaths(value: unknown, at: readonly string[]): string[][] {
   if (isEncrypted(value)) return [[...at]];
   if (typeof value !== "object" || value === null) return [];
   return Object.entries(value).flatMap(([key, item]) => encryptedPaths(item, [...at, key]));
 }
 
 /**
- * Checks a stack file's values for project `project` with the program's schema (stack-schema.ts),
- * throwing the StackConfigError `pulumi up` would fail with. Encrypted values are left out: their
- * rules need the stack's key, and the program checks them decrypted.
+ * A stack file's values for project `project` as the program's config source, and the paths
+ * (from the program's keys) of the values encrypted in it.
  */
-export function checkStackFile(config: StackFileConfig, project: string): void {
+export function stackFileSource(
+  config: StackFileConfig,
+  project: string,
+): { readonly source: ConfigSource; readonly encrypted: readonly string[][] } {
   const prefix = `${project}:`;
   const own = Object.keys(config).filter((key) => key.startsWith(prefix));
   const read = (key: string) => {
@@ -47,5 +49,15 @@ export function checkStackFile(config: StackFileConfig, project: string): void {
     keys: () => own.map((key) => key.slice(prefix.length)),
   };
   const encrypted = own.flatMap((key) => encryptedPaths(config[key], [key.slice(prefix.length)]));
+  return { source, encrypted };
+}
+
+/**
+ * Checks a stack file's values for project `project` with the program's schema (stack-schema.ts),
+ * throwing the StackConfigError `pulumi up` would fail with. Encrypted values are left out: their
+ * rules need the stack's key, and the program checks them decrypted.
+ */
+export function checkStackFile(config: StackFileConfig, project: string): void {
+  const { source, encrypted } = stackFileSource(config, project);
   checkStackConfig(source, project, encrypted);
 }

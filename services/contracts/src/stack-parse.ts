@@ -56,8 +56,41 @@ function decode(raw: string, type: string | undefined): unknown {
   return (typeof value === "object" && value !== null) || typeof value === type ? value : raw;
 }
 
-/** For readers of part of a stack file (the cost estimate), so they read a value as the program. */
-export { decode as decodeConfigValue, keyTypes as configKeyTypes };
+/**
+ * The values of `keys` from `source`, each as the program reads it: `location` as the text Pulumi
+ * hands over, the program's own keys decoded as their schema types them.
+ */
+export function readConfigValues(
+  source: ConfigSource,
+  keys: readonly string[],
+): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (key === "location") {
+      raw[key] = source.location();
+      continue;
+    }
+    const value = source.get(key);
+    if (value !== undefined) raw[key] = decode(value, keyTypes[key]);
+  }
+  return raw;
+}
+
+/** The config key a path names: `<project>:<head>.<rest>`, the region `azure-native:location`. */
+export function configKeyOf(project: string, [head, ...rest]: readonly string[]): string {
+  const namespace = head === "location" ? "azure-native" : project;
+  return [`${namespace}:${head}`, ...rest].join(".");
+}
+
+/** An issue's rule, as a line after its key names it: a value left out "is required". */
+export const issueRule = (issue: z.core.$ZodIssue): string =>
+  issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+
+/** The path of `paths` that `path` lies at or under, if any. */
+export const enclosingPath = (
+  path: readonly string[],
+  paths: readonly (readonly string[])[],
+): readonly string[] | undefined => paths.find((at) => at.every((key, i) => path[i] === key));
 
 /** The parsed config, if it parsed, and one line per offending key (`  <key>: <rule>`). */
 interface Inspection {
@@ -75,11 +108,7 @@ function inspect(
   project: string,
   unreadable: readonly (readonly string[])[],
 ): Inspection {
-  const raw: Record<string, unknown> = { location: source.location() };
-  for (const key of programKeys) {
-    const value = source.get(key);
-    if (value !== undefined) raw[key] = decode(value, keyTypes[key]);
-  }
+  const raw = readConfigValues(source, ["location", ...programKeys]);
   const result = StackConfigSchema.safeParse(raw, { reportInput: true });
   // A key the program does not read is a misspelling or a leftover: zod would drop it, and its
   // setting would silently keep the default.
@@ -87,20 +116,13 @@ function inspect(
     ...(source.keys?.() ?? []).filter((key) => !programKeys.includes(key)).map((key) => [key]),
     ...undeclaredKeys(StackConfigSchema, raw),
   ];
-  const readable = (path: readonly string[]) =>
-    !unreadable.some((hidden) => hidden.every((key, i) => path[i] === key));
-  const keyOf = ([head, ...rest]: string[]) => {
-    const namespace = head === "location" ? "azure-native" : project;
-    return [`${namespace}:${head}`, ...rest].join(".");
-  };
+  const readable = (path: readonly string[]) => enclosingPath(path, unreadable) === undefined;
+  const keyOf = (path: readonly string[]) => configKeyOf(project, path);
   const lines = [
     ...(result.success ? [] : result.error.issues)
       .map((issue) => ({ issue, path: issue.path.map(String) }))
       .filter(({ path }) => readable(path))
-      .map(({ issue, path }) => {
-        const missing = issue.code === "invalid_type" && issue.input === undefined;
-        return `  ${keyOf(path)}: ${missing ? "is required" : issue.message}`;
-      }),
+      .map(({ issue, path }) => `  ${keyOf(path)}: ${issueRule(issue)}`),
     ...undeclared
       .filter(readable)
       .map(

@@ -8,17 +8,18 @@
 import { basename, dirname, join } from "node:path";
 import {
   checkStackFile,
-  configKeyTypes,
-  decodeConfigValue,
-  encryptedPaths,
+  configKeyOf,
+  enclosingPath,
+  issueRule,
   NameSchema,
   parseOrThrow,
-  pulumiConfigValue,
+  readConfigValues,
   SERVING_CONFIG_KEY,
   type ServingRelease,
   ServingReleaseSchema,
   StackConfigError,
   type StackFileConfig,
+  stackFileSource,
 } from "@mlops/contracts";
 import { fileErrorReason, readBoundedText } from "@mlops/contracts/files";
 import { parse as parseYaml } from "yaml";
@@ -114,32 +115,20 @@ export function readStackKeys<S extends z.ZodObject>(
   reader: string,
 ): z.output<S> {
   const { file, project, config } = stack;
-  const keyOf = ([head, ...rest]: readonly string[]) =>
-    [`${head === "location" ? "azure-native" : project}:${head}`, ...rest].join(".");
-  const raw: Record<string, unknown> = {};
-  const encrypted: string[][] = [];
-  for (const key of Object.keys(schema.shape)) {
-    const value = config[keyOf([key])];
-    if (value === undefined) continue;
-    encrypted.push(...encryptedPaths(value, [key]));
-    const text = pulumiConfigValue(value);
-    // The program reads the region as the string Pulumi hands over, its own keys decoded.
-    raw[key] = key === "location" ? text : decodeConfigValue(text, configKeyTypes[key]);
-  }
-  const result = schema.safeParse(raw, { reportInput: true });
+  const { source, encrypted } = stackFileSource(config, project);
+  const result = schema.safeParse(readConfigValues(source, Object.keys(schema.shape)), {
+    reportInput: true,
+  });
   if (result.success) return result.data;
   const lines = new Set<string>();
   for (const issue of result.error.issues) {
     const path = issue.path.map(String);
-    const hidden = encrypted.find((at) => at.every((key, i) => path[i] === key));
-    if (hidden) {
-      lines.add(
-        `  ${keyOf(hidden)}: is encrypted (secure:), and ${reader} cannot read it without the stack's key; set it in plain text to use ${reader}`,
-      );
-    } else {
-      const missing = issue.code === "invalid_type" && issue.input === undefined;
-      lines.add(`  ${keyOf(path)}: ${missing ? "is required" : issue.message}`);
-    }
+    const hidden = enclosingPath(path, encrypted);
+    lines.add(
+      hidden
+        ? `  ${configKeyOf(project, hidden)}: is encrypted (secure:), and ${reader} cannot read it without the stack's key; set it in plain text to use ${reader}`
+        : `  ${configKeyOf(project, path)}: ${issueRule(issue)}`,
+    );
   }
   throw new StackConfigError(
     `${file}: ${reader} cannot read the stack config:\n${[...lines].join("\n")}`,
