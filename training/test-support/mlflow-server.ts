@@ -15,6 +15,8 @@ export interface MlflowServerOptions {
    * not. @default true
    */
   readonly artifacts?: boolean;
+  /** Most items one page of a search or history answers with, whatever `max_results` asks. */
+  readonly pageSize?: number;
 }
 
 /** A registered model as the server holds it. */
@@ -43,11 +45,13 @@ export class MlflowServer {
     string,
     {
       experiment_id: string;
+      run_name: string;
+      start_time: number;
       status: string;
       end_time?: number;
       params: Record<string, string>;
       tags: Record<string, string>;
-      metrics: { key: string; value: number; step: number }[];
+      metrics: { key: string; value: number; step: number; timestamp: number }[];
     }
   >();
   readonly registeredModels = new Map<string, ServerRegisteredModel>();
@@ -88,6 +92,57 @@ export class MlflowServer {
     const root = source.slice("mlflow-artifacts:".length).replace(/^\/+/, "").replace(/\/+$/, "");
     const held = [...this.storedArtifacts.keys()].some((path) => path.startsWith(`${root}/`));
     return held ? undefined : `${source} holds no artifact`;
+  }
+
+  /**
+   * One page of `items` from `pageToken` (an offset here; opaque to clients), of at most
+   * `maxResults` (≤ `limit`) and the server's page size, or why the request is invalid.
+   */
+  private page<T>(
+    items: readonly T[],
+    maxResults: unknown,
+    pageToken: unknown,
+    limit: number,
+  ): { items: T[]; next: { next_page_token?: string } } | string {
+    const max = maxResults === undefined ? limit : Number(maxResults);
+    if (!Number.isInteger(max) || max < 1 || max > limit)
+      return `max_results must be in [1, ${limit}]`;
+    const start = pageToken === undefined ? 0 : Number(pageToken);
+    if (!Number.isInteger(start) || start < 0) return "page_token is not one this server gave";
+    const end = start + Math.min(max, this.options.pageSize ?? max);
+    return {
+      items: items.slice(start, end),
+      next: end < items.length ? { next_page_token: String(end) } : {},
+    };
+  }
+
+  /** A run as `runs/get` and `runs/search` answer it: each metric's latest point only. */
+  private runMessage(runId: string): unknown {
+    const run = this.runs.get(runId)!;
+    const latest = new Map<string, (typeof run.metrics)[number]>();
+    for (const m of run.metrics) {
+      const held = latest.get(m.key);
+      if (!held || m.step > held.step || (m.step === held.step && m.timestamp >= held.timestamp))
+        latest.set(m.key, m);
+    }
+    const pairs = (record: Record<string, string>) =>
+      Object.entries(record).map(([key, value]) => ({ key, value }));
+    return {
+      info: {
+        run_id: runId,
+        experiment_id: run.experiment_id,
+        run_name: run.run_name,
+        status: run.status,
+        start_time: run.start_time,
+        ...(run.end_time === undefined ? {} : { end_time: run.end_time }),
+        lifecycle_stage: "active",
+      },
+      data: {
+        metrics: [...latest.values()],
+        params: pairs(run.params),
+        tags: pairs(run.tags),
+      },
+    };
   }
 
   private fail(message: string): [number, unknown] {
@@ -162,6 +217,8 @@ export class MlflowServer {
         );
         this.runs.set(runId, {
           experiment_id: body.experiment_id,
+          run_name: body.run_name ?? "",
+          start_time: body.start_time,
           status: "RUNNING",
           params: {},
           tags,
@@ -204,7 +261,7 @@ export class MlflowServer {
           ) {
             return this.fail("log-batch: a metric needs key, value, int64 timestamp and step");
           }
-          run.metrics.push({ key: m.key, value: m.value, step: m.step });
+          run.metrics.push({ key: m.key, value: m.value, step: m.step, timestamp: m.timestamp });
         }
         for (const p of params) {
           if (p.key in run.params && run.params[p.key] !== p.value)
@@ -213,6 +270,61 @@ export class MlflowServer {
         }
         for (const t of tags) run.tags[t.key] = t.value;
         return [200, {}];
+      }
+      case "GET /api/2.0/mlflow/experiments/get": {
+        const id = url.searchParams.get("experiment_id");
+        const name = [...this.experiments].find(([, e]) => e === id)?.[0];
+        return name === undefined
+          ? [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: `No experiment ${id}` }]
+          : [200, { experiment: { experiment_id: id, name, lifecycle_stage: "active" } }];
+      }
+      case "POST /api/2.0/mlflow/experiments/search": {
+        const experiments = [...this.experiments].map(([name, id]) => ({
+          experiment_id: id,
+          name,
+          lifecycle_stage: "active",
+        }));
+        const page = this.page(experiments, body.max_results, body.page_token, 50_000);
+        return typeof page === "string"
+          ? this.fail(`experiments/search: ${page}`)
+          : [200, { experiments: page.items, ...page.next }];
+      }
+      case "GET /api/2.0/mlflow/runs/get": {
+        const runId = url.searchParams.get("run_id") ?? "";
+        const run = this.runs.get(runId);
+        return run === undefined
+          ? [404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: `Run '${runId}' not found` }]
+          : [200, { run: this.runMessage(runId) }];
+      }
+      case "POST /api/2.0/mlflow/runs/search": {
+        const ids = body.experiment_ids;
+        if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string"))
+          return this.fail("runs/search: experiment_ids must be strings");
+        // MLflow's default order: the newest run first.
+        const matching = [...this.runs]
+          .filter(([, run]) => ids.includes(run.experiment_id))
+          .sort(([, a], [, b]) => b.start_time - a.start_time)
+          .map(([runId]) => this.runMessage(runId));
+        const page = this.page(matching, body.max_results, body.page_token, 50_000);
+        return typeof page === "string"
+          ? this.fail(`runs/search: ${page}`)
+          : [200, { runs: page.items, ...page.next }];
+      }
+      case "GET /api/2.0/mlflow/metrics/get-history": {
+        const run = this.runs.get(url.searchParams.get("run_id") ?? "");
+        const key = url.searchParams.get("metric_key");
+        if (!run || !key)
+          return this.fail("metrics/get-history needs a known run_id and metric_key");
+        const points = run.metrics.filter((m) => m.key === key);
+        const page = this.page(
+          points,
+          url.searchParams.get("max_results") ?? undefined,
+          url.searchParams.get("page_token") ?? undefined,
+          25_000,
+        );
+        return typeof page === "string"
+          ? this.fail(`metrics/get-history: ${page}`)
+          : [200, { metrics: page.items, ...page.next }];
       }
       case "POST /api/2.0/mlflow/runs/update": {
         const run = this.runs.get(body.run_id);

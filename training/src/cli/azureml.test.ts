@@ -8,6 +8,7 @@ import { sweepJob } from "../azureml/jobs.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { MlflowTracker } from "../tracking/mlflow.js";
 import { MlflowRestClient } from "../tracking/mlflow-client.js";
+import { collectParam } from "./azureml.js";
 
 const cli = useCliFixture("mlops-trial-", 400);
 const { run } = cli;
@@ -126,6 +127,54 @@ describe("mlops sweep-trial", () => {
     );
     const log = await run([...base, "--log-param", "learningRate=fast"], { MLFLOW_RUN_ID: "r" });
     expect(log.stderr).toMatch(/--log-param must be name=<number>/);
+  });
+
+  it("refuses text for a numeric option, naming the parameter, before touching the run", async () => {
+    const base = ["sweep-trial", "--data", cli.data, "--label", "label", "--run-id", "none"];
+    const hex = await run([...base, "--param", "nEstimators=0x10"]);
+    expect([hex.code, hex.stdout]).toEqual([1, ""]);
+    expect(hex.stderr).toBe(
+      'error: --param nEstimators must be an integer in [1, 100000] (got "0x10")\n',
+    );
+    const padded = await run([...base, "--algorithm", "gbdt", "--param", "learningRate= 0.1"]);
+    expect(padded.stderr).toBe(
+      'error: --param learningRate must be a number in (0, 1] (got " 0.1")\n',
+    );
+    const unknown = await run([...base, "--log-param", "rate=-2"]);
+    expect(unknown.stderr).toMatch(/^error: --log-param rate is not a forest option \(known: /);
+  });
+});
+
+describe("collectParam", () => {
+  const read = (value: string) => collectParam(`p=${value}`, {}).p;
+
+  it("reads decimal numbers, with either case of exponent as Azure ML substitutes them", () => {
+    expect(["20", "-1.25", ".05", "1e-05", "5.0E-4", "1E+2", "+3"].map(read)).toEqual([
+      20, -1.25, 0.05, 1e-5, 5e-4, 100, 3,
+    ]);
+    expect([read("true"), read("false")]).toEqual([true, false]);
+  });
+
+  it("keeps any other text as given, never as another number", () => {
+    for (const text of [
+      "0x10",
+      "0b1",
+      "0o7",
+      " 5",
+      "5 ",
+      "Infinity",
+      "-Infinity",
+      "NaN",
+      "1e400",
+    ]) {
+      expect(read(text)).toBe(text);
+    }
+    expect(read("sqrt")).toBe("sqrt");
+  });
+
+  it("keeps earlier params and lets a later one win", () => {
+    expect(collectParam("b=2", collectParam("a=1", {}))).toEqual({ a: 1, b: 2 });
+    expect(collectParam("a=x", { a: 1 })).toEqual({ a: "x" });
   });
 });
 

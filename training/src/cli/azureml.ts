@@ -18,14 +18,16 @@ import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.j
 import { type ClusterTrainInput, submitTrain } from "../azureml/train-job.js";
 import { loadDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
+import { type ForestOptions, resolveForestOptions } from "../forest/options.js";
 import { createTrainingPool } from "../forest/pool.js";
+import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import { runSweep } from "../sweep/run.js";
 import type { ParameterValue, SearchSpace } from "../sweep/space.js";
 import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import type { RunTracker } from "../tracking/tracker.js";
 import type { CliContext } from "./context.js";
-import { datasetCommand, integer, threadsFlag } from "./flags.js";
+import { datasetCommand, decimalNumber, integer, threadsFlag } from "./flags.js";
 
 /** The job client for the workspace named by the environment (`AZUREML_*`), signed in with Entra ID. */
 export function azureMlJobsFromEnv(env: Readonly<Record<string, string | undefined>>): {
@@ -132,6 +134,7 @@ export function registerTrialCommand(program: Command, ctx: CliContext): void {
         if (Object.keys(values).length === 0) {
           throw new OptionError("--param", "must give at least one name=value", undefined);
         }
+        checkTrialValues(algorithm, values, opts.logParam);
         const { tracker } = selectTracking(ctx.io.env, store);
         const space: SearchSpace = Object.fromEntries(
           Object.entries(values).map(([name, value]) => [
@@ -247,8 +250,14 @@ interface TrialFlags {
   json?: boolean;
 }
 
-/** `name=value`, the value read as a number, a boolean or else a string (as Azure ML substitutes it). */
-function collectParam(
+/**
+ * `name=value` as Azure ML substitutes a sampled or fixed value: `true` and `false` are booleans,
+ * a decimal number ({@link decimalNumber}: `20`, `0.5`, `1e-05`, `5.0E-4`) is a number, and any
+ * other text stays text, for the options that take words (`maxFeatures=sqrt`, `growth=depthwise`).
+ * Text given to an option that takes a number (`nEstimators=0x10`) is refused by the trainer's
+ * check ({@link checkTrialValues}), never read as another number.
+ */
+export function collectParam(
   text: string,
   previous: Record<string, ParameterValue>,
 ): Record<string, ParameterValue> {
@@ -258,14 +267,28 @@ function collectParam(
   }
   const [, name, raw] = match as unknown as [string, string, string];
   const value: ParameterValue =
-    raw === "true"
-      ? true
-      : raw === "false"
-        ? false
-        : raw.trim() !== "" && Number.isFinite(Number(raw))
-          ? Number(raw)
-          : raw;
+    raw === "true" ? true : raw === "false" ? false : (decimalNumber(raw) ?? raw);
   return { ...previous, [name]: value };
+}
+
+/**
+ * Checks a trial's values (`--log-param`'s among them) with its trainer's own rules before any
+ * data is read or the run is touched; a refusal names the flag and the parameter: `--param nEstimators must be an integer in
+ * [1, 100000] (got "0x10")`. (Rules that depend on the data are met when the trial trains.)
+ */
+function checkTrialValues(
+  algorithm: SweepAlgorithm,
+  values: Readonly<Record<string, ParameterValue>>,
+  logParam: Readonly<Record<string, number>>,
+): void {
+  try {
+    if (algorithm === "forest") resolveForestOptions(values as ForestOptions);
+    else resolveGbdtOptions(values as GbdtOptions);
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    const flag = error.option in logParam ? "--log-param" : "--param";
+    throw new OptionError(`${flag} ${error.option}`, error.rule, error.value);
+  }
 }
 
 /** `name=value` where value is a natural logarithm: the option takes exp(value). */

@@ -12,7 +12,10 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: EnvRecord;
-  /** Whether stdout is a terminal (progress bars only then). */
+  /**
+   * Whether stderr, where progress goes, is a terminal: bars redraw only then, and elsewhere
+   * progress is plain lines (`commandProgress`).
+   */
   readonly isTTY: boolean;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
 import { OptionError } from "../errors.js";
-import { checkGateMetric, dataFlag, integer, number, seedFlag } from "./flags.js";
+import { checkGateMetric, dataFlag, decimalNumber, integer, number, seedFlag } from "./flags.js";
 
 describe("integer", () => {
   it("checks --seed's bound at the flag", () => {
@@ -55,7 +55,9 @@ describe("number", () => {
       sd("5e-2"),
       sd("1E3"),
       sd("2."),
-    ]).toEqual([2, 0.5, -1.25, -0, 0.05, 0.05, 0.05, 1000, 2]);
+      sd("1E-05"),
+      sd("5.0E-4"),
+    ]).toEqual([2, 0.5, -1.25, -0, 0.05, 0.05, 0.05, 1000, 2, 1e-5, 5e-4]);
     for (const text of [
       "0x10",
       "0b1",
@@ -68,12 +70,24 @@ describe("number", () => {
       "1 ",
       "1e400",
       "1_000",
+      "0o7",
+      "NaN",
+      " 5",
     ]) {
       expect(() => sd(text)).toThrow(
         new InvalidArgumentError(
           `--sd must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got ${JSON.stringify(text)})`,
         ),
       );
+    }
+  });
+});
+
+describe("decimalNumber", () => {
+  it("is the one reading of a number: decimal, finite, unpadded", () => {
+    expect(["7", "-0.5", "1e-05", "5.0E-4"].map(decimalNumber)).toEqual([7, -0.5, 1e-5, 5e-4]);
+    for (const text of ["0x10", "0b1", "", " ", " 5", "Infinity", "NaN", "1e400", "1,5"]) {
+      expect(decimalNumber(text)).toBeUndefined();
     }
   });
 });

@@ -69,19 +69,31 @@ export function checkGateMetric(metric: string): string {
 
 /**
  * A number as people write one on a command line: an optional sign, digits with an optional
- * fraction (or a leading `.`), an optional exponent: `20`, `-1.25`, `.05`, `5e-2`. `Number()` alone
- * would also read `0x10` as 16, `0b1` as 1, `" .5"` as 0.5 and `""` as 0.
+ * fraction (or a leading `.`), an optional exponent in either case (`5e-2`, and `1E-05` as Python
+ * and Azure ML print sampled values): `20`, `-1.25`, `.05`, `5.0E-4`. `Number()` alone would also
+ * read `0x10` as 16, `0b1` as 1, `" .5"` as 0.5, `""` as 0 and `Infinity` as a number.
  */
 const NUMBER_LITERAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * `text` as a number when it is written as {@link NUMBER_LITERAL} says and is finite (`1e400` is
+ * not), else undefined: the one reading of a number every flag of the CLI shares.
+ */
+export function decimalNumber(text: string): number | undefined {
+  if (!NUMBER_LITERAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** The rule a flag's text breaks when {@link decimalNumber} does not read it. */
+export const DECIMAL_RULE = "must be a finite decimal number, such as 20, 0.5, .05 or 5e-2";
 
 /** A parser of `flag`: a finite number written as {@link NUMBER_LITERAL} says. */
 export function number(flag: string) {
   return (text: string): number => {
-    const value = NUMBER_LITERAL.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isFinite(value)) {
-      throw new InvalidArgumentError(
-        `${flag} must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got ${JSON.stringify(text)})`,
-      );
+    const value = decimalNumber(text);
+    if (value === undefined) {
+      throw new InvalidArgumentError(`${flag} ${DECIMAL_RULE} (got ${JSON.stringify(text)})`);
     }
     return value;
   };

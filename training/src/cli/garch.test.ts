@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkSpec, GarchFit, simulate } from "@mlops/garch";
 import { openSqliteStore } from "@mlops/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli, writeDemoCsv } from "../../test-support/cli.js";
 
 let root: string;
@@ -60,6 +60,25 @@ describe("mlops garch fit", () => {
       expect((await store.runs.get(result.run_id))?.status).toBe("FINISHED");
     } finally {
       await store.close();
+    }
+  });
+
+  it("writes plain progress lines, never redraws, where stderr is no terminal", async () => {
+    // A clock 6 s further on at every reading: every candidate is past the lines' least gap.
+    let clock = Date.now();
+    const now = vi.spyOn(Date, "now").mockImplementation(() => (clock += 6000));
+    try {
+      const args = ["--max-p", "2", "--max-q", "1", "--dist", "normal", "--name", "vol-log"];
+      const fit = await fitVol(...args, "--artifacts", join(root, "log-artifacts"));
+      expect(fit.code).toBe(0);
+      expect(fit.stderr).toBe(
+        "fitting: 1/2 candidate models fitted\nfitting: 2/2 candidate models fitted\n",
+      );
+      // --json keeps stderr for errors, as it keeps the bar off a terminal.
+      const json = await fitVol(...args, "--artifacts", join(root, "log-artifacts"), "--json");
+      expect([json.code, json.stderr]).toEqual([0, ""]);
+    } finally {
+      now.mockRestore();
     }
   });
 

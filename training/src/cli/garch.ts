@@ -1,12 +1,12 @@
 /** `mlops garch fit`: select, fit, track and register a GARCH volatility model. */
 import { type DistName, MAX_ORDER } from "@mlops/garch";
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { runGarchJob } from "../jobs/garch.js";
 import { selectTracking } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 import { artifactRoot, artifactsHelp, dataFlag, integer } from "./flags.js";
+import { commandProgress } from "./progress.js";
 
 const DISTS: readonly DistName[] = ["normal", "t", "skewt", "ged"];
 
@@ -45,10 +45,10 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
         if (opts.criterion !== "aic" && opts.criterion !== "bic") {
           throw new OptionError("--criterion", 'must be "aic" or "bic"', opts.criterion);
         }
-        const bar =
-          ctx.io.isTTY && !opts.json
-            ? new SingleBar({ format: "fitting {bar} {value}/{total} candidate models" })
-            : undefined;
+        const progress = commandProgress(ctx.io, opts.json, {
+          bar: "fitting {bar} {value}/{total} candidate models",
+          line: (done, total) => `fitting: ${done}/${total} candidate models fitted`,
+        });
         const result = await runGarchJob({
           data: opts.data,
           column: opts.column,
@@ -60,10 +60,7 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
           store,
           ...selectTracking(ctx.io.env, store),
           artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
-          onCandidate: (done, total) => {
-            if (done === 1) bar?.start(total, 0);
-            bar?.update(done);
-          },
+          onCandidate: (done, total) => progress.update(done, total),
         })
           .catch((error: unknown) => {
             // The job checks the name; the user typed it as --name.
@@ -72,7 +69,7 @@ export function registerGarchCommands(program: Command, ctx: CliContext): void {
             }
             throw error;
           })
-          .finally(() => bar?.stop());
+          .finally(() => progress.stop());
         ctx.print(
           opts.json,
           result,

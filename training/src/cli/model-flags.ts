@@ -10,6 +10,7 @@ import { z } from "zod";
 import { OptionError } from "../errors.js";
 import { type GbdtOptions, resolveGbdtOptions } from "../gbdt/options.js";
 import type { ModelSpec } from "../jobs/train.js";
+import { DECIMAL_RULE, decimalNumber } from "./flags.js";
 
 /** A boosted-trees flag: its commander spelling, the option it sets, and its help. */
 interface GbdtFlag {
@@ -98,20 +99,19 @@ function flagOf(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
-
 /** A flag's text as a number (or null for `none` where allowed), else a zod issue. */
 function numeric(noneIsNull: boolean) {
   return z.string().transform((text, ctx): number | null => {
     if (noneIsNull && text === "none") return null;
-    if (!NUMBER.test(text.trim())) {
+    const value = decimalNumber(text);
+    if (value === undefined) {
       ctx.addIssue({
         code: "custom",
-        message: noneIsNull ? "must be a number or none" : "must be a number",
+        message: noneIsNull ? `${DECIMAL_RULE}, or none` : DECIMAL_RULE,
       });
       return z.NEVER;
     }
-    return Number(text);
+    return value;
   });
 }
 

@@ -1,11 +1,19 @@
-/** `mlops runs list|show`: the tracked runs in the store. */
+/**
+ * `mlops runs list|show`: the tracked runs, read from where `mlops train` and the other run
+ * commands track them (`MLFLOW_TRACKING_URI`'s MLflow server when it is set, else the store).
+ */
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
+import { selectRunReader } from "../tracking/select.js";
 import type { CliContext } from "./context.js";
 
 /** Adds `mlops runs list|show`. */
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
-  const runs = program.command("runs").description("Tracked runs.");
+  const runs = program
+    .command("runs")
+    .description(
+      "Tracked runs: MLFLOW_TRACKING_URI's MLflow server when it is set, else the store.",
+    );
   runs
     .command("list")
     .description("Runs, optionally of one experiment (a model name for `mlops train`).")
@@ -16,7 +24,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
         if (opts.experiment?.trim() === "") {
           throw new OptionError("--experiment", "must name an experiment", opts.experiment);
         }
-        const all = await store.runs.list(
+        const all = await selectRunReader(ctx.io.env, store).list(
           opts.experiment === undefined ? {} : { experimentName: opts.experiment },
         );
         ctx.print(opts.json, all, () =>
@@ -37,7 +45,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON")
     .action((runId: string, opts: { json?: boolean }) =>
       ctx.withStore(async (store) => {
-        const r = await store.runs.get(runId);
+        const r = await selectRunReader(ctx.io.env, store).get(runId);
         if (!r) throw new OptionError("run-id", "names no tracked run", runId);
         ctx.print(opts.json, r, () => `${JSON.stringify(r, null, 2)}\n`);
       }),

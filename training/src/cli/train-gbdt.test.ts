@@ -112,7 +112,21 @@ describe("mlops train --algorithm gbdt", () => {
       '--learning-rate must be a number in (0, 1] (got "2")',
     ],
     ["no rounds", ["--rounds", "0"], '--rounds must be an integer in [1, 100000] (got "0")'],
-    ["a word for a number", ["--rounds", "ten"], '--rounds must be a number (got "ten")'],
+    [
+      "a word for a number",
+      ["--rounds", "ten"],
+      '--rounds must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got "ten")',
+    ],
+    [
+      "a hexadecimal number",
+      ["--rounds", "0x10"],
+      '--rounds must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got "0x10")',
+    ],
+    [
+      "a padded number",
+      ["--l2", " 1"],
+      '--l2 must be a finite decimal number, such as 20, 0.5, .05 or 5e-2 (got " 1")',
+    ],
     [
       "a negative depth",
       ["--max-depth", "-1"],
@@ -121,7 +135,7 @@ describe("mlops train --algorithm gbdt", () => {
     [
       "a word for a depth",
       ["--max-depth", "deep"],
-      '--max-depth must be a number or none (got "deep")',
+      '--max-depth must be a finite decimal number, such as 20, 0.5, .05 or 5e-2, or none (got "deep")',
     ],
     [
       "an unknown growth",

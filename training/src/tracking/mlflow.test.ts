@@ -6,7 +6,8 @@ import { MlflowServer } from "../../test-support/mlflow-server.js";
 import { OptionError } from "../errors.js";
 import { MlflowTracker } from "./mlflow.js";
 import { MlflowError, MlflowRestClient } from "./mlflow-client.js";
-import { selectTracking } from "./select.js";
+import { MlflowRunReader } from "./mlflow-runs.js";
+import { selectRunReader, selectTracking } from "./select.js";
 
 const mlflow = new MlflowServer();
 let uri: string;
@@ -109,10 +110,14 @@ describe("MlflowRestClient", () => {
 });
 
 describe("an answer that is no MLflow server's", () => {
-  /** A server on loopback answering every call 200 with `body` as `type`. */
-  async function answering(type: string, body: string): Promise<[string, () => Promise<void>]> {
+  /** A server on loopback answering every call `status` with `body` as `type`. */
+  async function answering(
+    type: string,
+    body: string,
+    status = 200,
+  ): Promise<[string, () => Promise<void>]> {
     const server = createServer((_req, res) =>
-      res.writeHead(200, { "content-type": type }).end(body),
+      res.writeHead(status, { "content-type": type }).end(body),
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -146,6 +151,35 @@ describe("an answer that is no MLflow server's", () => {
     }
   });
 
+  it("takes an empty answer where the answer carries nothing", async () => {
+    const [base, close] = await answering("application/json", "");
+    try {
+      await expect(
+        new MlflowTracker(new MlflowRestClient(base)).finish("r-1", "FINISHED", 2),
+      ).resolves.toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+
+  it("fails a gateway's error page as an MlflowError coded by its status, quoting the page", async () => {
+    const page = "<html><body>Bad gateway</body></html>";
+    const [base, close] = await answering("text/html", page, 502);
+    try {
+      const error = await new MlflowTracker(new MlflowRestClient(base))
+        .finish("r-1", "FINISHED", 2)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MlflowError);
+      expect([(error as MlflowError).status, (error as MlflowError).errorCode]).toEqual([
+        502,
+        "HTTP_502",
+      ]);
+      expect((error as MlflowError).message).toBe(`MLflow POST runs/update: HTTP_502: ${page}`);
+    } finally {
+      await close();
+    }
+  });
+
   it("names the field of a run MLflow would always send", async () => {
     const [base, close] = await answering(
       "application/json",
@@ -172,6 +206,8 @@ describe("selectTracking", () => {
       const server = selectTracking({ MLFLOW_TRACKING_URI: uri }, store);
       expect(server.tracker).toBeInstanceOf(MlflowTracker);
       expect(server.mirror).not.toBeNull();
+      expect(selectRunReader({}, store)).toBe(store.runs);
+      expect(selectRunReader({ MLFLOW_TRACKING_URI: uri }, store)).toBeInstanceOf(MlflowRunReader);
       const bad = () => selectTracking({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store);
       expect(bad).toThrow(OptionError);
       expect(bad).toThrow(/^MLFLOW_TRACKING_URI must be unset/);

@@ -16,8 +16,14 @@ const MAX_METRICS = 1000;
 const MAX_PARAMS = 100;
 const MAX_TAGS = 100;
 
+/** The tags a run's name, its parent and its artifacts are recorded as (`mlops.artifact.<path>`). */
+export const RUN_NAME_TAG = "mlflow.runName";
+export const PARENT_RUN_TAG = "mlflow.parentRunId";
+export const ARTIFACT_TAG_PREFIX = "mlops.artifact.";
+
+/** An experiment's or a run's id in MLflow's answers. */
+export const MlflowId = z.string().min(1, { error: "must be a non-empty id" });
 /** The parts of MLflow's answers the tracker reads (REST API reference, per endpoint). */
-const MlflowId = z.string().min(1, { error: "must be a non-empty id" });
 const CreatedRunSchema = z.object({ run: z.object({ info: z.object({ run_id: MlflowId }) }) });
 const FoundExperimentSchema = z.object({ experiment: z.object({ experiment_id: MlflowId }) });
 const CreatedExperimentSchema = z.object({ experiment_id: MlflowId });
@@ -35,8 +41,8 @@ export class MlflowTracker implements RunTracker {
 
   async create(input: RunInput): Promise<TrackedRun> {
     const experimentId = await this.experimentId(input.experiment_name);
-    const tags: Tags = { ...input.tags, "mlflow.runName": input.run_name ?? "" };
-    if (input.parent_run_id) tags["mlflow.parentRunId"] = input.parent_run_id;
+    const tags: Tags = { ...input.tags, [RUN_NAME_TAG]: input.run_name ?? "" };
+    if (input.parent_run_id) tags[PARENT_RUN_TAG] = input.parent_run_id;
     const created = await this.client.call(
       "POST",
       "runs/create",
@@ -76,7 +82,7 @@ export class MlflowTracker implements RunTracker {
   async addArtifacts(runId: string, artifacts: readonly RunArtifact[]): Promise<void> {
     await this.setTags(
       runId,
-      Object.fromEntries(artifacts.map((a) => [`mlops.artifact.${a.path}`, a.uri])),
+      Object.fromEntries(artifacts.map((a) => [`${ARTIFACT_TAG_PREFIX}${a.path}`, a.uri])),
     );
   }
 

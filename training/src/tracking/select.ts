@@ -7,13 +7,20 @@ import { AZURE_ML_MLFLOW_SCOPE, azureMlTrackingUrl } from "./azureml.js";
 import { MlflowTracker } from "./mlflow.js";
 import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
 import { MlflowRegistryMirror, type RegistryMirror } from "./mlflow-registry.js";
-import { type RunTracker, TRACKING_URI_ENV } from "./tracker.js";
+import { MlflowRunReader } from "./mlflow-runs.js";
+import { type RunReader, type RunTracker, TRACKING_URI_ENV } from "./tracker.js";
 
 /** Where runs are tracked and where registrations are mirrored. */
 export interface Tracking {
   readonly tracker: RunTracker;
   /** null when runs stay in the embedded store, which is also the registry. */
   readonly mirror: RegistryMirror | null;
+}
+
+/** The MLflow server `MLFLOW_TRACKING_URI` names: its client and how its registry mirrors ours. */
+interface TrackingServer {
+  readonly client: MlflowRestClient;
+  readonly mirror: RegistryMirror;
 }
 
 /**
@@ -30,12 +37,33 @@ export function selectTracking(
   store: Store,
   credential?: TokenCredential,
 ): Tracking {
+  const server = trackingServer(env, credential);
+  return server === null
+    ? { tracker: store.runs, mirror: null }
+    : { tracker: new MlflowTracker(server.client), mirror: server.mirror };
+}
+
+/** Where the runs {@link selectTracking}'s tracker records are read back from. */
+export function selectRunReader(
+  env: Readonly<Record<string, string | undefined>>,
+  store: Store,
+  credential?: TokenCredential,
+): RunReader {
+  const server = trackingServer(env, credential);
+  return server === null ? store.runs : new MlflowRunReader(server.client);
+}
+
+/** The server `MLFLOW_TRACKING_URI` names, null when unset (see {@link selectTracking}). */
+function trackingServer(
+  env: Readonly<Record<string, string | undefined>>,
+  credential: TokenCredential | undefined,
+): TrackingServer | null {
   const uri = env[TRACKING_URI_ENV]?.trim() ?? "";
-  if (uri === "") return { tracker: store.runs, mirror: null };
+  if (uri === "") return null;
   if (/^https?:\/\//.test(uri)) {
     const client = new MlflowRestClient(uri);
     return {
-      tracker: new MlflowTracker(client),
+      client,
       mirror: new MlflowRegistryMirror(client, "api", new MlflowArtifactStore(client)),
     };
   }
@@ -47,7 +75,7 @@ export function selectTracking(
     );
     const client = new MlflowRestClient(url, tokens);
     return {
-      tracker: new MlflowTracker(client),
+      client,
       mirror: new MlflowRegistryMirror(client, "tags", new JobOutputArtifacts(env)),
     };
   }

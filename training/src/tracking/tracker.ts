@@ -1,3 +1,4 @@
+import type { TrackedRun } from "@mlops/contracts";
 import type { RunRepository } from "@mlops/store";
 
 /**
@@ -12,3 +13,14 @@ export type RunTracker = Pick<
 
 /** The env var MLflow users set to pick a tracking backend. */
 export const TRACKING_URI_ENV = "MLFLOW_TRACKING_URI";
+
+/**
+ * What `mlops runs list|show` read from the backend the tracker writes to: the embedded store's
+ * run repository, or an MLflow tracking server (`MlflowRunReader`).
+ */
+export interface RunReader {
+  /** The run, or null when the backend has none of that id. */
+  get(runId: string): Promise<TrackedRun | null>;
+  /** The runs of one experiment (of all without a name), oldest first. */
+  list(filter?: { readonly experimentName?: string }): Promise<TrackedRun[]>;
+}

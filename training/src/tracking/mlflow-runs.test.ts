@@ -1,0 +1,110 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MlflowServer } from "../../test-support/mlflow-server.js";
+import { MlflowTracker } from "./mlflow.js";
+import { MlflowRestClient } from "./mlflow-client.js";
+import { MlflowRunReader } from "./mlflow-runs.js";
+
+// Pages of two items, so every listing and history has to follow MLflow's page tokens.
+const mlflow = new MlflowServer({ pageSize: 2 });
+let client: MlflowRestClient;
+beforeAll(async () => {
+  client = new MlflowRestClient(await mlflow.start());
+});
+afterAll(() => mlflow.stop());
+
+describe("MlflowRunReader", () => {
+  it("reads back what the tracker wrote, as the store shows runs", async () => {
+    const tracker = new MlflowTracker(client);
+    const parent = await tracker.create({
+      run_id: "p",
+      experiment_name: "read",
+      run_name: "sweep",
+      start_time: 2000,
+      params: { trees: 5 },
+      tags: { "mlops.kind": "sweep" },
+    });
+    const child = await tracker.create({
+      run_id: "c",
+      experiment_name: "read",
+      parent_run_id: parent.run_id,
+      start_time: 1000,
+    });
+    const other = await tracker.create({ run_id: "o", experiment_name: "else", start_time: 3000 });
+    const points = [3, 1, 2, 0, 4].map((step) => ({
+      key: "accuracy",
+      value: step / 10,
+      step,
+      timestamp: 5000 + step,
+    }));
+    await tracker.logMetrics(parent.run_id, points);
+    await tracker.addArtifacts(parent.run_id, [{ path: "model", uri: "/m/model" }]);
+    await tracker.finish(parent.run_id, "FINISHED", 9000);
+    const reader = new MlflowRunReader(client);
+
+    const got = await reader.get(parent.run_id);
+    expect(got).toEqual({
+      run_id: parent.run_id,
+      experiment_name: "read",
+      run_name: "sweep",
+      parent_run_id: null,
+      start_time: 2000,
+      end_time: 9000,
+      status: "FINISHED",
+      params: { trees: "5" },
+      tags: { "mlops.kind": "sweep" },
+      // The whole history, by step, over pages of get-history.
+      metrics: { accuracy: [0, 1, 2, 3, 4].map((step) => expect.objectContaining({ step })) },
+      artifacts: [{ path: "model", uri: "/m/model" }],
+    });
+    expect(await reader.get("nope")).toBeNull();
+
+    // Oldest first, across pages of runs and of experiments; each metric's latest point.
+    const listed = await reader.list();
+    expect(listed.map((r) => r.run_id)).toEqual([child.run_id, parent.run_id, other.run_id]);
+    expect(listed[0]).toMatchObject({ parent_run_id: parent.run_id, status: "RUNNING" });
+    expect(listed[1]?.metrics).toEqual({
+      accuracy: [{ key: "accuracy", value: 0.4, step: 4, timestamp: 5004 }],
+    });
+    const read = await reader.list({ experimentName: "read" });
+    expect(read.map((r) => r.run_id)).toEqual([child.run_id, parent.run_id]);
+    expect(await reader.list({ experimentName: "missing" })).toEqual([]);
+    expect(mlflow.violations).toEqual([]);
+    expect(mlflow.calls).toContain("GET /api/2.0/mlflow/metrics/get-history");
+  });
+
+  it("reads protobuf's NaN and a scheduled run, and names a server that is no MLflow", async () => {
+    const answers: Record<string, unknown> = {
+      "/api/2.0/mlflow/runs/get": {
+        run: {
+          info: { run_id: "q", experiment_id: "1", status: "SCHEDULED", start_time: 1 },
+          data: { metrics: [{ key: "loss", value: "NaN", timestamp: 2, step: 0 }] },
+        },
+      },
+      "/api/2.0/mlflow/experiments/get": { experiment: { experiment_id: "1", name: "queued" } },
+      "/api/2.0/mlflow/metrics/get-history": {
+        metrics: [{ key: "loss", value: "NaN", timestamp: 2, step: 0 }],
+      },
+      "/api/2.0/mlflow/experiments/search": { experiments: [{ experiment_id: "1", name: "x" }] },
+      "/api/2.0/mlflow/runs/search": { runs: [{ info: { run_id: "q" } }] },
+    };
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(answers[new URL(req.url ?? "", "http://x").pathname] ?? {}));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const reader = new MlflowRunReader(new MlflowRestClient(`http://127.0.0.1:${port}`));
+      const run = await reader.get("q");
+      expect(run).toMatchObject({ status: "RUNNING", end_time: null, experiment_name: "queued" });
+      expect(run?.metrics.loss?.[0]?.value).toBeNaN();
+      await expect(reader.list()).rejects.toThrow(
+        /answered POST runs\/search with HTTP 200 .*: not an MLflow response \(runs\.0\.info\.experiment_id: /,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
