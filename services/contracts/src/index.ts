@@ -13,6 +13,7 @@ export type { EnvRecord } from "./env.js";
 export * from "./errors.js";
 export * from "./estate-config.js";
 export * from "./experiments.js";
+export * from "./fetch-json.js";
 export * from "./garch-service.js";
 export * from "./log-records.js";
 export * from "./metrics.js";

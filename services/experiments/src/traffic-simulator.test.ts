@@ -1,9 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type PredictResponse, PredictResponseSchema } from "@mlops/contracts";
+import { freePort } from "@mlops/contracts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExperimentsInputError } from "./errors.js";
-import { simulateTraffic } from "./traffic-simulator.js";
+import { simulateTraffic, TrafficError } from "./traffic-simulator.js";
 
 /** A valid `/predict` answer (the champion's). */
 const PREDICTION: PredictResponse = PredictResponseSchema.parse({
@@ -19,7 +20,8 @@ const PREDICTION: PredictResponse = PredictResponseSchema.parse({
 
 /**
  * A loopback server whose first path segment says how it answers: `/api/…` as the API does,
- * `/shape/…` a body of the wrong shape, `/text/…` a body that is not JSON, and `/hang/…` never.
+ * `/shape/…` a body of the wrong shape, `/text/…` a body that is not JSON, `/gone/…` 404 with
+ * a text, and `/hang/…` never.
  * Every request's path is recorded.
  */
 let server: Server;
@@ -35,6 +37,7 @@ beforeAll(async () => {
     else if (path === "/api/feedback") json({ request_id: "r-1", duplicate: false });
     else if (path === "/shape/predict") json({ ...PREDICTION, variant: 7, probability: 2 });
     else if (path === "/text/predict") res.writeHead(200).end("<html>gateway</html>");
+    else if (path.startsWith("/gone/")) res.writeHead(404).end("not here");
     else if (!path.startsWith("/hang/")) res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -98,6 +101,21 @@ describe("simulateTraffic", () => {
     const summary = await simulateTraffic({ url: `${origin}/text`, effect: 0.1, requests: 1 });
     expect(summary.firstError).toBe(
       "POST /text/predict answered 200 with a body that is not JSON: <html>gateway</html>",
+    );
+  });
+
+  it("quotes an error status and its body, and counts the request as failed", async () => {
+    const summary = await simulateTraffic({ url: `${origin}/gone`, effect: 0.1, requests: 2 });
+    expect(summary).toMatchObject({ completed: 0, failed: 2, unanswered: 0 });
+    expect(summary.firstError).toBe("POST /gone/predict answered 404: not here");
+  });
+
+  it("stops at the first request that finds nothing listening, naming the cause", async () => {
+    const port = await freePort();
+    const refused = simulateTraffic({ url: `http://127.0.0.1:${port}`, effect: 0.1, requests: 5 });
+    await expect(refused).rejects.toThrow(TrafficError);
+    await expect(refused).rejects.toThrow(
+      `could not reach http://127.0.0.1:${port}/: ECONNREFUSED`,
     );
   });
 

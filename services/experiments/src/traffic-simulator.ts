@@ -7,12 +7,14 @@
  * the concurrency.
  */
 import {
+  ContractValidationError,
   FeedbackResponseSchema,
+  fetchJson,
   MAX_TIMER_MS,
   PredictResponseSchema,
-  parseOrThrow,
   parseServiceUrl,
   serviceUrl,
+  zodIssues,
 } from "@mlops/contracts";
 import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { deriveSeed, Random } from "@mlops/garch/random";
@@ -179,50 +181,46 @@ function settingsOf(opts: TrafficOptions): Settings {
   };
 }
 
+/** No connection to the API (its reason: ECONNREFUSED, ENOTFOUND, …): it ends the run. */
+class Unreachable extends Error {}
+
 /**
  * POSTs `body` to `url` and returns the answer read by `schema`. Each way it can go wrong is an
  * error naming the request: no answer within `timeoutMs`, an error status, a body that is not
- * JSON, or one that breaks the contract (`field: rule`). The run's `deadline` ends it with
- * fetch's own TimeoutError. (`S` is the schema type `parseOrThrow` takes: this package reads zod
- * only through the contracts.)
+ * JSON, or one that breaks the contract (`field: rule`); no connection is `Unreachable`. The run's
+ * `deadline` ends it with fetch's own TimeoutError. (`S` is the schema type `fetchJson` takes:
+ * this package reads zod only through the contracts.)
  */
-async function postJson<S extends Parameters<typeof parseOrThrow>[0]>(
+async function postJson<S extends Parameters<typeof fetchJson>[0]["schema"]>(
   url: URL,
   body: unknown,
   schema: S,
   limits: { deadline: AbortSignal; timeoutMs: number },
 ) {
   const request = `POST ${url.pathname}`;
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.any([limits.deadline, AbortSignal.timeout(limits.timeoutMs)]),
-    });
-    text = await res.text();
-  } catch (error) {
-    if (limits.deadline.aborted || fetchFailure(error)?.kind !== "timeout") throw error;
-    throw new Error(`${request}: no answer within ${limits.timeoutMs} ms`);
+  const result = await fetchJson({
+    url,
+    body,
+    schema,
+    timeoutMs: limits.timeoutMs,
+    signal: limits.deadline,
+  });
+  if (result.ok) return result.data;
+  const { failure } = result;
+  switch (failure.kind) {
+    case "timeout":
+      throw new Error(`${request}: no answer within ${limits.timeoutMs} ms`);
+    case "unreachable":
+      throw new Unreachable(failure.code ?? failure.message);
+    case "status":
+      throw new Error(`${request} answered ${failure.status}: ${failure.body.slice(0, 300)}`);
+    case "not-json":
+      throw new Error(
+        `${request} answered ${failure.status} with a body that is not JSON: ${failure.body.slice(0, 100)}`,
+      );
+    case "contract":
+      throw new ContractValidationError(`the answer to ${request}`, zodIssues(failure.error));
   }
-  if (!res.ok) throw new Error(`${request} answered ${res.status}: ${text.slice(0, 300)}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(
-      `${request} answered ${res.status} with a body that is not JSON: ${text.slice(0, 100)}`,
-    );
-  }
-  return parseOrThrow(schema, json, `the answer to ${request}`);
-}
-
-/** Why fetch could not connect (ECONNREFUSED, ENOTFOUND, …); null for any other failure. */
-function networkCause(error: unknown): string | null {
-  const failure = fetchFailure(error);
-  return failure?.kind === "unreachable" ? (failure.code ?? failure.message) : null;
 }
 
 /**
@@ -298,9 +296,8 @@ export async function simulateTraffic(opts: TrafficOptions): Promise<TrafficSumm
           unanswered++;
           return;
         }
-        const cause = networkCause(error);
-        if (cause !== null) {
-          unreachable = cause;
+        if (error instanceof Unreachable) {
+          unreachable = error.message;
           return;
         }
         failed++;

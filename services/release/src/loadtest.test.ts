@@ -1,11 +1,18 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatLoadReport, loadTestOptions, requestsFor, runLoadTest } from "./loadtest.js";
+import {
+  formatLoadReport,
+  loadTestOptions,
+  notFoundHint,
+  requestsFor,
+  runLoadTest,
+} from "./loadtest.js";
 
 /**
  * A real HTTP server on loopback with known behaviour: `/ok` answers 200, `/fail` 500, `/slow`
- * answers after 300 ms, and POSTs echo the body's length, so the report can be checked exactly.
+ * answers after 300 ms, anything under `/gone/` 404, and POSTs echo the body's length, so the
+ * report can be checked exactly.
  */
 let server: Server;
 let url: string;
@@ -26,6 +33,7 @@ beforeAll(async () => {
       if (req.method === "POST") posted.push(size);
       const answer = (status: number) => res.writeHead(status).end("{}");
       if (req.url === "/slow") setTimeout(() => answer(200), 300);
+      else if (req.url?.startsWith("/gone/")) answer(404);
       else answer(req.url === "/fail" ? 500 : 200);
     });
   });
@@ -62,6 +70,7 @@ describe("runLoadTest", () => {
     expect(l.p99).toBeLessThanOrEqual(l.max);
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(formatLoadReport(report)).toMatch(/success rate\s+\d+\.\d\d %/);
+    expect(report.hint).toBeNull();
   });
 
   it("counts a request past its timeout and a refused connection as failures with their cause", async () => {
@@ -147,6 +156,51 @@ describe("runLoadTest", () => {
       expect(report.succeeded, base).toBe(report.requests);
       expect(new Set(paths), base).toEqual(new Set(["/api/ok", "/api/predict?x=1"]));
     }
+  });
+});
+
+describe("a run answered mostly 404", () => {
+  const run = (base: string, paths: string[], users = 2) =>
+    runLoadTest({
+      url: base,
+      users,
+      durationMs: 60,
+      requests: requestsFor(paths),
+      timeoutMs: 500,
+    });
+
+  it("says that the default mix is the GARCH service's and how to name the API's routes", async () => {
+    const report = await run(`${url}/gone`, []);
+    expect(report.outcomes).toEqual({ "404": report.requests });
+    const hint =
+      `${report.requests} of ${report.requests} answers were 404 Not Found: the requests ` +
+      "(GET /health, GET /models/list, POST /predict, POST /predict/custom) are the GARCH " +
+      "service's routes, the mix sent when --path is not given; to load-test the prediction API, " +
+      "name its routes with --path (e.g. --path /health/ready; a path not of the GARCH service is " +
+      "sent as GET)";
+    expect(report.hint).toBe(hint);
+    expect(formatLoadReport(report).endsWith(`\nhint: ${hint}\n`)).toBe(true);
+  });
+
+  it("points at the base URL and the paths when they were the caller's", async () => {
+    const report = await run(url, ["/gone/x"]);
+    expect(report.hint).toBe(
+      `${report.requests} of ${report.requests} answers were 404 Not Found: check that --url is ` +
+        "the service's base URL (each --path is requested under its path) and that each --path " +
+        "is one of its routes",
+    );
+  });
+
+  it("says nothing when at most half the answers were 404, or none had a status", async () => {
+    // One user alternating from /ok: never more 404s than 200s.
+    const half = await run(url, ["/ok", "/gone/x"], 1);
+    expect(half.outcomes["404"]).toBeGreaterThan(0);
+    expect(half.hint).toBeNull();
+    expect(notFoundHint({ "404": 2, "200": 2 }, requestsFor([]))).toBeNull();
+    expect(notFoundHint({ timeout: 3 }, requestsFor([]))).toBeNull();
+    expect(notFoundHint({ "404": 2, timeout: 5, "200": 1 }, requestsFor(["/x"]))).toMatch(
+      /^2 of 3 answers were 404 Not Found: check that --url/,
+    );
   });
 });
 

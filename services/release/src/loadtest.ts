@@ -2,13 +2,15 @@
  * A closed-loop load test usable against any deployment: `users` concurrent clients, each sending
  * its next request as soon as the last one answered, for `durationMs`. It reports what a client
  * saw: the share of requests answered 2xx, latency (mean, p50, p95, p99, max; from a bounded
- * histogram, so an hour-long run costs no more memory than a minute), requests per second, and
- * each path's own figures. By default the mix is the GARCH service's contract, the design's load
- * test: health, the models list, a forecast and a fit of posted returns, in turn.
+ * histogram, so an hour-long run costs no more memory than a minute), requests per second,
+ * each path's own figures, and what to check when most answers were 404. By default the mix is
+ * the GARCH service's contract, the design's load test: health, the models list, a forecast and a
+ * fit of posted returns, in turn.
  */
 import {
   decimalText,
   GARCH_SERVICE_PATHS,
+  HEALTH_PATHS,
   parseOrThrow,
   ROUTE_PATH,
   ServiceUrlSchema,
@@ -107,6 +109,8 @@ export interface LoadReport {
   readonly paths: readonly PathReport[];
   /** Answers by HTTP status, and failures without one by their cause. */
   readonly outcomes: Readonly<Record<string, number>>;
+  /** What to check when most answers were 404 (`notFoundHint`); null otherwise. */
+  readonly hint: string | null;
 }
 
 function summary(h: LatencyHistogram): LatencySummary {
@@ -147,6 +151,33 @@ async function send(
     if (failure === null) return (error as Error).name;
     return failure.kind === "timeout" ? "timeout" : (failure.code ?? failure.message);
   }
+}
+
+/**
+ * Advice when most answers (more than half of those with a status) were 404: the requests name
+ * routes the service does not have. A mix of the GARCH service's own routes (what runs without
+ * `--path`) points at the other service; any other mix at the base URL or the paths.
+ */
+export function notFoundHint(
+  outcomes: Readonly<Record<string, number>>,
+  requests: readonly LoadRequest[],
+): string | null {
+  const answered = Object.entries(outcomes)
+    .filter(([outcome]) => /^\d{3}$/.test(outcome))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const notFound = outcomes["404"] ?? 0;
+  if (notFound * 2 <= answered) return null;
+  const head = `${notFound} of ${answered} answers were 404 Not Found`;
+  const garch = garchServiceRequests();
+  if (requests.every((r) => garch[r.path] !== undefined)) {
+    const mix = requests.map((r) => `${r.method} ${r.path}`).join(", ");
+    return (
+      `${head}: the requests (${mix}) are the GARCH service's routes, the mix sent when --path is not given; ` +
+      `to load-test the prediction API, name its routes with --path (e.g. --path ${HEALTH_PATHS.ready}; ` +
+      "a path not of the GARCH service is sent as GET)"
+    );
+  }
+  return `${head}: check that --url is the service's base URL (each --path is requested under its path) and that each --path is one of its routes`;
 }
 
 /** Runs the load test and reports it; requests in flight at the deadline are waited for. */
@@ -214,12 +245,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       latency_ms: summary(perPath[k]!.histogram),
     })),
     outcomes,
+    hint: notFoundHint(outcomes, options.requests),
   };
 }
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-/** The report for people: totals, then one row per path, then the outcomes. */
+/** The report for people: totals, then one row per path, then the outcomes and any hint. */
 export function formatLoadReport(report: LoadReport): string {
   const l = report.latency_ms;
   const head = [
@@ -250,7 +282,8 @@ export function formatLoadReport(report: LoadReport): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, n]) => `${k}: ${n}`)
     .join(", ");
-  return `${[...head, ...table, "", `outcomes: ${outcomes || "none"}`].join("\n")}\n`;
+  const hint = report.hint === null ? [] : [`hint: ${report.hint}`];
+  return `${[...head, ...table, "", `outcomes: ${outcomes || "none"}`, ...hint].join("\n")}\n`;
 }
 
 /** What `mlops loadtest` accepts, as typed flags (each error names the flag and its rule). */

@@ -1,11 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HEALTH_PATHS } from "@mlops/contracts";
+import { HEALTH_PATHS, LiveResponseSchema, ReadyResponseSchema } from "@mlops/contracts";
+import { freePort } from "@mlops/contracts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEATURES, runSmoke } from "./smoke.js";
+import { check, DEFAULT_FEATURES, runSmoke } from "./smoke.js";
 
 /**
- * A loopback gateway that serves the API's probes under `/api` only (404 anywhere else), and
+ * A loopback gateway that serves the API's probes under `/api` only (404 anywhere else, but for
+ * `/page`, a 200 that is not JSON, and `/stall`, the start of an answer and then nothing), and
  * records the path of every request.
  */
 let server: Server;
@@ -18,6 +20,8 @@ beforeAll(async () => {
   };
   server = createServer((req, res) => {
     paths.push(req.url ?? "");
+    if (req.url === "/page") return res.writeHead(200).end("<html>sign in</html>");
+    if (req.url === "/stall") return res.writeHead(200).write('{"status":');
     const body = answers[req.url ?? ""];
     res.writeHead(body === undefined ? 404 : 200, { "content-type": "application/json" });
     res.end(JSON.stringify(body ?? { error: "not found" }));
@@ -25,7 +29,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(resolve));
+});
 
 describe("runSmoke", () => {
   it("probes every path under the base URL's path, with or without its trailing slash", async () => {
@@ -50,5 +57,47 @@ describe("runSmoke", () => {
         ["health/ready", true],
       ]);
     }
+  });
+});
+
+describe("check", () => {
+  /** The failed check of GET `path` read by `schema`, as the smoke report shows it. */
+  const failed = async (
+    path: string,
+    schema: typeof LiveResponseSchema | typeof ReadyResponseSchema = LiveResponseSchema,
+    timeoutMs = 2000,
+  ) => {
+    const { check: c } = await check(
+      "probe",
+      { url: origin, timeoutMs },
+      { path, schema },
+      () => "",
+    );
+    expect(c.ok, path).toBe(false);
+    return [c.status, c.detail];
+  };
+
+  it("says what went wrong, in the words the pipeline prints", async () => {
+    expect(await failed("/nowhere")).toEqual([404, 'HTTP 404: {"error":"not found"}']);
+    expect(await failed("/page")).toEqual([200, "not JSON: <html>sign in</html>"]);
+    expect(await failed(`/api${HEALTH_PATHS.live}`, ReadyResponseSchema)).toEqual([
+      200,
+      'response breaks the contract at status: Invalid input: expected "ready"',
+    ]);
+    expect(await failed("/stall", LiveResponseSchema, 100)).toEqual([
+      undefined,
+      "no answer within 100 ms",
+    ]);
+    const port = await freePort();
+    const { check: refused } = await check(
+      "probe",
+      { url: `http://127.0.0.1:${port}`, timeoutMs: 2000 },
+      { path: "/", schema: LiveResponseSchema },
+      () => "",
+    );
+    expect([refused.status, refused.detail]).toEqual([
+      undefined,
+      `connect ECONNREFUSED 127.0.0.1:${port}`,
+    ]);
   });
 });

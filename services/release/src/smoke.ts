@@ -10,6 +10,8 @@
 import {
   API_KEY_HEADER,
   CANARY_OVERRIDE,
+  type FetchJsonFailure,
+  fetchJson,
   GarchFitForecastResponseSchema,
   GarchForecastResponseSchema,
   HEALTH_PATHS,
@@ -20,7 +22,6 @@ import {
   type ServedVariant,
   serviceUrl,
 } from "@mlops/contracts";
-import { fetchFailure } from "@mlops/contracts/fetch-failure";
 import { checkSpec, simulate } from "@mlops/garch";
 import type { ZodType, z } from "zod";
 
@@ -130,47 +131,41 @@ async function request<S extends ZodType>(
   options: ProbeTarget,
   probe: Probe<S>,
 ): Promise<{ status: number; body: z.output<S> }> {
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(serviceUrl(options.url, probe.path), {
-      method: probe.body === undefined ? "GET" : "POST",
-      headers: {
-        accept: "application/json",
-        ...(probe.body === undefined ? {} : { "content-type": "application/json" }),
-        ...probe.headers,
-      },
-      body: probe.body === undefined ? undefined : JSON.stringify(probe.body),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    // The timeout covers the body too: a server that stalls mid-answer fails the same way.
-    text = await res.text();
-  } catch (error) {
-    const failure = fetchFailure(error);
-    throw new CheckFailure(
-      failure?.kind === "timeout"
-        ? `no answer within ${options.timeoutMs} ms`
-        : (failure?.message ?? (error as Error).message),
-    );
+  // The timeout covers the body too: a server that stalls mid-answer fails the same way.
+  const result = await fetchJson({
+    url: serviceUrl(options.url, probe.path),
+    headers: probe.headers,
+    body: probe.body,
+    schema: probe.schema,
+    status: probe.status ?? 200,
+    timeoutMs: options.timeoutMs,
+  });
+  if (result.ok) return { status: result.status, body: result.data };
+  throw checkFailure(result.failure, options.timeoutMs);
+}
+
+/** The failure of a probe in the smoke report's words. */
+function checkFailure(failure: FetchJsonFailure, timeoutMs: number): CheckFailure {
+  switch (failure.kind) {
+    case "timeout":
+      return new CheckFailure(`no answer within ${timeoutMs} ms`);
+    case "unreachable":
+      return new CheckFailure(failure.message);
+    case "status":
+      return new CheckFailure(
+        `HTTP ${failure.status}: ${failure.body.slice(0, 200)}`,
+        failure.status,
+      );
+    case "not-json":
+      return new CheckFailure(`not JSON: ${failure.body.slice(0, 200)}`, failure.status);
+    case "contract": {
+      const issue = failure.error.issues[0]!;
+      return new CheckFailure(
+        `response breaks the contract at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+        failure.status,
+      );
+    }
   }
-  if (res.status !== (probe.status ?? 200)) {
-    throw new CheckFailure(`HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CheckFailure(`not JSON: ${text.slice(0, 200)}`, res.status);
-  }
-  const parsed = probe.schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CheckFailure(
-      `response breaks the contract at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
-      res.status,
-    );
-  }
-  return { status: res.status, body: parsed.data };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { fetchFailure } from "@mlops/contracts/fetch-failure";
+import { fetchJson } from "@mlops/contracts";
 import { z } from "zod";
 import { TRACKING_URI_ENV } from "./tracker.js";
 
@@ -98,15 +98,7 @@ export class MlflowRestClient {
     body?: unknown,
     answer: z.ZodType = ANY_ANSWER,
   ): Promise<unknown> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers["content-type"] = "application/json";
-    return this.send(
-      method,
-      `mlflow/${path}`,
-      headers,
-      body === undefined ? undefined : JSON.stringify(body),
-      answer,
-    );
+    return this.send(method, `mlflow/${path}`, {}, body, answer);
   }
 
   /**
@@ -125,11 +117,12 @@ export class MlflowRestClient {
     );
   }
 
+  /** Sends `body` (JSON, or bytes as they are) and reads the answer with `answer`. */
   private async send<S extends z.ZodType>(
     method: MlflowMethod | "PUT",
     path: string,
     headers: Record<string, string>,
-    body: string | Uint8Array | undefined,
+    body: unknown,
     answer: S,
   ): Promise<z.infer<S>> {
     if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
@@ -137,43 +130,50 @@ export class MlflowRestClient {
     const what = `MLflow ${endpoint}`;
     const sent = body instanceof Uint8Array ? body.length : 0;
     const timeoutMs = Math.round(this.timeoutMs + sent * UPLOAD_MS_PER_BYTE);
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${this.baseUrl}/api/2.0/${path}`, {
-        method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new Error(
-        `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason(error, timeoutMs)}`,
-      );
+    const result = await fetchJson({
+      url: `${this.baseUrl}/api/2.0/${path}`,
+      method,
+      headers,
+      body,
+      schema: answer,
+      timeoutMs,
+      // Calls whose answer carries nothing may answer with nothing.
+      emptyBody: {},
+    });
+    if (result.ok) return result.data;
+    const { failure } = result;
+    switch (failure.kind) {
+      case "timeout":
+      case "unreachable": {
+        const reason =
+          failure.kind === "timeout"
+            ? `it did not answer within ${timeoutMs / 1000} s`
+            : failure.message;
+        throw new Error(
+          `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason}`,
+        );
+      }
+      case "status": {
+        // MLflow's error object; a proxy's or gateway's error page is quoted as it is.
+        const error = ErrorAnswerSchema.safeParse(failure.json).data ?? {};
+        const code = error.error_code ?? `HTTP_${failure.status}`;
+        throw new MlflowError(
+          failure.status,
+          code,
+          `${what}: ${code}: ${error.message ?? failure.body}`,
+        );
+      }
+      case "not-json":
+      case "contract": {
+        const issue = failure.kind === "contract" ? failure.error.issues[0] : undefined;
+        const fault = issue
+          ? `${issue.path.join(".") || "body"}: ${issue.message}`
+          : "body: is not JSON";
+        throw new Error(
+          `the tracking server at ${this.baseUrl} (${TRACKING_URI_ENV}) answered ${endpoint} with HTTP ${failure.status} ${JSON.stringify(excerpt(failure.body))}: not an MLflow response (${fault})`,
+        );
+      }
     }
-    let parsed: unknown = {};
-    let json = true;
-    try {
-      if (text !== "") parsed = JSON.parse(text);
-    } catch {
-      // A proxy or gateway error page: keep the text as the message below.
-      json = false;
-    }
-    if (!response.ok) {
-      const error = ErrorAnswerSchema.safeParse(parsed).data ?? {};
-      const code = error.error_code ?? `HTTP_${response.status}`;
-      throw new MlflowError(response.status, code, `${what}: ${code}: ${error.message ?? text}`);
-    }
-    const read = answer.safeParse(parsed);
-    if (json && read.success) return read.data;
-    const issue = read.error?.issues[0];
-    const fault = json
-      ? `${issue?.path.join(".") || "body"}: ${issue?.message ?? "is invalid"}`
-      : "body: is not JSON";
-    throw new Error(
-      `the tracking server at ${this.baseUrl} (${TRACKING_URI_ENV}) answered ${endpoint} with HTTP ${response.status} ${JSON.stringify(excerpt(text))}: not an MLflow response (${fault})`,
-    );
   }
 }
 
@@ -188,10 +188,3 @@ const ErrorAnswerSchema = z.looseObject({
 
 /** The start of an answer, enough to tell an HTML page or a proxy's text from JSON. */
 const excerpt = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
-
-/** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, …) or the timeout. */
-function reason(error: unknown, timeoutMs: number): string {
-  const failure = fetchFailure(error);
-  if (failure?.kind === "timeout") return `it did not answer within ${timeoutMs / 1000} s`;
-  return failure?.message ?? (error instanceof Error ? error.message : String(error));
-}
