@@ -1,5 +1,5 @@
 // Mocks first: resources must not be created before `setMocks` has run.
-import { parseServingConfig } from "@mlops/contracts";
+import { AB_TEST_ENV_VARS, parseServingConfig } from "@mlops/contracts";
 import type * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -115,6 +115,9 @@ describe("GarchService", () => {
         .map((e: { name: string; value: string }) => [e.name, e.value]),
     );
     expect(env).toMatchObject({ MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "dem2gbp@champion" });
+    // The A/B test settings are the prediction API's: the service would refuse them.
+    const names = container.env.map((e: { name: string }) => e.name);
+    for (const name of AB_TEST_ENV_VARS) expect(names).not.toContain(name);
     // The config as rendered, with the deployed connection string in place of the config's none.
     expect(parseServingConfig(env)).toEqual({
       ...servingConfig,
@@ -302,6 +305,18 @@ describe("GarchService", () => {
     ).toThrow("scaling.maxReplicas: 10000000000 must be an integer in 2-150000");
     expect(() => new GarchService("bad", garchArgs(provider, { host: "Not A Host" }))).toThrow(
       /host:/,
+    );
+  });
+
+  it("refuses A/B test settings among the deployed variables, naming the variable and the rule", () => {
+    expect(
+      () =>
+        new GarchService(
+          "bad",
+          garchArgs(provider, { deployedEnv: { MLOPS_EXPERIMENT_ID: "classifier-v8-rollout" } }),
+        ),
+    ).toThrow(
+      "deployedEnv.MLOPS_EXPERIMENT_ID: only the prediction API reads it; the GARCH service runs no experiment",
     );
   });
 });

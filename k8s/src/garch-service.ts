@@ -1,4 +1,5 @@
 import {
+  AB_TEST_ENV_VARS,
   GARCH_POD_REQUESTS,
   PUBLIC_PATHS,
   PUBLIC_ROUTE_LABEL,
@@ -76,7 +77,10 @@ export interface GarchServiceArgs {
   readonly servingConfig: ServingConfig;
   /** Credential variables read from a Secret in the namespace. @default none */
   readonly secretEnv?: SecretEnv;
-  /** Non-credential variables whose values are Pulumi outputs (the App Insights connection string). */
+  /**
+   * Non-credential variables whose values are Pulumi outputs (the App Insights connection string);
+   * never the A/B test settings (`AB_TEST_ENV_VARS`), which the service refuses.
+   */
   readonly deployedEnv?: DeployedEnv;
   /**
    * Key Vault secrets (the edge's API keys and canary tokens) the pods mount at the config's
@@ -169,6 +173,13 @@ export function validateGarchServiceArgs(name: string, args: GarchServiceArgs): 
     throw new Error(
       `servingConfig.mode: "${config.mode}" must be "garch" with garchModel set (the model /predict serves by default)`,
     );
+  }
+  for (const variable of Object.keys(args.deployedEnv ?? {})) {
+    if (AB_TEST_ENV_VARS.includes(variable)) {
+      throw new Error(
+        `deployedEnv.${variable}: only the prediction API reads it; the GARCH service runs no experiment and refuses it`,
+      );
+    }
   }
   validatePodTemplateArgs(templateArgs(args, plannedKeyVaultMount(name, args)));
   validateServingNamespaceArgs(namespaceArgs(args));

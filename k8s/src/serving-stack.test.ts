@@ -209,6 +209,15 @@ describe("ServingStack (KEDA, the default) under Pulumi mocks", () => {
           challengerWeight: 10,
         });
         expect(env).toContainEqual({ name: "MLOPS_TRAFFIC_SPLIT", value: "nginx-canary" });
+        // The A/B test settings, which only the prediction API reads, are the stack's.
+        expect(env).toEqual(
+          expect.arrayContaining([
+            { name: "MLOPS_EXPERIMENT_ID", value: "classifier-v8-rollout" },
+            { name: "MLOPS_CHALLENGER_WEIGHT", value: "10" },
+            { name: "MLOPS_CHAMPION_MODEL", value: "classifier@7" },
+            { name: "MLOPS_CHALLENGER_MODEL", value: "classifier@8" },
+          ]),
+        );
         const container = containersOf(
           objectNamed(kedaStack, "kubernetes:apps/v1:Deployment", `serving-${variant}`),
         )[0];

@@ -12,15 +12,15 @@ const unsetIfBlank = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-/** An integer in [min, max]; `def` when unset. */
-export function intVar(def: number, min: number, max: number) {
-  return unsetIfBlank.pipe(
+/** An integer in [min, max]; `def` when unset (null for optional variables). */
+export function intVar<D extends number | null>(def: D, min: number, max: number) {
+  return textVar(
     z
       .string()
       .regex(/^[+-]?\d+$/, { error: "must be an integer" })
       .transform(Number)
-      .pipe(z.number().int().min(min).max(max))
-      .default(def),
+      .pipe(z.number().int().min(min).max(max)),
+    def,
   );
 }
 

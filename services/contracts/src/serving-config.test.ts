@@ -4,6 +4,7 @@ import type { EdgeConfig } from "./edge-config.js";
 import { ContractValidationError } from "./errors.js";
 import type { ModelRef } from "./model-ref.js";
 import {
+  AB_TEST_ENV_VARS,
   assignmentOf,
   parseServingConfig,
   renderServingEnv,
@@ -113,15 +114,41 @@ describe("parseServingConfig", () => {
       "MLOPS_LOG_QUEUE_SIZE",
     ],
     [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL", "info"],
-    [{ HOST: "999.1.1.1" }, "HOST", "four numbers from 0 to 255"],
-    [{ HOST: "10.0.0" }, "HOST", "IPv4 address"],
+    [{ HOST: "999.1.1.1" }, "HOST", "each from 0 to 255"],
     [{ HOST: "127.0.0.01" }, "HOST", "IPv4 address"],
+    [{ HOST: "1.2.3.4.5" }, "HOST", "two to four decimal numbers"],
+    [{ HOST: "127.16777216" }, "HOST", "fills the remaining bytes"],
+    [{ HOST: "010.1" }, "HOST", "decimal numbers"],
+    [{ HOST: "8080" }, "HOST", "two to four"],
     [{ HOST: "api internal" }, "HOST", "host name or IP address"],
     [{ HOST: "-foo" }, "HOST", "host name or IP address"],
-    [{ HOST: "localhost:80" }, "HOST", "IPv6 (::)"],
+    [{ HOST: "localhost:80" }, "HOST", "IPv6 (::"],
+    [{ HOST: "http://x" }, "HOST", "host name or IP address"],
     [{ HOST: "1:2:3" }, "HOST", "host name or IP address"],
-    [{ HOST: "api_internal" }, "HOST", "host name or IP address"],
+    [{ HOST: "fe80::1%" }, "HOST", "with a zone"],
+    [{ HOST: "fe80::1%eth 0" }, "HOST", "with a zone"],
+    [{ HOST: "1.2.3.4%eth0" }, "HOST", "host name or IP address"],
     [{ HOST: "0x7f.0.0.1" }, "HOST", "last label is not a number"],
+    [
+      { MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1", MLOPS_EXPERIMENT_ID: "exp" },
+      "MLOPS_EXPERIMENT_ID",
+      "the GARCH service runs no experiment",
+    ],
+    [
+      { MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1", MLOPS_CHALLENGER_WEIGHT: "10" },
+      "MLOPS_CHALLENGER_WEIGHT",
+      "only the prediction API reads it",
+    ],
+    [
+      { MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1", MLOPS_CHAMPION_MODEL: "c@1" },
+      "MLOPS_CHAMPION_MODEL",
+      "must be unset when MLOPS_MODE is 'garch'",
+    ],
+    [
+      { MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1", MLOPS_CHALLENGER_MODEL: "c@2" },
+      "MLOPS_CHALLENGER_MODEL",
+      "no experiment",
+    ],
     [{ MLOPS_WORKERS: "many" }, "MLOPS_WORKERS", "auto"],
     [{ MLOPS_WORKERS: "0" }, "MLOPS_WORKERS", ">=1"],
     [{ MLOPS_WORKERS: "65" }, "MLOPS_WORKERS", "<=64"],
@@ -139,10 +166,55 @@ describe("parseServingConfig", () => {
     expect(error.message).toContain(`${variable}: `);
   });
 
-  it.each(["::", "::1", "fe80::1", "127.0.0.1", "localhost", "api.internal", "node-1.svc"])(
-    "accepts HOST=%s",
-    (host) => expect(parseServingConfig({ HOST: host }).host).toBe(host),
-  );
+  // Each of these is what Node's server.listen takes (a zone, the resolver's shorthand IPv4, a
+  // name with '_' that getaddrinfo resolves).
+  it.each([
+    "::",
+    "::1",
+    "fe80::1",
+    "127.0.0.1",
+    "localhost",
+    "api.internal",
+    "node-1.svc",
+    "fe80::1%eth0",
+    "::1%lo",
+    "fe80::1%2",
+    "127.1",
+    "127.0.1",
+    "10.0.0",
+    "10.16777215",
+    "api_internal",
+    "_svc.app_web_1.local",
+    "localhost.",
+  ])("accepts HOST=%s", (host) => expect(parseServingConfig({ HOST: host }).host).toBe(host));
+
+  it("gives the GARCH service the A/B defaults it never reads, and blank A/B settings count as unset", () => {
+    const garch = { MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1" };
+    const config = parseServingConfig({ ...garch, MLOPS_CHALLENGER_WEIGHT: " " });
+    expect(config).toMatchObject({
+      experimentId: SERVING_DEFAULTS.experimentId,
+      challengerWeight: SERVING_DEFAULTS.challengerWeight,
+      championModel: parseServingConfig({}).championModel,
+      challengerModel: parseServingConfig({}).challengerModel,
+    });
+  });
+
+  it("keeps the A/B settings in single and split mode", () => {
+    const ab = {
+      MLOPS_EXPERIMENT_ID: "exp",
+      MLOPS_CHALLENGER_WEIGHT: "30",
+      MLOPS_CHAMPION_MODEL: "c@1",
+      MLOPS_CHALLENGER_MODEL: "c@2",
+    };
+    for (const mode of [{}, { MLOPS_MODE: "single", MLOPS_VARIANT: "champion" }]) {
+      expect(parseServingConfig({ ...mode, ...ab })).toMatchObject({
+        experimentId: "exp",
+        challengerWeight: 30,
+        championModel: { name: "c", selector: "version", version: 1 },
+        challengerModel: { name: "c", selector: "version", version: 2 },
+      });
+    }
+  });
 
   it("accepts the MLOPS_ variables the CLIs read beside the server's", () => {
     expect(() =>
@@ -258,6 +330,22 @@ const edgeConfig: fc.Arbitrary<EdgeConfig> = fc.record({
   opsInternalOnly: fc.boolean(),
 });
 
+/** The A/B test settings of `config`. */
+const abTestOf = ({
+  experimentId,
+  challengerWeight,
+  championModel,
+  challengerModel,
+}: Pick<
+  ServingConfig,
+  "experimentId" | "challengerWeight" | "championModel" | "challengerModel"
+>) => ({
+  experimentId,
+  challengerWeight,
+  championModel,
+  challengerModel,
+});
+
 const servingConfig: fc.Arbitrary<ServingConfig> = fc
   .record({
     port: fc.integer({ min: 1, max: 65_535 }),
@@ -310,10 +398,8 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
       mode: r.single === null ? "split" : r.single === "garch" ? "garch" : "single",
       variant: r.single === "garch" ? null : r.single,
       trafficSplit: r.single === null || r.single === "garch" ? null : r.trafficSplit,
-      experimentId: r.experimentId,
-      challengerWeight: r.challengerWeight,
-      championModel: r.championModel,
-      challengerModel: r.challengerModel,
+      // The GARCH service runs no experiment: its config holds the A/B defaults (the parser's).
+      ...abTestOf(r.single === "garch" ? parseServingConfig({}) : r),
       garchModel: r.single === "garch" ? (r.garchModel ?? r.championModel) : r.garchModel,
       store: r.store,
       artifactDir: r.artifactDir,
@@ -342,6 +428,15 @@ describe("renderServingEnv", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("leaves the A/B test settings out of the GARCH service's environment only", () => {
+    const garch = parseServingConfig({ MLOPS_MODE: "garch", MLOPS_GARCH_MODEL: "g@1" });
+    const garchEnv = renderServingEnv(garch);
+    for (const name of AB_TEST_ENV_VARS) expect(garchEnv).not.toHaveProperty(name);
+    expect(parseServingConfig(garchEnv)).toEqual(garch);
+    const splitEnv = renderServingEnv(parseServingConfig({}));
+    for (const name of AB_TEST_ENV_VARS) expect(splitEnv).toHaveProperty(name);
   });
 
   it("renders only string values with env var names", () => {

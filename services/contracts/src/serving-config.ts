@@ -157,23 +157,49 @@ export interface ServingConfig {
 }
 
 const IpSchema = z.union([z.ipv4(), z.ipv6()]);
-/** An RFC 1123 host name: dot-separated labels of letters, digits and '-' (not at a label's ends). */
-const HostNameSchema = z.hostname();
-const isIp = (host: string) => IpSchema.safeParse(host).success;
-/** A last label that is a number (`10.0.0`, `0x7f.0.0.1`): resolvers read such a name as IPv4. */
+/**
+ * An IPv6 address's zone after '%' (`fe80::1%eth0`): the interface a link-local address is on, by
+ * name (at most 15 characters, Linux's IFNAMSIZ less its NUL) or index.
+ */
+const IPV6_ZONE = /^(?<address>[^%]+)%[\w.-]{1,15}$/;
+/**
+ * IPv4 in the resolver's shorthand (inet_aton, which getaddrinfo and so Node's listen read): two
+ * or three decimal numbers, the last filling the bytes the others leave (`127.1` is 127.0.0.1).
+ * Octal (a leading 0) and hex parts are left out, as is a bare number: 010.1 is 8.0.0.1 to the
+ * resolver, and HOST=8080 is a port.
+ */
+const SHORT_IPV4 = /^(?:0|[1-9]\d{0,9})(?:\.(?:0|[1-9]\d{0,9})){1,2}$/;
+const isShortIpv4 = (host: string): boolean => {
+  if (!SHORT_IPV4.test(host)) return false;
+  const parts = host.split(".").map(Number);
+  const last = parts.pop()!;
+  return parts.every((part) => part <= 255) && last < 256 ** (4 - parts.length);
+};
+const isIp = (host: string): boolean => {
+  const zoned = IPV6_ZONE.exec(host)?.groups?.address;
+  if (zoned !== undefined) return z.ipv6().safeParse(zoned).success;
+  return IpSchema.safeParse(host).success || isShortIpv4(host);
+};
+/**
+ * A host name: dot-separated labels of 1-63 letters, digits, '-' (not at a label's ends) and '_'
+ * (getaddrinfo resolves it, as in container names like app_web_1), 253 characters at most.
+ */
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[\dA-Za-z_](?:[\w-]{0,61}[\dA-Za-z_])?(?:\.[\dA-Za-z_](?:[\w-]{0,61}[\dA-Za-z_])?)*\.?$/;
+/** A last label that is a number (`10.0.0.0.1`, `0x7f.0.0.1`): resolvers read such a name as IPv4. */
 const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
 
 const HostSchema = z
   .string()
-  .refine((host) => isIp(host) || HostNameSchema.safeParse(host).success, {
+  .refine((host) => isIp(host) || HOST_NAME.test(host), {
     error:
-      "must be a host name or IP address: IPv4 (0.0.0.0), IPv6 (::) or dot-separated labels of letters, digits and '-' (not at a label's ends)",
+      "must be a host name or IP address: IPv4 (0.0.0.0, or shorthand 127.1), IPv6 (::, fe80::1%eth0 with a zone) or dot-separated labels of letters, digits, '_' and '-' (not at a label's ends)",
     abort: true,
   })
   // A resolver would take 999.1.1.1 for an address and fail at listen with ENOTFOUND.
   .refine((host) => isIp(host) || !NUMERIC_LAST_LABEL.test(host), {
     error:
-      "must be an IPv4 address of four numbers from 0 to 255 (e.g. 0.0.0.0), or a host name whose last label is not a number",
+      "must be an IPv4 address of two to four decimal numbers, each from 0 to 255 but the last, which fills the remaining bytes (0.0.0.0, 127.1), or a host name whose last label is not a number",
   });
 
 const PathSchema = z.string().min(1).max(1024);
@@ -199,6 +225,20 @@ const ConnectionStringSchema = z
 const E = SERVING_ENV;
 const D = SERVING_DEFAULTS;
 
+/**
+ * The prediction API's A/B test settings. The GARCH service runs no experiment: in garch mode
+ * the parser refuses them set, and the renderer leaves them out (the config holds the defaults).
+ */
+export const AB_TEST_ENV_VARS: readonly string[] = [
+  E.experimentId,
+  E.challengerWeight,
+  E.championModel,
+  E.challengerModel,
+];
+
+const DEFAULT_CHAMPION_MODEL = PinnedModelRefSchema.parse(D.championModel);
+const DEFAULT_CHALLENGER_MODEL = PinnedModelRefSchema.parse(D.challengerModel);
+
 const servingEnvShape = {
   [E.port]: intVar(D.port, 1, 65_535),
   [E.host]: textVar(HostSchema, D.host),
@@ -206,10 +246,12 @@ const servingEnvShape = {
   [E.mode]: enumVar(SERVING_MODES, D.mode),
   [E.variant]: textVar(ServedVariantSchema, null),
   [E.trafficSplit]: textVar(z.enum(TRAFFIC_SPLITS), null),
-  [E.experimentId]: textVar(NameSchema, D.experimentId),
-  [E.challengerWeight]: intVar(D.challengerWeight, 0, 100),
-  [E.championModel]: textVar(PinnedModelRefSchema, PinnedModelRefSchema.parse(D.championModel)),
-  [E.challengerModel]: textVar(PinnedModelRefSchema, PinnedModelRefSchema.parse(D.challengerModel)),
+  // The A/B settings read as null when unset, so garch mode can refuse them set; the
+  // transform gives their defaults.
+  [E.experimentId]: textVar(NameSchema, null),
+  [E.challengerWeight]: intVar(null, 0, 100),
+  [E.championModel]: textVar(PinnedModelRefSchema, null),
+  [E.challengerModel]: textVar(PinnedModelRefSchema, null),
   [E.garchModel]: textVar(PinnedModelRefSchema, null),
   [E.artifactDir]: textVar(PathSchema, D.artifactDir),
   [E.batchMaxRows]: intVar(D.batchMaxRows, 1, 10_000),
@@ -272,6 +314,16 @@ export const ServingEnvSchema = z
         message: "must be unset when MLOPS_MODE is 'garch' (the GARCH service has no A/B arms)",
       });
     }
+    if (mode === "garch") {
+      for (const name of AB_TEST_ENV_VARS.filter((n) => env[n as keyof typeof env] !== null)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message:
+            "must be unset when MLOPS_MODE is 'garch': only the prediction API reads it, and the GARCH service runs no experiment",
+        });
+      }
+    }
     if (mode !== "single" && env[E.trafficSplit] !== null) {
       ctx.addIssue({
         code: "custom",
@@ -302,10 +354,10 @@ export const ServingEnvSchema = z
       mode,
       variant,
       trafficSplit: env[E.trafficSplit],
-      experimentId: env[E.experimentId] as string,
-      challengerWeight: env[E.challengerWeight],
-      championModel: env[E.championModel] as ModelRef,
-      challengerModel: env[E.challengerModel] as ModelRef,
+      experimentId: env[E.experimentId] ?? D.experimentId,
+      challengerWeight: env[E.challengerWeight] ?? D.challengerWeight,
+      championModel: env[E.championModel] ?? DEFAULT_CHAMPION_MODEL,
+      challengerModel: env[E.challengerModel] ?? DEFAULT_CHALLENGER_MODEL,
       garchModel: env[E.garchModel],
       store,
       artifactDir: env[E.artifactDir] as string,
@@ -346,18 +398,25 @@ export function parseArtifactDir(env: EnvRecord): string {
 
 /**
  * The env vars for `config`: every setting explicit (defaults included, so a pod's environment
- * documents itself); unset optionals are omitted.
+ * documents itself); unset optionals are omitted, and in garch mode the A/B test settings
+ * (`AB_TEST_ENV_VARS`), which the GARCH service refuses.
  */
 export function renderServingEnv(config: ServingConfig): Record<string, string> {
+  const abTest: Record<string, string> =
+    config.mode === "garch"
+      ? {}
+      : {
+          [E.experimentId]: config.experimentId,
+          [E.challengerWeight]: String(config.challengerWeight),
+          [E.championModel]: formatModelRef(config.championModel),
+          [E.challengerModel]: formatModelRef(config.challengerModel),
+        };
   const env: Record<string, string> = {
     [E.port]: String(config.port),
     [E.host]: config.host,
     [E.workers]: String(config.workers),
     [E.mode]: config.mode,
-    [E.experimentId]: config.experimentId,
-    [E.challengerWeight]: String(config.challengerWeight),
-    [E.championModel]: formatModelRef(config.championModel),
-    [E.challengerModel]: formatModelRef(config.challengerModel),
+    ...abTest,
     [E.artifactDir]: config.artifactDir,
     [E.batchMaxRows]: String(config.batchMaxRows),
     [E.logQueueSize]: String(config.predictionLog.queueSize),

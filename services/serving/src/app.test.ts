@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { ErrorResponseSchema, GarchUnhealthySchema } from "@mlops/contracts";
 import { registerVersion, type Store } from "@mlops/store";
 import { describe, expect, it, vi } from "vitest";
-import { build, json, ROW as row, useFixture } from "../test-support/index.js";
+import { build, GARCH_MODE, json, ROW as row, useFixture } from "../test-support/index.js";
 import { API_SECURITY_HEADERS } from "./plugins/security.js";
 
 const fixture = useFixture();
@@ -375,7 +375,7 @@ describe("protection", () => {
   });
 
   it("sheds the GARCH service's /health in its own contract's unhealthy shape", async () => {
-    const app = await build(fixture, { MLOPS_MODE: "garch" }, TOUCHY);
+    const app = await build(fixture, GARCH_MODE, TOUCHY);
     await saturateEventLoop();
     const res = await app.inject({ url: "/health" });
     expect([res.statusCode, res.headers["retry-after"]]).toEqual([503, "1"]);

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { describe, expect, it } from "vitest";
 import { type ZodType, z } from "zod";
-import { build, json, ROW, useFixture } from "../test-support/index.js";
+import { build, GARCH_MODE, json, ROW, useFixture } from "../test-support/index.js";
 
 const fixture = useFixture();
 
@@ -160,7 +160,6 @@ describe("bad bodies", () => {
 });
 
 describe("bad bodies to the GARCH service (MLOPS_MODE=garch)", () => {
-  const GARCH_MODE = { MLOPS_MODE: "garch" };
   /** Numbers as JSON cannot carry them, and numbers at the edges of the rules. */
   const oddNumber = fc.oneof(
     fc.constantFrom("NaN", "Infinity", "-Infinity", "5", "1e400"),

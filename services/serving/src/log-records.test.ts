@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { MODEL_LOADED_LOG, PINO_LEVELS, REQUEST_LOG } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
-import { build, json, useFixture } from "../test-support/index.js";
+import { build, GARCH_MODE, json, useFixture } from "../test-support/index.js";
 
 const fixture = useFixture();
 
@@ -20,11 +20,7 @@ function capture(): { stream: Writable; records: Record<string, unknown>[] } {
 describe("the log records the saved queries and dashboard read (contracts log-records.ts)", () => {
   it("writes one request line per answer and one line per model loaded, with their fields", async () => {
     const { stream, records } = capture();
-    const app = await build(
-      fixture,
-      { MLOPS_MODE: "garch" },
-      { logger: { level: "info", stream } },
-    );
+    const app = await build(fixture, GARCH_MODE, { logger: { level: "info", stream } });
     await app.inject({ url: "/predict", ...json({ horizon: 2 }) });
     await app.inject({ url: "/predict", ...json({ horizon: -1 }) });
 

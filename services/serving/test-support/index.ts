@@ -78,6 +78,12 @@ export async function build(
   return app;
 }
 
+/**
+ * The `build` overrides that make the app the GARCH service: garch mode, with the fixture's
+ * challenger weight blanked (unset), as the service refuses the A/B test settings.
+ */
+export const GARCH_MODE = { MLOPS_MODE: "garch", MLOPS_CHALLENGER_WEIGHT: "" } as const;
+
 /** A row of the demo classifier's five features. */
 export const ROW = [0.5, -1.2, 0.3, 1.1, -0.4];
 
