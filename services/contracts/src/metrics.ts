@@ -24,7 +24,10 @@ const counter = spec("counter");
 const gauge = spec("gauge");
 const histogram = spec("histogram");
 
-/** Counter of prediction requests; `status` is `ok` or `error`. The autoscaler's signal. */
+/**
+ * Counter of prediction requests; `status` is `ok`, `error`, or `cancelled` (a GARCH fit dropped
+ * because its caller hung up: neither an answer nor the server's failure). The autoscaler's signal.
+ */
 export const PREDICTION_REQUESTS: MetricSpec = counter(
   "prediction_requests_total",
   ["variant", "model", "status"],

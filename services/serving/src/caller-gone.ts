@@ -14,3 +14,15 @@ export function callerGone(reply: FastifyReply): AbortSignal {
   });
   return controller.signal;
 }
+
+/**
+ * The work of a request dropped because its caller had gone: the client's doing, not the
+ * server's failure. The error handler answers it as the client error it is (nginx's 499, Client
+ * Closed Request, which reaches no one) and logs it at info, so a flood of hang-ups neither
+ * writes error lines nor counts as 5xx in the error rate.
+ */
+export class CallerGoneError extends Error {
+  override readonly name = "CallerGoneError";
+  readonly code = "CLIENT_CLOSED_REQUEST";
+  readonly statusCode = 499;
+}

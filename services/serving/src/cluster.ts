@@ -28,7 +28,8 @@
  * - metrics stay per machine, as a scrape expects: `/metrics` in a worker asks the primary,
  *   which merges its own registry with that of every worker that is listening (a replacement
  *   still starting is left out rather than waited for) using prom-client's AggregatorRegistry
- *   (counters and histograms summed; gauges as each metric declares).
+ *   (counters and histograms summed; gauges as each metric declares, or as `mergeMetrics` says
+ *   where prom-client's default process metrics declare a sum that means nothing).
  */
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
@@ -40,9 +41,10 @@ import {
   type ServingConfig,
 } from "@mlops/contracts";
 import type {
-  AggregatorRegistry,
+  Aggregator,
   MetricObjectWithValues,
   MetricValue,
+  PrometheusContentType,
   Registry,
 } from "prom-client";
 import type { BatchingWriterStats } from "./batching-writer.js";
@@ -241,10 +243,32 @@ async function gather<K extends "collect" | "collect-traffic">(kind: K): Promise
   return answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
 }
 
-// prom-client is imported where a merge happens: a worker's own registry comes from metrics.ts.
-// Through `default` (its module.exports), which Node and the bundle both give a CommonJS module.
-const aggregate = async (parts: Parameters<typeof AggregatorRegistry.aggregate>[0]) =>
-  (await import("prom-client")).default.AggregatorRegistry.aggregate(parts);
+/**
+ * How default process metrics are merged where prom-client's own choice, a sum, misstates the
+ * machine: each process has its own file-descriptor limit, so together they report the largest,
+ * not the total. The rest keep prom-client's: memory, heap spaces, handles, open descriptors and
+ * CPU time add up; the start time is left out, the version is the first process's, and the
+ * event-loop lag is averaged (its min and max taken as such).
+ */
+const PROCESS_AGGREGATORS: Readonly<Record<string, Aggregator>> = { process_max_fds: "max" };
+
+/**
+ * One registry of the metrics of the machine's processes (`parts`, each a registry's JSON):
+ * counters and histograms summed, gauges as each metric declares or `PROCESS_AGGREGATORS` says.
+ * prom-client is imported where a merge happens: a worker's own registry comes from metrics.ts.
+ * Through `default` (its module.exports), which Node and the bundle both give a CommonJS module.
+ */
+export async function mergeMetrics(
+  parts: readonly (readonly MetricObjectWithValues<MetricValue<string>>[])[],
+): Promise<Registry<PrometheusContentType>> {
+  const declared = parts.map((metrics) =>
+    metrics.map((metric) => {
+      const aggregator = PROCESS_AGGREGATORS[metric.name];
+      return aggregator === undefined ? metric : { ...metric, aggregator };
+    }),
+  );
+  return (await import("prom-client")).default.AggregatorRegistry.aggregate(declared);
+}
 
 /**
  * This machine's metrics (Prometheus text): a worker asks the primary; the primary merges its
@@ -254,7 +278,7 @@ export async function machineExposition(registry: Registry): Promise<string> {
   if (cluster.isWorker) return ask(toPrimary, "metrics", "the cluster primary");
   if (listeningWorkers.size === 0) return registry.metrics();
   const [own, others] = await Promise.all([registry.getMetricsAsJSON(), gather("collect")]);
-  return (await aggregate([own, ...others])).metrics();
+  return (await mergeMetrics([own, ...others])).metrics();
 }
 
 /**
@@ -265,7 +289,7 @@ export async function machineTraffic(local: () => Promise<TrafficSource>): Promi
   if (cluster.isWorker) return ask(toPrimary, "traffic", "the cluster primary");
   if (listeningWorkers.size === 0) return local();
   const parts = [await local(), ...(await gather("collect-traffic"))];
-  const merged = await aggregate(parts.map((p) => [p.requests, p.latency]));
+  const merged = await mergeMetrics(parts.map((p) => [p.requests, p.latency]));
   // A metric no process reported yet reads as no samples.
   const pick = async (name: string) =>
     ((await merged.getSingleMetric(name)?.get()) ?? { values: [] }) as TrafficSource["requests"];

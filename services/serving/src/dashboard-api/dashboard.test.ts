@@ -145,6 +145,23 @@ describe("dashboard endpoints", () => {
     }
   });
 
+  it("refuses a query parameter an endpoint does not read, naming it", async () => {
+    const app = await build(fixture);
+    for (const url of [
+      "/dashboard/api/garch/dem2gbp?horizn=20",
+      "/dashboard/api/garch/dem2gbp?horizon=5&histroy=30",
+      "/dashboard/api/traffic?since=60",
+      "/dashboard/api/experiment?experiment_id=other",
+      "/dashboard/api/models?page=2",
+      "/dashboard/api/models/classifier/1/card?format=html",
+    ]) {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBe(400);
+      const name = url.split("?")[1]!.split("&").at(-1)!.split("=")[0]!;
+      expect(res.json().issues[0].message, url).toContain(`"${name}"`);
+    }
+  });
+
   it("documents every data endpoint in the OpenAPI page", async () => {
     const app = await build(fixture);
     const paths = Object.keys((await app.inject("/docs/json")).json().paths);

@@ -5,6 +5,7 @@
  * its always-valid band replayed from the store.
  */
 
+import type { PrimaryMetric } from "@mlops/contracts";
 import {
   analyzeExperiment,
   DEFAULT_SRM_THRESHOLD,
@@ -12,6 +13,7 @@ import {
   metricMoments,
   PRIMARY_METRIC_DIRECTION,
   readLiftPath,
+  type SampleSummary,
   summarize,
 } from "@mlops/experiments";
 import type { Store } from "@mlops/store";
@@ -23,11 +25,32 @@ const LIFT_POINTS = 60;
 
 type Analysis = NonNullable<ExperimentView["analysis"]>;
 
-/** mean ± z·sd/√n at level 1 − alpha: the per-arm interval shown beside the bars. */
-function meanInterval(n: number, mean: number, variance: number, alpha: number) {
+/**
+ * The interval of an arm's primary metric at level 1 − alpha, shown beside the bars; null while
+ * n < 2. Accuracy is a proportion: its Wilson score interval, which stays within [0, 1] where the
+ * Wald interval mean ± z·sd/√n overshoots at small n ([−0.48, 1.48] at n = 2) and shrinks to a
+ * point at 0 or 1. Log loss is never negative: the Wald interval with its lower end at 0, as
+ * two-sample.ts bounds its intervals to the range of what they estimate. A numeric outcome can be
+ * anything: the Wald interval as it is.
+ */
+export function armInterval(
+  metric: PrimaryMetric,
+  { n, mean, variance }: SampleSummary,
+  alpha: number,
+): [number, number] | null {
   if (n < 2) return null;
-  const half = quantile(1 - alpha / 2, 0, 1) * Math.sqrt(variance / n);
-  return [mean - half, mean + half] as [number, number];
+  const z = quantile(1 - alpha / 2, 0, 1);
+  if (metric === "accuracy") {
+    const z2n = (z * z) / n;
+    const scale = 1 + z2n;
+    const center = (mean + z2n / 2) / scale;
+    const half = (z * Math.sqrt((mean * (1 - mean)) / n + z2n / (4 * n))) / scale;
+    // Exact arithmetic keeps it within [0, 1] and around the estimate; so must rounding (at 0, 1).
+    return [Math.max(0, Math.min(mean, center - half)), Math.min(1, Math.max(mean, center + half))];
+  }
+  const half = z * Math.sqrt(variance / n);
+  const lower = mean - half;
+  return [metric === "log_loss" ? Math.max(0, lower) : lower, mean + half];
 }
 
 /** Reads and analyses experiment `experimentId` from `store`. */
@@ -65,7 +88,7 @@ export async function experimentView(
       predictions: m?.latency.n ?? 0,
       n: s?.n ?? 0,
       mean: s?.mean ?? null,
-      ci: s ? meanInterval(s.n, s.mean, s.variance, experiment.alpha) : null,
+      ci: s ? armInterval(experiment.primary_metric, s, experiment.alpha) : null,
     };
   });
   const seq = result.primary?.sequential ?? null;

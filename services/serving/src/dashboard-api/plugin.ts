@@ -1,6 +1,7 @@
 /**
  * `/dashboard`: the live dashboard page, its hashed assets and its JSON endpoints
- * (`/dashboard/api/*`, schema-validated and listed in the OpenAPI page like every other route).
+ * (`/dashboard/api/*`, schema-validated, an unknown query parameter refused with a 400 naming it,
+ * and listed in the OpenAPI page like every other route).
  *
  * - traffic: in-process metrics sampled every few seconds (never the store), so it stays cheap
  *   under load and keeps answering when the store is down;
@@ -29,6 +30,7 @@ import {
   GarchViewQuerySchema,
   GarchViewSchema,
   ModelsViewSchema,
+  NoQuerySchema,
   TrafficViewSchema,
 } from "./schemas.js";
 import {
@@ -120,7 +122,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary:
           "Prediction rate per variant, latency percentiles, error rate and log queue (last 5 minutes, this process)",
-        response: { 200: TrafficViewSchema },
+        querystring: NoQuerySchema,
+        response: { 200: TrafficViewSchema, 400: ErrorResponseSchema },
       },
     },
     async (_, reply) => {
@@ -133,7 +136,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const storeView = (path: string, summary: string, schema: z.ZodType, view: Cached<unknown>) =>
     app.get(
       `${API}/${path}`,
-      { schema: { tags, summary, response: { 200: schema, 503: ErrorResponseSchema } } },
+      {
+        schema: {
+          tags,
+          summary,
+          querystring: NoQuerySchema,
+          response: { 200: schema, 400: ErrorResponseSchema, 503: ErrorResponseSchema },
+        },
+      },
       async (_, reply) => {
         noStore(reply);
         return view.get();
@@ -182,6 +192,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: "A model version's card (Markdown, served as text/plain)",
         params: CardParamsSchema,
+        querystring: NoQuerySchema,
         response: {
           // Sent as text/plain, which Fastify passes through unserialised.
           200: z.string().describe("the card's Markdown"),

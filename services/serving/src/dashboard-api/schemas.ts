@@ -57,7 +57,10 @@ const ArmSchema = z.object({
   /** Observations of the primary metric (predictions with an outcome). */
   n: z.number(),
   mean: Maybe,
-  /** Normal-approximation interval of the mean at the experiment's level; null while n < 2. */
+  /**
+   * Interval of the mean at the experiment's level (accuracy's Wilson interval, within [0, 1];
+   * log loss's never below 0); null while n < 2.
+   */
   ci: Interval.nullable(),
 });
 
@@ -141,8 +144,14 @@ export const ModelsViewSchema = z.object({
 });
 export type ModelsView = z.infer<typeof ModelsViewSchema>;
 
-/** Query of `GET /dashboard/api/garch/:name`. */
-export const GarchViewQuerySchema = z.object({
+/**
+ * Query of the dashboard's endpoints that read none: a parameter sent is refused, naming it,
+ * rather than ignored, as a misspelt one would otherwise be.
+ */
+export const NoQuerySchema = z.strictObject({});
+
+/** Query of `GET /dashboard/api/garch/:name`; an unknown parameter is refused, naming it. */
+export const GarchViewQuerySchema = z.strictObject({
   /** Fitted observations to return, the most recent. */
   history: decimalText(z.number().int().min(10).max(5000), true).default(250),
   /** Forecast steps. */

@@ -1,5 +1,6 @@
 import { Random } from "@mlops/garch/random";
 import { afterEach, describe, expect, it } from "vitest";
+import { CallerGoneError } from "../caller-gone.js";
 import { ServingError } from "../errors.js";
 import { createFitter, type GarchFitter } from "./fitter.js";
 
@@ -107,7 +108,10 @@ describe("the GARCH fitter", () => {
     const dropped = gone.map((caller) => fitter!.fit(long, caller.signal));
     const kept = fitter.fit({ returns: returns(300), options: { p: 1, q: 1 }, horizon: 2 });
     for (const caller of gone) caller.abort();
-    for (const fit of dropped) await expect(fit).rejects.toMatchObject({ name: "AbortError" });
+    for (const fit of dropped) {
+      await expect(fit).rejects.toBeInstanceOf(CallerGoneError);
+      await expect(fit).rejects.toMatchObject({ statusCode: 499, cause: { name: "AbortError" } });
+    }
     expect((await kept).path.variance).toHaveLength(2);
   });
 });

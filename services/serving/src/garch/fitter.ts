@@ -9,6 +9,7 @@
 import { threadModule } from "@mlops/contracts/files";
 import type { GarchOptions, GarchParams } from "@mlops/garch";
 import { Piscina } from "piscina";
+import { CallerGoneError } from "../caller-gone.js";
 import { ServingError } from "../errors.js";
 import type { ForecastPath } from "../models/garch.js";
 
@@ -44,7 +45,8 @@ export type FitReply = { fit: FitSummary; path: ForecastPath } | { invalid: stri
 export interface GarchFitter {
   /**
    * The fit and its forecast; GARCH_FIT_FAILED (422), GARCH_BUSY (503) or GARCH_TIMEOUT (503)
-   * otherwise. Aborting `signal` (its caller has gone) drops the fit, queued or running.
+   * otherwise. Aborting `signal` (its caller has gone) drops the fit, queued or running, with a
+   * `CallerGoneError`.
    */
   fit(request: FitRequest, signal?: AbortSignal): Promise<{ fit: FitSummary; path: ForecastPath }>;
   /** Stops the thread. */
@@ -82,13 +84,20 @@ export function createFitter(
           signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         });
       } catch (error) {
-        if (!deadline.aborted) throw error;
-        throw new ServingError(
-          "GARCH_TIMEOUT",
-          `the fit did not finish within ${deadlineMs / 1000} s of its arrival: retry later`,
-          undefined,
-          { cause: error },
-        );
+        if (deadline.aborted) {
+          throw new ServingError(
+            "GARCH_TIMEOUT",
+            `the fit did not finish within ${deadlineMs / 1000} s of its arrival: retry later`,
+            undefined,
+            { cause: error },
+          );
+        }
+        if (signal?.aborted) {
+          throw new CallerGoneError("the caller closed the connection before the fit finished", {
+            cause: error,
+          });
+        }
+        throw error;
       }
       if ("invalid" in reply) throw new ServingError("GARCH_FIT_FAILED", reply.invalid);
       return reply;

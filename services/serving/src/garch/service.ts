@@ -4,9 +4,10 @@
  * from registered fits, fits posted returns (refusing a series shorter than the model needs, with
  * that length in the message), describes registered versions, and counts forecasts in the
  * prediction metrics under the variant `garch`: each answered one as `ok`, each the server failed
- * (5xx) as `error`. A client's mistake (a bad reference, an unknown model, a series that cannot be
- * fitted) is counted in neither, as on `/predict`: it says nothing of the service's health, and an
- * unknown name must not become a series of its own.
+ * (5xx) as `error`, and a fit dropped because its caller had gone as `cancelled` (a hang-up says
+ * nothing of the service's health, so it must not raise the error rate). A client's mistake (a bad
+ * reference, an unknown model, a series that cannot be fitted) is counted in none, as on
+ * `/predict`: an unknown name must not become a series of its own.
  */
 import {
   formatModelRef,
@@ -18,6 +19,7 @@ import {
 } from "@mlops/contracts";
 import { checkSpec, type DistName, type GarchFit, minimumLength } from "@mlops/garch";
 import type { Store } from "@mlops/store";
+import { CallerGoneError } from "../caller-gone.js";
 import { ServingError } from "../errors.js";
 import type { ServingMetrics } from "../metrics.js";
 import { type ForecastPath, forecastPath } from "../models/garch.js";
@@ -52,6 +54,11 @@ export interface RegisteredForecast {
 export interface GarchService {
   /** The reference `/predict` uses when a request names no model, or null when none is set. */
   readonly defaultRef: string | null;
+  /**
+   * The fit `defaultRef` resolves to now, as `/predict` resolves it per request (an alias may
+   * have moved since start), or null when no default is set or nothing matches it now.
+   */
+  current(): Promise<ServedGarch | null>;
   /** Forecast from `ref` (default: `defaultRef`); MODEL_NOT_FOUND when nothing matches. */
   forecast(ref: string | undefined, horizon: number): Promise<RegisteredForecast>;
   /**
@@ -127,11 +134,14 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
     metrics.requests.labels({ ...labels, status: "ok" }).inc();
     metrics.latency.labels(labels).observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
-  /** Counts a failed forecast when the server failed it; a client's mistake is not counted. */
+  /**
+   * Counts a failed forecast: as `cancelled` when its caller had gone, as `error` when the server
+   * failed it; a client's mistake is not counted.
+   */
   const recordFailure = (model: string, error: unknown) => {
-    if (serverFailure(error)) {
-      metrics.requests.labels({ variant: "garch", model, status: "error" }).inc();
-    }
+    const status =
+      error instanceof CallerGoneError ? "cancelled" : serverFailure(error) ? "error" : null;
+    if (status !== null) metrics.requests.labels({ variant: "garch", model, status }).inc();
   };
 
   /** The version described; its fit is read only when its facts are not known yet. */
@@ -157,15 +167,24 @@ export function createGarchService(deps: GarchServiceDeps): GarchService {
     };
   };
 
+  const current = async (): Promise<ServedGarch | null> => {
+    if (defaultRef === null) return null;
+    try {
+      return (await served.resolveGarch(defaultRef)).served;
+    } catch (error) {
+      if (error instanceof ServingError && error.code === "MODEL_NOT_FOUND") return null;
+      throw error;
+    }
+  };
   /** `name@version` the default reference resolves to now, or null. */
   const currentDefault = async (): Promise<string | null> => {
-    if (defaultRef === null) return null;
-    const { record: version } = await served.resolveGarch(defaultRef);
-    return `${version.name}@${version.version}`;
+    const model = await current();
+    return model && `${model.name}@${model.version}`;
   };
 
   return {
     defaultRef,
+    current,
 
     async forecast(ref, horizon) {
       const wanted = ref ?? defaultRef;

@@ -1,14 +1,27 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GarchModelsListSchema, GarchPredictResponseSchema } from "@mlops/contracts";
+import { Writable } from "node:stream";
+import { GarchModelsListSchema, GarchPredictResponseSchema, PINO_LEVELS } from "@mlops/contracts";
 import { openSqliteStore, registerVersion, type Store } from "@mlops/store";
 import { describe, expect, it } from "vitest";
-import { build, json, useFixture } from "../../test-support/index.js";
+import { build, GARCH_MODE, json, useFixture } from "../../test-support/index.js";
 
 const fixture = useFixture();
 
-const GARCH_MODE = { MLOPS_MODE: "garch" };
+/** A pino destination that keeps each JSON line. */
+function capture(): { stream: Writable; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line) records.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { stream, records };
+}
 
 /** A GARCH(1,1)-like series from a fixed recursion, so the tests need no randomness. */
 function series(n: number): number[] {
@@ -177,6 +190,58 @@ describe("the GARCH service (MLOPS_MODE=garch)", () => {
     });
     expect(big.statusCode).toBe(400);
     expect(big.json().message).toMatch(/needs at least 125 returns \(got 110\)/);
+  });
+
+  it("counts a fit whose caller hung up as cancelled, logged at info, not as the server's error", async () => {
+    const { stream, records } = capture();
+    const app = await build(fixture, GARCH_MODE, { logger: { level: "info", stream } });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as AddressInfo;
+    // A fit of many seconds (the largest order and the heaviest distribution), hung up on.
+    const caller = new AbortController();
+    const pending = fetch(`http://127.0.0.1:${port}/predict/custom`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ returns: series(20_000), p: 5, q: 5, dist: "skewt" }),
+      signal: caller.signal,
+    }).catch(() => "hung up");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    caller.abort();
+    expect(await pending).toBe("hung up");
+    const garchSeries = async () =>
+      (await app.inject({ url: "/metrics" })).body
+        .split("\n")
+        .filter((line) => line.startsWith('prediction_requests_total{variant="garch"'));
+    await expect
+      .poll(garchSeries, { timeout: 10_000 })
+      .toEqual(['prediction_requests_total{variant="garch",model="custom",status="cancelled"} 1']);
+    // The hang-up's one line: at info, the client's doing (nginx's 499), never a 5xx "failed".
+    await expect
+      .poll(() => records.find((r) => r.code === "CLIENT_CLOSED_REQUEST"))
+      .toMatchObject({
+        level: PINO_LEVELS.info,
+        status: 499,
+      });
+    expect(records.filter((r) => (r.level as number) >= PINO_LEVELS.warn)).toEqual([]);
+  }, 20_000);
+
+  it("publishes the codes the GARCH routes answer with: the fitter's 503s, 401 and 403 under MLOPS_AUTH", async () => {
+    const hash = createHash("sha256").update("k").digest("hex");
+    const app = await build(fixture, { ...GARCH_MODE, MLOPS_API_KEY_SHA256: hash });
+    const custom = await app.inject({ url: "/predict/custom", ...json({ returns: series(300) }) });
+    expect(custom.statusCode).toBe(401);
+    type Operation = { responses: Record<string, { description?: string }> };
+    const doc: { paths: Record<string, Record<string, Operation>> } = (
+      await app.inject({ url: "/docs/json" })
+    ).json();
+    const responses = (path: string) => doc.paths[path]!.post!.responses;
+    const codes = ["200", "400", "401", "403", "404", "422", "429", "503"];
+    for (const path of ["/predict", "/predict/custom", "/garch/forecast", "/garch/fit-forecast"]) {
+      expect(Object.keys(responses(path)).sort(), path).toEqual(codes);
+    }
+    for (const path of ["/predict/custom", "/garch/fit-forecast"]) {
+      expect(responses(path)["503"]!.description, path).toMatch(/GARCH_BUSY.*GARCH_TIMEOUT/);
+    }
   });
 
   it("serves no classifier routes and counts its forecasts and model loads in /metrics", async () => {

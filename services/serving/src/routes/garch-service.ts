@@ -6,7 +6,6 @@
  * `predictRoutes` sit where the API key (when configured) protects predictions.
  */
 import {
-  ErrorResponseSchema,
   GARCH_SERVICE_PATHS,
   GarchCustomRequestSchema,
   GarchCustomResponseSchema,
@@ -22,9 +21,7 @@ import { callerGone } from "../caller-gone.js";
 import { modelType } from "../garch/service.js";
 import type { ForecastPath } from "../models/garch.js";
 import { shedWith } from "../plugins/security.js";
-import { flatParams } from "./garch.js";
-
-const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema };
+import { fitErrors, flatParams, garchErrors } from "./garch.js";
 
 const DAY_MS = 86_400_000;
 
@@ -150,7 +147,7 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Variance and volatility forecast from a registered GARCH model",
         description: "`model` is NAME, NAME@version or NAME@alias; without it, the service's own.",
         body: GarchPredictRequestSchema,
-        response: { 200: GarchPredictResponseSchema, ...errors },
+        response: { 200: GarchPredictResponseSchema, ...garchErrors },
       },
     },
     async (request) => {
@@ -172,7 +169,7 @@ export const predictRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           "A series shorter than the model needs (at least 100 returns, more for larger orders) is a 400 that states the minimum.",
         body: GarchCustomRequestSchema,
-        response: { 200: GarchCustomResponseSchema, ...errors },
+        response: { 200: GarchCustomResponseSchema, ...fitErrors },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,28 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { callerGone } from "../caller-gone.js";
 
-const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 422: ErrorResponseSchema };
+/**
+ * What the GARCH routes may answer besides their success: a bad request, a missing or refused
+ * credential (MLOPS_AUTH), an unknown model, a series that cannot be fitted, the rate limit, and
+ * a store or credential check that does not answer or a shed request.
+ */
+export const garchErrors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  422: ErrorResponseSchema,
+  429: ErrorResponseSchema,
+  503: ErrorResponseSchema,
+};
+
+/** The same for a fit of posted returns, whose 503 also stands for the fitter's refusals. */
+export const fitErrors = {
+  ...garchErrors,
+  503: ErrorResponseSchema.describe(
+    "GARCH_BUSY: fits are queued to capacity; GARCH_TIMEOUT: the fit did not finish within the server's deadline; or the server is overloaded or cannot check credentials. Retry after `retry-after` seconds.",
+  ),
+};
 
 /** Named parameters flattened to `omega`, `alpha[1]`, …, as the responses list them. */
 export function flatParams(params: object): Record<string, number> {
@@ -35,7 +56,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: "Variance and volatility path from a registered GARCH fit",
         body: GarchForecastRequestSchema,
-        response: { 200: GarchForecastResponseSchema, ...errors },
+        response: { 200: GarchForecastResponseSchema, ...garchErrors },
       },
     },
     async (request) => {
@@ -51,7 +72,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: "Fit GARCH(p,q) on the posted returns, then forecast",
         body: GarchFitForecastRequestSchema,
-        response: { 200: GarchFitForecastResponseSchema, ...errors },
+        response: { 200: GarchFitForecastResponseSchema, ...fitErrors },
       },
     },
     async (request, reply) => {

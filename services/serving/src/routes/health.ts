@@ -27,7 +27,7 @@ const SummarySchema = z.object({
 });
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const { config, served, store } = app;
+  const { config, served, store, garch } = app;
   const startedAt = Date.now();
   const storeOk = () =>
     store.ping().then(
@@ -37,12 +37,20 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         return false;
       },
     );
-  const models = () => {
+  /**
+   * The classifiers loaded at start, and the GARCH fit a forecast without a model gets now (its
+   * alias may have moved since); left out when it cannot be resolved, as the store is down.
+   */
+  const models = async () => {
     const out: Record<string, { name: string; version: number }> = {};
     for (const [variant, m] of Object.entries(served.classifiers)) {
       out[variant] = { name: m.name, version: m.version };
     }
-    if (served.garch) out.garch = { name: served.garch.name, version: served.garch.version };
+    const current = await garch.current().catch((err: unknown) => {
+      app.log.warn({ err }, "the default GARCH model did not resolve");
+      return null;
+    });
+    if (current) out.garch = { name: current.name, version: current.version };
     return out;
   };
 
@@ -82,13 +90,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => {
-      const ok = await storeOk();
+      const [ok, servedModels] = await Promise.all([storeOk(), models()]);
       return {
         status: ok ? ("ok" as const) : ("degraded" as const),
         mode: config.mode,
         variant: config.variant,
         experiment_id: config.experimentId,
-        models: models(),
+        models: servedModels,
         // The kind only: the store's name holds a file path or an account endpoint.
         store: { kind: config.store.kind, ok },
         uptime_s: (Date.now() - startedAt) / 1000,

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ServingError } from "../errors.js";
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const { served, store } = app;
+  const { served, store, garch } = app;
 
   app.get(
     "/models",
@@ -28,12 +28,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         kind: "classifier" as const,
         algorithm: m.algorithm,
       }));
-      const garch = served.garch
+      // The version a forecast without a model gets now: the alias may have moved since start.
+      const current = await garch.current();
+      const servedGarch = current
         ? [
             {
               variant: "garch" as const,
-              name: served.garch.name,
-              version: served.garch.version,
+              name: current.name,
+              version: current.version,
               kind: "garch" as const,
               algorithm: null,
             },
@@ -46,7 +48,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         ready_version: s.ready_version,
         aliases: { ...s.aliases },
       }));
-      return { served: [...servedList, ...garch], registered };
+      return { served: [...servedList, ...servedGarch], registered };
     },
   );
 
