@@ -8,7 +8,7 @@
  * errors are those of the model with it held at the bound. On the persistence limit (under
  * stationarity), the ARCH and GARCH estimates are constrained to their sum: their standard
  * errors are those of the constrained estimates; where only one of them is off its bound, the
- * limit fixes that one too, and it has no standard error either. Mean parameters held on a cusp
+ * limit fixes that one too, and it has no standard error either. Mean parameters held on a kink
  * of the GED log-likelihood (optimize/kink.ts) have none either, for the same reason, but are
  * not on a limit.
  */
@@ -37,7 +37,7 @@ export function activeConstraints(
 ): ActiveConstraint[] {
   const names = paramNames(spec);
   const out: ActiveConstraint[] = [];
-  // On a kink (optimize/kink.ts) the mean parameters are held on a cusp, not on a limit.
+  // On a kink (optimize/kink.ts) the mean parameters are held there, not on a limit.
   const from = estimate.onKink ? meanParamCount(spec.mean) : 0;
   estimate.held.forEach((h, i) => {
     if (h !== FREE && i >= from) {

@@ -10,8 +10,8 @@
  * the log-likelihood still to gain; the projected gradient in the metric of the inverse
  * Hessian) is below 1e-7 with a Hessian negative definite on the parameters not held at a
  * limit, and every limit held has a multiplier of the right sign; or on a flat ridge
- * (optimize/flat.ts), or with GED innovations and nu < 1 on a cusp in the mean parameters
- * (optimize/kink.ts).
+ * (optimize/flat.ts), or with GED innovations and nu near or below 1 on a kink in the mean
+ * parameters (optimize/kink.ts).
  */
 import type { Model } from "./likelihood.js";
 import { localEstimate } from "./local.js";

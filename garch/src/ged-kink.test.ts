@@ -19,12 +19,12 @@ const ROUNDING = 1e-9;
 const AR1 = { kind: "ar", lags: 1 } as const;
 const AR2 = { kind: "ar", lags: 2 } as const;
 
-/** Simulated GARCH(1,1)-GED, n = 2000: constant mean 0.02, or AR(1) with coefficient `ar`. */
-function simulated(nu: number, seed: number, ar?: number): Float64Array {
+/** Simulated GARCH(1,1)-GED (n = 2000): constant mean 0.02, or AR(1) with coefficient `ar`. */
+function simulated(nu: number, seed: number, ar?: number, n = 2000): Float64Array {
   const options: GarchOptions = { dist: "ged", mean: ar === undefined ? "constant" : AR1 };
   const truth: GarchParams = { mu: 0.02, omega: 0.05, alpha: [0.1], beta: [0.85], nu };
   const params = ar === undefined ? truth : { ...truth, ar: [ar] };
-  return simulate(checkSpec(options), params, 2000, { seed }).returns;
+  return simulate(checkSpec(options), params, n, { seed }).returns;
 }
 
 describe("GED with nu near 1 and a constant mean (simulated, n = 2000)", () => {
@@ -70,6 +70,42 @@ describe("GED with nu below 1 and an AR(1) mean (simulated, n = 2000, true nu = 
     );
     expect(r.logLikelihood).toBeGreaterThanOrEqual(before - ROUNDING);
   });
+});
+
+describe("GED with nu just above 1 and an AR(1) mean (simulated, true nu = 1)", () => {
+  // Their optima lie on the kink of one observation (a line in (mu, phi)) or where the kinks of
+  // two cross, with nu a little above 1: the fits ended unconverged before, with these
+  // log-likelihoods. [AR coefficient, seed, n, log-likelihood before, observations at the kink]
+  it.each<[number, number, number, number, string]>([
+    [0.1, 31776, 500, -707.4279641022104, "r\\[\\d+\\]"],
+    [0.3, 31776, 1000, -1346.7666961052762, "r\\[\\d+\\], r\\[\\d+\\]"],
+  ])(
+    "AR %d, seed %d, n = %d: converged on a kink, no lower than before",
+    (ar, seed, n, before, at) => {
+      const x = simulated(1, seed, ar, n);
+      const r = fit(x, { dist: "ged", mean: AR1 });
+      expect(r.converged, r.message).toBe(true);
+      expect(r.params.nu).toBeGreaterThan(1);
+      expect(r.message).toMatch(
+        new RegExp(`^converged on a kink: the mean leaves a residual of 0 at ${at}, where`),
+      );
+      expect(r.logLikelihood).toBeGreaterThanOrEqual(before - ROUNDING);
+      // No mean nearby is higher, on the kink (mu moved with phi) or off it.
+      const t = Number(/r\[(\d+)\]/.exec(r.message)![1]);
+      const { mu, ar: phi } = r.params;
+      for (const delta of [1e-9, 1e-6, 1e-4, -1e-9, -1e-6, -1e-4]) {
+        const moved = [
+          { mu: mu! + delta, ar: phi },
+          { mu, ar: [phi![0]! + delta] },
+          { mu: mu! - delta * x[t - 1]!, ar: [phi![0]! + delta] },
+        ];
+        for (const m of moved) {
+          const ll = logLikelihood(x, r.spec, { ...r.params, ...m });
+          expect(ll).toBeLessThan(r.logLikelihood + 5e-8);
+        }
+      }
+    },
+  );
 });
 
 describe("GED fits of dem2gbp with an AR mean (nu about 1.15)", () => {

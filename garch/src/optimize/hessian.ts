@@ -6,6 +6,18 @@
 import { outerProduct } from "../covariance.js";
 import { evaluate, evaluateHessian, type Model } from "../likelihood.js";
 
+/**
+ * The log-likelihood at θ, with its gradient written to `grad` when given, leaving the model's
+ * residuals and variances at θ: the model's own (`evaluate`), or in other coordinates of the
+ * parameters (optimize/kink.ts holds the mean on a kink in coordinates that make it a limit).
+ */
+export type Objective = (theta: Float64Array, grad?: Float64Array) => number;
+
+/** The model's log-likelihood in θ as an `Objective`. */
+export function objectiveOf(model: Model): Objective {
+  return (theta, grad) => evaluate(model, theta, grad);
+}
+
 /** Largest sample whose Hessian is taken by central differences (see `hessianAt`). */
 const CENTRAL_HESSIAN_MAX = 20_000;
 
@@ -28,24 +40,28 @@ function fdStep(model: Model, theta: ArrayLike<number>, i: number): number {
  * differences of the analytic gradient, symmetrised:
  * central (2k passes, relative error ~1e-10) up to `CENTRAL_HESSIAN_MAX` observations, forward
  * beyond (k + 1 passes, ~1e-5: far below the sampling error of standard errors from that many
- * observations, and enough for Newton steps).
+ * observations, and enough for Newton steps). With `objective`, the Hessian of that function
+ * instead, by differences along its coordinates (with the steps of the model's parameters).
  */
-export function hessianAt(model: Model, theta: Float64Array): Float64Array {
+export function hessianAt(model: Model, theta: Float64Array, objective?: Objective): Float64Array {
   const k = model.layout.k;
   const hess = new Float64Array(k * k);
-  if (Number.isFinite(evaluateHessian(model, theta, new Float64Array(k), hess))) return hess;
+  if (!objective && Number.isFinite(evaluateHessian(model, theta, new Float64Array(k), hess))) {
+    return hess;
+  }
+  const value = objective ?? objectiveOf(model);
   const gp = new Float64Array(k);
   const gm = new Float64Array(k);
   const central = model.nEff <= CENTRAL_HESSIAN_MAX;
-  if (!central) evaluate(model, theta, gm);
+  if (!central) value(theta, gm);
   const x = Float64Array.from(theta);
   for (let i = 0; i < k; i++) {
     const step = fdStep(model, theta, i);
     x[i] = theta[i]! + step;
-    evaluate(model, x, gp);
+    value(x, gp);
     if (central) {
       x[i] = theta[i]! - step;
-      evaluate(model, x, gm);
+      value(x, gm);
     }
     x[i] = theta[i]!;
     const width = central ? 2 * step : step;
@@ -58,7 +74,7 @@ export function hessianAt(model: Model, theta: Float64Array): Float64Array {
       hess[j * k + i] = v;
     }
   }
-  evaluate(model, theta); // leave the model's residuals and variances at θ
+  value(theta); // leave the model's residuals and variances at θ
   return hess;
 }
 

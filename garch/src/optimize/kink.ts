@@ -16,33 +16,51 @@
  * Where the stages end short of an optimum with nu at most KINK_NU, the crossings of the kinks of
  * the observations nearest to the end (in standardised residuals) are tried as the mean: the
  * mean parameters solved for residuals of 0 there (mu = r_t exactly for a constant mean). From
- * the best of them:
+ * the best of them, in turn until one is accepted:
  *
  * - with nu < 1, polishing with the mean held there: a converged polish (the KKT conditions on
  *   the other parameters) with nu still below 1 is a local maximum, since the cusps' slopes,
  *   infinite on either side, outweigh any finite slope of the rest in every direction of the
  *   mean. The mean has no standard error there (its estimator is not normal at a cusp), and the
  *   others' are those of the model with it held;
- * - otherwise polishing with the mean free, its end accepted only where sampling each mean
- *   parameter on either side, from 1e-12 to 1e-2 of its scale, finds no point higher by more
- *   than half the decrement tolerance (beside a kink with nu > 1 the quadratic model can
- *   understate what is left to gain).
+ * - polishing with the mean free, its end accepted only where sampling each mean parameter on
+ *   either side, from 1e-12 to 1e-2 of its scale, finds no point higher by more than half the
+ *   decrement tolerance (beside a kink with nu > 1 the quadratic model can understate what is
+ *   left to gain);
+ * - with nu at or above 1, polishing with the mean held on the crossing, accepted where that
+ *   sampling finds no higher point along the mean's axes nor along the crossing's edges (the
+ *   lines where all but one of its kinks stay crossed, either way): to first order the
+ *   log-likelihood is linear in the mean within each sector the kinks bound, a cone spanned by
+ *   edges, so where no edge gains no direction does. Standard errors as for nu < 1;
+ * - with an AR mean and nu above 1, the optimum may lie on the kink of one observation r[t]
+ *   alone, a hyperplane along which the log-likelihood is smooth: polishing in coordinates that
+ *   make it a limit (s = mu + sum_i phi_i r[t-i], the mean at t, in place of mu, held at r[t]),
+ *   for the few observations nearest to the end, accepted where that polish converges (the KKT
+ *   conditions along the kink) with nu still above 1 and the sampling along the mean's axes,
+ *   each of which leaves the kink, finds no higher point. Standard errors as for nu < 1.
+ *
+ * An estimate is kept only if it is no lower than the end it started from (to 1e-12 relative).
  */
 import { evaluate, type Model } from "../likelihood.js";
+import { AT_LOWER } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
+import type { Objective } from "./hessian.js";
 import { polish } from "./polish.js";
 import { DECREMENT_TOL, type Estimate } from "./result.js";
 
 /** Largest nu at which an end short of an optimum is tried on a kink. */
-export const KINK_NU = 1.1;
+export const KINK_NU = 1.2;
 /** Observations whose kinks are tried: at least this many, nearest first. */
 const CANDIDATES = 8;
+/** Observations whose kink alone is tried as the mean's (AR mean, nu > 1), nearest first. */
+const LINE_CANDIDATES = 3;
 /** Points sampled each way in each mean parameter (geometric, from 1e-12 to 1e-2 of its scale). */
 const SAMPLES = 21;
 
 /**
  * The estimate on a kink reached from `end` (an estimate that did not converge) within `budget`
- * polishing steps, converged and no lower than `end` beyond rounding; null where there is none.
+ * polishing steps, converged and no lower than `end` beyond rounding; null where there is none
+ * (see the module comment).
  */
 export function onKink(
   model: Model,
@@ -57,43 +75,60 @@ export function onKink(
   const crossing = bestCrossing(model, end.theta);
   if (!crossing) return null;
   const { theta: start, observations } = crossing;
-  let found: Estimate | null = null;
-  // Polishing steps spent on a hold that did not converge.
+  // An end within rounding of the kink already can be a hair higher, by rounding.
+  const noLower = (e: Estimate) =>
+    e.logLikelihood >= end.logLikelihood - 1e-12 * Math.abs(end.logLikelihood);
+  const fixed: Constraints = {
+    ...c,
+    lower: Float64Array.from(c.lower, (v, i) => (i < m ? start[i]! : v)),
+    upper: Float64Array.from(c.upper, (v, i) => (i < m ? start[i]! : v)),
+  };
+  // Polishing steps spent on tries that were not accepted.
   let spent = 0;
-  if (start[layout.shape]! < 1) {
-    const fixed: Constraints = {
-      ...c,
-      lower: Float64Array.from(c.lower, (v, i) => (i < m ? start[i]! : v)),
-      upper: Float64Array.from(c.upper, (v, i) => (i < m ? start[i]! : v)),
-    };
-    const held = polish(model, fixed, start, budget, "on a kink");
-    if (held.converged && held.theta[layout.shape]! < 1) {
-      const where = observations.map((t) => `r[${t}]`).join(", ");
-      found = {
-        ...held,
-        onKink: true,
-        message:
-          `converged on a kink: the mean leaves a residual of 0 at ${where}, where the GED ` +
-          `log-likelihood with nu < 1 has a cusp in the mean (no standard error there, the ` +
-          `others' are those of the model with it held); on the others, ` +
-          held.message.replace(/^converged: /, ""),
-      };
-    } else {
-      spent = held.iterations;
+  /** The polish with the mean held on the crossing, where it is accepted. */
+  const onCrossing = (): Estimate | null => {
+    const held = polish(model, fixed, start, budget - spent, "on a kink");
+    const nu = held.theta[layout.shape]!;
+    const accepted =
+      held.converged &&
+      noLower(held) &&
+      (nu < 1 || !higherAlong(model, held, [...meanAxes(model), ...edges(model, observations)]));
+    if (!accepted) {
+      spent += held.iterations;
+      return null;
     }
-  }
+    const where = observations.map((t) => `r[${t}]`).join(", ");
+    const shape =
+      nu < 1
+        ? "with nu < 1 has a cusp in the mean"
+        : `with nu = ${nu.toPrecision(4)} is all but kinked in the mean, and no point off it is higher`;
+    return {
+      ...held,
+      iterations: held.iterations + spent,
+      onKink: true,
+      message:
+        `converged on a kink: the mean leaves a residual of 0 at ${where}, where the GED ` +
+        `log-likelihood ${shape} (no standard error there, the others' are those of the model ` +
+        `with it held); on the others, ${held.message.replace(/^converged: /, "")}`,
+    };
+  };
+  const below1 = start[layout.shape]! < 1;
+  let found = below1 ? onCrossing() : null;
   if (!found && budget > spent) {
     const free = polish(model, c, start, budget - spent, "from a kink");
-    if (free.converged && !higherInMean(model, free)) {
+    if (free.converged && noLower(free) && !higherAlong(model, free, meanAxes(model))) {
       found = { ...free, iterations: free.iterations + spent };
+    } else {
+      spent += free.iterations;
     }
   }
-  // The end may lie within rounding of the kink already (and then a hair higher, by rounding).
-  if (!found || found.logLikelihood < end.logLikelihood - 1e-12 * Math.abs(end.logLikelihood)) {
-    evaluate(model, end.theta); // leave the model's residuals and variances at the end
-    return null;
+  // With nu at or above 1 a crossing is a maximum only where no direction off it gains.
+  if (!found && !below1 && budget > spent) found = onCrossing();
+  if (!found && m > 1 && end.theta[layout.shape]! > 1 && budget > spent) {
+    const line = onKinkLine(model, c, end, budget - spent, noLower);
+    if (line) found = { ...line, iterations: line.iterations + spent };
   }
-  evaluate(model, found.theta);
+  evaluate(model, (found ?? end).theta); // leave the model's residuals and variances there
   return found;
 }
 
@@ -106,18 +141,20 @@ function bestCrossing(
   model: Model,
   theta: Float64Array,
 ): { theta: Float64Array; observations: number[] } | null {
-  const { e, h, r, t0, n } = model;
+  const { r } = model;
   const m = model.layout.nMean;
-  evaluate(model, theta);
-  const order: number[] = [];
-  for (let t = t0; t < n; t++) order.push(t);
-  const z = (t: number) => Math.abs(e[t]!) / Math.sqrt(h[t]!);
-  order.sort((a, b) => z(a) - z(b));
-  const nearest = order.slice(0, CANDIDATES + m - 1);
+  const nearest = nearestKinks(model, theta, CANDIDATES + m - 1);
   let best: { theta: Float64Array; observations: number[] } | null = null;
   let bestLl = Number.NEGATIVE_INFINITY;
   for (const subset of subsets(nearest, m)) {
-    const mean = m === 1 ? [r[subset[0]!]!] : solveMean(r, subset);
+    const mean =
+      m === 1
+        ? [r[subset[0]!]!]
+        : solveAt(
+            r,
+            subset,
+            subset.map((t) => r[t]!),
+          );
     if (!mean) continue;
     const next = Float64Array.from(theta);
     next.set(mean, 0);
@@ -128,6 +165,79 @@ function bestCrossing(
     }
   }
   return best;
+}
+
+/** The `count` observations whose kinks are nearest to θ: the smallest |standardised residuals|. */
+function nearestKinks(model: Model, theta: Float64Array, count: number): number[] {
+  const { e, h, t0, n } = model;
+  evaluate(model, theta);
+  const order: number[] = [];
+  for (let t = t0; t < n; t++) order.push(t);
+  const z = (t: number) => Math.abs(e[t]!) / Math.sqrt(h[t]!);
+  order.sort((a, b) => z(a) - z(b));
+  return order.slice(0, count);
+}
+
+/**
+ * The estimate on the kink of one observation alone (an AR mean, nu > 1; see the module comment),
+ * for each of the LINE_CANDIDATES observations nearest to `end` in turn; null where none is
+ * accepted (converged, `noLower`, and no point off the kink higher) within `budget` steps.
+ */
+function onKinkLine(
+  model: Model,
+  c: Constraints,
+  end: Estimate,
+  budget: number,
+  noLower: (estimate: Estimate) => boolean,
+): Estimate | null {
+  const { r, layout } = model;
+  const m = layout.nMean;
+  let spent = 0;
+  for (const t of nearestKinks(model, end.theta, LINE_CANDIDATES)) {
+    if (budget <= spent) break;
+    /** θ from the coordinates with s in place of mu. */
+    const toTheta = (u: Float64Array): Float64Array => {
+      const theta = Float64Array.from(u);
+      for (let i = 1; i < m; i++) theta[0] = theta[0]! - u[i]! * r[t - i]!;
+      return theta;
+    };
+    // d/dphi_i at fixed s = d/dphi_i - r[t-i] d/dmu; d/ds = d/dmu.
+    const objective: Objective = (u, grad) => {
+      const ll = evaluate(model, toTheta(u), grad);
+      if (grad) for (let i = 1; i < m; i++) grad[i] = grad[i]! - r[t - i]! * grad[0]!;
+      return ll;
+    };
+    const held: Constraints = {
+      ...c,
+      lower: Float64Array.from(c.lower, (v, i) => (i === 0 ? r[t]! : v)),
+      upper: Float64Array.from(c.upper, (v, i) => (i === 0 ? r[t]! : v)),
+    };
+    const start = Float64Array.from(end.theta);
+    start[0] = r[t]!;
+    const line = polish(model, held, start, budget - spent, "on a kink", objective);
+    spent += line.iterations;
+    if (!line.converged || !(line.theta[layout.shape]! > 1)) continue;
+    const theta = toTheta(line.theta);
+    const logLikelihood = evaluate(model, theta);
+    const estimate = { ...line, theta, logLikelihood };
+    if (!noLower(estimate) || higherAlong(model, estimate, meanAxes(model))) continue;
+    const nu = line.theta[layout.shape]!;
+    return {
+      ...line,
+      theta,
+      logLikelihood,
+      iterations: spent,
+      // Every mean parameter is reported held: no standard error (see at-bound.ts).
+      held: Uint8Array.from(line.held, (v, i) => (i < m ? AT_LOWER : v)),
+      onKink: true,
+      message:
+        `converged on a kink: the mean leaves a residual of 0 at r[${t}], where the GED ` +
+        `log-likelihood with nu = ${nu.toPrecision(4)} is all but kinked in the mean, and no ` +
+        `point off it is higher (no standard error for the mean, the others' are those of ` +
+        `the model with it held); along it, ${line.message.replace(/^converged: /, "")}`,
+    };
+  }
+  return null;
 }
 
 /** The subsets of `items` of size `size`. */
@@ -142,13 +252,17 @@ function* subsets(items: readonly number[], size: number): Generator<number[]> {
 }
 
 /**
- * The AR mean (mu, phi_1..phi_{m-1}) with residual 0 at each observation of `at`: the m x m
- * system mu + sum_i phi_i r_{t-i} = r_t, by elimination with partial pivoting. Null where it
- * is singular (to rounding).
+ * The mean parameters x (mu, phi_1..phi_{m-1}) with x_t'x = rhs_j at each observation t = at[j]
+ * (x_t = (1, r[t-1], .., r[t-m+1])): with rhs_j = r[t], the AR mean with residual 0 there. By
+ * elimination with partial pivoting; null where the system is singular (to rounding).
  */
-function solveMean(r: Float64Array, at: readonly number[]): number[] | null {
+function solveAt(r: Float64Array, at: readonly number[], rhs: readonly number[]): number[] | null {
   const m = at.length;
-  const a = at.map((t) => [1, ...Array.from({ length: m - 1 }, (_, i) => r[t - 1 - i]!), r[t]!]);
+  const a = at.map((t, j) => [
+    1,
+    ...Array.from({ length: m - 1 }, (_, i) => r[t - 1 - i]!),
+    rhs[j]!,
+  ]);
   let scale = 0;
   for (const row of a) for (let j = 0; j < m; j++) scale = Math.max(scale, Math.abs(row[j]!));
   for (let col = 0; col < m; col++) {
@@ -173,23 +287,55 @@ function solveMean(r: Float64Array, at: readonly number[]): number[] | null {
 }
 
 /**
- * Whether a point with one mean parameter moved either way is higher than `estimate` by more
- * than DECREMENT_TOL / 2. Each is moved on its scale: the returns' standard deviation for mu,
- * 1 for an AR coefficient.
+ * The mean's axes, each on its scale: the returns' standard deviation for mu, 1 for an AR
+ * coefficient (directions in θ, k entries).
  */
-function higherInMean(model: Model, estimate: Estimate): boolean {
+function meanAxes(model: Model): Float64Array[] {
+  const { k, nMean } = model.layout;
+  return Array.from({ length: nMean }, (_, i) => {
+    const d = new Float64Array(k);
+    d[i] = i === 0 ? Math.sqrt(model.variance) : 1;
+    return d;
+  });
+}
+
+/**
+ * The edges of the crossing of the kinks of `at` (m observations): for each, the direction in
+ * which its residual changes by the returns' standard deviation and the others' stay 0.
+ */
+function edges(model: Model, at: readonly number[]): Float64Array[] {
+  const { layout, r } = model;
+  const sd = Math.sqrt(model.variance);
+  const out: Float64Array[] = [];
+  at.forEach((_, j) => {
+    const x = solveAt(
+      r,
+      at,
+      at.map((__, i) => (i === j ? -sd : 0)),
+    );
+    if (!x) return;
+    const d = new Float64Array(layout.k);
+    d.set(x, 0);
+    out.push(d);
+  });
+  return out;
+}
+
+/**
+ * Whether a point θ + δ d, for a direction d of `directions` either way and δ geometric from
+ * 1e-12 to 1e-2, is higher than `estimate` by more than DECREMENT_TOL / 2.
+ */
+function higherAlong(model: Model, estimate: Estimate, directions: readonly Float64Array[]) {
   const { theta, logLikelihood } = estimate;
-  const next = Float64Array.from(theta);
-  for (let i = 0; i < model.layout.nMean; i++) {
-    const scale = i === 0 ? Math.sqrt(model.variance) : 1;
+  const next = new Float64Array(theta.length);
+  for (const d of directions) {
     for (let j = 0; j < SAMPLES; j++) {
-      const delta = scale * 10 ** (-12 + (10 * j) / (SAMPLES - 1));
-      for (const sign of [1, -1]) {
-        next[i] = theta[i]! + sign * delta;
+      const delta = 10 ** (-12 + (10 * j) / (SAMPLES - 1));
+      for (const sign of [delta, -delta]) {
+        for (let i = 0; i < theta.length; i++) next[i] = theta[i]! + sign * d[i]!;
         if (evaluate(model, next) > logLikelihood + DECREMENT_TOL / 2) return true;
       }
     }
-    next[i] = theta[i]!;
   }
   return false;
 }

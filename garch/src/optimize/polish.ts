@@ -6,10 +6,10 @@
  * free parameters. Where a full step is rejected before that, the step's maximum is bracketed
  * and the Hessian taken again, up to MAX_DAMPED_STEPS times.
  */
-import { evaluate, type Model } from "../likelihood.js";
+import type { Model } from "../likelihood.js";
 import { activeSetStep, projectedGradient, type Step } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
-import { hessianAt } from "./hessian.js";
+import { hessianAt, type Objective, objectiveOf } from "./hessian.js";
 import { type Accepted, bracketSearch, lineSearch } from "./line-search.js";
 import { negated } from "./newton.js";
 import { DECREMENT_TOL, decrementText, type Estimate } from "./result.js";
@@ -35,7 +35,9 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /**
  * Polishes θ (feasible, near an optimum) in at most `budget` steps; `earlier` says how the stage
- * before ended. The estimate counts the polishing steps only.
+ * before ended. The estimate counts the polishing steps only. With `objective`, polishes that
+ * function of the model's parameters in its own coordinates instead (see hessian.ts), and the
+ * estimate is in them.
  */
 export function polish(
   model: Model,
@@ -43,21 +45,23 @@ export function polish(
   theta0: Float64Array,
   budget: number,
   earlier: string,
+  objective?: Objective,
 ): Estimate {
   const k = model.layout.k;
+  const value = objective ?? objectiveOf(model);
   let theta = theta0;
-  let hess = hessianAt(model, theta);
+  let hess = hessianAt(model, theta, objective);
   let curvature = negated(hess);
   const g = new Float64Array(k);
   const gNext = new Float64Array(k);
-  let ll = evaluate(model, theta, g);
+  let ll = value(theta, g);
   let step: Step = activeSetStep(c, theta, g, curvature);
   let steps = 0;
   let damped = 0;
   let refreshed = false;
   for (; steps < Math.min(MAX_STEPS + damped, budget) && !step.regularised; steps++) {
     if (step.decrement < 1e-14 * Math.max(1, Math.abs(ll))) break;
-    const evalAt = (next: Float64Array) => evaluate(model, next, gNext);
+    const evalAt = (next: Float64Array) => value(next, gNext);
     let accepted: Accepted | null = lineSearch(c, theta, ll, step, 1, evalAt);
     // The full step rejected short of convergence: the quadratic model was wrong over it, as
     // where the curvature changes within a fraction of the step (GED with nu near 1 and a mean:
@@ -69,7 +73,7 @@ export function polish(
       const d = step.d;
       const bracketed = bracketSearch(c, theta, ll, step, MAX_TRIALS, evalAt, () => dot(gNext, d));
       // gNext must be the gradient at the point taken.
-      if (bracketed && !bracketed.last) evaluate(model, bracketed.theta, gNext);
+      if (bracketed && !bracketed.last) value(bracketed.theta, gNext);
       accepted = bracketed;
     }
     if (!accepted) break;
@@ -80,7 +84,7 @@ export function polish(
     // is negative definite on the free parameters (a difference straddling a spike of curvature
     // can make it indefinite: the chord Hessian then stays).
     if (shortened || (step.decrement > REFRESH_DECREMENT && !refreshed)) {
-      const fresh = hessianAt(model, theta);
+      const fresh = hessianAt(model, theta, objective);
       const freshStep = activeSetStep(c, theta, g, negated(fresh));
       refreshed ||= !shortened;
       if (shortened) damped++;
@@ -93,7 +97,7 @@ export function polish(
     }
     step = activeSetStep(c, theta, g, curvature);
   }
-  evaluate(model, theta); // leave the model's residuals and variances at θ
+  value(theta); // leave the model's residuals and variances at θ
   const converged =
     !step.regularised && Number.isFinite(step.decrement) && step.decrement < DECREMENT_TOL;
   return {

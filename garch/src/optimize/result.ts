@@ -31,8 +31,9 @@ export interface Estimate {
   /** The persistence constraint holds with equality at the estimate. */
   readonly onPersistence: boolean;
   /**
-   * The mean parameters are held on a cusp of the GED log-likelihood (kink.ts): `held` marks
-   * them, but no limit holds them there.
+   * The mean parameters are held on a kink of the GED log-likelihood (kink.ts): `held` marks
+   * them, but no limit holds them there. With an AR mean `hessian` may be in other coordinates
+   * of the mean (kink.ts); its entries off the mean's rows and columns are the model's.
    */
   readonly onKink?: boolean;
   /** The projected gradient of the log-likelihood at the estimate (NaN without one). */
