@@ -61,6 +61,11 @@ export const ROLE_PERMISSIONS: Readonly<Record<GrantedRole, readonly string[]>> 
     "Microsoft.MachineLearningServices/workspaces/*/delete",
     "Microsoft.MachineLearningServices/workspaces/*/write",
   ],
+  roleBasedAccessControlAdministrator: [
+    "Microsoft.Authorization/roleAssignments/write",
+    "Microsoft.Authorization/roleAssignments/delete",
+    "*/read",
+  ],
   pipelinePreview: [...PREVIEW_ROLE_PERMISSIONS.actions, ...PREVIEW_ROLE_PERMISSIONS.dataActions],
   cosmosDataContributor: [
     "Microsoft.DocumentDB/databaseAccounts/readMetadata",
@@ -328,6 +333,19 @@ export function accessMatrix(cfg: StackConfig): Access[] {
           role: "keyVaultSecretsUser",
           code: ".github/scripts/with-smoke-credentials.sh (az keyvault secret show)",
         },
+        ...(tls
+          ? (["certificate vault", "dns zone"] as const).map(
+              (target): Access => ({
+                actor: "pipeline deploy jobs",
+                operation: `grant the edge identities their roles on the ${target} (pulumi up)`,
+                permission: "Microsoft.Authorization/roleAssignments/write",
+                target,
+                role: "roleBasedAccessControlAdministrator",
+                code: "infra/src/serving.ts (grantEdgeAccess)",
+                viaResourceManager: true,
+              }),
+            )
+          : []),
       ]
     : [];
   return [...serving, ...training, ...platform, ...edge, ...pipeline];

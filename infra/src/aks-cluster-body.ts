@@ -34,6 +34,11 @@ export type DataPlane = "gateway" | "nginx-canary";
 /** What the cluster body is built from. */
 export interface ClusterBodyArgs {
   dnsPrefix: string;
+  /**
+   * The node resource group's name, set only at creation; undefined keeps AKS's own
+   * (names.ts, `nodeResourceGroupName`).
+   */
+  nodeResourceGroup: pulumi.Input<string | undefined>;
   settings: StackConfig["aks"];
   ranges: NetworkConfig;
   nodeSubnetId: pulumi.Input<string>;
@@ -81,6 +86,20 @@ export function ingressProfile(
   };
 }
 
+/**
+ * Why the `nginx-canary` data plane is a risk to choose: the routing add-on's managed NGINX
+ * "will stop receiving Azure support from Azure after November 2026", and users must move to the
+ * add-on's Gateway API implementation by then (MicrosoftDocs/azure-aks-docs
+ * articles/aks/app-routing-gateway-api.md, ms.date 07/01/2026).
+ */
+export const MANAGED_NGINX_RETIREMENT =
+  "the nginx-canary data plane runs the AKS application routing add-on's managed NGINX, which stopped receiving Azure support after November 2026 (MicrosoftDocs/azure-aks-docs articles/aks/app-routing-gateway-api.md); set serving.trafficSplit to gateway (serving.standbySplit keeps NGINX alongside while moving)";
+
+/** The warnings a stack's data planes call for: one when NGINX is among them. */
+export function dataPlaneWarnings(dataPlanes: readonly DataPlane[]): string[] {
+  return dataPlanes.includes("nginx-canary") ? [MANAGED_NGINX_RETIREMENT] : [];
+}
+
 /** One autoscaled, zoned node pool in the node subnet. */
 function pool(
   name: string,
@@ -120,6 +139,8 @@ export function clusterProperties(args: ClusterBodyArgs) {
   const { settings, ranges } = args;
   return {
     dnsPrefix: args.dnsPrefix,
+    // An input resolving to undefined is left out of the request body.
+    nodeResourceGroup: args.nodeResourceGroup,
     ...(settings.kubernetesVersion === undefined
       ? {}
       : { kubernetesVersion: settings.kubernetesVersion }),

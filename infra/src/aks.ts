@@ -8,6 +8,7 @@ import {
   type ClusterBodyArgs,
   type ClusterReadback,
   clusterProperties,
+  dataPlaneWarnings,
   MANAGED_CLUSTER_API_VERSION,
 } from "./aks-cluster-body.js";
 import { type ClusterMonitoringArgs, connectClusterMonitoring } from "./cluster-monitoring.js";
@@ -55,6 +56,8 @@ export class AksCluster extends pulumi.ComponentResource {
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:AksCluster", name, {}, opts);
     const placement = placementOf(args);
+    // Shown by `pulumi preview` and `pulumi up` alike: the stack still deploys.
+    for (const warning of dataPlaneWarnings(args.dataPlanes)) pulumi.log.warn(warning, this);
 
     // A user-assigned control-plane identity exists before the cluster, so it can be given the
     // subnet first; a system-assigned one would be created too late for the cluster's own load

@@ -4,7 +4,7 @@ import type { PlacementArgs } from "./placement.js";
 
 /** How one NAT gateway differs from another. */
 export interface NatEgressSettings {
-  /** Availability zones of the public address. @default none (the region picks) */
+  /** Availability zones of the public address (the gateway itself stays in one). @default none */
   zones?: string[];
   /** Minutes an idle outbound flow keeps its port. */
   idleTimeoutInMinutes: number;
@@ -12,9 +12,17 @@ export interface NatEgressSettings {
 
 /**
  * Explicit outbound for subnets: a NAT gateway (`<name>-nat`) with one static IPv4 address
- * (`<name>-egress-ip`), where the subnets' traffic comes from. Standard SKU: the SDK's network
- * API (2024-05-01) has no StandardV2 yet; a non-zonal gateway with a zone-redundant address
- * survives the loss of any one zone's address.
+ * (`<name>-egress-ip`), where the subnets' traffic comes from.
+ *
+ * Not zone-redundant. A Standard NAT gateway is a zonal resource; one given no zone is still
+ * placed in a zone Azure picks, and if that zone goes down, outbound connectivity of everything
+ * behind the gateway goes down, whatever zones the address spans (MicrosoftDocs/azure-docs
+ * articles/nat-gateway/nat-availability-zones.md, "Nonzonal" and "Design considerations"). The
+ * zone-redundant SKU is StandardV2, with StandardV2 addresses (MicrosoftDocs/azure-docs
+ * articles/nat-gateway/nat-gateway-resource.md, "Availability zones"), which AKS's
+ * `userAssignedNATGateway` supports (MicrosoftDocs/azure-aks-docs articles/aks/nat-gateway.md);
+ * the SDK's network API (2024-05-01) has only `Standard`
+ * (infra README, "Known limits").
  */
 export function createNatEgress(
   name: string,

@@ -32,6 +32,19 @@ export const ACTIVITY_LOG_CATEGORIES = [
   "ResourceHealth",
 ] as const;
 
+/** A resource under a CanNotDelete lock, and what the program puts on or under it. */
+export interface LockedResource {
+  /** Resource id: the lock's scope. */
+  id: pulumi.Input<string>;
+  /**
+   * Everything the program creates that the lock would keep from being deleted: child resources
+   * (containers, secrets, blob settings), extension resources (diagnostic settings, role
+   * assignments scoped to it) and private endpoints. The lock depends on them, so `pulumi destroy`
+   * deletes it before any of them.
+   */
+  dependents: readonly pulumi.Resource[];
+}
+
 export interface GuardrailsArgs {
   /** Resource group of the estate (for the blob service of the artifact storage). */
   resourceGroupName: pulumi.Input<string>;
@@ -44,9 +57,12 @@ export interface GuardrailsArgs {
   /** Action group the budget alerts notify. */
   actionGroupId: pulumi.Input<string>;
   /** Resources no one may delete while the lock stands, by role (`cosmos`, `vault`, …). */
-  locked: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Storage account holding model artifacts (an output, so its blob settings wait for it). */
-  artifactStorageAccountName: pulumi.Input<string>;
+  locked: Readonly<Record<string, LockedResource>>;
+  /** The storage account holding model artifacts: locked too, and its blobs kept recoverable. */
+  artifacts: LockedResource & {
+    /** Its name (an output, so its blob settings wait for it). */
+    accountName: pulumi.Input<string>;
+  };
   /** Monthly budget (billing currency). */
   monthlyBudget: number;
   /**
@@ -68,33 +84,13 @@ export class Guardrails extends pulumi.ComponentResource {
   constructor(name: string, args: GuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Guardrails", name, {}, opts);
 
-    // A lock binds every caller, owners included, on the management plane: Cosmos containers,
-    // secrets and blobs stay writable (locks do not reach the data plane), but the resources and
-    // their ARM children cannot be deleted until someone with Microsoft.Authorization/locks/*
-    // removes the lock (learn.microsoft.com/azure/azure-resource-manager/management/lock-resources).
-    // Cosmos DB honours locks for key-based clients only with disableKeyBasedMetadataWriteAccess,
-    // which cosmos.ts sets (learn.microsoft.com/azure/cosmos-db/resource-locks). `pulumi destroy`
-    // deletes each lock before the resource it protects, since the lock depends on it.
-    for (const [role, scope] of Object.entries(args.locked)) {
-      new authorization.ManagementLockByScope(
-        `${name}-lock-${role}`,
-        {
-          scope,
-          lockName: "do-not-delete",
-          level: "CanNotDelete",
-          notes: `Holds ${args.stackLabel} state; lift the lock deliberately before deleting.`,
-        },
-        { parent: this },
-      );
-    }
-
     // A CanNotDelete lock on the account does not protect its blobs, so deleted or overwritten
     // artifacts stay recoverable: soft delete for blobs and containers, and versioning.
-    new storage.BlobServiceProperties(
+    const artifactBlobs = new storage.BlobServiceProperties(
       `${name}-artifact-blobs`,
       {
         resourceGroupName: args.resourceGroupName,
-        accountName: args.artifactStorageAccountName,
+        accountName: args.artifacts.accountName,
         blobServicesName: "default",
         isVersioningEnabled: true,
         deleteRetentionPolicy: { enabled: true, days: ARTIFACT_SOFT_DELETE_DAYS },
@@ -102,6 +98,36 @@ export class Guardrails extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    // A lock binds every caller, owners included, on the management plane: Cosmos containers,
+    // secrets and blobs stay writable (locks do not reach the data plane), but the resource, its
+    // ARM children, the extension resources on it (diagnostic settings) and the role assignments
+    // scoped to it cannot be deleted until someone with Microsoft.Authorization/locks/* removes
+    // the lock (MicrosoftDocs/azure-docs articles/azure-resource-manager/management/
+    // lock-resources.md, "Lock inheritance" and "Considerations before applying your locks").
+    // Cosmos DB honours locks for key-based clients only with disableKeyBasedMetadataWriteAccess,
+    // which cosmos.ts sets (learn.microsoft.com/azure/cosmos-db/resource-locks). Each lock
+    // depends on what it would block, so `pulumi destroy` deletes it first; a `pulumi up` that
+    // must delete or replace one of them needs the lock lifted first (infra README, "Locks").
+    const locked: Record<string, LockedResource> = {
+      ...args.locked,
+      artifacts: {
+        id: args.artifacts.id,
+        dependents: [...args.artifacts.dependents, artifactBlobs],
+      },
+    };
+    for (const [role, target] of Object.entries(locked)) {
+      new authorization.ManagementLockByScope(
+        `${name}-lock-${role}`,
+        {
+          scope: target.id,
+          lockName: "do-not-delete",
+          level: "CanNotDelete",
+          notes: `Holds ${args.stackLabel} state; lift the lock deliberately before deleting.`,
+        },
+        { parent: this, dependsOn: [...target.dependents] },
+      );
+    }
 
     // Who changed what in the subscription (role assignments, deletes, policy), next to the
     // resource logs. A subscription takes at most five such settings; one per stack.

@@ -56,6 +56,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly storageAccountId: pulumi.Output<string>;
   /** Storage account name. */
   readonly storageAccountName: pulumi.Output<string>;
+  /** What this component puts on the storage account: its private endpoints and role assignments. */
+  readonly storageDependents: readonly pulumi.Resource[];
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:MlWorkspace", name, {}, opts);
@@ -85,10 +87,17 @@ export class MlWorkspace extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    if (args.privateLink) {
-      createPrivateEndpoints(name, account.id, ["blob", "file"], args.privateLink, placement, this);
-    }
-    grantToAll(
+    const storageEndpoints = args.privateLink
+      ? createPrivateEndpoints(
+          name,
+          account.id,
+          ["blob", "file"],
+          args.privateLink,
+          placement,
+          this,
+        )
+      : [];
+    const blobGrants = grantToAll(
       `${name}-blob`,
       account.id,
       "storageBlobDataContributor",
@@ -114,8 +123,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
         // workspace's serverless builder, which cannot reach them (Azure ML docs,
         // how-to-secure-workspace-vnet, "Enable Azure Container Registry").
         imageBuildCompute: TRAINING_CLUSTER_NAME,
-        // Compute without public IPs reaches the workspace only through its private endpoint
-        // (Azure ML docs, how-to-secure-training-vnet); with it, public access is off.
+        // With a private endpoint (compute without public IPs reaches the workspace only through
+        // it), public access is off.
         publicNetworkAccess: args.privateLink ? "Disabled" : "Enabled",
       },
       { parent: this },
@@ -159,8 +168,12 @@ export class MlWorkspace extends pulumi.ComponentResource {
               nodeIdleTimeBeforeScaleDown: compute.idleTimeBeforeScaleDown,
             },
             subnet: { id: args.subnetId },
-            // Nodes stay off the internet: no public IP, no SSH.
-            enableNodePublicIp: false,
+            // Nodes without a public IP reach the service only through the workspace's private
+            // endpoint, which Azure requires for them ("You must use a workspace private endpoint",
+            // MicrosoftDocs/azure-ai-docs articles/machine-learning/how-to-secure-training-vnet.md,
+            // "no public IP"); without private networking there is none, so the nodes take public
+            // IPs and the ML subnet admits the service's inbound port (network.ts). No SSH either way.
+            enableNodePublicIp: args.privateLink === undefined,
             remoteLoginPortPublicAccess: "Disabled",
           },
         },
@@ -175,6 +188,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.mlflowTrackingUri = workspace.mlFlowTrackingUri;
     this.storageAccountId = account.id;
     this.storageAccountName = account.name;
+    this.storageDependents = [...storageEndpoints, ...blobGrants];
     this.registerOutputs({
       workspaceId: this.workspaceId,
       workspaceName: this.workspaceName,

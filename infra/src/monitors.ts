@@ -20,8 +20,11 @@ export interface DiagnosticTarget {
   resourceId: pulumi.Input<string>;
   /** Log categories to export; undefined exports the `allLogs` category group. */
   categories?: readonly string[];
-  /** Metric categories to export. @default ["AllMetrics"] */
-  metrics?: readonly string[];
+  /**
+   * Metric categories to export: each must be one the resource type registers, or Azure refuses
+   * the setting ("Metric category 'X' is not supported"), so every target names its own.
+   */
+  metrics: readonly string[];
 }
 
 /** A synthetic health check: an availability web test and its alert. */
@@ -86,6 +89,21 @@ export const ARTIFACT_BLOB_LOG_CATEGORIES = ["StorageWrite", "StorageDelete"] as
 export const BLOB_METRIC_CATEGORIES = ["Transaction"] as const;
 
 /**
+ * The metric category AKS, Key Vault, the registry and the ML workspace are exported with, the
+ * catch-all `AllMetrics`: Key Vault's supported-metrics reference names no category; for AKS and
+ * the workspace it groups metrics under headings, and their common templates export `AllMetrics`.
+ * `az monitor diagnostic-settings categories list --resource <id>` shows what a resource takes.
+ */
+export const ALL_METRICS = ["AllMetrics"] as const;
+
+/**
+ * Cosmos DB registers one named metric category, `Requests`, and no `AllMetrics` (supported
+ * metrics of Microsoft.DocumentDB/databaseAccounts, "Category: Requests": azure-monitor-docs
+ * reference/metrics/microsoft-documentdb-databaseaccounts-metrics-include.md).
+ */
+export const COSMOS_METRIC_CATEGORIES = ["Requests"] as const;
+
+/**
  * Azure ML workspace categories that record jobs, compute and changes to models, environments
  * and datastores; the read events and per-node utilisation are left out for volume (categories:
  * learn.microsoft.com/azure/azure-monitor/reference/supported-logs/
@@ -126,13 +144,16 @@ const FAILED_LOCATIONS_TO_ALERT = 2;
 export class Monitors extends pulumi.ComponentResource {
   /** Dashboard resource id. */
   readonly dashboardId: pulumi.Output<string>;
+  /** The diagnostic setting of each target, by the role `diagnostics` keys it with. */
+  readonly diagnosticSettings: Readonly<Record<string, monitor.DiagnosticSetting>>;
 
   constructor(name: string, args: MonitorsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:Monitors", name, {}, opts);
     const { resourceGroupName, location, tags } = args;
 
+    const settings: Record<string, monitor.DiagnosticSetting> = {};
     for (const [role, target] of Object.entries(args.diagnostics)) {
-      new monitor.DiagnosticSetting(
+      settings[role] = new monitor.DiagnosticSetting(
         `${name}-diag-${role}`,
         {
           resourceUri: target.resourceId,
@@ -142,7 +163,7 @@ export class Monitors extends pulumi.ComponentResource {
           logs: target.categories
             ? target.categories.map((category) => ({ category, enabled: true }))
             : [{ categoryGroup: "allLogs", enabled: true }],
-          metrics: (target.metrics ?? ["AllMetrics"]).map((category) => ({
+          metrics: target.metrics.map((category) => ({
             category,
             enabled: true,
           })),
@@ -282,6 +303,7 @@ export class Monitors extends pulumi.ComponentResource {
     );
 
     this.dashboardId = dashboard.id;
+    this.diagnosticSettings = settings;
     this.registerOutputs({ dashboardId: this.dashboardId });
   }
 

@@ -21,6 +21,11 @@ export interface AzureNames {
   aksCluster: string;
   /** AKS DNS prefix: 1–54 letters, digits and hyphens, alphanumeric at both ends. */
   aksDnsPrefix: string;
+  /**
+   * The AKS node resource group, when AKS's own name for it would be too long (see
+   * {@link nodeResourceGroupName}): 1–63 characters of a resource group name.
+   */
+  aksNodeResourceGroup: string;
 }
 
 /** The rule each name must satisfy, as the Azure resource providers state them. */
@@ -46,6 +51,10 @@ export const namingRules: Record<keyof AzureNames, { pattern: RegExp; rule: stri
   aksDnsPrefix: {
     pattern: /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,52}[a-zA-Z0-9])?$/,
     rule: "1–54 letters, digits and hyphens, alphanumeric at both ends",
+  },
+  aksNodeResourceGroup: {
+    pattern: /^[a-zA-Z0-9_().-]{0,62}[a-zA-Z0-9_()-]$/,
+    rule: "1–63 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period",
   },
 };
 
@@ -96,7 +105,39 @@ export function azureNames(project: string, stack: string, generation = 0): Azur
     mlWorkspace: fit("mlw", dashedBody, "-", hash, 33),
     aksCluster: fit("aks", dashedBody, "-", hash, 63),
     aksDnsPrefix: fit("aks", dashedBody, "-", hash, 54),
+    aksNodeResourceGroup: fit("MC_aks", dashedBody, "-", hash, NODE_RESOURCE_GROUP_EXPLICIT_MAX),
   };
+}
+
+/**
+ * The longest node resource group name AKS accepts: longer ones fail cluster creation with "The
+ * length of the node resource group name is too long. The maximum length is 80" (the service's
+ * error, quoted in Azure-Terraform/terraform-azurerm-kubernetes#33 and rancher/rancher#21264).
+ */
+export const NODE_RESOURCE_GROUP_MAX = 80;
+
+/**
+ * How long an explicit node resource group name may be: 63, well inside the 80 above, since a
+ * report has AKS with Azure CNI Overlay also using the name as a node label value, which
+ * Kubernetes caps at 63 (Azure/bicep-registry-modules#5109; an issue report, not Azure docs).
+ */
+const NODE_RESOURCE_GROUP_EXPLICIT_MAX = 63;
+
+/**
+ * The `nodeResourceGroup` to ask AKS for: undefined (AKS's own `MC_<group>_<cluster>_<region>`)
+ * when that fits {@link NODE_RESOURCE_GROUP_MAX}, else the bounded `explicit` name. The name can
+ * be chosen only when the cluster is created and never changed (MicrosoftDocs/azure-aks-docs
+ * articles/aks/faq.yml, "Can I provide my own name for the AKS node resource group?"), so a
+ * cluster whose default name fits keeps it: no existing stack's cluster changes.
+ */
+export function nodeResourceGroupName(
+  resourceGroup: string,
+  cluster: string,
+  location: string,
+  explicit: string,
+): string | undefined {
+  const aksDefault = `MC_${resourceGroup}_${cluster}_${location}`;
+  return aksDefault.length <= NODE_RESOURCE_GROUP_MAX ? undefined : explicit;
 }
 
 /** The names among `names` that break their rule, as messages; empty when all are valid. */

@@ -29,6 +29,25 @@ const HTTPS_FROM_INTERNET = {
   destinationPortRanges: ["80", "443"],
 };
 
+/**
+ * The Azure ML service's inbound to compute nodes with public IPs (TCP 44224 from the
+ * `AzureMachineLearning` service tag, "only needed if the instance/cluster is configured to use a
+ * public IP address": MicrosoftDocs/azure-ai-docs articles/machine-learning/
+ * how-to-access-azureml-behind-firewall.md, "Inbound traffic"; how-to-secure-training-vnet.md,
+ * "with public IP"). The current docs list no other inbound; nodes without public IPs need none.
+ */
+export const AZURE_ML_PUBLIC_NODE_INBOUND = {
+  name: "AzureMachineLearningInbound",
+  priority: 100,
+  access: "Allow",
+  direction: "Inbound",
+  protocol: "Tcp",
+  sourceAddressPrefix: "AzureMachineLearning",
+  sourcePortRange: "*",
+  destinationAddressPrefix: "VirtualNetwork",
+  destinationPortRange: "44224",
+};
+
 export interface NetworkArgs extends PlacementArgs {
   /** Address ranges of the VNet and its subnets. */
   ranges: NetworkConfig;
@@ -44,9 +63,10 @@ export interface NetworkArgs extends PlacementArgs {
  * rely on default outbound access, Azure ML docs how-to-secure-training-vnet); and, with private
  * networking, the private DNS zones that resolve the data planes' private endpoints.
  *
- * The ML subnet's NSG has no inbound rules: compute without a public IP takes no inbound traffic
- * from the Azure ML or Batch services (same doc, "Inbound traffic: None"), so the 44224 and
- * 29876-29877 rules that public-IP compute needs are not opened.
+ * The ML subnet's NSG opens nothing inbound with private networking: compute without a public IP
+ * takes no inbound traffic from the Azure ML service (same doc, "Inbound traffic: None"). Without
+ * private networking there is no workspace private endpoint, so the compute nodes have public IPs
+ * (ml-workspace.ts) and the NSG admits the service's inbound ({@link AZURE_ML_PUBLIC_NODE_INBOUND}).
  */
 export class Network extends pulumi.ComponentResource {
   /** VNet resource id. */
@@ -95,7 +115,11 @@ export class Network extends pulumi.ComponentResource {
       `${name}-ml`,
       args,
       vnet,
-      { ...compute, addressPrefix: ranges.mlSubnet },
+      {
+        ...compute,
+        addressPrefix: ranges.mlSubnet,
+        ...(args.privateNetworking ? {} : { securityRules: [AZURE_ML_PUBLIC_NODE_INBOUND] }),
+      },
       aksSubnet,
     );
     const endpointsSubnet = this.subnet(

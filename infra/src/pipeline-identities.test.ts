@@ -6,7 +6,10 @@ import { violations } from "../policy/rules.js";
 import { PROJECT, SUBSCRIPTION } from "../test-support/azure-mocks.js";
 import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
+import { accessMatrix } from "./access.js";
 import {
+  delegationCondition,
+  EDGE_DELEGATED_ROLES,
   GITHUB_OIDC_ISSUER,
   githubSubjects,
   PREVIEW_INVOKE_ACTIONS,
@@ -113,11 +116,16 @@ describe("the pipeline identities", () => {
     );
   });
 
-  it("gives the deploy identity nothing per resource but the store and the vault's secrets: its group-wide role is the bootstrap's", () => {
-    // The smoke test after each deploy reads an API key and a canary token from the vault.
-    expect(grantsTo("pipeline-deploy-principal-id")).toEqual([
-      `${builtInRoles.keyVaultSecretsUser} on Vault/vault-kv`,
-    ]);
+  it("gives the deploy identity per resource only the store, the vault's secrets and the edge's delegations: its group- and subscription-wide roles are the bootstrap's", () => {
+    // The smoke test after each deploy reads an API key and a canary token from the vault; its
+    // `pulumi up` grants the edge identities their roles on the certificate vault and the zone.
+    expect(grantsTo("pipeline-deploy-principal-id").sort()).toEqual(
+      [
+        `${builtInRoles.keyVaultSecretsUser} on Vault/vault-kv`,
+        `${builtInRoles.roleBasedAccessControlAdministrator} on vaults/kv-contoso-certs`,
+        `${builtInRoles.roleBasedAccessControlAdministrator} on dnszones/mlops.contoso.com`,
+      ].sort(),
+    );
     expect(pipelineOutput()).toBeDefined();
   });
 
@@ -196,5 +204,51 @@ describe("the pipeline identities", () => {
 
   it("breaks none of the policies", () => {
     expect(violations(policyResources())).toEqual([]);
+  });
+});
+
+describe("what the deploy identity may assign on the edge's resources outside the stack", () => {
+  // The "Constrain roles and principal types" condition of MicrosoftDocs/azure-docs
+  // articles/role-based-access-control/delegate-role-assignments-examples.md: writes and deletes
+  // of role assignments only for the listed role ids and for service principals.
+  it("builds the documented condition: listed roles, service principals, on write and delete", () => {
+    expect(delegationCondition(["dnsZoneContributor"])).toBe(
+      "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR " +
+        `(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${builtInRoles.dnsZoneContributor}} AND ` +
+        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'})) AND " +
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR " +
+        `(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${builtInRoles.dnsZoneContributor}} AND ` +
+        "@Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}))",
+    );
+    expect(delegationCondition(EDGE_DELEGATED_ROLES.certificateVault)).toContain(
+      `{${builtInRoles.keyVaultSecretsUser}, ${builtInRoles.keyVaultCertificateUser}}`,
+    );
+  });
+
+  it("covers every role the edge identities get there, on either data plane or both", () => {
+    const prod = parseStackConfig(
+      {
+        get: (key) => stackFileConfig()[`${PROJECT}:${key}`],
+        location: () => stackFileConfig()["azure-native:location"],
+      },
+      PROJECT,
+    );
+    const splits = [
+      { trafficSplit: "gateway" },
+      { trafficSplit: "nginx-canary" },
+      { trafficSplit: "gateway", standbySplit: "nginx-canary" },
+      { trafficSplit: "nginx-canary", standbySplit: "gateway" },
+    ] as const;
+    for (const split of splits) {
+      const rows = accessMatrix({ ...prod, serving: { ...prod.serving, ...split } }).filter(
+        (row) => row.actor !== "pipeline deploy jobs",
+      );
+      for (const row of rows.filter((r) => r.target === "certificate vault")) {
+        expect(EDGE_DELEGATED_ROLES.certificateVault, row.operation).toContain(row.role);
+      }
+      for (const row of rows.filter((r) => r.target === "dns zone")) {
+        expect(EDGE_DELEGATED_ROLES.dnsZone, row.operation).toContain(row.role);
+      }
+    }
   });
 });

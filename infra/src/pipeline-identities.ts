@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { grantToIdentity } from "./grants.js";
 import { type IdentityRef, WORKLOAD_IDENTITY_AUDIENCE } from "./identity.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
-import { subscriptionOf } from "./roles.js";
+import { type BuiltInRole, builtInRoles, grantRole, subscriptionOf } from "./roles.js";
 
 /**
  * The identities the GitHub workflows sign in as, one per kind of job, each federated with
@@ -17,9 +17,10 @@ import { subscriptionOf } from "./roles.js";
  * - `build`: train, the image pushes and the A/B analysis, on pushes to and schedules of the
  *   deploy branch. Subject `repo:<r>:ref:refs/heads/<branch>`. AcrPush, Azure ML jobs, the store.
  * - `deploy`: `pulumi up` in `deploy` and `promote`, which run only in the protected environment.
- *   Subject `repo:<r>:environment:<environment>`. Its resource-group-wide role is a bootstrap step
- *   (.github/README.md): the estate grants only per resource (policy
- *   `role-assignments-resource-scoped`).
+ *   Subject `repo:<r>:environment:<environment>`. Its resource-group-wide and subscription-wide
+ *   roles are a bootstrap step (.github/README.md): the estate grants only per resource (policy
+ *   `role-assignments-resource-scoped`). Per resource it may assign the serving edge's roles on
+ *   the certificate vault and the DNS zone outside the stack ({@link EDGE_DELEGATED_ROLES}).
  *
  * Subjects as GitHub documents them (docs.github.com/en/actions/reference/security/oidc:
  * "filtering for a specific environment", "filtering for pull_request events", "filtering for a
@@ -71,6 +72,31 @@ export const PREVIEW_ROLE_PERMISSIONS = {
   dataActions: ["Microsoft.ContainerService/managedClusters/*/read"],
   notDataActions: ["Microsoft.ContainerService/managedClusters/secrets/read"],
 } as const;
+
+/**
+ * The roles the deploy identity may assign on the serving edge's certificate vault and DNS zone,
+ * which live outside the stack (`serving.tls`): those serving.ts (`grantEdgeAccess`) gives the
+ * edge identities there, for either data plane, so a change of plane needs no new grant.
+ */
+export const EDGE_DELEGATED_ROLES = {
+  certificateVault: ["keyVaultSecretsUser", "keyVaultCertificateUser"],
+  dnsZone: ["dnsZoneContributor"],
+} as const satisfies Record<string, readonly BuiltInRole[]>;
+
+/**
+ * The condition of a Role Based Access Control Administrator assignment that lets its holder add
+ * or remove assignments of `roles` to service principals (managed identities) and nothing else:
+ * the "Constrain roles and principal types" example of MicrosoftDocs/azure-docs
+ * articles/role-based-access-control/delegate-role-assignments-examples.md.
+ */
+export function delegationCondition(roles: readonly BuiltInRole[]): string {
+  const ids = roles.map((role) => builtInRoles[role]).join(", ");
+  const only = (source: "Request" | "Resource") =>
+    `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ids}} AND @${source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`;
+  const action = (verb: "write" | "delete") =>
+    `!(ActionMatches{'Microsoft.Authorization/roleAssignments/${verb}'})`;
+  return `((${action("write")}) OR (${only("Request")})) AND ((${action("delete")}) OR (${only("Resource")}))`;
+}
 
 export interface PipelineIdentitiesArgs extends PlacementArgs {
   /** Repository, environment and branch the subjects name. */
@@ -138,13 +164,19 @@ export interface PipelineScopes {
   clusterId: pulumi.Input<string>;
   /** The identity Azure ML jobs run as: it logs their runs to the workspace's MLflow. */
   trainingPrincipalId: pulumi.Input<string>;
+  /** The serving edge's certificate vault and DNS zone (`serving.tls`); undefined with `tls: off`. */
+  edge?: { certificateVaultId: string; dnsZoneId: string };
 }
 
 /**
  * Per-resource roles: `build` pushes images (AcrPush, and Reader for the login server) and runs
  * Azure ML jobs (AzureML Data Scientist; the training identity those jobs run as has its own
- * grant, ml-workspace.ts); the preview identity gets its read-only custom role on the cluster. Role ids:
- * learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+ * grant, ml-workspace.ts); the preview identity gets its read-only custom role on the cluster;
+ * `deploy` may assign the edge's roles on the certificate vault and the DNS zone, so its
+ * `pulumi up` can grant the edge identities there (Role Based Access Control Administrator under
+ * {@link delegationCondition}). These are created by whoever runs `pulumi up` first with `tls`
+ * set: the bootstrap's laptop run (.github/README.md), since the deploy identity cannot grant
+ * itself. Role ids: learn.microsoft.com/azure/role-based-access-control/built-in-roles.
  */
 export function grantPipelineAccess(
   name: string,
@@ -156,6 +188,26 @@ export function grantPipelineAccess(
   grantToIdentity(`${name}-build-acr-push`, scopes.registryId, "acrPush", b, opts);
   grantToIdentity(`${name}-build-acr-reader`, scopes.registryId, "reader", b, opts);
   grantToIdentity(`${name}-build-ml`, scopes.mlWorkspaceId, "azureMlDataScientist", b, opts);
+  if (scopes.edge) {
+    const delegate = (target: string, scope: string, roles: readonly BuiltInRole[]) =>
+      grantRole(
+        `${name}-deploy-${target}-delegation`,
+        {
+          scope,
+          principalId: identities.deploy.principalId,
+          role: "roleBasedAccessControlAdministrator",
+          principalType: "ServicePrincipal",
+          condition: delegationCondition(roles),
+        },
+        opts,
+      );
+    delegate(
+      "certificate-vault",
+      scopes.edge.certificateVaultId,
+      EDGE_DELEGATED_ROLES.certificateVault,
+    );
+    delegate("dns-zone", scopes.edge.dnsZoneId, EDGE_DELEGATED_ROLES.dnsZone);
+  }
   const previewRole = new authorization.RoleDefinition(
     `${name}-preview-role`,
     {

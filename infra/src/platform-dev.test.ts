@@ -1,8 +1,17 @@
 import { registered } from "@mlops/k8s/test-support";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { stackViolations, violations } from "../policy/rules.js";
 import { ofType, one, policyResources, renderBeforeAll } from "../test-support/program.js";
 import { stackFileConfig } from "../test-support/stack-config.js";
+import { MANAGED_NGINX_RETIREMENT } from "./aks-cluster-body.js";
+import { AZURE_ML_PUBLIC_NODE_INBOUND } from "./network.js";
+
+/**
+ * What the program writes to the console while it runs, watched from the start: under mocks, with
+ * no engine to send them to, `pulumi.log.warn` prints its warnings there (what `pulumi preview`
+ * shows).
+ */
+const consoleWarn = vi.spyOn(console, "warn");
 
 /**
  * The same program on the dev stack (test-support/Pulumi.dev.yaml): public endpoints instead of private
@@ -12,6 +21,12 @@ renderBeforeAll(
   "dev",
   stackFileConfig(new URL("../test-support/Pulumi.dev.yaml", import.meta.url)),
 );
+
+/** The warnings printed while the program ran, kept: vitest clears a spy's calls before each test. */
+let printed: string[] = [];
+beforeAll(() => {
+  printed = consoleWarn.mock.calls.map(([message]) => String(message));
+});
 
 describe("the dev program (public endpoints, serverless Cosmos DB) under mocks", () => {
   it("creates no private endpoints, private DNS zones or zone links", () => {
@@ -41,6 +56,37 @@ describe("the dev program (public endpoints, serverless Cosmos DB) under mocks",
     expect(
       props("azure-native:cosmosdb:DatabaseAccount", "cosmos-account").publicNetworkAccess,
     ).toBe("Enabled");
+  });
+
+  // No private networking, so no workspace private endpoint, which compute without public IPs
+  // requires ("You must use a workspace private endpoint", MicrosoftDocs/azure-ai-docs
+  // articles/machine-learning/how-to-secure-training-vnet.md): the nodes take public IPs, and the
+  // ML subnet admits TCP 44224 from `AzureMachineLearning`, the inbound public-IP compute needs
+  // (how-to-access-azureml-behind-firewall.md, "Inbound traffic").
+  it("gives the ML compute nodes public IPs and admits the Azure ML service's inbound to them", () => {
+    const compute = one("azure-native:machinelearningservices:Compute", "ml-compute").inputs;
+    expect(compute.properties.properties.enableNodePublicIp).toBe(true);
+    expect(compute.properties.properties.remoteLoginPortPublicAccess).toBe("Disabled");
+    expect(
+      one("azure-native:network:NetworkSecurityGroup", "network-ml-nsg").inputs.securityRules,
+    ).toEqual([AZURE_ML_PUBLIC_NODE_INBOUND]);
+    expect(AZURE_ML_PUBLIC_NODE_INBOUND).toMatchObject({
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: "AzureMachineLearning",
+      destinationPortRange: "44224",
+    });
+  });
+
+  // The routing add-on's managed NGINX stopped receiving Azure support after November 2026
+  // (MicrosoftDocs/azure-aks-docs articles/aks/app-routing-gateway-api.md).
+  it("warns, naming the retirement and its source, that the NGINX split is out of Azure support", () => {
+    expect(printed.filter((m) => m.includes(MANAGED_NGINX_RETIREMENT))).toHaveLength(1);
+    expect(MANAGED_NGINX_RETIREMENT).toMatch(/November 2026/);
+    expect(MANAGED_NGINX_RETIREMENT).toMatch(
+      /azure-aks-docs articles\/aks\/app-routing-gateway-api\.md/,
+    );
   });
 
   it("runs Cosmos DB serverless, with no throughput settings anywhere", () => {

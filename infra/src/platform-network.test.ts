@@ -56,6 +56,9 @@ describe("Azure ML behind the VNet", () => {
     expect(cluster.properties.networkProfile.outboundType).toBe("userAssignedNATGateway");
   });
 
+  // With the workspace's private endpoint the nodes need no public IP, and compute without one
+  // takes no inbound traffic (MicrosoftDocs/azure-ai-docs articles/machine-learning/
+  // how-to-secure-training-vnet.md, "Inbound traffic: None"); platform-dev.test.ts has the other mode.
   it("opens nothing inbound to the ML subnet: compute without a public IP takes no inbound traffic", () => {
     const nsg = one("azure-native:network:NetworkSecurityGroup", "network-ml-nsg").inputs;
     expect(nsg.securityRules ?? []).toEqual([]);

@@ -283,6 +283,9 @@ describe("the prod program under mocks", () => {
       resourceType: "managedClusters",
     });
     const aks = cluster.properties as ClusterProps;
+    // AKS's own node resource group name fits its 80 characters here, so none is asked for
+    // (names.ts, nodeResourceGroupName; platform-long-stack.test.ts has the other case).
+    expect(cluster.properties).not.toHaveProperty("nodeResourceGroup");
     expect(
       aks.agentPoolProfiles.map((p) => [
         p.mode,

@@ -23,12 +23,14 @@ import { Identity } from "./identity.js";
 import { MlWorkspace } from "./ml-workspace.js";
 import {
   AKS_LOG_CATEGORIES,
+  ALL_METRICS,
   ARTIFACT_BLOB_LOG_CATEGORIES,
   BLOB_METRIC_CATEGORIES,
+  COSMOS_METRIC_CATEGORIES,
   ML_WORKSPACE_LOG_CATEGORIES,
   Monitors,
 } from "./monitors.js";
-import { azureNames } from "./names.js";
+import { azureNames, nodeResourceGroupName } from "./names.js";
 import { Network } from "./network.js";
 import { grantPipelineAccess, PipelineIdentities } from "./pipeline-identities.js";
 import type { PlatformTags } from "./placement.js";
@@ -123,6 +125,9 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     ...placement,
     clusterName: names.aksCluster,
     dnsPrefix: names.aksDnsPrefix,
+    nodeResourceGroup: group.name.apply((rg) =>
+      nodeResourceGroupName(rg, names.aksCluster, cfg.location, names.aksNodeResourceGroup),
+    ),
     settings: cfg.aks,
     ranges: cfg.network,
     nodeSubnetId: net.aksSubnetId,
@@ -230,7 +235,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     privateLink,
   });
 
-  new Monitors("monitors", {
+  const monitors = new Monitors("monitors", {
     ...placement,
     logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     logAnalyticsWorkspaceName: telemetry.logAnalyticsWorkspaceName,
@@ -251,16 +256,20 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     actionGroupId: telemetry.actionGroupId,
     healthCheckUrl: `${publicUrl(cfg.serving)}${DEFAULT_HEALTH_PATHS.ready}`,
     diagnostics: {
-      aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES },
-      acr: { resourceId: registry.registryId },
-      kv: { resourceId: vault.vaultId },
-      cosmos: { resourceId: cosmos.accountId },
+      aks: { resourceId: aks.clusterId, categories: AKS_LOG_CATEGORIES, metrics: ALL_METRICS },
+      acr: { resourceId: registry.registryId, metrics: ALL_METRICS },
+      kv: { resourceId: vault.vaultId, metrics: ALL_METRICS },
+      cosmos: { resourceId: cosmos.accountId, metrics: COSMOS_METRIC_CATEGORIES },
       artifacts: {
         resourceId: pulumi.interpolate`${ml.storageAccountId}/blobServices/default`,
         categories: ARTIFACT_BLOB_LOG_CATEGORIES,
         metrics: BLOB_METRIC_CATEGORIES,
       },
-      ml: { resourceId: ml.workspaceId, categories: ML_WORKSPACE_LOG_CATEGORIES },
+      ml: {
+        resourceId: ml.workspaceId,
+        categories: ML_WORKSPACE_LOG_CATEGORIES,
+        metrics: ALL_METRICS,
+      },
     },
   });
 
@@ -270,8 +279,20 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     stackLabel: `${project}-${stack}`,
     logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
     actionGroupId: telemetry.actionGroupId,
-    locked: { cosmos: cosmos.accountId, vault: vault.vaultId, artifacts: ml.storageAccountId },
-    artifactStorageAccountName: ml.storageAccountName,
+    // Each lock after what it would keep from being deleted (guardrails.ts): the components hold
+    // the children, private endpoints and scoped role assignments; the monitors the settings.
+    locked: {
+      cosmos: { id: cosmos.accountId, dependents: [cosmos, monitors.diagnosticSettings.cosmos!] },
+      vault: {
+        id: vault.vaultId,
+        dependents: [vault, edgeSecrets, monitors.diagnosticSettings.kv!],
+      },
+    },
+    artifacts: {
+      id: ml.storageAccountId,
+      accountName: ml.storageAccountName,
+      dependents: [...ml.storageDependents, monitors.diagnosticSettings.artifacts!],
+    },
     monthlyBudget: cfg.guardrails.monthlyBudget,
     costResourceGroups: [group.name, aks.nodeResourceGroup],
     now: new Date(),
@@ -283,6 +304,7 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
       mlWorkspaceId: ml.workspaceId,
       clusterId: aks.clusterId,
       trainingPrincipalId: identity.training.principalId,
+      edge: tls && { certificateVaultId: tls.certificateVaultId, dnsZoneId: tls.dnsZoneId },
     });
   }
 

@@ -40,6 +40,12 @@ export const builtInRoles = {
    * all telemetry, not only metrics (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
    */
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  /**
+   * Create and delete role assignments, nothing else (MicrosoftDocs/azure-docs
+   * articles/role-based-access-control/built-in-roles/privileged.md): always with a condition
+   * that names the roles and principal types it may assign (pipeline-identities.ts).
+   */
+  roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 } as const;
 
 export type BuiltInRole = keyof typeof builtInRoles;
@@ -60,6 +66,8 @@ export interface RoleGrant {
    * fails while a fresh identity is still replicating.
    */
   principalType?: "ServicePrincipal" | "User" | "Group";
+  /** An Azure ABAC condition (version 2.0) the assignment holds only under. */
+  condition?: string;
 }
 
 /** The subscription segment of a resource id (`/subscriptions/<id>/…`). */
@@ -82,6 +90,9 @@ export function grantRole(
       scope,
       principalId: grant.principalId,
       principalType: grant.principalType,
+      ...(grant.condition === undefined
+        ? {}
+        : { condition: grant.condition, conditionVersion: "2.0" }),
       roleDefinitionId: scope.apply(
         (s) =>
           `/subscriptions/${subscriptionOf(s)}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoles[grant.role]}`,
