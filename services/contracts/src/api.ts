@@ -12,7 +12,6 @@ import {
   EpochMsSchema,
   IdSchema,
   JsonValueSchema,
-  MAX_ID_LENGTH,
   MAX_TEXT,
   NameSchema,
   ServedVariantSchema,
@@ -27,14 +26,12 @@ export const MAX_FEATURES = 1024;
 /** Hard ceiling on rows per batch request (the server's configured limit is at most this). */
 export const MAX_BATCH_ROWS = 10_000;
 /**
- * The longest `x-request-id` a client may choose: a batch's rows are logged as `<id>.<row>`, and
- * those must still be ids (`IdSchema`) for `/feedback` to name them.
+ * A client's `x-request-id`: a correlation id only, written with the request's log lines and
+ * echoed in the `x-request-id` answer header (one the server made when it is not a valid id).
+ * It is never a prediction's id: the server makes every `request_id` a prediction answers with,
+ * so requests that share a header are still one prediction each.
  */
-export const MAX_CLIENT_REQUEST_ID = MAX_ID_LENGTH - `.${MAX_BATCH_ROWS - 1}`.length;
-/** A client's `x-request-id`: an id short enough for its batch rows' ids to be ids too. */
-export const ClientRequestIdSchema = IdSchema.refine((id) => id.length <= MAX_CLIENT_REQUEST_ID, {
-  error: `must be at most ${MAX_CLIENT_REQUEST_ID} characters (a batch's rows append '.<row>')`,
-});
+export const ClientRequestIdSchema = IdSchema;
 /** Limits on `POST /garch/fit-forecast`: series length, orders and horizon. */
 export const GARCH_LIMITS = {
   minReturns: 100,
@@ -64,6 +61,10 @@ export type ServedModel = z.infer<typeof ServedModelSchema>;
  * original design's response fields, so its clients and load harness read this API unchanged.
  */
 export const PredictResponseSchema = z.object({
+  /**
+   * The prediction's id, made by the server (a time-ordered UUIDv7): what `/feedback` names. It
+   * equals the `x-request-id` answer header unless the client sent its own.
+   */
   request_id: IdSchema,
   prediction: ClassLabelSchema,
   probability: z.number().min(0).max(1),
@@ -91,6 +92,7 @@ export const BatchPredictResponseSchema = z.object({
   predictions: z
     .array(
       z.object({
+        /** The row's prediction id, `<server-made id>.<row>`: what `/feedback` names. */
         request_id: IdSchema,
         prediction: ClassLabelSchema,
         probabilities: ProbabilitiesSchema,
@@ -155,8 +157,12 @@ export const GarchFitForecastResponseSchema = ForecastPathSchema.extend({
 });
 export type GarchFitForecastResponse = z.infer<typeof GarchFitForecastResponseSchema>;
 
-/** `POST /feedback`. */
+/**
+ * `POST /feedback`. A label outcome must be a class of the served classifier (the server checks:
+ * the classes are its models'); a number is a numeric outcome (revenue, clicks, …).
+ */
 export const FeedbackRequestSchema = z.strictObject({
+  /** The `request_id` a prediction answered with (not the client's `x-request-id`). */
   request_id: IdSchema,
   outcome: OutcomeValueSchema,
 });

@@ -1,12 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { batchPredictRequestSchema, FeedbackRequestSchema, PredictRequestSchema } from "./api.js";
+import {
+  batchPredictRequestSchema,
+  ClientRequestIdSchema,
+  FeedbackRequestSchema,
+  PredictRequestSchema,
+} from "./api.js";
 import { COSMOS_LAYOUT, PREDICTION_TTL_SECONDS } from "./cosmos-layout.js";
 import { ContractValidationError, formatPath, parseOrThrow } from "./errors.js";
 import { DecisionSchema, ExperimentInputSchema } from "./experiments.js";
 import { PREDICTION_REQUESTS, predictionRateQuery } from "./metrics.js";
 import { formatModelRef, ModelRefSchema, PinnedModelRefSchema } from "./model-ref.js";
 import { outcomeClass, PredictionRecordSchema } from "./predictions.js";
+import { MAX_ID_LENGTH } from "./primitives.js";
 import { armsMismatch, type FeatureSchema, ModelManifestSchema } from "./registry.js";
 
 function issuesOf(schema: { safeParse(v: unknown): unknown }, value: unknown): string {
@@ -88,6 +94,12 @@ describe("API bodies", () => {
     const schema = batchPredictRequestSchema(2);
     expect(schema.safeParse({ rows: [[1], [2]] }).success).toBe(true);
     expect(issuesOf(schema, { rows: [[1], [2], [3]] })).toContain("rows:");
+  });
+
+  it("takes any id as a client's x-request-id: it correlates, and no row id is built from it", () => {
+    expect(ClientRequestIdSchema.safeParse("r".repeat(MAX_ID_LENGTH)).success).toBe(true);
+    expect(ClientRequestIdSchema.safeParse("r".repeat(MAX_ID_LENGTH + 1)).success).toBe(false);
+    expect(ClientRequestIdSchema.safeParse("no spaces").success).toBe(false);
   });
 
   it("accepts label and numeric outcomes", () => {

@@ -83,9 +83,10 @@ const ACCURACY_TTL_MS = 15_000;
 const ACCURACY_MAX_AGE_MS = 120_000;
 
 /**
- * A client's `x-request-id` when it is a valid one (retries then log once; short enough for a
- * batch's row ids), else a new time-ordered UUID (request-id.ts: it keeps the prediction log's
- * inserts cheap).
+ * The request's correlation id (Fastify's `request.id`, in its log lines and the `x-request-id`
+ * answer header): a client's `x-request-id` when it is a valid one, else a new time-ordered UUID
+ * (request-id.ts), which then also serves as the prediction's id. A client's id never keys a
+ * prediction: the routes make one (`predictionId`).
  */
 function requestId(header: string | string[] | undefined): string {
   return typeof header === "string" && ClientRequestIdSchema.safeParse(header).success
@@ -125,7 +126,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       : { error: validationError(`${method} ${url} ${httpPart}`, result.error) };
   });
   app.setSerializerCompiler(serializerCompiler);
-  app.addContentTypeParser("application/json", { parseAs: "string" }, parseJsonBody);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, parseJsonBody);
   // Bodies are JSON: a text/plain one would reach validation as a string and fail there.
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { uuidv7 } from "./request-id.js";
+import { predictionId, uuidv7 } from "./request-id.js";
 
 const FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -21,5 +21,23 @@ describe("uuidv7", () => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     for (let i = 100; i < ids.length; i += 100) expect(ids[i - 100]! < ids[i]!).toBe(true);
+  });
+});
+
+describe("predictionId", () => {
+  it("is the request's id when the server made it, with or without a header it refused", () => {
+    const id = uuidv7();
+    expect(predictionId({ id, headers: {} })).toBe(id);
+    expect(predictionId({ id, headers: { "x-request-id": "not valid/" } })).toBe(id);
+  });
+
+  it("is a new time-ordered id per request when the request's id is the client's", () => {
+    const request = { id: "abc", headers: { "x-request-id": "abc" } };
+    const ids = Array.from({ length: 20 }, () => predictionId(request));
+    for (const id of ids) expect(id).toMatch(FORMAT);
+    expect(new Set(ids).size).toBe(20);
+    // Ordered by their milliseconds (the random bits order ids within one).
+    const ms = ids.map((id) => id.slice(0, 13));
+    expect([...ms].sort()).toEqual(ms);
   });
 });

@@ -5,10 +5,15 @@
  * B-tree (a dirty page per record; 27-43 us a record, growing with the table), where
  * time-ordered keys land at its right edge (6-8 us, flat).
  *
+ * A prediction's id is always one of these, made here: a client's `x-request-id` only correlates
+ * (app.ts), so two requests sent with one header are two predictions, never one log row.
+ *
  * One id is made per request, so the random bits come from a pool refilled 256 ids at a time
  * (one call into the CSPRNG instead of one per request), and the text is built by concatenation.
  */
+
 import { randomFillSync } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 
 /** Random bytes per id: bytes 6-15 of the UUID (the version and variant bits are overwritten). */
 const RANDOM_BYTES = 10;
@@ -40,4 +45,17 @@ export function uuidv7(now = Date.now()): string {
     HEX[pool[r + 8]!]! +
     HEX[pool[r + 9]!]!
   );
+}
+
+/**
+ * The id of the prediction a request serves, which the log keys it by and `/feedback` names: the
+ * request's own id when the server made it (no valid `x-request-id`: one id for both, as before),
+ * else a new UUIDv7, since the client's id is a correlation id that any number of requests may
+ * share.
+ */
+export function predictionId(request: {
+  readonly id: string;
+  readonly headers: IncomingHttpHeaders;
+}): string {
+  return request.headers["x-request-id"] === request.id ? uuidv7() : request.id;
 }

@@ -1,10 +1,13 @@
 /**
  * `GET /ab-test/stats` says which configurations assigned the experiment's predictions and reads
- * its analysis from the current one only, checked against the response schema.
+ * its analysis from the current one only, checked against the response schema. `POST /feedback`
+ * takes only outcomes the served classifier could have predicted, or numbers. Neither route
+ * takes a query parameter, and each publishes the codes it answers with.
  */
+import { createHash } from "node:crypto";
 import { AbStatsResponseSchema, type PredictionRecordInput } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, type Fixture, openFixture } from "../../test-support/index.js";
+import { build, type Fixture, json, openFixture, ROW } from "../../test-support/index.js";
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -89,5 +92,58 @@ describe("GET /ab-test/stats", () => {
       current: { assignment: "user-hash", unit: "user", users_in_several_arms: null },
     });
     expect(stats.assignment.configurations).toHaveLength(1);
+  });
+});
+
+describe("POST /feedback", () => {
+  it("refuses a label that is not a class of the served classifier, naming outcome and the classes", async () => {
+    const app = await build(fixture);
+    const { request_id } = (
+      await app.inject({ url: "/predict", ...json({ features: ROW }) })
+    ).json();
+    const res = await app.inject({ url: "/feedback", ...json({ request_id, outcome: "7" }) });
+    expect(res.statusCode).toBe(400);
+    const rule = `must be one of the served classifier's classes ("0", "1"), or a number for a numeric outcome`;
+    expect(res.json()).toMatchObject({
+      error: "VALIDATION_FAILED",
+      issues: [{ path: "outcome", message: rule }],
+    });
+    expect(await fixture.store.outcomes.get(request_id)).toBeNull();
+    // A class, and a number (a class's or a numeric outcome's), are taken.
+    for (const outcome of ["1", 0, 12.5]) {
+      const taken = await app.inject({ url: "/feedback", ...json({ request_id, outcome }) });
+      expect(taken.statusCode, JSON.stringify(outcome)).toBe(202);
+    }
+  });
+});
+
+describe("query parameters and published codes", () => {
+  it("refuses a query parameter neither route reads, naming it", async () => {
+    const app = await build(fixture);
+    const stats = await app.inject({ url: "/ab-test/stats?experiment_id=other" });
+    expect(stats.statusCode).toBe(400);
+    expect(stats.json().message).toContain('Unrecognized key: "experiment_id"');
+    const feedback = await app.inject({
+      url: "/feedback?dry_run=1",
+      ...json({ request_id: "r-1", outcome: "1" }),
+    });
+    expect(feedback.statusCode).toBe(400);
+    expect(feedback.json().message).toContain('Unrecognized key: "dry_run"');
+    expect((await app.inject({ url: "/ab-test/stats" })).statusCode).toBe(200);
+  });
+
+  it("publishes the codes the routes answer with, 401 and 403 under MLOPS_AUTH included", async () => {
+    const hash = createHash("sha256").update("k").digest("hex");
+    const app = await build(fixture, { MLOPS_API_KEY_SHA256: hash });
+    const unauthorized = await app.inject({
+      url: "/feedback",
+      ...json({ request_id: "r-1", outcome: "1" }),
+    });
+    expect(unauthorized.statusCode).toBe(401);
+    const { paths } = app.swagger();
+    const codes = (path: string, method: "get" | "post") =>
+      Object.keys(paths?.[path]?.[method]?.responses ?? {}).sort();
+    expect(codes("/feedback", "post")).toEqual(["202", "400", "401", "403", "429", "503"]);
+    expect(codes("/ab-test/stats", "get")).toEqual(["200", "400", "401", "403", "429", "503"]);
   });
 });

@@ -2,15 +2,18 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import {
   IdSchema,
+  type JoinedPair,
   MAX_BATCH_ROWS,
-  MAX_CLIENT_REQUEST_ID,
+  MAX_ID_LENGTH,
   PredictResponseSchema,
 } from "@mlops/contracts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { build, json, ROW as row, useFixture } from "../../test-support/index.js";
 import { bucketOf } from "../assignment.js";
 
 const fixture = useFixture();
+
+const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe("POST /predict", () => {
   it("answers with the contract's shape, the variant and the model that served it", async () => {
@@ -49,20 +52,71 @@ describe("POST /predict", () => {
     expect(challengers).toBeLessThan(75);
   });
 
-  it("uses a valid x-request-id from the client and replaces an invalid one", async () => {
+  it("echoes a valid client x-request-id as the correlation id, never as the prediction's id", async () => {
     const app = await build(fixture);
-    const mine = await app.inject({
-      url: "/predict",
-      ...json({ features: row }),
-      headers: { "content-type": "application/json", "x-request-id": "client-req-7" },
+    const send = (id: string) =>
+      app.inject({
+        url: "/predict",
+        ...json({ features: row }),
+        headers: { "content-type": "application/json", "x-request-id": id },
+      });
+    const mine = await send("client-req-7");
+    expect(mine.headers["x-request-id"]).toBe("client-req-7");
+    expect(mine.json().request_id).toMatch(UUIDV7);
+    const bad = await send("no spaces/allowed");
+    expect(bad.json().request_id).toMatch(UUIDV7);
+    // Without a valid one the server's id is both, as with no header.
+    expect(bad.headers["x-request-id"]).toBe(bad.json().request_id);
+  });
+
+  it("logs every request sent with one x-request-id, each joined with its own feedback", async () => {
+    const experiment = "shared-header";
+    const app = await build(fixture, { MLOPS_EXPERIMENT_ID: experiment });
+    const answers: { request_id: string; prediction: string; variant: string }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await app.inject({
+        url: "/predict",
+        ...json({ features: i % 2 ? row : row.map((x) => -x) }),
+        headers: { "content-type": "application/json", "x-request-id": "retried-abc" },
+      });
+      expect(res.headers["x-request-id"]).toBe("retried-abc");
+      answers.push(res.json());
+    }
+    const ids = answers.map((a) => a.request_id);
+    expect(new Set(ids).size).toBe(20);
+    // Time-ordered as the log's keys need: each no earlier than the one before.
+    expect(ids.map((id) => id.slice(0, 13))).toEqual(ids.map((id) => id.slice(0, 13)).sort());
+    const wrong = (prediction: string) => (prediction === "0" ? "1" : "0");
+    for (const [i, a] of answers.entries()) {
+      const outcome = i % 3 === 0 ? wrong(a.prediction) : a.prediction;
+      const fb = await app.inject({
+        url: "/feedback",
+        ...json({ request_id: a.request_id, outcome }),
+      });
+      expect(fb.json()).toEqual({ request_id: a.request_id, duplicate: false });
+    }
+    await vi.waitFor(async () => {
+      for (const a of answers)
+        expect(await fixture.store.predictions.get(a.request_id)).not.toBeNull();
     });
-    expect(mine.json().request_id).toBe("client-req-7");
-    const bad = await app.inject({
-      url: "/predict",
-      ...json({ features: row }),
-      headers: { "content-type": "application/json", "x-request-id": "no spaces/allowed" },
-    });
-    expect(bad.json().request_id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const variant of ["champion", "challenger"]) {
+      const logged: JoinedPair[] = [];
+      for await (const pair of fixture.store.predictions.joined({
+        experiment_id: experiment,
+        variant,
+      })) {
+        logged.push(pair);
+      }
+      const served = answers.flatMap((a, i) => (a.variant === variant ? [[a, i] as const] : []));
+      expect(logged.map((p) => p.request_id).sort()).toEqual(
+        served.map(([a]) => a.request_id).sort(),
+      );
+      for (const [a, i] of served) {
+        const pair = logged.find((p) => p.request_id === a.request_id)!;
+        expect(pair.prediction).toBe(a.prediction);
+        expect(pair.outcome).toBe(i % 3 === 0 ? wrong(a.prediction) : a.prediction);
+      }
+    }
   });
 
   it("names the field and the rule for a wrong feature count", async () => {
@@ -230,23 +284,41 @@ describe("POST /predict/batch", () => {
     expect(body.predictions[1].probabilities).toEqual(single.json().probabilities);
   });
 
-  it("keeps a client's longest request id usable: every row's id is an id /feedback accepts", async () => {
+  it("ids rows from a server-made id, which no client's x-request-id can collide with", async () => {
+    const app = await build(fixture);
+    const batch = await app.inject({
+      url: "/predict/batch",
+      ...json({ rows: [row, row] }),
+      headers: { "content-type": "application/json", "x-request-id": "abc" },
+    });
+    expect(batch.headers["x-request-id"]).toBe("abc");
+    const ids: string[] = batch.json().predictions.map((p: { request_id: string }) => p.request_id);
+    const base = ids[0]!.slice(0, -2);
+    expect(base).toMatch(UUIDV7);
+    expect(ids).toEqual([`${base}.0`, `${base}.1`]);
+    // A client naming itself after a row of that batch gets an id of its own.
+    const single = await app.inject({
+      url: "/predict",
+      ...json({ features: row }),
+      headers: { "content-type": "application/json", "x-request-id": ids[0]! },
+    });
+    expect(single.headers["x-request-id"]).toBe(ids[0]);
+    expect(single.json().request_id).toMatch(UUIDV7);
+  });
+
+  it("keeps every row's id an id /feedback accepts, at the row ceiling", async () => {
     const app = await build(fixture, { MLOPS_BATCH_MAX_ROWS: String(MAX_BATCH_ROWS) });
     const rows = Array.from({ length: MAX_BATCH_ROWS }, () => row);
-    const send = (id: string) =>
-      app.inject({
-        url: "/predict/batch",
-        ...json({ rows }),
-        headers: { "content-type": "application/json", "x-request-id": id },
-      });
-    const longest = "r".repeat(MAX_CLIENT_REQUEST_ID);
-    const mine = await send(longest);
-    const ids: string[] = mine.json().predictions.map((p: { request_id: string }) => p.request_id);
-    expect(ids.at(-1)).toBe(`${longest}.${MAX_BATCH_ROWS - 1}`);
+    const res = await app.inject({
+      url: "/predict/batch",
+      ...json({ rows }),
+      headers: { "content-type": "application/json", "x-request-id": "r".repeat(MAX_ID_LENGTH) },
+    });
+    const ids: string[] = res.json().predictions.map((p: { request_id: string }) => p.request_id);
+    expect(ids.at(-1)).toMatch(
+      new RegExp(`^${UUIDV7.source.slice(1, -1)}\\.${MAX_BATCH_ROWS - 1}$`),
+    );
     for (const id of ids) expect(IdSchema.safeParse(id).success).toBe(true);
-    // One character longer and a row's id would not be an id: the server makes its own.
-    const replaced = await send(`${longest}r`);
-    expect(replaced.json().predictions[0].request_id).toMatch(/^[0-9a-f-]{36}\.0$/);
   });
 
   it("enforces the configured row limit and names the bad row", async () => {

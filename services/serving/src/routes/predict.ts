@@ -28,6 +28,7 @@ import { type CanaryOverride, canaryOverride } from "../edge/canary.js";
 import { ServingError } from "../errors.js";
 import type { LatencySeries, PendingCount } from "../metrics.js";
 import type { Classification, Classifier } from "../models/classifier.js";
+import { predictionId } from "../request-id.js";
 import { compiledSerializer } from "../serializer.js";
 
 const errors = {
@@ -79,17 +80,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   };
 
   /**
-   * The arm for this request: fixed in single mode; in split mode the trusted override's, else a
-   * stable hash of the user.
+   * The arm for prediction `id`: fixed in single mode; in split mode the trusted override's, else
+   * a stable hash of the user (of the server-made id without one, so no header picks the arm).
    */
   const variantFor = (
-    request: FastifyRequest,
+    id: string,
     userId: string | undefined,
     override: CanaryOverride,
   ): ServedVariant => {
     if (config.mode === "single") return config.variant!;
     if (override.kind === "trusted") return override.arm;
-    return assignVariant(experimentId, userId ?? request.id, config.challengerWeight);
+    return assignVariant(experimentId, userId ?? id, config.challengerWeight);
   };
 
   /**
@@ -166,13 +167,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     (request) => {
       const { features, user_id } = request.body;
       const override = overrideOf(request);
-      const variant = variantFor(request, user_id, override);
+      const id = predictionId(request);
+      const variant = variantFor(id, user_id, override);
       const model = served.classifier(variant);
-      const [answer] = serve(request, [request.id], variant, model, user_id, override, () => [
+      const [answer] = serve(request, [id], variant, model, user_id, override, () => [
         model.classify(features),
       ]);
       return {
-        request_id: request.id,
+        request_id: id,
         prediction: answer.prediction,
         probability: answer.probabilities[answer.prediction]!,
         probabilities: answer.probabilities,
@@ -197,9 +199,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     (request) => {
       const { rows, user_id } = request.body;
       const override = overrideOf(request);
-      const variant = variantFor(request, user_id, override);
+      const id = predictionId(request);
+      const variant = variantFor(id, user_id, override);
       const model = served.classifier(variant);
-      const ids = rows.map((_, i) => `${request.id}.${i}`);
+      // Server-made ids only: no client's id can be `<id>.<row>` of another's batch.
+      const ids = rows.map((_, i) => `${id}.${i}`);
       const answers = serve(request, ids, variant, model, user_id, override, () =>
         model.classifyBatch(rows),
       );
