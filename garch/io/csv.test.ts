@@ -25,7 +25,9 @@ const caught = (f: () => unknown): CsvError => {
 /** A cell written the way a quoting CSV writer writes it. */
 const quote = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
 /** Any text, heavy on the characters CSV treats specially. */
-const anyCell = fc.string({ unit: fc.constantFrom("a", "1", ",", '"', "\n", "\r\n", " ", "é") });
+const anyCell = fc.string({
+  unit: fc.constantFrom("a", "1", ",", '"', "\n", "\r\n", "\r", " ", "é"),
+});
 
 describe("parseCsvRecords", () => {
   it("reads quoted fields with commas, escaped quotes and line breaks", () => {
@@ -36,6 +38,14 @@ describe("parseCsvRecords", () => {
       ["last", ""],
     ]);
     expect(records.map((r) => r.line)).toEqual([1, 2, 4]);
+  });
+
+  it("counts a line break inside a quoted field however lines end (LF, CRLF or CR)", () => {
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const text = ["a,b", `"x${eol}y",1`, "2,3", `4,"five${eol}${eol}six"`, "7,8"].join(eol);
+      expect(parseCsvRecords(text).map((r) => r.line)).toEqual([1, 2, 4, 5, 8]);
+      expect(() => parseCsv(`${text}${eol}9`)).toThrow(/^line 9: expected 2 fields/);
+    }
   });
 
   it("ignores a byte-order mark and a missing final line break", () => {
@@ -68,7 +78,7 @@ describe("parseCsvRecords", () => {
       maxLength: 6,
     });
     fc.assert(
-      fc.property(table, fc.constantFrom("\n", "\r\n"), fc.boolean(), (rows, eol, bom) => {
+      fc.property(table, fc.constantFrom("\n", "\r\n", "\r"), fc.boolean(), (rows, eol, bom) => {
         // A lone empty field would be read as an empty line, so always quote.
         const text = rows.map((row) => row.map(quote).join(",")).join(eol);
         expect(fields(`${bom ? "\uFEFF" : ""}${text}${eol}`)).toEqual(rows);
@@ -82,13 +92,13 @@ describe("parseCsvRecords", () => {
       maxLength: 6,
     });
     fc.assert(
-      fc.property(table, fc.constantFrom("\n", "\r\n"), (rows, eol) => {
+      fc.property(table, fc.constantFrom("\n", "\r\n", "\r"), (rows, eol) => {
         const lines = rows.map((row) => row.map(quote).join(","));
         const starts: number[] = [];
         let line = 1;
         for (const text of lines) {
           starts.push(line);
-          line += (text.match(/\n/g)?.length ?? 0) + 1;
+          line += (text.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
         }
         expect(parseCsvRecords(lines.join(eol)).map((r) => r.line)).toEqual(starts);
       }),

@@ -92,7 +92,8 @@ export function parseCsvRecords(text: string): CsvRecord[] {
           i++;
           break;
         }
-        if (q === "\n") line++;
+        // A line break inside the field: LF, CRLF (counted at its LF) or a lone CR.
+        if (q === "\n" || (q === "\r" && text[i + 1] !== "\n")) line++;
         field += q;
         i++;
       }

@@ -79,7 +79,7 @@ describe("mlops sweep", () => {
         "KILLED",
       ]);
       const killed = children.find((c) => c.status === "KILLED")!;
-      expect(killed.params).toEqual({ maxDepth: 1 });
+      expect(killed.params).toEqual({ algorithm: "forest", nEstimators: 20, maxDepth: 1 });
       expect(killed.tags["mlops.trial.reason"]).toMatch(/^bandit at interval 1/);
       expect(killed.metrics.validation_accuracy.map((p) => p.step)).toEqual([5]);
       const best = children.find((c) => c.run_id === result.best.run_id)!;
@@ -109,14 +109,32 @@ describe("mlops sweep", () => {
     expect(result).toMatchObject({ algorithm: "gbdt", trials: 2, terminated: 1, failed: 0 });
     await cli.withStore(async (store) => {
       const parent = await store.runs.get(result.run_id);
-      expect(parent?.params).toMatchObject({ algorithm: "gbdt", sampling: "grid" });
+      expect(parent?.params).toMatchObject({
+        algorithm: "gbdt",
+        sampling: "grid",
+        seed: "none",
+        report_every: 1,
+        timeout_s: "none",
+        threads: 1,
+      });
+      expect(JSON.parse(String(parent?.params.policy))).toEqual({
+        kind: "bandit",
+        slackFactor: 0.05,
+        evaluationInterval: 1,
+        delayEvaluation: 3,
+      });
       expect(JSON.parse(String(parent?.params.fixed))).toEqual({
         minSamplesLeaf: 1,
         nEstimators: 25,
       });
       const children = await store.runs.list({ parentRunId: result.run_id });
       const killed = children.find((c) => c.status === "KILLED")!;
-      expect(killed.params).toEqual({ maxDepth: 1 });
+      expect(killed.params).toEqual({
+        algorithm: "gbdt",
+        minSamplesLeaf: 1,
+        nEstimators: 25,
+        maxDepth: 1,
+      });
       const steps = killed.metrics.validation_accuracy.map((p) => p.step);
       // Stopped at the round the policy judged, well before the 25th.
       expect(steps).toEqual(upTo(steps.length));
@@ -185,6 +203,20 @@ describe("mlops sweep", () => {
         "--slack-factor applies to --policy bandit",
       ],
       [["--truncation-percentage", "10"], "--truncation-percentage applies to --policy truncation"],
+      // The schedule flags have no policy to schedule under --policy none.
+      [
+        ["--evaluation-interval", "2"],
+        "--evaluation-interval applies to --policy bandit, median or truncation only (got 2)",
+      ],
+      [
+        ["--policy", "none", "--delay-evaluation", "0"],
+        "--delay-evaluation applies to --policy bandit, median or truncation only (got 0)",
+      ],
+      // Azure ML documents no meaning for an evaluation interval of 0 (see README, Sweeps).
+      [
+        ["--policy", "median", "--evaluation-interval", "0"],
+        "option '--evaluation-interval <n>' argument '0' is invalid. --evaluation-interval must be an integer ≥ 1",
+      ],
       [["--policy", "truncation"], "--policy truncation needs --truncation-percentage"],
       [
         ["--policy", "truncation", "--truncation-percentage", "100"],

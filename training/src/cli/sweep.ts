@@ -13,7 +13,7 @@ import { runSweepJob } from "../jobs/sweep.js";
 import { GBDT_SWEEP_FIXED, gbdtDesignSpace } from "../sweep/gbdt-space.js";
 import { plannedTrials, type SweepDefinition } from "../sweep/run.js";
 import { checkSpace, type SearchSpace } from "../sweep/space.js";
-import { checkPolicy, type TerminationPolicy } from "../sweep/termination.js";
+import { checkPolicy, type PolicySchedule, type TerminationPolicy } from "../sweep/termination.js";
 import { SWEEP_ALGORITHMS, type SweepAlgorithm } from "../sweep/trainers.js";
 import { selectTracking } from "../tracking/select.js";
 import { checkLocal, submitSweepToAzureMl, submittedText } from "./azureml.js";
@@ -69,15 +69,13 @@ export function registerSweepCommand(program: Command, ctx: CliContext): void {
     )
     .option(
       "--evaluation-interval <n>",
-      "policy: every n intervals",
+      "policy: every n-th interval (default 1)",
       integer("--evaluation-interval", 1),
-      1,
     )
     .option(
       "--delay-evaluation <n>",
-      "policy: from interval n on",
+      "policy: from interval n on (default 0)",
       integer("--delay-evaluation", 0),
-      0,
     )
     .option(
       "--truncation-percentage <p>",
@@ -195,8 +193,8 @@ interface SweepFlags {
   policy: string;
   slackFactor?: number;
   slackAmount?: number;
-  evaluationInterval: number;
-  delayEvaluation: number;
+  evaluationInterval?: number;
+  delayEvaluation?: number;
   truncationPercentage?: number;
   threads: number;
   experiment?: string;
@@ -239,19 +237,34 @@ function samplingOf(opts: SweepFlags): SweepDefinition["sampling"] {
   throw new OptionError("--sampling", 'must be "grid", "random" or "bayesian"', opts.sampling);
 }
 
-/** The flags that belong to one policy, and that policy. */
-const POLICY_FLAGS = [
-  ["--slack-factor", "slackFactor", "bandit"],
-  ["--slack-amount", "slackAmount", "bandit"],
-  ["--truncation-percentage", "truncationPercentage", "truncation"],
-] as const;
+const POLICY_KINDS = ["none", "bandit", "median", "truncation"] as const;
+type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/**
+ * Each policy flag, the option it sets (under the name `checkPolicy` gives it), and the policies
+ * it applies to.
+ */
+const POLICY_FLAGS: readonly (readonly [
+  flag: string,
+  option: "slackFactor" | "slackAmount" | "truncationPercentage" | keyof PolicySchedule,
+  kinds: readonly PolicyKind[],
+])[] = [
+  ["--slack-factor", "slackFactor", ["bandit"]],
+  ["--slack-amount", "slackAmount", ["bandit"]],
+  ["--truncation-percentage", "truncationPercentage", ["truncation"]],
+  ["--evaluation-interval", "evaluationInterval", ["bandit", "median", "truncation"]],
+  ["--delay-evaluation", "delayEvaluation", ["bandit", "median", "truncation"]],
+];
+
+/** "a", "a or b", "a, b or c". */
+function alternatives(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
 
 /** The flag of each policy option `checkPolicy` names. */
-const POLICY_OPTION_FLAGS: Readonly<Record<string, string>> = Object.fromEntries([
-  ...POLICY_FLAGS.map(([flag, key]) => [key, flag]),
-  ["evaluationInterval", "--evaluation-interval"],
-  ["delayEvaluation", "--delay-evaluation"],
-]);
+const POLICY_OPTION_FLAGS: Readonly<Record<string, string>> = Object.fromEntries(
+  POLICY_FLAGS.map(([flag, option]) => [option, flag]),
+);
 
 /**
  * The early-termination policy the flags describe: each flag checked for its policy here, each
@@ -272,12 +285,20 @@ function policyOf(opts: SweepFlags): TerminationPolicy | undefined {
 }
 
 function policyFromFlags(opts: SweepFlags): TerminationPolicy | undefined {
-  for (const [flag, key, kind] of POLICY_FLAGS) {
-    if (opts[key] !== undefined && opts.policy !== kind) {
-      throw new OptionError(flag, `applies to --policy ${kind} only`, opts[key]);
+  const kind = opts.policy as PolicyKind;
+  if (!POLICY_KINDS.includes(kind)) {
+    throw new OptionError(
+      "--policy",
+      `must be ${alternatives(POLICY_KINDS.map((k) => `"${k}"`))}`,
+      opts.policy,
+    );
+  }
+  for (const [flag, option, kinds] of POLICY_FLAGS) {
+    if (opts[option] !== undefined && !kinds.includes(kind)) {
+      throw new OptionError(flag, `applies to --policy ${alternatives(kinds)} only`, opts[option]);
     }
   }
-  if (opts.policy !== "none" && opts.sampling === "bayesian") {
+  if (kind !== "none" && opts.sampling === "bayesian") {
     // Azure ML's Bayesian sampling takes no early-termination policy.
     throw new OptionError(
       "--policy",
@@ -285,11 +306,11 @@ function policyFromFlags(opts: SweepFlags): TerminationPolicy | undefined {
       opts.policy,
     );
   }
-  const schedule = {
-    evaluationInterval: opts.evaluationInterval,
-    delayEvaluation: opts.delayEvaluation,
+  const schedule: PolicySchedule = {
+    evaluationInterval: opts.evaluationInterval ?? 1,
+    delayEvaluation: opts.delayEvaluation ?? 0,
   };
-  switch (opts.policy) {
+  switch (kind) {
     case "none":
       return undefined;
     case "bandit":
@@ -313,11 +334,5 @@ function policyFromFlags(opts: SweepFlags): TerminationPolicy | undefined {
         throw new OptionError("--policy", "truncation needs --truncation-percentage", opts.policy);
       }
       return { kind: "truncation", truncationPercentage: opts.truncationPercentage, ...schedule };
-    default:
-      throw new OptionError(
-        "--policy",
-        'must be "none", "bandit", "median" or "truncation"',
-        opts.policy,
-      );
   }
 }

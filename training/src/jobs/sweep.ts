@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { basename, extname } from "node:path";
-import type { RunStatus } from "@mlops/contracts";
+import type { Params, RunStatus } from "@mlops/contracts";
 import { SWEEP_LOSS_METRIC, SWEEP_PRIMARY_METRIC } from "../azureml/sweep-spec.js";
 import { loadDataset } from "../dataset.js";
 import { requireThreads } from "../errors.js";
@@ -60,20 +60,23 @@ const RUN_STATUS: Record<TrialStatus, Exclude<RunStatus, "RUNNING">> = {
 };
 
 /**
- * Runs a sweep and tracks it: a parent run with the sweep's settings, and one child run per trial
- * with its parameters, the validation-accuracy history (step = trees for the forest, boosting
- * round for gbdt, whose validation log-loss history is logged beside it), its status (terminated
- * and timed-out trials are KILLED) and the reason.
+ * Runs a sweep and tracks it: a parent run with every setting the sweep ran with (defaults
+ * included), and one child run per trial with the algorithm and the options it trained with (the
+ * fixed ones with its assignment over them; the tag `mlops.trial.sampled` names the assigned
+ * ones), the validation-accuracy history (step = trees for the forest, boosting round for gbdt,
+ * whose validation log-loss history is logged beside it; each point timed when it was measured),
+ * its status (terminated and timed-out trials are KILLED) and the reason.
  */
 export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput> {
   const threads = input.threads ?? 1;
   requireThreads(threads);
+  const { tracker, definition } = input;
+  const settings = sweepSettings(definition);
+  const { algorithm } = settings;
   const dataset = await loadDataset(input.data, {
     label: input.label,
-    seed: input.definition.validationSeed ?? 42,
+    seed: settings.validationSeed,
   });
-  const { tracker, definition } = input;
-  const { algorithm } = sweepSettings(definition);
   const experiment = input.experiment ?? `${basename(input.data, extname(input.data))}-sweep`;
   const { run_id: parent } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
@@ -83,13 +86,18 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
     params: {
       algorithm,
       sampling: definition.sampling.kind,
+      seed: settings.seed ?? "none",
       max_trials: definition.maxTrials,
       max_concurrent: definition.maxConcurrent ?? 1,
+      timeout_s: definition.timeoutMs === undefined ? "none" : definition.timeoutMs / 1000,
       policy: definition.policy ? JSON.stringify(definition.policy) : "none",
+      report_every: settings.reportEvery,
       space: JSON.stringify(definition.space),
       fixed: JSON.stringify(definition.fixed ?? {}),
       data: input.data,
       label: input.label,
+      validation_seed: settings.validationSeed,
+      threads,
     },
     tags: { "mlops.data_hash": dataset.sha256, "mlops.host": hostname(), "mlops.kind": "sweep" },
   });
@@ -103,7 +111,8 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
       threads,
       signal: input.signal,
       onTrial: (trial) => {
-        const done = trackTrial(tracker, experiment, parent, trial).then((id) => {
+        const params = { algorithm, ...optionParams({ ...definition.fixed, ...trial.assignment }) };
+        const done = trackTrial(tracker, experiment, parent, trial, params).then((id) => {
           children.set(trial.index, id);
         });
         // Awaited once the sweep ends; handled now, so a failure meanwhile is not an unhandled
@@ -148,12 +157,33 @@ export async function runSweepJob(input: SweepJobInput): Promise<SweepJobOutput>
   }
 }
 
-/** Records a finished trial as a child run; returns its run id. */
+/** Options as params, which hold scalars: null as "none", any other object as JSON. */
+function optionParams(options: Readonly<Record<string, unknown>>): Params {
+  return Object.fromEntries(
+    Object.entries(options).flatMap(([key, value]) =>
+      value === undefined
+        ? []
+        : [
+            [
+              key,
+              value === null
+                ? "none"
+                : typeof value === "object"
+                  ? JSON.stringify(value)
+                  : (value as string | number | boolean),
+            ],
+          ],
+    ),
+  );
+}
+
+/** Records a finished trial as a child run with `params`; returns its run id. */
 async function trackTrial(
   tracker: RunTracker,
   experiment: string,
   parent: string,
   trial: TrialResult,
+  params: Params,
 ): Promise<string> {
   const { run_id: runId } = await tracker.create({
     run_id: randomUUID().replaceAll("-", ""),
@@ -161,14 +191,15 @@ async function trackTrial(
     run_name: `trial ${trial.index}`,
     parent_run_id: parent,
     start_time: trial.startTime,
-    params: trial.assignment,
+    params,
     tags: {
+      "mlops.trial.sampled": Object.keys(trial.assignment).join(","),
       "mlops.trial.status": trial.status,
       ...(trial.reason ? { "mlops.trial.reason": trial.reason } : {}),
     },
   });
   const points = (key: string, values: readonly number[]) =>
-    values.map((value, i) => ({ key, value, step: trial.steps[i]!, timestamp: trial.endTime }));
+    values.map((value, i) => ({ key, value, step: trial.steps[i]!, timestamp: trial.times[i]! }));
   await tracker.logMetrics(runId, [
     ...points(SWEEP_PRIMARY_METRIC, trial.history),
     ...points(SWEEP_LOSS_METRIC, trial.losses),

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type Dataset, parseDataset } from "../dataset.js";
 import { OptionError } from "../errors.js";
-import { plannedTrials, runSweep, type SweepDefinition } from "./run.js";
+import { plannedTrials, runSweep, type SweepDefinition, type SweepResult } from "./run.js";
+import type { TerminationPolicy } from "./termination.js";
 
 // 2,000 rows of the demo file keep each trial to a few milliseconds.
 const text = readFileSync(new URL("../../data/demo-classification.csv", import.meta.url), "utf8")
@@ -55,6 +56,54 @@ describe("runSweep", () => {
     expect(stump.steps).toEqual([5]);
     expect(stump.history).toHaveLength(1);
     expect(stump.reason).toMatch(/^bandit at interval 1: .* outside the slack$/);
+  });
+
+  describe("with trials running at once", () => {
+    // On this data, boosting at learning rate 0.01 stays at 0.513 for its first rounds, and at
+    // 0.3 starts at 0.909. Both trials report interval 1 before either trains its second round.
+    const pair: SweepDefinition = {
+      algorithm: "gbdt",
+      space: { learningRate: { type: "choice", values: [0.01, 0.3] } },
+      sampling: { kind: "grid" },
+      fixed: { nEstimators: 8, maxLeafNodes: 31, minSamplesLeaf: 1 },
+      maxTrials: 2,
+      maxConcurrent: 2,
+    };
+    const outcome = (sweep: SweepResult) =>
+      sweep.trials.map((t) => [t.status, t.history.length, t.reason?.split(":")[0]]);
+
+    it.each<[string, TerminationPolicy]>([
+      ["truncation", { kind: "truncation", truncationPercentage: 50 }],
+      ["bandit", { kind: "bandit", slackFactor: 0.1 }],
+      ["median", { kind: "median" }],
+    ])(
+      "judges the trial that reported first again once its peer reports (%s)",
+      async (kind, policy) => {
+        const sweep = await runSweep(dataset, { ...pair, policy });
+        expect(sweep.trials[0].history[0]).toBeCloseTo(0.513, 3);
+        expect(sweep.trials[1].history[0]).toBeCloseTo(0.909, 3);
+        // Trial 0 reported interval 1 alone; trial 1's report judged it again, and stopped it there.
+        expect(outcome(sweep)).toEqual([
+          ["terminated", 1, `${kind} at interval 1`],
+          ["completed", 8, undefined],
+        ]);
+        // The same stops every time: the trials share this thread and report in a fixed order.
+        expect(outcome(await runSweep(dataset, { ...pair, policy }))).toEqual(outcome(sweep));
+        // One at a time, trial 0 has no peer to be judged against, and trial 1 leads.
+        const sequential = await runSweep(dataset, { ...pair, policy, maxConcurrent: 1 });
+        expect(sequential.trials.map((t) => t.status)).toEqual(["completed", "completed"]);
+      },
+    );
+  });
+
+  it("records when each interval was measured", async () => {
+    const before = Date.now();
+    const sweep = await runSweep(dataset, { ...base, maxTrials: 1 });
+    const [trial] = sweep.trials;
+    expect(trial.times).toHaveLength(trial.history.length);
+    expect(trial.times[0]).toBeGreaterThanOrEqual(Math.max(before, trial.startTime));
+    expect(trial.times.every((t, i) => i === 0 || t >= trial.times[i - 1])).toBe(true);
+    expect(trial.times.at(-1)).toBeLessThanOrEqual(trial.endTime);
   });
 
   it("refuses a space that can draw options the forest refuses, before any trial", async () => {

@@ -6,7 +6,13 @@ import type { ForestOptions } from "../forest/options.js";
 import type { TrainingPool } from "../forest/pool.js";
 import type { GbdtOptions } from "../gbdt/options.js";
 import { type Assignment, gridAssignments, randomAssignment, type SearchSpace } from "./space.js";
-import { checkPolicy, decide, type TerminationPolicy, type TrialHistory } from "./termination.js";
+import {
+  checkPolicy,
+  decide,
+  isEvaluatedAt,
+  type TerminationPolicy,
+  type TrialHistory,
+} from "./termination.js";
 import { checkBayesianSpace, type Observation, tpeAssignment } from "./tpe.js";
 import { checkTrainerSpace } from "./trainer-space.js";
 import {
@@ -65,6 +71,8 @@ export interface TrialResult {
   readonly steps: readonly number[];
   /** Validation log loss at each interval (gbdt only; empty for the forest). */
   readonly losses: readonly number[];
+  /** When each interval's report was measured, epoch milliseconds. */
+  readonly times: readonly number[];
   /** Validation accuracy of the model trained (the last report), when any was. */
   readonly accuracy: number | undefined;
   /** Trees (forest) or boosting rounds (gbdt) trained; a terminated trial's stop short of the end. */
@@ -109,13 +117,25 @@ export function plannedTrials(definition: SweepDefinition): number {
     : definition.maxTrials;
 }
 
-/** The algorithm and report interval a definition means, with their defaults. */
-export function sweepSettings(definition: SweepDefinition): {
-  algorithm: SweepAlgorithm;
-  reportEvery: number;
-} {
+/** What a definition means where it leaves things to their defaults. */
+export interface SweepSettings {
+  readonly algorithm: SweepAlgorithm;
+  readonly reportEvery: number;
+  /** The seed of random and Bayesian sampling; grid sampling draws nothing. */
+  readonly seed: number | undefined;
+  readonly validationSeed: number;
+}
+
+/** The algorithm, report interval and seeds a definition means, with their defaults. */
+export function sweepSettings(definition: SweepDefinition): SweepSettings {
   const algorithm = definition.algorithm ?? "forest";
-  return { algorithm, reportEvery: definition.reportEvery ?? DEFAULT_REPORT_EVERY[algorithm] };
+  const { sampling } = definition;
+  return {
+    algorithm,
+    reportEvery: definition.reportEvery ?? DEFAULT_REPORT_EVERY[algorithm],
+    seed: sampling.kind === "grid" ? undefined : (sampling.seed ?? 42),
+    validationSeed: definition.validationSeed ?? 42,
+  };
 }
 
 /**
@@ -158,9 +178,17 @@ export function checkDefinition(definition: SweepDefinition): void {
 /**
  * Runs a sweep on `dataset`'s training part: a stratified 20 % of it (seeded) is the validation
  * set that trials report accuracy on while trees or boosting rounds are added, and the rest is
- * what they fit. The held-out part stays untouched for the chosen model. The policy (Azure ML's
- * rules, see {@link decide}) judges each trial at every report, and a terminated trial stops
- * training there, keeping its last report.
+ * what they fit. The held-out part stays untouched for the chosen model.
+ *
+ * The policy (Azure ML's rules, see {@link decide}) is applied at each evaluated interval to every
+ * running trial that has reached it, comparing the trials that have reported that interval: a
+ * trial's report of interval k judges it, and judges again each trial still running that reported
+ * k before it, now with one more peer. So the trial that reports an interval first (with
+ * `maxConcurrent` > 1) is not let off for lack of peers. A terminated trial stops before its next
+ * tree batch or round, keeping its reports. Which trials are stopped depends on the order in which
+ * the trials report: with one trial at a time, or with trials sharing the calling thread (gbdt
+ * trials, forest trials without a pool), that order is fixed and so are the stops; with a pool of
+ * worker threads, it is the threads' timing.
  */
 export async function runSweep(
   dataset: Dataset,
@@ -168,12 +196,11 @@ export async function runSweep(
   options: SweepRunOptions = {},
 ): Promise<SweepResult> {
   checkDefinition(definition);
-  const { maxTrials, maxConcurrent = 1, validationSeed = 42, policy, sampling } = definition;
-  const { algorithm, reportEvery } = sweepSettings(definition);
+  const { maxTrials, maxConcurrent = 1, policy, sampling } = definition;
+  const { algorithm, reportEvery, validationSeed, seed = 0 } = sweepSettings(definition);
   const grid =
     sampling.kind === "grid" ? gridAssignments(definition.space).slice(0, maxTrials) : [];
   const total = plannedTrials(definition);
-  const seed = sampling.kind === "grid" ? 0 : (sampling.seed ?? 42);
   // Bayesian trials learn from the trials completed before they start.
   const observed: Observation[] = [];
   const assignmentFor = (index: number): Assignment =>
@@ -204,12 +231,25 @@ export async function runSweep(
   options.signal?.addEventListener("abort", stopSweep);
   const histories: TrialHistory[] = [];
   const results: TrialResult[] = [];
+  // The trials training now, in the order they started, and how to terminate each.
+  const running = new Map<TrialHistory, (reason: string) => void>();
+
+  /** Applies the policy at `interval` to every running trial that has reported it. */
+  const evaluate = (interval: number): void => {
+    if (!policy || !isEvaluatedAt(policy, interval)) return;
+    for (const [trial, terminate] of running) {
+      if (trial.values.length < interval) continue;
+      const decision = decide(policy, "maximize", histories, trial.id, interval);
+      if (decision.terminate) terminate(decision.reason);
+    }
+  };
 
   const runTrial = async (index: number): Promise<void> => {
     const assignment = assignmentFor(index);
     const history: number[] = [];
     const steps: number[] = [];
     const losses: number[] = [];
+    const times: number[] = [];
     const record = { id: String(index), values: history, finished: false };
     histories.push(record);
     const startTime = Date.now();
@@ -219,6 +259,12 @@ export async function runSweep(
     let reason: string | undefined;
     let status: TrialStatus = "completed";
     let trained = 0;
+    running.set(record, (why) => {
+      reason = why;
+      stop.abort(new Error(why));
+    });
+    // Stopped by the policy or the sweep's end, it is judged no more.
+    stop.signal.addEventListener("abort", () => running.delete(record));
     try {
       const fit = await trainTrial(algorithm, {
         fitRows,
@@ -231,14 +277,10 @@ export async function runSweep(
         onReport: (report) => {
           history.push(report.accuracy);
           steps.push(report.step);
+          times.push(report.time);
           if (report.loss !== undefined) losses.push(report.loss);
           options.onReport?.(index, history.length, report);
-          if (!policy) return;
-          const decision = decide(policy, "maximize", histories, record.id, history.length);
-          if (decision.terminate) {
-            reason = decision.reason;
-            stop.abort(new Error(decision.reason));
-          }
+          evaluate(history.length);
         },
       });
       trained = fit.trained;
@@ -253,6 +295,7 @@ export async function runSweep(
       }
     } finally {
       deadline.signal.removeEventListener("abort", onDeadline);
+      running.delete(record);
       record.finished = true;
     }
     if (status === "cancelled") {
@@ -266,6 +309,7 @@ export async function runSweep(
       history,
       steps,
       losses,
+      times,
       accuracy: history.at(-1),
       trained,
       reason,

@@ -80,9 +80,9 @@ export function isEvaluatedAt(policy: TerminationPolicy, interval: number): bool
 }
 
 /**
- * Applies a policy to trial `id` at `interval` (which that trial has just reported), comparing it
- * only with what the trials reported up to that interval, so younger trials are never judged
- * against older trials' later values. Trials that have not reached `interval` take no part.
+ * Applies a policy to trial `id` at `interval` (which that trial has reported, perhaps with more
+ * since), comparing it only with what the trials reported up to that interval, so no trial is
+ * judged by another's later values. Trials that have not reached `interval` take no part.
  *
  * - Bandit: with Y the trial's best value so far and B the best of every trial's best so far,
  *   stop if Y·(1 + slackFactor) < B, or Y < B − slackAmount (maximizing; mirrored when

@@ -29,6 +29,8 @@ export interface TrialReport {
   readonly accuracy: number;
   /** Mean validation log loss (gbdt only). */
   readonly loss: number | undefined;
+  /** When the model was scored, epoch milliseconds. */
+  readonly time: number;
 }
 
 /** What one trial trains on and how it reports. */
@@ -64,7 +66,12 @@ export async function trainTrial(algorithm: SweepAlgorithm, t: TrialTraining): P
       progressEvery: t.reportEvery,
       signal: t.signal,
       onProgress: (p) =>
-        t.onReport({ step: p.treesDone, accuracy: p.validationAccuracy!, loss: undefined }),
+        t.onReport({
+          step: p.treesDone,
+          accuracy: p.validationAccuracy!,
+          loss: undefined,
+          time: Date.now(),
+        }),
     });
     return { trained: fit.nTrees, stopped: fit.stoppedEarly };
   }
@@ -74,7 +81,12 @@ export async function trainTrial(algorithm: SweepAlgorithm, t: TrialTraining): P
     progressEvery: t.reportEvery,
     signal: t.signal,
     onProgress: (p) =>
-      t.onReport({ step: p.round, accuracy: p.validationAccuracy!, loss: p.validationLoss }),
+      t.onReport({
+        step: p.round,
+        accuracy: p.validationAccuracy!,
+        loss: p.validationLoss,
+        time: Date.now(),
+      }),
   });
   return { trained: fit.roundsTrained, stopped: fit.stoppedBy === "signal" };
 }
