@@ -49,6 +49,25 @@ describe("parseServingConfig", () => {
     });
   });
 
+  it("reads the trusted proxies as a list of addresses and ranges, none by default", () => {
+    expect(parseServingConfig({}).trustedProxies).toEqual([]);
+    expect(
+      parseServingConfig({ MLOPS_TRUSTED_PROXIES: "10.244.0.0/16, 127.0.0.1,fd00::/8" })
+        .trustedProxies,
+    ).toEqual(["10.244.0.0/16", "127.0.0.1", "fd00::/8"]);
+  });
+
+  it.each([
+    ["10.0.0.0/33", "IP address or a CIDR range"],
+    ["gateway.internal", "IP address or a CIDR range"],
+    ["10.0.0.1:8080", "IP address or a CIDR range"],
+    [",,", "lists nothing"],
+  ])("refuses MLOPS_TRUSTED_PROXIES=%j, naming the variable", (value, rule) => {
+    expect(() => parseServingConfig({ MLOPS_TRUSTED_PROXIES: value })).toThrow(
+      new RegExp(`MLOPS_TRUSTED_PROXIES.*${rule}`),
+    );
+  });
+
   it("treats blank variables as unset", () => {
     expect(parseServingConfig({ PORT: "  ", MLOPS_VARIANT: "" }).port).toBe(8080);
     // An unknown name too: blank, it sets nothing to misread.
@@ -372,6 +391,10 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
     batchSize: fc.integer({ min: 1, max: 1000 }),
     flushIntervalMs: fc.integer({ min: 10, max: 600_000 }),
     rateLimitPerMinute: fc.integer({ min: 0, max: 1_000_000 }),
+    trustedProxies: fc.array(
+      fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom("10.244.0.0/16", "fd00::/8")),
+      { maxLength: 4 },
+    ),
     edge: edgeConfig,
     connectionString: fc.option(
       fc.uuid().map((u) => `InstrumentationKey=${u};IngestionEndpoint=https://127.0.0.1:9/`),
@@ -410,6 +433,7 @@ const servingConfig: fc.Arbitrary<ServingConfig> = fc
         flushIntervalMs: r.flushIntervalMs,
       },
       rateLimitPerMinute: r.rateLimitPerMinute,
+      trustedProxies: r.trustedProxies,
       edge: r.edge,
       appInsights: {
         connectionString: r.connectionString,

@@ -12,7 +12,7 @@ import {
   edgeEnvShape,
   renderEdgeEnv,
 } from "./edge-config.js";
-import { type EnvRecord, enumVar, intVar, numberVar, textVar } from "./env.js";
+import { type EnvRecord, enumVar, intVar, listVar, numberVar, textVar } from "./env.js";
 import { parseOrThrow } from "./errors.js";
 import { formatModelRef, type ModelRef, PinnedModelRefSchema } from "./model-ref.js";
 import { unknownPlatformVariables } from "./platform-env.js";
@@ -44,6 +44,7 @@ export const SERVING_ENV = {
   logBatchSize: "MLOPS_LOG_BATCH_SIZE",
   logFlushMs: "MLOPS_LOG_FLUSH_MS",
   rateLimit: "MLOPS_RATE_LIMIT_PER_MINUTE",
+  trustedProxies: "MLOPS_TRUSTED_PROXIES",
   appInsights: "APPLICATIONINSIGHTS_CONNECTION_STRING",
   telemetryAuth: "MLOPS_TELEMETRY_AUTH",
   telemetrySampling: "MLOPS_TELEMETRY_SAMPLING",
@@ -146,6 +147,12 @@ export interface ServingConfig {
     readonly flushIntervalMs: number;
   };
   readonly rateLimitPerMinute: number;
+  /**
+   * Addresses or CIDR ranges of the proxies in front of the server (the edge's gateway or ingress
+   * pods). A request from one of them is the client's that `X-Forwarded-For` names last outside
+   * the list, for the rate limit's count and the logs; empty: the peer's address, always.
+   */
+  readonly trustedProxies: readonly string[];
   /** Who may call the prediction routes, the mounted secrets, and what proxied requests reach. */
   readonly edge: EdgeConfig;
   readonly appInsights: {
@@ -239,6 +246,14 @@ export const AB_TEST_ENV_VARS: readonly string[] = [
 const DEFAULT_CHAMPION_MODEL = PinnedModelRefSchema.parse(D.championModel);
 const DEFAULT_CHALLENGER_MODEL = PinnedModelRefSchema.parse(D.challengerModel);
 
+/** Most entries `MLOPS_TRUSTED_PROXIES` takes: a proxy tier is a few ranges, not a firewall list. */
+const MAX_TRUSTED_PROXIES = 32;
+
+/** One trusted proxy: an IPv4 or IPv6 address, or a CIDR range of them (`10.244.0.0/16`). */
+const ProxyAddressSchema = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+  error: "each entry must be an IP address or a CIDR range, such as 10.244.0.0/16 or fd00::/8",
+});
+
 const servingEnvShape = {
   [E.port]: intVar(D.port, 1, 65_535),
   [E.host]: textVar(HostSchema, D.host),
@@ -259,6 +274,7 @@ const servingEnvShape = {
   [E.logBatchSize]: intVar(D.logBatchSize, 1, 100_000),
   [E.logFlushMs]: intVar(D.logFlushMs, 10, 600_000),
   [E.rateLimit]: intVar(D.rateLimitPerMinute, 0, 100_000_000),
+  [E.trustedProxies]: listVar(ProxyAddressSchema, MAX_TRUSTED_PROXIES),
   [E.appInsights]: textVar(ConnectionStringSchema, null),
   [E.telemetryAuth]: enumVar(TELEMETRY_AUTH_MODES, D.telemetryAuth),
   [E.telemetrySampling]: numberVar(D.telemetrySampling, 0, 1),
@@ -368,6 +384,7 @@ export const ServingEnvSchema = z
         flushIntervalMs: env[E.logFlushMs],
       },
       rateLimitPerMinute: env[E.rateLimit],
+      trustedProxies: env[E.trustedProxies],
       edge,
       appInsights: {
         connectionString: env[E.appInsights],
@@ -430,6 +447,7 @@ export function renderServingEnv(config: ServingConfig): Record<string, string> 
     ...renderEdgeEnv(config.edge),
   };
   if (config.variant !== null) env[E.variant] = config.variant;
+  if (config.trustedProxies.length > 0) env[E.trustedProxies] = config.trustedProxies.join(",");
   if (config.trafficSplit !== null) env[E.trafficSplit] = config.trafficSplit;
   if (config.garchModel !== null) env[E.garchModel] = formatModelRef(config.garchModel);
   if (config.appInsights.connectionString !== null) {

@@ -399,6 +399,29 @@ describe("protection", () => {
     expect((await app.inject({ url: "/health/live" })).statusCode).toBe(200);
   });
 
+  it("counts each client behind a trusted proxy apart, and only behind one", async () => {
+    const limit = { MLOPS_RATE_LIMIT_PER_MINUTE: "2" };
+    const predict = (app: Awaited<ReturnType<typeof build>>, client: string) =>
+      app.inject({
+        url: "/predict",
+        ...json({ features: row }),
+        headers: { "content-type": "application/json", "x-forwarded-for": client },
+      });
+    // The injected requests come from 127.0.0.1: the proxy's address when it is trusted.
+    const behind = await build(fixture, { ...limit, MLOPS_TRUSTED_PROXIES: "127.0.0.0/8" });
+    const codes = async (app: Awaited<ReturnType<typeof build>>) => {
+      const out: number[] = [];
+      for (const client of ["198.51.100.1", "198.51.100.1", "198.51.100.2", "198.51.100.1"]) {
+        out.push((await predict(app, client)).statusCode);
+      }
+      return out;
+    };
+    expect(await codes(behind)).toEqual([200, 200, 200, 429]);
+    // Untrusted, the header is anyone's to write: every request is the peer's.
+    const direct = await build(fixture, limit);
+    expect(await codes(direct)).toEqual([200, 200, 429, 429]);
+  });
+
   it("does not count the dashboard's own polling against its viewer's budget", async () => {
     const app = await build(fixture, { MLOPS_RATE_LIMIT_PER_MINUTE: "3" });
     for (let i = 0; i < 5; i++) {

@@ -101,6 +101,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? { level: config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
+    // Behind the edge's proxies the peer is the proxy: a trusted one's X-Forwarded-For names the
+    // client (request.ip), whom the rate limit counts. Untrusted, the header is not read.
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     genReqId: (req) => requestId(req.headers["x-request-id"]),
     // In-flight requests finish on close; new ones get 503 while the server drains.
     return503OnClosing: true,
