@@ -130,6 +130,20 @@ describe("parseDataset", () => {
     );
   });
 
+  it("reads only the features named, in their order, and names the columns it left unread", () => {
+    const text = "id,f0,y,f1,note,split\nr1,1,a,2,x,train\nr2,3,b,4,y,test\n";
+    const scored = parseLabelledTable(csv(text), { label: "y", features: ["f1", "f0"] });
+    expect(scored.featureNames).toEqual(["f1", "f0"]);
+    expect(Array.from(scored.x)).toEqual([2, 1, 4, 3]);
+    expect(scored.ignoredColumns).toEqual(["id", "note"]);
+    expect(parseLabelledTable(csv("f0,y\n1,a\n"), { label: "y" }).ignoredColumns).toEqual([]);
+    for (const missing of ["f2", "y", "split"]) {
+      expect(() => parseLabelledTable(csv(text), { label: "y", features: [missing] })).toThrow(
+        `column "${missing}": the model needs this feature column`,
+      );
+    }
+  });
+
   it("refuses what a model's feature schema cannot record, before anything is trained", () => {
     /** A CSV with `features` feature columns named by `name`, the label column `label`, and rows. */
     const wide = (features: number, name = (j: number) => `f${j}`, label = "y", classes = 2) => {

@@ -11,9 +11,12 @@ import { MAX_SEED } from "./forest/options.js";
 /** Every class needs at least this many rows, so a stratified 80/20 split leaves it ≥ 1 test row. */
 export const MIN_ROWS_PER_CLASS = 5;
 
+/** Fraction of each class training holds out when the file has no split column. */
+export const TEST_FRACTION = 0.2;
+
 /** A validated, numeric labelled table: what scoring a model needs. */
 export interface LabelledTable {
-  /** Feature column names, in file order. */
+  /** Feature column names, in file order (in `features` order when it is given). */
   readonly featureNames: readonly string[];
   /** The label column's name. */
   readonly labelName: string;
@@ -28,6 +31,11 @@ export interface LabelledTable {
   readonly y: Int32Array;
   /** Lower-case hex SHA-256 of the file's bytes. */
   readonly sha256: string;
+  /**
+   * The file's columns read as neither feature, label nor split: those a `features` list leaves
+   * out, in file order (none without one).
+   */
+  readonly ignoredColumns: readonly string[];
 }
 
 /** A validated, numeric classification dataset: a table training can learn from, and its split. */
@@ -55,7 +63,7 @@ export interface DatasetOptions {
   splitColumn?: string;
   /**
    * Fraction of each class held out when the file has no split column; in (0, 1).
-   * @default 0.2
+   * @default TEST_FRACTION
    */
   testFraction?: number;
   /**
@@ -63,7 +71,17 @@ export interface DatasetOptions {
    * @default 42
    */
   seed?: number;
+  /**
+   * The feature columns to read, in this order (a model's features): the file's other columns
+   * but the label and split are left unread and named in `ignoredColumns`; a missing one is a
+   * {@link DatasetError} naming it.
+   * @default every column but the label and split, in file order
+   */
+  features?: readonly string[];
 }
+
+/** What reading a table to score a model on takes. */
+export type LabelledTableOptions = Pick<DatasetOptions, "label" | "splitColumn" | "features">;
 
 /** The bytes of the data file at `path`; one that cannot be read is a DatasetError naming it. */
 export async function readDataFile(path: string): Promise<Buffer> {
@@ -82,7 +100,7 @@ export async function loadDataset(path: string, options: DatasetOptions): Promis
 /** Reads and validates a CSV file to score a model on; see {@link parseLabelledTable}. */
 export async function loadLabelledTable(
   path: string,
-  options: Pick<DatasetOptions, "label" | "splitColumn">,
+  options: LabelledTableOptions,
 ): Promise<LabelledTable> {
   return parseLabelledTable(await readDataFile(path), options);
 }
@@ -132,7 +150,7 @@ function decodeUtf8(bytes: Uint8Array): string {
  * than it allows; refused here, before anything is trained. Errors name the row and column.
  */
 export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Dataset {
-  const testFraction = options.testFraction ?? 0.2;
+  const testFraction = options.testFraction ?? TEST_FRACTION;
   const seed = options.seed ?? 42;
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new OptionError("testFraction", "must be a number in (0, 1)", testFraction);
@@ -151,14 +169,15 @@ export function parseDataset(bytes: Uint8Array, options: DatasetOptions): Datase
 
 /**
  * Validates a CSV's bytes (UTF-8) into a {@link LabelledTable}: a header of unique non-empty
- * names, the label column present, at least one feature column, every feature cell a finite
- * decimal number, no empty label and (with a split column, not a feature) only `train`/`test`
- * values; feature and label names a model's feature schema can hold. Any number of classes and
- * of rows per class: a held-out slice may hold one class.
+ * names, the label column present, at least one feature column (the `features` named, when
+ * given: the rest are not read), every feature cell a finite decimal number, no empty label and
+ * (with a split column, not a feature) only `train`/`test` values; feature and label names a
+ * model's feature schema can hold. Any number of classes and of rows per class: a held-out slice
+ * may hold one class.
  */
 export function parseLabelledTable(
   bytes: Uint8Array,
-  options: Pick<DatasetOptions, "label" | "splitColumn">,
+  options: LabelledTableOptions,
 ): LabelledTable {
   return readTable(bytes, options).table;
 }
@@ -175,10 +194,7 @@ interface ReadTable {
   readonly splitColumn: string;
 }
 
-function readTable(
-  bytes: Uint8Array,
-  options: Pick<DatasetOptions, "label" | "splitColumn">,
-): ReadTable {
+function readTable(bytes: Uint8Array, options: LabelledTableOptions): ReadTable {
   const splitColumn = options.splitColumn ?? "split";
   const records = parseCsv(decodeUtf8(bytes));
   while (records.length > 1 && isBlank(records[records.length - 1].fields)) records.pop();
@@ -198,9 +214,16 @@ function readTable(
     );
   }
   const splitIndex = options.label === splitColumn ? -1 : header.indexOf(splitColumn);
-  const featureIndexes = header.flatMap((_, j) =>
-    j === labelIndex || j === splitIndex ? [] : [j],
-  );
+  const others = header.flatMap((_, j) => (j === labelIndex || j === splitIndex ? [] : [j]));
+  const featureIndexes =
+    options.features?.map((name) => {
+      const j = header.indexOf(name);
+      if (j < 0 || j === labelIndex || j === splitIndex) {
+        throw new DatasetError("the model needs this feature column", { column: name });
+      }
+      return j;
+    }) ?? others;
+  const ignored = others.filter((j) => !featureIndexes.includes(j));
   if (featureIndexes.length === 0) throw new DatasetError("no feature columns besides the label");
   checkFeatureColumns(featureIndexes, header);
   checkTargetName(header[labelIndex]);
@@ -250,6 +273,7 @@ function readTable(
       x,
       y,
       sha256: sha256(bytes),
+      ignoredColumns: ignored.map((j) => header[j]),
     },
     labels,
     lines: rows.map((record) => record.line),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,6 +88,78 @@ describe("mlops evaluate", () => {
     // Training keeps its rule: one class is nothing to learn.
     const trained = await cli.run(["train", "--data", oneClass, "--label", "label"]);
     expect(trained.stderr).toMatch(/needs at least 2 classes, found 1/);
+  });
+
+  it("scores --rows test on the rows the version's recorded seed held out", async () => {
+    // Without the split column the seed decides the split: the version's, not 42.
+    const plain = join(cli.root, "plain.csv");
+    const lines = (await readFile(cli.data, "utf8")).trimEnd().split("\n");
+    await writeFile(plain, lines.map((l) => l.split(",").slice(0, -1).join(",")).join("\n"));
+    const trained = JSON.parse(
+      (
+        await cli.run([
+          "train",
+          "--data",
+          plain,
+          "--label",
+          "label",
+          "--name",
+          "nine",
+          "--seed",
+          "9",
+          "--trees",
+          "10",
+          "--json",
+        ])
+      ).stdout,
+    );
+    const args = ["evaluate", "--model", "nine", "--label", "label", "--rows", "test", "--json"];
+    const scored = JSON.parse((await cli.run([...args, "--data", plain])).stdout);
+    expect(scored.metrics).toEqual(trained.metrics);
+    expect(scored.confusion_matrix).toEqual(trained.confusion_matrix);
+    // The file with its split column is another file: which of its rows v1 trained on is unknown.
+    const other = await cli.run([...args, "--data", cli.data]);
+    const otherHash = createHash("sha256")
+      .update(await readFile(cli.data))
+      .digest("hex");
+    expect(other.stderr).toBe(
+      `error: --rows test scores the rows the version held out of its training file: nine@1 was trained on another file (sha256 ${trained.data_hash.slice(0, 12)}…, this one's ${otherHash.slice(0, 12)}…); score another file with --rows all (got "test")\n`,
+    );
+  });
+
+  it("reads only the model's features and the label, and names the columns it ignored", async () => {
+    await cli.train("--name", "narrow");
+    const withId = join(cli.root, "with-id.csv");
+    const [header, ...rows] = (await readFile(cli.data, "utf8")).trimEnd().split("\n");
+    await writeFile(
+      withId,
+      [`id,${header},note`, ...rows.map((row, i) => `r${i + 1},${row},x`)].join("\n"),
+    );
+    const args = ["evaluate", "--model", "narrow", "--data", withId, "--label", "label"];
+    const json = await cli.run([...args, "--json"]);
+    expect(json.stderr).toBe("");
+    const scored = JSON.parse(json.stdout);
+    expect(scored.rows).toBe(1500);
+    expect(scored.ignored_columns).toEqual(["id", "note"]);
+    const text = await cli.run(args);
+    expect(text.stdout).toContain(
+      "note: 2 column(s) of the file are not features of the model and were ignored: id, note\n",
+    );
+    const plain = await cli.run([
+      "evaluate",
+      "--model",
+      "narrow",
+      "--data",
+      cli.data,
+      "--label",
+      "label",
+      "--json",
+    ]);
+    expect(JSON.parse(plain.stdout).ignored_columns).toEqual([]);
+    expect(
+      (await cli.run(["evaluate", "--model", "narrow", "--data", cli.data, "--label", "label"]))
+        .stdout,
+    ).not.toContain("note:");
   });
 
   it("names a missing feature or an unknown label", async () => {

@@ -13,13 +13,13 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
     .requiredOption("--model <ref>", "NAME, NAME@VERSION or NAME@ALIAS")
     .requiredOption(
       "--data <file>",
-      "CSV with the model's feature columns and the label column",
+      "CSV with the model's feature columns and the label column (other columns are ignored, and named)",
       dataFlag,
     )
     .requiredOption("--label <column>", "the label column")
     .option(
       "--rows <which>",
-      "all rows (of any classes), or the held-out part of a training file (test)",
+      "all rows (of any classes), or the rows the version held out of its training file (test: the split column's, else the split of the seed it records)",
       "all",
     )
     .option("--json", "print one JSON object instead of text")
@@ -34,7 +34,10 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
     );
 }
 
-/** The report as text: the metrics, those not defined with the reason, then each class's. */
+/**
+ * The report as text: the metrics, those not defined with the reason, each class's, then the
+ * file's columns the model does not take (a file of more columns may be the wrong file).
+ */
 function evaluationText(result: EvaluateJobOutput): string {
   const ratio = (v: number | null) => (v === null ? "not defined" : v.toFixed(4));
   const metrics = Object.entries(result.metrics)
@@ -47,6 +50,11 @@ function evaluationText(result: EvaluateJobOutput): string {
       (c) =>
         `  class ${c.class}: ${c.support} rows, precision ${ratio(c.precision)}, recall ${ratio(c.recall)}`,
     ),
+    ...(result.ignored_columns.length === 0
+      ? []
+      : [
+          `note: ${result.ignored_columns.length} column(s) of the file are not features of the model and were ignored: ${result.ignored_columns.join(", ")}`,
+        ]),
     "",
   ].join("\n");
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, withSqlite } from "../../test-support/cli.js";
+import { loadDataset, stratifiedSplit, TEST_FRACTION } from "../dataset.js";
 import { DEMO_DATA } from "../jobs/demo.js";
 
 /**
@@ -83,6 +84,161 @@ describe("mlops gate", () => {
     const missing = await run(["gate", "--model", `clf@${v}`, "--data", data, "--label", "label"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/--promotion-threshold/);
+  });
+});
+
+/**
+ * On a file without a split column each version held out its own seed's rows: the gate scores a
+ * version on those, and compares it with the champion on the rows both held out.
+ */
+describe("mlops gate on the rows a version held out", () => {
+  /** The first `rows` rows of the data without its split column, as `name`. */
+  const unsplit = async (name: string, rows: number) => {
+    const file = join(root, name);
+    const lines = (await readFile(data, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .slice(0, rows + 1);
+    await writeFile(file, lines.map((l) => l.split(",").slice(0, -1).join(",")).join("\n"));
+    return file;
+  };
+  const trainOn = async (file: string, name: string, seed: number, trees = 15) => {
+    const r = await run([
+      "train",
+      ...["--data", file, "--label", "label", "--name", name, "--trees", String(trees)],
+      ...["--seed", String(seed), "--artifacts", join(root, "artifacts"), "--json"],
+    ]);
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout);
+  };
+  const gateOn = (file: string, model: string, ...extra: string[]) =>
+    run([
+      "gate",
+      ...["--model", model, "--data", file, "--label", "label"],
+      ...["--promotion-threshold", "0.5", "--json", ...extra],
+    ]);
+  const championOf = (name: string, version: number) =>
+    withSqlite(dbPath(), (store) => store.models.setAlias(name, "champion", version));
+  /** The rows `mlops train --seed seed` holds out of `file`. */
+  const heldOut = async (file: string, seed: number) => {
+    const dataset = await loadDataset(file, { label: "label" });
+    return stratifiedSplit(dataset.y, dataset.classNames.length, TEST_FRACTION, seed).test;
+  };
+
+  it("scores a version on its recorded seed's held-out rows, and refuses another --seed", async () => {
+    const plain = await unsplit("seeded.csv", 600);
+    const trained = await trainOn(plain, "seeded", 9);
+    const r = await gateOn(plain, "seeded@1");
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).value).toBe(trained.metrics.accuracy);
+    expect((await gateOn(plain, "seeded@1", "--seed", "9")).code).toBe(0);
+    const other = await gateOn(plain, "seeded@1", "--seed", "42");
+    expect([other.code, other.stderr]).toEqual([
+      1,
+      "error: --seed is not the seed seeded@1 was trained with (--seed 9): the gate scores a version on the rows its own training held out; drop --seed (got 42)\n",
+    ]);
+    const elsewhere = await gateOn(data, "seeded@1");
+    expect([elsewhere.code, elsewhere.stderr]).toEqual([
+      1,
+      `error: --data must be the file seeded@1 was trained on, to score it on the rows it held out: seeded@1 was trained on another file (sha256 ${trained.data_hash.slice(0, 12)}…, this one's ${(await loadDataset(data, { label: "label" })).sha256.slice(0, 12)}…) (got "${data}")\n`,
+    ]);
+  });
+
+  it("compares it with a champion of another seed on the rows both held out, none either trained on", async () => {
+    const plain = await unsplit("pair.csv", 600);
+    await trainOn(plain, "pair", 1, 40);
+    await championOf("pair", 1);
+    await trainOn(plain, "pair", 2, 40);
+    const r = await gateOn(plain, "pair@2");
+    expect(r.stderr).toBe("");
+    const { champion } = JSON.parse(r.stdout).promotion;
+    // Those rows written to a file of their own, and both versions scored on all of it.
+    const two = new Set(await heldOut(plain, 2));
+    const both = (await heldOut(plain, 1)).filter((row) => two.has(row));
+    const [header, ...lines] = (await readFile(plain, "utf8")).trimEnd().split("\n");
+    const shared = join(root, "pair-shared.csv");
+    await writeFile(shared, [header, ...Array.from(both, (row) => lines[row])].join("\n"));
+    const accuracy = async (model: string) => {
+      const scored = await run([
+        "evaluate",
+        "--model",
+        model,
+        "--data",
+        shared,
+        "--label",
+        "label",
+        "--json",
+      ]);
+      return JSON.parse(scored.stdout).metrics.accuracy;
+    };
+    expect(champion).toEqual({
+      version: 1,
+      value: await accuracy("pair@1"),
+      candidate_value: await accuracy("pair@2"),
+      rows: both.length,
+      basis: "both-held-out",
+      note: null,
+    });
+  });
+
+  it("on too few rows both held out, compares on the candidate's, where only the champion can be flattered", async () => {
+    const plain = await unsplit("tiny.csv", 100);
+    await trainOn(plain, "tiny", 1);
+    await championOf("tiny", 1);
+    await trainOn(plain, "tiny", 2);
+    const out = JSON.parse((await gateOn(plain, "tiny@2")).stdout);
+    expect(out.promotion.champion).toMatchObject({
+      version: 1,
+      rows: (await heldOut(plain, 2)).length,
+      basis: "candidate-held-out",
+    });
+    expect(out.promotion.champion.note).toMatch(
+      /^v2 \(--seed 2\) and champion v1 \(--seed 1\) both held out only \d+ rows, too few to judge on \(each class needs 5 \(.*\)\), so the champion may have trained on some of these rows and its score may be flattered; train with the champion's seed, or give the file a split column/,
+    );
+    expect(out.promotion.reason).toContain("on v2's ");
+    // The champion's seed: the same held-out rows, the fairest there are, however few.
+    const tinier = await unsplit("tinier.csv", 60);
+    await trainOn(tinier, "tinier", 1);
+    await championOf("tinier", 1);
+    await trainOn(tinier, "tinier", 1, 30);
+    const small = JSON.parse((await gateOn(tinier, "tinier@2")).stdout);
+    expect(small.promotion.champion).toMatchObject({
+      rows: (await heldOut(tinier, 1)).length,
+      basis: "both-held-out",
+      note: null,
+    });
+  });
+
+  it("compares with a champion trained on another file on the candidate's held-out rows, saying so", async () => {
+    const plain = await unsplit("moved.csv", 600);
+    await trainOn(data, "moved", 1);
+    await championOf("moved", 1);
+    await trainOn(plain, "moved", 1);
+    const out = JSON.parse((await gateOn(plain, "moved@2")).stdout);
+    expect(out.promotion.champion).toMatchObject({
+      version: 1,
+      rows: (await heldOut(plain, 1)).length,
+      basis: "candidate-held-out",
+    });
+    expect(out.promotion.champion.note).toMatch(
+      /^champion v1 may have trained on some of these rows \(moved@1 was trained on another file \(sha256 [0-9a-f]{12}…, this one's [0-9a-f]{12}…\)\): its score may be flattered$/,
+    );
+  });
+
+  it("never makes the champion its own challenger", async () => {
+    const plain = await unsplit("self.csv", 600);
+    await trainOn(plain, "self", 1);
+    await championOf("self", 1);
+    const out = JSON.parse((await gateOn(plain, "self@champion")).stdout);
+    expect(out.promotion).toEqual({
+      promoted: false,
+      reason:
+        "v1 is the champion: it cannot also be the challenger (the A/B test would compare it with itself)",
+      champion: null,
+    });
+    expect(await withSqlite(dbPath(), (store) => store.models.aliases("self"))).toEqual({
+      champion: 1,
+    });
   });
 });
 

@@ -9,7 +9,7 @@ interface GateFlags {
   model: string;
   data: string;
   label: string;
-  seed: number;
+  seed?: number;
   metric: string;
   promotionThreshold: number;
   json?: boolean;
@@ -28,7 +28,11 @@ export function registerGateCommand(program: Command, ctx: CliContext): void {
     .requiredOption("--model <ref>", "the candidate: NAME@VERSION (or NAME@ALIAS, NAME)")
     .requiredOption("--data <file>", "the CSV it was trained on (the same held-out rows)", dataFlag)
     .requiredOption("--label <column>", "the label column")
-    .option("--seed <s>", "the training's split seed (files without a split column)", seedFlag, 42)
+    .option(
+      "--seed <s>",
+      "check: the seed the version was trained with (its recorded seed decides its held-out rows; another is refused)",
+      seedFlag,
+    )
     .option("--metric <m>", `metric of the gate (${PROMOTION_METRICS.join(", ")})`, "accuracy")
     .requiredOption(
       "--promotion-threshold <x>",

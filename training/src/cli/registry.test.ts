@@ -322,6 +322,27 @@ describe("mlops promote", () => {
     expect(await withStore((s) => s.models.aliases("small"))).toMatchObject({ champion: 1 });
   });
 
+  it("never makes the champion's version the challenger; the challenger's may become champion", async () => {
+    // champion is v1 and challenger v2 (the tests before).
+    const same = await promote("--version", "1", "--alias", "challenger");
+    expect([same.code, same.stderr]).toEqual([
+      1,
+      "error: --version is small@champion: the challenger must be another version, or the A/B test compares the champion with itself (got 1)\n",
+    ]);
+    expect(await withStore((s) => s.models.aliases("small"))).toMatchObject({
+      champion: 1,
+      challenger: 2,
+    });
+    // The challenger promoted, as an A/B decision does: challenger stays until the next candidate.
+    const force = ["--alias", "champion", "--force", "--reason", "promoted by hand"];
+    expect((await promote("--version", "2", ...force)).code).toBe(0);
+    expect(await withStore((s) => s.models.aliases("small"))).toMatchObject({
+      champion: 2,
+      challenger: 2,
+    });
+    expect((await promote("--version", "1", ...force)).code).toBe(0);
+  });
+
   it("refuses an arm that takes other features or predicts other classes than the other arm", async () => {
     // champion is v1 (the test before); v3 and v4 are trained on other columns and labels.
     const csv = (await readFile(join(root, "small.csv"), "utf8")).trimEnd().split("\n");

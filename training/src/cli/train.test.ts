@@ -211,9 +211,14 @@ describe("mlops train --auto-promote", () => {
 
     const weaker = await promote("--promotion-threshold", "0.5", "--trees", "1");
     expect(weaker.promotion.promoted).toBe(false);
+    // One seed: both held out the same rows, the candidate's whole test part.
     expect(weaker.promotion.champion).toEqual({
       version: passed.model.version,
       value: passed.metrics.accuracy,
+      candidate_value: weaker.metrics.accuracy,
+      rows: weaker.confusion_matrix.flat().reduce((a: number, b: number) => a + b, 0),
+      basis: "both-held-out",
+      note: null,
     });
     expect(weaker.promotion.reason).toMatch(/is worse than champion v\d+'s/);
 

@@ -264,6 +264,16 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
     );
   });
   const aliases = await store.models.aliases(input.name);
+  // Making the champion's version the challenger too would A/B test it against itself. (The
+  // reverse, challenger's version to champion, is a promotion: the A/B decision leaves both
+  // aliases on it until the next challenger.)
+  if (input.alias === CHALLENGER && aliases[CHAMPION] === input.version) {
+    throw new OptionError(
+      "--version",
+      `is ${input.name}@${CHAMPION}: the challenger must be another version, or the A/B test compares the champion with itself`,
+      input.version,
+    );
+  }
   await checkArms(input.name, input.alias, target, manifest.feature_schema, aliases, store);
   const previous = aliases[input.alias] ?? null;
   // Said here with the flag it comes from; the store's compare-and-set still catches a move
