@@ -81,6 +81,9 @@ describe("parseDataset", () => {
     expect(thrown(table(["a", "b"]).replace("2,0,a", "2,0")).message).toBe(
       "row 3 (line 4): has 2 fields, the header has 3",
     );
+    expect(thrown(table(["a", "b"]).replace("2,0,a\n", "2,0,a\n\n")).message).toBe(
+      "row 4 (line 5): is a blank line; the header has 3 fields (only trailing blank lines are skipped)",
+    );
   });
 
   it("refuses bytes that are not UTF-8, naming the first line that holds them", () => {

@@ -238,7 +238,9 @@ function readTable(bytes: Uint8Array, options: LabelledTableOptions): ReadTable 
     const where = { row: i + 1, line: record.line };
     if (record.fields.length !== header.length) {
       throw new DatasetError(
-        `has ${record.fields.length} fields, the header has ${header.length}`,
+        isBlank(record.fields)
+          ? `is a blank line; the header has ${header.length} fields (only trailing blank lines are skipped)`
+          : `has ${record.fields.length} fields, the header has ${header.length}`,
         where,
       );
     }

@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useCliFixture } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
 
@@ -184,6 +184,33 @@ describe("mlops train --json", () => {
     const help = await cli.run(["train", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--data <file>");
+  });
+});
+
+describe("mlops train off a terminal", () => {
+  it("writes plain progress lines, never redraws, and none with --json", async () => {
+    // A clock 6 s further on at every reading: every report is past the lines' least gap.
+    let clock = Date.now();
+    const now = vi.spyOn(Date, "now").mockImplementation(() => (clock += 6000));
+    try {
+      const args = ["train", "--data", cli.data, "--label", "label", "--trees", "4"];
+      const plain = await cli.run([...args, "--artifacts", join(cli.root, "plain-artifacts")]);
+      expect(plain.code).toBe(0);
+      const lines = plain.stderr.split("\n").filter((line) => line !== "");
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatch(/^training: [1-4]\/4 trees$/);
+      expect(plain.stderr).not.toContain("\r");
+      expect(lines.at(-1)).toBe("training: 4/4 trees");
+      const json = await cli.run([
+        ...args,
+        "--artifacts",
+        join(cli.root, "plain-artifacts"),
+        "--json",
+      ]);
+      expect([json.code, json.stderr]).toEqual([0, ""]);
+    } finally {
+      now.mockRestore();
+    }
   });
 });
 

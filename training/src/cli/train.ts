@@ -3,7 +3,6 @@
  * register the model (locally, from the forest shares of a distributed job, or as a job on the
  * Azure ML cluster that carries the algorithm and every hyperparameter flag).
  */
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { datasetName } from "../azureml/jobs.js";
 import { OptionError } from "../errors.js";
@@ -25,6 +24,7 @@ import {
   treesFlag,
 } from "./flags.js";
 import { addModelFlags, type ModelFlags, modelSpecFromFlags } from "./model-flags.js";
+import { commandProgress } from "./progress.js";
 
 /** Adds `mlops train`. */
 export function registerTrainCommand(program: Command, ctx: CliContext): void {
@@ -113,10 +113,10 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
     checkLocal(opts.target, opts.instances);
     const promotion = promotionGate(opts);
     const unit = model.algorithm === "forest" ? "trees" : "rounds";
-    const bar =
-      ctx.io.isTTY && !opts.json
-        ? new SingleBar({ format: `training {bar} {value}/{total} ${unit}` })
-        : undefined;
+    const progress = commandProgress(ctx.io, opts.json, {
+      bar: `training {bar} {value}/{total} ${unit}`,
+      line: (done, total) => `training: ${done}/${total} ${unit}`,
+    });
     await ctx.withStore(async (store) => {
       const result = await interruptible((signal) =>
         runTrainJob({
@@ -130,14 +130,11 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
           store,
           ...selectTracking(ctx.io.env, store),
           artifactRoot: artifactRoot(opts.artifacts, ctx.io.env),
-          onProgress: (p) => {
-            if (bar && !bar.isActive) bar.start(p.total, 0);
-            bar?.update(p.done);
-          },
+          onProgress: (p) => progress.update(p.done, p.total),
           fromShares: opts.fromShares,
           promotion,
         }),
-      ).finally(() => bar?.stop());
+      ).finally(() => progress.stop());
       const m = result.metrics;
       ctx.print(
         opts.json,
