@@ -6,9 +6,11 @@
  * that the program grants nothing the table does not list.
  *
  * The pipeline's identities (pipeline-identities.ts) are actors too, on a stack with `pipeline`
- * config: their rows name the workflow step that performs each operation.
+ * config: their rows name the workflow step that performs each operation. Who holds cluster admin
+ * depends on who runs `pulumi up` too (cluster-admins.ts).
  */
 import type { StackConfig } from "@mlops/contracts";
+import { callerNeedsGrant, type Deployer } from "./cluster-admins.js";
 import { PREVIEW_ROLE_PERMISSIONS } from "./pipeline-identities.js";
 import type { BuiltInRole } from "./roles.js";
 
@@ -118,12 +120,22 @@ export interface Access {
    * call to the target's own endpoint: it needs ARM reachable, not the target.
    */
   readonly viaResourceManager?: boolean;
+  /** The principal, when the row is about one of several of its actor's (a listed admin). */
+  readonly principal?: string;
 }
 
 const COSMOS_ITEMS = "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items";
 
-/** Every operation of every actor, for the stack config `cfg`. */
-export function accessMatrix(cfg: StackConfig): Access[] {
+/** The operation cluster admin is granted for. */
+const APPLY_KUBERNETES_OBJECTS = {
+  operation: "apply the Kubernetes objects through the AKS API",
+  permission: "Microsoft.ContainerService/managedClusters/apps/deployments/write",
+  target: "cluster",
+  role: "aksRbacClusterAdmin",
+} as const;
+
+/** Every operation of every actor, for the stack config `cfg` and a run by `deployer`. */
+export function accessMatrix(cfg: StackConfig, deployer: Deployer): Access[] {
   const tls = cfg.serving.tls !== "off";
   const planes = [
     cfg.serving.trafficSplit,
@@ -216,14 +228,23 @@ export function accessMatrix(cfg: StackConfig): Access[] {
       role: "networkContributor",
       code: "infra/src/aks.ts",
     },
-    {
-      actor: "platform engineer running pulumi up",
-      operation: "apply the Kubernetes objects through the AKS API",
-      permission: "Microsoft.ContainerService/managedClusters/apps/deployments/write",
-      target: "cluster",
-      role: "aksRbacClusterAdmin",
-      code: "infra/src/aks.ts (k8s provider)",
-    },
+    ...(callerNeedsGrant(cfg.aks.clusterAdmins, deployer)
+      ? [
+          {
+            actor: "platform engineer running pulumi up",
+            ...APPLY_KUBERNETES_OBJECTS,
+            code: "infra/src/aks.ts (k8s provider; cluster-admins.ts, the caller's grant)",
+          } satisfies Access,
+        ]
+      : []),
+    ...[...cfg.aks.clusterAdmins.users, ...cfg.aks.clusterAdmins.groups].map(
+      (principal): Access => ({
+        actor: "platform engineer running pulumi up",
+        ...APPLY_KUBERNETES_OBJECTS,
+        code: "infra/src/aks.ts (k8s provider; cluster-admins.ts, aks.clusterAdmins)",
+        principal,
+      }),
+    ),
   ];
   const edge: Access[] = [];
   if (tls && planes.includes("gateway")) {
@@ -307,6 +328,11 @@ export function accessMatrix(cfg: StackConfig): Access[] {
           target: "cosmos database",
           role: "cosmosDataContributor",
           code: "training/src/jobs/registry.ts (mlops train, mlops gate, mlops ab analyze)",
+        },
+        {
+          actor: "pipeline deploy jobs",
+          ...APPLY_KUBERNETES_OBJECTS,
+          code: ".github/workflows/mlops-pipeline.yml (deploy, promote: pulumi up)",
         },
         {
           actor: "pipeline deploy jobs",

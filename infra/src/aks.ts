@@ -1,4 +1,3 @@
-import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
@@ -11,10 +10,10 @@ import {
   dataPlaneWarnings,
   MANAGED_CLUSTER_API_VERSION,
 } from "./aks-cluster-body.js";
+import { type ClusterAdminsArgs, grantClusterAdmins } from "./cluster-admins.js";
 import { type ClusterMonitoringArgs, connectClusterMonitoring } from "./cluster-monitoring.js";
 import { grantToIdentity } from "./grants.js";
 import { type PlacementArgs, placementOf } from "./placement.js";
-import { grantRole } from "./roles.js";
 
 export interface AksClusterArgs
   extends PlacementArgs,
@@ -23,6 +22,8 @@ export interface AksClusterArgs
   clusterName: string;
   /** Where managed Prometheus and Container Insights send their data. */
   monitoring: ClusterMonitoringArgs;
+  /** Who holds cluster admin; the Kubernetes provider waits for those grants. */
+  admins: ClusterAdminsArgs;
   /**
    * Resources that must exist before the cluster: the node subnet's NAT gateway association
    * (outbound type `userAssignedNATGateway` requires it preconfigured, AKS docs nat-gateway).
@@ -100,13 +101,8 @@ export class AksCluster extends pulumi.ComponentResource {
     connectClusterMonitoring(name, cluster, placement, args.monitoring, this);
 
     // `pulumi up` deploys workloads through Azure RBAC (local accounts are off), so whoever runs
-    // it needs cluster admin on this cluster and nothing wider.
-    const deployer = authorization.getClientConfigOutput({ parent: this });
-    const deployerAccess = grantRole(
-      `${name}-deployer-admin`,
-      { scope: cluster.id, principalId: deployer.objectId, role: "aksRbacClusterAdmin" },
-      { parent: this },
-    );
+    // it needs cluster admin on this cluster and nothing wider (cluster-admins.ts).
+    const admins = grantClusterAdmins(name, cluster.id, args.admins, this);
 
     // The user kubeconfig runs kubelogin, which honours AAD_LOGIN_METHOD, so one kubeconfig serves
     // both: azurecli on a laptop (after `az login`); workloadidentity in every workflow job that
@@ -126,7 +122,7 @@ export class AksCluster extends pulumi.ComponentResource {
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: [deployerAccess] },
+      { parent: this, dependsOn: admins },
     );
 
     this.clusterId = cluster.id;

@@ -116,11 +116,13 @@ describe("the pipeline identities", () => {
     );
   });
 
-  it("gives the deploy identity per resource only the store, the vault's secrets and the edge's delegations: its group- and subscription-wide roles are the bootstrap's", () => {
+  it("gives the deploy identity per resource only the store, the vault's secrets, the edge's delegations and cluster admin: its group- and subscription-wide roles are the bootstrap's", () => {
     // The smoke test after each deploy reads an API key and a canary token from the vault; its
-    // `pulumi up` grants the edge identities their roles on the certificate vault and the zone.
+    // `pulumi up` grants the edge identities their roles on the certificate vault and the zone,
+    // and applies the Kubernetes objects (cluster-admins.ts: a grant of its own, on every run).
     expect(grantsTo("pipeline-deploy-principal-id").sort()).toEqual(
       [
+        `${builtInRoles.aksRbacClusterAdmin} on managedClusters/aks-prod-b4b7ded4`,
         `${builtInRoles.keyVaultSecretsUser} on Vault/vault-kv`,
         `${builtInRoles.roleBasedAccessControlAdministrator} on vaults/kv-contoso-certs`,
         `${builtInRoles.roleBasedAccessControlAdministrator} on dnszones/mlops.contoso.com`,
@@ -240,9 +242,10 @@ describe("what the deploy identity may assign on the edge's resources outside th
       { trafficSplit: "nginx-canary", standbySplit: "gateway" },
     ] as const;
     for (const split of splits) {
-      const rows = accessMatrix({ ...prod, serving: { ...prod.serving, ...split } }).filter(
-        (row) => row.actor !== "pipeline deploy jobs",
-      );
+      const rows = accessMatrix(
+        { ...prod, serving: { ...prod.serving, ...split } },
+        "pipeline",
+      ).filter((row) => row.actor !== "pipeline deploy jobs");
       for (const row of rows.filter((r) => r.target === "certificate vault")) {
         expect(EDGE_DELEGATED_ROLES.certificateVault, row.operation).toContain(row.role);
       }

@@ -20,7 +20,8 @@ import { type BuiltInRole, builtInRoles, grantRole, subscriptionOf } from "./rol
  *   Subject `repo:<r>:environment:<environment>`. Its resource-group-wide and subscription-wide
  *   roles are a bootstrap step (.github/README.md): the estate grants only per resource (policy
  *   `role-assignments-resource-scoped`). Per resource it may assign the serving edge's roles on
- *   the certificate vault and the DNS zone outside the stack ({@link EDGE_DELEGATED_ROLES}).
+ *   the certificate vault and the DNS zone outside the stack ({@link EDGE_DELEGATED_ROLES}), and it
+ *   holds cluster admin on the cluster on every run, whoever makes it (cluster-admins.ts).
  *
  * Subjects as GitHub documents them (docs.github.com/en/actions/reference/security/oidc:
  * "filtering for a specific environment", "filtering for pull_request events", "filtering for a

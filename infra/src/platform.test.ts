@@ -8,6 +8,7 @@ import { registered } from "@mlops/k8s/test-support";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { stackViolations, violations } from "../policy/rules.js";
+import { clusterAdminGrant, deployClusterAdminGrant } from "../test-support/access-grants.js";
 import {
   computedOutputs,
   DEPLOYER_OBJECT_ID,
@@ -186,15 +187,17 @@ describe("the prod program under mocks", () => {
           scope: "AzureMonitorWorkspace/telemetry-prometheus",
         },
         {
-          name: "aks-deployer-admin",
+          name: "aks-caller-admin",
           role: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
           scope: expect.stringMatching(/^managedClusters\/aks-prod-[0-9a-f]{8}$/),
         },
       ]),
     );
     expect(
-      one("azure-native:authorization:RoleAssignment", "aks-deployer-admin").inputs.principalId,
+      one("azure-native:authorization:RoleAssignment", "aks-caller-admin").inputs.principalId,
     ).toBe(DEPLOYER_OBJECT_ID);
+    // The pipeline's runs declare the same (cluster-admins.test.ts): no switch replaces it.
+    expect(clusterAdminGrant("aks-pipeline-deploy-admin")).toEqual(deployClusterAdminGrant());
     const cosmos = one(
       "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
       "cosmos-data-serving",

@@ -8,6 +8,7 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "./aks.js";
+import { callerNeedsGrant, deployerOf } from "./cluster-admins.js";
 import { CosmosStore } from "./cosmos.js";
 import { EdgeSecrets } from "./edge-auth.js";
 import {
@@ -143,6 +144,11 @@ export function createPlatform(cfg: StackConfig, project: string, stack: string)
     monitoring: {
       monitorWorkspaceId: telemetry.monitorWorkspaceId,
       logAnalyticsWorkspaceId: telemetry.logAnalyticsWorkspaceId,
+    },
+    admins: {
+      listed: cfg.aks.clusterAdmins,
+      pipelineDeployPrincipalId: pipeline?.deploy.principalId,
+      grantCaller: callerNeedsGrant(cfg.aks.clusterAdmins, deployerOf(process.env, cfg)),
     },
   });
 

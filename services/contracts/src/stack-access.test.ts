@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ApiServerAccessSchema, MAX_AUTHORIZED_RANGES } from "./stack-access.js";
+import {
+  ApiServerAccessSchema,
+  ClusterAdminsSchema,
+  MAX_AUTHORIZED_RANGES,
+  MAX_CLUSTER_ADMINS,
+} from "./stack-access.js";
+import { parseStackConfig } from "./stack-parse.js";
 
 const issues = (value: unknown) =>
   ApiServerAccessSchema.safeParse(value).error?.issues.map(
@@ -40,5 +46,58 @@ describe("ApiServerAccessSchema", () => {
       "authorizedIpRanges: AKS accepts at most 200 ranges",
     ]);
     expect(issues({ access: "public" })?.[0]).toMatch(/^access: /);
+  });
+});
+
+describe("ClusterAdminsSchema", () => {
+  const admin = (n: number) => `6f1c2a9e-4b7d-4e0a-9c3f-${String(n).padStart(12, "0")}`;
+  const issuesOf = (value: unknown) =>
+    ClusterAdminsSchema.safeParse(value).error?.issues.map(
+      (i) => `${i.path.join(".")}: ${i.message}`,
+    );
+
+  it("takes users' and groups' Entra object ids, lowercased, and none by default", () => {
+    expect(ClusterAdminsSchema.parse(undefined)).toEqual({ users: [], groups: [] });
+    expect(
+      ClusterAdminsSchema.parse({ users: [admin(1), admin(2).toUpperCase()], groups: [admin(3)] }),
+    ).toEqual({ users: [admin(1), admin(2)], groups: [admin(3)] });
+  });
+
+  it("refuses what is not a GUID and an id listed twice (in any case, in either list), naming the entry", () => {
+    expect(issuesOf({ users: [admin(1), "alice@contoso.com"] })).toEqual([
+      "users.1: must be an Entra object id (a GUID)",
+    ]);
+    expect(
+      issuesOf({ users: [admin(1), admin(2)], groups: [admin(3), admin(1).toUpperCase()] }),
+    ).toEqual([`groups.1: repeats ${admin(1)}, listed at users.0`]);
+  });
+
+  it("refuses more principals than a team without a group should list", () => {
+    const half = MAX_CLUSTER_ADMINS / 2;
+    const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => admin(from + i));
+    expect(issuesOf({ users: ids(0, half), groups: ids(half, half) })).toBeUndefined();
+    expect(issuesOf({ users: ids(0, half), groups: ids(half, half + 1) })).toEqual([
+      ": lists at most 20 users and groups together: list a group for a larger team",
+    ]);
+  });
+
+  it("is the stack key aks.clusterAdmins, whose errors name the key", () => {
+    const source = (clusterAdmins: unknown) => ({
+      get: (key: string) =>
+        key === "aks"
+          ? JSON.stringify({
+              systemPool: { vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 },
+              userPool: { vmSize: "Standard_D4ds_v5", minCount: 1, maxCount: 3 },
+              clusterAdmins,
+            })
+          : undefined,
+      location: () => "westeurope",
+    });
+    expect(() => parseStackConfig(source({ groups: ["platform-team"] }), "mlops-platform")).toThrow(
+      "mlops-platform:aks.clusterAdmins.groups.0: must be an Entra object id (a GUID)",
+    );
+    expect(() => parseStackConfig(source({ owners: [admin(1)] }), "mlops-platform")).toThrow(
+      "mlops-platform:aks.clusterAdmins.owners: is not a setting of this program",
+    );
   });
 });

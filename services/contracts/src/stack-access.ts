@@ -1,6 +1,7 @@
 /**
- * Who reaches the estate, from stack config: the AKS API server (`apiServer`), the callers of the
- * prediction API (`edgeAuth`) and the GitHub workflows that deploy the stack (`pipeline`). The
+ * Who reaches the estate, from stack config: the AKS API server (`apiServer`), the cluster's
+ * admins (`aks.clusterAdmins`), the callers of the prediction API (`edgeAuth`) and the GitHub
+ * workflows that deploy the stack (`pipeline`). The
  * Pulumi program (`infra`) builds the cluster profile, the Key Vault secrets and the federated
  * identities from these; the schemas live here so releases check a stack file the same way.
  */
@@ -43,6 +44,50 @@ export const ApiServerAccessSchema = z.discriminatedUnion("access", [
   }),
 ]);
 export type ApiServerAccess = z.infer<typeof ApiServerAccessSchema>;
+
+/**
+ * Most principals `aks.clusterAdmins` lists: each is a role assignment on the cluster, and a team
+ * larger than this belongs in an Entra group, listed once.
+ */
+export const MAX_CLUSTER_ADMINS = 20;
+
+/** Entra object ids, lowercased as Entra spells them. */
+const ObjectIdsSchema = z
+  .array(
+    z.guid({ error: "must be an Entra object id (a GUID)" }).transform((id) => id.toLowerCase()),
+  )
+  .default([]);
+
+/**
+ * Users and Entra groups that hold Azure Kubernetes Service RBAC Cluster Admin on the cluster for
+ * good, by object id (`az ad signed-in-user show --query id`,
+ * `az ad group show --group <name> --query id`), besides the pipeline's deploy identity
+ * (infra/src/cluster-admins.ts). Users and groups are listed apart because a role assignment
+ * states its principal's type, and Azure refuses one whose type is not the principal's
+ * (UnmatchedPrincipalType). An id listed twice would assign the same role to the same principal
+ * twice, which Azure refuses too (RoleAssignmentExists).
+ */
+export const ClusterAdminsSchema = z
+  .object({ users: ObjectIdsSchema, groups: ObjectIdsSchema })
+  .superRefine((admins, ctx) => {
+    const listed = (["users", "groups"] as const).flatMap((kind) =>
+      admins[kind].map((id, i) => ({ id, at: `${kind}.${i}`, path: [kind, i] })),
+    );
+    if (listed.length > MAX_CLUSTER_ADMINS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `lists at most ${MAX_CLUSTER_ADMINS} users and groups together: list a group for a larger team`,
+      });
+    }
+    listed.forEach(({ id, path }, n) => {
+      const first = listed.find((other) => other.id === id);
+      if (first && listed.indexOf(first) !== n) {
+        ctx.addIssue({ code: "custom", path, message: `repeats ${id}, listed at ${first.at}` });
+      }
+    });
+  })
+  .prefault({});
+export type ClusterAdmins = z.infer<typeof ClusterAdminsSchema>;
 
 /**
  * Who may call the prediction API from the internet (`edgeAuth`): API keys kept in Key Vault, or

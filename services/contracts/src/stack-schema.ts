@@ -7,7 +7,12 @@
 import { z } from "zod";
 import { AksSizingSchema, EstateSizingSchema, GARCH_CONFIG_KEY } from "./estate-config.js";
 import { REGIONS_WITHOUT_ZONES } from "./regions.js";
-import { ApiServerAccessSchema, EdgeAuthSchema, PipelineSchema } from "./stack-access.js";
+import {
+  ApiServerAccessSchema,
+  ClusterAdminsSchema,
+  EdgeAuthSchema,
+  PipelineSchema,
+} from "./stack-access.js";
 import { SERVING_CONFIG_KEY } from "./stack-config.js";
 import { NetworkSchema, nodeSubnetShortfall } from "./stack-network.js";
 import { inZone, ServingStackSchema } from "./stack-serving.js";
@@ -20,6 +25,8 @@ const AksSchema = AksSizingSchema.extend({
     .optional(),
   upgradeChannel: z.enum(["patch", "stable", "rapid", "node-image"]).default("stable"),
   nodeOsUpgradeChannel: z.enum(["NodeImage", "SecurityPatch", "Unmanaged"]).default("NodeImage"),
+  /** Unset: cluster admin is held by the pipeline's deploy identity and a laptop run's caller. */
+  clusterAdmins: ClusterAdminsSchema,
 });
 
 /** Log Analytics daily cap and monthly budget (infra/src/guardrails.ts puts them into effect). */
