@@ -1,21 +1,8 @@
-import { Writable } from "node:stream";
 import { MODEL_LOADED_LOG, PINO_LEVELS, REQUEST_LOG } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
-import { build, GARCH_MODE, json, useFixture } from "../test-support/index.js";
+import { build, capture, GARCH_MODE, json, useFixture } from "../test-support/index.js";
 
 const fixture = useFixture();
-
-/** A pino destination that keeps each JSON line. */
-function capture(): { stream: Writable; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) if (line) records.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { stream, records };
-}
 
 describe("the log records the saved queries and dashboard read (contracts log-records.ts)", () => {
   it("writes one request line per answer and one line per model loaded, with their fields", async () => {

@@ -3,6 +3,7 @@
  * SQLite store with the demo models), and a `build()` that creates the app on it and closes it
  * when the test ends.
  */
+import { Writable } from "node:stream";
 import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
 import { openStore, type Store } from "@mlops/store";
 import type { FastifyInstance } from "fastify";
@@ -94,4 +95,16 @@ export function json(body: unknown) {
     headers: { "content-type": "application/json" },
     payload: JSON.stringify(body),
   };
+}
+
+/** A pino destination that keeps each JSON line. */
+export function capture(): { stream: Writable; records: Record<string, unknown>[] } {
+  const records: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line) records.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { stream, records };
 }

@@ -3,25 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { GarchModelsListSchema, GarchPredictResponseSchema, PINO_LEVELS } from "@mlops/contracts";
 import { openSqliteStore, registerVersion, type Store } from "@mlops/store";
 import { describe, expect, it } from "vitest";
-import { build, GARCH_MODE, json, useFixture } from "../../test-support/index.js";
+import { build, capture, GARCH_MODE, json, useFixture } from "../../test-support/index.js";
 
 const fixture = useFixture();
-
-/** A pino destination that keeps each JSON line. */
-function capture(): { stream: Writable; records: Record<string, unknown>[] } {
-  const records: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) if (line) records.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { stream, records };
-}
 
 /** A GARCH(1,1)-like series from a fixed recursion, so the tests need no randomness. */
 function series(n: number): number[] {
