@@ -99,6 +99,10 @@ describe("MLOPS_MODE=garch pnpm start, as the design's clients use it", () => {
     const report: SmokeReport = JSON.parse(out.stdout);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.checks.map((c) => c.name)).toContain("integration");
+    // A passed check's detail says what passed, not the failure it was looking for.
+    expect(report.checks.find((c) => c.name === "predict/custom (too short)")?.detail).toMatch(
+      /^refused: .*at least \d+ returns/,
+    );
     expect(out.code).toBe(0);
   });
 

@@ -109,7 +109,7 @@ export interface LoadReport {
   readonly paths: readonly PathReport[];
   /** Answers by HTTP status, and failures without one by their cause. */
   readonly outcomes: Readonly<Record<string, number>>;
-  /** What to check when most answers were 404 (`notFoundHint`); null otherwise. */
+  /** What to check when a path's answers were mostly 404 (`notFoundHint`); null otherwise. */
   readonly hint: string | null;
 }
 
@@ -153,21 +153,30 @@ async function send(
   }
 }
 
+/** One request of the mix and how its answers went: how many had a status, how many were 404. */
+export interface PathAnswers {
+  readonly method: string;
+  readonly path: string;
+  readonly answered: number;
+  readonly notFound: number;
+}
+
 /**
- * Advice when most answers (more than half of those with a status) were 404: the requests name
- * routes the service does not have. A mix of the GARCH service's own routes (what runs without
- * `--path`) points at the other service; any other mix at the base URL or the paths.
+ * Advice when a path's answers were mostly 404 (more than half of those with a status): it names
+ * a route the service does not have. A mix of the GARCH service's own routes (what runs without
+ * `--path`) points at the other service, whose routes only partly overlap; any other mix at the
+ * base URL or the paths. Judged path by path: a mix whose other routes answer hides a lost one in
+ * the total.
  */
 export function notFoundHint(
-  outcomes: Readonly<Record<string, number>>,
+  answers: readonly PathAnswers[],
   requests: readonly LoadRequest[],
 ): string | null {
-  const answered = Object.entries(outcomes)
-    .filter(([outcome]) => /^\d{3}$/.test(outcome))
-    .reduce((sum, [, n]) => sum + n, 0);
-  const notFound = outcomes["404"] ?? 0;
-  if (notFound * 2 <= answered) return null;
-  const head = `${notFound} of ${answered} answers were 404 Not Found`;
+  const lost = answers.filter((a) => a.answered > 0 && a.notFound * 2 > a.answered);
+  if (lost.length === 0) return null;
+  const head = `${lost
+    .map((a) => `${a.method} ${a.path} (${a.notFound} of ${a.answered})`)
+    .join(", ")} answered 404 Not Found`;
   const garch = garchServiceRequests();
   if (requests.every((r) => garch[r.path] !== undefined)) {
     const mix = requests.map((r) => `${r.method} ${r.path}`).join(", ");
@@ -188,7 +197,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     url: serviceUrl(options.url, r.path),
   }));
   const overall = new LatencyHistogram();
-  const perPath = targets.map(() => ({ histogram: new LatencyHistogram(), succeeded: 0 }));
+  const perPath = targets.map(() => ({
+    histogram: new LatencyHistogram(),
+    succeeded: 0,
+    answered: 0,
+    notFound: 0,
+  }));
   const outcomes: Record<string, number> = {};
   let succeeded = 0;
 
@@ -203,6 +217,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       overall.record(ms);
       perPath[k]!.histogram.record(ms);
+      if (/^\d{3}$/.test(outcome)) perPath[k]!.answered += 1;
+      if (outcome === "404") perPath[k]!.notFound += 1;
       if (/^2\d\d$/.test(outcome)) {
         succeeded += 1;
         perPath[k]!.succeeded += 1;
@@ -245,7 +261,15 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       latency_ms: summary(perPath[k]!.histogram),
     })),
     outcomes,
-    hint: notFoundHint(outcomes, options.requests),
+    hint: notFoundHint(
+      targets.map((b, k) => ({
+        method: b.method,
+        path: b.path,
+        answered: perPath[k]!.answered,
+        notFound: perPath[k]!.notFound,
+      })),
+      options.requests,
+    ),
   };
 }
 

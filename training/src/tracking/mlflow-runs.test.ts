@@ -107,4 +107,47 @@ describe("MlflowRunReader", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("stops a server that hands out a page token again, and fetches histories a few at a time", async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    let inFlight = 0;
+    let most = 0;
+    const pages: Record<string, () => unknown> = {
+      "/api/2.0/mlflow/runs/get": () => ({
+        run: {
+          info: { run_id: "r", experiment_id: "1", status: "FINISHED", start_time: 1 },
+          data: { metrics: keys.map((key) => ({ key, value: 1, timestamp: 2 })) },
+        },
+      }),
+      "/api/2.0/mlflow/experiments/get": () => ({ experiment: { experiment_id: "1", name: "e" } }),
+      "/api/2.0/mlflow/metrics/get-history": () => ({ metrics: [] }),
+      "/api/2.0/mlflow/experiments/search": () => ({
+        experiments: [{ experiment_id: "1", name: "e" }],
+        next_page_token: "SAME",
+      }),
+    };
+    const server = createServer((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // Answered a little later, so requests sent together overlap.
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(pages[new URL(req.url ?? "", "http://x").pathname]?.() ?? {}));
+      }, 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const reader = new MlflowRunReader(new MlflowRestClient(`http://127.0.0.1:${port}`));
+      await expect(reader.list()).rejects.toThrow(
+        'MLflow POST experiments/search: next_page_token "SAME" was already given; the server pages in a loop',
+      );
+      expect(Object.keys((await reader.get("r"))?.metrics ?? {})).toEqual([]);
+      expect(most).toBeLessThanOrEqual(8);
+      expect(most).toBeGreaterThan(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -7,6 +7,60 @@ import type { RunReader } from "./tracker.js";
 /** Runs (and experiments) asked for per page; MLflow allows up to 50 000 (`runs/search`). */
 const PAGE = 1000;
 
+/**
+ * Metric histories fetched at once by `get`: a run may log thousands of keys, and a tracking
+ * server that throttles (Azure ML's does) refuses a burst of one request per key.
+ */
+const HISTORY_CONCURRENCY = 8;
+
+/**
+ * Every item of a paged endpoint: `fetch` gets the page after `token` (undefined: the first) and
+ * its items. A token the server already handed out would page forever, so it is an
+ * {@link MlflowError} naming `endpoint`.
+ */
+async function allPages<T>(
+  endpoint: string,
+  fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetch(token);
+    items.push(...page.items);
+    token = page.next || undefined;
+    if (token !== undefined) {
+      if (seen.has(token)) {
+        throw new MlflowError(
+          200,
+          "REPEATED_PAGE_TOKEN",
+          `MLflow ${endpoint}: next_page_token ${JSON.stringify(token.slice(0, 40))} was already given; the server pages in a loop`,
+        );
+      }
+      seen.add(token);
+    }
+  } while (token !== undefined);
+  return items;
+}
+
+/** `fn` of each item, at most `limit` running at once, in the items' order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Metric values as MLflow's JSON writes them: numbers, and `"NaN"`/`"Infinity"` as protobuf does. */
 const MetricValue = z.union([
   z.number(),
@@ -86,7 +140,9 @@ export class MlflowRunReader implements RunReader {
       FoundExperimentSchema,
     );
     const keys = [...new Set(run.data.metrics.map((m) => m.key))];
-    const histories = await Promise.all(keys.map((key) => this.history(runId, key)));
+    const histories = await mapLimited(keys, HISTORY_CONCURRENCY, (key) =>
+      this.history(runId, key),
+    );
     return trackedRun(run, experiment.name, histories.flat());
   }
 
@@ -94,22 +150,19 @@ export class MlflowRunReader implements RunReader {
   async list(filter: { readonly experimentName?: string } = {}): Promise<TrackedRun[]> {
     const experiments = await this.experiments(filter.experimentName);
     if (experiments.size === 0) return [];
-    const runs: MlflowRun[] = [];
-    let pageToken: string | undefined;
-    do {
+    const runs = await allPages("POST runs/search", async (token) => {
       const page = await this.client.call(
         "POST",
         "runs/search",
         {
           experiment_ids: [...experiments.keys()],
           max_results: PAGE,
-          ...(pageToken === undefined ? {} : { page_token: pageToken }),
+          ...(token === undefined ? {} : { page_token: token }),
         },
         RunPageSchema,
       );
-      runs.push(...page.runs);
-      pageToken = page.next_page_token || undefined;
-    } while (pageToken !== undefined);
+      return { items: page.runs, next: page.next_page_token };
+    });
     return runs
       .map((run) =>
         trackedRun(run, experiments.get(run.info.experiment_id) ?? "", run.data.metrics),
@@ -135,38 +188,31 @@ export class MlflowRunReader implements RunReader {
         throw error;
       }
     }
-    const all = new Map<string, string>();
-    let pageToken: string | undefined;
-    do {
+    const experiments = await allPages("POST experiments/search", async (token) => {
       const page = await this.client.call(
         "POST",
         "experiments/search",
-        { max_results: PAGE, ...(pageToken === undefined ? {} : { page_token: pageToken }) },
+        { max_results: PAGE, ...(token === undefined ? {} : { page_token: token }) },
         ExperimentPageSchema,
       );
-      for (const e of page.experiments) all.set(e.experiment_id, e.name);
-      pageToken = page.next_page_token || undefined;
-    } while (pageToken !== undefined);
-    return all;
+      return { items: page.experiments, next: page.next_page_token };
+    });
+    return new Map(experiments.map((e) => [e.experiment_id, e.name]));
   }
 
   /** Every point of `key` the run logged. */
   private async history(runId: string, key: string): Promise<MetricPoint[]> {
-    const points: MetricPoint[] = [];
-    let pageToken: string | undefined;
-    do {
+    return allPages("GET metrics/get-history", async (token) => {
       const query = new URLSearchParams({ run_id: runId, metric_key: key });
-      if (pageToken !== undefined) query.set("page_token", pageToken);
+      if (token !== undefined) query.set("page_token", token);
       const page = await this.client.call(
         "GET",
         `metrics/get-history?${query}`,
         undefined,
         HistoryPageSchema,
       );
-      points.push(...page.metrics);
-      pageToken = page.next_page_token || undefined;
-    } while (pageToken !== undefined);
-    return points;
+      return { items: page.metrics, next: page.next_page_token };
+    });
   }
 }
 

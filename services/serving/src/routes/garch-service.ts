@@ -83,7 +83,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     GARCH_SERVICE_PATHS.health,
     {
       schema: {
-        summary: "Health of the GARCH service: healthy when its store answers",
+        summary:
+          "Health of the GARCH service: healthy when its store answers and its default model resolves",
         response: { 200: GarchHealthySchema, 503: GarchUnhealthySchema },
       },
       // Shed under load in this contract's own shape, as a store outage is.
@@ -104,6 +105,23 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         return reply
           .code(503)
           .send({ status: "unhealthy" as const, timestamp, reason: "the store did not answer" });
+      }
+      // Every forecast that names no model takes the default: one that resolves to no
+      // registered version (its alias deleted, the version gone) leaves the service unable to
+      // answer them.
+      const current = await garch.current().catch((err: unknown) => {
+        app.log.warn({ err }, "the default GARCH model did not resolve");
+        return undefined;
+      });
+      if (garch.defaultRef !== null && !current) {
+        return reply.code(503).send({
+          status: "unhealthy" as const,
+          timestamp,
+          reason:
+            current === undefined
+              ? `the default model ${garch.defaultRef} could not be loaded`
+              : `the default model ${garch.defaultRef} names no registered version`,
+        });
       }
       return {
         status: "healthy" as const,

@@ -39,7 +39,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     );
   /**
    * The classifiers loaded at start, and the GARCH fit a forecast without a model gets now (its
-   * alias may have moved since); left out when it cannot be resolved, as the store is down.
+   * alias may have moved since); left out when it cannot be resolved (the store is down, or the
+   * reference names no version any more), which `garchOk` false reports.
    */
   const models = async () => {
     const out: Record<string, { name: string; version: number }> = {};
@@ -51,7 +52,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       return null;
     });
     if (current) out.garch = { name: current.name, version: current.version };
-    return out;
+    return { models: out, garchOk: garch.defaultRef === null || current !== null };
   };
 
   app.get(
@@ -92,11 +93,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     async () => {
       const [ok, servedModels] = await Promise.all([storeOk(), models()]);
       return {
-        status: ok ? ("ok" as const) : ("degraded" as const),
+        // A GARCH default that resolves to nothing fails every forecast that names no model.
+        status: ok && servedModels.garchOk ? ("ok" as const) : ("degraded" as const),
         mode: config.mode,
         variant: config.variant,
         experiment_id: config.experimentId,
-        models: servedModels,
+        models: servedModels.models,
         // The kind only: the store's name holds a file path or an account endpoint.
         store: { kind: config.store.kind, ok },
         uptime_s: (Date.now() - startedAt) / 1000,

@@ -54,6 +54,21 @@ describe("the GARCH version reported", () => {
     expect(
       (await platform.inject("/models")).json().served.map((m: { kind: string }) => m.kind),
     ).not.toContain("garch");
-    expect((await platform.inject("/health")).json().models.garch).toBeUndefined();
+    const health = (await platform.inject("/health")).json();
+    expect([health.status, health.models.garch]).toEqual(["degraded", undefined]);
+    // The GARCH service cannot answer a forecast without a model: unhealthy, saying why.
+    const unhealthy = await service.inject("/health");
+    expect([unhealthy.statusCode, unhealthy.json()]).toEqual([
+      503,
+      {
+        status: "unhealthy",
+        timestamp: expect.any(String),
+        reason: "the default model dem2gbp@champion names no registered version",
+      },
+    ]);
+    // Its alias back: healthy again.
+    await store.models.setAlias("dem2gbp", "champion", next.version);
+    expect((await service.inject("/health")).json().status).toBe("healthy");
+    expect((await platform.inject("/health")).json().status).toBe("ok");
   });
 });
