@@ -411,8 +411,17 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
     for (const kind of COVARIANCE_KINDS) cov.stdErrors[kind][i] = Number.NaN;
   }
   let s2 = 0;
-  for (let t = t0; t < n; t++) s2 += model.e[t]! * model.e[t]!;
+  let hMin = Number.POSITIVE_INFINITY;
+  let tMin = t0;
+  for (let t = t0; t < n; t++) {
+    s2 += model.e[t]! * model.e[t]!;
+    if (model.h[t]! < hMin) {
+      hMin = model.h[t]!;
+      tMin = t;
+    }
+  }
   s2 /= nEff;
+  const degenerate = hMin < DEGENERATE_VARIANCE * s2;
   const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
   const omega = spec.varianceTargeting ? s2 * (1 - persistence(layout, theta)) : Number.NaN;
   const params = fromUnits(toParams(spec, theta, omega), unit);
@@ -444,9 +453,13 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
       opg: fromUnits(statFrom(spec, cov.stdErrors.opg), unit),
       robust: fromUnits(statFrom(spec, cov.stdErrors.robust), unit),
     },
-    converged: est.converged,
+    converged: est.converged && !degenerate,
     iterations: est.iterations,
-    message: [est.message, ...notes].join("; "),
+    message: [
+      ...(degenerate ? [degenerateNote(r, hMin / s2, tMin)] : []),
+      est.message,
+      ...notes,
+    ].join("; "),
     activeConstraints: active,
     projectedGradient: largestGradient,
     backcast: backcast * unit * unit,
@@ -454,6 +467,20 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
     residuals: e,
     lastReturns: Array.from(r.subarray(n - t0)),
   });
+}
+
+/**
+ * A fit whose conditional variance falls below this fraction of the residuals' mean square
+ * anywhere is degenerate (README, "Degenerate fits"): on ordinary series the smallest h_t is
+ * several percent of it, at a degenerate maximum about 1e-10 (omega on its floor).
+ */
+const DEGENERATE_VARIANCE = 1e-6;
+
+/** What the message says about a degenerate fit: where the variance collapses, and why. */
+function degenerateNote(r: ArrayLike<number>, ratio: number, at: number): string {
+  let zeros = 0;
+  for (let t = 0; t < r.length; t++) if (r[t] === 0) zeros++;
+  return `not converged: degenerate estimate, the conditional variance falls to ${ratio.toExponential(1)} of the residuals' mean square (at observation ${at}; the series has ${zeros} exact zeros): on runs of zeros the likelihood of a continuous innovation density grows without bound as the variance goes to 0, so this maximum is an artefact of the data, not an estimate`;
 }
 
 /** `spec` for its series in `unit`: a fixed pre-sample variance is measured in it too. */
