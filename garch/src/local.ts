@@ -168,6 +168,8 @@ export interface Runs {
   readonly iterations: number;
   /** The optima the runs converged to (one per run that was not stopped early). */
   readonly known: readonly Known[];
+  /** Each run's end, in the order of the starts. */
+  readonly ends: readonly QuasiResult[];
 }
 
 /**
@@ -183,6 +185,7 @@ export function runStarts(
 ): Runs {
   let best: QuasiResult | null = null;
   let iterations = 0;
+  const ends: QuasiResult[] = [];
   // The outer product of the scores at the first start seeds every run's curvature estimate:
   // one pass of per-observation scores instead of one per start.
   let curvature: Float64Array | null = null;
@@ -196,13 +199,14 @@ export function runStarts(
       best: best?.logLikelihood ?? Math.max(...known.map((o) => o.logLikelihood)),
     });
     iterations += run.iterations;
+    ends.push(run);
     if (run.end === "same" || run.end === "dominated") continue;
     if (!best || run.logLikelihood > best.logLikelihood) best = run;
     if (run.end === "converged") {
       known.push({ theta: run.theta, logLikelihood: run.logLikelihood, curvature: run.curvature });
     }
   }
-  return { best, iterations, known };
+  return { best, iterations, known, ends };
 }
 
 /** Local estimate of a model (see the module comment). */
@@ -227,7 +231,7 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
         tol: QUASI_TOL,
         curvature: first.hessian.map((v) => -v * scale),
       });
-      const runs = { best: run, iterations: run.iterations, known: [] };
+      const runs = { best: run, iterations: run.iterations, known: [], ends: [run] };
       // The block's optimum may lead elsewhere than the series' own best (see newtonEstimate).
       return weakArch(model, run.theta)
         ? finishWithWeakArch(model, c, runs, first.iterations, maxIterations)
@@ -267,7 +271,14 @@ function finishWithWeakArch(
 ): Estimate {
   const starts = weakArchStarts(model);
   const together = runStarts(model, c, starts, maxIterations, [...runs.known]);
-  const alone = starts.map((start) => runStarts(model, c, [start], maxIterations));
+  // The first start alone takes the group's first run's path (the same start and curvature; what
+  // the group knows only stops a run early): where that run was not stopped, it is reused.
+  const first = together.ends[0];
+  const alone = starts.map((start, i) =>
+    i === 0 && first && first.end !== "same" && first.end !== "dominated"
+      ? { best: first, iterations: 0, known: [], ends: [first] }
+      : runStarts(model, c, [start], maxIterations),
+  );
   const extra = [together, ...alone].reduce((sum, r) => sum + r.iterations, 0);
   const better = (a: QuasiResult | null, b: QuasiResult | null) =>
     b && (!a || b.logLikelihood > a.logLikelihood) ? b : a;

@@ -41,6 +41,17 @@ const MAX_TRIALS = 8;
 /** Consecutive Newton steps that do not halve the decrement before Newton gives up. */
 const MAX_STALLED = 3;
 /**
+ * Far from an optimum (a decrement above PRODUCTIVE_MIN), steps since the last exact pass that
+ * gained more than PRODUCTIVE_GAIN times its decrement (half the gain its quadratic model
+ * predicted) do not count as stalled, however little the decrement fell: Newton's damped phase.
+ * From a weak-ARCH start on a long series with near-unit persistence (thousands of units below
+ * the optimum) the decrement shrank by less than half at steps that each gained hundreds of
+ * units; counting those as stalls stopped the run, which handed the whole fit to the general
+ * path (over a hundred quasi-Newton and polishing iterations where Newton takes a few more).
+ */
+const PRODUCTIVE_MIN = 1;
+const PRODUCTIVE_GAIN = 0.25;
+/**
  * Largest decrement of an exact pass after which quasi-Newton steps follow (see `nextPass`):
  * past this, the start is too far for the quadratic model to be worth updating.
  */
@@ -145,6 +156,8 @@ export function newtonStage(
   let stalled = 0;
   // Decrement at the last exact pass before θ's.
   let previousExact = Number.POSITIVE_INFINITY;
+  // Log-likelihood at that pass.
+  let llPreviousExact = Number.NEGATIVE_INFINITY;
   if (!Number.isFinite(ll)) return null;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const previous = step?.decrement ?? Number.POSITIVE_INFINITY;
@@ -161,10 +174,14 @@ export function newtonStage(
     } else regularised = 0;
     const { decrement } = step;
     if (exact) {
-      // Newton halves the decrement at least: give up after a few steps that do not.
-      stalled = decrement > 0.5 * previousExact ? stalled + 1 : 0;
+      // Newton halves the decrement at least near an optimum: give up after a few steps that
+      // do not, unless they gained well (see PRODUCTIVE_GAIN).
+      const productive =
+        previousExact > PRODUCTIVE_MIN && ll - llPreviousExact > PRODUCTIVE_GAIN * previousExact;
+      stalled = decrement > 0.5 * previousExact && !productive ? stalled + 1 : 0;
       if (stalled >= MAX_STALLED) return stop(iteration, false);
       previousExact = decrement;
+      llPreviousExact = ll;
       if (regularised === 0 && decrement < tol) return done(iteration, step);
     } else if (options.opg !== true && decrement < tol) return done(iteration, step);
     if (ref && regularised === 0 && decrement < QUADRATIC_REGION) {
