@@ -63,12 +63,15 @@ const count = z.number().int().min(0);
 
 /**
  * The predictions of one configuration in a query's window, as a store groups them: per
- * requested variant, and the first and last prediction time.
+ * requested variant, and the first and last prediction time. `units` counts, per variant, what a
+ * user-hash split randomises: distinct user ids, plus each prediction without one (hashed by its
+ * request id); under user-hash the sample-ratio check reads them instead of `predictions`.
  */
 export const AssignmentGroupSchema = z.object({
   assignment: AssignmentSchema,
   challenger_weight: ChallengerWeightSchema.nullable(),
   predictions: z.record(VariantNameSchema, count),
+  units: z.record(VariantNameSchema, count),
   first_timestamp: EpochMsSchema,
   last_timestamp: EpochMsSchema,
 });

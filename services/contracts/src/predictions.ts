@@ -147,6 +147,36 @@ export const VariantAggregateSchema = z.object({
 });
 export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
 
+/**
+ * One variant's units as a user-hash split randomises them, with the outcome metrics' per-unit
+ * terms (what the A/B analysis reads where the user is the unit; a read that groups the window's
+ * records by unit, so it is asked for only there). `user_count` is the distinct non-null user ids
+ * and `unit_count` those users plus every prediction without a user id (hashed by its request
+ * id, so each is a unit of its own): the sample-ratio check counts units. For each outcome metric
+ * (`accuracy`: correct, `outcome`: numeric value, `log_loss`), with n_u a unit's observations of
+ * it and S_u their sum, `<m>_units` counts units with n_u > 0, `<m>_unit_n_sq` = Σn_u²,
+ * `<m>_unit_sum_n` = ΣS_u·n_u and `<m>_unit_sum_sq` = ΣS_u²: the terms of a variance that holds
+ * when a user's observations are correlated.
+ */
+export const VariantUnitsSchema = z.object({
+  variant: VariantNameSchema,
+  user_count: count,
+  unit_count: count,
+  accuracy_units: count,
+  accuracy_unit_n_sq: count,
+  accuracy_unit_sum_n: count,
+  accuracy_unit_sum_sq: count,
+  outcome_units: count,
+  outcome_unit_n_sq: count,
+  outcome_unit_sum_n: z.number(),
+  outcome_unit_sum_sq: z.number().min(0),
+  log_loss_units: count,
+  log_loss_unit_n_sq: count,
+  log_loss_unit_sum_n: z.number().min(0),
+  log_loss_unit_sum_sq: z.number().min(0),
+});
+export type VariantUnits = z.infer<typeof VariantUnitsSchema>;
+
 /** A variant's aggregate over no records: the zeros every sum starts from. */
 export function emptyAggregate(variant: string): VariantAggregate {
   return {
@@ -163,6 +193,27 @@ export function emptyAggregate(variant: string): VariantAggregate {
     log_loss_count: 0,
     log_loss_sum: 0,
     log_loss_sum_sq: 0,
+  };
+}
+
+/** A variant's units over no records. */
+export function emptyUnits(variant: string): VariantUnits {
+  return {
+    variant,
+    user_count: 0,
+    unit_count: 0,
+    accuracy_units: 0,
+    accuracy_unit_n_sq: 0,
+    accuracy_unit_sum_n: 0,
+    accuracy_unit_sum_sq: 0,
+    outcome_units: 0,
+    outcome_unit_n_sq: 0,
+    outcome_unit_sum_n: 0,
+    outcome_unit_sum_sq: 0,
+    log_loss_units: 0,
+    log_loss_unit_n_sq: 0,
+    log_loss_unit_sum_n: 0,
+    log_loss_unit_sum_sq: 0,
   };
 }
 

@@ -1,10 +1,21 @@
-import { type ExperimentInput, MAX_EPOCH_MS } from "@mlops/contracts";
+import {
+  type ExperimentInput,
+  MAX_EPOCH_MS,
+  type OutcomeRecord,
+  type PredictionRecordInput,
+} from "@mlops/contracts";
+import { Random } from "@mlops/garch/random";
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, describe, expect, it } from "vitest";
-import { irisExperiment, seedTraffic } from "../test-support/index.js";
+import { irisExperiment, irisPrediction, seedTraffic } from "../test-support/index.js";
 import { analyzeExperiment } from "./analyze.js";
 import { toDecisionRecord } from "./decision-record.js";
 import { momentsOf } from "./moments.js";
+import { srmTest } from "./srm.js";
+import { welchTTestFromSummary } from "./two-sample.js";
+
+/** A seed whose A/A users split evenly while their predictions do not (checked in the test). */
+const AA_SEED = 1;
 
 let store: Store;
 afterEach(async () => {
@@ -121,6 +132,59 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
       assignment: { ...hash, challenger_weight: 30 },
     });
     expect((await analyzeExperiment(store, "periods")).previousPValue).toBe(1);
+  });
+
+  it("checks a user-hash split on users: users who come back do not make an A/A invalid", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("aa"));
+    // 50/50 by user; each user makes a geometric number of requests (mean 20), and some requests
+    // carry no user id (each its own unit). The same model on both arms: an A/A.
+    const rng = new Random(AA_SEED);
+    const hash = { assignment: "user-hash" as const, challenger_weight: 50 };
+    const predictions: PredictionRecordInput[] = [];
+    const arm = () => (rng.nextFloat() < 0.5 ? "champion" : "challenger");
+    const T0 = 1_700_000_000_000;
+    const outcomes: OutcomeRecord[] = [];
+    // Users differ in how often the model is right for them: their outcomes are correlated.
+    const add = (variant: string, user_id: string | null, right: number) => {
+      const i = predictions.length;
+      predictions.push(
+        irisPrediction({
+          request_id: `aa-${i}`,
+          experiment_id: "aa",
+          variant,
+          timestamp: T0 + i,
+          user_id,
+          ...hash,
+        }),
+      );
+      const outcome = rng.nextFloat() < right ? "a" : "b";
+      outcomes.push({ request_id: `aa-${i}`, outcome, timestamp: T0 + 1_000_000 + i });
+    };
+    for (let u = 0; u < 300; u++) {
+      const variant = arm();
+      const right = rng.nextFloat() < 0.5 ? 0.6 : 0.9;
+      const requests = 1 + Math.floor(Math.log(1 - rng.nextFloat()) / Math.log(1 - 1 / 20));
+      for (let j = 0; j < requests; j++) add(variant, `user-${u}`, right);
+    }
+    for (let j = 0; j < 200; j++) add(arm(), null, 0.75);
+    await store.predictions.insertMany(predictions);
+    await store.outcomes.insertMany(outcomes);
+    const analysis = await analyzeExperiment(store, "aa");
+    const [champion, challenger] = analysis.metrics.map((m) => m.latency.n) as [number, number];
+    // What the check used to count: far more uneven than a fair split of predictions allows.
+    expect(srmTest([champion, challenger], [50, 50]).pValue).toBeLessThan(0.001);
+    const srm = analysis.result.srm!;
+    expect(srm.unit).toBe("user");
+    expect(srm.counts.reduce((a, b) => a + b, 0)).toBe(300 + 200);
+    expect(srm.mismatch).toBe(false);
+    expect(analysis.result.decision).not.toBe("invalid");
+    // The primary test counts users, with a variance that allows for their correlation.
+    const primary = analysis.result.primary!;
+    expect(primary.independent).toBe("user");
+    expect(primary.welch.df).toBeLessThan(500);
+    const naive = welchTTestFromSummary(primary.control, primary.treatment);
+    expect(primary.welch.se).toBeGreaterThan(1.5 * naive.se);
   });
 
   it("rejects an unknown experiment by name", async () => {

@@ -4,7 +4,9 @@
  * verdict reads the current configuration's period only, with the weight that configuration
  * recorded, and the report keeps the others beside it. One aggregate query per variant then
  * covers counts, accuracy, numeric outcomes, log loss and the guardrails (each with its sum of
- * squares). The running always-valid p-value comes from previous decisions on the same period.
+ * squares); where the user is the unit (user-hash), one more read per variant gives its users
+ * and the per-unit terms the split check and the primary metric's cluster-robust variance read.
+ * The running always-valid p-value comes from previous decisions on the same period.
  */
 import {
   type AggregateQuery,
@@ -14,6 +16,7 @@ import {
   MAX_EPOCH_MS,
   type TimeWindow,
   type VariantAggregate,
+  type VariantUnits,
 } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import {
@@ -22,7 +25,9 @@ import {
   configuredWeights,
   countsUserOverlap,
   currentPeriod,
+  splitsUsers,
 } from "./assignment-report.js";
+import { unitSumsOf } from "./clustered.js";
 import { type DecisionResult, decide } from "./decide.js";
 import type { DecisionPolicy } from "./decision-policy.js";
 import { previousLooksOf } from "./decision-record.js";
@@ -60,12 +65,15 @@ export interface PeriodRead {
   readonly window: TimeWindow | undefined;
   /** Per-variant statistics of that window. */
   readonly aggregates: VariantAggregate[];
+  /** Per-variant users and per-unit terms of that window where the user is the unit, else null. */
+  readonly units: VariantUnits[] | null;
   readonly assignment: AssignmentReport;
 }
 
 /**
- * Reads `query`'s configurations from `store`, then the statistics of the current period and, where
- * the unit is not the user, how many users it saw on several arms. `experimentWeights` check the
+ * Reads `query`'s configurations from `store`, then the statistics of the current period and,
+ * where the unit is the user, its users and per-unit terms, or where it is not, how many users
+ * it saw on several arms. `experimentWeights` check the
  * split of configurations that recorded no weight.
  */
 export async function readCurrentPeriod(
@@ -79,8 +87,9 @@ export async function readCurrentPeriod(
   const window: TimeWindow | undefined =
     period === null ? query.window : { from: period.from, to: query.window?.to ?? MAX_EPOCH_MS };
   const read = { ...query, ...(window ? { window } : {}) };
-  const [aggregates, users] = await Promise.all([
+  const [aggregates, units, users] = await Promise.all([
     store.predictions.aggregate(read),
+    period !== null && splitsUsers(period.config) ? store.predictions.units(read) : null,
     period !== null && countsUserOverlap(period.config)
       ? store.predictions.usersInSeveralArms(read)
       : null,
@@ -92,7 +101,7 @@ export async function readCurrentPeriod(
     periodPredictions: aggregates.reduce((s, a) => s + a.count, 0),
     usersInSeveralArms: users,
   });
-  return { period, window, aggregates, assignment };
+  return { period, window, aggregates, units, assignment };
 }
 
 /**
@@ -120,7 +129,7 @@ export async function analyzeExperiment(
     variants: stored.variants.map((v) => v.name),
     ...(opts.window ? { window: opts.window } : {}),
   };
-  const [{ period, window, aggregates, assignment }, decisions] = await Promise.all([
+  const [{ period, window, aggregates, units, assignment }, decisions] = await Promise.all([
     readCurrentPeriod(store, query, experimentWeights),
     store.experiments.decisions(experimentId),
   ]);
@@ -135,8 +144,25 @@ export async function analyzeExperiment(
     period === null ? null : { key: assignmentKey(period.config), from: period.from };
   const previous = previousLooksOf(decisions, periodRef);
   const previousPValue = previous.pValue;
+  // Under a user-hash split the user is the unit: the sample-ratio check counts users, and the
+  // primary metric's variance treats a user's observations as one correlated unit.
+  const byUser =
+    units === null
+      ? {}
+      : {
+          units: Object.fromEntries(units.map((u) => [u.variant, u.unit_count])),
+          primaryUnits: Object.fromEntries(
+            units.map((u) => [u.variant, unitSumsOf(u, stored.primary_metric)]),
+          ),
+        };
   const decided = decide(
-    { experiment, metrics, previousPValue, previousSettledSign: previous.settledSign },
+    {
+      experiment,
+      metrics,
+      previousPValue,
+      previousSettledSign: previous.settledSign,
+      ...byUser,
+    },
     opts.policy,
   );
   // The decision's own reasons first; then what the data is and how it was read.

@@ -9,10 +9,12 @@ const group = (
   challenger: number,
   first: number,
   last: number,
+  units: Record<string, number> = { champion, challenger },
 ): AssignmentGroup => ({
   assignment,
   challenger_weight,
   predictions: { champion, challenger },
+  units,
   first_timestamp: first,
   last_timestamp: last,
 });
@@ -69,6 +71,27 @@ describe("assignmentReport", () => {
     expect(notes).toMatch(/nginx-canary-weight .*client session .* affinity cookie/);
     expect(notes).toMatch(/unknown: recorded without the mechanism/);
     expect(notes).toMatch(/verdict reads only the current period, unknown since/);
+  });
+
+  it("checks a user-hash split on its users, a per-request split on its predictions", () => {
+    // 500 users an arm, but the challenger's users came back more: 6000 against 4000 predictions.
+    const users = { champion: 500, challenger: 500 };
+    const groups = [
+      group("gateway-weight", 50, 4000, 6000, 0, 99, users),
+      group("user-hash", 50, 4000, 6000, 100, 199, users),
+    ];
+    const report = assignmentReport({
+      groups,
+      experimentWeights: EXPERIMENT,
+      period: currentPeriod(groups),
+      periodPredictions: 10_000,
+      usersInSeveralArms: null,
+    });
+    expect(report.configurations.map((c) => [c.assignment, c.srm?.mismatch])).toEqual([
+      ["gateway-weight", true],
+      ["user-hash", false],
+    ]);
+    expect(report.configurations[1]?.srm?.chi2).toBe(0);
   });
 
   it("flags traffic on an arm its configuration gave weight 0, and skips an SRM it cannot compute", () => {

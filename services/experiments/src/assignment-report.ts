@@ -59,13 +59,17 @@ export function configuredWeights(
   return { [CHAMPION]: 100 - w, [CHALLENGER]: w };
 }
 
-/** The goodness-of-fit of one configuration's counts against its weights, when it is defined. */
+/**
+ * The goodness-of-fit of one configuration's counts against its weights, when it is defined: of
+ * its users where they are the unit (see {@link splitsUsers}), else of its predictions.
+ */
 function srmOf(
   group: AssignmentGroup,
   weights: Readonly<Record<string, number>>,
 ): AssignmentSummary["srm"] {
-  const arms = Object.keys(group.predictions).filter((v) => (weights[v] ?? 0) > 0);
-  const counts = arms.map((v) => group.predictions[v] as number);
+  const observed = splitsUsers(group) ? group.units : group.predictions;
+  const arms = Object.keys(observed).filter((v) => (weights[v] ?? 0) > 0);
+  const counts = arms.map((v) => observed[v] as number);
   if (arms.length < 2 || counts.every((c) => c === 0)) return null;
   const srm = srmTest(
     counts,
@@ -168,6 +172,14 @@ export function assignmentReport(input: AssignmentReportInput): AssignmentReport
     notes,
   };
 }
+
+/**
+ * Whether `config` randomises users (user-hash): all of a user's requests land on one arm, so
+ * its split is checked on distinct users, each request without a user id counted as one, since
+ * per-arm prediction counts of users who come back vary far more than a multinomial allows.
+ */
+export const splitsUsers = (config: AssignmentConfig): boolean =>
+  ASSIGNMENT_UNIT[config.assignment] === "user";
 
 /**
  * Whether the analysis counts the users seen on several arms under `config`: where the unit is

@@ -156,6 +156,70 @@ describe("decide", () => {
     expect(close.primary!.mde).toBeGreaterThan(0);
   });
 
+  it("checks the split on users when they are the unit, and names a variant without a count", () => {
+    const metrics = [
+      arm("champion", { count: 5000, correct: 4000 }),
+      arm("challenger", { count: 4500, correct: 3700 }),
+    ];
+    // Predictions 5000 vs 4500 are a mismatch; 400 vs 410 users, each with their own requests, are not.
+    const byUser = decide({
+      experiment: experiment(),
+      metrics,
+      units: { champion: 400, challenger: 410 },
+    });
+    expect(byUser.decision).not.toBe("invalid");
+    expect(byUser.srm).toMatchObject({ unit: "user", counts: [400, 410], mismatch: false });
+    const skewed = decide({
+      experiment: experiment(),
+      metrics,
+      units: { champion: 400, challenger: 600 },
+    });
+    expect(skewed.decision).toBe("invalid");
+    expect(skewed.reasons[0]).toMatch(/^sample ratio mismatch: champion 400 users \(weight 50\)/);
+    expect(() => decide({ experiment: experiment(), metrics, units: { champion: 400 } })).toThrow(
+      "units.challenger: must be given for every variant of the experiment",
+    );
+  });
+
+  it("tests the primary metric with users as the sample when given their sums", () => {
+    // Groups of [users, observations each, correct each]: 500 users an arm, 10 requests each.
+    const sumsOf = (groups: readonly [number, number, number][]) => ({
+      units: groups.reduce((s, [u]) => s + u, 0),
+      nSq: groups.reduce((s, [u, n]) => s + u * n * n, 0),
+      sumN: groups.reduce((s, [u, n, c]) => s + u * c * n, 0),
+      sumSq: groups.reduce((s, [u, , c]) => s + u * c * c, 0),
+    });
+    const input = {
+      experiment: experiment(),
+      metrics: [
+        arm("champion", { count: 5000, correct: 4000 }),
+        arm("challenger", { count: 5000, correct: 4250 }),
+      ],
+      units: { champion: 500, challenger: 500 },
+    };
+    const primaryUnits = {
+      champion: sumsOf([
+        [250, 10, 9],
+        [250, 10, 7],
+      ]),
+      challenger: sumsOf([
+        [250, 10, 9],
+        [250, 10, 8],
+      ]),
+    };
+    const clustered = decide({ ...input, primaryUnits }).primary!;
+    const independent = decide(input).primary!;
+    expect(clustered.independent).toBe("user");
+    expect(independent.independent).toBe("observation");
+    // Welch–Satterthwaite counts users (about 2 × 499), not observations (about 2 × 4999).
+    expect(clustered.welch.df).toBeLessThan(1000);
+    expect(independent.welch.df).toBeGreaterThan(9000);
+    expect(clustered.sequential.tau2).toBe(independent.sequential.tau2);
+    expect(() => decide({ ...input, primaryUnits: { champion: primaryUnits.champion } })).toThrow(
+      "primaryUnits.challenger: must be given for every variant of the experiment",
+    );
+  });
+
   it("is invalid on sample ratio mismatch and on missing data", () => {
     const srm = decideArms({ count: 5000, correct: 4000 }, { count: 4500, correct: 3700 });
     expect(srm.decision).toBe("invalid");

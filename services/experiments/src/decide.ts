@@ -6,6 +6,7 @@
  * kept in the store is made in decision-record.ts.
  */
 import type { AssignmentReport, DecisionKind, Experiment, PrimaryMetric } from "@mlops/contracts";
+import { clusteredSummary, type UnitSums } from "./clustered.js";
 import { type DecisionPolicy, resolvePolicy } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
 import { formatNumber as fmt, formatInterval as fmtCi } from "./format.js";
@@ -16,7 +17,7 @@ import {
   type GuardrailEvidence,
 } from "./guardrails.js";
 import { summarize } from "./moments.js";
-import { alwaysValidMde, msprtMeans, type SequentialResult } from "./sequential.js";
+import { alwaysValidMde, defaultTau2, msprtMeans, type SequentialResult } from "./sequential.js";
 import { type SrmResult, srmTest } from "./srm.js";
 import {
   type LiftResult,
@@ -25,7 +26,7 @@ import {
   welchTTestFromSummary,
 } from "./two-sample.js";
 import type { SampleSummary } from "./types.js";
-import { requireClosedInterval } from "./validate.js";
+import { requireClosedInterval, requireCount } from "./validate.js";
 import { metricMoments, type VariantMetrics } from "./variant-metrics.js";
 
 /** Which way is better for each primary metric. */
@@ -55,14 +56,41 @@ export interface DecisionInput {
    * decided at that look, and a later estimate drifting across 0 does not reverse it.
    */
   readonly previousSettledSign?: 1 | -1 | null;
+  /**
+   * Randomisation units per arm when the unit is the user (a user-hash split): distinct users,
+   * plus each prediction without a user id (hashed by its request id). The split is checked on
+   * them, since one user's requests all land on one arm; without them it is checked on
+   * predictions, the unit of a per-request split.
+   */
+  readonly units?: Readonly<Record<string, number>>;
+  /**
+   * The primary metric's per-unit sums per arm under a user-hash split (`unitSumsOf`). With
+   * them the tests use its cluster-robust variance and count users as the sample: a user's
+   * observations are correlated, and treating them as independent makes the tests reject a true
+   * null far more often than alpha.
+   */
+  readonly primaryUnits?: Readonly<Record<string, UnitSums>>;
+}
+
+/** The sample-ratio check with what it counted: users (see `DecisionInput.units`) or predictions. */
+export interface SplitCheck extends SrmResult {
+  readonly unit: "user" | "prediction";
+  /** Observed count per weighted arm, in the experiment's order of arms. */
+  readonly counts: readonly number[];
 }
 
 /** The primary comparison, treatment − control. */
 export interface PrimaryEvidence {
   readonly metric: PrimaryMetric;
   readonly better: "higher" | "lower";
+  /** Per-observation summaries of the arms. */
   readonly control: SampleSummary;
   readonly treatment: SampleSummary;
+  /**
+   * What the tests treat as independent: each observation, or each user (with
+   * `DecisionInput.primaryUnits`: a cluster-robust variance, and users as the sample size).
+   */
+  readonly independent: "observation" | "user";
   /** Always-valid p-value and confidence sequence: what the decision uses. */
   readonly sequential: SequentialResult;
   /**
@@ -88,7 +116,7 @@ export interface DecisionResult {
   readonly arms: { readonly control: string; readonly treatment: string };
   /** Readable sentences, most important first. */
   readonly reasons: string[];
-  readonly srm: SrmResult | null;
+  readonly srm: SplitCheck | null;
   readonly primary: PrimaryEvidence | null;
   readonly guardrails: GuardrailEvidence[];
   /**
@@ -106,10 +134,29 @@ export interface PeriodRef {
   readonly from: number;
 }
 
-/** Input checks beyond the policy's: a p-value in [0, 1], one statistics entry per variant. */
+/**
+ * Input checks beyond the policy's: a p-value in [0, 1], one statistics entry per variant, and
+ * with `units` a whole count for every variant.
+ */
 function checkInput(input: DecisionInput): number {
   const previousPValue = input.previousPValue ?? 1;
   requireClosedInterval("previousPValue", previousPValue, 0, 1);
+  for (const [field, perArm] of [
+    ["units", input.units],
+    ["primaryUnits", input.primaryUnits],
+  ] as const) {
+    if (perArm === undefined) continue;
+    for (const v of input.experiment.variants) {
+      if (perArm[v.name] === undefined) {
+        throw new ExperimentsInputError(
+          "UNKNOWN_VARIANT",
+          `${field}.${v.name}`,
+          "must be given for every variant of the experiment",
+        );
+      }
+    }
+  }
+  for (const [arm, n] of Object.entries(input.units ?? {})) requireCount(`units.${arm}`, n);
   const seen = new Set<string>();
   for (const [i, m] of input.metrics.entries()) {
     if (seen.has(m.variant)) {
@@ -127,7 +174,7 @@ function checkInput(input: DecisionInput): number {
 type Verdict = (
   decision: DecisionKind,
   reasons: string[],
-  srm: SrmResult | null,
+  srm: SplitCheck | null,
   primary?: PrimaryEvidence | null,
   guardrails?: GuardrailEvidence[],
 ) => DecisionResult;
@@ -148,36 +195,49 @@ function signOf(x: number): 1 | -1 | null {
   return x > 0 ? 1 : x < 0 ? -1 : null;
 }
 
-/** SRM over the arms with traffic weight; a zero-weight arm that received traffic is a mismatch. */
+/**
+ * SRM over the arms with traffic weight, counting users where they are the unit and predictions
+ * otherwise; a zero-weight arm that received traffic is a mismatch.
+ */
 function checkSplit(
   input: DecisionInput,
   byName: ReadonlyMap<string, VariantMetrics>,
   threshold: number,
-): { srm: SrmResult | null; problem: string | null } {
+): { srm: SplitCheck | null; problem: string | null } {
   const weighted = input.experiment.variants.filter((v) => v.weight > 0);
   if (weighted.length < 2) {
     const only = weighted.map((v) => v.name).join(", ") || "no arm";
     return { srm: null, problem: `no comparison: only ${only} has a positive weight` };
   }
+  const { units } = input;
+  const unit = units === undefined ? "prediction" : "user";
+  const countOf = (arm: string): number => units?.[arm] ?? byName.get(arm)!.latency.n;
   for (const v of input.experiment.variants) {
-    const n = byName.get(v.name)!.latency.n;
+    const n = countOf(v.name);
     if (v.weight === 0 && n > 0) {
       return {
         srm: null,
-        problem: `sample ratio mismatch: ${v.name} has weight 0 but ${n} predictions`,
+        problem: `sample ratio mismatch: ${v.name} has weight 0 but ${n} ${unit}s`,
       };
     }
   }
-  const counts = weighted.map((v) => byName.get(v.name)!.latency.n);
+  const counts = weighted.map((v) => countOf(v.name));
   if (counts.reduce((s, c) => s + c, 0) === 0) {
     return { srm: null, problem: "missing data: no predictions recorded for any variant" };
   }
-  const srm = srmTest(
+  const srm = {
+    ...srmTest(
+      counts,
+      weighted.map((v) => v.weight),
+      { threshold },
+    ),
+    unit,
     counts,
-    weighted.map((v) => v.weight),
-    { threshold },
-  );
-  const split = weighted.map((v, i) => `${v.name} ${counts[i]} (weight ${v.weight})`).join(", ");
+  } as const;
+  const noun = unit === "user" ? " users" : "";
+  const split = weighted
+    .map((v, i) => `${v.name} ${counts[i]}${noun} (weight ${v.weight})`)
+    .join(", ");
   return {
     srm,
     problem: srm.mismatch
@@ -259,16 +319,32 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   }
   const control = summarize(c);
   const treatment = summarize(t);
-  if (control.variance === 0 && treatment.variance === 0) {
+  // What the tests read: per observation, or with users as the sample (clustered.ts).
+  const byUser = input.primaryUnits;
+  const [a, b] =
+    byUser === undefined
+      ? [control, treatment]
+      : [
+          clusteredSummary(c, byUser[p.control] as UnitSums),
+          clusteredSummary(t, byUser[p.treatment] as UnitSums),
+        ];
+  if (a.n < 2 || b.n < 2) {
+    reasons.unshift(
+      `not enough data: ${metric} comes from ${a.n} users in ${p.control} and ${b.n} in ${p.treatment}, 2 needed per arm`,
+    );
+    return verdict("continue", reasons, srm, null, guardrails);
+  }
+  if (a.variance === 0 && b.variance === 0) {
     reasons.unshift(`not enough data: ${metric} has not varied in either arm yet`);
     return verdict("continue", reasons, srm, null, guardrails);
   }
 
   const better = PRIMARY_METRIC_DIRECTION[metric];
-  const sequential = msprtMeans(control, treatment, {
+  const sequential = msprtMeans(a, b, {
     alpha,
     previousPValue: p.previousPValue,
-    ...(p.tau2 === undefined ? {} : { tau2: p.tau2 }),
+    // τ is in per-observation standard deviations whatever the variance treats as independent.
+    tau2: p.tau2 ?? defaultTau2(control.variance, treatment.variance),
   });
   const settledSign = sequential.rejected
     ? (input.previousSettledSign ?? signOf(sequential.diff))
@@ -278,10 +354,11 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     better,
     control,
     treatment,
+    independent: byUser === undefined ? "observation" : "user",
     sequential,
     settledSign,
-    welch: welchTTestFromSummary(control, treatment, { confidence: 1 - alpha }),
-    lift: control.mean === 0 ? null : relativeLift(control, treatment, { confidence: 1 - alpha }),
+    welch: welchTTestFromSummary(a, b, { confidence: 1 - alpha }),
+    lift: control.mean === 0 ? null : relativeLift(a, b, { confidence: 1 - alpha }),
     mde: alwaysValidMde(sequential, p.power),
   };
   const improved = better === "higher" ? settledSign === 1 : settledSign === -1;

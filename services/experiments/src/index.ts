@@ -13,6 +13,7 @@ export {
 export { type AppliedDecision, type ApplyOptions, applyDecision } from "./apply.js";
 export { type ArmModel, armModels } from "./arm-models.js";
 export type { AssignmentPeriod } from "./assignment-report.js";
+export { clusteredSummary, type UnitSums, unitSumsOf } from "./clustered.js";
 export {
   type DecisionInput,
   type DecisionResult,
@@ -20,6 +21,7 @@ export {
   type PeriodRef,
   PRIMARY_METRIC_DIRECTION,
   type PrimaryEvidence,
+  type SplitCheck,
 } from "./decide.js";
 export type { DecisionPolicy } from "./decision-policy.js";
 export {

@@ -77,7 +77,7 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     expect(md).toContain("| champion | 50% | iris@1 | – | – | 3000 | 0 | 3000 |");
     // Seeded without an assignment: one configuration, unknown, checked against the definition.
     expect(md).toMatch(
-      /\| unknown \| unknown \| champion 3000, challenger 3000 \| 100% \| .* \| 1 \|/,
+      /\| unknown \| unknown \| champion 3000, challenger 3000 \| – \| 100% \| .* \| 1 \|/,
     );
     expect(md).toContain(
       "The verdict reads the current period: **unknown** since 2023-11-14T22:13:20.000Z",
@@ -139,6 +139,27 @@ describe("renderReport and readLiftPath on the embedded SQLite store", () => {
     // A reference that resolves to nothing gets no model rather than failing the report.
     const retired = { variants: [{ name: "old", weight: 100, model: "iris@retired" }] };
     expect(await armModels(store, retired)).toEqual({ old: null });
+  });
+
+  it("counts users in the split of a user-hash period, and shows them beside the predictions", async () => {
+    store = openSqliteStore(":memory:");
+    await store.experiments.create(definition("by-user"));
+    // 40 users alternate between the arms' requests: 20 users on each arm, 10 requests each.
+    await seedTraffic(store, "by-user", 200, 0, 8, {
+      assignment: { assignment: "user-hash", challenger_weight: 50 },
+      users: 40,
+    });
+    const md = renderReport(await analyzeExperiment(store, "by-user"), {
+      chartFile: null,
+      generatedAt,
+    });
+    expect(md).toMatch(
+      /\| user-hash@50 \| user \| champion 200, challenger 200 \| champion 20, challenger 20 \| 100% \|/,
+    );
+    expect(md).toContain("Counted: users, the unit a user-hash split randomises");
+    expect(md).toContain(
+      "Observed users: champion 20, challenger 20; expected: champion 20, challenger 20.",
+    );
   });
 
   it("says why there is no comparison and no chart while an arm lacks data", async () => {

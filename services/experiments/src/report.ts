@@ -9,6 +9,7 @@
 import { assignmentKey } from "@mlops/contracts";
 import type { Analysis } from "./analyze.js";
 import type { ArmModel } from "./arm-models.js";
+import { splitsUsers } from "./assignment-report.js";
 import { PRIMARY_METRIC_DIRECTION } from "./decide.js";
 import { normalQuantile } from "./distributions.js";
 import { formatNumber } from "./format.js";
@@ -92,26 +93,44 @@ const iso = (t: number): string => new Date(t).toISOString();
 function assignmentSection(analysis: Analysis): string {
   const { configurations, current, notes } = analysis.assignment;
   if (current === null) return "No predictions yet.";
+  const perArm = (counts: Readonly<Record<string, number>>): string =>
+    Object.entries(counts)
+      .map(([arm, n]) => `${arm} ${n}`)
+      .join(", ");
   const rows = configurations.map((c) => [
     assignmentKey(c),
     c.unit,
-    Object.entries(c.predictions)
-      .map(([arm, n]) => `${arm} ${n}`)
-      .join(", "),
+    perArm(c.predictions),
+    splitsUsers(c) ? perArm(c.units) : "–",
     pct(c.share),
     `${iso(c.first_timestamp)} – ${iso(c.last_timestamp)}`,
     c.srm === null ? "–" : `${fmt(c.srm.p_value)}${c.srm.mismatch ? " (mismatch)" : ""}`,
   ]);
   const configured = table(
-    ["configuration", "unit", "predictions", "share", "first – last", "SRM p (own weight)"],
+    [
+      "configuration",
+      "unit",
+      "predictions",
+      "users",
+      "share",
+      "first – last",
+      "SRM p (own weight)",
+    ],
     rows,
   );
   const overlap =
     current.users_in_several_arms === null
       ? ""
       : `; ${current.users_in_several_arms} users seen on more than one arm`;
+  const usersNote = configurations.some(splitsUsers)
+    ? [
+        "",
+        "Users: distinct user ids, each request without one counted as a user of its own (it is hashed by its request id); a user-hash configuration's split is checked on them.",
+      ]
+    : [];
   return [
     configured,
+    ...usersNote,
     "",
     `The verdict reads the current period: **${assignmentKey(current)}** since ${iso(current.from)} (unit: ${current.unit}${overlap}).`,
     "",
@@ -128,8 +147,14 @@ function srmSection(analysis: Analysis): string {
   const verdict = srm.mismatch
     ? "**Mismatch**: the split does not follow the weights; no comparison can be trusted."
     : "OK: the split follows the weights.";
-  const expected = weighted.map((v, i) => `${v.name} ${fmt(srm.expected[i])}`).join(", ");
-  return `${verdict} χ² = ${fmt(srm.chi2)}, df = ${srm.df}, p = ${fmt(srm.pValue)}. Expected predictions: ${expected}.`;
+  // Observed counts in full; expected ones to four digits.
+  const list = (xs: readonly number[], show: (x: number | undefined) => string) =>
+    weighted.map((v, i) => `${v.name} ${show(xs[i])}`).join(", ");
+  const counted =
+    srm.unit === "user"
+      ? "Counted: users, the unit a user-hash split randomises (each request without a user id counts as one)"
+      : "Counted: predictions";
+  return `${verdict} χ² = ${fmt(srm.chi2)}, df = ${srm.df}, p = ${fmt(srm.pValue)}. ${counted}. Observed ${srm.unit}s: ${list(srm.counts, String)}; expected: ${list(srm.expected, fmt)}.`;
 }
 
 function primarySection(analysis: Analysis): string {
@@ -166,6 +191,12 @@ function primarySection(analysis: Analysis): string {
       ["always-valid p-value (running minimum over looks)", fmt(p.sequential.pValue)],
       ["previous looks' p-value", fmt(analysis.previousPValue)],
       ["mixing variance τ²", fmt(p.sequential.tau2)],
+      [
+        "variance of the difference",
+        p.independent === "user"
+          ? "cluster-robust by user (a user's observations are correlated; the per-arm intervals above treat them as independent)"
+          : "per observation",
+      ],
       [
         `Welch t-test, fixed-horizon (reference only): p, ${fmt(100 * confidence)}% CI`,
         `${fmt(p.welch.pValue)}, ${fmtCi(p.welch.ci)}`,

@@ -119,7 +119,8 @@ export function alwaysValidMde(look: SequentialResult, power: number): number {
   return (look.ci[1] - look.ci[0]) / 2 + normalQuantile(power) * look.se;
 }
 
-function defaultTau2(perObservationVarA: number, perObservationVarB: number): number {
+/** The default mixing variance τ² for arms with these per-observation variances. */
+export function defaultTau2(perObservationVarA: number, perObservationVarB: number): number {
   return DEFAULT_STANDARDIZED_TAU ** 2 * ((perObservationVarA + perObservationVarB) / 2);
 }
 

@@ -119,6 +119,8 @@ export interface AssignmentCount {
   readonly assignment: Assignment;
   readonly challenger_weight: number | null;
   readonly count: number;
+  /** Distinct user ids, plus each prediction without one (see `AssignmentGroup.units`). */
+  readonly units: number;
   readonly first: number;
   readonly last: number;
 }
@@ -139,10 +141,13 @@ export function groupAssignments(
       assignment: c.assignment,
       challenger_weight: c.challenger_weight,
       predictions: Object.fromEntries(variants.map((v) => [v, 0])),
+      units: Object.fromEntries(variants.map((v) => [v, 0])),
       first_timestamp: c.first,
       last_timestamp: c.last,
     };
     group.predictions[c.variant] = (group.predictions[c.variant] ?? 0) + c.count;
+    // One row per variant and configuration: no user is counted twice.
+    group.units[c.variant] = (group.units[c.variant] ?? 0) + c.units;
     groups.set(key, {
       ...group,
       first_timestamp: Math.min(group.first_timestamp, c.first),

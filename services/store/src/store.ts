@@ -28,6 +28,7 @@ import type {
   TimeWindow,
   TrackedRun,
   VariantAggregate,
+  VariantUnits,
 } from "@mlops/contracts";
 
 /** A precondition on an alias: the version it must point at now (null: it must be unset). */
@@ -153,6 +154,13 @@ export interface PredictionRepository {
   get(requestId: string): Promise<PredictionRecord | null>;
   /** Sufficient statistics per requested variant, in the order of `query.variants`. */
   aggregate(query: AggregateQuery): Promise<VariantAggregate[]>;
+  /**
+   * Users, units and the outcome metrics' per-unit terms per requested variant, in the order of
+   * `query.variants` (`VariantUnits`): what the analysis reads where the user is the unit. It
+   * groups the window's records by unit, several times the aggregate's cost, so the aggregate
+   * leaves it out.
+   */
+  units(query: AggregateQuery): Promise<VariantUnits[]>;
   /**
    * The configurations (assignment and challenger weight) that assigned the query's predictions,
    * with a count per requested variant and their first and last prediction time, oldest first.

@@ -24,6 +24,7 @@ export async function expectLegacyReadsAsUnknown(
       assignment: "unknown",
       challenger_weight: null,
       predictions: { champion: 1 },
+      units: { champion: 1 },
       first_timestamp: legacy.timestamp,
       last_timestamp: legacy.timestamp,
     },

@@ -6,9 +6,11 @@ import {
   type AssignmentConfig,
   type AssignmentGroup,
   emptyAggregate,
+  emptyUnits,
   type OutcomeRecord,
   type PredictionRecord,
   type VariantAggregate,
+  type VariantUnits,
 } from "@mlops/contracts";
 import { Random } from "@mlops/garch";
 import { outcomeTerms } from "../src/terms.js";
@@ -115,9 +117,7 @@ export function referenceAggregate(
 ): VariantAggregate {
   const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
   const agg = emptyAggregate(variant);
-  for (const p of predictions) {
-    if (p.experiment_id !== experimentId || p.variant !== variant) continue;
-    if (window !== undefined && (p.timestamp < window.from || p.timestamp >= window.to)) continue;
+  for (const p of inWindow(predictions, experimentId, variant, window)) {
     agg.count++;
     if (p.status === "error") agg.error_count++;
     agg.latency_sum += p.latency_ms;
@@ -136,6 +136,68 @@ export function referenceAggregate(
       agg.log_loss_count++;
       agg.log_loss_sum += terms.logLoss;
       agg.log_loss_sum_sq += terms.logLoss * terms.logLoss;
+    }
+  }
+  return agg;
+}
+
+/** A variant's records of the experiment within the window. */
+function inWindow(
+  predictions: readonly PredictionRecord[],
+  experimentId: string,
+  variant: string,
+  window: { from: number; to: number } | undefined,
+): PredictionRecord[] {
+  return predictions.filter(
+    (p) =>
+      p.experiment_id === experimentId &&
+      p.variant === variant &&
+      (window === undefined || (p.timestamp >= window.from && p.timestamp < window.to)),
+  );
+}
+
+/** A variant's units and per-unit terms computed in memory: what every adapter must return. */
+export function referenceUnits(
+  predictions: readonly PredictionRecord[],
+  outcomes: readonly OutcomeRecord[],
+  experimentId: string,
+  variant: string,
+  window?: { from: number; to: number },
+): VariantUnits {
+  const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
+  const agg = emptyUnits(variant);
+  // Per unit (a user, or a prediction without one): count and sum of accuracy, value, log loss.
+  const units = new Map<string, number[]>();
+  for (const p of inWindow(predictions, experimentId, variant, window)) {
+    const unit = p.user_id === null ? `request ${p.request_id}` : `user ${p.user_id}`;
+    const sums = units.get(unit) ?? [0, 0, 0, 0, 0, 0];
+    units.set(unit, sums);
+    const outcome = byId.get(p.request_id);
+    const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
+    if (terms === null) continue;
+    sums[0]! += 1;
+    sums[1]! += terms.correct;
+    if (terms.value !== null) {
+      sums[2]! += 1;
+      sums[3]! += terms.value;
+    }
+    if (terms.logLoss !== null) {
+      sums[4]! += 1;
+      sums[5]! += terms.logLoss;
+    }
+  }
+  agg.unit_count = units.size;
+  agg.user_count = [...units.keys()].filter((u) => u.startsWith("user ")).length;
+  for (const [a_n, a_s, v_n, v_s, l_n, l_s] of units.values() as Iterable<number[]>) {
+    for (const [metric, n, s] of [
+      ["accuracy", a_n, a_s],
+      ["outcome", v_n, v_s],
+      ["log_loss", l_n, l_s],
+    ] as const) {
+      if (n! > 0) agg[`${metric}_units`]++;
+      agg[`${metric}_unit_n_sq`] += n! * n!;
+      agg[`${metric}_unit_sum_n`] += s! * n!;
+      agg[`${metric}_unit_sum_sq`] += s! * s!;
     }
   }
   return agg;
@@ -164,6 +226,13 @@ export function referenceAssignments(
         challenger_weight: records[0]!.challenger_weight,
         predictions: Object.fromEntries(
           variants.map((v) => [v, records.filter((p) => p.variant === v).length]),
+        ),
+        units: Object.fromEntries(
+          variants.map((v) => {
+            const own = records.filter((p) => p.variant === v);
+            const users = new Set(own.flatMap((p) => (p.user_id === null ? [] : [p.user_id])));
+            return [v, users.size + own.filter((p) => p.user_id === null).length];
+          }),
         ),
         first_timestamp: Math.min(...times),
         last_timestamp: Math.max(...times),

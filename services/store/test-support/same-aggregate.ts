@@ -1,10 +1,9 @@
-/** How the contract compares an adapter's aggregate with the in-memory reference. */
-import type { VariantAggregate } from "@mlops/contracts";
+/** How the contract compares an adapter's aggregate (or units) with the in-memory reference. */
 import { expect } from "vitest";
 
 /** Sums agree to 1e-9 relative (the order of floating-point additions differs by engine). */
-export function expectSameAggregate(actual: VariantAggregate, expected: VariantAggregate): void {
-  for (const key of Object.keys(expected) as (keyof VariantAggregate)[]) {
+export function expectSameAggregate<T extends object>(actual: T, expected: T): void {
+  for (const key of Object.keys(expected) as (keyof T & string)[]) {
     const a = actual[key];
     const b = expected[key];
     if (typeof b === "number" && typeof a === "number") {

@@ -7,6 +7,7 @@
  */
 import {
   ContractValidationError,
+  emptyUnits,
   type OutcomeRecord,
   type PredictionRecord,
   type VariantAggregate,
@@ -20,6 +21,7 @@ import {
   generatePredictionLogs,
   referenceAggregate,
   referenceAssignments,
+  referenceUnits,
   referenceUsersInSeveralArms,
 } from "./prediction-logs.js";
 import { expectSameAggregate } from "./same-aggregate.js";
@@ -539,6 +541,42 @@ export function describeStoreContract(
         expect(result[0]?.outcome_count).toBeGreaterThan(0);
         expect(result[0]?.outcome_value_count).toBeGreaterThan(0);
         expect(result[2]?.count).toBe(0);
+      });
+
+      it("counts each variant's users, units and per-unit terms like the in-memory reference", async () => {
+        const variants = ["champion", "challenger", "absent"];
+        const window = windowBetween(20, 180);
+        for (const query of [
+          { experiment_id: "exp-1", variants },
+          { experiment_id: "exp-1", variants, window },
+        ]) {
+          const result = await store.predictions.units(query);
+          expect(result.map((u) => u.variant)).toEqual(variants);
+          for (const units of result) {
+            expectSameAggregate(
+              units,
+              referenceUnits(
+                traffic.predictions,
+                traffic.outcomes,
+                "exp-1",
+                units.variant,
+                query.window,
+              ),
+            );
+          }
+        }
+        // The traffic has users who come back, predictions without a user id, and outcomes.
+        const [champion, , absent] = await store.predictions.units({
+          experiment_id: "exp-1",
+          variants,
+        });
+        const predictions = traffic.predictions.filter((p) => p.variant === "champion").length;
+        const anonymous = (champion?.unit_count ?? 0) - (champion?.user_count ?? 0);
+        expect(anonymous).toBeGreaterThan(0);
+        expect(champion?.user_count).toBeGreaterThan(0);
+        expect(champion?.user_count).toBeLessThan(predictions - anonymous);
+        expect(champion?.accuracy_unit_n_sq).toBeGreaterThan(champion?.accuracy_units ?? 0);
+        expect(absent).toEqual(emptyUnits("absent"));
       });
 
       it("restricts aggregates to a half-open time window", async () => {

@@ -18,8 +18,8 @@ afterAll(() => fixture.dispose());
 const T0 = 1_700_000_000_000;
 
 /**
- * `n` predictions from `start` on, a tenth to the challenger, every user on both arms once per
- * ten requests (so users cross arms, as under a per-request split).
+ * `n` predictions from `start` on, a tenth to the challenger: under a user-hash split one user
+ * per prediction, else 7 users on both arms (so users cross arms, as under a per-request split).
  */
 function traffic(
   experiment: string,
@@ -33,7 +33,8 @@ function traffic(
     variant: i % 10 === 0 ? "challenger" : "champion",
     model_name: "classifier",
     model_version: i % 10 === 0 ? 2 : 1,
-    user_id: `user-${i % 7}`,
+    // A user-hash split keeps each user on one arm; the per-request splits mix 7 users' arms.
+    user_id: assignment.assignment === "user-hash" ? `user-${start}-${i}` : `user-${i % 7}`,
     prediction: "1",
     probabilities: { "0": 0.2, "1": 0.8 },
     latency_ms: 2,
@@ -78,6 +79,26 @@ describe("GET /ab-test/stats", () => {
     expect(assignment.notes.join("\n")).toMatch(/7 users were seen on more than one arm/);
     // The current period's split against its configured 10 %: no mismatch.
     expect(stats.analysis).toMatchObject({ srm: { mismatch: false } });
+  });
+
+  it("checks a user-hash split on its users, not on how often each came back", async () => {
+    const id = "stats-users";
+    // 50 users on each arm; the champion's came back five times each, the challenger's once.
+    const records = Array.from({ length: 100 }, (_, u) => u).flatMap((u) =>
+      Array.from({ length: u % 2 === 0 ? 1 : 5 }, (_, k) => ({
+        ...traffic(id, T0 + u * 10 + k, 1, { assignment: "user-hash", challenger_weight: 50 })[0]!,
+        request_id: `${id}-${u}-${k}`,
+        variant: u % 2 === 0 ? "challenger" : "champion",
+        user_id: `u-${u}`,
+      })),
+    );
+    await fixture.store.predictions.insertMany(records);
+    const app = await build(fixture, { MLOPS_EXPERIMENT_ID: id });
+    const stats = AbStatsResponseSchema.parse((await app.inject({ url: "/ab-test/stats" })).json());
+    expect(stats.variants.map((v) => v.count)).toEqual([250, 50]);
+    expect(stats.analysis).toMatchObject({
+      srm: { mismatch: false, counted: "units", expected: [50, 50] },
+    });
   });
 
   it("reports one configuration, not mixed, for an experiment served by one", async () => {

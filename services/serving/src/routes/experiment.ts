@@ -101,6 +101,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           // The weight the current period was assigned with (this process's when unrecorded).
           current.period?.config.challenger_weight ?? config.challengerWeight,
           decisions.at(-1) ?? null,
+          current.units,
         ),
       };
     },

@@ -100,6 +100,12 @@ describe("cosmos adapter", () => {
       ]);
       expect(a.map((x) => x.variant)).toEqual(b.map((x) => x.variant));
       for (const [i, agg] of a.entries()) expectSameAggregate(b[i] as typeof agg, agg);
+      const [ua, ub] = await Promise.all([
+        sqlite.predictions.units(query),
+        cosmos.predictions.units(query),
+      ]);
+      expect(ua.map((x) => x.variant)).toEqual(query.variants);
+      for (const [i, units] of ua.entries()) expectSameAggregate(ub[i] as typeof units, units);
     }
     const pairs = async (store: typeof sqlite) => {
       const out = [];

@@ -1,8 +1,9 @@
 /**
  * Prediction logs on Cosmos DB: one document per request id (the partition key, which spreads
  * the writes), bulk-created and idempotent by id. Aggregates are one cross-partition COUNT/SUM
- * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); joined
- * pairs are read in time order, ties by request id as on SQLite.
+ * query per variant; configurations are counted with COUNT/MIN/MAX queries (no GROUP BY); users
+ * and units are read client-side; joined pairs are read in time order, ties by request id as on
+ * SQLite.
  */
 
 import type { SqlParameter } from "@azure/cosmos";
@@ -10,10 +11,12 @@ import {
   type AggregateQuery,
   type Assignment,
   AssignmentSchema,
+  emptyUnits,
   type JoinedPair,
   type OutcomeRecord,
   type PredictionRecord,
   type VariantAggregate,
+  type VariantUnits,
 } from "@mlops/contracts";
 import { type AssignmentCount, groupAssignments, windowBounds } from "../shared.js";
 import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
@@ -59,6 +62,51 @@ interface ConfigurationRow {
   wmax?: number;
 }
 
+/** The fields of a prediction document its unit's terms read. */
+interface UnitDoc {
+  user_id?: string | null;
+  t_has?: number;
+  t_correct?: number;
+  t_vhas?: number;
+  t_value?: number;
+  t_lhas?: number;
+  t_ll?: number;
+}
+
+/** The outcome metrics' per-unit terms, as `VariantUnits` names them. */
+type UnitTerms = Omit<VariantUnits, "variant" | "user_count" | "unit_count">;
+
+/** The metrics of `UnitTerms`, in the order `unitSums` keeps their (count, sum) pairs. */
+const UNIT_METRICS = ["accuracy", "outcome", "log_loss"] as const;
+
+function emptyUnitTerms(): UnitTerms {
+  const { variant: _, user_count: __, unit_count: ___, ...zeros } = emptyUnits("");
+  return zeros;
+}
+
+/** Adds `doc`'s observations to a unit's (count, sum) of each metric; returns `sums`. */
+function unitSums(doc: UnitDoc, sums: Float64Array): Float64Array {
+  sums[0] += doc.t_has ?? 0;
+  sums[1] += doc.t_correct ?? 0;
+  sums[2] += doc.t_vhas ?? 0;
+  sums[3] += doc.t_value ?? 0;
+  sums[4] += doc.t_lhas ?? 0;
+  sums[5] += doc.t_ll ?? 0;
+  return sums;
+}
+
+/** Folds one unit's (count, sum) of each metric into the terms. */
+function foldUnit(terms: UnitTerms, sums: Float64Array): void {
+  for (const [k, m] of UNIT_METRICS.entries()) {
+    const n = sums[2 * k] as number;
+    const s = sums[2 * k + 1] as number;
+    if (n > 0) terms[`${m}_units`]++;
+    terms[`${m}_unit_n_sq`] += n * n;
+    terms[`${m}_unit_sum_n`] += s * n;
+    terms[`${m}_unit_sum_sq`] += s * s;
+  }
+}
+
 /** The prediction repository over `core`. */
 export function cosmosPredictions(core: CosmosCore): PredictionRepository {
   const { call, query, read, bulkCreate, concurrency } = core;
@@ -76,6 +124,33 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       { name: "@to", value: to },
     ],
   });
+
+  /**
+   * The documents `where` matches by unit (see `VariantUnits`): their distinct user ids, the
+   * units a user-hash split randomises (those users, and each document without one) and the
+   * outcome metrics' per-unit terms. Read client-side (the emulator has no GROUP BY or DISTINCT
+   * subquery), holding each user's sums in memory.
+   */
+  async function unitsOf(what: string, where: string, parameters: SqlParameter[]) {
+    const perUser = new Map<string, Float64Array>();
+    const terms = emptyUnitTerms();
+    let anonymous = 0;
+    for await (const doc of stream<UnitDoc>(
+      what,
+      `SELECT c.user_id, c.t_has, c.t_correct, c.t_vhas, c.t_value, c.t_lhas, c.t_ll
+       FROM c WHERE ${where}`,
+      parameters,
+    )) {
+      if (typeof doc.user_id !== "string") {
+        anonymous++;
+        foldUnit(terms, unitSums(doc, new Float64Array(6)));
+        continue;
+      }
+      perUser.set(doc.user_id, unitSums(doc, perUser.get(doc.user_id) ?? new Float64Array(6)));
+    }
+    for (const sums of perUser.values()) foldUnit(terms, sums);
+    return { users: perUser.size, units: perUser.size + anonymous, terms };
+  }
 
   /** A cross-partition query's results, read a page at a time (not held in memory). */
   async function* stream<T>(what: string, text: string, parameters: SqlParameter[]) {
@@ -136,15 +211,22 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
     to: number,
   ): Promise<AssignmentCount[]> {
     const where = scope(experiment, variant, from, to);
+    const filter = (assignment: Assignment) =>
+      `${where.text} AND ${ASSIGNMENT_FILTER[assignment]}
+       ${assignment === "unknown" ? "" : "AND c.challenger_weight >= @lo AND c.challenger_weight <= @hi"}`;
+    const parameters = (lo: number, hi: number) => [
+      ...where.parameters,
+      { name: "@lo", value: lo },
+      { name: "@hi", value: hi },
+    ];
     const read = async (assignment: Assignment, lo: number, hi: number) => {
       const [row] = await query<ConfigurationRow>(
         predictions,
         `count ${experiment}/${variant} by ${assignment}`,
         `SELECT COUNT(1) AS n, MIN(c.timestamp) AS first, MAX(c.timestamp) AS last,
            MIN(c.challenger_weight) AS wmin, MAX(c.challenger_weight) AS wmax
-         FROM c WHERE ${where.text} AND ${ASSIGNMENT_FILTER[assignment]}
-           ${assignment === "unknown" ? "" : "AND c.challenger_weight >= @lo AND c.challenger_weight <= @hi"}`,
-        [...where.parameters, { name: "@lo", value: lo }, { name: "@hi", value: hi }],
+         FROM c WHERE ${filter(assignment)}`,
+        parameters(lo, hi),
       );
       return row ?? {};
     };
@@ -157,12 +239,18 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       if (!row.n) return [];
       const one = assignment === "unknown" || row.wmin === row.wmax;
       if (one) {
+        const { units } = await unitsOf(
+          `count users of ${experiment}/${variant} by ${assignment}`,
+          filter(assignment),
+          parameters(lo, hi),
+        );
         return [
           {
             variant,
             assignment,
             challenger_weight: assignment === "unknown" ? null : (row.wmin as number),
             count: row.n,
+            units,
             first: row.first as number,
             last: row.last as number,
           },
@@ -266,6 +354,21 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
             log_loss_sum: v("log_loss_sum"),
             log_loss_sum_sq: v("log_loss_sum_sq"),
           };
+        }),
+      );
+    },
+    units: async (queryInput) => {
+      const parsed = check.aggregateQuery(queryInput);
+      const { from, to } = windowBounds(parsed.window);
+      return Promise.all(
+        parsed.variants.map(async (variant): Promise<VariantUnits> => {
+          const where = scope(parsed.experiment_id, variant, from, to);
+          const { users, units, terms } = await unitsOf(
+            `count units of ${parsed.experiment_id}/${variant}`,
+            where.text,
+            where.parameters,
+          );
+          return { variant, user_count: users, unit_count: units, ...terms };
         }),
       );
     },

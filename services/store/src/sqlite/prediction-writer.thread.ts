@@ -25,6 +25,7 @@ const ops: {
   insertMany: (records) => store.predictions.insertMany(records),
   insertValidated: (records) => store.predictions.insertValidated(records),
   aggregate: (query) => store.predictions.aggregate(query),
+  units: (query) => store.predictions.units(query),
   assignments: (query) => store.predictions.assignments(query),
   usersInSeveralArms: (query) => store.predictions.usersInSeveralArms(query),
 };

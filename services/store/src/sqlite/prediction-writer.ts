@@ -20,6 +20,7 @@ import {
   type PredictionRecordInput,
   type ValidationIssue,
   type VariantAggregate,
+  type VariantUnits,
 } from "@mlops/contracts";
 import { StoreUnavailableError } from "../errors.js";
 import type { WriteResult } from "../store.js";
@@ -35,6 +36,7 @@ export interface ThreadOps {
   insertMany: { input: readonly PredictionRecordInput[]; output: WriteResult };
   insertValidated: { input: readonly PredictionRecord[]; output: WriteResult };
   aggregate: { input: AggregateQuery; output: VariantAggregate[] };
+  units: { input: AggregateQuery; output: VariantUnits[] };
   assignments: { input: AggregateQuery; output: AssignmentGroup[] };
   usersInSeveralArms: { input: AggregateQuery; output: number };
 }
@@ -54,6 +56,7 @@ export interface PredictionWriter {
   insertMany(records: readonly PredictionRecordInput[]): Promise<WriteResult>;
   insertValidated(records: readonly PredictionRecord[]): Promise<WriteResult>;
   aggregate(query: AggregateQuery): Promise<VariantAggregate[]>;
+  units(query: AggregateQuery): Promise<VariantUnits[]>;
   assignments(query: AggregateQuery): Promise<AssignmentGroup[]>;
   usersInSeveralArms(query: AggregateQuery): Promise<number>;
   /** Waits for the requests in flight, then stops the thread. */
@@ -81,6 +84,7 @@ export function startPredictionWriter(store: string, data: WriterThreadData): Pr
     insertMany: (records) => writes.call("insertMany", records),
     insertValidated: (records) => writes.call("insertValidated", records),
     aggregate: (query) => reads.call("aggregate", query),
+    units: (query) => reads.call("units", query),
     assignments: (query) => reads.call("assignments", query),
     usersInSeveralArms: (query) => reads.call("usersInSeveralArms", query),
     async close() {

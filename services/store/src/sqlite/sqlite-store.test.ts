@@ -133,6 +133,7 @@ describe("sqlite adapter", () => {
       const range = ["e", "champion", 0, 10];
       for (const detail of [
         plan(PREDICTION_READS.aggregate, ...range),
+        plan(PREDICTION_READS.units, ...range),
         plan(PREDICTION_READS.assignments, ...range),
         plan(PREDICTION_READS.usersInSeveralArms, "e", '["champion","challenger"]', 0, 10),
       ]) {

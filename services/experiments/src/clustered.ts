@@ -1,0 +1,60 @@
+/**
+ * The variance of a mean whose observations come in units that were randomised together: under a
+ * user-hash split every request of a user lands on one arm, and a user's observations are
+ * correlated (some users' inputs are harder than others'), so treating them as independent
+ * understates the variance and a test on them rejects a true null far too often. The estimator
+ * is the delta method for a ratio of means (the cluster-robust sandwich of a mean): with units u,
+ * n_u observations and S_u their sum, mean = ΣS_u / Σn_u and
+ *   Var(mean) ≈ N/(N − 1) · Σ_u (S_u − mean·n_u)² / (Σn_u)²
+ * over the N units that have an observation (Deng, Lu and Litz, "Trustworthy analysis of online
+ * A/B tests", 2018). Σ_u (S_u − mean·n_u)² expands to ΣS_u² − 2·mean·ΣS_u·n_u + mean²·Σn_u², so
+ * a store keeps three sums per arm.
+ */
+import type { PrimaryMetric, VariantUnits } from "@mlops/contracts";
+import type { Moments } from "./moments.js";
+import type { SampleSummary } from "./types.js";
+import { requireCount, requireFinite } from "./validate.js";
+
+/** One metric's per-unit sums in one arm. */
+export interface UnitSums {
+  /** Units with at least one observation of the metric. */
+  readonly units: number;
+  /** Σn_u². */
+  readonly nSq: number;
+  /** ΣS_u·n_u. */
+  readonly sumN: number;
+  /** ΣS_u². */
+  readonly sumSq: number;
+}
+
+/** The store's prefix of each primary metric's per-unit terms. */
+const PREFIX = { accuracy: "accuracy", outcome_mean: "outcome", log_loss: "log_loss" } as const;
+
+/** The per-unit sums of `metric` in a store's units of a variant. */
+export function unitSumsOf(units: VariantUnits, metric: PrimaryMetric): UnitSums {
+  const m = PREFIX[metric];
+  return {
+    units: units[`${m}_units`],
+    nSq: units[`${m}_unit_n_sq`],
+    sumN: units[`${m}_unit_sum_n`],
+    sumSq: units[`${m}_unit_sum_sq`],
+  };
+}
+
+/**
+ * The summary the two-sample tests read, with the units as the sample: n is the number of
+ * units and variance / n is the cluster-robust Var(mean), so a test's standard error is robust
+ * and its degrees of freedom count units, not observations. The mean is the observations' mean.
+ * With fewer than 2 units the variance is NaN, as `summarize`'s with fewer than 2 observations.
+ */
+export function clusteredSummary(m: Moments, u: UnitSums): SampleSummary {
+  requireCount("units.units", u.units);
+  requireCount("units.nSq", u.nSq);
+  requireFinite("units.sumN", u.sumN);
+  requireFinite("units.sumSq", u.sumSq);
+  if (u.units < 2) return { n: u.units, mean: m.mean, variance: Number.NaN };
+  // Rounding can leave the expanded sum of squares a hair below 0.
+  const spread = Math.max(0, u.sumSq - 2 * m.mean * u.sumN + m.mean * m.mean * u.nSq);
+  const varianceOfMean = (u.units / (u.units - 1)) * (spread / (m.n * m.n));
+  return { n: u.units, mean: m.mean, variance: varianceOfMean * u.units };
+}
