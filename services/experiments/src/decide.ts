@@ -279,13 +279,6 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   const metric = input.experiment.primary_metric;
   const c = metricMoments(arms.control, metric);
   const t = metricMoments(arms.treatment, metric);
-  if (c === null || t === null) {
-    return verdict(
-      "invalid",
-      [`missing data: the variance of ${metric} is not available from this source`],
-      srm,
-    );
-  }
 
   const guardrails: GuardrailEvidence[] = [];
   const reasons: string[] = [];

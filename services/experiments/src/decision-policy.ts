@@ -5,6 +5,9 @@ import { DEFAULT_SRM_THRESHOLD } from "./srm.js";
 import { requireCount, requireOpenInterval, requirePositive } from "./validate.js";
 
 /** How the decision is taken; every field has a default. */
+/** Observations each arm needs before the decision compares the arms (`policy.minSamplePerArm`). */
+export const DEFAULT_MIN_SAMPLE_PER_ARM = 100;
+
 export interface DecisionPolicy {
   /** The arm that serves now. Default "champion". */
   readonly control?: string;
@@ -60,7 +63,7 @@ export function resolvePolicy(
       "must differ from policy.control",
     );
   }
-  const minSamplePerArm = policy.minSamplePerArm ?? 100;
+  const minSamplePerArm = policy.minSamplePerArm ?? DEFAULT_MIN_SAMPLE_PER_ARM;
   requireCount("policy.minSamplePerArm", minSamplePerArm);
   if (minSamplePerArm < 2) {
     throw new ExperimentsInputError(

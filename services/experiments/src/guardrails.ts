@@ -44,8 +44,8 @@ export function checkGuardrail(
   alpha: number,
   minSample: number,
 ): GuardrailEvidence | null {
-  const c = metricMoments(arms.control, metric)!;
-  const t = metricMoments(arms.treatment, metric)!;
+  const c = metricMoments(arms.control, metric);
+  const t = metricMoments(arms.treatment, metric);
   if (c.n < minSample || t.n < minSample) return null;
   const control = summarize(c);
   const treatment = summarize(t);

@@ -2,6 +2,7 @@ import type { Experiment } from "@mlops/contracts";
 import { describe, expect, it } from "vitest";
 import type { Analysis } from "./analyze.js";
 import { decide } from "./decide.js";
+import { DEFAULT_MIN_SAMPLE_PER_ARM } from "./decision-policy.js";
 import { normalCdf } from "./distributions.js";
 import { bernoulliMoments, EMPTY_MOMENTS } from "./moments.js";
 import { planExperiment, reachableMde } from "./plan.js";
@@ -19,7 +20,7 @@ describe("planExperiment", () => {
       challengerWeight: 20,
     });
     const fixed = sampleSizeProportions(0.7, 0.72).perArm;
-    expect(plan.fixedHorizon).toEqual({ perArm: fixed, days: fixed / 2000 });
+    expect(plan.fixedHorizon).toEqual({ perArm: fixed, byPower: fixed, days: fixed / 2000 });
     // The always-valid test needs more than a single look.
     expect(plan.sequential.perArm).toBeGreaterThan(fixed);
     expect(plan.sequential.days).toBe(plan.sequential.perArm / 2000);
@@ -38,8 +39,8 @@ describe("planExperiment", () => {
     };
     const sizes = [0.5, 0.8, 0.95].map((power) => {
       const plan = planExperiment({ metric: "mean", baseline: 10, mde: 0.5, sd: 2, power });
-      expect(plan.fixedHorizon.perArm).toBe(sampleSizeMeans(0.5, 2, { power }).perArm);
-      const n = plan.sequential.perArm;
+      expect(plan.fixedHorizon.byPower).toBe(sampleSizeMeans(0.5, 2, { power }).perArm);
+      const n = plan.sequential.byPower;
       expect(powerAt(n)).toBeGreaterThanOrEqual(power);
       expect(powerAt(n - 1)).toBeLessThan(power);
       return n;
@@ -50,6 +51,22 @@ describe("planExperiment", () => {
     const reject = (n: number) =>
       msprt({ diff: 0.5, variance: 8 / n }, { tau2: 0.04, alpha: 0.05 }).rejected;
     expect([reject(sizes[0]!), reject(sizes[0]! - 1)]).toEqual([true, false]);
+  });
+
+  it("never plans fewer observations than the decision compares", () => {
+    // A large effect: power alone asks for a handful per arm (1 for the fixed horizon).
+    const plan = planExperiment({
+      metric: "mean",
+      baseline: 10,
+      mde: 5,
+      sd: 1,
+      trafficPerDay: 100,
+    });
+    expect(plan.minSamplePerArm).toBe(DEFAULT_MIN_SAMPLE_PER_ARM);
+    expect(plan.fixedHorizon.byPower).toBeLessThan(DEFAULT_MIN_SAMPLE_PER_ARM);
+    expect(plan.sequential.byPower).toBeLessThan(DEFAULT_MIN_SAMPLE_PER_ARM);
+    expect(plan.fixedHorizon).toMatchObject({ perArm: DEFAULT_MIN_SAMPLE_PER_ARM, days: 2 });
+    expect(plan.sequential).toMatchObject({ perArm: DEFAULT_MIN_SAMPLE_PER_ARM, days: 2 });
   });
 
   it("ends for an MDE so small that the sizes pass 2^53, where doubles are no longer every integer", () => {
@@ -113,7 +130,7 @@ describe("reachableMde", () => {
     errorRate: bernoulliMoments(0, n),
     accuracy: bernoulliMoments(correct, n),
     outcome: EMPTY_MOMENTS,
-    logLoss: null,
+    logLoss: EMPTY_MOMENTS,
   });
   const analysisOf = (metrics: VariantMetrics[]): Analysis => ({
     experiment,

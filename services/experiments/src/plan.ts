@@ -6,6 +6,7 @@
  */
 import type { PrimaryMetric } from "@mlops/contracts";
 import type { Analysis } from "./analyze.js";
+import { DEFAULT_MIN_SAMPLE_PER_ARM } from "./decision-policy.js";
 import { ExperimentsInputError } from "./errors.js";
 import { summarize } from "./moments.js";
 import { sampleSizeMeans, sampleSizeProportions } from "./power.js";
@@ -35,9 +36,13 @@ export interface PlanInput {
   readonly challengerWeight?: number;
 }
 
-/** Observations per arm and, with traffic, days until the smaller arm has them. */
+/**
+ * Observations per arm and, with traffic, days until the smaller arm has them: what the power
+ * asks for (`byPower`), but never fewer than the decision looks at (`perArm` is the larger).
+ */
 export interface PlanSize {
   readonly perArm: number;
+  readonly byPower: number;
   readonly days: number | null;
 }
 
@@ -49,6 +54,11 @@ export interface Plan {
   readonly mde: number;
   readonly alpha: number;
   readonly power: number;
+  /**
+   * The fewest observations per arm the decision compares (DEFAULT_MIN_SAMPLE_PER_ARM, the
+   * policy's default): no size below it is reported, since nothing is decided before it.
+   */
+  readonly minSamplePerArm: number;
   /** A test looked at once, at the end (two-sided, `power`). */
   readonly fixedHorizon: PlanSize;
   /**
@@ -152,10 +162,14 @@ export function planExperiment(input: PlanInput): Plan {
     input.trafficPerDay === undefined
       ? null
       : (input.trafficPerDay * Math.min(weight, 100 - weight)) / 100;
-  const size = (perArm: number): PlanSize => ({
-    perArm,
-    days: perDayInSmallerArm === null ? null : perArm / perDayInSmallerArm,
-  });
+  const size = (byPower: number): PlanSize => {
+    const perArm = Math.max(byPower, DEFAULT_MIN_SAMPLE_PER_ARM);
+    return {
+      perArm,
+      byPower,
+      days: perDayInSmallerArm === null ? null : perArm / perDayInSmallerArm,
+    };
+  };
   return {
     metric: input.metric,
     baseline: input.baseline,
@@ -163,6 +177,7 @@ export function planExperiment(input: PlanInput): Plan {
     mde: input.mde,
     alpha,
     power,
+    minSamplePerArm: DEFAULT_MIN_SAMPLE_PER_ARM,
     fixedHorizon: size(fixed),
     sequential: size(sequentialPerArm(input.mde, varA, varB, alpha, power)),
   };

@@ -164,8 +164,8 @@ function primarySection(analysis: Analysis): string {
   const z = normalQuantile(1 - experiment.alpha / 2);
   const rows = analysis.metrics.map((m) => {
     const moments = metricMoments(m, metric);
-    if (moments === null || moments.n < 2) {
-      return [m.variant, String(moments?.n ?? 0), fmt(moments?.mean), "–", "–"];
+    if (moments.n < 2) {
+      return [m.variant, String(moments.n), fmt(moments.mean), "–", "–"];
     }
     const s = summarize(moments);
     const half = z * Math.sqrt(s.variance / s.n);

@@ -25,11 +25,8 @@ export interface VariantMetrics {
   readonly accuracy: Moments;
   /** Numeric outcomes. */
   readonly outcome: Moments;
-  /**
-   * Log loss per ok prediction with probabilities and an outcome; null when only its sum is known
-   * (a store aggregate has no sum of squares for it), so its variance cannot be estimated.
-   */
-  readonly logLoss: Moments | null;
+  /** Log loss per ok prediction with probabilities and an outcome. */
+  readonly logLoss: Moments;
 }
 
 /** What one outcome contributes (the shape `@mlops/store`'s `outcomeTerms` returns). */
@@ -40,10 +37,7 @@ export interface OutcomeContribution {
 }
 
 /** The moments of `metric` in `m`, or null when they are not available. */
-export function metricMoments(
-  m: VariantMetrics,
-  metric: PrimaryMetric | GuardrailMetric,
-): Moments | null {
+export function metricMoments(m: VariantMetrics, metric: PrimaryMetric | GuardrailMetric): Moments {
   switch (metric) {
     case "accuracy":
       return m.accuracy;
@@ -60,7 +54,7 @@ export function metricMoments(
 
 /**
  * A variant's metrics from a store aggregate. 0/1 metrics are exact; latency and numeric outcomes
- * go through Σx² (see `momentsFromSums`); log loss is null because the aggregate carries no Σx².
+ * and log loss go through Σx² (see `momentsFromSums`).
  */
 export function variantMetricsFromAggregate(agg: VariantAggregate): VariantMetrics {
   return {
@@ -124,6 +118,6 @@ export function mergeVariantMetrics(a: VariantMetrics, b: VariantMetrics): Varia
     errorRate: mergeMoments(a.errorRate, b.errorRate),
     accuracy: mergeMoments(a.accuracy, b.accuracy),
     outcome: mergeMoments(a.outcome, b.outcome),
-    logLoss: a.logLoss === null || b.logLoss === null ? null : mergeMoments(a.logLoss, b.logLoss),
+    logLoss: mergeMoments(a.logLoss, b.logLoss),
   };
 }

@@ -267,6 +267,22 @@ describe("mlops ab plan", () => {
     expect(text.stdout).toMatch(
       /always-valid test \(what mlops ab analyze decides with\): \d+ per arm\n/,
     );
+    // A large effect: the decision's minimum, not the power, sets both sizes, and says so.
+    const large = await run([
+      "ab",
+      "plan",
+      "--baseline",
+      "10",
+      "--mde",
+      "5",
+      "--metric",
+      "mean",
+      "--sd",
+      "1",
+    ]);
+    expect(large.stdout).toContain(
+      "fixed-horizon test, looked at once: 100 per arm (the fewest mlops ab analyze compares; the power alone needs 1)\n",
+    );
   });
 
   it("shows the baseline and the target with the digits that tell them apart", async () => {

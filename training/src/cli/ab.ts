@@ -17,6 +17,7 @@ import {
   MAX_LIFT_POINTS,
   type Plan,
   type PlanMetric,
+  type PlanSize,
   planExperiment,
   type ReachableMde,
   reachableMde,
@@ -179,6 +180,11 @@ const fmtTo = (x: number, step: number): string => {
   return String(Number(x.toPrecision(Math.min(17, Math.max(4, digits || 4)))));
 };
 const days = (d: number | null): string => (d === null ? "" : `, ${fmt(d)} days`);
+/** A size per arm, saying so where the decision's minimum, not the power, set it. */
+const perArm = (size: PlanSize): string =>
+  size.perArm > size.byPower
+    ? `${size.perArm} per arm (the fewest mlops ab analyze compares; the power alone needs ${size.byPower})`
+    : `${size.perArm} per arm`;
 
 function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null): string {
   const traffic =
@@ -187,8 +193,8 @@ function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null
       : ` (at ${flags.traffic}/day, ${flags.challengerWeight}% to the challenger; the smaller arm sets the pace)`;
   const lines = [
     `${plan.metric} ${fmtTo(plan.baseline, plan.mde)} → ${fmtTo(plan.target, plan.mde)} (MDE ${fmt(plan.mde)}), alpha ${plan.alpha}, power ${plan.power}${traffic}`,
-    `fixed-horizon test, looked at once: ${plan.fixedHorizon.perArm} per arm${days(plan.fixedHorizon.days)}`,
-    `always-valid test (what mlops ab analyze decides with): ${plan.sequential.perArm} per arm${days(plan.sequential.days)}`,
+    `fixed-horizon test, looked at once: ${perArm(plan.fixedHorizon)}${days(plan.fixedHorizon.days)}`,
+    `always-valid test (what mlops ab analyze decides with): ${perArm(plan.sequential)}${days(plan.sequential.days)}`,
   ];
   if (reachable !== null) {
     lines.push(
