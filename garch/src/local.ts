@@ -174,7 +174,9 @@ export interface Runs {
 
 /**
  * Quasi-Newton runs from each start in turn; a later run stops once it heads for an optimum
- * already found, or cannot beat the best one (early-stop.ts).
+ * already found, or cannot beat the best one (early-stop.ts). `seedEach`: each run's curvature
+ * estimate starts from the outer product of the scores at its own start (the path a run from
+ * it alone takes), not at the first start.
  */
 export function runStarts(
   model: Model,
@@ -182,6 +184,7 @@ export function runStarts(
   starts: readonly Float64Array[],
   maxIterations: number,
   known: Known[] = [],
+  seedEach = false,
 ): Runs {
   let best: QuasiResult | null = null;
   let iterations = 0;
@@ -191,7 +194,7 @@ export function runStarts(
   let curvature: Float64Array | null = null;
   for (const start of starts) {
     const theta = clip(c, start);
-    curvature ??= opgAt(model, theta);
+    if (seedEach || !curvature) curvature = opgAt(model, theta);
     const run = quasiNewtonStage(model, c, theta, maxIterations, {
       tol: QUASI_TOL,
       curvature,
@@ -255,8 +258,9 @@ export function localEstimate(model: Model, c: Constraints, maxIterations: numbe
 /**
  * Finishes `runs` as `finish` does, after the quasi-Newton stage has also run from the
  * weak-ARCH starts: together, stopped early where a run heads for an optimum found, and each
- * on its own from scratch (a weak-ARCH likelihood has several optima, and the early stops,
- * which judge a run by the optima found so far, can end one heading for a higher one). Each
+ * on its own without early stops (a weak-ARCH likelihood has several optima, and the early
+ * stops, which judge a run by the optima found so far, can end one heading for a higher one);
+ * a start's run alone is its group run, continued where that one was stopped. Each
  * distinct best end is finished (the runs' own, with the group's, with every run's), since
  * finishing can take a lower end to a higher optimum; the converged, then higher, estimate is
  * the fit's. The extra runs are capped like any run, but do not draw on what the cap leaves
@@ -269,16 +273,20 @@ function finishWithWeakArch(
   iterations: number,
   maxIterations: number,
 ): Estimate {
-  const starts = weakArchStarts(model);
-  const together = runStarts(model, c, starts, maxIterations, [...runs.known]);
-  // The first start alone takes the group's first run's path (the same start and curvature; what
-  // the group knows only stops a run early): where that run was not stopped, it is reused.
-  const first = together.ends[0];
-  const alone = starts.map((start, i) =>
-    i === 0 && first && first.end !== "same" && first.end !== "dominated"
-      ? { best: first, iterations: 0, known: [], ends: [first] }
-      : runStarts(model, c, [start], maxIterations),
-  );
+  const together = runStarts(model, c, weakArchStarts(model), maxIterations, [...runs.known], true);
+  // Each start alone takes its group run's path (the same start and curvature; what the group
+  // knows only stops a run early): a run not stopped is reused, a stopped one goes on from there.
+  const alone = together.ends.map((end): Runs => {
+    if (end.end !== "same" && end.end !== "dominated") {
+      return { best: end, iterations: 0, known: [], ends: [end] };
+    }
+    const rest = quasiNewtonStage(model, c, end.theta, maxIterations - end.iterations, {
+      tol: QUASI_TOL,
+      curvature: end.curvature,
+    });
+    const whole = { ...rest, iterations: end.iterations + rest.iterations };
+    return { best: whole, iterations: rest.iterations, known: [], ends: [whole] };
+  });
   const extra = [together, ...alone].reduce((sum, r) => sum + r.iterations, 0);
   const better = (a: QuasiResult | null, b: QuasiResult | null) =>
     b && (!a || b.logLikelihood > a.logLikelihood) ? b : a;

@@ -178,6 +178,13 @@ describe("the GARCH(2,2) local optimum of garch22-local-optimum.csv", () => {
     expect(fitted.activeConstraints).toEqual([]);
   });
 
+  it("stops the runs heading for an optimum found within half a standard error of it", () => {
+    const fitted = fit(x, { p: 2, q: 2, init: "fcp", stationarity: false });
+    // 108 when runs went on to within 0.1 standard errors, to the same estimate.
+    expect(fitted.iterations).toBe(94);
+    expect(Math.abs(fitted.logLikelihood + 6983.581672830006)).toBeLessThan(1e-9 * 6983.6);
+  });
+
   it("lands exactly on the bound of the nested GARCH(2,1), and says so", () => {
     const fitted = fit(x, { p: 2, q: 1, init: "fcp", stationarity: false });
     expect(fitted.converged).toBe(true);
