@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 // The server module, not the package index: the app (and Fastify) must load after telemetry starts.
+import { localServerUrl } from "@mlops/contracts";
 import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
 import { DEMO_MODELS, interruptible, runDemoJob, runGarchDemoJob } from "@mlops/training";
@@ -61,7 +62,7 @@ async function main() {
 }
 
 const port = await exitOnFailure(main);
-const url = `http://127.0.0.1:${port}`;
+const url = localServerUrl(config.host, port);
 const what =
   config.mode === "garch"
     ? "the GARCH volatility service"

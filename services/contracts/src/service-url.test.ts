@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseServiceUrl, ServiceUrlSchema, serviceUrl } from "./service-url.js";
+import { localServerUrl, parseServiceUrl, ServiceUrlSchema, serviceUrl } from "./service-url.js";
 
 const CREDENTIALS_RULE =
   "must not hold a user name or password (user:password@host): credentials go in a header";
@@ -103,5 +103,20 @@ describe("serviceUrl", () => {
         },
       ),
     );
+  });
+});
+
+describe("localServerUrl", () => {
+  it.each([
+    ["0.0.0.0", "http://127.0.0.1:8080"],
+    ["::", "http://[::1]:8080"],
+    ["127.1", "http://127.1:8080"],
+    ["localhost", "http://localhost:8080"],
+    ["::1", "http://[::1]:8080"],
+    ["fe80::1%eth0", "http://[fe80::1%25eth0]:8080"],
+  ])("reaches a server on %j at %s", (host, url) => {
+    expect(localServerUrl(host, 8080)).toBe(url);
+    // WHATWG URLs take no zone id (curl takes RFC 6874's form); every other one parses.
+    if (!host.includes("%")) expect(new URL(url).port).toBe("8080");
   });
 });

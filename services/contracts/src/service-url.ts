@@ -68,3 +68,14 @@ export function serviceUrl(base: string | URL, route: string): URL {
   const { origin, pathname } = new URL(base);
   return new URL(`${origin}${pathname.replace(/\/+$/, "")}${route}`);
 }
+
+/**
+ * The URL a client on this machine reaches a server at that listens on `host` and `port`: a
+ * wildcard address (`0.0.0.0`, `::`) by its loopback, an IPv6 address in brackets with its zone
+ * id's `%` written `%25` (RFC 6874), a host name or IPv4 address as it is.
+ */
+export function localServerUrl(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  const authority = reachable.includes(":") ? `[${reachable.replace("%", "%25")}]` : reachable;
+  return `http://${authority}:${port}`;
+}
