@@ -7,6 +7,7 @@
 export * from "./api.js";
 export * from "./assignment.js";
 export * from "./cosmos-layout.js";
+export * from "./each-limited.js";
 export * from "./edge.js";
 export * from "./edge-config.js";
 export type { EnvRecord } from "./env.js";

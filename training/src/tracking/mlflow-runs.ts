@@ -1,4 +1,4 @@
-import type { MetricPoint, RunArtifact, TrackedRun } from "@mlops/contracts";
+import { eachLimited, type MetricPoint, type RunArtifact, type TrackedRun } from "@mlops/contracts";
 import { z } from "zod";
 import { ARTIFACT_TAG_PREFIX, MlflowId, PARENT_RUN_TAG, RUN_NAME_TAG } from "./mlflow.js";
 import { MlflowError, type MlflowRestClient } from "./mlflow-client.js";
@@ -41,24 +41,6 @@ async function allPages<T>(
     }
   } while (token !== undefined);
   return items;
-}
-
-/** `fn` of each item, at most `limit` running at once, in the items' order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Metric values as MLflow's JSON writes them: numbers, and `"NaN"`/`"Infinity"` as protobuf does. */
@@ -140,9 +122,11 @@ export class MlflowRunReader implements RunReader {
       FoundExperimentSchema,
     );
     const keys = [...new Set(run.data.metrics.map((m) => m.key))];
-    const histories = await mapLimited(keys, HISTORY_CONCURRENCY, (key) =>
-      this.history(runId, key),
-    );
+    // Kept in the keys' order, whichever answers first.
+    const histories: MetricPoint[][] = [];
+    await eachLimited([...keys.entries()], HISTORY_CONCURRENCY, async ([i, key]) => {
+      histories[i] = await this.history(runId, key);
+    });
     return trackedRun(run, experiment.name, histories.flat());
   }
 

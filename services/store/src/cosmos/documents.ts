@@ -4,6 +4,7 @@
  * read-modify-write, and bulk creates, all through the connection's `call` (retry and deadline).
  */
 import type { Container, ItemDefinition, OperationInput, SqlParameter } from "@azure/cosmos";
+import { eachLimited } from "@mlops/contracts";
 import { StoreConflictError, StoreNotFoundError, StoreUnavailableError } from "../errors.js";
 import type { CosmosConnection } from "./connection.js";
 import { isTransient, statusOf } from "./retry.js";
@@ -203,17 +204,4 @@ export async function inChunks<T>(
   fn: (chunk: T[]) => Promise<void>,
 ): Promise<void> {
   for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
-}
-
-/** `fn` over every item, at most `limit` at once. */
-export async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -3,10 +3,10 @@
  * first outcome of a request wins; each new one is folded into its prediction, if logged.
  */
 import type { ItemDefinition } from "@azure/cosmos";
-import type { OutcomeRecord } from "@mlops/contracts";
+import { eachLimited, type OutcomeRecord } from "@mlops/contracts";
 import type { OutcomeRepository, WriteResult } from "../store.js";
 import { check } from "../validate.js";
-import { type CosmosCore, eachLimited } from "./documents.js";
+import type { CosmosCore } from "./documents.js";
 import { outcomeJoiner } from "./outcome-join.js";
 
 /** The outcome repository over `core`. */

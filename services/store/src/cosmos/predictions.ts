@@ -11,6 +11,7 @@ import {
   type AggregateQuery,
   type Assignment,
   AssignmentSchema,
+  eachLimited,
   emptyUnits,
   type JoinedPair,
   type OutcomeRecord,
@@ -21,7 +22,7 @@ import {
 import { type AssignmentCount, groupAssignments, windowBounds } from "../shared.js";
 import type { JoinedQuery, PredictionRepository, WriteResult } from "../store.js";
 import { check } from "../validate.js";
-import { BULK_CHUNK, type CosmosCore, eachLimited, inChunks } from "./documents.js";
+import { BULK_CHUNK, type CosmosCore, inChunks } from "./documents.js";
 import { outcomeJoiner, type PredictionDoc, toPredictionDoc } from "./outcome-join.js";
 
 function toRecord(doc: PredictionDoc): PredictionRecord {
