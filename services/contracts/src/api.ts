@@ -159,7 +159,8 @@ export type GarchFitForecastResponse = z.infer<typeof GarchFitForecastResponseSc
 
 /**
  * `POST /feedback`. A label outcome must be a class of the served classifier (the server checks:
- * the classes are its models'); a number is a numeric outcome (revenue, clicks, …).
+ * the classes are its models'); a number is a numeric outcome (revenue, clicks, …), which also
+ * counts as a class for accuracy and log loss when it names one (1 for class "1").
  */
 export const FeedbackRequestSchema = z.strictObject({
   /** The `request_id` a prediction answered with (not the client's `x-request-id`). */

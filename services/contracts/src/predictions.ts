@@ -125,9 +125,11 @@ const count = z.number().int().min(0);
 
 /**
  * Sufficient statistics of one variant. Prediction terms cover every record in the window;
- * outcome terms cover `ok` predictions that have an outcome: `correct_count` where the outcome's
- * class equals the prediction, numeric sums over numeric outcomes, and log loss over records that
- * carry probabilities (−ln of the clipped probability of the observed class). Each metric comes
+ * outcome terms cover `ok` predictions that have an outcome: `outcome_count` those whose outcome
+ * names one of the prediction's classes (a number such as revenue that names none is a value
+ * only) and `correct_count` those where it is the predicted class, numeric sums over numeric
+ * outcomes, and log loss over the class-naming ones that carry probabilities (−ln of the
+ * clipped probability of the observed class). Each metric comes
  * with its sum of squares, so a variance (and a test) needs no second pass over the records.
  */
 export const VariantAggregateSchema = z.object({

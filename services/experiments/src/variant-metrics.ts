@@ -31,7 +31,8 @@ export interface VariantMetrics {
 
 /** What one outcome contributes (the shape `@mlops/store`'s `outcomeTerms` returns). */
 export interface OutcomeContribution {
-  readonly correct: 0 | 1;
+  /** Null when the outcome names no class (a numeric value only). */
+  readonly correct: 0 | 1 | null;
   readonly value: number | null;
   readonly logLoss: number | null;
 }
@@ -85,7 +86,7 @@ export class VariantMetricsAccumulator {
 
   /** The outcome of an ok prediction. */
   addOutcome(terms: OutcomeContribution): void {
-    this.accuracy.add(terms.correct);
+    if (terms.correct !== null) this.accuracy.add(terms.correct);
     if (terms.value !== null) this.outcome.add(terms.value);
     if (terms.logLoss !== null) this.logLoss.add(terms.logLoss);
   }

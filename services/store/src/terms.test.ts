@@ -24,6 +24,19 @@ describe("outcomeTerms", () => {
     });
   });
 
+  it("scores a number that names no class as a value only", () => {
+    for (const outcome of [7, 1.5, -1]) {
+      expect(outcomeTerms(ok("1", { "0": 0.25, "1": 0.75 }), outcome)).toEqual({
+        correct: null,
+        value: outcome,
+        logLoss: null,
+      });
+    }
+    // Without probabilities the predicted class is the only class known.
+    expect(outcomeTerms(ok("1", null), 1)).toEqual({ correct: 1, value: 1, logLoss: null });
+    expect(outcomeTerms(ok("1", null), 2)?.correct).toBeNull();
+  });
+
   it("gives failed predictions no terms", () => {
     expect(
       outcomeTerms({ status: "error", prediction: null, probabilities: null }, "a"),
@@ -54,7 +67,14 @@ describe("outcomeTerms", () => {
         fc.oneof(label, fc.integer({ min: 0, max: 3 })),
         (predicted, probabilities, outcome) => {
           const terms = outcomeTerms(ok(predicted, probabilities), outcome);
-          expect(terms?.correct).toBe(predicted === String(outcome) ? 1 : 0);
+          const observed = String(outcome);
+          const namesClass =
+            typeof outcome === "string" || observed === predicted || observed in probabilities;
+          if (!namesClass) {
+            expect(terms).toEqual({ correct: null, value: outcome, logLoss: null });
+            return;
+          }
+          expect(terms?.correct).toBe(predicted === observed ? 1 : 0);
           expect(terms?.logLoss).toBeGreaterThanOrEqual(-Math.log(1 - LOG_LOSS_EPSILON));
           expect(terms?.logLoss).toBeLessThanOrEqual(-Math.log(LOG_LOSS_EPSILON));
           expect(terms?.value).toBe(typeof outcome === "number" ? outcome : null);

@@ -12,11 +12,17 @@ import {
 
 /** The terms of one (prediction, outcome) pair; null for failed predictions (no outcome terms). */
 export interface OutcomeTerms {
-  /** 1 when the outcome's class equals the predicted class. */
-  readonly correct: 0 | 1;
+  /**
+   * 1 when the outcome's class equals the predicted class; null when the outcome names none of
+   * the prediction's classes (a numeric outcome such as revenue), which is no classification.
+   */
+  readonly correct: 0 | 1 | null;
   /** The outcome when numeric. */
   readonly value: number | null;
-  /** −ln of the clipped predicted probability of the observed class; null without probabilities. */
+  /**
+   * −ln of the clipped predicted probability of the observed class; null without probabilities
+   * or when the outcome names no class.
+   */
   readonly logLoss: number | null;
 }
 
@@ -28,11 +34,18 @@ export function outcomeTerms(
   if (prediction.status !== "ok") return null;
   const observed = outcomeClass(outcome);
   const probs = prediction.probabilities;
+  const value = typeof outcome === "number" ? outcome : null;
   // hasOwn: a label such as "constructor" must not read Object.prototype.
-  const p = probs !== null && Object.hasOwn(probs, observed) ? (probs[observed] as number) : 0;
+  const known = probs !== null && Object.hasOwn(probs, observed);
+  // A number that is none of the classes (7 or 1.5 for classes "0" and "1") is a value, not a
+  // sure miss: counting it as one would drag accuracy down and add ~34.5 to the log loss.
+  if (value !== null && !known && prediction.prediction !== observed) {
+    return { correct: null, value, logLoss: null };
+  }
+  const p = known ? (probs[observed] as number) : 0;
   return {
     correct: prediction.prediction === observed ? 1 : 0,
-    value: typeof outcome === "number" ? outcome : null,
+    value,
     logLoss:
       probs === null
         ? null

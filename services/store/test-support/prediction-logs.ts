@@ -125,8 +125,10 @@ export function referenceAggregate(
     const outcome = byId.get(p.request_id);
     const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
     if (terms === null) continue;
-    agg.outcome_count++;
-    agg.correct_count += terms.correct;
+    if (terms.correct !== null) {
+      agg.outcome_count++;
+      agg.correct_count += terms.correct;
+    }
     if (terms.value !== null) {
       agg.outcome_value_count++;
       agg.outcome_sum += terms.value;
@@ -175,8 +177,10 @@ export function referenceUnits(
     const outcome = byId.get(p.request_id);
     const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
     if (terms === null) continue;
-    sums[0]! += 1;
-    sums[1]! += terms.correct;
+    if (terms.correct !== null) {
+      sums[0]! += 1;
+      sums[1]! += terms.correct;
+    }
     if (terms.value !== null) {
       sums[2]! += 1;
       sums[3]! += terms.value;

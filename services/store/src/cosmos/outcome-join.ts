@@ -53,8 +53,8 @@ function withOutcome(doc: PredictionDoc, outcome: OutcomeRecord): PredictionDoc 
     terms === null
       ? NO_TERMS
       : {
-          t_has: 1,
-          t_correct: terms.correct,
+          t_has: terms.correct === null ? 0 : 1,
+          t_correct: terms.correct ?? 0,
           t_vhas: terms.value === null ? 0 : 1,
           t_value: terms.value ?? 0,
           t_value_sq: terms.value === null ? 0 : terms.value * terms.value,
