@@ -1,4 +1,10 @@
-import { AB_VARIANT_ACCURACY, PREDICTION_LATENCY, PREDICTION_REQUESTS } from "@mlops/contracts";
+import {
+  AB_VARIANT_ACCURACY,
+  PREDICTION_LATENCY,
+  PREDICTION_LOG_DROPPED,
+  PREDICTION_LOG_WRITE_FAILURES,
+  PREDICTION_REQUESTS,
+} from "@mlops/contracts";
 
 /**
  * The alerts behind the platform's promises, as data: each says what it watches, in which query
@@ -192,8 +198,23 @@ export const accuracyDropAlert: PrometheusAlert = {
   expression: `max by (experiment, variant) (${AB_VARIANT_ACCURACY.name}) < max by (experiment, variant) (avg_over_time(${AB_VARIANT_ACCURACY.name}[7d])) - ${ACCURACY_DROP}`,
 };
 
+/**
+ * The prediction log failing to reach the store: batches failing to write, or records dropped
+ * from a full buffer. Predictions keep being served meanwhile (readiness does not ask the store),
+ * so this is where a store outage shows, and the A/B evidence it loses is counted.
+ */
+export const predictionLogAlert: PrometheusAlert = {
+  alert: "PredictionLogFailing",
+  description:
+    "Prediction records are failing to reach the store (write failures or a full buffer dropping them); A/B evidence is being lost.",
+  severity: 1,
+  for: "PT5M",
+  expression: `sum(increase(${PREDICTION_LOG_WRITE_FAILURES.name}[10m])) > 0 or sum(increase(${PREDICTION_LOG_DROPPED.name}[10m])) > 0`,
+};
+
 export const prometheusAlerts: readonly PrometheusAlert[] = [
   latencyAlert,
   volumeDropAlert,
   accuracyDropAlert,
+  predictionLogAlert,
 ];

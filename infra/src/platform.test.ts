@@ -1,6 +1,8 @@
 import {
   AB_VARIANT_ACCURACY,
   COSMOS_LAYOUT,
+  PREDICTION_LOG_DROPPED,
+  PREDICTION_LOG_WRITE_FAILURES,
   parseServingConfig,
   SERVING_ENV,
 } from "@mlops/contracts";
@@ -349,7 +351,16 @@ describe("the prod program under mocks", () => {
       "PredictionLatencyP95High",
       "PredictionVolumeDrop",
       "ModelAccuracyDrop",
+      "PredictionLogFailing",
     ]);
+  });
+
+  it("alerts when the prediction log fails to reach the store (readiness does not ask it)", () => {
+    const [group] = ofType("azure-native:alertsmanagement:PrometheusRuleGroup");
+    const rules = (group!.inputs as { rules: { alert: string; expression: string }[] }).rules;
+    const log = rules.find((r) => r.alert === "PredictionLogFailing");
+    expect(log?.expression).toContain(`increase(${PREDICTION_LOG_WRITE_FAILURES.name}[10m])`);
+    expect(log?.expression).toContain(`increase(${PREDICTION_LOG_DROPPED.name}[10m])`);
   });
 
   it("provisions the store's containers from the contracts layout, with TTL on prediction logs", () => {

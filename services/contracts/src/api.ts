@@ -194,8 +194,9 @@ export const AbStatsResponseSchema = z.object({
 export type AbStatsResponse = z.infer<typeof AbStatsResponseSchema>;
 
 /**
- * The probe routes: liveness (the process answers) and readiness (models loaded and the store
- * answers, so traffic may come). The server registers them, Kubernetes probes them, and the smoke
+ * The probe routes: liveness (the process answers) and readiness (models loaded and the process
+ * not shedding load, so traffic may come; not the shared store, whose outage would take every
+ * replica out at once). The server registers them, Kubernetes probes them, and the smoke
  * test checks them.
  */
 export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready" } as const;

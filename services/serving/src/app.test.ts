@@ -238,6 +238,25 @@ describe("models, health and docs", () => {
     expect((await app.inject({ url: "/models/bad@name" })).json().issues[0].path).toBe("name");
   });
 
+  it("stays ready and serves while the store does not answer, which /health reports", async () => {
+    // The same store with a ping that fails, as an unreachable Cosmos account would: every
+    // replica shares it, so readiness that asked it would empty the Service at once.
+    const down: Store = Object.create(fixture.store, {
+      ping: { value: () => Promise.reject(new Error("connection refused")) },
+    });
+    for (const mode of [{}, GARCH_MODE]) {
+      const app = await build(fixture, mode, { store: down });
+      const ready = await app.inject({ url: "/health/ready" });
+      expect([ready.statusCode, ready.json()]).toEqual([200, { status: "ready" }]);
+    }
+    const app = await build(fixture, {}, { store: down });
+    expect((await app.inject({ url: "/predict", ...json({ features: row }) })).statusCode).toBe(
+      200,
+    );
+    const health = (await app.inject({ url: "/health" })).json();
+    expect(health).toMatchObject({ status: "degraded", store: { kind: "sqlite", ok: false } });
+  });
+
   it("reports live, ready and a summary without internals", async () => {
     const app = await build(fixture);
     expect((await app.inject({ url: "/health/live" })).json()).toEqual({ status: "live" });

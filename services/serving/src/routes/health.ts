@@ -1,6 +1,13 @@
 /**
- * Probes: `/health/live` (the process answers), `/health/ready` (models loaded and the store
- * answers: traffic may come), `/health` (a summary for people; the GARCH service has its own).
+ * Probes: `/health/live` (the process answers), `/health/ready` (traffic may come: the models are
+ * loaded, which they are once the process listens, and it is not shedding load), `/health` (a
+ * summary for people, with the store's state; the GARCH service has its own).
+ *
+ * Readiness does not ask the store. Every replica shares it, so a store that stops answering for
+ * longer than the probe's failure threshold would take all of them out of the Service at once,
+ * turning a store incident into an outage of predictions, which do not need it (their log waits in
+ * a buffer and retries). `/health` reports it, and the prediction log's alert fires on the
+ * writes it fails.
  */
 import {
   ErrorResponseSchema,
@@ -13,7 +20,6 @@ import {
 } from "@mlops/contracts";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { ServingError } from "../errors.js";
 import { NEVER_SHED } from "../plugins/security.js";
 
 const SummarySchema = z.object({
@@ -68,16 +74,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     HEALTH_PATHS.ready,
     {
       schema: {
-        summary: "Readiness: models loaded and the store answers",
+        summary: "Readiness: models loaded and not shedding load (the store is not asked)",
         response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema },
       },
     },
-    async () => {
-      if (!(await storeOk())) {
-        throw new ServingError("STORE_UNAVAILABLE", "the store did not answer");
-      }
-      return { status: "ready" as const };
-    },
+    async () => ({ status: "ready" as const }),
   );
 
   // The GARCH service answers `/health` in its own contract (routes/garch-service.ts).
