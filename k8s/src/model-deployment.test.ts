@@ -5,6 +5,7 @@ import {
   type ModelDeploymentArgs,
   podTemplate,
   selectorLabels,
+  TMP_SIZE_LIMIT,
   terminationGraceSeconds,
   validateModelDeploymentArgs,
 } from "./model-deployment.js";
@@ -163,6 +164,18 @@ describe("podTemplate", () => {
       spec: { enableServiceLinks: boolean };
     };
     expect(pod.spec.enableServiceLinks).toBe(false);
+  });
+
+  it("gives /tmp room for the Azure Monitor exporter's offline store, so an outage cannot evict", () => {
+    const pod = podTemplate(base, "sa", selectorLabels("champion")) as {
+      spec: { volumes: { name: string; emptyDir?: { sizeLimit: string } }[] };
+    };
+    const tmp = pod.spec.volumes.find((v) => v.name === "tmp");
+    expect(tmp?.emptyDir?.sizeLimit).toBe(TMP_SIZE_LIMIT);
+    // @azure/monitor-opentelemetry-exporter keeps up to 5e7 bytes of unsent telemetry under
+    // os.tmpdir() (fileSystemPersist's maxBytesOnDisk); a pod past its emptyDir limit is evicted.
+    const mebibytes = Number(/^(\d+)Mi$/.exec(TMP_SIZE_LIMIT)?.[1]);
+    expect(mebibytes * 2 ** 20).toBeGreaterThan(5e7 * 1.5);
   });
 
   it("labels pods with the selector it is given, the variant's for a model deployment", () => {

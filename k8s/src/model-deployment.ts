@@ -367,15 +367,21 @@ export function podTemplate(
       ],
       // The writable paths of the read-only image (services/serving/Dockerfile's VOLUME): temp
       // files, and the embedded store's file when MLOPS_STORE is not cosmos. Bounded so neither
-      // can fill the node. Key Vault's secrets, when mounted, are read-only.
+      // can fill the node; a pod past its limit is evicted, so /tmp holds what the Azure Monitor
+      // exporter may keep there while App Insights is unreachable (its offline store under
+      // os.tmpdir(), up to 50 MB: maxBytesOnDisk in the exporter's fileSystemPersist) with
+      // room to spare. Key Vault's secrets, when mounted, are read-only.
       volumes: [
-        { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        { name: "tmp", emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
         { name: "store", emptyDir: { sizeLimit: "1Gi" } },
         ...(vault ? [vault.volume] : []),
       ],
     },
   };
 }
+
+/** The serving pods' /tmp: the exporter's offline telemetry (≤ 50 MB) and temp files. */
+export const TMP_SIZE_LIMIT = "128Mi";
 
 /** Where the serving image keeps its writable data (its VOLUME; the embedded store's file). */
 export const SERVING_IMAGE_DATA_DIR = "/var/lib/mlops";
