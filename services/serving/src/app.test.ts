@@ -138,7 +138,9 @@ describe("feedback and A/B stats", () => {
     await vi.waitFor(async () => {
       const res = await app.inject({ url: "/ab-test/stats" });
       expect(res.statusCode).toBe(200);
-      const counts = res.json().variants.map((v: { outcome_count: number }) => v.outcome_count);
+      const counts = res
+        .json()
+        .variants.map((v: { outcome_value_count: number }) => v.outcome_value_count);
       expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(6);
     });
   });
