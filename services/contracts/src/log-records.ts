@@ -14,11 +14,24 @@ export const PINO_LEVELS = { info: 30, warn: 40, error: 50, fatal: 60 } as const
 export const REQUEST_LOG = {
   /** `LogMessage.msg`. */
   message: "served",
-  /** Field names: HTTP method, path with query, status code, milliseconds to answer. */
-  fields: { method: "method", url: "url", status: "status", ms: "ms" },
+  /**
+   * Field names: HTTP method, path with query, status code, milliseconds to answer, and on a
+   * prediction the id it was stored under (`request_id` in its answer; a batch's rows are
+   * `<id>.<row>`), beside the correlation id `reqId`.
+   */
+  fields: {
+    method: "method",
+    url: "url",
+    status: "status",
+    ms: "ms",
+    predictionId: "predictionId",
+  },
 } as const;
 
-/** One line per model loaded at start, with how long the load took. */
+/**
+ * One line per model loaded at start, with how long the load took, and one each time a promotion
+ * moves the default GARCH reference to another version.
+ */
 export const MODEL_LOADED_LOG = {
   message: "model loaded",
   /** `name@version`, its kind, milliseconds from registry lookup to a model ready to serve. */

@@ -97,7 +97,7 @@ export const AB_VARIANT_ACCURACY: MetricSpec = gauge(
 export const MODEL_LOAD_SECONDS: MetricSpec = gauge(
   "model_load_seconds",
   ["model"],
-  "Seconds the model took to load when the process started (registry, artifact, restore).",
+  "Seconds the served model took to load (registry, artifact, restore): at start, and again for the default GARCH model when a promotion moves its alias.",
 );
 
 /** The window `AB_VARIANT_ACCURACY` covers, in milliseconds. */

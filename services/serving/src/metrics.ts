@@ -266,8 +266,8 @@ export function createMetrics(
   return { registry, requests, pendingRequests, latency, overrides };
 }
 
-/** The `MODEL_LOAD_SECONDS` gauge of the models this process loaded at start. */
-export function registerModelLoads(registry: Registry, loads: readonly ModelLoad[]): void {
+/** The `MODEL_LOAD_SECONDS` gauge, set for the models this process loaded at start. */
+export function registerModelLoads(registry: Registry, loads: readonly ModelLoad[]): Gauge {
   // Each serving process loads its own copy: merged, the gauge reports the average load time.
   const gauge = new Gauge({
     ...spec(MODEL_LOAD_SECONDS),
@@ -275,4 +275,5 @@ export function registerModelLoads(registry: Registry, loads: readonly ModelLoad
     aggregator: "average",
   });
   for (const load of loads) gauge.set({ model: load.model }, load.ms / 1000);
+  return gauge;
 }

@@ -14,6 +14,9 @@
 
 import { randomFillSync } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { REQUEST_LOG } from "@mlops/contracts";
+import type { FastifyBaseLogger } from "fastify";
+import { bindLog } from "./request-logger.js";
 
 /** Random bytes per id: bytes 6-15 of the UUID (the version and variant bits are overwritten). */
 const RANDOM_BYTES = 10;
@@ -51,11 +54,15 @@ export function uuidv7(now = Date.now()): string {
  * The id of the prediction a request serves, which the log keys it by and `/feedback` names: the
  * request's own id when the server made it (no valid `x-request-id`: one id for both, as before),
  * else a new UUIDv7, since the client's id is a correlation id that any number of requests may
- * share.
+ * share. The request's log lines carry it from now on (`REQUEST_LOG.fields.predictionId`), so its
+ * `served` line joins both the stored prediction and the client's trace.
  */
 export function predictionId(request: {
   readonly id: string;
   readonly headers: IncomingHttpHeaders;
+  readonly log: FastifyBaseLogger;
 }): string {
-  return request.headers["x-request-id"] === request.id ? uuidv7() : request.id;
+  const id = request.headers["x-request-id"] === request.id ? uuidv7() : request.id;
+  bindLog(request.log, { [REQUEST_LOG.fields.predictionId]: id });
+  return id;
 }

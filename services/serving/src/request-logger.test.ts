@@ -5,7 +5,7 @@ import Fastify, {
   type LogLevel,
 } from "fastify";
 import { describe, expect, it } from "vitest";
-import { lazyChildLogger, levelEnabled } from "./request-logger.js";
+import { bindLog, lazyChildLogger, levelEnabled } from "./request-logger.js";
 
 describe("levelEnabled", () => {
   it("compares pino's standard levels, and writes nothing when silent", () => {
@@ -58,6 +58,15 @@ describe("lazyChildLogger", () => {
     ],
     ["a grandchild", (log) => log.child({ extra: true }).warn("from the grandchild")],
     [
+      "bindings added before and after the first line",
+      (log) => {
+        bindLog(log, { before: 1 });
+        log.warn("bound once");
+        bindLog(log, { after: 2 });
+        log.warn("bound twice");
+      },
+    ],
+    [
       "a level raised on the request's logger",
       (log) => {
         log.level = "debug";
@@ -84,6 +93,17 @@ describe("lazyChildLogger", () => {
       log.warn("shown");
     });
     expect(out).toEqual([{ level: 40, reqId: id, msg: "shown" }]);
+  });
+
+  it("binds a field at no level's cost until a line is written, on a route's own level too", async () => {
+    const route = (log: FastifyBaseLogger) => {
+      bindLog(log, { predictionId: "p-1" });
+      log.error("written");
+    };
+    for (const routeLevel of [undefined, "error" as const]) {
+      const { lines: out, id } = await lines("warn", lazyChildLogger, route, routeLevel);
+      expect(out).toEqual([{ level: 50, reqId: id, predictionId: "p-1", msg: "written" }]);
+    }
   });
 
   it("reports the server's level until a line is written, and keeps a route's own level", async () => {

@@ -3,7 +3,8 @@
  * its id (`request.log`), and building one serializes the binding: ~1.5 % of a prediction's CPU,
  * though at `warn` a served prediction writes no line. `lazyChildLogger` hands out a stand-in that
  * builds the child at the first call at an enabled level, so every line written is the eager
- * child's, and a call below the level costs one comparison.
+ * child's, and a call below the level costs one comparison. `bindLog` adds a binding to a
+ * request's lines (the prediction's id) without building the child either.
  */
 import type { FastifyBaseLogger, FastifyServerOptions } from "fastify";
 
@@ -19,18 +20,29 @@ export function levelEnabled(logger: Pick<FastifyBaseLogger, "level">, level: Wr
 
 type Bindings = Parameters<FastifyBaseLogger["child"]>[0];
 
+/** pino's `setBindings`, which Fastify's logger type leaves out (its null logger has none). */
+interface Rebindable {
+  setBindings?(bindings: Bindings): void;
+}
+
 /** A request's logger that becomes `parent.child(bindings)` when it first has a line to write. */
 class LazyChildLogger implements FastifyBaseLogger {
   #child: FastifyBaseLogger | undefined;
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private bindings: Bindings,
   ) {}
 
   private get real(): FastifyBaseLogger {
     this.#child ??= this.parent.child(this.bindings);
     return this.#child;
+  }
+
+  /** Adds `bindings` to the lines written from now on, to the child's when it is built. */
+  setBindings(bindings: Bindings): void {
+    if (this.#child === undefined) this.bindings = { ...this.bindings, ...bindings };
+    else (this.#child as Rebindable).setBindings?.(bindings);
   }
 
   get level(): string {
@@ -70,6 +82,11 @@ class LazyChildLogger implements FastifyBaseLogger {
   child(...args: Parameters<FastifyBaseLogger["child"]>): FastifyBaseLogger {
     return this.real.child(...args);
   }
+}
+
+/** Adds `bindings` to the lines a request's `log` writes from now on (pino's `setBindings`). */
+export function bindLog(log: FastifyBaseLogger, bindings: Bindings): void {
+  (log as Rebindable).setBindings?.(bindings);
 }
 
 /**

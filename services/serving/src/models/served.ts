@@ -1,7 +1,8 @@
 /**
  * The models this process serves, resolved once at start from the configured references
- * (`classifier@champion`, …) through the registry and loaded from verified artifacts. Other
- * registered GARCH fits are loaded on first use and kept in a small cache.
+ * (`classifier@champion`, …) through the registry and loaded from verified artifacts. The GARCH
+ * reference is resolved again on each use (a promotion moves its alias); other registered GARCH
+ * fits are loaded on first use and kept in a small cache.
  */
 import {
   armsMismatch,
@@ -32,7 +33,7 @@ export interface ResolvedGarch {
   readonly served: ServedGarch;
 }
 
-/** How long a model took to load at start: registry lookup, artifact read and check, restore. */
+/** How long a model took to load: registry lookup, artifact read and check, restore. */
 export interface ModelLoad {
   /** `name@version`. */
   readonly model: string;
@@ -46,12 +47,20 @@ const GARCH_CACHE_SIZE = 16;
 export interface ServedModels {
   /** Classifier per variant this process serves (one in single mode, both in split mode). */
   readonly classifiers: Partial<Record<ServedVariant, Classifier>>;
-  /** The configured GARCH fit, if any. */
+  /** The configured GARCH fit as loaded at start, if any. */
   readonly garch: ServedGarch | null;
   /** The classifier for `variant`; it is always loaded for the variants assignment yields. */
   classifier(variant: ServedVariant): Classifier;
-  /** The models loaded at start and how long each took. */
+  /**
+   * The models served and how long each took to load: those loaded at start, the GARCH entry
+   * replaced when the configured reference has resolved to another version since.
+   */
   readonly loads: readonly ModelLoad[];
+  /**
+   * Calls `listener` each time the configured GARCH reference resolves to another version than
+   * the one `loads` names (after a promotion), with that version's load and the one it replaces.
+   */
+  onGarchReload(listener: (load: ModelLoad, replaced: ModelLoad) => void): void;
   /** A registered GARCH fit by reference text (`name`, `name@3`, `name@alias`). */
   garchFit(ref: string): Promise<ServedGarch>;
   /** The same, with the version's registry record as resolved now. */
@@ -100,22 +109,16 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
         ? ["champion", "challenger"]
         : [];
   const loads: ModelLoad[] = [];
-  const timed = async <T>(kind: ModelKind, load: () => Promise<[ModelVersion, T]>): Promise<T> => {
-    const started = performance.now();
-    const [version, model] = await load();
-    loads.push({
-      model: `${version.name}@${version.version}`,
-      kind,
-      ms: performance.now() - started,
-    });
-    return model;
-  };
   const classifiers: Partial<Record<ServedVariant, Classifier>> = {};
   for (const variant of variants) {
     const ref = variant === "champion" ? config.championModel : config.challengerModel;
-    classifiers[variant] = await timed("classifier", async () => {
-      const version = await resolve(store, ref, "classifier");
-      return [version, loadClassifier(await readVersion(version))];
+    const started = performance.now();
+    const version = await resolve(store, ref, "classifier");
+    classifiers[variant] = loadClassifier(await readVersion(version));
+    loads.push({
+      model: `${version.name}@${version.version}`,
+      kind: "classifier",
+      ms: performance.now() - started,
     });
   }
   const { champion, challenger } = classifiers;
@@ -127,21 +130,13 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
       );
     }
   }
-  const cache = new Map<string, ServedGarch>();
-  const loadFit = async (version: ModelVersion): Promise<ServedGarch> => {
-    const fit = loadGarch(await readVersion(version));
-    const served = { name: version.name, version: version.version, fit };
-    if (cache.size >= GARCH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(`${version.name}@${version.version}`, served);
-    return served;
-  };
-  const garchModel = config.garchModel;
-  const garch = garchModel
-    ? await timed("garch", async () => {
-        const version = await resolve(store, garchModel, "garch");
-        return [version, await loadFit(version)];
-      })
-    : null;
+  // Fits by `name@version`, with how long each took to load (from resolving its reference).
+  const cache = new Map<string, { readonly served: ServedGarch; readonly load: ModelLoad }>();
+  const garchRef = config.garchModel ? formatModelRef(config.garchModel) : null;
+  // Where `loads` holds the configured GARCH fit's load (pushed at start), and who hears of it
+  // being replaced.
+  let garchAt = -1;
+  const reloadListeners: ((load: ModelLoad, replaced: ModelLoad) => void)[] = [];
   const resolveGarch = async (text: string): Promise<ResolvedGarch> => {
     const ref = ModelRefSchema.safeParse(text);
     if (!ref.success) {
@@ -150,14 +145,35 @@ export async function loadServedModels(config: ServingConfig, store: Store): Pro
         { path: "model", message },
       ]);
     }
+    const started = performance.now();
     const record = await resolve(store, ref.data, "garch");
-    const served = cache.get(`${record.name}@${record.version}`) ?? (await loadFit(record));
-    return { record, served };
+    const model = `${record.name}@${record.version}`;
+    let cached = cache.get(model);
+    if (cached === undefined) {
+      const fit = loadGarch(await readVersion(record));
+      const load: ModelLoad = { model, kind: "garch", ms: performance.now() - started };
+      cached = { served: { name: record.name, version: record.version, fit }, load };
+      if (cache.size >= GARCH_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(model, cached);
+    }
+    if (formatModelRef(ref.data) === garchRef) {
+      if (garchAt < 0) garchAt = loads.push(cached.load) - 1;
+      const replaced = loads[garchAt]!;
+      if (replaced.model !== model) {
+        loads[garchAt] = cached.load;
+        for (const listener of reloadListeners) listener(cached.load, replaced);
+      }
+    }
+    return { record, served: cached.served };
   };
+  const garch = garchRef === null ? null : (await resolveGarch(garchRef)).served;
   return {
     classifiers,
     garch,
     loads,
+    onGarchReload(listener) {
+      reloadListeners.push(listener);
+    },
     classifier(variant) {
       return classifiers[variant]!;
     },
