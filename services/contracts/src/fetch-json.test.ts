@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { freePort } from "../test-support/free-port.js";
-import { BODY_EXCERPT_CHARS, fetchJson } from "./fetch-json.js";
+import { BODY_EXCERPT_CHARS, bytesText, fetchJson, MAX_ANSWER_BYTES } from "./fetch-json.js";
 
 const Answer = z.object({ value: z.number() });
 
@@ -11,7 +11,9 @@ const Answer = z.object({ value: z.number() });
  * A loopback server with known answers: `/ok` a valid body, `/created` the same as 201, `/down`
  * 503 with an error object, `/page` 502 with a long HTML page, `/text` a 200 that is not JSON,
  * `/shape` a body that breaks the schema, `/empty` nothing, `/stall` the start of a body and then
- * nothing, `/hang` no answer at all, and `/echo` the method, content-type, accept and body it got.
+ * nothing, `/cut` the start of a body and then a dropped connection, `/endless` a JSON string that
+ * never ends, `/plain` valid JSON sent as text, `/problem` JSON as `application/problem+json`,
+ * `/hang` no answer at all, and `/echo` the method, content-type, accept and body it got.
  */
 let server: Server;
 let origin: string;
@@ -40,6 +42,25 @@ beforeAll(async () => {
           return res.writeHead(200).end();
         case "/stall":
           return res.writeHead(200, { "content-type": "application/json" }).write('{"value":');
+        case "/cut":
+          res.writeHead(200, { "content-type": "application/json" }).write('{"value":');
+          return setTimeout(() => res.destroy(), 20);
+        case "/endless": {
+          res.writeHead(200, { "content-type": "application/json" }).write('"');
+          const chunk = "x".repeat(64 * 1024);
+          // As fast as the client reads, until it hangs up.
+          const pump = () => {
+            while (!res.destroyed && res.write(chunk));
+          };
+          res.on("drain", pump);
+          return pump();
+        }
+        case "/plain":
+          return res.writeHead(200, { "content-type": "text/plain" }).end('{"value":3}');
+        case "/problem":
+          return res
+            .writeHead(200, { "content-type": "application/problem+json; charset=utf-8" })
+            .end('{"value":4}');
         case "/echo":
           return json(200, {
             value: chunks.reduce((n, c) => n + c.length, 0),
@@ -148,6 +169,51 @@ describe("fetchJson", () => {
       ok: true,
       status: 200,
       data: {},
+    });
+  });
+
+  it("reads no more of a body than the cap, and names the cap", async () => {
+    // A body that never ends: without the cap, it would be read until the timeout or memory ran out.
+    const started = performance.now();
+    expect(await call("/endless", { schema: z.string(), timeoutMs: 10_000 })).toEqual({
+      ok: false,
+      failure: { kind: "too-large", status: 200, maxBytes: MAX_ANSWER_BYTES },
+    });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(await call("/ok", { maxBodyBytes: 5 })).toEqual({
+      ok: false,
+      failure: { kind: "too-large", status: 200, maxBytes: 5 },
+    });
+    expect(await call("/ok", { maxBodyBytes: 11 })).toMatchObject({ ok: true });
+    // An error status stays one, quoting what was read.
+    expect(await call("/page", { maxBodyBytes: 100 })).toEqual({
+      ok: false,
+      failure: { kind: "status", status: 502, body: page.slice(0, 100), json: undefined },
+    });
+  });
+
+  it("words a cap in MiB when it is a whole number of them, else in bytes", () => {
+    expect(bytesText(MAX_ANSWER_BYTES)).toBe("4 MiB");
+    expect(bytesText(5)).toBe("5 bytes");
+  });
+
+  it("with jsonContentType, takes only an answer that says it is JSON", async () => {
+    const jsonOnly = { jsonContentType: true };
+    expect(await call("/plain")).toMatchObject({ ok: true, data: { value: 3 } });
+    expect(await call("/plain", jsonOnly)).toEqual({
+      ok: false,
+      failure: { kind: "not-json", status: 200, body: '{"value":3}' },
+    });
+    expect(await call("/ok", jsonOnly)).toMatchObject({ ok: true, data: { value: 1 } });
+    expect(await call("/problem", jsonOnly)).toMatchObject({ ok: true, data: { value: 4 } });
+    // An error status is reported as one, whatever its type.
+    expect(await call("/page", jsonOnly)).toMatchObject({ ok: false, failure: { kind: "status" } });
+  });
+
+  it("reports an answer whose connection dropped mid-body as cut off, not as unreachable", async () => {
+    expect(await call("/cut")).toEqual({
+      ok: false,
+      failure: { kind: "cut-off", status: 200, message: "other side closed" },
     });
   });
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type PredictResponse, PredictResponseSchema } from "@mlops/contracts";
+import { MAX_ANSWER_BYTES, type PredictResponse, PredictResponseSchema } from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExperimentsInputError } from "./errors.js";
@@ -21,7 +21,8 @@ const PREDICTION: PredictResponse = PredictResponseSchema.parse({
 /**
  * A loopback server whose first path segment says how it answers: `/api/…` as the API does,
  * `/shape/…` a body of the wrong shape, `/text/…` a body that is not JSON, `/gone/…` 404 with
- * a text, and `/hang/…` never.
+ * a text, `/cut/…` the start of an answer and then a dropped connection, `/huge/…` a valid answer
+ * padded past the answer cap, and `/hang/…` never.
  * Every request's path is recorded.
  */
 let server: Server;
@@ -37,6 +38,10 @@ beforeAll(async () => {
     else if (path === "/api/feedback") json({ request_id: "r-1", duplicate: false });
     else if (path === "/shape/predict") json({ ...PREDICTION, variant: 7, probability: 2 });
     else if (path === "/text/predict") res.writeHead(200).end("<html>gateway</html>");
+    else if (path === "/cut/predict") {
+      res.writeHead(200, { "content-type": "application/json" }).write('{"request_id":');
+      setTimeout(() => res.destroy(), 20);
+    } else if (path === "/huge/predict") json({ ...PREDICTION, pad: "x".repeat(MAX_ANSWER_BYTES) });
     else if (path.startsWith("/gone/")) res.writeHead(404).end("not here");
     else if (!path.startsWith("/hang/")) res.writeHead(404).end();
   });
@@ -101,6 +106,22 @@ describe("simulateTraffic", () => {
     const summary = await simulateTraffic({ url: `${origin}/text`, effect: 0.1, requests: 1 });
     expect(summary.firstError).toBe(
       "POST /text/predict answered 200 with a body that is not JSON: <html>gateway</html>",
+    );
+  });
+
+  it("counts an answer cut off mid-body as a failed request: the API was reached", async () => {
+    const summary = await simulateTraffic({ url: `${origin}/cut`, effect: 0.1, requests: 2 });
+    expect(summary).toMatchObject({ completed: 0, failed: 2, unanswered: 0 });
+    expect(summary.firstError).toBe(
+      "POST /cut/predict answered 200, and the answer was cut off mid-body: other side closed",
+    );
+  });
+
+  it("reads no answer past the cap, naming it", async () => {
+    const summary = await simulateTraffic({ url: `${origin}/huge`, effect: 0.1, requests: 1 });
+    expect(summary).toMatchObject({ completed: 0, failed: 1 });
+    expect(summary.firstError).toBe(
+      "POST /huge/predict answered 200 with a body over the 4 MiB cap",
     );
   });
 

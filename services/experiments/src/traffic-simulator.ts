@@ -7,6 +7,7 @@
  * the concurrency.
  */
 import {
+  bytesText,
   ContractValidationError,
   FeedbackResponseSchema,
   fetchJson,
@@ -186,10 +187,11 @@ class Unreachable extends Error {}
 
 /**
  * POSTs `body` to `url` and returns the answer read by `schema`. Each way it can go wrong is an
- * error naming the request: no answer within `timeoutMs`, an error status, a body that is not
- * JSON, or one that breaks the contract (`field: rule`); no connection is `Unreachable`. The run's
- * `deadline` ends it with fetch's own TimeoutError. (`S` is the schema type `fetchJson` takes:
- * this package reads zod only through the contracts.)
+ * error naming the request: no answer within `timeoutMs`, an answer cut off mid-body, an error
+ * status, a body over the answer cap, a body that is not JSON, or one that breaks the contract
+ * (`field: rule`); no connection is `Unreachable`. The run's `deadline` ends it with fetch's own
+ * TimeoutError. (`S` is the schema type `fetchJson` takes: this package reads zod only through
+ * the contracts.)
  */
 async function postJson<S extends Parameters<typeof fetchJson>[0]["schema"]>(
   url: URL,
@@ -212,6 +214,15 @@ async function postJson<S extends Parameters<typeof fetchJson>[0]["schema"]>(
       throw new Error(`${request}: no answer within ${limits.timeoutMs} ms`);
     case "unreachable":
       throw new Unreachable(failure.code ?? failure.message);
+    case "cut-off":
+      // The API was reached and began to answer: a failed request, not an unreachable API.
+      throw new Error(
+        `${request} answered ${failure.status}, and the answer was cut off mid-body: ${failure.message}`,
+      );
+    case "too-large":
+      throw new Error(
+        `${request} answered ${failure.status} with a body over the ${bytesText(failure.maxBytes)} cap`,
+      );
     case "status":
       throw new Error(`${request} answered ${failure.status}: ${failure.body.slice(0, 300)}`);
     case "not-json":

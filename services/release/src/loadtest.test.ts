@@ -1,21 +1,27 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { MAX_ANSWER_BYTES } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   formatLoadReport,
   loadTestOptions,
   notFoundHint,
+  notJsonHint,
   requestsFor,
   runLoadTest,
 } from "./loadtest.js";
 
 /**
- * A real HTTP server on loopback with known behaviour: `/ok` answers 200, `/fail` 500, `/slow`
- * answers after 300 ms, anything under `/gone/` 404, and POSTs echo the body's length, so the
- * report can be checked exactly.
+ * A real HTTP server on loopback with known behaviour: `/ok` answers 200 with `{}`, `/fail` 500,
+ * `/slow` answers after 300 ms, anything under `/gone/` 404, `/page` 200 with an HTML page,
+ * `/plain` 200 with JSON sent as text, `/cut` the start of a 200 and then a dropped connection,
+ * `/huge` a 200 of JSON past the answer cap, and POSTs record the body's length, so the report can
+ * be checked exactly.
  */
 let server: Server;
 let url: string;
+const PAGE = "<html><body>Welcome to nginx!</body></html>";
+const HUGE = JSON.stringify({ pad: "x".repeat(MAX_ANSWER_BYTES) });
 const posted: number[] = [];
 /** The `x-api-key` of every request, as the server saw it. */
 const keys: (string | undefined)[] = [];
@@ -31,9 +37,17 @@ beforeAll(async () => {
     });
     req.on("end", () => {
       if (req.method === "POST") posted.push(size);
-      const answer = (status: number) => res.writeHead(status).end("{}");
+      const answer = (status: number) =>
+        res.writeHead(status, { "content-type": "application/json" }).end("{}");
       if (req.url === "/slow") setTimeout(() => answer(200), 300);
-      else if (req.url?.startsWith("/gone/")) answer(404);
+      else if (req.url === "/page") res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+      else if (req.url === "/plain") res.writeHead(200, { "content-type": "text/plain" }).end("{}");
+      else if (req.url === "/cut") {
+        res.writeHead(200, { "content-type": "application/json" }).write("{");
+        setTimeout(() => res.destroy(), 10);
+      } else if (req.url === "/huge") {
+        res.writeHead(200, { "content-type": "application/json" }).end(HUGE);
+      } else if (req.url?.startsWith("/gone/")) answer(404);
       else answer(req.url === "/fail" ? 500 : 200);
     });
   });
@@ -149,7 +163,8 @@ describe("runLoadTest", () => {
       const report = await runLoadTest({
         url: base,
         users: 1,
-        durationMs: 50,
+        // Long enough for one user to reach both paths on a busy machine.
+        durationMs: 300,
         requests: requestsFor(["/ok", "/predict?x=1"]),
         timeoutMs: 500,
       });
@@ -164,7 +179,8 @@ describe("a run where a path answered mostly 404", () => {
     runLoadTest({
       url: base,
       users,
-      durationMs: 60,
+      // Long enough for every path of the mix to be sent on a busy machine.
+      durationMs: 300,
       requests: requestsFor(paths),
       timeoutMs: 500,
     });
@@ -201,13 +217,74 @@ describe("a run where a path answered mostly 404", () => {
   it("says nothing when no path answered mostly 404, or none had a status", async () => {
     expect((await run(url, ["/ok"])).hint).toBeNull();
     const at = (answered: number, notFound: number) => [
-      { method: "GET", path: "/x", answered, notFound },
+      { method: "GET", path: "/x", answered, notFound, notJson: 0 },
     ];
     expect(notFoundHint(at(4, 2), requestsFor(["/x"]))).toBeNull();
     expect(notFoundHint(at(0, 0), requestsFor(["/x"]))).toBeNull();
     expect(notFoundHint(at(3, 2), requestsFor(["/x"]))).toMatch(
       /^GET \/x \(2 of 3\) answered 404 Not Found: check that --url/,
     );
+  });
+});
+
+describe("a run where a 2xx answer was not the JSON its route promises", () => {
+  // A user per path of the mix: user i starts at request i, so each path is requested.
+  const run = (paths: string[]) => {
+    const requests = requestsFor(paths);
+    return runLoadTest({ url, users: requests.length, durationMs: 300, requests, timeoutMs: 5000 });
+  };
+
+  it("fails an HTML page or text answered 200, as not-json, and says what may have answered", async () => {
+    const report = await run(["/ok", "/page", "/plain"]);
+    const [ok, page, plain] = report.paths;
+    expect(report.outcomes).toEqual({
+      "200": ok!.requests,
+      "not-json": page!.requests + plain!.requests,
+    });
+    expect(report.succeeded).toBe(ok!.requests);
+    expect([page!.succeeded, plain!.succeeded]).toEqual([0, 0]);
+    const hint =
+      `GET /page (${page!.requests} of ${page!.requests}), GET /plain (${plain!.requests} of ${plain!.requests}) ` +
+      "answered 2xx with a body that is not the JSON its route promises (outcomes not-json, contract): " +
+      "a gateway's default page or a catch-all route may be answering in the service's place; check that " +
+      "--url is the service's base URL (each --path is requested under its path) and that each --path is one of its routes";
+    expect(report.hint).toBe(hint);
+    expect(formatLoadReport(report).endsWith(`\nhint: ${hint}\n`)).toBe(true);
+  });
+
+  it("holds the GARCH service's own requests to its contract", async () => {
+    // `{}` is JSON, but none of the service's answers.
+    const report = await run([]);
+    expect(report.outcomes).toEqual({ contract: report.requests });
+    expect(report.success_rate).toBe(0);
+    expect(report.hint).toMatch(
+      /^GET \/health \(\d+ of \d+\), .* answered 2xx with a body that is not/,
+    );
+  });
+
+  it("gives both hints, one a line, when one path answered 404 and another a page", async () => {
+    const report = await run(["/gone/x", "/page"]);
+    const lines = formatLoadReport(report).trimEnd().split("\n").slice(-2);
+    expect(lines[0]).toMatch(/^hint: GET \/gone\/x \(\d+ of \d+\) answered 404 Not Found: /);
+    expect(lines[1]).toMatch(
+      /^hint: GET \/page \(\d+ of \d+\) answered 2xx with a body that is not /,
+    );
+  });
+
+  it("counts an answer cut off mid-body, and one past the answer cap, as failures of their own", async () => {
+    const cut = await run(["/cut"]);
+    expect(cut.outcomes).toEqual({ "cut-off": cut.requests });
+    const huge = await run(["/huge"]);
+    expect(huge.outcomes).toEqual({ "too-large": huge.requests });
+    expect(huge.hint).toBeNull();
+  });
+
+  it("says nothing when every 2xx was JSON", () => {
+    const at = (notJson: number) => [
+      { method: "GET", path: "/x", answered: 4, notFound: 0, notJson },
+    ];
+    expect(notJsonHint(at(0))).toBeNull();
+    expect(notJsonHint(at(1))).toMatch(/^GET \/x \(1 of 4\) answered 2xx/);
   });
 });
 

@@ -1,23 +1,27 @@
 /**
  * A closed-loop load test usable against any deployment: `users` concurrent clients, each sending
  * its next request as soon as the last one answered, for `durationMs`. It reports what a client
- * saw: the share of requests answered 2xx, latency (mean, p50, p95, p99, max; from a bounded
- * histogram, so an hour-long run costs no more memory than a minute), requests per second,
- * each path's own figures, and what to check when most answers were 404. By default the mix is
- * the GARCH service's contract, the design's load test: health, the models list, a forecast and a
- * fit of posted returns, in turn.
+ * saw: the share of requests answered 2xx with the JSON their route promises, latency (mean, p50,
+ * p95, p99, max; from a bounded histogram, so an hour-long run costs no more memory than a
+ * minute), requests per second, each path's own figures, and what to check when most answers were
+ * 404 or a 2xx was not JSON. By default the mix is the GARCH service's contract, the design's load
+ * test: health, the models list, a forecast and a fit of posted returns, in turn.
  */
 import {
   decimalText,
+  fetchJson,
   GARCH_SERVICE_PATHS,
+  GarchCustomResponseSchema,
+  GarchHealthySchema,
+  GarchModelsListSchema,
+  GarchPredictResponseSchema,
   HEALTH_PATHS,
   parseOrThrow,
   ROUTE_PATH,
   ServiceUrlSchema,
   serviceUrl,
 } from "@mlops/contracts";
-import { fetchFailure } from "@mlops/contracts/fetch-failure";
-import { z } from "zod";
+import { type ZodType, z } from "zod";
 import { LatencyHistogram } from "./latency-histogram.js";
 import { smokeReturns } from "./smoke.js";
 
@@ -26,19 +30,27 @@ export interface LoadRequest {
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly body?: unknown;
+  /** What a 2xx answer's body must be (its route's contract). Default: any JSON. */
+  readonly answer?: ZodType;
 }
 
-/** The GARCH service's requests, as its clients send them. */
+/** The GARCH service's requests, as its clients send them, with the answers its contract gives. */
 export function garchServiceRequests(): Record<string, LoadRequest> {
   const { health, models, predict, custom } = GARCH_SERVICE_PATHS;
   return {
-    [health]: { method: "GET", path: health },
-    [models]: { method: "GET", path: models },
-    [predict]: { method: "POST", path: predict, body: { horizon: 5 } },
+    [health]: { method: "GET", path: health, answer: GarchHealthySchema },
+    [models]: { method: "GET", path: models, answer: GarchModelsListSchema },
+    [predict]: {
+      method: "POST",
+      path: predict,
+      body: { horizon: 5 },
+      answer: GarchPredictResponseSchema,
+    },
     [custom]: {
       method: "POST",
       path: custom,
       body: { returns: smokeReturns().slice(0, 250), p: 1, q: 1, horizon: 5 },
+      answer: GarchCustomResponseSchema,
     },
   };
 }
@@ -102,14 +114,21 @@ export interface LoadReport {
   readonly requests: number;
   readonly succeeded: number;
   readonly failed: number;
-  /** Share of requests answered 2xx, 0–1. */
+  /** Share of requests answered 2xx with the JSON their route promises, 0–1. */
   readonly success_rate: number;
   readonly requests_per_second: number;
   readonly latency_ms: LatencySummary;
   readonly paths: readonly PathReport[];
-  /** Answers by HTTP status, and failures without one by their cause. */
+  /**
+   * Answers by HTTP status, but for a 2xx whose body is not JSON (`not-json`) or not its route's
+   * (`contract`), one cut off mid-body (`cut-off`) and one over the answer cap (`too-large`);
+   * failures without an answer by their cause (`timeout`, `ECONNREFUSED`, …).
+   */
   readonly outcomes: Readonly<Record<string, number>>;
-  /** What to check when a path's answers were mostly 404 (`notFoundHint`); null otherwise. */
+  /**
+   * What to check, one line each, when a path's answers were mostly 404 (`notFoundHint`) or a 2xx
+   * was not the JSON its route promises (`notJsonHint`); null when neither.
+   */
   readonly hint: string | null;
 }
 
@@ -123,43 +142,70 @@ function summary(h: LatencyHistogram): LatencySummary {
   };
 }
 
-/** The answer's status, or the cause of no answer (`timeout`, `ECONNREFUSED`, …). */
+/** How one request went. */
+interface Outcome {
+  /** Its key in the report's `outcomes`. */
+  readonly name: string;
+  /** The answer's status, when one came. */
+  readonly status?: number;
+  /** A 2xx whose body is the JSON its route promises. */
+  readonly ok: boolean;
+}
+
+/** Sends `request` and reads its whole answer (a client's latency ends with the last byte). */
 async function send(
   url: URL,
   request: LoadRequest,
   timeoutMs: number,
   headers: Readonly<Record<string, string>> = {},
-): Promise<string> {
-  try {
-    const res = await fetch(url, {
-      method: request.method,
-      headers: {
-        ...headers,
-        accept: "application/json",
-        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // Read the whole answer: a client's latency ends with the last byte.
-    await res.arrayBuffer();
-    return String(res.status);
-  } catch (error) {
-    // Tallied by the shortest name of the reason: a system error's code, else fetch's own words
-    // (it refuses some ports as "bad port").
-    const failure = fetchFailure(error);
-    if (failure === null) return (error as Error).name;
-    return failure.kind === "timeout" ? "timeout" : (failure.code ?? failure.message);
+): Promise<Outcome> {
+  const result = await fetchJson({
+    url,
+    method: request.method,
+    headers,
+    body: request.body,
+    schema: request.answer ?? ANY_JSON,
+    timeoutMs,
+    // A page served as 200 (a gateway's default page, a catch-all route) is not a success.
+    jsonContentType: true,
+  });
+  if (result.ok) return { name: String(result.status), status: result.status, ok: true };
+  const { failure } = result;
+  switch (failure.kind) {
+    case "timeout":
+      return { name: "timeout", ok: false };
+    case "unreachable":
+      // Tallied by the shortest name of the reason: a system error's code, else fetch's own
+      // words (it refuses some ports as "bad port").
+      return { name: failure.code ?? failure.message, ok: false };
+    case "status":
+      return { name: String(failure.status), status: failure.status, ok: false };
+    case "not-json":
+    case "contract":
+    case "cut-off":
+    case "too-large":
+      return { name: failure.kind, status: failure.status, ok: false };
   }
 }
 
-/** One request of the mix and how its answers went: how many had a status, how many were 404. */
+/** The body of an answer whose route names no contract: any JSON. */
+const ANY_JSON = z.unknown();
+
+/**
+ * One request of the mix and how its answers went: how many had a status, how many were 404, and
+ * how many were 2xx but not the JSON its route promises.
+ */
 export interface PathAnswers {
   readonly method: string;
   readonly path: string;
   readonly answered: number;
   readonly notFound: number;
+  readonly notJson: number;
 }
+
+/** What to check when a route answered as if it were not the service's. */
+const CHECK_URL_AND_PATHS =
+  "check that --url is the service's base URL (each --path is requested under its path) and that each --path is one of its routes";
 
 /**
  * Advice when a path's answers were mostly 404 (more than half of those with a status): it names
@@ -186,7 +232,22 @@ export function notFoundHint(
       "a path not of the GARCH service is sent as GET)"
     );
   }
-  return `${head}: check that --url is the service's base URL (each --path is requested under its path) and that each --path is one of its routes`;
+  return `${head}: ${CHECK_URL_AND_PATHS}`;
+}
+
+/**
+ * Advice when a path answered 2xx with a body that is not the JSON its route promises (an HTML or
+ * text page, or JSON off its contract), even once: something other than the service answered, as
+ * a gateway's default page or a catch-all route does at a wrong base URL or path.
+ */
+export function notJsonHint(answers: readonly PathAnswers[]): string | null {
+  const off = answers.filter((a) => a.notJson > 0);
+  if (off.length === 0) return null;
+  const paths = off.map((a) => `${a.method} ${a.path} (${a.notJson} of ${a.answered})`).join(", ");
+  return (
+    `${paths} answered 2xx with a body that is not the JSON its route promises (outcomes not-json, contract): ` +
+    `a gateway's default page or a catch-all route may be answering in the service's place; ${CHECK_URL_AND_PATHS}`
+  );
 }
 
 /** Runs the load test and reports it; requests in flight at the deadline are waited for. */
@@ -202,6 +263,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     succeeded: 0,
     answered: 0,
     notFound: 0,
+    notJson: 0,
   }));
   const outcomes: Record<string, number> = {};
   let succeeded = 0;
@@ -214,14 +276,16 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       const sentAt = performance.now();
       const outcome = await send(targets[k]!.url, targets[k]!, options.timeoutMs, options.headers);
       const ms = performance.now() - sentAt;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      const path = perPath[k]!;
+      outcomes[outcome.name] = (outcomes[outcome.name] ?? 0) + 1;
       overall.record(ms);
-      perPath[k]!.histogram.record(ms);
-      if (/^\d{3}$/.test(outcome)) perPath[k]!.answered += 1;
-      if (outcome === "404") perPath[k]!.notFound += 1;
-      if (/^2\d\d$/.test(outcome)) {
+      path.histogram.record(ms);
+      if (outcome.status !== undefined) path.answered += 1;
+      if (outcome.status === 404) path.notFound += 1;
+      if (outcome.name === "not-json" || outcome.name === "contract") path.notJson += 1;
+      if (outcome.ok) {
         succeeded += 1;
-        perPath[k]!.succeeded += 1;
+        path.succeeded += 1;
       }
     }
   };
@@ -243,6 +307,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   }
   const seconds = (performance.now() - started) / 1000;
   const requests = overall.count;
+  const answers = targets.map((b, k) => ({
+    method: b.method,
+    path: b.path,
+    answered: perPath[k]!.answered,
+    notFound: perPath[k]!.notFound,
+    notJson: perPath[k]!.notJson,
+  }));
   return {
     url: options.url,
     users: options.users,
@@ -261,16 +332,14 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       latency_ms: summary(perPath[k]!.histogram),
     })),
     outcomes,
-    hint: notFoundHint(
-      targets.map((b, k) => ({
-        method: b.method,
-        path: b.path,
-        answered: perPath[k]!.answered,
-        notFound: perPath[k]!.notFound,
-      })),
-      options.requests,
-    ),
+    hint: hintLines([notFoundHint(answers, options.requests), notJsonHint(answers)]),
   };
+}
+
+/** The hints given, one a line; null when none is. */
+function hintLines(hints: readonly (string | null)[]): string | null {
+  const given = hints.filter((h) => h !== null);
+  return given.length === 0 ? null : given.join("\n");
 }
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -306,7 +375,7 @@ export function formatLoadReport(report: LoadReport): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, n]) => `${k}: ${n}`)
     .join(", ");
-  const hint = report.hint === null ? [] : [`hint: ${report.hint}`];
+  const hint = report.hint === null ? [] : report.hint.split("\n").map((h) => `hint: ${h}`);
   return `${[...head, ...table, "", `outcomes: ${outcomes || "none"}`, ...hint].join("\n")}\n`;
 }
 

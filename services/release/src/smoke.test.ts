@@ -1,14 +1,20 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HEALTH_PATHS, LiveResponseSchema, ReadyResponseSchema } from "@mlops/contracts";
+import {
+  HEALTH_PATHS,
+  LiveResponseSchema,
+  MAX_ANSWER_BYTES,
+  ReadyResponseSchema,
+} from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { check, DEFAULT_FEATURES, runSmoke } from "./smoke.js";
 
 /**
  * A loopback gateway that serves the API's probes under `/api` only (404 anywhere else, but for
- * `/page`, a 200 that is not JSON, and `/stall`, the start of an answer and then nothing), and
- * records the path of every request.
+ * `/page`, a 200 that is not JSON, `/stall`, the start of an answer and then nothing, `/cut`, the
+ * start of an answer and then a dropped connection, and `/huge`, a valid liveness answer padded
+ * past the answer cap), and records the path of every request.
  */
 let server: Server;
 let origin: string;
@@ -22,6 +28,14 @@ beforeAll(async () => {
     paths.push(req.url ?? "");
     if (req.url === "/page") return res.writeHead(200).end("<html>sign in</html>");
     if (req.url === "/stall") return res.writeHead(200).write('{"status":');
+    if (req.url === "/cut") {
+      res.writeHead(200).write('{"status":');
+      return setTimeout(() => res.destroy(), 20);
+    }
+    if (req.url === "/huge") {
+      const padded = { status: "live", pad: "x".repeat(MAX_ANSWER_BYTES) };
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(padded));
+    }
     const body = answers[req.url ?? ""];
     res.writeHead(body === undefined ? 404 : 200, { "content-type": "application/json" });
     res.end(JSON.stringify(body ?? { error: "not found" }));
@@ -83,6 +97,14 @@ describe("check", () => {
     expect(await failed(`/api${HEALTH_PATHS.live}`, ReadyResponseSchema)).toEqual([
       200,
       'response breaks the contract at status: Invalid input: expected "ready"',
+    ]);
+    expect(await failed("/cut")).toEqual([
+      200,
+      "HTTP 200: the answer was cut off mid-body (other side closed)",
+    ]);
+    expect(await failed("/huge")).toEqual([
+      200,
+      "HTTP 200: the answer's body is over the 4 MiB cap",
     ]);
     expect(await failed("/stall", LiveResponseSchema, 100)).toEqual([
       undefined,

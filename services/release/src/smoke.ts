@@ -9,6 +9,7 @@
  */
 import {
   API_KEY_HEADER,
+  bytesText,
   CANARY_OVERRIDE,
   type FetchJsonFailure,
   fetchJson,
@@ -151,6 +152,16 @@ function checkFailure(failure: FetchJsonFailure, timeoutMs: number): CheckFailur
       return new CheckFailure(`no answer within ${timeoutMs} ms`);
     case "unreachable":
       return new CheckFailure(failure.message);
+    case "cut-off":
+      return new CheckFailure(
+        `HTTP ${failure.status}: the answer was cut off mid-body (${failure.message})`,
+        failure.status,
+      );
+    case "too-large":
+      return new CheckFailure(
+        `HTTP ${failure.status}: the answer's body is over the ${bytesText(failure.maxBytes)} cap`,
+        failure.status,
+      );
     case "status":
       return new CheckFailure(
         `HTTP ${failure.status}: ${failure.body.slice(0, 200)}`,

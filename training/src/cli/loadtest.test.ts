@@ -3,12 +3,16 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test-support/cli.js";
 
-/** A loopback server: `/ok` and `/api/ok` answer 200, anything else 503. */
+/** A loopback server: `/ok` and `/api/ok` answer 200 with JSON, anything else 503. */
 let server: Server;
 let url: string;
 beforeAll(async () => {
   server = createServer((req, res) =>
-    res.writeHead(["/ok", "/api/ok"].includes(req.url ?? "") ? 200 : 503).end("{}"),
+    res
+      .writeHead(["/ok", "/api/ok"].includes(req.url ?? "") ? 200 : 503, {
+        "content-type": "application/json",
+      })
+      .end("{}"),
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,5 @@
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { fetchJson } from "@mlops/contracts";
+import { bytesText, fetchJson } from "@mlops/contracts";
 import { z } from "zod";
 import { TRACKING_URI_ENV } from "./tracker.js";
 
@@ -61,6 +61,12 @@ type MlflowMethod = "GET" | "POST" | "DELETE";
 export const MLFLOW_CALL_TIMEOUT_MS = 60_000;
 /** An upload gets this much longer per byte it sends (1 s a MB: a large model on a slow link). */
 const UPLOAD_MS_PER_BYTE = 1e-3;
+/**
+ * The most bytes of an answer read (64 MiB): far above the services' cap, as a page of
+ * `runs/search` holds up to 1000 runs with their params, tags and latest metrics, a few MB where
+ * runs carry many system tags (Azure ML's do).
+ */
+const MLFLOW_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
  * MLflow's REST API (`<base>/api/2.0/mlflow/…`) with JSON bodies, errors as {@link MlflowError},
@@ -82,8 +88,9 @@ export class MlflowRestClient {
 
   /**
    * Calls `path` and returns its answer as `answer` reads it (by default: any JSON object, for
-   * calls whose answer carries nothing). An answer of another shape (an HTML page, `{}` where a
-   * run was due) is no MLflow server's: it fails naming the server, the endpoint and the field.
+   * calls whose answer carries nothing, which may also answer with nothing). An answer of another
+   * shape (an HTML page, `{}` where a run was due, nothing where runs were due) is no MLflow
+   * server's: it fails naming the server, the endpoint and the field.
    */
   call(method: MlflowMethod, path: string, body?: unknown): Promise<Record<string, unknown>>;
   call<S extends z.ZodType>(
@@ -118,13 +125,13 @@ export class MlflowRestClient {
   }
 
   /** Sends `body` (JSON, or bytes as they are) and reads the answer with `answer`. */
-  private async send<S extends z.ZodType>(
+  private async send(
     method: MlflowMethod | "PUT",
     path: string,
     headers: Record<string, string>,
     body: unknown,
-    answer: S,
-  ): Promise<z.infer<S>> {
+    answer: z.ZodType,
+  ): Promise<unknown> {
     if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
     const endpoint = `${method} ${path.replace(/^mlflow\//, "").split("?")[0]}`;
     const what = `MLflow ${endpoint}`;
@@ -137,8 +144,10 @@ export class MlflowRestClient {
       body,
       schema: answer,
       timeoutMs,
-      // Calls whose answer carries nothing may answer with nothing.
-      emptyBody: {},
+      // Calls whose answer carries nothing may answer with nothing; any other empty answer would
+      // read as one holding nothing (no runs) rather than as the failure it is.
+      emptyBody: answer === ANY_ANSWER ? {} : undefined,
+      maxBodyBytes: MLFLOW_MAX_ANSWER_BYTES,
     });
     if (result.ok) return result.data;
     const { failure } = result;
@@ -153,6 +162,14 @@ export class MlflowRestClient {
           `${what}: cannot reach the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}): ${reason}`,
         );
       }
+      case "cut-off":
+        throw new Error(
+          `${what}: the tracking server ${this.baseUrl} (${TRACKING_URI_ENV}) answered HTTP ${failure.status}, and the answer was cut off mid-body: ${failure.message}`,
+        );
+      case "too-large":
+        throw new Error(
+          `the tracking server at ${this.baseUrl} (${TRACKING_URI_ENV}) answered ${endpoint} with HTTP ${failure.status} and a body over the ${bytesText(failure.maxBytes)} cap`,
+        );
       case "status": {
         // MLflow's error object; a proxy's or gateway's error page is quoted as it is.
         const error = ErrorAnswerSchema.safeParse(failure.json).data ?? {};
@@ -168,7 +185,7 @@ export class MlflowRestClient {
         const issue = failure.kind === "contract" ? failure.error.issues[0] : undefined;
         const fault = issue
           ? `${issue.path.join(".") || "body"}: ${issue.message}`
-          : "body: is not JSON";
+          : `body: ${failure.body === "" ? "is empty" : "is not JSON"}`;
         throw new Error(
           `the tracking server at ${this.baseUrl} (${TRACKING_URI_ENV}) answered ${endpoint} with HTTP ${failure.status} ${JSON.stringify(excerpt(failure.body))}: not an MLflow response (${fault})`,
         );

@@ -108,6 +108,36 @@ describe("MlflowRunReader", () => {
     }
   });
 
+  it("fails a search answered with nothing or with no JSON, rather than list no runs", async () => {
+    let runsAnswer = "";
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? "", "http://x").pathname;
+      if (path === "/api/2.0/mlflow/experiments/search") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ experiments: [{ experiment_id: "1", name: "e" }] }));
+      }
+      // runs/search and runs/get: a proxy's empty 200, or a page.
+      res.writeHead(200, { "content-type": "text/html" }).end(runsAnswer);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const reader = new MlflowRunReader(new MlflowRestClient(base));
+      await expect(reader.list()).rejects.toThrow(
+        `the tracking server at ${base} (MLFLOW_TRACKING_URI) answered POST runs/search with HTTP 200 "": not an MLflow response (body: is empty)`,
+      );
+      await expect(reader.get("r")).rejects.toThrow(
+        /answered GET runs\/get with HTTP 200 "": not an MLflow response \(body: is empty\)$/,
+      );
+      runsAnswer = "<html>Sign in</html>";
+      await expect(reader.list()).rejects.toThrow(
+        `answered POST runs/search with HTTP 200 "<html>Sign in</html>": not an MLflow response (body: is not JSON)`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("stops a server that hands out a page token again, and fetches histories a few at a time", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
     let inFlight = 0;

@@ -107,6 +107,22 @@ describe("MlflowRestClient", () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+
+  it("says an answer cut off mid-body was cut off, not that the server cannot be reached", async () => {
+    const cutting = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).write('{"runs":');
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => cutting.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(cutting.address() as AddressInfo).port}`;
+    try {
+      await expect(new MlflowRestClient(base).call("POST", "runs/search", {})).rejects.toThrow(
+        `MLflow POST runs/search: the tracking server ${base} (MLFLOW_TRACKING_URI) answered HTTP 200, and the answer was cut off mid-body: other side closed`,
+      );
+    } finally {
+      await new Promise((resolve) => cutting.close(resolve));
+    }
+  });
 });
 
 describe("an answer that is no MLflow server's", () => {
