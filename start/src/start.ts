@@ -16,9 +16,11 @@ import { DEMO_MODELS, interruptible, runDemoJob, runGarchDemoJob } from "@mlops/
 
 /**
  * Local defaults layered under the environment: the demo GARCH fit is served too, by one
- * process per core (the machine is the server's own).
+ * process per core (the machine is the server's own), on the loopback interface only: nothing
+ * asks for a key by default, so `HOST=0.0.0.0` is how to serve the network, and a choice.
  */
 const env = {
+  HOST: "127.0.0.1",
   MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
   MLOPS_WORKERS: "auto",
   LOG_LEVEL: "warn",

@@ -3,6 +3,7 @@
  * ready banner, talk HTTP, stop with a signal and collect the exit.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { freePort } from "@mlops/contracts/test-support";
@@ -31,6 +32,8 @@ export interface StartOptions {
    * terminal or systemd's default `KillMode=control-group` does.
    */
   readonly processGroup?: boolean;
+  /** Leave HOST unset, so the script's own default applies (else it listens on 127.0.0.1). */
+  readonly defaultHost?: boolean;
 }
 
 /**
@@ -41,13 +44,14 @@ export async function start(
   script: string,
   cwd: string,
   env: Record<string, string>,
-  { processGroup = false }: StartOptions = {},
+  { processGroup = false, defaultHost = false }: StartOptions = {},
 ): Promise<Started> {
   const port = Number(env.PORT ?? (await freePort()));
   const args = script.endsWith(".ts") ? ["--import", tsxLoader, script] : [script];
+  const host = defaultHost ? {} : { HOST: "127.0.0.1" };
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? "", ...host, PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: processGroup,
   });
@@ -187,4 +191,29 @@ export function mlops(argv: readonly string[], cwd?: string): Promise<CommandRes
     child.stderr.on("data", (d) => (stderr += d));
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The local addresses listening on TCP `port`, from the kernel's socket tables (/proc/net/tcp
+ * and tcp6: state 0A is LISTEN), so a test learns where a server listens without connecting.
+ */
+export async function listeningAddresses(port: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = await readFile(table, "utf8").catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== "0A" || local === undefined) continue;
+      const [hex, portHex] = local.split(":") as [string, string];
+      if (Number.parseInt(portHex, 16) !== port) continue;
+      out.push(hex.length === 8 ? ipv4(hex) : `[${hex}]`);
+    }
+  }
+  return out;
+}
+
+/** /proc/net/tcp's address: four bytes in hexadecimal, little-endian on x86. */
+function ipv4(hex: string): string {
+  const bytes = (hex.match(/../g) ?? []).map((b) => Number.parseInt(b, 16));
+  return bytes.reverse().join(".");
 }

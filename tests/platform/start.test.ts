@@ -11,7 +11,15 @@ import {
 } from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
 import { describe, expect, it } from "vitest";
-import { call, interruptWhen, mlops, runToExit, START, start } from "./process.js";
+import {
+  call,
+  interruptWhen,
+  listeningAddresses,
+  mlops,
+  runToExit,
+  START,
+  start,
+} from "./process.js";
 import { scratchSuite } from "./scratch.js";
 
 const suite = scratchSuite("mlops-platform-");
@@ -23,9 +31,12 @@ const row = [0.5, -1.2, 0.3, 1.1, -0.4];
 
 describe("pnpm start", () => {
   it("bootstraps, serves, stops gracefully, restarts on the same registry and loses nothing", async () => {
-    // 1. First start: trains, fits and registers, then serves in split mode.
-    const first = await start(START, suite.dir, env);
+    // 1. First start: trains, fits and registers, then serves in split mode, on loopback only
+    // when HOST is not set (nothing asks for a key by default).
+    const first = await start(START, suite.dir, env, { defaultHost: true });
     suite.running.push(first);
+    const listening = await listeningAddresses(Number(new URL(first.url).port));
+    expect(new Set(listening)).toEqual(new Set(["127.0.0.1"]));
     expect(first.stderr).toMatch(/training classifier \(champion, forest\)/);
     expect(first.stderr).toMatch(/training classifier \(challenger, gbdt\)/);
     expect(first.stderr).toMatch(/fitted GARCH\(1,1\) on dem2gbp/);
