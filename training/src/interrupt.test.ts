@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Interrupted } from "./errors.js";
-import { interruptible } from "./interrupt.js";
+import { ECHO_MS, interruptible } from "./interrupt.js";
+
+/** Past the window in which further signals count as echoes of the first. */
+const pastEchoes = () => new Promise((resolve) => setTimeout(resolve, ECHO_MS + 50));
 
 describe("interruptible", () => {
   it.each([
@@ -25,8 +28,9 @@ describe("interruptible", () => {
       expect(seen).toBeInstanceOf(Interrupted);
       expect((seen as Interrupted).signal).toBe(name);
       expect((seen as Interrupted).exitCode).toBe(code);
-      // Its handlers are gone: a second signal gets the process's default, and so does the next
-      // command's.
+      // Past the echoes its handlers are gone: a second signal gets the process's default, and
+      // so does the next command's.
+      await pastEchoes();
       expect(process.listenerCount(name)).toBe(before);
     },
   );
@@ -46,8 +50,28 @@ describe("interruptible", () => {
     await expect(job).rejects.toBe(reason);
     expect((reason as Interrupted).signal).toBe("SIGTERM");
     expect(aborts).toBe(1);
+    await pastEchoes();
     expect(await interruptible(async () => "done")).toBe("done");
     expect(["SIGINT", "SIGTERM"].map((s) => process.listenerCount(s))).toEqual(before);
+  });
+
+  it("takes one Ctrl-C relayed several times (pnpm, tsx) as one, and a later one as the last", async () => {
+    const before = process.listenerCount("SIGINT");
+    let aborts = 0;
+    const job = interruptible(async (signal) => {
+      signal.addEventListener("abort", () => aborts++);
+      // The terminal's copy, then the launchers' relayed copies, milliseconds apart.
+      for (let i = 0; i < 3; i++) process.emit("SIGINT", "SIGINT");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      process.emit("SIGINT", "SIGINT");
+    });
+    await expect(job).rejects.toBeInstanceOf(Interrupted);
+    expect(aborts).toBe(1);
+    // Still handled (ignored) while echoes may arrive: the process is not ended by them.
+    expect(process.listenerCount("SIGINT")).toBe(before + 1);
+    // After the window nothing of the command listens: a new Ctrl-C ends the process at once.
+    await pastEchoes();
+    expect(process.listenerCount("SIGINT")).toBe(before);
   });
 
   it("ends the command even where the job finished before it saw the signal", async () => {
