@@ -1,7 +1,7 @@
 import { Random } from "@mlops/garch/random";
 import { describe, expect, it } from "vitest";
-import { clusteredSummary, type UnitSums } from "./clustered.js";
-import { momentsOf, summarize } from "./moments.js";
+import { clusteredSummary, designEffect, type UnitSums } from "./clustered.js";
+import { MAX_CANCELLATION_ERROR, momentsOf, summarize } from "./moments.js";
 import { defaultTau2, msprtMeans } from "./sequential.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 
@@ -38,6 +38,70 @@ describe("clusteredSummary", () => {
     expect(s.n).toBe(4);
     expect(s.variance / s.n).toBeCloseTo((4 / 3) * (spread / 100), 14);
     expect(clusteredSummary(moments, { ...sums, units: 1 }).variance).toBeNaN();
+  });
+
+  it("reports a per-user variance its sums lost as unknown: outcomes near 1e8 with sd 1", () => {
+    const rng = new Random(5);
+    const units = Array.from({ length: 300 }, () =>
+      Array.from({ length: 1 + rng.nextInt(6) }, () => 1e8 + rng.standardNormal()),
+    );
+    const { moments, sums } = arm(units);
+    // Two-pass: each unit's sum of deviations from the mean, then their squares.
+    const spread = units.reduce(
+      (s, u) => s + u.reduce((a, x) => a + (x - moments.mean), 0) ** 2,
+      0,
+    );
+    const reference = (300 / 299) * (spread / moments.n ** 2);
+    expect(reference).toBeGreaterThan(0);
+    // ΣS_u² is near 1e19 · Σn_u² / n: its rounding alone dwarfs the spread.
+    expect(clusteredSummary(moments, sums).variance).toBeNaN();
+  });
+
+  it("gives a per-user variance from sums only within MAX_CANCELLATION_ERROR of two-pass", () => {
+    for (const [seed, mean, sd] of [
+      [1, 0.7, 0.4],
+      [2, 1e3, 1],
+      [3, -5e4, 20],
+      [4, 1e6, 10],
+      [5, 3e7, 1],
+    ] as const) {
+      const rng = new Random(seed);
+      const units = Array.from({ length: 400 }, () => {
+        const own = mean + sd * rng.standardNormal();
+        return Array.from({ length: 1 + rng.nextInt(8) }, () => own + sd * rng.standardNormal());
+      });
+      const { moments, sums } = arm(units);
+      const spread = units.reduce(
+        (s, u) => s + u.reduce((a, x) => a + (x - moments.mean), 0) ** 2,
+        0,
+      );
+      const reference = (400 / 399) * (spread / moments.n ** 2) * 400;
+      const { variance } = clusteredSummary(moments, sums);
+      // Refused where the mean is 1e5 sd and more (the bound is a worst case over summation orders).
+      expect(Number.isNaN(variance), `mean ${mean}, sd ${sd}`).toBe(Math.abs(mean) / sd >= 1e5);
+      if (Number.isNaN(variance)) continue;
+      expect(Math.abs(variance - reference), `mean ${mean}, sd ${sd}`).toBeLessThanOrEqual(
+        MAX_CANCELLATION_ERROR * reference,
+      );
+    }
+  });
+
+  it("is 0 where the observations never vary, and its design effect is then 1", () => {
+    const { moments, sums } = arm([[1, 1], [1], [1, 1, 1]]);
+    const clustered = clusteredSummary(moments, sums);
+    expect(clustered.variance).toBe(0);
+    expect(designEffect(summarize(moments), clustered)).toBe(1);
+  });
+
+  it("has a design effect of Var(mean) per user over Var(mean) per observation", () => {
+    const { moments, sums } = arm([[1, 1, 1], [0, 0], [1, 0], [1, 1, 1, 1], [0]]);
+    const plain = summarize(moments);
+    const clustered = clusteredSummary(moments, sums);
+    expect(designEffect(plain, clustered)).toBeCloseTo(
+      clustered.variance / clustered.n / (plain.variance / plain.n),
+      14,
+    );
+    expect(designEffect(plain, clustered)).toBeGreaterThan(1);
   });
 
   it("keeps an A/A under per-user correlation near alpha, where per-observation tests are not", () => {

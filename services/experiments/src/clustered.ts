@@ -8,10 +8,11 @@
  *   Var(mean) ≈ N/(N − 1) · Σ_u (S_u − mean·n_u)² / (Σn_u)²
  * over the N units that have an observation (Deng, Lu and Litz, "Trustworthy analysis of online
  * A/B tests", 2018). Σ_u (S_u − mean·n_u)² expands to ΣS_u² − 2·mean·ΣS_u·n_u + mean²·Σn_u², so
- * a store keeps three sums per arm.
+ * a store keeps three sums per arm; like Σx² − (Σx)²/n, the expansion cancels when the mean is
+ * large against the spread (`lostToCancellation`).
  */
 import type { PrimaryMetric, VariantUnits } from "@mlops/contracts";
-import type { Moments } from "./moments.js";
+import { lostToCancellation, type Moments } from "./moments.js";
 import type { SampleSummary } from "./types.js";
 import { requireCount, requireFinite } from "./validate.js";
 
@@ -45,7 +46,8 @@ export function unitSumsOf(units: VariantUnits, metric: PrimaryMetric): UnitSums
  * The summary the two-sample tests read, with the units as the sample: n is the number of
  * units and variance / n is the cluster-robust Var(mean), so a test's standard error is robust
  * and its degrees of freedom count units, not observations. The mean is the observations' mean.
- * With fewer than 2 units the variance is NaN, as `summarize`'s with fewer than 2 observations.
+ * The variance is NaN with fewer than 2 units (as `summarize`'s with fewer than 2 observations)
+ * and where the per-unit sums cannot resolve the spread (`lostToCancellation`).
  */
 export function clusteredSummary(m: Moments, u: UnitSums): SampleSummary {
   requireCount("units.units", u.units);
@@ -53,8 +55,25 @@ export function clusteredSummary(m: Moments, u: UnitSums): SampleSummary {
   requireFinite("units.sumN", u.sumN);
   requireFinite("units.sumSq", u.sumSq);
   if (u.units < 2) return { n: u.units, mean: m.mean, variance: Number.NaN };
+  // Observations that never vary leave every unit's S_u − mean·n_u at 0.
+  if (m.m2 === 0) return { n: u.units, mean: m.mean, variance: 0 };
+  const cross = 2 * m.mean * u.sumN;
+  const square = m.mean * m.mean * u.nSq;
   // Rounding can leave the expanded sum of squares a hair below 0.
-  const spread = Math.max(0, u.sumSq - 2 * m.mean * u.sumN + m.mean * m.mean * u.nSq);
+  const spread = Math.max(0, u.sumSq - cross + square);
+  if (lostToCancellation(spread, u.sumSq + Math.abs(cross) + square, m.n)) {
+    return { n: u.units, mean: m.mean, variance: Number.NaN };
+  }
   const varianceOfMean = (u.units / (u.units - 1)) * (spread / (m.n * m.n));
   return { n: u.units, mean: m.mean, variance: varianceOfMean * u.units };
+}
+
+/**
+ * Kish's design effect of an arm: the cluster-robust Var(mean) of `clustered` over the Var(mean)
+ * of `perObservation` (the same observations taken as independent). 1 where the observations do
+ * not vary (both are 0).
+ */
+export function designEffect(perObservation: SampleSummary, clustered: SampleSummary): number {
+  if (perObservation.variance === 0) return 1;
+  return (clustered.variance * perObservation.n) / (clustered.n * perObservation.variance);
 }

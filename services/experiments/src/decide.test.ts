@@ -220,6 +220,58 @@ describe("decide", () => {
     );
   });
 
+  it("runs no test on a variance the store's sums lost, and says why", () => {
+    // Outcomes near 1e8 with sd 1, summed as a store sums them: Σx² cannot carry the spread.
+    const rng = new Random(11);
+    const outcomeArm = (variant: string, shift: number): VariantMetrics => {
+      let sum = 0;
+      let sumSq = 0;
+      for (let i = 0; i < 2000; i++) {
+        const x = 1e8 + shift + rng.standardNormal();
+        sum += x;
+        sumSq += x * x;
+      }
+      return variantMetricsFromAggregate({
+        ...emptyAggregate(variant),
+        count: 2000,
+        latency_sum: 2000 * 20,
+        latency_sum_sq: 1999 * 25 + 2000 * 400,
+        outcome_count: 2000,
+        correct_count: 1000,
+        outcome_value_count: 2000,
+        outcome_sum: sum,
+        outcome_sum_sq: sumSq,
+      });
+    };
+    const lost = decide({
+      experiment: experiment({ primary_metric: "outcome_mean", guardrails: [] }),
+      metrics: [outcomeArm("champion", 0), outcomeArm("challenger", 0.5)],
+    });
+    expect(lost.decision).toBe("invalid");
+    expect(lost.primary).toBeNull();
+    expect(lost.reasons[0]).toBe(
+      "missing data: outcome_mean has no variance in champion and challenger: its spread is lost to rounding in the store's sums of squares (they cancel where the mean is too large against the spread for double precision); no test is run on it",
+    );
+
+    // A latency guardrail near the contract's bound with a spread of 1e-4 ms: not checked, so
+    // a significantly better challenger is not promoted past it.
+    const still = { latencyMean: 3e6, latencySd: 1e-4 };
+    const guarded = decide({
+      experiment: experiment({
+        guardrails: [{ metric: "latency_mean_ms", max_relative_increase: 0.1 }],
+      }),
+      metrics: [
+        arm("champion", { count: 5000, correct: 4000, ...still }),
+        arm("challenger", { count: 5000, correct: 4300, ...still }),
+      ],
+    });
+    expect(guarded.decision).toBe("continue");
+    expect(guarded.guardrails).toEqual([]);
+    expect(guarded.reasons).toContain(
+      "latency_mean_ms: no variance in champion and challenger, not checked: its spread is lost to rounding in the store's sums of squares (they cancel where the mean is too large against the spread for double precision)",
+    );
+  });
+
   it("is invalid on sample ratio mismatch and on missing data", () => {
     const srm = decideArms({ count: 5000, correct: 4000 }, { count: 4500, correct: 3700 });
     expect(srm.decision).toBe("invalid");

@@ -16,7 +16,7 @@ import {
   describeGuardrail,
   type GuardrailEvidence,
 } from "./guardrails.js";
-import { summarize } from "./moments.js";
+import { armsWithoutVariance, LOST_VARIANCE, summarize } from "./moments.js";
 import { alwaysValidMde, defaultTau2, msprtMeans, type SequentialResult } from "./sequential.js";
 import { type SrmResult, srmTest } from "./srm.js";
 import {
@@ -91,6 +91,12 @@ export interface PrimaryEvidence {
    * `DecisionInput.primaryUnits`: a cluster-robust variance, and users as the sample size).
    */
   readonly independent: "observation" | "user";
+  /**
+   * The summaries the tests read: `control` and `treatment` where observations are independent;
+   * per user where users are (`clusteredSummary`: n users, variance / n the cluster-robust
+   * Var(mean)).
+   */
+  readonly tested: { readonly control: SampleSummary; readonly treatment: SampleSummary };
   /** Always-valid p-value and confidence sequence: what the decision uses. */
   readonly sequential: SequentialResult;
   /**
@@ -247,10 +253,25 @@ function checkSplit(
 }
 
 /**
+ * Why no test is run when an arm's variance is NaN at n ≥ 2: its sums could not resolve it
+ * (`lostToCancellation`); null when every arm has one. `kind` qualifies the variance ("per-user ").
+ */
+function lostVariance(
+  metric: PrimaryMetric,
+  kind: string,
+  ...arms: readonly (readonly [string, SampleSummary])[]
+): string | null {
+  const lost = armsWithoutVariance(arms);
+  if (lost.length === 0) return null;
+  return `missing data: ${metric} has no ${kind}variance in ${lost.join(" and ")}: ${LOST_VARIANCE}; no test is run on it`;
+}
+
+/**
  * Decide an experiment at this look.
  *
- * - `invalid`: an arm has no statistics, the primary metric's variance is unknown, or the traffic
- *   split does not match the weights (SRM): nothing else can be trusted.
+ * - `invalid`: an arm has no statistics, the primary metric's variance is unknown (lost to
+ *   rounding in the store's sums), or the traffic split does not match the weights (SRM): nothing
+ *   else can be trusted.
  * - `rollback`: a guardrail is breached (its always-valid interval lies wholly above the allowed
  *   increase), or the challenger is significantly worse on the primary metric.
  * - `promote`: the challenger is significantly better on the primary metric (always-valid p ≤ the
@@ -290,10 +311,8 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
       alpha,
       p.minSamplePerArm,
     );
-    if (evidence === null) {
-      reasons.push(
-        `${g.metric}: fewer than ${p.minSamplePerArm} observations in an arm, not yet checked`,
-      );
+    if ("unchecked" in evidence) {
+      reasons.push(`${g.metric}: ${evidence.unchecked}`);
       continue;
     }
     guardrails.push(evidence);
@@ -312,6 +331,11 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
   }
   const control = summarize(c);
   const treatment = summarize(t);
+  const lost = lostVariance(metric, "", [p.control, control], [p.treatment, treatment]);
+  if (lost !== null) {
+    reasons.unshift(lost);
+    return verdict("invalid", reasons, srm, null, guardrails);
+  }
   // What the tests read: per observation, or with users as the sample (clustered.ts).
   const byUser = input.primaryUnits;
   const [a, b] =
@@ -326,6 +350,11 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
       `not enough data: ${metric} comes from ${a.n} users in ${p.control} and ${b.n} in ${p.treatment}, 2 needed per arm`,
     );
     return verdict("continue", reasons, srm, null, guardrails);
+  }
+  const lostPerUser = lostVariance(metric, "per-user ", [p.control, a], [p.treatment, b]);
+  if (lostPerUser !== null) {
+    reasons.unshift(lostPerUser);
+    return verdict("invalid", reasons, srm, null, guardrails);
   }
   if (a.variance === 0 && b.variance === 0) {
     reasons.unshift(`not enough data: ${metric} has not varied in either arm yet`);
@@ -348,10 +377,11 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
     control,
     treatment,
     independent: byUser === undefined ? "observation" : "user",
+    tested: { control: a, treatment: b },
     sequential,
     settledSign,
-    welch: welchTTestFromSummary(a, b, { confidence: 1 - alpha }),
-    lift: control.mean === 0 ? null : relativeLift(a, b, { confidence: 1 - alpha }),
+    welch: welchTTestFromSummary(a, b, { alpha }),
+    lift: control.mean === 0 ? null : relativeLift(a, b, { alpha }),
     mde: alwaysValidMde(sequential, p.power),
   };
   const improved = better === "higher" ? settledSign === 1 : settledSign === -1;

@@ -5,7 +5,7 @@
  */
 import type { GuardrailMetric } from "@mlops/contracts";
 import { formatInterval, formatNumber } from "./format.js";
-import { summarize } from "./moments.js";
+import { armsWithoutVariance, LOST_VARIANCE, summarize } from "./moments.js";
 import { msprtMeans } from "./sequential.js";
 import { metricMoments, type VariantMetrics } from "./variant-metrics.js";
 
@@ -32,8 +32,14 @@ export interface GuardrailEvidence {
   readonly status: "ok" | "breach" | "inconclusive";
 }
 
+/** Why a guardrail was not judged at this look. */
+export interface UncheckedGuardrail {
+  readonly unchecked: string;
+}
+
 /**
- * One guardrail, or null while either arm has fewer than `minSample` observations of it. The
+ * One guardrail, or why it is not checked yet: either arm has fewer than `minSample`
+ * observations of it, or its variance is lost to rounding in the store's sums. The
  * limit is relative to the control, so a control with a zero error rate allows no increase: any
  * challenger errors keep the guardrail above its limit (never `ok`) until the evidence settles it.
  */
@@ -43,12 +49,21 @@ export function checkGuardrail(
   arms: Arms,
   alpha: number,
   minSample: number,
-): GuardrailEvidence | null {
+): GuardrailEvidence | UncheckedGuardrail {
   const c = metricMoments(arms.control, metric);
   const t = metricMoments(arms.treatment, metric);
-  if (c.n < minSample || t.n < minSample) return null;
+  if (c.n < minSample || t.n < minSample) {
+    return { unchecked: `fewer than ${minSample} observations in an arm, not yet checked` };
+  }
   const control = summarize(c);
   const treatment = summarize(t);
+  const lost = armsWithoutVariance([
+    [arms.control.variant, control],
+    [arms.treatment.variant, treatment],
+  ]);
+  if (lost.length > 0) {
+    return { unchecked: `no variance in ${lost.join(" and ")}, not checked: ${LOST_VARIANCE}` };
+  }
   const limit = maxRelativeIncrease * control.mean;
   const diff = treatment.mean - control.mean;
   const base = {

@@ -35,7 +35,7 @@ export {
 export { type ExperimentsErrorCode, ExperimentsInputError } from "./errors.js";
 export type { GuardrailEvidence } from "./guardrails.js";
 export { type LiftChartOptions, liftChartSvg } from "./lift-chart.js";
-export { type LiftHistoryOptions, readLiftPath } from "./lift-history.js";
+export { type LiftHistoryOptions, liftDesignEffects, readLiftPath } from "./lift-history.js";
 export {
   type LiftPathOptions,
   type LiftPoint,
@@ -83,7 +83,13 @@ export {
   type SequentialOptions,
   type SequentialResult,
 } from "./sequential.js";
-export { DEFAULT_SRM_THRESHOLD, type SrmOptions, type SrmResult, srmTest } from "./srm.js";
+export {
+  DEFAULT_SRM_THRESHOLD,
+  MAX_SRM_ARMS,
+  type SrmOptions,
+  type SrmResult,
+  srmTest,
+} from "./srm.js";
 export {
   type ArmTraffic,
   MAX_SIMULATED_CONCURRENCY,

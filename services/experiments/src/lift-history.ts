@@ -2,10 +2,21 @@
  * Reading the cumulative lift of an analysed experiment from a store: the primary metric of each
  * joined (prediction, outcome) pair of the two compared arms, in time order, replayed by
  * `liftPath` with the τ² the decision used.
+ *
+ * Where the decision counts users as the independent units (user-hash), its variance is the
+ * cluster-robust one of clustered.ts. The joined pairs carry no user id, so a look cannot form
+ * per-user sums; reading the store's per-unit sums at each of the 60 looks would group the whole
+ * window again per look. Each look instead scales each arm's per-observation variance by that
+ * arm's design effect over the whole period (`liftDesignEffects`): the last look's band is the
+ * decision's interval, and an earlier look, where users have come back fewer times, gets a band at
+ * least as wide as its own clustered one would be wherever the design effect grows with time (as
+ * it does while the same users keep returning).
  */
 import type { PrimaryMetric, TimeWindow } from "@mlops/contracts";
 import { type OutcomeTerms, outcomeTerms, type Store } from "@mlops/store";
 import type { Analysis } from "./analyze.js";
+import { designEffect } from "./clustered.js";
+import type { PrimaryEvidence } from "./decide.js";
 import { type LiftPoint, liftPath, type TimedValue } from "./lift-path.js";
 
 /** The value a pair contributes to each primary metric (null: it contributes nothing). */
@@ -45,9 +56,25 @@ async function observationsOf(
 }
 
 /**
+ * Each arm's factor on its per-observation variance that gives the variance the decision tested
+ * (`PrimaryEvidence.tested`): 1 where observations are independent, the design effect where users
+ * are.
+ */
+export function liftDesignEffects(primary: PrimaryEvidence): {
+  readonly control: number;
+  readonly treatment: number;
+} {
+  return {
+    control: designEffect(primary.control, primary.tested.control),
+    treatment: designEffect(primary.treatment, primary.tested.treatment),
+  };
+}
+
+/**
  * The cumulative lift of `analysis`'s comparison over the predictions it read (its current
- * assignment period), or null when the decision computed no primary
- * comparison (too little data, SRM, missing data): without it there is no τ² to replay with.
+ * assignment period), with the band scaled by `liftDesignEffects`, or null when the decision
+ * computed no primary comparison (too little data, SRM, missing data): without it there is no τ²
+ * to replay with.
  */
 export async function readLiftPath(
   store: Pick<Store, "predictions">,
@@ -63,6 +90,7 @@ export async function readLiftPath(
   );
   return liftPath(control!, treatment!, {
     tau2: result.primary.sequential.tau2,
+    designEffect: liftDesignEffects(result.primary),
     alpha: experiment.alpha,
     minSamplePerArm: opts.minSamplePerArm ?? 100,
     ...(opts.points === undefined ? {} : { points: opts.points }),

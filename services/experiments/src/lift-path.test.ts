@@ -34,6 +34,32 @@ describe("liftPath", () => {
     expect(last.pValue).toBeLessThanOrEqual(full.pValue);
   });
 
+  it("scales each arm's variance by its design effect at every look", () => {
+    const control = bernoulli(600, 0.7, 6, 0, 2);
+    const treatment = bernoulli(600, 0.75, 7, 1, 2);
+    const deff = { control: 3, treatment: 1.5 };
+    const plain = liftPath(control, treatment, { tau2: 0.002, points: 12 });
+    const scaled = liftPath(control, treatment, { tau2: 0.002, points: 12, designEffect: deff });
+    expect(scaled).toHaveLength(plain.length);
+    for (const [i, p] of scaled.entries()) {
+      const a = summarize(momentsOf(control.slice(0, p.controlN).map((v) => v.x)));
+      const b = summarize(momentsOf(treatment.slice(0, p.treatmentN).map((v) => v.x)));
+      // msprtMeans reads variance / n per arm: the design effect multiplies the variance.
+      const look = msprtMeans(
+        { ...a, variance: deff.control * a.variance },
+        { ...b, variance: deff.treatment * b.variance },
+        { tau2: 0.002 },
+      );
+      expect(p.diff).toBe(plain[i]!.diff);
+      expect(p.ci[0]).toBeCloseTo(look.ci[0], 10);
+      expect(p.ci[1]).toBeCloseTo(look.ci[1], 10);
+      expect(p.ci[1] - p.ci[0]).toBeGreaterThan(plain[i]!.ci[1] - plain[i]!.ci[0]);
+    }
+    expect(() =>
+      liftPath(control, treatment, { tau2: 1, designEffect: { control: -1, treatment: 1 } }),
+    ).toThrow("opts.designEffect.control: must be ≥ 0, got -1");
+  });
+
   it("merges the arms in time order: an early arm fills the first looks alone", () => {
     const control = bernoulli(100, 0.5, 3, 0, 1);
     const treatment = bernoulli(100, 0.5, 4, 1000, 1);

@@ -3,12 +3,19 @@
  * difference treatment − control, its always-valid confidence sequence and the running
  * always-valid p-value at evenly spaced looks. One fixed mixing variance τ² serves every look
  * (the mSPRT's mixture is fixed, not re-estimated per look), so the band at the last look is the
- * interval the decision reports when it is given the decision's τ².
+ * interval the decision reports when it is given the decision's τ² (and, where the decision
+ * clusters by user, its design effects).
  */
 import { ExperimentsInputError } from "./errors.js";
 import { MomentAccumulator } from "./moments.js";
 import { msprt } from "./sequential.js";
-import { requireCount, requireFinite, requireOpenInterval, requirePositive } from "./validate.js";
+import {
+  requireCount,
+  requireFinite,
+  requireNonNegative,
+  requireOpenInterval,
+  requirePositive,
+} from "./validate.js";
 
 /** One observation of the primary metric: when its prediction was made (epoch ms), its value. */
 export interface TimedValue {
@@ -41,6 +48,12 @@ export interface LiftPathOptions {
   readonly points?: number;
   /** No look before each arm has this many observations. Default 2 (the least a variance needs). */
   readonly minSamplePerArm?: number;
+  /**
+   * Each arm's factor on its per-observation Var(mean) at every look, ≥ 0: Kish's design effect
+   * (`designEffect`) where the decision's variance is clustered by user and the replayed values
+   * carry no user. Default 1 for both (observations independent).
+   */
+  readonly designEffect?: { readonly control: number; readonly treatment: number };
 }
 
 /** The most looks a chart can use. */
@@ -85,6 +98,9 @@ export function liftPath(
   }
   const minSample = opts.minSamplePerArm ?? 2;
   requireCount("opts.minSamplePerArm", minSample);
+  const deff = opts.designEffect ?? { control: 1, treatment: 1 };
+  requireNonNegative("opts.designEffect.control", deff.control);
+  requireNonNegative("opts.designEffect.treatment", deff.treatment);
   requireTimeOrder("control", control);
   requireTimeOrder("treatment", treatment);
 
@@ -107,7 +123,8 @@ export function liftPath(
     }
     if (a.n < Math.max(2, minSample) || b.n < Math.max(2, minSample)) continue;
     if (out.length > 0 && out.at(-1)!.observations === a.n + b.n) continue;
-    const variance = a.m2 / (a.n - 1) / a.n + b.m2 / (b.n - 1) / b.n;
+    const variance =
+      (deff.control * a.m2) / (a.n - 1) / a.n + (deff.treatment * b.m2) / (b.n - 1) / b.n;
     if (!(variance > 0)) continue;
     const seq = msprt(
       { diff: b.mean - a.mean, variance },

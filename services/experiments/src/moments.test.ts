@@ -1,8 +1,10 @@
+import { Random } from "@mlops/garch/random";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   bernoulliMoments,
   EMPTY_MOMENTS,
+  MAX_CANCELLATION_ERROR,
   MomentAccumulator,
   mergeMoments,
   momentsFromSums,
@@ -72,8 +74,59 @@ describe("streaming moments", () => {
       sum += x;
       sumSq += x * x;
     }
-    const naive = summarize(momentsFromSums(xs.length, sum, sumSq)).variance;
-    expect(Math.abs(naive - exactVariance) / exactVariance).toBeGreaterThan(1);
+    // The sums cannot carry that variance: it is reported unknown, not as a wrong number.
+    expect(summarize(momentsFromSums(xs.length, sum, sumSq)).variance).toBeNaN();
+  });
+
+  it("reports a variance the plain sums lost as unknown: mean 1e8, sd 1, n 1000", () => {
+    const rng = new Random(3);
+    const xs = Array.from({ length: 1000 }, () => 1e8 + rng.standardNormal());
+    const reference = summarize(momentsOf(xs)).variance;
+    expect(reference).toBeGreaterThan(0.8);
+    expect(reference).toBeLessThan(1.2);
+    // The sums a store keeps, added up in arrival order.
+    let sum = 0;
+    let sumSq = 0;
+    for (const x of xs) {
+      sum += x;
+      sumSq += x * x;
+    }
+    // Σx² ≈ 1e19 has an ulp of 2048 while the spread Σ(x − mean)² is about 1000: what the
+    // subtraction gives is rounding noise (a variance of 20.5 against the two-pass 1.00 here).
+    const fromSums = momentsFromSums(xs.length, sum, sumSq);
+    expect(Math.abs(fromSums.mean - momentsOf(xs).mean)).toBeLessThan(1e-6);
+    expect(fromSums.m2).toBeNaN();
+  });
+
+  it("gives a variance from sums only within MAX_CANCELLATION_ERROR of the two-pass one", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 2, max: 3000 }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        fc.double({ min: -6, max: 3, noNaN: true }),
+        (seed, n, logMean, logSd) => {
+          const rng = new Random(seed);
+          const mean = Math.sign(logMean) * 10 ** Math.abs(logMean);
+          const xs = Array.from({ length: n }, () => mean + 10 ** logSd * rng.standardNormal());
+          let sum = 0;
+          let sumSq = 0;
+          for (const x of xs) {
+            sum += x;
+            sumSq += x * x;
+          }
+          const reference = momentsOf(xs).m2;
+          const { m2 } = momentsFromSums(n, sum, sumSq);
+          if (Number.isNaN(m2)) {
+            // Refused only where the spread is tiny against the mean (sd/mean < 1e-4 here).
+            expect(Math.abs(mean) / 10 ** logSd).toBeGreaterThan(1e4);
+            return;
+          }
+          expect(Math.abs(m2 - reference)).toBeLessThanOrEqual(MAX_CANCELLATION_ERROR * reference);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it("reads database sums of 0/1 outcomes as Bernoulli moments", () => {

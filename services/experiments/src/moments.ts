@@ -81,9 +81,36 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
 }
 
 /**
- * Moments from the plain sums a database aggregates (count, Σx, Σx²). Fine for 0/1 outcomes
- * (Σx² = Σx); for continuous values the variance loses digits when mean² ≫ variance, so streams that can
- * keep Welford state should. A tiny negative M2 from rounding is clamped to 0.
+ * Largest relative error allowed in a sum of squared deviations formed by subtracting sums (see
+ * `lostToCancellation`): beyond it the variance is reported as unknown rather than used.
+ */
+export const MAX_CANCELLATION_ERROR = 1e-3;
+
+/** What a variance that `lostToCancellation` refused means, for reasons and reports. */
+export const LOST_VARIANCE =
+  "its spread is lost to rounding in the store's sums of squares (they cancel where the mean is too large against the spread for double precision)";
+
+/**
+ * Whether `spread`, a sum of squared deviations formed as a difference of sums over `n` values
+ * whose terms add up to `magnitude` in absolute value (Σx² for Σx² − (Σx)²/n), may be mostly
+ * rounding error. However a store orders its additions, Σx² carries up to n·ε/2 of its magnitude
+ * and (Σx)²/n up to n·ε of Σx² (Cauchy–Schwarz), so the spread is trusted while
+ * 2(n + 2)·ε·magnitude stays within MAX_CANCELLATION_ERROR of it. With mean² ≫ variance (a
+ * metric near 1e8 with sd 1) the spread's digits are gone before the subtraction: it comes out 0,
+ * negative or wildly off, and no reordering of the arithmetic afterwards brings them back.
+ */
+export function lostToCancellation(spread: number, magnitude: number, n: number): boolean {
+  return 2 * (n + 2) * Number.EPSILON * magnitude > MAX_CANCELLATION_ERROR * spread;
+}
+
+/**
+ * Moments from the plain sums a database aggregates (count, Σx, Σx²). Σx² − (Σx)²/n loses digits
+ * as mean² grows against the variance, so streams that can keep Welford state should. Whole sums
+ * below 2^53 (whole values: counts, 0/1 outcomes) were added up exactly, and M2 = (nΣx² − (Σx)²)/n
+ * is then formed exactly. Other sums were rounded where they were added up, so no shift applied
+ * here can recover what they lost: where `lostToCancellation` says the spread is within its
+ * rounding error, M2 is NaN (unknown, see `LOST_VARIANCE`) rather than a wrong number; a tiny
+ * negative M2 from rounding is clamped to 0.
  */
 export function momentsFromSums(n: number, sum: number, sumSq: number): Moments {
   requireCount("n", n);
@@ -91,7 +118,12 @@ export function momentsFromSums(n: number, sum: number, sumSq: number): Moments 
   requireFinite("sumSq", sumSq);
   if (n === 0) return EMPTY_MOMENTS;
   const mean = sum / n;
-  return { n, mean, m2: Math.max(0, sumSq - sum * mean) };
+  if (Number.isSafeInteger(sum) && Number.isSafeInteger(sumSq)) {
+    const scaled = BigInt(n) * BigInt(sumSq) - BigInt(sum) * BigInt(sum);
+    return { n, mean, m2: Math.max(0, Number(scaled) / n) };
+  }
+  const m2 = Math.max(0, sumSq - sum * mean);
+  return { n, mean, m2: n > 1 && lostToCancellation(m2, sumSq, n) ? Number.NaN : m2 };
 }
 
 /** Moments of n Bernoulli trials with `successes` ones: mean p̂, M2 = n·p̂(1 − p̂). */
@@ -110,7 +142,15 @@ export function bernoulliMoments(successes: number, n: number): Moments {
   return { n, mean: p, m2: n * p * (1 - p) };
 }
 
-/** The summary (n, mean, unbiased variance) of moments with n ≥ 2. */
+/**
+ * The summary (n, mean, unbiased variance) of moments with n ≥ 2; the variance is NaN below that
+ * and where M2 is unknown (`momentsFromSums`).
+ */
 export function summarize(m: Moments): SampleSummary {
   return { n: m.n, mean: m.mean, variance: m.n > 1 ? m.m2 / (m.n - 1) : Number.NaN };
+}
+
+/** The names of the arms whose summary has no variance: NaN where its sums lost the spread. */
+export function armsWithoutVariance(arms: readonly (readonly [string, SampleSummary])[]): string[] {
+  return arms.filter(([, s]) => Number.isNaN(s.variance)).map(([arm]) => arm);
 }

@@ -33,7 +33,7 @@ function levels(opts: PowerOptions | undefined): { zAlpha: number; zPower: numbe
   const power = opts?.power ?? 0.8;
   requireOpenInterval("opts.alpha", alpha, 0, 1);
   requireOpenInterval("opts.power", power, 0, 1);
-  return { zAlpha: normalQuantile(1 - alpha / 2), zPower: normalQuantile(power) };
+  return { zAlpha: -normalQuantile(alpha / 2), zPower: normalQuantile(power) };
 }
 
 function sampleSize(exact: number): SampleSize {
@@ -78,7 +78,7 @@ export function powerProportions(n: number, p1: number, p2: number, alpha = 0.05
   requireRate("p1", p1);
   requireRate("p2", p2);
   requireOpenInterval("alpha", alpha, 0, 1);
-  return proportionPower(n, p1, p2, normalQuantile(1 - alpha / 2));
+  return proportionPower(n, p1, p2, -normalQuantile(alpha / 2));
 }
 
 function proportionPower(n: number, p1: number, p2: number, zAlpha: number): number {

@@ -59,7 +59,9 @@ export function renderLiftChart(analysis: Analysis, points: readonly LiftPoint[]
   return liftChartSvg(points, {
     title: `Cumulative lift: ${analysis.experiment.id}`,
     yLabel: comparisonLabel(analysis),
-    bandLabel: `always-valid ${fmt(100 * (1 - analysis.experiment.alpha))}% band`,
+    bandLabel: `always-valid ${fmt(100 * (1 - analysis.experiment.alpha))}% band${
+      analysis.result.primary?.independent === "user" ? ", users as units" : ""
+    }`,
   });
 }
 
@@ -161,13 +163,14 @@ function primarySection(analysis: Analysis): string {
   const { experiment, result } = analysis;
   const metric = experiment.primary_metric;
   const confidence = 1 - experiment.alpha;
-  const z = normalQuantile(1 - experiment.alpha / 2);
+  const z = -normalQuantile(experiment.alpha / 2);
   const rows = analysis.metrics.map((m) => {
     const moments = metricMoments(m, metric);
-    if (moments.n < 2) {
+    const s = summarize(moments);
+    // Fewer than 2 observations, or a spread the store's sums lost (LOST_VARIANCE).
+    if (Number.isNaN(s.variance)) {
       return [m.variant, String(moments.n), fmt(moments.mean), "–", "–"];
     }
-    const s = summarize(moments);
     const half = z * Math.sqrt(s.variance / s.n);
     const ci: [number, number] =
       metric === "accuracy"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { expectClose, R } from "../test-support/r-reference.js";
 import { ExperimentsInputError } from "./errors.js";
-import { srmTest } from "./srm.js";
+import { MAX_SRM_ARMS, srmTest } from "./srm.js";
 
 describe("srmTest against R chisq.test(counts, p = weights / sum(weights))", () => {
   it.each(R.srm.map((c, i) => [i, c] as const))("case %i", (_, c) => {
@@ -16,6 +16,16 @@ describe("srmTest against R chisq.test(counts, p = weights / sum(weights))", () 
     const counts = [5100, 4900];
     expect(srmTest(counts, [1, 1]).mismatch).toBe(false);
     expect(srmTest(counts, [1, 1], { threshold: 0.1 }).mismatch).toBe(true);
+  });
+
+  it("compares at most MAX_SRM_ARMS arms, where its chi-squared tail is verified", () => {
+    const arms = (k: number) => Array.from({ length: k }, (_, i) => 1000 + i);
+    const most = srmTest(arms(MAX_SRM_ARMS), Array(MAX_SRM_ARMS).fill(1));
+    expect(most.df).toBe(MAX_SRM_ARMS - 1);
+    // Beyond it stdlib's incomplete gamma is off by up to 1e-2 (k = 1e4 at p = 0.5).
+    expect(() => srmTest(arms(MAX_SRM_ARMS + 1), Array(MAX_SRM_ARMS + 1).fill(1))).toThrow(
+      `counts: must have at most ${MAX_SRM_ARMS} arms, got ${MAX_SRM_ARMS + 1}`,
+    );
   });
 
   it.each([

@@ -19,6 +19,12 @@ import {
  */
 export const DEFAULT_SRM_THRESHOLD = 0.001;
 
+/**
+ * Most arms `srmTest` compares: the chi-squared tail is verified to 1e-10 up to 129 degrees of
+ * freedom (distributions.ts); an experiment has at most 16 variants.
+ */
+export const MAX_SRM_ARMS = 100;
+
 /** Options of `srmTest`. */
 export interface SrmOptions {
   /** Flag when the p-value is below this. Default 0.001. */
@@ -39,11 +45,18 @@ export interface SrmResult {
 
 /**
  * Chi-squared goodness of fit of `counts` against `weights` normalised to sum to 1 (R's
- * `chisq.test(counts, p = weights / sum(weights))`). Needs ≥ 2 arms, whole non-negative counts
- * with a positive total, and positive finite weights of the same length.
+ * `chisq.test(counts, p = weights / sum(weights))`). Needs 2 to MAX_SRM_ARMS arms, whole
+ * non-negative counts with a positive total, and positive finite weights of the same length.
  */
 export function srmTest(counts: number[], weights: number[], opts?: SrmOptions): SrmResult {
   requireAtLeast("counts", counts.length, 2, "arms");
+  if (counts.length > MAX_SRM_ARMS) {
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      "counts",
+      `must have at most ${MAX_SRM_ARMS} arms, got ${counts.length}`,
+    );
+  }
   requireSameLength("counts", counts, "weights", weights);
   for (const [i, c] of counts.entries()) requireCount(`counts[${i}]`, c);
   for (const [i, w] of weights.entries()) requirePositive(`weights[${i}]`, w);

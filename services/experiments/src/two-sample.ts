@@ -4,7 +4,13 @@
  * two-proportion z-test.
  */
 
-import { normalQuantile, normalTwoSidedP, tQuantile, tTwoSidedP } from "./distributions.js";
+import {
+  normalCritical,
+  normalTwoSidedP,
+  type TwoSidedLevel,
+  tCritical,
+  tTwoSidedP,
+} from "./distributions.js";
 import { ExperimentsInputError } from "./errors.js";
 import { momentsOf, summarize } from "./moments.js";
 import type { ProportionCounts, SampleSummary } from "./types.js";
@@ -19,6 +25,11 @@ import {
 export interface IntervalOptions {
   /** Two-sided confidence level of `ci`, in (0, 1). Default 0.95. */
   readonly confidence?: number;
+  /**
+   * The level as 1 − confidence, in (0, 1), instead of `confidence`: what to give for a small
+   * alpha, whose digits 1 − alpha would round away (an experiment's alpha may be 1e-12).
+   */
+  readonly alpha?: number;
 }
 
 /** Welch's unequal-variance t-test of mean(b) − mean(a). */
@@ -59,15 +70,27 @@ export interface ProportionTestResult {
   readonly se: number;
 }
 
-function confidenceOf(opts: IntervalOptions | undefined): number {
-  const confidence = opts?.confidence ?? 0.95;
-  requireOpenInterval("opts.confidence", confidence, 0, 1);
-  return confidence;
+function levelOf(opts: IntervalOptions | undefined): TwoSidedLevel {
+  if (opts?.alpha === undefined) {
+    const confidence = opts?.confidence ?? 0.95;
+    requireOpenInterval("opts.confidence", confidence, 0, 1);
+    return { confidence, alpha: 1 - confidence };
+  }
+  if (opts.confidence !== undefined) {
+    throw new ExperimentsInputError(
+      "OUT_OF_RANGE",
+      "opts.alpha",
+      "must not be given with opts.confidence (one sets the other)",
+    );
+  }
+  requireOpenInterval("opts.alpha", opts.alpha, 0, 1);
+  return { confidence: 1 - opts.alpha, alpha: opts.alpha };
 }
 
 /**
  * Welch's t-test on raw samples: two-sided, `ci` for mean(b) − mean(a) at `opts.confidence`
- * (default 95 %). Both samples need at least 2 finite values and not both may be constant.
+ * (or 1 − `opts.alpha`; default 95 %). Both samples need at least 2 finite values and not both
+ * may be constant.
  */
 export function welchTTest(a: number[], b: number[], opts?: IntervalOptions): WelchResult {
   requireSample("a", a, 2);
@@ -83,7 +106,7 @@ export function welchTTestFromSummary(
 ): WelchResult {
   requireSummary("a", a);
   requireSummary("b", b);
-  const confidence = confidenceOf(opts);
+  const level = levelOf(opts);
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
   const se2 = va + vb;
@@ -102,7 +125,7 @@ export function welchTTestFromSummary(
   const ra = va / se2;
   const rb = vb / se2;
   const df = 1 / ((ra * ra) / (a.n - 1) + (rb * rb) / (b.n - 1));
-  const q = tQuantile(0.5 + confidence / 2, df);
+  const q = tCritical(level, df);
   return { t, df, pValue: tTwoSidedP(t, df), ci: [diff - q * se, diff + q * se], diff, se };
 }
 
@@ -118,7 +141,7 @@ export function relativeLift(
 ): LiftResult {
   requireSummary("a", a);
   requireSummary("b", b);
-  const confidence = confidenceOf(opts);
+  const level = levelOf(opts);
   if (a.mean === 0) {
     throw new ExperimentsInputError("DEGENERATE", "a.mean", "must not be 0 for a relative lift");
   }
@@ -127,7 +150,7 @@ export function relativeLift(
   const varB = b.variance / b.n;
   const se = Math.sqrt(varB / (a.mean * a.mean) + (ratio * ratio * varA) / (a.mean * a.mean));
   const lift = ratio - 1;
-  const z = normalQuantile(0.5 + confidence / 2);
+  const z = normalCritical(level);
   const pValue = se > 0 ? normalTwoSidedP(lift / se) : lift === 0 ? 1 : 0;
   return { lift, se, ci: [lift - z * se, lift + z * se], pValue };
 }
@@ -144,7 +167,7 @@ export function twoProportionZTest(
 ): ProportionTestResult {
   requireProportion("a", a);
   requireProportion("b", b);
-  const confidence = confidenceOf(opts);
+  const level = levelOf(opts);
   const pa = a.successes / a.trials;
   const pb = b.successes / b.trials;
   const diff = pb - pa;
@@ -159,7 +182,7 @@ export function twoProportionZTest(
     );
   }
   const z = diff / pooledSe;
-  const q = normalQuantile(0.5 + confidence / 2);
+  const q = normalCritical(level);
   // A difference of proportions lies in [−1, 1]; the Wald interval can overshoot it (as R clips).
   const ci: [number, number] = [Math.max(-1, diff - q * se), Math.min(1, diff + q * se)];
   return { z, pValue: normalTwoSidedP(z), diff, ci, pooledSe, se };

@@ -10,6 +10,7 @@ import {
   analyzeExperiment,
   DEFAULT_SRM_THRESHOLD,
   ExperimentsInputError,
+  liftDesignEffects,
   metricMoments,
   PRIMARY_METRIC_DIRECTION,
   readLiftPath,
@@ -27,11 +28,12 @@ type Analysis = NonNullable<ExperimentView["analysis"]>;
 
 /**
  * The interval of an arm's primary metric at level 1 − alpha, shown beside the bars; null while
- * n < 2. Accuracy is a proportion: its Wilson score interval, which stays within [0, 1] where the
- * Wald interval mean ± z·sd/√n overshoots at small n ([−0.48, 1.48] at n = 2) and shrinks to a
- * point at 0 or 1. Log loss is never negative: the Wald interval with its lower end at 0, as
- * two-sample.ts bounds its intervals to the range of what they estimate. A numeric outcome can be
- * anything: the Wald interval as it is.
+ * n < 2 or while the variance is unknown (lost to rounding in the store's sums). Accuracy is a
+ * proportion: its Wilson score interval, which stays within [0, 1] where the Wald interval
+ * mean ± z·sd/√n overshoots at small n ([−0.48, 1.48] at n = 2) and shrinks to a point at 0 or 1.
+ * Log loss is never negative: the Wald interval with its lower end at 0, as two-sample.ts bounds
+ * its intervals to the range of what they estimate. A numeric outcome can be anything: the Wald
+ * interval as it is.
  */
 export function armInterval(
   metric: PrimaryMetric,
@@ -48,6 +50,8 @@ export function armInterval(
     // Exact arithmetic keeps it within [0, 1] and around the estimate; so must rounding (at 0, 1).
     return [Math.max(0, Math.min(mean, center - half)), Math.min(1, Math.max(mean, center + half))];
   }
+  // Lost to rounding in the store's sums (momentsFromSums): no interval rather than a wrong one.
+  if (Number.isNaN(variance)) return null;
   const half = z * Math.sqrt(variance / n);
   const lower = mean - half;
   return [metric === "log_loss" ? Math.max(0, lower) : lower, mean + half];
@@ -91,7 +95,8 @@ export async function experimentView(
       ci: s ? armInterval(experiment.primary_metric, s, experiment.alpha) : null,
     };
   });
-  const seq = result.primary?.sequential ?? null;
+  const primary = result.primary;
+  const seq = primary?.sequential ?? null;
   const recorded = decisions.at(-1) ?? null;
   return {
     experiment_id: experimentId,
@@ -124,6 +129,10 @@ export async function experimentView(
         ci: p.ci,
         p_value: p.pValue,
       })),
+      lift_band: primary && {
+        independent: primary.independent,
+        design_effect: liftDesignEffects(primary),
+      },
       recorded: recorded && {
         kind: recorded.decision,
         reason: recorded.reason,

@@ -59,7 +59,8 @@ const ArmSchema = z.object({
   mean: Maybe,
   /**
    * Interval of the mean at the experiment's level (accuracy's Wilson interval, within [0, 1];
-   * log loss's never below 0); null while n < 2.
+   * log loss's never below 0); null while n < 2 or while the store's sums cannot resolve the
+   * variance.
    */
   ci: Interval.nullable(),
 });
@@ -103,6 +104,22 @@ export const ExperimentViewSchema = z.object({
       }),
       /** Cumulative lift (treatment − control) with its always-valid band, oldest look first. */
       lift: z.array(LiftPointSchema),
+      /** What the lift band's variance counts as independent; null without a comparison. */
+      lift_band: z
+        .object({
+          /**
+           * `observation`: each prediction with an outcome. `user`: each user, as the decision
+           * counts them under a user-hash split; the replayed pairs carry no user id, so every
+           * look scales each arm's per-observation variance by `design_effect`.
+           */
+          independent: z.enum(["observation", "user"]),
+          /**
+           * Per arm, the decision's Var(mean) over the per-observation one (1 per observation):
+           * the last look's band is the decision's interval.
+           */
+          design_effect: z.object({ control: z.number(), treatment: z.number() }),
+        })
+        .nullable(),
       /** The last decision the pipeline recorded (what moved traffic), if any. */
       recorded: z
         .object({ kind: DecisionKindSchema, reason: z.string(), decided_at: z.number() })
