@@ -9,9 +9,10 @@
  * stationarity), the ARCH and GARCH estimates are constrained to their sum: their standard
  * errors are those of the constrained estimates; where only one of them is off its bound, the
  * limit fixes that one too, and it has no standard error either. Mean parameters held on a kink
- * of the GED log-likelihood (optimize/kink.ts) have none either, for the same reason, but are
- * not on a limit.
+ * of the GED log-likelihood (optimize/kink.ts) are not on a limit: they have no Hessian or robust
+ * standard error (the Hessian is not defined across the kink), only an OPG one (fit.ts).
  */
+import type { Basis } from "./covariance.js";
 import { AT_LOWER, FREE, freeCoordinates } from "./optimize/active-set.js";
 import type { Estimate } from "./optimize/result.js";
 import { paramNames } from "./params.js";
@@ -55,15 +56,13 @@ export function activeConstraints(
 /**
  * A basis Z (k x m, row-major) of the directions the active constraints leave free: the unit
  * vectors of the parameters not held and, on the persistence limit, differences of the free
- * ARCH and GARCH coefficients (their sum fixed). Null when no constraint is active.
+ * ARCH and GARCH coefficients (their sum fixed). Null when no constraint is active. The first
+ * `release` parameters count as free even where held (the mean on a kink, for its OPG
+ * standard errors).
  */
-export function freeBasis(
-  estimate: Estimate,
-  from: number,
-  to: number,
-): { readonly z: Float64Array; readonly m: number } | null {
+export function freeBasis(estimate: Estimate, from: number, to: number, release = 0): Basis | null {
   const k = estimate.held.length;
-  const free = freeCoordinates(estimate.held);
+  const free = freeCoordinates(estimate.held.map((h, i) => (i < release ? FREE : h)));
   const group = free.filter((i) => i >= from && i < to);
   const tied = estimate.onPersistence && group.length > 0;
   if (free.length === k && !tied) return null;
@@ -80,10 +79,4 @@ export function freeBasis(
     for (let j = 0; j < col.length; j += 2) z[col[j]! * m + c] = col[j + 1]!;
   });
   return { z, m };
-}
-
-/** Whether the basis leaves coordinate `i` no freedom (its row of Z is 0): no standard error. */
-export function fixedBy(basis: { readonly z: Float64Array; readonly m: number }, i: number) {
-  for (let c = 0; c < basis.m; c++) if (basis.z[i * basis.m + c] !== 0) return false;
-  return true;
 }

@@ -99,12 +99,6 @@ function outerProduct3(scores: Float64Array, nobs: number): Float64Array {
   return Float64Array.of(...[b00, b10, b20], ...[b10, b11, b21], ...[b20, b21, b22]);
 }
 
-function diagSqrt(cov: Float64Array | null, k: number): Float64Array {
-  const se = new Float64Array(k).fill(Number.NaN);
-  if (cov) for (let i = 0; i < k; i++) se[i] = Math.sqrt(cov[i * k + i]!);
-  return se;
-}
-
 /** Z' A Z for a k x k matrix A and a k x m basis Z (row-major). */
 function project(a: Float64Array, z: Float64Array, k: number, m: number): Float64Array {
   const out = new Float64Array(m * m);
@@ -139,42 +133,79 @@ function lift(c: Float64Array, z: Float64Array, k: number, m: number): Float64Ar
   return out;
 }
 
+/** A basis Z (k x m, row-major; m < k) of the directions left free (see `covariances`). */
+export interface Basis {
+  readonly z: Float64Array;
+  readonly m: number;
+}
+
+/** A k x k matrix in the coordinates of `basis` (itself without one). */
+function inBasis(a: Float64Array, k: number, basis: Basis | null): Float64Array {
+  return basis ? project(a, basis.z, k, basis.m) : a;
+}
+
+/**
+ * Standard errors from a covariance in the coordinates of `basis` (null: unavailable, all NaN):
+ * NaN too for a parameter the basis leaves no freedom (its row of Z is 0: variance 0).
+ */
+function stdErrorsOf(cov: Float64Array | null, k: number, basis: Basis | null): Float64Array {
+  const se = new Float64Array(k).fill(Number.NaN);
+  if (!cov) return se;
+  const full = basis ? lift(cov, basis.z, k, basis.m) : cov;
+  for (let i = 0; i < k; i++) {
+    if (!basis || basis.z.subarray(i * basis.m, (i + 1) * basis.m).some((v) => v !== 0)) {
+      se[i] = Math.sqrt(full[i * k + i]!);
+    }
+  }
+  return se;
+}
+
+const OPG_SINGULAR = "the outer product of the scores is singular: opg standard errors unavailable";
+
 /**
  * Standard errors of each kind from the log-likelihood Hessian (k x k, null if unavailable)
- * and the score outer product. With a `basis` Z (k x m, row-major; m < k), the estimates are
- * those of the parameters constrained to θ + span(Z) (the constraints active at the estimate
- * held): each covariance is taken in the m coordinates of Z and mapped back, Z C Z', so a
- * parameter held at a bound has variance 0 (reported as NaN by the caller).
+ * and the score outer product. With a `basis` Z, the estimates are those of the parameters
+ * constrained to θ + span(Z) (the constraints active at the estimate held): each covariance is
+ * taken in the m coordinates of Z and mapped back, Z C Z', and a parameter Z leaves no freedom
+ * (held at a bound) has no standard error (NaN).
  */
 export function covariances(
   hessian: Float64Array | null,
   opg: Float64Array,
   k: number,
-  basis: { readonly z: Float64Array; readonly m: number } | null = null,
+  basis: Basis | null = null,
 ): CovarianceResult {
   const notes: string[] = [];
   const m = basis ? basis.m : k;
-  const inner = (a: Float64Array) => (basis ? project(a, basis.z, k, m) : a);
-  const outer = (c: Float64Array | null) => (c && basis ? lift(c, basis.z, k, m) : c);
-  const curvature = hessian ? inner(hessian.map((v) => -v)) : null;
+  const negHessian = hessian?.map((v) => -v);
+  const curvature = negHessian ? inBasis(negHessian, k, basis) : null;
   const negInv = curvature ? inverseSpd(curvature, m) : null;
   if (!negInv)
     notes.push(
       "the Hessian is not negative definite: hessian and robust standard errors unavailable",
     );
-  const scores = inner(opg);
+  const scores = inBasis(opg, k, basis);
   const opgInv = inverseSpd(scores, m);
-  if (!opgInv)
-    notes.push("the outer product of the scores is singular: opg standard errors unavailable");
+  if (!opgInv) notes.push(OPG_SINGULAR);
   const robust = negInv && opgInv ? matMul(negInv, matMul(scores, negInv, m), m) : null;
   return {
     stdErrors: {
-      hessian: diagSqrt(outer(negInv), k),
-      opg: diagSqrt(outer(opgInv), k),
-      robust: diagSqrt(outer(robust), k),
+      hessian: stdErrorsOf(negInv, k, basis),
+      opg: stdErrorsOf(opgInv, k, basis),
+      robust: stdErrorsOf(robust, k, basis),
     },
     notes,
   };
+}
+
+/** The opg standard errors of `covariances` alone, with its note where they are unavailable. */
+export function opgStdErrors(
+  opg: Float64Array,
+  k: number,
+  basis: Basis | null,
+): { readonly se: Float64Array; readonly note: string | null } {
+  const inv = inverseSpd(inBasis(opg, k, basis), basis ? basis.m : k);
+  return { se: stdErrorsOf(inv, k, basis), note: inv ? null : OPG_SINGULAR };
 }
 
 /** t-statistics θ / se. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fit } from "./fit.js";
+import { COVARIANCE_KINDS } from "./covariance.js";
+import { fit, GarchFit } from "./fit.js";
 import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
 
@@ -33,11 +34,37 @@ describe("degenerate fits on runs of exact zeros", () => {
     );
   });
 
+  it.each([
+    ["t", "zero"],
+    ["skewt", "constant"],
+  ] as const)(
+    "%s with a %s mean has no standard errors, t-statistics or p-values",
+    (dist, mean) => {
+      const f = fit(zeros, { dist, mean });
+      // Before, they were those of the collapse: a robust standard error of mu of 4e-7.
+      for (const kind of COVARIANCE_KINDS) {
+        for (const stat of [f.stdErrors[kind], f.tStats[kind], f.pValues[kind]]) {
+          expect(Object.values(stat).flat()).toEqual(f.paramNames.map(() => Number.NaN));
+        }
+      }
+      expect(f.message).toMatch(
+        /; no standard errors, t-statistics or p-values: at a degenerate estimate the curvature is that of the variance's collapse/,
+      );
+      expect(f.message).not.toMatch(/the others' are those of the model with it held/);
+      const json = JSON.parse(JSON.stringify(f));
+      for (const kind of COVARIANCE_KINDS) {
+        expect(Object.values(json.stdErrors[kind]).flat()).toEqual(f.paramNames.map(() => null));
+      }
+      expect(GarchFit.fromJSON(json).stdErrors).toEqual(f.stdErrors);
+    },
+  );
+
   it("leaves the same series without the zeros converged", () => {
     for (const dist of ["t", "ged", "skewt"] as const) {
       const f = fit(plain, { dist });
       expect(f.converged).toBe(true);
       expect(f.message).not.toMatch(/degenerate/);
+      expect(f.stdErrors.robust.omega).toBeGreaterThan(0);
     }
   });
 

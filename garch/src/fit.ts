@@ -3,19 +3,21 @@
  * that can be stored (`toJSON`), restored (`GarchFit.fromJSON`) and forecast from.
  */
 import { z } from "zod";
+import { type ActiveConstraint, activeConstraints, freeBasis, PERSISTENCE } from "./at-bound.js";
 import {
-  type ActiveConstraint,
-  activeConstraints,
-  fixedBy,
-  freeBasis,
-  PERSISTENCE,
-} from "./at-bound.js";
-import { COVARIANCE_KINDS, covariances, pValues, tStatistics } from "./covariance.js";
+  COVARIANCE_KINDS,
+  type CovarianceResult,
+  covariances,
+  opgStdErrors,
+  outerProduct,
+  pValues,
+  tStatistics,
+} from "./covariance.js";
 import { GarchInputError } from "./errors.js";
-import { estimate } from "./estimate.js";
+import { type Estimate, estimate } from "./estimate.js";
 import { forecast } from "./forecast.js";
-import { buildModel, persistence } from "./likelihood.js";
-import { constraintsOf } from "./optimize/constraints.js";
+import { buildModel, evaluate, type Model, persistence } from "./likelihood.js";
+import { type Constraints, constraintsOf } from "./optimize/constraints.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, paramNames, toParams } from "./params.js";
 import { primeFitPath, primeKernels } from "./prime.js";
@@ -89,9 +91,10 @@ export class GarchFit {
   /** -2 LL + 2 k ln ln n */
   readonly hqic: number;
   /**
-   * Standard errors; NaN for a parameter on its bound (see `activeConstraints`) and for omega
-   * under variance targeting. With a constraint active, the others are those of the estimates
-   * with it held.
+   * Standard errors; NaN for a parameter on its bound (see `activeConstraints`), for omega
+   * under variance targeting, and for every parameter at a degenerate estimate (see `message`).
+   * With a constraint active, the others are those of the estimates with it held. With the mean
+   * on a GED kink (optimize/kink.ts) the mean has `opg` ones only (see `message`).
    */
   readonly stdErrors: Readonly<Record<CovarianceKind, ParamStat>>;
   readonly tStats: Readonly<Record<CovarianceKind, ParamStat>>;
@@ -356,7 +359,10 @@ export type GarchFitJson = Omit<
   | "stdErrors"
 > & {
   readonly format: typeof FIT_FORMAT;
-  /** NaN (a parameter on its bound, omega under variance targeting) is written as null. */
+  /**
+   * NaN (a parameter on its bound, omega under variance targeting, every parameter at a
+   * degenerate estimate) is written as null.
+   */
   readonly stdErrors: Record<CovarianceKind, ParamStatJson>;
   readonly activeConstraints: ActiveConstraint[];
   /** NaN (no estimate) is written as null. */
@@ -403,13 +409,6 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
     ...a,
     bound: a.bound * toSeriesUnits(a.name),
   }));
-  const basis = freeBasis(est, c.from, c.to);
-  const cov = covariances(est.hessian, opg, k, basis);
-  // None where the active constraints leave a parameter no freedom (see at-bound.ts).
-  for (let i = 0; i < k; i++) {
-    if (!basis || !fixedBy(basis, i)) continue;
-    for (const kind of COVARIANCE_KINDS) cov.stdErrors[kind][i] = Number.NaN;
-  }
   let s2 = 0;
   let hMin = Number.POSITIVE_INFINITY;
   let tMin = t0;
@@ -422,12 +421,14 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
   }
   s2 /= nEff;
   const degenerate = hMin < DEGENERATE_VARIANCE * s2;
+  const cov = degenerate ? noStandardErrors(k) : standardErrors(model, est, opg, c);
   const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
   const omega = spec.varianceTargeting ? s2 * (1 - persistence(layout, theta)) : Number.NaN;
   const params = fromUnits(toParams(spec, theta, omega), unit);
-  const notes = [...cov.notes, ...boundNotes(active)];
-  if (spec.varianceTargeting)
-    notes.push("omega is variance-targeted, not estimated: it has no standard error");
+  const targeted = spec.varianceTargeting
+    ? ["omega is variance-targeted, not estimated: it has no standard error"]
+    : [];
+  const notes = degenerate ? cov.notes : [...cov.notes, ...boundNotes(active), ...targeted];
   // The model is this fit's own: its arrays become the fit's (no copies).
   const { h, e } = model;
   h.fill(Number.NaN, 0, t0);
@@ -475,6 +476,94 @@ function fitSeries(returns: ArrayLike<number>, options: GarchOptions): GarchFit 
  * several percent of it, at a degenerate maximum about 1e-10 (omega on its floor).
  */
 const DEGENERATE_VARIANCE = 1e-6;
+
+/**
+ * A degenerate fit's standard errors: none. The curvature there is that of the likelihood's
+ * climb towards a variance of 0, not of an estimate's sampling distribution (the robust standard
+ * error of mu came out at 1e-11 on the probe series).
+ */
+function noStandardErrors(k: number): CovarianceResult {
+  const none = () => new Float64Array(k).fill(Number.NaN);
+  return {
+    stdErrors: { hessian: none(), opg: none(), robust: none() },
+    notes: [
+      "no standard errors, t-statistics or p-values: at a degenerate estimate the curvature is that of the variance's collapse, not of the estimates' sampling distribution",
+    ],
+  };
+}
+
+/**
+ * Standard errors at an estimate, in θ order (see covariance.ts and at-bound.ts): those of the
+ * model with the active constraints held, and on a GED kink OPG ones for the mean (`kinkOpg`).
+ */
+function standardErrors(
+  model: Model,
+  est: Estimate,
+  opg: Float64Array,
+  c: Constraints,
+): CovarianceResult {
+  const cov = covariances(est.hessian, opg, model.layout.k, freeBasis(est, c.from, c.to));
+  if (!est.onKink) return cov;
+  const nu = est.theta[model.layout.shape]!;
+  if (!(nu > KINK_OPG_NU)) {
+    const why = `with nu = ${nu.toPrecision(4)} <= ${KINK_OPG_NU} the outer product of the scores is not a reliable measure of the mean's information (the squares of its scores have an infinite variance, and for nu <= 0.5 an infinite mean): it has no opg standard error either`;
+    return { ...cov, notes: [...cov.notes, why] };
+  }
+  const kink = kinkOpg(model, est, c);
+  // Where the held model's outer product is singular, so is this one (it spans more).
+  const notes = [...cov.notes.filter((note) => note !== kink.note), kink.note];
+  return { stdErrors: { ...cov.stdErrors, opg: kink.se }, notes };
+}
+
+/**
+ * Largest GED nu at which the mean on a kink has no OPG standard error (see `kinkOpg`): below
+ * it the squared scores of the mean, as |z|^(2 nu - 2) near z = 0, have infinite variance.
+ */
+const KINK_OPG_NU = 0.75;
+
+/**
+ * OPG standard errors of a fit whose mean is held on a kink of the GED log-likelihood
+ * (optimize/kink.ts), with the mean estimated rather than held, for nu > KINK_OPG_NU. Across a
+ * kink the Hessian is not defined (the curvature of -|z|^nu / 2 is unbounded at z = 0 for
+ * nu < 2), but the scores are, off the kinks, and for nu > 1/2 the mean's Fisher information
+ * E[score^2] is finite: the model is regular in quadratic mean, and the estimator of the mean
+ * asymptotically normal with that information (as the median of a Laplace sample, nu = 1). The
+ * outer product of the scores estimates it at the usual rate where its terms have a finite
+ * variance, for nu > 3/4. (Over 150 series simulated with each nu, n = 2,000 to 8,000, the 95 %
+ * intervals covered the mean 92 to 96 % of the time for nu from 0.8 to 1.1, 87 to 89 % at 0.7
+ * and 60 % at 0.6.) With nu < 1 the scores of the observations on the kink are infinite (the
+ * nMean with the smallest |z_t|, residuals of 0 to rounding where their kinks cross): they are
+ * left out.
+ */
+function kinkOpg(
+  model: Model,
+  est: Estimate,
+  c: Constraints,
+): { readonly se: Float64Array; readonly note: string } {
+  const { layout, t0, nEff, e, h } = model;
+  const { k, nMean } = layout;
+  const scores = new Float64Array(nEff * k);
+  evaluate(model, est.theta, null, scores);
+  const onKink: number[] = [];
+  if (est.theta[layout.shape]! < 1) {
+    const z = (t: number) => Math.abs(e[t]!) / Math.sqrt(h[t]!);
+    const order = Array.from({ length: nEff }, (_, i) => t0 + i).sort((a, b) => z(a) - z(b));
+    onKink.push(...order.slice(0, nMean).sort((a, b) => a - b));
+    for (const t of onKink) scores.fill(0, (t - t0) * k, (t - t0 + 1) * k);
+  }
+  const basis = freeBasis(est, c.from, c.to, nMean);
+  const { se, note } = opgStdErrors(outerProduct(scores, nEff, k), k, basis);
+  const without =
+    onKink.length > 0
+      ? `, but for ${onKink.map((t) => `r[${t}]`).join(", ")}, where they are infinite`
+      : "";
+  return {
+    se,
+    note:
+      note ??
+      `the mean on the kink has opg standard errors only (its Hessian is not defined there, its scores are${without}); the other opg standard errors are those of the model with the mean estimated`,
+  };
+}
 
 /** What the message says about a degenerate fit: where the variance collapses, and why. */
 function degenerateNote(r: ArrayLike<number>, ratio: number, at: number): string {
