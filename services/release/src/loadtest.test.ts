@@ -198,7 +198,7 @@ describe("a run where a path answered mostly 404", () => {
       "(GET /health, GET /models/list, POST /predict, POST /predict/custom) are the GARCH " +
       "service's routes, the mix sent when --path is not given; to load-test the prediction API, " +
       "name its routes with --path (e.g. --path /health/ready; a path not of the GARCH service is " +
-      "sent as GET)";
+      "sent as GET, or POSTed with --body's JSON: --path /predict --body '{\"features\":[…]}')";
     expect(report.hint).toBe(hint);
     expect(formatLoadReport(report).endsWith(`\nhint: ${hint}\n`)).toBe(true);
   });
@@ -296,7 +296,7 @@ describe("loadTestOptions", () => {
     "--path": [],
     "--min-success": "99",
   };
-  const refusal = (raw: Partial<Record<"--url" | "--path", unknown>>) => {
+  const refusal = (raw: Partial<Record<"--url" | "--path" | "--body", unknown>>) => {
     try {
       loadTestOptions({ ...flags, "--url": "http://127.0.0.1:8080", ...raw });
     } catch (error) {
@@ -319,6 +319,23 @@ describe("loadTestOptions", () => {
     );
     expect(refusal({ "--path": ["//elsewhere.test/x"] })).toBe(
       "loadtest is invalid: --path[0]: must be a path under --url: one leading /, no spaces",
+    );
+  });
+
+  it("POSTs --body's JSON to each --path, and names what is wrong with a bad one", () => {
+    const body = { features: [0.5, -1.2, 0.3, 1.1, -0.4] };
+    const { options } = loadTestOptions({
+      ...flags,
+      "--url": "http://127.0.0.1:8080",
+      "--path": ["/predict"],
+      "--body": JSON.stringify(body),
+    });
+    expect(options.requests).toEqual([{ method: "POST", path: "/predict", body }]);
+    expect(refusal({ "--path": ["/predict"], "--body": "{features:" })).toMatch(
+      /^loadtest is invalid: --body: must be JSON: /,
+    );
+    expect(refusal({ "--body": "{}" })).toBe(
+      "loadtest is invalid: --body: needs --path: the body is POSTed to each --path given",
     );
   });
 });

@@ -55,8 +55,12 @@ export function garchServiceRequests(): Record<string, LoadRequest> {
   };
 }
 
-/** The requests for `paths`: the GARCH service's own bodies for its paths, GET for any other. */
-export function requestsFor(paths: readonly string[]): LoadRequest[] {
+/**
+ * The requests for `paths`: with a `body`, each path POSTed with it (a prediction API's
+ * `/predict`); without, the GARCH service's own bodies for its paths and GET for any other.
+ */
+export function requestsFor(paths: readonly string[], body?: unknown): LoadRequest[] {
+  if (body !== undefined) return paths.map((path) => ({ method: "POST", path, body }));
   const known = garchServiceRequests();
   if (paths.length === 0) return Object.values(known);
   return paths.map((path) => known[path] ?? { method: "GET", path });
@@ -229,7 +233,8 @@ export function notFoundHint(
     return (
       `${head}: the requests (${mix}) are the GARCH service's routes, the mix sent when --path is not given; ` +
       `to load-test the prediction API, name its routes with --path (e.g. --path ${HEALTH_PATHS.ready}; ` +
-      "a path not of the GARCH service is sent as GET)"
+      "a path not of the GARCH service is sent as GET, or POSTed with --body's JSON: " +
+      `--path /predict --body '{"features":[…]}')`
     );
   }
   return `${head}: ${CHECK_URL_AND_PATHS}`;
@@ -380,19 +385,42 @@ export function formatLoadReport(report: LoadReport): string {
 }
 
 /** What `mlops loadtest` accepts, as typed flags (each error names the flag and its rule). */
-export const LoadTestFlagsSchema = z.object({
-  "--url": ServiceUrlSchema,
-  "--users": decimalText(z.number().int().min(1).max(1000), true),
-  "--duration": decimalText(z.number().positive().max(3600)),
-  "--timeout": decimalText(z.number().positive().max(300)),
-  "--path": z.array(
-    z.string().regex(ROUTE_PATH, { error: "must be a path under --url: one leading /, no spaces" }),
-  ),
-  "--min-success": decimalText(z.number().min(0).max(100)),
-});
+export const LoadTestFlagsSchema = z
+  .object({
+    "--url": ServiceUrlSchema,
+    "--users": decimalText(z.number().int().min(1).max(1000), true),
+    "--duration": decimalText(z.number().positive().max(3600)),
+    "--timeout": decimalText(z.number().positive().max(300)),
+    "--path": z.array(
+      z
+        .string()
+        .regex(ROUTE_PATH, { error: "must be a path under --url: one leading /, no spaces" }),
+    ),
+    "--min-success": decimalText(z.number().min(0).max(100)),
+    "--body": z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return undefined;
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `must be JSON: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+  })
+  .refine((f) => f["--body"] === undefined || f["--path"].length > 0, {
+    path: ["--body"],
+    error: "needs --path: the body is POSTed to each --path given",
+  });
 
 /** Parses the raw flags into load test options; throws `ContractValidationError` naming the flag. */
-export function loadTestOptions(raw: Record<keyof z.input<typeof LoadTestFlagsSchema>, unknown>): {
+export function loadTestOptions(
+  raw: {
+    [K in keyof z.input<typeof LoadTestFlagsSchema>]: unknown;
+  },
+): {
   options: Omit<LoadTestOptions, "onProgress">;
   minSuccessRate: number;
 } {
@@ -403,7 +431,7 @@ export function loadTestOptions(raw: Record<keyof z.input<typeof LoadTestFlagsSc
       users: f["--users"],
       durationMs: f["--duration"] * 1000,
       timeoutMs: f["--timeout"] * 1000,
-      requests: requestsFor(f["--path"]),
+      requests: requestsFor(f["--path"], f["--body"]),
     },
     minSuccessRate: f["--min-success"] / 100,
   };

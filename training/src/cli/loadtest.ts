@@ -23,6 +23,7 @@ interface LoadTestFlags {
   duration: string;
   timeout: string;
   path: string[];
+  body?: string;
   minSuccess: string;
   json?: boolean;
 }
@@ -43,6 +44,10 @@ export function registerLoadTestCommand(program: Command, ctx: CliContext): void
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      "--body <json>",
+      "a JSON body POSTed to each --path (e.g. --path /predict --body '{\"features\":[0.5,-1.2,0.3,1.1,-0.4]}')",
+    )
     .option("--timeout <seconds>", "longest wait for one answer (longer counts as failed)", "10")
     .option("--min-success <percent>", "success rate below which the command fails", "99")
     .option("--json", "print the report as one JSON object")
@@ -53,6 +58,7 @@ export function registerLoadTestCommand(program: Command, ctx: CliContext): void
         "--duration": opts.duration,
         "--timeout": opts.timeout,
         "--path": opts.path,
+        "--body": opts.body,
         "--min-success": opts.minSuccess,
       });
       const seconds = Math.ceil(options.durationMs / 1000);
