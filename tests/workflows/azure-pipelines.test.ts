@@ -1,28 +1,48 @@
 /**
  * `azure-pipelines.yml`, the release path for teams on Azure DevOps: valid against the Azure
  * Pipelines YAML schema Microsoft publishes (a pinned copy: fixtures/azure-pipelines/README.md),
- * the same stages as the GitHub pipeline, private endpoints reached from the in-VNet pool, the
- * deploy behind the `production` environment, and only `mlops` commands that exist.
+ * the same stages and repository commands as the GitHub pipeline, private endpoints reached from
+ * the in-VNet pool, deploys and promotions behind the `production` environment one at a time, the
+ * tools it runs (Node, pnpm, Pulumi, kubelogin) installed at the versions pinned elsewhere, and
+ * only scripts and `mlops` commands that exist. The two scripts only this pipeline runs are driven
+ * here too: azure-pipelines-stack-config.sh against a real git branch on a local remote (with a
+ * recording `pulumi`), install-pulumi.sh against a local copy of a release (with a fake `curl`).
  */
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, readFileSync } from "node:fs";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Ajv, type ValidateFunction } from "ajv";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { invocations } from "./inspect.js";
-import { expectMlopsCallsExist, ROOT } from "./support.js";
+import {
+  expectMlopsCallsExist,
+  loadSetupAction,
+  loadWorkflow,
+  ROOT,
+  run,
+  type Workflow,
+} from "./support.js";
 
 interface AdoStep {
   readonly task?: string;
   readonly script?: string;
+  readonly checkout?: string;
+  readonly persistCredentials?: boolean;
+  readonly download?: string;
   readonly name?: string;
+  readonly condition?: string;
   readonly inputs?: Record<string, unknown>;
   readonly env?: Record<string, string>;
 }
 interface AdoJob {
   readonly job?: string;
   readonly deployment?: string;
+  readonly condition?: string;
   readonly pool?: { name?: string; vmImage?: string };
   readonly environment?: string;
   readonly steps?: AdoStep[];
@@ -31,108 +51,348 @@ interface AdoJob {
 interface AdoStage {
   readonly stage: string;
   readonly dependsOn?: string | string[];
+  readonly condition?: string;
+  readonly lockBehavior?: string;
+  readonly variables?: Record<string, string>;
   readonly jobs: AdoJob[];
 }
 interface AdoPipeline {
+  readonly trigger: { paths: { exclude: string[] } };
   readonly variables: Record<string, string>;
   readonly stages: AdoStage[];
 }
+interface TaskSchema {
+  readonly properties: {
+    task: { pattern: string };
+    inputs?: { properties?: Record<string, { type?: string }> };
+  };
+}
 
 const FIXTURE = join(ROOT, "tests", "workflows", "fixtures", "azure-pipelines");
+const STACK_SCRIPT = join(ROOT, ".github/scripts/azure-pipelines-stack-config.sh");
+const INSTALL_PULUMI = join(ROOT, ".github/scripts/install-pulumi.sh");
+const STACK_FILE = "Pulumi.prod.yaml";
 const text = readFileSync(join(ROOT, "azure-pipelines.yml"), "utf8");
 const pipeline = parse(text) as AdoPipeline;
-/** As Azure DevOps reads YAML, and its schema describes it: every scalar a string. */
-const asAzureReadsIt = parse(text, { schema: "failsafe" }) as unknown;
 
 let validate: ValidateFunction;
-beforeAll(() => {
+let taskSchemas: TaskSchema[];
+let workflow: Workflow;
+beforeAll(async () => {
   const schema = JSON.parse(
     gunzipSync(readFileSync(join(FIXTURE, "service-schema.json.gz"))).toString("utf8"),
-  ) as Record<string, unknown>;
+  ) as { definitions: { task: { anyOf: TaskSchema[] } } };
+  taskSchemas = schema.definitions.task.anyOf;
   // The schema carries editor-only keywords (firstProperty, ignoreCase, doNotSuggest, …):
   // strict mode off lets ajv skip them; every standard keyword is enforced. Its patterns are
   // written for .NET regular expressions (escapes such as `\:`), which JavaScript accepts only
   // without the `u` flag.
   validate = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }).compile(schema);
+  workflow = (await loadWorkflow("mlops-pipeline.yml")).doc;
 });
 
+/**
+ * The pipeline as Azure DevOps reads it, every scalar a string, except the task inputs the schema
+ * types as JSON booleans (AzureCLI@2's keepAzSessionActive, …): there `true`/`false` is the boolean
+ * the service accepts, and any other string still fails.
+ */
+function asAzureReadsIt(): Record<string, unknown> {
+  const doc = parse(text, { schema: "failsafe" }) as Record<string, unknown>;
+  const booleanInputs = (task: string) =>
+    taskSchemas
+      .filter((t) => t.properties.task.pattern === `^${task}$`)
+      .flatMap((t) => Object.entries(t.properties.inputs?.properties ?? {}))
+      .filter(([, input]) => input.type === "boolean")
+      .map(([name]) => name);
+  // Arrays are objects too: their items are visited by Object.values.
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    const step = node as { task?: unknown; inputs?: Record<string, unknown> };
+    if (typeof step.task === "string" && step.inputs !== undefined) {
+      for (const name of booleanInputs(step.task)) {
+        const value = step.inputs[name];
+        if (value === "true" || value === "false") step.inputs[name] = value === "true";
+      }
+    }
+    Object.values(node).forEach(visit);
+  };
+  visit(doc);
+  return doc;
+}
+
 const stepsOf = (job: AdoJob): AdoStep[] => job.steps ?? job.strategy?.runOnce.deploy.steps ?? [];
-const scriptsOf = (job: AdoJob): string[] =>
-  stepsOf(job).flatMap((step) => [step.script ?? "", String(step.inputs?.inlineScript ?? "")]);
-const allJobs = (): { stage: string; job: AdoJob }[] =>
-  pipeline.stages.flatMap((stage) => stage.jobs.map((job) => ({ stage: stage.stage, job })));
+/** A step's shell text (a script, or an AzureCLI@2 inline script), line continuations joined. */
+const shellOf = (step: AdoStep): string =>
+  (step.script ?? String(step.inputs?.inlineScript ?? "")).replace(/\s*\\\n\s*/g, " ");
+const scriptsOf = (job: AdoJob): string[] => stepsOf(job).map(shellOf);
+const allJobs = (): { stage: AdoStage; job: AdoJob }[] =>
+  pipeline.stages.flatMap((stage) => stage.jobs.map((job) => ({ stage, job })));
+const stage = (name: string): AdoStage => {
+  const found = pipeline.stages.find((s) => s.stage === name);
+  if (!found) throw new Error(`no stage ${name}`);
+  return found;
+};
+const dependsOn = (s: AdoStage): string[] => ([] as string[]).concat(s.dependsOn ?? []);
+/** Index of the first step of `job` whose shell text matches `pattern` (-1: none). */
+const firstStep = (job: AdoJob, pattern: RegExp): number =>
+  stepsOf(job).findIndex((s) => pattern.test(shellOf(s)));
+
+/** A step that runs the Pulumi CLI against the stack, itself or through a command or script. */
+const RUNS_PULUMI =
+  /\bpulumi (up|stack|config)\b|mlops release (candidate|plan)\b.*--apply|with-smoke-credentials\.sh/;
+/** A step that changes what runs in the cluster (and so needs kubelogin). */
+const REACHES_CLUSTER = /\bpulumi up\b|stack-config\.sh +rollback\b/;
+const pulumiJobs = () =>
+  allJobs().filter(({ job }) => scriptsOf(job).some((s) => RUNS_PULUMI.test(s)));
+
+/** The workflow's steps of job `id` that use the action `uses` (prefix), with their `with:`. */
+const actionInputs = (id: string, uses: string): Record<string, unknown>[] =>
+  (workflow.jobs[id]?.steps ?? []).filter((s) => s.uses?.startsWith(uses)).map((s) => s.with ?? {});
 
 describe("azure-pipelines.yml", () => {
   it("validates against Microsoft's Azure Pipelines schema", () => {
-    expect(validate(asAzureReadsIt), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(
+    expect(validate(asAzureReadsIt()), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(
       true,
     );
   });
 
-  it("the schema check is live: an unknown key or task input fails it", () => {
-    const unknownKey = structuredClone(asAzureReadsIt) as unknown as {
-      stages: Record<string, unknown>[];
-    };
-    (unknownKey.stages[0] as Record<string, unknown>).dependson = "test";
+  it("the schema check is live: an unknown key, task input or input value fails it", () => {
+    const unknownKey = asAzureReadsIt() as { stages: Record<string, unknown>[] };
+    unknownKey.stages[0]!.dependson = "test";
     expect(validate(unknownKey)).toBe(false);
-    const badInput = structuredClone(asAzureReadsIt) as unknown as {
-      stages: { jobs: { steps?: { task?: string; inputs?: Record<string, unknown> }[] }[] }[];
+    type Doc = { stages: { jobs: { steps?: AdoStep[] }[] }[] };
+    const azureCli = (doc: Doc) => {
+      const step = doc.stages
+        .flatMap((s) => s.jobs.flatMap((j) => j.steps ?? []))
+        .find((s) => s.task === "AzureCLI@2");
+      if (step?.inputs === undefined) throw new Error("expected an AzureCLI@2 step");
+      return step.inputs;
     };
-    const task = badInput.stages
-      .flatMap((s) => s.jobs.flatMap((j) => j.steps ?? []))
-      .find((s) => s.task === "AzureCLI@2");
-    if (task?.inputs === undefined) throw new Error("expected an AzureCLI@2 step");
-    task.inputs.scriptType = "fish";
+    const badInput = asAzureReadsIt() as unknown as Doc;
+    azureCli(badInput).scriptType = "fish";
     expect(validate(badInput)).toBe(false);
+    const badBoolean = asAzureReadsIt() as unknown as Doc;
+    azureCli(badBoolean).keepAzSessionActive = "maybe";
+    expect(validate(badBoolean)).toBe(false);
+    // UseNode@1 is documented but not in the pinned schema: the pipeline uses NodeTool@0.
+    expect(taskSchemas.some((t) => t.properties.task.pattern === "^UseNode@1$")).toBe(false);
+    expect(taskSchemas.some((t) => t.properties.task.pattern === "^NodeTool@0$")).toBe(true);
   });
 
-  it("runs build, test, scan, push, deploy and smoke in that order", () => {
+  it("runs build, test, scan, push, deploy, A/B analysis and promote, as the GitHub pipeline", () => {
     expect(pipeline.stages.map((s) => s.stage)).toEqual([
       "build",
       "test",
       "scan",
       "push",
       "deploy",
-      "smoke",
+      "abtest",
+      "promote",
     ]);
-    const deps = (name: string) =>
-      ([] as string[]).concat(pipeline.stages.find((s) => s.stage === name)?.dependsOn ?? []);
-    expect(deps("scan")).toEqual(["build"]);
-    expect(deps("push")).toEqual(expect.arrayContaining(["scan", "test"]));
-    expect(deps("deploy")).toContain("push");
-    expect(deps("smoke")).toEqual(["deploy"]);
+    expect(dependsOn(stage("scan"))).toEqual(["build"]);
+    expect(dependsOn(stage("push"))).toEqual(expect.arrayContaining(["scan", "test"]));
+    expect(dependsOn(stage("deploy"))).toContain("push");
+    // A failure anywhere before stops the analysis (failed() reads the stages it depends on).
+    expect(dependsOn(stage("abtest"))).toEqual(["build", "test", "scan", "push", "deploy"]);
+    expect(stage("abtest").condition).toMatch(/not\(failed\(\)\)/);
+    expect(dependsOn(stage("promote"))).toEqual(["deploy", "abtest"]);
+    expect(stage("promote").condition).toMatch(/succeeded\('abtest'\)/);
+    // Only a candidate that beat the champion is built, scanned and deployed.
+    const promoted =
+      /eq\(dependencies\.(build\.outputs\['train\.|train\.outputs\[')candidate\.promoted'\], 'true'\)/;
+    expect(stage("scan").condition).toMatch(promoted);
+    expect(stage("deploy").condition).toMatch(promoted);
+    expect(stage("build").jobs.find((j) => j.job === "image")?.condition).toMatch(promoted);
   });
 
-  it("deploys only as a deployment job of the production environment", () => {
+  it("runs the GitHub pipeline's ab-test and promote commands in abtest and promote", () => {
+    const calls = (scripts: string[]) =>
+      scripts
+        .flatMap(invocations)
+        .map((c) => `${c.command} ${c.flags.join(" ")}`)
+        .sort();
+    const github = (id: string) => calls((workflow.jobs[id]?.steps ?? []).map((s) => s.run ?? ""));
+    const azure = (name: string) => calls(stage(name).jobs.flatMap(scriptsOf));
+    expect(azure("abtest")).toEqual(github("ab-test"));
+    expect(azure("promote")).toEqual(github("promote"));
+  });
+
+  it("deploys and promotes only as deployment jobs of production, one run at a time", () => {
     const deploys = allJobs().filter(({ job }) => scriptsOf(job).some((s) => /pulumi up/.test(s)));
-    expect(deploys.map(({ stage }) => stage)).toEqual(["deploy"]);
-    for (const { job } of deploys) {
-      expect(job.deployment).toBeDefined();
+    expect(deploys.map(({ stage }) => stage.stage)).toEqual(["deploy", "promote"]);
+    for (const { stage, job } of deploys) {
+      // "deploy" is a keyword, unsupported as a deployment job's name.
+      expect(job.deployment).toMatch(/^(?!deploy$)[A-Za-z0-9_]+$/);
       expect(job.environment).toBe("production");
+      // With the environment's Exclusive lock check, runs take the lock in turn.
+      expect(stage.lockBehavior).toBe("sequential");
+      // A deployment job downloads every artifact of the run unless told not to.
+      expect(stepsOf(job)[0]).toEqual({ download: "none" });
     }
   });
 
   it("reaches private endpoints (registry, Cosmos DB, the cluster) from the in-VNet pool", () => {
     const reachesPrivate = (job: AdoJob) =>
-      scriptsOf(job).some((s) => /docker push|pulumi up|pnpm mlops (train|release)/.test(s));
+      scriptsOf(job).some((s) =>
+        /docker push|pulumi up|pnpm mlops (train|release|ab)|restore-champion-artifacts/.test(s),
+      );
     const jobs = allJobs().filter(({ job }) => reachesPrivate(job));
-    expect(jobs.length).toBeGreaterThanOrEqual(3);
+    expect(jobs.map(({ job }) => job.job ?? job.deployment)).toEqual([
+      "train",
+      "push",
+      "challenger",
+      "analyze",
+      "promotion",
+    ]);
     for (const { job } of jobs) expect(job.pool?.name).toBe("$(VNET_POOL)");
   });
 
-  it("installs kubelogin and sets its login mode wherever Pulumi touches the cluster", () => {
-    for (const { job } of allJobs().filter(({ job }) =>
-      scriptsOf(job).some((s) => /pulumi (up|preview)/.test(s)),
-    )) {
-      const steps = stepsOf(job);
-      expect(steps.some((s) => s.task === "KubeloginInstaller@0")).toBe(true);
-      const up = steps.find((s) => /pulumi up/.test(String(s.inputs?.inlineScript ?? "")));
-      expect(up?.env?.AAD_LOGIN_METHOD).toBe("azurecli");
+  it("sets up Node 24 before anything runs npm or pnpm, and the pnpm package.json pins", async () => {
+    const setupNode = (await loadSetupAction()).doc.runs.steps.find((s) =>
+      s.uses?.startsWith("actions/setup-node@"),
+    );
+    expect(pipeline.variables.NODE_VERSION).toBe(`${setupNode?.with?.["node-version"]}.x`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      packageManager: string;
+      engines: { node: string };
+    };
+    expect(pkg.engines.node).toMatch(
+      new RegExp(`^>=${pipeline.variables.NODE_VERSION?.split(".")[0]}\\.`),
+    );
+    expect(`pnpm@${pipeline.variables.PNPM_VERSION}`).toBe(pkg.packageManager);
+    const usesNode = allJobs().filter(({ job }) => firstStep(job, /\b(npm|pnpm)\b|\.ci\/run/) >= 0);
+    expect(usesNode.length).toBeGreaterThanOrEqual(5);
+    for (const { job } of usesNode) {
+      const node = stepsOf(job).findIndex((s) => s.task === "NodeTool@0");
+      expect(node, job.job ?? job.deployment).toBeGreaterThanOrEqual(0);
+      expect(stepsOf(job)[node]?.inputs).toEqual({
+        versionSource: "spec",
+        versionSpec: "$(NODE_VERSION)",
+      });
+      expect(node).toBeLessThan(firstStep(job, /\b(npm|pnpm)\b|\.ci\/run/));
     }
   });
 
+  it("installs the Pulumi CLI, the GitHub workflow's version, before any step that runs it", () => {
+    for (const id of ["deploy", "promote"]) {
+      for (const inputs of actionInputs(id, "pulumi/actions@")) {
+        expect(inputs["pulumi-version"]).toBe(pipeline.variables.PULUMI_VERSION);
+      }
+    }
+    const jobs = pulumiJobs();
+    expect(jobs.map(({ job }) => job.deployment)).toEqual(["challenger", "promotion"]);
+    for (const { job } of jobs) {
+      const install = firstStep(job, /\.github\/scripts\/install-pulumi\.sh "\$PULUMI_VERSION"/);
+      expect(install, job.deployment).toBeGreaterThanOrEqual(0);
+      expect(shellOf(stepsOf(job)[install]!)).toMatch(/##vso\[task\.prependpath\]/);
+      expect(install).toBeLessThan(firstStep(job, RUNS_PULUMI));
+    }
+  });
+
+  it("reaches the stack's backend and its Key Vault secrets provider, never with a passphrase", () => {
+    expect(text).not.toMatch(/PULUMI_CONFIG_PASSPHRASE/);
+    for (const { stage, job } of pulumiJobs()) {
+      expect(stage.variables?.AZURE_KEYVAULT_AUTH_VIA_CLI).toBe("true");
+      expect(stage.variables?.ARM_USE_CLI).toBe("true");
+      for (const step of stepsOf(job).filter((s) => RUNS_PULUMI.test(shellOf(s)))) {
+        // Signed in (the backend, the vault and azure-native use the az CLI login).
+        expect(step.task, shellOf(step)).toBe("AzureCLI@2");
+        expect(step.env?.PULUMI_BACKEND_URL, shellOf(step)).toBe("$(PULUMI_BACKEND_URL)");
+      }
+    }
+    // The stack's secrets provider, once bootstrapped, is the Key Vault key (.github/README.md).
+    const stack = parse(readFileSync(join(ROOT, STACK_FILE), "utf8")) as {
+      secretsprovider?: string;
+    };
+    expect(stack.secretsprovider ?? "azurekeyvault://").toMatch(/^azurekeyvault:\/\//);
+  });
+
+  it("installs kubelogin (the workflow's version) and signs it in with the service connection", () => {
+    for (const id of ["deploy", "promote"]) {
+      for (const inputs of actionInputs(id, "azure/use-kubelogin@")) {
+        expect(inputs["kubelogin-version"]).toBe(pipeline.variables.KUBELOGIN_VERSION);
+      }
+    }
+    expect(text).not.toMatch(/AAD_LOGIN_METHOD: *azurecli/);
+    const jobs = allJobs().filter(({ job }) => scriptsOf(job).some((s) => REACHES_CLUSTER.test(s)));
+    expect(jobs.map(({ job }) => job.deployment)).toEqual(["challenger", "promotion"]);
+    for (const { stage, job } of jobs) {
+      const kubelogin = stepsOf(job).findIndex((s) => s.task === "KubeloginInstaller@0");
+      expect(stepsOf(job)[kubelogin]?.inputs).toEqual({ kubeloginVersion: "$(KUBELOGIN_VERSION)" });
+      expect(kubelogin).toBeLessThan(firstStep(job, REACHES_CLUSTER));
+      // A fresh federated token from the service connection for each Entra token.
+      expect(stage.variables?.AAD_LOGIN_METHOD).toBe("azurepipelines");
+      for (const step of stepsOf(job).filter((s) => REACHES_CLUSTER.test(shellOf(s)))) {
+        expect(step.task).toBe("AzureCLI@2");
+        expect(step.env?.SYSTEM_ACCESSTOKEN).toBe("$(System.AccessToken)");
+        expect(shellOf(step)).toContain(
+          'export AZURE_CLIENT_ID="$AZURESUBSCRIPTION_CLIENT_ID" AZURE_TENANT_ID="$AZURESUBSCRIPTION_TENANT_ID"',
+        );
+      }
+    }
+  });
+
+  it("restores the champion's artifacts before training with --auto-promote", () => {
+    const train = stage("build").jobs.find((j) => j.job === "train")!;
+    const restore = firstStep(train, /^\.github\/scripts\/restore-champion-artifacts\.sh$/);
+    expect(restore).toBeGreaterThanOrEqual(0);
+    expect(stepsOf(train)[restore]?.task).toBe("AzureCLI@2");
+    expect(stepsOf(train)[restore]?.env?.ACR_NAME).toBe("$(ACR_NAME)");
+    expect(restore).toBeLessThan(firstStep(train, /pnpm mlops train .*--auto-promote/));
+  });
+
+  it("records each stack-config change through the ***NO_CI*** script, before pulumi up", () => {
+    // No commit or push of its own: those would start the pipeline again, and fail on no change.
+    expect(text).not.toMatch(/\bgit +(commit|push)\b/);
+    for (const { job } of pulumiJobs()) {
+      const steps = stepsOf(job);
+      expect(steps.find((s) => s.checkout === "self")?.persistCredentials).toBe(true);
+      const record = firstStep(job, /azure-pipelines-stack-config\.sh +record /);
+      expect(steps[record]?.name).toBe("record");
+      expect(record).toBeGreaterThan(firstStep(job, /mlops release (candidate|plan)\b.*--apply/));
+      expect(record).toBeLessThan(firstStep(job, /\bpulumi up\b/));
+    }
+    // Human changes to the stack file still run the pipeline; the pipeline's own do not.
+    expect(pipeline.trigger.paths.exclude).not.toContain(STACK_FILE);
+    expect(readFileSync(STACK_SCRIPT, "utf8")).toMatch(/--message "\$message \*\*\*NO_CI\*\*\*"/);
+  });
+
+  it("smoke-tests after each pulumi up and rolls back to the commit the job started from", () => {
+    for (const { job } of pulumiJobs()) {
+      const smoke = firstStep(job, /pnpm mlops smoke --url "https:\/\/\$INGRESS_HOST"/);
+      expect(smoke).toBeGreaterThan(firstStep(job, /\bpulumi up\b/));
+      const step = stepsOf(job)[smoke]!;
+      expect(shellOf(step)).toMatch(
+        /then\s+\.github\/scripts\/with-smoke-credentials\.sh \.github\/scripts\/azure-pipelines-stack-config\.sh rollback --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
+      );
+      expect(step.env?.PREVIOUS).toBe("$(record.base)");
+    }
+  });
+
+  it("analyzes and promotes the stack config deploy recorded", () => {
+    for (const name of ["abtest", "promote"]) {
+      expect(stage(name).variables?.DEPLOYED).toBe(
+        "$[ stageDependencies.deploy.challenger.outputs['challenger.record.sha'] ]",
+      );
+      const [job] = stage(name).jobs;
+      expect(stepsOf(job!).find((s) => s.checkout === "self")?.persistCredentials).toBe(true);
+      const checkout = firstStep(
+        job!,
+        /^\.github\/scripts\/azure-pipelines-stack-config\.sh checkout "\$\{DEPLOYED:-\$BUILD_SOURCEVERSION\}"$/,
+      );
+      expect(checkout, name).toBeGreaterThanOrEqual(0);
+      expect(checkout).toBeLessThan(firstStep(job!, /pnpm mlops/));
+    }
+  });
+
+  it("pins Trivy by digest, or says why not", () => {
+    const image = pipeline.variables.TRIVY_IMAGE!;
+    expect(image).toMatch(/^aquasec\/trivy:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
+    if (!image.includes("@sha256:")) expect(text).toMatch(/# Pinned by version only: /);
+  });
+
   it("pushes the image repository the prod stack deploys", () => {
-    const stack = parse(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+    const stack = parse(readFileSync(join(ROOT, STACK_FILE), "utf8")) as {
       config: Record<string, { imageRepository?: string }>;
     };
     expect(pipeline.variables.IMAGE_REPOSITORY).toBe(
@@ -140,11 +400,319 @@ describe("azure-pipelines.yml", () => {
     );
   });
 
+  it("runs only repository scripts and pnpm scripts that exist", () => {
+    const shell = allJobs()
+      .flatMap(({ job }) => scriptsOf(job))
+      .join("\n");
+    const scripts = [
+      ...new Set([...shell.matchAll(/\.github\/scripts\/[a-z-]+\.sh/g)].map((m) => m[0])),
+    ];
+    expect(scripts.sort()).toEqual([
+      ".github/scripts/azure-pipelines-stack-config.sh",
+      ".github/scripts/install-pulumi.sh",
+      ".github/scripts/restore-champion-artifacts.sh",
+      ".github/scripts/with-smoke-credentials.sh",
+    ]);
+    for (const script of [...scripts, ".ci/run"]) {
+      expect(() => accessSync(join(ROOT, script), constants.X_OK), script).not.toThrow();
+    }
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    for (const [, name] of shell.matchAll(/\bpnpm (?:--silent )?([a-z][a-z:-]*)/g)) {
+      if (name !== "install") expect(Object.keys(pkg.scripts), `pnpm ${name}`).toContain(name);
+    }
+  });
+
   it("calls only mlops commands and flags that exist", async () => {
-    const calls = allJobs().flatMap(({ job }) => scriptsOf(job).flatMap(invocations));
-    expect(calls.map((c) => c.command)).toEqual(
-      expect.arrayContaining(["train", "release candidate", "smoke"]),
+    const calls = [
+      ...allJobs().flatMap(({ job }) => scriptsOf(job).flatMap(invocations)),
+      ...invocations(readFileSync(STACK_SCRIPT, "utf8")),
+    ];
+    expect(new Set(calls.map((c) => c.command))).toEqual(
+      new Set([
+        "train",
+        "release candidate",
+        "release experiment",
+        "release show",
+        "release plan",
+        "ab analyze",
+        "smoke",
+      ]),
     );
     await expectMlopsCallsExist(calls);
   }, 120_000);
+});
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "azure-pipelines-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+
+/** git as the jobs use it: no user config, an identity for commits. */
+const git = (cwd: string, ...args: string[]) =>
+  run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
+
+/** A branch `main` on a fresh local remote holding the prod stack file; returns a clone. */
+async function branch(name: string): Promise<{ remote: string; work: string; base: string }> {
+  const remote = join(dir, `${name}.git`);
+  const work = join(dir, name);
+  expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
+  expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
+  await copyFile(join(ROOT, STACK_FILE), join(work, STACK_FILE));
+  await git(work, "add", STACK_FILE);
+  await git(work, "commit", "--quiet", "-m", "stack");
+  expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
+  return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
+}
+
+/** The stack file with `from` replaced by `to` (as `mlops release … --apply` would write it). */
+async function edit(work: string, from: string, to: string): Promise<void> {
+  const stackText = await readFile(join(work, STACK_FILE), "utf8");
+  expect(stackText).toContain(from);
+  await writeFile(join(work, STACK_FILE), stackText.replace(from, to));
+}
+
+/** The output variables a step set with `##vso[task.setvariable …;isOutput=true]`. */
+const outputs = (stdout: string): Record<string, string> =>
+  Object.fromEntries(
+    [...stdout.matchAll(/^##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)$/gm)].map(
+      (m) => [m[1]!, m[2]!],
+    ),
+  );
+
+/** What the pipeline's jobs give the script, with `pulumi` (a recorder) first on PATH. */
+const adoEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  HOME: dir,
+  BUILD_SOURCEBRANCH: "refs/heads/main",
+  PATH: `${join(dir, "bin")}:${process.env.PATH ?? ""}`,
+  FAKE_PULUMI_LOG: join(dir, "pulumi.log"),
+  ...extra,
+});
+
+describe("azure-pipelines-stack-config.sh", () => {
+  beforeAll(async () => {
+    // `pulumi`: records each call with the hash of the stack file it ran with.
+    await mkdir(join(dir, "bin"));
+    await writeFile(
+      join(dir, "bin", "pulumi"),
+      `#!/usr/bin/env bash\necho "$* $(sha256sum ${STACK_FILE} | cut -d' ' -f1)" >> "$FAKE_PULUMI_LOG"\n`,
+    );
+    await chmod(join(dir, "bin", "pulumi"), 0o755);
+  });
+
+  it("records a changed stack file as a ***NO_CI*** commit, skips an unchanged one, reports both commits", async () => {
+    const { remote, work, base } = await branch("record");
+    const same = await run("bash", [STACK_SCRIPT, "record", "release: nothing"], {
+      cwd: work,
+      env: adoEnv(),
+    });
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/unchanged: nothing to record/);
+    expect(outputs(same.stdout)).toEqual({ base, sha: base });
+
+    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    const changed = await run("bash", [STACK_SCRIPT, "record", "release: promote"], {
+      cwd: work,
+      env: adoEnv(),
+    });
+    expect(changed.code, changed.stderr).toBe(0);
+    const [sha, parent, ...subject] = (
+      await git(remote, "log", "-1", "--format=%H %P %s", "main")
+    ).stdout
+      .trim()
+      .split(" ");
+    expect(subject.join(" ")).toBe("release: promote ***NO_CI***");
+    expect(parent).toBe(base);
+    expect(outputs(changed.stdout)).toEqual({ base, sha });
+
+    const noBranch = await run("bash", [STACK_SCRIPT, "record", "m"], {
+      cwd: work,
+      env: { HOME: dir },
+    });
+    expect(noBranch.stderr).toMatch(/BUILD_SOURCEBRANCH names the branch/);
+    expect((await run("bash", [STACK_SCRIPT, "push"], { cwd: work, env: adoEnv() })).code).toBe(2);
+  });
+
+  it("refuses to record (so nothing is deployed) when the branch moved after the checkout", async () => {
+    const { remote, work, base } = await branch("moved");
+    const other = join(dir, "moved-other");
+    await git(dir, "clone", "--quiet", remote, other);
+    await edit(other, "canaryWeight: 10", "canaryWeight: 25");
+    await git(other, "commit", "--quiet", "-am", "release: another run");
+    await git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main");
+    const tip = (await git(other, "rev-parse", "HEAD")).stdout.trim();
+
+    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    const out = await run("bash", [STACK_SCRIPT, "record", "release: promote"], {
+      cwd: work,
+      env: adoEnv(),
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`refs/heads/main moved from ${base} to ${tip}`);
+    expect(outputs(out.stdout)).toEqual({});
+    expect((await git(remote, "rev-parse", "main")).stdout.trim()).toBe(tip);
+  });
+
+  it("checks out the commit deploy recorded", async () => {
+    const { remote, work, base } = await branch("checkout");
+    const later = join(dir, "checkout-later");
+    await git(dir, "clone", "--quiet", remote, later);
+    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    await run("bash", [STACK_SCRIPT, "record", "release: challenger"], {
+      cwd: work,
+      env: adoEnv(),
+    });
+    const recorded = (await git(remote, "rev-parse", "main")).stdout.trim();
+    expect(recorded).not.toBe(base);
+
+    const out = await run("bash", [STACK_SCRIPT, "checkout", recorded], {
+      cwd: later,
+      env: adoEnv(),
+    });
+    expect(out.code, out.stderr).toBe(0);
+    expect((await git(later, "rev-parse", "HEAD")).stdout.trim()).toBe(recorded);
+    expect(await readFile(join(later, STACK_FILE), "utf8")).toContain("canaryWeight: 0");
+  });
+
+  /** A loopback port nothing listens on: the second smoke test cannot pass. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it("rolls back: restores, records (***NO_CI***), applies, smoke-tests again, and fails the run", async () => {
+    const { remote, work, base } = await branch("rollback");
+    const before = await readFile(join(work, STACK_FILE), "utf8");
+    await edit(work, "challengerImageTag: 1.5.0-rc.1", "challengerImageTag: 2.0.0-broken");
+    const env = adoEnv({ FAKE_PULUMI_LOG: join(dir, "rollback-pulumi.log") });
+    const released = await run("bash", [STACK_SCRIPT, "record", "release: broken"], {
+      cwd: work,
+      env,
+    });
+    expect(released.code, released.stderr).toBe(0);
+
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const out = await run(
+      "bash",
+      [
+        STACK_SCRIPT,
+        "rollback",
+        "--to",
+        base,
+        "--url",
+        url,
+        "--",
+        "--no-routing",
+        "--timeout",
+        "1",
+      ],
+      { cwd: work, env, timeoutMs: 120_000 },
+    );
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain("-    challengerImageTag: 2.0.0-broken");
+    expect(out.stderr).toMatch(/second smoke test failed too/);
+    expect(await readFile(join(work, STACK_FILE), "utf8")).toBe(before);
+    expect((await git(remote, "show", `main:${STACK_FILE}`)).stdout).toBe(before);
+    expect((await git(remote, "log", "-1", "--format=%s", "main")).stdout.trim()).toMatch(
+      /^rollback: restore Pulumi\.prod\.yaml of [0-9a-f]{7,} \(smoke failed on [0-9a-f]{7,}\) \*\*\*NO_CI\*\*\*$/,
+    );
+    expect((await readFile(env.FAKE_PULUMI_LOG!, "utf8")).trim().split("\n")).toEqual([
+      `up --stack prod --yes --diff --non-interactive ${sha256(before)}`,
+    ]);
+  }, 120_000);
+
+  it("rolls nothing back when the release did not change the stack config", async () => {
+    const { work, base } = await branch("no-change");
+    const env = adoEnv({ FAKE_PULUMI_LOG: join(dir, "no-change-pulumi.log") });
+    const out = await run(
+      "bash",
+      [STACK_SCRIPT, "rollback", "--to", base, "--url", "http://127.0.0.1:9"],
+      { cwd: work, env },
+    );
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/the failure is not a config change, nothing to roll back/);
+    expect(await readFile(env.FAKE_PULUMI_LOG!, "utf8").catch(() => "")).toBe("");
+  });
+});
+
+describe("install-pulumi.sh", () => {
+  const version = "3.276.0";
+  const archive = `pulumi-v${version}-linux-x64.tar.gz`;
+  const sums = `pulumi-${version}-checksums.txt`;
+  let release: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    // A release as pulumi/pulumi publishes it: the CLI under pulumi/, and the checksums file.
+    release = join(dir, "release");
+    await mkdir(join(release, "tree", "pulumi"), { recursive: true });
+    await writeFile(join(release, "tree", "pulumi", "pulumi"), `#!/bin/sh\necho v${version}\n`);
+    await chmod(join(release, "tree", "pulumi", "pulumi"), 0o755);
+    const tar = await run("tar", [
+      "-czf",
+      join(release, archive),
+      "-C",
+      join(release, "tree"),
+      "pulumi",
+    ]);
+    expect(tar.code, tar.stderr).toBe(0);
+    // `curl`: answers each URL with the file of that name from the local release, and logs it.
+    const bin = join(dir, "curl-bin");
+    await mkdir(bin);
+    await writeFile(
+      join(bin, "curl"),
+      [
+        "#!/usr/bin/env bash",
+        'out="" url=""',
+        "while [ $# -gt 0 ]; do case $1 in --output) out=$2; shift 2 ;; --retry) shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done",
+        'echo "$url" >> "$FAKE_CURL_LOG"',
+        'cp "$FAKE_RELEASE/$(basename "$url")" "$out"',
+        "",
+      ].join("\n"),
+    );
+    await chmod(join(bin, "curl"), 0o755);
+    env = {
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      FAKE_RELEASE: release,
+      FAKE_CURL_LOG: join(dir, "curl.log"),
+    };
+  });
+
+  it("installs the release whose archive matches the release's checksums, from the release", async () => {
+    const digest = sha256(await readFile(join(release, archive)));
+    await writeFile(
+      join(release, sums),
+      `${"0".repeat(64)}  pulumi-v${version}-darwin-x64.tar.gz\n${digest}  ${archive}\n`,
+    );
+    const dest = join(dir, "tools", "pulumi", version);
+    const out = await run("bash", [INSTALL_PULUMI, version, dest], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim()).toBe(`v${version}`);
+    expect(() => accessSync(join(dest, "pulumi"), constants.X_OK)).not.toThrow();
+    expect((await readFile(env.FAKE_CURL_LOG!, "utf8")).trim().split("\n")).toEqual([
+      `https://github.com/pulumi/pulumi/releases/download/v${version}/${sums}`,
+      `https://github.com/pulumi/pulumi/releases/download/v${version}/${archive}`,
+    ]);
+  });
+
+  it("refuses an archive the checksums file does not vouch for, and a version that is not X.Y.Z", async () => {
+    await writeFile(join(release, sums), `${"0".repeat(64)}  ${archive}\n`);
+    const dest = join(dir, "tampered");
+    const out = await run("bash", [INSTALL_PULUMI, version, dest], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/the release lists 0{64}: not installed/);
+    expect(() => accessSync(dest)).toThrow();
+    const bad = await run("bash", [INSTALL_PULUMI, "latest", dest], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/version must be X\.Y\.Z/);
+  });
 });
