@@ -434,7 +434,14 @@ describe("mlops promote", () => {
     const r = await promote("--version", "9", "--alias", "challenger");
     expect([r.code, r.stderr]).toEqual([
       1,
-      expect.stringMatching(/--version names no registered version of small/),
+      expect.stringMatching(
+        /--version names no registered version of small: its versions are 1(, \d)* \(got 9\)/,
+      ),
+    ]);
+    const unknown = await run(["promote", "--name", "nosuch", "--version", "1", "--alias", "x"]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^error: --name names no registered model \(see mlops models list\)/),
     ]);
     const bad = await promote("--version", "1", "--alias", "Champion!");
     expect(bad.code).toBe(1);

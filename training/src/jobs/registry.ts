@@ -210,9 +210,20 @@ export async function runPromoteJob(input: PromoteJobInput): Promise<PromoteJobO
   const { store } = input;
   const target = await store.models.get(input.name, input.version);
   if (!target) {
+    const versions = await store.models.list(input.name);
+    if (versions.length === 0) {
+      throw new OptionError(
+        "--name",
+        "names no registered model (see mlops models list)",
+        input.name,
+      );
+    }
     throw new OptionError(
       "--version",
-      `names no registered version of ${input.name}`,
+      `names no registered version of ${input.name}: its versions are ${versions
+        .map((v) => v.version)
+        .sort((a, b) => a - b)
+        .join(", ")}`,
       input.version,
     );
   }
