@@ -285,6 +285,17 @@ describe("decide", () => {
     expect(missing.reasons[0]).toBe("missing data: no statistics for variant challenger");
   });
 
+  it("waits on an experiment that has served nothing yet, as one just deployed", () => {
+    const fresh = decideArms({ count: 0, correct: 0 }, { count: 0, correct: 0 });
+    expect(fresh.decision).toBe("continue");
+    expect(fresh.reasons).toEqual(["not enough data: no predictions recorded yet for any variant"]);
+    expect(fresh.srm).toBeNull();
+    // One arm served and the other not is a split to check, not an empty experiment.
+    const lopsided = decideArms({ count: 400, correct: 300 }, { count: 0, correct: 0 });
+    expect(lopsided.decision).toBe("invalid");
+    expect(lopsided.reasons[0]).toMatch(/^sample ratio mismatch/);
+  });
+
   it("rejects a policy naming arms the experiment does not have", () => {
     const input = { experiment: experiment(), metrics: [] };
     expect(() => decide(input, { treatment: "canary" })).toThrow(

@@ -209,7 +209,7 @@ function checkSplit(
   input: DecisionInput,
   byName: ReadonlyMap<string, VariantMetrics>,
   threshold: number,
-): { srm: SplitCheck | null; problem: string | null } {
+): { srm: SplitCheck | null; problem: string | null; noData?: true } {
   const weighted = input.experiment.variants.filter((v) => v.weight > 0);
   if (weighted.length < 2) {
     const only = weighted.map((v) => v.name).join(", ") || "no arm";
@@ -228,9 +228,8 @@ function checkSplit(
     }
   }
   const counts = weighted.map((v) => countOf(v.name));
-  if (counts.reduce((s, c) => s + c, 0) === 0) {
-    return { srm: null, problem: "missing data: no predictions recorded for any variant" };
-  }
+  // Nothing served yet (an experiment just deployed) is too early to judge, not a broken split.
+  if (counts.reduce((s, c) => s + c, 0) === 0) return { srm: null, problem: null, noData: true };
   const srm = {
     ...srmTest(
       counts,
@@ -293,7 +292,14 @@ export function decide(input: DecisionInput, policy: DecisionPolicy = {}): Decis
       null,
     );
   }
-  const { srm, problem } = checkSplit(input, byName, p.srmThreshold);
+  const { srm, problem, noData } = checkSplit(input, byName, p.srmThreshold);
+  if (noData) {
+    return verdict(
+      "continue",
+      ["not enough data: no predictions recorded yet for any variant"],
+      null,
+    );
+  }
   if (problem !== null) return verdict("invalid", [problem], srm);
 
   const arms: Arms = { control: byName.get(p.control)!, treatment: byName.get(p.treatment)! };
