@@ -9,8 +9,15 @@
 # nothing to commit, so a job never applies a stale stack file.
 #
 # The checkout keeps no credentials (persist-credentials: false); the token is passed for this
-# fetch and push only. Writes `base=` (the commit checked out) and `sha=` (the commit that holds
-# the config to deploy) to $GITHUB_OUTPUT when set.
+# fetch and push only. On a protected branch it must be a bypass actor's: the workflows pass the
+# pipeline's GitHub App token when the repository configures one, else the job's GITHUB_TOKEN
+# (.github/README.md, bootstrap step 6). Writes `base=` (the commit checked out) and `sha=` (the
+# commit that holds the config to deploy) to $GITHUB_OUTPUT when set.
+#
+# The commit message ends in [skip ci]: a push with an app's token starts the workflows that run
+# on push, unlike one with GITHUB_TOKEN (docs.github.com, "Triggering a workflow from a
+# workflow"), and a release commit must not start the pipeline that made it (docs.github.com,
+# "Skipping workflow runs").
 #
 # usage: GITHUB_TOKEN=… commit-stack-config.sh "commit message"
 set -euo pipefail
@@ -34,7 +41,7 @@ if git diff --quiet -- "$file"; then
   sha=$base
 else
   git -c user.name="mlops-pipeline" -c user.email="mlops-pipeline@users.noreply.github.com" \
-    commit --quiet --message "$message" -- "$file"
+    commit --quiet --message "$message [skip ci]" -- "$file"
   # A plain push: the server refuses it if the branch moved since the check above.
   git_auth push --quiet origin "HEAD:refs/heads/$branch"
   sha=$(git rev-parse HEAD)

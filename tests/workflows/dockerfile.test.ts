@@ -190,7 +190,71 @@ describe("services/serving/Dockerfile", () => {
   });
 });
 
+/**
+ * Whether a `.dockerignore` leaves `path` (relative to the context) out of the build context, as
+ * Docker's builder reads one (docs.docker.com/build/concepts/context/#dockerignore-files): `*`
+ * and `?` stay within a path segment, `**` spans any number of them, a pattern matches a path or
+ * any directory above it, and the last matching line decides (`!` lets a path back in).
+ */
+function dockerIgnores(text: string): (path: string) => boolean {
+  const rules = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const exclude = !line.startsWith("!");
+      const glob = (exclude ? line : line.slice(1)).replace(/^\/+|\/+$/g, "");
+      const source = glob
+        .split(/(\*\*\/|\*\*|\*|\?)/)
+        .map((part) =>
+          part === "**/"
+            ? "(?:.*/)?"
+            : part === "**"
+              ? ".*"
+              : part === "*"
+                ? "[^/]*"
+                : part === "?"
+                  ? "[^/]"
+                  : part.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
+        )
+        .join("");
+      return { exclude, pattern: new RegExp(`^${source}$`) };
+    });
+  return (path) => {
+    const parts = path.split("/");
+    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+    let ignored = false;
+    for (const { exclude, pattern } of rules) {
+      if (prefixes.some((p) => pattern.test(p))) ignored = exclude;
+    }
+    return ignored;
+  };
+}
+
 describe("training/Dockerfile", () => {
+  it("its Dockerfile.dockerignore sends exactly the tracked files its COPY lines name, tests left out", async () => {
+    const { dockerfile } = await parse("training/Dockerfile");
+    const ignores = dockerIgnores(
+      await readFile(join(ROOT, "training/Dockerfile.dockerignore"), "utf8"),
+    );
+    // The matcher itself: a negated directory lets its files back in, a later line wins.
+    expect(dockerIgnores("*\n!a/b\n**/*.test.ts")("a/b/c.ts")).toBe(false);
+    expect(dockerIgnores("*\n!a/b\n**/*.test.ts")("a/b/c.test.ts")).toBe(true);
+    expect(dockerIgnores("*\n!a/b")("a/c.ts")).toBe(true);
+
+    const sources = contextSources(dockerfile).map((s) => s.resolved);
+    const tracked = (await run("git", ["ls-files"])).stdout.trim().split("\n");
+    expect(tracked.length).toBeGreaterThan(100);
+    const copied = (file: string) =>
+      sources.some((s) => file === s || file.startsWith(`${s}/`)) && !file.endsWith(".test.ts");
+    const wrong = tracked.filter((file) => ignores(file) === copied(file));
+    expect(wrong).toEqual([]);
+    // What must never reach the builder, tracked or not.
+    for (const path of [".git/config", "node_modules/yaml/package.json", ".mlops/platform.db"]) {
+      expect(ignores(path), path).toBe(true);
+    }
+  });
+
   it("copies the manifest and sources of every workspace package the `mlops` CLI imports", async () => {
     const { dockerfile } = await parse("training/Dockerfile");
     const copied = contextSources(dockerfile).map((s) => s.resolved);

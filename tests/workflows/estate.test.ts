@@ -112,6 +112,13 @@ describe("identities", () => {
       "promote: ab analyze",
       "promote: release plan",
     ]);
+    // Aliases move outside a decision only in deploy: a first release's champion, a new GARCH fit.
+    const promoting = files.jobs().flatMap(({ id, job }) =>
+      invocations(files.shellOf(job))
+        .filter((c) => c.command === "promote")
+        .map(() => id),
+    );
+    expect(promoting).toEqual(["deploy", "deploy"]);
     const upping = files
       .jobs()
       .filter(({ job }) => /pulumi up/.test(files.shellOf(job)))
@@ -202,7 +209,9 @@ describe("releases", () => {
         /with-smoke-credentials\.sh\s+\\?\s*pnpm mlops smoke .* --edge/,
       );
       expect(rollback.env?.PREVIOUS, id).toBe(expr("steps.record.outputs.base"));
-      expect(rollback.env?.GITHUB_TOKEN, id).toBe(expr("github.token"));
+      expect(rollback.env?.GITHUB_TOKEN, id).toBe(
+        expr("steps.app-token.outputs.token || github.token"),
+      );
     }
   });
 
@@ -239,6 +248,55 @@ describe("releases", () => {
     expect(files.scripts.get("azureml-train.sh")).toMatch(/pnpm --silent mlops gate /);
     // The deploy of a passing candidate defines (starts) its experiment.
     expect(runsOf(files.pipeline.jobs.deploy!)).toMatch(/pnpm mlops release experiment/);
+  });
+});
+
+describe("a first release", () => {
+  /** The index of the step of `job` whose run (or id) matches. */
+  const at = (job: Job, match: RegExp) =>
+    job.steps.findIndex((s) => match.test(s.run ?? "") || match.test(s.id ?? ""));
+
+  it("train says whether the gate found a champion, and fits the GARCH model before the upload", () => {
+    const train = files.pipeline.jobs.train!;
+    expect(train.outputs?.["first-release"]).toBe(expr("steps.candidate.outputs.first-release"));
+    expect(train.outputs?.["garch-version"]).toBe(expr("steps.garch.outputs.garch-version"));
+    // No champion to gate against (`promotion.champion` null, gate.test.ts): the first release.
+    expect(train.steps.find((s) => s.id === "candidate")?.run).toContain(
+      "first=$(jq -r '.promotion.champion == null' candidates/challenger.json)",
+    );
+    const garch = train.steps.find((s) => s.id === "garch")!;
+    expect(garch.run).toBe(".github/scripts/fit-garch-model.sh");
+    expect(garch.if).toContain("steps.candidate.outputs.promoted == 'true'");
+    expect(garch.env?.FIRST_RELEASE).toBe(expr("steps.candidate.outputs.first-release"));
+    const upload = train.steps.findIndex((s) => s.with?.name === "models");
+    expect(train.steps.indexOf(garch)).toBeLessThan(upload);
+    expect(train.env?.GARCH_DATA).toBe("garch/data/dem2gbp.csv");
+  });
+
+  it("deploy: stack config before the candidate, the GARCH alias before pulumi up, the champion after the smoke test", () => {
+    const deploy = files.pipeline.jobs.deploy!;
+    const config = at(deploy, /first-release-config\.sh/);
+    const candidate = at(deploy, /mlops release candidate/);
+    const record = at(deploy, /^record$/);
+    const garchAlias = at(deploy, /mlops promote --name "\$\{GARCH_MODEL%@\*\}"/);
+    const up = at(deploy, /^pulumi up/);
+    const smoke = at(deploy, /^smoke$/);
+    const champion = at(deploy, /mlops promote --name "\$MODEL_NAME"/);
+    expect(config).toBeGreaterThan(-1);
+    expect([config, candidate, record, garchAlias, up, smoke, champion]).toEqual(
+      [config, candidate, record, garchAlias, up, smoke, champion].sort((a, b) => a - b),
+    );
+    // After the rollback step too, which a failed smoke test runs instead.
+    expect(champion).toBe(smoke + 2);
+    expect(deploy.steps[config]!.if).toContain("needs.train.outputs.first-release == 'true'");
+    expect(deploy.steps[config]!.env?.IMAGE_TAG).toBe(expr("github.sha"));
+    expect(deploy.steps[garchAlias]!.if).toContain("needs.train.outputs.garch-version != ''");
+    const promote = deploy.steps[champion]!;
+    expect(promote.if).toBe(
+      "needs.push.result == 'success' && needs.train.outputs.first-release == 'true'",
+    );
+    // Forced, and only while the registry has no champion.
+    expect(promote.run).toMatch(/--alias champion --expected-version none --force --reason "/);
   });
 });
 

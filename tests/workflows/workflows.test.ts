@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CiFiles, fromVars, IDENTITY, invocations, runsOf } from "./inspect.js";
+import { CiFiles, expr, fromVars, IDENTITY, invocations, runsOf } from "./inspect.js";
 import {
   actionlint,
   expectMlopsCallsExist,
@@ -20,6 +20,10 @@ import {
   SETUP_ACTION,
   validateSchema,
 } from "./support.js";
+
+/** The pipeline's GitHub App: its client id (a variable) and private key (a secret). */
+const APP_ID = "MLOPS_APP_CLIENT_ID";
+const APP_KEY = "MLOPS_APP_PRIVATE_KEY";
 
 let files: CiFiles;
 beforeAll(async () => {
@@ -146,6 +150,15 @@ describe("the pipeline's graph", () => {
     );
   });
 
+  it("the GARCH model a release fits and points the alias of is the stack's garch.model", async () => {
+    const stack = parse(await readFile(join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, { model?: string }>;
+    };
+    expect(files.pipeline.env?.GARCH_MODEL).toBe(stack.config["mlops-platform:garch"]?.model);
+    // name@alias: an alias the pipeline can point at a new fit, never a pinned version.
+    expect(files.pipeline.env?.GARCH_MODEL).toMatch(/^[a-z0-9-]+@[a-z][a-z0-9-]*$/);
+  });
+
   it("the image is built from the artifacts training uploads, the same path the Dockerfile bakes", async () => {
     const upload = files.pipeline.jobs.train!.steps.find((s) => s.with?.name === "models");
     expect(String(upload?.with?.path)).toContain(".mlops/artifacts");
@@ -234,7 +247,19 @@ describe("hardening", () => {
   });
 
   it("reaches Azure through OIDC only: no secrets, no credentials input, one identity variable per login", async () => {
-    for (const w of files.workflows) expect(w.text, w.path).not.toMatch(/secrets\./);
+    // The one secret is the pipeline's GitHub App key, read only by the action that mints its
+    // token; nothing that reaches Azure takes a secret.
+    for (const w of files.workflows) {
+      const named = [...w.text.matchAll(/secrets\.([A-Za-z_]+)/g)].map((m) => m[1]);
+      expect(new Set(named), w.path).toEqual(
+        new Set(w.path.endsWith("mlops-pipeline.yml") ? [APP_KEY] : []),
+      );
+    }
+    for (const s of await files.steps()) {
+      if (!JSON.stringify(s).includes("secrets.")) continue;
+      expect(s.uses, s.name).toMatch(/^actions\/create-github-app-token@/);
+      expect(s.with?.["private-key"], s.name).toBe(expr(`secrets.${APP_KEY}`));
+    }
     const logins = (await files.steps()).filter((s) => s.uses?.startsWith("azure/login@"));
     expect(logins.length).toBeGreaterThan(5);
     for (const s of logins) {
@@ -284,7 +309,63 @@ describe("hardening", () => {
   });
 });
 
+describe("pushing to a protected branch", () => {
+  it("records and rolls back with the pipeline's GitHub App token when the repository configures one, else GITHUB_TOKEN", () => {
+    for (const id of ["deploy", "promote"]) {
+      const steps = files.pipeline.jobs[id]!.steps;
+      const mint = steps.findIndex((s) => s.id === "app-token");
+      const app = steps[mint]!;
+      expect(app.if, id).toBe(`vars.${APP_ID} != ''`);
+      expect(app.uses, id).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
+      expect(app.with, id).toEqual({
+        "client-id": fromVars(APP_ID),
+        "private-key": expr(`secrets.${APP_KEY}`),
+        "permission-contents": "write",
+      });
+      // Every step that pushes (the record, the rollback) takes the app's token first.
+      const pushing = steps.filter((s) => /commit-stack-config\.sh|rollback\.sh/.test(s.run ?? ""));
+      expect(pushing.length, id).toBe(2);
+      for (const s of pushing) {
+        expect(steps.indexOf(s), `${id}: ${s.name}`).toBeGreaterThan(mint);
+        expect(s.env?.GITHUB_TOKEN, `${id}: ${s.name}`).toBe(
+          expr("steps.app-token.outputs.token || github.token"),
+        );
+      }
+    }
+  });
+
+  it("pins create-github-app-token to v3.1.1's commit, with its inputs of v3", async () => {
+    const text = files.file("mlops-pipeline.yml").text;
+    const pins = [...text.matchAll(/uses: actions\/create-github-app-token@(\S+) # (\S+)/g)];
+    expect(pins.map((m) => `${m[1]} ${m[2]}`)).toEqual([
+      "1b10c78c7865c340bc4f6099eb2f838309f1e8c3 v3.1.1",
+      "1b10c78c7865c340bc4f6099eb2f838309f1e8c3 v3.1.1",
+    ]);
+    // `app-id` is deprecated in v3 for `client-id`.
+    expect(text).not.toMatch(/^\s+app-id:/m);
+  });
+});
+
+describe("superseded runs", () => {
+  it("keeps GitHub's single pending run per group (no queue: max) and says what happens to the others", () => {
+    expect(Object.keys(files.pipeline.concurrency ?? {}).sort()).toEqual([
+      "cancel-in-progress",
+      "group",
+    ]);
+    for (const id of ["deploy", "promote"]) {
+      expect(Object.keys(files.pipeline.jobs[id]!.concurrency ?? {}), id).not.toContain("queue");
+    }
+    const text = files.file("mlops-pipeline.yml").text;
+    const comment = text.slice(0, text.indexOf("\nconcurrency:"));
+    expect(comment).toMatch(/cancels it and takes its place/);
+    expect(comment).toMatch(/rather than `queue: max`/);
+    expect(comment).toMatch(/holds the group/);
+  });
+});
+
 describe("the commands the workflows call", () => {
+  // One `--help` process per command, a dozen of them: more than the default two minutes on a
+  // loaded machine.
   it("exist, and take every flag the workflows and their scripts pass", async () => {
     const calls = [
       ...invocations((await files.steps()).map((s) => s.run ?? "").join("\n")),
@@ -301,9 +382,22 @@ describe("the commands the workflows call", () => {
         "release experiment",
         "release plan",
         "ab analyze",
+        // A release that needs them: the GARCH model's fit and alias, the first champion.
+        "models list",
+        "garch fit",
+        "promote",
       ]),
     );
     await expectMlopsCallsExist(calls);
+  }, 300_000);
+
+  it("hides no failure in echo's argument: a step assigns a command's output before writing it", () => {
+    for (const text of files.jobs().map(({ job }) => runsOf(job))) {
+      for (const line of text.replace(/\\\n\s*/g, " ").split("\n")) {
+        if (/^\s*#/.test(line)) continue;
+        expect(line).not.toMatch(/\b(echo|printf)\b[^|;]*\$\(/);
+      }
+    }
   });
 
   it("reads no output of a pnpm script through a pipe without --silent (pnpm prints a banner first)", () => {

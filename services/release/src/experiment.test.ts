@@ -1,7 +1,7 @@
 import { openSqliteStore, type Store } from "@mlops/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registerModels, SERVING as serving } from "../test-support/fixtures.js";
-import { ensureStackExperiment, experimentFor } from "./experiment.js";
+import { ensureStackExperiment, experimentFor, LISTED_VERSIONS } from "./experiment.js";
 
 let store: Store;
 beforeEach(async () => {
@@ -41,11 +41,11 @@ describe("the stack's experiment", () => {
     };
     await refused(
       { challengerModel: "classifier@14" },
-      /^serving\.challengerModel classifier@14: .*no model version matches classifier@14$/,
+      /^serving\.challengerModel classifier@14: .*no model version matches classifier@14; /,
     );
     await refused(
       { championModel: "classifier@champion" },
-      /^serving\.championModel classifier@champion: .*no model version matches classifier@champion$/,
+      /^serving\.championModel classifier@champion: .*no model version matches classifier@champion; /,
     );
     await registerModels(store, "vol", 1, "garch");
     await refused(
@@ -60,6 +60,37 @@ describe("the stack's experiment", () => {
       { challengerModel: `classifier@${pending.version}` },
       /^serving\.challengerModel classifier@14 \(v14\) is PENDING_REGISTRATION: only a READY version is served \(its files may be missing\)$/,
     );
+  });
+
+  it("names the key to set and what the registry holds when a model is missing", async () => {
+    const message = async (over: Partial<typeof serving>) => {
+      const error = await ensureStackExperiment(store, { ...serving, ...over }).catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      return (error as Error).message;
+    };
+    await store.models.setAlias("classifier", "champion", 12);
+    await store.models.setAlias("classifier", "challenger", 13);
+    const missing = await message({ challengerModel: "classifier@20" });
+    expect(missing).toContain(
+      `; the registry's READY versions of classifier: classifier@13 (challenger), classifier@12 (champion), classifier@11, classifier@10, classifier@9 and ${13 - LISTED_VERSIONS} older. `,
+    );
+    expect(missing).toMatch(
+      /\. Set serving\.challengerModel in the stack config to a READY version \(pulumi config set --path serving\.challengerModel <name>@<version>\); on a new estate the pipeline's first run sets it/,
+    );
+    // Another model name: the models there are instead.
+    await registerModels(store, "dem2gbp", 1, "garch");
+    expect(await message({ championModel: "fraud@1" })).toMatch(
+      /^serving\.championModel fraud@1: .*; the registry has no model fraud, only classifier \(classifier\), dem2gbp \(garch\)\. Set serving\.championModel /,
+    );
+    // A fresh estate: nothing registered yet.
+    const empty = openSqliteStore(":memory:");
+    try {
+      await expect(ensureStackExperiment(empty, serving)).rejects.toThrow(
+        /^serving\.championModel classifier@12: .*; the registry holds no models yet\. Set serving\.championModel /,
+      );
+    } finally {
+      empty.close();
+    }
   });
 
   it("refuses other models under an existing id", async () => {

@@ -11,6 +11,7 @@ import {
   CHAMPION,
   type DecisionVariant,
   type ExperimentInput,
+  PinnedModelRefSchema,
   type ServingRelease,
 } from "@mlops/contracts";
 import { type Store, StoreNotFoundError, unservable } from "@mlops/store";
@@ -46,18 +47,45 @@ export function experimentFor(serving: ServingRelease): ExperimentInput {
  * The version `ref` (the stack's `serving.<key>`) names must be one the pods can load from the
  * store (a READY classifier, by the store's `unservable`): an experiment of a version that is
  * missing, unfinished or a GARCH fit would only fail once they start. Checked before the
- * experiment is defined, which the pipeline does before `pulumi up`.
+ * experiment is defined, which the pipeline does before `pulumi up`. A missing version is named
+ * with the key to set and what the registry holds instead.
  */
 async function requireServable(store: Store, key: string, ref: string): Promise<void> {
   const at = `serving.${key} ${ref}`;
-  const version = await store.models.resolve(ref).catch((error: unknown) => {
-    if (error instanceof StoreNotFoundError) {
-      throw new Error(`${at}: ${error.message}`);
-    }
-    throw error;
+  const version = await store.models.resolve(ref).catch(async (error: unknown) => {
+    if (!(error instanceof StoreNotFoundError)) throw error;
+    const holds = await registryHolds(store, PinnedModelRefSchema.parse(ref).name);
+    throw new Error(
+      `${at}: ${error.message}; ${holds}. Set serving.${key} in the stack config to a READY version (pulumi config set --path serving.${key} <name>@<version>); on a new estate the pipeline's first run sets it (.github/README.md, one-time bootstrap)`,
+    );
   });
   const why = unservable(version, "classifier");
   if (why !== null) throw new Error(`${at} (v${version.version}) ${why}`);
+}
+
+/** How many of a model's servable versions a missing-model error lists, newest first. */
+export const LISTED_VERSIONS = 5;
+
+/**
+ * What the registry holds for a stack that names a version of `name` it does not have: the
+ * READY classifier versions of `name` (newest first, with their aliases), or, when it has none,
+ * the models it does hold.
+ */
+async function registryHolds(store: Store, name: string): Promise<string> {
+  const versions = await store.models.list(name);
+  if (versions.length === 0) {
+    const models = await store.models.summaries();
+    if (models.length === 0) return "the registry holds no models yet";
+    const held = models.map((m) => `${m.name} (${m.kind})`).join(", ");
+    return `the registry has no model ${name}, only ${held}`;
+  }
+  const servable = versions.filter((v) => unservable(v, "classifier") === null);
+  if (servable.length === 0) return `the registry has no READY classifier version of ${name}`;
+  const listed = servable
+    .slice(0, LISTED_VERSIONS)
+    .map((v) => `${name}@${v.version}${v.aliases.length > 0 ? ` (${v.aliases.join(", ")})` : ""}`);
+  const older = servable.length - listed.length;
+  return `the registry's READY versions of ${name}: ${listed.join(", ")}${older > 0 ? ` and ${older} older` : ""}`;
 }
 
 /**
