@@ -141,6 +141,17 @@ describe("runDemoJob", () => {
     ]);
     expect(await store.models.list("classifier")).toHaveLength(2);
   });
+
+  it("warns when an applied promotion left champion and challenger on one version", async () => {
+    await store.models.setAlias("classifier", "champion", 2);
+    lines.length = 0;
+    await run();
+    expect(lines[0]).toBe("reusing classifier@champion (v2) and @challenger (v2)");
+    expect(lines[1]).toMatch(
+      /^warning: classifier@champion and @challenger are the same version \(v2\), so the A\/B test compares it with itself/,
+    );
+    await store.models.setAlias("classifier", "champion", 1);
+  });
 });
 
 describe("runDemoJob, stopped", () => {

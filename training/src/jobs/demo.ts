@@ -116,6 +116,12 @@ async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
     progress(
       `reusing ${name}@${CHAMPION} (v${aliases[CHAMPION]}) and @${CHALLENGER} (v${aliases[CHALLENGER]})`,
     );
+    // What an applied promotion leaves: the experiment would compare the model with itself.
+    if (aliases[CHAMPION] === aliases[CHALLENGER]) {
+      progress(
+        `warning: ${name}@${CHAMPION} and @${CHALLENGER} are the same version (v${aliases[CHAMPION]}), so the A/B test compares it with itself; register a new challenger (mlops train …, then mlops promote --alias ${CHALLENGER}) to test another`,
+      );
+    }
   }
   const models: DemoModel[] = [];
   for (const arm of ARMS) {
