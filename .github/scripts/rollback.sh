@@ -3,10 +3,13 @@
 # file as it was at <commit> (the commit the job started from: traffic and images as before the
 # release), records it on the branch, applies it with `pulumi up`, smoke-tests again, and writes a
 # summary of what was rolled back. Always exits non-zero: a rolled-back release is a failed run.
+# Shared by the GitHub workflows and azure-pipelines.yml: the summary goes to the log, and to
+# $GITHUB_STEP_SUMMARY when set.
 #
 # usage: rollback.sh --to <commit> --url <api base url> [-- <extra `mlops smoke` flags>]
-# env:   STACK (default prod), STACK_CONFIG (default Pulumi.prod.yaml), GITHUB_REF_NAME and
-#        GITHUB_TOKEN (the record, see commit-stack-config.sh), GITHUB_STEP_SUMMARY (optional).
+# env:   STACK (default prod), STACK_CONFIG (default Pulumi.prod.yaml), the branch and credentials
+#        of the record (GITHUB_REF_NAME or BUILD_SOURCEBRANCH, GITHUB_TOKEN: see
+#        commit-stack-config.sh), GITHUB_STEP_SUMMARY (optional).
 # Runs from the checkout of the Pulumi project; `pulumi` must be on PATH, and `mlops` is this
 # repository's CLI (pnpm, from the repository that holds this script).
 set -euo pipefail
@@ -24,7 +27,10 @@ while [ $# -gt 0 ]; do
     *) echo "rollback.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$to" ] && [ -n "$url" ] || { echo "usage: rollback.sh --to <commit> --url <url> [-- smoke flags]" >&2; exit 2; }
+if [ -z "$to" ] || [ -z "$url" ]; then
+  echo "usage: rollback.sh --to <commit> --url <url> [-- smoke flags]" >&2
+  exit 2
+fi
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
@@ -53,7 +59,7 @@ say '```'
 
 "$here/commit-stack-config.sh" "rollback: restore $file of $(git rev-parse --short "$to") (smoke failed on $(git rev-parse --short "$released"))"
 say ""
-say "Recorded on ${GITHUB_REF_NAME}: $(git rev-parse --short HEAD)."
+say "Recorded on the branch as $(git rev-parse --short HEAD)."
 
 if ! pulumi up --stack "$stack" --yes --diff --non-interactive; then
   say ""

@@ -4,9 +4,11 @@
  * the same stages and repository commands as the GitHub pipeline, private endpoints reached from
  * the in-VNet pool, deploys and promotions behind the `production` environment one at a time, the
  * tools it runs (Node, pnpm, Pulumi, kubelogin) installed at the versions pinned elsewhere, and
- * only scripts and `mlops` commands that exist. The two scripts only this pipeline runs are driven
- * here too: azure-pipelines-stack-config.sh against a real git branch on a local remote (with a
- * recording `pulumi`), install-pulumi.sh against a local copy of a release (with a fake `curl`).
+ * only scripts and `mlops` commands that exist. The scripts are driven here as this pipeline runs
+ * them: the record and the rollback it shares with the GitHub workflow (commit-stack-config.sh,
+ * rollback.sh) and its own checkout of the recorded commit (azure-pipelines-stack-config.sh), with
+ * an Azure agent's environment against a real git branch on a local remote (with a recording
+ * `pulumi`); install-pulumi.sh against a local copy of a release (with a fake `curl`).
  */
 import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
@@ -69,7 +71,9 @@ interface TaskSchema {
 }
 
 const FIXTURE = join(ROOT, "tests", "workflows", "fixtures", "azure-pipelines");
-const STACK_SCRIPT = join(ROOT, ".github/scripts/azure-pipelines-stack-config.sh");
+const CHECKOUT = join(ROOT, ".github/scripts/azure-pipelines-stack-config.sh");
+const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
+const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
 const INSTALL_PULUMI = join(ROOT, ".github/scripts/install-pulumi.sh");
 const STACK_FILE = "Pulumi.prod.yaml";
 const text = readFileSync(join(ROOT, "azure-pipelines.yml"), "utf8");
@@ -141,7 +145,7 @@ const firstStep = (job: AdoJob, pattern: RegExp): number =>
 const RUNS_PULUMI =
   /\bpulumi (up|stack|config)\b|mlops release (candidate|plan)\b.*--apply|with-smoke-credentials\.sh/;
 /** A step that changes what runs in the cluster (and so needs kubelogin). */
-const REACHES_CLUSTER = /\bpulumi up\b|stack-config\.sh +rollback\b/;
+const REACHES_CLUSTER = /\bpulumi up\b|\/rollback\.sh\b/;
 const pulumiJobs = () =>
   allJobs().filter(({ job }) => scriptsOf(job).some((s) => RUNS_PULUMI.test(s)));
 
@@ -341,20 +345,21 @@ describe("azure-pipelines.yml", () => {
     expect(restore).toBeLessThan(firstStep(train, /pnpm mlops train .*--auto-promote/));
   });
 
-  it("records each stack-config change through the ***NO_CI*** script, before pulumi up", () => {
+  it("records each stack-config change through the shared [skip ci] script, before pulumi up", () => {
     // No commit or push of its own: those would start the pipeline again, and fail on no change.
     expect(text).not.toMatch(/\bgit +(commit|push)\b/);
     for (const { job } of pulumiJobs()) {
       const steps = stepsOf(job);
       expect(steps.find((s) => s.checkout === "self")?.persistCredentials).toBe(true);
-      const record = firstStep(job, /azure-pipelines-stack-config\.sh +record /);
+      const record = firstStep(job, /\.github\/scripts\/commit-stack-config\.sh "/);
       expect(steps[record]?.name).toBe("record");
       expect(record).toBeGreaterThan(firstStep(job, /mlops release (candidate|plan)\b.*--apply/));
       expect(record).toBeLessThan(firstStep(job, /\bpulumi up\b/));
     }
     // Human changes to the stack file still run the pipeline; the pipeline's own do not.
     expect(pipeline.trigger.paths.exclude).not.toContain(STACK_FILE);
-    expect(readFileSync(STACK_SCRIPT, "utf8")).toMatch(/--message "\$message \*\*\*NO_CI\*\*\*"/);
+    // [skip ci]: Azure Pipelines honours it as GitHub does ("Skipping CI for individual commits").
+    expect(readFileSync(COMMIT, "utf8")).toMatch(/--message "\$message \[skip ci\]"/);
   });
 
   it("smoke-tests after each pulumi up and rolls back to the commit the job started from", () => {
@@ -363,7 +368,7 @@ describe("azure-pipelines.yml", () => {
       expect(smoke).toBeGreaterThan(firstStep(job, /\bpulumi up\b/));
       const step = stepsOf(job)[smoke]!;
       expect(shellOf(step)).toMatch(
-        /then\s+\.github\/scripts\/with-smoke-credentials\.sh \.github\/scripts\/azure-pipelines-stack-config\.sh rollback --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
+        /then\s+\.github\/scripts\/with-smoke-credentials\.sh \.github\/scripts\/rollback\.sh --to "\$PREVIOUS" --url "https:\/\/\$INGRESS_HOST"/,
       );
       expect(step.env?.PREVIOUS).toBe("$(record.base)");
     }
@@ -409,8 +414,10 @@ describe("azure-pipelines.yml", () => {
     ];
     expect(scripts.sort()).toEqual([
       ".github/scripts/azure-pipelines-stack-config.sh",
+      ".github/scripts/commit-stack-config.sh",
       ".github/scripts/install-pulumi.sh",
       ".github/scripts/restore-champion-artifacts.sh",
+      ".github/scripts/rollback.sh",
       ".github/scripts/with-smoke-credentials.sh",
     ]);
     for (const script of [...scripts, ".ci/run"]) {
@@ -427,7 +434,7 @@ describe("azure-pipelines.yml", () => {
   it("calls only mlops commands and flags that exist", async () => {
     const calls = [
       ...allJobs().flatMap(({ job }) => scriptsOf(job).flatMap(invocations)),
-      ...invocations(readFileSync(STACK_SCRIPT, "utf8")),
+      ...invocations(readFileSync(ROLLBACK, "utf8")),
     ];
     expect(new Set(calls.map((c) => c.command))).toEqual(
       new Set([
@@ -486,16 +493,21 @@ const outputs = (stdout: string): Record<string, string> =>
     ),
   );
 
-/** What the pipeline's jobs give the script, with `pulumi` (a recorder) first on PATH. */
+/**
+ * What an Azure Pipelines agent gives the scripts (TF_BUILD, the branch as refs/heads/…, no
+ * GITHUB_* variables: git pushes with the checkout's persisted credentials), with `pulumi` (a
+ * recorder) first on PATH.
+ */
 const adoEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   HOME: dir,
+  TF_BUILD: "True",
   BUILD_SOURCEBRANCH: "refs/heads/main",
   PATH: `${join(dir, "bin")}:${process.env.PATH ?? ""}`,
   FAKE_PULUMI_LOG: join(dir, "pulumi.log"),
   ...extra,
 });
 
-describe("azure-pipelines-stack-config.sh", () => {
+describe("the stack-config scripts with an Azure Pipelines agent's environment", () => {
   beforeAll(async () => {
     // `pulumi`: records each call with the hash of the stack file it ran with.
     await mkdir(join(dir, "bin"));
@@ -506,37 +518,37 @@ describe("azure-pipelines-stack-config.sh", () => {
     await chmod(join(dir, "bin", "pulumi"), 0o755);
   });
 
-  it("records a changed stack file as a ***NO_CI*** commit, skips an unchanged one, reports both commits", async () => {
+  it("records a changed stack file as a [skip ci] commit, skips an unchanged one, sets both output variables", async () => {
     const { remote, work, base } = await branch("record");
-    const same = await run("bash", [STACK_SCRIPT, "record", "release: nothing"], {
-      cwd: work,
-      env: adoEnv(),
-    });
+    const same = await run("bash", [COMMIT, "release: nothing"], { cwd: work, env: adoEnv() });
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/unchanged: nothing to record/);
+    // What the YAML reads as record.base and record.sha.
     expect(outputs(same.stdout)).toEqual({ base, sha: base });
 
     await edit(work, "canaryWeight: 10", "canaryWeight: 0");
-    const changed = await run("bash", [STACK_SCRIPT, "record", "release: promote"], {
-      cwd: work,
-      env: adoEnv(),
-    });
+    const changed = await run("bash", [COMMIT, "release: promote"], { cwd: work, env: adoEnv() });
     expect(changed.code, changed.stderr).toBe(0);
     const [sha, parent, ...subject] = (
       await git(remote, "log", "-1", "--format=%H %P %s", "main")
     ).stdout
       .trim()
       .split(" ");
-    expect(subject.join(" ")).toBe("release: promote ***NO_CI***");
+    expect(subject.join(" ")).toBe("release: promote [skip ci]");
     expect(parent).toBe(base);
     expect(outputs(changed.stdout)).toEqual({ base, sha });
+    expect(changed.stdout).toContain(`recorded ${STACK_FILE} on main: ${sha}`);
 
-    const noBranch = await run("bash", [STACK_SCRIPT, "record", "m"], {
+    // Without a branch, or with a ref that is not a branch, it refuses.
+    const noBranch = await run("bash", [COMMIT, "m"], { cwd: work, env: { HOME: dir } });
+    expect(noBranch.code).toBe(2);
+    expect(noBranch.stderr).toMatch(/GITHUB_REF_NAME or BUILD_SOURCEBRANCH \(refs\/heads\/…\)/);
+    const tag = await run("bash", [COMMIT, "m"], {
       cwd: work,
-      env: { HOME: dir },
+      env: adoEnv({ BUILD_SOURCEBRANCH: "refs/tags/v1" }),
     });
-    expect(noBranch.stderr).toMatch(/BUILD_SOURCEBRANCH names the branch/);
-    expect((await run("bash", [STACK_SCRIPT, "push"], { cwd: work, env: adoEnv() })).code).toBe(2);
+    expect(tag.code).toBe(2);
+    expect(tag.stderr).toContain("BUILD_SOURCEBRANCH is 'refs/tags/v1'");
   });
 
   it("refuses to record (so nothing is deployed) when the branch moved after the checkout", async () => {
@@ -548,14 +560,13 @@ describe("azure-pipelines-stack-config.sh", () => {
     await git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main");
     const tip = (await git(other, "rev-parse", "HEAD")).stdout.trim();
 
-    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
-    const out = await run("bash", [STACK_SCRIPT, "record", "release: promote"], {
-      cwd: work,
-      env: adoEnv(),
-    });
-    expect(out.code).toBe(1);
-    expect(out.stderr).toContain(`refs/heads/main moved from ${base} to ${tip}`);
-    expect(outputs(out.stdout)).toEqual({});
+    for (const changed of [false, true]) {
+      if (changed) await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+      const out = await run("bash", [COMMIT, "release: promote"], { cwd: work, env: adoEnv() });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`main moved from ${base} to ${tip}`);
+      expect(outputs(out.stdout)).toEqual({});
+    }
     expect((await git(remote, "rev-parse", "main")).stdout.trim()).toBe(tip);
   });
 
@@ -564,20 +575,31 @@ describe("azure-pipelines-stack-config.sh", () => {
     const later = join(dir, "checkout-later");
     await git(dir, "clone", "--quiet", remote, later);
     await edit(work, "canaryWeight: 10", "canaryWeight: 0");
-    await run("bash", [STACK_SCRIPT, "record", "release: challenger"], {
-      cwd: work,
-      env: adoEnv(),
-    });
+    await run("bash", [COMMIT, "release: challenger"], { cwd: work, env: adoEnv() });
     const recorded = (await git(remote, "rev-parse", "main")).stdout.trim();
     expect(recorded).not.toBe(base);
 
-    const out = await run("bash", [STACK_SCRIPT, "checkout", recorded], {
+    const out = await run("bash", [CHECKOUT, "checkout", recorded], {
       cwd: later,
       env: adoEnv(),
     });
     expect(out.code, out.stderr).toBe(0);
     expect((await git(later, "rev-parse", "HEAD")).stdout.trim()).toBe(recorded);
     expect(await readFile(join(later, STACK_FILE), "utf8")).toContain("canaryWeight: 0");
+
+    // Checking out is all it does.
+    for (const args of [["record", "m"], ["checkout"], []]) {
+      const refused = await run("bash", [CHECKOUT, ...args], { cwd: later, env: adoEnv() });
+      expect(refused.code, args.join(" ")).not.toBe(0);
+      expect(refused.stderr, args.join(" ")).toMatch(
+        /usage: azure-pipelines-stack-config\.sh checkout <commit>/,
+      );
+    }
+    const noBranch = await run("bash", [CHECKOUT, "checkout", base], {
+      cwd: later,
+      env: { HOME: dir },
+    });
+    expect(noBranch.stderr).toMatch(/BUILD_SOURCEBRANCH names the branch/);
   });
 
   /** A loopback port nothing listens on: the second smoke test cannot pass. */
@@ -589,42 +611,37 @@ describe("azure-pipelines-stack-config.sh", () => {
     return port;
   }
 
-  it("rolls back: restores, records (***NO_CI***), applies, smoke-tests again, and fails the run", async () => {
+  it("rolls back: restores, records ([skip ci]), applies, smoke-tests again, and fails the run", async () => {
     const { remote, work, base } = await branch("rollback");
     const before = await readFile(join(work, STACK_FILE), "utf8");
     await edit(work, "challengerImageTag: 1.5.0-rc.1", "challengerImageTag: 2.0.0-broken");
     const env = adoEnv({ FAKE_PULUMI_LOG: join(dir, "rollback-pulumi.log") });
-    const released = await run("bash", [STACK_SCRIPT, "record", "release: broken"], {
-      cwd: work,
-      env,
-    });
+    const released = await run("bash", [COMMIT, "release: broken"], { cwd: work, env });
     expect(released.code, released.stderr).toBe(0);
+    const broken = (await git(work, "rev-parse", "HEAD")).stdout.trim();
 
     const url = `http://127.0.0.1:${await closedPort()}`;
     const out = await run(
       "bash",
-      [
-        STACK_SCRIPT,
-        "rollback",
-        "--to",
-        base,
-        "--url",
-        url,
-        "--",
-        "--no-routing",
-        "--timeout",
-        "1",
-      ],
+      [ROLLBACK, "--to", base, "--url", url, "--", "--no-routing", "--timeout", "1"],
       { cwd: work, env, timeoutMs: 120_000 },
     );
     expect(out.code).toBe(1);
+    // The summary is the step's log here (no $GITHUB_STEP_SUMMARY).
     expect(out.stdout).toContain("-    challengerImageTag: 2.0.0-broken");
-    expect(out.stderr).toMatch(/second smoke test failed too/);
+    expect(out.stdout).toMatch(/Second smoke test after the rollback: \*\*failed\*\* too/);
     expect(await readFile(join(work, STACK_FILE), "utf8")).toBe(before);
     expect((await git(remote, "show", `main:${STACK_FILE}`)).stdout).toBe(before);
-    expect((await git(remote, "log", "-1", "--format=%s", "main")).stdout.trim()).toMatch(
-      /^rollback: restore Pulumi\.prod\.yaml of [0-9a-f]{7,} \(smoke failed on [0-9a-f]{7,}\) \*\*\*NO_CI\*\*\*$/,
+    const [rolledBack, parent, ...subject] = (
+      await git(remote, "log", "-1", "--format=%H %P %s", "main")
+    ).stdout
+      .trim()
+      .split(" ");
+    expect(subject.join(" ")).toMatch(
+      /^rollback: restore Pulumi\.prod\.yaml of [0-9a-f]{7,} \(smoke failed on [0-9a-f]{7,}\) \[skip ci\]$/,
     );
+    expect(parent).toBe(broken);
+    expect(outputs(out.stdout)).toEqual({ base: broken, sha: rolledBack });
     expect((await readFile(env.FAKE_PULUMI_LOG!, "utf8")).trim().split("\n")).toEqual([
       `up --stack prod --yes --diff --non-interactive ${sha256(before)}`,
     ]);
@@ -633,13 +650,12 @@ describe("azure-pipelines-stack-config.sh", () => {
   it("rolls nothing back when the release did not change the stack config", async () => {
     const { work, base } = await branch("no-change");
     const env = adoEnv({ FAKE_PULUMI_LOG: join(dir, "no-change-pulumi.log") });
-    const out = await run(
-      "bash",
-      [STACK_SCRIPT, "rollback", "--to", base, "--url", "http://127.0.0.1:9"],
-      { cwd: work, env },
-    );
+    const out = await run("bash", [ROLLBACK, "--to", base, "--url", "http://127.0.0.1:9"], {
+      cwd: work,
+      env,
+    });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/the failure is not a config change, nothing to roll back/);
+    expect(out.stdout).toMatch(/the failure is not a config change, nothing to roll back/);
     expect(await readFile(env.FAKE_PULUMI_LOG!, "utf8").catch(() => "")).toBe("");
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The scripts that move the prod stack's config, run as the workflows run them against a real git
- * branch on a local remote:
+ * The scripts that move the prod stack's config, run as the GitHub workflows run them against a
+ * real git branch on a local remote (azure-pipelines.test.ts runs them with an Azure Pipelines
+ * agent's environment):
  *
  * - commit-stack-config.sh records a release on the branch, and refuses when the branch moved
  *   since the job checked out (the fast-forward check that keeps stack-config commits from
@@ -54,7 +55,7 @@ async function branch(name: string): Promise<{ remote: string; work: string; bas
   return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
 }
 
-/** What a job's environment gives the scripts. */
+/** What a GitHub Actions job's environment gives the scripts. */
 const jobEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   HOME: dir,
   GITHUB_REF_NAME: "main",
@@ -93,6 +94,8 @@ describe("commit-stack-config.sh", () => {
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/unchanged: nothing to record/);
     expect(await outputs(out)).toEqual({ base, sha: base });
+    // Azure Pipelines' output variables only under Azure Pipelines (TF_BUILD).
+    expect(same.stdout).not.toContain("##vso[");
 
     // Changed (as `release plan --apply` would): committed on top and pushed.
     await rm(out);
@@ -112,7 +115,8 @@ describe("commit-stack-config.sh", () => {
     // Without a message or a branch it refuses.
     expect((await run("bash", [COMMIT], { cwd: work, env: jobEnv() })).stderr).toMatch(/usage:/);
     const noBranch = await run("bash", [COMMIT, "m"], { cwd: work, env: { HOME: dir } });
-    expect(noBranch.stderr).toMatch(/GITHUB_REF_NAME names the branch/);
+    expect(noBranch.code).toBe(2);
+    expect(noBranch.stderr).toMatch(/GITHUB_REF_NAME or BUILD_SOURCEBRANCH .* names the branch/);
   });
 
   it("refuses to record or deploy when the branch moved after the checkout, changed or not", async () => {
@@ -263,6 +267,9 @@ describe("rollback.sh after a failed smoke test", () => {
     // The summary says what was rolled back and that the API answers again.
     const summary = await readFile(env.GITHUB_STEP_SUMMARY!, "utf8");
     expect(summary).toMatch(/### Rollback of stack prod/);
+    expect(summary).toContain(
+      `Recorded on the branch as ${(await git(remote, "rev-parse", "--short", "main")).stdout.trim()}.`,
+    );
     expect(summary).toContain(`-    challengerImageTag: ${BROKEN_TAG}`);
     expect(summary).toContain("+    challengerImageTag: 1.5.0-rc.1");
     expect(summary).toContain("-    challengerModel: classifier@14");
