@@ -21,8 +21,9 @@
  * - with nu < 1, polishing with the mean held there: a converged polish (the KKT conditions on
  *   the other parameters) with nu still below 1 is a local maximum, since the cusps' slopes,
  *   infinite on either side, outweigh any finite slope of the rest in every direction of the
- *   mean. The mean has no standard error there (its estimator is not normal at a cusp), and the
- *   others' are those of the model with it held;
+ *   mean. The mean has no Hessian or robust standard error there (the Hessian is not defined
+ *   across a cusp; fit.ts gives OPG ones where nu > 3/4), and the others' are those of the model
+ *   with it held;
  * - polishing with the mean free, its end accepted only where sampling each mean parameter on
  *   either side, from 1e-12 to 1e-2 of its scale, finds no point higher by more than half the
  *   decrement tolerance (beside a kink with nu > 1 the quadratic model can understate what is
@@ -108,8 +109,8 @@ export function onKink(
       onKink: true,
       message:
         `converged on a kink: the mean leaves a residual of 0 at ${where}, where the GED ` +
-        `log-likelihood ${shape} (no standard error there, the others' are those of the model ` +
-        `with it held); on the others, ${held.message.replace(/^converged: /, "")}`,
+        `log-likelihood ${shape} (no Hessian or robust standard error there, the others' are ` +
+        `those of the model with it held); on the others, ${held.message.replace(/^converged: /, "")}`,
     };
   };
   const below1 = start[layout.shape]! < 1;
@@ -233,8 +234,8 @@ function onKinkLine(
       message:
         `converged on a kink: the mean leaves a residual of 0 at r[${t}], where the GED ` +
         `log-likelihood with nu = ${nu.toPrecision(4)} is all but kinked in the mean, and no ` +
-        `point off it is higher (no standard error for the mean, the others' are those of ` +
-        `the model with it held); along it, ${line.message.replace(/^converged: /, "")}`,
+        `point off it is higher (no Hessian or robust standard error for the mean, the others' ` +
+        `are those of the model with it held); along it, ${line.message.replace(/^converged: /, "")}`,
     };
   }
   return null;
