@@ -6,6 +6,7 @@ import { fit } from "./fit.js";
 import { buildModel, evaluate } from "./likelihood.js";
 import { fromParams } from "./params.js";
 import type { Random } from "./random.js";
+import { embed } from "./search.js";
 import { simulate } from "./simulate.js";
 import { checkSpec } from "./spec.js";
 import type { GarchParams } from "./types.js";
@@ -195,5 +196,27 @@ describe("the GARCH(2,2) local optimum of garch22-local-optimum.csv", () => {
     expect(fitted.message).toMatch(/alpha\[2\] = 0 \(lower bound\)/);
     // At a KKT point on the bound the projected gradient vanishes (to rounding).
     expect(fitted.projectedGradient).toBeLessThan(1e-3);
+  });
+});
+
+describe("the starts a nested optimum gives the larger model", () => {
+  const spec = checkSpec({ p: 2, q: 2 });
+  const nested = { ...spec, p: 1 };
+
+  it("are three: the extra lag at 0, and half and all of the last lag's coefficient moved to it", () => {
+    const theta = Float64Array.from([0.02, 0.05, 0.08, 0.5, 0.4]);
+    const starts = embed(spec, nested, theta, "alpha").map((s) => Array.from(s));
+    expect(starts).toEqual([
+      [0.02, 0.05, 0.08, 0, 0.5, 0.4],
+      [0.02, 0.05, 0.04, 0.04, 0.5, 0.4],
+      [0.02, 0.05, 0, 0.08, 0.5, 0.4],
+    ]);
+  });
+
+  it("are one where the last lag's coefficient is 0: the others would repeat it", () => {
+    const theta = Float64Array.from([0.02, 0.05, 0, 0.5, 0.4]);
+    expect(embed(spec, nested, theta, "alpha").map((s) => Array.from(s))).toEqual([
+      [0.02, 0.05, 0, 0, 0.5, 0.4],
+    ]);
   });
 });

@@ -7,7 +7,7 @@
  * (each by this same search, down to GARCH(1,1); each nested model once per fit), and each
  * optimum starts the larger model three times: with the extra lag at its bound (0), and off it,
  * with half and with all of the last lag's coefficient moved to the extra lag (the same
- * persistence). Then the two best points of a small deterministic grid over persistence and
+ * persistence; once only where that coefficient is 0). Then the two best points of a small deterministic grid over persistence and
  * ARCH share, lags weighted 1, 1/2, 1/4, ... (start.ts). Quasi-Newton runs from these starts in
  * that order; a run stops as soon as it heads for an optimum already found or cannot beat the
  * best one (optimize/early-stop.ts), so most starts cost a few passes. The best end is
@@ -43,8 +43,9 @@ export function needsSearch(spec: GarchSpec): boolean {
 
 /**
  * The estimate of the nested model with orders (p, q) of `model`'s spec, fitted once per
- * top-level fit (a repeat reports no iterations: they were counted where it was fitted). Only
- * the models without a search of their own (GARCH(1,1), ARCH(1)) are polished.
+ * top-level fit (a repeat reports no iterations: they were counted where it was fitted). Each
+ * is only a start: a search's optimum is not polished, nor a GARCH(1,1)'s or ARCH(1)'s that
+ * converged with ARCH effects (local.ts, `finishRuns`).
  */
 function nestedOptimum(
   model: Model,
@@ -67,7 +68,7 @@ function nestedOptimum(
       logLikelihood: runs.best?.logLikelihood ?? Number.NaN,
       iterations: iterations + runs.iterations,
     };
-  } else optimum = localEstimate(sub, c, maxIterations);
+  } else optimum = localEstimate(sub, c, maxIterations, "start");
   nested.set(key, optimum);
   return optimum;
 }
@@ -75,9 +76,10 @@ function nestedOptimum(
 /**
  * Starts for `spec` from the optimum of the nested model with one lag fewer in the ARCH
  * (`group` "alpha") or GARCH ("beta") terms: the extra lag at 0, then with a share of the last
- * lag's coefficient moved to it.
+ * lag's coefficient moved to it, unless that coefficient is 0 (on its bound: the shares would
+ * repeat the first start, and a run from a repeated start can only repeat the first run).
  */
-function embed(
+export function embed(
   spec: GarchSpec,
   nestedSpec: GarchSpec,
   theta: Float64Array,
@@ -93,6 +95,7 @@ function embed(
   const extra = group === "alpha" ? to.alpha + spec.p - 1 : to.beta + spec.q - 1;
   const last = extra - 1;
   const starts = [base];
+  if (base[last] === 0) return starts;
   for (const share of SHARES) {
     const moved = Float64Array.from(base);
     moved[extra] = share * base[last]!;

@@ -54,6 +54,11 @@ export function headsTo(
   return quadratic(known.curvature, gap) < SAME_OPTIMUM && quadratic(curvature, gap) < SAME_OPTIMUM;
 }
 
+/** Whether two optima are one (see SAME_OPTIMUM), in the metrics of both their curvatures. */
+export function sameOptimum(a: Known, b: Known): boolean {
+  return headsTo(a, b.theta, new Float64Array(b.theta.length), b.curvature);
+}
+
 /**
  * Whether a run in the quadratic region cannot beat `best`: its log-likelihood plus its whole
  * decrement (twice the gain the quadratic model expects) is still short of it.
