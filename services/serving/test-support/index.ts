@@ -3,9 +3,14 @@
  * SQLite store with the demo models), and a `build()` that creates the app on it and closes it
  * when the test ends.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { type EnvRecord, parseServingConfig } from "@mlops/contracts";
-import { openStore, type Store } from "@mlops/store";
+import { versionInput } from "@mlops/models";
+import { readDemoFixture } from "@mlops/models/test-support";
+import { openSqliteStore, openStore, registerVersion, type Store } from "@mlops/store";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, inject, onTestFinished } from "vitest";
 import { type AppDeps, createApp } from "../src/app.js";
@@ -107,4 +112,23 @@ export function capture(): { stream: Writable; records: Record<string, unknown>[
     },
   });
   return { stream, records };
+}
+
+/**
+ * A SQLite store of its own with the demo models and their aliases, for a test that moves an
+ * alias (the shared fixture's store is read by other files at the same time); removed when the
+ * test ends.
+ */
+export async function demoStore(): Promise<Store> {
+  const dir = await mkdtemp(join(tmpdir(), "mlops-serving-demo-"));
+  const store = openSqliteStore(join(dir, "platform.db"));
+  onTestFinished(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (const { manifest, ref, alias } of await readDemoFixture()) {
+    const registered = await registerVersion(store.models, versionInput(manifest, ref));
+    await store.models.setAlias(manifest.name, alias, registered.version);
+  }
+  return store;
 }

@@ -2,32 +2,12 @@
  * The model-load gauge and log lines follow what is served: after a promotion moves the GARCH
  * alias, the next resolution loads the new version, which replaces the old one's series.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { MODEL_LOADED_LOG } from "@mlops/contracts";
-import { versionInput } from "@mlops/models";
-import { readDemoFixture } from "@mlops/models/test-support";
-import { openSqliteStore, registerVersion } from "@mlops/store";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { build, capture, json, useFixture } from "../../test-support/index.js";
+import { registerVersion } from "@mlops/store";
+import { describe, expect, it } from "vitest";
+import { build, capture, demoStore, json, useFixture } from "../../test-support/index.js";
 
 const fixture = useFixture();
-
-/** A SQLite store of its own with the demo models (the shared one is read by other files). */
-async function demoStore() {
-  const dir = await mkdtemp(join(tmpdir(), "mlops-loads-"));
-  const store = openSqliteStore(join(dir, "platform.db"));
-  onTestFinished(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  for (const { manifest, ref, alias } of await readDemoFixture()) {
-    const registered = await registerVersion(store.models, versionInput(manifest, ref));
-    await store.models.setAlias(manifest.name, alias, registered.version);
-  }
-  return store;
-}
 
 describe("model_load_seconds and the model loaded lines", () => {
   it("carry the GARCH version a promotion moved the alias to, and drop the old one's series", async () => {

@@ -1,28 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { versionInput } from "@mlops/models";
-import { readDemoFixture } from "@mlops/models/test-support";
-import { openSqliteStore, registerVersion } from "@mlops/store";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { build, GARCH_MODE, json, useFixture } from "../../test-support/index.js";
+import { registerVersion } from "@mlops/store";
+import { describe, expect, it } from "vitest";
+import { build, demoStore, GARCH_MODE, json, useFixture } from "../../test-support/index.js";
 
 const fixture = useFixture();
-
-/** A SQLite store of its own with the demo models (the shared one is read by other files). */
-async function demoStore() {
-  const dir = await mkdtemp(join(tmpdir(), "mlops-promote-"));
-  const store = openSqliteStore(join(dir, "platform.db"));
-  onTestFinished(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  for (const { manifest, ref, alias } of await readDemoFixture()) {
-    const registered = await registerVersion(store.models, versionInput(manifest, ref));
-    await store.models.setAlias(manifest.name, alias, registered.version);
-  }
-  return store;
-}
 
 describe("the GARCH version reported", () => {
   it("follows a promotion in /models and /health, as the forecasts do", async () => {
