@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +27,7 @@ import {
   loadWorkflow,
   ROOT,
   run,
+  stackBranch,
   type Workflow,
 } from "./support.js";
 
@@ -465,18 +466,8 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
 const git = (cwd: string, ...args: string[]) =>
   run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
 
-/** A branch `main` on a fresh local remote holding the prod stack file; returns a clone. */
-async function branch(name: string): Promise<{ remote: string; work: string; base: string }> {
-  const remote = join(dir, `${name}.git`);
-  const work = join(dir, name);
-  expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
-  expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
-  await copyFile(join(ROOT, STACK_FILE), join(work, STACK_FILE));
-  await git(work, "add", STACK_FILE);
-  await git(work, "commit", "--quiet", "-m", "stack");
-  expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
-  return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
-}
+/** A branch `main` on a fresh local remote holding the prod stack file, and its clone. */
+const branch = (name: string) => stackBranch(dir, name);
 
 /** The stack file with `from` replaced by `to` (as `mlops release … --apply` would write it). */
 async function edit(work: string, from: string, to: string): Promise<void> {

@@ -12,14 +12,14 @@
  *   stack file it is run with; everything else (git, the smoke test, the API) is real.
  */
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
-import { forward, mlops, ROOT, run } from "./support.js";
+import { forward, mlops, ROOT, run, stackBranch } from "./support.js";
 
 const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
 const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
@@ -42,18 +42,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 const git = (cwd: string, ...args: string[]) =>
   run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
 
-/** A branch `main` on a fresh local remote holding the prod stack file; returns the clone. */
-async function branch(name: string): Promise<{ remote: string; work: string; base: string }> {
-  const remote = join(dir, `${name}.git`);
-  const work = join(dir, name);
-  expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
-  expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
-  await copyFile(join(ROOT, STACK_FILE), join(work, STACK_FILE));
-  await git(work, "add", STACK_FILE);
-  await git(work, "commit", "--quiet", "-m", "stack");
-  expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
-  return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
-}
+/** A branch `main` on a fresh local remote holding the prod stack file, and its clone. */
+const branch = (name: string) => stackBranch(dir, name);
 
 /** What a GitHub Actions job's environment gives the scripts. */
 const jobEnv = (extra: Record<string, string> = {}): Record<string, string> => ({

@@ -4,7 +4,7 @@
  * `mlops` CLI as a child process.
  */
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { copyFile, readdir, readFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -189,4 +189,27 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: URL):
   });
   upstream.on("error", () => res.writeHead(502).end());
   req.pipe(upstream);
+}
+
+/**
+ * A branch `main` on a fresh bare remote under `dir`, holding the repository's prod stack file
+ * as one commit, and a clone of it (git as the jobs use it: HOME in `dir`, no user config, an
+ * identity for commits). `base` is the commit the clone has checked out.
+ */
+export async function stackBranch(
+  dir: string,
+  name: string,
+): Promise<{ remote: string; work: string; base: string }> {
+  const git = (cwd: string, ...args: string[]) =>
+    run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
+  const file = "Pulumi.prod.yaml";
+  const remote = join(dir, `${name}.git`);
+  const work = join(dir, name);
+  expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
+  expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
+  await copyFile(join(ROOT, file), join(work, file));
+  await git(work, "add", file);
+  await git(work, "commit", "--quiet", "-m", "stack");
+  expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
+  return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
 }
