@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 // The server module, not the package index: the app (and Fastify) must load after telemetry starts.
-import { localServerUrl } from "@mlops/contracts";
+import { localServerUrl, type ServingConfig } from "@mlops/contracts";
 import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
 import { DEMO_MODELS, interruptible, runDemoJob, runGarchDemoJob } from "@mlops/training";
@@ -37,15 +37,20 @@ const progress = (line: string, transient = false) => {
   else if (!transient) process.stderr.write(`${line}\n`);
 };
 
-/** Registers what is missing, then serves; resolves with the port once listening. */
-async function main() {
+/**
+ * Registers what is missing, then serves; resolves with what it serves once listening. An
+ * experiment a decision concluded takes no more data: as the pipeline closes the canary, every
+ * request then goes to the champion.
+ */
+async function main(): Promise<{ port: number; served: ServingConfig }> {
   const store = await openStore(config.store);
+  let served = config;
   try {
     if (config.mode === "garch") {
       await runGarchDemoJob({ store, artifactRoot: config.artifactDir, progress });
     } else {
       // Ctrl-C while it trains: that run is KILLED and nothing half-made is registered.
-      await interruptible((signal) =>
+      const demo = await interruptible((signal) =>
         runDemoJob({
           store,
           artifactRoot: config.artifactDir,
@@ -56,19 +61,20 @@ async function main() {
           signal,
         }),
       );
+      if (demo.experiment.state === "concluded") served = { ...config, challengerWeight: 0 };
     }
   } finally {
     await store.close();
   }
-  return serve(config);
+  return { port: await serve(served), served };
 }
 
-const port = await exitOnFailure(main);
+const { port, served } = await exitOnFailure(main);
 const url = localServerUrl(config.host, port);
 const what =
-  config.mode === "garch"
+  served.mode === "garch"
     ? "the GARCH volatility service"
-    : `${config.mode} (${100 - config.challengerWeight}/${config.challengerWeight})`;
+    : `${served.mode} (${100 - served.challengerWeight}/${served.challengerWeight}${served.challengerWeight === config.challengerWeight ? "" : `, experiment ${served.experimentId} concluded`})`;
 const example =
   config.mode === "garch"
     ? '{"horizon":5}'

@@ -3,13 +3,16 @@
  * start registers the demo models and serves; predictions and feedback go in; a graceful stop
  * flushes the prediction log; a second start reuses the registry and every prediction is there.
  */
+import { join } from "node:path";
 import {
   AbStatsResponseSchema,
+  DEFAULT_SQLITE_PATH,
   FeedbackResponseSchema,
   GarchForecastResponseSchema,
   PredictResponseSchema,
 } from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
+import { openStore } from "@mlops/store";
 import { describe, expect, it } from "vitest";
 import {
   call,
@@ -96,6 +99,37 @@ describe("pnpm start", () => {
       expect(res.body.variant).toBe(arms.get(user));
     }
     expect(await second.stop("SIGINT")).toBe(0);
+
+    // 7. A decision concluded the experiment (as `mlops ab analyze --apply` records one): the
+    // next start says so and, as the pipeline closes the canary, serves the champion to everyone.
+    const store = await openStore({ kind: "sqlite", path: join(suite.dir, DEFAULT_SQLITE_PATH) });
+    try {
+      await store.experiments.appendDecision({
+        id: "default:1",
+        experiment_id: "default",
+        decision: "rollback",
+        reason: "the challenger lost",
+        evidence: {},
+        decided_at: Date.now(),
+      });
+      await store.experiments.setState("default", "concluded");
+    } finally {
+      await store.close();
+    }
+    const third = await start(START, suite.dir, env);
+    suite.running.push(third);
+    expect(third.stderr).toMatch(
+      /experiment default was concluded by decision default:1 \(rollback, /,
+    );
+    expect(third.stdout).toContain("serving split (100/0, experiment default concluded)");
+    for (const user of ["user-0", "user-1", "user-2", "user-3"]) {
+      const res = await call(third.url, "/predict", PredictResponseSchema, {
+        features: row,
+        user_id: user,
+      });
+      expect(res.body.variant).toBe("champion");
+    }
+    expect(await third.stop("SIGTERM")).toBe(0);
   });
 
   it("fails fast on a bad configuration, naming the variable", async () => {

@@ -7,11 +7,17 @@
  * squares); where the user is the unit (user-hash), one more read per variant gives its users
  * and the per-unit terms the split check and the primary metric's cluster-robust variance read.
  * The running always-valid p-value comes from previous decisions on the same period.
+ *
+ * A concluded experiment is final: it is read as it stood when the decision that concluded it
+ * was taken (predictions up to that decision's time, the looks before it), so its report does
+ * not drift with the traffic served after it. After a promotion the stack keeps serving under
+ * the experiment's id with the canary closed, and those predictions belong to no comparison.
  */
 import {
   type AggregateQuery,
   type AssignmentReport,
   assignmentKey,
+  type Decision,
   type Experiment,
   MAX_EPOCH_MS,
   type TimeWindow,
@@ -56,6 +62,11 @@ export interface Analysis {
   readonly assignment: AssignmentReport;
   readonly previousPValue: number;
   readonly result: DecisionResult;
+  /**
+   * The recorded decision that concluded the experiment (its promote or rollback), when it is
+   * concluded: the analysis then reads the predictions up to its time.
+   */
+  readonly concludedBy: Decision | null;
 }
 
 /** The current period's statistics and the assignment report around them. */
@@ -124,15 +135,22 @@ export async function analyzeExperiment(
     );
   }
   const experimentWeights = Object.fromEntries(stored.variants.map((v) => [v.name, v.weight]));
+  const recorded = await store.experiments.decisions(experimentId);
+  const concludedBy = stored.state === "concluded" ? concludingDecision(recorded) : null;
+  // A concluded experiment's looks end with the one that concluded it, and so do its data.
+  const decisions =
+    concludedBy === null ? recorded : recorded.slice(0, recorded.indexOf(concludedBy));
+  const requested = concludedBy === null ? opts.window : endedBy(opts.window, concludedBy);
   const query = {
     experiment_id: experimentId,
     variants: stored.variants.map((v) => v.name),
-    ...(opts.window ? { window: opts.window } : {}),
+    ...(requested ? { window: requested } : {}),
   };
-  const [{ period, window, aggregates, units, assignment }, decisions] = await Promise.all([
-    readCurrentPeriod(store, query, experimentWeights),
-    store.experiments.decisions(experimentId),
-  ]);
+  const { period, window, aggregates, units, assignment } = await readCurrentPeriod(
+    store,
+    query,
+    experimentWeights,
+  );
   const weights =
     period === null ? experimentWeights : configuredWeights(period.config, experimentWeights);
   const experiment: Experiment = {
@@ -168,9 +186,31 @@ export async function analyzeExperiment(
   // The decision's own reasons first; then what the data is and how it was read.
   const result: DecisionResult = {
     ...decided,
-    reasons: [...decided.reasons, ...assignment.notes],
+    reasons: [
+      ...decided.reasons,
+      ...assignment.notes,
+      ...(concludedBy === null ? [] : [concludedNote(concludedBy)]),
+    ],
     period: periodRef,
     assignment,
   };
-  return { experiment, metrics, window, assignment, previousPValue, result };
+  return { experiment, metrics, window, assignment, previousPValue, result, concludedBy };
+}
+
+/** The newest promote or rollback among `decisions` (oldest first): what concluded them. */
+export function concludingDecision(decisions: readonly Decision[]): Decision | null {
+  return decisions.findLast((d) => d.decision === "promote" || d.decision === "rollback") ?? null;
+}
+
+/** `window` (all time when unset) ending no later than `decision`: its predictions, not newer ones. */
+function endedBy(window: TimeWindow | undefined, decision: Decision): TimeWindow {
+  const from = window?.from ?? 0;
+  // The window is [from, to): a prediction logged in the decision's millisecond preceded it.
+  const to = Math.min(window?.to ?? MAX_EPOCH_MS, decision.decided_at + 1);
+  return { from: Math.min(from, to), to };
+}
+
+/** The reason line that says the experiment is over and what it was read as. */
+function concludedNote(decision: Decision): string {
+  return `the experiment was concluded by decision ${decision.id} (${decision.decision}, ${new Date(decision.decided_at).toISOString()}); it is read as it stood then, and predictions served after it belong to no comparison`;
 }

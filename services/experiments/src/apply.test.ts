@@ -60,4 +60,31 @@ describe("applyDecision", () => {
     expect(await store.experiments.decisions("race")).toEqual([]);
     expect((await store.experiments.get("race"))!.state).toBe("running");
   });
+
+  it("reads a concluded experiment as it stood, and records no second decision on it", async () => {
+    await store.experiments.create(irisExperiment("done"));
+    await seedTraffic(store, "done", 3000, 0.06, 4);
+    const before = await analyzeExperiment(store, "done");
+    expect(before.concludedBy).toBeNull();
+    const decidedAt = 1_700_000_300_000;
+    await applyDecision(store, before, { decisionId: "done-1", now: decidedAt });
+    // The canary closed: the champion (now the promoted version) serves everything after it.
+    await seedTraffic(store, "done", 2000, 0, 5, { start: decidedAt + 1, challengerRatio: 0 });
+    const after = await analyzeExperiment(store, "done");
+    const recorded = (await store.experiments.decisions("done"))[0]!;
+    expect(after.concludedBy).toEqual(recorded);
+    expect(after.result.decision).toBe("promote");
+    expect(after.metrics).toEqual(before.metrics);
+    expect(after.result.srm).toEqual(before.result.srm);
+    expect(after.result.reasons.at(-1)).toBe(
+      "the experiment was concluded by decision done-1 (promote, 2023-11-14T22:18:20.000Z); it is read as it stood then, and predictions served after it belong to no comparison",
+    );
+    await expect(
+      applyDecision(store, after, { decisionId: "done-2", now: decidedAt + 10 }),
+    ).rejects.toThrow(
+      "experimentId: experiment done is concluded: decision done-1 (promote) concluded it, and it takes no more; a new challenger is a new experiment",
+    );
+    expect((await store.experiments.decisions("done")).map((d) => d.id)).toEqual(["done-1"]);
+    expect(await store.models.aliases("iris")).toMatchObject({ champion: 2 });
+  });
 });

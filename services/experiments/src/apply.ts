@@ -1,12 +1,14 @@
 /**
  * Turning a decision into state: record it (append-only), and on `promote` move the `champion`
  * alias to the challenger's model version, atomically and only if the champion is still the
- * version the experiment measured. `promote` and `rollback` conclude the experiment.
+ * version the experiment measured. `promote` and `rollback` conclude the experiment, which then
+ * takes no more decisions.
  */
 import { CHAMPION, type Decision, type ExperimentState } from "@mlops/contracts";
 import type { Store } from "@mlops/store";
 import type { Analysis } from "./analyze.js";
 import { toDecisionRecord } from "./decision-record.js";
+import { ExperimentsInputError } from "./errors.js";
 
 /** Options of `applyDecision`. */
 export interface ApplyOptions {
@@ -33,14 +35,26 @@ export interface AppliedDecision {
  * Record `analysis`'s decision in `store` and carry it out. On promote, `champion` on the
  * challenger's model moves to the challenger's version with the champion arm's version as the
  * precondition, so a champion that moved meanwhile fails with the store's `StoreConflictError`
- * and nothing is recorded; retrying after a fresh analysis is safe.
+ * and nothing is recorded; retrying after a fresh analysis is safe. A concluded experiment is
+ * refused (`ExperimentsInputError` CONCLUDED), and so nothing is recorded twice.
  */
 export async function applyDecision(
   store: Pick<Store, "experiments" | "models">,
   analysis: Analysis,
   opts: ApplyOptions = {},
 ): Promise<AppliedDecision> {
-  const { experiment, result } = analysis;
+  const { experiment, result, concludedBy } = analysis;
+  if (experiment.state === "concluded") {
+    const by =
+      concludedBy === null
+        ? "it takes no more decisions"
+        : `decision ${concludedBy.id} (${concludedBy.decision}) concluded it, and it takes no more`;
+    throw new ExperimentsInputError(
+      "CONCLUDED",
+      "experimentId",
+      `experiment ${experiment.id} is concluded: ${by}; a new challenger is a new experiment`,
+    );
+  }
   const decidedAt = opts.now ?? Date.now();
   const record = toDecisionRecord(result, {
     id: opts.decisionId ?? `${experiment.id}:${decidedAt}`,

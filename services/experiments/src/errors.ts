@@ -11,6 +11,7 @@ export type ExperimentsErrorCode =
   | "DEGENERATE"
   | "UNKNOWN_VARIANT"
   | "UNKNOWN_EXPERIMENT"
+  | "CONCLUDED"
   | "INVALID_URL";
 
 /**

@@ -7,6 +7,7 @@ export {
   type Analysis,
   type AnalyzeOptions,
   analyzeExperiment,
+  concludingDecision,
   type PeriodRead,
   readCurrentPeriod,
 } from "./analyze.js";

@@ -138,6 +138,7 @@ describe("reachableMde", () => {
     window: undefined,
     assignment: { configurations: [], mixed: false, current: null, notes: [] },
     previousPValue: 1,
+    concludedBy: null,
     result: decide({ experiment, metrics }),
   });
 

@@ -229,6 +229,30 @@ describe("mlops ab analyze --apply", () => {
       "report.md",
       "rollback.json",
     ]);
+
+    // Concluded: the pipeline analyses and applies again; it gets the recorded decision back,
+    // records nothing, and the champion-only traffic served since changes nothing.
+    const after = recorded[0]!.decided_at + 1;
+    await withStore((s) =>
+      s.predictions.insertMany(
+        Array.from({ length: 300 }, (_, i) =>
+          irisPrediction({
+            request_id: `clear-loss-after-${i}`,
+            experiment_id: "clear-loss",
+            variant: "champion",
+            timestamp: after + i,
+          }),
+        ),
+      ),
+    );
+    const again = await run([...args, "--decision-out", join(folder, "again.json")]);
+    expect([again.code, again.stderr]).toEqual([0, ""]);
+    expect(again.stdout).toContain(
+      `experiment clear-loss was concluded by decision ${recorded[0]!.id} (rollback); nothing more to apply`,
+    );
+    expect(again.stdout).toContain("## Decision: rollback");
+    expect(JSON.parse(await readFile(join(folder, "again.json"), "utf8"))).toEqual(written);
+    expect(await withStore((s) => s.experiments.decisions("clear-loss"))).toEqual(recorded);
   });
 });
 

@@ -281,7 +281,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
 
   ab.command("analyze")
     .description(
-      `Analyze an experiment in the store and decide promote, continue, rollback or invalid, with every number behind it. Exits 0 on promote, continue and rollback, ${INVALID_DECISION_EXIT_CODE} on invalid, 1 on errors.`,
+      `Analyze an experiment in the store and decide promote, continue, rollback or invalid, with every number behind it. Exits 0 on promote, continue and rollback, ${INVALID_DECISION_EXIT_CODE} on invalid, 1 on errors. A concluded experiment is read as it stood when it concluded, and its decision is the recorded one.`,
     )
     .requiredOption("--experiment <id>", "experiment id")
     .option("--json", "print one JSON object instead of the report")
@@ -293,7 +293,10 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
       "--decision-out <file.json>",
       "write the decision record (what `mlops release plan --decision` reads)",
     )
-    .option("--apply", "record the decision, and on promote move the champion alias")
+    .option(
+      "--apply",
+      "record the decision, and on promote move the champion alias (a concluded experiment: nothing)",
+    )
     .option(
       "--points <n>",
       "looks in the lift chart",
@@ -328,7 +331,10 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
                 chartFile: chart === null ? null : basename(chartPath!),
                 armModels: served,
               });
-        const record = toDecisionRecord(result, meta);
+        // A concluded experiment's decision is the recorded one that concluded it: planning it
+        // again changes nothing, and applying records nothing (the pipeline re-runs both).
+        const { concludedBy } = analysis;
+        const record = concludedBy ?? toDecisionRecord(result, meta);
         const outputs: [path: string, data: string][] = [];
         if (chart !== null) outputs.push([chartPath!, chart]);
         if (report !== null) outputs.push([opts.report!, report]);
@@ -350,7 +356,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         let applied: AppliedDecision | null = null;
         try {
           for (const [path, data] of outputs) staged.push(await stageFile(path, data));
-          if (opts.apply) {
+          if (opts.apply && concludedBy === null) {
             applied = await applyDecision(store, analysis, { decisionId: meta.id, now: decidedAt });
           }
           // The store holds the aliases; an MLflow registry (or Azure ML's, as tags) mirrors them.
@@ -374,7 +380,11 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
           io.stdout(`${JSON.stringify(json)}\n`);
         } else {
           io.stdout(report ?? renderReport(analysis, { chartFile: null, armModels: served }));
-          if (applied !== null) {
+          if (concludedBy !== null) {
+            io.stdout(
+              `\nexperiment ${experiment.id} was concluded by decision ${concludedBy.id} (${concludedBy.decision})${opts.apply ? "; nothing more to apply" : ""}\n`,
+            );
+          } else if (applied !== null) {
             const move = applied.championMove;
             io.stdout(
               `\nrecorded decision ${record.id}; experiment ${applied.state}` +
@@ -388,7 +398,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
             if (path) io.stdout(`wrote ${path}\n`);
           }
         }
-        if (result.decision === "invalid") {
+        if (concludedBy === null && result.decision === "invalid") {
           io.stderr(`decision invalid: ${result.reasons[0] ?? "no reason"}\n`);
           throw new CommanderError(INVALID_DECISION_EXIT_CODE, "mlops.ab.invalid", "invalid");
         }

@@ -44,7 +44,12 @@ afterAll(async () => {
 describe("runDemoJob", () => {
   it("registers the forest champion, the gbdt challenger, the GARCH fit, their aliases and the experiment", async () => {
     expect(first.models).toEqual(DEMO_FIXTURE.map((m) => ({ ...m, registered: true })));
-    expect(first.experiment).toEqual({ id: "default", created: true });
+    expect(first.experiment).toEqual({
+      id: "default",
+      created: true,
+      state: "running",
+      concludedBy: null,
+    });
     expect(lines).toEqual([
       expect.stringMatching(
         /^training classifier \(champion, forest\): 2 trees: accuracy 0\.\d{4}/,
@@ -142,15 +147,42 @@ describe("runDemoJob", () => {
     expect(await store.models.list("classifier")).toHaveLength(2);
   });
 
-  it("warns when an applied promotion left champion and challenger on one version", async () => {
+  it("warns when a running experiment's champion and challenger are one version", async () => {
     await store.models.setAlias("classifier", "champion", 2);
     lines.length = 0;
     await run();
     expect(lines[0]).toBe("reusing classifier@champion (v2) and @challenger (v2)");
-    expect(lines[1]).toMatch(
-      /^warning: classifier@champion and @challenger are the same version \(v2\), so the A\/B test compares it with itself/,
+    expect(lines[2]).toMatch(
+      /^warning: classifier@champion and @challenger are the same version \(v2\), so the A\/B test compares it with itself; register a new challenger .* and give it a new experiment id \(MLOPS_EXPERIMENT_ID\)$/,
     );
     await store.models.setAlias("classifier", "champion", 1);
+  });
+
+  it("says a concluded experiment takes no more data, naming the decision that concluded it", async () => {
+    const { experiment } = await run();
+    const decision = {
+      id: `${experiment.id}:1`,
+      experiment_id: experiment.id,
+      decision: "promote" as const,
+      reason: "challenger better",
+      evidence: {},
+      decided_at: 1_700_000_000_000,
+    };
+    await store.experiments.appendDecision(decision);
+    await store.experiments.setState(experiment.id, "concluded");
+    await store.models.setAlias("classifier", "champion", 2);
+    lines.length = 0;
+    const concluded = await run();
+    expect(concluded.experiment).toEqual({
+      id: experiment.id,
+      created: false,
+      state: "concluded",
+      concludedBy: { id: decision.id, decision: "promote", decided_at: decision.decided_at },
+    });
+    // Not the warning of a running experiment: this one compares nothing any more.
+    expect(lines.slice(2)).toEqual([
+      `experiment ${experiment.id} was concluded by decision ${decision.id} (promote, 2023-11-14T22:13:20.000Z): it takes no more data; to A/B-test another model, register a new challenger (mlops train …, then mlops promote --alias challenger) and give it a new experiment id (MLOPS_EXPERIMENT_ID)`,
+    ]);
   });
 });
 

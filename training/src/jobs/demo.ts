@@ -7,7 +7,14 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHALLENGER, CHAMPION, NameSchema } from "@mlops/contracts";
+import {
+  CHALLENGER,
+  CHAMPION,
+  type Decision,
+  type ExperimentState,
+  NameSchema,
+} from "@mlops/contracts";
+import { concludingDecision } from "@mlops/experiments";
 import type { Store } from "@mlops/store";
 import { OptionError } from "../errors.js";
 import { runGarchJob } from "./garch.js";
@@ -62,10 +69,20 @@ export interface DemoModel {
   readonly registered: boolean;
 }
 
+/** The demo's A/B experiment. */
+export interface DemoExperiment {
+  readonly id: string;
+  /** Whether this run defined it (false: it was there already). */
+  readonly created: boolean;
+  readonly state: ExperimentState;
+  /** The recorded decision that concluded it, when one did. */
+  readonly concludedBy: Pick<Decision, "id" | "decision" | "decided_at"> | null;
+}
+
 /** The result scripts read (`mlops demo --json`). */
 export interface DemoJobOutput {
   readonly models: readonly DemoModel[];
-  readonly experiment: { readonly id: string; readonly created: boolean };
+  readonly experiment: DemoExperiment;
 }
 
 /**
@@ -86,11 +103,38 @@ export async function runDemoJob(input: DemoJobInput): Promise<DemoJobOutput> {
   checkExperimentInput(input);
   const classifiers = await ensureClassifiers(input);
   const garch = await ensureGarch(input);
-  const created = await ensureExperiment(input);
-  return {
-    models: [...classifiers, garch],
-    experiment: { id: input.experimentId, created },
-  };
+  const experiment = await ensureExperiment(input);
+  warnOfSameArms(input, classifiers, experiment);
+  return { models: [...classifiers, garch], experiment };
+}
+
+/** How a new challenger gets an A/B test of its own. */
+const NEXT_CHALLENGER = `register a new challenger (mlops train …, then mlops promote --alias ${CHALLENGER}) and give it a new experiment id (MLOPS_EXPERIMENT_ID)`;
+
+/**
+ * What an applied decision leaves: a concluded experiment (its decision recorded, and after a
+ * promotion one version behind both aliases), which takes no more data; or, with the experiment
+ * still running, both aliases on one version, which compares the model with itself.
+ */
+function warnOfSameArms(
+  input: Pick<DemoJobInput, "progress">,
+  classifiers: readonly DemoModel[],
+  experiment: DemoExperiment,
+): void {
+  const progress = input.progress ?? (() => {});
+  const [champion, challenger] = classifiers;
+  const { id, concludedBy } = experiment;
+  if (concludedBy !== null) {
+    progress(
+      `experiment ${id} was concluded by decision ${concludedBy.id} (${concludedBy.decision}, ${new Date(concludedBy.decided_at).toISOString()}): it takes no more data; to A/B-test another model, ${NEXT_CHALLENGER}`,
+    );
+  } else if (experiment.state === "concluded") {
+    progress(`experiment ${id} is concluded: it takes no more data; ${NEXT_CHALLENGER}`);
+  } else if (champion!.version === challenger!.version) {
+    progress(
+      `warning: ${champion!.name}@${CHAMPION} and @${CHALLENGER} are the same version (v${champion!.version}), so the A/B test compares it with itself; ${NEXT_CHALLENGER}`,
+    );
+  }
 }
 
 /** Throws an {@link OptionError} naming `experimentId` or `challengerWeight` when one is invalid. */
@@ -116,12 +160,6 @@ async function ensureClassifiers(input: DemoJobInput): Promise<DemoModel[]> {
     progress(
       `reusing ${name}@${CHAMPION} (v${aliases[CHAMPION]}) and @${CHALLENGER} (v${aliases[CHALLENGER]})`,
     );
-    // What an applied promotion leaves: the experiment would compare the model with itself.
-    if (aliases[CHAMPION] === aliases[CHALLENGER]) {
-      progress(
-        `warning: ${name}@${CHAMPION} and @${CHALLENGER} are the same version (v${aliases[CHAMPION]}), so the A/B test compares it with itself; register a new challenger (mlops train …, then mlops promote --alias ${CHALLENGER}) to test another`,
-      );
-    }
   }
   const models: DemoModel[] = [];
   for (const arm of ARMS) {
@@ -186,12 +224,23 @@ async function ensureGarch(
   return { name, alias: CHAMPION, version: job.model.version, registered: true };
 }
 
-/** Defines the A/B experiment between the two arms unless it exists; true when it created it. */
-async function ensureExperiment(input: DemoJobInput): Promise<boolean> {
+/** Defines the A/B experiment between the two arms unless it exists, and says what state it is in. */
+async function ensureExperiment(input: DemoJobInput): Promise<DemoExperiment> {
   const { store, experimentId, challengerWeight } = input;
-  if (await store.experiments.get(experimentId)) return false;
+  const existing = await store.experiments.get(experimentId);
+  if (existing !== null) {
+    const decided =
+      existing.state === "concluded"
+        ? concludingDecision(await store.experiments.decisions(experimentId))
+        : null;
+    const concludedBy =
+      decided === null
+        ? null
+        : { id: decided.id, decision: decided.decision, decided_at: decided.decided_at };
+    return { id: experimentId, created: false, state: existing.state, concludedBy };
+  }
   const model = DEMO_MODELS.classifier;
-  await store.experiments.create({
+  const created = await store.experiments.create({
     id: experimentId,
     description:
       "Random-forest champion vs gradient-boosted challenger on the demo classification data (pnpm start).",
@@ -203,7 +252,7 @@ async function ensureExperiment(input: DemoJobInput): Promise<boolean> {
     guardrails: [{ metric: "error_rate", max_relative_increase: 0.1 }],
     state: "running",
   });
-  return true;
+  return { id: experimentId, created: true, state: created.state, concludedBy: null };
 }
 
 /**
