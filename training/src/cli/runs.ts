@@ -5,7 +5,12 @@
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { selectRunReader } from "../tracking/select.js";
+import type { RunReader } from "../tracking/tracker.js";
 import type { CliContext } from "./context.js";
+import { newestFirst, runListText, runText } from "./run-text.js";
+
+/** Most experiments an unknown `--experiment`'s error names: those of the newest runs. */
+const NAMED_EXPERIMENTS = 10;
 
 /** Adds `mlops runs list|show`. */
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
@@ -16,38 +21,61 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     );
   runs
     .command("list")
-    .description("Runs, optionally of one experiment (a model name for `mlops train`).")
+    .description(
+      "Runs, newest first, optionally of one experiment (a model name for `mlops train`).",
+    )
     .option("--experiment <name>", "only this experiment")
-    .option("--json", "print JSON")
+    .option("--json", "print one JSON array instead of text")
     .action((opts: { experiment?: string; json?: boolean }) =>
       ctx.withStore(async (store) => {
         if (opts.experiment?.trim() === "") {
           throw new OptionError("--experiment", "must name an experiment", opts.experiment);
         }
-        const all = await selectRunReader(ctx.io.env, store).list(
-          opts.experiment === undefined ? {} : { experimentName: opts.experiment },
+        const reader = selectRunReader(ctx.io.env, store);
+        const found = newestFirst(
+          await reader.list(
+            opts.experiment === undefined ? {} : { experimentName: opts.experiment },
+          ),
         );
-        ctx.print(opts.json, all, () =>
-          all
-            .map((r) => {
-              const accuracy = r.metrics.accuracy?.at(-1)?.value;
-              const shown = accuracy === undefined ? "" : `accuracy ${accuracy.toFixed(4)}`;
-              return `${r.run_id}\t${r.experiment_name}\t${r.status}\t${new Date(r.start_time).toISOString()}\t${shown}\n`;
-            })
-            .join(""),
-        );
+        if (found.length === 0 && opts.experiment !== undefined) {
+          throw await noRunsOf(opts.experiment, reader);
+        }
+        ctx.print(opts.json, found, () => runListText(found));
       }),
     );
   runs
     .command("show")
-    .description("One run: params, tags, metrics and artifacts.")
+    .description(
+      "One run: status, start, end and duration, then its params, metrics, tags and artifacts.",
+    )
     .argument("<run-id>", "the run id")
-    .option("--json", "print JSON")
+    .option("--json", "print one JSON object instead of text")
     .action((runId: string, opts: { json?: boolean }) =>
       ctx.withStore(async (store) => {
         const r = await selectRunReader(ctx.io.env, store).get(runId);
         if (!r) throw new OptionError("run-id", "names no tracked run", runId);
-        ctx.print(opts.json, r, () => `${JSON.stringify(r, null, 2)}\n`);
+        ctx.print(opts.json, r, () => runText(r));
       }),
     );
+}
+
+/**
+ * Why `--experiment name` lists nothing, naming the experiments that have runs (those of the
+ * newest runs when there are many). A reader knows experiments only through their runs, so one
+ * that does not exist and an MLflow experiment without runs read alike.
+ */
+async function noRunsOf(name: string, reader: RunReader): Promise<OptionError> {
+  const names = [...new Set(newestFirst(await reader.list()).map((r) => r.experiment_name))];
+  const named = names.slice(0, NAMED_EXPERIMENTS).join(", ");
+  const known =
+    names.length === 0
+      ? "no run is tracked at all"
+      : names.length <= NAMED_EXPERIMENTS
+        ? `the experiments with runs are ${named}`
+        : `the ${NAMED_EXPERIMENTS} most recently run of the ${names.length} experiments with runs are ${named}`;
+  return new OptionError(
+    "--experiment",
+    `names no experiment with runs (it does not exist, or has none): ${known}`,
+    name,
+  );
 }
