@@ -25,6 +25,76 @@ import {
 const APP_ID = "MLOPS_APP_CLIENT_ID";
 const APP_KEY = "MLOPS_APP_PRIVATE_KEY";
 
+/**
+ * The Node each pinned action runs on: `runs.using` of its action.yml at the pinned commit, read
+ * from the action's repository at the release's tag (for a composite action, that of the
+ * JavaScript actions its steps pin). Node 20 is end of life. A row changes with its pin.
+ */
+const ACTION_RUNTIMES: readonly {
+  action: string;
+  version: string;
+  sha: string;
+  runs: "node20" | "node24";
+}[] = [
+  {
+    action: "actions/checkout",
+    version: "v7.0.1",
+    sha: "3d3c42e5aac5ba805825da76410c181273ba90b1",
+    runs: "node24",
+  },
+  {
+    action: "actions/setup-node",
+    version: "v7.0.0",
+    sha: "820762786026740c76f36085b0efc47a31fe5020",
+    runs: "node24",
+  },
+  {
+    action: "actions/upload-artifact",
+    version: "v7.0.0",
+    sha: "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+    runs: "node24",
+  },
+  {
+    action: "actions/download-artifact",
+    version: "v8.0.1",
+    sha: "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c",
+    runs: "node24",
+  },
+  {
+    action: "actions/create-github-app-token",
+    version: "v3.1.1",
+    sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3",
+    runs: "node24",
+  },
+  {
+    action: "azure/login",
+    version: "v3.0.1",
+    sha: "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca",
+    runs: "node24",
+  },
+  // Tagged `v1.3`.
+  {
+    action: "azure/use-kubelogin",
+    version: "v1.3.0",
+    sha: "0ce7c36141aa27d4934872cf00b0120804c98a29",
+    runs: "node24",
+  },
+  {
+    action: "pulumi/actions",
+    version: "v7.0.0",
+    sha: "8e5e406f4007fca908480587cb9893c07090f58d",
+    runs: "node24",
+  },
+  // Composite: actions/cache v5.0.5 and aquasecurity/setup-trivy v0.2.6 (composite:
+  // actions/cache v5.0.1, actions/checkout v6.0.1).
+  {
+    action: "aquasecurity/trivy-action",
+    version: "v0.36.0",
+    sha: "ed142fd0673e97e23eac54620cfb913e5ce36c25",
+    runs: "node24",
+  },
+];
+
 let files: CiFiles;
 beforeAll(async () => {
   files = await CiFiles.load();
@@ -193,6 +263,16 @@ describe("ci.yml", () => {
   });
 });
 
+/** Every `uses:` of another repository's action in the workflows and the setup action. */
+async function actionPins(): Promise<{ path: string; ref: string; comment: string }[]> {
+  return [...files.workflows, await loadSetupAction()].flatMap((f) =>
+    f.text.split("\n").flatMap((line) => {
+      const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
+      return m && !m[1]!.startsWith("./") ? [{ path: f.path, ref: m[1]!, comment: m[2]! }] : [];
+    }),
+  );
+}
+
 describe("hardening", () => {
   it("grants nothing at the top and the least each job uses", () => {
     for (const w of files.workflows) expect(w.doc.permissions, w.path).toEqual({});
@@ -225,19 +305,20 @@ describe("hardening", () => {
   });
 
   it("pins every action to a full commit sha with a version comment", async () => {
-    const pinnedFiles = [...files.workflows, await loadSetupAction()];
-    let pinned = 0;
-    for (const f of pinnedFiles) {
-      for (const line of f.text.split("\n")) {
-        const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
-        if (!m) continue;
-        if (m[1]!.startsWith("./")) continue;
-        expect(m[1], f.path).toMatch(/^[a-z0-9-]+\/[A-Za-z0-9._/-]+@[0-9a-f]{40}$/);
-        expect(m[2], `${f.path}: ${m[1]}`).toMatch(/^\s+# v?\d+\.\d+\.\d+$/);
-        pinned++;
-      }
+    const pins = await actionPins();
+    for (const { path, ref, comment } of pins) {
+      expect(ref, path).toMatch(/^[a-z0-9-]+\/[A-Za-z0-9._/-]+@[0-9a-f]{40}$/);
+      expect(comment, `${path}: ${ref}`).toMatch(/^\s+# v?\d+\.\d+\.\d+$/);
     }
-    expect(pinned).toBeGreaterThan(20);
+    expect(pins.length).toBeGreaterThan(20);
+  });
+
+  it("runs every pinned action on Node 24, none on the retired Node 20", async () => {
+    const pinned = (await actionPins()).map(({ ref, comment }) => `${ref} ${comment.trim()}`);
+    expect(new Set(pinned)).toEqual(
+      new Set(ACTION_RUNTIMES.map((a) => `${a.action}@${a.sha} # ${a.version}`)),
+    );
+    expect(ACTION_RUNTIMES.filter((a) => a.runs !== "node24")).toEqual([]);
   });
 
   it("checks out without persisting credentials", async () => {
@@ -300,11 +381,21 @@ describe("hardening", () => {
     const steps = (await loadSetupAction()).doc.runs.steps;
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
     expect(pkg.packageManager).toBe("pnpm@10.34.9");
-    expect(steps.find((s) => s.uses?.startsWith("pnpm/action-setup@"))?.with).toBeUndefined();
-    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with).toEqual({
-      "node-version": 24,
-      cache: "pnpm",
-    });
+    // Node first, then pnpm from npm at the pinned version, then the store's cache (which asks
+    // pnpm for the store's path), then the install.
+    expect(steps.map((s) => s.uses?.replace(/@.*/, "") ?? "run")).toEqual([
+      "actions/setup-node",
+      "run",
+      "actions/setup-node",
+      "run",
+    ]);
+    expect(steps[0]!.with).toEqual({ "node-version": 24 });
+    const version = pkg.packageManager.replace(/^pnpm@/, "");
+    const installPnpm = steps[1]!.run!.replace(/\$\(node -p '(.*)'\)/, (_: string, code: string) =>
+      String(new Function("require", `return ${code}`)(() => pkg)),
+    );
+    expect(installPnpm).toBe(`npm install --global "pnpm@${version}"`);
+    expect(steps[2]!.with).toEqual({ "node-version": 24, cache: "pnpm" });
     expect(steps.at(-1)?.run).toMatch(/^pnpm install --frozen-lockfile/);
   });
 });
