@@ -9,6 +9,7 @@
  */
 import {
   ErrorResponseSchema,
+  type FetchJsonFailure,
   GARCH_SERVICE_PATHS,
   GarchCustomResponseSchema,
   GarchHealthySchema,
@@ -19,6 +20,8 @@ import {
   GarchPredictResponseSchema,
 } from "@mlops/contracts";
 import {
+  answerText,
+  check,
   checkList,
   credentialHeaders,
   expectThat,
@@ -59,21 +62,55 @@ function forecastShape(body: {
   return `${HORIZON}-step volatility ${vol[0]!.toPrecision(4)} → ${vol.at(-1)!.toPrecision(4)}`;
 }
 
-/** Runs every check in order and reports them all (a failure does not stop the rest). */
+/**
+ * What `/health` answered, when that shows the URL serves something other than the GARCH service
+ * (which answers it 200 with `service: "garch"`, or 503 when unhealthy): no such path (404), or a
+ * 200 that is not JSON, or not an object saying it is the service. Undefined for any other
+ * failure (no answer, another status, the service's own answer breaking its contract).
+ */
+function otherServiceAnswer(failure: FetchJsonFailure | undefined): string | undefined {
+  switch (failure?.kind) {
+    case "status":
+      return failure.status === 404 ? answerText(failure.status, failure.body) : undefined;
+    case "not-json":
+      return answerText(failure.status, failure.body);
+    case "contract":
+      return failure.error.issues.some((i) => i.path.length === 0 || i.path[0] === "service")
+        ? answerText(failure.status, failure.body)
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Runs every check in order and reports them all (a failure does not stop the rest), unless the
+ * health answer shows the URL is not the GARCH service.
+ */
 export async function runGarchSmoke(
   options: ProbeTarget & Pick<SmokeOptions, "apiKey" | "bearerToken" | "edge">,
 ): Promise<SmokeReport> {
-  const { checks, run } = checkList(options);
+  const { checks, run, report } = checkList(options);
   const headers = credentialHeaders(options);
 
+  const health = await check(
+    "health",
+    options,
+    { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema },
+    (b) => expectThat(b.status === "healthy", b.status),
+  );
+  const other = otherServiceAnswer(health.failure);
+  if (other !== undefined) {
+    const detail = `${options.url} is not the GARCH volatility service: GET ${GARCH_SERVICE_PATHS.health} answered ${other}`;
+    checks.push({ ...health.check, detail });
+    return report();
+  }
+  checks.push(health.check);
   if (!options.edge) {
     await run("index", { path: GARCH_SERVICE_PATHS.index, schema: GarchIndexSchema }, (b) =>
       Object.keys(b.endpoints).join(", "),
     );
   }
-  await run("health", { path: GARCH_SERVICE_PATHS.health, schema: GarchHealthySchema }, (b) =>
-    expectThat(b.status === "healthy", b.status),
-  );
   // Its public route publishes neither probe.
   if (!options.edge) await probeChecks(run, ["live", "ready"]);
   const listed = await run(
@@ -140,7 +177,7 @@ export async function runGarchSmoke(
       (b) => integration(b, listedDefault, predicted.body!),
     );
   }
-  return { url: options.url, ok: checks.every((c) => c.ok), checks };
+  return report();
 }
 
 /**

@@ -5,7 +5,9 @@
  * routing each arm. Every request has its own timeout, so a hung endpoint fails its check instead
  * of the pipeline job. Through the public route (`edge`) only the public paths are probed, with
  * an API key, and the canary header goes with the trust token the pods accept it from
- * (`CANARY_OVERRIDE` in `@mlops/contracts`).
+ * (`CANARY_OVERRIDE` in `@mlops/contracts`). When the model list shows the URL serves no classifier
+ * (the GARCH volatility service) or both arms in one process (split mode, which assigns arms
+ * itself), the failing check says so and names the flag for it.
  */
 import {
   API_KEY_HEADER,
@@ -17,10 +19,12 @@ import {
   GarchForecastResponseSchema,
   HEALTH_PATHS,
   LiveResponseSchema,
+  type ModelsResponse,
   ModelsResponseSchema,
   PredictResponseSchema,
   ReadyResponseSchema,
   type ServedVariant,
+  type ServingConfig,
   serviceUrl,
 } from "@mlops/contracts";
 import { checkSpec, simulate } from "@mlops/garch";
@@ -111,6 +115,8 @@ export class CheckFailure extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** How the probe's request failed, when it did (not when a judge refused a valid answer). */
+    readonly failure?: FetchJsonFailure,
   ) {
     super(message);
   }
@@ -145,58 +151,67 @@ async function request<S extends ZodType>(
   throw checkFailure(result.failure, options.timeoutMs);
 }
 
-/** The failure of a probe in the smoke report's words. */
+/** The failure of a probe: in the smoke report's words, with its status and the failure itself. */
 function checkFailure(failure: FetchJsonFailure, timeoutMs: number): CheckFailure {
+  const status = "status" in failure ? failure.status : undefined;
+  return new CheckFailure(failureText(failure, timeoutMs), status, failure);
+}
+
+/** An answer of the wrong status (or service) as the report quotes it: status, start of the body. */
+export function answerText(status: number, body: string): string {
+  return `HTTP ${status}: ${body.slice(0, 200)}`;
+}
+
+/** A probe's failure in the smoke report's words. */
+function failureText(failure: FetchJsonFailure, timeoutMs: number): string {
   switch (failure.kind) {
     case "timeout":
-      return new CheckFailure(`no answer within ${timeoutMs} ms`);
+      return `no answer within ${timeoutMs} ms`;
     case "unreachable":
-      return new CheckFailure(failure.message);
+      return failure.message;
     case "cut-off":
-      return new CheckFailure(
-        `HTTP ${failure.status}: the answer was cut off mid-body (${failure.message})`,
-        failure.status,
-      );
+      return `HTTP ${failure.status}: the answer was cut off mid-body (${failure.message})`;
     case "too-large":
-      return new CheckFailure(
-        `HTTP ${failure.status}: the answer's body is over the ${bytesText(failure.maxBytes)} cap`,
-        failure.status,
-      );
+      return `HTTP ${failure.status}: the answer's body is over the ${bytesText(failure.maxBytes)} cap`;
     case "status":
-      return new CheckFailure(
-        `HTTP ${failure.status}: ${failure.body.slice(0, 200)}`,
-        failure.status,
-      );
+      return answerText(failure.status, failure.body);
     case "not-json":
-      return new CheckFailure(`not JSON: ${failure.body.slice(0, 200)}`, failure.status);
+      return `not JSON: ${failure.body.slice(0, 200)}`;
     case "contract": {
       const issue = failure.error.issues[0]!;
-      return new CheckFailure(
-        `response breaks the contract at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
-        failure.status,
-      );
+      return `response breaks the contract at ${issue.path.join(".") || "(root)"}: ${issue.message}`;
     }
   }
 }
 
 /**
  * Runs `probe`, times it, and turns its answer (or failure) into a check. `judge` reads a valid
- * answer and throws a CheckFailure when it is not the one expected.
+ * answer and throws a CheckFailure when it is not the one expected. A request that failed comes
+ * back with its `failure`, for a caller that words some of them its own way.
  */
 export async function check<S extends ZodType>(
   name: string,
   options: ProbeTarget,
   probe: Probe<S>,
   judge: (body: z.output<S>) => string,
-): Promise<{ check: SmokeCheck; body?: z.output<S> }> {
+): Promise<{ check: SmokeCheck; body?: z.output<S>; failure?: FetchJsonFailure }> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   try {
     const { status, body } = await request(options, probe);
     return { check: { name, ok: true, status, ms: ms(), detail: judge(body) }, body };
   } catch (error) {
-    const status = error instanceof CheckFailure ? error.status : undefined;
-    return { check: { name, ok: false, status, ms: ms(), detail: (error as Error).message } };
+    const failed = error instanceof CheckFailure ? error : undefined;
+    return {
+      check: {
+        name,
+        ok: false,
+        status: failed?.status,
+        ms: ms(),
+        detail: (error as Error).message,
+      },
+      failure: failed?.failure,
+    };
   }
 }
 
@@ -206,7 +221,10 @@ export function expectThat(ok: boolean, detail: string): string {
   return detail;
 }
 
-/** The checks of one report, and `run`, which runs a probe and records its check in order. */
+/**
+ * The checks of one report, `run`, which runs a probe and records its check in order, and
+ * `report`, the report of the checks recorded so far.
+ */
 export function checkList(options: ProbeTarget) {
   const checks: SmokeCheck[] = [];
   const run = async <S extends ZodType>(
@@ -218,7 +236,8 @@ export function checkList(options: ProbeTarget) {
     checks.push(result.check);
     return result;
   };
-  return { checks, run };
+  const report = (): SmokeReport => ({ url: options.url, ok: checks.every((c) => c.ok), checks });
+  return { checks, run, report };
 }
 
 /** The probes' checks (`health/live`, `health/ready`), each of `probes` in turn. */
@@ -253,9 +272,21 @@ export function credentialHeaders(
   };
 }
 
-/** Runs every check in order and reports them all (a failure does not stop the rest). */
+/**
+ * What a process is, by what it serves (its mode decides what it loads): no classifier, the GARCH
+ * volatility service; both arms, one process assigning them itself; one arm, one Deployment's pod.
+ */
+function modeOf(models: ModelsResponse): ServingConfig["mode"] {
+  const arms = models.served.filter((m) => m.variant !== "garch").length;
+  return arms === 0 ? "garch" : arms === 1 ? "single" : "split";
+}
+
+/**
+ * Runs every check in order and reports them all (a failure does not stop the rest), unless the
+ * model list shows the URL is the GARCH volatility service, which has no classifier to check.
+ */
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
-  const { checks, run } = checkList(options);
+  const { checks, run, report } = checkList(options);
 
   const key = credentialHeaders(options);
   // Through the public route only readiness is published.
@@ -265,6 +296,17 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     : await run("models", { path: "/models", schema: ModelsResponseSchema }, (body) =>
         body.served.map((m) => `${m.variant}=${m.name}@${m.version}`).join(" "),
       );
+  // Unknown through the public route, which does not publish the model list, or when it failed.
+  const mode = models?.body && modeOf(models.body);
+  if (mode === "garch") {
+    checks.push(
+      notRun(
+        "predict",
+        `${options.url} is the GARCH volatility service (MLOPS_MODE=garch), which serves no classifier: smoke it with --garch`,
+      ),
+    );
+    return report();
+  }
   await run(
     "predict",
     {
@@ -314,6 +356,15 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   }
 
   if (options.routing) {
+    // Why an arm answered that the header did not ask for: certain when the model list shows both
+    // arms served here (such a process obeys only an override with a valid token), a possibility
+    // when there is no list (through the public route).
+    const why =
+      mode === "split"
+        ? `${options.url} serves both arms in one process (split mode): it assigns each user's arm itself and ignores ${CANARY_OVERRIDE.header} without a valid ${CANARY_OVERRIDE.tokenHeader}; pass --no-routing to skip the routing checks`
+        : mode === undefined
+          ? `${options.headerName} did not pin the arm; a process serving both arms (split mode, as pnpm start runs) assigns them itself, and --no-routing skips these checks for one`
+          : undefined;
     for (const variant of ["challenger", "champion"] as const) {
       const value = CANARY_HEADER_VALUES[variant];
       await run(
@@ -330,15 +381,15 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
           },
           schema: PredictResponseSchema,
         },
-        (body) =>
-          expectThat(
-            body.variant === variant,
-            `${body.variant} ${body.model.name}@${body.model.version} (expected ${variant})`,
-          ),
+        (body) => {
+          const pinned = body.variant === variant;
+          const answered = `${body.variant} ${body.model.name}@${body.model.version} (expected ${variant})`;
+          return expectThat(pinned, pinned || why === undefined ? answered : `${answered}: ${why}`);
+        },
       );
     }
   }
-  return { url: options.url, ok: checks.every((c) => c.ok), checks };
+  return report();
 }
 
 /** The report as a table for people, ending with a one-line verdict. */
