@@ -296,6 +296,37 @@ describe("parseStackConfig", () => {
     ).toThrow(/mlops-platform:network\.runnerSubnet: must not overlap endpointsSubnet/);
   });
 
+  // Subject forms: learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity.
+  it("reads the pipeline's Azure DevOps service connections, and names a bad one by its key", () => {
+    const organizationId = "0ca3ddd9-f0b0-4635-a98c-5866526961b6";
+    const withAzureDevOps = (azureDevOps: unknown) =>
+      parse({ [`${PROJECT}:pipeline`]: patched("pipeline", { azureDevOps }) });
+    expect(
+      withAzureDevOps({
+        organizationId,
+        serviceConnections: { deploy: "sc://contoso/mlops-platform/mlops-prod" },
+      }).pipeline?.azureDevOps,
+    ).toEqual({
+      organizationId,
+      serviceConnections: {
+        deploy: { issuer: "azureDevOps", subject: "sc://contoso/mlops-platform/mlops-prod" },
+      },
+    });
+    expect(() =>
+      withAzureDevOps({ organizationId, serviceConnections: { deploy: "mlops-prod" } }),
+    ).toThrow(
+      /mlops-platform:pipeline\.azureDevOps\.serviceConnections\.deploy: must be the service connection's subject identifier as Azure DevOps shows it/,
+    );
+    expect(() =>
+      withAzureDevOps({
+        organizationId: "contoso",
+        serviceConnections: { deploy: "sc://contoso/mlops-platform/mlops-prod" },
+      }),
+    ).toThrow(
+      /mlops-platform:pipeline\.azureDevOps\.organizationId: must be the Azure DevOps organization's id \(a GUID\)/,
+    );
+  });
+
   it("requires the API server's access to be chosen, and names a bad range", () => {
     expect(() => parse({ [`${PROJECT}:apiServer`]: undefined })).toThrow(
       /mlops-platform:apiServer: is required/,

@@ -1,4 +1,4 @@
-import type { PipelineConfig } from "@mlops/contracts";
+import type { PipelineConfig, PipelineRole, ServiceConnectionSubject } from "@mlops/contracts";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,13 +27,42 @@ import { type BuiltInRole, builtInRoles, grantRole, subscriptionOf } from "./rol
  * "filtering for a specific environment", "filtering for pull_request events", "filtering for a
  * specific branch"). A job that names an environment gets the environment subject instead of the
  * branch one, which is what keeps `build` from deploying and `deploy` out of ungated jobs.
+ *
+ * With `pipeline.azureDevOps`, an identity also trusts the Azure DevOps service connection set for
+ * its role: one more federated credential, with the issuer the connection's subject form tells
+ * (@mlops/contracts stack-access.ts; learn.microsoft.com/azure/devops/pipelines/release/
+ * troubleshoot-workload-identity, "Check the issuer URL for accuracy"). Unlike GitHub's, its
+ * subject names no branch or environment: what gates it is the service connection's own approvals
+ * and checks in Azure DevOps. Entra ID takes at most 20 federated credentials per user-assigned
+ * identity (learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations);
+ * these identities carry two at most.
  */
 
 /** The issuer of GitHub Actions OIDC tokens. */
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
 
-/** Which workflow jobs an identity serves. */
-export type PipelineRole = "preview" | "build" | "deploy";
+/**
+ * The issuer of an Azure DevOps service connection's tokens, by the form of its subject
+ * (learn.microsoft.com/azure/devops/pipelines/release/troubleshoot-workload-identity, "Check the
+ * issuer URL for accuracy"): Microsoft Entra's, of the tenant the identity lives in, or the
+ * organization's own Azure DevOps issuer.
+ */
+export function azureDevOpsIssuer(
+  connection: ServiceConnectionSubject,
+  organizationId: string,
+  tenantId: string,
+): string {
+  return connection.issuer === "entra"
+    ? `https://login.microsoftonline.com/${tenantId}/v2.0`
+    : `https://vstoken.dev.azure.com/${organizationId}`;
+}
+
+/**
+ * What `pulumi preview` and `up` print for a service connection still on the Azure DevOps issuer,
+ * which stops working for managed identities in Azure's public cloud on 2027-07-01.
+ */
+export const AZURE_DEVOPS_ISSUER_RETIREMENT =
+  "uses the Azure DevOps issuer (https://vstoken.dev.azure.com), which Microsoft retires for managed identities on 2027-07-01 (learn.microsoft.com/azure/devops/pipelines/release/convert-service-connections): convert the service connection to the Microsoft Entra issuer and set its new subject identifier here";
 
 /** The `sub` claim of a GitHub Actions token for each pipeline role. */
 export function githubSubjects(cfg: PipelineConfig): Record<PipelineRole, string> {
@@ -100,28 +129,38 @@ export function delegationCondition(roles: readonly BuiltInRole[]): string {
 }
 
 export interface PipelineIdentitiesArgs extends PlacementArgs {
-  /** Repository, environment and branch the subjects name. */
+  /** Repository, environment and branch the subjects name; Azure DevOps service connections. */
   pipeline: PipelineConfig;
 }
+
+/** The ids of a user-assigned identity, as an {@link IdentityRef} carries them. */
+const identityIds = (identity: managedidentity.UserAssignedIdentity) => ({
+  id: identity.id,
+  clientId: identity.clientId,
+  principalId: identity.principalId,
+});
 
 /** The three identities and their federated credentials; roles come from {@link grantPipelineAccess}. */
 export class PipelineIdentities extends pulumi.ComponentResource {
   readonly preview: IdentityRef;
   readonly build: IdentityRef;
   readonly deploy: IdentityRef;
-  /** The subject each identity trusts. */
+  /** The GitHub subject each identity trusts. */
   readonly subjects: Record<PipelineRole, string>;
 
   constructor(name: string, args: PipelineIdentitiesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:infra:PipelineIdentities", name, {}, opts);
     const placement = placementOf(args);
     this.subjects = githubSubjects(args.pipeline);
+    const azureDevOps = args.pipeline.azureDevOps;
+    // An Entra-issued service connection token names the identity's tenant: the deployer's.
+    const tenantId = azureDevOps && authorization.getClientConfigOutput({ parent: this }).tenantId;
 
     const create = (role: PipelineRole): IdentityRef => {
       const identity = new managedidentity.UserAssignedIdentity(`${name}-${role}`, placement, {
         parent: this,
       });
-      const credential = new managedidentity.FederatedIdentityCredential(
+      const github = new managedidentity.FederatedIdentityCredential(
         `${name}-${role}-github`,
         {
           resourceGroupName: args.resourceGroupName,
@@ -132,12 +171,32 @@ export class PipelineIdentities extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      return {
-        id: identity.id,
-        clientId: identity.clientId,
-        principalId: identity.principalId,
-        federation: [credential],
-      };
+      const connection = azureDevOps?.serviceConnections[role];
+      if (!azureDevOps || !connection || !tenantId) {
+        return { ...identityIds(identity), federation: [github] };
+      }
+      if (connection.issuer === "azureDevOps") {
+        pulumi.log.warn(
+          `pipeline.azureDevOps.serviceConnections.${role} ${AZURE_DEVOPS_ISSUER_RETIREMENT}`,
+          this,
+        );
+      }
+      const serviceConnection = new managedidentity.FederatedIdentityCredential(
+        `${name}-${role}-azure-devops`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          resourceName: identity.name,
+          issuer: tenantId.apply((tenant) =>
+            azureDevOpsIssuer(connection, azureDevOps.organizationId, tenant),
+          ),
+          subject: connection.subject,
+          audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+        },
+        // Azure rejects concurrent writes of federated credentials on one identity (409; the
+        // considerations page above, "Concurrent updates aren't supported").
+        { parent: this, dependsOn: [github] },
+      );
+      return { ...identityIds(identity), federation: [github, serviceConnection] };
     };
     this.preview = create("preview");
     this.build = create("build");
