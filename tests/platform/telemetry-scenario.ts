@@ -1,7 +1,8 @@
 /**
  * The Application Insights scenario, run by `telemetry.test.ts` inside a network namespace with
  * only loopback: a local HTTPS collector, `pnpm start`'s entry point with a connection string
- * pointing at it and every `connect()` traced by strace, twelve predictions, a graceful stop.
+ * pointing at it and every `connect()` traced by strace, twelve predictions, a graceful stop
+ * (without `entra`, 16 s after the server is ready: past the exporter's control-plane poll).
  * Prints one JSON line: the server's exit code, the envelopes received, and any connection
  * attempt to a non-loopback address. With `entra`, the server sends with an Entra token
  * (`MLOPS_TELEMETRY_AUTH=entra`) of a managed identity the collector serves, and the collector
@@ -118,6 +119,7 @@ const server = launch(
   /serving split/,
 );
 await server.matched;
+const ready = Date.now();
 const tracee = Number(
   readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, "utf8").split(" ")[0],
 );
@@ -130,6 +132,9 @@ for (let i = 0; i < 12; i++) {
   });
   await res.arrayBuffer();
 }
+// The exporter's control-plane poll (OneSettings) would come 5-15 s after it started, before
+// the server was ready: the plain run stays up past that, so a poll would be in the trace.
+if (!entra) await new Promise((r) => setTimeout(r, Math.max(0, ready + 16_000 - Date.now())));
 process.kill(tracee, "SIGTERM");
 const exitCode = await server.exited;
 collector.child.kill("SIGTERM");

@@ -42,7 +42,7 @@ function runScenario(...args: string[]) {
 }
 
 describe("Application Insights", () => {
-  it("sends every sampled request to the configured endpoint and connects nowhere else", () => {
+  it("sends every sampled request to the configured endpoint and connects nowhere else, its control-plane poll included", () => {
     const result = runScenario();
     expect(result.exitCode).toBe(0);
     expect(result.nonLoopback).toEqual([]);
