@@ -11,11 +11,12 @@
  * Hessian) is below 1e-7 with a Hessian negative definite on the parameters not held at a
  * limit, and every limit held has a multiplier of the right sign; or on a flat ridge
  * (optimize/flat.ts), or with GED innovations and nu near or below 1 on a kink in the mean
- * parameters (optimize/kink.ts).
+ * parameters (optimize/kink.ts), as is an end beside one (`besideKink`).
  */
 import type { Model } from "./likelihood.js";
 import { localEstimate } from "./local.js";
 import { constraintsOf } from "./optimize/constraints.js";
+import { besideKink } from "./optimize/kink.js";
 import type { Estimate } from "./optimize/result.js";
 import { needsSearch, searchEstimate } from "./search.js";
 
@@ -24,7 +25,9 @@ export type { Estimate } from "./optimize/result.js";
 /** Maximum likelihood estimate of a bound model. */
 export function estimate(model: Model, maxIterations: number): Estimate {
   const c = constraintsOf(model);
-  return needsSearch(model.spec)
+  const est = needsSearch(model.spec)
     ? searchEstimate(model, c, maxIterations)
     : localEstimate(model, c, maxIterations);
+  // An end beside a kink of the GED log-likelihood in the mean is one on it (kink.ts).
+  return besideKink(model, est) ?? est;
 }

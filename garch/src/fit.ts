@@ -531,9 +531,9 @@ const KINK_OPG_NU = 0.75;
  * outer product of the scores estimates it at the usual rate where its terms have a finite
  * variance, for nu > 3/4. (Over 150 series simulated with each nu, n = 2,000 to 8,000, the 95 %
  * intervals covered the mean 92 to 96 % of the time for nu from 0.8 to 1.1, 87 to 89 % at 0.7
- * and 60 % at 0.6.) With nu < 1 the scores of the observations on the kink are infinite (the
- * nMean with the smallest |z_t|, residuals of 0 to rounding where their kinks cross): they are
- * left out.
+ * and 60 % at 0.6.) With nu < 1 the scores of the observations on the kink are infinite, and
+ * those of observations just beside it unbounded (the nMean with the smallest |z_t|, residuals
+ * of 0 to rounding where their kinks cross): they are left out.
  */
 function kinkOpg(
   model: Model,
@@ -555,7 +555,7 @@ function kinkOpg(
   const { se, note } = opgStdErrors(outerProduct(scores, nEff, k), k, basis);
   const without =
     onKink.length > 0
-      ? `, but for ${onKink.map((t) => `r[${t}]`).join(", ")}, where they are infinite`
+      ? `, but for ${onKink.map((t) => `r[${t}]`).join(", ")}, where they are infinite or, beside the kink, unbounded`
       : "";
   return {
     se,

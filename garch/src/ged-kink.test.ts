@@ -164,7 +164,7 @@ describe("an optimum on a cusp", () => {
     expect(r.pValues.opg.mu).toBeGreaterThan(0);
     expect(r.message).toMatch(
       new RegExp(
-        `; the mean on the kink has opg standard errors only \\(its Hessian is not defined there, its scores are, but for r\\[${t}\\], where they are infinite\\); the other opg standard errors are those of the model with the mean estimated$`,
+        `; the mean on the kink has opg standard errors only \\(its Hessian is not defined there, its scores are, but for r\\[${t}\\], where they are infinite or, beside the kink, unbounded\\); the other opg standard errors are those of the model with the mean estimated$`,
       ),
     );
     expect(GarchFit.fromJSON(JSON.parse(JSON.stringify(r))).stdErrors).toEqual(r.stdErrors);
@@ -178,6 +178,81 @@ describe("an optimum on a cusp", () => {
   });
 });
 
+describe("ends beside a kink (simulated with mu 0, omega 0.04, alpha 0.09, beta 0.88)", () => {
+  /** GARCH(1,1)-GED with a constant mean, shape nu. */
+  const series = (nu: number, seed: number, n: number) =>
+    simulate(
+      checkSpec({ dist: "ged" }),
+      { mu: 0, omega: 0.04, alpha: [0.09], beta: [0.88], nu },
+      n,
+      {
+        seed,
+      },
+    ).returns;
+
+  it("nu 0.92, seed 1019, n = 2000: stays where it converged, the mean with OPG standard errors only", () => {
+    // It passed the decrement test with mu 2.5e-8 from r[1101], inside the Hessian's difference
+    // step in mu (1e-7): the differences straddled the cusp, and the mean's Hessian standard
+    // error was 2.8e-4, 55 times under its OPG one.
+    const r = fit(series(0.92, 1019, 2000), { dist: "ged" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.message).toMatch(
+      /^converged beside a kink: the mean leaves a standardised residual of \d\.\de-8 at r\[1101\], where the GED log-likelihood with nu < 1 has a cusp in the mean, .*; constrained Newton decrement 1\.5e-8; the mean on the kink has opg standard errors only/,
+    );
+    expect(r.logLikelihood).toBeCloseTo(-2711.8473889352817, 6);
+    expect(r.params.mu).toBeCloseTo(-0.003517659518792351, 10);
+    expect(r.params.nu).toBeCloseTo(0.9863213456457159, 8);
+    expect(r.activeConstraints).toEqual([]);
+    for (const kind of ["hessian", "robust"] as const) expect(r.stdErrors[kind].mu).toBeNaN();
+    expect(r.stdErrors.opg.mu).toBeGreaterThan(0.014);
+    expect(r.stdErrors.opg.mu).toBeLessThan(0.0165);
+    // The others' Hessian standard errors, now those of the model with the mean held, hardly move.
+    expect(r.stdErrors.hessian.omega / 0.018363645992722846).toBeCloseTo(1, 3);
+    expect(r.stdErrors.hessian.nu! / 0.0403372105964654).toBeCloseTo(1, 3);
+  });
+
+  it("nu 0.95, seed 1, n = 1000: beside a cusp, is not taken for a flat ridge", () => {
+    // Beside r[311]'s cusp its convex curvature cancelled the others' in the mean: the fit
+    // converged "on a flat ridge" at -1380.2125818865886, with no Hessian standard errors at all.
+    const r = fit(series(0.95, 1, 1000), { dist: "ged" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.message).toMatch(
+      /^converged on a kink: the mean leaves a residual of 0 at r\[311\], where the GED log-likelihood with nu < 1 has a cusp in the mean/,
+    );
+    expect(r.logLikelihood).toBeGreaterThanOrEqual(-1380.2125818865886 - ROUNDING);
+    expect(r.stdErrors.hessian.mu).toBeNaN();
+    expect(r.stdErrors.opg.mu).toBeGreaterThan(0.015);
+    for (const v of [
+      r.stdErrors.hessian.omega,
+      r.stdErrors.hessian.beta[0]!,
+      r.stdErrors.hessian.nu!,
+    ]) {
+      expect(v).toBeGreaterThan(0);
+    }
+  });
+
+  it("nu 1, seed 55, n = 1000: the polish from a crossing that ends on it is on the kink", () => {
+    // It converged (decrement 8.1e-9) with mu exactly r[726] and nu = 1.004, the mean's Hessian
+    // standard error 3.0e-4 against an OPG one of 0.0197.
+    const x = series(1, 55, 1000);
+    const r = fit(x, { dist: "ged" });
+    expect(r.converged, r.message).toBe(true);
+    expect(r.message).toMatch(
+      /^converged on a kink: the mean leaves a standardised residual of 0 at r\[726\], where the GED log-likelihood with nu = 1\.004 is all but kinked in the mean/,
+    );
+    expect(r.params.mu).toBe(x[726]);
+    expect(r.logLikelihood).toBeCloseTo(-1296.9103987436088, 6);
+    expect(r.stdErrors.hessian.mu).toBeNaN();
+    expect(r.stdErrors.opg.mu).toBeCloseTo(0.0197, 3);
+  });
+
+  it("nu 1.1, seed 11, n = 1000: away from every kink, keeps its Hessian standard errors", () => {
+    const r = fit(series(1.1, 11, 1000), { dist: "ged" });
+    expect(r.message).toMatch(/^converged: constrained Newton decrement/);
+    expect(r.stdErrors.hessian.mu).toBeCloseTo(0.030015088298748507, 8);
+  });
+});
+
 describe("OPG standard errors of a mean on a kink", () => {
   it("leave out the scores of the observations on a cusp (AR(1), nu < 1)", () => {
     // The crossing's residuals are 0 only to rounding (-3.5e-18 at r[14]), where the score of
@@ -188,7 +263,7 @@ describe("OPG standard errors of a mean on a kink", () => {
       /^converged on a kink: the mean leaves a residual of 0 at r\[14\], r\[686\]/,
     );
     expect(r.message).toMatch(
-      /its scores are, but for r\[14\], r\[686\], where they are infinite\)/,
+      /its scores are, but for r\[14\], r\[686\], where they are infinite or, beside the kink, unbounded\)/,
     );
     const model = buildModel(x, r.spec);
     const { k } = model.layout;

@@ -17,6 +17,7 @@ import { evaluate, type Model } from "../likelihood.js";
 import { maxStep, moveTo } from "./active-set.js";
 import type { Constraints } from "./constraints.js";
 import { curvatureDirections } from "./escape.js";
+import { dominantKinks } from "./kink.js";
 import { DECREMENT_TOL, decrementText, type Estimate } from "./result.js";
 
 /**
@@ -75,6 +76,10 @@ export function onFlatRidge(
 ): { settled: Estimate | null; better: Float64Array | null } {
   const ridge = flatRidge(model, c, estimate);
   if (!ridge || !(ridge.decrement < DECREMENT_TOL)) return { settled: null, better: null };
+  // Beside a kink of the GED log-likelihood in the mean the curvature in the mean is the kink's
+  // (kink.ts): with nu < 1, convex, it cancels the others' or outweighs it, and the mean's axis
+  // looks flat; the optimum is on the kink, which kink.ts tries.
+  if (dominantKinks(model, estimate.theta)) return { settled: null, better: null };
   const better = gainAlong(model, c, estimate, ridge.flat);
   evaluate(model, estimate.theta); // leave the model's residuals and variances at θ
   if (better) return { settled: null, better };
