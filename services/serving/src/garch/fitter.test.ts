@@ -58,7 +58,8 @@ describe("the GARCH fitter", () => {
     expect(ticks).toBe(20);
     expect(done).toBe(false);
     await long;
-  });
+    // GARCH(5,5) on 10,000 returns: seconds alone, many more on a loaded machine.
+  }, 120_000);
 
   it("refuses fits beyond its queue with a 503, and still fits those it took", async () => {
     fitter = createFitter({ maxQueued: 2 });

@@ -22,7 +22,7 @@ describe("model_load_seconds and the model loaded lines", () => {
       records.filter((r) => r.msg === MODEL_LOADED_LOG.message).map((r) => r.model);
     const forecast = async (model: string) => {
       const res = await app.inject({ url: "/garch/forecast", ...json({ model, horizon: 1 }) });
-      expect(res.statusCode).toBe(200);
+      expect(res.statusCode, res.body).toBe(200);
       return res.json().model.version;
     };
     const atStart = ["classifier@1", "classifier@2", "dem2gbp@1"];
