@@ -2,9 +2,10 @@
  * `azure-pipelines.yml`, the release path for teams on Azure DevOps: valid against the Azure
  * Pipelines YAML schema Microsoft publishes (a pinned copy: fixtures/azure-pipelines/README.md),
  * the same stages and repository commands as the GitHub pipeline, private endpoints reached from
- * the in-VNet pool, deploys and promotions behind the `production` environment one at a time, the
- * tools it runs (Node, pnpm, Pulumi, kubelogin) installed at the versions pinned elsewhere, and
- * only scripts and `mlops` commands that exist. The scripts are driven here as this pipeline runs
+ * the in-VNet pool, each job signed in as its GitHub job's identity (a service connection per
+ * identity), deploys and promotions behind the `production` environment one at a time, the tools
+ * it runs (Node, pnpm, Pulumi, kubelogin) installed at the versions pinned elsewhere, and only
+ * scripts and `mlops` commands that exist. The scripts are driven here as this pipeline runs
  * them: the record and the rollback it shares with the GitHub workflow (commit-stack-config.sh,
  * rollback.sh) and its own checkout of the recorded commit (azure-pipelines-stack-config.sh), with
  * an Azure agent's environment against a real git branch on a local remote (with a recording
@@ -20,7 +21,7 @@ import { gunzipSync } from "node:zlib";
 import { Ajv, type ValidateFunction } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { invocations } from "./inspect.js";
+import { fromVars, IDENTITY, invocations } from "./inspect.js";
 import {
   expectMlopsCallsExist,
   loadSetupAction,
@@ -33,6 +34,7 @@ import {
 
 interface AdoStep {
   readonly task?: string;
+  readonly displayName?: string;
   readonly script?: string;
   readonly checkout?: string;
   readonly persistCredentials?: boolean;
@@ -154,6 +156,88 @@ const pulumiJobs = () =>
 const actionInputs = (id: string, uses: string): Record<string, unknown>[] =>
   (workflow.jobs[id]?.steps ?? []).filter((s) => s.uses?.startsWith(uses)).map((s) => s.with ?? {});
 
+type Role = keyof typeof IDENTITY;
+/**
+ * The GitHub job of mlops-pipeline.yml each job here mirrors; `test` mirrors ci.yml's checks, and
+ * the Azure ML training image (train-image*) is not mirrored.
+ */
+const GITHUB_JOB: Readonly<Record<string, string>> = {
+  train: "train",
+  image: "image",
+  scan: "scan",
+  push: "push",
+  challenger: "deploy",
+  analyze: "ab-test",
+  promotion: "promote",
+};
+
+/** The identity GitHub job `id` signs in as (its azure/login `client-id`), undefined for none. */
+function githubRole(id: string): Role | undefined {
+  if (workflow.jobs[id] === undefined) throw new Error(`mlops-pipeline.yml has no job ${id}`);
+  const roles = new Set(
+    actionInputs(id, "azure/login@").map((inputs) => {
+      const role = (Object.keys(IDENTITY) as Role[]).find(
+        (r) => inputs["client-id"] === fromVars(IDENTITY[r]),
+      );
+      if (role === undefined) throw new Error(`${id} signs in as ${inputs["client-id"]}`);
+      return role;
+    }),
+  );
+  if (roles.size > 1) throw new Error(`${id} signs in as ${[...roles].join(" and ")}`);
+  return [...roles][0];
+}
+
+/** The pipeline variable naming `role`'s service connection: BUILD_SERVICE_CONNECTION for build. */
+const connectionVariable = (role: Role) => `${role.toUpperCase()}_SERVICE_CONNECTION`;
+/** A step's `azureSubscription` that signs in as `role`. */
+const connectionOf = (role: Role) => `\${{ variables.${connectionVariable(role)} }}`;
+
+/**
+ * Where `doc` signs in otherwise than mlops-pipeline.yml (none: as it does): each job with its
+ * GitHub job's identity only, through that identity's own connection, in the same environment
+ * (the deploy identity only behind `production`'s approvals), one connection per identity.
+ */
+function signInProblems(doc: AdoPipeline): string[] {
+  const problems: string[] = [];
+  const roles = new Set<Role>();
+  for (const job of doc.stages.flatMap((s) => s.jobs)) {
+    const name = job.job ?? job.deployment ?? "?";
+    const github = GITHUB_JOB[name];
+    const role = github === undefined ? undefined : githubRole(github);
+    if (role !== undefined) roles.add(role);
+    const mirrored = github === undefined ? "no GitHub job" : `GitHub's ${github}`;
+    const expected = role && connectionOf(role);
+    for (const step of stepsOf(job)) {
+      const connection = step.inputs?.azureSubscription;
+      if (connection !== undefined && connection !== expected) {
+        problems.push(
+          `${name} (${mirrored}, signed in as ${role ?? "nobody"}): "${step.displayName}" signs in with ${connection}`,
+        );
+      }
+    }
+    const ghEnvironment = github === undefined ? undefined : workflow.jobs[github]?.environment;
+    const environment = typeof ghEnvironment === "object" ? ghEnvironment.name : ghEnvironment;
+    if (job.environment !== environment) {
+      problems.push(
+        `${name} targets environment ${job.environment ?? "none"}, ${mirrored} ${environment ?? "none"}`,
+      );
+    }
+  }
+  const byConnection = new Map<string, Role>();
+  for (const role of roles) {
+    const variable = connectionVariable(role);
+    const connection = doc.variables[variable];
+    const other = connection === undefined ? undefined : byConnection.get(connection);
+    if (connection === undefined) problems.push(`variables.${variable} is not set`);
+    else if (other !== undefined) {
+      problems.push(
+        `${variable} and ${connectionVariable(other)} both name ${connection}: one identity would hold both roles`,
+      );
+    } else byConnection.set(connection, role);
+  }
+  return problems;
+}
+
 describe("azure-pipelines.yml", () => {
   it("validates against Microsoft's Azure Pipelines schema", () => {
     expect(validate(asAzureReadsIt()), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(
@@ -220,6 +304,54 @@ describe("azure-pipelines.yml", () => {
     const azure = (name: string) => calls(stage(name).jobs.flatMap(scriptsOf));
     expect(azure("abtest")).toEqual(github("ab-test"));
     expect(azure("promote")).toEqual(github("promote"));
+  });
+
+  it("signs each job in as its GitHub job's identity, through that identity's own connection", () => {
+    expect(signInProblems(pipeline)).toEqual([]);
+    // Both identities are in use, each through a connection of its own.
+    const connections = allJobs().flatMap(({ job }) =>
+      stepsOf(job).flatMap((s) => s.inputs?.azureSubscription ?? []),
+    );
+    expect(new Set(connections)).toEqual(new Set((["build", "deploy"] as const).map(connectionOf)));
+  });
+
+  it("the sign-in check is live: a crossed connection, a shared one or a lost environment fails it", () => {
+    type Mutable = { -readonly [K in keyof AdoPipeline]: AdoPipeline[K] };
+    const changed = (change: (doc: Mutable) => void): string[] => {
+      const doc = structuredClone(pipeline) as Mutable;
+      change(doc);
+      return signInProblems(doc);
+    };
+    /** Points the first step of job `name` whose shell matches `pattern` at `role`'s connection. */
+    const signIn = (doc: Mutable, name: string, pattern: RegExp, role: Role) => {
+      const job = doc.stages.flatMap((s) => s.jobs).find((j) => (j.job ?? j.deployment) === name)!;
+      const step = stepsOf(job).find((s) => pattern.test(shellOf(s)))!;
+      (step.inputs as Record<string, unknown>).azureSubscription = connectionOf(role);
+    };
+    expect(changed((doc) => signIn(doc, "promotion", /\bpulumi up\b/, "build"))).toEqual([
+      `promotion (GitHub's promote, signed in as deploy): "pulumi up" signs in with \${{ variables.BUILD_SERVICE_CONNECTION }}`,
+    ]);
+    expect(
+      changed((doc) => signIn(doc, "challenger", /mlops release candidate/, "build")),
+    ).toHaveLength(1);
+    expect(changed((doc) => signIn(doc, "analyze", /mlops ab analyze/, "deploy"))).toEqual([
+      `analyze (GitHub's ab-test, signed in as build): "analyze the running experiment" signs in with \${{ variables.DEPLOY_SERVICE_CONNECTION }}`,
+    ]);
+    expect(changed((doc) => signIn(doc, "push", /docker push/, "deploy"))).toHaveLength(1);
+    expect(
+      changed((doc) => {
+        doc.variables = { ...doc.variables, DEPLOY_SERVICE_CONNECTION: "mlops-build" };
+      }),
+    ).toEqual([
+      "DEPLOY_SERVICE_CONNECTION and BUILD_SERVICE_CONNECTION both name mlops-build: one identity would hold both roles",
+    ]);
+    expect(
+      changed((doc) => {
+        const { jobs } = doc.stages.find((s) => s.stage === "promote")!;
+        const { environment: _, ...job } = jobs[0]!;
+        jobs[0] = job;
+      }),
+    ).toEqual(["promotion targets environment none, GitHub's promote production"]);
   });
 
   it("deploys and promotes only as deployment jobs of production, one run at a time", () => {
