@@ -69,6 +69,15 @@ beforeAll(async () => {
     for (const id of ["skewed", "early", "clear-win", "clear-loss"]) {
       await store.experiments.create(irisExperiment(id));
     }
+    await store.experiments.create(
+      irisExperiment("lopsided", {
+        alpha: 0.1,
+        variants: [
+          { name: "champion", weight: 90, model: "iris@1" },
+          { name: "challenger", weight: 10, model: "iris@2" },
+        ],
+      }),
+    );
     // 300 against 150 on a 50/50 split: a sample ratio mismatch.
     await traffic(store, "skewed", "champion", 300);
     await traffic(store, "skewed", "challenger", 150);
@@ -339,6 +348,25 @@ describe("mlops ab plan", () => {
     ]);
     expect(more.stdout).toMatch(
       /experiment clear-win so far: 400 and 400 observations; detectable accuracy difference now 0\.\d+ \(power 0\.8, the always-valid test\)\n/,
+    );
+  });
+
+  it("plans at the experiment's own split and alpha unless the flags set them", async () => {
+    const flags = ["ab", "plan", "--baseline", "0.7", "--mde", "0.02", "--traffic", "10000/day"];
+    const base = { metric: "accuracy", baseline: 0.7, mde: 0.02, trafficPerDay: 10_000 } as const;
+    const own = await run([...flags, "--experiment", "lopsided", "--json"]);
+    expect(own.code).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject(
+      planExperiment({ ...base, challengerWeight: 10, alpha: 0.1 }),
+    );
+    const text = await run([...flags, "--experiment", "lopsided"]);
+    expect(text.stdout).toContain("at 10000/day, 10% to the challenger");
+    const set = await run([
+      ...flags,
+      ...["--experiment", "lopsided", "--challenger-weight", "30", "--alpha", "0.05", "--json"],
+    ]);
+    expect(JSON.parse(set.stdout)).toMatchObject(
+      planExperiment({ ...base, challengerWeight: 30, alpha: 0.05 }),
     );
   });
 

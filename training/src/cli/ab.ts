@@ -190,7 +190,7 @@ function formatPlan(plan: Plan, flags: PlanFlags, reachable: ReachableMde | null
   const traffic =
     flags.traffic === undefined
       ? ""
-      : ` (at ${flags.traffic}/day, ${flags.challengerWeight}% to the challenger; the smaller arm sets the pace)`;
+      : ` (at ${flags.traffic}/day, ${fmt(flags.challengerWeight)}% to the challenger; the smaller arm sets the pace)`;
   const lines = [
     `${plan.metric} ${fmtTo(plan.baseline, plan.mde)} → ${fmtTo(plan.target, plan.mde)} (MDE ${fmt(plan.mde)}), alpha ${plan.alpha}, power ${plan.power}${traffic}`,
     `fixed-horizon test, looked at once: ${perArm(plan.fixedHorizon)}${days(plan.fixedHorizon.days)}`,
@@ -269,6 +269,26 @@ function analysisJson(
     decision_record: extra.record,
     applied: extra.applied,
     files: extra.files,
+  };
+}
+
+/**
+ * `flags` with the experiment's own challenger share (its current configuration's, as judged)
+ * and significance level where the command line did not set them: a plan for an experiment is
+ * sized at the split and alpha its decisions use.
+ */
+function withExperimentDefaults(flags: PlanFlags, analysis: Analysis, command: Command): PlanFlags {
+  const given = (name: keyof PlanFlags) => command.getOptionValueSource(name) === "cli";
+  const { variants, alpha } = analysis.experiment;
+  const total = variants.reduce((sum, v) => sum + v.weight, 0);
+  const treatment = variants.find((v) => v.name === analysis.result.arms.treatment);
+  return {
+    ...flags,
+    alpha: given("alpha") ? flags.alpha : alpha,
+    challengerWeight:
+      given("challengerWeight") || treatment === undefined || total === 0
+        ? flags.challengerWeight
+        : (100 * treatment.weight) / total,
   };
 }
 
@@ -422,14 +442,27 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
     .option("--traffic <n/day>", "predictions per day over both arms", trafficFlag)
     .option(
       "--challenger-weight <percent>",
-      "challenger's share of traffic",
+      "challenger's share of traffic (default: --experiment's split, else 50)",
       number("--challenger-weight"),
       50,
     )
-    .option("--experiment <id>", "also report what this experiment can detect now")
+    .option(
+      "--experiment <id>",
+      "plan with its split and alpha (unless given), and report what it can detect now",
+    )
     .option("--json", "print one JSON object")
-    .action(async (opts: PlanFlags) => {
-      checkSdFlag(opts.metric, opts.sd);
+    .action(async (flags: PlanFlags, command: Command) => {
+      checkSdFlag(flags.metric, flags.sd);
+      const experiment = flags.experiment;
+      const analysis =
+        experiment === undefined
+          ? null
+          : await ctx.withStore((store) =>
+              analyzeExperiment(store, experiment).catch((error) => {
+                throw asFlagError(error, { experimentId: "--experiment" });
+              }),
+            );
+      const opts = analysis === null ? flags : withExperimentDefaults(flags, analysis, command);
       checkPowerFlag(opts);
       let plan: Plan;
       try {
@@ -455,18 +488,7 @@ export function registerAbCommands(program: Command, ctx: CliContext): void {
         });
       }
       checkPlanSize(plan);
-      const experiment = opts.experiment;
-      const reachable =
-        experiment === undefined
-          ? null
-          : await ctx.withStore(async (store) =>
-              reachableMde(
-                await analyzeExperiment(store, experiment).catch((error) => {
-                  throw asFlagError(error, { experimentId: "--experiment" });
-                }),
-                plan.power,
-              ),
-            );
+      const reachable = analysis === null ? null : reachableMde(analysis, plan.power);
       io.stdout(
         opts.json
           ? `${JSON.stringify({ ...plan, experiment: experiment ?? null, reachable })}\n`
