@@ -50,6 +50,28 @@ function contextSources(dockerfile: Dockerfile): { raw: string; resolved: string
     });
 }
 
+/**
+ * The base image's Node version: the `node:X.Y.Z-bookworm-slim` tag that opens the comment
+ * directly above `ARG NODE_IMAGE` (the argument itself is a bare digest).
+ */
+function imageNodeVersion(text: string): string {
+  const lines = text.split("\n");
+  const arg = lines.findIndex((l) => l.startsWith("ARG NODE_IMAGE="));
+  let first = arg;
+  while (first > 0 && lines[first - 1]!.startsWith("#")) first--;
+  const version = /^# node:(\d+\.\d+\.\d+)-bookworm-slim\b/.exec(lines[first] ?? "")?.[1];
+  if (!version) {
+    throw new Error(
+      `the comment above ARG NODE_IMAGE opens with no node:X.Y.Z-bookworm-slim tag: "${lines[first]}"`,
+    );
+  }
+  return version;
+}
+
+/** A plain `MAJOR.MINOR.PATCH` version as one number that orders like the version. */
+const versionRank = (version: string): number =>
+  version.split(".").reduce((rank, part) => rank * 1000 + Number(part), 0);
+
 /** The folders of the workspace packages `name` bundles (its workspace dependencies), itself included. */
 async function runtimeClosure(name: string): Promise<string[]> {
   const { packages } = parseYaml(await readFile(join(ROOT, "pnpm-workspace.yaml"), "utf8")) as {
@@ -105,18 +127,37 @@ describe.each(["services/serving/Dockerfile", "training/Dockerfile"])("%s", (pat
     }
   });
 
-  it("builds on Node 24 LTS pinned by digest, its tag in the comment above", async () => {
+  it("builds on a Node image pinned by digest, its tag in the comment above", () => {
     const arg = text.match(/^ARG NODE_IMAGE=(\S+)$/m)?.[1];
     expect(arg).toMatch(/^node@sha256:[0-9a-f]{64}$/);
-    const comment = text.split("\n").findIndex((l) => l.startsWith("ARG NODE_IMAGE="));
-    const above = text.split("\n").slice(0, comment).reverse();
-    const tagLine = above.find((l) => /node:\d+/.test(l)) ?? "";
-    const engines = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).engines.node;
-    const major = /^>=(\d+)/.exec(engines)![1];
-    expect(tagLine).toMatch(new RegExp(`^# .*node:${major}-bookworm-slim`));
+    expect(() => imageNodeVersion(text)).not.toThrow();
     // Both stages (build, runtime) from that one argument.
     const fromArg = "$" + "{NODE_IMAGE}";
     expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([fromArg, fromArg]);
+  });
+
+  it("runs a Node of the project's line: nodeVersion's major, within engines, none newer", async () => {
+    // The image runs the dist/ the tests ran under the project's Node (pnpm-workspace.yaml
+    // nodeVersion, the node-linux-* pins), with node_modules that pnpm installed checking
+    // engines strictly against that Node. Another major, or a newer release, is a Node nothing
+    // here ran; one below the engines floor is a Node the project does not support.
+    const { nodeVersion } = parseYaml(
+      await readFile(join(ROOT, "pnpm-workspace.yaml"), "utf8"),
+    ) as { nodeVersion: string };
+    const engines = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).engines.node;
+    const floor = /^>=(\d+\.\d+)$/.exec(engines)?.[1];
+    expect(floor, "engines.node is a >=MAJOR.MINOR floor").toBeDefined();
+    const image = imageNodeVersion(text);
+    expect(image.split(".")[0], `image Node ${image}, project Node ${nodeVersion}`).toBe(
+      nodeVersion.split(".")[0],
+    );
+    expect(versionRank(image), `image Node ${image} vs engines ${engines}`).toBeGreaterThanOrEqual(
+      versionRank(`${floor}.0`),
+    );
+    expect(
+      versionRank(image),
+      `image Node ${image} vs nodeVersion ${nodeVersion}`,
+    ).toBeLessThanOrEqual(versionRank(nodeVersion));
   });
 
   it("runs compiled JavaScript with plain node: no pnpm, tsx, esbuild or TypeScript in the runtime stage", () => {
