@@ -26,6 +26,17 @@ export interface CovarianceResult {
 export function outerProduct(scores: Float64Array, nobs: number, k: number): Float64Array {
   if (k === 4) return outerProduct4(scores, nobs);
   if (k === 3) return outerProduct3(scores, nobs);
+  const b = lowerProducts(scores, nobs, k);
+  for (let a = 0; a < k; a++) for (let c = 0; c < a; c++) b[c * k + a] = b[a * k + c]!;
+  return b;
+}
+
+/**
+ * The lower triangle of sum_t s_t s_t' (k x k; zero above the diagonal): the loop of
+ * `outerProduct` in a function of its own, since V8 compiles a long loop while it runs, and code
+ * after it that has not run yet deoptimises that code when it gets there.
+ */
+function lowerProducts(scores: Float64Array, nobs: number, k: number): Float64Array {
   const b = new Float64Array(k * k);
   for (let t = 0; t < nobs; t++) {
     const row = t * k;
@@ -34,7 +45,6 @@ export function outerProduct(scores: Float64Array, nobs: number, k: number): Flo
       for (let c = 0; c <= a; c++) b[a * k + c] += sa * scores[row + c]!;
     }
   }
-  for (let a = 0; a < k; a++) for (let c = 0; c < a; c++) b[c * k + a] = b[a * k + c]!;
   return b;
 }
 

@@ -8,6 +8,7 @@ import {
   headModel,
   logLikelihood,
   logLikelihoods,
+  type Model,
 } from "./likelihood.js";
 import { opgAt } from "./optimize/hessian.js";
 import { fromParams, layoutOf } from "./params.js";
@@ -194,6 +195,71 @@ describe("logLikelihoods (several θ in one pass)", () => {
     });
     if (spec.mean.kind === "constant") expect(lls[thetas.length]).toBeNaN();
     else expect(lls[thetas.length]).toBeCloseTo(evaluate(model, moved), 9);
+  });
+});
+
+describe("the passes", () => {
+  // Specs come in several shapes (nested models' among them): a pass that read its model's
+  // spec saw shapes it had not been compiled for and deoptimised, in fits, over and over.
+  it.each([
+    ...FUSED,
+    { p: 2, q: 2, dist: "t" },
+    { mean: { kind: "ar", lags: 2 }, dist: "skewt" },
+    { varianceTargeting: true, init: 0.5 },
+  ] as GarchOptions[])("read the model's layout, never its spec: %j", (o) => {
+    const { model, theta } = modelAt(o);
+    const spec = new Proxy(model.spec, {
+      get: (_, key) => {
+        throw new Error(`a pass read spec.${String(key)}`);
+      },
+    });
+    const bound = { ...model, spec };
+    const k = theta.length;
+    const [grad, hess] = [new Float64Array(k), new Float64Array(k * k)];
+    const expected = evaluate(model, theta);
+    expect(evaluate(bound, theta)).toBe(expected);
+    evaluate(bound, theta, grad);
+    evaluate(bound, theta, grad, new Float64Array(model.nEff * k));
+    evaluateHessian(bound, theta, grad, hess, new Float64Array(k * k));
+    evaluateGradient(bound, theta, grad);
+    logLikelihoods(bound, [theta, theta]);
+  });
+});
+
+describe("models of one series", () => {
+  it("share the passes' scratch, each pass giving what a model on its own copy gives", () => {
+    const orders: GarchOptions[] = [
+      { p: 2, q: 2, dist: "t" },
+      { mean: { kind: "ar", lags: 2 }, dist: "skewt" },
+      { q: 0, varianceTargeting: true },
+    ];
+    const shared = orders.map((o) => buildModel(dem, checkSpec(o)));
+    shared.push(headModel(shared[0]!, 150));
+    expect(new Set(shared.map((m) => m.scratch)).size).toBe(1);
+    const own = shared.map((m) => buildModel(Float64Array.from(m.r), m.spec));
+    const thetas = shared.map((m, i) => fromParams(m.spec, paramsFor(orders[i] ?? orders[0]!)));
+    const passes = (model: Model, theta: Float64Array) => {
+      const k = theta.length;
+      const [g1, g2, scores] = [
+        new Float64Array(k),
+        new Float64Array(k),
+        new Float64Array(model.nEff * k),
+      ];
+      return [
+        evaluate(model, theta),
+        evaluate(model, theta, g1),
+        evaluate(model, theta, g2, scores),
+        ...g1,
+        ...g2,
+        ...scores,
+      ];
+    };
+    // Interleaved: every pass on one model runs between passes on the others.
+    for (let round = 0; round < 2; round++) {
+      shared.forEach((model, i) => {
+        expect(passes(model, thetas[i]!)).toEqual(passes(own[i]!, thetas[i]!));
+      });
+    }
   });
 });
 

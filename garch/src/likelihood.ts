@@ -1,6 +1,7 @@
 /**
- * (Over 450 lines on purpose: a dense numeric kernel whose per-distribution loops are written out
- * so the hot loop makes no calls and takes no branches; splitting them apart would not shorten it.)
+ * (Over 450 lines on purpose: the general pass's loops over the sample are each a small function
+ * of their own, on the model's arrays, since V8 compiles them well only so (see `evaluate`);
+ * moving some elsewhere would only spread one pass over two files.)
  *
  * The composed model's log-likelihood, in arch's three steps: residuals from the mean model,
  * conditional variances from the volatility recursion, log-densities from the distribution.
@@ -46,34 +47,60 @@ export interface Model {
   readonly variance: number;
   /** Whether the fused GARCH(1,1)-Normal pass applies (zero or constant mean, omega estimated). */
   readonly fused: boolean;
+  /** Init fcp: the pre-sample value is the residuals' mean square at θ. */
+  readonly fcp: boolean;
   readonly lo: number;
   readonly hi: number;
-  /**
-   * de_t / dθ_k for the mean parameters (n x nMean): constant in θ for these means. Like `dh`,
-   * allocated by the general pass on first use.
-   */
-  de: Float64Array;
   /** Residuals e_t of the last evaluation (t >= t0). */
   readonly e: Float64Array;
   /** Conditional variances h_t of the last evaluation (t >= t0). */
   readonly h: Float64Array;
-  /**
-   * dh_t / dθ (n x k) for the per-observation scores of the general pass; allocated on first use
-   * (fused models rarely need it), as are the per-observation arrays below.
-   */
-  dh: Float64Array;
-  /** Slope of the soft variance bounds dh_t/dv_t (see `garchRecursion`). */
-  dv: Float64Array;
-  /** dl_t/dh_t, then (in place) the reverse pass's sensitivities (see `garchAdjoint`). */
-  lh: Float64Array;
-  mu: Float64Array;
-  /** dLL/de_t (see `garchAdjoint`). */
-  ge: Float64Array;
+  /** The general passes' per-observation arrays, shared with the other models of the series. */
+  readonly scratch: Scratch;
   /** Per-observation scores (nEff x k) for the outer product (optimize/hessian.ts). */
   scores: Float64Array;
   readonly dOmega: Float64Array;
   readonly dBackcast: Float64Array;
   readonly dLog: Float64Array;
+  /** dLL/d omega and dLL/d backcast from the reverse pass (see `garchAdjoint`). */
+  readonly sums: Float64Array;
+}
+
+/**
+ * What a general pass writes per observation and reads back itself, and leaves to no one: the
+ * models of one series (nested orders, leading blocks) share it instead of each allocating (and
+ * zeroing) up to n x k doubles of its own, several times a fit. Each array is grown on first use
+ * to what the pass needs (fused models rarely need any), and may be longer.
+ */
+export interface Scratch {
+  /** Slope of the soft variance bounds dh_t/dv_t (see `garchRecursion`). */
+  dv: Float64Array;
+  /** dl_t/dh_t, for the reverse pass and the scores. */
+  lh: Float64Array;
+  /** The reverse pass's sensitivities mu_t (see `garchAdjoint`). */
+  mu: Float64Array;
+  /** dl_t/de_t; after the reverse pass, dLL/de_t (see `garchAdjoint`). */
+  ge: Float64Array;
+  /** dh_t / dθ (n x k, row-major) for the per-observation scores. */
+  dh: Float64Array;
+}
+
+/** The scratch of each series, by its buffer: dropped with the series (a fit's own copy). */
+const scratchOfSeries = new WeakMap<ArrayBufferLike, Scratch>();
+
+function scratchOf(r: Float64Array): Scratch {
+  let scratch = scratchOfSeries.get(r.buffer);
+  if (!scratch) {
+    const none = new Float64Array(0);
+    scratch = { dv: none, lh: none, mu: none, ge: none, dh: none };
+    scratchOfSeries.set(r.buffer, scratch);
+  }
+  return scratch;
+}
+
+/** `a`, or a new array of `size` if `a` is shorter. */
+function grown(a: Float64Array, size: number): Float64Array {
+  return a.length >= size ? a : new Float64Array(size);
 }
 
 /**
@@ -122,20 +149,17 @@ export function buildModel(
       spec.mean.kind !== "ar" &&
       lo > FUSED_BOUNDS[0] &&
       hi < FUSED_BOUNDS[1],
+    fcp: spec.init.kind === "fcp",
     lo,
     hi,
-    de: new Float64Array(0),
     e: workspace ? workspace.e.subarray(0, n) : new Float64Array(n),
     h: workspace ? workspace.h.subarray(0, n) : new Float64Array(n),
-    dh: new Float64Array(0),
-    dv: new Float64Array(0),
-    lh: new Float64Array(0),
-    mu: new Float64Array(0),
-    ge: new Float64Array(0),
+    scratch: scratchOf(r),
     scores: new Float64Array(0),
     dOmega: new Float64Array(layout.k),
     dBackcast: new Float64Array(layout.k),
     dLog: new Float64Array(2 + layout.nShape),
+    sums: new Float64Array(2),
   };
 }
 
@@ -150,30 +174,18 @@ export function headModel(model: Model, length: number): Model {
   return buildModel(model.r.subarray(0, length), model.spec, model);
 }
 
-/** de_t / dθ for the mean parameters (n x nMean): -1 for mu, -r_{t-i} for the AR terms. */
-function meanDerivatives(model: Model): Float64Array {
-  const { r, n, t0 } = model;
-  const m = model.layout.nMean;
-  const de = new Float64Array(n * m);
-  for (let t = t0; t < n; t++) {
-    if (m > 0) de[t * m] = -1;
-    for (let i = 1; i < m; i++) de[t * m + i] = -r[t - i]!;
-  }
-  return de;
-}
-
 /** Writes the residuals e_t = r_t - mu - sum phi_i r_{t-i} (t >= t0) into model.e. */
 function residuals(model: Model, theta: Float64Array): void {
-  const { r, n, t0, e, spec } = model;
-  if (spec.mean.kind === "zero") {
+  const { r, n, t0, e } = model;
+  const m = model.layout.nMean;
+  if (m === 0) {
     e.set(r);
     return;
   }
   const mu = theta[0]!;
-  const lags = model.layout.nMean - 1;
   for (let t = t0; t < n; t++) {
     let v = r[t]! - mu;
-    for (let i = 1; i <= lags; i++) v -= theta[i]! * r[t - i]!;
+    for (let i = 1; i < m; i++) v -= theta[i]! * r[t - i]!;
     e[t] = v;
   }
 }
@@ -187,22 +199,35 @@ export function persistence(layout: Layout, theta: ArrayLike<number>): number {
 
 /**
  * Mean of e_t^2 over the sample at the current mean parameters: the fcp pre-sample value and
- * the "sample variance of the residuals" that variance targeting scales. When `ds2` is given,
- * writes its derivatives with respect to the mean parameters.
+ * the "sample variance of the residuals" that variance targeting scales.
  */
-function meanSquare(model: Model, ds2: Float64Array | null): number {
-  const { e, t0, n, nEff, de } = model;
-  const m = model.layout.nMean;
+function meanSquare(model: Model): number {
+  const { e, t0, n, nEff } = model;
   let s2 = 0;
   for (let t = t0; t < n; t++) s2 += e[t]! * e[t]!;
-  if (ds2) {
-    ds2.fill(0);
-    for (let t = t0; t < n; t++) {
-      const et = e[t]!;
-      for (let k = 0; k < m; k++) ds2[k] += (2 * et * de[t * m + k]!) / nEff;
-    }
-  }
   return s2 / nEff;
+}
+
+/** Writes to `ds2` the derivatives of `meanSquare` with respect to the mean parameters. */
+function meanSquareGrad(model: Model, ds2: Float64Array): void {
+  ds2.fill(0);
+  for (let k = 0; k < model.layout.nMean; k++) ds2[k] = meanSquareDerivative(model, k);
+}
+
+/**
+ * d meanSquare / dθ_k for mean parameter k. (One loop over t per function, none nested in a
+ * loop over the parameters: see `evaluate`.)
+ */
+function meanSquareDerivative(model: Model, k: number): number {
+  const { r, e, t0, n, nEff } = model;
+  let d = 0;
+  for (let t = t0; t < n; t++) d += (2 * e[t]! * meanDerivative(r, t, k)) / nEff;
+  return d;
+}
+
+/** de_t / dθ_k for the mean parameters: -1 for mu (k = 0), -r_{t-k} for the AR terms. */
+function meanDerivative(r: Float64Array, t: number, k: number): number {
+  return k === 0 ? -1 : -r[t - k]!;
 }
 
 /**
@@ -216,7 +241,7 @@ export function logLikelihoods(model: Model, thetas: readonly Float64Array[]): F
   const m = thetas.length;
   const out = new Float64Array(m).fill(Number.NaN);
   if (!model.fused || m === 0) return out;
-  const o = model.spec.mean.kind === "constant" ? 1 : 0;
+  const o = model.layout.nMean;
   const mu = o ? thetas[0]![0]! : 0;
   const same = thetas.filter((th) => !o || th[0] === mu);
   for (let j = 0; j < same.length; j += 4) {
@@ -259,6 +284,13 @@ export function evaluateGradient(model: Model, theta: Float64Array, grad: Float6
  * model.e and model.h. With `grad`, writes dLL/dθ; with `scores` (nEff x k, row-major), the
  * per-observation gradients (and their sum in `grad`, if given). Returns NaN outside the shape
  * parameters' domain.
+ *
+ * Each loop over the sample is a function of its own, not nested in a loop over parameters, with
+ * nothing after it: V8 compiles a long loop while it runs (on-stack replacement), and code after
+ * it that has not run yet deoptimises that code when it gets there (see prime.ts and
+ * recursions/general.ts). The passes read the model's layout, never its spec: specs come in
+ * several shapes (nested models' among them), and a read on a shape the compiled pass had not
+ * seen deoptimised it, in fits over and over.
  */
 export function evaluate(
   model: Model,
@@ -273,23 +305,25 @@ export function evaluate(
     const ll = garch11Normal(model, theta, null, null, null);
     if (!Number.isNaN(ll)) return ll;
   }
-  const { n } = model;
-  if (model.dv.length === 0) {
-    model.dv = new Float64Array(n);
-    model.de = meanDerivatives(model);
-  }
+  const { n, layout, t0, e, h, lo, hi, scratch } = model;
+  scratch.dv = grown(scratch.dv, n);
   residuals(model, theta);
   const wantGrad = grad !== null || scores !== null;
-  const { backcast, omega } = varianceInputs(model, theta, wantGrad);
+  const targeting = layout.omega < 0;
+  const s2 = model.fcp || targeting ? meanSquare(model) : Number.NaN;
+  const backcast = model.fcp ? s2 : model.fixedBackcast;
+  const omega = targeting ? s2 * (1 - persistence(layout, theta)) : theta[layout.omega]!;
+  if (wantGrad) varianceInputDerivatives(model, theta, s2);
   if (scores) return forwardPass(model, theta, omega, backcast, grad, scores);
-  const { layout, spec, t0, e, h, lo, hi } = model;
+  const p = layout.beta - layout.alpha;
+  const q = layout.shape - layout.beta;
   garchRecursion(
     theta,
     omega,
     layout.alpha,
-    spec.p,
+    p,
     layout.beta,
-    spec.q,
+    q,
     e,
     t0,
     n,
@@ -297,49 +331,80 @@ export function evaluate(
     lo,
     hi,
     h,
-    model.dv,
+    scratch.dv,
   );
   const kernel = model.dist.kernel(theta, layout.shape);
-  if (!grad) {
-    let ll = 0;
-    for (let t = t0; t < n; t++) ll += kernel.logDensity(e[t]!, h[t]!, null);
-    return ll;
-  }
+  if (!grad) return sumLogDensity(kernel, e, h, t0, n);
   return reversePass(model, theta, backcast, kernel, grad);
 }
 
 /**
- * The pre-sample value and omega at θ (omega implied by the data under variance targeting);
- * with `wantGrad`, their derivatives in model.dBackcast and model.dOmega.
+ * The derivatives of the pre-sample value and of omega at θ (omega implied by the data under
+ * variance targeting) into model.dBackcast and model.dOmega; `s2` is `meanSquare`'s value.
  */
-function varianceInputs(
-  model: Model,
-  theta: Float64Array,
-  wantGrad: boolean,
-): { backcast: number; omega: number } {
-  const { layout, spec, dOmega, dBackcast } = model;
+function varianceInputDerivatives(model: Model, theta: Float64Array, s2: number): void {
+  const { layout, dOmega, dBackcast } = model;
   const { k, nMean: m } = layout;
-  const needS2 = spec.init.kind === "fcp" || spec.varianceTargeting;
-  const s2 = needS2 ? meanSquare(model, wantGrad ? dBackcast : null) : Number.NaN;
+  const targeting = layout.omega < 0;
   // dBackcast holds d(s2)/dθ here; it becomes d(backcast)/dθ below.
-  const backcast = spec.init.kind === "fcp" ? s2 : model.fixedBackcast;
-  let omega: number;
-  if (spec.varianceTargeting) {
+  if (model.fcp || targeting) meanSquareGrad(model, dBackcast);
+  if (targeting) {
     const slack = 1 - persistence(layout, theta);
-    omega = s2 * slack;
-    if (wantGrad) {
-      for (let kk = 0; kk < k; kk++) dOmega[kk] = kk < m ? slack * dBackcast[kk]! : 0;
-      for (let kk = layout.alpha; kk < layout.shape; kk++) dOmega[kk] = -s2;
-    }
+    for (let kk = 0; kk < k; kk++) dOmega[kk] = kk < m ? slack * dBackcast[kk]! : 0;
+    for (let kk = layout.alpha; kk < layout.shape; kk++) dOmega[kk] = -s2;
   } else {
-    omega = theta[layout.omega]!;
-    if (wantGrad) {
-      dOmega.fill(0);
-      dOmega[layout.omega] = 1;
-    }
+    dOmega.fill(0);
+    dOmega[layout.omega] = 1;
   }
-  if (wantGrad && spec.init.kind !== "fcp") dBackcast.fill(0);
-  return { backcast, omega };
+  if (!model.fcp) dBackcast.fill(0);
+}
+
+/** Sum of the log-densities of e_t given h_t over the sample. */
+function sumLogDensity(
+  kernel: DensityKernel,
+  e: Float64Array,
+  h: Float64Array,
+  t0: number,
+  n: number,
+): number {
+  let ll = 0;
+  for (let t = t0; t < n; t++) ll += kernel.logDensity(e[t]!, h[t]!, null);
+  return ll;
+}
+
+/**
+ * Sum of the log-densities with their derivatives: dl_t/de_t into `ge`, dl_t/dh_t into `lh`,
+ * and the shape parameters' (at most two: skewt's nu and lambda) added to `grad`. (Written out,
+ * not a loop over the shape parameters: V8 compiled that inner loop on its own, from inside it,
+ * and deoptimised on leaving it, once per observation.)
+ */
+function sumLogDensityGrad(model: Model, kernel: DensityKernel, grad: Float64Array): number {
+  const { layout, t0, n, e, h, dLog } = model;
+  const { lh, ge } = model.scratch;
+  const { nShape, shape } = layout;
+  let ll = 0;
+  for (let t = t0; t < n; t++) {
+    ll += kernel.logDensity(e[t]!, h[t]!, dLog);
+    ge[t] = dLog[0]!;
+    lh[t] = dLog[1]!;
+    if (nShape > 0) grad[shape] += dLog[2]!;
+    if (nShape > 1) grad[shape + 1] += dLog[3]!;
+  }
+  return ll;
+}
+
+/** Adds to `grad` the mean parameters' sums of dLL/de_t de_t/dθ. */
+function meanGradient(model: Model, grad: Float64Array): void {
+  for (let kk = 0; kk < model.layout.nMean; kk++) grad[kk] += meanTerm(model, kk);
+}
+
+/** Sum of dLL/de_t de_t/dθ_kk for mean parameter kk. */
+function meanTerm(model: Model, kk: number): number {
+  const { r, t0, n } = model;
+  const { ge } = model.scratch;
+  let g = 0;
+  for (let t = t0; t < n; t++) g += ge[t]! * meanDerivative(r, t, kk);
+  return g;
 }
 
 /** The gradient by reverse accumulation (see `garchAdjoint`), after the forward recursion. */
@@ -350,38 +415,30 @@ function reversePass(
   kernel: DensityKernel,
   grad: Float64Array,
 ): number {
-  const { layout, spec, t0, n, e, h, dLog, dOmega, dBackcast, de } = model;
-  const { k, nMean: m, shape } = layout;
-  if (model.lh.length === 0) {
-    model.lh = new Float64Array(n);
-    model.mu = new Float64Array(n);
-    model.ge = new Float64Array(n);
-  }
-  const { lh, ge } = model;
+  const { layout, t0, n, e, h, dOmega, dBackcast, sums, scratch } = model;
+  const { k } = layout;
+  scratch.lh = grown(scratch.lh, n);
+  scratch.mu = grown(scratch.mu, n);
+  scratch.ge = grown(scratch.ge, n);
   grad.fill(0);
-  let ll = 0;
-  for (let t = t0; t < n; t++) {
-    ll += kernel.logDensity(e[t]!, h[t]!, dLog);
-    ge[t] = dLog[0]!;
-    lh[t] = dLog[1]!;
-    for (let s = shape; s < k; s++) grad[s] += dLog[2 + s - shape]!;
-  }
-  const sums = new Float64Array(2);
+  const ll = sumLogDensityGrad(model, kernel, grad);
+  const p = layout.beta - layout.alpha;
+  const q = layout.shape - layout.beta;
   garchAdjoint(
     theta,
     layout.alpha,
-    spec.p,
+    p,
     layout.beta,
-    spec.q,
+    q,
     e,
     t0,
     n,
     backcast,
     h,
-    model.dv,
-    lh,
-    model.mu,
-    ge,
+    scratch.dv,
+    scratch.lh,
+    scratch.mu,
+    scratch.ge,
     grad,
     sums,
   );
@@ -391,11 +448,7 @@ function reversePass(
   for (let kk = 0; kk < k; kk++) {
     grad[kk] += dOmegaTotal * dOmega[kk]! + dBackcastTotal * dBackcast[kk]!;
   }
-  for (let kk = 0; kk < m; kk++) {
-    let g = 0;
-    for (let t = t0; t < n; t++) g += ge[t]! * de[t * m + kk]!;
-    grad[kk] += g;
-  }
+  meanGradient(model, grad);
   return ll;
 }
 
@@ -408,17 +461,20 @@ function forwardPass(
   grad: Float64Array | null,
   scores: Float64Array,
 ): number {
-  const { layout, spec, t0, n, e, h, dOmega, dBackcast, dLog, lo, hi, de } = model;
-  const { k, nMean: m, shape } = layout;
-  if (model.dh.length === 0) model.dh = new Float64Array(n * k);
-  const dh = model.dh;
+  const { layout, t0, n, r, e, h, dOmega, dBackcast, lo, hi, scratch } = model;
+  const { k, nMean: m } = layout;
+  scratch.dh = grown(scratch.dh, n * k);
+  scratch.lh = grown(scratch.lh, n);
+  scratch.ge = grown(scratch.ge, n);
+  const p = layout.beta - layout.alpha;
+  const q = layout.shape - layout.beta;
   garchRecursionGrad(
     theta,
     omega,
     layout.alpha,
-    spec.p,
+    p,
     layout.beta,
-    spec.q,
+    q,
     e,
     t0,
     n,
@@ -429,28 +485,73 @@ function forwardPass(
     m,
     dOmega,
     dBackcast,
-    de,
+    r,
     h,
-    dh,
+    scratch.dv,
+    scratch.dh,
   );
   const kernel = model.dist.kernel(theta, layout.shape);
+  const ll = logDensityScores(model, kernel, scores);
   if (grad) grad.fill(0);
+  for (let kk = 0; kk < k; kk++) {
+    const sum = scoreColumn(model, kk, scores);
+    if (grad) grad[kk] += sum;
+  }
+  return ll;
+}
+
+/**
+ * Sum of the log-densities; dl_t/de_t into `ge`, dl_t/dh_t into `lh`, and the shape
+ * parameters' dl_t (at most two) into their columns of `scores` (nEff x k).
+ */
+function logDensityScores(model: Model, kernel: DensityKernel, scores: Float64Array): number {
+  const { layout, t0, n, e, h, dLog } = model;
+  const { lh, ge } = model.scratch;
+  const { k, nShape, shape } = layout;
   let ll = 0;
   for (let t = t0; t < n; t++) {
     ll += kernel.logDensity(e[t]!, h[t]!, dLog);
-    const le = dLog[0]!;
-    const lh = dLog[1]!;
-    const row = t * k;
-    const srow = (t - t0) * k;
-    for (let kk = 0; kk < k; kk++) {
-      let g = lh * dh[row + kk]!;
-      if (kk < m) g += le * de[t * m + kk]!;
-      else if (kk >= shape) g += dLog[2 + kk - shape]!;
-      if (grad) grad[kk] += g;
-      scores[srow + kk] = g;
-    }
+    ge[t] = dLog[0]!;
+    lh[t] = dLog[1]!;
+    const at = (t - t0) * k + shape;
+    if (nShape > 0) scores[at] = dLog[2]!;
+    if (nShape > 1) scores[at + 1] = dLog[3]!;
   }
   return ll;
+}
+
+/**
+ * Column kk of the scores, dl_t/dh_t dh_t/dθ_kk plus dl_t/de_t de_t/dθ_kk (mean) or dl_t/dθ_kk
+ * (shape, left in the column by `logDensityScores`); returns its sum. (One column at a time: a
+ * loop over the parameters inside the loop over t was compiled on its own by V8, from inside it,
+ * and deoptimised on leaving it, once per observation.)
+ */
+function scoreColumn(model: Model, kk: number, scores: Float64Array): number {
+  const { layout, t0, n, r } = model;
+  const { dh, lh, ge } = model.scratch;
+  const { k, nMean: m, shape } = layout;
+  let sum = 0;
+  if (kk < m) {
+    for (let t = t0; t < n; t++) {
+      const g = lh[t]! * dh[t * k + kk]! + ge[t]! * meanDerivative(r, t, kk);
+      scores[(t - t0) * k + kk] = g;
+      sum += g;
+    }
+  } else if (kk < shape) {
+    for (let t = t0; t < n; t++) {
+      const g = lh[t]! * dh[t * k + kk]!;
+      scores[(t - t0) * k + kk] = g;
+      sum += g;
+    }
+  } else {
+    for (let t = t0; t < n; t++) {
+      const at = (t - t0) * k + kk;
+      const g = lh[t]! * dh[t * k + kk]! + scores[at]!;
+      scores[at] = g;
+      sum += g;
+    }
+  }
+  return sum;
 }
 
 /**

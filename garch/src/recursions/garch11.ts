@@ -6,14 +6,19 @@
  * The recurrences are hand-unrolled (one local per derivative, no arrays in the loops): that is
  * the speed of the common fit.
  */
-import type { GarchSpec } from "../types.js";
+import type { Layout } from "../params.js";
 
 /**
  * What the fused kernels read and write: a bound model (likelihood.ts's `Model` has these
- * fields). `e` and `h` receive the residuals and variances of the pass.
+ * fields). `e` and `h` receive the residuals and variances of the pass. (Its layout and `fcp`,
+ * not its spec: specs come in several shapes, and a read on a shape not seen before
+ * deoptimises the kernel.)
  */
 export interface Garch11Input {
-  readonly spec: GarchSpec;
+  /** nMean: 1 with a constant mean, 0 with a zero mean. */
+  readonly layout: Layout;
+  /** Init fcp: the pre-sample value is the residuals' mean square at θ. */
+  readonly fcp: boolean;
   readonly r: Float64Array;
   readonly n: number;
   readonly e: Float64Array;
@@ -49,10 +54,10 @@ interface Coefficients {
 }
 
 function coefficients(model: Garch11Input, theta: Float64Array): Coefficients {
-  const hasMu = model.spec.mean.kind === "constant";
+  const hasMu = model.layout.nMean === 1;
   const o = hasMu ? 1 : 0;
   const mu = hasMu ? theta[0]! : 0;
-  const fcp = model.spec.init.kind === "fcp";
+  const fcp = model.fcp;
   return {
     hasMu,
     o,
@@ -341,10 +346,9 @@ export function fourLogLikelihoods(
   mu: number,
   th: readonly Float64Array[],
 ): number[] {
-  const { r, n, lo, hi, spec } = model;
-  const o = spec.mean.kind === "constant" ? 1 : 0;
-  const back =
-    spec.init.kind === "fcp" ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
+  const { r, n, lo, hi } = model;
+  const o = model.layout.nMean;
+  const back = model.fcp ? model.variance + (model.mean - mu) ** 2 : model.fixedBackcast;
   const [a, b, c, d] = th as [Float64Array, Float64Array, Float64Array, Float64Array];
   const wa = a[o]!;
   const aa = a[o + 1]!;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ewmaBackcast, garchRecursion, garchRecursionGrad } from "./general.js";
+import { ewmaBackcast, garchAdjoint, garchRecursion, garchRecursionGrad } from "./general.js";
 
 /** Naive reference: plain arrays, pre-sample values spelled out. */
 function naive(
@@ -119,8 +119,9 @@ describe("garchRecursionGrad", () => {
         // The arguments both recursions take first: parameters, orders, residuals, bounds.
         const common = (th: Float64Array) =>
           [th, th[0]!, 1, p, 1 + p, q, ef, t0, n, backcast, 0, 1e300] as const;
-        const de = new Float64Array(0); // no mean parameters: the residuals have no derivative
-        garchRecursionGrad(...common(theta), k, 0, dOmega, new Float64Array(k), de, h, dh);
+        const r = new Float64Array(0); // no mean parameters: the returns are not read
+        const dv = new Float64Array(n);
+        garchRecursionGrad(...common(theta), k, 0, dOmega, new Float64Array(k), r, h, dv, dh);
         /** The plain recursion's variances at parameters `th`. */
         const variances = (th: Float64Array): Float64Array => {
           const out = new Float64Array(n);
@@ -144,6 +145,163 @@ describe("garchRecursionGrad", () => {
         }
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+/**
+ * The kernels as plainly written, one t at a time with every branch inside (what they computed
+ * before their loops were rearranged for V8): the kernels must give these to the bit.
+ */
+const plain = {
+  step(
+    th: Float64Array,
+    p: number,
+    q: number,
+    e: Float64Array,
+    h: Float64Array,
+    t: number,
+    t0: number,
+    back: number,
+  ): number {
+    let v = th[0]!;
+    for (let i = 1; i <= p; i++) v += th[i]! * (t - i >= t0 ? e[t - i]! * e[t - i]! : back);
+    for (let j = 1; j <= q; j++) v += th[p + j]! * (t - j >= t0 ? h[t - j]! : back);
+    return v;
+  },
+  /** h, the slopes dv, and dh (n x k, θ = [omega, alpha.., beta..], no mean parameters). */
+  forward(
+    th: Float64Array,
+    p: number,
+    q: number,
+    e: Float64Array,
+    t0: number,
+    back: number,
+    lo: number,
+    hi: number,
+  ) {
+    const n = e.length;
+    const k = 1 + p + q;
+    const [h, dv, dh] = [new Float64Array(n), new Float64Array(n), new Float64Array(n * k)];
+    for (let t = t0; t < n; t++) {
+      const v = plain.step(th, p, q, e, h, t, t0, back);
+      for (let kk = 0; kk < k; kk++) {
+        let g = kk === 0 ? 1 : 0;
+        for (let j = 1; j <= q; j++) g += th[p + j]! * (t - j >= t0 ? dh[(t - j) * k + kk]! : 0);
+        dh[t * k + kk] = g;
+      }
+      for (let i = 1; i <= p; i++) dh[t * k + i] += t - i >= t0 ? e[t - i]! * e[t - i]! : back;
+      for (let j = 1; j <= q; j++) dh[t * k + p + j] += t - j >= t0 ? h[t - j]! : back;
+      const inside = v >= lo && v <= hi;
+      h[t] = inside ? v : v < lo ? lo : hi + Math.log(v / hi);
+      dv[t] = inside ? 1 : v < lo ? 0 : 1 / v;
+      for (let kk = 0; kk < k; kk++) {
+        if (v < lo) dh[t * k + kk] = 0;
+        else if (v > hi) dh[t * k + kk] /= v;
+      }
+    }
+    return { h, dv, dh };
+  },
+  /** The adjoint's grad (omega's entry left 0), ge and sums, t descending. */
+  adjoint(
+    th: Float64Array,
+    p: number,
+    q: number,
+    e: Float64Array,
+    t0: number,
+    back: number,
+    h: Float64Array,
+    dv: Float64Array,
+    lh: Float64Array,
+  ) {
+    const n = e.length;
+    const [mu, ge, grad] = [
+      new Float64Array(n),
+      Float64Array.from(lh),
+      new Float64Array(1 + p + q),
+    ];
+    let [sumMu, dBack] = [0, 0];
+    for (let t = n - 1; t >= t0; t--) {
+      let lambda = lh[t]!;
+      for (let j = 1; j <= q && t + j < n; j++) lambda += th[p + j]! * mu[t + j]!;
+      const m = lambda * dv[t]!;
+      mu[t] = m;
+      sumMu += m;
+      for (let i = 1; i <= p; i++) {
+        if (t - i >= t0) {
+          const es = e[t - i]!;
+          grad[i] += m * es * es;
+          ge[t - i] += 2 * es * th[i]! * m;
+        } else {
+          grad[i] += m * back;
+          dBack += m * th[i]!;
+        }
+      }
+      for (let j = 1; j <= q; j++) {
+        if (t - j >= t0) grad[p + j] += m * h[t - j]!;
+        else {
+          grad[p + j] += m * back;
+          dBack += m * th[p + j]!;
+        }
+      }
+    }
+    return { grad, ge, sums: [sumMu, dBack] };
+  },
+};
+
+describe("the kernels' rearranged loops", () => {
+  it("give the plain per-t recursion, its derivatives and its adjoint to the bit, on and off the bounds", () => {
+    fc.assert(
+      fc.property(
+        caseArb,
+        fc.constantFrom([0, 1e300], [0.3, 4], [1e-3, 2]),
+        ({ p, q, t0, e, omega, backcast, coefs }, [lo, hi]) => {
+          const k = 1 + p + q;
+          const th = Float64Array.from([omega, ...coefs.slice(0, p + q).map((c) => 2.5 * c)]);
+          const ef = Float64Array.from(e);
+          const n = ef.length;
+          const ref = plain.forward(th, p, q, ef, t0, backcast, lo, hi);
+          const args = [th, omega, 1, p, 1 + p, q, ef, t0, n, backcast, lo, hi] as const;
+          const [h, dv] = [new Float64Array(n), new Float64Array(n)];
+          garchRecursion(...args, h, dv);
+          expect(Array.from(h)).toEqual(Array.from(ref.h));
+          expect(Array.from(dv)).toEqual(Array.from(ref.dv));
+          const dOmega = Float64Array.from({ length: k }, (_, i) => (i === 0 ? 1 : 0));
+          const dh = new Float64Array(n * k);
+          const none = new Float64Array(0); // no mean parameters: the returns are not read
+          garchRecursionGrad(...args, k, 0, dOmega, new Float64Array(k), none, h, dv, dh);
+          expect(Array.from(dh)).toEqual(Array.from(ref.dh));
+          const lh = Float64Array.from(ef, (x, t) => Math.cos(t) * (1 + x));
+          const adj = plain.adjoint(th, p, q, ef, t0, backcast, ref.h, ref.dv, lh);
+          const [grad, ge, sums] = [
+            new Float64Array(k),
+            Float64Array.from(lh),
+            new Float64Array(2),
+          ];
+          garchAdjoint(
+            th,
+            1,
+            p,
+            1 + p,
+            q,
+            ef,
+            t0,
+            n,
+            backcast,
+            h,
+            dv,
+            lh,
+            new Float64Array(n),
+            ge,
+            grad,
+            sums,
+          );
+          expect(Array.from(grad)).toEqual(Array.from(adj.grad));
+          expect(Array.from(ge)).toEqual(Array.from(adj.ge));
+          expect(Array.from(sums)).toEqual(adj.sums);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
