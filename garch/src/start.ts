@@ -111,23 +111,27 @@ function gridStarts(model: Model, grid: readonly (readonly [number, number])[]):
     s2 += e * e;
   }
   s2 /= n - t0;
-  model.dist.shapeStart.forEach((v, i) => {
-    base[layout.shape + i] = v;
-  });
-  const starts: Start[] = [];
-  const thetas = grid.map(([pers, a]) => {
+  base.set(model.dist.shapeStart, layout.shape);
+  // A plain loop and `set`, not `map` and `forEach`: the arrays that reach `logLikelihoods` then
+  // always have one V8 layout (`map` gives packed or holey arrays depending on whether it was
+  // optimised; the shape starts are small integers for some distributions and doubles for
+  // others), which would otherwise deoptimise this function again and again.
+  const thetas: Float64Array[] = [];
+  for (const [pers, a] of grid) {
     const theta = Float64Array.from(base);
     if (layout.omega >= 0) theta[layout.omega] = s2 * (1 - pers);
     spread(theta, layout.alpha, spec.p, a);
     if (spec.q > 0) spread(theta, layout.beta, spec.q, pers - a);
-    return theta;
-  });
+    thetas.push(theta);
+  }
   // All grid points in one pass where the fused pass applies; one pass each otherwise (and
   // where a variance left the fused pass's bounds).
   const lls = logLikelihoods(model, thetas);
-  thetas.forEach((theta, i) => {
+  const starts: Start[] = [];
+  for (let i = 0; i < thetas.length; i++) {
+    const theta = thetas[i]!;
     const ll = Number.isNaN(lls[i]!) ? evaluate(model, theta) : lls[i]!;
     if (Number.isFinite(ll)) starts.push({ theta, ll });
-  });
+  }
   return starts.sort((x, y) => y.ll - x.ll);
 }
