@@ -23,11 +23,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fromVars, IDENTITY, invocations } from "./inspect.js";
 import {
+  editStack,
   expectMlopsCallsExist,
+  jobGit,
   loadSetupAction,
   loadWorkflow,
   ROOT,
+  recordAnotherRelease,
   run,
+  STACK_FILE,
   stackBranch,
   type Workflow,
 } from "./support.js";
@@ -78,7 +82,6 @@ const CHECKOUT = join(ROOT, ".github/scripts/azure-pipelines-stack-config.sh");
 const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
 const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
 const INSTALL_PULUMI = join(ROOT, ".github/scripts/install-pulumi.sh");
-const STACK_FILE = "Pulumi.prod.yaml";
 const text = readFileSync(join(ROOT, "azure-pipelines.yml"), "utf8");
 const pipeline = parse(text) as AdoPipeline;
 
@@ -595,18 +598,10 @@ afterAll(async () => {
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** git as the jobs use it: no user config, an identity for commits. */
-const git = (cwd: string, ...args: string[]) =>
-  run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
+const git = (cwd: string, ...args: string[]) => jobGit(dir)(cwd, ...args);
 
 /** A branch `main` on a fresh local remote holding the prod stack file, and its clone. */
 const branch = (name: string) => stackBranch(dir, name);
-
-/** The stack file with `from` replaced by `to` (as `mlops release … --apply` would write it). */
-async function edit(work: string, from: string, to: string): Promise<void> {
-  const stackText = await readFile(join(work, STACK_FILE), "utf8");
-  expect(stackText).toContain(from);
-  await writeFile(join(work, STACK_FILE), stackText.replace(from, to));
-}
 
 /** The output variables a step set with `##vso[task.setvariable …;isOutput=true]`. */
 const outputs = (stdout: string): Record<string, string> =>
@@ -649,7 +644,7 @@ describe("the stack-config scripts with an Azure Pipelines agent's environment",
     // What the YAML reads as record.base and record.sha.
     expect(outputs(same.stdout)).toEqual({ base, sha: base });
 
-    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    await editStack(work, "canaryWeight: 10", "canaryWeight: 0");
     const changed = await run("bash", [COMMIT, "release: promote"], { cwd: work, env: adoEnv() });
     expect(changed.code, changed.stderr).toBe(0);
     const [sha, parent, ...subject] = (
@@ -676,15 +671,10 @@ describe("the stack-config scripts with an Azure Pipelines agent's environment",
 
   it("refuses to record (so nothing is deployed) when the branch moved after the checkout", async () => {
     const { remote, work, base } = await branch("moved");
-    const other = join(dir, "moved-other");
-    await git(dir, "clone", "--quiet", remote, other);
-    await edit(other, "canaryWeight: 10", "canaryWeight: 25");
-    await git(other, "commit", "--quiet", "-am", "release: another run");
-    await git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main");
-    const tip = (await git(other, "rev-parse", "HEAD")).stdout.trim();
+    const tip = await recordAnotherRelease(dir, remote);
 
     for (const changed of [false, true]) {
-      if (changed) await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+      if (changed) await editStack(work, "canaryWeight: 10", "canaryWeight: 0");
       const out = await run("bash", [COMMIT, "release: promote"], { cwd: work, env: adoEnv() });
       expect(out.code).toBe(1);
       expect(out.stderr).toContain(`main moved from ${base} to ${tip}`);
@@ -697,7 +687,7 @@ describe("the stack-config scripts with an Azure Pipelines agent's environment",
     const { remote, work, base } = await branch("checkout");
     const later = join(dir, "checkout-later");
     await git(dir, "clone", "--quiet", remote, later);
-    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    await editStack(work, "canaryWeight: 10", "canaryWeight: 0");
     await run("bash", [COMMIT, "release: challenger"], { cwd: work, env: adoEnv() });
     const recorded = (await git(remote, "rev-parse", "main")).stdout.trim();
     expect(recorded).not.toBe(base);
@@ -737,7 +727,7 @@ describe("the stack-config scripts with an Azure Pipelines agent's environment",
   it("rolls back: restores, records ([skip ci]), applies, smoke-tests again, and fails the run", async () => {
     const { remote, work, base } = await branch("rollback");
     const before = await readFile(join(work, STACK_FILE), "utf8");
-    await edit(work, "challengerImageTag: 1.5.0-rc.1", "challengerImageTag: 2.0.0-broken");
+    await editStack(work, "challengerImageTag: 1.5.0-rc.1", "challengerImageTag: 2.0.0-broken");
     const env = adoEnv({ FAKE_PULUMI_LOG: join(dir, "rollback-pulumi.log") });
     const released = await run("bash", [COMMIT, "release: broken"], { cwd: work, env });
     expect(released.code, released.stderr).toBe(0);

@@ -19,11 +19,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { START, type Started, start } from "../platform/process.js";
-import { forward, mlops, ROOT, run, stackBranch } from "./support.js";
+import {
+  editStack,
+  forward,
+  jobGit,
+  mlops,
+  ROOT,
+  recordAnotherRelease,
+  run,
+  STACK_FILE,
+  stackBranch,
+} from "./support.js";
 
 const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
 const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
-const STACK_FILE = "Pulumi.prod.yaml";
 
 /** The challenger tag of the release that breaks the API (the fixture keys on it). */
 const BROKEN_TAG = "2.0.0-broken";
@@ -38,9 +47,8 @@ afterAll(async () => {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** git as the workflows' jobs use it: no user config, an identity for commits. */
-const git = (cwd: string, ...args: string[]) =>
-  run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
+/** git as the jobs use it: no user config, an identity for commits. */
+const git = (cwd: string, ...args: string[]) => jobGit(dir)(cwd, ...args);
 
 /** A branch `main` on a fresh local remote holding the prod stack file, and its clone. */
 const branch = (name: string) => stackBranch(dir, name);
@@ -52,13 +60,6 @@ const jobEnv = (extra: Record<string, string> = {}): Record<string, string> => (
   GITHUB_TOKEN: "token",
   ...extra,
 });
-
-/** The stack file with `from` replaced by `to` (as `mlops release … --apply` would write it). */
-async function edit(work: string, from: string, to: string): Promise<void> {
-  const text = await readFile(join(work, STACK_FILE), "utf8");
-  expect(text).toContain(from);
-  await writeFile(join(work, STACK_FILE), text.replace(from, to));
-}
 
 /** `key=value` lines a script wrote to $GITHUB_OUTPUT. */
 async function outputs(file: string): Promise<Record<string, string>> {
@@ -89,7 +90,7 @@ describe("commit-stack-config.sh", () => {
 
     // Changed (as `release plan --apply` would): committed on top and pushed.
     await rm(out);
-    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    await editStack(work, "canaryWeight: 10", "canaryWeight: 0");
     const changed = await run("bash", [COMMIT, "release: promote"], {
       cwd: work,
       env: jobEnv({ GITHUB_OUTPUT: out }),
@@ -111,13 +112,7 @@ describe("commit-stack-config.sh", () => {
 
   it("refuses to record or deploy when the branch moved after the checkout, changed or not", async () => {
     const { remote, work, base } = await branch("moved");
-    // Another run records its release first.
-    const other = join(dir, "moved-other");
-    await git(dir, "clone", "--quiet", remote, other);
-    await edit(other, "canaryWeight: 10", "canaryWeight: 25");
-    await git(other, "commit", "--quiet", "-am", "release: another run");
-    await git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main");
-    const tip = (await git(other, "rev-parse", "HEAD")).stdout.trim();
+    const tip = await recordAnotherRelease(dir, remote);
 
     const out = join(dir, "moved-output");
     const unchanged = await run("bash", [COMMIT, "deploy as configured"], {
@@ -127,7 +122,7 @@ describe("commit-stack-config.sh", () => {
     expect(unchanged.code).toBe(1);
     expect(unchanged.stderr).toContain(`main moved from ${base} to ${tip}`);
 
-    await edit(work, "canaryWeight: 10", "canaryWeight: 0");
+    await editStack(work, "canaryWeight: 10", "canaryWeight: 0");
     const changed = await run("bash", [COMMIT, "release: promote"], {
       cwd: work,
       env: jobEnv({ GITHUB_OUTPUT: out }),
@@ -211,9 +206,9 @@ describe("rollback.sh after a failed smoke test", () => {
   async function failedRelease(name: string) {
     const { remote, work, base } = await branch(name);
     const before = await readFile(join(work, STACK_FILE), "utf8");
-    await edit(work, "challengerImageTag: 1.5.0-rc.1", `challengerImageTag: ${BROKEN_TAG}`);
-    await edit(work, "challengerModel: classifier@13", "challengerModel: classifier@14");
-    await edit(work, "experimentId: classifier-12-vs-13", "experimentId: classifier-12-vs-14");
+    await editStack(work, "challengerImageTag: 1.5.0-rc.1", `challengerImageTag: ${BROKEN_TAG}`);
+    await editStack(work, "challengerModel: classifier@13", "challengerModel: classifier@14");
+    await editStack(work, "experimentId: classifier-12-vs-13", "experimentId: classifier-12-vs-14");
     const env = rollbackEnv(name);
     const recorded = await run("bash", [COMMIT, "release: challenger classifier@14"], {
       cwd: work,

@@ -4,7 +4,7 @@
  * `mlops` CLI as a child process.
  */
 import { execFile } from "node:child_process";
-import { copyFile, readdir, readFile } from "node:fs/promises";
+import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -191,25 +191,54 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: URL):
   req.pipe(upstream);
 }
 
+/** The prod stack file, as the branch fixtures hold it. */
+export const STACK_FILE = "Pulumi.prod.yaml";
+
+/** git as the jobs use it, with HOME in `dir`: no user config, an identity for commits. */
+export function jobGit(dir: string) {
+  return (cwd: string, ...args: string[]) =>
+    run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
+}
+
 /**
  * A branch `main` on a fresh bare remote under `dir`, holding the repository's prod stack file
- * as one commit, and a clone of it (git as the jobs use it: HOME in `dir`, no user config, an
- * identity for commits). `base` is the commit the clone has checked out.
+ * as one commit, and a clone of it (git as {@link jobGit} runs it). `base` is the commit the
+ * clone has checked out.
  */
 export async function stackBranch(
   dir: string,
   name: string,
 ): Promise<{ remote: string; work: string; base: string }> {
-  const git = (cwd: string, ...args: string[]) =>
-    run("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, env: { HOME: dir } });
-  const file = "Pulumi.prod.yaml";
+  const git = jobGit(dir);
   const remote = join(dir, `${name}.git`);
   const work = join(dir, name);
   expect((await git(dir, "init", "--quiet", "--bare", "-b", "main", remote)).code).toBe(0);
   expect((await git(dir, "clone", "--quiet", remote, work)).code).toBe(0);
-  await copyFile(join(ROOT, file), join(work, file));
-  await git(work, "add", file);
+  await copyFile(join(ROOT, STACK_FILE), join(work, STACK_FILE));
+  await git(work, "add", STACK_FILE);
   await git(work, "commit", "--quiet", "-m", "stack");
   expect((await git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")).code).toBe(0);
   return { remote, work, base: (await git(work, "rev-parse", "HEAD")).stdout.trim() };
+}
+
+/** The stack file in `work` with `from` replaced by `to` (as `mlops release … --apply` would write it). */
+export async function editStack(work: string, from: string, to: string): Promise<void> {
+  const text = await readFile(join(work, STACK_FILE), "utf8");
+  expect(text).toContain(from);
+  await writeFile(join(work, STACK_FILE), text.replace(from, to));
+}
+
+/**
+ * Another run records its release on `remote`'s `main` first (from its own clone under `dir`,
+ * the canary weight 10 → 25), moving the branch after a job checked it out. Resolves with the
+ * branch's new tip.
+ */
+export async function recordAnotherRelease(dir: string, remote: string): Promise<string> {
+  const git = jobGit(dir);
+  const other = join(dir, "moved-other");
+  await git(dir, "clone", "--quiet", remote, other);
+  await editStack(other, "canaryWeight: 10", "canaryWeight: 25");
+  await git(other, "commit", "--quiet", "-am", "release: another run");
+  await git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main");
+  return (await git(other, "rev-parse", "HEAD")).stdout.trim();
 }
