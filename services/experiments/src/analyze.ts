@@ -135,22 +135,22 @@ export async function analyzeExperiment(
     );
   }
   const experimentWeights = Object.fromEntries(stored.variants.map((v) => [v.name, v.weight]));
-  const recorded = await store.experiments.decisions(experimentId);
-  const concludedBy = stored.state === "concluded" ? concludingDecision(recorded) : null;
-  // A concluded experiment's looks end with the one that concluded it, and so do its data.
-  const decisions =
-    concludedBy === null ? recorded : recorded.slice(0, recorded.indexOf(concludedBy));
+  // Read beside the predictions, unless the experiment is concluded: its decision bounds them.
+  const reading = store.experiments.decisions(experimentId);
+  const concludedBy = stored.state === "concluded" ? concludingDecision(await reading) : null;
   const requested = concludedBy === null ? opts.window : endedBy(opts.window, concludedBy);
   const query = {
     experiment_id: experimentId,
     variants: stored.variants.map((v) => v.name),
     ...(requested ? { window: requested } : {}),
   };
-  const { period, window, aggregates, units, assignment } = await readCurrentPeriod(
-    store,
-    query,
-    experimentWeights,
-  );
+  const [{ period, window, aggregates, units, assignment }, recorded] = await Promise.all([
+    readCurrentPeriod(store, query, experimentWeights),
+    reading,
+  ]);
+  // A concluded experiment's looks end with the one that concluded it, and so do its data.
+  const decisions =
+    concludedBy === null ? recorded : recorded.slice(0, recorded.indexOf(concludedBy));
   const weights =
     period === null ? experimentWeights : configuredWeights(period.config, experimentWeights);
   const experiment: Experiment = {
