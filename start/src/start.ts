@@ -42,9 +42,9 @@ const progress = (line: string, transient = false) => {
  * experiment a decision concluded takes no more data: as the pipeline closes the canary, every
  * request then goes to the champion.
  */
-async function main(): Promise<{ port: number; served: ServingConfig }> {
+async function main(): Promise<{ port: number; served: ServingConfig; concluded: boolean }> {
   const store = await openStore(config.store);
-  let served = config;
+  let concluded = false;
   try {
     if (config.mode === "garch") {
       await runGarchDemoJob({ store, artifactRoot: config.artifactDir, progress });
@@ -61,20 +61,21 @@ async function main(): Promise<{ port: number; served: ServingConfig }> {
           signal,
         }),
       );
-      if (demo.experiment.state === "concluded") served = { ...config, challengerWeight: 0 };
+      concluded = demo.experiment.state === "concluded";
     }
   } finally {
     await store.close();
   }
-  return { port: await serve(served), served };
+  const served = concluded ? { ...config, challengerWeight: 0 } : config;
+  return { port: await serve(served), served, concluded };
 }
 
-const { port, served } = await exitOnFailure(main);
+const { port, served, concluded } = await exitOnFailure(main);
 const url = localServerUrl(config.host, port);
 const what =
   served.mode === "garch"
     ? "the GARCH volatility service"
-    : `${served.mode} (${100 - served.challengerWeight}/${served.challengerWeight}${served.challengerWeight === config.challengerWeight ? "" : `, experiment ${served.experimentId} concluded`})`;
+    : `${served.mode} (${100 - served.challengerWeight}/${served.challengerWeight}${concluded ? `, experiment ${served.experimentId} concluded` : ""})`;
 const example =
   config.mode === "garch"
     ? '{"horizon":5}'
