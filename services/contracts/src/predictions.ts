@@ -113,15 +113,35 @@ export const TimeWindowSchema = z
   .refine((w) => w.from <= w.to, { error: "from must not be after to", path: ["from"] });
 export type TimeWindow = z.infer<typeof TimeWindowSchema>;
 
-/** What to aggregate: one experiment, the named variants, an optional time window. */
+/**
+ * What to aggregate: one experiment, the named variants, an optional time window. `centered`
+ * asks for each metric's sums about one of its own values as well (`VariantAggregate.centered`,
+ * `VariantUnits.centered`): a second read, for where the plain sums lost a variance to
+ * cancellation.
+ */
 export const AggregateQuerySchema = z.object({
   experiment_id: NameSchema,
   variants: z.array(VariantNameSchema).min(1).max(16),
   window: TimeWindowSchema.optional(),
+  centered: z.boolean().optional(),
 });
 export type AggregateQuery = z.infer<typeof AggregateQuerySchema>;
 
 const count = z.number().int().min(0);
+
+/**
+ * One metric's sums about `shift`, one of the metric's own values in the window (0 where it has
+ * none): Σ(x − shift) and Σ(x − shift)². Plain sums lose a variance when the mean is large
+ * against the spread (Σx² − (Σx)²/n cancels: a metric near 1e8 with sd 1) and when every value is
+ * one fraction (the rounding of Σx² is all that is left); about a value of its own, the squares
+ * are as small as the spread, and repeats of one value sum to exactly 0.
+ */
+export const CenteredSumsSchema = z.object({
+  shift: z.number(),
+  sum: z.number(),
+  sum_sq: z.number().min(0),
+});
+export type CenteredSums = z.infer<typeof CenteredSumsSchema>;
 
 /**
  * Sufficient statistics of one variant. Prediction terms cover every record in the window;
@@ -146,8 +166,24 @@ export const VariantAggregateSchema = z.object({
   log_loss_count: count,
   log_loss_sum: z.number().min(0),
   log_loss_sum_sq: z.number().min(0),
+  /** Present when the query asked for it (`AggregateQuery.centered`). */
+  centered: z
+    .object({
+      latency: CenteredSumsSchema,
+      outcome: CenteredSumsSchema,
+      log_loss: CenteredSumsSchema,
+    })
+    .optional(),
 });
 export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
+
+/** One metric's per-unit terms about `shift` (see `VariantUnits`). */
+export const CenteredUnitSumsSchema = z.object({
+  shift: z.number(),
+  sum_n: z.number(),
+  sum_sq: z.number().min(0),
+});
+export type CenteredUnitSums = z.infer<typeof CenteredUnitSumsSchema>;
 
 /**
  * One variant's units as a user-hash split randomises them, with the outcome metrics' per-unit
@@ -158,7 +194,9 @@ export type VariantAggregate = z.infer<typeof VariantAggregateSchema>;
  * (`accuracy`: correct, `outcome`: numeric value, `log_loss`), with n_u a unit's observations of
  * it and S_u their sum, `<m>_units` counts units with n_u > 0, `<m>_unit_n_sq` = Σn_u²,
  * `<m>_unit_sum_n` = ΣS_u·n_u and `<m>_unit_sum_sq` = ΣS_u²: the terms of a variance that holds
- * when a user's observations are correlated.
+ * when a user's observations are correlated. `centered` (when the query asks for it) has the
+ * numeric metrics' terms about one of their own values (`CenteredSums`): with S'_u = S_u −
+ * shift·n_u, `sum_n` = ΣS'_u·n_u and `sum_sq` = ΣS'_u².
  */
 export const VariantUnitsSchema = z.object({
   variant: VariantNameSchema,
@@ -176,6 +214,9 @@ export const VariantUnitsSchema = z.object({
   log_loss_unit_n_sq: count,
   log_loss_unit_sum_n: z.number().min(0),
   log_loss_unit_sum_sq: z.number().min(0),
+  centered: z
+    .object({ outcome: CenteredUnitSumsSchema, log_loss: CenteredUnitSumsSchema })
+    .optional(),
 });
 export type VariantUnits = z.infer<typeof VariantUnitsSchema>;
 

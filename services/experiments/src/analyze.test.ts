@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { irisExperiment, irisPrediction, seedTraffic } from "../test-support/index.js";
 import { analyzeExperiment } from "./analyze.js";
 import { toDecisionRecord } from "./decision-record.js";
-import { momentsOf } from "./moments.js";
+import { LOST_VARIANCE, momentsOf } from "./moments.js";
 import { srmTest } from "./srm.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 
@@ -185,6 +185,65 @@ describe("analyzeExperiment on the embedded SQLite store", () => {
     expect(primary.welch.df).toBeLessThan(500);
     const naive = welchTTestFromSummary(primary.control, primary.treatment);
     expect(primary.welch.se).toBeGreaterThan(1.5 * naive.se);
+  });
+
+  /** Numeric outcomes per arm under a user-hash split (40 users an arm, 10 requests each). */
+  async function seedValues(id: string, value: (variant: string, rng: Random) => number) {
+    await store.experiments.create(definition(id, { primary_metric: "outcome_mean" }));
+    const rng = new Random(7);
+    const predictions: PredictionRecordInput[] = [];
+    const outcomes: OutcomeRecord[] = [];
+    const values: Record<string, number[]> = { champion: [], challenger: [] };
+    for (let i = 0; i < 800; i++) {
+      const user = i % 80;
+      const variant = user % 2 === 0 ? "champion" : "challenger";
+      const request_id = `${id}-${i}`;
+      predictions.push(
+        irisPrediction({
+          request_id,
+          experiment_id: id,
+          variant,
+          user_id: `user-${user}`,
+          timestamp: 1_700_000_000_000 + i,
+          assignment: "user-hash",
+          challenger_weight: 50,
+        }),
+      );
+      const outcome = value(variant, rng);
+      values[variant]!.push(outcome);
+      outcomes.push({ request_id, outcome, timestamp: 1_700_000_100_000 + i });
+    }
+    await store.predictions.insertMany(predictions);
+    await store.outcomes.insertMany(outcomes);
+    return values;
+  }
+
+  it("keeps a variance the plain sums lose: outcomes near 1e8 with sd 1", async () => {
+    store = openSqliteStore(":memory:");
+    const values = await seedValues("big", (_, rng) => 1e8 + rng.standardNormal());
+    const analysis = await analyzeExperiment(store, "big");
+    for (const m of analysis.metrics) {
+      const direct = momentsOf(values[m.variant]!);
+      expect(m.outcome.n).toBe(direct.n);
+      expect(Math.abs(m.outcome.mean - direct.mean)).toBeLessThan(1e-6);
+      // Plain sums leave nothing of this spread (moments.test.ts): NaN, and an invalid decision.
+      expect(Math.abs(m.outcome.m2 - direct.m2) / direct.m2).toBeLessThan(1e-6);
+    }
+    expect(analysis.result.decision).not.toBe("invalid");
+    const primary = analysis.result.primary!;
+    expect(primary.independent).toBe("user");
+    expect(primary.control.variance).toBeGreaterThan(0);
+    expect(primary.treatment.variance).toBeGreaterThan(0);
+  });
+
+  it("reads one fraction repeated as no variance, not an unknown one", async () => {
+    store = openSqliteStore(":memory:");
+    await seedValues("flat", () => 0.1);
+    const analysis = await analyzeExperiment(store, "flat");
+    for (const m of analysis.metrics) expect(m.outcome).toEqual({ n: 400, mean: 0.1, m2: 0 });
+    expect(analysis.result.reasons.join(" ")).not.toContain(LOST_VARIANCE);
+    expect(analysis.result.decision).toBe("continue");
+    expect(analysis.result.reasons[0]).toContain("has not varied in either arm");
   });
 
   it("rejects an unknown experiment by name", async () => {

@@ -33,12 +33,17 @@ import {
   currentPeriod,
   splitsUsers,
 } from "./assignment-report.js";
-import { unitSumsOf } from "./clustered.js";
+import { clusteredSummary, unitSumsOf } from "./clustered.js";
 import { type DecisionResult, decide } from "./decide.js";
 import type { DecisionPolicy } from "./decision-policy.js";
 import { previousLooksOf } from "./decision-record.js";
 import { ExperimentsInputError } from "./errors.js";
-import { type VariantMetrics, variantMetricsFromAggregate } from "./variant-metrics.js";
+import { lostSpread } from "./moments.js";
+import {
+  metricMoments,
+  type VariantMetrics,
+  variantMetricsFromAggregate,
+} from "./variant-metrics.js";
 
 /** Options of `analyzeExperiment`. */
 export interface AnalyzeOptions {
@@ -98,13 +103,18 @@ export async function readCurrentPeriod(
   const window: TimeWindow | undefined =
     period === null ? query.window : { from: period.from, to: query.window?.to ?? MAX_EPOCH_MS };
   const read = { ...query, ...(window ? { window } : {}) };
-  const [aggregates, units, users] = await Promise.all([
-    store.predictions.aggregate(read),
-    period !== null && splitsUsers(period.config) ? store.predictions.units(read) : null,
+  const byUser = period !== null && splitsUsers(period.config);
+  const [plain, users] = await Promise.all([
+    readStatistics(store, read, byUser),
     period !== null && countsUserOverlap(period.config)
       ? store.predictions.usersInSeveralArms(read)
       : null,
   ]);
+  // Rare (a metric's mean far above its spread, or one fraction repeated): read again about one
+  // of each metric's own values, where the lost digits are kept.
+  const { aggregates, units } = plain.lost
+    ? await readStatistics(store, { ...read, centered: true }, byUser)
+    : plain;
   const assignment = assignmentReport({
     groups,
     experimentWeights,
@@ -114,6 +124,40 @@ export async function readCurrentPeriod(
   });
   return { period, window, aggregates, units, assignment };
 }
+
+/**
+ * The per-variant aggregates of `read` and, `byUser`, its units; `lost` when a variance the
+ * analysis may read is lost to cancellation in them (plain sums only: centered ones keep it).
+ */
+async function readStatistics(
+  store: Pick<Store, "predictions">,
+  read: AggregateQuery,
+  byUser: boolean,
+): Promise<{ aggregates: VariantAggregate[]; units: VariantUnits[] | null; lost: boolean }> {
+  const [aggregates, units] = await Promise.all([
+    store.predictions.aggregate(read),
+    byUser ? store.predictions.units(read) : null,
+  ]);
+  const lost =
+    read.centered !== true &&
+    aggregates.some((agg) => {
+      const m = variantMetricsFromAggregate(agg);
+      if ([m.latency, m.outcome, m.logLoss].some(lostSpread)) return true;
+      const u = units?.find((x) => x.variant === agg.variant);
+      return (
+        u !== undefined &&
+        NUMERIC_PRIMARY.some((metric) => {
+          const sums = unitSumsOf(u, metric);
+          const moments = metricMoments(m, metric);
+          return sums.units > 1 && Number.isNaN(clusteredSummary(moments, sums).variance);
+        })
+      );
+    });
+  return { aggregates, units, lost };
+}
+
+/** The primary metrics whose per-unit sums are not whole numbers (accuracy's are exact). */
+const NUMERIC_PRIMARY = ["outcome_mean", "log_loss"] as const;
 
 /**
  * Analyze experiment `experimentId` in `store` and decide (see `decide`) on its current

@@ -6,12 +6,14 @@ import { defaultTau2, msprtMeans } from "./sequential.js";
 import { welchTTestFromSummary } from "./two-sample.js";
 
 /** The moments and per-unit sums of observations grouped by unit. */
-function arm(units: readonly (readonly number[])[]) {
+function arm(units: readonly (readonly number[])[], shift = 0) {
+  const sumOf = (u: readonly number[]) => u.reduce((a, x) => a + (x - shift), 0);
   const sums: UnitSums = {
     units: units.filter((u) => u.length > 0).length,
     nSq: units.reduce((s, u) => s + u.length ** 2, 0),
-    sumN: units.reduce((s, u) => s + u.reduce((a, x) => a + x, 0) * u.length, 0),
-    sumSq: units.reduce((s, u) => s + u.reduce((a, x) => a + x, 0) ** 2, 0),
+    sumN: units.reduce((s, u) => s + sumOf(u) * u.length, 0),
+    sumSq: units.reduce((s, u) => s + sumOf(u) ** 2, 0),
+    shift,
   };
   return { moments: momentsOf(units.flat()), sums };
 }
@@ -55,6 +57,10 @@ describe("clusteredSummary", () => {
     expect(reference).toBeGreaterThan(0);
     // ΣS_u² is near 1e19 · Σn_u² / n: its rounding alone dwarfs the spread.
     expect(clusteredSummary(moments, sums).variance).toBeNaN();
+    // About one of the observations (what a store's centered read sums), the spread is kept.
+    const about = arm(units, units[0]![0]!).sums;
+    const variance = clusteredSummary(moments, about).variance / 300;
+    expect(Math.abs(variance - reference) / reference).toBeLessThan(1e-6);
   });
 
   it("gives a per-user variance from sums only within MAX_CANCELLATION_ERROR of two-pass", () => {

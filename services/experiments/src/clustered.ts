@@ -16,30 +16,37 @@ import { lostToCancellation, type Moments } from "./moments.js";
 import type { SampleSummary } from "./types.js";
 import { requireCount, requireFinite } from "./validate.js";
 
-/** One metric's per-unit sums in one arm. */
+/**
+ * One metric's per-unit sums in one arm, about `shift` (0: the plain sums): with S'_u = S_u −
+ * shift·n_u, `sumN` = ΣS'_u·n_u and `sumSq` = ΣS'_u².
+ */
 export interface UnitSums {
   /** Units with at least one observation of the metric. */
   readonly units: number;
   /** Σn_u². */
   readonly nSq: number;
-  /** ΣS_u·n_u. */
+  /** ΣS'_u·n_u. */
   readonly sumN: number;
-  /** ΣS_u². */
+  /** ΣS'_u². */
   readonly sumSq: number;
+  /** What every observation had subtracted before S'_u was summed. */
+  readonly shift: number;
 }
 
 /** The store's prefix of each primary metric's per-unit terms. */
 const PREFIX = { accuracy: "accuracy", outcome_mean: "outcome", log_loss: "log_loss" } as const;
 
-/** The per-unit sums of `metric` in a store's units of a variant. */
+/**
+ * The per-unit sums of `metric` in a store's units of a variant: about one of its own values where
+ * the store summed them so (`VariantUnits.centered`; 0/1 accuracy sums are exact as they are).
+ */
 export function unitSumsOf(units: VariantUnits, metric: PrimaryMetric): UnitSums {
   const m = PREFIX[metric];
-  return {
-    units: units[`${m}_units`],
-    nSq: units[`${m}_unit_n_sq`],
-    sumN: units[`${m}_unit_sum_n`],
-    sumSq: units[`${m}_unit_sum_sq`],
-  };
+  const counts = { units: units[`${m}_units`], nSq: units[`${m}_unit_n_sq`] };
+  const about = m === "accuracy" ? undefined : units.centered?.[m];
+  return about === undefined
+    ? { ...counts, sumN: units[`${m}_unit_sum_n`], sumSq: units[`${m}_unit_sum_sq`], shift: 0 }
+    : { ...counts, sumN: about.sum_n, sumSq: about.sum_sq, shift: about.shift };
 }
 
 /**
@@ -54,11 +61,14 @@ export function clusteredSummary(m: Moments, u: UnitSums): SampleSummary {
   requireCount("units.nSq", u.nSq);
   requireFinite("units.sumN", u.sumN);
   requireFinite("units.sumSq", u.sumSq);
+  requireFinite("units.shift", u.shift);
   if (u.units < 2) return { n: u.units, mean: m.mean, variance: Number.NaN };
   // Observations that never vary leave every unit's S_u − mean·n_u at 0.
   if (m.m2 === 0) return { n: u.units, mean: m.mean, variance: 0 };
-  const cross = 2 * m.mean * u.sumN;
-  const square = m.mean * m.mean * u.nSq;
+  // S_u − mean·n_u = S'_u − (mean − shift)·n_u: the same spread, in the sums' own frame.
+  const mean = m.mean - u.shift;
+  const cross = 2 * mean * u.sumN;
+  const square = mean * mean * u.nSq;
   // Rounding can leave the expanded sum of squares a hair below 0.
   const spread = Math.max(0, u.sumSq - cross + square);
   if (lostToCancellation(spread, u.sumSq + Math.abs(cross) + square, m.n)) {

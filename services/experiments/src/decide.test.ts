@@ -188,6 +188,7 @@ describe("decide", () => {
       nSq: groups.reduce((s, [u, n]) => s + u * n * n, 0),
       sumN: groups.reduce((s, [u, n, c]) => s + u * c * n, 0),
       sumSq: groups.reduce((s, [u, , c]) => s + u * c * c, 0),
+      shift: 0,
     });
     const input = {
       experiment: experiment(),

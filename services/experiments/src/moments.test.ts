@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   bernoulliMoments,
   EMPTY_MOMENTS,
+  lostSpread,
   MAX_CANCELLATION_ERROR,
   MomentAccumulator,
   mergeMoments,
@@ -96,6 +97,31 @@ describe("streaming moments", () => {
     const fromSums = momentsFromSums(xs.length, sum, sumSq);
     expect(Math.abs(fromSums.mean - momentsOf(xs).mean)).toBeLessThan(1e-6);
     expect(fromSums.m2).toBeNaN();
+    expect(lostSpread(fromSums)).toBe(true);
+    // The same values summed about one of them (a store's centered sums) keep their spread.
+    const shift = xs[0] as number;
+    let d = 0;
+    let dSq = 0;
+    for (const x of xs) {
+      d += x - shift;
+      dSq += (x - shift) * (x - shift);
+    }
+    const about = momentsFromSums(xs.length, d, dSq, shift);
+    expect(lostSpread(about)).toBe(false);
+    expect(Math.abs(about.mean - momentsOf(xs).mean)).toBeLessThan(1e-6);
+    expect(Math.abs(summarize(about).variance - reference) / reference).toBeLessThan(1e-6);
+  });
+
+  it("reads one fraction repeated as unknown from plain sums, and as exactly none about itself", () => {
+    const n = 1000;
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) {
+      sum += 0.1;
+      sumSq += 0.1 * 0.1;
+    }
+    expect(lostSpread(momentsFromSums(n, sum, sumSq))).toBe(true);
+    expect(momentsFromSums(n, 0, 0, 0.1)).toEqual({ n, mean: 0.1, m2: 0 });
   });
 
   it("gives a variance from sums only within MAX_CANCELLATION_ERROR of the two-pass one", () => {

@@ -104,26 +104,35 @@ export function lostToCancellation(spread: number, magnitude: number, n: number)
 }
 
 /**
- * Moments from the plain sums a database aggregates (count, Σx, Σx²). Σx² − (Σx)²/n loses digits
- * as mean² grows against the variance, so streams that can keep Welford state should. Whole sums
- * below 2^53 (whole values: counts, 0/1 outcomes) were added up exactly, and M2 = (nΣx² − (Σx)²)/n
- * is then formed exactly. Other sums were rounded where they were added up, so no shift applied
- * here can recover what they lost: where `lostToCancellation` says the spread is within its
- * rounding error, M2 is NaN (unknown, see `LOST_VARIANCE`) rather than a wrong number; a tiny
- * negative M2 from rounding is clamped to 0.
+ * Moments from the sums a database aggregates: the count, Σd and Σd² of d = x − `shift` (plain
+ * sums: shift 0). Σd² − (Σd)²/n loses digits as the mean of d grows against the variance, so
+ * streams that can keep Welford state should, and a store sums about one of the metric's own
+ * values where the plain sums lost them (`CenteredSums`). Whole sums below 2^53 (whole values:
+ * counts, 0/1 outcomes) were added up exactly, and M2 = (nΣd² − (Σd)²)/n is then formed exactly.
+ * Other sums were rounded where they were added up, so no shift applied here can recover what they
+ * lost: where `lostToCancellation` says the spread is within its rounding error, M2 is NaN
+ * (unknown, see `LOST_VARIANCE`) rather than a wrong number; a tiny negative M2 from rounding is
+ * clamped to 0.
  */
-export function momentsFromSums(n: number, sum: number, sumSq: number): Moments {
+export function momentsFromSums(n: number, sum: number, sumSq: number, shift = 0): Moments {
   requireCount("n", n);
   requireFinite("sum", sum);
   requireFinite("sumSq", sumSq);
+  requireFinite("shift", shift);
   if (n === 0) return EMPTY_MOMENTS;
-  const mean = sum / n;
+  const meanOfD = sum / n;
+  const mean = shift + meanOfD;
   if (Number.isSafeInteger(sum) && Number.isSafeInteger(sumSq)) {
     const scaled = BigInt(n) * BigInt(sumSq) - BigInt(sum) * BigInt(sum);
     return { n, mean, m2: Math.max(0, Number(scaled) / n) };
   }
-  const m2 = Math.max(0, sumSq - sum * mean);
+  const m2 = Math.max(0, sumSq - sum * meanOfD);
   return { n, mean, m2: n > 1 && lostToCancellation(m2, sumSq, n) ? Number.NaN : m2 };
+}
+
+/** Whether `m` has the values for a variance but its sums lost it (`momentsFromSums`). */
+export function lostSpread(m: Moments): boolean {
+  return m.n > 1 && Number.isNaN(m.m2);
 }
 
 /** Moments of n Bernoulli trials with `successes` ones: mean p̂, M2 = n·p̂(1 − p̂). */

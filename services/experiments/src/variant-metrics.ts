@@ -4,7 +4,12 @@
  * They come either from a store's aggregate (plain sums, one row per variant) or from streaming
  * records through an accumulator (Welford), and they merge across batches and replicas.
  */
-import type { GuardrailMetric, PrimaryMetric, VariantAggregate } from "@mlops/contracts";
+import type {
+  CenteredSums,
+  GuardrailMetric,
+  PrimaryMetric,
+  VariantAggregate,
+} from "@mlops/contracts";
 import { ExperimentsInputError } from "./errors.js";
 import {
   bernoulliMoments,
@@ -55,16 +60,22 @@ export function metricMoments(m: VariantMetrics, metric: PrimaryMetric | Guardra
 
 /**
  * A variant's metrics from a store aggregate. 0/1 metrics are exact; latency and numeric outcomes
- * and log loss go through Σx² (see `momentsFromSums`).
+ * and log loss go through their sums of squares (see `momentsFromSums`), about one of their own
+ * values where the aggregate has them (`centered`), else the plain ones.
  */
 export function variantMetricsFromAggregate(agg: VariantAggregate): VariantMetrics {
+  const { centered: c } = agg;
+  const sums = (n: number, sum: number, sumSq: number, about: CenteredSums | undefined) =>
+    about === undefined
+      ? momentsFromSums(n, sum, sumSq)
+      : momentsFromSums(n, about.sum, about.sum_sq, about.shift);
   return {
     variant: agg.variant,
-    latency: momentsFromSums(agg.count, agg.latency_sum, agg.latency_sum_sq),
+    latency: sums(agg.count, agg.latency_sum, agg.latency_sum_sq, c?.latency),
     errorRate: bernoulliMoments(agg.error_count, agg.count),
     accuracy: bernoulliMoments(agg.correct_count, agg.outcome_count),
-    outcome: momentsFromSums(agg.outcome_value_count, agg.outcome_sum, agg.outcome_sum_sq),
-    logLoss: momentsFromSums(agg.log_loss_count, agg.log_loss_sum, agg.log_loss_sum_sq),
+    outcome: sums(agg.outcome_value_count, agg.outcome_sum, agg.outcome_sum_sq, c?.outcome),
+    logLoss: sums(agg.log_loss_count, agg.log_loss_sum, agg.log_loss_sum_sq, c?.log_loss),
   };
 }
 

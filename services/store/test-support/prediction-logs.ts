@@ -107,21 +107,34 @@ export function altered(record: PredictionRecord): PredictionRecord {
   return { ...record, latency_ms, prediction, probabilities };
 }
 
-/** The aggregate computed in memory: what every adapter must return. */
+/** What a reference's numeric sums are taken about (`CenteredSums`); plain sums: all 0. */
+export interface ReferenceShifts {
+  readonly latency: number;
+  readonly outcome: number;
+  readonly log_loss: number;
+}
+const PLAIN: ReferenceShifts = { latency: 0, outcome: 0, log_loss: 0 };
+
+/**
+ * The aggregate computed in memory: what every adapter must return. With `shifts`, its numeric
+ * sums are about them: what an adapter's `centered` sums about the same shifts must be.
+ */
 export function referenceAggregate(
   predictions: readonly PredictionRecord[],
   outcomes: readonly OutcomeRecord[],
   experimentId: string,
   variant: string,
   window?: { from: number; to: number },
+  shifts: ReferenceShifts = PLAIN,
 ): VariantAggregate {
   const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
   const agg = emptyAggregate(variant);
   for (const p of inWindow(predictions, experimentId, variant, window)) {
     agg.count++;
     if (p.status === "error") agg.error_count++;
-    agg.latency_sum += p.latency_ms;
-    agg.latency_sum_sq += p.latency_ms * p.latency_ms;
+    const latency = p.latency_ms - shifts.latency;
+    agg.latency_sum += latency;
+    agg.latency_sum_sq += latency * latency;
     const outcome = byId.get(p.request_id);
     const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
     if (terms === null) continue;
@@ -130,17 +143,43 @@ export function referenceAggregate(
       agg.correct_count += terms.correct;
     }
     if (terms.value !== null) {
+      const value = terms.value - shifts.outcome;
       agg.outcome_value_count++;
-      agg.outcome_sum += terms.value;
-      agg.outcome_sum_sq += terms.value * terms.value;
+      agg.outcome_sum += value;
+      agg.outcome_sum_sq += value * value;
     }
     if (terms.logLoss !== null) {
+      const logLoss = terms.logLoss - shifts.log_loss;
       agg.log_loss_count++;
-      agg.log_loss_sum += terms.logLoss;
-      agg.log_loss_sum_sq += terms.logLoss * terms.logLoss;
+      agg.log_loss_sum += logLoss;
+      agg.log_loss_sum_sq += logLoss * logLoss;
     }
   }
   return agg;
+}
+
+/** Each numeric metric's values among a variant's records in the window. */
+export function referenceValues(
+  predictions: readonly PredictionRecord[],
+  outcomes: readonly OutcomeRecord[],
+  experimentId: string,
+  variant: string,
+  window?: { from: number; to: number },
+): Record<keyof ReferenceShifts, number[]> {
+  const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
+  const values: Record<keyof ReferenceShifts, number[]> = {
+    latency: [],
+    outcome: [],
+    log_loss: [],
+  };
+  for (const p of inWindow(predictions, experimentId, variant, window)) {
+    values.latency.push(p.latency_ms);
+    const outcome = byId.get(p.request_id);
+    const terms = outcome === undefined ? null : outcomeTerms(p, outcome);
+    if (terms?.value != null) values.outcome.push(terms.value);
+    if (terms?.logLoss != null) values.log_loss.push(terms.logLoss);
+  }
+  return values;
 }
 
 /** A variant's records of the experiment within the window. */
@@ -158,13 +197,17 @@ function inWindow(
   );
 }
 
-/** A variant's units and per-unit terms computed in memory: what every adapter must return. */
+/**
+ * A variant's units and per-unit terms computed in memory: what every adapter must return. With
+ * `shifts`, the numeric metrics' unit sums are about them (`CenteredUnitSums`).
+ */
 export function referenceUnits(
   predictions: readonly PredictionRecord[],
   outcomes: readonly OutcomeRecord[],
   experimentId: string,
   variant: string,
   window?: { from: number; to: number },
+  shifts: ReferenceShifts = PLAIN,
 ): VariantUnits {
   const byId = new Map(outcomes.map((o) => [o.request_id, o.outcome]));
   const agg = emptyUnits(variant);
@@ -183,11 +226,11 @@ export function referenceUnits(
     }
     if (terms.value !== null) {
       sums[2]! += 1;
-      sums[3]! += terms.value;
+      sums[3]! += terms.value - shifts.outcome;
     }
     if (terms.logLoss !== null) {
       sums[4]! += 1;
-      sums[5]! += terms.logLoss;
+      sums[5]! += terms.logLoss - shifts.log_loss;
     }
   }
   agg.unit_count = units.size;

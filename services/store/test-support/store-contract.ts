@@ -11,6 +11,7 @@ import {
   type OutcomeRecord,
   type PredictionRecord,
   type VariantAggregate,
+  type VariantUnits,
 } from "@mlops/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreConflictError, StoreNotFoundError } from "../src/errors.js";
@@ -23,6 +24,7 @@ import {
   referenceAssignments,
   referenceUnits,
   referenceUsersInSeveralArms,
+  referenceValues,
 } from "./prediction-logs.js";
 import { expectSameAggregate } from "./same-aggregate.js";
 
@@ -577,6 +579,81 @@ export function describeStoreContract(
         expect(champion?.user_count).toBeLessThan(predictions - anonymous);
         expect(champion?.accuracy_unit_n_sq).toBeGreaterThan(champion?.accuracy_units ?? 0);
         expect(absent).toEqual(emptyUnits("absent"));
+      });
+
+      it("sums the numeric metrics about one of their own values when asked (centered)", async () => {
+        const variants = ["champion", "challenger", "absent"];
+        for (const window of [undefined, windowBetween(20, 180)]) {
+          const query = { experiment_id: "exp-1", variants, ...(window ? { window } : {}) };
+          const plain = await store.predictions.aggregate(query);
+          const aggregates = await store.predictions.aggregate({ ...query, centered: true });
+          const units = await store.predictions.units({ ...query, centered: true });
+          for (const [i, variant] of variants.entries()) {
+            const { centered, ...sums } = aggregates[i] as VariantAggregate;
+            expect(sums).toEqual(plain[i]);
+            const values = referenceValues(
+              traffic.predictions,
+              traffic.outcomes,
+              "exp-1",
+              variant,
+              window,
+            );
+            const shifts = {
+              latency: centered?.latency.shift as number,
+              outcome: centered?.outcome.shift as number,
+              log_loss: centered?.log_loss.shift as number,
+            };
+            for (const m of ["latency", "outcome", "log_loss"] as const) {
+              // One of the metric's own values, or 0 where it has none.
+              expect(values[m].length === 0 ? [0] : values[m]).toContain(shifts[m]);
+            }
+            const about = referenceAggregate(
+              traffic.predictions,
+              traffic.outcomes,
+              "exp-1",
+              variant,
+              window,
+              shifts,
+            );
+            expectSameAggregate(
+              Object.fromEntries(
+                (["latency", "outcome", "log_loss"] as const).flatMap((m) => [
+                  [`${m}_sum`, centered?.[m].sum],
+                  [`${m}_sum_sq`, centered?.[m].sum_sq],
+                ]),
+              ),
+              {
+                latency_sum: about.latency_sum,
+                latency_sum_sq: about.latency_sum_sq,
+                outcome_sum: about.outcome_sum,
+                outcome_sum_sq: about.outcome_sum_sq,
+                log_loss_sum: about.log_loss_sum,
+                log_loss_sum_sq: about.log_loss_sum_sq,
+              },
+            );
+            const unit = units[i] as VariantUnits;
+            const unitShifts = {
+              ...shifts,
+              outcome: unit.centered?.outcome.shift as number,
+              log_loss: unit.centered?.log_loss.shift as number,
+            };
+            const unitsAbout = referenceUnits(
+              traffic.predictions,
+              traffic.outcomes,
+              "exp-1",
+              variant,
+              window,
+              unitShifts,
+            );
+            for (const m of ["outcome", "log_loss"] as const) {
+              expect(values[m].length === 0 ? [0] : values[m]).toContain(unitShifts[m]);
+              expectSameAggregate(
+                { sum_n: unit.centered?.[m].sum_n, sum_sq: unit.centered?.[m].sum_sq },
+                { sum_n: unitsAbout[`${m}_unit_sum_n`], sum_sq: unitsAbout[`${m}_unit_sum_sq`] },
+              );
+            }
+          }
+        }
       });
 
       it("restricts aggregates to a half-open time window", async () => {

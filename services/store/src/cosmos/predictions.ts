@@ -85,19 +85,42 @@ function emptyUnitTerms(): UnitTerms {
   return zeros;
 }
 
-/** Adds `doc`'s observations to a unit's (count, sum) of each metric; returns `sums`. */
-function unitSums(doc: UnitDoc, sums: Float64Array): Float64Array {
+/** A unit's (count, sum) of each metric, then its numeric metrics' sums about their shifts. */
+const UNIT_SLOTS = 8;
+
+/**
+ * What the numeric metrics' centered unit terms are taken about: each one's first value read
+ * (see `CenteredUnitSums`), set when it is read; documents before it have no value to shift.
+ */
+interface UnitShifts {
+  outcome: number | undefined;
+  log_loss: number | undefined;
+}
+
+/** Adds `doc`'s observations to a unit's sums (`UNIT_SLOTS`); returns `sums`. */
+function unitSums(doc: UnitDoc, sums: Float64Array, shifts: UnitShifts): Float64Array {
   sums[0] += doc.t_has ?? 0;
   sums[1] += doc.t_correct ?? 0;
   sums[2] += doc.t_vhas ?? 0;
   sums[3] += doc.t_value ?? 0;
   sums[4] += doc.t_lhas ?? 0;
   sums[5] += doc.t_ll ?? 0;
+  if (doc.t_vhas === 1) {
+    shifts.outcome ??= doc.t_value ?? 0;
+    sums[6] += (doc.t_value ?? 0) - shifts.outcome;
+  }
+  if (doc.t_lhas === 1) {
+    shifts.log_loss ??= doc.t_ll ?? 0;
+    sums[7] += (doc.t_ll ?? 0) - shifts.log_loss;
+  }
   return sums;
 }
 
-/** Folds one unit's (count, sum) of each metric into the terms. */
-function foldUnit(terms: UnitTerms, sums: Float64Array): void {
+/** The numeric metrics' unit terms about their shifts, as they are summed. */
+type CenteredTerms = Record<"outcome" | "log_loss", { sum_n: number; sum_sq: number }>;
+
+/** Folds one unit's sums into the terms and the centered terms. */
+function foldUnit(terms: UnitTerms, centered: CenteredTerms, sums: Float64Array): void {
   for (const [k, m] of UNIT_METRICS.entries()) {
     const n = sums[2 * k] as number;
     const s = sums[2 * k + 1] as number;
@@ -105,6 +128,15 @@ function foldUnit(terms: UnitTerms, sums: Float64Array): void {
     terms[`${m}_unit_n_sq`] += n * n;
     terms[`${m}_unit_sum_n`] += s * n;
     terms[`${m}_unit_sum_sq`] += s * s;
+  }
+  for (const [slot, m] of [
+    [6, "outcome"],
+    [7, "log_loss"],
+  ] as const) {
+    const n = sums[slot === 6 ? 2 : 4] as number;
+    const s = sums[slot] as number;
+    centered[m].sum_n += s * n;
+    centered[m].sum_sq += s * s;
   }
 }
 
@@ -135,6 +167,11 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
   async function unitsOf(what: string, where: string, parameters: SqlParameter[]) {
     const perUser = new Map<string, Float64Array>();
     const terms = emptyUnitTerms();
+    const shifts: UnitShifts = { outcome: undefined, log_loss: undefined };
+    const sums: CenteredTerms = {
+      outcome: { sum_n: 0, sum_sq: 0 },
+      log_loss: { sum_n: 0, sum_sq: 0 },
+    };
     let anonymous = 0;
     for await (const doc of stream<UnitDoc>(
       what,
@@ -144,13 +181,60 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
     )) {
       if (typeof doc.user_id !== "string") {
         anonymous++;
-        foldUnit(terms, unitSums(doc, new Float64Array(6)));
+        foldUnit(terms, sums, unitSums(doc, new Float64Array(UNIT_SLOTS), shifts));
         continue;
       }
-      perUser.set(doc.user_id, unitSums(doc, perUser.get(doc.user_id) ?? new Float64Array(6)));
+      const own = perUser.get(doc.user_id) ?? new Float64Array(UNIT_SLOTS);
+      perUser.set(doc.user_id, unitSums(doc, own, shifts));
     }
-    for (const sums of perUser.values()) foldUnit(terms, sums);
-    return { users: perUser.size, units: perUser.size + anonymous, terms };
+    for (const own of perUser.values()) foldUnit(terms, sums, own);
+    const centered = {
+      outcome: { shift: shifts.outcome ?? 0, ...sums.outcome },
+      log_loss: { shift: shifts.log_loss ?? 0, ...sums.log_loss },
+    };
+    return { users: perUser.size, units: perUser.size + anonymous, terms, centered };
+  }
+
+  /**
+   * The numeric metrics' sums over `where` about each one's first value found (see
+   * `CenteredSums`): documents without an outcome hold 0 in its terms and are weighted out.
+   */
+  async function centeredSums(of: string, where: { text: string; parameters: SqlParameter[] }) {
+    const first = async (field: string, filter: string) => {
+      const [value] = await query<number>(
+        predictions,
+        `first ${field} of ${of}`,
+        `SELECT TOP 1 VALUE c.${field} FROM c WHERE ${where.text}${filter}`,
+        where.parameters,
+      );
+      return value ?? 0;
+    };
+    const [latency, outcome, logLoss] = await Promise.all([
+      first("latency_ms", ""),
+      first("t_value", " AND c.t_vhas = 1"),
+      first("t_ll", " AND c.t_lhas = 1"),
+    ]);
+    const [row] = await query<Record<string, number | undefined>>(
+      predictions,
+      `centered sums of ${of}`,
+      `SELECT SUM(c.latency_ms - @kl) AS l, SUM((c.latency_ms - @kl) * (c.latency_ms - @kl)) AS l2,
+         SUM(c.t_vhas * (c.t_value - @kv)) AS v,
+         SUM(c.t_vhas * (c.t_value - @kv) * (c.t_value - @kv)) AS v2,
+         SUM(c.t_lhas * (c.t_ll - @kll)) AS ll, SUM(c.t_lhas * (c.t_ll - @kll) * (c.t_ll - @kll)) AS ll2
+       FROM c WHERE ${where.text}`,
+      [
+        ...where.parameters,
+        { name: "@kl", value: latency },
+        { name: "@kv", value: outcome },
+        { name: "@kll", value: logLoss },
+      ],
+    );
+    const v = (key: string) => row?.[key] ?? 0;
+    return {
+      latency: { shift: latency, sum: v("l"), sum_sq: v("l2") },
+      outcome: { shift: outcome, sum: v("v"), sum_sq: v("v2") },
+      log_loss: { shift: logLoss, sum: v("ll"), sum_sq: v("ll2") },
+    };
   }
 
   /** A cross-partition query's results, read a page at a time (not held in memory). */
@@ -340,7 +424,12 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
           );
           // Over no documents SUM may be absent: it means 0.
           const v = (key: string) => row?.[key] ?? 0;
+          const centered =
+            parsed.centered === true
+              ? await centeredSums(`${parsed.experiment_id}/${variant}`, where)
+              : undefined;
           return {
+            ...(centered ? { centered } : {}),
             variant,
             count: v("count"),
             error_count: v("error_count"),
@@ -364,12 +453,18 @@ export function cosmosPredictions(core: CosmosCore): PredictionRepository {
       return Promise.all(
         parsed.variants.map(async (variant): Promise<VariantUnits> => {
           const where = scope(parsed.experiment_id, variant, from, to);
-          const { users, units, terms } = await unitsOf(
+          const { users, units, terms, centered } = await unitsOf(
             `count units of ${parsed.experiment_id}/${variant}`,
             where.text,
             where.parameters,
           );
-          return { variant, user_count: users, unit_count: units, ...terms };
+          return {
+            variant,
+            user_count: users,
+            unit_count: units,
+            ...terms,
+            ...(parsed.centered === true ? { centered } : {}),
+          };
         }),
       );
     },

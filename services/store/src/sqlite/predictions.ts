@@ -36,6 +36,10 @@ const COLUMN_COUNT = INSERT_COLUMNS.split(",").length;
  */
 const ROWS_PER_INSERT = 64;
 
+/** One variant's rows in a window, by named parameters. */
+const NAMED_RANGE =
+  "experiment_id = @experiment AND variant = @variant AND ts >= @from AND ts < @to";
+
 /**
  * The reads of the A/B analysis, each one range of the covering index `predictions_aggregate`
  * per variant (no table lookups: tested against SQLite's query plan), and the joined pairs.
@@ -50,7 +54,24 @@ export const PREDICTION_READS = {
        TOTAL(t_logloss * t_logloss) AS log_loss_sum_sq
      FROM predictions
      WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?`,
+  // The numeric metrics' sums about @outcome and @log_loss (`centered`): 0 for the plain ones.
+  centered: `SELECT TOTAL(latency_ms - @latency) AS latency_sum,
+       TOTAL((latency_ms - @latency) * (latency_ms - @latency)) AS latency_sum_sq,
+       TOTAL(t_value - @outcome) AS outcome_sum,
+       TOTAL((t_value - @outcome) * (t_value - @outcome)) AS outcome_sum_sq,
+       TOTAL(t_logloss - @log_loss) AS log_loss_sum,
+       TOTAL((t_logloss - @log_loss) * (t_logloss - @log_loss)) AS log_loss_sum_sq
+     FROM predictions
+     WHERE ${NAMED_RANGE}`,
+  // The values `centered` sums about: each metric's first in the window, found in the index.
+  shifts: `SELECT
+       (SELECT latency_ms FROM predictions WHERE ${NAMED_RANGE} LIMIT 1) AS latency,
+       (SELECT t_value FROM predictions WHERE ${NAMED_RANGE} AND t_value IS NOT NULL LIMIT 1)
+         AS outcome,
+       (SELECT t_logloss FROM predictions WHERE ${NAMED_RANGE} AND t_logloss IS NOT NULL LIMIT 1)
+         AS log_loss`,
   // One row per unit: a user, or a row without one (a user-hash split hashes its request id).
+  // Each unit's numeric sums are about @outcome and @log_loss (0 for the plain terms).
   units: `SELECT COUNT(user_id) AS user_count, COUNT(*) AS unit_count,
        TOTAL(a_n > 0) AS accuracy_units, TOTAL(a_n * a_n) AS accuracy_unit_n_sq,
        TOTAL(a_s * a_n) AS accuracy_unit_sum_n, TOTAL(a_s * a_s) AS accuracy_unit_sum_sq,
@@ -59,10 +80,10 @@ export const PREDICTION_READS = {
        TOTAL(l_n > 0) AS log_loss_units, TOTAL(l_n * l_n) AS log_loss_unit_n_sq,
        TOTAL(l_s * l_n) AS log_loss_unit_sum_n, TOTAL(l_s * l_s) AS log_loss_unit_sum_sq
      FROM (SELECT user_id, COUNT(t_correct) AS a_n, TOTAL(t_correct) AS a_s,
-         COUNT(t_value) AS v_n, TOTAL(t_value) AS v_s,
-         COUNT(t_logloss) AS l_n, TOTAL(t_logloss) AS l_s
+         COUNT(t_value) AS v_n, TOTAL(t_value - @outcome) AS v_s,
+         COUNT(t_logloss) AS l_n, TOTAL(t_logloss - @log_loss) AS l_s
        FROM predictions
-       WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?
+       WHERE ${NAMED_RANGE}
        GROUP BY user_id, IIF(user_id IS NULL, request_id, NULL))`,
   // Rows older than the assignment column count as unknown.
   assignments: `SELECT COALESCE(assignment, 'unknown') AS assignment, challenger_weight,
@@ -95,6 +116,8 @@ export function sqlitePredictions(
   const join = outcomeJoin(core);
   const p = {
     aggregate: sql<Row>(PREDICTION_READS.aggregate),
+    centered: sql<Row>(PREDICTION_READS.centered),
+    shifts: sql<Row>(PREDICTION_READS.shifts),
     units: sql<Row>(PREDICTION_READS.units),
     assignments: sql<Row>(PREDICTION_READS.assignments),
     usersInSeveralArms: sql<Row>(PREDICTION_READS.usersInSeveralArms),
@@ -164,6 +187,13 @@ export function sqlitePredictions(
   }
 
   /** The configurations that assigned the query's predictions, counted per variant. */
+  /** Each numeric metric's first value in `range`, 0 where it has none (see `CenteredSums`). */
+  const shiftsOf = (range: Range): Shifts => {
+    const row = p.shifts.get(range) as Row;
+    const of = (m: keyof Shifts) => (row[m] as number | null) ?? 0;
+    return { latency: of("latency"), outcome: of("outcome"), log_loss: of("log_loss") };
+  };
+
   const assignments = (query: AggregateQuery): AssignmentGroup[] => {
     const parsed = check.aggregateQuery(query);
     const { from, to } = windowBounds(parsed.window);
@@ -212,7 +242,24 @@ export function sqlitePredictions(
             return parsed.variants.map((variant) => {
               const row = p.aggregate.get(parsed.experiment_id, variant, from, to) as Row;
               // The SQL aliases are the VariantAggregate keys.
-              return { variant, ...row } as VariantAggregate;
+              const plain = { variant, ...row } as VariantAggregate;
+              if (parsed.centered !== true) return plain;
+              const range = { experiment: parsed.experiment_id, variant, from, to };
+              const about = shiftsOf(range);
+              const c = p.centered.get({ ...range, ...about }) as Row;
+              const sums = (m: keyof Shifts) => ({
+                shift: about[m],
+                sum: c[`${m}_sum`] as number,
+                sum_sq: c[`${m}_sum_sq`] as number,
+              });
+              return {
+                ...plain,
+                centered: {
+                  latency: sums("latency"),
+                  outcome: sums("outcome"),
+                  log_loss: sums("log_loss"),
+                },
+              };
             });
           }),
     units: async (query) =>
@@ -222,9 +269,22 @@ export function sqlitePredictions(
             const parsed = check.aggregateQuery(query);
             const { from, to } = windowBounds(parsed.window);
             return parsed.variants.map((variant) => {
-              const row = p.units.get(parsed.experiment_id, variant, from, to) as Row;
+              const range = { experiment: parsed.experiment_id, variant, from, to };
+              const row = p.units.get({ ...range, ...UNSHIFTED }) as Row;
               // The SQL aliases are the VariantUnits keys.
-              return { variant, ...row } as VariantUnits;
+              const plain = { variant, ...row } as VariantUnits;
+              if (parsed.centered !== true) return plain;
+              const about = shiftsOf(range);
+              const c = p.units.get({ ...range, ...about }) as Row;
+              const sums = (m: "outcome" | "log_loss") => ({
+                shift: about[m],
+                sum_n: c[`${m}_unit_sum_n`] as number,
+                sum_sq: c[`${m}_unit_sum_sq`] as number,
+              });
+              return {
+                ...plain,
+                centered: { outcome: sums("outcome"), log_loss: sums("log_loss") },
+              };
             });
           }),
     // Reads over the experiment's rows, on the writer thread like the aggregate.
@@ -235,6 +295,24 @@ export function sqlitePredictions(
     joined: (query: JoinedQuery) => iterateJoined(query),
   };
 }
+
+/** One variant's rows in a window (`NAMED_RANGE`'s parameters). */
+interface Range {
+  readonly experiment: string;
+  readonly variant: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What each numeric metric's sums are taken about (`PREDICTION_READS.centered`). */
+interface Shifts {
+  readonly latency: number;
+  readonly outcome: number;
+  readonly log_loss: number;
+}
+
+/** The units' plain terms: their sums about 0. */
+const UNSHIFTED = { outcome: 0, log_loss: 0 } as const;
 
 /** Records the next insert writes when `left` remain: a power of two, at most ROWS_PER_INSERT. */
 function rowsPerInsert(left: number): number {

@@ -131,9 +131,13 @@ describe("sqlite adapter", () => {
           (row) => row.detail,
         );
       const range = ["e", "champion", 0, 10];
+      const named = { experiment: "e", variant: "champion", from: 0, to: 10 };
+      const shifts = { latency: 1, outcome: 2, log_loss: 3 };
       for (const detail of [
         plan(PREDICTION_READS.aggregate, ...range),
-        plan(PREDICTION_READS.units, ...range),
+        plan(PREDICTION_READS.centered, { ...named, ...shifts }),
+        plan(PREDICTION_READS.shifts, named),
+        plan(PREDICTION_READS.units, { ...named, ...shifts }),
         plan(PREDICTION_READS.assignments, ...range),
         plan(PREDICTION_READS.usersInSeveralArms, "e", '["champion","challenger"]', 0, 10),
       ]) {
