@@ -14,9 +14,16 @@ export function newestFirst(runs: readonly TrackedRun[]): TrackedRun[] {
   return runs.toSorted((a, b) => b.start_time - a.start_time || byCodeUnits(a.run_id, b.run_id));
 }
 
-/** One line per run: id, experiment, status, start time and its latest accuracy, if any. */
-export function runListText(runs: readonly TrackedRun[]): string {
-  if (runs.length === 0) return "no runs are tracked yet\n";
+/**
+ * One line per run: id, experiment, status, start time and its latest accuracy, if any. With no
+ * runs, a line saying so, of `experiment` when the listing is of one.
+ */
+export function runListText(runs: readonly TrackedRun[], experiment?: string): string {
+  if (runs.length === 0) {
+    return experiment === undefined
+      ? "no runs are tracked yet\n"
+      : `experiment ${shown(experiment)} has no runs yet\n`;
+  }
   return runs
     .map((r) => {
       const accuracy = r.metrics.accuracy?.at(-1)?.value;

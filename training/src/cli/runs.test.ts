@@ -4,6 +4,7 @@ import type { Store } from "@mlops/store";
 import { describe, expect, it } from "vitest";
 import { useCliFixture, withSqlite } from "../../test-support/cli.js";
 import { MlflowServer } from "../../test-support/mlflow-server.js";
+import { MlflowRestClient } from "../tracking/mlflow-client.js";
 
 const cli = useCliFixture("mlops-runs-", 400);
 
@@ -45,7 +46,7 @@ describe("mlops runs", () => {
     expect(text.split("\n").map((line) => line.split("\t")[0])).toEqual([...newest, ""]);
   });
 
-  it("refuses an experiment no run is tracked under, naming those that have runs", async () => {
+  it("refuses an experiment that does not exist, naming those that do", async () => {
     const own = ownStore("experiments.db");
     const listNosuch = async (json: string[] = []) => {
       const r = await own.run(["runs", "list", "--experiment", "nosuch", ...json]);
@@ -54,23 +55,22 @@ describe("mlops runs", () => {
     const refusal = (known: string) => [
       1,
       "",
-      `error: --experiment names no experiment with runs (it does not exist, or has none): ${known} (got "nosuch")\n`,
+      `error: --experiment names no experiment: ${known} (got "nosuch")\n`,
     ];
 
-    expect(await listNosuch()).toEqual(refusal("no run is tracked at all"));
+    expect(await listNosuch()).toEqual(refusal("there is none yet"));
     // Nothing tracked at all is said, not printed as nothing.
     expect((await own.run(["runs", "list"])).stdout).toBe("no runs are tracked yet\n");
     expect((await own.run(["runs", "list", "--json"])).stdout).toBe("[]\n");
 
+    // The store's experiments are its runs' (it keeps none without runs), by their newest run.
     await own.withStore(async (store) => {
       await store.runs.create(run("a-1", "alpha", 1000));
       await store.runs.create(run("b-1", "beta", 2000));
       await store.runs.create(run("a-2", "alpha", 500));
     });
-    expect(await listNosuch()).toEqual(refusal("the experiments with runs are beta, alpha"));
-    expect(await listNosuch(["--json"])).toEqual(
-      refusal("the experiments with runs are beta, alpha"),
-    );
+    expect(await listNosuch()).toEqual(refusal("the experiments are beta, alpha"));
+    expect(await listNosuch(["--json"])).toEqual(refusal("the experiments are beta, alpha"));
 
     // Of many, the ten whose newest runs are newest.
     await own.withStore(async (store) => {
@@ -80,7 +80,7 @@ describe("mlops runs", () => {
     });
     expect(await listNosuch()).toEqual(
       refusal(
-        "the 10 most recently run of the 13 experiments with runs are exp11, exp10, exp09, exp08, exp07, exp06, exp05, exp04, exp03, exp02",
+        "the 10 most recent of the 13 experiments are exp11, exp10, exp09, exp08, exp07, exp06, exp05, exp04, exp03, exp02",
       ),
     );
   });
@@ -199,14 +199,21 @@ describe("mlops runs", () => {
       expect(text).toBe(
         `${second.run_id}\tother\tFINISHED\t${new Date(all[0].start_time).toISOString()}\taccuracy ${second.metrics.accuracy.toFixed(4)}\n`,
       );
-      // An experiment the server does not have, and one it has without runs, read alike.
-      mlflow.experiments.set("empty", "99");
-      for (const name of ["nowhere", "empty"]) {
-        const none = await cli.run(["runs", "list", "--experiment", name, "--json"], env);
+      // An experiment created on the server without runs lists as empty; one the server does
+      // not have is refused, naming those it has, runs or none, in the server's order.
+      await new MlflowRestClient(uri).call("POST", "experiments/create", { name: "empty" });
+      const empty = async (...json: string[]) => {
+        const r = await cli.run(["runs", "list", "--experiment", "empty", ...json], env);
+        return [r.code, r.stdout, r.stderr];
+      };
+      expect(await empty("--json")).toEqual([0, "[]\n", ""]);
+      expect(await empty()).toEqual([0, "experiment empty has no runs yet\n", ""]);
+      for (const json of [[], ["--json"]]) {
+        const none = await cli.run(["runs", "list", "--experiment", "nowhere", ...json], env);
         expect([none.code, none.stdout, none.stderr]).toEqual([
           1,
           "",
-          `error: --experiment names no experiment with runs (it does not exist, or has none): the experiments with runs are other, remote (got "${name}")\n`,
+          'error: --experiment names no experiment: the experiments are remote, other, empty (got "nowhere")\n',
         ]);
       }
 

@@ -5,11 +5,10 @@
 import type { Command } from "commander";
 import { OptionError } from "../errors.js";
 import { selectRunReader } from "../tracking/select.js";
-import type { RunReader } from "../tracking/tracker.js";
 import type { CliContext } from "./context.js";
 import { newestFirst, runListText, runText } from "./run-text.js";
 
-/** Most experiments an unknown `--experiment`'s error names: those of the newest runs. */
+/** Most experiments an unknown `--experiment`'s error names: the most recent (`experimentNames`). */
 const NAMED_EXPERIMENTS = 10;
 
 /** Adds `mlops runs list|show`. */
@@ -38,9 +37,10 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
           ),
         );
         if (found.length === 0 && opts.experiment !== undefined) {
-          throw await noRunsOf(opts.experiment, reader);
+          const names = await reader.experimentNames();
+          if (!names.includes(opts.experiment)) throw unknownExperiment(opts.experiment, names);
         }
-        ctx.print(opts.json, found, () => runListText(found));
+        ctx.print(opts.json, found, () => runListText(found, opts.experiment));
       }),
     );
   runs
@@ -60,22 +60,16 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
 }
 
 /**
- * Why `--experiment name` lists nothing, naming the experiments that have runs (those of the
- * newest runs when there are many). A reader knows experiments only through their runs, so one
- * that does not exist and an MLflow experiment without runs read alike.
+ * `--experiment name` naming no experiment, with the experiments there are (the most recent ones,
+ * when there are many).
  */
-async function noRunsOf(name: string, reader: RunReader): Promise<OptionError> {
-  const names = [...new Set(newestFirst(await reader.list()).map((r) => r.experiment_name))];
+function unknownExperiment(name: string, names: readonly string[]): OptionError {
   const named = names.slice(0, NAMED_EXPERIMENTS).join(", ");
   const known =
     names.length === 0
-      ? "no run is tracked at all"
+      ? "there is none yet"
       : names.length <= NAMED_EXPERIMENTS
-        ? `the experiments with runs are ${named}`
-        : `the ${NAMED_EXPERIMENTS} most recently run of the ${names.length} experiments with runs are ${named}`;
-  return new OptionError(
-    "--experiment",
-    `names no experiment with runs (it does not exist, or has none): ${known}`,
-    name,
-  );
+        ? `the experiments are ${named}`
+        : `the ${NAMED_EXPERIMENTS} most recent of the ${names.length} experiments are ${named}`;
+  return new OptionError("--experiment", `names no experiment: ${known}`, name);
 }

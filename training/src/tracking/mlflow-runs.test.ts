@@ -74,6 +74,53 @@ describe("MlflowRunReader", () => {
     expect(mlflow.calls).toContain("GET /api/2.0/mlflow/metrics/get-history");
   });
 
+  it("names every experiment, those without runs too, across pages of experiments/search", async () => {
+    const tracker = new MlflowTracker(client);
+    await tracker.create({ run_id: "n", experiment_name: "named", start_time: 1 });
+    await client.call("POST", "experiments/create", { name: "idle" });
+    const reader = new MlflowRunReader(client);
+
+    // The server's order: here, as created (the first test's experiments first).
+    expect(await reader.experimentNames()).toEqual(["read", "else", "named", "idle"]);
+    expect(await reader.list({ experimentName: "idle" })).toEqual([]);
+    expect(mlflow.violations).toEqual([]);
+  });
+
+  it("asks experiments/search as MLflow's REST API has it, until next_page_token is empty", async () => {
+    const bodies: unknown[] = [];
+    const pages: Record<string, unknown> = {
+      "": { experiments: [{ experiment_id: "0", name: "Default" }], next_page_token: "t1" },
+      // MLflow's last page: an empty token (REST API reference, SearchExperiments.Response).
+      t1: { experiments: [{ experiment_id: "4", name: "fresh" }], next_page_token: "" },
+    };
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        bodies.push({ call: `${req.method} ${req.url}`, body });
+        const page = pages[body.page_token ?? ""];
+        res.writeHead(page ? 200 : 400, { "content-type": "application/json" });
+        res.end(JSON.stringify(page ?? { error_code: "INVALID_PARAMETER_VALUE" }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const reader = new MlflowRunReader(new MlflowRestClient(`http://127.0.0.1:${port}`));
+      expect(await reader.experimentNames()).toEqual(["Default", "fresh"]);
+      expect(bodies).toEqual([
+        { call: "POST /api/2.0/mlflow/experiments/search", body: { max_results: 1000 } },
+        {
+          call: "POST /api/2.0/mlflow/experiments/search",
+          body: { max_results: 1000, page_token: "t1" },
+        },
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("reads protobuf's NaN and a scheduled run, and names a server that is no MLflow", async () => {
     const answers: Record<string, unknown> = {
       "/api/2.0/mlflow/runs/get": {

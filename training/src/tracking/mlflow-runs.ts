@@ -154,7 +154,21 @@ export class MlflowRunReader implements RunReader {
       .sort((a, b) => a.start_time - b.start_time);
   }
 
-  /** Experiment id → name: the one named `name` (none if it does not exist), else all. */
+  /** The active experiments' names, runs or none, in the server's order (see {@link RunReader}). */
+  async experimentNames(): Promise<string[]> {
+    return [...(await this.experiments(undefined)).values()];
+  }
+
+  /**
+   * Experiment id → name: the one named `name` (none if it does not exist), else every active one
+   * in the server's order. As MLflow's REST API reference has them
+   * (https://mlflow.org/docs/latest/rest-api.html): `GET experiments/get-by-name?experiment_name=`
+   * answers `{experiment}`, or 404 `RESOURCE_DOES_NOT_EXIST` for a name no experiment has ("Get
+   * Experiment By Name"); `POST experiments/search` takes `max_results` and `page_token`, answers
+   * `experiments` and a `next_page_token` that is empty on the last page, and without `view_type`
+   * lists active experiments only ("Search Experiments"). Without `order_by`, MLflow's own server
+   * lists the newest created first (its SQL store's default: `creation_time DESC, experiment_id`).
+   */
   private async experiments(name: string | undefined): Promise<Map<string, string>> {
     if (name !== undefined) {
       try {

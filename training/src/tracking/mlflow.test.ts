@@ -222,7 +222,20 @@ describe("selectTracking", () => {
       const server = selectTracking({ MLFLOW_TRACKING_URI: uri }, store);
       expect(server.tracker).toBeInstanceOf(MlflowTracker);
       expect(server.mirror).not.toBeNull();
-      expect(selectRunReader({}, store)).toBe(store.runs);
+      // The store's reader: its runs, and their experiments by their newest run.
+      for (const [run_id, experiment_name, start_time] of [
+        ["a-1", "alpha", 1000],
+        ["b-1", "beta", 2000],
+        ["a-2", "alpha", 3000],
+      ] as const) {
+        await store.runs.create({ run_id, experiment_name, start_time });
+      }
+      const stored = selectRunReader({}, store);
+      expect(await stored.list({ experimentName: "alpha" })).toEqual(
+        await store.runs.list({ experimentName: "alpha" }),
+      );
+      expect(await stored.get("b-1")).toEqual(await store.runs.get("b-1"));
+      expect(await stored.experimentNames()).toEqual(["alpha", "beta"]);
       expect(selectRunReader({ MLFLOW_TRACKING_URI: uri }, store)).toBeInstanceOf(MlflowRunReader);
       const bad = () => selectTracking({ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, store);
       expect(bad).toThrow(OptionError);

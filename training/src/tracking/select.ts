@@ -8,7 +8,7 @@ import { MlflowTracker } from "./mlflow.js";
 import { BearerTokenSource, MlflowRestClient } from "./mlflow-client.js";
 import { MlflowRegistryMirror, type RegistryMirror } from "./mlflow-registry.js";
 import { MlflowRunReader } from "./mlflow-runs.js";
-import { type RunReader, type RunTracker, TRACKING_URI_ENV } from "./tracker.js";
+import { type RunReader, type RunTracker, storeRunReader, TRACKING_URI_ENV } from "./tracker.js";
 
 /** Where runs are tracked and where registrations are mirrored. */
 export interface Tracking {
@@ -50,7 +50,7 @@ export function selectRunReader(
   credential?: TokenCredential,
 ): RunReader {
   const server = trackingServer(env, credential);
-  return server === null ? store.runs : new MlflowRunReader(server.client);
+  return server === null ? storeRunReader(store.runs) : new MlflowRunReader(server.client);
 }
 
 /** The server `MLFLOW_TRACKING_URI` names, null when unset (see {@link selectTracking}). */
