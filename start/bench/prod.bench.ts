@@ -35,8 +35,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEMO_MODELS } from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
-import { DEMO_MODELS } from "@mlops/training";
 import { cpuMs, registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -22,9 +22,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { parseServingConfig } from "@mlops/contracts";
+import { DEMO_MODELS, parseServingConfig } from "@mlops/contracts";
 import { freePort } from "@mlops/contracts/test-support";
-import { DEMO_DATA, DEMO_MODELS, loadDataset, takeRows } from "@mlops/training";
+import { DEMO_DATA, loadDataset, takeRows } from "@mlops/training";
 import autocannon from "autocannon";
 import { registerDemoModels, rssMiB, waitFor200 } from "./process-tree.js";
 

@@ -8,27 +8,16 @@
  * `/predict`, `/predict/custom`) on the same port.
  */
 import { availableParallelism } from "node:os";
-// The server module, not the package index: the app (and Fastify) must load after telemetry starts.
 import { localServerUrl, type ServingConfig } from "@mlops/contracts";
-import { configOrExit, exitOnFailure, serve, workerCount } from "@mlops/serving/server";
+// The server module, not the package index: the app (and Fastify) must load after telemetry starts.
+import { exitOnFailure, serve } from "@mlops/serving/server";
 import { openStore } from "@mlops/store";
-import { DEMO_MODELS, interruptible, runDemoJob, runGarchDemoJob } from "@mlops/training";
+import { interruptible, runDemoJob, runGarchDemoJob } from "@mlops/training";
+import { localConfigOrExit } from "./local-config.js";
 
-/**
- * Local defaults layered under the environment: the demo GARCH fit is served too, by one
- * process per core (the machine is the server's own), on the loopback interface only: nothing
- * asks for a key by default, so `HOST=0.0.0.0` is how to serve the network, and a choice.
- */
-const env = {
-  HOST: "127.0.0.1",
-  MLOPS_GARCH_MODEL: `${DEMO_MODELS.garch}@champion`,
-  MLOPS_WORKERS: "auto",
-  LOG_LEVEL: "warn",
-  ...process.env,
-};
-const config = configOrExit(env);
-// Before any training: a count this platform cannot serve fails now, naming the variable.
-const processes = await exitOnFailure(async () => workerCount(config));
+// Before any training: a bad value, or a process count this platform cannot serve, fails now,
+// naming the variable (`pnpm start` has checked the same before it built).
+const { config, processes } = await localConfigOrExit(process.env);
 
 const tty = process.stderr.isTTY;
 const progress = (line: string, transient = false) => {

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { delimiter, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { freePort } from "@mlops/contracts/test-support";
 import type { ZodType, z } from "zod";
@@ -164,6 +165,30 @@ export function runToExit(script: string, cwd: string, env: Record<string, strin
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.once("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+/** The repository root: where `pnpm start` runs, its scripts' tools in `node_modules/.bin`. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Runs the root package's `start` script to its exit as pnpm runs it (for start-up failures):
+ * its command line in a shell, in the root, with `node_modules/.bin` first on the PATH.
+ */
+export async function pnpmStart(env: Record<string, string>): Promise<CommandResult> {
+  const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
+  const path = [join(ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter);
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", pkg.scripts.start], {
+      cwd: ROOT,
+      env: { PATH: path, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
 

@@ -2,7 +2,9 @@
  * `pnpm start` end to end, as real processes on loopback in a temporary directory: the first
  * start registers the demo models and serves; predictions and feedback go in; a graceful stop
  * flushes the prediction log; a second start reuses the registry and every prediction is there.
+ * A bad setting stops the root `pnpm start` before it builds anything.
  */
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   AbStatsResponseSchema,
@@ -19,6 +21,7 @@ import {
   interruptWhen,
   listeningAddresses,
   mlops,
+  pnpmStart,
   runToExit,
   START,
   start,
@@ -141,6 +144,25 @@ describe("pnpm start", () => {
     expect(stderr).toMatch(/PORT: .*65535/);
     expect(stderr).toMatch(/MLOPS_MODE/);
   });
+});
+
+describe("pnpm start, with a bad setting", () => {
+  it.each([
+    ["PORT", "abc", /^mlops serving: serving config is invalid: PORT: must be an integer$/m],
+    ["PORT", "70000", /^mlops serving: serving config is invalid: PORT: .*<=65535$/m],
+    ["MLOPS_MODE", "bogus", /^mlops serving: serving config is invalid: MLOPS_MODE: .*"garch"$/m],
+  ])(
+    "%s=%s stops it before it builds, naming the variable and the rule",
+    async (name, value, rule) => {
+      const built = (await stat(START)).mtimeMs;
+      const { code, stderr } = await pnpmStart({ [name]: value });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(rule);
+      // The build neither ran nor started: no line of its own, and the bundle as it was.
+      expect(stderr).not.toMatch(/^(built|build failed)/m);
+      expect((await stat(START)).mtimeMs).toBe(built);
+    },
+  );
 });
 
 describe("pnpm start, interrupted while it trains", () => {

@@ -63,7 +63,6 @@ export {
 export { interruptible } from "./interrupt.js";
 export {
   DEMO_DATA,
-  DEMO_MODELS,
   type DemoJobInput,
   type DemoJobOutput,
   type DemoModel,

@@ -246,3 +246,9 @@ export const TrackedRunSchema = RunInputSchema.extend({
   artifacts: z.array(RunArtifactSchema).max(10_000),
 });
 export type TrackedRun = z.infer<typeof TrackedRunSchema>;
+
+/**
+ * The registered names of the demo's models: what `pnpm start`'s demo job registers and what it
+ * serves (`MLOPS_GARCH_MODEL` included), so the local start can name them before anything loads.
+ */
+export const DEMO_MODELS = { classifier: "classifier", garch: "dem2gbp" } as const;

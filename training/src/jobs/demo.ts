@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import {
   CHALLENGER,
   CHAMPION,
+  DEMO_MODELS,
   type Decision,
   type ExperimentState,
   NameSchema,
@@ -25,9 +26,6 @@ export const DEMO_DATA = {
   classification: fileURLToPath(new URL("../../data/demo-classification.csv", import.meta.url)),
   returns: fileURLToPath(new URL("../../../garch/data/dem2gbp.csv", import.meta.url)),
 };
-
-/** Registered names of the demo models. */
-export const DEMO_MODELS = { classifier: "classifier", garch: "dem2gbp" } as const;
 
 /**
  * The two arms, on the same data: the forest as champion and boosted trees (their defaults, as
