@@ -12,7 +12,7 @@
  * `pulumi`); install-pulumi.sh against a local copy of a release (with a fake `curl`).
  */
 import { createHash } from "node:crypto";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,6 +21,24 @@ import { gunzipSync } from "node:zlib";
 import { Ajv, type ValidateFunction } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import {
+  type AdoJob,
+  type AdoPipeline,
+  type AdoStep,
+  allJobs,
+  dependsOn,
+  firstStep,
+  jobName,
+  outputs,
+  pipeline,
+  scriptsCalled,
+  scriptsOf,
+  scriptText,
+  shellOf,
+  stage,
+  stepsOf,
+  text,
+} from "./azure-inspect.js";
 import { fromVars, IDENTITY, invocations } from "./inspect.js";
 import {
   editStack,
@@ -31,45 +49,12 @@ import {
   ROOT,
   recordAnotherRelease,
   run,
+  SCRIPTS_DIR,
   STACK_FILE,
   stackBranch,
   type Workflow,
 } from "./support.js";
 
-interface AdoStep {
-  readonly task?: string;
-  readonly displayName?: string;
-  readonly script?: string;
-  readonly checkout?: string;
-  readonly persistCredentials?: boolean;
-  readonly download?: string;
-  readonly name?: string;
-  readonly condition?: string;
-  readonly inputs?: Record<string, unknown>;
-  readonly env?: Record<string, string>;
-}
-interface AdoJob {
-  readonly job?: string;
-  readonly deployment?: string;
-  readonly condition?: string;
-  readonly pool?: { name?: string; vmImage?: string };
-  readonly environment?: string;
-  readonly steps?: AdoStep[];
-  readonly strategy?: { runOnce: { deploy: { steps: AdoStep[] } } };
-}
-interface AdoStage {
-  readonly stage: string;
-  readonly dependsOn?: string | string[];
-  readonly condition?: string;
-  readonly lockBehavior?: string;
-  readonly variables?: Record<string, string>;
-  readonly jobs: AdoJob[];
-}
-interface AdoPipeline {
-  readonly trigger: { paths: { exclude: string[] } };
-  readonly variables: Record<string, string>;
-  readonly stages: AdoStage[];
-}
 interface TaskSchema {
   readonly properties: {
     task: { pattern: string };
@@ -82,8 +67,6 @@ const CHECKOUT = join(ROOT, ".github/scripts/azure-pipelines-stack-config.sh");
 const COMMIT = join(ROOT, ".github/scripts/commit-stack-config.sh");
 const ROLLBACK = join(ROOT, ".github/scripts/rollback.sh");
 const INSTALL_PULUMI = join(ROOT, ".github/scripts/install-pulumi.sh");
-const text = readFileSync(join(ROOT, "azure-pipelines.yml"), "utf8");
-const pipeline = parse(text) as AdoPipeline;
 
 let validate: ValidateFunction;
 let taskSchemas: TaskSchema[];
@@ -130,26 +113,15 @@ function asAzureReadsIt(): Record<string, unknown> {
   return doc;
 }
 
-const stepsOf = (job: AdoJob): AdoStep[] => job.steps ?? job.strategy?.runOnce.deploy.steps ?? [];
-/** A step's shell text (a script, or an AzureCLI@2 inline script), line continuations joined. */
-const shellOf = (step: AdoStep): string =>
-  (step.script ?? String(step.inputs?.inlineScript ?? "")).replace(/\s*\\\n\s*/g, " ");
-const scriptsOf = (job: AdoJob): string[] => stepsOf(job).map(shellOf);
-const allJobs = (): { stage: AdoStage; job: AdoJob }[] =>
-  pipeline.stages.flatMap((stage) => stage.jobs.map((job) => ({ stage, job })));
-const stage = (name: string): AdoStage => {
-  const found = pipeline.stages.find((s) => s.stage === name);
-  if (!found) throw new Error(`no stage ${name}`);
-  return found;
-};
-const dependsOn = (s: AdoStage): string[] => ([] as string[]).concat(s.dependsOn ?? []);
-/** Index of the first step of `job` whose shell text matches `pattern` (-1: none). */
-const firstStep = (job: AdoJob, pattern: RegExp): number =>
-  stepsOf(job).findIndex((s) => pattern.test(shellOf(s)));
-
+/** The repository scripts that run the Pulumi CLI against the stack themselves. */
+const PULUMI_SCRIPTS = readdirSync(SCRIPTS_DIR).filter((name) =>
+  /^[^#\n]*\bpulumi (up|stack|config)\b/m.test(scriptText(name)),
+);
 /** A step that runs the Pulumi CLI against the stack, itself or through a command or script. */
-const RUNS_PULUMI =
-  /\bpulumi (up|stack|config)\b|mlops release (candidate|plan)\b.*--apply|with-smoke-credentials\.sh/;
+const RUNS_PULUMI = new RegExp(
+  "\\bpulumi (up|stack|config)\\b|mlops release (candidate|plan)\\b.*--apply|" +
+    `\\.github/scripts/(${PULUMI_SCRIPTS.map((name) => name.replaceAll(".", "\\.")).join("|")})`,
+);
 /** A step that changes what runs in the cluster (and so needs kubelogin). */
 const REACHES_CLUSTER = /\bpulumi up\b|\/rollback\.sh\b/;
 const pulumiJobs = () =>
@@ -204,7 +176,7 @@ function signInProblems(doc: AdoPipeline): string[] {
   const problems: string[] = [];
   const roles = new Set<Role>();
   for (const job of doc.stages.flatMap((s) => s.jobs)) {
-    const name = job.job ?? job.deployment ?? "?";
+    const name = jobName(job);
     const github = GITHUB_JOB[name];
     const role = github === undefined ? undefined : githubRole(github);
     if (role !== undefined) roles.add(role);
@@ -297,16 +269,18 @@ describe("azure-pipelines.yml", () => {
     expect(stage("build").jobs.find((j) => j.job === "image")?.condition).toMatch(promoted);
   });
 
-  it("runs the GitHub pipeline's ab-test and promote commands in abtest and promote", () => {
+  it("runs each GitHub job's mlops commands, with their flags, in the job that mirrors it", () => {
     const calls = (scripts: string[]) =>
       scripts
         .flatMap(invocations)
         .map((c) => `${c.command} ${c.flags.join(" ")}`)
         .sort();
     const github = (id: string) => calls((workflow.jobs[id]?.steps ?? []).map((s) => s.run ?? ""));
-    const azure = (name: string) => calls(stage(name).jobs.flatMap(scriptsOf));
-    expect(azure("abtest")).toEqual(github("ab-test"));
-    expect(azure("promote")).toEqual(github("promote"));
+    const mirrored = allJobs().filter(({ job }) => GITHUB_JOB[jobName(job)] !== undefined);
+    expect(mirrored.map(({ job }) => jobName(job))).toEqual(Object.keys(GITHUB_JOB));
+    for (const { job } of mirrored) {
+      expect(calls(scriptsOf(job)), jobName(job)).toEqual(github(GITHUB_JOB[jobName(job)]!));
+    }
   });
 
   it("signs each job in as its GitHub job's identity, through that identity's own connection", () => {
@@ -374,7 +348,9 @@ describe("azure-pipelines.yml", () => {
   it("reaches private endpoints (registry, Cosmos DB, the cluster) from the in-VNet pool", () => {
     const reachesPrivate = (job: AdoJob) =>
       scriptsOf(job).some((s) =>
-        /docker push|pulumi up|pnpm mlops (train|release|ab)|restore-champion-artifacts/.test(s),
+        /docker push|pulumi up|pnpm mlops (train|release|ab|promote)|restore-champion-artifacts|fit-garch-model/.test(
+          s,
+        ),
       );
     const jobs = allJobs().filter(({ job }) => reachesPrivate(job));
     expect(jobs.map(({ job }) => job.job ?? job.deployment)).toEqual([
@@ -551,6 +527,8 @@ describe("azure-pipelines.yml", () => {
     expect(scripts.sort()).toEqual([
       ".github/scripts/azure-pipelines-stack-config.sh",
       ".github/scripts/commit-stack-config.sh",
+      ".github/scripts/first-release-config.sh",
+      ".github/scripts/fit-garch-model.sh",
       ".github/scripts/install-pulumi.sh",
       ".github/scripts/restore-champion-artifacts.sh",
       ".github/scripts/rollback.sh",
@@ -568,9 +546,10 @@ describe("azure-pipelines.yml", () => {
   });
 
   it("calls only mlops commands and flags that exist", async () => {
+    const shell = allJobs().flatMap(({ job }) => scriptsOf(job));
     const calls = [
-      ...allJobs().flatMap(({ job }) => scriptsOf(job).flatMap(invocations)),
-      ...invocations(readFileSync(ROLLBACK, "utf8")),
+      ...shell.flatMap(invocations),
+      ...scriptsCalled(shell.join("\n")).flatMap((name) => invocations(scriptText(name))),
     ];
     expect(new Set(calls.map((c) => c.command))).toEqual(
       new Set([
@@ -581,6 +560,10 @@ describe("azure-pipelines.yml", () => {
         "release plan",
         "ab analyze",
         "smoke",
+        // A release that needs them: the GARCH model's fit and alias, the first champion.
+        "models list",
+        "garch fit",
+        "promote",
       ]),
     );
     await expectMlopsCallsExist(calls);
@@ -602,14 +585,6 @@ const git = (cwd: string, ...args: string[]) => jobGit(dir)(cwd, ...args);
 
 /** A branch `main` on a fresh local remote holding the prod stack file, and its clone. */
 const branch = (name: string) => stackBranch(dir, name);
-
-/** The output variables a step set with `##vso[task.setvariable …;isOutput=true]`. */
-const outputs = (stdout: string): Record<string, string> =>
-  Object.fromEntries(
-    [...stdout.matchAll(/^##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)$/gm)].map(
-      (m) => [m[1]!, m[2]!],
-    ),
-  );
 
 /**
  * What an Azure Pipelines agent gives the scripts (TF_BUILD, the branch as refs/heads/…, no
