@@ -12,13 +12,19 @@
  * that order; a run stops as soon as it heads for an optimum already found or cannot beat the
  * best one (optimize/early-stop.ts), so most starts cost a few passes. The best end is
  * polished.
+ *
+ * A nested model is only a start, so it runs first from its continuation starts alone (each
+ * extra lag at 0); the other starts run too only where that leaves it short (a run that did not
+ * converge) or with little ARCH effect (start.ts, `weakArch`), the likelihoods with maxima those
+ * starts do not lead to. On series with clear ARCH effects a GARCH(3,3) fit takes less than half
+ * the iterations to the same optimum; near white noise the nested searches are whole.
  */
 import { buildModel, type Model } from "./likelihood.js";
 import { finish, localEstimate, type Runs, runStarts } from "./local.js";
 import { type Constraints, constraintsOf } from "./optimize/constraints.js";
 import type { Estimate } from "./optimize/result.js";
 import { layoutOf } from "./params.js";
-import { startingValues } from "./start.js";
+import { startingValues, weakArch } from "./start.js";
 import type { GarchSpec } from "./types.js";
 
 /** Grid starts run after the nested ones. */
@@ -62,7 +68,7 @@ function nestedOptimum(
   const c = constraintsOf(sub);
   let optimum: Optimum;
   if (needsSearch(spec)) {
-    const { runs, iterations } = searchRuns(sub, c, maxIterations, nested);
+    const { runs, iterations } = searchRuns(sub, c, maxIterations, nested, true);
     optimum = {
       theta: runs.best?.theta ?? new Float64Array(c.k).fill(Number.NaN),
       logLikelihood: runs.best?.logLikelihood ?? Number.NaN,
@@ -105,27 +111,54 @@ export function embed(
   return starts;
 }
 
-/** The runs of the global search, and the iterations the nested models took. */
+/**
+ * The runs of the global search, and the iterations the nested models took. `asStart`: the model
+ * is a nested one, whose other starts run only where its continuation starts leave it short or
+ * with little ARCH effect (see the module comment).
+ */
 function searchRuns(
   model: Model,
   c: Constraints,
   maxIterations: number,
   nested: Nested,
+  asStart = false,
 ): { runs: Runs; iterations: number } {
   const { spec } = model;
-  const starts: Float64Array[] = [];
+  const embedded: Float64Array[][] = [];
   let iterations = 0;
   const add = (p: number, q: number, group: "alpha" | "beta") => {
     const optimum = nestedOptimum(model, p, q, maxIterations, nested);
     iterations += optimum.iterations;
     if (Number.isFinite(optimum.logLikelihood)) {
-      starts.push(...embed(spec, { ...spec, p, q }, optimum.theta, group));
+      embedded.push(embed(spec, { ...spec, p, q }, optimum.theta, group));
     }
   };
   if (spec.p > 1) add(spec.p - 1, spec.q, "alpha");
   if (spec.q > 1) add(spec.p, spec.q - 1, "beta");
-  for (const s of startingValues(model).slice(0, GRID_STARTS)) starts.push(s.theta);
-  return { runs: runStarts(model, c, starts, maxIterations), iterations };
+  const all = () => [
+    ...embedded.flat(),
+    ...startingValues(model)
+      .slice(0, GRID_STARTS)
+      .map((s) => s.theta),
+  ];
+  if (!asStart || embedded.length === 0) {
+    return { runs: runStarts(model, c, all(), maxIterations), iterations };
+  }
+  const continued = runStarts(
+    model,
+    c,
+    embedded.map(([atZero]) => atZero!),
+    maxIterations,
+  );
+  const { best } = continued;
+  if (best?.end === "converged" && !weakArch(model, best.theta)) {
+    return { runs: continued, iterations };
+  }
+  // All the starts, in a whole search's order: which runs stop early depends on it.
+  return {
+    runs: runStarts(model, c, all(), maxIterations),
+    iterations: iterations + continued.iterations,
+  };
 }
 
 /** The global search (see the module comment), its best end polished. */
