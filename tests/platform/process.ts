@@ -2,10 +2,11 @@
  * Running `pnpm start`'s entry point as a real process on a loopback port: spawn, wait for the
  * ready banner, talk HTTP, stop with a signal and collect the exit.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessByStdio, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { freePort } from "@mlops/contracts/test-support";
 import type { ZodType, z } from "zod";
@@ -178,12 +179,18 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export async function pnpmStart(env: Record<string, string>): Promise<CommandResult> {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   const path = [join(ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter);
-  return new Promise((resolve) => {
-    const child = spawn("sh", ["-c", pkg.scripts.start], {
+  return outcome(
+    spawn("sh", ["-c", pkg.scripts.start], {
       cwd: ROOT,
       env: { PATH: path, ...env },
       stdio: ["ignore", "pipe", "pipe"],
-    });
+    }),
+  );
+}
+
+/** What `child` prints, once it has exited. */
+function outcome(child: ChildProcessByStdio<null, Readable, Readable>): Promise<CommandResult> {
+  return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -204,18 +211,13 @@ export interface CommandResult {
 
 /** Runs `mlops argv` as its own process in `cwd` (where it finds the default store). */
 export function mlops(argv: readonly string[], cwd?: string): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, MLOPS, ...argv], {
+  return outcome(
+    spawn(process.execPath, ["--import", tsxLoader, MLOPS, ...argv], {
       cwd,
       env: { PATH: process.env.PATH ?? "" },
       stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+    }),
+  );
 }
 
 /**
