@@ -87,6 +87,8 @@ function emptyUnitTerms(): UnitTerms {
 
 /** A unit's (count, sum) of each metric, then its numeric metrics' sums about their shifts. */
 const UNIT_SLOTS = 8;
+/** Where a unit's sums keep each numeric metric's sum about its shift. */
+const CENTERED_SLOT = { outcome: 6, log_loss: 7 } as const;
 
 /**
  * What the numeric metrics' centered unit terms are taken about: each one's first value read
@@ -107,11 +109,11 @@ function unitSums(doc: UnitDoc, sums: Float64Array, shifts: UnitShifts): Float64
   sums[5] += doc.t_ll ?? 0;
   if (doc.t_vhas === 1) {
     shifts.outcome ??= doc.t_value ?? 0;
-    sums[6] += (doc.t_value ?? 0) - shifts.outcome;
+    sums[CENTERED_SLOT.outcome] += (doc.t_value ?? 0) - shifts.outcome;
   }
   if (doc.t_lhas === 1) {
     shifts.log_loss ??= doc.t_ll ?? 0;
-    sums[7] += (doc.t_ll ?? 0) - shifts.log_loss;
+    sums[CENTERED_SLOT.log_loss] += (doc.t_ll ?? 0) - shifts.log_loss;
   }
   return sums;
 }
@@ -128,15 +130,11 @@ function foldUnit(terms: UnitTerms, centered: CenteredTerms, sums: Float64Array)
     terms[`${m}_unit_n_sq`] += n * n;
     terms[`${m}_unit_sum_n`] += s * n;
     terms[`${m}_unit_sum_sq`] += s * s;
-  }
-  for (const [slot, m] of [
-    [6, "outcome"],
-    [7, "log_loss"],
-  ] as const) {
-    const n = sums[slot === 6 ? 2 : 4] as number;
-    const s = sums[slot] as number;
-    centered[m].sum_n += s * n;
-    centered[m].sum_sq += s * s;
+    // Accuracy's 0/1 sums are exact: nothing to center.
+    if (m === "accuracy") continue;
+    const c = sums[CENTERED_SLOT[m]] as number;
+    centered[m].sum_n += c * n;
+    centered[m].sum_sq += c * c;
   }
 }
 
