@@ -61,10 +61,13 @@ const PREDEFINED = [{ context: "github.sha", env: "GITHUB_SHA", azure: "Build.So
 /** A variable's name in a step's environment: upper case, `.` → `_` ("Define variables"). */
 const envName = (variable: string) => variable.toUpperCase().replaceAll(".", "_");
 
+/** A GitHub expression that is one step's output, `${{ steps.<step>.outputs.<output> }}`. */
+const STEP_OUTPUT = /^\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}$/;
+
 /** The step and output behind GitHub train job output `name` (`${{ steps.<step>.outputs.<o> }}`). */
 function trainOutput(name: string): { step: string; output: string } {
   const value = githubTrain.outputs?.[name] ?? "";
-  const m = /^\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}$/.exec(value);
+  const m = STEP_OUTPUT.exec(value);
   if (!m) throw new Error(`GitHub's train has no step output ${name} (${value})`);
   return { step: m[1]!, output: m[2]! };
 }
@@ -86,7 +89,7 @@ function deployVariable(name: string): string {
 
 /** A GitHub `env:` value as the Azure step gets it (a same-job output, a stage variable, …). */
 function azureValue(value: string): string {
-  const step = /^\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}$/.exec(value);
+  const step = STEP_OUTPUT.exec(value);
   if (step) return `$(${step[1]}.${azureName(step[2]!)})`;
   const needs = /^\$\{\{ needs\.train\.outputs\.([\w-]+) \}\}$/.exec(value);
   if (needs) return fromTrain(needs[1]!);
