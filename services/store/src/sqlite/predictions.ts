@@ -45,25 +45,19 @@ const NAMED_RANGE =
  * per variant (no table lookups: tested against SQLite's query plan), and the joined pairs.
  */
 export const PREDICTION_READS = {
+  // Each numeric metric's sums are about @latency, @outcome and @log_loss: 0 for the plain sums,
+  // one of the metric's own values for the centered ones (`AggregateQuery.centered`).
   aggregate: `SELECT COUNT(*) AS count, TOTAL(is_error) AS error_count,
-       TOTAL(latency_ms) AS latency_sum, TOTAL(latency_ms * latency_ms) AS latency_sum_sq,
-       COUNT(t_correct) AS outcome_count, TOTAL(t_correct) AS correct_count,
-       COUNT(t_value) AS outcome_value_count, TOTAL(t_value) AS outcome_sum,
-       TOTAL(t_value * t_value) AS outcome_sum_sq,
-       COUNT(t_logloss) AS log_loss_count, TOTAL(t_logloss) AS log_loss_sum,
-       TOTAL(t_logloss * t_logloss) AS log_loss_sum_sq
-     FROM predictions
-     WHERE experiment_id = ? AND variant = ? AND ts >= ? AND ts < ?`,
-  // The numeric metrics' sums about @outcome and @log_loss (`centered`): 0 for the plain ones.
-  centered: `SELECT TOTAL(latency_ms - @latency) AS latency_sum,
+       TOTAL(latency_ms - @latency) AS latency_sum,
        TOTAL((latency_ms - @latency) * (latency_ms - @latency)) AS latency_sum_sq,
-       TOTAL(t_value - @outcome) AS outcome_sum,
+       COUNT(t_correct) AS outcome_count, TOTAL(t_correct) AS correct_count,
+       COUNT(t_value) AS outcome_value_count, TOTAL(t_value - @outcome) AS outcome_sum,
        TOTAL((t_value - @outcome) * (t_value - @outcome)) AS outcome_sum_sq,
-       TOTAL(t_logloss - @log_loss) AS log_loss_sum,
+       COUNT(t_logloss) AS log_loss_count, TOTAL(t_logloss - @log_loss) AS log_loss_sum,
        TOTAL((t_logloss - @log_loss) * (t_logloss - @log_loss)) AS log_loss_sum_sq
      FROM predictions
      WHERE ${NAMED_RANGE}`,
-  // The values `centered` sums about: each metric's first in the window, found in the index.
+  // The values the centered sums are about: each metric's first in the window, in the index.
   shifts: `SELECT
        (SELECT latency_ms FROM predictions WHERE ${NAMED_RANGE} LIMIT 1) AS latency,
        (SELECT t_value FROM predictions WHERE ${NAMED_RANGE} AND t_value IS NOT NULL LIMIT 1)
@@ -116,7 +110,6 @@ export function sqlitePredictions(
   const join = outcomeJoin(core);
   const p = {
     aggregate: sql<Row>(PREDICTION_READS.aggregate),
-    centered: sql<Row>(PREDICTION_READS.centered),
     shifts: sql<Row>(PREDICTION_READS.shifts),
     units: sql<Row>(PREDICTION_READS.units),
     assignments: sql<Row>(PREDICTION_READS.assignments),
@@ -240,13 +233,13 @@ export function sqlitePredictions(
             const parsed = check.aggregateQuery(query);
             const { from, to } = windowBounds(parsed.window);
             return parsed.variants.map((variant) => {
-              const row = p.aggregate.get(parsed.experiment_id, variant, from, to) as Row;
+              const range = { experiment: parsed.experiment_id, variant, from, to };
+              const row = p.aggregate.get({ ...range, ...UNSHIFTED }) as Row;
               // The SQL aliases are the VariantAggregate keys.
               const plain = { variant, ...row } as VariantAggregate;
               if (parsed.centered !== true) return plain;
-              const range = { experiment: parsed.experiment_id, variant, from, to };
               const about = shiftsOf(range);
-              const c = p.centered.get({ ...range, ...about }) as Row;
+              const c = p.aggregate.get({ ...range, ...about }) as Row;
               const sums = (m: keyof Shifts) => ({
                 shift: about[m],
                 sum: c[`${m}_sum`] as number,
@@ -304,15 +297,15 @@ interface Range {
   readonly to: number;
 }
 
-/** What each numeric metric's sums are taken about (`PREDICTION_READS.centered`). */
+/** What each numeric metric's sums are taken about (`PREDICTION_READS.aggregate` and `.units`). */
 interface Shifts {
   readonly latency: number;
   readonly outcome: number;
   readonly log_loss: number;
 }
 
-/** The units' plain terms: their sums about 0. */
-const UNSHIFTED = { outcome: 0, log_loss: 0 } as const;
+/** The plain sums: about 0. */
+const UNSHIFTED: Shifts = { latency: 0, outcome: 0, log_loss: 0 };
 
 /** Records the next insert writes when `left` remain: a power of two, at most ROWS_PER_INSERT. */
 function rowsPerInsert(left: number): number {

@@ -134,8 +134,7 @@ describe("sqlite adapter", () => {
       const named = { experiment: "e", variant: "champion", from: 0, to: 10 };
       const shifts = { latency: 1, outcome: 2, log_loss: 3 };
       for (const detail of [
-        plan(PREDICTION_READS.aggregate, ...range),
-        plan(PREDICTION_READS.centered, { ...named, ...shifts }),
+        plan(PREDICTION_READS.aggregate, { ...named, ...shifts }),
         plan(PREDICTION_READS.shifts, named),
         plan(PREDICTION_READS.units, { ...named, ...shifts }),
         plan(PREDICTION_READS.assignments, ...range),
